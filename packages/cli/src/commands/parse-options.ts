@@ -1,0 +1,25 @@
+import { InvalidArgumentError } from 'commander';
+import { MfmigError, type MigrationTarget } from '@mfmig/core';
+
+/** Commander parser for a whole number option (`--rows 1000`). */
+export function wholeNumber(value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('must be a whole number');
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('is too large');
+  return n;
+}
+
+/** Commander parser for a list of versions (`--accept-checksum 7,8`). */
+export function versionList(value: string, previous: number[] = []): number[] {
+  return [...previous, ...value.split(',').map((v) => wholeNumber(v))];
+}
+
+/** The target of `--to N` / `--to-mvp N` (latest when neither is given). */
+export function targetFrom(options: { to?: number; toMvp?: number }): MigrationTarget {
+  if (options.to !== undefined && options.toMvp !== undefined) {
+    throw new MfmigError('USAGE', 'Give either --to <version> or --to-mvp <n>, not both');
+  }
+  if (options.to !== undefined) return { version: options.to };
+  if (options.toMvp !== undefined) return { mvp: options.toMvp };
+  return { latest: true };
+}

@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import type { CliRuntime } from '../runtime.js';
+
+/** `mfmig status`: current version and milestone, applied, pending, problems. */
+export function registerStatus(program: Command, cli: CliRuntime): void {
+  program
+    .command('status')
+    .description('show the current version and milestone, applied and pending migrations, and problems')
+    .action(async () => {
+      const framework = cli.openFramework({ mode: 'readonly' });
+      const status = await framework.migrationService.status();
+      const { out } = cli;
+      out.result({ database: framework.context.adapter.filePath, ...status }, () => {
+        const c = out.colors;
+        out.line(`Database:  ${framework.context.adapter.filePath}`);
+        out.line(`Version:   ${status.currentVersion} (MVP${status.currentMvp}); latest ${status.latestVersion} (MVP${status.latestMvp})`);
+        out.line(`Applied:   ${status.applied.length}   Pending: ${status.pending.length}`);
+        if (status.pending.length > 0) {
+          out.line();
+          out.table(
+            status.pending.map((p) => ({ version: p.version, name: p.name, mvp: `MVP${p.mvp}` })),
+            [
+              { key: 'version', label: 'Pending', align: 'right' },
+              { key: 'name', label: 'Name' },
+              { key: 'mvp', label: 'Milestone' },
+            ],
+          );
+        }
+        for (const p of status.problems) out.line(`${p.severity === 'error' ? c.red('error') : c.yellow('warning')}: ${p.message}`);
+      });
+    });
+}

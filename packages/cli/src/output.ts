@@ -1,0 +1,87 @@
+import { createInterface } from 'node:readline/promises';
+import pc from 'picocolors';
+import { isMfmigError } from '@mfmig/core';
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+/** Where the CLI writes: human text or one JSON document, colour only on a TTY without NO_COLOR. */
+export class Output {
+  readonly json: boolean;
+  readonly colors: Colors;
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+  readonly assumeYes: boolean;
+
+  constructor(options: { json: boolean; yes: boolean; stdout?: NodeJS.WriteStream; stderr?: NodeJS.WriteStream }) {
+    this.json = options.json;
+    this.assumeYes = options.yes;
+    this.stdout = options.stdout ?? process.stdout;
+    this.stderr = options.stderr ?? process.stderr;
+    const colour = !this.json && this.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+    this.colors = pc.createColors(colour);
+  }
+
+  /** True when progress may draw bars (stderr is a terminal). */
+  get interactive(): boolean {
+    return this.stderr.isTTY === true;
+  }
+
+  /** Human text on stdout; nothing in JSON mode. */
+  line(text = ''): void {
+    if (!this.json) this.stdout.write(`${text}\n`);
+  }
+
+  /** Notes for the human that never pollute stdout: stderr. */
+  note(text: string): void {
+    this.stderr.write(`${text}\n`);
+  }
+
+  /** The command's result: JSON document in JSON mode, else the human rendering. */
+  result(data: unknown, human: () => void): void {
+    if (this.json) this.stdout.write(`${JSON.stringify(data, jsonReplacer, 2)}\n`);
+    else human();
+  }
+
+  /** One line on stderr (and a JSON error document on stdout in JSON mode). */
+  error(error: unknown): void {
+    const code = isMfmigError(error) ? error.code : 'INTERNAL';
+    const message = oneLine(error instanceof Error ? error.message : String(error));
+    this.stderr.write(`${this.colors.red('mfmig:')} ${message}\n`);
+    if (this.json) this.stdout.write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);
+  }
+
+  /** A plain text table. */
+  table(rows: Record<string, unknown>[], columns: { key: string; label: string; align?: 'right' }[]): void {
+    if (this.json) return;
+    const cells = rows.map((row) => columns.map((c) => String(row[c.key] ?? '')));
+    const widths = columns.map((c, i) => Math.max(c.label.length, ...cells.map((r) => r[i]!.length)));
+    const format = (values: string[]) =>
+      values.map((v, i) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
+    this.line(this.colors.bold(format(columns.map((c) => c.label))));
+    for (const row of cells) this.line(format(row));
+  }
+
+  /** Asks a yes/no question on a TTY; `--yes` answers yes; without a TTY the answer is no. */
+  async confirm(question: string): Promise<boolean> {
+    if (this.assumeYes) return true;
+    if (!process.stdin.isTTY || !this.stderr.isTTY) return false;
+    const rl = createInterface({ input: process.stdin, output: this.stderr });
+    try {
+      const answer = await rl.question(`${question} [y/N] `);
+      return /^y(es)?$/i.test(answer.trim());
+    } finally {
+      rl.close();
+    }
+  }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (value instanceof Error) return { name: value.name, message: value.message, code: (value as { code?: unknown }).code };
+  if (value instanceof Map) return Object.fromEntries(value);
+  return value;
+}

@@ -1,0 +1,45 @@
+import type { MigrationExecutionResult } from '@mfmig/framework';
+import type { Output } from './output.js';
+import { formatMs } from './progress-reporter.js';
+
+/** Prints what a run did (or, for a dry run, would do) as a table, with statements for a dry run. */
+export function renderRun(out: Output, result: MigrationExecutionResult): void {
+  const c = out.colors;
+  if (result.migrations.length === 0) {
+    out.line(`Nothing to do: the database is at version ${result.fromVersion} (MVP${result.fromMVP}).`);
+    return;
+  }
+  out.table(
+    result.migrations.map((m) => ({
+      version: m.version,
+      name: m.name,
+      mvp: `MVP${m.mvp}`,
+      direction: m.direction,
+      status: m.status,
+      took: formatMs(m.durationMs),
+      rows: m.rows.toLocaleString('en-US'),
+    })),
+    [
+      { key: 'version', label: 'Version', align: 'right' },
+      { key: 'name', label: 'Name' },
+      { key: 'mvp', label: 'Milestone' },
+      { key: 'direction', label: 'Dir' },
+      { key: 'status', label: 'Status' },
+      { key: 'took', label: 'Took', align: 'right' },
+      { key: 'rows', label: 'Rows', align: 'right' },
+    ],
+  );
+  if (result.dryRun) {
+    out.line();
+    out.line(c.bold('Statements that would run (nothing was written):'));
+    for (const m of result.migrations) {
+      out.line(c.cyan(`-- ${String(m.version).padStart(4, '0')}_${m.name} (${m.direction})`));
+      for (const s of m.statements) out.line(s.endsWith(';') ? s : `${s};`);
+    }
+    return;
+  }
+  out.line();
+  out.line(
+    `${c.green('Done:')} version ${result.fromVersion} (MVP${result.fromMVP}) -> ${result.toVersion} (MVP${result.toMVP}) in ${formatMs(result.durationMs)}`,
+  );
+}

@@ -1,0 +1,81 @@
+import { Command, CommanderError, Option } from 'commander';
+import { exitCodeFor, EXIT } from './exit-codes.js';
+import { Output } from './output.js';
+import { CliRuntime } from './runtime.js';
+import { COMMANDS } from './commands/index.js';
+
+/** Builds the `mfmig` program with its global options and every command. */
+export function buildProgram(): { program: Command; runtime: CliRuntime } {
+  const program = new Command('mfmig');
+  const runtime = new CliRuntime(program);
+  program
+    .description('Safe SQLite migrations for the Mainframe knowledge base: plan, migrate, validate, roll back.')
+    .addOption(new Option('--db <file>', 'SQLite database file').env('DATABASE_PATH').default('./knowledge.db'))
+    .addOption(new Option('--migrations <dir>', 'migrations folder (mvp1/, mvp2/, ...)').env('MIGRATION_PATH').default('./migrations'))
+    .addOption(new Option('--backups <dir>', 'folder for backups and checkpoints').env('BACKUP_PATH').default('./backups'))
+    .option('--json', 'print one JSON document on stdout and nothing else there', false)
+    .option('--yes', 'accept prompts (needed for high-risk plans without a terminal)', false)
+    .showHelpAfterError('(run mfmig --help for usage)')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeErr: (text) => process.stderr.write(text),
+      writeOut: (text) => process.stdout.write(text),
+    });
+  for (const register of COMMANDS) register(program, runtime);
+  for (const command of program.commands) {
+    command.exitOverride().showSuggestionAfterError(true);
+  }
+  return { program, runtime };
+}
+
+/**
+ * Runs the command line and returns the exit code: 0 done, 1 failed, 2 bad input or usage,
+ * 3 refused for safety. Expected errors print one line on stderr, never a stack trace.
+ *
+ * @example
+ * process.exitCode = await runCli(process.argv.slice(2));
+ */
+export async function runCli(argv: string[]): Promise<number> {
+  const { program, runtime } = buildProgram();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write('\nmfmig: stopping at the next safe point (press Ctrl+C again to quit at once; the database stays consistent)\n');
+      runtime.interrupt();
+    } else {
+      process.stderr.write('mfmig: quitting now; the current transaction is rolled back by SQLite when the database is next opened\n');
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return EXIT.BAD_INPUT;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return runtime.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return EXIT.OK;
+      return EXIT.BAD_INPUT;
+    }
+    const out = safeOutput(runtime, argv);
+    out.error(error);
+    if (process.env.MFMIG_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+    return exitCodeFor(error);
+  } finally {
+    process.off('SIGINT', onSigint);
+    runtime.closeAll();
+  }
+}
+
+function safeOutput(runtime: CliRuntime, argv: string[]): Output {
+  try {
+    return runtime.out;
+  } catch {
+    return new Output({ json: argv.includes('--json'), yes: false });
+  }
+}

@@ -1,0 +1,79 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { Database } from 'better-sqlite3';
+import { type MigrationFramework, type MigrationFrameworkConfig, createMigrationFramework } from '@mfmig/framework';
+import { Output } from './output.js';
+
+/** Options every command accepts (ARCHITECTURE.md, "The command line"). */
+export interface GlobalOptions {
+  db: string;
+  migrations: string;
+  backups: string;
+  json: boolean;
+  yes: boolean;
+}
+
+/** What a command needs from the CLI: options, output, the framework, interruption. */
+export class CliRuntime {
+  readonly program: Command;
+  readonly #abort = new AbortController();
+  #out: Output | undefined;
+  #frameworks: MigrationFramework[] = [];
+  /** The exit code a command chose (errors set theirs in runCli). */
+  exitCode = 0;
+
+  constructor(program: Command) {
+    this.program = program;
+  }
+
+  get globals(): GlobalOptions {
+    const o = this.program.opts<GlobalOptions>();
+    return { db: o.db, migrations: o.migrations, backups: o.backups, json: o.json === true, yes: o.yes === true };
+  }
+
+  get out(): Output {
+    this.#out ??= new Output({ json: this.globals.json, yes: this.globals.yes });
+    return this.#out;
+  }
+
+  /** Aborted on the first Ctrl+C: long work stops at its next safe point. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  interrupt(): void {
+    this.#abort.abort();
+  }
+
+  /**
+   * Opens the framework on `--db` with `--migrations` and `--backups`. `readonly` never writes
+   * (and refuses a missing file); `create` makes a new database file when there is none.
+   */
+  openFramework(
+    options: { mode?: 'readonly' | 'readwrite'; create?: boolean; database?: string | Database; config?: Partial<MigrationFrameworkConfig> } = {},
+  ): MigrationFramework {
+    const g = this.globals;
+    const framework = createMigrationFramework(
+      {
+        ...options.config,
+        database: typeof options.database === 'object' ? options.database : resolve(options.database ?? g.db),
+        migrationsPath: resolve(g.migrations),
+        backupPath: resolve(g.backups),
+      },
+      { mode: options.mode ?? 'readwrite', create: options.create ?? false },
+    );
+    this.#frameworks.push(framework);
+    return framework;
+  }
+
+  /** Closes every framework a command opened. */
+  closeAll(): void {
+    for (const f of this.#frameworks.splice(0)) {
+      try {
+        f.close();
+      } catch {
+        // closing is best effort at exit; SQLite's journal keeps the file consistent regardless
+      }
+    }
+  }
+}

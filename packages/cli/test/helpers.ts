@@ -1,0 +1,85 @@
+import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const BIN = join(REPO, 'packages/cli/dist/bin.js');
+export const REAL_MIGRATIONS = join(REPO, 'migrations');
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json: any;
+}
+
+/** Runs the built `mfmig` binary synchronously in `cwd`. */
+export function mfmig(cwd: string, args: string[], env: Record<string, string> = {}): CliRun {
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    timeout: 120_000,
+  });
+  let json: unknown;
+  if (args.includes('--json')) {
+    try {
+      json = JSON.parse(r.stdout);
+    } catch {
+      json = undefined;
+    }
+  }
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json };
+}
+
+/** Starts the built `mfmig` binary without waiting. */
+export function mfmigAsync(cwd: string, args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const done = new Promise<CliRun>((resolvePromise) =>
+    child.on('close', (code) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        json = undefined;
+      }
+      resolvePromise({ code: code ?? -1, stdout, stderr, json });
+    }),
+  );
+  return { child, done };
+}
+
+export function tempDir(prefix = 'mfmig-cli-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Writes a migrations folder from `{ 'mvp1/0001_x.sql': '...' }`. */
+export function writeMigrations(root: string, files: Record<string, string>): string {
+  const dir = join(root, 'migrations');
+  mkdirSync(dir, { recursive: true });
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+/** Copies the real MVP1 migrations (only mvp1) into `root/migrations`. */
+export function copyMvp1(root: string): string {
+  const dir = join(root, 'migrations');
+  cpSync(join(REAL_MIGRATIONS, 'mvp1'), join(dir, 'mvp1'), { recursive: true });
+  return dir;
+}
+
+export function sha256File(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+export const sqlMigration = (up: string, down = '') => `-- migrate:up\n${up}\n-- migrate:down\n${down}\n`;

@@ -1,0 +1,5 @@
+export * from './database-adapter.js';
+export * from './open-database.js';
+export * from './quote.js';
+export * from './sql-splitter.js';
+export * from './sqlite-adapter.js';

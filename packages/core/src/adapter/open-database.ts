@@ -1,0 +1,130 @@
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { MfmigError, wrapSqliteError } from '../errors/index.js';
+import { SqliteAdapter } from './sqlite-adapter.js';
+
+const SQLITE_MAGIC = 'SQLite format 3\0';
+
+/** How a database is opened. */
+export interface OpenDatabaseOptions {
+  /** `readonly` never writes a byte; `readwrite` is needed to migrate. Default `readwrite`. */
+  mode?: 'readonly' | 'readwrite';
+  /** Create the file when it does not exist (only with `readwrite`). Default false. */
+  create?: boolean;
+  /** How long to wait for another connection's write lock, in ms. Default 5000. */
+  busyTimeout?: number;
+}
+
+/**
+ * Opens a SQLite database (a path or an open better-sqlite3 handle) and checks that it is one,
+ * before anything is written. A file that is not SQLite, is empty, truncated or unreadable is
+ * refused with a coded error and left as it was.
+ *
+ * @example
+ * const adapter = openDatabase('./knowledge.db', { mode: 'readwrite', create: true });
+ */
+export function openDatabase(target: Database | string, options: OpenDatabaseOptions = {}): SqliteAdapter {
+  const mode = options.mode ?? 'readwrite';
+  if (typeof target !== 'string') {
+    if (mode === 'readwrite' && target.readonly) {
+      throw new MfmigError('DATABASE_READONLY', `Database ${target.name} is open read-only; open it read-write to migrate`);
+    }
+    return new SqliteAdapter(target, { ownsConnection: false });
+  }
+  const path = resolve(target);
+  const exists = existsSync(path);
+  if (!exists) {
+    if (!options.create || mode === 'readonly') {
+      throw new MfmigError('DATABASE_NOT_FOUND', `Database file ${target} does not exist; check --db or run \`mfmig seed\``, {
+        context: { file: path },
+      });
+    }
+    if (!existsSync(dirname(path))) {
+      throw new MfmigError('DATABASE_NOT_FOUND', `Directory ${dirname(target)} does not exist; create it first`, {
+        context: { file: path },
+      });
+    }
+  } else {
+    checkDatabaseFile(path, target, mode);
+  }
+  let raw: Database | undefined;
+  try {
+    raw = new BetterSqlite3(path, { readonly: mode === 'readonly', fileMustExist: exists });
+    raw.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`);
+    if (exists) assertNotTruncated(raw, path, target);
+  } catch (error) {
+    if (raw?.open) raw.close();
+    throw wrapSqliteError(error, 'DATABASE_INVALID', `Cannot open database ${target}`, { file: path });
+  }
+  return new SqliteAdapter(raw, { ownsConnection: true });
+}
+
+/** Checks the header and size of an existing file without opening it as a database. */
+function checkDatabaseFile(path: string, shown: string, mode: 'readonly' | 'readwrite'): void {
+  const stat = statSync(path);
+  if (!stat.isFile()) {
+    throw new MfmigError('DATABASE_INVALID', `${shown} is not a file`, { context: { file: path } });
+  }
+  if (stat.size === 0) {
+    throw new MfmigError('DATABASE_INVALID', `${shown} is empty (0 bytes), not a SQLite database; remove it to start a new one`, {
+      context: { file: path },
+    });
+  }
+  const header = Buffer.alloc(100);
+  const fd = openSync(path, 'r');
+  let read: number;
+  try {
+    read = readSync(fd, header, 0, 100, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (read < 16 || header.toString('latin1', 0, 16) !== SQLITE_MAGIC) {
+    throw new MfmigError('DATABASE_INVALID', `${shown} is not a SQLite database (bad file header)`, { context: { file: path } });
+  }
+  if (read < 100) {
+    throw new MfmigError('DATABASE_CORRUPT', `${shown} is truncated: only ${stat.size} bytes`, { context: { file: path } });
+  }
+  if (mode === 'readwrite' && (stat.mode & 0o222) === 0) {
+    throw new MfmigError('DATABASE_READONLY', `${shown} is read-only (mode ${(stat.mode & 0o777).toString(8)}); make it writable to migrate`, {
+      context: { file: path },
+    });
+  }
+}
+
+/**
+ * Compares the file size with the page count the header promises. Done under a SHARED lock
+ * (inside a read transaction) so that a concurrent writer's commit cannot be mistaken for
+ * truncation.
+ */
+function assertNotTruncated(raw: Database, path: string, shown: string): void {
+  if (existsSync(`${path}-wal`)) {
+    raw.pragma('schema_version');
+    return;
+  }
+  raw.exec('BEGIN');
+  try {
+    raw.pragma('schema_version');
+    const header = Buffer.alloc(100);
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, header, 0, 100, 0);
+    } finally {
+      closeSync(fd);
+    }
+    const rawPageSize = header.readUInt16BE(16);
+    const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
+    const pageCount = header.readUInt32BE(28);
+    const countValid = header.readUInt32BE(24) === header.readUInt32BE(92);
+    const size = statSync(path).size;
+    if (countValid && pageCount > 0 && size < pageSize * pageCount) {
+      throw new MfmigError(
+        'DATABASE_CORRUPT',
+        `${shown} is truncated: ${size} bytes where its header promises ${pageSize * pageCount}; restore it from a backup`,
+        { context: { file: path } },
+      );
+    }
+  } finally {
+    raw.exec('COMMIT');
+  }
+}

@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { MfmigError, wrapSqliteError } from '../errors/index.js';
+import type { AdapterCapabilities, DatabaseAdapter, ForeignKeyViolation } from './database-adapter.js';
+import { quoteIdentifier } from './quote.js';
+import { splitSqlStatements } from './sql-splitter.js';
+
+const SQLITE_CAPABILITIES: AdapterCapabilities = {
+  transactionalDdl: true,
+  immediateTransactions: true,
+  onlineBackup: true,
+  requiresTableRebuild: true,
+  connectionLevelForeignKeys: true,
+};
+
+/** Objects that belong to the user's schema: not SQLite's own, not mfmig's bookkeeping. */
+export const USER_OBJECT_FILTER = "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND substr(tbl_name, 1, 6) <> 'mfmig_'";
+
+/**
+ * {@link DatabaseAdapter} over a better-sqlite3 connection.
+ *
+ * @example
+ * const adapter = new SqliteAdapter(new Database('./knowledge.db'));
+ * adapter.transaction(() => adapter.exec('CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t DEFAULT VALUES;'));
+ */
+export class SqliteAdapter implements DatabaseAdapter {
+  readonly dialect = 'sqlite' as const;
+  readonly capabilities = SQLITE_CAPABILITIES;
+  readonly raw: Database;
+  readonly #ownsConnection: boolean;
+  #kysely: Kysely<any> | undefined;
+
+  constructor(raw: Database, options: { ownsConnection?: boolean } = {}) {
+    this.raw = raw;
+    this.#ownsConnection = options.ownsConnection ?? false;
+  }
+
+  get kysely(): Kysely<any> {
+    this.#kysely ??= new Kysely<any>({ dialect: new SqliteDialect({ database: this.raw }) });
+    return this.#kysely;
+  }
+
+  get filePath(): string {
+    return this.raw.name;
+  }
+
+  get inTransaction(): boolean {
+    return this.raw.inTransaction;
+  }
+
+  quoteIdentifier(name: string): string {
+    return quoteIdentifier(name);
+  }
+
+  splitStatements(sql: string): string[] {
+    return splitSqlStatements(sql);
+  }
+
+  exec(sql: string): void {
+    const statements = splitSqlStatements(sql);
+    for (const statement of statements) {
+      try {
+        this.raw.exec(statement);
+      } catch (error) {
+        throw wrapSqliteError(error, 'MIGRATION_FAILED', `Statement failed: ${abbreviate(statement)}`, { statement });
+      }
+    }
+  }
+
+  run(sql: string, params: unknown[] = []): { changes: number; lastInsertRowid: number | bigint } {
+    return this.raw.prepare(sql).run(...params);
+  }
+
+  all<T = Record<string, unknown>>(sql: string, params: unknown[] = []): T[] {
+    return this.raw.prepare(sql).all(...params) as T[];
+  }
+
+  get<T = Record<string, unknown>>(sql: string, params: unknown[] = []): T | undefined {
+    return this.raw.prepare(sql).get(...params) as T | undefined;
+  }
+
+  beginImmediate(): void {
+    this.raw.exec('BEGIN IMMEDIATE');
+  }
+
+  commit(): void {
+    this.raw.exec('COMMIT');
+  }
+
+  rollback(): void {
+    if (this.raw.inTransaction) this.raw.exec('ROLLBACK');
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.raw.transaction(fn).immediate();
+  }
+
+  foreignKeysEnabled(): boolean {
+    return this.raw.pragma('foreign_keys', { simple: true }) === 1;
+  }
+
+  setForeignKeys(on: boolean): void {
+    if (this.raw.inTransaction) {
+      throw new MfmigError('INTERNAL', 'Foreign keys cannot be switched inside a transaction (SQLite ignores it there)');
+    }
+    this.raw.pragma(`foreign_keys = ${on ? 'ON' : 'OFF'}`);
+  }
+
+  foreignKeyCheck(table?: string): ForeignKeyViolation[] {
+    const sql = table ? `PRAGMA foreign_key_check(${quoteIdentifier(table)})` : 'PRAGMA foreign_key_check';
+    return this.raw.prepare(sql).all() as ForeignKeyViolation[];
+  }
+
+  userTables(): string[] {
+    return this.raw
+      .prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND ${USER_OBJECT_FILTER} ORDER BY name`)
+      .pluck()
+      .all() as string[];
+  }
+
+  tableExists(name: string): boolean {
+    return this.raw.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(name) !== undefined;
+  }
+
+  rowCount(table: string): number {
+    return Number(this.raw.prepare(`SELECT count(*) FROM ${quoteIdentifier(table)}`).pluck().get());
+  }
+
+  schemaFingerprint(): string {
+    const rows = this.raw
+      .prepare(`SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE ${USER_OBJECT_FILTER} ORDER BY type, name`)
+      .raw()
+      .all();
+    return createHash('sha256').update(JSON.stringify(rows)).digest('hex').slice(0, 16);
+  }
+
+  sizeBytes(): number {
+    const pages = Number(this.raw.pragma('page_count', { simple: true }));
+    const size = Number(this.raw.pragma('page_size', { simple: true }));
+    return pages * size;
+  }
+
+  close(): void {
+    if (this.#ownsConnection && this.raw.open) this.raw.close();
+  }
+}
+
+/** The first line of a statement, shortened for messages. */
+export function abbreviate(statement: string, max = 120): string {
+  const oneLine = statement.replace(/\s+/g, ' ').trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
+}

@@ -1,0 +1,159 @@
+import type { Database } from 'better-sqlite3';
+import { z } from 'zod';
+import { MfmigError } from '../errors/index.js';
+
+/** How deep validation goes; see @mfmig/validation for what each level runs. */
+export type IntegrityCheckLevel = 'quick' | 'standard' | 'comprehensive';
+
+/** A sink for structured log records. */
+export interface Logger {
+  log(record: { level: 'debug' | 'info' | 'warn' | 'error'; event: string; [key: string]: unknown }): void;
+}
+
+/** Configuration accepted by mfmig, as a user writes it. Every field but `database` is optional. */
+export interface MigrationFrameworkConfig {
+  /** An open better-sqlite3 database, or the path of a SQLite file. */
+  database: Database | string;
+  /** Folder of milestone folders (`mvp1/`, `mvp2/`, ...). Env `MIGRATION_PATH`. */
+  migrationsPath?: string;
+  /** Where backups and checkpoints go. Env `BACKUP_PATH`. */
+  backupPath?: string;
+  /** Write a structured log of every step. Env `ENABLE_LOGGING`. */
+  enableLogging?: boolean;
+  /** Record per-step metrics in `mfmig_metrics`. Env `ENABLE_METRICS`. */
+  enableMetrics?: boolean;
+  /** Upper bound of one validation run, in ms. Env `VALIDATION_TIMEOUT`. */
+  validationTimeout?: number;
+  /** Validation depth. Env `INTEGRITY_CHECK_LEVEL`. */
+  integrityCheckLevel?: IntegrityCheckLevel;
+  /** Run the safety checks before a rollback. Env `ROLLBACK_SAFETY_CHECKS`. */
+  rollbackSafetyChecks?: boolean;
+  /** Who to tell in an emergency. Env `EMERGENCY_CONTACTS` (comma separated). */
+  emergencyContacts?: string[];
+  /** How long to wait for another runner's lock before giving up, in ms. */
+  lockTimeout?: number;
+  /** Rows per batch for batched data transformations. */
+  batchSize?: number;
+  /** How many backups to keep (oldest are removed first). 0 keeps all. */
+  backupRetention?: number;
+  /** Where log records go when logging is on (default: JSON lines on stderr). */
+  logger?: Logger;
+}
+
+/** The configuration after defaults, environment and validation. */
+export interface ResolvedConfig extends Required<Omit<MigrationFrameworkConfig, 'logger'>> {
+  logger: Logger;
+}
+
+const envBoolean = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
+const envInt = z
+  .string()
+  .regex(/^\d+$/, 'must be a whole number')
+  .transform((v) => Number(v))
+  .pipe(z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER));
+
+const ENV_SCHEMA = {
+  MIGRATION_PATH: z.string().min(1),
+  BACKUP_PATH: z.string().min(1),
+  ENABLE_LOGGING: envBoolean,
+  ENABLE_METRICS: envBoolean,
+  VALIDATION_TIMEOUT: envInt,
+  INTEGRITY_CHECK_LEVEL: z.enum(['quick', 'standard', 'comprehensive']),
+  ROLLBACK_SAFETY_CHECKS: envBoolean,
+  EMERGENCY_CONTACTS: z.string().transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  ),
+} as const;
+
+const ENV_TO_FIELD: Record<keyof typeof ENV_SCHEMA, keyof MigrationFrameworkConfig> = {
+  MIGRATION_PATH: 'migrationsPath',
+  BACKUP_PATH: 'backupPath',
+  ENABLE_LOGGING: 'enableLogging',
+  ENABLE_METRICS: 'enableMetrics',
+  VALIDATION_TIMEOUT: 'validationTimeout',
+  INTEGRITY_CHECK_LEVEL: 'integrityCheckLevel',
+  ROLLBACK_SAFETY_CHECKS: 'rollbackSafetyChecks',
+  EMERGENCY_CONTACTS: 'emergencyContacts',
+};
+
+const CONFIG_SCHEMA = z.object({
+  database: z.union([z.string().min(1), z.custom<Database>((v) => isDatabaseHandle(v), 'must be a better-sqlite3 Database or a file path')]),
+  migrationsPath: z.string().min(1).default('./migrations'),
+  backupPath: z.string().min(1).default('./backups'),
+  enableLogging: z.boolean().default(false),
+  enableMetrics: z.boolean().default(false),
+  validationTimeout: z.number().int().positive().default(300_000),
+  integrityCheckLevel: z.enum(['quick', 'standard', 'comprehensive']).default('standard'),
+  rollbackSafetyChecks: z.boolean().default(true),
+  emergencyContacts: z.array(z.string().min(1)).default([]),
+  lockTimeout: z.number().int().nonnegative().default(10_000),
+  batchSize: z.number().int().positive().max(1_000_000).default(10_000),
+  backupRetention: z.number().int().nonnegative().default(10),
+  logger: z.custom<Logger>((v) => typeof (v as Logger | undefined)?.log === 'function', 'must have a log() method').optional(),
+});
+
+/** True for an object that looks like an open better-sqlite3 Database. */
+export function isDatabaseHandle(value: unknown): value is Database {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Database).prepare === 'function' &&
+    typeof (value as Database).exec === 'function' &&
+    typeof (value as Database).pragma === 'function'
+  );
+}
+
+/** Log records as JSON lines on stderr. */
+export const stderrLogger: Logger = {
+  log(record) {
+    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`);
+  },
+};
+
+/**
+ * Reads the environment variables mfmig honours. A value that does not parse is an error naming
+ * the variable.
+ */
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Partial<MigrationFrameworkConfig> {
+  const out: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(ENV_SCHEMA) as [keyof typeof ENV_SCHEMA, z.ZodType][]) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const parsed = schema.safeParse(raw.trim());
+    if (!parsed.success) {
+      throw new MfmigError(
+        'CONFIG_INVALID',
+        `Environment variable ${name}=${JSON.stringify(raw.slice(0, 80))} is invalid: ${parsed.error.issues[0]?.message ?? 'bad value'}`,
+        { context: { variable: name } },
+      );
+    }
+    out[ENV_TO_FIELD[name]] = parsed.data;
+  }
+  return out as Partial<MigrationFrameworkConfig>;
+}
+
+/**
+ * Applies defaults and environment variables, and validates the result. Explicit options win
+ * over the environment.
+ *
+ * @example
+ * const config = resolveConfig({ database: './knowledge.db' });
+ * config.migrationsPath; // process.env.MIGRATION_PATH ?? './migrations'
+ */
+export function resolveConfig(input: MigrationFrameworkConfig, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  const fromEnv = readEnvironment(env);
+  const merged: Record<string, unknown> = { ...fromEnv };
+  for (const [key, value] of Object.entries(input ?? {})) if (value !== undefined) merged[key] = value;
+  const parsed = CONFIG_SCHEMA.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') || 'config';
+    throw new MfmigError('CONFIG_INVALID', `Configuration option ${field} is invalid: ${issue?.message ?? 'bad value'}`, {
+      context: { field },
+    });
+  }
+  return { ...parsed.data, logger: parsed.data.logger ?? stderrLogger } as ResolvedConfig;
+}

@@ -1,0 +1,2 @@
+export * from './mfmig-error.js';
+export * from './sqlite-errors.js';

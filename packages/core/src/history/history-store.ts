@@ -1,0 +1,174 @@
+import { hostname, userInfo } from 'node:os';
+import type { DatabaseAdapter } from '../adapter/index.js';
+
+/** One applied migration, as recorded in `mfmig_history`. */
+export interface HistoryEntry {
+  version: number;
+  name: string;
+  mvp: number;
+  checksum: string;
+  /** `applied`, or `partial` while a batched data transformation is still running. */
+  status: 'applied' | 'partial';
+  appliedAt: string;
+  durationMs: number;
+  appliedBy: string;
+  /** Fingerprint of the user schema right after the migration. */
+  schemaHash: string | null;
+  runId: string | null;
+}
+
+export const HISTORY_TABLE = 'mfmig_history';
+export const AUDIT_TABLE = 'mfmig_audit';
+
+const CREATE_SQL = `
+CREATE TABLE IF NOT EXISTS mfmig_history (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  mvp INTEGER NOT NULL,
+  checksum TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'applied' CHECK (status IN ('applied', 'partial')),
+  applied_at TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  applied_by TEXT NOT NULL,
+  schema_hash TEXT,
+  run_id TEXT
+);
+CREATE TABLE IF NOT EXISTS mfmig_audit (
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  action TEXT NOT NULL,
+  version INTEGER,
+  actor TEXT NOT NULL,
+  detail TEXT
+);`;
+
+/** Who is running mfmig, as recorded in the history: `user@host (pid)`. */
+export function currentActor(): string {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // some containers have no passwd entry; the host and pid still identify the run
+  }
+  return `${user}@${hostname()} (pid ${process.pid})`;
+}
+
+/**
+ * The set of applied migrations, kept in the migrated database itself (`mfmig_history`), with
+ * an audit trail of deliberate changes (`mfmig_audit`).
+ *
+ * @example
+ * const history = new HistoryStore(adapter);
+ * history.ensure();
+ * history.list().map((h) => h.version);
+ */
+export class HistoryStore {
+  readonly #adapter: DatabaseAdapter;
+
+  constructor(adapter: DatabaseAdapter) {
+    this.#adapter = adapter;
+  }
+
+  /** True when this database has ever been migrated by mfmig. */
+  exists(): boolean {
+    return this.#adapter.tableExists(HISTORY_TABLE);
+  }
+
+  /** Creates the history tables when missing. Must run outside a read-only connection. */
+  ensure(): void {
+    if (this.exists() && this.#adapter.tableExists(AUDIT_TABLE)) return;
+    this.#adapter.transaction(() => this.#adapter.raw.exec(CREATE_SQL));
+  }
+
+  list(): HistoryEntry[] {
+    if (!this.exists()) return [];
+    return this.#adapter
+      .all<Record<string, unknown>>(`SELECT * FROM ${HISTORY_TABLE} ORDER BY version`)
+      .map((row) => ({
+        version: Number(row.version),
+        name: String(row.name),
+        mvp: Number(row.mvp),
+        checksum: String(row.checksum),
+        status: row.status === 'partial' ? 'partial' : 'applied',
+        appliedAt: String(row.applied_at),
+        durationMs: Number(row.duration_ms),
+        appliedBy: String(row.applied_by),
+        schemaHash: row.schema_hash == null ? null : String(row.schema_hash),
+        runId: row.run_id == null ? null : String(row.run_id),
+      }));
+  }
+
+  has(version: number): boolean {
+    return this.#adapter.get(`SELECT 1 FROM ${HISTORY_TABLE} WHERE version = ?`, [version]) !== undefined;
+  }
+
+  get(version: number): HistoryEntry | undefined {
+    return this.list().find((h) => h.version === version);
+  }
+
+  /** Records (or completes) an applied migration. Call inside the migration's transaction. */
+  record(entry: Omit<HistoryEntry, 'appliedBy'> & { appliedBy?: string }): void {
+    this.#adapter.run(
+      `INSERT OR REPLACE INTO ${HISTORY_TABLE} (version, name, mvp, checksum, status, applied_at, duration_ms, applied_by, schema_hash, run_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        entry.version,
+        entry.name,
+        entry.mvp,
+        entry.checksum,
+        entry.status,
+        entry.appliedAt,
+        Math.round(entry.durationMs),
+        entry.appliedBy ?? currentActor(),
+        entry.schemaHash,
+        entry.runId,
+      ],
+    );
+  }
+
+  /** Forgets a migration (after its down ran). Call inside the down's transaction. */
+  remove(version: number): void {
+    this.#adapter.run(`DELETE FROM ${HISTORY_TABLE} WHERE version = ?`, [version]);
+  }
+
+  /** A hash of the whole history, to detect a migration that tampered with it. */
+  fingerprint(): string {
+    if (!this.exists()) return '';
+    const row = this.#adapter.get<{ f: string | null }>(
+      `SELECT count(*) || ':' || group_concat(version || '/' || checksum || '/' || status, ',') AS f FROM (SELECT * FROM ${HISTORY_TABLE} ORDER BY version)`,
+    );
+    return row?.f ?? '';
+  }
+
+  /** Accepts the current checksum of an applied migration whose file was edited, and logs it. */
+  acceptChecksum(version: number, checksum: string, reason: string): void {
+    this.#adapter.transaction(() => {
+      const before = this.#adapter.get<{ checksum: string }>(`SELECT checksum FROM ${HISTORY_TABLE} WHERE version = ?`, [version]);
+      this.#adapter.run(`UPDATE ${HISTORY_TABLE} SET checksum = ? WHERE version = ?`, [checksum, version]);
+      this.audit('accept-checksum', version, `${before?.checksum ?? '?'} -> ${checksum}: ${reason}`);
+    });
+  }
+
+  /** Forgets an applied migration whose file is gone, and logs it. */
+  forgetMissing(version: number, reason: string): void {
+    this.#adapter.transaction(() => {
+      this.remove(version);
+      this.audit('forget-missing', version, reason);
+    });
+  }
+
+  audit(action: string, version: number | null, detail: string): void {
+    this.#adapter.run(`INSERT INTO ${AUDIT_TABLE} (at, action, version, actor, detail) VALUES (?, ?, ?, ?, ?)`, [
+      new Date().toISOString(),
+      action,
+      version,
+      currentActor(),
+      detail,
+    ]);
+  }
+
+  auditLog(): { at: string; action: string; version: number | null; actor: string; detail: string | null }[] {
+    if (!this.#adapter.tableExists(AUDIT_TABLE)) return [];
+    return this.#adapter.all(`SELECT at, action, version, actor, detail FROM ${AUDIT_TABLE} ORDER BY id`);
+  }
+}

@@ -1,0 +1,2 @@
+export * from './history-store.js';
+export * from './metrics-store.js';

@@ -1,0 +1,112 @@
+import type { Database } from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import type { Logger } from '../config/index.js';
+import type { DatabaseAdapter } from '../adapter/index.js';
+import type { OperationProgress } from '../events/index.js';
+
+/** `up` applies a migration, `down` reverts it. */
+export type Direction = 'up' | 'down';
+
+/** How a migration is wrapped: one IMMEDIATE transaction (default), or none for work that cannot run in one. */
+export type TransactionMode = 'immediate' | 'none';
+
+/** What a migration file may declare about itself. */
+export interface MigrationMeta {
+  description?: string;
+  /** `off` runs the migration with FK enforcement switched off (outside the transaction) and checks FKs before commit. Needed by table rebuilds. */
+  foreignKeys?: 'on' | 'off';
+  transaction?: TransactionMode;
+  /** The down migration cannot restore what up changed (data is lost going down without preservation). */
+  irreversible?: boolean;
+}
+
+/** Specification of a SQLite table rebuild, run by `ctx.rebuildTable` (see @mfmig/schema-evolution). */
+export interface RebuildTableSpec {
+  table: string;
+  /** The complete new `CREATE TABLE` statement, naming the table as it is now. */
+  createSql: string;
+  /** Column expressions for the copy, by new column name. Default: columns present in both. */
+  columnMap?: Record<string, string>;
+  /** Statements to create indexes of the new table; default: the old table's indexes, where their columns still exist. */
+  indexes?: string[];
+}
+
+/** What a table rebuild did. */
+export interface RebuildTableResult {
+  table: string;
+  rowsCopied: number;
+  indexesRecreated: number;
+  triggersRecreated: number;
+  viewsRecreated: number;
+  durationMs: number;
+}
+
+/** Given to every migration's `up` and `down`, and to services working inside a migration. */
+export interface MigrationContext {
+  /** The raw better-sqlite3 connection, inside the migration's transaction. */
+  readonly raw: Database;
+  readonly adapter: DatabaseAdapter;
+  readonly migration: Migration;
+  readonly direction: Direction;
+  readonly dryRun: boolean;
+  readonly logger: Logger;
+  /** Aborted when the user interrupts the run: long work stops at its next safe point. */
+  readonly signal: AbortSignal | undefined;
+  /** The run this migration belongs to. */
+  readonly runId: string;
+  /** Runs one or many SQL statements (recorded in a dry run). */
+  exec(sql: string): void;
+  /** Rebuilds a table the safe SQLite way (12 steps), keeping indexes, triggers, views and child rows. */
+  rebuildTable(spec: RebuildTableSpec): RebuildTableResult;
+  /** Reports progress of a long operation. */
+  progress(progress: OperationProgress): void;
+  /** Adds to the rows this step processed (for metrics and progress). */
+  countRows(rows: number): void;
+  /** Shared state that services attach to a migration run (archives, transformation results). */
+  readonly state: Map<string, unknown>;
+}
+
+/** The body of `up` or `down`. `db` is a Kysely instance on the migration's connection. */
+export type MigrationFn = (db: Kysely<any>, ctx: MigrationContext) => Promise<void> | void;
+
+/** A migration as loaded: a version, the milestone it belongs to, and what it does. */
+export interface Migration {
+  /** Globally unique, ordered version number (the number before the first `_` of the file name). */
+  version: number;
+  /** File name without version and extension, e.g. `add_incident_tracking`. */
+  name: string;
+  /** Milestone (MVP) number: the `mvpN` folder the file lives in. */
+  mvp: number;
+  /** Absolute path of the file. */
+  file: string;
+  kind: 'sql' | 'module';
+  description: string;
+  /** sha256 of the normalised file content. */
+  checksum: string;
+  transaction: TransactionMode;
+  foreignKeys: 'on' | 'off';
+  irreversible: boolean;
+  up: MigrationFn;
+  down?: MigrationFn;
+  /** The SQL of the up section (SQL migrations only). */
+  upSql?: string;
+  /** The SQL of the down section (SQL migrations only). */
+  downSql?: string;
+  /** Data transformations declared by a module (`export const transformations`), validated by @mfmig/transformer. */
+  transformations: unknown[];
+}
+
+/** A loaded migrations folder. */
+export interface MigrationSet {
+  root: string;
+  /** All migrations, ordered by version. */
+  migrations: Migration[];
+  /** Milestone numbers present, ascending. */
+  milestones: number[];
+  byVersion: Map<number, Migration>;
+}
+
+/** The display name of a migration: `0007_add_incident_tracking`. */
+export function migrationLabel(m: Pick<Migration, 'version' | 'name'>): string {
+  return `${String(m.version).padStart(4, '0')}_${m.name}`;
+}

@@ -1,0 +1,101 @@
+import { MfmigError } from '../errors/index.js';
+import { hasCode } from '../adapter/sql-splitter.js';
+import type { MigrationMeta, TransactionMode } from './migration.js';
+
+/** The parts of a dbmate-style SQL migration file. */
+export interface ParsedSqlMigration {
+  meta: MigrationMeta;
+  upSql: string;
+  /** Undefined when the file has no down section (or an empty one). */
+  downSql?: string;
+}
+
+const MARKER = /^--\s*migrate:(\S*)(.*)$/;
+const HEADER = /^--\s*([a-z][a-z-]*)\s*:\s*(.*)$/;
+const HEADER_KEYS = new Set(['description', 'foreign-keys', 'transaction', 'irreversible']);
+
+/**
+ * Parses a SQL migration with dbmate markers (`-- migrate:up`, `-- migrate:down`, options such
+ * as `transaction:false` after the marker) and an optional header of `-- key: value` lines
+ * (`description`, `foreign-keys: off`, `transaction: none`, `irreversible: true`).
+ *
+ * @example
+ * parseSqlMigration('-- migrate:up\nCREATE TABLE t (id INTEGER);\n-- migrate:down\nDROP TABLE t;\n', 'x.sql');
+ */
+export function parseSqlMigration(text: string, file: string): ParsedSqlMigration {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
+  const meta: MigrationMeta = {};
+  const sections: { up?: string[]; down?: string[] } = {};
+  let current: 'header' | 'up' | 'down' = 'header';
+  lines.forEach((line, index) => {
+    const where = `${file}:${index + 1}`;
+    const marker = MARKER.exec(line.trim());
+    if (marker) {
+      const kind = marker[1];
+      if (kind !== 'up' && kind !== 'down') {
+        throw invalid(`${where}: unknown marker "-- migrate:${kind}" (expected migrate:up or migrate:down)`, file);
+      }
+      if (sections[kind]) throw invalid(`${where}: second "-- migrate:${kind}" section`, file);
+      if (kind === 'down' && !sections.up) throw invalid(`${where}: "-- migrate:down" comes before "-- migrate:up"`, file);
+      applyMarkerOptions(marker[2] ?? '', meta, where, file);
+      sections[kind] = [];
+      current = kind;
+      return;
+    }
+    if (current === 'header') {
+      const trimmed = line.trim();
+      if (trimmed === '') return;
+      const header = HEADER.exec(trimmed);
+      if (header && HEADER_KEYS.has(header[1]!)) {
+        applyHeader(header[1]!, header[2]!.trim(), meta, where, file);
+        return;
+      }
+      if (trimmed.startsWith('--')) return;
+      throw invalid(`${where}: SQL before "-- migrate:up"; put statements under a -- migrate:up marker`, file);
+    }
+    sections[current]!.push(line);
+  });
+  if (!sections.up) throw invalid(`${file}: no "-- migrate:up" section`, file);
+  const upSql = sections.up.join('\n').trim();
+  if (!hasCode(upSql)) throw invalid(`${file}: the "-- migrate:up" section is empty`, file);
+  const downSql = sections.down?.join('\n').trim();
+  return { meta, upSql, downSql: downSql && hasCode(downSql) ? downSql : undefined };
+}
+
+function applyMarkerOptions(options: string, meta: MigrationMeta, where: string, file: string): void {
+  for (const option of options.trim().split(/\s+/).filter(Boolean)) {
+    const [key, value] = option.split(':');
+    if (key === 'transaction' && (value === 'false' || value === 'true')) {
+      if (value === 'false') meta.transaction = 'none';
+    } else {
+      throw invalid(`${where}: unknown marker option "${option}" (only transaction:false is known)`, file);
+    }
+  }
+}
+
+function applyHeader(key: string, value: string, meta: MigrationMeta, where: string, file: string): void {
+  switch (key) {
+    case 'description':
+      if (!value) throw invalid(`${where}: empty description`, file);
+      meta.description = value;
+      return;
+    case 'foreign-keys':
+      if (value !== 'on' && value !== 'off') throw invalid(`${where}: foreign-keys must be "on" or "off", not "${value}"`, file);
+      meta.foreignKeys = value;
+      return;
+    case 'transaction':
+      if (value !== 'immediate' && value !== 'none') {
+        throw invalid(`${where}: transaction must be "immediate" or "none", not "${value}"`, file);
+      }
+      meta.transaction = value as TransactionMode;
+      return;
+    case 'irreversible':
+      if (value !== 'true' && value !== 'false') throw invalid(`${where}: irreversible must be "true" or "false"`, file);
+      meta.irreversible = value === 'true';
+      return;
+  }
+}
+
+function invalid(message: string, file: string): MfmigError {
+  return new MfmigError('MIGRATION_INVALID', `Malformed migration ${message}`, { context: { file } });
+}

@@ -1,0 +1,6 @@
+export * from './migration-context.js';
+export * from './migration-plugin.js';
+export * from './migration-status.js';
+export * from './migration-target.js';
+export * from './migrator.js';
+export * from './progress-tracker.js';

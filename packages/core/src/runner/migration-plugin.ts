@@ -1,0 +1,77 @@
+import type { DatabaseAdapter } from '../adapter/index.js';
+import type { Direction, Migration, MigrationContext, RebuildTableResult, RebuildTableSpec } from '../migration/index.js';
+import type { MigrationStatus } from './migration-status.js';
+
+/** A run as plugins see it. */
+export interface RunInfo {
+  runId: string;
+  direction: Direction;
+  fromVersion: number;
+  targetVersion: number;
+  steps: Migration[];
+  dryRun: boolean;
+  adapter: DatabaseAdapter;
+  status: MigrationStatus;
+}
+
+/** The outcome of one migration in a run. */
+export interface MigrationResultItem {
+  version: number;
+  name: string;
+  mvp: number;
+  direction: Direction;
+  status: 'Success' | 'Error' | 'NotExecuted' | 'Skipped';
+  durationMs: number;
+  /** Rows processed by data work in the step. */
+  rows: number;
+  /** Statements run (or, in a dry run, that would run). */
+  statements: string[];
+  error?: Error;
+}
+
+/** The outcome of a run: never thrown half-way; `error` tells what stopped it. */
+export interface RunResult {
+  runId: string;
+  direction: Direction;
+  dryRun: boolean;
+  fromVersion: number;
+  toVersion: number;
+  targetVersion: number;
+  results: MigrationResultItem[];
+  durationMs: number;
+  error?: Error;
+  /** Whatever plugins report about the run (backups taken, rows preserved, transformations). */
+  extras: Record<string, unknown>;
+}
+
+/**
+ * How services (transformer, rollback, schema evolution) take part in a run without the core
+ * importing them. Every hook is optional. Hooks marked "in the transaction" run inside the
+ * migration's IMMEDIATE transaction, so what they write commits or rolls back with it.
+ */
+export interface MigrationPlugin {
+  readonly name: string;
+  /** True when this plugin runs the `transformations` a module migration declares. */
+  readonly handlesTransformations?: boolean;
+  /** After the lock is taken and before the first step (outside any transaction): backups. */
+  beforeRun?(run: RunInfo): Promise<void> | void;
+  /** In the transaction, before the migration's own `up`/`down`. */
+  beforeMigration?(ctx: MigrationContext): Promise<void> | void;
+  /** In the transaction, after the migration's own `up`/`down`, before the history is written. */
+  afterMigration?(ctx: MigrationContext): Promise<void> | void;
+  /**
+   * True when part of this migration's work must run after its transaction commits, in batches
+   * of their own (large data transformations). The history then records it as `partial` until
+   * {@link continueMigration} finishes.
+   */
+  needsContinuation?(migration: Migration, ctx: MigrationContext): boolean;
+  /** Resumable work outside the migration transaction; also called to resume a `partial` migration. */
+  continueMigration?(ctx: MigrationContext): Promise<void>;
+  /** In the transaction that marks a continued migration applied: final checks. */
+  finalizeMigration?(ctx: MigrationContext): Promise<void> | void;
+  /** After the last step, whatever the outcome. */
+  afterRun?(run: RunInfo, result: RunResult): Promise<void> | void;
+}
+
+/** Performs `ctx.rebuildTable`; provided by @mfmig/schema-evolution. */
+export type TableRebuilder = (ctx: MigrationContext, spec: RebuildTableSpec) => RebuildTableResult;

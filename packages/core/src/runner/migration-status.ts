@@ -1,0 +1,99 @@
+import type { HistoryEntry } from '../history/index.js';
+import { type Migration, type MigrationSet, migrationLabel } from '../migration/index.js';
+
+/** Something wrong between the migrations folder and the history. */
+export interface StatusProblem {
+  code: 'CHECKSUM_MISMATCH' | 'MIGRATION_MISSING' | 'OUT_OF_ORDER' | 'PARTIAL' | 'UNKNOWN_MILESTONE';
+  version: number;
+  severity: 'error' | 'warning';
+  message: string;
+}
+
+/** Where a database stands against a migrations folder. */
+export interface MigrationStatus {
+  /** Highest applied version, 0 when none. */
+  currentVersion: number;
+  /** Highest milestone n such that every migration of milestones 1..n is applied, 0 when none. */
+  currentMvp: number;
+  latestVersion: number;
+  latestMvp: number;
+  applied: { version: number; name: string; mvp: number; checksum: string; appliedAt: string; status: HistoryEntry['status'] }[];
+  pending: { version: number; name: string; mvp: number }[];
+  problems: StatusProblem[];
+}
+
+/**
+ * Compares the history (a set of applied versions) with the migrations folder.
+ *
+ * @example
+ * const status = computeStatus(set, history.list());
+ * status.pending.length; // migrations still to apply
+ */
+export function computeStatus(set: MigrationSet, history: HistoryEntry[]): MigrationStatus {
+  const applied = new Map(history.map((h) => [h.version, h]));
+  const currentVersion = history.reduce((max, h) => Math.max(max, h.version), 0);
+  const problems: StatusProblem[] = [];
+  for (const h of history) {
+    const m = set.byVersion.get(h.version);
+    if (!m) {
+      problems.push({
+        code: 'MIGRATION_MISSING',
+        version: h.version,
+        severity: 'error',
+        message: `Applied migration ${migrationLabel(h)} (mvp${h.mvp}) is missing from the migrations folder`,
+      });
+    } else if (m.checksum !== h.checksum) {
+      problems.push({
+        code: 'CHECKSUM_MISMATCH',
+        version: h.version,
+        severity: 'error',
+        message: `Applied migration ${migrationLabel(m)} was edited after it was applied (checksum ${h.checksum.slice(0, 12)} recorded, ${m.checksum.slice(0, 12)} now)`,
+      });
+    }
+    if (h.status === 'partial') {
+      problems.push({
+        code: 'PARTIAL',
+        version: h.version,
+        severity: 'warning',
+        message: `Migration ${migrationLabel(h)} is partially applied (a batched data transformation was interrupted); \`mfmig migrate\` resumes it`,
+      });
+    }
+  }
+  const pending = set.migrations.filter((m) => !applied.has(m.version));
+  for (const m of pending) {
+    if (m.version < currentVersion) {
+      problems.push({
+        code: 'OUT_OF_ORDER',
+        version: m.version,
+        severity: 'warning',
+        message: `Pending migration ${migrationLabel(m)} is older than the current version ${currentVersion}; it will be applied by the next migrate`,
+      });
+    }
+  }
+  return {
+    currentVersion,
+    currentMvp: milestoneReached(set, applied),
+    latestVersion: set.migrations.at(-1)?.version ?? 0,
+    latestMvp: set.milestones.at(-1) ?? 0,
+    applied: history.map((h) => ({
+      version: h.version,
+      name: h.name,
+      mvp: h.mvp,
+      checksum: h.checksum,
+      appliedAt: h.appliedAt,
+      status: h.status,
+    })),
+    pending: pending.map((m) => ({ version: m.version, name: m.name, mvp: m.mvp })),
+    problems,
+  };
+}
+
+function milestoneReached(set: MigrationSet, applied: Map<number, HistoryEntry>): number {
+  let reached = 0;
+  for (const mvp of set.milestones) {
+    const ms = set.migrations.filter((m: Migration) => m.mvp === mvp);
+    if (ms.length === 0 || !ms.every((m) => applied.get(m.version)?.status === 'applied')) break;
+    reached = mvp;
+  }
+  return reached;
+}

@@ -1,0 +1,45 @@
+import { MfmigError } from '../errors/index.js';
+import type { Migration, MigrationSet } from '../migration/index.js';
+
+/** Where a run should end: the latest version, a version, or a milestone. */
+export type MigrationTarget = { latest: true } | { version: number } | { mvp: number };
+
+/** The version a target stands for (0 = before any migration). */
+export function resolveTargetVersion(set: MigrationSet, target: MigrationTarget): number {
+  if ('latest' in target) return set.migrations.at(-1)?.version ?? 0;
+  if ('version' in target) {
+    if (!Number.isSafeInteger(target.version) || target.version < 0) {
+      throw new MfmigError('TARGET_UNKNOWN', `Target version ${String(target.version)} is not a valid version number`);
+    }
+    if (target.version !== 0 && !set.byVersion.has(target.version)) {
+      const known = set.migrations.map((m) => m.version);
+      throw new MfmigError(
+        'TARGET_UNKNOWN',
+        `Unknown target version ${target.version}; known versions are ${known.length ? `${known[0]}..${known.at(-1)}` : 'none'} (or 0 for none)`,
+      );
+    }
+    return target.version;
+  }
+  if (!Number.isSafeInteger(target.mvp) || target.mvp < 0) {
+    throw new MfmigError('TARGET_UNKNOWN', `Target milestone ${String(target.mvp)} is not a valid milestone number`);
+  }
+  if (target.mvp === 0) return 0;
+  if (!set.milestones.includes(target.mvp)) {
+    throw new MfmigError(
+      'TARGET_UNKNOWN',
+      `Unknown target milestone MVP${target.mvp}; this migrations folder has ${set.milestones.map((m) => `MVP${m}`).join(', ') || 'none'}`,
+    );
+  }
+  const inOrBelow = set.migrations.filter((m: Migration) => m.mvp <= target.mvp);
+  return inOrBelow.at(-1)?.version ?? 0;
+}
+
+/** Migrations to apply (ascending) to reach `targetVersion` from the applied set. */
+export function upSteps(set: MigrationSet, applied: Set<number>, targetVersion: number): Migration[] {
+  return set.migrations.filter((m) => m.version <= targetVersion && !applied.has(m.version));
+}
+
+/** Applied versions to revert (descending) to go down to `targetVersion`. */
+export function downVersions(applied: Iterable<number>, targetVersion: number): number[] {
+  return [...applied].filter((v) => v > targetVersion).sort((a, b) => b - a);
+}

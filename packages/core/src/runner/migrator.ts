@@ -1,0 +1,497 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../config/index.js';
+import type { DatabaseAdapter } from '../adapter/index.js';
+import { MfmigError, isMfmigError, wrapSqliteError } from '../errors/index.js';
+import { type MigrationEvents, MigrationEventEmitter, type MigrationProgress } from '../events/index.js';
+import { HistoryStore, MetricsStore } from '../history/index.js';
+import { RunLock } from '../lock/index.js';
+import { type Direction, type Migration, type MigrationSet, migrationLabel } from '../migration/index.js';
+import { type RunnerContext, createMigrationContext } from './migration-context.js';
+import type { MigrationPlugin, MigrationResultItem, RunInfo, RunResult, TableRebuilder } from './migration-plugin.js';
+import { type MigrationStatus, computeStatus } from './migration-status.js';
+import { type MigrationTarget, downVersions, resolveTargetVersion, upSteps } from './migration-target.js';
+import { ProgressTracker } from './progress-tracker.js';
+
+/** Options of {@link Migrator}. */
+export interface MigratorOptions {
+  adapter: DatabaseAdapter;
+  migrations: MigrationSet;
+  events?: MigrationEventEmitter<MigrationEvents>;
+  /** Structured log of every step; nothing is logged without it. */
+  logger?: Logger;
+  enableMetrics?: boolean;
+  plugins?: MigrationPlugin[];
+  rebuildTable?: TableRebuilder;
+  /** How long to wait for another runner's lock, in ms. Default 10 s. */
+  lockTimeout?: number;
+}
+
+/** Options of one run. */
+export interface RunOptions {
+  /** Run everything in a transaction that is rolled back: report statements, change nothing. */
+  dryRun?: boolean;
+  /** Stop at the next safe point when aborted. */
+  signal?: AbortSignal;
+  /** Applied versions whose edited files are accepted as they are now (logged in `mfmig_audit`). */
+  acceptChecksums?: number[];
+  /** Recorded with the lock, for whoever waits on it. */
+  command?: string;
+}
+
+const noopLogger: Logger = { log() {} };
+
+/**
+ * Applies and reverts migrations: one IMMEDIATE transaction per migration together with its
+ * history row, one runner at a time (run lock), checksums verified before every run.
+ *
+ * @example
+ * const migrator = new Migrator({ adapter: openDatabase('./kb.db', { create: true }), migrations: await loadMigrations('./migrations') });
+ * const result = await migrator.migrate({ mvp: 3 });
+ * if (result.error) console.error(result.error.message);
+ */
+export class Migrator {
+  readonly adapter: DatabaseAdapter;
+  readonly migrations: MigrationSet;
+  readonly events: MigrationEventEmitter<MigrationEvents>;
+  readonly history: HistoryStore;
+  readonly metrics: MetricsStore;
+  readonly #options: MigratorOptions;
+  readonly #logger: Logger;
+  readonly #progress = new ProgressTracker();
+
+  constructor(options: MigratorOptions) {
+    this.#options = options;
+    this.adapter = options.adapter;
+    this.migrations = options.migrations;
+    this.events = options.events ?? new MigrationEventEmitter();
+    this.history = new HistoryStore(options.adapter);
+    this.metrics = new MetricsStore(options.adapter);
+    this.#logger = options.logger ?? noopLogger;
+  }
+
+  /** Adds a plugin (a service taking part in runs). */
+  use(plugin: MigrationPlugin): this {
+    this.#options.plugins = [...(this.#options.plugins ?? []), plugin];
+    return this;
+  }
+
+  get plugins(): MigrationPlugin[] {
+    return this.#options.plugins ?? [];
+  }
+
+  status(): MigrationStatus {
+    return computeStatus(this.migrations, this.history.list());
+  }
+
+  /** The progress of the current (or last) run, or null before any run. */
+  getCurrentProgress(): MigrationProgress | null {
+    return this.#progress.snapshot();
+  }
+
+  /** The version a target stands for. */
+  resolveTarget(target: MigrationTarget): number {
+    return resolveTargetVersion(this.migrations, target);
+  }
+
+  /** The migrations an up run to `target` would apply, in order (partial ones first). */
+  pendingSteps(target: MigrationTarget = { latest: true }): Migration[] {
+    const history = this.history.list();
+    const targetVersion = this.resolveTarget(target);
+    const partial = history.filter((h) => h.status === 'partial').map((h) => this.migrations.byVersion.get(h.version));
+    return [...(partial.filter(Boolean) as Migration[]), ...upSteps(this.migrations, new Set(history.map((h) => h.version)), targetVersion)];
+  }
+
+  /** The migrations a down run to `target` would revert, newest first. */
+  revertSteps(target: MigrationTarget): Migration[] {
+    const targetVersion = this.resolveTarget(target);
+    return downVersions(
+      this.history.list().map((h) => h.version),
+      targetVersion,
+    ).map((v) => this.#migrationFor(v, 'down'));
+  }
+
+  /** Applies pending migrations up to `target` (default: latest). Never throws half-way: see `result.error`. */
+  migrate(target: MigrationTarget = { latest: true }, options: RunOptions = {}): Promise<RunResult> {
+    return this.#run('up', target, options);
+  }
+
+  /** Reverts applied migrations above `target`, newest first. */
+  rollback(target: MigrationTarget, options: RunOptions = {}): Promise<RunResult> {
+    return this.#run('down', target, options);
+  }
+
+  async #run(direction: Direction, target: MigrationTarget, options: RunOptions): Promise<RunResult> {
+    const runId = randomUUID();
+    const dryRun = options.dryRun ?? false;
+    const startedAt = performance.now();
+    const result: RunResult = {
+      runId,
+      direction,
+      dryRun,
+      fromVersion: 0,
+      toVersion: 0,
+      targetVersion: 0,
+      results: [],
+      durationMs: 0,
+      extras: {},
+    };
+    const lock = new RunLock(this.adapter);
+    let info: RunInfo | undefined;
+    try {
+      result.targetVersion = this.resolveTarget(target);
+      result.fromVersion = this.status().currentVersion;
+      if (!dryRun) {
+        this.history.ensure();
+        await lock.acquire({
+          timeoutMs: this.#options.lockTimeout ?? 10_000,
+          command: options.command ?? `${direction === 'up' ? 'migrate' : 'rollback'} to ${result.targetVersion}`,
+          onWait: (holder) => this.events.emit('lockWaiting', { holder: `pid ${holder.pid} on ${holder.host}` }),
+        });
+      }
+      const status = this.status();
+      result.fromVersion = status.currentVersion;
+      this.#verify(status, direction, options.acceptChecksums ?? [], dryRun);
+      const steps = direction === 'up' ? this.pendingSteps(target) : this.revertSteps(target);
+      if (direction === 'up' && result.targetVersion < status.currentVersion && steps.length === 0) {
+        throw new MfmigError(
+          'USAGE',
+          `Target version ${result.targetVersion} is below the current version ${status.currentVersion}; use \`mfmig rollback\` to go down`,
+        );
+      }
+      this.#assertTransformationsHandled(steps);
+      info = { runId, direction, fromVersion: status.currentVersion, targetVersion: result.targetVersion, steps, dryRun, adapter: this.adapter, status };
+      this.#progress.start(runId, direction, steps.length);
+      this.events.emit('runStarted', { runId, direction, fromVersion: info.fromVersion, targetVersion: info.targetVersion, totalSteps: steps.length, dryRun });
+      this.#log('info', 'run.start', { runId, direction, from: info.fromVersion, target: info.targetVersion, steps: steps.length, dryRun });
+      for (const plugin of this.plugins) await plugin.beforeRun?.(info);
+      if (dryRun) await this.#dryRun(steps, direction, runId, result, options);
+      else await this.#execute(steps, direction, runId, result, options);
+    } catch (error) {
+      result.error = toMfmigError(error);
+    } finally {
+      result.toVersion = this.#safeCurrentVersion(result.fromVersion);
+      result.durationMs = performance.now() - startedAt;
+      if (info) {
+        for (const plugin of this.plugins) {
+          try {
+            await plugin.afterRun?.(info, result);
+          } catch (error) {
+            result.error ??= toMfmigError(error);
+          }
+        }
+      }
+      lock.release();
+    }
+    this.#finish(result);
+    return result;
+  }
+
+  #finish(result: RunResult): void {
+    if (!this.#progress.snapshot()) this.#progress.start(result.runId, result.direction, 0);
+    if (result.error) {
+      const interrupted = isMfmigError(result.error) && result.error.code === 'INTERRUPTED';
+      this.events.emit('progressUpdated', this.#progress.update({ status: interrupted ? 'interrupted' : 'failed', error: result.error.message }));
+      this.events.emit('runFailed', { runId: result.runId, error: result.error });
+      this.#log('error', 'run.failed', { runId: result.runId, error: result.error.message, at: result.toVersion });
+    } else {
+      this.events.emit('progressUpdated', this.#progress.update({ status: 'completed' }));
+      this.events.emit('runCompleted', {
+        runId: result.runId,
+        direction: result.direction,
+        toVersion: result.toVersion,
+        durationMs: result.durationMs,
+        migrations: result.results.filter((r) => r.status === 'Success').length,
+      });
+      this.#log('info', 'run.completed', { runId: result.runId, to: result.toVersion, durationMs: Math.round(result.durationMs) });
+    }
+  }
+
+  /** Marks the current run as rolled back (used when a failed run was undone by a rollback). */
+  markRolledBack(): void {
+    if (this.#progress.snapshot()) this.events.emit('progressUpdated', this.#progress.update({ status: 'rolled_back' }));
+  }
+
+  #verify(status: MigrationStatus, direction: Direction, accept: number[], dryRun: boolean): void {
+    for (const version of accept) {
+      const problem = status.problems.find((p) => p.version === version && p.code === 'CHECKSUM_MISMATCH');
+      if (!problem) throw new MfmigError('USAGE', `Version ${version} has no checksum mismatch to accept`);
+      if (!dryRun) this.history.acceptChecksum(version, this.migrations.byVersion.get(version)!.checksum, 'accepted with --accept-checksum');
+    }
+    const blocking = status.problems.filter(
+      (p) => (p.code === 'CHECKSUM_MISMATCH' && !accept.includes(p.version)) || p.code === 'MIGRATION_MISSING',
+    );
+    if (blocking.length > 0) {
+      const first = blocking[0]!;
+      const how =
+        first.code === 'CHECKSUM_MISMATCH'
+          ? `restore the file, or accept the edit with \`mfmig migrate --accept-checksum ${first.version}\``
+          : 'restore the missing file from version control';
+      throw new MfmigError(first.code as 'CHECKSUM_MISMATCH' | 'MIGRATION_MISSING', `${first.message}; ${how}${blocking.length > 1 ? ` (${blocking.length - 1} more problem(s): see \`mfmig status\`)` : ''}`, {
+        context: { version: first.version, problems: blocking },
+      });
+    }
+    void direction;
+  }
+
+  #assertTransformationsHandled(steps: Migration[]): void {
+    const withData = steps.find((m) => m.transformations.length > 0);
+    if (withData && !this.plugins.some((p) => p.handlesTransformations)) {
+      throw new MfmigError(
+        'TRANSFORMATION_INVALID',
+        `Migration ${migrationLabel(withData)} declares data transformations, but no transformer is registered; run it through @mfmig/framework or add the @mfmig/transformer plugin`,
+        { context: { version: withData.version, file: withData.file } },
+      );
+    }
+  }
+
+  #migrationFor(version: number, direction: Direction): Migration {
+    const m = this.migrations.byVersion.get(version);
+    if (!m) throw new MfmigError('MIGRATION_MISSING', `Applied migration version ${version} is missing from the migrations folder; it cannot be reverted`);
+    if (direction === 'down' && !m.down) {
+      throw new MfmigError('NO_DOWN_MIGRATION', `Migration ${migrationLabel(m)} has no down migration; it cannot be reverted (restore a backup instead)`, {
+        context: { version: m.version, migration: m.name, file: m.file },
+      });
+    }
+    return m;
+  }
+
+  async #execute(steps: Migration[], direction: Direction, runId: string, result: RunResult, options: RunOptions): Promise<void> {
+    const partial = new Set(this.history.list().filter((h) => h.status === 'partial').map((h) => h.version));
+    for (const [index, m] of steps.entries()) {
+      if (options.signal?.aborted) {
+        throw new MfmigError('INTERRUPTED', `Interrupted before ${migrationLabel(m)}; the database is at version ${this.status().currentVersion}. Run the same command again to continue`);
+      }
+      const item = await this.#step(m, direction, index, steps.length, runId, options, partial.has(m.version));
+      result.results.push(item);
+      if (item.error) {
+        for (const rest of steps.slice(index + 1)) result.results.push(notExecuted(rest, direction));
+        throw item.error;
+      }
+    }
+  }
+
+  async #step(m: Migration, direction: Direction, index: number, total: number, runId: string, options: RunOptions, resume: boolean): Promise<MigrationResultItem> {
+    this.events.emit('migrationStarted', { version: m.version, name: m.name, mvp: m.mvp, direction, step: index + 1, totalSteps: total });
+    this.events.emit('progressUpdated', this.#progress.update({ currentMigration: m }));
+    this.#log('info', 'migration.start', { version: m.version, name: m.name, direction });
+    const start = performance.now();
+    const state = new Map<string, unknown>();
+    const ctx = this.#context(m, direction, false, runId, options.signal, state);
+    try {
+      const outcome = resume ? 'continue' : await this.#applyInTransaction(m, ctx, direction, start);
+      if (outcome === 'skipped') {
+        return { ...itemOf(m, direction, 'Skipped', performance.now() - start, ctx) };
+      }
+      if (outcome === 'continue') await this.#continue(m, ctx, start);
+    } catch (error) {
+      const wrapped = wrapStepError(error, m, direction);
+      this.events.emit('migrationFailed', { version: m.version, name: m.name, mvp: m.mvp, direction, error: wrapped });
+      this.#log('error', 'migration.failed', { version: m.version, name: m.name, direction, error: wrapped.message });
+      return { ...itemOf(m, direction, 'Error', performance.now() - start, ctx), error: wrapped };
+    }
+    const duration = performance.now() - start;
+    this.events.emit('migrationCompleted', { version: m.version, name: m.name, mvp: m.mvp, direction, durationMs: duration });
+    this.events.emit('migrationStepCompleted', { step: index + 1, totalSteps: total, version: m.version, name: m.name, duration });
+    this.events.emit('progressUpdated', this.#progress.update({ stepDone: true, rows: ctx.rows }));
+    this.#log('info', 'migration.completed', { version: m.version, name: m.name, direction, durationMs: Math.round(duration), rows: ctx.rows });
+    return itemOf(m, direction, 'Success', duration, ctx);
+  }
+
+  /** Runs one migration in its IMMEDIATE transaction. Returns whether work continues outside it. */
+  async #applyInTransaction(m: Migration, ctx: RunnerContext, direction: Direction, start: number): Promise<'done' | 'skipped' | 'continue'> {
+    const a = this.adapter;
+    const switchFks = m.foreignKeys === 'off' && a.foreignKeysEnabled();
+    const useTransaction = m.transaction === 'immediate';
+    if (switchFks) a.setForeignKeys(false);
+    try {
+      if (useTransaction) a.beginImmediate();
+      try {
+        if (direction === 'up' ? this.history.has(m.version) : !this.history.has(m.version)) {
+          if (useTransaction) a.rollback();
+          return 'skipped';
+        }
+        const guard = m.kind === 'module' ? this.history.fingerprint() : null;
+        for (const plugin of this.plugins) await plugin.beforeMigration?.(ctx);
+        await (direction === 'up' ? m.up : m.down!)(ctx.db, ctx);
+        for (const plugin of this.plugins) await plugin.afterMigration?.(ctx);
+        if (guard !== null) this.#assertUntampered(m, guard);
+        if (m.foreignKeys === 'off') this.#assertForeignKeys(m);
+        const continued = direction === 'up' && this.plugins.some((p) => p.needsContinuation?.(m, ctx) === true);
+        if (!useTransaction) a.beginImmediate();
+        this.#writeHistory(m, ctx, direction, continued ? 'partial' : 'applied', performance.now() - start);
+        a.commit();
+        return continued ? 'continue' : 'done';
+      } catch (error) {
+        a.rollback();
+        throw error;
+      }
+    } finally {
+      if (switchFks) a.setForeignKeys(true);
+    }
+  }
+
+  /** Work of a migration that runs in batches after its transaction, then the final transaction. */
+  async #continue(m: Migration, ctx: RunnerContext, start: number): Promise<void> {
+    try {
+      for (const plugin of this.plugins) await plugin.continueMigration?.(ctx);
+      this.adapter.beginImmediate();
+      try {
+        for (const plugin of this.plugins) await plugin.finalizeMigration?.(ctx);
+        this.#writeHistory(m, ctx, 'up', 'applied', performance.now() - start);
+        this.adapter.commit();
+      } catch (error) {
+        this.adapter.rollback();
+        throw error;
+      }
+    } catch (error) {
+      if (isMfmigError(error) && error.code === 'INTERRUPTED') throw error;
+      await this.#revertPartial(m, ctx, error);
+      throw error;
+    }
+  }
+
+  /** Takes a partially applied migration back out (its continuation failed, not crashed). */
+  async #revertPartial(m: Migration, upCtx: RunnerContext, cause: unknown): Promise<void> {
+    if (!m.down) {
+      this.#log('error', 'migration.partial_left', { version: m.version, reason: 'no down migration', cause: String(cause) });
+      return;
+    }
+    const ctx = this.#context(m, 'down', false, upCtx.runId, undefined, upCtx.state);
+    await this.#applyInTransaction(m, ctx, 'down', performance.now());
+  }
+
+  #writeHistory(m: Migration, ctx: RunnerContext, direction: Direction, status: 'applied' | 'partial', durationMs: number): void {
+    if (direction === 'up') {
+      this.history.record({
+        version: m.version,
+        name: m.name,
+        mvp: m.mvp,
+        checksum: m.checksum,
+        status,
+        appliedAt: new Date().toISOString(),
+        durationMs,
+        schemaHash: (ctx.state.get('schemaHash') as string | undefined) ?? null,
+        runId: ctx.runId,
+      });
+    } else {
+      this.history.remove(m.version);
+    }
+    if (this.#options.enableMetrics && status === 'applied') {
+      this.metrics.record({
+        runId: ctx.runId,
+        version: m.version,
+        step: migrationLabel(m),
+        direction,
+        durationMs,
+        rows: ctx.rows,
+        peakMemory: Math.max(this.#progress.peakMemory, process.memoryUsage.rss()),
+      });
+    }
+  }
+
+  #assertUntampered(m: Migration, before: string): void {
+    if (this.history.fingerprint() !== before) {
+      throw new MfmigError('HISTORY_TAMPERED', `Migration ${migrationLabel(m)} changed mfmig_history; a migration must not touch mfmig's own tables`, {
+        context: { version: m.version, file: m.file },
+      });
+    }
+    if (Number(this.adapter.raw.pragma('writable_schema', { simple: true })) !== 0) {
+      this.adapter.raw.pragma('writable_schema = OFF');
+      throw new MfmigError('MIGRATION_FORBIDDEN', `Migration ${migrationLabel(m)} switched on PRAGMA writable_schema; refused`, {
+        context: { version: m.version, file: m.file },
+      });
+    }
+  }
+
+  #assertForeignKeys(m: Migration): void {
+    const violations = this.adapter.foreignKeyCheck();
+    if (violations.length > 0) {
+      const tables = [...new Set(violations.map((v) => `${v.table} -> ${v.parent}`))].slice(0, 3).join(', ');
+      throw new MfmigError('MIGRATION_FAILED', `Migration ${migrationLabel(m)} would leave ${violations.length} foreign key violation(s) (${tables})`, {
+        context: { version: m.version, violations: violations.slice(0, 20) },
+      });
+    }
+  }
+
+  async #dryRun(steps: Migration[], direction: Direction, runId: string, result: RunResult, options: RunOptions): Promise<void> {
+    const a = this.adapter;
+    const switchFks = steps.some((m) => m.foreignKeys === 'off') && a.foreignKeysEnabled();
+    if (switchFks) a.setForeignKeys(false);
+    a.beginImmediate();
+    try {
+      for (const [index, m] of steps.entries()) {
+        const start = performance.now();
+        const ctx = this.#context(m, direction, true, runId, options.signal, new Map());
+        try {
+          for (const plugin of this.plugins) await plugin.beforeMigration?.(ctx);
+          await (direction === 'up' ? m.up : m.down!)(ctx.db, ctx);
+          for (const plugin of this.plugins) await plugin.afterMigration?.(ctx);
+        } catch (error) {
+          const wrapped = wrapStepError(error, m, direction);
+          result.results.push({ ...itemOf(m, direction, 'Error', performance.now() - start, ctx), error: wrapped });
+          for (const rest of steps.slice(index + 1)) result.results.push(notExecuted(rest, direction));
+          throw wrapped;
+        }
+        result.results.push(itemOf(m, direction, 'Success', performance.now() - start, ctx));
+        this.events.emit('progressUpdated', this.#progress.update({ currentMigration: m, stepDone: true }));
+      }
+    } finally {
+      a.rollback();
+      if (switchFks) a.setForeignKeys(true);
+    }
+  }
+
+  #context(m: Migration, direction: Direction, dryRun: boolean, runId: string, signal: AbortSignal | undefined, state: Map<string, unknown>): RunnerContext {
+    return createMigrationContext({
+      adapter: this.adapter,
+      migration: m,
+      direction,
+      dryRun,
+      logger: this.#logger,
+      rebuildTable: this.#options.rebuildTable,
+      onProgress: (p) => this.events.emit('operationProgress', p),
+      state,
+      signal,
+      runId,
+    });
+  }
+
+  #safeCurrentVersion(fallback: number): number {
+    try {
+      return this.status().currentVersion;
+    } catch {
+      return fallback;
+    }
+  }
+
+  #log(level: 'info' | 'warn' | 'error' | 'debug', event: string, data: Record<string, unknown>): void {
+    this.#logger.log({ level, event, ...data });
+  }
+}
+
+function itemOf(m: Migration, direction: Direction, status: MigrationResultItem['status'], durationMs: number, ctx: RunnerContext): MigrationResultItem {
+  return { version: m.version, name: m.name, mvp: m.mvp, direction, status, durationMs, rows: ctx.rows, statements: ctx.statements };
+}
+
+function notExecuted(m: Migration, direction: Direction): MigrationResultItem {
+  return { version: m.version, name: m.name, mvp: m.mvp, direction, status: 'NotExecuted', durationMs: 0, rows: 0, statements: [] };
+}
+
+function wrapStepError(error: unknown, m: Migration, direction: Direction): MfmigError {
+  const where = `Migration ${migrationLabel(m)} (mvp${m.mvp}, ${direction}) failed`;
+  if (isMfmigError(error)) {
+    if (error.code !== 'MIGRATION_FAILED' || error.context.version !== undefined) {
+      if (error.context.version === undefined) Object.assign(error.context, { version: m.version, migration: m.name, direction });
+      return error;
+    }
+    return new MfmigError(error.code, `${where}: ${error.message}`, {
+      cause: error.cause ?? error,
+      context: { ...error.context, version: m.version, migration: m.name, direction, file: m.file },
+    });
+  }
+  return wrapSqliteError(error, 'MIGRATION_FAILED', where, { version: m.version, migration: m.name, direction, file: m.file });
+}
+
+function toMfmigError(error: unknown): MfmigError {
+  return isMfmigError(error) ? error : wrapSqliteError(error, 'INTERNAL', 'Unexpected failure');
+}

@@ -1,0 +1,107 @@
+import type { DatabaseAdapter } from '../adapter/index.js';
+import { openDatabase } from '../adapter/index.js';
+import { type Logger, type MigrationFrameworkConfig, type ResolvedConfig, resolveConfig } from '../config/index.js';
+import { MigrationEventEmitter, type MigrationEvents } from '../events/index.js';
+import { type MigrationSet, loadMigrations } from '../migration/index.js';
+import type { MigrationPlugin, TableRebuilder } from '../runner/index.js';
+import { Migrator } from '../runner/index.js';
+
+/**
+ * What every mfmig service is built on: resolved configuration, one database adapter, one
+ * event bus, the migrations folder (loaded once) and the shared {@link Migrator}. The framework
+ * creates one and hands it to every service; a service used alone creates its own from a plain
+ * configuration.
+ */
+export interface ServiceContext {
+  readonly config: ResolvedConfig;
+  readonly adapter: DatabaseAdapter;
+  readonly events: MigrationEventEmitter<MigrationEvents>;
+  /** The structured logger when logging is on; a silent one otherwise. */
+  readonly logger: Logger;
+  /** Plugins every run of the shared migrator goes through. */
+  readonly plugins: MigrationPlugin[];
+  /** Sets the implementation of `ctx.rebuildTable` (schema evolution). */
+  setTableRebuilder(rebuilder: TableRebuilder): void;
+  loadMigrations(): Promise<MigrationSet>;
+  /** The migrator shared by every service of this context. */
+  migrator(): Promise<Migrator>;
+  /** Closes the database when this context opened it. */
+  close(): void;
+}
+
+/** Options for opening the database of a new context. */
+export interface ServiceContextOptions {
+  mode?: 'readonly' | 'readwrite';
+  create?: boolean;
+}
+
+const silentLogger: Logger = { log() {} };
+const CONTEXT_BRAND = Symbol.for('mfmig.service-context');
+
+/** True for a {@link ServiceContext} (also one made by another copy of the package). */
+export function isServiceContext(value: unknown): value is ServiceContext {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[CONTEXT_BRAND] === true;
+}
+
+/**
+ * Creates a service context from a configuration (env variables honoured), or returns the
+ * context it is given.
+ *
+ * @example
+ * const ctx = createServiceContext({ database: new Database('./knowledge.db'), migrationsPath: './migrations' });
+ * const status = (await ctx.migrator()).status();
+ */
+export function createServiceContext(input: MigrationFrameworkConfig | ServiceContext, options: ServiceContextOptions = {}): ServiceContext {
+  if (isServiceContext(input)) return input;
+  const config = resolveConfig(input);
+  const adapter = openDatabase(config.database, { mode: options.mode ?? 'readwrite', create: options.create ?? false });
+  const events = new MigrationEventEmitter<MigrationEvents>();
+  const logger = config.enableLogging ? config.logger : silentLogger;
+  const plugins: MigrationPlugin[] = [];
+  let rebuilder: TableRebuilder | undefined;
+  let migrations: Promise<MigrationSet> | undefined;
+  let migrator: Promise<Migrator> | undefined;
+  const context: ServiceContext & { [CONTEXT_BRAND]: true } = {
+    [CONTEXT_BRAND]: true,
+    config,
+    adapter,
+    events,
+    logger,
+    plugins,
+    setTableRebuilder(fn) {
+      rebuilder = fn;
+    },
+    loadMigrations() {
+      migrations ??= loadMigrations(config.migrationsPath);
+      migrations.catch(() => {
+        migrations = undefined;
+      });
+      return migrations;
+    },
+    migrator() {
+      migrator ??= context.loadMigrations().then(
+        (set) =>
+          new Migrator({
+            adapter,
+            migrations: set,
+            events,
+            logger,
+            enableMetrics: config.enableMetrics,
+            plugins,
+            lockTimeout: config.lockTimeout,
+            get rebuildTable() {
+              return rebuilder;
+            },
+          }),
+      );
+      migrator.catch(() => {
+        migrator = undefined;
+      });
+      return migrator;
+    },
+    close() {
+      adapter.close();
+    },
+  };
+  return context;
+}

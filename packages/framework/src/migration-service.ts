@@ -1,0 +1,151 @@
+import {
+  type MigrationEvents,
+  type MigrationProgress,
+  type MigrationStatus,
+  type MigrationTarget,
+  type Migrator,
+  type RunResult,
+  type ServiceContext,
+} from '@mfmig/core';
+import { type UpgradePathAnalysis, assertMilestone, groupByMilestone } from './upgrade-path.js';
+
+/** Options of {@link MigrationService.executeMVPMigration}. */
+export interface ExecuteMigrationOptions {
+  /** Run in a transaction that is rolled back; report what would happen. */
+  dryRun?: boolean;
+  /** Validate before and after (needs the validation service). Default true. */
+  validateIntegrity?: boolean;
+  /** Take a checkpoint before the run (needs the rollback service). Default true. */
+  createCheckpoints?: boolean;
+  /** Take the database back to the start version when a migration fails (needs rollback). Default true. */
+  enableRollback?: boolean;
+  /** Stop at the next safe point when aborted. */
+  signal?: AbortSignal;
+  /** Applied versions whose edited files are accepted (logged). */
+  acceptChecksums?: number[];
+}
+
+/** What a migration run did. */
+export interface MigrationExecutionResult {
+  success: boolean;
+  dryRun: boolean;
+  fromMVP: number;
+  toMVP: number;
+  fromVersion: number;
+  toVersion: number;
+  durationMs: number;
+  migrations: RunResult['results'];
+  extras: Record<string, unknown>;
+}
+
+/**
+ * Orchestrates migrations across milestones: the service the seed README calls
+ * `framework.migrationService`.
+ *
+ * @example
+ * const results = await framework.migrationService.executeMVPMigration(3, { dryRun: false });
+ */
+export class MigrationService {
+  readonly #ctx: ServiceContext;
+  #migrator: Migrator | undefined;
+
+  constructor(ctx: ServiceContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Listens to run events (`migrationStepCompleted`, `progressUpdated`, ... or `'*'` for all). */
+  on(event: '*', listener: (event: string, data: unknown) => void): this;
+  on<K extends keyof MigrationEvents & string>(event: K, listener: (data: MigrationEvents[K]) => void): this;
+  on(event: string, listener: (...args: never[]) => void): this {
+    this.#ctx.events.on(event as '*', listener as (event: string, data: unknown) => void);
+    return this;
+  }
+
+  off(event: string, listener: (...args: never[]) => void): this {
+    this.#ctx.events.off(event, listener);
+    return this;
+  }
+
+  /** Where the database stands: current version and milestone, applied, pending, problems. */
+  async status(): Promise<MigrationStatus> {
+    return (await this.#getMigrator()).status();
+  }
+
+  /** The migrations to run per milestone to reach `targetMVP` (up or down). */
+  async analyzeMVPUpgradePath(targetMVP: number): Promise<UpgradePathAnalysis> {
+    const migrator = await this.#getMigrator();
+    const target = assertMilestone(targetMVP);
+    const status = migrator.status();
+    const targetVersion = migrator.resolveTarget({ mvp: target });
+    const down = targetVersion < status.currentVersion && target < status.currentMvp;
+    const steps = down ? migrator.revertSteps({ mvp: target }) : migrator.pendingSteps({ mvp: target });
+    return {
+      currentMVP: status.currentMvp,
+      targetMVP: target,
+      currentVersion: status.currentVersion,
+      targetVersion,
+      direction: steps.length === 0 ? 'none' : down ? 'down' : 'up',
+      milestones: groupByMilestone(steps, down ? 'down' : 'up'),
+      totalMigrations: steps.length,
+      problems: status.problems,
+    };
+  }
+
+  /** Brings the database up to milestone `targetMVP`. Throws an MfmigError when the run fails. */
+  async executeMVPMigration(targetMVP: number, options: ExecuteMigrationOptions = {}): Promise<MigrationExecutionResult> {
+    return this.migrateTo({ mvp: assertMilestone(targetMVP) }, options);
+  }
+
+  /** Brings the database up to any target (latest, a version or a milestone). */
+  async migrateTo(target: MigrationTarget, options: ExecuteMigrationOptions = {}): Promise<MigrationExecutionResult> {
+    const migrator = await this.#getMigrator();
+    const before = migrator.status();
+    const result = await migrator.migrate(target, {
+      dryRun: options.dryRun,
+      signal: options.signal,
+      acceptChecksums: options.acceptChecksums,
+      command: `migrate to ${describeTarget(target)}`,
+    });
+    return this.#finish(before, result);
+  }
+
+  /** The progress of the current or last run (null before any run). */
+  getCurrentProgress(): MigrationProgress | null {
+    return this.#migrator?.getCurrentProgress() ?? null;
+  }
+
+  async #getMigrator(): Promise<Migrator> {
+    this.#migrator ??= await this.#ctx.migrator();
+    return this.#migrator;
+  }
+
+  async #finish(before: MigrationStatus, result: RunResult): Promise<MigrationExecutionResult> {
+    const migrator = await this.#getMigrator();
+    if (result.error) throw result.error;
+    const after = result.dryRun ? before : migrator.status();
+    return {
+      success: true,
+      dryRun: result.dryRun,
+      fromMVP: before.currentMvp,
+      toMVP: after.currentMvp,
+      fromVersion: result.fromVersion,
+      toVersion: result.dryRun ? result.targetVersion : result.toVersion,
+      durationMs: result.durationMs,
+      migrations: result.results,
+      extras: result.extras,
+    };
+  }
+
+  /** Checks that every applied migration is still present and unchanged. */
+  async validateMigrationIntegrity(): Promise<{ isValid: boolean; problems: MigrationStatus['problems'] }> {
+    const status = await this.status();
+    return { isValid: !status.problems.some((p) => p.severity === 'error'), problems: status.problems };
+  }
+}
+
+function describeTarget(target: MigrationTarget): string {
+  if ('latest' in target) return 'latest';
+  if ('version' in target) return `version ${target.version}`;
+  return `MVP${target.mvp}`;
+}
+
