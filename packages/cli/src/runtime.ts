@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { Database } from 'better-sqlite3';
 import { type MigrationFramework, type MigrationFrameworkConfig, createMigrationFramework } from '@mfmig/framework';
 import { Output } from './output.js';
+import { attachStepMarkers } from './step-markers.js';
 
 /** Options every command accepts (ARCHITECTURE.md, "The command line"). */
 export interface GlobalOptions {
@@ -62,6 +63,7 @@ export class CliRuntime {
       },
       { mode: options.mode ?? 'readwrite', create: options.create ?? false },
     );
+    attachStepMarkers(framework.context.events);
     this.#frameworks.push(framework);
     return framework;
   }

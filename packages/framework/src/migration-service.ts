@@ -7,6 +7,7 @@ import {
   type RunResult,
   type ServiceContext,
 } from '@mfmig/core';
+import { assertDatabaseIntact } from './integrity-precheck.js';
 import { type UpgradePathAnalysis, assertMilestone, groupByMilestone } from './upgrade-path.js';
 
 /** Options of {@link MigrationService.executeMVPMigration}. */
@@ -99,6 +100,7 @@ export class MigrationService {
   /** Brings the database up to any target (latest, a version or a milestone). */
   async migrateTo(target: MigrationTarget, options: ExecuteMigrationOptions = {}): Promise<MigrationExecutionResult> {
     const migrator = await this.#getMigrator();
+    assertDatabaseIntact(this.#ctx.adapter);
     const before = migrator.status();
     const result = await migrator.migrate(target, {
       dryRun: options.dryRun,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { HistoryStore } from '@mfmig/core';
+import { HistoryStore, MetricsStore } from '@mfmig/core';
 import type { CliRuntime } from '../runtime.js';
 import { formatMs } from '../progress-reporter.js';
 
@@ -8,12 +8,14 @@ export function registerHistory(program: Command, cli: CliRuntime): void {
   program
     .command('history')
     .description('list applied migrations (when, how long, by whom) and deliberate changes to the history')
-    .action(async () => {
+    .option('--metrics', 'also show per-step metrics recorded with ENABLE_METRICS (duration, rows, rows/s, peak memory)', false)
+    .action(async (options: { metrics: boolean }) => {
       const framework = cli.openFramework({ mode: 'readonly' });
       const store = new HistoryStore(framework.context.adapter);
       const history = store.list();
       const audit = store.auditLog();
-      cli.out.result({ history, audit }, () => {
+      const metrics = options.metrics ? new MetricsStore(framework.context.adapter).list() : undefined;
+      cli.out.result({ history, audit, ...(metrics ? { metrics } : {}) }, () => {
         if (history.length === 0) cli.out.line('No migrations applied yet.');
         cli.out.table(
           history.map((h) => ({
@@ -35,6 +37,30 @@ export function registerHistory(program: Command, cli: CliRuntime): void {
             { key: 'status', label: 'Status' },
           ],
         );
+        if (metrics) {
+          cli.out.line();
+          if (metrics.length === 0) cli.out.line('No metrics recorded (set ENABLE_METRICS=true when migrating).');
+          cli.out.table(
+            metrics.map((m) => ({
+              at: m.recordedAt,
+              step: m.step,
+              dir: m.direction ?? '',
+              took: formatMs(m.durationMs),
+              rows: m.rows.toLocaleString('en-US'),
+              rate: Math.round(m.rowsPerSecond).toLocaleString('en-US'),
+              peak: `${Math.round(m.peakMemory / 1048576)} MB`,
+            })),
+            [
+              { key: 'at', label: 'Recorded at' },
+              { key: 'step', label: 'Step' },
+              { key: 'dir', label: 'Dir' },
+              { key: 'took', label: 'Took', align: 'right' },
+              { key: 'rows', label: 'Rows', align: 'right' },
+              { key: 'rate', label: 'Rows/s', align: 'right' },
+              { key: 'peak', label: 'Peak RSS', align: 'right' },
+            ],
+          );
+        }
         if (audit.length > 0) {
           cli.out.line();
           cli.out.line('Audit log:');

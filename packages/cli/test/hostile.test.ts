@@ -1,0 +1,121 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, openSync, closeSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BIN, copyMvp1, mfmig, sha256File, sqlMigration, tempDir } from './helpers.js';
+
+/** A seeded MVP1 database to damage in copies. */
+let seeded: string;
+let seedDir: string;
+beforeAll(() => {
+  seedDir = tempDir();
+  copyMvp1(seedDir);
+  expect(mfmig(seedDir, ['seed', '--rows', '3000']).code).toBe(0);
+  seeded = join(seedDir, 'knowledge.db');
+});
+
+function damagedCopy(name: string, damage: (file: string) => void): string {
+  const file = join(seedDir, name);
+  copyFileSync(seeded, file);
+  damage(file);
+  return file;
+}
+
+describe('damaged database files', () => {
+  const cases: [string, (file: string) => void, number, string[]][] = [
+    ['a truncated database', (f) => truncateSync(f, Math.floor(statSync(f).size / 2)), 2, ['DATABASE_CORRUPT']],
+    [
+      'a database with overwritten pages',
+      (f) => {
+        const fd = openSync(f, 'r+');
+        const garbage = Buffer.alloc(4096 * 8, 0x5a);
+        writeSync(fd, garbage, 0, garbage.length, 4096 * 3);
+        closeSync(fd);
+      },
+      2,
+      ['DATABASE_CORRUPT'],
+    ],
+    ['random bytes', (f) => writeFileSync(f, Buffer.from(Array.from({ length: 50_000 }, (_, i) => (i * 7919) % 256))), 2, ['DATABASE_INVALID']],
+    ['a read-only database', (f) => chmodSync(f, 0o444), 2, ['DATABASE_READONLY']],
+  ];
+  for (const [what, damage, code, errorCodes] of cases) {
+    it(`refuses ${what} with a one-line error and leaves its bytes unchanged`, () => {
+      const file = damagedCopy(`${what.replace(/\W+/g, '-')}.db`, damage);
+      const before = sha256File(file);
+      for (const command of [['migrate'], ['migrate', '--dry-run']]) {
+        const r = mfmig(seedDir, ['--json', '--db', file, ...command]);
+        expect(r.code).toBe(code);
+        expect(errorCodes).toContain(r.json.error.code);
+        expect(r.stderr.split('\n').filter((l) => l.startsWith('mfmig:'))).toHaveLength(1);
+        expect(r.stderr).not.toMatch(/^\s+at /m);
+      }
+      expect(sha256File(file)).toBe(before);
+    });
+  }
+});
+
+describe('hostile migration files', () => {
+  it('rejects non-UTF-8 bytes and an oversized file, naming them', () => {
+    const dir = tempDir();
+    copyMvp1(dir);
+    writeFileSync(join(dir, 'migrations/mvp1/0003_latin1.sql'), Buffer.concat([Buffer.from('-- migrate:up\nSELECT \''), Buffer.from([0xe9, 0xff]), Buffer.from("';\n")]));
+    let r = mfmig(dir, ['--json', 'migrate']);
+    expect(r.code).toBe(2);
+    expect(r.json.error.message).toContain('0003_latin1.sql');
+    const big = tempDir();
+    copyMvp1(big);
+    const line = "INSERT INTO kb_tags (entry_id, tag) VALUES (1, 'x');\n";
+    writeFileSync(join(big, 'migrations/mvp1/0003_huge.sql'), `-- migrate:up\n${line.repeat(Math.ceil((10 * 1024 * 1024) / line.length))}`);
+    r = mfmig(big, ['--json', 'migrate']);
+    expect(r.code).toBe(2);
+    expect(r.json.error.message).toContain('0003_huge.sql');
+  });
+});
+
+describe('disk full', () => {
+  it('fails a migration that fills the disk, says so, and leaves the previous version', () => {
+    const dir = tempDir();
+    copyMvp1(dir);
+    const db = join(dir, 'knowledge.db');
+    copyFileSync(seeded, db);
+    mkdirSync(join(dir, 'migrations/mvp2'), { recursive: true });
+    writeFileSync(
+      join(dir, 'migrations/mvp2/0003_big.sql'),
+      sqlMigration(
+        'CREATE TABLE big (id INTEGER PRIMARY KEY, payload BLOB);\nWITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) INSERT INTO big (payload) SELECT randomblob(1000) FROM n;',
+        'DROP TABLE big;',
+      ),
+    );
+    const before = contentOf(db);
+    const limitKb = Math.ceil(statSync(db).size / 1024) + 2048;
+    const r = spawnSync('bash', ['-c', `trap '' XFSZ; ulimit -f ${limitKb}; exec "${process.execPath}" "${BIN}" --json migrate`], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    expect(r.status).toBe(1);
+    const error = JSON.parse(r.stdout).error;
+    expect(error.code).toBe('DISK_FULL');
+    expect(error.message).toMatch(/disk full/);
+    const check = new Database(db, { readonly: true });
+    expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(check.prepare('SELECT max(version) FROM mfmig_history').pluck().get()).toBe(2);
+    expect(check.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'big'").pluck().get()).toBe(0);
+    check.close();
+    expect(contentOf(db)).toEqual(before);
+  });
+});
+
+/** Schema, history and every user row: what must not change when a run fails. */
+function contentOf(file: string): Record<string, unknown> {
+  const db = new Database(file, { readonly: true });
+  try {
+    const schema = db.prepare("SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'mfmig_lock%' ORDER BY name").all();
+    const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'mfmig_lock'").pluck().all() as string[];
+    const rows = Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM "${t}" ORDER BY 1`).all()]));
+    return { schema, rows };
+  } finally {
+    db.close();
+  }
+}
