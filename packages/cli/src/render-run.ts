@@ -38,6 +38,31 @@ export function renderRun(out: Output, result: MigrationExecutionResult): void {
     }
     return;
   }
+  const moved = (result.extras.transformations ?? []) as { id: string; mode: string; rowsRead: number; rowsWritten: number; batches: number; durationMs: number; rowsPerSecond: number }[];
+  if (moved.length > 0) {
+    out.line();
+    out.line(c.bold('Rows moved per transformation:'));
+    out.table(
+      moved.map((t) => ({
+        id: t.id,
+        mode: t.mode,
+        read: t.rowsRead.toLocaleString('en-US'),
+        written: t.rowsWritten.toLocaleString('en-US'),
+        batches: t.batches,
+        took: formatMs(t.durationMs),
+        rate: Math.round(t.rowsPerSecond).toLocaleString('en-US'),
+      })),
+      [
+        { key: 'id', label: 'Transformation' },
+        { key: 'mode', label: 'Mode' },
+        { key: 'read', label: 'Rows read', align: 'right' },
+        { key: 'written', label: 'Rows written', align: 'right' },
+        { key: 'batches', label: 'Batches', align: 'right' },
+        { key: 'took', label: 'Took', align: 'right' },
+        { key: 'rate', label: 'Rows/s', align: 'right' },
+      ],
+    );
+  }
   out.line();
   out.line(
     `${c.green('Done:')} version ${result.fromVersion} (MVP${result.fromMVP}) -> ${result.toVersion} (MVP${result.toMVP}) in ${formatMs(result.durationMs)}`,

@@ -11,10 +11,18 @@ export function attachStepMarkers(events: MigrationEventEmitter<MigrationEvents>
   const killAt = env.MFMIG_TEST_KILL_AT_STEP ? Number(env.MFMIG_TEST_KILL_AT_STEP) : undefined;
   if (!print && killAt === undefined) return;
   let step = 0;
-  events.on('*', (name) => {
+  events.on('*', (name, data) => {
     if (name === 'log') return;
     step++;
-    if (print) process.stderr.write(`@@mfmig-step ${step} ${name}\n`);
+    if (print) process.stderr.write(`@@mfmig-step ${step} ${name}${detailOf(data)}\n`);
     if (step === killAt) process.kill(process.pid, 'SIGKILL');
   });
+}
+
+/** `:transform kb_to_incident_mapping` for operations, `:7` for migration events. */
+function detailOf(data: unknown): string {
+  const d = data as { operation?: unknown; version?: unknown } | null;
+  if (typeof d?.operation === 'string') return `:${d.operation}`;
+  if (typeof d?.version === 'number') return `:${d.version}`;
+  return '';
 }

@@ -1,8 +1,18 @@
-export { createMigrationFramework, type MigrationFramework } from './create-migration-framework.js';
-export { MigrationService, type ExecuteMigrationOptions, type MigrationExecutionResult } from './migration-service.js';
+export { createMigrationFramework, type FrameworkOptions, type MigrationFramework } from './create-migration-framework.js';
+export { createLiveContext, type LiveContext } from './live-context.js';
+export {
+  MigrationService,
+  type ExecuteMigrationOptions,
+  type MigrationExecutionResult,
+  type MigrationServiceDeps,
+} from './migration-service.js';
 export { type MilestoneStep, type UpgradePathAnalysis } from './upgrade-path.js';
+export { assertDatabaseIntact } from './integrity-precheck.js';
+export { BACKUP_FRESH_HOURS, MigrationUtils, type HealthCheckItem, type HealthReport } from './migration-utils.js';
 export { seedKnowledgeBase, type SeedOptions } from './seed/seed-knowledge-base.js';
 export { KB_CATEGORIES, KB_SEVERITIES } from './seed/kb-templates.js';
+export { renderReport } from './report/render-report.js';
+export { type ReportData } from './report/report-data.js';
 export {
   MfmigError,
   isMfmigError,
@@ -14,3 +24,5 @@ export {
   type MigrationStatus,
   type MfmigErrorCode,
 } from '@mfmig/core';
+export { RollbackManager } from '@mfmig/rollback';
+export { DataTransformer, type DataTransformation } from '@mfmig/transformer';

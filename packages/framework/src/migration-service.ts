@@ -4,10 +4,15 @@ import {
   type MigrationStatus,
   type MigrationTarget,
   type Migrator,
+  isMfmigError,
   type RunResult,
   type ServiceContext,
 } from '@mfmig/core';
+import type { MigrationPlan, MigrationPlanner } from '@mfmig/planner';
+import type { RollbackManager } from '@mfmig/rollback';
+import type { ValidationService } from '@mfmig/validation';
 import { assertDatabaseIntact } from './integrity-precheck.js';
+import { type RunRequest, createRunSequencePlugin } from './run-sequence-plugin.js';
 import { type UpgradePathAnalysis, assertMilestone, groupByMilestone } from './upgrade-path.js';
 
 /** Options of {@link MigrationService.executeMVPMigration}. */
@@ -16,14 +21,23 @@ export interface ExecuteMigrationOptions {
   dryRun?: boolean;
   /** Validate before and after (needs the validation service). Default true. */
   validateIntegrity?: boolean;
-  /** Take a checkpoint before the run (needs the rollback service). Default true. */
+  /** Take a checkpoint (verified copy + run position) before the run; `resumeFromCheckpoint` finishes it. Default false. */
   createCheckpoints?: boolean;
-  /** Take the database back to the start version when a migration fails (needs rollback). Default true. */
+  /** Take the database back to the version where the run started when a migration fails (not when interrupted). Default false: the database stays at the last migration that succeeded. */
   enableRollback?: boolean;
   /** Stop at the next safe point when aborted. */
   signal?: AbortSignal;
   /** Applied versions whose edited files are accepted (logged). */
   acceptChecksums?: number[];
+  /** The plan to record with the run (one the caller already showed), or `false` for none. Default: made by the planner. */
+  plan?: MigrationPlan | false;
+}
+
+/** The services a MigrationService orchestrates. */
+export interface MigrationServiceDeps {
+  rollbackManager: RollbackManager;
+  validation: ValidationService;
+  planner: MigrationPlanner;
 }
 
 /** What a migration run did. */
@@ -48,10 +62,16 @@ export interface MigrationExecutionResult {
  */
 export class MigrationService {
   readonly #ctx: ServiceContext;
+  readonly #services: MigrationServiceDeps;
   #migrator: Migrator | undefined;
+  #rolledBack = false;
 
-  constructor(ctx: ServiceContext) {
+  #request: RunRequest | undefined;
+
+  constructor(ctx: ServiceContext, services: MigrationServiceDeps) {
     this.#ctx = ctx;
+    this.#services = services;
+    ctx.plugins.push(createRunSequencePlugin(() => this.#request, services));
   }
 
   /** Listens to run events (`migrationStepCompleted`, `progressUpdated`, ... or `'*'` for all). */
@@ -97,27 +117,78 @@ export class MigrationService {
     return this.migrateTo({ mvp: assertMilestone(targetMVP) }, options);
   }
 
-  /** Brings the database up to any target (latest, a version or a milestone). */
+  /**
+   * Brings the database up to any target (latest, a version or a milestone): integrity check,
+   * pre-migration validation, plan, checkpoint (on request), the run itself (backup first, events,
+   * one transaction per migration), post-migration validation, and rollback on failure (on
+   * request).
+   */
   async migrateTo(target: MigrationTarget, options: ExecuteMigrationOptions = {}): Promise<MigrationExecutionResult> {
     const migrator = await this.#getMigrator();
+    this.#rolledBack = false;
     assertDatabaseIntact(this.#ctx.adapter);
     const before = migrator.status();
-    const result = await migrator.migrate(target, {
-      dryRun: options.dryRun,
-      signal: options.signal,
-      acceptChecksums: options.acceptChecksums,
-      command: `migrate to ${describeTarget(target)}`,
-    });
+    this.#request = {
+      target,
+      validate: options.validateIntegrity ?? true,
+      plan: options.plan,
+      checkpoint: options.createCheckpoints === true,
+      checkpointId: `migrate-${describeTarget(target).replace(/\s+/g, '-')}`,
+    };
+    let result: RunResult;
+    try {
+      result = await migrator.migrate(target, {
+        dryRun: options.dryRun,
+        signal: options.signal,
+        acceptChecksums: options.acceptChecksums,
+        command: `migrate to ${describeTarget(target)}`,
+      });
+    } finally {
+      this.#request = undefined;
+    }
+    const interrupted = isMfmigError(result.error) && result.error.code === 'INTERRUPTED';
+    if (result.error && options.enableRollback === true && !interrupted && !options.dryRun && result.toVersion !== result.fromVersion) {
+      await this.#rollBackFailedRun(result);
+    }
     return this.#finish(before, result);
+  }
+
+  /** Takes the database back to where a failed run started; keeps the run's error. */
+  async #rollBackFailedRun(result: RunResult): Promise<void> {
+    try {
+      const recovery = await this.#services.rollbackManager.recoverFailedRun(result);
+      result.extras.recovery = recovery;
+      (await this.#getMigrator()).markRolledBack();
+      this.#rolledBack = true;
+    } catch (error) {
+      result.extras.recoveryError = error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  /** Takes the database down to milestone `targetMVP`, archiving the rows the downs drop (unless `preserveUserData: false`). */
+  async rollbackMVPMigration(targetMVP: number, options: { preserveUserData?: boolean; validateRollback?: boolean } = {}) {
+    return this.#services.rollbackManager.rollbackToMvp(assertMilestone(targetMVP), options);
+  }
+
+  /** A checkpoint: a verified copy of the database plus the run's position. */
+  async createCheckpoint(migrationId: string) {
+    return this.#services.rollbackManager.createCheckpoint(migrationId);
+  }
+
+  /** Finishes the run a checkpoint recorded, or says why it cannot. */
+  async resumeFromCheckpoint(checkpointPath: string) {
+    return this.#services.rollbackManager.resumeFromCheckpoint(checkpointPath);
   }
 
   /** The progress of the current or last run (null before any run). */
   getCurrentProgress(): MigrationProgress | null {
-    return this.#migrator?.getCurrentProgress() ?? null;
+    const progress = this.#migrator?.getCurrentProgress() ?? null;
+    if (progress && this.#rolledBack) progress.status = 'rolled_back';
+    return progress;
   }
 
   async #getMigrator(): Promise<Migrator> {
-    this.#migrator ??= await this.#ctx.migrator();
+    this.#migrator = await this.#ctx.migrator();
     return this.#migrator;
   }
 
@@ -150,4 +221,5 @@ function describeTarget(target: MigrationTarget): string {
   if ('version' in target) return `version ${target.version}`;
   return `MVP${target.mvp}`;
 }
+
 

@@ -1,16 +1,34 @@
 import type { Command } from 'commander';
 import type { CliRuntime } from '../runtime.js';
+import { registerBackup } from './backup.js';
+import { registerCheckpoint } from './checkpoint.js';
 import { registerDemo } from './demo.js';
+import { registerDiff } from './diff.js';
+import { registerEmergencyRollback } from './emergency-rollback.js';
 import { registerHistory } from './history.js';
 import { registerMigrate } from './migrate.js';
+import { registerPlan } from './plan.js';
+import { registerRestore } from './restore.js';
+import { registerResume } from './resume.js';
+import { registerRollback } from './rollback.js';
 import { registerSeed } from './seed.js';
 import { registerStatus } from './status.js';
+import { registerValidate } from './validate.js';
 
 /** Every command of `mfmig`, registered in the order `--help` lists them. One line per command. */
 export const COMMANDS: ((program: Command, cli: CliRuntime) => void)[] = [
   registerStatus,
   registerHistory,
+  registerPlan,
   registerMigrate,
+  registerRollback,
+  registerValidate,
+  registerDiff,
+  registerBackup,
+  registerRestore,
+  registerCheckpoint,
+  registerResume,
+  registerEmergencyRollback,
   registerSeed,
   registerDemo,
 ];

@@ -13,6 +13,8 @@ interface MigrateOptions {
   dryRun: boolean;
   acceptChecksum?: number[];
   lockTimeout: number;
+  rollbackOnFailure: boolean;
+  checkpoint: boolean;
 }
 
 /** `mfmig migrate [--to N | --to-mvp N] [--dry-run]`. */
@@ -24,6 +26,8 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
     .option('--to-mvp <n>', 'stop at this milestone', wholeNumber)
     .option('--dry-run', 'show the statements that would run and change nothing', false)
     .option('--accept-checksum <versions>', 'accept edited applied migrations (comma-separated versions; logged)', versionList)
+    .option('--rollback-on-failure', 'when a migration fails, take the database back to where the run started', false)
+    .option('--checkpoint', 'take a checkpoint before the run (resume it with `mfmig resume`)', false)
     .option('--lock-timeout <ms>', 'wait this long for another running mfmig before giving up', wholeNumber, 10_000)
     .action(async (options: MigrateOptions) => {
       const target = targetFrom(options);
@@ -40,6 +44,8 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
           dryRun: options.dryRun,
           acceptChecksums: options.acceptChecksum,
           signal: cli.signal,
+          enableRollback: options.rollbackOnFailure,
+          createCheckpoints: options.checkpoint,
         });
         detach();
         cli.out.result(result, () => renderRun(cli.out, result));

@@ -22,6 +22,8 @@ export interface ServiceContext {
   readonly plugins: MigrationPlugin[];
   /** Sets the implementation of `ctx.rebuildTable` (schema evolution). */
   setTableRebuilder(rebuilder: TableRebuilder): void;
+  /** The implementation of `ctx.rebuildTable` set so far, for services that run migrations on a copy (planner rehearsals). */
+  readonly tableRebuilder?: TableRebuilder;
   loadMigrations(): Promise<MigrationSet>;
   /** The migrator shared by every service of this context. */
   migrator(): Promise<Migrator>;
@@ -33,6 +35,12 @@ export interface ServiceContext {
 export interface ServiceContextOptions {
   mode?: 'readonly' | 'readwrite';
   create?: boolean;
+  /** Reuse an event bus (listeners stay attached when a context is reopened after a restore). */
+  events?: MigrationEventEmitter<MigrationEvents>;
+  /** Reuse a plugin list (the same services keep taking part in runs). */
+  plugins?: MigrationPlugin[];
+  /** Reuse a table rebuilder. */
+  tableRebuilder?: TableRebuilder;
 }
 
 const silentLogger: Logger = { log() {} };
@@ -55,10 +63,10 @@ export function createServiceContext(input: MigrationFrameworkConfig | ServiceCo
   if (isServiceContext(input)) return input;
   const config = resolveConfig(input);
   const adapter = openDatabase(config.database, { mode: options.mode ?? 'readwrite', create: options.create ?? false });
-  const events = new MigrationEventEmitter<MigrationEvents>();
+  const events = options.events ?? new MigrationEventEmitter<MigrationEvents>();
   const logger = config.enableLogging ? config.logger : silentLogger;
-  const plugins: MigrationPlugin[] = [];
-  let rebuilder: TableRebuilder | undefined;
+  const plugins: MigrationPlugin[] = options.plugins ?? [];
+  let rebuilder: TableRebuilder | undefined = options.tableRebuilder;
   let migrations: Promise<MigrationSet> | undefined;
   let migrator: Promise<Migrator> | undefined;
   const context: ServiceContext & { [CONTEXT_BRAND]: true } = {
@@ -70,6 +78,9 @@ export function createServiceContext(input: MigrationFrameworkConfig | ServiceCo
     plugins,
     setTableRebuilder(fn) {
       rebuilder = fn;
+    },
+    get tableRebuilder() {
+      return rebuilder;
     },
     loadMigrations() {
       migrations ??= loadMigrations(config.migrationsPath);

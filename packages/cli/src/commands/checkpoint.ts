@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { listCheckpoints } from '@mfmig/rollback';
+import type { CliRuntime } from '../runtime.js';
+import { targetFrom, wholeNumber } from './parse-options.js';
+import { rollbackService } from './rollback-service.js';
+
+interface CheckpointOptions {
+  id: string;
+  to?: number;
+  toMvp?: number;
+  list: boolean;
+}
+
+/** `mfmig checkpoint [--id <name>] [--to N | --to-mvp N] [--list]`. */
+export function registerCheckpoint(program: Command, cli: CliRuntime): void {
+  program
+    .command('checkpoint')
+    .description('capture the database and the run position (current version, target, migration checksums), or list checkpoints')
+    .option('--id <name>', 'what the checkpoint is named after', 'manual')
+    .option('--to <version>', 'the version the run goes to (default: latest)', wholeNumber)
+    .option('--to-mvp <n>', 'the milestone the run goes to', wholeNumber)
+    .option('--list', 'list the checkpoints', false)
+    .action(async (options: CheckpointOptions) => {
+      if (options.list) {
+        const checkpoints = listCheckpoints(cli.globals.backups);
+        cli.out.result(checkpoints, () => {
+          if (checkpoints.length === 0) cli.out.line(`No checkpoints in ${cli.globals.backups}.`);
+          for (const c of checkpoints) cli.out.line(`${c.folder}  ${c.migrationId}: version ${c.position.currentVersion} -> ${c.position.targetVersion}`);
+        });
+        return;
+      }
+      const manager = rollbackService(cli.openFramework());
+      try {
+        const checkpoint = await manager.createCheckpoint(options.id, { target: targetFrom(options) });
+        cli.out.result(checkpoint, () => {
+          cli.out.line(`Checkpoint ${checkpoint.id}`);
+          cli.out.line(`  folder:   ${checkpoint.folder}`);
+          cli.out.line(`  position: version ${checkpoint.position.currentVersion} (MVP${checkpoint.position.currentMvp}), target ${checkpoint.position.targetVersion}, ${checkpoint.position.pending.length} migration(s) to go`);
+          cli.out.line(`Resume with: mfmig resume ${checkpoint.folder}`);
+        });
+      } finally {
+        manager.close();
+      }
+    });
+}

@@ -1,0 +1,79 @@
+import type { Command } from 'commander';
+import type { MigrationFramework } from '@mfmig/framework';
+import type { Output } from '../output.js';
+import type { CliRuntime } from '../runtime.js';
+import { targetFrom, wholeNumber } from './parse-options.js';
+
+type MigrationPlan = Awaited<ReturnType<MigrationFramework['planner']['createPlan']>>;
+type Resources = Awaited<ReturnType<MigrationFramework['planner']['estimateResourceRequirements']>>;
+
+/**
+ * `mfmig plan [--to N | --to-mvp N]`: the plan to a version or milestone (default latest), up
+ * or down, read-only: steps with risk rules, estimated time and write-blocking time, downtime
+ * and resources. Exit 0; 1 when the plan needs more disk than is free.
+ */
+export function registerPlan(program: Command, cli: CliRuntime): void {
+  program
+    .command('plan')
+    .description('show the plan to a version or milestone: risk rules per step, estimated duration, downtime, resources (read-only)')
+    .option('--to <version>', 'plan to this version', wholeNumber)
+    .option('--to-mvp <n>', 'plan to this milestone', wholeNumber)
+    .action(async (options: { to?: number; toMvp?: number }) => {
+      const framework = cli.openFramework({ mode: 'readonly' });
+      const plan = await framework.planner.createPlan(targetFrom(options));
+      const resources = await framework.planner.estimateResourceRequirements(plan);
+      cli.out.result({ ...plan, resources }, () => renderPlan(cli.out, plan, resources));
+      if (resources.errors.length > 0) cli.exitCode = 1;
+    });
+}
+
+const time = (s: number) => (s < 1 ? `${Math.round(s * 1000)} ms` : s < 120 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(1)} min`);
+const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
+
+function renderPlan(out: Output, plan: MigrationPlan, resources: Resources): void {
+  const c = out.colors;
+  const risk = { low: c.green, medium: c.yellow, high: c.red, critical: c.red }[plan.riskLevel];
+  const direction = plan.direction === 'none' ? 'nothing to do' : plan.direction;
+  out.line(`Plan:      MVP${plan.currentMVP} (version ${plan.currentVersion}) -> MVP${plan.targetMVP} (version ${plan.targetVersion}), ${direction}`);
+  out.line(`Risk:      ${risk(plan.riskLevel.toUpperCase())}`);
+  out.line(`Estimated: ${time(plan.estimatedSeconds)} (${plan.estimatedDuration} min), by ${plan.estimation.method}`);
+  out.line(`Downtime:  ${plan.requiresDowntime ? c.red('yes') : 'no'} (writers blocked longer than ${plan.downtimeThresholdSeconds} s)`);
+  if (plan.steps.length > 0) {
+    out.line();
+    out.table(
+      plan.steps.map((s) => ({
+        version: s.version,
+        name: s.name,
+        mvp: `MVP${s.mvp}`,
+        risk: s.riskLevel,
+        estimated: time(s.estimatedSeconds),
+        blocks: time(s.blocksWritesSeconds),
+        rules: [...new Set(s.rules.map((r) => r.rule))].join(', ') || '-',
+      })),
+      [
+        { key: 'version', label: 'Version', align: 'right' },
+        { key: 'name', label: 'Name' },
+        { key: 'mvp', label: 'Milestone' },
+        { key: 'risk', label: 'Risk' },
+        { key: 'estimated', label: 'Estimated', align: 'right' },
+        { key: 'blocks', label: 'Blocks writes', align: 'right' },
+        { key: 'rules', label: 'Rules' },
+      ],
+    );
+  }
+  if (plan.riskReasons.length > 0) {
+    out.line();
+    out.line(c.bold('Risk reasons:'));
+    for (const reason of plan.riskReasons) out.line(`  - ${reason}`);
+  }
+  if (plan.downtimeReasons.length > 0) {
+    out.line();
+    out.line(c.bold('Downtime:'));
+    for (const reason of plan.downtimeReasons) out.line(`  - ${reason}`);
+  }
+  out.line();
+  out.line(`Disk: ${mb(resources.storage.additionalSpaceRequired)} more for the database, ${mb(resources.storage.backupSpaceRequired)} for the backup, ${mb(resources.storage.freeSpace)} free`);
+  out.line(`Memory: ${mb(resources.memory.peakMemoryUsage)} at peak   CPU: ${resources.cpu.recommendedCores} core(s) (${resources.cpu.reason})`);
+  for (const error of resources.errors) out.line(c.red(`error: ${error.message}`));
+  for (const note of plan.estimation.notes) out.line(c.dim(`note: ${note}`));
+}

@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { MfmigError } from '@mfmig/core';
+import type { RollbackExecutionResult, RollbackPlan } from '@mfmig/rollback';
+import type { CliRuntime } from '../runtime.js';
+import type { Output } from '../output.js';
+import { wholeNumber } from './parse-options.js';
+import { failWith, rollbackService } from './rollback-service.js';
+
+interface RollbackOptions {
+  to?: number;
+  toMvp?: number;
+  preserveData: boolean;
+  planOnly: boolean;
+}
+
+/** `mfmig rollback --to N | --to-mvp N [--no-preserve-data] [--plan-only]`. */
+export function registerRollback(program: Command, cli: CliRuntime): void {
+  program
+    .command('rollback')
+    .description('roll back to a version or milestone, archiving every row the down migrations drop')
+    .option('--to <version>', 'roll back to this version', wholeNumber)
+    .option('--to-mvp <n>', 'roll back to this milestone', wholeNumber)
+    .option('--no-preserve-data', 'do not archive the rows the down migrations drop')
+    .option('--plan-only', 'show the rollback plan and change nothing', false)
+    .action(async (options: RollbackOptions) => {
+      if ((options.to === undefined) === (options.toMvp === undefined)) {
+        throw new MfmigError('USAGE', 'Give the rollback target: --to <version> or --to-mvp <n> (one of them)');
+      }
+      const manager = rollbackService(cli.openFramework());
+      try {
+        const plan = await manager.createRollbackPlan(options.to !== undefined ? { version: options.to } : { mvp: options.toMvp! });
+        if (options.planOnly) {
+          cli.out.result(plan, () => renderPlan(cli.out, plan));
+          return;
+        }
+        if (!cli.out.json) renderPlan(cli.out, plan);
+        if ((plan.riskLevel === 'high' || plan.riskLevel === 'critical') && !(await cli.out.confirm(`This rollback is ${plan.riskLevel} risk. Go ahead?`))) {
+          throw new MfmigError('RISK_NOT_ACCEPTED', `The rollback plan is ${plan.riskLevel} risk (${plan.strategy}); rerun with --yes to accept it, or --plan-only to review it`);
+        }
+        const result = await manager.executeRollbackPlan(plan, { preserveUserData: options.preserveData, signal: cli.signal });
+        cli.out.result({ plan, result }, () => renderResult(cli.out, result));
+        if (!result.success) failWith(cli, result.error ?? new MfmigError('ROLLBACK_FAILED', 'The rollback did not finish'));
+      } finally {
+        manager.close();
+      }
+    });
+}
+
+function renderPlan(out: Output, plan: RollbackPlan): void {
+  out.line(`Rollback plan: version ${plan.fromVersion} (MVP${plan.fromMvp}) -> ${plan.targetVersion} (MVP${plan.targetMvp}), ${plan.strategy}, risk ${plan.riskLevel}`);
+  out.table(
+    plan.steps.map((s) => ({
+      version: s.version,
+      name: s.name,
+      mvp: `MVP${s.mvp}`,
+      reversible: s.reversible ? 'yes' : 'no',
+      risk: s.dataAtRisk.map((d) => `${d.kind} ${d.table} (${d.rows} rows)`).join(', ') || '-',
+    })),
+    [
+      { key: 'version', label: 'Down', align: 'right' },
+      { key: 'name', label: 'Name' },
+      { key: 'mvp', label: 'Milestone' },
+      { key: 'reversible', label: 'Reversible' },
+      { key: 'risk', label: 'Data at risk' },
+    ],
+  );
+  for (const w of plan.warnings) out.line(`warning: ${w}`);
+}
+
+function renderResult(out: Output, result: RollbackExecutionResult): void {
+  out.line();
+  if (result.backup) out.line(`Backup taken first: ${result.backup.id}`);
+  for (const p of result.preserved) out.line(`Kept ${p.rows} row(s) of ${p.table} (${p.kind}) in ${p.location}`);
+  if (result.restoredFrom) out.line(`Restored backup ${result.restoredFrom.id}`);
+  if (result.stopped) out.line(`Stopped at version ${result.stopped.atVersion}: ${result.stopped.reason}; back at version ${result.stopped.returnedToVersion}`);
+  out.line(`${result.success ? 'Done' : 'Failed'}: version ${result.fromVersion} -> ${result.toVersion}`);
+}

@@ -1,0 +1,76 @@
+import { resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import type { IntegrityCheckLevel } from '@mfmig/core';
+import { type ValidationFinding, type ValidationReport, ValidationService } from '@mfmig/validation';
+import type { Output } from '../output.js';
+import type { CliRuntime } from '../runtime.js';
+import { formatMs } from '../progress-reporter.js';
+import { wholeNumber } from './parse-options.js';
+
+interface ValidateOptions {
+  level?: IntegrityCheckLevel;
+  timeout?: number;
+}
+
+/**
+ * `mfmig validate [--level quick|standard|comprehensive] [--timeout ms]`: the validation report
+ * of `--db` (opened read-only). Exit 0 valid, 1 errors found (a damaged file is reported as
+ * corruption), 2 not a database or unreadable.
+ */
+export function registerValidate(program: Command, cli: CliRuntime): void {
+  program
+    .command('validate')
+    .description('check schema, data, references, indexes, critical queries and milestone compliance (read-only)')
+    .addOption(new Option('--level <level>', 'how deep to check (env INTEGRITY_CHECK_LEVEL, default standard)').choices(['quick', 'standard', 'comprehensive']))
+    .option('--timeout <ms>', 'stop checking after this long and list what was not checked (env VALIDATION_TIMEOUT)', wholeNumber)
+    .action(async (options: ValidateOptions) => {
+      const g = cli.globals;
+      const validation = new ValidationService({
+        database: resolve(g.db),
+        migrationsPath: resolve(g.migrations),
+        ...(options.level ? { integrityCheckLevel: options.level } : {}),
+        ...(options.timeout ? { validationTimeout: options.timeout } : {}),
+      });
+      try {
+        const report = await validation.performComprehensiveValidation();
+        cli.out.result(report, () => renderReport(cli.out, report));
+        cli.exitCode = report.isValid ? 0 : 1;
+      } finally {
+        validation.close();
+      }
+    });
+}
+
+function renderReport(out: Output, report: ValidationReport): void {
+  const c = out.colors;
+  const safety = { safe: c.green, caution: c.yellow, unsafe: c.red }[report.summary.migrationSafety];
+  const milestone = report.milestone.current === null ? 'unknown (no mfmig history)' : `MVP${report.milestone.current}`;
+  out.line(`Database:   ${report.database} (${milestone})`);
+  out.line(`Level:      ${report.level}, ${report.checksRun.length} checks in ${formatMs(report.durationMs)}`);
+  out.line(`Health:     ${report.summary.overallHealth}/100   Critical issues: ${report.summary.criticalIssues}   Migration safety: ${safety(report.summary.migrationSafety)}`);
+  for (const m of report.milestone.compliance) {
+    out.line(`MVP${m.milestone}:       ${m.complete ? c.green('complete') : c.red(`incomplete, missing ${m.missing.join(', ')}`)}`);
+  }
+  section(out, 'Errors', report.errors);
+  section(out, 'Warnings', report.warnings);
+  const notRun = report.checksSkipped.filter((s) => s.reason !== 'level');
+  if (notRun.length > 0) {
+    out.line();
+    out.line(c.bold('Not checked:'));
+    for (const s of notRun) out.line(`  ${s.id}${s.target ? ` (${s.target})` : ''}: ${s.reason}, ${s.message}`);
+  }
+  out.line();
+  out.line(report.isValid ? c.green('Valid: no errors found.') : c.red(`Not valid: ${report.errors.length} error(s).`));
+}
+
+function section(out: Output, title: string, findings: ValidationFinding[]): void {
+  if (findings.length === 0) return;
+  const c = out.colors;
+  out.line();
+  out.line(c.bold(`${title}:`));
+  for (const f of findings) {
+    const colour = f.severity === 'critical' || f.severity === 'high' ? c.red : f.severity === 'medium' ? c.yellow : c.dim;
+    out.line(`  ${colour(f.severity.padEnd(8))} ${f.code}: ${f.message}`);
+    out.line(`           ${c.dim(`-> ${f.suggestion}`)}`);
+  }
+}

@@ -1,0 +1,72 @@
+import { cpSync, existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REAL_MIGRATIONS, mfmig, sha256File, tempDir } from './helpers.js';
+
+let dir: string;
+let cache: string;
+const env = () => ({ XDG_CACHE_HOME: cache });
+
+beforeAll(() => {
+  dir = tempDir();
+  cache = join(dir, 'cache');
+  cpSync(REAL_MIGRATIONS, join(dir, 'migrations'), { recursive: true });
+  expect(mfmig(dir, ['seed', '--rows', '400']).code).toBe(0);
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('mfmig plan', () => {
+  it('prints the MVP1 -> MVP5 plan as JSON, changes nothing, and stores the machine calibration outside the database', () => {
+    const db = join(dir, 'knowledge.db');
+    const before = sha256File(db);
+    const run = mfmig(dir, ['plan', '--to-mvp', '5', '--json'], env());
+    expect(run.code).toBe(0);
+    expect(run.json).toMatchObject({ currentMVP: 1, targetMVP: 5, currentVersion: 2, targetVersion: 17, direction: 'up' });
+    expect(run.json.steps.map((s: { version: number }) => s.version)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]);
+    expect(['low', 'medium', 'high', 'critical']).toContain(run.json.riskLevel);
+    expect(typeof run.json.estimatedDuration).toBe('number');
+    expect(typeof run.json.requiresDowntime).toBe('boolean');
+    expect(run.json.resources.storage.backupSpaceRequired).toBeGreaterThan(0);
+    expect(run.json.steps.find((s: { version: number }) => s.version === 9).operations.some((o: { kind: string }) => o.kind === 'table-rebuild')).toBe(true);
+    expect(sha256File(db)).toBe(before);
+    expect(existsSync(join(cache, 'mfmig', 'calibration.json'))).toBe(true);
+  });
+
+  it('renders a table for people, plans down with --to, and refuses an unknown milestone', () => {
+    const human = mfmig(dir, ['plan', '--to-mvp', '3'], env());
+    expect(human.code).toBe(0);
+    for (const name of ['add_incident_tracking', 'init_code_references', 'extend_kb_categories']) expect(human.stdout).toContain(name);
+    const down = mfmig(dir, ['plan', '--to', '0', '--json'], env());
+    expect(down.code).toBe(0);
+    expect(down.json).toMatchObject({ direction: 'down', targetVersion: 0 });
+    expect(down.json.steps.map((s: { version: number }) => s.version)).toEqual([2, 1]);
+    expect(down.json.steps[1].rules.some((r: { rule: string; severity: string }) => r.rule === 'drop-table' && r.severity === 'high')).toBe(true);
+    expect(mfmig(dir, ['plan', '--to-mvp', '9'], env()).code).toBe(2);
+    expect(mfmig(dir, ['plan', '--to', '3', '--to-mvp', '2'], env()).code).toBe(2);
+  });
+});
+
+describe('mfmig diff', () => {
+  it('diffs two versions and a version against the live schema, breaking changes classified', () => {
+    const up = mfmig(dir, ['diff', '--from', '1', '--to', '2', '--json']);
+    expect(up.code).toBe(0);
+    expect(up.json.tables).toEqual({ added: ['kb_feedback'], removed: [], changed: [], renamed: [] });
+    expect(up.json.breaking).toEqual([]);
+    const down = mfmig(dir, ['diff', '--from', '9', '--to', '8', '--json']);
+    expect(down.json.breaking.map((c: { kind: string; object: string }) => [c.kind, c.object])).toEqual([['check-changed', 'kb_entries']]);
+    const live = mfmig(dir, ['diff', '--from', '0', '--json']);
+    expect(live.json).toMatchObject({ from: 0, to: 'live' });
+    expect(live.json.tables.added).toEqual(['kb_entries', 'kb_feedback', 'kb_tags']);
+    expect(mfmig(dir, ['diff', '--from', '2', '--to', 'live', '--json']).json.changes).toEqual([]);
+    expect(mfmig(dir, ['diff', '--from', '2', '--to', '1']).code).toBe(0);
+  });
+
+  it('exits 2 on an unknown version or a bad --to', () => {
+    expect(mfmig(dir, ['diff', '--from', '99']).code).toBe(2);
+    expect(mfmig(dir, ['diff', '--from', '1', '--to', 'yesterday']).code).toBe(2);
+    expect(mfmig(dir, ['diff']).code).toBe(2);
+  });
+});

@@ -1,0 +1,134 @@
+import { RunLock, describeHolder } from '@mfmig/core';
+import type { MigrationFramework } from './create-migration-framework.js';
+
+/** One check of a health verdict. */
+export interface HealthCheckItem {
+  status: 'ok' | 'warning' | 'error';
+  detail: string;
+}
+
+/** What `MigrationUtils.healthCheck` returns. */
+export interface HealthReport {
+  /** `healthy` (all ok), `degraded` (warnings) or `unhealthy` (an error). */
+  status: 'healthy' | 'degraded' | 'unhealthy';
+  healthy: boolean;
+  checkedAt: string;
+  database: string;
+  currentVersion: number;
+  currentMvp: number;
+  checks: {
+    database: HealthCheckItem;
+    integrity: HealthCheckItem;
+    lock: HealthCheckItem;
+    pendingMigrations: HealthCheckItem & { count: number };
+    checksums: HealthCheckItem & { problems: number };
+    drift: HealthCheckItem & { changes: number };
+    backups: HealthCheckItem & { newest: string | null; ageHours: number | null };
+  };
+}
+
+/** A backup older than this is stale. */
+export const BACKUP_FRESH_HOURS = 24;
+
+/**
+ * Helpers around a framework, as the seed README calls them.
+ *
+ * @example
+ * const health = await MigrationUtils.healthCheck(framework);
+ * if (!health.healthy) console.log(health.checks);
+ */
+export const MigrationUtils = {
+  /**
+   * A real health verdict: the database answers, `quick_check` passes, who holds the run lock,
+   * pending migrations, edited or missing applied migrations, schema drift, and how fresh the
+   * newest verified backup is. Never writes.
+   */
+  async healthCheck(framework: Pick<MigrationFramework, 'context' | 'schemaEvolution' | 'rollbackManager'>): Promise<HealthReport> {
+    const { context } = framework;
+    const adapter = context.adapter;
+    const database = guard(() => {
+      adapter.raw.prepare('SELECT count(*) FROM sqlite_schema').get();
+      return ok(`reachable (${adapter.filePath}, ${adapter.sizeBytes().toLocaleString('en-US')} bytes)`);
+    });
+    const integrity = guard(() => {
+      const rows = adapter.raw.prepare('PRAGMA quick_check(3)').pluck().all() as string[];
+      return rows.length === 1 && rows[0] === 'ok' ? ok('quick_check ok') : error(`quick_check: ${rows.join('; ')}`);
+    });
+    const lock = guard(() => {
+      const l = new RunLock(adapter);
+      const holder = l.holder();
+      if (!holder) return ok('free');
+      return l.isStale(holder) ? warning(`stale lock left by ${describeHolder(holder)}; the next run takes it over`) : warning(`held: ${describeHolder(holder)}`);
+    });
+    let status = { currentVersion: 0, currentMvp: 0, pending: [] as unknown[], problems: [] as { severity: string; message: string }[] };
+    const statusCheck = await guardAsync(async () => {
+      status = (await context.migrator()).status();
+      return ok('read');
+    });
+    const errors = status.problems.filter((p) => p.severity === 'error');
+    const pendingMigrations = {
+      ...(statusCheck.status !== 'ok' ? statusCheck : status.pending.length === 0 ? ok('none') : warning(`${status.pending.length} pending`)),
+      count: status.pending.length,
+    };
+    const checksums = {
+      ...(errors.length === 0 ? ok('every applied migration matches its file') : error(errors.map((p) => p.message).join('; '))),
+      problems: errors.length,
+    };
+    let driftChanges = 0;
+    const drift = await guardAsync(async () => {
+      const report = await framework.schemaEvolution.detectDrift();
+      driftChanges = report.changes.length;
+      return report.hasDrift ? warning(report.summary.slice(0, 3).join('; ')) : ok('the schema matches the applied migrations');
+    });
+    let newest: string | null = null;
+    let ageHours: number | null = null;
+    const backups = guard(() => {
+      const verified = framework.rollbackManager.listBackups().filter((b) => b.integrity.verified);
+      const last = verified.at(-1);
+      if (!last) return warning('no verified backup');
+      newest = last.path;
+      ageHours = (Date.now() - Date.parse(last.createdAt)) / 3_600_000;
+      return ageHours <= BACKUP_FRESH_HOURS ? ok(`newest verified backup is ${ageHours.toFixed(1)} h old`) : warning(`newest verified backup is ${ageHours.toFixed(0)} h old`);
+    });
+    const checks = {
+      database,
+      integrity,
+      lock,
+      pendingMigrations,
+      checksums,
+      drift: { ...drift, changes: driftChanges },
+      backups: { ...backups, newest, ageHours },
+    };
+    const all = Object.values(checks).map((c) => c.status);
+    const verdict = all.includes('error') ? 'unhealthy' : all.includes('warning') ? 'degraded' : 'healthy';
+    return {
+      status: verdict,
+      healthy: verdict !== 'unhealthy',
+      checkedAt: new Date().toISOString(),
+      database: adapter.filePath,
+      currentVersion: status.currentVersion,
+      currentMvp: status.currentMvp,
+      checks,
+    };
+  },
+};
+
+const ok = (detail: string): HealthCheckItem => ({ status: 'ok', detail });
+const warning = (detail: string): HealthCheckItem => ({ status: 'warning', detail });
+const error = (detail: string): HealthCheckItem => ({ status: 'error', detail });
+
+function guard(fn: () => HealthCheckItem): HealthCheckItem {
+  try {
+    return fn();
+  } catch (e) {
+    return error(e instanceof Error ? e.message : String(e));
+  }
+}
+
+async function guardAsync(fn: () => Promise<HealthCheckItem>): Promise<HealthCheckItem> {
+  try {
+    return await fn();
+  } catch (e) {
+    return error(e instanceof Error ? e.message : String(e));
+  }
+}

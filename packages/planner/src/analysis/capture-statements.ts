@@ -1,0 +1,51 @@
+import type Database from 'better-sqlite3';
+import { type Migration, type MigrationPlugin, type MigrationSet, type TableRebuilder, Migrator, messageOf, openDatabase, splitSqlStatements } from '@mfmig/core';
+import { copySchema } from './schema-copy.js';
+
+/** Lets a dry run pass migrations that declare transformations; their rows are analysed from the declarations. */
+const DECLARATIONS_ONLY: MigrationPlugin = { name: 'planner-declarations', handlesTransformations: true };
+
+/** The statements of each step, and what could not be captured. */
+export interface CapturedStatements {
+  byVersion: Map<number, string[]>;
+  notes: string[];
+}
+
+/**
+ * The statements each step runs. SQL migrations: their `upSql`/`downSql`. Module migrations:
+ * known only at run time, so they are run as a dry run on an in-memory copy of the schema
+ * (no data; the live database is only read) and the statements the Kysely instance and
+ * `ctx.exec` recorded are kept.
+ *
+ * @example
+ * const { byVersion } = await captureStatements(liveDb, set, steps, 'up', { mvp: 5 });
+ */
+export async function captureStatements(
+  live: Database.Database,
+  set: MigrationSet,
+  steps: Migration[],
+  direction: 'up' | 'down',
+  targetVersion: number,
+  rebuildTable: TableRebuilder | undefined,
+): Promise<CapturedStatements> {
+  const byVersion = new Map<number, string[]>();
+  const notes: string[] = [];
+  for (const m of steps) {
+    const sql = direction === 'up' ? m.upSql : m.downSql;
+    if (m.kind === 'sql' && sql !== undefined) byVersion.set(m.version, splitSqlStatements(sql));
+  }
+  if (!steps.some((m) => m.kind === 'module')) return { byVersion, notes };
+  const copy = copySchema(live);
+  try {
+    const migrator = new Migrator({ adapter: openDatabase(copy), migrations: set, plugins: [DECLARATIONS_ONLY], rebuildTable });
+    const result =
+      direction === 'up'
+        ? await migrator.migrate({ version: targetVersion }, { dryRun: true })
+        : await migrator.rollback({ version: targetVersion }, { dryRun: true });
+    for (const item of result.results) if (item.status === 'Success' && !byVersion.has(item.version)) byVersion.set(item.version, item.statements);
+    if (result.error) notes.push(`Dry run on a schema copy stopped: ${messageOf(result.error)}; later module migrations are analysed from their declarations only`);
+  } finally {
+    copy.close();
+  }
+  return { byVersion, notes };
+}

@@ -1,0 +1,163 @@
+import type { Migration } from '@mfmig/core';
+import type { PlannedOperation } from '../plan/plan-types.js';
+import { type StatementInfo, classifyStatement } from './classify-statement.js';
+import { declaredTransformations } from './declared-transformations.js';
+import { tightenedColumns } from './not-null-columns.js';
+import type { TableState } from './table-state.js';
+
+/** Options of {@link extractOperations}. */
+export interface ExtractOptions {
+  direction: 'up' | 'down';
+  /** Source rows above which the transformer runs a transformation in batches outside the migration's transaction. */
+  batchThreshold: number;
+}
+
+function abbreviate(sql: string, max = 100): string {
+  const one = sql.replace(/\s+/g, ' ').trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+function operation(info: StatementInfo, rows: number, rowsWritten: number, description: string, flags: Record<string, unknown> = {}): PlannedOperation {
+  return {
+    kind: info.kind,
+    table: info.table,
+    source: info.source,
+    rows,
+    rowsWritten,
+    statement: abbreviate(info.statement),
+    description,
+    estimatedSeconds: 0,
+    blocksWrites: true,
+    flags: { ...info.flags, ...flags },
+  };
+}
+
+/** Finds `CREATE TABLE t2` + `INSERT INTO t2 SELECT ... FROM t` + `DROP TABLE t` + `ALTER TABLE t2 RENAME TO t` and folds them into one rebuild. */
+function foldRebuilds(infos: StatementInfo[]): (StatementInfo & { rebuildOf?: string; createSql?: string })[] {
+  const out: (StatementInfo & { rebuildOf?: string; createSql?: string })[] = [...infos];
+  for (let r = 0; r < out.length; r++) {
+    const rename = out[r]!;
+    if (rename.kind !== 'rename-table' || !rename.table || !rename.flags.to) continue;
+    const temp = rename.table.toLowerCase();
+    const target = rename.flags.to.toLowerCase();
+    const create = out.findIndex((s, i) => i < r && s.kind === 'create-table' && s.table?.toLowerCase() === temp);
+    const drop = out.findIndex((s, i) => i < r && s.kind === 'drop-table' && s.table?.toLowerCase() === target);
+    if (create === -1 || drop === -1) continue;
+    const copy = out.findIndex((s, i) => i > create && i < r && s.kind === 'insert-select' && s.table?.toLowerCase() === temp);
+    const rebuild = { kind: 'table-rebuild' as const, table: rename.flags.to, source: rename.flags.to, statement: out[create]!.statement, flags: {}, rebuildOf: rename.flags.to, createSql: out[create]!.statement };
+    const remove = new Set([create, drop, r, copy].filter((i) => i >= 0));
+    const rebuilt = out.map((s, i) => (i === create ? rebuild : s)).filter((_, i) => i === create || !remove.has(i));
+    out.splice(0, out.length, ...rebuilt);
+    r = -1;
+  }
+  return out;
+}
+
+/**
+ * Turns a step's statements and declared transformations into operations with the rows they
+ * touch, and carries row counts forward in `state` (created tables start empty, copies and
+ * transformations add their source rows, drops remove tables).
+ *
+ * @example
+ * const ops = extractOperations(migration, statements, state, { direction: 'up', batchThreshold: 100_000 });
+ */
+export function extractOperations(migration: Migration, statements: string[], state: TableState, options: ExtractOptions): PlannedOperation[] {
+  const ops: PlannedOperation[] = [];
+  const declared = declaredTransformations(migration.transformations);
+  if (options.direction === 'down') {
+    for (const t of [...declared].reverse()) {
+      const rows = state.rows(t.targetTable);
+      ops.push({
+        kind: 'transformation', table: t.targetTable, source: t.targetTable, rows, rowsWritten: 0, statement: t.id,
+        description: `reverse transformation ${t.id} on ${t.targetTable} (${rows} rows)`,
+        estimatedSeconds: 0, blocksWrites: true, flags: { reverse: true, reversible: t.reversible, hasReverse: t.reverse !== undefined, transformationType: t.transformationType },
+      });
+    }
+  }
+  for (const info of foldRebuilds(statements.map(classifyStatement))) ops.push(...toOperations(info, state));
+  if (options.direction === 'up') {
+    let batched = false;
+    const measured = new Map<string, number>();
+    for (const t of declared) {
+      const key = t.targetTable.toLowerCase();
+      const after = state.after(migration.version, t.targetTable);
+      const sharing = declared.filter((d) => d.targetTable.toLowerCase() === key && d.transformationType !== 'enrich').length;
+      if (after !== undefined && sharing > 0 && !measured.has(key)) measured.set(key, Math.max(0, after - state.rows(t.targetTable)) / sharing);
+    }
+    for (const t of declared) {
+      const rows = state.rows(t.sourceTable);
+      batched ||= t.batch === 'always' || (t.batch === 'auto' && rows > options.batchThreshold);
+      const written = t.transformationType === 'enrich' ? 0 : Math.round(measured.get(t.targetTable.toLowerCase()) ?? rows * state.fanout(migration.version, t.id));
+      state.add(t.targetTable, written);
+      ops.push({
+        kind: 'transformation', table: t.targetTable, source: t.sourceTable, rows, rowsWritten: written, statement: t.id,
+        description: `${t.transformationType} ${t.sourceTable} -> ${t.targetTable} (${rows} rows${t.transform ? ', row function' : ''}${batched ? ', batched' : ''})`,
+        estimatedSeconds: 0, blocksWrites: !batched,
+        flags: { transformationType: t.transformationType, rowFunction: t.transform !== undefined, reversible: t.reversible, batched, batchSize: t.batchSize, declaredRows: t.estimatedRows },
+      });
+    }
+  }
+  state.settle(migration.version);
+  return ops;
+}
+
+function toOperations(info: StatementInfo & { rebuildOf?: string; createSql?: string }, state: TableState): PlannedOperation[] {
+  const table = info.table ?? '';
+  switch (info.kind) {
+    case 'create-table': {
+      const rows = info.source ? state.rows(info.source) : 0;
+      state.set(table, rows);
+      return [operation(info, rows, rows, `create table ${table}${rows ? ` from ${info.source} (${rows} rows)` : ''}`)];
+    }
+    case 'drop-table': {
+      const rows = state.rows(table);
+      state.drop(table);
+      return [operation(info, rows, 0, `drop table ${table} (${rows} rows)`)];
+    }
+    case 'rename-table': {
+      const rows = state.rows(table);
+      state.rename(table, info.flags.to ?? table);
+      return [operation(info, rows, 0, `rename table ${table} to ${info.flags.to}`)];
+    }
+    case 'table-rebuild': {
+      const rows = state.rows(table);
+      const tightened = tightenedColumns(state.live, table, info.createSql ?? '');
+      return [operation(info, rows, rows, `rebuild table ${table} (${rows} rows, copied with foreign keys off)`, { tightened })];
+    }
+    case 'create-index': {
+      const target = info.table ?? '';
+      state.indexCreated(info.flags.to ?? '', target);
+      const rows = state.rows(target);
+      return [operation(info, rows, 0, `create ${info.flags.unique ? 'unique ' : ''}index ${info.flags.to} on ${target} (${rows} rows)`)];
+    }
+    case 'drop-index': {
+      const target = state.indexTable(info.flags.to ?? '');
+      return [operation({ ...info, table: target }, target ? state.rows(target) : 0, 0, `drop index ${info.flags.to}`)];
+    }
+    case 'add-column':
+    case 'drop-column':
+    case 'rename-column': {
+      const rows = state.rows(table);
+      const verb = info.kind === 'add-column' ? 'add' : info.kind === 'drop-column' ? 'drop' : 'rename';
+      return [operation(info, rows, 0, `${verb} column ${table}.${info.flags.column} (${rows} rows)`)];
+    }
+    case 'insert-select': {
+      const rows = info.source ? state.rows(info.source) : 0;
+      state.add(table, rows);
+      return [operation(info, rows, rows, `insert into ${table} from ${info.source ?? 'a query'} (${rows} rows)`)];
+    }
+    case 'insert-values': {
+      const rows = info.flags.tuples ?? 1;
+      state.add(table, rows);
+      return [operation(info, rows, rows, `insert ${rows} row(s) into ${table}`)];
+    }
+    case 'update':
+    case 'delete': {
+      const rows = state.rows(table);
+      if (info.kind === 'delete' && !info.flags.hasWhere) state.set(table, 0);
+      return [operation(info, rows, 0, `${info.kind} ${info.flags.hasWhere ? 'some' : 'all'} rows of ${table} (${rows} rows)`)];
+    }
+    default:
+      return [operation(info, 0, 0, `${info.kind.replace('-', ' ')} ${table}`.trim())];
+  }
+}

@@ -1,0 +1,62 @@
+import type Database from 'better-sqlite3';
+import { quoteIdentifier } from '@mfmig/core';
+import { type Word, isWord, readWords } from './sql-words.js';
+
+/** A column a rebuild makes NOT NULL that is nullable now, with the NULLs it holds today. */
+export interface TightenedColumn {
+  column: string;
+  nulls: number;
+}
+
+/**
+ * Column name -> declared NOT NULL, for the column definitions of a CREATE TABLE statement.
+ *
+ * @example
+ * notNullColumns('CREATE TABLE t (a TEXT NOT NULL, b TEXT)'); // Map { 'a' => true, 'b' => false }
+ */
+export function notNullColumns(createSql: string): Map<string, boolean> {
+  const words = readWords(createSql);
+  const open = words.findIndex((w) => w.kind === 'punct' && w.value === '(');
+  const out = new Map<string, boolean>();
+  if (open === -1) return out;
+  let depth = 0;
+  let item: Word[] = [];
+  const flush = () => {
+    if (item.length > 0 && !isWord(item[0], 'CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'FOREIGN')) {
+      out.set(item[0]!.value.toLowerCase(), item.some((w, i) => isWord(w, 'NOT') && isWord(item[i + 1], 'NULL')));
+    }
+    item = [];
+  };
+  for (const w of words.slice(open + 1)) {
+    if (w.kind === 'punct' && w.value === '(') depth++;
+    if (w.kind === 'punct' && w.value === ')') {
+      if (depth === 0) break;
+      depth--;
+    }
+    if (depth === 0 && w.kind === 'punct' && w.value === ',') flush();
+    else item.push(w);
+  }
+  flush();
+  return out;
+}
+
+/**
+ * Columns that a table rebuild turns NOT NULL while the live table allows NULL, and how many
+ * NULLs each holds now (a read-only count on the live database). A count above zero means
+ * the rebuild's copy will fail.
+ *
+ * @example
+ * tightenedColumns(db, 'kb_entries', 'CREATE TABLE kb_entries (id INTEGER PRIMARY KEY, last_used TEXT NOT NULL)');
+ * // [{ column: 'last_used', nulls: 1200 }]
+ */
+export function tightenedColumns(live: Database.Database | undefined, table: string, createSql: string): TightenedColumn[] {
+  if (!live || !live.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND lower(name) = lower(?)").get(table)) return [];
+  const now = live.prepare('SELECT name, "notnull" AS nn, pk FROM pragma_table_info(?)').all(table) as { name: string; nn: number; pk: number }[];
+  const next = notNullColumns(createSql);
+  return now
+    .filter((c) => c.nn === 0 && c.pk === 0 && next.get(c.name.toLowerCase()) === true)
+    .map((c) => ({
+      column: c.name,
+      nulls: Number(live.prepare(`SELECT count(*) FROM ${quoteIdentifier(table)} WHERE ${quoteIdentifier(c.name)} IS NULL`).pluck().get()),
+    }));
+}

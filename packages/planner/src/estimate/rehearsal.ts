@@ -1,0 +1,97 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { type MigrationPlugin, type MigrationSet, type TableRebuilder, Migrator, messageOf, openDatabase, quoteIdentifier } from '@mfmig/core';
+import { buildSampleDatabase, tablesParentsFirst } from './sample-database.js';
+
+/** What one rehearsal on a sample measured. */
+export interface RehearsalRun {
+  /** Fraction of the live data in the sample. */
+  fraction: number;
+  /** Seconds per step, by version (without commit costs: the sample runs with synchronous = OFF). */
+  seconds: Map<number, number>;
+  /** Seconds of one commit with the live database's durability settings, measured on the sample file. */
+  commitSeconds: number;
+  /** CPU seconds of this process per step, by version (wall time minus waiting for the CPU or the disk). */
+  cpuSeconds: Map<number, number>;
+  /** Rows of every user table after each step, by version. */
+  counts: Map<number, Map<string, number>>;
+}
+
+/** Options of {@link rehearse}. */
+export interface RehearsalOptions {
+  live: Database.Database;
+  migrations: MigrationSet;
+  direction: 'up' | 'down';
+  targetVersion: number;
+  /** Plugins that take part in real runs and change their cost (the transformer). */
+  plugins: MigrationPlugin[];
+  rebuildTable: TableRebuilder | undefined;
+  fraction: number;
+  /** Folder for the sample file (removed afterwards). */
+  dir: string;
+  /** Page cache of the sample, KiB. */
+  cacheKiB: number;
+  /** Keep the live durability settings (fsync on commit) instead of `synchronous = OFF`. */
+  durable?: boolean;
+}
+
+/** Median time of a small committed write, with the durability settings the sample copied from the live database. */
+function measureCommit(db: Database.Database): number {
+  db.exec('CREATE TABLE IF NOT EXISTS mfmig_commit_probe (id INTEGER PRIMARY KEY, v INTEGER)');
+  const write = db.prepare('INSERT INTO mfmig_commit_probe (v) VALUES (?)');
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const start = performance.now();
+    db.transaction(() => write.run(i)).immediate();
+    times.push((performance.now() - start) / 1000);
+  }
+  db.exec('DROP TABLE mfmig_commit_probe');
+  return times.sort((a, b) => a - b)[3]!;
+}
+
+function counts(db: Database.Database): Map<string, number> {
+  return new Map(tablesParentsFirst(db).map((t) => [t.name.toLowerCase(), Number(db.prepare(`SELECT count(*) FROM ${quoteIdentifier(t.name)}`).pluck().get())]));
+}
+
+/**
+ * Runs the planned migrations for real on a scaled-down copy of the database (a fraction of
+ * every table, foreign keys kept, a page cache of `cacheKiB`) with the plugins of real runs,
+ * and measures each step and the row counts it leaves. The live database is only read. Unless
+ * `durable`, the copy runs with `synchronous = OFF` (fsync times vary too much to be scaled up
+ * from a small sample); the cost of one real commit is measured first and returned.
+ *
+ * @example
+ * const run = await rehearse({ live: db, migrations, direction: 'up', targetVersion: 17, plugins, rebuildTable, fraction: 0.01, dir: os.tmpdir(), cacheKiB: 16_000 });
+ */
+export async function rehearse(options: RehearsalOptions): Promise<RehearsalRun> {
+  mkdirSync(options.dir, { recursive: true });
+  const path = join(options.dir, `mfmig-rehearsal-${process.pid}-${Date.now()}.db`);
+  const sample = buildSampleDatabase(options.live, path, options.fraction, options.cacheKiB);
+  try {
+    const commitSeconds = measureCommit(sample);
+    if (!options.durable) sample.pragma('synchronous = OFF');
+    const adapter = openDatabase(sample);
+    const migrator = new Migrator({ adapter, migrations: options.migrations, plugins: options.plugins, rebuildTable: options.rebuildTable });
+    const run: RehearsalRun = { fraction: options.fraction, seconds: new Map(), cpuSeconds: new Map(), counts: new Map(), commitSeconds };
+    let cpu = process.cpuUsage();
+    migrator.events.on('migrationStarted', () => {
+      cpu = process.cpuUsage();
+    });
+    migrator.events.on('migrationCompleted', (e) => {
+      const used = process.cpuUsage(cpu);
+      run.cpuSeconds.set(e.version, (used.user + used.system) / 1e6);
+      run.seconds.set(e.version, e.durationMs / 1000);
+      run.counts.set(e.version, counts(sample));
+    });
+    const result =
+      options.direction === 'up'
+        ? await migrator.migrate({ version: options.targetVersion }, { command: 'plan rehearsal' })
+        : await migrator.rollback({ version: options.targetVersion }, { command: 'plan rehearsal' });
+    if (result.error) throw new Error(`rehearsal on a ${(options.fraction * 100).toFixed(2)}% sample stopped: ${messageOf(result.error)}`);
+    return run;
+  } finally {
+    sample.close();
+    for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+  }
+}

@@ -1,0 +1,90 @@
+import type Database from 'better-sqlite3';
+import { quoteIdentifier } from '@mfmig/core';
+import { copySchema } from '../analysis/schema-copy.js';
+
+interface ForeignKey {
+  table: string;
+  from: string;
+  to: string | null;
+}
+
+/**
+ * Names of the user tables of a database (no `sqlite_`, `mfmig_`, shadow or virtual tables), parents before children.
+ *
+ * @example
+ * tablesParentsFirst(db).map((t) => t.name); // ['kb_entries', 'kb_feedback', 'kb_tags']
+ */
+export function tablesParentsFirst(db: Database.Database): { name: string; fks: ForeignKey[] }[] {
+  const rows = db
+    .prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND substr(name, 1, 6) <> 'mfmig_'")
+    .pluck()
+    .all() as string[];
+  const tables = rows.map((name) => ({
+    name,
+    fks: (db.prepare('SELECT "table", "from", "to" FROM pragma_foreign_key_list(?)').all(name) as ForeignKey[]).filter((fk) => fk.table.toLowerCase() !== name.toLowerCase()),
+  }));
+  const ordered: typeof tables = [];
+  const done = new Set<string>();
+  while (ordered.length < tables.length) {
+    const ready = tables.filter((t) => !done.has(t.name) && t.fks.every((fk) => done.has(fk.table) || !tables.some((o) => o.name.toLowerCase() === fk.table.toLowerCase()) || fk.table.toLowerCase() === t.name.toLowerCase()));
+    const next = ready.length > 0 ? ready : tables.filter((t) => !done.has(t.name)).slice(0, 1);
+    for (const t of next) {
+      ordered.push(t);
+      done.add(t.name);
+    }
+  }
+  return ordered;
+}
+
+/**
+ * Builds a scaled-down copy of a database in `path`: the same schema, history and journal
+ * mode, the first `fraction` of each table that has no sampled parent, and of every child
+ * table exactly the rows whose parents were sampled (so foreign keys hold), with a page cache
+ * of `cacheKiB` (the planner scales the live cache by the same fraction).
+ *
+ * @example
+ * const sample = buildSampleDatabase(liveDb, '/tmp/sample.db', 0.01, 160);
+ */
+export function buildSampleDatabase(live: Database.Database, path: string, fraction: number, cacheKiB: number): Database.Database {
+  const sample = copySchema(live, path);
+  try {
+    const journal = String(live.pragma('journal_mode', { simple: true }));
+    if (journal === 'wal' || journal === 'delete' || journal === 'truncate' || journal === 'persist') sample.pragma(`journal_mode = ${journal}`);
+    sample.pragma('foreign_keys = OFF');
+    const sampled = new Set<string>();
+    for (const table of tablesParentsFirst(live)) {
+      const restrictedBy = table.fks.filter((fk) => sampled.has(fk.table.toLowerCase()));
+      const columns = (live.prepare('SELECT name FROM pragma_table_xinfo(?) WHERE hidden NOT IN (2, 3)').pluck().all(table.name) as string[]).map(quoteIdentifier);
+      const name = quoteIdentifier(table.name);
+      let select: string;
+      const params: unknown[] = [];
+      if (restrictedBy.length > 0) {
+        const conditions = restrictedBy.map((fk) => {
+          const parentKey = fk.to ?? primaryKey(live, fk.table);
+          params.push(JSON.stringify(sample.prepare(`SELECT DISTINCT ${quoteIdentifier(parentKey)} FROM ${quoteIdentifier(fk.table)}`).pluck().all()));
+          return `(${quoteIdentifier(fk.from)} IS NULL OR ${quoteIdentifier(fk.from)} IN (SELECT value FROM json_each(?)))`;
+        });
+        select = `SELECT ${columns.join(', ')} FROM ${name} WHERE ${conditions.join(' AND ')}`;
+      } else {
+        const total = Number(live.prepare(`SELECT count(*) FROM ${name}`).pluck().get());
+        select = `SELECT ${columns.join(', ')} FROM ${name} LIMIT ${Math.ceil(total * fraction)}`;
+      }
+      if (fraction < 1) sampled.add(table.name.toLowerCase());
+      const insert = sample.prepare(`INSERT INTO ${name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+      const read = live.prepare(select).raw();
+      sample.transaction(() => {
+        for (const row of read.iterate(...params) as Iterable<unknown[]>) insert.run(...row);
+      })();
+    }
+    sample.pragma('foreign_keys = ON');
+    sample.pragma(`cache_size = -${Math.max(64, Math.round(cacheKiB))}`);
+    return sample;
+  } catch (error) {
+    sample.close();
+    throw error;
+  }
+}
+
+function primaryKey(db: Database.Database, table: string): string {
+  return (db.prepare('SELECT name FROM pragma_table_info(?) WHERE pk = 1').pluck().get(table) as string | undefined) ?? 'rowid';
+}

@@ -1,0 +1,112 @@
+import type { Migration, StepMetric } from '@mfmig/core';
+import { extractOperations } from '../analysis/extract-operations.js';
+import type { TableState } from '../analysis/table-state.js';
+import { type ModelContext, modelSeconds, modelStepSeconds } from '../estimate/duration-model.js';
+import { type RiskThresholds, analyzeRisk } from '../rules/risk-rules.js';
+import { type EstimateSource, type PlanStep, type PlannedOperation, maxRisk } from './plan-types.js';
+
+/** Everything needed to turn migrations into plan steps. */
+export interface StepInputs {
+  direction: 'up' | 'down';
+  statements: Map<number, string[]>;
+  state: TableState;
+  model: ModelContext;
+  /** Rehearsal results (empty maps without rehearsal). */
+  rehearsal: { seconds: Map<number, number>; fixedSeconds: Map<number, number>; scalingTables: Set<string>; commitSeconds: number; fraction: number };
+  /** Recorded metrics of earlier runs of the same steps (most recent last). */
+  metrics: StepMetric[];
+  batchThreshold: number;
+  thresholds: RiskThresholds;
+  children: Map<string, { table: string; onDelete: string }[]>;
+}
+
+const SCALING_KINDS = new Set(['create-index', 'drop-table', 'drop-column', 'table-rebuild', 'insert-select', 'update', 'delete', 'transformation', 'add-column', 'create-table']);
+
+/** How many commits batched transformations add to a step in a real run: their batches, cursors and final transaction. */
+function extraCommits(ops: PlannedOperation[], batchRows: { rowFunction: number; sql: number }): number {
+  const batched = ops.filter((op) => op.kind === 'transformation' && op.flags.batched);
+  return (batched.length > 0 ? 2 : 0) + batched.reduce((sum, op) => sum + Math.ceil(op.rows / (op.flags.rowFunction ? batchRows.rowFunction : batchRows.sql)) + 1, 0);
+}
+
+/**
+ * The rehearsal's estimate of a step, commits included. A step that touches no growing table
+ * keeps its measured fixed cost. Otherwise the part that grows with the data is split: the
+ * JavaScript of row functions (probed on live rows) scales linearly; the SQL part also grows
+ * with the depth of B-trees and the log factor of sorts, so it is scaled by
+ * ln(rows) / ln(rows in the sample) of the largest table the step touches.
+ */
+function rehearsedSeconds(version: number, ops: PlannedOperation[], inputs: StepInputs): number | undefined {
+  const r = inputs.rehearsal;
+  const extrapolated = r.seconds.get(version);
+  if (extrapolated === undefined) return undefined;
+  const fixed = r.fixedSeconds.get(version) ?? extrapolated;
+  const commitCost = extraCommits(ops, inputs.model.batchRows) * r.commitSeconds;
+  const scales = ops.some((op) => SCALING_KINDS.has(op.kind) && [op.table, op.source].some((t) => t !== undefined && r.scalingTables.has(t.toLowerCase())));
+  if (!scales) return fixed + commitCost;
+  const data = Math.max(0, extrapolated - fixed);
+  const js = Math.min(data, ops.reduce((sum, op) => sum + (op.flags.rowFunction ? op.rows * inputs.model.rowFunctionSeconds(op.statement) : 0), 0));
+  return fixed + js + (data - js) * logGrowth(ops, r.fraction) + commitCost;
+}
+
+function logGrowth(ops: PlannedOperation[], fraction: number): number {
+  const rows = Math.max(0, ...ops.map((op) => Math.max(op.rows, op.rowsWritten)));
+  const sampled = rows * fraction;
+  return fraction >= 1 || sampled < 16 ? 1 : Math.log(rows) / Math.log(sampled);
+}
+
+/** Rows a step's data work processes, the way the runner counts them (`ctx.rows`). */
+function workRows(ops: PlannedOperation[]): number {
+  return ops.reduce((sum, op) => sum + (op.kind === 'transformation' ? op.rowsWritten : op.kind === 'table-rebuild' ? op.rows : 0), 0);
+}
+
+function fromMetrics(m: Migration, direction: 'up' | 'down', ops: PlannedOperation[], metrics: StepMetric[]): number | undefined {
+  const metric = metrics.filter((x) => x.version === m.version && x.direction === direction).at(-1);
+  if (!metric) return undefined;
+  const rows = workRows(ops);
+  if (metric.rows > 0 && rows > 0) return (metric.durationMs / 1000) * (rows / metric.rows);
+  return metric.durationMs / 1000;
+}
+
+/**
+ * Builds the plan steps: operations with the rows they touch, each step's duration (metrics of
+ * an earlier run of the same step, else the rehearsal, else the calibrated model), how long
+ * writers wait, and the risk rules that fired.
+ *
+ * @example
+ * const steps = buildSteps(migrations, inputs);
+ */
+export function buildSteps(migrations: Migration[], inputs: StepInputs): PlanStep[] {
+  return migrations.map((m) => {
+    const ops = extractOperations(m, inputs.statements.get(m.version) ?? [], inputs.state, { direction: inputs.direction, batchThreshold: inputs.batchThreshold });
+    const modelled = ops.map((op) => modelSeconds(op, inputs.model));
+    const modelTotal = modelStepSeconds(ops, inputs.model);
+    const measured = fromMetrics(m, inputs.direction, ops, inputs.metrics);
+    const rehearsed = rehearsedSeconds(m.version, ops, inputs);
+    const source: EstimateSource = measured !== undefined ? 'metrics' : rehearsed !== undefined ? 'rehearsal' : 'model';
+    const seconds = measured ?? rehearsed ?? modelTotal;
+    const scale = modelTotal > 0 ? seconds / modelTotal : 1;
+    ops.forEach((op, i) => {
+      op.estimatedSeconds = modelled[i]! * scale;
+      if (!op.blocksWrites && op.rows > 0) {
+        const batchRows = op.flags.rowFunction ? inputs.model.batchRows.rowFunction : inputs.model.batchRows.sql;
+        op.longestBatchSeconds = op.estimatedSeconds * Math.min(1, batchRows / op.rows);
+      }
+    });
+    const overhead = Math.max(0, seconds - ops.reduce((sum, op) => sum + op.estimatedSeconds, 0));
+    const blocked = overhead + ops.reduce((sum, op) => sum + (op.blocksWrites ? op.estimatedSeconds : 0), 0);
+    const longestBatch = Math.max(0, ...ops.map((op) => op.longestBatchSeconds ?? 0));
+    const rules = analyzeRisk({ migration: m, direction: inputs.direction, operations: ops, thresholds: inputs.thresholds, children: inputs.children });
+    return {
+      version: m.version,
+      name: m.name,
+      mvp: m.mvp,
+      direction: inputs.direction,
+      operations: ops,
+      rules,
+      riskLevel: maxRisk(...rules.map((r) => r.severity)),
+      estimatedSeconds: seconds,
+      blocksWritesSeconds: Math.max(blocked, longestBatch),
+      estimateSource: source,
+    };
+  });
+}

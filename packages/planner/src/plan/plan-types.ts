@@ -1,0 +1,119 @@
+/** Overall risk of a step or a plan. */
+export type RiskLevel = 'low' | 'medium' | 'high' | 'critical';
+
+/** What a planned operation does. */
+export type OperationKind =
+  | 'create-table'
+  | 'drop-table'
+  | 'rename-table'
+  | 'add-column'
+  | 'drop-column'
+  | 'rename-column'
+  | 'table-rebuild'
+  | 'create-index'
+  | 'drop-index'
+  | 'create-view'
+  | 'drop-view'
+  | 'create-trigger'
+  | 'drop-trigger'
+  | 'insert-select'
+  | 'insert-values'
+  | 'update'
+  | 'delete'
+  | 'transformation'
+  | 'other';
+
+/** One operation of a step, with the rows it touches and its estimated cost. */
+export interface PlannedOperation {
+  kind: OperationKind;
+  /** The table written (created, dropped, altered, indexed, filled). */
+  table?: string;
+  /** The table read, for copies, rebuilds and transformations. */
+  source?: string;
+  /** Rows the operation reads or writes (from live counts, carried through earlier steps). */
+  rows: number;
+  /** Rows it adds to `table` (inserts, copies, transformations). */
+  rowsWritten: number;
+  /** The statement (abbreviated), or the transformation id. */
+  statement: string;
+  description: string;
+  estimatedSeconds: number;
+  /** Runs inside the migration's transaction (writers wait) rather than in batches of its own. */
+  blocksWrites: boolean;
+  /** For batched transformations: the longest single batch, in seconds (writers wait that long at most). */
+  longestBatchSeconds?: number;
+  /** Details a rule may need (NOT NULL without default, row function, WHERE clause present, ...). */
+  flags: Record<string, unknown>;
+}
+
+/** A rule of the risk analysis that fired on a step. */
+export interface RuleFinding {
+  /** Rule id, e.g. `drop-table`. */
+  rule: string;
+  severity: RiskLevel;
+  explanation: string;
+}
+
+/** How a step's duration was estimated. */
+export type EstimateSource = 'metrics' | 'rehearsal' | 'model';
+
+/** One migration of a plan. */
+export interface PlanStep {
+  version: number;
+  name: string;
+  mvp: number;
+  direction: 'up' | 'down';
+  operations: PlannedOperation[];
+  rules: RuleFinding[];
+  riskLevel: RiskLevel;
+  estimatedSeconds: number;
+  /** How long writers are blocked at most during this step. */
+  blocksWritesSeconds: number;
+  estimateSource: EstimateSource;
+}
+
+/** A complete plan from the current state to a target milestone (up or down). */
+export interface MigrationPlan {
+  currentMVP: number;
+  targetMVP: number;
+  currentVersion: number;
+  targetVersion: number;
+  direction: 'up' | 'down' | 'none';
+  steps: PlanStep[];
+  riskLevel: RiskLevel;
+  riskReasons: string[];
+  /** Minutes. */
+  estimatedDuration: number;
+  estimatedSeconds: number;
+  requiresDowntime: boolean;
+  downtimeReasons: string[];
+  /** Writers blocked longer than this (seconds) means downtime. */
+  downtimeThresholdSeconds: number;
+  /** Database facts the plan was made from. */
+  database: { path: string; sizeBytes: number; rows: Record<string, number> };
+  /** How durations were obtained. */
+  estimation: { method: 'rehearsal' | 'model'; sampleRows: number[]; calibrationFile: string | null; notes: string[] };
+  createdAt: string;
+}
+
+const ORDER: RiskLevel[] = ['low', 'medium', 'high', 'critical'];
+
+/**
+ * The higher of risk levels.
+ *
+ * @example
+ * maxRisk('low', 'high', 'medium'); // 'high'
+ */
+export function maxRisk(...levels: RiskLevel[]): RiskLevel {
+  return levels.reduce<RiskLevel>((a, b) => (ORDER.indexOf(b) > ORDER.indexOf(a) ? b : a), 'low');
+}
+
+/**
+ * True when `level` is at least `floor`.
+ *
+ * @example
+ * riskAtLeast('high', 'medium'); // true
+ */
+export function riskAtLeast(level: RiskLevel, floor: RiskLevel): boolean {
+  return ORDER.indexOf(level) >= ORDER.indexOf(floor);
+}

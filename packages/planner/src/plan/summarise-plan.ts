@@ -1,0 +1,35 @@
+import { type MigrationPlan, type PlanStep, maxRisk, riskAtLeast } from './plan-types.js';
+
+const label = (s: PlanStep) => `${String(s.version).padStart(4, '0')}_${s.name}`;
+const secs = (s: number) => (s < 1 ? `${Math.round(s * 1000)} ms` : `${s.toFixed(1)} s`);
+
+/**
+ * Adds the plan-level totals to its steps: risk level and reasons (every finding of medium
+ * risk or above, worst first), duration in seconds and minutes, and whether writers would be
+ * blocked longer than the downtime threshold, with the steps that do it.
+ *
+ * @example
+ * const plan = summarisePlan({ ...parts, steps });
+ * plan.requiresDowntime;
+ */
+export function summarisePlan(
+  parts: Omit<MigrationPlan, 'riskLevel' | 'riskReasons' | 'estimatedDuration' | 'estimatedSeconds' | 'requiresDowntime' | 'downtimeReasons' | 'createdAt'>,
+): MigrationPlan {
+  const riskLevel = maxRisk(...parts.steps.map((s) => s.riskLevel));
+  const order = ['critical', 'high', 'medium'] as const;
+  const riskReasons = order.flatMap((level) =>
+    parts.steps.flatMap((s) => s.rules.filter((r) => r.severity === level && riskAtLeast(r.severity, 'medium')).map((r) => `${label(s)}: ${r.explanation} [${r.rule}, ${r.severity}]`)),
+  );
+  const estimatedSeconds = parts.steps.reduce((sum, s) => sum + s.estimatedSeconds, 0);
+  const blocking = parts.steps.filter((s) => s.blocksWritesSeconds > parts.downtimeThresholdSeconds);
+  return {
+    ...parts,
+    riskLevel,
+    riskReasons,
+    estimatedSeconds,
+    estimatedDuration: Math.round((estimatedSeconds / 60) * 100) / 100,
+    requiresDowntime: blocking.length > 0,
+    downtimeReasons: blocking.map((s) => `${label(s)} blocks writers for about ${secs(s.blocksWritesSeconds)} (threshold ${parts.downtimeThresholdSeconds} s)`),
+    createdAt: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,203 @@
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import {
+  type Migration,
+  type MigrationFrameworkConfig,
+  type MigrationTarget,
+  MetricsStore,
+  type ServiceContext,
+  createServiceContext,
+} from '@mfmig/core';
+import { captureStatements } from '../analysis/capture-statements.js';
+import { declaredTransformations } from '../analysis/declared-transformations.js';
+import { readLiveFacts } from '../analysis/live-database.js';
+import { TableState } from '../analysis/table-state.js';
+import { type Calibration, defaultCalibrationPath, loadCalibration, measureCalibration, saveCalibration } from '../estimate/calibration.js';
+import type { ModelContext } from '../estimate/duration-model.js';
+import { type RehearsalEstimates, rehearsalEstimates } from '../estimate/rehearsal-estimates.js';
+import { type ResourceEstimate, estimateResources } from '../estimate/resources.js';
+import { probeRowFunction } from '../estimate/row-function-probe.js';
+import { buildSteps } from '../plan/build-steps.js';
+import { summarisePlan } from '../plan/summarise-plan.js';
+import type { MigrationPlan } from '../plan/plan-types.js';
+import { DEFAULT_RISK_THRESHOLDS, type RiskThresholds } from '../rules/risk-rules.js';
+import { type UpgradePathAnalysis, groupByMilestone } from './upgrade-path.js';
+
+/** Options of {@link MigrationPlanner}. */
+export interface MigrationPlannerOptions {
+  /** Writers blocked longer than this (seconds) means the plan needs downtime. Default 5 (SQLite's default busy timeout). */
+  downtimeThresholdSeconds?: number;
+  /** Source rows above which the transformer batches a transformation (its default: 100 000). */
+  batchThreshold?: number;
+  /** Rows per batch of row functions and of SQL transformations (the transformer's defaults: 10 000 and 100 000). */
+  batchRows?: { rowFunction: number; sql: number };
+  riskThresholds?: Partial<RiskThresholds>;
+  /** Where the machine calibration is stored. Default `~/.cache/mfmig/calibration.json` (`$XDG_CACHE_HOME`). */
+  calibrationPath?: string;
+  /** Measure again even when a calibration of this machine is stored. */
+  recalibrate?: boolean;
+  /** Rehearse the plan on a sample of the data (default true) holding `sampleRows` rows in all (default 40 000). */
+  rehearsal?: boolean | { sampleRows?: number };
+  /** Folder for temporary sample and calibration files. Default: the backup folder when it exists, else the system temp folder. */
+  workDir?: string;
+  /** A calibration to use as it is (nothing measured or stored). */
+  calibration?: Calibration;
+  /** Free bytes on the file system holding `path` (default: `fs.statfsSync`). */
+  diskSpace?: (path: string) => number;
+}
+
+/**
+ * Plans migrations from the real operations and the real data: risk from analysing each
+ * statement and declared transformation like a migration linter, duration from a rehearsal on
+ * a sample of the live data (and a calibrated model of this machine where a rehearsal cannot
+ * run), downtime from how long writers would wait, resources from table sizes.
+ *
+ * @example
+ * const planner = new MigrationPlanner({ database: './knowledge.db', migrationsPath: './migrations' });
+ * const plan = await planner.createComprehensiveMigrationPlan(4);
+ * console.log(plan.riskLevel, plan.estimatedDuration, 'minutes', plan.requiresDowntime);
+ */
+export class MigrationPlanner {
+  readonly context: ServiceContext;
+  readonly #options: MigrationPlannerOptions;
+  #calibration: { value: Calibration; path: string } | undefined;
+
+  constructor(input: MigrationFrameworkConfig | ServiceContext, options: MigrationPlannerOptions = {}) {
+    this.context = createServiceContext(input);
+    this.#options = options;
+  }
+
+  /** The calibration of this machine: loaded from its file, or measured (about a second) and stored. */
+  calibration(): Calibration {
+    if (this.#options.calibration) return this.#options.calibration;
+    const path = this.#options.calibrationPath ?? defaultCalibrationPath();
+    if (this.#calibration?.path === path && !this.#options.recalibrate) return this.#calibration.value;
+    let value = this.#options.recalibrate ? undefined : loadCalibration(path);
+    if (!value) {
+      value = measureCalibration({ dir: this.#workDir() });
+      saveCalibration(path, value);
+    }
+    this.#calibration = { value, path };
+    return value;
+  }
+
+  /**
+   * The plan from the current state to milestone `targetMVP`, up or down: steps with their
+   * operations, rules, risk, duration and write-blocking time, and the plan's totals.
+   */
+  async createComprehensiveMigrationPlan(targetMVP: number): Promise<MigrationPlan> {
+    return this.createPlan({ mvp: targetMVP });
+  }
+
+  /** The plan to any target: `{ mvp }`, `{ version }` or `{ latest: true }`. */
+  async createPlan(target: MigrationTarget): Promise<MigrationPlan> {
+    const migrator = await this.context.migrator();
+    const status = migrator.status();
+    const targetVersion = migrator.resolveTarget(target);
+    const direction = targetVersion >= status.currentVersion ? 'up' : 'down';
+    const steps: Migration[] = direction === 'up' ? migrator.pendingSteps({ version: targetVersion }) : migrator.revertSteps({ version: targetVersion });
+    const raw = this.context.adapter.raw;
+    const facts = readLiveFacts(this.context.adapter);
+    const calibration = this.calibration();
+    const notes: string[] = [];
+    const captured = await captureStatements(raw, migrator.migrations, steps, direction, targetVersion, this.context.tableRebuilder);
+    notes.push(...captured.notes);
+    const probes = new Map<string, number>();
+    const fanouts = new Map<string, number>();
+    for (const m of steps) {
+      for (const t of declaredTransformations(m.transformations)) {
+        const probe = probeRowFunction(raw, t);
+        if (!probe) continue;
+        probes.set(t.id, probe.secondsPerRow);
+        fanouts.set(`${m.version}:${t.id}`, probe.fanout);
+      }
+    }
+    const rehearsal = await this.#rehearse(steps, direction, targetVersion, facts.rows, facts.cacheBytes);
+    notes.push(...rehearsal.notes);
+    const state = new TableState({ rows: facts.rows, indexes: facts.indexes }, raw, { countsAfterStep: rehearsal.countsAfter, fanouts });
+    const model: ModelContext = {
+      calibration,
+      rowBytes: (table) => (table ? facts.rowBytes[table.toLowerCase()] : undefined) ?? calibration.rowBytes,
+      indexCount: (table) => Object.values(facts.indexes).filter((t) => t.toLowerCase() === table?.toLowerCase()).length,
+      cacheOverflow: facts.sizeBytes > 0 ? Math.max(0, 1 - facts.cacheBytes / facts.sizeBytes) : 0,
+      rowFunctionSeconds: (id) => probes.get(id) ?? 0,
+      batchRows: this.#options.batchRows ?? { rowFunction: 10_000, sql: 100_000 },
+    };
+    const planSteps = buildSteps(steps, {
+      direction,
+      statements: captured.byVersion,
+      state,
+      model,
+      rehearsal,
+      metrics: new MetricsStore(this.context.adapter).list(),
+      batchThreshold: this.#options.batchThreshold ?? 100_000,
+      thresholds: { ...DEFAULT_RISK_THRESHOLDS, ...this.#options.riskThresholds },
+      children: facts.children,
+    });
+    const targetMvp = steps.length === 0 ? status.currentMvp : direction === 'up' ? (steps.at(-1)?.mvp ?? status.currentMvp) : targetMilestone(migrator.migrations.migrations, targetVersion);
+    return summarisePlan({
+      currentMVP: status.currentMvp,
+      targetMVP: 'mvp' in target ? target.mvp : targetMvp,
+      currentVersion: status.currentVersion,
+      targetVersion,
+      direction: steps.length === 0 ? 'none' : direction,
+      steps: planSteps,
+      downtimeThresholdSeconds: this.#options.downtimeThresholdSeconds ?? 5,
+      database: { path: facts.path, sizeBytes: facts.sizeBytes, rows: facts.rows },
+      estimation: {
+        method: rehearsal.seconds.size > 0 ? 'rehearsal' : 'model',
+        sampleRows: rehearsal.fractions.map((f) => Math.round(f * totalRows(facts.rows))),
+        calibrationFile: this.#calibration?.path ?? null,
+        notes,
+      },
+    });
+  }
+
+  /**
+   * Disk, memory and CPU a plan needs, from table sizes and its operations. A plan whose
+   * storage needs exceed the free space of the database's file system carries an error.
+   */
+  async estimateResourceRequirements(plan: MigrationPlan): Promise<ResourceEstimate> {
+    return estimateResources(plan, readLiveFacts(this.context.adapter), this.calibration(), this.#options.diskSpace);
+  }
+
+  /** The per-milestone breakdown of the way to `targetMVP`. */
+  async analyzeMVPUpgradePath(targetMVP: number): Promise<UpgradePathAnalysis> {
+    const plan = await this.createComprehensiveMigrationPlan(targetMVP);
+    return groupByMilestone(plan, (await this.context.loadMigrations()).root);
+  }
+
+  async #rehearse(steps: Migration[], direction: 'up' | 'down', targetVersion: number, rows: Record<string, number>, cacheBytes: number): Promise<RehearsalEstimates> {
+    const setting = this.#options.rehearsal ?? true;
+    if (setting === false || steps.length === 0) {
+      return { seconds: new Map(), fixedSeconds: new Map(), scalingTables: new Set(), commitSeconds: 0, countsAfter: new Map(), fractions: [], fraction: 1, notes: [] };
+    }
+    const sampleRows = typeof setting === 'object' ? (setting.sampleRows ?? 40_000) : 40_000;
+    return rehearsalEstimates({
+      live: this.context.adapter.raw,
+      migrations: (await this.context.migrator()).migrations,
+      direction,
+      targetVersion,
+      plugins: this.context.plugins.filter((p) => p.handlesTransformations === true || p.name === 'schema-history'),
+      rebuildTable: this.context.tableRebuilder,
+      dir: this.#workDir(),
+      liveCacheKiB: Math.round(cacheBytes / 1024),
+      sampleRows,
+      totalRows: totalRows(rows),
+    });
+  }
+
+  #workDir(): string {
+    if (this.#options.workDir) return this.#options.workDir;
+    const backups = this.context.config.backupPath;
+    return existsSync(backups) ? backups : tmpdir();
+  }
+}
+
+function totalRows(rows: Record<string, number>): number {
+  return Object.values(rows).reduce((a, b) => a + b, 0);
+}
+
+function targetMilestone(migrations: Migration[], version: number): number {
+  return migrations.filter((m) => m.version <= version).at(-1)?.mvp ?? 0;
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { type Migration } from '@mfmig/core';
+import { TableState, classifyStatement, extractOperations } from '@mfmig/planner';
+
+describe('statement classification', () => {
+  it('tells what each kind of statement does and to which table', () => {
+    const cases: [string, string, string | undefined, string | undefined][] = [
+      ['CREATE TABLE IF NOT EXISTS "kb tags" (a)', 'create-table', 'kb tags', undefined],
+      ['CREATE UNIQUE INDEX i ON main.t (a) WHERE a > 0', 'create-index', 't', undefined],
+      ['CREATE VIEW v AS SELECT * FROM t', 'create-view', 'v', undefined],
+      ['CREATE TRIGGER tr AFTER INSERT ON [t] BEGIN SELECT 1; END', 'create-trigger', 't', undefined],
+      ['DROP TABLE IF EXISTS t', 'drop-table', 't', undefined],
+      ['ALTER TABLE t RENAME TO u', 'rename-table', 't', undefined],
+      ['ALTER TABLE t RENAME COLUMN a TO b', 'rename-column', 't', undefined],
+      ['ALTER TABLE t ADD COLUMN c TEXT NOT NULL DEFAULT \'x\'', 'add-column', 't', undefined],
+      ['ALTER TABLE t DROP COLUMN c', 'drop-column', 't', undefined],
+      ['INSERT INTO incidents (a) SELECT a FROM kb_entries e JOIN x ON x.id = e.id WHERE (SELECT 1 FROM y)', 'insert-select', 'incidents', 'kb_entries'],
+      ["INSERT OR IGNORE INTO t (a) VALUES (1), ('2'), (3)", 'insert-values', 't', undefined],
+      ['WITH s AS (SELECT 1) INSERT INTO t SELECT * FROM s', 'insert-select', 't', 's'],
+      ['UPDATE OR IGNORE t SET a = 1 WHERE b = (SELECT 1)', 'update', 't', undefined],
+      ['DELETE FROM t', 'delete', 't', undefined],
+      ['PRAGMA foreign_keys', 'other', undefined, undefined],
+    ];
+    for (const [sql, kind, table, source] of cases) expect({ sql, ...pick(classifyStatement(sql)) }).toEqual({ sql, kind, table, source });
+    expect(classifyStatement("INSERT INTO t VALUES (1), (2)").flags.tuples).toBe(2);
+    expect(classifyStatement('ALTER TABLE t ADD COLUMN c INT NOT NULL').flags).toMatchObject({ notNull: true, hasDefault: false, column: 'c' });
+    expect(classifyStatement('DELETE FROM t WHERE x = 1').flags.hasWhere).toBe(true);
+  });
+
+  it('folds a hand-written 12-step rebuild into one operation and carries row counts through', () => {
+    const state = new TableState({ rows: { kb_entries: 500, kb_tags: 900 }, indexes: {} }, undefined);
+    const migration = { version: 9, name: 'x', mvp: 3, transformations: [] } as unknown as Migration;
+    const ops = extractOperations(
+      migration,
+      [
+        'CREATE TABLE kb_entries_new (id INTEGER PRIMARY KEY, title TEXT NOT NULL)',
+        'INSERT INTO kb_entries_new (id, title) SELECT id, title FROM kb_entries',
+        'DROP TABLE kb_entries',
+        'ALTER TABLE kb_entries_new RENAME TO kb_entries',
+        'CREATE INDEX idx_title ON kb_entries (title)',
+        'CREATE TABLE copies (id INTEGER PRIMARY KEY, tag TEXT)',
+        'INSERT INTO copies (tag) SELECT tag FROM kb_tags',
+      ],
+      state,
+      { direction: 'up', batchThreshold: 100_000 },
+    );
+    expect(ops.map((o) => [o.kind, o.table, o.rows])).toEqual([
+      ['table-rebuild', 'kb_entries', 500],
+      ['create-index', 'kb_entries', 500],
+      ['create-table', 'copies', 0],
+      ['insert-select', 'copies', 900],
+    ]);
+    expect(state.rows('copies')).toBe(900);
+  });
+});
+
+function pick(info: ReturnType<typeof classifyStatement>) {
+  return { kind: info.kind, table: info.table, source: info.source };
+}

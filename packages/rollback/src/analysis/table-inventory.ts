@@ -1,0 +1,88 @@
+import { type DatabaseAdapter, quoteIdentifier } from '@mfmig/core';
+
+/** One column as `PRAGMA table_xinfo` reports it. */
+export interface ColumnInfo {
+  name: string;
+  type: string;
+  notNull: boolean;
+  hasDefault: boolean;
+  /** Position in the primary key (1-based), 0 when not part of it. */
+  pk: number;
+  /** Generated (virtual or stored) columns cannot be inserted into. */
+  generated: boolean;
+}
+
+/** A user table of the database, with what archiving and restoring need. */
+export interface TableInfo {
+  name: string;
+  kind: 'table' | 'virtual';
+  withoutRowid: boolean;
+  rootpage: number;
+  columns: ColumnInfo[];
+  rowCount: number;
+}
+
+/** How rows of a table are told apart: its declared primary key, or the rowid when it has none. */
+export interface RowKey {
+  kind: 'pk' | 'rowid';
+  columns: string[];
+}
+
+/**
+ * The user tables (not `sqlite_*`, not `mfmig_*`, not the shadow tables of virtual tables) with
+ * their columns, root page and row count.
+ *
+ * @example
+ * const tables = tableInventory(adapter);
+ * tables.get('kb_entries')?.rowCount;
+ */
+export function tableInventory(adapter: DatabaseAdapter, options: { counts?: boolean } = {}): Map<string, TableInfo> {
+  const list = adapter.all<{ name: string; type: string; wr: number }>('PRAGMA main.table_list');
+  const roots = new Map(
+    adapter.all<{ name: string; rootpage: number }>("SELECT name, rootpage FROM sqlite_schema WHERE type = 'table'").map((r) => [r.name, r.rootpage]),
+  );
+  const tables = new Map<string, TableInfo>();
+  for (const entry of list) {
+    if (entry.type !== 'table' && entry.type !== 'virtual') continue;
+    if (entry.name.startsWith('sqlite_') || entry.name.startsWith('mfmig_')) continue;
+    const columns = adapter
+      .all<Record<string, unknown>>(`PRAGMA main.table_xinfo(${quoteIdentifier(entry.name)})`)
+      .filter((c) => Number(c.hidden) !== 1)
+      .map((c) => ({
+        name: String(c.name),
+        type: String(c.type ?? ''),
+        notNull: Number(c.notnull) === 1,
+        hasDefault: c.dflt_value !== null,
+        pk: Number(c.pk),
+        generated: Number(c.hidden) === 2 || Number(c.hidden) === 3,
+      }));
+    tables.set(entry.name, {
+      name: entry.name,
+      kind: entry.type as 'table' | 'virtual',
+      withoutRowid: Number(entry.wr) === 1,
+      rootpage: roots.get(entry.name) ?? 0,
+      columns,
+      rowCount: options.counts === false || entry.type === 'virtual' ? 0 : adapter.rowCount(entry.name),
+    });
+  }
+  return tables;
+}
+
+/** The columns that hold data (not generated). */
+export function dataColumns(table: TableInfo): string[] {
+  return table.columns.filter((c) => !c.generated).map((c) => c.name);
+}
+
+/** The key that identifies a row of `table` across a rebuild: the declared primary key, else the rowid. */
+export function rowKeyOf(table: TableInfo): RowKey {
+  const pk = table.columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk);
+  if (pk.length > 0) return { kind: 'pk', columns: pk.map((c) => c.name) };
+  return { kind: 'rowid', columns: ['rowid'] };
+}
+
+/** SQL text of one row's key, comparable across connections and rebuilds (`quote()` keeps types apart). */
+export function keyExpression(key: RowKey, alias?: string): string {
+  const prefix = alias ? `${quoteIdentifier(alias)}.` : '';
+  const parts = key.columns.map((c) => `quote(${c === 'rowid' && key.kind === 'rowid' ? `${prefix}rowid` : `${prefix}${quoteIdentifier(c)}`})`);
+  return parts.join(" || ',' || ");
+}

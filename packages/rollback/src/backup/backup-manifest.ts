@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { MfmigError, messageOf } from '@mfmig/core';
+import { z } from 'zod';
+import { writeFileAtomic } from '../files/durable-fs.js';
+
+/**
+ * Format tag written into every backup manifest.
+ *
+ * @example
+ * JSON.parse(readFileSync(manifestPath, 'utf8')).format === BACKUP_FORMAT;
+ */
+export const BACKUP_FORMAT = 'mfmig-backup/1';
+
+/** Why a backup was taken. Retention only removes `manual`, `pre-run` and `pre-rollback` backups. */
+export type BackupKind = 'manual' | 'pre-run' | 'pre-rollback' | 'checkpoint' | 'saved-aside';
+
+/** The JSON manifest written beside each backup file (`<id>.db` + `<id>.json`). */
+export interface BackupManifest {
+  format: typeof BACKUP_FORMAT;
+  id: string;
+  /** File name of the copy, in the same folder as the manifest. */
+  file: string;
+  kind: BackupKind;
+  createdAt: string;
+  /** Highest applied migration version when the copy was taken (0: none). */
+  version: number;
+  /** Milestone (MVP) the database was at, when known (0: none or unknown). */
+  milestone: number;
+  appliedVersions: number[];
+  sizeBytes: number;
+  sha256: string;
+  integrity: {
+    /** True when the integrity check ran on the copy and found it sound. */
+    verified: boolean;
+    checked: boolean;
+    level: 'quick' | 'full' | null;
+    result: string | null;
+    checkedAt: string | null;
+  };
+  source: { path: string; journalMode: string; pageSize: number; pageCount: number };
+  /** The run the backup was taken for (pre-run backups). */
+  run: { runId: string; direction: 'up' | 'down'; fromVersion: number; targetVersion: number } | null;
+  label: string | null;
+  timings: { copyMs: number; hashMs: number; verifyMs: number | null };
+}
+
+/** A manifest as found on disk, with the absolute paths of the copy and of the manifest. */
+export interface BackupRecord extends BackupManifest {
+  path: string;
+  manifestPath: string;
+}
+
+const MANIFEST_SCHEMA = z.object({
+  format: z.literal(BACKUP_FORMAT),
+  id: z.string().min(1),
+  file: z.string().min(1).refine((f) => basename(f) === f, 'must be a plain file name'),
+  kind: z.enum(['manual', 'pre-run', 'pre-rollback', 'checkpoint', 'saved-aside']),
+  createdAt: z.string(),
+  version: z.number().int().nonnegative(),
+  milestone: z.number().int().nonnegative(),
+  appliedVersions: z.array(z.number().int()),
+  sizeBytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  integrity: z.object({
+    verified: z.boolean(),
+    checked: z.boolean(),
+    level: z.enum(['quick', 'full']).nullable(),
+    result: z.string().nullable(),
+    checkedAt: z.string().nullable(),
+  }),
+  source: z.object({ path: z.string(), journalMode: z.string(), pageSize: z.number(), pageCount: z.number() }),
+  run: z
+    .object({ runId: z.string(), direction: z.enum(['up', 'down']), fromVersion: z.number(), targetVersion: z.number() })
+    .nullable(),
+  label: z.string().nullable(),
+  timings: z.object({ copyMs: z.number(), hashMs: z.number(), verifyMs: z.number().nullable() }),
+});
+
+/** Path of the manifest that describes the backup file `dbPath` (`x.db` -> `x.json`). */
+export function manifestPathFor(dbPath: string): string {
+  return join(dirname(dbPath), `${basename(dbPath).replace(/\.db$/, '')}.json`);
+}
+
+/**
+ * Reads and validates a backup manifest. A missing or malformed one is a `BACKUP_INVALID` error.
+ *
+ * @example
+ * const backup = readBackupManifest('./backups/2025-01-01T10-00-00-000Z_v2_manual_ab12.json');
+ */
+export function readBackupManifest(manifestPath: string): BackupRecord {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  } catch (error) {
+    throw new MfmigError('BACKUP_INVALID', `Backup manifest ${manifestPath} cannot be read: ${messageOf(error)}`, {
+      context: { file: manifestPath },
+    });
+  }
+  const result = MANIFEST_SCHEMA.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new MfmigError('BACKUP_INVALID', `Backup manifest ${manifestPath} is malformed: ${issue?.path.join('.') || 'manifest'} ${issue?.message ?? ''}`.trim(), {
+      context: { file: manifestPath },
+    });
+  }
+  const manifest = result.data as BackupManifest;
+  return { ...manifest, path: join(dirname(manifestPath), manifest.file), manifestPath };
+}
+
+/** Writes a manifest atomically beside its backup file. */
+export function writeBackupManifest(manifestPath: string, manifest: BackupManifest): BackupRecord {
+  writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  return { ...manifest, path: join(dirname(manifestPath), manifest.file), manifestPath };
+}
+
+/** The manifest fields alone (drops the absolute paths of a record). */
+export function toManifest(record: BackupManifest): BackupManifest {
+  const { path: _path, manifestPath: _manifestPath, ...manifest } = record as BackupRecord;
+  return manifest;
+}

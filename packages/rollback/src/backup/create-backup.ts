@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import {
+  type DatabaseAdapter,
+  HistoryStore,
+  type MigrationSet,
+  type OperationProgress,
+  computeStatus,
+  isProcessAlive,
+  wrapSqliteError,
+} from '@mfmig/core';
+import { checkDatabaseFile } from '../files/database-file-check.js';
+import { fsyncDirectory, fsyncFile, unlinkQuietly } from '../files/durable-fs.js';
+import { sha256File } from '../files/file-hash.js';
+import { BACKUP_FORMAT, type BackupKind, type BackupManifest, type BackupRecord, writeBackupManifest } from './backup-manifest.js';
+
+/** Options of {@link createBackup}. */
+export interface CreateBackupOptions {
+  /** Folder the copy and its manifest go to (created when missing). */
+  backupPath: string;
+  kind?: BackupKind;
+  label?: string;
+  /** Integrity check of the copy: `full` (integrity_check, default), `quick` (quick_check) or false. */
+  verify?: 'full' | 'quick' | false;
+  /** The migrations folder, to record the milestone the database is at. */
+  migrations?: MigrationSet;
+  run?: BackupManifest['run'];
+  /** File name stem instead of the generated id (checkpoints use `database`). */
+  name?: string;
+  onProgress?: (progress: OperationProgress) => void;
+  /** Pages copied per step of the online backup. Default 8192. */
+  pagesPerStep?: number;
+}
+
+/**
+ * Copies a live database with SQLite's online backup API into the backup folder and writes its
+ * manifest (version, milestone, time, size, sha256, integrity). The copy is written under a
+ * temporary name and renamed when complete, so a killed backup never shows up in the registry;
+ * the live database is only read.
+ *
+ * @example
+ * const backup = await createBackup(adapter, { backupPath: './backups', kind: 'manual' });
+ * backup.integrity.verified; // true
+ */
+export async function createBackup(adapter: DatabaseAdapter, options: CreateBackupOptions): Promise<BackupRecord> {
+  const folder = resolve(options.backupPath);
+  mkdirSync(folder, { recursive: true });
+  removeStaleBackupTemps(folder);
+  const kind = options.kind ?? 'manual';
+  const history = new HistoryStore(adapter).list();
+  const version = history.reduce((max, h) => Math.max(max, h.version), 0);
+  const milestone = options.migrations ? computeStatus(options.migrations, history).currentMvp : 0;
+  const createdAt = new Date().toISOString();
+  const id = options.name ?? `${createdAt.replace(/[:.]/g, '-')}_v${version}_${kind}_${randomBytes(2).toString('hex')}`;
+  const finalPath = join(folder, `${id}.db`);
+  const temp = join(folder, `.backup-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const source = {
+    path: adapter.filePath,
+    journalMode: String(adapter.raw.pragma('journal_mode', { simple: true })),
+    pageSize: Number(adapter.raw.pragma('page_size', { simple: true })),
+    pageCount: Number(adapter.raw.pragma('page_count', { simple: true })),
+  };
+  try {
+    const copyStart = performance.now();
+    await onlineCopy(adapter, temp, options);
+    detachCopy(temp);
+    fsyncFile(temp);
+    const copyMs = performance.now() - copyStart;
+    const hashStart = performance.now();
+    const sha256 = sha256File(temp);
+    const hashMs = performance.now() - hashStart;
+    const level = options.verify === undefined ? 'full' : options.verify;
+    const integrity = level ? checkDatabaseFile(temp, level) : null;
+    renameSync(temp, finalPath);
+    fsyncDirectory(folder);
+    const manifest: BackupManifest = {
+      format: BACKUP_FORMAT,
+      id,
+      file: `${id}.db`,
+      kind,
+      createdAt,
+      version,
+      milestone,
+      appliedVersions: history.map((h) => h.version),
+      sizeBytes: statSync(finalPath).size,
+      sha256,
+      integrity: {
+        verified: integrity?.ok ?? false,
+        checked: integrity !== null,
+        level: integrity?.level ?? null,
+        result: integrity?.result ?? null,
+        checkedAt: integrity ? new Date().toISOString() : null,
+      },
+      source,
+      run: options.run ?? null,
+      label: options.label ?? null,
+      timings: { copyMs, hashMs, verifyMs: integrity?.durationMs ?? null },
+    };
+    return writeBackupManifest(join(folder, `${id}.json`), manifest);
+  } catch (error) {
+    unlinkQuietly(temp);
+    throw wrapSqliteError(error, 'BACKUP_FAILED', `Backup of ${adapter.filePath} into ${folder} failed`, { file: finalPath });
+  }
+}
+
+async function onlineCopy(adapter: DatabaseAdapter, target: string, options: CreateBackupOptions): Promise<void> {
+  const step = options.pagesPerStep ?? 8192;
+  const started = performance.now();
+  await adapter.raw.backup(target, {
+    progress({ totalPages, remainingPages }) {
+      if (options.onProgress) {
+        const done = totalPages - remainingPages;
+        const seconds = (performance.now() - started) / 1000;
+        const rate = seconds > 0 ? done / seconds : 0;
+        options.onProgress({
+          operation: 'backup',
+          done,
+          total: totalPages,
+          unit: 'pages',
+          ratePerSecond: rate,
+          etaMs: rate > 0 ? (remainingPages / rate) * 1000 : null,
+        });
+      }
+      return step;
+    },
+  });
+}
+
+/**
+ * Makes the copy self-contained: rollback-journal mode (a WAL-mode copy would need -wal/-shm
+ * files beside it to be opened) and no run-lock row (the copy of a locked database would
+ * otherwise come back locked by this process after a restore).
+ */
+function detachCopy(path: string): void {
+  const db = new BetterSqlite3(path, { fileMustExist: true });
+  try {
+    db.pragma('journal_mode = DELETE');
+    const hasLock = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'mfmig_lock'").get();
+    if (hasLock) db.prepare('DELETE FROM mfmig_lock').run();
+  } finally {
+    db.close();
+  }
+}
+
+/** Removes half-written copies left by backups whose process is gone. */
+export function removeStaleBackupTemps(folder: string): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const match = /^\.backup-(\d+)-[0-9a-f]+\.tmp(-journal)?$/.exec(name);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || isProcessAlive(pid, null)) continue;
+    unlinkQuietly(join(folder, name));
+    removed.push(name);
+  }
+  return removed;
+}

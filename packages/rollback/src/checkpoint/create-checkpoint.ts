@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, realpathSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type MigrationTarget, type Migrator, type OperationProgress, upSteps } from '@mfmig/core';
+import { CHECKPOINTS_FOLDER } from '../backup/backup-registry.js';
+import { createBackup } from '../backup/create-backup.js';
+import { migrationsFingerprint } from '../plan/step-analysis.js';
+import { CHECKPOINT_FORMAT, type CheckpointRecord, writeCheckpoint } from './checkpoint-manifest.js';
+
+/** Options of `createCheckpoint`. */
+export interface CreateCheckpointOptions {
+  /** Where the run is going. Default: the target of the run in progress, else the latest version. */
+  target?: MigrationTarget;
+  runId?: string;
+  onProgress?: (progress: OperationProgress) => void;
+}
+
+/**
+ * Captures the database (an online backup, integrity-checked) and the run's position (current
+ * version, target, applied migrations with checksums, the checksums of the migrations folder)
+ * into `<backupPath>/checkpoints/<id>/`. `checkpoint.json` is written last: a checkpoint
+ * interrupted half-way is never offered for resuming.
+ *
+ * @example
+ * const checkpoint = await createCheckpoint(migrator, './backups', 'run-42', { target: { mvp: 3 } });
+ * checkpoint.folder; // pass it to resumeFromCheckpoint
+ */
+export async function createCheckpoint(migrator: Migrator, backupPath: string, migrationId: string, options: CreateCheckpointOptions = {}): Promise<CheckpointRecord> {
+  const status = migrator.status();
+  const targetVersion = migrator.resolveTarget(options.target ?? { latest: true });
+  const createdAt = new Date().toISOString();
+  const slug = migrationId.replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 60) || 'checkpoint';
+  const id = `${createdAt.replace(/[:.]/g, '-')}_${slug}_${randomBytes(2).toString('hex')}`;
+  const folder = join(resolve(backupPath), CHECKPOINTS_FOLDER, id);
+  mkdirSync(folder, { recursive: true });
+  const backup = await createBackup(migrator.adapter, {
+    backupPath: folder,
+    kind: 'checkpoint',
+    name: 'database',
+    label: migrationId,
+    migrations: migrator.migrations,
+    onProgress: options.onProgress,
+  });
+  const history = migrator.history.list();
+  const checksums: Record<string, string> = {};
+  for (const m of migrator.migrations.migrations) checksums[String(m.version)] = m.checksum;
+  const applied = new Set(history.map((h) => h.version));
+  return writeCheckpoint(folder, {
+    format: CHECKPOINT_FORMAT,
+    id,
+    migrationId,
+    createdAt,
+    database: { path: realpathSync(migrator.adapter.filePath) },
+    backup: { id: backup.id, manifest: 'database.json', sha256: backup.sha256 },
+    position: {
+      currentVersion: status.currentVersion,
+      currentMvp: status.currentMvp,
+      targetVersion,
+      applied: history.map((h) => ({ version: h.version, checksum: h.checksum, status: h.status })),
+      pending: upSteps(migrator.migrations, applied, targetVersion).map((m) => m.version),
+      runId: options.runId ?? null,
+    },
+    migrations: { root: migrator.migrations.root, fingerprint: migrationsFingerprint(migrator.migrations), checksums },
+  });
+}

@@ -1,0 +1,150 @@
+import { MfmigError, type Migrator, type RunResult, isMfmigError, messageOf } from '@mfmig/core';
+import type { BackupRecord } from '../backup/backup-manifest.js';
+import { listBackups } from '../backup/backup-registry.js';
+import { type BackupVerification, verifyBackup } from '../backup/verify-backup.js';
+import { checkDatabaseFile } from '../files/database-file-check.js';
+import { type BackupSummary, summariseBackup } from '../plan/rollback-plan.js';
+import { findLastRun } from './last-run.js';
+
+/** The emergencies `executeEmergencyRollback` handles. */
+export type EmergencyType = 'corruption' | 'failed-migration' | 'data-loss' | 'performance';
+
+/**
+ * The emergency types, for validating input.
+ *
+ * @example
+ * if (!EMERGENCY_TYPES.includes(arg as EmergencyType)) throw new Error(`unknown type ${arg}`);
+ */
+export const EMERGENCY_TYPES: readonly EmergencyType[] = ['corruption', 'failed-migration', 'data-loss', 'performance'];
+
+/** What an emergency rollback did. */
+export interface EmergencyRollbackResult {
+  type: EmergencyType;
+  success: boolean;
+  actionsPerformed: string[];
+  /** The version the database is at afterwards (null when it could not be read). */
+  restoredToVersion: number | null;
+  /** Who to tell (config `emergencyContacts`, env `EMERGENCY_CONTACTS`). */
+  emergencyContacts: string[];
+  backupUsed: BackupSummary | null;
+  /** Where the replaced live file was kept, when a backup was restored. */
+  savedAside: string | null;
+  durationMs: number;
+  error?: Error;
+}
+
+/** What an emergency needs from the rollback manager; it works from file paths when the database cannot be opened. */
+export interface EmergencyEnvironment {
+  livePath: string;
+  backupPath: string;
+  contacts: string[];
+  safetyChecks: boolean;
+  tryMigrator(): Promise<Migrator | Error>;
+  /** Replaces the live file with a verified backup, keeping the old one aside (untouched when `damaged`); reopens. */
+  restore(backup: BackupRecord, verification: BackupVerification, reason: string, damaged: boolean): Promise<{ savedAside: string | null }>;
+  run<T>(preserve: boolean, fn: (migrator: Migrator) => Promise<T>): Promise<T>;
+}
+
+/**
+ * The fastest safe path back to the last verified good state, with minimal validation:
+ * - `corruption`: restore the newest backup whose checksum and integrity verify (the damaged file is kept aside);
+ * - `failed-migration`: revert the last run (partial migrations included) to where it started, or restore its pre-run backup when that fails;
+ * - `data-loss`: keep the current file aside and restore the newest verified backup;
+ * - `performance`: revert the last run's migrations.
+ * With `rollbackSafetyChecks` on, backups are verified with `integrity_check` (else `quick_check`)
+ * and `corruption` refuses a live database that passes its integrity check.
+ *
+ * @example
+ * const r = await executeEmergencyRollback(env, 'corruption');
+ * console.log(r.actionsPerformed, r.restoredToVersion, r.emergencyContacts);
+ */
+export async function executeEmergencyRollback(env: EmergencyEnvironment, type: EmergencyType): Promise<EmergencyRollbackResult> {
+  if (!EMERGENCY_TYPES.includes(type)) {
+    throw new MfmigError('USAGE', `Unknown emergency type "${String(type)}"; use one of ${EMERGENCY_TYPES.join(', ')}`);
+  }
+  const started = performance.now();
+  const result: EmergencyRollbackResult = {
+    type,
+    success: false,
+    actionsPerformed: [],
+    restoredToVersion: null,
+    emergencyContacts: env.contacts,
+    backupUsed: null,
+    savedAside: null,
+    durationMs: 0,
+  };
+  try {
+    if (type === 'corruption') await recoverFromCorruption(env, result);
+    else if (type === 'data-loss') await restoreNewestVerified(env, result, 'data-loss');
+    else await revertLastRun(env, result, type);
+    result.success = true;
+  } catch (error) {
+    result.error = error as Error;
+    result.actionsPerformed.push(`stopped: ${messageOf(error)}`);
+  }
+  const after = checkDatabaseFile(env.livePath, 'quick');
+  result.actionsPerformed.push(`checked the live database: quick_check ${after.ok ? 'ok' : after.result}`);
+  const migrator = await env.tryMigrator();
+  result.restoredToVersion = migrator instanceof Error ? null : migrator.status().currentVersion;
+  result.durationMs = performance.now() - started;
+  return result;
+}
+
+async function recoverFromCorruption(env: EmergencyEnvironment, result: EmergencyRollbackResult): Promise<void> {
+  const live = checkDatabaseFile(env.livePath, env.safetyChecks ? 'full' : 'quick');
+  result.actionsPerformed.push(`checked the live database: ${live.ok ? 'no corruption found' : live.result}`);
+  if (live.ok && env.safetyChecks) {
+    throw new MfmigError('RISK_NOT_ACCEPTED', 'The live database passes its integrity check: nothing was restored (use `data-loss` to go back to the last backup anyway, or turn ROLLBACK_SAFETY_CHECKS off)');
+  }
+  await restoreNewestVerified(env, result, 'corrupt');
+}
+
+async function restoreNewestVerified(env: EmergencyEnvironment, result: EmergencyRollbackResult, reason: string, only?: BackupRecord[]): Promise<void> {
+  const candidates = (only ?? listBackups(env.backupPath, { includeCheckpoints: true }).filter((b) => b.kind !== 'saved-aside')).reverse();
+  for (const backup of candidates) {
+    const check = verifyBackup(backup, env.safetyChecks ? 'full' : 'quick');
+    if (!check.ok) {
+      result.actionsPerformed.push(`skipped backup ${backup.id}: ${check.problem}`);
+      continue;
+    }
+    result.actionsPerformed.push(`verified backup ${backup.id} (version ${backup.version}, ${backup.createdAt}): sha256 and ${check.integrity?.level === 'full' ? 'integrity_check' : 'quick_check'} ok`);
+    const { savedAside } = await env.restore(backup, check, reason, reason === 'corrupt');
+    result.savedAside = savedAside;
+    result.backupUsed = summariseBackup(backup);
+    result.actionsPerformed.push(`restored backup ${backup.id} over ${env.livePath}${savedAside ? `; the replaced file is kept at ${savedAside}` : ''}`);
+    return;
+  }
+  throw new MfmigError('BACKUP_INVALID', `No backup in ${env.backupPath} verifies (${candidates.length} checked); the live database was left as it is`);
+}
+
+async function revertLastRun(env: EmergencyEnvironment, result: EmergencyRollbackResult, type: EmergencyType): Promise<void> {
+  const migrator = await env.tryMigrator();
+  const backups = listBackups(env.backupPath);
+  if (migrator instanceof Error) {
+    result.actionsPerformed.push(`the live database cannot be opened (${migrator.message}); falling back to the newest verified backup`);
+    return restoreNewestVerified(env, result, type);
+  }
+  const run = findLastRun(migrator.history.list(), backups);
+  if (!run || (run.versions.length === 0 && migrator.status().currentVersion <= run.fromVersion)) {
+    result.actionsPerformed.push('found no migration run to revert: the database is where the last run started');
+    return;
+  }
+  result.actionsPerformed.push(`found the last run${run.runId ? ` ${run.runId}` : ''}: versions ${run.versions.join(', ') || 'none'} applied since version ${run.fromVersion}`);
+  let reverted: RunResult | undefined;
+  try {
+    reverted = await env.run(true, (m) => m.rollback({ version: run.fromVersion }, { command: `emergency-rollback ${type}` }));
+  } catch (error) {
+    if (!isMfmigError(error)) throw error;
+    reverted = undefined;
+    result.actionsPerformed.push(`reverting failed: ${error.message}`);
+  }
+  if (reverted && !reverted.error) {
+    const preserved = (reverted.extras.preserved as unknown[] | undefined)?.length ?? 0;
+    result.actionsPerformed.push(`reverted ${reverted.results.filter((r) => r.status === 'Success').length} migration(s) to version ${reverted.toVersion}${preserved ? `, archiving dropped data in ${preserved} archive table(s)` : ''}`);
+    return;
+  }
+  if (reverted?.error) result.actionsPerformed.push(`reverting stopped at version ${reverted.toVersion}: ${reverted.error.message}`);
+  if (!run.preRunBackup) throw new MfmigError('ROLLBACK_FAILED', `The last run cannot be reverted and no pre-run backup of it exists`);
+  result.actionsPerformed.push(`falling back to the run's pre-run backup ${run.preRunBackup.id}`);
+  await restoreNewestVerified(env, result, type, [run.preRunBackup]);
+}

@@ -1,0 +1,177 @@
+import { MfmigError, type MigrationResultItem, type Migrator, wrapSqliteError } from '@mfmig/core';
+import type { BackupRecord } from '../backup/backup-manifest.js';
+import type { PreservedData } from '../preservation/archive-writer.js';
+import type { RestoredArchive } from '../preservation/archive-restorer.js';
+import { type BackupSummary, type RollbackPlan, type RollbackStage, summariseBackup } from '../plan/rollback-plan.js';
+import { migrationsFingerprint } from '../plan/step-analysis.js';
+import { type RollbackValidator, type StageValidation, validateStage } from './stage-validation.js';
+
+/** Options of `executeRollbackPlan`. */
+export interface ExecuteRollbackOptions {
+  /** Archive every row a down drops before it runs, in the same transaction. Default true. */
+  preserveUserData?: boolean;
+  /** Validate between stages (true, the default), not at all (false), or also with a custom validator. */
+  validateRollback?: boolean | RollbackValidator;
+  /** Take (and, with safety checks, verify) a backup before the first down. Default true. */
+  backup?: boolean;
+  signal?: AbortSignal;
+}
+
+/** What executing a plan did. Never thrown half-way: `error` tells what stopped it. */
+export interface RollbackExecutionResult {
+  success: boolean;
+  planId: string;
+  strategy: RollbackPlan['strategy'];
+  fromVersion: number;
+  targetVersion: number;
+  /** Where the database is now. */
+  toVersion: number;
+  stagesCompleted: number;
+  steps: Pick<MigrationResultItem, 'version' | 'name' | 'mvp' | 'direction' | 'status' | 'durationMs'>[];
+  preserved: PreservedData[];
+  /** Archived rows put back while returning to the last good milestone after a failure. */
+  restored: RestoredArchive[];
+  validations: StageValidation[];
+  /** The backup taken before the rollback. */
+  backup: BackupSummary | null;
+  /** The backup restored by a `full-restore` plan. */
+  restoredFrom: BackupSummary | null;
+  /** Where and why a staged rollback stopped, and the milestone version it went back to. */
+  stopped: { atVersion: number; reason: string; returnedToVersion: number } | null;
+  durationMs: number;
+  error?: Error;
+}
+
+/** What execution needs from the rollback manager. */
+export interface ExecutionEnvironment {
+  migrator(): Promise<Migrator>;
+  safetyChecks: boolean;
+  integrityLevel: 'quick' | 'full';
+  backup(): Promise<BackupRecord>;
+  restore(backupId: string): Promise<void>;
+  /** Runs migrator work with preservation on or off and without the automatic pre-run backup. */
+  run<T>(preserve: boolean, fn: (migrator: Migrator) => Promise<T>): Promise<T>;
+}
+
+/**
+ * Carries out a rollback plan stage by stage. With safety checks on, the plan must still match
+ * the database, the live file must pass its integrity check and the pre-rollback backup must
+ * verify before anything runs. After each stage, integrity, foreign keys and the history are
+ * validated (plus the custom validator); the first failure takes the database back up to the
+ * last good milestone and stops.
+ *
+ * @example
+ * const result = await executeRollbackPlan(env, plan, { preserveUserData: true });
+ * result.preserved; // [{ table: 'incidents', columns: [...], rows: 120, location: 'mfmig_archive_3_incidents' }]
+ */
+export async function executeRollbackPlan(env: ExecutionEnvironment, plan: RollbackPlan, options: ExecuteRollbackOptions = {}): Promise<RollbackExecutionResult> {
+  const started = performance.now();
+  let migrator = await env.migrator();
+  assertPlanCurrent(migrator, plan);
+  const result: RollbackExecutionResult = {
+    success: false,
+    planId: plan.id,
+    strategy: plan.strategy,
+    fromVersion: plan.fromVersion,
+    targetVersion: plan.targetVersion,
+    toVersion: plan.fromVersion,
+    stagesCompleted: 0,
+    steps: [],
+    preserved: [],
+    restored: [],
+    validations: [],
+    backup: null,
+    restoredFrom: null,
+    stopped: null,
+    durationMs: 0,
+  };
+  if (plan.strategy === 'full-restore') {
+    if (!plan.backup) {
+      throw new MfmigError('NO_DOWN_MIGRATION', `The rollback to version ${plan.targetVersion} needs a full restore, and no verified backup at that version exists; ${plan.warnings[0] ?? ''}`.trim());
+    }
+    await env.restore(plan.backup.id);
+    migrator = await env.migrator();
+    return finish(result, migrator, started, { restoredFrom: plan.backup, stagesCompleted: plan.stages.length, success: true });
+  }
+  if (plan.steps.length === 0) return finish(result, migrator, started, { success: true });
+  if (env.safetyChecks) assertLiveSound(migrator, env.integrityLevel);
+  const baselineViolations = migrator.adapter.foreignKeyCheck().length;
+  if (options.backup !== false) {
+    const backup = await env.backup();
+    result.backup = summariseBackup(backup);
+    if (env.safetyChecks && !backup.integrity.verified) {
+      throw new MfmigError('BACKUP_INVALID', `The backup taken before the rollback (${backup.id}) did not verify: ${backup.integrity.result ?? 'not checked'}; nothing was rolled back`);
+    }
+  }
+  const preserve = options.preserveUserData !== false;
+  const validator = typeof options.validateRollback === 'function' ? options.validateRollback : undefined;
+  const validate = options.validateRollback !== false;
+  for (const stage of plan.stages) {
+    const run = await env.run(preserve, (m) => m.rollback({ version: stage.toVersion }, { signal: options.signal, command: `rollback to ${plan.targetVersion}` }));
+    result.steps.push(...run.results.map(({ version, name, mvp, direction, status, durationMs }) => ({ version, name, mvp, direction, status, durationMs })));
+    result.preserved.push(...((run.extras.preserved as PreservedData[] | undefined) ?? []));
+    let failure = run.error?.message;
+    if (!failure && validate) {
+      const validation = await validateStage(migrator, stage, { baselineViolations, level: env.integrityLevel, validator });
+      result.validations.push(validation);
+      if (!validation.ok) failure = `validation after MVP${stage.mvp} failed: ${validation.checks.filter((c) => !c.ok).map((c) => `${c.name} (${c.detail})`).join(', ')}`;
+    }
+    if (failure) {
+      result.error = run.error ?? new MfmigError('VALIDATION_FAILED', `Rollback stopped: ${failure}`);
+      await returnToLastGood(env, stage, result, failure);
+      return finish(result, migrator, started, {});
+    }
+    result.stagesCompleted++;
+  }
+  return finish(result, migrator, started, { success: true });
+}
+
+/** Takes the database back up to where the failed stage started: the last good milestone. */
+async function returnToLastGood(env: ExecutionEnvironment, stage: RollbackStage, result: RollbackExecutionResult, reason: string): Promise<void> {
+  const atVersion = (await env.migrator()).status().currentVersion;
+  const back = await env.run(true, (m) => m.migrate({ version: stage.fromVersion }, { command: `return to version ${stage.fromVersion} after a failed rollback stage` }));
+  result.restored.push(...((back.extras.restored as RestoredArchive[] | undefined) ?? []));
+  result.stopped = { atVersion, reason, returnedToVersion: back.toVersion };
+  if (back.error) {
+    result.error = new MfmigError('ROLLBACK_FAILED', `Rollback stopped (${reason}), and returning to version ${stage.fromVersion} failed too: ${back.error.message}; restore backup ${result.backup?.id ?? '(none taken)'}`, {
+      cause: back.error,
+    });
+  }
+}
+
+function finish(result: RollbackExecutionResult, migrator: Migrator, started: number, change: Partial<RollbackExecutionResult>): RollbackExecutionResult {
+  Object.assign(result, change);
+  try {
+    result.toVersion = migrator.status().currentVersion;
+  } catch {
+    // the connection was replaced by a restore; toVersion stays as reported
+  }
+  result.durationMs = performance.now() - started;
+  return result;
+}
+
+function assertPlanCurrent(migrator: Migrator, plan: RollbackPlan): void {
+  const status = migrator.status();
+  const stale =
+    status.currentVersion !== plan.fromVersion ||
+    migrator.history.fingerprint() !== plan.historyFingerprint ||
+    migrationsFingerprint(migrator.migrations) !== plan.migrationsFingerprint;
+  if (stale) {
+    throw new MfmigError('RISK_NOT_ACCEPTED', `Rollback plan ${plan.id} was made for another state (version ${plan.fromVersion}; the database is at ${status.currentVersion}, or the history or migrations changed since); create a new plan`, {
+      context: { reason: 'plan-stale' },
+    });
+  }
+}
+
+function assertLiveSound(migrator: Migrator, level: 'quick' | 'full'): void {
+  let messages: string[];
+  try {
+    const rows = migrator.adapter.raw.pragma(level === 'quick' ? 'quick_check(5)' : 'integrity_check(5)', { simple: false }) as Record<string, unknown>[];
+    messages = rows.map((r) => String(Object.values(r)[0]));
+  } catch (error) {
+    throw wrapSqliteError(error, 'DATABASE_CORRUPT', 'The live database cannot be checked before the rollback');
+  }
+  if (messages.length !== 1 || messages[0] !== 'ok') {
+    throw new MfmigError('DATABASE_CORRUPT', `The live database fails its integrity check (${messages.join('; ')}); nothing was rolled back — use \`mfmig emergency-rollback corruption\``);
+  }
+}

@@ -1,0 +1,40 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { classifySqliteError, messageOf } from '@mfmig/core';
+
+/** How thorough a file check is: `quick_check` is O(N), `integrity_check` also checks indexes and UNIQUE. */
+export type IntegrityLevel = 'quick' | 'full';
+
+/** The outcome of checking a database file. */
+export interface FileIntegrity {
+  ok: boolean;
+  level: IntegrityLevel;
+  /** `ok`, or the first problems SQLite reports (or why the file cannot be opened). */
+  result: string;
+  durationMs: number;
+}
+
+/**
+ * Opens a database file read-only and runs `PRAGMA integrity_check` (or `quick_check`). A file
+ * that cannot be opened is reported as not ok, never thrown.
+ *
+ * @example
+ * checkDatabaseFile('./backups/kb.db', 'full').ok; // true
+ */
+export function checkDatabaseFile(path: string, level: IntegrityLevel = 'full'): FileIntegrity {
+  const start = performance.now();
+  let db: BetterSqlite3.Database | undefined;
+  try {
+    db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+    const pragma = level === 'full' ? 'integrity_check(20)' : 'quick_check(20)';
+    const rows = db.pragma(pragma, { simple: false }) as Record<string, unknown>[];
+    const messages = rows.map((r) => String(Object.values(r)[0]));
+    const ok = messages.length === 1 && messages[0] === 'ok';
+    return { ok, level, result: ok ? 'ok' : messages.join('; '), durationMs: performance.now() - start };
+  } catch (error) {
+    const kind = classifySqliteError(error);
+    const result = kind ? `${kind}: ${messageOf(error)}` : messageOf(error);
+    return { ok: false, level, result, durationMs: performance.now() - start };
+  } finally {
+    db?.close();
+  }
+}

@@ -1,0 +1,77 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { type MigrationSet, computeStatus } from '@mfmig/core';
+import type { HistoryEntry } from '@mfmig/core';
+
+/** What can be read from a database file without migrating it. */
+export interface DatabaseFileState {
+  readable: boolean;
+  version: number;
+  milestone: number;
+  appliedVersions: number[];
+  /** Applied versions with their checksums and the runs that applied them. */
+  history: Pick<HistoryEntry, 'version' | 'checksum' | 'status' | 'runId' | 'appliedAt'>[];
+  journalMode: string;
+  pageSize: number;
+  pageCount: number;
+  error: string | null;
+}
+
+/**
+ * Reads the applied versions of a database file through a read-only connection. A file that
+ * cannot be read gives `readable: false` and the reason, never an exception.
+ *
+ * @example
+ * describeDatabaseFile('./backups/x.db').version; // 7
+ */
+export function describeDatabaseFile(path: string, migrations?: MigrationSet): DatabaseFileState {
+  const empty: DatabaseFileState = {
+    readable: false,
+    version: 0,
+    milestone: 0,
+    appliedVersions: [],
+    history: [],
+    journalMode: 'unknown',
+    pageSize: 0,
+    pageCount: 0,
+    error: null,
+  };
+  let db: BetterSqlite3.Database | undefined;
+  try {
+    db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+    const hasHistory = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'mfmig_history'").get() !== undefined;
+    const rows = hasHistory
+      ? (db.prepare('SELECT version, checksum, status, run_id, applied_at, name, mvp, duration_ms, applied_by, schema_hash FROM mfmig_history ORDER BY version').all() as Record<string, unknown>[])
+      : [];
+    const history: HistoryEntry[] = rows.map((r) => ({
+      version: Number(r.version),
+      name: String(r.name),
+      mvp: Number(r.mvp),
+      checksum: String(r.checksum),
+      status: r.status === 'partial' ? 'partial' : 'applied',
+      appliedAt: String(r.applied_at),
+      durationMs: Number(r.duration_ms),
+      appliedBy: String(r.applied_by),
+      schemaHash: r.schema_hash == null ? null : String(r.schema_hash),
+      runId: r.run_id == null ? null : String(r.run_id),
+    }));
+    return {
+      readable: true,
+      version: history.reduce((max, h) => Math.max(max, h.version), 0),
+      milestone: migrations ? computeStatus(migrations, history).currentMvp : 0,
+      appliedVersions: history.map((h) => h.version),
+      history: history.map(({ version, checksum, status, runId, appliedAt }) => ({ version, checksum, status, runId, appliedAt })),
+      journalMode: String(db.pragma('journal_mode', { simple: true })),
+      pageSize: Number(db.pragma('page_size', { simple: true })),
+      pageCount: Number(db.pragma('page_count', { simple: true })),
+      error: null,
+    };
+  } catch (error) {
+    return { ...empty, error: (error as Error).message };
+  } finally {
+    try {
+      db?.close();
+    } catch {
+      // nothing to release on a file that never opened
+    }
+  }
+}

@@ -1,0 +1,43 @@
+export { RollbackManager, type RollbackManagerOptions } from './manager/rollback-manager.js';
+export { type RestoreOptions, type RestoreResult } from './manager/restore-live-database.js';
+export { type ReopenContext } from './manager/live-database.js';
+export {
+  BACKUP_FORMAT,
+  readBackupManifest,
+  type BackupKind,
+  type BackupManifest,
+  type BackupRecord,
+} from './backup/backup-manifest.js';
+export { findBackup, listBackups, pruneBackups, type ListBackupsOptions } from './backup/backup-registry.js';
+export { createBackup, type CreateBackupOptions } from './backup/create-backup.js';
+export { assertBackupRestorable, verifyBackup, type BackupVerification } from './backup/verify-backup.js';
+export { BACKUP_PLUGIN_NAME, createBackupPlugin, type BackupPluginOptions, type PreRunBackupTaker } from './backup/backup-plugin.js';
+export { restoreBackupFile, type RestoreFileOptions, type RestoreFileResult } from './restore/restore-backup.js';
+export { replaceDatabaseFile, type ReplaceDatabaseOptions, type ReplaceDatabaseResult } from './restore/replace-database-file.js';
+export { checkDatabaseFile, type FileIntegrity, type IntegrityLevel } from './files/database-file-check.js';
+export { describeDatabaseFile, type DatabaseFileState } from './files/describe-database-file.js';
+export { sha256File } from './files/file-hash.js';
+export { CHECKPOINT_FORMAT, listCheckpoints, readCheckpoint, type CheckpointManifest, type CheckpointRecord } from './checkpoint/checkpoint-manifest.js';
+export { type CreateCheckpointOptions } from './checkpoint/create-checkpoint.js';
+export { type ResumeOptions, type ResumeResult } from './checkpoint/resume-checkpoint.js';
+export {
+  type BackupSummary,
+  type DataAtRisk,
+  type RiskLevel,
+  type RollbackPlan,
+  type RollbackStage,
+  type RollbackStep,
+  type RollbackStrategy,
+} from './plan/rollback-plan.js';
+export { type RollbackTarget } from './plan/create-rollback-plan.js';
+export { type RollbackCapability } from './plan/rollback-capability.js';
+export { type ExecuteRollbackOptions, type RollbackExecutionResult } from './execute/execute-rollback-plan.js';
+export { type RollbackValidationInput, type RollbackValidator, type StageValidation, type ValidationCheck, type ValidatorReport } from './execute/stage-validation.js';
+export { EMERGENCY_TYPES, type EmergencyRollbackResult, type EmergencyType } from './emergency/emergency-rollback.js';
+export { ARCHIVE_REGISTRY_TABLE, ARCHIVE_TABLE_PREFIX, listArchives, type ArchiveEntry } from './preservation/archive-registry.js';
+export { type PreservedData } from './preservation/archive-writer.js';
+export { restoreArchives, type RestoreArchivesResult, type RestoredArchive } from './preservation/archive-restorer.js';
+export { PRESERVATION_PLUGIN_NAME, createPreservationPlugin, type PreservationPluginOptions } from './preservation/preservation-plugin.js';
+export { probeDataLoss, type DataLoss, type ProbeResult } from './analysis/data-loss-probe.js';
+export { analyseDownSql, type DownSqlAnalysis } from './analysis/down-sql-analysis.js';
+export { checksumQuery, checksumTable, type RowsChecksum } from './analysis/row-digest.js';

@@ -1,0 +1,124 @@
+import { resolve } from 'node:path';
+import type { Database } from 'better-sqlite3';
+import {
+  type MigrationFrameworkConfig,
+  type MigrationSet,
+  type Migrator,
+  MfmigError,
+  type ResolvedConfig,
+  type ServiceContext,
+  createServiceContext,
+  isServiceContext,
+  loadMigrations,
+  resolveConfig,
+} from '@mfmig/core';
+
+/** Builds the context used after a restore replaced the database file. */
+export type ReopenContext = (path: string, previous: ServiceContext | undefined) => ServiceContext;
+
+/**
+ * The live database as the rollback manager holds it: a context opened on first use (so that an
+ * emergency can work from paths when the file cannot be opened), closed before a restore
+ * replaces the file, and reopened afterwards.
+ */
+export class LiveDatabase {
+  readonly config: ResolvedConfig;
+  readonly #install: (ctx: ServiceContext, previous: ServiceContext | undefined) => void;
+  readonly #reopen: ReopenContext | undefined;
+  #ctx: ServiceContext | undefined;
+  #owned: boolean;
+
+  constructor(input: MigrationFrameworkConfig | ServiceContext, install: (ctx: ServiceContext, previous: ServiceContext | undefined) => void, reopen?: ReopenContext) {
+    this.#install = install;
+    this.#reopen = reopen;
+    if (isServiceContext(input)) {
+      this.config = input.config;
+      this.#ctx = input;
+      this.#owned = false;
+      install(input, undefined);
+    } else {
+      this.config = resolveConfig(input);
+      this.#owned = true;
+    }
+  }
+
+  /** The path of the live database file. */
+  get path(): string {
+    const db = this.#ctx?.adapter.raw ?? this.config.database;
+    const name = typeof db === 'string' ? db : (db as Database).name;
+    if (!name || name === ':memory:') {
+      throw new MfmigError('USAGE', 'An in-memory database has no file to back up, restore or checkpoint; open a database file');
+    }
+    return resolve(name);
+  }
+
+  get backupPath(): string {
+    return resolve(this.config.backupPath);
+  }
+
+  /** The service context, opened on first use. Throws when the database cannot be opened. */
+  context(): ServiceContext {
+    if (!this.#ctx) {
+      const ctx = createServiceContext(this.config);
+      this.#install(ctx, undefined);
+      this.#ctx = ctx;
+      this.#owned = true;
+    }
+    return this.#ctx;
+  }
+
+  migrator(): Promise<Migrator> {
+    return this.context().migrator();
+  }
+
+  /** The migrator, or the error that says why the live database cannot be used. */
+  async tryMigrator(): Promise<Migrator | Error> {
+    try {
+      const migrator = await this.migrator();
+      migrator.status();
+      return migrator;
+    } catch (error) {
+      return error as Error;
+    }
+  }
+
+  /** The migrations folder, loaded without needing the database. */
+  loadMigrations(): Promise<MigrationSet> {
+    return this.#ctx ? this.#ctx.loadMigrations() : loadMigrations(this.config.migrationsPath);
+  }
+
+  /** The raw connection when one is open. */
+  get openConnection(): Database | undefined {
+    const raw = this.#ctx?.adapter.raw;
+    return raw?.open ? raw : undefined;
+  }
+
+  /**
+   * Closes the live connection (also one the caller handed in: a restore replaces the file under
+   * it) and returns the context it belonged to.
+   */
+  detach(): ServiceContext | undefined {
+    const previous = this.#ctx;
+    const raw = previous?.adapter.raw;
+    if (raw?.open) raw.close();
+    this.#ctx = undefined;
+    return previous;
+  }
+
+  /** Opens a new context on the (replaced) file. */
+  reattach(previous: ServiceContext | undefined): ServiceContext {
+    const path = this.path;
+    const ctx = this.#reopen ? this.#reopen(path, previous) : createServiceContext({ ...this.config, database: path });
+    this.#install(ctx, previous);
+    this.#ctx = ctx;
+    this.#owned = true;
+    previous?.events.emit('databaseReopened', { path, database: ctx.adapter.raw, context: ctx });
+    return ctx;
+  }
+
+  /** Closes the connection when the manager opened it. */
+  close(): void {
+    if (this.#owned) this.#ctx?.close();
+    this.#ctx = undefined;
+  }
+}

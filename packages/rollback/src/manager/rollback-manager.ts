@@ -1,0 +1,294 @@
+import type { Database } from 'better-sqlite3';
+import {
+  type MigrationFrameworkConfig,
+  type MigrationPlugin,
+  MfmigError,
+  type Migrator,
+  type RunInfo,
+  type RunResult,
+  type ServiceContext,
+  isServiceContext,
+} from '@mfmig/core';
+import type { ProbeResult } from '../analysis/data-loss-probe.js';
+import type { BackupRecord } from '../backup/backup-manifest.js';
+import { type BackupPluginOptions, type PreRunBackupTaker, createBackupPlugin } from '../backup/backup-plugin.js';
+import { findBackup, listBackups, pruneBackups } from '../backup/backup-registry.js';
+import { createBackup } from '../backup/create-backup.js';
+import { type BackupVerification, assertBackupRestorable, verifyBackup } from '../backup/verify-backup.js';
+import { type CheckpointRecord, listCheckpoints } from '../checkpoint/checkpoint-manifest.js';
+import { type CreateCheckpointOptions, createCheckpoint } from '../checkpoint/create-checkpoint.js';
+import { type ResumeOptions, type ResumeResult, resumeFromCheckpoint } from '../checkpoint/resume-checkpoint.js';
+import { type EmergencyRollbackResult, type EmergencyType, executeEmergencyRollback } from '../emergency/emergency-rollback.js';
+import { type ExecuteRollbackOptions, type RollbackExecutionResult, executeRollbackPlan } from '../execute/execute-rollback-plan.js';
+import type { IntegrityLevel } from '../files/database-file-check.js';
+import { type RollbackTarget, createRollbackPlan } from '../plan/create-rollback-plan.js';
+import { type RollbackCapability, validateRollbackCapability } from '../plan/rollback-capability.js';
+import type { RollbackPlan } from '../plan/rollback-plan.js';
+import { type ArchiveEntry, listArchives } from '../preservation/archive-registry.js';
+import { createPreservationPlugin } from '../preservation/preservation-plugin.js';
+import { LiveDatabase, type ReopenContext } from './live-database.js';
+import { type RestoreOptions, type RestoreResult, restoreLiveDatabase } from './restore-live-database.js';
+
+/** Options of the {@link RollbackManager}. */
+export interface RollbackManagerOptions {
+  /** Plugins added to a context the manager opens itself (e.g. the transformer's). */
+  plugins?: MigrationPlugin[];
+  /** Backup before every real run of a context the manager opens itself; `false` turns it off. Default on. */
+  backupBeforeRun?: boolean | BackupPluginOptions;
+  /** Builds the context after a restore replaced the file. Default: a new context on the same path with the same plugins. */
+  reopen?: ReopenContext;
+}
+
+/**
+ * Backups, checkpoints, rollback plans with data preservation, restore and emergency rollback.
+ * Built from a plain configuration (`{ database, migrationsPath, backupPath }`, env variables
+ * honoured) it opens its own context and migrator, registers its preservation plugin and takes a
+ * backup before every real run; handed the framework's shared context, it registers its
+ * preservation plugin there.
+ *
+ * A restore replaces the database file: the manager closes the connection it works on (also one
+ * you passed in) and opens a new one. Read `manager.database` after a restore.
+ *
+ * @example
+ * const rollback = new RollbackManager({ database: new Database('./kb.db'), migrationsPath: './migrations', backupPath: './backups' });
+ * const plan = await rollback.createRollbackPlan({ mvp: 2 });
+ * const result = await rollback.executeRollbackPlan(plan, { preserveUserData: true });
+ */
+export class RollbackManager implements PreRunBackupTaker {
+  readonly #live: LiveDatabase;
+  readonly #preservation: MigrationPlugin;
+  readonly #standalonePlugins: MigrationPlugin[];
+  #preserve = true;
+  #skipRunBackup = false;
+  #collector: ((version: number, finding: ProbeResult | Error) => void) | undefined;
+  #activeRun: RunInfo | undefined;
+
+  constructor(input: MigrationFrameworkConfig | ServiceContext, options: RollbackManagerOptions = {}) {
+    let ctxRef: ServiceContext | undefined;
+    this.#preservation = createPreservationPlugin({
+      isEnabled: () => this.#preserve,
+      plugins: () => ctxRef?.plugins ?? [],
+      collector: () => this.#collector,
+      onRun: (run) => (this.#activeRun = run),
+    });
+    const backup = options.backupBeforeRun ?? true;
+    this.#standalonePlugins = [...(backup === false ? [] : [createBackupPlugin(this, backup === true ? {} : backup)]), ...(options.plugins ?? [])];
+    const install = (ctx: ServiceContext, previous: ServiceContext | undefined, standalone: boolean) => {
+      ctxRef = ctx;
+      const present = (p: MigrationPlugin) => ctx.plugins.some((q) => q === p || q.name === p.name);
+      const add = (p: MigrationPlugin) => !present(p) && ctx.plugins.push(p);
+      if (!present(this.#preservation)) ctx.plugins.unshift(this.#preservation);
+      for (const p of previous?.plugins ?? (standalone ? this.#standalonePlugins : [])) add(p);
+      if (previous?.tableRebuilder && !ctx.tableRebuilder) ctx.setTableRebuilder(previous.tableRebuilder);
+    };
+    const standalone = !isServiceContext(input);
+    this.#live = new LiveDatabase(input, (ctx, previous) => install(ctx, previous, standalone), options.reopen);
+  }
+
+  /** The service context (opened on first use). */
+  get context(): ServiceContext {
+    return this.#live.context();
+  }
+
+  /** The live better-sqlite3 connection; a new one after a restore. */
+  get database(): Database {
+    return this.context.adapter.raw;
+  }
+
+  get livePath(): string {
+    return this.#live.path;
+  }
+
+  get backupPath(): string {
+    return this.#live.backupPath;
+  }
+
+  /** The plugin that archives dropped rows and restores them (registered on the context). */
+  get preservationPlugin(): MigrationPlugin {
+    return this.#preservation;
+  }
+
+  /** Takes a verified backup of the live database now (online backup API). */
+  async createBackup(options: { label?: string; verify?: IntegrityLevel | false } = {}): Promise<BackupRecord> {
+    return this.#backup('manual', options.verify ?? 'full', { label: options.label });
+  }
+
+  /** The backup registry (manifests in the backup folder), oldest first; needs no database. */
+  listBackups(options: { includeCheckpoints?: boolean } = {}): BackupRecord[] {
+    return listBackups(this.backupPath, options);
+  }
+
+  /** Checks a backup (id or path) against its manifest: sha256 and integrity. */
+  verifyBackup(ref: string, level: IntegrityLevel = 'full'): BackupVerification {
+    return verifyBackup(findBackup(this.backupPath, ref), level);
+  }
+
+  /**
+   * Restores a backup (id, path or record) over the live file: verifies its sha256 and integrity
+   * first (`BACKUP_INVALID`, nothing touched), closes the live connection, replaces the file
+   * atomically and reopens. The replaced file is kept aside unless `saveAside: false`.
+   */
+  async restoreBackup(ref: string | BackupRecord, options: RestoreOptions = {}): Promise<RestoreResult> {
+    const backup = typeof ref === 'string' ? findBackup(this.backupPath, ref) : ref;
+    return this.#restore(backup, { saveAside: options.saveAside ?? true, reason: 'pre-restore', verification: assertBackupRestorable(backup, options.verify ?? 'full') });
+  }
+
+  /** Called by the backup plugin before a run. */
+  async backupBeforeRun(run: RunInfo, options: { verify: IntegrityLevel | false }): Promise<BackupRecord | null> {
+    if (this.#skipRunBackup) return null;
+    const backup = await this.#backup('pre-run', options.verify, {
+      run: { runId: run.runId, direction: run.direction, fromVersion: run.fromVersion, targetVersion: run.targetVersion },
+    });
+    if (options.verify && !backup.integrity.verified) {
+      throw new MfmigError('BACKUP_INVALID', `The pre-run backup ${backup.id} fails its integrity check (${backup.integrity.result}); the run was not started — the database itself may be damaged`);
+    }
+    return backup;
+  }
+
+  /** Captures the database and the run's position (see `createCheckpoint`). */
+  async createCheckpoint(migrationId: string, options: CreateCheckpointOptions = {}): Promise<CheckpointRecord> {
+    const target = options.target ?? (this.#activeRun ? { version: this.#activeRun.targetVersion } : undefined);
+    const ctx = this.context;
+    return createCheckpoint(await ctx.migrator(), this.backupPath, migrationId, {
+      runId: this.#activeRun?.runId,
+      onProgress: (p) => ctx.events.emit('operationProgress', p),
+      ...options,
+      target,
+    });
+  }
+
+  listCheckpoints(): CheckpointRecord[] {
+    return listCheckpoints(this.backupPath);
+  }
+
+  /** Finishes a checkpointed run, or refuses with `CHECKPOINT_INVALID` (see `resumeFromCheckpoint`). */
+  async resumeFromCheckpoint(checkpointPath: string, options: ResumeOptions = {}): Promise<ResumeResult> {
+    return resumeFromCheckpoint(
+      {
+        livePath: this.livePath,
+        loadMigrations: () => this.#live.loadMigrations(),
+        tryMigrator: () => this.#live.tryMigrator(),
+        restore: async (backup) => void (await this.#restore(backup, { saveAside: true, reason: 'pre-resume', verification: assertBackupRestorable(backup) })),
+        run: (preserve, fn) => this.#run(preserve, fn),
+      },
+      checkpointPath,
+      options,
+    );
+  }
+
+  /** Plans a rollback to a version or `{ mvp }` (see `createRollbackPlan`). Changes nothing. */
+  async createRollbackPlan(target: RollbackTarget): Promise<RollbackPlan> {
+    return createRollbackPlan(
+      {
+        migrator: await this.#live.migrator(),
+        backupPath: this.backupPath,
+        collecting: async (collect, fn) => {
+          this.#collector = collect;
+          try {
+            return await fn();
+          } finally {
+            this.#collector = undefined;
+          }
+        },
+      },
+      target,
+    );
+  }
+
+  /** Missing downs, irreversible migrations and transformations, backups available. Runs nothing. */
+  async validateRollbackCapability(target: RollbackTarget): Promise<RollbackCapability> {
+    return validateRollbackCapability(await this.#live.migrator(), this.backupPath, target);
+  }
+
+  /** Carries out a plan (see `executeRollbackPlan`). */
+  async executeRollbackPlan(plan: RollbackPlan, options: ExecuteRollbackOptions = {}): Promise<RollbackExecutionResult> {
+    const level: IntegrityLevel = this.#live.config.integrityCheckLevel === 'quick' ? 'quick' : 'full';
+    const safety = this.#live.config.rollbackSafetyChecks;
+    return executeRollbackPlan(
+      {
+        migrator: () => this.#live.migrator(),
+        safetyChecks: safety,
+        integrityLevel: level,
+        backup: () => this.#backup('pre-rollback', safety ? level : false, { label: `before rollback to ${plan.targetVersion}` }),
+        restore: async (id) => void (await this.restoreBackup(id, { verify: level })),
+        run: (preserve, fn) => this.#run(preserve, fn),
+      },
+      plan,
+      options,
+    );
+  }
+
+  /** Plans and executes a rollback to a version or `{ mvp }`. */
+  async rollbackTo(target: RollbackTarget, options: ExecuteRollbackOptions = {}): Promise<RollbackExecutionResult & { plan: RollbackPlan }> {
+    const plan = await this.createRollbackPlan(target);
+    return { ...(await this.executeRollbackPlan(plan, options)), plan };
+  }
+
+  /** Rolls back to milestone `mvp` (what the framework's `rollbackMVPMigration` calls). */
+  rollbackToMvp(mvp: number, options: ExecuteRollbackOptions = {}): Promise<RollbackExecutionResult & { plan: RollbackPlan }> {
+    return this.rollbackTo({ mvp }, options);
+  }
+
+  /** Takes the database back to the version a failed run started from (downs, or its pre-run backup). */
+  recoverFailedRun(run: Pick<RunResult, 'fromVersion'>, options: ExecuteRollbackOptions = {}): Promise<RollbackExecutionResult & { plan: RollbackPlan }> {
+    return this.rollbackTo(run.fromVersion, { validateRollback: true, ...options });
+  }
+
+  /** The fastest safe path to the last verified good state (see `executeEmergencyRollback`). */
+  executeEmergencyRollback(type: EmergencyType): Promise<EmergencyRollbackResult> {
+    return executeEmergencyRollback(
+      {
+        livePath: this.livePath,
+        backupPath: this.backupPath,
+        contacts: this.#live.config.emergencyContacts,
+        safetyChecks: this.#live.config.rollbackSafetyChecks,
+        tryMigrator: () => this.#live.tryMigrator(),
+        restore: async (backup, verification, reason, damaged) => ({
+          savedAside: (await this.#restore(backup, { saveAside: true, reason, verification, settle: !damaged })).savedAside?.path ?? null,
+        }),
+        run: (preserve, fn) => this.#run(preserve, fn),
+      },
+      type,
+    );
+  }
+
+  /** Archives of dropped rows in the live database (`mfmig_archives`). */
+  listArchives(status?: ArchiveEntry['status']): ArchiveEntry[] {
+    return listArchives(this.context.adapter, status);
+  }
+
+  /** Closes the database when the manager opened it. */
+  close(): void {
+    this.#live.close();
+  }
+
+  async #backup(kind: 'manual' | 'pre-run' | 'pre-rollback', verify: IntegrityLevel | false, extra: { label?: string; run?: BackupRecord['run'] }): Promise<BackupRecord> {
+    const ctx = this.context;
+    const backup = await createBackup(ctx.adapter, {
+      backupPath: this.backupPath,
+      kind,
+      verify,
+      migrations: await ctx.loadMigrations(),
+      onProgress: (p) => ctx.events.emit('operationProgress', p),
+      ...extra,
+    });
+    pruneBackups(this.backupPath, this.#live.config.backupRetention, [backup.id]);
+    return backup;
+  }
+
+  #restore(backup: BackupRecord, options: { saveAside: boolean; reason: string; verification: BackupVerification; settle?: boolean }): Promise<RestoreResult> {
+    return restoreLiveDatabase(this.#live, backup, options);
+  }
+
+  async #run<T>(preserve: boolean, fn: (migrator: Migrator) => Promise<T>): Promise<T> {
+    const [previousPreserve, previousSkip] = [this.#preserve, this.#skipRunBackup];
+    this.#preserve = preserve;
+    this.#skipRunBackup = true;
+    try {
+      return await fn(await this.#live.migrator());
+    } finally {
+      this.#preserve = previousPreserve;
+      this.#skipRunBackup = previousSkip;
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { MfmigError, type MigrationTarget, type Migrator, migrationLabel } from '@mfmig/core';
+import type { ProbeResult } from '../analysis/data-loss-probe.js';
+import { listBackups } from '../backup/backup-registry.js';
+import { type DataAtRisk, type RollbackPlan, type RollbackStep, riskLevelOf, stagesOf, summariseBackup } from './rollback-plan.js';
+import { blockingReasons, fromLosses, irreversibleReasons, migrationsFingerprint, staticDataAtRisk } from './step-analysis.js';
+
+/** What planning needs from the rollback manager. */
+export interface PlanningEnvironment {
+  migrator: Migrator;
+  backupPath: string;
+  /** Runs `fn` while the preservation plugin reports dry-run downs to `collect`. */
+  collecting<T>(collect: (version: number, finding: ProbeResult | Error) => void, fn: () => Promise<T>): Promise<T>;
+}
+
+/** A rollback target: a version number, `{ version }` or `{ mvp }`. */
+export type RollbackTarget = number | { version: number } | { mvp: number };
+
+/** The core target a rollback target stands for. */
+export function toMigrationTarget(target: RollbackTarget): MigrationTarget {
+  return typeof target === 'number' ? { version: target } : target;
+}
+
+/**
+ * Plans a rollback to `target`: the down steps newest first, whether each is reversible, the
+ * data each drops (measured by running the downs in a transaction that is rolled back, or read
+ * from their SQL when they cannot run), the risk, and the strategy. Nothing is changed.
+ *
+ * @example
+ * const plan = await createRollbackPlan(env, { mvp: 2 });
+ * plan.dataAtRisk.map((d) => `${d.table}: ${d.rows} rows`);
+ */
+export async function createRollbackPlan(env: PlanningEnvironment, target: RollbackTarget): Promise<RollbackPlan> {
+  const { migrator } = env;
+  const targetVersion = migrator.resolveTarget(toMigrationTarget(target));
+  const status = migrator.status();
+  if (targetVersion > status.currentVersion) {
+    throw new MfmigError('USAGE', `Target version ${targetVersion} is above the current version ${status.currentVersion}; a rollback goes down (use \`mfmig migrate\` to go up)`);
+  }
+  const applied = status.applied.map((a) => a.version);
+  const versions = applied.filter((v) => v > targetVersion).sort((a, b) => b - a);
+  const set = migrator.migrations;
+  const findings = new Map<number, ProbeResult | Error>();
+  const runnable = versions.every((v) => blockingReasons(set.byVersion.get(v)).length === 0);
+  let dryRunError: Error | undefined;
+  if (runnable && versions.length > 0) {
+    const result = await env.collecting(
+      (version, finding) => findings.set(version, finding),
+      () => migrator.rollback({ version: targetVersion }, { dryRun: true }),
+    );
+    dryRunError = result.error;
+  }
+  const steps: RollbackStep[] = versions.map((version) => {
+    const m = set.byVersion.get(version);
+    const finding = findings.get(version);
+    const base = {
+      version,
+      name: m?.name ?? status.applied.find((a) => a.version === version)?.name ?? `version ${version}`,
+      mvp: m?.mvp ?? status.applied.find((a) => a.version === version)?.mvp ?? 0,
+      description: m?.description ?? '',
+      hasDown: Boolean(m?.down),
+      reversible: irreversibleReasons(m).length === 0,
+      irreversibleReasons: irreversibleReasons(m),
+    };
+    if (m && finding && !(finding instanceof Error)) return { ...base, dataAtRisk: fromLosses(m, finding.losses), analysis: 'probe' as const, analysisError: null };
+    const error = finding instanceof Error ? finding.message : (dryRunError?.message ?? null);
+    if (m && (m.downSql !== undefined || m.transformations.length > 0)) {
+      return { ...base, dataAtRisk: staticDataAtRisk(migrator.adapter, m), analysis: 'static' as const, analysisError: error };
+    }
+    return { ...base, dataAtRisk: [], analysis: 'none' as const, analysisError: error ?? (m ? null : 'migration file missing') };
+  });
+  return assemblePlan(env, { steps, applied, targetVersion, status, runnable, fingerprint: migrator.history.fingerprint() });
+}
+
+function assemblePlan(
+  env: PlanningEnvironment,
+  input: { steps: RollbackStep[]; applied: number[]; targetVersion: number; status: ReturnType<Migrator['status']>; runnable: boolean; fingerprint: string },
+): RollbackPlan {
+  const { steps, applied, targetVersion, status } = input;
+  const migrator = env.migrator;
+  const stages = stagesOf(steps, applied, targetVersion);
+  const strategy = !input.runnable ? 'full-restore' : stages.length > 1 ? 'staged' : 'single-milestone';
+  const keep = applied.filter((v) => v <= targetVersion).sort((a, b) => a - b).join(',');
+  const candidates = listBackups(env.backupPath, { includeCheckpoints: true }).filter(
+    (b) => b.version === targetVersion && b.integrity.verified && [...b.appliedVersions].sort((x, y) => x - y).join(',') === keep,
+  );
+  const backup = candidates.at(-1);
+  const dataAtRisk: DataAtRisk[] = steps.flatMap((s) => s.dataAtRisk);
+  const warnings: string[] = [];
+  for (const s of steps) {
+    for (const reason of s.irreversibleReasons) warnings.push(`${migrationLabel(s)}: ${reason}`);
+    if (s.analysisError) warnings.push(`${migrationLabel(s)}: its down could not be probed (${s.analysisError}); data at risk is ${s.analysis === 'static' ? 'estimated from its SQL' : 'unknown'}`);
+  }
+  if (strategy === 'full-restore' && !backup) warnings.push(`No verified backup at version ${targetVersion} exists: the rollback cannot be carried out`);
+  const partial = { strategy, steps, backup: backup ? summariseBackup(backup) : null, totalRowsAtRisk: dataAtRisk.reduce((n, d) => n + d.rows, 0), stages } as const;
+  const targetMvp = migrator.migrations.milestones.filter((mvp) => migrator.migrations.migrations.filter((m) => m.mvp === mvp).every((m) => m.version <= targetVersion)).at(-1) ?? 0;
+  return {
+    id: randomUUID(),
+    createdAt: new Date().toISOString(),
+    database: migrator.adapter.filePath,
+    fromVersion: status.currentVersion,
+    fromMvp: status.currentMvp,
+    targetVersion,
+    targetMvp,
+    ...partial,
+    riskLevel: riskLevelOf(partial),
+    reversible: steps.every((s) => s.reversible),
+    dataAtRisk,
+    warnings,
+    migrationsFingerprint: migrationsFingerprint(migrator.migrations),
+    historyFingerprint: input.fingerprint,
+  };
+}

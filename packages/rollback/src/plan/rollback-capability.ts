@@ -1,0 +1,75 @@
+import { type Migrator, migrationLabel } from '@mfmig/core';
+import { listBackups } from '../backup/backup-registry.js';
+import { type RollbackTarget, toMigrationTarget } from './create-rollback-plan.js';
+import { type BackupSummary, summariseBackup } from './rollback-plan.js';
+import { blockingReasons, irreversibleTransformations } from './step-analysis.js';
+
+/** What `validateRollbackCapability` answers before anything runs. */
+export interface RollbackCapability {
+  canRollback: boolean;
+  currentVersion: number;
+  targetVersion: number;
+  /** How the rollback would be done: by running downs, or by restoring a backup. */
+  method: 'down-migrations' | 'full-restore' | 'none';
+  missingDownMigrations: { version: number; name: string; mvp: number }[];
+  /** Migrations marked irreversible: their down runs, but loses what it cannot restore (preservation archives it). */
+  irreversibleMigrations: { version: number; name: string; mvp: number }[];
+  irreversibleTransformations: { version: number; migration: string; transformation: string }[];
+  /** Verified and unverified backups in the backup folder, newest first. */
+  backupsAvailable: BackupSummary[];
+  /** The newest verified backup taken exactly at the target version, for a full restore. */
+  fullRestoreBackup: BackupSummary | null;
+  blockers: string[];
+  warnings: string[];
+}
+
+/**
+ * Answers whether the database can be rolled back to `target`, without running anything:
+ * missing down migrations, irreversible migrations and transformations, and the backups there
+ * are to fall back on.
+ *
+ * @example
+ * const capability = validateRollbackCapability(migrator, './backups', { mvp: 2 });
+ * if (!capability.canRollback) console.log(capability.blockers);
+ */
+export function validateRollbackCapability(migrator: Migrator, backupPath: string, target: RollbackTarget): RollbackCapability {
+  const targetVersion = migrator.resolveTarget(toMigrationTarget(target));
+  const status = migrator.status();
+  const set = migrator.migrations;
+  const applied = status.applied.map((a) => a.version);
+  const reverted = applied.filter((v) => v > targetVersion).sort((a, b) => b - a);
+  const missing: RollbackCapability['missingDownMigrations'] = [];
+  const irreversible: RollbackCapability['irreversibleMigrations'] = [];
+  const transformations: RollbackCapability['irreversibleTransformations'] = [];
+  const blockers: string[] = [];
+  const warnings: string[] = [];
+  for (const version of reverted) {
+    const m = set.byVersion.get(version);
+    const entry = status.applied.find((a) => a.version === version)!;
+    if (!m || !m.down) missing.push({ version, name: m?.name ?? entry.name, mvp: m?.mvp ?? entry.mvp });
+    if (m?.irreversible) irreversible.push({ version, name: m.name, mvp: m.mvp });
+    if (m) for (const id of irreversibleTransformations(m)) transformations.push({ version, migration: migrationLabel(m), transformation: id });
+    for (const reason of blockingReasons(m)) blockers.push(`${migrationLabel(entry)}: ${reason}`);
+  }
+  for (const m of irreversible) warnings.push(`${migrationLabel(m)} is irreversible: keep data preservation on, or the data its down drops is lost`);
+  const keep = applied.filter((v) => v <= targetVersion).sort((a, b) => a - b).join(',');
+  const backups = listBackups(backupPath, { includeCheckpoints: true }).reverse();
+  const atTarget = backups.find((b) => b.integrity.verified && b.version === targetVersion && [...b.appliedVersions].sort((x, y) => x - y).join(',') === keep);
+  if (targetVersion > status.currentVersion) blockers.push(`target version ${targetVersion} is above the current version ${status.currentVersion}`);
+  const downsPossible = blockers.length === 0;
+  if (!downsPossible && atTarget) warnings.push(`Down migrations cannot take the database to ${targetVersion}; backup ${atTarget.id} can be restored instead (changes made since it was taken are lost)`);
+  if (backups.length === 0) warnings.push('No backups exist: take one (`mfmig backup`) before rolling back');
+  return {
+    canRollback: downsPossible || Boolean(atTarget),
+    currentVersion: status.currentVersion,
+    targetVersion,
+    method: downsPossible ? 'down-migrations' : atTarget ? 'full-restore' : 'none',
+    missingDownMigrations: missing,
+    irreversibleMigrations: irreversible,
+    irreversibleTransformations: transformations,
+    backupsAvailable: backups.map(summariseBackup),
+    fullRestoreBackup: atTarget ? summariseBackup(atTarget) : null,
+    blockers,
+    warnings,
+  };
+}

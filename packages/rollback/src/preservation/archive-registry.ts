@@ -1,0 +1,133 @@
+import type { DatabaseAdapter } from '@mfmig/core';
+
+/**
+ * The table that lists every archive of rows a down migration dropped.
+ *
+ * @example
+ * adapter.all(`SELECT archive_table, rows FROM ${ARCHIVE_REGISTRY_TABLE} WHERE status = 'archived'`);
+ */
+export const ARCHIVE_REGISTRY_TABLE = 'mfmig_archives';
+
+/**
+ * Archive tables are named `mfmig_archive_<version>_<table>` (plus `_<n>` when taken).
+ *
+ * @example
+ * tables.filter((t) => t.startsWith(ARCHIVE_TABLE_PREFIX));
+ */
+export const ARCHIVE_TABLE_PREFIX = 'mfmig_archive_';
+
+const CREATE_SQL = `CREATE TABLE IF NOT EXISTS mfmig_archives (
+  id INTEGER PRIMARY KEY,
+  version INTEGER NOT NULL,
+  migration TEXT NOT NULL,
+  run_id TEXT,
+  kind TEXT NOT NULL CHECK (kind IN ('table', 'columns', 'rows')),
+  source_table TEXT NOT NULL,
+  archive_table TEXT NOT NULL UNIQUE,
+  columns TEXT NOT NULL,
+  key_kind TEXT NOT NULL CHECK (key_kind IN ('pk', 'rowid')),
+  key_columns TEXT NOT NULL,
+  rows INTEGER NOT NULL,
+  checksum TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'archived' CHECK (status IN ('archived', 'restored')),
+  created_at TEXT NOT NULL,
+  restored_at TEXT,
+  restored_rows INTEGER,
+  note TEXT
+)`;
+
+/** One row of `mfmig_archives`. */
+export interface ArchiveEntry {
+  id: number;
+  version: number;
+  migration: string;
+  runId: string | null;
+  kind: 'table' | 'columns' | 'rows';
+  sourceTable: string;
+  archiveTable: string;
+  /** Data columns held (for `columns`: the dropped columns). */
+  columns: string[];
+  keyKind: 'pk' | 'rowid';
+  keyColumns: string[];
+  rows: number;
+  /** sha256 over the archived columns, rows ordered by key (see `checksumTable`). */
+  checksum: string;
+  status: 'archived' | 'restored';
+  createdAt: string;
+  restoredAt: string | null;
+  restoredRows: number | null;
+  note: string | null;
+}
+
+/** Creates the registry when missing (inside the caller's transaction). */
+export function ensureArchiveRegistry(adapter: DatabaseAdapter): void {
+  adapter.raw.exec(CREATE_SQL);
+}
+
+/**
+ * Archives recorded in a database, oldest first; `status` filters.
+ *
+ * @example
+ * listArchives(adapter, 'archived').map((a) => a.archiveTable);
+ */
+export function listArchives(adapter: DatabaseAdapter, status?: ArchiveEntry['status']): ArchiveEntry[] {
+  if (!adapter.tableExists(ARCHIVE_REGISTRY_TABLE)) return [];
+  const where = status ? ' WHERE status = ?' : '';
+  return adapter.all<Record<string, unknown>>(`SELECT * FROM mfmig_archives${where} ORDER BY id`, status ? [status] : []).map(toEntry);
+}
+
+/** Records a new archive; returns its id. */
+export function recordArchive(adapter: DatabaseAdapter, entry: Omit<ArchiveEntry, 'id' | 'status' | 'restoredAt' | 'restoredRows' | 'note'>): number {
+  const result = adapter.run(
+    `INSERT INTO mfmig_archives (version, migration, run_id, kind, source_table, archive_table, columns, key_kind, key_columns, rows, checksum, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      entry.version,
+      entry.migration,
+      entry.runId,
+      entry.kind,
+      entry.sourceTable,
+      entry.archiveTable,
+      JSON.stringify(entry.columns),
+      entry.keyKind,
+      JSON.stringify(entry.keyColumns),
+      entry.rows,
+      entry.checksum,
+      entry.createdAt,
+    ],
+  );
+  return Number(result.lastInsertRowid);
+}
+
+/** Marks an archive restored (its table is dropped by the caller). */
+export function markArchiveRestored(adapter: DatabaseAdapter, id: number, restoredRows: number, note: string | null): void {
+  adapter.run('UPDATE mfmig_archives SET status = ?, restored_at = ?, restored_rows = ?, note = ? WHERE id = ?', [
+    'restored',
+    new Date().toISOString(),
+    restoredRows,
+    note,
+    id,
+  ]);
+}
+
+function toEntry(row: Record<string, unknown>): ArchiveEntry {
+  return {
+    id: Number(row.id),
+    version: Number(row.version),
+    migration: String(row.migration),
+    runId: row.run_id == null ? null : String(row.run_id),
+    kind: row.kind as ArchiveEntry['kind'],
+    sourceTable: String(row.source_table),
+    archiveTable: String(row.archive_table),
+    columns: JSON.parse(String(row.columns)) as string[],
+    keyKind: row.key_kind as ArchiveEntry['keyKind'],
+    keyColumns: JSON.parse(String(row.key_columns)) as string[],
+    rows: Number(row.rows),
+    checksum: String(row.checksum),
+    status: row.status as ArchiveEntry['status'],
+    createdAt: String(row.created_at),
+    restoredAt: row.restored_at == null ? null : String(row.restored_at),
+    restoredRows: row.restored_rows == null ? null : Number(row.restored_rows),
+    note: row.note == null ? null : String(row.note),
+  };
+}

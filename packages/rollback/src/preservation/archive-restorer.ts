@@ -1,0 +1,113 @@
+import { type DatabaseAdapter, messageOf, quoteIdentifier } from '@mfmig/core';
+import { type TableInfo, dataColumns, tableInventory } from '../analysis/table-inventory.js';
+import { type ArchiveEntry, listArchives, markArchiveRestored } from './archive-registry.js';
+
+/** One archive put back into the table it came from. */
+export interface RestoredArchive {
+  archiveId: number;
+  version: number;
+  table: string;
+  kind: ArchiveEntry['kind'];
+  /** Columns written back (archived columns the table has again). */
+  columns: string[];
+  rows: number;
+  /** Archived columns the table no longer has: their values stay lost. */
+  columnsLost: string[];
+}
+
+/** What {@link restoreArchives} did: archives restored, and those still waiting (with why). */
+export interface RestoreArchivesResult {
+  restored: RestoredArchive[];
+  waiting: { archiveId: number; version: number; table: string; reason: string }[];
+}
+
+const KIND_ORDER: Record<ArchiveEntry['kind'], number> = { table: 0, rows: 1, columns: 2 };
+const SAVEPOINT = 'mfmig_restore';
+
+/**
+ * Puts archived rows back where the schema allows, after an up migration re-created their
+ * tables or columns: archives of versions up to `upToVersion`, whole tables first, then rows,
+ * then columns, retried until no more succeed (a child table waits for its parent). Archived
+ * rows win over rows the up migration made with the same key. Each archive is restored whole in
+ * a savepoint or not at all; a restored archive is marked in `mfmig_archives` and its table dropped.
+ *
+ * @example
+ * const { restored, waiting } = restoreArchives(adapter, 7);
+ */
+export function restoreArchives(adapter: DatabaseAdapter, upToVersion: number): RestoreArchivesResult {
+  let pending = listArchives(adapter, 'archived')
+    .filter((a) => a.version <= upToVersion)
+    .sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.version - b.version || a.id - b.id);
+  const restored: RestoredArchive[] = [];
+  const reasons = new Map<number, string>();
+  const checkForeignKeys = !adapter.foreignKeysEnabled();
+  for (let progress = true; progress && pending.length > 0; ) {
+    progress = false;
+    const tables = tableInventory(adapter, { counts: false });
+    const waiting: ArchiveEntry[] = [];
+    for (const archive of pending) {
+      const table = tables.get(archive.sourceTable);
+      const outcome = table ? tryRestore(adapter, archive, table, checkForeignKeys) : `table ${archive.sourceTable} does not exist`;
+      if (typeof outcome === 'string') {
+        reasons.set(archive.id, outcome);
+        waiting.push(archive);
+      } else {
+        restored.push(outcome);
+        progress = true;
+      }
+    }
+    pending = waiting;
+  }
+  return { restored, waiting: pending.map((a) => ({ archiveId: a.id, version: a.version, table: a.sourceTable, reason: reasons.get(a.id) ?? 'not tried' })) };
+}
+
+function tryRestore(adapter: DatabaseAdapter, archive: ArchiveEntry, table: TableInfo, checkForeignKeys: boolean): RestoredArchive | string {
+  const present = new Set(dataColumns(table));
+  const columns = archive.columns.filter((c) => present.has(c));
+  const columnsLost = archive.columns.filter((c) => !present.has(c));
+  const rowid = archive.keyKind === 'rowid';
+  if (rowid ? table.withoutRowid : !archive.keyColumns.every((c) => present.has(c))) return `table ${table.name} has no longer the key the rows were archived by`;
+  const writable = archive.kind === 'columns' ? columns.filter((c) => !archive.keyColumns.includes(c)) : columns;
+  if (writable.length === 0) return `table ${table.name} has none of the archived columns`;
+  const violationsBefore = checkForeignKeys ? adapter.foreignKeyCheck(table.name).length : 0;
+  adapter.raw.exec(`SAVEPOINT ${SAVEPOINT}`);
+  try {
+    const rows = archive.kind === 'columns' ? updateColumns(adapter, archive, writable) : upsertRows(adapter, archive, columns);
+    if (checkForeignKeys && adapter.foreignKeyCheck(table.name).length > violationsBefore) throw new Error('foreign key violations');
+    const note = columnsLost.length > 0 ? `columns no longer present: ${columnsLost.join(', ')}` : null;
+    markArchiveRestored(adapter, archive.id, rows, note);
+    adapter.raw.exec(`DROP TABLE ${quoteIdentifier(archive.archiveTable)}`);
+    adapter.raw.exec(`RELEASE ${SAVEPOINT}`);
+    return { archiveId: archive.id, version: archive.version, table: table.name, kind: archive.kind, columns: writable, rows, columnsLost };
+  } catch (error) {
+    adapter.raw.exec(`ROLLBACK TO ${SAVEPOINT}`);
+    adapter.raw.exec(`RELEASE ${SAVEPOINT}`);
+    return messageOf(error);
+  }
+}
+
+/** Inserts archived rows; a row whose key exists takes the archived values. */
+function upsertRows(adapter: DatabaseAdapter, archive: ArchiveEntry, columns: string[]): number {
+  const q = quoteIdentifier;
+  const rowid = archive.keyKind === 'rowid';
+  const target = rowid ? ['rowid', ...columns] : columns;
+  const source = rowid ? ['mfmig_rowid', ...columns] : columns;
+  const keys = rowid ? ['rowid'] : archive.keyColumns;
+  const updates = columns.filter((c) => !keys.includes(c)).map((c) => `${q(c)} = excluded.${q(c)}`);
+  const conflict = updates.length > 0 ? `ON CONFLICT DO UPDATE SET ${updates.join(', ')}` : 'ON CONFLICT DO NOTHING';
+  const sql = `INSERT INTO ${q(archive.sourceTable)} (${target.map((c) => (c === 'rowid' ? 'rowid' : q(c))).join(', ')})
+    SELECT ${source.map(q).join(', ')} FROM ${q(archive.archiveTable)} WHERE true ${conflict}`;
+  return adapter.run(sql).changes;
+}
+
+/** Writes archived column values back into the rows with the same key. */
+function updateColumns(adapter: DatabaseAdapter, archive: ArchiveEntry, columns: string[]): number {
+  const q = quoteIdentifier;
+  const match =
+    archive.keyKind === 'rowid'
+      ? `${q(archive.sourceTable)}.rowid = a.mfmig_rowid`
+      : archive.keyColumns.map((c) => `${q(archive.sourceTable)}.${q(c)} = a.${q(c)}`).join(' AND ');
+  const sql = `UPDATE ${q(archive.sourceTable)} SET ${columns.map((c) => `${q(c)} = a.${q(c)}`).join(', ')}
+    FROM ${q(archive.archiveTable)} AS a WHERE ${match}`;
+  return adapter.run(sql).changes;
+}

@@ -1,0 +1,105 @@
+import { type DatabaseAdapter, MfmigError, type OperationProgress, quoteIdentifier } from '@mfmig/core';
+import type { DataLoss } from '../analysis/data-loss-probe.js';
+import { checksumTable } from '../analysis/row-digest.js';
+import { keyExpression } from '../analysis/table-inventory.js';
+import { ARCHIVE_TABLE_PREFIX, ensureArchiveRegistry, recordArchive } from './archive-registry.js';
+
+/** One archive made before a down migration dropped data: what `executeRollbackPlan` lists in `preserved`. */
+export interface PreservedData {
+  archiveId: number;
+  version: number;
+  migration: string;
+  kind: DataLoss['kind'];
+  /** The table the data came from. */
+  table: string;
+  columns: string[];
+  rows: number;
+  /** Where the rows are now: the archive table in the same database. */
+  location: string;
+  checksum: string;
+}
+
+/** Who the archive belongs to. */
+export interface ArchiveOwner {
+  version: number;
+  migration: string;
+  runId: string | null;
+}
+
+const KEYS_TABLE = 'mfmig_archive_keys';
+
+/**
+ * Copies the data a down migration is about to drop into archive tables of the same database
+ * (`mfmig_archive_<version>_<table>`) and records each in `mfmig_archives` (losses of no rows need
+ * no archive). Call inside the
+ * down's transaction, so the archive commits (or rolls back) with it.
+ *
+ * @example
+ * const preserved = archiveLosses(adapter, probe.losses, { version: 7, migration: '0007_add_kb_code_links', runId });
+ */
+export function archiveLosses(adapter: DatabaseAdapter, losses: DataLoss[], owner: ArchiveOwner, onProgress?: (p: OperationProgress) => void): PreservedData[] {
+  const withRows = losses.filter((l) => l.rows > 0);
+  if (withRows.length === 0) return [];
+  ensureArchiveRegistry(adapter);
+  const preserved: PreservedData[] = [];
+  const total = withRows.reduce((n, l) => n + l.rows, 0);
+  let done = 0;
+  for (const loss of withRows) {
+    const item = archiveOne(adapter, loss, owner);
+    preserved.push(item);
+    done += loss.rows;
+    onProgress?.({ operation: 'archive', done, total, unit: 'rows', ratePerSecond: 0, etaMs: null });
+  }
+  return preserved;
+}
+
+function archiveOne(adapter: DatabaseAdapter, loss: DataLoss, owner: ArchiveOwner): PreservedData {
+  const rowid = loss.key.kind === 'rowid';
+  if (rowid && loss.columns.includes('mfmig_rowid')) {
+    throw new MfmigError('ROLLBACK_FAILED', `Table ${loss.table} has a column named mfmig_rowid and no primary key; its rows cannot be archived`);
+  }
+  const archiveKey = rowid ? ['mfmig_rowid'] : loss.key.columns;
+  const sourceKey = rowid ? ['rowid'] : loss.key.columns;
+  const dataColumns = loss.kind === 'columns' ? [...new Set([...(rowid ? [] : loss.key.columns), ...loss.columns])] : loss.columns;
+  const archiveColumns = rowid ? ['mfmig_rowid', ...dataColumns] : dataColumns;
+  const sourceColumns = rowid ? ['rowid', ...dataColumns] : dataColumns;
+  const name = uniqueArchiveName(adapter, owner.version, loss.table);
+  const q = quoteIdentifier;
+  adapter.raw.exec(`CREATE TABLE ${q(name)} (${archiveColumns.map(q).join(', ')}, PRIMARY KEY (${archiveKey.map(q).join(', ')}))`);
+  const select = sourceColumns.map((c) => (c === 'rowid' && rowid ? 'rowid' : q(c))).join(', ');
+  let where = '';
+  if (loss.kind === 'rows') {
+    adapter.raw.exec(`CREATE TEMP TABLE IF NOT EXISTS ${KEYS_TABLE} (k TEXT PRIMARY KEY)`);
+    adapter.raw.exec(`DELETE FROM temp.${KEYS_TABLE}`);
+    const insert = adapter.raw.prepare(`INSERT OR IGNORE INTO temp.${KEYS_TABLE} (k) VALUES (?)`);
+    for (const k of loss.keys) insert.run(k);
+    where = ` WHERE ${keyExpression(loss.key)} IN (SELECT k FROM temp.${KEYS_TABLE})`;
+  }
+  const copied = adapter.run(`INSERT INTO ${q(name)} (${archiveColumns.map(q).join(', ')}) SELECT ${select} FROM ${q(loss.table)}${where}`).changes;
+  if (loss.kind === 'rows') adapter.raw.exec(`DROP TABLE temp.${KEYS_TABLE}`);
+  const checksumColumns = loss.kind === 'columns' ? (rowid ? ['mfmig_rowid', ...dataColumns] : dataColumns) : dataColumns;
+  const { sha256 } = checksumTable(adapter, name, checksumColumns, archiveKey);
+  const archiveId = recordArchive(adapter, {
+    version: owner.version,
+    migration: owner.migration,
+    runId: owner.runId,
+    kind: loss.kind,
+    sourceTable: loss.table,
+    archiveTable: name,
+    columns: loss.kind === 'columns' ? loss.columns : dataColumns,
+    keyKind: loss.key.kind,
+    keyColumns: sourceKey,
+    rows: copied,
+    checksum: sha256,
+    createdAt: new Date().toISOString(),
+  });
+  return { archiveId, version: owner.version, migration: owner.migration, kind: loss.kind, table: loss.table, columns: loss.kind === 'columns' ? loss.columns : dataColumns, rows: copied, location: name, checksum: sha256 };
+}
+
+/** `mfmig_archive_<version>_<table>`, or with `_2`, `_3`… when an older archive holds the name. */
+export function uniqueArchiveName(adapter: DatabaseAdapter, version: number, table: string): string {
+  const base = `${ARCHIVE_TABLE_PREFIX}${version}_${table}`;
+  let name = base;
+  for (let n = 2; adapter.get('SELECT 1 FROM sqlite_schema WHERE name = ?', [name]) !== undefined; n++) name = `${base}_${n}`;
+  return name;
+}

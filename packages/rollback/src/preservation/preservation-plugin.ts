@@ -1,0 +1,149 @@
+import {
+  type MigrationContext,
+  type MigrationPlugin,
+  type RunInfo,
+  type RunResult,
+  createMigrationContext,
+  migrationLabel,
+} from '@mfmig/core';
+import { type ProbeResult, probeDataLoss } from '../analysis/data-loss-probe.js';
+import { analyseDownSql, reverseSqlOf, transformationTables } from '../analysis/down-sql-analysis.js';
+import { type RestoredArchive, restoreArchives } from './archive-restorer.js';
+import { type PreservedData, archiveLosses } from './archive-writer.js';
+
+/**
+ * Name of the plugin, to find it in `ctx.plugins`.
+ *
+ * @example
+ * const preserving = ctx.plugins.some((p) => p.name === PRESERVATION_PLUGIN_NAME);
+ */
+export const PRESERVATION_PLUGIN_NAME = 'mfmig-rollback-preservation';
+
+/** Options of {@link createPreservationPlugin}. */
+export interface PreservationPluginOptions {
+  /** Whether rows are archived in the current run. Default: always (preservation is on by default). */
+  isEnabled?: () => boolean;
+  /** The plugins of the run: the probe runs their in-transaction hooks with the down, as the run does. */
+  plugins?: () => readonly MigrationPlugin[];
+  /** While set, a dry-run down reports what it would drop here instead of being ignored (rollback plans). */
+  collector?: () => ((version: number, finding: ProbeResult | Error) => void) | undefined;
+  onPreserved?: (preserved: PreservedData[], ctx: MigrationContext) => void;
+  onRestored?: (restored: RestoredArchive[], ctx: MigrationContext) => void;
+  /** Told when a run starts (with the run) and ends (with undefined). */
+  onRun?: (run: RunInfo | undefined) => void;
+}
+
+const STATE_KEY = 'rollback.preserved';
+
+/**
+ * The core plugin that keeps data a down migration drops. In the down's own transaction
+ * (`beforeMigration`), it runs the down once inside a SAVEPOINT to see what it would drop, rolls
+ * that back, and archives every such row into `mfmig_archive_*` tables; archive, down and history
+ * row then commit together. It must come before other plugins that write in `beforeMigration`
+ * (the transformer's reverses): put it first in `ctx.plugins`, as the RollbackManager does.
+ * When a later up migration re-creates the tables or columns, the archived rows go back in the
+ * up's transaction after every plugin's `afterMigration` (the runner's `needsContinuation`
+ * call, which this plugin answers with false), or in `finalizeMigration` after batched work.
+ * The run's result lists them in `extras.preserved` and `extras.restored`.
+ *
+ * @example
+ * ctx.plugins.push(createPreservationPlugin({ plugins: () => ctx.plugins }));
+ */
+export function createPreservationPlugin(options: PreservationPluginOptions = {}): MigrationPlugin {
+  const byRun = new Map<string, { preserved: PreservedData[]; restored: RestoredArchive[] }>();
+  const record = (runId: string) => {
+    let entry = byRun.get(runId);
+    if (!entry) byRun.set(runId, (entry = { preserved: [], restored: [] }));
+    return entry;
+  };
+  const continuing = (ctx: MigrationContext) => (options.plugins?.() ?? []).some((p) => p !== plugin && p.needsContinuation?.(ctx.migration, ctx) === true);
+  const restore = (ctx: MigrationContext) => {
+    const { restored } = restoreArchives(ctx.adapter, ctx.migration.version);
+    if (restored.length === 0) return;
+    record(ctx.runId).restored.push(...restored);
+    options.onRestored?.(restored, ctx);
+  };
+  const plugin: MigrationPlugin = {
+    name: PRESERVATION_PLUGIN_NAME,
+    beforeRun(run) {
+      options.onRun?.(run);
+    },
+    async beforeMigration(ctx) {
+      if (ctx.direction !== 'down' || !ctx.migration.down) return;
+      const collect = ctx.dryRun ? options.collector?.() : undefined;
+      if (ctx.dryRun && !collect) return;
+      if (!ctx.dryRun && options.isEnabled && !options.isEnabled()) return;
+      const others = (options.plugins?.() ?? []).filter((p) => p !== plugin);
+      const ownTransaction = !ctx.adapter.inTransaction;
+      if (ownTransaction) ctx.adapter.beginImmediate();
+      try {
+        let probe: ProbeResult;
+        try {
+          probe = await probeDataLoss(ctx.adapter, () => runDownLikeTheRunner(ctx, others), writtenTablesOf(ctx));
+        } catch (error) {
+          if (!collect) throw error;
+          collect(ctx.migration.version, error as Error);
+          return;
+        }
+        if (collect) {
+          collect(ctx.migration.version, probe);
+          return;
+        }
+        const preserved = archiveLosses(ctx.adapter, probe.losses, { version: ctx.migration.version, migration: migrationLabel(ctx.migration), runId: ctx.runId }, (p) =>
+          ctx.progress(p),
+        );
+        if (ownTransaction) ctx.adapter.commit();
+        ctx.state.set(STATE_KEY, preserved);
+        record(ctx.runId).preserved.push(...preserved);
+        if (preserved.length > 0) options.onPreserved?.(preserved, ctx);
+      } finally {
+        if (ownTransaction) ctx.adapter.rollback();
+      }
+    },
+    needsContinuation(_migration, ctx) {
+      // Called by the runner inside the up's transaction after every plugin's afterMigration:
+      // the one point where the rows the up (and its transformations) made exist, whatever the
+      // order of the plugins. Restoring here lets archived rows win over regenerated ones.
+      if (ctx.direction === 'up' && !ctx.dryRun && !continuing(ctx)) restore(ctx);
+      return false;
+    },
+    finalizeMigration(ctx) {
+      if (ctx.direction === 'up' && !ctx.dryRun) restore(ctx);
+    },
+    afterRun(run: RunInfo, result: RunResult) {
+      options.onRun?.(undefined);
+      const entry = byRun.get(run.runId);
+      byRun.delete(run.runId);
+      if (!entry) return;
+      if (entry.preserved.length > 0) result.extras.preserved = entry.preserved;
+      if (entry.restored.length > 0) result.extras.restored = entry.restored;
+    },
+  };
+  return plugin;
+}
+
+/** Runs a down the way the runner does (other plugins' hooks around it), on a fresh context. */
+async function runDownLikeTheRunner(ctx: MigrationContext, others: MigrationPlugin[]): Promise<void> {
+  const probeCtx = createMigrationContext({
+    adapter: ctx.adapter,
+    migration: ctx.migration,
+    direction: 'down',
+    dryRun: false,
+    logger: ctx.logger,
+    rebuildTable: (_inner, spec) => ctx.rebuildTable(spec),
+    onProgress: () => {},
+    state: new Map(),
+    signal: ctx.signal,
+    runId: ctx.runId,
+  });
+  for (const p of others) await p.beforeMigration?.(probeCtx);
+  await ctx.migration.down!(probeCtx.db, probeCtx);
+  for (const p of others) await p.afterMigration?.(probeCtx);
+}
+
+function writtenTablesOf(ctx: MigrationContext): string[] {
+  const m = ctx.migration;
+  const sql = [m.downSql ?? '', ...reverseSqlOf(m.transformations)];
+  const written = sql.flatMap((s) => analyseDownSql(s).writtenTables);
+  return [...new Set([...written, ...transformationTables(m.transformations)])];
+}

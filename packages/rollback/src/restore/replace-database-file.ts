@@ -1,0 +1,126 @@
+import { existsSync, linkSync, mkdirSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { MfmigError, type OperationProgress, wrapSqliteError } from '@mfmig/core';
+import { copyFileDurably, fsyncDirectory, unlinkQuietly } from '../files/durable-fs.js';
+import { sha256File } from '../files/file-hash.js';
+import { existingSiblings, moveSiblings, removeStaleTemps, tempPathBeside } from '../files/sqlite-siblings.js';
+
+/** Options of {@link replaceDatabaseFile}. */
+export interface ReplaceDatabaseOptions {
+  /** Keep the old file (and its -wal/-journal) at this path instead of discarding it. */
+  saveAsideTo?: string;
+  /** sha256 the copy must have before it is renamed over the live file. */
+  expectedSha256?: string;
+  onProgress?: (progress: OperationProgress) => void;
+  /** Replace even when another connection seems to have the live file open. Default false. */
+  force?: boolean;
+  /**
+   * Open the old file first so that SQLite checkpoints its WAL and rolls back a hot journal
+   * (default true). False leaves a damaged file and its -wal/-journal byte for byte as they were.
+   */
+  settle?: boolean;
+}
+
+/** What {@link replaceDatabaseFile} did. */
+export interface ReplaceDatabaseResult {
+  livePath: string;
+  savedAside: string | null;
+  /** True when the old file could be opened and was checkpointed before being replaced. */
+  settled: boolean;
+  siblingsMoved: string[];
+}
+
+/**
+ * Replaces a database file atomically: copies `source` to a temporary file in the live file's
+ * folder, fsyncs it, checks its sha256, and renames it over the live file. The old file's WAL is
+ * checkpointed first (or, when it cannot be opened, its -wal/-journal are moved away), so SQLite
+ * never applies an old journal to the new file. Killed at any point, the live path holds the old
+ * file or the new one. Every connection to the live file must be closed before the call.
+ *
+ * @example
+ * replaceDatabaseFile('./backups/x.db', './knowledge.db', { expectedSha256: manifest.sha256 });
+ */
+export function replaceDatabaseFile(source: string, livePath: string, options: ReplaceDatabaseOptions = {}): ReplaceDatabaseResult {
+  removeStaleTemps(livePath, 'restore');
+  const exists = existsSync(livePath);
+  const settled = exists && options.settle !== false ? settleLiveFile(livePath) : false;
+  const leftovers = existingSiblings(livePath);
+  if (settled && leftovers.length > 0 && !options.force) {
+    throw new MfmigError(
+      'RESTORE_FAILED',
+      `${livePath} is still open elsewhere (${leftovers.map((p) => p.slice(livePath.length)).join(', ')} present after closing ours); close every connection to it, then restore again`,
+      { context: { file: livePath } },
+    );
+  }
+  const temp = tempPathBeside(livePath, 'restore');
+  try {
+    const started = performance.now();
+    copyFileDurably(source, temp, (done, total) => options.onProgress?.(progressOf(done, total, started)));
+    if (options.expectedSha256 && sha256File(temp) !== options.expectedSha256) {
+      throw new MfmigError('RESTORE_FAILED', `The copy of ${source} does not match its checksum; the live database was not touched`, {
+        context: { file: source },
+      });
+    }
+    let savedAside: string | null = null;
+    if (exists && options.saveAsideTo) {
+      mkdirSync(dirname(options.saveAsideTo), { recursive: true });
+      keepOldFile(livePath, options.saveAsideTo);
+      savedAside = options.saveAsideTo;
+    }
+    const siblingsMoved = moveSiblings(livePath, savedAside ?? undefined);
+    renameSync(temp, livePath);
+    fsyncDirectory(dirname(livePath));
+    return { livePath, savedAside, settled, siblingsMoved };
+  } catch (error) {
+    unlinkQuietly(temp);
+    throw wrapSqliteError(error, 'RESTORE_FAILED', `Replacing ${livePath} failed`, { file: livePath });
+  }
+}
+
+/**
+ * Opens the old file once so that SQLite finishes its own business with it: a hot rollback
+ * journal is rolled back and the WAL is checkpointed into the file and removed. False when the
+ * file cannot be opened (it is damaged): its siblings are then moved away untouched.
+ */
+function settleLiveFile(path: string): boolean {
+  let db: BetterSqlite3.Database | undefined;
+  try {
+    db = new BetterSqlite3(path, { fileMustExist: true });
+    db.prepare('SELECT count(*) FROM sqlite_schema').get();
+    if (db.pragma('journal_mode', { simple: true }) === 'wal') db.pragma('wal_checkpoint(TRUNCATE)');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    try {
+      db?.close();
+    } catch {
+      // a damaged file may fail to close cleanly; the rename below does not depend on it
+    }
+  }
+}
+
+/** A hard link keeps the old bytes at no cost; across file systems, a copy. */
+function keepOldFile(livePath: string, target: string): void {
+  try {
+    linkSync(livePath, target);
+  } catch {
+    copyFileDurably(livePath, target);
+  }
+}
+
+function progressOf(done: number, total: number, started: number): OperationProgress {
+  const pageBytes = 4096;
+  const seconds = (performance.now() - started) / 1000;
+  const rate = seconds > 0 ? done / pageBytes / seconds : 0;
+  const left = (total - done) / pageBytes;
+  return {
+    operation: 'restore',
+    done: Math.round(done / pageBytes),
+    total: Math.round(total / pageBytes),
+    unit: 'pages',
+    ratePerSecond: rate,
+    etaMs: rate > 0 ? (left / rate) * 1000 : null,
+  };
+}

@@ -1,0 +1,103 @@
+import { statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import type { OperationProgress } from '@mfmig/core';
+import { BACKUP_FORMAT, type BackupRecord, writeBackupManifest } from '../backup/backup-manifest.js';
+import type { BackupVerification } from '../backup/verify-backup.js';
+import { assertBackupRestorable } from '../backup/verify-backup.js';
+import type { IntegrityLevel } from '../files/database-file-check.js';
+import { describeDatabaseFile } from '../files/describe-database-file.js';
+import { sha256File } from '../files/file-hash.js';
+import { replaceDatabaseFile } from './replace-database-file.js';
+
+/** Options of {@link restoreBackupFile}. */
+export interface RestoreFileOptions {
+  /** Integrity check of the backup before anything is touched. Default `full`. */
+  verify?: IntegrityLevel;
+  /** A verification just made by the caller (sha256 and integrity ok): not repeated. */
+  verified?: BackupVerification;
+  /** Keep the replaced live file in this folder (with a manifest) instead of discarding it. */
+  saveAsideDir?: string;
+  /** Why the old file is kept; part of its name. Default `pre-restore`. */
+  saveAsideReason?: string;
+  /** Put the restored file back in WAL mode when the backed-up database was. Default true. */
+  restoreJournalMode?: boolean;
+  onProgress?: (progress: OperationProgress) => void;
+  force?: boolean;
+  /** Let SQLite settle the old file (checkpoint, hot-journal rollback) before it is replaced. Default true; false for a damaged file. */
+  settleLiveFile?: boolean;
+}
+
+/** What a file restore did. */
+export interface RestoreFileResult {
+  backup: BackupRecord;
+  livePath: string;
+  verification: BackupVerification;
+  /** The replaced live file, when it was kept. */
+  savedAside: BackupRecord | null;
+  restoredToVersion: number;
+  durationMs: number;
+}
+
+/**
+ * Restores a backup over a live database file: verifies the backup's sha256 and integrity
+ * before touching anything, then replaces the live file atomically (see `replaceDatabaseFile`).
+ * Every connection to the live file must be closed first; `RollbackManager.restoreBackup`
+ * does that for the connection it holds and reopens it afterwards.
+ *
+ * @example
+ * restoreBackupFile(findBackup('./backups', id), './knowledge.db');
+ */
+export function restoreBackupFile(backup: BackupRecord, livePath: string, options: RestoreFileOptions = {}): RestoreFileResult {
+  const start = performance.now();
+  const target = resolve(livePath);
+  const verification = options.verified?.ok ? options.verified : assertBackupRestorable(backup, options.verify ?? 'full');
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const asideId = `${stamp}_${options.saveAsideReason ?? 'pre-restore'}`;
+  const saveAsideTo = options.saveAsideDir ? join(resolve(options.saveAsideDir), `${asideId}.db`) : undefined;
+  const asideState = saveAsideTo ? (options.settleLiveFile === false ? null : describeDatabaseFile(target)) : null;
+  const replaced = replaceDatabaseFile(backup.path, target, {
+    expectedSha256: backup.sha256,
+    saveAsideTo,
+    onProgress: options.onProgress,
+    force: options.force,
+    settle: options.settleLiveFile,
+  });
+  if (backup.source.journalMode === 'wal' && options.restoreJournalMode !== false) {
+    const db = new BetterSqlite3(target, { fileMustExist: true });
+    try {
+      db.pragma('journal_mode = WAL');
+    } finally {
+      db.close();
+    }
+  }
+  let savedAside: BackupRecord | null = null;
+  if (replaced.savedAside) {
+    const file = replaced.savedAside;
+    savedAside = writeBackupManifest(join(resolve(options.saveAsideDir!), `${asideId}.json`), {
+      format: BACKUP_FORMAT,
+      id: asideId,
+      file: `${asideId}.db`,
+      kind: 'saved-aside',
+      createdAt: new Date().toISOString(),
+      version: asideState?.version ?? 0,
+      milestone: 0,
+      appliedVersions: asideState?.appliedVersions ?? [],
+      sizeBytes: statSync(file).size,
+      sha256: sha256File(file),
+      integrity: { verified: false, checked: false, level: null, result: asideState?.readable ? null : (asideState?.error ?? 'not read: kept as found'), checkedAt: null },
+      source: { path: target, journalMode: asideState?.journalMode ?? 'unknown', pageSize: asideState?.pageSize ?? 0, pageCount: asideState?.pageCount ?? 0 },
+      run: null,
+      label: `replaced by the restore of ${backup.id}`,
+      timings: { copyMs: 0, hashMs: 0, verifyMs: null },
+    });
+  }
+  return {
+    backup,
+    livePath: target,
+    verification,
+    savedAside,
+    restoredToVersion: describeDatabaseFile(target).version,
+    durationMs: performance.now() - start,
+  };
+}

@@ -1,0 +1,167 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { MfmigError } from '@mfmig/core';
+import { buildSnapshot } from '../snapshot/catalog-tracker.js';
+import type { DefinedObject } from '../snapshot/object-definition.js';
+import type { SchemaObject, SchemaSnapshot } from '../snapshot/schema-snapshot.js';
+
+/**
+ * The table of stored snapshots (one row per applied version and run, deltas or full lists).
+ *
+ * @example
+ * db.prepare(`SELECT count(*) FROM ${SNAPSHOTS_TABLE}`).pluck().get();
+ */
+export const SNAPSHOTS_TABLE = 'mfmig_schema_snapshots';
+
+/**
+ * A delta row is written against its predecessor; every this many rows a full list is written instead.
+ *
+ * @example
+ * createSchemaHistoryPlugin({ keyframeInterval: KEYFRAME_INTERVAL / 2 });
+ */
+export const KEYFRAME_INTERVAL = 512;
+
+const CREATE_SQL = `
+CREATE TABLE IF NOT EXISTS mfmig_schema_snapshots (
+  id INTEGER PRIMARY KEY,
+  version INTEGER NOT NULL,
+  schema_hash TEXT NOT NULL,
+  base_id INTEGER,
+  objects TEXT NOT NULL,
+  object_count INTEGER NOT NULL,
+  run_id TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mfmig_schema_snapshots_version ON mfmig_schema_snapshots (version, id);`;
+
+/** One stored snapshot, without its objects. */
+export interface StoredSnapshotInfo {
+  id: number;
+  version: number;
+  hash: string;
+  objectCount: number;
+  runId: string | null;
+  createdAt: string;
+}
+
+/** What to store for one applied version. */
+export interface SnapshotWrite {
+  version: number;
+  hash: string;
+  runId: string | null;
+  /** Every object of the schema (written as a full list when `baseId` is undefined). */
+  objects: ReadonlyMap<string, DefinedObject>;
+  /** Objects changed since `baseId` (null: removed). */
+  changes: ReadonlyMap<string, DefinedObject | null>;
+  baseId?: number;
+}
+
+const inserts = new WeakMap<Database, Statement>();
+
+/**
+ * Creates the snapshot tables when missing (inside the caller's transaction).
+ *
+ * @example
+ * db.transaction(() => ensureSnapshotTables(db))();
+ */
+export function ensureSnapshotTables(db: Database): void {
+  db.exec(CREATE_SQL);
+}
+
+/**
+ * True when the database has a schema history (the snapshot table exists).
+ *
+ * @example
+ * if (!snapshotTablesExist(db)) console.log('no schema history yet');
+ */
+export function snapshotTablesExist(db: Database): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(SNAPSHOTS_TABLE) !== undefined;
+}
+
+/**
+ * Writes one snapshot row (every object, or the objects changed since `baseId`); returns its id.
+ *
+ * @example
+ * const id = writeSnapshot(db, { version: 3, hash: tracker.hash(), runId: null, objects: tracker.objects(), changes: tracker.drainChanges() });
+ */
+export function writeSnapshot(db: Database, write: SnapshotWrite): number {
+  let insert = inserts.get(db);
+  if (!insert) {
+    insert = db.prepare(
+      `INSERT INTO ${SNAPSHOTS_TABLE} (version, schema_hash, base_id, objects, object_count, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    inserts.set(db, insert);
+  }
+  const entries: Record<string, SchemaObject | null> = {};
+  for (const [key, defined] of write.baseId === undefined ? write.objects : write.changes) entries[key] = defined ? defined.object : null;
+  const info = insert.run(write.version, write.hash, write.baseId ?? null, JSON.stringify(entries), write.objects.size, write.runId, new Date().toISOString());
+  return Number(info.lastInsertRowid);
+}
+
+/**
+ * True when the snapshot row still exists (it disappears when its transaction rolled back).
+ *
+ * @example
+ * snapshotRowExists(db, 42); // false after its transaction rolled back
+ */
+export function snapshotRowExists(db: Database, id: number): boolean {
+  try {
+    return db.prepare(`SELECT 1 FROM ${SNAPSHOTS_TABLE} WHERE id = ?`).get(id) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The latest stored snapshot of each version, ascending.
+ *
+ * @example
+ * listSnapshots(db).map((s) => [s.version, s.hash]);
+ */
+export function listSnapshots(db: Database): StoredSnapshotInfo[] {
+  if (!snapshotTablesExist(db)) return [];
+  const rows = db
+    .prepare(
+      `SELECT s.id, s.version, s.schema_hash, s.object_count, s.run_id, s.created_at FROM ${SNAPSHOTS_TABLE} s
+       WHERE s.id = (SELECT max(id) FROM ${SNAPSHOTS_TABLE} WHERE version = s.version) ORDER BY s.version`,
+    )
+    .all() as { id: number; version: number; schema_hash: string; object_count: number; run_id: string | null; created_at: string }[];
+  return rows.map((r) => ({ id: r.id, version: r.version, hash: r.schema_hash, objectCount: r.object_count, runId: r.run_id, createdAt: r.created_at }));
+}
+
+/**
+ * The latest stored snapshot of `version`, or undefined when none was stored.
+ *
+ * @example
+ * loadSnapshot(db, 2)?.tables.map((t) => t.name);
+ */
+export function loadSnapshot(db: Database, version: number): SchemaSnapshot | undefined {
+  if (!snapshotTablesExist(db)) return undefined;
+  const row = db.prepare(`SELECT max(id) AS id FROM ${SNAPSHOTS_TABLE} WHERE version = ?`).get(version) as { id: number | null };
+  return row.id === null ? undefined : loadSnapshotRow(db, row.id);
+}
+
+/**
+ * Rebuilds the snapshot stored in row `id` (walks back to its full list, then forward through the deltas).
+ *
+ * @example
+ * loadSnapshotRow(db, listSnapshots(db).at(-1)!.id).hash;
+ */
+export function loadSnapshotRow(db: Database, id: number): SchemaSnapshot {
+  const select = db.prepare(`SELECT id, base_id, objects, schema_hash FROM ${SNAPSHOTS_TABLE} WHERE id = ?`);
+  const chain: { base_id: number | null; objects: string; schema_hash: string }[] = [];
+  let next: number | null = id;
+  while (next !== null) {
+    const row = select.get(next) as { base_id: number | null; objects: string; schema_hash: string } | undefined;
+    if (!row) throw new MfmigError('INTERNAL', `Schema snapshot ${id} is incomplete: row ${next} of its chain is missing`);
+    chain.push(row);
+    next = row.base_id;
+  }
+  const objects = new Map<string, SchemaObject>();
+  for (const row of chain.reverse()) {
+    for (const [key, object] of Object.entries(JSON.parse(row.objects) as Record<string, SchemaObject | null>)) {
+      if (object === null) objects.delete(key);
+      else objects.set(key, object);
+    }
+  }
+  return buildSnapshot([...objects.values()], chain.at(-1)!.schema_hash);
+}

@@ -1,0 +1,137 @@
+import type { Database } from 'better-sqlite3';
+import { MfmigError, type RebuildTableResult, type RebuildTableSpec, quoteIdentifier } from '@mfmig/core';
+import { isKeyword, tokenizeSql } from '../sql/sql-tokenizer.js';
+import { saveDependents, recreateDependents } from './rebuild-dependents.js';
+
+/** Runs statements for a rebuild: `ctx.exec` inside a migration (recorded), the adapter alone. */
+export interface RebuildExecutor {
+  raw: Database;
+  exec(sql: string): void;
+  warn?(message: string): void;
+}
+
+interface ColumnInfo {
+  name: string;
+  type: string;
+  pk: number;
+  hidden: number;
+}
+
+/**
+ * Steps 3 to 10 of SQLite's table rebuild (sqlite.org/lang_altertable.html), to be run inside
+ * a transaction with foreign keys already off: save the indexes, triggers and views, create
+ * the new table under a temporary name, copy the rows (rowids kept), drop the old table, rename
+ * the new one, recreate what was saved, and check the foreign keys of the table and of its
+ * children. The old table is never renamed first (that would rewrite references to it).
+ *
+ * @example
+ * runRebuildSteps({ raw: db, exec: (sql) => db.exec(sql) }, { table: 'kb_entries', createSql: 'CREATE TABLE kb_entries (...)' });
+ */
+export function runRebuildSteps(executor: RebuildExecutor, spec: RebuildTableSpec): RebuildTableResult {
+  const started = performance.now();
+  const { raw } = executor;
+  if (raw.pragma('foreign_keys', { simple: true }) === 1) {
+    throw new MfmigError('INTERNAL', `Table rebuild of ${spec.table} needs foreign keys off (outside the transaction); a rebuild with them on deletes child rows through ON DELETE CASCADE`);
+  }
+  const table = existingTable(raw, spec.table);
+  const temporary = `mfmig_rebuild_${table}`;
+  if (raw.prepare("SELECT 1 FROM sqlite_schema WHERE lower(name) = lower(?)").get(temporary)) {
+    throw new MfmigError('MIGRATION_FAILED', `Cannot rebuild ${table}: a table named ${temporary} already exists (left by an earlier failure?)`);
+  }
+  const saved = saveDependents(raw, table);
+  executor.exec(renameCreateStatement(spec.createSql, table, temporary));
+  const rowsCopied = copyRows(executor, table, temporary, spec.columnMap);
+  for (const trigger of saved.otherTriggers) if (!trigger.onView) executor.exec(`DROP TRIGGER ${quoteIdentifier(trigger.name)}`);
+  for (const view of saved.views) executor.exec(`DROP VIEW ${quoteIdentifier(view.name)}`);
+  executor.exec(`DROP TABLE ${quoteIdentifier(table)}`);
+  executor.exec(`ALTER TABLE ${quoteIdentifier(temporary)} RENAME TO ${quoteIdentifier(table)}`);
+  const counts = recreateDependents(executor, table, saved, spec.indexes);
+  assertForeignKeys(raw, table);
+  return { table, rowsCopied, ...counts, durationMs: performance.now() - started };
+}
+
+function existingTable(raw: Database, name: string): string {
+  const row = raw.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND lower(name) = lower(?)").get(name) as { name: string; sql: string } | undefined;
+  if (!row) throw new MfmigError('MIGRATION_FAILED', `Cannot rebuild table ${name}: it does not exist`);
+  if (/^\s*CREATE\s+VIRTUAL\s/i.test(row.sql) || row.name.startsWith('mfmig_') || row.name.toLowerCase().startsWith('sqlite_')) {
+    throw new MfmigError('MIGRATION_INVALID', `Table ${row.name} cannot be rebuilt (virtual, internal or mfmig table)`);
+  }
+  return row.name;
+}
+
+/**
+ * `CREATE TABLE x (...)` with x replaced by `name` (checks that the statement creates `table`).
+ *
+ * @example
+ * renameCreateStatement('CREATE TABLE t (a)', 't', 'mfmig_rebuild_t'); // 'CREATE TABLE "mfmig_rebuild_t" (a)'
+ */
+export function renameCreateStatement(createSql: string, table: string, name: string): string {
+  const tokens = tokenizeSql(createSql);
+  let i = 0;
+  const expect = (...words: string[]) => {
+    if (!isKeyword(tokens[i], ...words)) throw new MfmigError('MIGRATION_INVALID', `Rebuild of ${table}: createSql must be a CREATE TABLE statement`);
+    i++;
+  };
+  expect('CREATE');
+  if (isKeyword(tokens[i], 'TEMP', 'TEMPORARY')) i++;
+  expect('TABLE');
+  if (isKeyword(tokens[i], 'IF')) i += 3;
+  const nameStart = tokens[i];
+  if (tokens[i + 1]?.kind === 'punct' && tokens[i + 1]?.value === '.') i += 2;
+  const nameToken = tokens[i];
+  if (!nameStart || !nameToken || nameToken.value.toLowerCase() !== table.toLowerCase()) {
+    throw new MfmigError('MIGRATION_INVALID', `Rebuild of ${table}: createSql creates ${nameToken?.value ?? 'nothing'}, not ${table}`);
+  }
+  return `${createSql.slice(0, nameStart.start)}${quoteIdentifier(name)}${createSql.slice(nameToken.start! + nameToken.text.length)}`;
+}
+
+function columnsOf(raw: Database, table: string): ColumnInfo[] {
+  return raw.prepare('SELECT name, type, pk, hidden FROM pragma_table_xinfo(?)').all(table) as ColumnInfo[];
+}
+
+function copyRows(executor: RebuildExecutor, table: string, temporary: string, columnMap: Record<string, string> | undefined): number {
+  const { raw } = executor;
+  const oldColumns = new Map(columnsOf(raw, table).filter((c) => c.hidden === 0).map((c) => [c.name.toLowerCase(), c.name]));
+  const newColumns = columnsOf(raw, temporary).filter((c) => c.hidden === 0);
+  const targets: string[] = [];
+  const sources: string[] = [];
+  for (const column of newColumns) {
+    const mapped = columnMap && Object.entries(columnMap).find(([k]) => k.toLowerCase() === column.name.toLowerCase())?.[1];
+    const source = mapped ?? (oldColumns.has(column.name.toLowerCase()) ? quoteIdentifier(oldColumns.get(column.name.toLowerCase())!) : undefined);
+    if (source === undefined) continue;
+    targets.push(quoteIdentifier(column.name));
+    sources.push(source);
+  }
+  if (keepsRowid(raw, table, temporary, newColumns)) {
+    targets.unshift('rowid');
+    sources.unshift('rowid');
+  }
+  if (targets.length === 0) return 0;
+  executor.exec(`INSERT INTO ${quoteIdentifier(temporary)} (${targets.join(', ')}) SELECT ${sources.join(', ')} FROM ${quoteIdentifier(table)}`);
+  return Number(raw.prepare('SELECT changes()').pluck().get());
+}
+
+/** Both tables are rowid tables and the new one has no INTEGER PRIMARY KEY alias: copy rowids too. */
+function keepsRowid(raw: Database, table: string, temporary: string, newColumns: ColumnInfo[]): boolean {
+  const list = raw.prepare("SELECT name, wr FROM pragma_table_list WHERE schema = 'main' AND name IN (?, ?)").all(table, temporary) as { name: string; wr: number }[];
+  if (list.length !== 2 || list.some((t) => t.wr === 1)) return false;
+  const pk = newColumns.filter((c) => c.pk > 0);
+  return !(pk.length === 1 && pk[0]!.type.toUpperCase() === 'INTEGER');
+}
+
+function assertForeignKeys(raw: Database, table: string): void {
+  const children = raw
+    .prepare("SELECT DISTINCT m.name AS name FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f WHERE m.type = 'table' AND lower(f.\"table\") = lower(?)")
+    .pluck()
+    .all(table) as string[];
+  const violations: { table: string; parent: string }[] = [];
+  for (const name of new Set([table, ...children])) {
+    violations.push(...(raw.prepare(`PRAGMA foreign_key_check(${quoteIdentifier(name)})`).all() as { table: string; parent: string }[]));
+  }
+  if (violations.length > 0) {
+    const pairs = [...new Set(violations.map((v) => `${v.table} -> ${v.parent}`))].slice(0, 3).join(', ');
+    throw new MfmigError('MIGRATION_FAILED', `Rebuild of ${table} would leave ${violations.length} foreign key violation(s) (${pairs}); nothing was changed`, {
+      context: { table, violations: violations.slice(0, 20) },
+    });
+  }
+}

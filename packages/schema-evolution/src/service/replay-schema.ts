@@ -1,0 +1,36 @@
+import Database from 'better-sqlite3';
+import { MfmigError, type Migration, type MigrationPlugin, type MigrationSet, Migrator, openDatabase } from '@mfmig/core';
+import { rebuildTableInMigration } from '../rebuild/rebuild-table.js';
+import { introspectSchema } from '../snapshot/introspect.js';
+import type { SchemaSnapshot } from '../snapshot/schema-snapshot.js';
+
+/** Declared data transformations move rows, not schema: on an empty replay database there is nothing to move. */
+const SCHEMA_ONLY: MigrationPlugin = { name: 'schema-only-replay', handlesTransformations: true };
+
+/**
+ * The schema a set of migrations produces, found by applying them to an empty in-memory
+ * database (no data is copied, nothing touches the real database).
+ *
+ * @example
+ * const mvp3 = await replaySchema(set, set.migrations.filter((m) => m.mvp <= 3));
+ */
+export async function replaySchema(set: MigrationSet, migrations: Migration[]): Promise<SchemaSnapshot> {
+  const sorted = [...migrations].sort((a, b) => a.version - b.version);
+  const subset: MigrationSet = {
+    root: set.root,
+    migrations: sorted,
+    milestones: [...new Set(sorted.map((m) => m.mvp))].sort((a, b) => a - b),
+    byVersion: new Map(sorted.map((m) => [m.version, m])),
+  };
+  const raw = new Database(':memory:');
+  try {
+    const migrator = new Migrator({ adapter: openDatabase(raw), migrations: subset, plugins: [SCHEMA_ONLY], rebuildTable: rebuildTableInMigration });
+    const result = await migrator.migrate();
+    if (result.error) {
+      throw new MfmigError('MIGRATION_FAILED', `Cannot replay the migrations to compute the expected schema: ${result.error.message}`, { cause: result.error });
+    }
+    return introspectSchema(raw);
+  } finally {
+    raw.close();
+  }
+}

@@ -1,0 +1,45 @@
+import type { Database } from 'better-sqlite3';
+import type { DatabaseAdapter } from '@mfmig/core';
+import { CatalogTracker } from './catalog-tracker.js';
+import type { SchemaSnapshot } from './schema-snapshot.js';
+
+/** A better-sqlite3 connection or an mfmig adapter. */
+export type DatabaseLike = Database | DatabaseAdapter;
+
+/**
+ * The raw better-sqlite3 connection of either.
+ *
+ * @example
+ * rawDatabase(openDatabase('./kb.db')) instanceof Database; // true
+ */
+export function rawDatabase(db: DatabaseLike): Database {
+  return 'raw' in db && typeof (db as DatabaseAdapter).quoteIdentifier === 'function' ? (db as DatabaseAdapter).raw : (db as Database);
+}
+
+/**
+ * Reads a database's schema into a normalised {@link SchemaSnapshot}: tables (columns with
+ * type, nullability, default, generated expression, collation; primary key, UNIQUE and CHECK
+ * constraints, foreign keys with their actions), indexes (partial and expression ones too),
+ * views and triggers. `sqlite_` and `mfmig_` objects and virtual-table shadow tables are left out.
+ *
+ * @example
+ * const snapshot = introspectSchema(new Database('./knowledge.db'));
+ * snapshot.tables.map((t) => t.name); // ['kb_entries', 'kb_feedback', 'kb_tags']
+ */
+export function introspectSchema(db: DatabaseLike): SchemaSnapshot {
+  const tracker = new CatalogTracker();
+  tracker.update(rawDatabase(db));
+  return tracker.snapshot();
+}
+
+/**
+ * The stable hash of a database's schema (see {@link SchemaSnapshot.hash}).
+ *
+ * @example
+ * schemaHash(db) === schemaHash(copyOfDb); // true when both have the same schema
+ */
+export function schemaHash(db: DatabaseLike): string {
+  const tracker = new CatalogTracker();
+  tracker.update(rawDatabase(db));
+  return tracker.hash();
+}

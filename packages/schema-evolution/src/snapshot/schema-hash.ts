@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import { shortHash } from './object-definition.js';
+
+/**
+ * An order-independent hash of a set of objects: the XOR of sha256(key, object hash) over the
+ * set. Adding or removing one object costs one sha256, whatever the size of the schema, which
+ * keeps the per-migration cost of the schema history flat.
+ *
+ * @example
+ * const acc = new SchemaHashAccumulator();
+ * acc.toggle('table:t', 'a1b2c3d4e5f60708');
+ * acc.digest(); // 16 hex digits
+ */
+export class SchemaHashAccumulator {
+  readonly #words = new Uint32Array(8);
+
+  /** Adds an object, or removes it when it is already in the set. */
+  toggle(key: string, objectHash: string): void {
+    const digest = createHash('sha256').update(`${key}\u0000${objectHash}`).digest();
+    for (let i = 0; i < 8; i++) this.#words[i]! ^= digest.readUInt32LE(i * 4);
+  }
+
+  digest(): string {
+    return shortHash(`mfmig-schema/1:${Buffer.from(this.#words.buffer).toString('hex')}`);
+  }
+
+  clone(): SchemaHashAccumulator {
+    const copy = new SchemaHashAccumulator();
+    copy.#words.set(this.#words);
+    return copy;
+  }
+}
+
+/**
+ * The schema hash of a set of objects given as `[key, object hash]` pairs.
+ *
+ * @example
+ * schemaHashOf([]) === schemaHashOf([]); // true: the empty schema has one hash
+ */
+export function schemaHashOf(entries: Iterable<readonly [string, string]>): string {
+  const acc = new SchemaHashAccumulator();
+  for (const [key, hash] of entries) acc.toggle(key, hash);
+  return acc.digest();
+}

@@ -1,0 +1,24 @@
+export type {
+  BatchPolicy,
+  DataTransformation,
+  DataTransformationInput,
+  ResolvedTransformation,
+  ReverseContext,
+  ReverseFunction,
+  Row,
+  RowFunction,
+  ValidationExpectation,
+  ValidationQuery,
+} from './declaration/data-transformation.js';
+export { type TransformationType, type WriteMode, TRANSFORMATION_TYPES, defaultWriteMode } from './declaration/transformation-types.js';
+export { parseTransformation, parseTransformations } from './declaration/parse-transformation.js';
+export { orderTransformations } from './declaration/order-transformations.js';
+export { type TransformationUnit, planUnits } from './declaration/transformation-unit.js';
+export { DataTransformer, type DataTransformerOptions, type ExecuteOptions, type TransformationReport } from './data-transformer.js';
+export { createTransformerPlugin, type TransformerPluginOptions } from './plugin/transformer-plugin.js';
+export { TRANSFORMATION_RESULTS_KEY, type TransformationMode, type TransformationResult, type ValidationResult } from './run/transformation-result.js';
+export { CURSOR_TABLE, CursorStore, type TransformCursor } from './run/cursor-store.js';
+export { DEFAULT_ENGINE_OPTIONS, type EngineOptions, TransformationEngine } from './transformation-engine.js';
+export { BATCH_END_PARAM, BATCH_START_PARAM, restrictToBatch, usesBatchParams } from './sql/batch-range.js';
+export { countQueryFor } from './sql/count-query.js';
+export { prepareLenient } from './sql/legacy-strings.js';

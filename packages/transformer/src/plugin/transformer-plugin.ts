@@ -1,0 +1,170 @@
+import type { DatabaseAdapter, MigrationContext, MigrationPlugin, RunInfo, RunResult } from '@mfmig/core';
+import { MfmigError, isMfmigError, migrationLabel } from '@mfmig/core';
+import type { TransformationUnit } from '../declaration/transformation-unit.js';
+import type { ResultCounts } from '../run/result-builder.js';
+import { TRANSFORMATION_RESULTS_KEY, type TransformationResult } from '../run/transformation-result.js';
+import { DEFAULT_ENGINE_OPTIONS, type EngineOptions, TransformationEngine } from '../transformation-engine.js';
+import { CONTINUATION_KEY, COUNTS_KEY, migrationScope, publishResults, recordMetrics, resultsOf, validateOrThrow } from './migration-transformations.js';
+
+/**
+ * Options of {@link createTransformerPlugin}.
+ *
+ * @example
+ * createTransformerPlugin({ batchThreshold: 50_000, sqlBatchSize: 200_000, recordMetrics: true });
+ */
+export interface TransformerPluginOptions extends Partial<EngineOptions> {
+  /** Write one `mfmig_metrics` row per transformation. Default false. */
+  recordMetrics?: boolean;
+}
+
+/**
+ * The migration plugin that runs the `transformations` a module migration declares.
+ *
+ * Going up, after the migration's `up` and inside its transaction, transformations run in
+ * dependency order. Small ones run right there; from the first one whose source holds more
+ * than `batchThreshold` rows (or that says `batch: 'always'`), the rest are left to
+ * `continueMigration`, which runs them in batches committed with their cursor (history row
+ * `partial` meanwhile; a killed run resumes at the next batch), and `finalizeMigration`
+ * runs the validation queries in the transaction that marks the migration applied. A failed
+ * validation fails the migration, and the runner takes it back out.
+ *
+ * Going down, the declared reverses run (last first) before the migration's `down`.
+ * In a dry run nothing is written: each transformation reports the rows it would touch.
+ * Results land in `ctx.state` and `RunResult.extras` under `TRANSFORMATION_RESULTS_KEY`.
+ *
+ * @example
+ * const migrator = new Migrator({ adapter, migrations: await loadMigrations('./migrations') });
+ * migrator.use(createTransformerPlugin({ batchThreshold: 50_000 }));
+ * const result = await migrator.migrate({ mvp: 5 });
+ * console.table(result.extras.transformations);
+ */
+export function createTransformerPlugin(options: TransformerPluginOptions = {}): MigrationPlugin {
+  const engineOptions: EngineOptions = {
+    rowBatchSize: options.rowBatchSize ?? DEFAULT_ENGINE_OPTIONS.rowBatchSize,
+    sqlBatchSize: options.sqlBatchSize ?? DEFAULT_ENGINE_OPTIONS.sqlBatchSize,
+    batchThreshold: options.batchThreshold ?? DEFAULT_ENGINE_OPTIONS.batchThreshold,
+  };
+  const engines = new WeakMap<DatabaseAdapter, TransformationEngine>();
+  const byRun = new Map<string, TransformationResult[]>();
+  const engineFor = (adapter: DatabaseAdapter): TransformationEngine => {
+    let engine = engines.get(adapter);
+    if (!engine) engines.set(adapter, (engine = new TransformationEngine(adapter, engineOptions)));
+    return engine;
+  };
+  const finish = (ctx: MigrationContext, results: TransformationResult[]): void => {
+    if (options.recordMetrics && !ctx.dryRun) recordMetrics(ctx, results);
+    publishResults(ctx, results);
+    const run = byRun.get(ctx.runId) ?? [];
+    run.push(...results);
+    byRun.set(ctx.runId, run);
+  };
+  const progress = (ctx: MigrationContext) => ({ onProgress: ctx.progress.bind(ctx), signal: ctx.signal });
+
+  return {
+    name: 'transformer',
+    handlesTransformations: true,
+
+    beforeRun(run: RunInfo) {
+      // A malformed declaration or a dependency cycle stops the run before its first step.
+      const engine = engineFor(run.adapter);
+      for (const m of run.steps) {
+        if (m.transformations.length === 0) continue;
+        try {
+          engine.plan(m.transformations);
+        } catch (error) {
+          if (!isMfmigError(error)) throw error;
+          throw new MfmigError(error.code, `Migration ${migrationLabel(m)}: ${error.message}`, { cause: error, context: { ...error.context, version: m.version, file: m.file } });
+        }
+      }
+    },
+
+    beforeMigration(ctx) {
+      if (ctx.direction !== 'down' || ctx.migration.transformations.length === 0) return;
+      const engine = engineFor(ctx.adapter);
+      const reversed = engine.reverse(engine.plan(ctx.migration.transformations), ctx.dryRun);
+      if (!ctx.dryRun) engine.cursors.clear(migrationScope(ctx));
+      for (const r of reversed) if (r.counts.rowsWritten) ctx.countRows(r.counts.rowsWritten);
+      finish(ctx, resultsOf(ctx, reversed, ctx.dryRun ? 'dry-run' : 'reverse'));
+    },
+
+    afterMigration(ctx) {
+      if (ctx.direction !== 'up' || ctx.migration.transformations.length === 0) return;
+      const engine = engineFor(ctx.adapter);
+      const units = engine.plan(ctx.migration.transformations);
+      if (ctx.dryRun) {
+        finish(ctx, resultsOf(ctx, units.map((unit) => ({ unit, counts: engine.count(unit) })), 'dry-run'));
+        return;
+      }
+      const done: { unit: TransformationUnit; counts: ResultCounts }[] = [];
+      const deferred = units.findIndex((u) => engine.shouldBatch(u));
+      const inline = deferred < 0 ? units : units.slice(0, deferred);
+      for (const unit of inline) {
+        const counts = engine.runInline(unit, progress(ctx));
+        ctx.countRows(counts.rowsWritten ?? 0);
+        done.push({ unit, counts });
+      }
+      ctx.state.set(COUNTS_KEY, new Map(done.map((d) => [d.unit.id, d.counts])));
+      if (deferred < 0) {
+        finish(ctx, resultsOf(ctx, done, 'inline', validateOrThrow(engine, units)));
+        return;
+      }
+      const scope = migrationScope(ctx);
+      engine.cursors.clear(scope);
+      units.forEach((unit, seq) => {
+        const cursor = engine.pendingCursor(scope, unit, seq);
+        const counts = done[seq]?.counts;
+        engine.cursors.save(counts ? { ...cursor, status: 'done', rowsRead: counts.rowsRead, rowsWritten: counts.rowsWritten ?? 0, batches: 0, total: counts.rowsRead } : cursor);
+      });
+      ctx.state.set(CONTINUATION_KEY, true);
+    },
+
+    needsContinuation(_migration, ctx) {
+      return ctx.state.get(CONTINUATION_KEY) === true;
+    },
+
+    async continueMigration(ctx) {
+      if (ctx.migration.transformations.length === 0) return;
+      const engine = engineFor(ctx.adapter);
+      const scope = migrationScope(ctx);
+      const cursors = new Map(engine.cursors.list(scope).map((c) => [c.transformationId, c]));
+      const measured = (ctx.state.get(COUNTS_KEY) as Map<string, ResultCounts> | undefined) ?? new Map<string, ResultCounts>();
+      ctx.state.set(COUNTS_KEY, measured);
+      for (const [seq, unit] of engine.plan(ctx.migration.transformations).entries()) {
+        const cursor = cursors.get(unit.id) ?? engine.pendingCursor(scope, unit, seq);
+        if (cursor.status === 'done') continue;
+        const counts = await engine.runBatched(unit, cursor, { ...progress(ctx), whole: unit.transformation.batch === 'never' });
+        ctx.countRows(counts.rowsWritten ?? 0);
+        measured.set(unit.id, counts);
+      }
+    },
+
+    finalizeMigration(ctx) {
+      if (ctx.migration.transformations.length === 0) return;
+      const engine = engineFor(ctx.adapter);
+      const scope = migrationScope(ctx);
+      const units = engine.plan(ctx.migration.transformations);
+      const cursors = new Map(engine.cursors.list(scope).map((c) => [c.transformationId, c]));
+      const unfinished = units.find((u) => cursors.get(u.id)?.status !== 'done');
+      if (unfinished) {
+        throw new MfmigError('TRANSFORMATION_FAILED', `Transformation ${unfinished.id} did not finish; run the migration again to resume it`, {
+          context: { transformation: unfinished.id },
+        });
+      }
+      const validations = validateOrThrow(engine, units);
+      const measured = (ctx.state.get(COUNTS_KEY) as Map<string, ResultCounts> | undefined) ?? new Map<string, ResultCounts>();
+      const entries = units.map((unit) => {
+        const c = cursors.get(unit.id)!;
+        const m = measured.get(unit.id);
+        return { unit, counts: { rowsRead: c.rowsRead, rowsWritten: c.rowsWritten, batches: c.batches, durationMs: m?.durationMs ?? 0, resumed: m ? (m.resumed ?? false) : true } };
+      });
+      engine.cursors.clear(scope);
+      finish(ctx, resultsOf(ctx, entries, (u) => (cursors.get(u.id)!.batches > 0 ? 'batched' : 'inline'), validations));
+    },
+
+    afterRun(run: RunInfo, result: RunResult) {
+      const results = byRun.get(run.runId);
+      byRun.delete(run.runId);
+      if (results) result.extras[TRANSFORMATION_RESULTS_KEY] = results;
+    },
+  };
+}

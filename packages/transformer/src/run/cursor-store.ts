@@ -1,0 +1,137 @@
+import type { DatabaseAdapter } from '@mfmig/core';
+
+/**
+ * Where a batched transformation stands, as committed with its last batch.
+ *
+ * @example
+ * const cursor: TransformCursor | undefined = store.get('migration:5', 'kb_to_incident_mapping');
+ */
+export interface TransformCursor {
+  scope: string;
+  transformationId: string;
+  /** Run order within the scope. */
+  seq: number;
+  status: 'pending' | 'running' | 'done';
+  /** Source key of the last row done (null before the first batch). */
+  lastKey: unknown;
+  /** Source key of the last row to do, fixed when the transformation starts. */
+  endKey: unknown;
+  rowsRead: number;
+  rowsWritten: number;
+  total: number | null;
+  batches: number;
+  updatedAt: string;
+}
+
+/**
+ * @example
+ * adapter.tableExists(CURSOR_TABLE);
+ */
+export const CURSOR_TABLE = 'mfmig_transform_cursors';
+
+const CREATE_SQL = `CREATE TABLE IF NOT EXISTS ${CURSOR_TABLE} (
+  scope TEXT NOT NULL,
+  transformation_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'done')),
+  last_key,
+  end_key,
+  rows_read INTEGER NOT NULL DEFAULT 0,
+  rows_written INTEGER NOT NULL DEFAULT 0,
+  total INTEGER,
+  batches INTEGER NOT NULL DEFAULT 0,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (scope, transformation_id)
+)`;
+
+/**
+ * Cursors of batched transformations in `mfmig_transform_cursors`. Every write is meant to
+ * run inside the transaction of the batch it describes, so that the cursor and the rows
+ * commit (or vanish) together.
+ *
+ * @example
+ * const store = new CursorStore(adapter);
+ * store.get('migration:5', 'kb_to_incident_mapping')?.lastKey;
+ */
+export class CursorStore {
+  readonly #adapter: DatabaseAdapter;
+
+  constructor(adapter: DatabaseAdapter) {
+    this.#adapter = adapter;
+  }
+
+  exists(): boolean {
+    return this.#adapter.tableExists(CURSOR_TABLE);
+  }
+
+  /** Creates the table when missing (inside the caller's transaction, if any). */
+  ensure(): void {
+    if (!this.exists()) this.#adapter.raw.exec(CREATE_SQL);
+  }
+
+  get(scope: string, transformationId: string): TransformCursor | undefined {
+    if (!this.exists()) return undefined;
+    const row = this.#adapter.raw
+      .prepare(`SELECT * FROM ${CURSOR_TABLE} WHERE scope = ? AND transformation_id = ?`)
+      .get(scope, transformationId) as Record<string, unknown> | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  list(scope: string): TransformCursor[] {
+    if (!this.exists()) return [];
+    const rows = this.#adapter.raw.prepare(`SELECT * FROM ${CURSOR_TABLE} WHERE scope = ? ORDER BY seq`).all(scope) as Record<string, unknown>[];
+    return rows.map(fromRow);
+  }
+
+  /** Writes the whole cursor (insert or replace). */
+  save(cursor: Omit<TransformCursor, 'updatedAt'>): void {
+    this.ensure();
+    this.#adapter.raw
+      .prepare(
+        `INSERT INTO ${CURSOR_TABLE} (scope, transformation_id, seq, status, last_key, end_key, rows_read, rows_written, total, batches, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (scope, transformation_id) DO UPDATE SET seq = excluded.seq, status = excluded.status, last_key = excluded.last_key,
+           end_key = excluded.end_key, rows_read = excluded.rows_read, rows_written = excluded.rows_written, total = excluded.total,
+           batches = excluded.batches, updated_at = excluded.updated_at`,
+      )
+      .run(
+        cursor.scope,
+        cursor.transformationId,
+        cursor.seq,
+        cursor.status,
+        bindable(cursor.lastKey),
+        bindable(cursor.endKey),
+        cursor.rowsRead,
+        cursor.rowsWritten,
+        cursor.total,
+        cursor.batches,
+        new Date().toISOString(),
+      );
+  }
+
+  /** Removes every cursor of a scope (a finished or reverted migration). */
+  clear(scope: string): number {
+    if (!this.exists()) return 0;
+    return this.#adapter.raw.prepare(`DELETE FROM ${CURSOR_TABLE} WHERE scope = ?`).run(scope).changes;
+  }
+}
+
+function bindable(value: unknown): unknown {
+  return value === undefined ? null : value;
+}
+
+function fromRow(row: Record<string, unknown>): TransformCursor {
+  return {
+    scope: String(row.scope),
+    transformationId: String(row.transformation_id),
+    seq: Number(row.seq),
+    status: row.status as TransformCursor['status'],
+    lastKey: row.last_key,
+    endKey: row.end_key,
+    rowsRead: Number(row.rows_read),
+    rowsWritten: Number(row.rows_written),
+    total: row.total == null ? null : Number(row.total),
+    batches: Number(row.batches),
+    updatedAt: String(row.updated_at),
+  };
+}

@@ -1,0 +1,55 @@
+import type { Database } from 'better-sqlite3';
+import { quoteIdentifier } from '@mfmig/core';
+
+/**
+ * Key arithmetic for keyset batches over one source table and key column.
+ *
+ * @example
+ * const bounds = new KeyBounds(db, 'kb_entries', 'id');
+ * const next = bounds.next(bounds.before(), bounds.max(), 10_000);
+ */
+export class KeyBounds {
+  readonly #db: Database;
+  readonly #table: string;
+  readonly #key: string;
+
+  constructor(db: Database, table: string, key: string) {
+    this.#db = db;
+    this.#table = quoteIdentifier(table);
+    this.#key = quoteIdentifier(key);
+  }
+
+  /** Largest key now (the end of the work, fixed when it starts), or null for an empty table. */
+  max(): unknown {
+    return this.#db.prepare(`SELECT max(${this.#key}) FROM ${this.#table}`).pluck().get() ?? null;
+  }
+
+  /** A value below every key: `min - 1` for numbers, `''` for text. Null for an empty table. */
+  before(): unknown {
+    const min = this.#db.prepare(`SELECT min(${this.#key}) FROM ${this.#table}`).pluck().get();
+    if (min === null || min === undefined) return null;
+    if (typeof min === 'number') return min - 1;
+    if (typeof min === 'bigint') return min - 1n;
+    if (typeof min === 'string') return '';
+    return Buffer.alloc(0);
+  }
+
+  /** Rows with `start < key <= end`. */
+  count(start: unknown, end: unknown): number {
+    return Number(this.#db.prepare(`SELECT count(*) FROM ${this.#table} WHERE ${this.#key} > ? AND ${this.#key} <= ?`).pluck().get(start, end));
+  }
+
+  /**
+   * The end key of the next batch of `size` rows after `start` (never past `end`), with the
+   * rows it holds; null when no row is left.
+   */
+  next(start: unknown, end: unknown, size: number): { end: unknown; rows: number } | null {
+    const at = this.#db
+      .prepare(`SELECT ${this.#key} FROM ${this.#table} WHERE ${this.#key} > ? AND ${this.#key} <= ? ORDER BY ${this.#key} LIMIT 1 OFFSET ?`)
+      .pluck()
+      .get(start, end, size - 1);
+    if (at !== undefined) return { end: at, rows: size };
+    const rows = this.count(start, end);
+    return rows === 0 ? null : { end, rows };
+  }
+}

@@ -1,0 +1,188 @@
+import type { DatabaseAdapter, OperationProgress } from '@mfmig/core';
+import { MfmigError, quoteIdentifier } from '@mfmig/core';
+import type { Row } from '../declaration/data-transformation.js';
+import type { CursorStore, TransformCursor } from './cursor-store.js';
+import { KeyBounds } from './key-bounds.js';
+import { type PreparedUnit, pageSql } from './prepared-unit.js';
+import { ProgressMeter } from './progress-meter.js';
+import { RowWriter } from './row-writer.js';
+import { runStatement, transformationError } from './statement-runner.js';
+import { usesBatchParams } from '../sql/batch-range.js';
+import { primaryKeyColumns } from '../sql/table-info.js';
+
+/** What running one unit did. */
+export interface UnitStats {
+  rowsRead: number;
+  rowsWritten: number;
+  batches: number;
+  durationMs: number;
+  resumed: boolean;
+}
+
+/** Progress and interruption for a unit run. */
+export interface UnitRunOptions {
+  onProgress?: (progress: OperationProgress) => void;
+  signal?: AbortSignal;
+  /** Run a batched unit as one batch (its policy is `never`, or it is small). */
+  whole?: boolean;
+}
+
+/**
+ * Runs a unit whole inside the caller's transaction (small transformations, or a migration's
+ * own transaction). Row functions still read the source in keyset pages, so memory stays flat.
+ *
+ * @example
+ * adapter.transaction(() => runUnitInline(adapter, prepared, {}));
+ */
+export function runUnitInline(adapter: DatabaseAdapter, p: PreparedUnit, options: UnitRunOptions): UnitStats {
+  const start = performance.now();
+  const db = adapter.raw;
+  const total = adapter.rowCount(p.t.sourceTable);
+  const meter = new ProgressMeter(`transform ${p.unit.id}`, total, 0);
+  let written = 0;
+  let read = 0;
+  let batches = 0;
+  if (!p.rowFn) {
+    const needsRange = p.statements.some((s) => usesBatchParams(s));
+    const bounds = needsRange && p.key ? new KeyBounds(db, p.t.sourceTable, p.key) : null;
+    const range = bounds ? { start: bounds.before(), end: bounds.max() } : null;
+    if (!needsRange || !bounds || range!.end !== null) {
+      for (const statement of p.statements) written += runStatement(db, statement, range, p.unit.id);
+    }
+    read = total;
+    batches = 1;
+  } else {
+    const writer = new RowWriter(db, p.t.targetTable, p.writeMode, p.writeKey);
+    const pages = p.key ? keysetPages(adapter, p) : offsetPages(adapter, p);
+    for (const rows of pages) {
+      written += applyRowFunction(p, rows, writer);
+      read += rows.length;
+      batches++;
+      options.onProgress?.(meter.report(read));
+    }
+  }
+  options.onProgress?.(meter.report(read));
+  return { rowsRead: read, rowsWritten: written, batches, durationMs: performance.now() - start, resumed: false };
+}
+
+/**
+ * Runs a unit in batches, each committed in its own IMMEDIATE transaction together with the
+ * unit's cursor, so that a killed process resumes at the next batch with no row done twice
+ * or missed. The cursor must exist (status `pending`, or where a previous run stopped).
+ *
+ * @example
+ * const stats = await runUnitBatched(adapter, prepared, store, cursor, { onProgress: console.log });
+ */
+export async function runUnitBatched(adapter: DatabaseAdapter, p: PreparedUnit, store: CursorStore, cursor: TransformCursor, options: UnitRunOptions): Promise<UnitStats> {
+  const start = performance.now();
+  const resumed = cursor.status !== 'pending';
+  if (cursor.status === 'done') return { rowsRead: cursor.rowsRead, rowsWritten: cursor.rowsWritten, batches: cursor.batches, durationMs: 0, resumed };
+  const batchable = !options.whole && p.key !== null && (p.rowFn !== undefined || p.batchStatements !== null);
+  if (!batchable) return runAsOneBatch(adapter, p, store, cursor, options, start);
+  const db = adapter.raw;
+  const bounds = new KeyBounds(db, p.t.sourceTable, p.key!);
+  let state: TransformCursor = cursor;
+  if (state.status === 'pending') {
+    state = { ...state, status: 'running', lastKey: bounds.before(), endKey: bounds.max(), total: adapter.rowCount(p.t.sourceTable) };
+    adapter.transaction(() => store.save(state));
+  }
+  const meter = new ProgressMeter(`transform ${p.unit.id}`, state.total ?? 0, state.rowsRead);
+  const writer = p.rowFn ? new RowWriter(db, p.t.targetTable, p.writeMode, p.writeKey) : null;
+  const page = p.rowFn ? db.prepare(pageSql(p)) : null;
+  while (state.endKey !== null) {
+    if (options.signal?.aborted) {
+      throw new MfmigError('INTERRUPTED', `Transformation ${p.unit.id} interrupted after ${state.rowsRead} rows; run again to resume from the saved cursor`, {
+        context: { transformation: p.unit.id },
+      });
+    }
+    const next = adapter.transaction(() => {
+      let rows: number;
+      let written = 0;
+      let end: unknown;
+      if (page && writer) {
+        const batch = page.all(state.lastKey, state.endKey, p.batchSize) as Row[];
+        if (batch.length === 0) return null;
+        written = applyRowFunction(p, batch, writer);
+        rows = batch.length;
+        end = batch[batch.length - 1]![p.key!];
+      } else {
+        const bound = bounds.next(state.lastKey, state.endKey, p.batchSize);
+        if (bound === null) return null;
+        for (const statement of p.batchStatements!) written += runStatement(db, statement, { start: state.lastKey, end: bound.end }, p.unit.id);
+        rows = bound.rows;
+        end = bound.end;
+      }
+      const saved: TransformCursor = { ...state, lastKey: end, rowsRead: state.rowsRead + rows, rowsWritten: state.rowsWritten + written, batches: state.batches + 1 };
+      store.save(saved);
+      return saved;
+    });
+    if (next === null) break;
+    state = next;
+    options.onProgress?.(meter.report(state.rowsRead));
+    await yieldToEventLoop();
+  }
+  state = { ...state, status: 'done' };
+  const done = state;
+  adapter.transaction(() => store.save(done));
+  options.onProgress?.(meter.report(state.rowsRead));
+  return { rowsRead: state.rowsRead, rowsWritten: state.rowsWritten, batches: state.batches, durationMs: performance.now() - start, resumed };
+}
+
+/** A unit that cannot be split (no key, or SQL that does not read its source by range): one transaction with its cursor. */
+function runAsOneBatch(adapter: DatabaseAdapter, p: PreparedUnit, store: CursorStore, cursor: TransformCursor, options: UnitRunOptions, start: number): UnitStats {
+  const stats = adapter.transaction(() => {
+    const s = runUnitInline(adapter, p, options);
+    store.save({ ...cursor, status: 'done', rowsRead: s.rowsRead, rowsWritten: s.rowsWritten, batches: 1, total: s.rowsRead });
+    return s;
+  });
+  return { ...stats, durationMs: performance.now() - start };
+}
+
+/** Applies the row function to a page and writes what it returns; returns rows changed. */
+function applyRowFunction(p: PreparedUnit, rows: Row[], writer: RowWriter): number {
+  let written = 0;
+  for (const row of rows) {
+    let out: ReturnType<NonNullable<PreparedUnit['rowFn']>>;
+    try {
+      out = p.rowFn!(row);
+    } catch (error) {
+      throw transformationError(error, p.unit.id);
+    }
+    if (out === null || out === undefined) continue;
+    try {
+      if (Array.isArray(out)) for (const r of out) written += writer.write(r);
+      else written += writer.write(out);
+    } catch (error) {
+      throw transformationError(error, p.unit.id);
+    }
+  }
+  return written;
+}
+
+function* keysetPages(adapter: DatabaseAdapter, p: PreparedUnit): Generator<Row[]> {
+  const bounds = new KeyBounds(adapter.raw, p.t.sourceTable, p.key!);
+  const end = bounds.max();
+  if (end === null) return;
+  const page = adapter.raw.prepare(pageSql(p));
+  let after = bounds.before();
+  for (;;) {
+    const rows = page.all(after, end, p.batchSize) as Row[];
+    if (rows.length === 0) return;
+    yield rows;
+    after = rows[rows.length - 1]![p.key!];
+  }
+}
+
+/** Pages of a source without a usable key (composite WITHOUT ROWID key): LIMIT/OFFSET in a stable order. */
+function* offsetPages(adapter: DatabaseAdapter, p: PreparedUnit): Generator<Row[]> {
+  const columns = p.readColumns ? p.readColumns.map(quoteIdentifier).join(', ') : '*';
+  const total = adapter.rowCount(p.t.sourceTable);
+  const order = primaryKeyColumns(adapter.raw, p.t.sourceTable).map(quoteIdentifier).join(', ') || '1';
+  const page = adapter.raw.prepare(`SELECT ${columns} FROM ${quoteIdentifier(p.t.sourceTable)} ORDER BY ${order} LIMIT ? OFFSET ?`);
+  for (let offset = 0; offset < total; offset += p.batchSize) yield page.all(p.batchSize, offset) as Row[];
+}
+
+/** Lets signal handlers (Ctrl+C) and timers run between batches, so an interrupt is seen at the next batch. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

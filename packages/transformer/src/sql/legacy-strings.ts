@@ -1,0 +1,41 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { tokenizeSql } from './sql-tokens.js';
+
+const DQS_ERROR = /no such column: "((?:[^"]|"")*)" - should this be a string literal/;
+
+/**
+ * Prepares a statement the way SQLite's legacy mode reads double quotes: better-sqlite3 is
+ * built with `SQLITE_DQS=0`, so `ticket_id LIKE "KB-%"` fails with "no such column". SQLite's
+ * documented legacy rule is that a double-quoted word that names no column is a string; this
+ * applies that rule (only to the words SQLite reports) so declarations written for it run.
+ *
+ * @example
+ * prepareLenient(db, 'SELECT COUNT(*) FROM incidents WHERE ticket_id LIKE "KB-%"').pluck().get();
+ */
+export function prepareLenient(db: Database, sql: string): Statement {
+  let text = sql;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return db.prepare(text);
+    } catch (error) {
+      const match = DQS_ERROR.exec((error as Error)?.message ?? '');
+      if (!match || attempt >= 20) throw error;
+      const rewritten = quoteAsString(text, match[1]!.replace(/""/g, '"'));
+      if (rewritten === text) throw error;
+      text = rewritten;
+    }
+  }
+}
+
+/** Turns every `"word"` token equal to `word` into the string literal `'word'`. */
+function quoteAsString(sql: string, word: string): string {
+  let out = '';
+  let last = 0;
+  for (const t of tokenizeSql(sql)) {
+    if (t.kind === 'quoted' && t.text.startsWith('"') && t.value === word) {
+      out += `${sql.slice(last, t.start)}'${word.replace(/'/g, "''")}'`;
+      last = t.end;
+    }
+  }
+  return out + sql.slice(last);
+}

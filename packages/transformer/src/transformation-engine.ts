@@ -1,0 +1,107 @@
+import type { DatabaseAdapter } from '@mfmig/core';
+import type { BatchPolicy, ResolvedTransformation } from './declaration/data-transformation.js';
+import { parseTransformations } from './declaration/parse-transformation.js';
+import { type TransformationUnit, planUnits } from './declaration/transformation-unit.js';
+import { CursorStore, type TransformCursor } from './run/cursor-store.js';
+import { countUnit } from './run/dry-run-counter.js';
+import { type BatchSizes, type PreparedUnit, prepareUnit } from './run/prepared-unit.js';
+import type { ResultCounts } from './run/result-builder.js';
+import { reverseOrder, runReverse } from './run/reverse-runner.js';
+import type { ValidationResult } from './run/transformation-result.js';
+import { type UnitRunOptions, runUnitBatched, runUnitInline } from './run/unit-executor.js';
+import { runValidations } from './run/validation-runner.js';
+
+/**
+ * Sizes and thresholds of an engine.
+ *
+ * @example
+ * new TransformationEngine(adapter, { rowBatchSize: 5_000, sqlBatchSize: 50_000, batchThreshold: 10_000 });
+ */
+export interface EngineOptions extends BatchSizes {
+  /** Source rows above which an `auto` transformation runs in batches. */
+  batchThreshold: number;
+}
+
+/** Defaults: 10 000 rows per row-function batch, 100 000 per SQL batch, batching above 100 000 source rows.
+ *
+ * @example
+ * new TransformationEngine(adapter, { ...DEFAULT_ENGINE_OPTIONS, batchThreshold: 0 });
+ */
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { rowBatchSize: 10_000, sqlBatchSize: 100_000, batchThreshold: 100_000 };
+
+/**
+ * The machinery shared by {@link DataTransformer} and the migration plugin: plans units,
+ * decides batching, runs units inline or in cursor-committed batches, counts dry runs,
+ * validates and reverses.
+ *
+ * @example
+ * const engine = new TransformationEngine(adapter, DEFAULT_ENGINE_OPTIONS);
+ * for (const unit of engine.plan(migration.transformations)) engine.runInline(unit, {});
+ */
+export class TransformationEngine {
+  readonly adapter: DatabaseAdapter;
+  readonly cursors: CursorStore;
+  readonly options: EngineOptions;
+  readonly #prepared = new WeakMap<TransformationUnit, PreparedUnit>();
+
+  constructor(adapter: DatabaseAdapter, options: EngineOptions) {
+    this.adapter = adapter;
+    this.options = options;
+    this.cursors = new CursorStore(adapter);
+  }
+
+  /** Validates declarations and returns their units in run order. */
+  plan(declarations: readonly unknown[]): TransformationUnit[] {
+    return planUnits(parseTransformations(declarations));
+  }
+
+  prepare(unit: TransformationUnit): PreparedUnit {
+    let p = this.#prepared.get(unit);
+    if (!p) this.#prepared.set(unit, (p = prepareUnit(this.adapter.raw, unit, this.options)));
+    return p;
+  }
+
+  /** Whether a unit runs in batches under `policy` (default: its own), given its source size now. */
+  shouldBatch(unit: TransformationUnit, policy?: BatchPolicy): boolean {
+    const chosen = policy ?? unit.transformation.batch;
+    if (chosen !== 'auto') return chosen === 'always';
+    return this.adapter.rowCount(unit.transformation.sourceTable) > this.options.batchThreshold;
+  }
+
+  runInline(unit: TransformationUnit, options: UnitRunOptions): ResultCounts {
+    return runUnitInline(this.adapter, this.prepare(unit), options);
+  }
+
+  runBatched(unit: TransformationUnit, cursor: TransformCursor, options: UnitRunOptions): Promise<ResultCounts> {
+    return runUnitBatched(this.adapter, this.prepare(unit), this.cursors, cursor, options);
+  }
+
+  count(unit: TransformationUnit): ResultCounts {
+    return countUnit(this.adapter, this.prepare(unit));
+  }
+
+  /** A fresh cursor for a unit not started yet. */
+  pendingCursor(scope: string, unit: TransformationUnit, seq: number): TransformCursor {
+    return { scope, transformationId: unit.id, seq, status: 'pending', lastKey: null, endKey: null, rowsRead: 0, rowsWritten: 0, total: null, batches: 0, updatedAt: '' };
+  }
+
+  /** What each validated thing is: every unit, and each `migrate` parent after its last step. */
+  validationTargets(units: TransformationUnit[]): { id: string; t: ResolvedTransformation }[] {
+    const targets: { id: string; t: ResolvedTransformation }[] = [];
+    units.forEach((u, i) => {
+      targets.push({ id: u.id, t: u.transformation });
+      if (u.parent && units[i + 1]?.parent !== u.parent) targets.push({ id: u.parent.id, t: u.parent });
+    });
+    return targets;
+  }
+
+  /** Runs the validation queries of the units (and of their `migrate` parents). */
+  validate(units: TransformationUnit[]): ValidationResult[] {
+    return this.validationTargets(units).flatMap(({ id, t }) => runValidations(this.adapter, id, t));
+  }
+
+  /** Runs (or counts, in a dry run) the declared reverses, last unit first, in the caller's transaction. */
+  reverse(units: TransformationUnit[], dryRun: boolean): { unit: TransformationUnit; counts: ResultCounts }[] {
+    return reverseOrder(units).map((unit) => ({ unit, counts: runReverse(this.adapter, unit, dryRun) }));
+  }
+}

@@ -1,0 +1,65 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { countQueryFor, prepareLenient, restrictToBatch, usesBatchParams } from '../src/index.js';
+
+describe('restrictToBatch', () => {
+  it('restricts a top-level FROM of the source, with or without an alias', () => {
+    expect(restrictToBatch('INSERT INTO b (x) SELECT x FROM a WHERE x > 1', 'a', 'id')).toBe(
+      'INSERT INTO b (x) SELECT x FROM (SELECT * FROM "a" WHERE "id" > @batchStart AND "id" <= @batchEnd) AS "a" WHERE x > 1',
+    );
+    expect(restrictToBatch('INSERT INTO b SELECT r.x FROM "a" r JOIN c ON c.id = r.id', 'a', 'rowid')).toBe(
+      'INSERT INTO b SELECT r.x FROM (SELECT * FROM "a" WHERE "rowid" > @batchStart AND "rowid" <= @batchEnd) r JOIN c ON c.id = r.id',
+    );
+  });
+
+  it('leaves subqueries, other tables and DELETE alone', () => {
+    expect(restrictToBatch('INSERT INTO b SELECT (SELECT count(*) FROM a) FROM c', 'a', 'id')).toBeNull();
+    expect(restrictToBatch('DELETE FROM a WHERE x = 1', 'a', 'id')).toBeNull();
+    expect(restrictToBatch("INSERT INTO b SELECT 'FROM a' FROM ab", 'a', 'id')).toBeNull();
+  });
+
+  it('gives the same rows as the whole statement when its batches are run in order', () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE b (v TEXT);');
+    const insert = db.prepare('INSERT INTO a (v) VALUES (?)');
+    for (let i = 0; i < 1000; i++) insert.run(`v${i}`);
+    const sql = restrictToBatch('INSERT INTO b SELECT v FROM a WHERE id % 3 = 0', 'a', 'id')!;
+    for (let start = 0; start < 1000; start += 97) db.prepare(sql).run({ batchStart: start, batchEnd: start + 97 });
+    expect(db.prepare('SELECT count(*) FROM b').pluck().get()).toBe(333);
+  });
+
+  it('keeps a hostile table name a name', () => {
+    const hostile = 'x"; DROP TABLE a; --';
+    const sql = restrictToBatch(`INSERT INTO b SELECT v FROM "x""; DROP TABLE a; --"`, hostile, 'id')!;
+    expect(sql).toContain('FROM (SELECT * FROM "x""; DROP TABLE a; --" WHERE "id" > @batchStart');
+    expect(usesBatchParams(sql)).toBe(true);
+  });
+});
+
+describe('countQueryFor', () => {
+  it.each([
+    ['INSERT INTO b (x) SELECT x FROM a WHERE y = 1', 'SELECT count(*) FROM (SELECT x FROM a WHERE y = 1)'],
+    ['INSERT INTO b SELECT x FROM a WHERE true GROUP BY x ON CONFLICT (x) DO NOTHING', 'SELECT count(*) FROM (SELECT x FROM a WHERE true GROUP BY x )'],
+    ["UPDATE incidents SET kb_entry_id = NULL WHERE ticket_id LIKE 'KB-%'", "SELECT count(*) FROM incidents WHERE ticket_id LIKE 'KB-%'"],
+    ['UPDATE OR IGNORE main.t SET a = 1', 'SELECT count(*) FROM main.t'],
+    ['DELETE FROM "t" WHERE id IN (SELECT id FROM u) RETURNING id', 'SELECT count(*) FROM "t" WHERE id IN (SELECT id FROM u) '],
+  ])('%s', (statement, expected) => {
+    expect(countQueryFor(statement)).toBe(expected);
+  });
+
+  it('gives up on what it cannot read', () => {
+    expect(countQueryFor('WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x')).toBeNull();
+    expect(countQueryFor('UPDATE t SET a = u.a FROM u WHERE u.id = t.id')).toBeNull();
+    expect(countQueryFor("INSERT INTO t VALUES (1, 'a')")).toBeNull();
+  });
+});
+
+describe('prepareLenient', () => {
+  it('reads a double-quoted word that names no column as a string, as SQLite legacy mode does', () => {
+    const db = new Database(':memory:');
+    db.exec("CREATE TABLE incidents (ticket_id TEXT); INSERT INTO incidents VALUES ('KB-1'), ('KB-2'), ('INC-3');");
+    expect(() => db.prepare('SELECT COUNT(*) FROM incidents WHERE ticket_id LIKE "KB-%"')).toThrow(/no such column/);
+    expect(prepareLenient(db, 'SELECT COUNT(*) FROM incidents WHERE ticket_id LIKE "KB-%"').pluck().get()).toBe(2);
+    expect(prepareLenient(db, 'SELECT COUNT("ticket_id") FROM incidents').pluck().get()).toBe(3);
+  });
+});

@@ -1,0 +1,34 @@
+export {
+  ValidationService,
+  INTEGRITY_CHECK_LEVELS,
+  DEFAULT_LARGE_TABLE_ROWS,
+  DEFAULT_IN_PROCESS_MAX_BYTES,
+  type ValidationServiceConfig,
+  type ValidationTuning,
+  type ValidationCallOptions,
+} from './validation-service.js';
+export { createValidationPlugin, type ValidationPluginOptions } from './validation-plugin.js';
+export { LEVEL_CHECKS, type LevelDescription } from './levels.js';
+export { FINDING_CODES, finding, type FindingCode } from './report/finding-codes.js';
+export { buildReport, overallHealth, migrationSafety, HEALTH_PENALTY, CRITICAL_HEALTH_CAP, type ReportParts } from './report/build-report.js';
+export type {
+  Severity,
+  CheckKind,
+  MigrationSafety,
+  FindingLocation,
+  ValidationFinding,
+  CheckRecord,
+  SkipReason,
+  SkippedCheck,
+  ReportSummary,
+  MilestoneCompliance,
+  DatabaseStatistics,
+  ValidationReport,
+} from './report/types.js';
+export { MILESTONE_SPEC_SCHEMA, parseMilestoneSpec, type MilestoneSpec, type TableSpec, type CriticalQuerySpec } from './milestone/milestone-spec.js';
+export { loadMilestoneSpecs, MILESTONE_SPEC_FILE, type LoadedMilestoneSpecs } from './milestone/load-milestone-specs.js';
+export { mergeRequirements, type MilestoneRequirements } from './milestone/merge-requirements.js';
+export { MIGRATION_PLAN_SCHEMA, parseMigrationPlan, type MigrationPlanInput, type ParsedPlan, type PlanStep } from './operations/migration-plan.js';
+export { introspectSchema, type SchemaModel, type TableInfo, type ColumnInfo, type IndexInfo, type ForeignKeyInfo } from './schema/schema-model.js';
+export { buildExpectedSchema, type ExpectedSchema } from './schema/expected-schema.js';
+export { compareSchema } from './schema/compare-schema.js';

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+const name = z.string().min(1);
+const scalar = z.union([z.string(), z.number(), z.null()]);
+
+const indexSpec = z
+  .object({
+    /** The index name the migrations give it; any index with these leading columns satisfies it. */
+    name: name.optional(),
+    columns: z.array(name).min(1),
+    unique: z.boolean().optional(),
+    /** The WHERE clause of a partial index that satisfies it (a full index always does). */
+    where: name.optional(),
+  })
+  .strict();
+
+const referenceSpec = z
+  .object({
+    columns: z.array(name).min(1),
+    table: name,
+    /** Default: the parent's primary key. */
+    parentColumns: z.array(name).min(1).optional(),
+  })
+  .strict();
+
+const tableSpec = z
+  .object({
+    columns: z.array(name).default([]),
+    required: z.array(name).default([]),
+    unique: z.array(z.array(name).min(1)).default([]),
+    domains: z.record(name, z.array(z.union([z.string(), z.number()])).min(1)).default({}),
+    indexes: z.array(indexSpec).default([]),
+    references: z.array(referenceSpec).default([]),
+  })
+  .strict();
+
+const querySpec = z
+  .object({
+    name,
+    sql: name,
+    params: z.union([z.array(scalar), z.record(name, scalar)]).default([]),
+    description: z.string().optional(),
+  })
+  .strict();
+
+const retireSpec = z
+  .object({
+    tables: z.array(name).default([]),
+    columns: z.record(name, z.array(name)).default({}),
+    indexes: z.array(name).default([]),
+    views: z.array(name).default([]),
+    criticalQueries: z.array(name).default([]),
+  })
+  .strict();
+
+/**
+ * The zod schema of a `milestone.json` file.
+ *
+ * @example
+ * MILESTONE_SPEC_SCHEMA.parse(JSON.parse(readFileSync('migrations/mvp1/milestone.json', 'utf8')));
+ */
+export const MILESTONE_SPEC_SCHEMA = z
+  .object({
+    $schema: z.string().optional(),
+    $comment: z.string().optional(),
+    milestone: z.number().int().positive(),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    tables: z.record(name, tableSpec).default({}),
+    views: z.array(name).default([]),
+    criticalQueries: z.array(querySpec).default([]),
+    retires: retireSpec.optional(),
+  })
+  .strict();
+
+/** A parsed `migrations/mvpN/milestone.json`: what milestone N requires of the database. */
+export type MilestoneSpec = z.infer<typeof MILESTONE_SPEC_SCHEMA>;
+/** One table's declaration in a milestone spec. */
+export type TableSpec = z.infer<typeof tableSpec>;
+/** A critical query declared by a milestone. */
+export type CriticalQuerySpec = z.infer<typeof querySpec>;
+
+/**
+ * Parses the content of a `milestone.json`. Returns the spec, or a message naming the first
+ * problem (the field path and what is wrong).
+ *
+ * @example
+ * const parsed = parseMilestoneSpec({ milestone: 1, tables: { kb_entries: { columns: ['id'] } } });
+ * if (parsed.ok) parsed.spec.tables.kb_entries?.columns; // ['id']
+ */
+export function parseMilestoneSpec(value: unknown): { ok: true; spec: MilestoneSpec } | { ok: false; message: string } {
+  const parsed = MILESTONE_SPEC_SCHEMA.safeParse(value);
+  if (parsed.success) return { ok: true, spec: parsed.data };
+  const issue = parsed.error.issues[0];
+  const path = issue?.path.map(String).join('.') || '(root)';
+  return { ok: false, message: `${path}: ${issue?.message ?? 'invalid'}` };
+}

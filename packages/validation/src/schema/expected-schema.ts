@@ -1,0 +1,45 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { type MigrationPlugin, type MigrationSet, Migrator, SqliteAdapter, type TableRebuilder, migrationLabel } from '@mfmig/core';
+import { type SchemaModel, introspectSchema } from './schema-model.js';
+
+/** The schema the applied migrations produce, and which migration created each object. */
+export interface ExpectedSchema {
+  schema: SchemaModel;
+  /** Object name to the label of the migration that created it (`0002_add_usage_feedback`). */
+  createdBy: Map<string, string>;
+}
+
+/**
+ * Builds the schema the applied migrations should have produced: their `up` SQL or modules
+ * run by the core {@link Migrator} on a fresh in-memory database. Declared data
+ * transformations are skipped (there is no data to move), so only the schema is compared.
+ * Migrations calling `ctx.rebuildTable` need `rebuildTable` (the framework's, from
+ * @mfmig/schema-evolution); without it, or when a migration cannot run there, this throws.
+ *
+ * @example
+ * const { schema } = await buildExpectedSchema(set, [1, 2]);
+ * schema.tables.has('kb_feedback'); // true
+ */
+export async function buildExpectedSchema(set: MigrationSet, appliedVersions: Iterable<number>, options: { rebuildTable?: TableRebuilder } = {}): Promise<ExpectedSchema> {
+  const wanted = new Set(appliedVersions);
+  const migrations = set.migrations.filter((m) => wanted.has(m.version));
+  const subset: MigrationSet = { root: set.root, migrations, milestones: set.milestones, byVersion: new Map(migrations.map((m) => [m.version, m])) };
+  const raw = new BetterSqlite3(':memory:');
+  try {
+    const createdBy = new Map<string, string>();
+    const recorder: MigrationPlugin = {
+      name: 'validation-expected-schema',
+      handlesTransformations: true,
+      afterMigration(ctx) {
+        const names = ctx.raw.prepare('SELECT name FROM sqlite_schema').pluck().all() as string[];
+        for (const name of names) if (!createdBy.has(name)) createdBy.set(name, migrationLabel(ctx.migration));
+      },
+    };
+    const migrator = new Migrator({ adapter: new SqliteAdapter(raw), migrations: subset, plugins: [recorder], rebuildTable: options.rebuildTable });
+    const result = await migrator.migrate({ latest: true });
+    if (result.error) throw result.error;
+    return { schema: introspectSchema(raw), createdBy };
+  } finally {
+    raw.close();
+  }
+}

@@ -1,0 +1,42 @@
+import { type IntegrityCheckLevel, type MigrationPlugin, MfmigError } from '@mfmig/core';
+import type { ValidationService } from './validation-service.js';
+
+/** Options of {@link createValidationPlugin}. */
+export interface ValidationPluginOptions {
+  /** Level of the validation after each run. Default `quick`. */
+  level?: IntegrityCheckLevel;
+  /** Turn a report with errors into a `VALIDATION_FAILED` run error. Default false (the report is only attached). */
+  failOnErrors?: boolean;
+}
+
+/**
+ * A core {@link MigrationPlugin} that validates the database after every real run (not dry
+ * runs, not failed ones): `validatePostMigration` after an up run, `validateRollbackResult`
+ * after a down run. The report lands in `result.extras.validation`.
+ *
+ * @example
+ * const validation = new ValidationService(ctx);
+ * ctx.plugins.push(createValidationPlugin(validation, { level: 'quick' }));
+ * const result = await (await ctx.migrator()).migrate({ mvp: 2 });
+ * result.extras.validation; // the report
+ */
+export function createValidationPlugin(service: ValidationService, options: ValidationPluginOptions = {}): MigrationPlugin {
+  const level = options.level ?? 'quick';
+  return {
+    name: 'validation',
+    async afterRun(run, result) {
+      if (run.dryRun || result.error || result.results.length === 0) return;
+      const report =
+        run.direction === 'up'
+          ? await service.validatePostMigration(result.results.at(-1)!.version, { level })
+          : await service.validateRollbackResult(result.toVersion, { level });
+      result.extras.validation = report;
+      if (options.failOnErrors && !report.isValid) {
+        const first = report.errors[0];
+        throw new MfmigError('VALIDATION_FAILED', `Validation after the run found ${report.errors.length} error(s)${first ? `, first: ${first.message}` : ''}`, {
+          context: { report },
+        });
+      }
+    },
+  };
+}
