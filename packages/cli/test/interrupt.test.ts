@@ -9,7 +9,7 @@ describe('Ctrl+C during a long transformation', () => {
     const dir = tempDir();
     const args = ['--migrations', REAL_MIGRATIONS];
     expect(mfmig(dir, [...args, 'seed', '--rows', '250000']).code).toBe(0);
-    const child = spawn(process.execPath, [BIN, ...args, '--json', 'migrate', '--to-mvp', '2'], {
+    const child = spawn(process.execPath, [BIN, ...args, '--json', '--yes', 'migrate', '--to-mvp', '2'], {
       cwd: dir,
       env: { ...process.env, MFMIG_TEST_STEP_MARKERS: '1' },
     });
@@ -39,7 +39,7 @@ describe('Ctrl+C during a long transformation', () => {
 
     const status = mfmig(dir, [...args, '--json', 'status']);
     expect(status.json.problems.map((p: { code: string }) => p.code)).toContain('PARTIAL');
-    const rerun = mfmig(dir, [...args, '--json', 'migrate', '--to-mvp', '2']);
+    const rerun = mfmig(dir, [...args, '--json', '--yes', 'migrate', '--to-mvp', '2']);
     expect(rerun.code).toBe(0);
     const after = new Database(join(dir, 'knowledge.db'), { readonly: true });
     expect(after.prepare("SELECT count(*) FROM mfmig_history WHERE status = 'applied'").pluck().get()).toBe(5);

@@ -2,52 +2,96 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { MfmigError } from '@mfmig/core';
+import type { MigrationFramework } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
 import { ProgressReporter, formatMs } from '../progress-reporter.js';
 import { renderRun } from '../render-run.js';
 import { wholeNumber } from './parse-options.js';
+import { renderPlan } from './plan.js';
 import { seedFramework } from './seed.js';
 
-/** `mfmig demo`: a fresh seeded knowledge base migrated from MVP1 to the highest milestone. */
+/**
+ * `mfmig demo`: the showcase. Seeds MVP1, prints the plan to the highest milestone, migrates
+ * with progress, validates, rolls back to MVP3 with data preservation and forward again, and
+ * sums up.
+ */
 export function registerDemo(program: Command, cli: CliRuntime): void {
   program
     .command('demo')
-    .description('build a fresh seeded knowledge base (--db) and migrate it from MVP1 to the highest milestone')
+    .description('build a fresh seeded knowledge base (--db), plan, migrate MVP1 -> highest with progress, validate, roll back to MVP3 and forward')
     .option('--rows <n>', 'KB entries to seed', wholeNumber, 5000)
     .action(async (options: { rows: number }) => {
       const { out } = cli;
+      const c = out.colors;
       const dbPath = resolve(cli.globals.db);
       const movedTo = moveAside(dbPath, resolve(cli.globals.backups), cli.globals.yes);
       const framework = cli.openFramework({ create: true });
       const service = framework.migrationService;
-      const c = out.colors;
-      if (movedTo) out.line(`Moved the previous ${basename(dbPath)} to ${movedTo}`);
-      out.line(c.bold(`1. Seeding ${options.rows.toLocaleString('en-US')} knowledge-base entries at MVP1`));
-      const seeded = await seedFramework(framework, cli, options.rows, 1);
-      out.line(`   ${seeded.entries.toLocaleString('en-US')} entries, ${seeded.tags.toLocaleString('en-US')} tags in ${formatMs(seeded.durationMs)}`);
-      const latest = (await service.status()).latestMvp;
-      const path = await service.analyzeMVPUpgradePath(latest);
-      out.line(c.bold(`2. Upgrade path MVP${path.currentMVP} -> MVP${path.targetMVP}: ${path.totalMigrations} migration(s)`));
-      for (const m of path.milestones) {
-        out.line(`   MVP${m.mvp}: ${m.migrations.map((x) => `${String(x.version).padStart(4, '0')}_${x.name}`).join(', ')}`);
-      }
-      out.line(c.bold(`3. Migrating to MVP${latest}`));
       const reporter = new ProgressReporter(out);
       const detach = reporter.attach(framework.context.events);
-      let result;
       try {
-        result = await service.executeMVPMigration(latest, { signal: cli.signal });
+        if (movedTo) out.line(`Moved the previous ${basename(dbPath)} to ${movedTo}`);
+        out.line(c.bold(`1. Seeding ${options.rows.toLocaleString('en-US')} knowledge-base entries at MVP1`));
+        const seeded = await seedFramework(framework, cli, options.rows, 1);
+        out.line(`   ${seeded.entries.toLocaleString('en-US')} entries, ${seeded.tags.toLocaleString('en-US')} tags in ${formatMs(seeded.durationMs)}`);
+
+        const latest = (await service.status()).latestMvp;
+        out.line();
+        out.line(c.bold(`2. The plan to MVP${latest}`));
+        const plan = await framework.planner.createComprehensiveMigrationPlan(latest);
+        renderPlan(out, plan, await framework.planner.estimateResourceRequirements(plan));
+
+        out.line();
+        out.line(c.bold(`3. Migrating to MVP${latest}`));
+        const run = await service.executeMVPMigration(latest, { signal: cli.signal, plan, validateIntegrity: true });
+        renderRun(out, run);
+
+        out.line();
+        out.line(c.bold('4. Validation report'));
+        const report = await framework.validation.performComprehensiveValidation();
+        renderValidation(cli, report);
+
+        const back = Math.min(3, latest);
+        out.line();
+        out.line(c.bold(`5. Rolling back to MVP${back} with data preservation, then forward to MVP${latest}`));
+        const rollback = await service.rollbackMVPMigration(back, { preserveUserData: true, validateRollback: true });
+        const preservedRows = rollback.preserved.reduce((sum, p) => sum + p.rows, 0);
+        out.line(`   rolled back ${rollback.plan.steps.length} migration(s); ${preservedRows.toLocaleString('en-US')} row(s) archived in ${rollback.preserved.length} archive(s)`);
+        const forward = await service.executeMVPMigration(latest, { signal: cli.signal });
+        const restored = await archivesRestored(framework);
+        out.line(`   forward again: version ${forward.fromVersion} -> ${forward.toVersion}; archived rows restored: ${restored}`);
+
+        const status = await service.status();
+        const backups = framework.rollbackManager.listBackups();
+        out.result(
+          { database: dbPath, movedPrevious: movedTo, seeded, plan, run, validation: report, rollback, forward, status, backups: backups.map((b) => b.path) },
+          () => {
+            out.line();
+            out.line(c.bold('6. Summary'));
+            out.line(`   ${dbPath}: version ${status.currentVersion} (MVP${status.currentMvp}), ${seeded.entries.toLocaleString('en-US')} KB entries`);
+            out.line(`   plan said ${plan.riskLevel} risk, ~${formatMs(plan.estimatedSeconds * 1000)}; the run took ${formatMs(run.durationMs)}`);
+            out.line(`   validation: health ${report.summary.overallHealth}/100, ${report.errors.length} error(s), ${report.warnings.length} warning(s)`);
+            out.line(`   backups in ${framework.rollbackManager.backupPath} (${backups.length}); try: mfmig status, mfmig history --metrics, mfmig report`);
+          },
+        );
       } finally {
         detach();
       }
-      renderRun(out, result);
-      const status = await service.status();
-      out.result({ database: dbPath, movedPrevious: movedTo, seeded, upgradePath: path, run: result, status }, () => {
-        out.line();
-        out.line(`${c.green('Demo complete:')} ${dbPath} is at version ${status.currentVersion} (MVP${status.currentMvp}).`);
-        out.line('Try: mfmig status, mfmig history');
-      });
     });
+}
+
+function renderValidation(cli: CliRuntime, report: Awaited<ReturnType<MigrationFramework['validation']['performComprehensiveValidation']>>): void {
+  const { out } = cli;
+  out.line(
+    `   ${report.isValid ? out.colors.green('valid') : out.colors.red('invalid')}: health ${report.summary.overallHealth}/100, migration safety ${report.summary.migrationSafety}, ${report.summary.criticalIssues} critical issue(s), level ${report.level}`,
+  );
+  for (const f of [...report.errors, ...report.warnings].slice(0, 8)) out.line(`   - ${f.severity} ${f.code}: ${f.message}`);
+}
+
+async function archivesRestored(framework: MigrationFramework): Promise<string> {
+  const archives = framework.rollbackManager.listArchives();
+  const restored = archives.filter((a) => a.status === 'restored').length;
+  return `${restored} of ${archives.length}`;
 }
 
 /** Moves an existing database out of the way (with --yes) instead of destroying it. */

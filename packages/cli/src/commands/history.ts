@@ -7,7 +7,7 @@ import { formatMs } from '../progress-reporter.js';
 export function registerHistory(program: Command, cli: CliRuntime): void {
   program
     .command('history')
-    .description('list applied migrations (when, how long, by whom) and deliberate changes to the history')
+    .description('list applied migrations (when, how long, by whom, schema hash after each) and deliberate changes to the history; `mfmig diff` compares two versions')
     .option('--metrics', 'also show per-step metrics recorded with ENABLE_METRICS (duration, rows, rows/s, peak memory)', false)
     .action(async (options: { metrics: boolean }) => {
       const framework = cli.openFramework({ mode: 'readonly' });
@@ -26,6 +26,7 @@ export function registerHistory(program: Command, cli: CliRuntime): void {
             took: formatMs(h.durationMs),
             by: h.appliedBy,
             status: h.status,
+            schema: h.schemaHash ? h.schemaHash.slice(0, 12) : '',
           })),
           [
             { key: 'version', label: 'Version', align: 'right' },
@@ -35,6 +36,7 @@ export function registerHistory(program: Command, cli: CliRuntime): void {
             { key: 'took', label: 'Took', align: 'right' },
             { key: 'by', label: 'By' },
             { key: 'status', label: 'Status' },
+            { key: 'schema', label: 'Schema hash' },
           ],
         );
         if (metrics) {

@@ -2,10 +2,15 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Command } from 'commander';
+import { MfmigError, type MigrationTarget } from '@mfmig/core';
+import { type MigrationFramework, assertDatabaseIntact } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
+
+type MigrationPlan = Awaited<ReturnType<MigrationFramework['planner']['createPlan']>>;
 import { ProgressReporter } from '../progress-reporter.js';
 import { renderRun } from '../render-run.js';
 import { targetFrom, versionList, wholeNumber } from './parse-options.js';
+import { renderPlan } from './plan.js';
 
 interface MigrateOptions {
   to?: number;
@@ -37,6 +42,7 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
         database: options.dryRun && !existsSync(dbPath) ? new Database(':memory:') : dbPath,
         config: { lockTimeout: options.lockTimeout },
       });
+      const plan = options.dryRun ? false : await confirmedPlan(cli, framework, target);
       const reporter = new ProgressReporter(cli.out);
       const detach = reporter.attach(framework.context.events);
       try {
@@ -46,6 +52,7 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
           signal: cli.signal,
           enableRollback: options.rollbackOnFailure,
           createCheckpoints: options.checkpoint,
+          plan,
         });
         detach();
         cli.out.result(result, () => renderRun(cli.out, result));
@@ -53,4 +60,32 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
         detach();
       }
     });
+}
+
+/**
+ * Shows the plan before a real run. A high or critical plan asks for confirmation on a terminal
+ * and needs `--yes` otherwise (RISK_NOT_ACCEPTED, exit 3, nothing changed).
+ */
+export async function confirmedPlan(cli: CliRuntime, framework: MigrationFramework, target: MigrationTarget): Promise<MigrationPlan | false> {
+  const migrator = await framework.context.migrator();
+  assertDatabaseIntact(framework.context.adapter);
+  if (migrator.pendingSteps(target).length === 0) return false;
+  const plan = await framework.planner.createPlan(target);
+  if (!cli.out.json) {
+    renderPlan(cli.out, plan);
+    cli.out.line();
+  }
+  if ((plan.riskLevel === 'high' || plan.riskLevel === 'critical') && !(await cli.out.confirm(`This plan is ${plan.riskLevel} risk. Migrate?`))) {
+    throw new MfmigError(
+      'RISK_NOT_ACCEPTED',
+      `The plan to ${describe(target)} is ${plan.riskLevel} risk (${plan.riskReasons[0] ?? 'see mfmig plan'}); review it with \`mfmig plan\` and rerun with --yes to accept it`,
+    );
+  }
+  return plan;
+}
+
+function describe(target: MigrationTarget): string {
+  if ('version' in target) return `version ${target.version}`;
+  if ('mvp' in target) return `MVP${target.mvp}`;
+  return 'the latest version';
 }

@@ -30,7 +30,7 @@ export function registerPlan(program: Command, cli: CliRuntime): void {
 const time = (s: number) => (s < 1 ? `${Math.round(s * 1000)} ms` : s < 120 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(1)} min`);
 const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
 
-function renderPlan(out: Output, plan: MigrationPlan, resources: Resources): void {
+export function renderPlan(out: Output, plan: MigrationPlan, resources?: Resources): void {
   const c = out.colors;
   const risk = { low: c.green, medium: c.yellow, high: c.red, critical: c.red }[plan.riskLevel];
   const direction = plan.direction === 'none' ? 'nothing to do' : plan.direction;
@@ -71,9 +71,10 @@ function renderPlan(out: Output, plan: MigrationPlan, resources: Resources): voi
     out.line(c.bold('Downtime:'));
     for (const reason of plan.downtimeReasons) out.line(`  - ${reason}`);
   }
+  for (const note of plan.estimation.notes) out.line(c.dim(`note: ${note}`));
+  if (!resources) return;
   out.line();
   out.line(`Disk: ${mb(resources.storage.additionalSpaceRequired)} more for the database, ${mb(resources.storage.backupSpaceRequired)} for the backup, ${mb(resources.storage.freeSpace)} free`);
   out.line(`Memory: ${mb(resources.memory.peakMemoryUsage)} at peak   CPU: ${resources.cpu.recommendedCores} core(s) (${resources.cpu.reason})`);
   for (const error of resources.errors) out.line(c.red(`error: ${error.message}`));
-  for (const note of plan.estimation.notes) out.line(c.dim(`note: ${note}`));
 }

@@ -9,8 +9,13 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
     .action(async () => {
       const framework = cli.openFramework({ mode: 'readonly' });
       const status = await framework.migrationService.status();
+      const drift = await framework.schemaEvolution.detectDrift();
+      const problems = [
+        ...status.problems,
+        ...drift.summary.map((message) => ({ code: 'SCHEMA_DRIFT' as const, version: drift.version, severity: 'warning' as const, message })),
+      ];
       const { out } = cli;
-      out.result({ database: framework.context.adapter.filePath, ...status }, () => {
+      out.result({ database: framework.context.adapter.filePath, ...status, problems, drift: { hasDrift: drift.hasDrift, expectedHash: drift.expected.hash, actualHash: drift.actualHash, changes: drift.summary } }, () => {
         const c = out.colors;
         out.line(`Database:  ${framework.context.adapter.filePath}`);
         out.line(`Version:   ${status.currentVersion} (MVP${status.currentMvp}); latest ${status.latestVersion} (MVP${status.latestMvp})`);
@@ -26,7 +31,7 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
             ],
           );
         }
-        for (const p of status.problems) out.line(`${p.severity === 'error' ? c.red('error') : c.yellow('warning')}: ${p.message}`);
+        for (const p of problems) out.line(`${p.severity === 'error' ? c.red('error') : c.yellow('warning')}: ${p.message}`);
       });
     });
 }

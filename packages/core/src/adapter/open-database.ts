@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { MfmigError, wrapSqliteError } from '../errors/index.js';
@@ -45,14 +45,15 @@ export function openDatabase(target: Database | string, options: OpenDatabaseOpt
         context: { file: path },
       });
     }
+    createEmptyDatabase(path);
   } else {
     checkDatabaseFile(path, target, mode);
   }
   let raw: Database | undefined;
   try {
-    raw = new BetterSqlite3(path, { readonly: mode === 'readonly', fileMustExist: exists });
+    raw = new BetterSqlite3(path, { readonly: mode === 'readonly', fileMustExist: true });
     raw.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`);
-    if (exists) assertNotTruncated(raw, path, target);
+    assertNotTruncated(raw, path, target);
   } catch (error) {
     if (raw?.open) raw.close();
     throw wrapSqliteError(error, 'DATABASE_INVALID', `Cannot open database ${target}`, { file: path });
@@ -126,5 +127,28 @@ function assertNotTruncated(raw: Database, path: string, shown: string): void {
     }
   } finally {
     raw.exec('COMMIT');
+  }
+}
+
+/**
+ * Creates a new database file atomically: it is written under a temporary name (with its header
+ * page) and linked into place only when nothing is there yet. Another process starting at the
+ * same moment sees either no file or a valid empty database, never a zero-byte file.
+ */
+function createEmptyDatabase(path: string): void {
+  const temp = `${path}.mfmig-new-${process.pid}`;
+  const db = new BetterSqlite3(temp);
+  try {
+    db.pragma('user_version = 1');
+    db.pragma('user_version = 0');
+  } finally {
+    db.close();
+  }
+  try {
+    linkSync(temp, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    rmSync(temp, { force: true });
   }
 }
