@@ -1,4 +1,5 @@
 import { type MfmigErrorCode, isMfmigError } from '@mfmig/core';
+import { fileSystemError } from './file-system-error.js';
 
 /** Exit codes of the `mfmig` command (ARCHITECTURE.md). */
 export const EXIT = { OK: 0, FAILED: 1, BAD_INPUT: 2, REFUSED: 3 } as const;
@@ -36,7 +37,8 @@ const BY_CODE: Record<MfmigErrorCode, number> = {
 };
 
 /** The exit code for anything thrown. */
-export function exitCodeFor(error: unknown): number {
+export function exitCodeFor(thrown: unknown): number {
+  const error = fileSystemError(thrown);
   if (isMfmigError(error)) return BY_CODE[error.code] ?? EXIT.FAILED;
   return EXIT.FAILED;
 }

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import pc from 'picocolors';
 import { isMfmigError } from '@mfmig/core';
+import { fileSystemError } from './file-system-error.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
 
@@ -43,7 +44,8 @@ export class Output {
   }
 
   /** One line on stderr (and a JSON error document on stdout in JSON mode). */
-  error(error: unknown): void {
+  error(thrown: unknown): void {
+    const error = fileSystemError(thrown);
     const code = isMfmigError(error) ? error.code : 'INTERNAL';
     const message = oneLine(error instanceof Error ? error.message : String(error));
     this.stderr.write(`${this.colors.red('mfmig:')} ${message}\n`);

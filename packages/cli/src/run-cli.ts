@@ -17,6 +17,7 @@ export function buildProgram(): { program: Command; runtime: CliRuntime } {
     .option('--yes', 'accept prompts (needed for high-risk plans without a terminal)', false)
     .showHelpAfterError('(run mfmig --help for usage)')
     .showSuggestionAfterError(true)
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeErr: (text) => process.stderr.write(text),
@@ -60,6 +61,10 @@ export async function runCli(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return EXIT.OK;
+      // commander already explained on stderr; with --json, stdout still gets its one document
+      if (argv.includes('--json')) {
+        process.stdout.write(`${JSON.stringify({ error: { code: 'USAGE', message: error.message.replace(/^error: /, '') } }, null, 2)}\n`);
+      }
       return EXIT.BAD_INPUT;
     }
     const out = safeOutput(runtime, argv);

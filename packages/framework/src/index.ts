@@ -13,6 +13,7 @@ export { seedKnowledgeBase, type SeedOptions } from './seed/seed-knowledge-base.
 export { KB_CATEGORIES, KB_SEVERITIES } from './seed/kb-templates.js';
 export { renderReport } from './report/render-report.js';
 export { type ReportData } from './report/report-data.js';
+export { collectReportData, type CollectReportOptions } from './report/collect-report-data.js';
 export {
   MfmigError,
   isMfmigError,

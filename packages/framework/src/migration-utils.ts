@@ -1,4 +1,4 @@
-import { RunLock, describeHolder } from '@mfmig/core';
+import { HistoryStore, RunLock, computeStatus, describeHolder, loadMigrations } from '@mfmig/core';
 import type { MigrationFramework } from './create-migration-framework.js';
 
 /** One check of a health verdict. */
@@ -62,7 +62,8 @@ export const MigrationUtils = {
     });
     let status = { currentVersion: 0, currentMvp: 0, pending: [] as unknown[], problems: [] as { severity: string; message: string }[] };
     const statusCheck = await guardAsync(async () => {
-      status = (await context.migrator()).status();
+      // read the folder afresh: a long-lived framework must see files edited since it loaded them
+      status = computeStatus(await loadMigrations(context.config.migrationsPath), new HistoryStore(adapter).list());
       return ok('read');
     });
     const errors = status.problems.filter((p) => p.severity === 'error');

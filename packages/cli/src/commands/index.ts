@@ -5,9 +5,11 @@ import { registerCheckpoint } from './checkpoint.js';
 import { registerDemo } from './demo.js';
 import { registerDiff } from './diff.js';
 import { registerEmergencyRollback } from './emergency-rollback.js';
+import { registerHealth } from './health.js';
 import { registerHistory } from './history.js';
 import { registerMigrate } from './migrate.js';
 import { registerPlan } from './plan.js';
+import { registerReport } from './report.js';
 import { registerRestore } from './restore.js';
 import { registerResume } from './resume.js';
 import { registerRollback } from './rollback.js';
@@ -29,6 +31,8 @@ export const COMMANDS: ((program: Command, cli: CliRuntime) => void)[] = [
   registerCheckpoint,
   registerResume,
   registerEmergencyRollback,
+  registerHealth,
+  registerReport,
   registerSeed,
   registerDemo,
 ];

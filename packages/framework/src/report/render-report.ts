@@ -59,13 +59,17 @@ function stepsChart(data: ReportData): string {
     .map((s, i) => {
       const y = 5 + i * (barH + 6);
       const w = Math.max(1, (s.durationMs / max) * chartW);
-      return `<g data-testid="bar" data-label="${esc(s.label)}" data-duration-ms="${s.durationMs.toFixed(1)}" data-rows="${s.rows}">
+      return `<g data-testid="bar" data-label="${esc(s.label)}" data-kind="${s.kind}" data-duration-ms="${s.durationMs.toFixed(3)}" data-rows="${s.rows}">
 <text x="${labelW - 6}" y="${y + 13}" text-anchor="end">${esc(s.label)}</text>
-<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" class="${s.direction === 'down' ? 'down' : 'up'}"></rect>
+<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" class="${s.direction === 'down' ? 'down' : 'up'} ${s.kind}"><title>${esc(s.label)}: ${esc(fmtMs(s.durationMs))}</title></rect>
 <text x="${labelW + w + 6}" y="${y + 13}">${esc(fmtMs(s.durationMs))}${s.rows ? `, ${fmtInt(s.rows)} rows` : ''}</text></g>`;
     })
     .join('');
-  return `<svg role="img" aria-label="Duration per step" data-testid="chart" width="${labelW + chartW + 170}" height="${height}" viewBox="0 0 ${labelW + chartW + 170} ${height}">${bars}</svg>`;
+  const source =
+    data.stepsSource === 'metrics'
+      ? `<p class="muted">Measured by ENABLE_METRICS for run <code>${esc(data.stepsRun?.runId ?? '')}</code> (${esc(data.stepsRun?.recordedAt ?? '')}). <span class="key up">migration up</span> <span class="key down">migration down</span> <span class="key transformation">transformation</span></p>`
+      : '<p class="muted">Durations from the history (set ENABLE_METRICS=true when migrating to record rows and transformations).</p>';
+  return `${source}<svg role="img" aria-label="Duration per step" data-testid="chart" width="${labelW + chartW + 170}" height="${height}" viewBox="0 0 ${labelW + chartW + 170} ${height}">${bars}</svg>`;
 }
 
 function stepsTable(data: ReportData): string {
@@ -73,7 +77,7 @@ function stepsTable(data: ReportData): string {
   const rows = data.steps
     .map(
       (s) =>
-        `<tr data-testid="step-row"><td>${esc(s.label)}</td><td>${esc(s.direction)}</td><td class="num" data-ms="${s.durationMs.toFixed(1)}">${esc(fmtMs(s.durationMs))}</td><td class="num">${fmtInt(s.rows)}</td><td class="num">${fmtInt(s.rowsPerSecond)}</td></tr>`,
+        `<tr data-testid="step-row" data-label="${esc(s.label)}" data-rows="${s.rows}"><td>${esc(s.label)}</td><td>${esc(s.direction)}</td><td class="num" data-ms="${s.durationMs.toFixed(3)}">${esc(fmtMs(s.durationMs))}</td><td class="num" data-rows="${s.rows}">${fmtInt(s.rows)}</td><td class="num">${fmtInt(s.rowsPerSecond)}</td></tr>`,
     )
     .join('');
   return `<table><thead><tr><th>Step</th><th>Dir</th><th>Duration</th><th>Rows</th><th>Rows/s</th></tr></thead><tbody>${rows}</tbody></table>`;
@@ -117,12 +121,12 @@ ${v.findings.length ? `<table><thead><tr><th>Severity</th><th>Code</th><th>Findi
 
 function backups(data: ReportData): string {
   const b = data.backups
-    .map((x) => `<tr data-testid="backup"><td><code>${esc(x.file)}</code></td><td>${x.version ?? ''}</td><td>${x.mvp === null ? '' : `MVP${x.mvp}`}</td><td>${esc(x.createdAt)}</td><td class="num">${fmtInt(x.sizeBytes)}</td><td>${x.verified ? 'yes' : 'no'}</td></tr>`)
+    .map((x) => `<tr data-testid="backup"><td><code>${esc(x.file)}</code></td><td>${esc(x.kind)}</td><td>${x.version ?? ''}</td><td>${x.mvp === null ? '' : `MVP${x.mvp}`}</td><td>${esc(x.createdAt)}</td><td class="num">${fmtInt(x.sizeBytes)}</td><td>${x.verified ? 'yes' : 'no'}</td></tr>`)
     .join('');
   const r = data.rollbacks
-    .map((x) => `<tr data-testid="rollback"><td>${esc(x.at)}</td><td>${x.from} → ${x.to}</td><td class="num">${fmtInt(x.preservedRows)}</td><td>${esc(x.detail)}</td></tr>`)
+    .map((x) => `<tr data-testid="rollback" data-from="${x.from}" data-to="${x.to}" data-rows="${x.preservedRows}"><td>${esc(x.at)}</td><td>${x.from} → ${x.to}</td><td class="num">${fmtInt(x.preservedRows)}</td><td>${esc(x.detail)}</td></tr>`)
     .join('');
-  return `${b ? `<table><thead><tr><th>Backup</th><th>Version</th><th>Milestone</th><th>Taken</th><th>Bytes</th><th>Verified</th></tr></thead><tbody>${b}</tbody></table>` : '<p class="muted">No backups.</p>'}
+  return `${b ? `<table><thead><tr><th>Backup</th><th>Kind</th><th>Version</th><th>Milestone</th><th>Taken</th><th>Bytes</th><th>Verified</th></tr></thead><tbody>${b}</tbody></table>` : '<p class="muted">No backups.</p>'}
 ${r ? `<table><thead><tr><th>Rolled back at</th><th>Versions</th><th>Rows preserved</th><th>Detail</th></tr></thead><tbody>${r}</tbody></table>` : '<p class="muted">No rollbacks.</p>'}`;
 }
 
@@ -131,7 +135,8 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;border-bottom:1px solid #d8dd
 table{border-collapse:collapse;width:100%;margin:8px 0}th,td{border-bottom:1px solid #e3e7ee;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#eef1f6}td.num{text-align:right;font-variant-numeric:tabular-nums}.muted{color:#6b7385}
 .timeline{list-style:none;padding:0;display:flex;gap:18px;flex-wrap:wrap}.timeline li{display:flex;flex-direction:column;min-width:120px}
-.timeline .dot{width:14px;height:14px;border-radius:50%;background:#c5cbd6;margin-bottom:4px}.timeline .done .dot{background:#2f9e5b}
-svg text{font-size:12px;fill:#1d2330}rect.up{fill:#3c7dd9}rect.down{fill:#d9823c}
-.risk{padding:1px 6px;border-radius:8px;font-size:12px;background:#e3e7ee}.risk.low{background:#d8f0e0}.risk.medium{background:#fff1c2}
-.risk.high{background:#ffd9b8}.risk.critical{background:#f7c2c2}.diff .added code{color:#2f9e5b}.diff .removed code{color:#c0392b}`;
+.timeline .dot{width:14px;height:14px;border-radius:50%;background:#c5cbd6;margin-bottom:4px}.timeline .done .dot{background:#009e73}
+svg text{font-size:12px;fill:#1d2330}rect.up{fill:#0072b2}rect.down{fill:#e69f00}rect.transformation{fill:#56b4e9}
+.key{display:inline-block;padding:0 6px;border-radius:3px;color:#fff}.key.up{background:#0072b2}.key.down{background:#e69f00;color:#1d2330}.key.transformation{background:#56b4e9;color:#1d2330}
+.risk{padding:1px 6px;border-radius:8px;font-size:12px;background:#e3e7ee}.risk.low{background:#cce8f4}.risk.medium{background:#fbe3a8}
+.risk.high{background:#f5c08a}.risk.critical{background:#e8a3c4;font-weight:bold}.diff .added code{color:#006b4f}.diff .removed code{color:#a3400f}`;

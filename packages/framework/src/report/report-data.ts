@@ -7,8 +7,20 @@ export interface ReportData {
   latestMvp: number;
   /** When each milestone was reached (its last migration applied). */
   timeline: { mvp: number; reachedAt: string | null; migrations: number }[];
-  /** One entry per measured step (metrics when recorded, else the history's durations). */
-  steps: { label: string; version: number | null; direction: string; durationMs: number; rows: number; rowsPerSecond: number }[];
+  /** Where `steps` comes from: the `mfmig_metrics` rows of the last measured run, the history's durations, or nothing yet. */
+  stepsSource: 'metrics' | 'history' | 'none';
+  /** The run the metrics belong to (null for history durations). */
+  stepsRun: { runId: string; recordedAt: string } | null;
+  /** One entry per measured step (metrics when recorded, else the history's durations); transformations are their own steps. */
+  steps: {
+    label: string;
+    version: number | null;
+    kind: 'migration' | 'transformation';
+    direction: string;
+    durationMs: number;
+    rows: number;
+    rowsPerSecond: number;
+  }[];
   plan: {
     title: string;
     riskLevel: string;
@@ -24,6 +36,7 @@ export interface ReportData {
     migrationSafety: string;
     findings: { severity: string; code: string; message: string; suggestion: string }[];
   } | null;
-  backups: { file: string; version: number | null; mvp: number | null; createdAt: string; sizeBytes: number; verified: boolean }[];
-  rollbacks: { at: string; from: number; to: number; preservedRows: number; detail: string }[];
+  backups: { file: string; kind: string; version: number | null; mvp: number | null; createdAt: string; sizeBytes: number; verified: boolean }[];
+  /** Rollback runs, from the archives of dropped rows and the `down` metrics, grouped by run. */
+  rollbacks: { runId: string; at: string; from: number; to: number; preservedRows: number; detail: string }[];
 }

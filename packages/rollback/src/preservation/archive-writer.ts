@@ -2,7 +2,7 @@ import { type DatabaseAdapter, MfmigError, type OperationProgress, quoteIdentifi
 import type { DataLoss } from '../analysis/data-loss-probe.js';
 import { checksumTable } from '../analysis/row-digest.js';
 import { keyExpression } from '../analysis/table-inventory.js';
-import { ARCHIVE_TABLE_PREFIX, ensureArchiveRegistry, recordArchive } from './archive-registry.js';
+import { ARCHIVE_REGISTRY_TABLE, ARCHIVE_TABLE_PREFIX, ensureArchiveRegistry, recordArchive } from './archive-registry.js';
 
 /** One archive made before a down migration dropped data: what `executeRollbackPlan` lists in `preserved`. */
 export interface PreservedData {
@@ -96,10 +96,17 @@ function archiveOne(adapter: DatabaseAdapter, loss: DataLoss, owner: ArchiveOwne
   return { archiveId, version: owner.version, migration: owner.migration, kind: loss.kind, table: loss.table, columns: loss.kind === 'columns' ? loss.columns : dataColumns, rows: copied, location: name, checksum: sha256 };
 }
 
-/** `mfmig_archive_<version>_<table>`, or with `_2`, `_3`… when an older archive holds the name. */
+/**
+ * `mfmig_archive_<version>_<table>`, or with `_2`, `_3`… when an older archive holds the name: a
+ * table of that name, or a registry row (a restored archive keeps its row after its table is dropped).
+ */
 export function uniqueArchiveName(adapter: DatabaseAdapter, version: number, table: string): string {
   const base = `${ARCHIVE_TABLE_PREFIX}${version}_${table}`;
+  const registry = adapter.tableExists(ARCHIVE_REGISTRY_TABLE);
+  const taken = (name: string) =>
+    adapter.get('SELECT 1 FROM sqlite_schema WHERE name = ?', [name]) !== undefined ||
+    (registry && adapter.get(`SELECT 1 FROM ${ARCHIVE_REGISTRY_TABLE} WHERE archive_table = ?`, [name]) !== undefined);
   let name = base;
-  for (let n = 2; adapter.get('SELECT 1 FROM sqlite_schema WHERE name = ?', [name]) !== undefined; n++) name = `${base}_${n}`;
+  for (let n = 2; taken(name); n++) name = `${base}_${n}`;
   return name;
 }

@@ -33,8 +33,29 @@ export const MIGRATION_PLAN_SCHEMA = z
   })
   .passthrough();
 
-/** A plan as the planner (or a caller) describes it: `{ currentMVP, targetMVP, steps, riskLevel?, ... }`. */
-export type MigrationPlanInput = z.input<typeof MIGRATION_PLAN_SCHEMA>;
+/** One step of a plan as a caller gives it: a version, or an object naming one. */
+export interface PlanStepInput {
+  version: number;
+  name?: string;
+  mvp?: number;
+  direction?: 'up' | 'down';
+}
+
+/**
+ * A plan as the planner (or a caller) describes it: `{ currentMVP, targetMVP, steps, riskLevel?, ... }`.
+ * Declared without index signatures so that the planner's `MigrationPlan` (and any object with
+ * more fields) is accepted as it is; extra fields are ignored.
+ */
+export interface MigrationPlanInput {
+  currentMVP: number;
+  targetMVP: number;
+  steps: readonly (number | PlanStepInput | { migration: PlanStepInput })[];
+  riskLevel?: 'low' | 'medium' | 'high' | 'critical';
+  requiresDowntime?: boolean;
+  /** Bytes the plan needs on disk, all in all. */
+  storageRequired?: number;
+  resources?: { storage?: { additionalSpaceRequired?: number; backupSpaceRequired?: number } };
+}
 
 /** A plan step, normalised. */
 export interface PlanStep {

@@ -1,0 +1,172 @@
+import { basename } from 'node:path';
+import { HistoryStore, type HistoryEntry, type MigrationSet, MetricsStore, type StepMetric, migrationLabel } from '@mfmig/core';
+import type { MigrationPlan } from '@mfmig/planner';
+import type { MigrationFramework } from '../create-migration-framework.js';
+import type { ReportData } from './report-data.js';
+
+/** Options of {@link collectReportData}. */
+export interface CollectReportOptions {
+  /** Run the comprehensive validation (default true). */
+  validate?: boolean;
+}
+
+type ReportFramework = Pick<MigrationFramework, 'context' | 'planner' | 'schemaEvolution' | 'validation' | 'rollbackManager'>;
+
+/**
+ * Gathers everything the HTML report shows from the database and the services: milestone
+ * timeline (history), per-step durations and rows (metrics of the last measured run, else the
+ * history), the plan to the latest milestone (or, at the latest, down to the previous one),
+ * the schema diff since the previous milestone, the validation findings, backups and rollbacks.
+ * Reads only.
+ *
+ * @example
+ * const data = await collectReportData(framework);
+ * writeFileSync('report.html', renderReport(data));
+ */
+export async function collectReportData(framework: ReportFramework, options: CollectReportOptions = {}): Promise<ReportData> {
+  const { context } = framework;
+  const adapter = context.adapter;
+  const migrator = await context.migrator();
+  const status = migrator.status();
+  const set = migrator.migrations;
+  const history = new HistoryStore(adapter).list();
+  const metrics = new MetricsStore(adapter).list();
+  const plan = await latestPlan(framework, status.currentMvp, status.latestMvp);
+  const report = options.validate === false ? null : await framework.validation.performComprehensiveValidation();
+  return {
+    database: adapter.filePath,
+    generatedAt: new Date().toISOString(),
+    currentVersion: status.currentVersion,
+    currentMvp: status.currentMvp,
+    latestMvp: status.latestMvp,
+    timeline: timelineOf(set, history),
+    ...stepsOf(metrics, history),
+    plan,
+    diff: await diffOf(framework, set, status.currentMvp, status.currentVersion),
+    validation: report && {
+      isValid: report.isValid,
+      overallHealth: report.summary.overallHealth,
+      migrationSafety: report.summary.migrationSafety,
+      findings: [...report.errors, ...report.warnings].map((f) => ({ severity: f.severity, code: f.code, message: f.message, suggestion: f.suggestion })),
+    },
+    backups: framework.rollbackManager.listBackups({ includeCheckpoints: true }).map((b) => ({
+      file: basename(b.path),
+      kind: b.kind,
+      version: b.version,
+      mvp: b.milestone,
+      createdAt: b.createdAt,
+      sizeBytes: b.sizeBytes,
+      verified: b.integrity.verified,
+    })),
+    rollbacks: rollbacksOf(framework, metrics),
+  };
+}
+
+function timelineOf(set: MigrationSet, history: HistoryEntry[]): ReportData['timeline'] {
+  const applied = new Map(history.map((h) => [h.version, h]));
+  return set.milestones.map((mvp) => {
+    const own = set.migrations.filter((m) => m.mvp === mvp);
+    const reached = own.every((m) => applied.get(m.version)?.status === 'applied');
+    const times = own.map((m) => applied.get(m.version)?.appliedAt ?? '').sort();
+    return { mvp, reachedAt: reached && own.length > 0 ? times.at(-1)! : null, migrations: own.length };
+  });
+}
+
+function stepsOf(metrics: StepMetric[], history: HistoryEntry[]): Pick<ReportData, 'steps' | 'stepsSource' | 'stepsRun'> {
+  const last = metrics.at(-1);
+  if (last) {
+    const run = metrics.filter((m) => m.runId === last.runId);
+    return {
+      stepsSource: 'metrics',
+      stepsRun: { runId: last.runId, recordedAt: last.recordedAt },
+      steps: run.map((m) => ({
+        label: m.step,
+        version: m.version,
+        kind: m.step.includes('#') ? 'transformation' : 'migration',
+        direction: m.direction ?? 'up',
+        durationMs: m.durationMs,
+        rows: m.rows,
+        rowsPerSecond: m.rowsPerSecond,
+      })),
+    };
+  }
+  if (history.length === 0) return { stepsSource: 'none', stepsRun: null, steps: [] };
+  return {
+    stepsSource: 'history',
+    stepsRun: null,
+    steps: history.map((h) => ({ label: migrationLabel(h), version: h.version, kind: 'migration', direction: 'up', durationMs: h.durationMs, rows: 0, rowsPerSecond: 0 })),
+  };
+}
+
+async function latestPlan(framework: ReportFramework, currentMvp: number, latestMvp: number): Promise<ReportData['plan']> {
+  let plan: MigrationPlan;
+  let title: string;
+  if (currentMvp < latestMvp) {
+    plan = await framework.planner.createComprehensiveMigrationPlan(latestMvp);
+    title = `Plan up to the latest milestone, MVP${latestMvp}`;
+  } else if (currentMvp > 0) {
+    plan = await framework.planner.createComprehensiveMigrationPlan(currentMvp - 1);
+    title = `Already at the latest milestone: rollback plan down to the previous milestone, MVP${currentMvp - 1}`;
+  } else {
+    return null;
+  }
+  return {
+    title,
+    riskLevel: plan.riskLevel,
+    estimatedMinutes: plan.estimatedDuration,
+    requiresDowntime: plan.requiresDowntime,
+    reasons: [...plan.riskReasons, ...plan.downtimeReasons],
+    steps: plan.steps.map((s) => ({
+      label: `${migrationLabel(s)} (${s.direction})`,
+      riskLevel: s.riskLevel,
+      rules: s.rules.map((r) => ({ rule: r.rule, severity: r.severity, explanation: r.explanation })),
+    })),
+  };
+}
+
+async function diffOf(framework: ReportFramework, set: MigrationSet, currentMvp: number, currentVersion: number): Promise<ReportData['diff']> {
+  if (currentVersion === 0) return null;
+  const from = set.migrations.filter((m) => m.mvp < currentMvp).reduce((max, m) => Math.max(max, m.version), 0);
+  const diff = await framework.schemaEvolution.diff(from, currentVersion);
+  return {
+    from,
+    to: currentVersion,
+    lines: diff.changes.map((c) => ({
+      kind: c.kind.endsWith('-added') ? 'added' : c.kind.endsWith('-removed') ? 'removed' : 'changed',
+      object: c.column ? `${c.object}.${c.column}` : c.object,
+      detail: c.description,
+      breaking: c.compatibility === 'breaking',
+    })),
+  };
+}
+
+/** Rollback runs: archives of dropped rows and `down` metrics, grouped by run id. */
+function rollbacksOf(framework: ReportFramework, metrics: StepMetric[]): ReportData['rollbacks'] {
+  const runs = new Map<string, { at: string; versions: number[]; rows: number; tables: string[]; restored: number }>();
+  const entry = (runId: string, at: string) => {
+    const e = runs.get(runId) ?? { at, versions: [], rows: 0, tables: [], restored: 0 };
+    if (at < e.at) e.at = at;
+    runs.set(runId, e);
+    return e;
+  };
+  for (const m of metrics) {
+    if (m.direction === 'down' && m.version !== null) entry(m.runId, m.recordedAt).versions.push(m.version);
+  }
+  for (const a of framework.rollbackManager.listArchives()) {
+    const e = entry(a.runId ?? `archive-${a.id}`, a.createdAt);
+    e.versions.push(a.version);
+    e.rows += a.rows;
+    e.tables.push(a.sourceTable);
+    if (a.status === 'restored') e.restored++;
+  }
+  return [...runs.entries()]
+    .map(([runId, e]) => ({
+      runId,
+      at: e.at,
+      from: Math.max(...e.versions),
+      to: Math.min(...e.versions) - 1,
+      preservedRows: e.rows,
+      detail: e.tables.length === 0 ? 'no rows to archive' : `archived ${[...new Set(e.tables)].join(', ')}${e.restored ? `; ${e.restored} archive(s) restored by a later run` : ''}`,
+    }))
+    .sort((a, b) => a.at.localeCompare(b.at));
+}
