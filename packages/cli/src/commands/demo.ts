@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { MfmigError } from '@mfmig/core';
-import type { MigrationFramework } from '@mfmig/framework';
+import { type MigrationFramework, collectReportData, renderReport } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
 import { ProgressReporter, formatMs } from '../progress-reporter.js';
 import { renderRun } from '../render-run.js';
@@ -13,7 +13,7 @@ import { seedFramework } from './seed.js';
 /**
  * `mfmig demo`: the showcase. Seeds MVP1, prints the plan to the highest milestone, migrates
  * with progress, validates, rolls back to MVP3 with data preservation and forward again, and
- * sums up.
+ * sums up with the path of the HTML report it wrote next to the database.
  */
 export function registerDemo(program: Command, cli: CliRuntime): void {
   program
@@ -63,15 +63,18 @@ export function registerDemo(program: Command, cli: CliRuntime): void {
 
         const status = await service.status();
         const backups = framework.rollbackManager.listBackups();
+        const reportPath = join(dirname(dbPath), 'report.html');
+        writeFileSync(reportPath, renderReport(await collectReportData(framework)));
         out.result(
-          { database: dbPath, movedPrevious: movedTo, seeded, plan, run, validation: report, rollback, forward, status, backups: backups.map((b) => b.path) },
+          { database: dbPath, movedPrevious: movedTo, seeded, plan, run, validation: report, rollback, forward, status, backups: backups.map((b) => b.path), report: reportPath },
           () => {
             out.line();
             out.line(c.bold('6. Summary'));
             out.line(`   ${dbPath}: version ${status.currentVersion} (MVP${status.currentMvp}), ${seeded.entries.toLocaleString('en-US')} KB entries`);
             out.line(`   plan said ${plan.riskLevel} risk, ~${formatMs(plan.estimatedSeconds * 1000)}; the run took ${formatMs(run.durationMs)}`);
             out.line(`   validation: health ${report.summary.overallHealth}/100, ${report.errors.length} error(s), ${report.warnings.length} warning(s)`);
-            out.line(`   backups in ${framework.rollbackManager.backupPath} (${backups.length}); try: mfmig status, mfmig history --metrics, mfmig report`);
+            out.line(`   backups in ${framework.rollbackManager.backupPath} (${backups.length})`);
+            out.line(`   report: ${reportPath} (open it in a browser); try: mfmig status, mfmig history --metrics`);
           },
         );
       } finally {
