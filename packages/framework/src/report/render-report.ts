@@ -41,7 +41,7 @@ function timeline(data: ReportData): string {
   const items = data.timeline
     .map(
       (t) =>
-        `<li class="${t.reachedAt ? 'done' : 'todo'}" data-testid="milestone-${t.mvp}"><span class="dot"></span><strong>MVP${t.mvp}</strong>
+        `<li class="${t.reachedAt ? 'done' : 'pending'}" data-testid="milestone-${t.mvp}"><span class="dot"></span><strong>MVP${t.mvp}</strong>
 <span>${t.reachedAt ? `reached ${esc(t.reachedAt)}` : 'not reached'}</span><span class="muted">${t.migrations} migration(s)</span></li>`,
     )
     .join('');
