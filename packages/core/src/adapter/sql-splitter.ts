@@ -34,7 +34,7 @@ export function splitSqlStatements(script: string): string[] {
       const close = script.indexOf('*/', i + 2);
       i = close === -1 ? n : close + 2;
     } else if (c === "'" || c === '"' || c === '`') {
-      i = skipQuoted(script, i, c);
+      i = skipSqlQuoted(script, i, c);
     } else if (c === '[') {
       const close = script.indexOf(']', i + 1);
       i = close === -1 ? n : close + 1;
@@ -62,7 +62,14 @@ export function splitSqlStatements(script: string): string[] {
   return statements;
 }
 
-function skipQuoted(s: string, i: number, quote: string): number {
+/**
+ * The index just past the quoted text that starts at `i` (a `'string'`, `"identifier"` or
+ * `` `identifier` ``), where a doubled quote is an escaped one; the end of `s` when unclosed.
+ *
+ * @example
+ * skipSqlQuoted("'it''s' AND x", 0, "'"); // 7
+ */
+export function skipSqlQuoted(s: string, i: number, quote: string): number {
   let j = i + 1;
   while (j < s.length) {
     if (s[j] === quote) {
@@ -100,7 +107,7 @@ export function stripSqlComments(text: string): string {
       i = close === -1 ? text.length : close + 2;
       out += ' ';
     } else if (c === "'" || c === '"' || c === '`') {
-      const end = skipQuoted(text, i, c);
+      const end = skipSqlQuoted(text, i, c);
       out += text.slice(i, end);
       i = end;
     } else {

@@ -1,3 +1,5 @@
+import { skipSqlQuoted } from '@mfmig/core';
+
 /** The kinds of token SQLite's tokenizer distinguishes (comments and whitespace are dropped). */
 export type SqlTokenKind = 'word' | 'identifier' | 'string' | 'number' | 'blob' | 'parameter' | 'punct';
 
@@ -38,11 +40,11 @@ export function tokenizeSql(sql: string): SqlToken[] {
       const close = sql.indexOf('*/', i + 2);
       i = close === -1 ? n : close + 2;
     } else if (c === "'") {
-      const end = skipQuoted(sql, i, "'");
+      const end = skipSqlQuoted(sql, i, "'");
       tokens.push({ kind: 'string', text: sql.slice(i, end), value: sql.slice(i, end), start: i });
       i = end;
     } else if (c === '"' || c === '`') {
-      const end = skipQuoted(sql, i, c);
+      const end = skipSqlQuoted(sql, i, c);
       const text = sql.slice(i, end);
       tokens.push({ kind: 'identifier', text, value: text.slice(1, -1).split(c + c).join(c), start: i });
       i = end;
@@ -52,7 +54,7 @@ export function tokenizeSql(sql: string): SqlToken[] {
       tokens.push({ kind: 'identifier', text: sql.slice(i, end), value: sql.slice(i + 1, end - 1), start: i });
       i = end;
     } else if ((c === 'x' || c === 'X') && next === "'") {
-      const end = skipQuoted(sql, i + 1, "'");
+      const end = skipSqlQuoted(sql, i + 1, "'");
       tokens.push({ kind: 'blob', text: sql.slice(i, end), value: sql.slice(i, end), start: i });
       i = end;
     } else if (DIGIT.test(c) || (c === '.' && next !== undefined && DIGIT.test(next))) {
@@ -79,19 +81,6 @@ export function tokenizeSql(sql: string): SqlToken[] {
     }
   }
   return tokens;
-}
-
-function skipQuoted(sql: string, start: number, quote: string): number {
-  let i = start + 1;
-  while (i < sql.length) {
-    if (sql[i] === quote) {
-      if (sql[i + 1] === quote) i += 2;
-      else return i + 1;
-    } else {
-      i++;
-    }
-  }
-  return sql.length;
 }
 
 function readNumber(sql: string, start: number): number {

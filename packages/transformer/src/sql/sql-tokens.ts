@@ -1,3 +1,5 @@
+import { skipSqlQuoted } from '@mfmig/core';
+
 /** One token of a SQLite statement, with its parenthesis depth. */
 export interface SqlToken {
   kind: 'word' | 'quoted' | 'string' | 'param' | 'punct' | 'other';
@@ -35,11 +37,11 @@ export function tokenizeSql(sql: string): SqlToken[] {
       const close = sql.indexOf('*/', i + 2);
       i = close === -1 ? n : close + 2;
     } else if (c === "'") {
-      const end = closeQuote(sql, i, "'");
+      const end = skipSqlQuoted(sql, i, "'");
       push('string', i, end, sql.slice(i + 1, end - 1).replace(/''/g, "'"));
       i = end;
     } else if (c === '"' || c === '`') {
-      const end = closeQuote(sql, i, c);
+      const end = skipSqlQuoted(sql, i, c);
       push('quoted', i, end, sql.slice(i + 1, end - 1).split(c + c).join(c));
       i = end;
     } else if (c === '[') {
@@ -76,17 +78,6 @@ export function tokenizeSql(sql: string): SqlToken[] {
     }
   }
   return tokens;
-}
-
-function closeQuote(s: string, i: number, quote: string): number {
-  let j = i + 1;
-  while (j < s.length) {
-    if (s[j] === quote) {
-      if (s[j + 1] === quote) j += 2;
-      else return j + 1;
-    } else j++;
-  }
-  return s.length;
 }
 
 /** True when a token names `table` (bare or quoted, case-insensitive as SQLite compares names). */

@@ -1,3 +1,5 @@
+import { skipSqlQuoted } from '@mfmig/core';
+
 /**
  * The CHECK constraint expressions of a CREATE TABLE statement, column and table constraints
  * alike, in order. SQLite does not load CHECK constraints on a read-only connection (it
@@ -14,7 +16,7 @@ export function extractCheckConstraints(createSql: string): string[] {
   let i = 0;
   while (i < sql.length) {
     const c = sql[i]!;
-    if (c === "'" || c === '"' || c === '`') i = skipQuoted(sql, i, c);
+    if (c === "'" || c === '"' || c === '`') i = skipSqlQuoted(sql, i, c);
     else if (c === '[') i = sql.indexOf(']', i + 1) < 0 ? sql.length : sql.indexOf(']', i + 1) + 1;
     else if (c === '-' && sql[i + 1] === '-') i = sql.indexOf('\n', i) < 0 ? sql.length : sql.indexOf('\n', i) + 1;
     else if (c === '/' && sql[i + 1] === '*') i = sql.indexOf('*/', i + 2) < 0 ? sql.length : sql.indexOf('*/', i + 2) + 2;
@@ -42,7 +44,7 @@ function matchingParen(sql: string, open: number): number {
   while (i < sql.length) {
     const c = sql[i]!;
     if (c === "'" || c === '"' || c === '`') {
-      i = skipQuoted(sql, i, c);
+      i = skipSqlQuoted(sql, i, c);
       continue;
     }
     if (c === '(') depth++;
@@ -53,17 +55,6 @@ function matchingParen(sql: string, open: number): number {
     i++;
   }
   return sql.length;
-}
-
-function skipQuoted(s: string, i: number, quote: string): number {
-  let j = i + 1;
-  while (j < s.length) {
-    if (s[j] === quote) {
-      if (s[j + 1] === quote) j += 2;
-      else return j + 1;
-    } else j++;
-  }
-  return s.length;
 }
 
 /** The column of `columns` an expression names, when it names exactly one. */
