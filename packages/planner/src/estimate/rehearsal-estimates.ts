@@ -1,5 +1,9 @@
 import { messageOf } from '@mfmig/core';
-import { type RehearsalOptions, type RehearsalRun, rehearse } from './rehearsal.js';
+import type Database from 'better-sqlite3';
+import { type RehearsalOptions, type RehearsalRun, type SampleFile, buildSampleFile, rehearse, removeSampleFile } from './rehearsal.js';
+
+/** Rehearsals of the sample whose per-step median makes the estimate: one slow run (the machine is shared) cannot move it. */
+const SAMPLE_RUNS = 3;
 
 /** Step durations and row counts for the full database, extrapolated from rehearsals. */
 export interface RehearsalEstimates {
@@ -19,12 +23,21 @@ export interface RehearsalEstimates {
   notes: string[];
 }
 
-/** The per-step mean of repeated rehearsals of the same sample (load on a shared machine moves single runs). */
-function averaged(runs: RehearsalRun[]): RehearsalRun {
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/**
+ * The per-step median of repeated rehearsals of the same sample. Load on a shared machine
+ * slows single runs, and the extrapolation multiplies a slow step by the inverse of the
+ * sample fraction; a median of three needs two slow runs of the same step to move.
+ */
+function medianRun(runs: RehearsalRun[]): RehearsalRun {
   if (runs.length === 1) return runs[0]!;
-  const mean = (pick: (r: RehearsalRun) => Map<number, number>) =>
-    new Map([...pick(runs[0]!).keys()].map((v) => [v, runs.reduce((sum, r) => sum + (pick(r).get(v) ?? 0), 0) / runs.length]));
-  return { ...runs[0]!, seconds: mean((r) => r.seconds), cpuSeconds: mean((r) => r.cpuSeconds) };
+  const perStep = (pick: (r: RehearsalRun) => Map<number, number>) => new Map([...pick(runs[0]!).keys()].map((v) => [v, median(runs.map((r) => pick(r).get(v) ?? 0))]));
+  return { ...runs[0]!, seconds: perStep((r) => r.seconds), cpuSeconds: perStep((r) => r.cpuSeconds), commitSeconds: median(runs.map((r) => r.commitSeconds)) };
 }
 
 /** Value at fraction 1 of the line through (0, v0) and (f, v): the fixed part plus the part that grows with the data. */
@@ -37,8 +50,8 @@ function extrapolate(v0: number, f: number, v: number): number {
  * Rehearses the plan on a sample holding `sampleRows` rows in all (or the whole database when
  * it is that small) and on the schema alone (what every step costs without data), then puts
  * each step's time and each table's rows on the line through the two points: a fixed part plus
- * a part proportional to the data (the sample is rehearsed twice and averaged, when it is not
- * the whole database). Both run without fsync; a last rehearsal on the schema alone
+ * a part proportional to the data (the sample is built once and rehearsed three times, on fresh
+ * copies, and each step takes its median). Both run without fsync; a last rehearsal on the schema alone
  * with the live durability settings gives the real fixed cost of each step (its commits). A smaller warm-up rehearsal runs first, so that neither
  * measurement pays for JIT compilation (an error the extrapolation would multiply). The
  * sample's page cache is the live one scaled by the same fraction, so that the sample outgrows
@@ -48,24 +61,34 @@ function extrapolate(v0: number, f: number, v: number): number {
  * const { seconds } = await rehearsalEstimates({ ...options, sampleRows: 40_000, totalRows: 4_100_000 });
  */
 export async function rehearsalEstimates(
-  options: Omit<RehearsalOptions, 'fraction' | 'cacheKiB'> & { sampleRows: number; totalRows: number; liveCacheKiB: number },
+  options: Omit<RehearsalOptions, 'sample' | 'cacheKiB'> & { live: Database.Database; sampleRows: number; totalRows: number; liveCacheKiB: number },
 ): Promise<RehearsalEstimates> {
   const estimates: RehearsalEstimates = { seconds: new Map(), fixedSeconds: new Map(), scalingTables: new Set(), commitSeconds: 0, countsAfter: new Map(), fractions: [], fraction: 1, notes: [] };
   const fraction = options.totalRows <= options.sampleRows ? 1 : options.sampleRows / options.totalRows;
   let empty: RehearsalRun;
   let sample: RehearsalRun;
-  const at = (f: number, durable = false) => rehearse({ ...options, fraction: f, durable, cacheKiB: Math.max(64, options.liveCacheKiB * Math.max(f, fraction)) });
   let fixed: RehearsalRun;
+  const built: SampleFile[] = [];
+  const sampleOf = (f: number) => {
+    const file = buildSampleFile(options.live, options.dir, f);
+    built.push(file);
+    return file;
+  };
+  const on = (file: SampleFile, durable = false) => rehearse({ ...options, sample: file, durable, cacheKiB: Math.max(64, options.liveCacheKiB * Math.max(file.fraction, fraction)) });
   try {
-    if (fraction < 1) await at(fraction / 4);
-    const runs = [await at(fraction)];
-    if (fraction < 1) runs.push(await at(fraction));
-    sample = averaged(runs);
-    empty = await at(0);
-    fixed = await at(0, true);
+    if (fraction < 1) await on(sampleOf(fraction / 4));
+    const file = sampleOf(fraction);
+    const runs: RehearsalRun[] = [];
+    for (let i = 0; i < SAMPLE_RUNS; i++) runs.push(await on(file));
+    sample = medianRun(runs);
+    const schemaOnly = sampleOf(0);
+    empty = await on(schemaOnly);
+    fixed = await on(schemaOnly, true);
   } catch (error) {
     estimates.notes.push(`No rehearsal: ${messageOf(error)}; durations come from the calibrated model`);
     return estimates;
+  } finally {
+    for (const file of built) removeSampleFile(file);
   }
   estimates.fractions = [0, fraction];
   estimates.fraction = fraction;

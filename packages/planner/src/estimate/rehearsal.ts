@@ -1,6 +1,6 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { type MigrationPlugin, type MigrationSet, type TableRebuilder, Migrator, messageOf, openDatabase, quoteIdentifier } from '@mfmig/core';
 import { buildSampleDatabase, tablesParentsFirst } from './sample-database.js';
 
@@ -20,15 +20,15 @@ export interface RehearsalRun {
 
 /** Options of {@link rehearse}. */
 export interface RehearsalOptions {
-  live: Database.Database;
   migrations: MigrationSet;
   direction: 'up' | 'down';
   targetVersion: number;
   /** Plugins that take part in real runs and change their cost (the transformer). */
   plugins: MigrationPlugin[];
   rebuildTable: TableRebuilder | undefined;
-  fraction: number;
-  /** Folder for the sample file (removed afterwards). */
+  /** The sample to rehearse on (from {@link buildSampleFile}); each run works on a copy of it. */
+  sample: SampleFile;
+  /** Folder for the copy (removed afterwards). */
   dir: string;
   /** Page cache of the sample, KiB. */
   cacheKiB: number;
@@ -50,30 +50,71 @@ function measureCommit(db: Database.Database): number {
   return times.sort((a, b) => a - b)[3]!;
 }
 
+/** A sample of the live database in a file: what rehearsals copy and run on. */
+export interface SampleFile {
+  path: string;
+  /** Fraction of the live data in it. */
+  fraction: number;
+  /** The live database's journal mode (only `wal` is stored in the file itself). */
+  journalMode: string;
+}
+
+function removeDatabaseFiles(path: string): void {
+  for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+}
+
+/**
+ * Builds a sample of `fraction` of the live data in a file in `dir` once, so that repeated
+ * rehearsals copy it instead of reading the live database again. Remove it with {@link removeSampleFile}.
+ *
+ * @example
+ * const sample = buildSampleFile(liveDb, os.tmpdir(), 0.01);
+ */
+export function buildSampleFile(live: Database.Database, dir: string, fraction: number): SampleFile {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `mfmig-sample-${process.pid}-${Date.now()}-${Math.round(fraction * 1e6)}.db`);
+  try {
+    buildSampleDatabase(live, path, fraction, 64).close();
+  } catch (error) {
+    removeDatabaseFiles(path);
+    throw error;
+  }
+  return { path, fraction, journalMode: String(live.pragma('journal_mode', { simple: true })) };
+}
+
+/** Deletes a sample built by {@link buildSampleFile}. */
+export function removeSampleFile(sample: SampleFile): void {
+  removeDatabaseFiles(sample.path);
+}
+
 function counts(db: Database.Database): Map<string, number> {
   return new Map(tablesParentsFirst(db).map((t) => [t.name.toLowerCase(), Number(db.prepare(`SELECT count(*) FROM ${quoteIdentifier(t.name)}`).pluck().get())]));
 }
 
 /**
- * Runs the planned migrations for real on a scaled-down copy of the database (a fraction of
- * every table, foreign keys kept, a page cache of `cacheKiB`) with the plugins of real runs,
+ * Runs the planned migrations for real on a copy of a sample of the database (a fraction of
+ * every table, foreign keys kept; see {@link buildSampleFile}) with a page cache of `cacheKiB`, with the plugins of real runs,
  * and measures each step and the row counts it leaves. The live database is only read. Unless
  * `durable`, the copy runs with `synchronous = OFF` (fsync times vary too much to be scaled up
  * from a small sample); the cost of one real commit is measured first and returned.
  *
  * @example
- * const run = await rehearse({ live: db, migrations, direction: 'up', targetVersion: 17, plugins, rebuildTable, fraction: 0.01, dir: os.tmpdir(), cacheKiB: 16_000 });
+ * const run = await rehearse({ sample: buildSampleFile(db, os.tmpdir(), 0.01), migrations, direction: 'up', targetVersion: 17, plugins, rebuildTable, dir: os.tmpdir(), cacheKiB: 16_000 });
  */
 export async function rehearse(options: RehearsalOptions): Promise<RehearsalRun> {
   mkdirSync(options.dir, { recursive: true });
   const path = join(options.dir, `mfmig-rehearsal-${process.pid}-${Date.now()}.db`);
-  const sample = buildSampleDatabase(options.live, path, options.fraction, options.cacheKiB);
+  copyFileSync(options.sample.path, path);
+  const sample = new Database(path);
   try {
+    if (['delete', 'truncate', 'persist'].includes(options.sample.journalMode)) sample.pragma(`journal_mode = ${options.sample.journalMode}`);
+    sample.pragma('foreign_keys = ON');
+    sample.pragma(`cache_size = -${Math.max(64, Math.round(options.cacheKiB))}`);
     const commitSeconds = measureCommit(sample);
     if (!options.durable) sample.pragma('synchronous = OFF');
     const adapter = openDatabase(sample);
     const migrator = new Migrator({ adapter, migrations: options.migrations, plugins: options.plugins, rebuildTable: options.rebuildTable });
-    const run: RehearsalRun = { fraction: options.fraction, seconds: new Map(), cpuSeconds: new Map(), counts: new Map(), commitSeconds };
+    const run: RehearsalRun = { fraction: options.sample.fraction, seconds: new Map(), cpuSeconds: new Map(), counts: new Map(), commitSeconds };
     let cpu = process.cpuUsage();
     migrator.events.on('migrationStarted', () => {
       cpu = process.cpuUsage();
@@ -88,10 +129,10 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRun>
       options.direction === 'up'
         ? await migrator.migrate({ version: options.targetVersion }, { command: 'plan rehearsal' })
         : await migrator.rollback({ version: options.targetVersion }, { command: 'plan rehearsal' });
-    if (result.error) throw new Error(`rehearsal on a ${(options.fraction * 100).toFixed(2)}% sample stopped: ${messageOf(result.error)}`);
+    if (result.error) throw new Error(`rehearsal on a ${(options.sample.fraction * 100).toFixed(2)}% sample stopped: ${messageOf(result.error)}`);
     return run;
   } finally {
     sample.close();
-    for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+    removeDatabaseFiles(path);
   }
 }
