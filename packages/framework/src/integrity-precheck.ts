@@ -1,21 +1,49 @@
 import { type DatabaseAdapter, MfmigError, wrapSqliteError } from '@mfmig/core';
+import type Database from 'better-sqlite3';
+
+/** What the database looked like when `quick_check` last passed on a connection. */
+interface PassedCheck {
+  dataVersion: number;
+  schemaVersion: number;
+  changes: number;
+}
+
+const passed = new WeakMap<Database.Database, PassedCheck>();
+
+function stateOf(db: Database.Database): PassedCheck {
+  return {
+    dataVersion: Number(db.pragma('data_version', { simple: true })),
+    schemaVersion: Number(db.pragma('schema_version', { simple: true })),
+    changes: Number(db.prepare('SELECT total_changes()').pluck().get()),
+  };
+}
 
 /**
  * `PRAGMA quick_check` before a run: migrating a damaged file would spread the damage, so a
- * corrupt database is refused (DATABASE_CORRUPT) before anything is written.
+ * corrupt database is refused (DATABASE_CORRUPT) before anything is written. A check that
+ * passed on the same connection is not repeated while nothing changed since, on this
+ * connection (`total_changes()`, `PRAGMA schema_version`) or by any other (`PRAGMA data_version`): `mfmig migrate`
+ * checks before planning and the run would otherwise read the whole file a second time.
  */
 export function assertDatabaseIntact(adapter: DatabaseAdapter): void {
+  const db = adapter.raw;
   let rows: string[];
+  let before: PassedCheck;
   try {
-    rows = adapter.raw.prepare('PRAGMA quick_check(5)').pluck().all() as string[];
+    before = stateOf(db);
+    const last = passed.get(db);
+    if (last && last.dataVersion === before.dataVersion && last.schemaVersion === before.schemaVersion && last.changes === before.changes) return;
+    rows = db.prepare('PRAGMA quick_check(5)').pluck().all() as string[];
   } catch (error) {
     throw wrapSqliteError(error, 'DATABASE_CORRUPT', `Database ${adapter.filePath} cannot be checked`, { file: adapter.filePath });
   }
   if (rows.length !== 1 || rows[0] !== 'ok') {
+    passed.delete(db);
     throw new MfmigError(
       'DATABASE_CORRUPT',
       `Database ${adapter.filePath} is corrupt (quick_check: ${rows.slice(0, 2).join('; ')}); restore it from a backup or run \`mfmig emergency-rollback corruption\``,
       { context: { file: adapter.filePath, findings: rows } },
     );
   }
+  passed.set(db, before);
 }
