@@ -13,7 +13,8 @@ export class ProgressReporter {
   #bar: cliProgress.SingleBar | undefined;
   #opBar: cliProgress.SingleBar | undefined;
   #multi: cliProgress.MultiBar | undefined;
-  #lastPlain = new Map<string, number>();
+  /** Per operation: when its last plain line was printed, and at which count (a repeated final report prints nothing). */
+  #lastPlain = new Map<string, { at: number; done: number }>();
 
   constructor(out: Output) {
     this.#out = out;
@@ -96,9 +97,10 @@ export class ProgressReporter {
       return;
     }
     const now = Date.now();
-    const last = this.#lastPlain.get(p.operation) ?? 0;
-    if (now - last < PLAIN_INTERVAL_MS && p.done < p.total) return;
-    this.#lastPlain.set(p.operation, now);
+    const last = this.#lastPlain.get(p.operation);
+    if (last !== undefined && last.done === p.done) return;
+    if (last !== undefined && now - last.at < PLAIN_INTERVAL_MS && p.done < p.total) return;
+    this.#lastPlain.set(p.operation, { at: now, done: p.done });
     this.#out.note(`  ${p.operation}: ${p.done.toLocaleString('en-US')}/${p.total.toLocaleString('en-US')} ${p.unit} (${rate}${eta})`);
   }
 

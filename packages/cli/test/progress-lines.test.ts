@@ -48,9 +48,19 @@ describe('progress without a terminal', () => {
     const progress = lines.filter((l) => /copy_titles.*: [\d,]+\/1,000 rows \([\d,]+ rows\/s/.test(l));
     expect(progress.length).toBeGreaterThanOrEqual(1);
     expect(progress.at(-1)).toMatch(/1,000\/1,000 rows/);
+    expect(progress.filter((l) => /1,000\/1,000 rows/.test(l))).toHaveLength(1);
     expect(run.stderr).not.toMatch(ANSI);
     expect(run.stdout).not.toMatch(ANSI);
     expect(run.stdout).toMatch(/copy_titles/);
+
+    // a standalone backup ends on a line with every page copied
+    const backup = mfmig(dir, [...args, 'backup', '--json']);
+    expect(backup.code).toBe(0);
+    const pages = backup.stderr.split('\n').filter((l) => /^ {2}backup: [\d,]+\/[\d,]+ pages/.test(l));
+    expect(pages.length).toBeGreaterThanOrEqual(1);
+    const [done, total] = pages.at(-1)!.match(/([\d,]+)\/([\d,]+) pages/)!.slice(1).map((n) => Number(n.replaceAll(',', '')));
+    expect(done).toBe(total);
+    expect(JSON.parse(backup.stdout).sizeBytes).toBeGreaterThan(0);
 
     // without NO_COLOR, a pipe still gets no colour
     const status = mfmig(dir, [...args, 'status'], { NO_COLOR: '' });

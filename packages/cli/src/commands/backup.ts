@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { listBackups } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
-import { formatMs } from '../progress-reporter.js';
+import { ProgressReporter, formatMs } from '../progress-reporter.js';
 import { rollbackService } from './rollback-service.js';
 
 interface BackupOptions {
@@ -37,9 +37,12 @@ export function registerBackup(program: Command, cli: CliRuntime): void {
         });
         return;
       }
-      const manager = rollbackService(cli.openFramework());
+      const framework = cli.openFramework();
+      const manager = rollbackService(framework);
+      const detach = new ProgressReporter(cli.out).attach(framework.context.events);
       try {
         const backup = await manager.createBackup({ label: options.label, verify: options.verify ? 'full' : false });
+        detach();
         cli.out.result(backup, () => {
           cli.out.line(`Backup ${backup.id}`);
           cli.out.line(`  file:      ${backup.path}`);
@@ -47,6 +50,7 @@ export function registerBackup(program: Command, cli: CliRuntime): void {
           cli.out.line(`  integrity: ${backup.integrity.checked ? backup.integrity.result : 'not checked'}; copy ${formatMs(backup.timings.copyMs)}, verification ${formatMs(backup.timings.hashMs + (backup.timings.verifyMs ?? 0))}`);
         });
       } finally {
+        detach();
         manager.close();
       }
     });

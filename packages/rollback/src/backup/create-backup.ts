@@ -108,24 +108,21 @@ export async function createBackup(adapter: DatabaseAdapter, options: CreateBack
 async function onlineCopy(adapter: DatabaseAdapter, target: string, options: CreateBackupOptions): Promise<void> {
   const step = options.pagesPerStep ?? 8192;
   const started = performance.now();
-  await adapter.raw.backup(target, {
+  const report = (totalPages: number, remainingPages: number) => {
+    if (!options.onProgress) return;
+    const done = totalPages - remainingPages;
+    const seconds = (performance.now() - started) / 1000;
+    const rate = seconds > 0 ? done / seconds : 0;
+    options.onProgress({ operation: 'backup', done, total: totalPages, unit: 'pages', ratePerSecond: rate, etaMs: rate > 0 ? (remainingPages / rate) * 1000 : remainingPages === 0 ? 0 : null });
+  };
+  const result = await adapter.raw.backup(target, {
     progress({ totalPages, remainingPages }) {
-      if (options.onProgress) {
-        const done = totalPages - remainingPages;
-        const seconds = (performance.now() - started) / 1000;
-        const rate = seconds > 0 ? done / seconds : 0;
-        options.onProgress({
-          operation: 'backup',
-          done,
-          total: totalPages,
-          unit: 'pages',
-          ratePerSecond: rate,
-          etaMs: rate > 0 ? (remainingPages / rate) * 1000 : null,
-        });
-      }
+      report(totalPages, remainingPages);
       return step;
     },
   });
+  // better-sqlite3 calls `progress` only between steps, never after the last one.
+  report(result.totalPages, 0);
 }
 
 /**
