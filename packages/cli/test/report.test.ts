@@ -14,6 +14,8 @@ interface Bar {
   durationMs: number;
   rows: number;
   width: number;
+  /** Where the label's text starts, from the chart's left edge: below 0 it is cut off. */
+  labelLeft: number;
 }
 
 /** Opens a report in headless chromium and reads what it shows; fails on console errors and failed requests. */
@@ -39,6 +41,7 @@ async function render(browser: Browser, file: string) {
         durationMs: Number(g.getAttribute('data-duration-ms')),
         rows: Number(g.getAttribute('data-rows')),
         width: g.querySelector('rect').getBoundingClientRect().width,
+        labelLeft: g.querySelector('text').getBoundingClientRect().left - g.ownerSVGElement.getBoundingClientRect().left,
       })),
       stepRows: all('[data-testid="step-row"]').map((tr) => [...tr.querySelectorAll('td')].map((td: any) => String(td.textContent).trim())),
       reached: all('[data-testid^="milestone-"]').filter((li) => li.classList.contains('done')).map((li) => li.getAttribute('data-testid')),
@@ -98,6 +101,7 @@ describe('mfmig report in a real browser', () => {
     expect(shown.bars.filter((b: Bar) => b.kind === 'transformation').map((b: Bar) => b.label.split('#')[1])).toContain('kb_to_incident_mapping');
     const widest = shown.bars.reduce((a: Bar, b: Bar) => (b.durationMs > a.durationMs ? b : a));
     expect(shown.bars.every((b: Bar) => b.width <= widest.width + 0.5)).toBe(true);
+    expect(shown.bars.filter((b: Bar) => b.labelLeft < 0).map((b: Bar) => b.label)).toEqual([]);
     expect(shown.stepRows.map((r: string[]) => [r[0], Number(r[3]!.replace(/,/g, ''))])).toEqual(metrics.map((m) => [m.step, m.rows]));
     expect(metrics.find((m) => m.step.endsWith('#kb_to_incident_mapping'))!.rows).toBe(300);
 

@@ -48,11 +48,20 @@ function timeline(data: ReportData): string {
   return `<ol class="timeline">${items}</ol>`;
 }
 
+/** Longest label the chart shows in full; longer ones keep their end (the step's own name) after an ellipsis. */
+const LABEL_MAX_CHARS = 72;
+
+function shortLabel(label: string): string {
+  return label.length <= LABEL_MAX_CHARS ? label : `…${label.slice(label.length - LABEL_MAX_CHARS + 1)}`;
+}
+
 function stepsChart(data: ReportData): string {
   if (data.steps.length === 0) return '<p class="muted">No steps recorded yet.</p>';
   const max = Math.max(...data.steps.map((s) => s.durationMs), 1);
   const barH = 18;
-  const labelW = 260;
+  const labels = data.steps.map((s) => shortLabel(s.label));
+  // 12px text: about 7px a character at most, so no label runs off the left edge
+  const labelW = Math.min(LABEL_MAX_CHARS * 7 + 12, Math.max(160, Math.ceil(Math.max(...labels.map((l) => l.length)) * 7) + 12));
   const chartW = 420;
   const height = data.steps.length * (barH + 6) + 10;
   const bars = data.steps
@@ -60,7 +69,7 @@ function stepsChart(data: ReportData): string {
       const y = 5 + i * (barH + 6);
       const w = Math.max(1, (s.durationMs / max) * chartW);
       return `<g data-testid="bar" data-label="${esc(s.label)}" data-kind="${s.kind}" data-duration-ms="${s.durationMs.toFixed(3)}" data-rows="${s.rows}">
-<text x="${labelW - 6}" y="${y + 13}" text-anchor="end">${esc(s.label)}</text>
+<text x="${labelW - 6}" y="${y + 13}" text-anchor="end"><title>${esc(s.label)}</title>${esc(labels[i]!)}</text>
 <rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" class="${s.direction === 'down' ? 'down' : 'up'} ${s.kind}"><title>${esc(s.label)}: ${esc(fmtMs(s.durationMs))}</title></rect>
 <text x="${labelW + w + 6}" y="${y + 13}">${esc(fmtMs(s.durationMs))}${s.rows ? `, ${fmtInt(s.rows)} rows` : ''}</text></g>`;
     })
