@@ -14,7 +14,7 @@ const MIGRATIONS = new URL('../../../migrations', import.meta.url).pathname;
 const TOLERANCE = 0.35;
 /** Runs shorter than this are repeated (on fresh copies of the seeded file) and their median is the actual duration. */
 const REPEAT_BELOW_SECONDS = 30;
-const REPEATS = 3;
+const REPEATS = 5;
 
 export async function run({ rows, tmpDir, log }) {
   const sizes = [...new Set([10_000, 100_000, rows])].filter((n) => n <= Math.max(rows, 10_000)).sort((a, b) => a - b);
