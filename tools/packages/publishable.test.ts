@@ -1,0 +1,31 @@
+// Each package is released on its own: what `pnpm pack` puts in its tarball must be a package
+// that installs and type-checks for every consumer. publint checks package.json against the
+// packed files; attw (Are the Types Wrong?) resolves its types the way node10, node16 (from CJS
+// and from ESM) and bundlers do. Runs on the built dist (`pnpm test` builds first).
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { publint } from 'publint';
+import { formatMessage } from 'publint/utils';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+const packages = readdirSync(join(root, 'packages')).sort();
+const attw = join(root, 'node_modules', '.bin', 'attw');
+
+describe.each(packages)('@mfmig/%s as published', (name) => {
+  const dir = join(root, 'packages', name);
+
+  it('passes publint: entry points, exports and types name files the tarball holds', async () => {
+    const { messages, pkg } = await publint({ pkgDir: dir, pack: 'pnpm', level: 'warning' });
+    expect(messages.map((m) => `${m.type}: ${formatMessage(m, pkg) ?? m.code}`)).toEqual([]);
+  });
+
+  it('has types that resolve for node10, node16 from CJS and from ESM, and bundlers (attw)', () => {
+    const run = spawnSync(attw, ['--pack', '.', '--format', 'json'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    expect(run.error).toBeUndefined();
+    const report = JSON.parse(run.stdout) as { analysis: { packageName: string }; problems: Record<string, unknown[]> };
+    expect(report.analysis.packageName).toBe(`@mfmig/${name}`);
+    expect(Object.entries(report.problems).filter(([, found]) => found.length > 0)).toEqual([]);
+  });
+});
