@@ -31,12 +31,14 @@ const SAVEPOINT = 'mfmig_probe';
  * then rolls back to the savepoint: the database is left exactly as it was. Tables whose row
  * count fell, that were rebuilt (new root page) or that the down's SQL writes are compared row
  * by row, so deleted and changed rows are found too (also those removed by ON DELETE CASCADE).
+ * `writtenTables` may be a function: it is asked after the down ran, so that it can name the
+ * tables the down's recorded statements wrote (module downs).
  * An error of the down is rethrown after the rollback.
  *
  * @example
  * const { losses } = await probeDataLoss(adapter, () => migration.down!(db, ctx), []);
  */
-export async function probeDataLoss(adapter: DatabaseAdapter, runDown: () => Promise<void>, writtenTables: string[]): Promise<ProbeResult> {
+export async function probeDataLoss(adapter: DatabaseAdapter, runDown: () => Promise<void>, writtenTables: string[] | (() => string[])): Promise<ProbeResult> {
   const before = tableInventory(adapter);
   adapter.raw.exec(`SAVEPOINT ${SAVEPOINT}`);
   const digests = new Map<string, { key: RowKey; columns: string[]; after: Map<string, string> }>();
@@ -44,6 +46,7 @@ export async function probeDataLoss(adapter: DatabaseAdapter, runDown: () => Pro
   const droppedVirtualTables: string[] = [];
   try {
     await runDown();
+    const written = new Set((typeof writtenTables === 'function' ? writtenTables() : writtenTables).map((t) => t.toLowerCase()));
     const after = tableInventory(adapter);
     for (const table of before.values()) {
       const now = after.get(table.name);
@@ -60,7 +63,7 @@ export async function probeDataLoss(adapter: DatabaseAdapter, runDown: () => Pro
       if (dropped.length > 0) losses.push(lossOf(table, 'columns', dropped, table.rowCount));
       const key = rowKeyOf(table);
       const keyKept = key.kind === 'rowid' ? !now.withoutRowid : key.columns.every((c) => kept.has(c));
-      const touched = now.rowCount < table.rowCount || now.rootpage !== table.rootpage || writtenTables.includes(table.name);
+      const touched = now.rowCount < table.rowCount || now.rootpage !== table.rootpage || written.has(table.name.toLowerCase());
       if (touched && keyKept && table.rowCount > 0) {
         const common = dataColumns(table).filter((c) => kept.has(c));
         digests.set(table.name, { key, columns: common, after: rowDigests(adapter, table.name, common, key) });

@@ -79,7 +79,14 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
       try {
         let probe: ProbeResult;
         try {
-          probe = await probeDataLoss(ctx.adapter, () => runDownLikeTheRunner(ctx, others), writtenTablesOf(ctx));
+          let executed: readonly string[] = [];
+          probe = await probeDataLoss(
+            ctx.adapter,
+            async () => {
+              executed = await runDownLikeTheRunner(ctx, others);
+            },
+            () => writtenTablesOf(ctx, executed),
+          );
         } catch (error) {
           if (!collect) throw error;
           collect(ctx.migration.version, error as Error);
@@ -122,8 +129,8 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
   return plugin;
 }
 
-/** Runs a down the way the runner does (other plugins' hooks around it), on a fresh context. */
-async function runDownLikeTheRunner(ctx: MigrationContext, others: MigrationPlugin[]): Promise<void> {
+/** Runs a down the way the runner does (other plugins' hooks around it), on a fresh context; returns the statements it recorded. */
+async function runDownLikeTheRunner(ctx: MigrationContext, others: MigrationPlugin[]): Promise<readonly string[]> {
   const probeCtx = createMigrationContext({
     adapter: ctx.adapter,
     migration: ctx.migration,
@@ -139,11 +146,17 @@ async function runDownLikeTheRunner(ctx: MigrationContext, others: MigrationPlug
   for (const p of others) await p.beforeMigration?.(probeCtx);
   await ctx.migration.down!(probeCtx.db, probeCtx);
   for (const p of others) await p.afterMigration?.(probeCtx);
+  return probeCtx.statements;
 }
 
-function writtenTablesOf(ctx: MigrationContext): string[] {
+/**
+ * Tables a down writes without dropping or shrinking them: those its SQL, its transformations'
+ * reverses and the statements it ran (a module's Kysely queries and `ctx.exec`, recorded during
+ * the probe) DELETE from, UPDATE or REPLACE into. Their rows are compared one by one.
+ */
+function writtenTablesOf(ctx: MigrationContext, executed: readonly string[]): string[] {
   const m = ctx.migration;
-  const sql = [m.downSql ?? '', ...reverseSqlOf(m.transformations)];
+  const sql = [m.downSql ?? '', ...reverseSqlOf(m.transformations), ...executed];
   const written = sql.flatMap((s) => analyseDownSql(s).writtenTables);
   return [...new Set([...written, ...transformationTables(m.transformations)])];
 }
