@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Database } from 'better-sqlite3';
-import { type MigrationFramework, type MigrationFrameworkConfig, createMigrationFramework } from '@mfmig/framework';
+import { type FrameworkOptions, type MigrationFramework, type MigrationFrameworkConfig, createMigrationFramework } from '@mfmig/framework';
 import { Output } from './output.js';
 import { attachStepMarkers } from './step-markers.js';
 
@@ -51,7 +51,7 @@ export class CliRuntime {
    * (and refuses a missing file); `create` makes a new database file when there is none.
    */
   openFramework(
-    options: { mode?: 'readonly' | 'readwrite'; create?: boolean; database?: string | Database; config?: Partial<MigrationFrameworkConfig> } = {},
+    options: { mode?: 'readonly' | 'readwrite'; create?: boolean; database?: string | Database; config?: Partial<MigrationFrameworkConfig>; planner?: FrameworkOptions['planner'] } = {},
   ): MigrationFramework {
     const g = this.globals;
     const framework = createMigrationFramework(
@@ -61,7 +61,7 @@ export class CliRuntime {
         migrationsPath: resolve(g.migrations),
         backupPath: resolve(g.backups),
       },
-      { mode: options.mode ?? 'readwrite', create: options.create ?? false },
+      { mode: options.mode ?? 'readwrite', create: options.create ?? false, planner: options.planner },
     );
     attachStepMarkers(framework.context.events);
     this.#frameworks.push(framework);

@@ -49,6 +49,25 @@ describe('mfmig plan', () => {
   });
 });
 
+describe('mfmig plan --downtime-threshold', () => {
+  it('decides downtime against the given threshold, and refuses a bad value without touching the database', () => {
+    const db = join(dir, 'knowledge.db');
+    const before = sha256File(db);
+    const strict = mfmig(dir, ['plan', '--to-mvp', '5', '--json', '--downtime-threshold', '0'], env());
+    expect(strict.code).toBe(0);
+    expect(strict.json).toMatchObject({ downtimeThresholdSeconds: 0, requiresDowntime: true });
+    const lenient = mfmig(dir, ['plan', '--to-mvp', '5', '--json', '--downtime-threshold', '86400.5'], env());
+    expect(lenient.code).toBe(0);
+    expect(lenient.json).toMatchObject({ downtimeThresholdSeconds: 86400.5, requiresDowntime: false });
+    for (const [command, bad] of [['plan', '-1'], ['plan', '1e3'], ['migrate', 'soon'], ['migrate', '']] as const) {
+      const run = mfmig(dir, [command, '--downtime-threshold', bad], env());
+      expect(run.code, `${command} --downtime-threshold '${bad}'`).toBe(2);
+      expect(run.stderr.trim().split('\n')[0]).toContain('--downtime-threshold');
+    }
+    expect(sha256File(db)).toBe(before);
+  });
+});
+
 describe('mfmig diff', () => {
   it('diffs two versions and a version against the live schema, breaking changes classified', () => {
     const up = mfmig(dir, ['diff', '--from', '1', '--to', '2', '--json']);

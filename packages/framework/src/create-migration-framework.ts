@@ -1,5 +1,5 @@
 import { type MigrationFrameworkConfig, type ServiceContextOptions } from '@mfmig/core';
-import { MigrationPlanner } from '@mfmig/planner';
+import { MigrationPlanner, type MigrationPlannerOptions } from '@mfmig/planner';
 import { RollbackManager, createBackupPlugin } from '@mfmig/rollback';
 import { SchemaEvolution } from '@mfmig/schema-evolution';
 import { DataTransformer } from '@mfmig/transformer';
@@ -11,6 +11,8 @@ import { MigrationService } from './migration-service.js';
 export interface FrameworkOptions extends ServiceContextOptions {
   /** Take a verified backup before every real run (default true). */
   backupBeforeRun?: boolean;
+  /** Options of the planner: the downtime threshold, risk thresholds, rehearsal, calibration. */
+  planner?: MigrationPlannerOptions;
 }
 
 /** Everything `createMigrationFramework` returns, wired to one database and one event bus. */
@@ -49,7 +51,7 @@ export function createMigrationFramework(config: MigrationFrameworkConfig, optio
   const transformer = new DataTransformer(context);
   const schemaEvolution = new SchemaEvolution(context);
   const validation = new ValidationService(context);
-  const planner = new MigrationPlanner(context);
+  const planner = new MigrationPlanner(context, options.planner);
   const migrationService = new MigrationService(context, { rollbackManager, validation, planner });
   if (options.backupBeforeRun !== false) context.plugins.push(createBackupPlugin(rollbackManager));
   return {

@@ -9,7 +9,7 @@ import type { CliRuntime } from '../runtime.js';
 type MigrationPlan = Awaited<ReturnType<MigrationFramework['planner']['createPlan']>>;
 import { ProgressReporter } from '../progress-reporter.js';
 import { renderRun } from '../render-run.js';
-import { targetFrom, versionList, wholeNumber } from './parse-options.js';
+import { DOWNTIME_THRESHOLD_HELP, seconds, targetFrom, versionList, wholeNumber } from './parse-options.js';
 import { renderPlan } from './plan.js';
 
 interface MigrateOptions {
@@ -20,6 +20,7 @@ interface MigrateOptions {
   lockTimeout: number;
   rollbackOnFailure: boolean;
   checkpoint: boolean;
+  downtimeThreshold?: number;
 }
 
 /** `mfmig migrate [--to N | --to-mvp N] [--dry-run]`. */
@@ -34,6 +35,7 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
     .option('--rollback-on-failure', 'when a migration fails, take the database back to where the run started', false)
     .option('--checkpoint', 'take a checkpoint before the run (resume it with `mfmig resume`)', false)
     .option('--lock-timeout <ms>', 'wait this long for another running mfmig before giving up', wholeNumber, 10_000)
+    .option('--downtime-threshold <seconds>', DOWNTIME_THRESHOLD_HELP, seconds)
     .action(async (options: MigrateOptions) => {
       const target = targetFrom(options);
       const dbPath = resolve(cli.globals.db);
@@ -41,6 +43,7 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
         create: true,
         database: options.dryRun && !existsSync(dbPath) ? new Database(':memory:') : dbPath,
         config: { lockTimeout: options.lockTimeout },
+        planner: { downtimeThresholdSeconds: options.downtimeThreshold },
       });
       const plan = options.dryRun ? false : await confirmedPlan(cli, framework, target);
       const reporter = new ProgressReporter(cli.out);

@@ -9,6 +9,17 @@ export function wholeNumber(value: string): number {
   return n;
 }
 
+/** Commander parser for a non-negative number of seconds (`--downtime-threshold 2.5`). */
+export function seconds(value: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value.trim())) throw new InvalidArgumentError('must be a number of seconds, 0 or more');
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('is too large');
+  return n;
+}
+
+/** The `--downtime-threshold` option of the commands that plan (`plan`, `migrate`). */
+export const DOWNTIME_THRESHOLD_HELP = 'a step that blocks writers longer than this many seconds means downtime (default 5, SQLite\'s default busy timeout)';
+
 /** Commander parser for a list of versions (`--accept-checksum 7,8`). */
 export function versionList(value: string, previous: number[] = []): number[] {
   return [...previous, ...value.split(',').map((v) => wholeNumber(v))];

@@ -2,13 +2,13 @@ import type { Command } from 'commander';
 import type { MigrationFramework } from '@mfmig/framework';
 import type { Output } from '../output.js';
 import type { CliRuntime } from '../runtime.js';
-import { targetFrom, wholeNumber } from './parse-options.js';
+import { DOWNTIME_THRESHOLD_HELP, seconds, targetFrom, wholeNumber } from './parse-options.js';
 
 type MigrationPlan = Awaited<ReturnType<MigrationFramework['planner']['createPlan']>>;
 type Resources = Awaited<ReturnType<MigrationFramework['planner']['estimateResourceRequirements']>>;
 
 /**
- * `mfmig plan [--to N | --to-mvp N]`: the plan to a version or milestone (default latest), up
+ * `mfmig plan [--to N | --to-mvp N] [--downtime-threshold S]`: the plan to a version or milestone (default latest), up
  * or down, read-only: steps with risk rules, estimated time and write-blocking time, downtime
  * and resources. Exit 0; 1 when the plan needs more disk than is free.
  */
@@ -18,8 +18,9 @@ export function registerPlan(program: Command, cli: CliRuntime): void {
     .description('show the plan to a version or milestone: risk rules per step, estimated duration, downtime, resources (read-only)')
     .option('--to <version>', 'plan to this version', wholeNumber)
     .option('--to-mvp <n>', 'plan to this milestone', wholeNumber)
-    .action(async (options: { to?: number; toMvp?: number }) => {
-      const framework = cli.openFramework({ mode: 'readonly' });
+    .option('--downtime-threshold <seconds>', DOWNTIME_THRESHOLD_HELP, seconds)
+    .action(async (options: { to?: number; toMvp?: number; downtimeThreshold?: number }) => {
+      const framework = cli.openFramework({ mode: 'readonly', planner: { downtimeThresholdSeconds: options.downtimeThreshold } });
       const plan = await framework.planner.createPlan(targetFrom(options));
       const resources = await framework.planner.estimateResourceRequirements(plan);
       cli.out.result({ ...plan, resources }, () => renderPlan(cli.out, plan, resources));
