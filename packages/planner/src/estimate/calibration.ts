@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { removeDatabaseFiles } from './database-files.js';
+import { median } from './median.js';
 
 /** Throughput of representative operations measured on this machine (seconds per row, seconds per statement). */
 export interface Calibration {
@@ -195,11 +197,6 @@ export function measureCalibration(options: { dir: string; rows?: number }): Cal
     };
   } finally {
     db.close();
-    for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+    removeDatabaseFiles(file);
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1] ?? 0;
 }

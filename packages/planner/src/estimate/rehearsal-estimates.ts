@@ -1,5 +1,6 @@
 import { messageOf } from '@mfmig/core';
 import type Database from 'better-sqlite3';
+import { median } from './median.js';
 import { type RehearsalOptions, type RehearsalRun, type SampleFile, buildSampleFile, rehearse, removeSampleFile } from './rehearsal.js';
 
 /** Rehearsals of the sample whose per-step median makes the estimate: one slow run (the machine is shared) cannot move it. */
@@ -21,12 +22,6 @@ export interface RehearsalEstimates {
   /** The fraction the extrapolation starts from (1: the whole database was rehearsed). */
   fraction: number;
   notes: string[];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /**

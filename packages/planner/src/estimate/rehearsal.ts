@@ -1,7 +1,9 @@
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type MigrationPlugin, type MigrationSet, type TableRebuilder, Migrator, messageOf, openDatabase, quoteIdentifier } from '@mfmig/core';
+import { removeDatabaseFiles } from './database-files.js';
+import { median } from './median.js';
 import { buildSampleDatabase, tablesParentsFirst } from './sample-database.js';
 
 /** What one rehearsal on a sample measured. */
@@ -47,7 +49,7 @@ function measureCommit(db: Database.Database): number {
     times.push((performance.now() - start) / 1000);
   }
   db.exec('DROP TABLE mfmig_commit_probe');
-  return times.sort((a, b) => a - b)[3]!;
+  return median(times);
 }
 
 /** A sample of the live database in a file: what rehearsals copy and run on. */
@@ -57,10 +59,6 @@ export interface SampleFile {
   fraction: number;
   /** The live database's journal mode (only `wal` is stored in the file itself). */
   journalMode: string;
-}
-
-function removeDatabaseFiles(path: string): void {
-  for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
 }
 
 /**
