@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { HistoryStore, Migrator, loadMigrations, openDatabase } from '@mfmig/core';
+import { HistoryStore, type MfmigError, Migrator, loadMigrations, openDatabase } from '@mfmig/core';
 import { SchemaEvolution, createSchemaHistoryPlugin, introspectSchema, listSnapshots, loadSnapshot, replaySchema, schemaHash } from '@mfmig/schema-evolution';
 import { migrationsFolder, sqlMigration, tempDir } from './helpers.js';
 
@@ -73,7 +73,7 @@ describe('schema history plugin', () => {
     const plugin = createSchemaHistoryPlugin();
     const adapter = openDatabase(db);
     const failing = await new Migrator({ adapter, migrations: await loadMigrations(root), plugins: [plugin] }).migrate();
-    expect(failing.error?.message).toMatch(/foreign key violation/);
+    expect((failing.error as MfmigError).context.check).toBe('foreign-key-violation');
     expect(listSnapshots(db).map((s) => s.version)).toEqual([1]);
     writeFileSync(join(root, 'mvp1', '0002_child.sql'), sqlMigration('CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id));', 'DROP TABLE child;'));
     const fixed = await new Migrator({ adapter, migrations: await loadMigrations(root), plugins: [plugin] }).migrate();

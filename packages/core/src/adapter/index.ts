@@ -3,3 +3,5 @@ export * from './open-database.js';
 export * from './quote.js';
 export * from './sql-splitter.js';
 export * from './sqlite-adapter.js';
+export * from './sql-tokens.js';
+export * from './statement-target.js';

@@ -17,6 +17,14 @@ export interface HistoryEntry {
   runId: string | null;
 }
 
+/** A migration that failed (and was rolled back) in a run, as `mfmig_audit` recorded it. */
+export interface MigrationFailure {
+  version: number;
+  direction: 'up' | 'down';
+  at: string;
+  message: string;
+}
+
 export const HISTORY_TABLE = 'mfmig_history';
 export const AUDIT_TABLE = 'mfmig_audit';
 
@@ -165,6 +173,25 @@ export class HistoryStore {
       currentActor(),
       detail,
     ]);
+  }
+
+  /** Records, outside any transaction, that a migration failed and was rolled back (`mfmig status` shows it until it succeeds). */
+  recordFailure(version: number, direction: 'up' | 'down', message: string): void {
+    if (!this.#adapter.tableExists(AUDIT_TABLE) || this.#adapter.inTransaction) return;
+    this.audit('migration-failed', version, `${direction}: ${message}`);
+  }
+
+  /** The last recorded failure of each version, oldest first. */
+  failures(): MigrationFailure[] {
+    if (!this.#adapter.tableExists(AUDIT_TABLE)) return [];
+    const rows = this.#adapter.all<{ at: string; version: number; detail: string | null }>(
+      `SELECT at, version, detail FROM ${AUDIT_TABLE} WHERE id IN (SELECT max(id) FROM ${AUDIT_TABLE} WHERE action = 'migration-failed' GROUP BY version) ORDER BY id`,
+    );
+    return rows.map((r) => {
+      const detail = r.detail ?? '';
+      const down = detail.startsWith('down: ');
+      return { version: Number(r.version), direction: down ? 'down' : 'up', at: r.at, message: detail.replace(/^(up|down): /, '') };
+    });
   }
 
   auditLog(): { at: string; action: string; version: number | null; actor: string; detail: string | null }[] {

@@ -4,6 +4,7 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import { MfmigError, messageOf } from '../errors/index.js';
 import { checksumMigration } from './checksum.js';
 import type { Migration, MigrationFn, MigrationMeta, MigrationSet } from './migration.js';
+import { type ConnectionSettings, prepareSqlSection } from './connection-settings.js';
 import { assertSafeMigrationSql } from './sql-safety.js';
 import { parseSqlMigration } from './sql-file-parser.js';
 
@@ -52,7 +53,7 @@ export async function loadMigrations(folder: string, options: LoadMigrationsOpti
     if (!statSync(dir).isDirectory()) continue;
     assertInside(realRoot, dir, root);
     const mvp = Number(match[1]);
-    milestones.push(mvp);
+    const count = migrations.length;
     for (const file of readdirSync(dir).sort()) {
       if (!MIGRATION_EXT.test(file) || file.endsWith('.d.ts') || file.startsWith('.')) continue;
       const path = join(dir, file);
@@ -69,6 +70,8 @@ export async function loadMigrations(folder: string, options: LoadMigrationsOpti
       byVersion.set(migration.version, migration);
       migrations.push(migration);
     }
+    // an empty milestone folder is not a milestone: it would stop the milestone a database reaches
+    if (migrations.length > count) milestones.push(mvp);
   }
   milestones.sort((a, b) => a - b);
   migrations.sort((a, b) => a.version - b.version);
@@ -106,15 +109,20 @@ async function loadMigrationFile(
     assertSafeMigrationSql(parsed.upSql, shown);
     if (parsed.downSql) assertSafeMigrationSql(parsed.downSql, shown);
     const { upSql, downSql } = parsed;
+    const transaction = parsed.meta.transaction ?? 'immediate';
+    const section = (sql: string) => prepareSqlSection(sql, { transactional: transaction === 'immediate', foreignKeys: parsed.meta.foreignKeys, where: shown });
+    const up = section(upSql);
+    const down = downSql === undefined ? undefined : section(downSql);
     return {
       ...base,
       kind: 'sql',
       description: parsed.meta.description ?? humanise(base.name),
-      transaction: parsed.meta.transaction ?? 'immediate',
-      foreignKeys: parsed.meta.foreignKeys ?? 'on',
+      transaction,
+      foreignKeys: up.settings.foreignKeys,
+      connection: { up: up.settings, down: down?.settings ?? { foreignKeys: parsed.meta.foreignKeys ?? 'on', legacyAlterTable: false } },
       irreversible: parsed.meta.irreversible ?? false,
-      up: (_db, ctx) => ctx.exec(upSql),
-      down: downSql === undefined ? undefined : (_db, ctx) => ctx.exec(downSql),
+      up: (_db, ctx) => ctx.exec(up.statements.join('\n')),
+      down: down === undefined ? undefined : (_db, ctx) => ctx.exec(down.statements.join('\n')),
       upSql,
       downSql,
       transformations: [],
@@ -145,14 +153,19 @@ async function loadModuleMigration(
   if (meta.transaction !== undefined && meta.transaction !== 'immediate' && meta.transaction !== 'none') {
     throw invalid(`Migration ${shown}: meta.transaction must be "immediate" or "none"`, path);
   }
+  if (meta.legacyAlterTable !== undefined && typeof meta.legacyAlterTable !== 'boolean') {
+    throw invalid(`Migration ${shown}: meta.legacyAlterTable must be true or false`, path);
+  }
   const transformations = mod.transformations ?? [];
+  const settings: ConnectionSettings = { foreignKeys: meta.foreignKeys ?? (meta.legacyAlterTable === true ? 'off' : 'on'), legacyAlterTable: meta.legacyAlterTable === true };
   if (!Array.isArray(transformations)) throw invalid(`Migration ${shown}: transformations must be an array`, path);
   return {
     ...base,
     kind: 'module',
     description: typeof meta.description === 'string' ? meta.description : humanise(base.name),
     transaction: meta.transaction ?? 'immediate',
-    foreignKeys: meta.foreignKeys ?? 'on',
+    foreignKeys: settings.foreignKeys,
+    connection: { up: settings, down: settings },
     irreversible: meta.irreversible === true,
     up: mod.up as MigrationFn,
     down: mod.down as MigrationFn | undefined,

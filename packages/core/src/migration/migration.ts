@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '../config/index.js';
 import type { DatabaseAdapter } from '../adapter/index.js';
 import type { OperationProgress } from '../events/index.js';
+import type { ConnectionSettings } from './connection-settings.js';
 
 /** `up` applies a migration, `down` reverts it. */
 export type Direction = 'up' | 'down';
@@ -18,6 +19,8 @@ export interface MigrationMeta {
   transaction?: TransactionMode;
   /** The down migration cannot restore what up changed (data is lost going down without preservation). */
   irreversible?: boolean;
+  /** `true` runs the migration with `PRAGMA legacy_alter_table = ON` (applied outside the transaction). */
+  legacyAlterTable?: boolean;
 }
 
 /** Specification of a SQLite table rebuild, run by `ctx.rebuildTable` (see @mfmig/schema-evolution). */
@@ -84,7 +87,14 @@ export interface Migration {
   /** sha256 of the normalised file content. */
   checksum: string;
   transaction: TransactionMode;
+  /** Foreign-key enforcement while `up` runs: `connection.up.foreignKeys`. */
   foreignKeys: 'on' | 'off';
+  /**
+   * The connection settings each direction runs under: the header or `meta`, plus the `PRAGMA
+   * foreign_keys` / `PRAGMA legacy_alter_table` lines of a SQL section, which SQLite would ignore
+   * inside the transaction. The runner applies them before `BEGIN` and restores them after.
+   */
+  connection: Record<Direction, ConnectionSettings>;
   irreversible: boolean;
   up: MigrationFn;
   down?: MigrationFn;

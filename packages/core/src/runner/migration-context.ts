@@ -1,11 +1,14 @@
+import type { Database } from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { Kysely as KyselyClass, SqliteDialect } from 'kysely';
 import type { Logger } from '../config/index.js';
 import type { DatabaseAdapter } from '../adapter/index.js';
+import { splitSqlStatements } from '../adapter/sql-splitter.js';
 import { MfmigError } from '../errors/index.js';
 import type { OperationProgress } from '../events/index.js';
 import type { Direction, Migration, MigrationContext, RebuildTableSpec } from '../migration/index.js';
 import type { TableRebuilder } from './migration-plugin.js';
+import type { StatementObserver } from './safety/migration-safety.js';
 
 /** What the runner needs to build a context. */
 export interface ContextInit {
@@ -27,6 +30,8 @@ export interface RunnerContext extends MigrationContext {
   readonly rows: number;
   /** The Kysely instance handed to `up`/`down` (records its statements). */
   readonly db: Kysely<any>;
+  /** Lets `observer` see every statement run through `exec`, `db` and `raw` from now on (undefined: stop). */
+  observe(observer: StatementObserver | undefined): void;
 }
 
 /** Builds the `ctx` given to a migration. Statements run through it are recorded. */
@@ -34,8 +39,9 @@ export function createMigrationContext(init: ContextInit): RunnerContext {
   const statements: string[] = [];
   let rows = 0;
   let db: Kysely<any> | undefined;
+  let observer: StatementObserver | undefined;
   const ctx: RunnerContext = {
-    raw: init.adapter.raw,
+    raw: observedRaw(init.adapter.raw, () => observer),
     adapter: init.adapter,
     migration: init.migration,
     direction: init.direction,
@@ -56,6 +62,7 @@ export function createMigrationContext(init: ContextInit): RunnerContext {
             dialect: new SqliteDialect({ database: init.adapter.raw }),
             log: (event) => {
               statements.push(event.query.sql);
+              observer?.after(event.query.sql);
             },
           })
         : init.adapter.kysely;
@@ -65,6 +72,7 @@ export function createMigrationContext(init: ContextInit): RunnerContext {
       for (const statement of init.adapter.splitStatements(sql)) {
         statements.push(statement);
         init.adapter.exec(statement);
+        observer?.after(statement);
       }
     },
     rebuildTable(spec: RebuildTableSpec) {
@@ -88,6 +96,66 @@ export function createMigrationContext(init: ContextInit): RunnerContext {
     countRows(n: number) {
       rows += n;
     },
+    observe(next) {
+      observer = next;
+    },
   };
   return ctx;
+}
+
+/**
+ * The raw handle a migration gets: while its statements are watched, `exec` runs statement by
+ * statement and prepared statements report each run, so that every statement is seen;
+ * everything else is the handle's own.
+ */
+function observedRaw(raw: Database, current: () => StatementObserver | undefined): Database {
+  const proxy: Database = new Proxy(raw, {
+    get(target, property) {
+      if (property === 'exec') {
+        return (sql: string) => {
+          const observer = current();
+          if (!observer) {
+            target.exec(sql);
+            return proxy;
+          }
+          for (const statement of splitSqlStatements(sql)) {
+            target.exec(statement);
+            observer.after(statement);
+          }
+          return proxy;
+        };
+      }
+      if (property === 'prepare') {
+        return (sql: string) => {
+          current()?.prepared(sql);
+          return observedStatement(target.prepare(sql), sql, current);
+        };
+      }
+      return ownMember(target, property);
+    },
+  });
+  return proxy;
+}
+
+const RUNS = new Set<PropertyKey>(['run', 'get', 'all']);
+
+/** A prepared statement that tells the observer after each run (chained calls keep the wrapper). */
+function observedStatement<T extends object>(statement: T, sql: string, current: () => StatementObserver | undefined): T {
+  const proxy: T = new Proxy(statement, {
+    get(target, property) {
+      const member = ownMember(target, property);
+      if (typeof member !== 'function') return member;
+      return (...args: unknown[]) => {
+        const result: unknown = member(...args);
+        if (RUNS.has(property)) current()?.after(sql);
+        return result === target ? proxy : result;
+      };
+    },
+  });
+  return proxy;
+}
+
+function ownMember(target: object, property: PropertyKey): unknown {
+  const value: unknown = Reflect.get(target, property, target);
+  return typeof value === 'function' ? value.bind(target) : value;
 }

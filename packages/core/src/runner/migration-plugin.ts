@@ -73,5 +73,16 @@ export interface MigrationPlugin {
   afterRun?(run: RunInfo, result: RunResult): Promise<void> | void;
 }
 
+/**
+ * Key in `ctx.state` under which a plugin accounts for rows a migration removes: the tables
+ * (lower-case) whose dropped rows it archived (data preservation before a down), or `'*'` when
+ * the user explicitly accepted losing what a down drops (preservation turned off). The runner's
+ * checks do not count those rows as lost.
+ *
+ * @example
+ * ctx.state.set(ACCOUNTED_LOSSES_STATE, ['idz_project_members']);
+ */
+export const ACCOUNTED_LOSSES_STATE = 'mfmig.accounted-losses';
+
 /** Performs `ctx.rebuildTable`; provided by @mfmig/schema-evolution. */
 export type TableRebuilder = (ctx: MigrationContext, spec: RebuildTableSpec) => RebuildTableResult;

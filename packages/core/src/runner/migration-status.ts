@@ -1,9 +1,9 @@
-import type { HistoryEntry } from '../history/index.js';
+import type { HistoryEntry, MigrationFailure } from '../history/index.js';
 import { type Migration, type MigrationSet, migrationLabel } from '../migration/index.js';
 
 /** Something wrong between the migrations folder and the history. */
 export interface StatusProblem {
-  code: 'CHECKSUM_MISMATCH' | 'MIGRATION_MISSING' | 'OUT_OF_ORDER' | 'PARTIAL' | 'UNKNOWN_MILESTONE';
+  code: 'CHECKSUM_MISMATCH' | 'MIGRATION_MISSING' | 'OUT_OF_ORDER' | 'PARTIAL' | 'UNKNOWN_MILESTONE' | 'MIGRATION_FAILED';
   version: number;
   severity: 'error' | 'warning';
   message: string;
@@ -11,8 +11,10 @@ export interface StatusProblem {
 
 /** Where a database stands against a migrations folder. */
 export interface MigrationStatus {
-  /** Highest applied version, 0 when none. */
+  /** Highest applied version, 0 when none (`applied` is then empty; a migration numbered 0 can be the one applied). */
   currentVersion: number;
+  /** The milestone folder of the highest applied migration (0 when none): where the database is, even part-way through a milestone. */
+  currentVersionMvp: number;
   /** Highest milestone n such that every migration of milestones 1..n is applied, 0 when none. */
   currentMvp: number;
   latestVersion: number;
@@ -29,7 +31,7 @@ export interface MigrationStatus {
  * const status = computeStatus(set, history.list());
  * status.pending.length; // migrations still to apply
  */
-export function computeStatus(set: MigrationSet, history: HistoryEntry[]): MigrationStatus {
+export function computeStatus(set: MigrationSet, history: HistoryEntry[], failures: MigrationFailure[] = []): MigrationStatus {
   const applied = new Map(history.map((h) => [h.version, h]));
   const currentVersion = history.reduce((max, h) => Math.max(max, h.version), 0);
   const problems: StatusProblem[] = [];
@@ -59,6 +61,16 @@ export function computeStatus(set: MigrationSet, history: HistoryEntry[]): Migra
       });
     }
   }
+  for (const f of failures) {
+    const m = set.byVersion.get(f.version);
+    if (!m || applied.has(f.version) !== (f.direction === 'down')) continue;
+    problems.push({
+      code: 'MIGRATION_FAILED',
+      version: f.version,
+      severity: 'warning',
+      message: `Migration ${migrationLabel(m)} (mvp${m.mvp}, ${f.direction}) failed at ${f.at} and was rolled back: ${f.message}`,
+    });
+  }
   const pending = set.migrations.filter((m) => !applied.has(m.version));
   for (const m of pending) {
     if (m.version < currentVersion) {
@@ -73,6 +85,7 @@ export function computeStatus(set: MigrationSet, history: HistoryEntry[]): Migra
   return {
     currentVersion,
     currentMvp: milestoneReached(set, applied),
+    currentVersionMvp: history.length === 0 ? 0 : (set.byVersion.get(currentVersion)?.mvp ?? history.find((h) => h.version === currentVersion)?.mvp ?? 0),
     latestVersion: set.migrations.at(-1)?.version ?? 0,
     latestMvp: set.milestones.at(-1) ?? 0,
     applied: history.map((h) => ({

@@ -4,9 +4,17 @@ import type { Migration, MigrationSet } from '../migration/index.js';
 /** Where a run should end: the latest version, a version, or a milestone. */
 export type MigrationTarget = { latest: true } | { version: number } | { mvp: number };
 
-/** The version a target stands for (0 = before any migration). */
+/**
+ * The version that stands for "before every migration": 0, or -1 when the folder has a
+ * migration numbered 0 (so that `--to 0` still means "none" and reverts it too).
+ */
+export function noneVersion(set: MigrationSet): number {
+  return set.byVersion.has(0) ? -1 : 0;
+}
+
+/** The version a target stands for ({@link noneVersion} = before any migration; `{ version: 0 }` always means that). */
 export function resolveTargetVersion(set: MigrationSet, target: MigrationTarget): number {
-  if ('latest' in target) return set.migrations.at(-1)?.version ?? 0;
+  if ('latest' in target) return set.migrations.at(-1)?.version ?? noneVersion(set);
   if ('version' in target) {
     if (!Number.isSafeInteger(target.version) || target.version < 0) {
       throw new MfmigError('TARGET_UNKNOWN', `Target version ${String(target.version)} is not a valid version number`);
@@ -18,12 +26,12 @@ export function resolveTargetVersion(set: MigrationSet, target: MigrationTarget)
         `Unknown target version ${target.version}; known versions are ${known.length ? `${known[0]}..${known.at(-1)}` : 'none'} (or 0 for none)`,
       );
     }
-    return target.version;
+    return target.version === 0 ? noneVersion(set) : target.version;
   }
   if (!Number.isSafeInteger(target.mvp) || target.mvp < 0) {
     throw new MfmigError('TARGET_UNKNOWN', `Target milestone ${String(target.mvp)} is not a valid milestone number`);
   }
-  if (target.mvp === 0) return 0;
+  if (target.mvp === 0) return noneVersion(set);
   if (!set.milestones.includes(target.mvp)) {
     throw new MfmigError(
       'TARGET_UNKNOWN',
@@ -31,7 +39,7 @@ export function resolveTargetVersion(set: MigrationSet, target: MigrationTarget)
     );
   }
   const inOrBelow = set.migrations.filter((m: Migration) => m.mvp <= target.mvp);
-  return inOrBelow.at(-1)?.version ?? 0;
+  return inOrBelow.at(-1)?.version ?? noneVersion(set);
 }
 
 /** Migrations to apply (ascending) to reach `targetVersion` from the applied set. */

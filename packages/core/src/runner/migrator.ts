@@ -6,8 +6,10 @@ import { type MigrationEvents, MigrationEventEmitter, type MigrationProgress } f
 import { HistoryStore, MetricsStore } from '../history/index.js';
 import { RunLock } from '../lock/index.js';
 import { type Direction, type Migration, type MigrationSet, migrationLabel } from '../migration/index.js';
+import { applyConnectionSettings } from './apply-connection-settings.js';
 import { type RunnerContext, createMigrationContext } from './migration-context.js';
-import type { MigrationPlugin, MigrationResultItem, RunInfo, RunResult, TableRebuilder } from './migration-plugin.js';
+import { MigrationSafety } from './safety/index.js';
+import { ACCOUNTED_LOSSES_STATE, type MigrationPlugin, type MigrationResultItem, type RunInfo, type RunResult, type TableRebuilder } from './migration-plugin.js';
 import { type MigrationStatus, computeStatus } from './migration-status.js';
 import { type MigrationTarget, downVersions, resolveTargetVersion, upSteps } from './migration-target.js';
 import { ProgressTracker } from './progress-tracker.js';
@@ -24,6 +26,11 @@ export interface MigratorOptions {
   rebuildTable?: TableRebuilder;
   /** How long to wait for another runner's lock, in ms. Default 10 s. */
   lockTimeout?: number;
+  /**
+   * Refuse a migration that leaves a foreign key pointing at a table that no longer exists
+   * (default true). Schema-only replays of historical migrations on a scratch database turn it off.
+   */
+  checkForeignKeyTargets?: boolean;
 }
 
 /** Options of one run. */
@@ -80,7 +87,7 @@ export class Migrator {
   }
 
   status(): MigrationStatus {
-    return computeStatus(this.migrations, this.history.list());
+    return computeStatus(this.migrations, this.history.list(), this.history.failures());
   }
 
   /** The progress of the current (or last) run, or null before any run. */
@@ -152,7 +159,7 @@ export class Migrator {
       result.fromVersion = status.currentVersion;
       this.#verify(status, direction, options.acceptChecksums ?? [], dryRun);
       const steps = direction === 'up' ? this.pendingSteps(target) : this.revertSteps(target);
-      if (direction === 'up' && result.targetVersion < status.currentVersion && steps.length === 0) {
+      if (direction === 'up' && result.targetVersion < status.currentVersion && steps.length === 0 && status.applied.length > 0) {
         throw new MfmigError(
           'USAGE',
           `Target version ${result.targetVersion} is below the current version ${status.currentVersion}; use \`mfmig rollback\` to go down`,
@@ -285,6 +292,7 @@ export class Migrator {
       if (outcome === 'continue') await this.#continue(m, ctx, start);
     } catch (error) {
       const wrapped = wrapStepError(error, m, direction);
+      if (wrapped.code !== 'INTERRUPTED') this.#recordFailure(m, direction, wrapped);
       this.events.emit('migrationFailed', { version: m.version, name: m.name, mvp: m.mvp, direction, error: wrapped });
       this.#log('error', 'migration.failed', { version: m.version, name: m.name, direction, error: wrapped.message });
       return { ...itemOf(m, direction, 'Error', performance.now() - start, ctx), error: wrapped };
@@ -300,9 +308,8 @@ export class Migrator {
   /** Runs one migration in its IMMEDIATE transaction. Returns whether work continues outside it. */
   async #applyInTransaction(m: Migration, ctx: RunnerContext, direction: Direction, start: number): Promise<'done' | 'skipped' | 'continue'> {
     const a = this.adapter;
-    const switchFks = m.foreignKeys === 'off' && a.foreignKeysEnabled();
     const useTransaction = m.transaction === 'immediate';
-    if (switchFks) a.setForeignKeys(false);
+    const restore = applyConnectionSettings(a, m.connection[direction]);
     try {
       if (useTransaction) a.beginImmediate();
       try {
@@ -312,10 +319,9 @@ export class Migrator {
         }
         const guard = m.kind === 'module' ? this.history.fingerprint() : null;
         for (const plugin of this.plugins) await plugin.beforeMigration?.(ctx);
-        await (direction === 'up' ? m.up : m.down!)(ctx.db, ctx);
+        await this.#runBody(m, ctx, direction, useTransaction);
         for (const plugin of this.plugins) await plugin.afterMigration?.(ctx);
         if (guard !== null) this.#assertUntampered(m, guard);
-        if (m.foreignKeys === 'off') this.#assertForeignKeys(m);
         const continued = direction === 'up' && this.plugins.some((p) => p.needsContinuation?.(m, ctx) === true);
         if (!useTransaction) a.beginImmediate();
         this.#writeHistory(m, ctx, direction, continued ? 'partial' : 'applied', performance.now() - start);
@@ -326,7 +332,35 @@ export class Migrator {
         throw error;
       }
     } finally {
-      if (switchFks) a.setForeignKeys(true);
+      restore();
+    }
+  }
+
+  /**
+   * The migration's own `up` or `down`, watched by the checks that must pass before its commit:
+   * no rows lost through foreign-key actions, no new foreign-key violations, no foreign key left
+   * pointing at a dropped table (see {@link MigrationSafety}).
+   */
+  async #runBody(m: Migration, ctx: RunnerContext, direction: Direction, transactional: boolean): Promise<void> {
+    const safety = MigrationSafety.begin(this.adapter, m, direction, { transactional, checkForeignKeyTargets: this.#options.checkForeignKeyTargets ?? true });
+    ctx.observe(safety);
+    safety.arm();
+    try {
+      await (direction === 'up' ? m.up : m.down!)(ctx.db, ctx);
+    } catch (error) {
+      safety.abandon();
+      throw error;
+    } finally {
+      ctx.observe(undefined);
+    }
+    safety.disarm();
+    try {
+      safety.verify((ctx.state.get(ACCOUNTED_LOSSES_STATE) as string[] | '*' | undefined) ?? []);
+    } catch (error) {
+      if (!transactional && isMfmigError(error)) {
+        error.message += '. It runs without a transaction (transaction: none), so its statements stay applied: restore the backup taken before the run';
+      }
+      throw error;
     }
   }
 
@@ -389,6 +423,15 @@ export class Migrator {
     }
   }
 
+  /** Leaves a trace of a failed migration for `status` (its own changes were rolled back). */
+  #recordFailure(m: Migration, direction: Direction, error: MfmigError): void {
+    try {
+      this.history.recordFailure(m.version, direction, error.message.replace(/^Migration \S+ \([^)]*\) failed: /, ''));
+    } catch {
+      // a database that cannot take the note (busy, read-only, full) still reports the error itself
+    }
+  }
+
   #assertUntampered(m: Migration, before: string): void {
     if (this.history.fingerprint() !== before) {
       throw new MfmigError('HISTORY_TAMPERED', `Migration ${migrationLabel(m)} changed mfmig_history; a migration must not touch mfmig's own tables`, {
@@ -403,41 +446,37 @@ export class Migrator {
     }
   }
 
-  #assertForeignKeys(m: Migration): void {
-    const violations = this.adapter.foreignKeyCheck();
-    if (violations.length > 0) {
-      const tables = [...new Set(violations.map((v) => `${v.table} -> ${v.parent}`))].slice(0, 3).join(', ');
-      throw new MfmigError('MIGRATION_FAILED', `Migration ${migrationLabel(m)} would leave ${violations.length} foreign key violation(s) (${tables})`, {
-        context: { version: m.version, violations: violations.slice(0, 20) },
-      });
-    }
-  }
-
   async #dryRun(steps: Migration[], direction: Direction, runId: string, result: RunResult, options: RunOptions): Promise<void> {
     const a = this.adapter;
-    const switchFks = steps.some((m) => m.foreignKeys === 'off') && a.foreignKeysEnabled();
-    if (switchFks) a.setForeignKeys(false);
+    const restore = applyConnectionSettings(a, {
+      foreignKeys: steps.some((m) => m.connection[direction].foreignKeys === 'off') ? 'off' : 'on',
+      legacyAlterTable: false,
+    });
     a.beginImmediate();
     try {
       for (const [index, m] of steps.entries()) {
         const start = performance.now();
         const ctx = this.#context(m, direction, true, runId, options.signal, new Map());
+        const legacy = m.connection[direction].legacyAlterTable;
         try {
+          if (legacy) a.raw.pragma('legacy_alter_table = ON');
           for (const plugin of this.plugins) await plugin.beforeMigration?.(ctx);
-          await (direction === 'up' ? m.up : m.down!)(ctx.db, ctx);
+          await this.#runBody(m, ctx, direction, true);
           for (const plugin of this.plugins) await plugin.afterMigration?.(ctx);
         } catch (error) {
           const wrapped = wrapStepError(error, m, direction);
           result.results.push({ ...itemOf(m, direction, 'Error', performance.now() - start, ctx), error: wrapped });
           for (const rest of steps.slice(index + 1)) result.results.push(notExecuted(rest, direction));
           throw wrapped;
+        } finally {
+          if (legacy) a.raw.pragma('legacy_alter_table = OFF');
         }
         result.results.push(itemOf(m, direction, 'Success', performance.now() - start, ctx));
         this.events.emit('progressUpdated', this.#progress.update({ currentMigration: m, stepDone: true }));
       }
     } finally {
       a.rollback();
-      if (switchFks) a.setForeignKeys(true);
+      restore();
     }
   }
 

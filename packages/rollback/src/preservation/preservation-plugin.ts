@@ -1,4 +1,5 @@
 import {
+  ACCOUNTED_LOSSES_STATE,
   type MigrationContext,
   type MigrationPlugin,
   type RunInfo,
@@ -72,7 +73,11 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
       if (ctx.direction !== 'down' || !ctx.migration.down) return;
       const collect = ctx.dryRun ? options.collector?.() : undefined;
       if (ctx.dryRun && !collect) return;
-      if (!ctx.dryRun && options.isEnabled && !options.isEnabled()) return;
+      if (!ctx.dryRun && options.isEnabled && !options.isEnabled()) {
+        // the user turned preservation off: what this down drops, cascades included, is theirs to lose
+        ctx.state.set(ACCOUNTED_LOSSES_STATE, '*');
+        return;
+      }
       const others = (options.plugins?.() ?? []).filter((p) => p !== plugin);
       const ownTransaction = !ctx.adapter.inTransaction;
       if (ownTransaction) ctx.adapter.beginImmediate();
@@ -101,6 +106,7 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
         );
         if (ownTransaction) ctx.adapter.commit();
         ctx.state.set(STATE_KEY, preserved);
+        ctx.state.set(ACCOUNTED_LOSSES_STATE, preserved.map((p) => p.table.toLowerCase()));
         record(ctx.runId).preserved.push(...preserved);
         if (preserved.length > 0) options.onPreserved?.(preserved, ctx);
       } finally {

@@ -1,0 +1,26 @@
+import type { DatabaseAdapter } from '../adapter/index.js';
+import type { ConnectionSettings } from '../migration/index.js';
+
+/**
+ * Applies a migration's connection settings outside any transaction (where SQLite honours
+ * them) and returns the function that puts back what was there before. The restore also undoes
+ * a `PRAGMA foreign_keys` or `legacy_alter_table` the migration itself ran outside a transaction.
+ *
+ * @example
+ * const restore = applyConnectionSettings(adapter, { foreignKeys: 'off', legacyAlterTable: false });
+ * try { ... } finally { restore(); }
+ */
+export function applyConnectionSettings(adapter: DatabaseAdapter, settings: ConnectionSettings): () => void {
+  const before = { foreignKeys: adapter.foreignKeysEnabled(), legacy: legacyAlterTable(adapter) };
+  if (settings.foreignKeys === 'off' && before.foreignKeys) adapter.setForeignKeys(false);
+  if (settings.legacyAlterTable && !before.legacy) adapter.raw.pragma('legacy_alter_table = ON');
+  return () => {
+    if (!adapter.raw.open || adapter.inTransaction) return;
+    if (adapter.foreignKeysEnabled() !== before.foreignKeys) adapter.setForeignKeys(before.foreignKeys);
+    if (legacyAlterTable(adapter) !== before.legacy) adapter.raw.pragma(`legacy_alter_table = ${before.legacy ? 'ON' : 'OFF'}`);
+  };
+}
+
+function legacyAlterTable(adapter: DatabaseAdapter): boolean {
+  return Number(adapter.raw.pragma('legacy_alter_table', { simple: true })) === 1;
+}

@@ -1,0 +1,3 @@
+export * from './cascade-guard.js';
+export * from './foreign-key-facts.js';
+export * from './migration-safety.js';
