@@ -147,21 +147,29 @@ export class MigrationService {
       this.#request = undefined;
     }
     const interrupted = isMfmigError(result.error) && result.error.code === 'INTERRUPTED';
-    if (result.error && options.enableRollback === true && !interrupted && !options.dryRun && result.toVersion !== result.fromVersion) {
-      await this.#rollBackFailedRun(result);
+    const validationFailed = isMfmigError(result.error) && result.error.code === 'VALIDATION_FAILED' && result.error.context.stage === 'post-migration';
+    if (result.error && (options.enableRollback === true || validationFailed) && !interrupted && !options.dryRun && result.toVersion !== result.fromVersion) {
+      await this.#rollBackFailedRun(result, validationFailed);
     }
     return this.#finish(before, result);
   }
 
-  /** Takes the database back to where a failed run started; keeps the run's error. */
-  async #rollBackFailedRun(result: RunResult): Promise<void> {
+  /**
+   * Takes the database back to where a failed run started; keeps the run's error. A run whose
+   * committed migrations failed post-migration validation is always taken back: a check that
+   * fails after a migration's statements ran must not leave them applied.
+   */
+  async #rollBackFailedRun(result: RunResult, always: boolean): Promise<void> {
     try {
       const recovery = await this.#services.rollbackManager.recoverFailedRun(result);
       result.extras.recovery = recovery;
       (await this.#getMigrator()).markRolledBack();
       this.#rolledBack = true;
+      if (always && isMfmigError(result.error)) result.error.message += `; the run was rolled back to version ${result.fromVersion}`;
     } catch (error) {
-      result.extras.recoveryError = error instanceof Error ? error.message : String(error);
+      const why = error instanceof Error ? error.message : String(error);
+      result.extras.recoveryError = why;
+      if (always && isMfmigError(result.error)) result.error.message += `; rolling the run back to version ${result.fromVersion} failed too: ${why}`;
     }
   }
 

@@ -1,7 +1,7 @@
 import { type MigrationPlugin, type MigrationTarget, MfmigError } from '@mfmig/core';
 import type { MigrationPlan, MigrationPlanner } from '@mfmig/planner';
 import type { RollbackManager } from '@mfmig/rollback';
-import type { ValidationReport, ValidationService } from '@mfmig/validation';
+import { BLOCKING_KINDS, type ValidationReport, type ValidationService } from '@mfmig/validation';
 
 /** What the current `migrateTo` call asked for. */
 export interface RunRequest {
@@ -10,6 +10,8 @@ export interface RunRequest {
   plan: MigrationPlan | false | undefined;
   checkpoint: boolean;
   checkpointId: string;
+  /** What the steps before the run found (set by the plugin): the baseline of post-migration validation. */
+  preValidation?: ValidationReport;
 }
 
 /**
@@ -29,7 +31,9 @@ export function createRunSequencePlugin(
       if (!r || run.dryRun || run.direction !== 'up' || run.steps.length === 0) return;
       if (r.validate) {
         const pre = await services.validation.validatePreMigrationState();
-        if (!pre.isValid) throw validationError('Pre-migration validation', pre);
+        const blocking = pre.errors.filter((f) => BLOCKING_KINDS.includes(f.kind));
+        if (blocking.length > 0) throw validationError('Pre-migration validation', blocking, 'pre-migration');
+        r.preValidation = pre;
         stash(run, 'preValidation', pre);
       }
       if (r.plan !== false) stash(run, 'plan', r.plan ?? (await services.planner.createPlan(r.target)));
@@ -42,9 +46,9 @@ export function createRunSequencePlugin(
       if (!r?.validate || run.dryRun || run.direction !== 'up' || result.error) return;
       const applied = result.results.filter((x) => x.status === 'Success');
       if (applied.length === 0) return;
-      const post = await services.validation.validatePostMigration(applied.at(-1)!.version);
+      const post = await services.validation.validatePostMigration(applied.at(-1)!.version, r.preValidation ? { baseline: r.preValidation } : {});
       result.extras.postValidation = post;
-      if (!post.isValid) throw validationError('Post-migration validation', post);
+      if (!post.isValid) throw validationError('Post-migration validation', post.errors, 'post-migration');
     },
   };
 }
@@ -57,11 +61,11 @@ function stash(run: { runId: string }, key: string, value: unknown): void {
   stashed.set(run.runId, entry);
 }
 
-function validationError(what: string, report: ValidationReport): MfmigError {
-  const first = report.errors[0];
-  return new MfmigError(
-    'VALIDATION_FAILED',
-    `${what} found ${report.errors.length} error(s)${first ? `, first: ${first.message}` : ''}; run \`mfmig validate\` for the full report`,
-    { context: { summary: report.summary } },
-  );
+/** The error of a validation step; `stage` tells the framework whether the run's changes must be taken back. */
+function validationError(what: string, errors: ValidationReport['errors'], stage: 'pre-migration' | 'post-migration'): MfmigError {
+  const first = errors[0];
+  const found = stage === 'post-migration' ? 'found new' : 'found';
+  return new MfmigError('VALIDATION_FAILED', `${what} ${found} ${errors.length} error(s)${first ? `, first: ${first.message}` : ''}`, {
+    context: { stage, findings: errors.slice(0, 20) },
+  });
 }

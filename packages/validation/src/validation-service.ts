@@ -15,6 +15,7 @@ import { planChecks } from './operations/plan-checks.js';
 import { postMigrationChecks, preMigrationChecks, rollbackChecks } from './operations/state-checks.js';
 import type { MigrationPlanInput } from './operations/migration-plan.js';
 import { buildReport } from './report/build-report.js';
+import { withBaseline } from './report/pre-existing.js';
 import type { ValidationReport } from './report/types.js';
 import { corruptionFinding } from './run/run-recorder.js';
 import { type RunOperation, type RunSettings, runValidation } from './run/validation-run.js';
@@ -36,6 +37,11 @@ export type ValidationServiceConfig = MigrationFrameworkConfig & ValidationTunin
 export interface ValidationCallOptions {
   /** Overrides the configured `integrityCheckLevel` for this call. */
   level?: IntegrityCheckLevel;
+  /**
+   * A report taken before a migration (e.g. `validatePreMigrationState()`): findings it already
+   * had move to `preExisting` and do not make this report invalid.
+   */
+  baseline?: ValidationReport;
 }
 
 /**
@@ -145,7 +151,8 @@ export class ValidationService {
         checksSkipped: [{ id: 'database.open', kind: 'integrity', reason: 'corrupt', message: error.message }],
       });
     }
-    return runValidation(ctx, this.#settings(ctx, options), op);
+    const report = await runValidation(ctx, this.#settings(ctx, options), op);
+    return options.baseline ? withBaseline(report, options.baseline) : report;
   }
 
   #context(): ServiceContext {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { Migrator, currentHost, loadMigrations, openDatabase, processStartTime } from '@mfmig/core';
+import { type MigrationPlugin, Migrator, currentHost, loadMigrations, openDatabase, processStartTime } from '@mfmig/core';
 import { ValidationService, createValidationPlugin } from '@mfmig/validation';
 import { allFindings, findingsOf, sqlMigration, tempDir, writeMigrations, removeTempDirs } from './helpers.js';
 
@@ -219,9 +219,18 @@ describe('createValidationPlugin', () => {
     const down = await migrator.rollback({ version: 1 });
     expect(down.error).toBeUndefined();
     expect(down.extras.validation).toMatchObject({ isValid: true, operation: 'rollback' });
-    adapter.raw.exec("INSERT INTO items (name, kind) VALUES ('odd', 'zz')");
-    const strict = new Migrator({ adapter, migrations: await loadMigrations(migrations), plugins: [createValidationPlugin(ctxValidation, { level: 'standard', failOnErrors: true })] });
-    const again = await strict.migrate({ mvp: 2 });
+    adapter.raw.exec("INSERT INTO items (name, kind) VALUES ('old', 'zz')");
+    const strict = (plugins: MigrationPlugin[]) =>
+      new Migrator({ adapter, migrations: loaded, plugins: [...plugins, createValidationPlugin(ctxValidation, { level: 'standard', failOnErrors: true })] });
+    const loaded = await loadMigrations(migrations);
+    // a finding the database had before the run is reported as pre-existing, and does not fail it
+    const tolerated = await strict([]).migrate({ mvp: 2 });
+    expect(tolerated.error).toBeUndefined();
+    expect(tolerated.extras.validation).toMatchObject({ isValid: true, preExisting: [expect.objectContaining({ code: 'DATA_DOMAIN_VIOLATION', preExisting: true })] });
+    expect((await migrator.rollback({ version: 1 })).error).toBeUndefined();
+    // one the run adds fails it
+    const breaker: MigrationPlugin = { name: 'breaker', afterMigration: (ctx) => ctx.adapter.raw.exec("INSERT INTO items (name, kind) VALUES ('new', 'zz')") };
+    const again = await strict([breaker]).migrate({ mvp: 2 });
     expect(again.error).toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(again.extras.validation).toMatchObject({ isValid: false, operation: 'post-migration', level: 'standard' });
     adapter.close();

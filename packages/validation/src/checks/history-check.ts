@@ -7,6 +7,7 @@ const CODES: Record<string, { code: FindingCode; suggestion: string }> = {
   MIGRATION_MISSING: { code: 'HISTORY_MIGRATION_MISSING', suggestion: 'Restore the missing migration file from version control' },
   PARTIAL: { code: 'HISTORY_PARTIAL', suggestion: 'Run `mfmig migrate` to finish the interrupted data transformation' },
   OUT_OF_ORDER: { code: 'HISTORY_OUT_OF_ORDER', suggestion: 'Run `mfmig migrate` to apply it' },
+  MIGRATION_FAILED: { code: 'HISTORY_MIGRATION_FAILED', suggestion: 'Fix the migration (its error says what failed), then migrate again; nothing of it was applied' },
 };
 
 /**

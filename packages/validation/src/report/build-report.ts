@@ -89,6 +89,7 @@ export function buildReport(parts: ReportParts): ValidationReport {
     isValid: errors.length === 0,
     errors,
     warnings,
+    preExisting: [],
     summary,
     checksRun: parts.checksRun,
     checksSkipped: parts.checksSkipped,

@@ -38,6 +38,7 @@ export const FINDING_CODES = {
   HISTORY_MIGRATION_MISSING: { severity: 'high', kind: 'history' },
   HISTORY_PARTIAL: { severity: 'medium', kind: 'history' },
   HISTORY_OUT_OF_ORDER: { severity: 'low', kind: 'history' },
+  HISTORY_MIGRATION_FAILED: { severity: 'medium', kind: 'history' },
   HISTORY_LOCK_HELD: { severity: 'high', kind: 'history' },
   HISTORY_LOCK_STALE: { severity: 'low', kind: 'history' },
   MILESTONE_TABLE_MISSING: { severity: 'critical', kind: 'milestone' },

@@ -39,6 +39,8 @@ export interface ValidationFinding {
   location: FindingLocation;
   /** How many rows (or objects) are affected, when counted. */
   count?: number;
+  /** Set on findings a baseline report taken before the migration already had (see `preExisting`). */
+  preExisting?: true;
 }
 
 /** A check that ran. `target` names the table, column or query it ran on, when it has one. */
@@ -97,6 +99,11 @@ export interface ValidationReport {
   errors: ValidationFinding[];
   /** Findings of severity `medium` and `low`, worst first. */
   warnings: ValidationFinding[];
+  /**
+   * Findings that a baseline report (`{ baseline }` option, taken before the migration) already
+   * had, at any severity: reported, but they do not make the report invalid. Empty without a baseline.
+   */
+  preExisting: ValidationFinding[];
   summary: ReportSummary;
   checksRun: CheckRecord[];
   checksSkipped: SkippedCheck[];
