@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { MigrationStatus } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
 
 /** `mfmig status`: current version and milestone, applied, pending, problems. */
@@ -18,7 +19,7 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
       out.result({ database: framework.context.adapter.filePath, ...status, problems, drift: { hasDrift: drift.hasDrift, expectedHash: drift.expected.hash, actualHash: drift.actualHash, changes: drift.summary } }, () => {
         const c = out.colors;
         out.line(`Database:  ${framework.context.adapter.filePath}`);
-        out.line(`Version:   ${status.currentVersion} (MVP${status.currentMvp}); latest ${status.latestVersion} (MVP${status.latestMvp})`);
+        out.line(`Version:   ${describePosition(status)}; latest ${status.latestVersion} (MVP${status.latestMvp})`);
         out.line(`Applied:   ${status.applied.length}   Pending: ${status.pending.length}`);
         if (status.pending.length > 0) {
           out.line();
@@ -34,4 +35,11 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
         for (const p of problems) out.line(`${p.severity === 'error' ? c.red('error') : c.yellow('warning')}: ${p.message}`);
       });
     });
+}
+
+/** `none`, `7 (MVP3)`, or `4 (in mvp2; MVP1 complete)` when the database is part-way through a milestone. */
+export function describePosition(status: Pick<MigrationStatus, 'applied' | 'currentVersion' | 'currentMvp' | 'currentVersionMvp'>): string {
+  if (status.applied.length === 0) return 'none';
+  if (status.currentVersionMvp === status.currentMvp) return `${status.currentVersion} (MVP${status.currentMvp})`;
+  return `${status.currentVersion} (in mvp${status.currentVersionMvp}; ${status.currentMvp > 0 ? `MVP${status.currentMvp} complete` : 'no milestone complete'})`;
 }
