@@ -62,8 +62,8 @@ function upSection(text: string): string {
 
 /** Runs SQL through the sqlite3 command-line shell, as a project without mfmig built its database. */
 function sqlite3(db: string, sql: string): void {
-  const r = spawnSync('/usr/bin/sqlite3', ['-bail', db], { input: sql, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
+  const r = spawnSync('sqlite3', ['-bail', db], { input: sql, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.error?.message ?? r.stderr}`);
 }
 
 /** A database built with the sqlite3 CLI from the up sections of the first `k` migrations, with rows. */
