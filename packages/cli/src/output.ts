@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import pc from 'picocolors';
 import { isMfmigError } from '@mfmig/core';
+import { hintFor } from './error-hints.js';
 import { fileSystemError } from './file-system-error.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -43,13 +44,14 @@ export class Output {
     else human();
   }
 
-  /** One line on stderr (and a JSON error document on stdout in JSON mode). */
+  /** One line on stderr, with the command-line hint for its code (and a JSON error document on stdout in JSON mode). */
   error(thrown: unknown): void {
     const error = fileSystemError(thrown);
     const code = isMfmigError(error) ? error.code : 'INTERNAL';
     const message = oneLine(error instanceof Error ? error.message : String(error));
-    this.stderr.write(`${this.colors.red('mfmig:')} ${message}\n`);
-    if (this.json) this.stdout.write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);
+    const hint = isMfmigError(error) ? hintFor(error) : undefined;
+    this.stderr.write(`${this.colors.red('mfmig:')} ${message}${hint ? `; ${hint}` : ''}\n`);
+    if (this.json) this.stdout.write(`${JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } }, null, 2)}\n`);
   }
 
   /** A plain text table. */

@@ -8,6 +8,9 @@ export {
 } from './migration-service.js';
 export { type MilestoneStep, type UpgradePathAnalysis } from './upgrade-path.js';
 export { assertDatabaseIntact } from './integrity-precheck.js';
+export { assertAdopted, findUnadoptedTables } from './adoption/unadopted-tables.js';
+export { analyzeBaseline, type BaselineAnalysis, type BaselineMatch, type BaselineOptions } from './adoption/analyze-baseline.js';
+export { BASELINE_SOURCE, baselineDatabase, type BaselineResult } from './adoption/baseline.js';
 export { BACKUP_FRESH_HOURS, MigrationUtils, type HealthCheckItem, type HealthReport } from './migration-utils.js';
 export { seedKnowledgeBase, type SeedOptions } from './seed/seed-knowledge-base.js';
 export { KB_CATEGORIES, KB_SEVERITIES } from './seed/kb-templates.js';
@@ -27,3 +30,4 @@ export {
 } from '@mfmig/core';
 export { RollbackManager } from '@mfmig/rollback';
 export { DataTransformer, type DataTransformation } from '@mfmig/transformer';
+export { renderDiff } from '@mfmig/schema-evolution';

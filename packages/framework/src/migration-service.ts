@@ -11,6 +11,9 @@ import {
 import type { MigrationPlan, MigrationPlanner } from '@mfmig/planner';
 import type { RollbackManager } from '@mfmig/rollback';
 import type { ValidationService } from '@mfmig/validation';
+import { type BaselineAnalysis, type BaselineOptions, analyzeBaseline } from './adoption/analyze-baseline.js';
+import { type BaselineResult, baselineDatabase } from './adoption/baseline.js';
+import { assertAdopted } from './adoption/unadopted-tables.js';
 import { assertDatabaseIntact } from './integrity-precheck.js';
 import { type RunRequest, createRunSequencePlugin } from './run-sequence-plugin.js';
 import { type UpgradePathAnalysis, assertMilestone, groupByMilestone } from './upgrade-path.js';
@@ -127,6 +130,7 @@ export class MigrationService {
     const migrator = await this.#getMigrator();
     this.#rolledBack = false;
     assertDatabaseIntact(this.#ctx.adapter);
+    await assertAdopted(this.#ctx);
     const before = migrator.status();
     this.#request = {
       target,
@@ -152,6 +156,24 @@ export class MigrationService {
       await this.#rollBackFailedRun(result, validationFailed);
     }
     return this.#finish(before, result);
+  }
+
+  /**
+   * Adopts an existing database (tables, no migration history) at the version whose schema
+   * equals the live one, or at `to` (with `force` when that version's schema differs): records
+   * the migrations up to it as applied without running them. `migrateTo` then applies only
+   * newer ones. See `baselineDatabase`.
+   *
+   * @example
+   * const { version, matched } = await framework.migrationService.baseline();
+   */
+  async baseline(options: BaselineOptions = {}): Promise<BaselineResult> {
+    return baselineDatabase(this.#ctx, options);
+  }
+
+  /** Which version an existing database's schema matches, without writing anything. See `analyzeBaseline`. */
+  async analyzeBaseline(options: Pick<BaselineOptions, 'to'> = {}): Promise<BaselineAnalysis> {
+    return analyzeBaseline(this.#ctx, options);
   }
 
   /**

@@ -9,6 +9,7 @@ export * from './history/snapshot-store.js';
 export * from './rebuild/rebuild-table.js';
 export { renameCreateStatement, runRebuildSteps, type RebuildExecutor } from './rebuild/rebuild-steps.js';
 export * from './service/replay-schema.js';
+export * from './service/replay-versions.js';
 export * from './service/schema-evolution.js';
 export { CatalogTracker, buildSnapshot } from './snapshot/catalog-tracker.js';
 export * from './snapshot/introspect.js';

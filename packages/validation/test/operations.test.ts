@@ -229,7 +229,7 @@ describe('createValidationPlugin', () => {
     expect(tolerated.extras.validation).toMatchObject({ isValid: true, preExisting: [expect.objectContaining({ code: 'DATA_DOMAIN_VIOLATION', preExisting: true })] });
     expect((await migrator.rollback({ version: 1 })).error).toBeUndefined();
     // one the run adds fails it
-    const breaker: MigrationPlugin = { name: 'breaker', afterMigration: (ctx) => ctx.adapter.raw.exec("INSERT INTO items (name, kind) VALUES ('new', 'zz')") };
+    const breaker: MigrationPlugin = { name: 'breaker', afterMigration: (ctx) => void ctx.adapter.raw.exec("INSERT INTO items (name, kind) VALUES ('new', 'zz')") };
     const again = await strict([breaker]).migrate({ mvp: 2 });
     expect(again.error).toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(again.extras.validation).toMatchObject({ isValid: false, operation: 'post-migration', level: 'standard' });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliRuntime } from '../runtime.js';
 import { registerBackup } from './backup.js';
+import { registerBaseline } from './baseline.js';
 import { registerCheckpoint } from './checkpoint.js';
 import { registerDemo } from './demo.js';
 import { registerDiff } from './diff.js';
@@ -23,6 +24,7 @@ export const COMMANDS: ((program: Command, cli: CliRuntime) => void)[] = [
   registerHistory,
   registerPlan,
   registerMigrate,
+  registerBaseline,
   registerRollback,
   registerValidate,
   registerDiff,

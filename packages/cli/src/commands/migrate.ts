@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import { MfmigError, type MigrationTarget } from '@mfmig/core';
-import { type MigrationFramework, assertDatabaseIntact } from '@mfmig/framework';
+import { type MigrationFramework, assertAdopted, assertDatabaseIntact } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
 
 type MigrationPlan = Awaited<ReturnType<MigrationFramework['planner']['createPlan']>>;
@@ -39,13 +39,13 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
     .action(async (options: MigrateOptions) => {
       const target = targetFrom(options);
       const dbPath = resolve(cli.globals.db);
-      const framework = cli.openFramework({
-        create: true,
-        database: options.dryRun && !existsSync(dbPath) ? new Database(':memory:') : dbPath,
-        config: { lockTimeout: options.lockTimeout },
-        planner: { downtimeThresholdSeconds: options.downtimeThreshold },
-      });
+      const open = (database: string | Database.Database) =>
+        cli.openFramework({ create: true, database, config: { lockTimeout: options.lockTimeout }, planner: { downtimeThresholdSeconds: options.downtimeThreshold } });
+      // a database that does not exist yet is checked and planned in memory: a refusal must not leave a new file behind
+      const fresh = !existsSync(dbPath);
+      let framework = open(fresh ? new Database(':memory:') : dbPath);
       const plan = options.dryRun ? false : await confirmedPlan(cli, framework, target);
+      if (fresh && !options.dryRun) framework = open(dbPath);
       const reporter = new ProgressReporter(cli.out);
       const detach = reporter.attach(framework.context.events);
       try {
@@ -66,12 +66,15 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
 }
 
 /**
- * Shows the plan before a real run. A high or critical plan asks for confirmation on a terminal
- * and needs `--yes` otherwise (RISK_NOT_ACCEPTED, exit 3, nothing changed).
+ * Shows the plan before a real run. An existing database with tables but no history is refused
+ * first (ADOPTION_REQUIRED, exit 3, nothing changed): it needs `mfmig baseline`. A high or
+ * critical plan asks for confirmation on a terminal and needs `--yes` otherwise
+ * (RISK_NOT_ACCEPTED, exit 3, nothing changed).
  */
 export async function confirmedPlan(cli: CliRuntime, framework: MigrationFramework, target: MigrationTarget): Promise<MigrationPlan | false> {
   const migrator = await framework.context.migrator();
   assertDatabaseIntact(framework.context.adapter);
+  await assertAdopted(framework.context);
   if (migrator.pendingSteps(target).length === 0) return false;
   const plan = await framework.planner.createPlan(target);
   if (!cli.out.json) {

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import type { DatabaseAdapter } from '../adapter/index.js';
+import { MfmigError } from '../errors/index.js';
 
 /** One applied migration, as recorded in `mfmig_history`. */
 export interface HistoryEntry {
@@ -23,6 +25,47 @@ export interface MigrationFailure {
   direction: 'up' | 'down';
   at: string;
   message: string;
+}
+
+/** A migration recorded as applied by an adoption: it was not run, the database already had its schema. */
+export interface AdoptedMigration {
+  version: number;
+  name: string;
+  mvp: number;
+  checksum: string;
+  /** The schema hash right after this version, as a replay of the migrations computes it. */
+  schemaHash: string | null;
+}
+
+/** An existing database taken over at `version` without running its migrations. */
+export interface Adoption {
+  /** Where the history comes from: `baseline` (the schema was matched), or another tool's history table. */
+  source: string;
+  /** The version the database is adopted at. */
+  version: number;
+  /** Every migration up to `version`, recorded as applied. */
+  migrations: AdoptedMigration[];
+  /** What the audit log says about the adoption (how the version was established). */
+  detail: string;
+}
+
+/**
+ * The run id prefix of history rows written by an adoption (`adopted:baseline:<uuid>`): those
+ * migrations never ran here, so nothing may treat them as a run to revert.
+ *
+ * @example
+ * history.list().filter((h) => !isAdoptedEntry(h)); // rows of real runs only
+ */
+export const ADOPTED_RUN_PREFIX = 'adopted:';
+
+/**
+ * True for a history row written by an adoption rather than by running the migration.
+ *
+ * @example
+ * isAdoptedEntry({ runId: 'adopted:baseline:1b2c...' }); // true
+ */
+export function isAdoptedEntry(entry: Pick<HistoryEntry, 'runId'>): boolean {
+  return entry.runId?.startsWith(ADOPTED_RUN_PREFIX) === true;
 }
 
 export const HISTORY_TABLE = 'mfmig_history';
@@ -80,6 +123,11 @@ export class HistoryStore {
   /** True when this database has ever been migrated by mfmig. */
   exists(): boolean {
     return this.#adapter.tableExists(HISTORY_TABLE);
+  }
+
+  /** True when at least one migration is recorded (applied or partial). */
+  hasEntries(): boolean {
+    return this.exists() && this.#adapter.get(`SELECT 1 FROM ${HISTORY_TABLE} LIMIT 1`) !== undefined;
   }
 
   /** Creates the history tables when missing. Must run outside a read-only connection. */
@@ -163,6 +211,32 @@ export class HistoryStore {
       this.remove(version);
       this.audit('forget-missing', version, reason);
     });
+  }
+
+  /**
+   * Records an adopted database's migrations as applied (they were not run: the database already
+   * had their schema) with one audit row (action = the adoption's source), all in one
+   * transaction. Returns the run id the rows carry. Refuses a database that already has history.
+   *
+   * @example
+   * history.adopt({ source: 'baseline', version: 3, migrations, detail: 'source=baseline; match=exact' });
+   */
+  adopt(adoption: Adoption): string {
+    const runId = `${ADOPTED_RUN_PREFIX}${adoption.source}:${randomUUID()}`;
+    const appliedAt = new Date().toISOString();
+    this.#adapter.transaction(() => {
+      this.#adapter.raw.exec(CREATE_SQL);
+      if (this.hasEntries()) {
+        throw new MfmigError('ADOPTION_REFUSED', `Database ${this.#adapter.filePath} already has a migration history; it cannot be adopted again`, {
+          context: { reason: 'has-history' },
+        });
+      }
+      for (const m of adoption.migrations) {
+        this.record({ ...m, status: 'applied', appliedAt, durationMs: 0, runId });
+      }
+      this.audit(adoption.source, adoption.version, adoption.detail);
+    });
+    return runId;
   }
 
   audit(action: string, version: number | null, detail: string): void {

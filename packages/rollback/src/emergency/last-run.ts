@@ -1,4 +1,4 @@
-import type { HistoryEntry } from '@mfmig/core';
+import { type HistoryEntry, isAdoptedEntry } from '@mfmig/core';
 import type { BackupRecord } from '../backup/backup-manifest.js';
 
 /** The most recent migration run, as the history and the pre-run backups tell it. */
@@ -16,7 +16,8 @@ export interface LastRun {
  * Finds the last up run: the newest pre-run backup names it and its start version; without one
  * (or when the history shows a newer run), the run id of the newest history row does, and the
  * run started at the highest version applied by earlier runs. Partially applied migrations
- * always count as part of it.
+ * always count as part of it. Rows an adoption wrote (`mfmig baseline`) are never a run: those
+ * migrations did not run here.
  *
  * @example
  * const run = findLastRun(history, listBackups('./backups'));
@@ -24,7 +25,7 @@ export interface LastRun {
  */
 export function findLastRun(history: HistoryEntry[], backups: BackupRecord[]): LastRun | null {
   const preRun = backups.filter((b) => b.kind === 'pre-run' && b.run?.direction === 'up').at(-1) ?? null;
-  const newest = [...history].sort((a, b) => a.appliedAt.localeCompare(b.appliedAt) || a.version - b.version).at(-1);
+  const newest = history.filter((h) => !isAdoptedEntry(h)).sort((a, b) => a.appliedAt.localeCompare(b.appliedAt) || a.version - b.version).at(-1);
   const partial = history.filter((h) => h.status === 'partial').map((h) => h.version);
   const useBackup = preRun?.run && (!newest || newest.runId === preRun.run.runId || newest.appliedAt <= preRun.createdAt);
   if (useBackup && preRun?.run) {

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { MfmigError, type Migration, type MigrationPlugin, type MigrationSet, Migrator, openDatabase } from '@mfmig/core';
+import { MfmigError, type Migration, type MigrationPlugin, type MigrationSet, Migrator, type RunResult, openDatabase } from '@mfmig/core';
 import { rebuildTableInMigration } from '../rebuild/rebuild-table.js';
 import { introspectSchema } from '../snapshot/introspect.js';
 import type { SchemaSnapshot } from '../snapshot/schema-snapshot.js';
@@ -15,6 +15,27 @@ const SCHEMA_ONLY: MigrationPlugin = { name: 'schema-only-replay', handlesTransf
  * const mvp3 = await replaySchema(set, set.migrations.filter((m) => m.mvp <= 3));
  */
 export async function replaySchema(set: MigrationSet, migrations: Migration[]): Promise<SchemaSnapshot> {
+  return withReplayedDatabase(set, migrations, [], (raw, result) => {
+    if (result.error) {
+      throw new MfmigError('MIGRATION_FAILED', `Cannot replay the migrations to compute the expected schema: ${result.error.message}`, { cause: result.error });
+    }
+    return introspectSchema(raw);
+  });
+}
+
+/**
+ * Applies `migrations` (a subset of `set`) to a new in-memory database, schema only, through
+ * `plugins` as well, and hands the database and the run's result to `inspect` before closing it.
+ *
+ * @example
+ * const tables = await withReplayedDatabase(set, set.migrations, [], (raw) => raw.prepare('SELECT name FROM sqlite_schema').pluck().all());
+ */
+export async function withReplayedDatabase<T>(
+  set: MigrationSet,
+  migrations: Migration[],
+  plugins: MigrationPlugin[],
+  inspect: (raw: Database.Database, result: RunResult) => T,
+): Promise<T> {
   const sorted = [...migrations].sort((a, b) => a.version - b.version);
   const subset: MigrationSet = {
     root: set.root,
@@ -24,12 +45,8 @@ export async function replaySchema(set: MigrationSet, migrations: Migration[]): 
   };
   const raw = new Database(':memory:');
   try {
-    const migrator = new Migrator({ adapter: openDatabase(raw), migrations: subset, plugins: [SCHEMA_ONLY], rebuildTable: rebuildTableInMigration });
-    const result = await migrator.migrate();
-    if (result.error) {
-      throw new MfmigError('MIGRATION_FAILED', `Cannot replay the migrations to compute the expected schema: ${result.error.message}`, { cause: result.error });
-    }
-    return introspectSchema(raw);
+    const migrator = new Migrator({ adapter: openDatabase(raw), migrations: subset, plugins: [SCHEMA_ONLY, ...plugins], rebuildTable: rebuildTableInMigration });
+    return inspect(raw, await migrator.migrate());
   } finally {
     raw.close();
   }

@@ -1,0 +1,35 @@
+import type { MfmigError, MfmigErrorCode } from '@mfmig/core';
+
+type Hint = (error: MfmigError) => string | undefined;
+
+/**
+ * What to do next, on the command line, for an error code: the library's messages say what is
+ * wrong, the CLI adds which command or flag fixes it. One entry per code that has a hint.
+ */
+const HINTS: Partial<Record<MfmigErrorCode, Hint>> = {
+  ADOPTION_REQUIRED: () => 'run `mfmig baseline` to record the version it is at (`--dry-run` shows the match first), then migrate',
+  ADOPTION_REFUSED: (error) => {
+    switch (error.context.reason) {
+      case 'ambiguous':
+        return 'rerun with `--to <version>`';
+      case 'no-match':
+        return 'compare with `mfmig diff --from <version> --to live`, then adopt with `mfmig baseline --to <version> --force`';
+      case 'differences':
+        return 'review the differences listed (`--dry-run` lists them too); adopt anyway with `--force`';
+      case 'has-history':
+        return '`mfmig status` shows where it stands; `mfmig migrate` applies what is pending';
+      default:
+        return undefined;
+    }
+  },
+};
+
+/**
+ * The command-line hint for an error, if its code has one.
+ *
+ * @example
+ * hintFor(new MfmigError('ADOPTION_REQUIRED', '...')); // 'run `mfmig baseline` ...'
+ */
+export function hintFor(error: MfmigError): string | undefined {
+  return HINTS[error.code]?.(error);
+}

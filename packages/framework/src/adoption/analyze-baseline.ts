@@ -1,0 +1,120 @@
+import { HistoryStore, MfmigError, type MigrationSet, type ServiceContext, resolveTargetVersion } from '@mfmig/core';
+import {
+  type ReplayedVersion,
+  type SchemaChange,
+  type SchemaDiff,
+  type SchemaSnapshot,
+  diffSnapshots,
+  introspectSchema,
+  replaySchemaVersions,
+  replayedSnapshot,
+} from '@mfmig/schema-evolution';
+
+/** Options of a baseline (see {@link analyzeBaseline}). */
+export interface BaselineOptions {
+  /** Adopt at this version instead of the one whose schema matches. */
+  to?: number;
+  /** Adopt at `to` even though its schema differs from the live one. Needs `to`. */
+  force?: boolean;
+  /** Find the version and report it; write nothing. */
+  dryRun?: boolean;
+}
+
+/**
+ * How the live schema compares with the versions: `exact` (the chosen version's schema equals
+ * it), `differs` (a version was stated and its schema differs), `ambiguous` (several versions
+ * match and none was stated), `none` (no version matches and none was stated).
+ */
+export type BaselineMatch = 'exact' | 'differs' | 'ambiguous' | 'none';
+
+/** What {@link analyzeBaseline} found. Read-only: nothing was written. */
+export interface BaselineAnalysis {
+  match: BaselineMatch;
+  /** The version to adopt at: the stated one, or the single match; null when there is none. */
+  version: number | null;
+  /** Every version whose schema equals the live one, ascending. */
+  candidates: number[];
+  /** With no match: the version whose schema is nearest to the live one, and how many changes apart. */
+  closest: { version: number; differences: number } | null;
+  /** Changes from the chosen version's schema to the live one (empty on an exact match). */
+  differences: SchemaChange[];
+  /** The full diff from the chosen version's schema to the live one, when a version was chosen. */
+  diff: SchemaDiff | null;
+  liveHash: string;
+  /** Set when a migration failed on an empty database: versions from it on could not be compared. */
+  replayError: string | null;
+}
+
+/** The analysis together with what adopting needs (internal to the baseline). */
+export interface BaselineGround {
+  analysis: BaselineAnalysis;
+  set: MigrationSet;
+  versions: ReplayedVersion[];
+  live: SchemaSnapshot;
+}
+
+/**
+ * Finds the version an existing database (tables, no migration history) is at: the migrations
+ * are replayed on an empty in-memory database and the normalised live schema (user objects
+ * only) is compared with the schema after each version. Writes nothing.
+ *
+ * @example
+ * const analysis = await analyzeBaseline(framework.context, {});
+ * if (analysis.match === 'exact') console.log(`at version ${analysis.version}`);
+ */
+export async function analyzeBaseline(ctx: ServiceContext, options: Pick<BaselineOptions, 'to'> = {}): Promise<BaselineAnalysis> {
+  return (await groundBaseline(ctx, options)).analysis;
+}
+
+/** {@link analyzeBaseline}, keeping the replay for the adoption. */
+export async function groundBaseline(ctx: ServiceContext, options: Pick<BaselineOptions, 'to'>): Promise<BaselineGround> {
+  const file = ctx.adapter.filePath;
+  if (new HistoryStore(ctx.adapter).hasEntries()) {
+    throw new MfmigError('ADOPTION_REFUSED', `Database ${file} already has a migration history; there is nothing to adopt`, {
+      context: { file, reason: 'has-history' },
+    });
+  }
+  const live = introspectSchema(ctx.adapter);
+  if (live.tables.length === 0) {
+    throw new MfmigError('USAGE', `Database ${file} has no tables; there is nothing to adopt, migrate it instead`, { context: { file } });
+  }
+  const set = await ctx.loadMigrations();
+  if (options.to !== undefined) {
+    if (options.to === 0) throw new MfmigError('USAGE', 'Version 0 is the empty schema; an existing database cannot be adopted there');
+    resolveTargetVersion(set, { version: options.to });
+  }
+  const replay = await replaySchemaVersions(set);
+  const { versions } = replay;
+  const stated = options.to === undefined ? undefined : versions.find((v) => v.version === options.to);
+  if (options.to !== undefined && !stated) {
+    throw new MfmigError('MIGRATION_FAILED', `Cannot compute the schema of version ${options.to}: ${replay.error?.message ?? 'it did not replay'}`, {
+      cause: replay.error,
+      context: { version: options.to },
+    });
+  }
+  const candidates = versions.filter((v) => v.hash === live.hash).map((v) => v.version);
+  const chosen = stated ?? (candidates.length === 1 ? versions.find((v) => v.version === candidates[0]) : undefined);
+  const diff = chosen ? diffSnapshots(replayedSnapshot(chosen), live) : null;
+  const match: BaselineMatch = diff ? (diff.identical ? 'exact' : 'differs') : candidates.length > 1 ? 'ambiguous' : 'none';
+  const analysis: BaselineAnalysis = {
+    match,
+    version: chosen?.version ?? null,
+    candidates,
+    closest: match === 'none' ? closestVersion(versions, live) : null,
+    differences: diff?.changes ?? [],
+    diff,
+    liveHash: live.hash,
+    replayError: replay.error?.message ?? null,
+  };
+  return { analysis, set, versions, live };
+}
+
+/** The version whose schema needs the fewest changes to become the live one (the latest on a tie). */
+function closestVersion(versions: ReplayedVersion[], live: SchemaSnapshot): BaselineAnalysis['closest'] {
+  let best: BaselineAnalysis['closest'] = null;
+  for (const v of versions) {
+    const differences = diffSnapshots(replayedSnapshot(v), live).changes.length;
+    if (!best || differences <= best.differences) best = { version: v.version, differences };
+  }
+  return best;
+}
