@@ -1,15 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { abbreviateSql, isMfmigError, openDatabase } from '@mfmig/core';
+import { removeTempDirs, tempDir } from '@mfmig/test-support';
 
-const dir = mkdtempSync(join(tmpdir(), 'mfmig-abbreviate-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(removeTempDirs);
 
 /** The message of the error `adapter.exec(sql)` throws on a real database file. */
 function failureOf(sql: string): string {
-  const adapter = openDatabase(join(dir, `${Math.random().toString(36).slice(2)}.db`), { create: true });
+  const adapter = openDatabase(join(tempDir(), 'kb.db'), { create: true });
   try {
     adapter.raw.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
     adapter.exec(sql);

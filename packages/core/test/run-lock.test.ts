@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -17,6 +16,7 @@ import {
   openDatabase,
   processStartTime,
 } from '@mfmig/core';
+import { removeTempDirs, tempDir } from '@mfmig/test-support';
 
 const HOLDER = resolve(import.meta.dirname, 'children/lock-holder.mjs');
 const CORE_SOURCE = resolve(import.meta.dirname, '../src/index.ts');
@@ -39,24 +39,19 @@ interface Row {
   pidNamespace?: string | null;
 }
 
-const dirs: string[] = [];
 const children: ChildProcess[] = [];
 let adapter: DatabaseAdapter;
 let file: string;
 
 beforeEach(() => {
-  const dir = mkdtempSync(join(tmpdir(), 'mfmig-lock-'));
-  dirs.push(dir);
-  file = join(dir, 'kb.db');
+  file = join(tempDir(), 'kb.db');
   adapter = openDatabase(file, { create: true });
 });
 afterEach(() => {
   adapter.close();
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
-afterAll(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(removeTempDirs);
 
 /** Writes the lock row by hand, as another process (or a broken tool) would have left it. */
 function writeRow(row: Row, { old = false } = {}): void {
