@@ -1,16 +1,20 @@
 // Each package is released on its own: what `pnpm pack` puts in its tarball must be a package
 // that installs and type-checks for every consumer. publint checks package.json against the
 // packed files; attw (Are the Types Wrong?) resolves its types the way node10, node16 (from CJS
-// and from ESM) and bundlers do. Runs on the built dist (`pnpm test` builds first).
+// and from ESM) and bundlers do. Runs on the built dist (`pnpm test` builds first). Private
+// packages (test fixtures) are never packed, so they are not checked.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
-const packages = readdirSync(join(root, 'packages')).sort();
+const isPrivate = (name: string) => (JSON.parse(readFileSync(join(root, 'packages', name, 'package.json'), 'utf8')) as { private?: boolean }).private === true;
+const packages = readdirSync(join(root, 'packages'))
+  .filter((name) => !isPrivate(name))
+  .sort();
 const attw = join(root, 'node_modules', '.bin', 'attw');
 
 describe.each(packages)('@mfmig/%s as published', (name) => {

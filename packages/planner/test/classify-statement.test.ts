@@ -52,6 +52,18 @@ describe('statement classification', () => {
     ]);
     expect(state.rows('copies')).toBe(900);
   });
+
+  it('shows each statement without its comments, string literals kept', () => {
+    const state = new TableState({ rows: { kb_entries: 5 }, indexes: {} }, undefined);
+    const migration = { version: 9, name: 'x', mvp: 3, transformations: [] } as unknown as Migration;
+    const ops = extractOperations(
+      migration,
+      ["-- Tag every entry\nINSERT INTO kb_tags (tag) /* all */ SELECT '--' || title FROM kb_entries", '-- Drop the original table\nDROP TABLE kb_old'],
+      state,
+      { direction: 'up', batchThreshold: 100_000 },
+    );
+    expect(ops.map((o) => o.statement)).toEqual(["INSERT INTO kb_tags (tag) SELECT '--' || title FROM kb_entries", 'DROP TABLE kb_old']);
+  });
 });
 
 function pick(info: ReturnType<typeof classifyStatement>) {

@@ -1,16 +1,17 @@
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Migrator, loadMigrations, openDatabase } from '@mfmig/core';
-import { seedKnowledgeBase } from '../../framework/src/seed/seed-knowledge-base.js';
+import { migrateAndSeed, removeTempDirs, tempDir } from '@mfmig/test-support';
+import { afterAll } from 'vitest';
 import type { Calibration } from '@mfmig/planner';
 
-export const REAL_MIGRATIONS = resolve(import.meta.dirname, '../../../migrations');
+export { tempDir };
 
-export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'mfmig-'));
-}
+// each test file importing these helpers removes the temp folders it made when it ends
+afterAll(removeTempDirs);
+
+export const REAL_MIGRATIONS = resolve(import.meta.dirname, '../../../migrations');
 
 /** A migrations folder holding the real MVP1 and the given extra milestones. */
 export function migrationsWith(extra: Record<string, Record<string, string>>): string {
@@ -27,10 +28,7 @@ export function migrationsWith(extra: Record<string, Record<string, string>>): s
 export async function seededMvp1(rows: number, migrationsPath: string): Promise<string> {
   const file = join(tempDir(), 'kb.db');
   const adapter = openDatabase(file, { create: true });
-  const migrator = new Migrator({ adapter, migrations: await loadMigrations(migrationsPath) });
-  const result = await migrator.migrate({ mvp: 1 });
-  if (result.error) throw result.error;
-  seedKnowledgeBase(adapter, { rows });
+  await migrateAndSeed(new Migrator({ adapter, migrations: await loadMigrations(migrationsPath) }), { rows, seed: 1 });
   adapter.close();
   return file;
 }

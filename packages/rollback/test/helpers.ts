@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type MigrationPlugin, type MigrationTarget, createServiceContext, quoteIdentifier } from '@mfmig/core';
-import { seedKnowledgeBase } from '../../framework/src/seed/seed-knowledge-base.js';
+import { migrateAndSeed, removeTempDirs } from '@mfmig/test-support';
+import { afterAll } from 'vitest';
+
+export { tempDir } from '@mfmig/test-support';
+
+// each test file importing these helpers removes the temp folders it made when it ends
+afterAll(removeTempDirs);
 
 /** The fixture migrations folder (MVP1 copied from the real set, MVP2-5 written for these tests). */
 export const FIXTURES = join(import.meta.dirname, 'fixtures', 'migrations');
-
-export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'mfmig-rollback-'));
-}
 
 /** A copy of the fixture migrations that a test may edit. */
 export function copyFixtures(dir: string): string {
@@ -32,14 +33,7 @@ export async function seededDatabase(
   const ctx = createServiceContext({ database: path, migrationsPath: options.migrationsPath ?? FIXTURES, backupPath: join(dir, 'backups') }, { create: true });
   ctx.plugins.push(...(options.plugins ?? []));
   try {
-    const migrator = await ctx.migrator();
-    const first = await migrator.migrate({ mvp: 1 });
-    if (first.error) throw first.error;
-    seedKnowledgeBase(ctx.adapter, { rows: options.rows ?? 300, seed: 7 });
-    if (options.target) {
-      const run = await migrator.migrate(options.target);
-      if (run.error) throw run.error;
-    }
+    await migrateAndSeed(await ctx.migrator(), { rows: options.rows ?? 300, ...(options.target ? { target: options.target } : {}) });
   } finally {
     ctx.close();
   }

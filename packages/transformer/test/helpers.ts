@@ -1,18 +1,14 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type DatabaseAdapter, type MigrationPlugin, Migrator, loadMigrations, openDatabase } from '@mfmig/core';
-import { seedKnowledgeBase } from '../../framework/src/seed/seed-knowledge-base.js';
+import { migrateAndSeed } from '@mfmig/test-support';
 import { createTransformerPlugin } from '../src/index.js';
 
-export const MIGRATIONS = resolve(import.meta.dirname, '../../../migrations');
-
 /** A fresh temp directory, removed by the returned cleanup. */
-export function tempDir(): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'mfmig-'));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
+export { scopedTempDir as tempDir } from '@mfmig/test-support';
+
+export const MIGRATIONS = resolve(import.meta.dirname, '../../../migrations');
 
 /** A migrator over the real migration set with the transformer plugin. */
 export async function migratorFor(adapter: DatabaseAdapter, plugin: MigrationPlugin = createTransformerPlugin(), folder = MIGRATIONS): Promise<Migrator> {
@@ -22,10 +18,7 @@ export async function migratorFor(adapter: DatabaseAdapter, plugin: MigrationPlu
 /** A database file at MVP1 holding `rows` seeded KB entries. */
 export async function seededMvp1(path: string, rows: number): Promise<DatabaseAdapter> {
   const adapter = openDatabase(path, { create: true });
-  const migrator = await migratorFor(adapter);
-  const result = await migrator.migrate({ mvp: 1 });
-  if (result.error) throw result.error;
-  seedKnowledgeBase(adapter, { rows, seed: 7 });
+  await migrateAndSeed(await migratorFor(adapter), { rows });
   return adapter;
 }
 

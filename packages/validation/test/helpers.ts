@@ -1,30 +1,17 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type MigrationPlugin, Migrator, loadMigrations, openDatabase } from '@mfmig/core';
-import { seedKnowledgeBase } from '../../framework/src/seed/seed-knowledge-base.js';
+import { migrateAndSeed, tempDir } from '@mfmig/test-support';
 import type { ValidationFinding, ValidationReport } from '../src/index.js';
+
+export { removeTempDirs, tempDir } from '@mfmig/test-support';
 
 /** The repository's migrations folder (MVP1..MVP5 and their milestone.json files). */
 export const MIGRATIONS = resolve(import.meta.dirname, '../../../migrations');
 
 /** Runs declared transformations nowhere: for databases migrated without data to move. */
 export const SCHEMA_ONLY: MigrationPlugin = { name: 'test-schema-only', handlesTransformations: true };
-
-const created: string[] = [];
-
-/** A new temp folder, removed by {@link removeTempDirs}. */
-export function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mfmig-validation-'));
-  created.push(dir);
-  return dir;
-}
-
-/** Removes every folder {@link tempDir} made in this test file (call it in `afterAll`). */
-export function removeTempDirs(): void {
-  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
 
 /**
  * A knowledge base file: migrated to MVP1, seeded with `rows` entries, then migrated to `mvp`
@@ -34,13 +21,7 @@ export async function createKnowledgeBase(file: string, options: { rows: number;
   const adapter = openDatabase(file, { create: true });
   try {
     const migrator = new Migrator({ adapter, migrations: await loadMigrations(options.migrations ?? MIGRATIONS), plugins: options.plugins ?? [SCHEMA_ONLY] });
-    const first = await migrator.migrate({ mvp: 1 });
-    if (first.error) throw first.error;
-    if (options.rows > 0) seedKnowledgeBase(adapter, { rows: options.rows, seed: 7 });
-    if ((options.mvp ?? 1) > 1) {
-      const rest = await migrator.migrate({ mvp: options.mvp! });
-      if (rest.error) throw rest.error;
-    }
+    await migrateAndSeed(migrator, { rows: options.rows, ...((options.mvp ?? 1) > 1 ? { target: { mvp: options.mvp! } } : {}) });
   } finally {
     adapter.close();
   }

@@ -64,17 +64,8 @@ export async function pool<T, R>(items: T[], parallel: number, task: (item: T, i
   return results;
 }
 
-/** Mulberry32: a tiny seeded PRNG, so random kill times replay from the seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG, so random kill times replay from the seed. */
+export { seededRandom as prng } from '@mfmig/test-support';
 
 /** Marker numbers 1, 1 + stride, ... up to `total`, plus the last one. */
 export function killSteps(total: number, stride: number): number[] {

@@ -1,3 +1,4 @@
+export * from './abbreviate-sql.js';
 export * from './database-adapter.js';
 export * from './open-database.js';
 export * from './quote.js';

@@ -93,7 +93,7 @@ export function hasCode(text: string): boolean {
   return stripSqlComments(text).replace(/[;\s]/g, '').length > 0;
 }
 
-/** Removes `--` and block comments, keeping string literals intact. */
+/** Removes `--` and block comments, keeping string literals and quoted identifiers intact. */
 export function stripSqlComments(text: string): string {
   let out = '';
   let i = 0;
@@ -108,6 +108,11 @@ export function stripSqlComments(text: string): string {
       out += ' ';
     } else if (c === "'" || c === '"' || c === '`') {
       const end = skipSqlQuoted(text, i, c);
+      out += text.slice(i, end);
+      i = end;
+    } else if (c === '[') {
+      const close = text.indexOf(']', i + 1);
+      const end = close === -1 ? text.length : close + 1;
       out += text.slice(i, end);
       i = end;
     } else {

@@ -3,6 +3,7 @@ import type { Database } from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { MfmigError, wrapSqliteError } from '../errors/index.js';
 import type { AdapterCapabilities, DatabaseAdapter, ForeignKeyViolation } from './database-adapter.js';
+import { abbreviateSql } from './abbreviate-sql.js';
 import { quoteIdentifier } from './quote.js';
 import { splitSqlStatements } from './sql-splitter.js';
 
@@ -63,7 +64,7 @@ export class SqliteAdapter implements DatabaseAdapter {
       try {
         this.raw.exec(statement);
       } catch (error) {
-        throw wrapSqliteError(error, 'MIGRATION_FAILED', `Statement failed: ${abbreviate(statement)}`, { statement });
+        throw wrapSqliteError(error, 'MIGRATION_FAILED', `Statement failed: ${abbreviateSql(statement)}`, { statement });
       }
     }
   }
@@ -146,8 +147,5 @@ export class SqliteAdapter implements DatabaseAdapter {
   }
 }
 
-/** The first line of a statement, shortened for messages. */
-export function abbreviate(statement: string, max = 120): string {
-  const oneLine = statement.replace(/\s+/g, ' ').trim();
-  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
-}
+/** @deprecated Use {@link abbreviateSql}, which also drops comments. */
+export const abbreviate = abbreviateSql;

@@ -57,7 +57,7 @@ const ENV_SCHEMA = {
   BACKUP_PATH: z.string().min(1),
   ENABLE_LOGGING: envBoolean,
   ENABLE_METRICS: envBoolean,
-  VALIDATION_TIMEOUT: envInt,
+  VALIDATION_TIMEOUT: envInt.refine((v) => v > 0, 'must be greater than 0'),
   INTEGRITY_CHECK_LEVEL: z.enum(['quick', 'standard', 'comprehensive']),
   ROLLBACK_SAFETY_CHECKS: envBoolean,
   EMERGENCY_CONTACTS: z.string().transform((v) =>
@@ -67,6 +67,14 @@ const ENV_SCHEMA = {
       .filter((s) => s.length > 0),
   ),
 } as const;
+
+/**
+ * The environment variables the configuration reads (see {@link readEnvironment}).
+ *
+ * @example
+ * CONFIG_ENVIRONMENT_VARIABLES.includes('VALIDATION_TIMEOUT'); // true
+ */
+export const CONFIG_ENVIRONMENT_VARIABLES = Object.keys(ENV_SCHEMA) as readonly (keyof typeof ENV_SCHEMA)[];
 
 const ENV_TO_FIELD: Record<keyof typeof ENV_SCHEMA, keyof MigrationFrameworkConfig> = {
   MIGRATION_PATH: 'migrationsPath',

@@ -42,6 +42,12 @@ export interface MigrationEvents {
   progressUpdated: MigrationProgress;
   operationProgress: OperationProgress;
   lockWaiting: { holder: string };
+  /**
+   * The run took over the lock of a holder that is gone (`stale`) or of a row no live run can
+   * have written (`invalid`: a pid that is no process, a heartbeat that is no time or lies in
+   * the future), which deserves a warning.
+   */
+  lockTakenOver: { holder: string; reason: 'stale' | 'invalid'; detail: string };
   log: { level: 'debug' | 'info' | 'warn' | 'error'; event: string; [key: string]: unknown };
   [event: string]: unknown;
 }

@@ -4,7 +4,7 @@ import type { DatabaseAdapter } from '../adapter/index.js';
 import { MfmigError, isMfmigError, wrapSqliteError } from '../errors/index.js';
 import { type MigrationEvents, MigrationEventEmitter, type MigrationProgress } from '../events/index.js';
 import { HistoryStore, MetricsStore } from '../history/index.js';
-import { RunLock } from '../lock/index.js';
+import { RunLock, describeHolder } from '../lock/index.js';
 import { type Direction, type Migration, type MigrationSet, migrationLabel } from '../migration/index.js';
 import { applyConnectionSettings } from './apply-connection-settings.js';
 import { type RunnerContext, createMigrationContext } from './migration-context.js';
@@ -153,6 +153,7 @@ export class Migrator {
           timeoutMs: this.#options.lockTimeout ?? 10_000,
           command: options.command ?? `${direction === 'up' ? 'migrate' : 'rollback'} to ${result.targetVersion}`,
           onWait: (holder) => this.events.emit('lockWaiting', { holder: `pid ${holder.pid} on ${holder.host}` }),
+          onTakeover: ({ holder, reason, detail }) => this.events.emit('lockTakenOver', { holder: describeHolder(holder), reason, detail }),
         });
       }
       const status = this.status();

@@ -1,4 +1,4 @@
-import type { Migration } from '@mfmig/core';
+import { type Migration, abbreviateSql } from '@mfmig/core';
 import type { PlannedOperation } from '../plan/plan-types.js';
 import { type StatementInfo, classifyStatement } from './classify-statement.js';
 import { declaredTransformations } from './declared-transformations.js';
@@ -12,11 +12,6 @@ export interface ExtractOptions {
   batchThreshold: number;
 }
 
-function abbreviate(sql: string, max = 100): string {
-  const one = sql.replace(/\s+/g, ' ').trim();
-  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
-}
-
 function operation(info: StatementInfo, rows: number, rowsWritten: number, description: string, flags: Record<string, unknown> = {}): PlannedOperation {
   return {
     kind: info.kind,
@@ -24,7 +19,7 @@ function operation(info: StatementInfo, rows: number, rowsWritten: number, descr
     source: info.source,
     rows,
     rowsWritten,
-    statement: abbreviate(info.statement),
+    statement: abbreviateSql(info.statement, 100),
     description,
     estimatedSeconds: 0,
     blocksWrites: true,

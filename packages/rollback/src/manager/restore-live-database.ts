@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { MfmigError, RunLock } from '@mfmig/core';
+import { MfmigError, RunLock, isCurrentProcess } from '@mfmig/core';
 import type { BackupRecord } from '../backup/backup-manifest.js';
 import type { BackupVerification } from '../backup/verify-backup.js';
 import type { IntegrityLevel } from '../files/database-file-check.js';
@@ -82,7 +82,7 @@ function assertNoOtherRunner(live: LiveDatabase): void {
   try {
     const lock = new RunLock(live.context().adapter);
     const holder = lock.holder();
-    if (holder && holder.pid !== process.pid && !lock.isStale(holder)) {
+    if (holder && !isCurrentProcess(holder) && !lock.isStale(holder)) {
       throw new MfmigError('LOCK_HELD', `A migration run (pid ${holder.pid} on ${holder.host}, "${holder.command}") holds the database; a restore now would replace the file under it. Wait for it to finish`);
     }
   } catch (error) {

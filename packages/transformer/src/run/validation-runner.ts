@@ -1,5 +1,5 @@
 import type { DatabaseAdapter } from '@mfmig/core';
-import { MfmigError, messageOf } from '@mfmig/core';
+import { MfmigError, abbreviateSql, messageOf } from '@mfmig/core';
 import type { ResolvedTransformation, ValidationExpectation, ValidationQuery } from '../declaration/data-transformation.js';
 import { prepareLenient } from '../sql/legacy-strings.js';
 import type { ValidationResult } from './transformation-result.js';
@@ -30,7 +30,7 @@ export function validationError(results: ValidationResult[]): MfmigError | null 
   const what = f.message ? ` (${f.message})` : '';
   return new MfmigError(
     'VALIDATION_FAILED',
-    `Transformation ${f.transformationId} failed validation${what}: \`${oneLine(f.sql)}\` returned ${String(f.value)}, expected ${f.expected}${failed.length > 1 ? ` (${failed.length - 1} more failed)` : ''}`,
+    `Transformation ${f.transformationId} failed validation${what}: \`${abbreviateSql(f.sql, 100)}\` returned ${String(f.value)}, expected ${f.expected}${failed.length > 1 ? ` (${failed.length - 1} more failed)` : ''}`,
     { context: { transformation: f.transformationId, failures: failed } },
   );
 }
@@ -65,7 +65,7 @@ function evaluate(adapter: DatabaseAdapter, t: ResolvedTransformation, expect: V
   if ('query' in expect) {
     const other = scalar(adapter, expect.query);
     const equal = typeof other === 'number' || typeof other === 'bigint' ? n === Number(other) : other === value;
-    return { passed: equal, expected: `${String(other)} (from \`${oneLine(expect.query)}\`)` };
+    return { passed: equal, expected: `${String(other)} (from \`${abbreviateSql(expect.query, 100)}\`)` };
   }
   const okMin = expect.min === undefined || (n !== null && n >= expect.min);
   const okMax = expect.max === undefined || (n !== null && n <= expect.max);
@@ -77,9 +77,4 @@ function scalar(adapter: DatabaseAdapter, sql: string): unknown {
   if (!statement.reader) throw new Error('a validation query must be a SELECT');
   const row = statement.raw().get() as unknown[] | undefined;
   return row === undefined ? null : (row[0] ?? null);
-}
-
-function oneLine(sql: string): string {
-  const s = sql.replace(/\s+/g, ' ').trim();
-  return s.length > 100 ? `${s.slice(0, 99)}…` : s;
 }

@@ -1,6 +1,6 @@
 import { statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { RunLock, currentHost, describeHolder, migrationLabel } from '@mfmig/core';
+import { RunLock, describeHolder, isCurrentProcess, migrationLabel } from '@mfmig/core';
 import { finding } from '../report/finding-codes.js';
 import type { ValidationFinding } from '../report/types.js';
 import type { RunRecorder } from '../run/run-recorder.js';
@@ -20,7 +20,7 @@ export async function preMigrationChecks(state: RunState, rec: RunRecorder): Pro
     const lock = new RunLock(state.ctx.adapter);
     const holder = lock.holder();
     if (!holder) return [];
-    if (holder.pid === process.pid && holder.host === currentHost()) return [];
+    if (isCurrentProcess(holder)) return [];
     if (lock.isStale(holder)) {
       return [finding('HISTORY_LOCK_STALE', `The run lock is held by a run that is gone (${describeHolder(holder)})`, 'Nothing to do: the next mfmig run takes the stale lock over', {})];
     }

@@ -1,3 +1,34 @@
+/** How often the watchdog of a probe child looks for its parent, in ms. */
+export const WATCHDOG_INTERVAL_MS = 100;
+
+/**
+ * The watchdog thread of a probe child (CommonJS source for a `worker_thread`). Node has no
+ * parent-death signal, and a main thread inside a synchronous SQLite call runs no JavaScript,
+ * so a thread of its own watches the parent: the parent is gone when the child was reparented
+ * (`process.ppid` is no longer the parent's pid, POSIX) or when the pid no longer exists
+ * (platforms that keep the original ppid). It then kills its own process with SIGKILL, which
+ * no blocked query can delay. The thread is unref'd: it never keeps the child alive.
+ */
+export const PROBE_WATCHDOG_SOURCE = String.raw`
+'use strict';
+const { workerData } = require('node:worker_threads');
+const { parentPid, intervalMs } = workerData;
+const parentGone = () => {
+  if (process.ppid !== parentPid) return true;
+  try {
+    process.kill(parentPid, 0);
+    return false;
+  } catch (e) {
+    return e.code === 'ESRCH';
+  }
+};
+const check = () => {
+  if (parentGone()) process.kill(process.pid, 'SIGKILL');
+};
+check();
+setInterval(check, intervalMs);
+`;
+
 /**
  * The program a probe child process runs (`node -e`), as CommonJS source text. It is kept as
  * text so that the same code runs from the TypeScript sources (tests) and from the ESM and
@@ -8,9 +39,19 @@
  * more; the child answers `{type:'ready'}` (or `{type:'open-failed', error}` and exits), then
  * one `{type:'result', result}` per probe (see `runProbe` in probe.ts, which this mirrors),
  * and exits when stdin ends. It opens the database read-only, so it cannot write to it.
+ *
+ * The parent passes its pid as the first argument. A watchdog thread ({@link
+ * PROBE_WATCHDOG_SOURCE}) then ends the child with SIGKILL as soon as the parent is gone, even
+ * while the main thread is blocked inside one long SQLite call: a child left behind by a
+ * killed parent would otherwise keep the file open until its query ends.
  */
 export const PROBE_CHILD_SOURCE = String.raw`
 'use strict';
+const parentPid = Number(process.argv[1]);
+if (parentPid > 0) {
+  const { Worker } = require('node:worker_threads');
+  new Worker(${JSON.stringify(PROBE_WATCHDOG_SOURCE)}, { eval: true, workerData: { parentPid, intervalMs: ${WATCHDOG_INTERVAL_MS} } }).unref();
+}
 const readline = require('node:readline');
 let db = null;
 let failed = false;
