@@ -27,6 +27,7 @@ export type MfmigErrorCode =
   | 'CHECKPOINT_INVALID'
   | 'ROLLBACK_FAILED'
   | 'RISK_NOT_ACCEPTED'
+  | 'REHEARSAL_FAILED'
   | 'INTERRUPTED'
   | 'INTERNAL';
 
