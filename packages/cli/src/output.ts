@@ -44,14 +44,15 @@ export class Output {
     else human();
   }
 
-  /** One line on stderr, with the command-line hint for its code (and a JSON error document on stdout in JSON mode). */
+  /** One line on stderr, with the command-line hint for its code (and a JSON error document on stdout in JSON mode, with the migration's version and statement when known). */
   error(thrown: unknown): void {
     const error = fileSystemError(thrown);
     const code = isMfmigError(error) ? error.code : 'INTERNAL';
     const message = oneLine(error instanceof Error ? error.message : String(error));
     const hint = isMfmigError(error) ? hintFor(error) : undefined;
     this.stderr.write(`${this.colors.red('mfmig:')} ${message}${hint ? `; ${hint}` : ''}\n`);
-    if (this.json) this.stdout.write(`${JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } }, null, 2)}\n`);
+    const where = isMfmigError(error) ? Object.fromEntries(['version', 'migration', 'statement'].filter((k) => error.context[k] !== undefined).map((k) => [k, error.context[k]])) : {};
+    if (this.json) this.stdout.write(`${JSON.stringify({ error: { code, message, ...where, ...(hint ? { hint } : {}) } }, null, 2)}\n`);
   }
 
   /** A plain text table. */

@@ -69,11 +69,17 @@ describe('mfmig migrate', () => {
   });
 
   it('leaves version and schema exactly as before when a migration fails', () => {
+    rmSync(join(dir, 'migrations/mvp2/0003_add_orders.sql'));
     writeMigrations(dir, {
-      'mvp2/0003_add_orders.sql': sqlMigration(
-        'CREATE TABLE orders (id INTEGER PRIMARY KEY);\nINSERT INTO orders VALUES (1);\nINSERT INTO no_such_table VALUES (1);',
-        'DROP TABLE orders;',
-      ),
+      // Fails only on the real database file: a failure the plan's rehearsal on a copy cannot foresee.
+      'mvp2/0003_add_orders.ts': `export async function up(db, ctx) {
+  ctx.exec('CREATE TABLE orders (id INTEGER PRIMARY KEY); INSERT INTO orders VALUES (1);');
+  if (ctx.raw.name.endsWith('knowledge.db')) ctx.exec('INSERT INTO no_such_table VALUES (1);');
+}
+export async function down(db, ctx) {
+  ctx.exec('DROP TABLE orders;');
+}
+`,
     });
     expect(mfmig(dir, ['migrate', '--to', '2']).code).toBe(0);
     const db = join(dir, 'knowledge.db');
@@ -132,5 +138,38 @@ describe('mfmig migrate', () => {
   it('refuses an unknown target with exit 2', () => {
     expect(mfmig(dir, ['--json', 'migrate', '--to', '99']).json.error.code).toBe('TARGET_UNKNOWN');
     expect(mfmig(dir, ['migrate', '--to-mvp', '9']).code).toBe(2);
+  });
+});
+
+describe('mfmig migrate on a plan whose rehearsal failed', () => {
+  it('refuses it with exit 3, --yes or not, names the version and statement, and leaves the database file as it was', () => {
+    const dir = tempDir();
+    writeMigrations(dir, { 'mvp1/0001_create_accounts.sql': sqlMigration('CREATE TABLE accounts (id INTEGER PRIMARY KEY, code TEXT);', 'DROP TABLE accounts;') });
+    expect(mfmig(dir, ['migrate']).code).toBe(0);
+    const db = join(dir, 'knowledge.db');
+    const write = new Database(db);
+    write.exec("INSERT INTO accounts (code) VALUES ('a'), ('b'), ('a')");
+    write.close();
+    writeMigrations(dir, { 'mvp2/0002_unique_codes.sql': sqlMigration('CREATE UNIQUE INDEX accounts_code ON accounts (code);', 'DROP INDEX accounts_code;') });
+    const env = { XDG_CACHE_HOME: join(dir, 'cache') };
+    const before = sha256File(db);
+    for (const args of [['--json', '--yes', 'migrate'], ['--json', 'migrate', '--to', '2']]) {
+      const run = mfmig(dir, args, env);
+      expect(run.code, args.join(' ')).toBe(3);
+      expect(run.json.error).toMatchObject({ code: 'REHEARSAL_FAILED', version: 2, migration: 'unique_codes' });
+      expect(run.json.error.statement).toContain('CREATE UNIQUE INDEX accounts_code');
+      expect(run.stderr.split('\n').filter((l) => l.startsWith('mfmig:'))).toHaveLength(1);
+      expect(run.stderr).not.toMatch(/^\s+at /m);
+      expect(sha256File(db)).toBe(before);
+    }
+    const human = mfmig(dir, ['--yes', 'migrate'], env);
+    expect(human.code).toBe(3);
+    expect(versions(db)).toEqual([1]);
+    expect(sha256File(db)).toBe(before);
+    const plan = mfmig(dir, ['--json', 'plan'], env);
+    expect(plan.code).toBe(1);
+    expect(plan.json.rehearsal).toMatchObject({ failed: true, version: 2, name: 'unique_codes' });
+    expect(plan.json.riskLevel).toBe('critical');
+    expect(sha256File(db)).toBe(before);
   });
 });

@@ -1,7 +1,8 @@
 import { cpSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REAL_MIGRATIONS, mfmig, sha256File, tempDir } from './helpers.js';
+import Database from 'better-sqlite3';
+import { REAL_MIGRATIONS, mfmig, sha256File, sqlMigration, tempDir, writeMigrations } from './helpers.js';
 
 let dir: string;
 let cache: string;
@@ -65,6 +66,36 @@ describe('mfmig plan --downtime-threshold', () => {
       expect(run.stderr.trim().split('\n')[0]).toContain('--downtime-threshold');
     }
     expect(sha256File(db)).toBe(before);
+  });
+});
+
+describe('mfmig plan over a rebuild with foreign keys on', () => {
+  it('flags the cascade of DROP TABLE author into every book as critical, naming the child and its rows', () => {
+    const work = tempDir();
+    writeMigrations(work, {
+      'mvp1/0001_init.sql': sqlMigration(
+        'CREATE TABLE author(id INTEGER PRIMARY KEY, name TEXT);\nCREATE TABLE book(id INTEGER PRIMARY KEY, author_id INTEGER NOT NULL REFERENCES author(id) ON DELETE CASCADE, title TEXT);',
+        'DROP TABLE book;\nDROP TABLE author;',
+      ),
+    });
+    expect(mfmig(work, ['migrate']).code).toBe(0);
+    const db = join(work, 'knowledge.db');
+    const write = new Database(db);
+    write.exec("INSERT INTO author (id, name) VALUES (1, 'Le Guin'), (2, 'Lem'); INSERT INTO book (author_id, title) VALUES (1, 'a'), (1, 'b'), (2, 'c');");
+    write.close();
+    writeMigrations(work, {
+      'mvp2/0002_author_name_not_null.sql': sqlMigration(
+        "CREATE TABLE author_new(id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '');\nINSERT INTO author_new(id, name) SELECT id, coalesce(name, '') FROM author;\nDROP TABLE author;\nALTER TABLE author_new RENAME TO author;",
+      ),
+    });
+    const before = sha256File(db);
+    const run = mfmig(work, ['plan', '--to', '2', '--json'], { XDG_CACHE_HOME: join(work, 'cache') });
+    expect(run.code).toBe(run.json.rehearsal?.failed ? 1 : 0);
+    expect(run.json.riskLevel).toBe('critical');
+    const rules = run.json.steps.find((s: { version: number }) => s.version === 2).rules.filter((r: { rule: string }) => r.rule === 'cascade-delete');
+    expect(rules.map((r: { severity: string; details: Record<string, unknown> }) => [r.severity, r.details.child, r.details.rows, r.details.parent])).toEqual([['critical', 'book', 3, 'author']]);
+    expect(sha256File(db)).toBe(before);
+    rmSync(work, { recursive: true, force: true });
   });
 });
 

@@ -28,6 +28,7 @@ export {
   type MigrationStatus,
   type MfmigErrorCode,
 } from '@mfmig/core';
+export { assertRehearsalPassed } from '@mfmig/planner';
 export { RollbackManager } from '@mfmig/rollback';
 export { DataTransformer, type DataTransformation } from '@mfmig/transformer';
 export { renderDiff } from '@mfmig/schema-evolution';

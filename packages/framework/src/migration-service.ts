@@ -8,7 +8,7 @@ import {
   type RunResult,
   type ServiceContext,
 } from '@mfmig/core';
-import type { MigrationPlan, MigrationPlanner } from '@mfmig/planner';
+import { type MigrationPlan, type MigrationPlanner, assertRehearsalPassed } from '@mfmig/planner';
 import type { RollbackManager } from '@mfmig/rollback';
 import type { ValidationService } from '@mfmig/validation';
 import { type BaselineAnalysis, type BaselineOptions, analyzeBaseline } from './adoption/analyze-baseline.js';
@@ -32,7 +32,12 @@ export interface ExecuteMigrationOptions {
   signal?: AbortSignal;
   /** Applied versions whose edited files are accepted (logged). */
   acceptChecksums?: number[];
-  /** The plan to record with the run (one the caller already showed), or `false` for none. Default: made by the planner. */
+  /**
+   * The plan to record with the run (one the caller already showed), or `false` for none.
+   * Default: made by the planner. A given plan whose rehearsal failed is refused
+   * (`REHEARSAL_FAILED`, nothing run); a plan made here is only recorded, so that the run
+   * itself reports the failure (and `enableRollback` can act on it).
+   */
   plan?: MigrationPlan | false;
 }
 
@@ -131,6 +136,7 @@ export class MigrationService {
     this.#rolledBack = false;
     assertDatabaseIntact(this.#ctx.adapter);
     await assertAdopted(this.#ctx);
+    if (options.plan && !options.dryRun) assertRehearsalPassed(options.plan);
     const before = migrator.status();
     this.#request = {
       target,

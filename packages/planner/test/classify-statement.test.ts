@@ -25,6 +25,32 @@ describe('statement classification', () => {
     expect(classifyStatement("INSERT INTO t VALUES (1), (2)").flags.tuples).toBe(2);
     expect(classifyStatement('ALTER TABLE t ADD COLUMN c INT NOT NULL').flags).toMatchObject({ notNull: true, hasDefault: false, column: 'c' });
     expect(classifyStatement('DELETE FROM t WHERE x = 1').flags.hasWhere).toBe(true);
+    for (const sql of ["REPLACE INTO t (id) VALUES (1)", 'INSERT OR REPLACE INTO t SELECT * FROM u', 'UPDATE OR REPLACE t SET id = 2']) expect(classifyStatement(sql).flags.replace, sql).toBe(true);
+    for (const sql of ['INSERT OR IGNORE INTO t VALUES (1)', 'INSERT INTO t SELECT * FROM u', 'UPDATE t SET id = 2']) expect(classifyStatement(sql).flags.replace, sql).toBeUndefined();
+  });
+
+  it('folds a rename-first rebuild into one operation that remembers the name the old table got', () => {
+    const state = new TableState({ rows: { author: 30, book: 70 }, indexes: {} }, undefined);
+    const migration = { version: 2, name: 'x', mvp: 2, foreignKeys: 'on', transformations: [] } as unknown as Migration;
+    const ops = extractOperations(
+      migration,
+      [
+        'PRAGMA foreign_keys = off',
+        'ALTER TABLE author RENAME TO _author_old',
+        "CREATE TABLE author (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '')",
+        "INSERT INTO author (id, name) SELECT id, coalesce(name, '') FROM _author_old",
+        'DROP TABLE _author_old',
+        'PRAGMA foreign_keys = on',
+      ],
+      state,
+      { direction: 'up', batchThreshold: 100_000 },
+    );
+    expect(ops.map((o) => [o.kind, o.table, o.rows, o.flags.renamedTo])).toEqual([
+      ['other', undefined, 0, undefined],
+      ['table-rebuild', 'author', 30, '_author_old'],
+      ['other', undefined, 0, undefined],
+    ]);
+    expect(state.rows('author')).toBe(30);
   });
 
   it('folds a hand-written 12-step rebuild into one operation and carries row counts through', () => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MigrationPlanner, type PlanStep, RISK_RULES } from '@mfmig/planner';
-import { TEST_CALIBRATION, migrationsWith, seededMvp1 } from './helpers.js';
+import { TEST_CALIBRATION, migrationsWith, open, seededMvp1 } from './helpers.js';
 
 const ROWS = 12_000;
 let database: string;
@@ -29,7 +29,22 @@ function finding(step: PlanStep, rule: string) {
 
 describe('risk rules', () => {
   it('has a rule for drops, rebuilds, NOT NULL, transformations, irreversible steps and missing downs', () => {
-    expect(RISK_RULES.map((r) => r.id)).toEqual(['drop-table', 'drop-column', 'delete-rows', 'table-rebuild', 'not-null-addition', 'data-transformation', 'irreversible', 'missing-down', 'rename', 'index-build']);
+    expect(RISK_RULES.map((r) => r.id)).toEqual([
+      'drop-table',
+      'drop-column',
+      'delete-rows',
+      'table-rebuild',
+      'cascade-delete',
+      'cascade-set-null',
+      'dangling-foreign-key',
+      'rehearsal-failed',
+      'not-null-addition',
+      'data-transformation',
+      'irreversible',
+      'missing-down',
+      'rename',
+      'index-build',
+    ]);
   });
 
   it('drop-table: dropping a table with rows is high risk, an empty one low', async () => {
@@ -49,7 +64,7 @@ describe('risk rules', () => {
     expect(finding(step, 'delete-rows')).toEqual(['high', 'medium']);
   });
 
-  it('table-rebuild: weighted by rows with foreign keys off, critical with them on over ON DELETE CASCADE children', async () => {
+  it('table-rebuild: weighted by rows; with foreign keys on, cascade-delete names each ON DELETE CASCADE child and its rows', async () => {
     const rebuild = [
       'CREATE TABLE kb_feedback_new (id INTEGER PRIMARY KEY, entry_id INTEGER NOT NULL REFERENCES kb_entries (id), rating TEXT NOT NULL, comment TEXT, created_at TEXT NOT NULL);',
       'INSERT INTO kb_feedback_new SELECT * FROM kb_feedback;',
@@ -61,9 +76,18 @@ describe('risk rules', () => {
     const entries = rebuild.replaceAll('kb_feedback', 'kb_entries').replace('entry_id INTEGER NOT NULL REFERENCES kb_entries (id), rating TEXT NOT NULL, comment TEXT, created_at TEXT NOT NULL', 'title TEXT NOT NULL');
     const big = await stepOf({ '0003_rebuild.sql': sql(entries.replace('SELECT *', 'SELECT id, title'), 'SELECT 1;', '-- foreign-keys: off\n') });
     expect(finding(big, 'table-rebuild')).toEqual(['medium']);
+    expect(finding(big, 'cascade-delete')).toEqual([]);
     const unsafe = await stepOf({ '0003_rebuild.sql': sql(entries.replace('SELECT *', 'SELECT id, title')) });
-    expect(finding(unsafe, 'table-rebuild')).toEqual(['critical']);
-    expect(unsafe.rules[0]!.explanation).toContain('ON DELETE CASCADE the rows of kb_feedback, kb_tags');
+    expect(finding(unsafe, 'table-rebuild')).toEqual(['medium']);
+    expect(finding(unsafe, 'cascade-delete')).toEqual(['critical', 'critical']);
+    const live = open(database);
+    const count = (table: string) => live.prepare(`SELECT count(*) FROM ${table}`).pluck().get();
+    expect(unsafe.rules.filter((r) => r.rule === 'cascade-delete').map((r) => [r.details?.child, r.details?.rows, r.details?.parent])).toEqual([
+      ['kb_feedback', count('kb_feedback'), 'kb_entries'],
+      ['kb_tags', count('kb_tags'), 'kb_entries'],
+    ]);
+    live.close();
+    expect(unsafe.riskLevel).toBe('critical');
   });
 
   it('not-null-addition: without a default on a table with rows the migration fails; a rebuild over NULLs fails too', async () => {

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import { MfmigError, type MigrationTarget } from '@mfmig/core';
-import { type MigrationFramework, assertAdopted, assertDatabaseIntact } from '@mfmig/framework';
+import { type MigrationFramework, assertAdopted, assertDatabaseIntact, assertRehearsalPassed } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
 
 type MigrationPlan = Awaited<ReturnType<MigrationFramework['planner']['createPlan']>>;
@@ -67,8 +67,9 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
 
 /**
  * Shows the plan before a real run. An existing database with tables but no history is refused
- * first (ADOPTION_REQUIRED, exit 3, nothing changed): it needs `mfmig baseline`. A high or
- * critical plan asks for confirmation on a terminal and needs `--yes` otherwise
+ * first (ADOPTION_REQUIRED, exit 3, nothing changed): it needs `mfmig baseline`. A plan whose
+ * rehearsal failed is refused, `--yes` or not (REHEARSAL_FAILED, exit 3, nothing changed). A high
+ * or critical plan asks for confirmation on a terminal and needs `--yes` otherwise
  * (RISK_NOT_ACCEPTED, exit 3, nothing changed).
  */
 export async function confirmedPlan(cli: CliRuntime, framework: MigrationFramework, target: MigrationTarget): Promise<MigrationPlan | false> {
@@ -81,6 +82,7 @@ export async function confirmedPlan(cli: CliRuntime, framework: MigrationFramewo
     renderPlan(cli.out, plan);
     cli.out.line();
   }
+  assertRehearsalPassed(plan);
   if ((plan.riskLevel === 'high' || plan.riskLevel === 'critical') && !(await cli.out.confirm(`This plan is ${plan.riskLevel} risk. Migrate?`))) {
     throw new MfmigError(
       'RISK_NOT_ACCEPTED',

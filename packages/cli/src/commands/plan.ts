@@ -10,7 +10,8 @@ type Resources = Awaited<ReturnType<MigrationFramework['planner']['estimateResou
 /**
  * `mfmig plan [--to N | --to-mvp N] [--downtime-threshold S]`: the plan to a version or milestone (default latest), up
  * or down, read-only: steps with risk rules, estimated time and write-blocking time, downtime
- * and resources. Exit 0; 1 when the plan needs more disk than is free.
+ * and resources. Exit 0; 1 when the plan needs more disk than is free, or a migration failed
+ * when the plan was rehearsed on a copy of the data.
  */
 export function registerPlan(program: Command, cli: CliRuntime): void {
   program
@@ -24,7 +25,7 @@ export function registerPlan(program: Command, cli: CliRuntime): void {
       const plan = await framework.planner.createPlan(targetFrom(options));
       const resources = await framework.planner.estimateResourceRequirements(plan);
       cli.out.result({ ...plan, resources }, () => renderPlan(cli.out, plan, resources));
-      if (resources.errors.length > 0) cli.exitCode = 1;
+      if (resources.errors.length > 0 || plan.rehearsal?.failed) cli.exitCode = 1;
     });
 }
 
@@ -37,6 +38,11 @@ export function renderPlan(out: Output, plan: MigrationPlan, resources?: Resourc
   const direction = plan.direction === 'none' ? 'nothing to do' : plan.direction;
   out.line(`Plan:      MVP${plan.currentMVP} (version ${plan.currentVersion}) -> MVP${plan.targetMVP} (version ${plan.targetVersion}), ${direction}`);
   out.line(`Risk:      ${risk(plan.riskLevel.toUpperCase())}`);
+  if (plan.rehearsal?.failed) {
+    const r = plan.rehearsal;
+    out.line(c.red(`Rehearsal: FAILED at version ${r.version} (${r.name}): ${r.message}`));
+    if (r.statement) out.line(`           statement: ${r.statement.replace(/\s+/g, ' ').trim()}`);
+  }
   out.line(`Estimated: ${time(plan.estimatedSeconds)} (${plan.estimatedDuration} min), by ${plan.estimation.method}`);
   out.line(`Downtime:  ${plan.requiresDowntime ? c.red('yes') : 'no'} (writers blocked longer than ${plan.downtimeThresholdSeconds} s)`);
   if (plan.steps.length > 0) {

@@ -29,6 +29,7 @@ export type MfmigErrorCode =
   | 'RISK_NOT_ACCEPTED'
   | 'ADOPTION_REQUIRED'
   | 'ADOPTION_REFUSED'
+  | 'REHEARSAL_FAILED'
   | 'INTERRUPTED'
   | 'INTERNAL';
 

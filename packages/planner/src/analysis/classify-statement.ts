@@ -19,6 +19,10 @@ export interface StatementInfo {
     tuples?: number;
     /** ADD COLUMN with a CHECK or REFERENCES: SQLite verifies every existing row. */
     checksRows?: boolean;
+    /** A rename-first table rebuild: the name the old table was renamed to before it was dropped. */
+    renamedTo?: string;
+    /** REPLACE, INSERT OR REPLACE, UPDATE OR REPLACE: conflicting rows are deleted first. */
+    replace?: boolean;
   };
 }
 
@@ -87,6 +91,7 @@ export function classifyStatement(statement: string): StatementInfo {
   if (first === 'INSERT' || first === 'REPLACE') {
     const into = words.findIndex((w) => isWord(w, 'INTO'));
     const { name, next } = nameAt(words, into + 1);
+    const replace = first === 'REPLACE' || (isWord(words[1], 'OR') && isWord(words[2], 'REPLACE'));
     const values = topLevel(words, next, 'VALUES');
     if (values !== -1 && topLevel(words, next, 'SELECT') === -1) {
       let tuples = 0;
@@ -96,14 +101,15 @@ export function classifyStatement(statement: string): StatementInfo {
         if (w.value === '(' && depth++ === 0) tuples++;
         if (w.value === ')') depth--;
       }
-      return info('insert-values', { table: name, flags: { tuples } });
+      return info('insert-values', { table: name, flags: { tuples, ...(replace ? { replace } : {}) } });
     }
-    return info('insert-select', { table: name, source: fromTable(words, next) });
+    return info('insert-select', { table: name, source: fromTable(words, next), flags: replace ? { replace } : {} });
   }
   if (first === 'UPDATE') {
     let i = 1;
+    const replace = isWord(words[i], 'OR') && isWord(words[i + 1], 'REPLACE');
     if (isWord(words[i], 'OR')) i += 2;
-    return info('update', { table: nameAt(words, i).name, flags: { hasWhere: topLevel(words, i, 'WHERE') !== -1 } });
+    return info('update', { table: nameAt(words, i).name, flags: { hasWhere: topLevel(words, i, 'WHERE') !== -1, ...(replace ? { replace } : {}) } });
   }
   if (first === 'DELETE') {
     return info('delete', { table: nameAt(words, 2).name, flags: { hasWhere: topLevel(words, 2, 'WHERE') !== -1 } });

@@ -27,22 +27,42 @@ function operation(info: StatementInfo, rows: number, rowsWritten: number, descr
   };
 }
 
-/** Finds `CREATE TABLE t2` + `INSERT INTO t2 SELECT ... FROM t` + `DROP TABLE t` + `ALTER TABLE t2 RENAME TO t` and folds them into one rebuild. */
-function foldRebuilds(infos: StatementInfo[]): (StatementInfo & { rebuildOf?: string; createSql?: string })[] {
-  const out: (StatementInfo & { rebuildOf?: string; createSql?: string })[] = [...infos];
+type Folded = StatementInfo & { rebuildOf?: string; createSql?: string };
+
+/**
+ * Folds a hand-written rebuild into one `table-rebuild` of `t`. Create-first (SQLite's
+ * documented order): `CREATE TABLE t2` + `INSERT INTO t2 SELECT ... FROM t` + `DROP TABLE t` +
+ * `ALTER TABLE t2 RENAME TO t`. Rename-first: `ALTER TABLE t RENAME TO t_old` + `CREATE TABLE t`
+ * + `INSERT INTO t SELECT ... FROM t_old` + `DROP TABLE t_old` (flagged `renamedTo: t_old`:
+ * SQLite rewrites the children's REFERENCES to the old name, see the `dangling-foreign-key` rule).
+ */
+function foldRebuilds(infos: StatementInfo[]): Folded[] {
+  const out: Folded[] = [...infos];
+  const fold = (create: number, members: number[], table: string, flags: StatementInfo['flags']) => {
+    const rebuild: Folded = { kind: 'table-rebuild', table, source: table, statement: out[create]!.statement, flags, rebuildOf: table, createSql: out[create]!.statement };
+    const remove = new Set(members.filter((i) => i >= 0));
+    const at = Math.min(...remove);
+    out.splice(0, out.length, ...out.map((s, i) => (i === at ? rebuild : s)).filter((_, i) => i === at || !remove.has(i)));
+  };
+  const same = (a: string | undefined, b: string) => a?.toLowerCase() === b.toLowerCase();
   for (let r = 0; r < out.length; r++) {
     const rename = out[r]!;
     if (rename.kind !== 'rename-table' || !rename.table || !rename.flags.to) continue;
-    const temp = rename.table.toLowerCase();
-    const target = rename.flags.to.toLowerCase();
-    const create = out.findIndex((s, i) => i < r && s.kind === 'create-table' && s.table?.toLowerCase() === temp);
-    const drop = out.findIndex((s, i) => i < r && s.kind === 'drop-table' && s.table?.toLowerCase() === target);
-    if (create === -1 || drop === -1) continue;
-    const copy = out.findIndex((s, i) => i > create && i < r && s.kind === 'insert-select' && s.table?.toLowerCase() === temp);
-    const rebuild = { kind: 'table-rebuild' as const, table: rename.flags.to, source: rename.flags.to, statement: out[create]!.statement, flags: {}, rebuildOf: rename.flags.to, createSql: out[create]!.statement };
-    const remove = new Set([create, drop, r, copy].filter((i) => i >= 0));
-    const rebuilt = out.map((s, i) => (i === create ? rebuild : s)).filter((_, i) => i === create || !remove.has(i));
-    out.splice(0, out.length, ...rebuilt);
+    const from = rename.table;
+    const to = rename.flags.to;
+    const create = out.findIndex((s, i) => i < r && s.kind === 'create-table' && same(s.table, from));
+    const drop = out.findIndex((s, i) => i < r && s.kind === 'drop-table' && same(s.table, to));
+    if (create !== -1 && drop !== -1) {
+      const copy = out.findIndex((s, i) => i > create && i < r && s.kind === 'insert-select' && same(s.table, from));
+      fold(create, [create, drop, r, copy], to, {});
+      r = -1;
+      continue;
+    }
+    const recreate = out.findIndex((s, i) => i > r && s.kind === 'create-table' && same(s.table, from));
+    const dropOld = out.findIndex((s, i) => i > recreate && recreate !== -1 && s.kind === 'drop-table' && same(s.table, to));
+    if (recreate === -1 || dropOld === -1) continue;
+    const copy = out.findIndex((s, i) => i > recreate && i < dropOld && s.kind === 'insert-select' && same(s.table, from) && same(s.source, to));
+    fold(recreate, [r, recreate, copy, dropOld], from, { renamedTo: to });
     r = -1;
   }
   return out;
@@ -69,7 +89,7 @@ export function extractOperations(migration: Migration, statements: string[], st
       });
     }
   }
-  for (const info of foldRebuilds(statements.map(classifyStatement))) ops.push(...toOperations(info, state));
+  for (const info of foldRebuilds(statements.map(classifyStatement))) ops.push(...toOperations(info, state, migration));
   if (options.direction === 'up') {
     let batched = false;
     const measured = new Map<string, number>();
@@ -96,7 +116,7 @@ export function extractOperations(migration: Migration, statements: string[], st
   return ops;
 }
 
-function toOperations(info: StatementInfo & { rebuildOf?: string; createSql?: string }, state: TableState): PlannedOperation[] {
+function toOperations(info: Folded, state: TableState, migration: Migration): PlannedOperation[] {
   const table = info.table ?? '';
   switch (info.kind) {
     case 'create-table': {
@@ -117,7 +137,8 @@ function toOperations(info: StatementInfo & { rebuildOf?: string; createSql?: st
     case 'table-rebuild': {
       const rows = state.rows(table);
       const tightened = tightenedColumns(state.live, table, info.createSql ?? '');
-      return [operation(info, rows, rows, `rebuild table ${table} (${rows} rows, copied with foreign keys off)`, { tightened })];
+      const order = info.flags.renamedTo ? `, rename-first via ${info.flags.renamedTo}` : '';
+      return [operation(info, rows, rows, `rebuild table ${table} (${rows} rows, copied with foreign keys ${migration.foreignKeys === 'off' ? 'off' : 'on'}${order})`, { tightened })];
     }
     case 'create-index': {
       const target = info.table ?? '';

@@ -1,5 +1,6 @@
-import { messageOf } from '@mfmig/core';
+import { isMfmigError, messageOf } from '@mfmig/core';
 import type Database from 'better-sqlite3';
+import type { RehearsalFailure } from '../plan/plan-types.js';
 import { median } from './median.js';
 import { type RehearsalOptions, type RehearsalRun, type SampleFile, buildSampleFile, rehearse, removeSampleFile } from './rehearsal.js';
 
@@ -22,6 +23,23 @@ export interface RehearsalEstimates {
   /** The fraction the extrapolation starts from (1: the whole database was rehearsed). */
   fraction: number;
   notes: string[];
+  /** A migration that failed in a rehearsal (then durations come from the model). */
+  failure?: RehearsalFailure;
+}
+
+/** The failure of a migration in a rehearsal, or undefined when the rehearsal could not be set up. */
+function failureOf(error: unknown): RehearsalFailure | undefined {
+  if (!isMfmigError(error) || error.code !== 'REHEARSAL_FAILED') return undefined;
+  const c = error.context;
+  return {
+    failed: true,
+    version: Number(c.version),
+    name: String(c.migration ?? ''),
+    direction: c.direction === 'down' ? 'down' : 'up',
+    statement: typeof c.statement === 'string' ? c.statement : null,
+    message: String(c.reason ?? error.message),
+    fraction: Number(c.fraction ?? 0),
+  };
 }
 
 /**
@@ -80,7 +98,9 @@ export async function rehearsalEstimates(
     empty = await on(schemaOnly);
     fixed = await on(schemaOnly, true);
   } catch (error) {
-    estimates.notes.push(`No rehearsal: ${messageOf(error)}; durations come from the calibrated model`);
+    const failure = failureOf(error);
+    if (failure) estimates.failure = failure;
+    estimates.notes.push(failure ? `The rehearsal failed at version ${failure.version}; durations come from the calibrated model` : `No rehearsal: ${messageOf(error)}; durations come from the calibrated model`);
     return estimates;
   } finally {
     for (const file of built) removeSampleFile(file);

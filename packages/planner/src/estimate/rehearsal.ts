@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { type MigrationPlugin, type MigrationSet, type TableRebuilder, Migrator, messageOf, openDatabase, quoteIdentifier } from '@mfmig/core';
+import { MfmigError, type MigrationPlugin, type MigrationSet, type RunResult, type TableRebuilder, Migrator, isMfmigError, messageOf, migrationLabel, openDatabase, quoteIdentifier } from '@mfmig/core';
 import { removeDatabaseFiles } from './database-files.js';
 import { median } from './median.js';
 import { buildSampleDatabase, tablesParentsFirst } from './sample-database.js';
@@ -90,11 +90,31 @@ function counts(db: Database.Database): Map<string, number> {
 }
 
 /**
+ * Why a rehearsal stopped. A migration that failed on the sample is a `REHEARSAL_FAILED` error
+ * naming it and the failing statement (the plan would fail, or be refused, on the real data);
+ * anything else (a run that could not start) is a plain error.
+ */
+function rehearsalError(result: RunResult, fraction: number): Error {
+  const error = result.error!;
+  const on = fraction === 0 ? 'the schema alone' : fraction >= 1 ? 'a full copy of the data' : `a ${(fraction * 100).toFixed(2)}% sample`;
+  const failed = result.results.find((r) => r.status === 'Error');
+  if (!failed) return new Error(`rehearsal on ${on} stopped: ${messageOf(error)}`);
+  const known = isMfmigError(error) && typeof error.context.statement === 'string' ? error.context.statement : undefined;
+  const statement = known ?? failed.statements.at(-1) ?? null;
+  return new MfmigError('REHEARSAL_FAILED', `Migration ${migrationLabel(failed)} failed when rehearsed on ${on}: ${messageOf(error)}`, {
+    cause: error,
+    context: { version: failed.version, migration: failed.name, direction: failed.direction, statement: statement ?? undefined, fraction, reason: messageOf(error) },
+  });
+}
+
+/**
  * Runs the planned migrations for real on a copy of a sample of the database (a fraction of
  * every table, foreign keys kept; see {@link buildSampleFile}) with a page cache of `cacheKiB`, with the plugins of real runs,
  * and measures each step and the row counts it leaves. The live database is only read. Unless
  * `durable`, the copy runs with `synchronous = OFF` (fsync times vary too much to be scaled up
- * from a small sample); the cost of one real commit is measured first and returned.
+ * from a small sample); the cost of one real commit is measured first and returned. A
+ * migration that fails on the copy throws a `REHEARSAL_FAILED` MfmigError (context: version,
+ * migration, direction, statement, fraction, reason).
  *
  * @example
  * const run = await rehearse({ sample: buildSampleFile(db, os.tmpdir(), 0.01), migrations, direction: 'up', targetVersion: 17, plugins, rebuildTable, dir: os.tmpdir(), cacheKiB: 16_000 });
@@ -127,7 +147,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRun>
       options.direction === 'up'
         ? await migrator.migrate({ version: options.targetVersion }, { command: 'plan rehearsal' })
         : await migrator.rollback({ version: options.targetVersion }, { command: 'plan rehearsal' });
-    if (result.error) throw new Error(`rehearsal on a ${(options.sample.fraction * 100).toFixed(2)}% sample stopped: ${messageOf(result.error)}`);
+    if (result.error) throw rehearsalError(result, options.sample.fraction);
     return run;
   } finally {
     sample.close();

@@ -1,9 +1,10 @@
 import type { Migration, StepMetric } from '@mfmig/core';
 import { extractOperations } from '../analysis/extract-operations.js';
+import type { SimulatedStep } from '../analysis/schema-simulation.js';
 import type { TableState } from '../analysis/table-state.js';
 import { type ModelContext, modelSeconds, modelStepSeconds } from '../estimate/duration-model.js';
 import { type RiskThresholds, analyzeRisk } from '../rules/risk-rules.js';
-import { type EstimateSource, type PlanStep, type PlannedOperation, maxRisk } from './plan-types.js';
+import { type EstimateSource, type PlanStep, type PlannedOperation, type RehearsalFailure, maxRisk } from './plan-types.js';
 
 /** Everything needed to turn migrations into plan steps. */
 export interface StepInputs {
@@ -17,7 +18,10 @@ export interface StepInputs {
   metrics: StepMetric[];
   batchThreshold: number;
   thresholds: RiskThresholds;
-  children: Map<string, { table: string; onDelete: string }[]>;
+  /** The schema as it will be at each step, by version (see `simulateSchema`). */
+  schema: Map<number, SimulatedStep>;
+  /** A migration that failed in the rehearsal. */
+  rehearsalFailure?: RehearsalFailure;
 }
 
 const SCALING_KINDS = new Set(['create-index', 'drop-table', 'drop-column', 'table-rebuild', 'insert-select', 'update', 'delete', 'transformation', 'add-column', 'create-table']);
@@ -77,6 +81,7 @@ function fromMetrics(m: Migration, direction: 'up' | 'down', ops: PlannedOperati
  */
 export function buildSteps(migrations: Migration[], inputs: StepInputs): PlanStep[] {
   return migrations.map((m) => {
+    const rowsBefore = inputs.state.snapshot();
     const ops = extractOperations(m, inputs.statements.get(m.version) ?? [], inputs.state, { direction: inputs.direction, batchThreshold: inputs.batchThreshold });
     const modelled = ops.map((op) => modelSeconds(op, inputs.model));
     const modelTotal = modelStepSeconds(ops, inputs.model);
@@ -95,7 +100,18 @@ export function buildSteps(migrations: Migration[], inputs: StepInputs): PlanSte
     const overhead = Math.max(0, seconds - ops.reduce((sum, op) => sum + op.estimatedSeconds, 0));
     const blocked = overhead + ops.reduce((sum, op) => sum + (op.blocksWrites ? op.estimatedSeconds : 0), 0);
     const longestBatch = Math.max(0, ...ops.map((op) => op.longestBatchSeconds ?? 0));
-    const rules = analyzeRisk({ migration: m, direction: inputs.direction, operations: ops, thresholds: inputs.thresholds, children: inputs.children });
+    const simulated = inputs.schema.get(m.version);
+    const rules = analyzeRisk({
+      migration: m,
+      direction: inputs.direction,
+      operations: ops,
+      thresholds: inputs.thresholds,
+      children: simulated?.children ?? new Map(),
+      foreignKeys: simulated?.foreignKeys,
+      removals: (simulated?.removals ?? []).map((r) => ({ ...r, childRows: rowsBefore[r.child.table.toLowerCase()] ?? inputs.state.rows(r.child.table) })),
+      dangling: simulated?.dangling ?? [],
+      rehearsalFailure: inputs.rehearsalFailure,
+    });
     return {
       version: m.version,
       name: m.name,

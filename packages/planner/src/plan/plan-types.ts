@@ -51,7 +51,27 @@ export interface RuleFinding {
   /** Rule id, e.g. `drop-table`. */
   rule: string;
   severity: RiskLevel;
+  /** What happens, why it matters, and the fix. */
   explanation: string;
+  /** Machine-readable facts of the finding (tables, row counts, the statement), when the rule has them. */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * A migration that failed when the plan was rehearsed on a copy of (a sample of) the data:
+ * the same run on the real database would fail too, so the plan must not be run.
+ */
+export interface RehearsalFailure {
+  failed: true;
+  version: number;
+  name: string;
+  direction: 'up' | 'down';
+  /** The statement that failed, when known. */
+  statement: string | null;
+  /** The runner's error. */
+  message: string;
+  /** Fraction of the live data the failing rehearsal ran on (0: the schema alone). */
+  fraction: number;
 }
 
 /** How a step's duration was estimated. */
@@ -93,6 +113,8 @@ export interface MigrationPlan {
   database: { path: string; sizeBytes: number; rows: Record<string, number> };
   /** How durations were obtained. */
   estimation: { method: 'rehearsal' | 'model'; sampleRows: number[]; calibrationFile: string | null; notes: string[] };
+  /** Present when a migration failed in the rehearsal: the plan is critical, and runs refuse it. */
+  rehearsal?: RehearsalFailure;
   createdAt: string;
 }
 

@@ -11,6 +11,7 @@ import {
 import { captureStatements } from '../analysis/capture-statements.js';
 import { declaredTransformations } from '../analysis/declared-transformations.js';
 import { readLiveFacts } from '../analysis/live-database.js';
+import { simulateSchema } from '../analysis/schema-simulation.js';
 import { TableState } from '../analysis/table-state.js';
 import { type Calibration, defaultCalibrationPath, loadCalibration, measureCalibration, saveCalibration } from '../estimate/calibration.js';
 import type { ModelContext } from '../estimate/duration-model.js';
@@ -48,7 +49,8 @@ export interface MigrationPlannerOptions {
 
 /**
  * Plans migrations from the real operations and the real data: risk from analysing each
- * statement and declared transformation like a migration linter, duration from a rehearsal on
+ * statement and declared transformation like a migration linter, over the schema as it will be
+ * at each step (a simulation on a data-less copy), and from a rehearsal that failed, duration from a rehearsal on
  * a sample of the live data (and a calibrated model of this machine where a rehearsal cannot
  * run), downtime from how long writers would wait, resources from table sizes.
  *
@@ -102,6 +104,8 @@ export class MigrationPlanner {
     const notes: string[] = [];
     const captured = await captureStatements(raw, migrator.migrations, steps, direction, targetVersion, this.context.tableRebuilder);
     notes.push(...captured.notes);
+    const simulation = await simulateSchema(raw, steps, { direction, foreignKeys: this.context.adapter.foreignKeysEnabled(), rebuildTable: this.context.tableRebuilder });
+    notes.push(...simulation.notes);
     const probes = new Map<string, number>();
     const fanouts = new Map<string, number>();
     for (const m of steps) {
@@ -132,7 +136,8 @@ export class MigrationPlanner {
       metrics: new MetricsStore(this.context.adapter).list(),
       batchThreshold: this.#options.batchThreshold ?? 100_000,
       thresholds: { ...DEFAULT_RISK_THRESHOLDS, ...this.#options.riskThresholds },
-      children: facts.children,
+      schema: simulation.steps,
+      rehearsalFailure: rehearsal.failure,
     });
     const targetMvp = steps.length === 0 ? status.currentMvp : direction === 'up' ? (steps.at(-1)?.mvp ?? status.currentMvp) : targetMilestone(migrator.migrations.migrations, targetVersion);
     return summarisePlan({
@@ -150,6 +155,7 @@ export class MigrationPlanner {
         calibrationFile: this.#calibration?.path ?? null,
         notes,
       },
+      ...(rehearsal.failure ? { rehearsal: rehearsal.failure } : {}),
     });
   }
 

@@ -3,7 +3,7 @@ import type { MigrationPlan } from '../plan/plan-types.js';
 const secs = (s: number) => (s < 1 ? `${Math.round(s * 1000)} ms` : s < 120 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(1)} min`);
 
 /**
- * Renders a plan as plain text: a summary, one table row per step (version, name, milestone,
+ * Renders a plan as plain text: the rehearsal failure (if any), a summary, one table row per step (version, name, milestone,
  * risk, estimated time, time writers wait, rules fired), then the risk and downtime reasons.
  *
  * @example
@@ -13,6 +13,10 @@ export function renderPlan(plan: MigrationPlan): string {
   const lines: string[] = [];
   const direction = plan.direction === 'none' ? 'nothing to do' : plan.direction;
   lines.push(`Plan: MVP${plan.currentMVP} (version ${plan.currentVersion}) -> MVP${plan.targetMVP} (version ${plan.targetVersion}), ${direction}`);
+  if (plan.rehearsal) {
+    const r = plan.rehearsal;
+    lines.push(`REHEARSAL FAILED at version ${r.version} (${r.name}): ${r.message}${r.statement ? `\n  statement: ${r.statement}` : ''}`);
+  }
   lines.push(`Risk: ${plan.riskLevel.toUpperCase()}   Estimated: ${secs(plan.estimatedSeconds)} (${plan.estimatedDuration} min)   Downtime: ${plan.requiresDowntime ? 'yes' : 'no'}`);
   if (plan.steps.length > 0) {
     const rows = plan.steps.map((s) => [

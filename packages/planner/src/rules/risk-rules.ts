@@ -1,6 +1,8 @@
 import type { Migration } from '@mfmig/core';
+import type { ForeignKeyEdge } from '../analysis/foreign-key-graph.js';
 import type { TightenedColumn } from '../analysis/not-null-columns.js';
-import type { PlannedOperation, RiskLevel, RuleFinding } from '../plan/plan-types.js';
+import type { PlannedOperation, RehearsalFailure, RiskLevel, RuleFinding } from '../plan/plan-types.js';
+import { type RemovalAtRisk, danglingFindings, removalFindings } from './foreign-key-rules.js';
 
 /** Row counts from which an operation's risk rises (policy, not estimates). */
 export interface RiskThresholds {
@@ -17,14 +19,26 @@ export interface RiskThresholds {
  */
 export const DEFAULT_RISK_THRESHOLDS: RiskThresholds = { mediumRows: 10_000, highRows: 100_000, criticalRows: 1_000_000 };
 
-/** What a rule looks at: one step, its operations (with rows and estimated seconds), and the live foreign keys. */
+/**
+ * What a rule looks at: one step, its operations (with rows and estimated seconds), and the
+ * foreign keys as the schema will be at that step (from the planner's schema simulation, not
+ * the live schema: earlier steps of the plan may have added or removed them).
+ */
 export interface RuleInput {
   migration: Migration;
   direction: 'up' | 'down';
   operations: PlannedOperation[];
   thresholds: RiskThresholds;
-  /** Child tables (lower-case parent name -> children with their ON DELETE action). */
+  /** Child tables as the step starts (lower-case parent name -> children with their ON DELETE action). */
   children: Map<string, { table: string; onDelete: string }[]>;
+  /** Foreign key enforcement while the step runs. Default: the migration's declared mode. */
+  foreignKeys?: 'on' | 'off';
+  /** Statements of the step that remove parent rows with foreign keys on, with the child rows at risk. */
+  removals?: RemovalAtRisk[];
+  /** Foreign keys the step leaves pointing at a table that no longer exists. */
+  dangling?: ForeignKeyEdge[];
+  /** The plan's rehearsal failure, if a migration failed in it. */
+  rehearsalFailure?: RehearsalFailure;
 }
 
 /** A rule of the risk analysis: an id, what it looks for, and the check. */
@@ -99,20 +113,39 @@ export const RISK_RULES: RiskRule[] = [
     check: (input) =>
       each(['table-rebuild'], input, (op) => {
         const children = input.children.get((op.table ?? '').toLowerCase()) ?? [];
-        const cascading = children.filter((c) => c.onDelete === 'CASCADE');
-        if (input.migration.foreignKeys !== 'off' && children.length > 0) {
-          return {
-            rule: 'table-rebuild',
-            severity: 'critical',
-            explanation: `rebuilds ${op.table} with foreign keys on: DROP TABLE ${op.table} deletes through ${cascading.length > 0 ? `ON DELETE CASCADE the rows of ${cascading.map((c) => c.table).join(', ')}` : `the foreign keys of ${children.map((c) => c.table).join(', ')}`}; declare foreign-keys: off`,
-          };
-        }
+        const off = (input.foreignKeys ?? input.migration.foreignKeys) === 'off';
         return {
           rule: 'table-rebuild',
           severity: byRows(op.rows, input.thresholds, ['low', 'medium', 'high', 'critical']),
-          explanation: `rebuilds ${op.table}: copies ${fmt(op.rows)} rows into a new table (about ${secs(op.estimatedSeconds)}, writers wait)${children.length ? `; ${children.length} child table(s) kept with foreign keys off` : ''}`,
+          explanation: `rebuilds ${op.table}: copies ${fmt(op.rows)} rows into a new table (about ${secs(op.estimatedSeconds)}, writers wait)${children.length && off ? `; ${children.length} child table(s) kept with foreign keys off` : ''}`,
         };
       }),
+  },
+  {
+    id: 'cascade-delete',
+    description: 'A statement removes parent rows with foreign keys on: ON DELETE CASCADE deletes the rows of child tables',
+    check: (input) => removalFindings(input, ['CASCADE'], 'cascade-delete', (r, rows) => `ON DELETE CASCADE deletes ${rows} of ${r.child.table}`),
+  },
+  {
+    id: 'cascade-set-null',
+    description: 'A statement removes parent rows with foreign keys on: ON DELETE SET NULL / SET DEFAULT cuts the links of child rows',
+    check: (input) =>
+      removalFindings(input, ['SET NULL', 'SET DEFAULT'], 'cascade-set-null', (r, rows) => `ON DELETE ${r.child.onDelete} overwrites ${r.child.table}.${r.child.columns.join(', ')} in ${rows}: their links to ${r.parent} are lost`),
+  },
+  {
+    id: 'dangling-foreign-key',
+    description: 'A step leaves a foreign key pointing at a table that no longer exists (the rename-first rebuild trap)',
+    check: (input) => danglingFindings(input),
+  },
+  {
+    id: 'rehearsal-failed',
+    description: 'The migration failed when the plan was rehearsed on a copy of the data: it will fail on the real database',
+    check: (input) => {
+      const f = input.rehearsalFailure;
+      if (!f || f.version !== input.migration.version || f.direction !== input.direction) return [];
+      const on = f.fraction === 0 ? 'the schema alone' : f.fraction >= 1 ? 'a full copy of the data' : `a ${(f.fraction * 100).toFixed(2)}% sample of the data`;
+      return [{ rule: 'rehearsal-failed', severity: 'critical', explanation: `failed when rehearsed on ${on}: ${f.message}`, details: { statement: f.statement } }];
+    },
   },
   {
     id: 'not-null-addition',
@@ -202,7 +235,7 @@ export const RISK_RULES: RiskRule[] = [
  * Runs every rule on a step.
  *
  * @example
- * analyzeRisk({ migration, direction: 'up', operations, thresholds: DEFAULT_RISK_THRESHOLDS, children: new Map() });
+ * analyzeRisk({ migration, direction: 'up', operations, thresholds: DEFAULT_RISK_THRESHOLDS, children: new Map(), removals: [], dangling: [] });
  */
 export function analyzeRisk(input: RuleInput): RuleFinding[] {
   return RISK_RULES.flatMap((rule) => rule.check(input));
