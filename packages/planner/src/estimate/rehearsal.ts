@@ -100,7 +100,9 @@ function rehearsalError(result: RunResult, fraction: number): Error {
   const failed = result.results.find((r) => r.status === 'Error');
   if (!failed) return new Error(`rehearsal on ${on} stopped: ${messageOf(error)}`);
   const known = isMfmigError(error) && typeof error.context.statement === 'string' ? error.context.statement : undefined;
-  const statement = known ?? failed.statements.at(-1) ?? null;
+  // a check made after the migration's statements (error.context.check) names no statement of its own
+  const afterChecks = isMfmigError(error) && error.context.check !== undefined;
+  const statement = known ?? (afterChecks ? null : (failed.statements.at(-1) ?? null));
   return new MfmigError('REHEARSAL_FAILED', `Migration ${migrationLabel(failed)} failed when rehearsed on ${on}: ${messageOf(error)}`, {
     cause: error,
     context: { version: failed.version, migration: failed.name, direction: failed.direction, statement: statement ?? undefined, fraction, reason: messageOf(error) },
