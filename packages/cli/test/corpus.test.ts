@@ -1,6 +1,6 @@
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { corpusMigrations, dataScript, referenceDump } from './harness/corpus-history.js';
 import { type LogicalDump, logicalDump } from './harness/logical-dump.js';
 import { assertSqliteShell, runSqliteShell } from './harness/sqlite-shell.js';
@@ -79,6 +79,8 @@ function expectSameAsReference(file: string, reference: LogicalDump, applied: nu
 }
 
 function runCase(history: string, populatedAt: number | undefined, outcome: Outcome): void {
+  // In every test rather than a hook, so that a missing shell fails each one instead of skipping it.
+  assertSqliteShell();
   const w = workspace(history);
   const latest = w.versions.at(-1)!;
   let at = 0;
@@ -86,7 +88,9 @@ function runCase(history: string, populatedAt: number | undefined, outcome: Outc
     const first = w.cli('migrate', '--to', String(populatedAt), '--yes');
     expect(first.code, lastLine(first.stderr)).toBe(0);
     expectSameAsReference(w.db, w.reference(populatedAt), w.through(populatedAt));
+    const empty = logicalDump(w.db).tables;
     runSqliteShell(w.db, dataScript(w.source, populatedAt), `data/at-${populatedAt}.sql`);
+    expect(logicalDump(w.db).tables, 'the data script fills the file').not.toEqual(empty);
     at = populatedAt;
   }
   if (outcome === 'applies') {
@@ -112,10 +116,6 @@ function runCase(history: string, populatedAt: number | undefined, outcome: Outc
 }
 
 describe('migration histories written the way other projects write them', () => {
-  beforeAll(() => {
-    assertSqliteShell();
-  });
-
   for (const c of CASES) {
     describe(c.history, () => {
       it(`from an empty file: ${describeOutcome(c.empty)}`, () => runCase(c.history, undefined, c.empty));
