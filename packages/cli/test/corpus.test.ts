@@ -26,11 +26,16 @@ interface CorpusCase {
   populated: { at: number; outcome: Outcome }[];
 }
 
-/** The pinned outcomes: a change either way (a refusal that starts applying, or the reverse) fails. */
+/**
+ * The pinned outcomes: a change either way (a refusal that starts applying, or the reverse)
+ * fails. Refusals happen before the run (exit 3): the plan's rehearsal on a copy of the data
+ * fails the same checks the real run would, so the file is never touched.
+ */
 const CASES: CorpusCase[] = [
   // 0006 rebuilds notebooks rename-first without PRAGMAs: notes.notebook_id is left pointing at
-  // "_notebooks_old", a table that no longer exists (the shell's result; 0007 repairs it).
-  { history: 'notes', empty: { refusedAt: 6, exit: 1 }, populated: [{ at: 4, outcome: { refusedAt: 6, exit: 1 } }] },
+  // "_notebooks_old", a table that no longer exists (the shell's result; 0007 repairs it). With
+  // data, dropping "_notebooks_old" with foreign keys on would cascade into notes and note_tags.
+  { history: 'notes', empty: { refusedAt: 6, exit: 3 }, populated: [{ at: 4, outcome: { refusedAt: 6, exit: 3 } }] },
   { history: 'bookmarks', empty: 'applies', populated: [{ at: 20230215100000, outcome: 'applies' }] },
   { history: 'shellhist', empty: 'applies', populated: [{ at: 4, outcome: 'applies' }] },
   // 0004 deletes spam accounts written for foreign keys off: with data, their watcher rows would
@@ -39,17 +44,17 @@ const CASES: CorpusCase[] = [
     history: 'issues',
     empty: 'applies',
     populated: [
-      { at: 3, outcome: { refusedAt: 4, exit: 1 } },
+      { at: 3, outcome: { refusedAt: 4, exit: 3 } },
       { at: 5, outcome: 'applies' },
     ],
   },
   // 0006 rebuilds orders (new table first) without PRAGMAs: with data, dropping orders would
   // cascade into order_items. 0008 is the SQLite documentation's rebuild with its own
-  // BEGIN TRANSACTION ... COMMIT, which cannot run inside mfmig's transaction.
-  { history: 'shop', empty: { refusedAt: 8, exit: 1 }, populated: [{ at: 4, outcome: { refusedAt: 6, exit: 1 } }] },
-  // 0007 renames categories away with only PRAGMA legacy_alter_table = ON: with foreign keys on,
-  // SQLite rewrites feeds.category_id to the renamed table even in legacy mode.
-  { history: 'feeds', empty: { refusedAt: 7, exit: 1 }, populated: [{ at: 3, outcome: { refusedAt: 7, exit: 1 } }] },
+  // BEGIN TRANSACTION ... COMMIT and PRAGMA foreign_keys=OFF: honoured, it applies as in the shell.
+  { history: 'shop', empty: 'applies', populated: [{ at: 4, outcome: { refusedAt: 6, exit: 3 } }] },
+  // 0007 renames categories away with only PRAGMA legacy_alter_table = ON: honoured with foreign
+  // keys off, as the shell ran it, feeds.category_id keeps pointing at the new categories.
+  { history: 'feeds', empty: 'applies', populated: [{ at: 3, outcome: 'applies' }] },
 ];
 
 /** A copy of one history's migrations and a database file for mfmig, plus a file for the shell's reference. */

@@ -1,4 +1,4 @@
-import { isMfmigError, messageOf } from '@mfmig/core';
+import { type MfmigError, isMfmigError, messageOf } from '@mfmig/core';
 import type Database from 'better-sqlite3';
 import type { RehearsalFailure } from '../plan/plan-types.js';
 import { median } from './median.js';
@@ -27,9 +27,27 @@ export interface RehearsalEstimates {
   failure?: RehearsalFailure;
 }
 
-/** The failure of a migration in a rehearsal, or undefined when the rehearsal could not be set up. */
+/**
+ * Whether a migration that failed on a sample would fail on the whole database. A partial
+ * sample keeps every child row of the rows it takes, so lost rows, constraint failures and
+ * dangling references found there are real; but it leaves out parents no sampled row points
+ * at, which a migration may point rows at (a default category, say): a foreign-key violation
+ * on a partial sample proves nothing. On the schema alone (after the data-bearing rehearsal
+ * passed) only a schema-level failure is real.
+ */
+function provesFailure(error: MfmigError): boolean {
+  const fraction = Number(error.context.fraction ?? 0);
+  if (fraction >= 1) return true;
+  const cause = error.cause;
+  const check = isMfmigError(cause) ? cause.context.check : undefined;
+  if (check === 'dangling-foreign-key') return true;
+  if (fraction <= 0) return false;
+  return check !== 'foreign-key-violation' && !/FOREIGN KEY constraint failed/i.test(messageOf(cause));
+}
+
+/** The failure of a migration in a rehearsal, or undefined when the rehearsal could not be set up or its failure proves nothing. */
 function failureOf(error: unknown): RehearsalFailure | undefined {
-  if (!isMfmigError(error) || error.code !== 'REHEARSAL_FAILED') return undefined;
+  if (!isMfmigError(error) || error.code !== 'REHEARSAL_FAILED' || !provesFailure(error)) return undefined;
   const c = error.context;
   return {
     failed: true,
@@ -100,7 +118,14 @@ export async function rehearsalEstimates(
   } catch (error) {
     const failure = failureOf(error);
     if (failure) estimates.failure = failure;
-    estimates.notes.push(failure ? `The rehearsal failed at version ${failure.version}; durations come from the calibrated model` : `No rehearsal: ${messageOf(error)}; durations come from the calibrated model`);
+    const inconclusive = !failure && isMfmigError(error) && error.code === 'REHEARSAL_FAILED';
+    estimates.notes.push(
+      failure
+        ? `The rehearsal failed at version ${failure.version}; durations come from the calibrated model`
+        : inconclusive
+          ? `The rehearsal on a sample failed (${messageOf(error)}), which rows the sample left out can cause; the run makes the same checks before each commit. Durations come from the calibrated model`
+          : `No rehearsal: ${messageOf(error)}; durations come from the calibrated model`,
+    );
     return estimates;
   } finally {
     for (const file of built) removeSampleFile(file);

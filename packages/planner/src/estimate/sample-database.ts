@@ -39,7 +39,8 @@ export function tablesParentsFirst(db: Database.Database): { name: string; fks: 
 /**
  * Builds a scaled-down copy of a database in `path`: the same schema, history and journal
  * mode, the first `fraction` of each table that has no sampled parent, and of every child
- * table exactly the rows whose parents were sampled (so foreign keys hold), with a page cache
+ * table exactly the rows whose parents were sampled (so foreign keys hold; fraction 0 copies
+ * the schema alone, with no rows), with a page cache
  * of `cacheKiB` (the planner scales the live cache by the same fraction).
  *
  * @example
@@ -52,7 +53,7 @@ export function buildSampleDatabase(live: Database.Database, path: string, fract
     if (journal === 'wal' || journal === 'delete' || journal === 'truncate' || journal === 'persist') sample.pragma(`journal_mode = ${journal}`);
     sample.pragma('foreign_keys = OFF');
     const sampled = new Set<string>();
-    for (const table of tablesParentsFirst(live)) {
+    for (const table of fraction > 0 ? tablesParentsFirst(live) : []) {
       const restrictedBy = table.fks.filter((fk) => sampled.has(fk.table.toLowerCase()));
       const columns = (live.prepare('SELECT name FROM pragma_table_xinfo(?) WHERE hidden NOT IN (2, 3)').pluck().all(table.name) as string[]).map(quoteIdentifier);
       const name = quoteIdentifier(table.name);
