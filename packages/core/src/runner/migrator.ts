@@ -146,7 +146,10 @@ export class Migrator {
     let info: RunInfo | undefined;
     try {
       result.targetVersion = this.resolveTarget(target);
-      result.fromVersion = this.status().currentVersion;
+      // refusals come before anything is written (history tables, lock row), and again under the lock
+      const first = this.status();
+      result.fromVersion = first.currentVersion;
+      this.#assertRunnable(first, direction, target, options.acceptChecksums ?? []);
       if (!dryRun) {
         this.history.ensure();
         await lock.acquire({
@@ -158,15 +161,8 @@ export class Migrator {
       }
       const status = this.status();
       result.fromVersion = status.currentVersion;
-      this.#verify(status, direction, options.acceptChecksums ?? [], dryRun);
-      const steps = direction === 'up' ? this.pendingSteps(target) : this.revertSteps(target);
-      if (direction === 'up' && result.targetVersion < status.currentVersion && steps.length === 0 && status.applied.length > 0) {
-        throw new MfmigError(
-          'USAGE',
-          `Target version ${result.targetVersion} is below the current version ${status.currentVersion}; use \`mfmig rollback\` to go down`,
-        );
-      }
-      this.#assertTransformationsHandled(steps);
+      const steps = this.#assertRunnable(status, direction, target, options.acceptChecksums ?? []);
+      if (!dryRun) this.#acceptChecksums(options.acceptChecksums ?? []);
       info = { runId, direction, fromVersion: status.currentVersion, targetVersion: result.targetVersion, steps, dryRun, adapter: this.adapter, status };
       this.#progress.start(runId, direction, steps.length);
       this.events.emit('runStarted', { runId, direction, fromVersion: info.fromVersion, targetVersion: info.targetVersion, totalSteps: steps.length, dryRun });
@@ -219,11 +215,16 @@ export class Migrator {
     if (this.#progress.snapshot()) this.events.emit('progressUpdated', this.#progress.update({ status: 'rolled_back' }));
   }
 
-  #verify(status: MigrationStatus, direction: Direction, accept: number[], dryRun: boolean): void {
+  /**
+   * Refuses a run that must not start (edited or missing applied migrations not accepted, an up
+   * run to a target below the current version, transformations nobody runs) without writing
+   * anything, and returns its steps.
+   */
+  #assertRunnable(status: MigrationStatus, direction: Direction, target: MigrationTarget, accept: number[]): Migration[] {
     for (const version of accept) {
-      const problem = status.problems.find((p) => p.version === version && p.code === 'CHECKSUM_MISMATCH');
-      if (!problem) throw new MfmigError('USAGE', `Version ${version} has no checksum mismatch to accept`);
-      if (!dryRun) this.history.acceptChecksum(version, this.migrations.byVersion.get(version)!.checksum, 'accepted with --accept-checksum');
+      if (!status.problems.some((p) => p.version === version && p.code === 'CHECKSUM_MISMATCH')) {
+        throw new MfmigError('USAGE', `Version ${version} has no checksum mismatch to accept`);
+      }
     }
     const blocking = status.problems.filter(
       (p) => (p.code === 'CHECKSUM_MISMATCH' && !accept.includes(p.version)) || p.code === 'MIGRATION_MISSING',
@@ -238,7 +239,18 @@ export class Migrator {
         context: { version: first.version, problems: blocking },
       });
     }
-    void direction;
+    const steps = direction === 'up' ? this.pendingSteps(target) : this.revertSteps(target);
+    const targetVersion = this.resolveTarget(target);
+    if (direction === 'up' && targetVersion < status.currentVersion && steps.length === 0 && status.applied.length > 0) {
+      throw new MfmigError('USAGE', `Target version ${targetVersion} is below the current version ${status.currentVersion}; use \`mfmig rollback\` to go down`);
+    }
+    this.#assertTransformationsHandled(steps);
+    return steps;
+  }
+
+  /** Records the accepted checksums of edited applied migrations (logged in `mfmig_audit`). */
+  #acceptChecksums(accept: number[]): void {
+    for (const version of accept) this.history.acceptChecksum(version, this.migrations.byVersion.get(version)!.checksum, 'accepted with --accept-checksum');
   }
 
   #assertTransformationsHandled(steps: Migration[]): void {
