@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import pc from 'picocolors';
 import { isMfmigError } from '@mfmig/core';
+import { withHint } from './error-hints.js';
 import { fileSystemError } from './file-system-error.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -47,7 +48,7 @@ export class Output {
   error(thrown: unknown): void {
     const error = fileSystemError(thrown);
     const code = isMfmigError(error) ? error.code : 'INTERNAL';
-    const message = oneLine(error instanceof Error ? error.message : String(error));
+    const message = withHint(oneLine(error instanceof Error ? error.message : String(error)), code);
     this.stderr.write(`${this.colors.red('mfmig:')} ${message}\n`);
     if (this.json) this.stdout.write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);
   }
