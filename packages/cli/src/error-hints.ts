@@ -7,6 +7,7 @@ type Hint = (error: MfmigError) => string | undefined;
  * wrong, the CLI adds which command or flag fixes it. One entry per code that has a hint.
  */
 const HINTS: Partial<Record<MfmigErrorCode, Hint>> = {
+  BACKUP_OTHER_DATABASE: () => 'give --db the database it belongs to, or restore it into this one on purpose with `mfmig restore <backup> --allow-other-database`',
   ADOPTION_REQUIRED: () => 'run `mfmig baseline` to record the version it is at (`--dry-run` shows the match first), then migrate',
   ADOPTION_REFUSED: (error) => {
     switch (error.context.reason) {

@@ -1,6 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureDatabaseIdentity, openDatabase } from '@mfmig/core';
 import { REAL_MIGRATIONS, mfmig, sha256File, tempDir } from './helpers.js';
 import { type CommandCase, backupsComplete, copyInto, crashCommand, liveIs } from './harness/command-crash.js';
 import { type KillAt, envNumber, killSteps, pool, prng, randomKillTimes } from './harness/crash-runner.js';
@@ -21,7 +22,7 @@ const SEED = envNumber('MFMIG_CRASH_SEED', 20_260_801);
 let ref: MigrateReference;
 let mvp1Backups: string;
 let mvp1BackupId: string;
-let mvp5Backups: string;
+let mvp1BackupFile: string;
 beforeAll(async () => {
   ref = await prepareMigrateReference(ROWS);
   const a = tempDir('mfmig-crash-b1-');
@@ -29,11 +30,18 @@ beforeAll(async () => {
   const b1 = mfmig(a, ['--migrations', REAL_MIGRATIONS, '--json', 'backup']);
   expect(b1.code).toBe(0);
   [mvp1Backups, mvp1BackupId] = [join(a, 'backups'), b1.json.id];
-  const b = tempDir('mfmig-crash-b5-');
-  copyInto(b, ref.finalFile);
-  expect(mfmig(b, ['--migrations', REAL_MIGRATIONS, '--json', 'backup']).code).toBe(0);
-  mvp5Backups = join(b, 'backups');
+  mvp1BackupFile = relative(mvp1Backups, b1.json.path);
 }, 180_000);
+
+/** Gives a copied database an identity of its own, as mfmig's first write to it would. */
+function ownIdentity(file: string): void {
+  const adapter = openDatabase(file);
+  try {
+    ensureDatabaseIdentity(adapter);
+  } finally {
+    adapter.close();
+  }
+}
 
 /** One uninterrupted run (learning its markers and duration), then kills after markers and at random times. */
 async function campaign(c: CommandCase, random: () => number): Promise<{ kills: number; markers: number }> {
@@ -82,7 +90,12 @@ describe(`repair commands killed with SIGKILL (${ROWS} KB entries)`, () => {
     const c: CommandCase = {
       name: 'backup',
       args: ['--migrations', REAL_MIGRATIONS, '--json', 'backup'],
-      prepare: (dir) => (copyInto(dir, ref.finalFile), { sha: sha256File(join(dir, 'knowledge.db')) }),
+      prepare(dir) {
+        copyInto(dir, ref.finalFile);
+        // the first backup of a copy records an identity of its own in it; that write is not what is under test
+        ownIdentity(join(dir, 'knowledge.db'));
+        return { sha: sha256File(join(dir, 'knowledge.db')) };
+      },
       check: (dir, facts) => [
         ...(sha256File(join(dir, 'knowledge.db')) === facts.sha ? [] : ['the live file changed']),
         ...backupsComplete(join(dir, 'backups')),
@@ -94,10 +107,11 @@ describe(`repair commands killed with SIGKILL (${ROWS} KB entries)`, () => {
   it('restore <MVP1 backup> over MVP5: the live file is the old one or the backup, never a mix; a rerun restores', async () => {
     const c: CommandCase = {
       name: 'restore',
-      args: ['--migrations', REAL_MIGRATIONS, '--json', 'restore', mvp1BackupId],
+      // the MVP1 backup was taken of another file (the seeded copy), hence --allow-other-database
+      args: ['--migrations', REAL_MIGRATIONS, '--json', 'restore', mvp1BackupId, '--allow-other-database'],
       prepare(dir) {
         copyInto(dir, ref.finalFile, mvp1Backups);
-        return { old: sha256File(join(dir, 'knowledge.db')), backup: sha256File(join(dir, 'backups', `${mvp1BackupId}.db`)) };
+        return { old: sha256File(join(dir, 'knowledge.db')), backup: sha256File(join(dir, 'backups', mvp1BackupFile)) };
       },
       check(dir, facts, phase) {
         const file = join(dir, 'knowledge.db');
@@ -115,7 +129,10 @@ describe(`repair commands killed with SIGKILL (${ROWS} KB entries)`, () => {
       name: 'emergency-rollback',
       args: ['--migrations', REAL_MIGRATIONS, '--json', 'emergency-rollback', 'corruption'],
       prepare(dir) {
-        copyInto(dir, ref.finalFile, mvp5Backups);
+        // the database's own verified backup, taken before it was damaged
+        copyInto(dir, ref.finalFile);
+        const backup = mfmig(dir, ['--migrations', REAL_MIGRATIONS, '--json', 'backup']);
+        if (backup.code !== 0) throw new Error(`backup failed: ${backup.stderr}`);
         const fd = openSync(join(dir, 'knowledge.db'), 'r+');
         writeSync(fd, Buffer.alloc(4096 * 6, 0x5a), 0, 4096 * 6, 4096 * 4);
         closeSync(fd);

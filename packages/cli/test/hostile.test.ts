@@ -3,6 +3,7 @@ import { chmodSync, copyFileSync, mkdirSync, openSync, closeSync, statSync, trun
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureDatabaseIdentity, openDatabase } from '@mfmig/core';
 import { BIN, copyMvp1, mfmig, sha256File, sqlMigration, tempDir } from './helpers.js';
 
 /** A seeded MVP1 database to damage in copies. */
@@ -87,6 +88,10 @@ describe('disk full', () => {
         'DROP TABLE big;',
       ),
     );
+    // a copy gets an identity of its own before mfmig's first run on it; give it now, so that everything the failed run wrote shows
+    const adapter = openDatabase(db);
+    ensureDatabaseIdentity(adapter);
+    adapter.close();
     const before = contentOf(db);
     const limitKb = Math.ceil(statSync(db).size / 1024) + 2048;
     const r = spawnSync('bash', ['-c', `trap '' XFSZ; ulimit -f ${limitKb}; exec "${process.execPath}" "${BIN}" --json migrate`], {

@@ -3,6 +3,7 @@ export * from './config/index.js';
 export * from './errors/index.js';
 export * from './events/index.js';
 export * from './history/index.js';
+export * from './identity/index.js';
 export * from './lock/index.js';
 export * from './migration/index.js';
 export * from './runner/index.js';

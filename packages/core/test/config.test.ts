@@ -3,7 +3,7 @@ import { isMfmigError, resolveConfig } from '@mfmig/core';
 
 describe('resolveConfig', () => {
   it('honours the environment, and explicit options win', () => {
-    const env = { MIGRATION_PATH: '/m', BACKUP_PATH: '/b', ENABLE_LOGGING: 'true', ENABLE_METRICS: '0', EMERGENCY_CONTACTS: 'a@x, b@y', INTEGRITY_CHECK_LEVEL: 'quick', VALIDATION_TIMEOUT: '1000', ROLLBACK_SAFETY_CHECKS: 'false' };
+    const env = { MIGRATION_PATH: '/m', BACKUP_PATH: '/b', ENABLE_LOGGING: 'true', ENABLE_METRICS: '0', EMERGENCY_CONTACTS: 'a@x, b@y', INTEGRITY_CHECK_LEVEL: 'quick', VALIDATION_TIMEOUT: '1000', ROLLBACK_SAFETY_CHECKS: 'false', BACKUP_RETENTION: '3' };
     const config = resolveConfig({ database: 'kb.db', backupPath: '/explicit' }, env);
     expect(config).toMatchObject({
       migrationsPath: '/m',
@@ -14,6 +14,7 @@ describe('resolveConfig', () => {
       integrityCheckLevel: 'quick',
       validationTimeout: 1000,
       rollbackSafetyChecks: false,
+      backupRetention: 3,
     });
   });
 
@@ -21,6 +22,7 @@ describe('resolveConfig', () => {
     ['ENABLE_METRICS', 'maybe'],
     ['VALIDATION_TIMEOUT', '-5'],
     ['INTEGRITY_CHECK_LEVEL', 'paranoid'],
+    ['BACKUP_RETENTION', 'ten'],
   ])('names a bad %s value', (name, value) => {
     try {
       resolveConfig({ database: 'kb.db' }, { [name]: value });

@@ -23,7 +23,8 @@ export interface HealthReport {
     pendingMigrations: HealthCheckItem & { count: number };
     checksums: HealthCheckItem & { problems: number };
     drift: HealthCheckItem & { changes: number };
-    backups: HealthCheckItem & { newest: string | null; ageHours: number | null };
+    /** The database's own backups (`count`), and its newest verified one. */
+    backups: HealthCheckItem & { count: number; newest: string | null; ageHours: number | null };
   };
 }
 
@@ -41,7 +42,8 @@ export const MigrationUtils = {
   /**
    * A real health verdict: the database answers, `quick_check` passes, who holds the run lock,
    * pending migrations, edited or missing applied migrations, schema drift, and how fresh the
-   * newest verified backup is. Never writes.
+   * database's newest verified backup is (other databases' backups in the same folder do not
+   * count). Never writes.
    */
   async healthCheck(framework: Pick<MigrationFramework, 'context' | 'schemaEvolution' | 'rollbackManager'>): Promise<HealthReport> {
     const { context } = framework;
@@ -83,8 +85,11 @@ export const MigrationUtils = {
     });
     let newest: string | null = null;
     let ageHours: number | null = null;
+    let count = 0;
     const backups = guard(() => {
-      const verified = framework.rollbackManager.listBackups().filter((b) => b.integrity.verified);
+      const own = framework.rollbackManager.listBackups();
+      count = own.length;
+      const verified = own.filter((b) => b.integrity.verified);
       const last = verified.at(-1);
       if (!last) return warning('no verified backup');
       newest = last.path;
@@ -98,7 +103,7 @@ export const MigrationUtils = {
       pendingMigrations,
       checksums,
       drift: { ...drift, changes: driftChanges },
-      backups: { ...backups, newest, ageHours },
+      backups: { ...backups, count, newest, ageHours },
     };
     const all = Object.values(checks).map((c) => c.status);
     const verdict = all.includes('error') ? 'unhealthy' : all.includes('warning') ? 'degraded' : 'healthy';

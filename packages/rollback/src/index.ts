@@ -6,9 +6,11 @@ export {
   readBackupManifest,
   type BackupKind,
   type BackupManifest,
+  type BackupOwner,
   type BackupRecord,
 } from './backup/backup-manifest.js';
-export { findBackup, listBackups, pruneBackups, type ListBackupsOptions } from './backup/backup-registry.js';
+export { assertBackupBelongs, backupBelongsTo, databaseFolder, ownerOf } from './backup/backup-ownership.js';
+export { findBackup, listBackups, pruneBackups, type ListBackupsOptions, type PruneBackupsOptions } from './backup/backup-registry.js';
 export { createBackup, type CreateBackupOptions } from './backup/create-backup.js';
 export { assertBackupRestorable, verifyBackup, type BackupVerification } from './backup/verify-backup.js';
 export { BACKUP_PLUGIN_NAME, createBackupPlugin, type BackupPluginOptions, type PreRunBackupTaker } from './backup/backup-plugin.js';
@@ -17,7 +19,7 @@ export { replaceDatabaseFile, type ReplaceDatabaseOptions, type ReplaceDatabaseR
 export { checkDatabaseFile, type FileIntegrity, type IntegrityLevel } from './files/database-file-check.js';
 export { describeDatabaseFile, type DatabaseFileState } from './files/describe-database-file.js';
 export { sha256File } from './files/file-hash.js';
-export { CHECKPOINT_FORMAT, listCheckpoints, readCheckpoint, type CheckpointManifest, type CheckpointRecord } from './checkpoint/checkpoint-manifest.js';
+export { CHECKPOINT_FORMAT, checkpointBelongsTo, listCheckpoints, readCheckpoint, type CheckpointManifest, type CheckpointRecord } from './checkpoint/checkpoint-manifest.js';
 export { type CreateCheckpointOptions } from './checkpoint/create-checkpoint.js';
 export { type ResumeOptions, type ResumeResult } from './checkpoint/resume-checkpoint.js';
 export {
@@ -34,7 +36,7 @@ export { type RollbackCapability } from './plan/rollback-capability.js';
 export { type ExecuteRollbackOptions, type RollbackExecutionResult } from './execute/execute-rollback-plan.js';
 export { type RollbackValidationInput, type RollbackValidator, type StageValidation, type ValidationCheck, type ValidatorReport } from './execute/stage-validation.js';
 export { EMERGENCY_TYPES, type EmergencyRollbackResult, type EmergencyType } from './emergency/emergency-rollback.js';
-export { ARCHIVE_REGISTRY_TABLE, ARCHIVE_TABLE_PREFIX, listArchives, type ArchiveEntry } from './preservation/archive-registry.js';
+export { ARCHIVE_REGISTRY_TABLE, ARCHIVE_TABLE_PREFIX, archiveBelongsTo, listArchives, type ArchiveEntry } from './preservation/archive-registry.js';
 export { type PreservedData } from './preservation/archive-writer.js';
 export { restoreArchives, type RestoreArchivesResult, type RestoredArchive } from './preservation/archive-restorer.js';
 export { PRESERVATION_PLUGIN_NAME, createPreservationPlugin, type PreservationPluginOptions } from './preservation/preservation-plugin.js';

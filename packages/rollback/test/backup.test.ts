@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RollbackManager, createBackup, createBackupPlugin, listBackups, pruneBackups, sha256File, verifyBackup } from '@mfmig/rollback';
+import { RollbackManager, createBackup, createBackupPlugin, listBackups, ownerOf, pruneBackups, sha256File, verifyBackup } from '@mfmig/rollback';
 import { createServiceContext, openDatabase } from '@mfmig/core';
 import { FIXTURES, seededDatabase, tableDigest, tempDir } from './helpers.js';
 
@@ -43,12 +43,12 @@ describe('backups', () => {
     for (let i = 0; i < 5; i++) await createBackup(adapter, { backupPath: backups, verify: false });
     adapter.close();
     expect(listBackups(backups)).toHaveLength(6);
-    const removed = pruneBackups(backups, 2);
+    const removed = pruneBackups(backups, 2, { database: ownerOf(verified) });
     const left = listBackups(backups);
     expect(removed).toHaveLength(3);
     expect(left.map((b) => b.id)).toContain(verified.id);
     expect(left).toHaveLength(3);
-    expect(readdirSync(backups).filter((n) => n.endsWith('.db'))).toHaveLength(3);
+    expect(readdirSync(dirname(verified.path)).filter((n) => n.endsWith('.db'))).toHaveLength(3);
   });
 
   it('applies the backupRetention setting after each backup', async () => {

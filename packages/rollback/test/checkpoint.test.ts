@@ -1,4 +1,4 @@
-import { appendFileSync, copyFileSync, existsSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RollbackManager, listBackups, readCheckpoint, sha256File } from '@mfmig/rollback';
@@ -52,6 +52,7 @@ describe('checkpoints', () => {
     expect(await refusal(manager.resumeFromCheckpoint(checkpoint.folder, { restore: 'never' }))).toBe('CHECKPOINT_INVALID:database-diverged');
     const result = await manager.resumeFromCheckpoint(join(checkpoint.folder, 'checkpoint.json'));
     expect(result.restored).toBe(true);
+    expect(result.savedAside && existsSync(result.savedAside)).toBe(true);
     expect(result.success).toBe(true);
     expect(result.toVersion).toBe(7);
     expect(manager.database.prepare('SELECT count(*) FROM incidents').pluck().get()).toBeGreaterThan(0);
@@ -71,15 +72,30 @@ describe('checkpoints', () => {
     expect(sha256File(dbPath)).toBe(before);
   });
 
-  it('refuses a checkpoint of another database', async () => {
+  it('refuses a checkpoint of another database (a copy of it)', async () => {
     const checkpoint = await manager.createCheckpoint('run-45', { target: { mvp: 3 } });
     manager.close();
     const moved = join(dir, 'moved.db');
     copyFileSync(dbPath, moved);
     const other = new RollbackManager({ database: moved, migrationsPath: migrations, backupPath: join(dir, 'backups') });
     try {
-      expect(await refusal(other.resumeFromCheckpoint(checkpoint.folder))).toBe('CHECKPOINT_INVALID:database-moved');
+      expect(await refusal(other.resumeFromCheckpoint(checkpoint.folder))).toBe('BACKUP_OTHER_DATABASE:other-database');
       expect(databaseState(moved).versions).toEqual([1, 2, 3, 4]);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('resumes the checkpoint of a renamed database', async () => {
+    const checkpoint = await manager.createCheckpoint('run-46', { target: { mvp: 3 } });
+    manager.close();
+    const renamed = join(dir, 'renamed.db');
+    renameSync(dbPath, renamed);
+    const other = new RollbackManager({ database: renamed, migrationsPath: migrations, backupPath: join(dir, 'backups') });
+    try {
+      expect(other.listCheckpoints().map((c) => c.id)).toEqual([checkpoint.id]);
+      const result = await other.resumeFromCheckpoint(checkpoint.folder);
+      expect(result).toMatchObject({ success: true, toVersion: 7, restored: false, savedAside: null });
     } finally {
       other.close();
     }

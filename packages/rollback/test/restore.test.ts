@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RollbackManager, readBackupManifest, sha256File } from '@mfmig/rollback';
+import { RollbackManager, databaseFolder, readBackupManifest, sha256File } from '@mfmig/rollback';
 import { isMfmigError } from '@mfmig/core';
 import { FIXTURES, databaseState, seededDatabase, tempDir } from './helpers.js';
 
@@ -54,6 +54,8 @@ describe('restore', () => {
     expect(state.tables).toEqual(atBackup.tables);
     expect(state.versions).toEqual([1, 2, 3, 4]);
     const aside = readBackupManifest(result.savedAside!.path.replace(/\.db$/, '.json'));
+    expect(dirname(aside.path)).toBe(join(databaseFolder(join(dir, 'backups'), manager.identity), 'aside'));
+    expect(aside.database).toEqual(manager.identity);
     expect(aside.kind).toBe('saved-aside');
     expect(aside.version).toBe(7);
     expect(sha256File(aside.path)).toBe(aside.sha256);
@@ -78,6 +80,7 @@ describe('restore', () => {
     expect(manager.database.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(manager.database.prepare("SELECT count(*) FROM kb_tags WHERE tag = 'in-wal'").pluck().get()).toBe(0);
     expect(manager.database.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(existsSync(join(databaseFolder(join(dir, 'backups'), manager.identity), 'aside'))).toBe(false);
     expect(existsSync(join(dir, 'backups', 'aside'))).toBe(false);
   });
 });

@@ -1,5 +1,7 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { listBackups } from '@mfmig/rollback';
+import { readDatabaseIdentityAt } from '@mfmig/core';
+import { listBackups, ownerOf } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import { ProgressReporter, formatMs } from '../progress-reporter.js';
 import { rollbackService } from './rollback-service.js';
@@ -8,23 +10,34 @@ interface BackupOptions {
   label?: string;
   verify: boolean;
   list: boolean;
+  all: boolean;
 }
 
-/** `mfmig backup [--label <text>] [--no-verify] [--list]`. */
+/** `mfmig backup [--label <text>] [--no-verify] [--list [--all]]`. */
 export function registerBackup(program: Command, cli: CliRuntime): void {
   program
     .command('backup')
     .description('back up the database (online backup API, manifest with sha256 and integrity), or list the backups')
     .option('--label <text>', 'a note stored in the manifest')
     .option('--no-verify', 'skip the integrity check of the copy')
-    .option('--list', 'list the backups (reads the manifests, not the database)', false)
+    .option('--list', "list the database's backups (reads the manifests; the database is only read)", false)
+    .option('--all', 'with --list: the backups of every database in the backup folder', false)
     .action(async (options: BackupOptions) => {
       if (options.list) {
-        const backups = listBackups(cli.globals.backups, { includeCheckpoints: true });
+        const database = options.all ? undefined : readDatabaseIdentityAt(resolve(cli.globals.db));
+        const backups = listBackups(cli.globals.backups, { includeCheckpoints: true, database });
         cli.out.result(backups, () => {
-          if (backups.length === 0) cli.out.line(`No backups in ${cli.globals.backups}.`);
+          if (backups.length === 0) cli.out.line(`No backups${database ? ` of ${database.path}` : ''} in ${cli.globals.backups}.`);
           cli.out.table(
-            backups.map((b) => ({ id: b.id, kind: b.kind, version: b.version, mvp: `MVP${b.milestone}`, size: `${(b.sizeBytes / 1e6).toFixed(1)} MB`, verified: b.integrity.verified ? 'yes' : 'no' })),
+            backups.map((b) => ({
+              id: b.id,
+              kind: b.kind,
+              version: b.version,
+              mvp: `MVP${b.milestone}`,
+              size: `${(b.sizeBytes / 1e6).toFixed(1)} MB`,
+              verified: b.integrity.verified ? 'yes' : 'no',
+              database: ownerOf(b).path,
+            })),
             [
               { key: 'id', label: 'Backup' },
               { key: 'kind', label: 'Kind' },
@@ -32,6 +45,7 @@ export function registerBackup(program: Command, cli: CliRuntime): void {
               { key: 'mvp', label: 'Milestone' },
               { key: 'size', label: 'Size', align: 'right' },
               { key: 'verified', label: 'Verified' },
+              ...(database ? [] : [{ key: 'database', label: 'Database' }]),
             ],
           );
         });

@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { readDatabaseIdentityAt } from '@mfmig/core';
 import { listCheckpoints } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import { targetFrom, wholeNumber } from './parse-options.js';
@@ -19,12 +21,13 @@ export function registerCheckpoint(program: Command, cli: CliRuntime): void {
     .option('--id <name>', 'what the checkpoint is named after', 'manual')
     .option('--to <version>', 'the version the run goes to (default: latest)', wholeNumber)
     .option('--to-mvp <n>', 'the milestone the run goes to', wholeNumber)
-    .option('--list', 'list the checkpoints', false)
+    .option('--list', "list the database's checkpoints", false)
     .action(async (options: CheckpointOptions) => {
       if (options.list) {
-        const checkpoints = listCheckpoints(cli.globals.backups);
+        const database = readDatabaseIdentityAt(resolve(cli.globals.db));
+        const checkpoints = listCheckpoints(cli.globals.backups, { database });
         cli.out.result(checkpoints, () => {
-          if (checkpoints.length === 0) cli.out.line(`No checkpoints in ${cli.globals.backups}.`);
+          if (checkpoints.length === 0) cli.out.line(`No checkpoints of ${database.path} in ${cli.globals.backups}.`);
           for (const c of checkpoints) cli.out.line(`${c.folder}  ${c.migrationId}: version ${c.position.currentVersion} -> ${c.position.targetVersion}`);
         });
         return;

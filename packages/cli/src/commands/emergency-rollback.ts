@@ -20,6 +20,7 @@ export function registerEmergencyRollback(program: Command, cli: CliRuntime): vo
         cli.out.result(result, () => {
           for (const action of result.actionsPerformed) cli.out.line(`- ${action}`);
           cli.out.line(`${result.success ? 'Done' : 'Failed'}: the database is at version ${result.restoredToVersion ?? 'unknown'}${result.backupUsed ? ` (backup ${result.backupUsed.id})` : ''}`);
+          if (result.savedAside) cli.out.line(`The replaced file is kept as ${result.savedAside}`);
           if (result.emergencyContacts.length > 0) cli.out.line(`Emergency contacts: ${result.emergencyContacts.join(', ')}`);
         });
         if (!result.success) failWith(cli, result.error ?? new MfmigError('ROLLBACK_FAILED', 'The emergency rollback did not finish'));

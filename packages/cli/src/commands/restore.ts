@@ -2,17 +2,18 @@ import type { Command } from 'commander';
 import type { CliRuntime } from '../runtime.js';
 import { rollbackServiceForRepair } from './rollback-service.js';
 
-/** `mfmig restore <backup> [--no-save-aside]`. */
+/** `mfmig restore <backup> [--no-save-aside] [--allow-other-database]`. */
 export function registerRestore(program: Command, cli: CliRuntime): void {
   program
     .command('restore')
-    .description('verify a backup (sha256, integrity) and replace the database with it atomically; the replaced file is kept aside')
+    .description('verify a backup (sha256, integrity) and replace the database with it atomically; the replaced file is kept aside; a backup of another database is refused (exit 3)')
     .argument('<backup>', 'backup id, or the path of its .db or .json')
     .option('--no-save-aside', 'do not keep the replaced database file')
-    .action(async (backup: string, options: { saveAside: boolean }) => {
+    .option('--allow-other-database', 'restore a backup that belongs to another database (a copy, another file) on purpose', false)
+    .action(async (backup: string, options: { saveAside: boolean; allowOtherDatabase: boolean }) => {
       const manager = rollbackServiceForRepair(cli);
       try {
-        const result = await manager.restoreBackup(backup, { saveAside: options.saveAside });
+        const result = await manager.restoreBackup(backup, { saveAside: options.saveAside, allowOtherDatabase: options.allowOtherDatabase });
         cli.out.result(result, () => {
           cli.out.line(`Restored ${result.backup.id} over ${result.livePath}: the database is at version ${result.restoredToVersion}.`);
           if (result.savedAside) cli.out.line(`The replaced file is kept as ${result.savedAside.path}.`);

@@ -23,6 +23,7 @@ export function registerResume(program: Command, cli: CliRuntime): void {
         const { run, ...summary } = result;
         cli.out.result({ ...summary, migrations: run?.results ?? [] }, () => {
           if (result.restored) cli.out.line(`Restored the checkpoint's copy first: ${result.reason}.`);
+          if (result.savedAside) cli.out.line(`The replaced file is kept as ${result.savedAside}.`);
           cli.out.line(`Resumed checkpoint ${result.checkpointId}: version ${result.fromVersion} -> ${result.toVersion} (target ${result.targetVersion}).`);
         });
         if (result.error) failWith(cli, result.error);

@@ -72,6 +72,7 @@ function renderResult(out: Output, result: RollbackExecutionResult): void {
   if (result.backup) out.line(`Backup taken first: ${result.backup.id}`);
   for (const p of result.preserved) out.line(`Kept ${p.rows} row(s) of ${p.table} (${p.kind}) in ${p.location}`);
   if (result.restoredFrom) out.line(`Restored backup ${result.restoredFrom.id}`);
+  if (result.savedAside) out.line(`The replaced file is kept as ${result.savedAside}`);
   if (result.stopped) out.line(`Stopped at version ${result.stopped.atVersion}: ${result.stopped.reason}; back at version ${result.stopped.returnedToVersion}`);
   out.line(`${result.success ? 'Done' : 'Failed'}: version ${result.fromVersion} -> ${result.toVersion}`);
 }

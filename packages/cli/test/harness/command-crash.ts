@@ -46,15 +46,21 @@ export function liveIs(ref: MigrateReference, file: string, version: number, use
   return problems;
 }
 
-/** Every backup manifest in `folder` names a file with its sha256 (a killed backup never shows up half-written). */
+/**
+ * Every backup manifest in `folder` and in its per-database folders names a file with its sha256
+ * (a killed backup never shows up half-written).
+ */
 export function backupsComplete(folder: string): string[] {
   if (!existsSync(folder)) return [];
   const problems: string[] = [];
-  for (const name of readdirSync(folder).filter((n) => n.endsWith('.json'))) {
-    const manifest = JSON.parse(readFileSync(join(folder, name), 'utf8')) as { file: string; sha256: string };
-    const file = join(folder, manifest.file);
-    if (!existsSync(file)) problems.push(`manifest ${name} names a missing file`);
-    else if (sha256File(file) !== manifest.sha256) problems.push(`manifest ${name}: the file does not match its sha256`);
+  const folders = [folder, ...readdirSync(folder, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(folder, e.name))];
+  for (const dir of folders) {
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
+      const manifest = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { file: string; sha256: string };
+      const file = join(dir, manifest.file);
+      if (!existsSync(file)) problems.push(`manifest ${name} names a missing file`);
+      else if (sha256File(file) !== manifest.sha256) problems.push(`manifest ${name}: the file does not match its sha256`);
+    }
   }
   return problems;
 }

@@ -34,7 +34,7 @@ export interface MigrationFrameworkConfig {
   lockTimeout?: number;
   /** Rows per batch for batched data transformations. */
   batchSize?: number;
-  /** How many backups to keep (oldest are removed first). 0 keeps all. */
+  /** How many backups of the database to keep (oldest are removed first). 0 keeps all. Env `BACKUP_RETENTION`. */
   backupRetention?: number;
   /** Where log records go when logging is on (default: JSON lines on stderr). */
   logger?: Logger;
@@ -60,6 +60,7 @@ const ENV_SCHEMA = {
   VALIDATION_TIMEOUT: envInt.refine((v) => v > 0, 'must be greater than 0'),
   INTEGRITY_CHECK_LEVEL: z.enum(['quick', 'standard', 'comprehensive']),
   ROLLBACK_SAFETY_CHECKS: envBoolean,
+  BACKUP_RETENTION: envInt,
   EMERGENCY_CONTACTS: z.string().transform((v) =>
     v
       .split(',')
@@ -84,6 +85,7 @@ const ENV_TO_FIELD: Record<keyof typeof ENV_SCHEMA, keyof MigrationFrameworkConf
   VALIDATION_TIMEOUT: 'validationTimeout',
   INTEGRITY_CHECK_LEVEL: 'integrityCheckLevel',
   ROLLBACK_SAFETY_CHECKS: 'rollbackSafetyChecks',
+  BACKUP_RETENTION: 'backupRetention',
   EMERGENCY_CONTACTS: 'emergencyContacts',
 };
 

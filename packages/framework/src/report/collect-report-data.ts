@@ -16,8 +16,8 @@ type ReportFramework = Pick<MigrationFramework, 'context' | 'planner' | 'schemaE
  * Gathers everything the HTML report shows from the database and the services: milestone
  * timeline (history), per-step durations and rows (metrics of the last measured run, else the
  * history), the plan to the latest milestone (or, at the latest, down to the previous one),
- * the schema diff since the previous milestone, the validation findings, backups and rollbacks.
- * Reads only.
+ * the schema diff since the previous milestone, the validation findings, the database's own
+ * backups and rollbacks. Reads only.
  *
  * @example
  * const data = await collectReportData(framework);

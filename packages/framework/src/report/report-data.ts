@@ -36,6 +36,7 @@ export interface ReportData {
     migrationSafety: string;
     findings: { severity: string; code: string; message: string; suggestion: string }[];
   } | null;
+  /** The database's own backups and checkpoint copies (not those of other databases in the folder). */
   backups: { file: string; kind: string; version: number | null; mvp: number | null; createdAt: string; sizeBytes: number; verified: boolean }[];
   /** Rollback runs, from the archives of dropped rows and the `down` metrics, grouped by run. */
   rollbacks: { runId: string; at: string; from: number; to: number; preservedRows: number; detail: string }[];

@@ -15,6 +15,12 @@ export const BACKUP_FORMAT = 'mfmig-backup/1';
 /** Why a backup was taken. Retention only removes `manual`, `pre-run` and `pre-rollback` backups. */
 export type BackupKind = 'manual' | 'pre-run' | 'pre-rollback' | 'checkpoint' | 'saved-aside';
 
+/** The database a backup belongs to: its id (null when it had none) and its real path. */
+export interface BackupOwner {
+  id: string | null;
+  path: string;
+}
+
 /** The JSON manifest written beside each backup file (`<id>.db` + `<id>.json`). */
 export interface BackupManifest {
   format: typeof BACKUP_FORMAT;
@@ -39,6 +45,11 @@ export interface BackupManifest {
     checkedAt: string | null;
   };
   source: { path: string; journalMode: string; pageSize: number; pageCount: number };
+  /**
+   * The database the copy belongs to. Written by every backup since identities exist; an older
+   * manifest without it belongs to the database at `source.path`.
+   */
+  database?: BackupOwner;
   /** The run the backup was taken for (pre-run backups). */
   run: { runId: string; direction: 'up' | 'down'; fromVersion: number; targetVersion: number } | null;
   label: string | null;
@@ -70,6 +81,7 @@ const MANIFEST_SCHEMA = z.object({
     checkedAt: z.string().nullable(),
   }),
   source: z.object({ path: z.string(), journalMode: z.string(), pageSize: z.number(), pageCount: z.number() }),
+  database: z.object({ id: z.string().min(1).nullable(), path: z.string().min(1) }).optional(),
   run: z
     .object({ runId: z.string(), direction: z.enum(['up', 'down']), fromVersion: z.number(), targetVersion: z.number() })
     .nullable(),

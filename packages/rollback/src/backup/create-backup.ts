@@ -15,11 +15,18 @@ import { checkDatabaseFile } from '../files/database-file-check.js';
 import { fsyncDirectory, fsyncFile, unlinkQuietly } from '../files/durable-fs.js';
 import { sha256File } from '../files/file-hash.js';
 import { BACKUP_FORMAT, type BackupKind, type BackupManifest, type BackupRecord, writeBackupManifest } from './backup-manifest.js';
+import { claimIdentity, databaseFolder } from './backup-ownership.js';
 
 /** Options of {@link createBackup}. */
 export interface CreateBackupOptions {
-  /** Folder the copy and its manifest go to (created when missing). */
+  /** The backup folder (created when missing). The copy goes to the database's folder in it, see `layout`. */
   backupPath: string;
+  /**
+   * `per-database` (default): into `<backupPath>/<file name>-<id>/`, apart from other databases'
+   * backups (see `databaseFolder`); `flat`: into `backupPath` itself (checkpoints use it for
+   * their own folder).
+   */
+  layout?: 'per-database' | 'flat';
   kind?: BackupKind;
   label?: string;
   /** Integrity check of the copy: `full` (integrity_check, default), `quick` (quick_check) or false. */
@@ -35,17 +42,20 @@ export interface CreateBackupOptions {
 }
 
 /**
- * Copies a live database with SQLite's online backup API into the backup folder and writes its
- * manifest (version, milestone, time, size, sha256, integrity). The copy is written under a
- * temporary name and renamed when complete, so a killed backup never shows up in the registry;
- * the live database is only read.
+ * Copies a live database with SQLite's online backup API into the database's folder of the
+ * backup folder and writes its manifest (version, milestone, time, size, sha256, integrity, and
+ * the database it belongs to). The copy is written under a temporary name and renamed when
+ * complete, so a killed backup never shows up in the registry. The live database is only read,
+ * except that it gets its identity (`ensureDatabaseIdentity`) when it has none of its own yet;
+ * on a read-only connection the copy is recorded under the identity it has (by path when none).
  *
  * @example
  * const backup = await createBackup(adapter, { backupPath: './backups', kind: 'manual' });
  * backup.integrity.verified; // true
  */
 export async function createBackup(adapter: DatabaseAdapter, options: CreateBackupOptions): Promise<BackupRecord> {
-  const folder = resolve(options.backupPath);
+  const database = claimIdentity(adapter);
+  const folder = options.layout === 'flat' ? resolve(options.backupPath) : databaseFolder(options.backupPath, database);
   mkdirSync(folder, { recursive: true });
   removeStaleBackupTemps(folder);
   const kind = options.kind ?? 'manual';
@@ -94,6 +104,7 @@ export async function createBackup(adapter: DatabaseAdapter, options: CreateBack
         checkedAt: integrity ? new Date().toISOString() : null,
       },
       source,
+      database,
       run: options.run ?? null,
       label: options.label ?? null,
       timings: { copyMs, hashMs, verifyMs: integrity?.durationMs ?? null },

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { MfmigError, messageOf } from '@mfmig/core';
+import { type DatabaseIdentity, MfmigError, belongsToDatabase, messageOf } from '@mfmig/core';
 import { z } from 'zod';
 import { type BackupRecord, readBackupManifest } from '../backup/backup-manifest.js';
-import { CHECKPOINTS_FOLDER } from '../backup/backup-registry.js';
+import { CHECKPOINTS_FOLDER, registryFolders } from '../backup/backup-registry.js';
 import { writeFileAtomic } from '../files/durable-fs.js';
 
 /**
@@ -24,8 +24,8 @@ export interface CheckpointManifest {
   /** What the caller named the checkpoint after (a run id, a migration). */
   migrationId: string;
   createdAt: string;
-  /** Real path of the live database the checkpoint belongs to. */
-  database: { path: string };
+  /** The live database the checkpoint belongs to: its id (absent or null in older checkpoints) and real path. */
+  database: { id?: string | null; path: string };
   /** The database copy, in the checkpoint folder. */
   backup: { id: string; manifest: string; sha256: string };
   position: {
@@ -52,7 +52,7 @@ const SCHEMA = z.object({
   id: z.string().min(1),
   migrationId: z.string(),
   createdAt: z.string(),
-  database: z.object({ path: z.string().min(1) }),
+  database: z.object({ id: z.string().min(1).nullable().optional(), path: z.string().min(1) }),
   backup: z.object({ id: z.string(), manifest: z.string().refine((f) => basename(f) === f), sha256: z.string() }),
   position: z.object({
     currentVersion: z.number().int().nonnegative(),
@@ -106,26 +106,40 @@ export function writeCheckpoint(folder: string, manifest: CheckpointManifest): C
 }
 
 /**
- * Every complete checkpoint under the backup folder, oldest first.
+ * True when the checkpoint belongs to `database` (by id when both have one, else by real path).
  *
  * @example
- * listCheckpoints('./backups').map((c) => c.migrationId);
+ * checkpointBelongsTo(readCheckpoint(folder), readDatabaseIdentityAt('./kb.db'));
  */
-export function listCheckpoints(backupPath: string): CheckpointRecord[] {
-  const root = join(resolve(backupPath), CHECKPOINTS_FOLDER);
-  let names: string[];
-  try {
-    names = readdirSync(root).sort();
-  } catch {
-    return [];
-  }
+export function checkpointBelongsTo(checkpoint: CheckpointManifest, database: DatabaseIdentity): boolean {
+  return belongsToDatabase({ id: checkpoint.database.id ?? null, path: checkpoint.database.path }, database);
+}
+
+/**
+ * Every complete checkpoint under the backup folder and its per-database folders, oldest first;
+ * with `database`, only that database's.
+ *
+ * @example
+ * listCheckpoints('./backups', { database: readDatabaseIdentityAt('./kb.db') }).map((c) => c.migrationId);
+ */
+export function listCheckpoints(backupPath: string, options: { database?: DatabaseIdentity } = {}): CheckpointRecord[] {
   const found: CheckpointRecord[] = [];
-  for (const name of names) {
+  for (const folder of registryFolders(resolve(backupPath))) {
+    const root = join(folder, CHECKPOINTS_FOLDER);
+    let names: string[];
     try {
-      if (existsSync(join(root, name, CHECKPOINT_FILE))) found.push(readCheckpoint(join(root, name)));
+      names = readdirSync(root).sort();
     } catch {
-      // an unreadable checkpoint is not offered for resuming
+      continue;
+    }
+    for (const name of names) {
+      try {
+        if (existsSync(join(root, name, CHECKPOINT_FILE))) found.push(readCheckpoint(join(root, name)));
+      } catch {
+        // an unreadable checkpoint is not offered for resuming
+      }
     }
   }
-  return found.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  const own = options.database ? found.filter((c) => checkpointBelongsTo(c, options.database!)) : found;
+  return own.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, realpathSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { type MigrationTarget, type Migrator, type OperationProgress, upSteps } from '@mfmig/core';
 import { CHECKPOINTS_FOLDER } from '../backup/backup-registry.js';
+import { claimIdentity, databaseFolder } from '../backup/backup-ownership.js';
 import { createBackup } from '../backup/create-backup.js';
 import { migrationsFingerprint } from '../plan/step-analysis.js';
 import { CHECKPOINT_FORMAT, type CheckpointRecord, writeCheckpoint } from './checkpoint-manifest.js';
@@ -18,8 +19,9 @@ export interface CreateCheckpointOptions {
 /**
  * Captures the database (an online backup, integrity-checked) and the run's position (current
  * version, target, applied migrations with checksums, the checksums of the migrations folder)
- * into `<backupPath>/checkpoints/<id>/`. `checkpoint.json` is written last: a checkpoint
- * interrupted half-way is never offered for resuming.
+ * into `checkpoints/<id>/` in the database's folder of the backup folder (see `databaseFolder`).
+ * `checkpoint.json` is written last: a checkpoint interrupted half-way is never offered for
+ * resuming.
  *
  * @example
  * const checkpoint = await createCheckpoint(migrator, './backups', 'run-42', { target: { mvp: 3 } });
@@ -31,10 +33,12 @@ export async function createCheckpoint(migrator: Migrator, backupPath: string, m
   const createdAt = new Date().toISOString();
   const slug = migrationId.replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 60) || 'checkpoint';
   const id = `${createdAt.replace(/[:.]/g, '-')}_${slug}_${randomBytes(2).toString('hex')}`;
-  const folder = join(resolve(backupPath), CHECKPOINTS_FOLDER, id);
+  const database = claimIdentity(migrator.adapter);
+  const folder = join(databaseFolder(backupPath, database), CHECKPOINTS_FOLDER, id);
   mkdirSync(folder, { recursive: true });
   const backup = await createBackup(migrator.adapter, {
     backupPath: folder,
+    layout: 'flat',
     kind: 'checkpoint',
     name: 'database',
     label: migrationId,
@@ -50,7 +54,7 @@ export async function createCheckpoint(migrator: Migrator, backupPath: string, m
     id,
     migrationId,
     createdAt,
-    database: { path: realpathSync(migrator.adapter.filePath) },
+    database,
     backup: { id: backup.id, manifest: 'database.json', sha256: backup.sha256 },
     position: {
       currentVersion: status.currentVersion,

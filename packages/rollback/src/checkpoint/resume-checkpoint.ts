@@ -1,17 +1,18 @@
-import { existsSync, realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { MfmigError, type MigrationSet, type Migrator, type RunResult } from '@mfmig/core';
+import { type DatabaseIdentity, MfmigError, type MigrationSet, type Migrator, type RunResult } from '@mfmig/core';
 import type { BackupRecord } from '../backup/backup-manifest.js';
-import { type CheckpointRecord, checkpointBackup, readCheckpoint } from './checkpoint-manifest.js';
+import { describeDatabase } from '../backup/backup-ownership.js';
+import { type CheckpointRecord, checkpointBackup, checkpointBelongsTo, readCheckpoint } from './checkpoint-manifest.js';
 
 /** What resuming needs from the rollback manager. */
 export interface ResumeEnvironment {
   livePath: string;
+  /** The live database's identity, read without writing. */
+  identity(): DatabaseIdentity;
   loadMigrations(): Promise<MigrationSet>;
   /** The live migrator, or why the live database cannot be used. */
   tryMigrator(): Promise<Migrator | Error>;
-  /** Restores a backup over the live file (closing and reopening the connection). */
-  restore(backup: BackupRecord): Promise<void>;
+  /** Restores a backup over the live file (closing and reopening the connection); returns where the replaced file was kept. */
+  restore(backup: BackupRecord): Promise<{ savedAside: string | null }>;
   run<T>(preserve: boolean, fn: (migrator: Migrator) => Promise<T>): Promise<T>;
 }
 
@@ -30,6 +31,8 @@ export interface ResumeResult {
   restored: boolean;
   /** Why the copy was (or was not) restored. */
   reason: string;
+  /** Where the live file the restore replaced was kept (null when nothing was restored). */
+  savedAside: string | null;
   fromVersion: number;
   toVersion: number;
   targetVersion: number;
@@ -39,10 +42,11 @@ export interface ResumeResult {
 
 /**
  * Finishes the run a checkpoint recorded: migrates the database to the recorded target with the
- * core Migrator. Refuses (`CHECKPOINT_INVALID`, `context.reason`) when the migrations changed
- * since the checkpoint (`migrations-changed`), when the checkpoint belongs to another database
- * (`database-moved`), or when the live database diverged and restoring is not allowed
- * (`database-diverged`). A live database that cannot be used, or that went elsewhere than along
+ * core Migrator. Refuses with `BACKUP_OTHER_DATABASE` when the checkpoint belongs to another
+ * database (by id, or by path for a database without one: a renamed database keeps its
+ * checkpoints, a copy does not get them), and with `CHECKPOINT_INVALID` (`context.reason`) when
+ * the migrations changed since the checkpoint (`migrations-changed`) or when the live database
+ * diverged and restoring is not allowed (`database-diverged`). A live database that cannot be used, or that went elsewhere than along
  * the checkpoint's path, is first replaced by the checkpoint's copy (unless `restore: 'never'`).
  *
  * @example
@@ -51,9 +55,12 @@ export interface ResumeResult {
  */
 export async function resumeFromCheckpoint(env: ResumeEnvironment, checkpointPath: string, options: ResumeOptions = {}): Promise<ResumeResult> {
   const checkpoint = readCheckpoint(checkpointPath);
-  const live = existsSync(env.livePath) ? realpathSync(env.livePath) : resolve(env.livePath);
-  if (live !== checkpoint.database.path) {
-    throw refuse('database-moved', `Checkpoint ${checkpoint.id} belongs to ${checkpoint.database.path}, not to ${live}; resume it against that database`, checkpoint);
+  const live = env.identity();
+  if (!checkpointBelongsTo(checkpoint, live)) {
+    const owner = { id: checkpoint.database.id ?? null, path: checkpoint.database.path };
+    throw new MfmigError('BACKUP_OTHER_DATABASE', `Checkpoint ${checkpoint.id} belongs to the database ${describeDatabase(owner)}, not to ${describeDatabase(live)}; nothing was changed`, {
+      context: { file: checkpoint.manifestPath, reason: 'other-database', owner, database: live },
+    });
   }
   const set = await env.loadMigrations();
   const changed = changedMigrations(checkpoint, set);
@@ -65,10 +72,11 @@ export async function resumeFromCheckpoint(env: ResumeEnvironment, checkpointPat
   const state = await env.tryMigrator();
   const divergence = state instanceof Error ? `the live database cannot be used (${state.message})` : divergenceFrom(checkpoint, state);
   let restored = false;
+  let savedAside: string | null = null;
   let reason = divergence ?? 'the live database is on the checkpoint\'s path';
   if (mode === 'always' || divergence) {
     if (mode === 'never') throw refuse('database-diverged', `Cannot resume checkpoint ${checkpoint.id}: ${divergence}; allow restoring its copy`, checkpoint);
-    await env.restore(backup);
+    ({ savedAside } = await env.restore(backup));
     restored = true;
     reason = mode === 'always' ? 'restore requested' : `${divergence}; the checkpoint's copy was restored`;
   }
@@ -79,6 +87,7 @@ export async function resumeFromCheckpoint(env: ResumeEnvironment, checkpointPat
     checkpointId: checkpoint.id,
     restored,
     reason,
+    savedAside,
     fromVersion: run.fromVersion,
     toVersion: run.toVersion,
     targetVersion: target,

@@ -1,4 +1,4 @@
-import { MfmigError, type Migrator, type RunResult, isMfmigError, messageOf } from '@mfmig/core';
+import { type DatabaseIdentity, MfmigError, type Migrator, type RunResult, isMfmigError, messageOf } from '@mfmig/core';
 import type { BackupRecord } from '../backup/backup-manifest.js';
 import { listBackups } from '../backup/backup-registry.js';
 import { type BackupVerification, verifyBackup } from '../backup/verify-backup.js';
@@ -37,6 +37,8 @@ export interface EmergencyRollbackResult {
 export interface EmergencyEnvironment {
   livePath: string;
   backupPath: string;
+  /** The live database: only its own backups are considered. */
+  database: DatabaseIdentity;
   contacts: string[];
   safetyChecks: boolean;
   tryMigrator(): Promise<Migrator | Error>;
@@ -51,7 +53,8 @@ export interface EmergencyEnvironment {
  * - `failed-migration`: revert the last run (partial migrations included) to where it started, or restore its pre-run backup when that fails;
  * - `data-loss`: keep the current file aside and restore the newest verified backup;
  * - `performance`: revert the last run's migrations.
- * With `rollbackSafetyChecks` on, backups are verified with `integrity_check` (else `quick_check`)
+ * Only the database's own backups are considered (see `backupBelongsTo`); another database's
+ * backup is never restored, however recent. With `rollbackSafetyChecks` on, backups are verified with `integrity_check` (else `quick_check`)
  * and `corruption` refuses a live database that passes its integrity check.
  *
  * @example
@@ -100,7 +103,7 @@ async function recoverFromCorruption(env: EmergencyEnvironment, result: Emergenc
 }
 
 async function restoreNewestVerified(env: EmergencyEnvironment, result: EmergencyRollbackResult, reason: string, only?: BackupRecord[]): Promise<void> {
-  const candidates = (only ?? listBackups(env.backupPath, { includeCheckpoints: true }).filter((b) => b.kind !== 'saved-aside')).reverse();
+  const candidates = (only ?? ownBackups(env, true).filter((b) => b.kind !== 'saved-aside')).reverse();
   for (const backup of candidates) {
     const check = verifyBackup(backup, env.safetyChecks ? 'full' : 'quick');
     if (!check.ok) {
@@ -114,12 +117,12 @@ async function restoreNewestVerified(env: EmergencyEnvironment, result: Emergenc
     result.actionsPerformed.push(`restored backup ${backup.id} over ${env.livePath}${savedAside ? `; the replaced file is kept at ${savedAside}` : ''}`);
     return;
   }
-  throw new MfmigError('BACKUP_INVALID', `No backup in ${env.backupPath} verifies (${candidates.length} checked); the live database was left as it is`);
+  throw new MfmigError('BACKUP_INVALID', `No backup of ${env.database.path} in ${env.backupPath} verifies (${candidates.length} checked); the live database was left as it is`);
 }
 
 async function revertLastRun(env: EmergencyEnvironment, result: EmergencyRollbackResult, type: EmergencyType): Promise<void> {
   const migrator = await env.tryMigrator();
-  const backups = listBackups(env.backupPath);
+  const backups = ownBackups(env, false);
   if (migrator instanceof Error) {
     result.actionsPerformed.push(`the live database cannot be opened (${migrator.message}); falling back to the newest verified backup`);
     return restoreNewestVerified(env, result, type);
@@ -147,4 +150,8 @@ async function revertLastRun(env: EmergencyEnvironment, result: EmergencyRollbac
   if (!run.preRunBackup) throw new MfmigError('ROLLBACK_FAILED', `The last run cannot be reverted and no pre-run backup of it exists`);
   result.actionsPerformed.push(`falling back to the run's pre-run backup ${run.preRunBackup.id}`);
   await restoreNewestVerified(env, result, type, [run.preRunBackup]);
+}
+
+function ownBackups(env: EmergencyEnvironment, includeCheckpoints: boolean): BackupRecord[] {
+  return listBackups(env.backupPath, { includeCheckpoints, database: env.database });
 }

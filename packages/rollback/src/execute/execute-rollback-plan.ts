@@ -36,6 +36,8 @@ export interface RollbackExecutionResult {
   backup: BackupSummary | null;
   /** The backup restored by a `full-restore` plan. */
   restoredFrom: BackupSummary | null;
+  /** Where the live file a `full-restore` replaced was kept (null when nothing was restored). */
+  savedAside: string | null;
   /** Where and why a staged rollback stopped, and the milestone version it went back to. */
   stopped: { atVersion: number; reason: string; returnedToVersion: number } | null;
   durationMs: number;
@@ -48,7 +50,8 @@ export interface ExecutionEnvironment {
   safetyChecks: boolean;
   integrityLevel: 'quick' | 'full';
   backup(): Promise<BackupRecord>;
-  restore(backupId: string): Promise<void>;
+  /** Restores one of the database's backups; returns where the replaced file was kept. */
+  restore(backupId: string): Promise<{ savedAside: string | null }>;
   /** Runs migrator work with preservation on or off and without the automatic pre-run backup. */
   run<T>(preserve: boolean, fn: (migrator: Migrator) => Promise<T>): Promise<T>;
 }
@@ -82,6 +85,7 @@ export async function executeRollbackPlan(env: ExecutionEnvironment, plan: Rollb
     validations: [],
     backup: null,
     restoredFrom: null,
+    savedAside: null,
     stopped: null,
     durationMs: 0,
   };
@@ -89,9 +93,9 @@ export async function executeRollbackPlan(env: ExecutionEnvironment, plan: Rollb
     if (!plan.backup) {
       throw new MfmigError('NO_DOWN_MIGRATION', `The rollback to version ${plan.targetVersion} needs a full restore, and no verified backup at that version exists; ${plan.warnings[0] ?? ''}`.trim());
     }
-    await env.restore(plan.backup.id);
+    const { savedAside } = await env.restore(plan.backup.id);
     migrator = await env.migrator();
-    return finish(result, migrator, started, { restoredFrom: plan.backup, stagesCompleted: plan.stages.length, success: true });
+    return finish(result, migrator, started, { restoredFrom: plan.backup, savedAside, stagesCompleted: plan.stages.length, success: true });
   }
   if (plan.steps.length === 0) return finish(result, migrator, started, { success: true });
   if (env.safetyChecks) assertLiveSound(migrator, env.integrityLevel);

@@ -57,8 +57,9 @@ export function removeStaleTemps(path: string, purpose: string): string[] {
     return removed;
   }
   for (const name of names) {
-    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
-    const pid = Number(name.slice(prefix.length, -'.tmp'.length));
+    const suffix = ['.tmp', '.tmp-journal'].find((end) => name.endsWith(end));
+    if (!name.startsWith(prefix) || !suffix) continue;
+    const pid = Number(name.slice(prefix.length, -suffix.length));
     if (!Number.isInteger(pid) || (pid !== process.pid && isProcessAlive(pid, null))) continue;
     unlinkQuietly(join(dirname(path), name));
     removed.push(name);

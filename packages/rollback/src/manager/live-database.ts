@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import {
+  type DatabaseIdentityState,
   type MigrationFrameworkConfig,
   type MigrationSet,
   type Migrator,
@@ -10,6 +11,9 @@ import {
   createServiceContext,
   isServiceContext,
   loadMigrations,
+  readDatabaseIdentity,
+  readDatabaseIdentityAt,
+  realDatabasePath,
   resolveConfig,
 } from '@mfmig/core';
 
@@ -50,6 +54,21 @@ export class LiveDatabase {
       throw new MfmigError('USAGE', 'An in-memory database has no file to back up, restore or checkpoint; open a database file');
     }
     return resolve(name);
+  }
+
+  /**
+   * The live database's identity, read without writing: from the open connection, else from the
+   * file opened read-only. A file that cannot be read has no id (it is known by its path).
+   */
+  identity(): DatabaseIdentityState {
+    const adapter = this.openConnection ? this.#ctx?.adapter : undefined;
+    if (!adapter) return readDatabaseIdentityAt(this.path);
+    try {
+      return readDatabaseIdentity(adapter);
+    } catch {
+      // a damaged database cannot say which it is; its path still does
+      return { id: null, path: realDatabasePath(adapter.filePath), stored: null, copyOf: null };
+    }
   }
 
   get backupPath(): string {

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
-import { MfmigError, RunLock, isCurrentProcess } from '@mfmig/core';
-import type { BackupRecord } from '../backup/backup-manifest.js';
+import { type DatabaseIdentityState, MfmigError, RunLock, type StoredIdentity, isCurrentProcess } from '@mfmig/core';
+import type { BackupOwner, BackupRecord } from '../backup/backup-manifest.js';
+import { assertBackupBelongs, backupBelongsTo, databaseFolder } from '../backup/backup-ownership.js';
+import { ASIDE_FOLDER } from '../backup/backup-registry.js';
 import type { BackupVerification } from '../backup/verify-backup.js';
 import type { IntegrityLevel } from '../files/database-file-check.js';
 import { type BackupSummary, summariseBackup } from '../plan/rollback-plan.js';
@@ -12,7 +14,7 @@ export interface RestoreResult {
   backup: BackupSummary;
   livePath: string;
   restoredToVersion: number;
-  /** The replaced file, kept in `<backupPath>/aside/` (null when `saveAside: false`). */
+  /** The replaced file, kept in `aside/` of the database's folder in the backup folder (null when `saveAside: false`). */
   savedAside: BackupSummary | null;
   /** Always true: the old connection was closed and a new one opened; use `manager.database` / `manager.context` from now on. */
   reopened: true;
@@ -21,9 +23,15 @@ export interface RestoreResult {
 
 /** Options of {@link RollbackManager.restoreBackup}. */
 export interface RestoreOptions {
-  /** Keep the replaced live file in `<backupPath>/aside/`. Default true. */
+  /** Keep the replaced live file in `aside/` of the database's folder in the backup folder. Default true. */
   saveAside?: boolean;
   verify?: IntegrityLevel;
+  /**
+   * Restore a backup that belongs to another database (a copy, or another file) on purpose.
+   * Default false: such a backup is refused with `BACKUP_OTHER_DATABASE` and nothing is touched.
+   * The restored file keeps the live database's identity, so its own backups stay its own.
+   */
+  allowOtherDatabase?: boolean;
 }
 
 /** How the manager restores over its live database. */
@@ -35,24 +43,33 @@ export interface LiveRestoreOptions {
   verification: BackupVerification;
   /** Let SQLite settle the old file first (false for a damaged one). Default true. */
   settle?: boolean;
+  /** Restore a backup of another database on purpose. Default false (`BACKUP_OTHER_DATABASE`). */
+  allowOtherDatabase?: boolean;
 }
 
 /**
- * Restores a verified backup over the manager's live database: refuses while another process
- * runs a migration on it, closes the live connection, replaces the file atomically (keeping the
- * old one in `<backupPath>/aside/`), and reopens the connection, also when the replace failed.
+ * Restores a verified backup over the manager's live database: refuses a backup of another
+ * database (`BACKUP_OTHER_DATABASE`, unless `allowOtherDatabase`) and a restore while another
+ * process runs a migration on it, closes the live connection, replaces the file atomically
+ * (keeping the old one in `aside/` of the database's folder), keeps the database's identity in
+ * the restored file, and reopens the connection, also when the replace failed.
  *
  * @example
  * const result = await restoreLiveDatabase(live, backup, { saveAside: true, reason: 'pre-restore', verification });
  */
 export async function restoreLiveDatabase(live: LiveDatabase, backup: BackupRecord, options: LiveRestoreOptions): Promise<RestoreResult> {
+  const identity = live.identity();
+  if (!options.allowOtherDatabase) assertBackupBelongs(backup, identity);
   assertNoOtherRunner(live);
+  const owner = asideOwner(identity, backup);
   const previous = live.detach();
   let restored: ReturnType<typeof restoreBackupFile>;
   try {
     restored = restoreBackupFile(backup, live.path, {
       verified: options.verification,
-      saveAsideDir: options.saveAside ? join(live.backupPath, 'aside') : undefined,
+      saveAsideDir: options.saveAside ? join(databaseFolder(live.backupPath, owner), ASIDE_FOLDER) : undefined,
+      database: owner,
+      identity: keptIdentity(identity),
       saveAsideReason: options.reason,
       settleLiveFile: options.settle,
       onProgress: (p) => previous?.events.emit('operationProgress', p),
@@ -74,6 +91,21 @@ export async function restoreLiveDatabase(live: LiveDatabase, backup: BackupReco
     reopened: true,
     durationMs: restored.durationMs,
   };
+}
+
+/**
+ * Whose the replaced file is: the live database; when it cannot say (damaged, or without an id),
+ * the id of its own backup being restored.
+ */
+function asideOwner(identity: DatabaseIdentityState, backup: BackupRecord): BackupOwner {
+  if (identity.id) return { id: identity.id, path: identity.path };
+  const id = backupBelongsTo(backup, identity) ? (backup.database?.id ?? null) : null;
+  return { id, path: identity.path };
+}
+
+/** The identity row the restored file must carry: the live database's own, under its current path. */
+function keptIdentity(identity: DatabaseIdentityState): StoredIdentity | undefined {
+  return identity.id && identity.stored ? { ...identity.stored, path: identity.path } : undefined;
 }
 
 /** Refuses to replace the file under another process's migration run. */

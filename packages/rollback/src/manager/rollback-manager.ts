@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import {
+  type DatabaseIdentity,
   type MigrationFrameworkConfig,
   type MigrationPlugin,
   MfmigError,
@@ -12,6 +13,7 @@ import {
 import type { ProbeResult } from '../analysis/data-loss-probe.js';
 import type { BackupRecord } from '../backup/backup-manifest.js';
 import { type BackupPluginOptions, type PreRunBackupTaker, createBackupPlugin } from '../backup/backup-plugin.js';
+import { assertBackupBelongs, ownerOf } from '../backup/backup-ownership.js';
 import { findBackup, listBackups, pruneBackups } from '../backup/backup-registry.js';
 import { createBackup } from '../backup/create-backup.js';
 import { type BackupVerification, assertBackupRestorable, verifyBackup } from '../backup/verify-backup.js';
@@ -103,6 +105,20 @@ export class RollbackManager implements PreRunBackupTaker {
     return this.#live.backupPath;
   }
 
+  /**
+   * Which database this is: the id stored in it and its real path, read without writing. The id
+   * is null before mfmig first wrote to it, and for a copy of another database until mfmig writes
+   * to it; it is then known by its path. Backups, checkpoints and restores use it to keep to
+   * their own database.
+   *
+   * @example
+   * const { id, path } = rollback.identity; // id: 'c0ffee12-…' once mfmig wrote to the file
+   */
+  get identity(): DatabaseIdentity {
+    const { id, path } = this.#live.identity();
+    return { id, path };
+  }
+
   /** The plugin that archives dropped rows and restores them (registered on the context). */
   get preservationPlugin(): MigrationPlugin {
     return this.#preservation;
@@ -113,9 +129,13 @@ export class RollbackManager implements PreRunBackupTaker {
     return this.#backup('manual', options.verify ?? 'full', { label: options.label });
   }
 
-  /** The backup registry (manifests in the backup folder), oldest first; needs no database. */
-  listBackups(options: { includeCheckpoints?: boolean } = {}): BackupRecord[] {
-    return listBackups(this.backupPath, options);
+  /**
+   * The backups of this database (manifests in the backup folder), oldest first; with
+   * `allDatabases`, those of every database there. Opens no connection of its own (it reads the
+   * file's identity read-only).
+   */
+  listBackups(options: { includeCheckpoints?: boolean; allDatabases?: boolean } = {}): BackupRecord[] {
+    return listBackups(this.backupPath, { includeCheckpoints: options.includeCheckpoints, database: options.allDatabases ? undefined : this.identity });
   }
 
   /** Checks a backup (id or path) against its manifest: sha256 and integrity. */
@@ -124,13 +144,18 @@ export class RollbackManager implements PreRunBackupTaker {
   }
 
   /**
-   * Restores a backup (id, path or record) over the live file: verifies its sha256 and integrity
-   * first (`BACKUP_INVALID`, nothing touched), closes the live connection, replaces the file
-   * atomically and reopens. The replaced file is kept aside unless `saveAside: false`.
+   * Restores a backup (id, path or record) over the live file: refuses a backup of another
+   * database (`BACKUP_OTHER_DATABASE`, unless `allowOtherDatabase`), verifies its sha256 and
+   * integrity (`BACKUP_INVALID`), both before anything is touched, then closes the live
+   * connection, replaces the file atomically and reopens. The replaced file is kept aside unless
+   * `saveAside: false`; `result.savedAside.path` says where.
    */
   async restoreBackup(ref: string | BackupRecord, options: RestoreOptions = {}): Promise<RestoreResult> {
     const backup = typeof ref === 'string' ? findBackup(this.backupPath, ref) : ref;
-    return this.#restore(backup, { saveAside: options.saveAside ?? true, reason: 'pre-restore', verification: assertBackupRestorable(backup, options.verify ?? 'full') });
+    const allowOtherDatabase = options.allowOtherDatabase ?? false;
+    if (!allowOtherDatabase) assertBackupBelongs(backup, this.identity);
+    const verification = assertBackupRestorable(backup, options.verify ?? 'full');
+    return this.#restore(backup, { saveAside: options.saveAside ?? true, reason: 'pre-restore', verification, allowOtherDatabase });
   }
 
   /** Called by the backup plugin before a run. */
@@ -157,8 +182,9 @@ export class RollbackManager implements PreRunBackupTaker {
     });
   }
 
+  /** The complete checkpoints of this database, oldest first. */
   listCheckpoints(): CheckpointRecord[] {
-    return listCheckpoints(this.backupPath);
+    return listCheckpoints(this.backupPath, { database: this.identity });
   }
 
   /** Finishes a checkpointed run, or refuses with `CHECKPOINT_INVALID` (see `resumeFromCheckpoint`). */
@@ -166,9 +192,12 @@ export class RollbackManager implements PreRunBackupTaker {
     return resumeFromCheckpoint(
       {
         livePath: this.livePath,
+        identity: () => this.identity,
         loadMigrations: () => this.#live.loadMigrations(),
         tryMigrator: () => this.#live.tryMigrator(),
-        restore: async (backup) => void (await this.#restore(backup, { saveAside: true, reason: 'pre-resume', verification: assertBackupRestorable(backup) })),
+        restore: async (backup) => ({
+          savedAside: (await this.#restore(backup, { saveAside: true, reason: 'pre-resume', verification: assertBackupRestorable(backup) })).savedAside?.path ?? null,
+        }),
         run: (preserve, fn) => this.#run(preserve, fn),
       },
       checkpointPath,
@@ -182,6 +211,7 @@ export class RollbackManager implements PreRunBackupTaker {
       {
         migrator: await this.#live.migrator(),
         backupPath: this.backupPath,
+        database: this.identity,
         collecting: async (collect, fn) => {
           this.#collector = collect;
           try {
@@ -197,7 +227,7 @@ export class RollbackManager implements PreRunBackupTaker {
 
   /** Missing downs, irreversible migrations and transformations, backups available. Runs nothing. */
   async validateRollbackCapability(target: RollbackTarget): Promise<RollbackCapability> {
-    return validateRollbackCapability(await this.#live.migrator(), this.backupPath, target);
+    return validateRollbackCapability(await this.#live.migrator(), this.backupPath, target, this.identity);
   }
 
   /** Carries out a plan (see `executeRollbackPlan`). */
@@ -210,7 +240,7 @@ export class RollbackManager implements PreRunBackupTaker {
         safetyChecks: safety,
         integrityLevel: level,
         backup: () => this.#backup('pre-rollback', safety ? level : false, { label: `before rollback to ${plan.targetVersion}` }),
-        restore: async (id) => void (await this.restoreBackup(id, { verify: level })),
+        restore: async (id) => ({ savedAside: (await this.restoreBackup(id, { verify: level })).savedAside?.path ?? null }),
         run: (preserve, fn) => this.#run(preserve, fn),
       },
       plan,
@@ -240,6 +270,7 @@ export class RollbackManager implements PreRunBackupTaker {
       {
         livePath: this.livePath,
         backupPath: this.backupPath,
+        database: this.identity,
         contacts: this.#live.config.emergencyContacts,
         safetyChecks: this.#live.config.rollbackSafetyChecks,
         tryMigrator: () => this.#live.tryMigrator(),
@@ -272,11 +303,11 @@ export class RollbackManager implements PreRunBackupTaker {
       onProgress: (p) => ctx.events.emit('operationProgress', p),
       ...extra,
     });
-    pruneBackups(this.backupPath, this.#live.config.backupRetention, [backup.id]);
+    pruneBackups(this.backupPath, this.#live.config.backupRetention, { database: ownerOf(backup), keepIds: [backup.id] });
     return backup;
   }
 
-  #restore(backup: BackupRecord, options: { saveAside: boolean; reason: string; verification: BackupVerification; settle?: boolean }): Promise<RestoreResult> {
+  #restore(backup: BackupRecord, options: { saveAside: boolean; reason: string; verification: BackupVerification; settle?: boolean; allowOtherDatabase?: boolean }): Promise<RestoreResult> {
     return restoreLiveDatabase(this.#live, backup, options);
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MfmigError, type MigrationTarget, type Migrator, migrationLabel } from '@mfmig/core';
+import { type DatabaseIdentity, MfmigError, type MigrationTarget, type Migrator, migrationLabel } from '@mfmig/core';
 import type { ProbeResult } from '../analysis/data-loss-probe.js';
 import { listBackups } from '../backup/backup-registry.js';
 import { type DataAtRisk, type RollbackPlan, type RollbackStep, riskLevelOf, stagesOf, summariseBackup } from './rollback-plan.js';
@@ -9,6 +9,8 @@ import { blockingReasons, fromLosses, irreversibleReasons, migrationsFingerprint
 export interface PlanningEnvironment {
   migrator: Migrator;
   backupPath: string;
+  /** The live database: a full restore only ever uses one of its own backups. */
+  database: DatabaseIdentity;
   /** Runs `fn` while the preservation plugin reports dry-run downs to `collect`. */
   collecting<T>(collect: (version: number, finding: ProbeResult | Error) => void, fn: () => Promise<T>): Promise<T>;
 }
@@ -81,7 +83,7 @@ function assemblePlan(
   const stages = stagesOf(steps, applied, targetVersion);
   const strategy = !input.runnable ? 'full-restore' : stages.length > 1 ? 'staged' : 'single-milestone';
   const keep = applied.filter((v) => v <= targetVersion).sort((a, b) => a - b).join(',');
-  const candidates = listBackups(env.backupPath, { includeCheckpoints: true }).filter(
+  const candidates = listBackups(env.backupPath, { includeCheckpoints: true, database: env.database }).filter(
     (b) => b.version === targetVersion && b.integrity.verified && [...b.appliedVersions].sort((x, y) => x - y).join(',') === keep,
   );
   const backup = candidates.at(-1);

@@ -1,4 +1,4 @@
-import { type Migrator, migrationLabel } from '@mfmig/core';
+import { type DatabaseIdentity, type Migrator, migrationLabel } from '@mfmig/core';
 import { listBackups } from '../backup/backup-registry.js';
 import { type RollbackTarget, toMigrationTarget } from './create-rollback-plan.js';
 import { type BackupSummary, summariseBackup } from './rollback-plan.js';
@@ -15,7 +15,7 @@ export interface RollbackCapability {
   /** Migrations marked irreversible: their down runs, but loses what it cannot restore (preservation archives it). */
   irreversibleMigrations: { version: number; name: string; mvp: number }[];
   irreversibleTransformations: { version: number; migration: string; transformation: string }[];
-  /** Verified and unverified backups in the backup folder, newest first. */
+  /** The database's verified and unverified backups in the backup folder, newest first. */
   backupsAvailable: BackupSummary[];
   /** The newest verified backup taken exactly at the target version, for a full restore. */
   fullRestoreBackup: BackupSummary | null;
@@ -26,13 +26,13 @@ export interface RollbackCapability {
 /**
  * Answers whether the database can be rolled back to `target`, without running anything:
  * missing down migrations, irreversible migrations and transformations, and the backups there
- * are to fall back on.
+ * of the database (`database`, see `backupBelongsTo`) there are to fall back on.
  *
  * @example
- * const capability = validateRollbackCapability(migrator, './backups', { mvp: 2 });
+ * const capability = validateRollbackCapability(migrator, './backups', { mvp: 2 }, readDatabaseIdentity(migrator.adapter));
  * if (!capability.canRollback) console.log(capability.blockers);
  */
-export function validateRollbackCapability(migrator: Migrator, backupPath: string, target: RollbackTarget): RollbackCapability {
+export function validateRollbackCapability(migrator: Migrator, backupPath: string, target: RollbackTarget, database: DatabaseIdentity): RollbackCapability {
   const targetVersion = migrator.resolveTarget(toMigrationTarget(target));
   const status = migrator.status();
   const set = migrator.migrations;
@@ -53,7 +53,7 @@ export function validateRollbackCapability(migrator: Migrator, backupPath: strin
   }
   for (const m of irreversible) warnings.push(`${migrationLabel(m)} is irreversible: keep data preservation on, or the data its down drops is lost`);
   const keep = applied.filter((v) => v <= targetVersion).sort((a, b) => a - b).join(',');
-  const backups = listBackups(backupPath, { includeCheckpoints: true }).reverse();
+  const backups = listBackups(backupPath, { includeCheckpoints: true, database }).reverse();
   const atTarget = backups.find((b) => b.integrity.verified && b.version === targetVersion && [...b.appliedVersions].sort((x, y) => x - y).join(',') === keep);
   if (targetVersion > status.currentVersion) blockers.push(`target version ${targetVersion} is above the current version ${status.currentVersion}`);
   const downsPossible = blockers.length === 0;

@@ -1,4 +1,4 @@
-import type { DatabaseAdapter } from '@mfmig/core';
+import { type DatabaseAdapter, identityLineage, readDatabaseIdentity } from '@mfmig/core';
 
 /**
  * The table that lists every archive of rows a down migration dropped.
@@ -33,7 +33,8 @@ const CREATE_SQL = `CREATE TABLE IF NOT EXISTS mfmig_archives (
   created_at TEXT NOT NULL,
   restored_at TEXT,
   restored_rows INTEGER,
-  note TEXT
+  note TEXT,
+  database_id TEXT
 )`;
 
 /** One row of `mfmig_archives`. */
@@ -57,11 +58,33 @@ export interface ArchiveEntry {
   restoredAt: string | null;
   restoredRows: number | null;
   note: string | null;
+  /** The id of the database the rows were archived in (null for archives made before identities existed). */
+  databaseId: string | null;
 }
 
-/** Creates the registry when missing (inside the caller's transaction). */
+/** Creates the registry when missing, or adds `database_id` to an older one (inside the caller's transaction). */
 export function ensureArchiveRegistry(adapter: DatabaseAdapter): void {
   adapter.raw.exec(CREATE_SQL);
+  const columns = adapter.all<{ name: string }>(`SELECT name FROM pragma_table_info('${ARCHIVE_REGISTRY_TABLE}')`);
+  if (!columns.some((c) => c.name === 'database_id')) adapter.raw.exec(`ALTER TABLE ${ARCHIVE_REGISTRY_TABLE} ADD COLUMN database_id TEXT`);
+}
+
+/**
+ * True when an archive belongs to the database it is in: archived under its id, under the id of
+ * a database it was copied from (the rows were its own then), or before identities existed.
+ * An archive that came in with a copy of another database restored on purpose is not.
+ *
+ * @example
+ * const lineage = identityLineage(readDatabaseIdentity(adapter));
+ * listArchives(adapter, 'archived').filter((a) => archiveBelongsTo(a, lineage));
+ */
+export function archiveBelongsTo(archive: ArchiveEntry, lineage: string[]): boolean {
+  return archive.databaseId === null || lineage.includes(archive.databaseId);
+}
+
+/** The ids whose archives belong to the database (see {@link archiveBelongsTo}). Never writes. */
+export function archiveLineage(adapter: DatabaseAdapter): string[] {
+  return identityLineage(readDatabaseIdentity(adapter));
 }
 
 /**
@@ -79,8 +102,8 @@ export function listArchives(adapter: DatabaseAdapter, status?: ArchiveEntry['st
 /** Records a new archive; returns its id. */
 export function recordArchive(adapter: DatabaseAdapter, entry: Omit<ArchiveEntry, 'id' | 'status' | 'restoredAt' | 'restoredRows' | 'note'>): number {
   const result = adapter.run(
-    `INSERT INTO mfmig_archives (version, migration, run_id, kind, source_table, archive_table, columns, key_kind, key_columns, rows, checksum, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO mfmig_archives (version, migration, run_id, kind, source_table, archive_table, columns, key_kind, key_columns, rows, checksum, created_at, database_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       entry.version,
       entry.migration,
@@ -94,6 +117,7 @@ export function recordArchive(adapter: DatabaseAdapter, entry: Omit<ArchiveEntry
       entry.rows,
       entry.checksum,
       entry.createdAt,
+      entry.databaseId,
     ],
   );
   return Number(result.lastInsertRowid);
@@ -129,5 +153,6 @@ function toEntry(row: Record<string, unknown>): ArchiveEntry {
     restoredAt: row.restored_at == null ? null : String(row.restored_at),
     restoredRows: row.restored_rows == null ? null : Number(row.restored_rows),
     note: row.note == null ? null : String(row.note),
+    databaseId: row.database_id == null ? null : String(row.database_id),
   };
 }

@@ -1,6 +1,6 @@
 import { type DatabaseAdapter, messageOf, quoteIdentifier } from '@mfmig/core';
 import { type TableInfo, dataColumns, tableInventory } from '../analysis/table-inventory.js';
-import { type ArchiveEntry, listArchives, markArchiveRestored } from './archive-registry.js';
+import { type ArchiveEntry, archiveBelongsTo, archiveLineage, listArchives, markArchiveRestored } from './archive-registry.js';
 
 /** One archive put back into the table it came from. */
 export interface RestoredArchive {
@@ -30,16 +30,20 @@ const SAVEPOINT = 'mfmig_restore';
  * then columns, retried until no more succeed (a child table waits for its parent). Archived
  * rows win over rows the up migration made with the same key. Each archive is restored whole in
  * a savepoint or not at all; a restored archive is marked in `mfmig_archives` and its table dropped.
+ * Archives of another database (see `archiveBelongsTo`) are never restored: they stay waiting.
  *
  * @example
  * const { restored, waiting } = restoreArchives(adapter, 7);
  */
 export function restoreArchives(adapter: DatabaseAdapter, upToVersion: number): RestoreArchivesResult {
-  let pending = listArchives(adapter, 'archived')
-    .filter((a) => a.version <= upToVersion)
+  const lineage = archiveLineage(adapter);
+  const due = listArchives(adapter, 'archived').filter((a) => a.version <= upToVersion);
+  const foreign = due.filter((a) => !archiveBelongsTo(a, lineage));
+  let pending = due
+    .filter((a) => archiveBelongsTo(a, lineage))
     .sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.version - b.version || a.id - b.id);
   const restored: RestoredArchive[] = [];
-  const reasons = new Map<number, string>();
+  const reasons = new Map<number, string>(foreign.map((a) => [a.id, `archived in another database (id ${a.databaseId})`]));
   const checkForeignKeys = !adapter.foreignKeysEnabled();
   for (let progress = true; progress && pending.length > 0; ) {
     progress = false;
@@ -58,7 +62,7 @@ export function restoreArchives(adapter: DatabaseAdapter, upToVersion: number): 
     }
     pending = waiting;
   }
-  return { restored, waiting: pending.map((a) => ({ archiveId: a.id, version: a.version, table: a.sourceTable, reason: reasons.get(a.id) ?? 'not tried' })) };
+  return { restored, waiting: [...foreign, ...pending].map((a) => ({ archiveId: a.id, version: a.version, table: a.sourceTable, reason: reasons.get(a.id) ?? 'not tried' })) };
 }
 
 function tryRestore(adapter: DatabaseAdapter, archive: ArchiveEntry, table: TableInfo, checkForeignKeys: boolean): RestoredArchive | string {

@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, MfmigError, type OperationProgress, quoteIdentifier } from '@mfmig/core';
+import { type DatabaseAdapter, MfmigError, type OperationProgress, ensureDatabaseIdentity, quoteIdentifier } from '@mfmig/core';
 import type { DataLoss } from '../analysis/data-loss-probe.js';
 import { checksumTable } from '../analysis/row-digest.js';
 import { keyExpression } from '../analysis/table-inventory.js';
@@ -26,12 +26,14 @@ export interface ArchiveOwner {
   runId: string | null;
 }
 
+type RecordedOwner = ArchiveOwner & { databaseId: string };
+
 const KEYS_TABLE = 'mfmig_archive_keys';
 
 /**
  * Copies the data a down migration is about to drop into archive tables of the same database
- * (`mfmig_archive_<version>_<table>`) and records each in `mfmig_archives` (losses of no rows need
- * no archive). Call inside the
+ * (`mfmig_archive_<version>_<table>`) and records each in `mfmig_archives`, with the database's
+ * id (losses of no rows need no archive). Call inside the
  * down's transaction, so the archive commits (or rolls back) with it.
  *
  * @example
@@ -41,11 +43,12 @@ export function archiveLosses(adapter: DatabaseAdapter, losses: DataLoss[], owne
   const withRows = losses.filter((l) => l.rows > 0);
   if (withRows.length === 0) return [];
   ensureArchiveRegistry(adapter);
+  const recorded: RecordedOwner = { ...owner, databaseId: ensureDatabaseIdentity(adapter).id };
   const preserved: PreservedData[] = [];
   const total = withRows.reduce((n, l) => n + l.rows, 0);
   let done = 0;
   for (const loss of withRows) {
-    const item = archiveOne(adapter, loss, owner);
+    const item = archiveOne(adapter, loss, recorded);
     preserved.push(item);
     done += loss.rows;
     onProgress?.({ operation: 'archive', done, total, unit: 'rows', ratePerSecond: 0, etaMs: null });
@@ -53,7 +56,7 @@ export function archiveLosses(adapter: DatabaseAdapter, losses: DataLoss[], owne
   return preserved;
 }
 
-function archiveOne(adapter: DatabaseAdapter, loss: DataLoss, owner: ArchiveOwner): PreservedData {
+function archiveOne(adapter: DatabaseAdapter, loss: DataLoss, owner: RecordedOwner): PreservedData {
   const rowid = loss.key.kind === 'rowid';
   if (rowid && loss.columns.includes('mfmig_rowid')) {
     throw new MfmigError('ROLLBACK_FAILED', `Table ${loss.table} has a column named mfmig_rowid and no primary key; its rows cannot be archived`);
@@ -92,6 +95,7 @@ function archiveOne(adapter: DatabaseAdapter, loss: DataLoss, owner: ArchiveOwne
     rows: copied,
     checksum: sha256,
     createdAt: new Date().toISOString(),
+    databaseId: owner.databaseId,
   });
   return { archiveId, version: owner.version, migration: owner.migration, kind: loss.kind, table: loss.table, columns: loss.kind === 'columns' ? loss.columns : dataColumns, rows: copied, location: name, checksum: sha256 };
 }

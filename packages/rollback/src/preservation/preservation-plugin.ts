@@ -5,6 +5,7 @@ import {
   type RunInfo,
   type RunResult,
   createMigrationContext,
+  ensureDatabaseIdentity,
   migrationLabel,
 } from '@mfmig/core';
 import { type ProbeResult, probeDataLoss } from '../analysis/data-loss-probe.js';
@@ -45,7 +46,8 @@ const STATE_KEY = 'rollback.preserved';
  * When a later up migration re-creates the tables or columns, the archived rows go back in the
  * up's transaction after every plugin's `afterMigration` (the runner's `needsContinuation`
  * call, which this plugin answers with false), or in `finalizeMigration` after batched work.
- * The run's result lists them in `extras.preserved` and `extras.restored`.
+ * The run's result lists them in `extras.preserved` and `extras.restored`. Before a real run it
+ * gives the database its identity (`ensureDatabaseIdentity`), which archives record.
  *
  * @example
  * ctx.plugins.push(createPreservationPlugin({ plugins: () => ctx.plugins }));
@@ -67,6 +69,8 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
   const plugin: MigrationPlugin = {
     name: PRESERVATION_PLUGIN_NAME,
     beforeRun(run) {
+      // a real run writes to the database: from now on it has an identity of its own
+      if (!run.dryRun) ensureDatabaseIdentity(run.adapter);
       options.onRun?.(run);
     },
     async beforeMigration(ctx) {

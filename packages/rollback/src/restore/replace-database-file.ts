@@ -20,6 +20,8 @@ export interface ReplaceDatabaseOptions {
    * (default true). False leaves a damaged file and its -wal/-journal byte for byte as they were.
    */
   settle?: boolean;
+  /** Called with the verified copy (in the live file's folder) just before it is renamed over the live file. */
+  beforeSwap?: (copy: string) => void;
 }
 
 /** What {@link replaceDatabaseFile} did. */
@@ -62,6 +64,7 @@ export function replaceDatabaseFile(source: string, livePath: string, options: R
         context: { file: source },
       });
     }
+    options.beforeSwap?.(temp);
     let savedAside: string | null = null;
     if (exists && options.saveAsideTo) {
       mkdirSync(dirname(options.saveAsideTo), { recursive: true });
@@ -74,6 +77,7 @@ export function replaceDatabaseFile(source: string, livePath: string, options: R
     return { livePath, savedAside, settled, siblingsMoved };
   } catch (error) {
     unlinkQuietly(temp);
+    unlinkQuietly(`${temp}-journal`);
     throw wrapSqliteError(error, 'RESTORE_FAILED', `Replacing ${livePath} failed`, { file: livePath });
   }
 }

@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import type { OperationProgress } from '@mfmig/core';
-import { BACKUP_FORMAT, type BackupRecord, writeBackupManifest } from '../backup/backup-manifest.js';
+import { type OperationProgress, type StoredIdentity, openDatabase, readIdentityRow, writeIdentityRow } from '@mfmig/core';
+import { BACKUP_FORMAT, type BackupOwner, type BackupRecord, writeBackupManifest } from '../backup/backup-manifest.js';
 import type { BackupVerification } from '../backup/verify-backup.js';
 import { assertBackupRestorable } from '../backup/verify-backup.js';
 import type { IntegrityLevel } from '../files/database-file-check.js';
@@ -26,6 +26,14 @@ export interface RestoreFileOptions {
   force?: boolean;
   /** Let SQLite settle the old file (checkpoint, hot-journal rollback) before it is replaced. Default true; false for a damaged file. */
   settleLiveFile?: boolean;
+  /** The database being replaced, recorded as the owner of the kept file. Default: known by its path. */
+  database?: BackupOwner;
+  /**
+   * The live database's identity row. When the restored copy carries another identity (a copy
+   * of another database restored on purpose, or an older backup without one), this one is
+   * written into the restored file, so that the database keeps its id and its backups.
+   */
+  identity?: StoredIdentity;
 }
 
 /** What a file restore did. */
@@ -62,6 +70,7 @@ export function restoreBackupFile(backup: BackupRecord, livePath: string, option
     onProgress: options.onProgress,
     force: options.force,
     settle: options.settleLiveFile,
+    beforeSwap: options.identity ? (copy) => keepIdentity(copy, options.identity!) : undefined,
   });
   if (backup.source.journalMode === 'wal' && options.restoreJournalMode !== false) {
     const db = new BetterSqlite3(target, { fileMustExist: true });
@@ -87,6 +96,7 @@ export function restoreBackupFile(backup: BackupRecord, livePath: string, option
       sha256: sha256File(file),
       integrity: { verified: false, checked: false, level: null, result: asideState?.readable ? null : (asideState?.error ?? 'not read: kept as found'), checkedAt: null },
       source: { path: target, journalMode: asideState?.journalMode ?? 'unknown', pageSize: asideState?.pageSize ?? 0, pageCount: asideState?.pageCount ?? 0 },
+      database: options.database ?? { id: null, path: target },
       run: null,
       label: `replaced by the restore of ${backup.id}`,
       timings: { copyMs: 0, hashMs: 0, verifyMs: null },
@@ -100,4 +110,15 @@ export function restoreBackupFile(backup: BackupRecord, livePath: string, option
     restoredToVersion: describeDatabaseFile(target).version,
     durationMs: performance.now() - start,
   };
+}
+
+/** Writes the live database's identity into the restored copy (before it replaces the live file) when it carries another one. */
+function keepIdentity(path: string, identity: StoredIdentity): void {
+  const adapter = openDatabase(path, { mode: 'readwrite' });
+  try {
+    const row = readIdentityRow(adapter);
+    if (row?.id !== identity.id || row.path !== identity.path) writeIdentityRow(adapter, { ...identity, updatedAt: new Date().toISOString() });
+  } finally {
+    adapter.close();
+  }
 }
