@@ -109,16 +109,17 @@ describe('disk full', () => {
     expect(check.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'big'").pluck().get()).toBe(0);
     check.close();
     expect(contentOf(db)).toEqual(before);
+    expect(mfmig(dir, ['--json', 'status']).json.problems).toEqual([expect.objectContaining({ code: 'MIGRATION_FAILED', version: 3 })]);
   });
 });
 
-/** Schema, history and every user row: what must not change when a run fails. */
+/** Schema, history and every user row: what must not change when a run fails (the audit log notes the failure). */
 function contentOf(file: string): Record<string, unknown> {
   const db = new Database(file, { readonly: true });
   try {
     const schema = db.prepare("SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'mfmig_lock%' ORDER BY name").all();
     const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'mfmig_lock'").pluck().all() as string[];
-    const rows = Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM "${t}" ORDER BY 1`).all()]));
+    const rows = Object.fromEntries(tables.map((t) => [t, db.prepare(t === 'mfmig_audit' ? "SELECT * FROM mfmig_audit WHERE action <> 'migration-failed' ORDER BY 1" : `SELECT * FROM "${t}" ORDER BY 1`).all()]));
     return { schema, rows };
   } finally {
     db.close();

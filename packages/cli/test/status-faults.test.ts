@@ -22,14 +22,15 @@ describe('status and targets with folders written elsewhere', () => {
       'mvp1/0000_init.sql': sqlMigration('CREATE TABLE a (id INTEGER PRIMARY KEY);', 'DROP TABLE a;'),
       'mvp1/0001_more.sql': sqlMigration('CREATE TABLE b (id INTEGER PRIMARY KEY);', 'DROP TABLE b;'),
     });
-    const empty = mfmig(dir, ['--json', 'status']);
-    expect(empty.json).toMatchObject({ applied: [], pending: [{ version: 0 }, { version: 1 }] });
     expect(mfmig(dir, ['migrate', '--yes']).code).toBe(0);
     expect(versions(dir)).toEqual([0, 1]);
     expect(mfmig(dir, ['rollback', '--to', '1', '--yes']).code).toBe(0);
     expect(mfmig(dir, ['rollback', '--to', '0', '--yes']).code).toBe(0);
     expect(versions(dir)).toEqual([]);
-    expect(mfmig(dir, ['--json', 'status']).json).toMatchObject({ applied: [], currentVersion: 0 });
+    expect(mfmig(dir, ['--json', 'status']).json).toMatchObject({ applied: [], currentVersion: 0, pending: [{ version: 0 }, { version: 1 }] });
+    expect(mfmig(dir, ['status']).stdout).toMatch(/Version: +none;/);
+    expect(mfmig(dir, ['migrate', '--to-mvp', '1', '--yes']).code).toBe(0);
+    expect(versions(dir)).toEqual([0, 1]);
   });
 
   it('skips an empty milestone folder instead of stopping the milestone there', () => {

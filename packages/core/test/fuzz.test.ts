@@ -83,6 +83,12 @@ const VARIABLES = {
     good: padded(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }).map(String)),
     expected: (v: string) => Number(v.trim()),
   },
+  BACKUP_RETENTION: {
+    field: 'backupRetention',
+    bad: fc.oneof(notAWholeNumber, fc.bigInt({ min: BigInt(Number.MAX_SAFE_INTEGER) + 1n, max: 10n ** 30n }).map(String)),
+    good: padded(fc.integer({ min: 0, max: 1_000 }).map(String)),
+    expected: (v: string) => Number(v.trim()),
+  },
   INTEGRITY_CHECK_LEVEL: { field: 'integrityCheckLevel', bad: noneOf(LEVELS), good: padded(fc.constantFrom(...LEVELS)), expected: (v: string) => v.trim() },
   // any text is a list of contacts: there is no bad value to generate
   EMERGENCY_CONTACTS: {

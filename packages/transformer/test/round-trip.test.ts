@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ACCOUNTED_LOSSES_STATE } from '@mfmig/core';
 import { type TransformationResult, TRANSFORMATION_RESULTS_KEY } from '../src/index.js';
 import { KB_TABLES, migratorFor, seededMvp1, tableChecksum, tempDir } from './helpers.js';
 
@@ -30,6 +31,12 @@ describe('MVP1 -> MVP5 -> MVP1 round trip on seeded data', () => {
     expect(moved.map((r) => r.id)).toContain('extract_kb_code_references');
     expect(tableChecksum(adapter, KB_TABLES)).toBe(before);
 
+    // 0013's down deletes the seeded IDZ project and, through ON DELETE CASCADE, its members; with
+    // no data preservation here, this run accepts that loss explicitly (the runner refuses it otherwise)
+    const refused = await migrator.rollback({ mvp: 1 });
+    expect(refused.error).toMatchObject({ code: 'MIGRATION_FAILED', context: { check: 'cascade' } });
+    expect(migrator.status().currentVersion).toBe(13);
+    migrator.use({ name: 'accept-down-losses', beforeMigration: (ctx) => void (ctx.direction === 'down' && ctx.state.set(ACCOUNTED_LOSSES_STATE, '*')) });
     const down = await migrator.rollback({ mvp: 1 });
     expect(down.error).toBeUndefined();
     expect(adapter.userTables()).toEqual(['kb_entries', 'kb_feedback', 'kb_tags']);

@@ -16,6 +16,7 @@ export function noneVersion(set: MigrationSet): number {
 export function resolveTargetVersion(set: MigrationSet, target: MigrationTarget): number {
   if ('latest' in target) return set.migrations.at(-1)?.version ?? noneVersion(set);
   if ('version' in target) {
+    if (target.version === noneVersion(set)) return target.version;
     if (!Number.isSafeInteger(target.version) || target.version < 0) {
       throw new MfmigError('TARGET_UNKNOWN', `Target version ${String(target.version)} is not a valid version number`);
     }

@@ -32,8 +32,30 @@ export function schemaStatements(db: Database.Database): string[] {
 }
 
 /**
+ * mfmig's own tables a run reads to know where it stands: the history, and the cursors of
+ * batched transformations (the transformer's table), without which a rehearsal of a partially
+ * applied migration would start its transformation again over rows it already wrote.
+ */
+const RUN_STATE_TABLES = [HISTORY_TABLE, 'mfmig_transform_cursors'];
+
+function copyTable(live: Database.Database, copy: Database.Database, table: string): void {
+  const sql = live.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(table) as string | undefined;
+  if (!sql) return;
+  copy.exec(sql.replace(/^CREATE TABLE /i, 'CREATE TABLE IF NOT EXISTS '));
+  const rows = live.prepare(`SELECT * FROM ${quoteIdentifier(table)}`).all() as Record<string, unknown>[];
+  copy.transaction(() => {
+    for (const row of rows) {
+      const columns = Object.keys(row);
+      copy
+        .prepare(`INSERT OR REPLACE INTO ${quoteIdentifier(table)} (${columns.map(quoteIdentifier).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`)
+        .run(...columns.map((c) => row[c]));
+    }
+  })();
+}
+
+/**
  * A new database (in memory, or the file `path`) holding the schema of `live` and a copy of
- * its migration history, but none of its data: what the planner runs dry runs and rehearsals on.
+ * its migration history and transformation cursors, but none of its data: what the planner runs dry runs and rehearsals on.
  *
  * @example
  * const copy = copySchema(liveDb);
@@ -50,17 +72,7 @@ export function copySchema(live: Database.Database, path = ':memory:'): Database
     const adapter = openDatabase(copy);
     const history = new HistoryStore(adapter);
     history.ensure();
-    if (live.prepare("SELECT 1 FROM sqlite_schema WHERE name = ?").get(HISTORY_TABLE)) {
-      const rows = live.prepare(`SELECT * FROM ${quoteIdentifier(HISTORY_TABLE)}`).all() as Record<string, unknown>[];
-      copy.transaction(() => {
-        for (const row of rows) {
-          const columns = Object.keys(row);
-          copy
-            .prepare(`INSERT INTO ${quoteIdentifier(HISTORY_TABLE)} (${columns.map(quoteIdentifier).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`)
-            .run(...columns.map((c) => row[c]));
-        }
-      })();
-    }
+    for (const table of RUN_STATE_TABLES) copyTable(live, copy, table);
     return copy;
   } catch (error) {
     copy.close();

@@ -27,18 +27,23 @@ export interface RehearsalEstimates {
   failure?: RehearsalFailure;
 }
 
+const ENVIRONMENT_CODES = new Set<MfmigError['code']>(['DISK_FULL', 'DATABASE_READONLY', 'DATABASE_NOT_FOUND', 'DATABASE_CORRUPT']);
+
 /**
  * Whether a migration that failed on a sample would fail on the whole database. A partial
  * sample keeps every child row of the rows it takes, so lost rows, constraint failures and
  * dangling references found there are real; but it leaves out parents no sampled row points
  * at, which a migration may point rows at (a default category, say): a foreign-key violation
  * on a partial sample proves nothing. On the schema alone (after the data-bearing rehearsal
- * passed) only a schema-level failure is real.
+ * passed) only a schema-level failure is real. A failure of the machine the rehearsal ran on (a
+ * full disk) says nothing about the migration.
  */
 function provesFailure(error: MfmigError): boolean {
+  const cause = error.cause;
+  // the machine, not the migration: a full disk or a read-only file where the sample was written
+  if (isMfmigError(cause) && ENVIRONMENT_CODES.has(cause.code)) return false;
   const fraction = Number(error.context.fraction ?? 0);
   if (fraction >= 1) return true;
-  const cause = error.cause;
   const check = isMfmigError(cause) ? cause.context.check : undefined;
   if (check === 'dangling-foreign-key') return true;
   if (fraction <= 0) return false;

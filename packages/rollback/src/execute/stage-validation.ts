@@ -59,7 +59,9 @@ export async function validateStage(
   checks.push({ name: 'foreign-keys', ok: fkOk, detail: fkOk ? null : `${violations.length - options.baselineViolations} new foreign key violation(s), e.g. ${violations[0]?.table} -> ${violations[0]?.parent}` });
   const status = migrator.status();
   const historyProblems: string[] = [];
-  if (status.currentVersion !== stage.toVersion) historyProblems.push(`history is at version ${status.currentVersion}, expected ${stage.toVersion}`);
+  // nothing applied is version 0, or -1 in a folder with a migration numbered 0
+  const current = status.applied.length === 0 ? Math.min(0, stage.toVersion) : status.currentVersion;
+  if (current !== stage.toVersion) historyProblems.push(`history is at version ${status.currentVersion}, expected ${stage.toVersion}`);
   for (const p of status.problems) if (p.severity === 'error' || p.code === 'PARTIAL') historyProblems.push(p.message);
   checks.push({ name: 'history', ok: historyProblems.length === 0, detail: historyProblems.join('; ') || null });
   if (options.validator) checks.push(await runValidator(options.validator, { adapter, version: status.currentVersion, milestone: status.currentMvp, stage }));
