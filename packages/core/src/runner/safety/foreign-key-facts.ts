@@ -26,7 +26,8 @@ export type ViolationCounts = Map<string, ViolationCount>;
 const violationKey = (table: string, parent: string): string => `${table.toLowerCase()}\u0000${parent.toLowerCase()}`;
 
 /**
- * Every foreign key of the user tables (no `sqlite_` or `mfmig_` tables), in one query.
+ * Every foreign key of the user tables (no `sqlite_` or `mfmig_` tables), in one query; only
+ * tables whose definition mentions REFERENCES are asked (a foreign key needs the word).
  *
  * @example
  * readForeignKeys(adapter).filter((fk) => fk.onDelete === 'CASCADE');
@@ -35,7 +36,7 @@ export function readForeignKeys(adapter: DatabaseAdapter): ForeignKeyFact[] {
   const rows = adapter.all<{ tbl: string; id: number; seq: number; table: string; from: string; on_delete: string }>(
     `SELECT m.name AS tbl, f.id, f.seq, f."table", f."from", f.on_delete
        FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f
-      WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND substr(m.name, 1, 6) <> 'mfmig_'
+      WHERE m.type = 'table' AND m.sql LIKE '%references%' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND substr(m.name, 1, 6) <> 'mfmig_'
       ORDER BY m.name, f.id, f.seq`,
   );
   const byKey = new Map<string, ForeignKeyFact>();

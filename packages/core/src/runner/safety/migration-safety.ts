@@ -31,7 +31,10 @@ export interface SafetyOptions {
   checkForeignKeyTargets: boolean;
 }
 
-const DELETING = new Set(['DELETE', 'UPDATE', 'INSERT', 'REPLACE', 'WITH', 'DROP TABLE']);
+/** Statements that can delete rows of a parent table themselves. */
+const DELETING = new Set(['DELETE', 'REPLACE', 'WITH', 'DROP TABLE']);
+/** Statements that fire triggers, which can delete anything. */
+const DML = new Set(['INSERT', 'UPDATE', 'DELETE', 'REPLACE', 'WITH']);
 
 /**
  * The checks that keep a migration from destroying data it never names, run inside its
@@ -68,7 +71,7 @@ export class MigrationSafety implements StatementObserver {
   static begin(adapter: DatabaseAdapter, m: Migration, direction: Direction, options: SafetyOptions): MigrationSafety {
     const sql = m.kind === 'sql' ? (direction === 'up' ? m.upSql : m.downSql) : undefined;
     const verbs = sql === undefined ? undefined : splitSqlStatements(sql).map(statementTarget);
-    const mayDelete = verbs === undefined || verbs.some((t) => DELETING.has(t.verb));
+    const mayDelete = verbs === undefined || verbs.some((t) => DELETING.has(t.verb) || t.conflict === 'REPLACE') || (verbs.some((t) => DML.has(t.verb)) && hasTriggers(adapter));
     const mayDetach = verbs === undefined || verbs.some((t) => t.verb === 'DROP TABLE' || t.renamedTo !== undefined);
     const fkOn = adapter.foreignKeysEnabled();
     let facts: ForeignKeyFact[] | undefined;
@@ -166,6 +169,10 @@ function cascadeMessage(loss: CascadeLoss, more: number, direction: Direction): 
     `it would ${how} from ${loss.parents.join(', ')}${during}, though it never deletes from, drops or rebuilds ${loss.table} itself${more > 0 ? ` (and ${more} more table(s))` : ''}; rolled back. ` +
     `Foreign keys are ON while migrations run (better-sqlite3's default; the sqlite3 shell's is OFF): ${fix}`
   );
+}
+
+function hasTriggers(adapter: DatabaseAdapter): boolean {
+  return adapter.get("SELECT 1 FROM sqlite_schema WHERE type = 'trigger' LIMIT 1") !== undefined;
 }
 
 function schemaVersion(adapter: DatabaseAdapter): number {
