@@ -13,6 +13,7 @@ export { analyzeBaseline, type BaselineAnalysis, type BaselineMatch, type Baseli
 export { BASELINE_SOURCE, baselineDatabase, type BaselineResult } from './adoption/baseline.js';
 export { BACKUP_FRESH_HOURS, MigrationUtils, type HealthCheckItem, type HealthReport } from './migration-utils.js';
 export { seedKnowledgeBase, type SeedOptions } from './seed/seed-knowledge-base.js';
+export { seededRandom } from './seed/seeded-random.js';
 export { KB_CATEGORIES, KB_SEVERITIES } from './seed/kb-templates.js';
 export { renderReport } from './report/render-report.js';
 export { type ReportData } from './report/report-data.js';

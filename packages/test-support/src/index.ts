@@ -1,3 +1,3 @@
 export { type MigrateAndSeedOptions, migrateAndSeed, seedKnowledgeBase } from './knowledge-base.js';
-export { seededRandom } from './seeded-random.js';
+export { seededRandom } from '@mfmig/framework';
 export { removeTempDirs, scopedTempDir, tempDir } from './temp-dirs.js';

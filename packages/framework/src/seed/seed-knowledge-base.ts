@@ -1,6 +1,7 @@
 import type { DatabaseAdapter } from '@mfmig/core';
 import { MfmigError } from '@mfmig/core';
 import { KB_CATEGORIES, KB_SEVERITIES, KB_TEMPLATES } from './kb-templates.js';
+import { seededRandom } from './seeded-random.js';
 
 /** Options of {@link seedKnowledgeBase}. */
 export interface SeedOptions {
@@ -16,17 +17,6 @@ export interface SeedOptions {
 
 const BASE_TIME = Date.UTC(2023, 0, 1);
 
-/** mulberry32: a small, fast deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const JOBS = ['PAYRL01', 'GLPOST', 'ARBILL', 'INVUPD', 'CLMPRC', 'EODBAT', 'STMTGEN', 'CUSTSYNC'];
 const PROGS = ['PAYCALC', 'GLUPD01', 'ARSTMT', 'INVMAST', 'CLMEDIT', 'ACCTVAL', 'RPTGEN', 'CUSTMNT'];
@@ -51,7 +41,7 @@ export function seedKnowledgeBase(adapter: DatabaseAdapter, options: SeedOptions
   if (existing > 0) {
     throw new MfmigError('USAGE', `kb_entries already holds ${existing} rows; seed a new database file instead`);
   }
-  const random = prng(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const raw = adapter.raw;
   const insertEntry = raw.prepare(
