@@ -1,5 +1,13 @@
 import { runCli } from './run-cli.js';
 
+// `mfmig history | head -1`: a reader that closed the pipe gets no more output, and the
+// command finishes what it was doing instead of dying with a stack trace half-way
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 runCli(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

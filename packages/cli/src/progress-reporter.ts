@@ -63,6 +63,8 @@ export class ProgressReporter {
       this.#out.note(`${dryRun ? 'Dry run: ' : ''}${total} migration(s) to run`);
       return;
     }
+    // an operation's bars (a backup before the run) must not outlive the run's: their redraw timer keeps the process alive
+    this.stop();
     this.#multi = new cliProgress.MultiBar(
       { stream: this.#out.stderr, hideCursor: true, clearOnComplete: false, format: ' {bar} {value}/{total} {label}', barsize: 30 },
       cliProgress.Presets.shades_classic,
@@ -109,6 +111,7 @@ export class ProgressReporter {
       this.#multi.remove(this.#opBar);
       this.#opBar = undefined;
     }
+    if (!this.#bar) this.stop();
   }
 }
 
