@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { cliVersion } from './cli-version.js';
 import { exitCodeFor, EXIT } from './exit-codes.js';
 import { Output } from './output.js';
 import { CliRuntime } from './runtime.js';
@@ -10,6 +11,7 @@ export function buildProgram(): { program: Command; runtime: CliRuntime } {
   const runtime = new CliRuntime(program);
   program
     .description('Safe SQLite migrations for the Mainframe knowledge base: plan, migrate, validate, roll back.')
+    .version(cliVersion(), '-V, --version', 'print the version of mfmig and exit')
     .addOption(new Option('--db <file>', 'SQLite database file').env('DATABASE_PATH').default('./knowledge.db'))
     .addOption(new Option('--migrations <dir>', 'migrations folder (mvp1/, mvp2/, ...)').env('MIGRATION_PATH').default('./migrations'))
     .addOption(new Option('--backups <dir>', 'folder for backups and checkpoints').env('BACKUP_PATH').default('./backups'))

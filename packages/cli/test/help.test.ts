@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Option } from 'commander';
 import { buildProgram } from '@mfmig/cli';
-import { mfmig, tempDir } from './helpers.js';
+import { REPO, mfmig, tempDir } from './helpers.js';
 
 /** What commander prints for an option's default, e.g. `default: "./knowledge.db"` or `default: 10000`. */
 function defaultText(option: Option): string | null {
@@ -58,5 +60,16 @@ describe('mfmig --help', () => {
     const report = mfmig(dir, ['reprot']);
     expect(report.code).toBe(2);
     expect(report.stderr).toContain('report?');
+  });
+});
+
+describe('mfmig --version', () => {
+  it("prints the installed package's version and exits 0", () => {
+    const version = (JSON.parse(readFileSync(join(REPO, 'packages/cli/package.json'), 'utf8')) as { version: string }).version;
+    for (const flag of ['--version', '-V']) {
+      const run = mfmig(tempDir(), [flag]);
+      expect(run.code).toBe(0);
+      expect(run.stdout.trim()).toBe(version);
+    }
   });
 });
