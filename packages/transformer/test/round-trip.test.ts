@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ACCOUNTED_LOSSES_STATE } from '@mfmig/core';
+import { ACCOUNTED_LOSSES_STATE, HistoryStore } from '@mfmig/core';
 import { type TransformationResult, TRANSFORMATION_RESULTS_KEY } from '../src/index.js';
 import { KB_TABLES, migratorFor, seededMvp1, tableChecksum, tempDir } from './helpers.js';
 
@@ -30,6 +30,9 @@ describe('MVP1 -> MVP5 -> MVP1 round trip on seeded data', () => {
     expect(moved.find((r) => r.id === 'kb_to_incident_mapping')).toMatchObject({ rowsRead: ROWS, rowsWritten: ROWS, version: 5 });
     expect(moved.map((r) => r.id)).toContain('extract_kb_code_references');
     expect(tableChecksum(adapter, KB_TABLES)).toBe(before);
+    // the history itself records the rows each step moved (the report's Rows column reads it)
+    expect(new HistoryStore(adapter).get(5)?.rows).toBe(moved.filter((r) => r.version === 5).reduce((sum, r) => sum + r.rowsWritten, 0));
+    expect(new HistoryStore(adapter).get(5)?.rows).toBeGreaterThanOrEqual(ROWS);
 
     // 0013's down deletes the seeded IDZ project and, through ON DELETE CASCADE, its members; with
     // no data preservation here, this run accepts that loss explicitly (the runner refuses it otherwise)

@@ -17,13 +17,14 @@ export function registerHistory(program: Command, cli: CliRuntime): void {
       const metrics = options.metrics ? new MetricsStore(framework.context.adapter).list() : undefined;
       cli.out.result({ history, audit, ...(metrics ? { metrics } : {}) }, () => {
         if (history.length === 0) cli.out.line('No migrations applied yet.');
-        cli.out.table(
+        else cli.out.table(
           history.map((h) => ({
             version: h.version,
             name: h.name,
             mvp: `MVP${h.mvp}`,
             at: h.appliedAt,
             took: formatMs(h.durationMs),
+            rows: h.rows == null ? '' : h.rows.toLocaleString('en-US'),
             by: h.appliedBy,
             status: h.status,
             schema: h.schemaHash ? h.schemaHash.slice(0, 12) : '',
@@ -34,6 +35,7 @@ export function registerHistory(program: Command, cli: CliRuntime): void {
             { key: 'mvp', label: 'Milestone' },
             { key: 'at', label: 'Applied at' },
             { key: 'took', label: 'Took', align: 'right' },
+            { key: 'rows', label: 'Rows', align: 'right' },
             { key: 'by', label: 'By' },
             { key: 'status', label: 'Status' },
             { key: 'schema', label: 'Schema hash' },
@@ -42,7 +44,7 @@ export function registerHistory(program: Command, cli: CliRuntime): void {
         if (metrics) {
           cli.out.line();
           if (metrics.length === 0) cli.out.line('No metrics recorded (set ENABLE_METRICS=true when migrating).');
-          cli.out.table(
+          else cli.out.table(
             metrics.map((m) => ({
               at: m.recordedAt,
               step: m.step,

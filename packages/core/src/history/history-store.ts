@@ -17,6 +17,8 @@ export interface HistoryEntry {
   /** Fingerprint of the user schema right after the migration. */
   schemaHash: string | null;
   runId: string | null;
+  /** Rows its data work processed (rebuilt rows, rows transformations wrote); null when not recorded. */
+  rows?: number | null;
 }
 
 /** A migration that failed (and was rolled back) in a run, as `mfmig_audit` recorded it. */
@@ -82,7 +84,8 @@ CREATE TABLE IF NOT EXISTS mfmig_history (
   duration_ms INTEGER NOT NULL,
   applied_by TEXT NOT NULL,
   schema_hash TEXT,
-  run_id TEXT
+  run_id TEXT,
+  rows INTEGER
 );
 CREATE TABLE IF NOT EXISTS mfmig_audit (
   id INTEGER PRIMARY KEY,
@@ -132,7 +135,13 @@ export class HistoryStore {
 
   /** Creates the history tables when missing. Must run outside a read-only connection. */
   ensure(): void {
-    if (this.exists() && this.#adapter.tableExists(AUDIT_TABLE)) return;
+    if (this.exists() && this.#adapter.tableExists(AUDIT_TABLE)) {
+      // histories written before rows were recorded get the column on the next write
+      if (this.#adapter.get(`SELECT 1 FROM pragma_table_info('${HISTORY_TABLE}') WHERE name = 'rows'`) === undefined) {
+        this.#adapter.transaction(() => this.#adapter.raw.exec(`ALTER TABLE ${HISTORY_TABLE} ADD COLUMN rows INTEGER`));
+      }
+      return;
+    }
     this.#adapter.transaction(() => this.#adapter.raw.exec(CREATE_SQL));
   }
 
@@ -151,6 +160,7 @@ export class HistoryStore {
         appliedBy: String(row.applied_by),
         schemaHash: row.schema_hash == null ? null : String(row.schema_hash),
         runId: row.run_id == null ? null : String(row.run_id),
+        rows: row.rows == null ? null : Number(row.rows),
       }));
   }
 
@@ -165,8 +175,8 @@ export class HistoryStore {
   /** Records (or completes) an applied migration. Call inside the migration's transaction. */
   record(entry: Omit<HistoryEntry, 'appliedBy'> & { appliedBy?: string }): void {
     this.#adapter.run(
-      `INSERT OR REPLACE INTO ${HISTORY_TABLE} (version, name, mvp, checksum, status, applied_at, duration_ms, applied_by, schema_hash, run_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO ${HISTORY_TABLE} (version, name, mvp, checksum, status, applied_at, duration_ms, applied_by, schema_hash, run_id, rows)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         entry.version,
         entry.name,
@@ -178,6 +188,7 @@ export class HistoryStore {
         entry.appliedBy ?? currentActor(),
         entry.schemaHash,
         entry.runId,
+        entry.rows ?? null,
       ],
     );
   }

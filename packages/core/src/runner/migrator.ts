@@ -419,6 +419,7 @@ export class Migrator {
         durationMs,
         schemaHash: (ctx.state.get('schemaHash') as string | undefined) ?? null,
         runId: ctx.runId,
+        rows: ctx.rows,
       });
     } else {
       this.history.remove(m.version);

@@ -94,7 +94,10 @@ function stepsOf(metrics: StepMetric[], history: HistoryEntry[]): Pick<ReportDat
   return {
     stepsSource: 'history',
     stepsRun: null,
-    steps: history.map((h) => ({ label: migrationLabel(h), version: h.version, kind: 'migration', direction: 'up', durationMs: h.durationMs, rows: 0, rowsPerSecond: 0 })),
+    steps: history.map((h) => {
+      const rows = h.rows ?? 0;
+      return { label: migrationLabel(h), version: h.version, kind: 'migration', direction: 'up', durationMs: h.durationMs, rows, rowsPerSecond: h.durationMs > 0 ? (rows * 1000) / h.durationMs : 0 };
+    }),
   };
 }
 
