@@ -49,10 +49,18 @@ export class CliRuntime {
   /**
    * Opens the framework on `--db` with `--migrations` and `--backups`. `readonly` never writes
    * (and refuses a missing file); `create` makes a new database file when there is none.
+   * `loadModules` is every command's own decision (README, "Which commands run migration code"):
+   * true only where the user asked for a run or a rehearsal, since importing a `.ts`/`.js`
+   * migration runs its code; false reads those modules for their metadata only.
    */
-  openFramework(
-    options: { mode?: 'readonly' | 'readwrite'; create?: boolean; database?: string | Database; config?: Partial<MigrationFrameworkConfig>; planner?: FrameworkOptions['planner'] } = {},
-  ): MigrationFramework {
+  openFramework(options: {
+    loadModules: boolean;
+    mode?: 'readonly' | 'readwrite';
+    create?: boolean;
+    database?: string | Database;
+    config?: Partial<MigrationFrameworkConfig>;
+    planner?: FrameworkOptions['planner'];
+  }): MigrationFramework {
     const g = this.globals;
     const framework = createMigrationFramework(
       {
@@ -61,7 +69,7 @@ export class CliRuntime {
         migrationsPath: resolve(g.migrations),
         backupPath: resolve(g.backups),
       },
-      { mode: options.mode ?? 'readwrite', create: options.create ?? false, planner: options.planner },
+      { mode: options.mode ?? 'readwrite', create: options.create ?? false, planner: options.planner, loadModules: options.loadModules },
     );
     attachStepMarkers(framework.context.events);
     this.#frameworks.push(framework);

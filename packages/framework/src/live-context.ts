@@ -38,6 +38,9 @@ export function createLiveContext(config: MigrationFrameworkConfig, options: Ser
     get tableRebuilder() {
       return current.tableRebuilder;
     },
+    get loadModules() {
+      return current.loadModules;
+    },
     loadMigrations: () => current.loadMigrations(),
     migrator: () => current.migrator(),
     close: () => current.close(),

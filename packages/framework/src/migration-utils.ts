@@ -43,7 +43,8 @@ export const MigrationUtils = {
    * A real health verdict: the database answers, `quick_check` passes, who holds the run lock,
    * pending migrations, edited or missing applied migrations, schema drift, and how fresh the
    * database's newest verified backup is (other databases' backups in the same folder do not
-   * count). Never writes.
+   * count). Never writes. With a framework created with `loadModules: false`, imports no
+   * migration module.
    */
   async healthCheck(framework: Pick<MigrationFramework, 'context' | 'schemaEvolution' | 'rollbackManager'>): Promise<HealthReport> {
     const { context } = framework;
@@ -65,7 +66,8 @@ export const MigrationUtils = {
     let status = { currentVersion: 0, currentMvp: 0, pending: [] as unknown[], problems: [] as { severity: string; message: string }[] };
     const statusCheck = await guardAsync(async () => {
       // read the folder afresh: a long-lived framework must see files edited since it loaded them
-      status = computeStatus(await loadMigrations(context.config.migrationsPath), new HistoryStore(adapter).list());
+      const set = await loadMigrations(context.config.migrationsPath, { modules: context.loadModules === false ? 'metadata' : 'import' });
+      status = computeStatus(set, new HistoryStore(adapter).list());
       return ok('read');
     });
     const errors = status.problems.filter((p) => p.severity === 'error');
@@ -81,6 +83,7 @@ export const MigrationUtils = {
     const drift = await guardAsync(async () => {
       const report = await framework.schemaEvolution.detectDrift();
       driftChanges = report.changes.length;
+      if (report.notChecked) return warning(report.notChecked);
       return report.hasDrift ? warning(report.summary.slice(0, 3).join('; ')) : ok('the schema matches the applied migrations');
     });
     let newest: string | null = null;

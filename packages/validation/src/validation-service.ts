@@ -28,6 +28,15 @@ export interface ValidationTuning {
   inProcessMaxBytes?: number;
   /** Child processes for the heavy checks. Default min(2, available CPUs). */
   parallelism?: number;
+  /**
+   * When the service opens the database itself (a path or handle was given): import the
+   * folder's `.ts`/`.js` migration modules (default true), which runs their code. False reads
+   * them for their metadata only: the expected schema is then rebuilt without running any (a
+   * module the history shows to have moved data only replays as a no-op, see
+   * `withSchemaReplayStandIns` in @mfmig/core), and the `schema.expected` check is skipped when
+   * an applied module changed the schema. A context handed in decides for itself.
+   */
+  loadModules?: boolean;
 }
 
 /** What `new ValidationService(config)` accepts: the mfmig configuration plus {@link ValidationTuning}. */
@@ -97,7 +106,7 @@ export class ValidationService {
       resolveConfig(input);
       this.#ownsContext = true;
       this.#migrationsGiven = input.migrationsPath !== undefined || readEnvironment().migrationsPath !== undefined;
-      this.#tuning = { largeTableRows: input.largeTableRows, inProcessMaxBytes: input.inProcessMaxBytes, parallelism: input.parallelism, ...tuning };
+      this.#tuning = { largeTableRows: input.largeTableRows, inProcessMaxBytes: input.inProcessMaxBytes, parallelism: input.parallelism, loadModules: input.loadModules, ...tuning };
     }
   }
 
@@ -156,7 +165,7 @@ export class ValidationService {
   }
 
   #context(): ServiceContext {
-    this.#ctx ??= createServiceContext(this.#input as MigrationFrameworkConfig, { mode: 'readonly' });
+    this.#ctx ??= createServiceContext(this.#input as MigrationFrameworkConfig, { mode: 'readonly', loadModules: this.#tuning.loadModules ?? true });
     return this.#ctx;
   }
 

@@ -51,7 +51,7 @@ export function registerBackup(program: Command, cli: CliRuntime): void {
         });
         return;
       }
-      const framework = cli.openFramework();
+      const framework = cli.openFramework({ loadModules: false });
       const manager = rollbackService(framework);
       const detach = new ProgressReporter(cli.out).attach(framework.context.events);
       try {

@@ -30,7 +30,7 @@ export function registerBaseline(program: Command, cli: CliRuntime): void {
       if (options.force && options.to === undefined) {
         throw new MfmigError('USAGE', '--force needs --to <version>: the version to adopt the database at');
       }
-      const framework = cli.openFramework({ config: { lockTimeout: options.lockTimeout } });
+      const framework = cli.openFramework({ loadModules: true, config: { lockTimeout: options.lockTimeout } });
       const service = framework.migrationService;
       const analysis = await service.analyzeBaseline({ to: options.to });
       if (!cli.out.json) renderAnalysis(cli.out, analysis);

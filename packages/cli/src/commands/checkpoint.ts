@@ -32,7 +32,7 @@ export function registerCheckpoint(program: Command, cli: CliRuntime): void {
         });
         return;
       }
-      const manager = rollbackService(cli.openFramework());
+      const manager = rollbackService(cli.openFramework({ loadModules: false }));
       try {
         const checkpoint = await manager.createCheckpoint(options.id, { target: targetFrom(options) });
         cli.out.result(checkpoint, () => {

@@ -25,7 +25,7 @@ export function registerDemo(program: Command, cli: CliRuntime): void {
       const c = out.colors;
       const dbPath = resolve(cli.globals.db);
       const movedTo = moveAside(dbPath, resolve(cli.globals.backups), cli.globals.yes);
-      const framework = cli.openFramework({ create: true });
+      const framework = cli.openFramework({ create: true, loadModules: true });
       const service = framework.migrationService;
       const reporter = new ProgressReporter(out);
       const detach = reporter.attach(framework.context.events);

@@ -28,7 +28,7 @@ export function registerDiff(program: Command, cli: CliRuntime): void {
     .requiredOption('--from <version>', 'version to compare from (0: the empty schema)', wholeNumber)
     .option('--to <version>', 'version to compare to, or "live" (default)', versionOrLive)
     .action(async (options: { from: number; to?: number | 'live' }) => {
-      const framework = cli.openFramework({ mode: 'readonly' });
+      const framework = cli.openFramework({ mode: 'readonly', loadModules: true });
       const to = options.to ?? 'live';
       const diff = await framework.schemaEvolution.diff(options.from, to);
       cli.out.result({ from: options.from, to, ...diff }, () => renderDiff(cli.out, diff, `version ${options.from}`, to === 'live' ? 'the live schema' : `version ${to}`));

@@ -14,7 +14,7 @@ export function registerEmergencyRollback(program: Command, cli: CliRuntime): vo
       if (!EMERGENCY_TYPES.includes(type as EmergencyType)) {
         throw new MfmigError('USAGE', `Unknown emergency type "${type}"; use one of ${EMERGENCY_TYPES.join(', ')}`);
       }
-      const manager = rollbackServiceForRepair(cli);
+      const manager = rollbackServiceForRepair(cli, { loadModules: true });
       try {
         const result = await manager.executeEmergencyRollback(type as EmergencyType);
         cli.out.result(result, () => {

@@ -12,7 +12,7 @@ export function registerHealth(program: Command, cli: CliRuntime): void {
     .command('health')
     .description('health verdict: database reachable, integrity, lock, pending migrations, checksums, drift, backup freshness (read-only)')
     .action(async () => {
-      const framework = cli.openFramework({ mode: 'readonly' });
+      const framework = cli.openFramework({ mode: 'readonly', loadModules: false });
       const health = await MigrationUtils.healthCheck(framework);
       const { out } = cli;
       out.result(health, () => {

@@ -10,7 +10,7 @@ export function registerHistory(program: Command, cli: CliRuntime): void {
     .description('list applied migrations (when, how long, by whom, schema hash after each) and deliberate changes to the history; `mfmig diff` compares two versions')
     .option('--metrics', 'also show per-step metrics recorded with ENABLE_METRICS (duration, rows, rows/s, peak memory)', false)
     .action(async (options: { metrics: boolean }) => {
-      const framework = cli.openFramework({ mode: 'readonly' });
+      const framework = cli.openFramework({ mode: 'readonly', loadModules: false });
       const store = new HistoryStore(framework.context.adapter);
       const history = store.list();
       const audit = store.auditLog();

@@ -40,7 +40,7 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
       const target = targetFrom(options);
       const dbPath = resolve(cli.globals.db);
       const open = (database: string | Database.Database) =>
-        cli.openFramework({ create: true, database, config: { lockTimeout: options.lockTimeout }, planner: { downtimeThresholdSeconds: options.downtimeThreshold } });
+        cli.openFramework({ create: true, loadModules: true, database, config: { lockTimeout: options.lockTimeout }, planner: { downtimeThresholdSeconds: options.downtimeThreshold } });
       // a database that does not exist yet is checked and planned in memory: a refusal must not leave a new file behind
       const fresh = !existsSync(dbPath);
       let framework = open(fresh ? new Database(':memory:') : dbPath);

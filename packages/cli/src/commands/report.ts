@@ -17,7 +17,7 @@ export function registerReport(program: Command, cli: CliRuntime): void {
     .description('write a self-contained HTML report: timeline, step durations and rows, plan, schema diff, validation, backups, rollbacks')
     .option('--out <file>', 'where to write the HTML file', './report.html')
     .action(async (options: { out: string }) => {
-      const framework = cli.openFramework({ mode: 'readonly' });
+      const framework = cli.openFramework({ mode: 'readonly', loadModules: true });
       const data = await collectReportData(framework);
       const path = resolve(options.out);
       try {

@@ -11,7 +11,7 @@ export function registerRestore(program: Command, cli: CliRuntime): void {
     .option('--no-save-aside', 'do not keep the replaced database file')
     .option('--allow-other-database', 'restore a backup that belongs to another database (a copy, another file) on purpose', false)
     .action(async (backup: string, options: { saveAside: boolean; allowOtherDatabase: boolean }) => {
-      const manager = rollbackServiceForRepair(cli);
+      const manager = rollbackServiceForRepair(cli, { loadModules: false });
       try {
         const result = await manager.restoreBackup(backup, { saveAside: options.saveAside, allowOtherDatabase: options.allowOtherDatabase });
         cli.out.result(result, () => {

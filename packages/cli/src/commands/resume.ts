@@ -17,7 +17,7 @@ export function registerResume(program: Command, cli: CliRuntime): void {
     .argument('<checkpoint>', 'the checkpoint folder or its checkpoint.json')
     .option('--restore <mode>', "restore the checkpoint's copy first: auto (when the database diverged or is damaged), always, never", restoreMode, 'auto')
     .action(async (checkpoint: string, options: { restore: RestoreMode }) => {
-      const manager = rollbackServiceForRepair(cli);
+      const manager = rollbackServiceForRepair(cli, { loadModules: true });
       try {
         const result = await manager.resumeFromCheckpoint(checkpoint, { restore: options.restore, signal: cli.signal });
         const { run, ...summary } = result;

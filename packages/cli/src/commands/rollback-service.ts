@@ -12,11 +12,12 @@ export function rollbackService(framework: MigrationFramework): RollbackManager 
 
 /**
  * The rollback service for commands that must work when the database cannot be opened (restore,
- * emergency rollback): on the framework when the file opens, else on the file paths alone.
+ * emergency rollback, resume): on the framework when the file opens, else on the file paths
+ * alone. `loadModules` as in `openFramework`.
  */
-export function rollbackServiceForRepair(cli: CliRuntime): RollbackManager {
+export function rollbackServiceForRepair(cli: CliRuntime, options: { loadModules: boolean }): RollbackManager {
   try {
-    return rollbackService(cli.openFramework({ mode: 'readwrite' }));
+    return rollbackService(cli.openFramework({ mode: 'readwrite', loadModules: options.loadModules }));
   } catch (error) {
     if (!isMfmigError(error) || !['DATABASE_CORRUPT', 'DATABASE_INVALID', 'DATABASE_NOT_FOUND'].includes(error.code)) throw error;
     const g = cli.globals;

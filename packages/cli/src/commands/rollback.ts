@@ -26,7 +26,7 @@ export function registerRollback(program: Command, cli: CliRuntime): void {
       if ((options.to === undefined) === (options.toMvp === undefined)) {
         throw new MfmigError('USAGE', 'Give the rollback target: --to <version> or --to-mvp <n> (one of them)');
       }
-      const manager = rollbackService(cli.openFramework());
+      const manager = rollbackService(cli.openFramework({ loadModules: true }));
       try {
         const plan = await manager.createRollbackPlan(options.to !== undefined ? { version: options.to } : { mvp: options.toMvp! });
         if (options.planOnly) {

@@ -12,7 +12,7 @@ export function registerSeed(program: Command, cli: CliRuntime): void {
     .option('--rows <n>', 'number of KB entries', wholeNumber, 1000)
     .option('--seed <n>', 'random seed (same rows and seed, same data)', wholeNumber, 1)
     .action(async (options: { rows: number; seed: number }) => {
-      const framework = cli.openFramework({ create: true });
+      const framework = cli.openFramework({ create: true, loadModules: true });
       const seeded = await seedFramework(framework, cli, options.rows, options.seed);
       cli.out.result(seeded, () => cli.out.line(`Seeded ${seeded.entries.toLocaleString('en-US')} KB entries (${seeded.tags.toLocaleString('en-US')} tags, ${seeded.feedback.toLocaleString('en-US')} feedback rows) at MVP1.`));
     });

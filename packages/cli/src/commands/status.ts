@@ -8,15 +8,16 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
     .command('status')
     .description('show the current version and milestone, applied and pending migrations, and problems')
     .action(async () => {
-      const framework = cli.openFramework({ mode: 'readonly' });
+      const framework = cli.openFramework({ mode: 'readonly', loadModules: false });
       const status = await framework.migrationService.status();
       const drift = await framework.schemaEvolution.detectDrift();
       const problems = [
         ...status.problems,
         ...drift.summary.map((message) => ({ code: 'SCHEMA_DRIFT' as const, version: drift.version, severity: 'warning' as const, message })),
+        ...(drift.notChecked ? [{ code: 'DRIFT_NOT_CHECKED' as const, version: drift.version, severity: 'warning' as const, message: drift.notChecked }] : []),
       ];
       const { out } = cli;
-      out.result({ database: framework.context.adapter.filePath, ...status, problems, drift: { hasDrift: drift.hasDrift, expectedHash: drift.expected.hash, actualHash: drift.actualHash, changes: drift.summary } }, () => {
+      out.result({ database: framework.context.adapter.filePath, ...status, problems, drift: { hasDrift: drift.hasDrift, expectedHash: drift.expected.hash, actualHash: drift.actualHash, changes: drift.summary, ...(drift.notChecked ? { notChecked: drift.notChecked } : {}) } }, () => {
         const c = out.colors;
         out.line(`Database:  ${framework.context.adapter.filePath}`);
         out.line(`Version:   ${describePosition(status)}; latest ${status.latestVersion} (MVP${status.latestMvp})`);

@@ -30,6 +30,7 @@ export function registerValidate(program: Command, cli: CliRuntime): void {
         migrationsPath: resolve(g.migrations),
         ...(options.level ? { integrityCheckLevel: options.level } : {}),
         ...(options.timeout ? { validationTimeout: options.timeout } : {}),
+        loadModules: false,
       });
       try {
         const report = await validation.performComprehensiveValidation();

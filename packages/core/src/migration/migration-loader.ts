@@ -6,12 +6,21 @@ import { checksumMigration } from './checksum.js';
 import type { Migration, MigrationFn, MigrationMeta, MigrationSet } from './migration.js';
 import { type ConnectionSettings, prepareSqlSection } from './connection-settings.js';
 import { assertSafeMigrationSql } from './sql-safety.js';
+import { type ModuleExports, metadataOnlyModule } from './metadata-only-module.js';
 import { parseSqlMigration } from './sql-file-parser.js';
 
 /** Options of {@link loadMigrations}. */
 export interface LoadMigrationsOptions {
   /** Largest migration file accepted, in bytes. Default 4 MiB. */
   maxFileBytes?: number;
+  /**
+   * `import` (default) imports `.ts`/`.js` modules, which runs their top-level code.
+   * `metadata` never imports them: version, name, milestone and checksum come from the path and
+   * the bytes, `meta` from a static reading of an `export const meta = { ... }` literal (else the
+   * humanised name and defaults); `up`/`down` throw, `transformations` is unknown (empty) and
+   * `metadataOnly` is true. For commands that only read. SQL files load the same either way.
+   */
+  modules?: 'import' | 'metadata';
 }
 
 const MILESTONE_DIR = /^mvp(\d{1,6})$/;
@@ -57,7 +66,7 @@ export async function loadMigrations(folder: string, options: LoadMigrationsOpti
     for (const file of readdirSync(dir).sort()) {
       if (!MIGRATION_EXT.test(file) || file.endsWith('.d.ts') || file.startsWith('.')) continue;
       const path = join(dir, file);
-      const migration = await loadMigrationFile(path, mvp, { root, realRoot, maxBytes });
+      const migration = await loadMigrationFile(path, mvp, { root, realRoot, maxBytes, modules: options.modules ?? 'import' });
       const existing = byVersion.get(migration.version);
       if (existing) {
         const where = existing.mvp === mvp ? 'twice' : `in two milestones (mvp${existing.mvp} and mvp${mvp})`;
@@ -82,7 +91,7 @@ export async function loadMigrations(folder: string, options: LoadMigrationsOpti
 async function loadMigrationFile(
   path: string,
   mvp: number,
-  where: { root: string; realRoot: string; maxBytes: number },
+  where: { root: string; realRoot: string; maxBytes: number; modules: 'import' | 'metadata' },
 ): Promise<Migration> {
   const shown = relative(where.root, path);
   const name = basename(path);
@@ -128,21 +137,21 @@ async function loadMigrationFile(
       transformations: [],
     };
   }
-  return loadModuleMigration(path, shown, base);
+  if (where.modules === 'metadata') return { ...moduleMigration(metadataOnlyModule(text, base), shown, base), metadataOnly: true };
+  return moduleMigration(await importModule(path, shown), shown, base);
 }
 
-async function loadModuleMigration(
-  path: string,
-  shown: string,
-  base: Pick<Migration, 'version' | 'name' | 'mvp' | 'file' | 'checksum'>,
-): Promise<Migration> {
-  let mod: Record<string, unknown>;
+async function importModule(path: string, shown: string): Promise<ModuleExports> {
   try {
     jiti ??= import('jiti').then(({ createJiti }) => createJiti(import.meta.url, { moduleCache: false, interopDefault: true }));
-    mod = (await (await jiti).import(path)) as Record<string, unknown>;
+    return (await (await jiti).import(path)) as ModuleExports;
   } catch (error) {
     throw invalid(`Migration ${shown} cannot be loaded: ${messageOf(error).split('\n')[0]}`, path, error);
   }
+}
+
+function moduleMigration(mod: ModuleExports, shown: string, base: Pick<Migration, 'version' | 'name' | 'mvp' | 'file' | 'checksum'>): Migration {
+  const path = base.file;
   if (typeof mod.up !== 'function') throw invalid(`Migration ${shown} does not export an up(db, ctx) function`, path);
   if (mod.down !== undefined && typeof mod.down !== 'function') throw invalid(`Migration ${shown}: down must be a function`, path);
   const meta = (mod.meta ?? {}) as MigrationMeta;

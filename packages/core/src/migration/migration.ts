@@ -104,6 +104,11 @@ export interface Migration {
   downSql?: string;
   /** Data transformations declared by a module (`export const transformations`), validated by @mfmig/transformer. */
   transformations: unknown[];
+  /**
+   * True for a module read for its metadata only (`loadMigrations(folder, { modules: 'metadata' })`):
+   * its code was never imported, `up`/`down` throw, and its `transformations` are unknown (empty).
+   */
+  metadataOnly?: boolean;
 }
 
 /** A loaded migrations folder. */

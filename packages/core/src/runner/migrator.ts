@@ -6,6 +6,7 @@ import { type MigrationEvents, MigrationEventEmitter, type MigrationProgress } f
 import { HistoryStore, MetricsStore } from '../history/index.js';
 import { RunLock, describeHolder } from '../lock/index.js';
 import { type Direction, type Migration, type MigrationSet, migrationLabel } from '../migration/index.js';
+import { assertCodeLoaded } from '../migration/metadata-only-module.js';
 import { applyConnectionSettings } from './apply-connection-settings.js';
 import { type RunnerContext, createMigrationContext } from './migration-context.js';
 import { MigrationSafety } from './safety/index.js';
@@ -245,6 +246,7 @@ export class Migrator {
       throw new MfmigError('USAGE', `Target version ${targetVersion} is below the current version ${status.currentVersion}; use \`mfmig rollback\` to go down`);
     }
     this.#assertTransformationsHandled(steps);
+    assertCodeLoaded(steps, direction);
     return steps;
   }
 

@@ -25,6 +25,11 @@ export interface ServiceContext {
   /** The implementation of `ctx.rebuildTable` set so far, for services that run migrations on a copy (planner rehearsals). */
   readonly tableRebuilder?: TableRebuilder;
   loadMigrations(): Promise<MigrationSet>;
+  /**
+   * False when this context reads `.ts`/`.js` migration modules for their metadata only and
+   * never imports them (see {@link ServiceContextOptions.loadModules}); undefined means true.
+   */
+  readonly loadModules?: boolean;
   /** The migrator shared by every service of this context. */
   migrator(): Promise<Migrator>;
   /** Closes the database when this context opened it. */
@@ -41,6 +46,12 @@ export interface ServiceContextOptions {
   plugins?: MigrationPlugin[];
   /** Reuse a table rebuilder. */
   tableRebuilder?: TableRebuilder;
+  /**
+   * Import `.ts`/`.js` migration modules (default true), which runs their top-level code. False
+   * reads them for their metadata only (`loadMigrations(folder, { modules: 'metadata' })`):
+   * status, checksums and history work, running or replaying such a module throws.
+   */
+  loadModules?: boolean;
 }
 
 const silentLogger: Logger = { log() {} };
@@ -58,6 +69,7 @@ export function isServiceContext(value: unknown): value is ServiceContext {
  * @example
  * const ctx = createServiceContext({ database: new Database('./knowledge.db'), migrationsPath: './migrations' });
  * const status = (await ctx.migrator()).status();
+ * const readOnly = createServiceContext({ database: './knowledge.db' }, { mode: 'readonly', loadModules: false }); // imports no migration module
  */
 export function createServiceContext(input: MigrationFrameworkConfig | ServiceContext, options: ServiceContextOptions = {}): ServiceContext {
   if (isServiceContext(input)) return input;
@@ -69,6 +81,7 @@ export function createServiceContext(input: MigrationFrameworkConfig | ServiceCo
   let rebuilder: TableRebuilder | undefined = options.tableRebuilder;
   let migrations: Promise<MigrationSet> | undefined;
   let migrator: Promise<Migrator> | undefined;
+  const loadModules = options.loadModules ?? true;
   const context: ServiceContext & { [CONTEXT_BRAND]: true } = {
     [CONTEXT_BRAND]: true,
     config,
@@ -82,8 +95,9 @@ export function createServiceContext(input: MigrationFrameworkConfig | ServiceCo
     get tableRebuilder() {
       return rebuilder;
     },
+    loadModules,
     loadMigrations() {
-      migrations ??= loadMigrations(config.migrationsPath);
+      migrations ??= loadMigrations(config.migrationsPath, { modules: loadModules ? 'import' : 'metadata' });
       migrations.catch(() => {
         migrations = undefined;
       });

@@ -2,8 +2,11 @@ import type { SchemaChange } from '../diff/schema-change.js';
 import { diffSnapshots } from '../diff/schema-diff.js';
 import type { SchemaSnapshot } from '../snapshot/schema-snapshot.js';
 
-/** Where the expected schema came from: the snapshot stored when the version was applied, or a replay of the migrations. */
-export type ExpectedSchemaSource = 'snapshot' | 'replay';
+/**
+ * Where the expected schema came from: the snapshot stored when the version was applied, a
+ * replay of the migrations, or `none` when it could not be known (see `DriftReport.notChecked`).
+ */
+export type ExpectedSchemaSource = 'snapshot' | 'replay' | 'none';
 
 /** How the live schema differs from what the applied migrations produce. */
 export interface DriftReport {
@@ -16,6 +19,8 @@ export interface DriftReport {
   changes: SchemaChange[];
   /** One readable sentence per change. */
   summary: string[];
+  /** Why nothing was compared, when the expected schema is unknown (`expected.source` is `none`, `hasDrift` false). */
+  notChecked?: string;
 }
 
 function sentence(change: SchemaChange): string {
@@ -42,4 +47,14 @@ export function compareWithExpected(expected: SchemaSnapshot, source: ExpectedSc
     changes: diff.changes,
     summary: diff.changes.map(sentence),
   };
+}
+
+/**
+ * The report when the expected schema cannot be known: nothing compared, `notChecked` says why.
+ *
+ * @example
+ * driftNotChecked(5, introspectSchema(db), 'migration 0005_x is a module whose code was not loaded').notChecked;
+ */
+export function driftNotChecked(version: number, live: SchemaSnapshot, reason: string): DriftReport {
+  return { hasDrift: false, version, expected: { source: 'none', hash: '' }, actualHash: live.hash, changes: [], summary: [], notChecked: reason };
 }

@@ -5,11 +5,13 @@ import {
   type MigrationPlugin,
   type ServiceContext,
   createServiceContext,
+  migrationLabel,
   resolveTargetVersion,
+  withSchemaReplayStandIns,
 } from '@mfmig/core';
 import type { SchemaChange } from '../diff/schema-change.js';
 import { type SchemaDiff, diffSnapshots } from '../diff/schema-diff.js';
-import { type DriftReport, compareWithExpected } from '../drift/detect-drift.js';
+import { type DriftReport, compareWithExpected, driftNotChecked } from '../drift/detect-drift.js';
 import { SCHEMA_HISTORY_PLUGIN, createSchemaHistoryPlugin } from '../history/schema-history-plugin.js';
 import { listSnapshots, loadSnapshot } from '../history/snapshot-store.js';
 import { rebuildTableInMigration } from '../rebuild/rebuild-table.js';
@@ -140,7 +142,10 @@ export class SchemaEvolution {
   /**
    * Finds where the live schema differs from what the applied migrations produce (objects
    * created, dropped or altered by hand): against the snapshot stored for the current version,
-   * or, when there is none, against a replay of the applied migrations.
+   * or, when there is none, against a replay of the applied migrations. A context that reads
+   * modules for their metadata only runs none of their code: an applied module the history shows
+   * to have left the schema alone replays as a no-op; any other one leaves the drift unchecked
+   * (`notChecked` says why).
    */
   async detectDrift(): Promise<DriftReport> {
     const applied = new HistoryStore(this.context.adapter).list();
@@ -154,7 +159,13 @@ export class SchemaEvolution {
     if (missing.length > 0) {
       throw new MfmigError('MIGRATION_MISSING', `Cannot compute the expected schema: applied migration(s) ${missing.join(', ')} are missing from the migrations folder`);
     }
-    const expected = await replaySchema(set, set.migrations.filter((m) => versions.has(m.version)));
+    // a context that reads modules for their metadata only replays none of their code
+    const { set: replayable, unknown } = withSchemaReplayStandIns(set, applied);
+    if (unknown.length > 0) {
+      const names = unknown.map((m) => migrationLabel(m)).join(', ');
+      return driftNotChecked(version, live, `Schema drift not checked: version ${version} has no stored schema snapshot, and the schema that module migration(s) ${names} produce is known only by running their code, which was not loaded`);
+    }
+    const expected = await replaySchema(replayable, replayable.migrations.filter((m) => versions.has(m.version)));
     return compareWithExpected(expected, 'replay', live, version);
   }
 

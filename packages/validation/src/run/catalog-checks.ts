@@ -1,4 +1,4 @@
-import type { TableRebuilder } from '@mfmig/core';
+import { type TableRebuilder, migrationLabel, withSchemaReplayStandIns } from '@mfmig/core';
 import type { CheckEnv } from '../checks/check-env.js';
 import { checkHistory } from '../checks/history-check.js';
 import { checkForeignKeyIndexes, checkRedundantIndexes } from '../checks/index-check.js';
@@ -46,11 +46,16 @@ export async function runCatalogChecks(
 async function schemaAgainstMigrations(env: CheckEnv, state: RunState, rec: RunRecorder): Promise<void> {
   const check = { id: 'schema.expected', kind: 'schema' as const };
   const missing = state.status?.problems.find((p) => p.code === 'MIGRATION_MISSING');
-  if (!state.migrations) rec.skip(check, 'no-migrations', state.migrationsUnavailable ?? 'no migrations folder');
+  // modules read for their metadata only: data-only ones (per the history) replay as no-ops, others cannot replay
+  const replay = state.migrations ? withSchemaReplayStandIns(state.migrations, state.history) : undefined;
+  if (!state.migrations || !replay) rec.skip(check, 'no-migrations', state.migrationsUnavailable ?? 'no migrations folder');
   else if (state.history.length === 0) rec.skip(check, 'no-history', 'the database has no mfmig history, so which migrations should have built it is unknown');
   else if (missing) rec.skip(check, 'not-applicable', `applied migration ${missing.version} is missing from the folder, so the expected schema cannot be rebuilt`);
-  else {
-    const migrations = state.migrations;
+  else if (replay.unknown.length > 0) {
+    const names = replay.unknown.map((m) => migrationLabel(m)).join(', ');
+    rec.skip(check, 'not-applicable', `the schema that module migration(s) ${names} produce is known only by running their code, which validation does not load, so the expected schema cannot be rebuilt`);
+  } else {
+    const migrations = replay.set;
     const applied = state.history.map((h) => h.version);
     // The framework's context carries the schema-evolution table rebuilder, for migrations that call ctx.rebuildTable.
     const rebuildTable = (state.ctx as { tableRebuilder?: TableRebuilder }).tableRebuilder;
