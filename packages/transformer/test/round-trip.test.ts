@@ -31,7 +31,7 @@ describe('MVP1 -> MVP5 -> MVP1 round trip on seeded data', () => {
     expect(moved.map((r) => r.id)).toContain('extract_kb_code_references');
     expect(tableChecksum(adapter, KB_TABLES)).toBe(before);
     // the history itself records the rows each step moved (the report's Rows column reads it)
-    expect(new HistoryStore(adapter).get(5)?.rows).toBe(moved.filter((r) => r.version === 5).reduce((sum, r) => sum + r.rowsWritten, 0));
+    expect(new HistoryStore(adapter).get(5)?.rows).toBe(moved.filter((r) => r.version === 5).reduce((sum, r) => sum + (r.rowsWritten ?? 0), 0));
     expect(new HistoryStore(adapter).get(5)?.rows).toBeGreaterThanOrEqual(ROWS);
 
     // 0013's down deletes the seeded IDZ project and, through ON DELETE CASCADE, its members; with
