@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import type { Command } from 'commander';
 import type { Database } from 'better-sqlite3';
 import { type FrameworkOptions, type MigrationFramework, type MigrationFrameworkConfig, createMigrationFramework } from '@mfmig/framework';
@@ -20,6 +22,7 @@ export class CliRuntime {
   readonly #abort = new AbortController();
   #out: Output | undefined;
   #frameworks: MigrationFramework[] = [];
+  readonly #absent = new WeakSet<MigrationFramework>();
   /** The exit code a command chose (errors set theirs in runCli). */
   exitCode = 0;
 
@@ -60,12 +63,16 @@ export class CliRuntime {
     database?: string | Database;
     config?: Partial<MigrationFrameworkConfig>;
     planner?: FrameworkOptions['planner'];
+    /** A database file that does not exist reads as an empty database (nothing is created). */
+    absentAsEmpty?: boolean;
   }): MigrationFramework {
     const g = this.globals;
+    const path = resolve(typeof options.database === 'string' ? options.database : g.db);
+    const absent = options.absentAsEmpty === true && options.database === undefined && !existsSync(path);
     const framework = createMigrationFramework(
       {
         ...options.config,
-        database: typeof options.database === 'object' ? options.database : resolve(options.database ?? g.db),
+        database: absent ? new BetterSqlite3(':memory:') : typeof options.database === 'object' ? options.database : path,
         migrationsPath: resolve(g.migrations),
         backupPath: resolve(g.backups),
       },
@@ -73,7 +80,13 @@ export class CliRuntime {
     );
     attachStepMarkers(framework.context.events);
     this.#frameworks.push(framework);
+    if (absent) this.#absent.add(framework);
     return framework;
+  }
+
+  /** True when `framework` stands in (in memory) for a database file that does not exist yet. */
+  isAbsent(framework: MigrationFramework): boolean {
+    return this.#absent.has(framework);
   }
 
   /** Closes every framework a command opened. */

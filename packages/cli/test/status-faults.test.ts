@@ -1,6 +1,6 @@
 // Smaller faults seen with other projects' folders: a migration numbered 0, an empty milestone
 // folder, a version part-way through a milestone, and a failed migration that status forgot.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -72,5 +72,33 @@ describe('status and targets with folders written elsewhere', () => {
     expect(status.json.problems).toEqual([expect.objectContaining({ code: 'MIGRATION_FAILED', version: 2, severity: 'warning' })]);
     expect(mfmig(dir, ['migrate', '--yes'], { MFMIG_TEST_FIXED: '1' }).code).toBe(0);
     expect(mfmig(dir, ['--json', 'status']).json.problems).toEqual([]);
+  });
+});
+
+describe('status and plan before the first migrate', () => {
+  it('report version 0 with everything pending, and create no file', () => {
+    const dir = tempDir();
+    writeMigrations(dir, {
+      'mvp1/0001_a.sql': sqlMigration('CREATE TABLE a (id INTEGER PRIMARY KEY);'),
+      'mvp2/0002_b.sql': sqlMigration('CREATE TABLE b (id INTEGER PRIMARY KEY);'),
+    });
+    const status = mfmig(dir, ['--json', 'status']);
+    expect(status.code).toBe(0);
+    expect(status.json).toMatchObject({ database: join(dir, 'knowledge.db'), exists: false, currentVersion: 0, applied: [], pending: [{ version: 1 }, { version: 2 }] });
+    const plan = mfmig(dir, ['--json', 'plan']);
+    expect(plan.code).toBe(0);
+    expect(plan.json).toMatchObject({ currentVersion: 0, targetVersion: 2, direction: 'up' });
+    expect(readdirSync(dir).sort()).toEqual(['migrations']);
+  });
+
+  it('status --exit-code is 1 while anything is pending or wrong, 0 when all is applied', () => {
+    const dir = tempDir();
+    writeMigrations(dir, { 'mvp1/0001_a.sql': sqlMigration('CREATE TABLE a (id INTEGER PRIMARY KEY);') });
+    expect(mfmig(dir, ['status', '--exit-code']).code).toBe(1);
+    expect(mfmig(dir, ['status']).code).toBe(0);
+    expect(mfmig(dir, ['migrate', '--yes']).code).toBe(0);
+    expect(mfmig(dir, ['status', '--exit-code']).code).toBe(0);
+    writeMigrations(dir, { 'mvp1/0001_a.sql': sqlMigration('CREATE TABLE a (id INTEGER PRIMARY KEY, x TEXT);') });
+    expect(mfmig(dir, ['status', '--exit-code']).code).toBe(1);
   });
 });

@@ -21,7 +21,7 @@ export function registerPlan(program: Command, cli: CliRuntime): void {
     .option('--to-mvp <n>', 'plan to this milestone', wholeNumber)
     .option('--downtime-threshold <seconds>', DOWNTIME_THRESHOLD_HELP, seconds)
     .action(async (options: { to?: number; toMvp?: number; downtimeThreshold?: number }) => {
-      const framework = cli.openFramework({ mode: 'readonly', loadModules: true, planner: { downtimeThresholdSeconds: options.downtimeThreshold } });
+      const framework = cli.openFramework({ mode: 'readonly', loadModules: true, absentAsEmpty: true, planner: { downtimeThresholdSeconds: options.downtimeThreshold } });
       const plan = await framework.planner.createPlan(targetFrom(options));
       const resources = await framework.planner.estimateResourceRequirements(plan);
       cli.out.result({ ...plan, resources }, () => renderPlan(cli.out, plan, resources));

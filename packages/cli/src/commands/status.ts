@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { MigrationStatus } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
@@ -7,8 +8,11 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
   program
     .command('status')
     .description('show the current version and milestone, applied and pending migrations, and problems')
-    .action(async () => {
-      const framework = cli.openFramework({ mode: 'readonly', loadModules: false });
+    .option('--exit-code', 'exit 1 when migrations are pending or problems exist (for CI scripts)', false)
+    .action(async (options: { exitCode: boolean }) => {
+      const framework = cli.openFramework({ mode: 'readonly', loadModules: false, absentAsEmpty: true });
+      const exists = !cli.isAbsent(framework);
+      const database = exists ? framework.context.adapter.filePath : resolve(cli.globals.db);
       const status = await framework.migrationService.status();
       const drift = await framework.schemaEvolution.detectDrift();
       const problems = [
@@ -17,9 +21,9 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
         ...(drift.notChecked ? [{ code: 'DRIFT_NOT_CHECKED' as const, version: drift.version, severity: 'warning' as const, message: drift.notChecked }] : []),
       ];
       const { out } = cli;
-      out.result({ database: framework.context.adapter.filePath, ...status, problems, drift: { hasDrift: drift.hasDrift, expectedHash: drift.expected.hash, actualHash: drift.actualHash, changes: drift.summary, ...(drift.notChecked ? { notChecked: drift.notChecked } : {}) } }, () => {
+      out.result({ database, exists, ...status, problems, drift: { hasDrift: drift.hasDrift, expectedHash: drift.expected.hash, actualHash: drift.actualHash, changes: drift.summary, ...(drift.notChecked ? { notChecked: drift.notChecked } : {}) } }, () => {
         const c = out.colors;
-        out.line(`Database:  ${framework.context.adapter.filePath}`);
+        out.line(`Database:  ${database}${exists ? '' : ' (does not exist yet: nothing applied)'}`);
         out.line(`Version:   ${describePosition(status)}; latest ${status.latestVersion} (MVP${status.latestMvp})`);
         out.line(`Applied:   ${status.applied.length}   Pending: ${status.pending.length}`);
         if (status.pending.length > 0) {
@@ -35,6 +39,7 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
         }
         for (const p of problems) out.line(`${p.severity === 'error' ? c.red('error') : c.yellow('warning')}: ${p.message}`);
       });
+      if (options.exitCode && (status.pending.length > 0 || problems.length > 0)) cli.exitCode = 1;
     });
 }
 
