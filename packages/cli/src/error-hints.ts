@@ -8,6 +8,7 @@ type Hint = (error: MfmigError) => string | undefined;
  */
 const HINTS: Partial<Record<MfmigErrorCode, Hint>> = {
   BACKUP_OTHER_DATABASE: () => 'give --db the database it belongs to, or restore it into this one on purpose with `mfmig restore <backup> --allow-other-database`',
+  CONFIG_INVALID: (error) => (error.context.reason === 'shared-temp-folder' ? 'point TMPDIR at a folder only you can write to (or one with the sticky bit, like /tmp)' : undefined),
   ADOPTION_REQUIRED: () => 'run `mfmig baseline` to record the version it is at (`--dry-run` shows the match first), then migrate',
   ADOPTION_REFUSED: (error) => {
     switch (error.context.reason) {

@@ -2,6 +2,7 @@ export * from './adapter/index.js';
 export * from './config/index.js';
 export * from './errors/index.js';
 export * from './events/index.js';
+export * from './files/index.js';
 export * from './history/index.js';
 export * from './identity/index.js';
 export * from './lock/index.js';

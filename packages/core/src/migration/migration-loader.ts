@@ -2,6 +2,7 @@ import type { Jiti } from 'jiti';
 import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { MfmigError, messageOf } from '../errors/index.js';
+import { userCacheDirectory } from '../files/index.js';
 import { checksumMigration } from './checksum.js';
 import type { Migration, MigrationFn, MigrationMeta, MigrationSet } from './migration.js';
 import { type ConnectionSettings, prepareSqlSection } from './connection-settings.js';
@@ -143,7 +144,8 @@ async function loadMigrationFile(
 
 async function importModule(path: string, shown: string): Promise<ModuleExports> {
   try {
-    jiti ??= import('jiti').then(({ createJiti }) => createJiti(import.meta.url, { moduleCache: false, interopDefault: true }));
+    // the transpile cache runs what it holds: only a folder private to this user, never jiti's default in $TMPDIR
+    jiti ??= import('jiti').then(({ createJiti }) => createJiti(import.meta.url, { moduleCache: false, interopDefault: true, fsCache: userCacheDirectory('jiti') ?? false }));
     return (await (await jiti).import(path)) as ModuleExports;
   } catch (error) {
     throw invalid(`Migration ${shown} cannot be loaded: ${messageOf(error).split('\n')[0]}`, path, error);

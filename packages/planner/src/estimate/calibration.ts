@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { cpus, homedir, hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { ScratchDirectory, userCacheDirectory, userCacheRoot } from '@mfmig/core';
 import { removeDatabaseFiles } from './database-files.js';
 import { median } from './median.js';
 
@@ -51,8 +53,20 @@ export interface Calibration {
  * defaultCalibrationPath({ XDG_CACHE_HOME: '/tmp/cache' }); // '/tmp/cache/mfmig/calibration.json'
  */
 export function defaultCalibrationPath(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.length > 0 ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
-  return join(base, 'mfmig', 'calibration.json');
+  return join(userCacheRoot(env), 'calibration.json');
+}
+
+/**
+ * {@link defaultCalibrationPath} when its folder is private to this user (created with mode
+ * 0700 when missing), or undefined when it cannot be made or trusted (a read-only home, a folder
+ * others can write to): then no calibration is read or stored, and each process measures its own.
+ *
+ * @example
+ * const path = privateCalibrationPath(); // '/home/ana/.cache/mfmig/calibration.json', or undefined
+ */
+export function privateCalibrationPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const dir = userCacheDirectory(undefined, { env });
+  return dir === undefined ? undefined : join(dir, 'calibration.json');
 }
 
 /**
@@ -86,16 +100,22 @@ export function loadCalibration(path: string, maxAgeDays = 30): Calibration | un
 }
 
 /**
- * Stores a calibration (written to a temporary file, then renamed: never half a file).
+ * Stores a calibration (written to a new temporary file beside it, then renamed: never half a
+ * file, and never through a link planted under the temporary name).
  *
  * @example
- * saveCalibration(defaultCalibrationPath(), measureCalibration({ dir: os.tmpdir() }));
+ * saveCalibration(defaultCalibrationPath(), measureCalibration());
  */
 export function saveCalibration(path: string, calibration: Calibration): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(calibration, null, 2)}\n`);
-  renameSync(temporary, path);
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const temporary = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(calibration, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
+  try {
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
 }
 
 const CATEGORIES = ['JCL', 'VSAM', 'DB2', 'CICS', 'IMS', 'Batch', 'COBOL'];
@@ -107,19 +127,27 @@ function timed(fn: () => void): number {
 }
 
 /**
- * Measures the throughput of representative operations on a temporary database file in `dir`
- * (removed afterwards): a copy by `INSERT ... SELECT` (wide and narrow rows), an index build,
+ * Measures the throughput of representative operations on a temporary database file in the
+ * private folder `scratch` (default: a private folder of its own in the system temp folder;
+ * the file is removed afterwards): a copy by `INSERT ... SELECT` (wide and narrow rows), an index build,
  * a row function in keyset pages, an UPDATE, a DELETE, a table rebuild, a scan, a DROP TABLE,
  * a migration's fixed cost, and how much a copy slows down when the table outgrows the page
  * cache. Takes about a second for the default 30 000 rows.
  *
  * @example
- * saveCalibration(defaultCalibrationPath(), measureCalibration({ dir: os.tmpdir() }));
+ * saveCalibration(defaultCalibrationPath(), measureCalibration());
  */
-export function measureCalibration(options: { dir: string; rows?: number }): Calibration {
+export function measureCalibration(options: { scratch?: ScratchDirectory; rows?: number } = {}): Calibration {
+  if (!options.scratch) {
+    const scratch = ScratchDirectory.create();
+    try {
+      return measureCalibration({ ...options, scratch });
+    } finally {
+      scratch.dispose();
+    }
+  }
   const rows = options.rows ?? 30_000;
-  mkdirSync(options.dir, { recursive: true });
-  const file = join(options.dir, `mfmig-calibration-${process.pid}.db`);
+  const file = options.scratch.createFile('calibration', '.db');
   const db = new Database(file);
   try {
     db.exec('CREATE TABLE src (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL, category TEXT NOT NULL, n INTEGER NOT NULL, created_at TEXT NOT NULL)');

@@ -106,7 +106,7 @@ export async function rehearsalEstimates(
   let fixed: RehearsalRun;
   const built: SampleFile[] = [];
   const sampleOf = (f: number) => {
-    const file = buildSampleFile(options.live, options.dir, f);
+    const file = buildSampleFile(options.live, options.scratch, f);
     built.push(file);
     return file;
   };

@@ -1,7 +1,5 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { MfmigError, type MigrationPlugin, type MigrationSet, type RunResult, type TableRebuilder, Migrator, isMfmigError, messageOf, migrationLabel, openDatabase, quoteIdentifier } from '@mfmig/core';
+import { MfmigError, type MigrationPlugin, type MigrationSet, type RunResult, type ScratchDirectory, type TableRebuilder, Migrator, isMfmigError, messageOf, migrationLabel, openDatabase, quoteIdentifier } from '@mfmig/core';
 import { removeDatabaseFiles } from './database-files.js';
 import { median } from './median.js';
 import { buildSampleDatabase, tablesParentsFirst } from './sample-database.js';
@@ -30,8 +28,8 @@ export interface RehearsalOptions {
   rebuildTable: TableRebuilder | undefined;
   /** The sample to rehearse on (from {@link buildSampleFile}); each run works on a copy of it. */
   sample: SampleFile;
-  /** Folder for the copy (removed afterwards). */
-  dir: string;
+  /** The private folder the copy is made in (the copy is removed afterwards). */
+  scratch: ScratchDirectory;
   /** Page cache of the sample, KiB. */
   cacheKiB: number;
   /** Keep the live durability settings (fsync on commit) instead of `synchronous = OFF`. */
@@ -62,15 +60,15 @@ export interface SampleFile {
 }
 
 /**
- * Builds a sample of `fraction` of the live data in a file in `dir` once, so that repeated
- * rehearsals copy it instead of reading the live database again. Remove it with {@link removeSampleFile}.
+ * Builds a sample of `fraction` of the live data in a new file of the private folder `scratch`
+ * once, so that repeated rehearsals copy it instead of reading the live database again. Remove
+ * it with {@link removeSampleFile}.
  *
  * @example
- * const sample = buildSampleFile(liveDb, os.tmpdir(), 0.01);
+ * const sample = buildSampleFile(liveDb, ScratchDirectory.create(), 0.01);
  */
-export function buildSampleFile(live: Database.Database, dir: string, fraction: number): SampleFile {
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `mfmig-sample-${process.pid}-${Date.now()}-${Math.round(fraction * 1e6)}.db`);
+export function buildSampleFile(live: Database.Database, scratch: ScratchDirectory, fraction: number): SampleFile {
+  const path = scratch.createFile('sample', '.db');
   try {
     buildSampleDatabase(live, path, fraction, 64).close();
   } catch (error) {
@@ -119,13 +117,18 @@ function rehearsalError(result: RunResult, fraction: number): Error {
  * migration, direction, statement, fraction, reason).
  *
  * @example
- * const run = await rehearse({ sample: buildSampleFile(db, os.tmpdir(), 0.01), migrations, direction: 'up', targetVersion: 17, plugins, rebuildTable, dir: os.tmpdir(), cacheKiB: 16_000 });
+ * const scratch = ScratchDirectory.create();
+ * const run = await rehearse({ sample: buildSampleFile(db, scratch, 0.01), migrations, direction: 'up', targetVersion: 17, plugins, rebuildTable, scratch, cacheKiB: 16_000 });
  */
 export async function rehearse(options: RehearsalOptions): Promise<RehearsalRun> {
-  mkdirSync(options.dir, { recursive: true });
-  const path = join(options.dir, `mfmig-rehearsal-${process.pid}-${Date.now()}.db`);
-  copyFileSync(options.sample.path, path);
-  const sample = new Database(path);
+  const path = options.scratch.copyFile(options.sample.path, 'rehearsal', '.db');
+  let sample: Database.Database;
+  try {
+    sample = new Database(path);
+  } catch (error) {
+    removeDatabaseFiles(path);
+    throw error;
+  }
   try {
     if (['delete', 'truncate', 'persist'].includes(options.sample.journalMode)) sample.pragma(`journal_mode = ${options.sample.journalMode}`);
     sample.pragma('foreign_keys = ON');

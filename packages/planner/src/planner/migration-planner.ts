@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import {
   type Migration,
   type MigrationFrameworkConfig,
   type MigrationTarget,
   MetricsStore,
+  ScratchDirectory,
   type ServiceContext,
   createServiceContext,
 } from '@mfmig/core';
@@ -13,7 +12,7 @@ import { declaredTransformations } from '../analysis/declared-transformations.js
 import { readLiveFacts } from '../analysis/live-database.js';
 import { simulateSchema } from '../analysis/schema-simulation.js';
 import { TableState } from '../analysis/table-state.js';
-import { type Calibration, defaultCalibrationPath, loadCalibration, measureCalibration, saveCalibration } from '../estimate/calibration.js';
+import { type Calibration, loadCalibration, measureCalibration, privateCalibrationPath, saveCalibration } from '../estimate/calibration.js';
 import type { ModelContext } from '../estimate/duration-model.js';
 import { type RehearsalEstimates, rehearsalEstimates } from '../estimate/rehearsal-estimates.js';
 import { type ResourceEstimate, estimateResources } from '../estimate/resources.js';
@@ -33,13 +32,21 @@ export interface MigrationPlannerOptions {
   /** Rows per batch of row functions and of SQL transformations (the transformer's defaults: 10 000 and 100 000). */
   batchRows?: { rowFunction: number; sql: number };
   riskThresholds?: Partial<RiskThresholds>;
-  /** Where the machine calibration is stored. Default `~/.cache/mfmig/calibration.json` (`$XDG_CACHE_HOME`). */
+  /**
+   * Where the machine calibration is stored. Default `~/.cache/mfmig/calibration.json`
+   * (`$XDG_CACHE_HOME`) when that folder is private to this user; otherwise, and whenever the
+   * file cannot be written, the calibration is measured and kept in memory only.
+   */
   calibrationPath?: string;
   /** Measure again even when a calibration of this machine is stored. */
   recalibrate?: boolean;
   /** Rehearse the plan on a sample of the data (default true) holding `sampleRows` rows in all (default 40 000). */
   rehearsal?: boolean | { sampleRows?: number };
-  /** Folder for temporary sample and calibration files. Default: the backup folder when it exists, else the system temp folder. */
+  /**
+   * Folder in which each plan makes its private temporary folder (`mfmig-scratch-*`, mode
+   * 0700, removed afterwards) for sample, rehearsal and calibration files. Default: the system
+   * temp folder (`$TMPDIR`). A folder others may write to without the sticky bit is refused.
+   */
   workDir?: string;
   /** A calibration to use as it is (nothing measured or stored). */
   calibration?: Calibration;
@@ -62,24 +69,34 @@ export interface MigrationPlannerOptions {
 export class MigrationPlanner {
   readonly context: ServiceContext;
   readonly #options: MigrationPlannerOptions;
-  #calibration: { value: Calibration; path: string } | undefined;
+  /** The calibration in use, the file asked for, and the file it is stored in (null: memory only). */
+  #calibration: { value: Calibration; wanted: string | undefined; path: string | null } | undefined;
 
   constructor(input: MigrationFrameworkConfig | ServiceContext, options: MigrationPlannerOptions = {}) {
     this.context = createServiceContext(input);
     this.#options = options;
   }
 
-  /** The calibration of this machine: loaded from its file, or measured (about a second) and stored. */
+  /**
+   * The calibration of this machine: loaded from its file, or measured (about a second) and
+   * stored. A file that cannot be written (a read-only home) only costs the next process a new
+   * measurement.
+   */
   calibration(): Calibration {
+    return this.#calibrate(undefined);
+  }
+
+  #calibrate(scratch: ScratchDirectory | undefined): Calibration {
     if (this.#options.calibration) return this.#options.calibration;
-    const path = this.#options.calibrationPath ?? defaultCalibrationPath();
-    if (this.#calibration?.path === path && !this.#options.recalibrate) return this.#calibration.value;
-    let value = this.#options.recalibrate ? undefined : loadCalibration(path);
+    const path = this.#options.calibrationPath ?? privateCalibrationPath();
+    if (this.#calibration && this.#calibration.wanted === path && !this.#options.recalibrate) return this.#calibration.value;
+    let value = this.#options.recalibrate || path === undefined ? undefined : loadCalibration(path);
+    let stored = value !== undefined ? path : undefined;
     if (!value) {
-      value = measureCalibration({ dir: this.#workDir() });
-      saveCalibration(path, value);
+      value = scratch ? measureCalibration({ scratch }) : this.#withScratch((own) => measureCalibration({ scratch: own }));
+      stored = path !== undefined && trySave(path, value) ? path : undefined;
     }
-    this.#calibration = { value, path };
+    this.#calibration = { value, wanted: path, path: stored ?? null };
     return value;
   }
 
@@ -93,6 +110,15 @@ export class MigrationPlanner {
 
   /** The plan to any target: `{ mvp }`, `{ version }` or `{ latest: true }`. */
   async createPlan(target: MigrationTarget): Promise<MigrationPlan> {
+    const scratch = ScratchDirectory.create(this.#options.workDir);
+    try {
+      return await this.#createPlan(target, scratch);
+    } finally {
+      scratch.dispose();
+    }
+  }
+
+  async #createPlan(target: MigrationTarget, scratch: ScratchDirectory): Promise<MigrationPlan> {
     const migrator = await this.context.migrator();
     const status = migrator.status();
     const targetVersion = migrator.resolveTarget(target);
@@ -100,7 +126,7 @@ export class MigrationPlanner {
     const steps: Migration[] = direction === 'up' ? migrator.pendingSteps({ version: targetVersion }) : migrator.revertSteps({ version: targetVersion });
     const raw = this.context.adapter.raw;
     const facts = readLiveFacts(this.context.adapter);
-    const calibration = this.calibration();
+    const calibration = this.#calibrate(scratch);
     const notes: string[] = [];
     const captured = await captureStatements(raw, migrator.migrations, steps, direction, targetVersion, this.context.tableRebuilder);
     notes.push(...captured.notes);
@@ -116,7 +142,7 @@ export class MigrationPlanner {
         fanouts.set(`${m.version}:${t.id}`, probe.fanout);
       }
     }
-    const rehearsal = await this.#rehearse(steps, direction, targetVersion, facts.rows, facts.cacheBytes);
+    const rehearsal = await this.#rehearse(scratch, steps, direction, targetVersion, facts.rows, facts.cacheBytes);
     notes.push(...rehearsal.notes);
     const state = new TableState({ rows: facts.rows, indexes: facts.indexes }, raw, { countsAfterStep: rehearsal.countsAfter, fanouts });
     const model: ModelContext = {
@@ -173,7 +199,7 @@ export class MigrationPlanner {
     return groupByMilestone(plan, (await this.context.loadMigrations()).root);
   }
 
-  async #rehearse(steps: Migration[], direction: 'up' | 'down', targetVersion: number, rows: Record<string, number>, cacheBytes: number): Promise<RehearsalEstimates> {
+  async #rehearse(scratch: ScratchDirectory, steps: Migration[], direction: 'up' | 'down', targetVersion: number, rows: Record<string, number>, cacheBytes: number): Promise<RehearsalEstimates> {
     const setting = this.#options.rehearsal ?? true;
     if (setting === false || steps.length === 0) {
       return { seconds: new Map(), fixedSeconds: new Map(), scalingTables: new Set(), commitSeconds: 0, countsAfter: new Map(), fractions: [], fraction: 1, notes: [] };
@@ -186,17 +212,31 @@ export class MigrationPlanner {
       targetVersion,
       plugins: this.context.plugins.filter((p) => p.handlesTransformations === true || p.name === 'schema-history'),
       rebuildTable: this.context.tableRebuilder,
-      dir: this.#workDir(),
+      scratch,
       liveCacheKiB: Math.round(cacheBytes / 1024),
       sampleRows,
       totalRows: totalRows(rows),
     });
   }
 
-  #workDir(): string {
-    if (this.#options.workDir) return this.#options.workDir;
-    const backups = this.context.config.backupPath;
-    return existsSync(backups) ? backups : tmpdir();
+  #withScratch<T>(work: (scratch: ScratchDirectory) => T): T {
+    const scratch = ScratchDirectory.create(this.#options.workDir);
+    try {
+      return work(scratch);
+    } finally {
+      scratch.dispose();
+    }
+  }
+}
+
+/** Stores a calibration; false when it cannot be (a read-only or full disk): it is an optimisation. */
+function trySave(path: string, calibration: Calibration): boolean {
+  try {
+    saveCalibration(path, calibration);
+    return true;
+  } catch {
+    // the calibration stays in memory for this process; the next one measures again
+    return false;
   }
 }
 

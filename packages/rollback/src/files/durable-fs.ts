@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -26,14 +27,15 @@ export function fsyncDirectory(path: string): void {
 
 /**
  * Writes a file so that readers see the old content or the new one, never a part: temp file in
- * the same folder, fsync, rename over, fsync of the folder.
+ * the same folder, fsync, rename over, fsync of the folder. The temporary file has a name no one
+ * can guess and is created new ('wx': an existing name, a planted link included, is an error).
  *
  * @example
  * writeFileAtomic('./backups/x.json', JSON.stringify(manifest));
  */
 export function writeFileAtomic(path: string, data: string | Buffer): void {
-  const temp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(temp, 'w');
+  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const fd = openSync(temp, 'wx');
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
     fsyncSync(fd);
@@ -50,14 +52,21 @@ export function writeFileAtomic(path: string, data: string | Buffer): void {
 }
 
 /**
- * Copies a file in chunks, reporting bytes copied, and fsyncs the copy.
+ * Copies a file in chunks into a new file `target`, reporting bytes copied, and fsyncs the copy.
+ * An existing `target` (a planted link included) is an error (`EEXIST`), never overwritten or followed.
  *
  * @example
  * copyFileDurably('a.db', 'b.db', (done, total) => console.log(done, total));
  */
 export function copyFileDurably(source: string, target: string, onChunk?: (done: number, total: number) => void, chunkBytes = 8 * 1024 * 1024): number {
   const input = openSync(source, 'r');
-  const output = openSync(target, 'w');
+  let output: number;
+  try {
+    output = openSync(target, 'wx');
+  } catch (error) {
+    closeSync(input);
+    throw error;
+  }
   let done = 0;
   try {
     const total = fstatSync(input).size;

@@ -1,0 +1,3 @@
+export * from './folder-trust.js';
+export * from './scratch-directory.js';
+export * from './user-cache-directory.js';
