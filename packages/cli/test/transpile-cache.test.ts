@@ -105,7 +105,8 @@ describe('the transpile cache of .ts migrations', () => {
     const env = { TMPDIR: tmp, XDG_CACHE_HOME: cache };
     const db = join(dir, 'app.db');
     emptyDatabase(db);
-    const args = ['--db', db, '--migrations', migrations, '--json', 'status'];
+    // plan loads the module (status reads migrations for their metadata only)
+    const args = ['--db', db, '--migrations', migrations, '--json', 'plan'];
     expect(mfmig(dir, args, env).code).toBe(0);
     const folder = join(cache, 'mfmig', 'jiti');
     expect(statSync(folder).mode & 0o777).toBe(0o700);
