@@ -172,6 +172,19 @@ describe('declarations of a custom migrations folder', () => {
       ]),
     );
     expect(report.milestone.compliance.map((c) => c.milestone)).toEqual([1]);
+    expect(report.checksSkipped.filter((s) => s.reason === 'no-declaration')).toHaveLength(1);
+  });
+
+  it('says once that milestones declare nothing, however many there are', async () => {
+    const bare = writeMigrations({
+      'mvp1/0001_a.sql': sqlMigration('CREATE TABLE a (id INTEGER PRIMARY KEY);'),
+      'mvp2/0002_b.sql': sqlMigration('CREATE TABLE b (id INTEGER PRIMARY KEY);'),
+      'mvp3/0003_c.sql': sqlMigration('CREATE TABLE c (id INTEGER PRIMARY KEY);'),
+    });
+    const file = await migratedTo(bare, { mvp: 3 });
+    const report = await new ValidationService({ database: file, migrationsPath: bare }).performComprehensiveValidation();
+    const notes = report.checksSkipped.filter((s) => s.reason === 'no-declaration');
+    expect(notes).toEqual([expect.objectContaining({ id: 'milestone.compliance', target: 'mvp1, mvp2, mvp3' })]);
   });
 
   it('keeps hostile table and column names as names', async () => {

@@ -25,7 +25,7 @@ export function registerPlan(program: Command, cli: CliRuntime): void {
       const plan = await framework.planner.createPlan(targetFrom(options));
       const resources = await framework.planner.estimateResourceRequirements(plan);
       cli.out.result({ ...plan, resources }, () => renderPlan(cli.out, plan, resources));
-      if (resources.errors.length > 0 || plan.rehearsal?.failed) cli.exitCode = 1;
+      if (resources.errors.length > 0 || plan.rehearsal?.failed || plan.stop) cli.exitCode = 1;
     });
 }
 
@@ -43,6 +43,7 @@ export function renderPlan(out: Output, plan: MigrationPlan, resources?: Resourc
     out.line(c.red(`Rehearsal: FAILED at version ${r.version} (${r.name}): ${r.message}`));
     if (r.statement) out.line(`           statement: ${r.statement.replace(/\s+/g, ' ').trim()}`);
   }
+  if (plan.stop) out.line(c.red(`Stops:     above version ${plan.stop.version}: ${plan.stop.message} (\`mfmig rollback\` plans that restore)`));
   out.line(`Estimated: ${time(plan.estimatedSeconds)} (${plan.estimatedDuration} min), by ${plan.estimation.method}`);
   out.line(`Downtime:  ${plan.requiresDowntime ? c.red('yes') : 'no'} (writers blocked longer than ${plan.downtimeThresholdSeconds} s)`);
   if (plan.steps.length > 0) {

@@ -115,7 +115,18 @@ export interface MigrationPlan {
   estimation: { method: 'rehearsal' | 'model'; sampleRows: number[]; calibrationFile: string | null; notes: string[] };
   /** Present when a migration failed in the rehearsal: the plan is critical, and runs refuse it. */
   rehearsal?: RehearsalFailure;
+  /** Present when a down plan cannot reach its target: its steps end above this migration. */
+  stop?: PlanStop;
   createdAt: string;
+}
+
+/** Where a down plan has to stop: an applied migration with no down (or whose file is gone). */
+export interface PlanStop {
+  version: number;
+  /** `0007_name`, or `version 7` when the file is gone. */
+  name: string;
+  /** What stops it and the way further down (restoring a backup taken before it). */
+  message: string;
 }
 
 const ORDER: RiskLevel[] = ['low', 'medium', 'high', 'critical'];

@@ -16,7 +16,7 @@ export function summarisePlan(
   parts: Omit<MigrationPlan, 'riskLevel' | 'riskReasons' | 'estimatedDuration' | 'estimatedSeconds' | 'requiresDowntime' | 'downtimeReasons' | 'createdAt'>,
 ): MigrationPlan {
   const failed = parts.rehearsal;
-  const riskLevel = failed ? 'critical' : maxRisk(...parts.steps.map((s) => s.riskLevel));
+  const riskLevel = failed || parts.stop ? 'critical' : maxRisk(...parts.steps.map((s) => s.riskLevel));
   const order = ['critical', 'high', 'medium'] as const;
   const riskReasons = order.flatMap((level) =>
     parts.steps.flatMap((s) => s.rules.filter((r) => r.severity === level && riskAtLeast(r.severity, 'medium')).map((r) => `${label(s)}: ${r.explanation} [${r.rule}, ${r.severity}]`)),
@@ -24,6 +24,7 @@ export function summarisePlan(
   if (failed && !parts.steps.some((s) => s.rules.some((r) => r.rule === 'rehearsal-failed'))) {
     riskReasons.unshift(`${label(failed)}: failed in the rehearsal: ${failed.message} [rehearsal-failed, critical]`);
   }
+  if (parts.stop) riskReasons.unshift(`${parts.stop.message} [no-way-down, critical]`);
   const estimatedSeconds = parts.steps.reduce((sum, s) => sum + s.estimatedSeconds, 0);
   const blocking = parts.steps.filter((s) => s.blocksWritesSeconds > parts.downtimeThresholdSeconds);
   return {

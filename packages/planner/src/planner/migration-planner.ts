@@ -2,7 +2,10 @@ import {
   type Migration,
   type MigrationFrameworkConfig,
   type MigrationTarget,
+  type Migrator,
   MetricsStore,
+  downVersions,
+  migrationLabel,
   ScratchDirectory,
   type ServiceContext,
   createServiceContext,
@@ -19,7 +22,7 @@ import { type ResourceEstimate, estimateResources } from '../estimate/resources.
 import { probeRowFunction } from '../estimate/row-function-probe.js';
 import { buildSteps } from '../plan/build-steps.js';
 import { summarisePlan } from '../plan/summarise-plan.js';
-import type { MigrationPlan } from '../plan/plan-types.js';
+import type { MigrationPlan, PlanStop } from '../plan/plan-types.js';
 import { DEFAULT_RISK_THRESHOLDS, type RiskThresholds } from '../rules/risk-rules.js';
 import { type UpgradePathAnalysis, groupByMilestone } from './upgrade-path.js';
 
@@ -123,12 +126,14 @@ export class MigrationPlanner {
     const status = migrator.status();
     const targetVersion = migrator.resolveTarget(target);
     const direction = targetVersion >= status.currentVersion ? 'up' : 'down';
-    const steps: Migration[] = direction === 'up' ? migrator.pendingSteps({ version: targetVersion }) : migrator.revertSteps({ version: targetVersion });
+    const { steps, stop } = direction === 'up' ? { steps: migrator.pendingSteps({ version: targetVersion }), stop: undefined } : revertibleSteps(migrator, targetVersion);
+    // what can really run: a down plan that has to stop is rehearsed down to where it stops
+    const reachable = stop ? stop.version : targetVersion;
     const raw = this.context.adapter.raw;
     const facts = readLiveFacts(this.context.adapter);
     const calibration = this.#calibrate(scratch);
     const notes: string[] = [];
-    const captured = await captureStatements(raw, migrator.migrations, steps, direction, targetVersion, this.context.tableRebuilder);
+    const captured = await captureStatements(raw, migrator.migrations, steps, direction, reachable, this.context.tableRebuilder);
     notes.push(...captured.notes);
     const simulation = await simulateSchema(raw, steps, { direction, foreignKeys: this.context.adapter.foreignKeysEnabled(), rebuildTable: this.context.tableRebuilder });
     notes.push(...simulation.notes);
@@ -142,7 +147,7 @@ export class MigrationPlanner {
         fanouts.set(`${m.version}:${t.id}`, probe.fanout);
       }
     }
-    const rehearsal = await this.#rehearse(scratch, steps, direction, targetVersion, facts.rows, facts.cacheBytes);
+    const rehearsal = await this.#rehearse(scratch, steps, direction, reachable, facts.rows, facts.cacheBytes);
     notes.push(...rehearsal.notes);
     const state = new TableState({ rows: facts.rows, indexes: facts.indexes }, raw, { countsAfterStep: rehearsal.countsAfter, fanouts });
     const model: ModelContext = {
@@ -171,7 +176,7 @@ export class MigrationPlanner {
       targetMVP: 'mvp' in target ? target.mvp : targetMvp,
       currentVersion: status.currentVersion,
       targetVersion,
-      direction: steps.length === 0 ? 'none' : direction,
+      direction: steps.length === 0 && !stop ? 'none' : direction,
       steps: planSteps,
       downtimeThresholdSeconds: this.#options.downtimeThresholdSeconds ?? 5,
       database: { path: facts.path, sizeBytes: facts.sizeBytes, rows: facts.rows },
@@ -182,6 +187,7 @@ export class MigrationPlanner {
         notes,
       },
       ...(rehearsal.failure ? { rehearsal: rehearsal.failure } : {}),
+      ...(stop ? { stop } : {}),
     });
   }
 
@@ -238,6 +244,27 @@ function trySave(path: string, calibration: Calibration): boolean {
     // the calibration stays in memory for this process; the next one measures again
     return false;
   }
+}
+
+/**
+ * The downs a plan to `targetVersion` can run, newest first, and where it has to stop: at the
+ * first applied migration with no down (or no file any more). Below it, only a backup restore
+ * goes further; the plan says so instead of failing.
+ */
+function revertibleSteps(migrator: Migrator, targetVersion: number): { steps: Migration[]; stop: PlanStop | undefined } {
+  const steps: Migration[] = [];
+  for (const version of downVersions(migrator.history.list().map((h) => h.version), targetVersion)) {
+    const m = migrator.migrations.byVersion.get(version);
+    if (!m || !m.down) {
+      const name = m ? migrationLabel(m) : `version ${version}`;
+      return {
+        steps,
+        stop: { version, name, message: `${name} ${m ? 'has no down migration' : 'is missing from the migrations folder'}: the plan cannot go below version ${version} without restoring a backup taken before it was applied` },
+      };
+    }
+    steps.push(m);
+  }
+  return { steps, stop: undefined };
 }
 
 function totalRows(rows: Record<string, number>): number {

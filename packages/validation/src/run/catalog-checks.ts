@@ -80,9 +80,14 @@ async function milestoneCompliance(env: CheckEnv, state: RunState, rec: RunRecor
     return [];
   }
   const upTo = state.migrations.milestones.filter((m) => m <= current);
+  // one note for every milestone without a declaration (a folder from another project has none at all)
+  const undeclared = upTo.filter((mvp) => state.specs!.undeclared.includes(mvp));
+  if (undeclared.length > 0) {
+    const folders = undeclared.map((mvp) => `mvp${mvp}`);
+    rec.skip({ ...check, target: folders.join(', ') }, 'no-declaration', undeclared.length === 1 ? `${folders[0]}/milestone.json does not exist` : `no milestone.json in ${folders.map((f) => `${f}/`).join(', ')}`);
+  }
   for (const mvp of upTo) {
-    if (state.specs.undeclared.includes(mvp)) rec.skip({ ...check, target: `mvp${mvp}` }, 'no-declaration', `mvp${mvp}/milestone.json does not exist`);
-    else if (!state.specs.specs.has(mvp)) rec.skip({ ...check, target: `mvp${mvp}` }, 'error', `mvp${mvp}/milestone.json is invalid (see MILESTONE_SPEC_INVALID)`);
+    if (!state.specs.undeclared.includes(mvp) && !state.specs.specs.has(mvp)) rec.skip({ ...check, target: `mvp${mvp}` }, 'error', `mvp${mvp}/milestone.json is invalid (see MILESTONE_SPEC_INVALID)`);
   }
   const declared = upTo.filter((m) => state.specs!.specs.has(m));
   if (declared.length === 0) return [];
