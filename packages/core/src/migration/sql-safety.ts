@@ -1,4 +1,5 @@
 import { MfmigError } from '../errors/index.js';
+import { splitSqlStatements } from '../adapter/sql-splitter.js';
 import { type SqlToken, tokenName, tokenizeSql } from '../adapter/sql-tokens.js';
 
 const FORBIDDEN_VERBS: Record<string, string> = {
@@ -25,19 +26,23 @@ const OWN_NAME_STRING = /^mfmig_[\w$\u0080-\uffff]*$/i;
  * assertSafeMigrationSql('CREATE TABLE [b--](a); VACUUM;', 'mvp1/0003_b.sql'); // throws MIGRATION_FORBIDDEN
  */
 export function assertSafeMigrationSql(sql: string, file: string): void {
-  const tokens = tokenizeSql(sql);
-  let atVerb = true;
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i]!;
-    if (token.kind === 'punct' && token.value === ';') {
-      atVerb = true;
-      continue;
+  // statement by statement, as the runner runs them: a whole file's tokens at once cost more to keep
+  for (const statement of splitSqlStatements(sql)) {
+    const tokens = tokenizeSql(statement);
+    let atVerb = true;
+    for (let i = 0; i < tokens.length; i++) {
+      const token = tokens[i]!;
+      if (token.kind === 'punct' && token.value === ';') {
+        // a trigger body holds statements of its own
+        atVerb = true;
+        continue;
+      }
+      if (atVerb && !(token.kind === 'word' && PREFIXES.has(token.value))) {
+        atVerb = false;
+        refuseVerb(tokens, i, file);
+      }
+      if (namesOwnObject(token)) refuse(file, tokenName(token), OWN_OBJECTS);
     }
-    if (atVerb && !(token.kind === 'word' && PREFIXES.has(token.value))) {
-      atVerb = false;
-      refuseVerb(tokens, i, file);
-    }
-    if (namesOwnObject(token)) refuse(file, tokenName(token), OWN_OBJECTS);
   }
 }
 
