@@ -78,9 +78,10 @@ describe('tokenizeSql', () => {
   });
 
   it('does not let a quote inside another kind of quote hide what follows', () => {
-    for (const hidden of [`CREATE TABLE "q'1"(a); ATTACH DATABASE 'x.db' AS x;`, 'CREATE TABLE [b--](a); VACUUM;', "CREATE TABLE `c'`(a); DETACH x;"]) {
-      expect(tokenizeSql(hidden).filter((t) => t.kind === 'word').map((t) => t.value)).toContain(hidden.split('; ')[1]!.split(/[ ;]/)[0]);
-    }
+    const words = (sql: string) => tokenizeSql(sql).filter((t) => t.kind === 'word').map((t) => t.value);
+    expect(words(`CREATE TABLE "q'1"(a); ATTACH DATABASE 'x.db' AS x;`)).toEqual(['CREATE', 'TABLE', 'A', 'ATTACH', 'DATABASE', 'AS', 'X']);
+    expect(words('CREATE TABLE [b--](a); VACUUM;')).toEqual(['CREATE', 'TABLE', 'A', 'VACUUM']);
+    expect(words("CREATE TABLE `c'`(a); DETACH x;")).toEqual(['CREATE', 'TABLE', 'A', 'DETACH', 'X']);
   });
 
   it('never throws, and its tokens with the skipped gaps give back the text', () => {
