@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, openSync, closeSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, openSync, closeSync, readdirSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +71,48 @@ describe('hostile migration files', () => {
     r = mfmig(big, ['--json', 'migrate']);
     expect(r.code).toBe(2);
     expect(r.json.error.message).toContain('0003_huge.sql');
+  });
+
+  // Each hides a statement behind a name whose quote the old filter misread; the paths are the
+  // test's own, so that "nothing created outside" is checked where the files would have gone.
+  const hidden = (dir: string): [string, string][] => [
+    ['0003_attach.sql', `CREATE TABLE "q'1"(a); ATTACH DATABASE '${join(dir, 'x.db')}' AS x;`],
+    ['0003_vacuum.sql', `CREATE TABLE [b--](a); VACUUM INTO '${join(dir, 'copy.db')}';`],
+    ['0003_history.sql', "CREATE TABLE [c--](a); UPDATE mfmig_history SET checksum='forged';"],
+  ];
+  for (const index of [0, 1, 2]) {
+    it(`refuses a statement hidden behind a quoted name at load (${hidden('')[index]![0]}), and creates nothing`, () => {
+      const dir = tempDir();
+      copyMvp1(dir);
+      const db = join(dir, 'knowledge.db');
+      copyFileSync(seeded, db);
+      const [file, sql] = hidden(dir)[index]!;
+      mkdirSync(join(dir, 'migrations/mvp2'));
+      writeFileSync(join(dir, 'migrations/mvp2', file), sqlMigration(sql));
+      const before = { db: sha256File(db), entries: readdirSync(dir).sort() };
+      for (const command of [['migrate'], ['migrate', '--dry-run'], ['plan']]) {
+        const r = mfmig(dir, ['--json', ...command]);
+        expect(r.code, command.join(' ')).toBe(2);
+        expect(r.json.error.code).toBe('MIGRATION_FORBIDDEN');
+        expect(r.json.error.message).toContain(file);
+      }
+      expect({ db: sha256File(db), entries: readdirSync(dir).sort() }).toEqual(before);
+      expect(existsSync(join(dir, 'x.db')) || existsSync(join(dir, 'copy.db'))).toBe(false);
+    });
+  }
+
+  it('migrates the look-alikes: strings and quoted names that only mention the forbidden words', () => {
+    const dir = tempDir();
+    copyMvp1(dir);
+    mkdirSync(join(dir, 'migrations/mvp2'));
+    writeFileSync(
+      join(dir, 'migrations/mvp2/0003_lookalikes.sql'),
+      sqlMigration(`CREATE TABLE chores ("vacuum" TEXT, note TEXT);\nINSERT INTO chores VALUES ('please vacuum', 'ATTACH the ''mfmig_history'' report');`, 'DROP TABLE chores;'),
+    );
+    expect(mfmig(dir, ['--json', 'migrate']).code).toBe(0);
+    const check = new Database(join(dir, 'knowledge.db'), { readonly: true });
+    expect(check.prepare('SELECT "vacuum", note FROM chores').get()).toEqual({ vacuum: 'please vacuum', note: "ATTACH the 'mfmig_history' report" });
+    check.close();
   });
 });
 

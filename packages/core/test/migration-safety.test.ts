@@ -205,6 +205,19 @@ describe('SQL files that manage settings and transactions themselves', () => {
     await expect(loadMigrations(dir)).rejects.toMatchObject({ code: 'MIGRATION_INVALID' });
   });
 
+  it('refuses a ROLLBACK whose TO is only in a comment or a name, and allows ROLLBACK TO a savepoint', async () => {
+    for (const rollback of ['ROLLBACK /* TO */;', 'ROLLBACK; -- TO', 'ROLLBACK TRANSACTION "to";']) {
+      const dir = mkdtempSync(join(tmpdir(), 'mfmig-safety-'));
+      mkdirSync(join(dir, 'mvp1'));
+      writeFileSync(join(dir, 'mvp1', '0001_x.sql'), up(`CREATE TABLE t(a); ${rollback} CREATE TABLE u(a);`));
+      await expect(loadMigrations(dir), rollback).rejects.toMatchObject({ code: 'MIGRATION_INVALID' });
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'mfmig-safety-'));
+    mkdirSync(join(dir, 'mvp1'));
+    writeFileSync(join(dir, 'mvp1', '0001_x.sql'), up('SAVEPOINT s; CREATE TABLE t(a); rollback transaction to savepoint s; RELEASE s;'));
+    expect((await loadMigrations(dir)).migrations).toHaveLength(1);
+  });
+
   it('refuses a file whose header and PRAGMA disagree', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mfmig-safety-'));
     mkdirSync(join(dir, 'mvp1'));

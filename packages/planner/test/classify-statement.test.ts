@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Migration } from '@mfmig/core';
-import { TableState, classifyStatement, extractOperations } from '@mfmig/planner';
+import { TableState, classifyStatement, extractOperations, notNullColumns } from '@mfmig/planner';
 
 describe('statement classification', () => {
   it('tells what each kind of statement does and to which table', () => {
@@ -27,6 +27,17 @@ describe('statement classification', () => {
     expect(classifyStatement('DELETE FROM t WHERE x = 1').flags.hasWhere).toBe(true);
     for (const sql of ["REPLACE INTO t (id) VALUES (1)", 'INSERT OR REPLACE INTO t SELECT * FROM u', 'UPDATE OR REPLACE t SET id = 2']) expect(classifyStatement(sql).flags.replace, sql).toBe(true);
     for (const sql of ['INSERT OR IGNORE INTO t VALUES (1)', 'INSERT INTO t SELECT * FROM u', 'UPDATE t SET id = 2']) expect(classifyStatement(sql).flags.replace, sql).toBeUndefined();
+  });
+
+  it('reads names the way SQLite does: quoted, bracketed, and strings where a name belongs', () => {
+    expect(classifyStatement("ALTER TABLE 'Kb Entries' RENAME TO `kb entries`")).toMatchObject({ kind: 'rename-table', table: 'Kb Entries', flags: { to: 'kb entries' } });
+    expect(classifyStatement('ALTER TABLE t RENAME COLUMN "Old ""Name""" TO [new name]').flags).toMatchObject({ column: 'Old "Name"', to: 'new name' });
+    expect(classifyStatement('ALTER TABLE t ADD "Note" TEXT -- NOT NULL\n').flags).toMatchObject({ column: 'Note', notNull: false });
+    expect(classifyStatement('DELETE FROM main."order items" /* WHERE */').flags.hasWhere).toBe(false);
+    expect(classifyStatement("INSERT INTO t VALUES (x'28', ')'), (2, '(')").flags.tuples).toBe(2);
+    expect(notNullColumns('CREATE TABLE t ("a,b" TEXT NOT NULL, [c(d] TEXT, Straße TEXT NOT NULL)')).toEqual(
+      new Map([['a,b', true], ['c(d', false], ['straße', true]]),
+    );
   });
 
   it('folds a rename-first rebuild into one operation that remembers the name the old table got', () => {

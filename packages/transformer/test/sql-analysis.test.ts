@@ -28,6 +28,17 @@ describe('restrictToBatch', () => {
     expect(db.prepare('SELECT count(*) FROM b').pluck().get()).toBe(333);
   });
 
+  it('reads names as SQLite does: a non-ASCII alias stays an alias, a FROM inside a comment or blob is no FROM', () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE "ä" (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE b (v TEXT); INSERT INTO "ä" (v) VALUES (\'x\'), (\'y\');');
+    const sql = restrictToBatch("INSERT INTO b SELECT é.v FROM [ä] é /* FROM ä */ WHERE é.v <> x'46524f4d'", 'ä', 'id')!;
+    expect(sql).toBe(`INSERT INTO b SELECT é.v FROM (SELECT * FROM "ä" WHERE "id" > @batchStart AND "id" <= @batchEnd) é /* FROM ä */ WHERE é.v <> x'46524f4d'`);
+    db.prepare(sql).run({ batchStart: 0, batchEnd: 1 });
+    expect(db.prepare('SELECT v FROM b').pluck().all()).toEqual(['x']);
+    expect(usesBatchParams("SELECT '@batchStart', \"@batchEnd\" -- @batchStart")).toBe(false);
+    expect(usesBatchParams('SELECT :batchEnd')).toBe(true);
+  });
+
   it('keeps a hostile table name a name', () => {
     const hostile = 'x"; DROP TABLE a; --';
     const sql = restrictToBatch(`INSERT INTO b SELECT v FROM "x""; DROP TABLE a; --"`, hostile, 'id')!;
@@ -43,6 +54,8 @@ describe('countQueryFor', () => {
     ["UPDATE incidents SET kb_entry_id = NULL WHERE ticket_id LIKE 'KB-%'", "SELECT count(*) FROM incidents WHERE ticket_id LIKE 'KB-%'"],
     ['UPDATE OR IGNORE main.t SET a = 1', 'SELECT count(*) FROM main.t'],
     ['DELETE FROM "t" WHERE id IN (SELECT id FROM u) RETURNING id', 'SELECT count(*) FROM "t" WHERE id IN (SELECT id FROM u) '],
+    ["DELETE FROM [order items] -- why; FROM x\nWHERE note = 'a;b'", "SELECT count(*) FROM [order items] WHERE note = 'a;b'"],
+    ['UPDATE `t``x` SET a = 1 WHERE b = ?1 RETURNING a', 'SELECT count(*) FROM `t``x` WHERE b = ?1 '],
   ])('%s', (statement, expected) => {
     expect(countQueryFor(statement)).toBe(expected);
   });

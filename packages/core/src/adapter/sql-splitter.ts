@@ -1,7 +1,14 @@
+import { skipSqlComment, sqlQuoteClose } from './sql-scan.js';
+import { SqlLexer } from './sql-lexer.js';
+
+/** White space only, by JavaScript's wider definition (a lone BOM or no-break space is no statement). */
+const BLANK = /^\s*$/;
+
 /**
  * Splits a SQLite script into single statements, the way the SQLite shell does: semicolons
  * inside string literals, quoted identifiers, comments and trigger bodies (BEGIN ... END,
- * with CASE ... END inside) do not end a statement. Empty statements are dropped.
+ * with CASE ... END inside) do not end a statement. Empty statements are dropped. It reads the
+ * script with the lexer behind `tokenizeSql`, so it agrees with every decision made on tokens.
  *
  * @example
  * splitSqlStatements("CREATE TABLE a(x); INSERT INTO a VALUES ('a;b');");
@@ -10,82 +17,45 @@
 export function splitSqlStatements(script: string): string[] {
   const statements: string[] = [];
   let start = 0;
-  let i = 0;
+  let code = false;
   let depth = 0;
-  let words: string[] = [];
+  let words = 0;
+  let create = false;
   let inTrigger = false;
-  const n = script.length;
 
   const flush = (end: number): void => {
-    const text = script.slice(start, end).trim();
-    if (hasCode(text)) statements.push(text);
+    if (code) statements.push(script.slice(start, end).trim());
     start = end;
+    code = false;
     depth = 0;
-    words = [];
+    words = 0;
+    create = false;
     inTrigger = false;
   };
 
-  while (i < n) {
-    const c = script[i]!;
-    if (c === '-' && script[i + 1] === '-') {
-      const nl = script.indexOf('\n', i);
-      i = nl === -1 ? n : nl + 1;
-    } else if (c === '/' && script[i + 1] === '*') {
-      const close = script.indexOf('*/', i + 2);
-      i = close === -1 ? n : close + 2;
-    } else if (c === "'" || c === '"' || c === '`') {
-      i = skipSqlQuoted(script, i, c);
-    } else if (c === '[') {
-      const close = script.indexOf(']', i + 1);
-      i = close === -1 ? n : close + 1;
-    } else if (c === ';') {
-      i++;
-      if (depth === 0) flush(i);
-    } else if (isWordStart(c)) {
-      let j = i + 1;
-      while (j < n && isWordPart(script[j]!)) j++;
-      const word = script.slice(i, j).toUpperCase();
-      if (words.length < 4) {
-        words.push(word);
-        if (word === 'TRIGGER' && words[0] === 'CREATE') inTrigger = true;
-      }
-      if (inTrigger) {
-        if (word === 'BEGIN' || word === 'CASE') depth++;
-        else if (word === 'END' && depth > 0) depth--;
-      }
-      i = j;
-    } else {
-      i++;
+  const lexer = new SqlLexer(script);
+  while (lexer.next()) {
+    const { kind, start: from, end: to } = lexer;
+    if (kind === 'punct' && script.charCodeAt(from) === 0x3b) {
+      if (depth === 0) flush(to);
+      continue;
+    }
+    if (!code && !BLANK.test(script.slice(from, to))) code = true;
+    // only a statement's first words and a trigger's body matter
+    if (kind !== 'word' || (words >= 4 && !inTrigger)) continue;
+    const word = script.slice(from, to).toUpperCase();
+    if (words < 4) {
+      if (words === 0) create = word === 'CREATE';
+      else if (create && word === 'TRIGGER') inTrigger = true;
+      words++;
+    }
+    if (inTrigger) {
+      if (word === 'BEGIN' || word === 'CASE') depth++;
+      else if (word === 'END' && depth > 0) depth--;
     }
   }
-  flush(n);
+  flush(script.length);
   return statements;
-}
-
-/**
- * The index just past the quoted text that starts at `i` (a `'string'`, `"identifier"` or
- * `` `identifier` ``), where a doubled quote is an escaped one; the end of `s` when unclosed.
- *
- * @example
- * skipSqlQuoted("'it''s' AND x", 0, "'"); // 7
- */
-export function skipSqlQuoted(s: string, i: number, quote: string): number {
-  let j = i + 1;
-  while (j < s.length) {
-    if (s[j] === quote) {
-      if (s[j + 1] === quote) j += 2;
-      else return j + 1;
-    } else j++;
-  }
-  return s.length;
-}
-
-function isWordStart(c: string): boolean {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c === '_';
-}
-
-function isWordPart(c: string): boolean {
-  return isWordStart(c) || (c >= '0' && c <= '9') || c === '$';
 }
 
 /** True when the text holds something other than whitespace, comments and semicolons. */
@@ -96,29 +66,27 @@ export function hasCode(text: string): boolean {
 /** Removes `--` and block comments, keeping string literals and quoted identifiers intact. */
 export function stripSqlComments(text: string): string {
   let out = '';
+  let from = 0;
   let i = 0;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === '-' && text[i + 1] === '-') {
-      const nl = text.indexOf('\n', i);
-      i = nl === -1 ? text.length : nl;
-    } else if (c === '/' && text[i + 1] === '*') {
-      const close = text.indexOf('*/', i + 2);
-      i = close === -1 ? text.length : close + 2;
-      out += ' ';
-    } else if (c === "'" || c === '"' || c === '`') {
-      const end = skipSqlQuoted(text, i, c);
-      out += text.slice(i, end);
-      i = end;
-    } else if (c === '[') {
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x27 || c === 0x22 || c === 0x60) {
+      const close = sqlQuoteClose(text, i);
+      i = close === -1 ? n : close + 1;
+    } else if (c === 0x5b) {
       const close = text.indexOf(']', i + 1);
-      const end = close === -1 ? text.length : close + 1;
-      out += text.slice(i, end);
-      i = end;
+      i = close === -1 ? n : close + 1;
     } else {
-      out += c;
-      i++;
+      const end = skipSqlComment(text, i);
+      if (end === i) {
+        i++;
+        continue;
+      }
+      // a line comment keeps its newline, a block comment becomes one space
+      out += text.slice(from, i) + (c === 0x2d ? (text[end - 1] === '\n' ? '\n' : '') : ' ');
+      from = i = end;
     }
   }
-  return out;
+  return out + text.slice(from);
 }

@@ -1,65 +1,87 @@
-import { skipSqlQuoted } from './sql-splitter.js';
+import { SqlLexer } from './sql-lexer.js';
 
-/** One token of SQLite SQL. Comments and whitespace are not tokens. */
+/** The kinds of token SQLite's tokenizer tells apart. Comments and white space are not tokens. */
+export type SqlTokenKind = 'word' | 'identifier' | 'string' | 'number' | 'blob' | 'parameter' | 'punct';
+
+/** One token of SQLite SQL. */
 export interface SqlToken {
-  /** `word`: a keyword or bare identifier; `identifier`: a quoted name (`"x"`, `` `x` ``, `[x]`); `string`: a `'literal'`; `punct`: anything else, one character. */
-  kind: 'word' | 'identifier' | 'string' | 'punct';
-  /** Upper-cased for words, the unquoted name for identifiers, the raw text otherwise. */
+  /**
+   * `word`: a keyword or bare identifier; `identifier`: a quoted name (`"x"`, `` `x` ``, `[x]`);
+   * `string`: a `'literal'`; `number`: `12`, `1.5e3`, `0x1F`, `1_000`; `blob`: `x'0A'`;
+   * `parameter`: `?`, `?3`, `:name`, `@name`, `$name`, `#name`; `punct`: an operator or other
+   * character (`(`, `,`, `||`, `<=`, `->>`, ...).
+   */
+  kind: SqlTokenKind;
+  /**
+   * Upper-cased for words, the unquoted name for identifiers, the unquoted text for strings,
+   * the name without its sigil for parameters (`batchStart` for `@batchStart`, `3` for `?3`),
+   * the text otherwise.
+   */
   value: string;
-  /** The token as written. */
+  /** The token as written: `text === sql.slice(start, end)`. */
   text: string;
   /** Offset of the token in the text. */
   start: number;
+  /** Offset just past the token. */
+  end: number;
+  /** How many parentheses are open around the token; `(` and `)` count as outside their pair. */
+  depth: number;
 }
 
 /**
- * Tokenizes SQLite SQL the way SQLite quotes it: `'strings'` with doubled quotes, `"names"`,
- * `` `names` `` and `[names]`, `--` and block comments skipped.
+ * Tokenizes SQLite SQL the way SQLite reads it: `'strings'`, `"names"` and `` `names` `` with
+ * doubled quotes, `[names]`, `x'blobs'`, numbers, parameters, `--` and block comments skipped;
+ * an unclosed quote or comment runs to the end. It never throws: a character SQLite would
+ * reject becomes a one-character `punct` token.
  *
  * @example
  * tokenizeSql('DELETE FROM [my table] -- gone').map((t) => t.value); // ['DELETE', 'FROM', 'my table']
+ * tokenizeSql('SELECT (a) FROM t').map((t) => t.depth); // [0, 0, 1, 0, 0, 0]
  */
-export function tokenizeSql(text: string): SqlToken[] {
+export function tokenizeSql(sql: string): SqlToken[] {
   const tokens: SqlToken[] = [];
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const c = text[i]!;
-    if (c === '-' && text[i + 1] === '-') {
-      const nl = text.indexOf('\n', i);
-      i = nl === -1 ? n : nl + 1;
-    } else if (c === '/' && text[i + 1] === '*') {
-      const close = text.indexOf('*/', i + 2);
-      i = close === -1 ? n : close + 2;
-    } else if (c === "'") {
-      const end = skipSqlQuoted(text, i, c);
-      tokens.push({ kind: 'string', value: text.slice(i, end), text: text.slice(i, end), start: i });
-      i = end;
-    } else if (c === '"' || c === '`') {
-      const end = skipSqlQuoted(text, i, c);
-      tokens.push({ kind: 'identifier', value: text.slice(i + 1, end - 1).split(c + c).join(c), text: text.slice(i, end), start: i });
-      i = end;
-    } else if (c === '[') {
-      const close = text.indexOf(']', i + 1);
-      const end = close === -1 ? n : close + 1;
-      tokens.push({ kind: 'identifier', value: text.slice(i + 1, close === -1 ? n : close), text: text.slice(i, end), start: i });
-      i = end;
-    } else if (/[A-Za-z_\u0080-\uffff]/.test(c)) {
-      let j = i + 1;
-      while (j < n && /[A-Za-z0-9_$\u0080-\uffff]/.test(text[j]!)) j++;
-      tokens.push({ kind: 'word', value: text.slice(i, j).toUpperCase(), text: text.slice(i, j), start: i });
-      i = j;
-    } else if (/\s/.test(c)) {
-      i++;
-    } else {
-      tokens.push({ kind: 'punct', value: c, text: c, start: i });
-      i++;
-    }
+  const lexer = new SqlLexer(sql);
+  while (lexer.next()) {
+    const { kind, start, end, depth } = lexer;
+    const text = sql.slice(start, end);
+    let value = text;
+    if (kind === 'word') value = text.toUpperCase();
+    else if (kind === 'parameter') value = text.slice(1);
+    else if (kind === 'string' || kind === 'identifier') value = unquote(text, lexer.closed);
+    tokens.push({ kind, value, text, start, end, depth });
   }
   return tokens;
 }
 
-/** The name a token stands for: the identifier for quoted names, the original spelling for words. */
+/** The name or text inside quotes: doubled quotes undone, except in `[names]`, which have none. */
+function unquote(text: string, closed: boolean): string {
+  const quote = text[0]!;
+  const body = text.slice(1, closed ? -1 : text.length);
+  if (quote === '[') return body;
+  const doubled = quote + quote;
+  return body.includes(doubled) ? body.replaceAll(doubled, quote) : body;
+}
+
+/**
+ * The name a token stands for where SQLite expects a name: the unquoted name of an identifier,
+ * the original spelling of a word, and the text of a string (SQLite accepts `'name'` there).
+ *
+ * @example
+ * tokenName(tokenizeSql('"Order Items"')[0]!); // 'Order Items'
+ * tokenName(tokenizeSql('Orders')[0]!); // 'Orders'
+ */
 export function tokenName(token: SqlToken): string {
   return token.kind === 'word' ? token.text : token.value;
+}
+
+/**
+ * True when the token is a bare word equal to one of `keywords` (upper case); quoted names
+ * never are keywords.
+ *
+ * @example
+ * isSqlKeyword(tokenizeSql('drop')[0], 'DROP', 'DELETE'); // true
+ * isSqlKeyword(tokenizeSql('"drop"')[0], 'DROP'); // false
+ */
+export function isSqlKeyword(token: SqlToken | undefined, ...keywords: string[]): boolean {
+  return token?.kind === 'word' && keywords.includes(token.value);
 }

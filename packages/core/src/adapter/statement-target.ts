@@ -86,9 +86,8 @@ function fromVerb(verb: string, at: Cursor): StatementTarget {
     case 'PRAGMA': {
       const name = at.qualifiedName()?.toLowerCase();
       const eq = at.peek()?.value;
-      if (eq === '=' || eq === '(') at.next();
-      const value = at.next();
-      const raw = value ? (value.kind === 'string' ? value.value.slice(1, -1) : value.value) : undefined;
+      if (eq === '=' || eq === '==' || eq === '(') at.next();
+      const raw = at.next()?.value;
       return { verb, pragma: { name: name ?? '', ...(raw !== undefined ? { value: raw.toLowerCase() } : {}) } };
     }
     case 'END':
@@ -138,9 +137,9 @@ class Cursor {
   /** A name: a bare word, a quoted identifier, or a string used as one. */
   name(): string | undefined {
     const t = this.peek();
-    if (!t || t.kind === 'punct') return undefined;
+    if (t?.kind !== 'word' && t?.kind !== 'identifier' && t?.kind !== 'string') return undefined;
     this.#i++;
-    return t.kind === 'string' ? t.value.slice(1, -1).replaceAll("''", "'") : tokenName(t);
+    return tokenName(t);
   }
 
   /** `schema.name` or `name`: the name. */

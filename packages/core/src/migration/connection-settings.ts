@@ -1,5 +1,6 @@
 import { MfmigError } from '../errors/index.js';
 import { splitSqlStatements } from '../adapter/sql-splitter.js';
+import { isSqlKeyword, tokenizeSql } from '../adapter/sql-tokens.js';
 import { statementTarget } from '../adapter/statement-target.js';
 
 /**
@@ -58,7 +59,7 @@ export function prepareSqlSection(
       if (name === 'legacy_alter_table' && ON.has(value)) settings.legacyAlterTable = true;
     }
     if (options.transactional && ['BEGIN', 'COMMIT'].includes(target.verb)) continue;
-    if (options.transactional && target.verb === 'ROLLBACK' && !/\bTO\b/i.test(statement)) {
+    if (options.transactional && target.verb === 'ROLLBACK' && !tokenizeSql(statement).some((t) => isSqlKeyword(t, 'TO'))) {
       throw new MfmigError('MIGRATION_INVALID', `Malformed migration ${options.where}: it runs ROLLBACK; a migration cannot roll back mfmig's transaction (use -- transaction: none to manage transactions yourself)`, {
         context: { file: options.where, statement },
       });

@@ -1,5 +1,6 @@
 import type { OperationKind } from '../plan/plan-types.js';
-import { type Word, isWord, nameAt, readWords } from './sql-words.js';
+import { type SqlToken, isSqlKeyword, tokenizeSql } from '@mfmig/core';
+import { keywordOf, nameAt, nameOf } from './sql-words.js';
 
 /** What one SQL statement does, as far as the planner needs to know. */
 export interface StatementInfo {
@@ -26,27 +27,27 @@ export interface StatementInfo {
   };
 }
 
-function afterIfExists(words: Word[], i: number): number {
-  if (isWord(words[i], 'IF') && isWord(words[i + 1], 'NOT')) return i + 3;
-  if (isWord(words[i], 'IF')) return i + 2;
+function afterIfExists(words: SqlToken[], i: number): number {
+  if (isSqlKeyword(words[i], 'IF') && isSqlKeyword(words[i + 1], 'NOT')) return i + 3;
+  if (isSqlKeyword(words[i], 'IF')) return i + 2;
   return i;
 }
 
 /** Index of the first `keyword` at parenthesis depth 0 from `from`, or -1. */
-function topLevel(words: Word[], from: number, ...keywords: string[]): number {
+function topLevel(words: SqlToken[], from: number, ...keywords: string[]): number {
   let depth = 0;
   for (let i = from; i < words.length; i++) {
     const w = words[i]!;
     if (w.kind === 'punct' && w.value === '(') depth++;
     else if (w.kind === 'punct' && w.value === ')') depth--;
-    else if (depth === 0 && isWord(w, ...keywords)) return i;
+    else if (depth === 0 && isSqlKeyword(w, ...keywords)) return i;
   }
   return -1;
 }
 
-function fromTable(words: Word[], from: number): string | undefined {
+function fromTable(words: SqlToken[], from: number): string | undefined {
   const at = topLevel(words, from, 'FROM');
-  if (at === -1 || words[at + 1]?.value === '(') return undefined;
+  if (at === -1 || (words[at + 1]?.kind === 'punct' && words[at + 1]?.value === '(')) return undefined;
   return nameAt(words, at + 1).name;
 }
 
@@ -58,23 +59,23 @@ function fromTable(words: Word[], from: number): string | undefined {
  * // { kind: 'insert-select', table: 'incidents', source: 'kb_entries', ... }
  */
 export function classifyStatement(statement: string): StatementInfo {
-  let words = readWords(statement);
-  if (isWord(words[0], 'WITH')) {
+  let words = tokenizeSql(statement);
+  if (isSqlKeyword(words[0], 'WITH')) {
     const at = topLevel(words, 1, 'INSERT', 'REPLACE', 'UPDATE', 'DELETE', 'SELECT');
     if (at > 0) words = words.slice(at);
   }
   const info = (kind: OperationKind, extra: Partial<StatementInfo> = {}): StatementInfo => ({ kind, statement, flags: {}, ...extra });
-  const first = words[0]?.value.toUpperCase();
+  const first = keywordOf(words[0]);
   if (first === 'CREATE') {
     let i = 1;
-    if (isWord(words[i], 'TEMP', 'TEMPORARY')) i++;
-    const unique = isWord(words[i], 'UNIQUE');
+    if (isSqlKeyword(words[i], 'TEMP', 'TEMPORARY')) i++;
+    const unique = isSqlKeyword(words[i], 'UNIQUE');
     if (unique) i++;
-    if (isWord(words[i], 'VIRTUAL')) i++;
-    const what = words[i]?.value.toUpperCase();
+    if (isSqlKeyword(words[i], 'VIRTUAL')) i++;
+    const what = keywordOf(words[i]);
     const { name, next } = nameAt(words, afterIfExists(words, i + 1));
-    if (what === 'TABLE') return info('create-table', { table: name, source: isWord(words[next], 'AS') ? fromTable(words, next) : undefined });
-    if (what === 'INDEX') return info('create-index', { table: isWord(words[next], 'ON') ? nameAt(words, next + 1).name : undefined, flags: { to: name, unique } });
+    if (what === 'TABLE') return info('create-table', { table: name, source: isSqlKeyword(words[next], 'AS') ? fromTable(words, next) : undefined });
+    if (what === 'INDEX') return info('create-index', { table: isSqlKeyword(words[next], 'ON') ? nameAt(words, next + 1).name : undefined, flags: { to: name, unique } });
     if (what === 'VIEW') return info('create-view', { table: name });
     if (what === 'TRIGGER') {
       const on = topLevel(words, next, 'ON');
@@ -82,16 +83,16 @@ export function classifyStatement(statement: string): StatementInfo {
     }
   }
   if (first === 'DROP') {
-    const what = words[1]?.value.toUpperCase();
+    const what = keywordOf(words[1]);
     const { name } = nameAt(words, afterIfExists(words, 2));
     const kinds: Record<string, OperationKind> = { TABLE: 'drop-table', INDEX: 'drop-index', VIEW: 'drop-view', TRIGGER: 'drop-trigger' };
     if (what && kinds[what]) return what === 'TABLE' || what === 'VIEW' ? info(kinds[what]!, { table: name }) : info(kinds[what]!, { flags: { to: name } });
   }
-  if (first === 'ALTER' && isWord(words[1], 'TABLE')) return alterTable(words, statement);
+  if (first === 'ALTER' && isSqlKeyword(words[1], 'TABLE')) return alterTable(words, statement);
   if (first === 'INSERT' || first === 'REPLACE') {
-    const into = words.findIndex((w) => isWord(w, 'INTO'));
+    const into = words.findIndex((w) => isSqlKeyword(w, 'INTO'));
     const { name, next } = nameAt(words, into + 1);
-    const replace = first === 'REPLACE' || (isWord(words[1], 'OR') && isWord(words[2], 'REPLACE'));
+    const replace = first === 'REPLACE' || (isSqlKeyword(words[1], 'OR') && isSqlKeyword(words[2], 'REPLACE'));
     const values = topLevel(words, next, 'VALUES');
     if (values !== -1 && topLevel(words, next, 'SELECT') === -1) {
       let tuples = 0;
@@ -107,8 +108,8 @@ export function classifyStatement(statement: string): StatementInfo {
   }
   if (first === 'UPDATE') {
     let i = 1;
-    const replace = isWord(words[i], 'OR') && isWord(words[i + 1], 'REPLACE');
-    if (isWord(words[i], 'OR')) i += 2;
+    const replace = isSqlKeyword(words[i], 'OR') && isSqlKeyword(words[i + 1], 'REPLACE');
+    if (isSqlKeyword(words[i], 'OR')) i += 2;
     return info('update', { table: nameAt(words, i).name, flags: { hasWhere: topLevel(words, i, 'WHERE') !== -1, ...(replace ? { replace } : {}) } });
   }
   if (first === 'DELETE') {
@@ -117,25 +118,25 @@ export function classifyStatement(statement: string): StatementInfo {
   return info('other');
 }
 
-function alterTable(words: Word[], statement: string): StatementInfo {
+function alterTable(words: SqlToken[], statement: string): StatementInfo {
   const { name: table, next } = nameAt(words, 2);
-  const verb = words[next]?.value.toUpperCase();
+  const verb = keywordOf(words[next]);
   if (verb === 'RENAME') {
-    if (isWord(words[next + 1], 'TO')) return { kind: 'rename-table', table, statement, flags: { to: words[next + 2]?.value } };
-    const at = isWord(words[next + 1], 'COLUMN') ? next + 2 : next + 1;
-    return { kind: 'rename-column', table, statement, flags: { column: words[at]?.value, to: words[at + 2]?.value } };
+    if (isSqlKeyword(words[next + 1], 'TO')) return { kind: 'rename-table', table, statement, flags: { to: nameOf(words[next + 2]) } };
+    const at = isSqlKeyword(words[next + 1], 'COLUMN') ? next + 2 : next + 1;
+    return { kind: 'rename-column', table, statement, flags: { column: nameOf(words[at]), to: nameOf(words[at + 2]) } };
   }
   if (verb === 'ADD') {
-    const at = isWord(words[next + 1], 'COLUMN') ? next + 2 : next + 1;
+    const at = isSqlKeyword(words[next + 1], 'COLUMN') ? next + 2 : next + 1;
     const rest = words.slice(at + 1);
-    const notNull = rest.some((w, i) => isWord(w, 'NOT') && isWord(rest[i + 1], 'NULL'));
-    const hasDefault = rest.some((w) => isWord(w, 'DEFAULT'));
-    const checksRows = rest.some((w) => isWord(w, 'CHECK', 'REFERENCES')) || notNull;
-    return { kind: 'add-column', table, statement, flags: { column: words[at]?.value, notNull, hasDefault, checksRows } };
+    const notNull = rest.some((w, i) => isSqlKeyword(w, 'NOT') && isSqlKeyword(rest[i + 1], 'NULL'));
+    const hasDefault = rest.some((w) => isSqlKeyword(w, 'DEFAULT'));
+    const checksRows = rest.some((w) => isSqlKeyword(w, 'CHECK', 'REFERENCES')) || notNull;
+    return { kind: 'add-column', table, statement, flags: { column: nameOf(words[at]), notNull, hasDefault, checksRows } };
   }
   if (verb === 'DROP') {
-    const at = isWord(words[next + 1], 'COLUMN') ? next + 2 : next + 1;
-    return { kind: 'drop-column', table, statement, flags: { column: words[at]?.value } };
+    const at = isSqlKeyword(words[next + 1], 'COLUMN') ? next + 2 : next + 1;
+    return { kind: 'drop-column', table, statement, flags: { column: nameOf(words[at]) } };
   }
   return { kind: 'other', table, statement, flags: {} };
 }

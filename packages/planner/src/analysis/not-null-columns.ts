@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
-import { quoteIdentifier } from '@mfmig/core';
-import { type Word, isWord, readWords } from './sql-words.js';
+import { type SqlToken, isSqlKeyword, quoteIdentifier, tokenName, tokenizeSql } from '@mfmig/core';
 
 /** A column a rebuild makes NOT NULL that is nullable now, with the NULLs it holds today. */
 export interface TightenedColumn {
@@ -15,15 +14,15 @@ export interface TightenedColumn {
  * notNullColumns('CREATE TABLE t (a TEXT NOT NULL, b TEXT)'); // Map { 'a' => true, 'b' => false }
  */
 export function notNullColumns(createSql: string): Map<string, boolean> {
-  const words = readWords(createSql);
+  const words = tokenizeSql(createSql);
   const open = words.findIndex((w) => w.kind === 'punct' && w.value === '(');
   const out = new Map<string, boolean>();
   if (open === -1) return out;
   let depth = 0;
-  let item: Word[] = [];
+  let item: SqlToken[] = [];
   const flush = () => {
-    if (item.length > 0 && !isWord(item[0], 'CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'FOREIGN')) {
-      out.set(item[0]!.value.toLowerCase(), item.some((w, i) => isWord(w, 'NOT') && isWord(item[i + 1], 'NULL')));
+    if (item.length > 0 && !isSqlKeyword(item[0], 'CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'FOREIGN')) {
+      out.set(tokenName(item[0]!).toLowerCase(), item.some((w, i) => isSqlKeyword(w, 'NOT') && isSqlKeyword(item[i + 1], 'NULL')));
     }
     item = [];
   };

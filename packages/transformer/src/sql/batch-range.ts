@@ -1,5 +1,4 @@
-import { quoteIdentifier } from '@mfmig/core';
-import { namesTable, tokenizeSql } from './sql-tokens.js';
+import { type SqlToken, quoteIdentifier, tokenizeSql } from '@mfmig/core';
 
 /**
  * The start of a batch's key range (exclusive): a statement may restrict itself to one batch with `key > @batchStart AND key <= @batchEnd`.
@@ -29,7 +28,7 @@ const CLAUSE_WORDS = new Set([
  * usesBatchParams('UPDATE t SET x = 1 WHERE id > @batchStart AND id <= @batchEnd'); // true
  */
 export function usesBatchParams(statement: string): boolean {
-  return tokenizeSql(statement).some((t) => t.kind === 'param' && (t.value === BATCH_START_PARAM || t.value === BATCH_END_PARAM));
+  return tokenizeSql(statement).some((t) => t.kind === 'parameter' && (t.value === BATCH_START_PARAM || t.value === BATCH_END_PARAM));
 }
 
 /**
@@ -54,7 +53,7 @@ export function restrictToBatch(statement: string, source: string, key: string):
     const nameToken = tokens[nameIndex];
     if (!namesTable(nameToken, source) || tokens[nameIndex + 1]?.text === '(' || tokens[nameIndex + 1]?.text === '.') continue;
     const next = tokens[nameIndex + 1];
-    const hasAlias = next !== undefined && next.depth === 0 && (next.kind === 'quoted' || (next.kind === 'word' && (next.value === 'AS' || !CLAUSE_WORDS.has(next.value))));
+    const hasAlias = next !== undefined && next.depth === 0 && (next.kind === 'identifier' || (next.kind === 'word' && (next.value === 'AS' || !CLAUSE_WORDS.has(next.value))));
     const subquery = `(SELECT * FROM ${quoteIdentifier(source)} WHERE ${quoteIdentifier(key)} > @${BATCH_START_PARAM} AND ${quoteIdentifier(key)} <= @${BATCH_END_PARAM})`;
     edits.push({ start: tokens[i + 1]!.start, end: nameToken!.end, text: hasAlias ? subquery : `${subquery} AS ${quoteIdentifier(source)}` });
   }
@@ -62,4 +61,10 @@ export function restrictToBatch(statement: string, source: string, key: string):
   let out = statement;
   for (const e of edits.reverse()) out = out.slice(0, e.start) + e.text + out.slice(e.end);
   return out;
+}
+
+/** True when a token names `table` (bare or quoted, case-insensitive as SQLite compares names). */
+function namesTable(token: SqlToken | undefined, table: string): boolean {
+  if (token?.kind !== 'word' && token?.kind !== 'identifier') return false;
+  return token.kind === 'word' ? token.value === table.toUpperCase() : token.value.toLowerCase() === table.toLowerCase();
 }

@@ -1,4 +1,4 @@
-import { type SqlToken, tokenizeSql } from './sql-tokens.js';
+import { type SqlToken, tokenizeSql } from '@mfmig/core';
 
 /**
  * A read-only query counting the rows a data statement would write, for dry runs:
@@ -41,7 +41,7 @@ function tableIndex(tokens: SqlToken[]): number {
 /** The text of `[schema.]table` starting at token `i`. */
 function tableReference(sql: string, tokens: SqlToken[], i: number): string | null {
   const name = tokens[i];
-  if (!name || (name.kind !== 'word' && name.kind !== 'quoted')) return null;
+  if (!name || (name.kind !== 'word' && name.kind !== 'identifier')) return null;
   if (tokens[i + 1]?.text === '.' && tokens[i + 2]) return sql.slice(name.start, tokens[i + 2]!.end);
   return name.text;
 }

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { tokenizeSql } from './sql-tokens.js';
+import { tokenizeSql } from '@mfmig/core';
 
 const DQS_ERROR = /no such column: "((?:[^"]|"")*)" - should this be a string literal/;
 
@@ -32,7 +32,7 @@ function quoteAsString(sql: string, word: string): string {
   let out = '';
   let last = 0;
   for (const t of tokenizeSql(sql)) {
-    if (t.kind === 'quoted' && t.text.startsWith('"') && t.value === word) {
+    if (t.kind === 'identifier' && t.text.startsWith('"') && t.value === word) {
       out += `${sql.slice(last, t.start)}'${word.replace(/'/g, "''")}'`;
       last = t.end;
     }
