@@ -1,5 +1,10 @@
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { MfmigError } from '@mfmig/core';
+import { type RegularFileOptions, openRegularFile } from './regular-file.js';
+
+/** Flags that create a new file and fail when anything (a file, a symbolic link) is already at the path. */
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /** Flushes a file's data to disk. */
 export function fsyncFile(path: string): void {
@@ -33,7 +38,9 @@ export function fsyncDirectory(path: string): void {
  */
 export function writeFileAtomic(path: string, data: string | Buffer): void {
   const temp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(temp, 'w');
+  // a leftover of this process's own earlier attempt; the temp itself is created exclusively, so a planted link is never written through
+  unlinkQuietly(temp);
+  const fd = openSync(temp, CREATE_NEW, 0o644);
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
     fsyncSync(fd);
@@ -49,30 +56,51 @@ export function writeFileAtomic(path: string, data: string | Buffer): void {
   fsyncDirectory(dirname(path));
 }
 
+/** Options of {@link copyFileDurably}. */
+export interface CopyFileOptions {
+  onChunk?: (done: number, total: number) => void;
+  chunkBytes?: number;
+  /** What the source must be (default: a regular file, symbolic links followed). */
+  source?: RegularFileOptions;
+}
+
 /**
- * Copies a file in chunks, reporting bytes copied, and fsyncs the copy.
+ * Copies a regular file in chunks, reporting bytes copied, and fsyncs the copy. The source is
+ * opened without blocking and checked first (a FIFO or a device is refused with
+ * `RESTORE_FAILED`, never read forever); the target is created new (`O_EXCL`), so nothing that
+ * is already there, a symbolic link included, is written through.
  *
  * @example
- * copyFileDurably('a.db', 'b.db', (done, total) => console.log(done, total));
+ * copyFileDurably('a.db', 'b.db', { onChunk: (done, total) => console.log(done, total) });
  */
-export function copyFileDurably(source: string, target: string, onChunk?: (done: number, total: number) => void, chunkBytes = 8 * 1024 * 1024): number {
-  const input = openSync(source, 'r');
-  const output = openSync(target, 'w');
+export function copyFileDurably(source: string, target: string, options: CopyFileOptions = {}): number {
+  const chunkBytes = options.chunkBytes ?? 8 * 1024 * 1024;
+  const input = openRegularFile(source, options.source ?? { followSymlinks: true });
+  if (input.problem !== null) {
+    throw new MfmigError('RESTORE_FAILED', `${source} ${input.problem}; it was not copied`, { context: { file: source } });
+  }
+  let output: number;
+  try {
+    output = openSync(target, CREATE_NEW, 0o644);
+  } catch (error) {
+    closeSync(input.fd);
+    throw error;
+  }
   let done = 0;
   try {
-    const total = fstatSync(input).size;
+    const total = input.size;
     const buffer = Buffer.allocUnsafe(chunkBytes);
     for (;;) {
-      const read = readSync(input, buffer, 0, chunkBytes, null);
+      const read = readSync(input.fd, buffer, 0, chunkBytes, done);
       if (read === 0) break;
       let written = 0;
       while (written < read) written += writeSync(output, buffer, written, read - written);
       done += read;
-      onChunk?.(done, total);
+      options.onChunk?.(done, total);
     }
     fsyncSync(output);
   } finally {
-    closeSync(input);
+    closeSync(input.fd);
     closeSync(output);
   }
   return done;
