@@ -1,3 +1,4 @@
+import { printable } from './printable.js';
 import { runCli } from './run-cli.js';
 
 runCli(process.argv.slice(2)).then(
@@ -5,7 +6,7 @@ runCli(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`mfmig: unexpected failure: ${(error as Error)?.message ?? String(error)}\n`);
+    process.stderr.write(`mfmig: unexpected failure: ${printable((error as Error)?.message ?? String(error))}\n`);
     process.exitCode = 1;
   },
 );
