@@ -1,3 +1,4 @@
+import { printable } from './printable.js';
 import { runCli } from './run-cli.js';
 
 // `mfmig history | head -1`: a reader that closed the pipe gets no more output, and the
@@ -13,7 +14,7 @@ runCli(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`mfmig: unexpected failure: ${(error as Error)?.message ?? String(error)}\n`);
+    process.stderr.write(`mfmig: unexpected failure: ${printable((error as Error)?.message ?? String(error))}\n`);
     process.exitCode = 1;
   },
 );

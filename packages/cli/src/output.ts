@@ -1,12 +1,14 @@
 import { createInterface } from 'node:readline/promises';
-import pc from 'picocolors';
 import { isMfmigError } from '@mfmig/core';
 import { hintFor } from './error-hints.js';
 import { fileSystemError } from './file-system-error.js';
+import { type Colors, colorsFor, inert, printable } from './printable.js';
 
-type Colors = ReturnType<typeof pc.createColors>;
-
-/** Where the CLI writes: human text or one JSON document, colour only on a TTY without NO_COLOR. */
+/**
+ * Where the CLI writes: human text or one JSON document, colour only on a TTY without NO_COLOR.
+ * Every line of human text goes through `printable`: a control character in it (from the
+ * database, the configuration or a file) is shown as an escape, never acted on by the terminal.
+ */
 export class Output {
   readonly json: boolean;
   readonly colors: Colors;
@@ -20,7 +22,7 @@ export class Output {
     this.stdout = options.stdout ?? process.stdout;
     this.stderr = options.stderr ?? process.stderr;
     const colour = !this.json && this.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
-    this.colors = pc.createColors(colour);
+    this.colors = colorsFor(colour);
   }
 
   /** True when progress may draw bars (stderr is a terminal). */
@@ -28,14 +30,19 @@ export class Output {
     return this.stderr.isTTY === true;
   }
 
-  /** Human text on stdout; nothing in JSON mode. */
+  /** One line of human text on stdout (control characters shown as escapes); nothing in JSON mode. */
   line(text = ''): void {
-    if (!this.json) this.stdout.write(`${text}\n`);
+    if (!this.json) this.stdout.write(`${printable(text)}\n`);
   }
 
-  /** Notes for the human that never pollute stdout: stderr. */
+  /** Text of several lines the CLI shows as it is (a migration's SQL in a dry run): each line printed as `line` prints one. */
+  block(text: string): void {
+    for (const line of text.split(/\r?\n/)) this.line(line);
+  }
+
+  /** Notes for the human that never pollute stdout: stderr, one line. */
   note(text: string): void {
-    this.stderr.write(`${text}\n`);
+    this.stderr.write(`${printable(text)}\n`);
   }
 
   /** The command's result: JSON document in JSON mode, else the human rendering. */
@@ -50,7 +57,7 @@ export class Output {
     const code = isMfmigError(error) ? error.code : 'INTERNAL';
     const message = oneLine(error instanceof Error ? error.message : String(error));
     const hint = isMfmigError(error) ? hintFor(error) : undefined;
-    this.stderr.write(`${this.colors.red('mfmig:')} ${message}${hint ? `; ${hint}` : ''}\n`);
+    this.stderr.write(`${printable(`${this.colors.red('mfmig:')} ${message}${hint ? `; ${hint}` : ''}`)}\n`);
     const where = isMfmigError(error) ? Object.fromEntries(['version', 'migration', 'statement'].filter((k) => error.context[k] !== undefined).map((k) => [k, error.context[k]])) : {};
     if (this.json) this.stdout.write(`${JSON.stringify({ error: { code, message, ...where, ...(hint ? { hint } : {}) } }, null, 2)}\n`);
   }
@@ -58,7 +65,8 @@ export class Output {
   /** A plain text table. */
   table(rows: Record<string, unknown>[], columns: { key: string; label: string; align?: 'right' }[]): void {
     if (this.json) return;
-    const cells = rows.map((row) => columns.map((c) => String(row[c.key] ?? '')));
+    // control characters become escapes before the widths are measured (`line` finds none left)
+    const cells = rows.map((row) => columns.map((c) => inert(String(row[c.key] ?? ''))));
     const widths = columns.map((c, i) => Math.max(c.label.length, ...cells.map((r) => r[i]!.length)));
     const format = (values: string[]) =>
       values.map((v, i) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();

@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { MigrationEventEmitter, MigrationEvents, OperationProgress } from '@mfmig/core';
 import type { Output } from './output.js';
+import { inert } from './printable.js';
 
 const PLAIN_INTERVAL_MS = 1000;
 
@@ -73,7 +74,8 @@ export class ProgressReporter {
   }
 
   #stepStarted(label: string, step: number, total: number, direction: string): void {
-    if (this.#bar) this.#bar.update(step - 1, { label: `${direction} ${label}` });
+    // a migration's name comes from a file: shown inert on the bar too
+    if (this.#bar) this.#bar.update(step - 1, { label: inert(`${direction} ${label}`) });
     else if (!this.#out.interactive) this.#out.note(`[${step}/${total}] ${direction} ${label}`);
   }
 

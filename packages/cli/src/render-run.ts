@@ -1,6 +1,8 @@
 import type { MigrationExecutionResult } from '@mfmig/framework';
+import type { RemovedBackup } from '@mfmig/rollback';
 import type { Output } from './output.js';
 import { formatMs } from './progress-reporter.js';
+import { renderRemovedByRetention } from './render-backups.js';
 
 /** Prints what a run did (or, for a dry run, would do) as a table, with statements for a dry run. */
 export function renderRun(out: Output, result: MigrationExecutionResult): void {
@@ -34,7 +36,7 @@ export function renderRun(out: Output, result: MigrationExecutionResult): void {
     out.line(c.bold('Statements that would run (nothing was written):'));
     for (const m of result.migrations) {
       out.line(c.cyan(`-- ${String(m.version).padStart(4, '0')}_${m.name} (${m.direction})`));
-      for (const s of m.statements) out.line(s.endsWith(';') ? s : `${s};`);
+      for (const s of m.statements) out.block(s.endsWith(';') ? s : `${s};`);
     }
     return;
   }
@@ -62,6 +64,12 @@ export function renderRun(out: Output, result: MigrationExecutionResult): void {
         { key: 'rate', label: 'Rows/s', align: 'right' },
       ],
     );
+  }
+  const backup = result.extras.backup as { id: string; removedByRetention?: RemovedBackup[] } | undefined;
+  if (backup) {
+    out.line();
+    out.line(`Backup taken first: ${backup.id}`);
+    renderRemovedByRetention(out, backup.removedByRetention ?? []);
   }
   out.line();
   out.line(

@@ -113,7 +113,7 @@ describe('two databases sharing ./backups', () => {
     expect(cli('B.db', ['migrate', '--to', '2']).code).toBe(0);
     insert(b, 'B', ['b-added-later']);
     expect(cli('A.db', ['backup']).code).toBe(0);
-    const emergency = cli('B.db', ['--json', 'emergency-rollback', 'data-loss']);
+    const emergency = cli('B.db', ['--json', '--yes', 'emergency-rollback', 'data-loss']);
     expect(emergency.code, emergency.stderr).toBe(0);
     expect(emergency.json.success).toBe(true);
     expect(rows(b)).toEqual([['B', 'b-gear']]);
@@ -122,7 +122,7 @@ describe('two databases sharing ./backups', () => {
       ['B', 'b-gear'],
       ['B', 'b-added-later'],
     ]);
-    const text = cli('B.db', ['emergency-rollback', 'data-loss']);
+    const text = cli('B.db', ['--yes', 'emergency-rollback', 'data-loss']);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/The replaced file is kept as \/\S+aside\/\S+\.db/);
     expect(rows(b)).toEqual([['B', 'b-gear']]);

@@ -56,7 +56,7 @@ describe('--json keeps stdout to exactly one JSON document', () => {
       { name: 'restore', args: ['restore', 'BACKUP', '--allow-other-database'], copy: true, ok: true },
       { name: 'checkpoint', args: ['checkpoint'], copy: true, ok: true },
       { name: 'checkpoint --list', args: ['checkpoint', '--list'], ok: true },
-      { name: 'emergency-rollback', args: ['emergency-rollback', 'performance'], copy: true, ok: true },
+      { name: 'emergency-rollback', args: ['--yes', 'emergency-rollback', 'performance'], copy: true, ok: true },
       { name: 'health', args: ['health'], ok: true },
       { name: 'report', args: ['report'], copy: true, ok: true },
       { name: 'seed', args: ['seed', '--rows', '50'], empty: true, ok: true },

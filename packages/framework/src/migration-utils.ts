@@ -23,13 +23,16 @@ export interface HealthReport {
     pendingMigrations: HealthCheckItem & { count: number };
     checksums: HealthCheckItem & { problems: number };
     drift: HealthCheckItem & { changes: number };
-    /** The database's own backups (`count`), and its newest verified one. */
-    backups: HealthCheckItem & { count: number; newest: string | null; ageHours: number | null };
+    /** The database's own backups (`count`), its newest verified one, and the entries of the backup folder skipped as unusable (`skipped`). */
+    backups: HealthCheckItem & { count: number; newest: string | null; ageHours: number | null; skipped: number };
   };
 }
 
 /** A backup older than this is stale. */
 export const BACKUP_FRESH_HOURS = 24;
+
+/** How far in the future a backup's date may be (clocks of two machines differ) before it is called wrong. */
+const FUTURE_TOLERANCE_HOURS = 0.25;
 
 /**
  * Helpers around a framework, as the seed README calls them.
@@ -43,8 +46,9 @@ export const MigrationUtils = {
    * A real health verdict: the database answers, `quick_check` passes, who holds the run lock,
    * pending migrations, edited or missing applied migrations, schema drift, and how fresh the
    * database's newest verified backup is (other databases' backups in the same folder do not
-   * count). Never writes. With a framework created with `loadModules: false`, imports no
-   * migration module.
+   * count; a backup dated in the future is a warning, never a negative age; entries of the backup
+   * folder that are not usable backups are counted and named). Never writes. With a framework
+   * created with `loadModules: false`, imports no migration module.
    */
   async healthCheck(framework: Pick<MigrationFramework, 'context' | 'schemaEvolution' | 'rollbackManager'>): Promise<HealthReport> {
     const { context } = framework;
@@ -89,15 +93,24 @@ export const MigrationUtils = {
     let newest: string | null = null;
     let ageHours: number | null = null;
     let count = 0;
+    let skipped = 0;
     const backups = guard(() => {
-      const own = framework.rollbackManager.listBackups();
+      const scan = framework.rollbackManager.scanBackups();
+      const own = scan.backups;
       count = own.length;
+      skipped = scan.skipped.length;
+      const bad = skipped > 0 ? `; ${skipped} entr${skipped === 1 ? 'y' : 'ies'} of the backup folder skipped (not a usable backup: ${scan.skipped[0]!.manifestPath} ${scan.skipped[0]!.problem})` : '';
       const verified = own.filter((b) => b.integrity.verified);
       const last = verified.at(-1);
-      if (!last) return warning('no verified backup');
+      if (!last) return warning(`no verified backup${bad}`);
       newest = last.path;
       ageHours = (Date.now() - Date.parse(last.createdAt)) / 3_600_000;
-      return ageHours <= BACKUP_FRESH_HOURS ? ok(`newest verified backup is ${ageHours.toFixed(1)} h old`) : warning(`newest verified backup is ${ageHours.toFixed(0)} h old`);
+      if (ageHours < -FUTURE_TOLERANCE_HOURS) {
+        return warning(`newest verified backup is dated ${(-ageHours).toFixed(1)} h in the future (${last.createdAt}): the clock or its manifest is wrong${bad}`);
+      }
+      const age = Math.max(0, ageHours);
+      if (bad) return warning(`newest verified backup is ${age.toFixed(1)} h old${bad}`);
+      return age <= BACKUP_FRESH_HOURS ? ok(`newest verified backup is ${age.toFixed(1)} h old`) : warning(`newest verified backup is ${age.toFixed(0)} h old`);
     });
     const checks = {
       database,
@@ -106,7 +119,7 @@ export const MigrationUtils = {
       pendingMigrations,
       checksums,
       drift: { ...drift, changes: driftChanges },
-      backups: { ...backups, count, newest, ageHours },
+      backups: { ...backups, count, newest, ageHours, skipped },
     };
     const all = Object.values(checks).map((c) => c.status);
     const verdict = all.includes('error') ? 'unhealthy' : all.includes('warning') ? 'degraded' : 'healthy';

@@ -10,7 +10,20 @@ export {
   type BackupRecord,
 } from './backup/backup-manifest.js';
 export { assertBackupBelongs, backupBelongsTo, databaseFolder, ownerOf } from './backup/backup-ownership.js';
-export { findBackup, listBackups, pruneBackups, type ListBackupsOptions, type PruneBackupsOptions } from './backup/backup-registry.js';
+export {
+  findBackup,
+  isKeptUntilRemoved,
+  listBackups,
+  pruneBackups,
+  scanBackups,
+  type BackupScan,
+  type ListBackupsOptions,
+  type PruneBackupsOptions,
+  type RemovedBackup,
+  type SkippedBackupEntry,
+  type TakenBackup,
+} from './backup/backup-registry.js';
+export { removeBackup } from './backup/remove-backup.js';
 export { createBackup, type CreateBackupOptions } from './backup/create-backup.js';
 export { assertBackupRestorable, verifyBackup, type BackupVerification } from './backup/verify-backup.js';
 export { BACKUP_PLUGIN_NAME, createBackupPlugin, type BackupPluginOptions, type PreRunBackupTaker } from './backup/backup-plugin.js';
@@ -19,6 +32,8 @@ export { replaceDatabaseFile, type ReplaceDatabaseOptions, type ReplaceDatabaseR
 export { checkDatabaseFile, type FileIntegrity, type IntegrityLevel } from './files/database-file-check.js';
 export { describeDatabaseFile, type DatabaseFileState } from './files/describe-database-file.js';
 export { sha256File } from './files/file-hash.js';
+export { openRegularFile, regularFileProblem, type OpenedFile, type RegularFileOptions } from './files/regular-file.js';
+export { realFilePath } from './files/real-file-path.js';
 export { CHECKPOINT_FORMAT, checkpointBelongsTo, listCheckpoints, readCheckpoint, type CheckpointManifest, type CheckpointRecord } from './checkpoint/checkpoint-manifest.js';
 export { type CreateCheckpointOptions } from './checkpoint/create-checkpoint.js';
 export { type ResumeOptions, type ResumeResult } from './checkpoint/resume-checkpoint.js';

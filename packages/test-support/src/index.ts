@@ -1,3 +1,4 @@
 export { type MigrateAndSeedOptions, migrateAndSeed, seedKnowledgeBase } from './knowledge-base.js';
 export { seededRandom } from '@mfmig/framework';
 export { removeTempDirs, scopedTempDir, tempDir } from './temp-dirs.js';
+export { snapshotTree, withoutEntries } from './file-tree.js';

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { MfmigError } from '@mfmig/core';
+import { MfmigError, isMfmigError } from '@mfmig/core';
 import { type MigrationFramework, collectReportData, renderReport } from '@mfmig/framework';
+import { writeReportFile } from '../report-file.js';
 import type { CliRuntime } from '../runtime.js';
 import { ProgressReporter, formatMs } from '../progress-reporter.js';
 import { renderRun } from '../render-run.js';
@@ -63,8 +64,7 @@ export function registerDemo(program: Command, cli: CliRuntime): void {
 
         const status = await service.status();
         const backups = framework.rollbackManager.listBackups();
-        const reportPath = join(dirname(dbPath), 'report.html');
-        writeFileSync(reportPath, renderReport(await collectReportData(framework)));
+        const reportPath = writeDemoReport(cli, join(dirname(dbPath), 'report.html'), dbPath, renderReport(await collectReportData(framework)));
         out.result(
           { database: dbPath, movedPrevious: movedTo, seeded, plan, run, validation: report, rollback, forward, status, backups: backups.map((b) => b.path), report: reportPath },
           () => {
@@ -74,7 +74,7 @@ export function registerDemo(program: Command, cli: CliRuntime): void {
             out.line(`   plan said ${plan.riskLevel} risk, ~${formatMs(plan.estimatedSeconds * 1000)}; the run took ${formatMs(run.durationMs)}`);
             out.line(`   validation: health ${report.summary.overallHealth}/100, ${report.errors.length} error(s), ${report.warnings.length} warning(s)`);
             out.line(`   backups in ${framework.rollbackManager.backupPath} (${backups.length})`);
-            out.line(`   report: ${reportPath} (open it in a browser); try: mfmig status, mfmig history --metrics`);
+            out.line(reportPath ? `   report: ${reportPath} (open it in a browser); try: mfmig status, mfmig history --metrics` : '   report: not written (see above); try: mfmig report --out <file>');
           },
         );
       } finally {
@@ -89,6 +89,20 @@ function renderValidation(cli: CliRuntime, report: Awaited<ReturnType<MigrationF
     `   ${report.isValid ? out.colors.green('valid') : out.colors.red('invalid')}: health ${report.summary.overallHealth}/100, migration safety ${report.summary.migrationSafety}, ${report.summary.criticalIssues} critical issue(s), level ${report.level}`,
   );
   for (const f of [...report.errors, ...report.warnings].slice(0, 8)) out.line(`   - ${f.severity} ${f.code}: ${f.message}`);
+}
+
+/**
+ * Writes the demo's report beside the database, as `mfmig report` would: a symbolic link or a
+ * file that is not a report in its place is left alone and said (on stderr), and the demo goes on.
+ */
+function writeDemoReport(cli: CliRuntime, path: string, database: string, html: string): string | null {
+  try {
+    return writeReportFile(path, html, { database, force: false });
+  } catch (error) {
+    if (!isMfmigError(error) || error.code !== 'OUTPUT_REFUSED') throw error;
+    cli.out.note(`mfmig: report not written: ${error.message}`);
+    return null;
+  }
 }
 
 async function archivesRestored(framework: MigrationFramework): Promise<string> {

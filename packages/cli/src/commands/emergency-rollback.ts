@@ -1,14 +1,19 @@
 import type { Command } from 'commander';
 import { MfmigError } from '@mfmig/core';
-import { EMERGENCY_TYPES, type EmergencyType } from '@mfmig/rollback';
+import { EMERGENCY_TYPES, type EmergencyType, type RollbackManager } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import { failWith, rollbackServiceForRepair } from './rollback-service.js';
 
-/** `mfmig emergency-rollback <corruption|failed-migration|data-loss|performance>`. */
+/**
+ * `mfmig emergency-rollback <corruption|failed-migration|data-loss|performance>`. On a database
+ * that is sound (it opens, `quick_check` passes, no migration failed or stopped part-way) every
+ * type asks first, and needs `--yes` without a terminal: refused with `RISK_NOT_ACCEPTED`
+ * (exit 3) and nothing touched otherwise.
+ */
 export function registerEmergencyRollback(program: Command, cli: CliRuntime): void {
   program
     .command('emergency-rollback')
-    .description('the fastest safe path back to the last verified good state (works when the database cannot be opened)')
+    .description('the fastest safe path back to the last verified good state (works when the database cannot be opened; a sound database needs --yes)')
     .argument('<type>', EMERGENCY_TYPES.join(' | '))
     .action(async (type: string) => {
       if (!EMERGENCY_TYPES.includes(type as EmergencyType)) {
@@ -16,6 +21,13 @@ export function registerEmergencyRollback(program: Command, cli: CliRuntime): vo
       }
       const manager = rollbackServiceForRepair(cli, { loadModules: true });
       try {
+        const sound = await soundState(manager);
+        if (sound && !(await cli.out.confirm(`The database looks sound (${sound}). Run emergency-rollback ${type} anyway?`))) {
+          throw new MfmigError(
+            'RISK_NOT_ACCEPTED',
+            `The database looks sound (${sound}); emergency-rollback ${type} would still revert or replace it, so nothing was done; rerun with --yes to do it anyway`,
+          );
+        }
         const result = await manager.executeEmergencyRollback(type as EmergencyType);
         cli.out.result(result, () => {
           for (const action of result.actionsPerformed) cli.out.line(`- ${action}`);
@@ -28,4 +40,22 @@ export function registerEmergencyRollback(program: Command, cli: CliRuntime): vo
         manager.close();
       }
     });
+}
+
+/**
+ * Why the database counts as sound (a phrase), or null when it does not: it opens, `quick_check`
+ * passes, and no migration is recorded as failed or partly applied. Reads only.
+ */
+async function soundState(manager: RollbackManager): Promise<string | null> {
+  try {
+    const raw = manager.context.adapter.raw;
+    const check = raw.pragma('quick_check(1)', { simple: true });
+    if (check !== 'ok') return null;
+    const status = (await manager.context.migrator()).status();
+    if (status.problems.some((p) => p.code === 'PARTIAL' || p.code === 'MIGRATION_FAILED')) return null;
+    return `quick_check ok, version ${status.currentVersion}, no failed or partly applied migration`;
+  } catch {
+    // it cannot be opened or read: the emergency is real
+    return null;
+  }
 }

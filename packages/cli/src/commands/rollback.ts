@@ -4,6 +4,7 @@ import type { RollbackExecutionResult, RollbackPlan } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import type { Output } from '../output.js';
 import { wholeNumber } from './parse-options.js';
+import { renderRemovedByRetention } from '../render-backups.js';
 import { failWith, rollbackService } from './rollback-service.js';
 
 interface RollbackOptions {
@@ -70,6 +71,7 @@ function renderPlan(out: Output, plan: RollbackPlan): void {
 function renderResult(out: Output, result: RollbackExecutionResult): void {
   out.line();
   if (result.backup) out.line(`Backup taken first: ${result.backup.id}`);
+  renderRemovedByRetention(out, result.removedByRetention);
   for (const p of result.preserved) out.line(`Kept ${p.rows} row(s) of ${p.table} (${p.kind}) in ${p.location}`);
   if (result.restoredFrom) out.line(`Restored backup ${result.restoredFrom.id}`);
   if (result.savedAside) out.line(`The replaced file is kept as ${result.savedAside}`);

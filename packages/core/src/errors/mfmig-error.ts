@@ -31,6 +31,7 @@ export type MfmigErrorCode =
   | 'ADOPTION_REQUIRED'
   | 'ADOPTION_REFUSED'
   | 'REHEARSAL_FAILED'
+  | 'OUTPUT_REFUSED'
   | 'INTERRUPTED'
   | 'INTERNAL';
 

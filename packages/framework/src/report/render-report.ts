@@ -1,4 +1,5 @@
 import type { ReportData } from './report-data.js';
+import { REPORT_GENERATOR } from './report-marker.js';
 
 const esc = (value: unknown): string =>
   String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -8,7 +9,8 @@ const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 /**
  * Renders the report as one self-contained HTML page: inline CSS and SVG, no script, no
- * network access.
+ * network access. Its `<head>` carries `<meta name="generator" content="mfmig report">`
+ * (`isMfmigReport`), so that a later report may replace it and nothing else.
  *
  * @example
  * writeFileSync('report.html', renderReport(await collectReportData(framework)));
@@ -16,6 +18,7 @@ const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
 export function renderReport(data: ReportData): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="${REPORT_GENERATOR}">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>mfmig report: ${esc(data.database)}</title>
 <style>${CSS}</style></head>

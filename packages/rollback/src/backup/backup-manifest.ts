@@ -1,8 +1,26 @@
-import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { MfmigError, messageOf } from '@mfmig/core';
 import { z } from 'zod';
 import { writeFileAtomic } from '../files/durable-fs.js';
+import { readRegularFile } from '../files/regular-file.js';
+
+/** The largest manifest read; a real one is about 2 KB. */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+/**
+ * True for a name that stays in its folder: not empty, `.` or `..`, without a path separator or
+ * a NUL.
+ *
+ * @example
+ * isPlainFileName('x.db'); // true
+ * isPlainFileName('..'); // false
+ */
+export function isPlainFileName(name: string): boolean {
+  return name.length > 0 && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
+}
+
+/** True for a time `Date.parse` understands. */
+const isTimestamp = (value: string): boolean => Number.isFinite(Date.parse(value));
 
 /**
  * Format tag written into every backup manifest.
@@ -65,9 +83,9 @@ export interface BackupRecord extends BackupManifest {
 const MANIFEST_SCHEMA = z.object({
   format: z.literal(BACKUP_FORMAT),
   id: z.string().min(1),
-  file: z.string().min(1).refine((f) => basename(f) === f, 'must be a plain file name'),
+  file: z.string().refine(isPlainFileName, 'must be a plain file name in the manifest\'s folder'),
   kind: z.enum(['manual', 'pre-run', 'pre-rollback', 'checkpoint', 'saved-aside']),
-  createdAt: z.string(),
+  createdAt: z.string().refine(isTimestamp, 'must be a date and time'),
   version: z.number().int().nonnegative(),
   milestone: z.number().int().nonnegative(),
   appliedVersions: z.array(z.number().int()),
@@ -95,15 +113,21 @@ export function manifestPathFor(dbPath: string): string {
 }
 
 /**
- * Reads and validates a backup manifest. A missing or malformed one is a `BACKUP_INVALID` error.
+ * Reads and validates a backup manifest. A missing or malformed one is a `BACKUP_INVALID` error,
+ * and so is one that is not a regular file (a symbolic link, a FIFO: never read, never waited on)
+ * or is larger than {@link MAX_MANIFEST_BYTES}.
  *
  * @example
  * const backup = readBackupManifest('./backups/2025-01-01T10-00-00-000Z_v2_manual_ab12.json');
  */
 export function readBackupManifest(manifestPath: string): BackupRecord {
+  const file = readRegularFile(manifestPath, { maxSize: MAX_MANIFEST_BYTES });
+  if (file.problem !== null) {
+    throw new MfmigError('BACKUP_INVALID', `Backup manifest ${manifestPath} ${file.problem}`, { context: { file: manifestPath } });
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    parsed = JSON.parse(file.text);
   } catch (error) {
     throw new MfmigError('BACKUP_INVALID', `Backup manifest ${manifestPath} cannot be read: ${messageOf(error)}`, {
       context: { file: manifestPath },
@@ -112,8 +136,9 @@ export function readBackupManifest(manifestPath: string): BackupRecord {
   const result = MANIFEST_SCHEMA.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
+    const id = typeof (parsed as { id?: unknown } | null)?.id === 'string' ? (parsed as { id: string }).id : undefined;
     throw new MfmigError('BACKUP_INVALID', `Backup manifest ${manifestPath} is malformed: ${issue?.path.join('.') || 'manifest'} ${issue?.message ?? ''}`.trim(), {
-      context: { file: manifestPath },
+      context: { file: manifestPath, id },
     });
   }
   const manifest = result.data as BackupManifest;

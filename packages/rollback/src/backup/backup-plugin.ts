@@ -1,5 +1,6 @@
 import type { MigrationPlugin, RunInfo } from '@mfmig/core';
 import type { BackupRecord } from './backup-manifest.js';
+import type { RemovedBackup } from './backup-registry.js';
 
 /**
  * Name of the plugin, to find it in `ctx.plugins`.
@@ -11,8 +12,8 @@ export const BACKUP_PLUGIN_NAME = 'mfmig-rollback-backup';
 
 /** What the backup plugin needs: something that takes the pre-run backup (the RollbackManager). */
 export interface PreRunBackupTaker {
-  /** Takes the backup for `run`; null when none is needed (the manager took one itself). */
-  backupBeforeRun(run: RunInfo, options: { verify: 'full' | 'quick' | false }): Promise<BackupRecord | null>;
+  /** Takes the backup for `run` (with what retention removed after it); null when none is needed (the manager took one itself). */
+  backupBeforeRun(run: RunInfo, options: { verify: 'full' | 'quick' | false }): Promise<(BackupRecord & { removedByRetention?: RemovedBackup[] }) | null>;
 }
 
 /** Options of {@link createBackupPlugin}. */
@@ -26,14 +27,15 @@ export interface BackupPluginOptions {
 /**
  * The core plugin that takes a backup (SQLite online backup API, with a manifest) before every
  * real run that has something to do: not before a dry run, and not when turned off with
- * `enabled: false`. The run's result carries it in `extras.backup`.
+ * `enabled: false`. The run's result carries it in `extras.backup`, with the backups retention
+ * removed after it (`removedByRetention`).
  *
  * @example
  * const rollback = new RollbackManager(ctx);
  * ctx.plugins.push(createBackupPlugin(rollback));
  */
 export function createBackupPlugin(manager: PreRunBackupTaker, options: BackupPluginOptions = {}): MigrationPlugin {
-  const taken = new Map<string, BackupRecord>();
+  const taken = new Map<string, BackupRecord & { removedByRetention?: RemovedBackup[] }>();
   return {
     name: BACKUP_PLUGIN_NAME,
     async beforeRun(run) {
@@ -45,7 +47,14 @@ export function createBackupPlugin(manager: PreRunBackupTaker, options: BackupPl
       const backup = taken.get(run.runId);
       taken.delete(run.runId);
       if (backup) {
-        result.extras.backup = { id: backup.id, path: backup.path, version: backup.version, sha256: backup.sha256, verified: backup.integrity.verified };
+        result.extras.backup = {
+          id: backup.id,
+          path: backup.path,
+          version: backup.version,
+          sha256: backup.sha256,
+          verified: backup.integrity.verified,
+          removedByRetention: backup.removedByRetention ?? [],
+        };
       }
     },
   };

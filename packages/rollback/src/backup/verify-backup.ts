@@ -1,7 +1,9 @@
-import { existsSync, statSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { MfmigError } from '@mfmig/core';
 import { type FileIntegrity, type IntegrityLevel, checkDatabaseFile } from '../files/database-file-check.js';
-import { sha256File } from '../files/file-hash.js';
+import { type DatabaseFileState, describeDatabaseFile } from '../files/describe-database-file.js';
+import { sha256OfDescriptor } from '../files/file-hash.js';
+import { openRegularFile } from '../files/regular-file.js';
 import type { BackupRecord } from './backup-manifest.js';
 
 /** What verifying a backup found. */
@@ -12,6 +14,8 @@ export interface BackupVerification {
   sha256Matches: boolean;
   actualSha256: string | null;
   integrity: FileIntegrity | null;
+  /** True when the copy's own history (and identity) is the one its manifest records; false when it was not reached or differs. */
+  historyMatches: boolean;
   /** Time spent hashing and checking, in ms. */
   durationMs: number;
   /** Why it is not ok, in a sentence. */
@@ -19,8 +23,12 @@ export interface BackupVerification {
 }
 
 /**
- * Verifies a backup against its manifest: the copy exists, its sha256 matches, and SQLite's
- * integrity check passes on it. Reads only; never throws for a bad backup.
+ * Verifies a backup against its manifest before anything trusts it. The copy must be a regular
+ * file (opened with `O_NOFOLLOW | O_NONBLOCK`: a symbolic link, a FIFO or a device is refused
+ * without being read or waited on) of the size the manifest records; then its sha256 must match,
+ * SQLite's integrity check must pass on it, and its own `mfmig_history` (read read-only) must hold
+ * the versions the manifest records (`version`, `appliedVersions`), and, unless it is a kept-aside
+ * file, the identity the manifest names. Reads only; never throws for a bad backup.
  *
  * @example
  * const check = verifyBackup(findBackup('./backups', id));
@@ -28,37 +36,36 @@ export interface BackupVerification {
  */
 export function verifyBackup(backup: BackupRecord, level: IntegrityLevel = 'full'): BackupVerification {
   const start = performance.now();
-  const base = { backupId: backup.id, exists: false, sha256Matches: false, actualSha256: null, integrity: null };
-  if (!existsSync(backup.path)) {
-    return { ...base, ok: false, durationMs: performance.now() - start, problem: `the copy ${backup.path} is missing` };
+  const base = { backupId: backup.id, exists: false, sha256Matches: false, actualSha256: null, integrity: null, historyMatches: false };
+  const done = (fields: Partial<BackupVerification> & { problem: string | null }): BackupVerification => ({
+    ...base,
+    ok: fields.problem === null,
+    durationMs: performance.now() - start,
+    ...fields,
+  });
+  const file = openRegularFile(backup.path, { expectedSize: backup.sizeBytes });
+  if (file.problem !== null) return done({ exists: file.problem !== 'is missing', problem: `the copy ${backup.path} ${file.problem}` });
+  let actualSha256: string;
+  try {
+    actualSha256 = sha256OfDescriptor(file.fd);
+  } finally {
+    closeSync(file.fd);
   }
-  const size = statSync(backup.path).size;
-  const actualSha256 = sha256File(backup.path);
   if (actualSha256 !== backup.sha256) {
-    return {
-      ...base,
+    return done({
       exists: true,
       actualSha256,
-      ok: false,
-      durationMs: performance.now() - start,
-      problem: `its checksum does not match the manifest (sha256 ${actualSha256.slice(0, 12)}…, ${size} bytes; manifest says ${backup.sha256.slice(0, 12)}…, ${backup.sizeBytes} bytes)`,
-    };
+      problem: `its checksum does not match the manifest (sha256 ${actualSha256.slice(0, 12)}…; manifest says ${backup.sha256.slice(0, 12)}…)`,
+    });
   }
   const integrity = checkDatabaseFile(backup.path, level);
-  return {
-    ...base,
-    exists: true,
-    sha256Matches: true,
-    actualSha256,
-    integrity,
-    ok: integrity.ok,
-    durationMs: performance.now() - start,
-    problem: integrity.ok ? null : `its integrity check failed: ${integrity.result}`,
-  };
+  if (!integrity.ok) return done({ exists: true, sha256Matches: true, actualSha256, integrity, problem: `its integrity check failed: ${integrity.result}` });
+  const history = historyProblem(backup, describeDatabaseFile(backup.path));
+  return done({ exists: true, sha256Matches: true, actualSha256, integrity, historyMatches: history === null, problem: history });
 }
 
 /**
- * Throws `BACKUP_INVALID` unless the backup verifies (checksum and integrity).
+ * Throws `BACKUP_INVALID` unless the backup verifies (see {@link verifyBackup}).
  *
  * @example
  * assertBackupRestorable(backup); // throws before anything is touched
@@ -71,4 +78,19 @@ export function assertBackupRestorable(backup: BackupRecord, level: IntegrityLev
     });
   }
   return check;
+}
+
+/** Why the copy's own history (or identity) is not the one its manifest records, or null when it is. */
+function historyProblem(backup: BackupRecord, copy: DatabaseFileState): string | null {
+  if (!copy.readable) return `its history cannot be read (${copy.error})`;
+  const recorded = [...backup.appliedVersions].sort((a, b) => a - b).join(', ');
+  const found = [...copy.appliedVersions].sort((a, b) => a - b).join(', ');
+  if (copy.version !== backup.version || found !== recorded) {
+    return `its history does not match the manifest: the copy is at version ${copy.version} (applied: ${found || 'none'}), the manifest says version ${backup.version} (applied: ${recorded || 'none'})`;
+  }
+  const id = backup.database?.id;
+  if (backup.kind !== 'saved-aside' && id && copy.identityId !== id) {
+    return `its history belongs to another database: the copy carries ${copy.identityId ? `the id ${copy.identityId.slice(0, 8)}` : 'no id'}, the manifest names ${id.slice(0, 8)}`;
+  }
+  return null;
 }

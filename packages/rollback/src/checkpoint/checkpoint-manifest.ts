@@ -1,10 +1,11 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type DatabaseIdentity, MfmigError, belongsToDatabase, messageOf } from '@mfmig/core';
 import { z } from 'zod';
-import { type BackupRecord, readBackupManifest } from '../backup/backup-manifest.js';
+import { type BackupRecord, MAX_MANIFEST_BYTES, readBackupManifest } from '../backup/backup-manifest.js';
 import { CHECKPOINTS_FOLDER, registryFolders } from '../backup/backup-registry.js';
 import { writeFileAtomic } from '../files/durable-fs.js';
+import { readRegularFile } from '../files/regular-file.js';
 
 /**
  * Format tag of a checkpoint manifest.
@@ -66,7 +67,8 @@ const SCHEMA = z.object({
 });
 
 /**
- * Reads a checkpoint from its folder or its `checkpoint.json`. Anything missing or malformed is a
+ * Reads a checkpoint from its folder or its `checkpoint.json`. Anything missing or malformed, or a
+ * `checkpoint.json` that is not a regular file (never read through a link, never waited on), is a
  * `CHECKPOINT_INVALID` error naming the file.
  *
  * @example
@@ -77,7 +79,10 @@ export function readCheckpoint(path: string): CheckpointRecord {
   const manifestPath = existsSync(target) && statSync(target).isDirectory() ? join(target, CHECKPOINT_FILE) : target;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    // a FIFO or a link where checkpoint.json belongs is refused, never waited on or followed
+    const file = readRegularFile(manifestPath, { maxSize: MAX_MANIFEST_BYTES });
+    if (file.problem !== null) throw new Error(`${manifestPath} ${file.problem}`);
+    parsed = JSON.parse(file.text);
   } catch (error) {
     throw new MfmigError('CHECKPOINT_INVALID', `Checkpoint ${path} cannot be read (${messageOf(error)}); give the checkpoint folder or its checkpoint.json`, {
       context: { file: manifestPath, reason: 'unreadable' },
@@ -134,7 +139,7 @@ export function listCheckpoints(backupPath: string, options: { database?: Databa
     }
     for (const name of names) {
       try {
-        if (existsSync(join(root, name, CHECKPOINT_FILE))) found.push(readCheckpoint(join(root, name)));
+        if (lstatSync(join(root, name)).isDirectory() && existsSync(join(root, name, CHECKPOINT_FILE))) found.push(readCheckpoint(join(root, name)));
       } catch {
         // an unreadable checkpoint is not offered for resuming
       }

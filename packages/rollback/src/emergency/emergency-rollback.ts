@@ -1,6 +1,6 @@
 import { type DatabaseIdentity, MfmigError, type Migrator, type RunResult, isMfmigError, messageOf } from '@mfmig/core';
 import type { BackupRecord } from '../backup/backup-manifest.js';
-import { listBackups } from '../backup/backup-registry.js';
+import { listBackups, scanBackups } from '../backup/backup-registry.js';
 import { type BackupVerification, verifyBackup } from '../backup/verify-backup.js';
 import { checkDatabaseFile } from '../files/database-file-check.js';
 import { type BackupSummary, summariseBackup } from '../plan/rollback-plan.js';
@@ -103,7 +103,15 @@ async function recoverFromCorruption(env: EmergencyEnvironment, result: Emergenc
 }
 
 async function restoreNewestVerified(env: EmergencyEnvironment, result: EmergencyRollbackResult, reason: string, only?: BackupRecord[]): Promise<void> {
-  const candidates = (only ?? ownBackups(env, true).filter((b) => b.kind !== 'saved-aside')).reverse();
+  let candidates: BackupRecord[];
+  if (only) candidates = [...only];
+  else {
+    // a bad entry (a link, a FIFO, an unreadable manifest) is passed over and said, never opened
+    const scan = scanBackups(env.backupPath, { includeCheckpoints: true, database: env.database });
+    for (const s of scan.skipped) result.actionsPerformed.push(`skipped backup entry ${s.id ?? s.manifestPath}: ${s.manifestPath} ${s.problem}`);
+    candidates = scan.backups.filter((b) => b.kind !== 'saved-aside');
+  }
+  candidates.reverse();
   for (const backup of candidates) {
     const check = verifyBackup(backup, env.safetyChecks ? 'full' : 'quick');
     if (!check.ok) {

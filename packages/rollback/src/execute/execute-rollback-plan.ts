@@ -1,5 +1,6 @@
 import { MfmigError, type MigrationResultItem, type Migrator, wrapSqliteError } from '@mfmig/core';
 import type { BackupRecord } from '../backup/backup-manifest.js';
+import type { RemovedBackup } from '../backup/backup-registry.js';
 import type { PreservedData } from '../preservation/archive-writer.js';
 import type { RestoredArchive } from '../preservation/archive-restorer.js';
 import { type BackupSummary, type RollbackPlan, type RollbackStage, summariseBackup } from '../plan/rollback-plan.js';
@@ -34,6 +35,8 @@ export interface RollbackExecutionResult {
   validations: StageValidation[];
   /** The backup taken before the rollback. */
   backup: BackupSummary | null;
+  /** The older backups retention removed after that backup was taken. */
+  removedByRetention: RemovedBackup[];
   /** The backup restored by a `full-restore` plan. */
   restoredFrom: BackupSummary | null;
   /** Where the live file a `full-restore` replaced was kept (null when nothing was restored). */
@@ -49,7 +52,8 @@ export interface ExecutionEnvironment {
   migrator(): Promise<Migrator>;
   safetyChecks: boolean;
   integrityLevel: 'quick' | 'full';
-  backup(): Promise<BackupRecord>;
+  /** Takes the pre-rollback backup (and reports what retention removed after it). */
+  backup(): Promise<BackupRecord & { removedByRetention?: RemovedBackup[] }>;
   /** Restores one of the database's backups; returns where the replaced file was kept. */
   restore(backupId: string): Promise<{ savedAside: string | null }>;
   /** Runs migrator work with preservation on or off and without the automatic pre-run backup. */
@@ -84,6 +88,7 @@ export async function executeRollbackPlan(env: ExecutionEnvironment, plan: Rollb
     restored: [],
     validations: [],
     backup: null,
+    removedByRetention: [],
     restoredFrom: null,
     savedAside: null,
     stopped: null,
@@ -103,6 +108,7 @@ export async function executeRollbackPlan(env: ExecutionEnvironment, plan: Rollb
   if (options.backup !== false) {
     const backup = await env.backup();
     result.backup = summariseBackup(backup);
+    result.removedByRetention = backup.removedByRetention ?? [];
     if (env.safetyChecks && !backup.integrity.verified) {
       throw new MfmigError('BACKUP_INVALID', `The backup taken before the rollback (${backup.id}) did not verify: ${backup.integrity.result ?? 'not checked'}; nothing was rolled back`);
     }

@@ -1,5 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { classifySqliteError, messageOf } from '@mfmig/core';
+import { regularFileProblem } from './regular-file.js';
 
 /** How thorough a file check is: `quick_check` is O(N), `integrity_check` also checks indexes and UNIQUE. */
 export type IntegrityLevel = 'quick' | 'full';
@@ -15,13 +16,16 @@ export interface FileIntegrity {
 
 /**
  * Opens a database file read-only and runs `PRAGMA integrity_check` (or `quick_check`). A file
- * that cannot be opened is reported as not ok, never thrown.
+ * that cannot be opened is reported as not ok, never thrown; one that is not a regular file (a
+ * FIFO, a device, a folder) is reported without being opened, so the check never blocks.
  *
  * @example
  * checkDatabaseFile('./backups/kb.db', 'full').ok; // true
  */
 export function checkDatabaseFile(path: string, level: IntegrityLevel = 'full'): FileIntegrity {
   const start = performance.now();
+  const notRegular = regularFileProblem(path, { followSymlinks: true });
+  if (notRegular !== null) return { ok: false, level, result: `${path} ${notRegular}`, durationMs: performance.now() - start };
   let db: BetterSqlite3.Database | undefined;
   try {
     db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });

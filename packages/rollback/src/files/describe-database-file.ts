@@ -1,6 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { type MigrationSet, computeStatus } from '@mfmig/core';
+import { IDENTITY_TABLE, type MigrationSet, computeStatus } from '@mfmig/core';
 import type { HistoryEntry } from '@mfmig/core';
+import { regularFileProblem } from './regular-file.js';
 
 /** What can be read from a database file without migrating it. */
 export interface DatabaseFileState {
@@ -13,12 +14,15 @@ export interface DatabaseFileState {
   journalMode: string;
   pageSize: number;
   pageCount: number;
+  /** The id stored in the file's `mfmig_identity` row (null when it has none). */
+  identityId: string | null;
   error: string | null;
 }
 
 /**
- * Reads the applied versions of a database file through a read-only connection. A file that
- * cannot be read gives `readable: false` and the reason, never an exception.
+ * Reads the applied versions (and the stored identity) of a database file through a read-only
+ * connection. A file that cannot be read gives `readable: false` and the reason, never an
+ * exception; one that is not a regular file (a FIFO, a device) is not opened at all.
  *
  * @example
  * describeDatabaseFile('./backups/x.db').version; // 7
@@ -33,8 +37,11 @@ export function describeDatabaseFile(path: string, migrations?: MigrationSet): D
     journalMode: 'unknown',
     pageSize: 0,
     pageCount: 0,
+    identityId: null,
     error: null,
   };
+  const notRegular = regularFileProblem(path, { followSymlinks: true });
+  if (notRegular !== null) return { ...empty, error: `${path} ${notRegular}` };
   let db: BetterSqlite3.Database | undefined;
   try {
     db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
@@ -42,6 +49,8 @@ export function describeDatabaseFile(path: string, migrations?: MigrationSet): D
     const rows = hasHistory
       ? (db.prepare('SELECT version, checksum, status, run_id, applied_at, name, mvp, duration_ms, applied_by, schema_hash FROM mfmig_history ORDER BY version').all() as Record<string, unknown>[])
       : [];
+    const hasIdentity = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(IDENTITY_TABLE) !== undefined;
+    const identity = hasIdentity ? (db.prepare(`SELECT id FROM ${IDENTITY_TABLE} LIMIT 1`).pluck().get() as string | undefined) : undefined;
     const history: HistoryEntry[] = rows.map((r) => ({
       version: Number(r.version),
       name: String(r.name),
@@ -63,6 +72,7 @@ export function describeDatabaseFile(path: string, migrations?: MigrationSet): D
       journalMode: String(db.pragma('journal_mode', { simple: true })),
       pageSize: Number(db.pragma('page_size', { simple: true })),
       pageCount: Number(db.pragma('page_count', { simple: true })),
+      identityId: identity ?? null,
       error: null,
     };
   } catch (error) {

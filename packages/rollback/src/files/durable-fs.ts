@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { MfmigError } from '@mfmig/core';
+import { type RegularFileOptions, openRegularFile } from './regular-file.js';
+
+/** Flags that create a new file and fail when anything (a file, a symbolic link) is already at the path. */
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /** Flushes a file's data to disk. */
 export function fsyncFile(path: string): void {
@@ -34,8 +39,9 @@ export function fsyncDirectory(path: string): void {
  * writeFileAtomic('./backups/x.json', JSON.stringify(manifest));
  */
 export function writeFileAtomic(path: string, data: string | Buffer): void {
+  // an unguessable name, created exclusively: a link planted under a predictable one is never written through
   const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fd = openSync(temp, 'wx');
+  const fd = openSync(temp, CREATE_NEW, 0o644);
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
     fsyncSync(fd);
@@ -51,37 +57,51 @@ export function writeFileAtomic(path: string, data: string | Buffer): void {
   fsyncDirectory(dirname(path));
 }
 
+/** Options of {@link copyFileDurably}. */
+export interface CopyFileOptions {
+  onChunk?: (done: number, total: number) => void;
+  chunkBytes?: number;
+  /** What the source must be (default: a regular file, symbolic links followed). */
+  source?: RegularFileOptions;
+}
+
 /**
- * Copies a file in chunks into a new file `target`, reporting bytes copied, and fsyncs the copy.
- * An existing `target` (a planted link included) is an error (`EEXIST`), never overwritten or followed.
+ * Copies a regular file in chunks, reporting bytes copied, and fsyncs the copy. The source is
+ * opened without blocking and checked first (a FIFO or a device is refused with
+ * `RESTORE_FAILED`, never read forever); the target is created new (`O_EXCL`), so nothing that
+ * is already there, a symbolic link included, is written through.
  *
  * @example
- * copyFileDurably('a.db', 'b.db', (done, total) => console.log(done, total));
+ * copyFileDurably('a.db', 'b.db', { onChunk: (done, total) => console.log(done, total) });
  */
-export function copyFileDurably(source: string, target: string, onChunk?: (done: number, total: number) => void, chunkBytes = 8 * 1024 * 1024): number {
-  const input = openSync(source, 'r');
+export function copyFileDurably(source: string, target: string, options: CopyFileOptions = {}): number {
+  const chunkBytes = options.chunkBytes ?? 8 * 1024 * 1024;
+  const input = openRegularFile(source, options.source ?? { followSymlinks: true });
+  if (input.problem !== null) {
+    throw new MfmigError('RESTORE_FAILED', `${source} ${input.problem}; it was not copied`, { context: { file: source } });
+  }
   let output: number;
   try {
-    output = openSync(target, 'wx');
+    output = openSync(target, CREATE_NEW, 0o644);
   } catch (error) {
-    closeSync(input);
+    closeSync(input.fd);
     throw error;
   }
   let done = 0;
   try {
-    const total = fstatSync(input).size;
+    const total = input.size;
     const buffer = Buffer.allocUnsafe(chunkBytes);
     for (;;) {
-      const read = readSync(input, buffer, 0, chunkBytes, null);
+      const read = readSync(input.fd, buffer, 0, chunkBytes, done);
       if (read === 0) break;
       let written = 0;
       while (written < read) written += writeSync(output, buffer, written, read - written);
       done += read;
-      onChunk?.(done, total);
+      options.onChunk?.(done, total);
     }
     fsyncSync(output);
   } finally {
-    closeSync(input);
+    closeSync(input.fd);
     closeSync(output);
   }
   return done;

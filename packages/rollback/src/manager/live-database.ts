@@ -16,6 +16,7 @@ import {
   realDatabasePath,
   resolveConfig,
 } from '@mfmig/core';
+import { realFilePath } from '../files/real-file-path.js';
 
 /** Builds the context used after a restore replaced the database file. */
 export type ReopenContext = (path: string, previous: ServiceContext | undefined) => ServiceContext;
@@ -46,14 +47,18 @@ export class LiveDatabase {
     }
   }
 
-  /** The path of the live database file. */
+  /**
+   * The path of the live database file, with every symbolic link resolved: a database opened as
+   * `current.db -> releases/v7.db` is `releases/v7.db` here, so that a restore replaces that file
+   * and leaves the link as it is.
+   */
   get path(): string {
     const db = this.#ctx?.adapter.raw ?? this.config.database;
     const name = typeof db === 'string' ? db : (db as Database).name;
     if (!name || name === ':memory:') {
       throw new MfmigError('USAGE', 'An in-memory database has no file to back up, restore or checkpoint; open a database file');
     }
-    return resolve(name);
+    return realFilePath(resolve(name));
   }
 
   /**

@@ -12,6 +12,7 @@ import type { LiveDatabase } from './live-database.js';
 /** What a restore did. */
 export interface RestoreResult {
   backup: BackupSummary;
+  /** The file that was replaced: the database's path with symbolic links resolved. */
   livePath: string;
   restoredToVersion: number;
   /** The replaced file, kept in `aside/` of the database's folder in the backup folder (null when `saveAside: false`). */
@@ -62,10 +63,12 @@ export async function restoreLiveDatabase(live: LiveDatabase, backup: BackupReco
   if (!options.allowOtherDatabase) assertBackupBelongs(backup, identity);
   assertNoOtherRunner(live);
   const owner = asideOwner(identity, backup);
+  // one resolution of the path for the whole restore: the file a symbolic link points at is the one replaced
+  const livePath = live.path;
   const previous = live.detach();
   let restored: ReturnType<typeof restoreBackupFile>;
   try {
-    restored = restoreBackupFile(backup, live.path, {
+    restored = restoreBackupFile(backup, livePath, {
       verified: options.verification,
       saveAsideDir: options.saveAside ? join(databaseFolder(live.backupPath, owner), ASIDE_FOLDER) : undefined,
       database: owner,

@@ -14,7 +14,8 @@ import type { ProbeResult } from '../analysis/data-loss-probe.js';
 import type { BackupRecord } from '../backup/backup-manifest.js';
 import { type BackupPluginOptions, type PreRunBackupTaker, createBackupPlugin } from '../backup/backup-plugin.js';
 import { assertBackupBelongs, ownerOf } from '../backup/backup-ownership.js';
-import { findBackup, listBackups, pruneBackups } from '../backup/backup-registry.js';
+import { type BackupScan, type RemovedBackup, type TakenBackup, findBackup, listBackups, pruneBackups, scanBackups } from '../backup/backup-registry.js';
+import { removeBackup } from '../backup/remove-backup.js';
 import { createBackup } from '../backup/create-backup.js';
 import { type BackupVerification, assertBackupRestorable, verifyBackup } from '../backup/verify-backup.js';
 import { type CheckpointRecord, listCheckpoints } from '../checkpoint/checkpoint-manifest.js';
@@ -124,9 +125,22 @@ export class RollbackManager implements PreRunBackupTaker {
     return this.#preservation;
   }
 
-  /** Takes a verified backup of the live database now (online backup API). */
-  async createBackup(options: { label?: string; verify?: IntegrityLevel | false } = {}): Promise<BackupRecord> {
+  /**
+   * Takes a verified backup of the live database now (online backup API), then applies retention;
+   * `removedByRetention` lists every backup that removed. A backup with a `label` is kept until
+   * it is removed explicitly (`removeBackup`).
+   */
+  async createBackup(options: { label?: string; verify?: IntegrityLevel | false } = {}): Promise<TakenBackup> {
     return this.#backup('manual', options.verify ?? 'full', { label: options.label });
+  }
+
+  /**
+   * Removes one of this database's backups (id or path): its manifest and its copy. Refuses
+   * another database's backup (`BACKUP_OTHER_DATABASE`), a checkpoint's copy and anything that
+   * is not a usable backup in the backup folder (`BACKUP_INVALID`), before anything is deleted.
+   */
+  removeBackup(ref: string): RemovedBackup {
+    return removeBackup(this.backupPath, ref, this.identity);
   }
 
   /**
@@ -136,6 +150,11 @@ export class RollbackManager implements PreRunBackupTaker {
    */
   listBackups(options: { includeCheckpoints?: boolean; allDatabases?: boolean } = {}): BackupRecord[] {
     return listBackups(this.backupPath, { includeCheckpoints: options.includeCheckpoints, database: options.allDatabases ? undefined : this.identity });
+  }
+
+  /** Like `listBackups`, with the entries it skipped (links, FIFOs, unreadable manifests) and why. */
+  scanBackups(options: { includeCheckpoints?: boolean; allDatabases?: boolean } = {}): BackupScan {
+    return scanBackups(this.backupPath, { includeCheckpoints: options.includeCheckpoints, database: options.allDatabases ? undefined : this.identity });
   }
 
   /** Checks a backup (id or path) against its manifest: sha256 and integrity. */
@@ -159,7 +178,7 @@ export class RollbackManager implements PreRunBackupTaker {
   }
 
   /** Called by the backup plugin before a run. */
-  async backupBeforeRun(run: RunInfo, options: { verify: IntegrityLevel | false }): Promise<BackupRecord | null> {
+  async backupBeforeRun(run: RunInfo, options: { verify: IntegrityLevel | false }): Promise<TakenBackup | null> {
     if (this.#skipRunBackup) return null;
     const backup = await this.#backup('pre-run', options.verify, {
       run: { runId: run.runId, direction: run.direction, fromVersion: run.fromVersion, targetVersion: run.targetVersion },
@@ -293,7 +312,7 @@ export class RollbackManager implements PreRunBackupTaker {
     this.#live.close();
   }
 
-  async #backup(kind: 'manual' | 'pre-run' | 'pre-rollback', verify: IntegrityLevel | false, extra: { label?: string; run?: BackupRecord['run'] }): Promise<BackupRecord> {
+  async #backup(kind: 'manual' | 'pre-run' | 'pre-rollback', verify: IntegrityLevel | false, extra: { label?: string; run?: BackupRecord['run'] }): Promise<TakenBackup> {
     const ctx = this.context;
     const backup = await createBackup(ctx.adapter, {
       backupPath: this.backupPath,
@@ -303,8 +322,8 @@ export class RollbackManager implements PreRunBackupTaker {
       onProgress: (p) => ctx.events.emit('operationProgress', p),
       ...extra,
     });
-    pruneBackups(this.backupPath, this.#live.config.backupRetention, { database: ownerOf(backup), keepIds: [backup.id] });
-    return backup;
+    const removedByRetention = pruneBackups(this.backupPath, this.#live.config.backupRetention, { database: ownerOf(backup), keepIds: [backup.id] });
+    return { ...backup, removedByRetention };
   }
 
   #restore(backup: BackupRecord, options: { saveAside: boolean; reason: string; verification: BackupVerification; settle?: boolean; allowOtherDatabase?: boolean }): Promise<RestoreResult> {

@@ -1,9 +1,11 @@
-import { existsSync, linkSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { MfmigError, type OperationProgress, wrapSqliteError } from '@mfmig/core';
 import { copyFileDurably, fsyncDirectory, unlinkQuietly } from '../files/durable-fs.js';
 import { sha256File } from '../files/file-hash.js';
+import { realFilePath } from '../files/real-file-path.js';
+import { describeKind } from '../files/regular-file.js';
 import { existingSiblings, moveSiblings, removeStaleTemps, tempPathBeside } from '../files/sqlite-siblings.js';
 
 /** Options of {@link replaceDatabaseFile}. */
@@ -12,6 +14,8 @@ export interface ReplaceDatabaseOptions {
   saveAsideTo?: string;
   /** sha256 the copy must have before it is renamed over the live file. */
   expectedSha256?: string;
+  /** Size in bytes `source` must have; checked before a byte is copied. */
+  expectedSize?: number;
   onProgress?: (progress: OperationProgress) => void;
   /** Replace even when another connection seems to have the live file open. Default false. */
   force?: boolean;
@@ -26,6 +30,7 @@ export interface ReplaceDatabaseOptions {
 
 /** What {@link replaceDatabaseFile} did. */
 export interface ReplaceDatabaseResult {
+  /** The file that was replaced: `livePath` with every symbolic link resolved. */
   livePath: string;
   savedAside: string | null;
   /** True when the old file could be opened and was checkpointed before being replaced. */
@@ -40,12 +45,21 @@ export interface ReplaceDatabaseResult {
  * never applies an old journal to the new file. Killed at any point, the live path holds the old
  * file or the new one. Every connection to the live file must be closed before the call.
  *
+ * A `livePath` that is a symbolic link (`current.db -> releases/v7.db`) is resolved once, first:
+ * the file it points at is replaced and kept aside, and the link stays a link. `source` must be
+ * a regular file (a symbolic link, a FIFO or a device is refused before anything is touched), and
+ * so must the live file when there is one.
+ *
  * @example
  * replaceDatabaseFile('./backups/x.db', './knowledge.db', { expectedSha256: manifest.sha256 });
  */
-export function replaceDatabaseFile(source: string, livePath: string, options: ReplaceDatabaseOptions = {}): ReplaceDatabaseResult {
+export function replaceDatabaseFile(source: string, givenPath: string, options: ReplaceDatabaseOptions = {}): ReplaceDatabaseResult {
+  const livePath = realFilePath(givenPath);
   removeStaleTemps(livePath, 'restore');
   const exists = existsSync(livePath);
+  if (exists && !lstatSync(livePath).isFile()) {
+    throw new MfmigError('RESTORE_FAILED', `${livePath} is ${describeKind(lstatSync(livePath))}, not a database file; nothing was replaced`, { context: { file: livePath } });
+  }
   const settled = exists && options.settle !== false ? settleLiveFile(livePath) : false;
   const leftovers = existingSiblings(livePath);
   if (settled && leftovers.length > 0 && !options.force) {
@@ -58,7 +72,10 @@ export function replaceDatabaseFile(source: string, livePath: string, options: R
   const temp = tempPathBeside(livePath, 'restore');
   try {
     const started = performance.now();
-    copyFileDurably(source, temp, (done, total) => options.onProgress?.(progressOf(done, total, started)));
+    copyFileDurably(source, temp, {
+      source: { followSymlinks: false, expectedSize: options.expectedSize },
+      onChunk: (done, total) => options.onProgress?.(progressOf(done, total, started)),
+    });
     if (options.expectedSha256 && sha256File(temp) !== options.expectedSha256) {
       throw new MfmigError('RESTORE_FAILED', `The copy of ${source} does not match its checksum; the live database was not touched`, {
         context: { file: source },
@@ -105,12 +122,16 @@ function settleLiveFile(path: string): boolean {
   }
 }
 
-/** A hard link keeps the old bytes at no cost; across file systems, a copy. */
+/**
+ * A hard link keeps the old bytes at no cost (the rename then gives the live name a new file and
+ * leaves this one alone); across file systems, a copy. `livePath` is the real file, never a
+ * symbolic link: a hard link to a link would keep the link, not the data.
+ */
 function keepOldFile(livePath: string, target: string): void {
   try {
     linkSync(livePath, target);
   } catch {
-    copyFileDurably(livePath, target);
+    copyFileDurably(livePath, target, { source: { followSymlinks: false } });
   }
 }
 

@@ -8,6 +8,7 @@ import { assertBackupRestorable } from '../backup/verify-backup.js';
 import type { IntegrityLevel } from '../files/database-file-check.js';
 import { describeDatabaseFile } from '../files/describe-database-file.js';
 import { sha256File } from '../files/file-hash.js';
+import { realFilePath } from '../files/real-file-path.js';
 import { replaceDatabaseFile } from './replace-database-file.js';
 
 /** Options of {@link restoreBackupFile}. */
@@ -39,6 +40,7 @@ export interface RestoreFileOptions {
 /** What a file restore did. */
 export interface RestoreFileResult {
   backup: BackupRecord;
+  /** The file that was replaced (symbolic links resolved). */
   livePath: string;
   verification: BackupVerification;
   /** The replaced live file, when it was kept. */
@@ -48,8 +50,11 @@ export interface RestoreFileResult {
 }
 
 /**
- * Restores a backup over a live database file: verifies the backup's sha256 and integrity
- * before touching anything, then replaces the live file atomically (see `replaceDatabaseFile`).
+ * Restores a backup over a live database file: verifies the backup (a regular file of the
+ * recorded size, its sha256, integrity and history, see `verifyBackup`) before touching
+ * anything, then replaces the live file atomically (see `replaceDatabaseFile`). A live path that
+ * is a symbolic link is resolved once: the file it points at is replaced and kept aside, the
+ * link stays.
  * Every connection to the live file must be closed first; `RollbackManager.restoreBackup`
  * does that for the connection it holds and reopens it afterwards.
  *
@@ -58,14 +63,16 @@ export interface RestoreFileResult {
  */
 export function restoreBackupFile(backup: BackupRecord, livePath: string, options: RestoreFileOptions = {}): RestoreFileResult {
   const start = performance.now();
-  const target = resolve(livePath);
+  const target = realFilePath(livePath);
   const verification = options.verified?.ok ? options.verified : assertBackupRestorable(backup, options.verify ?? 'full');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const asideId = `${stamp}_${options.saveAsideReason ?? 'pre-restore'}`;
   const saveAsideTo = options.saveAsideDir ? join(resolve(options.saveAsideDir), `${asideId}.db`) : undefined;
-  const asideState = saveAsideTo ? (options.settleLiveFile === false ? null : describeDatabaseFile(target)) : null;
+  const settle = options.settleLiveFile !== false;
+  let asideState = saveAsideTo && settle ? describeDatabaseFile(target) : null;
   const replaced = replaceDatabaseFile(backup.path, target, {
     expectedSha256: backup.sha256,
+    expectedSize: backup.sizeBytes,
     saveAsideTo,
     onProgress: options.onProgress,
     force: options.force,
@@ -83,6 +90,8 @@ export function restoreBackupFile(backup: BackupRecord, livePath: string, option
   let savedAside: BackupRecord | null = null;
   if (replaced.savedAside) {
     const file = replaced.savedAside;
+    // an unsettled file was not read before; alone (no journal moved with it) it can be read now, so that its manifest says what it holds
+    if (!settle && replaced.siblingsMoved.length === 0) asideState = describeDatabaseFile(file);
     savedAside = writeBackupManifest(join(resolve(options.saveAsideDir!), `${asideId}.json`), {
       format: BACKUP_FORMAT,
       id: asideId,
