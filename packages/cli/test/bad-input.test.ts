@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyMvp1, mfmig, sha256File, sqlMigration, tempDir, writeMigrations } from './helpers.js';
@@ -36,10 +36,14 @@ describe('bad input', () => {
     const dir = tempDir();
     copyMvp1(dir);
     writeFileSync(join(dir, 'empty.db'), '');
+    const before = sha256File(join(dir, 'empty.db'));
     expect(mfmig(dir, ['--json', '--db', 'empty.db', 'migrate']).json.error.code).toBe('DATABASE_INVALID');
-    expect(sha256File(join(dir, 'empty.db'))).toBe(sha256File(join(dir, 'empty.db')));
+    expect(sha256File(join(dir, 'empty.db'))).toBe(before);
     expect(mfmig(dir, ['--json', '--db', 'nowhere/kb.db', 'migrate']).json.error.code).toBe('DATABASE_NOT_FOUND');
-    expect(mfmig(dir, ['--json', '--db', 'missing.db', 'status']).code).toBe(2);
+    expect(mfmig(dir, ['--json', '--db', 'missing.db', 'validate']).code).toBe(2);
+    // status reads a database that does not exist yet as empty, and creates nothing
+    expect(mfmig(dir, ['--json', '--db', 'missing.db', 'status']).code).toBe(0);
+    expect(existsSync(join(dir, 'missing.db'))).toBe(false);
   });
 
   const malformed: [string, Record<string, string>, string, string][] = [

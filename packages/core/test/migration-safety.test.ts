@@ -1,7 +1,7 @@
 // Migrations written the way other projects write them (for SQLite's default: foreign keys OFF)
 // must never delete rows through a cascade, nor leave references to dropped tables; each case
 // runs on a real file with rows in it and asserts on the data.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -232,5 +232,26 @@ describe('SQL files that manage settings and transactions themselves', () => {
     const [m] = (await loadMigrations(dir)).migrations;
     expect(m!.connection).toEqual({ up: { foreignKeys: 'on', legacyAlterTable: false }, down: { foreignKeys: 'off', legacyAlterTable: true } });
     expect(m!.foreignKeys).toBe('on');
+  });
+});
+
+describe('statements a module builds at run time', () => {
+  it.each([
+    ['ctx.raw.exec', (path: string) => `export function up(db, ctx) { ctx.raw.exec("ATTACH DATABASE '${path}' AS outside"); }`],
+    ['ctx.raw.prepare', (path: string) => `export function up(db, ctx) { ctx.raw.prepare("VACUUM INTO '${path}'").run(); }`],
+    ['ctx.exec', (path: string) => `export function up(db, ctx) { ctx.exec("CREATE TABLE [x--](a); ATTACH '${path}' AS o"); }`],
+    ['a Kysely query', () => `export async function up(db) { await db.schema.createTable('mfmig_history_copy').addColumn('a', 'text').execute(); }`],
+    ['the history, through ctx.raw', () => `export function up(db, ctx) { ctx.raw.prepare("UPDATE mfmig_history SET checksum = 'forged'").run(); }`],
+  ])('are checked before they run: %s', async (_how, body) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mfmig-safety-'));
+    const outside = join(dir, 'outside.db');
+    const { adapter, migrator } = await atVersionOne({ 'mvp2/0002_sneaky.js': body(outside) });
+    const history = adapter.all('SELECT * FROM mfmig_history');
+    const result = await migrator.migrate();
+    expect(result.error).toMatchObject({ code: 'MIGRATION_FORBIDDEN' });
+    expect(existsSync(outside)).toBe(false);
+    expect(adapter.all('SELECT * FROM mfmig_history')).toEqual(history);
+    expect(adapter.all('PRAGMA database_list').map((d) => (d as { name: string }).name).filter((n) => n !== 'main' && n !== 'temp')).toEqual([]);
+    expect(adapter.tableExists('mfmig_history_copy')).toBe(false);
   });
 });

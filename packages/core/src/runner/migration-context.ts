@@ -6,7 +6,7 @@ import type { DatabaseAdapter } from '../adapter/index.js';
 import { splitSqlStatements } from '../adapter/sql-splitter.js';
 import { MfmigError } from '../errors/index.js';
 import type { OperationProgress } from '../events/index.js';
-import type { Direction, Migration, MigrationContext, RebuildTableSpec } from '../migration/index.js';
+import { type Direction, type Migration, type MigrationContext, type RebuildTableSpec, assertSafeMigrationSql, migrationLabel } from '../migration/index.js';
 import type { TableRebuilder } from './migration-plugin.js';
 import type { StatementObserver } from './safety/migration-safety.js';
 
@@ -40,8 +40,12 @@ export function createMigrationContext(init: ContextInit): RunnerContext {
   let rows = 0;
   let db: Kysely<any> | undefined;
   let observer: StatementObserver | undefined;
+  const label = migrationLabel(init.migration);
+  // SQL files were checked when they were loaded; a module's SQL exists only when it runs
+  const check = init.migration.kind === 'module' ? (sql: string) => assertSafeMigrationSql(sql, label) : () => {};
+  const raw = observedRaw(init.adapter.raw, () => observer, check);
   const ctx: RunnerContext = {
-    raw: observedRaw(init.adapter.raw, () => observer),
+    raw,
     adapter: init.adapter,
     migration: init.migration,
     direction: init.direction,
@@ -59,10 +63,10 @@ export function createMigrationContext(init: ContextInit): RunnerContext {
     get db() {
       db ??= init.migration.kind === 'module'
         ? new KyselyClass<any>({
-            dialect: new SqliteDialect({ database: init.adapter.raw }),
+            // through the checked, observed handle: each query is checked before it runs and seen after
+            dialect: new SqliteDialect({ database: raw }),
             log: (event) => {
               statements.push(event.query.sql);
-              observer?.after(event.query.sql);
             },
           })
         : init.adapter.kysely;
@@ -70,6 +74,7 @@ export function createMigrationContext(init: ContextInit): RunnerContext {
     },
     exec(sql: string) {
       for (const statement of init.adapter.splitStatements(sql)) {
+        check(statement);
         statements.push(statement);
         init.adapter.exec(statement);
         observer?.after(statement);
@@ -104,29 +109,28 @@ export function createMigrationContext(init: ContextInit): RunnerContext {
 }
 
 /**
- * The raw handle a migration gets: while its statements are watched, `exec` runs statement by
- * statement and prepared statements report each run, so that every statement is seen;
- * everything else is the handle's own.
+ * The raw handle a migration gets: every statement it prepares or executes is checked first
+ * (`check`: a module may not attach, vacuum or touch mfmig's tables, however its SQL is built),
+ * and while its statements are watched, `exec` runs statement by statement and prepared
+ * statements report each run, so that every statement is seen; everything else is the handle's own.
  */
-function observedRaw(raw: Database, current: () => StatementObserver | undefined): Database {
+function observedRaw(raw: Database, current: () => StatementObserver | undefined, check: (sql: string) => void): Database {
   const proxy: Database = new Proxy(raw, {
     get(target, property) {
       if (property === 'exec') {
         return (sql: string) => {
           const observer = current();
-          if (!observer) {
-            target.exec(sql);
-            return proxy;
-          }
           for (const statement of splitSqlStatements(sql)) {
+            check(statement);
             target.exec(statement);
-            observer.after(statement);
+            observer?.after(statement);
           }
           return proxy;
         };
       }
       if (property === 'prepare') {
         return (sql: string) => {
+          check(sql);
           current()?.prepared(sql);
           return observedStatement(target.prepare(sql), sql, current);
         };
