@@ -41,8 +41,16 @@ export function createMigrationContext(init: ContextInit): RunnerContext {
   let db: Kysely<any> | undefined;
   let observer: StatementObserver | undefined;
   const label = migrationLabel(init.migration);
-  // SQL files were checked when they were loaded; a module's SQL exists only when it runs
-  const check = init.migration.kind === 'module' ? (sql: string) => assertSafeMigrationSql(sql, label) : () => {};
+  // SQL files were checked when they were loaded; a module's SQL exists only when it runs. Only
+  // the migration's own code is checked (while the runner observes it): plugins sharing this
+  // context write mfmig's tables on purpose, and so does mfmig's own ctx.rebuildTable
+  let ownWork = 0;
+  const check =
+    init.migration.kind === 'module'
+      ? (sql: string) => {
+          if (observer && ownWork === 0) assertSafeMigrationSql(sql, label);
+        }
+      : () => {};
   const raw = observedRaw(init.adapter.raw, () => observer, check);
   const ctx: RunnerContext = {
     raw,
@@ -91,7 +99,13 @@ export function createMigrationContext(init: ContextInit): RunnerContext {
           { context: { file: init.migration.file } },
         );
       }
-      const result = init.rebuildTable(ctx, spec);
+      ownWork++;
+      let result: ReturnType<TableRebuilder>;
+      try {
+        result = init.rebuildTable(ctx, spec);
+      } finally {
+        ownWork--;
+      }
       rows += result.rowsCopied;
       return result;
     },
