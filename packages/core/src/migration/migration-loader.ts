@@ -86,7 +86,7 @@ export async function loadMigrations(folder: string, options: LoadMigrationsOpti
   milestones.sort((a, b) => a - b);
   migrations.sort((a, b) => a.version - b.version);
   assertMilestonesOrdered(migrations, root);
-  return { root, migrations, milestones, byVersion };
+  return { root, format: 'mfmig', migrations, milestones, byVersion, repeatables: [] };
 }
 
 async function loadMigrationFile(

@@ -78,8 +78,16 @@ export interface Migration {
   version: number;
   /** File name without version and extension, e.g. `add_incident_tracking`. */
   name: string;
-  /** Milestone (MVP) number: the `mvpN` folder the file lives in. */
+  /**
+   * Milestone (MVP) number: the `mvpN` folder the file lives in, or the config's range that holds
+   * its version. 0 when the folder has no milestones (a flat folder with none configured).
+   */
   mvp: number;
+  /**
+   * The version as its format writes it, when that differs from `version`: Flyway's `1.1`
+   * (encoded into `version` for ordering). Shown to users; `version` stays the ordering key.
+   */
+  versionLabel?: string;
   /** Absolute path of the file. */
   file: string;
   kind: 'sql' | 'module';
@@ -111,17 +119,42 @@ export interface Migration {
   metadataOnly?: boolean;
 }
 
+/**
+ * A migration that has no version and runs again whenever its content changes, after every
+ * versioned migration of the run (Flyway's `R__name.sql`). It never goes down.
+ */
+export interface RepeatableMigration {
+  /** `R__refresh_views.sql` gives `refresh_views`; unique within the folder. */
+  name: string;
+  description: string;
+  /** Absolute path of the file. */
+  file: string;
+  /** sha256 of the normalised SQL: a change makes it pending again. */
+  checksum: string;
+  transaction: TransactionMode;
+  connection: ConnectionSettings;
+  sql: string;
+  up: MigrationFn;
+}
+
+/** The folder layouts mfmig reads (see `loadMigrations`). */
+export type MigrationFormat = 'mfmig' | 'dbmate' | 'golang-migrate' | 'flyway' | 'sqlx' | 'prisma';
+
 /** A loaded migrations folder. */
 export interface MigrationSet {
   root: string;
-  /** All migrations, ordered by version. */
+  /** The layout the folder was read as (detected from its file names, or forced). */
+  format: MigrationFormat;
+  /** All versioned migrations, ordered by version. */
   migrations: Migration[];
-  /** Milestone numbers present, ascending. */
+  /** Milestone numbers present, ascending; empty when the folder has no milestones. */
   milestones: number[];
   byVersion: Map<number, Migration>;
+  /** Repeatable migrations (Flyway `R__`), by name; run after the versioned ones when changed. */
+  repeatables: RepeatableMigration[];
 }
 
-/** The display name of a migration: `0007_add_incident_tracking`. */
-export function migrationLabel(m: Pick<Migration, 'version' | 'name'>): string {
-  return `${String(m.version).padStart(4, '0')}_${m.name}`;
+/** The display name of a migration: `0007_add_incident_tracking`, or `V1.1_add_index` with a label. */
+export function migrationLabel(m: Pick<Migration, 'version' | 'name'> & { versionLabel?: string }): string {
+  return m.versionLabel === undefined ? `${String(m.version).padStart(4, '0')}_${m.name}` : `${m.versionLabel}_${m.name}`;
 }

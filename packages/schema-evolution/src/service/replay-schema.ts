@@ -38,7 +38,8 @@ export async function withReplayedDatabase<T>(
 ): Promise<T> {
   const sorted = [...migrations].sort((a, b) => a.version - b.version);
   const subset: MigrationSet = {
-    root: set.root,
+    ...set,
+    repeatables: [],
     migrations: sorted,
     milestones: [...new Set(sorted.map((m) => m.mvp))].sort((a, b) => a - b),
     byVersion: new Map(sorted.map((m) => [m.version, m])),

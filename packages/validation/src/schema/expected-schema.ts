@@ -23,7 +23,7 @@ export interface ExpectedSchema {
 export async function buildExpectedSchema(set: MigrationSet, appliedVersions: Iterable<number>, options: { rebuildTable?: TableRebuilder } = {}): Promise<ExpectedSchema> {
   const wanted = new Set(appliedVersions);
   const migrations = set.migrations.filter((m) => wanted.has(m.version));
-  const subset: MigrationSet = { root: set.root, migrations, milestones: set.milestones, byVersion: new Map(migrations.map((m) => [m.version, m])) };
+  const subset: MigrationSet = { ...set, migrations, byVersion: new Map(migrations.map((m) => [m.version, m])) };
   const raw = new BetterSqlite3(':memory:');
   try {
     const createdBy = new Map<string, string>();
