@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { MIGRATION_FORMATS } from '@mfmig/core';
 import { cliVersion } from './cli-version.js';
 import { exitCodeFor, EXIT } from './exit-codes.js';
 import { Output } from './output.js';
@@ -13,7 +14,8 @@ export function buildProgram(): { program: Command; runtime: CliRuntime } {
     .description('Safe SQLite migrations for the Mainframe knowledge base: plan, migrate, validate, roll back.')
     .version(cliVersion(), '-V, --version', 'print the version of mfmig and exit')
     .addOption(new Option('--db <file>', 'SQLite database file').env('DATABASE_PATH').default('./knowledge.db'))
-    .addOption(new Option('--migrations <dir>', 'migrations folder (mvp1/, mvp2/, ...)').env('MIGRATION_PATH').default('./migrations'))
+    .addOption(new Option('--migrations <dir>', 'migrations folder (mvp1/, mvp2/, ..., or a dbmate, golang-migrate, Flyway, sqlx or Prisma folder)').env('MIGRATION_PATH').default('./migrations'))
+    .addOption(new Option('--format <name>', 'read the migrations folder as this format instead of detecting it').env('MIGRATION_FORMAT').choices([...MIGRATION_FORMATS]))
     .addOption(new Option('--backups <dir>', 'folder for backups and checkpoints').env('BACKUP_PATH').default('./backups'))
     .option('--json', 'print one JSON document on stdout and nothing else there', false)
     .option('--yes', 'accept prompts (needed for high-risk plans without a terminal)', false)

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Command } from 'commander';
 import type { Database } from 'better-sqlite3';
+import type { MigrationFormat } from '@mfmig/core';
 import { type FrameworkOptions, type MigrationFramework, type MigrationFrameworkConfig, createMigrationFramework } from '@mfmig/framework';
 import { Output } from './output.js';
 import { attachStepMarkers } from './step-markers.js';
@@ -11,6 +12,8 @@ import { attachStepMarkers } from './step-markers.js';
 export interface GlobalOptions {
   db: string;
   migrations: string;
+  /** `--format`: the migrations folder's format when detection must not guess. */
+  format?: MigrationFormat;
   backups: string;
   json: boolean;
   yes: boolean;
@@ -32,7 +35,7 @@ export class CliRuntime {
 
   get globals(): GlobalOptions {
     const o = this.program.opts<GlobalOptions>();
-    return { db: o.db, migrations: o.migrations, backups: o.backups, json: o.json === true, yes: o.yes === true };
+    return { db: o.db, migrations: o.migrations, format: o.format, backups: o.backups, json: o.json === true, yes: o.yes === true };
   }
 
   get out(): Output {
@@ -74,6 +77,7 @@ export class CliRuntime {
         ...options.config,
         database: absent ? new BetterSqlite3(':memory:') : typeof options.database === 'object' ? options.database : path,
         migrationsPath: resolve(g.migrations),
+        ...(g.format === undefined ? {} : { format: g.format }),
         backupPath: resolve(g.backups),
       },
       { mode: options.mode ?? 'readwrite', create: options.create ?? false, planner: options.planner, loadModules: options.loadModules },
