@@ -96,6 +96,20 @@ describe("other tools' migrations folders, as they lie", () => {
     expect(after.schema).toEqual(shellReference(tempDirWith(dir, ups.slice(0, 1)), ups.slice(0, 1)).schema);
   });
 
+  it('new: the next migration in the folder\'s convention, applied by the next migrate', () => {
+    const dir = tempDir();
+    writeMigrations(dir, { '000001_create_users.up.sql': 'CREATE TABLE users (id INTEGER PRIMARY KEY);\n', '000001_create_users.down.sql': 'DROP TABLE users;\n' });
+    const made = mfmig(dir, ['--json', 'new', 'add_notes']);
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.json.files.map((f: string) => f.slice(dir.length + 1))).toEqual(['migrations/000002_add_notes.up.sql', 'migrations/000002_add_notes.down.sql']);
+    expect(migrated(dir).appliedVersions).toEqual([1, 2]);
+    const empty = tempDir();
+    const first = mfmig(empty, ['--json', 'new', 'init']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.json.files.map((f: string) => f.slice(empty.length + 1))).toEqual(['migrations/0001_init.sql']);
+    expect(migrated(empty).appliedVersions).toEqual([1]);
+  });
+
   it.each([
     ['a folder in no known format', { 'changes.sql': 'CREATE TABLE t (id INTEGER);', 'notes.json': '{}' }, [], 'changes.sql'],
     ['a folder mixing formats', { '0001_a.sql': '-- migrate:up\nCREATE TABLE a (id INTEGER);\n', '0002_b.sql': 'CREATE TABLE b (id INTEGER);\n' }, [], '0002_b.sql'],

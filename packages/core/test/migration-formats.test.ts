@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type MfmigError,
@@ -9,6 +9,7 @@ import {
   flywayVersionKey,
   loadMigrations,
   openDatabase,
+  planNewMigration,
   transactionModeOf,
   type LoadMigrationsOptions,
 } from '@mfmig/core';
@@ -181,5 +182,35 @@ describe('per-direction transactions', () => {
     ]);
     expect(adapter.tableExists('a') || adapter.tableExists('b')).toBe(false);
     adapter.close();
+  });
+});
+
+describe('planNewMigration', () => {
+  const now = new Date('2026-03-04T05:06:07Z');
+  const names = async (files: Record<string, string>, options: { mvp?: number; format?: LoadMigrationsOptions['format'] } = {}) => {
+    const dir = folder(files);
+    const plan = planNewMigration(await loadMigrations(dir, { format: options.format }), 'add_notes', { mvp: options.mvp, now });
+    return plan.files.map((f) => relative(dir, f.path));
+  };
+  const marked = `-- migrate:up\n${create('a')}\n`;
+
+  it('follows each folder\'s own convention', async () => {
+    expect(await names({})).toEqual(['0001_add_notes.sql']);
+    expect(await names({ '001_a.sql': marked })).toEqual(['002_add_notes.sql']);
+    expect(await names({ 'mvp1/0001_a.sql': marked, 'mvp2/0002_b.sql': marked.replace(/\ba\b/, 'b') })).toEqual([join('mvp2', '0003_add_notes.sql')]);
+    expect(await names({ 'mvp1/0001_a.sql': marked }, { mvp: 2 })).toEqual([join('mvp2', '0002_add_notes.sql')]);
+    expect(await names({ '20240101120000_a.sql': marked })).toEqual(['20260304050607_add_notes.sql']);
+    expect(await names({ '000003_a.up.sql': create('a') })).toEqual(['000004_add_notes.up.sql', '000004_add_notes.down.sql']);
+    expect(await names({ '1_a.sql': create('a') })).toEqual(['20260304050607_add_notes.sql']);
+    expect(await names({ 'V1_2__a.sql': create('a') })).toEqual(['V2__add_notes.sql']);
+    expect(await names({ '20240101000000_init/migration.sql': create('a') })).toEqual([join('20260304050607_add_notes', 'migration.sql')]);
+    expect(await names({}, { format: 'golang-migrate' })).toEqual(['000001_add_notes.up.sql', '000001_add_notes.down.sql']);
+  });
+
+  it('refuses a milestone versions could not grow into, and a bad name', async () => {
+    const dir = folder({ 'mvp1/0001_a.sql': marked, 'mvp2/0002_b.sql': marked.replace(/\ba\b/, 'b') });
+    const set = await loadMigrations(dir);
+    expect(() => planNewMigration(set, 'x', { mvp: 1 })).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    expect(() => planNewMigration(set, 'bad name')).toThrow(expect.objectContaining({ code: 'USAGE' }));
   });
 });

@@ -9,6 +9,7 @@ import { registerEmergencyRollback } from './emergency-rollback.js';
 import { registerHealth } from './health.js';
 import { registerHistory } from './history.js';
 import { registerMigrate } from './migrate.js';
+import { registerNew } from './new.js';
 import { registerPlan } from './plan.js';
 import { registerReport } from './report.js';
 import { registerRestore } from './restore.js';
@@ -24,6 +25,7 @@ export const COMMANDS: ((program: Command, cli: CliRuntime) => void)[] = [
   registerHistory,
   registerPlan,
   registerMigrate,
+  registerNew,
   registerBaseline,
   registerRollback,
   registerValidate,

@@ -86,7 +86,8 @@ export async function loadMigrations(folder: string, options: LoadMigrationsOpti
     milestones = [...new Set(migrations.map((m) => m.mvp).filter((mvp) => mvp > 0))].sort((a, b) => a - b);
   }
   assertMilestonesOrdered(migrations, root);
-  return { root, format: layout.format, migrations, milestones, byVersion, repeatables };
+  const milestoneSource = hasMilestoneDirs ? 'folders' : options.milestones !== undefined ? 'ranges' : 'none';
+  return { root, format: layout.format, migrations, milestones, milestoneSource, byVersion, repeatables };
 }
 
 function versionNumber(version: string): number {

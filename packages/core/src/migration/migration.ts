@@ -155,6 +155,8 @@ export interface MigrationSet {
   migrations: Migration[];
   /** Milestone numbers present, ascending; empty when the folder has no milestones. */
   milestones: number[];
+  /** Where the milestones come from: `mvpN/` folders, the `milestones` option's version ranges, or nowhere. */
+  milestoneSource?: 'folders' | 'ranges' | 'none';
   byVersion: Map<number, Migration>;
   /** Repeatable migrations (Flyway `R__`), by name; run after the versioned ones when changed. */
   repeatables: RepeatableMigration[];

@@ -3,3 +3,4 @@ export { MIGRATION_FORMATS, detectLayout, type FolderLayout } from './detect-for
 export type { EntryKind, FolderEntry } from './folder-entry.js';
 export { flywayVersionKey, flywayVersionLabel } from './flyway-format.js';
 export type { MilestoneRange } from './milestone-ranges.js';
+export { planNewMigration, type NewMigrationFile, type NewMigrationPlan } from './new-migration.js';
