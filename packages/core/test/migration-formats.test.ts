@@ -9,6 +9,7 @@ import {
   flywayVersionKey,
   loadMigrations,
   openDatabase,
+  importFiles,
   planNewMigration,
   transactionModeOf,
   type LoadMigrationsOptions,
@@ -212,5 +213,27 @@ describe('planNewMigration', () => {
     const set = await loadMigrations(dir);
     expect(() => planNewMigration(set, 'x', { mvp: 1 })).toThrow(expect.objectContaining({ code: 'USAGE' }));
     expect(() => planNewMigration(set, 'bad name')).toThrow(expect.objectContaining({ code: 'USAGE' }));
+  });
+});
+
+describe('importFiles', () => {
+  it.each([
+    ['dbmate', { '20240101120000_a.sql': `-- migrate:up\n${create('a')}\n\n-- migrate:down transaction:false\nDROP TABLE a;\n` }],
+    ['golang-migrate', { '000001_a.up.sql': `${create('a')}\r\n`, '000001_a.down.sql': 'DROP TABLE a;  \n', '000002_b.up.sql': create('b') }],
+    ['flyway', { 'V1__a.sql': create('a'), 'U1__a.sql': 'DROP TABLE a;', 'V1_1__b.sql': create('b') }],
+    ['sqlx', { '1_a.sql': create('a'), '2_b.up.sql': create('b'), '2_b.down.sql': 'DROP TABLE b;' }],
+    ['prisma', { '20240101000000_init/migration.sql': `\uFEFF${create('a')}` }],
+  ] as const)('%s: the written mfmig folder keeps every checksum and label', async (format, files) => {
+    const source = await loadMigrations(folder(files), { format });
+    const target = folder({});
+    for (const file of importFiles(source)) writeFileSync(join(target, file.name), file.text);
+    const imported = await loadMigrations(target);
+    const shape = (set: typeof source) => set.migrations.map((m) => [m.version, m.checksum, m.versionLabel, m.downSql !== undefined, transactionModeOf(m, 'down')]);
+    expect(shape(imported)).toEqual(shape(source));
+  });
+
+  it('refuses Flyway repeatables', async () => {
+    const source = await loadMigrations(folder({ 'V1__a.sql': create('a'), 'R__v.sql': 'CREATE VIEW IF NOT EXISTS v AS SELECT 1;' }));
+    expect(() => importFiles(source)).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringContaining('R__v.sql') }));
   });
 });

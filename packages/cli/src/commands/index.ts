@@ -8,6 +8,7 @@ import { registerDiff } from './diff.js';
 import { registerEmergencyRollback } from './emergency-rollback.js';
 import { registerHealth } from './health.js';
 import { registerHistory } from './history.js';
+import { registerImport } from './import.js';
 import { registerMigrate } from './migrate.js';
 import { registerNew } from './new.js';
 import { registerPlan } from './plan.js';
@@ -26,6 +27,7 @@ export const COMMANDS: ((program: Command, cli: CliRuntime) => void)[] = [
   registerPlan,
   registerMigrate,
   registerNew,
+  registerImport,
   registerBaseline,
   registerRollback,
   registerValidate,
