@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -235,5 +235,22 @@ describe('importFiles', () => {
   it('refuses Flyway repeatables', async () => {
     const source = await loadMigrations(folder({ 'V1__a.sql': create('a'), 'R__v.sql': 'CREATE VIEW IF NOT EXISTS v AS SELECT 1;' }));
     expect(() => importFiles(source)).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringContaining('R__v.sql') }));
+  });
+});
+
+describe('limits every format keeps', () => {
+  it('refuses a link outside the folder, a broken link, an oversized file and non-UTF-8 text in a golang-migrate folder', async () => {
+    const outside = join(tempDir('mfmig-outside-'), 'secret.sql');
+    writeFileSync(outside, create('s'));
+    const linked = folder({ '000001_a.up.sql': create('a') });
+    symlinkSync(outside, join(linked, '000002_b.up.sql'));
+    await expect(loadMigrations(linked)).rejects.toMatchObject({ code: 'MIGRATION_FORBIDDEN' });
+    const broken = folder({ '000001_a.up.sql': create('a') });
+    symlinkSync(join(broken, 'missing.sql'), join(broken, '000002_b.up.sql'));
+    await expect(loadMigrations(broken)).rejects.toMatchObject({ code: 'MIGRATION_INVALID', message: expect.stringContaining('000002_b.up.sql') });
+    await expect(loadMigrations(folder({ 'V1__a.sql': create('a') }), { maxFileBytes: 10 })).rejects.toMatchObject({ code: 'MIGRATION_INVALID', message: expect.stringContaining('limit') });
+    const latin1 = folder({});
+    writeFileSync(join(latin1, '20240101000000_a.sql'), Buffer.from([0x2d, 0x2d, 0x20, 0xe9, 0xff, 0x0a]));
+    await expect(loadMigrations(latin1)).rejects.toMatchObject({ code: 'MIGRATION_INVALID', message: expect.stringContaining('UTF-8') });
   });
 });

@@ -29,7 +29,7 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
         if (status.pending.length > 0) {
           out.line();
           out.table(
-            status.pending.map((p) => ({ version: p.version, name: p.name, mvp: `MVP${p.mvp}` })),
+            status.pending.map((p) => ({ version: p.versionLabel ?? p.version, name: p.name, mvp: `MVP${p.mvp}` })),
             [
               { key: 'version', label: 'Pending', align: 'right' },
               { key: 'name', label: 'Name' },

@@ -27,7 +27,8 @@ export interface MigrationStatus {
   latestVersion: number;
   latestMvp: number;
   applied: { version: number; name: string; mvp: number; checksum: string; appliedAt: string; status: HistoryEntry['status'] }[];
-  pending: { version: number; name: string; mvp: number }[];
+  /** `versionLabel` is the version as the folder writes it when that differs (Flyway's `1.1`). */
+  pending: { version: number; name: string; mvp: number; versionLabel?: string }[];
   problems: StatusProblem[];
 }
 
@@ -105,7 +106,7 @@ export function computeStatus(set: MigrationSet, history: HistoryEntry[], failur
       appliedAt: h.appliedAt,
       status: h.status,
     })),
-    pending: pending.map((m) => ({ version: m.version, name: m.name, mvp: m.mvp })),
+    pending: pending.map((m) => ({ version: m.version, name: m.name, mvp: m.mvp, ...(m.versionLabel === undefined ? {} : { versionLabel: m.versionLabel }) })),
     problems,
   };
 }

@@ -42,7 +42,8 @@ export function isIgnoredEntry(name: string): boolean {
  */
 export function classifyEntry(entry: string, ctx: LoadContext): FolderEntry | undefined {
   const path = join(ctx.root, entry);
-  const stat = statSync(path);
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat) throw invalidMigration(`${entry} is a link to nothing (its target does not exist); remove it or restore the target`, path);
   if (stat.isDirectory()) {
     const milestone = MILESTONE_DIR.exec(entry);
     if (milestone) {
