@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { readDatabaseIdentityAt } from '@mfmig/core';
 import { listCheckpoints } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
-import { targetFrom, wholeNumber } from './parse-options.js';
+import { targetFrom, wholeNumber, versionNumber } from './parse-options.js';
 import { rollbackService } from './rollback-service.js';
 
 interface CheckpointOptions {
@@ -19,7 +19,7 @@ export function registerCheckpoint(program: Command, cli: CliRuntime): void {
     .command('checkpoint')
     .description('capture the database and the run position (current version, target, migration checksums), or list checkpoints')
     .option('--id <name>', 'what the checkpoint is named after', 'manual')
-    .option('--to <version>', 'the version the run goes to (default: latest)', wholeNumber)
+    .option('--to <version>', 'the version the run goes to (default: latest)', versionNumber)
     .option('--to-mvp <n>', 'the milestone the run goes to', wholeNumber)
     .option('--list', "list the database's checkpoints", false)
     .action(async (options: CheckpointOptions) => {

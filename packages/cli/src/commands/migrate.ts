@@ -9,7 +9,7 @@ import type { CliRuntime } from '../runtime.js';
 type MigrationPlan = Awaited<ReturnType<MigrationFramework['planner']['createPlan']>>;
 import { ProgressReporter } from '../progress-reporter.js';
 import { renderRun } from '../render-run.js';
-import { DOWNTIME_THRESHOLD_HELP, seconds, targetFrom, versionList, wholeNumber } from './parse-options.js';
+import { DOWNTIME_THRESHOLD_HELP, seconds, targetFrom, versionList, wholeNumber, versionNumber } from './parse-options.js';
 import { renderPlan } from './plan.js';
 
 interface MigrateOptions {
@@ -28,7 +28,7 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
   program
     .command('migrate')
     .description('apply pending migrations up to the latest version, a version or a milestone')
-    .option('--to <version>', 'stop at this version', wholeNumber)
+    .option('--to <version>', 'stop at this version', versionNumber)
     .option('--to-mvp <n>', 'stop at this milestone', wholeNumber)
     .option('--dry-run', 'show the statements that would run and change nothing', false)
     .option('--accept-checksum <versions>', 'accept edited applied migrations (comma-separated versions; logged)', versionList)

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { MigrationFramework } from '@mfmig/framework';
 import type { Output } from '../output.js';
 import type { CliRuntime } from '../runtime.js';
-import { DOWNTIME_THRESHOLD_HELP, seconds, targetFrom, wholeNumber } from './parse-options.js';
+import { DOWNTIME_THRESHOLD_HELP, seconds, targetFrom, wholeNumber, versionNumber } from './parse-options.js';
 
 type MigrationPlan = Awaited<ReturnType<MigrationFramework['planner']['createPlan']>>;
 type Resources = Awaited<ReturnType<MigrationFramework['planner']['estimateResourceRequirements']>>;
@@ -17,7 +17,7 @@ export function registerPlan(program: Command, cli: CliRuntime): void {
   program
     .command('plan')
     .description('show the plan to a version or milestone: risk rules per step, estimated duration, downtime, resources (read-only)')
-    .option('--to <version>', 'plan to this version', wholeNumber)
+    .option('--to <version>', 'plan to this version', versionNumber)
     .option('--to-mvp <n>', 'plan to this milestone', wholeNumber)
     .option('--downtime-threshold <seconds>', DOWNTIME_THRESHOLD_HELP, seconds)
     .action(async (options: { to?: number; toMvp?: number; downtimeThreshold?: number }) => {

@@ -3,7 +3,7 @@ import { MfmigError } from '@mfmig/core';
 import type { RollbackExecutionResult, RollbackPlan } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import type { Output } from '../output.js';
-import { wholeNumber } from './parse-options.js';
+import { wholeNumber, versionNumber } from './parse-options.js';
 import { renderRemovedByRetention } from '../render-backups.js';
 import { failWith, rollbackService } from './rollback-service.js';
 
@@ -19,7 +19,7 @@ export function registerRollback(program: Command, cli: CliRuntime): void {
   program
     .command('rollback')
     .description('roll back to a version or milestone, archiving every row the down migrations drop')
-    .option('--to <version>', 'roll back to this version', wholeNumber)
+    .option('--to <version>', 'roll back to this version', versionNumber)
     .option('--to-mvp <n>', 'roll back to this milestone', wholeNumber)
     .option('--no-preserve-data', 'do not archive the rows the down migrations drop')
     .option('--plan-only', 'show the rollback plan and change nothing', false)
