@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import { MfmigError, type MigrationTarget } from '@mfmig/core';
-import { type MigrationFramework, assertAdopted, assertDatabaseIntact, assertRehearsalPassed } from '@mfmig/framework';
+import { type MigrationFramework, type ToolAdoption, assertAdopted, assertDatabaseIntact, assertRehearsalPassed } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
 
 type MigrationPlan = Awaited<ReturnType<MigrationFramework['planner']['createPlan']>>;
@@ -11,6 +11,7 @@ import { ProgressReporter } from '../progress-reporter.js';
 import { renderRun } from '../render-run.js';
 import { DOWNTIME_THRESHOLD_HELP, seconds, targetFrom, versionList, wholeNumber } from './parse-options.js';
 import { renderPlan } from './plan.js';
+import { adoptedCopy, renderAdoption } from '../adoption-preview.js';
 
 interface MigrateOptions {
   to?: number;
@@ -44,6 +45,11 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
       // a database that does not exist yet is checked and planned in memory: a refusal must not leave a new file behind
       const fresh = !existsSync(dbPath);
       let framework = open(fresh ? new Database(':memory:') : dbPath);
+      // another tool's history is adopted before planning (a dry run adopts it on an in-memory copy)
+      let adoption: ToolAdoption | null = null;
+      if (!fresh && options.dryRun) ({ framework, adoption } = await adoptedCopy(framework, open));
+      else if (!fresh) adoption = await framework.migrationService.adoptToolHistory();
+      if (adoption && !cli.out.json) renderAdoption(cli.out, adoption);
       const plan = options.dryRun ? false : await confirmedPlan(cli, framework, target);
       if (fresh && !options.dryRun) framework = open(dbPath);
       const reporter = new ProgressReporter(cli.out);
@@ -58,6 +64,7 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
           plan,
         });
         detach();
+        if (adoption) result.extras.adoption = adoption;
         cli.out.result(result, () => renderRun(cli.out, result));
       } finally {
         detach();

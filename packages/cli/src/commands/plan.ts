@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { MigrationFramework } from '@mfmig/framework';
 import type { Output } from '../output.js';
+import { adoptedCopy, renderAdoption } from '../adoption-preview.js';
 import type { CliRuntime } from '../runtime.js';
 import { DOWNTIME_THRESHOLD_HELP, seconds, targetFrom, wholeNumber } from './parse-options.js';
 
@@ -21,10 +22,17 @@ export function registerPlan(program: Command, cli: CliRuntime): void {
     .option('--to-mvp <n>', 'plan to this milestone', wholeNumber)
     .option('--downtime-threshold <seconds>', DOWNTIME_THRESHOLD_HELP, seconds)
     .action(async (options: { to?: number; toMvp?: number; downtimeThreshold?: number }) => {
-      const framework = cli.openFramework({ mode: 'readonly', loadModules: true, absentAsEmpty: true, planner: { downtimeThresholdSeconds: options.downtimeThreshold } });
+      const planner = { downtimeThresholdSeconds: options.downtimeThreshold };
+      // a database another tool migrated is planned on an in-memory copy with its history adopted
+      const { framework, adoption } = await adoptedCopy(cli.openFramework({ mode: 'readonly', loadModules: true, absentAsEmpty: true, planner }), (database) =>
+        cli.openFramework({ loadModules: true, database, planner }),
+      );
       const plan = await framework.planner.createPlan(targetFrom(options));
       const resources = await framework.planner.estimateResourceRequirements(plan);
-      cli.out.result({ ...plan, resources }, () => renderPlan(cli.out, plan, resources));
+      cli.out.result({ ...plan, resources, ...(adoption ? { adoption } : {}) }, () => {
+        if (adoption) renderAdoption(cli.out, adoption);
+        renderPlan(cli.out, plan, resources);
+      });
       if (resources.errors.length > 0 || plan.rehearsal?.failed || plan.stop) cli.exitCode = 1;
     });
 }
