@@ -60,6 +60,8 @@ export interface MigrationExecutionResult {
   toVersion: number;
   durationMs: number;
   migrations: RunResult['results'];
+  /** Repeatable migrations run after the versioned ones (a dry run lists the pending ones as `Pending`). */
+  repeatables: NonNullable<RunResult['repeatables']>;
   extras: Record<string, unknown>;
 }
 
@@ -280,6 +282,7 @@ export class MigrationService {
       toVersion: result.dryRun ? result.targetVersion : result.toVersion,
       durationMs: result.durationMs,
       migrations: result.results,
+      repeatables: result.repeatables ?? [],
       extras: result.extras,
     };
   }

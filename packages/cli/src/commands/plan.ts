@@ -29,9 +29,11 @@ export function registerPlan(program: Command, cli: CliRuntime): void {
       );
       const plan = await framework.planner.createPlan(targetFrom(options));
       const resources = await framework.planner.estimateResourceRequirements(plan);
-      cli.out.result({ ...plan, resources, ...(adoption ? { adoption } : {}) }, () => {
+      const { pendingRepeatables: repeatables } = await framework.migrationService.status();
+      cli.out.result({ ...plan, resources, repeatables, ...(adoption ? { adoption } : {}) }, () => {
         if (adoption) renderAdoption(cli.out, adoption);
         renderPlan(cli.out, plan, resources);
+        if (repeatables.length > 0) cli.out.line(`Repeatable migrations run after the versioned ones (changed or never applied): ${repeatables.map((r) => r.name).join(', ')}`);
       });
       if (resources.errors.length > 0 || plan.rehearsal?.failed || plan.stop) cli.exitCode = 1;
     });

@@ -42,9 +42,13 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
             ],
           );
         }
+        if (status.pendingRepeatables.length > 0) {
+          out.line();
+          out.line(`Repeatable (run after the versioned ones by the next migrate): ${status.pendingRepeatables.map((r) => `${r.name}${r.applied ? ' (changed)' : ''}`).join(', ')}`);
+        }
         for (const p of problems) out.line(`${p.severity === 'error' ? c.red('error') : c.yellow('warning')}: ${p.message}`);
       });
-      if (options.exitCode && (status.pending.length > 0 || problems.length > 0)) cli.exitCode = 1;
+      if (options.exitCode && (status.pending.length > 0 || status.pendingRepeatables.length > 0 || problems.length > 0)) cli.exitCode = 1;
     });
 }
 
