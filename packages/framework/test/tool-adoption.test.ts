@@ -152,6 +152,17 @@ describe('adopting the history another migration tool left', () => {
     expect((await again.status()).pending.map((p) => p.version)).toEqual([20240103120000]);
   });
 
+  it('baseline leaves another tool\'s tables out of the schema it compares (a dirty golang-migrate database repaired by hand)', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'app.db');
+    toolDatabase(path, 'golang-migrate', undefined, 'UPDATE schema_migrations SET dirty = 1');
+    const before = toolRows(path, 'schema_migrations');
+    const service = open(dir, path).migrationService;
+    expect(await service.baseline()).toMatchObject({ version: 20240102120000, matched: 'exact', recorded: [20240101120000, 20240102120000] });
+    expect((await service.migrateTo({ latest: true })).migrations.map((m) => m.version)).toEqual([20240103120000]);
+    expect(toolRows(path, 'schema_migrations')).toEqual(before);
+  });
+
   it('a tool table with nothing applied is no adoption: the migrations run from the start', async () => {
     const dir = tempDir();
     const path = join(dir, 'app.db');

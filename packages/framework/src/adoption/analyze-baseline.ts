@@ -10,6 +10,7 @@ import {
   replayedSnapshot,
 } from '@mfmig/schema-evolution';
 import { readLiveSchema } from './live-schema.js';
+import { detectedToolTables } from './tools/tool-history-readers.js';
 
 /** Options of a baseline (see {@link analyzeBaseline}). */
 export interface BaselineOptions {
@@ -78,7 +79,9 @@ export async function groundBaseline(ctx: ServiceContext, options: Pick<Baseline
       context: { file, reason: 'has-history' },
     });
   }
-  const live = leaveOut.length === 0 ? introspectSchema(ctx.adapter) : readLiveSchema(ctx.adapter, leaveOut).compared;
+  // another tool's history tables are no part of the application's schema
+  const left = [...leaveOut, ...detectedToolTables(ctx.adapter)];
+  const live = left.length === 0 ? introspectSchema(ctx.adapter) : readLiveSchema(ctx.adapter, left).compared;
   if (live.tables.length === 0) {
     throw new MfmigError('USAGE', `Database ${file} has no tables; there is nothing to adopt, migrate it instead`, { context: { file } });
   }

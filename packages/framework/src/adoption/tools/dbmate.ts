@@ -12,6 +12,7 @@ import { columnsOf, versionText } from './tool-history.js';
 export const dbmateReader: ToolHistoryReader = {
   tool: 'dbmate',
   table: 'schema_migrations',
+  ownTables: ['schema_migrations'],
   detect: (adapter) => adapter.tableExists('schema_migrations') && !columnsOf(adapter, 'schema_migrations').has('dirty'),
   read(adapter) {
     const rows = adapter.all<{ version: unknown }>('SELECT version FROM schema_migrations');

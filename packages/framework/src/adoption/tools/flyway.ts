@@ -25,6 +25,7 @@ interface FlywayRow {
 export const flywayReader: ToolHistoryReader = {
   tool: 'flyway',
   table: 'flyway_schema_history',
+  ownTables: ['flyway_schema_history'],
   detect: (adapter) => adapter.tableExists('flyway_schema_history'),
   read(adapter) {
     const rows = adapter.all<FlywayRow>('SELECT installed_rank, version, description, type, script, checksum, success FROM flyway_schema_history ORDER BY installed_rank');

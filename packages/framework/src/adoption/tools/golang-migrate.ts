@@ -12,6 +12,7 @@ import { columnsOf, toolRefusal, versionText } from './tool-history.js';
 export const golangMigrateReader: ToolHistoryReader = {
   tool: 'golang-migrate',
   table: 'schema_migrations',
+  ownTables: ['schema_migrations'],
   detect: (adapter) => adapter.tableExists('schema_migrations') && columnsOf(adapter, 'schema_migrations').has('dirty'),
   read(adapter) {
     const rows = adapter.all<{ version: unknown; dirty: unknown }>('SELECT version, dirty FROM schema_migrations');

@@ -12,6 +12,7 @@ import { toolRefusal } from './tool-history.js';
 export const knexReader: ToolHistoryReader = {
   tool: 'knex',
   table: 'knex_migrations',
+  ownTables: ['knex_migrations', 'knex_migrations_lock'],
   detect: (adapter) => adapter.tableExists('knex_migrations'),
   read(adapter) {
     const lock = adapter.tableExists('knex_migrations_lock');

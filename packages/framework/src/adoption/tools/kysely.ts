@@ -12,6 +12,7 @@ import { toolRefusal } from './tool-history.js';
 export const kyselyReader: ToolHistoryReader = {
   tool: 'kysely',
   table: 'kysely_migration',
+  ownTables: ['kysely_migration', 'kysely_migration_lock'],
   detect: (adapter) => adapter.tableExists('kysely_migration'),
   read(adapter) {
     const lock = adapter.tableExists('kysely_migration_lock');

@@ -13,6 +13,7 @@ import { toolRefusal } from './tool-history.js';
 export const prismaReader: ToolHistoryReader = {
   tool: 'prisma',
   table: '_prisma_migrations',
+  ownTables: ['_prisma_migrations'],
   detect: (adapter) => adapter.tableExists('_prisma_migrations'),
   read(adapter) {
     const rows = adapter.all<{ migration_name: string; finished_at: unknown; rolled_back_at: unknown }>(

@@ -12,6 +12,7 @@ import { toolRefusal, versionText } from './tool-history.js';
 export const sqlxReader: ToolHistoryReader = {
   tool: 'sqlx',
   table: '_sqlx_migrations',
+  ownTables: ['_sqlx_migrations'],
   detect: (adapter) => adapter.tableExists('_sqlx_migrations'),
   read(adapter) {
     const rows = adapter.all<{ version: unknown; description: string; success: unknown }>('SELECT version, description, success FROM _sqlx_migrations ORDER BY version');

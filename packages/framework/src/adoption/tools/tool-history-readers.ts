@@ -28,3 +28,14 @@ export function readToolHistory(adapter: DatabaseAdapter, readers: readonly Tool
   }
   return found[0]!.read(adapter);
 }
+
+/**
+ * The tables of every tool whose history table the database carries (detected, not read): left
+ * out when a baseline compares the live schema with the migrations'.
+ *
+ * @example
+ * detectedToolTables(adapter); // ['schema_migrations']
+ */
+export function detectedToolTables(adapter: DatabaseAdapter, readers: readonly ToolHistoryReader[] = TOOL_HISTORY_READERS): string[] {
+  return [...new Set(readers.filter((r) => r.detect(adapter)).flatMap((r) => r.ownTables))];
+}

@@ -40,6 +40,8 @@ export interface ToolHistory {
 export interface ToolHistoryReader {
   tool: MigrationTool;
   table: string;
+  /** Every table the tool keeps (history and lock), whether present or not. */
+  ownTables: readonly string[];
   detect(adapter: DatabaseAdapter): boolean;
   read(adapter: DatabaseAdapter): ToolHistory;
 }
