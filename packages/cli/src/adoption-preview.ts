@@ -17,7 +17,10 @@ export async function adoptedCopy(
 ): Promise<{ framework: MigrationFramework; adoption: ToolAdoption | null }> {
   const pending = await framework.migrationService.analyzeToolAdoption();
   if (!pending) return { framework, adoption: null };
-  const copy = open(new Database(framework.context.adapter.raw.serialize()));
+  const image = framework.context.adapter.raw.serialize();
+  // an in-memory database cannot be in WAL mode: marked so, the copy would not open
+  if (image[18] === 2) image[18] = image[19] = 1;
+  const copy = open(new Database(image));
   const adoption = await copy.migrationService.adoptToolHistory();
   return { framework: copy, adoption: adoption && { ...adoption, recorded: false, runId: null } };
 }

@@ -81,8 +81,14 @@ describe('mfmig migrate adopts a database another tool migrated, and runs nothin
     expect(run(['--json', 'status']).json).toMatchObject({ currentVersion: V3, pending: [], problems: [] });
   });
 
-  it('golang-migrate: its one clean row adopts every version up to it', () => {
+  it('golang-migrate: its one clean row adopts every version up to it (a WAL database, previewed on a copy first)', () => {
     const db = toolDatabase(dir, 'golang-migrate');
+    const handle = new Database(db);
+    handle.pragma('journal_mode = WAL');
+    handle.close();
+    const dry = run(['--json', 'migrate', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.json.migrations.map((m: { version: number }) => m.version)).toEqual([V3]);
     const rows = query(db, 'SELECT * FROM schema_migrations');
     const migrated = run(['--json', '--yes', 'migrate']);
     expect(migrated.code, migrated.stderr).toBe(0);
