@@ -3,7 +3,7 @@ import { ensureSnapshotTables, writeSnapshot } from '@mfmig/schema-evolution';
 import { groundBaseline } from './analyze-baseline.js';
 import { readLiveSchema } from './live-schema.js';
 import { matchToolHistory } from './tools/match-tool-history.js';
-import type { MigrationTool, ToolHistory } from './tools/tool-history.js';
+import type { MigrationTool } from './tools/tool-history.js';
 import { readToolHistory } from './tools/tool-history-readers.js';
 
 /** What adopting another tool's history records (or, before it is written, would record). */
@@ -23,10 +23,9 @@ export interface ToolAdoption {
   runId: string | null;
 }
 
+/** What an adoption would record, and the write that records it (after checking the schema did not change). */
 interface Ground {
   adoption: ToolAdoption;
-  history: ToolHistory;
-  detail: string;
   write: () => string;
 }
 
@@ -123,5 +122,5 @@ async function groundToolAdoption(ctx: ServiceContext): Promise<Ground | null> {
       writeSnapshot(adapter.raw, { version: matched.version, hash: live.hash, runId, objects: live.objects, changes: new Map() });
       return runId;
     });
-  return { adoption, history, detail, write };
+  return { adoption, write };
 }
