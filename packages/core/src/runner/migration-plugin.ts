@@ -1,5 +1,5 @@
 import type { DatabaseAdapter } from '../adapter/index.js';
-import type { Direction, Migration, MigrationContext, RebuildTableResult, RebuildTableSpec } from '../migration/index.js';
+import type { Direction, Migration, MigrationContext, RebuildTableResult, RebuildTableSpec, RepeatableMigration } from '../migration/index.js';
 import type { MigrationStatus } from './migration-status.js';
 import type { RepeatableResultItem } from './repeatable-runner.js';
 
@@ -10,6 +10,8 @@ export interface RunInfo {
   fromVersion: number;
   targetVersion: number;
   steps: Migration[];
+  /** The repeatable migrations an up run takes care of after its steps (pending when it starts). */
+  repeatables?: RepeatableMigration[];
   dryRun: boolean;
   adapter: DatabaseAdapter;
   status: MigrationStatus;

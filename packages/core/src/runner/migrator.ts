@@ -165,7 +165,8 @@ export class Migrator {
       result.fromVersion = status.currentVersion;
       const steps = this.#assertRunnable(status, direction, target, options.acceptChecksums ?? []);
       if (!dryRun) this.#acceptChecksums(options.acceptChecksums ?? []);
-      info = { runId, direction, fromVersion: status.currentVersion, targetVersion: result.targetVersion, steps, dryRun, adapter: this.adapter, status };
+      const repeatables = direction === 'up' ? new RepeatableStore(this.adapter).pending(this.migrations.repeatables ?? []) : [];
+      info = { runId, direction, fromVersion: status.currentVersion, targetVersion: result.targetVersion, steps, repeatables, dryRun, adapter: this.adapter, status };
       this.#progress.start(runId, direction, steps.length);
       this.events.emit('runStarted', { runId, direction, fromVersion: info.fromVersion, targetVersion: info.targetVersion, totalSteps: steps.length, dryRun });
       this.#log('info', 'run.start', { runId, direction, from: info.fromVersion, target: info.targetVersion, steps: steps.length, dryRun });
