@@ -11,6 +11,11 @@ export { assertDatabaseIntact } from './integrity-precheck.js';
 export { assertAdopted, findUnadoptedTables } from './adoption/unadopted-tables.js';
 export { analyzeBaseline, type BaselineAnalysis, type BaselineMatch, type BaselineOptions } from './adoption/analyze-baseline.js';
 export { BASELINE_SOURCE, baselineDatabase, type BaselineResult } from './adoption/baseline.js';
+export { adoptToolHistory, analyzeToolAdoption, type ToolAdoption } from './adoption/tool-adoption.js';
+export { TOOL_HISTORY_READERS, readToolHistory } from './adoption/tools/tool-history-readers.js';
+export { type MigrationTool, type ToolHistory, type ToolHistoryReader, type ToolRecord, type ToolRepeatable } from './adoption/tools/tool-history.js';
+export { matchToolHistory, type MatchedToolHistory } from './adoption/tools/match-tool-history.js';
+export { flywayChecksum } from './adoption/tools/flyway.js';
 export { BACKUP_FRESH_HOURS, MigrationUtils, type HealthCheckItem, type HealthReport } from './migration-utils.js';
 export { seedKnowledgeBase, type SeedOptions } from './seed/seed-knowledge-base.js';
 export { seededRandom } from './seed/seeded-random.js';
@@ -28,9 +33,11 @@ export {
   type MigrationFrameworkConfig,
   type MigrationProgress,
   type MigrationStatus,
+  type MigrationTarget,
   type MfmigErrorCode,
 } from '@mfmig/core';
-export { assertRehearsalPassed } from '@mfmig/planner';
+export { assertRehearsalPassed, type MigrationPlan, type ResourceEstimate, type RiskLevel } from '@mfmig/planner';
 export { RollbackManager } from '@mfmig/rollback';
 export { DataTransformer, type DataTransformation } from '@mfmig/transformer';
-export { renderDiff } from '@mfmig/schema-evolution';
+export { renderDiff, type SchemaDiff } from '@mfmig/schema-evolution';
+export { type ValidationFinding, type ValidationReport } from '@mfmig/validation';
