@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { seedKnowledgeBase } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
+import { KB_EXAMPLE_HELP_GROUP } from './help-groups.js';
 import { ProgressReporter } from '../progress-reporter.js';
 import { wholeNumber } from './parse-options.js';
 
@@ -8,6 +9,7 @@ import { wholeNumber } from './parse-options.js';
 export function registerSeed(program: Command, cli: CliRuntime): void {
   program
     .command('seed')
+    .helpGroup(KB_EXAMPLE_HELP_GROUP)
     .description('bring the database to MVP1 and fill it with N deterministic knowledge-base entries')
     .option('--rows <n>', 'number of KB entries', wholeNumber, 1000)
     .option('--seed <n>', 'random seed (same rows and seed, same data)', wholeNumber, 1)
