@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { snapshotTree } from '@mfmig/test-support';
 import { describe, expect, it } from 'vitest';
+import { buildProgram } from '@mfmig/cli';
 import { mfmig, sqlMigration, tempDir, writeMigrations } from './helpers.js';
 
 /** No database from the test environment: each test gives its own through the layer it checks. */
@@ -54,6 +55,8 @@ describe('settings layers: flags, environment, .env, config file, defaults', () 
     const pg = mfmig(dir, ['--db', 'postgresql://ana:s3cret@db/app', 'migrate'], NO_DB);
     expect([pg.code, pg.stderr.includes('PostgreSQL'), pg.stderr.includes('s3cret')]).toEqual([2, true, false]);
     expect(mfmig(dir, ['--config', 'none.json', '--db', 'kb.db', 'migrate'], NO_DB).code).toBe(2);
+    const missing = mfmig(dir, ['--db', 'missing.db', 'history'], NO_DB);
+    expect([missing.code, missing.stderr.includes('mfmig seed'), missing.stderr.includes('DATABASE_URL')]).toEqual([2, false, true]);
     writeFileSync(join(dir, 'mfmig.config.mjs'), 'throw new Error("config exploded");\n');
     const broken = mfmig(dir, ['migrate'], { ...NO_DB, DATABASE_PATH: 'kb.db' });
     expect([broken.code, broken.stderr.includes('mfmig.config.mjs')]).toEqual([2, true]);
@@ -67,6 +70,28 @@ describe('settings layers: flags, environment, .env, config file, defaults', () 
     rmSync(join(dir, 'mfmig.config.json'));
     // the config files this test wrote are gone; nothing else appeared or changed
     expect(snapshotTree(dir)).toEqual(before);
+  });
+});
+
+describe('framework settings in the config file', () => {
+  it('reach the command, below the environment', () => {
+    const dir = tempDir();
+    writeMigrations(dir, { 'mvp1/0001_a.sql': sqlMigration('CREATE TABLE a (id INTEGER PRIMARY KEY);', 'DROP TABLE a;') });
+    writeFileSync(join(dir, 'mfmig.config.json'), JSON.stringify({ database: 'kb.db', integrityCheckLevel: 'quick' }));
+    expect(mfmig(dir, ['migrate'], NO_DB).code).toBe(0);
+    expect(mfmig(dir, ['--json', 'validate'], NO_DB).json.level).toBe('quick');
+    expect(mfmig(dir, ['--json', 'validate'], { ...NO_DB, INTEGRITY_CHECK_LEVEL: 'comprehensive' }).json.level).toBe('comprehensive');
+  });
+});
+
+describe('mfmig --help', () => {
+  it('lists seed and demo under the knowledge-base example heading, apart from the tool\'s commands', () => {
+    const help = buildProgram().program.helpInformation();
+    const example = help.slice(help.indexOf('Knowledge-base example'));
+    expect(example).toMatch(/^ {2}seed\b/m);
+    expect(example).toMatch(/^ {2}demo\b/m);
+    expect(example).not.toMatch(/^ {2}(status|migrate|init)\b/m);
+    expect(help.slice(0, help.indexOf('Knowledge-base example'))).toMatch(/^ {2}init\b/m);
   });
 });
 
