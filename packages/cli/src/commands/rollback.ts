@@ -3,47 +3,44 @@ import { MfmigError } from '@mfmig/core';
 import type { RollbackExecutionResult, RollbackPlan } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import type { Output } from '../output.js';
-import { wholeNumber } from './parse-options.js';
 import { renderRemovedByRetention } from '../render-backups.js';
-import { failWith, rollbackService } from './rollback-service.js';
+import { confirmRisk } from './confirm-risk.js';
+import { failWith, withRollbackService } from './rollback-service.js';
+import { type TargetOptions, addTargetOptions, targetFrom } from './target-options.js';
 
-interface RollbackOptions {
-  to?: number;
-  toMvp?: number;
+interface RollbackOptions extends TargetOptions {
   preserveData: boolean;
   planOnly: boolean;
 }
 
 /** `mfmig rollback --to N | --to-mvp N [--no-preserve-data] [--plan-only]`. */
 export function registerRollback(program: Command, cli: CliRuntime): void {
-  program
-    .command('rollback')
-    .description('roll back to a version or milestone, archiving every row the down migrations drop')
-    .option('--to <version>', 'roll back to this version', wholeNumber)
-    .option('--to-mvp <n>', 'roll back to this milestone', wholeNumber)
+  addTargetOptions(
+    program.command('rollback').description('roll back to a version or milestone, archiving every row the down migrations drop'),
+    'roll back to',
+    { required: true },
+  )
     .option('--no-preserve-data', 'do not archive the rows the down migrations drop')
     .option('--plan-only', 'show the rollback plan and change nothing', false)
     .action(async (options: RollbackOptions) => {
-      if ((options.to === undefined) === (options.toMvp === undefined)) {
-        throw new MfmigError('USAGE', 'Give the rollback target: --to <version> or --to-mvp <n> (one of them)');
-      }
-      const manager = rollbackService(cli.openFramework({ loadModules: true }));
-      try {
-        const plan = await manager.createRollbackPlan(options.to !== undefined ? { version: options.to } : { mvp: options.toMvp! });
+      const target = targetFrom(options, { required: 'rollback' });
+      await withRollbackService(cli, { loadModules: true }, async (manager) => {
+        const plan = await manager.createRollbackPlan(target);
         if (options.planOnly) {
           cli.out.result(plan, () => renderPlan(cli.out, plan));
           return;
         }
         if (!cli.out.json) renderPlan(cli.out, plan);
-        if ((plan.riskLevel === 'high' || plan.riskLevel === 'critical') && !(await cli.out.confirm(`This rollback is ${plan.riskLevel} risk. Go ahead?`))) {
-          throw new MfmigError('RISK_NOT_ACCEPTED', `The rollback plan is ${plan.riskLevel} risk (${plan.strategy}); rerun with --yes to accept it, or --plan-only to review it`);
-        }
+        await confirmRisk(
+          cli,
+          plan.riskLevel,
+          `This rollback is ${plan.riskLevel} risk. Go ahead?`,
+          `The rollback plan is ${plan.riskLevel} risk (${plan.strategy}); rerun with --yes to accept it, or --plan-only to review it`,
+        );
         const result = await manager.executeRollbackPlan(plan, { preserveUserData: options.preserveData, signal: cli.signal });
         cli.out.result({ plan, result }, () => renderResult(cli.out, result));
         if (!result.success) failWith(cli, result.error ?? new MfmigError('ROLLBACK_FAILED', 'The rollback did not finish'));
-      } finally {
-        manager.close();
-      }
+      });
     });
 }
 
