@@ -69,12 +69,14 @@ export class CliRuntime {
   }
 
   get globals(): GlobalOptions {
-    const o = this.program.opts<{ json?: boolean; yes?: boolean; migrations: string; backups: string }>();
+    const o = this.program.opts<{ db?: string; json?: boolean; yes?: boolean; migrations: string; backups: string }>();
     const settings = this.#settings;
+    // on a program that never ran `loadSettings` (one embedded without it), the options are all there is
+    const database = settings ? settings.database : o.db;
     return {
       get db(): string {
-        if (settings?.database === undefined) throw noDatabaseError();
-        return settings.database;
+        if (database === undefined) throw noDatabaseError();
+        return database;
       },
       migrations: settings?.migrations ?? o.migrations,
       backups: settings?.backups ?? o.backups,
