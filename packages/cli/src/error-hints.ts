@@ -19,6 +19,7 @@ const HINTS: Partial<Record<MfmigErrorCode, Hint>> = {
       case 'no-match':
         return 'compare with `mfmig diff --from <version> --to live`, then adopt with `mfmig baseline --to <version> --force`';
       case 'differences':
+        if (error.context.tool !== undefined) return 'compare with `mfmig diff --from <version> --to live` and repair the schema';
         return 'review the differences listed (`--dry-run` lists them too); adopt anyway with `--force`';
       case 'has-history':
         return '`mfmig status` shows where it stands; `mfmig migrate` applies what is pending';
