@@ -3,17 +3,23 @@ import { resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Command } from 'commander';
 import type { Database } from 'better-sqlite3';
-import type { MigrationFormat } from '@mfmig/core';
+import type { MigrationFormat, MilestoneRange } from '@mfmig/core';
+import { milestoneRanges } from './settings/milestone-ranges.js';
 import { type FrameworkOptions, type MigrationFramework, type MigrationFrameworkConfig, createMigrationFramework } from '@mfmig/framework';
 import { Output } from './output.js';
+import { noDatabaseError } from './settings/database-setting.js';
+import { type CliSettings, resolveSettings } from './settings/cli-settings.js';
 import { attachStepMarkers } from './step-markers.js';
 
 /** Options every command accepts (ARCHITECTURE.md, "The command line"). */
 export interface GlobalOptions {
+  /** The database file. Reading it throws a one-line usage error when no layer gives one. */
   db: string;
   migrations: string;
   /** `--format`: the migrations folder's format when detection must not guess. */
   format?: MigrationFormat;
+  /** The config file's milestones of a flat folder, as version ranges. */
+  milestones?: MilestoneRange[];
   backups: string;
   json: boolean;
   yes: boolean;
@@ -38,6 +44,9 @@ export class CliRuntime {
   #out: Output | undefined;
   #frameworks: MigrationFramework[] = [];
   readonly #absent = new WeakSet<MigrationFramework>();
+  #settings: CliSettings | undefined;
+  /** What `.env` added to the environment, or why it could not be read (said when a command runs). */
+  #dotEnv: Record<string, string> | Error = {};
   /** The exit code a command chose (errors set theirs in runCli). */
   exitCode = 0;
 
@@ -45,9 +54,43 @@ export class CliRuntime {
     this.program = program;
   }
 
+  /** Records what `.env` added (loaded before parsing, so that commander sees its variables). */
+  setDotEnv(loaded: Record<string, string> | Error): void {
+    this.#dotEnv = loaded;
+  }
+
+  /**
+   * Resolves the settings for `command` from flags, environment, `.env`, the config file and
+   * defaults. Called before each command's action (`mfmig init` reads no settings).
+   */
+  async loadSettings(command: string): Promise<void> {
+    if (this.#dotEnv instanceof Error) throw this.#dotEnv;
+    this.#settings = await resolveSettings(this.program, { command, cwd: process.cwd(), dotEnv: this.#dotEnv });
+  }
+
+  /** The settings beyond the global options: config file, format, milestones, schema file, framework settings. */
+  get settings(): CliSettings {
+    if (!this.#settings) throw new Error('settings are read before a command runs');
+    return this.#settings;
+  }
+
   get globals(): GlobalOptions {
-    const o = this.program.opts<GlobalOptions>();
-    return { db: o.db, migrations: o.migrations, format: o.format, backups: o.backups, json: o.json === true, yes: o.yes === true };
+    const o = this.program.opts<{ db?: string; json?: boolean; yes?: boolean; migrations: string; backups: string; format?: MigrationFormat }>();
+    const settings = this.#settings;
+    // on a program that never ran `loadSettings` (one embedded without it), the options are all there is
+    const database = settings ? settings.database : o.db;
+    return {
+      get db(): string {
+        if (database === undefined) throw noDatabaseError();
+        return database;
+      },
+      migrations: settings?.migrations ?? o.migrations,
+      backups: settings?.backups ?? o.backups,
+      format: settings ? settings.format : o.format,
+      milestones: milestoneRanges(settings?.milestones),
+      json: o.json === true,
+      yes: o.yes === true,
+    };
   }
 
   get out(): Output {
@@ -77,10 +120,12 @@ export class CliRuntime {
     const absent = options.absentAsEmpty === true && options.database === undefined && !existsSync(path);
     const framework = createMigrationFramework(
       {
+        ...this.#settings?.framework,
         ...options.config,
         database: absent ? new BetterSqlite3(':memory:') : typeof options.database === 'object' ? options.database : path,
         migrationsPath: resolve(g.migrations),
         ...(g.format === undefined ? {} : { format: g.format }),
+        ...(g.milestones === undefined ? {} : { milestones: g.milestones }),
         backupPath: resolve(g.backups),
       },
       { mode: options.mode ?? 'readwrite', create: options.create ?? false, planner: options.planner, loadModules: options.loadModules },

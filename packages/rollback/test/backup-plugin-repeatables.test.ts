@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type RepeatableMigration, type RunInfo, openDatabase } from '@mfmig/core';
+import { join } from 'node:path';
 import { createBackupPlugin } from '@mfmig/rollback';
+import { tempDir } from './helpers.js';
 
 const repeatable: RepeatableMigration = {
   name: 'views',
@@ -22,7 +24,7 @@ describe('the pre-run backup and repeatable migrations', () => {
         return null;
       },
     });
-    const adapter = openDatabase(':memory:', { create: true });
+    const adapter = openDatabase(join(tempDir(), 'run.db'), { create: true });
     const run = (runId: string, repeatables: RepeatableMigration[]): RunInfo => ({
       runId,
       direction: 'up',

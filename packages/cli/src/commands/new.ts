@@ -16,7 +16,7 @@ export function registerNew(program: Command, cli: CliRuntime): void {
       const root = resolve(cli.globals.migrations);
       const format = cli.globals.format;
       const set: MigrationSet = existsSync(root)
-        ? await loadMigrations(root, { modules: 'metadata', format })
+        ? await loadMigrations(root, { modules: 'metadata', format, milestones: cli.globals.milestones })
         : { root, format: format ?? 'mfmig', migrations: [], milestones: [], milestoneSource: 'none', byVersion: new Map(), repeatables: [] };
       const plan = planNewMigration(set, name, { mvp: options.mvp });
       const written: string[] = [];
@@ -28,7 +28,7 @@ export function registerNew(program: Command, cli: CliRuntime): void {
           written.push(file.path);
         }
         // the folder must still load with the new files: never leave one that breaks every command
-        await loadMigrations(root, { modules: 'metadata', format });
+        await loadMigrations(root, { modules: 'metadata', format, milestones: cli.globals.milestones });
       } catch (error) {
         for (const path of written) rmSync(path, { force: true });
         for (const dir of createdDirs) rmSync(dir, { recursive: true, force: true });

@@ -4,9 +4,9 @@ import { type Migration, migrationLabel } from '../migration.js';
 
 /**
  * One milestone of a flat folder: the migrations up to and including version `through` (after
- * the previous milestone's) belong to milestone `mvp`. `through` is a version as the folder writes
- * it (`20240101120000`, or `'1.1'` for Flyway); the last milestone may leave it out to take every
- * later migration.
+ * the previous milestone's) belong to milestone `mvp`. `through` is a version number as mfmig
+ * orders it (`20240101120000`; Flyway's `1.1` is `1001000`) or, as a string, a version as the
+ * folder writes it (`'1.1'`); the last milestone may leave it out to take every later migration.
  */
 export interface MilestoneRange {
   mvp: number;
@@ -36,7 +36,7 @@ export function assignMilestones(migrations: Migration[], ranges: readonly Miles
       return Number.POSITIVE_INFINITY;
     }
     if (typeof range.through !== 'number' && typeof range.through !== 'string') throw fail(`mvp ${range.mvp}: "through" must be a version`);
-    const key = versionKey(String(range.through));
+    const key = typeof range.through === 'number' ? range.through : versionKey(range.through);
     if (!Number.isSafeInteger(key) || key < 0) throw fail(`mvp ${range.mvp}: "through" ${String(range.through)} is not a version of this folder`);
     return key;
   });
