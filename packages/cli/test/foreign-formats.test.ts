@@ -1,7 +1,7 @@
 // Migrations folders laid out exactly as dbmate, golang-migrate, Flyway, sqlx and Prisma Migrate
 // document them, migrated by the real binary and compared with what the sqlite3 shell gives
 // applying the same up files in order.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { logicalDump } from './harness/logical-dump.js';
@@ -77,6 +77,16 @@ describe("other tools' migrations folders, as they lie", () => {
     const refused = mfmig(dir, ['import', '--from', 'flyway', 'migrations', '--to', join('taken', 'migrations')]);
     expect(refused.code).toBe(3);
     expect(snapshotTree(join(dir, 'taken'))).toEqual(before);
+  });
+
+  it('the config file\'s format and milestones reach the loader: --to-mvp works on a flat folder', () => {
+    const dir = tempDir();
+    writeMigrations(dir, GOLANG_MIGRATE);
+    writeFileSync(join(dir, 'mfmig.config.json'), JSON.stringify({ format: 'sqlx', milestones: { 1: 1, 2: 2 } }));
+    const run = mfmig(dir, ['--json', 'migrate', '--to-mvp', '1', '--yes']);
+    expect(run.code, run.stderr).toBe(0);
+    const status = mfmig(dir, ['--json', 'status']);
+    expect(status.json).toMatchObject({ format: 'sqlx', hasMilestones: true, currentMvp: 1, currentVersion: 1, latestMvp: 2 });
   });
 
   it.each([
