@@ -101,6 +101,8 @@ describe('loadMigrations: formats', () => {
       [2_000_000, '2', false],
     ]);
     expect(set.repeatables.map((r) => [r.name, r.transaction])).toEqual([['refresh_view', 'immediate']]);
+    const outside = await loadMigrations(folder({ 'V1__a.sql': `-- flyway:executeInTransaction=false\n${create('a')}`, 'R__v.sql': '-- transaction: none\nCREATE VIEW IF NOT EXISTS v AS SELECT 1;' }));
+    expect([transactionModeOf(outside.migrations[0]!, 'up'), outside.repeatables[0]!.transaction]).toEqual(['none', 'none']);
     expect(set.migrations[1]!.checksum).toBe(checksumMigration(`-- version-label: 1.1\n\n-- migrate:up\n${create('b')}\n\n-- migrate:down\n`));
     expect(flywayVersionKey('1.2.3')).toBe(1_002_003);
     for (const bad of ['1.2.3.4', '1.1000', '9007199255']) expect(() => flywayVersionKey(bad, 'V.sql')).toThrow(/V\.sql.*at most 3 parts/);
@@ -220,7 +222,7 @@ describe('importFiles', () => {
   it.each([
     ['dbmate', { '20240101120000_a.sql': `-- migrate:up\n${create('a')}\n\n-- migrate:down transaction:false\nDROP TABLE a;\n` }],
     ['golang-migrate', { '000001_a.up.sql': `${create('a')}\r\n`, '000001_a.down.sql': 'DROP TABLE a;  \n', '000002_b.up.sql': create('b') }],
-    ['flyway', { 'V1__a.sql': create('a'), 'U1__a.sql': 'DROP TABLE a;', 'V1_1__b.sql': create('b') }],
+    ['flyway', { 'V1__a.sql': create('a'), 'U1__a.sql': '-- flyway:executeInTransaction=false\nDROP TABLE a;', 'V1_1__b.sql': create('b') }],
     ['sqlx', { '1_a.sql': create('a'), '2_b.up.sql': create('b'), '2_b.down.sql': 'DROP TABLE b;' }],
     ['prisma', { '20240101000000_init/migration.sql': `\uFEFF${create('a')}` }],
   ] as const)('%s: the written mfmig folder keeps every checksum and label', async (format, files) => {
@@ -228,7 +230,7 @@ describe('importFiles', () => {
     const target = folder({});
     for (const file of importFiles(source)) writeFileSync(join(target, file.name), file.text);
     const imported = await loadMigrations(target);
-    const shape = (set: typeof source) => set.migrations.map((m) => [m.version, m.checksum, m.versionLabel, m.downSql !== undefined, transactionModeOf(m, 'down')]);
+    const shape = (set: typeof source) => set.migrations.map((m) => [m.version, m.checksum, m.versionLabel, m.downSql !== undefined, transactionModeOf(m, 'up'), transactionModeOf(m, 'down')]);
     expect(shape(imported)).toEqual(shape(source));
   });
 

@@ -6,6 +6,8 @@ export interface CanonicalSqlParts {
   downSql?: string;
   /** Flyway's `1.1`, kept in a `-- version-label:` header. */
   versionLabel?: string;
+  /** A section that runs outside a transaction gets `transaction:false` after its marker. */
+  transactions?: { up?: 'immediate' | 'none'; down?: 'immediate' | 'none' };
 }
 
 /**
@@ -20,7 +22,8 @@ export interface CanonicalSqlParts {
 export function renderMfmigSql(parts: CanonicalSqlParts): string {
   const header = parts.versionLabel === undefined ? '' : `-- version-label: ${parts.versionLabel}\n\n`;
   const down = parts.downSql === undefined ? '' : `${parts.downSql}\n`;
-  return `${normaliseMigrationText(`${header}-- migrate:up\n${parts.upSql}\n\n-- migrate:down\n${down}`)}\n`;
+  const option = (mode: 'immediate' | 'none' | undefined) => (mode === 'none' ? ' transaction:false' : '');
+  return `${normaliseMigrationText(`${header}-- migrate:up${option(parts.transactions?.up)}\n${parts.upSql}\n\n-- migrate:down${option(parts.transactions?.down)}\n${down}`)}\n`;
 }
 
 /**

@@ -9,6 +9,9 @@ import type { FolderEntry } from './folder-entry.js';
 import { type LoadContext, humanise, invalidMigration, readMigrationText } from './load-context.js';
 import { sqlMigration, wholeFileSql } from './sql-migration.js';
 
+/** Flyway's inline script setting, or mfmig's header line, that keeps a script out of a transaction. */
+const NO_TRANSACTION = /^--\s*(flyway:executeInTransaction\s*=\s*false|transaction:\s*none)\s*$/im;
+
 /** Largest part 2 and part 3 of a Flyway version (exclusive): `1.999.999` is the last of major 1. */
 const PART_LIMIT = 1000;
 
@@ -54,7 +57,8 @@ export function flywayVersionLabel(version: string): string {
  * Reads a Flyway folder: `V<version>__<description>.sql` (the up), `U<version>__...sql` (its
  * down; an undo without its versioned migration is an error) and `R__<description>.sql`
  * repeatables, returned apart. Versions are ordered by {@link flywayVersionKey}; `versionLabel`
- * keeps `1.1`.
+ * keeps `1.1`. A script with a `-- flyway:executeInTransaction=false` (or `-- transaction: none`)
+ * line runs outside a transaction.
  *
  * @example
  * const { migrations, repeatables } = readFlywayFolder(detectLayout(ctx, 'flyway'), ctx);
@@ -87,8 +91,9 @@ export function readFlywayFolder(layout: FolderLayout, ctx: LoadContext): { migr
     const downText = undo ? readMigrationText(undo.path, ctx) : undefined;
     const downSql = undo && downText ? wholeFileSql(downText.text, downText.shown, undo.path) : undefined;
     const versionLabel = flywayVersionLabel(entry.version);
-    const checksum = canonicalChecksum({ upSql, downSql, versionLabel });
-    return sqlMigration({ version, name: entry.name, mvp: 0, file: entry.path, checksum, versionLabel }, { upSql, downSql }, upText.shown);
+    const transactions = { up: NO_TRANSACTION.test(upSql) ? 'none' : 'immediate', down: downSql && NO_TRANSACTION.test(downSql) ? 'none' : 'immediate' } as const;
+    const checksum = canonicalChecksum({ upSql, downSql, versionLabel, transactions });
+    return sqlMigration({ version, name: entry.name, mvp: 0, file: entry.path, checksum, versionLabel }, { upSql, downSql, transactions }, upText.shown);
   });
   return { migrations, repeatables };
 }
@@ -98,13 +103,14 @@ function readRepeatable(entry: FolderEntry, ctx: LoadContext): RepeatableMigrati
   const sql = wholeFileSql(text, shown, entry.path);
   if (sql === undefined) throw invalidMigration(`Malformed migration ${shown}: it holds no SQL statement`, entry.path);
   assertSafeMigrationSql(sql, shown);
-  const prepared = prepareSqlSection(sql, { transactional: true, foreignKeys: undefined, where: shown });
+  const transaction = NO_TRANSACTION.test(sql) ? 'none' : 'immediate';
+  const prepared = prepareSqlSection(sql, { transactional: transaction === 'immediate', foreignKeys: undefined, where: shown });
   return {
     name: entry.name,
     description: humanise(entry.name),
     file: entry.path,
     checksum: checksumMigration(sql),
-    transaction: 'immediate',
+    transaction,
     connection: prepared.settings,
     sql,
     up: (_db, migrationCtx) => migrationCtx.exec(prepared.statements.join('\n')),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { MfmigError } from '../../errors/index.js';
-import type { MigrationSet } from '../migration.js';
+import { type MigrationSet, transactionModeOf } from '../migration.js';
 import { renderMfmigSql } from './canonical-sql.js';
 
 /** One file of an imported folder: its name in the flat mfmig folder, and its text. */
@@ -37,7 +37,7 @@ export function importFiles(set: MigrationSet): ImportedFile[] {
     const text =
       set.format === 'mfmig' || set.format === 'dbmate'
         ? readFileSync(m.file, 'utf8')
-        : renderMfmigSql({ upSql: m.upSql ?? '', downSql: m.downSql, versionLabel: m.versionLabel });
+        : renderMfmigSql({ upSql: m.upSql ?? '', downSql: m.downSql, versionLabel: m.versionLabel, transactions: { up: transactionModeOf(m, 'up'), down: transactionModeOf(m, 'down') } });
     return { name: `${String(m.version).padStart(4, '0')}_${m.name}.sql`, text, version: m.version, checksum: m.checksum };
   });
 }
