@@ -8,8 +8,10 @@ import { registerDiff } from './diff.js';
 import { registerEmergencyRollback } from './emergency-rollback.js';
 import { registerHealth } from './health.js';
 import { registerHistory } from './history.js';
+import { registerImport } from './import.js';
 import { registerInit } from './init.js';
 import { registerMigrate } from './migrate.js';
+import { registerNew } from './new.js';
 import { registerPlan } from './plan.js';
 import { registerReport } from './report.js';
 import { registerRestore } from './restore.js';
@@ -26,6 +28,8 @@ export const COMMANDS: ((program: Command, cli: CliRuntime) => void)[] = [
   registerHistory,
   registerPlan,
   registerMigrate,
+  registerNew,
+  registerImport,
   registerBaseline,
   registerRollback,
   registerValidate,
