@@ -6,6 +6,7 @@ import type { CliRuntime } from '../runtime.js';
 import { ProgressReporter, formatMs } from '../progress-reporter.js';
 import { noteSkippedEntries, renderRemovedByRetention } from '../render-backups.js';
 import { withRollbackService } from './rollback-service.js';
+import { milestoneText, milestoneSuffix } from '../milestone-text.js';
 
 interface BackupOptions {
   label?: string;
@@ -42,7 +43,7 @@ export function registerBackup(program: Command, cli: CliRuntime): void {
       cli.out.result(backup, () => {
         cli.out.line(`Backup ${backup.id}`);
         cli.out.line(`  file:      ${backup.path}`);
-        cli.out.line(`  version:   ${backup.version} (MVP${backup.milestone}), ${(backup.sizeBytes / 1e6).toFixed(1)} MB, sha256 ${backup.sha256.slice(0, 16)}…`);
+        cli.out.line(`  version:   ${backup.version}${milestoneSuffix(backup.milestone)}, ${(backup.sizeBytes / 1e6).toFixed(1)} MB, sha256 ${backup.sha256.slice(0, 16)}…`);
         cli.out.line(`  integrity: ${backup.integrity.checked ? backup.integrity.result : 'not checked'}; copy ${formatMs(backup.timings.copyMs)}, verification ${formatMs(backup.timings.hashMs + (backup.timings.verifyMs ?? 0))}`);
         if (backup.label) cli.out.line(`  label:     ${backup.label} (kept until \`mfmig backup --remove ${backup.id}\`)`);
         renderRemovedByRetention(cli.out, backup.removedByRetention);
@@ -61,7 +62,7 @@ function listBackupsCommand(cli: CliRuntime, all: boolean): void {
         id: b.id,
         kind: b.kind,
         version: b.version,
-        mvp: `MVP${b.milestone}`,
+        mvp: milestoneText(b.milestone),
         size: `${(b.sizeBytes / 1e6).toFixed(1)} MB`,
         verified: b.integrity.verified ? 'yes' : 'no',
         label: b.label ?? '',

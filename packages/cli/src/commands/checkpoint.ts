@@ -5,6 +5,7 @@ import { listCheckpoints } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import { withRollbackService } from './rollback-service.js';
 import { type TargetOptions, addTargetOptions, targetFrom } from './target-options.js';
+import { milestoneSuffix } from '../milestone-text.js';
 
 interface CheckpointOptions extends TargetOptions {
   id: string;
@@ -35,7 +36,7 @@ export function registerCheckpoint(program: Command, cli: CliRuntime): void {
       cli.out.result(checkpoint, () => {
         cli.out.line(`Checkpoint ${checkpoint.id}`);
         cli.out.line(`  folder:   ${checkpoint.folder}`);
-        cli.out.line(`  position: version ${checkpoint.position.currentVersion} (MVP${checkpoint.position.currentMvp}), target ${checkpoint.position.targetVersion}, ${checkpoint.position.pending.length} migration(s) to go`);
+        cli.out.line(`  position: version ${checkpoint.position.currentVersion}${milestoneSuffix(checkpoint.position.currentMvp)}, target ${checkpoint.position.targetVersion}, ${checkpoint.position.pending.length} migration(s) to go`);
         cli.out.line(`Resume with: mfmig resume ${checkpoint.folder}`);
       });
     });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { MigrationUtils } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
+import {  } from '../milestone-text.js';
 
 /**
  * `mfmig health`: `MigrationUtils.healthCheck` of `--db` (read-only): reachable, integrity, lock,
@@ -18,7 +19,7 @@ export function registerHealth(program: Command, cli: CliRuntime): void {
       out.result(health, () => {
         const c = out.colors;
         const verdict = { healthy: c.green, degraded: c.yellow, unhealthy: c.red }[health.status];
-        out.line(`${health.database}: ${verdict(health.status)} (version ${health.currentVersion}, MVP${health.currentMvp})`);
+        out.line(`${health.database}: ${verdict(health.status)} (version ${health.currentVersion}${health.currentMvp > 0 ? `, MVP${health.currentMvp}` : ''})`);
         for (const [name, check] of Object.entries(health.checks)) {
           const mark = check.status === 'ok' ? c.green('ok     ') : check.status === 'warning' ? c.yellow('warning') : c.red('error  ');
           out.line(`  ${mark} ${name}: ${check.detail}`);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { HistoryStore, MetricsStore } from '@mfmig/core';
 import type { CliRuntime } from '../runtime.js';
 import { formatMs } from '../progress-reporter.js';
+import { milestoneText } from '../milestone-text.js';
 
 interface HistoryOptions {
   metrics: boolean;
@@ -25,7 +26,7 @@ export function registerHistory(program: Command, cli: CliRuntime): void {
           history.map((h) => ({
             version: h.version,
             name: h.name,
-            mvp: `MVP${h.mvp}`,
+            mvp: milestoneText(h.mvp),
             at: h.appliedAt,
             took: formatMs(h.durationMs),
             rows: h.rows == null ? '' : h.rows.toLocaleString('en-US'),

@@ -5,6 +5,7 @@ import { adoptedCopy, renderAdoption } from '../adoption-preview.js';
 import type { CliRuntime } from '../runtime.js';
 import { DOWNTIME_THRESHOLD_HELP, seconds } from './parse-options.js';
 import { type TargetOptions, addTargetOptions, targetFrom } from './target-options.js';
+import { milestoneText, milestoneSuffix } from '../milestone-text.js';
 
 interface PlanOptions extends TargetOptions {
   downtimeThreshold?: number;
@@ -47,7 +48,7 @@ export function renderPlan(out: Output, plan: MigrationPlan, resources?: Resourc
   const c = out.colors;
   const risk = { low: c.green, medium: c.yellow, high: c.red, critical: c.red }[plan.riskLevel];
   const direction = plan.direction === 'none' ? 'nothing to do' : plan.direction;
-  out.line(`Plan:      MVP${plan.currentMVP} (version ${plan.currentVersion}) -> MVP${plan.targetMVP} (version ${plan.targetVersion}), ${direction}`);
+  out.line(`Plan:      version ${plan.currentVersion}${milestoneSuffix(plan.currentMVP)} -> ${plan.targetVersion}${milestoneSuffix(plan.targetMVP)}, ${direction}`);
   out.line(`Risk:      ${risk(plan.riskLevel.toUpperCase())}`);
   if (plan.rehearsal?.failed) {
     const r = plan.rehearsal;
@@ -63,7 +64,7 @@ export function renderPlan(out: Output, plan: MigrationPlan, resources?: Resourc
       plan.steps.map((s) => ({
         version: s.version,
         name: s.name,
-        mvp: `MVP${s.mvp}`,
+        mvp: milestoneText(s.mvp),
         risk: s.riskLevel,
         estimated: time(s.estimatedSeconds),
         blocks: time(s.blocksWritesSeconds),

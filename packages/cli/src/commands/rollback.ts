@@ -7,6 +7,7 @@ import { renderRemovedByRetention } from '../render-backups.js';
 import { confirmRisk } from './confirm-risk.js';
 import { failWith, withRollbackService } from './rollback-service.js';
 import { type TargetOptions, addTargetOptions, targetFrom } from './target-options.js';
+import { milestoneText, milestoneSuffix } from '../milestone-text.js';
 
 interface RollbackOptions extends TargetOptions {
   preserveData: boolean;
@@ -45,12 +46,12 @@ export function registerRollback(program: Command, cli: CliRuntime): void {
 }
 
 function renderPlan(out: Output, plan: RollbackPlan): void {
-  out.line(`Rollback plan: version ${plan.fromVersion} (MVP${plan.fromMvp}) -> ${plan.targetVersion} (MVP${plan.targetMvp}), ${plan.strategy}, risk ${plan.riskLevel}`);
+  out.line(`Rollback plan: version ${plan.fromVersion}${milestoneSuffix(plan.fromMvp)} -> ${plan.targetVersion}${milestoneSuffix(plan.targetMvp)}, ${plan.strategy}, risk ${plan.riskLevel}`);
   out.table(
     plan.steps.map((s) => ({
       version: s.version,
       name: s.name,
-      mvp: `MVP${s.mvp}`,
+      mvp: milestoneText(s.mvp),
       reversible: s.reversible ? 'yes' : 'no',
       risk: s.dataAtRisk.map((d) => `${d.kind} ${d.table} (${d.rows} rows)`).join(', ') || '-',
     })),

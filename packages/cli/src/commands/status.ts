@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { type MigrationFramework, type MigrationStatus, type ToolAdoption, isMfmigError } from '@mfmig/framework';
 import { renderAdoption } from '../adoption-preview.js';
 import type { CliRuntime } from '../runtime.js';
+import { milestoneText } from '../milestone-text.js';
 
 interface StatusOptions {
   exitCode: boolean;
@@ -38,7 +39,7 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
         if (status.pending.length > 0) {
           out.line();
           out.table(
-            status.pending.map((p) => ({ version: p.versionLabel ?? p.version, name: p.name, mvp: `MVP${p.mvp}` })),
+            status.pending.map((p) => ({ version: p.versionLabel ?? p.version, name: p.name, mvp: milestoneText(p.mvp) })),
             [
               { key: 'version', label: 'Pending', align: 'right' },
               { key: 'name', label: 'Name' },
