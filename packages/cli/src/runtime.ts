@@ -4,7 +4,6 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Command } from 'commander';
 import type { Database } from 'better-sqlite3';
 import type { MigrationFormat, MilestoneRange } from '@mfmig/core';
-import { milestoneRanges } from './settings/milestone-ranges.js';
 import { type FrameworkOptions, type MigrationFramework, type MigrationFrameworkConfig, createMigrationFramework } from '@mfmig/framework';
 import { Output } from './output.js';
 import { noDatabaseError } from './settings/database-setting.js';
@@ -87,7 +86,7 @@ export class CliRuntime {
       migrations: settings?.migrations ?? o.migrations,
       backups: settings?.backups ?? o.backups,
       format: settings ? settings.format : o.format,
-      milestones: milestoneRanges(settings?.milestones),
+      milestones: settings?.milestones,
       json: o.json === true,
       yes: o.yes === true,
     };

@@ -82,7 +82,7 @@ describe("other tools' migrations folders, as they lie", () => {
   it('the config file\'s format and milestones reach the loader: --to-mvp works on a flat folder', () => {
     const dir = tempDir();
     writeMigrations(dir, GOLANG_MIGRATE);
-    writeFileSync(join(dir, 'mfmig.config.json'), JSON.stringify({ format: 'sqlx', milestones: { 1: 1, 2: 2 } }));
+    writeFileSync(join(dir, 'mfmig.config.json'), JSON.stringify({ format: 'sqlx', milestones: [{ mvp: 1, through: 1 }, { mvp: 2 }] }));
     const run = mfmig(dir, ['--json', 'migrate', '--to-mvp', '1', '--yes']);
     expect(run.code, run.stderr).toBe(0);
     const status = mfmig(dir, ['--json', 'status']);

@@ -73,8 +73,8 @@ describe('config files', () => {
   };
 
   it('loads a JSON, an .mjs and a typed .ts config, relative paths kept for the caller', async () => {
-    const json = folder({ 'mfmig.config.json': '{ "database": "a.db", "milestones": { "1": 1, "2": 3 }, "format": "dbmate" }' });
-    expect((await loadConfigFile(findConfigFile(json)!)).config).toEqual({ database: 'a.db', milestones: { 1: 1, 2: 3 }, format: 'dbmate' });
+    const json = folder({ 'mfmig.config.json': '{ "database": "a.db", "milestones": [{ "mvp": 1, "through": 2 }, { "mvp": 2 }], "format": "dbmate" }' });
+    expect((await loadConfigFile(findConfigFile(json)!)).config).toEqual({ database: 'a.db', milestones: [{ mvp: 1, through: 2 }, { mvp: 2 }], format: 'dbmate' });
     const mjs = folder({ 'mfmig.config.mjs': 'export default { migrations: "db/migrations", backupRetention: 3 };' });
     expect((await loadConfigFile(findConfigFile(mjs)!)).config).toEqual({ migrations: 'db/migrations', backupRetention: 3 });
     const ts = folder({ 'mfmig.config.ts': 'const schemaFile: string = "schema.sql";\nexport default { schemaFile, enableMetrics: true as boolean };\n' });
@@ -85,7 +85,7 @@ describe('config files', () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ 'mfmig.config.json': '{ "databse": "a.db" }' }, /mfmig\.config\.json: unknown key "databse"/],
       [{ 'mfmig.config.json': '{ "migrations": 7 }' }, /mfmig\.config\.json: migrations: /],
-      [{ 'mfmig.config.json': '{ "milestones": { "1": 5, "2": 3 } }' }, /milestones/],
+      [{ 'mfmig.config.json': '{ "milestones": [{ "mvp": 0, "through": 3 }] }' }, /milestones/],
       [{ 'mfmig.config.json': '{ "format": "liquibase" }' }, /format/],
       [{ 'mfmig.config.json': '{ "database": ' }, /mfmig\.config\.json cannot be loaded/],
       [{ 'mfmig.config.mjs': 'throw new Error("no config today");' }, /mfmig\.config\.mjs cannot be loaded: no config today/],

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { MigrationFormat, MigrationFrameworkConfig } from '@mfmig/core';
+import type { MigrationFormat, MigrationFrameworkConfig, MilestoneRange } from '@mfmig/core';
 import { configRelative, findConfigFile, loadConfigFile } from './config-file.js';
 import { resolveDatabaseFile } from './database-setting.js';
 import type { MfmigConfig } from './mfmig-config.js';
@@ -20,8 +20,8 @@ export interface CliSettings {
   configFile?: string;
   /** The forced folder layout: `--format` when the program has it and it was given, else the config's. */
   format?: MigrationFormat;
-  /** The config's milestones (milestone number to first version). */
-  milestones?: Record<number, number>;
+  /** The config's milestones, as version ranges. */
+  milestones?: MilestoneRange[];
   /** The config's schema file, absolute. */
   schemaFile?: string;
   /** The config's framework settings that no environment variable (or `.env`) overrides. */

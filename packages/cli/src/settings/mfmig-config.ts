@@ -1,4 +1,4 @@
-import type { IntegrityCheckLevel, MigrationFormat } from '@mfmig/core';
+import type { IntegrityCheckLevel, MigrationFormat, MilestoneRange } from '@mfmig/core';
 import { z } from 'zod';
 
 /** The folder layouts a config may force with `format` (the same names `--format` takes). */
@@ -19,10 +19,11 @@ export interface MfmigConfig {
   /** Read the migrations folder as this layout instead of detecting it. As `--format`. */
   format?: MigrationFormat;
   /**
-   * Milestones of a folder that has no `mvpN/` sub-folders: milestone number to the first
-   * version it holds; each runs up to the next one's first version. `{ 1: 1, 2: 7 }`.
+   * Milestones of a folder that has no `mvpN/` sub-folders, as version ranges (the shape
+   * `loadMigrations` takes): `[{ mvp: 1, through: 6 }, { mvp: 2 }]`. `through` is a version as
+   * the folder writes it (a number, or a Flyway label such as `'1.1'`); the last may be open.
    */
-  milestones?: Record<number, number>;
+  milestones?: MilestoneRange[];
   /** The file `mfmig schema` writes the schema to and checks it against, e.g. `./schema.sql`. */
   schemaFile?: string;
   /** Backups of the database to keep (0 keeps all). As `BACKUP_RETENTION`. */
@@ -50,9 +51,10 @@ export const MFMIG_CONFIG_SCHEMA = z.strictObject({
   migrations: text.optional(),
   backups: text.optional(),
   format: z.enum(Object.keys(FORMATS) as [MigrationFormat, ...MigrationFormat[]]).optional(),
+  // numbering, order and overlaps are checked by the loader, which knows the folder's versions
   milestones: z
-    .record(z.string().regex(/^[1-9]\d*$/, 'milestone numbers are whole numbers from 1'), whole)
-    .refine(ascending, 'each later milestone must start at a higher version')
+    .array(z.strictObject({ mvp: whole.positive('milestone numbers start at 1'), through: z.union([whole, text]).optional() }))
+    .min(1, 'give at least one { mvp, through } range')
     .optional(),
   schemaFile: text.optional(),
   backupRetention: whole.optional(),
@@ -63,13 +65,6 @@ export const MFMIG_CONFIG_SCHEMA = z.strictObject({
   enableMetrics: z.boolean().optional(),
   emergencyContacts: z.array(text).optional(),
 });
-
-function ascending(milestones: Record<string, number>): boolean {
-  const starts = Object.entries(milestones)
-    .map(([mvp, from]) => [Number(mvp), from] as const)
-    .sort((a, b) => a[0] - b[0]);
-  return starts.every(([, from], i) => i === 0 || from > starts[i - 1]![1]);
-}
 
 /**
  * Types a config file: returns what it is given, so that an editor checks the keys.
