@@ -1,6 +1,8 @@
 // The commands of the root README's "Coming from dbmate / golang-migrate / Flyway / sqlx /
 // Prisma" section, run as printed against each tool's folder laid out where the command looks.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { writeToolHistory } from '@mfmig/test-support';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GOLANG_MIGRATE, TOOLS } from './harness/tool-folders.js';
@@ -34,7 +36,7 @@ describe('README: coming from other tools', () => {
     expect(blocks.map((b) => b.tool)).toEqual(Object.keys(FOLDERS));
   });
 
-  it.each(blocks)('$tool: every command runs as printed', ({ tool, commands }) => {
+  const layOut = (tool: string, commands: string[][]) => {
     const dir = tempDir();
     const first = commands[0]!;
     const folder = first[first.indexOf('--migrations') + 1]!;
@@ -42,9 +44,39 @@ describe('README: coming from other tools', () => {
       mkdirSync(dirname(join(dir, folder, path)), { recursive: true });
       writeFileSync(join(dir, folder, path), text);
     }
+    return dir;
+  };
+  const runAll = (dir: string, commands: string[][]) => {
     for (const argv of commands) {
       const run = mfmig(dir, argv);
       expect(run.code, `${argv.join(' ')}: ${run.stderr}`).toBe(0);
     }
+  };
+
+  it.each(blocks)('$tool: every command runs as printed', ({ tool, commands }) => {
+    runAll(layOut(tool, commands), commands);
+  });
+
+  // the tool applied its first migration and the application wrote a row: the same commands adopt
+  // that database, never run the first migration again, keep the row and the tool's table
+  it.each([
+    ['dbmate', 'dbmate', '20151129054053', 'create_users_table', "INSERT INTO users (id, name, email) VALUES (1, 'ann', 'ann@example.com')"],
+    ['golang-migrate', 'golang-migrate', '1', 'create_users_table', "INSERT INTO users (user_id, username, password, email) VALUES (1, 'ann', 'x', 'ann@example.com')"],
+  ] as const)('%s: the commands as printed adopt a database the tool migrated', (tool, fixture, version, name, insert) => {
+    const block = blocks.find((b) => b.tool === tool)!;
+    const dir = layOut(tool, block.commands);
+    const first = Object.entries(FOLDERS[tool]!).sort(([a], [b]) => a.localeCompare(b)).find(([path]) => !path.endsWith('.down.sql'))![1];
+    const db = new Database(join(dir, 'app.db'));
+    db.exec(first.split('-- migrate:down')[0]!.replace('-- migrate:up', ''));
+    writeToolHistory(db, fixture, [{ version, name }]);
+    db.exec(insert);
+    const toolRows = db.prepare('SELECT * FROM schema_migrations').all();
+    db.close();
+    runAll(dir, block.commands);
+    const after = new Database(join(dir, 'app.db'), { readonly: true });
+    expect(after.prepare('SELECT email FROM users').all()).toEqual([{ email: 'ann@example.com' }]);
+    expect(after.prepare('SELECT * FROM schema_migrations').all()).toEqual(toolRows);
+    expect(after.prepare("SELECT count(*) AS n FROM mfmig_audit WHERE detail LIKE '%schema_migrations%'").get()).toEqual({ n: 1 });
+    after.close();
   });
 });
