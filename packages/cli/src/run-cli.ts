@@ -15,6 +15,8 @@ export function buildProgram(): { program: Command; runtime: CliRuntime } {
     .addOption(new Option('--db <file>', 'SQLite database file').env('DATABASE_PATH').default('./knowledge.db'))
     .addOption(new Option('--migrations <dir>', 'migrations folder (mvp1/, mvp2/, ...)').env('MIGRATION_PATH').default('./migrations'))
     .addOption(new Option('--backups <dir>', 'folder for backups and checkpoints').env('BACKUP_PATH').default('./backups'))
+    .addOption(new Option('--schema-file <path>', 'where to write the schema after a run that changes it').env('SCHEMA_FILE').default('./schema.sql'))
+    .option('--no-dump', 'do not write the schema file (env NO_SCHEMA_DUMP=1)')
     .option('--json', 'print one JSON document on stdout and nothing else there', false)
     .option('--yes', 'accept prompts (needed for high-risk plans without a terminal)', false)
     .showHelpAfterError('(run mfmig --help for usage)')

@@ -14,6 +14,10 @@ export interface GlobalOptions {
   backups: string;
   json: boolean;
   yes: boolean;
+  /** Where the schema file goes after a run that changed the schema (`--schema-file`, env `SCHEMA_FILE`). */
+  schemaFile: string;
+  /** False with `--no-dump` or env `NO_SCHEMA_DUMP` set to anything but `0`/`false`/empty. */
+  dump: boolean;
 }
 
 /** What a command needs from the CLI: options, output, the framework, interruption. */
@@ -32,7 +36,16 @@ export class CliRuntime {
 
   get globals(): GlobalOptions {
     const o = this.program.opts<GlobalOptions>();
-    return { db: o.db, migrations: o.migrations, backups: o.backups, json: o.json === true, yes: o.yes === true };
+    const envSkip = !['', '0', 'false', 'no', 'off'].includes((process.env.NO_SCHEMA_DUMP ?? '').trim().toLowerCase());
+    return {
+      db: o.db,
+      migrations: o.migrations,
+      backups: o.backups,
+      json: o.json === true,
+      yes: o.yes === true,
+      schemaFile: o.schemaFile,
+      dump: o.dump !== false && !envSkip,
+    };
   }
 
   get out(): Output {

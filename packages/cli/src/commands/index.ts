@@ -10,6 +10,7 @@ import { registerHealth } from './health.js';
 import { registerHistory } from './history.js';
 import { registerMigrate } from './migrate.js';
 import { registerPlan } from './plan.js';
+import { registerRedo } from './redo.js';
 import { registerReport } from './report.js';
 import { registerRestore } from './restore.js';
 import { registerResume } from './resume.js';
@@ -26,6 +27,7 @@ export const COMMANDS: ((program: Command, cli: CliRuntime) => void)[] = [
   registerMigrate,
   registerBaseline,
   registerRollback,
+  registerRedo,
   registerValidate,
   registerDiff,
   registerBackup,

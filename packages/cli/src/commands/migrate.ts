@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { MfmigError, type MigrationTarget } from '@mfmig/core';
 import { type MigrationFramework, assertAdopted, assertDatabaseIntact, assertRehearsalPassed } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
+import { assertSchemaFileWritable, writeSchemaFile } from '../schema-file.js';
 
 type MigrationPlan = Awaited<ReturnType<MigrationFramework['planner']['createPlan']>>;
 import { ProgressReporter } from '../progress-reporter.js';
@@ -38,6 +39,7 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
     .option('--downtime-threshold <seconds>', DOWNTIME_THRESHOLD_HELP, seconds)
     .action(async (options: MigrateOptions) => {
       const target = targetFrom(options);
+      if (!options.dryRun) assertSchemaFileWritable(cli);
       const dbPath = resolve(cli.globals.db);
       const open = (database: string | Database.Database) =>
         cli.openFramework({ create: true, loadModules: true, database, config: { lockTimeout: options.lockTimeout }, planner: { downtimeThresholdSeconds: options.downtimeThreshold } });
@@ -59,6 +61,7 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
         });
         detach();
         cli.out.result(result, () => renderRun(cli.out, result));
+        if (!options.dryRun) await writeSchemaFile(cli);
       } finally {
         detach();
       }

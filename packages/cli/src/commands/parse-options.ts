@@ -9,6 +9,13 @@ export function wholeNumber(value: string): number {
   return n;
 }
 
+/** Commander parser for a positive whole number option (`--step 2`). */
+export function positiveWholeNumber(value: string): number {
+  const n = wholeNumber(value);
+  if (n === 0) throw new InvalidArgumentError('must be a positive whole number (1 or more)');
+  return n;
+}
+
 /** Commander parser for a non-negative number of seconds (`--downtime-threshold 2.5`). */
 export function seconds(value: string): number {
   if (!/^\d+(\.\d+)?$/.test(value.trim())) throw new InvalidArgumentError('must be a number of seconds, 0 or more');

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliRuntime } from '../runtime.js';
 import { rollbackServiceForRepair } from './rollback-service.js';
+import { assertSchemaFileWritable, writeSchemaFile } from '../schema-file.js';
 
 /** `mfmig restore <backup> [--no-save-aside] [--allow-other-database]`. */
 export function registerRestore(program: Command, cli: CliRuntime): void {
@@ -11,6 +12,7 @@ export function registerRestore(program: Command, cli: CliRuntime): void {
     .option('--no-save-aside', 'do not keep the replaced database file')
     .option('--allow-other-database', 'restore a backup that belongs to another database (a copy, another file) on purpose', false)
     .action(async (backup: string, options: { saveAside: boolean; allowOtherDatabase: boolean }) => {
+      assertSchemaFileWritable(cli);
       const manager = rollbackServiceForRepair(cli, { loadModules: false });
       try {
         const result = await manager.restoreBackup(backup, { saveAside: options.saveAside, allowOtherDatabase: options.allowOtherDatabase });
@@ -21,5 +23,6 @@ export function registerRestore(program: Command, cli: CliRuntime): void {
       } finally {
         manager.close();
       }
+      await writeSchemaFile(cli);
     });
 }
