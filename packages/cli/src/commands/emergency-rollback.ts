@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
 import { MfmigError } from '@mfmig/core';
 import { EMERGENCY_TYPES, type EmergencyType, type RollbackManager } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
@@ -14,7 +14,7 @@ export function registerEmergencyRollback(program: Command, cli: CliRuntime): vo
   program
     .command('emergency-rollback')
     .description('the fastest safe path back to the last verified good state (works when the database cannot be opened; a sound database needs --yes)')
-    .argument('<type>', EMERGENCY_TYPES.join(' | '))
+    .addArgument(new Argument('<type>', EMERGENCY_TYPES.join(' | ')).choices(EMERGENCY_TYPES))
     .action(async (type: string) => {
       if (!EMERGENCY_TYPES.includes(type as EmergencyType)) {
         throw new MfmigError('USAGE', `Unknown emergency type "${type}"; use one of ${EMERGENCY_TYPES.join(', ')}`);

@@ -3,6 +3,7 @@ import type { CliRuntime } from '../runtime.js';
 import { registerBackup } from './backup.js';
 import { registerBaseline } from './baseline.js';
 import { registerCheckpoint } from './checkpoint.js';
+import { registerCompletion } from './completion.js';
 import { registerDemo } from './demo.js';
 import { registerDiff } from './diff.js';
 import { registerEmergencyRollback } from './emergency-rollback.js';
@@ -39,4 +40,5 @@ export const COMMANDS: ((program: Command, cli: CliRuntime) => void)[] = [
   registerReport,
   registerSeed,
   registerDemo,
+  registerCompletion,
 ];
