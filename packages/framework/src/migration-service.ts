@@ -1,4 +1,5 @@
 import {
+  type RunLock,
   type MigrationEvents,
   type MigrationProgress,
   type MigrationStatus,
@@ -39,6 +40,8 @@ export interface ExecuteMigrationOptions {
    * itself reports the failure (and `enableRollback` can act on it).
    */
   plan?: MigrationPlan | false;
+  /** A run lock the caller holds across this run and others (a redo); the run leaves it held. */
+  heldLock?: RunLock;
 }
 
 /** The services a MigrationService orchestrates. */
@@ -152,6 +155,7 @@ export class MigrationService {
         signal: options.signal,
         acceptChecksums: options.acceptChecksums,
         command: `migrate to ${describeTarget(target)}`,
+        heldLock: options.heldLock,
       });
     } finally {
       this.#request = undefined;
@@ -159,7 +163,7 @@ export class MigrationService {
     const interrupted = isMfmigError(result.error) && result.error.code === 'INTERRUPTED';
     const validationFailed = isMfmigError(result.error) && result.error.code === 'VALIDATION_FAILED' && result.error.context.stage === 'post-migration';
     if (result.error && (options.enableRollback === true || validationFailed) && !interrupted && !options.dryRun && result.toVersion !== result.fromVersion) {
-      await this.#rollBackFailedRun(result, validationFailed);
+      await this.#rollBackFailedRun(result, validationFailed, options.heldLock);
     }
     return this.#finish(before, result);
   }
@@ -187,9 +191,9 @@ export class MigrationService {
    * committed migrations failed post-migration validation is always taken back: a check that
    * fails after a migration's statements ran must not leave them applied.
    */
-  async #rollBackFailedRun(result: RunResult, always: boolean): Promise<void> {
+  async #rollBackFailedRun(result: RunResult, always: boolean, heldLock: RunLock | undefined): Promise<void> {
     try {
-      const recovery = await this.#services.rollbackManager.recoverFailedRun(result);
+      const recovery = await this.#services.rollbackManager.recoverFailedRun(result, { heldLock });
       result.extras.recovery = recovery;
       (await this.#getMigrator()).markRolledBack();
       this.#rolledBack = true;

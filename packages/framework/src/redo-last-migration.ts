@@ -1,4 +1,4 @@
-import { MfmigError, migrationLabel } from '@mfmig/core';
+import { MfmigError, RunLock, migrationLabel } from '@mfmig/core';
 import type { RollbackExecutionResult, RollbackManager, RollbackPlan } from '@mfmig/rollback';
 import type { MigrationExecutionResult, MigrationService } from './migration-service.js';
 
@@ -6,6 +6,8 @@ import type { MigrationExecutionResult, MigrationService } from './migration-ser
 export interface RedoServices {
   rollbackManager: RollbackManager;
   migrationService: MigrationService;
+  /** How long to wait for another runner's lock, in ms (default 10 s). */
+  lockTimeout?: number;
 }
 
 /** The plan of a redo: the migration undone and applied again, and the rollback plan of its down. */
@@ -67,25 +69,38 @@ export async function planRedo(services: RedoServices): Promise<RedoPlan> {
  * Carries out a redo plan: the rollback of the last migration with everything a rollback does
  * (the plan still matching the database, an integrity check, a verified backup, the dropped rows
  * archived, validation after), then the same migration applied again the way `migrateTo` applies
- * one (backup, validation, the archived rows put back by the preservation plugin). Each half
- * runs under the run lock. When the rollback fails the up is not attempted.
+ * one (backup, validation, the archived rows put back by the preservation plugin). One run lock
+ * is held from before the rollback until the migration is applied again, so no other runner
+ * gets in between. When the rollback fails the up is not attempted.
  *
  * @example
  * const result = await redoLastMigration(framework, await planRedo(framework));
  * result.success; // true: version 7 was rolled back and applied again
  */
 export async function redoLastMigration(services: RedoServices, plan: RedoPlan, options: { signal?: AbortSignal } = {}): Promise<RedoResult> {
-  const rollback = await services.rollbackManager.executeRollbackPlan(plan.rollback, { preserveUserData: true, signal: options.signal });
-  const result: RedoResult = { success: false, migration: plan.migration, rollback, reapplied: null };
-  if (!rollback.success) {
-    result.error = rollback.error ?? new MfmigError('ROLLBACK_FAILED', `The rollback of ${migrationLabel(plan.migration)} did not finish; it was not applied again`);
-    return result;
-  }
+  const ctx = services.rollbackManager.context;
+  const lock = new RunLock(ctx.adapter);
+  const label = migrationLabel(plan.migration);
+  await lock.acquire({
+    timeoutMs: services.lockTimeout ?? 10_000,
+    command: `redo ${label}`,
+    onWait: (holder) => ctx.events.emit('lockWaiting', { holder: `pid ${holder.pid} on ${holder.host}` }),
+  });
   try {
-    result.reapplied = await services.migrationService.migrateTo({ version: plan.migration.version }, { signal: options.signal });
-    result.success = true;
-  } catch (error) {
-    result.error = error instanceof Error ? error : new Error(String(error));
+    const rollback = await services.rollbackManager.executeRollbackPlan(plan.rollback, { preserveUserData: true, signal: options.signal, heldLock: lock });
+    const result: RedoResult = { success: false, migration: plan.migration, rollback, reapplied: null };
+    if (!rollback.success) {
+      result.error = rollback.error ?? new MfmigError('ROLLBACK_FAILED', `The rollback of ${label} did not finish; it was not applied again`);
+      return result;
+    }
+    try {
+      result.reapplied = await services.migrationService.migrateTo({ version: plan.migration.version }, { signal: options.signal, heldLock: lock });
+      result.success = true;
+    } catch (error) {
+      result.error = error instanceof Error ? error : new Error(String(error));
+    }
+    return result;
+  } finally {
+    lock.release();
   }
-  return result;
 }

@@ -56,7 +56,12 @@ describe('redo', () => {
     framework.context.adapter.raw.exec("INSERT INTO items (name, note) VALUES ('valve', 'spare'), ('pump', 'old')");
     const plan = await planRedo(framework);
     expect(plan.migration).toMatchObject({ version: 3, name: 'note' });
+    // one lock from the rollback to the end of the migrate: still held when each half's run completes
+    const lockRows: unknown[] = [];
+    framework.context.events.on('runCompleted', () => lockRows.push(framework.context.adapter.raw.prepare('SELECT count(*) FROM mfmig_lock').pluck().get()));
     const result = await redoLastMigration(framework, plan);
+    expect(lockRows).toEqual([1, 1]);
+    expect(framework.context.adapter.raw.prepare('SELECT count(*) FROM mfmig_lock').pluck().get()).toBe(0);
     expect(result.error).toBeUndefined();
     expect(result.success).toBe(true);
     expect(result.rollback.backup).not.toBeNull();

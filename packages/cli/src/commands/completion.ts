@@ -14,6 +14,7 @@ export function registerCompletion(program: Command, cli: CliRuntime): void {
     .description('print a shell completion script (bash: source <(mfmig completion bash); zsh, fish: see the README)')
     .addArgument(new Argument('<shell>', 'the shell to complete in').choices(Object.keys(SHELLS)))
     .action((shell: keyof typeof SHELLS) => {
-      process.stdout.write(SHELLS[shell](commandTree(cli.program)));
+      const script = SHELLS[shell](commandTree(cli.program));
+      cli.out.result({ shell, script }, () => process.stdout.write(script));
     });
 }

@@ -4,6 +4,7 @@ import type { CliRuntime } from '../runtime.js';
 import type { Output } from '../output.js';
 import { renderRun } from '../render-run.js';
 import { confirmRollbackRisk, renderRollbackPlan, renderRollbackResult } from './rollback.js';
+import { wholeNumber } from './parse-options.js';
 import { failWith } from './rollback-service.js';
 import { assertSchemaFileWritable, writeSchemaFile } from '../schema-file.js';
 
@@ -13,7 +14,8 @@ export function registerRedo(program: Command, cli: CliRuntime): void {
     .command('redo')
     .description('roll back the last migration and apply it again (its dropped rows are archived and put back)')
     .option('--plan-only', 'show the rollback plan of the redo and change nothing', false)
-    .action(async (options: { planOnly: boolean }) => {
+    .option('--lock-timeout <ms>', 'wait this long for another running mfmig before giving up', wholeNumber, 10_000)
+    .action(async (options: { planOnly: boolean; lockTimeout: number }) => {
       if (!options.planOnly) assertSchemaFileWritable(cli);
       const framework = cli.openFramework({ loadModules: true });
       const plan = await planRedo(framework);
@@ -23,7 +25,7 @@ export function registerRedo(program: Command, cli: CliRuntime): void {
       }
       if (!cli.out.json) renderRollbackPlan(cli.out, plan.rollback);
       await confirmRollbackRisk(cli, plan.rollback);
-      const result = await redoLastMigration(framework, plan, { signal: cli.signal });
+      const result = await redoLastMigration({ ...framework, lockTimeout: options.lockTimeout }, plan, { signal: cli.signal });
       cli.out.result({ plan, result }, () => renderRedo(cli.out, result));
       if (result.error) failWith(cli, result.error);
       else await writeSchemaFile(cli);
