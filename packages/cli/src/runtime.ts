@@ -20,6 +20,18 @@ export interface GlobalOptions {
   dump: boolean;
 }
 
+/** How a command opens the framework: see {@link CliRuntime.openFramework}. */
+export interface OpenFrameworkOptions {
+  loadModules: boolean;
+  mode?: 'readonly' | 'readwrite';
+  create?: boolean;
+  database?: string | Database;
+  config?: Partial<MigrationFrameworkConfig>;
+  planner?: FrameworkOptions['planner'];
+  /** A database file that does not exist reads as an empty database (nothing is created). */
+  absentAsEmpty?: boolean;
+}
+
 /** What a command needs from the CLI: options, output, the framework, interruption. */
 export class CliRuntime {
   readonly program: Command;
@@ -69,16 +81,7 @@ export class CliRuntime {
    * true only where the user asked for a run or a rehearsal, since importing a `.ts`/`.js`
    * migration runs its code; false reads those modules for their metadata only.
    */
-  openFramework(options: {
-    loadModules: boolean;
-    mode?: 'readonly' | 'readwrite';
-    create?: boolean;
-    database?: string | Database;
-    config?: Partial<MigrationFrameworkConfig>;
-    planner?: FrameworkOptions['planner'];
-    /** A database file that does not exist reads as an empty database (nothing is created). */
-    absentAsEmpty?: boolean;
-  }): MigrationFramework {
+  openFramework(options: OpenFrameworkOptions): MigrationFramework {
     const g = this.globals;
     const path = resolve(typeof options.database === 'string' ? options.database : g.db);
     const absent = options.absentAsEmpty === true && options.database === undefined && !existsSync(path);
@@ -102,9 +105,30 @@ export class CliRuntime {
     return this.#absent.has(framework);
   }
 
+  /**
+   * Opens the framework as {@link openFramework} does, runs `work` with it, and closes it
+   * whether `work` returns or throws; resolves to what `work` returns.
+   *
+   * @example
+   * const status = await cli.withFramework({ mode: 'readonly', loadModules: false }, (framework) => framework.migrationService.status());
+   */
+  async withFramework<T>(options: OpenFrameworkOptions, work: (framework: MigrationFramework) => Promise<T> | T): Promise<T> {
+    const framework = this.openFramework(options);
+    try {
+      return await work(framework);
+    } finally {
+      const at = this.#frameworks.indexOf(framework);
+      if (at >= 0) this.#close(this.#frameworks.splice(at, 1));
+    }
+  }
+
   /** Closes every framework a command opened. */
   closeAll(): void {
-    for (const f of this.#frameworks.splice(0)) {
+    this.#close(this.#frameworks.splice(0));
+  }
+
+  #close(frameworks: MigrationFramework[]): void {
+    for (const f of frameworks) {
       try {
         f.close();
       } catch {

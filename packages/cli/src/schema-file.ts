@@ -36,10 +36,12 @@ export function assertSchemaFileWritable(cli: CliRuntime): void {
  */
 export async function writeSchemaFile(cli: CliRuntime): Promise<string | null> {
   if (!cli.globals.dump) return null;
-  const framework = cli.openFramework({ mode: 'readonly', loadModules: false });
-  const migrator = await framework.context.migrator();
-  const applied = migrator.status().applied.map((a) => ({ version: a.version, name: a.name, label: migrationLabel(migrator.migrations.byVersion.get(a.version) ?? a) }));
-  const path = writeOutputFile(cli.globals.schemaFile, dumpSchema(framework.context.adapter, applied), outputOptions(cli));
+  const sql = await cli.withFramework({ mode: 'readonly', loadModules: false }, async (framework) => {
+    const migrator = await framework.context.migrator();
+    const applied = migrator.status().applied.map((a) => ({ version: a.version, name: a.name, label: migrationLabel(migrator.migrations.byVersion.get(a.version) ?? a) }));
+    return dumpSchema(framework.context.adapter, applied);
+  });
+  const path = writeOutputFile(cli.globals.schemaFile, sql, outputOptions(cli));
   if (!cli.out.json) cli.out.line(`Schema written to ${cli.globals.schemaFile}`);
   return path;
 }

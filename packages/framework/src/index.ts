@@ -29,9 +29,11 @@ export {
   type MigrationFrameworkConfig,
   type MigrationProgress,
   type MigrationStatus,
+  type MigrationTarget,
   type MfmigErrorCode,
 } from '@mfmig/core';
-export { assertRehearsalPassed } from '@mfmig/planner';
+export { assertRehearsalPassed, type MigrationPlan, type ResourceEstimate, type RiskLevel } from '@mfmig/planner';
 export { RollbackManager } from '@mfmig/rollback';
 export { DataTransformer, type DataTransformation } from '@mfmig/transformer';
-export { SCHEMA_DUMP_MARKER, dumpSchema, renderDiff, type DumpedMigration } from '@mfmig/schema-evolution';
+export { SCHEMA_DUMP_MARKER, dumpSchema, renderDiff, type DumpedMigration, type SchemaDiff } from '@mfmig/schema-evolution';
+export { type ValidationFinding, type ValidationReport } from '@mfmig/validation';

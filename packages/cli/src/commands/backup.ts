@@ -5,7 +5,7 @@ import { ownerOf, removeBackup, scanBackups } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import { ProgressReporter, formatMs } from '../progress-reporter.js';
 import { noteSkippedEntries, renderRemovedByRetention } from '../render-backups.js';
-import { rollbackService } from './rollback-service.js';
+import { withRollbackService } from './rollback-service.js';
 
 interface BackupOptions {
   label?: string;
@@ -31,24 +31,22 @@ export function registerBackup(program: Command, cli: CliRuntime): void {
       }
       if (options.list) return listBackupsCommand(cli, options.all);
       if (options.remove !== undefined) return removeBackupCommand(cli, options.remove);
-      const framework = cli.openFramework({ loadModules: false });
-      const manager = rollbackService(framework);
-      const detach = new ProgressReporter(cli.out).attach(framework.context.events);
-      try {
-        const backup = await manager.createBackup({ label: options.label, verify: options.verify ? 'full' : false });
-        detach();
-        cli.out.result(backup, () => {
-          cli.out.line(`Backup ${backup.id}`);
-          cli.out.line(`  file:      ${backup.path}`);
-          cli.out.line(`  version:   ${backup.version} (MVP${backup.milestone}), ${(backup.sizeBytes / 1e6).toFixed(1)} MB, sha256 ${backup.sha256.slice(0, 16)}…`);
-          cli.out.line(`  integrity: ${backup.integrity.checked ? backup.integrity.result : 'not checked'}; copy ${formatMs(backup.timings.copyMs)}, verification ${formatMs(backup.timings.hashMs + (backup.timings.verifyMs ?? 0))}`);
-          if (backup.label) cli.out.line(`  label:     ${backup.label} (kept until \`mfmig backup --remove ${backup.id}\`)`);
-          renderRemovedByRetention(cli.out, backup.removedByRetention);
-        });
-      } finally {
-        detach();
-        manager.close();
-      }
+      const backup = await withRollbackService(cli, { loadModules: false }, async (manager, framework) => {
+        const detach = new ProgressReporter(cli.out).attach(framework.context.events);
+        try {
+          return await manager.createBackup({ label: options.label, verify: options.verify ? 'full' : false });
+        } finally {
+          detach();
+        }
+      });
+      cli.out.result(backup, () => {
+        cli.out.line(`Backup ${backup.id}`);
+        cli.out.line(`  file:      ${backup.path}`);
+        cli.out.line(`  version:   ${backup.version} (MVP${backup.milestone}), ${(backup.sizeBytes / 1e6).toFixed(1)} MB, sha256 ${backup.sha256.slice(0, 16)}…`);
+        cli.out.line(`  integrity: ${backup.integrity.checked ? backup.integrity.result : 'not checked'}; copy ${formatMs(backup.timings.copyMs)}, verification ${formatMs(backup.timings.hashMs + (backup.timings.verifyMs ?? 0))}`);
+        if (backup.label) cli.out.line(`  label:     ${backup.label} (kept until \`mfmig backup --remove ${backup.id}\`)`);
+        renderRemovedByRetention(cli.out, backup.removedByRetention);
+      });
     });
 }
 

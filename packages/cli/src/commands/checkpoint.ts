@@ -3,24 +3,23 @@ import type { Command } from 'commander';
 import { readDatabaseIdentityAt } from '@mfmig/core';
 import { listCheckpoints } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
-import { targetFrom, wholeNumber } from './parse-options.js';
-import { rollbackService } from './rollback-service.js';
+import { withRollbackService } from './rollback-service.js';
+import { type TargetOptions, addTargetOptions, targetFrom } from './target-options.js';
 
-interface CheckpointOptions {
+interface CheckpointOptions extends TargetOptions {
   id: string;
-  to?: number;
-  toMvp?: number;
   list: boolean;
 }
 
 /** `mfmig checkpoint [--id <name>] [--to N | --to-mvp N] [--list]`. */
 export function registerCheckpoint(program: Command, cli: CliRuntime): void {
-  program
-    .command('checkpoint')
-    .description('capture the database and the run position (current version, target, migration checksums), or list checkpoints')
-    .option('--id <name>', 'what the checkpoint is named after', 'manual')
-    .option('--to <version>', 'the version the run goes to (default: latest)', wholeNumber)
-    .option('--to-mvp <n>', 'the milestone the run goes to', wholeNumber)
+  addTargetOptions(
+    program
+      .command('checkpoint')
+      .description('capture the database and the run position (current version, target, migration checksums), or list checkpoints')
+      .option('--id <name>', 'what the checkpoint is named after', 'manual'),
+    'the run goes to',
+  )
     .option('--list', "list the database's checkpoints", false)
     .action(async (options: CheckpointOptions) => {
       if (options.list) {
@@ -32,17 +31,12 @@ export function registerCheckpoint(program: Command, cli: CliRuntime): void {
         });
         return;
       }
-      const manager = rollbackService(cli.openFramework({ loadModules: false }));
-      try {
-        const checkpoint = await manager.createCheckpoint(options.id, { target: targetFrom(options) });
-        cli.out.result(checkpoint, () => {
-          cli.out.line(`Checkpoint ${checkpoint.id}`);
-          cli.out.line(`  folder:   ${checkpoint.folder}`);
-          cli.out.line(`  position: version ${checkpoint.position.currentVersion} (MVP${checkpoint.position.currentMvp}), target ${checkpoint.position.targetVersion}, ${checkpoint.position.pending.length} migration(s) to go`);
-          cli.out.line(`Resume with: mfmig resume ${checkpoint.folder}`);
-        });
-      } finally {
-        manager.close();
-      }
+      const checkpoint = await withRollbackService(cli, { loadModules: false }, (manager) => manager.createCheckpoint(options.id, { target: targetFrom(options) }));
+      cli.out.result(checkpoint, () => {
+        cli.out.line(`Checkpoint ${checkpoint.id}`);
+        cli.out.line(`  folder:   ${checkpoint.folder}`);
+        cli.out.line(`  position: version ${checkpoint.position.currentVersion} (MVP${checkpoint.position.currentMvp}), target ${checkpoint.position.targetVersion}, ${checkpoint.position.pending.length} migration(s) to go`);
+        cli.out.line(`Resume with: mfmig resume ${checkpoint.folder}`);
+      });
     });
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { MfmigError, isMfmigError } from '@mfmig/core';
-import { type MigrationFramework, collectReportData, renderReport } from '@mfmig/framework';
+import { type MigrationFramework, type ValidationReport, collectReportData, renderReport } from '@mfmig/framework';
 import { writeReportFile } from '../report-file.js';
 import type { CliRuntime } from '../runtime.js';
 import { ProgressReporter, formatMs } from '../progress-reporter.js';
@@ -10,6 +10,10 @@ import { renderRun } from '../render-run.js';
 import { wholeNumber } from './parse-options.js';
 import { renderPlan } from './plan.js';
 import { seedFramework } from './seed.js';
+
+interface DemoOptions {
+  rows: number;
+}
 
 /**
  * `mfmig demo`: the showcase. Seeds MVP1, prints the plan to the highest milestone, migrates
@@ -21,69 +25,70 @@ export function registerDemo(program: Command, cli: CliRuntime): void {
     .command('demo')
     .description('build a fresh seeded knowledge base (--db), plan, migrate MVP1 -> highest with progress, validate, roll back to MVP3 and forward')
     .option('--rows <n>', 'KB entries to seed', wholeNumber, 5000)
-    .action(async (options: { rows: number }) => {
+    .action(async (options: DemoOptions) => {
       const { out } = cli;
       const c = out.colors;
       const dbPath = resolve(cli.globals.db);
       const movedTo = moveAside(dbPath, resolve(cli.globals.backups), cli.globals.yes);
-      const framework = cli.openFramework({ create: true, loadModules: true });
-      const service = framework.migrationService;
-      const reporter = new ProgressReporter(out);
-      const detach = reporter.attach(framework.context.events);
-      try {
-        if (movedTo) out.line(`Moved the previous ${basename(dbPath)} to ${movedTo}`);
-        out.line(c.bold(`1. Seeding ${options.rows.toLocaleString('en-US')} knowledge-base entries at MVP1`));
-        const seeded = await seedFramework(framework, cli, options.rows, 1);
-        out.line(`   ${seeded.entries.toLocaleString('en-US')} entries, ${seeded.tags.toLocaleString('en-US')} tags in ${formatMs(seeded.durationMs)}`);
+      await cli.withFramework({ create: true, loadModules: true }, async (framework) => {
+        const service = framework.migrationService;
+        const reporter = new ProgressReporter(out);
+        const detach = reporter.attach(framework.context.events);
+        try {
+          if (movedTo) out.line(`Moved the previous ${basename(dbPath)} to ${movedTo}`);
+          out.line(c.bold(`1. Seeding ${options.rows.toLocaleString('en-US')} knowledge-base entries at MVP1`));
+          const seeded = await seedFramework(framework, cli, options.rows, 1);
+          out.line(`   ${seeded.entries.toLocaleString('en-US')} entries, ${seeded.tags.toLocaleString('en-US')} tags in ${formatMs(seeded.durationMs)}`);
 
-        const latest = (await service.status()).latestMvp;
-        out.line();
-        out.line(c.bold(`2. The plan to MVP${latest}`));
-        const plan = await framework.planner.createComprehensiveMigrationPlan(latest);
-        renderPlan(out, plan, await framework.planner.estimateResourceRequirements(plan));
+          const latest = (await service.status()).latestMvp;
+          out.line();
+          out.line(c.bold(`2. The plan to MVP${latest}`));
+          const plan = await framework.planner.createComprehensiveMigrationPlan(latest);
+          renderPlan(out, plan, await framework.planner.estimateResourceRequirements(plan));
 
-        out.line();
-        out.line(c.bold(`3. Migrating to MVP${latest}`));
-        const run = await service.executeMVPMigration(latest, { signal: cli.signal, plan, validateIntegrity: true });
-        renderRun(out, run);
+          out.line();
+          out.line(c.bold(`3. Migrating to MVP${latest}`));
+          const run = await service.executeMVPMigration(latest, { signal: cli.signal, plan, validateIntegrity: true });
+          renderRun(out, run);
 
-        out.line();
-        out.line(c.bold('4. Validation report'));
-        const report = await framework.validation.performComprehensiveValidation();
-        renderValidation(cli, report);
+          out.line();
+          out.line(c.bold('4. Validation report'));
+          const report = await framework.validation.performComprehensiveValidation();
+          renderValidation(cli, report);
 
-        const back = Math.min(3, latest);
-        out.line();
-        out.line(c.bold(`5. Rolling back to MVP${back} with data preservation, then forward to MVP${latest}`));
-        const rollback = await service.rollbackMVPMigration(back, { preserveUserData: true, validateRollback: true });
-        const preservedRows = rollback.preserved.reduce((sum, p) => sum + p.rows, 0);
-        out.line(`   rolled back ${rollback.plan.steps.length} migration(s); ${preservedRows.toLocaleString('en-US')} row(s) archived in ${rollback.preserved.length} archive(s)`);
-        const forward = await service.executeMVPMigration(latest, { signal: cli.signal });
-        const restored = await archivesRestored(framework);
-        out.line(`   forward again: version ${forward.fromVersion} -> ${forward.toVersion}; archived rows restored: ${restored}`);
+          const back = Math.min(3, latest);
+          out.line();
+          out.line(c.bold(`5. Rolling back to MVP${back} with data preservation, then forward to MVP${latest}`));
+          const rollback = await service.rollbackMVPMigration(back, { preserveUserData: true, validateRollback: true });
+          const preservedRows = rollback.preserved.reduce((sum, p) => sum + p.rows, 0);
+          out.line(`   rolled back ${rollback.plan.steps.length} migration(s); ${preservedRows.toLocaleString('en-US')} row(s) archived in ${rollback.preserved.length} archive(s)`);
+          const forward = await service.executeMVPMigration(latest, { signal: cli.signal });
+          const restored = await archivesRestored(framework);
+          out.line(`   forward again: version ${forward.fromVersion} -> ${forward.toVersion}; archived rows restored: ${restored}`);
 
-        const status = await service.status();
-        const backups = framework.rollbackManager.listBackups();
-        const reportPath = writeDemoReport(cli, join(dirname(dbPath), 'report.html'), dbPath, renderReport(await collectReportData(framework)));
-        out.result(
-          { database: dbPath, movedPrevious: movedTo, seeded, plan, run, validation: report, rollback, forward, status, backups: backups.map((b) => b.path), report: reportPath },
-          () => {
-            out.line();
-            out.line(c.bold('6. Summary'));
-            out.line(`   ${dbPath}: version ${status.currentVersion} (MVP${status.currentMvp}), ${seeded.entries.toLocaleString('en-US')} KB entries`);
-            out.line(`   plan said ${plan.riskLevel} risk, ~${formatMs(plan.estimatedSeconds * 1000)}; the run took ${formatMs(run.durationMs)}`);
-            out.line(`   validation: health ${report.summary.overallHealth}/100, ${report.errors.length} error(s), ${report.warnings.length} warning(s)`);
-            out.line(`   backups in ${framework.rollbackManager.backupPath} (${backups.length})`);
-            out.line(reportPath ? `   report: ${reportPath} (open it in a browser); try: mfmig status, mfmig history --metrics` : '   report: not written (see above); try: mfmig report --out <file>');
-          },
-        );
-      } finally {
-        detach();
-      }
+          const status = await service.status();
+          const backups = framework.rollbackManager.listBackups();
+          const reportPath = writeDemoReport(cli, join(dirname(dbPath), 'report.html'), dbPath, renderReport(await collectReportData(framework)));
+          out.result(
+            { database: dbPath, movedPrevious: movedTo, seeded, plan, run, validation: report, rollback, forward, status, backups: backups.map((b) => b.path), report: reportPath },
+            () => {
+              out.line();
+              out.line(c.bold('6. Summary'));
+              out.line(`   ${dbPath}: version ${status.currentVersion} (MVP${status.currentMvp}), ${seeded.entries.toLocaleString('en-US')} KB entries`);
+              out.line(`   plan said ${plan.riskLevel} risk, ~${formatMs(plan.estimatedSeconds * 1000)}; the run took ${formatMs(run.durationMs)}`);
+              out.line(`   validation: health ${report.summary.overallHealth}/100, ${report.errors.length} error(s), ${report.warnings.length} warning(s)`);
+              out.line(`   backups in ${framework.rollbackManager.backupPath} (${backups.length})`);
+              out.line(reportPath ? `   report: ${reportPath} (open it in a browser); try: mfmig status, mfmig history --metrics` : '   report: not written (see above); try: mfmig report --out <file>');
+            },
+          );
+        } finally {
+          detach();
+        }
+      });
     });
 }
 
-function renderValidation(cli: CliRuntime, report: Awaited<ReturnType<MigrationFramework['validation']['performComprehensiveValidation']>>): void {
+function renderValidation(cli: CliRuntime, report: ValidationReport): void {
   const { out } = cli;
   out.line(
     `   ${report.isValid ? out.colors.green('valid') : out.colors.red('invalid')}: health ${report.summary.overallHealth}/100, migration safety ${report.summary.migrationSafety}, ${report.summary.criticalIssues} critical issue(s), level ${report.level}`,

@@ -1,10 +1,13 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import type { MigrationFramework } from '@mfmig/framework';
+import type { SchemaDiff } from '@mfmig/framework';
 import type { Output } from '../output.js';
 import type { CliRuntime } from '../runtime.js';
 import { wholeNumber } from './parse-options.js';
 
-type SchemaDiff = Awaited<ReturnType<MigrationFramework['schemaEvolution']['diff']>>;
+interface DiffOptions {
+  from: number;
+  to?: number | 'live';
+}
 
 /** Commander parser for `--to`: a version or `live`. */
 function versionOrLive(value: string): number | 'live' {
@@ -27,7 +30,7 @@ export function registerDiff(program: Command, cli: CliRuntime): void {
     .description('show the schema changes between two versions (or a version and the live database), breaking ones flagged (read-only)')
     .requiredOption('--from <version>', 'version to compare from (0: the empty schema)', wholeNumber)
     .option('--to <version>', 'version to compare to, or "live" (default)', versionOrLive)
-    .action(async (options: { from: number; to?: number | 'live' }) => {
+    .action(async (options: DiffOptions) => {
       const framework = cli.openFramework({ mode: 'readonly', loadModules: true });
       const to = options.to ?? 'live';
       const diff = await framework.schemaEvolution.diff(options.from, to);

@@ -2,7 +2,7 @@ import { Argument, type Command } from 'commander';
 import { MfmigError } from '@mfmig/core';
 import { EMERGENCY_TYPES, type EmergencyType, type RollbackManager } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
-import { failWith, rollbackServiceForRepair } from './rollback-service.js';
+import { failWith, withRepairService } from './rollback-service.js';
 
 /**
  * `mfmig emergency-rollback <corruption|failed-migration|data-loss|performance>`. On a database
@@ -14,13 +14,9 @@ export function registerEmergencyRollback(program: Command, cli: CliRuntime): vo
   program
     .command('emergency-rollback')
     .description('the fastest safe path back to the last verified good state (works when the database cannot be opened; a sound database needs --yes)')
-    .addArgument(new Argument('<type>', EMERGENCY_TYPES.join(' | ')).choices(EMERGENCY_TYPES))
-    .action(async (type: string) => {
-      if (!EMERGENCY_TYPES.includes(type as EmergencyType)) {
-        throw new MfmigError('USAGE', `Unknown emergency type "${type}"; use one of ${EMERGENCY_TYPES.join(', ')}`);
-      }
-      const manager = rollbackServiceForRepair(cli, { loadModules: true });
-      try {
+    .addArgument(new Argument('<type>', 'what went wrong').choices(EMERGENCY_TYPES))
+    .action(async (type: EmergencyType) => {
+      await withRepairService(cli, { loadModules: true }, async (manager) => {
         const sound = await soundState(manager);
         if (sound && !(await cli.out.confirm(`The database looks sound (${sound}). Run emergency-rollback ${type} anyway?`))) {
           throw new MfmigError(
@@ -28,7 +24,7 @@ export function registerEmergencyRollback(program: Command, cli: CliRuntime): vo
             `The database looks sound (${sound}); emergency-rollback ${type} would still revert or replace it, so nothing was done; rerun with --yes to do it anyway`,
           );
         }
-        const result = await manager.executeEmergencyRollback(type as EmergencyType);
+        const result = await manager.executeEmergencyRollback(type);
         cli.out.result(result, () => {
           for (const action of result.actionsPerformed) cli.out.line(`- ${action}`);
           cli.out.line(`${result.success ? 'Done' : 'Failed'}: the database is at version ${result.restoredToVersion ?? 'unknown'}${result.backupUsed ? ` (backup ${result.backupUsed.id})` : ''}`);
@@ -36,9 +32,7 @@ export function registerEmergencyRollback(program: Command, cli: CliRuntime): vo
           if (result.emergencyContacts.length > 0) cli.out.line(`Emergency contacts: ${result.emergencyContacts.join(', ')}`);
         });
         if (!result.success) failWith(cli, result.error ?? new MfmigError('ROLLBACK_FAILED', 'The emergency rollback did not finish'));
-      } finally {
-        manager.close();
-      }
+      });
     });
 }
 

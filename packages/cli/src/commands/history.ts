@@ -3,13 +3,17 @@ import { HistoryStore, MetricsStore } from '@mfmig/core';
 import type { CliRuntime } from '../runtime.js';
 import { formatMs } from '../progress-reporter.js';
 
+interface HistoryOptions {
+  metrics: boolean;
+}
+
 /** `mfmig history`: applied migrations with when, how long and by whom; the audit log. */
 export function registerHistory(program: Command, cli: CliRuntime): void {
   program
     .command('history')
     .description('list applied migrations (when, how long, by whom, schema hash after each) and deliberate changes to the history; `mfmig diff` compares two versions')
     .option('--metrics', 'also show per-step metrics recorded with ENABLE_METRICS (duration, rows, rows/s, peak memory)', false)
-    .action(async (options: { metrics: boolean }) => {
+    .action(async (options: HistoryOptions) => {
       const framework = cli.openFramework({ mode: 'readonly', loadModules: false });
       const store = new HistoryStore(framework.context.adapter);
       const history = store.list();

@@ -2,20 +2,24 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Command } from 'commander';
-import { MfmigError, type MigrationTarget } from '@mfmig/core';
-import { type MigrationFramework, assertAdopted, assertDatabaseIntact, assertRehearsalPassed } from '@mfmig/framework';
-import type { CliRuntime } from '../runtime.js';
+import {
+  type MigrationFramework,
+  type MigrationPlan,
+  type MigrationTarget,
+  assertAdopted,
+  assertDatabaseIntact,
+  assertRehearsalPassed,
+} from '@mfmig/framework';
+import type { CliRuntime, OpenFrameworkOptions } from '../runtime.js';
 import { assertSchemaFileWritable, writeSchemaFile } from '../schema-file.js';
-
-type MigrationPlan = Awaited<ReturnType<MigrationFramework['planner']['createPlan']>>;
 import { ProgressReporter } from '../progress-reporter.js';
 import { renderRun } from '../render-run.js';
-import { DOWNTIME_THRESHOLD_HELP, seconds, targetFrom, versionList, wholeNumber } from './parse-options.js';
+import { confirmRisk } from './confirm-risk.js';
+import { DOWNTIME_THRESHOLD_HELP, seconds, versionList, wholeNumber } from './parse-options.js';
+import { type TargetOptions, addTargetOptions, targetFrom } from './target-options.js';
 import { renderPlan } from './plan.js';
 
-interface MigrateOptions {
-  to?: number;
-  toMvp?: number;
+interface MigrateOptions extends TargetOptions {
   dryRun: boolean;
   acceptChecksum?: number[];
   lockTimeout: number;
@@ -26,11 +30,10 @@ interface MigrateOptions {
 
 /** `mfmig migrate [--to N | --to-mvp N] [--dry-run]`. */
 export function registerMigrate(program: Command, cli: CliRuntime): void {
-  program
-    .command('migrate')
-    .description('apply pending migrations up to the latest version, a version or a milestone')
-    .option('--to <version>', 'stop at this version', wholeNumber)
-    .option('--to-mvp <n>', 'stop at this milestone', wholeNumber)
+  addTargetOptions(
+    program.command('migrate').description('apply pending migrations up to the latest version, a version or a milestone'),
+    'migrate to',
+  )
     .option('--dry-run', 'show the statements that would run and change nothing', false)
     .option('--accept-checksum <versions>', 'accept edited applied migrations (comma-separated versions; logged)', versionList)
     .option('--rollback-on-failure', 'when a migration fails, take the database back to where the run started', false)
@@ -41,30 +44,38 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
       const target = targetFrom(options);
       if (!options.dryRun) assertSchemaFileWritable(cli);
       const dbPath = resolve(cli.globals.db);
-      const open = (database: string | Database.Database) =>
-        cli.openFramework({ create: true, loadModules: true, database, config: { lockTimeout: options.lockTimeout }, planner: { downtimeThresholdSeconds: options.downtimeThreshold } });
+      const open = (database: string | Database.Database): OpenFrameworkOptions => ({
+        create: true,
+        loadModules: true,
+        database,
+        config: { lockTimeout: options.lockTimeout },
+        planner: { downtimeThresholdSeconds: options.downtimeThreshold },
+      });
+      const run = async (framework: MigrationFramework, plan: MigrationPlan | false) => {
+        const detach = new ProgressReporter(cli.out).attach(framework.context.events);
+        try {
+          const result = await framework.migrationService.migrateTo(target, {
+            dryRun: options.dryRun,
+            acceptChecksums: options.acceptChecksum,
+            signal: cli.signal,
+            enableRollback: options.rollbackOnFailure,
+            createCheckpoints: options.checkpoint,
+            plan,
+          });
+          detach();
+          cli.out.result(result, () => renderRun(cli.out, result));
+        } finally {
+          detach();
+        }
+      };
       // a database that does not exist yet is checked and planned in memory: a refusal must not leave a new file behind
       const fresh = !existsSync(dbPath);
-      let framework = open(fresh ? new Database(':memory:') : dbPath);
-      const plan = options.dryRun ? false : await confirmedPlan(cli, framework, target);
-      if (fresh && !options.dryRun) framework = open(dbPath);
-      const reporter = new ProgressReporter(cli.out);
-      const detach = reporter.attach(framework.context.events);
-      try {
-        const result = await framework.migrationService.migrateTo(target, {
-          dryRun: options.dryRun,
-          acceptChecksums: options.acceptChecksum,
-          signal: cli.signal,
-          enableRollback: options.rollbackOnFailure,
-          createCheckpoints: options.checkpoint,
-          plan,
-        });
-        detach();
-        cli.out.result(result, () => renderRun(cli.out, result));
-        if (!options.dryRun) await writeSchemaFile(cli);
-      } finally {
-        detach();
-      }
+      await cli.withFramework(open(fresh ? new Database(':memory:') : dbPath), async (checked) => {
+        const plan = options.dryRun ? false : await confirmedPlan(cli, checked, target);
+        if (fresh && !options.dryRun) await cli.withFramework(open(dbPath), (framework) => run(framework, plan));
+        else await run(checked, plan);
+      });
+      if (!options.dryRun) await writeSchemaFile(cli);
     });
 }
 
@@ -86,12 +97,12 @@ export async function confirmedPlan(cli: CliRuntime, framework: MigrationFramewo
     cli.out.line();
   }
   assertRehearsalPassed(plan);
-  if ((plan.riskLevel === 'high' || plan.riskLevel === 'critical') && !(await cli.out.confirm(`This plan is ${plan.riskLevel} risk. Migrate?`))) {
-    throw new MfmigError(
-      'RISK_NOT_ACCEPTED',
-      `The plan to ${describe(target)} is ${plan.riskLevel} risk (${plan.riskReasons[0] ?? 'see mfmig plan'}); review it with \`mfmig plan\` and rerun with --yes to accept it`,
-    );
-  }
+  await confirmRisk(
+    cli,
+    plan.riskLevel,
+    `This plan is ${plan.riskLevel} risk. Migrate?`,
+    `The plan to ${describe(target)} is ${plan.riskLevel} risk (${plan.riskReasons[0] ?? 'see mfmig plan'}); review it with \`mfmig plan\` and rerun with --yes to accept it`,
+  );
   return plan;
 }
 

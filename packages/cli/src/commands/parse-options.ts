@@ -1,5 +1,4 @@
 import { InvalidArgumentError } from 'commander';
-import { MfmigError, type MigrationTarget } from '@mfmig/core';
 
 /** Commander parser for a whole number option (`--rows 1000`). */
 export function wholeNumber(value: string): number {
@@ -32,12 +31,4 @@ export function versionList(value: string, previous: number[] = []): number[] {
   return [...previous, ...value.split(',').map((v) => wholeNumber(v))];
 }
 
-/** The target of `--to N` / `--to-mvp N` (latest when neither is given). */
-export function targetFrom(options: { to?: number; toMvp?: number }): MigrationTarget {
-  if (options.to !== undefined && options.toMvp !== undefined) {
-    throw new MfmigError('USAGE', 'Give either --to <version> or --to-mvp <n>, not both');
-  }
-  if (options.to !== undefined) return { version: options.to };
-  if (options.toMvp !== undefined) return { mvp: options.toMvp };
-  return { latest: true };
-}
+export { type TargetOptions, addTargetOptions, targetFrom } from './target-options.js';

@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
-import type { MigrationFramework } from '@mfmig/framework';
+import type { MigrationPlan, ResourceEstimate } from '@mfmig/framework';
 import type { Output } from '../output.js';
 import type { CliRuntime } from '../runtime.js';
-import { DOWNTIME_THRESHOLD_HELP, seconds, targetFrom, wholeNumber } from './parse-options.js';
+import { DOWNTIME_THRESHOLD_HELP, seconds } from './parse-options.js';
+import { type TargetOptions, addTargetOptions, targetFrom } from './target-options.js';
 
-type MigrationPlan = Awaited<ReturnType<MigrationFramework['planner']['createPlan']>>;
-type Resources = Awaited<ReturnType<MigrationFramework['planner']['estimateResourceRequirements']>>;
+interface PlanOptions extends TargetOptions {
+  downtimeThreshold?: number;
+}
 
 /**
  * `mfmig plan [--to N | --to-mvp N] [--downtime-threshold S]`: the plan to a version or milestone (default latest), up
@@ -14,13 +16,12 @@ type Resources = Awaited<ReturnType<MigrationFramework['planner']['estimateResou
  * when the plan was rehearsed on a copy of the data.
  */
 export function registerPlan(program: Command, cli: CliRuntime): void {
-  program
-    .command('plan')
-    .description('show the plan to a version or milestone: risk rules per step, estimated duration, downtime, resources (read-only)')
-    .option('--to <version>', 'plan to this version', wholeNumber)
-    .option('--to-mvp <n>', 'plan to this milestone', wholeNumber)
+  addTargetOptions(
+    program.command('plan').description('show the plan to a version or milestone: risk rules per step, estimated duration, downtime, resources (read-only)'),
+    'plan to',
+  )
     .option('--downtime-threshold <seconds>', DOWNTIME_THRESHOLD_HELP, seconds)
-    .action(async (options: { to?: number; toMvp?: number; downtimeThreshold?: number }) => {
+    .action(async (options: PlanOptions) => {
       const framework = cli.openFramework({ mode: 'readonly', loadModules: true, absentAsEmpty: true, planner: { downtimeThresholdSeconds: options.downtimeThreshold } });
       const plan = await framework.planner.createPlan(targetFrom(options));
       const resources = await framework.planner.estimateResourceRequirements(plan);
@@ -32,7 +33,7 @@ export function registerPlan(program: Command, cli: CliRuntime): void {
 const time = (s: number) => (s < 1 ? `${Math.round(s * 1000)} ms` : s < 120 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(1)} min`);
 const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
 
-export function renderPlan(out: Output, plan: MigrationPlan, resources?: Resources): void {
+export function renderPlan(out: Output, plan: MigrationPlan, resources?: ResourceEstimate): void {
   const c = out.colors;
   const risk = { low: c.green, medium: c.yellow, high: c.red, critical: c.red }[plan.riskLevel];
   const direction = plan.direction === 'none' ? 'nothing to do' : plan.direction;

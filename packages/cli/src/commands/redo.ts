@@ -17,18 +17,20 @@ export function registerRedo(program: Command, cli: CliRuntime): void {
     .option('--lock-timeout <ms>', 'wait this long for another running mfmig before giving up', wholeNumber, 10_000)
     .action(async (options: { planOnly: boolean; lockTimeout: number }) => {
       if (!options.planOnly) assertSchemaFileWritable(cli);
-      const framework = cli.openFramework({ loadModules: true });
-      const plan = await planRedo(framework);
-      if (options.planOnly) {
-        cli.out.result(plan, () => renderRollbackPlan(cli.out, plan.rollback));
-        return;
-      }
-      if (!cli.out.json) renderRollbackPlan(cli.out, plan.rollback);
-      await confirmRollbackRisk(cli, plan.rollback);
-      const result = await redoLastMigration({ ...framework, lockTimeout: options.lockTimeout }, plan, { signal: cli.signal });
-      cli.out.result({ plan, result }, () => renderRedo(cli.out, result));
-      if (result.error) failWith(cli, result.error);
-      else await writeSchemaFile(cli);
+      const done = await cli.withFramework({ loadModules: true }, async (framework) => {
+        const plan = await planRedo(framework);
+        if (options.planOnly) {
+          cli.out.result(plan, () => renderRollbackPlan(cli.out, plan.rollback));
+          return false;
+        }
+        if (!cli.out.json) renderRollbackPlan(cli.out, plan.rollback);
+        await confirmRollbackRisk(cli, plan.rollback);
+        const result = await redoLastMigration({ ...framework, lockTimeout: options.lockTimeout }, plan, { signal: cli.signal });
+        cli.out.result({ plan, result }, () => renderRedo(cli.out, result));
+        if (result.error) failWith(cli, result.error);
+        return result.success;
+      });
+      if (done) await writeSchemaFile(cli);
     });
 }
 

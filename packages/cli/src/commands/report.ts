@@ -3,6 +3,11 @@ import { collectReportData, renderReport } from '@mfmig/framework';
 import { assertReportPath, writeReportFile } from '../report-file.js';
 import type { CliRuntime } from '../runtime.js';
 
+interface ReportOptions {
+  out: string;
+  force: boolean;
+}
+
 /**
  * `mfmig report [--out report.html] [--force]`: one self-contained HTML page (no script, no
  * network) with the milestone timeline, per-step durations and rows, the latest plan with its
@@ -17,7 +22,7 @@ export function registerReport(program: Command, cli: CliRuntime): void {
     .description('write a self-contained HTML report: timeline, step durations and rows, plan, schema diff, validation, backups, rollbacks')
     .option('--out <file>', 'where to write the HTML file (never the database, never through a symbolic link)', './report.html')
     .option('--force', 'replace an existing file at --out that is not an earlier mfmig report', false)
-    .action(async (options: { out: string; force: boolean }) => {
+    .action(async (options: ReportOptions) => {
       const target = { database: cli.globals.db, force: options.force };
       assertReportPath(options.out, target);
       const framework = cli.openFramework({ mode: 'readonly', loadModules: true });

@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import type { CliRuntime } from '../runtime.js';
-import { rollbackServiceForRepair } from './rollback-service.js';
+import { withRepairService } from './rollback-service.js';
 import { assertSchemaFileWritable, writeSchemaFile } from '../schema-file.js';
+
+interface RestoreCommandOptions {
+  saveAside: boolean;
+  allowOtherDatabase: boolean;
+}
 
 /** `mfmig restore <backup> [--no-save-aside] [--allow-other-database]`. */
 export function registerRestore(program: Command, cli: CliRuntime): void {
@@ -11,18 +16,15 @@ export function registerRestore(program: Command, cli: CliRuntime): void {
     .argument('<backup>', 'backup id, or the path of its .db or .json')
     .option('--no-save-aside', 'do not keep the replaced database file')
     .option('--allow-other-database', 'restore a backup that belongs to another database (a copy, another file) on purpose', false)
-    .action(async (backup: string, options: { saveAside: boolean; allowOtherDatabase: boolean }) => {
+    .action(async (backup: string, options: RestoreCommandOptions) => {
       assertSchemaFileWritable(cli);
-      const manager = rollbackServiceForRepair(cli, { loadModules: false });
-      try {
-        const result = await manager.restoreBackup(backup, { saveAside: options.saveAside, allowOtherDatabase: options.allowOtherDatabase });
-        cli.out.result(result, () => {
-          cli.out.line(`Restored ${result.backup.id} over ${result.livePath}: the database is at version ${result.restoredToVersion}.`);
-          if (result.savedAside) cli.out.line(`The replaced file is kept as ${result.savedAside.path}.`);
-        });
-      } finally {
-        manager.close();
-      }
+      const result = await withRepairService(cli, { loadModules: false }, (manager) =>
+        manager.restoreBackup(backup, { saveAside: options.saveAside, allowOtherDatabase: options.allowOtherDatabase }),
+      );
+      cli.out.result(result, () => {
+        cli.out.line(`Restored ${result.backup.id} over ${result.livePath}: the database is at version ${result.restoredToVersion}.`);
+        if (result.savedAside) cli.out.line(`The replaced file is kept as ${result.savedAside.path}.`);
+      });
       await writeSchemaFile(cli);
     });
 }

@@ -1,12 +1,14 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { type Command, Option } from 'commander';
+import type { ResumeOptions } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
-import { failWith, rollbackServiceForRepair } from './rollback-service.js';
+import { failWith, withRepairService } from './rollback-service.js';
 
-type RestoreMode = 'auto' | 'always' | 'never';
+type RestoreMode = NonNullable<ResumeOptions['restore']>;
 
-function restoreMode(value: string): RestoreMode {
-  if (value === 'auto' || value === 'always' || value === 'never') return value;
-  throw new InvalidArgumentError('must be auto, always or never');
+const RESTORE_MODES: readonly RestoreMode[] = ['auto', 'always', 'never'];
+
+interface ResumeCommandOptions {
+  restore: RestoreMode;
 }
 
 /** `mfmig resume <checkpoint> [--restore auto|always|never]`. */
@@ -15,10 +17,11 @@ export function registerResume(program: Command, cli: CliRuntime): void {
     .command('resume')
     .description('finish the run a checkpoint recorded (refused when the migrations or the database changed)')
     .argument('<checkpoint>', 'the checkpoint folder or its checkpoint.json')
-    .option('--restore <mode>', "restore the checkpoint's copy first: auto (when the database diverged or is damaged), always, never", restoreMode, 'auto')
-    .action(async (checkpoint: string, options: { restore: RestoreMode }) => {
-      const manager = rollbackServiceForRepair(cli, { loadModules: true });
-      try {
+    .addOption(
+      new Option('--restore <mode>', "restore the checkpoint's copy first: auto (when the database diverged or is damaged), always, never").choices(RESTORE_MODES).default('auto'),
+    )
+    .action(async (checkpoint: string, options: ResumeCommandOptions) => {
+      await withRepairService(cli, { loadModules: true }, async (manager) => {
         const result = await manager.resumeFromCheckpoint(checkpoint, { restore: options.restore, signal: cli.signal });
         const { run, ...summary } = result;
         cli.out.result({ ...summary, migrations: run?.results ?? [] }, () => {
@@ -27,8 +30,6 @@ export function registerResume(program: Command, cli: CliRuntime): void {
           cli.out.line(`Resumed checkpoint ${result.checkpointId}: version ${result.fromVersion} -> ${result.toVersion} (target ${result.targetVersion}).`);
         });
         if (result.error) failWith(cli, result.error);
-      } finally {
-        manager.close();
-      }
+      });
     });
 }

@@ -2,8 +2,9 @@ import { resolve } from 'node:path';
 import { isMfmigError } from '@mfmig/core';
 import type { MigrationFramework } from '@mfmig/framework';
 import { RollbackManager } from '@mfmig/rollback';
+import { closing } from '../closing.js';
 import { exitCodeFor } from '../exit-codes.js';
-import type { CliRuntime } from '../runtime.js';
+import type { CliRuntime, OpenFrameworkOptions } from '../runtime.js';
 
 /** The framework's rollback service, or one on the framework's context. */
 export function rollbackService(framework: MigrationFramework): RollbackManager {
@@ -23,6 +24,31 @@ export function rollbackServiceForRepair(cli: CliRuntime, options: { loadModules
     const g = cli.globals;
     return new RollbackManager({ database: resolve(g.db), migrationsPath: resolve(g.migrations), backupPath: resolve(g.backups) }, { backupBeforeRun: false });
   }
+}
+
+/**
+ * Opens the framework, runs `work` with its rollback service, then closes the service and the
+ * framework; `work` gets the framework too (its events, its context).
+ *
+ * @example
+ * const backup = await withRollbackService(cli, { loadModules: false }, (manager) => manager.createBackup());
+ */
+export function withRollbackService<T>(
+  cli: CliRuntime,
+  options: OpenFrameworkOptions,
+  work: (manager: RollbackManager, framework: MigrationFramework) => Promise<T>,
+): Promise<T> {
+  return cli.withFramework(options, (framework) => closing(rollbackService(framework), (manager) => work(manager, framework)));
+}
+
+/**
+ * {@link rollbackServiceForRepair}, run `work` with it, then close it.
+ *
+ * @example
+ * await withRepairService(cli, { loadModules: false }, (manager) => manager.restoreBackup(id));
+ */
+export function withRepairService<T>(cli: CliRuntime, options: { loadModules: boolean }, work: (manager: RollbackManager) => Promise<T>): Promise<T> {
+  return closing(rollbackServiceForRepair(cli, options), work);
 }
 
 /** Reports a failure that comes with a result: the result stays the one JSON document, the error is one line on stderr. */

@@ -3,14 +3,14 @@ import { MfmigError } from '@mfmig/core';
 import type { RollbackExecutionResult, RollbackPlan, RollbackTarget } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import type { Output } from '../output.js';
-import { positiveWholeNumber, wholeNumber } from './parse-options.js';
 import { renderRemovedByRetention } from '../render-backups.js';
-import { failWith, rollbackService } from './rollback-service.js';
+import { confirmRisk } from './confirm-risk.js';
+import { positiveWholeNumber } from './parse-options.js';
+import { failWith, withRollbackService } from './rollback-service.js';
 import { assertSchemaFileWritable, writeSchemaFile } from '../schema-file.js';
+import { type TargetOptions, addTargetOptions, targetFrom } from './target-options.js';
 
-interface RollbackOptions {
-  to?: number;
-  toMvp?: number;
+interface RollbackOptions extends TargetOptions {
   step?: number;
   preserveData: boolean;
   planOnly: boolean;
@@ -18,33 +18,33 @@ interface RollbackOptions {
 
 /** `mfmig rollback [--step N | --to N | --to-mvp N] [--no-preserve-data] [--plan-only]`; no target undoes the last migration. */
 export function registerRollback(program: Command, cli: CliRuntime): void {
-  program
-    .command('rollback')
-    .description('roll back the last migration, the last N, or to a version or milestone, archiving every row the down migrations drop')
-    .option('--step <n>', 'roll back the last n applied migrations (default: the last one)', positiveWholeNumber)
-    .option('--to <version>', 'roll back to this version', wholeNumber)
-    .option('--to-mvp <n>', 'roll back to this milestone', wholeNumber)
+  addTargetOptions(
+    program
+      .command('rollback')
+      .description('roll back the last migration, the last N, or to a version or milestone, archiving every row the down migrations drop')
+      .option('--step <n>', 'roll back the last n applied migrations (default: the last one)', positiveWholeNumber),
+    'roll back to',
+    { required: true },
+  )
     .option('--no-preserve-data', 'do not archive the rows the down migrations drop')
     .option('--plan-only', 'show the rollback plan and change nothing', false)
     .action(async (options: RollbackOptions) => {
       const target = rollbackTarget(options);
       if (!options.planOnly) assertSchemaFileWritable(cli);
-      const manager = rollbackService(cli.openFramework({ loadModules: true }));
-      try {
+      const done = await withRollbackService(cli, { loadModules: true }, async (manager) => {
         const plan = await manager.createRollbackPlan(target);
         if (options.planOnly) {
           cli.out.result(plan, () => renderRollbackPlan(cli.out, plan));
-          return;
+          return false;
         }
         if (!cli.out.json) renderRollbackPlan(cli.out, plan);
         await confirmRollbackRisk(cli, plan);
         const result = await manager.executeRollbackPlan(plan, { preserveUserData: options.preserveData, signal: cli.signal });
         cli.out.result({ plan, result }, () => renderRollbackResult(cli.out, result));
         if (!result.success) failWith(cli, result.error ?? new MfmigError('ROLLBACK_FAILED', 'The rollback did not finish'));
-        else await writeSchemaFile(cli);
-      } finally {
-        manager.close();
-      }
+        return result.success;
+      });
+      if (done === true) await writeSchemaFile(cli);
     });
 }
 
@@ -53,18 +53,20 @@ export function registerRollback(program: Command, cli: CliRuntime): void {
  * otherwise with RISK_NOT_ACCEPTED (exit 3, nothing changed).
  */
 export async function confirmRollbackRisk(cli: CliRuntime, plan: RollbackPlan): Promise<void> {
-  if ((plan.riskLevel === 'high' || plan.riskLevel === 'critical') && !(await cli.out.confirm(`This rollback is ${plan.riskLevel} risk. Go ahead?`))) {
-    throw new MfmigError('RISK_NOT_ACCEPTED', `The rollback plan is ${plan.riskLevel} risk (${plan.strategy}); rerun with --yes to accept it, or --plan-only to review it`);
-  }
+  await confirmRisk(
+    cli,
+    plan.riskLevel,
+    `This rollback is ${plan.riskLevel} risk. Go ahead?`,
+    `The rollback plan is ${plan.riskLevel} risk (${plan.strategy}); rerun with --yes to accept it, or --plan-only to review it`,
+  );
 }
 
 /** The target of `--step N | --to N | --to-mvp N`; none of them means the last migration. */
 function rollbackTarget(options: RollbackOptions): RollbackTarget {
   const given = [options.step, options.to, options.toMvp].filter((o) => o !== undefined).length;
   if (given > 1) throw new MfmigError('USAGE', 'Give one rollback target: --step <n>, --to <version> or --to-mvp <n>, not several');
-  if (options.to !== undefined) return { version: options.to };
-  if (options.toMvp !== undefined) return { mvp: options.toMvp };
-  return { steps: options.step ?? 1 };
+  if (given === 0 || options.step !== undefined) return { steps: options.step ?? 1 };
+  return targetFrom(options, { required: 'rollback' });
 }
 
 /** The rollback plan as a table, with its warnings. */

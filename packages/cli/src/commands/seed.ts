@@ -1,8 +1,13 @@
 import type { Command } from 'commander';
-import { seedKnowledgeBase } from '@mfmig/framework';
+import { type MigrationFramework, seedKnowledgeBase } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
 import { ProgressReporter } from '../progress-reporter.js';
 import { wholeNumber } from './parse-options.js';
+
+interface SeedCommandOptions {
+  rows: number;
+  seed: number;
+}
 
 /** `mfmig seed --rows N`: an MVP1 knowledge base with N deterministic entries. */
 export function registerSeed(program: Command, cli: CliRuntime): void {
@@ -11,7 +16,7 @@ export function registerSeed(program: Command, cli: CliRuntime): void {
     .description('bring the database to MVP1 and fill it with N deterministic knowledge-base entries')
     .option('--rows <n>', 'number of KB entries', wholeNumber, 1000)
     .option('--seed <n>', 'random seed (same rows and seed, same data)', wholeNumber, 1)
-    .action(async (options: { rows: number; seed: number }) => {
+    .action(async (options: SeedCommandOptions) => {
       const framework = cli.openFramework({ create: true, loadModules: true });
       const seeded = await seedFramework(framework, cli, options.rows, options.seed);
       cli.out.result(seeded, () => cli.out.line(`Seeded ${seeded.entries.toLocaleString('en-US')} KB entries (${seeded.tags.toLocaleString('en-US')} tags, ${seeded.feedback.toLocaleString('en-US')} feedback rows) at MVP1.`));
@@ -20,7 +25,7 @@ export function registerSeed(program: Command, cli: CliRuntime): void {
 
 /** Migrates to MVP1 when needed, then seeds. Shared with `demo`. */
 export async function seedFramework(
-  framework: ReturnType<CliRuntime['openFramework']>,
+  framework: MigrationFramework,
   cli: CliRuntime,
   rows: number,
   seed: number,

@@ -3,13 +3,17 @@ import type { Command } from 'commander';
 import type { MigrationStatus } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
 
+interface StatusOptions {
+  exitCode: boolean;
+}
+
 /** `mfmig status`: current version and milestone, applied, pending, problems. */
 export function registerStatus(program: Command, cli: CliRuntime): void {
   program
     .command('status')
     .description('show the current version and milestone, applied and pending migrations, and problems')
     .option('--exit-code', 'exit 1 when migrations are pending or problems exist (for CI scripts)', false)
-    .action(async (options: { exitCode: boolean }) => {
+    .action(async (options: StatusOptions) => {
       const framework = cli.openFramework({ mode: 'readonly', loadModules: false, absentAsEmpty: true });
       const exists = !cli.isAbsent(framework);
       const database = exists ? framework.context.adapter.filePath : resolve(cli.globals.db);

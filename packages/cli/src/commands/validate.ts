@@ -2,10 +2,13 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { IntegrityCheckLevel } from '@mfmig/core';
 import { type ValidationFinding, type ValidationReport, ValidationService } from '@mfmig/validation';
+import { closing } from '../closing.js';
 import type { Output } from '../output.js';
 import type { CliRuntime } from '../runtime.js';
 import { formatMs } from '../progress-reporter.js';
 import { wholeNumber } from './parse-options.js';
+
+const LEVELS: readonly IntegrityCheckLevel[] = ['quick', 'standard', 'comprehensive'];
 
 interface ValidateOptions {
   level?: IntegrityCheckLevel;
@@ -21,24 +24,19 @@ export function registerValidate(program: Command, cli: CliRuntime): void {
   program
     .command('validate')
     .description('check schema, data, references, indexes, critical queries and milestone compliance (read-only)')
-    .addOption(new Option('--level <level>', 'how deep to check (env INTEGRITY_CHECK_LEVEL, default standard)').choices(['quick', 'standard', 'comprehensive']))
+    .addOption(new Option('--level <level>', 'how deep to check (env INTEGRITY_CHECK_LEVEL, default standard)').choices(LEVELS))
     .option('--timeout <ms>', 'stop checking after this long and list what was not checked (env VALIDATION_TIMEOUT)', wholeNumber)
     .action(async (options: ValidateOptions) => {
       const g = cli.globals;
-      const validation = new ValidationService({
+      const report = await closing(new ValidationService({
         database: resolve(g.db),
         migrationsPath: resolve(g.migrations),
         ...(options.level ? { integrityCheckLevel: options.level } : {}),
         ...(options.timeout ? { validationTimeout: options.timeout } : {}),
         loadModules: false,
-      });
-      try {
-        const report = await validation.performComprehensiveValidation();
-        cli.out.result(report, () => renderReport(cli.out, report));
-        cli.exitCode = report.isValid ? 0 : 1;
-      } finally {
-        validation.close();
-      }
+      }), (validation) => validation.performComprehensiveValidation());
+      cli.out.result(report, () => renderReport(cli.out, report));
+      cli.exitCode = report.isValid ? 0 : 1;
     });
 }
 
