@@ -20,9 +20,9 @@ const KIND_ORDER = ['table', 'index', 'view', 'trigger'] as const;
  * by `layoutSql`, tables first, then indexes, views and triggers, each kind sorted by name; objects
  * SQLite makes itself (`sqlite_*`, automatic indexes, virtual-table shadow tables) and mfmig's own
  * (`mfmig_*` tables and everything on them) are left out. It ends with the applied migrations as
- * comments (`mfmig baseline` adopts a database made from the file). No date, no path: two
- * databases with the same schema and history give the same bytes. `sqlite3 new.db < schema.sql`
- * makes that schema.
+ * comments (`mfmig baseline --to <the last one>` adopts a database made from the file). No
+ * date, no path: two databases with the same schema and history give the same bytes.
+ * `sqlite3 new.db < schema.sql` makes that schema.
  *
  * @example
  * dumpSchema(db, [{ version: 1, name: 'create_items' }]);
@@ -46,7 +46,7 @@ export function dumpSchema(db: DatabaseLike, applied: readonly DumpedMigration[]
     '-- Load it into a new database with: sqlite3 new.db < schema.sql',
     '',
     ...statements.flatMap((s) => [s, '']),
-    `-- Applied migrations (${migrations.length}); \`mfmig baseline\` adopts a database made from this file:`,
+    `-- Applied migrations (${migrations.length}); \`mfmig baseline --to <the last one>\` adopts a database made from this file:`,
     ...(migrations.length > 0 ? migrations : ['-- (none)']),
     '',
   ].join('\n');
