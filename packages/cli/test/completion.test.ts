@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/run-cli.js';
@@ -68,7 +68,10 @@ describe('mfmig completion', () => {
     expect(complete('mfmig emergency-rollback ').sort()).toEqual(['corruption', 'data-loss', 'failed-migration', 'performance']);
   });
 
-  it('refuses an unknown shell with exit 2', () => {
+  it('refuses an unknown shell with exit 2, and with --json prints the script inside one JSON document', () => {
     expect(mfmig(dir, ['completion', 'powershell']).code).toBe(2);
+    const json = mfmig(dir, ['--json', 'completion', 'fish']);
+    expect(json.code).toBe(0);
+    expect(json.json).toEqual({ shell: 'fish', script: readFileSync(scripts.fish!, 'utf8') });
   });
 });
