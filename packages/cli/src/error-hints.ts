@@ -8,6 +8,8 @@ type Hint = (error: MfmigError) => string | undefined;
  */
 const HINTS: Partial<Record<MfmigErrorCode, Hint>> = {
   BACKUP_OTHER_DATABASE: () => 'give --db the database it belongs to, or restore it into this one on purpose with `mfmig restore <backup> --allow-other-database`',
+  DATABASE_NOT_FOUND: (error) =>
+    error.context.reason !== 'missing-file' ? undefined : 'check the database given (--db, DATABASE_URL or DATABASE_PATH, .env, mfmig.config); `mfmig migrate` creates a new one',
   CONFIG_INVALID: (error) => (error.context.reason === 'shared-temp-folder' ? 'point TMPDIR at a folder only you can write to (or one with the sticky bit, like /tmp)' : undefined),
   ADOPTION_REQUIRED: () => 'run `mfmig baseline` to record the version it is at (`--dry-run` shows the match first), then migrate',
   ADOPTION_REFUSED: (error) => {
@@ -17,6 +19,7 @@ const HINTS: Partial<Record<MfmigErrorCode, Hint>> = {
       case 'no-match':
         return 'compare with `mfmig diff --from <version> --to live`, then adopt with `mfmig baseline --to <version> --force`';
       case 'differences':
+        if (error.context.tool !== undefined) return 'compare with `mfmig diff --from <version> --to live` and repair the schema';
         return 'review the differences listed (`--dry-run` lists them too); adopt anyway with `--force`';
       case 'has-history':
         return '`mfmig status` shows where it stands; `mfmig migrate` applies what is pending';

@@ -3,3 +3,4 @@ export { EXIT, exitCodeFor } from './exit-codes.js';
 export { Output } from './output.js';
 export { ProgressReporter, formatMs } from './progress-reporter.js';
 export { CliRuntime, type GlobalOptions } from './runtime.js';
+export { defineConfig, type MfmigConfig } from './settings/mfmig-config.js';

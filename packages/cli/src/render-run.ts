@@ -8,7 +8,8 @@ import { renderRemovedByRetention } from './render-backups.js';
 export function renderRun(out: Output, result: MigrationExecutionResult): void {
   const c = out.colors;
   if (result.migrations.length === 0) {
-    out.line(`Nothing to do: the database is at version ${result.fromVersion} (MVP${result.fromMVP}).`);
+    if (result.repeatables.length === 0) out.line(`Nothing to do: the database is at version ${result.fromVersion} (MVP${result.fromMVP}).`);
+    renderRepeatables(out, result);
     return;
   }
   out.table(
@@ -38,8 +39,10 @@ export function renderRun(out: Output, result: MigrationExecutionResult): void {
       out.line(c.cyan(`-- ${String(m.version).padStart(4, '0')}_${m.name} (${m.direction})`));
       for (const s of m.statements) out.block(s.endsWith(';') ? s : `${s};`);
     }
+    renderRepeatables(out, result);
     return;
   }
+  renderRepeatables(out, result);
   const moved = (result.extras.transformations ?? []) as { id: string; mode: string; rowsRead: number; rowsWritten: number; batches: number; durationMs: number; rowsPerSecond: number }[];
   if (moved.length > 0) {
     out.line();
@@ -74,5 +77,20 @@ export function renderRun(out: Output, result: MigrationExecutionResult): void {
   out.line();
   out.line(
     `${c.green('Done:')} version ${result.fromVersion} (MVP${result.fromMVP}) -> ${result.toVersion} (MVP${result.toMVP}) in ${formatMs(result.durationMs)}`,
+  );
+}
+
+/** The repeatable migrations of the run: run after the versioned ones, or (dry run) pending. */
+function renderRepeatables(out: Output, result: MigrationExecutionResult): void {
+  if (result.repeatables.length === 0) return;
+  out.line();
+  out.line(out.colors.bold(result.dryRun ? 'Repeatable migrations that would run after them (changed or never applied):' : 'Repeatable migrations:'));
+  out.table(
+    result.repeatables.map((r) => ({ name: r.name, status: r.status, took: formatMs(r.durationMs) })),
+    [
+      { key: 'name', label: 'Repeatable' },
+      { key: 'status', label: 'Status' },
+      { key: 'took', label: 'Took', align: 'right' },
+    ],
   );
 }

@@ -4,6 +4,10 @@ import { exitCodeFor, EXIT } from './exit-codes.js';
 import { Output } from './output.js';
 import { CliRuntime } from './runtime.js';
 import { COMMANDS } from './commands/index.js';
+import { loadDotEnv } from './settings/dot-env.js';
+
+/** Commands that read no settings (no config file, no database): `init` writes the config. */
+const COMMANDS_WITHOUT_SETTINGS = ['init'];
 
 /** Builds the `mfmig` program with its global options and every command. */
 export function buildProgram(): { program: Command; runtime: CliRuntime } {
@@ -12,11 +16,14 @@ export function buildProgram(): { program: Command; runtime: CliRuntime } {
   program
     .description('Safe SQLite migrations for the Mainframe knowledge base: plan, migrate, validate, roll back.')
     .version(cliVersion(), '-V, --version', 'print the version of mfmig and exit')
-    .addOption(new Option('--db <file>', 'SQLite database file').env('DATABASE_PATH').default('./knowledge.db'))
+    .addOption(
+      new Option('--db <file or URL>', 'SQLite database: a file, sqlite:./app.db or file:///abs/app.db (env DATABASE_PATH or DATABASE_URL; no default but the demo\'s ./knowledge.db for seed and demo)'),
+    )
     .addOption(new Option('--migrations <dir>', 'migrations folder (mvp1/, mvp2/, ...)').env('MIGRATION_PATH').default('./migrations'))
     .addOption(new Option('--backups <dir>', 'folder for backups and checkpoints').env('BACKUP_PATH').default('./backups'))
-    .addOption(new Option('--schema-file <path>', 'where to write the schema after a run that changes it').env('SCHEMA_FILE').default('./schema.sql'))
+    .addOption(new Option('--schema-file <path>', 'where to write the schema after a run that changes it (config schemaFile)').env('SCHEMA_FILE').default('./schema.sql'))
     .option('--no-dump', 'do not write the schema file (env NO_SCHEMA_DUMP=1)')
+    .option('--config <file>', 'config file to read instead of mfmig.config.{ts,mjs,js,json} in the current directory')
     .option('--json', 'print one JSON document on stdout and nothing else there', false)
     .option('--yes', 'accept prompts (needed for high-risk plans without a terminal)', false)
     .showHelpAfterError('(run mfmig --help for usage)')
@@ -28,6 +35,9 @@ export function buildProgram(): { program: Command; runtime: CliRuntime } {
       writeOut: (text) => process.stdout.write(text),
     });
   for (const register of COMMANDS) register(program, runtime);
+  program.hook('preAction', async (_program, action) => {
+    if (!COMMANDS_WITHOUT_SETTINGS.includes(action.name())) await runtime.loadSettings(action.name());
+  });
   for (const command of program.commands) {
     command.exitOverride().showSuggestionAfterError(true);
   }
@@ -56,6 +66,8 @@ export async function runCli(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   try {
+    // before parsing, so that commander's environment-backed options see .env's variables
+    runtime.setDotEnv(loadDotEnvOrError());
     if (argv.length === 0) {
       program.outputHelp();
       return EXIT.BAD_INPUT;
@@ -78,6 +90,14 @@ export async function runCli(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
     runtime.closeAll();
+  }
+}
+
+function loadDotEnvOrError(): Record<string, string> | Error {
+  try {
+    return loadDotEnv(process.cwd());
+  } catch (error) {
+    return error as Error;
   }
 }
 

@@ -5,16 +5,19 @@ import type { Command } from 'commander';
 import type { Database } from 'better-sqlite3';
 import { type FrameworkOptions, type MigrationFramework, type MigrationFrameworkConfig, createMigrationFramework } from '@mfmig/framework';
 import { Output } from './output.js';
+import { noDatabaseError } from './settings/database-setting.js';
+import { type CliSettings, resolveSettings } from './settings/cli-settings.js';
 import { attachStepMarkers } from './step-markers.js';
 
 /** Options every command accepts (ARCHITECTURE.md, "The command line"). */
 export interface GlobalOptions {
+  /** The database file. Reading it throws a one-line usage error when no layer gives one. */
   db: string;
   migrations: string;
   backups: string;
   json: boolean;
   yes: boolean;
-  /** Where the schema file goes after a run that changed the schema (`--schema-file`, env `SCHEMA_FILE`). */
+  /** Where the schema file goes after a run that changed the schema: `--schema-file`, env `SCHEMA_FILE`, the config's `schemaFile`, `./schema.sql`. */
   schemaFile: string;
   /** False with `--no-dump` or env `NO_SCHEMA_DUMP` set to anything but `0`/`false`/empty. */
   dump: boolean;
@@ -39,6 +42,9 @@ export class CliRuntime {
   #out: Output | undefined;
   #frameworks: MigrationFramework[] = [];
   readonly #absent = new WeakSet<MigrationFramework>();
+  #settings: CliSettings | undefined;
+  /** What `.env` added to the environment, or why it could not be read (said when a command runs). */
+  #dotEnv: Record<string, string> | Error = {};
   /** The exit code a command chose (errors set theirs in runCli). */
   exitCode = 0;
 
@@ -46,17 +52,44 @@ export class CliRuntime {
     this.program = program;
   }
 
+  /** Records what `.env` added (loaded before parsing, so that commander sees its variables). */
+  setDotEnv(loaded: Record<string, string> | Error): void {
+    this.#dotEnv = loaded;
+  }
+
+  /**
+   * Resolves the settings for `command` from flags, environment, `.env`, the config file and
+   * defaults. Called before each command's action (`mfmig init` reads no settings).
+   */
+  async loadSettings(command: string): Promise<void> {
+    if (this.#dotEnv instanceof Error) throw this.#dotEnv;
+    this.#settings = await resolveSettings(this.program, { command, cwd: process.cwd(), dotEnv: this.#dotEnv });
+  }
+
+  /** The settings beyond the global options: config file, format, milestones, schema file, framework settings. */
+  get settings(): CliSettings {
+    if (!this.#settings) throw new Error('settings are read before a command runs');
+    return this.#settings;
+  }
+
   get globals(): GlobalOptions {
-    const o = this.program.opts<GlobalOptions>();
-    const envSkip = !['', '0', 'false', 'no', 'off'].includes((process.env.NO_SCHEMA_DUMP ?? '').trim().toLowerCase());
+    const o = this.program.opts<{ db?: string; json?: boolean; yes?: boolean; migrations: string; backups: string; schemaFile: string; dump?: boolean }>();
+    const schemaFileGiven = ['cli', 'env'].includes(this.program.getOptionValueSource('schemaFile') ?? '');
+    const skipDump = !['', '0', 'false', 'no', 'off'].includes((process.env.NO_SCHEMA_DUMP ?? '').trim().toLowerCase());
+    const settings = this.#settings;
+    // on a program that never ran `loadSettings` (one embedded without it), the options are all there is
+    const database = settings ? settings.database : o.db;
     return {
-      db: o.db,
-      migrations: o.migrations,
-      backups: o.backups,
+      get db(): string {
+        if (database === undefined) throw noDatabaseError();
+        return database;
+      },
+      migrations: settings?.migrations ?? o.migrations,
+      backups: settings?.backups ?? o.backups,
       json: o.json === true,
       yes: o.yes === true,
-      schemaFile: o.schemaFile,
-      dump: o.dump !== false && !envSkip,
+      schemaFile: schemaFileGiven ? o.schemaFile : (settings?.schemaFile ?? o.schemaFile),
+      dump: o.dump !== false && !skipDump,
     };
   }
 
@@ -87,6 +120,7 @@ export class CliRuntime {
     const absent = options.absentAsEmpty === true && options.database === undefined && !existsSync(path);
     const framework = createMigrationFramework(
       {
+        ...this.#settings?.framework,
         ...options.config,
         database: absent ? new BetterSqlite3(':memory:') : typeof options.database === 'object' ? options.database : path,
         migrationsPath: resolve(g.migrations),

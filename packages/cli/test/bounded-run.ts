@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { BIN, type CliRun } from './helpers.js';
+import { BIN, type CliRun, cliEnv } from './helpers.js';
 
 /**
  * Runs the built `mfmig` like `mfmig()` in helpers, but kills it after `ms`: a command that
  * hangs (on a FIFO, say) then fails its test with code -1 instead of stalling the suite.
  */
 export function mfmigWithin(ms: number, cwd: string, args: string[], env: Record<string, string> = {}): CliRun & { timedOut: boolean } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: ms, killSignal: 'SIGKILL' });
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: cliEnv(env), timeout: ms, killSignal: 'SIGKILL' });
   let json: unknown;
   if (args.includes('--json')) {
     try {

@@ -104,7 +104,7 @@ describe('the schema file', () => {
     loaded.close();
   });
 
-  it('is not written by a dry run, with --no-dump or NO_SCHEMA_DUMP, and goes where --schema-file or SCHEMA_FILE says', () => {
+  it('is not written by a dry run, with --no-dump or NO_SCHEMA_DUMP, and goes where --schema-file, SCHEMA_FILE or the config says', () => {
     const dir = tempDir();
     writeMigrations(dir, FILES);
     expect(mfmig(dir, ['migrate', '--dry-run']).code).toBe(0);
@@ -113,6 +113,9 @@ describe('the schema file', () => {
     expect(existsSync(join(dir, 'schema.sql'))).toBe(false);
     expect(mfmig(dir, ['--schema-file', 'db/schema.sql', 'rollback']).code).toBe(0);
     expect(readFileSync(join(dir, 'db', 'schema.sql'), 'utf8')).toMatch(/-- 0001_create_items\n$/);
+    writeFileSync(join(dir, 'mfmig.config.json'), JSON.stringify({ schemaFile: 'from-config.sql' }));
+    expect(mfmig(dir, ['migrate', '--to', '2']).code).toBe(0);
+    expect(readFileSync(join(dir, 'from-config.sql'), 'utf8')).toMatch(/-- 0002_add_orders\n$/);
     expect(mfmig(dir, ['migrate'], { SCHEMA_FILE: 'other.sql' }).code).toBe(0);
     expect(readFileSync(join(dir, 'other.sql'), 'utf8')).toMatch(/-- 0003_add_notes\n$/);
   });

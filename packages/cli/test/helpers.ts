@@ -9,6 +9,18 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 export const BIN = join(REPO, 'packages/cli/dist/bin.js');
 export const REAL_MIGRATIONS = join(REPO, 'migrations');
 
+/**
+ * The environment the binary runs with in tests: the tests' own, no colour, no `DATABASE_URL`
+ * from the machine, and `DATABASE_PATH=knowledge.db`: most tests work on `knowledge.db` in their
+ * folder, and only the demo's commands have a default database. A value `undefined` removes a
+ * variable (the tests of the settings layers remove `DATABASE_PATH`).
+ */
+export function cliEnv(env: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const merged: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', DATABASE_PATH: 'knowledge.db', DATABASE_URL: undefined, ...env };
+  for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
+  return merged;
+}
+
 export interface CliRun {
   code: number;
   stdout: string;
@@ -17,11 +29,11 @@ export interface CliRun {
 }
 
 /** Runs the built `mfmig` binary synchronously in `cwd`. */
-export function mfmig(cwd: string, args: string[], env: Record<string, string> = {}): CliRun {
+export function mfmig(cwd: string, args: string[], env: Record<string, string | undefined> = {}): CliRun {
   const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [BIN, ...args], {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', ...env },
+    env: cliEnv(env),
     timeout: 120_000,
   });
   let json: unknown;
@@ -36,8 +48,8 @@ export function mfmig(cwd: string, args: string[], env: Record<string, string> =
 }
 
 /** Starts the built `mfmig` binary without waiting. */
-export function mfmigAsync(cwd: string, args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
+export function mfmigAsync(cwd: string, args: string[], env: Record<string, string | undefined> = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: cliEnv(env) });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));

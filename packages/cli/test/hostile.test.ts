@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureDatabaseIdentity, openDatabase } from '@mfmig/core';
-import { BIN, copyMvp1, mfmig, sha256File, sqlMigration, tempDir } from './helpers.js';
+import { BIN, cliEnv, copyMvp1, mfmig, sha256File, sqlMigration, tempDir } from './helpers.js';
 
 /** A seeded MVP1 database to damage in copies. */
 let seeded: string;
@@ -139,7 +139,7 @@ describe('disk full', () => {
     const r = spawnSync('bash', ['-c', `trap '' XFSZ; ulimit -f ${limitKb}; exec "${process.execPath}" "${BIN}" --json migrate`], {
       cwd: dir,
       encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1' },
+      env: cliEnv(),
     });
     expect(r.status).toBe(1);
     const error = JSON.parse(r.stdout).error;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { BIN, REAL_MIGRATIONS, mfmig, tempDir } from './helpers.js';
+import { BIN, REAL_MIGRATIONS, cliEnv, mfmig, tempDir } from './helpers.js';
 
 describe('Ctrl+C during a long transformation', () => {
   it('stops at the next safe point, leaves a consistent database, and a rerun finishes', async () => {
@@ -11,7 +11,7 @@ describe('Ctrl+C during a long transformation', () => {
     expect(mfmig(dir, [...args, 'seed', '--rows', '250000']).code).toBe(0);
     const child = spawn(process.execPath, [BIN, ...args, '--json', '--yes', 'migrate', '--to-mvp', '2'], {
       cwd: dir,
-      env: { ...process.env, MFMIG_TEST_STEP_MARKERS: '1' },
+      env: cliEnv({ MFMIG_TEST_STEP_MARKERS: '1' }),
     });
     let stderr = '';
     let stdout = '';

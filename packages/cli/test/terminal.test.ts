@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, REAL_MIGRATIONS, mfmig, tempDir } from './helpers.js';
+import { BIN, REAL_MIGRATIONS, cliEnv, mfmig, tempDir } from './helpers.js';
 
 const node = process.execPath;
 
@@ -15,7 +15,7 @@ describe('the mfmig binary at the ends of pipes and terminals', () => {
       const run = spawnSync('bash', ['-c', `"${node}" "${BIN}" --migrations "${REAL_MIGRATIONS}" ${command} | head -1; echo "status:\${PIPESTATUS[0]}" >&2`], {
         cwd: dir,
         encoding: 'utf8',
-        env: { ...process.env, NO_COLOR: '1' },
+        env: cliEnv(),
       });
       expect(run.stdout.split('\n').filter(Boolean)).toHaveLength(1);
       expect(run.stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { snapshotTree } from '@mfmig/test-support';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mfmigWithin } from './bounded-run.js';
-import { BIN, copyMvp1, mfmig, sha256File, tempDir } from './helpers.js';
+import { BIN, cliEnv, copyMvp1, mfmig, sha256File, tempDir } from './helpers.js';
 
 /** Control characters a terminal acts on (line breaks aside, which separate our own lines). */
 // eslint-disable-next-line no-control-regex
@@ -73,8 +73,7 @@ describe('text from the database, the configuration and the backup folder is pri
     conn.prepare('INSERT INTO mfmig_lock (id, owner, pid, host, acquired_at, heartbeat_at, command) VALUES (1, ?, 2147483000, ?, ?, ?, ?)').run('x', 'far\u001b[31maway', '2020-01-01T00:00:00Z', '2020-01-01T00:00:00Z', 'migrate\u001b]0;pwned\u0007');
     conn.close();
     // `script` gives the command a terminal, so colour is on (NO_COLOR unset)
-    const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm' };
-    delete env.NO_COLOR;
+    const env = cliEnv({ TERM: 'xterm', NO_COLOR: undefined });
     const tty = spawnSync('script', ['-qec', `"${process.execPath}" "${BIN}" health`, '/dev/null'], { cwd: dir, encoding: 'utf8', env, timeout: 30_000 });
     expect(tty.status, tty.stderr).toBe(0);
     expect(tty.stdout).toContain('\u001b[33mwarning\u001b[39m');

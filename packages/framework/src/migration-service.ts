@@ -6,6 +6,7 @@ import {
   type MigrationTarget,
   type Migrator,
   isMfmigError,
+  MfmigError,
   type RunResult,
   type ServiceContext,
 } from '@mfmig/core';
@@ -14,6 +15,7 @@ import type { RollbackManager } from '@mfmig/rollback';
 import type { ValidationService } from '@mfmig/validation';
 import { type BaselineAnalysis, type BaselineOptions, analyzeBaseline } from './adoption/analyze-baseline.js';
 import { type BaselineResult, baselineDatabase } from './adoption/baseline.js';
+import { type ToolAdoption, adoptToolHistory, analyzeToolAdoption } from './adoption/tool-adoption.js';
 import { assertAdopted } from './adoption/unadopted-tables.js';
 import { assertDatabaseIntact } from './integrity-precheck.js';
 import { type RunRequest, createRunSequencePlugin } from './run-sequence-plugin.js';
@@ -61,6 +63,8 @@ export interface MigrationExecutionResult {
   toVersion: number;
   durationMs: number;
   migrations: RunResult['results'];
+  /** Repeatable migrations run after the versioned ones (a dry run lists the pending ones as `Pending`). */
+  repeatables: NonNullable<RunResult['repeatables']>;
   extras: Record<string, unknown>;
 }
 
@@ -138,6 +142,7 @@ export class MigrationService {
     const migrator = await this.#getMigrator();
     this.#rolledBack = false;
     assertDatabaseIntact(this.#ctx.adapter);
+    const adoption = await this.#adoptFirst(options.dryRun === true);
     await assertAdopted(this.#ctx);
     if (options.plan && !options.dryRun) assertRehearsalPassed(options.plan);
     const before = migrator.status();
@@ -165,7 +170,43 @@ export class MigrationService {
     if (result.error && (options.enableRollback === true || validationFailed) && !interrupted && !options.dryRun && result.toVersion !== result.fromVersion) {
       await this.#rollBackFailedRun(result, validationFailed, options.heldLock);
     }
+    if (adoption) result.extras.adoption = adoption;
     return this.#finish(before, result);
+  }
+
+  /**
+   * On the first run (no mfmig history), adopts the history another migration tool left (see
+   * `adoptToolHistory`). A dry run writes nothing, so it cannot show the runs after a pending
+   * adoption: it is refused (ADOPTION_REQUIRED) naming what a real run records.
+   */
+  async #adoptFirst(dryRun: boolean): Promise<ToolAdoption | null> {
+    if (!dryRun) return adoptToolHistory(this.#ctx);
+    const pending = await analyzeToolAdoption(this.#ctx);
+    if (!pending) return null;
+    throw new MfmigError(
+      'ADOPTION_REQUIRED',
+      `Database ${this.#ctx.adapter.filePath} was migrated by ${pending.tool} (${pending.table}) up to version ${pending.version}; a real run first records those ${pending.versions.length} migration(s) as applied (none is run). A dry run on the database itself cannot show what follows: dry-run a copy adopted with \`adoptToolHistory\``,
+      { context: { tool: pending.tool, table: pending.table, version: pending.version } },
+    );
+  }
+
+  /**
+   * Adopts the history another migration tool (dbmate, golang-migrate, Flyway, sqlx, Prisma,
+   * Kysely, knex) left in a database mfmig has never migrated: what it applied is recorded as
+   * applied, never run again. `migrateTo` does it on its own on the first run. Null when there is
+   * nothing to adopt.
+   *
+   * @example
+   * const adoption = await framework.migrationService.adoptToolHistory(); // { tool: 'dbmate', version: 3, ... }
+   */
+  async adoptToolHistory(): Promise<ToolAdoption | null> {
+    assertDatabaseIntact(this.#ctx.adapter);
+    return adoptToolHistory(this.#ctx);
+  }
+
+  /** What {@link MigrationService.adoptToolHistory} would record, without writing anything. */
+  async analyzeToolAdoption(): Promise<ToolAdoption | null> {
+    return analyzeToolAdoption(this.#ctx);
   }
 
   /**
@@ -245,6 +286,7 @@ export class MigrationService {
       toVersion: result.dryRun ? result.targetVersion : result.toVersion,
       durationMs: result.durationMs,
       migrations: result.results,
+      repeatables: result.repeatables ?? [],
       extras: result.extras,
     };
   }

@@ -2,3 +2,4 @@ export { type MigrateAndSeedOptions, migrateAndSeed, seedKnowledgeBase } from '.
 export { seededRandom } from '@mfmig/framework';
 export { removeTempDirs, scopedTempDir, tempDir } from './temp-dirs.js';
 export { snapshotTree, withoutEntries } from './file-tree.js';
+export { type FixtureMigration, type FixtureTool, type ScriptRunner, TOOL_TABLE_DDL, writeToolHistory } from './tool-histories.js';

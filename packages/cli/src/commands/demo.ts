@@ -5,6 +5,7 @@ import { MfmigError, isMfmigError } from '@mfmig/core';
 import { type MigrationFramework, type ValidationReport, collectReportData, renderReport } from '@mfmig/framework';
 import { writeReportFile } from '../report-file.js';
 import type { CliRuntime } from '../runtime.js';
+import { KB_EXAMPLE_HELP_GROUP } from './help-groups.js';
 import { ProgressReporter, formatMs } from '../progress-reporter.js';
 import { renderRun } from '../render-run.js';
 import { wholeNumber } from './parse-options.js';
@@ -23,6 +24,7 @@ interface DemoOptions {
 export function registerDemo(program: Command, cli: CliRuntime): void {
   program
     .command('demo')
+    .helpGroup(KB_EXAMPLE_HELP_GROUP)
     .description('build a fresh seeded knowledge base (--db), plan, migrate MVP1 -> highest with progress, validate, roll back to MVP3 and forward')
     .option('--rows <n>', 'KB entries to seed', wholeNumber, 5000)
     .action(async (options: DemoOptions) => {

@@ -9,6 +9,7 @@ import { registerDiff } from './diff.js';
 import { registerEmergencyRollback } from './emergency-rollback.js';
 import { registerHealth } from './health.js';
 import { registerHistory } from './history.js';
+import { registerInit } from './init.js';
 import { registerMigrate } from './migrate.js';
 import { registerPlan } from './plan.js';
 import { registerRedo } from './redo.js';
@@ -22,6 +23,7 @@ import { registerValidate } from './validate.js';
 
 /** Every command of `mfmig`, registered in the order `--help` lists them. One line per command. */
 export const COMMANDS: ((program: Command, cli: CliRuntime) => void)[] = [
+  registerInit,
   registerStatus,
   registerHistory,
   registerPlan,

@@ -6,6 +6,7 @@ import {
   type MigrationFramework,
   type MigrationPlan,
   type MigrationTarget,
+  type ToolAdoption,
   assertAdopted,
   assertDatabaseIntact,
   assertRehearsalPassed,
@@ -18,6 +19,7 @@ import { confirmRisk } from './confirm-risk.js';
 import { DOWNTIME_THRESHOLD_HELP, seconds, versionList, wholeNumber } from './parse-options.js';
 import { type TargetOptions, addTargetOptions, targetFrom } from './target-options.js';
 import { renderPlan } from './plan.js';
+import { adoptedCopy, renderAdoption } from '../adoption-preview.js';
 
 interface MigrateOptions extends TargetOptions {
   dryRun: boolean;
@@ -51,7 +53,7 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
         config: { lockTimeout: options.lockTimeout },
         planner: { downtimeThresholdSeconds: options.downtimeThreshold },
       });
-      const run = async (framework: MigrationFramework, plan: MigrationPlan | false) => {
+      const run = async (framework: MigrationFramework, plan: MigrationPlan | false, adoption: ToolAdoption | null = null) => {
         const detach = new ProgressReporter(cli.out).attach(framework.context.events);
         try {
           const result = await framework.migrationService.migrateTo(target, {
@@ -63,6 +65,7 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
             plan,
           });
           detach();
+          if (adoption) result.extras.adoption = adoption;
           cli.out.result(result, () => renderRun(cli.out, result));
         } finally {
           detach();
@@ -71,9 +74,14 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
       // a database that does not exist yet is checked and planned in memory: a refusal must not leave a new file behind
       const fresh = !existsSync(dbPath);
       await cli.withFramework(open(fresh ? new Database(':memory:') : dbPath), async (checked) => {
-        const plan = options.dryRun ? false : await confirmedPlan(cli, checked, target);
+        // another tool's history is adopted before planning; a dry run adopts it on an in-memory copy
+        let adopted: { framework: MigrationFramework; adoption: ToolAdoption | null } = { framework: checked, adoption: null };
+        if (!fresh && options.dryRun) adopted = await adoptedCopy(checked, (db) => cli.openFramework(open(db)));
+        else if (!fresh) adopted.adoption = await checked.migrationService.adoptToolHistory();
+        if (adopted.adoption && !cli.out.json) renderAdoption(cli.out, adopted.adoption);
+        const plan = options.dryRun ? false : await confirmedPlan(cli, adopted.framework, target);
         if (fresh && !options.dryRun) await cli.withFramework(open(dbPath), (framework) => run(framework, plan));
-        else await run(checked, plan);
+        else await run(adopted.framework, plan, adopted.adoption);
       });
       if (!options.dryRun) await writeSchemaFile(cli);
     });

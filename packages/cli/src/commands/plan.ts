@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { MigrationPlan, ResourceEstimate } from '@mfmig/framework';
 import type { Output } from '../output.js';
+import { adoptedCopy, renderAdoption } from '../adoption-preview.js';
 import type { CliRuntime } from '../runtime.js';
 import { DOWNTIME_THRESHOLD_HELP, seconds } from './parse-options.js';
 import { type TargetOptions, addTargetOptions, targetFrom } from './target-options.js';
@@ -22,10 +23,19 @@ export function registerPlan(program: Command, cli: CliRuntime): void {
   )
     .option('--downtime-threshold <seconds>', DOWNTIME_THRESHOLD_HELP, seconds)
     .action(async (options: PlanOptions) => {
-      const framework = cli.openFramework({ mode: 'readonly', loadModules: true, absentAsEmpty: true, planner: { downtimeThresholdSeconds: options.downtimeThreshold } });
+      const planner = { downtimeThresholdSeconds: options.downtimeThreshold };
+      // a database another tool migrated is planned on an in-memory copy with its history adopted
+      const { framework, adoption } = await adoptedCopy(cli.openFramework({ mode: 'readonly', loadModules: true, absentAsEmpty: true, planner }), (database) =>
+        cli.openFramework({ loadModules: true, database, planner }),
+      );
       const plan = await framework.planner.createPlan(targetFrom(options));
       const resources = await framework.planner.estimateResourceRequirements(plan);
-      cli.out.result({ ...plan, resources }, () => renderPlan(cli.out, plan, resources));
+      const { pendingRepeatables: repeatables } = await framework.migrationService.status();
+      cli.out.result({ ...plan, resources, repeatables, ...(adoption ? { adoption } : {}) }, () => {
+        if (adoption) renderAdoption(cli.out, adoption);
+        renderPlan(cli.out, plan, resources);
+        if (repeatables.length > 0) cli.out.line(`Repeatable migrations run after the versioned ones (changed or never applied): ${repeatables.map((r) => r.name).join(', ')}`);
+      });
       if (resources.errors.length > 0 || plan.rehearsal?.failed || plan.stop) cli.exitCode = 1;
     });
 }

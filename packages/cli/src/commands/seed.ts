@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type MigrationFramework, seedKnowledgeBase } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
+import { KB_EXAMPLE_HELP_GROUP } from './help-groups.js';
 import { ProgressReporter } from '../progress-reporter.js';
 import { wholeNumber } from './parse-options.js';
 
@@ -13,6 +14,7 @@ interface SeedCommandOptions {
 export function registerSeed(program: Command, cli: CliRuntime): void {
   program
     .command('seed')
+    .helpGroup(KB_EXAMPLE_HELP_GROUP)
     .description('bring the database to MVP1 and fill it with N deterministic knowledge-base entries')
     .option('--rows <n>', 'number of KB entries', wholeNumber, 1000)
     .option('--seed <n>', 'random seed (same rows and seed, same data)', wholeNumber, 1)

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { MigrationStatus } from '@mfmig/framework';
+import { type MigrationFramework, type MigrationStatus, type ToolAdoption, isMfmigError } from '@mfmig/framework';
+import { renderAdoption } from '../adoption-preview.js';
 import type { CliRuntime } from '../runtime.js';
 
 interface StatusOptions {
@@ -18,18 +19,22 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
       const exists = !cli.isAbsent(framework);
       const database = exists ? framework.context.adapter.filePath : resolve(cli.globals.db);
       const status = await framework.migrationService.status();
+      const adoption = exists ? await adoptionPreview(framework) : null;
+      if (adoption?.adoption) status.pending = status.pending.filter((p) => !adoption.adoption!.versions.includes(p.version));
       const drift = await framework.schemaEvolution.detectDrift();
       const problems = [
         ...status.problems,
         ...drift.summary.map((message) => ({ code: 'SCHEMA_DRIFT' as const, version: drift.version, severity: 'warning' as const, message })),
         ...(drift.notChecked ? [{ code: 'DRIFT_NOT_CHECKED' as const, version: drift.version, severity: 'warning' as const, message: drift.notChecked }] : []),
+        ...(adoption?.problem ? [adoption.problem] : []),
       ];
       const { out } = cli;
-      out.result({ database, exists, ...status, problems, drift: { hasDrift: drift.hasDrift, expectedHash: drift.expected.hash, actualHash: drift.actualHash, changes: drift.summary, ...(drift.notChecked ? { notChecked: drift.notChecked } : {}) } }, () => {
+      out.result({ database, exists, ...status, ...(adoption?.adoption ? { adoption: adoption.adoption } : {}), problems, drift: { hasDrift: drift.hasDrift, expectedHash: drift.expected.hash, actualHash: drift.actualHash, changes: drift.summary, ...(drift.notChecked ? { notChecked: drift.notChecked } : {}) } }, () => {
         const c = out.colors;
         out.line(`Database:  ${database}${exists ? '' : ' (does not exist yet: nothing applied)'}`);
         out.line(`Version:   ${describePosition(status)}; latest ${status.latestVersion} (MVP${status.latestMvp})`);
         out.line(`Applied:   ${status.applied.length}   Pending: ${status.pending.length}`);
+        if (adoption?.adoption) renderAdoption(out, adoption.adoption);
         if (status.pending.length > 0) {
           out.line();
           out.table(
@@ -41,10 +46,37 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
             ],
           );
         }
+        if (status.pendingRepeatables.length > 0) {
+          out.line();
+          out.line(`Repeatable (run after the versioned ones by the next migrate): ${status.pendingRepeatables.map((r) => `${r.name}${r.applied ? ' (changed)' : ''}`).join(', ')}`);
+        }
         for (const p of problems) out.line(`${p.severity === 'error' ? c.red('error') : c.yellow('warning')}: ${p.message}`);
       });
-      if (options.exitCode && (status.pending.length > 0 || problems.length > 0)) cli.exitCode = 1;
+      if (options.exitCode && (status.pending.length > 0 || status.pendingRepeatables.length > 0 || problems.length > 0)) cli.exitCode = 1;
     });
+}
+
+/**
+ * What the next migrate would adopt from another tool's history, or why it would refuse (an
+ * error problem). Read-only.
+ */
+async function adoptionPreview(framework: MigrationFramework): Promise<{ adoption?: ToolAdoption; problem?: StatusLine } | null> {
+  try {
+    const adoption = await framework.migrationService.analyzeToolAdoption();
+    return adoption ? { adoption } : null;
+  } catch (error) {
+    if (!isMfmigError(error)) throw error;
+    const version = typeof error.context.version === 'number' ? error.context.version : 0;
+    if (error.code === 'ADOPTION_REFUSED') return { problem: { code: 'ADOPTION_REFUSED', version, severity: 'error', message: error.message } };
+    return { problem: { code: 'ADOPTION_NOT_CHECKED', version, severity: 'warning', message: `What another tool's history would adopt could not be checked: ${error.message}` } };
+  }
+}
+
+interface StatusLine {
+  code: 'ADOPTION_REFUSED' | 'ADOPTION_NOT_CHECKED';
+  version: number;
+  severity: 'error' | 'warning';
+  message: string;
 }
 
 /** `none`, `7 (MVP3)`, or `4 (in mvp2; MVP1 complete)` when the database is part-way through a milestone. */

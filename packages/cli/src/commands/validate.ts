@@ -29,6 +29,7 @@ export function registerValidate(program: Command, cli: CliRuntime): void {
     .action(async (options: ValidateOptions) => {
       const g = cli.globals;
       const report = await closing(new ValidationService({
+        ...cli.settings.framework,
         database: resolve(g.db),
         migrationsPath: resolve(g.migrations),
         ...(options.level ? { integrityCheckLevel: options.level } : {}),

@@ -127,6 +127,16 @@ export function fuzzSandbox(): { work: string; leave: () => void } {
   expect(mfmig(work, ['migrate']).code).toBe(0);
   expect(mfmig(work, ['backup']).code).toBe(0);
   const cwd = process.cwd();
+  const database = process.env.DATABASE_PATH;
   process.chdir(work);
-  return { work, leave: () => process.chdir(cwd) };
+  // in process, as the binary gets it from cliEnv: the sandbox's knowledge.db unless --db says otherwise
+  process.env.DATABASE_PATH = 'knowledge.db';
+  return {
+    work,
+    leave: () => {
+      process.chdir(cwd);
+      if (database === undefined) delete process.env.DATABASE_PATH;
+      else process.env.DATABASE_PATH = database;
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { BIN } from '../helpers.js';
+import { BIN, cliEnv } from '../helpers.js';
 
 /** How a child run ended. */
 export interface ChildEnd {
@@ -20,7 +20,7 @@ export type KillAt = { step: number } | { afterMs: number } | 'never';
 /** Runs the built `mfmig` once in `cwd`, killing it with SIGKILL as `kill` says. */
 export function runMfmig(cwd: string, args: string[], kill: KillAt = 'never', env: Record<string, string> = {}): Promise<ChildEnd> {
   const started = performance.now();
-  const childEnv: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', MFMIG_TEST_STEP_MARKERS: '1', ...env };
+  const childEnv = cliEnv({ MFMIG_TEST_STEP_MARKERS: '1', ...env });
   delete childEnv.MFMIG_TEST_KILL_AT_STEP;
   if (kill !== 'never' && 'step' in kill) childEnv.MFMIG_TEST_KILL_AT_STEP = String(kill.step);
   const child = spawn(process.execPath, [BIN, ...args], { cwd, env: childEnv });

@@ -36,8 +36,8 @@ export function openDatabase(target: Database | string, options: OpenDatabaseOpt
   const exists = existsSync(path);
   if (!exists) {
     if (!options.create || mode === 'readonly') {
-      throw new MfmigError('DATABASE_NOT_FOUND', `Database file ${target} does not exist; check --db or run \`mfmig seed\``, {
-        context: { file: path },
+      throw new MfmigError('DATABASE_NOT_FOUND', `Database file ${target} does not exist`, {
+        context: { file: path, reason: 'missing-file' },
       });
     }
     if (!existsSync(dirname(path))) {

@@ -1,2 +1,3 @@
 export * from './history-store.js';
 export * from './metrics-store.js';
+export * from './repeatable-store.js';

@@ -6,3 +6,4 @@ export * from './migrator.js';
 export * from './progress-tracker.js';
 export * from './safety/index.js';
 export * from './apply-connection-settings.js';
+export * from './repeatable-runner.js';

@@ -1,6 +1,7 @@
 import type { DatabaseAdapter } from '../adapter/index.js';
-import type { Direction, Migration, MigrationContext, RebuildTableResult, RebuildTableSpec } from '../migration/index.js';
+import type { Direction, Migration, MigrationContext, RebuildTableResult, RebuildTableSpec, RepeatableMigration } from '../migration/index.js';
 import type { MigrationStatus } from './migration-status.js';
+import type { RepeatableResultItem } from './repeatable-runner.js';
 
 /** A run as plugins see it. */
 export interface RunInfo {
@@ -9,6 +10,8 @@ export interface RunInfo {
   fromVersion: number;
   targetVersion: number;
   steps: Migration[];
+  /** The repeatable migrations an up run takes care of after its steps (pending when it starts). */
+  repeatables?: RepeatableMigration[];
   dryRun: boolean;
   adapter: DatabaseAdapter;
   status: MigrationStatus;
@@ -40,6 +43,8 @@ export interface RunResult {
   results: MigrationResultItem[];
   durationMs: number;
   error?: Error;
+  /** Repeatable migrations of an up run: run after the versioned ones (or, in a dry run, listed `Pending`). */
+  repeatables?: RepeatableResultItem[];
   /** Whatever plugins report about the run (backups taken, rows preserved, transformations). */
   extras: Record<string, unknown>;
 }
@@ -59,6 +64,12 @@ export interface MigrationPlugin {
   beforeMigration?(ctx: MigrationContext): Promise<void> | void;
   /** In the transaction, after the migration's own `up`/`down`, before the history is written. */
   afterMigration?(ctx: MigrationContext): Promise<void> | void;
+  /**
+   * In the transaction, after a repeatable migration ran (its `ctx.migration` is a stand-in
+   * labelled `R`); `version` is the version the database is at, which the schema it leaves
+   * belongs to.
+   */
+  afterRepeatable?(ctx: MigrationContext, version: number): Promise<void> | void;
   /**
    * True when part of this migration's work must run after its transaction commits, in batches
    * of their own (large data transformations). The history then records it as `partial` until

@@ -1,4 +1,4 @@
-import type { HistoryEntry, MigrationFailure } from '../history/index.js';
+import type { HistoryEntry, MigrationFailure, RepeatableEntry } from '../history/index.js';
 import { type Migration, type MigrationSet, migrationLabel } from '../migration/index.js';
 
 /** Something wrong between the migrations folder and the history. */
@@ -21,6 +21,11 @@ export interface MigrationStatus {
   latestMvp: number;
   applied: { version: number; name: string; mvp: number; checksum: string; appliedAt: string; status: HistoryEntry['status'] }[];
   pending: { version: number; name: string; mvp: number }[];
+  /**
+   * Repeatable migrations whose current content was never applied (never run, or edited since),
+   * in the order they run; empty when the applied ones were not given to `computeStatus`.
+   */
+  pendingRepeatables: { name: string; applied: boolean }[];
   problems: StatusProblem[];
 }
 
@@ -31,7 +36,7 @@ export interface MigrationStatus {
  * const status = computeStatus(set, history.list());
  * status.pending.length; // migrations still to apply
  */
-export function computeStatus(set: MigrationSet, history: HistoryEntry[], failures: MigrationFailure[] = []): MigrationStatus {
+export function computeStatus(set: MigrationSet, history: HistoryEntry[], failures: MigrationFailure[] = [], repeatables?: RepeatableEntry[]): MigrationStatus {
   const applied = new Map(history.map((h) => [h.version, h]));
   const currentVersion = history.reduce((max, h) => Math.max(max, h.version), 0);
   const problems: StatusProblem[] = [];
@@ -97,6 +102,7 @@ export function computeStatus(set: MigrationSet, history: HistoryEntry[], failur
       status: h.status,
     })),
     pending: pending.map((m) => ({ version: m.version, name: m.name, mvp: m.mvp })),
+    pendingRepeatables: repeatables ? pendingRepeatables(set, repeatables) : [],
     problems,
   };
 }
@@ -109,4 +115,12 @@ function milestoneReached(set: MigrationSet, applied: Map<number, HistoryEntry>)
     reached = mvp;
   }
   return reached;
+}
+
+function pendingRepeatables(set: MigrationSet, applied: RepeatableEntry[]): MigrationStatus['pendingRepeatables'] {
+  const checksums = new Map(applied.map((e) => [e.name, e.checksum]));
+  return (set.repeatables ?? [])
+    .filter((r) => checksums.get(r.name) !== r.checksum)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((r) => ({ name: r.name, applied: checksums.has(r.name) }));
 }

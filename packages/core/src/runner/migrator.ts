@@ -3,7 +3,7 @@ import type { Logger } from '../config/index.js';
 import type { DatabaseAdapter } from '../adapter/index.js';
 import { MfmigError, isMfmigError, wrapSqliteError } from '../errors/index.js';
 import { type MigrationEvents, MigrationEventEmitter, type MigrationProgress } from '../events/index.js';
-import { HistoryStore, MetricsStore } from '../history/index.js';
+import { HistoryStore, MetricsStore, RepeatableStore } from '../history/index.js';
 import { RunLock, describeHolder } from '../lock/index.js';
 import { type Direction, type Migration, type MigrationSet, migrationLabel } from '../migration/index.js';
 import { assertCodeLoaded } from '../migration/metadata-only-module.js';
@@ -14,6 +14,7 @@ import { ACCOUNTED_LOSSES_STATE, type MigrationPlugin, type MigrationResultItem,
 import { type MigrationStatus, computeStatus } from './migration-status.js';
 import { type MigrationTarget, downVersions, resolveTargetVersion, upSteps } from './migration-target.js';
 import { ProgressTracker } from './progress-tracker.js';
+import { finishWithRepeatables } from './repeatable-runner.js';
 
 /** Options of {@link Migrator}. */
 export interface MigratorOptions {
@@ -93,7 +94,7 @@ export class Migrator {
   }
 
   status(): MigrationStatus {
-    return computeStatus(this.migrations, this.history.list(), this.history.failures());
+    return computeStatus(this.migrations, this.history.list(), this.history.failures(), new RepeatableStore(this.adapter).list());
   }
 
   /** The progress of the current (or last) run, or null before any run. */
@@ -169,13 +170,20 @@ export class Migrator {
       result.fromVersion = status.currentVersion;
       const steps = this.#assertRunnable(status, direction, target, options.acceptChecksums ?? []);
       if (!dryRun) this.#acceptChecksums(options.acceptChecksums ?? []);
-      info = { runId, direction, fromVersion: status.currentVersion, targetVersion: result.targetVersion, steps, dryRun, adapter: this.adapter, status };
+      const repeatables = direction === 'up' ? new RepeatableStore(this.adapter).pending(this.migrations.repeatables ?? []) : [];
+      info = { runId, direction, fromVersion: status.currentVersion, targetVersion: result.targetVersion, steps, repeatables, dryRun, adapter: this.adapter, status };
       this.#progress.start(runId, direction, steps.length);
       this.events.emit('runStarted', { runId, direction, fromVersion: info.fromVersion, targetVersion: info.targetVersion, totalSteps: steps.length, dryRun });
       this.#log('info', 'run.start', { runId, direction, from: info.fromVersion, target: info.targetVersion, steps: steps.length, dryRun });
       for (const plugin of this.plugins) await plugin.beforeRun?.(info);
       if (dryRun) await this.#dryRun(steps, direction, runId, result, options);
       else await this.#execute(steps, direction, runId, result, options);
+      if (direction === 'up') {
+        const init = { adapter: this.adapter, logger: this.#logger, runId, signal: options.signal, plugins: this.plugins, version: this.#safeCurrentVersion(0) };
+        const repeatables = await finishWithRepeatables(this.migrations.repeatables, init, dryRun);
+        result.repeatables = repeatables.results;
+        if (repeatables.error) throw repeatables.error;
+      }
     } catch (error) {
       result.error = toMfmigError(error);
     } finally {

@@ -9,6 +9,8 @@ import {
   replaySchemaVersions,
   replayedSnapshot,
 } from '@mfmig/schema-evolution';
+import { readLiveSchema } from './live-schema.js';
+import { detectedToolTables } from './tools/tool-history-readers.js';
 
 /** Options of a baseline (see {@link analyzeBaseline}). */
 export interface BaselineOptions {
@@ -66,15 +68,20 @@ export async function analyzeBaseline(ctx: ServiceContext, options: Pick<Baselin
   return (await groundBaseline(ctx, options)).analysis;
 }
 
-/** {@link analyzeBaseline}, keeping the replay for the adoption. */
-export async function groundBaseline(ctx: ServiceContext, options: Pick<BaselineOptions, 'to'>): Promise<BaselineGround> {
+/**
+ * {@link analyzeBaseline}, keeping the replay for the adoption. `leaveOut`: tables left out of
+ * the live schema compared (another tool's history tables).
+ */
+export async function groundBaseline(ctx: ServiceContext, options: Pick<BaselineOptions, 'to'>, leaveOut: readonly string[] = []): Promise<BaselineGround> {
   const file = ctx.adapter.filePath;
   if (new HistoryStore(ctx.adapter).hasEntries()) {
     throw new MfmigError('ADOPTION_REFUSED', `Database ${file} already has a migration history; there is nothing to adopt`, {
       context: { file, reason: 'has-history' },
     });
   }
-  const live = introspectSchema(ctx.adapter);
+  // another tool's history tables are no part of the application's schema
+  const left = [...leaveOut, ...detectedToolTables(ctx.adapter)];
+  const live = left.length === 0 ? introspectSchema(ctx.adapter) : readLiveSchema(ctx.adapter, left).compared;
   if (live.tables.length === 0) {
     throw new MfmigError('USAGE', `Database ${file} has no tables; there is nothing to adopt, migrate it instead`, { context: { file } });
   }

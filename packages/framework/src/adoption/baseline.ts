@@ -1,6 +1,8 @@
 import { type AdoptedMigration, HistoryStore, MfmigError, RunLock, type ServiceContext } from '@mfmig/core';
-import { type SchemaChange, ensureSnapshotTables, introspectSchema, writeSnapshot } from '@mfmig/schema-evolution';
+import { type SchemaChange, ensureSnapshotTables, writeSnapshot } from '@mfmig/schema-evolution';
 import { assertDatabaseIntact } from '../integrity-precheck.js';
+import { readLiveSchema } from './live-schema.js';
+import { detectedToolTables } from './tools/tool-history-readers.js';
 import { type BaselineAnalysis, type BaselineGround, type BaselineOptions, groundBaseline } from './analyze-baseline.js';
 
 /** Where the history of a baseline comes from (other tools' history tables will be other sources). */
@@ -109,7 +111,7 @@ function record(ctx: ServiceContext, ground: BaselineGround, result: BaselineRes
       ? `source=${BASELINE_SOURCE}; match=exact; schema=${ground.live.hash}`
       : `source=${BASELINE_SOURCE}; match=forced; differences=${result.differences.length}; schema=${ground.live.hash}; expected=${adopted.hash}`;
   return adapter.transaction(() => {
-    if (introspectSchema(adapter).hash !== ground.live.hash) {
+    if (readLiveSchema(adapter, detectedToolTables(adapter)).compared.hash !== ground.live.hash) {
       throw new MfmigError('ADOPTION_REFUSED', `The schema of ${adapter.filePath} changed while the baseline was being prepared; nothing was recorded`, {
         context: { reason: 'changed' },
       });

@@ -39,7 +39,8 @@ export function createBackupPlugin(manager: PreRunBackupTaker, options: BackupPl
   return {
     name: BACKUP_PLUGIN_NAME,
     async beforeRun(run) {
-      if (options.enabled === false || run.dryRun || run.steps.length === 0) return;
+      // a run of repeatable migrations alone changes the schema too
+      if (options.enabled === false || run.dryRun || (run.steps.length === 0 && (run.repeatables ?? []).length === 0)) return;
       const backup = await manager.backupBeforeRun(run, { verify: options.verify ?? 'full' });
       if (backup) taken.set(run.runId, backup);
     },

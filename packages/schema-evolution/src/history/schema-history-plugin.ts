@@ -49,6 +49,28 @@ export function createSchemaHistoryPlugin(options: SchemaHistoryOptions = {}): M
     }
     return state;
   };
+  const record = (ctx: MigrationContext, version: number) => {
+    const db = ctx.raw;
+    const state = stateOf(db);
+    if (!state.tablesReady) {
+      if (!snapshotTablesExist(db)) ensureSnapshotTables(db);
+      state.tablesReady = true;
+    }
+    state.tracker.update(db);
+    const changes = state.tracker.drainChanges();
+    const hash = state.tracker.hash();
+    const keyframe = state.lastId === undefined || state.depth >= keyframeInterval;
+    state.lastId = writeSnapshot(db, {
+      version,
+      hash,
+      runId: ctx.runId,
+      objects: state.tracker.objects(),
+      changes,
+      baseId: keyframe ? undefined : state.lastId,
+    });
+    state.depth = keyframe ? 0 : state.depth + 1;
+    ctx.state.set('schemaHash', hash);
+  };
   return {
     name: SCHEMA_HISTORY_PLUGIN,
     beforeRun(run) {
@@ -64,26 +86,11 @@ export function createSchemaHistoryPlugin(options: SchemaHistoryOptions = {}): M
     },
     afterMigration(ctx: MigrationContext) {
       if (ctx.dryRun || ctx.direction !== 'up') return;
-      const db = ctx.raw;
-      const state = stateOf(db);
-      if (!state.tablesReady) {
-        if (!snapshotTablesExist(db)) ensureSnapshotTables(db);
-        state.tablesReady = true;
-      }
-      state.tracker.update(db);
-      const changes = state.tracker.drainChanges();
-      const hash = state.tracker.hash();
-      const keyframe = state.lastId === undefined || state.depth >= keyframeInterval;
-      state.lastId = writeSnapshot(db, {
-        version: ctx.migration.version,
-        hash,
-        runId: ctx.runId,
-        objects: state.tracker.objects(),
-        changes,
-        baseId: keyframe ? undefined : state.lastId,
-      });
-      state.depth = keyframe ? 0 : state.depth + 1;
-      ctx.state.set('schemaHash', hash);
+      record(ctx, ctx.migration.version);
+    },
+    afterRepeatable(ctx: MigrationContext, version: number) {
+      // a repeatable changes the schema of the version the database is at: a newer snapshot of it
+      if (!ctx.dryRun && version > 0) record(ctx, version);
     },
   };
 }

@@ -1,0 +1,34 @@
+import Database from 'better-sqlite3';
+import type { MigrationFramework, ToolAdoption } from '@mfmig/framework';
+import type { Output } from './output.js';
+
+/**
+ * For a read-only look (a dry run, a plan) at a database another tool has been migrating: an
+ * in-memory copy of it with that tool's history adopted, so that what follows the adoption can
+ * be shown without writing the file. The database itself is returned untouched when there is
+ * nothing to adopt.
+ *
+ * @example
+ * const { framework, adoption } = await adoptedCopy(framework, (db) => cli.openFramework({ database: db, loadModules: true }));
+ */
+export async function adoptedCopy(
+  framework: MigrationFramework,
+  open: (database: Database.Database) => MigrationFramework,
+): Promise<{ framework: MigrationFramework; adoption: ToolAdoption | null }> {
+  const pending = await framework.migrationService.analyzeToolAdoption();
+  if (!pending) return { framework, adoption: null };
+  const image = framework.context.adapter.raw.serialize();
+  // an in-memory database cannot be in WAL mode: marked so, the copy would not open
+  if (image[18] === 2) image[18] = image[19] = 1;
+  const copy = open(new Database(image));
+  const adoption = await copy.migrationService.adoptToolHistory();
+  return { framework: copy, adoption: adoption && { ...adoption, recorded: false, runId: null } };
+}
+
+/** One line saying what an adoption recorded (or would record). */
+export function renderAdoption(out: Output, adoption: ToolAdoption): void {
+  const span = adoption.versions.length > 1 ? `versions ${adoption.versions[0]}..${adoption.versions.at(-1)}` : `version ${adoption.versions[0]}`;
+  const repeatables = adoption.repeatables.length > 0 ? ` and ${adoption.repeatables.length} repeatable migration(s)` : '';
+  const verb = adoption.recorded ? 'recorded' : 'would be recorded';
+  out.line(`Adoption:  ${adoption.tool} migrated this database (${adoption.table}): ${span}${repeatables} ${verb} as applied, none run; ${adoption.table} is left as it is.`);
+}
