@@ -7,8 +7,11 @@ import { renderRemovedByRetention } from './render-backups.js';
 /** Prints what a run did (or, for a dry run, would do) as a table, with statements for a dry run. */
 export function renderRun(out: Output, result: MigrationExecutionResult): void {
   const c = out.colors;
+  // a folder without milestones gives every migration milestone 0: say nothing about milestones then
+  const milestones = result.fromMVP > 0 || result.toMVP > 0 || result.migrations.some((m) => m.mvp > 0);
+  const at = (mvp: number) => (milestones ? ` (MVP${mvp})` : '');
   if (result.migrations.length === 0) {
-    if (result.repeatables.length === 0) out.line(`Nothing to do: the database is at version ${result.fromVersion} (MVP${result.fromMVP}).`);
+    if (result.repeatables.length === 0) out.line(`Nothing to do: the database is at version ${result.fromVersion}${at(result.fromMVP)}.`);
     renderRepeatables(out, result);
     return;
   }
@@ -25,7 +28,7 @@ export function renderRun(out: Output, result: MigrationExecutionResult): void {
     [
       { key: 'version', label: 'Version', align: 'right' },
       { key: 'name', label: 'Name' },
-      { key: 'mvp', label: 'Milestone' },
+      ...(milestones ? [{ key: 'mvp' as const, label: 'Milestone' }] : []),
       { key: 'direction', label: 'Dir' },
       { key: 'status', label: 'Status' },
       { key: 'took', label: 'Took', align: 'right' },
@@ -76,7 +79,7 @@ export function renderRun(out: Output, result: MigrationExecutionResult): void {
   }
   out.line();
   out.line(
-    `${c.green('Done:')} version ${result.fromVersion} (MVP${result.fromMVP}) -> ${result.toVersion} (MVP${result.toMVP}) in ${formatMs(result.durationMs)}`,
+    `${c.green('Done:')} version ${result.fromVersion}${at(result.fromMVP)} -> ${result.toVersion}${at(result.toMVP)} in ${formatMs(result.durationMs)}`,
   );
 }
 

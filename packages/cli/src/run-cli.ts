@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { MIGRATION_FORMATS } from '@mfmig/core';
 import { cliVersion } from './cli-version.js';
 import { exitCodeFor, EXIT } from './exit-codes.js';
 import { Output } from './output.js';
@@ -19,7 +20,8 @@ export function buildProgram(): { program: Command; runtime: CliRuntime } {
     .addOption(
       new Option('--db <file or URL>', 'SQLite database: a file, sqlite:./app.db or file:///abs/app.db (env DATABASE_PATH or DATABASE_URL; no default but the demo\'s ./knowledge.db for seed and demo)'),
     )
-    .addOption(new Option('--migrations <dir>', 'migrations folder (mvp1/, mvp2/, ...)').env('MIGRATION_PATH').default('./migrations'))
+    .addOption(new Option('--migrations <dir>', 'migrations folder (mvp1/, mvp2/, ..., or a dbmate, golang-migrate, Flyway, sqlx or Prisma folder)').env('MIGRATION_PATH').default('./migrations'))
+    .addOption(new Option('--format <name>', 'read the migrations folder as this format instead of detecting it').env('MIGRATION_FORMAT').choices([...MIGRATION_FORMATS]))
     .addOption(new Option('--backups <dir>', 'folder for backups and checkpoints').env('BACKUP_PATH').default('./backups'))
     .addOption(new Option('--schema-file <path>', 'where to write the schema after a run that changes it (config schemaFile)').env('SCHEMA_FILE').default('./schema.sql'))
     .option('--no-dump', 'do not write the schema file (env NO_SCHEMA_DUMP=1)')

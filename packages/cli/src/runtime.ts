@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Command } from 'commander';
 import type { Database } from 'better-sqlite3';
+import type { MigrationFormat, MilestoneRange } from '@mfmig/core';
+import { milestoneRanges } from './settings/milestone-ranges.js';
 import { type FrameworkOptions, type MigrationFramework, type MigrationFrameworkConfig, createMigrationFramework } from '@mfmig/framework';
 import { Output } from './output.js';
 import { noDatabaseError } from './settings/database-setting.js';
@@ -14,6 +16,10 @@ export interface GlobalOptions {
   /** The database file. Reading it throws a one-line usage error when no layer gives one. */
   db: string;
   migrations: string;
+  /** `--format`: the migrations folder's format when detection must not guess. */
+  format?: MigrationFormat;
+  /** The config file's milestones of a flat folder, as version ranges. */
+  milestones?: MilestoneRange[];
   backups: string;
   json: boolean;
   yes: boolean;
@@ -73,7 +79,7 @@ export class CliRuntime {
   }
 
   get globals(): GlobalOptions {
-    const o = this.program.opts<{ db?: string; json?: boolean; yes?: boolean; migrations: string; backups: string; schemaFile: string; dump?: boolean }>();
+    const o = this.program.opts<{ db?: string; json?: boolean; yes?: boolean; migrations: string; backups: string; format?: MigrationFormat; schemaFile: string; dump?: boolean }>();
     const schemaFileGiven = ['cli', 'env'].includes(this.program.getOptionValueSource('schemaFile') ?? '');
     const skipDump = !['', '0', 'false', 'no', 'off'].includes((process.env.NO_SCHEMA_DUMP ?? '').trim().toLowerCase());
     const settings = this.#settings;
@@ -86,6 +92,8 @@ export class CliRuntime {
       },
       migrations: settings?.migrations ?? o.migrations,
       backups: settings?.backups ?? o.backups,
+      format: settings ? settings.format : o.format,
+      milestones: milestoneRanges(settings?.milestones),
       json: o.json === true,
       yes: o.yes === true,
       schemaFile: schemaFileGiven ? o.schemaFile : (settings?.schemaFile ?? o.schemaFile),
@@ -124,6 +132,8 @@ export class CliRuntime {
         ...options.config,
         database: absent ? new BetterSqlite3(':memory:') : typeof options.database === 'object' ? options.database : path,
         migrationsPath: resolve(g.migrations),
+        ...(g.format === undefined ? {} : { format: g.format }),
+        ...(g.milestones === undefined ? {} : { milestones: g.milestones }),
         backupPath: resolve(g.backups),
       },
       { mode: options.mode ?? 'readwrite', create: options.create ?? false, planner: options.planner, loadModules: options.loadModules },

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_ENVIRONMENT_VARIABLES, checksumMigration, isMfmigError, normaliseMigrationText, parseSqlMigration, resolveConfig, splitSqlStatements } from '@mfmig/core';
+import { CONFIG_ENVIRONMENT_VARIABLES, MIGRATION_FORMATS, checksumMigration, isMfmigError, normaliseMigrationText, parseSqlMigration, resolveConfig, splitSqlStatements } from '@mfmig/core';
 
 /** Anything thrown must be a coded MfmigError, never a TypeError or a RangeError. */
 function expectOnlyMfmigErrors(fn: () => unknown): void {
@@ -62,6 +62,7 @@ const noneOf = (allowed: readonly string[]) => fc.string({ minLength: 1, maxLeng
 const padded = (value: fc.Arbitrary<string>) => fc.tuple(fc.constantFrom('', ' ', '\t'), value, fc.constantFrom('', ' ', '\n')).map(([a, v, b]) => `${a}${v}${b}`);
 
 const BOOLEANS = ['true', 'false', '1', '0', 'yes', 'no'] as const;
+const FORMATS = [...MIGRATION_FORMATS];
 const LEVELS = ['quick', 'standard', 'comprehensive'] as const;
 const notAWholeNumber = fc.oneof(
   noneOf([]).filter((v) => !/^\d+$/.test(v.trim())),
@@ -89,6 +90,7 @@ const VARIABLES = {
     good: padded(fc.integer({ min: 0, max: 1_000 }).map(String)),
     expected: (v: string) => Number(v.trim()),
   },
+  MIGRATION_FORMAT: { field: 'format', bad: noneOf(FORMATS), good: padded(fc.constantFrom(...FORMATS)), expected: (v: string) => v.trim() },
   INTEGRITY_CHECK_LEVEL: { field: 'integrityCheckLevel', bad: noneOf(LEVELS), good: padded(fc.constantFrom(...LEVELS)), expected: (v: string) => v.trim() },
   // any text is a list of contacts: there is no bad value to generate
   EMERGENCY_CONTACTS: {

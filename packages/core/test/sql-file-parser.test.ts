@@ -8,7 +8,8 @@ describe('parseSqlMigration', () => {
       'f.sql',
     );
     expect(parsed).toEqual({
-      meta: { description: 'Add things', foreignKeys: 'off', transaction: 'none' },
+      meta: { description: 'Add things', foreignKeys: 'off' },
+      transactions: { up: 'none' },
       upSql: 'CREATE TABLE t (x);',
       downSql: 'DROP TABLE t;',
     });

@@ -70,7 +70,7 @@ export const MigrationUtils = {
     let status = { currentVersion: 0, currentMvp: 0, pending: [] as unknown[], problems: [] as { severity: string; message: string }[] };
     const statusCheck = await guardAsync(async () => {
       // read the folder afresh: a long-lived framework must see files edited since it loaded them
-      const set = await loadMigrations(context.config.migrationsPath, { modules: context.loadModules === false ? 'metadata' : 'import' });
+      const set = await loadMigrations(context.config.migrationsPath, { modules: context.loadModules === false ? 'metadata' : 'import', format: context.config.format, milestones: context.config.milestones });
       status = computeStatus(set, new HistoryStore(adapter).list());
       return ok('read');
     });

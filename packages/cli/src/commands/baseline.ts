@@ -3,7 +3,7 @@ import { MfmigError } from '@mfmig/core';
 import { type BaselineAnalysis, type BaselineResult, renderDiff } from '@mfmig/framework';
 import type { Output } from '../output.js';
 import type { CliRuntime } from '../runtime.js';
-import { wholeNumber } from './parse-options.js';
+import { wholeNumber, versionNumber } from './parse-options.js';
 import { assertSchemaFileWritable, writeSchemaFile } from '../schema-file.js';
 
 interface BaselineCommandOptions {
@@ -23,7 +23,7 @@ export function registerBaseline(program: Command, cli: CliRuntime): void {
   program
     .command('baseline')
     .description('adopt an existing database without migration history: record the version its schema matches, run nothing')
-    .option('--to <version>', 'adopt at this version (its differences from the live schema are shown first)', wholeNumber)
+    .option('--to <version>', 'adopt at this version (its differences from the live schema are shown first)', versionNumber)
     .option('--force', 'adopt at --to even though its schema differs from the live one (recorded as forced)', false)
     .option('--dry-run', 'show the matching version and the differences, and change nothing', false)
     .option('--lock-timeout <ms>', 'wait this long for another running mfmig before giving up', wholeNumber, 10_000)

@@ -9,8 +9,10 @@ import { registerDiff } from './diff.js';
 import { registerEmergencyRollback } from './emergency-rollback.js';
 import { registerHealth } from './health.js';
 import { registerHistory } from './history.js';
+import { registerImport } from './import.js';
 import { registerInit } from './init.js';
 import { registerMigrate } from './migrate.js';
+import { registerNew } from './new.js';
 import { registerPlan } from './plan.js';
 import { registerRedo } from './redo.js';
 import { registerReport } from './report.js';
@@ -28,6 +30,8 @@ export const COMMANDS: ((program: Command, cli: CliRuntime) => void)[] = [
   registerHistory,
   registerPlan,
   registerMigrate,
+  registerNew,
+  registerImport,
   registerBaseline,
   registerRollback,
   registerRedo,

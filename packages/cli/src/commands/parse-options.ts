@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { flywayVersionKey, isMfmigError } from '@mfmig/core';
 
 /** Commander parser for a whole number option (`--rows 1000`). */
 export function wholeNumber(value: string): number {
@@ -13,6 +14,19 @@ export function positiveWholeNumber(value: string): number {
   const n = wholeNumber(value);
   if (n === 0) throw new InvalidArgumentError('must be a positive whole number (1 or more)');
   return n;
+}
+
+/**
+ * Commander parser for a version option (`--to 7`): a whole number, or a Flyway label such as
+ * `1.1`, which stands for its ordering key (`1001000`).
+ */
+export function versionNumber(value: string): number {
+  if (!/^\d+([._]\d+){1,2}$/.test(value.trim())) return wholeNumber(value);
+  try {
+    return flywayVersionKey(value.trim());
+  } catch (error) {
+    throw new InvalidArgumentError(isMfmigError(error) ? 'is not a version mfmig can order (at most 1.2.3, parts 2 and 3 below 1000)' : String(error));
+  }
 }
 
 /** Commander parser for a non-negative number of seconds (`--downtime-threshold 2.5`). */

@@ -32,17 +32,17 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
       out.result({ database, exists, ...status, ...(adoption?.adoption ? { adoption: adoption.adoption } : {}), problems, drift: { hasDrift: drift.hasDrift, expectedHash: drift.expected.hash, actualHash: drift.actualHash, changes: drift.summary, ...(drift.notChecked ? { notChecked: drift.notChecked } : {}) } }, () => {
         const c = out.colors;
         out.line(`Database:  ${database}${exists ? '' : ' (does not exist yet: nothing applied)'}`);
-        out.line(`Version:   ${describePosition(status)}; latest ${status.latestVersion} (MVP${status.latestMvp})`);
+        out.line(`Version:   ${describePosition(status)}; latest ${status.latestVersion}${status.hasMilestones ? ` (MVP${status.latestMvp})` : ` (${status.format} folder without milestones)`}`);
         out.line(`Applied:   ${status.applied.length}   Pending: ${status.pending.length}`);
         if (adoption?.adoption) renderAdoption(out, adoption.adoption);
         if (status.pending.length > 0) {
           out.line();
           out.table(
-            status.pending.map((p) => ({ version: p.version, name: p.name, mvp: `MVP${p.mvp}` })),
+            status.pending.map((p) => ({ version: p.versionLabel ?? p.version, name: p.name, mvp: `MVP${p.mvp}` })),
             [
               { key: 'version', label: 'Pending', align: 'right' },
               { key: 'name', label: 'Name' },
-              { key: 'mvp', label: 'Milestone' },
+              ...(status.hasMilestones ? [{ key: 'mvp' as const, label: 'Milestone' }] : []),
             ],
           );
         }
@@ -79,9 +79,10 @@ interface StatusLine {
   message: string;
 }
 
-/** `none`, `7 (MVP3)`, or `4 (in mvp2; MVP1 complete)` when the database is part-way through a milestone. */
-export function describePosition(status: Pick<MigrationStatus, 'applied' | 'currentVersion' | 'currentMvp' | 'currentVersionMvp'>): string {
+/** `none`, `7 (MVP3)`, `4 (in mvp2; MVP1 complete)` when the database is part-way through a milestone, or `7` without milestones. */
+export function describePosition(status: Pick<MigrationStatus, 'applied' | 'currentVersion' | 'currentMvp' | 'currentVersionMvp'> & { hasMilestones?: boolean }): string {
   if (status.applied.length === 0) return 'none';
+  if (status.hasMilestones === false) return String(status.currentVersion);
   if (status.currentVersionMvp === status.currentMvp) return `${status.currentVersion} (MVP${status.currentMvp})`;
   return `${status.currentVersion} (in mvp${status.currentVersionMvp}; ${status.currentMvp > 0 ? `MVP${status.currentMvp} complete` : 'no milestone complete'})`;
 }

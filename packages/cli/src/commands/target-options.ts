@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { MfmigError } from '@mfmig/core';
 import type { MigrationTarget } from '@mfmig/framework';
-import { wholeNumber } from './parse-options.js';
+import { versionNumber, wholeNumber } from './parse-options.js';
 
 /** The parsed `--to` / `--to-mvp` options (see {@link addTargetOptions}). */
 export interface TargetOptions {
@@ -20,7 +20,7 @@ export interface TargetOptions {
 export function addTargetOptions(command: Command, verb: string, options: { required?: boolean } = {}): Command {
   const latest = options.required ? '' : ' (default: the latest version)';
   return command
-    .option('--to <version>', `${verb} this version${latest}`, wholeNumber)
+    .option('--to <version>', `${verb} this version${latest}`, versionNumber)
     .option('--to-mvp <n>', `${verb} this milestone (instead of --to)`, wholeNumber);
 }
 

@@ -1,6 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
 import { MfmigError } from '../errors/index.js';
+import type { MilestoneRange } from '../migration/formats/milestone-ranges.js';
+import type { MigrationFormat } from '../migration/migration.js';
 
 /** How deep validation goes; see @mfmig/validation for what each level runs. */
 export type IntegrityCheckLevel = 'quick' | 'standard' | 'comprehensive';
@@ -14,8 +16,12 @@ export interface Logger {
 export interface MigrationFrameworkConfig {
   /** An open better-sqlite3 database, or the path of a SQLite file. */
   database: Database | string;
-  /** Folder of milestone folders (`mvp1/`, `mvp2/`, ...). Env `MIGRATION_PATH`. */
+  /** Folder of migrations: milestone folders (`mvp1/`, `mvp2/`, ...), or a flat folder of any format mfmig reads. Env `MIGRATION_PATH`. */
   migrationsPath?: string;
+  /** Read the migrations folder as this format instead of detecting it. Env `MIGRATION_FORMAT`. */
+  format?: MigrationFormat;
+  /** Milestones of a flat migrations folder by version ranges, e.g. `[{ mvp: 1, through: 5 }, { mvp: 2 }]`. */
+  milestones?: MilestoneRange[];
   /** Where backups and checkpoints go. Env `BACKUP_PATH`. */
   backupPath?: string;
   /** Write a structured log of every step. Env `ENABLE_LOGGING`. */
@@ -41,9 +47,14 @@ export interface MigrationFrameworkConfig {
 }
 
 /** The configuration after defaults, environment and validation. */
-export interface ResolvedConfig extends Required<Omit<MigrationFrameworkConfig, 'logger'>> {
+export interface ResolvedConfig extends Required<Omit<MigrationFrameworkConfig, 'logger' | 'format' | 'milestones'>> {
   logger: Logger;
+  format?: MigrationFormat;
+  milestones?: MilestoneRange[];
 }
+
+/** Kept in step with `MigrationFormat` (the compiler checks the list's type). */
+const FORMATS = ['mfmig', 'dbmate', 'golang-migrate', 'flyway', 'sqlx', 'prisma'] as const satisfies readonly MigrationFormat[];
 
 const envBoolean = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 const envInt = z
@@ -54,6 +65,7 @@ const envInt = z
 
 const ENV_SCHEMA = {
   MIGRATION_PATH: z.string().min(1),
+  MIGRATION_FORMAT: z.enum(FORMATS),
   BACKUP_PATH: z.string().min(1),
   ENABLE_LOGGING: envBoolean,
   ENABLE_METRICS: envBoolean,
@@ -79,6 +91,7 @@ export const CONFIG_ENVIRONMENT_VARIABLES = Object.keys(ENV_SCHEMA) as readonly 
 
 const ENV_TO_FIELD: Record<keyof typeof ENV_SCHEMA, keyof MigrationFrameworkConfig> = {
   MIGRATION_PATH: 'migrationsPath',
+  MIGRATION_FORMAT: 'format',
   BACKUP_PATH: 'backupPath',
   ENABLE_LOGGING: 'enableLogging',
   ENABLE_METRICS: 'enableMetrics',
@@ -92,6 +105,11 @@ const ENV_TO_FIELD: Record<keyof typeof ENV_SCHEMA, keyof MigrationFrameworkConf
 const CONFIG_SCHEMA = z.object({
   database: z.union([z.string().min(1), z.custom<Database>((v) => isDatabaseHandle(v), 'must be a better-sqlite3 Database or a file path')]),
   migrationsPath: z.string().min(1).default('./migrations'),
+  format: z.enum(FORMATS).optional(),
+  milestones: z
+    .array(z.object({ mvp: z.number().int().positive(), through: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional() }).strict())
+    .min(1)
+    .optional(),
   backupPath: z.string().min(1).default('./backups'),
   enableLogging: z.boolean().default(false),
   enableMetrics: z.boolean().default(false),

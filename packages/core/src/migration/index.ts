@@ -7,3 +7,4 @@ export * from './schema-replay-stand-ins.js';
 export * from './sql-file-parser.js';
 export * from './sql-safety.js';
 export * from './static-module-meta.js';
+export * from './formats/index.js';

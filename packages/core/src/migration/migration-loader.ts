@@ -1,14 +1,14 @@
-import type { Jiti } from 'jiti';
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { basename, join, relative, resolve, sep } from 'node:path';
-import { MfmigError, messageOf } from '../errors/index.js';
-import { userCacheDirectory } from '../files/index.js';
-import { checksumMigration } from './checksum.js';
-import type { Migration, MigrationFn, MigrationMeta, MigrationSet } from './migration.js';
-import { type ConnectionSettings, prepareSqlSection } from './connection-settings.js';
-import { assertSafeMigrationSql } from './sql-safety.js';
-import { type ModuleExports, metadataOnlyModule } from './metadata-only-module.js';
-import { parseSqlMigration } from './sql-file-parser.js';
+import { realpathSync, statSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { MfmigError } from '../errors/index.js';
+import { MIGRATION_FORMATS, detectLayout } from './formats/detect-format.js';
+import { flywayVersionKey, readFlywayFolder } from './formats/flyway-format.js';
+import type { LoadContext } from './formats/load-context.js';
+import { type MilestoneRange, assignMilestones } from './formats/milestone-ranges.js';
+import { readMfmigFolder } from './formats/mfmig-format.js';
+import { readPrismaFolder } from './formats/prisma-format.js';
+import { readUpDownFolder } from './formats/up-down-format.js';
+import type { Migration, MigrationFormat, MigrationSet, RepeatableMigration } from './migration.js';
 
 /** Options of {@link loadMigrations}. */
 export interface LoadMigrationsOptions {
@@ -22,20 +22,23 @@ export interface LoadMigrationsOptions {
    * `metadataOnly` is true. For commands that only read. SQL files load the same either way.
    */
   modules?: 'import' | 'metadata';
+  /** Read the folder as this format instead of detecting it from the file names. */
+  format?: MigrationFormat;
+  /**
+   * Milestones of a flat folder, by version ranges: `[{ mvp: 1, through: 5 }, { mvp: 2 }]`.
+   * Not allowed with `mvpN/` folders, which are milestones already.
+   */
+  milestones?: readonly MilestoneRange[];
 }
 
-const MILESTONE_DIR = /^mvp(\d{1,6})$/;
-const MIGRATION_EXT = /\.(sql|ts|mts|cts|js|mjs|cjs)$/;
-const MIGRATION_FILE = /^(\d+)_([A-Za-z0-9][A-Za-z0-9_.-]*)\.(sql|ts|mts|cts|js|mjs|cjs)$/;
 export const DEFAULT_MAX_MIGRATION_BYTES = 4 * 1024 * 1024;
 
-/** Loads `.ts`/`.js` migration modules; created on first use (jiti is slow to start) and shared. */
-let jiti: Promise<Jiti> | undefined;
-
 /**
- * Loads a migrations folder: milestone folders `mvp1/` … `mvpN/`, each holding
- * `NNNN_name.sql` (dbmate markers) or `NNNN_name.ts|js` modules exporting `up`, `down`, `meta`
- * and `transformations`. Every problem is an error naming the file.
+ * Loads a migrations folder in any format mfmig reads, detected from its file names (or
+ * `options.format`): mfmig `mvpN/NNNN_name.sql|ts|js` milestone folders or the same files flat,
+ * dbmate, golang-migrate, Flyway, sqlx and Prisma Migrate folders. Every problem is an error
+ * naming the file; a folder of files in no known format, or mixing two, is a `MIGRATION_FORMAT`
+ * error.
  *
  * @example
  * const set = await loadMigrations('./migrations');
@@ -52,136 +55,50 @@ export async function loadMigrations(folder: string, options: LoadMigrationsOpti
       context: { file: root },
     });
   }
-  const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_MIGRATION_BYTES;
-  const migrations: Migration[] = [];
+  if (options.format !== undefined && !MIGRATION_FORMATS.includes(options.format)) {
+    throw new MfmigError('CONFIG_INVALID', `Unknown migrations format "${String(options.format)}"; use one of ${MIGRATION_FORMATS.join(', ')}`, { context: { field: 'format' } });
+  }
+  const ctx: LoadContext = { root, realRoot, maxBytes: options.maxFileBytes ?? DEFAULT_MAX_MIGRATION_BYTES, modules: options.modules ?? 'import' };
+  const layout = detectLayout(ctx, options.format);
+  let migrations: Migration[];
+  let repeatables: RepeatableMigration[] = [];
+  if (layout.format === 'mfmig' || layout.format === 'dbmate') migrations = await readMfmigFolder(layout, ctx);
+  else if (layout.format === 'flyway') ({ migrations, repeatables } = readFlywayFolder(layout, ctx));
+  else if (layout.format === 'prisma') migrations = readPrismaFolder(layout, ctx);
+  else migrations = readUpDownFolder(layout, ctx);
   const byVersion = new Map<number, Migration>();
-  const milestones: number[] = [];
-  for (const entry of readdirSync(root).sort()) {
-    const match = MILESTONE_DIR.exec(entry);
-    if (!match) continue;
-    const dir = join(root, entry);
-    if (!statSync(dir).isDirectory()) continue;
-    assertInside(realRoot, dir, root);
-    const mvp = Number(match[1]);
-    const count = migrations.length;
-    for (const file of readdirSync(dir).sort()) {
-      if (!MIGRATION_EXT.test(file) || file.endsWith('.d.ts') || file.startsWith('.')) continue;
-      const path = join(dir, file);
-      const migration = await loadMigrationFile(path, mvp, { root, realRoot, maxBytes, modules: options.modules ?? 'import' });
-      const existing = byVersion.get(migration.version);
-      if (existing) {
-        const where = existing.mvp === mvp ? 'twice' : `in two milestones (mvp${existing.mvp} and mvp${mvp})`;
-        throw new MfmigError(
-          'MIGRATION_DUPLICATE',
-          `Duplicate migration version ${migration.version} ${where}: ${relative(root, existing.file)} and ${relative(root, path)}`,
-          { context: { file: path, version: migration.version } },
-        );
-      }
-      byVersion.set(migration.version, migration);
-      migrations.push(migration);
-    }
-    // an empty milestone folder is not a milestone: it would stop the milestone a database reaches
-    if (migrations.length > count) milestones.push(mvp);
+  for (const m of migrations) {
+    const existing = byVersion.get(m.version);
+    if (existing) throw duplicate(existing, m, root);
+    byVersion.set(m.version, m);
   }
-  milestones.sort((a, b) => a - b);
   migrations.sort((a, b) => a.version - b.version);
+  const hasMilestoneDirs = layout.entries.some((e) => e.kind === 'milestone-dir');
+  let milestones: number[];
+  if (options.milestones !== undefined && hasMilestoneDirs) {
+    throw new MfmigError('CONFIG_INVALID', `Configuration option milestones is invalid: ${folder} has mvpN/ milestone folders already; the option is for flat folders`, {
+      context: { field: 'milestones' },
+    });
+  } else if (options.milestones !== undefined) {
+    milestones = assignMilestones(migrations, options.milestones, layout.format === 'flyway' ? flywayVersionKey : versionNumber, root);
+  } else {
+    // an empty milestone folder is not a milestone: it would stop the milestone a database reaches
+    milestones = [...new Set(migrations.map((m) => m.mvp).filter((mvp) => mvp > 0))].sort((a, b) => a - b);
+  }
   assertMilestonesOrdered(migrations, root);
-  return { root, format: 'mfmig', migrations, milestones, byVersion, repeatables: [] };
+  const milestoneSource = hasMilestoneDirs ? 'folders' : options.milestones !== undefined ? 'ranges' : 'none';
+  return { root, format: layout.format, migrations, milestones, milestoneSource, byVersion, repeatables };
 }
 
-async function loadMigrationFile(
-  path: string,
-  mvp: number,
-  where: { root: string; realRoot: string; maxBytes: number; modules: 'import' | 'metadata' },
-): Promise<Migration> {
-  const shown = relative(where.root, path);
-  const name = basename(path);
-  const match = MIGRATION_FILE.exec(name);
-  if (!match) {
-    throw invalid(`Malformed migration file name ${shown}: expected NNNN_name.sql (or .ts/.js), e.g. 0007_add_incidents.sql`, path);
-  }
-  const version = Number(match[1]);
-  if (match[1]!.length > 15 || !Number.isSafeInteger(version)) {
-    throw invalid(`Migration ${shown}: version ${match[1]} is too large (at most ${Number.MAX_SAFE_INTEGER})`, path);
-  }
-  const lstat = lstatSync(path);
-  if (lstat.isSymbolicLink()) assertInside(where.realRoot, path, where.root);
-  const stat = statSync(path);
-  if (!stat.isFile()) throw invalid(`Migration ${shown} is not a regular file`, path);
-  if (stat.size > where.maxBytes) {
-    throw invalid(`Migration ${shown} is ${stat.size} bytes, over the ${where.maxBytes}-byte limit for one migration`, path);
-  }
-  const text = decodeUtf8(readFileSync(path), shown, path);
-  const checksum = checksumMigration(text);
-  const base = { version, name: match[2]!.replace(/\.+$/, ''), mvp, file: path, checksum };
-  if (match[3] === 'sql') {
-    const parsed = parseSqlMigration(text, shown);
-    assertSafeMigrationSql(parsed.upSql, shown);
-    if (parsed.downSql) assertSafeMigrationSql(parsed.downSql, shown);
-    const { upSql, downSql } = parsed;
-    const transaction = parsed.meta.transaction ?? 'immediate';
-    const section = (sql: string) => prepareSqlSection(sql, { transactional: transaction === 'immediate', foreignKeys: parsed.meta.foreignKeys, where: shown });
-    const up = section(upSql);
-    const down = downSql === undefined ? undefined : section(downSql);
-    return {
-      ...base,
-      kind: 'sql',
-      description: parsed.meta.description ?? humanise(base.name),
-      transaction,
-      foreignKeys: up.settings.foreignKeys,
-      connection: { up: up.settings, down: down?.settings ?? { foreignKeys: parsed.meta.foreignKeys ?? 'on', legacyAlterTable: false } },
-      irreversible: parsed.meta.irreversible ?? false,
-      up: (_db, ctx) => ctx.exec(up.statements.join('\n')),
-      down: down === undefined ? undefined : (_db, ctx) => ctx.exec(down.statements.join('\n')),
-      upSql,
-      downSql,
-      transformations: [],
-    };
-  }
-  if (where.modules === 'metadata') return { ...moduleMigration(metadataOnlyModule(text, base), shown, base), metadataOnly: true };
-  return moduleMigration(await importModule(path, shown), shown, base);
+function versionNumber(version: string): number {
+  return /^\d+$/.test(version) ? Number(version) : Number.NaN;
 }
 
-async function importModule(path: string, shown: string): Promise<ModuleExports> {
-  try {
-    // the transpile cache runs what it holds: only a folder private to this user, never jiti's default in $TMPDIR
-    jiti ??= import('jiti').then(({ createJiti }) => createJiti(import.meta.url, { moduleCache: false, interopDefault: true, fsCache: userCacheDirectory('jiti') ?? false }));
-    return (await (await jiti).import(path)) as ModuleExports;
-  } catch (error) {
-    throw invalid(`Migration ${shown} cannot be loaded: ${messageOf(error).split('\n')[0]}`, path, error);
-  }
-}
-
-function moduleMigration(mod: ModuleExports, shown: string, base: Pick<Migration, 'version' | 'name' | 'mvp' | 'file' | 'checksum'>): Migration {
-  const path = base.file;
-  if (typeof mod.up !== 'function') throw invalid(`Migration ${shown} does not export an up(db, ctx) function`, path);
-  if (mod.down !== undefined && typeof mod.down !== 'function') throw invalid(`Migration ${shown}: down must be a function`, path);
-  const meta = (mod.meta ?? {}) as MigrationMeta;
-  if (typeof meta !== 'object' || meta === null) throw invalid(`Migration ${shown}: meta must be an object`, path);
-  if (meta.foreignKeys !== undefined && meta.foreignKeys !== 'on' && meta.foreignKeys !== 'off') {
-    throw invalid(`Migration ${shown}: meta.foreignKeys must be "on" or "off"`, path);
-  }
-  if (meta.transaction !== undefined && meta.transaction !== 'immediate' && meta.transaction !== 'none') {
-    throw invalid(`Migration ${shown}: meta.transaction must be "immediate" or "none"`, path);
-  }
-  if (meta.legacyAlterTable !== undefined && typeof meta.legacyAlterTable !== 'boolean') {
-    throw invalid(`Migration ${shown}: meta.legacyAlterTable must be true or false`, path);
-  }
-  const transformations = mod.transformations ?? [];
-  const settings: ConnectionSettings = { foreignKeys: meta.foreignKeys ?? (meta.legacyAlterTable === true ? 'off' : 'on'), legacyAlterTable: meta.legacyAlterTable === true };
-  if (!Array.isArray(transformations)) throw invalid(`Migration ${shown}: transformations must be an array`, path);
-  return {
-    ...base,
-    kind: 'module',
-    description: typeof meta.description === 'string' ? meta.description : humanise(base.name),
-    transaction: meta.transaction ?? 'immediate',
-    foreignKeys: settings.foreignKeys,
-    connection: { up: settings, down: settings },
-    irreversible: meta.irreversible === true,
-    up: mod.up as MigrationFn,
-    down: mod.down as MigrationFn | undefined,
-    transformations,
-  };
+function duplicate(existing: Migration, m: Migration, root: string): MfmigError {
+  const where = existing.mvp === m.mvp ? 'twice' : `in two milestones (mvp${existing.mvp} and mvp${m.mvp})`;
+  return new MfmigError('MIGRATION_DUPLICATE', `Duplicate migration version ${m.versionLabel ?? m.version} ${where}: ${relative(root, existing.file)} and ${relative(root, m.file)}`, {
+    context: { file: m.file, version: m.version },
+  });
 }
 
 function assertMilestonesOrdered(migrations: Migration[], root: string): void {
@@ -189,36 +106,11 @@ function assertMilestonesOrdered(migrations: Migration[], root: string): void {
     const prev = migrations[i - 1]!;
     const next = migrations[i]!;
     if (next.mvp < prev.mvp) {
-      throw invalid(
+      throw new MfmigError(
+        'MIGRATION_INVALID',
         `Migration ${relative(root, next.file)} (mvp${next.mvp}) has a higher version than ${relative(root, prev.file)} (mvp${prev.mvp}); versions must grow with milestones`,
-        next.file,
+        { context: { file: next.file } },
       );
     }
   }
-}
-
-function assertInside(realRoot: string, path: string, root: string): void {
-  const real = realpathSync(path);
-  if (real !== realRoot && !real.startsWith(realRoot + sep)) {
-    throw new MfmigError('MIGRATION_FORBIDDEN', `${relative(root, path)} is a link pointing outside the migrations folder; refused`, {
-      context: { file: path },
-    });
-  }
-}
-
-function decodeUtf8(bytes: Buffer, shown: string, path: string): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw invalid(`Migration ${shown} is not valid UTF-8 text`, path);
-  }
-}
-
-function humanise(name: string): string {
-  const words = name.replace(/[_-]+/g, ' ').trim();
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
-function invalid(message: string, file: string, cause?: unknown): MfmigError {
-  return new MfmigError('MIGRATION_INVALID', message, { context: { file }, cause });
 }

@@ -94,7 +94,13 @@ export interface Migration {
   description: string;
   /** sha256 of the normalised file content. */
   checksum: string;
+  /** How `up` runs (and `down`, unless {@link Migration.transactions} says otherwise). */
   transaction: TransactionMode;
+  /**
+   * The mode of each direction when they differ: a `-- migrate:down transaction:false` marker
+   * takes only the down section out of its transaction. Read it with {@link transactionModeOf}.
+   */
+  transactions?: Record<Direction, TransactionMode>;
   /** Foreign-key enforcement while `up` runs: `connection.up.foreignKeys`. */
   foreignKeys: 'on' | 'off';
   /**
@@ -149,6 +155,8 @@ export interface MigrationSet {
   migrations: Migration[];
   /** Milestone numbers present, ascending; empty when the folder has no milestones. */
   milestones: number[];
+  /** Where the milestones come from: `mvpN/` folders, the `milestones` option's version ranges, or nowhere. */
+  milestoneSource?: 'folders' | 'ranges' | 'none';
   byVersion: Map<number, Migration>;
   /** Repeatable migrations (Flyway `R__`), by name; run after the versioned ones when changed. */
   repeatables: RepeatableMigration[];
@@ -157,4 +165,14 @@ export interface MigrationSet {
 /** The display name of a migration: `0007_add_incident_tracking`, or `V1.1_add_index` with a label. */
 export function migrationLabel(m: Pick<Migration, 'version' | 'name'> & { versionLabel?: string }): string {
   return m.versionLabel === undefined ? `${String(m.version).padStart(4, '0')}_${m.name}` : `${m.versionLabel}_${m.name}`;
+}
+
+/**
+ * The transaction mode a migration runs under in one direction.
+ *
+ * @example
+ * transactionModeOf({ transaction: 'immediate', transactions: { up: 'immediate', down: 'none' } }, 'down'); // 'none'
+ */
+export function transactionModeOf(m: Pick<Migration, 'transaction' | 'transactions'>, direction: Direction): TransactionMode {
+  return m.transactions?.[direction] ?? m.transaction;
 }

@@ -1,30 +1,40 @@
 import { MfmigError } from '../errors/index.js';
 import { hasCode } from '../adapter/sql-splitter.js';
-import type { MigrationMeta, TransactionMode } from './migration.js';
+import type { Direction, MigrationMeta, TransactionMode } from './migration.js';
 
 /** The parts of a dbmate-style SQL migration file. */
 export interface ParsedSqlMigration {
-  meta: MigrationMeta;
+  /** The header's `-- key: value` lines (its `transaction` applies to both directions). */
+  meta: MigrationMeta & { versionLabel?: string };
+  /**
+   * Options written after a marker (`-- migrate:down transaction:false`): they apply to that
+   * section only, and win over the header's `transaction` for it.
+   */
+  transactions: Partial<Record<Direction, TransactionMode>>;
   upSql: string;
   /** Undefined when the file has no down section (or an empty one). */
   downSql?: string;
 }
 
-const MARKER = /^--\s*migrate:(\S*)(.*)$/;
+/** A `-- migrate:...` marker line; other formats' whole-file SQL must not hold one. */
+export const SQL_MARKER = /^--\s*migrate:(\S*)(.*)$/;
+const MARKER = SQL_MARKER;
 const HEADER = /^--\s*([a-z][a-z-]*)\s*:\s*(.*)$/;
-const HEADER_KEYS = new Set(['description', 'foreign-keys', 'transaction', 'irreversible']);
+const HEADER_KEYS = new Set(['description', 'foreign-keys', 'transaction', 'irreversible', 'version-label']);
 
 /**
  * Parses a SQL migration with dbmate markers (`-- migrate:up`, `-- migrate:down`, options such
- * as `transaction:false` after the marker) and an optional header of `-- key: value` lines
- * (`description`, `foreign-keys: off`, `transaction: none`, `irreversible: true`).
+ * as `transaction:false` after the marker, for that section only) and an optional header of
+ * `-- key: value` lines (`description`, `foreign-keys: off`, `transaction: none`,
+ * `irreversible: true`, and `version-label: 1.1`, which `mfmig import` writes for Flyway files).
  *
  * @example
  * parseSqlMigration('-- migrate:up\nCREATE TABLE t (id INTEGER);\n-- migrate:down\nDROP TABLE t;\n', 'x.sql');
  */
 export function parseSqlMigration(text: string, file: string): ParsedSqlMigration {
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
-  const meta: MigrationMeta = {};
+  const meta: MigrationMeta & { versionLabel?: string } = {};
+  const transactions: Partial<Record<Direction, TransactionMode>> = {};
   const sections: { up?: string[]; down?: string[] } = {};
   let current: 'header' | 'up' | 'down' = 'header';
   lines.forEach((line, index) => {
@@ -37,7 +47,7 @@ export function parseSqlMigration(text: string, file: string): ParsedSqlMigratio
       }
       if (sections[kind]) throw invalid(`${where}: second "-- migrate:${kind}" section`, file);
       if (kind === 'down' && !sections.up) throw invalid(`${where}: "-- migrate:down" comes before "-- migrate:up"`, file);
-      applyMarkerOptions(marker[2] ?? '', meta, where, file);
+      applyMarkerOptions(marker[2] ?? '', kind, transactions, where, file);
       sections[kind] = [];
       current = kind;
       return;
@@ -59,22 +69,26 @@ export function parseSqlMigration(text: string, file: string): ParsedSqlMigratio
   const upSql = sections.up.join('\n').trim();
   if (!hasCode(upSql)) throw invalid(`${file}: the "-- migrate:up" section is empty`, file);
   const downSql = sections.down?.join('\n').trim();
-  return { meta, upSql, downSql: downSql && hasCode(downSql) ? downSql : undefined };
+  return { meta, transactions, upSql, downSql: downSql && hasCode(downSql) ? downSql : undefined };
 }
 
-function applyMarkerOptions(options: string, meta: MigrationMeta, where: string, file: string): void {
+function applyMarkerOptions(options: string, kind: Direction, transactions: Partial<Record<Direction, TransactionMode>>, where: string, file: string): void {
   for (const option of options.trim().split(/\s+/).filter(Boolean)) {
     const [key, value] = option.split(':');
     if (key === 'transaction' && (value === 'false' || value === 'true')) {
-      if (value === 'false') meta.transaction = 'none';
+      transactions[kind] = value === 'false' ? 'none' : 'immediate';
     } else {
       throw invalid(`${where}: unknown marker option "${option}" (only transaction:false is known)`, file);
     }
   }
 }
 
-function applyHeader(key: string, value: string, meta: MigrationMeta, where: string, file: string): void {
+function applyHeader(key: string, value: string, meta: MigrationMeta & { versionLabel?: string }, where: string, file: string): void {
   switch (key) {
+    case 'version-label':
+      if (!/^[0-9][0-9A-Za-z._-]{0,40}$/.test(value)) throw invalid(`${where}: version-label must be a version such as 1.1, not "${value}"`, file);
+      meta.versionLabel = value;
+      return;
     case 'description':
       if (!value) throw invalid(`${where}: empty description`, file);
       meta.description = value;

@@ -15,12 +15,20 @@ export interface MigrationStatus {
   currentVersion: number;
   /** The milestone folder of the highest applied migration (0 when none): where the database is, even part-way through a milestone. */
   currentVersionMvp: number;
-  /** Highest milestone n such that every migration of milestones 1..n is applied, 0 when none. */
+  /**
+   * Highest milestone n such that every migration of milestones 1..n is applied, 0 when none, and
+   * always 0 in a folder without milestones (see `hasMilestones`).
+   */
   currentMvp: number;
+  /** False for a flat folder with no milestones configured: every `mvp` field is then 0 and means "no milestone". */
+  hasMilestones: boolean;
+  /** The format the migrations folder was read as. */
+  format: MigrationSet['format'];
   latestVersion: number;
   latestMvp: number;
   applied: { version: number; name: string; mvp: number; checksum: string; appliedAt: string; status: HistoryEntry['status'] }[];
-  pending: { version: number; name: string; mvp: number }[];
+  /** `versionLabel` is the version as the folder writes it when that differs (Flyway's `1.1`). */
+  pending: { version: number; name: string; mvp: number; versionLabel?: string }[];
   /**
    * Repeatable migrations whose current content was never applied (never run, or edited since),
    * in the order they run; empty when the applied ones were not given to `computeStatus`.
@@ -90,6 +98,8 @@ export function computeStatus(set: MigrationSet, history: HistoryEntry[], failur
   return {
     currentVersion,
     currentMvp: milestoneReached(set, applied),
+    hasMilestones: set.milestones.length > 0,
+    format: set.format,
     currentVersionMvp: history.length === 0 ? 0 : (set.byVersion.get(currentVersion)?.mvp ?? history.find((h) => h.version === currentVersion)?.mvp ?? 0),
     latestVersion: set.migrations.at(-1)?.version ?? 0,
     latestMvp: set.milestones.at(-1) ?? 0,
@@ -101,7 +111,7 @@ export function computeStatus(set: MigrationSet, history: HistoryEntry[], failur
       appliedAt: h.appliedAt,
       status: h.status,
     })),
-    pending: pending.map((m) => ({ version: m.version, name: m.name, mvp: m.mvp })),
+    pending: pending.map((m) => ({ version: m.version, name: m.name, mvp: m.mvp, ...(m.versionLabel === undefined ? {} : { versionLabel: m.versionLabel }) })),
     pendingRepeatables: repeatables ? pendingRepeatables(set, repeatables) : [],
     problems,
   };

@@ -32,6 +32,12 @@ export function resolveTargetVersion(set: MigrationSet, target: MigrationTarget)
   if (!Number.isSafeInteger(target.mvp) || target.mvp < 0) {
     throw new MfmigError('TARGET_UNKNOWN', `Target milestone ${String(target.mvp)} is not a valid milestone number`);
   }
+  if (set.milestones.length === 0) {
+    throw new MfmigError(
+      'TARGET_UNKNOWN',
+      `This migrations folder has no milestones (a flat ${set.format} folder); target a version with --to <version>, or configure milestones (version ranges) to use --to-mvp`,
+    );
+  }
   if (target.mvp === 0) return noneVersion(set);
   if (!set.milestones.includes(target.mvp)) {
     throw new MfmigError(

@@ -5,7 +5,7 @@ import { MfmigError, isMfmigError, wrapSqliteError } from '../errors/index.js';
 import { type MigrationEvents, MigrationEventEmitter, type MigrationProgress } from '../events/index.js';
 import { HistoryStore, MetricsStore, RepeatableStore } from '../history/index.js';
 import { RunLock, describeHolder } from '../lock/index.js';
-import { type Direction, type Migration, type MigrationSet, migrationLabel } from '../migration/index.js';
+import { type Direction, type Migration, type MigrationSet, migrationLabel, transactionModeOf } from '../migration/index.js';
 import { assertCodeLoaded } from '../migration/metadata-only-module.js';
 import { applyConnectionSettings } from './apply-connection-settings.js';
 import { type RunnerContext, createMigrationContext } from './migration-context.js';
@@ -336,7 +336,7 @@ export class Migrator {
   /** Runs one migration in its IMMEDIATE transaction. Returns whether work continues outside it. */
   async #applyInTransaction(m: Migration, ctx: RunnerContext, direction: Direction, start: number): Promise<'done' | 'skipped' | 'continue'> {
     const a = this.adapter;
-    const useTransaction = m.transaction === 'immediate';
+    const useTransaction = transactionModeOf(m, direction) === 'immediate';
     const restore = applyConnectionSettings(a, m.connection[direction]);
     try {
       if (useTransaction) a.beginImmediate();

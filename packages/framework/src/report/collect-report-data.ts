@@ -31,7 +31,7 @@ export async function collectReportData(framework: ReportFramework, options: Col
   const set = migrator.migrations;
   const history = new HistoryStore(adapter).list();
   const metrics = new MetricsStore(adapter).list();
-  const plan = await latestPlan(framework, status.currentMvp, status.latestMvp);
+  const plan = status.hasMilestones ? await latestPlan(framework, status.currentMvp, status.latestMvp) : await planToLatestVersion(framework, status.pending.length);
   const report = options.validate === false ? null : await framework.validation.performComprehensiveValidation();
   return {
     database: adapter.filePath,
@@ -101,6 +101,12 @@ function stepsOf(metrics: StepMetric[], history: HistoryEntry[]): Pick<ReportDat
   };
 }
 
+/** A folder without milestones: the plan up to its latest version, when anything is pending. */
+async function planToLatestVersion(framework: ReportFramework, pending: number): Promise<ReportData['plan']> {
+  if (pending === 0) return null;
+  return planData(await framework.planner.createPlan({ latest: true }), 'Plan up to the latest version (this migrations folder has no milestones)');
+}
+
 async function latestPlan(framework: ReportFramework, currentMvp: number, latestMvp: number): Promise<ReportData['plan']> {
   let plan: MigrationPlan;
   let title: string;
@@ -113,6 +119,10 @@ async function latestPlan(framework: ReportFramework, currentMvp: number, latest
   } else {
     return null;
   }
+  return planData(plan, title);
+}
+
+function planData(plan: MigrationPlan, title: string): NonNullable<ReportData['plan']> {
   return {
     title,
     riskLevel: plan.riskLevel,

@@ -108,7 +108,7 @@ export class LiveDatabase {
 
   /** The migrations folder, loaded without needing the database. */
   loadMigrations(): Promise<MigrationSet> {
-    return this.#ctx ? this.#ctx.loadMigrations() : loadMigrations(this.config.migrationsPath);
+    return this.#ctx ? this.#ctx.loadMigrations() : loadMigrations(this.config.migrationsPath, { format: this.config.format, milestones: this.config.milestones });
   }
 
   /** The raw connection when one is open. */
