@@ -22,6 +22,10 @@ export interface GlobalOptions {
   backups: string;
   json: boolean;
   yes: boolean;
+  /** Where the schema file goes after a run that changed the schema: `--schema-file`, env `SCHEMA_FILE`, the config's `schemaFile`, `./schema.sql`. */
+  schemaFile: string;
+  /** False with `--no-dump` or env `NO_SCHEMA_DUMP` set to anything but `0`/`false`/empty. */
+  dump: boolean;
 }
 
 /** How a command opens the framework: see {@link CliRuntime.openFramework}. */
@@ -74,7 +78,9 @@ export class CliRuntime {
   }
 
   get globals(): GlobalOptions {
-    const o = this.program.opts<{ db?: string; json?: boolean; yes?: boolean; migrations: string; backups: string; format?: MigrationFormat }>();
+    const o = this.program.opts<{ db?: string; json?: boolean; yes?: boolean; migrations: string; backups: string; format?: MigrationFormat; schemaFile: string; dump?: boolean }>();
+    const schemaFileGiven = ['cli', 'env'].includes(this.program.getOptionValueSource('schemaFile') ?? '');
+    const skipDump = !['', '0', 'false', 'no', 'off'].includes((process.env.NO_SCHEMA_DUMP ?? '').trim().toLowerCase());
     const settings = this.#settings;
     // on a program that never ran `loadSettings` (one embedded without it), the options are all there is
     const database = settings ? settings.database : o.db;
@@ -89,6 +95,8 @@ export class CliRuntime {
       milestones: settings?.milestones,
       json: o.json === true,
       yes: o.yes === true,
+      schemaFile: schemaFileGiven ? o.schemaFile : (settings?.schemaFile ?? o.schemaFile),
+      dump: o.dump !== false && !skipDump,
     };
   }
 

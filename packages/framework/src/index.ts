@@ -6,6 +6,7 @@ export {
   type MigrationExecutionResult,
   type MigrationServiceDeps,
 } from './migration-service.js';
+export { planRedo, redoLastMigration, type RedoPlan, type RedoResult, type RedoServices } from './redo-last-migration.js';
 export { type MilestoneStep, type UpgradePathAnalysis } from './upgrade-path.js';
 export { assertDatabaseIntact } from './integrity-precheck.js';
 export { assertAdopted, findUnadoptedTables } from './adoption/unadopted-tables.js';
@@ -39,5 +40,5 @@ export {
 export { assertRehearsalPassed, type MigrationPlan, type ResourceEstimate, type RiskLevel } from '@mfmig/planner';
 export { RollbackManager } from '@mfmig/rollback';
 export { DataTransformer, type DataTransformation } from '@mfmig/transformer';
-export { renderDiff, type SchemaDiff } from '@mfmig/schema-evolution';
+export { SCHEMA_DUMP_MARKER, dumpSchema, renderDiff, type DumpedMigration, type SchemaDiff } from '@mfmig/schema-evolution';
 export { type ValidationFinding, type ValidationReport } from '@mfmig/validation';

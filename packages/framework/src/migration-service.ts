@@ -1,4 +1,5 @@
 import {
+  type RunLock,
   type MigrationEvents,
   type MigrationProgress,
   type MigrationStatus,
@@ -41,6 +42,8 @@ export interface ExecuteMigrationOptions {
    * itself reports the failure (and `enableRollback` can act on it).
    */
   plan?: MigrationPlan | false;
+  /** A run lock the caller holds across this run and others (a redo); the run leaves it held. */
+  heldLock?: RunLock;
 }
 
 /** The services a MigrationService orchestrates. */
@@ -157,6 +160,7 @@ export class MigrationService {
         signal: options.signal,
         acceptChecksums: options.acceptChecksums,
         command: `migrate to ${describeTarget(target)}`,
+        heldLock: options.heldLock,
       });
     } finally {
       this.#request = undefined;
@@ -164,7 +168,7 @@ export class MigrationService {
     const interrupted = isMfmigError(result.error) && result.error.code === 'INTERRUPTED';
     const validationFailed = isMfmigError(result.error) && result.error.code === 'VALIDATION_FAILED' && result.error.context.stage === 'post-migration';
     if (result.error && (options.enableRollback === true || validationFailed) && !interrupted && !options.dryRun && result.toVersion !== result.fromVersion) {
-      await this.#rollBackFailedRun(result, validationFailed);
+      await this.#rollBackFailedRun(result, validationFailed, options.heldLock);
     }
     if (adoption) result.extras.adoption = adoption;
     return this.#finish(before, result);
@@ -228,9 +232,9 @@ export class MigrationService {
    * committed migrations failed post-migration validation is always taken back: a check that
    * fails after a migration's statements ran must not leave them applied.
    */
-  async #rollBackFailedRun(result: RunResult, always: boolean): Promise<void> {
+  async #rollBackFailedRun(result: RunResult, always: boolean, heldLock: RunLock | undefined): Promise<void> {
     try {
-      const recovery = await this.#services.rollbackManager.recoverFailedRun(result);
+      const recovery = await this.#services.rollbackManager.recoverFailedRun(result, { heldLock });
       result.extras.recovery = recovery;
       (await this.#getMigrator()).markRolledBack();
       this.#rolledBack = true;

@@ -46,7 +46,7 @@ export {
   type RollbackStep,
   type RollbackStrategy,
 } from './plan/rollback-plan.js';
-export { type RollbackTarget } from './plan/create-rollback-plan.js';
+export { type RollbackTarget, resolveRollbackTarget } from './plan/rollback-target.js';
 export { type RollbackCapability } from './plan/rollback-capability.js';
 export { type ExecuteRollbackOptions, type RollbackExecutionResult } from './execute/execute-rollback-plan.js';
 export { type RollbackValidationInput, type RollbackValidator, type StageValidation, type ValidationCheck, type ValidatorReport } from './execute/stage-validation.js';

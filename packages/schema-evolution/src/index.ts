@@ -21,3 +21,5 @@ export { columnAffinity, parseCreateTable } from './sql/parse-create-table.js';
 export { parseCreateIndex, parseCreateTrigger, parseCreateView } from './sql/parse-create-object.js';
 export { type SqlToken, type SqlTokenKind, tokenizeSql } from './sql/sql-tokenizer.js';
 export { viewColumns } from './sql/view-columns.js';
+export { SCHEMA_DUMP_MARKER, dumpSchema, type DumpedMigration } from './dump/schema-dump.js';
+export { layoutSql } from './dump/layout-sql.js';

@@ -4,6 +4,7 @@ import { type BaselineAnalysis, type BaselineResult, renderDiff } from '@mfmig/f
 import type { Output } from '../output.js';
 import type { CliRuntime } from '../runtime.js';
 import { wholeNumber, versionNumber } from './parse-options.js';
+import { assertSchemaFileWritable, writeSchemaFile } from '../schema-file.js';
 
 interface BaselineCommandOptions {
   to?: number;
@@ -30,12 +31,14 @@ export function registerBaseline(program: Command, cli: CliRuntime): void {
       if (options.force && options.to === undefined) {
         throw new MfmigError('USAGE', '--force needs --to <version>: the version to adopt the database at');
       }
+      if (!options.dryRun) assertSchemaFileWritable(cli);
       const framework = cli.openFramework({ loadModules: true, config: { lockTimeout: options.lockTimeout } });
       const service = framework.migrationService;
       const analysis = await service.analyzeBaseline({ to: options.to });
       if (!cli.out.json) renderAnalysis(cli.out, analysis);
       const result = await service.baseline({ to: options.to, force: options.force, dryRun: options.dryRun });
       cli.out.result(result, () => renderResult(cli.out, result));
+      if (!options.dryRun) await writeSchemaFile(cli);
     });
 }
 

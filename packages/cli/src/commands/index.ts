@@ -3,6 +3,7 @@ import type { CliRuntime } from '../runtime.js';
 import { registerBackup } from './backup.js';
 import { registerBaseline } from './baseline.js';
 import { registerCheckpoint } from './checkpoint.js';
+import { registerCompletion } from './completion.js';
 import { registerDemo } from './demo.js';
 import { registerDiff } from './diff.js';
 import { registerEmergencyRollback } from './emergency-rollback.js';
@@ -13,6 +14,7 @@ import { registerInit } from './init.js';
 import { registerMigrate } from './migrate.js';
 import { registerNew } from './new.js';
 import { registerPlan } from './plan.js';
+import { registerRedo } from './redo.js';
 import { registerReport } from './report.js';
 import { registerRestore } from './restore.js';
 import { registerResume } from './resume.js';
@@ -32,6 +34,7 @@ export const COMMANDS: ((program: Command, cli: CliRuntime) => void)[] = [
   registerImport,
   registerBaseline,
   registerRollback,
+  registerRedo,
   registerValidate,
   registerDiff,
   registerBackup,
@@ -43,4 +46,5 @@ export const COMMANDS: ((program: Command, cli: CliRuntime) => void)[] = [
   registerReport,
   registerSeed,
   registerDemo,
+  registerCompletion,
 ];

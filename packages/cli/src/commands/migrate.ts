@@ -12,6 +12,7 @@ import {
   assertRehearsalPassed,
 } from '@mfmig/framework';
 import type { CliRuntime, OpenFrameworkOptions } from '../runtime.js';
+import { assertSchemaFileWritable, writeSchemaFile } from '../schema-file.js';
 import { ProgressReporter } from '../progress-reporter.js';
 import { renderRun } from '../render-run.js';
 import { confirmRisk } from './confirm-risk.js';
@@ -43,6 +44,7 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
     .option('--downtime-threshold <seconds>', DOWNTIME_THRESHOLD_HELP, seconds)
     .action(async (options: MigrateOptions) => {
       const target = targetFrom(options);
+      if (!options.dryRun) assertSchemaFileWritable(cli);
       const dbPath = resolve(cli.globals.db);
       const open = (database: string | Database.Database): OpenFrameworkOptions => ({
         create: true,
@@ -81,6 +83,7 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
         if (fresh && !options.dryRun) await cli.withFramework(open(dbPath), (framework) => run(framework, plan));
         else await run(adopted.framework, plan, adopted.adoption);
       });
+      if (!options.dryRun) await writeSchemaFile(cli);
     });
 }
 

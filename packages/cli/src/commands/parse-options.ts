@@ -9,6 +9,13 @@ export function wholeNumber(value: string): number {
   return n;
 }
 
+/** Commander parser for a positive whole number option (`--step 2`). */
+export function positiveWholeNumber(value: string): number {
+  const n = wholeNumber(value);
+  if (n === 0) throw new InvalidArgumentError('must be a positive whole number (1 or more)');
+  return n;
+}
+
 /**
  * Commander parser for a version option (`--to 7`): a whole number, or a Flyway label such as
  * `1.1`, which stands for its ordering key (`1001000`).

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliRuntime } from '../runtime.js';
 import { withRepairService } from './rollback-service.js';
+import { assertSchemaFileWritable, writeSchemaFile } from '../schema-file.js';
 
 interface RestoreCommandOptions {
   saveAside: boolean;
@@ -16,6 +17,7 @@ export function registerRestore(program: Command, cli: CliRuntime): void {
     .option('--no-save-aside', 'do not keep the replaced database file')
     .option('--allow-other-database', 'restore a backup that belongs to another database (a copy, another file) on purpose', false)
     .action(async (backup: string, options: RestoreCommandOptions) => {
+      assertSchemaFileWritable(cli);
       const result = await withRepairService(cli, { loadModules: false }, (manager) =>
         manager.restoreBackup(backup, { saveAside: options.saveAside, allowOtherDatabase: options.allowOtherDatabase }),
       );
@@ -23,5 +25,6 @@ export function registerRestore(program: Command, cli: CliRuntime): void {
         cli.out.line(`Restored ${result.backup.id} over ${result.livePath}: the database is at version ${result.restoredToVersion}.`);
         if (result.savedAside) cli.out.line(`The replaced file is kept as ${result.savedAside.path}.`);
       });
+      await writeSchemaFile(cli);
     });
 }

@@ -19,7 +19,9 @@ const COMMANDS: Record<string, Record<string, string[] | null>> = {
     '--checkpoint': null,
     '--lock-timeout': ['0', '10', '50'],
   },
-  rollback: { '--to': ['0', '1', '2'], '--to-mvp': ['0', '1', '2'], '--no-preserve-data': null, '--plan-only': null },
+  rollback: { '--step': ['1', '2', '3'], '--to': ['0', '1', '2'], '--to-mvp': ['0', '1', '2'], '--no-preserve-data': null, '--plan-only': null },
+  redo: { '--plan-only': null },
+  completion: {},
   validate: { '--level': ['quick', 'standard', 'comprehensive', 'deep'], '--timeout': ['0', '1', '50'] },
   diff: { '--from': ['0', '1', '2', '5'], '--to': ['0', '1', '2', 'live', 'dead'] },
   backup: { '--label': ['nightly', '', 'x"; --'], '--no-verify': null, '--list': null, '--all': null },
@@ -34,12 +36,14 @@ const COMMANDS: Record<string, Record<string, string[] | null>> = {
 const OPERANDS: Record<string, string[]> = {
   restore: ['latest', 'knowledge.db', 'backups', '00000000'],
   resume: ['backups', 'checkpoints', 'knowledge.db', '.'],
+  completion: ['bash', 'zsh', 'fish', 'tcsh'],
   'emergency-rollback': ['corruption', 'failed-migration', 'data-loss', 'performance', 'meteor'],
 };
 const GLOBAL_VALUES: Record<string, string[]> = {
   '--db': ['knowledge.db', 'other.db', 'missing/kb.db', 'migrations', 'backups', '.'],
   '--migrations': ['migrations', 'nowhere', 'knowledge.db', 'migrations/mvp1'],
   '--backups': ['backups', 'other-backups', 'knowledge.db'],
+  '--schema-file': ['schema.sql', 'db/schema.sql', 'knowledge.db', 'migrations'],
 };
 const TRICKY = ['', ' ', '-', '--', '-1', '0', '1', '99', '1e3', '0x10', 'NaN', 'Infinity', '9007199254740993', '1,2,x', 'latest', 'live', '..', 'x"; DROP TABLE t; --', '💥', 'a\nb'];
 

@@ -45,6 +45,11 @@ export interface RunOptions {
   acceptChecksums?: number[];
   /** Recorded with the lock, for whoever waits on it. */
   command?: string;
+  /**
+   * A run lock the caller holds across several runs (a redo's rollback and its migrate): the run
+   * takes it if it is not held yet, and leaves it held; the caller releases it.
+   */
+  heldLock?: RunLock;
 }
 
 const noopLogger: Logger = { log() {} };
@@ -144,7 +149,7 @@ export class Migrator {
       durationMs: 0,
       extras: {},
     };
-    const lock = new RunLock(this.adapter);
+    const lock = options.heldLock ?? new RunLock(this.adapter);
     let info: RunInfo | undefined;
     try {
       result.targetVersion = this.resolveTarget(target);
@@ -193,7 +198,7 @@ export class Migrator {
           }
         }
       }
-      lock.release();
+      if (!options.heldLock) lock.release();
     }
     this.#finish(result);
     return result;

@@ -1,4 +1,4 @@
-import { MfmigError, type MigrationResultItem, type Migrator, wrapSqliteError } from '@mfmig/core';
+import { MfmigError, type MigrationResultItem, type Migrator, type RunLock, wrapSqliteError } from '@mfmig/core';
 import type { BackupRecord } from '../backup/backup-manifest.js';
 import type { RemovedBackup } from '../backup/backup-registry.js';
 import type { PreservedData } from '../preservation/archive-writer.js';
@@ -16,6 +16,8 @@ export interface ExecuteRollbackOptions {
   /** Take (and, with safety checks, verify) a backup before the first down. Default true. */
   backup?: boolean;
   signal?: AbortSignal;
+  /** A run lock the caller holds across this rollback and what follows it (see the migrator's `RunOptions.heldLock`). */
+  heldLock?: RunLock;
 }
 
 /** What executing a plan did. Never thrown half-way: `error` tells what stopped it. */
@@ -117,7 +119,7 @@ export async function executeRollbackPlan(env: ExecutionEnvironment, plan: Rollb
   const validator = typeof options.validateRollback === 'function' ? options.validateRollback : undefined;
   const validate = options.validateRollback !== false;
   for (const stage of plan.stages) {
-    const run = await env.run(preserve, (m) => m.rollback({ version: stage.toVersion }, { signal: options.signal, command: `rollback to ${plan.targetVersion}` }));
+    const run = await env.run(preserve, (m) => m.rollback({ version: stage.toVersion }, { signal: options.signal, command: `rollback to ${plan.targetVersion}`, heldLock: options.heldLock }));
     result.steps.push(...run.results.map(({ version, name, mvp, direction, status, durationMs }) => ({ version, name, mvp, direction, status, durationMs })));
     result.preserved.push(...((run.extras.preserved as PreservedData[] | undefined) ?? []));
     let failure = run.error?.message;
@@ -128,7 +130,7 @@ export async function executeRollbackPlan(env: ExecutionEnvironment, plan: Rollb
     }
     if (failure) {
       result.error = run.error ?? new MfmigError('VALIDATION_FAILED', `Rollback stopped: ${failure}`);
-      await returnToLastGood(env, stage, result, failure);
+      await returnToLastGood(env, stage, result, failure, options.heldLock);
       return finish(result, migrator, started, {});
     }
     result.stagesCompleted++;
@@ -137,9 +139,9 @@ export async function executeRollbackPlan(env: ExecutionEnvironment, plan: Rollb
 }
 
 /** Takes the database back up to where the failed stage started: the last good milestone. */
-async function returnToLastGood(env: ExecutionEnvironment, stage: RollbackStage, result: RollbackExecutionResult, reason: string): Promise<void> {
+async function returnToLastGood(env: ExecutionEnvironment, stage: RollbackStage, result: RollbackExecutionResult, reason: string, heldLock: RunLock | undefined): Promise<void> {
   const atVersion = (await env.migrator()).status().currentVersion;
-  const back = await env.run(true, (m) => m.migrate({ version: stage.fromVersion }, { command: `return to version ${stage.fromVersion} after a failed rollback stage` }));
+  const back = await env.run(true, (m) => m.migrate({ version: stage.fromVersion }, { command: `return to version ${stage.fromVersion} after a failed rollback stage`, heldLock }));
   result.restored.push(...((back.extras.restored as RestoredArchive[] | undefined) ?? []));
   result.stopped = { atVersion, reason, returnedToVersion: back.toVersion };
   if (back.error) {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type DatabaseIdentity, MfmigError, type MigrationTarget, type Migrator, migrationLabel } from '@mfmig/core';
+import { type DatabaseIdentity, MfmigError, type Migrator, migrationLabel } from '@mfmig/core';
 import type { ProbeResult } from '../analysis/data-loss-probe.js';
 import { listBackups } from '../backup/backup-registry.js';
 import { type DataAtRisk, type RollbackPlan, type RollbackStep, riskLevelOf, stagesOf, summariseBackup } from './rollback-plan.js';
+import { type RollbackTarget, resolveRollbackTarget } from './rollback-target.js';
 import { blockingReasons, fromLosses, irreversibleReasons, migrationsFingerprint, staticDataAtRisk } from './step-analysis.js';
 
 /** What planning needs from the rollback manager. */
@@ -15,13 +16,7 @@ export interface PlanningEnvironment {
   collecting<T>(collect: (version: number, finding: ProbeResult | Error) => void, fn: () => Promise<T>): Promise<T>;
 }
 
-/** A rollback target: a version number, `{ version }` or `{ mvp }`. */
-export type RollbackTarget = number | { version: number } | { mvp: number };
-
-/** The core target a rollback target stands for. */
-export function toMigrationTarget(target: RollbackTarget): MigrationTarget {
-  return typeof target === 'number' ? { version: target } : target;
-}
+export type { RollbackTarget } from './rollback-target.js';
 
 /**
  * Plans a rollback to `target`: the down steps newest first, whether each is reversible, the
@@ -34,7 +29,7 @@ export function toMigrationTarget(target: RollbackTarget): MigrationTarget {
  */
 export async function createRollbackPlan(env: PlanningEnvironment, target: RollbackTarget): Promise<RollbackPlan> {
   const { migrator } = env;
-  const targetVersion = migrator.resolveTarget(toMigrationTarget(target));
+  const targetVersion = resolveRollbackTarget(migrator, target);
   const status = migrator.status();
   if (targetVersion > status.currentVersion) {
     throw new MfmigError('USAGE', `Target version ${targetVersion} is above the current version ${status.currentVersion}; a rollback goes down (use \`mfmig migrate\` to go up)`);

@@ -1,6 +1,6 @@
 import { type DatabaseIdentity, type Migrator, migrationLabel } from '@mfmig/core';
 import { listBackups } from '../backup/backup-registry.js';
-import { type RollbackTarget, toMigrationTarget } from './create-rollback-plan.js';
+import { type RollbackTarget, resolveRollbackTarget } from './rollback-target.js';
 import { type BackupSummary, summariseBackup } from './rollback-plan.js';
 import { blockingReasons, irreversibleTransformations } from './step-analysis.js';
 
@@ -33,7 +33,7 @@ export interface RollbackCapability {
  * if (!capability.canRollback) console.log(capability.blockers);
  */
 export function validateRollbackCapability(migrator: Migrator, backupPath: string, target: RollbackTarget, database: DatabaseIdentity): RollbackCapability {
-  const targetVersion = migrator.resolveTarget(toMigrationTarget(target));
+  const targetVersion = resolveRollbackTarget(migrator, target);
   const status = migrator.status();
   const set = migrator.migrations;
   const applied = status.applied.map((a) => a.version);
