@@ -36,7 +36,7 @@ export function registerInit(program: Command, cli: CliRuntime): void {
       cli.out.result({ config, migrations, createdMigrations, settings }, () => {
         cli.out.line(`${createdMigrations ? 'Created' : 'Kept the existing'} ${migrations}/`);
         cli.out.line(`Wrote ${config}: database ${settings.database}, migrations ${settings.migrations}, backups ${settings.backups}`);
-        cli.out.line('Next: add a migration (migrations/0001_create_items.sql with -- migrate:up and -- migrate:down), then `mfmig plan` and `mfmig migrate`.');
+        cli.out.line('Next: `mfmig new create_items` writes the first migration; edit it, then `mfmig plan` and `mfmig migrate`.');
       });
     });
 }
