@@ -68,7 +68,7 @@ describe('backup entries that lie about what they are', () => {
       plant(s, 'planted', 'planted.db', sha256File(s.outside), readFileSync(s.outside).length);
       const outsideBefore = sha256File(s.outside);
       const before = snapshotTree(s.dir);
-      const args = { restore: ['restore', 'planted'], rollback: ['--yes', 'rollback', '--to', '2'], 'emergency-rollback': ['--yes', 'emergency-rollback', 'data-loss'] }[command];
+      const args = { restore: ['restore', 'planted'], rollback: ['--yes', '--no-dump', 'rollback', '--to', '2'], 'emergency-rollback': ['--yes', 'emergency-rollback', 'data-loss'] }[command];
       const run = mfmigWithin(30_000, s.dir, ['--json', ...args]);
       expect(run.timedOut, command).toBe(false);
       expect(sha256File(s.outside), command).toBe(outsideBefore);
