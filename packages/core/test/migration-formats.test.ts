@@ -10,6 +10,7 @@ import {
   loadMigrations,
   openDatabase,
   importFiles,
+  resolveTargetVersion,
   planNewMigration,
   transactionModeOf,
   type LoadMigrationsOptions,
@@ -106,6 +107,9 @@ describe('loadMigrations: formats', () => {
     expect(set.migrations[1]!.checksum).toBe(checksumMigration(`-- version-label: 1.1\n\n-- migrate:up\n${create('b')}\n\n-- migrate:down\n`));
     expect(flywayVersionKey('1.2.3')).toBe(1_002_003);
     for (const bad of ['1.2.3.4', '1.1000', '9007199255']) expect(() => flywayVersionKey(bad, 'V.sql')).toThrow(/V\.sql.*at most 3 parts/);
+    // a target names a Flyway file by its label too: 2 is V2__ (key 2000000), 1001000 stays itself
+    expect([2, 1, 1_001_000, 0].map((version) => resolveTargetVersion(set, { version }))).toEqual([2_000_000, 1_000_000, 1_001_000, 0]);
+    expect(() => resolveTargetVersion(set, { version: 3 })).toThrow(/Unknown target version 3/);
     const undo = await loadError({ 'V1__a.sql': create('a'), 'U2__b.sql': 'DROP TABLE b;' });
     expect(undo.context.file).toMatch(/U2__b\.sql$/);
   });

@@ -12,7 +12,11 @@ export function noneVersion(set: MigrationSet): number {
   return set.byVersion.has(0) ? -1 : 0;
 }
 
-/** The version a target stands for ({@link noneVersion} = before any migration; `{ version: 0 }` always means that). */
+/**
+ * The version a target stands for ({@link noneVersion} = before any migration; `{ version: 0 }`
+ * always means that). A version that is no migration's ordering key but is one's label (Flyway's
+ * `2` for `V2__`, key 2000000) stands for that migration.
+ */
 export function resolveTargetVersion(set: MigrationSet, target: MigrationTarget): number {
   if ('latest' in target) return set.migrations.at(-1)?.version ?? noneVersion(set);
   if ('version' in target) {
@@ -21,6 +25,9 @@ export function resolveTargetVersion(set: MigrationSet, target: MigrationTarget)
       throw new MfmigError('TARGET_UNKNOWN', `Target version ${String(target.version)} is not a valid version number`);
     }
     if (target.version !== 0 && !set.byVersion.has(target.version)) {
+      // Flyway's `--to 2` names the file V2__, whose ordering key is 2000000
+      const labelled = set.migrations.find((m) => m.versionLabel === String(target.version));
+      if (labelled) return labelled.version;
       const known = set.migrations.map((m) => m.version);
       throw new MfmigError(
         'TARGET_UNKNOWN',

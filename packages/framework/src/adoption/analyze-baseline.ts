@@ -88,7 +88,7 @@ export async function groundBaseline(ctx: ServiceContext, options: Pick<Baseline
   const set = await ctx.loadMigrations();
   if (options.to !== undefined) {
     if (options.to === 0) throw new MfmigError('USAGE', 'Version 0 is the empty schema; an existing database cannot be adopted there');
-    resolveTargetVersion(set, { version: options.to });
+    options = { ...options, to: resolveTargetVersion(set, { version: options.to }) };
   }
   const replay = await replaySchemaVersions(set);
   const { versions } = replay;
