@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { MfmigError, isMfmigError } from '@mfmig/core';
 import { type MigrationFramework, type ValidationReport, collectReportData, renderReport } from '@mfmig/framework';
@@ -80,7 +80,7 @@ export function registerDemo(program: Command, cli: CliRuntime): void {
               out.line(`   plan said ${plan.riskLevel} risk, ~${formatMs(plan.estimatedSeconds * 1000)}; the run took ${formatMs(run.durationMs)}`);
               out.line(`   validation: health ${report.summary.overallHealth}/100, ${report.errors.length} error(s), ${report.warnings.length} warning(s)`);
               out.line(`   backups in ${framework.rollbackManager.backupPath} (${backups.length})`);
-              out.line(reportPath ? `   report: ${reportPath} (open it in a browser); try: mfmig status, mfmig history --metrics` : '   report: not written (see above); try: mfmig report --out <file>');
+              out.line(reportPath ? `   report: ${reportPath} (open it in a browser); try: mfmig --db ${relative(process.cwd(), dbPath) || dbPath} status (or history --metrics)` : `   report: not written (see above); try: mfmig --db ${relative(process.cwd(), dbPath) || dbPath} report --out <file>`);
             },
           );
         } finally {
