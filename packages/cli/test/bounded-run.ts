@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { BIN, type CliRun, cliEnv } from './helpers.js';
+import { BIN, type CliRun, cliEnv, jsonOf } from './helpers.js';
 
 /**
  * Runs the built `mfmig` like `mfmig()` in helpers, but kills it after `ms`: a command that
@@ -7,13 +7,6 @@ import { BIN, type CliRun, cliEnv } from './helpers.js';
  */
 export function mfmigWithin(ms: number, cwd: string, args: string[], env: Record<string, string> = {}): CliRun & { timedOut: boolean } {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: cliEnv(env), timeout: ms, killSignal: 'SIGKILL' });
-  let json: unknown;
-  if (args.includes('--json')) {
-    try {
-      json = JSON.parse(r.stdout);
-    } catch {
-      json = undefined;
-    }
-  }
+  const json = jsonOf(args, r.stdout);
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json, timedOut: r.status === null };
 }

@@ -28,6 +28,16 @@ export interface CliRun {
   json: any;
 }
 
+/** stdout parsed as JSON when `args` asked for `--json` (undefined when it is not JSON). */
+export function jsonOf(args: string[], stdout: string): unknown {
+  if (!args.includes('--json')) return undefined;
+  try {
+    return JSON.parse(stdout);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs the built `mfmig` binary synchronously in `cwd`. */
 export function mfmig(cwd: string, args: string[], env: Record<string, string | undefined> = {}): CliRun {
   const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [BIN, ...args], {
@@ -36,14 +46,7 @@ export function mfmig(cwd: string, args: string[], env: Record<string, string | 
     env: cliEnv(env),
     timeout: 120_000,
   });
-  let json: unknown;
-  if (args.includes('--json')) {
-    try {
-      json = JSON.parse(r.stdout);
-    } catch {
-      json = undefined;
-    }
-  }
+  const json = jsonOf(args, r.stdout);
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json };
 }
 
