@@ -16,6 +16,7 @@ import { fsyncDirectory, fsyncFile, unlinkQuietly } from '../files/durable-fs.js
 import { sha256File } from '../files/file-hash.js';
 import { BACKUP_FORMAT, type BackupKind, type BackupManifest, type BackupRecord, writeBackupManifest } from './backup-manifest.js';
 import { claimIdentity, databaseFolder } from './backup-ownership.js';
+import { consistentCopy } from './consistent-copy.js';
 
 /** Options of {@link createBackup}. */
 export interface CreateBackupOptions {
@@ -37,13 +38,13 @@ export interface CreateBackupOptions {
   /** File name stem instead of the generated id (checkpoints use `database`). */
   name?: string;
   onProgress?: (progress: OperationProgress) => void;
-  /** Pages copied per step of the online backup. Default 8192. */
+  /** Pages copied per step (see `consistentCopy`). Default 8192. */
   pagesPerStep?: number;
 }
 
 /**
- * Copies a live database with SQLite's online backup API into the database's folder of the
- * backup folder and writes its manifest (version, milestone, time, size, sha256, integrity, and
+ * Copies a live database as one consistent snapshot (see `consistentCopy`: it finishes while
+ * the application writes) into the database's folder of the backup folder and writes its manifest (version, milestone, time, size, sha256, integrity, and
  * the database it belongs to). The copy is written under a temporary name and renamed when
  * complete, so a killed backup never shows up in the registry. The live database is only read,
  * except that it gets its identity (`ensureDatabaseIdentity`) when it has none of its own yet;
@@ -74,7 +75,7 @@ export async function createBackup(adapter: DatabaseAdapter, options: CreateBack
   };
   try {
     const copyStart = performance.now();
-    await onlineCopy(adapter, temp, options);
+    await consistentCopy(adapter, temp, options);
     detachCopy(temp);
     fsyncFile(temp);
     const copyMs = performance.now() - copyStart;
@@ -114,26 +115,6 @@ export async function createBackup(adapter: DatabaseAdapter, options: CreateBack
     unlinkQuietly(temp);
     throw wrapSqliteError(error, 'BACKUP_FAILED', `Backup of ${adapter.filePath} into ${folder} failed`, { file: finalPath });
   }
-}
-
-async function onlineCopy(adapter: DatabaseAdapter, target: string, options: CreateBackupOptions): Promise<void> {
-  const step = options.pagesPerStep ?? 8192;
-  const started = performance.now();
-  const report = (totalPages: number, remainingPages: number) => {
-    if (!options.onProgress) return;
-    const done = totalPages - remainingPages;
-    const seconds = (performance.now() - started) / 1000;
-    const rate = seconds > 0 ? done / seconds : 0;
-    options.onProgress({ operation: 'backup', done, total: totalPages, unit: 'pages', ratePerSecond: rate, etaMs: rate > 0 ? (remainingPages / rate) * 1000 : remainingPages === 0 ? 0 : null });
-  };
-  const result = await adapter.raw.backup(target, {
-    progress({ totalPages, remainingPages }) {
-      report(totalPages, remainingPages);
-      return step;
-    },
-  });
-  // better-sqlite3 calls `progress` only between steps, never after the last one.
-  report(result.totalPages, 0);
 }
 
 /**
