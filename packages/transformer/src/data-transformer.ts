@@ -78,6 +78,7 @@ export class DataTransformer {
       rowBatchSize: options.rowBatchSize ?? this.context.config.batchSize ?? DEFAULT_ENGINE_OPTIONS.rowBatchSize,
       sqlBatchSize: options.sqlBatchSize ?? DEFAULT_ENGINE_OPTIONS.sqlBatchSize,
       batchThreshold: options.batchThreshold ?? DEFAULT_ENGINE_OPTIONS.batchThreshold,
+      pacing: options.pacing ?? DEFAULT_ENGINE_OPTIONS.pacing,
     });
     if (shared && !this.context.plugins.some((p) => p.handlesTransformations)) this.context.plugins.push(this.plugin());
   }

@@ -3,6 +3,7 @@ import type { BatchPolicy, ResolvedTransformation } from './declaration/data-tra
 import { parseTransformations } from './declaration/parse-transformation.js';
 import { type TransformationUnit, planUnits } from './declaration/transformation-unit.js';
 import { CursorStore, type TransformCursor } from './run/cursor-store.js';
+import { type BatchPacing, DEFAULT_PACING } from './run/batch-pacer.js';
 import { countUnit } from './run/dry-run-counter.js';
 import { type BatchSizes, type PreparedUnit, prepareUnit } from './run/prepared-unit.js';
 import type { ResultCounts } from './run/result-builder.js';
@@ -20,14 +21,16 @@ import { runValidations } from './run/validation-runner.js';
 export interface EngineOptions extends BatchSizes {
   /** Source rows above which an `auto` transformation runs in batches. */
   batchThreshold: number;
+  /** Batch duration and pause between batches (see `BatchPacer`). Default 100 ms and 25 ms. */
+  pacing?: BatchPacing;
 }
 
-/** Defaults: 10 000 rows per row-function batch, 100 000 per SQL batch, batching above 100 000 source rows.
+/** Defaults: at most 10 000 rows per row-function batch and 100 000 per SQL batch, each batch about 100 ms with 25 ms pauses, batching above 10 000 source rows.
  *
  * @example
  * new TransformationEngine(adapter, { ...DEFAULT_ENGINE_OPTIONS, batchThreshold: 0 });
  */
-export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { rowBatchSize: 10_000, sqlBatchSize: 100_000, batchThreshold: 100_000 };
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { rowBatchSize: 10_000, sqlBatchSize: 100_000, batchThreshold: 10_000, pacing: DEFAULT_PACING };
 
 /**
  * The machinery shared by {@link DataTransformer} and the migration plugin: plans units,
@@ -73,7 +76,7 @@ export class TransformationEngine {
   }
 
   runBatched(unit: TransformationUnit, cursor: TransformCursor, options: UnitRunOptions): Promise<ResultCounts> {
-    return runUnitBatched(this.adapter, this.prepare(unit), this.cursors, cursor, options);
+    return runUnitBatched(this.adapter, this.prepare(unit), this.cursors, cursor, { pacing: this.options.pacing, ...options });
   }
 
   count(unit: TransformationUnit): ResultCounts {

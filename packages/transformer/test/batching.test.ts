@@ -4,6 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CursorStore, DataTransformer, type DataTransformation, TRANSFORMATION_RESULTS_KEY, type TransformationResult, createTransformerPlugin } from '../src/index.js';
 import { MIGRATIONS, seededMvp1, tempDir } from './helpers.js';
 
+// Batches of exactly the declared size (no time-based sizing, no pauses): these tests count batches.
+const FIXED_SIZES = { targetMs: Number.POSITIVE_INFINITY, pauseMs: 0 };
+
 const ROWS = 2000;
 
 describe('batched transformations', () => {
@@ -22,7 +25,7 @@ describe('batched transformations', () => {
       adapter,
       migrations: await loadMigrations(MIGRATIONS),
       enableMetrics: true,
-      plugins: [createTransformerPlugin({ batchThreshold: 500, sqlBatchSize: 400, recordMetrics: true })],
+      plugins: [createTransformerPlugin({ batchThreshold: 500, sqlBatchSize: 400, recordMetrics: true, pacing: FIXED_SIZES })],
     });
     const progress: OperationProgress[] = [];
     migrator.events.on('operationProgress', (p) => progress.push(p));
@@ -56,7 +59,7 @@ describe('batched transformations', () => {
       transform: (row) => ({ entry_id: row.id, title: row.title }), reversible: false, batchSize: 150,
       validationQueries: [{ sql: 'SELECT count(DISTINCT entry_id) FROM kb_copy', expect: 'sourceCount' }],
     };
-    const transformer = new DataTransformer({ database: adapter.raw });
+    const transformer = new DataTransformer({ database: adapter.raw }, { pacing: FIXED_SIZES });
     const controller = new AbortController();
     let events = 0;
     transformer.events.on('operationProgress', () => {
@@ -79,7 +82,7 @@ describe('batched transformations', () => {
     const adapter = await seeded();
     const hostile = 'x"; DROP TABLE kb_entries; --';
     adapter.exec(`CREATE TABLE "x""; DROP TABLE kb_entries; --" ("id" INTEGER PRIMARY KEY, "title" TEXT)`);
-    const transformer = new DataTransformer({ database: adapter.raw });
+    const transformer = new DataTransformer({ database: adapter.raw }, { pacing: FIXED_SIZES });
     await transformer.execute({ id: 'copy', name: 'Copy', sourceTable: 'kb_entries', targetTable: hostile, transformationType: 'copy', reversible: false }, { batch: 'always' });
     await transformer.execute(
       { id: 'touch', name: 'Touch', sourceTable: hostile, targetTable: hostile, transformationType: 'enrich', reversible: false, transform: (row) => ({ id: row.id, title: `${String(row.title)}!` }) },

@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DataTransformation, DataTransformer, type Row } from '../src/index.js';
 import { seededMvp1, tableChecksum, tempDir } from './helpers.js';
 
+// Batches of exactly the declared size (no time-based sizing, no pauses): these tests count batches.
+const FIXED_SIZES = { targetMs: Number.POSITIVE_INFINITY, pauseMs: 0 };
+
 const ROWS = 2000;
 
 /** The seed documentation's example, as written there. */
@@ -43,7 +46,7 @@ describe('the six transformation types on seeded KB data', () => {
       CREATE TABLE kb_categories (name TEXT PRIMARY KEY);
       CREATE TABLE kb_category_counts (name TEXT PRIMARY KEY REFERENCES kb_categories (name), entries INTEGER NOT NULL);
     `);
-    transformer = new DataTransformer({ database: adapter.raw });
+    transformer = new DataTransformer({ database: adapter.raw }, { pacing: FIXED_SIZES });
   });
   afterAll(() => {
     adapter.close();

@@ -7,3 +7,4 @@ export * from './sql-splitter.js';
 export * from './sqlite-adapter.js';
 export * from './sql-tokens.js';
 export * from './statement-target.js';
+export * from './write-turn.js';

@@ -165,7 +165,7 @@ export class MigrationPlanner {
       model,
       rehearsal,
       metrics: new MetricsStore(this.context.adapter).list(),
-      batchThreshold: this.#options.batchThreshold ?? 100_000,
+      batchThreshold: this.#options.batchThreshold ?? 10_000,
       thresholds: { ...DEFAULT_RISK_THRESHOLDS, ...this.#options.riskThresholds },
       schema: simulation.steps,
       rehearsalFailure: rehearsal.failure,

@@ -43,6 +43,7 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
     rowBatchSize: options.rowBatchSize ?? DEFAULT_ENGINE_OPTIONS.rowBatchSize,
     sqlBatchSize: options.sqlBatchSize ?? DEFAULT_ENGINE_OPTIONS.sqlBatchSize,
     batchThreshold: options.batchThreshold ?? DEFAULT_ENGINE_OPTIONS.batchThreshold,
+    pacing: options.pacing ?? DEFAULT_ENGINE_OPTIONS.pacing,
   };
   const engines = new WeakMap<DatabaseAdapter, TransformationEngine>();
   const byRun = new Map<string, TransformationResult[]>();

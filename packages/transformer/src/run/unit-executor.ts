@@ -1,9 +1,10 @@
 import type { DatabaseAdapter, OperationProgress } from '@mfmig/core';
-import { MfmigError, quoteIdentifier } from '@mfmig/core';
+import { MfmigError, inWriteTurn, quoteIdentifier } from '@mfmig/core';
 import type { Row } from '../declaration/data-transformation.js';
 import type { CursorStore, TransformCursor } from './cursor-store.js';
 import { KeyBounds } from './key-bounds.js';
 import { type PreparedUnit, pageSql } from './prepared-unit.js';
+import { BatchPacer, type BatchPacing, DEFAULT_PACING } from './batch-pacer.js';
 import { ProgressMeter } from './progress-meter.js';
 import { RowWriter } from './row-writer.js';
 import { runStatement, transformationError } from './statement-runner.js';
@@ -25,6 +26,8 @@ export interface UnitRunOptions {
   signal?: AbortSignal;
   /** Run a batched unit as one batch (its policy is `never`, or it is small). */
   whole?: boolean;
+  /** Batch duration and pause between batches. Default {@link DEFAULT_PACING}. */
+  pacing?: BatchPacing;
 }
 
 /**
@@ -68,7 +71,8 @@ export function runUnitInline(adapter: DatabaseAdapter, p: PreparedUnit, options
 /**
  * Runs a unit in batches, each committed in its own IMMEDIATE transaction together with the
  * unit's cursor, so that a killed process resumes at the next batch with no row done twice
- * or missed. The cursor must exist (status `pending`, or where a previous run stopped).
+ * or missed. Batches are sized by time and spaced (see {@link BatchPacer}), so that the
+ * application's writers get the lock between them. The cursor must exist (status `pending`, or where a previous run stopped).
  *
  * @example
  * const stats = await runUnitBatched(adapter, prepared, store, cursor, { onProgress: console.log });
@@ -89,24 +93,27 @@ export async function runUnitBatched(adapter: DatabaseAdapter, p: PreparedUnit, 
   const meter = new ProgressMeter(`transform ${p.unit.id}`, state.total ?? 0, state.rowsRead);
   const writer = p.rowFn ? new RowWriter(db, p.t.targetTable, p.writeMode, p.writeKey) : null;
   const page = p.rowFn ? db.prepare(pageSql(p)) : null;
+  const pacer = new BatchPacer(options.pacing ?? DEFAULT_PACING, p.batchSize);
   while (state.endKey !== null) {
     if (options.signal?.aborted) {
       throw new MfmigError('INTERRUPTED', `Transformation ${p.unit.id} interrupted after ${state.rowsRead} rows; run again to resume from the saved cursor`, {
         context: { transformation: p.unit.id },
       });
     }
-    const next = adapter.transaction(() => {
+    const size = pacer.size;
+    const batchStart = performance.now();
+    const next = await inWriteTurn(adapter, () => {
       let rows: number;
       let written = 0;
       let end: unknown;
       if (page && writer) {
-        const batch = page.all(state.lastKey, state.endKey, p.batchSize) as Row[];
+        const batch = page.all(state.lastKey, state.endKey, size) as Row[];
         if (batch.length === 0) return null;
         written = applyRowFunction(p, batch, writer);
         rows = batch.length;
         end = batch[batch.length - 1]![p.key!];
       } else {
-        const bound = bounds.next(state.lastKey, state.endKey, p.batchSize);
+        const bound = bounds.next(state.lastKey, state.endKey, size);
         if (bound === null) return null;
         for (const statement of p.batchStatements!) written += runStatement(db, statement, { start: state.lastKey, end: bound.end }, p.unit.id);
         rows = bound.rows;
@@ -117,9 +124,10 @@ export async function runUnitBatched(adapter: DatabaseAdapter, p: PreparedUnit, 
       return saved;
     });
     if (next === null) break;
+    pacer.record(next.rowsRead - state.rowsRead, performance.now() - batchStart);
     state = next;
     options.onProgress?.(meter.report(state.rowsRead));
-    await yieldToEventLoop();
+    await pacer.pause();
   }
   state = { ...state, status: 'done' };
   const done = state;
@@ -180,9 +188,4 @@ function* offsetPages(adapter: DatabaseAdapter, p: PreparedUnit): Generator<Row[
   const order = primaryKeyColumns(adapter.raw, p.t.sourceTable).map(quoteIdentifier).join(', ') || '1';
   const page = adapter.raw.prepare(`SELECT ${columns} FROM ${quoteIdentifier(p.t.sourceTable)} ORDER BY ${order} LIMIT ? OFFSET ?`);
   for (let offset = 0; offset < total; offset += p.batchSize) yield page.all(p.batchSize, offset) as Row[];
-}
-
-/** Lets signal handlers (Ctrl+C) and timers run between batches, so an interrupt is seen at the next batch. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -1,0 +1,61 @@
+/** How batches are sized and spaced so that other connections get the write lock between them. */
+export interface BatchPacing {
+  /** Wall time one batch's transaction should take; the row count adapts to it. */
+  targetMs: number;
+  /** Pause after each commit, in which a waiting writer takes the lock. */
+  pauseMs: number;
+}
+
+/** Defaults: 100 ms batches, 25 ms pauses (see {@link BatchPacer}). */
+export const DEFAULT_PACING: BatchPacing = { targetMs: 100, pauseMs: 25 };
+
+const FIRST_BATCH = 100;
+
+/**
+ * Sizes batches by time, not only by rows, and spaces them.
+ *
+ * A writer waiting on SQLite's busy handler does not queue: it sleeps and retries, 1, 2, 5,
+ * 10, 15, 20 and 25 ms apart at first, then 50 and 100 ms. A batch that commits and at once
+ * takes the lock again leaves it no chance, so it fails after its `busy_timeout` although every
+ * batch was short. A batch that lasts at most `targetMs` (100 ms) ends while the waiting writer
+ * still retries every 25 ms or less, and a `pauseMs` (25 ms) pause holds one of its retries:
+ * it waits about one batch. Row counts start small (100) and follow the measured rate (at
+ * most four times the last per batch) up to the declared batch size.
+ *
+ * @example
+ * const pacer = new BatchPacer(DEFAULT_PACING, 100_000);
+ * const rows = pacer.size; // run a batch of `rows`, then:
+ * pacer.record(rows, elapsedMs);
+ * await pacer.pause();
+ */
+export class BatchPacer {
+  readonly #pacing: BatchPacing;
+  readonly #maxRows: number;
+  #size: number;
+
+  constructor(pacing: BatchPacing, maxRows: number) {
+    this.#pacing = pacing;
+    this.#maxRows = Math.max(1, maxRows);
+    // With no time target, every batch has the declared size.
+    this.#size = Number.isFinite(pacing.targetMs) ? Math.min(this.#maxRows, FIRST_BATCH) : this.#maxRows;
+  }
+
+  /** Rows for the next batch. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Learns from a batch: `rows` done in `elapsedMs`. */
+  record(rows: number, elapsedMs: number): void {
+    if (rows <= 0) return;
+    const perRow = Math.max(elapsedMs, 0.01) / rows;
+    const wanted = Math.floor(this.#pacing.targetMs / perRow);
+    this.#size = Math.max(1, Math.min(this.#maxRows, this.#size * 4, wanted));
+  }
+
+  /** The pause between two batches. */
+  pause(): Promise<void> {
+    const ms = this.#pacing.pauseMs;
+    return new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
+  }
+}
