@@ -3,7 +3,7 @@ import type { BatchPolicy, ResolvedTransformation } from './declaration/data-tra
 import { parseTransformations } from './declaration/parse-transformation.js';
 import { type TransformationUnit, planUnits } from './declaration/transformation-unit.js';
 import { CursorStore, type TransformCursor } from './run/cursor-store.js';
-import { type BatchPacing, DEFAULT_PACING } from './run/batch-pacer.js';
+import { type BatchPacing, DEFAULT_PACING } from '@mfmig/core';
 import { countUnit } from './run/dry-run-counter.js';
 import { type BatchSizes, type PreparedUnit, prepareUnit } from './run/prepared-unit.js';
 import type { ResultCounts } from './run/result-builder.js';

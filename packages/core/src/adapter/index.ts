@@ -8,3 +8,4 @@ export * from './sqlite-adapter.js';
 export * from './sql-tokens.js';
 export * from './statement-target.js';
 export * from './write-turn.js';
+export * from './batch-range.js';

@@ -7,3 +7,4 @@ export * from './progress-tracker.js';
 export * from './safety/index.js';
 export * from './apply-connection-settings.js';
 export * from './repeatable-runner.js';
+export * from './batch-pacer.js';

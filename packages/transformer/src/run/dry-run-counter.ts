@@ -2,7 +2,7 @@ import type { DatabaseAdapter } from '@mfmig/core';
 import type { Row } from '../declaration/data-transformation.js';
 import { countQueryFor } from '../sql/count-query.js';
 import { prepareLenient } from '../sql/legacy-strings.js';
-import { BATCH_END_PARAM, BATCH_START_PARAM, usesBatchParams } from '../sql/batch-range.js';
+import { BATCH_END_PARAM, BATCH_START_PARAM, usesBatchParams } from '@mfmig/core';
 import { KeyBounds } from './key-bounds.js';
 import { type PreparedUnit, pageSql } from './prepared-unit.js';
 import type { ResultCounts } from './result-builder.js';

@@ -1,9 +1,8 @@
 import type { Database } from 'better-sqlite3';
-import { MfmigError, quoteIdentifier, splitSqlStatements } from '@mfmig/core';
+import { MfmigError, quoteIdentifier, restrictToBatch, splitSqlStatements, usesBatchParams } from '@mfmig/core';
 import type { ResolvedTransformation, RowFunction } from '../declaration/data-transformation.js';
 import { defaultWriteMode, type WriteMode } from '../declaration/transformation-types.js';
 import type { TransformationUnit } from '../declaration/transformation-unit.js';
-import { restrictToBatch, usesBatchParams } from '../sql/batch-range.js';
 import { batchKeyOf, primaryKeyColumns, tableColumns } from '../sql/table-info.js';
 
 /** Rows per batch: row functions hold a batch in memory, set-based SQL does not. */

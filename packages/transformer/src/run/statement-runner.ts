@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { MfmigError, isMfmigError, messageOf } from '@mfmig/core';
 import { prepareLenient } from '../sql/legacy-strings.js';
-import { BATCH_END_PARAM, BATCH_START_PARAM, usesBatchParams } from '../sql/batch-range.js';
+import { BATCH_END_PARAM, BATCH_START_PARAM, usesBatchParams } from '@mfmig/core';
 
 /** The key range of one batch: `key > start AND key <= end`. */
 export interface KeyRange {

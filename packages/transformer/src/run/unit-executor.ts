@@ -1,14 +1,12 @@
 import type { DatabaseAdapter, OperationProgress } from '@mfmig/core';
-import { MfmigError, inWriteTurn, quoteIdentifier } from '@mfmig/core';
+import { BatchPacer, type BatchPacing, DEFAULT_PACING, MfmigError, inWriteTurn, quoteIdentifier, usesBatchParams } from '@mfmig/core';
 import type { Row } from '../declaration/data-transformation.js';
 import type { CursorStore, TransformCursor } from './cursor-store.js';
 import { KeyBounds } from './key-bounds.js';
 import { type PreparedUnit, pageSql } from './prepared-unit.js';
-import { BatchPacer, type BatchPacing, DEFAULT_PACING } from './batch-pacer.js';
 import { ProgressMeter } from './progress-meter.js';
 import { RowWriter } from './row-writer.js';
 import { runStatement, transformationError } from './statement-runner.js';
-import { usesBatchParams } from '../sql/batch-range.js';
 import { primaryKeyColumns } from '../sql/table-info.js';
 
 /** What running one unit did. */

@@ -1,4 +1,5 @@
-import { type SqlToken, quoteIdentifier, tokenizeSql } from '@mfmig/core';
+import { quoteIdentifier } from './quote.js';
+import { type SqlToken, tokenizeSql } from './sql-tokens.js';
 
 /**
  * The start of a batch's key range (exclusive): a statement may restrict itself to one batch with `key > @batchStart AND key <= @batchEnd`.
