@@ -14,7 +14,7 @@ let tick = 0;
 let stopping = false;
 
 function writeOnce() {
-  const params = Object.fromEntries(Object.entries(options.params ?? {}).map(([k, v]) => [k, v === '$tick' ? tick : v]));
+  const params = Object.fromEntries(Object.entries(options.params ?? {}).map(([k, v]) => [k, v === '$tick' ? BigInt(tick) : v]));
   const started = Date.now();
   const t0 = performance.now();
   let error = null;

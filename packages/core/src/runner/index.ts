@@ -8,3 +8,4 @@ export * from './safety/index.js';
 export * from './apply-connection-settings.js';
 export * from './repeatable-runner.js';
 export * from './batch-pacer.js';
+export * from './online/index.js';

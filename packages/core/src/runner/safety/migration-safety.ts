@@ -29,6 +29,8 @@ export interface SafetyOptions {
   transactional: boolean;
   /** Refuse a migration that leaves a foreign key pointing at a table that no longer exists (default true). */
   checkForeignKeyTargets: boolean;
+  /** With foreign keys off, compare whole-database `foreign_key_check` counts before and after (default true). */
+  scanViolations?: boolean;
 }
 
 /** Statements that can delete rows of a parent table themselves. */
@@ -78,7 +80,7 @@ export class MigrationSafety implements StatementObserver {
     const fks = () => (facts ??= readForeignKeys(adapter));
     const guard = fkOn && mayDelete ? CascadeGuard.watch(adapter, fks(), options.transactional ? 'count' : 'abort') : undefined;
     const dangling = options.checkForeignKeyTargets && mayDetach ? new Set(danglingForeignKeys(adapter, fks()).map(describeForeignKey)) : undefined;
-    const violations = fkOn ? undefined : foreignKeyViolationCounts(adapter);
+    const violations = fkOn || options.scanViolations === false ? undefined : foreignKeyViolationCounts(adapter);
     return new MigrationSafety(adapter, direction, { guard, violations, dangling });
   }
 

@@ -1,0 +1,42 @@
+import type { DatabaseAdapter } from '../../adapter/index.js';
+
+/** The table that remembers an online rebuild between its first transaction and its swap. */
+export const ONLINE_TABLE = 'mfmig_online';
+
+/** An online rebuild under way (or left by a crash). */
+export interface OnlineState {
+  version: number;
+  table: string;
+  shadow: string;
+  /** The `CREATE INDEX` statements of the indexes moved from the table to the shadow. */
+  movedIndexes: string[];
+}
+
+export function ensureOnlineTable(adapter: DatabaseAdapter): void {
+  adapter.raw.exec(`CREATE TABLE IF NOT EXISTS ${ONLINE_TABLE} (
+    version INTEGER PRIMARY KEY,
+    table_name TEXT NOT NULL,
+    shadow TEXT NOT NULL,
+    moved_indexes TEXT NOT NULL,
+    started_at TEXT NOT NULL
+  )`);
+}
+
+/** The rebuild of migration `version` under way, if any. */
+export function onlineStateOf(adapter: DatabaseAdapter, version: number): OnlineState | null {
+  if (!adapter.tableExists(ONLINE_TABLE)) return null;
+  const row = adapter.get<{ version: number; table_name: string; shadow: string; moved_indexes: string }>(`SELECT * FROM ${ONLINE_TABLE} WHERE version = ?`, [version]);
+  return row ? { version: row.version, table: row.table_name, shadow: row.shadow, movedIndexes: JSON.parse(row.moved_indexes) as string[] } : null;
+}
+
+/** Every rebuild under way (a crash left it when the process is gone). */
+export function onlineStates(adapter: DatabaseAdapter): OnlineState[] {
+  if (!adapter.tableExists(ONLINE_TABLE)) return [];
+  return adapter
+    .all<{ version: number; table_name: string; shadow: string; moved_indexes: string }>(`SELECT * FROM ${ONLINE_TABLE} ORDER BY version`)
+    .map((row) => ({ version: row.version, table: row.table_name, shadow: row.shadow, movedIndexes: JSON.parse(row.moved_indexes) as string[] }));
+}
+
+export function clearOnlineState(adapter: DatabaseAdapter, version: number): void {
+  if (adapter.tableExists(ONLINE_TABLE)) adapter.raw.prepare(`DELETE FROM ${ONLINE_TABLE} WHERE version = ?`).run(version);
+}
