@@ -9,6 +9,7 @@ import {
   type ToolAdoption,
   assertAdopted,
   assertDatabaseIntact,
+  MfmigError,
   assertRehearsalPassed,
 } from '@mfmig/framework';
 import type { CliRuntime, OpenFrameworkOptions } from '../runtime.js';
@@ -28,6 +29,7 @@ interface MigrateOptions extends TargetOptions {
   rollbackOnFailure: boolean;
   checkpoint: boolean;
   downtimeThreshold?: number;
+  wal: boolean;
 }
 
 /** `mfmig migrate [--to N | --to-mvp N] [--dry-run]`. */
@@ -42,6 +44,7 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
     .option('--checkpoint', 'take a checkpoint before the run (resume it with `mfmig resume`)', false)
     .option('--lock-timeout <ms>', 'wait this long for another running mfmig before giving up', wholeNumber, 10_000)
     .option('--downtime-threshold <seconds>', DOWNTIME_THRESHOLD_HELP, seconds)
+    .option('--wal', 'switch the database to WAL journal mode first (it stays in WAL): the application keeps reading and writing while mfmig reads', false)
     .action(async (options: MigrateOptions) => {
       const target = targetFrom(options);
       if (!options.dryRun) assertSchemaFileWritable(cli);
@@ -54,6 +57,7 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
         planner: { downtimeThresholdSeconds: options.downtimeThreshold },
       });
       const run = async (framework: MigrationFramework, plan: MigrationPlan | false, adoption: ToolAdoption | null = null) => {
+        if (options.wal && !options.dryRun) switchToWal(framework);
         const detach = new ProgressReporter(cli.out).attach(framework.context.events);
         try {
           const result = await framework.migrationService.migrateTo(target, {
@@ -79,12 +83,28 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
         if (!fresh && options.dryRun) adopted = await adoptedCopy(checked, (db) => cli.openFramework(open(db)));
         else if (!fresh) adopted.adoption = await checked.migrationService.adoptToolHistory();
         if (adopted.adoption && !cli.out.json) renderAdoption(cli.out, adopted.adoption);
+        if (!fresh && options.wal && !options.dryRun) switchToWal(checked);
         const plan = options.dryRun ? false : await confirmedPlan(cli, adopted.framework, target);
         if (fresh && !options.dryRun) await cli.withFramework(open(dbPath), (framework) => run(framework, plan));
         else await run(adopted.framework, plan, adopted.adoption);
       });
       if (!options.dryRun) await writeSchemaFile(cli);
     });
+}
+
+/**
+ * `--wal`: switches the database to WAL, where the readers of a run (backup, integrity check,
+ * validation) never stop the application's commits. Journal modes are persistent, so the
+ * database stays in WAL; mfmig never switches it without being asked.
+ */
+function switchToWal(framework: MigrationFramework): void {
+  const adapter = framework.context.adapter;
+  const mode = String(adapter.raw.pragma('journal_mode = WAL', { simple: true })).toLowerCase();
+  if (mode !== 'wal') {
+    throw new MfmigError('WAL_UNAVAILABLE', `Database ${adapter.filePath} cannot switch to WAL journal mode (it stays in ${mode} mode); run without --wal`, {
+      context: { file: adapter.filePath, journalMode: mode },
+    });
+  }
 }
 
 /**

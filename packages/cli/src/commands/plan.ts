@@ -86,6 +86,10 @@ export function renderPlan(out: Output, plan: MigrationPlan, resources?: Resourc
     out.line(c.bold('Risk reasons:'));
     for (const reason of plan.riskReasons) out.line(`  - ${reason}`);
   }
+  if (plan.writers && plan.steps.length > 0) {
+    out.line();
+    out.line(`${c.bold('Writers:')}   ${plan.writers.note}`);
+  }
   if (plan.downtimeReasons.length > 0) {
     out.line();
     out.line(c.bold('Downtime:'));

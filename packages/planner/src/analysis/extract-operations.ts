@@ -108,7 +108,7 @@ export function extractOperations(migration: Migration, statements: string[], st
         kind: 'transformation', table: t.targetTable, source: t.sourceTable, rows, rowsWritten: written, statement: t.id,
         description: `${t.transformationType} ${t.sourceTable} -> ${t.targetTable} (${rows} rows${t.transform ? ', row function' : ''}${batched ? ', batched' : ''})`,
         estimatedSeconds: 0, blocksWrites: !batched,
-        flags: { transformationType: t.transformationType, rowFunction: t.transform !== undefined, reversible: t.reversible, batched, batchSize: t.batchSize, declaredRows: t.estimatedRows },
+        flags: { transformationType: t.transformationType, rowFunction: t.transform !== undefined, reversible: t.reversible, batched, wholeBatch: t.batch === 'never', batchSize: t.batchSize, declaredRows: t.estimatedRows },
       });
     }
   }

@@ -77,6 +77,15 @@ export interface RehearsalFailure {
 /** How a step's duration was estimated. */
 export type EstimateSource = 'metrics' | 'rehearsal' | 'model';
 
+/** What a run means for the application's writers, by journal mode (see `writersNote`). */
+export interface WritersNote {
+  /** `wal`, `delete`, `truncate`, `persist`, `memory` or `off`. */
+  journalMode: string;
+  /** How long the pre-run backup stops the application's commits (0 in WAL mode). */
+  backupBlocksSeconds: number;
+  note: string;
+}
+
 /** One migration of a plan. */
 export interface PlanStep {
   version: number;
@@ -111,6 +120,8 @@ export interface MigrationPlan {
   downtimeThresholdSeconds: number;
   /** Database facts the plan was made from. */
   database: { path: string; sizeBytes: number; rows: Record<string, number> };
+  /** What the run means for the application's writers in the database's journal mode. */
+  writers?: WritersNote;
   /** How durations were obtained. */
   estimation: { method: 'rehearsal' | 'model'; sampleRows: number[]; calibrationFile: string | null; notes: string[] };
   /** Present when a migration failed in the rehearsal: the plan is critical, and runs refuse it. */

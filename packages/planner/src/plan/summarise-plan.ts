@@ -27,14 +27,18 @@ export function summarisePlan(
   if (parts.stop) riskReasons.unshift(`${parts.stop.message} [no-way-down, critical]`);
   const estimatedSeconds = parts.steps.reduce((sum, s) => sum + s.estimatedSeconds, 0);
   const blocking = parts.steps.filter((s) => s.blocksWritesSeconds > parts.downtimeThresholdSeconds);
+  const backup = parts.writers && parts.steps.length > 0 && parts.writers.backupBlocksSeconds > parts.downtimeThresholdSeconds ? parts.writers.backupBlocksSeconds : 0;
   return {
     ...parts,
     riskLevel,
     riskReasons,
     estimatedSeconds,
     estimatedDuration: Math.round((estimatedSeconds / 60) * 100) / 100,
-    requiresDowntime: blocking.length > 0,
-    downtimeReasons: blocking.map((s) => `${label(s)} blocks writers for about ${secs(s.blocksWritesSeconds)} (threshold ${parts.downtimeThresholdSeconds} s)`),
+    requiresDowntime: blocking.length > 0 || backup > 0,
+    downtimeReasons: [
+      ...(backup > 0 ? [`the backup copy blocks writers for about ${secs(backup)} in rollback-journal mode (threshold ${parts.downtimeThresholdSeconds} s; --wal avoids it)`] : []),
+      ...blocking.map((s) => `${label(s)} blocks writers for about ${secs(s.blocksWritesSeconds)} (threshold ${parts.downtimeThresholdSeconds} s)`),
+    ],
     createdAt: new Date().toISOString(),
   };
 }

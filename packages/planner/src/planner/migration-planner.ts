@@ -13,6 +13,7 @@ import {
 import { captureStatements } from '../analysis/capture-statements.js';
 import { declaredTransformations } from '../analysis/declared-transformations.js';
 import { readLiveFacts } from '../analysis/live-database.js';
+import { rebuiltTable, writersNote } from '../analysis/online-writers.js';
 import { simulateSchema } from '../analysis/schema-simulation.js';
 import { TableState } from '../analysis/table-state.js';
 import { type Calibration, loadCalibration, measureCalibration, privateCalibrationPath, saveCalibration } from '../estimate/calibration.js';
@@ -32,6 +33,8 @@ export interface MigrationPlannerOptions {
   downtimeThresholdSeconds?: number;
   /** Source rows above which the transformer batches a transformation (its default: 100 000). */
   batchThreshold?: number;
+  /** Rows from which table rebuilds run online (the runner's `onlineRebuild.minRows`). Default 10,000. */
+  onlineRebuildRows?: number;
   /** Rows per batch of row functions and of SQL transformations (the transformer's defaults: 10 000 and 100 000). */
   batchRows?: { rowFunction: number; sql: number };
   riskThresholds?: Partial<RiskThresholds>;
@@ -169,6 +172,8 @@ export class MigrationPlanner {
       thresholds: { ...DEFAULT_RISK_THRESHOLDS, ...this.#options.riskThresholds },
       schema: simulation.steps,
       rehearsalFailure: rehearsal.failure,
+      onlineRebuild: (m) => rebuiltTable(this.context.adapter, m),
+      onlineMinRows: this.#options.onlineRebuildRows ?? 10_000,
     });
     const targetMvp = steps.length === 0 ? status.currentMvp : direction === 'up' ? (steps.at(-1)?.mvp ?? status.currentMvp) : targetMilestone(migrator.migrations.migrations, targetVersion);
     return summarisePlan({
@@ -180,6 +185,7 @@ export class MigrationPlanner {
       steps: planSteps,
       downtimeThresholdSeconds: this.#options.downtimeThresholdSeconds ?? 5,
       database: { path: facts.path, sizeBytes: facts.sizeBytes, rows: facts.rows },
+      ...optional('writers', writersNote(this.context.adapter, facts.sizeBytes, this.#options.downtimeThresholdSeconds ?? 5)),
       estimation: {
         method: rehearsal.seconds.size > 0 ? 'rehearsal' : 'model',
         sampleRows: rehearsal.fractions.map((f) => Math.round(f * totalRows(facts.rows))),
@@ -273,4 +279,9 @@ function totalRows(rows: Record<string, number>): number {
 
 function targetMilestone(migrations: Migration[], version: number): number {
   return migrations.filter((m) => m.version <= version).at(-1)?.mvp ?? 0;
+}
+
+/** `{ [key]: value }`, or nothing when the value is undefined (exact optional properties). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

@@ -33,6 +33,7 @@ export function renderPlan(plan: MigrationPlan): string {
     const format = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 4 || i === 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
     lines.push('', format(header), format(widths.map((w) => '-'.repeat(w))), ...rows.map(format));
   }
+  if (plan.writers && plan.steps.length > 0) lines.push('', `Writers: ${plan.writers.note}`);
   if (plan.riskReasons.length > 0) lines.push('', 'Risk reasons:', ...plan.riskReasons.map((r) => `  - ${r}`));
   if (plan.downtimeReasons.length > 0) lines.push('', 'Downtime:', ...plan.downtimeReasons.map((r) => `  - ${r}`));
   lines.push('', `Estimated by ${plan.estimation.method}${plan.estimation.sampleRows.length ? ` on samples of ${plan.estimation.sampleRows.join(' and ')} rows` : ''}.`);

@@ -117,7 +117,7 @@ export const RISK_RULES: RiskRule[] = [
         return {
           rule: 'table-rebuild',
           severity: byRows(op.rows, input.thresholds, ['low', 'medium', 'high', 'critical']),
-          explanation: `rebuilds ${op.table}: copies ${fmt(op.rows)} rows into a new table (about ${secs(op.estimatedSeconds)}, writers wait)${children.length && off ? `; ${children.length} child table(s) kept with foreign keys off` : ''}`,
+          explanation: `rebuilds ${op.table}: copies ${fmt(op.rows)} rows into a new table (about ${secs(op.estimatedSeconds)}, ${op.flags.online ? 'online: in batches while triggers carry writes across, then a short swap' : 'writers wait'})${children.length && off ? `; ${children.length} child table(s) kept with foreign keys off` : ''}`,
         };
       }),
   },
