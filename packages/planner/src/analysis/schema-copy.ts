@@ -36,7 +36,7 @@ export function schemaStatements(db: Database.Database): string[] {
  * batched transformations (the transformer's table), without which a rehearsal of a partially
  * applied migration would start its transformation again over rows it already wrote.
  */
-const RUN_STATE_TABLES = [HISTORY_TABLE, 'mfmig_transform_cursors'];
+export const RUN_STATE_TABLES = [HISTORY_TABLE, 'mfmig_transform_cursors'];
 
 function copyTable(live: Database.Database, copy: Database.Database, table: string): void {
   const sql = live.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(table) as string | undefined;

@@ -2,7 +2,7 @@ import { type MfmigError, isMfmigError, messageOf } from '@mfmig/core';
 import type Database from 'better-sqlite3';
 import type { RehearsalFailure } from '../plan/plan-types.js';
 import { median } from './median.js';
-import { type RehearsalOptions, type RehearsalRun, type SampleFile, buildSampleFile, rehearse, removeSampleFile } from './rehearsal.js';
+import { type RehearsalOptions, type RehearsalRun, type SampleFile, buildFullCopy, buildSampleFile, rehearse, removeSampleFile } from './rehearsal.js';
 
 /** Rehearsals of the sample whose per-step median makes the estimate: one slow run (the machine is shared) cannot move it. */
 const SAMPLE_RUNS = 3;
@@ -76,6 +76,21 @@ function medianRun(runs: RehearsalRun[]): RehearsalRun {
   return { ...runs[0]!, seconds: perStep((r) => r.seconds), cpuSeconds: perStep((r) => r.cpuSeconds), commitSeconds: median(runs.map((r) => r.commitSeconds)) };
 }
 
+/** The estimates when a rehearsal stopped: the failure it proves, if any, and a note saying why durations come from the model. */
+function withoutRehearsal(estimates: RehearsalEstimates, error: unknown): RehearsalEstimates {
+  const failure = failureOf(error);
+  if (failure) estimates.failure = failure;
+  const inconclusive = !failure && isMfmigError(error) && error.code === 'REHEARSAL_FAILED';
+  estimates.notes.push(
+    failure
+      ? `The rehearsal failed at version ${failure.version}; durations come from the calibrated model`
+      : inconclusive
+        ? `The rehearsal on a sample failed (${messageOf(error)}), which rows the sample left out can cause; the run makes the same checks before each commit. Durations come from the calibrated model`
+        : `No rehearsal: ${messageOf(error)}; durations come from the calibrated model`,
+  );
+  return estimates;
+}
+
 /** Value at fraction 1 of the line through (0, v0) and (f, v): the fixed part plus the part that grows with the data. */
 function extrapolate(v0: number, f: number, v: number): number {
   if (f >= 1) return v;
@@ -101,6 +116,7 @@ export async function rehearsalEstimates(
 ): Promise<RehearsalEstimates> {
   const estimates: RehearsalEstimates = { seconds: new Map(), fixedSeconds: new Map(), scalingTables: new Set(), commitSeconds: 0, countsAfter: new Map(), fractions: [], fraction: 1, notes: [] };
   const fraction = options.totalRows <= options.sampleRows ? 1 : options.sampleRows / options.totalRows;
+  if (fraction >= 1) return wholeDatabaseEstimates(options, estimates);
   let empty: RehearsalRun;
   let sample: RehearsalRun;
   let fixed: RehearsalRun;
@@ -121,17 +137,7 @@ export async function rehearsalEstimates(
     empty = await on(schemaOnly);
     fixed = await on(schemaOnly, true);
   } catch (error) {
-    const failure = failureOf(error);
-    if (failure) estimates.failure = failure;
-    const inconclusive = !failure && isMfmigError(error) && error.code === 'REHEARSAL_FAILED';
-    estimates.notes.push(
-      failure
-        ? `The rehearsal failed at version ${failure.version}; durations come from the calibrated model`
-        : inconclusive
-          ? `The rehearsal on a sample failed (${messageOf(error)}), which rows the sample left out can cause; the run makes the same checks before each commit. Durations come from the calibrated model`
-          : `No rehearsal: ${messageOf(error)}; durations come from the calibrated model`,
-    );
-    return estimates;
+    return withoutRehearsal(estimates, error);
   } finally {
     for (const file of built) removeSampleFile(file);
   }
@@ -150,6 +156,39 @@ export async function rehearsalEstimates(
       counts.set(table, Math.round(extrapolate(base, fraction, rows)));
     }
     estimates.countsAfter.set(version, counts);
+  }
+  return estimates;
+}
+
+/**
+ * A database small enough to rehearse in full: one rehearsal on a copy of it measures each step
+ * on the real data, plus the cost of one commit with the live durability settings (measured on
+ * the copy; the rehearsal itself runs without fsync, which would cost more than the run). There is
+ * nothing to extrapolate, so neither the schema-only rehearsals nor the repeats that keep
+ * scaling errors down are needed, and the copy is one `VACUUM INTO` instead of a sample built
+ * row by row. A failure there is a failure on the real data.
+ */
+async function wholeDatabaseEstimates(
+  options: Omit<RehearsalOptions, 'sample' | 'cacheKiB'> & { live: Database.Database; liveCacheKiB: number },
+  estimates: RehearsalEstimates,
+): Promise<RehearsalEstimates> {
+  let copy: SampleFile | undefined;
+  let run: RehearsalRun;
+  try {
+    copy = buildFullCopy(options.live, options.scratch);
+    run = await rehearse({ ...options, sample: copy, commitSamples: 3, cacheKiB: Math.max(64, options.liveCacheKiB) });
+  } catch (error) {
+    return withoutRehearsal(estimates, error);
+  } finally {
+    if (copy) removeSampleFile(copy);
+  }
+  estimates.fractions = [1];
+  estimates.commitSeconds = run.commitSeconds;
+  for (const [version, seconds] of run.seconds) {
+    // the rehearsal ran without fsync; the run commits each migration once with the live settings
+    estimates.seconds.set(version, seconds + run.commitSeconds);
+    estimates.fixedSeconds.set(version, seconds + run.commitSeconds);
+    estimates.countsAfter.set(version, run.counts.get(version) ?? new Map());
   }
   return estimates;
 }

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { MfmigError, type MigrationPlugin, type MigrationSet, type RunResult, type ScratchDirectory, type TableRebuilder, Migrator, isMfmigError, messageOf, migrationLabel, openDatabase, quoteIdentifier } from '@mfmig/core';
+import { RUN_STATE_TABLES } from '../analysis/schema-copy.js';
 import { removeDatabaseFiles } from './database-files.js';
 import { median } from './median.js';
 import { buildSampleDatabase, tablesParentsFirst } from './sample-database.js';
@@ -34,19 +35,31 @@ export interface RehearsalOptions {
   cacheKiB: number;
   /** Keep the live durability settings (fsync on commit) instead of `synchronous = OFF`. */
   durable?: boolean;
+  /** Small committed writes whose median is the commit cost (default 7). */
+  commitSamples?: number;
 }
 
-/** Median time of a small committed write, with the durability settings the sample copied from the live database. */
-function measureCommit(db: Database.Database): number {
-  db.exec('CREATE TABLE IF NOT EXISTS mfmig_commit_probe (id INTEGER PRIMARY KEY, v INTEGER)');
+/**
+ * Median time of a small committed write, with the durability settings the sample copied from
+ * the live database. Only the measured writes pay for them: the probe table comes and goes
+ * without fsync.
+ */
+function measureCommit(db: Database.Database, samples: number): number {
+  const synchronous = Number(db.pragma('synchronous', { simple: true }));
+  const unsynced = (sql: string) => {
+    db.pragma('synchronous = OFF');
+    db.exec(sql);
+    db.pragma(`synchronous = ${synchronous}`);
+  };
+  unsynced('CREATE TABLE IF NOT EXISTS mfmig_commit_probe (id INTEGER PRIMARY KEY, v INTEGER)');
   const write = db.prepare('INSERT INTO mfmig_commit_probe (v) VALUES (?)');
   const times: number[] = [];
-  for (let i = 0; i < 7; i++) {
+  for (let i = 0; i < samples; i++) {
     const start = performance.now();
     db.transaction(() => write.run(i)).immediate();
     times.push((performance.now() - start) / 1000);
   }
-  db.exec('DROP TABLE mfmig_commit_probe');
+  unsynced('DROP TABLE mfmig_commit_probe');
   return median(times);
 }
 
@@ -76,6 +89,41 @@ export function buildSampleFile(live: Database.Database, scratch: ScratchDirecto
     throw error;
   }
   return { path, fraction, journalMode: String(live.pragma('journal_mode', { simple: true })) };
+}
+
+/**
+ * A copy of the whole live database in a new file of `scratch`, made with one `VACUUM INTO`
+ * (a consistent read, far cheaper than sampling row by row) for a database small enough to be
+ * rehearsed in full. mfmig's own tables other than the run state (history, transformation
+ * cursors) are dropped from the copy, as {@link buildSampleFile} leaves them out: a run lock or
+ * recorded metrics of the live database must not steer the rehearsal.
+ *
+ * @example
+ * const copy = buildFullCopy(liveDb, ScratchDirectory.create());
+ */
+export function buildFullCopy(live: Database.Database, scratch: ScratchDirectory): SampleFile {
+  const path = scratch.createFile('sample', '.db');
+  const journalMode = String(live.pragma('journal_mode', { simple: true }));
+  try {
+    live.prepare('VACUUM INTO ?').run(path);
+    const copy = new Database(path);
+    try {
+      // a scratch file: what survives a power cut does not matter, one fsync per DROP would
+      copy.pragma('synchronous = OFF');
+      copy.pragma('foreign_keys = OFF');
+      const own = copy.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND substr(name, 1, 6) = 'mfmig_'").pluck().all() as string[];
+      copy.transaction(() => {
+        for (const table of own.filter((t) => !RUN_STATE_TABLES.includes(t))) copy.exec(`DROP TABLE ${quoteIdentifier(table)}`);
+      })();
+      if (journalMode === 'wal') copy.pragma('journal_mode = wal');
+    } finally {
+      copy.close();
+    }
+  } catch (error) {
+    removeDatabaseFiles(path);
+    throw error;
+  }
+  return { path, fraction: 1, journalMode };
 }
 
 /** Deletes a sample built by {@link buildSampleFile}. */
@@ -133,7 +181,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRun>
     if (['delete', 'truncate', 'persist'].includes(options.sample.journalMode)) sample.pragma(`journal_mode = ${options.sample.journalMode}`);
     sample.pragma('foreign_keys = ON');
     sample.pragma(`cache_size = -${Math.max(64, Math.round(options.cacheKiB))}`);
-    const commitSeconds = measureCommit(sample);
+    const commitSeconds = measureCommit(sample, options.commitSamples ?? 7);
     if (!options.durable) sample.pragma('synchronous = OFF');
     const adapter = openDatabase(sample);
     const migrator = new Migrator({ adapter, migrations: options.migrations, plugins: options.plugins, rebuildTable: options.rebuildTable });
