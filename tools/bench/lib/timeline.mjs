@@ -44,7 +44,7 @@ export function attribute(records, phases) {
 export function stallsByPhase(attributed, phases) {
   const byName = new Map();
   for (const p of phases) {
-    const entry = byName.get(p.name) ?? { phase: p.name, version: p.version, ms: 0, writes: 0, failed: 0, longestWait: 0, longestStall: 0 };
+    const entry = byName.get(p.name) ?? { phase: p.name, version: p.version, start: p.start, ms: 0, writes: 0, failed: 0, longestWait: 0, longestStall: 0 };
     entry.ms += p.end - p.start;
     for (const r of attributed) entry.longestStall = Math.max(entry.longestStall, Math.min(r.start + r.wait, p.end) - Math.max(r.start, p.start));
     byName.set(p.name, entry);

@@ -89,7 +89,8 @@ async function measure({ base, size, mode, dir, log }) {
       { label: `${tag}: longest writer wait in the backup vs the unloaded backup`, value: backup.longestWait, unit: 'ms', baseline: unloadedBackup.ms, ratio: backup.longestWait / unloadedBackup.ms, target: '<= 1x unloaded backup', met: backup.longestWait <= unloadedBackup.ms },
     );
   }
-  for (const s of stalls.filter((x) => x.version !== undefined)) {
+  // Steps that began after the writer was stopped saw no writes: nothing to compare.
+  for (const s of stalls.filter((x) => x.version !== undefined && x.start < writerStoppedAt)) {
     const claim = planned[s.version]?.blocksWritesMs ?? 0;
     if (Math.max(claim, s.longestStall) < 100) continue;
     const r = claim > 0 ? s.longestStall / claim : Infinity;
@@ -98,7 +99,7 @@ async function measure({ base, size, mode, dir, log }) {
   const note = `${tag}, phases of the loaded run (steps under 20 ms left out; time; writes that waited mostly in it, their longest wait; longest stall inside it; planner's Blocks writes): ${stalls
     .filter((s) => s.version === undefined || Math.max(s.longestStall, planned[s.version]?.blocksWritesMs ?? 0) >= 20)
     .map((s) => `${s.phase} ${dur(s.ms)}; ${s.writes} writes${s.failed ? ` (${s.failed} failed)` : ''}, ${dur(s.longestWait)}; stall ${dur(s.longestStall)}${s.version !== undefined ? `; plan ${dur(planned[s.version]?.blocksWritesMs ?? 0)}` : ''}`)
-    .join(' | ')}${sum.errors.length ? ` | errors: ${sum.errors.join(', ')}` : ''}`;
+    .join(' | ')}${cappedEarly ? ` | the writer stopped at ${sec(writerStoppedAt - loaded.spawnAt)}` : ''}${sum.errors.length ? ` | errors: ${sum.errors.join(', ')}` : ''}`;
   const details = {
     mode, rows: size, planned, stalls, summary: sum, cappedEarly,
     unloaded: { ms: unloaded.ms, code: unloaded.code, spawnAt: unloaded.spawnAt, lines: unloaded.lines },
