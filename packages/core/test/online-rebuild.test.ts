@@ -133,6 +133,35 @@ describe('a table rebuild over a large table runs online', () => {
     db.close();
   });
 
+  it('finishes on the next run a rebuild whose run stopped during the copy, from the shadow that run left', async () => {
+    const dir = tempDir();
+    const migrations = await loadMigrations(writeMigrations(dir));
+    const path = await seeded(dir, join(dir, 'migrations'));
+    const adapter = openDatabase(path);
+    const online = { minRows: 1000, pacing: { targetMs: 20, pauseMs: 5 } };
+    const stopped = new Migrator({ adapter, migrations, onlineRebuild: online });
+    const stop = new AbortController();
+    stopped.events.on('operationProgress', () => stop.abort());
+    const first = await stopped.migrate(undefined, { signal: stop.signal });
+    expect(first.error).toBeDefined();
+    // what a kill at this point leaves: the table untouched, version 1, the shadow remembered
+    expect(adapter.tableExists('items_new')).toBe(true);
+    expect(adapter.all(`SELECT version FROM ${ONLINE_TABLE}`)).toEqual([{ version: 2 }]);
+    expect(adapter.rowCount('items')).toBe(ITEMS);
+
+    const progress: string[] = [];
+    const rerun = new Migrator({ adapter, migrations, onlineRebuild: online });
+    rerun.events.on('operationProgress', (p) => progress.push(p.operation));
+    const second = await rerun.migrate();
+    expect(second.error).toBeUndefined();
+    expect(progress).toContain('rebuild items');
+    expect(adapter.tableExists('items_new')).toBe(false);
+    expect(adapter.rowCount(ONLINE_TABLE)).toBe(0);
+    expect(adapter.rowCount('items')).toBe(ITEMS);
+    expect(adapter.get<{ n: number }>("SELECT count(*) AS n FROM items WHERE name = upper(name)")?.n).toBe(ITEMS);
+    adapter.close();
+  });
+
   it('runs a small table, or one whose children would break, in one transaction as written', async () => {
     const dir = tempDir();
     const migrations = await loadMigrations(writeMigrations(dir));

@@ -14,8 +14,11 @@ export interface ChildEnd {
   ms: number;
 }
 
-/** Where and how to kill a run: after step marker `step`, or `afterMs` after the start (from outside), or never. */
-export type KillAt = { step: number } | { afterMs: number } | 'never';
+/**
+ * Where and how to kill a run: after step marker `step`, or `afterMs` after the start (from
+ * outside), or `delayMs` after `afterOutput` first appears on its stderr (from outside), or never.
+ */
+export type KillAt = { step: number } | { afterMs: number } | { afterOutput: string; delayMs: number } | 'never';
 
 /** Runs the built `mfmig` once in `cwd`, killing it with SIGKILL as `kill` says. */
 export function runMfmig(cwd: string, args: string[], kill: KillAt = 'never', env: Record<string, string> = {}): Promise<ChildEnd> {
@@ -29,14 +32,17 @@ export function runMfmig(cwd: string, args: string[], kill: KillAt = 'never', en
   const markerTimes: number[] = [];
   child.stdout.on('data', (d) => (stdout += d));
   let counted = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const killAfter = (ms: number) => (timer = setTimeout(() => child.kill('SIGKILL'), ms));
   child.stderr.on('data', (d) => {
     stderr += d;
+    if (timer === undefined && kill !== 'never' && 'afterOutput' in kill && stderr.includes(kill.afterOutput)) killAfter(kill.delayMs);
     const complete = stderr.slice(0, stderr.lastIndexOf('\n') + 1);
     const now = performance.now() - started;
     for (let at = complete.indexOf('@@mfmig-step ', counted); at >= 0; at = complete.indexOf('@@mfmig-step ', at + 1)) markerTimes.push(now);
     counted = complete.length;
   });
-  const timer = kill !== 'never' && 'afterMs' in kill ? setTimeout(() => child.kill('SIGKILL'), kill.afterMs) : undefined;
+  if (kill !== 'never' && 'afterMs' in kill) killAfter(kill.afterMs);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {

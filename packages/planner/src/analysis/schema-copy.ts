@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { HISTORY_TABLE, HistoryStore, openDatabase, quoteIdentifier } from '@mfmig/core';
+import { HISTORY_TABLE, HistoryStore, ONLINE_TABLE, abandonOnlineRebuild, onlineStates, openDatabase, quoteIdentifier } from '@mfmig/core';
 
 interface SchemaRow {
   type: string;
@@ -32,11 +32,12 @@ export function schemaStatements(db: Database.Database): string[] {
 }
 
 /**
- * mfmig's own tables a run reads to know where it stands: the history, and the cursors of
+ * mfmig's own tables a run reads to know where it stands: the history, the cursors of
  * batched transformations (the transformer's table), without which a rehearsal of a partially
- * applied migration would start its transformation again over rows it already wrote.
+ * applied migration would start its transformation again over rows it already wrote, and the
+ * online rebuilds a killed run left (their shadow tables, see `copySchema`).
  */
-export const RUN_STATE_TABLES = [HISTORY_TABLE, 'mfmig_transform_cursors'];
+export const RUN_STATE_TABLES = [HISTORY_TABLE, 'mfmig_transform_cursors', ONLINE_TABLE];
 
 function copyTable(live: Database.Database, copy: Database.Database, table: string): void {
   const sql = live.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(table) as string | undefined;
@@ -56,6 +57,8 @@ function copyTable(live: Database.Database, copy: Database.Database, table: stri
 /**
  * A new database (in memory, or the file `path`) holding the schema of `live` and a copy of
  * its migration history and transformation cursors, but none of its data: what the planner runs dry runs and rehearsals on.
+ * An online rebuild a killed run left is dropped from the copy (shadow table, triggers, moved
+ * indexes back), as the next run drops it before it starts the rebuild over.
  *
  * @example
  * const copy = copySchema(liveDb);
@@ -73,6 +76,7 @@ export function copySchema(live: Database.Database, path = ':memory:'): Database
     const history = new HistoryStore(adapter);
     history.ensure();
     for (const table of RUN_STATE_TABLES) copyTable(live, copy, table);
+    for (const leftover of onlineStates(adapter)) abandonOnlineRebuild(adapter, leftover.version);
     return copy;
   } catch (error) {
     copy.close();

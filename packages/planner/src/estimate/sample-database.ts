@@ -53,7 +53,8 @@ export function buildSampleDatabase(live: Database.Database, path: string, fract
     if (journal === 'wal' || journal === 'delete' || journal === 'truncate' || journal === 'persist') sample.pragma(`journal_mode = ${journal}`);
     sample.pragma('foreign_keys = OFF');
     const sampled = new Set<string>();
-    for (const table of fraction > 0 ? tablesParentsFirst(live) : []) {
+    // the sample's tables, not the live ones: the copy has no shadow table of a killed online rebuild
+    for (const table of fraction > 0 ? tablesParentsFirst(sample) : []) {
       const restrictedBy = table.fks.filter((fk) => sampled.has(fk.table.toLowerCase()));
       const columns = (live.prepare('SELECT name FROM pragma_table_xinfo(?) WHERE hidden NOT IN (2, 3)').pluck().all(table.name) as string[]).map(quoteIdentifier);
       const name = quoteIdentifier(table.name);

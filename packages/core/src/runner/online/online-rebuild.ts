@@ -29,13 +29,16 @@ export const ONLINE_SWAPS = new WeakSet<Migration>();
 export function onlineRebuildOf(adapter: DatabaseAdapter, m: Migration, minRows: number): RebuildPattern | null {
   if (m.kind !== 'sql' || !m.upSql || m.metadataOnly || transactionModeOf(m, 'up') !== 'immediate') return null;
   const { statements } = prepareSqlSection(m.upSql, { transactional: true, foreignKeys: m.connection.up.foreignKeys, where: m.file });
-  const pattern = findRebuild(statements, (table) => integerKeyOf(adapter, table));
+  // the shadow a killed run left is no obstacle: runOnlineCopy drops it and starts over
+  const leftover = onlineStateOf(adapter, m.version);
+  const isLeftover = (table: string) => leftover !== null && leftover.shadow.toLowerCase() === table.toLowerCase();
+  const pattern = findRebuild(statements, (table) => (isLeftover(table) ? null : integerKeyOf(adapter, table)));
   if (!pattern) return null;
-  const shadow = onlineStateOf(adapter, m.version);
-  if (adapter.tableExists(pattern.shadow) && shadow?.shadow.toLowerCase() !== pattern.shadow.toLowerCase()) return null;
+  if (adapter.tableExists(pattern.shadow) && !isLeftover(pattern.shadow)) return null;
   const children = readForeignKeys(adapter).filter((fk) => fk.parent.toLowerCase() === pattern.table.toLowerCase() && fk.table.toLowerCase() !== pattern.table.toLowerCase());
   if (children.length > 0 && m.connection.up.foreignKeys !== 'off') return null;
-  return adapter.rowCount(pattern.table) >= minRows ? pattern : null;
+  // a leftover is finished online whatever the table holds now: run as written, the migration would meet its shadow
+  return leftover !== null || adapter.rowCount(pattern.table) >= minRows ? pattern : null;
 }
 
 /**
