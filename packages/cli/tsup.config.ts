@@ -7,14 +7,12 @@ export default defineConfig([
     dts: true,
     clean: true,
     shims: true,
-    sourcemap: true,
     target: 'node20',
   },
   {
     entry: { bin: 'src/bin.ts' },
     format: ['esm'],
     banner: { js: '#!/usr/bin/env node' },
-    sourcemap: true,
     target: 'node20',
   },
 ]);
