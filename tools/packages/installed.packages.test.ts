@@ -4,12 +4,12 @@
 // TypeScript on a consumer file, and CommonJS require(). Run by `pnpm test:packages` (about a
 // minute: two installs), not by `pnpm test`.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '@mfmig/test-support';
-import { type CommandResult, type PackageManager, NATIVE, ROOT, installConsumer, packPackages, readmeBlock, runAsync, runNode } from './consumer-project.js';
+import { type CommandResult, type PackageManager, NATIVE, ROOT, installConsumer, packPackages, readmeBlock, run, runAsync, runNode } from './consumer-project.js';
 
 const PACKED = ['core', 'validation', 'rollback'];
 const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
@@ -82,14 +82,15 @@ rollback.close();
 
 /**
  * npm picks kysely itself from our peer range (on Node 20, the newest release whose engines
- * accept it: 0.28.x); the pnpm project asks for 0.29, the other end of the range.
+ * accept it: 0.28.x), then takes 0.28.9, the range's lowest; the pnpm project asks for 0.29, the
+ * other end of the range.
  */
-const PROJECTS: { manager: PackageManager; kysely?: string; expectKysely: RegExp }[] = [
-  { manager: 'npm', expectKysely: /^0\.28\.\d+$/ },
-  { manager: 'pnpm', kysely: '^0.29.0', expectKysely: /^0\.29\.\d+$/ },
+const PROJECTS: { manager: PackageManager; kysely?: string; expectKysely: RegExp; thenKysely: string[] }[] = [
+  { manager: 'npm', expectKysely: /^0\.28\.\d+$/, thenKysely: ['0.28.9'] },
+  { manager: 'pnpm', kysely: '^0.29.0', expectKysely: /^0\.29\.\d+$/, thenKysely: [] },
 ];
 
-describe.each(PROJECTS)('the packed packages in a blank $manager project', ({ manager, kysely, expectKysely }) => {
+describe.each(PROJECTS)('the packed packages in a blank $manager project', ({ manager, kysely, expectKysely, thenKysely }) => {
   let dir: string;
   let install: CommandResult;
 
@@ -155,7 +156,7 @@ describe.each(PROJECTS)('the packed packages in a blank $manager project', ({ ma
     expect(result.stdout.trim()).toBe('function function');
   });
 
-  it("runs a migration module with the project's own kysely", () => {
+  it("runs a migration module with the project's own kysely, at each end of the peer range", () => {
     mkdirSync(join(dir, 'migrations', 'mvp1'), { recursive: true });
     writeFileSync(join(dir, 'migrations', 'mvp1', '0001_items.js'), KYSELY_MIGRATION);
     writeFileSync(join(dir, 'kysely.mjs'), KYSELY_RUN);
@@ -163,5 +164,14 @@ describe.each(PROJECTS)('the packed packages in a blank $manager project', ({ ma
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/^items 2$/m);
     expect(/^kysely (\S+)$/m.exec(result.stdout)?.[1]).toMatch(expectKysely);
+    for (const pinned of thenKysely) {
+      // only the npm project lists versions here
+      run('npm', ['install', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', `kysely@${pinned}`], dir);
+      rmSync(join(dir, 'items.db'), { force: true });
+      const again = runNode(dir, ['kysely.mjs']);
+      expect(again.stderr).toBe('');
+      expect(again.stdout).toMatch(/^items 2$/m);
+      expect(/^kysely (\S+)$/m.exec(again.stdout)?.[1]).toBe(pinned);
+    }
   });
 });
