@@ -9,7 +9,7 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'tools/**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/*.soak.test.ts'],
+    exclude: ['**/node_modules/**', '**/*.soak.test.ts', '**/*.packages.test.ts'],
     pool: 'forks',
     // vitest's default on a 2-core machine is one file at a time; most CLI test files wait on the
     // child processes they spawn, so two at once bring the suite from about 13.5 to 9.5 minutes

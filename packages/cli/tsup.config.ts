@@ -7,7 +7,6 @@ export default defineConfig([
     dts: true,
     clean: true,
     shims: true,
-    sourcemap: true,
     target: 'node20',
   },
   {
@@ -25,7 +24,6 @@ export default defineConfig([
     splitting: true,
     // bundled CommonJS dependencies (commander, cli-progress) require Node's built-in modules
     banner: { js: "#!/usr/bin/env node\nimport { createRequire as __mfmigCreateRequire } from 'node:module';\nconst require = __mfmigCreateRequire(import.meta.url);" },
-    sourcemap: true,
     target: 'node20',
   },
 ]);

@@ -6,6 +6,5 @@ export default defineConfig({
   dts: true,
   clean: true,
   shims: true,
-  sourcemap: true,
   target: 'node20',
 });

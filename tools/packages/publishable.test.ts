@@ -25,6 +25,17 @@ describe.each(packages)('@mfmig/%s as published', (name) => {
     expect(messages.map((m) => `${m.type}: ${formatMessage(m, pkg) ?? m.code}`)).toEqual([]);
   });
 
+  it('ships a LICENSE, no source maps, and no script that runs at install', () => {
+    const run = spawnSync('pnpm', ['pack', '--dry-run', '--json'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    expect(run.status).toBe(0);
+    const files = (JSON.parse(run.stdout) as { files: { path: string }[] }).files.map((f) => f.path);
+    expect(files).toContain('LICENSE');
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    // build and typecheck stay (inert for a user); nothing may run on the user's machine at install
+    const scripts = Object.keys((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {});
+    expect(scripts.filter((s) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(s))).toEqual([]);
+  });
+
   it('has types that resolve for node10, node16 from CJS and from ESM, and bundlers (attw)', () => {
     const run = spawnSync(attw, ['--pack', '.', '--format', 'json'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
     expect(run.error).toBeUndefined();

@@ -1,3 +1,4 @@
+import { useModuleLoaders } from '@mfmig/core';
 import { printable } from './printable.js';
 import { runCli } from './run-cli.js';
 
@@ -8,6 +9,12 @@ for (const stream of [process.stdout, process.stderr]) {
     if (error.code !== 'EPIPE') throw error;
   });
 }
+
+// The command is bundled with its own kysely and zod (see tsup.config.ts): literal requires let
+// the bundler keep those copies, still loaded only when a code path needs them, instead of core
+// loading second copies from node_modules.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle's own copies, loaded on first use
+useModuleLoaders({ kysely: () => require('kysely'), zod: () => require('zod') });
 
 runCli(process.argv.slice(2)).then(
   (code) => {

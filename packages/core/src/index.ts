@@ -9,3 +9,4 @@ export * from './lock/index.js';
 export * from './migration/index.js';
 export * from './runner/index.js';
 export * from './service/index.js';
+export { kyselyModule, zodModule, useModuleLoaders, type ModuleLoaders } from './lazy/load-on-use.js';

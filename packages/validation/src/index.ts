@@ -26,10 +26,10 @@ export type {
   DatabaseStatistics,
   ValidationReport,
 } from './report/types.js';
-export { MILESTONE_SPEC_SCHEMA, parseMilestoneSpec, type MilestoneSpec, type TableSpec, type CriticalQuerySpec } from './milestone/milestone-spec.js';
+export { milestoneSpecSchema, parseMilestoneSpec, type MilestoneSpec, type TableSpec, type CriticalQuerySpec } from './milestone/milestone-spec.js';
 export { loadMilestoneSpecs, MILESTONE_SPEC_FILE, type LoadedMilestoneSpecs } from './milestone/load-milestone-specs.js';
 export { mergeRequirements, type MilestoneRequirements } from './milestone/merge-requirements.js';
-export { MIGRATION_PLAN_SCHEMA, parseMigrationPlan, type MigrationPlanInput, type ParsedPlan, type PlanStep } from './operations/migration-plan.js';
+export { migrationPlanSchema, parseMigrationPlan, type MigrationPlanInput, type ParsedPlan, type PlanStep } from './operations/migration-plan.js';
 export { introspectSchema, type SchemaModel, type TableInfo, type ColumnInfo, type IndexInfo, type ForeignKeyInfo } from './schema/schema-model.js';
 export { buildExpectedSchema, type ExpectedSchema } from './schema/expected-schema.js';
 export { compareSchema } from './schema/compare-schema.js';

@@ -92,6 +92,8 @@ export class ValidationService {
   readonly #input: ValidationServiceConfig | ServiceContext;
   readonly #tuning: ValidationTuning;
   readonly #migrationsGiven: boolean;
+  /** The caller named the folder (option or `MIGRATION_PATH`): it must exist. A shared context's folder may be absent. */
+  readonly #migrationsNamed: boolean;
   readonly #ownsContext: boolean;
   #ctx: ServiceContext | undefined;
 
@@ -101,11 +103,13 @@ export class ValidationService {
       this.#ctx = input;
       this.#ownsContext = false;
       this.#migrationsGiven = true;
+      this.#migrationsNamed = false;
       this.#tuning = tuning;
     } else {
       resolveConfig(input);
       this.#ownsContext = true;
       this.#migrationsGiven = input.migrationsPath !== undefined || readEnvironment().migrationsPath !== undefined;
+      this.#migrationsNamed = this.#migrationsGiven;
       this.#tuning = { largeTableRows: input.largeTableRows, inProcessMaxBytes: input.inProcessMaxBytes, parallelism: input.parallelism, loadModules: input.loadModules, ...tuning };
     }
   }
@@ -160,6 +164,7 @@ export class ValidationService {
         checksSkipped: [{ id: 'database.open', kind: 'integrity', reason: 'corrupt', message: error.message }],
       });
     }
+    if (this.#migrationsNamed) await assertMigrationsFolder(ctx);
     const report = await runValidation(ctx, this.#settings(ctx, options), op);
     return options.baseline ? withBaseline(report, options.baseline) : report;
   }
@@ -178,5 +183,14 @@ export class ValidationService {
       inProcessMaxBytes: this.#tuning.inProcessMaxBytes ?? DEFAULT_IN_PROCESS_MAX_BYTES,
       parallelism: this.#tuning.parallelism ?? Math.min(2, availableParallelism()),
     };
+  }
+}
+
+/** A named migrations folder that is not there is an error (`MIGRATIONS_NOT_FOUND`); any other problem with it is reported in the run. */
+async function assertMigrationsFolder(ctx: ServiceContext): Promise<void> {
+  try {
+    await ctx.loadMigrations();
+  } catch (error) {
+    if (isMfmigError(error) && error.code === 'MIGRATIONS_NOT_FOUND') throw error;
   }
 }

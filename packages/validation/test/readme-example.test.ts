@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { MIGRATIONS, createKnowledgeBase, tempDir, removeTempDirs } from './helpers.js';
+import { createKnowledgeBase, tempDir, removeTempDirs } from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -18,12 +18,11 @@ function readmeExample(): string {
   return match[1]!;
 }
 
-/** Runs the example in a folder holding knowledge.db and migrations/, the way a user would. */
+/** Runs the example in a folder holding knowledge.db and no migrations folder, the way a user would. */
 async function runExample(prepare?: (file: string) => void): Promise<unknown[][]> {
   const dir = tempDir();
   await createKnowledgeBase(join(dir, 'knowledge.db'), { rows: 500 });
   prepare?.(join(dir, 'knowledge.db'));
-  symlinkSync(MIGRATIONS, join(dir, 'migrations'));
   symlinkSync(join(PACKAGE, 'node_modules'), join(dir, 'node_modules'));
   const script = join(dir, 'example.mjs');
   writeFileSync(script, readmeExample());
@@ -57,18 +56,20 @@ describe('the README standalone example', () => {
     ]);
   });
 
-  it('runs as printed on a damaged one, and prints each finding with its suggestion', async () => {
+  it('runs as printed on one with a planted orphan row, and prints the finding with its suggestion', async () => {
     const calls = await runExample((file) => {
       const db = new Database(file);
-      db.exec('DROP TABLE kb_feedback');
+      db.pragma('foreign_keys = OFF');
+      db.prepare("INSERT INTO kb_feedback (entry_id, rating, created_at) VALUES (999999, 'success', '2024-01-01')").run();
       db.close();
     });
-    expect(calls[0]).toEqual(['Overall Health:', expect.any(Number)]);
-    expect(calls[0]![1]).toBeLessThanOrEqual(40);
-    expect(calls[1]).toEqual(['Critical Issues:', 1]);
-    expect(calls[2]).toEqual(['Migration Safety:', 'unsafe']);
+    expect(calls.slice(0, 3)).toEqual([
+      ['Overall Health:', 90],
+      ['Critical Issues:', 0],
+      ['Migration Safety:', 'caution'],
+    ]);
     const lines = calls.slice(3).map((c) => String(c[0]));
-    expect(lines.some((l) => l.startsWith('- critical MILESTONE_TABLE_MISSING: '))).toBe(true);
+    expect(lines.filter((l) => l.startsWith('- '))).toEqual([expect.stringMatching(/^- high FK_VIOLATION: /)]);
     expect(lines.some((l) => l.startsWith('  Suggestion: '))).toBe(true);
   });
 });

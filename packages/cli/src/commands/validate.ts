@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { IntegrityCheckLevel } from '@mfmig/core';
@@ -31,7 +32,8 @@ export function registerValidate(program: Command, cli: CliRuntime): void {
       const report = await closing(new ValidationService({
         ...cli.settings.framework,
         database: resolve(g.db),
-        migrationsPath: resolve(g.migrations),
+        // the default folder is optional (no folder: those checks are listed as skipped); a named one must exist
+        migrationsPath: cli.settings.migrationsGiven || existsSync(g.migrations) ? resolve(g.migrations) : undefined,
         ...(options.level ? { integrityCheckLevel: options.level } : {}),
         ...(options.timeout ? { validationTimeout: options.timeout } : {}),
         loadModules: false,

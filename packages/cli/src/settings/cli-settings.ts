@@ -15,6 +15,8 @@ export interface CliSettings {
   /** The database file; undefined when no layer names one (a command that needs it says so). */
   database?: string;
   migrations: string;
+  /** True when a flag, the environment or the config file named the migrations folder (false: the default `./migrations`). */
+  migrationsGiven: boolean;
   backups: string;
   /** The config file read, if any. */
   configFile?: string;
@@ -64,6 +66,7 @@ export async function resolveSettings(program: Command, options: { command: stri
       fallback: DEMO_COMMANDS.includes(options.command) ? DEMO_DATABASE : undefined,
     }),
     migrations: fromConfig('migrations'),
+    migrationsGiven: given('migrations') || (loaded !== undefined && config.migrations !== undefined),
     backups: fromConfig('backups'),
     configFile: loaded?.file,
     format: given('format') ? opts.format : config.format,

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import type { Kysely } from 'kysely';
 import { MfmigError, wrapSqliteError } from '../errors/index.js';
 import type { AdapterCapabilities, DatabaseAdapter, ForeignKeyViolation } from './database-adapter.js';
+import { kyselyModule } from '../lazy/load-on-use.js';
 import { abbreviateSql } from './abbreviate-sql.js';
 import { quoteIdentifier } from './quote.js';
 import { splitSqlStatements } from './sql-splitter.js';
@@ -38,7 +39,10 @@ export class SqliteAdapter implements DatabaseAdapter {
   }
 
   get kysely(): Kysely<any> {
-    this.#kysely ??= new Kysely<any>({ dialect: new SqliteDialect({ database: this.raw }) });
+    if (!this.#kysely) {
+      const { Kysely, SqliteDialect } = kyselyModule();
+      this.#kysely = new Kysely<any>({ dialect: new SqliteDialect({ database: this.raw }) });
+    }
     return this.#kysely;
   }
 

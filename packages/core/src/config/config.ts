@@ -1,6 +1,8 @@
 import type { Database } from 'better-sqlite3';
-import { z } from 'zod';
+import type * as ZodModule from 'zod';
+import type { z as Z } from 'zod';
 import { MfmigError } from '../errors/index.js';
+import { zodModule } from '../lazy/load-on-use.js';
 import type { MilestoneRange } from '../migration/formats/milestone-ranges.js';
 import type { MigrationFormat } from '../migration/migration.js';
 
@@ -56,40 +58,7 @@ export interface ResolvedConfig extends Required<Omit<MigrationFrameworkConfig, 
 /** Kept in step with `MigrationFormat` (the compiler checks the list's type). */
 const FORMATS = ['mfmig', 'dbmate', 'golang-migrate', 'flyway', 'sqlx', 'prisma'] as const satisfies readonly MigrationFormat[];
 
-const envBoolean = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
-const envInt = z
-  .string()
-  .regex(/^\d+$/, 'must be a whole number')
-  .transform((v) => Number(v))
-  .pipe(z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER));
-
-const ENV_SCHEMA = {
-  MIGRATION_PATH: z.string().min(1),
-  MIGRATION_FORMAT: z.enum(FORMATS),
-  BACKUP_PATH: z.string().min(1),
-  ENABLE_LOGGING: envBoolean,
-  ENABLE_METRICS: envBoolean,
-  VALIDATION_TIMEOUT: envInt.refine((v) => v > 0, 'must be greater than 0'),
-  INTEGRITY_CHECK_LEVEL: z.enum(['quick', 'standard', 'comprehensive']),
-  ROLLBACK_SAFETY_CHECKS: envBoolean,
-  BACKUP_RETENTION: envInt,
-  EMERGENCY_CONTACTS: z.string().transform((v) =>
-    v
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0),
-  ),
-} as const;
-
-/**
- * The environment variables the configuration reads (see {@link readEnvironment}).
- *
- * @example
- * CONFIG_ENVIRONMENT_VARIABLES.includes('VALIDATION_TIMEOUT'); // true
- */
-export const CONFIG_ENVIRONMENT_VARIABLES = Object.keys(ENV_SCHEMA) as readonly (keyof typeof ENV_SCHEMA)[];
-
-const ENV_TO_FIELD: Record<keyof typeof ENV_SCHEMA, keyof MigrationFrameworkConfig> = {
+const ENV_FIELDS = {
   MIGRATION_PATH: 'migrationsPath',
   MIGRATION_FORMAT: 'format',
   BACKUP_PATH: 'backupPath',
@@ -100,28 +69,74 @@ const ENV_TO_FIELD: Record<keyof typeof ENV_SCHEMA, keyof MigrationFrameworkConf
   ROLLBACK_SAFETY_CHECKS: 'rollbackSafetyChecks',
   BACKUP_RETENTION: 'backupRetention',
   EMERGENCY_CONTACTS: 'emergencyContacts',
-};
+} as const satisfies Record<string, keyof MigrationFrameworkConfig>;
 
-const CONFIG_SCHEMA = z.object({
-  database: z.union([z.string().min(1), z.custom<Database>((v) => isDatabaseHandle(v), 'must be a better-sqlite3 Database or a file path')]),
-  migrationsPath: z.string().min(1).default('./migrations'),
-  format: z.enum(FORMATS).optional(),
-  milestones: z
-    .array(z.object({ mvp: z.number().int().positive(), through: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional() }).strict())
-    .min(1)
-    .optional(),
-  backupPath: z.string().min(1).default('./backups'),
-  enableLogging: z.boolean().default(false),
-  enableMetrics: z.boolean().default(false),
-  validationTimeout: z.number().int().positive().default(300_000),
-  integrityCheckLevel: z.enum(['quick', 'standard', 'comprehensive']).default('standard'),
-  rollbackSafetyChecks: z.boolean().default(true),
-  emergencyContacts: z.array(z.string().min(1)).default([]),
-  lockTimeout: z.number().int().nonnegative().default(10_000),
-  batchSize: z.number().int().positive().max(1_000_000).default(10_000),
-  backupRetention: z.number().int().nonnegative().default(10),
-  logger: z.custom<Logger>((v) => typeof (v as Logger | undefined)?.log === 'function', 'must have a log() method').optional(),
-});
+type EnvVariable = keyof typeof ENV_FIELDS;
+
+// zod loads when a configuration is first resolved, not when the package is imported
+let schemas: ReturnType<typeof buildSchemas> | undefined;
+
+// not `z` nor `zod`: declaration files name zod's namespace so, and `zod: typeof zod` would refer to itself
+function buildSchemas(zodExports: typeof ZodModule) {
+  const { z } = zodExports;
+  const envBoolean = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
+  const envInt = z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform((v) => Number(v))
+    .pipe(z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER));
+  const env: Record<EnvVariable, Z.ZodType> = {
+    MIGRATION_PATH: z.string().min(1),
+    MIGRATION_FORMAT: z.enum(FORMATS),
+    BACKUP_PATH: z.string().min(1),
+    ENABLE_LOGGING: envBoolean,
+    ENABLE_METRICS: envBoolean,
+    VALIDATION_TIMEOUT: envInt.refine((v) => v > 0, 'must be greater than 0'),
+    INTEGRITY_CHECK_LEVEL: z.enum(['quick', 'standard', 'comprehensive']),
+    ROLLBACK_SAFETY_CHECKS: envBoolean,
+    BACKUP_RETENTION: envInt,
+    EMERGENCY_CONTACTS: z.string().transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    ),
+  };
+  const config = z.object({
+    database: z.union([z.string().min(1), z.custom<Database>((v) => isDatabaseHandle(v), 'must be a better-sqlite3 Database or a file path')]),
+    migrationsPath: z.string().min(1).default('./migrations'),
+    format: z.enum(FORMATS).optional(),
+    milestones: z
+      .array(z.object({ mvp: z.number().int().positive(), through: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional() }).strict())
+      .min(1)
+      .optional(),
+    backupPath: z.string().min(1).default('./backups'),
+    enableLogging: z.boolean().default(false),
+    enableMetrics: z.boolean().default(false),
+    validationTimeout: z.number().int().positive().default(300_000),
+    integrityCheckLevel: z.enum(['quick', 'standard', 'comprehensive']).default('standard'),
+    rollbackSafetyChecks: z.boolean().default(true),
+    emergencyContacts: z.array(z.string().min(1)).default([]),
+    lockTimeout: z.number().int().nonnegative().default(10_000),
+    batchSize: z.number().int().positive().max(1_000_000).default(10_000),
+    backupRetention: z.number().int().nonnegative().default(10),
+    logger: z.custom<Logger>((v) => typeof (v as Logger | undefined)?.log === 'function', 'must have a log() method').optional(),
+  });
+  return { env, config };
+}
+
+function configSchemas(): ReturnType<typeof buildSchemas> {
+  schemas ??= buildSchemas(zodModule());
+  return schemas;
+}
+
+/**
+ * The environment variables the configuration reads (see {@link readEnvironment}).
+ *
+ * @example
+ * CONFIG_ENVIRONMENT_VARIABLES.includes('VALIDATION_TIMEOUT'); // true
+ */
+export const CONFIG_ENVIRONMENT_VARIABLES = Object.keys(ENV_FIELDS) as readonly EnvVariable[];
 
 /** True for an object that looks like an open better-sqlite3 Database. */
 export function isDatabaseHandle(value: unknown): value is Database {
@@ -147,9 +162,10 @@ export const stderrLogger: Logger = {
  */
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Partial<MigrationFrameworkConfig> {
   const out: Record<string, unknown> = {};
-  for (const [name, schema] of Object.entries(ENV_SCHEMA) as [keyof typeof ENV_SCHEMA, z.ZodType][]) {
+  for (const name of CONFIG_ENVIRONMENT_VARIABLES) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
+    const schema = configSchemas().env[name];
     const parsed = schema.safeParse(raw.trim());
     if (!parsed.success) {
       throw new MfmigError(
@@ -158,7 +174,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Partial<M
         { context: { variable: name } },
       );
     }
-    out[ENV_TO_FIELD[name]] = parsed.data;
+    out[ENV_FIELDS[name]] = parsed.data;
   }
   return out as Partial<MigrationFrameworkConfig>;
 }
@@ -175,7 +191,7 @@ export function resolveConfig(input: MigrationFrameworkConfig, env: NodeJS.Proce
   const fromEnv = readEnvironment(env);
   const merged: Record<string, unknown> = { ...fromEnv };
   for (const [key, value] of Object.entries(input ?? {})) if (value !== undefined) merged[key] = value;
-  const parsed = CONFIG_SCHEMA.safeParse(merged);
+  const parsed = configSchemas().config.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.join('.') || 'config';

@@ -51,7 +51,7 @@ export async function loadMigrations(folder: string, options: LoadMigrationsOpti
     if (!statSync(root).isDirectory()) throw new Error('not a directory');
     realRoot = realpathSync(root);
   } catch {
-    throw new MfmigError('MIGRATIONS_NOT_FOUND', `Migrations folder ${folder} does not exist or is not a folder; check --migrations`, {
+    throw new MfmigError('MIGRATIONS_NOT_FOUND', `Migrations folder ${folder} does not exist or is not a folder`, {
       context: { file: root },
     });
   }

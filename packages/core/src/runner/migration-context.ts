@@ -1,10 +1,10 @@
 import type { Database } from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import { Kysely as KyselyClass, SqliteDialect } from 'kysely';
 import type { Logger } from '../config/index.js';
 import type { DatabaseAdapter } from '../adapter/index.js';
 import { splitSqlStatements } from '../adapter/sql-splitter.js';
 import { MfmigError } from '../errors/index.js';
+import { kyselyModule } from '../lazy/load-on-use.js';
 import type { OperationProgress } from '../events/index.js';
 import { type Direction, type Migration, type MigrationContext, type RebuildTableSpec, assertSafeMigrationSql, migrationLabel } from '../migration/index.js';
 import type { TableRebuilder } from './migration-plugin.js';
@@ -70,9 +70,9 @@ export function createMigrationContext(init: ContextInit): RunnerContext {
     },
     get db() {
       db ??= init.migration.kind === 'module'
-        ? new KyselyClass<any>({
+        ? new (kyselyModule().Kysely)<any>({
             // through the checked, observed handle: each query is checked before it runs and seen after
-            dialect: new SqliteDialect({ database: raw }),
+            dialect: new (kyselyModule().SqliteDialect)({ database: raw }),
             log: (event) => {
               statements.push(event.query.sql);
             },

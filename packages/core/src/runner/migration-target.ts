@@ -42,7 +42,8 @@ export function resolveTargetVersion(set: MigrationSet, target: MigrationTarget)
   if (set.milestones.length === 0) {
     throw new MfmigError(
       'TARGET_UNKNOWN',
-      `This migrations folder has no milestones (a flat ${set.format} folder); target a version with --to <version>, or configure milestones (version ranges) to use --to-mvp`,
+      `This migrations folder has no milestones (a flat ${set.format} folder): target a version, or configure milestones as version ranges`,
+      { context: { reason: 'no-milestones' } },
     );
   }
   if (target.mvp === 0) return noneVersion(set);

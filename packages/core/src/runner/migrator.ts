@@ -253,11 +253,8 @@ export class Migrator {
     );
     if (blocking.length > 0) {
       const first = blocking[0]!;
-      const how =
-        first.code === 'CHECKSUM_MISMATCH'
-          ? `restore the file, or accept the edit with \`mfmig migrate --accept-checksum ${first.version}\``
-          : 'restore the missing file from version control';
-      throw new MfmigError(first.code as 'CHECKSUM_MISMATCH' | 'MIGRATION_MISSING', `${first.message}; ${how}${blocking.length > 1 ? ` (${blocking.length - 1} more problem(s): see \`mfmig status\`)` : ''}`, {
+      const how = first.code === 'CHECKSUM_MISMATCH' ? 'restore the file, or accept the edit (`acceptChecksums`)' : 'restore the missing file from version control';
+      throw new MfmigError(first.code as 'CHECKSUM_MISMATCH' | 'MIGRATION_MISSING', `${first.message}; ${how}${blocking.length > 1 ? ` (and ${blocking.length - 1} more problem(s))` : ''}`, {
         context: { version: first.version, problems: blocking },
       });
     }

@@ -1,6 +1,5 @@
 import { basename, dirname, join } from 'node:path';
-import { MfmigError, messageOf } from '@mfmig/core';
-import { z } from 'zod';
+import { MfmigError, messageOf, zodModule } from '@mfmig/core';
 import { writeFileAtomic } from '../files/durable-fs.js';
 import { readRegularFile } from '../files/regular-file.js';
 
@@ -80,32 +79,41 @@ export interface BackupRecord extends BackupManifest {
   manifestPath: string;
 }
 
-const MANIFEST_SCHEMA = z.object({
-  format: z.literal(BACKUP_FORMAT),
-  id: z.string().min(1),
-  file: z.string().refine(isPlainFileName, 'must be a plain file name in the manifest\'s folder'),
-  kind: z.enum(['manual', 'pre-run', 'pre-rollback', 'checkpoint', 'saved-aside']),
-  createdAt: z.string().refine(isTimestamp, 'must be a date and time'),
-  version: z.number().int().nonnegative(),
-  milestone: z.number().int().nonnegative(),
-  appliedVersions: z.array(z.number().int()),
-  sizeBytes: z.number().int().nonnegative(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  integrity: z.object({
-    verified: z.boolean(),
-    checked: z.boolean(),
-    level: z.enum(['quick', 'full']).nullable(),
-    result: z.string().nullable(),
-    checkedAt: z.string().nullable(),
-  }),
-  source: z.object({ path: z.string(), journalMode: z.string(), pageSize: z.number(), pageCount: z.number() }),
-  database: z.object({ id: z.string().min(1).nullable(), path: z.string().min(1) }).optional(),
-  run: z
-    .object({ runId: z.string(), direction: z.enum(['up', 'down']), fromVersion: z.number(), targetVersion: z.number() })
-    .nullable(),
-  label: z.string().nullable(),
-  timings: z.object({ copyMs: z.number(), hashMs: z.number(), verifyMs: z.number().nullable() }),
-});
+// built, and zod loaded, the first time a manifest is read, not when the package is imported
+let schema: ReturnType<typeof buildSchema> | undefined;
+function buildSchema() {
+  const { z } = zodModule();
+  return z.object({
+    format: z.literal(BACKUP_FORMAT),
+    id: z.string().min(1),
+    file: z.string().refine(isPlainFileName, 'must be a plain file name in the manifest\'s folder'),
+    kind: z.enum(['manual', 'pre-run', 'pre-rollback', 'checkpoint', 'saved-aside']),
+    createdAt: z.string().refine(isTimestamp, 'must be a date and time'),
+    version: z.number().int().nonnegative(),
+    milestone: z.number().int().nonnegative(),
+    appliedVersions: z.array(z.number().int()),
+    sizeBytes: z.number().int().nonnegative(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    integrity: z.object({
+      verified: z.boolean(),
+      checked: z.boolean(),
+      level: z.enum(['quick', 'full']).nullable(),
+      result: z.string().nullable(),
+      checkedAt: z.string().nullable(),
+    }),
+    source: z.object({ path: z.string(), journalMode: z.string(), pageSize: z.number(), pageCount: z.number() }),
+    database: z.object({ id: z.string().min(1).nullable(), path: z.string().min(1) }).optional(),
+    run: z
+      .object({ runId: z.string(), direction: z.enum(['up', 'down']), fromVersion: z.number(), targetVersion: z.number() })
+      .nullable(),
+    label: z.string().nullable(),
+    timings: z.object({ copyMs: z.number(), hashMs: z.number(), verifyMs: z.number().nullable() }),
+  });
+}
+function manifestSchema(): ReturnType<typeof buildSchema> {
+  schema ??= buildSchema();
+  return schema;
+}
 
 /** Path of the manifest that describes the backup file `dbPath` (`x.db` -> `x.json`). */
 export function manifestPathFor(dbPath: string): string {
@@ -133,7 +141,7 @@ export function readBackupManifest(manifestPath: string): BackupRecord {
       context: { file: manifestPath },
     });
   }
-  const result = MANIFEST_SCHEMA.safeParse(parsed);
+  const result = manifestSchema().safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
     const id = typeof (parsed as { id?: unknown } | null)?.id === 'string' ? (parsed as { id: string }).id : undefined;

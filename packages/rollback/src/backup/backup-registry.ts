@@ -133,8 +133,8 @@ export function findBackup(backupPath: string, ref: string): BackupRecord {
   if (bad) {
     throw new MfmigError('BACKUP_INVALID', `Backup ${ref} cannot be used: ${bad.manifestPath} ${bad.problem}`, { context: { file: bad.manifestPath } });
   }
-  throw new MfmigError('BACKUP_INVALID', `Backup ${ref} not found in ${backupPath}; \`mfmig backup --list\` shows the backups`, {
-    context: { file: ref },
+  throw new MfmigError('BACKUP_INVALID', `Backup ${ref} not found in ${backupPath}`, {
+    context: { file: ref, reason: 'not-found' },
   });
 }
 

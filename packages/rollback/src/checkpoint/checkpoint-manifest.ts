@@ -1,7 +1,6 @@
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { type DatabaseIdentity, MfmigError, belongsToDatabase, messageOf } from '@mfmig/core';
-import { z } from 'zod';
+import { type DatabaseIdentity, MfmigError, belongsToDatabase, messageOf, zodModule } from '@mfmig/core';
 import { type BackupRecord, MAX_MANIFEST_BYTES, readBackupManifest } from '../backup/backup-manifest.js';
 import { CHECKPOINTS_FOLDER, registryFolders } from '../backup/backup-registry.js';
 import { writeFileAtomic } from '../files/durable-fs.js';
@@ -48,23 +47,32 @@ export interface CheckpointRecord extends CheckpointManifest {
   manifestPath: string;
 }
 
-const SCHEMA = z.object({
-  format: z.literal(CHECKPOINT_FORMAT),
-  id: z.string().min(1),
-  migrationId: z.string(),
-  createdAt: z.string(),
-  database: z.object({ id: z.string().min(1).nullable().optional(), path: z.string().min(1) }),
-  backup: z.object({ id: z.string(), manifest: z.string().refine((f) => basename(f) === f), sha256: z.string() }),
-  position: z.object({
-    currentVersion: z.number().int().nonnegative(),
-    currentMvp: z.number().int().nonnegative(),
-    targetVersion: z.number().int().nonnegative(),
-    applied: z.array(z.object({ version: z.number().int(), checksum: z.string(), status: z.enum(['applied', 'partial']) })),
-    pending: z.array(z.number().int()),
-    runId: z.string().nullable(),
-  }),
-  migrations: z.object({ root: z.string(), fingerprint: z.string(), checksums: z.record(z.string(), z.string()) }),
-});
+// built, and zod loaded, the first time a manifest is read, not when the package is imported
+let schema: ReturnType<typeof buildSchema> | undefined;
+function buildSchema() {
+  const { z } = zodModule();
+  return z.object({
+    format: z.literal(CHECKPOINT_FORMAT),
+    id: z.string().min(1),
+    migrationId: z.string(),
+    createdAt: z.string(),
+    database: z.object({ id: z.string().min(1).nullable().optional(), path: z.string().min(1) }),
+    backup: z.object({ id: z.string(), manifest: z.string().refine((f) => basename(f) === f), sha256: z.string() }),
+    position: z.object({
+      currentVersion: z.number().int().nonnegative(),
+      currentMvp: z.number().int().nonnegative(),
+      targetVersion: z.number().int().nonnegative(),
+      applied: z.array(z.object({ version: z.number().int(), checksum: z.string(), status: z.enum(['applied', 'partial']) })),
+      pending: z.array(z.number().int()),
+      runId: z.string().nullable(),
+    }),
+    migrations: z.object({ root: z.string(), fingerprint: z.string(), checksums: z.record(z.string(), z.string()) }),
+  });
+}
+function checkpointSchema(): ReturnType<typeof buildSchema> {
+  schema ??= buildSchema();
+  return schema;
+}
 
 /**
  * Reads a checkpoint from its folder or its `checkpoint.json`. Anything missing or malformed, or a
@@ -88,7 +96,7 @@ export function readCheckpoint(path: string): CheckpointRecord {
       context: { file: manifestPath, reason: 'unreadable' },
     });
   }
-  const result = SCHEMA.safeParse(parsed);
+  const result = checkpointSchema().safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new MfmigError('CHECKPOINT_INVALID', `Checkpoint ${manifestPath} is malformed: ${issue?.path.join('.') || 'manifest'} ${issue?.message ?? ''}`.trim(), {

@@ -9,10 +9,12 @@ import {
   type ResolvedConfig,
   type ServiceContext,
   createServiceContext,
+  isMfmigError,
   isServiceContext,
   loadMigrations,
   readDatabaseIdentity,
   readDatabaseIdentityAt,
+  readEnvironment,
   realDatabasePath,
   resolveConfig,
 } from '@mfmig/core';
@@ -28,6 +30,11 @@ export type ReopenContext = (path: string, previous: ServiceContext | undefined)
  */
 export class LiveDatabase {
   readonly config: ResolvedConfig;
+  /**
+   * The caller named the migrations folder (option or `MIGRATION_PATH`), or handed in a context:
+   * the folder must exist. Otherwise the default `./migrations` is optional.
+   */
+  readonly migrationsNamed: boolean;
   readonly #install: (ctx: ServiceContext, previous: ServiceContext | undefined) => void;
   readonly #reopen: ReopenContext | undefined;
   #ctx: ServiceContext | undefined;
@@ -38,11 +45,13 @@ export class LiveDatabase {
     this.#reopen = reopen;
     if (isServiceContext(input)) {
       this.config = input.config;
+      this.migrationsNamed = true;
       this.#ctx = input;
       this.#owned = false;
       install(input, undefined);
     } else {
       this.config = resolveConfig(input);
+      this.migrationsNamed = input.migrationsPath !== undefined || readEnvironment().migrationsPath !== undefined;
       this.#owned = true;
     }
   }
@@ -109,6 +118,19 @@ export class LiveDatabase {
   /** The migrations folder, loaded without needing the database. */
   loadMigrations(): Promise<MigrationSet> {
     return this.#ctx ? this.#ctx.loadMigrations() : loadMigrations(this.config.migrationsPath, { format: this.config.format, milestones: this.config.milestones });
+  }
+
+  /**
+   * The migrations folder of the open context, or undefined when none was named and the default
+   * one does not exist: a backup, a verification and a restore need nothing but the database.
+   */
+  async migrationsIfAny(): Promise<MigrationSet | undefined> {
+    try {
+      return await this.context().loadMigrations();
+    } catch (error) {
+      if (!this.migrationsNamed && isMfmigError(error) && error.code === 'MIGRATIONS_NOT_FOUND') return undefined;
+      throw error;
+    }
   }
 
   /** The raw connection when one is open. */

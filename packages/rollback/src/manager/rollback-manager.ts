@@ -318,7 +318,7 @@ export class RollbackManager implements PreRunBackupTaker {
       backupPath: this.backupPath,
       kind,
       verify,
-      migrations: await ctx.loadMigrations(),
+      migrations: await this.#live.migrationsIfAny(),
       onProgress: (p) => ctx.events.emit('operationProgress', p),
       ...extra,
     });

@@ -58,7 +58,7 @@ export function validateRollbackCapability(migrator: Migrator, backupPath: strin
   if (targetVersion > status.currentVersion) blockers.push(`target version ${targetVersion} is above the current version ${status.currentVersion}`);
   const downsPossible = blockers.length === 0;
   if (!downsPossible && atTarget) warnings.push(`Down migrations cannot take the database to ${targetVersion}; backup ${atTarget.id} can be restored instead (changes made since it was taken are lost)`);
-  if (backups.length === 0) warnings.push('No backups exist: take one (`mfmig backup`) before rolling back');
+  if (backups.length === 0) warnings.push('No backup of this database exists: if the down migrations fail, there is nothing to restore');
   return {
     canRollback: downsPossible || Boolean(atTarget),
     currentVersion: status.currentVersion,

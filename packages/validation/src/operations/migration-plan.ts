@@ -1,37 +1,53 @@
-import { z } from 'zod';
+import type * as ZodModule from 'zod';
+import type { z as Z } from 'zod';
+import { zodModule } from '@mfmig/core';
 
-const stepSchema = z
-  .object({
-    version: z.number().int().nonnegative(),
-    name: z.string().optional(),
-    mvp: z.number().int().nonnegative().optional(),
-    direction: z.enum(['up', 'down']).optional(),
-  })
-  .passthrough();
+// built, and zod loaded, the first time a plan is parsed, not when the package is imported
+// not `z` nor `zod`: declaration files name zod's namespace so, and `zod: typeof zod` would refer to itself
+function buildSchemas(zodExports: typeof ZodModule) {
+  const { z } = zodExports;
+  const stepSchema = z
+    .object({
+      version: z.number().int().nonnegative(),
+      name: z.string().optional(),
+      mvp: z.number().int().nonnegative().optional(),
+      direction: z.enum(['up', 'down']).optional(),
+    })
+    .passthrough();
 
-const bytes = z.number().nonnegative();
+  const bytes = z.number().nonnegative();
+
+  const plan = z
+    .object({
+      currentMVP: z.number().int().nonnegative(),
+      targetMVP: z.number().int().nonnegative(),
+      steps: z.array(z.union([z.number().int().nonnegative(), stepSchema, z.object({ migration: stepSchema }).passthrough()])),
+      riskLevel: z.enum(['low', 'medium', 'high', 'critical']).optional(),
+      requiresDowntime: z.boolean().optional(),
+      /** Bytes the plan needs on disk, all in all. */
+      storageRequired: bytes.optional(),
+      resources: z
+        .object({ storage: z.object({ additionalSpaceRequired: bytes.optional(), backupSpaceRequired: bytes.optional() }).passthrough().optional() })
+        .passthrough()
+        .optional(),
+    })
+    .passthrough();
+    return { plan, stepSchema };
+}
+
+let schemas: ReturnType<typeof buildSchemas> | undefined;
+type StepShape = Z.infer<ReturnType<typeof buildSchemas>['stepSchema']>;
 
 /**
- * The plan shape `ValidationService.validateMigrationPlan` accepts (extra fields are ignored).
+ * The plan shape `ValidationService.validateMigrationPlan` accepts (extra fields are ignored), built on first use.
  *
  * @example
- * MIGRATION_PLAN_SCHEMA.safeParse({ currentMVP: 1, targetMVP: 2, steps: [3, 4, 5] }).success; // true
+ * migrationPlanSchema().safeParse({ currentMVP: 1, targetMVP: 2, steps: [3, 4, 5] }).success; // true
  */
-export const MIGRATION_PLAN_SCHEMA = z
-  .object({
-    currentMVP: z.number().int().nonnegative(),
-    targetMVP: z.number().int().nonnegative(),
-    steps: z.array(z.union([z.number().int().nonnegative(), stepSchema, z.object({ migration: stepSchema }).passthrough()])),
-    riskLevel: z.enum(['low', 'medium', 'high', 'critical']).optional(),
-    requiresDowntime: z.boolean().optional(),
-    /** Bytes the plan needs on disk, all in all. */
-    storageRequired: bytes.optional(),
-    resources: z
-      .object({ storage: z.object({ additionalSpaceRequired: bytes.optional(), backupSpaceRequired: bytes.optional() }).passthrough().optional() })
-      .passthrough()
-      .optional(),
-  })
-  .passthrough();
+export function migrationPlanSchema(): ReturnType<typeof buildSchemas>['plan'] {
+  schemas ??= buildSchemas(zodModule());
+  return schemas.plan;
+}
 
 /** One step of a plan as a caller gives it: a version, or an object naming one. */
 export interface PlanStepInput {
@@ -81,7 +97,7 @@ export interface ParsedPlan {
  * parseMigrationPlan({ currentMVP: 1, targetMVP: 2, steps: [3, 4, 5] });
  */
 export function parseMigrationPlan(input: unknown): { ok: true; plan: ParsedPlan } | { ok: false; message: string } {
-  const parsed = MIGRATION_PLAN_SCHEMA.safeParse(input);
+  const parsed = migrationPlanSchema().safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return { ok: false, message: `${issue?.path.map(String).join('.') || 'plan'}: ${issue?.message ?? 'invalid'}` };
@@ -89,7 +105,7 @@ export function parseMigrationPlan(input: unknown): { ok: true; plan: ParsedPlan
   const p = parsed.data;
   const steps = p.steps.map((s): PlanStep => {
     if (typeof s === 'number') return { version: s };
-    const step = 'migration' in s && typeof s.migration === 'object' ? (s.migration as z.infer<typeof stepSchema>) : (s as z.infer<typeof stepSchema>);
+    const step = 'migration' in s && typeof s.migration === 'object' ? (s.migration as StepShape) : (s as StepShape);
     return step.direction ? { version: step.version, direction: step.direction } : { version: step.version };
   });
   const storage = p.resources?.storage;

@@ -57,8 +57,8 @@ export function detectLayout(ctx: LoadContext, forced?: MigrationFormat): Folder
       'MIGRATION_FORMAT',
       own
         ? `Migrations folder ${ctx.root} mixes formats: ${own.entry} is one of ${FAMILY_OF[own.kind]}, ${foreign.entry} one of ${FAMILY_OF[foreign.kind]}; keep one format per folder`
-        : `Migrations folder ${ctx.root} was read as ${format}, but ${foreign.entry} is one of ${FAMILY_OF[foreign.kind]}; check --format`,
-      { context: { file: foreign.path } },
+        : `Migrations folder ${ctx.root} was read as ${format}, but ${foreign.entry} is one of ${FAMILY_OF[foreign.kind]}`,
+      { context: { file: foreign.path, reason: own ? 'mixed' : 'other-format', format } },
     );
   }
   if (hasMilestoneDirs && entries.some((e) => e.kind === 'marked' || e.kind === 'module')) {

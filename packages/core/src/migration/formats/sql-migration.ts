@@ -62,7 +62,7 @@ export function wholeFileSql(text: string, shown: string, file: string): string 
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
   const marker = lines.findIndex((line) => SQL_MARKER.test(line.trim()));
   if (marker >= 0) {
-    throw invalidMigration(`Malformed migration ${shown}:${marker + 1}: a "-- migrate:" marker line in a file of a format without markers; remove it or use --format dbmate`, file);
+    throw invalidMigration(`Malformed migration ${shown}:${marker + 1}: a "-- migrate:" marker line in a file of a format without markers (dbmate's has them); remove it, or read the folder as dbmate`, file);
   }
   const sql = lines.join('\n').trim();
   return hasCode(sql) ? sql : undefined;
