@@ -20,7 +20,8 @@ const FIRST_BATCH = 100;
  * batch was short. A batch that lasts at most `targetMs` (100 ms) ends while the waiting writer
  * still retries every 25 ms or less, and a `pauseMs` (25 ms) pause holds one of its retries:
  * it waits about one batch. Row counts start small (100) and follow the measured rate (at
- * most four times the last per batch) up to the declared batch size.
+ * most twice the last per batch, so that rows that get slower do not overshoot far) up to the
+ * declared batch size.
  *
  * @example
  * const pacer = new BatchPacer(DEFAULT_PACING, 100_000);
@@ -50,7 +51,7 @@ export class BatchPacer {
     if (rows <= 0) return;
     const perRow = Math.max(elapsedMs, 0.01) / rows;
     const wanted = Math.floor(this.#pacing.targetMs / perRow);
-    this.#size = Math.max(1, Math.min(this.#maxRows, this.#size * 4, wanted));
+    this.#size = Math.max(1, Math.min(this.#maxRows, this.#size * 2, wanted));
   }
 
   /** The pause between two batches. */

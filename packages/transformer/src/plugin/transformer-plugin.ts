@@ -2,7 +2,10 @@ import type { DatabaseAdapter, MigrationContext, MigrationPlugin, RunInfo, RunRe
 import { MfmigError, isMfmigError, migrationLabel } from '@mfmig/core';
 import type { TransformationUnit } from '../declaration/transformation-unit.js';
 import type { ResultCounts } from '../run/result-builder.js';
-import { TRANSFORMATION_RESULTS_KEY, type TransformationResult } from '../run/transformation-result.js';
+import { TRANSFORMATION_RESULTS_KEY, type TransformationResult, type ValidationResult } from '../run/transformation-result.js';
+
+/** `ctx.state` key: the validation results of a batched migration, read before its final transaction. */
+const VALIDATED_KEY = 'transformer:validated';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions, TransformationEngine } from '../transformation-engine.js';
 import { CONTINUATION_KEY, COUNTS_KEY, migrationScope, publishResults, recordMetrics, resultsOf, validateOrThrow } from './migration-transformations.js';
 
@@ -137,6 +140,9 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
         ctx.countRows(counts.rowsWritten ?? 0);
         measured.set(unit.id, counts);
       }
+      // The validation queries read whole tables: run here, between transactions, they do not
+      // hold the write lock that the final transaction takes (a WAL application keeps writing).
+      ctx.state.set(VALIDATED_KEY, validateOrThrow(engine, engine.plan(ctx.migration.transformations)));
     },
 
     finalizeMigration(ctx) {
@@ -151,7 +157,7 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
           context: { transformation: unfinished.id },
         });
       }
-      const validations = validateOrThrow(engine, units);
+      const validations = (ctx.state.get(VALIDATED_KEY) as ValidationResult[] | undefined) ?? validateOrThrow(engine, units);
       const measured = (ctx.state.get(COUNTS_KEY) as Map<string, ResultCounts> | undefined) ?? new Map<string, ResultCounts>();
       const entries = units.map((unit) => {
         const c = cursors.get(unit.id)!;
