@@ -33,6 +33,7 @@ export class BatchPacer {
   readonly #pacing: BatchPacing;
   readonly #maxRows: number;
   #size: number;
+  #lastMs = 0;
 
   constructor(pacing: BatchPacing, maxRows: number) {
     this.#pacing = pacing;
@@ -48,15 +49,23 @@ export class BatchPacer {
 
   /** Learns from a batch: `rows` done in `elapsedMs`. */
   record(rows: number, elapsedMs: number): void {
+    this.#lastMs = elapsedMs;
     if (rows <= 0) return;
     const perRow = Math.max(elapsedMs, 0.01) / rows;
     const wanted = Math.floor(this.#pacing.targetMs / perRow);
     this.#size = Math.max(1, Math.min(this.#maxRows, this.#size * 2, wanted));
   }
 
-  /** The pause between two batches. */
+  /**
+   * The pause between two batches. A writer that began to wait during the batch now retries
+   * as far apart as the busy handler's back-off has reached: up to 25 ms in its first ~100 ms,
+   * 50 ms up to ~225 ms, then 100 ms. A batch that ran longer than planned is followed by a
+   * pause as long as that spacing, so that one of its retries lands in it.
+   */
   pause(): Promise<void> {
-    const ms = this.#pacing.pauseMs;
+    const last = this.#lastMs;
+    const spacing = last <= 100 ? 0 : last <= 225 ? 50 : 100;
+    const ms = this.#pacing.pauseMs > 0 ? Math.max(this.#pacing.pauseMs, spacing) : 0;
     return new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
   }
 }
