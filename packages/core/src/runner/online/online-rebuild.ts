@@ -9,7 +9,7 @@ import { type Migration, prepareSqlSection, transactionModeOf } from '../../migr
 import { BatchPacer, type BatchPacing } from '../batch-pacer.js';
 import { readForeignKeys } from '../safety/foreign-key-facts.js';
 import { type RebuildPattern, findRebuild } from './rebuild-pattern.js';
-import { ONLINE_TABLE, type OnlineState, clearOnlineState, ensureOnlineTable, onlineStateOf } from './online-state.js';
+import { type OnlineState, clearOnlineState, onlineStateOf, saveOnlineState } from './online-state.js';
 
 /** Options of {@link runOnlineCopy}. */
 export interface OnlineRebuildOptions {
@@ -65,17 +65,13 @@ export async function runOnlineCopy(adapter: DatabaseAdapter, m: Migration, patt
   const moved = leftover ? leftover.movedIndexes : [];
   if (leftover) await inWriteTurn(adapter, () => dropShadow(adapter, leftover));
   await inWriteTurn(adapter, () => {
-    ensureOnlineTable(adapter);
     const movedNow = pattern.indexNames.flatMap((name) => {
       const sql = adapter.get<{ sql: string }>("SELECT sql FROM sqlite_schema WHERE type = 'index' AND lower(name) = lower(?) AND lower(tbl_name) = lower(?)", [name, pattern.table])?.sql;
       if (!sql) return [];
       adapter.raw.exec(`DROP INDEX ${quoteIdentifier(name)}`);
       return [sql];
     });
-    const state: OnlineState = { version: m.version, table: pattern.table, shadow: pattern.shadow, movedIndexes: [...moved, ...movedNow] };
-    adapter.raw.prepare(`INSERT INTO ${ONLINE_TABLE} (version, table_name, shadow, moved_indexes, started_at) VALUES (?, ?, ?, ?, ?)`).run(
-      state.version, state.table, state.shadow, JSON.stringify(state.movedIndexes), new Date().toISOString(),
-    );
+    saveOnlineState(adapter, { version: m.version, table: pattern.table, shadow: pattern.shadow, movedIndexes: [...moved, ...movedNow] });
     adapter.raw.exec(pattern.createShadow);
     for (const sql of pattern.indexes) adapter.raw.exec(onTable(sql, pattern.shadow));
     for (const sql of triggersFor(pattern, key)) adapter.raw.exec(sql);
@@ -97,7 +93,6 @@ export function abandon(adapter: DatabaseAdapter, version: number): void {
   if (!state) return;
   dropShadow(adapter, state);
   for (const sql of state.movedIndexes) adapter.raw.exec(sql);
-  clearOnlineState(adapter, version);
 }
 
 function dropShadow(adapter: DatabaseAdapter, state: OnlineState): void {

@@ -12,7 +12,7 @@ export interface OnlineState {
   movedIndexes: string[];
 }
 
-export function ensureOnlineTable(adapter: DatabaseAdapter): void {
+function ensureOnlineTable(adapter: DatabaseAdapter): void {
   adapter.raw.exec(`CREATE TABLE IF NOT EXISTS ${ONLINE_TABLE} (
     version INTEGER PRIMARY KEY,
     table_name TEXT NOT NULL,
@@ -25,16 +25,33 @@ export function ensureOnlineTable(adapter: DatabaseAdapter): void {
 /** The rebuild of migration `version` under way, if any. */
 export function onlineStateOf(adapter: DatabaseAdapter, version: number): OnlineState | null {
   if (!adapter.tableExists(ONLINE_TABLE)) return null;
-  const row = adapter.get<{ version: number; table_name: string; shadow: string; moved_indexes: string }>(`SELECT * FROM ${ONLINE_TABLE} WHERE version = ?`, [version]);
-  return row ? { version: row.version, table: row.table_name, shadow: row.shadow, movedIndexes: JSON.parse(row.moved_indexes) as string[] } : null;
+  const row = adapter.get<StateRow>(`SELECT * FROM ${ONLINE_TABLE} WHERE version = ?`, [version]);
+  return row ? toState(row) : null;
 }
 
 /** Every rebuild under way (a crash left it when the process is gone). */
 export function onlineStates(adapter: DatabaseAdapter): OnlineState[] {
   if (!adapter.tableExists(ONLINE_TABLE)) return [];
-  return adapter
-    .all<{ version: number; table_name: string; shadow: string; moved_indexes: string }>(`SELECT * FROM ${ONLINE_TABLE} ORDER BY version`)
-    .map((row) => ({ version: row.version, table: row.table_name, shadow: row.shadow, movedIndexes: JSON.parse(row.moved_indexes) as string[] }));
+  return adapter.all<StateRow>(`SELECT * FROM ${ONLINE_TABLE} ORDER BY version`).map(toState);
+}
+
+/** Records a rebuild as under way (in the transaction that creates its shadow). */
+export function saveOnlineState(adapter: DatabaseAdapter, state: OnlineState): void {
+  ensureOnlineTable(adapter);
+  adapter.raw
+    .prepare(`INSERT INTO ${ONLINE_TABLE} (version, table_name, shadow, moved_indexes, started_at) VALUES (?, ?, ?, ?, ?)`)
+    .run(state.version, state.table, state.shadow, JSON.stringify(state.movedIndexes), new Date().toISOString());
+}
+
+interface StateRow {
+  version: number;
+  table_name: string;
+  shadow: string;
+  moved_indexes: string;
+}
+
+function toState(row: StateRow): OnlineState {
+  return { version: row.version, table: row.table_name, shadow: row.shadow, movedIndexes: JSON.parse(row.moved_indexes) as string[] };
 }
 
 export function clearOnlineState(adapter: DatabaseAdapter, version: number): void {

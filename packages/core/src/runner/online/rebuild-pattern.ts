@@ -43,7 +43,6 @@ export function findRebuild(given: string[], primaryKeyOf: (table: string) => st
   const renameAt = renames[0]!;
   const shadow = targets[renameAt]!.table!;
   const table = targets[renameAt]!.renamedTo!;
-  const same = (a: string | undefined, b: string) => a !== undefined && a.toLowerCase() === b.toLowerCase();
   const createAt = targets.findIndex((t) => t.verb === 'CREATE TABLE' && same(t.table, shadow));
   const copyAt = createAt + 1;
   const dropAt = copyAt + 1;
