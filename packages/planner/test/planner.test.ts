@@ -82,6 +82,30 @@ describe('MigrationPlanner on the real MVP1 -> MVP5 migrations', () => {
     expect(relaxed.requiresDowntime).toBe(false);
   });
 
+  it("counts a one-batch INSERT ... SELECT as blocking writes only while its rows go in, in WAL mode", async () => {
+    const wal = join(tempDir(), 'wal.db');
+    const copy = open(database);
+    await copy.backup(wal);
+    copy.close();
+    const walDb = open(wal);
+    walDb.pragma('journal_mode = WAL');
+    walDb.close();
+    // a threshold under the 1,500 KB entries: 0017's window aggregate runs after its migration's transaction
+    const rulesOp = async (file: string) => {
+      const planner = new MigrationPlanner(frameworkContext(file), { calibration: TEST_CALIBRATION, batchThreshold: 1000 });
+      const plan = await planner.createComprehensiveMigrationPlan(5);
+      planner.context.close();
+      return plan.steps.find((s) => s.version === 17)!.operations.find((o) => o.statement === 'rules_from_successful_kb_entries')!;
+    };
+    const inWal = await rulesOp(wal);
+    const inDelete = await rulesOp(database);
+    expect(inWal.blocksWrites).toBe(false);
+    expect(inWal.rowsWritten).toBeLessThan(inWal.rows / 10);
+    expect(inWal.longestBatchSeconds!).toBeCloseTo((inWal.estimatedSeconds * inWal.rowsWritten) / inWal.rows, 6);
+    // with a rollback journal its query's read stops commits: the whole of it counts
+    expect(inDelete.longestBatchSeconds).toBe(inDelete.estimatedSeconds);
+  });
+
   it('estimates resources, with an error when the disk is too small', async () => {
     const context = frameworkContext(database);
     const planner = new MigrationPlanner(context, { calibration: TEST_CALIBRATION, rehearsal: false });

@@ -79,6 +79,7 @@ export class DataTransformer {
       sqlBatchSize: options.sqlBatchSize ?? DEFAULT_ENGINE_OPTIONS.sqlBatchSize,
       batchThreshold: options.batchThreshold ?? DEFAULT_ENGINE_OPTIONS.batchThreshold,
       pacing: options.pacing ?? DEFAULT_ENGINE_OPTIONS.pacing,
+      stageQueries: options.stageQueries ?? true,
     });
     if (shared && !this.context.plugins.some((p) => p.handlesTransformations)) this.context.plugins.push(this.plugin());
   }

@@ -40,8 +40,10 @@ export class StandaloneRun {
     const { adapter, cursors } = this.#engine;
     const saved = new Map(cursors.list(this.#options.scope).map((c) => [c.transformationId, c]));
     const batched = this.#units.map((u) => saved.has(u.id) || this.#engine.shouldBatch(u, this.#options.policy));
+    // one-batch units over a large source also run between transactions, so their query can be staged
+    const deferred = this.#units.map((u, i) => batched[i] || this.#engine.defers(u, this.#options.policy));
     const run = { onProgress: this.#options.onProgress, signal: this.#options.signal };
-    if (!batched.some(Boolean)) {
+    if (!deferred.some(Boolean)) {
       return adapter.transaction(() => {
         const entries = this.#units.map((unit) => ({ unit, counts: this.#engine.runInline(unit, run) }));
         const validations = this.#engine.validate(this.#units);

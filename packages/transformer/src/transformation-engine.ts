@@ -23,6 +23,11 @@ export interface EngineOptions extends BatchSizes {
   batchThreshold: number;
   /** Batch duration and pause between batches (see `BatchPacer`). Default 100 ms and 25 ms. */
   pacing?: BatchPacing;
+  /**
+   * Let a one-batch `INSERT ... SELECT` on a WAL database run its query outside the write lock
+   * and hold the lock only to insert its rows (see `runStaged`). Default true.
+   */
+  stageQueries?: boolean;
 }
 
 /** Defaults: at most 10 000 rows per row-function batch and 100 000 per SQL batch, each batch about 100 ms with 25 ms pauses, batching above 10 000 source rows.
@@ -71,12 +76,23 @@ export class TransformationEngine {
     return this.adapter.rowCount(unit.transformation.sourceTable) > this.options.batchThreshold;
   }
 
+  /**
+   * Whether a unit runs after the migration's transaction, between transactions of its own:
+   * when it runs in batches, or when it is one batch (`never`) over a source above the
+   * threshold, so that its query can be staged (see `runStaged`) instead of holding the
+   * migration's write lock.
+   */
+  defers(unit: TransformationUnit, policy?: BatchPolicy): boolean {
+    if ((policy ?? unit.transformation.batch) === 'never') return this.adapter.rowCount(unit.transformation.sourceTable) > this.options.batchThreshold;
+    return this.shouldBatch(unit, policy);
+  }
+
   runInline(unit: TransformationUnit, options: UnitRunOptions): ResultCounts {
     return runUnitInline(this.adapter, this.prepare(unit), options);
   }
 
   runBatched(unit: TransformationUnit, cursor: TransformCursor, options: UnitRunOptions): Promise<ResultCounts> {
-    return runUnitBatched(this.adapter, this.prepare(unit), this.cursors, cursor, { pacing: this.options.pacing, ...options });
+    return runUnitBatched(this.adapter, this.prepare(unit), this.cursors, cursor, { pacing: this.options.pacing, staged: this.options.stageQueries ?? true, ...options });
   }
 
   count(unit: TransformationUnit): ResultCounts {

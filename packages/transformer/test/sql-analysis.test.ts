@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { splitInsertSelect } from '@mfmig/core';
 import { countQueryFor, prepareLenient, restrictToBatch, usesBatchParams } from '../src/index.js';
 
 describe('restrictToBatch', () => {
@@ -74,5 +75,31 @@ describe('prepareLenient', () => {
     expect(() => db.prepare('SELECT COUNT(*) FROM incidents WHERE ticket_id LIKE "KB-%"')).toThrow(/no such column/);
     expect(prepareLenient(db, 'SELECT COUNT(*) FROM incidents WHERE ticket_id LIKE "KB-%"').pluck().get()).toBe(2);
     expect(prepareLenient(db, 'SELECT COUNT("ticket_id") FROM incidents').pluck().get()).toBe(3);
+  });
+});
+
+describe('splitInsertSelect', () => {
+  it('cuts an INSERT ... SELECT into its insert, query and upsert, keeping window clauses and subqueries whole', () => {
+    const sql = `INSERT OR IGNORE INTO "best" (grp, id) SELECT grp, id FROM (SELECT grp, id, row_number() OVER (PARTITION BY grp ORDER BY s) AS r FROM t WHERE x ON y) WHERE r = 1 ON CONFLICT (grp) DO NOTHING;`;
+    expect(splitInsertSelect(sql)).toEqual({
+      insert: 'INSERT OR IGNORE INTO "best" (grp, id) ',
+      select: 'SELECT grp, id FROM (SELECT grp, id, row_number() OVER (PARTITION BY grp ORDER BY s) AS r FROM t WHERE x ON y) WHERE r = 1 ',
+      upsert: 'ON CONFLICT (grp) DO NOTHING',
+    });
+    expect(splitInsertSelect('REPLACE INTO b WITH c AS (SELECT 1 AS v) SELECT v FROM c')).toEqual({ insert: 'REPLACE INTO b ', select: 'WITH c AS (SELECT 1 AS v) SELECT v FROM c', upsert: '' });
+  });
+
+  it('refuses what cannot run as a query first and an insert later', () => {
+    for (const sql of [
+      'INSERT INTO b VALUES (1)',
+      'INSERT INTO b DEFAULT VALUES',
+      'INSERT INTO b SELECT x FROM a RETURNING x',
+      'WITH c AS (SELECT 1) INSERT INTO b SELECT * FROM c',
+      'INSERT INTO b SELECT 1; DELETE FROM a',
+      'UPDATE a SET x = (SELECT 1)',
+      "INSERT INTO b (s) VALUES ('SELECT')",
+    ]) {
+      expect(splitInsertSelect(sql), sql).toBeNull();
+    }
   });
 });

@@ -9,3 +9,4 @@ export * from './sql-tokens.js';
 export * from './statement-target.js';
 export * from './write-turn.js';
 export * from './batch-range.js';
+export * from './insert-select.js';

@@ -1,4 +1,4 @@
-import { type Migration, abbreviateSql } from '@mfmig/core';
+import { type Migration, abbreviateSql, splitInsertSelect, splitSqlStatements } from '@mfmig/core';
 import type { PlannedOperation } from '../plan/plan-types.js';
 import { type StatementInfo, classifyStatement } from './classify-statement.js';
 import { declaredTransformations } from './declared-transformations.js';
@@ -92,6 +92,8 @@ export function extractOperations(migration: Migration, statements: string[], st
   for (const info of foldRebuilds(statements.map(classifyStatement))) ops.push(...toOperations(info, state, migration));
   if (options.direction === 'up') {
     let batched = false;
+    // the transformer runs a one-batch unit over a large source after the migration's transaction too
+    let deferred = false;
     const measured = new Map<string, number>();
     for (const t of declared) {
       const key = t.targetTable.toLowerCase();
@@ -102,13 +104,17 @@ export function extractOperations(migration: Migration, statements: string[], st
     for (const t of declared) {
       const rows = state.rows(t.sourceTable);
       batched ||= t.batch === 'always' || (t.batch === 'auto' && rows > options.batchThreshold);
+      deferred ||= batched || (t.batch === 'never' && rows > options.batchThreshold);
       const written = t.transformationType === 'enrich' ? 0 : Math.round(measured.get(t.targetTable.toLowerCase()) ?? rows * state.fanout(migration.version, t.id));
       state.add(t.targetTable, written);
       ops.push({
         kind: 'transformation', table: t.targetTable, source: t.sourceTable, rows, rowsWritten: written, statement: t.id,
         description: `${t.transformationType} ${t.sourceTable} -> ${t.targetTable} (${rows} rows${t.transform ? ', row function' : ''}${batched ? ', batched' : ''})`,
-        estimatedSeconds: 0, blocksWrites: !batched,
-        flags: { transformationType: t.transformationType, rowFunction: t.transform !== undefined, reversible: t.reversible, batched, wholeBatch: t.batch === 'never', batchSize: t.batchSize, declaredRows: t.estimatedRows },
+        estimatedSeconds: 0, blocksWrites: !deferred,
+        flags: {
+          transformationType: t.transformationType, rowFunction: t.transform !== undefined, reversible: t.reversible, batched, wholeBatch: t.batch === 'never', batchSize: t.batchSize, declaredRows: t.estimatedRows,
+          stageable: t.batch === 'never' && t.transform === undefined && t.sql !== undefined && splitSqlStatements(t.sql).length === 1 && splitInsertSelect(t.sql) !== null,
+        },
       });
     }
   }

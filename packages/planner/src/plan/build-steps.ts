@@ -26,6 +26,8 @@ export interface StepInputs {
   onlineRebuild?: (m: Migration) => string | null;
   /** Rows from which the runner rebuilds online (its `onlineRebuild.minRows`). */
   onlineMinRows?: number;
+  /** The database is in WAL mode: a one-batch `INSERT ... SELECT` runs its query outside the write lock. */
+  walMode?: boolean;
 }
 
 /** How long one batch holds the write lock (the runner's `DEFAULT_PACING`). */
@@ -36,6 +38,15 @@ const BATCH_SECONDS = DEFAULT_PACING.targetMs / 1000;
  * (100,000 and 1,000,000 rows).
  */
 const SWAP_SHARE = 0.08;
+
+/**
+ * How long a one-batch transformation holds the write lock. Staged (an `INSERT ... SELECT` on a
+ * WAL database), only while its rows are inserted: its time in the share of rows it writes.
+ */
+function wholeBatchSeconds(op: PlannedOperation, walMode: boolean): number {
+  if (!walMode || op.flags.stageable !== true) return op.estimatedSeconds;
+  return op.estimatedSeconds * Math.min(1, op.rowsWritten / Math.max(1, op.rows));
+}
 
 const SCALING_KINDS = new Set(['create-index', 'drop-table', 'drop-column', 'table-rebuild', 'insert-select', 'update', 'delete', 'transformation', 'add-column', 'create-table']);
 
@@ -112,8 +123,9 @@ export function buildSteps(migrations: Migration[], inputs: StepInputs): PlanSte
         op.blocksWrites = false;
         op.flags.online = true;
       }
-      // batches of about 100 ms; a `batch: 'never'` transformation is one batch however long
-      if (!op.blocksWrites && op.rows > 0) op.longestBatchSeconds = op.flags.wholeBatch ? op.estimatedSeconds : Math.min(op.estimatedSeconds, BATCH_SECONDS);
+      // batches of about 100 ms; a `batch: 'never'` transformation is one batch however long,
+      // unless its query is staged (WAL): then the lock covers inserting the rows it gave
+      if (!op.blocksWrites && op.rows > 0) op.longestBatchSeconds = op.flags.wholeBatch ? wholeBatchSeconds(op, inputs.walMode === true) : Math.min(op.estimatedSeconds, BATCH_SECONDS);
     });
     const overhead = Math.max(0, seconds - ops.reduce((sum, op) => sum + op.estimatedSeconds, 0));
     const swap = online ? ops.filter((op) => op.flags.online === true).reduce((sum, op) => sum + op.estimatedSeconds, 0) * SWAP_SHARE : 0;

@@ -174,6 +174,7 @@ export class MigrationPlanner {
       rehearsalFailure: rehearsal.failure,
       onlineRebuild: (m) => rebuiltTable(this.context.adapter, m),
       onlineMinRows: this.#options.onlineRebuildRows ?? 10_000,
+      walMode: String(this.context.adapter.raw.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal',
     });
     const targetMvp = steps.length === 0 ? status.currentMvp : direction === 'up' ? (steps.at(-1)?.mvp ?? status.currentMvp) : targetMilestone(migrator.migrations.migrations, targetVersion);
     return summarisePlan({

@@ -6,6 +6,7 @@ import { TRANSFORMATION_RESULTS_KEY, type TransformationResult, type ValidationR
 
 /** `ctx.state` key: the validation results of a batched migration, read before its final transaction. */
 const VALIDATED_KEY = 'transformer:validated';
+import { dropWatch, hasWatch } from '../run/staged-unit.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions, TransformationEngine } from '../transformation-engine.js';
 import { CONTINUATION_KEY, COUNTS_KEY, migrationScope, publishResults, recordMetrics, resultsOf, validateOrThrow } from './migration-transformations.js';
 
@@ -47,6 +48,7 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
     sqlBatchSize: options.sqlBatchSize ?? DEFAULT_ENGINE_OPTIONS.sqlBatchSize,
     batchThreshold: options.batchThreshold ?? DEFAULT_ENGINE_OPTIONS.batchThreshold,
     pacing: options.pacing ?? DEFAULT_ENGINE_OPTIONS.pacing,
+    stageQueries: options.stageQueries ?? true,
   };
   const engines = new WeakMap<DatabaseAdapter, TransformationEngine>();
   const byRun = new Map<string, TransformationResult[]>();
@@ -71,6 +73,8 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
     beforeRun(run: RunInfo) {
       // A malformed declaration or a dependency cycle stops the run before its first step.
       const engine = engineFor(run.adapter);
+      // a run killed while it staged a query left its watch triggers on the application's tables
+      if (!run.dryRun && hasWatch(run.adapter.raw)) run.adapter.transaction(() => dropWatch(run.adapter.raw));
       for (const m of run.steps) {
         if (m.transformations.length === 0) continue;
         try {
@@ -100,7 +104,7 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
         return;
       }
       const done: { unit: TransformationUnit; counts: ResultCounts }[] = [];
-      const deferred = units.findIndex((u) => engine.shouldBatch(u));
+      const deferred = units.findIndex((u) => engine.defers(u));
       const inline = deferred < 0 ? units : units.slice(0, deferred);
       for (const unit of inline) {
         const counts = engine.runInline(unit, progress(ctx));

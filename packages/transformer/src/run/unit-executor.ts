@@ -7,6 +7,7 @@ import { type PreparedUnit, pageSql } from './prepared-unit.js';
 import { ProgressMeter } from './progress-meter.js';
 import { RowWriter } from './row-writer.js';
 import { runStatement, transformationError } from './statement-runner.js';
+import { type StagedOutcome, runStaged, stagedPlanOf } from './staged-unit.js';
 import { primaryKeyColumns } from '../sql/table-info.js';
 
 /** What running one unit did. */
@@ -26,6 +27,8 @@ export interface UnitRunOptions {
   whole?: boolean;
   /** Batch duration and pause between batches. Default {@link DEFAULT_PACING}. */
   pacing?: BatchPacing;
+  /** Let a unit run as one batch stage its query outside the write lock (see {@link runStaged}). Default true. */
+  staged?: boolean;
 }
 
 /**
@@ -134,8 +137,22 @@ export async function runUnitBatched(adapter: DatabaseAdapter, p: PreparedUnit, 
   return { rowsRead: state.rowsRead, rowsWritten: state.rowsWritten, batches: state.batches, durationMs: performance.now() - start, resumed };
 }
 
-/** A unit that cannot be split (no key, or SQL that does not read its source by range): one transaction with its cursor. */
-function runAsOneBatch(adapter: DatabaseAdapter, p: PreparedUnit, store: CursorStore, cursor: TransformCursor, options: UnitRunOptions, start: number): UnitStats {
+/**
+ * A unit that cannot be split (no key, SQL that does not read its source by range, or
+ * `batch: 'never'`): one transaction with its cursor. An `INSERT ... SELECT` on a WAL database
+ * runs staged instead (see {@link runStaged}): its query runs outside the write lock, which is
+ * held only to insert the rows it gave.
+ */
+async function runAsOneBatch(adapter: DatabaseAdapter, p: PreparedUnit, store: CursorStore, cursor: TransformCursor, options: UnitRunOptions, start: number): Promise<UnitStats> {
+  const plan = options.staged === false ? null : stagedPlanOf(adapter.raw, p);
+  if (plan) {
+    const save = (o: StagedOutcome) => store.save({ ...cursor, status: 'done', rowsRead: o.rowsRead, rowsWritten: o.rowsWritten, batches: 1, total: o.rowsRead });
+    const staged = await runStaged(adapter, p, plan, save);
+    if (staged) {
+      options.onProgress?.(new ProgressMeter(`transform ${p.unit.id}`, staged.rowsRead, 0).report(staged.rowsRead));
+      return { rowsRead: staged.rowsRead, rowsWritten: staged.rowsWritten, batches: 1, durationMs: performance.now() - start, resumed: false };
+    }
+  }
   const stats = adapter.transaction(() => {
     const s = runUnitInline(adapter, p, options);
     store.save({ ...cursor, status: 'done', rowsRead: s.rowsRead, rowsWritten: s.rowsWritten, batches: 1, total: s.rowsRead });

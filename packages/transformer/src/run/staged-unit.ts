@@ -1,0 +1,175 @@
+import type { Database } from 'better-sqlite3';
+import { type DatabaseAdapter, type InsertSelectParts, inWriteTurn, quoteIdentifier, splitInsertSelect, usesBatchParams } from '@mfmig/core';
+import type { PreparedUnit } from './prepared-unit.js';
+import { transformationError } from './statement-runner.js';
+
+/** The table that counts the application's writes to the tables a staged query reads. */
+export const WATCH_TABLE = 'mfmig_watch';
+const WATCH_TRIGGER_PREFIX = `${WATCH_TABLE}_`;
+const STAGE_TABLE = 'mfmig_stage';
+/** Stagings tried before the unit runs holding the lock instead. */
+const STAGE_ATTEMPTS = 3;
+
+/** A whole unit that can run staged: its one statement and the tables its query reads. */
+export interface StagedPlan {
+  parts: InsertSelectParts;
+  tables: string[];
+}
+
+/**
+ * Whether a unit that runs as one batch can run staged, and how. It can when the database is
+ * in WAL mode (a reader there never blocks a writer) and the unit is one `INSERT ... SELECT`
+ * whose query reads only tables of the main database.
+ *
+ * @example
+ * const plan = stagedPlanOf(db, prepared); // null: run it holding the write lock
+ */
+export function stagedPlanOf(db: Database, p: PreparedUnit): StagedPlan | null {
+  if (p.rowFn || p.statements.length !== 1 || usesBatchParams(p.statements[0]!)) return null;
+  if (String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') return null;
+  const parts = splitInsertSelect(p.statements[0]!);
+  if (!parts) return null;
+  const tables = tablesRead(db, parts.select);
+  return tables && tables.length > 0 ? { parts, tables } : null;
+}
+
+/**
+ * The main-database tables a query reads, from its compiled program: each `OpenRead` names a
+ * b-tree by root page. Null when the query reads something that cannot be watched (a virtual
+ * table, the schema, another attached database) or does not compile.
+ */
+function tablesRead(db: Database, select: string): string[] | null {
+  let program: { opcode: string; p2: number; p3: number }[];
+  try {
+    program = db.prepare(`EXPLAIN ${select}`).all() as typeof program;
+  } catch {
+    return null;
+  }
+  const owners = new Map<number, string>();
+  for (const row of db.prepare(`SELECT name, tbl_name, type, rootpage FROM main.sqlite_schema WHERE rootpage > 0`).all() as { name: string; tbl_name: string; type: string; rootpage: number }[]) {
+    owners.set(row.rootpage, row.type === 'index' ? row.tbl_name : row.name);
+  }
+  const tables = new Set<string>();
+  for (const op of program) {
+    if (op.opcode.startsWith('VOpen') || op.opcode === 'VFilter') return null;
+    if (op.opcode !== 'OpenRead' && op.opcode !== 'ReopenIdx') continue;
+    if (op.p3 === 1) continue; // the connection's own TEMP tables
+    const table = op.p3 === 0 ? owners.get(op.p2) : undefined;
+    if (table === undefined || op.p2 === 1) return null;
+    tables.add(table);
+  }
+  return [...tables];
+}
+
+/** What a staged run did. */
+export interface StagedOutcome {
+  rowsRead: number;
+  rowsWritten: number;
+  attempts: number;
+}
+
+/**
+ * Runs a unit's `INSERT ... SELECT` without holding the write lock while its query runs.
+ *
+ * 1. A short transaction adds triggers that count every write to the tables the query reads.
+ * 2. The query runs in a read transaction into a TEMP table, with the count read in the same
+ *    snapshot. In WAL mode the application keeps committing meanwhile.
+ * 3. A short write transaction inserts the staged rows, if the count has not moved (nothing the
+ *    query read has changed since its snapshot, so its rows are those it would give now), drops
+ *    the triggers and runs `commit` (the caller's cursor) with what was written.
+ *
+ * When the application changed what the query reads, the query is staged again; after
+ * {@link STAGE_ATTEMPTS} tries this returns null and the caller runs the unit holding the lock.
+ * The triggers are named `mfmig_watch_*`; a run killed between 1 and 3 leaves them, and
+ * {@link dropWatch} (run before every staging, and by the plugin before every run) removes them.
+ *
+ * @example
+ * const done = await runStaged(adapter, prepared, plan, (s) => cursors.save(done(s)));
+ */
+export async function runStaged(adapter: DatabaseAdapter, p: PreparedUnit, plan: StagedPlan, commit: (outcome: StagedOutcome) => void): Promise<StagedOutcome | null> {
+  const db = adapter.raw;
+  await inWriteTurn(adapter, () => {
+    dropWatch(db);
+    createWatch(db, plan.tables);
+  });
+  try {
+    for (let attempt = 1; attempt <= STAGE_ATTEMPTS; attempt++) {
+      const staged = stage(adapter, p, plan);
+      try {
+        const outcome = await inWriteTurn(adapter, () => {
+          if (watchedChanges(db) !== staged.changes) return null;
+          const written = runApply(db, p, plan);
+          dropWatch(db);
+          const result = { rowsRead: staged.rowsRead, rowsWritten: written, attempts: attempt };
+          commit(result);
+          return result;
+        });
+        if (outcome) return outcome;
+      } finally {
+        db.exec(`DROP TABLE IF EXISTS temp.${STAGE_TABLE}`);
+      }
+    }
+    return null;
+  } finally {
+    if (hasWatch(db)) await inWriteTurn(adapter, () => dropWatch(db));
+  }
+}
+
+/** Runs the query into the TEMP stage table in one read transaction; returns the write count it saw. */
+function stage(adapter: DatabaseAdapter, p: PreparedUnit, plan: StagedPlan): { changes: number; rowsRead: number } {
+  const db = adapter.raw;
+  db.exec(`DROP TABLE IF EXISTS temp.${STAGE_TABLE}`);
+  db.exec('BEGIN DEFERRED');
+  try {
+    const changes = watchedChanges(db);
+    const rowsRead = adapter.rowCount(p.t.sourceTable);
+    try {
+      db.exec(`CREATE TEMP TABLE ${STAGE_TABLE} AS ${plan.parts.select}`);
+    } catch (error) {
+      throw transformationError(error, p.unit.id, p.statements[0]);
+    }
+    db.exec('COMMIT');
+    return { changes, rowsRead };
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+function runApply(db: Database, p: PreparedUnit, plan: StagedPlan): number {
+  // `WHERE true`: an upsert after a bare `SELECT ... FROM t` would read as a join's ON
+  const sql = `${plan.parts.insert}SELECT * FROM temp.${STAGE_TABLE} WHERE true ${plan.parts.upsert}`;
+  try {
+    return db.prepare(sql).run().changes;
+  } catch (error) {
+    throw transformationError(error, p.unit.id, p.statements[0]);
+  }
+}
+
+function createWatch(db: Database, tables: string[]): void {
+  db.exec(`CREATE TABLE ${WATCH_TABLE} (changes INTEGER NOT NULL); INSERT INTO ${WATCH_TABLE} VALUES (0);`);
+  tables.forEach((table, i) => {
+    for (const event of ['INSERT', 'UPDATE', 'DELETE']) {
+      const name = quoteIdentifier(`${WATCH_TRIGGER_PREFIX}${i}_${event.toLowerCase()}`);
+      db.exec(`CREATE TRIGGER ${name} AFTER ${event} ON ${quoteIdentifier(table)} BEGIN UPDATE ${WATCH_TABLE} SET changes = changes + 1; END`);
+    }
+  });
+}
+
+function watchedChanges(db: Database): number {
+  return Number(db.prepare(`SELECT changes FROM ${WATCH_TABLE}`).pluck().get());
+}
+
+const WATCH_OBJECTS = `SELECT type, name FROM main.sqlite_schema WHERE (type = 'trigger' AND substr(name, 1, ${WATCH_TRIGGER_PREFIX.length}) = '${WATCH_TRIGGER_PREFIX}') OR (type = 'table' AND name = '${WATCH_TABLE}')`;
+
+/** True when watch triggers or their table exist (a staging is under way, or a kill left them). */
+export function hasWatch(db: Database): boolean {
+  return db.prepare(WATCH_OBJECTS).all().length > 0;
+}
+
+/** Drops the watch triggers and their table, in the caller's write transaction. */
+export function dropWatch(db: Database): void {
+  const objects = db.prepare(WATCH_OBJECTS).all() as { type: string; name: string }[];
+  for (const o of objects.filter((x) => x.type === 'trigger')) db.exec(`DROP TRIGGER IF EXISTS ${quoteIdentifier(o.name)}`);
+  db.exec(`DROP TABLE IF EXISTS ${WATCH_TABLE}`);
+}

@@ -1,0 +1,106 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { openDatabase } from '@mfmig/core';
+import { startAppWriter } from '@mfmig/test-support';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DataTransformer } from '../src/index.js';
+import { BEST_PER_GROUP, createScores, expectedBest, registerSpin } from './fixtures/staged-query.js';
+import { tempDir } from './helpers.js';
+
+const CHILD = resolve(import.meta.dirname, 'fixtures/staged-child.mjs');
+const SOURCE_INDEX = resolve(import.meta.dirname, '../src/index.ts');
+const JITI = createRequire(resolve(import.meta.dirname, '../../core/package.json')).resolve('jiti');
+
+const watchObjects = (db: Database.Database) =>
+  db.prepare(`SELECT name FROM sqlite_schema WHERE name = 'mfmig_watch' OR name LIKE 'mfmig\\_watch\\_%' ESCAPE '\\'`).pluck().all();
+const best = (db: Database.Database) => db.prepare('SELECT grp, score_id FROM best ORDER BY grp').all();
+
+describe('a one-batch INSERT ... SELECT on a WAL database (staged outside the write lock)', () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => cleanups.splice(0).forEach((c) => c()));
+
+  function database(): { path: string; db: Database.Database } {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const path = join(dir, 'scores.db');
+    const db = new Database(path);
+    cleanups.unshift(() => db.close());
+    createScores(db);
+    return { path, db };
+  }
+
+  async function runBeside(stageQueries: boolean) {
+    const { path, db } = database();
+    registerSpin(db);
+    // an application that gives up after 500 ms; the query alone takes about 1.6 s
+    const app = await startAppWriter({ db: path, sql: 'INSERT INTO app_log (tick) VALUES (@tick)', params: { tick: '$tick' }, intervalMs: 10, busyTimeoutMs: 500 });
+    const report = await new DataTransformer({ database: db }, { stageQueries }).execute(BEST_PER_GROUP);
+    const writes = await app.stop();
+    return { db, report, writes };
+  }
+
+  it('lets the application keep writing while the query runs, and inserts what the query gives', async () => {
+    const { db, report, writes } = await runBeside(true);
+    expect(writes.failed, JSON.stringify(writes.failed.slice(0, 3))).toEqual([]);
+    expect(writes.writes.length).toBeGreaterThan(50);
+    expect(best(db)).toEqual(expectedBest(db));
+    expect(report.results[0]!.rowsWritten).toBe(20);
+    expect(watchObjects(db)).toEqual([]);
+    expect(db.prepare('SELECT count(*) FROM app_log').pluck().get()).toBe(writes.writes.length);
+  });
+
+  it('locks the application out when staging is off (the same query in one write transaction)', async () => {
+    const { db, writes } = await runBeside(false);
+    expect(writes.failed.length).toBeGreaterThan(0);
+    expect(writes.failed.every((w) => w.error === 'SQLITE_BUSY')).toBe(true);
+    expect(best(db)).toEqual(expectedBest(db));
+  });
+
+  it('stages again when the application changed what the query read, so the rows are those of the data at commit', async () => {
+    const { path, db } = database();
+    const app = new Database(path);
+    cleanups.unshift(() => app.close());
+    let pokes = 0;
+    // the first row the first staging reads makes the application commit a new best score for group 7
+    registerSpin(db, () => {
+      if (pokes++ === 0) app.prepare('UPDATE scores SET score = 2 WHERE id = 7').run();
+    });
+    const before = expectedBest(db).find((r) => r.grp === 7)!.score_id;
+    expect(before).not.toBe(7);
+    await new DataTransformer({ database: db }).execute(BEST_PER_GROUP);
+    expect(best(db)).toEqual(expectedBest(db));
+    expect(best(db).find((r) => (r as { grp: number }).grp === 7)).toEqual({ grp: 7, score_id: 7 });
+    expect(pokes).toBeGreaterThan(40_000); // the query ran twice
+    expect(watchObjects(db)).toEqual([]);
+  });
+
+  it('keeps the data and leaves only its watch triggers when killed while staging; the next run removes them and finishes', async () => {
+    const { path, db } = database();
+    const scores = db.prepare('SELECT sum(id * score) FROM scores').pluck().get();
+    const child = spawn(process.execPath, [CHILD, path, JITI, SOURCE_INDEX], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<{ signal: string | null }>((r) => child.on('exit', (_code, signal) => r({ signal })));
+    const deadline = Date.now() + 60_000;
+    while (watchObjects(db).length === 0 && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 200)); // well inside the ~1.6 s query
+    child.kill('SIGKILL');
+    const { signal } = await exited;
+    expect(signal, stderr).toBe('SIGKILL');
+    expect(watchObjects(db).length).toBe(4); // the counter table and three triggers on scores
+    expect(db.prepare('SELECT count(*) FROM best').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT sum(id * score) FROM scores').pluck().get()).toBe(scores);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    // the application's writes still work with the leftover triggers
+    db.prepare('INSERT INTO scores (id, grp, score) VALUES (?, 3, 0.5)').run(1_000_000);
+
+    const adapter = openDatabase(path);
+    registerSpin(adapter.raw);
+    await new DataTransformer({ database: adapter.raw }).execute(BEST_PER_GROUP);
+    adapter.close();
+    expect(watchObjects(db)).toEqual([]);
+    expect(best(db)).toEqual(expectedBest(db));
+  });
+});
