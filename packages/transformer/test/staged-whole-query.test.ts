@@ -2,10 +2,11 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { openDatabase } from '@mfmig/core';
+import { writeFileSync } from 'node:fs';
+import { Migrator, loadMigrations, openDatabase } from '@mfmig/core';
 import { startAppWriter } from '@mfmig/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DataTransformer } from '../src/index.js';
+import { DataTransformer, createTransformerPlugin } from '../src/index.js';
 import { BEST_PER_GROUP, createScores, expectedBest, registerSpin } from './fixtures/staged-query.js';
 import { tempDir } from './helpers.js';
 
@@ -76,23 +77,28 @@ describe('a one-batch INSERT ... SELECT on a WAL database (staged outside the wr
     expect(watchObjects(db)).toEqual([]);
   });
 
-  it('keeps the data and leaves only its watch triggers when killed while staging; the next run removes them and finishes', async () => {
-    const { path, db } = database();
-    const scores = db.prepare('SELECT sum(id * score) FROM scores').pluck().get();
-    const child = spawn(process.execPath, [CHILD, path, JITI, SOURCE_INDEX], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** Starts the child, SIGKILLs it 200 ms after its watch triggers appear (inside the ~1.6 s query). */
+  async function killWhileStaging(path: string, db: Database.Database, how: string): Promise<void> {
+    const child = spawn(process.execPath, [CHILD, path, JITI, SOURCE_INDEX, how], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<{ signal: string | null }>((r) => child.on('exit', (_code, signal) => r({ signal })));
     const deadline = Date.now() + 60_000;
     while (watchObjects(db).length === 0 && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 200)); // well inside the ~1.6 s query
+    await new Promise((r) => setTimeout(r, 200));
     child.kill('SIGKILL');
     const { signal } = await exited;
     expect(signal, stderr).toBe('SIGKILL');
     expect(watchObjects(db).length).toBe(4); // the counter table and three triggers on scores
     expect(db.prepare('SELECT count(*) FROM best').pluck().get()).toBe(0);
-    expect(db.prepare('SELECT sum(id * score) FROM scores').pluck().get()).toBe(scores);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  }
+
+  it('keeps the data and leaves only its watch triggers when killed while staging; the next run removes them and finishes', async () => {
+    const { path, db } = database();
+    const scores = db.prepare('SELECT sum(id * score) FROM scores').pluck().get();
+    await killWhileStaging(path, db, 'execute');
+    expect(db.prepare('SELECT sum(id * score) FROM scores').pluck().get()).toBe(scores);
     // the application's writes still work with the leftover triggers
     db.prepare('INSERT INTO scores (id, grp, score) VALUES (?, 3, 0.5)').run(1_000_000);
 
@@ -102,5 +108,26 @@ describe('a one-batch INSERT ... SELECT on a WAL database (staged outside the wr
     adapter.close();
     expect(watchObjects(db)).toEqual([]);
     expect(best(db)).toEqual(expectedBest(db));
+  });
+
+  it('in a migration: a dry run leaves the leftover triggers, a rerun removes them and ends as an uninterrupted run', async () => {
+    const { path, db } = database();
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    writeFileSync(join(dir, '0001_best.ts'), `export const transformations = [${JSON.stringify(BEST_PER_GROUP)}];\nexport function up() {}\nexport function down() {}\n`);
+    await killWhileStaging(path, db, dir);
+
+    const adapter = openDatabase(path);
+    registerSpin(adapter.raw);
+    const migrator = new Migrator({ adapter, migrations: await loadMigrations(dir), plugins: [createTransformerPlugin()] });
+    // a dry run changes nothing
+    await migrator.migrate({ dryRun: true });
+    expect(watchObjects(db).length).toBe(4);
+    const result = await migrator.migrate();
+    adapter.close();
+    expect(result.error).toBeUndefined();
+    expect(watchObjects(db)).toEqual([]);
+    expect(best(db)).toEqual(expectedBest(db));
+    expect(db.prepare("SELECT status FROM mfmig_history WHERE version = 1").pluck().get()).toBe('applied');
   });
 });
