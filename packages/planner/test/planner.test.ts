@@ -82,7 +82,7 @@ describe('MigrationPlanner on the real MVP1 -> MVP5 migrations', () => {
     expect(relaxed.requiresDowntime).toBe(false);
   });
 
-  it("counts a one-batch INSERT ... SELECT as blocking writes only while its rows go in, in WAL mode", async () => {
+  it('counts a one-batch INSERT ... SELECT as blocking writes only while its rows go in (and, with a rollback journal, one batch of its copies)', async () => {
     const wal = join(tempDir(), 'wal.db');
     const copy = open(database);
     await copy.backup(wal);
@@ -102,8 +102,8 @@ describe('MigrationPlanner on the real MVP1 -> MVP5 migrations', () => {
     expect(inWal.blocksWrites).toBe(false);
     expect(inWal.rowsWritten).toBeLessThan(inWal.rows / 10);
     expect(inWal.longestBatchSeconds!).toBeCloseTo((inWal.estimatedSeconds * inWal.rowsWritten) / inWal.rows, 6);
-    // with a rollback journal its query's read stops commits: the whole of it counts
-    expect(inDelete.longestBatchSeconds).toBe(inDelete.estimatedSeconds);
+    // with a rollback journal its query reads TEMP copies filled in batches of about 100 ms
+    expect(inDelete.longestBatchSeconds).toBe(Math.max((inDelete.estimatedSeconds * inDelete.rowsWritten) / inDelete.rows, Math.min(inDelete.estimatedSeconds, 0.1)));
   });
 
   it('estimates resources, with an error when the disk is too small', async () => {

@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DataTransformer, createTransformerPlugin } from '../src/index.js';
 import { BEST_PER_GROUP, createScores, expectedBest, registerSpin } from './fixtures/staged-query.js';
 import { tempDir } from './helpers.js';
+import type { PreparedUnit } from '../src/run/prepared-unit.js';
+import { stagedPlanOf } from '../src/run/staged-unit.js';
 
 const CHILD = resolve(import.meta.dirname, 'fixtures/staged-child.mjs');
 const SOURCE_INDEX = resolve(import.meta.dirname, '../src/index.ts');
@@ -18,7 +20,7 @@ const watchObjects = (db: Database.Database) =>
   db.prepare(`SELECT name FROM sqlite_schema WHERE name = 'mfmig_watch' OR name LIKE 'mfmig\\_watch\\_%' ESCAPE '\\'`).pluck().all();
 const best = (db: Database.Database) => db.prepare('SELECT grp, score_id FROM best ORDER BY grp').all();
 
-describe('a one-batch INSERT ... SELECT on a WAL database (staged outside the write lock)', () => {
+describe.each(['wal', 'delete'] as const)('a one-batch INSERT ... SELECT, journal mode %s (staged outside the write lock)', (journalMode) => {
   const cleanups: (() => void)[] = [];
   afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
@@ -28,7 +30,7 @@ describe('a one-batch INSERT ... SELECT on a WAL database (staged outside the wr
     const path = join(dir, 'scores.db');
     const db = new Database(path);
     cleanups.unshift(() => db.close());
-    createScores(db);
+    createScores(db, journalMode);
     return { path, db };
   }
 
@@ -121,7 +123,8 @@ describe('a one-batch INSERT ... SELECT on a WAL database (staged outside the wr
     registerSpin(adapter.raw);
     const migrator = new Migrator({ adapter, migrations: await loadMigrations(dir), plugins: [createTransformerPlugin()] });
     // a dry run changes nothing
-    await migrator.migrate({ dryRun: true });
+    const dry = await migrator.migrate({ latest: true }, { dryRun: true });
+    expect(dry.error).toBeUndefined();
     expect(watchObjects(db).length).toBe(4);
     const result = await migrator.migrate();
     adapter.close();
@@ -129,5 +132,45 @@ describe('a one-batch INSERT ... SELECT on a WAL database (staged outside the wr
     expect(watchObjects(db)).toEqual([]);
     expect(best(db)).toEqual(expectedBest(db));
     expect(db.prepare("SELECT status FROM mfmig_history WHERE version = 1").pluck().get()).toBe('applied');
+  });
+});
+
+describe('what a rollback-journal database stages through TEMP copies', () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => cleanups.splice(0).forEach((c) => c()));
+
+  function planFor(schema: string, sql: string) {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const db = new Database(join(dir, 'plan.db'));
+    cleanups.unshift(() => db.close());
+    db.exec(schema);
+    return stagedPlanOf(db, { statements: [sql], batchSize: 1000 } as unknown as PreparedUnit);
+  }
+
+  it('copies the key and the columns the query reads, in the table order, through its indexes too', () => {
+    const plan = planFor(
+      'CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT, b INT, big BLOB, c REAL); CREATE INDEX kb ON k (b); CREATE TABLE t (x)',
+      'INSERT INTO t (x) SELECT a FROM k WHERE b > 3 AND c < 1',
+    );
+    expect(plan?.strategy).toBe('copies');
+    expect(plan?.copies).toEqual([{ table: 'k', columns: ['"id"', '"a"', '"b"', '"c"'], ddl: 'CREATE TEMP TABLE "k" ("id" INTEGER, "a" TEXT, "b" INT, "c" REAL)' }]);
+  });
+
+  it('copies every column behind an expression index', () => {
+    const plan = planFor('CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT, b TEXT); CREATE INDEX kl ON k (lower(a)); CREATE TABLE t (x)', "INSERT INTO t (x) SELECT id FROM k WHERE lower(a) = 'x'");
+    expect(plan?.copies[0]?.columns).toEqual(['"id"', '"a"', '"b"']);
+  });
+
+  it('does not stage what a copy would read differently, or what it cannot redirect to the copies', () => {
+    for (const [schema, sql] of [
+      ['CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT COLLATE NOCASE); CREATE TABLE t (x)', 'INSERT INTO t SELECT a FROM k ORDER BY a'],
+      ['CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT) WITHOUT ROWID; CREATE TABLE t (x)', 'INSERT INTO t SELECT a FROM k'],
+      ['CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT, g TEXT AS (upper(a))); CREATE TABLE t (x)', 'INSERT INTO t SELECT g FROM k'],
+      ['CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT); CREATE TABLE t (x)', 'INSERT INTO t SELECT a FROM main.k'],
+      ['CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT); CREATE TABLE t (x)', 'INSERT INTO t SELECT name FROM sqlite_schema'],
+    ]) {
+      expect(planFor(schema!, sql!), sql).toBeNull();
+    }
   });
 });

@@ -42,6 +42,6 @@ export function writersNote(adapter: DatabaseAdapter, sizeBytes: number, thresho
     backupBlocksSeconds: backup,
     note:
       `rollback journal (${journalMode}): whole-database reads stop the application's commits while they run: the backup copy for about ${backup < 1 ? `${Math.round(backup * 1000)} ms` : `${backup.toFixed(1)} s`}${long}, ` +
-      "then the integrity check, validation and each `batch: 'never'` transformation's query. `mfmig migrate --wal` switches the database to WAL first, where they do not.",
+      'then the integrity check and validation. `mfmig migrate --wal` switches the database to WAL first, where they do not.',
   };
 }

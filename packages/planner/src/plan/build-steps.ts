@@ -26,8 +26,12 @@ export interface StepInputs {
   onlineRebuild?: (m: Migration) => string | null;
   /** Rows from which the runner rebuilds online (its `onlineRebuild.minRows`). */
   onlineMinRows?: number;
-  /** The database is in WAL mode: a one-batch `INSERT ... SELECT` runs its query outside the write lock. */
-  walMode?: boolean;
+  /**
+   * How a one-batch `INSERT ... SELECT` runs its query outside the write lock in this journal
+   * mode: in one read transaction (`snapshot`, WAL), over TEMP copies filled in paced batches
+   * (`copies`, rollback journal), or not at all (null).
+   */
+  stagedQueries?: 'snapshot' | 'copies' | null;
 }
 
 /** How long one batch holds the write lock (the runner's `DEFAULT_PACING`). */
@@ -41,12 +45,14 @@ const BATCH_SECONDS = DEFAULT_PACING.targetMs / 1000;
 const SWAP_SHARE = 0.04;
 
 /**
- * How long a one-batch transformation holds the write lock. Staged (an `INSERT ... SELECT` on a
- * WAL database), only while its rows are inserted: its time in the share of rows it writes.
+ * How long a one-batch transformation stops the application's commits. Staged, only while its
+ * rows are inserted (its time in the share of rows it writes), and, with a rollback journal,
+ * while one batch of the copies its query reads is taken.
  */
-function wholeBatchSeconds(op: PlannedOperation, walMode: boolean): number {
-  if (!walMode || op.flags.stageable !== true) return op.estimatedSeconds;
-  return op.estimatedSeconds * Math.min(1, op.rowsWritten / Math.max(1, op.rows));
+function wholeBatchSeconds(op: PlannedOperation, staged: 'snapshot' | 'copies' | null): number {
+  if (staged === null || op.flags.stageable !== true) return op.estimatedSeconds;
+  const insert = op.estimatedSeconds * Math.min(1, op.rowsWritten / Math.max(1, op.rows));
+  return staged === 'copies' ? Math.max(insert, Math.min(op.estimatedSeconds, BATCH_SECONDS)) : insert;
 }
 
 const SCALING_KINDS = new Set(['create-index', 'drop-table', 'drop-column', 'table-rebuild', 'insert-select', 'update', 'delete', 'transformation', 'add-column', 'create-table']);
@@ -126,7 +132,7 @@ export function buildSteps(migrations: Migration[], inputs: StepInputs): PlanSte
       }
       // batches of about 100 ms; a `batch: 'never'` transformation is one batch however long,
       // unless its query is staged (WAL): then the lock covers inserting the rows it gave
-      if (!op.blocksWrites && op.rows > 0) op.longestBatchSeconds = op.flags.wholeBatch ? wholeBatchSeconds(op, inputs.walMode === true) : Math.min(op.estimatedSeconds, BATCH_SECONDS);
+      if (!op.blocksWrites && op.rows > 0) op.longestBatchSeconds = op.flags.wholeBatch ? wholeBatchSeconds(op, inputs.stagedQueries ?? null) : Math.min(op.estimatedSeconds, BATCH_SECONDS);
     });
     const overhead = Math.max(0, seconds - ops.reduce((sum, op) => sum + op.estimatedSeconds, 0));
     const swap = online ? ops.filter((op) => op.flags.online === true).reduce((sum, op) => sum + op.estimatedSeconds, 0) * SWAP_SHARE : 0;

@@ -174,7 +174,7 @@ export class MigrationPlanner {
       rehearsalFailure: rehearsal.failure,
       onlineRebuild: (m) => rebuiltTable(this.context.adapter, m),
       onlineMinRows: this.#options.onlineRebuildRows ?? 10_000,
-      walMode: String(this.context.adapter.raw.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal',
+      stagedQueries: stagedQueriesIn(String(this.context.adapter.raw.pragma('journal_mode', { simple: true })).toLowerCase()),
     });
     const targetMvp = steps.length === 0 ? status.currentMvp : direction === 'up' ? (steps.at(-1)?.mvp ?? status.currentMvp) : targetMilestone(migrator.migrations.migrations, targetVersion);
     return summarisePlan({
@@ -285,4 +285,10 @@ function targetMilestone(migrations: Migration[], version: number): number {
 /** `{ [key]: value }`, or nothing when the value is undefined (exact optional properties). */
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** How the transformer stages a one-batch query in a journal mode (see `StepInputs.stagedQueries`). */
+function stagedQueriesIn(journalMode: string): 'snapshot' | 'copies' | null {
+  if (journalMode === 'wal') return 'snapshot';
+  return ['delete', 'truncate', 'persist'].includes(journalMode) ? 'copies' : null;
 }

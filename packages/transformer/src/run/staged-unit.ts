@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
-import { type DatabaseAdapter, type InsertSelectParts, inWriteTurn, quoteIdentifier, splitInsertSelect, usesBatchParams } from '@mfmig/core';
+import { type BatchPacing, type DatabaseAdapter, DEFAULT_PACING, type InsertSelectParts, inWriteTurn, quoteIdentifier, splitInsertSelect, usesBatchParams } from '@mfmig/core';
 import type { PreparedUnit } from './prepared-unit.js';
+import { type TableCopy, type TableRead, createCopies, dropCopies, fillCopies, readsOnlyCopies, tableCopies } from './table-copies.js';
 import { transformationError } from './statement-runner.js';
 
 /** The table that counts the application's writes to the tables a staged query reads. */
@@ -10,10 +11,19 @@ const STAGE_TABLE = 'mfmig_stage';
 /** Stagings tried before the unit runs holding the lock instead. */
 const STAGE_ATTEMPTS = 3;
 
-/** A whole unit that can run staged: its one statement and the tables its query reads. */
+/**
+ * A whole unit that can run staged: its one statement, the tables its query reads, and how its
+ * query sees a consistent state without holding a lock that stops the application's commits.
+ * `snapshot` (WAL): one read transaction. `copies` (rollback journal, where any reader stops
+ * commits): the columns it reads are copied into TEMP tables of the same names in short
+ * batches, and the query reads those.
+ */
 export interface StagedPlan {
   parts: InsertSelectParts;
   tables: string[];
+  strategy: 'snapshot' | 'copies';
+  /** For `copies`: each table's columns the query reads. */
+  copies: TableCopy[];
 }
 
 /**
@@ -26,39 +36,58 @@ export interface StagedPlan {
  */
 export function stagedPlanOf(db: Database, p: PreparedUnit): StagedPlan | null {
   if (p.rowFn || p.statements.length !== 1 || usesBatchParams(p.statements[0]!)) return null;
-  if (String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') return null;
+  const journal = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
+  if (journal !== 'wal' && journal !== 'delete' && journal !== 'truncate' && journal !== 'persist') return null;
   const parts = splitInsertSelect(p.statements[0]!);
   if (!parts) return null;
-  const tables = tablesRead(db, parts.select);
-  return tables && tables.length > 0 ? { parts, tables } : null;
+  const read = readsOf(db, parts.select);
+  if (!read || read.length === 0) return null;
+  const tables = read.map((r) => r.table);
+  if (journal === 'wal') return { parts, tables, strategy: 'snapshot', copies: [] };
+  const copies = tableCopies(db, read, parts.select);
+  return copies && readsOnlyCopies(db, parts.select, copies) ? { parts, tables, strategy: 'copies', copies } : null;
 }
 
 /**
- * The main-database tables a query reads, from its compiled program: each `OpenRead` names a
- * b-tree by root page. Null when the query reads something that cannot be watched (a virtual
- * table, the schema, another attached database) or does not compile.
+ * The main-database tables a query reads and their columns, from its compiled program: each
+ * `OpenRead` names a b-tree by root page (a table, or an index of one), and each `Column` a
+ * column of an open cursor. Null when the query reads something that cannot be watched (a
+ * virtual table, the schema, another attached database) or does not compile.
  */
-function tablesRead(db: Database, select: string): string[] | null {
-  let program: { opcode: string; p2: number; p3: number }[];
+function readsOf(db: Database, select: string): TableRead[] | null {
+  let program: { opcode: string; p1: number; p2: number; p3: number }[];
   try {
     program = db.prepare(`EXPLAIN ${select}`).all() as typeof program;
   } catch {
     return null;
   }
-  const owners = new Map<number, string>();
+  const objects = new Map<number, { name: string; table: string; type: string }>();
   for (const row of db.prepare(`SELECT name, tbl_name, type, rootpage FROM main.sqlite_schema WHERE rootpage > 0`).all() as { name: string; tbl_name: string; type: string; rootpage: number }[]) {
-    owners.set(row.rootpage, row.type === 'index' ? row.tbl_name : row.name);
+    objects.set(row.rootpage, { name: row.name, table: row.type === 'index' ? row.tbl_name : row.name, type: row.type });
   }
-  const tables = new Set<string>();
+  const reads = new Map<string, TableRead>();
+  const cursors = new Map<number, { read: TableRead; indexColumns?: number[] }>();
   for (const op of program) {
     if (op.opcode.startsWith('VOpen') || op.opcode === 'VFilter') return null;
-    if (op.opcode !== 'OpenRead' && op.opcode !== 'ReopenIdx') continue;
-    if (op.p3 === 1) continue; // the connection's own TEMP tables
-    const table = op.p3 === 0 ? owners.get(op.p2) : undefined;
-    if (table === undefined || op.p2 === 1) return null;
-    tables.add(table);
+    if (op.opcode === 'OpenRead' || op.opcode === 'ReopenIdx') {
+      if (op.p3 === 1) continue; // the connection's own TEMP tables
+      const object = op.p3 === 0 && op.p2 !== 1 ? objects.get(op.p2) : undefined;
+      if (object === undefined) return null;
+      let read = reads.get(object.table);
+      if (!read) reads.set(object.table, (read = { table: object.table, columns: new Set(), all: false }));
+      const indexColumns = object.type === 'index' ? (db.prepare(`SELECT cid FROM pragma_index_xinfo(?)`).pluck().all(object.name) as number[]) : undefined;
+      if (indexColumns?.includes(-2)) read.all = true; // an expression index: its columns cannot be told
+      // a seek on an index reads its key columns without a Column instruction
+      for (const cid of indexColumns ?? []) if (cid >= 0) read.columns.add(cid);
+      cursors.set(op.p1, { read, indexColumns });
+    } else if (op.opcode === 'Column') {
+      const cursor = cursors.get(op.p1);
+      if (!cursor) continue;
+      const cid = cursor.indexColumns ? cursor.indexColumns[op.p2] : op.p2;
+      if (cid !== undefined && cid >= 0) cursor.read.columns.add(cid);
+    }
   }
-  return [...tables];
+  return [...reads.values()];
 }
 
 /** What a staged run did. */
@@ -86,7 +115,7 @@ export interface StagedOutcome {
  * @example
  * const done = await runStaged(adapter, prepared, plan, (s) => cursors.save(done(s)));
  */
-export async function runStaged(adapter: DatabaseAdapter, p: PreparedUnit, plan: StagedPlan, commit: (outcome: StagedOutcome) => void): Promise<StagedOutcome | null> {
+export async function runStaged(adapter: DatabaseAdapter, p: PreparedUnit, plan: StagedPlan, commit: (outcome: StagedOutcome) => void, options: StageOptions = {}): Promise<StagedOutcome | null> {
   const db = adapter.raw;
   await inWriteTurn(adapter, () => {
     dropWatch(db);
@@ -94,7 +123,7 @@ export async function runStaged(adapter: DatabaseAdapter, p: PreparedUnit, plan:
   });
   try {
     for (let attempt = 1; attempt <= STAGE_ATTEMPTS; attempt++) {
-      const staged = stage(adapter, p, plan);
+      const staged = plan.strategy === 'snapshot' ? stage(adapter, p, plan) : await stageFromCopies(db, p, plan, options);
       try {
         const outcome = await inWriteTurn(adapter, () => {
           if (watchedChanges(db) !== staged.changes) return null;
@@ -112,6 +141,36 @@ export async function runStaged(adapter: DatabaseAdapter, p: PreparedUnit, plan:
     return null;
   } finally {
     if (hasWatch(db)) await inWriteTurn(adapter, () => dropWatch(db));
+  }
+}
+
+/** Pacing of the copies' batches (rollback journal), and interruption. */
+export interface StageOptions {
+  pacing?: BatchPacing;
+  signal?: AbortSignal;
+}
+
+/**
+ * Copies the columns the query reads into TEMP tables of the same names, in short paced reads,
+ * runs the query against them into the TEMP stage table, and drops them (before anything else
+ * runs on the connection: unqualified names resolve to them meanwhile). Returns the write count
+ * read before the first copy: any change of a copied table after it moves the count.
+ */
+async function stageFromCopies(db: Database, p: PreparedUnit, plan: StagedPlan, options: StageOptions): Promise<{ changes: number; rowsRead: number }> {
+  db.exec(`DROP TABLE IF EXISTS temp.${STAGE_TABLE}`);
+  const changes = watchedChanges(db);
+  dropCopies(db, plan.copies);
+  createCopies(db, plan.copies);
+  try {
+    const copied = await fillCopies(db, plan.copies, options.pacing ?? DEFAULT_PACING, p.batchSize, options.signal);
+    try {
+      db.exec(`CREATE TEMP TABLE ${STAGE_TABLE} AS ${plan.parts.select}`);
+    } catch (error) {
+      throw transformationError(error, p.unit.id, p.statements[0]);
+    }
+    return { changes, rowsRead: copied.get(plan.copies.find((c) => c.table.toLowerCase() === p.t.sourceTable.toLowerCase())?.table ?? '') ?? 0 };
+  } finally {
+    dropCopies(db, plan.copies);
   }
 }
 

@@ -147,7 +147,7 @@ async function runAsOneBatch(adapter: DatabaseAdapter, p: PreparedUnit, store: C
   const plan = options.staged === false ? null : stagedPlanOf(adapter.raw, p);
   if (plan) {
     const save = (o: StagedOutcome) => store.save({ ...cursor, status: 'done', rowsRead: o.rowsRead, rowsWritten: o.rowsWritten, batches: 1, total: o.rowsRead });
-    const staged = await runStaged(adapter, p, plan, save);
+    const staged = await runStaged(adapter, p, plan, save, { pacing: options.pacing, signal: options.signal });
     if (staged) {
       options.onProgress?.(new ProgressMeter(`transform ${p.unit.id}`, staged.rowsRead, 0).report(staged.rowsRead));
       return { rowsRead: staged.rowsRead, rowsWritten: staged.rowsWritten, batches: 1, durationMs: performance.now() - start, resumed: false };

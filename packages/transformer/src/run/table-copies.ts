@@ -1,0 +1,102 @@
+import type { Database } from 'better-sqlite3';
+import { BatchPacer, type BatchPacing, isSqlKeyword, quoteIdentifier, tokenName, tokenizeSql } from '@mfmig/core';
+
+/** A main-database table the query reads, and the column numbers (cid) it reads from it. */
+export interface TableRead {
+  table: string;
+  columns: Set<number>;
+  /** Every column (the query reads an expression index of the table). */
+  all: boolean;
+}
+
+/** The TEMP copy of the columns of one table a staged query reads. */
+export interface TableCopy {
+  table: string;
+  /** Quoted column names, in the table's order. */
+  columns: string[];
+  /** `CREATE TEMP TABLE` of those columns, under the table's own name. */
+  ddl: string;
+}
+
+/**
+ * The TEMP copies a query's reads need: for each table, its primary key columns, the columns
+ * its program reads and every column the query's text names (a check SQLite optimised away
+ * still names its column), in the table's column order and with their declared types. Null when
+ * a table cannot be copied so faithfully: WITHOUT ROWID (no rowid to batch on), generated or
+ * hidden columns, or a COLLATE clause (a copy would compare its text differently).
+ */
+export function tableCopies(db: Database, reads: TableRead[], select: string): TableCopy[] | null {
+  const named = new Set(tokenizeSql(select).filter((t) => t.kind === 'word' || t.kind === 'identifier').map((t) => tokenName(t).toLowerCase()));
+  const copies: TableCopy[] = [];
+  for (const read of reads) {
+    const sql = db.prepare(`SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = ?`).pluck().get(read.table) as string | undefined;
+    if (!sql) return null;
+    const tokens = tokenizeSql(sql);
+    if (tokens.some((t, i) => isSqlKeyword(t, 'COLLATE') || (isSqlKeyword(t, 'WITHOUT') && isSqlKeyword(tokens[i + 1], 'ROWID')))) return null;
+    const info = db.prepare(`SELECT cid, name, type, pk, hidden FROM main.pragma_table_xinfo(?)`).all(read.table) as { cid: number; name: string; type: string; pk: number; hidden: number }[];
+    if (info.some((c) => c.hidden !== 0)) return null;
+    const kept = info.filter((c) => read.all || c.pk > 0 || read.columns.has(c.cid) || named.has(c.name.toLowerCase()));
+    if (kept.length === 0) return null;
+    const columns = kept.map((c) => quoteIdentifier(c.name));
+    const definitions = kept.map((c) => `${quoteIdentifier(c.name)}${c.type ? ` ${c.type}` : ''}`);
+    copies.push({ table: read.table, columns, ddl: `CREATE TEMP TABLE ${quoteIdentifier(read.table)} (${definitions.join(', ')})` });
+  }
+  return copies;
+}
+
+/** Creates the (empty) TEMP copies. While they exist, unqualified names on this connection resolve to them. */
+export function createCopies(db: Database, copies: TableCopy[]): void {
+  for (const c of copies) db.exec(c.ddl);
+}
+
+/** Drops the TEMP copies (always qualified: `main` tables of the same names are never touched). */
+export function dropCopies(db: Database, copies: TableCopy[]): void {
+  for (const c of copies) db.exec(`DROP TABLE IF EXISTS temp.${quoteIdentifier(c.table)}`);
+}
+
+/**
+ * True when the query, compiled against the copies, reads nothing of the main database: it
+ * names its tables unqualified, and every column it reads was copied (it compiles).
+ */
+export function readsOnlyCopies(db: Database, select: string, copies: TableCopy[]): boolean {
+  createCopies(db, copies);
+  try {
+    const program = db.prepare(`EXPLAIN ${select}`).all() as { opcode: string; p3: number }[];
+    return !program.some((op) => (op.opcode === 'OpenRead' || op.opcode === 'ReopenIdx') && op.p3 !== 1);
+  } catch {
+    return false;
+  } finally {
+    dropCopies(db, copies);
+  }
+}
+
+/**
+ * Fills the TEMP copies from the main tables in rowid batches of about `pacing.targetMs`, each
+ * its own short read, with a pause after each so that the application commits between them (a
+ * rollback journal stops commits while anyone reads). Returns the rows copied per table.
+ */
+export async function fillCopies(db: Database, copies: TableCopy[], pacing: BatchPacing, maxRows: number, signal?: AbortSignal): Promise<Map<string, number>> {
+  const copied = new Map<string, number>();
+  for (const c of copies) {
+    const main = `main.${quoteIdentifier(c.table)}`;
+    const list = c.columns.join(', ');
+    const last = db.prepare(`SELECT max(rowid) FROM ${main}`).pluck().get() as number | null;
+    const nextEnd = db.prepare(`SELECT rowid FROM ${main} WHERE rowid > ? ORDER BY rowid LIMIT 1 OFFSET ?`).pluck();
+    const copy = db.prepare(`INSERT INTO temp.${quoteIdentifier(c.table)} (rowid, ${list}) SELECT rowid, ${list} FROM ${main} WHERE rowid > ? AND rowid <= ?`);
+    const pacer = new BatchPacer(pacing, maxRows);
+    let after: number = Number.MIN_SAFE_INTEGER;
+    let rows = 0;
+    while (last !== null && after < last) {
+      signal?.throwIfAborted();
+      const started = performance.now();
+      const end = (nextEnd.get(after, pacer.size - 1) as number | undefined) ?? last;
+      const n = copy.run(after, end).changes;
+      rows += n;
+      pacer.record(n, performance.now() - started);
+      after = end;
+      await pacer.pause();
+    }
+    copied.set(c.table, rows);
+  }
+  return copied;
+}
