@@ -35,7 +35,8 @@ export interface StagedPlan {
  * const plan = stagedPlanOf(db, prepared); // null: run it holding the write lock
  */
 export function stagedPlanOf(db: Database, p: PreparedUnit): StagedPlan | null {
-  if (p.rowFn || p.statements.length !== 1 || usesBatchParams(p.statements[0]!)) return null;
+  // inside the caller's transaction there is no lock to leave
+  if (db.inTransaction || p.rowFn || p.statements.length !== 1 || usesBatchParams(p.statements[0]!)) return null;
   const journal = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
   if (journal !== 'wal' && journal !== 'delete' && journal !== 'truncate' && journal !== 'persist') return null;
   const parts = splitInsertSelect(p.statements[0]!);
