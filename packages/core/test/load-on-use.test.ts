@@ -1,4 +1,7 @@
 import type * as KyselyModule from 'kysely';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 
 /** A fresh copy of the loaders: each keeps what it loaded for the life of its module. */
@@ -23,5 +26,30 @@ describe('kysely and zod, loaded on first use', () => {
     expect(kyselyModule()).toBe(bundled);
     expect(kyselyModule()).toBe(bundled);
     expect(load).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('a run of SQL migrations', () => {
+  it('never loads kysely: its bodies get no Kysely instance', async () => {
+    vi.resetModules();
+    const { useModuleLoaders } = await import('../src/lazy/load-on-use.js');
+    const loadKysely = vi.fn((): typeof KyselyModule => {
+      throw new Error('kysely loaded');
+    });
+    useModuleLoaders({ kysely: loadKysely });
+    const { Migrator, loadMigrations, openDatabase } = await import('../src/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'mfmig-sql-only-'));
+    mkdirSync(join(dir, 'mvp1'));
+    writeFileSync(join(dir, 'mvp1/0001_t.sql'), '-- migrate:up\nCREATE TABLE t (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE t;\n');
+    writeFileSync(join(dir, 'mvp1/0002_u.sql'), '-- migrate:up\nINSERT INTO t VALUES (1);\n-- migrate:down\nDELETE FROM t;\n');
+    const adapter = openDatabase(':memory:', { create: true });
+    const migrations = await loadMigrations(dir);
+    const migrator = new Migrator({ adapter, migrations });
+    expect((await migrator.migrate()).error).toBeUndefined();
+    expect(adapter.raw.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 1 });
+    expect((await migrator.rollback({ version: 0 })).error).toBeUndefined();
+    expect(loadKysely).not.toHaveBeenCalled();
+    adapter.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -72,6 +72,33 @@ export interface MigrationContext {
 /** The body of `up` or `down`. `db` is a Kysely instance on the migration's connection. */
 export type MigrationFn = (db: Kysely<any>, ctx: MigrationContext) => Promise<void> | void;
 
+// bodies that run their statements through `ctx.exec` and never read `db`
+const SQL_BODIES = new WeakSet<MigrationFn>();
+
+/**
+ * Marks a body that never reads its `db` argument (a SQL file's section, run through
+ * `ctx.exec`): the runner then hands it no Kysely instance, so a run of SQL migrations does not
+ * load kysely. Returns the body.
+ *
+ * @example
+ * const up = sqlBody((_db, ctx) => ctx.exec('CREATE TABLE t (id INTEGER);'));
+ */
+export function sqlBody(fn: MigrationFn): MigrationFn {
+  SQL_BODIES.add(fn);
+  return fn;
+}
+
+/**
+ * The `db` argument for a body: the context's Kysely instance, built on first use, or none for a
+ * body marked by {@link sqlBody}.
+ *
+ * @example
+ * await m.up(bodyDb(m.up, ctx), ctx);
+ */
+export function bodyDb(fn: MigrationFn, ctx: { readonly db: Kysely<any> }): Kysely<any> {
+  return SQL_BODIES.has(fn) ? (undefined as unknown as Kysely<any>) : ctx.db;
+}
+
 /** A migration as loaded: a version, the milestone it belongs to, and what it does. */
 export interface Migration {
   /** Globally unique, ordered version number (the number before the first `_` of the file name). */
