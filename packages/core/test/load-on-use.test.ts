@@ -42,7 +42,7 @@ describe('a run of SQL migrations', () => {
     mkdirSync(join(dir, 'mvp1'));
     writeFileSync(join(dir, 'mvp1/0001_t.sql'), '-- migrate:up\nCREATE TABLE t (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE t;\n');
     writeFileSync(join(dir, 'mvp1/0002_u.sql'), '-- migrate:up\nINSERT INTO t VALUES (1);\n-- migrate:down\nDELETE FROM t;\n');
-    const adapter = openDatabase(':memory:', { create: true });
+    const adapter = openDatabase(join(dir, 'kb.db'), { create: true });
     const migrations = await loadMigrations(dir);
     const migrator = new Migrator({ adapter, migrations });
     expect((await migrator.migrate()).error).toBeUndefined();
