@@ -20,6 +20,24 @@ const englishOnlyZod: NonNullable<Options['esbuildPlugins']>[number] = {
   },
 };
 
+/**
+ * commander requires node:child_process when it loads, for executable subcommands (mfmig has
+ * none): it gets a `spawn` that loads the module when called, so a start does not load it (and
+ * node:net, node:dgram behind it).
+ */
+const commanderSpawnOnUse: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'commander-spawn-on-use',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'commander-spawn-on-use' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'commander-spawn-on-use' }, () => ({
+      contents: "module.exports = { spawn: (...args) => process.getBuiltinModule('node:child_process').spawn(...args) };",
+      loader: 'js',
+    }));
+  },
+};
+
 export default defineConfig([
   {
     entry: ['src/index.ts'],
@@ -39,6 +57,9 @@ export default defineConfig([
     noExternal: [/^@mfmig\//, 'commander', 'picocolors', 'cli-progress', 'jiti'],
     // kysely and zod are the files built below, required on first use (see src/bin.ts)
     external: ['better-sqlite3', 'kysely', 'zod'],
+    esbuildPlugins: [commanderSpawnOnUse],
+    // keep `node:` on built-in modules, so that the plugin above sees commander's node:child_process
+    removeNodeProtocol: false,
     esbuildOptions(options) {
       options.alias = { jiti: './src/jiti-required.ts' };
     },
