@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { useModuleLoaders } from '@mfmig/core';
 import { printable } from './printable.js';
 import { runCli } from './run-cli.js';
@@ -10,11 +11,11 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-// The command is bundled with its own kysely and zod (see tsup.config.ts): literal requires let
-// the bundler keep those copies, still loaded only when a code path needs them, instead of core
-// loading second copies from node_modules.
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle's own copies, loaded on first use
-useModuleLoaders({ kysely: () => require('kysely'), zod: () => require('zod') });
+// The command carries its own kysely and zod, each built into a file of its own next to this one
+// (see tsup.config.ts) and required the first time a code path needs it: a start compiles
+// neither, and the bundle holds one copy of each.
+const vendored = createRequire(import.meta.url);
+useModuleLoaders({ kysely: () => vendored('./vendor/kysely.cjs'), zod: () => vendored('./vendor/zod.cjs') });
 
 runCli(process.argv.slice(2)).then(
   (code) => {

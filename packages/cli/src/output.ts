@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline/promises';
 import { isMfmigError } from '@mfmig/core';
 import { hintFor } from './error-hints.js';
 import { fileSystemError } from './file-system-error.js';
@@ -78,7 +77,8 @@ export class Output {
   async confirm(question: string): Promise<boolean> {
     if (this.assumeYes) return true;
     if (!process.stdin.isTTY || !this.stderr.isTTY) return false;
-    const rl = createInterface({ input: process.stdin, output: this.stderr });
+    // node:readline loads for a prompt, not with every command
+    const rl = process.getBuiltinModule('node:readline/promises').createInterface({ input: process.stdin, output: this.stderr });
     try {
       const answer = await rl.question(`${question} [y/N] `);
       return /^y(es)?$/i.test(answer.trim());

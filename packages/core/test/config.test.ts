@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isMfmigError, resolveConfig } from '@mfmig/core';
 
 describe('resolveConfig', () => {
@@ -36,5 +36,38 @@ describe('resolveConfig', () => {
   it('names a bad option', () => {
     expect(() => resolveConfig({ database: 'kb.db', batchSize: 0 }, {})).toThrow(/batchSize/);
     expect(() => resolveConfig({ database: 42 as never }, {})).toThrow(/database/);
+  });
+
+  it('resolves a plain configuration without loading zod, and hands anything else to zod', async () => {
+    vi.resetModules();
+    const lazy = await import('../src/lazy/load-on-use.js');
+    const realZod = await import('zod');
+    const loadZod = vi.fn(() => realZod);
+    lazy.useModuleLoaders({ zod: loadZod });
+    const fresh = await import('../src/config/config.js');
+    const logger = { log() {} };
+    const env = { VALIDATION_TIMEOUT: '5', ENABLE_LOGGING: 'yes', EMERGENCY_CONTACTS: ' a@x,,b@y ', MIGRATION_FORMAT: 'flyway' };
+    expect(fresh.resolveConfig({ database: 'kb.db', lockTimeout: 0, emergencyContacts: undefined, logger, unknownKey: 1 } as never, env)).toEqual({
+      database: 'kb.db',
+      migrationsPath: './migrations',
+      format: 'flyway',
+      backupPath: './backups',
+      enableLogging: true,
+      enableMetrics: false,
+      validationTimeout: 5,
+      integrityCheckLevel: 'standard',
+      rollbackSafetyChecks: true,
+      emergencyContacts: ['a@x', 'b@y'],
+      lockTimeout: 0,
+      batchSize: 10_000,
+      backupRetention: 10,
+      logger,
+    });
+    expect(loadZod).not.toHaveBeenCalled();
+
+    expect(() => fresh.resolveConfig({ database: 'kb.db', emergencyContacts: ['a', ''] }, {})).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('emergencyContacts') }));
+    expect(() => fresh.resolveConfig({ database: 'kb.db' }, { BACKUP_RETENTION: '9007199254740993' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    expect(fresh.resolveConfig({ database: 'kb.db', milestones: [{ mvp: 1, through: 3 }, { mvp: 2 }] }, {}).milestones).toEqual([{ mvp: 1, through: 3 }, { mvp: 2 }]);
+    expect(loadZod).toHaveBeenCalledTimes(1);
   });
 });

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MfmigError, userCacheDirectory } from '@mfmig/core';
-import { MFMIG_CONFIG_SCHEMA, type MfmigConfig } from './mfmig-config.js';
+import { type MfmigConfig, mfmigConfigSchema } from './mfmig-config.js';
 
 /** The names a config file may have, in the current directory. */
 export const CONFIG_FILE_NAMES = ['mfmig.config.ts', 'mfmig.config.mjs', 'mfmig.config.js', 'mfmig.config.json'] as const;
@@ -54,13 +54,13 @@ export async function loadConfigFile(file: string): Promise<LoadedConfig> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw invalid(`Config file ${shown} must export an object (export default defineConfig({ ... }))`, file);
   }
-  const parsed = MFMIG_CONFIG_SCHEMA.safeParse(raw);
+  const parsed = mfmigConfigSchema().safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.join('.');
     const problem =
       issue.code === 'unrecognized_keys'
-        ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} (known: ${Object.keys(MFMIG_CONFIG_SCHEMA.shape).join(', ')})`
+        ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} (known: ${Object.keys(mfmigConfigSchema().shape).join(', ')})`
         : `${where || 'the config'}: ${issue.message}`;
     throw invalid(`Config file ${shown}: ${problem}`, file);
   }

@@ -1,5 +1,5 @@
-import type { IntegrityCheckLevel, MigrationFormat, MilestoneRange } from '@mfmig/core';
-import { z } from 'zod';
+import { type IntegrityCheckLevel, type MigrationFormat, type MilestoneRange, zodModule } from '@mfmig/core';
+import type * as ZodModule from 'zod';
 
 /** The folder layouts a config may force with `format` (the same names `--format` takes). */
 const FORMATS = { mfmig: true, dbmate: true, 'golang-migrate': true, flyway: true, sqlx: true, prisma: true } satisfies Record<MigrationFormat, true>;
@@ -42,29 +42,40 @@ export interface MfmigConfig {
   emergencyContacts?: string[];
 }
 
-const text = z.string().min(1, 'must not be empty');
-const whole = z.number().int('must be a whole number').nonnegative('must be 0 or more');
+// zod loads when a config file is first checked, not with the command: most runs have no file
+let schema: ReturnType<typeof buildSchema> | undefined;
+
+// not `z` nor `zod`: declaration files name zod's namespace so
+function buildSchema(zodExports: typeof ZodModule) {
+  const { z } = zodExports;
+  const text = z.string().min(1, 'must not be empty');
+  const whole = z.number().int('must be a whole number').nonnegative('must be 0 or more');
+  return z.strictObject({
+    database: text.optional(),
+    migrations: text.optional(),
+    backups: text.optional(),
+    format: z.enum(Object.keys(FORMATS) as [MigrationFormat, ...MigrationFormat[]]).optional(),
+    // numbering, order and overlaps are checked by the loader, which knows the folder's versions
+    milestones: z
+      .array(z.strictObject({ mvp: whole.positive('milestone numbers start at 1'), through: z.union([whole, text]).optional() }))
+      .min(1, 'give at least one { mvp, through } range')
+      .optional(),
+    schemaFile: text.optional(),
+    backupRetention: whole.optional(),
+    integrityCheckLevel: z.enum(['quick', 'standard', 'comprehensive']).optional(),
+    validationTimeout: whole.positive('must be greater than 0').optional(),
+    rollbackSafetyChecks: z.boolean().optional(),
+    enableLogging: z.boolean().optional(),
+    enableMetrics: z.boolean().optional(),
+    emergencyContacts: z.array(text).optional(),
+  });
+}
 
 /** The schema a loaded config is checked against: an unknown key or a wrong type is refused. */
-export const MFMIG_CONFIG_SCHEMA = z.strictObject({
-  database: text.optional(),
-  migrations: text.optional(),
-  backups: text.optional(),
-  format: z.enum(Object.keys(FORMATS) as [MigrationFormat, ...MigrationFormat[]]).optional(),
-  // numbering, order and overlaps are checked by the loader, which knows the folder's versions
-  milestones: z
-    .array(z.strictObject({ mvp: whole.positive('milestone numbers start at 1'), through: z.union([whole, text]).optional() }))
-    .min(1, 'give at least one { mvp, through } range')
-    .optional(),
-  schemaFile: text.optional(),
-  backupRetention: whole.optional(),
-  integrityCheckLevel: z.enum(['quick', 'standard', 'comprehensive']).optional(),
-  validationTimeout: whole.positive('must be greater than 0').optional(),
-  rollbackSafetyChecks: z.boolean().optional(),
-  enableLogging: z.boolean().optional(),
-  enableMetrics: z.boolean().optional(),
-  emergencyContacts: z.array(text).optional(),
-});
+export function mfmigConfigSchema(): ReturnType<typeof buildSchema> {
+  schema ??= buildSchema(zodModule());
+  return schema;
+}
 
 /**
  * Types a config file: returns what it is given, so that an editor checks the keys.

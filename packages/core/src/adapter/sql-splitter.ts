@@ -15,6 +15,23 @@ const BLANK = /^\s*$/;
  * // ['CREATE TABLE a(x);', "INSERT INTO a VALUES ('a;b');"]
  */
 export function splitSqlStatements(script: string): string[] {
+  const hit = splitCache.get(script);
+  if (hit) return [...hit];
+  const statements = split(script);
+  if (script.length <= SPLIT_CACHE_MAX_SCRIPT) {
+    if (splitCache.size >= SPLIT_CACHE_LIMIT) splitCache.clear();
+    splitCache.set(script, [...statements]);
+  }
+  return statements;
+}
+
+// A run splits the same sections again and again (load, plan, rehearsal, the run itself, the
+// safety checks): each script is lexed once per process. Very large scripts are not kept.
+const SPLIT_CACHE_LIMIT = 2_000;
+const SPLIT_CACHE_MAX_SCRIPT = 1 << 20;
+const splitCache = new Map<string, readonly string[]>();
+
+function split(script: string): string[] {
   const statements: string[] = [];
   let start = 0;
   let code = false;

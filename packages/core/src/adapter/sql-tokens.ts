@@ -40,17 +40,31 @@ export interface SqlToken {
  */
 export function tokenizeSql(sql: string): SqlToken[] {
   const tokens: SqlToken[] = [];
+  const read = sqlTokenReader(sql);
+  for (let token = read(); token; token = read()) tokens.push(token);
+  return tokens;
+}
+
+/**
+ * The tokens of `sql` one at a time, as {@link tokenizeSql} gives them: for a reader that needs
+ * only the head of a statement, the rest is never read.
+ *
+ * @example
+ * const read = sqlTokenReader('DROP TABLE t');
+ * read()?.value; // 'DROP'
+ */
+export function sqlTokenReader(sql: string): () => SqlToken | undefined {
   const lexer = new SqlLexer(sql);
-  while (lexer.next()) {
+  return () => {
+    if (!lexer.next()) return undefined;
     const { kind, start, end, depth } = lexer;
     const text = sql.slice(start, end);
     let value = text;
     if (kind === 'word') value = text.toUpperCase();
     else if (kind === 'parameter') value = text.slice(1);
     else if (kind === 'string' || kind === 'identifier') value = unquote(text, lexer.closed);
-    tokens.push({ kind, value, text, start, end, depth });
-  }
-  return tokens;
+    return { kind, value, text, start, end, depth };
+  };
 }
 
 /** The name or text inside quotes: doubled quotes undone, except in `[names]`, which have none. */

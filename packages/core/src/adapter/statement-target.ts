@@ -1,4 +1,4 @@
-import { type SqlToken, tokenName, tokenizeSql } from './sql-tokens.js';
+import { type SqlToken, sqlTokenReader, tokenName } from './sql-tokens.js';
 
 /** What one SQL statement is and which table it acts on directly. */
 export interface StatementTarget {
@@ -29,8 +29,7 @@ const DML = new Set(['DELETE', 'UPDATE', 'INSERT', 'REPLACE', 'SELECT']);
  * statementTarget('ALTER TABLE author RENAME TO _author_old'); // { verb: 'ALTER TABLE', table: 'author', renamedTo: '_author_old' }
  */
 export function statementTarget(sql: string): StatementTarget {
-  const tokens = tokenizeSql(sql);
-  const at = new Cursor(tokens);
+  const at = new Cursor(sqlTokenReader(sql));
   const first = at.word();
   if (first === 'WITH') return afterWith(at);
   if (first === 'EXPLAIN') return { verb: 'EXPLAIN' };
@@ -97,25 +96,36 @@ function fromVerb(verb: string, at: Cursor): StatementTarget {
   }
 }
 
-/** Reads tokens one by one. */
+/** Reads tokens one by one, lexing no further than it reads: most statements need only their head. */
 class Cursor {
-  readonly #tokens: SqlToken[];
+  readonly #tokens: SqlToken[] = [];
+  readonly #read: () => SqlToken | undefined;
+  #ended = false;
   #i = 0;
 
-  constructor(tokens: SqlToken[]) {
-    this.#tokens = tokens;
+  constructor(read: () => SqlToken | undefined) {
+    this.#read = read;
+  }
+
+  #at(i: number): SqlToken | undefined {
+    while (!this.#ended && this.#tokens.length <= i) {
+      const token = this.#read();
+      if (token) this.#tokens.push(token);
+      else this.#ended = true;
+    }
+    return this.#tokens[i];
   }
 
   get done(): boolean {
-    return this.#i >= this.#tokens.length;
+    return this.#at(this.#i) === undefined;
   }
 
   peek(): SqlToken | undefined {
-    return this.#tokens[this.#i];
+    return this.#at(this.#i);
   }
 
   next(): SqlToken | undefined {
-    return this.#tokens[this.#i++];
+    return this.#at(this.#i++);
   }
 
   /** The next token when it is a bare word (upper-cased). */

@@ -165,6 +165,11 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Partial<M
   for (const name of CONFIG_ENVIRONMENT_VARIABLES) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
+    const quick = plainEnvValue(name, raw.trim());
+    if (quick) {
+      out[ENV_FIELDS[name]] = quick.value;
+      continue;
+    }
     const schema = configSchemas().env[name];
     const parsed = schema.safeParse(raw.trim());
     if (!parsed.success) {
@@ -191,6 +196,8 @@ export function resolveConfig(input: MigrationFrameworkConfig, env: NodeJS.Proce
   const fromEnv = readEnvironment(env);
   const merged: Record<string, unknown> = { ...fromEnv };
   for (const [key, value] of Object.entries(input ?? {})) if (value !== undefined) merged[key] = value;
+  const plain = plainConfig(merged);
+  if (plain) return { ...plain, logger: plain.logger ?? stderrLogger } as ResolvedConfig;
   const parsed = configSchemas().config.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -200,4 +207,90 @@ export function resolveConfig(input: MigrationFrameworkConfig, env: NodeJS.Proce
     });
   }
   return { ...parsed.data, logger: parsed.data.logger ?? stderrLogger } as ResolvedConfig;
+}
+
+// The common case without zod: a value that plainly passes the schema's checks is taken as the
+// schema would give it. Anything else (a bad value, or a shape checked by zod only, such as
+// `milestones`) goes through zod, which accepts it or says why not: zod stays the authority,
+// and the checks below may only be stricter than it, never looser.
+
+const ENV_BOOLEANS: Record<string, boolean> = { true: true, 1: true, yes: true, false: false, 0: false, no: false };
+const LEVELS: readonly string[] = ['quick', 'standard', 'comprehensive'];
+
+const INVALID: unique symbol = Symbol('invalid');
+const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const isWhole = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/** What an environment variable plainly gives, or undefined to let zod decide. */
+function plainEnvValue(name: EnvVariable, value: string): { value: unknown } | undefined {
+  switch (name) {
+    case 'MIGRATION_PATH':
+    case 'BACKUP_PATH':
+      return isText(value) ? { value } : undefined;
+    case 'MIGRATION_FORMAT':
+      return (FORMATS as readonly string[]).includes(value) ? { value } : undefined;
+    case 'INTEGRITY_CHECK_LEVEL':
+      return LEVELS.includes(value) ? { value } : undefined;
+    case 'ENABLE_LOGGING':
+    case 'ENABLE_METRICS':
+    case 'ROLLBACK_SAFETY_CHECKS':
+      return Object.hasOwn(ENV_BOOLEANS, value) ? { value: ENV_BOOLEANS[value] } : undefined;
+    case 'VALIDATION_TIMEOUT':
+    case 'BACKUP_RETENTION': {
+      if (!/^\d+$/.test(value)) return undefined;
+      const n = Number(value);
+      return isWhole(n) && (name === 'BACKUP_RETENTION' || n > 0) ? { value: n } : undefined;
+    }
+    case 'EMERGENCY_CONTACTS':
+      return {
+        value: value
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0),
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** The resolved configuration when every option plainly passes, or undefined to let zod decide. */
+function plainConfig(merged: Record<string, unknown>): (Omit<ResolvedConfig, 'logger'> & { logger?: Logger }) | undefined {
+  const { database, format, milestones, logger, emergencyContacts } = merged;
+  if (!isText(database) && !isDatabaseHandle(database)) return undefined;
+  if (milestones !== undefined) return undefined;
+  if (format !== undefined && !(FORMATS as readonly unknown[]).includes(format)) return undefined;
+  if (logger !== undefined && typeof (logger as Logger | undefined)?.log !== 'function') return undefined;
+  let contacts: string[] = [];
+  if (emergencyContacts !== undefined) {
+    if (!Array.isArray(emergencyContacts)) return undefined;
+    contacts = [];
+    for (let i = 0; i < emergencyContacts.length; i++) {
+      const contact: unknown = emergencyContacts[i];
+      if (!isText(contact)) return undefined;
+      contacts.push(contact);
+    }
+  }
+  const pick = <T>(key: string, fallback: T, ok: (v: unknown) => boolean): T | typeof INVALID => {
+    const v = merged[key];
+    if (v === undefined) return fallback;
+    return ok(v) ? (v as T) : INVALID;
+  };
+  const isBoolean = (v: unknown) => typeof v === 'boolean';
+  const resolved = {
+    database: database as Database | string,
+    migrationsPath: pick('migrationsPath', './migrations', isText),
+    ...(format === undefined ? {} : { format: format as MigrationFormat }),
+    backupPath: pick('backupPath', './backups', isText),
+    enableLogging: pick('enableLogging', false, isBoolean),
+    enableMetrics: pick('enableMetrics', false, isBoolean),
+    validationTimeout: pick('validationTimeout', 300_000, (v) => isWhole(v) && v > 0),
+    integrityCheckLevel: pick<IntegrityCheckLevel>('integrityCheckLevel', 'standard', (v) => LEVELS.includes(v as string)),
+    rollbackSafetyChecks: pick('rollbackSafetyChecks', true, isBoolean),
+    emergencyContacts: contacts,
+    lockTimeout: pick('lockTimeout', 10_000, isWhole),
+    batchSize: pick('batchSize', 10_000, (v) => isWhole(v) && v > 0 && v <= 1_000_000),
+    backupRetention: pick('backupRetention', 10, isWhole),
+    ...(logger === undefined ? {} : { logger: logger as Logger }),
+  };
+  return Object.values(resolved).includes(INVALID) ? undefined : (resolved as Omit<ResolvedConfig, 'logger'> & { logger?: Logger });
 }

@@ -98,14 +98,20 @@ CREATE TABLE IF NOT EXISTS mfmig_audit (
 
 /** Who is running mfmig, as recorded in the history: `user@host (pid)`. */
 export function currentActor(): string {
-  let user = 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {
-    // some containers have no passwd entry; the host and pid still identify the run
+  // read once per process: the user's passwd entry was looked up again for every history row
+  if (actor === undefined || actor.pid !== process.pid) {
+    let user = 'unknown';
+    try {
+      user = userInfo().username;
+    } catch {
+      // some containers have no passwd entry; the host and pid still identify the run
+    }
+    actor = { pid: process.pid, text: `${user}@${hostname()} (pid ${process.pid})` };
   }
-  return `${user}@${hostname()} (pid ${process.pid})`;
+  return actor.text;
 }
+
+let actor: { pid: number; text: string } | undefined;
 
 /**
  * The set of applied migrations, kept in the migrated database itself (`mfmig_history`), with

@@ -24,6 +24,12 @@ export interface PreparedSqlSection {
 
 const OFF = new Set(['off', 'false', 'no', '0']);
 const ON = new Set(['on', 'true', 'yes', '1']);
+/**
+ * SQL in which no statement can start with a verb read below: none of these words stands alone
+ * in it, in any case, and it holds nothing but printable ASCII, tabs and line breaks (a word of
+ * SQLite's is then delimited as `\b` delimits it, and upper-cases as ASCII does).
+ */
+const MAY_CONTROL_CONNECTION = /\b(?:pragma|begin|commit|end|rollback)\b|[^\t\n\r -~]/i;
 
 /**
  * Reads a SQL section the way its author ran it: a `PRAGMA foreign_keys = off` anywhere in it
@@ -43,6 +49,17 @@ export function prepareSqlSection(
   options: { transactional: boolean; foreignKeys: 'on' | 'off' | undefined; where: string },
 ): PreparedSqlSection {
   const settings: ConnectionSettings = { foreignKeys: options.foreignKeys ?? 'on', legacyAlterTable: false };
+  if (!MAY_CONTROL_CONNECTION.test(sql)) {
+    // nothing to read from the statements: split them when they first run, not at every load
+    let split: string[] | undefined;
+    return {
+      get statements() {
+        split ??= splitSqlStatements(sql);
+        return split;
+      },
+      settings,
+    };
+  }
   const statements: string[] = [];
   for (const statement of splitSqlStatements(sql)) {
     const target = statementTarget(statement);

@@ -72,6 +72,56 @@ export interface MigrationContext {
 /** The body of `up` or `down`. `db` is a Kysely instance on the migration's connection. */
 export type MigrationFn = (db: Kysely<any>, ctx: MigrationContext) => Promise<void> | void;
 
+// bodies that run their statements through `ctx.exec` and never read `db`
+const SQL_BODIES = new WeakSet<MigrationFn>();
+
+/**
+ * Marks a body that never reads its `db` argument (a SQL file's section, run through
+ * `ctx.exec`): the runner then hands it no Kysely instance, so a run of SQL migrations does not
+ * load kysely. Returns the body.
+ *
+ * @example
+ * const up = sqlBody((_db, ctx) => ctx.exec('CREATE TABLE t (id INTEGER);'));
+ */
+export function sqlBody(fn: MigrationFn): MigrationFn {
+  SQL_BODIES.add(fn);
+  return fn;
+}
+
+/**
+ * The `db` argument for a body: none for a body marked by {@link sqlBody}; otherwise the
+ * context's Kysely instance, built (and kysely loaded) when the body first touches it, so that a
+ * module that works through `ctx` only costs no Kysely.
+ *
+ * @example
+ * await m.up(bodyDb(m.up, ctx), ctx);
+ */
+export function bodyDb(fn: MigrationFn, ctx: { readonly db: Kysely<any> }): Kysely<any> {
+  return SQL_BODIES.has(fn) ? (undefined as unknown as Kysely<any>) : onFirstUse(() => ctx.db);
+}
+
+/** A stand-in for the object `build` makes, built on the first use of the stand-in. */
+function onFirstUse<T extends object>(build: () => T): T {
+  let real: T | undefined;
+  const target = (): T => (real ??= build());
+  // methods run on the real object: Kysely keeps its state in private fields
+  return new Proxy({} as T, {
+    get(_, key) {
+      const value: unknown = Reflect.get(target(), key);
+      return typeof value === 'function' ? value.bind(target()) : value;
+    },
+    set: (_, key, value) => Reflect.set(target(), key, value),
+    has: (_, key) => Reflect.has(target(), key),
+    ownKeys: () => Reflect.ownKeys(target()),
+    getOwnPropertyDescriptor(_, key) {
+      const descriptor = Reflect.getOwnPropertyDescriptor(target(), key);
+      // the stand-in's own target has none of these: a proxy must then call them configurable
+      return descriptor && { ...descriptor, configurable: true };
+    },
+    getPrototypeOf: () => Reflect.getPrototypeOf(target()),
+  });
+}
+
 /** A migration as loaded: a version, the milestone it belongs to, and what it does. */
 export interface Migration {
   /** Globally unique, ordered version number (the number before the first `_` of the file name). */

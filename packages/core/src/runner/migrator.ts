@@ -5,7 +5,7 @@ import { MfmigError, isMfmigError, wrapSqliteError } from '../errors/index.js';
 import { type MigrationEvents, MigrationEventEmitter, type MigrationProgress } from '../events/index.js';
 import { HistoryStore, MetricsStore, RepeatableStore } from '../history/index.js';
 import { RunLock, describeHolder } from '../lock/index.js';
-import { type Direction, type Migration, type MigrationSet, migrationLabel, transactionModeOf } from '../migration/index.js';
+import { type Direction, type Migration, type MigrationSet, bodyDb, migrationLabel, transactionModeOf } from '../migration/index.js';
 import { assertCodeLoaded } from '../migration/metadata-only-module.js';
 import { applyConnectionSettings } from './apply-connection-settings.js';
 import { type RunnerContext, createMigrationContext } from './migration-context.js';
@@ -399,7 +399,8 @@ export class Migrator {
     ctx.observe(safety);
     safety.arm();
     try {
-      await (direction === 'up' ? m.up : m.down!)(ctx.db, ctx);
+      const body = direction === 'up' ? m.up : m.down!;
+      await body(bodyDb(body, ctx), ctx);
     } catch (error) {
       safety.abandon();
       throw error;

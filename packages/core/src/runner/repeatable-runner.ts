@@ -2,7 +2,7 @@ import type { Logger } from '../config/index.js';
 import type { DatabaseAdapter } from '../adapter/index.js';
 import { MfmigError, isMfmigError, wrapSqliteError } from '../errors/index.js';
 import { HistoryStore, RepeatableStore } from '../history/index.js';
-import type { Migration, RepeatableMigration } from '../migration/index.js';
+import { type Migration, type RepeatableMigration, bodyDb } from '../migration/index.js';
 import { applyConnectionSettings } from './apply-connection-settings.js';
 import { createMigrationContext } from './migration-context.js';
 import type { MigrationPlugin } from './migration-plugin.js';
@@ -63,7 +63,7 @@ export async function runRepeatables(pending: RepeatableMigration[], init: Repea
     });
     try {
       await applyInTransaction(init.adapter, r, init.runId, async () => {
-        await r.up(ctx.db, ctx);
+        await r.up(bodyDb(r.up, ctx), ctx);
         for (const plugin of init.plugins ?? []) await plugin.afterRepeatable?.(ctx, init.version ?? 0);
       });
       results.push({ name: r.name, status: 'Success', durationMs: performance.now() - start, statements: ctx.statements });

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { type Migration, type TableRebuilder, createMigrationContext, messageOf, migrationLabel, openDatabase, splitSqlStatements, transactionModeOf } from '@mfmig/core';
+import { type Migration, type TableRebuilder, bodyDb, createMigrationContext, messageOf, migrationLabel, openDatabase, splitSqlStatements, transactionModeOf } from '@mfmig/core';
 import { classifyStatement } from './classify-statement.js';
 import { type ForeignKeyEdge, childTables, danglingForeignKeys, foreignKeyEdges } from './foreign-key-graph.js';
 import { copySchema } from './schema-copy.js';
@@ -107,7 +107,7 @@ export async function simulateSchema(live: Database.Database, steps: Migration[]
       current = { step, seen: new Set() };
       try {
         if (transactionModeOf(m, options.direction) === 'immediate') adapter.beginImmediate();
-        await run(ctx.db, ctx);
+        await run(bodyDb(run, ctx), ctx);
         step.dangling = danglingForeignKeys(copy).filter((edge) => !before.has(edgeKey(edge)));
         if (copy.inTransaction) adapter.commit();
       } catch (error) {

@@ -113,7 +113,7 @@ export class RollbackManager implements PreRunBackupTaker {
    * their own database.
    *
    * @example
-   * const { id, path } = rollback.identity; // id: 'c0ffee12-…' once mfmig wrote to the file
+   * const { id, path } = rollback.identity; // id: 'c0ffee12-...' once mfmig wrote to the file
    */
   get identity(): DatabaseIdentity {
     const { id, path } = this.#live.identity();

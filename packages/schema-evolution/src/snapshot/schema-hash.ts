@@ -1,6 +1,22 @@
 import { createHash } from 'node:crypto';
 import { shortHash } from './object-definition.js';
 
+const WORDS_CACHE_LIMIT = 20_000;
+// a full read of the catalog toggles every object again: each object's sha256 is taken once
+const wordsCache = new Map<string, Uint32Array>();
+
+function objectWords(entry: string): Uint32Array {
+  let words = wordsCache.get(entry);
+  if (!words) {
+    const digest = createHash('sha256').update(entry).digest();
+    words = new Uint32Array(8);
+    for (let i = 0; i < 8; i++) words[i] = digest.readUInt32LE(i * 4);
+    if (wordsCache.size >= WORDS_CACHE_LIMIT) wordsCache.clear();
+    wordsCache.set(entry, words);
+  }
+  return words;
+}
+
 /**
  * An order-independent hash of a set of objects: the XOR of sha256(key, object hash) over the
  * set. Adding or removing one object costs one sha256, whatever the size of the schema, which
@@ -16,8 +32,8 @@ export class SchemaHashAccumulator {
 
   /** Adds an object, or removes it when it is already in the set. */
   toggle(key: string, objectHash: string): void {
-    const digest = createHash('sha256').update(`${key}\u0000${objectHash}`).digest();
-    for (let i = 0; i < 8; i++) this.#words[i]! ^= digest.readUInt32LE(i * 4);
+    const words = objectWords(`${key}\u0000${objectHash}`);
+    for (let i = 0; i < 8; i++) this.#words[i]! ^= words[i]!;
   }
 
   digest(): string {

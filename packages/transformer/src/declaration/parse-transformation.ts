@@ -1,68 +1,80 @@
-import { z } from 'zod';
-import { MfmigError } from '@mfmig/core';
+import type * as ZodModule from 'zod';
+import type { z as Z } from 'zod';
+import { MfmigError, zodModule } from '@mfmig/core';
 import type { DataTransformation, ResolvedTransformation, ValidationQuery } from './data-transformation.js';
 import { TRANSFORMATION_TYPES } from './transformation-types.js';
 
-const name = z.string().min(1).max(256).refine((v) => !v.includes('\0'), 'must not contain NUL');
-const count = z.number().int().nonnegative();
+// not `z` nor `zod`: declaration files name zod's namespace so
+function buildBase(zodExports: typeof ZodModule) {
+  const { z } = zodExports;
+  const name = z.string().min(1).max(256).refine((v) => !v.includes('\0'), 'must not contain NUL');
+  const count = z.number().int().nonnegative();
 
-const expectation = z.union([
-  z.number(),
-  z.enum(['zero', 'nonZero', 'any', 'sourceCount', 'targetCount']),
-  z.object({ query: z.string().min(1) }).strict(),
-  z
-    .object({ min: z.number().optional(), max: z.number().optional() })
-    .strict()
-    .refine((v) => v.min !== undefined || v.max !== undefined, 'give min, max or both'),
-]);
+  const expectation = z.union([
+    z.number(),
+    z.enum(['zero', 'nonZero', 'any', 'sourceCount', 'targetCount']),
+    z.object({ query: z.string().min(1) }).strict(),
+    z
+      .object({ min: z.number().optional(), max: z.number().optional() })
+      .strict()
+      .refine((v) => v.min !== undefined || v.max !== undefined, 'give min, max or both'),
+  ]);
 
-const validationQuery = z.union([
-  z.string().min(1),
-  z.object({ sql: z.string().min(1), expect: expectation.optional(), message: z.string().optional() }).strict(),
-]);
+  const validationQuery = z.union([
+    z.string().min(1),
+    z.object({ sql: z.string().min(1), expect: expectation.optional(), message: z.string().optional() }).strict(),
+  ]);
 
-const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'must be a function');
+  const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'must be a function');
 
-const base = z.object({
-  id: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/, 'use letters, digits, _ . : -'),
-  name: z.string().min(1),
-  description: z.string().optional(),
-  sourceTable: name,
-  targetTable: name,
-  transformationType: z.enum(TRANSFORMATION_TYPES as [string, ...string[]]),
-  sql: z.string().min(1).optional(),
-  transform: fn.optional(),
-  columns: z.array(name).min(1).optional(),
-  writeMode: z.enum(['insert', 'upsert', 'update']).optional(),
-  key: z.array(name).min(1).optional(),
-  sourceKey: name.optional(),
-  reversible: z.boolean(),
-  reverse: z.union([z.string().min(1), fn]).optional(),
-  estimatedRows: count.optional(),
-  estimatedDuration: z.number().nonnegative().optional(),
-  dependencies: z.array(z.string().min(1)).default([]),
-  validationQueries: z.array(validationQuery).default([]),
-  batch: z.enum(['auto', 'always', 'never']).default('auto'),
-  batchSize: z.number().int().positive().max(1_000_000).optional(),
-});
-
-type Shape = z.infer<typeof base> & { steps?: Shape[] };
-
-const schema: z.ZodType<Shape> = base
-  .extend({ steps: z.array(z.lazy(() => schema)).min(1).optional() })
-  .strict()
-  .superRefine((t, ctx) => {
-    const issue = (message: string, path: string) => ctx.addIssue({ code: 'custom', message, path: [path] });
-    if (t.sql !== undefined && t.transform !== undefined) issue('give sql or transform, not both', 'transform');
-    if (t.steps !== undefined && t.transformationType !== 'migrate') issue('only a migrate transformation has steps', 'steps');
-    if (t.steps !== undefined && (t.sql !== undefined || t.transform !== undefined)) issue('a migrate transformation with steps has no sql or transform of its own', 'steps');
-    const needsBody = t.transformationType !== 'copy' && !(t.transformationType === 'migrate' && t.steps);
-    if (needsBody && t.sql === undefined && t.transform === undefined) {
-      issue(`a ${t.transformationType} transformation needs sql or a transform function${t.transformationType === 'migrate' ? ' or steps' : ''}`, 'sql');
-    }
-    if (t.reverse !== undefined && !t.reversible) issue('a reverse is declared but reversible is false', 'reverse');
-    if (t.dependencies.includes(t.id)) issue('a transformation cannot depend on itself', 'dependencies');
+  return z.object({
+    id: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/, 'use letters, digits, _ . : -'),
+    name: z.string().min(1),
+    description: z.string().optional(),
+    sourceTable: name,
+    targetTable: name,
+    transformationType: z.enum(TRANSFORMATION_TYPES as [string, ...string[]]),
+    sql: z.string().min(1).optional(),
+    transform: fn.optional(),
+    columns: z.array(name).min(1).optional(),
+    writeMode: z.enum(['insert', 'upsert', 'update']).optional(),
+    key: z.array(name).min(1).optional(),
+    sourceKey: name.optional(),
+    reversible: z.boolean(),
+    reverse: z.union([z.string().min(1), fn]).optional(),
+    estimatedRows: count.optional(),
+    estimatedDuration: z.number().nonnegative().optional(),
+    dependencies: z.array(z.string().min(1)).default([]),
+    validationQueries: z.array(validationQuery).default([]),
+    batch: z.enum(['auto', 'always', 'never']).default('auto'),
+    batchSize: z.number().int().positive().max(1_000_000).optional(),
   });
+}
+
+type Shape = Z.infer<ReturnType<typeof buildBase>> & { steps?: Shape[] };
+
+function buildSchema(zodExports: typeof ZodModule): Z.ZodType<Shape> {
+  const { z } = zodExports;
+  const schema: Z.ZodType<Shape> = buildBase(zodExports)
+    .extend({ steps: z.array(z.lazy(() => schema)).min(1).optional() })
+    .strict()
+    .superRefine((t, ctx) => {
+      const issue = (message: string, path: string) => ctx.addIssue({ code: 'custom', message, path: [path] });
+      if (t.sql !== undefined && t.transform !== undefined) issue('give sql or transform, not both', 'transform');
+      if (t.steps !== undefined && t.transformationType !== 'migrate') issue('only a migrate transformation has steps', 'steps');
+      if (t.steps !== undefined && (t.sql !== undefined || t.transform !== undefined)) issue('a migrate transformation with steps has no sql or transform of its own', 'steps');
+      const needsBody = t.transformationType !== 'copy' && !(t.transformationType === 'migrate' && t.steps);
+      if (needsBody && t.sql === undefined && t.transform === undefined) {
+        issue(`a ${t.transformationType} transformation needs sql or a transform function${t.transformationType === 'migrate' ? ' or steps' : ''}`, 'sql');
+      }
+      if (t.reverse !== undefined && !t.reversible) issue('a reverse is declared but reversible is false', 'reverse');
+      if (t.dependencies.includes(t.id)) issue('a transformation cannot depend on itself', 'dependencies');
+    });
+  return schema;
+}
+
+// zod loads when a declaration is first validated, not when the package is imported
+let schema: Z.ZodType<Shape> | undefined;
 
 /**
  * Validates one declaration (zod) and applies defaults. Throws `TRANSFORMATION_INVALID` naming
@@ -73,6 +85,7 @@ const schema: z.ZodType<Shape> = base
  *   transformationType: 'copy', reversible: false, dependencies: [], validationQueries: [] });
  */
 export function parseTransformation(input: unknown): ResolvedTransformation {
+  schema ??= buildSchema(zodModule());
   const result = schema.safeParse(input);
   if (!result.success) {
     const id = typeof (input as { id?: unknown } | null)?.id === 'string' ? (input as { id: string }).id : '(no id)';

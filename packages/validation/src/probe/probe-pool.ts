@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createInterface } from 'node:readline';
 import type { Probe, ProbeResult } from './probe.js';
 import { PROBE_CHILD_SOURCE } from './probe-child-source.js';
 
@@ -111,14 +110,15 @@ export class ChildProbePool {
   }
 
   #start(options: ChildProbeOptions, driver: string): Lane {
-    const child = spawn(process.execPath, ['-e', PROBE_CHILD_SOURCE, String(process.pid)], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' }, windowsHide: true });
+    const child = process.getBuiltinModule('node:child_process').spawn(process.execPath, ['-e', PROBE_CHILD_SOURCE, String(process.pid)], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' }, windowsHide: true });
     let stderr = '';
     let resolveExit!: () => void;
     const lane: Lane = { child, running: undefined, opened: false, gone: false, exited: new Promise((r) => (resolveExit = r)) };
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-2000);
     });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    // node:child_process and node:readline load when a probe child is started, not with every command
+    process.getBuiltinModule('node:readline').createInterface({ input: child.stdout! }).on('line', (line) => {
       if (this.#settled) return;
       let message: { type?: string; result?: ProbeResult };
       try {

@@ -1,7 +1,7 @@
 import { MfmigError } from '../../errors/index.js';
 import { checksumMigration } from '../checksum.js';
 import { prepareSqlSection } from '../connection-settings.js';
-import type { Migration, RepeatableMigration } from '../migration.js';
+import { type Migration, type RepeatableMigration, sqlBody } from '../migration.js';
 import { assertSafeMigrationSql } from '../sql-safety.js';
 import { canonicalChecksum } from './canonical-sql.js';
 import type { FolderLayout } from './detect-format.js';
@@ -113,6 +113,6 @@ function readRepeatable(entry: FolderEntry, ctx: LoadContext): RepeatableMigrati
     transaction,
     connection: prepared.settings,
     sql,
-    up: (_db, migrationCtx) => migrationCtx.exec(prepared.statements.join('\n')),
+    up: sqlBody((_db, migrationCtx) => migrationCtx.exec(prepared.statements.join('\n'))),
   };
 }

@@ -1,6 +1,6 @@
 import { hasCode } from '../../adapter/sql-splitter.js';
 import { prepareSqlSection } from '../connection-settings.js';
-import type { Direction, Migration, MigrationMeta, TransactionMode } from '../migration.js';
+import { type Direction, type Migration, type MigrationMeta, type TransactionMode, sqlBody } from '../migration.js';
 import { SQL_MARKER } from '../sql-file-parser.js';
 import { assertSafeMigrationSql } from '../sql-safety.js';
 import { humanise, invalidMigration } from './load-context.js';
@@ -42,8 +42,8 @@ export function sqlMigration(base: Pick<Migration, 'version' | 'name' | 'mvp' | 
     foreignKeys: up.settings.foreignKeys,
     connection: { up: up.settings, down: down?.settings ?? { foreignKeys: meta.foreignKeys ?? 'on', legacyAlterTable: false } },
     irreversible: meta.irreversible ?? false,
-    up: (_db, ctx) => ctx.exec(up.statements.join('\n')),
-    down: down === undefined ? undefined : (_db, ctx) => ctx.exec(down.statements.join('\n')),
+    up: sqlBody((_db, ctx) => ctx.exec(up.statements.join('\n'))),
+    down: down === undefined ? undefined : sqlBody((_db, ctx) => ctx.exec(down.statements.join('\n'))),
     upSql,
     downSql,
     transformations: [],

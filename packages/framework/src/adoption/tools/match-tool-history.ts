@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { type Migration, type MigrationSet, type RepeatableMigration, migrationLabel } from '@mfmig/core';
 import { flywayChecksum } from './flyway.js';
 import { type ToolHistory, type ToolRecord, toolRefusal } from './tool-history.js';
@@ -92,7 +91,8 @@ function matchRepeatables(history: ToolHistory, repeatables: RepeatableMigration
     } catch {
       continue; // a file that cannot be read now is not known to match: it stays pending and its run reports the problem
     }
-    if (flywayChecksum(content, crc32) === done.checksum) matched.push(r);
+    // node:zlib loads only for a Flyway adoption, not with every command
+    if (flywayChecksum(content, process.getBuiltinModule('node:zlib').crc32) === done.checksum) matched.push(r);
   }
   return matched;
 }
