@@ -1,3 +1,4 @@
+import { formatCount } from '@mfmig/core';
 import cliProgress from 'cli-progress';
 import type { MigrationEventEmitter, MigrationEvents, OperationProgress } from '@mfmig/core';
 import type { Output } from './output.js';
@@ -86,7 +87,7 @@ export class ProgressReporter {
   }
 
   #operation(p: OperationProgress): void {
-    const rate = `${Math.round(p.ratePerSecond).toLocaleString('en-US')} ${p.unit}/s`;
+    const rate = `${formatCount(Math.round(p.ratePerSecond))} ${p.unit}/s`;
     const eta = p.etaMs === null ? '' : `, ETA ${formatMs(p.etaMs)}`;
     if (this.#out.interactive) {
       if (!this.#multi) {
@@ -105,7 +106,7 @@ export class ProgressReporter {
     if (last !== undefined && last.done === p.done) return;
     if (last !== undefined && now - last.at < PLAIN_INTERVAL_MS && p.done < p.total) return;
     this.#lastPlain.set(p.operation, { at: now, done: p.done });
-    this.#out.note(`  ${p.operation}: ${p.done.toLocaleString('en-US')}/${p.total.toLocaleString('en-US')} ${p.unit} (${rate}${eta})`);
+    this.#out.note(`  ${p.operation}: ${formatCount(p.done)}/${formatCount(p.total)} ${p.unit} (${rate}${eta})`);
   }
 
   #finishOperation(): void {

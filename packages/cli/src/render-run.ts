@@ -1,3 +1,4 @@
+import { formatCount } from '@mfmig/core';
 import type { MigrationExecutionResult } from '@mfmig/framework';
 import type { RemovedBackup } from '@mfmig/rollback';
 import type { Output } from './output.js';
@@ -23,7 +24,7 @@ export function renderRun(out: Output, result: MigrationExecutionResult): void {
       direction: m.direction,
       status: m.status,
       took: formatMs(m.durationMs),
-      rows: m.rows.toLocaleString('en-US'),
+      rows: formatCount(m.rows),
     })),
     [
       { key: 'version', label: 'Version', align: 'right' },
@@ -54,11 +55,11 @@ export function renderRun(out: Output, result: MigrationExecutionResult): void {
       moved.map((t) => ({
         id: t.id,
         mode: t.mode,
-        read: t.rowsRead.toLocaleString('en-US'),
-        written: t.rowsWritten.toLocaleString('en-US'),
+        read: formatCount(t.rowsRead),
+        written: formatCount(t.rowsWritten),
         batches: t.batches,
         took: formatMs(t.durationMs),
-        rate: Math.round(t.rowsPerSecond).toLocaleString('en-US'),
+        rate: formatCount(Math.round(t.rowsPerSecond)),
       })),
       [
         { key: 'id', label: 'Transformation' },

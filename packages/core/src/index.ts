@@ -10,3 +10,4 @@ export * from './migration/index.js';
 export * from './runner/index.js';
 export * from './service/index.js';
 export { kyselyModule, zodModule, useModuleLoaders, type ModuleLoaders } from './lazy/load-on-use.js';
+export * from './text/index.js';

@@ -1,4 +1,4 @@
-import { HistoryStore, RunLock, computeStatus, describeHolder, loadMigrations } from '@mfmig/core';
+import { HistoryStore, RunLock, computeStatus, describeHolder, loadMigrations, formatCount } from '@mfmig/core';
 import type { MigrationFramework } from './create-migration-framework.js';
 
 /** One check of a health verdict. */
@@ -55,7 +55,7 @@ export const MigrationUtils = {
     const adapter = context.adapter;
     const database = guard(() => {
       adapter.raw.prepare('SELECT count(*) FROM sqlite_schema').get();
-      return ok(`reachable (${adapter.filePath}, ${adapter.sizeBytes().toLocaleString('en-US')} bytes)`);
+      return ok(`reachable (${adapter.filePath}, ${formatCount(adapter.sizeBytes())} bytes)`);
     });
     const integrity = guard(() => {
       const rows = adapter.raw.prepare('PRAGMA quick_check(3)').pluck().all() as string[];

@@ -12,6 +12,9 @@ import type { ValidationResult } from './run/transformation-result.js';
 import { type UnitRunOptions, runUnitBatched, runUnitInline } from './run/unit-executor.js';
 import { runValidations } from './run/validation-runner.js';
 
+// planned declaration lists (validating them with zod is most of a small run's transformer time)
+const PLANNED = new WeakMap<readonly unknown[], TransformationUnit[]>();
+
 /**
  * Sizes and thresholds of an engine.
  *
@@ -58,9 +61,14 @@ export class TransformationEngine {
     this.cursors = new CursorStore(adapter);
   }
 
-  /** Validates declarations and returns their units in run order. */
+  /**
+   * Validates declarations and returns their units in run order. A migration's list is planned
+   * once per process: the runner asks for it before the run and at each stage of the migration.
+   */
   plan(declarations: readonly unknown[]): TransformationUnit[] {
-    return planUnits(parseTransformations(declarations));
+    let units = PLANNED.get(declarations);
+    if (!units) PLANNED.set(declarations, (units = planUnits(parseTransformations(declarations))));
+    return units;
   }
 
   prepare(unit: TransformationUnit): PreparedUnit {

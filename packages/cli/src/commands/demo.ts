@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { MfmigError, isMfmigError } from '@mfmig/core';
+import { MfmigError, isMfmigError, formatCount } from '@mfmig/core';
 import { type MigrationFramework, type ValidationReport, collectReportData, renderReport } from '@mfmig/framework';
 import { writeReportFile } from '../report-file.js';
 import type { CliRuntime } from '../runtime.js';
@@ -38,9 +38,9 @@ export function registerDemo(program: Command, cli: CliRuntime): void {
         const detach = reporter.attach(framework.context.events);
         try {
           if (movedTo) out.line(`Moved the previous ${basename(dbPath)} to ${movedTo}`);
-          out.line(c.bold(`1. Seeding ${options.rows.toLocaleString('en-US')} knowledge-base entries at MVP1`));
+          out.line(c.bold(`1. Seeding ${formatCount(options.rows)} knowledge-base entries at MVP1`));
           const seeded = await seedFramework(framework, cli, options.rows, 1);
-          out.line(`   ${seeded.entries.toLocaleString('en-US')} entries, ${seeded.tags.toLocaleString('en-US')} tags in ${formatMs(seeded.durationMs)}`);
+          out.line(`   ${formatCount(seeded.entries)} entries, ${formatCount(seeded.tags)} tags in ${formatMs(seeded.durationMs)}`);
 
           const latest = (await service.status()).latestMvp;
           out.line();
@@ -63,7 +63,7 @@ export function registerDemo(program: Command, cli: CliRuntime): void {
           out.line(c.bold(`5. Rolling back to MVP${back} with data preservation, then forward to MVP${latest}`));
           const rollback = await service.rollbackMVPMigration(back, { preserveUserData: true, validateRollback: true });
           const preservedRows = rollback.preserved.reduce((sum, p) => sum + p.rows, 0);
-          out.line(`   rolled back ${rollback.plan.steps.length} migration(s); ${preservedRows.toLocaleString('en-US')} row(s) archived in ${rollback.preserved.length} archive(s)`);
+          out.line(`   rolled back ${rollback.plan.steps.length} migration(s); ${formatCount(preservedRows)} row(s) archived in ${rollback.preserved.length} archive(s)`);
           const forward = await service.executeMVPMigration(latest, { signal: cli.signal });
           const restored = await archivesRestored(framework);
           out.line(`   forward again: version ${forward.fromVersion} -> ${forward.toVersion}; archived rows restored: ${restored}`);
@@ -76,7 +76,7 @@ export function registerDemo(program: Command, cli: CliRuntime): void {
             () => {
               out.line();
               out.line(c.bold('6. Summary'));
-              out.line(`   ${dbPath}: version ${status.currentVersion} (MVP${status.currentMvp}), ${seeded.entries.toLocaleString('en-US')} KB entries`);
+              out.line(`   ${dbPath}: version ${status.currentVersion} (MVP${status.currentMvp}), ${formatCount(seeded.entries)} KB entries`);
               out.line(`   plan said ${plan.riskLevel} risk, ~${formatMs(plan.estimatedSeconds * 1000)}; the run took ${formatMs(run.durationMs)}`);
               out.line(`   validation: health ${report.summary.overallHealth}/100, ${report.errors.length} error(s), ${report.warnings.length} warning(s)`);
               out.line(`   backups in ${framework.rollbackManager.backupPath} (${backups.length})`);

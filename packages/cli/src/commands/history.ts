@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { HistoryStore, MetricsStore } from '@mfmig/core';
+import { HistoryStore, MetricsStore, formatCount } from '@mfmig/core';
 import type { CliRuntime } from '../runtime.js';
 import { formatMs } from '../progress-reporter.js';
 import { milestoneText } from '../milestone-text.js';
@@ -29,7 +29,7 @@ export function registerHistory(program: Command, cli: CliRuntime): void {
             mvp: milestoneText(h.mvp),
             at: h.appliedAt,
             took: formatMs(h.durationMs),
-            rows: h.rows == null ? '' : h.rows.toLocaleString('en-US'),
+            rows: h.rows == null ? '' : formatCount(h.rows),
             by: h.appliedBy,
             status: h.status,
             schema: h.schemaHash ? h.schemaHash.slice(0, 12) : '',
@@ -55,8 +55,8 @@ export function registerHistory(program: Command, cli: CliRuntime): void {
               step: m.step,
               dir: m.direction ?? '',
               took: formatMs(m.durationMs),
-              rows: m.rows.toLocaleString('en-US'),
-              rate: Math.round(m.rowsPerSecond).toLocaleString('en-US'),
+              rows: formatCount(m.rows),
+              rate: formatCount(Math.round(m.rowsPerSecond)),
               peak: `${Math.round(m.peakMemory / 1048576)} MB`,
             })),
             [

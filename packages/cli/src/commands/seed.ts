@@ -1,3 +1,4 @@
+import { formatCount } from '@mfmig/core';
 import type { Command } from 'commander';
 import { type MigrationFramework, seedKnowledgeBase } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
@@ -21,7 +22,7 @@ export function registerSeed(program: Command, cli: CliRuntime): void {
     .action(async (options: SeedCommandOptions) => {
       const framework = cli.openFramework({ create: true, loadModules: true });
       const seeded = await seedFramework(framework, cli, options.rows, options.seed);
-      cli.out.result(seeded, () => cli.out.line(`Seeded ${seeded.entries.toLocaleString('en-US')} KB entries (${seeded.tags.toLocaleString('en-US')} tags, ${seeded.feedback.toLocaleString('en-US')} feedback rows) at MVP1.`));
+      cli.out.result(seeded, () => cli.out.line(`Seeded ${formatCount(seeded.entries)} KB entries (${formatCount(seeded.tags)} tags, ${formatCount(seeded.feedback)} feedback rows) at MVP1.`));
     });
 }
 

@@ -1,3 +1,4 @@
+import { formatCount } from '@mfmig/core';
 import type { ReportData } from './report-data.js';
 import { REPORT_GENERATOR } from './report-marker.js';
 
@@ -5,7 +6,7 @@ const esc = (value: unknown): string =>
   String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const fmtMs = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`);
-const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const fmtInt = (n: number): string => formatCount(Math.round(n));
 
 /**
  * Renders the report as one self-contained HTML page: inline CSS and SVG, no script, no

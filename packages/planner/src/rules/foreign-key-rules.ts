@@ -1,3 +1,4 @@
+import { formatCount } from '@mfmig/core';
 import type { Migration } from '@mfmig/core';
 import type { ForeignKeyEdge } from '../analysis/foreign-key-graph.js';
 import type { ParentRowRemoval } from '../analysis/schema-simulation.js';
@@ -17,7 +18,7 @@ export interface ForeignKeyRuleInput {
   dangling?: ForeignKeyEdge[];
 }
 
-const fmt = (n: number) => n.toLocaleString('en-US');
+const fmt = (n: number) => formatCount(n);
 const same = (a: unknown, b: string) => typeof a === 'string' && a.toLowerCase() === b.toLowerCase();
 
 /** The table the step renamed to `name` (a rename-first rebuild, or a plain rename), if any. */

@@ -1,3 +1,4 @@
+import { formatCount } from '@mfmig/core';
 import type { Migration } from '@mfmig/core';
 import type { ForeignKeyEdge } from '../analysis/foreign-key-graph.js';
 import type { TightenedColumn } from '../analysis/not-null-columns.js';
@@ -48,7 +49,7 @@ export interface RiskRule {
   check(input: RuleInput): RuleFinding[];
 }
 
-const fmt = (n: number) => n.toLocaleString('en-US');
+const fmt = (n: number) => formatCount(n);
 const secs = (s: number) => (s < 1 ? `${Math.round(s * 1000)} ms` : `${s.toFixed(1)} s`);
 
 function byRows(rows: number, t: RiskThresholds, levels: [RiskLevel, RiskLevel, RiskLevel, RiskLevel]): RiskLevel {

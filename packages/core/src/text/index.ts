@@ -1,0 +1,1 @@
+export * from './format-count.js';
