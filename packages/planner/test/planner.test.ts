@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createServiceContext } from '@mfmig/core';
+import { Migrator, createServiceContext, loadMigrations } from '@mfmig/core';
 import { MigrationPlanner, renderPlan } from '@mfmig/planner';
 import { SchemaEvolution } from '@mfmig/schema-evolution';
 import { createTransformerPlugin } from '@mfmig/transformer';
@@ -104,6 +104,22 @@ describe('MigrationPlanner on the real MVP1 -> MVP5 migrations', () => {
     expect(inWal.longestBatchSeconds!).toBeCloseTo((inWal.estimatedSeconds * inWal.rowsWritten) / inWal.rows, 6);
     // with a rollback journal its query reads TEMP copies filled in batches of about 100 ms
     expect(inDelete.longestBatchSeconds).toBe(Math.max((inDelete.estimatedSeconds * inDelete.rowsWritten) / inDelete.rows, Math.min(inDelete.estimatedSeconds, 0.1)));
+  });
+
+  it('rehearses one step on a small sample with the small tables it joins copied whole (0016 seeds the roles 0017 grants)', async () => {
+    const file = join(tempDir(), 'mvp5-partial.db');
+    const copy = open(database);
+    await copy.backup(file);
+    copy.close();
+    const context = frameworkContext(file);
+    const migrator = new Migrator({ adapter: context.adapter, migrations: await loadMigrations(REAL_MIGRATIONS), plugins: [createTransformerPlugin()] });
+    expect((await migrator.migrate({ version: 16 })).error).toBeUndefined();
+    // 300 of some 1,600 rows: a 1-in-5 sample of every large table; security_roles (a handful of rows) stays whole
+    const plan = await new MigrationPlanner(context, { calibration: TEST_CALIBRATION, rehearsal: { sampleRows: 300 } }).createComprehensiveMigrationPlan(5);
+    context.close();
+    expect(plan.steps.map((s) => s.version)).toEqual([17]);
+    expect(plan.steps[0]!.rules.map((r) => r.rule)).not.toContain('rehearsal-failed');
+    expect(plan.estimation.method).toBe('rehearsal');
   });
 
   it('estimates resources, with an error when the disk is too small', async () => {

@@ -2,6 +2,13 @@ import type Database from 'better-sqlite3';
 import { quoteIdentifier } from '@mfmig/core';
 import { copySchema } from '../analysis/schema-copy.js';
 
+/**
+ * Tables of at most this many rows (with no sampled parent) are copied whole: they are lookup
+ * tables (roles, categories, settings) that migrations join against by value, and a 1-in-100
+ * sample of six roles keeps none of them, so a rehearsal of a step that grants one fails.
+ */
+const WHOLE_TABLE_ROWS = 1000;
+
 interface ForeignKey {
   table: string;
   from: string;
@@ -38,9 +45,9 @@ export function tablesParentsFirst(db: Database.Database): { name: string; fks: 
 
 /**
  * Builds a scaled-down copy of a database in `path`: the same schema, history and journal
- * mode, the first `fraction` of each table that has no sampled parent, and of every child
- * table exactly the rows whose parents were sampled (so foreign keys hold; fraction 0 copies
- * the schema alone, with no rows), with a page cache
+ * mode, the first `fraction` of each table that has no sampled parent (all of it up to
+ * 1,000 rows), and of every child table exactly the rows whose parents were sampled (so foreign
+ * keys hold; fraction 0 copies the schema alone, with no rows), with a page cache
  * of `cacheKiB` (the planner scales the live cache by the same fraction).
  *
  * @example
@@ -69,9 +76,12 @@ export function buildSampleDatabase(live: Database.Database, path: string, fract
         select = `SELECT ${columns.join(', ')} FROM ${name} WHERE ${conditions.join(' AND ')}`;
       } else {
         const total = Number(live.prepare(`SELECT count(*) FROM ${name}`).pluck().get());
-        select = `SELECT ${columns.join(', ')} FROM ${name} LIMIT ${Math.ceil(total * fraction)}`;
+        const limit = total <= WHOLE_TABLE_ROWS ? total : Math.ceil(total * fraction);
+        select = `SELECT ${columns.join(', ')} FROM ${name} LIMIT ${limit}`;
+        // a table copied whole does not restrict its children
+        if (limit < total) sampled.add(table.name.toLowerCase());
       }
-      if (fraction < 1) sampled.add(table.name.toLowerCase());
+      if (restrictedBy.length > 0 && fraction < 1) sampled.add(table.name.toLowerCase());
       const insert = sample.prepare(`INSERT INTO ${name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
       const read = live.prepare(select).raw();
       sample.transaction(() => {
