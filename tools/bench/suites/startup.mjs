@@ -13,6 +13,8 @@ import { Migrator, loadMigrations, openDatabase } from '../../../packages/core/d
 import { seedKnowledgeBase } from '../../../packages/framework/dist/index.js';
 
 const ROWS = 1000;
+/** `node -e 0` on the machine where the issue set its 150 ms and 400 ms targets. */
+const ISSUE_NODE_MS = 54;
 const STATUS_RUNS = 9;
 const MIGRATE_RUNS = 5;
 const BIN = new URL('../../../packages/cli/dist/bin.js', import.meta.url).pathname;
@@ -61,6 +63,9 @@ export async function run({ tmpDir, log }) {
       { label: 'mfmig status vs node + better-sqlite3 (the raw work)', value: s, unit: 'ms', baseline: med(status.driver), ratio: s / med(status.driver) },
       { label: `mfmig migrate MVP1 -> MVP5, ${ROWS.toLocaleString('en-US')} KB entries`, value: m, unit: 'ms', baseline: med(migrate.node), ratio: m / med(migrate.node), target: '< 400 ms', met: m < 400 },
       { label: 'mfmig migrate vs the same migrations by plain better-sqlite3 (the raw work)', value: m, unit: 'ms', baseline: med(migrate.raw), ratio: m / med(migrate.raw) },
+      // the issue measured node -e 0 at 54 ms where it set 150 ms and 400 ms: the same targets as ratios hold on a slower machine
+      { label: 'mfmig status vs node -e 0, target scaled to this machine', value: s, unit: 'ms', baseline: med(status.node), ratio: s / med(status.node), target: `<= ${(150 / ISSUE_NODE_MS).toFixed(2)}x node -e 0`, met: s / med(status.node) <= 150 / ISSUE_NODE_MS },
+      { label: 'mfmig migrate vs node -e 0, target scaled to this machine', value: m, unit: 'ms', baseline: med(migrate.node), ratio: m / med(migrate.node), target: `<= ${(400 / ISSUE_NODE_MS).toFixed(2)}x node -e 0`, met: m / med(migrate.node) <= 400 / ISSUE_NODE_MS },
       { label: 'node -e 0', value: med(status.node), unit: 'ms' },
     ],
     notes: [
