@@ -13,6 +13,15 @@ beforeAll(async () => {
   database = await seededMvp1(1500, REAL_MIGRATIONS);
 });
 
+/** A copy of the seeded MVP1 database, in a new temp folder. */
+async function copyOfDatabase(name: string): Promise<string> {
+  const file = join(tempDir(), name);
+  const source = open(database);
+  await source.backup(file);
+  source.close();
+  return file;
+}
+
 /** The context a framework gives the planner: transformer plugin, schema history, table rebuilder. */
 function frameworkContext(file: string, extra: { enableMetrics?: boolean } = {}) {
   const context = createServiceContext({ database: file, migrationsPath: REAL_MIGRATIONS, backupPath: tempDir(), ...extra });
@@ -83,10 +92,7 @@ describe('MigrationPlanner on the real MVP1 -> MVP5 migrations', () => {
   });
 
   it('counts a one-batch INSERT ... SELECT as blocking writes only while its rows go in (and, with a rollback journal, one batch of its copies)', async () => {
-    const wal = join(tempDir(), 'wal.db');
-    const copy = open(database);
-    await copy.backup(wal);
-    copy.close();
+    const wal = await copyOfDatabase('wal.db');
     const walDb = open(wal);
     walDb.pragma('journal_mode = WAL');
     walDb.close();
@@ -107,10 +113,7 @@ describe('MigrationPlanner on the real MVP1 -> MVP5 migrations', () => {
   });
 
   it('rehearses one step on a small sample with the small tables it joins copied whole (0016 seeds the roles 0017 grants)', async () => {
-    const file = join(tempDir(), 'mvp5-partial.db');
-    const copy = open(database);
-    await copy.backup(file);
-    copy.close();
+    const file = await copyOfDatabase('mvp5-partial.db');
     const context = frameworkContext(file);
     const migrator = new Migrator({ adapter: context.adapter, migrations: await loadMigrations(REAL_MIGRATIONS), plugins: [createTransformerPlugin()] });
     expect((await migrator.migrate({ version: 16 })).error).toBeUndefined();

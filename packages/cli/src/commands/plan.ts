@@ -57,7 +57,7 @@ export function renderPlan(out: Output, plan: MigrationPlan, resources?: Resourc
   }
   if (plan.stop) out.line(c.red(`Stops:     above version ${plan.stop.version}: ${plan.stop.message} (\`mfmig rollback\` plans that restore)`));
   out.line(`Estimated: ${time(plan.estimatedSeconds)} (${plan.estimatedDuration} min), by ${plan.estimation.method}`);
-  out.line(`Downtime:  ${plan.requiresDowntime ? c.red('yes') : 'no'} (writers blocked longer than ${plan.downtimeThresholdSeconds} s)`);
+  out.line(`Downtime:  ${plan.requiresDowntime ? `${c.red('yes')} (writers blocked longer than ${plan.downtimeThresholdSeconds} s)` : `no (no writer blocked longer than ${plan.downtimeThresholdSeconds} s)`}`);
   if (plan.steps.length > 0) {
     out.line();
     out.table(
