@@ -37,3 +37,18 @@ export function splitInsertSelect(sql: string): InsertSelectParts | null {
     upsert: upsertAt < 0 ? '' : sql.slice(tokens[upsertAt]!.start, end),
   };
 }
+
+/**
+ * How a query can read a consistent state without stopping the application's commits, by
+ * journal mode: in WAL, one read transaction (`snapshot`: a reader never blocks a writer); with a
+ * rollback journal (`delete`, `truncate`, `persist`), where every reader stops commits, only over
+ * TEMP copies taken in short reads (`copies`); otherwise (`memory`, `off`) not at all.
+ *
+ * @example
+ * stagedReadOf('wal'); // 'snapshot'
+ */
+export function stagedReadOf(journalMode: string): 'snapshot' | 'copies' | null {
+  const mode = journalMode.toLowerCase();
+  if (mode === 'wal') return 'snapshot';
+  return mode === 'delete' || mode === 'truncate' || mode === 'persist' ? 'copies' : null;
+}

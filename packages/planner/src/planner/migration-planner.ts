@@ -9,6 +9,7 @@ import {
   ScratchDirectory,
   type ServiceContext,
   createServiceContext,
+  stagedReadOf,
 } from '@mfmig/core';
 import { captureStatements } from '../analysis/capture-statements.js';
 import { declaredTransformations } from '../analysis/declared-transformations.js';
@@ -174,7 +175,7 @@ export class MigrationPlanner {
       rehearsalFailure: rehearsal.failure,
       onlineRebuild: (m) => rebuiltTable(this.context.adapter, m),
       onlineMinRows: this.#options.onlineRebuildRows ?? 10_000,
-      stagedQueries: stagedQueriesIn(String(this.context.adapter.raw.pragma('journal_mode', { simple: true })).toLowerCase()),
+      stagedQueries: stagedReadOf(String(this.context.adapter.raw.pragma('journal_mode', { simple: true }))),
     });
     const targetMvp = steps.length === 0 ? status.currentMvp : direction === 'up' ? (steps.at(-1)?.mvp ?? status.currentMvp) : targetMilestone(migrator.migrations.migrations, targetVersion);
     return summarisePlan({
@@ -285,10 +286,4 @@ function targetMilestone(migrations: Migration[], version: number): number {
 /** `{ [key]: value }`, or nothing when the value is undefined (exact optional properties). */
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-}
-
-/** How the transformer stages a one-batch query in a journal mode (see `StepInputs.stagedQueries`). */
-function stagedQueriesIn(journalMode: string): 'snapshot' | 'copies' | null {
-  if (journalMode === 'wal') return 'snapshot';
-  return ['delete', 'truncate', 'persist'].includes(journalMode) ? 'copies' : null;
 }

@@ -1,11 +1,11 @@
 import type { Database } from 'better-sqlite3';
-import { type BatchPacing, type DatabaseAdapter, DEFAULT_PACING, type InsertSelectParts, inWriteTurn, quoteIdentifier, splitInsertSelect, usesBatchParams } from '@mfmig/core';
+import { type BatchPacing, type DatabaseAdapter, DEFAULT_PACING, type InsertSelectParts, inWriteTurn, quoteIdentifier, splitInsertSelect, stagedReadOf, usesBatchParams } from '@mfmig/core';
 import type { PreparedUnit } from './prepared-unit.js';
 import { type TableCopy, type TableRead, createCopies, dropCopies, fillCopies, readsOnlyCopies, tableCopies } from './table-copies.js';
 import { transformationError } from './statement-runner.js';
 
 /** The table that counts the application's writes to the tables a staged query reads. */
-export const WATCH_TABLE = 'mfmig_watch';
+const WATCH_TABLE = 'mfmig_watch';
 const WATCH_TRIGGER_PREFIX = `${WATCH_TABLE}_`;
 const STAGE_TABLE = 'mfmig_stage';
 /** Stagings tried before the unit runs holding the lock instead. */
@@ -27,9 +27,9 @@ export interface StagedPlan {
 }
 
 /**
- * Whether a unit that runs as one batch can run staged, and how. It can when the database is
- * in WAL mode (a reader there never blocks a writer) and the unit is one `INSERT ... SELECT`
- * whose query reads only tables of the main database.
+ * Whether a unit that runs as one batch can run staged, and how (see {@link StagedPlan}). It can
+ * when the unit is one `INSERT ... SELECT` whose query reads only tables of the main database,
+ * outside the caller's own transaction, in WAL mode or, over copies, with a rollback journal.
  *
  * @example
  * const plan = stagedPlanOf(db, prepared); // null: run it holding the write lock
@@ -37,16 +37,16 @@ export interface StagedPlan {
 export function stagedPlanOf(db: Database, p: PreparedUnit): StagedPlan | null {
   // inside the caller's transaction there is no lock to leave
   if (db.inTransaction || p.rowFn || p.statements.length !== 1 || usesBatchParams(p.statements[0]!)) return null;
-  const journal = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
-  if (journal !== 'wal' && journal !== 'delete' && journal !== 'truncate' && journal !== 'persist') return null;
+  const strategy = stagedReadOf(String(db.pragma('journal_mode', { simple: true })));
+  if (strategy === null) return null;
   const parts = splitInsertSelect(p.statements[0]!);
   if (!parts) return null;
   const read = readsOf(db, parts.select);
   if (!read || read.length === 0) return null;
   const tables = read.map((r) => r.table);
-  if (journal === 'wal') return { parts, tables, strategy: 'snapshot', copies: [] };
+  if (strategy === 'snapshot') return { parts, tables, strategy, copies: [] };
   const copies = tableCopies(db, read, parts.select);
-  return copies && readsOnlyCopies(db, parts.select, copies) ? { parts, tables, strategy: 'copies', copies } : null;
+  return copies && readsOnlyCopies(db, parts.select, copies) ? { parts, tables, strategy, copies } : null;
 }
 
 /**
@@ -95,7 +95,6 @@ function readsOf(db: Database, select: string): TableRead[] | null {
 export interface StagedOutcome {
   rowsRead: number;
   rowsWritten: number;
-  attempts: number;
 }
 
 /**
@@ -123,14 +122,14 @@ export async function runStaged(adapter: DatabaseAdapter, p: PreparedUnit, plan:
     createWatch(db, plan.tables);
   });
   try {
-    for (let attempt = 1; attempt <= STAGE_ATTEMPTS; attempt++) {
+    for (let attempt = 0; attempt < STAGE_ATTEMPTS; attempt++) {
       const staged = plan.strategy === 'snapshot' ? stage(adapter, p, plan) : await stageFromCopies(db, p, plan, options);
       try {
         const outcome = await inWriteTurn(adapter, () => {
           if (watchedChanges(db) !== staged.changes) return null;
           const written = runApply(db, p, plan);
           dropWatch(db);
-          const result = { rowsRead: staged.rowsRead, rowsWritten: written, attempts: attempt };
+          const result = { rowsRead: staged.rowsRead, rowsWritten: written };
           commit(result);
           return result;
         });
