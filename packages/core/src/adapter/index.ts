@@ -10,3 +10,4 @@ export * from './statement-target.js';
 export * from './write-turn.js';
 export * from './batch-range.js';
 export * from './insert-select.js';
+export * from './read-snapshot.js';
