@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { closeSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '@mfmig/core';
@@ -46,5 +47,32 @@ describe('assertDatabaseIntact', () => {
     expect(checks()).toBe(4);
     assertDatabaseIntact(adapter);
     expect(checks()).toBe(4);
+  });
+});
+
+describe('assertDatabaseIntact on a large rollback-journal file', () => {
+  // snapshotMinBytes 0 makes these small files count as large: the check reads a snapshot
+  const snapshotsBeside = (file: string) => readdirSync(dirname(file)).filter((n) => n.includes('.mfmig-snapshot-'));
+
+  it('checks a snapshot, not the live file, and leaves no copy behind', () => {
+    const { adapter, checks } = setup();
+    adapter.raw.prepare("INSERT INTO t (v) SELECT hex(randomblob(200)) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) SELECT i FROM n)").run();
+    assertDatabaseIntact(adapter, { snapshotMinBytes: 0 });
+    expect(checks()).toBe(0);
+    expect(snapshotsBeside(adapter.filePath)).toEqual([]);
+  });
+
+  it('refuses a damaged file as DATABASE_CORRUPT, found on the snapshot, and changes nothing', () => {
+    const { adapter } = setup();
+    adapter.raw.exec('CREATE INDEX t_v ON t (v)');
+    adapter.raw.prepare("INSERT INTO t (v) SELECT hex(randomblob(200)) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) SELECT i FROM n)").run();
+    const leaf = adapter.raw.prepare("SELECT pageno FROM dbstat WHERE name = 't' AND pagetype = 'leaf' ORDER BY pageno LIMIT 1 OFFSET 5").pluck().get() as number;
+    const fd = openSync(adapter.filePath, 'r+');
+    writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, (leaf - 1) * 4096);
+    closeSync(fd);
+    const before = readFileSync(adapter.filePath);
+    expect(() => assertDatabaseIntact(adapter, { snapshotMinBytes: 0 })).toThrow(expect.objectContaining({ code: 'DATABASE_CORRUPT' }));
+    expect(readFileSync(adapter.filePath).equals(before)).toBe(true);
+    expect(snapshotsBeside(adapter.filePath)).toEqual([]);
   });
 });
