@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IntegrityCheckLevel, createServiceContext } from '@mfmig/core';
@@ -39,6 +40,8 @@ describe('a clean database gives no findings', () => {
         expect(ran).toContain('schema.expected');
         expect(ran.includes('data.domain')).toBe(level !== 'quick');
         expect(ran.includes('performance.fragmentation')).toBe(level === 'comprehensive');
+        // checked in child processes, this rollback-journal file was read on a snapshot, gone now
+        expect(readdirSync(dirname(mvp1)).filter((n) => n.includes('.mfmig-snapshot-'))).toEqual([]);
       }
     });
   }

@@ -1,5 +1,6 @@
-import { closeSync, openSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, openSync, readdirSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createServiceContext } from '@mfmig/core';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationService } from '@mfmig/validation';
@@ -111,5 +112,28 @@ describe('the timeout bounds a run and never pretends', () => {
     expect(outcome.results.get('quick')?.rows).toEqual([{ quick_check: 'ok' }]);
     expect(outcome.unfinished.map((p) => p.id)).toEqual(['endless']);
     expect(outcome.results.has('endless')).toBe(false);
+  });
+});
+
+describe('a large rollback-journal file is validated on a snapshot taken when the run starts', () => {
+  it('does not see damage done to the live file after the snapshot; the next run does', async () => {
+    const file = copyOf(base);
+    const page = leafPageOf(file, 'kb_entries');
+    const validate = () => {
+      const ctx = createServiceContext({ database: file, migrationsPath: MIGRATIONS }, { mode: 'readonly' });
+      const validation = new ValidationService(ctx, { inProcessMaxBytes: 0 });
+      return { ctx, pending: validation.performComprehensiveValidation({ level: 'quick' }) };
+    };
+    const first = validate();
+    overwritePage(file, page);
+    const before = await first.pending;
+    first.ctx.adapter.close();
+    expect(findingsOf(before, 'DATABASE_CORRUPT')).toEqual([]);
+    expect(before.isValid).toBe(true);
+    const second = validate();
+    const after = await second.pending;
+    second.ctx.adapter.close();
+    expect(findingsOf(after, 'DATABASE_CORRUPT').length).toBeGreaterThan(0);
+    expect(readdirSync(dirname(file)).filter((n) => n.includes('.mfmig-snapshot-'))).toEqual([]);
   });
 });
