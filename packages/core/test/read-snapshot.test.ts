@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase, takeReadSnapshot, underReadLock } from '@mfmig/core';
+import { openDatabase, reconcileCopy, takeReadSnapshot, underReadLock } from '@mfmig/core';
 import { removeTempDirs, startAppWriter, tempDir } from '@mfmig/test-support';
 
 afterAll(removeTempDirs);
@@ -126,5 +126,24 @@ describe('underReadLock', () => {
     expect(adapter.raw.inTransaction).toBe(false);
     other.close();
     adapter.close();
+  });
+});
+
+describe('reconcileCopy', () => {
+  it('makes a stale copy byte for byte the file, writing only the chunks that differ', () => {
+    const dir = tempDir();
+    const source = join(dir, 'source.bin');
+    const target = join(dir, 'target.bin');
+    const bytes = Buffer.alloc(3 * 1024 * 1024 + 123, 1);
+    writeFileSync(source, bytes);
+    const stale = Buffer.from(bytes);
+    stale[2 * 1024 * 1024 + 5] = 9; // one chunk differs
+    writeFileSync(target, Buffer.concat([stale, Buffer.alloc(4096, 2)])); // and it is longer
+    expect(reconcileCopy(source, target)).toEqual({ rewrittenBytes: 1024 * 1024 });
+    expect(readFileSync(target).equals(bytes)).toBe(true);
+    writeFileSync(target, bytes.subarray(0, 1000)); // shorter
+    reconcileCopy(source, target);
+    expect(readFileSync(target).equals(bytes)).toBe(true);
+    expect(reconcileCopy(source, target)).toEqual({ rewrittenBytes: 0 });
   });
 });

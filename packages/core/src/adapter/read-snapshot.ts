@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, copyFileSync, openSync, readSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, fstatSync, ftruncateSync, openSync, readSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { isProcessAlive } from '../lock/process-identity.js';
@@ -51,9 +51,9 @@ export function underReadLock<T>(adapter: DatabaseAdapter, work: () => T): T {
  * A consistent copy to read instead of the live file, for whole-file reads (integrity checks,
  * validation scans) of a rollback-journal database. There every reader stops the application's
  * commits for as long as it reads: a `quick_check` of a 1.6 GB file stopped them for 5 s. The
- * copy is taken by the kernel (copy_file_range, or a reflink) under a read lock, after the file
- * was read once without one (see `warmPageCache`): a fraction of that. It is then read with no
- * lock on the live file at all.
+ * copy is taken by the kernel (copy_file_range, or a reflink) holding no lock, then made one
+ * consistent snapshot under a short read lock (see {@link reconcileCopy}): a fraction of that.
+ * It is then read with no lock on the live file at all.
  *
  * Returns null when the live file should be read directly: WAL (readers never block writers),
  * a memory or small file, a connection inside a transaction (its own writes must be seen), or
@@ -77,8 +77,8 @@ export function takeReadSnapshot(adapter: DatabaseAdapter, options: ReadSnapshot
   removeStaleSnapshots(file);
   const path = join(dirname(file), `.${basename(file)}.mfmig-snapshot-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    warmPageCache(file);
-    underReadLock(adapter, () => copyFileSync(file, path, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE));
+    copyFileSync(file, path, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+    underReadLock(adapter, () => reconcileCopy(file, path));
   } catch {
     removeQuietly(path);
     return null;
@@ -102,30 +102,54 @@ export function takeReadSnapshot(adapter: DatabaseAdapter, options: ReadSnapshot
 }
 
 /**
- * Reads a file through once, holding no lock, so that a copy made next under a lock copies from
- * memory rather than from disk: 1.6 GB took 3 s to copy from disk, 0.3 s from memory, and the
- * application waits for the copy. The bytes read are thrown away; the application may be
- * writing meanwhile, which does no harm (what it changes is in memory too).
+ * Makes `target`, a copy of `source` taken while `source` may have been changing, byte for byte
+ * the file `source` is now: each chunk that differs is written again, and the length is set.
+ * Run under a read lock (see {@link underReadLock}), it turns a copy taken with no lock into one
+ * consistent snapshot, and keeps the application waiting only while it compares: both files
+ * are in memory after the copy, and 1.6 GB compared in 0.5 s where copying it under the lock
+ * took 1.6-3.3 s (the copy's writes are the slow part).
  *
  * @example
- * warmPageCache('./kb.db');
+ * copyFileSync(db, copy); // no lock: the application keeps committing
+ * underReadLock(adapter, () => reconcileCopy(db, copy));
  */
-export function warmPageCache(file: string): void {
-  let fd: number;
+export function reconcileCopy(source: string, target: string): { rewrittenBytes: number } {
+  const from = openSync(source, 'r');
+  let to: number | undefined;
   try {
-    fd = openSync(file, 'r');
-  } catch {
-    return;
-  }
-  try {
-    const buffer = Buffer.allocUnsafe(WARM_CHUNK_BYTES);
-    while (readSync(fd, buffer, 0, WARM_CHUNK_BYTES, null) > 0);
+    to = openSync(target, 'r+');
+    const size = fstatSync(from).size;
+    const live = Buffer.allocUnsafe(RECONCILE_CHUNK_BYTES);
+    const copied = Buffer.allocUnsafe(RECONCILE_CHUNK_BYTES);
+    let rewrittenBytes = 0;
+    for (let offset = 0; offset < size; offset += RECONCILE_CHUNK_BYTES) {
+      const want = Math.min(RECONCILE_CHUNK_BYTES, size - offset);
+      const n = readFully(from, live, want, offset);
+      const m = readFully(to, copied, n, offset);
+      if (m !== n || live.compare(copied, 0, n, 0, n) !== 0) {
+        writeSync(to, live, 0, n, offset);
+        rewrittenBytes += n;
+      }
+    }
+    if (fstatSync(to).size !== size) ftruncateSync(to, size);
+    return { rewrittenBytes };
   } finally {
-    closeSync(fd);
+    if (to !== undefined) closeSync(to);
+    closeSync(from);
   }
 }
 
-const WARM_CHUNK_BYTES = 8 * 1024 * 1024;
+const RECONCILE_CHUNK_BYTES = 1024 * 1024;
+
+function readFully(fd: number, buffer: Buffer, length: number, position: number): number {
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buffer, done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
 
 /** Deletes snapshots of `file` left by processes that are gone (a killed run). */
 function removeStaleSnapshots(file: string): void {
