@@ -80,6 +80,7 @@ export class DataTransformer {
       batchThreshold: options.batchThreshold ?? DEFAULT_ENGINE_OPTIONS.batchThreshold,
       pacing: options.pacing ?? DEFAULT_ENGINE_OPTIONS.pacing,
       stageQueries: options.stageQueries ?? true,
+      copyReadsMinBytes: options.copyReadsMinBytes,
     });
     if (shared && !this.context.plugins.some((p) => p.handlesTransformations)) this.context.plugins.push(this.plugin());
   }

@@ -58,7 +58,7 @@ export class StandaloneRun {
       if (!saved.has(unit.id)) adapter.transaction(() => cursors.save(cursor));
       entries.push({ unit, counts: await this.#engine.runBatched(unit, cursor, { ...run, whole: !batched[seq] }) });
     }
-    const validations = this.#engine.validate(this.#units);
+    const validations = await this.#engine.validateBetweenTransactions(this.#units, this.#options.signal);
     const error = validationError(validations);
     if (error) {
       const reversible = this.#units.every((u) => u.transformation.reversible && u.transformation.reverse !== undefined);

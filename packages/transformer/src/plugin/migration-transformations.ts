@@ -42,7 +42,11 @@ export function recordMetrics(ctx: MigrationContext, results: TransformationResu
 
 /** Validates the units; a failed expectation throws `VALIDATION_FAILED` (the caller's transaction then rolls back). */
 export function validateOrThrow(engine: TransformationEngine, units: TransformationUnit[]): ValidationResult[] {
-  const validations = engine.validate(units);
+  return throwIfFailed(engine.validate(units));
+}
+
+/** The results, or `VALIDATION_FAILED` when one failed. */
+export function throwIfFailed(validations: ValidationResult[]): ValidationResult[] {
   const error = validationError(validations);
   if (error) throw error;
   return validations;

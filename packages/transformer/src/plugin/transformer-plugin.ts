@@ -8,7 +8,7 @@ import { TRANSFORMATION_RESULTS_KEY, type TransformationResult, type ValidationR
 const VALIDATED_KEY = 'transformer:validated';
 import { dropWatch, hasWatch } from '../run/staged-unit.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions, TransformationEngine } from '../transformation-engine.js';
-import { CONTINUATION_KEY, COUNTS_KEY, migrationScope, publishResults, recordMetrics, resultsOf, validateOrThrow } from './migration-transformations.js';
+import { CONTINUATION_KEY, COUNTS_KEY, migrationScope, publishResults, recordMetrics, resultsOf, throwIfFailed, validateOrThrow } from './migration-transformations.js';
 
 /**
  * Options of {@link createTransformerPlugin}.
@@ -49,6 +49,7 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
     batchThreshold: options.batchThreshold ?? DEFAULT_ENGINE_OPTIONS.batchThreshold,
     pacing: options.pacing ?? DEFAULT_ENGINE_OPTIONS.pacing,
     stageQueries: options.stageQueries ?? true,
+      copyReadsMinBytes: options.copyReadsMinBytes,
   };
   const engines = new WeakMap<DatabaseAdapter, TransformationEngine>();
   const byRun = new Map<string, TransformationResult[]>();
@@ -145,8 +146,10 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
         measured.set(unit.id, counts);
       }
       // The validation queries read whole tables: run here, between transactions, they do not
-      // hold the write lock that the final transaction takes (a WAL application keeps writing).
-      ctx.state.set(VALIDATED_KEY, validateOrThrow(engine, engine.plan(ctx.migration.transformations)));
+      // hold the write lock that the final transaction takes (a WAL application keeps writing;
+      // with a rollback journal a large file's queries read paced TEMP copies).
+      const validations = await engine.validateBetweenTransactions(engine.plan(ctx.migration.transformations), ctx.signal);
+      ctx.state.set(VALIDATED_KEY, throwIfFailed(validations));
     },
 
     finalizeMigration(ctx) {

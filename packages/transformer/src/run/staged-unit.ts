@@ -55,7 +55,7 @@ export function stagedPlanOf(db: Database, p: PreparedUnit): StagedPlan | null {
  * column of an open cursor. Null when the query reads something that cannot be watched (a
  * virtual table, the schema, another attached database) or does not compile.
  */
-function readsOf(db: Database, select: string): TableRead[] | null {
+export function readsOf(db: Database, select: string): TableRead[] | null {
   let program: { opcode: string; p1: number; p2: number; p3: number }[];
   try {
     program = db.prepare(`EXPLAIN ${select}`).all() as typeof program;
@@ -205,7 +205,8 @@ function runApply(db: Database, p: PreparedUnit, plan: StagedPlan): number {
   }
 }
 
-function createWatch(db: Database, tables: string[]): void {
+/** Creates the watch table and, on each table, the triggers that count writes to it (in the caller's write transaction). */
+export function createWatch(db: Database, tables: string[]): void {
   db.exec(`CREATE TABLE ${WATCH_TABLE} (changes INTEGER NOT NULL); INSERT INTO ${WATCH_TABLE} VALUES (0);`);
   tables.forEach((table, i) => {
     for (const event of ['INSERT', 'UPDATE', 'DELETE']) {
@@ -215,7 +216,8 @@ function createWatch(db: Database, tables: string[]): void {
   });
 }
 
-function watchedChanges(db: Database): number {
+/** The count of writes to the watched tables so far. */
+export function watchedChanges(db: Database): number {
   return Number(db.prepare(`SELECT changes FROM ${WATCH_TABLE}`).pluck().get());
 }
 

@@ -12,8 +12,22 @@ import type { ValidationResult } from './transformation-result.js';
  * const results = runValidations(adapter, 'kb_to_incident_mapping', t);
  * if (results.some((r) => !r.passed)) throw validationError(results);
  */
-export function runValidations(adapter: DatabaseAdapter, id: string, t: ResolvedTransformation): ValidationResult[] {
-  return t.validationQueries.map((q) => check(adapter, id, t, q));
+export function runValidations(adapter: DatabaseAdapter, id: string, t: ResolvedTransformation, known?: ReadonlyMap<string, unknown>): ValidationResult[] {
+  const read = (sql: string) => (known?.has(sql) ? known.get(sql) : scalar(adapter, sql));
+  return t.validationQueries.map((q) => check(adapter, id, t, q, read));
+}
+
+/** Every query a transformation's validations run, its own and those of `{ query }` expectations. */
+export function validationSql(t: ResolvedTransformation): string[] {
+  return t.validationQueries.flatMap((q) => [q.sql, ...(typeof q.expect === 'object' && 'query' in q.expect ? [q.expect.query] : [])]);
+}
+
+/** The single value a validation query returns (its first column of its first row, or null). */
+export function scalar(adapter: DatabaseAdapter, sql: string): unknown {
+  const statement = prepareLenient(adapter.raw, sql);
+  if (!statement.reader) throw new Error('a validation query must be a SELECT');
+  const row = statement.raw().get() as unknown[] | undefined;
+  return row === undefined ? null : (row[0] ?? null);
 }
 
 /**
@@ -35,19 +49,19 @@ export function validationError(results: ValidationResult[]): MfmigError | null 
   );
 }
 
-function check(adapter: DatabaseAdapter, id: string, t: ResolvedTransformation, q: ValidationQuery): ValidationResult {
+function check(adapter: DatabaseAdapter, id: string, t: ResolvedTransformation, q: ValidationQuery, read: (sql: string) => unknown): ValidationResult {
   const base = { transformationId: id, sql: q.sql, message: q.message };
   let value: unknown;
   try {
-    value = scalar(adapter, q.sql);
+    value = read(q.sql);
   } catch (error) {
     return { ...base, value: `error: ${messageOf(error)}`, expected: 'a query that runs', passed: false };
   }
-  const { passed, expected } = evaluate(adapter, t, q.expect, value);
+  const { passed, expected } = evaluate(adapter, t, q.expect, value, read);
   return { ...base, value, expected, passed };
 }
 
-function evaluate(adapter: DatabaseAdapter, t: ResolvedTransformation, expect: ValidationExpectation | undefined, value: unknown): { passed: boolean; expected: string } {
+function evaluate(adapter: DatabaseAdapter, t: ResolvedTransformation, expect: ValidationExpectation | undefined, value: unknown, read: (sql: string) => unknown): { passed: boolean; expected: string } {
   const n = value === null || value === undefined ? null : Number(value);
   if (expect === undefined) {
     const empty = adapter.tableExists(t.sourceTable) && adapter.rowCount(t.sourceTable) === 0;
@@ -63,7 +77,7 @@ function evaluate(adapter: DatabaseAdapter, t: ResolvedTransformation, expect: V
     return { passed: n === count, expected: `${count} (rows in ${table})` };
   }
   if ('query' in expect) {
-    const other = scalar(adapter, expect.query);
+    const other = read(expect.query);
     const equal = typeof other === 'number' || typeof other === 'bigint' ? n === Number(other) : other === value;
     return { passed: equal, expected: `${String(other)} (from \`${abbreviateSql(expect.query, 100)}\`)` };
   }
@@ -72,9 +86,3 @@ function evaluate(adapter: DatabaseAdapter, t: ResolvedTransformation, expect: V
   return { passed: okMin && okMax, expected: `between ${expect.min ?? '-inf'} and ${expect.max ?? 'inf'}` };
 }
 
-function scalar(adapter: DatabaseAdapter, sql: string): unknown {
-  const statement = prepareLenient(adapter.raw, sql);
-  if (!statement.reader) throw new Error('a validation query must be a SELECT');
-  const row = statement.raw().get() as unknown[] | undefined;
-  return row === undefined ? null : (row[0] ?? null);
-}
