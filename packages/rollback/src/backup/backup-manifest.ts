@@ -1,5 +1,5 @@
 import { basename, dirname, join } from 'node:path';
-import { MfmigError, messageOf, zodModule } from '@mfmig/core';
+import { MfmigError, PLAIN_FAIL, messageOf, plain, zodModule } from '@mfmig/core';
 import { writeFileAtomic } from '../files/durable-fs.js';
 import { readRegularFile } from '../files/regular-file.js';
 
@@ -110,9 +110,50 @@ function buildSchema() {
     timings: z.object({ copyMs: z.number(), hashMs: z.number(), verifyMs: z.number().nullable() }),
   });
 }
-function manifestSchema(): ReturnType<typeof buildSchema> {
+/** The zod schema of a manifest (built on first use): the authority {@link plainManifest} is held to. */
+export function manifestSchema(): ReturnType<typeof buildSchema> {
   schema ??= buildSchema();
   return schema;
+}
+
+// A manifest mfmig wrote plainly passes the schema: taken without loading zod (core's
+// plain-shape.ts), as zod would give it. Anything else (an unknown key, a bad value) goes
+// through zod, which keeps or drops it, or says why not.
+const { text, name, flag, number, integer, nullable, oneOf, where, list, object, required, optional } = plain;
+const whole = where(integer, (v: number) => v >= 0);
+export const plainManifest = object({
+  format: required(oneOf([BACKUP_FORMAT])),
+  id: required(name),
+  file: required(where(text, isPlainFileName)),
+  kind: required(oneOf(['manual', 'pre-run', 'pre-rollback', 'checkpoint', 'saved-aside'])),
+  createdAt: required(where(text, isTimestamp)),
+  version: required(whole),
+  milestone: required(whole),
+  appliedVersions: required(list(integer)),
+  sizeBytes: required(whole),
+  sha256: required(where(text, (v: string) => /^[0-9a-f]{64}$/.test(v))),
+  integrity: required(
+    object({
+      verified: required(flag),
+      checked: required(flag),
+      level: required(nullable(oneOf(['quick', 'full']))),
+      result: required(nullable(text)),
+      checkedAt: required(nullable(text)),
+    }),
+  ),
+  source: required(object({ path: required(text), journalMode: required(text), pageSize: required(number), pageCount: required(number) })),
+  database: optional(object({ id: required(nullable(name)), path: required(name) })),
+  run: required(nullable(object({ runId: required(text), direction: required(oneOf(['up', 'down'])), fromVersion: required(number), targetVersion: required(number) }))),
+  label: required(nullable(text)),
+  timings: required(object({ copyMs: required(number), hashMs: required(number), verifyMs: required(nullable(number)) })),
+});
+
+/** The manifest as the schema would give it, or the schema's verdict. */
+export function parseManifest(value: unknown): { success: true; data: unknown } | { success: false; issue: { path: PropertyKey[]; message: string } | undefined } {
+  const quick = plainManifest(value);
+  if (quick !== PLAIN_FAIL) return { success: true, data: quick };
+  const result = manifestSchema().safeParse(value);
+  return result.success ? { success: true, data: result.data } : { success: false, issue: result.error.issues[0] };
 }
 
 /** Path of the manifest that describes the backup file `dbPath` (`x.db` -> `x.json`). */
@@ -141,9 +182,9 @@ export function readBackupManifest(manifestPath: string): BackupRecord {
       context: { file: manifestPath },
     });
   }
-  const result = manifestSchema().safeParse(parsed);
+  const result = parseManifest(parsed);
   if (!result.success) {
-    const issue = result.error.issues[0];
+    const issue = result.issue;
     const id = typeof (parsed as { id?: unknown } | null)?.id === 'string' ? (parsed as { id: string }).id : undefined;
     throw new MfmigError('BACKUP_INVALID', `Backup manifest ${manifestPath} is malformed: ${issue?.path.join('.') || 'manifest'} ${issue?.message ?? ''}`.trim(), {
       context: { file: manifestPath, id },

@@ -2,6 +2,7 @@ import type * as ZodModule from 'zod';
 import type { z as Z } from 'zod';
 import { MfmigError, zodModule } from '@mfmig/core';
 import type { DataTransformation, ResolvedTransformation, ValidationQuery } from './data-transformation.js';
+import { plainTransformation } from './plain-transformation.js';
 import { TRANSFORMATION_TYPES } from './transformation-types.js';
 
 // not `z` nor `zod`: declaration files name zod's namespace so
@@ -76,8 +77,14 @@ function buildSchema(zodExports: typeof ZodModule): Z.ZodType<Shape> {
 // zod loads when a declaration is first validated, not when the package is imported
 let schema: Z.ZodType<Shape> | undefined;
 
+/** What the zod schema makes of a declaration (the authority `plainTransformation` is held to). */
+export function schemaParse(input: unknown): ReturnType<Z.ZodType<Shape>['safeParse']> {
+  schema ??= buildSchema(zodModule());
+  return schema.safeParse(input);
+}
+
 /**
- * Validates one declaration (zod) and applies defaults. Throws `TRANSFORMATION_INVALID` naming
+ * Validates one declaration (plainly valid ones without loading zod) and applies defaults. Throws `TRANSFORMATION_INVALID` naming
  * the transformation and the field.
  *
  * @example
@@ -85,8 +92,9 @@ let schema: Z.ZodType<Shape> | undefined;
  *   transformationType: 'copy', reversible: false, dependencies: [], validationQueries: [] });
  */
 export function parseTransformation(input: unknown): ResolvedTransformation {
-  schema ??= buildSchema(zodModule());
-  const result = schema.safeParse(input);
+  const plain = plainTransformation(input);
+  if (plain) return resolve(plain as Shape, input as DataTransformation);
+  const result = schemaParse(input);
   if (!result.success) {
     const id = typeof (input as { id?: unknown } | null)?.id === 'string' ? (input as { id: string }).id : '(no id)';
     const problems = result.error.issues.map((i) => `${i.path.join('.') || 'declaration'}: ${i.message}`).join('; ');

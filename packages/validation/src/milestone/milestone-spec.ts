@@ -1,6 +1,7 @@
 import type * as ZodModule from 'zod';
 import type { z as Z } from 'zod';
 import { zodModule } from '@mfmig/core';
+import { plainMilestoneSpec } from './plain-milestone-spec.js';
 
 // built, and zod loaded, the first time a milestone file is read, not when the package is imported
 // not `z` nor `zod`: declaration files name zod's namespace so, and `zod: typeof zod` would refer to itself
@@ -96,14 +97,17 @@ export type TableSpec = Z.infer<ReturnType<typeof buildSchemas>['tableSpec']>;
 export type CriticalQuerySpec = Z.infer<ReturnType<typeof buildSchemas>['querySpec']>;
 
 /**
- * Parses the content of a `milestone.json`. Returns the spec, or a message naming the first
- * problem (the field path and what is wrong).
+ * Parses the content of a `milestone.json` (a plainly valid one without loading zod, see
+ * `plainMilestoneSpec`). Returns the spec, or a message naming the first problem (the field
+ * path and what is wrong).
  *
  * @example
  * const parsed = parseMilestoneSpec({ milestone: 1, tables: { kb_entries: { columns: ['id'] } } });
  * if (parsed.ok) parsed.spec.tables.kb_entries?.columns; // ['id']
  */
 export function parseMilestoneSpec(value: unknown): { ok: true; spec: MilestoneSpec } | { ok: false; message: string } {
+  const plain = plainMilestoneSpec(value);
+  if (plain) return { ok: true, spec: plain };
   const parsed = milestoneSpecSchema().safeParse(value);
   if (parsed.success) return { ok: true, spec: parsed.data };
   const issue = parsed.error.issues[0];
