@@ -1,6 +1,7 @@
 // Online migrations (issue 15): `mfmig migrate` MVP1 -> latest, pre-run backup included, with an
 // application writer beside it (one small INSERT every 20 ms, busy_timeout 5 s) against the same
-// run with no writer, in WAL and rollback-journal (DELETE) mode, at --rows and --rows/10 entries.
+// run with no writer, in WAL and rollback-journal (DELETE) mode (BENCH_MODES=wal or =delete for
+// one), at --rows and --rows/10 entries.
 // Reports failed writes, the longest and p99 wait, the run time loaded vs unloaded, and per step
 // the planner's "Blocks writes" next to the longest stall the writer saw in that step.
 import { fork } from 'node:child_process';
@@ -15,7 +16,7 @@ import { attribute, phasesOf, stallsByPhase, summarize } from '../lib/timeline.m
 const MIGRATIONS = new URL('../../../migrations', import.meta.url).pathname;
 const WRITER = new URL('../lib/app-writer.mjs', import.meta.url).pathname;
 const INTERVAL_MS = 20;
-const MODES = ['wal', 'delete'];
+const MODES = (process.env.BENCH_MODES ?? 'wal,delete').split(',');
 /** The loaded run's writer stops after this many times the unloaded run (at least MIN_CAP_MS). */
 const CAP_FACTOR = 4;
 const MIN_CAP_MS = 20_000;
