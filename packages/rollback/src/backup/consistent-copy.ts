@@ -1,5 +1,4 @@
-import { constants } from 'node:fs';
-import { copyFile, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { type DatabaseAdapter, type OperationProgress, reconcileCopy, underReadLock } from '@mfmig/core';
 
 /** How {@link consistentCopy} took the copy. */
@@ -8,12 +7,11 @@ export type CopyMethod = 'file-under-read-lock' | 'backup-api';
 /** Options of {@link consistentCopy}. */
 export interface ConsistentCopyOptions {
   onProgress?: (progress: OperationProgress) => void;
-  /** Pages per step of the online backup while no other connection writes (WAL databases). Default 8192. */
+  /** Pages per step: of the online backup while no other connection writes (WAL), of the file copy otherwise. Default 8192. */
   pagesPerStep?: number;
 }
 
 const ALL_PAGES = 0x7fffffff;
-const PROGRESS_POLL_MS = 250;
 
 /**
  * Copies a live database as one consistent snapshot that finishes however often the
@@ -25,7 +23,7 @@ const PROGRESS_POLL_MS = 250;
  * - WAL databases: the backup API in steps while nobody writes; at the first restart the rest
  *   is taken in one step, inside one read transaction. WAL readers do not block writers, so the
  *   application keeps writing throughout.
- * - Rollback-journal databases: the file is copied by the kernel with no lock, then made one
+ * - Rollback-journal databases: the file is copied with no lock, then made one
  *   consistent database inside one read transaction (a SHARED lock, so no commit can change the
  *   file meanwhile) by copying again what changed (`reconcileCopy`). Writers wait only for that
  *   comparison, a fraction of a plain copy.
@@ -73,18 +71,27 @@ async function fileCopyUnderReadLock(adapter: DatabaseAdapter, target: string, o
   const progress = progressReporter(options);
   const pageSize = Number(adapter.raw.pragma('page_size', { simple: true }));
   const report = (size: number, done: number) => progress(Math.ceil(size / pageSize), Math.ceil(Math.min(done, size) / pageSize));
-  const { size } = await stat(adapter.filePath);
-  report(size, 0);
-  // The kernel copies (copy_file_range, or a reflink) while the application keeps committing;
-  // then, under one read lock, the chunks that changed meanwhile are copied again. The
-  // application waits only for that comparison: 535 MB copied under the lock kept it waiting
-  // 1.3 s, compared 0.2 s.
-  const poll = options.onProgress ? setInterval(() => void stat(target).then((s) => report(size, s.size), () => {}), PROGRESS_POLL_MS) : undefined;
+  // The bytes are copied while the application keeps committing, in steps that report progress;
+  // then, under one read lock, the chunks that changed meanwhile are copied again
+  // (`reconcileCopy`). The application waits only for that comparison: 535 MB copied under the
+  // lock kept it waiting 1.3 s, compared 0.2 s.
+  const source = await open(adapter.filePath, 'r');
+  const copy = await open(target, 'wx');
   try {
-    await copyFile(adapter.filePath, target, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+    const { size } = await source.stat();
+    const chunk = (options.pagesPerStep ?? 8192) * pageSize;
+    const buffer = Buffer.allocUnsafe(chunk);
+    report(size, 0);
+    for (let offset = 0; offset < size; ) {
+      const { bytesRead } = await source.read(buffer, 0, Math.min(chunk, size - offset), offset);
+      if (bytesRead === 0) break;
+      await copy.write(buffer, 0, bytesRead, offset);
+      offset += bytesRead;
+      report(size, offset);
+    }
   } finally {
-    clearInterval(poll);
+    await copy.close();
+    await source.close();
   }
   underReadLock(adapter, () => reconcileCopy(adapter.filePath, target));
-  report(size, size);
 }
