@@ -4,3 +4,4 @@ export { type AppWrite, type AppWriterOptions, type AppWriterReport, startAppWri
 export { removeTempDirs, scopedTempDir, tempDir } from './temp-dirs.js';
 export { snapshotTree, withoutEntries } from './file-tree.js';
 export { type FixtureMigration, type FixtureTool, type ScriptRunner, TOOL_TABLE_DDL, writeToolHistory } from './tool-histories.js';
+export { orderedShape } from './ordered-shape.js';

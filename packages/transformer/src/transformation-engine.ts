@@ -141,17 +141,14 @@ export class TransformationEngine {
    * `copyReadsMinBytes` or more, each query reads TEMP copies filled in short paced batches
    * (`readOverCopies`): read on the file, a scan of a large table would stop the application's
    * commits for its whole length (3.7 s at 1,000,000 KB entries). A failure is confirmed on the
-   * live file, as is any query the copies cannot answer.
+   * live file, as is any query the copies cannot answer. The copies are filled once for all the
+   * queries of the units.
    */
   async validateBetweenTransactions(units: TransformationUnit[], signal?: AbortSignal): Promise<ValidationResult[]> {
     const targets = this.validationTargets(units);
     if (targets.length === 0 || !this.#large()) return this.validate(units);
-    const known = new Map<string, unknown>();
-    const options = { pacing: this.options.pacing, maxRows: this.options.sqlBatchSize, signal };
-    for (const sql of new Set(targets.flatMap(({ t }) => validationSql(t)))) {
-      const copied = await readOverCopies(this.adapter, sql, () => scalar(this.adapter, sql), options);
-      if (copied) known.set(sql, copied.value);
-    }
+    const queries = [...new Set(targets.flatMap(({ t }) => validationSql(t)))];
+    const known = await readOverCopies(this.adapter, queries, (sql) => scalar(this.adapter, sql), { pacing: this.options.pacing, maxRows: this.options.sqlBatchSize, signal });
     return targets.flatMap(({ id, t }) => {
       const results = runValidations(this.adapter, id, t, known);
       return known.size > 0 && results.some((r) => !r.passed) ? runValidations(this.adapter, id, t) : results;

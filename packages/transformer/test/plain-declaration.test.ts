@@ -1,14 +1,11 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { orderedShape } from '@mfmig/test-support';
 import { describe, expect, it } from 'vitest';
 import { schemaParse } from '../src/declaration/parse-transformation.js';
 import { plainTransformation } from '../src/declaration/plain-transformation.js';
 import { MIGRATIONS } from './helpers.js';
-
-/** Keys in order, all the way down, and values (functions by identity). */
-const shapeOf = (v: unknown): unknown =>
-  Array.isArray(v) ? v.map(shapeOf) : v && typeof v === 'object' ? Object.entries(v).map(([k, x]) => [k, shapeOf(x)]) : v;
 
 const fn = () => 1;
 const text = fc.oneof(fc.constantFrom('', 'kb_entries', 'a\0b', 'x'.repeat(257), 'id-1.x:y', 'bad id', 'SELECT 1'), fc.string({ maxLength: 6 }));
@@ -74,7 +71,7 @@ describe('declarations taken without zod', () => {
         plainlyValid++;
         const zod = schemaParse(input);
         expect(zod.success, JSON.stringify(zod.error?.issues)).toBe(true);
-        expect(shapeOf(plain)).toEqual(shapeOf(zod.data));
+        expect(orderedShape(plain)).toEqual(orderedShape(zod.data));
       }),
       { numRuns: 20_000 },
     );
@@ -89,7 +86,7 @@ describe('declarations taken without zod', () => {
     for (const input of declared) {
       const plain = plainTransformation(input);
       expect(plain, JSON.stringify(input)).toBeDefined();
-      expect(shapeOf(plain)).toEqual(shapeOf(schemaParse(input).data));
+      expect(orderedShape(plain)).toEqual(orderedShape(schemaParse(input).data));
     }
   });
 });

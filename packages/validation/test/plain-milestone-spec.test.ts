@@ -1,14 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { orderedShape } from '@mfmig/test-support';
 import { describe, expect, it } from 'vitest';
 import { milestoneSpecSchema } from '../src/milestone/milestone-spec.js';
 import { plainMilestoneSpec } from '../src/milestone/plain-milestone-spec.js';
 import { MIGRATIONS } from './helpers.js';
-
-/** Keys in order, all the way down, and values. */
-const shapeOf = (v: unknown): unknown =>
-  Array.isArray(v) ? v.map(shapeOf) : v && typeof v === 'object' ? Object.entries(v).map(([k, x]) => [k, shapeOf(x)]) : v;
 
 const wild = fc.oneof(fc.constantFrom('', 'x', 0, -1, 1.5, true, null, undefined), fc.constant([]), fc.constant({}), fc.string({ maxLength: 3 }));
 /** Mostly a valid value, sometimes anything. */
@@ -48,7 +45,7 @@ describe('milestone specs taken without zod', () => {
         plainlyValid++;
         const zod = milestoneSpecSchema().safeParse(input);
         expect(zod.success, JSON.stringify(zod.error?.issues)).toBe(true);
-        expect(shapeOf(plain)).toEqual(shapeOf(zod.data));
+        expect(orderedShape(plain)).toEqual(orderedShape(zod.data));
       }),
       { numRuns: 10_000 },
     );
@@ -62,7 +59,7 @@ describe('milestone specs taken without zod', () => {
       const value: unknown = JSON.parse(readFileSync(join(MIGRATIONS, file), 'utf8'));
       const plain = plainMilestoneSpec(value);
       expect(plain, file).toBeDefined();
-      expect(shapeOf(plain)).toEqual(shapeOf(milestoneSpecSchema().parse(value)));
+      expect(orderedShape(plain)).toEqual(orderedShape(milestoneSpecSchema().parse(value)));
     }
   });
 });

@@ -34,7 +34,7 @@ export async function consistentCopy(adapter: DatabaseAdapter, target: string, o
     await backupApiCopy(adapter, target, options);
     return 'backup-api';
   }
-  await fileCopyUnderReadLock(adapter, target, options);
+  await fileCopyReconciled(adapter, target, options);
   return 'file-under-read-lock';
 }
 
@@ -67,7 +67,7 @@ async function backupApiCopy(adapter: DatabaseAdapter, target: string, options: 
   report(result.totalPages, result.totalPages);
 }
 
-async function fileCopyUnderReadLock(adapter: DatabaseAdapter, target: string, options: ConsistentCopyOptions): Promise<void> {
+async function fileCopyReconciled(adapter: DatabaseAdapter, target: string, options: ConsistentCopyOptions): Promise<void> {
   const progress = progressReporter(options);
   const pageSize = Number(adapter.raw.pragma('page_size', { simple: true }));
   const report = (size: number, done: number) => progress(Math.ceil(size / pageSize), Math.ceil(Math.min(done, size) / pageSize));

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { type BatchPacing, type DatabaseAdapter, DEFAULT_PACING, type InsertSelectParts, inWriteTurn, quoteIdentifier, splitInsertSelect, stagedReadOf, usesBatchParams } from '@mfmig/core';
 import type { PreparedUnit } from './prepared-unit.js';
-import { type TableCopy, type TableRead, createCopies, dropCopies, fillCopies, readsOnlyCopies, tableCopies } from './table-copies.js';
+import { type TableCopy, type TableRead, overCopies, readsOnlyCopies, tableCopies } from './table-copies.js';
 import { transformationError } from './statement-runner.js';
 
 /** The table that counts the application's writes to the tables a staged query reads. */
@@ -159,19 +159,15 @@ export interface StageOptions {
 async function stageFromCopies(db: Database, p: PreparedUnit, plan: StagedPlan, options: StageOptions): Promise<{ changes: number; rowsRead: number }> {
   db.exec(`DROP TABLE IF EXISTS temp.${STAGE_TABLE}`);
   const changes = watchedChanges(db);
-  dropCopies(db, plan.copies);
-  createCopies(db, plan.copies);
-  try {
-    const copied = await fillCopies(db, plan.copies, options.pacing ?? DEFAULT_PACING, p.batchSize, options.signal);
+  const fill = { pacing: options.pacing ?? DEFAULT_PACING, maxRows: p.batchSize, signal: options.signal };
+  return overCopies(db, plan.copies, fill, (copied) => {
     try {
       db.exec(`CREATE TEMP TABLE ${STAGE_TABLE} AS ${plan.parts.select}`);
     } catch (error) {
       throw transformationError(error, p.unit.id, p.statements[0]);
     }
     return { changes, rowsRead: copied.get(plan.copies.find((c) => c.table.toLowerCase() === p.t.sourceTable.toLowerCase())?.table ?? '') ?? 0 };
-  } finally {
-    dropCopies(db, plan.copies);
-  }
+  });
 }
 
 /** Runs the query into the TEMP stage table in one read transaction; returns the write count it saw. */

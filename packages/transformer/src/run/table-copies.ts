@@ -71,6 +71,23 @@ export function readsOnlyCopies(db: Database, select: string, copies: TableCopy[
 }
 
 /**
+ * Creates the TEMP copies, fills them (see {@link fillCopies}), runs `read` while they hide the
+ * main tables of the same names, and drops them whatever happens.
+ *
+ * @example
+ * const rows = await overCopies(db, copies, { pacing, maxRows: 100_000 }, () => db.prepare(select).all());
+ */
+export async function overCopies<T>(db: Database, copies: TableCopy[], fill: { pacing: BatchPacing; maxRows: number; signal?: AbortSignal }, read: (copied: Map<string, number>) => T): Promise<T> {
+  dropCopies(db, copies);
+  createCopies(db, copies);
+  try {
+    return read(await fillCopies(db, copies, fill.pacing, fill.maxRows, fill.signal));
+  } finally {
+    dropCopies(db, copies);
+  }
+}
+
+/**
  * Fills the TEMP copies from the main tables in rowid batches of about `pacing.targetMs`, each
  * its own short read, with a pause after each so that the application commits between them (a
  * rollback journal stops commits while anyone reads). Returns the rows copied per table.
