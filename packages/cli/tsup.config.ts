@@ -65,7 +65,9 @@ export default defineConfig([
     },
     splitting: true,
     // bundled CommonJS dependencies (commander, cli-progress) require Node's built-in modules
-    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __mfmigCreateRequire } from 'node:module';\nconst require = __mfmigCreateRequire(import.meta.url);" },
+    banner: {
+      js: "#!/usr/bin/env node\nimport { createRequire as __mfmigCreateRequire } from 'node:module';\nconst require = __mfmigCreateRequire(import.meta.url);",
+    },
     target: 'node20',
   },
   {

@@ -9,7 +9,18 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '@mfmig/test-support';
-import { type CommandResult, type PackageManager, NATIVE, ROOT, installConsumer, packPackages, readmeBlock, run, runAsync, runNode } from './consumer-project.js';
+import {
+  type CommandResult,
+  type PackageManager,
+  NATIVE,
+  ROOT,
+  installConsumer,
+  packPackages,
+  readmeBlock,
+  run,
+  runAsync,
+  runNode,
+} from './consumer-project.js';
 
 const PACKED = ['core', 'validation', 'rollback'];
 const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
@@ -144,13 +155,18 @@ describe.each(PROJECTS)('the packed packages in a blank $manager project', ({ ma
     const checks = Object.entries(TSCONFIGS).map(([resolution, options]) => {
       const compilerOptions = { ...options, target: 'es2022', strict: true, noEmit: true, skipLibCheck: false };
       writeFileSync(join(dir, `tsconfig.${resolution}.json`), JSON.stringify({ compilerOptions, files: ['consumer.ts'] }));
-      return runAsync(tsc, ['-p', `tsconfig.${resolution}.json`], dir).then((result) => ({ resolution, status: result.status, output: result.stdout + result.stderr }));
+      return runAsync(tsc, ['-p', `tsconfig.${resolution}.json`], dir).then((result) => ({
+        resolution,
+        status: result.status,
+        output: result.stdout + result.stderr,
+      }));
     });
     expect(await Promise.all(checks)).toEqual(Object.keys(TSCONFIGS).map((resolution) => ({ resolution, status: 0, output: '' })));
   });
 
   it('loads both packages with CommonJS require()', () => {
-    const script = "const v = require('@mfmig/validation'); const r = require('@mfmig/rollback'); console.log(typeof v.ValidationService, typeof r.RollbackManager);";
+    const script =
+      "const v = require('@mfmig/validation'); const r = require('@mfmig/rollback'); console.log(typeof v.ValidationService, typeof r.RollbackManager);";
     const result = runNode(dir, ['--input-type=commonjs', '-e', script]);
     expect(result.stderr).toBe('');
     expect(result.stdout.trim()).toBe('function function');

@@ -30,5 +30,7 @@ export function renderAdoption(out: Output, adoption: ToolAdoption): void {
   const span = adoption.versions.length > 1 ? `versions ${adoption.versions[0]}..${adoption.versions.at(-1)}` : `version ${adoption.versions[0]}`;
   const repeatables = adoption.repeatables.length > 0 ? ` and ${adoption.repeatables.length} repeatable migration(s)` : '';
   const verb = adoption.recorded ? 'recorded' : 'would be recorded';
-  out.line(`Adoption:  ${adoption.tool} migrated this database (${adoption.table}): ${span}${repeatables} ${verb} as applied, none run; ${adoption.table} is left as it is.`);
+  out.line(
+    `Adoption:  ${adoption.tool} migrated this database (${adoption.table}): ${span}${repeatables} ${verb} as applied, none run; ${adoption.table} is left as it is.`,
+  );
 }

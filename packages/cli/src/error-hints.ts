@@ -9,14 +9,20 @@ type Hint = (error: MfmigError) => string | undefined;
 const HINTS: Partial<Record<MfmigErrorCode, Hint>> = {
   MIGRATIONS_NOT_FOUND: () => 'check --migrations (MIGRATION_PATH, or migrations in mfmig.config)',
   MIGRATION_FORMAT: (error) => (error.context.reason === 'other-format' ? 'check --format (MIGRATION_FORMAT, or format in mfmig.config)' : undefined),
-  TARGET_UNKNOWN: (error) => (error.context.reason === 'no-milestones' ? 'target a version with --to <version>, or set milestones in mfmig.config to use --to-mvp' : undefined),
-  CHECKSUM_MISMATCH: (error) => `accept the edit with \`mfmig migrate --accept-checksum ${String(error.context.version ?? '<version>')}\`; \`mfmig status\` lists every problem`,
+  TARGET_UNKNOWN: (error) =>
+    error.context.reason === 'no-milestones' ? 'target a version with --to <version>, or set milestones in mfmig.config to use --to-mvp' : undefined,
+  CHECKSUM_MISMATCH: (error) =>
+    `accept the edit with \`mfmig migrate --accept-checksum ${String(error.context.version ?? '<version>')}\`; \`mfmig status\` lists every problem`,
   MIGRATION_MISSING: () => '`mfmig status` lists every problem',
   BACKUP_INVALID: (error) => (error.context.reason === 'not-found' ? '`mfmig backup --list` shows the backups' : undefined),
-  BACKUP_OTHER_DATABASE: () => 'give --db the database it belongs to, or restore it into this one on purpose with `mfmig restore <backup> --allow-other-database`',
+  BACKUP_OTHER_DATABASE: () =>
+    'give --db the database it belongs to, or restore it into this one on purpose with `mfmig restore <backup> --allow-other-database`',
   DATABASE_NOT_FOUND: (error) =>
-    error.context.reason !== 'missing-file' ? undefined : 'check the database given (--db, DATABASE_URL or DATABASE_PATH, .env, mfmig.config); `mfmig migrate` creates a new one',
-  CONFIG_INVALID: (error) => (error.context.reason === 'shared-temp-folder' ? 'point TMPDIR at a folder only you can write to (or one with the sticky bit, like /tmp)' : undefined),
+    error.context.reason !== 'missing-file'
+      ? undefined
+      : 'check the database given (--db, DATABASE_URL or DATABASE_PATH, .env, mfmig.config); `mfmig migrate` creates a new one',
+  CONFIG_INVALID: (error) =>
+    error.context.reason === 'shared-temp-folder' ? 'point TMPDIR at a folder only you can write to (or one with the sticky bit, like /tmp)' : undefined,
   ADOPTION_REQUIRED: () => 'run `mfmig baseline` to record the version it is at (`--dry-run` shows the match first), then migrate',
   ADOPTION_REFUSED: (error) => {
     switch (error.context.reason) {

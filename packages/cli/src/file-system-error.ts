@@ -14,7 +14,8 @@ export function fileSystemError(error: unknown): unknown {
   if (isMfmigError(error) || !(error instanceof Error)) return error;
   const { code, syscall } = error as NodeJS.ErrnoException;
   if (typeof code !== 'string' || typeof syscall !== 'string') return error;
-  if (code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT') return new MfmigError('DISK_FULL', `disk full or write error: ${error.message}`, { cause: error });
+  if (code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT')
+    return new MfmigError('DISK_FULL', `disk full or write error: ${error.message}`, { cause: error });
   if (PATH_CODES.has(code)) {
     return new MfmigError('USAGE', `${error.message}; check the paths given with --db, --migrations, --backups or --out`, { cause: error });
   }

@@ -86,7 +86,11 @@ function assertWritable(path: string, options: OutputFileOptions): void {
   const database = resolve(options.database);
   const names = new Set([database, realDatabasePath(database)].flatMap((base) => SIDE_FILES.map((suffix) => `${base}${suffix}`)));
   if (names.has(path) || names.has(target) || [...names].some((name) => isSameFile(name, path))) {
-    throw refuse(path, options, `is the database ${database} or one of its side files (-wal, -shm, -journal); the ${options.what} is never written there, --force or not`);
+    throw refuse(
+      path,
+      options,
+      `is the database ${database} or one of its side files (-wal, -shm, -journal); the ${options.what} is never written there, --force or not`,
+    );
   }
   let stats;
   try {
@@ -94,10 +98,20 @@ function assertWritable(path: string, options: OutputFileOptions): void {
   } catch {
     return; // nothing there yet: a new file is created
   }
-  if (stats.isSymbolicLink()) throw refuse(path, options, `is a symbolic link; mfmig never writes through one, --force or not (give ${options.flag} the real file, or remove the link)`);
-  if (!stats.isFile()) throw refuse(path, options, `is ${stats.isDirectory() ? 'a folder' : 'not a regular file (a FIFO, a device or a socket)'}; give ${options.flag} a file path`);
+  if (stats.isSymbolicLink())
+    throw refuse(path, options, `is a symbolic link; mfmig never writes through one, --force or not (give ${options.flag} the real file, or remove the link)`);
+  if (!stats.isFile())
+    throw refuse(
+      path,
+      options,
+      `is ${stats.isDirectory() ? 'a folder' : 'not a regular file (a FIFO, a device or a socket)'}; give ${options.flag} a file path`,
+    );
   if (!options.force && !startsLikeOurs(path, options)) {
-    throw refuse(path, options, `exists and is not a ${options.what} mfmig wrote; ${options.forceFlag ? `pass ${options.forceFlag} to replace it, or ` : 'remove it, or '}give ${options.flag} another path`);
+    throw refuse(
+      path,
+      options,
+      `exists and is not a ${options.what} mfmig wrote; ${options.forceFlag ? `pass ${options.forceFlag} to replace it, or ` : 'remove it, or '}give ${options.flag} another path`,
+    );
   }
 }
 

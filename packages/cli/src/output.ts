@@ -57,7 +57,9 @@ export class Output {
     const message = oneLine(error instanceof Error ? error.message : String(error));
     const hint = isMfmigError(error) ? hintFor(error) : undefined;
     this.stderr.write(`${printable(`${this.colors.red('mfmig:')} ${message}${hint ? `; ${hint}` : ''}`)}\n`);
-    const where = isMfmigError(error) ? Object.fromEntries(['version', 'migration', 'statement'].filter((k) => error.context[k] !== undefined).map((k) => [k, error.context[k]])) : {};
+    const where = isMfmigError(error)
+      ? Object.fromEntries(['version', 'migration', 'statement'].filter((k) => error.context[k] !== undefined).map((k) => [k, error.context[k]]))
+      : {};
     if (this.json) this.stdout.write(`${JSON.stringify({ error: { code, message, ...where, ...(hint ? { hint } : {}) } }, null, 2)}\n`);
   }
 
@@ -68,7 +70,10 @@ export class Output {
     const cells = rows.map((row) => columns.map((c) => inert(String(row[c.key] ?? ''))));
     const widths = columns.map((c, i) => Math.max(c.label.length, ...cells.map((r) => r[i]!.length)));
     const format = (values: string[]) =>
-      values.map((v, i) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
+      values
+        .map((v, i) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd();
     this.line(this.colors.bold(format(columns.map((c) => c.label))));
     for (const row of cells) this.line(format(row));
   }

@@ -47,7 +47,15 @@ export function renderRun(out: Output, result: MigrationExecutionResult): void {
     return;
   }
   renderRepeatables(out, result);
-  const moved = (result.extras.transformations ?? []) as { id: string; mode: string; rowsRead: number; rowsWritten: number; batches: number; durationMs: number; rowsPerSecond: number }[];
+  const moved = (result.extras.transformations ?? []) as {
+    id: string;
+    mode: string;
+    rowsRead: number;
+    rowsWritten: number;
+    batches: number;
+    durationMs: number;
+    rowsPerSecond: number;
+  }[];
   if (moved.length > 0) {
     out.line();
     out.line(c.bold('Rows moved per transformation:'));

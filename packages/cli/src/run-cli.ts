@@ -18,12 +18,27 @@ export function buildProgram(): { program: Command; runtime: CliRuntime } {
     .description('Safe SQLite migrations for the Mainframe knowledge base: plan, migrate, validate, roll back.')
     .version(cliVersion(), '-V, --version', 'print the version of mfmig and exit')
     .addOption(
-      new Option('--db <file or URL>', 'SQLite database: a file, sqlite:./app.db or file:///abs/app.db (env DATABASE_PATH or DATABASE_URL; no default but the demo\'s ./knowledge.db for seed and demo)'),
+      new Option(
+        '--db <file or URL>',
+        "SQLite database: a file, sqlite:./app.db or file:///abs/app.db (env DATABASE_PATH or DATABASE_URL; no default but the demo's ./knowledge.db for seed and demo)",
+      ),
     )
-    .addOption(new Option('--migrations <dir>', 'migrations folder (mvp1/, mvp2/, ..., or a dbmate, golang-migrate, Flyway, sqlx or Prisma folder)').env('MIGRATION_PATH').default('./migrations'))
-    .addOption(new Option('--format <name>', 'read the migrations folder as this format instead of detecting it').env('MIGRATION_FORMAT').choices([...MIGRATION_FORMATS]))
+    .addOption(
+      new Option('--migrations <dir>', 'migrations folder (mvp1/, mvp2/, ..., or a dbmate, golang-migrate, Flyway, sqlx or Prisma folder)')
+        .env('MIGRATION_PATH')
+        .default('./migrations'),
+    )
+    .addOption(
+      new Option('--format <name>', 'read the migrations folder as this format instead of detecting it')
+        .env('MIGRATION_FORMAT')
+        .choices([...MIGRATION_FORMATS]),
+    )
     .addOption(new Option('--backups <dir>', 'folder for backups and checkpoints').env('BACKUP_PATH').default('./backups'))
-    .addOption(new Option('--schema-file <path>', 'where to write the schema after a run that changes it (config schemaFile)').env('SCHEMA_FILE').default('./schema.sql'))
+    .addOption(
+      new Option('--schema-file <path>', 'where to write the schema after a run that changes it (config schemaFile)')
+        .env('SCHEMA_FILE')
+        .default('./schema.sql'),
+    )
     .option('--no-dump', 'do not write the schema file (env NO_SCHEMA_DUMP=1)')
     .option('--config <file>', 'config file to read instead of mfmig.config.{ts,mjs,js,json} in the current directory')
     .option('--json', 'print one JSON document on stdout and nothing else there', false)

@@ -78,7 +78,16 @@ export class CliRuntime {
   }
 
   get globals(): GlobalOptions {
-    const o = this.program.opts<{ db?: string; json?: boolean; yes?: boolean; migrations: string; backups: string; format?: MigrationFormat; schemaFile: string; dump?: boolean }>();
+    const o = this.program.opts<{
+      db?: string;
+      json?: boolean;
+      yes?: boolean;
+      migrations: string;
+      backups: string;
+      format?: MigrationFormat;
+      schemaFile: string;
+      dump?: boolean;
+    }>();
     const schemaFileGiven = ['cli', 'env'].includes(this.program.getOptionValueSource('schemaFile') ?? '');
     const skipDump = !['', '0', 'false', 'no', 'off'].includes((process.env.NO_SCHEMA_DUMP ?? '').trim().toLowerCase());
     const settings = this.#settings;

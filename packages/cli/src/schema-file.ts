@@ -38,7 +38,9 @@ export async function writeSchemaFile(cli: CliRuntime): Promise<string | null> {
   if (!cli.globals.dump) return null;
   const sql = await cli.withFramework({ mode: 'readonly', loadModules: false }, async (framework) => {
     const migrator = await framework.context.migrator();
-    const applied = migrator.status().applied.map((a) => ({ version: a.version, name: a.name, label: migrationLabel(migrator.migrations.byVersion.get(a.version) ?? a) }));
+    const applied = migrator
+      .status()
+      .applied.map((a) => ({ version: a.version, name: a.name, label: migrationLabel(migrator.migrations.byVersion.get(a.version) ?? a) }));
     return dumpSchema(framework.context.adapter, applied);
   });
   const path = writeOutputFile(cli.globals.schemaFile, sql, outputOptions(cli));

@@ -6,7 +6,12 @@ import { mfmig, sha256File, sqlMigration, tempDir, writeMigrations } from './hel
 
 const MIGRATIONS = [
   { version: '20240101120000', name: 'create_notes', mvp: 1, up: 'CREATE TABLE notes (id INTEGER PRIMARY KEY, title TEXT NOT NULL);' },
-  { version: '20240102120000', name: 'create_tags', mvp: 1, up: 'CREATE TABLE tags (id INTEGER PRIMARY KEY, note_id INTEGER NOT NULL REFERENCES notes(id), name TEXT NOT NULL);' },
+  {
+    version: '20240102120000',
+    name: 'create_tags',
+    mvp: 1,
+    up: 'CREATE TABLE tags (id INTEGER PRIMARY KEY, note_id INTEGER NOT NULL REFERENCES notes(id), name TEXT NOT NULL);',
+  },
   { version: '20240103120000', name: 'notes_pinned', mvp: 2, up: 'ALTER TABLE notes ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;' },
 ];
 const [V1, V2, V3] = MIGRATIONS.map((m) => Number(m.version)) as [number, number, number];
@@ -37,10 +42,7 @@ describe('mfmig migrate adopts a database another tool migrated, and runs nothin
   let run: (args: string[]) => ReturnType<typeof mfmig>;
   beforeEach(() => {
     dir = tempDir('mfmig-adopt-');
-    writeMigrations(
-      dir,
-      Object.fromEntries(MIGRATIONS.map((m) => [`mvp${m.mvp}/${m.version}_${m.name}.sql`, sqlMigration(m.up)])),
-    );
+    writeMigrations(dir, Object.fromEntries(MIGRATIONS.map((m) => [`mvp${m.mvp}/${m.version}_${m.name}.sql`, sqlMigration(m.up)])));
     run = (args) => mfmig(dir, ['--db', 'notes.db', ...args]);
   });
 

@@ -95,7 +95,7 @@ describe('two databases sharing ./backups', () => {
     b = join(dir, 'B.db');
   });
 
-  it('rollback and emergency-rollback data-loss of B.db restore B.db\'s own backup, never A.db\'s rows', async () => {
+  it("rollback and emergency-rollback data-loss of B.db restore B.db's own backup, never A.db's rows", async () => {
     await twoDatabases(throughTheBinary);
     const aBefore = sha256File(a);
     const rolled = cli('B.db', ['--yes', '--json', 'rollback', '--to', '1']);
@@ -128,7 +128,7 @@ describe('two databases sharing ./backups', () => {
     expect(rows(b)).toEqual([['B', 'b-gear']]);
   });
 
-  it('retention on A.db leaves B.db\'s backups alone; health and report count only each database\'s own', async () => {
+  it("retention on A.db leaves B.db's backups alone; health and report count only each database's own", async () => {
     await twoDatabases(inProcess);
     const ofB = list('B.db');
     expect(ofB.length).toBeGreaterThan(0);
@@ -154,7 +154,7 @@ describe('two databases sharing ./backups', () => {
     expect(sha256File(b)).toBe(bBefore);
   });
 
-  it('restoring A.db\'s backup into B.db is refused (exit 3, file unchanged) unless --allow-other-database, which says where B.db went', async () => {
+  it("restoring A.db's backup into B.db is refused (exit 3, file unchanged) unless --allow-other-database, which says where B.db went", async () => {
     await twoDatabases(inProcess);
     const backupOfA = list('A.db').find((x) => x.version === 1)!;
     const before = sha256File(b);

@@ -47,12 +47,7 @@ describe('bad input', () => {
   });
 
   const malformed: [string, Record<string, string>, string, string][] = [
-    [
-      'duplicate versions',
-      { 'mvp1/0001_a.sql': sqlMigration('SELECT 1;'), 'mvp1/0001_b.sql': sqlMigration('SELECT 2;') },
-      'MIGRATION_DUPLICATE',
-      '0001_b.sql',
-    ],
+    ['duplicate versions', { 'mvp1/0001_a.sql': sqlMigration('SELECT 1;'), 'mvp1/0001_b.sql': sqlMigration('SELECT 2;') }, 'MIGRATION_DUPLICATE', '0001_b.sql'],
     ['a file with no up section', { 'mvp1/0001_a.sql': '-- migrate:down\nDROP TABLE x;\n' }, 'MIGRATION_INVALID', '0001_a.sql'],
     [
       'a version in two milestones',

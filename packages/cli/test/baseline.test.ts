@@ -69,7 +69,9 @@ function sqlite3(db: string, sql: string): void {
 /** A database built with the sqlite3 CLI from the up sections of the first `k` migrations, with rows. */
 function existingDatabase(dir: string, files: Record<string, string>, k: number, extra = ''): string {
   const db = join(dir, 'notes.db');
-  const migrations = Object.keys(files).sort((a, b) => a.split('/')[1]!.localeCompare(b.split('/')[1]!)).slice(0, k);
+  const migrations = Object.keys(files)
+    .sort((a, b) => a.split('/')[1]!.localeCompare(b.split('/')[1]!))
+    .slice(0, k);
   for (const file of migrations) sqlite3(db, upSection(readFileSync(join(dir, 'migrations', file), 'utf8')));
   sqlite3(db, ROWS + extra);
   return db;

@@ -32,6 +32,8 @@ describe('mfmig argument fuzzing', () => {
       }),
       { numRuns: RUNS, seed: SEED },
     );
-    process.stderr.write(`[cli-fuzz] ${RUNS} command lines (seed ${SEED}), exit codes ${JSON.stringify(Object.fromEntries(codes))}, JSON error codes ${[...errors].sort().join(' ')}\n`);
+    process.stderr.write(
+      `[cli-fuzz] ${RUNS} command lines (seed ${SEED}), exit codes ${JSON.stringify(Object.fromEntries(codes))}, JSON error codes ${[...errors].sort().join(' ')}\n`,
+    );
   }, 300_000);
 });

@@ -85,7 +85,7 @@ describe('framework settings in the config file', () => {
 });
 
 describe('mfmig --help', () => {
-  it('lists seed and demo under the knowledge-base example heading, apart from the tool\'s commands', () => {
+  it("lists seed and demo under the knowledge-base example heading, apart from the tool's commands", () => {
     const help = buildProgram().program.helpInformation();
     const example = help.slice(help.indexOf('Knowledge-base example'));
     expect(example).toMatch(/^ {2}seed\b/m);
@@ -124,7 +124,7 @@ describe('mfmig init', () => {
 });
 
 describe('mfmig backup --list', () => {
-  it('shows each backup\'s label, in text and JSON', () => {
+  it("shows each backup's label, in text and JSON", () => {
     const dir = tempDir();
     writeMigrations(dir, { 'mvp1/0001_a.sql': sqlMigration('CREATE TABLE a (id INTEGER PRIMARY KEY);', 'DROP TABLE a;') });
     expect(mfmig(dir, ['migrate']).code).toBe(0);

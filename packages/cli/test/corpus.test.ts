@@ -79,7 +79,12 @@ function expectSameAsReference(file: string, reference: LogicalDump, applied: nu
   expect.soft(got.sequence, 'sqlite_sequence').toEqual(reference.sequence);
   expect.soft(got.userVersion, 'user_version').toBe(reference.userVersion);
   expect.soft(got.integrity, 'integrity_check').toBe('ok');
-  expect.soft(got.foreignKeyViolations.filter((v) => !reference.foreignKeyViolations.includes(v)), 'foreign key violations the shell has not').toEqual([]);
+  expect
+    .soft(
+      got.foreignKeyViolations.filter((v) => !reference.foreignKeyViolations.includes(v)),
+      'foreign key violations the shell has not',
+    )
+    .toEqual([]);
   expect(got.appliedVersions, 'mfmig_history').toEqual(applied);
 }
 

@@ -23,8 +23,10 @@ function summary(what: string, outcomes: MigrateCrashOutcome[]): string {
 describe('mfmig migrate killed with SIGKILL (soak)', () => {
   it('3,000 KB entries: after every step marker and at random times', async () => {
     const ref = await prepareMigrateReference(3000);
-    const outcomes = await pool([...killSteps(ref.markers.length, 1).map((step) => ({ step })), ...randomKillTimes(ref.clean, RANDOM_KILLS, prng(SEED))], 2, (kill) =>
-      crashMigrate(ref, kill),
+    const outcomes = await pool(
+      [...killSteps(ref.markers.length, 1).map((step) => ({ step })), ...randomKillTimes(ref.clean, RANDOM_KILLS, prng(SEED))],
+      2,
+      (kill) => crashMigrate(ref, kill),
     );
     expect(outcomes.flatMap((o) => o.problems)).toEqual([]);
     process.stderr.write(`${summary('every marker, 3,000 rows', outcomes)}\n`);
@@ -36,7 +38,9 @@ describe('mfmig migrate killed with SIGKILL (soak)', () => {
     const inBatches = transform.filter((_, i) => i % Math.max(1, Math.ceil(transform.length / (MARKER_KILLS / 2))) === 0);
     const spread = killSteps(ref.markers.length, Math.max(1, Math.ceil(ref.markers.length / (MARKER_KILLS / 2))));
     const steps = [...new Set([...inBatches, ...spread])].sort((a, b) => a - b);
-    const outcomes = await pool([...steps.map((step) => ({ step })), ...randomKillTimes(ref.clean, RANDOM_KILLS, prng(SEED))], 2, (kill) => crashMigrate(ref, kill));
+    const outcomes = await pool([...steps.map((step) => ({ step })), ...randomKillTimes(ref.clean, RANDOM_KILLS, prng(SEED))], 2, (kill) =>
+      crashMigrate(ref, kill),
+    );
     expect(outcomes.flatMap((o) => o.problems)).toEqual([]);
     process.stderr.write(`${summary(`${ROWS} rows`, outcomes)}\n`);
   }, 14_400_000);

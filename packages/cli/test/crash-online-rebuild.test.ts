@@ -39,7 +39,9 @@ describe(`mfmig migrate killed during the online rebuild of kb_entries (${ROWS} 
     const random = prng(SEED);
     // from the first progress line to the swap's commit in the uninterrupted run, and a little past it
     const delays = Array.from({ length: KILLS }, () => Math.round(random() * ref.rebuildMs * 1.25));
-    const outcomes = await pool(delays, 2, (delayMs, i) => crashOnlineRebuild(ref, delayMs, `seed ${SEED} kill ${i} (${delayMs} ms after the first progress line)`));
+    const outcomes = await pool(delays, 2, (delayMs, i) =>
+      crashOnlineRebuild(ref, delayMs, `seed ${SEED} kill ${i} (${delayMs} ms after the first progress line)`),
+    );
     expect(outcomes.flatMap((o) => o.problems)).toEqual([]);
     expect(outcomes.every((o) => o.left !== 'neither')).toBe(true);
     const killed = outcomes.filter((o) => o.killed.signal === 'SIGKILL').length;

@@ -8,8 +8,14 @@ import { schemaHash } from '@mfmig/schema-evolution';
 import { mfmig, sha256File, sqlMigration, tempDir, writeMigrations } from './helpers.js';
 
 const FILES = {
-  'mvp1/0001_create_items.sql': sqlMigration('CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\nCREATE INDEX items_name ON items (name);', 'DROP TABLE items;'),
-  'mvp1/0002_add_orders.sql': sqlMigration('CREATE TABLE orders (id INTEGER PRIMARY KEY, item_id INTEGER REFERENCES items(id), qty INTEGER);', 'DROP TABLE orders;'),
+  'mvp1/0001_create_items.sql': sqlMigration(
+    'CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\nCREATE INDEX items_name ON items (name);',
+    'DROP TABLE items;',
+  ),
+  'mvp1/0002_add_orders.sql': sqlMigration(
+    'CREATE TABLE orders (id INTEGER PRIMARY KEY, item_id INTEGER REFERENCES items(id), qty INTEGER);',
+    'DROP TABLE orders;',
+  ),
   'mvp2/0003_add_notes.sql': sqlMigration('ALTER TABLE items ADD COLUMN note TEXT;', 'ALTER TABLE items DROP COLUMN note;'),
 };
 
@@ -42,7 +48,13 @@ describe('mfmig rollback without a target, --step, and redo', () => {
 
   it('refuses bad step counts and several targets with exit 2, leaving the database as it was', () => {
     const before = sha256File(db);
-    for (const args of [['--step', '4'], ['--step', '0'], ['--step', 'two'], ['--step', '1', '--to', '1'], ['--to', '1', '--to-mvp', '1']]) {
+    for (const args of [
+      ['--step', '4'],
+      ['--step', '0'],
+      ['--step', 'two'],
+      ['--step', '1', '--to', '1'],
+      ['--to', '1', '--to-mvp', '1'],
+    ]) {
       expect(mfmig(dir, ['rollback', ...args]).code, args.join(' ')).toBe(2);
     }
     expect(sha256File(db)).toBe(before);
@@ -71,7 +83,10 @@ describe('mfmig redo refusals', () => {
   it('refuses a last migration without a down with exit 3 and changes no file', async () => {
     const dir = tempDir();
     const db = join(dir, 'knowledge.db');
-    const ctx = createServiceContext({ database: db, migrationsPath: writeMigrations(dir, { ...FILES, 'mvp2/0003_add_notes.sql': sqlMigration('ALTER TABLE items ADD COLUMN note TEXT;') }) }, { create: true });
+    const ctx = createServiceContext(
+      { database: db, migrationsPath: writeMigrations(dir, { ...FILES, 'mvp2/0003_add_notes.sql': sqlMigration('ALTER TABLE items ADD COLUMN note TEXT;') }) },
+      { create: true },
+    );
     expect((await (await ctx.migrator()).migrate({ latest: true })).error).toBeUndefined();
     ctx.close();
     const before = sha256File(db);

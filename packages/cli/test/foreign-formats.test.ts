@@ -48,9 +48,12 @@ describe("other tools' migrations folders, as they lie", () => {
     expect(after.schema).toEqual(shellReference(tempDirWith(dir, ups.slice(0, 1)), ups.slice(0, 1)).schema);
   });
 
-  it('new: the next migration in the folder\'s convention, applied by the next migrate', () => {
+  it("new: the next migration in the folder's convention, applied by the next migrate", () => {
     const dir = tempDir();
-    writeMigrations(dir, { '000001_create_users.up.sql': 'CREATE TABLE users (id INTEGER PRIMARY KEY);\n', '000001_create_users.down.sql': 'DROP TABLE users;\n' });
+    writeMigrations(dir, {
+      '000001_create_users.up.sql': 'CREATE TABLE users (id INTEGER PRIMARY KEY);\n',
+      '000001_create_users.down.sql': 'DROP TABLE users;\n',
+    });
     const made = mfmig(dir, ['--json', 'new', 'add_notes']);
     expect(made.code, made.stderr).toBe(0);
     expect(made.json.files.map((f: string) => f.slice(dir.length + 1))).toEqual(['migrations/000002_add_notes.up.sql', 'migrations/000002_add_notes.down.sql']);
@@ -79,7 +82,7 @@ describe("other tools' migrations folders, as they lie", () => {
     expect(snapshotTree(join(dir, 'taken'))).toEqual(before);
   });
 
-  it('the config file\'s format and milestones reach the loader: --to-mvp works on a flat folder', () => {
+  it("the config file's format and milestones reach the loader: --to-mvp works on a flat folder", () => {
     const dir = tempDir();
     writeMigrations(dir, GOLANG_MIGRATE);
     writeFileSync(join(dir, 'mfmig.config.json'), JSON.stringify({ format: 'sqlx', milestones: [{ mvp: 1, through: 1 }, { mvp: 2 }] }));
@@ -91,7 +94,12 @@ describe("other tools' migrations folders, as they lie", () => {
 
   it.each([
     ['a folder in no known format', { 'changes.sql': 'CREATE TABLE t (id INTEGER);', 'notes.json': '{}' }, [], 'changes.sql'],
-    ['a folder mixing formats', { '0001_a.sql': '-- migrate:up\nCREATE TABLE a (id INTEGER);\n', '0002_b.sql': 'CREATE TABLE b (id INTEGER);\n' }, [], '0002_b.sql'],
+    [
+      'a folder mixing formats',
+      { '0001_a.sql': '-- migrate:up\nCREATE TABLE a (id INTEGER);\n', '0002_b.sql': 'CREATE TABLE b (id INTEGER);\n' },
+      [],
+      '0002_b.sql',
+    ],
     ['an unknown --format', { '1_a.up.sql': 'CREATE TABLE a (id INTEGER);' }, ['--format', 'liquibase'], 'liquibase'],
     ['--to-mvp on a folder without milestones', { '1_a.up.sql': 'CREATE TABLE a (id INTEGER);' }, ['--to-mvp', '1'], 'no milestones'],
   ])('%s: exit 2, the problem named, no database file created', (_what, files, args, named) => {

@@ -23,7 +23,26 @@ describe('mfmig --help', () => {
     const help = mfmig(dir, ['--help']);
     expect(help.code).toBe(0);
     for (const name of commands) expect(help.stdout).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
-    expect(commands).toEqual(expect.arrayContaining(['status', 'history', 'plan', 'migrate', 'rollback', 'validate', 'diff', 'backup', 'restore', 'checkpoint', 'resume', 'emergency-rollback', 'health', 'report', 'seed', 'demo']));
+    expect(commands).toEqual(
+      expect.arrayContaining([
+        'status',
+        'history',
+        'plan',
+        'migrate',
+        'rollback',
+        'validate',
+        'diff',
+        'backup',
+        'restore',
+        'checkpoint',
+        'resume',
+        'emergency-rollback',
+        'health',
+        'report',
+        'seed',
+        'demo',
+      ]),
+    );
     for (const option of program.options) {
       expect(help.stdout).toContain(option.flags);
       const d = defaultText(option);

@@ -9,7 +9,10 @@ import { mfmig, sha256File, sqlMigration, tempDir, writeMigrations } from './hel
 
 const FILES = {
   'mvp1/0001_create_items.sql': sqlMigration('CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);', 'DROP TABLE items;'),
-  'mvp2/0002_add_orders.sql': sqlMigration('CREATE TABLE orders (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES items(id), qty INTEGER NOT NULL);', 'DROP TABLE orders;'),
+  'mvp2/0002_add_orders.sql': sqlMigration(
+    'CREATE TABLE orders (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES items(id), qty INTEGER NOT NULL);',
+    'DROP TABLE orders;',
+  ),
   // no down: rolling back below it needs a full restore of a backup
   'mvp3/0003_add_notes.sql': '-- migrate:up\nALTER TABLE items ADD COLUMN note TEXT;\n',
 };
@@ -53,7 +56,14 @@ function scene(): Scene {
 function plant(s: Scene, id: string, file: string, sha256: string, sizeBytes: number): string {
   const manifest = JSON.parse(readFileSync(s.good.manifestPath, 'utf8'));
   const path = join(s.folder, `${id}.json`);
-  writeFileSync(path, JSON.stringify({ ...manifest, id, file, sha256, sizeBytes, label: null, kind: 'manual', createdAt: new Date(Date.now() + 3_600_000).toISOString() }, null, 2));
+  writeFileSync(
+    path,
+    JSON.stringify(
+      { ...manifest, id, file, sha256, sizeBytes, label: null, kind: 'manual', createdAt: new Date(Date.now() + 3_600_000).toISOString() },
+      null,
+      2,
+    ),
+  );
   return path;
 }
 
@@ -68,7 +78,11 @@ describe('backup entries that lie about what they are', () => {
       plant(s, 'planted', 'planted.db', sha256File(s.outside), readFileSync(s.outside).length);
       const outsideBefore = sha256File(s.outside);
       const before = snapshotTree(s.dir);
-      const args = { restore: ['restore', 'planted'], rollback: ['--yes', '--no-dump', 'rollback', '--to', '2'], 'emergency-rollback': ['--yes', 'emergency-rollback', 'data-loss'] }[command];
+      const args = {
+        restore: ['restore', 'planted'],
+        rollback: ['--yes', '--no-dump', 'rollback', '--to', '2'],
+        'emergency-rollback': ['--yes', 'emergency-rollback', 'data-loss'],
+      }[command];
       const run = mfmigWithin(30_000, s.dir, ['--json', ...args]);
       expect(run.timedOut, command).toBe(false);
       expect(sha256File(s.outside), command).toBe(outsideBefore);

@@ -60,7 +60,10 @@ describe('hostile migration files', () => {
   it('rejects non-UTF-8 bytes and an oversized file, naming them', () => {
     const dir = tempDir();
     copyMvp1(dir);
-    writeFileSync(join(dir, 'migrations/mvp1/0003_latin1.sql'), Buffer.concat([Buffer.from('-- migrate:up\nSELECT \''), Buffer.from([0xe9, 0xff]), Buffer.from("';\n")]));
+    writeFileSync(
+      join(dir, 'migrations/mvp1/0003_latin1.sql'),
+      Buffer.concat([Buffer.from("-- migrate:up\nSELECT '"), Buffer.from([0xe9, 0xff]), Buffer.from("';\n")]),
+    );
     let r = mfmig(dir, ['--json', 'migrate']);
     expect(r.code).toBe(2);
     expect(r.json.error.message).toContain('0003_latin1.sql');
@@ -107,7 +110,10 @@ describe('hostile migration files', () => {
     mkdirSync(join(dir, 'migrations/mvp2'));
     writeFileSync(
       join(dir, 'migrations/mvp2/0003_lookalikes.sql'),
-      sqlMigration(`CREATE TABLE chores ("vacuum" TEXT, note TEXT);\nINSERT INTO chores VALUES ('please vacuum', 'ATTACH the ''mfmig_history'' report');`, 'DROP TABLE chores;'),
+      sqlMigration(
+        `CREATE TABLE chores ("vacuum" TEXT, note TEXT);\nINSERT INTO chores VALUES ('please vacuum', 'ATTACH the ''mfmig_history'' report');`,
+        'DROP TABLE chores;',
+      ),
     );
     expect(mfmig(dir, ['--json', 'migrate']).code).toBe(0);
     const check = new Database(join(dir, 'knowledge.db'), { readonly: true });
@@ -160,8 +166,16 @@ function contentOf(file: string): Record<string, unknown> {
   const db = new Database(file, { readonly: true });
   try {
     const schema = db.prepare("SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'mfmig_lock%' ORDER BY name").all();
-    const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'mfmig_lock'").pluck().all() as string[];
-    const rows = Object.fromEntries(tables.map((t) => [t, db.prepare(t === 'mfmig_audit' ? "SELECT * FROM mfmig_audit WHERE action <> 'migration-failed' ORDER BY 1" : `SELECT * FROM "${t}" ORDER BY 1`).all()]));
+    const tables = db
+      .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'mfmig_lock'")
+      .pluck()
+      .all() as string[];
+    const rows = Object.fromEntries(
+      tables.map((t) => [
+        t,
+        db.prepare(t === 'mfmig_audit' ? "SELECT * FROM mfmig_audit WHERE action <> 'migration-failed' ORDER BY 1" : `SELECT * FROM "${t}" ORDER BY 1`).all(),
+      ]),
+    );
     return { schema, rows };
   } finally {
     db.close();

@@ -59,11 +59,20 @@ describe('a table named x"; DROP TABLE kb_entries; --', () => {
     expect(migrate.json.toVersion).toBe(4);
     withDb(db(), (d) => {
       expect(kbChecksums(d)).toEqual(kbBefore);
-      const rows = d.prepare(`SELECT ${q(COLUMNS[0]!)} AS a, ${q('new "col"')} AS n, ${q(COLUMNS[3]!)} AS d FROM ${q(T)} ORDER BY id`).all() as { a: string; n: string; d: string }[];
+      const rows = d.prepare(`SELECT ${q(COLUMNS[0]!)} AS a, ${q('new "col"')} AS n, ${q(COLUMNS[3]!)} AS d FROM ${q(T)} ORDER BY id`).all() as {
+        a: string;
+        n: string;
+        d: string;
+      }[];
       expect(rows).toHaveLength(ROWS / 2);
       expect(rows.every((r) => r.n === `${r.a}!` && r.d === `it's "quoted"; --`)).toBe(true);
       expect(d.prepare('SELECT name FROM sqlite_schema WHERE tbl_name = ? ORDER BY name').pluck().all(T)).toEqual([INDEX, T]);
-      expect(d.prepare(`SELECT count(*) FROM ${q(VIEW)}`).pluck().get()).toBe(ROWS / 2);
+      expect(
+        d
+          .prepare(`SELECT count(*) FROM ${q(VIEW)}`)
+          .pluck()
+          .get(),
+      ).toBe(ROWS / 2);
       expect(d.pragma('foreign_key_check')).toEqual([]);
     });
   });
@@ -94,10 +103,16 @@ describe('a table named x"; DROP TABLE kb_entries; --', () => {
       expect(kbChecksums(d)).toEqual(kbBefore);
       expect(d.prepare('SELECT max(version) FROM mfmig_history').pluck().get()).toBe(2);
       expect(d.prepare('SELECT count(*) FROM sqlite_schema WHERE name IN (?, ?, ?)').pluck().get(T, INDEX, VIEW)).toBe(0);
-      const archived = d.prepare(`SELECT ${q(COLUMNS[3]!)} AS d, entry_id FROM ${q(archive!.location)} ORDER BY entry_id`).all() as { d: string; entry_id: number }[];
+      const archived = d.prepare(`SELECT ${q(COLUMNS[3]!)} AS d, entry_id FROM ${q(archive!.location)} ORDER BY entry_id`).all() as {
+        d: string;
+        entry_id: number;
+      }[];
       expect(archived).toHaveLength(ROWS / 2);
       expect(archived.every((r) => r.d === `it's "quoted"; --` && r.entry_id % 2 === 0)).toBe(true);
-      const added = d.prepare(`SELECT ${q('new "col"')} FROM ${q(column!.location)}`).pluck().all() as string[];
+      const added = d
+        .prepare(`SELECT ${q('new "col"')} FROM ${q(column!.location)}`)
+        .pluck()
+        .all() as string[];
       expect(added).toHaveLength(ROWS / 2);
       expect(added.every((v) => v.endsWith('!'))).toBe(true);
     });
@@ -105,13 +120,25 @@ describe('a table named x"; DROP TABLE kb_entries; --', () => {
 
   it('comes back with its rows on migrate (archives restored), and rolls back a second time (new archive names)', () => {
     expect(run(['migrate']).code).toBe(0);
-    withDb(db(), (d) => expect(d.prepare(`SELECT count(*) FROM ${q(T)}`).pluck().get()).toBe(ROWS / 2));
+    withDb(db(), (d) =>
+      expect(
+        d
+          .prepare(`SELECT count(*) FROM ${q(T)}`)
+          .pluck()
+          .get(),
+      ).toBe(ROWS / 2),
+    );
     const back = run(['rollback', '--to', '3']);
     expect(back.code, back.stderr).toBe(0);
     expect(back.json.result.preserved.map((p: { location: string }) => p.location)).toEqual([`mfmig_archive_4_${T}_2`]);
     withDb(db(), (d) => {
       expect(kbChecksums(d)).toEqual(kbBefore);
-      expect(d.prepare(`SELECT count(*) FROM ${q(T)}`).pluck().get()).toBe(ROWS / 2);
+      expect(
+        d
+          .prepare(`SELECT count(*) FROM ${q(T)}`)
+          .pluck()
+          .get(),
+      ).toBe(ROWS / 2);
       expect((d.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(T) as string[]).includes('new "col"')).toBe(false);
     });
     expect(run(['validate']).code).toBe(0);

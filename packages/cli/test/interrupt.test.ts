@@ -44,7 +44,7 @@ describe('Ctrl+C during a long transformation', () => {
     const after = new Database(join(dir, 'knowledge.db'), { readonly: true });
     expect(after.prepare("SELECT count(*) FROM mfmig_history WHERE status = 'applied'").pluck().get()).toBe(5);
     expect(after.prepare("SELECT count(*) FROM incidents WHERE ticket_id LIKE 'KB-%'").pluck().get()).toBe(250000);
-    expect(after.prepare("SELECT count(DISTINCT ticket_id) FROM incidents").pluck().get()).toBe(250000);
+    expect(after.prepare('SELECT count(DISTINCT ticket_id) FROM incidents').pluck().get()).toBe(250000);
     after.close();
   });
 });

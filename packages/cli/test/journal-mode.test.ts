@@ -43,6 +43,9 @@ describe('journal modes', () => {
     expect(check.prepare('SELECT count(*) FROM mfmig_history').pluck().get()).toBe(2);
     check.close();
     const plan = mfmig(dir, ['plan', '--json']);
-    expect((plan.json as { writers: { journalMode: string; backupBlocksSeconds: number } }).writers).toMatchObject({ journalMode: 'wal', backupBlocksSeconds: 0 });
+    expect((plan.json as { writers: { journalMode: string; backupBlocksSeconds: number } }).writers).toMatchObject({
+      journalMode: 'wal',
+      backupBlocksSeconds: 0,
+    });
   });
 });

@@ -62,7 +62,20 @@ describe('--json keeps stdout to exactly one JSON document', () => {
       { name: 'seed', args: ['seed', '--rows', '50'], empty: true, ok: true },
       { name: 'demo', args: ['demo', '--rows', '50'], empty: true, ok: true },
     ];
-    const notADatabase = ['status', 'history', 'plan', 'migrate', 'rollback --to-mvp 1', 'validate', 'diff --from 1', 'backup', 'checkpoint', 'health', 'report', 'seed'];
+    const notADatabase = [
+      'status',
+      'history',
+      'plan',
+      'migrate',
+      'rollback --to-mvp 1',
+      'validate',
+      'diff --from 1',
+      'backup',
+      'checkpoint',
+      'health',
+      'report',
+      'seed',
+    ];
     // restore, resume and emergency-rollback are the repair commands: they work on a damaged file, so their error cases differ
     const errors: Case[] = [
       ...notADatabase.map((cmd) => ({ name: `${cmd} on a text file`, args: ['--db', 'not-a-db.txt', ...cmd.split(' ')], ok: false })),
@@ -95,7 +108,10 @@ describe('--json keeps stdout to exactly one JSON document', () => {
     for (const c of all) {
       const run = results.get(c.name)!;
       let doc: unknown;
-      expect(() => (doc = JSON.parse(run.stdout)), `${c.name}: stdout is not one JSON document:\n${run.stdout.slice(0, 400)}\nstderr: ${run.stderr.slice(0, 400)}`).not.toThrow();
+      expect(
+        () => (doc = JSON.parse(run.stdout)),
+        `${c.name}: stdout is not one JSON document:\n${run.stdout.slice(0, 400)}\nstderr: ${run.stderr.slice(0, 400)}`,
+      ).not.toThrow();
       expect(typeof doc, c.name).toBe('object');
       expect(doc, c.name).not.toBeNull();
       if (c.ok) {

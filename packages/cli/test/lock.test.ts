@@ -30,7 +30,9 @@ describe('run lock', () => {
     expect(versions).toEqual([1, 2, 3, 4, 5, 6]);
     for (let v = 1; v <= 6; v++) expect(db.prepare(`SELECT count(*) FROM t${v}`).pluck().get()).toBe(60000);
     db.close();
-    const applied = results.flatMap((r) => (r.json?.migrations ?? []).filter((m: { status: string }) => m.status === 'Success').map((m: { version: number }) => m.version));
+    const applied = results.flatMap((r) =>
+      (r.json?.migrations ?? []).filter((m: { status: string }) => m.status === 'Success').map((m: { version: number }) => m.version),
+    );
     expect(applied.sort()).toEqual([1, 2, 3, 4, 5, 6]);
   });
 

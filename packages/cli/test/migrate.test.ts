@@ -144,7 +144,9 @@ export async function down(db, ctx) {
 describe('mfmig migrate on a plan whose rehearsal failed', () => {
   it('refuses it with exit 3, --yes or not, names the version and statement, and leaves the database file as it was', () => {
     const dir = tempDir();
-    writeMigrations(dir, { 'mvp1/0001_create_accounts.sql': sqlMigration('CREATE TABLE accounts (id INTEGER PRIMARY KEY, code TEXT);', 'DROP TABLE accounts;') });
+    writeMigrations(dir, {
+      'mvp1/0001_create_accounts.sql': sqlMigration('CREATE TABLE accounts (id INTEGER PRIMARY KEY, code TEXT);', 'DROP TABLE accounts;'),
+    });
     expect(mfmig(dir, ['migrate']).code).toBe(0);
     const db = join(dir, 'knowledge.db');
     const write = new Database(db);
@@ -153,7 +155,10 @@ describe('mfmig migrate on a plan whose rehearsal failed', () => {
     writeMigrations(dir, { 'mvp2/0002_unique_codes.sql': sqlMigration('CREATE UNIQUE INDEX accounts_code ON accounts (code);', 'DROP INDEX accounts_code;') });
     const env = { XDG_CACHE_HOME: join(dir, 'cache') };
     const before = sha256File(db);
-    for (const args of [['--json', '--yes', 'migrate'], ['--json', 'migrate', '--to', '2']]) {
+    for (const args of [
+      ['--json', '--yes', 'migrate'],
+      ['--json', 'migrate', '--to', '2'],
+    ]) {
       const run = mfmig(dir, args, env);
       expect(run.code, args.join(' ')).toBe(3);
       expect(run.json.error).toMatchObject({ code: 'REHEARSAL_FAILED', version: 2, migration: 'unique_codes' });

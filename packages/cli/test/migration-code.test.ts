@@ -52,23 +52,18 @@ describe('commands that run migration code', () => {
 describe('commands that only read', () => {
   const database = () => join(dir, 'knowledge.db');
 
-  it.each([
-    ['status'],
-    ['history'],
-    ['health'],
-    ['validate'],
-    ['validate', '--level', 'comprehensive'],
-    ['backup', '--list'],
-    ['checkpoint', '--list'],
-  ])('%s %s imports no module and leaves the database as it was', (...args) => {
-    rmSync(marker, { force: true });
-    const before = sha256File(database());
-    const result = run(['--json', ...args]);
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.json).toBeDefined();
-    expect(ran()).toBe('');
-    expect(sha256File(database())).toBe(before);
-  });
+  it.each([['status'], ['history'], ['health'], ['validate'], ['validate', '--level', 'comprehensive'], ['backup', '--list'], ['checkpoint', '--list']])(
+    '%s %s imports no module and leaves the database as it was',
+    (...args) => {
+      rmSync(marker, { force: true });
+      const before = sha256File(database());
+      const result = run(['--json', ...args]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.json).toBeDefined();
+      expect(ran()).toBe('');
+      expect(sha256File(database())).toBe(before);
+    },
+  );
 
   it('status reports the modules with the checksums recorded when they ran, and the schema as expected', () => {
     rmSync(marker, { force: true });
@@ -89,7 +84,9 @@ describe('commands that only read', () => {
     rmSync(marker, { force: true });
     const validate = run(['--json', 'validate']).json;
     expect(validate.checksSkipped).toEqual(
-      expect.arrayContaining([expect.objectContaining({ id: 'schema.expected', reason: 'not-applicable', message: expect.stringContaining('0002_tag_notes') })]),
+      expect.arrayContaining([
+        expect.objectContaining({ id: 'schema.expected', reason: 'not-applicable', message: expect.stringContaining('0002_tag_notes') }),
+      ]),
     );
     // without a stored snapshot, drift needs a replay: 0003 moved data only (same schema hash) and replays as a no-op, 0002 cannot
     const copy = join(tempDir('mfmig-code-nosnap-'), 'copy.db');
@@ -99,14 +96,16 @@ describe('commands that only read', () => {
     db.close();
     const status = run(['--db', copy, '--json', 'status']);
     expect(status.code, status.stderr).toBe(0);
-    expect(status.json.problems).toEqual([expect.objectContaining({ code: 'DRIFT_NOT_CHECKED', severity: 'warning', message: expect.stringContaining('0002_tag_notes') })]);
+    expect(status.json.problems).toEqual([
+      expect.objectContaining({ code: 'DRIFT_NOT_CHECKED', severity: 'warning', message: expect.stringContaining('0002_tag_notes') }),
+    ]);
     expect(status.json.problems[0].message).not.toContain('0003');
     expect(status.json.drift).toMatchObject({ hasDrift: false, notChecked: status.json.problems[0].message });
     expect(run(['--db', copy, '--json', 'health']).json.checks.drift).toMatchObject({ status: 'warning' });
     expect(ran()).toBe('');
   });
 
-  it('backup, checkpoint and restore import no module; the checkpoint records the modules\' checksums', () => {
+  it("backup, checkpoint and restore import no module; the checkpoint records the modules' checksums", () => {
     rmSync(marker, { force: true });
     const backup = run(['--json', 'backup']);
     expect(backup.code, backup.stderr).toBe(0);

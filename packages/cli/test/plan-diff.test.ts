@@ -60,7 +60,12 @@ describe('mfmig plan --downtime-threshold', () => {
     const lenient = mfmig(dir, ['plan', '--to-mvp', '5', '--json', '--downtime-threshold', '86400.5'], env());
     expect(lenient.code).toBe(0);
     expect(lenient.json).toMatchObject({ downtimeThresholdSeconds: 86400.5, requiresDowntime: false });
-    for (const [command, bad] of [['plan', '-1'], ['plan', '1e3'], ['migrate', 'soon'], ['migrate', '']] as const) {
+    for (const [command, bad] of [
+      ['plan', '-1'],
+      ['plan', '1e3'],
+      ['migrate', 'soon'],
+      ['migrate', ''],
+    ] as const) {
       const run = mfmig(dir, [command, '--downtime-threshold', bad], env());
       expect(run.code, `${command} --downtime-threshold '${bad}'`).toBe(2);
       expect(run.stderr.trim().split('\n')[0]).toContain('--downtime-threshold');
@@ -93,7 +98,9 @@ describe('mfmig plan over a rebuild with foreign keys on', () => {
     expect(run.code).toBe(run.json.rehearsal?.failed ? 1 : 0);
     expect(run.json.riskLevel).toBe('critical');
     const rules = run.json.steps.find((s: { version: number }) => s.version === 2).rules.filter((r: { rule: string }) => r.rule === 'cascade-delete');
-    expect(rules.map((r: { severity: string; details: Record<string, unknown> }) => [r.severity, r.details.child, r.details.rows, r.details.parent])).toEqual([['critical', 'book', 3, 'author']]);
+    expect(rules.map((r: { severity: string; details: Record<string, unknown> }) => [r.severity, r.details.child, r.details.rows, r.details.parent])).toEqual([
+      ['critical', 'book', 3, 'author'],
+    ]);
     expect(sha256File(db)).toBe(before);
     rmSync(work, { recursive: true, force: true });
   });

@@ -58,7 +58,11 @@ describe('progress without a terminal', () => {
     expect(backup.code).toBe(0);
     const pages = backup.stderr.split('\n').filter((l) => /^ {2}backup: [\d,]+\/[\d,]+ pages/.test(l));
     expect(pages.length).toBeGreaterThanOrEqual(1);
-    const [done, total] = pages.at(-1)!.match(/([\d,]+)\/([\d,]+) pages/)!.slice(1).map((n) => Number(n.replaceAll(',', '')));
+    const [done, total] = pages
+      .at(-1)!
+      .match(/([\d,]+)\/([\d,]+) pages/)!
+      .slice(1)
+      .map((n) => Number(n.replaceAll(',', '')));
     expect(done).toBe(total);
     expect(JSON.parse(backup.stdout).sizeBytes).toBeGreaterThan(0);
 

@@ -61,11 +61,19 @@ describe('README: coming from other tools', () => {
   // that database, never run the first migration again, keep the row and the tool's table
   it.each([
     ['dbmate', 'dbmate', '20151129054053', 'create_users_table', "INSERT INTO users (id, name, email) VALUES (1, 'ann', 'ann@example.com')"],
-    ['golang-migrate', 'golang-migrate', '1', 'create_users_table', "INSERT INTO users (user_id, username, password, email) VALUES (1, 'ann', 'x', 'ann@example.com')"],
+    [
+      'golang-migrate',
+      'golang-migrate',
+      '1',
+      'create_users_table',
+      "INSERT INTO users (user_id, username, password, email) VALUES (1, 'ann', 'x', 'ann@example.com')",
+    ],
   ] as const)('%s: the commands as printed adopt a database the tool migrated', (tool, fixture, version, name, insert) => {
     const block = blocks.find((b) => b.tool === tool)!;
     const dir = layOut(tool, block.commands);
-    const first = Object.entries(FOLDERS[tool]!).sort(([a], [b]) => a.localeCompare(b)).find(([path]) => !path.endsWith('.down.sql'))![1];
+    const first = Object.entries(FOLDERS[tool]!)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .find(([path]) => !path.endsWith('.down.sql'))![1];
     const db = new Database(join(dir, 'app.db'));
     db.exec(first.split('-- migrate:down')[0]!.replace('-- migrate:up', ''));
     writeToolHistory(db, fixture, [{ version, name }]);

@@ -6,7 +6,16 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REAL_MIGRATIONS, mfmig, tempDir } from './helpers.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 interface Bar {
   label: string;
@@ -44,13 +53,19 @@ async function render(browser: Browser, file: string) {
         labelLeft: g.querySelector('text').getBoundingClientRect().left - g.ownerSVGElement.getBoundingClientRect().left,
       })),
       stepRows: all('[data-testid="step-row"]').map((tr) => [...tr.querySelectorAll('td')].map((td: any) => String(td.textContent).trim())),
-      reached: all('[data-testid^="milestone-"]').filter((li) => li.classList.contains('done')).map((li) => li.getAttribute('data-testid')),
+      reached: all('[data-testid^="milestone-"]')
+        .filter((li) => li.classList.contains('done'))
+        .map((li) => li.getAttribute('data-testid')),
       version: document.querySelector('[data-testid="current-version"]')!.textContent,
       planSteps: all('[data-testid="plan-step"]').length,
       diffLines: all('[data-testid="diff-line"]').length,
       health: document.querySelector('[data-testid="health"]')?.textContent ?? null,
       backups: all('[data-testid="backup"]').length,
-      rollbacks: all('[data-testid="rollback"]').map((tr) => ({ from: Number(tr.getAttribute('data-from')), to: Number(tr.getAttribute('data-to')), rows: Number(tr.getAttribute('data-rows')) })),
+      rollbacks: all('[data-testid="rollback"]').map((tr) => ({
+        from: Number(tr.getAttribute('data-from')),
+        to: Number(tr.getAttribute('data-to')),
+        rows: Number(tr.getAttribute('data-rows')),
+      })),
     };
   });
   await page.close();

@@ -7,7 +7,10 @@ import { mfmig, sha256File, sqlMigration, tempDir, writeMigrations } from './hel
 
 const FILES = {
   'mvp1/0001_create_items.sql': sqlMigration('CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);', 'DROP TABLE items;'),
-  'mvp2/0002_add_orders.sql': sqlMigration('CREATE TABLE orders (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES items(id), qty INTEGER NOT NULL);', 'DROP TABLE orders;'),
+  'mvp2/0002_add_orders.sql': sqlMigration(
+    'CREATE TABLE orders (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES items(id), qty INTEGER NOT NULL);',
+    'DROP TABLE orders;',
+  ),
   'mvp3/0003_add_notes.sql': sqlMigration('ALTER TABLE items ADD COLUMN note TEXT;', 'ALTER TABLE items DROP COLUMN note;'),
 };
 
@@ -31,7 +34,9 @@ describe('mfmig backup, restore, checkpoint, resume, rollback, emergency-rollbac
     const ctx = createServiceContext({ database: db, migrationsPath: migrations }, { create: true });
     const run = await (await ctx.migrator()).migrate({ mvp: 3 });
     expect(run.error).toBeUndefined();
-    ctx.adapter.raw.exec("INSERT INTO items (name, note) VALUES ('valve', 'spare'), ('pump', NULL); INSERT INTO orders (item_id, qty) VALUES (1, 5), (2, 7), (1, 1);");
+    ctx.adapter.raw.exec(
+      "INSERT INTO items (name, note) VALUES ('valve', 'spare'), ('pump', NULL); INSERT INTO orders (item_id, qty) VALUES (1, 5), (2, 7), (1, 1);",
+    );
     ctx.close();
   });
 
@@ -78,7 +83,13 @@ describe('mfmig backup, restore, checkpoint, resume, rollback, emergency-rollbac
     const bytes = readFileSync(backup.path);
     bytes[bytes.length - 50] = (bytes[bytes.length - 50] ?? 0) ^ 0xff;
     writeFileSync(tampered, bytes);
-    writeFileSync(tampered.replace(/\.db$/, '.json'), readFileSync(backup.manifestPath, 'utf8').replace(`"file": "${backup.id}.db"`, '"file": "tampered.db"').replace(`"id": "${backup.id}"`, '"id": "tampered"').replace(/"createdAt": "[^"]+"/, '"createdAt": "2999-01-01T00:00:00.000Z"'));
+    writeFileSync(
+      tampered.replace(/\.db$/, '.json'),
+      readFileSync(backup.manifestPath, 'utf8')
+        .replace(`"file": "${backup.id}.db"`, '"file": "tampered.db"')
+        .replace(`"id": "${backup.id}"`, '"id": "tampered"')
+        .replace(/"createdAt": "[^"]+"/, '"createdAt": "2999-01-01T00:00:00.000Z"'),
+    );
     const before = sha256File(db);
     const refused = mfmig(dir, ['restore', tampered]);
     expect(refused.code).toBe(3);
@@ -95,7 +106,12 @@ describe('mfmig backup, restore, checkpoint, resume, rollback, emergency-rollbac
     closeSync(fd);
     const result = mfmig(dir, ['--json', 'emergency-rollback', 'corruption'], { EMERGENCY_CONTACTS: 'dba@company.com' });
     expect(result.code).toBe(0);
-    expect(result.json).toMatchObject({ success: true, restoredToVersion: 3, emergencyContacts: ['dba@company.com'], backupUsed: { version: 3, kind: 'pre-rollback' } });
+    expect(result.json).toMatchObject({
+      success: true,
+      restoredToVersion: 3,
+      emergencyContacts: ['dba@company.com'],
+      backupUsed: { version: 3, kind: 'pre-rollback' },
+    });
     expect(result.json.actionsPerformed.some((a: string) => a.startsWith('skipped backup tampered'))).toBe(true);
     expect(query(db, 'SELECT count(*) FROM orders')).toEqual([[3]]);
     expect(mfmig(dir, ['emergency-rollback', 'meteor']).code).toBe(2);

@@ -21,7 +21,9 @@ function startPlanter(config: { dirs: string[]; outside: string; pidFile: string
   const child = spawn(process.execPath, [PLANTER, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'], ...NEIGHBOUR });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
-  const done = new Promise<PlanterReport>((resolve, reject) => child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as PlanterReport) : reject(new Error(`planter exited ${code}`)))));
+  const done = new Promise<PlanterReport>((resolve, reject) =>
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as PlanterReport) : reject(new Error(`planter exited ${code}`)))),
+  );
   return { done };
 }
 
@@ -62,7 +64,11 @@ describe('scratch files in a shared folder', () => {
     const backups = join(root, 'shared-backups');
     const tmp = join(root, 'shared-tmp');
     const outside = join(root, 'outside');
-    for (const [d, mode] of [[backups, 0o777], [tmp, 0o1777], [outside, 0o755]] as const) {
+    for (const [d, mode] of [
+      [backups, 0o777],
+      [tmp, 0o1777],
+      [outside, 0o755],
+    ] as const) {
       mkdirSync(d);
       chmodSync(d, mode);
     }
@@ -115,7 +121,10 @@ describe('scratch files in a shared folder', () => {
     const db = join(root, 'knowledge.db');
     copyFileSync(seeded, db);
     const before = sha256File(db);
-    const run = mfmig(root, ['--db', db, '--migrations', REAL_MIGRATIONS, '--json', 'plan', '--to-mvp', '5'], { TMPDIR: open, XDG_CACHE_HOME: join(root, 'cache') });
+    const run = mfmig(root, ['--db', db, '--migrations', REAL_MIGRATIONS, '--json', 'plan', '--to-mvp', '5'], {
+      TMPDIR: open,
+      XDG_CACHE_HOME: join(root, 'cache'),
+    });
     expect(run.code).toBe(2);
     expect(run.json.error.code).toBe('CONFIG_INVALID');
     expect(run.stderr.split('\n').filter((l) => l.startsWith('mfmig:'))).toHaveLength(1);

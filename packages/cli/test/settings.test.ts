@@ -48,7 +48,13 @@ describe('the database layers', () => {
   const config = { file: '/srv/app/mfmig.config.json', config: { database: 'sqlite:./config.db' } };
 
   it('takes the flag, then the environment, then .env, then the config, then the fallback', () => {
-    const all = { flag: 'flag.db', environment: { DATABASE_URL: 'file:env.db' }, dotEnv: { DATABASE_URL: 'sqlite:dotenv.db' }, config, fallback: './knowledge.db' };
+    const all = {
+      flag: 'flag.db',
+      environment: { DATABASE_URL: 'file:env.db' },
+      dotEnv: { DATABASE_URL: 'sqlite:dotenv.db' },
+      config,
+      fallback: './knowledge.db',
+    };
     expect(resolveDatabaseFile(all)).toBe('flag.db');
     expect(resolveDatabaseFile({ ...all, flag: undefined })).toBe('env.db');
     expect(resolveDatabaseFile({ ...all, flag: undefined, environment: {} })).toBe('dotenv.db');
@@ -74,7 +80,11 @@ describe('config files', () => {
 
   it('loads a JSON, an .mjs and a typed .ts config, relative paths kept for the caller', async () => {
     const json = folder({ 'mfmig.config.json': '{ "database": "a.db", "milestones": [{ "mvp": 1, "through": 2 }, { "mvp": 2 }], "format": "dbmate" }' });
-    expect((await loadConfigFile(findConfigFile(json)!)).config).toEqual({ database: 'a.db', milestones: [{ mvp: 1, through: 2 }, { mvp: 2 }], format: 'dbmate' });
+    expect((await loadConfigFile(findConfigFile(json)!)).config).toEqual({
+      database: 'a.db',
+      milestones: [{ mvp: 1, through: 2 }, { mvp: 2 }],
+      format: 'dbmate',
+    });
     const mjs = folder({ 'mfmig.config.mjs': 'export default { migrations: "db/migrations", backupRetention: 3 };' });
     expect((await loadConfigFile(findConfigFile(mjs)!)).config).toEqual({ migrations: 'db/migrations', backupRetention: 3 });
     const ts = folder({ 'mfmig.config.ts': 'const schemaFile: string = "schema.sql";\nexport default { schemaFile, enableMetrics: true as boolean };\n' });

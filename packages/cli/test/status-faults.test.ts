@@ -84,7 +84,13 @@ describe('status and plan before the first migrate', () => {
     });
     const status = mfmig(dir, ['--json', 'status']);
     expect(status.code).toBe(0);
-    expect(status.json).toMatchObject({ database: join(dir, 'knowledge.db'), exists: false, currentVersion: 0, applied: [], pending: [{ version: 1 }, { version: 2 }] });
+    expect(status.json).toMatchObject({
+      database: join(dir, 'knowledge.db'),
+      exists: false,
+      currentVersion: 0,
+      applied: [],
+      pending: [{ version: 1 }, { version: 2 }],
+    });
     const plan = mfmig(dir, ['--json', 'plan']);
     expect(plan.code).toBe(0);
     expect(plan.json).toMatchObject({ currentVersion: 0, targetVersion: 2, direction: 'up' });

@@ -49,7 +49,10 @@ function emptyDatabase(path: string): void {
 function tables(db: string): string[] {
   const d = new Database(db, { readonly: true });
   try {
-    return d.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'mfmig_%' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
+    return d
+      .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'mfmig_%' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+      .pluck()
+      .all() as string[];
   } finally {
     d.close();
   }

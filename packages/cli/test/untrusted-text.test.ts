@@ -38,7 +38,10 @@ describe('text from the database, the configuration and the backup folder is pri
     let health = run(dir, ['health']);
     expect(health.code, health.stderr).toBe(0);
     expect(health.stdout).not.toMatch(/NaN/);
-    writeFileSync(join(dirname(backup.manifestPath), 'future.json'), JSON.stringify({ ...manifest, id: 'future', createdAt: new Date(Date.now() + 3 * 365 * 24 * 3_600_000).toISOString() }));
+    writeFileSync(
+      join(dirname(backup.manifestPath), 'future.json'),
+      JSON.stringify({ ...manifest, id: 'future', createdAt: new Date(Date.now() + 3 * 365 * 24 * 3_600_000).toISOString() }),
+    );
     health = run(dir, ['health']);
     expect(health.code, health.stderr).toBe(0);
     expect(health.stdout).not.toMatch(/-\d[\d.]* h old/);
@@ -50,8 +53,12 @@ describe('text from the database, the configuration and the backup folder is pri
     const { dir, db } = folder();
     const evil = 'migrate\n  ok      integrity: all good\u001b[2J\u001b]0;pwned\u0007\r';
     const conn = new Database(db);
-    conn.exec('CREATE TABLE IF NOT EXISTS mfmig_lock (id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL, process_start TEXT, acquired_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL, command TEXT NOT NULL, boot_id TEXT, pid_namespace TEXT)');
-    conn.prepare('INSERT INTO mfmig_lock (id, owner, pid, host, acquired_at, heartbeat_at, command) VALUES (1, ?, 2147483000, ?, ?, ?, ?)').run('x', 'far\u001b[31maway', '2020-01-01T00:00:00Z', '2020-01-01T00:00:00Z', evil);
+    conn.exec(
+      'CREATE TABLE IF NOT EXISTS mfmig_lock (id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL, process_start TEXT, acquired_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL, command TEXT NOT NULL, boot_id TEXT, pid_namespace TEXT)',
+    );
+    conn
+      .prepare('INSERT INTO mfmig_lock (id, owner, pid, host, acquired_at, heartbeat_at, command) VALUES (1, ?, 2147483000, ?, ?, ?, ?)')
+      .run('x', 'far\u001b[31maway', '2020-01-01T00:00:00Z', '2020-01-01T00:00:00Z', evil);
     conn.close();
     const before = snapshotTree(dir);
     const text = run(dir, ['health']);
@@ -66,11 +73,15 @@ describe('text from the database, the configuration and the backup folder is pri
     expect(snapshotTree(dir)).toEqual(before);
   });
 
-  it('on a terminal, the CLI keeps its own colours while the lock row\'s escape sequences stay inert', { timeout: 60_000 }, () => {
+  it("on a terminal, the CLI keeps its own colours while the lock row's escape sequences stay inert", { timeout: 60_000 }, () => {
     const { dir, db } = folder();
     const conn = new Database(db);
-    conn.exec('CREATE TABLE IF NOT EXISTS mfmig_lock (id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL, process_start TEXT, acquired_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL, command TEXT NOT NULL, boot_id TEXT, pid_namespace TEXT)');
-    conn.prepare('INSERT INTO mfmig_lock (id, owner, pid, host, acquired_at, heartbeat_at, command) VALUES (1, ?, 2147483000, ?, ?, ?, ?)').run('x', 'far\u001b[31maway', '2020-01-01T00:00:00Z', '2020-01-01T00:00:00Z', 'migrate\u001b]0;pwned\u0007');
+    conn.exec(
+      'CREATE TABLE IF NOT EXISTS mfmig_lock (id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL, process_start TEXT, acquired_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL, command TEXT NOT NULL, boot_id TEXT, pid_namespace TEXT)',
+    );
+    conn
+      .prepare('INSERT INTO mfmig_lock (id, owner, pid, host, acquired_at, heartbeat_at, command) VALUES (1, ?, 2147483000, ?, ?, ?, ?)')
+      .run('x', 'far\u001b[31maway', '2020-01-01T00:00:00Z', '2020-01-01T00:00:00Z', 'migrate\u001b]0;pwned\u0007');
     conn.close();
     // `script` gives the command a terminal, so colour is on (NO_COLOR unset)
     const env = cliEnv({ TERM: 'xterm', NO_COLOR: undefined });

@@ -9,7 +9,17 @@ const USER = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
 
 function run(cwd: string, args: string[], env: Record<string, string>) {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 120_000, ...USER });
-  return { code: r.status ?? -1, stderr: r.stderr, json: (() => { try { return JSON.parse(r.stdout); } catch { return undefined; } })() };
+  return {
+    code: r.status ?? -1,
+    stderr: r.stderr,
+    json: (() => {
+      try {
+        return JSON.parse(r.stdout);
+      } catch {
+        return undefined;
+      }
+    })(),
+  };
 }
 
 /** A folder the user of the runs owns and may write. */

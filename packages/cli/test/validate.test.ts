@@ -77,7 +77,10 @@ describe('mfmig validate', () => {
     const dir = workspace();
     const file = join(dir, 'knowledge.db');
     const db = new Database(file, { readonly: true });
-    const page = db.prepare("SELECT pageno FROM dbstat WHERE name = 'kb_entries' AND pagetype = 'leaf' ORDER BY pageno LIMIT 1 OFFSET 10").pluck().get() as number;
+    const page = db
+      .prepare("SELECT pageno FROM dbstat WHERE name = 'kb_entries' AND pagetype = 'leaf' ORDER BY pageno LIMIT 1 OFFSET 10")
+      .pluck()
+      .get() as number;
     db.close();
     const fd = openSync(file, 'r+');
     writeSync(fd, Buffer.alloc(4096, 0x33), 0, 4096, (page - 1) * 4096);

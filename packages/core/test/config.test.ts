@@ -3,7 +3,17 @@ import { isMfmigError, resolveConfig } from '@mfmig/core';
 
 describe('resolveConfig', () => {
   it('honours the environment, and explicit options win', () => {
-    const env = { MIGRATION_PATH: '/m', BACKUP_PATH: '/b', ENABLE_LOGGING: 'true', ENABLE_METRICS: '0', EMERGENCY_CONTACTS: 'a@x, b@y', INTEGRITY_CHECK_LEVEL: 'quick', VALIDATION_TIMEOUT: '1000', ROLLBACK_SAFETY_CHECKS: 'false', BACKUP_RETENTION: '3' };
+    const env = {
+      MIGRATION_PATH: '/m',
+      BACKUP_PATH: '/b',
+      ENABLE_LOGGING: 'true',
+      ENABLE_METRICS: '0',
+      EMERGENCY_CONTACTS: 'a@x, b@y',
+      INTEGRITY_CHECK_LEVEL: 'quick',
+      VALIDATION_TIMEOUT: '1000',
+      ROLLBACK_SAFETY_CHECKS: 'false',
+      BACKUP_RETENTION: '3',
+    };
     const config = resolveConfig({ database: 'kb.db', backupPath: '/explicit' }, env);
     expect(config).toMatchObject({
       migrationsPath: '/m',
@@ -65,9 +75,16 @@ describe('resolveConfig', () => {
     });
     expect(loadZod).not.toHaveBeenCalled();
 
-    expect(() => fresh.resolveConfig({ database: 'kb.db', emergencyContacts: ['a', ''] }, {})).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('emergencyContacts') }));
-    expect(() => fresh.resolveConfig({ database: 'kb.db' }, { BACKUP_RETENTION: '9007199254740993' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
-    expect(fresh.resolveConfig({ database: 'kb.db', milestones: [{ mvp: 1, through: 3 }, { mvp: 2 }] }, {}).milestones).toEqual([{ mvp: 1, through: 3 }, { mvp: 2 }]);
+    expect(() => fresh.resolveConfig({ database: 'kb.db', emergencyContacts: ['a', ''] }, {})).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('emergencyContacts') }),
+    );
+    expect(() => fresh.resolveConfig({ database: 'kb.db' }, { BACKUP_RETENTION: '9007199254740993' })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
+    expect(fresh.resolveConfig({ database: 'kb.db', milestones: [{ mvp: 1, through: 3 }, { mvp: 2 }] }, {}).milestones).toEqual([
+      { mvp: 1, through: 3 },
+      { mvp: 2 },
+    ]);
     expect(loadZod).toHaveBeenCalledTimes(1);
   });
 });

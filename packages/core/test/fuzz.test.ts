@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_ENVIRONMENT_VARIABLES, MIGRATION_FORMATS, checksumMigration, isMfmigError, normaliseMigrationText, parseSqlMigration, resolveConfig, splitSqlStatements } from '@mfmig/core';
+import {
+  CONFIG_ENVIRONMENT_VARIABLES,
+  MIGRATION_FORMATS,
+  checksumMigration,
+  isMfmigError,
+  normaliseMigrationText,
+  parseSqlMigration,
+  resolveConfig,
+  splitSqlStatements,
+} from '@mfmig/core';
 
 /** Anything thrown must be a coded MfmigError, never a TypeError or a RangeError. */
 function expectOnlyMfmigErrors(fn: () => unknown): void {
@@ -13,10 +22,29 @@ function expectOnlyMfmigErrors(fn: () => unknown): void {
 
 const sqlish = fc.oneof(
   fc.string(),
-  fc.array(
-    fc.constantFrom('-- migrate:up', '-- migrate:down', '-- migrate:up transaction:false', '-- description: x', '-- foreign-keys: off', '-- foreign-keys: ?', 'CREATE TABLE t (x);', "SELECT ';';", '/* ; */', '"a;b"', 'BEGIN', 'END;', '\r\n', '\uFEFF', '-- migrate:', '--'),
-    { maxLength: 12 },
-  ).map((parts) => parts.join('\n')),
+  fc
+    .array(
+      fc.constantFrom(
+        '-- migrate:up',
+        '-- migrate:down',
+        '-- migrate:up transaction:false',
+        '-- description: x',
+        '-- foreign-keys: off',
+        '-- foreign-keys: ?',
+        'CREATE TABLE t (x);',
+        "SELECT ';';",
+        '/* ; */',
+        '"a;b"',
+        'BEGIN',
+        'END;',
+        '\r\n',
+        '\uFEFF',
+        '-- migrate:',
+        '--',
+      ),
+      { maxLength: 12 },
+    )
+    .map((parts) => parts.join('\n')),
 );
 
 describe('fuzzing', () => {
@@ -59,7 +87,8 @@ describe('fuzzing', () => {
 const blank = fc.array(fc.constantFrom(' ', '\t', '\n', '\r'), { minLength: 1, maxLength: 5 }).map((parts) => parts.join(''));
 /** Any text that is not blank once trimmed and not one of `allowed`. */
 const noneOf = (allowed: readonly string[]) => fc.string({ minLength: 1, maxLength: 30 }).filter((v) => v.trim() !== '' && !allowed.includes(v.trim()));
-const padded = (value: fc.Arbitrary<string>) => fc.tuple(fc.constantFrom('', ' ', '\t'), value, fc.constantFrom('', ' ', '\n')).map(([a, v, b]) => `${a}${v}${b}`);
+const padded = (value: fc.Arbitrary<string>) =>
+  fc.tuple(fc.constantFrom('', ' ', '\t'), value, fc.constantFrom('', ' ', '\n')).map(([a, v, b]) => `${a}${v}${b}`);
 
 const BOOLEANS = ['true', 'false', '1', '0', 'yes', 'no'] as const;
 const FORMATS = [...MIGRATION_FORMATS];
@@ -67,7 +96,10 @@ const LEVELS = ['quick', 'standard', 'comprehensive'] as const;
 const notAWholeNumber = fc.oneof(
   noneOf([]).filter((v) => !/^\d+$/.test(v.trim())),
   fc.integer({ min: -1_000_000, max: -1 }).map(String),
-  fc.double({ min: 0.001, max: 1e6, noNaN: true }).filter((d) => !Number.isInteger(d)).map(String),
+  fc
+    .double({ min: 0.001, max: 1e6, noNaN: true })
+    .filter((d) => !Number.isInteger(d))
+    .map(String),
   fc.constantFrom('1e3', '0x10', '+5', '5 000', '1_000', 'Infinity', 'NaN'),
 );
 
@@ -96,8 +128,17 @@ const VARIABLES = {
   EMERGENCY_CONTACTS: {
     field: 'emergencyContacts',
     bad: undefined,
-    good: fc.array(fc.string({ minLength: 1, maxLength: 12 }).filter((c) => !c.includes(',') && c.trim() !== ''), { maxLength: 4 }).map((cs) => cs.join(', ')),
-    expected: (v: string) => v.split(',').map((c) => c.trim()).filter((c) => c !== ''),
+    good: fc
+      .array(
+        fc.string({ minLength: 1, maxLength: 12 }).filter((c) => !c.includes(',') && c.trim() !== ''),
+        { maxLength: 4 },
+      )
+      .map((cs) => cs.join(', ')),
+    expected: (v: string) =>
+      v
+        .split(',')
+        .map((c) => c.trim())
+        .filter((c) => c !== ''),
   },
 } as const;
 type Variable = keyof typeof VARIABLES;
@@ -125,7 +166,9 @@ describe('configuration from the environment (fuzzed)', () => {
       fc.assert(
         fc.property(goodEnvironment(name), bad as fc.Arbitrary<string>, (others, value) => {
           const env = { ...others, [name]: value };
-          expect(() => resolveConfig({ database: 'fuzz.db' }, env)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining(`${name}=`) }));
+          expect(() => resolveConfig({ database: 'fuzz.db' }, env)).toThrow(
+            expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining(`${name}=`) }),
+          );
         }),
         { numRuns: 300 },
       );
@@ -151,8 +194,27 @@ describe('configuration from the environment (fuzzed)', () => {
 
 describe('configuration options (fuzzed)', () => {
   const OPTIONS = {
-    batchSize: { bad: fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 1_000_001 }), fc.double({ noNaN: false }).filter((d) => !Number.isInteger(d)), fc.string(), fc.boolean(), fc.constant(null)), good: fc.integer({ min: 1, max: 1_000_000 }) },
-    lockTimeout: { bad: fc.oneof(fc.integer({ max: -1 }), fc.double().filter((d) => !Number.isInteger(d)), fc.string(), fc.boolean(), fc.constant(null)), good: fc.integer({ min: 0, max: 2 ** 31 }) },
+    batchSize: {
+      bad: fc.oneof(
+        fc.integer({ max: 0 }),
+        fc.integer({ min: 1_000_001 }),
+        fc.double({ noNaN: false }).filter((d) => !Number.isInteger(d)),
+        fc.string(),
+        fc.boolean(),
+        fc.constant(null),
+      ),
+      good: fc.integer({ min: 1, max: 1_000_000 }),
+    },
+    lockTimeout: {
+      bad: fc.oneof(
+        fc.integer({ max: -1 }),
+        fc.double().filter((d) => !Number.isInteger(d)),
+        fc.string(),
+        fc.boolean(),
+        fc.constant(null),
+      ),
+      good: fc.integer({ min: 0, max: 2 ** 31 }),
+    },
     integrityCheckLevel: { bad: fc.oneof(noneOf(LEVELS), fc.integer(), fc.boolean(), fc.constant(null)), good: fc.constantFrom(...LEVELS) },
   } as const;
 
@@ -160,7 +222,9 @@ describe('configuration options (fuzzed)', () => {
     it(`refuses every bad ${field} with CONFIG_INVALID naming the option, and takes every good one`, () => {
       fc.assert(
         fc.property(bad as fc.Arbitrary<unknown>, (value) => {
-          expect(() => resolveConfig({ database: 'fuzz.db', [field]: value }, {})).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining(field) }));
+          expect(() => resolveConfig({ database: 'fuzz.db', [field]: value }, {})).toThrow(
+            expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining(field) }),
+          );
         }),
         { numRuns: 300 },
       );

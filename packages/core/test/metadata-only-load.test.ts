@@ -4,15 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  type HistoryEntry,
-  type MfmigError,
-  Migrator,
-  createServiceContext,
-  loadMigrations,
-  openDatabase,
-  withSchemaReplayStandIns,
-} from '@mfmig/core';
+import { type HistoryEntry, type MfmigError, Migrator, createServiceContext, loadMigrations, openDatabase, withSchemaReplayStandIns } from '@mfmig/core';
 
 const REAL_MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../migrations');
 
@@ -41,7 +33,16 @@ exports.up = async () => {};
   return { dir, folder: join(dir, 'migrations'), marker };
 }
 
-const shape = (m: { version: number; name: string; mvp: number; checksum: string; description: string; transaction: string; irreversible: boolean; kind: string }) => ({
+const shape = (m: {
+  version: number;
+  name: string;
+  mvp: number;
+  checksum: string;
+  description: string;
+  transaction: string;
+  irreversible: boolean;
+  kind: string;
+}) => ({
   version: m.version,
   name: m.name,
   mvp: m.mvp,

@@ -41,7 +41,9 @@ const create = (table: string) => `CREATE TABLE ${table} (id INTEGER PRIMARY KEY
 describe('loadMigrations: formats', () => {
   it('reads a flat mfmig folder (no milestones) and a dbmate folder, with whole-file checksums', async () => {
     const dbmateText = `-- migrate:up\n${create('a')}\n-- migrate:down\nDROP TABLE a;\n`;
-    const dbmate = await loadMigrations(folder({ '20240101120000_create_a.sql': dbmateText, '20240102120000_create_b.sql': `-- migrate:up\n${create('b')}\n`, 'README.md': '# docs' }));
+    const dbmate = await loadMigrations(
+      folder({ '20240101120000_create_a.sql': dbmateText, '20240102120000_create_b.sql': `-- migrate:up\n${create('b')}\n`, 'README.md': '# docs' }),
+    );
     expect(dbmate.format).toBe('dbmate');
     expect(dbmate.migrations.map((m) => [m.version, m.name, m.mvp])).toEqual([
       [20240101120000, 'create_a', 0],
@@ -102,7 +104,12 @@ describe('loadMigrations: formats', () => {
       [2_000_000, '2', false],
     ]);
     expect(set.repeatables.map((r) => [r.name, r.transaction])).toEqual([['refresh_view', 'immediate']]);
-    const outside = await loadMigrations(folder({ 'V1__a.sql': `-- flyway:executeInTransaction=false\n${create('a')}`, 'R__v.sql': '-- transaction: none\nCREATE VIEW IF NOT EXISTS v AS SELECT 1;' }));
+    const outside = await loadMigrations(
+      folder({
+        'V1__a.sql': `-- flyway:executeInTransaction=false\n${create('a')}`,
+        'R__v.sql': '-- transaction: none\nCREATE VIEW IF NOT EXISTS v AS SELECT 1;',
+      }),
+    );
     expect([transactionModeOf(outside.migrations[0]!, 'up'), outside.repeatables[0]!.transaction]).toEqual(['none', 'none']);
     expect(set.migrations[1]!.checksum).toBe(checksumMigration(`-- version-label: 1.1\n\n-- migrate:up\n${create('b')}\n\n-- migrate:down\n`));
     expect(flywayVersionKey('1.2.3')).toBe(1_002_003);
@@ -122,9 +129,19 @@ describe('loadMigrations: formats', () => {
 
   it.each([
     ['a folder of no known format', { 'notes.json': '{}', 'schema.dump': 'x' }, 'MIGRATION_FORMAT', /notes\.json/],
-    ['files without markers beside marker files', { '0001_a.sql': `-- migrate:up\n${create('a')}`, '0002_b.sql': create('b') }, 'MIGRATION_FORMAT', /0001_a\.sql.*0002_b\.sql/],
+    [
+      'files without markers beside marker files',
+      { '0001_a.sql': `-- migrate:up\n${create('a')}`, '0002_b.sql': create('b') },
+      'MIGRATION_FORMAT',
+      /0001_a\.sql.*0002_b\.sql/,
+    ],
     ['Flyway beside golang-migrate', { 'V1__a.sql': create('a'), '2_b.up.sql': create('b') }, 'MIGRATION_FORMAT', /V1__a\.sql/],
-    ['milestone folders beside flat files', { 'mvp1/0001_a.sql': `-- migrate:up\n${create('a')}`, '0002_b.sql': `-- migrate:up\n${create('b')}` }, 'MIGRATION_FORMAT', /0002_b\.sql/],
+    [
+      'milestone folders beside flat files',
+      { 'mvp1/0001_a.sql': `-- migrate:up\n${create('a')}`, '0002_b.sql': `-- migrate:up\n${create('b')}` },
+      'MIGRATION_FORMAT',
+      /0002_b\.sql/,
+    ],
     ['a double underscore after the version', { '0001__a.sql': create('a') }, 'MIGRATION_INVALID', /0001__a\.sql: one underscore/],
     ['a single underscore in a Flyway name', { 'V1_a.sql': create('a') }, 'MIGRATION_INVALID', /V1_a\.sql: Flyway names need two underscores/],
     ['a marker line in a whole-file format', { '1_a.up.sql': `-- migrate:up\n${create('a')}` }, 'MIGRATION_INVALID', /1_a\.up\.sql:1/],
@@ -150,7 +167,14 @@ describe('loadMigrations: milestones of a flat folder', () => {
   });
 
   it.each([
-    ['overlapping ranges', [{ mvp: 1, through: 3 }, { mvp: 2, through: 3 }], /overlap/],
+    [
+      'overlapping ranges',
+      [
+        { mvp: 1, through: 3 },
+        { mvp: 2, through: 3 },
+      ],
+      /overlap/,
+    ],
     ['a gap in milestone numbers', [{ mvp: 1, through: 3 }, { mvp: 3 }], /without gaps/],
     ['a migration after the last range', [{ mvp: 1, through: 4 }], /5_t5\.up\.sql.*after the last milestone/],
   ])('refuses %s', async (_what, milestones, message) => {
@@ -201,7 +225,7 @@ describe('planNewMigration', () => {
   };
   const marked = `-- migrate:up\n${create('a')}\n`;
 
-  it('follows each folder\'s own convention', async () => {
+  it("follows each folder's own convention", async () => {
     expect(await names({})).toEqual(['0001_add_notes.sql']);
     expect(await names({ '001_a.sql': marked })).toEqual(['002_add_notes.sql']);
     expect(await names({ 'mvp1/0001_a.sql': marked, 'mvp2/0002_b.sql': marked.replace(/\ba\b/, 'b') })).toEqual([join('mvp2', '0003_add_notes.sql')]);
@@ -234,7 +258,8 @@ describe('importFiles', () => {
     const target = folder({});
     for (const file of importFiles(source)) writeFileSync(join(target, file.name), file.text);
     const imported = await loadMigrations(target);
-    const shape = (set: typeof source) => set.migrations.map((m) => [m.version, m.checksum, m.versionLabel, m.downSql !== undefined, transactionModeOf(m, 'up'), transactionModeOf(m, 'down')]);
+    const shape = (set: typeof source) =>
+      set.migrations.map((m) => [m.version, m.checksum, m.versionLabel, m.downSql !== undefined, transactionModeOf(m, 'up'), transactionModeOf(m, 'down')]);
     expect(shape(imported)).toEqual(shape(source));
   });
 
@@ -254,7 +279,10 @@ describe('limits every format keeps', () => {
     const broken = folder({ '000001_a.up.sql': create('a') });
     symlinkSync(join(broken, 'missing.sql'), join(broken, '000002_b.up.sql'));
     await expect(loadMigrations(broken)).rejects.toMatchObject({ code: 'MIGRATION_INVALID', message: expect.stringContaining('000002_b.up.sql') });
-    await expect(loadMigrations(folder({ 'V1__a.sql': create('a') }), { maxFileBytes: 10 })).rejects.toMatchObject({ code: 'MIGRATION_INVALID', message: expect.stringContaining('limit') });
+    await expect(loadMigrations(folder({ 'V1__a.sql': create('a') }), { maxFileBytes: 10 })).rejects.toMatchObject({
+      code: 'MIGRATION_INVALID',
+      message: expect.stringContaining('limit'),
+    });
     const latin1 = folder({});
     writeFileSync(join(latin1, '20240101000000_a.sql'), Buffer.from([0x2d, 0x2d, 0x20, 0xe9, 0xff, 0x0a]));
     await expect(loadMigrations(latin1)).rejects.toMatchObject({ code: 'MIGRATION_INVALID', message: expect.stringContaining('UTF-8') });

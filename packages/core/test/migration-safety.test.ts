@@ -123,7 +123,7 @@ describe('rows removed from a table the migration never names', () => {
       'mvp2/0002_trigger.sql': up(`CREATE TABLE note(id INTEGER PRIMARY KEY, book_id INTEGER REFERENCES book(id) ON DELETE CASCADE);
 INSERT INTO note VALUES (1, 1);
 CREATE TRIGGER note_cleanup AFTER UPDATE OF title ON book BEGIN DELETE FROM note WHERE book_id = NEW.id; END;`),
-      'mvp2/0003_retitle.sql': up("UPDATE book SET title = upper(title);"),
+      'mvp2/0003_retitle.sql': up('UPDATE book SET title = upper(title);'),
     });
     const result = await migrator.migrate();
     expect(result.error).toBeDefined();
@@ -173,12 +173,12 @@ CREATE TRIGGER note_cleanup AFTER UPDATE OF title ON book BEGIN DELETE FROM note
     const result = await migrator.migrate({ latest: true }, { dryRun: true });
     expect(check(result.error)).toBe('cascade');
     expect(books(adapter)).toHaveLength(3);
-    expect(adapter.raw.prepare("SELECT count(*) FROM sqlite_temp_schema").pluck().get()).toBe(0);
+    expect(adapter.raw.prepare('SELECT count(*) FROM sqlite_temp_schema').pluck().get()).toBe(0);
   });
 });
 
 describe('foreign-key violations that existed before a migration', () => {
-  const orphan = 'PRAGMA foreign_keys = OFF; INSERT INTO book VALUES (9, 99, \'orphan\'); PRAGMA foreign_keys = ON;';
+  const orphan = "PRAGMA foreign_keys = OFF; INSERT INTO book VALUES (9, 99, 'orphan'); PRAGMA foreign_keys = ON;";
 
   it('do not block a foreign-keys-off rebuild, and stay as they were', async () => {
     const { adapter, migrator } = await atVersionOne({ 'mvp2/0002_rebuild.sql': up(CREATE_FIRST, '-- foreign-keys: off\n') }, orphan);
@@ -189,7 +189,10 @@ describe('foreign-key violations that existed before a migration', () => {
   });
 
   it('do not excuse a new one', async () => {
-    const { adapter, migrator } = await atVersionOne({ 'mvp2/0002_more.sql': up("INSERT INTO book VALUES (10, 77, 'new orphan');", '-- foreign-keys: off\n') }, orphan);
+    const { adapter, migrator } = await atVersionOne(
+      { 'mvp2/0002_more.sql': up("INSERT INTO book VALUES (10, 77, 'new orphan');", '-- foreign-keys: off\n') },
+      orphan,
+    );
     const result = await migrator.migrate();
     expect(check(result.error)).toBe('foreign-key-violation');
     expect((result.error as MfmigError).context.violations).toEqual([{ table: 'book', parent: 'author', rows: 1 }]);
@@ -228,7 +231,10 @@ describe('SQL files that manage settings and transactions themselves', () => {
   it('reads the settings per section', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mfmig-safety-'));
     mkdirSync(join(dir, 'mvp1'));
-    writeFileSync(join(dir, 'mvp1', '0001_x.sql'), '-- migrate:up\nCREATE TABLE t(a);\n-- migrate:down\nPRAGMA foreign_keys = off;\nPRAGMA legacy_alter_table = 1;\nDROP TABLE t;\n');
+    writeFileSync(
+      join(dir, 'mvp1', '0001_x.sql'),
+      '-- migrate:up\nCREATE TABLE t(a);\n-- migrate:down\nPRAGMA foreign_keys = off;\nPRAGMA legacy_alter_table = 1;\nDROP TABLE t;\n',
+    );
     const [m] = (await loadMigrations(dir)).migrations;
     expect(m!.connection).toEqual({ up: { foreignKeys: 'on', legacyAlterTable: false }, down: { foreignKeys: 'off', legacyAlterTable: true } });
     expect(m!.foreignKeys).toBe('on');
@@ -251,7 +257,12 @@ describe('statements a module builds at run time', () => {
     expect(result.error).toMatchObject({ code: 'MIGRATION_FORBIDDEN' });
     expect(existsSync(outside)).toBe(false);
     expect(adapter.all('SELECT * FROM mfmig_history')).toEqual(history);
-    expect(adapter.all('PRAGMA database_list').map((d) => (d as { name: string }).name).filter((n) => n !== 'main' && n !== 'temp')).toEqual([]);
+    expect(
+      adapter
+        .all('PRAGMA database_list')
+        .map((d) => (d as { name: string }).name)
+        .filter((n) => n !== 'main' && n !== 'temp'),
+    ).toEqual([]);
     expect(adapter.tableExists('mfmig_history_copy')).toBe(false);
   });
 });

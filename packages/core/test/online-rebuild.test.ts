@@ -61,9 +61,11 @@ async function seeded(dir: string, migrations: string): Promise<string> {
 
 // SQLite quotes the table name when a rename rewrites an index (ON "items"); quoting is not a difference.
 const schemaOf = (db: Database.Database) =>
-  (db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'mfmig_%' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { sql: string }[]).map(
-    (o) => ({ ...o, sql: o.sql.replaceAll('"', '') }),
-  );
+  (
+    db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'mfmig_%' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as {
+      sql: string;
+    }[]
+  ).map((o) => ({ ...o, sql: o.sql.replaceAll('"', '') }));
 
 describe('a table rebuild over a large table runs online', () => {
   it('keeps every row and every change the application makes meanwhile, and ends with the schema of a plain run', async () => {
@@ -158,7 +160,7 @@ describe('a table rebuild over a large table runs online', () => {
     expect(adapter.tableExists('items_new')).toBe(false);
     expect(adapter.rowCount(ONLINE_TABLE)).toBe(0);
     expect(adapter.rowCount('items')).toBe(ITEMS);
-    expect(adapter.get<{ n: number }>("SELECT count(*) AS n FROM items WHERE name = upper(name)")?.n).toBe(ITEMS);
+    expect(adapter.get<{ n: number }>('SELECT count(*) AS n FROM items WHERE name = upper(name)')?.n).toBe(ITEMS);
     adapter.close();
   });
 

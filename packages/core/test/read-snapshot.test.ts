@@ -16,7 +16,9 @@ function notesDatabase(dir: string, mode: 'delete' | 'wal', rows = 2000): string
   const db = new Database(path);
   db.pragma(`journal_mode = ${mode}`);
   db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, pair INTEGER, body TEXT)');
-  db.prepare('WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) INSERT INTO notes (pair, body) SELECT -i, zeroblob(1000) FROM n').run(rows);
+  db.prepare('WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) INSERT INTO notes (pair, body) SELECT -i, zeroblob(1000) FROM n').run(
+    rows,
+  );
   db.close();
   return path;
 }

@@ -7,7 +7,8 @@ import { type MigrationSet, Migrator, type RepeatableMigration, loadMigrations, 
 
 const VERSIONED = {
   'mvp1/0001_items.sql': '-- migrate:up\nCREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price REAL);\n-- migrate:down\nDROP TABLE items;',
-  'mvp1/0002_orders.sql': '-- migrate:up\nCREATE TABLE orders (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES items(id), qty INTEGER);\n-- migrate:down\nDROP TABLE orders;',
+  'mvp1/0002_orders.sql':
+    '-- migrate:up\nCREATE TABLE orders (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES items(id), qty INTEGER);\n-- migrate:down\nDROP TABLE orders;',
 };
 
 /** A repeatable built the way a folder loader builds one from `R__<name>.sql`. */
@@ -26,7 +27,8 @@ function repeatable(dir: string, name: string, sql: string): RepeatableMigration
   };
 }
 
-const ORDER_TOTALS = 'DROP VIEW IF EXISTS order_totals;\nCREATE VIEW order_totals AS SELECT o.id, o.qty * i.price AS total FROM orders o JOIN items i ON i.id = o.item_id;';
+const ORDER_TOTALS =
+  'DROP VIEW IF EXISTS order_totals;\nCREATE VIEW order_totals AS SELECT o.id, o.qty * i.price AS total FROM orders o JOIN items i ON i.id = o.item_id;';
 const ITEM_NAMES = 'DROP VIEW IF EXISTS item_names;\nCREATE VIEW item_names AS SELECT name FROM items;';
 
 async function setup() {

@@ -189,7 +189,10 @@ describe('invalid run lock rows are taken over with a warning', () => {
     writeRow({ pid: 0, heartbeatAt: ago(0) });
     const migrations = join(resolve(file, '..'), 'migrations');
     mkdirSync(join(migrations, 'mvp1'), { recursive: true });
-    writeFileSync(join(migrations, 'mvp1', '0001_items.sql'), '-- migrate:up\nCREATE TABLE items (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE items;\n');
+    writeFileSync(
+      join(migrations, 'mvp1', '0001_items.sql'),
+      '-- migrate:up\nCREATE TABLE items (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE items;\n',
+    );
     const migrator = new Migrator({ adapter, migrations: await loadMigrations(migrations) });
     const seen: unknown[] = [];
     migrator.events.on('lockTakenOver', (data) => seen.push(data));

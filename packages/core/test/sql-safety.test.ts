@@ -33,7 +33,10 @@ describe('assertSafeMigrationSql', () => {
   it('sees the statements that hide behind a quote inside another kind of quote, which SQLite runs', () => {
     const dir = tempDir();
     for (const [what, sql] of Object.entries(hiddenStatements(dir))) {
-      expect(forbiddenCode(() => assertSafeMigrationSql(sql, `${what}.sql`)), what).toBe('MIGRATION_FORBIDDEN');
+      expect(
+        forbiddenCode(() => assertSafeMigrationSql(sql, `${what}.sql`)),
+        what,
+      ).toBe('MIGRATION_FORBIDDEN');
     }
     // the files are hostile for real: SQLite itself runs what they hide
     const db = new Database(join(dir, 'scratch.db'));

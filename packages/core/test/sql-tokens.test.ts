@@ -15,8 +15,53 @@ const sqlish = fc.oneof(
   fc
     .array(
       fc.constantFrom(
-        'SELECT', ' ', '\n', '\t', '\v', '(', ')', ';', ',', '.', "'", "''", '"', '""', '`', '[', ']', 'x', "x'", '0x', '1', '.5', 'e', '-',
-        '--', '/*', '*/', '*', '/', '?', '?7', ':a', '@b', '$c', '#d', ':', '$', '||', '<>', '->>', '!', '=', 'é', '\uFEFF', '\u00A0', '\0', 'ATTACH',
+        'SELECT',
+        ' ',
+        '\n',
+        '\t',
+        '\v',
+        '(',
+        ')',
+        ';',
+        ',',
+        '.',
+        "'",
+        "''",
+        '"',
+        '""',
+        '`',
+        '[',
+        ']',
+        'x',
+        "x'",
+        '0x',
+        '1',
+        '.5',
+        'e',
+        '-',
+        '--',
+        '/*',
+        '*/',
+        '*',
+        '/',
+        '?',
+        '?7',
+        ':a',
+        '@b',
+        '$c',
+        '#d',
+        ':',
+        '$',
+        '||',
+        '<>',
+        '->>',
+        '!',
+        '=',
+        'é',
+        '\uFEFF',
+        '\u00A0',
+        '\0',
+        'ATTACH',
       ),
       { maxLength: 30 },
     )
@@ -26,17 +71,46 @@ const sqlish = fc.oneof(
 describe('tokenizeSql', () => {
   it('tells words, quoted names, strings, numbers, blobs, parameters and operators apart', () => {
     expect(kinds(`SELECT "a""b", \`c\`\`d\`, [e""f], 'it''s', 12, x'0A', ?, ?3, :n, @batchStart, $v, #w FROM t`)).toEqual([
-      ['word', 'SELECT'], ['identifier', 'a"b'], ['punct', ','], ['identifier', 'c`d'], ['punct', ','], ['identifier', 'e""f'], ['punct', ','],
-      ['string', "it's"], ['punct', ','], ['number', '12'], ['punct', ','], ['blob', "x'0A'"], ['punct', ','], ['parameter', ''], ['punct', ','],
-      ['parameter', '3'], ['punct', ','], ['parameter', 'n'], ['punct', ','], ['parameter', 'batchStart'], ['punct', ','], ['parameter', 'v'],
-      ['punct', ','], ['parameter', 'w'], ['word', 'FROM'], ['word', 'T'],
+      ['word', 'SELECT'],
+      ['identifier', 'a"b'],
+      ['punct', ','],
+      ['identifier', 'c`d'],
+      ['punct', ','],
+      ['identifier', 'e""f'],
+      ['punct', ','],
+      ['string', "it's"],
+      ['punct', ','],
+      ['number', '12'],
+      ['punct', ','],
+      ['blob', "x'0A'"],
+      ['punct', ','],
+      ['parameter', ''],
+      ['punct', ','],
+      ['parameter', '3'],
+      ['punct', ','],
+      ['parameter', 'n'],
+      ['punct', ','],
+      ['parameter', 'batchStart'],
+      ['punct', ','],
+      ['parameter', 'v'],
+      ['punct', ','],
+      ['parameter', 'w'],
+      ['word', 'FROM'],
+      ['word', 'T'],
     ]);
   });
 
   it('keeps the offsets and spelling of every token', () => {
     const sql = 'update  "Order Items" -- why\nSET n=1';
     const tokens = tokenizeSql(sql);
-    expect(tokens.map((t) => [t.start, t.end])).toEqual([[0, 6], [8, 21], [29, 32], [33, 34], [34, 35], [35, 36]]);
+    expect(tokens.map((t) => [t.start, t.end])).toEqual([
+      [0, 6],
+      [8, 21],
+      [29, 32],
+      [33, 34],
+      [34, 35],
+      [35, 36],
+    ]);
     for (const t of tokens) expect(sql.slice(t.start, t.end)).toBe(t.text);
     expect(tokenName(tokens[0]!)).toBe('update');
     expect(tokenName(tokens[1]!)).toBe('Order Items');
@@ -46,39 +120,104 @@ describe('tokenizeSql', () => {
 
   it('counts parentheses, with ( and ) outside their own pair', () => {
     expect(tokenizeSql('SELECT f((a), b) FROM t )').map((t) => `${t.text}${t.depth}`)).toEqual([
-      'SELECT0', 'f0', '(0', '(1', 'a2', ')1', ',1', 'b1', ')0', 'FROM0', 't0', ')0',
+      'SELECT0',
+      'f0',
+      '(0',
+      '(1',
+      'a2',
+      ')1',
+      ',1',
+      'b1',
+      ')0',
+      'FROM0',
+      't0',
+      ')0',
     ]);
-    expect(tokenizeSql("SELECT '(' , \"(\" , [(]").every((t) => t.depth === 0)).toBe(true);
+    expect(tokenizeSql('SELECT \'(\' , "(" , [(]').every((t) => t.depth === 0)).toBe(true);
   });
 
   it('reads numbers as SQLite does', () => {
     expect(texts('1_000 0x1F 1.5e-3 .5 1. 1e 1abc 2.x 0x')).toEqual(['1_000', '0x1F', '1.5e-3', '.5', '1.', '1e', '1abc', '2.x', '0x']);
-    expect(kinds('1.2.3')).toEqual([['number', '1.2'], ['number', '.3']]);
+    expect(kinds('1.2.3')).toEqual([
+      ['number', '1.2'],
+      ['number', '.3'],
+    ]);
   });
 
   it('reads multi-character operators as one token', () => {
     expect(texts('a||b<=c->>d->e!=f==g<>h<<i>>j>=k!l|m')).toEqual([
-      'a', '||', 'b', '<=', 'c', '->>', 'd', '->', 'e', '!=', 'f', '==', 'g', '<>', 'h', '<<', 'i', '>>', 'j', '>=', 'k', '!', 'l', '|', 'm',
+      'a',
+      '||',
+      'b',
+      '<=',
+      'c',
+      '->>',
+      'd',
+      '->',
+      'e',
+      '!=',
+      'f',
+      '==',
+      'g',
+      '<>',
+      'h',
+      '<<',
+      'i',
+      '>>',
+      'j',
+      '>=',
+      'k',
+      '!',
+      'l',
+      '|',
+      'm',
     ]);
   });
 
   it('ends a blob at its first quote, a [name] at its first ], and lets a lone sigil be a character', () => {
     expect(texts("x'ab''cd' xa'b' [a]]")).toEqual(["x'ab'", "'cd'", 'xa', "'b'", '[a]', ']']);
-    expect(kinds(': @ $ # ?')).toEqual([['punct', ':'], ['punct', '@'], ['punct', '$'], ['punct', '#'], ['parameter', '']]);
+    expect(kinds(': @ $ # ?')).toEqual([
+      ['punct', ':'],
+      ['punct', '@'],
+      ['punct', '$'],
+      ['punct', '#'],
+      ['parameter', ''],
+    ]);
   });
 
   it('runs an unclosed quote or comment to the end', () => {
-    expect(kinds("SELECT 'abc")).toEqual([['word', 'SELECT'], ['string', 'abc']]);
-    expect(kinds('SELECT "ab""')).toEqual([['word', 'SELECT'], ['identifier', 'ab"']]);
-    expect(kinds('SELECT [ab')).toEqual([['word', 'SELECT'], ['identifier', 'ab']]);
-    expect(kinds("SELECT x'ab")).toEqual([['word', 'SELECT'], ['blob', "x'ab"]]);
-    expect(kinds('SELECT /* a */ 1 /* b')).toEqual([['word', 'SELECT'], ['number', '1']]);
-    expect(kinds('SELECT 1 -- b')).toEqual([['word', 'SELECT'], ['number', '1']]);
+    expect(kinds("SELECT 'abc")).toEqual([
+      ['word', 'SELECT'],
+      ['string', 'abc'],
+    ]);
+    expect(kinds('SELECT "ab""')).toEqual([
+      ['word', 'SELECT'],
+      ['identifier', 'ab"'],
+    ]);
+    expect(kinds('SELECT [ab')).toEqual([
+      ['word', 'SELECT'],
+      ['identifier', 'ab'],
+    ]);
+    expect(kinds("SELECT x'ab")).toEqual([
+      ['word', 'SELECT'],
+      ['blob', "x'ab"],
+    ]);
+    expect(kinds('SELECT /* a */ 1 /* b')).toEqual([
+      ['word', 'SELECT'],
+      ['number', '1'],
+    ]);
+    expect(kinds('SELECT 1 -- b')).toEqual([
+      ['word', 'SELECT'],
+      ['number', '1'],
+    ]);
     expect(kinds('/*/ SELECT 1')).toEqual([]);
   });
 
   it('does not let a quote inside another kind of quote hide what follows', () => {
-    const words = (sql: string) => tokenizeSql(sql).filter((t) => t.kind === 'word').map((t) => t.value);
+    const words = (sql: string) =>
+      tokenizeSql(sql)
+        .filter((t) => t.kind === 'word')
+        .map((t) => t.value);
     expect(words(`CREATE TABLE "q'1"(a); ATTACH DATABASE 'x.db' AS x;`)).toEqual(['CREATE', 'TABLE', 'A', 'ATTACH', 'DATABASE', 'AS', 'X']);
     expect(words('CREATE TABLE [b--](a); VACUUM;')).toEqual(['CREATE', 'TABLE', 'A', 'VACUUM']);
     expect(words("CREATE TABLE `c'`(a); DETACH x;")).toEqual(['CREATE', 'TABLE', 'A', 'DETACH', 'X']);
@@ -133,7 +272,10 @@ describe('the tokens and SQLite itself', () => {
         }
         const created = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[];
         db.close();
-        const seen = splitSqlStatements(sql).map(statementTarget).filter((t) => t.verb === 'CREATE TABLE').map((t) => t.table);
+        const seen = splitSqlStatements(sql)
+          .map(statementTarget)
+          .filter((t) => t.verb === 'CREATE TABLE')
+          .map((t) => t.table);
         for (const name of created) expect(seen).toContain(name);
       }),
       { numRuns: 1500 },
@@ -159,9 +301,12 @@ describe('statementTarget', () => {
       { numRuns: 2000 },
     );
     fc.assert(
-      fc.property(names.filter((name) => !name.includes(']')), (name) => {
-        expect(statementTarget(`DELETE FROM [${name}]`)).toEqual({ verb: 'DELETE', table: name });
-      }),
+      fc.property(
+        names.filter((name) => !name.includes(']')),
+        (name) => {
+          expect(statementTarget(`DELETE FROM [${name}]`)).toEqual({ verb: 'DELETE', table: name });
+        },
+      ),
     );
   });
 

@@ -24,7 +24,9 @@ export async function up() {}`),
       legacyAlterTable: false,
       owner: { team: 'kb', reviewers: ['ana', 'bo'], weight: -150, since: null },
     });
-    expect(readStaticModuleMeta(`export const meta: { description: string; check?: (a: 'x=y') => boolean } = { description: 'inline' };`)).toEqual({ description: 'inline' });
+    expect(readStaticModuleMeta(`export const meta: { description: string; check?: (a: 'x=y') => boolean } = { description: 'inline' };`)).toEqual({
+      description: 'inline',
+    });
     expect(readStaticModuleMeta(`export const meta = { description: 'x' } satisfies MigrationMeta;`)).toEqual({ description: 'x' });
     expect(readStaticModuleMeta(`export const meta = { description: 'x' } as const;`)).toEqual({ description: 'x' });
     expect(readStaticModuleMeta(`exports.meta = { description: 'cjs' };\nexports.up = async () => {};`)).toEqual({ description: 'cjs' });

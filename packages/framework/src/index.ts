@@ -1,11 +1,6 @@
 export { createMigrationFramework, type FrameworkOptions, type MigrationFramework } from './create-migration-framework.js';
 export { createLiveContext, type LiveContext } from './live-context.js';
-export {
-  MigrationService,
-  type ExecuteMigrationOptions,
-  type MigrationExecutionResult,
-  type MigrationServiceDeps,
-} from './migration-service.js';
+export { MigrationService, type ExecuteMigrationOptions, type MigrationExecutionResult, type MigrationServiceDeps } from './migration-service.js';
 export { planRedo, redoLastMigration, type RedoPlan, type RedoResult, type RedoServices } from './redo-last-migration.js';
 export { type MilestoneStep, type UpgradePathAnalysis } from './upgrade-path.js';
 export { assertDatabaseIntact } from './integrity-precheck.js';

@@ -1,9 +1,4 @@
-import {
-  type MigrationFrameworkConfig,
-  type ServiceContext,
-  type ServiceContextOptions,
-  createServiceContext,
-} from '@mfmig/core';
+import { type MigrationFrameworkConfig, type ServiceContext, type ServiceContextOptions, createServiceContext } from '@mfmig/core';
 
 const CONTEXT_BRAND = Symbol.for('mfmig.service-context');
 

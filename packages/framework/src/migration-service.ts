@@ -303,5 +303,3 @@ function describeTarget(target: MigrationTarget): string {
   if ('version' in target) return `version ${target.version}`;
   return `MVP${target.mvp}`;
 }
-
-

@@ -65,12 +65,18 @@ export const MigrationUtils = {
       const l = new RunLock(adapter);
       const holder = l.holder();
       if (!holder) return ok('free');
-      return l.isStale(holder) ? warning(`stale lock left by ${describeHolder(holder)}; the next run takes it over`) : warning(`held: ${describeHolder(holder)}`);
+      return l.isStale(holder)
+        ? warning(`stale lock left by ${describeHolder(holder)}; the next run takes it over`)
+        : warning(`held: ${describeHolder(holder)}`);
     });
     let status = { currentVersion: 0, currentMvp: 0, pending: [] as unknown[], problems: [] as { severity: string; message: string }[] };
     const statusCheck = await guardAsync(async () => {
       // read the folder afresh: a long-lived framework must see files edited since it loaded them
-      const set = await loadMigrations(context.config.migrationsPath, { modules: context.loadModules === false ? 'metadata' : 'import', format: context.config.format, milestones: context.config.milestones });
+      const set = await loadMigrations(context.config.migrationsPath, {
+        modules: context.loadModules === false ? 'metadata' : 'import',
+        format: context.config.format,
+        milestones: context.config.milestones,
+      });
       status = computeStatus(set, new HistoryStore(adapter).list());
       return ok('read');
     });
@@ -99,14 +105,19 @@ export const MigrationUtils = {
       const own = scan.backups;
       count = own.length;
       skipped = scan.skipped.length;
-      const bad = skipped > 0 ? `; ${skipped} entr${skipped === 1 ? 'y' : 'ies'} of the backup folder skipped (not a usable backup: ${scan.skipped[0]!.manifestPath} ${scan.skipped[0]!.problem})` : '';
+      const bad =
+        skipped > 0
+          ? `; ${skipped} entr${skipped === 1 ? 'y' : 'ies'} of the backup folder skipped (not a usable backup: ${scan.skipped[0]!.manifestPath} ${scan.skipped[0]!.problem})`
+          : '';
       const verified = own.filter((b) => b.integrity.verified);
       const last = verified.at(-1);
       if (!last) return warning(`no verified backup${bad}`);
       newest = last.path;
       ageHours = (Date.now() - Date.parse(last.createdAt)) / 3_600_000;
       if (ageHours < -FUTURE_TOLERANCE_HOURS) {
-        return warning(`newest verified backup is dated ${(-ageHours).toFixed(1)} h in the future (${last.createdAt}): the clock or its manifest is wrong${bad}`);
+        return warning(
+          `newest verified backup is dated ${(-ageHours).toFixed(1)} h in the future (${last.createdAt}): the clock or its manifest is wrong${bad}`,
+        );
       }
       const age = Math.max(0, ageHours);
       if (bad) return warning(`newest verified backup is ${age.toFixed(1)} h old${bad}`);

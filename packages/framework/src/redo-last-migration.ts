@@ -42,9 +42,13 @@ export async function planRedo(services: RedoServices): Promise<RedoPlan> {
   const status = migrator.status();
   const blocking = status.problems.find((p) => p.code === 'CHECKSUM_MISMATCH' || p.code === 'MIGRATION_MISSING');
   if (blocking) {
-    throw new MfmigError(blocking.code as 'CHECKSUM_MISMATCH' | 'MIGRATION_MISSING', `${blocking.message}; nothing was redone (\`mfmig status\` lists the problems)`, {
-      context: { version: blocking.version },
-    });
+    throw new MfmigError(
+      blocking.code as 'CHECKSUM_MISMATCH' | 'MIGRATION_MISSING',
+      `${blocking.message}; nothing was redone (\`mfmig status\` lists the problems)`,
+      {
+        context: { version: blocking.version },
+      },
+    );
   }
   if (status.applied.length === 0) throw new MfmigError('USAGE', 'Nothing to redo: no migration is applied');
   const rollback = await services.rollbackManager.createRollbackPlan({ steps: 1 });

@@ -14,7 +14,10 @@ describe('the documented framework API on the real migrations', () => {
     const service = framework.migrationService;
     const path = await service.analyzeMVPUpgradePath(3);
     expect(path).toMatchObject({ currentMVP: 1, targetMVP: 3, currentVersion: 2, targetVersion: 9, direction: 'up', totalMigrations: 7 });
-    expect(path.milestones.map((m) => [m.mvp, m.migrations.map((x) => x.version)])).toEqual([[2, [3, 4, 5]], [3, [6, 7, 8, 9]]]);
+    expect(path.milestones.map((m) => [m.mvp, m.migrations.map((x) => x.version)])).toEqual([
+      [2, [3, 4, 5]],
+      [3, [6, 7, 8, 9]],
+    ]);
 
     const dry = await service.executeMVPMigration(3, { dryRun: true, validateIntegrity: true, createCheckpoints: true, enableRollback: true });
     expect(dry).toMatchObject({ success: true, dryRun: true, fromVersion: 2, toVersion: 9 });
@@ -131,12 +134,18 @@ describe('the documented framework API on the real migrations', () => {
     const migrations = copyMigrations(dir, [1, 2, 3]);
     writeFileSync(join(migrations, 'mvp3', '0010_broken.sql'), '-- migrate:up\nINSERT INTO no_such_table (id) VALUES (1);\n-- migrate:down\nSELECT 1;\n');
     framework = await seededFramework(dir, { migrationsPath: migrations });
-    const schemaBefore = scalar(join(dir, 'knowledge.db'), "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema WHERE name NOT LIKE 'mfmig_%' AND name NOT LIKE 'sqlite_%' ORDER BY name)");
+    const schemaBefore = scalar(
+      join(dir, 'knowledge.db'),
+      "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema WHERE name NOT LIKE 'mfmig_%' AND name NOT LIKE 'sqlite_%' ORDER BY name)",
+    );
     await expect(framework.migrationService.executeMVPMigration(3, { enableRollback: true })).rejects.toMatchObject({ code: 'MIGRATION_FAILED' });
     expect(framework.migrationService.getCurrentProgress()?.status).toBe('rolled_back');
     expect(scalar(join(dir, 'knowledge.db'), 'SELECT max(version) FROM mfmig_history')).toBe(2);
     expect(scalar(join(dir, 'knowledge.db'), 'SELECT count(*) FROM kb_entries')).toBe(200);
-    const schemaAfter = scalar(join(dir, 'knowledge.db'), "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema WHERE name NOT LIKE 'mfmig_%' AND name NOT LIKE 'sqlite_%' ORDER BY name)");
+    const schemaAfter = scalar(
+      join(dir, 'knowledge.db'),
+      "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema WHERE name NOT LIKE 'mfmig_%' AND name NOT LIKE 'sqlite_%' ORDER BY name)",
+    );
     expect(schemaAfter).toBe(schemaBefore);
   });
 });

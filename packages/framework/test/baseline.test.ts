@@ -44,7 +44,11 @@ describe('MigrationService.baseline and the adoption check', () => {
     const service = framework.migrationService;
 
     expect(await findUnadoptedTables(framework.context)).toEqual(['items', 'orders']);
-    for (const attempt of [() => service.migrateTo({ latest: true }), () => service.executeMVPMigration(2), () => service.migrateTo({ latest: true }, { dryRun: true })]) {
+    for (const attempt of [
+      () => service.migrateTo({ latest: true }),
+      () => service.executeMVPMigration(2),
+      () => service.migrateTo({ latest: true }, { dryRun: true }),
+    ]) {
       const error = await attempt().then(
         () => undefined,
         (e: unknown) => e,
@@ -103,13 +107,18 @@ describe('MigrationService.baseline and the adoption check', () => {
     const before = sha(path);
     const codes = [];
     for (const options of [{ force: true }, {}, { to: 2 }]) {
-      codes.push(await service.baseline(options).then(() => 'adopted', (e: unknown) => (isMfmigError(e) ? e.code : String(e))));
+      codes.push(
+        await service.baseline(options).then(
+          () => 'adopted',
+          (e: unknown) => (isMfmigError(e) ? e.code : String(e)),
+        ),
+      );
     }
     expect(codes).toEqual(['USAGE', 'ADOPTION_REFUSED', 'ADOPTION_REFUSED']);
     expect(sha(path)).toBe(before);
     const forced = await service.baseline({ to: 2, force: true });
     expect(forced).toMatchObject({ version: 2, matched: 'forced', candidates: [] });
     expect(forced.differences.map((c) => c.kind)).toEqual(['index-added']);
-    expect(framework.context.adapter.all("SELECT action, version FROM mfmig_audit")).toEqual([{ action: 'baseline', version: 2 }]);
+    expect(framework.context.adapter.all('SELECT action, version FROM mfmig_audit')).toEqual([{ action: 'baseline', version: 2 }]);
   });
 });

@@ -30,7 +30,16 @@ async function flywaySet(dir: string): Promise<MigrationSet> {
   const repeatable = (name: string, sql: string): RepeatableMigration => {
     const file = join(root, `R__${name}.sql`);
     writeFileSync(file, sql);
-    return { name, description: name, file, checksum: name, transaction: 'immediate', connection: { foreignKeys: 'on', legacyAlterTable: false }, sql, up: () => {} };
+    return {
+      name,
+      description: name,
+      file,
+      checksum: name,
+      transaction: 'immediate',
+      connection: { foreignKeys: 'on', legacyAlterTable: false },
+      sql,
+      up: () => {},
+    };
   };
   return { ...set, repeatables: [repeatable('views', VIEWS), repeatable('stale', 'SELECT 2;\n')] };
 }
@@ -60,7 +69,13 @@ describe('Flyway history', () => {
     const dir = tempDir();
     const set = await flywaySet(dir);
     const views = flywayChecksum(VIEWS, crc32);
-    const adapter = flywayDatabase(dir, ['0|SCHEMA|<< Flyway Schema Creation >>||1', '1|SQL|V1__init.sql|11', '1.1|SQL|V1_1__add_b.sql|12', `|SQL|R__views.sql|${views}`, '|SQL|R__stale.sql|999']);
+    const adapter = flywayDatabase(dir, [
+      '0|SCHEMA|<< Flyway Schema Creation >>||1',
+      '1|SQL|V1__init.sql|11',
+      '1.1|SQL|V1_1__add_b.sql|12',
+      `|SQL|R__views.sql|${views}`,
+      '|SQL|R__stale.sql|999',
+    ]);
     const history = readToolHistory(adapter)!;
     expect(history).toMatchObject({ tool: 'flyway', applied: [{ version: '1' }, { version: '1.1' }] });
     const matched = matchToolHistory(history, set);
@@ -72,14 +87,21 @@ describe('Flyway history', () => {
   it('a baseline row adopts every version up to it; an undo row takes its version back out', async () => {
     const dir = tempDir();
     const set = await flywaySet(dir);
-    expect(matchToolHistory(readToolHistory(flywayDatabase(dir, ['1.1|BASELINE|<< Flyway Baseline >>|']))!, set).migrations.map((m) => m.version)).toEqual([1, 2]);
-    expect(matchToolHistory(readToolHistory(flywayDatabase(dir, ['1|SQL|V1__init.sql|1', '1.1|SQL|V1_1__add_b.sql|2', '1.1|UNDO_SQL|U1_1__add_b.sql|3']))!, set).version).toBe(1);
+    expect(matchToolHistory(readToolHistory(flywayDatabase(dir, ['1.1|BASELINE|<< Flyway Baseline >>|']))!, set).migrations.map((m) => m.version)).toEqual([
+      1, 2,
+    ]);
+    expect(
+      matchToolHistory(readToolHistory(flywayDatabase(dir, ['1|SQL|V1__init.sql|1', '1.1|SQL|V1_1__add_b.sql|2', '1.1|UNDO_SQL|U1_1__add_b.sql|3']))!, set)
+        .version,
+    ).toBe(1);
   });
 
   it('refuses a failed row and a version the folder does not hold', async () => {
     const dir = tempDir();
     const set = await flywaySet(dir);
     expect(() => readToolHistory(flywayDatabase(dir, ['1|SQL|V1__init.sql|1', '1.1|SQL|V1_1__add_b.sql|2|0']))).toThrow(/failed/);
-    expect(() => matchToolHistory(readToolHistory(flywayDatabase(dir, ['1|SQL|V1__init.sql|1', '1.2|SQL|V1_2__x.sql|2']))!, set)).toThrow(/holds no migration 1.2/);
+    expect(() => matchToolHistory(readToolHistory(flywayDatabase(dir, ['1|SQL|V1__init.sql|1', '1.2|SQL|V1_2__x.sql|2']))!, set)).toThrow(
+      /holds no migration 1.2/,
+    );
   });
 });

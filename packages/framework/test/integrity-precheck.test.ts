@@ -16,7 +16,10 @@ function setup() {
   const adapter = openDatabase(file, { create: true });
   adapter.raw.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
   const other = new Database(file);
-  closers.push(() => other.close(), () => adapter.close());
+  closers.push(
+    () => other.close(),
+    () => adapter.close(),
+  );
   const prepare = vi.spyOn(adapter.raw, 'prepare');
   const checks = () => prepare.mock.calls.filter(([sql]) => /quick_check/i.test(String(sql))).length;
   return { adapter, other, checks };
@@ -56,7 +59,11 @@ describe('assertDatabaseIntact on a large rollback-journal file', () => {
 
   it('checks a snapshot, not the live file, and leaves no copy behind', () => {
     const { adapter, checks } = setup();
-    adapter.raw.prepare("INSERT INTO t (v) SELECT hex(randomblob(200)) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) SELECT i FROM n)").run();
+    adapter.raw
+      .prepare(
+        'INSERT INTO t (v) SELECT hex(randomblob(200)) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) SELECT i FROM n)',
+      )
+      .run();
     assertDatabaseIntact(adapter, { snapshotMinBytes: 0 });
     expect(checks()).toBe(0);
     expect(snapshotsBeside(adapter.filePath)).toEqual([]);
@@ -65,8 +72,15 @@ describe('assertDatabaseIntact on a large rollback-journal file', () => {
   it('refuses a damaged file as DATABASE_CORRUPT, found on the snapshot, and changes nothing', () => {
     const { adapter } = setup();
     adapter.raw.exec('CREATE INDEX t_v ON t (v)');
-    adapter.raw.prepare("INSERT INTO t (v) SELECT hex(randomblob(200)) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) SELECT i FROM n)").run();
-    const leaf = adapter.raw.prepare("SELECT pageno FROM dbstat WHERE name = 't' AND pagetype = 'leaf' ORDER BY pageno LIMIT 1 OFFSET 5").pluck().get() as number;
+    adapter.raw
+      .prepare(
+        'INSERT INTO t (v) SELECT hex(randomblob(200)) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) SELECT i FROM n)',
+      )
+      .run();
+    const leaf = adapter.raw
+      .prepare("SELECT pageno FROM dbstat WHERE name = 't' AND pagetype = 'leaf' ORDER BY pageno LIMIT 1 OFFSET 5")
+      .pluck()
+      .get() as number;
     const fd = openSync(adapter.filePath, 'r+');
     writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, (leaf - 1) * 4096);
     closeSync(fd);

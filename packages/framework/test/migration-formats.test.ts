@@ -20,7 +20,13 @@ describe('the format and milestones configuration keys', () => {
   it('force the format and give a flat folder milestones the migration service can target', async () => {
     const dir = tempDir();
     const framework = createMigrationFramework(
-      { database: join(dir, 'kb.db'), migrationsPath: pairs(dir), backupPath: join(dir, 'backups'), format: 'sqlx', milestones: [{ mvp: 1, through: 2 }, { mvp: 2 }] },
+      {
+        database: join(dir, 'kb.db'),
+        migrationsPath: pairs(dir),
+        backupPath: join(dir, 'backups'),
+        format: 'sqlx',
+        milestones: [{ mvp: 1, through: 2 }, { mvp: 2 }],
+      },
       { backupBeforeRun: false },
     );
     try {
@@ -39,9 +45,15 @@ describe('the format and milestones configuration keys', () => {
 
   it('without milestones: migrating to a milestone is refused, and the report plans to the latest version', async () => {
     const dir = tempDir();
-    const framework = createMigrationFramework({ database: join(dir, 'kb.db'), migrationsPath: pairs(dir), backupPath: join(dir, 'backups') }, { backupBeforeRun: false });
+    const framework = createMigrationFramework(
+      { database: join(dir, 'kb.db'), migrationsPath: pairs(dir), backupPath: join(dir, 'backups') },
+      { backupBeforeRun: false },
+    );
     try {
-      await expect(framework.migrationService.executeMVPMigration(1)).rejects.toMatchObject({ code: 'TARGET_UNKNOWN', message: expect.stringContaining('no milestones') });
+      await expect(framework.migrationService.executeMVPMigration(1)).rejects.toMatchObject({
+        code: 'TARGET_UNKNOWN',
+        message: expect.stringContaining('no milestones'),
+      });
       const report = await collectReportData(framework, { validate: false });
       expect(report.plan?.steps.map((s) => s.label)).toEqual(['0001_t1 (up)', '0002_t2 (up)', '0003_t3 (up)']);
     } finally {

@@ -17,7 +17,9 @@ describe('the seed README, as printed', () => {
   let logged: string[];
   beforeEach(() => {
     logged = [];
-    vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void logged.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')));
+    vi.spyOn(console, 'log').mockImplementation(
+      (...args: unknown[]) => void logged.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')),
+    );
     vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void logged.push(`ERROR ${args.join(' ')}`));
     const dir = tempDir();
     mkdirSync(join(dir, 'src/database/migrations'), { recursive: true });
@@ -77,21 +79,17 @@ describe('the seed README, as printed', () => {
       const rollbackPlan = await framework.rollbackManager.createRollbackPlan(5);
 
       // Execute rollback
-      const rollbackResults = await framework.rollbackManager.executeRollbackPlan(
-        rollbackPlan,
-        {
-          preserveUserData: true,
-          validateRollback: true,
-        }
-      );
+      const rollbackResults = await framework.rollbackManager.executeRollbackPlan(rollbackPlan, {
+        preserveUserData: true,
+        validateRollback: true,
+      });
 
       console.log('Rollback Results:', rollbackResults);
       expect(rollbackResults).toMatchObject({ success: true, fromVersion: 9, toVersion: 5 });
     }
 
     // ### Comprehensive Validation
-    const validationReport =
-      await framework.validation.performComprehensiveValidation();
+    const validationReport = await framework.validation.performComprehensiveValidation();
 
     console.log('Overall Health:', validationReport.summary.overallHealth);
     console.log('Critical Issues:', validationReport.summary.criticalIssues);
@@ -101,8 +99,7 @@ describe('the seed README, as printed', () => {
 
     // ### Emergency Procedures (the database is sound, so a corruption rollback is refused and nothing changes)
     // Emergency rollback for data corruption
-    const emergencyResult =
-      await framework.rollbackManager.executeEmergencyRollback('corruption');
+    const emergencyResult = await framework.rollbackManager.executeEmergencyRollback('corruption');
 
     console.log('Emergency Actions:', emergencyResult.actionsPerformed);
     console.log('Restored to Version:', emergencyResult.restoredToVersion);
@@ -126,11 +123,7 @@ describe('the seed README, as printed', () => {
     const resources = await framework.planner.estimateResourceRequirements(plan);
 
     console.log('Resource Requirements:');
-    console.log(
-      '- Additional Storage:',
-      resources.storage.additionalSpaceRequired,
-      'bytes'
-    );
+    console.log('- Additional Storage:', resources.storage.additionalSpaceRequired, 'bytes');
     console.log('- Backup Space:', resources.storage.backupSpaceRequired, 'bytes');
     console.log('- Peak Memory:', resources.memory.peakMemoryUsage, 'bytes');
     console.log('- Recommended Cores:', resources.cpu.recommendedCores);
@@ -142,7 +135,7 @@ describe('the seed README, as printed', () => {
 
     if (!validation.isValid) {
       console.log('Validation Errors:');
-      validation.errors.forEach(error => {
+      validation.errors.forEach((error) => {
         console.log(`- ${error.severity}: ${error.message}`);
         console.log(`  Suggestion: ${error.suggestion}`);
       });
@@ -151,11 +144,11 @@ describe('the seed README, as printed', () => {
 
     // ### Progress Monitoring
     // Listen for migration events
-    framework.migrationService.on('migrationStepCompleted', data => {
+    framework.migrationService.on('migrationStepCompleted', (data) => {
       console.log(`Step ${data.step} completed in ${data.duration}ms`);
     });
 
-    framework.migrationService.on('progressUpdated', progress => {
+    framework.migrationService.on('progressUpdated', (progress) => {
       const percent = (progress.currentStep / progress.totalSteps) * 100;
       console.log(`Migration ${percent.toFixed(1)}% complete`);
     });

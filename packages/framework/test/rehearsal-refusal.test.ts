@@ -20,8 +20,14 @@ describe('a plan whose rehearsal failed', () => {
     const migrations = copyMigrations(dir, [1]);
     // Seeded entries share categories: the index fails on the data, not on the schema.
     mkdirSync(join(migrations, 'mvp2'));
-    writeFileSync(join(migrations, 'mvp2', '0003_unique_categories.sql'), '-- migrate:up\nCREATE UNIQUE INDEX kb_entries_category ON kb_entries (category);\n-- migrate:down\nDROP INDEX kb_entries_category;\n');
-    framework = await seededFramework(dir, { migrationsPath: migrations, framework: { planner: { workDir: dir, calibrationPath: join(dir, 'calibration.json') } } });
+    writeFileSync(
+      join(migrations, 'mvp2', '0003_unique_categories.sql'),
+      '-- migrate:up\nCREATE UNIQUE INDEX kb_entries_category ON kb_entries (category);\n-- migrate:down\nDROP INDEX kb_entries_category;\n',
+    );
+    framework = await seededFramework(dir, {
+      migrationsPath: migrations,
+      framework: { planner: { workDir: dir, calibrationPath: join(dir, 'calibration.json') } },
+    });
     const plan = await framework.planner.createPlan({ version: 3 });
     expect(plan.rehearsal).toMatchObject({ failed: true, version: 3, name: 'unique_categories' });
     const database = join(dir, 'knowledge.db');

@@ -9,7 +9,12 @@ import { tempDir } from './helpers.js';
 
 const MIGRATIONS = [
   { version: '20240101120000', name: 'create_items', mvp: 1, up: 'CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);' },
-  { version: '20240102120000', name: 'create_orders', mvp: 1, up: 'CREATE TABLE orders (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES items(id), qty INTEGER NOT NULL);' },
+  {
+    version: '20240102120000',
+    name: 'create_orders',
+    mvp: 1,
+    up: 'CREATE TABLE orders (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES items(id), qty INTEGER NOT NULL);',
+  },
   { version: '20240103120000', name: 'items_price', mvp: 2, up: 'ALTER TABLE items ADD COLUMN price REAL;' },
 ];
 
@@ -80,7 +85,13 @@ describe('adopting the history another migration tool left', () => {
       expect(readToolHistory(open(dir, path).context.adapter)?.tool).toBe(tool);
       const service = framework!.migrationService;
 
-      expect(await service.analyzeToolAdoption()).toMatchObject({ tool, table: TABLES[tool], version: 20240102120000, versions: [20240101120000, 20240102120000], recorded: false });
+      expect(await service.analyzeToolAdoption()).toMatchObject({
+        tool,
+        table: TABLES[tool],
+        version: 20240102120000,
+        versions: [20240101120000, 20240102120000],
+        recorded: false,
+      });
       expect(framework!.context.adapter.tableExists('mfmig_history')).toBe(false);
 
       const result = await service.migrateTo({ latest: true });
@@ -117,10 +128,25 @@ describe('adopting the history another migration tool left', () => {
     { name: 'a held Kysely lock', tool: 'kysely', extra: 'UPDATE kysely_migration_lock SET is_locked = 1', reason: 'locked' },
     { name: 'a held knex lock', tool: 'knex', extra: 'UPDATE knex_migrations_lock SET is_locked = 1', reason: 'locked' },
     { name: 'a version the folder does not hold', tool: 'dbmate', extra: "INSERT INTO schema_migrations VALUES ('20231231000000')", reason: 'not-in-folder' },
-    { name: 'a gap (the first migration never applied)', tool: 'dbmate', extra: "DELETE FROM schema_migrations WHERE version = '20240101120000'", reason: 'gap' },
-    { name: 'a knex name the folder does not hold', tool: 'knex', extra: "INSERT INTO knex_migrations (name, batch) VALUES ('20240104000000_other.js', 2)", reason: 'not-in-folder' },
+    {
+      name: 'a gap (the first migration never applied)',
+      tool: 'dbmate',
+      extra: "DELETE FROM schema_migrations WHERE version = '20240101120000'",
+      reason: 'gap',
+    },
+    {
+      name: 'a knex name the folder does not hold',
+      tool: 'knex',
+      extra: "INSERT INTO knex_migrations (name, batch) VALUES ('20240104000000_other.js', 2)",
+      reason: 'not-in-folder',
+    },
     { name: 'a schema that differs from the adopted version', tool: 'sqlx', extra: 'CREATE INDEX items_name ON items (name)', reason: 'differences' },
-    { name: 'the tables of two tools', tool: 'dbmate', extra: 'create table "kysely_migration" ("name" varchar(255) not null primary key, "timestamp" varchar(255) not null)', reason: 'several-tools' },
+    {
+      name: 'the tables of two tools',
+      tool: 'dbmate',
+      extra: 'create table "kysely_migration" ("name" varchar(255) not null primary key, "timestamp" varchar(255) not null)',
+      reason: 'several-tools',
+    },
   ];
   for (const c of refused) {
     it(`refuses ${c.name} (ADOPTION_REFUSED) and writes nothing, migrate and analysis alike`, async () => {
@@ -152,7 +178,7 @@ describe('adopting the history another migration tool left', () => {
     expect((await again.status()).pending.map((p) => p.version)).toEqual([20240103120000]);
   });
 
-  it('baseline leaves another tool\'s tables out of the schema it compares (a dirty golang-migrate database repaired by hand)', async () => {
+  it("baseline leaves another tool's tables out of the schema it compares (a dirty golang-migrate database repaired by hand)", async () => {
     const dir = tempDir();
     const path = join(dir, 'app.db');
     toolDatabase(path, 'golang-migrate', undefined, 'UPDATE schema_migrations SET dirty = 1');

@@ -12,7 +12,7 @@ describe('statement classification', () => {
       ['DROP TABLE IF EXISTS t', 'drop-table', 't', undefined],
       ['ALTER TABLE t RENAME TO u', 'rename-table', 't', undefined],
       ['ALTER TABLE t RENAME COLUMN a TO b', 'rename-column', 't', undefined],
-      ['ALTER TABLE t ADD COLUMN c TEXT NOT NULL DEFAULT \'x\'', 'add-column', 't', undefined],
+      ["ALTER TABLE t ADD COLUMN c TEXT NOT NULL DEFAULT 'x'", 'add-column', 't', undefined],
       ['ALTER TABLE t DROP COLUMN c', 'drop-column', 't', undefined],
       ['INSERT INTO incidents (a) SELECT a FROM kb_entries e JOIN x ON x.id = e.id WHERE (SELECT 1 FROM y)', 'insert-select', 'incidents', 'kb_entries'],
       ["INSERT OR IGNORE INTO t (a) VALUES (1), ('2'), (3)", 'insert-values', 't', undefined],
@@ -22,21 +22,31 @@ describe('statement classification', () => {
       ['PRAGMA foreign_keys', 'other', undefined, undefined],
     ];
     for (const [sql, kind, table, source] of cases) expect({ sql, ...pick(classifyStatement(sql)) }).toEqual({ sql, kind, table, source });
-    expect(classifyStatement("INSERT INTO t VALUES (1), (2)").flags.tuples).toBe(2);
+    expect(classifyStatement('INSERT INTO t VALUES (1), (2)').flags.tuples).toBe(2);
     expect(classifyStatement('ALTER TABLE t ADD COLUMN c INT NOT NULL').flags).toMatchObject({ notNull: true, hasDefault: false, column: 'c' });
     expect(classifyStatement('DELETE FROM t WHERE x = 1').flags.hasWhere).toBe(true);
-    for (const sql of ["REPLACE INTO t (id) VALUES (1)", 'INSERT OR REPLACE INTO t SELECT * FROM u', 'UPDATE OR REPLACE t SET id = 2']) expect(classifyStatement(sql).flags.replace, sql).toBe(true);
-    for (const sql of ['INSERT OR IGNORE INTO t VALUES (1)', 'INSERT INTO t SELECT * FROM u', 'UPDATE t SET id = 2']) expect(classifyStatement(sql).flags.replace, sql).toBeUndefined();
+    for (const sql of ['REPLACE INTO t (id) VALUES (1)', 'INSERT OR REPLACE INTO t SELECT * FROM u', 'UPDATE OR REPLACE t SET id = 2'])
+      expect(classifyStatement(sql).flags.replace, sql).toBe(true);
+    for (const sql of ['INSERT OR IGNORE INTO t VALUES (1)', 'INSERT INTO t SELECT * FROM u', 'UPDATE t SET id = 2'])
+      expect(classifyStatement(sql).flags.replace, sql).toBeUndefined();
   });
 
   it('reads names the way SQLite does: quoted, bracketed, and strings where a name belongs', () => {
-    expect(classifyStatement("ALTER TABLE 'Kb Entries' RENAME TO `kb entries`")).toMatchObject({ kind: 'rename-table', table: 'Kb Entries', flags: { to: 'kb entries' } });
+    expect(classifyStatement("ALTER TABLE 'Kb Entries' RENAME TO `kb entries`")).toMatchObject({
+      kind: 'rename-table',
+      table: 'Kb Entries',
+      flags: { to: 'kb entries' },
+    });
     expect(classifyStatement('ALTER TABLE t RENAME COLUMN "Old ""Name""" TO [new name]').flags).toMatchObject({ column: 'Old "Name"', to: 'new name' });
     expect(classifyStatement('ALTER TABLE t ADD "Note" TEXT -- NOT NULL\n').flags).toMatchObject({ column: 'Note', notNull: false });
     expect(classifyStatement('DELETE FROM main."order items" /* WHERE */').flags.hasWhere).toBe(false);
     expect(classifyStatement("INSERT INTO t VALUES (x'28', ')'), (2, '(')").flags.tuples).toBe(2);
     expect(notNullColumns('CREATE TABLE t ("a,b" TEXT NOT NULL, [c(d] TEXT, Straße TEXT NOT NULL)')).toEqual(
-      new Map([['a,b', true], ['c(d', false], ['straße', true]]),
+      new Map([
+        ['a,b', true],
+        ['c(d', false],
+        ['straße', true],
+      ]),
     );
   });
 

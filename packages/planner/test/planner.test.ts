@@ -39,7 +39,10 @@ describe('MigrationPlanner on the real MVP1 -> MVP5 migrations', () => {
     expect(plan.steps.map((s) => s.version)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]);
     expect(plan.estimation.method).toBe('rehearsal');
     expect(plan.steps.every((s) => s.estimateSource === 'rehearsal' && s.estimatedSeconds > 0)).toBe(true);
-    expect(plan.estimatedSeconds).toBeCloseTo(plan.steps.reduce((sum, s) => sum + s.estimatedSeconds, 0), 6);
+    expect(plan.estimatedSeconds).toBeCloseTo(
+      plan.steps.reduce((sum, s) => sum + s.estimatedSeconds, 0),
+      6,
+    );
     expect(plan.estimatedDuration).toBeCloseTo(plan.estimatedSeconds / 60, 2);
     const mapping = plan.steps.find((s) => s.name === 'map_kb_entries_to_incidents')!;
     expect(mapping.operations.map((o) => [o.kind, o.source, o.table, o.rows])).toEqual([
@@ -52,7 +55,11 @@ describe('MigrationPlanner on the real MVP1 -> MVP5 migrations', () => {
     expect(rebuild.rules.map((r) => r.rule)).toContain('table-rebuild');
     expect(['low', 'medium', 'high', 'critical']).toContain(plan.riskLevel);
     expect(open(database).prepare('SELECT max(version) FROM mfmig_history').pluck().get()).toBe(2);
-    expect(renderPlan(plan).split('\n').filter((l) => /^\s+\d+\s/.test(l))).toHaveLength(15);
+    expect(
+      renderPlan(plan)
+        .split('\n')
+        .filter((l) => /^\s+\d+\s/.test(l)),
+    ).toHaveLength(15);
     context.close();
   });
 
@@ -87,7 +94,11 @@ describe('MigrationPlanner on the real MVP1 -> MVP5 migrations', () => {
     // every step, and the backup copy, which stops commits in this rollback-journal database
     expect(plan.writers?.journalMode).toBe('delete');
     expect(plan.downtimeReasons).toHaveLength(plan.steps.length + 1);
-    const relaxed = await new MigrationPlanner(planner.context, { calibration: TEST_CALIBRATION, rehearsal: false, downtimeThresholdSeconds: 3600 }).createComprehensiveMigrationPlan(2);
+    const relaxed = await new MigrationPlanner(planner.context, {
+      calibration: TEST_CALIBRATION,
+      rehearsal: false,
+      downtimeThresholdSeconds: 3600,
+    }).createComprehensiveMigrationPlan(2);
     expect(relaxed.requiresDowntime).toBe(false);
   });
 
@@ -109,7 +120,10 @@ describe('MigrationPlanner on the real MVP1 -> MVP5 migrations', () => {
     expect(inWal.rowsWritten).toBeLessThan(inWal.rows / 10);
     expect(inWal.longestBatchSeconds!).toBeCloseTo((inWal.estimatedSeconds * inWal.rowsWritten) / inWal.rows, 6);
     // with a rollback journal its query reads TEMP copies filled in batches of about 100 ms, each with a commit (0.1 s)
-    expect(inDelete.longestBatchSeconds).toBeCloseTo(0.1 + Math.max((inDelete.estimatedSeconds * inDelete.rowsWritten) / inDelete.rows, Math.min(inDelete.estimatedSeconds, 0.1)), 9);
+    expect(inDelete.longestBatchSeconds).toBeCloseTo(
+      0.1 + Math.max((inDelete.estimatedSeconds * inDelete.rowsWritten) / inDelete.rows, Math.min(inDelete.estimatedSeconds, 0.1)),
+      9,
+    );
   });
 
   it('rehearses one step on a small sample with the small tables it joins copied whole (0016 seeds the roles 0017 grants)', async () => {

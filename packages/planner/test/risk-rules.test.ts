@@ -73,7 +73,9 @@ describe('risk rules', () => {
     ].join('\n');
     const safe = await stepOf({ '0003_rebuild.sql': sql(rebuild, 'SELECT 1;', '-- foreign-keys: off\n') });
     expect(finding(safe, 'table-rebuild')).toEqual(['low']);
-    const entries = rebuild.replaceAll('kb_feedback', 'kb_entries').replace('entry_id INTEGER NOT NULL REFERENCES kb_entries (id), rating TEXT NOT NULL, comment TEXT, created_at TEXT NOT NULL', 'title TEXT NOT NULL');
+    const entries = rebuild
+      .replaceAll('kb_feedback', 'kb_entries')
+      .replace('entry_id INTEGER NOT NULL REFERENCES kb_entries (id), rating TEXT NOT NULL, comment TEXT, created_at TEXT NOT NULL', 'title TEXT NOT NULL');
     const big = await stepOf({ '0003_rebuild.sql': sql(entries.replace('SELECT *', 'SELECT id, title'), 'SELECT 1;', '-- foreign-keys: off\n') });
     expect(finding(big, 'table-rebuild')).toEqual(['medium']);
     expect(finding(big, 'cascade-delete')).toEqual([]);
@@ -91,7 +93,9 @@ describe('risk rules', () => {
   });
 
   it('not-null-addition: without a default on a table with rows the migration fails; a rebuild over NULLs fails too', async () => {
-    const add = await stepOf({ '0003_not_null.sql': sql("ALTER TABLE kb_entries ADD COLUMN owner TEXT NOT NULL;\nALTER TABLE kb_entries ADD COLUMN team TEXT NOT NULL DEFAULT 'ops';") });
+    const add = await stepOf({
+      '0003_not_null.sql': sql("ALTER TABLE kb_entries ADD COLUMN owner TEXT NOT NULL;\nALTER TABLE kb_entries ADD COLUMN team TEXT NOT NULL DEFAULT 'ops';"),
+    });
     expect(finding(add, 'not-null-addition')).toEqual(['critical', 'low']);
     const tighten = await stepOf({
       '0003_tighten.sql': sql(
@@ -141,7 +145,11 @@ export async function down() {}
   });
 
   it('index-build: building indexes on populated tables', async () => {
-    const step = await stepOf({ '0003_index.sql': sql('CREATE INDEX idx_title ON kb_entries (title);\nCREATE UNIQUE INDEX idx_title_u ON kb_entries (title, id);\nCREATE INDEX idx_feedback_rating ON kb_feedback (rating);') });
+    const step = await stepOf({
+      '0003_index.sql': sql(
+        'CREATE INDEX idx_title ON kb_entries (title);\nCREATE UNIQUE INDEX idx_title_u ON kb_entries (title, id);\nCREATE INDEX idx_feedback_rating ON kb_feedback (rating);',
+      ),
+    });
     expect(finding(step, 'index-build')).toEqual(['low', 'medium']);
   });
 

@@ -33,7 +33,8 @@ ALTER TABLE author_new RENAME TO author;
 
 const FK_OFF = '-- foreign-keys: off\n';
 const BOOKS = 5;
-const AUTHORS_AND_BOOKS = "INSERT INTO author (id, name) VALUES (1, 'Le Guin'), (2, NULL), (3, 'Lem'); INSERT INTO book (author_id, title) VALUES (1, 'a'), (1, 'b'), (2, 'c'), (3, 'd'), (3, 'e');";
+const AUTHORS_AND_BOOKS =
+  "INSERT INTO author (id, name) VALUES (1, 'Le Guin'), (2, NULL), (3, 'Lem'); INSERT INTO book (author_id, title) VALUES (1, 'a'), (1, 'b'), (2, 'c'), (3, 'd'), (3, 'e');";
 
 /**
  * Plans `from` -> `to` over a migrations folder of `files` on a database at version `from`
@@ -54,7 +55,10 @@ async function planOf(files: Record<string, string>, options: { from: number; to
     adapter.exec(options.seed ?? AUTHORS_AND_BOOKS);
   }
   adapter.close();
-  const planner = new MigrationPlanner({ database, migrationsPath, backupPath: join(dir, 'backups') }, { calibration: TEST_CALIBRATION, rehearsal: options.rehearsal ?? false, workDir: dir });
+  const planner = new MigrationPlanner(
+    { database, migrationsPath, backupPath: join(dir, 'backups') },
+    { calibration: TEST_CALIBRATION, rehearsal: options.rehearsal ?? false, workDir: dir },
+  );
   try {
     return await planner.createPlan({ version: options.to });
   } finally {
@@ -73,8 +77,12 @@ describe('the planner reasons over the schema as it will be at each step', () =>
       expect(s.operations.filter((o) => o.kind === 'table-rebuild').map((o) => [o.table, o.flags.renamedTo])).toEqual([['author', '_author_old']]);
       const [dangling, ...more] = findings(s, 'dangling-foreign-key');
       expect(more).toEqual([]);
-      expect(dangling).toMatchObject({ severity: 'critical', details: { table: 'book', columns: ['author_id'], parent: '_author_old', renamedFrom: 'author' } });
-      for (const part of ['RENAME TO _author_old', 'create-first', 'legacy_alter_table = ON', 'ctx.rebuildTable']) expect(dangling!.explanation).toContain(part);
+      expect(dangling).toMatchObject({
+        severity: 'critical',
+        details: { table: 'book', columns: ['author_id'], parent: '_author_old', renamedFrom: 'author' },
+      });
+      for (const part of ['RENAME TO _author_old', 'create-first', 'legacy_alter_table = ON', 'ctx.rebuildTable'])
+        expect(dangling!.explanation).toContain(part);
       expect(plan.riskLevel).toBe('critical');
       if (header === FK_OFF) expect(findings(s, 'cascade-delete')).toEqual([]);
     }
@@ -91,7 +99,9 @@ describe('the planner reasons over the schema as it will be at each step', () =>
   it('A with foreign keys on: DROP TABLE _author_old also deletes every book through the rewritten reference', async () => {
     const on = RENAME_FIRST.replace('PRAGMA foreign_keys = off;\n', '').replace('PRAGMA foreign_keys = on;\n', '');
     const s = step(await planOf({ 'mvp1/0001_init.sql': INIT, 'mvp2/0002_author_name_not_null.sql': on }, { from: 1, to: 2 }), 2);
-    expect(findings(s, 'cascade-delete').map((f) => [f.severity, f.details?.statement, f.details?.child, f.details?.rows])).toEqual([['critical', 'DROP TABLE _author_old', 'book', BOOKS]]);
+    expect(findings(s, 'cascade-delete').map((f) => [f.severity, f.details?.statement, f.details?.child, f.details?.rows])).toEqual([
+      ['critical', 'DROP TABLE _author_old', 'book', BOOKS],
+    ]);
     expect(findings(s, 'dangling-foreign-key')).toHaveLength(1);
   });
 
@@ -100,19 +110,28 @@ describe('the planner reasons over the schema as it will be at each step', () =>
     const s = step(plan, 2);
     const [cascade, ...more] = findings(s, 'cascade-delete');
     expect(more).toEqual([]);
-    expect(cascade).toMatchObject({ severity: 'critical', details: { statement: 'DROP TABLE author', parent: 'author', child: 'book', columns: ['author_id'], onDelete: 'CASCADE', rows: BOOKS, allRows: true } });
+    expect(cascade).toMatchObject({
+      severity: 'critical',
+      details: { statement: 'DROP TABLE author', parent: 'author', child: 'book', columns: ['author_id'], onDelete: 'CASCADE', rows: BOOKS, allRows: true },
+    });
     for (const part of ['-- foreign-keys: off', 'ctx.rebuildTable', `all ${BOOKS} rows of book`]) expect(cascade!.explanation).toContain(part);
     expect(findings(s, 'dangling-foreign-key')).toEqual([]);
     expect(plan.riskLevel).toBe('critical');
     const safe = step(await planOf({ 'mvp1/0001_init.sql': INIT, 'mvp2/0002_author_name_not_null.sql': FK_OFF + CREATE_FIRST }, { from: 1, to: 2 }), 2);
-    expect(safe.rules.filter((r) => ['table-rebuild', 'cascade-delete', 'cascade-set-null', 'dangling-foreign-key'].includes(r.rule)).map((r) => [r.rule, r.severity])).toEqual([['table-rebuild', 'low']]);
+    expect(
+      safe.rules
+        .filter((r) => ['table-rebuild', 'cascade-delete', 'cascade-set-null', 'dangling-foreign-key'].includes(r.rule))
+        .map((r) => [r.rule, r.severity]),
+    ).toEqual([['table-rebuild', 'low']]);
   });
 
   it('B over ON DELETE SET NULL: the books lose their links to their authors', async () => {
     const init = INIT.replace('INTEGER NOT NULL REFERENCES author(id) ON DELETE CASCADE', 'INTEGER REFERENCES author(id) ON DELETE SET NULL');
     const s = step(await planOf({ 'mvp1/0001_init.sql': init, 'mvp2/0002_author_name_not_null.sql': CREATE_FIRST }, { from: 1, to: 2 }), 2);
     expect(findings(s, 'cascade-delete')).toEqual([]);
-    expect(findings(s, 'cascade-set-null').map((f) => [f.severity, f.details?.child, f.details?.rows, f.details?.onDelete])).toEqual([['critical', 'book', BOOKS, 'SET NULL']]);
+    expect(findings(s, 'cascade-set-null').map((f) => [f.severity, f.details?.child, f.details?.rows, f.details?.onDelete])).toEqual([
+      ['critical', 'book', BOOKS, 'SET NULL'],
+    ]);
   });
 
   it('does not blame a later step for a cascade through a foreign key that an earlier pending step removed', async () => {
@@ -122,11 +141,21 @@ INSERT INTO book_new(id, author_id, title) SELECT id, author_id, title FROM book
 DROP TABLE book;
 ALTER TABLE book_new RENAME TO book;
 `;
-    const removed = await planOf({ 'mvp1/0001_init.sql': INIT, 'mvp2/0002_book_without_fk.sql': bookWithoutFk, 'mvp2/0003_author_name_not_null.sql': CREATE_FIRST }, { from: 1, to: 3 });
+    const removed = await planOf(
+      { 'mvp1/0001_init.sql': INIT, 'mvp2/0002_book_without_fk.sql': bookWithoutFk, 'mvp2/0003_author_name_not_null.sql': CREATE_FIRST },
+      { from: 1, to: 3 },
+    );
     expect(removed.steps.map((s) => s.version)).toEqual([2, 3]);
     expect(removed.steps.flatMap((s) => findings(s, 'cascade-delete'))).toEqual([]);
     expect(removed.steps.flatMap((s) => findings(s, 'dangling-foreign-key'))).toEqual([]);
-    const kept = await planOf({ 'mvp1/0001_init.sql': INIT, 'mvp2/0002_notes.sql': '-- migrate:up\nCREATE TABLE note(id INTEGER PRIMARY KEY);\n', 'mvp2/0003_author_name_not_null.sql': CREATE_FIRST }, { from: 1, to: 3 });
+    const kept = await planOf(
+      {
+        'mvp1/0001_init.sql': INIT,
+        'mvp2/0002_notes.sql': '-- migrate:up\nCREATE TABLE note(id INTEGER PRIMARY KEY);\n',
+        'mvp2/0003_author_name_not_null.sql': CREATE_FIRST,
+      },
+      { from: 1, to: 3 },
+    );
     expect(findings(step(kept, 3), 'cascade-delete').map((f) => f.details?.child)).toEqual(['book']);
   });
 
@@ -135,7 +164,9 @@ ALTER TABLE book_new RENAME TO book;
     expect(b.steps.map((s) => s.version)).toEqual([1, 2]);
     expect(findings(step(b, 2), 'cascade-delete').map((f) => [f.severity, f.details?.child, f.details?.rows])).toEqual([['medium', 'book', 0]]);
     const a = await planOf({ 'mvp1/0001_init.sql': INIT, 'mvp2/0002_author_name_not_null.sql': FK_OFF + RENAME_FIRST }, { from: 0, to: 2 });
-    expect(findings(step(a, 2), 'dangling-foreign-key').map((f) => [f.severity, f.details?.table, f.details?.parent])).toEqual([['critical', 'book', '_author_old']]);
+    expect(findings(step(a, 2), 'dangling-foreign-key').map((f) => [f.severity, f.details?.table, f.details?.parent])).toEqual([
+      ['critical', 'book', '_author_old'],
+    ]);
     expect(a.riskLevel).toBe('critical');
   });
 });
@@ -173,7 +204,10 @@ export async function down() {}
     expect(unset.rehearsal).toBeUndefined();
     expect(unset.estimation.method).toBe('model');
     expect(unset.estimation.notes.some((n) => n.startsWith('No rehearsal:'))).toBe(true);
-    const fine = await planOf({ 'mvp1/0001_accounts.sql': TABLE, 'mvp2/0002_index.sql': '-- migrate:up\nCREATE INDEX account_code ON account (code);\n' }, { from: 1, to: 2, rehearsal: true, seed: DUPLICATES });
+    const fine = await planOf(
+      { 'mvp1/0001_accounts.sql': TABLE, 'mvp2/0002_index.sql': '-- migrate:up\nCREATE INDEX account_code ON account (code);\n' },
+      { from: 1, to: 2, rehearsal: true, seed: DUPLICATES },
+    );
     expect(fine.rehearsal).toBeUndefined();
     expect(fine.estimation.method).toBe('rehearsal');
     expect(() => assertRehearsalPassed(fine)).not.toThrow();

@@ -18,7 +18,7 @@ function planner(workDir: string, options: ConstructorParameters<typeof Migratio
   return new MigrationPlanner(context, { calibration: TEST_CALIBRATION, workDir, ...options });
 }
 
-describe('the planner\'s temporary files', () => {
+describe("the planner's temporary files", () => {
   it('live in a private folder of the work folder that is gone after the plan, also after a failed one', async () => {
     const workDir = tempDir();
     const plan = await planner(workDir).createPlan({ mvp: 5 });

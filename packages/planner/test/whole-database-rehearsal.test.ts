@@ -20,7 +20,10 @@ const sha = (file: string) => createHash('sha256').update(readFileSync(file)).di
 
 function userRows(file: string): number {
   const db = open(file);
-  const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE 'mfmig\\_%' ESCAPE '\\'").pluck().all() as string[];
+  const tables = db
+    .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE 'mfmig\\_%' ESCAPE '\\'")
+    .pluck()
+    .all() as string[];
   const rows = tables.reduce((sum, t) => sum + Number(db.prepare(`SELECT count(*) FROM "${t}"`).pluck().get()), 0);
   db.close();
   return rows;
@@ -30,9 +33,18 @@ describe('the rehearsal of a database that fits in the sample', () => {
   it('rehearses all of it once, on a copy, despite a run lock held on the live file, which stays as it was', async () => {
     const file = await seededMvp1(300, REAL_MIGRATIONS);
     const db = open(file);
-    db.exec('CREATE TABLE IF NOT EXISTS mfmig_lock (id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL, process_start TEXT, acquired_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL, command TEXT NOT NULL, boot_id TEXT, pid_namespace TEXT)');
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS mfmig_lock (id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL, process_start TEXT, acquired_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL, command TEXT NOT NULL, boot_id TEXT, pid_namespace TEXT)',
+    );
     const now = new Date().toISOString();
-    db.prepare('INSERT OR REPLACE INTO mfmig_lock (id, owner, pid, host, acquired_at, heartbeat_at, command) VALUES (1, ?, ?, ?, ?, ?, ?)').run('someone-else', process.pid, hostname(), now, now, 'migrate');
+    db.prepare('INSERT OR REPLACE INTO mfmig_lock (id, owner, pid, host, acquired_at, heartbeat_at, command) VALUES (1, ?, ?, ?, ?, ?, ?)').run(
+      'someone-else',
+      process.pid,
+      hostname(),
+      now,
+      now,
+      'migrate',
+    );
     db.close();
     const before = sha(file);
     const { context, planner } = plannerOn(file, REAL_MIGRATIONS);
@@ -49,7 +61,12 @@ describe('the rehearsal of a database that fits in the sample', () => {
   });
 
   it('finds a migration that fails on the real data, as a failure on all of it', async () => {
-    const migrations = migrationsWith({ mvp2: { '0003_unique_category.sql': '-- migrate:up\nCREATE UNIQUE INDEX kb_one_per_category ON kb_entries (category);\n-- migrate:down\nDROP INDEX kb_one_per_category;\n' } });
+    const migrations = migrationsWith({
+      mvp2: {
+        '0003_unique_category.sql':
+          '-- migrate:up\nCREATE UNIQUE INDEX kb_one_per_category ON kb_entries (category);\n-- migrate:down\nDROP INDEX kb_one_per_category;\n',
+      },
+    });
     const file = await seededMvp1(200, migrations);
     const { context, planner } = plannerOn(file, migrations);
     const plan = await planner.createPlan({ latest: true });

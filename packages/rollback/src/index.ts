@@ -1,14 +1,7 @@
 export { RollbackManager, type RollbackManagerOptions } from './manager/rollback-manager.js';
 export { type RestoreOptions, type RestoreResult } from './manager/restore-live-database.js';
 export { type ReopenContext } from './manager/live-database.js';
-export {
-  BACKUP_FORMAT,
-  readBackupManifest,
-  type BackupKind,
-  type BackupManifest,
-  type BackupOwner,
-  type BackupRecord,
-} from './backup/backup-manifest.js';
+export { BACKUP_FORMAT, readBackupManifest, type BackupKind, type BackupManifest, type BackupOwner, type BackupRecord } from './backup/backup-manifest.js';
 export { assertBackupBelongs, backupBelongsTo, databaseFolder, ownerOf } from './backup/backup-ownership.js';
 export {
   findBackup,
@@ -34,7 +27,14 @@ export { describeDatabaseFile, type DatabaseFileState } from './files/describe-d
 export { sha256File } from './files/file-hash.js';
 export { openRegularFile, regularFileProblem, type OpenedFile, type RegularFileOptions } from './files/regular-file.js';
 export { realFilePath } from './files/real-file-path.js';
-export { CHECKPOINT_FORMAT, checkpointBelongsTo, listCheckpoints, readCheckpoint, type CheckpointManifest, type CheckpointRecord } from './checkpoint/checkpoint-manifest.js';
+export {
+  CHECKPOINT_FORMAT,
+  checkpointBelongsTo,
+  listCheckpoints,
+  readCheckpoint,
+  type CheckpointManifest,
+  type CheckpointRecord,
+} from './checkpoint/checkpoint-manifest.js';
 export { type CreateCheckpointOptions } from './checkpoint/create-checkpoint.js';
 export { type ResumeOptions, type ResumeResult } from './checkpoint/resume-checkpoint.js';
 export {
@@ -49,7 +49,13 @@ export {
 export { type RollbackTarget, resolveRollbackTarget } from './plan/rollback-target.js';
 export { type RollbackCapability } from './plan/rollback-capability.js';
 export { type ExecuteRollbackOptions, type RollbackExecutionResult } from './execute/execute-rollback-plan.js';
-export { type RollbackValidationInput, type RollbackValidator, type StageValidation, type ValidationCheck, type ValidatorReport } from './execute/stage-validation.js';
+export {
+  type RollbackValidationInput,
+  type RollbackValidator,
+  type StageValidation,
+  type ValidationCheck,
+  type ValidatorReport,
+} from './execute/stage-validation.js';
 export { EMERGENCY_TYPES, type EmergencyRollbackResult, type EmergencyType } from './emergency/emergency-rollback.js';
 export { ARCHIVE_REGISTRY_TABLE, ARCHIVE_TABLE_PREFIX, archiveBelongsTo, listArchives, type ArchiveEntry } from './preservation/archive-registry.js';
 export { type PreservedData } from './preservation/archive-writer.js';

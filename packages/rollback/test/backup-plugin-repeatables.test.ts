@@ -34,7 +34,19 @@ describe('the pre-run backup and repeatable migrations', () => {
       repeatables,
       dryRun: false,
       adapter,
-      status: { currentVersion: 2, currentVersionMvp: 1, currentMvp: 1, hasMilestones: true, format: 'mfmig', latestVersion: 2, latestMvp: 1, applied: [], pending: [], pendingRepeatables: [], problems: [] },
+      status: {
+        currentVersion: 2,
+        currentVersionMvp: 1,
+        currentMvp: 1,
+        hasMilestones: true,
+        format: 'mfmig',
+        latestVersion: 2,
+        latestMvp: 1,
+        applied: [],
+        pending: [],
+        pendingRepeatables: [],
+        problems: [],
+      },
     });
     await plugin.beforeRun!(run('only-repeatables', [repeatable]));
     await plugin.beforeRun!(run('nothing', []));

@@ -74,7 +74,9 @@ describe('backups', () => {
   it('makes a WAL database copy that opens alone, without the lock row of a running migration', async () => {
     const db = new Database(dbPath);
     db.pragma('journal_mode = WAL');
-    db.exec("INSERT INTO mfmig_lock (id, owner, pid, host, process_start, acquired_at, heartbeat_at, command) VALUES (1, 'me', 1, 'host', NULL, 'now', 'now', 'migrate'); INSERT INTO kb_tags VALUES (1, 'wal-only');");
+    db.exec(
+      "INSERT INTO mfmig_lock (id, owner, pid, host, process_start, acquired_at, heartbeat_at, command) VALUES (1, 'me', 1, 'host', NULL, 'now', 'now', 'migrate'); INSERT INTO kb_tags VALUES (1, 'wal-only');",
+    );
     const backup = await createBackup(openDatabase(db), { backupPath: backups });
     db.close();
     expect(backup.source.journalMode).toBe('wal');

@@ -11,7 +11,10 @@ describe('a failed migration run', () => {
   beforeEach(() => {
     dir = tempDir();
     migrations = copyFixtures(dir);
-    writeFileSync(join(migrations, 'mvp5', '0012_broken.sql'), '-- migrate:up\nCREATE TABLE broken (id INTEGER);\nINSERT INTO no_such_table VALUES (1);\n-- migrate:down\nDROP TABLE broken;\n');
+    writeFileSync(
+      join(migrations, 'mvp5', '0012_broken.sql'),
+      '-- migrate:up\nCREATE TABLE broken (id INTEGER);\nINSERT INTO no_such_table VALUES (1);\n-- migrate:down\nDROP TABLE broken;\n',
+    );
   });
 
   async function failedRun(name: string): Promise<{ manager: RollbackManager; dbPath: string; start: ReturnType<typeof databaseState> }> {

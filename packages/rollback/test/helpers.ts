@@ -43,7 +43,10 @@ export async function seededDatabase(
 /** Count and sha256 of a table's rows, ordered by the given columns (an implementation of its own). */
 export function tableDigest(db: Database.Database, table: string, orderBy: string[], columns?: string[]): { rows: number; sha256: string } {
   const cols = columns ? columns.map(quoteIdentifier).join(', ') : '*';
-  const rows = db.prepare(`SELECT ${cols} FROM ${quoteIdentifier(table)} ORDER BY ${orderBy.map((c) => (c === 'rowid' ? 'rowid' : quoteIdentifier(c))).join(', ')}`).raw().all();
+  const rows = db
+    .prepare(`SELECT ${cols} FROM ${quoteIdentifier(table)} ORDER BY ${orderBy.map((c) => (c === 'rowid' ? 'rowid' : quoteIdentifier(c))).join(', ')}`)
+    .raw()
+    .all();
   const hash = createHash('sha256');
   for (const row of rows) hash.update(`${JSON.stringify(row)}\n`);
   return { rows: rows.length, sha256: hash.digest('hex') };
@@ -58,7 +61,10 @@ export function unionDigest(db: Database.Database, tables: string[], columns: st
   const keys = orderBy.map((c) => (c === 'rowid' ? 'mfmig_rowid' : quoteIdentifier(c)));
   const extra = orderBy[0] === 'rowid' ? 'mfmig_rowid, ' : '';
   const union = tables.map((t) => `SELECT ${extra}${cols} FROM ${quoteIdentifier(t)}`).join(' UNION ALL ');
-  const rows = db.prepare(`SELECT ${cols} FROM (${union}) ORDER BY ${keys.join(', ')}`).raw().all();
+  const rows = db
+    .prepare(`SELECT ${cols} FROM (${union}) ORDER BY ${keys.join(', ')}`)
+    .raw()
+    .all();
   const hash = createHash('sha256');
   for (const row of rows) hash.update(`${JSON.stringify(row)}\n`);
   return { rows: rows.length, sha256: hash.digest('hex') };
@@ -85,10 +91,26 @@ export function databaseState(path: string): DatabaseState {
     const integrity = (db.pragma('integrity_check', { simple: true }) as string) ?? '';
     const hasHistory = db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'mfmig_history'").get() !== undefined;
     const versions = hasHistory ? (db.prepare('SELECT version FROM mfmig_history ORDER BY version').pluck().all() as number[]) : [];
-    const objects = db.prepare("SELECT type, name, tbl_name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE 'mfmig_%' ORDER BY type, name").raw().all() as string[][];
-    const schemaRows = objects.map(([type, name, table]) => [type, name, table, type === 'table' ? db.prepare(`PRAGMA table_info(${quoteIdentifier(name!)})`).raw().all() : []]);
+    const objects = db
+      .prepare("SELECT type, name, tbl_name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE 'mfmig_%' ORDER BY type, name")
+      .raw()
+      .all() as string[][];
+    const schemaRows = objects.map(([type, name, table]) => [
+      type,
+      name,
+      table,
+      type === 'table'
+        ? db
+            .prepare(`PRAGMA table_info(${quoteIdentifier(name!)})`)
+            .raw()
+            .all()
+        : [],
+    ]);
     const tables: Record<string, string> = {};
-    for (const name of db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'mfmig_%' ORDER BY name").pluck().all() as string[]) {
+    for (const name of db
+      .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'mfmig_%' ORDER BY name")
+      .pluck()
+      .all() as string[]) {
       tables[name] = tableDigest(db, name, orderColumns(db, name)).sha256;
     }
     return {

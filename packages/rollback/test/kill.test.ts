@@ -49,7 +49,9 @@ function runChild(job: Record<string, unknown>, kill: { on?: string; afterReadyM
 function expectOneOf(state: DatabaseState, allowed: DatabaseState[]): number {
   expect(state.integrity).toBe('ok');
   expect(state.foreignKeyViolations).toBe(0);
-  const index = allowed.findIndex((a) => a.versions.join() === state.versions.join() && a.schema === state.schema && JSON.stringify(a.tables) === JSON.stringify(state.tables));
+  const index = allowed.findIndex(
+    (a) => a.versions.join() === state.versions.join() && a.schema === state.schema && JSON.stringify(a.tables) === JSON.stringify(state.tables),
+  );
   expect(index, `state at versions ${state.versions.join(',')} is none of the allowed ones`).toBeGreaterThanOrEqual(0);
   return index;
 }
@@ -58,7 +60,9 @@ function expectOneOf(state: DatabaseState, allowed: DatabaseState[]): number {
 function expectArchivesConsistent(path: string): void {
   const adapter = openDatabase(path);
   try {
-    const tables = adapter.all<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE 'mfmig\\_archive\\_%' ESCAPE '\\'").map((r) => r.name);
+    const tables = adapter
+      .all<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE 'mfmig\\_archive\\_%' ESCAPE '\\'")
+      .map((r) => r.name);
     const registered = listArchives(adapter, 'archived').map((a) => a.archiveTable);
     expect(tables.sort()).toEqual(registered.sort());
   } finally {

@@ -77,7 +77,7 @@ describe('backups belong to one database', () => {
     expect(ma.identity.id).not.toBe(idB);
   });
 
-  it('prunes only the database\'s own backups', async () => {
+  it("prunes only the database's own backups", async () => {
     const mb = manager(b);
     const kept = [await mb.createBackup(), await mb.createBackup()];
     const ma = manager(a, { backupRetention: 2 });
@@ -95,7 +95,12 @@ describe('backups belong to one database', () => {
     delete manifest.database;
     writeFileSync(join(backups, `legacy.json`), JSON.stringify({ ...manifest, id: 'legacy', file: 'legacy.db' }));
     copyFileSync(backup.path, join(backups, 'legacy.db'));
-    expect(ma.listBackups().map((x) => x.id).sort()).toEqual([backup.id, 'legacy'].sort());
+    expect(
+      ma
+        .listBackups()
+        .map((x) => x.id)
+        .sort(),
+    ).toEqual([backup.id, 'legacy'].sort());
     expect(mb.listBackups()).toEqual([]);
     expect(await codeOf(mb.restoreBackup('legacy'))).toBe('BACKUP_OTHER_DATABASE');
   });

@@ -39,7 +39,12 @@ describe('rollback plans', () => {
       expect(risk(10)).toEqual([['table', 'ml_models', 1]]);
       expect(risk(9)).toEqual([['rows', 'projects', 2]]);
       expect(risk(6)).toEqual([['columns', 'kb_entries', 300]]);
-      expect(risk(5)).toEqual(expect.arrayContaining([['table', 'kb_code_links', 100], ['table', 'code_programs', 40]]));
+      expect(risk(5)).toEqual(
+        expect.arrayContaining([
+          ['table', 'kb_code_links', 100],
+          ['table', 'code_programs', 40],
+        ]),
+      );
       const columns = plan.steps.find((s) => s.version === 6)!.dataAtRisk[0]!.columns;
       expect(columns).toEqual(['code_ref_count']);
     });

@@ -30,7 +30,9 @@ describe('MVP3 -> MVP2 with data preservation', () => {
 
   it('archives every row of the dropped MVP3 tables (count and checksum), then restores them going back up', async () => {
     const raw = new Database(dbPath, { readonly: true });
-    const before = Object.fromEntries(MVP3_TABLES.map((t) => [t, { columns: columnsOf(raw, t), order: orderColumns(raw, t), digest: tableDigest(raw, t, orderColumns(raw, t)) }]));
+    const before = Object.fromEntries(
+      MVP3_TABLES.map((t) => [t, { columns: columnsOf(raw, t), order: orderColumns(raw, t), digest: tableDigest(raw, t, orderColumns(raw, t)) }]),
+    );
     const kbBefore = tableDigest(raw, 'kb_entries', ['id']);
     const stateBefore = databaseState(dbPath);
     raw.close();

@@ -17,7 +17,10 @@ function tablesAdded(before: string[], after: string[]): string[] {
 function userTables(path: string): string[] {
   const db = new Database(path, { readonly: true });
   try {
-    return db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'mfmig_%' ORDER BY name").pluck().all() as string[];
+    return db
+      .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'mfmig_%' ORDER BY name")
+      .pluck()
+      .all() as string[];
   } finally {
     db.close();
   }
@@ -26,7 +29,8 @@ function userTables(path: string): string[] {
 describe('on the real MVP1-MVP5 migrations', () => {
   let dir: string;
   let manager: RollbackManager;
-  const open = (path: string) => new RollbackManager({ database: path, migrationsPath: REAL, backupPath: join(dir, 'backups') }, { plugins: [createTransformerPlugin()] });
+  const open = (path: string) =>
+    new RollbackManager({ database: path, migrationsPath: REAL, backupPath: join(dir, 'backups') }, { plugins: [createTransformerPlugin()] });
 
   beforeEach(() => {
     dir = tempDir();
@@ -40,7 +44,9 @@ describe('on the real MVP1-MVP5 migrations', () => {
     const dropped = tablesAdded(mvp2Tables, userTables(path));
     expect(dropped.length).toBeGreaterThan(0);
     const raw = new Database(path, { readonly: true });
-    const before = Object.fromEntries(dropped.map((t) => [t, { columns: columnsOf(raw, t), order: orderColumns(raw, t), digest: tableDigest(raw, t, orderColumns(raw, t)) }]));
+    const before = Object.fromEntries(
+      dropped.map((t) => [t, { columns: columnsOf(raw, t), order: orderColumns(raw, t), digest: tableDigest(raw, t, orderColumns(raw, t)) }]),
+    );
     raw.close();
     const stateBefore = databaseState(path);
     manager = open(path);
@@ -51,10 +57,18 @@ describe('on the real MVP1-MVP5 migrations', () => {
     for (const table of dropped) {
       const rows = before[table]!.digest.rows;
       const archived = result.preserved.filter((p) => p.table === table);
-      expect(archived.reduce((n, p) => n + p.rows, 0), table).toBe(rows);
+      expect(
+        archived.reduce((n, p) => n + p.rows, 0),
+        table,
+      ).toBe(rows);
       if (rows === 0) continue;
       expect(archived.every((p) => p.kind !== 'columns')).toBe(true);
-      const digest = unionDigest(manager.database, archived.map((p) => p.location), before[table]!.columns, before[table]!.order);
+      const digest = unionDigest(
+        manager.database,
+        archived.map((p) => p.location),
+        before[table]!.columns,
+        before[table]!.order,
+      );
       expect(digest, table).toEqual(before[table]!.digest);
     }
     const up = await (await manager.context.migrator()).migrate({ mvp: 3 });

@@ -80,9 +80,22 @@ describe('schema diff and compatibility', () => {
 
   it('classifies foreign key changes, renames and dropped tables', () => {
     const parent = 'CREATE TABLE p (id INTEGER PRIMARY KEY);';
-    const action = only(`${parent} CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p (id) ON DELETE CASCADE)`, `${parent} CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p (id) ON DELETE RESTRICT)`);
-    expect(action).toMatchObject({ kind: 'foreign-key-action-changed', compatibility: 'breaking', from: { onDelete: 'CASCADE' }, to: { onDelete: 'RESTRICT' } });
-    expect(only(`${parent} CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER)`, `${parent} CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p (id))`)).toMatchObject({
+    const action = only(
+      `${parent} CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p (id) ON DELETE CASCADE)`,
+      `${parent} CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p (id) ON DELETE RESTRICT)`,
+    );
+    expect(action).toMatchObject({
+      kind: 'foreign-key-action-changed',
+      compatibility: 'breaking',
+      from: { onDelete: 'CASCADE' },
+      to: { onDelete: 'RESTRICT' },
+    });
+    expect(
+      only(
+        `${parent} CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER)`,
+        `${parent} CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p (id))`,
+      ),
+    ).toMatchObject({
       kind: 'foreign-key-added',
       compatibility: 'breaking',
     });
@@ -101,8 +114,13 @@ describe('schema diff and compatibility', () => {
   it('answers whether an older milestone application still runs against the live schema', async () => {
     const root = migrationsFolder(
       {
-        mvp2: { '0003_add_incidents.sql': '-- migrate:up\nCREATE TABLE incidents (id INTEGER PRIMARY KEY, title TEXT NOT NULL);\nALTER TABLE kb_entries ADD COLUMN priority INTEGER;\n-- migrate:down\nDROP TABLE incidents;\n' },
-        mvp3: { '0004_drop_usage.sql': '-- migrate:up\nDROP VIEW kb_entry_stats;\nALTER TABLE kb_entries DROP COLUMN failure_count;\n-- migrate:down\nSELECT 1;\n' },
+        mvp2: {
+          '0003_add_incidents.sql':
+            '-- migrate:up\nCREATE TABLE incidents (id INTEGER PRIMARY KEY, title TEXT NOT NULL);\nALTER TABLE kb_entries ADD COLUMN priority INTEGER;\n-- migrate:down\nDROP TABLE incidents;\n',
+        },
+        mvp3: {
+          '0004_drop_usage.sql': '-- migrate:up\nDROP VIEW kb_entry_stats;\nALTER TABLE kb_entries DROP COLUMN failure_count;\n-- migrate:down\nSELECT 1;\n',
+        },
       },
       { copyMvp1: true },
     );
@@ -114,7 +132,10 @@ describe('schema diff and compatibility', () => {
     const report = await evolution.checkCompatibility({ mvp: 2 });
     expect(report.compatible).toBe(false);
     expect(report.baseline.version).toBe(3);
-    expect(report.breaking.map((c) => c.description).sort()).toEqual(['column kb_entries.failure_count dropped (failure_count INTEGER NOT NULL DEFAULT 0)', 'view kb_entry_stats dropped']);
+    expect(report.breaking.map((c) => c.description).sort()).toEqual([
+      'column kb_entries.failure_count dropped (failure_count INTEGER NOT NULL DEFAULT 0)',
+      'view kb_entry_stats dropped',
+    ]);
     expect((await evolution.checkCompatibility({ mvp: 3 })).compatible).toBe(true);
   });
 });

@@ -11,14 +11,20 @@ describe('replaySchemaVersions', () => {
           '0001_a.sql': sqlMigration('CREATE TABLE a (id INTEGER PRIMARY KEY);'),
           '0002_b.sql': sqlMigration('CREATE TABLE B_Tmp (x);\nCREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a(id));\nDROP TABLE B_Tmp;'),
         },
-        mvp2: { '0003_data.sql': sqlMigration('INSERT INTO a DEFAULT VALUES;'), '0004_drop_a.sql': sqlMigration('DROP TABLE b;\nDROP TABLE a;\nCREATE TABLE c (v TEXT);') },
+        mvp2: {
+          '0003_data.sql': sqlMigration('INSERT INTO a DEFAULT VALUES;'),
+          '0004_drop_a.sql': sqlMigration('DROP TABLE b;\nDROP TABLE a;\nCREATE TABLE c (v TEXT);'),
+        },
       }),
     );
     const { versions, error } = await replaySchemaVersions(set);
     expect(error).toBeUndefined();
     expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4]);
     for (const v of versions) {
-      const prefix = await replaySchema(set, set.migrations.filter((m) => m.version <= v.version));
+      const prefix = await replaySchema(
+        set,
+        set.migrations.filter((m) => m.version <= v.version),
+      );
       expect(replayedSnapshot(v).hash).toBe(prefix.hash);
       expect(replayedSnapshot(v).tables.map((t) => t.name)).toEqual(prefix.tables.map((t) => t.name));
     }

@@ -31,7 +31,7 @@ describe('schema history plugin', () => {
     const steps = [
       table(1),
       table(2),
-      'ALTER TABLE t1 ADD COLUMN extra TEXT DEFAULT \'x\'',
+      "ALTER TABLE t1 ADD COLUMN extra TEXT DEFAULT 'x'",
       table(4),
       'DROP INDEX i2; CREATE VIEW v5 AS SELECT count(*) AS n FROM t1',
       'DROP TABLE t4',
@@ -51,7 +51,10 @@ describe('schema history plugin', () => {
     expect((await migrator.migrate({ version: 7 })).error).toBeUndefined();
     expect((await migrator.migrate()).error).toBeUndefined();
     for (let v = 1; v <= 12; v++) {
-      const expected = await replaySchema(set, set.migrations.filter((m) => m.version <= v));
+      const expected = await replaySchema(
+        set,
+        set.migrations.filter((m) => m.version <= v),
+      );
       const stored = loadSnapshot(db, v)!;
       expect(stored.hash).toBe(expected.hash);
       expect(stored).toEqual(expected);
@@ -75,7 +78,10 @@ describe('schema history plugin', () => {
     const failing = await new Migrator({ adapter, migrations: await loadMigrations(root), plugins: [plugin] }).migrate();
     expect((failing.error as MfmigError).context.check).toBe('foreign-key-violation');
     expect(listSnapshots(db).map((s) => s.version)).toEqual([1]);
-    writeFileSync(join(root, 'mvp1', '0002_child.sql'), sqlMigration('CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id));', 'DROP TABLE child;'));
+    writeFileSync(
+      join(root, 'mvp1', '0002_child.sql'),
+      sqlMigration('CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id));', 'DROP TABLE child;'),
+    );
     const fixed = await new Migrator({ adapter, migrations: await loadMigrations(root), plugins: [plugin] }).migrate();
     expect(fixed.error).toBeUndefined();
     expect(loadSnapshot(db, 2)).toEqual(introspectSchema(db));

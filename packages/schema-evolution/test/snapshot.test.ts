@@ -38,7 +38,7 @@ describe('schema snapshot and hash', () => {
     const variants = [
       'CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)',
       'CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR(10) NOT NULL)',
-      'CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT \'\')',
+      "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '')",
       'CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)',
       'CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL COLLATE NOCASE)',
       'CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, x)',
@@ -82,7 +82,7 @@ describe('schema snapshot and hash', () => {
          v VARCHAR ( 255 ) DEFAULT 'a,b' COLLATE NOCASE, w DECIMAL(10, 2) DEFAULT -1.5, g INT GENERATED ALWAYS AS (id * 2) STORED,
          CONSTRAINT ck CHECK (w >= 0), UNIQUE (v, w), FOREIGN KEY (v) REFERENCES p (b) ON DELETE SET DEFAULT DEFERRABLE INITIALLY DEFERRED)`,
       'CREATE TABLE c2 (x, y "UNSIGNED BIG INT" NOT NULL ON CONFLICT REPLACE, z BLOB DEFAULT (x\'00ff\'), PRIMARY KEY (x DESC, y)) WITHOUT ROWID',
-      'CREATE TABLE c3 (id INTEGER PRIMARY KEY, s TEXT CHECK (s IN (\'a\', \'b\')) NOT NULL, t ANY) STRICT',
+      "CREATE TABLE c3 (id INTEGER PRIMARY KEY, s TEXT CHECK (s IN ('a', 'b')) NOT NULL, t ANY) STRICT",
       'CREATE TABLE "we""ird" ([a b] TEXT, `c` INT DEFAULT CURRENT_TIMESTAMP, "d" REFERENCES p)',
     ];
     const db = memoryDb(statements.join(';\n'));
@@ -102,7 +102,9 @@ describe('schema snapshot and hash', () => {
         expect(column.primaryKey).toBe(p.pk);
         expect(column.defaultValue).toBe(p.dflt_value === null ? null : canonicalSql(p.dflt_value.replace(/^\((.*)\)$/s, '$1')));
       }
-      const fks = db.prepare('SELECT "table" AS t, "from" AS f, "to" AS c, on_update AS u, on_delete AS d FROM pragma_foreign_key_list(?) ORDER BY id DESC, seq').all(table.name) as {
+      const fks = db
+        .prepare('SELECT "table" AS t, "from" AS f, "to" AS c, on_update AS u, on_delete AS d FROM pragma_foreign_key_list(?) ORDER BY id DESC, seq')
+        .all(table.name) as {
         t: string;
         f: string;
         c: string | null;
@@ -137,7 +139,9 @@ describe('schema snapshot and hash', () => {
     );
     fc.assert(
       fc.property(fc.array(fc.tuple(ddl, fc.integer({ min: 0, max: 5 }), fc.boolean()), { minLength: 1, maxLength: 25 }), (steps) => {
-        const db = memoryDb('CREATE TABLE t0 (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE t1 (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE t2 (id INTEGER PRIMARY KEY, v TEXT)');
+        const db = memoryDb(
+          'CREATE TABLE t0 (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE t1 (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE t2 (id INTEGER PRIMARY KEY, v TEXT)',
+        );
         const tracker = new CatalogTracker();
         tracker.update(db);
         for (const [make, n, rollback] of steps) {

@@ -80,10 +80,14 @@ describe('safe table rebuild', () => {
 
   it('maps columns, keeps rowids of tables without an INTEGER PRIMARY KEY, and skips indexes on dropped columns', () => {
     const db = new Database(':memory:');
-    db.exec("CREATE TABLE log (at TEXT, msg TEXT, level TEXT); CREATE INDEX idx_level ON log (level); CREATE INDEX idx_at ON log (at);");
+    db.exec('CREATE TABLE log (at TEXT, msg TEXT, level TEXT); CREATE INDEX idx_level ON log (level); CREATE INDEX idx_at ON log (at);');
     db.exec("INSERT INTO log VALUES ('a', 'one', 'INFO'), ('b', 'two', 'WARN'), ('c', 'three', 'INFO'); DELETE FROM log WHERE msg = 'one';");
     const rowids = db.prepare('SELECT rowid FROM log ORDER BY rowid').pluck().all();
-    const result = rebuildTable(db, { table: 'log', createSql: 'CREATE TABLE log (at TEXT NOT NULL, message TEXT)', columnMap: { message: "upper(msg) || '!'" } });
+    const result = rebuildTable(db, {
+      table: 'log',
+      createSql: 'CREATE TABLE log (at TEXT NOT NULL, message TEXT)',
+      columnMap: { message: "upper(msg) || '!'" },
+    });
     expect(result.indexesRecreated).toBe(1);
     expect(db.prepare('SELECT rowid, at, message FROM log ORDER BY rowid').raw().all()).toEqual([
       [rowids[0], 'b', 'TWO!'],
@@ -110,9 +114,15 @@ describe('safe table rebuild', () => {
   it('survives a hostile table name', () => {
     const db = new Database(':memory:');
     const name = 'x"; DROP TABLE kb_entries; --';
-    db.exec(`CREATE TABLE kb_entries (id INTEGER PRIMARY KEY); CREATE TABLE "x""; DROP TABLE kb_entries; --" (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO "x""; DROP TABLE kb_entries; --" VALUES (1, 'a')`);
+    db.exec(
+      `CREATE TABLE kb_entries (id INTEGER PRIMARY KEY); CREATE TABLE "x""; DROP TABLE kb_entries; --" (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO "x""; DROP TABLE kb_entries; --" VALUES (1, 'a')`,
+    );
     rebuildTable(db, { table: name, createSql: `CREATE TABLE "x""; DROP TABLE kb_entries; --" (id INTEGER PRIMARY KEY, v TEXT NOT NULL, w INTEGER)` });
-    expect(introspectSchema(db).tables.map((t) => t.name).sort()).toEqual(['kb_entries', name]);
+    expect(
+      introspectSchema(db)
+        .tables.map((t) => t.name)
+        .sort(),
+    ).toEqual(['kb_entries', name]);
     expect(db.prepare('SELECT v FROM "x""; DROP TABLE kb_entries; --"').pluck().get()).toBe('a');
   });
 
@@ -129,13 +139,19 @@ export async function down(db, ctx) { ctx.rebuildTable({ table: 'parent', create
     const evolution = new SchemaEvolution({ database: db, migrationsPath: root });
     const migrator = await evolution.context.migrator();
     expect((await migrator.migrate({ version: 1 })).error).toBeUndefined();
-    db.exec("INSERT INTO parent (id, name) VALUES (1, 'p'); INSERT INTO child (id, parent_id) VALUES (1, 1), (2, 1); INSERT INTO grandchild (child_id) VALUES (1);");
+    db.exec(
+      "INSERT INTO parent (id, name) VALUES (1, 'p'); INSERT INTO child (id, parent_id) VALUES (1, 1), (2, 1); INSERT INTO grandchild (child_id) VALUES (1);",
+    );
     const dry = await migrator.migrate({ version: 2 }, { dryRun: true });
     expect(dry.results[0]!.statements.some((s) => s.startsWith('ALTER TABLE "mfmig_rebuild_parent" RENAME TO "parent"'))).toBe(true);
     const up = await migrator.migrate();
     expect(up.error).toBeUndefined();
     expect([count(db, 'child'), count(db, 'grandchild')]).toEqual([2, 1]);
-    expect(introspectSchema(db).tables.find((t) => t.name === 'parent')!.columns.at(-1)!.name).toBe('rank');
+    expect(
+      introspectSchema(db)
+        .tables.find((t) => t.name === 'parent')!
+        .columns.at(-1)!.name,
+    ).toBe('rank');
     expect((await evolution.detectDrift()).hasDrift).toBe(false);
     expect((await migrator.rollback({ version: 1 })).error).toBeUndefined();
     expect([count(db, 'parent'), count(db, 'child')]).toEqual([1, 2]);

@@ -9,7 +9,8 @@ export type FixtureTool = 'dbmate' | 'golang-migrate' | 'flyway' | 'sqlx' | 'pri
 /** Each tool's history (and lock) tables, created the way that tool creates them on SQLite. */
 export const TOOL_TABLE_DDL: Record<FixtureTool, string> = {
   dbmate: 'create table if not exists "schema_migrations" (version varchar(128) primary key);',
-  'golang-migrate': 'CREATE TABLE IF NOT EXISTS schema_migrations (version uint64,dirty bool);\nCREATE UNIQUE INDEX IF NOT EXISTS version_unique ON schema_migrations (version);',
+  'golang-migrate':
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version uint64,dirty bool);\nCREATE UNIQUE INDEX IF NOT EXISTS version_unique ON schema_migrations (version);',
   flyway: `CREATE TABLE "flyway_schema_history" (
     "installed_rank" INT NOT NULL PRIMARY KEY,
     "version" VARCHAR(50),
@@ -44,7 +45,8 @@ CREATE INDEX "flyway_schema_history_s_idx" ON "flyway_schema_history" ("success"
   kysely: `create table "kysely_migration" ("name" varchar(255) not null primary key, "timestamp" varchar(255) not null);
 create table "kysely_migration_lock" ("id" varchar(255) not null primary key, "is_locked" integer default 0 not null);
 insert into "kysely_migration_lock" ("id", "is_locked") values ('migration_lock', 0);`,
-  knex: 'create table `knex_migrations` (`id` integer not null primary key autoincrement, `name` varchar(255), `batch` integer, `migration_time` datetime);\n' +
+  knex:
+    'create table `knex_migrations` (`id` integer not null primary key autoincrement, `name` varchar(255), `batch` integer, `migration_time` datetime);\n' +
     'create table `knex_migrations_lock` (`index` integer not null primary key autoincrement, `is_locked` integer);\n' +
     'insert into `knex_migrations_lock` (`is_locked`) values (0);',
 };

@@ -34,7 +34,11 @@ describe('test-support', () => {
     const counts = async (seed: number) => {
       const adapter = openDatabase(join(tempDir(), 'kb.db'), { create: true });
       try {
-        const migrator = new Migrator({ adapter, migrations: await loadMigrations(MIGRATIONS), plugins: [{ name: 'schema-only', handlesTransformations: true }] });
+        const migrator = new Migrator({
+          adapter,
+          migrations: await loadMigrations(MIGRATIONS),
+          plugins: [{ name: 'schema-only', handlesTransformations: true }],
+        });
         await migrateAndSeed(migrator, { rows: 50, seed, target: { mvp: 2 } });
         return { mvp: migrator.status().currentMvp, rows: adapter.rowCount('kb_entries'), titles: adapter.all('SELECT title FROM kb_entries ORDER BY id') };
       } finally {

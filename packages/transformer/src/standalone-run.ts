@@ -68,9 +68,13 @@ export class StandaloneRun {
           cursors.clear(this.#options.scope);
         });
       }
-      throw new MfmigError(error.code, `${error.message}; ${reversible ? 'the transformed rows were reversed' : `cursors of scope ${this.#options.scope} are kept: fix the data or call reverse()`}`, {
-        context: { ...error.context, reverted: reversible },
-      });
+      throw new MfmigError(
+        error.code,
+        `${error.message}; ${reversible ? 'the transformed rows were reversed' : `cursors of scope ${this.#options.scope} are kept: fix the data or call reverse()`}`,
+        {
+          context: { ...error.context, reverted: reversible },
+        },
+      );
     }
     adapter.transaction(() => cursors.clear(this.#options.scope));
     return { dryRun: false, results: this.#results(entries, validations, 'batched'), validations, durationMs: performance.now() - start };
@@ -78,7 +82,12 @@ export class StandaloneRun {
 
   #results(entries: { unit: TransformationUnit; counts: ResultCounts }[], validations: ValidationResult[], mode: 'inline' | 'batched'): TransformationResult[] {
     return entries.map(({ unit, counts }) =>
-      toResult(unit, mode, counts, validations.filter((v) => v.transformationId === unit.id || v.transformationId === unit.parent?.id)),
+      toResult(
+        unit,
+        mode,
+        counts,
+        validations.filter((v) => v.transformationId === unit.id || v.transformationId === unit.parent?.id),
+      ),
     );
   }
 }

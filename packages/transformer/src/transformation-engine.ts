@@ -109,7 +109,11 @@ export class TransformationEngine {
   }
 
   runBatched(unit: TransformationUnit, cursor: TransformCursor, options: UnitRunOptions): Promise<ResultCounts> {
-    return runUnitBatched(this.adapter, this.prepare(unit), this.cursors, cursor, { pacing: this.options.pacing, staged: this.options.stageQueries ?? true, ...options });
+    return runUnitBatched(this.adapter, this.prepare(unit), this.cursors, cursor, {
+      pacing: this.options.pacing,
+      staged: this.options.stageQueries ?? true,
+      ...options,
+    });
   }
 
   count(unit: TransformationUnit): ResultCounts {
@@ -118,7 +122,19 @@ export class TransformationEngine {
 
   /** A fresh cursor for a unit not started yet. */
   pendingCursor(scope: string, unit: TransformationUnit, seq: number): TransformCursor {
-    return { scope, transformationId: unit.id, seq, status: 'pending', lastKey: null, endKey: null, rowsRead: 0, rowsWritten: 0, total: null, batches: 0, updatedAt: '' };
+    return {
+      scope,
+      transformationId: unit.id,
+      seq,
+      status: 'pending',
+      lastKey: null,
+      endKey: null,
+      rowsRead: 0,
+      rowsWritten: 0,
+      total: null,
+      batches: 0,
+      updatedAt: '',
+    };
   }
 
   /** What each validated thing is: every unit, and each `migrate` parent after its last step. */
@@ -148,7 +164,11 @@ export class TransformationEngine {
     const targets = this.validationTargets(units);
     if (targets.length === 0 || !this.#large()) return this.validate(units);
     const queries = [...new Set(targets.flatMap(({ t }) => validationSql(t)))];
-    const known = await readOverCopies(this.adapter, queries, (sql) => scalar(this.adapter, sql), { pacing: this.options.pacing, maxRows: this.options.sqlBatchSize, signal });
+    const known = await readOverCopies(this.adapter, queries, (sql) => scalar(this.adapter, sql), {
+      pacing: this.options.pacing,
+      maxRows: this.options.sqlBatchSize,
+      signal,
+    });
     return targets.flatMap(({ id, t }) => {
       const results = runValidations(this.adapter, id, t, known);
       return known.size > 0 && results.some((r) => !r.passed) ? runValidations(this.adapter, id, t) : results;

@@ -1,7 +1,14 @@
 import { join } from 'node:path';
 import { type OperationProgress, Migrator, createServiceContext, isMfmigError, loadMigrations } from '@mfmig/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CursorStore, DataTransformer, type DataTransformation, TRANSFORMATION_RESULTS_KEY, type TransformationResult, createTransformerPlugin } from '../src/index.js';
+import {
+  CursorStore,
+  DataTransformer,
+  type DataTransformation,
+  TRANSFORMATION_RESULTS_KEY,
+  type TransformationResult,
+  createTransformerPlugin,
+} from '../src/index.js';
 import { MIGRATIONS, seededMvp1, tempDir } from './helpers.js';
 
 // Batches of exactly the declared size (no time-based sizing, no pauses): these tests count batches.
@@ -55,8 +62,14 @@ describe('batched transformations', () => {
     const adapter = await seeded();
     adapter.exec('CREATE TABLE kb_copy (rid INTEGER PRIMARY KEY, entry_id INTEGER NOT NULL, title TEXT)');
     const copy: DataTransformation = {
-      id: 'copy', name: 'Copy', sourceTable: 'kb_entries', targetTable: 'kb_copy', transformationType: 'convert',
-      transform: (row) => ({ entry_id: row.id, title: row.title }), reversible: false, batchSize: 150,
+      id: 'copy',
+      name: 'Copy',
+      sourceTable: 'kb_entries',
+      targetTable: 'kb_copy',
+      transformationType: 'convert',
+      transform: (row) => ({ entry_id: row.id, title: row.title }),
+      reversible: false,
+      batchSize: 150,
       validationQueries: [{ sql: 'SELECT count(DISTINCT entry_id) FROM kb_copy', expect: 'sourceCount' }],
     };
     const transformer = new DataTransformer({ database: adapter.raw }, { pacing: FIXED_SIZES });
@@ -83,9 +96,20 @@ describe('batched transformations', () => {
     const hostile = 'x"; DROP TABLE kb_entries; --';
     adapter.exec(`CREATE TABLE "x""; DROP TABLE kb_entries; --" ("id" INTEGER PRIMARY KEY, "title" TEXT)`);
     const transformer = new DataTransformer({ database: adapter.raw }, { pacing: FIXED_SIZES });
-    await transformer.execute({ id: 'copy', name: 'Copy', sourceTable: 'kb_entries', targetTable: hostile, transformationType: 'copy', reversible: false }, { batch: 'always' });
     await transformer.execute(
-      { id: 'touch', name: 'Touch', sourceTable: hostile, targetTable: hostile, transformationType: 'enrich', reversible: false, transform: (row) => ({ id: row.id, title: `${String(row.title)}!` }) },
+      { id: 'copy', name: 'Copy', sourceTable: 'kb_entries', targetTable: hostile, transformationType: 'copy', reversible: false },
+      { batch: 'always' },
+    );
+    await transformer.execute(
+      {
+        id: 'touch',
+        name: 'Touch',
+        sourceTable: hostile,
+        targetTable: hostile,
+        transformationType: 'enrich',
+        reversible: false,
+        transform: (row) => ({ id: row.id, title: `${String(row.title)}!` }),
+      },
       { batch: 'always' },
     );
     expect(adapter.tableExists('kb_entries')).toBe(true);

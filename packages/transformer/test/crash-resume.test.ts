@@ -97,7 +97,9 @@ describe('a batched transformation killed with SIGKILL', () => {
       digestOf(adapter, 'SELECT id, title, category FROM kb_entries ORDER BY id'),
     );
     const expected = createHash('sha256');
-    for (const [id, problem, solution] of adapter.raw.prepare('SELECT id, problem, solution FROM kb_entries ORDER BY id').raw().iterate() as Iterable<[number, string, string]>) {
+    for (const [id, problem, solution] of adapter.raw.prepare('SELECT id, problem, solution FROM kb_entries ORDER BY id').raw().iterate() as Iterable<
+      [number, string, string]
+    >) {
       expected.update(JSON.stringify([id, createHash('sha1').update(`${problem}|${solution}`).digest('hex')]));
     }
     expect(digestOf(adapter, 'SELECT entry_id, digest FROM kb_digest ORDER BY entry_id')).toBe(expected.digest('hex'));

@@ -65,7 +65,11 @@ describe('the DataTransformation declaration', () => {
       transformationType: 'split',
       transform,
       reverse,
-      validationQueries: [{ sql: 'SELECT 1', expect: 'sourceCount' }, { sql: 'SELECT 2', expect: { min: 1 } }, { sql: 'SELECT 3', expect: { query: 'SELECT 3' } }],
+      validationQueries: [
+        { sql: 'SELECT 1', expect: 'sourceCount' },
+        { sql: 'SELECT 2', expect: { min: 1 } },
+        { sql: 'SELECT 3', expect: { query: 'SELECT 3' } },
+      ],
     });
     expect(t.transform).toBe(transform);
     expect(t.reverse).toBe(reverse);

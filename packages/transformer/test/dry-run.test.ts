@@ -40,7 +40,10 @@ describe('dry run', () => {
     const result = await migrator.rollback({ mvp: 1 }, { dryRun: true });
     expect(result.error).toBeUndefined();
     const results = result.extras[TRANSFORMATION_RESULTS_KEY] as TransformationResult[];
-    expect(results.map((r) => [r.id, r.rowsWritten])).toEqual([['link_incidents_to_kb', ROWS], ['kb_to_incident_mapping', ROWS]]);
+    expect(results.map((r) => [r.id, r.rowsWritten])).toEqual([
+      ['link_incidents_to_kb', ROWS],
+      ['kb_to_incident_mapping', ROWS],
+    ]);
     expect(adapter.rowCount('incidents')).toBe(ROWS);
     adapter.close();
     expect(fileChecksum(path)).toBe(before);
@@ -56,10 +59,27 @@ describe('dry run', () => {
     const before = fileChecksum(path);
     const transformer = new DataTransformer({ database: path });
     const report = await transformer.dryRun([
-      { id: 'split', name: 'Split', sourceTable: 'kb_entries', targetTable: 'parts', transformationType: 'split', reversible: false,
-        transform: (row: Row) => [{ entry_id: row.id, body: row.problem }, { entry_id: row.id, body: row.solution }] },
-      { id: 'db2_only', name: 'DB2 only', sourceTable: 'kb_entries', targetTable: 'parts', transformationType: 'convert', reversible: false,
-        sql: "INSERT INTO parts (entry_id, body) SELECT id, title FROM kb_entries WHERE category = 'DB2'" },
+      {
+        id: 'split',
+        name: 'Split',
+        sourceTable: 'kb_entries',
+        targetTable: 'parts',
+        transformationType: 'split',
+        reversible: false,
+        transform: (row: Row) => [
+          { entry_id: row.id, body: row.problem },
+          { entry_id: row.id, body: row.solution },
+        ],
+      },
+      {
+        id: 'db2_only',
+        name: 'DB2 only',
+        sourceTable: 'kb_entries',
+        targetTable: 'parts',
+        transformationType: 'convert',
+        reversible: false,
+        sql: "INSERT INTO parts (entry_id, body) SELECT id, title FROM kb_entries WHERE category = 'DB2'",
+      },
     ]);
     const db2 = Number(transformer.adapter.raw.prepare("SELECT count(*) FROM kb_entries WHERE category = 'DB2'").pluck().get());
     expect(report.results.map((r) => r.rowsWritten)).toEqual([2 * ROWS, db2]);

@@ -22,7 +22,7 @@ describe('MVP1 -> MVP5 -> MVP1 round trip on seeded data', () => {
     expect(up.error).toBeUndefined();
     expect(migrator.status().currentMvp).toBe(5);
     expect(adapter.rowCount('incidents')).toBe(ROWS);
-    expect(adapter.get<{ n: number }>("SELECT count(*) AS n FROM incidents WHERE kb_entry_id = CAST(substr(ticket_id, 4) AS INTEGER)")!.n).toBe(ROWS);
+    expect(adapter.get<{ n: number }>('SELECT count(*) AS n FROM incidents WHERE kb_entry_id = CAST(substr(ticket_id, 4) AS INTEGER)')!.n).toBe(ROWS);
     expect(adapter.rowCount('kb_code_references')).toBeGreaterThan(ROWS);
     expect(adapter.rowCount('security_users')).toBe(5);
     expect(adapter.foreignKeyCheck()).toEqual([]);

@@ -33,10 +33,12 @@ describe('restrictToBatch', () => {
     const db = new Database(':memory:');
     db.exec('CREATE TABLE "ä" (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE b (v TEXT); INSERT INTO "ä" (v) VALUES (\'x\'), (\'y\');');
     const sql = restrictToBatch("INSERT INTO b SELECT é.v FROM [ä] é /* FROM ä */ WHERE é.v <> x'46524f4d'", 'ä', 'id')!;
-    expect(sql).toBe(`INSERT INTO b SELECT é.v FROM (SELECT * FROM "ä" WHERE "id" > @batchStart AND "id" <= @batchEnd) é /* FROM ä */ WHERE é.v <> x'46524f4d'`);
+    expect(sql).toBe(
+      `INSERT INTO b SELECT é.v FROM (SELECT * FROM "ä" WHERE "id" > @batchStart AND "id" <= @batchEnd) é /* FROM ä */ WHERE é.v <> x'46524f4d'`,
+    );
     db.prepare(sql).run({ batchStart: 0, batchEnd: 1 });
     expect(db.prepare('SELECT v FROM b').pluck().all()).toEqual(['x']);
-    expect(usesBatchParams("SELECT '@batchStart', \"@batchEnd\" -- @batchStart")).toBe(false);
+    expect(usesBatchParams('SELECT \'@batchStart\', "@batchEnd" -- @batchStart')).toBe(false);
     expect(usesBatchParams('SELECT :batchEnd')).toBe(true);
   });
 
@@ -86,7 +88,11 @@ describe('splitInsertSelect', () => {
       select: 'SELECT grp, id FROM (SELECT grp, id, row_number() OVER (PARTITION BY grp ORDER BY s) AS r FROM t WHERE x ON y) WHERE r = 1 ',
       upsert: 'ON CONFLICT (grp) DO NOTHING',
     });
-    expect(splitInsertSelect('REPLACE INTO b WITH c AS (SELECT 1 AS v) SELECT v FROM c')).toEqual({ insert: 'REPLACE INTO b ', select: 'WITH c AS (SELECT 1 AS v) SELECT v FROM c', upsert: '' });
+    expect(splitInsertSelect('REPLACE INTO b WITH c AS (SELECT 1 AS v) SELECT v FROM c')).toEqual({
+      insert: 'REPLACE INTO b ',
+      select: 'WITH c AS (SELECT 1 AS v) SELECT v FROM c',
+      upsert: '',
+    });
   });
 
   it('refuses what cannot run as a query first and an insert later', () => {

@@ -38,7 +38,13 @@ describe.each(['wal', 'delete'] as const)('a one-batch INSERT ... SELECT, journa
     const { path, db } = database();
     registerSpin(db);
     // an application that gives up after 500 ms; the query alone takes about 1.6 s
-    const app = await startAppWriter({ db: path, sql: 'INSERT INTO app_log (tick) VALUES (@tick)', params: { tick: '$tick' }, intervalMs: 10, busyTimeoutMs: 500 });
+    const app = await startAppWriter({
+      db: path,
+      sql: 'INSERT INTO app_log (tick) VALUES (@tick)',
+      params: { tick: '$tick' },
+      intervalMs: 10,
+      busyTimeoutMs: 500,
+    });
     const report = await new DataTransformer({ database: db }, { stageQueries }).execute(BEST_PER_GROUP);
     const writes = await app.stop();
     return { db, report, writes };
@@ -116,7 +122,10 @@ describe.each(['wal', 'delete'] as const)('a one-batch INSERT ... SELECT, journa
     const { path, db } = database();
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
-    writeFileSync(join(dir, '0001_best.ts'), `export const transformations = [${JSON.stringify(BEST_PER_GROUP)}];\nexport function up() {}\nexport function down() {}\n`);
+    writeFileSync(
+      join(dir, '0001_best.ts'),
+      `export const transformations = [${JSON.stringify(BEST_PER_GROUP)}];\nexport function up() {}\nexport function down() {}\n`,
+    );
     await killWhileStaging(path, db, dir);
 
     const adapter = openDatabase(path);
@@ -131,7 +140,7 @@ describe.each(['wal', 'delete'] as const)('a one-batch INSERT ... SELECT, journa
     expect(result.error).toBeUndefined();
     expect(watchObjects(db)).toEqual([]);
     expect(best(db)).toEqual(expectedBest(db));
-    expect(db.prepare("SELECT status FROM mfmig_history WHERE version = 1").pluck().get()).toBe('applied');
+    expect(db.prepare('SELECT status FROM mfmig_history WHERE version = 1').pluck().get()).toBe('applied');
   });
 });
 
@@ -154,11 +163,16 @@ describe('what a rollback-journal database stages through TEMP copies', () => {
       'INSERT INTO t (x) SELECT a FROM k WHERE b > 3 AND c < 1',
     );
     expect(plan?.strategy).toBe('copies');
-    expect(plan?.copies).toEqual([{ table: 'k', columns: ['"id"', '"a"', '"b"', '"c"'], ddl: 'CREATE TEMP TABLE "k" ("id" INTEGER, "a" TEXT, "b" INT, "c" REAL)' }]);
+    expect(plan?.copies).toEqual([
+      { table: 'k', columns: ['"id"', '"a"', '"b"', '"c"'], ddl: 'CREATE TEMP TABLE "k" ("id" INTEGER, "a" TEXT, "b" INT, "c" REAL)' },
+    ]);
   });
 
   it('copies every column behind an expression index', () => {
-    const plan = planFor('CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT, b TEXT); CREATE INDEX kl ON k (lower(a)); CREATE TABLE t (x)', "INSERT INTO t (x) SELECT id FROM k WHERE lower(a) = 'x'");
+    const plan = planFor(
+      'CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT, b TEXT); CREATE INDEX kl ON k (lower(a)); CREATE TABLE t (x)',
+      "INSERT INTO t (x) SELECT id FROM k WHERE lower(a) = 'x'",
+    );
     expect(plan?.copies[0]?.columns).toEqual(['"id"', '"a"', '"b"']);
   });
 

@@ -55,8 +55,14 @@ describe('the six transformation types on seeded KB data', () => {
 
   it('copy: moves the shared columns unchanged, with no SQL written', async () => {
     const report = await transformer.execute({
-      id: 'archive_kb', name: 'Archive KB', sourceTable: 'kb_entries', targetTable: 'kb_archive', transformationType: 'copy',
-      reversible: true, reverse: 'DELETE FROM kb_archive', validationQueries: [{ sql: 'SELECT count(*) FROM kb_archive', expect: 'sourceCount' }],
+      id: 'archive_kb',
+      name: 'Archive KB',
+      sourceTable: 'kb_entries',
+      targetTable: 'kb_archive',
+      transformationType: 'copy',
+      reversible: true,
+      reverse: 'DELETE FROM kb_archive',
+      validationQueries: [{ sql: 'SELECT count(*) FROM kb_archive', expect: 'sourceCount' }],
     });
     expect(report.results[0]).toMatchObject({ rowsRead: ROWS, rowsWritten: ROWS, mode: 'inline' });
     const columns = 'id, title, category, severity, created_at';
@@ -68,28 +74,46 @@ describe('the six transformation types on seeded KB data', () => {
     const report = await transformer.execute(kbToIncidents);
     expect(report.results[0]).toMatchObject({ id: 'kb_to_incident_mapping', rowsWritten: ROWS });
     expect(report.validations).toMatchObject([{ passed: true, value: ROWS }]);
-    expect(count("SELECT count(*) FROM incidents i JOIN kb_entries e ON i.ticket_id = 'KB-' || e.id AND i.title = e.title AND i.description = e.problem AND i.component = e.category")).toBe(ROWS);
+    expect(
+      count(
+        "SELECT count(*) FROM incidents i JOIN kb_entries e ON i.ticket_id = 'KB-' || e.id AND i.title = e.title AND i.description = e.problem AND i.component = e.category",
+      ),
+    ).toBe(ROWS);
   });
 
   it('merge: upserts by key, updating rows that exist and never duplicating', async () => {
     adapter.exec("INSERT INTO kb_scores (entry_id, category, usage_count, note) SELECT id, 'stale', -1, 'kept' FROM kb_entries WHERE id <= 10");
     const report = await transformer.execute({
-      id: 'scores', name: 'Usage scores', sourceTable: 'kb_entries', targetTable: 'kb_scores', transformationType: 'merge',
+      id: 'scores',
+      name: 'Usage scores',
+      sourceTable: 'kb_entries',
+      targetTable: 'kb_scores',
+      transformationType: 'merge',
       columns: ['category', 'usage_count'],
       transform: (row: Row) => ({ entry_id: row.id, category: row.category, usage_count: row.usage_count }),
-      reversible: false, batch: 'always', batchSize: 300,
+      reversible: false,
+      batch: 'always',
+      batchSize: 300,
     });
     expect(report.results[0]).toMatchObject({ rowsRead: ROWS, rowsWritten: ROWS, mode: 'batched', batches: 7 });
     expect(count('SELECT count(*) FROM kb_scores')).toBe(ROWS);
-    expect(count("SELECT count(*) FROM kb_scores s JOIN kb_entries e ON e.id = s.entry_id AND e.usage_count = s.usage_count AND e.category = s.category")).toBe(ROWS);
+    expect(count('SELECT count(*) FROM kb_scores s JOIN kb_entries e ON e.id = s.entry_id AND e.usage_count = s.usage_count AND e.category = s.category')).toBe(
+      ROWS,
+    );
     expect(count("SELECT count(*) FROM kb_scores WHERE note = 'kept'")).toBe(10);
   });
 
   it('split: one entry becomes several rows, null drops an entry', async () => {
     const report = await transformer.execute({
-      id: 'split_text', name: 'Split KB text', sourceTable: 'kb_entries', targetTable: 'kb_text_parts', transformationType: 'split',
-      transform: (row: Row) => row.category === 'Other' ? null : (['title', 'problem', 'solution'] as const).map((part) => ({ entry_id: row.id, part, body: row[part] })),
-      reversible: true, reverse: 'DELETE FROM kb_text_parts',
+      id: 'split_text',
+      name: 'Split KB text',
+      sourceTable: 'kb_entries',
+      targetTable: 'kb_text_parts',
+      transformationType: 'split',
+      transform: (row: Row) =>
+        row.category === 'Other' ? null : (['title', 'problem', 'solution'] as const).map((part) => ({ entry_id: row.id, part, body: row[part] })),
+      reversible: true,
+      reverse: 'DELETE FROM kb_text_parts',
       validationQueries: [{ sql: 'SELECT count(*) FROM kb_text_parts', expect: { query: "SELECT 3 * count(*) FROM kb_entries WHERE category <> 'Other'" } }],
     });
     const kept = count("SELECT count(*) FROM kb_entries WHERE category <> 'Other'");
@@ -100,9 +124,17 @@ describe('the six transformation types on seeded KB data', () => {
 
   it('enrich: existing target rows gain derived values, by key', async () => {
     const report = await transformer.execute({
-      id: 'link_incidents', name: 'Link incidents to KB', sourceTable: 'incidents', targetTable: 'incidents', transformationType: 'enrich',
+      id: 'link_incidents',
+      name: 'Link incidents to KB',
+      sourceTable: 'incidents',
+      targetTable: 'incidents',
+      transformationType: 'enrich',
       transform: (row: Row) => ({ id: row.id, kb_entry_id: Number(String(row.ticket_id).slice(3)) }),
-      columns: ['ticket_id'], reversible: true, reverse: 'UPDATE incidents SET kb_entry_id = NULL', batch: 'always', batchSize: 450,
+      columns: ['ticket_id'],
+      reversible: true,
+      reverse: 'UPDATE incidents SET kb_entry_id = NULL',
+      batch: 'always',
+      batchSize: 450,
       validationQueries: [{ sql: 'SELECT count(*) FROM incidents WHERE kb_entry_id IS NULL', expect: 'zero' }],
     });
     expect(report.results[0]).toMatchObject({ rowsWritten: ROWS, batches: 5 });
@@ -112,13 +144,32 @@ describe('the six transformation types on seeded KB data', () => {
 
   it('migrate: runs its steps in dependency order, declared backwards', async () => {
     const report = await transformer.execute({
-      id: 'categories', name: 'Category tables', sourceTable: 'kb_entries', targetTable: 'kb_category_counts', transformationType: 'migrate',
+      id: 'categories',
+      name: 'Category tables',
+      sourceTable: 'kb_entries',
+      targetTable: 'kb_category_counts',
+      transformationType: 'migrate',
       reversible: false,
       steps: [
-        { id: 'counts', name: 'Count entries', sourceTable: 'kb_entries', targetTable: 'kb_category_counts', transformationType: 'convert',
-          sql: 'INSERT INTO kb_category_counts (name, entries) SELECT category, count(*) FROM kb_entries GROUP BY category', reversible: false, dependencies: ['names'] },
-        { id: 'names', name: 'Category names', sourceTable: 'kb_entries', targetTable: 'kb_categories', transformationType: 'convert',
-          sql: 'INSERT INTO kb_categories (name) SELECT DISTINCT category FROM kb_entries', reversible: false },
+        {
+          id: 'counts',
+          name: 'Count entries',
+          sourceTable: 'kb_entries',
+          targetTable: 'kb_category_counts',
+          transformationType: 'convert',
+          sql: 'INSERT INTO kb_category_counts (name, entries) SELECT category, count(*) FROM kb_entries GROUP BY category',
+          reversible: false,
+          dependencies: ['names'],
+        },
+        {
+          id: 'names',
+          name: 'Category names',
+          sourceTable: 'kb_entries',
+          targetTable: 'kb_categories',
+          transformationType: 'convert',
+          sql: 'INSERT INTO kb_categories (name) SELECT DISTINCT category FROM kb_entries',
+          reversible: false,
+        },
       ],
       validationQueries: [{ sql: 'SELECT sum(entries) FROM kb_category_counts', expect: 'sourceCount' }],
     });
@@ -131,9 +182,20 @@ describe('the six transformation types on seeded KB data', () => {
     const kb = tableChecksum(adapter, ['kb_entries']);
     const reversed = await transformer.reverse([
       { ...kbToIncidents, reverse: "DELETE FROM incidents WHERE ticket_id LIKE 'KB-%'" },
-      { id: 'archive_kb', name: 'Archive KB', sourceTable: 'kb_entries', targetTable: 'kb_archive', transformationType: 'copy', reversible: true, reverse: 'DELETE FROM kb_archive' },
+      {
+        id: 'archive_kb',
+        name: 'Archive KB',
+        sourceTable: 'kb_entries',
+        targetTable: 'kb_archive',
+        transformationType: 'copy',
+        reversible: true,
+        reverse: 'DELETE FROM kb_archive',
+      },
     ]);
-    expect(reversed.results.map((r) => [r.id, r.rowsWritten])).toEqual([['archive_kb', ROWS], ['kb_to_incident_mapping', ROWS]]);
+    expect(reversed.results.map((r) => [r.id, r.rowsWritten])).toEqual([
+      ['archive_kb', ROWS],
+      ['kb_to_incident_mapping', ROWS],
+    ]);
     expect(count('SELECT count(*) FROM incidents') + count('SELECT count(*) FROM kb_archive')).toBe(0);
     expect(tableChecksum(adapter, ['kb_entries'])).toBe(kb);
   });

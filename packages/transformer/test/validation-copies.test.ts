@@ -10,8 +10,14 @@ import { tempDir } from './helpers.js';
 const SLOW_COUNT = `SELECT count(*) FROM scores WHERE (SELECT count(*) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT i FROM n)) > 0`;
 
 const COPY: DataTransformation = {
-  id: 'copy_scores', name: 'Copy scores', sourceTable: 'scores', targetTable: 'copied', transformationType: 'convert',
-  sql: 'INSERT INTO copied (id, score) SELECT id, score FROM scores WHERE id > @batchStart AND id <= @batchEnd', reversible: true, reverse: 'DELETE FROM copied',
+  id: 'copy_scores',
+  name: 'Copy scores',
+  sourceTable: 'scores',
+  targetTable: 'copied',
+  transformationType: 'convert',
+  sql: 'INSERT INTO copied (id, score) SELECT id, score FROM scores WHERE id > @batchStart AND id <= @batchEnd',
+  reversible: true,
+  reverse: 'DELETE FROM copied',
   validationQueries: [{ sql: SLOW_COUNT, expect: { query: 'SELECT count(*) FROM copied' } }],
 };
 
@@ -42,7 +48,13 @@ describe('validation queries after batches, on a large rollback-journal file', (
   async function executeBeside(copyReadsMinBytes: number, t: DataTransformation = COPY) {
     const { path, db } = database();
     // an application that gives up after 300 ms
-    const app = await startAppWriter({ db: path, sql: 'INSERT INTO app_log (tick) VALUES (@tick)', params: { tick: '$tick' }, intervalMs: 10, busyTimeoutMs: 300 });
+    const app = await startAppWriter({
+      db: path,
+      sql: 'INSERT INTO app_log (tick) VALUES (@tick)',
+      params: { tick: '$tick' },
+      intervalMs: 10,
+      busyTimeoutMs: 300,
+    });
     await new Promise((r) => setTimeout(r, 50));
     const outcome = await new DataTransformer({ database: db }, { copyReadsMinBytes }).execute(t, { batch: 'always' }).catch((error: unknown) => error);
     const writes = await app.stop();

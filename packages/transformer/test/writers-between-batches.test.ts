@@ -8,7 +8,12 @@ const ROWS = 8000;
 
 /** A row function that costs about 0.5 ms a row: the whole copy takes about 4 s. */
 const slowCopy: DataTransformation = {
-  id: 'slow_copy', name: 'Slow copy', sourceTable: 'kb_entries', targetTable: 'kb_copy', transformationType: 'convert', reversible: false,
+  id: 'slow_copy',
+  name: 'Slow copy',
+  sourceTable: 'kb_entries',
+  targetTable: 'kb_copy',
+  transformationType: 'convert',
+  reversible: false,
   batchSize: ROWS,
   transform: (row) => {
     const until = performance.now() + 0.5;
@@ -26,7 +31,9 @@ describe('an application writing while a transformation runs in batches', () => 
     cleanups.push(cleanup);
     const db = join(dir, 'kb.db');
     const adapter = await seededMvp1(db, ROWS);
-    adapter.exec('CREATE TABLE kb_copy (rid INTEGER PRIMARY KEY, entry_id INTEGER NOT NULL, title TEXT); CREATE TABLE app_log (id INTEGER PRIMARY KEY, tick INTEGER NOT NULL)');
+    adapter.exec(
+      'CREATE TABLE kb_copy (rid INTEGER PRIMARY KEY, entry_id INTEGER NOT NULL, title TEXT); CREATE TABLE app_log (id INTEGER PRIMARY KEY, tick INTEGER NOT NULL)',
+    );
     // The app gives up after 2 s, as an app with a short busy_timeout does.
     const app = await startAppWriter({ db, sql: 'INSERT INTO app_log (tick) VALUES (@tick)', params: { tick: '$tick' }, intervalMs: 10, busyTimeoutMs: 2000 });
     const transformer = new DataTransformer({ database: adapter.raw }, pacing ? { pacing } : {});

@@ -42,9 +42,13 @@ export function createValidationPlugin(service: ValidationService, options: Vali
       result.extras.validation = report;
       if (options.failOnErrors && !report.isValid) {
         const first = report.errors[0];
-        throw new MfmigError('VALIDATION_FAILED', `Validation after the run found ${report.errors.length} error(s)${first ? `, first: ${first.message}` : ''}`, {
-          context: { report },
-        });
+        throw new MfmigError(
+          'VALIDATION_FAILED',
+          `Validation after the run found ${report.errors.length} error(s)${first ? `, first: ${first.message}` : ''}`,
+          {
+            context: { report },
+          },
+        );
       }
     },
   };

@@ -110,7 +110,13 @@ export class ValidationService {
       this.#ownsContext = true;
       this.#migrationsGiven = input.migrationsPath !== undefined || readEnvironment().migrationsPath !== undefined;
       this.#migrationsNamed = this.#migrationsGiven;
-      this.#tuning = { largeTableRows: input.largeTableRows, inProcessMaxBytes: input.inProcessMaxBytes, parallelism: input.parallelism, loadModules: input.loadModules, ...tuning };
+      this.#tuning = {
+        largeTableRows: input.largeTableRows,
+        inProcessMaxBytes: input.inProcessMaxBytes,
+        parallelism: input.parallelism,
+        loadModules: input.loadModules,
+        ...tuning,
+      };
     }
   }
 
@@ -158,7 +164,10 @@ export class ValidationService {
       const database = typeof this.#input === 'object' && 'database' in this.#input && typeof this.#input.database === 'string' ? this.#input.database : '';
       const level = options.level ?? resolveConfig(this.#input as MigrationFrameworkConfig).integrityCheckLevel;
       return buildReport({
-        operation: op.operation, level, database, startedAt,
+        operation: op.operation,
+        level,
+        database,
+        startedAt,
         findings: [corruptionFinding(error.message)],
         checksRun: [],
         checksSkipped: [{ id: 'database.open', kind: 'integrity', reason: 'corrupt', message: error.message }],

@@ -27,8 +27,24 @@ describe('milestone declarations', () => {
 
   it('merge: later milestones add, replace domains and queries, and retire', () => {
     const specs = new Map([
-      [1, spec({ milestone: 1, tables: { a: { columns: ['x', 'y'], domains: { x: ['1'] }, indexes: [{ columns: ['y'] }] }, b: {} }, views: ['v'], criticalQueries: [{ name: 'q', sql: 'SELECT 1' }] })],
-      [2, spec({ milestone: 2, tables: { a: { domains: { x: ['1', '2'] } }, c: { columns: ['z'] } }, criticalQueries: [{ name: 'q', sql: 'SELECT 2' }], retires: { tables: ['b'], columns: { a: ['y'] } } })],
+      [
+        1,
+        spec({
+          milestone: 1,
+          tables: { a: { columns: ['x', 'y'], domains: { x: ['1'] }, indexes: [{ columns: ['y'] }] }, b: {} },
+          views: ['v'],
+          criticalQueries: [{ name: 'q', sql: 'SELECT 1' }],
+        }),
+      ],
+      [
+        2,
+        spec({
+          milestone: 2,
+          tables: { a: { domains: { x: ['1', '2'] } }, c: { columns: ['z'] } },
+          criticalQueries: [{ name: 'q', sql: 'SELECT 2' }],
+          retires: { tables: ['b'], columns: { a: ['y'] } },
+        }),
+      ],
     ]);
     const one = mergeRequirements(specs, 1);
     expect(one.tables.map((t) => t.table)).toEqual(['a', 'b']);
@@ -56,7 +72,15 @@ describe('report', () => {
     expect(overallHealth([low, high])).toBe(89);
     expect(overallHealth([critical])).toBe(40);
     expect(overallHealth(Array.from({ length: 20 }, () => high))).toBe(0);
-    const report = buildReport({ operation: 'comprehensive', level: 'standard', database: 'x', startedAt: performance.now(), findings: [low, critical, high, high], checksRun: [], checksSkipped: [] });
+    const report = buildReport({
+      operation: 'comprehensive',
+      level: 'standard',
+      database: 'x',
+      startedAt: performance.now(),
+      findings: [low, critical, high, high],
+      checksRun: [],
+      checksSkipped: [],
+    });
     expect(report.errors.map((f) => f.code)).toEqual(['DATABASE_CORRUPT', 'FK_VIOLATION']);
     expect(report.warnings.map((f) => f.code)).toEqual(['INDEX_REDUNDANT']);
     expect(report.summary).toEqual({ overallHealth: 40, criticalIssues: 1, migrationSafety: 'unsafe' });
@@ -67,6 +91,13 @@ describe('report', () => {
 describe('query aliases', () => {
   it('maps aliases of FROM and JOIN, also in views', () => {
     const map = aliasMap('SELECT * FROM kb_tags t JOIN "kb_entries" AS e ON e.id = t.entry_id WHERE t.tag = ?', ['CREATE VIEW v AS SELECT * FROM incidents i']);
-    expect(Object.fromEntries(map)).toEqual({ kb_tags: 'kb_tags', t: 'kb_tags', kb_entries: 'kb_entries', e: 'kb_entries', incidents: 'incidents', i: 'incidents' });
+    expect(Object.fromEntries(map)).toEqual({
+      kb_tags: 'kb_tags',
+      t: 'kb_tags',
+      kb_entries: 'kb_entries',
+      e: 'kb_entries',
+      incidents: 'incidents',
+      i: 'incidents',
+    });
   });
 });

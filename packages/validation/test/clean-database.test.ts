@@ -148,6 +148,8 @@ describe('construction', () => {
     const validation = new ValidationService({ database: mvp1, migrationsPath: MIGRATIONS });
     await expect(validation.performComprehensiveValidation({ level: 'deep' as IntegrityCheckLevel })).rejects.toMatchObject({ code: 'USAGE' });
     validation.close();
-    expect(() => new ValidationService({ database: mvp1, integrityCheckLevel: 'deep' as IntegrityCheckLevel })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    expect(() => new ValidationService({ database: mvp1, integrityCheckLevel: 'deep' as IntegrityCheckLevel })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
   });
 });

@@ -84,7 +84,9 @@ describe('a damaged file is reported as corruption, not a crash', () => {
     const notDb = join(tempDir(), 'notes.db');
     writeFileSync(notDb, 'these are not the pages you are looking for\n'.repeat(200));
     await expect(new ValidationService({ database: notDb }).performComprehensiveValidation()).rejects.toMatchObject({ code: 'DATABASE_INVALID' });
-    await expect(new ValidationService({ database: join(tempDir(), 'none.db') }).performComprehensiveValidation()).rejects.toMatchObject({ code: 'DATABASE_NOT_FOUND' });
+    await expect(new ValidationService({ database: join(tempDir(), 'none.db') }).performComprehensiveValidation()).rejects.toMatchObject({
+      code: 'DATABASE_NOT_FOUND',
+    });
   });
 });
 

@@ -17,7 +17,10 @@ export const SCHEMA_ONLY: MigrationPlugin = { name: 'test-schema-only', handlesT
  * A knowledge base file: migrated to MVP1, seeded with `rows` entries, then migrated to `mvp`
  * (later milestones with `plugins`, e.g. the transformer).
  */
-export async function createKnowledgeBase(file: string, options: { rows: number; mvp?: number; migrations?: string; plugins?: MigrationPlugin[] }): Promise<void> {
+export async function createKnowledgeBase(
+  file: string,
+  options: { rows: number; mvp?: number; migrations?: string; plugins?: MigrationPlugin[] },
+): Promise<void> {
   const adapter = openDatabase(file, { create: true });
   try {
     const migrator = new Migrator({ adapter, migrations: await loadMigrations(options.migrations ?? MIGRATIONS), plugins: options.plugins ?? [SCHEMA_ONLY] });

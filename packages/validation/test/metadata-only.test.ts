@@ -42,7 +42,9 @@ describe('validation with the migration modules read for their metadata only', (
     const report = await validate(withoutHashes, false);
     expect(report.checksRun.map((c) => c.id)).not.toContain('schema.expected');
     expect(report.checksSkipped).toEqual(
-      expect.arrayContaining([expect.objectContaining({ id: 'schema.expected', reason: 'not-applicable', message: expect.stringContaining('0005_map_kb_entries_to_incidents') })]),
+      expect.arrayContaining([
+        expect.objectContaining({ id: 'schema.expected', reason: 'not-applicable', message: expect.stringContaining('0005_map_kb_entries_to_incidents') }),
+      ]),
     );
     expect(report.isValid).toBe(true);
     expect((await validate(withoutHashes, true)).checksRun.map((c) => c.id)).toContain('schema.expected');

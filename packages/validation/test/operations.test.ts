@@ -12,9 +12,18 @@ const HOSTILE = 'x"; DROP TABLE items; --';
 
 function migrationsFolder(extra: Record<string, string | object> = {}): string {
   return writeMigrations({
-    'mvp1/0001_create_items.sql': sqlMigration("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind TEXT);\nCREATE INDEX idx_items_kind ON items (kind);", 'DROP TABLE items;'),
-    'mvp1/milestone.json': { milestone: 1, tables: { items: { columns: ['id', 'name', 'kind'], domains: { kind: ['a', 'b'] }, indexes: [{ columns: ['kind'] }] } } },
-    'mvp2/0002_add_tags.sql': sqlMigration('CREATE TABLE item_tags (item_id INTEGER NOT NULL REFERENCES items (id), tag TEXT NOT NULL, PRIMARY KEY (item_id, tag)) WITHOUT ROWID;', 'DROP TABLE item_tags;'),
+    'mvp1/0001_create_items.sql': sqlMigration(
+      'CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind TEXT);\nCREATE INDEX idx_items_kind ON items (kind);',
+      'DROP TABLE items;',
+    ),
+    'mvp1/milestone.json': {
+      milestone: 1,
+      tables: { items: { columns: ['id', 'name', 'kind'], domains: { kind: ['a', 'b'] }, indexes: [{ columns: ['kind'] }] } },
+    },
+    'mvp2/0002_add_tags.sql': sqlMigration(
+      'CREATE TABLE item_tags (item_id INTEGER NOT NULL REFERENCES items (id), tag TEXT NOT NULL, PRIMARY KEY (item_id, tag)) WITHOUT ROWID;',
+      'DROP TABLE item_tags;',
+    ),
     'mvp2/0003_add_notes.sql': sqlMigration('CREATE TABLE notes (id INTEGER PRIMARY KEY, item_id INTEGER, body TEXT);', 'DROP TABLE notes;'),
     'mvp2/milestone.json': { milestone: 2, tables: { notes: { references: [{ columns: ['item_id'], table: 'items' }] } } },
     'mvp3/0004_add_log.sql': sqlMigration('CREATE TABLE log (id INTEGER PRIMARY KEY, at TEXT);'),
@@ -44,7 +53,11 @@ beforeEach(() => {
 describe('validateMigrationPlan', () => {
   it('accepts a plan that matches the folder and the database', async () => {
     const file = await migratedTo(migrations, { mvp: 1 });
-    const report = await new ValidationService({ database: file, migrationsPath: migrations }).validateMigrationPlan({ currentMVP: 1, targetMVP: 2, steps: [2, { version: 3 }] });
+    const report = await new ValidationService({ database: file, migrationsPath: migrations }).validateMigrationPlan({
+      currentMVP: 1,
+      targetMVP: 2,
+      steps: [2, { version: 3 }],
+    });
     expect(allFindings(report)).toEqual([]);
     expect(report).toMatchObject({ isValid: true, operation: 'plan' });
     expect(report.checksRun.map((c) => c.id)).toEqual(expect.arrayContaining(['plan.steps', 'plan.resources']));
@@ -56,7 +69,14 @@ describe('validateMigrationPlan', () => {
     const report = await validation.validateMigrationPlan({ currentMVP: 2, targetMVP: 3, steps: [{ migration: { version: 4 } }, 99, 2, { version: 1 }] });
     const codes = allFindings(report).map((f) => `${f.code}:${f.severity}:${f.location.version ?? ''}`);
     expect(codes).toEqual(
-      expect.arrayContaining(['PLAN_STEP_UNKNOWN:critical:99', 'PLAN_STALE:high:', 'PLAN_STEP_ORDER:high:2', 'PLAN_STEP_APPLIED:high:1', 'PLAN_INCOMPLETE:high:3', 'PLAN_IRREVERSIBLE_STEP:medium:4']),
+      expect.arrayContaining([
+        'PLAN_STEP_UNKNOWN:critical:99',
+        'PLAN_STALE:high:',
+        'PLAN_STEP_ORDER:high:2',
+        'PLAN_STEP_APPLIED:high:1',
+        'PLAN_INCOMPLETE:high:3',
+        'PLAN_IRREVERSIBLE_STEP:medium:4',
+      ]),
     );
     expect(report.summary.migrationSafety).toBe('unsafe');
   });
@@ -156,8 +176,12 @@ describe('declarations of a custom migrations folder', () => {
       db.exec("INSERT INTO notes (item_id, body) VALUES (1, 'fine'), (42, 'orphan'), (NULL, 'no item')");
     });
     const report = await new ValidationService({ database: file, migrationsPath: migrations }).performComprehensiveValidation();
-    expect(findingsOf(report, 'DATA_ORPHAN')).toEqual([expect.objectContaining({ severity: 'high', location: { table: 'notes', column: 'item_id', milestone: 2, rowid: 2 }, count: 1 })]);
-    expect(findingsOf(report, 'DATA_DOMAIN_VIOLATION')).toEqual([expect.objectContaining({ location: { table: 'items', column: 'kind', milestone: 1, rowid: 2 } })]);
+    expect(findingsOf(report, 'DATA_ORPHAN')).toEqual([
+      expect.objectContaining({ severity: 'high', location: { table: 'notes', column: 'item_id', milestone: 2, rowid: 2 }, count: 1 }),
+    ]);
+    expect(findingsOf(report, 'DATA_DOMAIN_VIOLATION')).toEqual([
+      expect.objectContaining({ location: { table: 'items', column: 'kind', milestone: 1, rowid: 2 } }),
+    ]);
   });
 
   it('reports an invalid milestone.json and an undeclared milestone, never as passed', async () => {
@@ -189,8 +213,13 @@ describe('declarations of a custom migrations folder', () => {
 
   it('keeps hostile table and column names as names', async () => {
     const hostile = migrationsFolder({
-      'mvp4/0005_hostile.sql': sqlMigration(`CREATE TABLE "x""; DROP TABLE items; --" ("a""b" TEXT CHECK ("a""b" <> 'bad'), item_id INTEGER REFERENCES items (id));`),
-      'mvp4/milestone.json': { milestone: 4, tables: { [HOSTILE]: { columns: ['a"b'], domains: { 'a"b': ['ok'] }, unique: [['a"b']], indexes: [{ columns: ['item_id'] }] } } },
+      'mvp4/0005_hostile.sql': sqlMigration(
+        `CREATE TABLE "x""; DROP TABLE items; --" ("a""b" TEXT CHECK ("a""b" <> 'bad'), item_id INTEGER REFERENCES items (id));`,
+      ),
+      'mvp4/milestone.json': {
+        milestone: 4,
+        tables: { [HOSTILE]: { columns: ['a"b'], domains: { 'a"b': ['ok'] }, unique: [['a"b']], indexes: [{ columns: ['item_id'] }] } },
+      },
     });
     const file = await migratedTo(hostile, { mvp: 4 }, (db) => {
       db.pragma('foreign_keys = OFF');
@@ -198,7 +227,9 @@ describe('declarations of a custom migrations folder', () => {
       db.prepare(`INSERT INTO "x""; DROP TABLE items; --" ("a""b", item_id) VALUES ('bad', 7), ('bad', NULL)`).run();
     });
     const report = await new ValidationService({ database: file, migrationsPath: hostile, largeTableRows: 1 }).performComprehensiveValidation();
-    const codes = allFindings(report).map((f) => f.code).sort();
+    const codes = allFindings(report)
+      .map((f) => f.code)
+      .sort();
     expect(codes).toEqual(['DATA_CHECK_VIOLATION', 'DATA_DOMAIN_VIOLATION', 'DATA_DUPLICATE', 'FK_VIOLATION', 'INDEX_FK_UNINDEXED', 'MILESTONE_INDEX_MISSING']);
     expect(allFindings(report).every((f) => f.location.table === HOSTILE)).toBe(true);
     const db = new Database(file, { readonly: true });
@@ -210,12 +241,18 @@ describe('declarations of a custom migrations folder', () => {
 describe('an in-memory database', () => {
   it('is checked in-process through the handle', async () => {
     const db = new Database(':memory:');
-    db.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id), n INTEGER CHECK (n > 0));');
+    db.exec(
+      'CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id), n INTEGER CHECK (n > 0));',
+    );
     db.pragma('foreign_keys = OFF');
     db.pragma('ignore_check_constraints = ON');
     db.exec('INSERT INTO child (parent_id, n) VALUES (5, 1), (NULL, -1)');
     const report = await new ValidationService({ database: db, largeTableRows: 1 }).performComprehensiveValidation({ level: 'standard' });
-    expect(allFindings(report).map((f) => `${f.code}:${f.location.rowid ?? ''}`).sort()).toEqual(['DATA_CHECK_VIOLATION:2', 'FK_VIOLATION:1', 'INDEX_FK_UNINDEXED:']);
+    expect(
+      allFindings(report)
+        .map((f) => `${f.code}:${f.location.rowid ?? ''}`)
+        .sort(),
+    ).toEqual(['DATA_CHECK_VIOLATION:2', 'FK_VIOLATION:1', 'INDEX_FK_UNINDEXED:']);
     expect(report.database).toBe(':memory:');
     expect(db.prepare('SELECT count(*) FROM child').pluck().get()).toBe(2);
     db.close();
@@ -241,10 +278,16 @@ describe('createValidationPlugin', () => {
     // a finding the database had before the run is reported as pre-existing, and does not fail it
     const tolerated = await strict([]).migrate({ mvp: 2 });
     expect(tolerated.error).toBeUndefined();
-    expect(tolerated.extras.validation).toMatchObject({ isValid: true, preExisting: [expect.objectContaining({ code: 'DATA_DOMAIN_VIOLATION', preExisting: true })] });
+    expect(tolerated.extras.validation).toMatchObject({
+      isValid: true,
+      preExisting: [expect.objectContaining({ code: 'DATA_DOMAIN_VIOLATION', preExisting: true })],
+    });
     expect((await migrator.rollback({ version: 1 })).error).toBeUndefined();
     // one the run adds fails it
-    const breaker: MigrationPlugin = { name: 'breaker', afterMigration: (ctx) => void ctx.adapter.raw.exec("INSERT INTO items (name, kind) VALUES ('new', 'zz')") };
+    const breaker: MigrationPlugin = {
+      name: 'breaker',
+      afterMigration: (ctx) => void ctx.adapter.raw.exec("INSERT INTO items (name, kind) VALUES ('new', 'zz')"),
+    };
     const again = await strict([breaker]).migrate({ mvp: 2 });
     expect(again.error).toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(again.extras.validation).toMatchObject({ isValid: false, operation: 'post-migration', level: 'standard' });

@@ -87,7 +87,9 @@ describe('planted defects are found with the right code and severity', () => {
     expect(findingsOf(report, 'MILESTONE_INDEX_MISSING')).toEqual([
       expect.objectContaining({ severity: 'medium', location: { table: 'kb_feedback', milestone: 1, index: 'idx_kb_feedback_entry' } }),
     ]);
-    expect(findingsOf(report, 'INDEX_FK_UNINDEXED')).toEqual([expect.objectContaining({ severity: 'medium', location: { table: 'kb_feedback', column: 'entry_id' } })]);
+    expect(findingsOf(report, 'INDEX_FK_UNINDEXED')).toEqual([
+      expect.objectContaining({ severity: 'medium', location: { table: 'kb_feedback', column: 'entry_id' } }),
+    ]);
     expect(findingsOf(report, 'SCHEMA_INDEX_MISSING')[0]).toMatchObject({ severity: 'medium', location: { index: 'idx_kb_feedback_entry' } });
     expect(report.isValid).toBe(true);
   });

@@ -36,7 +36,15 @@ export async function run({ tmpDir, log }) {
   return {
     suite: 'apply',
     figures: [
-      { label: `mfmig Migrator, ${COUNT} migrations`, value: ours, unit: 'ms', baseline: raw, ratio: ours / raw, target: '<= 1.5x raw loop', met: ours / raw <= 1.5 },
+      {
+        label: `mfmig Migrator, ${COUNT} migrations`,
+        value: ours,
+        unit: 'ms',
+        baseline: raw,
+        ratio: ours / raw,
+        target: '<= 1.5x raw loop',
+        met: ours / raw <= 1.5,
+      },
       { label: `Kysely Migrator, ${COUNT} migrations`, value: kysely, unit: 'ms', baseline: raw, ratio: kysely / raw },
       { label: 'mfmig vs Kysely Migrator', value: ours, unit: 'ms', baseline: kysely, ratio: ours / kysely, target: '< 1.0x (faster)', met: ours < kysely },
       { label: `raw loop, ${COUNT} migrations`, value: raw, unit: 'ms' },
@@ -60,9 +68,7 @@ const runners = {
   async kysely(file, set) {
     const raw = new Database(file);
     const db = new Kysely({ dialect: new SqliteDialect({ database: raw }) });
-    const migrations = Object.fromEntries(
-      set.migrations.map((m) => [String(m.version).padStart(4, '0'), { up: async () => raw.exec(m.upSql) }]),
-    );
+    const migrations = Object.fromEntries(set.migrations.map((m) => [String(m.version).padStart(4, '0'), { up: async () => raw.exec(m.upSql) }]));
     const migrator = new KyselyMigrator({ db, provider: { getMigrations: async () => migrations } });
     const start = performance.now();
     const { error, results } = await migrator.migrateToLatest();

@@ -28,11 +28,15 @@ export async function run({ rows, tmpDir, log }) {
     const runs = [await planAndRun(file, tmpDir)];
     while (runs.length < REPEATS && runs[0].seconds < REPEAT_BELOW_SECONDS) runs.push(await planAndRun(file, tmpDir));
     const first = runs[0].plan;
-    log(`planned in ${seconds(runs[0].planMs)} (${first.estimation.method}, samples ${first.estimation.sampleRows.join('/')} rows): risk ${first.riskLevel}, downtime ${first.requiresDowntime ? 'yes' : 'no'}`);
+    log(
+      `planned in ${seconds(runs[0].planMs)} (${first.estimation.method}, samples ${first.estimation.sampleRows.join('/')} rows): risk ${first.riskLevel}, downtime ${first.requiresDowntime ? 'yes' : 'no'}`,
+    );
     const estimated = median(runs.map((r) => r.plan.estimatedSeconds));
     const actual = median(runs.map((r) => r.seconds));
     const planMs = median(runs.map((r) => r.planMs));
-    log(`  ${'step'.padEnd(36)} ${'estimated'.padStart(10)} ${'actual'.padStart(10)}${runs.length > 1 ? `  (medians of ${runs.length} plan-and-run rounds)` : ''}`);
+    log(
+      `  ${'step'.padEnd(36)} ${'estimated'.padStart(10)} ${'actual'.padStart(10)}${runs.length > 1 ? `  (medians of ${runs.length} plan-and-run rounds)` : ''}`,
+    );
     for (const item of runs[0].steps) {
       const of = (r) => r.steps.find((s) => s.version === item.version);
       const stepEstimate = median(runs.map((r) => r.plan.steps.find((s) => s.version === item.version)?.estimatedSeconds ?? 0));
@@ -50,10 +54,20 @@ export async function run({ rows, tmpDir, log }) {
       target: `within +-${TOLERANCE * 100}% of actual`,
       met: Math.abs(ratio - 1) <= TOLERANCE,
     });
-    figures.push({ label: `planning time, ${size.toLocaleString('en-US')} KB entries (rehearsals included)`, value: planMs / 1000, unit: 's', baseline: actual, ratio: planMs / 1000 / actual });
+    figures.push({
+      label: `planning time, ${size.toLocaleString('en-US')} KB entries (rehearsals included)`,
+      value: planMs / 1000,
+      unit: 's',
+      baseline: actual,
+      ratio: planMs / 1000 / actual,
+    });
   }
-  notes.push('estimated: the plan made right before the run (three rehearsals on a 40,000-row sample, per-step median; one on the schema alone and one on the schema with fsync; scaled to full size); actual: the same migrations run right after, in the same process and context, as `mfmig migrate` does');
-  notes.push(`a round (copy of the seeded file, plan, run) whose run is shorter than ${REPEAT_BELOW_SECONDS} s is repeated to ${REPEATS} rounds; the figure compares the median estimate with the median run, since one short run moves too much with the machine's load`);
+  notes.push(
+    'estimated: the plan made right before the run (three rehearsals on a 40,000-row sample, per-step median; one on the schema alone and one on the schema with fsync; scaled to full size); actual: the same migrations run right after, in the same process and context, as `mfmig migrate` does',
+  );
+  notes.push(
+    `a round (copy of the seeded file, plan, run) whose run is shorter than ${REPEAT_BELOW_SECONDS} s is repeated to ${REPEATS} rounds; the figure compares the median estimate with the median run, since one short run moves too much with the machine's load`,
+  );
   notes.push('the machine is shared: wall-clock times of both sides move with its load');
   return { suite: 'estimate', figures, notes };
 }

@@ -42,7 +42,7 @@ export async function run({ log }) {
     figures: ['@mfmig/validation', '@mfmig/rollback', '@mfmig/core'].map(extra),
     notes: [
       `medians of ${ROUNDS} alternating rounds, one fresh node process per import, timed around the import() inside it`,
-      'kysely and zod load on first use (a migration module\'s db, a configuration or a manifest read), jiti when a .ts/.js migration is imported: not at import',
+      "kysely and zod load on first use (a migration module's db, a configuration or a manifest read), jiti when a .ts/.js migration is imported: not at import",
     ],
   };
 }

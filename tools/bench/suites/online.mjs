@@ -70,24 +70,59 @@ async function measure({ base, size, mode, dir, log }) {
   const windowEnd = Math.min(loaded.exitAt, writerStoppedAt);
   const sum = summarize(records, loaded.spawnAt, windowEnd, INTERVAL_MS);
   const phases = phasesOf(loaded.lines, loaded.spawnAt, loaded.exitAt);
-  const attributed = attribute(records.filter((r) => r.start >= loaded.spawnAt && r.start < windowEnd), phases);
+  const attributed = attribute(
+    records.filter((r) => r.start >= loaded.spawnAt && r.start < windowEnd),
+    phases,
+  );
   const stalls = stallsByPhase(attributed, phases);
   const unloadedBackup = stallsByPhase([], phasesOf(unloaded.lines, unloaded.spawnAt, unloaded.exitAt)).find((s) => s.phase.startsWith('backup'));
-  log(`${tag}: loaded run ${sec(loaded.ms)} (exit ${loaded.code}${cappedEarly ? `, writer stopped at ${sec(writerStoppedAt - loaded.spawnAt)}` : ''}); ${sum.attempted} writes of ${sum.due} due, ${sum.failed} failed, longest wait ${Math.round(sum.longestWait)} ms`);
+  log(
+    `${tag}: loaded run ${sec(loaded.ms)} (exit ${loaded.code}${cappedEarly ? `, writer stopped at ${sec(writerStoppedAt - loaded.spawnAt)}` : ''}); ${sum.attempted} writes of ${sum.due} due, ${sum.failed} failed, longest wait ${Math.round(sum.longestWait)} ms`,
+  );
 
   const ratio = loaded.ms / unloaded.ms;
   const figures = [
     { label: `${tag}: failed writes (of ${sum.attempted} attempted)`, value: sum.failed, unit: 'writes', target: '= 0', met: sum.failed === 0 },
-    { label: `${tag}: writes attempted vs due on the ${INTERVAL_MS} ms cadence`, value: sum.attempted, unit: 'writes', baseline: sum.due, ratio: sum.due ? sum.attempted / sum.due : 0 },
+    {
+      label: `${tag}: writes attempted vs due on the ${INTERVAL_MS} ms cadence`,
+      value: sum.attempted,
+      unit: 'writes',
+      baseline: sum.due,
+      ratio: sum.due ? sum.attempted / sum.due : 0,
+    },
     { label: `${tag}: longest writer wait`, value: sum.longestWait, unit: 'ms', target: '<= 1000 ms', met: sum.longestWait <= 1000 },
     { label: `${tag}: p99 writer wait`, value: sum.p99Wait, unit: 'ms' },
-    { label: `${tag}: migrate under the writer vs unloaded${cappedEarly ? ' (writer stopped early)' : ''}${loaded.code === 0 ? '' : ` (exit ${loaded.code})`}`, value: loaded.ms, unit: 'ms', baseline: unloaded.ms, ratio, target: '<= 1.5x unloaded', met: ratio <= 1.5 && loaded.code === 0 },
+    {
+      label: `${tag}: migrate under the writer vs unloaded${cappedEarly ? ' (writer stopped early)' : ''}${loaded.code === 0 ? '' : ` (exit ${loaded.code})`}`,
+      value: loaded.ms,
+      unit: 'ms',
+      baseline: unloaded.ms,
+      ratio,
+      target: '<= 1.5x unloaded',
+      met: ratio <= 1.5 && loaded.code === 0,
+    },
   ];
   const backup = stalls.find((s) => s.phase.startsWith('backup'));
   if (backup && unloadedBackup) {
     figures.push(
-      { label: `${tag}: pre-run backup under the writer vs unloaded`, value: backup.ms, unit: 'ms', baseline: unloadedBackup.ms, ratio: backup.ms / unloadedBackup.ms, target: '<= 1.5x unloaded', met: backup.ms <= 1.5 * unloadedBackup.ms },
-      { label: `${tag}: longest writer wait in the backup vs the unloaded backup`, value: backup.longestWait, unit: 'ms', baseline: unloadedBackup.ms, ratio: backup.longestWait / unloadedBackup.ms, target: '<= 1x unloaded backup', met: backup.longestWait <= unloadedBackup.ms },
+      {
+        label: `${tag}: pre-run backup under the writer vs unloaded`,
+        value: backup.ms,
+        unit: 'ms',
+        baseline: unloadedBackup.ms,
+        ratio: backup.ms / unloadedBackup.ms,
+        target: '<= 1.5x unloaded',
+        met: backup.ms <= 1.5 * unloadedBackup.ms,
+      },
+      {
+        label: `${tag}: longest writer wait in the backup vs the unloaded backup`,
+        value: backup.longestWait,
+        unit: 'ms',
+        baseline: unloadedBackup.ms,
+        ratio: backup.longestWait / unloadedBackup.ms,
+        target: '<= 1x unloaded backup',
+        met: backup.longestWait <= unloadedBackup.ms,
+      },
     );
   }
   // Steps that began after the writer was stopped saw no writes: nothing to compare.
@@ -95,17 +130,44 @@ async function measure({ base, size, mode, dir, log }) {
     const claim = planned[s.version]?.blocksWritesMs ?? 0;
     if (Math.max(claim, s.longestStall) < 100) continue;
     const r = claim > 0 ? s.longestStall / claim : Infinity;
-    figures.push({ label: `${tag}: step ${s.phase}: longest writer stall in the step vs planner's Blocks writes`, value: s.longestStall, unit: 'ms', baseline: claim, ratio: r, target: 'within ±50% of the plan', met: r >= 0.5 && r <= 1.5 });
+    figures.push({
+      label: `${tag}: step ${s.phase}: longest writer stall in the step vs planner's Blocks writes`,
+      value: s.longestStall,
+      unit: 'ms',
+      baseline: claim,
+      ratio: r,
+      target: 'within ±50% of the plan',
+      met: r >= 0.5 && r <= 1.5,
+    });
   }
   const note = `${tag}, phases of the loaded run (steps under 20 ms left out; time; writes that waited mostly in it, their longest wait; longest stall inside it; planner's Blocks writes): ${stalls
     .filter((s) => s.version === undefined || Math.max(s.longestStall, planned[s.version]?.blocksWritesMs ?? 0) >= 20)
-    .map((s) => `${s.phase} ${dur(s.ms)}; ${s.writes} writes${s.failed ? ` (${s.failed} failed)` : ''}, ${dur(s.longestWait)}; stall ${dur(s.longestStall)}${s.version !== undefined ? `; plan ${dur(planned[s.version]?.blocksWritesMs ?? 0)}` : ''}`)
-    .join(' | ')}${cappedEarly ? ` | the writer stopped at ${sec(writerStoppedAt - loaded.spawnAt)}` : ''}${sum.errors.length ? ` | errors: ${sum.errors.join(', ')}` : ''}`;
+    .map(
+      (s) =>
+        `${s.phase} ${dur(s.ms)}; ${s.writes} writes${s.failed ? ` (${s.failed} failed)` : ''}, ${dur(s.longestWait)}; stall ${dur(s.longestStall)}${s.version !== undefined ? `; plan ${dur(planned[s.version]?.blocksWritesMs ?? 0)}` : ''}`,
+    )
+    .join(
+      ' | ',
+    )}${cappedEarly ? ` | the writer stopped at ${sec(writerStoppedAt - loaded.spawnAt)}` : ''}${sum.errors.length ? ` | errors: ${sum.errors.join(', ')}` : ''}`;
   const details = {
-    mode, rows: size, planned, stalls, summary: sum, cappedEarly,
+    mode,
+    rows: size,
+    planned,
+    stalls,
+    summary: sum,
+    cappedEarly,
     unloaded: { ms: unloaded.ms, code: unloaded.code, spawnAt: unloaded.spawnAt, lines: unloaded.lines },
-    loaded: { ms: loaded.ms, code: loaded.code, spawnAt: loaded.spawnAt, exitAt: loaded.exitAt, writerStoppedAt, lines: loaded.lines, history: historyOf(loadedOpts.db) },
-    phases, writes: attributed,
+    loaded: {
+      ms: loaded.ms,
+      code: loaded.code,
+      spawnAt: loaded.spawnAt,
+      exitAt: loaded.exitAt,
+      writerStoppedAt,
+      lines: loaded.lines,
+      history: historyOf(loadedOpts.db),
+    },
+    phases,
+    writes: attributed,
   };
   rmSync(dir, { recursive: true, force: true });
   return { figures, note, details };
@@ -165,4 +227,8 @@ function historyOf(path) {
 
 const sec = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const dur = (ms) => (ms < 1000 ? `${Math.round(ms)} ms` : sec(ms));
-const tail = (r) => r.lines.slice(-5).map((l) => l.line).join(' / ');
+const tail = (r) =>
+  r.lines
+    .slice(-5)
+    .map((l) => l.line)
+    .join(' / ');

@@ -56,7 +56,9 @@ export async function run({ rows, tmpDir, log }) {
       times[kind].push(await runners[kind](file, migrations, rows));
       rmSync(file, { force: true });
     }
-    log(`round ${round + 1}: kb->incidents raw ${ms(times.rawSql[round])}, mfmig ${ms(times.mfmigSql[round])}; row function raw ${ms(times.rawRow[round])}, mfmig ${ms(times.mfmigRow[round])}`);
+    log(
+      `round ${round + 1}: kb->incidents raw ${ms(times.rawSql[round])}, mfmig ${ms(times.mfmigSql[round])}; row function raw ${ms(times.rawRow[round])}, mfmig ${ms(times.mfmigRow[round])}`,
+    );
   }
   const best = (a) => Math.min(...a);
   const rate = (t) => (rows * 1000) / t;
@@ -76,9 +78,31 @@ export async function run({ rows, tmpDir, log }) {
   const rowRaw = rate(best(times.rawRow));
   const mb = (b) => b / 1048576;
   const figures = [
-    { label: 'kb -> incidents through mfmig (migration, batched, validated)', value: sqlOurs, unit: 'rows/s', baseline: sqlRaw, ratio: sqlOurs / sqlRaw, target: '>= 0.9x raw INSERT ... SELECT', met: sqlOurs / sqlRaw >= 0.9 },
-    { label: `row function through mfmig (batches of ${ROW_BATCH.toLocaleString('en-US')}, cursor each)`, value: rowOurs, unit: 'rows/s', baseline: rowRaw, ratio: rowOurs / rowRaw, target: '>= 0.75x hand-written keyset loop', met: rowOurs / rowRaw >= 0.75 },
-    { label: `peak RSS of the mfmig runs at ${rows.toLocaleString('en-US')} rows`, value: mb(rss[rows]), unit: 'MB', target: '< 200 MB', met: mb(rss[rows]) < 200 },
+    {
+      label: 'kb -> incidents through mfmig (migration, batched, validated)',
+      value: sqlOurs,
+      unit: 'rows/s',
+      baseline: sqlRaw,
+      ratio: sqlOurs / sqlRaw,
+      target: '>= 0.9x raw INSERT ... SELECT',
+      met: sqlOurs / sqlRaw >= 0.9,
+    },
+    {
+      label: `row function through mfmig (batches of ${ROW_BATCH.toLocaleString('en-US')}, cursor each)`,
+      value: rowOurs,
+      unit: 'rows/s',
+      baseline: rowRaw,
+      ratio: rowOurs / rowRaw,
+      target: '>= 0.75x hand-written keyset loop',
+      met: rowOurs / rowRaw >= 0.75,
+    },
+    {
+      label: `peak RSS of the mfmig runs at ${rows.toLocaleString('en-US')} rows`,
+      value: mb(rss[rows]),
+      unit: 'MB',
+      target: '< 200 MB',
+      met: mb(rss[rows]) < 200,
+    },
   ];
   if (small !== rows) {
     figures.push({
@@ -107,7 +131,10 @@ export async function run({ rows, tmpDir, log }) {
 function benchMigrations(tmpDir) {
   const root = join(tmpDir, 'migrations');
   const real = join(repo, 'migrations');
-  for (const [mvp, files] of [['mvp1', null], ['mvp2', ['0003_add_incident_tracking.sql', '0004_add_pattern_detection_indexes.sql']]]) {
+  for (const [mvp, files] of [
+    ['mvp1', null],
+    ['mvp2', ['0003_add_incident_tracking.sql', '0004_add_pattern_detection_indexes.sql']],
+  ]) {
     mkdirSync(join(root, mvp), { recursive: true });
     for (const file of files ?? readdirSync(join(real, mvp)).filter((f) => /^\d+_.*\.sql$/.test(f))) copyFileSync(join(real, mvp, file), join(root, mvp, file));
   }
@@ -154,7 +181,16 @@ const runners = {
     const transformer = new DataTransformer({ database: file }, { batchSize: ROW_BATCH });
     const start = performance.now();
     await transformer.execute(
-      { id: 'summarise_kb', name: 'Summarise KB', sourceTable: 'kb_entries', targetTable: 'kb_summary', transformationType: 'convert', columns: ['title', 'problem', 'category'], transform: summarise, reversible: false },
+      {
+        id: 'summarise_kb',
+        name: 'Summarise KB',
+        sourceTable: 'kb_entries',
+        targetTable: 'kb_summary',
+        transformationType: 'convert',
+        columns: ['title', 'problem', 'category'],
+        transform: summarise,
+        reversible: false,
+      },
       { batch: 'always' },
     );
     const elapsed = performance.now() - start;

@@ -43,8 +43,12 @@ export function registerBackup(program: Command, cli: CliRuntime): void {
       cli.out.result(backup, () => {
         cli.out.line(`Backup ${backup.id}`);
         cli.out.line(`  file:      ${backup.path}`);
-        cli.out.line(`  version:   ${backup.version}${milestoneSuffix(backup.milestone)}, ${(backup.sizeBytes / 1e6).toFixed(1)} MB, sha256 ${backup.sha256.slice(0, 16)}…`);
-        cli.out.line(`  integrity: ${backup.integrity.checked ? backup.integrity.result : 'not checked'}; copy ${formatMs(backup.timings.copyMs)}, verification ${formatMs(backup.timings.hashMs + (backup.timings.verifyMs ?? 0))}`);
+        cli.out.line(
+          `  version:   ${backup.version}${milestoneSuffix(backup.milestone)}, ${(backup.sizeBytes / 1e6).toFixed(1)} MB, sha256 ${backup.sha256.slice(0, 16)}…`,
+        );
+        cli.out.line(
+          `  integrity: ${backup.integrity.checked ? backup.integrity.result : 'not checked'}; copy ${formatMs(backup.timings.copyMs)}, verification ${formatMs(backup.timings.hashMs + (backup.timings.verifyMs ?? 0))}`,
+        );
         if (backup.label) cli.out.line(`  label:     ${backup.label} (kept until \`mfmig backup --remove ${backup.id}\`)`);
         renderRemovedByRetention(cli.out, backup.removedByRetention);
       });
@@ -86,5 +90,7 @@ function listBackupsCommand(cli: CliRuntime, all: boolean): void {
 function removeBackupCommand(cli: CliRuntime, ref: string): void {
   const database = readDatabaseIdentityAt(resolve(cli.globals.db));
   const removed = removeBackup(cli.globals.backups, ref, { id: database.id, path: database.path });
-  cli.out.result(removed, () => cli.out.line(`Removed backup ${removed.id} (${removed.kind}${removed.label ? `, "${removed.label}"` : ''}, version ${removed.version}): ${removed.path}`));
+  cli.out.result(removed, () =>
+    cli.out.line(`Removed backup ${removed.id} (${removed.kind}${removed.label ? `, "${removed.label}"` : ''}, version ${removed.version}): ${removed.path}`),
+  );
 }

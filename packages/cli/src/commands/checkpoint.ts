@@ -32,11 +32,15 @@ export function registerCheckpoint(program: Command, cli: CliRuntime): void {
         });
         return;
       }
-      const checkpoint = await withRollbackService(cli, { loadModules: false }, (manager) => manager.createCheckpoint(options.id, { target: targetFrom(options) }));
+      const checkpoint = await withRollbackService(cli, { loadModules: false }, (manager) =>
+        manager.createCheckpoint(options.id, { target: targetFrom(options) }),
+      );
       cli.out.result(checkpoint, () => {
         cli.out.line(`Checkpoint ${checkpoint.id}`);
         cli.out.line(`  folder:   ${checkpoint.folder}`);
-        cli.out.line(`  position: version ${checkpoint.position.currentVersion}${milestoneSuffix(checkpoint.position.currentMvp)}, target ${checkpoint.position.targetVersion}, ${checkpoint.position.pending.length} migration(s) to go`);
+        cli.out.line(
+          `  position: version ${checkpoint.position.currentVersion}${milestoneSuffix(checkpoint.position.currentMvp)}, target ${checkpoint.position.targetVersion}, ${checkpoint.position.pending.length} migration(s) to go`,
+        );
         cli.out.line(`Resume with: mfmig resume ${checkpoint.folder}`);
       });
     });

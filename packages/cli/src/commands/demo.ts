@@ -63,7 +63,9 @@ export function registerDemo(program: Command, cli: CliRuntime): void {
           out.line(c.bold(`5. Rolling back to MVP${back} with data preservation, then forward to MVP${latest}`));
           const rollback = await service.rollbackMVPMigration(back, { preserveUserData: true, validateRollback: true });
           const preservedRows = rollback.preserved.reduce((sum, p) => sum + p.rows, 0);
-          out.line(`   rolled back ${rollback.plan.steps.length} migration(s); ${formatCount(preservedRows)} row(s) archived in ${rollback.preserved.length} archive(s)`);
+          out.line(
+            `   rolled back ${rollback.plan.steps.length} migration(s); ${formatCount(preservedRows)} row(s) archived in ${rollback.preserved.length} archive(s)`,
+          );
           const forward = await service.executeMVPMigration(latest, { signal: cli.signal });
           const restored = await archivesRestored(framework);
           out.line(`   forward again: version ${forward.fromVersion} -> ${forward.toVersion}; archived rows restored: ${restored}`);
@@ -72,7 +74,19 @@ export function registerDemo(program: Command, cli: CliRuntime): void {
           const backups = framework.rollbackManager.listBackups();
           const reportPath = writeDemoReport(cli, join(dirname(dbPath), 'report.html'), dbPath, renderReport(await collectReportData(framework)));
           out.result(
-            { database: dbPath, movedPrevious: movedTo, seeded, plan, run, validation: report, rollback, forward, status, backups: backups.map((b) => b.path), report: reportPath },
+            {
+              database: dbPath,
+              movedPrevious: movedTo,
+              seeded,
+              plan,
+              run,
+              validation: report,
+              rollback,
+              forward,
+              status,
+              backups: backups.map((b) => b.path),
+              report: reportPath,
+            },
             () => {
               out.line();
               out.line(c.bold('6. Summary'));
@@ -80,7 +94,11 @@ export function registerDemo(program: Command, cli: CliRuntime): void {
               out.line(`   plan said ${plan.riskLevel} risk, ~${formatMs(plan.estimatedSeconds * 1000)}; the run took ${formatMs(run.durationMs)}`);
               out.line(`   validation: health ${report.summary.overallHealth}/100, ${report.errors.length} error(s), ${report.warnings.length} warning(s)`);
               out.line(`   backups in ${framework.rollbackManager.backupPath} (${backups.length})`);
-              out.line(reportPath ? `   report: ${reportPath} (open it in a browser); try: mfmig --db ${relative(process.cwd(), dbPath) || dbPath} status (or history --metrics)` : `   report: not written (see above); try: mfmig --db ${relative(process.cwd(), dbPath) || dbPath} report --out <file>`);
+              out.line(
+                reportPath
+                  ? `   report: ${reportPath} (open it in a browser); try: mfmig --db ${relative(process.cwd(), dbPath) || dbPath} status (or history --metrics)`
+                  : `   report: not written (see above); try: mfmig --db ${relative(process.cwd(), dbPath) || dbPath} report --out <file>`,
+              );
             },
           );
         } finally {

@@ -34,7 +34,9 @@ export function registerDiff(program: Command, cli: CliRuntime): void {
       const framework = cli.openFramework({ mode: 'readonly', loadModules: true });
       const to = options.to ?? 'live';
       const diff = await framework.schemaEvolution.diff(options.from, to);
-      cli.out.result({ from: options.from, to, ...diff }, () => renderDiff(cli.out, diff, `version ${options.from}`, to === 'live' ? 'the live schema' : `version ${to}`));
+      cli.out.result({ from: options.from, to, ...diff }, () =>
+        renderDiff(cli.out, diff, `version ${options.from}`, to === 'live' ? 'the live schema' : `version ${to}`),
+      );
     });
 }
 
@@ -44,7 +46,9 @@ function renderDiff(out: Output, diff: SchemaDiff, from: string, to: string): vo
     out.line(`No schema changes from ${from} to ${to} (schema hash ${diff.toHash}).`);
     return;
   }
-  out.line(`Schema changes from ${from} (${diff.fromHash}) to ${to} (${diff.toHash}): ${diff.breaking.length} breaking, ${diff.changes.length - diff.breaking.length} compatible`);
+  out.line(
+    `Schema changes from ${from} (${diff.fromHash}) to ${to} (${diff.toHash}): ${diff.breaking.length} breaking, ${diff.changes.length - diff.breaking.length} compatible`,
+  );
   out.line();
   for (const change of diff.changes) {
     const mark = change.kind.endsWith('-added') ? '+' : change.kind.endsWith('-removed') ? '-' : change.kind.endsWith('-renamed') ? '>' : '~';

@@ -27,7 +27,9 @@ export function registerEmergencyRollback(program: Command, cli: CliRuntime): vo
         const result = await manager.executeEmergencyRollback(type);
         cli.out.result(result, () => {
           for (const action of result.actionsPerformed) cli.out.line(`- ${action}`);
-          cli.out.line(`${result.success ? 'Done' : 'Failed'}: the database is at version ${result.restoredToVersion ?? 'unknown'}${result.backupUsed ? ` (backup ${result.backupUsed.id})` : ''}`);
+          cli.out.line(
+            `${result.success ? 'Done' : 'Failed'}: the database is at version ${result.restoredToVersion ?? 'unknown'}${result.backupUsed ? ` (backup ${result.backupUsed.id})` : ''}`,
+          );
           if (result.savedAside) cli.out.line(`The replaced file is kept as ${result.savedAside}`);
           if (result.emergencyContacts.length > 0) cli.out.line(`Emergency contacts: ${result.emergencyContacts.join(', ')}`);
         });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { MigrationUtils } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
-import {  } from '../milestone-text.js';
+import {} from '../milestone-text.js';
 
 /**
  * `mfmig health`: `MigrationUtils.healthCheck` of `--db` (read-only): reachable, integrity, lock,

@@ -12,7 +12,9 @@ interface HistoryOptions {
 export function registerHistory(program: Command, cli: CliRuntime): void {
   program
     .command('history')
-    .description('list applied migrations (when, how long, by whom, schema hash after each) and deliberate changes to the history; `mfmig diff` compares two versions')
+    .description(
+      'list applied migrations (when, how long, by whom, schema hash after each) and deliberate changes to the history; `mfmig diff` compares two versions',
+    )
     .option('--metrics', 'also show per-step metrics recorded with ENABLE_METRICS (duration, rows, rows/s, peak memory)', false)
     .action(async (options: HistoryOptions) => {
       const framework = cli.openFramework({ mode: 'readonly', loadModules: false });
@@ -22,53 +24,55 @@ export function registerHistory(program: Command, cli: CliRuntime): void {
       const metrics = options.metrics ? new MetricsStore(framework.context.adapter).list() : undefined;
       cli.out.result({ history, audit, ...(metrics ? { metrics } : {}) }, () => {
         if (history.length === 0) cli.out.line('No migrations applied yet.');
-        else cli.out.table(
-          history.map((h) => ({
-            version: h.version,
-            name: h.name,
-            mvp: milestoneText(h.mvp),
-            at: h.appliedAt,
-            took: formatMs(h.durationMs),
-            rows: h.rows == null ? '' : formatCount(h.rows),
-            by: h.appliedBy,
-            status: h.status,
-            schema: h.schemaHash ? h.schemaHash.slice(0, 12) : '',
-          })),
-          [
-            { key: 'version', label: 'Version', align: 'right' },
-            { key: 'name', label: 'Name' },
-            { key: 'mvp', label: 'Milestone' },
-            { key: 'at', label: 'Applied at' },
-            { key: 'took', label: 'Took', align: 'right' },
-            { key: 'rows', label: 'Rows', align: 'right' },
-            { key: 'by', label: 'By' },
-            { key: 'status', label: 'Status' },
-            { key: 'schema', label: 'Schema hash' },
-          ],
-        );
+        else
+          cli.out.table(
+            history.map((h) => ({
+              version: h.version,
+              name: h.name,
+              mvp: milestoneText(h.mvp),
+              at: h.appliedAt,
+              took: formatMs(h.durationMs),
+              rows: h.rows == null ? '' : formatCount(h.rows),
+              by: h.appliedBy,
+              status: h.status,
+              schema: h.schemaHash ? h.schemaHash.slice(0, 12) : '',
+            })),
+            [
+              { key: 'version', label: 'Version', align: 'right' },
+              { key: 'name', label: 'Name' },
+              { key: 'mvp', label: 'Milestone' },
+              { key: 'at', label: 'Applied at' },
+              { key: 'took', label: 'Took', align: 'right' },
+              { key: 'rows', label: 'Rows', align: 'right' },
+              { key: 'by', label: 'By' },
+              { key: 'status', label: 'Status' },
+              { key: 'schema', label: 'Schema hash' },
+            ],
+          );
         if (metrics) {
           cli.out.line();
           if (metrics.length === 0) cli.out.line('No metrics recorded (set ENABLE_METRICS=true when migrating).');
-          else cli.out.table(
-            metrics.map((m) => ({
-              at: m.recordedAt,
-              step: m.step,
-              dir: m.direction ?? '',
-              took: formatMs(m.durationMs),
-              rows: formatCount(m.rows),
-              rate: formatCount(Math.round(m.rowsPerSecond)),
-              peak: `${Math.round(m.peakMemory / 1048576)} MB`,
-            })),
-            [
-              { key: 'at', label: 'Recorded at' },
-              { key: 'step', label: 'Step' },
-              { key: 'dir', label: 'Dir' },
-              { key: 'took', label: 'Took', align: 'right' },
-              { key: 'rows', label: 'Rows', align: 'right' },
-              { key: 'rate', label: 'Rows/s', align: 'right' },
-              { key: 'peak', label: 'Peak RSS', align: 'right' },
-            ],
-          );
+          else
+            cli.out.table(
+              metrics.map((m) => ({
+                at: m.recordedAt,
+                step: m.step,
+                dir: m.direction ?? '',
+                took: formatMs(m.durationMs),
+                rows: formatCount(m.rows),
+                rate: formatCount(Math.round(m.rowsPerSecond)),
+                peak: `${Math.round(m.peakMemory / 1048576)} MB`,
+              })),
+              [
+                { key: 'at', label: 'Recorded at' },
+                { key: 'step', label: 'Step' },
+                { key: 'dir', label: 'Dir' },
+                { key: 'took', label: 'Took', align: 'right' },
+                { key: 'rows', label: 'Rows', align: 'right' },
+                { key: 'rate', label: 'Rows/s', align: 'right' },
+                { key: 'peak', label: 'Peak RSS', align: 'right' },
+              ],
+            );
         }
         if (audit.length > 0) {
           cli.out.line();

@@ -8,7 +8,7 @@ import type { CliRuntime } from '../runtime.js';
 export function registerImport(program: Command, cli: CliRuntime): void {
   program
     .command('import')
-    .description('convert another tool\'s migrations folder into a flat mfmig folder (NNNN_name.sql), keeping every checksum')
+    .description("convert another tool's migrations folder into a flat mfmig folder (NNNN_name.sql), keeping every checksum")
     .argument('<dir>', 'the folder to convert (left unchanged)')
     .addOption(new Option('--from <format>', 'the format of <dir>').choices([...MIGRATION_FORMATS]).makeOptionMandatory())
     .requiredOption('--to <dir>', 'the new mfmig folder (must not exist or be empty)')
@@ -16,7 +16,9 @@ export function registerImport(program: Command, cli: CliRuntime): void {
       const target = resolve(options.to);
       const set = await loadMigrations(resolve(source), { format: options.from, modules: 'metadata' });
       if (existsSync(target) && readdirSync(target).length > 0) {
-        throw new MfmigError('OUTPUT_REFUSED', `Refused to import into ${options.to}: it is not empty; give a new or empty folder. Nothing was written`, { context: { file: target } });
+        throw new MfmigError('OUTPUT_REFUSED', `Refused to import into ${options.to}: it is not empty; give a new or empty folder. Nothing was written`, {
+          context: { file: target },
+        });
       }
       const files = importFiles(set);
       const created = !existsSync(target);
@@ -29,14 +31,20 @@ export function registerImport(program: Command, cli: CliRuntime): void {
         }
         const check = await loadMigrations(target, { modules: 'metadata' });
         const moved = files.find((f) => check.byVersion.get(f.version)?.checksum !== f.checksum);
-        if (moved) throw new MfmigError('INTERNAL', `Import of ${moved.name} would change its checksum; nothing was kept`, { context: { file: join(target, moved.name) } });
+        if (moved)
+          throw new MfmigError('INTERNAL', `Import of ${moved.name} would change its checksum; nothing was kept`, {
+            context: { file: join(target, moved.name) },
+          });
       } catch (error) {
         for (const path of written) rmSync(path, { force: true });
         if (created) rmSync(target, { recursive: true, force: true });
         throw error;
       }
-      cli.out.result({ from: options.from, source: set.root, to: target, migrations: files.map((f) => ({ version: f.version, file: f.name, checksum: f.checksum })) }, () => {
-        cli.out.line(`Imported ${files.length} ${options.from} migration(s) into ${options.to}; checksums kept. Point --migrations at it.`);
-      });
+      cli.out.result(
+        { from: options.from, source: set.root, to: target, migrations: files.map((f) => ({ version: f.version, file: f.name, checksum: f.checksum })) },
+        () => {
+          cli.out.line(`Imported ${files.length} ${options.from} migration(s) into ${options.to}; checksums kept. Point --migrations at it.`);
+        },
+      );
     });
 }

@@ -21,14 +21,16 @@ export function registerInit(program: Command, cli: CliRuntime): void {
     .action(() => {
       const cwd = process.cwd();
       const existing = CONFIG_FILE_NAMES.filter((name) => existsSync(join(cwd, name)));
-      if (existing.length > 0) throw new MfmigError('USAGE', `${existing.join(' and ')} already exists in ${cwd}; nothing was changed (edit it, or remove it to start again)`);
+      if (existing.length > 0)
+        throw new MfmigError('USAGE', `${existing.join(' and ')} already exists in ${cwd}; nothing was changed (edit it, or remove it to start again)`);
       const given = (key: string) => (program.getOptionValueSource(key) === 'cli' ? program.opts<Record<string, string>>()[key] : undefined);
       const database = given('db') ?? INIT_DATABASE;
       databaseFileFrom(database, '--db');
       const settings = { database, migrations: given('migrations') ?? './migrations', backups: given('backups') ?? './backups' };
       const migrations = resolve(cwd, settings.migrations);
       const createdMigrations = !existsSync(migrations);
-      if (!createdMigrations && !statSync(migrations).isDirectory()) throw new MfmigError('USAGE', `${settings.migrations} exists and is not a folder; nothing was changed`);
+      if (!createdMigrations && !statSync(migrations).isDirectory())
+        throw new MfmigError('USAGE', `${settings.migrations} exists and is not a folder; nothing was changed`);
       mkdirSync(migrations, { recursive: true });
       const config = join(cwd, CONFIG_FILE_NAMES[0]);
       // 'wx': a config that appeared meanwhile is not replaced either

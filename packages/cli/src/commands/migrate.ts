@@ -34,10 +34,7 @@ interface MigrateOptions extends TargetOptions {
 
 /** `mfmig migrate [--to N | --to-mvp N] [--dry-run]`. */
 export function registerMigrate(program: Command, cli: CliRuntime): void {
-  addTargetOptions(
-    program.command('migrate').description('apply pending migrations up to the latest version, a version or a milestone'),
-    'migrate to',
-  )
+  addTargetOptions(program.command('migrate').description('apply pending migrations up to the latest version, a version or a milestone'), 'migrate to')
     .option('--dry-run', 'show the statements that would run and change nothing', false)
     .option('--accept-checksum <versions>', 'accept edited applied migrations (comma-separated versions; logged)', versionList)
     .option('--rollback-on-failure', 'when a migration fails, take the database back to where the run started', false)

@@ -9,7 +9,7 @@ import { wholeNumber } from './parse-options.js';
 export function registerNew(program: Command, cli: CliRuntime): void {
   program
     .command('new')
-    .description('write a new migration template in the migrations folder\'s own format and numbering')
+    .description("write a new migration template in the migrations folder's own format and numbering")
     .argument('<name>', 'what the migration does, e.g. add_notes')
     .option('--mvp <n>', 'the milestone folder (mvpN/ folders only; default the last one)', wholeNumber)
     .action(async (name: string, options: { mvp?: number }) => {

@@ -38,7 +38,7 @@ export function seconds(value: string): number {
 }
 
 /** The `--downtime-threshold` option of the commands that plan (`plan`, `migrate`). */
-export const DOWNTIME_THRESHOLD_HELP = 'a step that blocks writers longer than this many seconds means downtime (default 5, SQLite\'s default busy timeout)';
+export const DOWNTIME_THRESHOLD_HELP = "a step that blocks writers longer than this many seconds means downtime (default 5, SQLite's default busy timeout)";
 
 /** Commander parser for a list of versions (`--accept-checksum 7,8`). */
 export function versionList(value: string, previous: number[] = []): number[] {

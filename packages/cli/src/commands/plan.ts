@@ -35,7 +35,8 @@ export function registerPlan(program: Command, cli: CliRuntime): void {
       cli.out.result({ ...plan, resources, repeatables, ...(adoption ? { adoption } : {}) }, () => {
         if (adoption) renderAdoption(cli.out, adoption);
         renderPlan(cli.out, plan, resources);
-        if (repeatables.length > 0) cli.out.line(`Repeatable migrations run after the versioned ones (changed or never applied): ${repeatables.map((r) => r.name).join(', ')}`);
+        if (repeatables.length > 0)
+          cli.out.line(`Repeatable migrations run after the versioned ones (changed or never applied): ${repeatables.map((r) => r.name).join(', ')}`);
       });
       if (resources.errors.length > 0 || plan.rehearsal?.failed || plan.stop) cli.exitCode = 1;
     });
@@ -48,7 +49,9 @@ export function renderPlan(out: Output, plan: MigrationPlan, resources?: Resourc
   const c = out.colors;
   const risk = { low: c.green, medium: c.yellow, high: c.red, critical: c.red }[plan.riskLevel];
   const direction = plan.direction === 'none' ? 'nothing to do' : plan.direction;
-  out.line(`Plan:      version ${plan.currentVersion}${milestoneSuffix(plan.currentMVP)} -> ${plan.targetVersion}${milestoneSuffix(plan.targetMVP)}, ${direction}`);
+  out.line(
+    `Plan:      version ${plan.currentVersion}${milestoneSuffix(plan.currentMVP)} -> ${plan.targetVersion}${milestoneSuffix(plan.targetMVP)}, ${direction}`,
+  );
   out.line(`Risk:      ${risk(plan.riskLevel.toUpperCase())}`);
   if (plan.rehearsal?.failed) {
     const r = plan.rehearsal;
@@ -57,7 +60,9 @@ export function renderPlan(out: Output, plan: MigrationPlan, resources?: Resourc
   }
   if (plan.stop) out.line(c.red(`Stops:     above version ${plan.stop.version}: ${plan.stop.message} (\`mfmig rollback\` plans that restore)`));
   out.line(`Estimated: ${time(plan.estimatedSeconds)} (${plan.estimatedDuration} min), by ${plan.estimation.method}`);
-  out.line(`Downtime:  ${plan.requiresDowntime ? `${c.red('yes')} (writers blocked longer than ${plan.downtimeThresholdSeconds} s)` : `no (no writer blocked longer than ${plan.downtimeThresholdSeconds} s)`}`);
+  out.line(
+    `Downtime:  ${plan.requiresDowntime ? `${c.red('yes')} (writers blocked longer than ${plan.downtimeThresholdSeconds} s)` : `no (no writer blocked longer than ${plan.downtimeThresholdSeconds} s)`}`,
+  );
   if (plan.steps.length > 0) {
     out.line();
     out.table(
@@ -98,7 +103,9 @@ export function renderPlan(out: Output, plan: MigrationPlan, resources?: Resourc
   for (const note of plan.estimation.notes) out.line(c.dim(`note: ${note}`));
   if (!resources) return;
   out.line();
-  out.line(`Disk: ${mb(resources.storage.additionalSpaceRequired)} more for the database, ${mb(resources.storage.backupSpaceRequired)} for the backup, ${mb(resources.storage.freeSpace)} free`);
+  out.line(
+    `Disk: ${mb(resources.storage.additionalSpaceRequired)} more for the database, ${mb(resources.storage.backupSpaceRequired)} for the backup, ${mb(resources.storage.freeSpace)} free`,
+  );
   out.line(`Memory: ${mb(resources.memory.peakMemoryUsage)} at peak   CPU: ${resources.cpu.recommendedCores} core(s) (${resources.cpu.reason})`);
   for (const error of resources.errors) out.line(c.red(`error: ${error.message}`));
 }

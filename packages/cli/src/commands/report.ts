@@ -30,7 +30,9 @@ export function registerReport(program: Command, cli: CliRuntime): void {
       const path = writeReportFile(options.out, renderReport(data), target);
       cli.out.result({ path, data }, () => {
         cli.out.line(`Report written to ${path}`);
-        cli.out.line(`  ${data.steps.length} step(s) from ${data.stepsSource}, ${data.validation?.findings.length ?? 0} validation finding(s), ${data.backups.length} backup(s), ${data.rollbacks.length} rollback run(s)`);
+        cli.out.line(
+          `  ${data.steps.length} step(s) from ${data.stepsSource}, ${data.validation?.findings.length ?? 0} validation finding(s), ${data.backups.length} backup(s), ${data.rollbacks.length} rollback run(s)`,
+        );
       });
     });
 }

@@ -12,7 +12,9 @@ interface RestoreCommandOptions {
 export function registerRestore(program: Command, cli: CliRuntime): void {
   program
     .command('restore')
-    .description('verify a backup (sha256, integrity) and replace the database with it atomically; the replaced file is kept aside; a backup of another database is refused (exit 3)')
+    .description(
+      'verify a backup (sha256, integrity) and replace the database with it atomically; the replaced file is kept aside; a backup of another database is refused (exit 3)',
+    )
     .argument('<backup>', 'backup id, or the path of its .db or .json')
     .option('--no-save-aside', 'do not keep the replaced database file')
     .option('--allow-other-database', 'restore a backup that belongs to another database (a copy, another file) on purpose', false)

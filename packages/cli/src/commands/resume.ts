@@ -18,7 +18,9 @@ export function registerResume(program: Command, cli: CliRuntime): void {
     .description('finish the run a checkpoint recorded (refused when the migrations or the database changed)')
     .argument('<checkpoint>', 'the checkpoint folder or its checkpoint.json')
     .addOption(
-      new Option('--restore <mode>', "restore the checkpoint's copy first: auto (when the database diverged or is damaged), always, never").choices(RESTORE_MODES).default('auto'),
+      new Option('--restore <mode>', "restore the checkpoint's copy first: auto (when the database diverged or is damaged), always, never")
+        .choices(RESTORE_MODES)
+        .default('auto'),
     )
     .action(async (checkpoint: string, options: ResumeCommandOptions) => {
       await withRepairService(cli, { loadModules: true }, async (manager) => {

@@ -22,7 +22,10 @@ export function rollbackServiceForRepair(cli: CliRuntime, options: { loadModules
   } catch (error) {
     if (!isMfmigError(error) || !['DATABASE_CORRUPT', 'DATABASE_INVALID', 'DATABASE_NOT_FOUND'].includes(error.code)) throw error;
     const g = cli.globals;
-    return new RollbackManager({ ...cli.settings.framework, database: resolve(g.db), migrationsPath: resolve(g.migrations), backupPath: resolve(g.backups) }, { backupBeforeRun: false });
+    return new RollbackManager(
+      { ...cli.settings.framework, database: resolve(g.db), migrationsPath: resolve(g.migrations), backupPath: resolve(g.backups) },
+      { backupBeforeRun: false },
+    );
   }
 }
 

@@ -72,7 +72,9 @@ function rollbackTarget(options: RollbackOptions): RollbackTarget {
 
 /** The rollback plan as a table, with its warnings. */
 export function renderRollbackPlan(out: Output, plan: RollbackPlan): void {
-  out.line(`Rollback plan: version ${plan.fromVersion}${milestoneSuffix(plan.fromMvp)} -> ${plan.targetVersion}${milestoneSuffix(plan.targetMvp)}, ${plan.strategy}, risk ${plan.riskLevel}`);
+  out.line(
+    `Rollback plan: version ${plan.fromVersion}${milestoneSuffix(plan.fromMvp)} -> ${plan.targetVersion}${milestoneSuffix(plan.targetMvp)}, ${plan.strategy}, risk ${plan.riskLevel}`,
+  );
   out.table(
     plan.steps.map((s) => ({
       version: s.version,

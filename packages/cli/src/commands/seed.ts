@@ -22,7 +22,11 @@ export function registerSeed(program: Command, cli: CliRuntime): void {
     .action(async (options: SeedCommandOptions) => {
       const framework = cli.openFramework({ create: true, loadModules: true });
       const seeded = await seedFramework(framework, cli, options.rows, options.seed);
-      cli.out.result(seeded, () => cli.out.line(`Seeded ${formatCount(seeded.entries)} KB entries (${formatCount(seeded.tags)} tags, ${formatCount(seeded.feedback)} feedback rows) at MVP1.`));
+      cli.out.result(seeded, () =>
+        cli.out.line(
+          `Seeded ${formatCount(seeded.entries)} KB entries (${formatCount(seeded.tags)} tags, ${formatCount(seeded.feedback)} feedback rows) at MVP1.`,
+        ),
+      );
     });
 }
 
@@ -43,7 +47,14 @@ export async function seedFramework(
     onProgress: (done, total) => {
       const now = performance.now();
       const rate = (done * 1000) / Math.max(1, now - start);
-      reporter.operation({ operation: 'seed kb_entries', done, total, unit: 'rows', ratePerSecond: rate, etaMs: rate > 0 ? ((total - done) * 1000) / rate : null });
+      reporter.operation({
+        operation: 'seed kb_entries',
+        done,
+        total,
+        unit: 'rows',
+        ratePerSecond: rate,
+        etaMs: rate > 0 ? ((total - done) * 1000) / rate : null,
+      });
     },
   });
   reporter.stop();

@@ -30,29 +30,49 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
         ...(adoption?.problem ? [adoption.problem] : []),
       ];
       const { out } = cli;
-      out.result({ database, exists, ...status, ...(adoption?.adoption ? { adoption: adoption.adoption } : {}), problems, drift: { hasDrift: drift.hasDrift, expectedHash: drift.expected.hash, actualHash: drift.actualHash, changes: drift.summary, ...(drift.notChecked ? { notChecked: drift.notChecked } : {}) } }, () => {
-        const c = out.colors;
-        out.line(`Database:  ${database}${exists ? '' : ' (does not exist yet: nothing applied)'}`);
-        out.line(`Version:   ${describePosition(status)}; latest ${status.latestVersion}${status.hasMilestones ? ` (MVP${status.latestMvp})` : ` (${status.format} folder without milestones)`}`);
-        out.line(`Applied:   ${status.applied.length}   Pending: ${status.pending.length}`);
-        if (adoption?.adoption) renderAdoption(out, adoption.adoption);
-        if (status.pending.length > 0) {
-          out.line();
-          out.table(
-            status.pending.map((p) => ({ version: p.versionLabel ?? p.version, name: p.name, mvp: milestoneText(p.mvp) })),
-            [
-              { key: 'version', label: 'Pending', align: 'right' },
-              { key: 'name', label: 'Name' },
-              ...(status.hasMilestones ? [{ key: 'mvp' as const, label: 'Milestone' }] : []),
-            ],
+      out.result(
+        {
+          database,
+          exists,
+          ...status,
+          ...(adoption?.adoption ? { adoption: adoption.adoption } : {}),
+          problems,
+          drift: {
+            hasDrift: drift.hasDrift,
+            expectedHash: drift.expected.hash,
+            actualHash: drift.actualHash,
+            changes: drift.summary,
+            ...(drift.notChecked ? { notChecked: drift.notChecked } : {}),
+          },
+        },
+        () => {
+          const c = out.colors;
+          out.line(`Database:  ${database}${exists ? '' : ' (does not exist yet: nothing applied)'}`);
+          out.line(
+            `Version:   ${describePosition(status)}; latest ${status.latestVersion}${status.hasMilestones ? ` (MVP${status.latestMvp})` : ` (${status.format} folder without milestones)`}`,
           );
-        }
-        if (status.pendingRepeatables.length > 0) {
-          out.line();
-          out.line(`Repeatable (run after the versioned ones by the next migrate): ${status.pendingRepeatables.map((r) => `${r.name}${r.applied ? ' (changed)' : ''}`).join(', ')}`);
-        }
-        for (const p of problems) out.line(`${p.severity === 'error' ? c.red('error') : c.yellow('warning')}: ${p.message}`);
-      });
+          out.line(`Applied:   ${status.applied.length}   Pending: ${status.pending.length}`);
+          if (adoption?.adoption) renderAdoption(out, adoption.adoption);
+          if (status.pending.length > 0) {
+            out.line();
+            out.table(
+              status.pending.map((p) => ({ version: p.versionLabel ?? p.version, name: p.name, mvp: milestoneText(p.mvp) })),
+              [
+                { key: 'version', label: 'Pending', align: 'right' },
+                { key: 'name', label: 'Name' },
+                ...(status.hasMilestones ? [{ key: 'mvp' as const, label: 'Milestone' }] : []),
+              ],
+            );
+          }
+          if (status.pendingRepeatables.length > 0) {
+            out.line();
+            out.line(
+              `Repeatable (run after the versioned ones by the next migrate): ${status.pendingRepeatables.map((r) => `${r.name}${r.applied ? ' (changed)' : ''}`).join(', ')}`,
+            );
+          }
+          for (const p of problems) out.line(`${p.severity === 'error' ? c.red('error') : c.yellow('warning')}: ${p.message}`);
+        },
+      );
       if (options.exitCode && (status.pending.length > 0 || status.pendingRepeatables.length > 0 || problems.length > 0)) cli.exitCode = 1;
     });
 }
@@ -69,7 +89,14 @@ async function adoptionPreview(framework: MigrationFramework): Promise<{ adoptio
     if (!isMfmigError(error)) throw error;
     const version = typeof error.context.version === 'number' ? error.context.version : 0;
     if (error.code === 'ADOPTION_REFUSED') return { problem: { code: 'ADOPTION_REFUSED', version, severity: 'error', message: error.message } };
-    return { problem: { code: 'ADOPTION_NOT_CHECKED', version, severity: 'warning', message: `What another tool's history would adopt could not be checked: ${error.message}` } };
+    return {
+      problem: {
+        code: 'ADOPTION_NOT_CHECKED',
+        version,
+        severity: 'warning',
+        message: `What another tool's history would adopt could not be checked: ${error.message}`,
+      },
+    };
   }
 }
 
@@ -81,7 +108,9 @@ interface StatusLine {
 }
 
 /** `none`, `7 (MVP3)`, `4 (in mvp2; MVP1 complete)` when the database is part-way through a milestone, or `7` without milestones. */
-export function describePosition(status: Pick<MigrationStatus, 'applied' | 'currentVersion' | 'currentMvp' | 'currentVersionMvp'> & { hasMilestones?: boolean }): string {
+export function describePosition(
+  status: Pick<MigrationStatus, 'applied' | 'currentVersion' | 'currentMvp' | 'currentVersionMvp'> & { hasMilestones?: boolean },
+): string {
   if (status.applied.length === 0) return 'none';
   if (status.hasMilestones === false) return String(status.currentVersion);
   if (status.currentVersionMvp === status.currentMvp) return `${status.currentVersion} (MVP${status.currentMvp})`;

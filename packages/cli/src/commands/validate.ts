@@ -29,15 +29,18 @@ export function registerValidate(program: Command, cli: CliRuntime): void {
     .option('--timeout <ms>', 'stop checking after this long and list what was not checked (env VALIDATION_TIMEOUT)', wholeNumber)
     .action(async (options: ValidateOptions) => {
       const g = cli.globals;
-      const report = await closing(new ValidationService({
-        ...cli.settings.framework,
-        database: resolve(g.db),
-        // the default folder is optional (no folder: those checks are listed as skipped); a named one must exist
-        migrationsPath: cli.settings.migrationsGiven || existsSync(g.migrations) ? resolve(g.migrations) : undefined,
-        ...(options.level ? { integrityCheckLevel: options.level } : {}),
-        ...(options.timeout ? { validationTimeout: options.timeout } : {}),
-        loadModules: false,
-      }), (validation) => validation.performComprehensiveValidation());
+      const report = await closing(
+        new ValidationService({
+          ...cli.settings.framework,
+          database: resolve(g.db),
+          // the default folder is optional (no folder: those checks are listed as skipped); a named one must exist
+          migrationsPath: cli.settings.migrationsGiven || existsSync(g.migrations) ? resolve(g.migrations) : undefined,
+          ...(options.level ? { integrityCheckLevel: options.level } : {}),
+          ...(options.timeout ? { validationTimeout: options.timeout } : {}),
+          loadModules: false,
+        }),
+        (validation) => validation.performComprehensiveValidation(),
+      );
       cli.out.result(report, () => renderReport(cli.out, report));
       cli.exitCode = report.isValid ? 0 : 1;
     });
@@ -49,7 +52,9 @@ function renderReport(out: Output, report: ValidationReport): void {
   const milestone = report.milestone.current === null ? 'unknown (no mfmig history)' : `MVP${report.milestone.current}`;
   out.line(`Database:   ${report.database} (${milestone})`);
   out.line(`Level:      ${report.level}, ${report.checksRun.length} checks in ${formatMs(report.durationMs)}`);
-  out.line(`Health:     ${report.summary.overallHealth}/100   Critical issues: ${report.summary.criticalIssues}   Migration safety: ${safety(report.summary.migrationSafety)}`);
+  out.line(
+    `Health:     ${report.summary.overallHealth}/100   Critical issues: ${report.summary.criticalIssues}   Migration safety: ${safety(report.summary.migrationSafety)}`,
+  );
   for (const m of report.milestone.compliance) {
     out.line(`MVP${m.milestone}:       ${m.complete ? c.green('complete') : c.red(`incomplete, missing ${m.missing.join(', ')}`)}`);
   }

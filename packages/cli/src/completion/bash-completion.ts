@@ -39,7 +39,11 @@ export function bashCompletion(tree: CompletionTree): string {
 
 function commandCase(command: CompletionCommand, globals: CompletionOption[]): string[] {
   const argument = command.argument;
-  const rest = argument?.choices ? `COMPREPLY=($(compgen -W ${quote(argument.choices.join(' '))} -- "$cur"))` : argument?.path ? 'COMPREPLY=($(compgen -f -- "$cur"))' : ':';
+  const rest = argument?.choices
+    ? `COMPREPLY=($(compgen -W ${quote(argument.choices.join(' '))} -- "$cur"))`
+    : argument?.path
+      ? 'COMPREPLY=($(compgen -f -- "$cur"))'
+      : ':';
   return [
     `    ${quote(command.name)}) ${optionValueCase(command.options)}`.trimEnd(),
     `       if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W ${quote(flagsOf([...command.options, ...globals]))} -- "$cur")); else ${rest}; fi ;;`,

@@ -84,4 +84,3 @@ function frameworkSettings(config: MfmigConfig): Partial<MigrationFrameworkConfi
   }
   return out as Partial<MigrationFrameworkConfig>;
 }
-

@@ -22,14 +22,23 @@ export function databaseFileFrom(value: string, where: string): string {
   const scheme = SCHEME.exec(value)?.[1]?.toLowerCase();
   if (scheme === undefined) return value;
   if (scheme === 'postgres' || scheme === 'postgresql') {
-    throw refused(`${where} names a PostgreSQL database, which this version of mfmig does not support: give a SQLite file (a path, sqlite:./app.db or file:./app.db)`, where);
+    throw refused(
+      `${where} names a PostgreSQL database, which this version of mfmig does not support: give a SQLite file (a path, sqlite:./app.db or file:./app.db)`,
+      where,
+    );
   }
   if (scheme !== 'sqlite' && scheme !== 'file') {
-    throw refused(`${where} is a ${scheme}: URL; mfmig reads SQLite files only: give a path, a sqlite: or a file: URL (write ./${scheme}:... for a file whose name has a colon)`, where);
+    throw refused(
+      `${where} is a ${scheme}: URL; mfmig reads SQLite files only: give a path, a sqlite: or a file: URL (write ./${scheme}:... for a file whose name has a colon)`,
+      where,
+    );
   }
   let rest = value.slice(scheme.length + 1);
   if (/[?#]/.test(rest)) {
-    throw refused(`${where}: a ${scheme}: URL with a query or fragment (such as ?mode=ro) is not supported; give the file only (write ? and # in a file name as %3F and %23)`, where);
+    throw refused(
+      `${where}: a ${scheme}: URL with a query or fragment (such as ?mode=ro) is not supported; give the file only (write ? and # in a file name as %3F and %23)`,
+      where,
+    );
   }
   if (rest.startsWith('//')) {
     const slash = rest.indexOf('/', 2);

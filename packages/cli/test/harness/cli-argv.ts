@@ -45,10 +45,33 @@ const GLOBAL_VALUES: Record<string, string[]> = {
   '--backups': ['backups', 'other-backups', 'knowledge.db'],
   '--schema-file': ['schema.sql', 'db/schema.sql', 'knowledge.db', 'migrations'],
 };
-const TRICKY = ['', ' ', '-', '--', '-1', '0', '1', '99', '1e3', '0x10', 'NaN', 'Infinity', '9007199254740993', '1,2,x', 'latest', 'live', '..', 'x"; DROP TABLE t; --', '💥', 'a\nb'];
+const TRICKY = [
+  '',
+  ' ',
+  '-',
+  '--',
+  '-1',
+  '0',
+  '1',
+  '99',
+  '1e3',
+  '0x10',
+  'NaN',
+  'Infinity',
+  '9007199254740993',
+  '1,2,x',
+  'latest',
+  'live',
+  '..',
+  'x"; DROP TABLE t; --',
+  '💥',
+  'a\nb',
+];
 
 /** A string that is no path outside the sandbox and no large number (nothing may run long). */
-const freeText = fc.string({ maxLength: 12, unit: 'grapheme' }).filter((s) => !s.includes('/') && !s.includes('\0') && !(/^\s*\d+\s*$/.test(s) && Number(s) > 60));
+const freeText = fc
+  .string({ maxLength: 12, unit: 'grapheme' })
+  .filter((s) => !s.includes('/') && !s.includes('\0') && !(/^\s*\d+\s*$/.test(s) && Number(s) > 60));
 const junk = fc.oneof(fc.constantFrom(...TRICKY), fc.integer({ min: -3, max: 60 }).map(String), freeText);
 /** Mostly a plausible value, sometimes junk. */
 const valueOf = (plausible: string[]) => fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...plausible) }, { weight: 1, arbitrary: junk });
@@ -66,7 +89,10 @@ const structured = fc.constantFrom(...Object.keys(COMMANDS)).chain((command) => 
       globals: fc.array(globalArb, { maxLength: 2 }),
       flags: fc.array(flagArb, { maxLength: 3 }),
       operand: OPERANDS[command] ? valueOf(OPERANDS[command]).map((o) => [o]) : fc.constant<string[]>([]),
-      noise: fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(fc.nat(), fc.oneof(junk, fc.constantFrom('--bogus', '--help', '--version', '-h'))) }),
+      noise: fc.oneof(
+        { weight: 4, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: fc.tuple(fc.nat(), fc.oneof(junk, fc.constantFrom('--bogus', '--help', '--version', '-h'))) },
+      ),
     })
     .map(({ json, yes, globals, flags: picked, operand, noise }) => {
       const args = [...(json ? ['--json'] : []), ...(yes ? ['--yes'] : []), ...globals.flat(), command, ...picked.flat(), ...operand];
@@ -122,7 +148,10 @@ export function fuzzSandbox(): { work: string; leave: () => void } {
   mkdirSync(work);
   writeMigrations(work, {
     'mvp1/0001_items.sql': sqlMigration('CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);', 'DROP TABLE items;'),
-    'mvp2/0002_orders.sql': sqlMigration('CREATE TABLE orders (id INTEGER PRIMARY KEY, item_id INTEGER REFERENCES items (id), qty INTEGER);', 'DROP TABLE orders;'),
+    'mvp2/0002_orders.sql': sqlMigration(
+      'CREATE TABLE orders (id INTEGER PRIMARY KEY, item_id INTEGER REFERENCES items (id), qty INTEGER);',
+      'DROP TABLE orders;',
+    ),
   });
   expect(mfmig(work, ['migrate']).code).toBe(0);
   expect(mfmig(work, ['backup']).code).toBe(0);

@@ -53,7 +53,12 @@ export function liveIs(ref: MigrateReference, file: string, version: number, use
 export function backupsComplete(folder: string): string[] {
   if (!existsSync(folder)) return [];
   const problems: string[] = [];
-  const folders = [folder, ...readdirSync(folder, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(folder, e.name))];
+  const folders = [
+    folder,
+    ...readdirSync(folder, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => join(folder, e.name)),
+  ];
   for (const dir of folders) {
     for (const name of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
       const manifest = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { file: string; sha256: string };

@@ -23,7 +23,11 @@ export function corpusMigrations(history: string): CorpusMigration[] {
   const root = join(history, 'migrations');
   const files = readdirSync(root)
     .filter((d) => /^mvp\d+$/.test(d))
-    .flatMap((d) => readdirSync(join(root, d)).filter((f) => f.endsWith('.sql')).map((f) => join(root, d, f)));
+    .flatMap((d) =>
+      readdirSync(join(root, d))
+        .filter((f) => f.endsWith('.sql'))
+        .map((f) => join(root, d, f)),
+    );
   return files
     .map((file) => ({ version: Number(/(\d+)_[^/]*$/.exec(file)![1]), file, up: upSection(readFileSync(file, 'utf8'), file) }))
     .sort((a, b) => a.version - b.version);

@@ -5,7 +5,11 @@ import { loadSnapshot, schemaHash } from '@mfmig/schema-evolution';
 
 /** The MVP1 knowledge base, with the columns and the key every later milestone keeps. */
 const KB_TABLES: [string, string, string][] = [
-  ['kb_entries', 'id, title, problem, solution, category, severity, created_at, updated_at, created_by, usage_count, success_count, failure_count, last_used, archived', 'id'],
+  [
+    'kb_entries',
+    'id, title, problem, solution, category, severity, created_at, updated_at, created_by, usage_count, success_count, failure_count, last_used, archived',
+    'id',
+  ],
   ['kb_tags', 'entry_id, tag', 'entry_id, tag'],
   ['kb_feedback', 'id, entry_id, rating, comment, created_at', 'id'],
 ];
@@ -18,7 +22,9 @@ function digestRows(db: Database.Database, sql: string, runsSince: number): stri
   let count = 0;
   for (const row of db.prepare(sql).raw().iterate() as Iterable<unknown[]>) {
     count++;
-    const masked = row.map((v) => (typeof v === 'string' && ISO_TIME.test(v) && Date.parse(v.endsWith('Z') ? v : `${v.replace(' ', 'T')}Z`) >= runsSince ? '<run time>' : v));
+    const masked = row.map((v) =>
+      typeof v === 'string' && ISO_TIME.test(v) && Date.parse(v.endsWith('Z') ? v : `${v.replace(' ', 'T')}Z`) >= runsSince ? '<run time>' : v,
+    );
     hash.update(JSON.stringify(masked, (_k, v) => (typeof v === 'bigint' ? v.toString() : Buffer.isBuffer(v) ? v.toString('hex') : v)));
     hash.update('\n');
   }
@@ -35,7 +41,9 @@ export function kbChecksums(db: Database.Database): Record<string, string> {
 /** Count and content sha256 of every user table (not `sqlite_`, not `mfmig_`), ordered by all columns. */
 export function userTableChecksums(db: Database.Database, runsSince: number, prefix = ''): Record<string, string> {
   const tables = db
-    .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE 'mfmig\\_%' ESCAPE '\\' AND name LIKE ? ESCAPE '\\' ORDER BY name")
+    .prepare(
+      "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE 'mfmig\\_%' ESCAPE '\\' AND name LIKE ? ESCAPE '\\' ORDER BY name",
+    )
     .pluck()
     .all(`${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) as string[];
   return Object.fromEntries(tables.map((t) => [t, tableChecksum(db, t, runsSince)]));
@@ -49,7 +57,10 @@ export function tableChecksum(db: Database.Database, table: string, runsSince: n
 
 /** The archive tables a rollback with data preservation wrote. */
 export function archiveChecksums(db: Database.Database, runsSince: number): Record<string, string> {
-  const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE 'mfmig\\_archive\\_%' ESCAPE '\\' ORDER BY name").pluck().all() as string[];
+  const tables = db
+    .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE 'mfmig\\_archive\\_%' ESCAPE '\\' ORDER BY name")
+    .pluck()
+    .all() as string[];
   return Object.fromEntries(tables.map((t) => [t, tableChecksum(db, t, runsSince)]));
 }
 

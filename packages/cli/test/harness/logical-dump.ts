@@ -47,7 +47,12 @@ export function logicalDump(file: string): LogicalDump {
       const columns = (db.prepare('SELECT name FROM pragma_table_xinfo(?) WHERE hidden IN (0, 2, 3)').pluck().all(t.name) as string[]).map(q);
       const select = t.wr ? `SELECT ${columns.join(', ')}` : `SELECT rowid, ${columns.join(', ')}`;
       const order = t.wr ? columns.map((_c, i) => i + 1).join(', ') : 'rowid';
-      tables[t.name] = (db.prepare(`${select} FROM ${q(t.name)} ORDER BY ${order}`).raw().all() as unknown[][]).map((row) => row.map(plain));
+      tables[t.name] = (
+        db
+          .prepare(`${select} FROM ${q(t.name)} ORDER BY ${order}`)
+          .raw()
+          .all() as unknown[][]
+      ).map((row) => row.map(plain));
     }
     const hasSequence = db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_sequence'").get() !== undefined;
     const sequence = hasSequence
@@ -63,7 +68,10 @@ export function logicalDump(file: string): LogicalDump {
       sequence,
       userVersion: Number(db.pragma('user_version', { simple: true })),
       integrity: String(db.pragma('integrity_check', { simple: true })),
-      foreignKeyViolations: violations.filter((v) => !v.table.startsWith('mfmig_')).map((v) => `${v.table} ${v.rowid} -> ${v.parent} #${v.fkid}`).sort(),
+      foreignKeyViolations: violations
+        .filter((v) => !v.table.startsWith('mfmig_'))
+        .map((v) => `${v.table} ${v.rowid} -> ${v.parent} #${v.fkid}`)
+        .sort(),
       history,
       appliedVersions,
     };

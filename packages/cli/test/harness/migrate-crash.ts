@@ -98,7 +98,8 @@ export async function crashMigrate(ref: MigrateReference, kill: KillAt): Promise
   const where = `kill ${JSON.stringify(kill)} (last marker ${killed.markers.at(-1) ?? 'none'})`;
   const problems: string[] = [];
   if (kill !== 'never' && 'step' in kill && killed.signal !== 'SIGKILL') problems.push(`${where}: the run was not killed (exit ${killed.code})`);
-  if (killed.signal !== 'SIGKILL' && killed.code !== 0) problems.push(`${where}: the run failed on its own (exit ${killed.code}): ${killed.stderr.slice(-300)}`);
+  if (killed.signal !== 'SIGKILL' && killed.code !== 0)
+    problems.push(`${where}: the run failed on its own (exit ${killed.code}): ${killed.stderr.slice(-300)}`);
 
   const state = inspectAfterCrash(file, ref.runsSince);
   problems.push(...checkState(ref, state).map((p) => `${where}: ${p}`));
@@ -108,7 +109,9 @@ export async function crashMigrate(ref: MigrateReference, kill: KillAt): Promise
   const after = inspectAfterCrash(file, ref.runsSince);
   if (after.integrity !== 'ok') problems.push(`${where}: after the rerun integrity_check says ${after.integrity}`);
   if (after.topVersion !== ref.lastVersion || after.history.some((h) => h.status !== 'applied')) {
-    problems.push(`${where}: after the rerun the history ends at ${after.topVersion} (${after.history.filter((h) => h.status !== 'applied').length} not applied)`);
+    problems.push(
+      `${where}: after the rerun the history ends at ${after.topVersion} (${after.history.filter((h) => h.status !== 'applied').length} not applied)`,
+    );
   }
   problems.push(...diffRecords(ref.finalUsers, after.users).map((t) => `${where}: after the rerun table ${t} differs from an uninterrupted run`));
   return { kill, killed, state, rerun, problems };
@@ -129,7 +132,9 @@ function checkState(ref: MigrateReference, s: CrashState): string[] {
   const top = s.history.at(-1);
   const expected = ref.hashes.get(s.topVersion);
   if (s.liveHash !== expected || top?.schema_hash !== expected || s.storedSnapshotHash !== expected) {
-    problems.push(`schema at version ${s.topVersion}: live ${s.liveHash}, history ${top?.schema_hash}, stored snapshot ${s.storedSnapshotHash}, uninterrupted run ${expected}`);
+    problems.push(
+      `schema at version ${s.topVersion}: live ${s.liveHash}, history ${top?.schema_hash}, stored snapshot ${s.storedSnapshotHash}, uninterrupted run ${expected}`,
+    );
   }
   problems.push(...diffRecords(ref.kb, s.kb).map((t) => `KB table ${t} lost or changed rows`));
   if (top?.status === 'applied') {

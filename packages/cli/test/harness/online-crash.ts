@@ -16,7 +16,9 @@ const SHADOW = 'kb_entries_rebuild';
 /** The user schema: `type name tbl_name sql` with double quotes removed (a rename quotes the names it rewrites). */
 function userSchema(db: Database.Database): string[] {
   const rows = db
-    .prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE 'mfmig\\_%' ESCAPE '\\' AND tbl_name NOT LIKE 'mfmig\\_%' ESCAPE '\\' ORDER BY type, name")
+    .prepare(
+      "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE 'mfmig\\_%' ESCAPE '\\' AND tbl_name NOT LIKE 'mfmig\\_%' ESCAPE '\\' ORDER BY type, name",
+    )
     .raw()
     .all() as string[][];
   return rows.map((r) => r.map((v) => String(v).replaceAll('"', '')).join(' '));
@@ -31,7 +33,10 @@ function readOnline(file: string) {
       schema: userSchema(db),
       kbEntries: tableChecksum(db, 'kb_entries', Infinity),
       online: online.map((m) => JSON.parse(m) as string[]),
-      onlineTriggers: db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'mfmig\\_online\\_%' ESCAPE '\\'").pluck().get() as number,
+      onlineTriggers: db
+        .prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'mfmig\\_online\\_%' ESCAPE '\\'")
+        .pluck()
+        .get() as number,
     };
   });
 }
@@ -98,7 +103,8 @@ export async function crashOnlineRebuild(ref: OnlineReference, delayMs: number, 
     const killed = await runMfmig(dir, TO_9, { afterOutput: REBUILD_STARTED, delayMs });
     const problems: string[] = [];
     const say = (p: string) => problems.push(`${where}: ${p}`);
-    if (!killed.markers.some((m) => m.includes(REBUILD_STARTED))) say(`the run never started the online rebuild (exit ${killed.code}): ${killed.stderr.slice(-300)}`);
+    if (!killed.markers.some((m) => m.includes(REBUILD_STARTED)))
+      say(`the run never started the online rebuild (exit ${killed.code}): ${killed.stderr.slice(-300)}`);
     if (killed.signal !== 'SIGKILL' && killed.code !== 0) say(`the run failed on its own (exit ${killed.code}): ${killed.stderr.slice(-300)}`);
 
     const s = inspectAfterCrash(file, ref.runsSince);
@@ -113,7 +119,7 @@ export async function crashOnlineRebuild(ref: OnlineReference, delayMs: number, 
     if (left === 'neither') say(`history is neither at 8 nor with 0009 applied: ${s.history.map((h) => `${h.version}:${h.status}`).join(',')}`);
     if (left === 'new') {
       if (leftover || o.onlineTriggers > 0 || shadowRows !== undefined) say('0009 is applied but the online rebuild left its state, triggers or shadow');
-      if (o.schema.join('\n') !== ref.after.schema.join('\n')) say('0009 is applied but the schema is not the uninterrupted run\'s');
+      if (o.schema.join('\n') !== ref.after.schema.join('\n')) say("0009 is applied but the schema is not the uninterrupted run's");
       for (const t of diffRecords(ref.after.users, users)) say(`0009 is applied but table ${t} differs from the uninterrupted run`);
     }
     if (left === 'old') {
@@ -131,9 +137,10 @@ export async function crashOnlineRebuild(ref: OnlineReference, delayMs: number, 
     const a = inspectAfterCrash(file, ref.runsSince);
     const ao = readOnline(file);
     if (a.integrity !== 'ok' || a.foreignKeyViolations > 0) say(`after the rerun: integrity ${a.integrity}, ${a.foreignKeyViolations} foreign key violations`);
-    if (a.topVersion !== 9 || a.history.some((h) => h.status !== 'applied')) say(`after the rerun the history is ${a.history.map((h) => `${h.version}:${h.status}`).join(',')}`);
+    if (a.topVersion !== 9 || a.history.some((h) => h.status !== 'applied'))
+      say(`after the rerun the history is ${a.history.map((h) => `${h.version}:${h.status}`).join(',')}`);
     if (ao.online.length > 0 || ao.onlineTriggers > 0) say('after the rerun mfmig_online or its triggers remain');
-    if (ao.schema.join('\n') !== ref.after.schema.join('\n')) say('after the rerun the schema is not the uninterrupted run\'s');
+    if (ao.schema.join('\n') !== ref.after.schema.join('\n')) say("after the rerun the schema is not the uninterrupted run's");
     for (const t of diffRecords(ref.after.users, a.users)) say(`after the rerun table ${t} differs from the uninterrupted run`);
     return { killed, left, leftover, problems };
   } finally {

@@ -31,7 +31,9 @@ export async function race(ref: MigrateReference, runners: number, lockTimeoutMs
 
 /** The versions a run says it applied. */
 export const appliedBy = (run: CliRun): number[] =>
-  (run.json?.migrations ?? []).filter((m: { status: string; direction: string }) => m.status === 'Success' && m.direction === 'up').map((m: { version: number }) => m.version);
+  (run.json?.migrations ?? [])
+    .filter((m: { status: string; direction: string }) => m.status === 'Success' && m.direction === 'up')
+    .map((m: { version: number }) => m.version);
 
 /** Each migration applied by exactly one run, and the database equal to a single uninterrupted run. */
 export function expectOneResult(ref: MigrateReference, { runs, file }: Race): void {

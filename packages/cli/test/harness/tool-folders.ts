@@ -2,7 +2,8 @@
 
 /** A golang-migrate folder (its getting-started example, plus a second pair). */
 export const GOLANG_MIGRATE: Record<string, string> = {
-  '000001_create_users_table.up.sql': 'CREATE TABLE IF NOT EXISTS users(\n   user_id serial PRIMARY KEY,\n   username VARCHAR (50) UNIQUE NOT NULL,\n   password VARCHAR (50) NOT NULL,\n   email VARCHAR (300) UNIQUE NOT NULL\n);\n',
+  '000001_create_users_table.up.sql':
+    'CREATE TABLE IF NOT EXISTS users(\n   user_id serial PRIMARY KEY,\n   username VARCHAR (50) UNIQUE NOT NULL,\n   password VARCHAR (50) NOT NULL,\n   email VARCHAR (300) UNIQUE NOT NULL\n);\n',
   '000001_create_users_table.down.sql': 'DROP TABLE IF EXISTS users;\n',
   '000002_add_mood_to_users.up.sql': 'ALTER TABLE users ADD COLUMN mood TEXT;\n',
   '000002_add_mood_to_users.down.sql': 'ALTER TABLE users DROP COLUMN mood;\n',
@@ -13,7 +14,8 @@ export const TOOLS: { tool: string; files: Record<string, string>; ups: string[]
   {
     tool: 'dbmate',
     files: {
-      '20151129054053_create_users_table.sql': '-- migrate:up\ncreate table users (\n  id integer,\n  name varchar(255),\n  email varchar(255) not null\n);\n\n-- migrate:down\ndrop table users;\n',
+      '20151129054053_create_users_table.sql':
+        '-- migrate:up\ncreate table users (\n  id integer,\n  name varchar(255),\n  email varchar(255) not null\n);\n\n-- migrate:down\ndrop table users;\n',
       '20151129054110_add_users_index.sql': '-- migrate:up\ncreate unique index users_email on users (email);\n\n-- migrate:down\ndrop index users_email;\n',
     },
     ups: ['20151129054053_create_users_table.sql', '20151129054110_add_users_index.sql'],
@@ -53,4 +55,3 @@ export const TOOLS: { tool: string; files: Record<string, string>; ups: string[]
     versions: [20240101000000, 20240102000000],
   },
 ];
-

@@ -18,8 +18,29 @@ export const BATCH_END_PARAM = 'batchEnd';
 
 /** Words that end a table reference (so what follows the table name is not an alias). */
 const CLAUSE_WORDS = new Set([
-  'WHERE', 'GROUP', 'ORDER', 'LIMIT', 'JOIN', 'LEFT', 'RIGHT', 'FULL', 'INNER', 'CROSS', 'NATURAL', 'ON', 'USING',
-  'UNION', 'EXCEPT', 'INTERSECT', 'HAVING', 'WINDOW', 'RETURNING', 'INDEXED', 'NOT', 'SET', 'VALUES',
+  'WHERE',
+  'GROUP',
+  'ORDER',
+  'LIMIT',
+  'JOIN',
+  'LEFT',
+  'RIGHT',
+  'FULL',
+  'INNER',
+  'CROSS',
+  'NATURAL',
+  'ON',
+  'USING',
+  'UNION',
+  'EXCEPT',
+  'INTERSECT',
+  'HAVING',
+  'WINDOW',
+  'RETURNING',
+  'INDEXED',
+  'NOT',
+  'SET',
+  'VALUES',
 ]);
 
 /**
@@ -54,7 +75,10 @@ export function restrictToBatch(statement: string, source: string, key: string):
     const nameToken = tokens[nameIndex];
     if (!namesTable(nameToken, source) || tokens[nameIndex + 1]?.text === '(' || tokens[nameIndex + 1]?.text === '.') continue;
     const next = tokens[nameIndex + 1];
-    const hasAlias = next !== undefined && next.depth === 0 && (next.kind === 'identifier' || (next.kind === 'word' && (next.value === 'AS' || !CLAUSE_WORDS.has(next.value))));
+    const hasAlias =
+      next !== undefined &&
+      next.depth === 0 &&
+      (next.kind === 'identifier' || (next.kind === 'word' && (next.value === 'AS' || !CLAUSE_WORDS.has(next.value))));
     const subquery = `(SELECT * FROM ${quoteIdentifier(source)} WHERE ${quoteIdentifier(key)} > @${BATCH_START_PARAM} AND ${quoteIdentifier(key)} <= @${BATCH_END_PARAM})`;
     edits.push({ start: tokens[i + 1]!.start, end: nameToken!.end, text: hasAlias ? subquery : `${subquery} AS ${quoteIdentifier(source)}` });
   }

@@ -26,7 +26,14 @@ export function splitInsertSelect(sql: string): InsertSelectParts | null {
   if (!isSqlKeyword(tokens[0], 'INSERT', 'REPLACE')) return null;
   if (tokens.some((t) => t.text === ';' || (t.depth === 0 && isSqlKeyword(t, 'RETURNING', 'VALUES', 'DEFAULT')))) return null;
   const selectAt = tokens.findIndex((t) => t.depth === 0 && isSqlKeyword(t, 'SELECT', 'WITH'));
-  if (selectAt < 2 || !isSqlKeyword(tokens.slice(0, selectAt).find((t) => isSqlKeyword(t, 'INTO')), 'INTO')) return null;
+  if (
+    selectAt < 2 ||
+    !isSqlKeyword(
+      tokens.slice(0, selectAt).find((t) => isSqlKeyword(t, 'INTO')),
+      'INTO',
+    )
+  )
+    return null;
   const upsertAt = tokens.findIndex((t, i) => i > selectAt && t.depth === 0 && isSqlKeyword(t, 'ON') && isSqlKeyword(tokens[i + 1], 'CONFLICT'));
   const end = tokens.at(-1)!.end;
   const selectStart = tokens[selectAt]!.start;

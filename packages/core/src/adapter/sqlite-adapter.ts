@@ -118,10 +118,7 @@ export class SqliteAdapter implements DatabaseAdapter {
   }
 
   userTables(): string[] {
-    return this.raw
-      .prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND ${USER_OBJECT_FILTER} ORDER BY name`)
-      .pluck()
-      .all() as string[];
+    return this.raw.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND ${USER_OBJECT_FILTER} ORDER BY name`).pluck().all() as string[];
   }
 
   tableExists(name: string): boolean {
@@ -129,14 +126,16 @@ export class SqliteAdapter implements DatabaseAdapter {
   }
 
   rowCount(table: string): number {
-    return Number(this.raw.prepare(`SELECT count(*) FROM ${quoteIdentifier(table)}`).pluck().get());
+    return Number(
+      this.raw
+        .prepare(`SELECT count(*) FROM ${quoteIdentifier(table)}`)
+        .pluck()
+        .get(),
+    );
   }
 
   schemaFingerprint(): string {
-    const rows = this.raw
-      .prepare(`SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE ${USER_OBJECT_FILTER} ORDER BY type, name`)
-      .raw()
-      .all();
+    const rows = this.raw.prepare(`SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE ${USER_OBJECT_FILTER} ORDER BY type, name`).raw().all();
     return createHash('sha256').update(JSON.stringify(rows)).digest('hex').slice(0, 16);
   }
 

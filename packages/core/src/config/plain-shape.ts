@@ -38,48 +38,62 @@ export const plain = {
   number: ((v) => (Number.isFinite(v) ? v : PLAIN_FAIL)) as PlainCheck,
   /** A safe integer (zod's `int()`). */
   integer: ((v) => (Number.isSafeInteger(v) ? v : PLAIN_FAIL)) as PlainCheck,
-  nullable: (check: PlainCheck): PlainCheck => (v) => (v === null ? null : check(v)),
-  oneOf: (values: readonly unknown[]): PlainCheck => (v) => (values.includes(v) ? v : PLAIN_FAIL),
-  where: (check: PlainCheck, ok: (v: never) => boolean): PlainCheck => (v) => {
-    const r = check(v);
-    return r !== PLAIN_FAIL && ok(r as never) ? r : PLAIN_FAIL;
-  },
-  list: (item: PlainCheck, min = 0): PlainCheck => (v) => {
-    if (!Array.isArray(v) || v.length < min) return PLAIN_FAIL;
-    const out: unknown[] = [];
-    for (const x of v) {
-      const r = item(x);
-      if (r === PLAIN_FAIL) return PLAIN_FAIL;
-      out.push(r);
-    }
-    return out;
-  },
+  nullable:
+    (check: PlainCheck): PlainCheck =>
+    (v) =>
+      v === null ? null : check(v),
+  oneOf:
+    (values: readonly unknown[]): PlainCheck =>
+    (v) =>
+      values.includes(v) ? v : PLAIN_FAIL,
+  where:
+    (check: PlainCheck, ok: (v: never) => boolean): PlainCheck =>
+    (v) => {
+      const r = check(v);
+      return r !== PLAIN_FAIL && ok(r as never) ? r : PLAIN_FAIL;
+    },
+  list:
+    (item: PlainCheck, min = 0): PlainCheck =>
+    (v) => {
+      if (!Array.isArray(v) || v.length < min) return PLAIN_FAIL;
+      const out: unknown[] = [];
+      for (const x of v) {
+        const r = item(x);
+        if (r === PLAIN_FAIL) return PLAIN_FAIL;
+        out.push(r);
+      }
+      return out;
+    },
   /** `z.record(name, value)`: non-empty keys. */
-  record: (value: PlainCheck): PlainCheck => (v) => {
-    if (!isPlainRecord(v)) return PLAIN_FAIL;
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(v)) {
-      const r = key.length > 0 ? value(v[key]) : PLAIN_FAIL;
-      if (r === PLAIN_FAIL) return PLAIN_FAIL;
-      out[key] = r;
-    }
-    return out;
-  },
-  /** An object of these keys only (a key set to undefined, or any other key, is not plain). */
-  object: (shape: Record<string, PlainField>): PlainCheck => (v) => {
-    if (!isPlainRecord(v)) return PLAIN_FAIL;
-    for (const key of Object.keys(v)) if (!Object.hasOwn(shape, key) || v[key] === undefined) return PLAIN_FAIL;
-    const out: Record<string, unknown> = {};
-    for (const [key, field] of Object.entries(shape)) {
-      if (Object.hasOwn(v, key)) {
-        const r = field.check(v[key]);
+  record:
+    (value: PlainCheck): PlainCheck =>
+    (v) => {
+      if (!isPlainRecord(v)) return PLAIN_FAIL;
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(v)) {
+        const r = key.length > 0 ? value(v[key]) : PLAIN_FAIL;
         if (r === PLAIN_FAIL) return PLAIN_FAIL;
         out[key] = r;
-      } else if (field.fallback) out[key] = field.fallback();
-      else if (field.required) return PLAIN_FAIL;
-    }
-    return out;
-  },
+      }
+      return out;
+    },
+  /** An object of these keys only (a key set to undefined, or any other key, is not plain). */
+  object:
+    (shape: Record<string, PlainField>): PlainCheck =>
+    (v) => {
+      if (!isPlainRecord(v)) return PLAIN_FAIL;
+      for (const key of Object.keys(v)) if (!Object.hasOwn(shape, key) || v[key] === undefined) return PLAIN_FAIL;
+      const out: Record<string, unknown> = {};
+      for (const [key, field] of Object.entries(shape)) {
+        if (Object.hasOwn(v, key)) {
+          const r = field.check(v[key]);
+          if (r === PLAIN_FAIL) return PLAIN_FAIL;
+          out[key] = r;
+        } else if (field.fallback) out[key] = field.fallback();
+        else if (field.required) return PLAIN_FAIL;
+      }
+      return out;
+    },
   required: (check: PlainCheck): PlainField => ({ check, required: true }),
   optional: (check: PlainCheck): PlainField => ({ check }),
   orElse: (check: PlainCheck, fallback: () => unknown): PlainField => ({ check, fallback }),

@@ -69,11 +69,7 @@ export class MfmigError extends Error {
   readonly context: MfmigErrorContext;
   readonly [BRAND] = true;
 
-  constructor(
-    code: MfmigErrorCode,
-    message: string,
-    options: { cause?: unknown; context?: MfmigErrorContext } = {},
-  ) {
+  constructor(code: MfmigErrorCode, message: string, options: { cause?: unknown; context?: MfmigErrorContext } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.context = options.context ?? {};
@@ -88,10 +84,7 @@ export class MfmigError extends Error {
  */
 export function isMfmigError(value: unknown): value is MfmigError {
   return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as Record<symbol, unknown>)[BRAND] === true &&
-    typeof (value as { code?: unknown }).code === 'string'
+    typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true && typeof (value as { code?: unknown }).code === 'string'
   );
 }
 

@@ -33,12 +33,7 @@ const WORDS: Partial<Record<MfmigError['code'], string>> = {
  * Wraps an error from SQLite into an MfmigError. Environmental failures (disk full, corrupt
  * file, read-only) keep their own code so that callers can tell them from a bad migration.
  */
-export function wrapSqliteError(
-  error: unknown,
-  fallback: MfmigError['code'],
-  message: string,
-  context: MfmigErrorContext = {},
-): MfmigError {
+export function wrapSqliteError(error: unknown, fallback: MfmigError['code'], message: string, context: MfmigErrorContext = {}): MfmigError {
   if (isMfmigError(error)) return error;
   const code = classifySqliteError(error) ?? fallback;
   const words = WORDS[code];

@@ -44,9 +44,13 @@ export class ScratchDirectory {
     const where = resolve(parent);
     mkdirSync(where, { recursive: true });
     if (othersCanReplaceEntries(where)) {
-      throw new MfmigError('CONFIG_INVALID', `Temporary folder ${where} lets other users replace what is in it (it is writable by them and not sticky, or it is theirs); refused for temporary files`, {
-        context: { file: where, reason: 'shared-temp-folder' },
-      });
+      throw new MfmigError(
+        'CONFIG_INVALID',
+        `Temporary folder ${where} lets other users replace what is in it (it is writable by them and not sticky, or it is theirs); refused for temporary files`,
+        {
+          context: { file: where, reason: 'shared-temp-folder' },
+        },
+      );
     }
     const path = mkdtempSync(join(where, SCRATCH_PREFIX));
     if (!isPrivateFolder(path, currentUid())) {

@@ -153,21 +153,19 @@ export class HistoryStore {
 
   list(): HistoryEntry[] {
     if (!this.exists()) return [];
-    return this.#adapter
-      .all<Record<string, unknown>>(`SELECT * FROM ${HISTORY_TABLE} ORDER BY version`)
-      .map((row) => ({
-        version: Number(row.version),
-        name: String(row.name),
-        mvp: Number(row.mvp),
-        checksum: String(row.checksum),
-        status: row.status === 'partial' ? 'partial' : 'applied',
-        appliedAt: String(row.applied_at),
-        durationMs: Number(row.duration_ms),
-        appliedBy: String(row.applied_by),
-        schemaHash: row.schema_hash == null ? null : String(row.schema_hash),
-        runId: row.run_id == null ? null : String(row.run_id),
-        rows: row.rows == null ? null : Number(row.rows),
-      }));
+    return this.#adapter.all<Record<string, unknown>>(`SELECT * FROM ${HISTORY_TABLE} ORDER BY version`).map((row) => ({
+      version: Number(row.version),
+      name: String(row.name),
+      mvp: Number(row.mvp),
+      checksum: String(row.checksum),
+      status: row.status === 'partial' ? 'partial' : 'applied',
+      appliedAt: String(row.applied_at),
+      durationMs: Number(row.duration_ms),
+      appliedBy: String(row.applied_by),
+      schemaHash: row.schema_hash == null ? null : String(row.schema_hash),
+      runId: row.run_id == null ? null : String(row.run_id),
+      rows: row.rows == null ? null : Number(row.rows),
+    }));
   }
 
   has(version: number): boolean {

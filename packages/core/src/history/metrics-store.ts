@@ -50,26 +50,13 @@ export class MetricsStore {
     this.#adapter.run(
       `INSERT INTO mfmig_metrics (run_id, version, step, direction, duration_ms, rows, rows_per_second, peak_memory, recorded_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        metric.runId,
-        metric.version,
-        metric.step,
-        metric.direction,
-        metric.durationMs,
-        metric.rows,
-        rowsPerSecond,
-        metric.peakMemory,
-        new Date().toISOString(),
-      ],
+      [metric.runId, metric.version, metric.step, metric.direction, metric.durationMs, metric.rows, rowsPerSecond, metric.peakMemory, new Date().toISOString()],
     );
   }
 
   list(runId?: string): StepMetric[] {
     if (!this.#adapter.tableExists('mfmig_metrics')) return [];
-    const rows = this.#adapter.all<Record<string, unknown>>(
-      `SELECT * FROM mfmig_metrics ${runId ? 'WHERE run_id = ?' : ''} ORDER BY id`,
-      runId ? [runId] : [],
-    );
+    const rows = this.#adapter.all<Record<string, unknown>>(`SELECT * FROM mfmig_metrics ${runId ? 'WHERE run_id = ?' : ''} ORDER BY id`, runId ? [runId] : []);
     return rows.map((r) => ({
       runId: String(r.run_id),
       version: r.version == null ? null : Number(r.version),

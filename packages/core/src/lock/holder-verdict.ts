@@ -36,4 +36,3 @@ export function judgeHolder(holder: LockHolder, staleAfterMs: number, now = Date
   const silentMs = now - beat;
   return silentMs > staleAfterMs ? { state: 'stale', detail: `no heartbeat for ${Math.round(silentMs / 1000)} s` } : { state: 'live' };
 }
-

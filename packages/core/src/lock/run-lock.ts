@@ -98,7 +98,12 @@ export class RunLock {
    * naming the holder when it does not. `onTakeover` hears of a stale or invalid holder
    * replaced (an invalid one deserves a warning: something wrote a row no run can have written).
    */
-  async acquire(options: { timeoutMs: number; command: string; onWait?: (holder: LockHolder) => void; onTakeover?: (takeover: LockTakeover) => void }): Promise<void> {
+  async acquire(options: {
+    timeoutMs: number;
+    command: string;
+    onWait?: (holder: LockHolder) => void;
+    onTakeover?: (takeover: LockTakeover) => void;
+  }): Promise<void> {
     if (this.#owner) return;
     const deadline = Date.now() + options.timeoutMs;
     let told = false;
@@ -166,7 +171,17 @@ export class RunLock {
       const code = (error as { code?: string }).code;
       if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
         return {
-          holder: { owner: '?', pid: 0, host: '?', processStart: null, bootId: null, pidNamespace: null, acquiredAt: '', heartbeatAt: '', command: 'a write transaction' },
+          holder: {
+            owner: '?',
+            pid: 0,
+            host: '?',
+            processStart: null,
+            bootId: null,
+            pidNamespace: null,
+            acquiredAt: '',
+            heartbeatAt: '',
+            command: 'a write transaction',
+          },
         };
       }
       const kind = classifySqliteError(error);

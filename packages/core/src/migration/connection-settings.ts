@@ -44,10 +44,7 @@ const MAY_CONTROL_CONNECTION = /\b(?:pragma|begin|commit|end|rollback)\b|[^\t\n\
  * prepareSqlSection('PRAGMA foreign_keys=off; BEGIN; DROP TABLE a; COMMIT;', { transactional: true, foreignKeys: 'on', where: 'x.sql' });
  * // { statements: ['PRAGMA foreign_keys=off;', 'DROP TABLE a;'], settings: { foreignKeys: 'off', legacyAlterTable: false } }
  */
-export function prepareSqlSection(
-  sql: string,
-  options: { transactional: boolean; foreignKeys: 'on' | 'off' | undefined; where: string },
-): PreparedSqlSection {
+export function prepareSqlSection(sql: string, options: { transactional: boolean; foreignKeys: 'on' | 'off' | undefined; where: string }): PreparedSqlSection {
   const settings: ConnectionSettings = { foreignKeys: options.foreignKeys ?? 'on', legacyAlterTable: false };
   if (!MAY_CONTROL_CONNECTION.test(sql)) {
     // nothing to read from the statements: split them when they first run, not at every load
@@ -67,9 +64,13 @@ export function prepareSqlSection(
       const { name, value = '' } = target.pragma;
       if (name === 'foreign_keys' && OFF.has(value)) {
         if (options.foreignKeys === 'on') {
-          throw new MfmigError('MIGRATION_INVALID', `Malformed migration ${options.where}: its header says foreign-keys: on, but it sets PRAGMA foreign_keys = ${value}`, {
-            context: { file: options.where },
-          });
+          throw new MfmigError(
+            'MIGRATION_INVALID',
+            `Malformed migration ${options.where}: its header says foreign-keys: on, but it sets PRAGMA foreign_keys = ${value}`,
+            {
+              context: { file: options.where },
+            },
+          );
         }
         settings.foreignKeys = 'off';
       }
@@ -77,9 +78,13 @@ export function prepareSqlSection(
     }
     if (options.transactional && ['BEGIN', 'COMMIT'].includes(target.verb)) continue;
     if (options.transactional && target.verb === 'ROLLBACK' && !tokenizeSql(statement).some((t) => isSqlKeyword(t, 'TO'))) {
-      throw new MfmigError('MIGRATION_INVALID', `Malformed migration ${options.where}: it runs ROLLBACK; a migration cannot roll back mfmig's transaction (use -- transaction: none to manage transactions yourself)`, {
-        context: { file: options.where, statement },
-      });
+      throw new MfmigError(
+        'MIGRATION_INVALID',
+        `Malformed migration ${options.where}: it runs ROLLBACK; a migration cannot roll back mfmig's transaction (use -- transaction: none to manage transactions yourself)`,
+        {
+          context: { file: options.where, statement },
+        },
+      );
     }
     statements.push(statement);
   }

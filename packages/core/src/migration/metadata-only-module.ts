@@ -21,9 +21,11 @@ export interface ModuleExports {
  * mod.meta; // { description: 'Add notes' }
  */
 export function metadataOnlyModule(source: string, migration: Pick<Migration, 'version' | 'name' | 'file'>): ModuleExports {
-  const stub = (direction: Direction): MigrationFn => () => {
-    throw codeNotLoaded(migration, direction);
-  };
+  const stub =
+    (direction: Direction): MigrationFn =>
+    () => {
+      throw codeNotLoaded(migration, direction);
+    };
   return { up: stub('up'), down: stub('down'), meta: readStaticModuleMeta(source) ?? {}, transformations: [] };
 }
 

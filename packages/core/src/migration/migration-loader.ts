@@ -56,7 +56,9 @@ export async function loadMigrations(folder: string, options: LoadMigrationsOpti
     });
   }
   if (options.format !== undefined && !MIGRATION_FORMATS.includes(options.format)) {
-    throw new MfmigError('CONFIG_INVALID', `Unknown migrations format "${String(options.format)}"; use one of ${MIGRATION_FORMATS.join(', ')}`, { context: { field: 'format' } });
+    throw new MfmigError('CONFIG_INVALID', `Unknown migrations format "${String(options.format)}"; use one of ${MIGRATION_FORMATS.join(', ')}`, {
+      context: { field: 'format' },
+    });
   }
   const ctx: LoadContext = { root, realRoot, maxBytes: options.maxFileBytes ?? DEFAULT_MAX_MIGRATION_BYTES, modules: options.modules ?? 'import' };
   const layout = detectLayout(ctx, options.format);
@@ -76,9 +78,13 @@ export async function loadMigrations(folder: string, options: LoadMigrationsOpti
   const hasMilestoneDirs = layout.entries.some((e) => e.kind === 'milestone-dir');
   let milestones: number[];
   if (options.milestones !== undefined && hasMilestoneDirs) {
-    throw new MfmigError('CONFIG_INVALID', `Configuration option milestones is invalid: ${folder} has mvpN/ milestone folders already; the option is for flat folders`, {
-      context: { field: 'milestones' },
-    });
+    throw new MfmigError(
+      'CONFIG_INVALID',
+      `Configuration option milestones is invalid: ${folder} has mvpN/ milestone folders already; the option is for flat folders`,
+      {
+        context: { field: 'milestones' },
+      },
+    );
   } else if (options.milestones !== undefined) {
     milestones = assignMilestones(migrations, options.milestones, layout.format === 'flyway' ? flywayVersionKey : versionNumber, root);
   } else {
@@ -96,9 +102,13 @@ function versionNumber(version: string): number {
 
 function duplicate(existing: Migration, m: Migration, root: string): MfmigError {
   const where = existing.mvp === m.mvp ? 'twice' : `in two milestones (mvp${existing.mvp} and mvp${m.mvp})`;
-  return new MfmigError('MIGRATION_DUPLICATE', `Duplicate migration version ${m.versionLabel ?? m.version} ${where}: ${relative(root, existing.file)} and ${relative(root, m.file)}`, {
-    context: { file: m.file, version: m.version },
-  });
+  return new MfmigError(
+    'MIGRATION_DUPLICATE',
+    `Duplicate migration version ${m.versionLabel ?? m.version} ${where}: ${relative(root, existing.file)} and ${relative(root, m.file)}`,
+    {
+      context: { file: m.file, version: m.version },
+    },
+  );
 }
 
 function assertMilestonesOrdered(migrations: Migration[], root: string): void {

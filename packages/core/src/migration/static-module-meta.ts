@@ -132,8 +132,7 @@ class LiteralReader {
         if (!code || !(point <= 0x10ffff)) throw new NotALiteral();
         out += String.fromCodePoint(point);
         i += code[0].length;
-      }
-      else if (next === '\r' && this.#text[i + 1] === '\n') i++;
+      } else if (next === '\r' && this.#text[i + 1] === '\n') i++;
       else if (next !== '\n' && next !== '\r') out += next;
     }
     throw new NotALiteral();

@@ -69,15 +69,16 @@ export function createMigrationContext(init: ContextInit): RunnerContext {
       return rows;
     },
     get db() {
-      db ??= init.migration.kind === 'module'
-        ? new (kyselyModule().Kysely)<any>({
-            // through the checked, observed handle: each query is checked before it runs and seen after
-            dialect: new (kyselyModule().SqliteDialect)({ database: raw }),
-            log: (event) => {
-              statements.push(event.query.sql);
-            },
-          })
-        : init.adapter.kysely;
+      db ??=
+        init.migration.kind === 'module'
+          ? new (kyselyModule().Kysely)<any>({
+              // through the checked, observed handle: each query is checked before it runs and seen after
+              dialect: new (kyselyModule().SqliteDialect)({ database: raw }),
+              log: (event) => {
+                statements.push(event.query.sql);
+              },
+            })
+          : init.adapter.kysely;
       return db;
     },
     exec(sql: string) {

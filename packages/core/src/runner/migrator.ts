@@ -10,7 +10,14 @@ import { assertCodeLoaded } from '../migration/metadata-only-module.js';
 import { applyConnectionSettings } from './apply-connection-settings.js';
 import { type RunnerContext, createMigrationContext } from './migration-context.js';
 import { MigrationSafety } from './safety/index.js';
-import { ACCOUNTED_LOSSES_STATE, type MigrationPlugin, type MigrationResultItem, type RunInfo, type RunResult, type TableRebuilder } from './migration-plugin.js';
+import {
+  ACCOUNTED_LOSSES_STATE,
+  type MigrationPlugin,
+  type MigrationResultItem,
+  type RunInfo,
+  type RunResult,
+  type TableRebuilder,
+} from './migration-plugin.js';
 import { type MigrationStatus, computeStatus } from './migration-status.js';
 import { type MigrationTarget, downVersions, resolveTargetVersion, upSteps } from './migration-target.js';
 import { ProgressTracker } from './progress-tracker.js';
@@ -179,7 +186,17 @@ export class Migrator {
       const steps = this.#assertRunnable(status, direction, target, options.acceptChecksums ?? []);
       if (!dryRun) this.#acceptChecksums(options.acceptChecksums ?? []);
       const repeatables = direction === 'up' ? new RepeatableStore(this.adapter).pending(this.migrations.repeatables ?? []) : [];
-      info = { runId, direction, fromVersion: status.currentVersion, targetVersion: result.targetVersion, steps, repeatables, dryRun, adapter: this.adapter, status };
+      info = {
+        runId,
+        direction,
+        fromVersion: status.currentVersion,
+        targetVersion: result.targetVersion,
+        steps,
+        repeatables,
+        dryRun,
+        adapter: this.adapter,
+        status,
+      };
       this.#progress.start(runId, direction, steps.length);
       this.events.emit('runStarted', { runId, direction, fromVersion: info.fromVersion, targetVersion: info.targetVersion, totalSteps: steps.length, dryRun });
       this.#log('info', 'run.start', { runId, direction, from: info.fromVersion, target: info.targetVersion, steps: steps.length, dryRun });
@@ -187,7 +204,14 @@ export class Migrator {
       if (dryRun) await this.#dryRun(steps, direction, runId, result, options);
       else await this.#execute(steps, direction, runId, result, options);
       if (direction === 'up') {
-        const init = { adapter: this.adapter, logger: this.#logger, runId, signal: options.signal, plugins: this.plugins, version: this.#safeCurrentVersion(0) };
+        const init = {
+          adapter: this.adapter,
+          logger: this.#logger,
+          runId,
+          signal: options.signal,
+          plugins: this.plugins,
+          version: this.#safeCurrentVersion(0),
+        };
         const repeatables = await finishWithRepeatables(this.migrations.repeatables, init, dryRun);
         result.repeatables = repeatables.results;
         if (repeatables.error) throw repeatables.error;
@@ -248,15 +272,18 @@ export class Migrator {
         throw new MfmigError('USAGE', `Version ${version} has no checksum mismatch to accept`);
       }
     }
-    const blocking = status.problems.filter(
-      (p) => (p.code === 'CHECKSUM_MISMATCH' && !accept.includes(p.version)) || p.code === 'MIGRATION_MISSING',
-    );
+    const blocking = status.problems.filter((p) => (p.code === 'CHECKSUM_MISMATCH' && !accept.includes(p.version)) || p.code === 'MIGRATION_MISSING');
     if (blocking.length > 0) {
       const first = blocking[0]!;
-      const how = first.code === 'CHECKSUM_MISMATCH' ? 'restore the file, or accept the edit (`acceptChecksums`)' : 'restore the missing file from version control';
-      throw new MfmigError(first.code as 'CHECKSUM_MISMATCH' | 'MIGRATION_MISSING', `${first.message}; ${how}${blocking.length > 1 ? ` (and ${blocking.length - 1} more problem(s))` : ''}`, {
-        context: { version: first.version, problems: blocking },
-      });
+      const how =
+        first.code === 'CHECKSUM_MISMATCH' ? 'restore the file, or accept the edit (`acceptChecksums`)' : 'restore the missing file from version control';
+      throw new MfmigError(
+        first.code as 'CHECKSUM_MISMATCH' | 'MIGRATION_MISSING',
+        `${first.message}; ${how}${blocking.length > 1 ? ` (and ${blocking.length - 1} more problem(s))` : ''}`,
+        {
+          context: { version: first.version, problems: blocking },
+        },
+      );
     }
     const steps = direction === 'up' ? this.pendingSteps(target) : this.revertSteps(target);
     const targetVersion = this.resolveTarget(target);
@@ -296,10 +323,18 @@ export class Migrator {
   }
 
   async #execute(steps: Migration[], direction: Direction, runId: string, result: RunResult, options: RunOptions): Promise<void> {
-    const partial = new Set(this.history.list().filter((h) => h.status === 'partial').map((h) => h.version));
+    const partial = new Set(
+      this.history
+        .list()
+        .filter((h) => h.status === 'partial')
+        .map((h) => h.version),
+    );
     for (const [index, m] of steps.entries()) {
       if (options.signal?.aborted) {
-        throw new MfmigError('INTERRUPTED', `Interrupted before ${migrationLabel(m)}; the database is at version ${this.status().currentVersion}. Run the same command again to continue`);
+        throw new MfmigError(
+          'INTERRUPTED',
+          `Interrupted before ${migrationLabel(m)}; the database is at version ${this.status().currentVersion}. Run the same command again to continue`,
+        );
       }
       const item = await this.#step(m, direction, index, steps.length, runId, options, partial.has(m.version));
       result.results.push(item);
@@ -310,7 +345,15 @@ export class Migrator {
     }
   }
 
-  async #step(m: Migration, direction: Direction, index: number, total: number, runId: string, options: RunOptions, resume: boolean): Promise<MigrationResultItem> {
+  async #step(
+    m: Migration,
+    direction: Direction,
+    index: number,
+    total: number,
+    runId: string,
+    options: RunOptions,
+    resume: boolean,
+  ): Promise<MigrationResultItem> {
     this.events.emit('migrationStarted', { version: m.version, name: m.name, mvp: m.mvp, direction, step: index + 1, totalSteps: total });
     this.events.emit('progressUpdated', this.#progress.update({ currentMigration: m }));
     this.#log('info', 'migration.start', { version: m.version, name: m.name, direction });

@@ -40,7 +40,10 @@ export interface RepeatableRunInit {
  * @example
  * const { results, error } = await runRepeatables(new RepeatableStore(adapter).pending(set.repeatables), { adapter, logger, runId });
  */
-export async function runRepeatables(pending: RepeatableMigration[], init: RepeatableRunInit): Promise<{ results: RepeatableResultItem[]; error?: MfmigError }> {
+export async function runRepeatables(
+  pending: RepeatableMigration[],
+  init: RepeatableRunInit,
+): Promise<{ results: RepeatableResultItem[]; error?: MfmigError }> {
   const results: RepeatableResultItem[] = [];
   const store = new RepeatableStore(init.adapter);
   if (pending.length > 0) store.ensure();
@@ -69,7 +72,9 @@ export async function runRepeatables(pending: RepeatableMigration[], init: Repea
       results.push({ name: r.name, status: 'Success', durationMs: performance.now() - start, statements: ctx.statements });
       init.logger.log({ level: 'info', event: 'repeatable.completed', name: r.name, runId: init.runId });
     } catch (error) {
-      const wrapped = isMfmigError(error) ? error : wrapSqliteError(error, 'MIGRATION_FAILED', `Repeatable migration ${r.name} failed`, { migration: r.name, file: r.file });
+      const wrapped = isMfmigError(error)
+        ? error
+        : wrapSqliteError(error, 'MIGRATION_FAILED', `Repeatable migration ${r.name} failed`, { migration: r.name, file: r.file });
       if (!wrapped.message.includes(r.name)) wrapped.message = `Repeatable migration ${r.name} failed: ${wrapped.message}`;
       wrapped.context.repeatable = r.name;
       recordFailure(init.adapter, r, wrapped);

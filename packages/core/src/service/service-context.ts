@@ -97,7 +97,11 @@ export function createServiceContext(input: MigrationFrameworkConfig | ServiceCo
     },
     loadModules,
     loadMigrations() {
-      migrations ??= loadMigrations(config.migrationsPath, { modules: loadModules ? 'import' : 'metadata', format: config.format, milestones: config.milestones });
+      migrations ??= loadMigrations(config.migrationsPath, {
+        modules: loadModules ? 'import' : 'metadata',
+        format: config.format,
+        milestones: config.milestones,
+      });
       migrations.catch(() => {
         migrations = undefined;
       });

@@ -79,7 +79,11 @@ function acceptedVersion(ctx: ServiceContext, analysis: BaselineAnalysis, force:
   if (analysis.match === 'none') {
     const closest = analysis.closest ? ` (nearest: version ${analysis.closest.version}, ${analysis.closest.differences} difference(s))` : '';
     const stopped = analysis.replayError ? `; the replay stopped early: ${analysis.replayError}` : '';
-    throw refused('no-match', `The schema of ${file} matches no version of the migrations${closest}${stopped}; adopting it needs a stated version and force`, analysis);
+    throw refused(
+      'no-match',
+      `The schema of ${file} matches no version of the migrations${closest}${stopped}; adopting it needs a stated version and force`,
+      analysis,
+    );
   }
   if (analysis.match === 'differs' && !force) {
     const first = analysis.differences[0]?.description ?? '';
@@ -94,7 +98,13 @@ function acceptedVersion(ctx: ServiceContext, analysis: BaselineAnalysis, force:
 
 function refused(reason: 'ambiguous' | 'no-match' | 'differences', message: string, analysis: BaselineAnalysis): MfmigError {
   return new MfmigError('ADOPTION_REFUSED', message, {
-    context: { reason, version: analysis.version ?? undefined, candidates: analysis.candidates, closest: analysis.closest, differences: analysis.differences.length },
+    context: {
+      reason,
+      version: analysis.version ?? undefined,
+      candidates: analysis.candidates,
+      closest: analysis.closest,
+      differences: analysis.differences.length,
+    },
   });
 }
 

@@ -110,7 +110,9 @@ async function groundToolAdoption(ctx: ServiceContext): Promise<Ground | null> {
   const write = () =>
     adapter.transaction(() => {
       if (readLiveSchema(adapter, []).hash !== live.hash) {
-        throw new MfmigError('ADOPTION_REFUSED', `The schema of ${adapter.filePath} changed while the adoption was being prepared; nothing was recorded`, { context: { reason: 'changed' } });
+        throw new MfmigError('ADOPTION_REFUSED', `The schema of ${adapter.filePath} changed while the adoption was being prepared; nothing was recorded`, {
+          context: { reason: 'changed' },
+        });
       }
       const runId = new HistoryStore(adapter).adopt({ source: history.tool, version: matched.version, migrations, detail });
       if (matched.repeatables.length > 0) {

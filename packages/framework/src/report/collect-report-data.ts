@@ -31,7 +31,9 @@ export async function collectReportData(framework: ReportFramework, options: Col
   const set = migrator.migrations;
   const history = new HistoryStore(adapter).list();
   const metrics = new MetricsStore(adapter).list();
-  const plan = status.hasMilestones ? await latestPlan(framework, status.currentMvp, status.latestMvp) : await planToLatestVersion(framework, status.pending.length);
+  const plan = status.hasMilestones
+    ? await latestPlan(framework, status.currentMvp, status.latestMvp)
+    : await planToLatestVersion(framework, status.pending.length);
   const report = options.validate === false ? null : await framework.validation.performComprehensiveValidation();
   return {
     database: adapter.filePath,
@@ -96,7 +98,15 @@ function stepsOf(metrics: StepMetric[], history: HistoryEntry[]): Pick<ReportDat
     stepsRun: null,
     steps: history.map((h) => {
       const rows = h.rows ?? 0;
-      return { label: migrationLabel(h), version: h.version, kind: 'migration', direction: 'up', durationMs: h.durationMs, rows, rowsPerSecond: h.durationMs > 0 ? (rows * 1000) / h.durationMs : 0 };
+      return {
+        label: migrationLabel(h),
+        version: h.version,
+        kind: 'migration',
+        direction: 'up',
+        durationMs: h.durationMs,
+        rows,
+        rowsPerSecond: h.durationMs > 0 ? (rows * 1000) / h.durationMs : 0,
+      };
     }),
   };
 }
@@ -179,7 +189,10 @@ function rollbacksOf(framework: ReportFramework, metrics: StepMetric[]): ReportD
       from: Math.max(...e.versions),
       to: Math.min(...e.versions) - 1,
       preservedRows: e.rows,
-      detail: e.tables.length === 0 ? 'no rows to archive' : `archived ${[...new Set(e.tables)].join(', ')}${e.restored ? `; ${e.restored} archive(s) restored by a later run` : ''}`,
+      detail:
+        e.tables.length === 0
+          ? 'no rows to archive'
+          : `archived ${[...new Set(e.tables)].join(', ')}${e.restored ? `; ${e.restored} archive(s) restored by a later run` : ''}`,
     }))
     .sort((a, b) => a.at.localeCompare(b.at));
 }

@@ -2,8 +2,7 @@ import { formatCount } from '@mfmig/core';
 import type { ReportData } from './report-data.js';
 import { REPORT_GENERATOR } from './report-marker.js';
 
-const esc = (value: unknown): string =>
-  String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (value: unknown): string => String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const fmtMs = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`);
 const fmtInt = (n: number): string => formatCount(Math.round(n));
@@ -103,7 +102,8 @@ function plan(data: ReportData): string {
     .map(
       (s) =>
         `<tr data-testid="plan-step"><td>${esc(s.label)}</td><td><span class="risk ${esc(s.riskLevel)}">${esc(s.riskLevel)}</span></td><td>${
-          s.rules.map((r) => `<div><strong>${esc(r.rule)}</strong> (${esc(r.severity)}): ${esc(r.explanation)}</div>`).join('') || '<span class="muted">no rule triggered</span>'
+          s.rules.map((r) => `<div><strong>${esc(r.rule)}</strong> (${esc(r.severity)}): ${esc(r.explanation)}</div>`).join('') ||
+          '<span class="muted">no rule triggered</span>'
         }</td></tr>`,
     )
     .join('');
@@ -118,7 +118,10 @@ function diff(data: ReportData): string {
   if (!d) return '<p class="muted">No schema snapshots to compare.</p>';
   if (d.lines.length === 0) return `<p>No schema change between version ${d.from} and ${d.to}.</p>`;
   return `<p>From version ${d.from} to ${d.to}:</p><ul class="diff">${d.lines
-    .map((l) => `<li class="${l.kind}" data-testid="diff-line"><code>${l.kind === 'added' ? '+' : l.kind === 'removed' ? '-' : '~'} ${esc(l.object)}</code> ${esc(l.detail)}${l.breaking ? ' <span class="risk high">breaking</span>' : ''}</li>`)
+    .map(
+      (l) =>
+        `<li class="${l.kind}" data-testid="diff-line"><code>${l.kind === 'added' ? '+' : l.kind === 'removed' ? '-' : '~'} ${esc(l.object)}</code> ${esc(l.detail)}${l.breaking ? ' <span class="risk high">breaking</span>' : ''}</li>`,
+    )
     .join('')}</ul>`;
 }
 
@@ -126,7 +129,10 @@ function validation(data: ReportData): string {
   const v = data.validation;
   if (!v) return '<p class="muted">Validation not run.</p>';
   const rows = v.findings
-    .map((f) => `<tr data-testid="finding"><td><span class="risk ${esc(f.severity)}">${esc(f.severity)}</span></td><td><code>${esc(f.code)}</code></td><td>${esc(f.message)}</td><td>${esc(f.suggestion)}</td></tr>`)
+    .map(
+      (f) =>
+        `<tr data-testid="finding"><td><span class="risk ${esc(f.severity)}">${esc(f.severity)}</span></td><td><code>${esc(f.code)}</code></td><td>${esc(f.message)}</td><td>${esc(f.suggestion)}</td></tr>`,
+    )
     .join('');
   return `<p>${v.isValid ? 'Valid' : 'Invalid'}; health <strong data-testid="health">${esc(v.overallHealth)}</strong>; migration safety <strong>${esc(v.migrationSafety)}</strong>; ${v.findings.length} finding(s).</p>
 ${v.findings.length ? `<table><thead><tr><th>Severity</th><th>Code</th><th>Finding</th><th>Suggestion</th></tr></thead><tbody>${rows}</tbody></table>` : ''}`;
@@ -134,10 +140,16 @@ ${v.findings.length ? `<table><thead><tr><th>Severity</th><th>Code</th><th>Findi
 
 function backups(data: ReportData): string {
   const b = data.backups
-    .map((x) => `<tr data-testid="backup"><td><code>${esc(x.file)}</code></td><td>${esc(x.kind)}</td><td>${x.version ?? ''}</td><td>${x.mvp === null ? '' : `MVP${x.mvp}`}</td><td>${esc(x.createdAt)}</td><td class="num">${fmtInt(x.sizeBytes)}</td><td>${x.verified ? 'yes' : 'no'}</td></tr>`)
+    .map(
+      (x) =>
+        `<tr data-testid="backup"><td><code>${esc(x.file)}</code></td><td>${esc(x.kind)}</td><td>${x.version ?? ''}</td><td>${x.mvp === null ? '' : `MVP${x.mvp}`}</td><td>${esc(x.createdAt)}</td><td class="num">${fmtInt(x.sizeBytes)}</td><td>${x.verified ? 'yes' : 'no'}</td></tr>`,
+    )
     .join('');
   const r = data.rollbacks
-    .map((x) => `<tr data-testid="rollback" data-from="${x.from}" data-to="${x.to}" data-rows="${x.preservedRows}"><td>${esc(x.at)}</td><td>${x.from} → ${x.to}</td><td class="num">${fmtInt(x.preservedRows)}</td><td>${esc(x.detail)}</td></tr>`)
+    .map(
+      (x) =>
+        `<tr data-testid="rollback" data-from="${x.from}" data-to="${x.to}" data-rows="${x.preservedRows}"><td>${esc(x.at)}</td><td>${x.from} → ${x.to}</td><td class="num">${fmtInt(x.preservedRows)}</td><td>${esc(x.detail)}</td></tr>`,
+    )
     .join('');
   return `${b ? `<table><thead><tr><th>Backup</th><th>Kind</th><th>Version</th><th>Milestone</th><th>Taken</th><th>Bytes</th><th>Verified</th></tr></thead><tbody>${b}</tbody></table>` : '<p class="muted">No backups.</p>'}
 ${r ? `<table><thead><tr><th>Rolled back at</th><th>Versions</th><th>Rows preserved</th><th>Detail</th></tr></thead><tbody>${r}</tbody></table>` : '<p class="muted">No rollbacks.</p>'}`;

@@ -17,7 +17,6 @@ export interface SeedOptions {
 
 const BASE_TIME = Date.UTC(2023, 0, 1);
 
-
 const JOBS = ['PAYRL01', 'GLPOST', 'ARBILL', 'INVUPD', 'CLMPRC', 'EODBAT', 'STMTGEN', 'CUSTSYNC'];
 const PROGS = ['PAYCALC', 'GLUPD01', 'ARSTMT', 'INVMAST', 'CLMEDIT', 'ACCTVAL', 'RPTGEN', 'CUSTMNT'];
 const TABLES = ['ACCOUNT', 'CUSTOMER', 'CLAIM', 'INVOICE', 'LEDGER', 'POLICY'];

@@ -1,5 +1,14 @@
 import type Database from 'better-sqlite3';
-import { type Migration, type MigrationPlugin, type MigrationSet, type TableRebuilder, Migrator, messageOf, openDatabase, splitSqlStatements } from '@mfmig/core';
+import {
+  type Migration,
+  type MigrationPlugin,
+  type MigrationSet,
+  type TableRebuilder,
+  Migrator,
+  messageOf,
+  openDatabase,
+  splitSqlStatements,
+} from '@mfmig/core';
 import { copySchema } from './schema-copy.js';
 
 /** Lets a dry run pass migrations that declare transformations; their rows are analysed from the declarations. */
@@ -43,7 +52,8 @@ export async function captureStatements(
         ? await migrator.migrate({ version: targetVersion }, { dryRun: true })
         : await migrator.rollback({ version: targetVersion }, { dryRun: true });
     for (const item of result.results) if (item.status === 'Success' && !byVersion.has(item.version)) byVersion.set(item.version, item.statements);
-    if (result.error) notes.push(`Dry run on a schema copy stopped: ${messageOf(result.error)}; later module migrations are analysed from their declarations only`);
+    if (result.error)
+      notes.push(`Dry run on a schema copy stopped: ${messageOf(result.error)}; later module migrations are analysed from their declarations only`);
   } finally {
     copy.close();
   }

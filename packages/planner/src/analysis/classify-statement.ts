@@ -75,7 +75,8 @@ export function classifyStatement(statement: string): StatementInfo {
     const what = keywordOf(words[i]);
     const { name, next } = nameAt(words, afterIfExists(words, i + 1));
     if (what === 'TABLE') return info('create-table', { table: name, source: isSqlKeyword(words[next], 'AS') ? fromTable(words, next) : undefined });
-    if (what === 'INDEX') return info('create-index', { table: isSqlKeyword(words[next], 'ON') ? nameAt(words, next + 1).name : undefined, flags: { to: name, unique } });
+    if (what === 'INDEX')
+      return info('create-index', { table: isSqlKeyword(words[next], 'ON') ? nameAt(words, next + 1).name : undefined, flags: { to: name, unique } });
     if (what === 'VIEW') return info('create-view', { table: name });
     if (what === 'TRIGGER') {
       const on = topLevel(words, next, 'ON');

@@ -39,7 +39,15 @@ type Folded = StatementInfo & { rebuildOf?: string; createSql?: string };
 function foldRebuilds(infos: StatementInfo[]): Folded[] {
   const out: Folded[] = [...infos];
   const fold = (create: number, members: number[], table: string, flags: StatementInfo['flags']) => {
-    const rebuild: Folded = { kind: 'table-rebuild', table, source: table, statement: out[create]!.statement, flags, rebuildOf: table, createSql: out[create]!.statement };
+    const rebuild: Folded = {
+      kind: 'table-rebuild',
+      table,
+      source: table,
+      statement: out[create]!.statement,
+      flags,
+      rebuildOf: table,
+      createSql: out[create]!.statement,
+    };
     const remove = new Set(members.filter((i) => i >= 0));
     const at = Math.min(...remove);
     out.splice(0, out.length, ...out.map((s, i) => (i === at ? rebuild : s)).filter((_, i) => i === at || !remove.has(i)));
@@ -83,9 +91,16 @@ export function extractOperations(migration: Migration, statements: string[], st
     for (const t of [...declared].reverse()) {
       const rows = state.rows(t.targetTable);
       ops.push({
-        kind: 'transformation', table: t.targetTable, source: t.targetTable, rows, rowsWritten: 0, statement: t.id,
+        kind: 'transformation',
+        table: t.targetTable,
+        source: t.targetTable,
+        rows,
+        rowsWritten: 0,
+        statement: t.id,
         description: `reverse transformation ${t.id} on ${t.targetTable} (${rows} rows)`,
-        estimatedSeconds: 0, blocksWrites: true, flags: { reverse: true, reversible: t.reversible, hasReverse: t.reverse !== undefined, transformationType: t.transformationType },
+        estimatedSeconds: 0,
+        blocksWrites: true,
+        flags: { reverse: true, reversible: t.reversible, hasReverse: t.reverse !== undefined, transformationType: t.transformationType },
       });
     }
   }
@@ -105,15 +120,33 @@ export function extractOperations(migration: Migration, statements: string[], st
       const rows = state.rows(t.sourceTable);
       batched ||= t.batch === 'always' || (t.batch === 'auto' && rows > options.batchThreshold);
       deferred ||= batched || (t.batch === 'never' && rows > options.batchThreshold);
-      const written = t.transformationType === 'enrich' ? 0 : Math.round(measured.get(t.targetTable.toLowerCase()) ?? rows * state.fanout(migration.version, t.id));
+      const written =
+        t.transformationType === 'enrich' ? 0 : Math.round(measured.get(t.targetTable.toLowerCase()) ?? rows * state.fanout(migration.version, t.id));
       state.add(t.targetTable, written);
       ops.push({
-        kind: 'transformation', table: t.targetTable, source: t.sourceTable, rows, rowsWritten: written, statement: t.id,
+        kind: 'transformation',
+        table: t.targetTable,
+        source: t.sourceTable,
+        rows,
+        rowsWritten: written,
+        statement: t.id,
         description: `${t.transformationType} ${t.sourceTable} -> ${t.targetTable} (${rows} rows${t.transform ? ', row function' : ''}${batched ? ', batched' : ''})`,
-        estimatedSeconds: 0, blocksWrites: !deferred,
+        estimatedSeconds: 0,
+        blocksWrites: !deferred,
         flags: {
-          transformationType: t.transformationType, rowFunction: t.transform !== undefined, reversible: t.reversible, batched, wholeBatch: t.batch === 'never', batchSize: t.batchSize, declaredRows: t.estimatedRows,
-          stageable: t.batch === 'never' && t.transform === undefined && t.sql !== undefined && splitSqlStatements(t.sql).length === 1 && splitInsertSelect(t.sql) !== null,
+          transformationType: t.transformationType,
+          rowFunction: t.transform !== undefined,
+          reversible: t.reversible,
+          batched,
+          wholeBatch: t.batch === 'never',
+          batchSize: t.batchSize,
+          declaredRows: t.estimatedRows,
+          stageable:
+            t.batch === 'never' &&
+            t.transform === undefined &&
+            t.sql !== undefined &&
+            splitSqlStatements(t.sql).length === 1 &&
+            splitInsertSelect(t.sql) !== null,
         },
       });
     }
@@ -144,7 +177,15 @@ function toOperations(info: Folded, state: TableState, migration: Migration): Pl
       const rows = state.rows(table);
       const tightened = tightenedColumns(state.live, table, info.createSql ?? '');
       const order = info.flags.renamedTo ? `, rename-first via ${info.flags.renamedTo}` : '';
-      return [operation(info, rows, rows, `rebuild table ${table} (${rows} rows, copied with foreign keys ${migration.foreignKeys === 'off' ? 'off' : 'on'}${order})`, { tightened })];
+      return [
+        operation(
+          info,
+          rows,
+          rows,
+          `rebuild table ${table} (${rows} rows, copied with foreign keys ${migration.foreignKeys === 'off' ? 'off' : 'on'}${order})`,
+          { tightened },
+        ),
+      ];
     }
     case 'create-index': {
       const target = info.table ?? '';

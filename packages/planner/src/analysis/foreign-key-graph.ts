@@ -69,7 +69,7 @@ export function childTables(edges: ForeignKeyEdge[]): Map<string, ForeignKeyEdge
  */
 export function danglingForeignKeys(db: Database.Database, edges = foreignKeyEdges(db)): ForeignKeyEdge[] {
   const tables = new Set(
-    (db.prepare("SELECT lower(name) FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'virtual')").pluck().all() as string[]),
+    db.prepare("SELECT lower(name) FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'virtual')").pluck().all() as string[],
   );
   return edges.filter((edge) => !tables.has(edge.parent.toLowerCase()));
 }

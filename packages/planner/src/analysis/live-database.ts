@@ -30,9 +30,14 @@ export function readLiveFacts(adapter: DatabaseAdapter): LiveFacts {
   const children = new Map<string, { table: string; onDelete: string }[]>();
   for (const table of adapter.userTables()) {
     rows[table] = adapter.rowCount(table);
-    const columns = (db.prepare('SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0').pluck().all(table) as string[]).map((c) => `coalesce(length(${quoteIdentifier(c)}), 0)`);
+    const columns = (db.prepare('SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0').pluck().all(table) as string[]).map(
+      (c) => `coalesce(length(${quoteIdentifier(c)}), 0)`,
+    );
     if (rows[table]! > 0 && columns.length > 0) {
-      const avg = db.prepare(`SELECT avg(${columns.join(' + ')}) FROM (SELECT * FROM ${quoteIdentifier(table)} LIMIT 500)`).pluck().get() as number | null;
+      const avg = db
+        .prepare(`SELECT avg(${columns.join(' + ')}) FROM (SELECT * FROM ${quoteIdentifier(table)} LIMIT 500)`)
+        .pluck()
+        .get() as number | null;
       rowBytes[table.toLowerCase()] = (avg ?? 0) + 4 * columns.length + 8;
     }
     for (const fk of db.prepare('SELECT "table" AS parent, on_delete FROM pragma_foreign_key_list(?)').all(table) as { parent: string; on_delete: string }[]) {
@@ -41,9 +46,22 @@ export function readLiveFacts(adapter: DatabaseAdapter): LiveFacts {
     }
   }
   const indexes = Object.fromEntries(
-    (db.prepare("SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND substr(tbl_name, 1, 6) <> 'mfmig_'").all() as { name: string; tbl_name: string }[]).map((r) => [r.name, r.tbl_name]),
+    (
+      db.prepare("SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND substr(tbl_name, 1, 6) <> 'mfmig_'").all() as {
+        name: string;
+        tbl_name: string;
+      }[]
+    ).map((r) => [r.name, r.tbl_name]),
   );
   const cache = Number(db.pragma('cache_size', { simple: true }));
   const pageSize = Number(db.pragma('page_size', { simple: true }));
-  return { path: adapter.filePath, sizeBytes: adapter.sizeBytes(), cacheBytes: cache < 0 ? -cache * 1024 : cache * pageSize, rows, indexes, rowBytes, children };
+  return {
+    path: adapter.filePath,
+    sizeBytes: adapter.sizeBytes(),
+    cacheBytes: cache < 0 ? -cache * 1024 : cache * pageSize,
+    rows,
+    indexes,
+    rowBytes,
+    children,
+  };
 }

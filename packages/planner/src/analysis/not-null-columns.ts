@@ -22,7 +22,10 @@ export function notNullColumns(createSql: string): Map<string, boolean> {
   let item: SqlToken[] = [];
   const flush = () => {
     if (item.length > 0 && !isSqlKeyword(item[0], 'CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'FOREIGN')) {
-      out.set(tokenName(item[0]!).toLowerCase(), item.some((w, i) => isSqlKeyword(w, 'NOT') && isSqlKeyword(item[i + 1], 'NULL')));
+      out.set(
+        tokenName(item[0]!).toLowerCase(),
+        item.some((w, i) => isSqlKeyword(w, 'NOT') && isSqlKeyword(item[i + 1], 'NULL')),
+      );
     }
     item = [];
   };
@@ -56,6 +59,11 @@ export function tightenedColumns(live: Database.Database | undefined, table: str
     .filter((c) => c.nn === 0 && c.pk === 0 && next.get(c.name.toLowerCase()) === true)
     .map((c) => ({
       column: c.name,
-      nulls: Number(live.prepare(`SELECT count(*) FROM ${quoteIdentifier(table)} WHERE ${quoteIdentifier(c.name)} IS NULL`).pluck().get()),
+      nulls: Number(
+        live
+          .prepare(`SELECT count(*) FROM ${quoteIdentifier(table)} WHERE ${quoteIdentifier(c.name)} IS NULL`)
+          .pluck()
+          .get(),
+      ),
     }));
 }

@@ -23,7 +23,9 @@ export function schemaStatements(db: Database.Database): string[] {
     (db.prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'").all() as { name: string }[]).map((r) => r.name),
   );
   const rows = db
-    .prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND substr(tbl_name, 1, 6) <> 'mfmig_' ORDER BY rowid")
+    .prepare(
+      "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND substr(tbl_name, 1, 6) <> 'mfmig_' ORDER BY rowid",
+    )
     .all() as SchemaRow[];
   return rows
     .filter((r) => !shadows.has(r.name))

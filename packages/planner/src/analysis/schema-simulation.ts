@@ -1,5 +1,15 @@
 import type Database from 'better-sqlite3';
-import { type Migration, type TableRebuilder, bodyDb, createMigrationContext, messageOf, migrationLabel, openDatabase, splitSqlStatements, transactionModeOf } from '@mfmig/core';
+import {
+  type Migration,
+  type TableRebuilder,
+  bodyDb,
+  createMigrationContext,
+  messageOf,
+  migrationLabel,
+  openDatabase,
+  splitSqlStatements,
+  transactionModeOf,
+} from '@mfmig/core';
 import { classifyStatement } from './classify-statement.js';
 import { type ForeignKeyEdge, childTables, danglingForeignKeys, foreignKeyEdges } from './foreign-key-graph.js';
 import { copySchema } from './schema-copy.js';
@@ -101,9 +111,23 @@ export async function simulateSchema(live: Database.Database, steps: Migration[]
       const before = new Set(danglingForeignKeys(copy, edges).map(edgeKey));
       if (m.foreignKeys === 'off') copy.pragma('foreign_keys = OFF');
       if ((m as { legacyAlterTable?: boolean }).legacyAlterTable === true) copy.pragma('legacy_alter_table = ON');
-      const step: SimulatedStep = { foreignKeys: copy.pragma('foreign_keys', { simple: true }) === 1 ? 'on' : 'off', children: childTables(edges), removals: [], dangling: [] };
+      const step: SimulatedStep = {
+        foreignKeys: copy.pragma('foreign_keys', { simple: true }) === 1 ? 'on' : 'off',
+        children: childTables(edges),
+        removals: [],
+        dangling: [],
+      };
       simulation.steps.set(m.version, step);
-      const ctx = createMigrationContext({ adapter, migration: m, direction: options.direction, dryRun: false, logger: quiet, rebuildTable: options.rebuildTable, onProgress: () => {}, runId: 'planner-schema-simulation' });
+      const ctx = createMigrationContext({
+        adapter,
+        migration: m,
+        direction: options.direction,
+        dryRun: false,
+        logger: quiet,
+        rebuildTable: options.rebuildTable,
+        onProgress: () => {},
+        runId: 'planner-schema-simulation',
+      });
       current = { step, seen: new Set() };
       try {
         if (transactionModeOf(m, options.direction) === 'immediate') adapter.beginImmediate();
@@ -112,7 +136,9 @@ export async function simulateSchema(live: Database.Database, steps: Migration[]
         if (copy.inTransaction) adapter.commit();
       } catch (error) {
         adapter.rollback();
-        simulation.notes.push(`The schema simulation stopped at ${migrationLabel(m)} (${messageOf(error).split('\n')[0]}); later steps are not checked for cascades or dangling foreign keys`);
+        simulation.notes.push(
+          `The schema simulation stopped at ${migrationLabel(m)} (${messageOf(error).split('\n')[0]}); later steps are not checked for cascades or dangling foreign keys`,
+        );
         break;
       } finally {
         current = undefined;

@@ -150,12 +150,21 @@ export function measureCalibration(options: { scratch?: ScratchDirectory; rows?:
   const file = options.scratch.createFile('calibration', '.db');
   const db = new Database(file);
   try {
-    db.exec('CREATE TABLE src (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL, category TEXT NOT NULL, n INTEGER NOT NULL, created_at TEXT NOT NULL)');
+    db.exec(
+      'CREATE TABLE src (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL, category TEXT NOT NULL, n INTEGER NOT NULL, created_at TEXT NOT NULL)',
+    );
     const insert = db.prepare('INSERT INTO src VALUES (?, ?, ?, ?, ?, ?)');
     db.transaction(() => {
       for (let i = 1; i <= rows; i++) {
         const text = `Job PAYRL${i % 97} abends S0C${i % 9} in step STEP${i % 40}; check dataset PROD.DATA.G${i % 9999}V00 and rerun`;
-        insert.run(i, `Entry ${i} ${text.slice(0, 40)}`, `${text} ${text} ${text}`, CATEGORIES[i % CATEGORIES.length], i % 200, new Date(1_672_531_200_000 + i * 37_000).toISOString());
+        insert.run(
+          i,
+          `Entry ${i} ${text.slice(0, 40)}`,
+          `${text} ${text} ${text}`,
+          CATEGORIES[i % CATEGORIES.length],
+          i % 200,
+          new Date(1_672_531_200_000 + i * 37_000).toISOString(),
+        );
       }
     })();
     const rowBytes = Number(db.prepare('SELECT avg(length(title) + length(body) + length(category) + length(created_at) + 16) FROM src').pluck().get());
@@ -174,7 +183,7 @@ export function measureCalibration(options: { scratch?: ScratchDirectory; rows?:
     const write = db.prepare('INSERT INTO fn_out VALUES (?, ?, ?, ?, ?, ?)');
     const rowFunction =
       tx(() => {
-        for (let after = 0; ; ) {
+        for (let after = 0; ;) {
           const batch = page.all(after) as Record<string, unknown>[];
           if (batch.length === 0) break;
           for (const r of batch) write.run(r.id, String(r.title).toUpperCase(), r.body, r.category, Number(r.n) + 1, r.created_at);
@@ -190,13 +199,18 @@ export function measureCalibration(options: { scratch?: ScratchDirectory; rows?:
       }) / rows;
     const del = tx(() => db.exec('DELETE FROM fn_out')) / rows;
     const dropTable = tx(() => db.exec('DROP TABLE dst')) / rows;
-    const migration = median(Array.from({ length: 9 }, (_, i) => tx(() => {
-      db.exec(`CREATE TABLE m${i} (id INTEGER PRIMARY KEY, v TEXT)`);
-      db.prepare('INSERT INTO narrow (category, n) VALUES (?, ?)').run('history', i);
-    })));
-    const ddl = tx(() => {
-      for (let i = 0; i < 20; i++) db.exec(`CREATE TABLE d${i} (id INTEGER PRIMARY KEY, v TEXT); CREATE INDEX d${i}_v ON d${i} (v)`);
-    }) / 40;
+    const migration = median(
+      Array.from({ length: 9 }, (_, i) =>
+        tx(() => {
+          db.exec(`CREATE TABLE m${i} (id INTEGER PRIMARY KEY, v TEXT)`);
+          db.prepare('INSERT INTO narrow (category, n) VALUES (?, ?)').run('history', i);
+        }),
+      ),
+    );
+    const ddl =
+      tx(() => {
+        for (let i = 0; i < 20; i++) db.exec(`CREATE TABLE d${i} (id INTEGER PRIMARY KEY, v TEXT); CREATE INDEX d${i}_v ON d${i} (v)`);
+      }) / 40;
     const commit = median(Array.from({ length: 9 }, (_, i) => tx(() => db.prepare('UPDATE narrow SET n = ? WHERE id = 1').run(i))));
     const spill = (cacheKiB: number, name: string) => {
       db.pragma(`cache_size = -${cacheKiB}`);
@@ -206,7 +220,8 @@ export function measureCalibration(options: { scratch?: ScratchDirectory; rows?:
       let seconds = 0;
       for (let round = 0; round < 2; round++) {
         seconds += tx(() => {
-          for (let i = 0; i < rows; i++) add.run((i * 7919 + round) % rows, CATEGORIES[i % CATEGORIES.length], `REF${((i * 104_729 + round * 31) % 1_000_003).toString(36)}`);
+          for (let i = 0; i < rows; i++)
+            add.run((i * 7919 + round) % rows, CATEGORIES[i % CATEGORIES.length], `REF${((i * 104_729 + round * 31) % 1_000_003).toString(36)}`);
         });
       }
       return seconds;

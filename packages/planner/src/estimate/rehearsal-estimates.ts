@@ -72,7 +72,8 @@ function failureOf(error: unknown): RehearsalFailure | undefined {
  */
 function medianRun(runs: RehearsalRun[]): RehearsalRun {
   if (runs.length === 1) return runs[0]!;
-  const perStep = (pick: (r: RehearsalRun) => Map<number, number>) => new Map([...pick(runs[0]!).keys()].map((v) => [v, median(runs.map((r) => pick(r).get(v) ?? 0))]));
+  const perStep = (pick: (r: RehearsalRun) => Map<number, number>) =>
+    new Map([...pick(runs[0]!).keys()].map((v) => [v, median(runs.map((r) => pick(r).get(v) ?? 0))]));
   return { ...runs[0]!, seconds: perStep((r) => r.seconds), cpuSeconds: perStep((r) => r.cpuSeconds), commitSeconds: median(runs.map((r) => r.commitSeconds)) };
 }
 
@@ -114,7 +115,16 @@ function extrapolate(v0: number, f: number, v: number): number {
 export async function rehearsalEstimates(
   options: Omit<RehearsalOptions, 'sample' | 'cacheKiB'> & { live: Database.Database; sampleRows: number; totalRows: number; liveCacheKiB: number },
 ): Promise<RehearsalEstimates> {
-  const estimates: RehearsalEstimates = { seconds: new Map(), fixedSeconds: new Map(), scalingTables: new Set(), commitSeconds: 0, countsAfter: new Map(), fractions: [], fraction: 1, notes: [] };
+  const estimates: RehearsalEstimates = {
+    seconds: new Map(),
+    fixedSeconds: new Map(),
+    scalingTables: new Set(),
+    commitSeconds: 0,
+    countsAfter: new Map(),
+    fractions: [],
+    fraction: 1,
+    notes: [],
+  };
   const fraction = options.totalRows <= options.sampleRows ? 1 : options.sampleRows / options.totalRows;
   if (fraction >= 1) return wholeDatabaseEstimates(options, estimates);
   let empty: RehearsalRun;
@@ -126,7 +136,8 @@ export async function rehearsalEstimates(
     built.push(file);
     return file;
   };
-  const on = (file: SampleFile, durable = false) => rehearse({ ...options, sample: file, durable, cacheKiB: Math.max(64, options.liveCacheKiB * Math.max(file.fraction, fraction)) });
+  const on = (file: SampleFile, durable = false) =>
+    rehearse({ ...options, sample: file, durable, cacheKiB: Math.max(64, options.liveCacheKiB * Math.max(file.fraction, fraction)) });
   try {
     if (fraction < 1) await on(sampleOf(fraction / 4));
     const file = sampleOf(fraction);

@@ -1,5 +1,18 @@
 import Database from 'better-sqlite3';
-import { MfmigError, type MigrationPlugin, type MigrationSet, type RunResult, type ScratchDirectory, type TableRebuilder, Migrator, isMfmigError, messageOf, migrationLabel, openDatabase, quoteIdentifier } from '@mfmig/core';
+import {
+  MfmigError,
+  type MigrationPlugin,
+  type MigrationSet,
+  type RunResult,
+  type ScratchDirectory,
+  type TableRebuilder,
+  Migrator,
+  isMfmigError,
+  messageOf,
+  migrationLabel,
+  openDatabase,
+  quoteIdentifier,
+} from '@mfmig/core';
 import { RUN_STATE_TABLES } from '../analysis/schema-copy.js';
 import { removeDatabaseFiles } from './database-files.js';
 import { median } from './median.js';
@@ -132,7 +145,17 @@ export function removeSampleFile(sample: SampleFile): void {
 }
 
 function counts(db: Database.Database): Map<string, number> {
-  return new Map(tablesParentsFirst(db).map((t) => [t.name.toLowerCase(), Number(db.prepare(`SELECT count(*) FROM ${quoteIdentifier(t.name)}`).pluck().get())]));
+  return new Map(
+    tablesParentsFirst(db).map((t) => [
+      t.name.toLowerCase(),
+      Number(
+        db
+          .prepare(`SELECT count(*) FROM ${quoteIdentifier(t.name)}`)
+          .pluck()
+          .get(),
+      ),
+    ]),
+  );
 }
 
 /**
@@ -151,7 +174,14 @@ function rehearsalError(result: RunResult, fraction: number): Error {
   const statement = known ?? (afterChecks ? null : (failed.statements.at(-1) ?? null));
   return new MfmigError('REHEARSAL_FAILED', `Migration ${migrationLabel(failed)} failed when rehearsed on ${on}: ${messageOf(error)}`, {
     cause: error,
-    context: { version: failed.version, migration: failed.name, direction: failed.direction, statement: statement ?? undefined, fraction, reason: messageOf(error) },
+    context: {
+      version: failed.version,
+      migration: failed.name,
+      direction: failed.direction,
+      statement: statement ?? undefined,
+      fraction,
+      reason: messageOf(error),
+    },
   });
 }
 

@@ -36,7 +36,12 @@ export interface ResourceEstimate {
  * const resources = estimateResources(plan, readLiveFacts(adapter), calibration);
  * if (resources.errors.length) console.error(resources.errors[0].message);
  */
-export function estimateResources(plan: MigrationPlan, facts: LiveFacts, calibration: Calibration, diskSpace: (path: string) => number = freeBytes): ResourceEstimate {
+export function estimateResources(
+  plan: MigrationPlan,
+  facts: LiveFacts,
+  calibration: Calibration,
+  diskSpace: (path: string) => number = freeBytes,
+): ResourceEstimate {
   const bytes = (table: string | undefined) => (table ? facts.rowBytes[table.toLowerCase()] : undefined) ?? calibration.rowBytes;
   let growth = 0;
   let journalPeak = 0;

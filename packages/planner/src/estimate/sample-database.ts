@@ -23,17 +23,27 @@ interface ForeignKey {
  */
 export function tablesParentsFirst(db: Database.Database): { name: string; fks: ForeignKey[] }[] {
   const rows = db
-    .prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND substr(name, 1, 6) <> 'mfmig_'")
+    .prepare(
+      "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND substr(name, 1, 6) <> 'mfmig_'",
+    )
     .pluck()
     .all() as string[];
   const tables = rows.map((name) => ({
     name,
-    fks: (db.prepare('SELECT "table", "from", "to" FROM pragma_foreign_key_list(?)').all(name) as ForeignKey[]).filter((fk) => fk.table.toLowerCase() !== name.toLowerCase()),
+    fks: (db.prepare('SELECT "table", "from", "to" FROM pragma_foreign_key_list(?)').all(name) as ForeignKey[]).filter(
+      (fk) => fk.table.toLowerCase() !== name.toLowerCase(),
+    ),
   }));
   const ordered: typeof tables = [];
   const done = new Set<string>();
   while (ordered.length < tables.length) {
-    const ready = tables.filter((t) => !done.has(t.name) && t.fks.every((fk) => done.has(fk.table) || !tables.some((o) => o.name.toLowerCase() === fk.table.toLowerCase()) || fk.table.toLowerCase() === t.name.toLowerCase()));
+    const ready = tables.filter(
+      (t) =>
+        !done.has(t.name) &&
+        t.fks.every(
+          (fk) => done.has(fk.table) || !tables.some((o) => o.name.toLowerCase() === fk.table.toLowerCase()) || fk.table.toLowerCase() === t.name.toLowerCase(),
+        ),
+    );
     const next = ready.length > 0 ? ready : tables.filter((t) => !done.has(t.name)).slice(0, 1);
     for (const t of next) {
       ordered.push(t);
@@ -63,14 +73,23 @@ export function buildSampleDatabase(live: Database.Database, path: string, fract
     // the sample's tables, not the live ones: the copy has no shadow table of a killed online rebuild
     for (const table of fraction > 0 ? tablesParentsFirst(sample) : []) {
       const restrictedBy = table.fks.filter((fk) => sampled.has(fk.table.toLowerCase()));
-      const columns = (live.prepare('SELECT name FROM pragma_table_xinfo(?) WHERE hidden NOT IN (2, 3)').pluck().all(table.name) as string[]).map(quoteIdentifier);
+      const columns = (live.prepare('SELECT name FROM pragma_table_xinfo(?) WHERE hidden NOT IN (2, 3)').pluck().all(table.name) as string[]).map(
+        quoteIdentifier,
+      );
       const name = quoteIdentifier(table.name);
       let select: string;
       const params: unknown[] = [];
       if (restrictedBy.length > 0) {
         const conditions = restrictedBy.map((fk) => {
           const parentKey = fk.to ?? primaryKey(live, fk.table);
-          params.push(JSON.stringify(sample.prepare(`SELECT DISTINCT ${quoteIdentifier(parentKey)} FROM ${quoteIdentifier(fk.table)}`).pluck().all()));
+          params.push(
+            JSON.stringify(
+              sample
+                .prepare(`SELECT DISTINCT ${quoteIdentifier(parentKey)} FROM ${quoteIdentifier(fk.table)}`)
+                .pluck()
+                .all(),
+            ),
+          );
           return `(${quoteIdentifier(fk.from)} IS NULL OR ${quoteIdentifier(fk.from)} IN (SELECT value FROM json_each(?)))`;
         });
         select = `SELECT ${columns.join(', ')} FROM ${name} WHERE ${conditions.join(' AND ')}`;

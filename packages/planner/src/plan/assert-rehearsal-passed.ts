@@ -15,8 +15,13 @@ export function assertRehearsalPassed(plan: Pick<MigrationPlan, 'rehearsal'>): v
   if (!failure?.failed) return;
   const statement = failure.statement?.replace(/\s+/g, ' ').trim();
   const message = failure.message.replace(/\s+/g, ' ').trim();
-  const shown = statement && !message.includes(statement) ? `${message} (statement: ${statement.length > 200 ? `${statement.slice(0, 199)}…` : statement})` : message;
-  throw new MfmigError('REHEARSAL_FAILED', `Refused: migration ${migrationLabel(failure)} failed when the plan was rehearsed on a copy of the data, so it would fail on this database too; nothing was changed. ${shown}`, {
-    context: { version: failure.version, migration: failure.name, direction: failure.direction, statement: failure.statement ?? undefined },
-  });
+  const shown =
+    statement && !message.includes(statement) ? `${message} (statement: ${statement.length > 200 ? `${statement.slice(0, 199)}…` : statement})` : message;
+  throw new MfmigError(
+    'REHEARSAL_FAILED',
+    `Refused: migration ${migrationLabel(failure)} failed when the plan was rehearsed on a copy of the data, so it would fail on this database too; nothing was changed. ${shown}`,
+    {
+      context: { version: failure.version, migration: failure.name, direction: failure.direction, statement: failure.statement ?? undefined },
+    },
+  );
 }

@@ -62,12 +62,25 @@ function wholeBatchSeconds(op: PlannedOperation, staged: 'snapshot' | 'copies' |
   return staged === 'copies' ? Math.max(insert, Math.min(op.estimatedSeconds, BATCH_SECONDS)) : insert;
 }
 
-const SCALING_KINDS = new Set(['create-index', 'drop-table', 'drop-column', 'table-rebuild', 'insert-select', 'update', 'delete', 'transformation', 'add-column', 'create-table']);
+const SCALING_KINDS = new Set([
+  'create-index',
+  'drop-table',
+  'drop-column',
+  'table-rebuild',
+  'insert-select',
+  'update',
+  'delete',
+  'transformation',
+  'add-column',
+  'create-table',
+]);
 
 /** How many commits batched transformations add to a step in a real run: their batches, cursors and final transaction. */
 function extraCommits(ops: PlannedOperation[], batchRows: { rowFunction: number; sql: number }): number {
   const batched = ops.filter((op) => op.kind === 'transformation' && op.flags.batched);
-  return (batched.length > 0 ? 2 : 0) + batched.reduce((sum, op) => sum + Math.ceil(op.rows / (op.flags.rowFunction ? batchRows.rowFunction : batchRows.sql)) + 1, 0);
+  return (
+    (batched.length > 0 ? 2 : 0) + batched.reduce((sum, op) => sum + Math.ceil(op.rows / (op.flags.rowFunction ? batchRows.rowFunction : batchRows.sql)) + 1, 0)
+  );
 }
 
 /**
@@ -86,7 +99,10 @@ function rehearsedSeconds(version: number, ops: PlannedOperation[], inputs: Step
   const scales = ops.some((op) => SCALING_KINDS.has(op.kind) && [op.table, op.source].some((t) => t !== undefined && r.scalingTables.has(t.toLowerCase())));
   if (!scales) return fixed + commitCost;
   const data = Math.max(0, extrapolated - fixed);
-  const js = Math.min(data, ops.reduce((sum, op) => sum + (op.flags.rowFunction ? op.rows * inputs.model.rowFunctionSeconds(op.statement) : 0), 0));
+  const js = Math.min(
+    data,
+    ops.reduce((sum, op) => sum + (op.flags.rowFunction ? op.rows * inputs.model.rowFunctionSeconds(op.statement) : 0), 0),
+  );
   return fixed + js + (data - js) * logGrowth(ops, r.fraction) + commitCost;
 }
 
@@ -120,7 +136,10 @@ function fromMetrics(m: Migration, direction: 'up' | 'down', ops: PlannedOperati
 export function buildSteps(migrations: Migration[], inputs: StepInputs): PlanStep[] {
   return migrations.map((m) => {
     const rowsBefore = inputs.state.snapshot();
-    const ops = extractOperations(m, inputs.statements.get(m.version) ?? [], inputs.state, { direction: inputs.direction, batchThreshold: inputs.batchThreshold });
+    const ops = extractOperations(m, inputs.statements.get(m.version) ?? [], inputs.state, {
+      direction: inputs.direction,
+      batchThreshold: inputs.batchThreshold,
+    });
     const modelled = ops.map((op) => modelSeconds(op, inputs.model));
     const modelTotal = modelStepSeconds(ops, inputs.model);
     const measured = fromMetrics(m, inputs.direction, ops, inputs.metrics);
@@ -129,7 +148,9 @@ export function buildSteps(migrations: Migration[], inputs: StepInputs): PlanSte
     const seconds = measured ?? rehearsed ?? modelTotal;
     const scale = modelTotal > 0 ? seconds / modelTotal : 1;
     const onlineTable = inputs.direction === 'up' ? inputs.onlineRebuild?.(m)?.toLowerCase() : undefined;
-    const online = onlineTable !== undefined && ops.some((op) => op.kind === 'table-rebuild' && (op.table ?? '').toLowerCase() === onlineTable && op.rows >= (inputs.onlineMinRows ?? 10_000));
+    const online =
+      onlineTable !== undefined &&
+      ops.some((op) => op.kind === 'table-rebuild' && (op.table ?? '').toLowerCase() === onlineTable && op.rows >= (inputs.onlineMinRows ?? 10_000));
     ops.forEach((op, i) => {
       op.estimatedSeconds = modelled[i]! * scale;
       if (online && (op.table ?? '').toLowerCase() === onlineTable && (op.kind === 'table-rebuild' || op.kind === 'create-index')) {
@@ -142,7 +163,8 @@ export function buildSteps(migrations: Migration[], inputs: StepInputs): PlanSte
       // covers inserting the rows it gave
       if (!op.blocksWrites && op.rows > 0) {
         const commit = inputs.stagedQueries === 'copies' ? JOURNAL_COMMIT_SECONDS : 0;
-        op.longestBatchSeconds = commit + (op.flags.wholeBatch ? wholeBatchSeconds(op, inputs.stagedQueries ?? null) : Math.min(op.estimatedSeconds, BATCH_SECONDS));
+        op.longestBatchSeconds =
+          commit + (op.flags.wholeBatch ? wholeBatchSeconds(op, inputs.stagedQueries ?? null) : Math.min(op.estimatedSeconds, BATCH_SECONDS));
       }
     });
     const overhead = Math.max(0, seconds - ops.reduce((sum, op) => sum + op.estimatedSeconds, 0));

@@ -19,7 +19,9 @@ export function summarisePlan(
   const riskLevel = failed || parts.stop ? 'critical' : maxRisk(...parts.steps.map((s) => s.riskLevel));
   const order = ['critical', 'high', 'medium'] as const;
   const riskReasons = order.flatMap((level) =>
-    parts.steps.flatMap((s) => s.rules.filter((r) => r.severity === level && riskAtLeast(r.severity, 'medium')).map((r) => `${label(s)}: ${r.explanation} [${r.rule}, ${r.severity}]`)),
+    parts.steps.flatMap((s) =>
+      s.rules.filter((r) => r.severity === level && riskAtLeast(r.severity, 'medium')).map((r) => `${label(s)}: ${r.explanation} [${r.rule}, ${r.severity}]`),
+    ),
   );
   if (failed && !parts.steps.some((s) => s.rules.some((r) => r.rule === 'rehearsal-failed'))) {
     riskReasons.unshift(`${label(failed)}: failed in the rehearsal: ${failed.message} [rehearsal-failed, critical]`);
@@ -27,7 +29,8 @@ export function summarisePlan(
   if (parts.stop) riskReasons.unshift(`${parts.stop.message} [no-way-down, critical]`);
   const estimatedSeconds = parts.steps.reduce((sum, s) => sum + s.estimatedSeconds, 0);
   const blocking = parts.steps.filter((s) => s.blocksWritesSeconds > parts.downtimeThresholdSeconds);
-  const backup = parts.writers && parts.steps.length > 0 && parts.writers.backupBlocksSeconds > parts.downtimeThresholdSeconds ? parts.writers.backupBlocksSeconds : 0;
+  const backup =
+    parts.writers && parts.steps.length > 0 && parts.writers.backupBlocksSeconds > parts.downtimeThresholdSeconds ? parts.writers.backupBlocksSeconds : 0;
   return {
     ...parts,
     riskLevel,
@@ -36,7 +39,9 @@ export function summarisePlan(
     estimatedDuration: Math.round((estimatedSeconds / 60) * 100) / 100,
     requiresDowntime: blocking.length > 0 || backup > 0,
     downtimeReasons: [
-      ...(backup > 0 ? [`the backup copy blocks writers for about ${secs(backup)} in rollback-journal mode (threshold ${parts.downtimeThresholdSeconds} s; --wal avoids it)`] : []),
+      ...(backup > 0
+        ? [`the backup copy blocks writers for about ${secs(backup)} in rollback-journal mode (threshold ${parts.downtimeThresholdSeconds} s; --wal avoids it)`]
+        : []),
       ...blocking.map((s) => `${label(s)} blocks writers for about ${secs(s.blocksWritesSeconds)} (threshold ${parts.downtimeThresholdSeconds} s)`),
     ],
     createdAt: new Date().toISOString(),

@@ -130,7 +130,8 @@ export class MigrationPlanner {
     const status = migrator.status();
     const targetVersion = migrator.resolveTarget(target);
     const direction = targetVersion >= status.currentVersion ? 'up' : 'down';
-    const { steps, stop } = direction === 'up' ? { steps: migrator.pendingSteps({ version: targetVersion }), stop: undefined } : revertibleSteps(migrator, targetVersion);
+    const { steps, stop } =
+      direction === 'up' ? { steps: migrator.pendingSteps({ version: targetVersion }), stop: undefined } : revertibleSteps(migrator, targetVersion);
     // what can really run: a down plan that has to stop is rehearsed down to where it stops
     const reachable = stop ? stop.version : targetVersion;
     const raw = this.context.adapter.raw;
@@ -139,7 +140,11 @@ export class MigrationPlanner {
     const notes: string[] = [];
     const captured = await captureStatements(raw, migrator.migrations, steps, direction, reachable, this.context.tableRebuilder);
     notes.push(...captured.notes);
-    const simulation = await simulateSchema(raw, steps, { direction, foreignKeys: this.context.adapter.foreignKeysEnabled(), rebuildTable: this.context.tableRebuilder });
+    const simulation = await simulateSchema(raw, steps, {
+      direction,
+      foreignKeys: this.context.adapter.foreignKeysEnabled(),
+      rebuildTable: this.context.tableRebuilder,
+    });
     notes.push(...simulation.notes);
     const probes = new Map<string, number>();
     const fanouts = new Map<string, number>();
@@ -177,7 +182,12 @@ export class MigrationPlanner {
       onlineMinRows: this.#options.onlineRebuildRows ?? 10_000,
       stagedQueries: stagedReadOf(String(this.context.adapter.raw.pragma('journal_mode', { simple: true }))),
     });
-    const targetMvp = steps.length === 0 ? status.currentMvp : direction === 'up' ? (steps.at(-1)?.mvp ?? status.currentMvp) : targetMilestone(migrator.migrations.migrations, targetVersion);
+    const targetMvp =
+      steps.length === 0
+        ? status.currentMvp
+        : direction === 'up'
+          ? (steps.at(-1)?.mvp ?? status.currentMvp)
+          : targetMilestone(migrator.migrations.migrations, targetVersion);
     return summarisePlan({
       currentMVP: status.currentMvp,
       targetMVP: 'mvp' in target ? target.mvp : targetMvp,
@@ -213,10 +223,26 @@ export class MigrationPlanner {
     return groupByMilestone(plan, (await this.context.loadMigrations()).root);
   }
 
-  async #rehearse(scratch: ScratchDirectory, steps: Migration[], direction: 'up' | 'down', targetVersion: number, rows: Record<string, number>, cacheBytes: number): Promise<RehearsalEstimates> {
+  async #rehearse(
+    scratch: ScratchDirectory,
+    steps: Migration[],
+    direction: 'up' | 'down',
+    targetVersion: number,
+    rows: Record<string, number>,
+    cacheBytes: number,
+  ): Promise<RehearsalEstimates> {
     const setting = this.#options.rehearsal ?? true;
     if (setting === false || steps.length === 0) {
-      return { seconds: new Map(), fixedSeconds: new Map(), scalingTables: new Set(), commitSeconds: 0, countsAfter: new Map(), fractions: [], fraction: 1, notes: [] };
+      return {
+        seconds: new Map(),
+        fixedSeconds: new Map(),
+        scalingTables: new Set(),
+        commitSeconds: 0,
+        countsAfter: new Map(),
+        fractions: [],
+        fraction: 1,
+        notes: [],
+      };
     }
     const sampleRows = typeof setting === 'object' ? (setting.sampleRows ?? 40_000) : 40_000;
     return rehearsalEstimates({
@@ -261,13 +287,20 @@ function trySave(path: string, calibration: Calibration): boolean {
  */
 function revertibleSteps(migrator: Migrator, targetVersion: number): { steps: Migration[]; stop: PlanStop | undefined } {
   const steps: Migration[] = [];
-  for (const version of downVersions(migrator.history.list().map((h) => h.version), targetVersion)) {
+  for (const version of downVersions(
+    migrator.history.list().map((h) => h.version),
+    targetVersion,
+  )) {
     const m = migrator.migrations.byVersion.get(version);
     if (!m || !m.down) {
       const name = m ? migrationLabel(m) : `version ${version}`;
       return {
         steps,
-        stop: { version, name, message: `${name} ${m ? 'has no down migration' : 'is missing from the migrations folder'}: the plan cannot go below version ${version} without restoring a backup taken before it was applied` },
+        stop: {
+          version,
+          name,
+          message: `${name} ${m ? 'has no down migration' : 'is missing from the migrations folder'}: the plan cannot go below version ${version} without restoring a backup taken before it was applied`,
+        },
       };
     }
     steps.push(m);

@@ -17,7 +17,9 @@ export function renderPlan(plan: MigrationPlan): string {
     const r = plan.rehearsal;
     lines.push(`REHEARSAL FAILED at version ${r.version} (${r.name}): ${r.message}${r.statement ? `\n  statement: ${r.statement}` : ''}`);
   }
-  lines.push(`Risk: ${plan.riskLevel.toUpperCase()}   Estimated: ${secs(plan.estimatedSeconds)} (${plan.estimatedDuration} min)   Downtime: ${plan.requiresDowntime ? 'yes' : 'no'}`);
+  lines.push(
+    `Risk: ${plan.riskLevel.toUpperCase()}   Estimated: ${secs(plan.estimatedSeconds)} (${plan.estimatedDuration} min)   Downtime: ${plan.requiresDowntime ? 'yes' : 'no'}`,
+  );
   if (plan.steps.length > 0) {
     const rows = plan.steps.map((s) => [
       String(s.version),
@@ -30,13 +32,20 @@ export function renderPlan(plan: MigrationPlan): string {
     ]);
     const header = ['Version', 'Name', 'MVP', 'Risk', 'Estimated', 'Blocks writes', 'Rules'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    const format = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 4 || i === 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    const format = (cells: string[]) =>
+      cells
+        .map((c, i) => (i === 0 || i === 4 || i === 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd();
     lines.push('', format(header), format(widths.map((w) => '-'.repeat(w))), ...rows.map(format));
   }
   if (plan.writers && plan.steps.length > 0) lines.push('', `Writers: ${plan.writers.note}`);
   if (plan.riskReasons.length > 0) lines.push('', 'Risk reasons:', ...plan.riskReasons.map((r) => `  - ${r}`));
   if (plan.downtimeReasons.length > 0) lines.push('', 'Downtime:', ...plan.downtimeReasons.map((r) => `  - ${r}`));
-  lines.push('', `Estimated by ${plan.estimation.method}${plan.estimation.sampleRows.length ? ` on samples of ${plan.estimation.sampleRows.join(' and ')} rows` : ''}.`);
+  lines.push(
+    '',
+    `Estimated by ${plan.estimation.method}${plan.estimation.sampleRows.length ? ` on samples of ${plan.estimation.sampleRows.join(' and ')} rows` : ''}.`,
+  );
   for (const note of plan.estimation.notes) lines.push(`Note: ${note}`);
   return lines.join('\n');
 }

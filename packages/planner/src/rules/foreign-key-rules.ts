@@ -29,7 +29,11 @@ function renamedTo(ops: PlannedOperation[], name: string): string | undefined {
 
 /** The step rebuilds `table` (folded rebuild, or renames it away or into place). */
 function rebuilds(ops: PlannedOperation[], table: string): boolean {
-  return ops.some((o) => (o.kind === 'table-rebuild' && (same(o.table, table) || same(o.flags.renamedTo, table))) || (o.kind === 'rename-table' && (same(o.table, table) || same(o.flags.to, table))));
+  return ops.some(
+    (o) =>
+      (o.kind === 'table-rebuild' && (same(o.table, table) || same(o.flags.renamedTo, table))) ||
+      (o.kind === 'rename-table' && (same(o.table, table) || same(o.flags.to, table))),
+  );
 }
 
 /** The step itself drops `table` or deletes all its rows: losing them through a cascade adds nothing. */
@@ -40,14 +44,17 @@ function removesItself(ops: PlannedOperation[], table: string): boolean {
 /** The SQL of the step says `PRAGMA foreign_keys = off`, which SQLite ignores inside the migration's transaction. */
 function ignoredPragma(input: ForeignKeyRuleInput): string {
   const sql = input.direction === 'down' ? input.migration?.downSql : input.migration?.upSql;
-  return sql && /\bPRAGMA\s+foreign_keys\s*=\s*['"]?(off|0|false|no)\b/i.test(sql) ? "The file's PRAGMA foreign_keys = off does nothing inside the migration's transaction. " : '';
+  return sql && /\bPRAGMA\s+foreign_keys\s*=\s*['"]?(off|0|false|no)\b/i.test(sql)
+    ? "The file's PRAGMA foreign_keys = off does nothing inside the migration's transaction. "
+    : '';
 }
 
 function fixFor(r: RemovalAtRisk, ops: PlannedOperation[]): string {
   if (r.kind === 'drop-table' && rebuilds(ops, r.parent)) {
     return "Fix: declare `-- foreign-keys: off` in the file (a module: meta.foreignKeys = 'off') so that the runner switches foreign keys off outside the transaction, or rebuild with ctx.rebuildTable";
   }
-  if (r.kind === 'drop-table') return `Fix: drop or empty ${r.child.table} first if its rows are meant to go, or declare \`-- foreign-keys: off\` and handle ${r.child.table} explicitly`;
+  if (r.kind === 'drop-table')
+    return `Fix: drop or empty ${r.child.table} first if its rows are meant to go, or declare \`-- foreign-keys: off\` and handle ${r.child.table} explicitly`;
   return `Fix: if those ${r.child.table} rows are meant to go, delete them explicitly before, so that the migration says so`;
 }
 
@@ -69,13 +76,24 @@ export function removalFindings(input: ForeignKeyRuleInput, actions: string[], r
     .flatMap((r): RuleFinding[] => {
       const severity = severityOf(r, input.thresholds);
       if (!severity) return [];
-      const rows = r.childRows === 0 ? 'the rows (none at this step; on a database with rows they are hit)' : `${r.allRows ? 'all' : 'up to'} ${fmt(r.childRows)} row${r.childRows === 1 ? '' : 's'}`;
+      const rows =
+        r.childRows === 0
+          ? 'the rows (none at this step; on a database with rows they are hit)'
+          : `${r.allRows ? 'all' : 'up to'} ${fmt(r.childRows)} row${r.childRows === 1 ? '' : 's'}`;
       return [
         {
           rule,
           severity,
           explanation: `${r.statement} runs with foreign keys on: ${what(r, rows)} (${r.child.table}.${r.child.columns.join(', ')} references ${r.parent}). ${ignoredPragma(input)}${fixFor(r, input.operations)}`,
-          details: { statement: r.statement, parent: r.parent, child: r.child.table, columns: r.child.columns, onDelete: r.child.onDelete, rows: r.childRows, allRows: r.allRows },
+          details: {
+            statement: r.statement,
+            parent: r.parent,
+            child: r.child.table,
+            columns: r.child.columns,
+            onDelete: r.child.onDelete,
+            rows: r.childRows,
+            allRows: r.allRows,
+          },
         },
       ];
     });
@@ -97,6 +115,11 @@ export function danglingFindings(input: ForeignKeyRuleInput): RuleFinding[] {
       ? `leaves ${where} referencing "${d.parent}", a table that no longer exists: ALTER TABLE ${from} RENAME TO ${d.parent} rewrote the REFERENCES of ${d.table} to the new name (SQLite 3.26 and later), and ${d.parent} was dropped afterwards, the rename-first rebuild trap; ${breaks}. ` +
         `Fix: rebuild create-first (CREATE TABLE ${from}_new, copy the rows, DROP TABLE ${from}, ALTER TABLE ${from}_new RENAME TO ${from}), or rename with PRAGMA legacy_alter_table = ON and foreign keys off, or use ctx.rebuildTable`
       : `leaves ${where} referencing ${d.parent}, a table that no longer exists after this step; ${breaks}. Fix: drop ${d.table} or rebuild it without that reference in the same migration, or keep ${d.parent}`;
-    return { rule: 'dangling-foreign-key', severity: 'critical', explanation, details: { table: d.table, columns: d.columns, parent: d.parent, ...(from ? { renamedFrom: from } : {}) } };
+    return {
+      rule: 'dangling-foreign-key',
+      severity: 'critical',
+      explanation,
+      details: { table: d.table, columns: d.columns, parent: d.parent, ...(from ? { renamedFrom: from } : {}) },
+    };
   });
 }

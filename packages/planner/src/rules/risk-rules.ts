@@ -62,7 +62,10 @@ function byRows(rows: number, t: RiskThresholds, levels: [RiskLevel, RiskLevel, 
 const bump = (level: RiskLevel): RiskLevel => (level === 'low' ? 'medium' : level === 'medium' ? 'high' : 'critical');
 
 function each(kinds: PlannedOperation['kind'][], input: RuleInput, fn: (op: PlannedOperation) => RuleFinding | undefined): RuleFinding[] {
-  return input.operations.filter((op) => kinds.includes(op.kind)).map(fn).filter((f): f is RuleFinding => f !== undefined);
+  return input.operations
+    .filter((op) => kinds.includes(op.kind))
+    .map(fn)
+    .filter((f): f is RuleFinding => f !== undefined);
 }
 
 /**
@@ -81,7 +84,11 @@ export const RISK_RULES: RiskRule[] = [
       each(['drop-table'], input, (op) =>
         op.rows === 0
           ? { rule: 'drop-table', severity: 'low', explanation: `drops table ${op.table}, which is empty` }
-          : { rule: 'drop-table', severity: op.rows >= input.thresholds.criticalRows ? 'critical' : 'high', explanation: `drops table ${op.table} with ${fmt(op.rows)} rows: they are lost unless a backup or archive keeps them` },
+          : {
+              rule: 'drop-table',
+              severity: op.rows >= input.thresholds.criticalRows ? 'critical' : 'high',
+              explanation: `drops table ${op.table} with ${fmt(op.rows)} rows: they are lost unless a backup or archive keeps them`,
+            },
       ),
   },
   {
@@ -131,7 +138,12 @@ export const RISK_RULES: RiskRule[] = [
     id: 'cascade-set-null',
     description: 'A statement removes parent rows with foreign keys on: ON DELETE SET NULL / SET DEFAULT cuts the links of child rows',
     check: (input) =>
-      removalFindings(input, ['SET NULL', 'SET DEFAULT'], 'cascade-set-null', (r, rows) => `ON DELETE ${r.child.onDelete} overwrites ${r.child.table}.${r.child.columns.join(', ')} in ${rows}: their links to ${r.parent} are lost`),
+      removalFindings(
+        input,
+        ['SET NULL', 'SET DEFAULT'],
+        'cascade-set-null',
+        (r, rows) => `ON DELETE ${r.child.onDelete} overwrites ${r.child.table}.${r.child.columns.join(', ')} in ${rows}: their links to ${r.parent} are lost`,
+      ),
   },
   {
     id: 'dangling-foreign-key',
@@ -145,7 +157,9 @@ export const RISK_RULES: RiskRule[] = [
       const f = input.rehearsalFailure;
       if (!f || f.version !== input.migration.version || f.direction !== input.direction) return [];
       const on = f.fraction === 0 ? 'the schema alone' : f.fraction >= 1 ? 'a full copy of the data' : `a ${(f.fraction * 100).toFixed(2)}% sample of the data`;
-      return [{ rule: 'rehearsal-failed', severity: 'critical', explanation: `failed when rehearsed on ${on}: ${f.message}`, details: { statement: f.statement } }];
+      return [
+        { rule: 'rehearsal-failed', severity: 'critical', explanation: `failed when rehearsed on ${on}: ${f.message}`, details: { statement: f.statement } },
+      ];
     },
   },
   {
@@ -154,18 +168,39 @@ export const RISK_RULES: RiskRule[] = [
     check: (input) => [
       ...each(['add-column'], input, (op) => {
         if (!op.flags.notNull) return undefined;
-        if (op.flags.hasDefault) return { rule: 'not-null-addition', severity: 'low', explanation: `adds NOT NULL column ${op.table}.${String(op.flags.column)} with a default: ${fmt(op.rows)} existing rows get the default` };
+        if (op.flags.hasDefault)
+          return {
+            rule: 'not-null-addition',
+            severity: 'low',
+            explanation: `adds NOT NULL column ${op.table}.${String(op.flags.column)} with a default: ${fmt(op.rows)} existing rows get the default`,
+          };
         return op.rows > 0
-          ? { rule: 'not-null-addition', severity: 'critical', explanation: `adds NOT NULL column ${op.table}.${String(op.flags.column)} without a default to a table with ${fmt(op.rows)} rows: SQLite refuses it, the migration will fail` }
-          : { rule: 'not-null-addition', severity: 'medium', explanation: `adds NOT NULL column ${op.table}.${String(op.flags.column)} without a default: fine on the empty table now, but inserts of the running application that omit it fail` };
+          ? {
+              rule: 'not-null-addition',
+              severity: 'critical',
+              explanation: `adds NOT NULL column ${op.table}.${String(op.flags.column)} without a default to a table with ${fmt(op.rows)} rows: SQLite refuses it, the migration will fail`,
+            }
+          : {
+              rule: 'not-null-addition',
+              severity: 'medium',
+              explanation: `adds NOT NULL column ${op.table}.${String(op.flags.column)} without a default: fine on the empty table now, but inserts of the running application that omit it fail`,
+            };
       }),
       ...input.operations
         .filter((op) => op.kind === 'table-rebuild')
         .flatMap((op) =>
           ((op.flags.tightened as TightenedColumn[] | undefined) ?? []).map((c): RuleFinding =>
             c.nulls > 0
-              ? { rule: 'not-null-addition', severity: 'critical', explanation: `rebuild makes ${op.table}.${c.column} NOT NULL but ${fmt(c.nulls)} rows hold NULL there: the copy will fail unless the migration fills them` }
-              : { rule: 'not-null-addition', severity: 'medium', explanation: `rebuild makes ${op.table}.${c.column} NOT NULL (no NULL today): writes of NULL will fail from now on` },
+              ? {
+                  rule: 'not-null-addition',
+                  severity: 'critical',
+                  explanation: `rebuild makes ${op.table}.${c.column} NOT NULL but ${fmt(c.nulls)} rows hold NULL there: the copy will fail unless the migration fills them`,
+                }
+              : {
+                  rule: 'not-null-addition',
+                  severity: 'medium',
+                  explanation: `rebuild makes ${op.table}.${c.column} NOT NULL (no NULL today): writes of NULL will fail from now on`,
+                },
           ),
         ),
     ],
@@ -195,15 +230,29 @@ export const RISK_RULES: RiskRule[] = [
         ? []
         : input.direction === 'up'
           ? [{ rule: 'irreversible', severity: 'high', explanation: 'declared irreversible: its down cannot restore what it changes; only a backup can' }]
-          : [{ rule: 'irreversible', severity: 'critical', explanation: 'declared irreversible: going down loses what its up changed (restore a backup to keep it)' }],
+          : [
+              {
+                rule: 'irreversible',
+                severity: 'critical',
+                explanation: 'declared irreversible: going down loses what its up changed (restore a backup to keep it)',
+              },
+            ],
   },
   {
     id: 'missing-down',
     description: 'There is no down migration: the step can only be undone from a backup',
     check: (input) => {
       if (input.direction !== 'up' || input.migration.down) return [];
-      const destructive = input.operations.some((op) => ['drop-table', 'drop-column', 'delete', 'table-rebuild', 'transformation', 'update'].includes(op.kind) && op.rows > 0);
-      return [{ rule: 'missing-down', severity: destructive ? 'high' : 'medium', explanation: `has no down migration${destructive ? ' and changes existing data' : ''}: it can only be undone by restoring a backup` }];
+      const destructive = input.operations.some(
+        (op) => ['drop-table', 'drop-column', 'delete', 'table-rebuild', 'transformation', 'update'].includes(op.kind) && op.rows > 0,
+      );
+      return [
+        {
+          rule: 'missing-down',
+          severity: destructive ? 'high' : 'medium',
+          explanation: `has no down migration${destructive ? ' and changes existing data' : ''}: it can only be undone by restoring a backup`,
+        },
+      ];
     },
   },
   {
@@ -213,7 +262,10 @@ export const RISK_RULES: RiskRule[] = [
       each(['rename-table', 'rename-column'], input, (op) => ({
         rule: 'rename',
         severity: 'medium',
-        explanation: op.kind === 'rename-table' ? `renames table ${op.table} to ${String(op.flags.to)}: the running application's queries on ${op.table} break` : `renames column ${op.table}.${String(op.flags.column)} to ${String(op.flags.to)}: queries using the old name break`,
+        explanation:
+          op.kind === 'rename-table'
+            ? `renames table ${op.table} to ${String(op.flags.to)}: the running application's queries on ${op.table} break`
+            : `renames column ${op.table}.${String(op.flags.column)} to ${String(op.flags.to)}: queries using the old name break`,
       })),
   },
   {
@@ -225,7 +277,9 @@ export const RISK_RULES: RiskRule[] = [
           ? undefined
           : {
               rule: 'index-build',
-              severity: op.flags.unique ? bump(byRows(op.rows, input.thresholds, ['low', 'low', 'medium', 'high'])) : byRows(op.rows, input.thresholds, ['low', 'low', 'medium', 'high']),
+              severity: op.flags.unique
+                ? bump(byRows(op.rows, input.thresholds, ['low', 'low', 'medium', 'high']))
+                : byRows(op.rows, input.thresholds, ['low', 'low', 'medium', 'high']),
               explanation: `builds ${op.flags.unique ? 'unique ' : ''}index ${String(op.flags.to)} over ${fmt(op.rows)} rows of ${op.table} (about ${secs(op.estimatedSeconds)})${op.flags.unique ? '; fails if duplicates exist' : ''}`,
             },
       ),

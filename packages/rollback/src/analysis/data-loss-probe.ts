@@ -77,7 +77,12 @@ export async function probeDataLoss(adapter: DatabaseAdapter, runDown: () => Pro
     const { deleted, changed } = lostRowKeys(adapter, name, d.columns, d.key, d.after);
     if (deleted.length + changed.length === 0) continue;
     const table = before.get(name)!;
-    losses.push({ ...lossOf(table, 'rows', dataColumns(table), deleted.length + changed.length), keys: [...deleted, ...changed], deleted: deleted.length, changed: changed.length });
+    losses.push({
+      ...lossOf(table, 'rows', dataColumns(table), deleted.length + changed.length),
+      keys: [...deleted, ...changed],
+      deleted: deleted.length,
+      changed: changed.length,
+    });
   }
   return { losses, droppedVirtualTables };
 }

@@ -18,7 +18,10 @@ export interface RowsChecksum {
 export function checksumQuery(adapter: DatabaseAdapter, sql: string, params: unknown[] = []): RowsChecksum {
   const hash = createHash('sha256');
   let rows = 0;
-  for (const row of adapter.raw.prepare(sql).raw().iterate(...params) as Iterable<unknown[]>) {
+  for (const row of adapter.raw
+    .prepare(sql)
+    .raw()
+    .iterate(...params) as Iterable<unknown[]>) {
     hash.update(JSON.stringify(row));
     hash.update('\n');
     rows++;
@@ -54,7 +57,13 @@ export function rowDigests(adapter: DatabaseAdapter, table: string, columns: str
 }
 
 /** Keys of rows whose digest differs from `after` (changed) or that are missing there (deleted). */
-export function lostRowKeys(adapter: DatabaseAdapter, table: string, columns: string[], key: RowKey, after: Map<string, string>): { deleted: string[]; changed: string[] } {
+export function lostRowKeys(
+  adapter: DatabaseAdapter,
+  table: string,
+  columns: string[],
+  key: RowKey,
+  after: Map<string, string>,
+): { deleted: string[]; changed: string[] } {
   const deleted: string[] = [];
   const changed: string[] = [];
   const cols = columns.length > 0 ? columns.map(quoteIdentifier).join(', ') : 'NULL';
@@ -69,5 +78,7 @@ export function lostRowKeys(adapter: DatabaseAdapter, table: string, columns: st
 }
 
 function digestOf(row: unknown[]): string {
-  return createHash('sha1').update(JSON.stringify(row.slice(1))).digest('base64');
+  return createHash('sha1')
+    .update(JSON.stringify(row.slice(1)))
+    .digest('base64');
 }

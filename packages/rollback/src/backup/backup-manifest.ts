@@ -86,7 +86,7 @@ function buildSchema() {
   return z.object({
     format: z.literal(BACKUP_FORMAT),
     id: z.string().min(1),
-    file: z.string().refine(isPlainFileName, 'must be a plain file name in the manifest\'s folder'),
+    file: z.string().refine(isPlainFileName, "must be a plain file name in the manifest's folder"),
     kind: z.enum(['manual', 'pre-run', 'pre-rollback', 'checkpoint', 'saved-aside']),
     createdAt: z.string().refine(isTimestamp, 'must be a date and time'),
     version: z.number().int().nonnegative(),
@@ -103,9 +103,7 @@ function buildSchema() {
     }),
     source: z.object({ path: z.string(), journalMode: z.string(), pageSize: z.number(), pageCount: z.number() }),
     database: z.object({ id: z.string().min(1).nullable(), path: z.string().min(1) }).optional(),
-    run: z
-      .object({ runId: z.string(), direction: z.enum(['up', 'down']), fromVersion: z.number(), targetVersion: z.number() })
-      .nullable(),
+    run: z.object({ runId: z.string(), direction: z.enum(['up', 'down']), fromVersion: z.number(), targetVersion: z.number() }).nullable(),
     label: z.string().nullable(),
     timings: z.object({ copyMs: z.number(), hashMs: z.number(), verifyMs: z.number().nullable() }),
   });
@@ -143,13 +141,17 @@ export const plainManifest = object({
   ),
   source: required(object({ path: required(text), journalMode: required(text), pageSize: required(number), pageCount: required(number) })),
   database: optional(object({ id: required(nullable(name)), path: required(name) })),
-  run: required(nullable(object({ runId: required(text), direction: required(oneOf(['up', 'down'])), fromVersion: required(number), targetVersion: required(number) }))),
+  run: required(
+    nullable(object({ runId: required(text), direction: required(oneOf(['up', 'down'])), fromVersion: required(number), targetVersion: required(number) })),
+  ),
   label: required(nullable(text)),
   timings: required(object({ copyMs: required(number), hashMs: required(number), verifyMs: required(nullable(number)) })),
 });
 
 /** The manifest as the schema would give it, or the schema's verdict. */
-export function parseManifest(value: unknown): { success: true; data: unknown } | { success: false; issue: { path: PropertyKey[]; message: string } | undefined } {
+export function parseManifest(
+  value: unknown,
+): { success: true; data: unknown } | { success: false; issue: { path: PropertyKey[]; message: string } | undefined } {
   const quick = plainManifest(value);
   if (quick !== PLAIN_FAIL) return { success: true, data: quick };
   const result = manifestSchema().safeParse(value);
@@ -186,9 +188,13 @@ export function readBackupManifest(manifestPath: string): BackupRecord {
   if (!result.success) {
     const issue = result.issue;
     const id = typeof (parsed as { id?: unknown } | null)?.id === 'string' ? (parsed as { id: string }).id : undefined;
-    throw new MfmigError('BACKUP_INVALID', `Backup manifest ${manifestPath} is malformed: ${issue?.path.join('.') || 'manifest'} ${issue?.message ?? ''}`.trim(), {
-      context: { file: manifestPath, id },
-    });
+    throw new MfmigError(
+      'BACKUP_INVALID',
+      `Backup manifest ${manifestPath} is malformed: ${issue?.path.join('.') || 'manifest'} ${issue?.message ?? ''}`.trim(),
+      {
+        context: { file: manifestPath, id },
+      },
+    );
   }
   const manifest = result.data as BackupManifest;
   return { ...manifest, path: join(dirname(manifestPath), manifest.file), manifestPath };

@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import { basename, extname, join, resolve } from 'node:path';
-import { type DatabaseAdapter, type DatabaseIdentity, MfmigError, belongsToDatabase, ensureDatabaseIdentity, readDatabaseIdentity, wrapSqliteError } from '@mfmig/core';
+import {
+  type DatabaseAdapter,
+  type DatabaseIdentity,
+  MfmigError,
+  belongsToDatabase,
+  ensureDatabaseIdentity,
+  readDatabaseIdentity,
+  wrapSqliteError,
+} from '@mfmig/core';
 import type { BackupManifest, BackupOwner, BackupRecord } from './backup-manifest.js';
 
 /**
@@ -55,7 +63,11 @@ export function describeDatabase(database: { id: string | null; path: string }):
  * databaseFolder('./backups', { id: 'c0ffee12-…', path: '/srv/app/kb.db' }); // '/…/backups/kb-c0ffee12'
  */
 export function databaseFolder(backupPath: string, database: { id: string | null; path: string }): string {
-  const stem = basename(database.path, extname(database.path)).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^\.+/, '').slice(0, 60) || 'database';
+  const stem =
+    basename(database.path, extname(database.path))
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^\.+/, '')
+      .slice(0, 60) || 'database';
   const tag = (database.id ?? createHash('sha256').update(database.path).digest('hex')).replace(/[^A-Za-z0-9]/g, '').slice(0, 8);
   return join(resolve(backupPath), `${stem}-${tag}`);
 }

@@ -99,7 +99,8 @@ export function registryFolders(root: string, skipped?: SkippedBackupEntry[]): s
     if (!DATABASE_FOLDER.test(name)) continue;
     const dir = join(root, name);
     if (isRealFolder(dir)) folders.push(dir);
-    else if (isSymbolicLink(dir)) skipped?.push({ manifestPath: dir, id: null, problem: 'is a symbolic link where a database\'s backup folder belongs; it is not followed' });
+    else if (isSymbolicLink(dir))
+      skipped?.push({ manifestPath: dir, id: null, problem: "is a symbolic link where a database's backup folder belongs; it is not followed" });
   }
   return folders;
 }
@@ -205,7 +206,8 @@ function collect(manifestPath: string, into: BackupRecord[], skipped: (SkippedBa
   } catch (error) {
     // not a backup manifest (or a damaged one): not part of the registry; said when it lies in this database's folders
     const id = isMfmigError(error) && typeof error.context.id === 'string' ? error.context.id : null;
-    if (own) skipped.push({ manifestPath, id, problem: `is not a usable backup manifest (${messageOf(error).replace(`Backup manifest ${manifestPath} `, '')})` });
+    if (own)
+      skipped.push({ manifestPath, id, problem: `is not a usable backup manifest (${messageOf(error).replace(`Backup manifest ${manifestPath} `, '')})` });
     return;
   }
   const copy = regularFileProblem(record.path, { expectedSize: record.sizeBytes });
@@ -246,6 +248,8 @@ function isSymbolicLink(path: string): boolean {
 
 /** True when `folder` is named the way `databaseFolder` names the folder of `database` (or is another name of it: the tag is what counts). */
 function folderIsFor(folder: string, database: DatabaseIdentity): boolean {
-  const tag = basename(databaseFolder(dirname(folder), database)).split('-').at(-1);
+  const tag = basename(databaseFolder(dirname(folder), database))
+    .split('-')
+    .at(-1);
   return basename(folder).endsWith(`-${tag}`);
 }

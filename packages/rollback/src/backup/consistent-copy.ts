@@ -45,7 +45,14 @@ function progressReporter(options: ConsistentCopyOptions) {
     const seconds = (performance.now() - started) / 1000;
     const rate = seconds > 0 ? done / seconds : 0;
     const remaining = total - done;
-    options.onProgress({ operation: 'backup', done, total, unit: 'pages', ratePerSecond: rate, etaMs: rate > 0 ? (remaining / rate) * 1000 : remaining === 0 ? 0 : null });
+    options.onProgress({
+      operation: 'backup',
+      done,
+      total,
+      unit: 'pages',
+      ratePerSecond: rate,
+      etaMs: rate > 0 ? (remaining / rate) * 1000 : remaining === 0 ? 0 : null,
+    });
   };
 }
 
@@ -82,7 +89,7 @@ async function fileCopyReconciled(adapter: DatabaseAdapter, target: string, opti
     const chunk = (options.pagesPerStep ?? 8192) * pageSize;
     const buffer = Buffer.allocUnsafe(chunk);
     report(size, 0);
-    for (let offset = 0; offset < size; ) {
+    for (let offset = 0; offset < size;) {
       const { bytesRead } = await source.read(buffer, 0, Math.min(chunk, size - offset), offset);
       if (bytesRead === 0) break;
       await copy.write(buffer, 0, bytesRead, offset);

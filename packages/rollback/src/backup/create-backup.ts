@@ -2,15 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import {
-  type DatabaseAdapter,
-  HistoryStore,
-  type MigrationSet,
-  type OperationProgress,
-  computeStatus,
-  isProcessAlive,
-  wrapSqliteError,
-} from '@mfmig/core';
+import { type DatabaseAdapter, HistoryStore, type MigrationSet, type OperationProgress, computeStatus, isProcessAlive, wrapSqliteError } from '@mfmig/core';
 import { checkDatabaseFile } from '../files/database-file-check.js';
 import { fsyncDirectory, fsyncFile, unlinkQuietly } from '../files/durable-fs.js';
 import { sha256File } from '../files/file-hash.js';

@@ -18,15 +18,25 @@ import { ASIDE_FOLDER, type RemovedBackup, findBackup, registryFolders, removeBa
 export function removeBackup(backupPath: string, ref: string, database: DatabaseIdentity): RemovedBackup {
   const backup = findBackup(backupPath, ref);
   if (!backupBelongsTo(backup, database)) {
-    throw new MfmigError('BACKUP_OTHER_DATABASE', `Backup ${backup.id} belongs to the database ${describeDatabase(ownerOf(backup))}, not to ${describeDatabase(database)}; nothing was removed`, {
-      context: { file: backup.manifestPath },
-    });
+    throw new MfmigError(
+      'BACKUP_OTHER_DATABASE',
+      `Backup ${backup.id} belongs to the database ${describeDatabase(ownerOf(backup))}, not to ${describeDatabase(database)}; nothing was removed`,
+      {
+        context: { file: backup.manifestPath },
+      },
+    );
   }
   if (backup.kind === 'checkpoint') {
-    throw new MfmigError('BACKUP_INVALID', `${backup.manifestPath} is the database copy of a checkpoint; it goes with its checkpoint folder, nothing was removed`, { context: { file: backup.manifestPath } });
+    throw new MfmigError(
+      'BACKUP_INVALID',
+      `${backup.manifestPath} is the database copy of a checkpoint; it goes with its checkpoint folder, nothing was removed`,
+      { context: { file: backup.manifestPath } },
+    );
   }
   if (!isRegistered(backupPath, backup, database)) {
-    throw new MfmigError('BACKUP_INVALID', `${backup.manifestPath} is not a usable backup in ${resolve(backupPath)}; nothing was removed`, { context: { file: backup.manifestPath } });
+    throw new MfmigError('BACKUP_INVALID', `${backup.manifestPath} is not a usable backup in ${resolve(backupPath)}; nothing was removed`, {
+      context: { file: backup.manifestPath },
+    });
   }
   return removeBackupFiles(backup);
 }

@@ -99,9 +99,13 @@ export function readCheckpoint(path: string): CheckpointRecord {
   const result = checkpointSchema().safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new MfmigError('CHECKPOINT_INVALID', `Checkpoint ${manifestPath} is malformed: ${issue?.path.join('.') || 'manifest'} ${issue?.message ?? ''}`.trim(), {
-      context: { file: manifestPath, reason: 'malformed' },
-    });
+    throw new MfmigError(
+      'CHECKPOINT_INVALID',
+      `Checkpoint ${manifestPath} is malformed: ${issue?.path.join('.') || 'manifest'} ${issue?.message ?? ''}`.trim(),
+      {
+        context: { file: manifestPath, reason: 'malformed' },
+      },
+    );
   }
   return { ...(result.data as CheckpointManifest), folder: dirname(manifestPath), manifestPath };
 }

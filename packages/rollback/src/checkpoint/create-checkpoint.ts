@@ -27,7 +27,12 @@ export interface CreateCheckpointOptions {
  * const checkpoint = await createCheckpoint(migrator, './backups', 'run-42', { target: { mvp: 3 } });
  * checkpoint.folder; // pass it to resumeFromCheckpoint
  */
-export async function createCheckpoint(migrator: Migrator, backupPath: string, migrationId: string, options: CreateCheckpointOptions = {}): Promise<CheckpointRecord> {
+export async function createCheckpoint(
+  migrator: Migrator,
+  backupPath: string,
+  migrationId: string,
+  options: CreateCheckpointOptions = {},
+): Promise<CheckpointRecord> {
   const status = migrator.status();
   const targetVersion = migrator.resolveTarget(options.target ?? { latest: true });
   const createdAt = new Date().toISOString();

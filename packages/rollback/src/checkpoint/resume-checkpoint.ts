@@ -58,14 +58,23 @@ export async function resumeFromCheckpoint(env: ResumeEnvironment, checkpointPat
   const live = env.identity();
   if (!checkpointBelongsTo(checkpoint, live)) {
     const owner = { id: checkpoint.database.id ?? null, path: checkpoint.database.path };
-    throw new MfmigError('BACKUP_OTHER_DATABASE', `Checkpoint ${checkpoint.id} belongs to the database ${describeDatabase(owner)}, not to ${describeDatabase(live)}; nothing was changed`, {
-      context: { file: checkpoint.manifestPath, reason: 'other-database', owner, database: live },
-    });
+    throw new MfmigError(
+      'BACKUP_OTHER_DATABASE',
+      `Checkpoint ${checkpoint.id} belongs to the database ${describeDatabase(owner)}, not to ${describeDatabase(live)}; nothing was changed`,
+      {
+        context: { file: checkpoint.manifestPath, reason: 'other-database', owner, database: live },
+      },
+    );
   }
   const set = await env.loadMigrations();
   const changed = changedMigrations(checkpoint, set);
   if (changed.length > 0) {
-    throw refuse('migrations-changed', `The migrations changed since checkpoint ${checkpoint.id} (versions ${changed.join(', ')} edited, added or removed); resuming would run something else than the checkpointed run`, checkpoint, { changed });
+    throw refuse(
+      'migrations-changed',
+      `The migrations changed since checkpoint ${checkpoint.id} (versions ${changed.join(', ')} edited, added or removed); resuming would run something else than the checkpointed run`,
+      checkpoint,
+      { changed },
+    );
   }
   const backup = checkpointBackup(checkpoint);
   const mode = options.restore ?? 'auto';
@@ -73,7 +82,7 @@ export async function resumeFromCheckpoint(env: ResumeEnvironment, checkpointPat
   const divergence = state instanceof Error ? `the live database cannot be used (${state.message})` : divergenceFrom(checkpoint, state);
   let restored = false;
   let savedAside: string | null = null;
-  let reason = divergence ?? 'the live database is on the checkpoint\'s path';
+  let reason = divergence ?? "the live database is on the checkpoint's path";
   if (mode === 'always' || divergence) {
     if (mode === 'never') throw refuse('database-diverged', `Cannot resume checkpoint ${checkpoint.id}: ${divergence}; allow restoring its copy`, checkpoint);
     ({ savedAside } = await env.restore(backup));

@@ -97,7 +97,10 @@ async function recoverFromCorruption(env: EmergencyEnvironment, result: Emergenc
   const live = checkDatabaseFile(env.livePath, env.safetyChecks ? 'full' : 'quick');
   result.actionsPerformed.push(`checked the live database: ${live.ok ? 'no corruption found' : live.result}`);
   if (live.ok && env.safetyChecks) {
-    throw new MfmigError('RISK_NOT_ACCEPTED', 'The live database passes its integrity check: nothing was restored (use `data-loss` to go back to the last backup anyway, or turn ROLLBACK_SAFETY_CHECKS off)');
+    throw new MfmigError(
+      'RISK_NOT_ACCEPTED',
+      'The live database passes its integrity check: nothing was restored (use `data-loss` to go back to the last backup anyway, or turn ROLLBACK_SAFETY_CHECKS off)',
+    );
   }
   await restoreNewestVerified(env, result, 'corrupt');
 }
@@ -118,14 +121,19 @@ async function restoreNewestVerified(env: EmergencyEnvironment, result: Emergenc
       result.actionsPerformed.push(`skipped backup ${backup.id}: ${check.problem}`);
       continue;
     }
-    result.actionsPerformed.push(`verified backup ${backup.id} (version ${backup.version}, ${backup.createdAt}): sha256 and ${check.integrity?.level === 'full' ? 'integrity_check' : 'quick_check'} ok`);
+    result.actionsPerformed.push(
+      `verified backup ${backup.id} (version ${backup.version}, ${backup.createdAt}): sha256 and ${check.integrity?.level === 'full' ? 'integrity_check' : 'quick_check'} ok`,
+    );
     const { savedAside } = await env.restore(backup, check, reason, reason === 'corrupt');
     result.savedAside = savedAside;
     result.backupUsed = summariseBackup(backup);
     result.actionsPerformed.push(`restored backup ${backup.id} over ${env.livePath}${savedAside ? `; the replaced file is kept at ${savedAside}` : ''}`);
     return;
   }
-  throw new MfmigError('BACKUP_INVALID', `No backup of ${env.database.path} in ${env.backupPath} verifies (${candidates.length} checked); the live database was left as it is`);
+  throw new MfmigError(
+    'BACKUP_INVALID',
+    `No backup of ${env.database.path} in ${env.backupPath} verifies (${candidates.length} checked); the live database was left as it is`,
+  );
 }
 
 async function revertLastRun(env: EmergencyEnvironment, result: EmergencyRollbackResult, type: EmergencyType): Promise<void> {
@@ -140,7 +148,9 @@ async function revertLastRun(env: EmergencyEnvironment, result: EmergencyRollbac
     result.actionsPerformed.push('found no migration run to revert: the database is where the last run started');
     return;
   }
-  result.actionsPerformed.push(`found the last run${run.runId ? ` ${run.runId}` : ''}: versions ${run.versions.join(', ') || 'none'} applied since version ${run.fromVersion}`);
+  result.actionsPerformed.push(
+    `found the last run${run.runId ? ` ${run.runId}` : ''}: versions ${run.versions.join(', ') || 'none'} applied since version ${run.fromVersion}`,
+  );
   let reverted: RunResult | undefined;
   try {
     reverted = await env.run(true, (m) => m.rollback({ version: run.fromVersion }, { command: `emergency-rollback ${type}` }));
@@ -151,7 +161,9 @@ async function revertLastRun(env: EmergencyEnvironment, result: EmergencyRollbac
   }
   if (reverted && !reverted.error) {
     const preserved = (reverted.extras.preserved as unknown[] | undefined)?.length ?? 0;
-    result.actionsPerformed.push(`reverted ${reverted.results.filter((r) => r.status === 'Success').length} migration(s) to version ${reverted.toVersion}${preserved ? `, archiving dropped data in ${preserved} archive table(s)` : ''}`);
+    result.actionsPerformed.push(
+      `reverted ${reverted.results.filter((r) => r.status === 'Success').length} migration(s) to version ${reverted.toVersion}${preserved ? `, archiving dropped data in ${preserved} archive table(s)` : ''}`,
+    );
     return;
   }
   if (reverted?.error) result.actionsPerformed.push(`reverting stopped at version ${reverted.toVersion}: ${reverted.error.message}`);

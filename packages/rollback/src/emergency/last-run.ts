@@ -25,7 +25,10 @@ export interface LastRun {
  */
 export function findLastRun(history: HistoryEntry[], backups: BackupRecord[]): LastRun | null {
   const preRun = backups.filter((b) => b.kind === 'pre-run' && b.run?.direction === 'up').at(-1) ?? null;
-  const newest = history.filter((h) => !isAdoptedEntry(h)).sort((a, b) => a.appliedAt.localeCompare(b.appliedAt) || a.version - b.version).at(-1);
+  const newest = history
+    .filter((h) => !isAdoptedEntry(h))
+    .sort((a, b) => a.appliedAt.localeCompare(b.appliedAt) || a.version - b.version)
+    .at(-1);
   const partial = history.filter((h) => h.status === 'partial').map((h) => h.version);
   const useBackup = preRun?.run && (!newest || newest.runId === preRun.run.runId || newest.appliedAt <= preRun.createdAt);
   if (useBackup && preRun?.run) {

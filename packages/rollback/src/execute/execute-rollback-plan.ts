@@ -73,7 +73,11 @@ export interface ExecutionEnvironment {
  * const result = await executeRollbackPlan(env, plan, { preserveUserData: true });
  * result.preserved; // [{ table: 'incidents', columns: [...], rows: 120, location: 'mfmig_archive_3_incidents' }]
  */
-export async function executeRollbackPlan(env: ExecutionEnvironment, plan: RollbackPlan, options: ExecuteRollbackOptions = {}): Promise<RollbackExecutionResult> {
+export async function executeRollbackPlan(
+  env: ExecutionEnvironment,
+  plan: RollbackPlan,
+  options: ExecuteRollbackOptions = {},
+): Promise<RollbackExecutionResult> {
   const started = performance.now();
   let migrator = await env.migrator();
   assertPlanCurrent(migrator, plan);
@@ -98,7 +102,10 @@ export async function executeRollbackPlan(env: ExecutionEnvironment, plan: Rollb
   };
   if (plan.strategy === 'full-restore') {
     if (!plan.backup) {
-      throw new MfmigError('NO_DOWN_MIGRATION', `The rollback to version ${plan.targetVersion} needs a full restore, and no verified backup at that version exists; ${plan.warnings[0] ?? ''}`.trim());
+      throw new MfmigError(
+        'NO_DOWN_MIGRATION',
+        `The rollback to version ${plan.targetVersion} needs a full restore, and no verified backup at that version exists; ${plan.warnings[0] ?? ''}`.trim(),
+      );
     }
     const { savedAside } = await env.restore(plan.backup.id);
     migrator = await env.migrator();
@@ -112,21 +119,30 @@ export async function executeRollbackPlan(env: ExecutionEnvironment, plan: Rollb
     result.backup = summariseBackup(backup);
     result.removedByRetention = backup.removedByRetention ?? [];
     if (env.safetyChecks && !backup.integrity.verified) {
-      throw new MfmigError('BACKUP_INVALID', `The backup taken before the rollback (${backup.id}) did not verify: ${backup.integrity.result ?? 'not checked'}; nothing was rolled back`);
+      throw new MfmigError(
+        'BACKUP_INVALID',
+        `The backup taken before the rollback (${backup.id}) did not verify: ${backup.integrity.result ?? 'not checked'}; nothing was rolled back`,
+      );
     }
   }
   const preserve = options.preserveUserData !== false;
   const validator = typeof options.validateRollback === 'function' ? options.validateRollback : undefined;
   const validate = options.validateRollback !== false;
   for (const stage of plan.stages) {
-    const run = await env.run(preserve, (m) => m.rollback({ version: stage.toVersion }, { signal: options.signal, command: `rollback to ${plan.targetVersion}`, heldLock: options.heldLock }));
+    const run = await env.run(preserve, (m) =>
+      m.rollback({ version: stage.toVersion }, { signal: options.signal, command: `rollback to ${plan.targetVersion}`, heldLock: options.heldLock }),
+    );
     result.steps.push(...run.results.map(({ version, name, mvp, direction, status, durationMs }) => ({ version, name, mvp, direction, status, durationMs })));
     result.preserved.push(...((run.extras.preserved as PreservedData[] | undefined) ?? []));
     let failure = run.error?.message;
     if (!failure && validate) {
       const validation = await validateStage(migrator, stage, { baselineViolations, level: env.integrityLevel, validator });
       result.validations.push(validation);
-      if (!validation.ok) failure = `validation after MVP${stage.mvp} failed: ${validation.checks.filter((c) => !c.ok).map((c) => `${c.name} (${c.detail})`).join(', ')}`;
+      if (!validation.ok)
+        failure = `validation after MVP${stage.mvp} failed: ${validation.checks
+          .filter((c) => !c.ok)
+          .map((c) => `${c.name} (${c.detail})`)
+          .join(', ')}`;
     }
     if (failure) {
       result.error = run.error ?? new MfmigError('VALIDATION_FAILED', `Rollback stopped: ${failure}`);
@@ -139,15 +155,27 @@ export async function executeRollbackPlan(env: ExecutionEnvironment, plan: Rollb
 }
 
 /** Takes the database back up to where the failed stage started: the last good milestone. */
-async function returnToLastGood(env: ExecutionEnvironment, stage: RollbackStage, result: RollbackExecutionResult, reason: string, heldLock: RunLock | undefined): Promise<void> {
+async function returnToLastGood(
+  env: ExecutionEnvironment,
+  stage: RollbackStage,
+  result: RollbackExecutionResult,
+  reason: string,
+  heldLock: RunLock | undefined,
+): Promise<void> {
   const atVersion = (await env.migrator()).status().currentVersion;
-  const back = await env.run(true, (m) => m.migrate({ version: stage.fromVersion }, { command: `return to version ${stage.fromVersion} after a failed rollback stage`, heldLock }));
+  const back = await env.run(true, (m) =>
+    m.migrate({ version: stage.fromVersion }, { command: `return to version ${stage.fromVersion} after a failed rollback stage`, heldLock }),
+  );
   result.restored.push(...((back.extras.restored as RestoredArchive[] | undefined) ?? []));
   result.stopped = { atVersion, reason, returnedToVersion: back.toVersion };
   if (back.error) {
-    result.error = new MfmigError('ROLLBACK_FAILED', `Rollback stopped (${reason}), and returning to version ${stage.fromVersion} failed too: ${back.error.message}; restore backup ${result.backup?.id ?? '(none taken)'}`, {
-      cause: back.error,
-    });
+    result.error = new MfmigError(
+      'ROLLBACK_FAILED',
+      `Rollback stopped (${reason}), and returning to version ${stage.fromVersion} failed too: ${back.error.message}; restore backup ${result.backup?.id ?? '(none taken)'}`,
+      {
+        cause: back.error,
+      },
+    );
   }
 }
 
@@ -169,9 +197,13 @@ function assertPlanCurrent(migrator: Migrator, plan: RollbackPlan): void {
     migrator.history.fingerprint() !== plan.historyFingerprint ||
     migrationsFingerprint(migrator.migrations) !== plan.migrationsFingerprint;
   if (stale) {
-    throw new MfmigError('RISK_NOT_ACCEPTED', `Rollback plan ${plan.id} was made for another state (version ${plan.fromVersion}; the database is at ${status.currentVersion}, or the history or migrations changed since); create a new plan`, {
-      context: { reason: 'plan-stale' },
-    });
+    throw new MfmigError(
+      'RISK_NOT_ACCEPTED',
+      `Rollback plan ${plan.id} was made for another state (version ${plan.fromVersion}; the database is at ${status.currentVersion}, or the history or migrations changed since); create a new plan`,
+      {
+        context: { reason: 'plan-stale' },
+      },
+    );
   }
 }
 
@@ -184,6 +216,9 @@ function assertLiveSound(migrator: Migrator, level: 'quick' | 'full'): void {
     throw wrapSqliteError(error, 'DATABASE_CORRUPT', 'The live database cannot be checked before the rollback');
   }
   if (messages.length !== 1 || messages[0] !== 'ok') {
-    throw new MfmigError('DATABASE_CORRUPT', `The live database fails its integrity check (${messages.join('; ')}); nothing was rolled back — use \`mfmig emergency-rollback corruption\``);
+    throw new MfmigError(
+      'DATABASE_CORRUPT',
+      `The live database fails its integrity check (${messages.join('; ')}); nothing was rolled back — use \`mfmig emergency-rollback corruption\``,
+    );
   }
 }

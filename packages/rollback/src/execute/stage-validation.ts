@@ -56,7 +56,13 @@ export async function validateStage(
   checks.push({ name: 'integrity', ok: sound, detail: sound ? null : messages.join('; ') });
   const violations = adapter.foreignKeyCheck();
   const fkOk = violations.length <= options.baselineViolations;
-  checks.push({ name: 'foreign-keys', ok: fkOk, detail: fkOk ? null : `${violations.length - options.baselineViolations} new foreign key violation(s), e.g. ${violations[0]?.table} -> ${violations[0]?.parent}` });
+  checks.push({
+    name: 'foreign-keys',
+    ok: fkOk,
+    detail: fkOk
+      ? null
+      : `${violations.length - options.baselineViolations} new foreign key violation(s), e.g. ${violations[0]?.table} -> ${violations[0]?.parent}`,
+  });
   const status = migrator.status();
   const historyProblems: string[] = [];
   // nothing applied is version 0, or -1 in a folder with a migration numbered 0

@@ -47,7 +47,9 @@ export function describeDatabaseFile(path: string, migrations?: MigrationSet): D
     db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
     const hasHistory = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'mfmig_history'").get() !== undefined;
     const rows = hasHistory
-      ? (db.prepare('SELECT version, checksum, status, run_id, applied_at, name, mvp, duration_ms, applied_by, schema_hash FROM mfmig_history ORDER BY version').all() as Record<string, unknown>[])
+      ? (db
+          .prepare('SELECT version, checksum, status, run_id, applied_at, name, mvp, duration_ms, applied_by, schema_hash FROM mfmig_history ORDER BY version')
+          .all() as Record<string, unknown>[])
       : [];
     const hasIdentity = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(IDENTITY_TABLE) !== undefined;
     const identity = hasIdentity ? (db.prepare(`SELECT id FROM ${IDENTITY_TABLE} LIMIT 1`).pluck().get() as string | undefined) : undefined;

@@ -93,7 +93,8 @@ export function describeKind(stats: Stats): string {
 
 function statsProblem(stats: Stats, options: RegularFileOptions): string | null {
   if (!stats.isFile()) return `is ${describeKind(stats)}, not a regular file`;
-  if (options.expectedSize !== undefined && stats.size !== options.expectedSize) return `is ${stats.size} bytes, not the ${options.expectedSize} its manifest records`;
+  if (options.expectedSize !== undefined && stats.size !== options.expectedSize)
+    return `is ${stats.size} bytes, not the ${options.expectedSize} its manifest records`;
   if (options.maxSize !== undefined && stats.size > options.maxSize) return `is ${stats.size} bytes, more than the ${options.maxSize} accepted`;
   return null;
 }

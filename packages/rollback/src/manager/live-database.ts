@@ -40,7 +40,11 @@ export class LiveDatabase {
   #ctx: ServiceContext | undefined;
   #owned: boolean;
 
-  constructor(input: MigrationFrameworkConfig | ServiceContext, install: (ctx: ServiceContext, previous: ServiceContext | undefined) => void, reopen?: ReopenContext) {
+  constructor(
+    input: MigrationFrameworkConfig | ServiceContext,
+    install: (ctx: ServiceContext, previous: ServiceContext | undefined) => void,
+    reopen?: ReopenContext,
+  ) {
     this.#install = install;
     this.#reopen = reopen;
     if (isServiceContext(input)) {
@@ -117,7 +121,9 @@ export class LiveDatabase {
 
   /** The migrations folder, loaded without needing the database. */
   loadMigrations(): Promise<MigrationSet> {
-    return this.#ctx ? this.#ctx.loadMigrations() : loadMigrations(this.config.migrationsPath, { format: this.config.format, milestones: this.config.milestones });
+    return this.#ctx
+      ? this.#ctx.loadMigrations()
+      : loadMigrations(this.config.migrationsPath, { format: this.config.format, milestones: this.config.milestones });
   }
 
   /**

@@ -118,7 +118,10 @@ function assertNoOtherRunner(live: LiveDatabase): void {
     const lock = new RunLock(live.context().adapter);
     const holder = lock.holder();
     if (holder && !isCurrentProcess(holder) && !lock.isStale(holder)) {
-      throw new MfmigError('LOCK_HELD', `A migration run (pid ${holder.pid} on ${holder.host}, "${holder.command}") holds the database; a restore now would replace the file under it. Wait for it to finish`);
+      throw new MfmigError(
+        'LOCK_HELD',
+        `A migration run (pid ${holder.pid} on ${holder.host}, "${holder.command}") holds the database; a restore now would replace the file under it. Wait for it to finish`,
+      );
     }
   } catch (error) {
     if ((error as MfmigError).code === 'LOCK_HELD') throw error;

@@ -184,7 +184,10 @@ export class RollbackManager implements PreRunBackupTaker {
       run: { runId: run.runId, direction: run.direction, fromVersion: run.fromVersion, targetVersion: run.targetVersion },
     });
     if (options.verify && !backup.integrity.verified) {
-      throw new MfmigError('BACKUP_INVALID', `The pre-run backup ${backup.id} fails its integrity check (${backup.integrity.result}); the run was not started — the database itself may be damaged`);
+      throw new MfmigError(
+        'BACKUP_INVALID',
+        `The pre-run backup ${backup.id} fails its integrity check (${backup.integrity.result}); the run was not started — the database itself may be damaged`,
+      );
     }
     return backup;
   }
@@ -215,7 +218,8 @@ export class RollbackManager implements PreRunBackupTaker {
         loadMigrations: () => this.#live.loadMigrations(),
         tryMigrator: () => this.#live.tryMigrator(),
         restore: async (backup) => ({
-          savedAside: (await this.#restore(backup, { saveAside: true, reason: 'pre-resume', verification: assertBackupRestorable(backup) })).savedAside?.path ?? null,
+          savedAside:
+            (await this.#restore(backup, { saveAside: true, reason: 'pre-resume', verification: assertBackupRestorable(backup) })).savedAside?.path ?? null,
         }),
         run: (preserve, fn) => this.#run(preserve, fn),
       },
@@ -312,7 +316,11 @@ export class RollbackManager implements PreRunBackupTaker {
     this.#live.close();
   }
 
-  async #backup(kind: 'manual' | 'pre-run' | 'pre-rollback', verify: IntegrityLevel | false, extra: { label?: string; run?: BackupRecord['run'] }): Promise<TakenBackup> {
+  async #backup(
+    kind: 'manual' | 'pre-run' | 'pre-rollback',
+    verify: IntegrityLevel | false,
+    extra: { label?: string; run?: BackupRecord['run'] },
+  ): Promise<TakenBackup> {
     const ctx = this.context;
     const backup = await createBackup(ctx.adapter, {
       backupPath: this.backupPath,
@@ -326,7 +334,10 @@ export class RollbackManager implements PreRunBackupTaker {
     return { ...backup, removedByRetention };
   }
 
-  #restore(backup: BackupRecord, options: { saveAside: boolean; reason: string; verification: BackupVerification; settle?: boolean; allowOtherDatabase?: boolean }): Promise<RestoreResult> {
+  #restore(
+    backup: BackupRecord,
+    options: { saveAside: boolean; reason: string; verification: BackupVerification; settle?: boolean; allowOtherDatabase?: boolean },
+  ): Promise<RestoreResult> {
     return restoreLiveDatabase(this.#live, backup, options);
   }
 

@@ -32,7 +32,10 @@ export async function createRollbackPlan(env: PlanningEnvironment, target: Rollb
   const targetVersion = resolveRollbackTarget(migrator, target);
   const status = migrator.status();
   if (targetVersion > status.currentVersion) {
-    throw new MfmigError('USAGE', `Target version ${targetVersion} is above the current version ${status.currentVersion}; a rollback goes down (use \`mfmig migrate\` to go up)`);
+    throw new MfmigError(
+      'USAGE',
+      `Target version ${targetVersion} is above the current version ${status.currentVersion}; a rollback goes down (use \`mfmig migrate\` to go up)`,
+    );
   }
   const applied = status.applied.map((a) => a.version);
   const versions = applied.filter((v) => v > targetVersion).sort((a, b) => b - a);
@@ -59,7 +62,8 @@ export async function createRollbackPlan(env: PlanningEnvironment, target: Rollb
       reversible: irreversibleReasons(m).length === 0,
       irreversibleReasons: irreversibleReasons(m),
     };
-    if (m && finding && !(finding instanceof Error)) return { ...base, dataAtRisk: fromLosses(m, finding.losses), analysis: 'probe' as const, analysisError: null };
+    if (m && finding && !(finding instanceof Error))
+      return { ...base, dataAtRisk: fromLosses(m, finding.losses), analysis: 'probe' as const, analysisError: null };
     const error = finding instanceof Error ? finding.message : (dryRunError?.message ?? null);
     if (m && (m.downSql !== undefined || m.transformations.length > 0)) {
       return { ...base, dataAtRisk: staticDataAtRisk(migrator.adapter, m), analysis: 'static' as const, analysisError: error };
@@ -77,7 +81,10 @@ function assemblePlan(
   const migrator = env.migrator;
   const stages = stagesOf(steps, applied, targetVersion);
   const strategy = !input.runnable ? 'full-restore' : stages.length > 1 ? 'staged' : 'single-milestone';
-  const keep = applied.filter((v) => v <= targetVersion).sort((a, b) => a - b).join(',');
+  const keep = applied
+    .filter((v) => v <= targetVersion)
+    .sort((a, b) => a - b)
+    .join(',');
   const candidates = listBackups(env.backupPath, { includeCheckpoints: true, database: env.database }).filter(
     (b) => b.version === targetVersion && b.integrity.verified && [...b.appliedVersions].sort((x, y) => x - y).join(',') === keep,
   );
@@ -86,11 +93,23 @@ function assemblePlan(
   const warnings: string[] = [];
   for (const s of steps) {
     for (const reason of s.irreversibleReasons) warnings.push(`${migrationLabel(s)}: ${reason}`);
-    if (s.analysisError) warnings.push(`${migrationLabel(s)}: its down could not be probed (${s.analysisError}); data at risk is ${s.analysis === 'static' ? 'estimated from its SQL' : 'unknown'}`);
+    if (s.analysisError)
+      warnings.push(
+        `${migrationLabel(s)}: its down could not be probed (${s.analysisError}); data at risk is ${s.analysis === 'static' ? 'estimated from its SQL' : 'unknown'}`,
+      );
   }
   if (strategy === 'full-restore' && !backup) warnings.push(`No verified backup at version ${targetVersion} exists: the rollback cannot be carried out`);
-  const partial = { strategy, steps, backup: backup ? summariseBackup(backup) : null, totalRowsAtRisk: dataAtRisk.reduce((n, d) => n + d.rows, 0), stages } as const;
-  const targetMvp = migrator.migrations.milestones.filter((mvp) => migrator.migrations.migrations.filter((m) => m.mvp === mvp).every((m) => m.version <= targetVersion)).at(-1) ?? 0;
+  const partial = {
+    strategy,
+    steps,
+    backup: backup ? summariseBackup(backup) : null,
+    totalRowsAtRisk: dataAtRisk.reduce((n, d) => n + d.rows, 0),
+    stages,
+  } as const;
+  const targetMvp =
+    migrator.migrations.milestones
+      .filter((mvp) => migrator.migrations.migrations.filter((m) => m.mvp === mvp).every((m) => m.version <= targetVersion))
+      .at(-1) ?? 0;
   return {
     id: randomUUID(),
     createdAt: new Date().toISOString(),

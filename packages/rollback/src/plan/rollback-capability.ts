@@ -52,12 +52,18 @@ export function validateRollbackCapability(migrator: Migrator, backupPath: strin
     for (const reason of blockingReasons(m)) blockers.push(`${migrationLabel(entry)}: ${reason}`);
   }
   for (const m of irreversible) warnings.push(`${migrationLabel(m)} is irreversible: keep data preservation on, or the data its down drops is lost`);
-  const keep = applied.filter((v) => v <= targetVersion).sort((a, b) => a - b).join(',');
+  const keep = applied
+    .filter((v) => v <= targetVersion)
+    .sort((a, b) => a - b)
+    .join(',');
   const backups = listBackups(backupPath, { includeCheckpoints: true, database }).reverse();
   const atTarget = backups.find((b) => b.integrity.verified && b.version === targetVersion && [...b.appliedVersions].sort((x, y) => x - y).join(',') === keep);
   if (targetVersion > status.currentVersion) blockers.push(`target version ${targetVersion} is above the current version ${status.currentVersion}`);
   const downsPossible = blockers.length === 0;
-  if (!downsPossible && atTarget) warnings.push(`Down migrations cannot take the database to ${targetVersion}; backup ${atTarget.id} can be restored instead (changes made since it was taken are lost)`);
+  if (!downsPossible && atTarget)
+    warnings.push(
+      `Down migrations cannot take the database to ${targetVersion}; backup ${atTarget.id} can be restored instead (changes made since it was taken are lost)`,
+    );
   if (backups.length === 0) warnings.push('No backup of this database exists: if the down migrations fail, there is nothing to restore');
   return {
     canRollback: downsPossible || Boolean(atTarget),

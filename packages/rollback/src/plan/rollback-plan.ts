@@ -88,7 +88,7 @@ export function stagesOf(steps: RollbackStep[], applied: number[], targetVersion
   const stages: RollbackStage[] = [];
   let remaining = new Set(applied);
   let from = Math.max(0, ...applied);
-  for (let i = 0; i < steps.length; ) {
+  for (let i = 0; i < steps.length;) {
     const mvp = steps[i]!.mvp;
     const versions: number[] = [];
     while (i < steps.length && steps[i]!.mvp === mvp) versions.push(steps[i++]!.version);

@@ -29,9 +29,15 @@ function versionBeforeSteps(migrator: Migrator, steps: number): number {
   if (!Number.isSafeInteger(steps) || steps < 1) {
     throw new MfmigError('USAGE', `The number of migrations to roll back must be a positive whole number, not ${String(steps)}`);
   }
-  const applied = migrator.status().applied.map((a) => a.version).sort((a, b) => b - a);
+  const applied = migrator
+    .status()
+    .applied.map((a) => a.version)
+    .sort((a, b) => b - a);
   if (steps > applied.length) {
-    throw new MfmigError('USAGE', `Cannot roll back ${steps} migration(s): only ${applied.length} ${applied.length === 1 ? 'is' : 'are'} applied; nothing was rolled back`);
+    throw new MfmigError(
+      'USAGE',
+      `Cannot roll back ${steps} migration(s): only ${applied.length} ${applied.length === 1 ? 'is' : 'are'} applied; nothing was rolled back`,
+    );
   }
   return steps === applied.length ? migrator.resolveTarget({ version: 0 }) : applied[steps]!;
 }

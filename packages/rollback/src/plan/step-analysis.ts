@@ -34,7 +34,15 @@ export function irreversibleTransformations(m: Migration): string[] {
 
 /** Data at risk as a probe measured it. */
 export function fromLosses(m: Migration, losses: DataLoss[]): DataAtRisk[] {
-  return losses.map((l) => ({ version: m.version, migration: migrationLabel(m), table: l.table, kind: l.kind, columns: l.columns, rows: l.rows, estimated: false }));
+  return losses.map((l) => ({
+    version: m.version,
+    migration: migrationLabel(m),
+    table: l.table,
+    kind: l.kind,
+    columns: l.columns,
+    rows: l.rows,
+    estimated: false,
+  }));
 }
 
 /**

@@ -39,13 +39,11 @@ export function restoreArchives(adapter: DatabaseAdapter, upToVersion: number): 
   const lineage = archiveLineage(adapter);
   const due = listArchives(adapter, 'archived').filter((a) => a.version <= upToVersion);
   const foreign = due.filter((a) => !archiveBelongsTo(a, lineage));
-  let pending = due
-    .filter((a) => archiveBelongsTo(a, lineage))
-    .sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.version - b.version || a.id - b.id);
+  let pending = due.filter((a) => archiveBelongsTo(a, lineage)).sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.version - b.version || a.id - b.id);
   const restored: RestoredArchive[] = [];
   const reasons = new Map<number, string>(foreign.map((a) => [a.id, `archived in another database (id ${a.databaseId})`]));
   const checkForeignKeys = !adapter.foreignKeysEnabled();
-  for (let progress = true; progress && pending.length > 0; ) {
+  for (let progress = true; progress && pending.length > 0;) {
     progress = false;
     const tables = tableInventory(adapter, { counts: false });
     const waiting: ArchiveEntry[] = [];
@@ -62,7 +60,10 @@ export function restoreArchives(adapter: DatabaseAdapter, upToVersion: number): 
     }
     pending = waiting;
   }
-  return { restored, waiting: [...foreign, ...pending].map((a) => ({ archiveId: a.id, version: a.version, table: a.sourceTable, reason: reasons.get(a.id) ?? 'not tried' })) };
+  return {
+    restored,
+    waiting: [...foreign, ...pending].map((a) => ({ archiveId: a.id, version: a.version, table: a.sourceTable, reason: reasons.get(a.id) ?? 'not tried' })),
+  };
 }
 
 function tryRestore(adapter: DatabaseAdapter, archive: ArchiveEntry, table: TableInfo, checkForeignKeys: boolean): RestoredArchive | string {
@@ -70,7 +71,8 @@ function tryRestore(adapter: DatabaseAdapter, archive: ArchiveEntry, table: Tabl
   const columns = archive.columns.filter((c) => present.has(c));
   const columnsLost = archive.columns.filter((c) => !present.has(c));
   const rowid = archive.keyKind === 'rowid';
-  if (rowid ? table.withoutRowid : !archive.keyColumns.every((c) => present.has(c))) return `table ${table.name} has no longer the key the rows were archived by`;
+  if (rowid ? table.withoutRowid : !archive.keyColumns.every((c) => present.has(c)))
+    return `table ${table.name} has no longer the key the rows were archived by`;
   const writable = archive.kind === 'columns' ? columns.filter((c) => !archive.keyColumns.includes(c)) : columns;
   if (writable.length === 0) return `table ${table.name} has none of the archived columns`;
   const violationsBefore = checkForeignKeys ? adapter.foreignKeyCheck(table.name).length : 0;

@@ -97,7 +97,17 @@ function archiveOne(adapter: DatabaseAdapter, loss: DataLoss, owner: RecordedOwn
     createdAt: new Date().toISOString(),
     databaseId: owner.databaseId,
   });
-  return { archiveId, version: owner.version, migration: owner.migration, kind: loss.kind, table: loss.table, columns: loss.kind === 'columns' ? loss.columns : dataColumns, rows: copied, location: name, checksum: sha256 };
+  return {
+    archiveId,
+    version: owner.version,
+    migration: owner.migration,
+    kind: loss.kind,
+    table: loss.table,
+    columns: loss.kind === 'columns' ? loss.columns : dataColumns,
+    rows: copied,
+    location: name,
+    checksum: sha256,
+  };
 }
 
 /**

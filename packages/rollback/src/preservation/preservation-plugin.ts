@@ -105,12 +105,18 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
           collect(ctx.migration.version, probe);
           return;
         }
-        const preserved = archiveLosses(ctx.adapter, probe.losses, { version: ctx.migration.version, migration: migrationLabel(ctx.migration), runId: ctx.runId }, (p) =>
-          ctx.progress(p),
+        const preserved = archiveLosses(
+          ctx.adapter,
+          probe.losses,
+          { version: ctx.migration.version, migration: migrationLabel(ctx.migration), runId: ctx.runId },
+          (p) => ctx.progress(p),
         );
         if (ownTransaction) ctx.adapter.commit();
         ctx.state.set(STATE_KEY, preserved);
-        ctx.state.set(ACCOUNTED_LOSSES_STATE, preserved.map((p) => p.table.toLowerCase()));
+        ctx.state.set(
+          ACCOUNTED_LOSSES_STATE,
+          preserved.map((p) => p.table.toLowerCase()),
+        );
         record(ctx.runId).preserved.push(...preserved);
         if (preserved.length > 0) options.onPreserved?.(preserved, ctx);
       } finally {

@@ -58,7 +58,9 @@ export function replaceDatabaseFile(source: string, givenPath: string, options: 
   removeStaleTemps(livePath, 'restore');
   const exists = existsSync(livePath);
   if (exists && !lstatSync(livePath).isFile()) {
-    throw new MfmigError('RESTORE_FAILED', `${livePath} is ${describeKind(lstatSync(livePath))}, not a database file; nothing was replaced`, { context: { file: livePath } });
+    throw new MfmigError('RESTORE_FAILED', `${livePath} is ${describeKind(lstatSync(livePath))}, not a database file; nothing was replaced`, {
+      context: { file: livePath },
+    });
   }
   const settled = exists && options.settle !== false ? settleLiveFile(livePath) : false;
   const leftovers = existingSiblings(livePath);

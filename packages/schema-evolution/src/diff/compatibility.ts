@@ -56,7 +56,9 @@ export function classifyColumnChange(kind: SchemaChangeKind, from: ColumnSnapsho
     case 'column-renamed':
       return breaking('renamed column: the old name no longer exists');
     case 'column-type-changed':
-      return isTypeWidening(from!.type, to!.type, table.strict) ? compatible('widened type') : breaking(`narrowed type (${from!.type || 'none'} -> ${to!.type || 'none'})`);
+      return isTypeWidening(from!.type, to!.type, table.strict)
+        ? compatible('widened type')
+        : breaking(`narrowed type (${from!.type || 'none'} -> ${to!.type || 'none'})`);
     case 'column-nullability-changed':
       if (!to!.notNull) return compatible('column now accepts NULL');
       return to!.defaultValue === null ? breaking('NOT NULL without a default: inserts that omit the column fail') : compatible('NOT NULL with a default');
@@ -96,7 +98,9 @@ export function classifyChange(kind: SchemaChangeKind, from?: unknown, to?: unkn
     case 'check-added':
       return breaking('new CHECK constraint: writes the old schema accepted can fail');
     case 'check-changed':
-      return isWiderInList(from as string, to as string) ? compatible('CHECK widened: every value allowed before is still allowed') : breaking('CHECK constraint changed: writes the old schema accepted can fail');
+      return isWiderInList(from as string, to as string)
+        ? compatible('CHECK widened: every value allowed before is still allowed')
+        : breaking('CHECK constraint changed: writes the old schema accepted can fail');
     case 'foreign-key-added':
       return breaking('new foreign key: writes the old schema accepted can fail');
     case 'foreign-key-action-changed':

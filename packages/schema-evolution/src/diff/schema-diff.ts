@@ -90,14 +90,25 @@ function diffTables(fromTables: TableSnapshot[], toTables: TableSnapshot[], diff
     const changes = diffTable(a, b);
     if (changes.length === 0) {
       const description = `table ${b.name}: definition details changed (e.g. AUTOINCREMENT or constraint names)`;
-      changes.push(classified({ kind: 'table-options-changed', objectType: 'table', object: b.name, description, from: a, to: b }, { compatibility: 'compatible', reason: 'same columns and constraints' }));
+      changes.push(
+        classified(
+          { kind: 'table-options-changed', objectType: 'table', object: b.name, description, from: a, to: b },
+          { compatibility: 'compatible', reason: 'same columns and constraints' },
+        ),
+      );
     }
     diff.tables.changed.push(b.name);
     diff.changes.push(...changes);
   }
 }
 
-function diffKind<T extends SchemaObject>(type: 'index' | 'view' | 'trigger', fromObjects: T[], toObjects: T[], into: ObjectDiff, changes: SchemaChange[]): void {
+function diffKind<T extends SchemaObject>(
+  type: 'index' | 'view' | 'trigger',
+  fromObjects: T[],
+  toObjects: T[],
+  into: ObjectDiff,
+  changes: SchemaChange[],
+): void {
   const before = byName(fromObjects);
   const after = byName(toObjects);
   const push = (kind: SchemaChangeKind, object: string, description: string, a?: unknown, b?: unknown) =>
@@ -120,7 +131,8 @@ function diffKind<T extends SchemaObject>(type: 'index' | 'view' | 'trigger', fr
 }
 
 function describeOn(o: SchemaObject): string {
-  if (o.type === 'index') return ` on ${o.table} (${o.columns.map((c) => c.expression).join(', ')})${o.unique ? ' UNIQUE' : ''}${o.where ? ` WHERE ${o.where}` : ''}`;
+  if (o.type === 'index')
+    return ` on ${o.table} (${o.columns.map((c) => c.expression).join(', ')})${o.unique ? ' UNIQUE' : ''}${o.where ? ` WHERE ${o.where}` : ''}`;
   if (o.type === 'trigger') return ` (${o.timing} ${o.event} on ${o.table})`;
   return '';
 }

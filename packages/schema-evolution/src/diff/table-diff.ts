@@ -55,15 +55,23 @@ export function diffTable(from: TableSnapshot, to: TableSnapshot): SchemaChange[
     const at = `column ${table}.${b.name}`;
     if (a.type !== b.type) column('column-type-changed', b.name, `${at}: type ${a.type || 'none'} -> ${b.type || 'none'}`, a, b);
     if (a.notNull !== b.notNull) column('column-nullability-changed', b.name, `${at}: ${b.notNull ? 'now NOT NULL' : 'now nullable'}`, a, b);
-    if (a.defaultValue !== b.defaultValue) column('column-default-changed', b.name, `${at}: default ${a.defaultValue ?? 'none'} -> ${b.defaultValue ?? 'none'}`, a, b);
-    if (JSON.stringify(a.generated) !== JSON.stringify(b.generated)) column('column-generated-changed', b.name, `${at}: generated ${a.generated?.expression ?? 'no'} -> ${b.generated?.expression ?? 'no'}`, a, b);
-    if (a.collation !== b.collation) column('column-collation-changed', b.name, `${at}: collation ${a.collation ?? 'binary'} -> ${b.collation ?? 'binary'}`, a, b);
+    if (a.defaultValue !== b.defaultValue)
+      column('column-default-changed', b.name, `${at}: default ${a.defaultValue ?? 'none'} -> ${b.defaultValue ?? 'none'}`, a, b);
+    if (JSON.stringify(a.generated) !== JSON.stringify(b.generated))
+      column('column-generated-changed', b.name, `${at}: generated ${a.generated?.expression ?? 'no'} -> ${b.generated?.expression ?? 'no'}`, a, b);
+    if (a.collation !== b.collation)
+      column('column-collation-changed', b.name, `${at}: collation ${a.collation ?? 'binary'} -> ${b.collation ?? 'binary'}`, a, b);
   }
   const rename = (names: string[]) => names.map((n) => renames.get(n) ?? n);
   const other = (kind: SchemaChangeKind, description: string, a?: unknown, b?: unknown) =>
     changes.push(classified({ kind, objectType: 'table', object: table, description, from: a, to: b }, classifyChange(kind, a, b)));
   if (rename(from.primaryKey).join(',') !== to.primaryKey.join(',')) {
-    other('primary-key-changed', `table ${table}: primary key (${from.primaryKey.join(', ')}) -> (${to.primaryKey.join(', ')})`, from.primaryKey, to.primaryKey);
+    other(
+      'primary-key-changed',
+      `table ${table}: primary key (${from.primaryKey.join(', ')}) -> (${to.primaryKey.join(', ')})`,
+      from.primaryKey,
+      to.primaryKey,
+    );
   }
   const fromUnique = new Set(from.uniqueConstraints.map((u) => rename(u).join(',')));
   const toUnique = new Set(to.uniqueConstraints.map((u) => u.join(',')));
@@ -100,7 +108,9 @@ function describeInList(from: string, to: string): string {
   const after = values(to);
   const added = after.filter((v) => !before.includes(v));
   const removed = before.filter((v) => !after.includes(v));
-  return [added.length ? `allows ${added.join(', ')}` : '', removed.length ? `no longer allows ${removed.join(', ')}` : ''].filter(Boolean).join('; ') || 'reordered';
+  return (
+    [added.length ? `allows ${added.join(', ')}` : '', removed.length ? `no longer allows ${removed.join(', ')}` : ''].filter(Boolean).join('; ') || 'reordered'
+  );
 }
 
 function diffForeignKeys(

@@ -31,9 +31,14 @@ const KIND_ORDER = ['table', 'index', 'view', 'trigger'] as const;
 export function dumpSchema(db: DatabaseLike, applied: readonly DumpedMigration[]): string {
   const raw = rawDatabase(db);
   const shadows = new Set(raw.prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'").pluck().all() as string[]);
-  const rows = (raw.prepare('SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL').all() as { type: string; name: string; tbl_name: string; sql: string }[]).filter(
-    (r) => !/^sqlite_/i.test(r.name) && !/^mfmig_/i.test(r.tbl_name) && !/^mfmig_/i.test(r.name) && !shadows.has(r.name),
-  );
+  const rows = (
+    raw.prepare('SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL').all() as {
+      type: string;
+      name: string;
+      tbl_name: string;
+      sql: string;
+    }[]
+  ).filter((r) => !/^sqlite_/i.test(r.name) && !/^mfmig_/i.test(r.tbl_name) && !/^mfmig_/i.test(r.name) && !shadows.has(r.name));
   const statements = KIND_ORDER.flatMap((kind) =>
     rows
       .filter((r) => r.type === kind)

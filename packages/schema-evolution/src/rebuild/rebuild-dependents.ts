@@ -19,12 +19,16 @@ export interface SavedDependents {
 
 function mentions(sql: string, name: string): boolean {
   const lower = name.toLowerCase();
-  return tokenizeSql(sql).some((t) => (t.kind === 'word' || t.kind === 'identifier' || t.kind === 'string') && t.value.replace(/^'|'$/g, '').toLowerCase() === lower);
+  return tokenizeSql(sql).some(
+    (t) => (t.kind === 'word' || t.kind === 'identifier' || t.kind === 'string') && t.value.replace(/^'|'$/g, '').toLowerCase() === lower,
+  );
 }
 
 /** Step 3: remembers the SQL of everything the rebuild drops, directly or through DROP TABLE. */
 export function saveDependents(raw: Database, table: string): SavedDependents {
-  const rows = raw.prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND type IN ('index', 'trigger', 'view') ORDER BY rowid").all() as {
+  const rows = raw
+    .prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND type IN ('index', 'trigger', 'view') ORDER BY rowid")
+    .all() as {
     type: string;
     name: string;
     tbl_name: string;
@@ -73,10 +77,14 @@ export function recreateDependents(
       try {
         executor.exec(object.sql);
       } catch (error) {
-        throw new MfmigError('MIGRATION_FAILED', `Rebuild of ${table}: ${kind} ${object.name} cannot be recreated on the new table (${fullMessage(error)}); drop or rewrite it in the migration`, {
-          cause: error,
-          context: { table, object: object.name },
-        });
+        throw new MfmigError(
+          'MIGRATION_FAILED',
+          `Rebuild of ${table}: ${kind} ${object.name} cannot be recreated on the new table (${fullMessage(error)}); drop or rewrite it in the migration`,
+          {
+            cause: error,
+            context: { table, object: object.name },
+          },
+        );
       }
     }
     return objects.length;

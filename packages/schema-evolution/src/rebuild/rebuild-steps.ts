@@ -31,11 +31,14 @@ export function runRebuildSteps(executor: RebuildExecutor, spec: RebuildTableSpe
   const started = performance.now();
   const { raw } = executor;
   if (raw.pragma('foreign_keys', { simple: true }) === 1) {
-    throw new MfmigError('INTERNAL', `Table rebuild of ${spec.table} needs foreign keys off (outside the transaction); a rebuild with them on deletes child rows through ON DELETE CASCADE`);
+    throw new MfmigError(
+      'INTERNAL',
+      `Table rebuild of ${spec.table} needs foreign keys off (outside the transaction); a rebuild with them on deletes child rows through ON DELETE CASCADE`,
+    );
   }
   const table = existingTable(raw, spec.table);
   const temporary = `mfmig_rebuild_${table}`;
-  if (raw.prepare("SELECT 1 FROM sqlite_schema WHERE lower(name) = lower(?)").get(temporary)) {
+  if (raw.prepare('SELECT 1 FROM sqlite_schema WHERE lower(name) = lower(?)').get(temporary)) {
     throw new MfmigError('MIGRATION_FAILED', `Cannot rebuild ${table}: a table named ${temporary} already exists (left by an earlier failure?)`);
   }
   const saved = saveDependents(raw, table);
@@ -51,7 +54,8 @@ export function runRebuildSteps(executor: RebuildExecutor, spec: RebuildTableSpe
 }
 
 function existingTable(raw: Database, name: string): string {
-  const row = raw.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND lower(name) = lower(?)").get(name) as { name: string; sql: string } | undefined;
+  const row = raw.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND lower(name) = lower(?)").get(name) as
+    { name: string; sql: string } | undefined;
   if (!row) throw new MfmigError('MIGRATION_FAILED', `Cannot rebuild table ${name}: it does not exist`);
   if (/^\s*CREATE\s+VIRTUAL\s/i.test(row.sql) || row.name.startsWith('mfmig_') || row.name.toLowerCase().startsWith('sqlite_')) {
     throw new MfmigError('MIGRATION_INVALID', `Table ${row.name} cannot be rebuilt (virtual, internal or mfmig table)`);
@@ -91,7 +95,11 @@ function columnsOf(raw: Database, table: string): ColumnInfo[] {
 
 function copyRows(executor: RebuildExecutor, table: string, temporary: string, columnMap: Record<string, string> | undefined): number {
   const { raw } = executor;
-  const oldColumns = new Map(columnsOf(raw, table).filter((c) => c.hidden === 0).map((c) => [c.name.toLowerCase(), c.name]));
+  const oldColumns = new Map(
+    columnsOf(raw, table)
+      .filter((c) => c.hidden === 0)
+      .map((c) => [c.name.toLowerCase(), c.name]),
+  );
   const newColumns = columnsOf(raw, temporary).filter((c) => c.hidden === 0);
   const targets: string[] = [];
   const sources: string[] = [];
@@ -113,7 +121,10 @@ function copyRows(executor: RebuildExecutor, table: string, temporary: string, c
 
 /** Both tables are rowid tables and the new one has no INTEGER PRIMARY KEY alias: copy rowids too. */
 function keepsRowid(raw: Database, table: string, temporary: string, newColumns: ColumnInfo[]): boolean {
-  const list = raw.prepare("SELECT name, wr FROM pragma_table_list WHERE schema = 'main' AND name IN (?, ?)").all(table, temporary) as { name: string; wr: number }[];
+  const list = raw.prepare("SELECT name, wr FROM pragma_table_list WHERE schema = 'main' AND name IN (?, ?)").all(table, temporary) as {
+    name: string;
+    wr: number;
+  }[];
   if (list.length !== 2 || list.some((t) => t.wr === 1)) return false;
   const pk = newColumns.filter((c) => c.pk > 0);
   return !(pk.length === 1 && pk[0]!.type.toUpperCase() === 'INTEGER');
@@ -121,7 +132,9 @@ function keepsRowid(raw: Database, table: string, temporary: string, newColumns:
 
 function assertForeignKeys(raw: Database, table: string): void {
   const children = raw
-    .prepare("SELECT DISTINCT m.name AS name FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f WHERE m.type = 'table' AND lower(f.\"table\") = lower(?)")
+    .prepare(
+      'SELECT DISTINCT m.name AS name FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f WHERE m.type = \'table\' AND lower(f."table") = lower(?)',
+    )
     .pluck()
     .all(table) as string[];
   const violations: { table: string; parent: string }[] = [];

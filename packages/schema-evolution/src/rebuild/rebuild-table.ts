@@ -1,5 +1,13 @@
 import type { Database } from 'better-sqlite3';
-import { MfmigError, type MigrationContext, type RebuildTableResult, type RebuildTableSpec, type TableRebuilder, isMfmigError, wrapSqliteError } from '@mfmig/core';
+import {
+  MfmigError,
+  type MigrationContext,
+  type RebuildTableResult,
+  type RebuildTableSpec,
+  type TableRebuilder,
+  isMfmigError,
+  wrapSqliteError,
+} from '@mfmig/core';
 import { type DatabaseLike, rawDatabase } from '../snapshot/introspect.js';
 import { runRebuildSteps } from './rebuild-steps.js';
 
@@ -38,7 +46,10 @@ export const rebuildTableInMigration: TableRebuilder = (ctx: MigrationContext, s
 export function rebuildTable(database: DatabaseLike, spec: RebuildTableSpec): RebuildTableResult {
   const raw: Database = rawDatabase(database);
   if (raw.inTransaction) {
-    throw new MfmigError('USAGE', `rebuildTable(${spec.table}) must run outside a transaction: foreign keys can only be switched off there; inside a migration use ctx.rebuildTable`);
+    throw new MfmigError(
+      'USAGE',
+      `rebuildTable(${spec.table}) must run outside a transaction: foreign keys can only be switched off there; inside a migration use ctx.rebuildTable`,
+    );
   }
   const foreignKeysWereOn = raw.pragma('foreign_keys', { simple: true }) === 1;
   if (foreignKeysWereOn) raw.pragma('foreign_keys = OFF');

@@ -46,7 +46,12 @@ export async function withReplayedDatabase<T>(
   };
   const raw = new Database(':memory:');
   try {
-    const migrator = new Migrator({ adapter: openDatabase(raw), migrations: subset, plugins: [SCHEMA_ONLY, ...plugins], rebuildTable: rebuildTableInMigration });
+    const migrator = new Migrator({
+      adapter: openDatabase(raw),
+      migrations: subset,
+      plugins: [SCHEMA_ONLY, ...plugins],
+      rebuildTable: rebuildTableInMigration,
+    });
     return inspect(raw, await migrator.migrate());
   } finally {
     raw.close();

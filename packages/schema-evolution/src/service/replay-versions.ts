@@ -56,7 +56,10 @@ export async function replaySchemaVersions(set: MigrationSet, migrations: Migrat
  * diffSnapshots(replayedSnapshot(versions.at(-1)!), introspectSchema(db));
  */
 export function replayedSnapshot(version: ReplayedVersion): SchemaSnapshot {
-  return buildSnapshot([...version.objects.values()].map((d) => d.object), version.hash);
+  return buildSnapshot(
+    [...version.objects.values()].map((d) => d.object),
+    version.hash,
+  );
 }
 
 /**

@@ -91,7 +91,10 @@ export class SchemaEvolution {
     if (stored) return stored;
     const set = await this.context.loadMigrations();
     resolveTargetVersion(set, { version });
-    return replaySchema(set, set.migrations.filter((m) => m.version <= version));
+    return replaySchema(
+      set,
+      set.migrations.filter((m) => m.version <= version),
+    );
   }
 
   /** Every applied version with its schema hash and whether its snapshot is stored. */
@@ -99,7 +102,15 @@ export class SchemaEvolution {
     const snapshots = new Map(listSnapshots(this.context.adapter.raw).map((s) => [s.version, s]));
     return new HistoryStore(this.context.adapter).list().map((h) => {
       const s = snapshots.get(h.version);
-      return { version: h.version, name: h.name, mvp: h.mvp, appliedAt: h.appliedAt, schemaHash: h.schemaHash, hasSnapshot: s !== undefined, objectCount: s?.objectCount ?? null };
+      return {
+        version: h.version,
+        name: h.name,
+        mvp: h.mvp,
+        appliedAt: h.appliedAt,
+        schemaHash: h.schemaHash,
+        hasSnapshot: s !== undefined,
+        objectCount: s?.objectCount ?? null,
+      };
     });
   }
 
@@ -157,15 +168,25 @@ export class SchemaEvolution {
     const versions = new Set(applied.map((h) => h.version));
     const missing = [...versions].filter((v) => !set.byVersion.has(v));
     if (missing.length > 0) {
-      throw new MfmigError('MIGRATION_MISSING', `Cannot compute the expected schema: applied migration(s) ${missing.join(', ')} are missing from the migrations folder`);
+      throw new MfmigError(
+        'MIGRATION_MISSING',
+        `Cannot compute the expected schema: applied migration(s) ${missing.join(', ')} are missing from the migrations folder`,
+      );
     }
     // a context that reads modules for their metadata only replays none of their code
     const { set: replayable, unknown } = withSchemaReplayStandIns(set, applied);
     if (unknown.length > 0) {
       const names = unknown.map((m) => migrationLabel(m)).join(', ');
-      return driftNotChecked(version, live, `Schema drift not checked: version ${version} has no stored schema snapshot, and the schema that module migration(s) ${names} produce is known only by running their code, which was not loaded`);
+      return driftNotChecked(
+        version,
+        live,
+        `Schema drift not checked: version ${version} has no stored schema snapshot, and the schema that module migration(s) ${names} produce is known only by running their code, which was not loaded`,
+      );
     }
-    const expected = await replaySchema(replayable, replayable.migrations.filter((m) => versions.has(m.version)));
+    const expected = await replaySchema(
+      replayable,
+      replayable.migrations.filter((m) => versions.has(m.version)),
+    );
     return compareWithExpected(expected, 'replay', live, version);
   }
 

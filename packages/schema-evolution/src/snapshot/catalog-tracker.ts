@@ -121,7 +121,10 @@ export class CatalogTracker {
   /** The current schema as a snapshot. */
   snapshot(): SchemaSnapshot {
     const state = this.#required();
-    return buildSnapshot([...state.objects.values()].map((d) => d.object), state.acc.digest());
+    return buildSnapshot(
+      [...state.objects.values()].map((d) => d.object),
+      state.acc.digest(),
+    );
   }
 
   #required(): CatalogState {

@@ -79,5 +79,13 @@ export function parseCreateTrigger(sql: string): TriggerSnapshot {
   c.accept('ON');
   const table = c.name().toLowerCase();
   const definition = canonicalTokens(c.tokens.slice(start));
-  return { type: 'trigger', name, table, timing, event: eventWord, definition: timing === 'BEFORE' && !/^before /.test(definition) ? `before ${definition}` : definition, sql };
+  return {
+    type: 'trigger',
+    name,
+    table,
+    timing,
+    event: eventWord,
+    definition: timing === 'BEFORE' && !/^before /.test(definition) ? `before ${definition}` : definition,
+    sql,
+  };
 }

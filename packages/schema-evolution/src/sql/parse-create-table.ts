@@ -83,10 +83,22 @@ function columnDefinition(c: TokenCursor, table: TableSnapshot, pk: string[]): C
   const name = c.name();
   const typeTokens: SqlToken[] = [];
   while (!c.done && !c.at(...COLUMN_CONSTRAINT_START)) {
-    if (c.atPunct('(')) typeTokens.push({ kind: 'punct', text: '(', value: `(${c.parenthesized().map((t) => t.value).join('')})` });
+    if (c.atPunct('('))
+      typeTokens.push({
+        kind: 'punct',
+        text: '(',
+        value: `(${c
+          .parenthesized()
+          .map((t) => t.value)
+          .join('')})`,
+      });
     else typeTokens.push(c.next()!);
   }
-  const type = typeTokens.map((t) => (t.value.startsWith('(') ? t.value : ` ${t.value}`)).join('').trim().toUpperCase();
+  const type = typeTokens
+    .map((t) => (t.value.startsWith('(') ? t.value : ` ${t.value}`))
+    .join('')
+    .trim()
+    .toUpperCase();
   const column: ColumnSnapshot = {
     name,
     type,
@@ -147,7 +159,9 @@ function tableConstraint(c: TokenCursor, table: TableSnapshot, pk: string[]): vo
 }
 
 function indexedColumnNames(tokens: SqlToken[]): string[] {
-  return splitTopLevel(tokens).map((part) => (part.length === 1 || isKeyword(part[1], 'COLLATE', 'ASC', 'DESC') ? part[0]!.value.toLowerCase() : canonicalTokens(part)));
+  return splitTopLevel(tokens).map((part) =>
+    part.length === 1 || isKeyword(part[1], 'COLLATE', 'ASC', 'DESC') ? part[0]!.value.toLowerCase() : canonicalTokens(part),
+  );
 }
 
 function conflictClause(c: TokenCursor): void {

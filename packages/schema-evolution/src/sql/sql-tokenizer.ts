@@ -46,7 +46,15 @@ export function tokenizeSql(sql: string): SqlToken[] {
     } else if (c === '"' || c === '`') {
       const end = skipSqlQuoted(sql, i, c);
       const text = sql.slice(i, end);
-      tokens.push({ kind: 'identifier', text, value: text.slice(1, -1).split(c + c).join(c), start: i });
+      tokens.push({
+        kind: 'identifier',
+        text,
+        value: text
+          .slice(1, -1)
+          .split(c + c)
+          .join(c),
+        start: i,
+      });
       i = end;
     } else if (c === '[') {
       const close = sql.indexOf(']', i + 1);

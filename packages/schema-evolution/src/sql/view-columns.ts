@@ -44,5 +44,8 @@ function itemName(item: SqlToken[]): string | null {
   if (item.length === 3 && item[1]!.value === '.') return last.value.toLowerCase();
   const before = item.at(-2)!;
   if ((last.kind === 'word' || last.kind === 'identifier') && (before.kind !== 'punct' || before.value === ')')) return last.value.toLowerCase();
-  return item.map((t) => t.text).join('').toLowerCase();
+  return item
+    .map((t) => t.text)
+    .join('')
+    .toLowerCase();
 }

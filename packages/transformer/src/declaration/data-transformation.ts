@@ -47,15 +47,7 @@ export type ReverseFunction = (ctx: ReverseContext) => void;
  * @example
  * const expect: ValidationExpectation = { query: 'SELECT COUNT(*) FROM kb_entries' };
  */
-export type ValidationExpectation =
-  | number
-  | 'zero'
-  | 'nonZero'
-  | 'any'
-  | 'sourceCount'
-  | 'targetCount'
-  | { min?: number; max?: number }
-  | { query: string };
+export type ValidationExpectation = number | 'zero' | 'nonZero' | 'any' | 'sourceCount' | 'targetCount' | { min?: number; max?: number } | { query: string };
 
 /** A validation query with its expectation.
  *

@@ -8,7 +8,11 @@ import { TRANSFORMATION_TYPES } from './transformation-types.js';
 // not `z` nor `zod`: declaration files name zod's namespace so
 function buildBase(zodExports: typeof ZodModule) {
   const { z } = zodExports;
-  const name = z.string().min(1).max(256).refine((v) => !v.includes('\0'), 'must not contain NUL');
+  const name = z
+    .string()
+    .min(1)
+    .max(256)
+    .refine((v) => !v.includes('\0'), 'must not contain NUL');
   const count = z.number().int().nonnegative();
 
   const expectation = z.union([
@@ -29,7 +33,11 @@ function buildBase(zodExports: typeof ZodModule) {
   const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'must be a function');
 
   return z.object({
-    id: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/, 'use letters, digits, _ . : -'),
+    id: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9_.:-]+$/, 'use letters, digits, _ . : -'),
     name: z.string().min(1),
     description: z.string().optional(),
     sourceTable: name,
@@ -57,13 +65,19 @@ type Shape = Z.infer<ReturnType<typeof buildBase>> & { steps?: Shape[] };
 function buildSchema(zodExports: typeof ZodModule): Z.ZodType<Shape> {
   const { z } = zodExports;
   const schema: Z.ZodType<Shape> = buildBase(zodExports)
-    .extend({ steps: z.array(z.lazy(() => schema)).min(1).optional() })
+    .extend({
+      steps: z
+        .array(z.lazy(() => schema))
+        .min(1)
+        .optional(),
+    })
     .strict()
     .superRefine((t, ctx) => {
       const issue = (message: string, path: string) => ctx.addIssue({ code: 'custom', message, path: [path] });
       if (t.sql !== undefined && t.transform !== undefined) issue('give sql or transform, not both', 'transform');
       if (t.steps !== undefined && t.transformationType !== 'migrate') issue('only a migrate transformation has steps', 'steps');
-      if (t.steps !== undefined && (t.sql !== undefined || t.transform !== undefined)) issue('a migrate transformation with steps has no sql or transform of its own', 'steps');
+      if (t.steps !== undefined && (t.sql !== undefined || t.transform !== undefined))
+        issue('a migrate transformation with steps has no sql or transform of its own', 'steps');
       const needsBody = t.transformationType !== 'copy' && !(t.transformationType === 'migrate' && t.steps);
       if (needsBody && t.sql === undefined && t.transform === undefined) {
         issue(`a ${t.transformationType} transformation needs sql or a transform function${t.transformationType === 'migrate' ? ' or steps' : ''}`, 'sql');

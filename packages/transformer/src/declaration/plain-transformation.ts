@@ -10,10 +10,12 @@ import { TRANSFORMATION_TYPES } from './transformation-types.js';
 const { text, name, flag, number, integer, oneOf, where, list, object, required, optional, orElse } = plain;
 const tableName = where(name, (v: string) => v.length <= 256 && !v.includes('\0'));
 const fn: PlainCheck = (v) => (typeof v === 'function' ? v : PLAIN_FAIL);
-const either = (a: PlainCheck, b: PlainCheck): PlainCheck => (v) => {
-  const r = a(v);
-  return r === PLAIN_FAIL ? b(v) : r;
-};
+const either =
+  (a: PlainCheck, b: PlainCheck): PlainCheck =>
+  (v) => {
+    const r = a(v);
+    return r === PLAIN_FAIL ? b(v) : r;
+  };
 const expectation = either(either(number, oneOf(['zero', 'nonZero', 'any', 'sourceCount', 'targetCount'])), object({ query: required(name) }));
 const validationQuery = either(name, object({ sql: required(name), expect: optional(expectation), message: optional(text) }));
 

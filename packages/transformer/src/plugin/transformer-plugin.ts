@@ -8,7 +8,16 @@ import { TRANSFORMATION_RESULTS_KEY, type TransformationResult, type ValidationR
 const VALIDATED_KEY = 'transformer:validated';
 import { dropWatch, hasWatch } from '../run/staged-unit.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions, TransformationEngine } from '../transformation-engine.js';
-import { CONTINUATION_KEY, COUNTS_KEY, migrationScope, publishResults, recordMetrics, resultsOf, throwIfFailed, validateOrThrow } from './migration-transformations.js';
+import {
+  CONTINUATION_KEY,
+  COUNTS_KEY,
+  migrationScope,
+  publishResults,
+  recordMetrics,
+  resultsOf,
+  throwIfFailed,
+  validateOrThrow,
+} from './migration-transformations.js';
 
 /**
  * Options of {@link createTransformerPlugin}.
@@ -49,7 +58,7 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
     batchThreshold: options.batchThreshold ?? DEFAULT_ENGINE_OPTIONS.batchThreshold,
     pacing: options.pacing ?? DEFAULT_ENGINE_OPTIONS.pacing,
     stageQueries: options.stageQueries ?? true,
-      copyReadsMinBytes: options.copyReadsMinBytes,
+    copyReadsMinBytes: options.copyReadsMinBytes,
   };
   const engines = new WeakMap<DatabaseAdapter, TransformationEngine>();
   const byRun = new Map<string, TransformationResult[]>();
@@ -82,7 +91,10 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
           engine.plan(m.transformations);
         } catch (error) {
           if (!isMfmigError(error)) throw error;
-          throw new MfmigError(error.code, `Migration ${migrationLabel(m)}: ${error.message}`, { cause: error, context: { ...error.context, version: m.version, file: m.file } });
+          throw new MfmigError(error.code, `Migration ${migrationLabel(m)}: ${error.message}`, {
+            cause: error,
+            context: { ...error.context, version: m.version, file: m.file },
+          });
         }
       }
     },
@@ -101,7 +113,14 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
       const engine = engineFor(ctx.adapter);
       const units = engine.plan(ctx.migration.transformations);
       if (ctx.dryRun) {
-        finish(ctx, resultsOf(ctx, units.map((unit) => ({ unit, counts: engine.count(unit) })), 'dry-run'));
+        finish(
+          ctx,
+          resultsOf(
+            ctx,
+            units.map((unit) => ({ unit, counts: engine.count(unit) })),
+            'dry-run',
+          ),
+        );
         return;
       }
       const done: { unit: TransformationUnit; counts: ResultCounts }[] = [];
@@ -122,7 +141,9 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
       units.forEach((unit, seq) => {
         const cursor = engine.pendingCursor(scope, unit, seq);
         const counts = done[seq]?.counts;
-        engine.cursors.save(counts ? { ...cursor, status: 'done', rowsRead: counts.rowsRead, rowsWritten: counts.rowsWritten ?? 0, batches: 0, total: counts.rowsRead } : cursor);
+        engine.cursors.save(
+          counts ? { ...cursor, status: 'done', rowsRead: counts.rowsRead, rowsWritten: counts.rowsWritten ?? 0, batches: 0, total: counts.rowsRead } : cursor,
+        );
       });
       ctx.state.set(CONTINUATION_KEY, true);
     },
@@ -169,10 +190,22 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
       const entries = units.map((unit) => {
         const c = cursors.get(unit.id)!;
         const m = measured.get(unit.id);
-        return { unit, counts: { rowsRead: c.rowsRead, rowsWritten: c.rowsWritten, batches: c.batches, durationMs: m?.durationMs ?? 0, resumed: m ? (m.resumed ?? false) : true } };
+        return {
+          unit,
+          counts: {
+            rowsRead: c.rowsRead,
+            rowsWritten: c.rowsWritten,
+            batches: c.batches,
+            durationMs: m?.durationMs ?? 0,
+            resumed: m ? (m.resumed ?? false) : true,
+          },
+        };
       });
       engine.cursors.clear(scope);
-      finish(ctx, resultsOf(ctx, entries, (u) => (cursors.get(u.id)!.batches > 0 ? 'batched' : 'inline'), validations));
+      finish(
+        ctx,
+        resultsOf(ctx, entries, (u) => (cursors.get(u.id)!.batches > 0 ? 'batched' : 'inline'), validations),
+      );
     },
 
     afterRun(run: RunInfo, result: RunResult) {

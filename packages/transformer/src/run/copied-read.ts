@@ -31,7 +31,12 @@ export interface CopiedReadOptions {
  * const known = await readOverCopies(adapter, [sql], (q) => db.prepare(q).pluck().get(), { maxRows: 100_000 });
  * const value = known.has(sql) ? known.get(sql) : db.prepare(sql).pluck().get();
  */
-export async function readOverCopies(adapter: DatabaseAdapter, selects: string[], read: (select: string) => unknown, options: CopiedReadOptions): Promise<Map<string, unknown>> {
+export async function readOverCopies(
+  adapter: DatabaseAdapter,
+  selects: string[],
+  read: (select: string) => unknown,
+  options: CopiedReadOptions,
+): Promise<Map<string, unknown>> {
   const db = adapter.raw;
   const values = new Map<string, unknown>();
   if (db.inTransaction || stagedReadOf(String(db.pragma('journal_mode', { simple: true }))) !== 'copies') return values;
@@ -47,7 +52,10 @@ export async function readOverCopies(adapter: DatabaseAdapter, selects: string[]
   const copies = tableCopies(db, reads, [...answerable.keys()].join('\n'))!;
   await inWriteTurn(adapter, () => {
     dropWatch(db);
-    createWatch(db, reads.map((r) => r.table));
+    createWatch(
+      db,
+      reads.map((r) => r.table),
+    );
   });
   try {
     const fill = { pacing: options.pacing ?? DEFAULT_PACING, maxRows: options.maxRows, signal: options.signal };

@@ -71,9 +71,8 @@ export class CursorStore {
 
   get(scope: string, transformationId: string): TransformCursor | undefined {
     if (!this.exists()) return undefined;
-    const row = this.#adapter.raw
-      .prepare(`SELECT * FROM ${CURSOR_TABLE} WHERE scope = ? AND transformation_id = ?`)
-      .get(scope, transformationId) as Record<string, unknown> | undefined;
+    const row = this.#adapter.raw.prepare(`SELECT * FROM ${CURSOR_TABLE} WHERE scope = ? AND transformation_id = ?`).get(scope, transformationId) as
+      Record<string, unknown> | undefined;
     return row ? fromRow(row) : undefined;
   }
 

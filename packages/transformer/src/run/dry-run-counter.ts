@@ -37,7 +37,11 @@ export function countStatements(adapter: DatabaseAdapter, statements: string[], 
     if (query === null) return null;
     try {
       const params = range && usesBatchParams(query) ? [{ [BATCH_START_PARAM]: range.start, [BATCH_END_PARAM]: range.end }] : [];
-      total += Number(prepareLenient(adapter.raw, query).pluck().get(...params) ?? 0);
+      total += Number(
+        prepareLenient(adapter.raw, query)
+          .pluck()
+          .get(...params) ?? 0,
+      );
     } catch (error) {
       throw transformationError(error, id, statement);
     }

@@ -68,7 +68,11 @@ export function prepareUnit(db: Database, unit: TransformationUnit, sizes: Batch
 /** `INSERT INTO target (cols) SELECT cols FROM source` over the declared or the shared columns. */
 function copySql(db: Database, t: ResolvedTransformation): string {
   const targetColumns = new Set(tableColumns(db, t.targetTable).map((c) => c.name));
-  const columns = t.columns ?? tableColumns(db, t.sourceTable).map((c) => c.name).filter((c) => targetColumns.has(c));
+  const columns =
+    t.columns ??
+    tableColumns(db, t.sourceTable)
+      .map((c) => c.name)
+      .filter((c) => targetColumns.has(c));
   if (columns.length === 0) {
     throw new MfmigError('TRANSFORMATION_INVALID', `Copy ${t.id}: ${t.sourceTable} and ${t.targetTable} share no column; declare columns or sql`, {
       context: { transformation: t.id },

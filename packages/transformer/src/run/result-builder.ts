@@ -16,7 +16,13 @@ export interface ResultCounts {
  * @example
  * toResult(unit, 'inline', { rowsRead: 10, rowsWritten: 10, batches: 1, durationMs: 2 }, [], 5);
  */
-export function toResult(unit: TransformationUnit, mode: TransformationMode, counts: ResultCounts, validations: ValidationResult[], version?: number): TransformationResult {
+export function toResult(
+  unit: TransformationUnit,
+  mode: TransformationMode,
+  counts: ResultCounts,
+  validations: ValidationResult[],
+  version?: number,
+): TransformationResult {
   const t = unit.transformation;
   const rows = counts.rowsWritten ?? counts.rowsRead;
   return {

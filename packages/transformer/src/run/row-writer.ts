@@ -59,7 +59,10 @@ export class RowWriter {
     if (this.#mode === 'update') {
       const missing = this.#key.filter((k) => !columns.includes(k));
       if (missing.length > 0 || rest.length === 0) {
-        throw new MfmigError('TRANSFORMATION_FAILED', `An update of ${this.#table} needs the key (${this.#key.join(', ')}) and at least one other column in each row`);
+        throw new MfmigError(
+          'TRANSFORMATION_FAILED',
+          `An update of ${this.#table} needs the key (${this.#key.join(', ')}) and at least one other column in each row`,
+        );
       }
       return `UPDATE ${t} SET ${rest.map((c) => `${quoteIdentifier(c)} = ?`).join(', ')} WHERE ${this.#key.map((k) => `${quoteIdentifier(k)} = ?`).join(' AND ')}`;
     }

@@ -1,5 +1,15 @@
 import type { Database } from 'better-sqlite3';
-import { type BatchPacing, type DatabaseAdapter, DEFAULT_PACING, type InsertSelectParts, inWriteTurn, quoteIdentifier, splitInsertSelect, stagedReadOf, usesBatchParams } from '@mfmig/core';
+import {
+  type BatchPacing,
+  type DatabaseAdapter,
+  DEFAULT_PACING,
+  type InsertSelectParts,
+  inWriteTurn,
+  quoteIdentifier,
+  splitInsertSelect,
+  stagedReadOf,
+  usesBatchParams,
+} from '@mfmig/core';
 import type { PreparedUnit } from './prepared-unit.js';
 import { type TableCopy, type TableRead, overCopies, readsOnlyCopies, tableCopies } from './table-copies.js';
 import { transformationError } from './statement-runner.js';
@@ -63,7 +73,12 @@ export function readsOf(db: Database, select: string): TableRead[] | null {
     return null;
   }
   const objects = new Map<number, { name: string; table: string; type: string }>();
-  for (const row of db.prepare(`SELECT name, tbl_name, type, rootpage FROM main.sqlite_schema WHERE rootpage > 0`).all() as { name: string; tbl_name: string; type: string; rootpage: number }[]) {
+  for (const row of db.prepare(`SELECT name, tbl_name, type, rootpage FROM main.sqlite_schema WHERE rootpage > 0`).all() as {
+    name: string;
+    tbl_name: string;
+    type: string;
+    rootpage: number;
+  }[]) {
     objects.set(row.rootpage, { name: row.name, table: row.type === 'index' ? row.tbl_name : row.name, type: row.type });
   }
   const reads = new Map<string, TableRead>();
@@ -115,7 +130,13 @@ export interface StagedOutcome {
  * @example
  * const done = await runStaged(adapter, prepared, plan, (s) => cursors.save(done(s)));
  */
-export async function runStaged(adapter: DatabaseAdapter, p: PreparedUnit, plan: StagedPlan, commit: (outcome: StagedOutcome) => void, options: StageOptions = {}): Promise<StagedOutcome | null> {
+export async function runStaged(
+  adapter: DatabaseAdapter,
+  p: PreparedUnit,
+  plan: StagedPlan,
+  commit: (outcome: StagedOutcome) => void,
+  options: StageOptions = {},
+): Promise<StagedOutcome | null> {
   const db = adapter.raw;
   await inWriteTurn(adapter, () => {
     dropWatch(db);

@@ -26,14 +26,24 @@ export interface TableCopy {
  * hidden columns, or a COLLATE clause (a copy would compare its text differently).
  */
 export function tableCopies(db: Database, reads: TableRead[], select: string): TableCopy[] | null {
-  const named = new Set(tokenizeSql(select).filter((t) => t.kind === 'word' || t.kind === 'identifier').map((t) => tokenName(t).toLowerCase()));
+  const named = new Set(
+    tokenizeSql(select)
+      .filter((t) => t.kind === 'word' || t.kind === 'identifier')
+      .map((t) => tokenName(t).toLowerCase()),
+  );
   const copies: TableCopy[] = [];
   for (const read of reads) {
     const sql = db.prepare(`SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = ?`).pluck().get(read.table) as string | undefined;
     if (!sql) return null;
     const tokens = tokenizeSql(sql);
     if (tokens.some((t, i) => isSqlKeyword(t, 'COLLATE') || (isSqlKeyword(t, 'WITHOUT') && isSqlKeyword(tokens[i + 1], 'ROWID')))) return null;
-    const info = db.prepare(`SELECT cid, name, type, pk, hidden FROM main.pragma_table_xinfo(?)`).all(read.table) as { cid: number; name: string; type: string; pk: number; hidden: number }[];
+    const info = db.prepare(`SELECT cid, name, type, pk, hidden FROM main.pragma_table_xinfo(?)`).all(read.table) as {
+      cid: number;
+      name: string;
+      type: string;
+      pk: number;
+      hidden: number;
+    }[];
     if (info.some((c) => c.hidden !== 0)) return null;
     const kept = info.filter((c) => read.all || c.pk > 0 || read.columns.has(c.cid) || named.has(c.name.toLowerCase()));
     if (kept.length === 0) return null;
@@ -77,7 +87,12 @@ export function readsOnlyCopies(db: Database, select: string, copies: TableCopy[
  * @example
  * const rows = await overCopies(db, copies, { pacing, maxRows: 100_000 }, () => db.prepare(select).all());
  */
-export async function overCopies<T>(db: Database, copies: TableCopy[], fill: { pacing: BatchPacing; maxRows: number; signal?: AbortSignal }, read: (copied: Map<string, number>) => T): Promise<T> {
+export async function overCopies<T>(
+  db: Database,
+  copies: TableCopy[],
+  fill: { pacing: BatchPacing; maxRows: number; signal?: AbortSignal },
+  read: (copied: Map<string, number>) => T,
+): Promise<T> {
   dropCopies(db, copies);
   createCopies(db, copies);
   try {

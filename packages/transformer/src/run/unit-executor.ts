@@ -78,7 +78,13 @@ export function runUnitInline(adapter: DatabaseAdapter, p: PreparedUnit, options
  * @example
  * const stats = await runUnitBatched(adapter, prepared, store, cursor, { onProgress: console.log });
  */
-export async function runUnitBatched(adapter: DatabaseAdapter, p: PreparedUnit, store: CursorStore, cursor: TransformCursor, options: UnitRunOptions): Promise<UnitStats> {
+export async function runUnitBatched(
+  adapter: DatabaseAdapter,
+  p: PreparedUnit,
+  store: CursorStore,
+  cursor: TransformCursor,
+  options: UnitRunOptions,
+): Promise<UnitStats> {
   const start = performance.now();
   const resumed = cursor.status !== 'pending';
   if (cursor.status === 'done') return { rowsRead: cursor.rowsRead, rowsWritten: cursor.rowsWritten, batches: cursor.batches, durationMs: 0, resumed };
@@ -120,7 +126,13 @@ export async function runUnitBatched(adapter: DatabaseAdapter, p: PreparedUnit, 
         rows = bound.rows;
         end = bound.end;
       }
-      const saved: TransformCursor = { ...state, lastKey: end, rowsRead: state.rowsRead + rows, rowsWritten: state.rowsWritten + written, batches: state.batches + 1 };
+      const saved: TransformCursor = {
+        ...state,
+        lastKey: end,
+        rowsRead: state.rowsRead + rows,
+        rowsWritten: state.rowsWritten + written,
+        batches: state.batches + 1,
+      };
       store.save(saved);
       return saved;
     });
@@ -143,10 +155,18 @@ export async function runUnitBatched(adapter: DatabaseAdapter, p: PreparedUnit, 
  * runs staged instead (see {@link runStaged}): its query runs outside the write lock, which is
  * held only to insert the rows it gave.
  */
-async function runAsOneBatch(adapter: DatabaseAdapter, p: PreparedUnit, store: CursorStore, cursor: TransformCursor, options: UnitRunOptions, start: number): Promise<UnitStats> {
+async function runAsOneBatch(
+  adapter: DatabaseAdapter,
+  p: PreparedUnit,
+  store: CursorStore,
+  cursor: TransformCursor,
+  options: UnitRunOptions,
+  start: number,
+): Promise<UnitStats> {
   const plan = options.staged === false ? null : stagedPlanOf(adapter.raw, p);
   if (plan) {
-    const save = (o: StagedOutcome) => store.save({ ...cursor, status: 'done', rowsRead: o.rowsRead, rowsWritten: o.rowsWritten, batches: 1, total: o.rowsRead });
+    const save = (o: StagedOutcome) =>
+      store.save({ ...cursor, status: 'done', rowsRead: o.rowsRead, rowsWritten: o.rowsWritten, batches: 1, total: o.rowsRead });
     const staged = await runStaged(adapter, p, plan, save, { pacing: options.pacing, signal: options.signal });
     if (staged) {
       options.onProgress?.(new ProgressMeter(`transform ${p.unit.id}`, staged.rowsRead, 0).report(staged.rowsRead));

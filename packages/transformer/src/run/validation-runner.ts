@@ -61,11 +61,20 @@ function check(adapter: DatabaseAdapter, id: string, t: ResolvedTransformation, 
   return { ...base, value, expected, passed };
 }
 
-function evaluate(adapter: DatabaseAdapter, t: ResolvedTransformation, expect: ValidationExpectation | undefined, value: unknown, read: (sql: string) => unknown): { passed: boolean; expected: string } {
+function evaluate(
+  adapter: DatabaseAdapter,
+  t: ResolvedTransformation,
+  expect: ValidationExpectation | undefined,
+  value: unknown,
+  read: (sql: string) => unknown,
+): { passed: boolean; expected: string } {
   const n = value === null || value === undefined ? null : Number(value);
   if (expect === undefined) {
     const empty = adapter.tableExists(t.sourceTable) && adapter.rowCount(t.sourceTable) === 0;
-    return { passed: empty || (value !== null && value !== undefined && value !== 0 && value !== '' && value !== 0n), expected: 'a non-zero value (the source is not empty)' };
+    return {
+      passed: empty || (value !== null && value !== undefined && value !== 0 && value !== '' && value !== 0n),
+      expected: 'a non-zero value (the source is not empty)',
+    };
   }
   if (typeof expect === 'number') return { passed: n === expect, expected: String(expect) };
   if (expect === 'any') return { passed: true, expected: 'anything' };
@@ -85,4 +94,3 @@ function evaluate(adapter: DatabaseAdapter, t: ResolvedTransformation, expect: V
   const okMax = expect.max === undefined || (n !== null && n <= expect.max);
   return { passed: okMin && okMax, expected: `between ${expect.min ?? '-inf'} and ${expect.max ?? 'inf'}` };
 }
-

@@ -48,7 +48,12 @@ export function rowCounter(db: Database): (table: string) => number {
   return (table) => {
     let n = counts.get(table);
     if (n === undefined) {
-      n = Number(db.prepare(`SELECT count(*) FROM ${quoteIdentifier(table)}`).pluck().get());
+      n = Number(
+        db
+          .prepare(`SELECT count(*) FROM ${quoteIdentifier(table)}`)
+          .pluck()
+          .get(),
+      );
       counts.set(table, n);
     }
     return n;

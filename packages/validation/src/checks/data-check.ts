@@ -52,7 +52,13 @@ function uniqueProbe(table: TableInfo, item: UniqueIntent): ProbeTask {
       const value = item.columns.map((_, i) => show(first[`v${i}`])).join(', ');
       const rowid = ridOf(first);
       return [
-        finding('DATA_DUPLICATE', `${r.total} value(s) of ${label} occur more than once, where MVP${item.milestone} intends them to be unique; e.g. ${value} appears ${Number(first.n)} times`, `Merge or delete the duplicates (GROUP BY ${item.columns.join(', ')} HAVING count(*) > 1), then add a UNIQUE index so that it cannot happen again`, { table: table.name, column: item.columns[0], milestone: item.milestone, ...(rowid !== undefined ? { rowid } : {}) }, { count: r.total }),
+        finding(
+          'DATA_DUPLICATE',
+          `${r.total} value(s) of ${label} occur more than once, where MVP${item.milestone} intends them to be unique; e.g. ${value} appears ${Number(first.n)} times`,
+          `Merge or delete the duplicates (GROUP BY ${item.columns.join(', ')} HAVING count(*) > 1), then add a UNIQUE index so that it cannot happen again`,
+          { table: table.name, column: item.columns[0], milestone: item.milestone, ...(rowid !== undefined ? { rowid } : {}) },
+          { count: r.total },
+        ),
       ];
     },
   };
@@ -69,7 +75,13 @@ function orphanProbe(table: TableInfo, item: DeclaredReference, parentColumns: s
       if (r.total === 0) return [];
       const rowid = ridOf(r.rows[0]);
       return [
-        finding('DATA_ORPHAN', `${r.total} row(s) of ${table.name} point at ${item.parent} rows that do not exist (${label}, e.g. ${show(r.rows[0]?.value)})`, `Delete them or re-create the missing ${item.parent} rows; a FOREIGN KEY on ${table.name}(${item.columns.join(', ')}) would prevent it`, { table: table.name, column: item.columns[0], milestone: item.milestone, ...(rowid !== undefined ? { rowid } : {}) }, { count: r.total }),
+        finding(
+          'DATA_ORPHAN',
+          `${r.total} row(s) of ${table.name} point at ${item.parent} rows that do not exist (${label}, e.g. ${show(r.rows[0]?.value)})`,
+          `Delete them or re-create the missing ${item.parent} rows; a FOREIGN KEY on ${table.name}(${item.columns.join(', ')}) would prevent it`,
+          { table: table.name, column: item.columns[0], milestone: item.milestone, ...(rowid !== undefined ? { rowid } : {}) },
+          { count: r.total },
+        ),
       ];
     },
   };
@@ -84,6 +96,9 @@ function uniquenessEnforced(table: TableInfo, columns: string[]): boolean {
 
 function hasForeignKey(table: TableInfo, item: DeclaredReference): boolean {
   return table.foreignKeys.some(
-    (fk) => fk.parent.toLowerCase() === item.parent.toLowerCase() && fk.from.length === item.columns.length && fk.from.every((c, i) => c.toLowerCase() === item.columns[i]!.toLowerCase()),
+    (fk) =>
+      fk.parent.toLowerCase() === item.parent.toLowerCase() &&
+      fk.from.length === item.columns.length &&
+      fk.from.every((c, i) => c.toLowerCase() === item.columns[i]!.toLowerCase()),
   );
 }

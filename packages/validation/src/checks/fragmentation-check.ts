@@ -37,7 +37,13 @@ export function fragmentationProbe(sink: (fragmentation: NonNullable<DatabaseSta
         fragmentation[name] = { pages, outOfOrder: Number(row.outOfOrder), unusedRatio: Math.round(unusedRatio * 1000) / 1000 };
         if (!isInternalName(name) && pages >= SPARSE_MIN_PAGES && unusedRatio >= SPARSE_UNUSED_RATIO) {
           findings.push(
-            finding('PERF_SPARSE_PAGES', `${name} uses ${pages} pages that are ${Math.round(unusedRatio * 100)}% empty on average`, 'Run VACUUM in a maintenance window (or REINDEX for an index) to pack the pages', { object: name }, { count: pages }),
+            finding(
+              'PERF_SPARSE_PAGES',
+              `${name} uses ${pages} pages that are ${Math.round(unusedRatio * 100)}% empty on average`,
+              'Run VACUUM in a maintenance window (or REINDEX for an index) to pack the pages',
+              { object: name },
+              { count: pages },
+            ),
           );
         }
       }

@@ -20,7 +20,12 @@ export const INTEGRITY_MAX_ERRORS = 100;
 export function integrityProbe(env: CheckEnv): ProbeTask {
   const pragma = levelAtLeast(env.level, 'comprehensive') ? 'integrity_check' : 'quick_check';
   return {
-    probe: { id: `integrity.${pragma}`, sql: `PRAGMA ${pragma}(${INTEGRITY_MAX_ERRORS})`, keep: INTEGRITY_MAX_ERRORS, weight: pragma === 'integrity_check' ? 100 : 30 },
+    probe: {
+      id: `integrity.${pragma}`,
+      sql: `PRAGMA ${pragma}(${INTEGRITY_MAX_ERRORS})`,
+      keep: INTEGRITY_MAX_ERRORS,
+      weight: pragma === 'integrity_check' ? 100 : 30,
+    },
     check: { id: `integrity.${pragma}`, kind: 'integrity' },
     interpret: (result) => {
       const messages = result.rows.map((r) => String(Object.values(r)[0] ?? ''));
@@ -41,7 +46,10 @@ export function integrityProbe(env: CheckEnv): ProbeTask {
  * interpretIntegrityMessages(['NULL value in kb_entries.title'], schema, 'quick_check')[0].code; // 'DATA_NULL_REQUIRED'
  */
 export function interpretIntegrityMessages(messages: string[], schema: SchemaModel, pragma: string): ValidationFinding[] {
-  const groups = new Map<string, { code: 'DATA_NULL_REQUIRED' | 'DATA_CHECK_VIOLATION' | 'INDEX_CORRUPT' | 'DATABASE_CORRUPT'; location: FindingLocation; messages: string[] }>();
+  const groups = new Map<
+    string,
+    { code: 'DATA_NULL_REQUIRED' | 'DATA_CHECK_VIOLATION' | 'INDEX_CORRUPT' | 'DATABASE_CORRUPT'; location: FindingLocation; messages: string[] }
+  >();
   const add = (code: 'DATA_NULL_REQUIRED' | 'DATA_CHECK_VIOLATION' | 'INDEX_CORRUPT' | 'DATABASE_CORRUPT', location: FindingLocation, message: string) => {
     const key = `${code}\u0000${JSON.stringify(location)}`;
     const group = groups.get(key) ?? { code, location, messages: [] };
@@ -70,16 +78,42 @@ export function interpretIntegrityMessages(messages: string[], schema: SchemaMod
   return [...groups.values()].map((g) => {
     const first = g.messages[0]!;
     const n = g.messages.length;
-    const where = g.location.table ? `${g.location.table}${g.location.column ? `.${g.location.column}` : ''}` : (g.location.index ?? g.location.object ?? 'the file');
+    const where = g.location.table
+      ? `${g.location.table}${g.location.column ? `.${g.location.column}` : ''}`
+      : (g.location.index ?? g.location.object ?? 'the file');
     switch (g.code) {
       case 'DATA_NULL_REQUIRED':
-        return finding('DATA_NULL_REQUIRED', `${pragma} found ${n} row(s) with NULL in ${where}, which is declared NOT NULL${capped}`, `Find them with SELECT rowid FROM "${g.location.table}" WHERE "${g.location.column}" IS NULL and fill in a value`, g.location, { count: n });
+        return finding(
+          'DATA_NULL_REQUIRED',
+          `${pragma} found ${n} row(s) with NULL in ${where}, which is declared NOT NULL${capped}`,
+          `Find them with SELECT rowid FROM "${g.location.table}" WHERE "${g.location.column}" IS NULL and fill in a value`,
+          g.location,
+          { count: n },
+        );
       case 'DATA_CHECK_VIOLATION':
-        return finding('DATA_CHECK_VIOLATION', `${pragma} found ${n} row(s) of ${where} that break a CHECK constraint${capped}`, `Find the rows that break the CHECK constraints of ${where} (see its CREATE TABLE) and correct them`, g.location, { count: n });
+        return finding(
+          'DATA_CHECK_VIOLATION',
+          `${pragma} found ${n} row(s) of ${where} that break a CHECK constraint${capped}`,
+          `Find the rows that break the CHECK constraints of ${where} (see its CREATE TABLE) and correct them`,
+          g.location,
+          { count: n },
+        );
       case 'INDEX_CORRUPT':
-        return finding('INDEX_CORRUPT', `Index ${g.location.index} does not match its table: ${first}${n > 1 ? ` (+${n - 1} more)` : ''}`, `Rebuild it with REINDEX "${g.location.index}", then run integrity_check again`, g.location, { count: n });
+        return finding(
+          'INDEX_CORRUPT',
+          `Index ${g.location.index} does not match its table: ${first}${n > 1 ? ` (+${n - 1} more)` : ''}`,
+          `Rebuild it with REINDEX "${g.location.index}", then run integrity_check again`,
+          g.location,
+          { count: n },
+        );
       default:
-        return finding('DATABASE_CORRUPT', `The database file is damaged in ${where}: ${first}${n > 1 ? ` (+${n - 1} more)` : ''}${capped}`, 'Stop writing to it; restore the latest backup (mfmig restore), or recover what is readable with the sqlite3 .recover command', g.location, { count: n });
+        return finding(
+          'DATABASE_CORRUPT',
+          `The database file is damaged in ${where}: ${first}${n > 1 ? ` (+${n - 1} more)` : ''}${capped}`,
+          'Stop writing to it; restore the latest backup (mfmig restore), or recover what is readable with the sqlite3 .recover command',
+          g.location,
+          { count: n },
+        );
     }
   });
 }
@@ -98,9 +132,11 @@ export function locateCorruptionProbes(env: CheckEnv): ProbeTask[] {
     probe: { id: `locate:${table}`, sql: `PRAGMA quick_check(${quoteIdentifier(table)})`, keep: INTEGRITY_MAX_ERRORS, weight: 1 },
     check: { id: 'integrity.locate', kind: 'integrity' as const, target: table },
     interpret: (result) =>
-      interpretIntegrityMessages(result.rows.map((r) => String(Object.values(r)[0] ?? '')), env.schema, 'quick_check').map((f) =>
-        f.code === 'DATABASE_CORRUPT' && !f.location.object ? { ...f, location: { ...f.location, table } } : f,
-      ),
+      interpretIntegrityMessages(
+        result.rows.map((r) => String(Object.values(r)[0] ?? '')),
+        env.schema,
+        'quick_check',
+      ).map((f) => (f.code === 'DATABASE_CORRUPT' && !f.location.object ? { ...f, location: { ...f.location, table } } : f)),
   }));
 }
 

@@ -4,7 +4,33 @@ import type { ValidationFinding } from '../report/types.js';
 import { findTable } from '../schema/schema-model.js';
 import type { CheckEnv } from './check-env.js';
 
-const NOT_ALIASES = new Set(['where', 'join', 'left', 'right', 'inner', 'outer', 'cross', 'natural', 'full', 'on', 'using', 'group', 'order', 'limit', 'having', 'window', 'union', 'except', 'intersect', 'as', 'indexed', 'not', 'set', 'values', 'returning']);
+const NOT_ALIASES = new Set([
+  'where',
+  'join',
+  'left',
+  'right',
+  'inner',
+  'outer',
+  'cross',
+  'natural',
+  'full',
+  'on',
+  'using',
+  'group',
+  'order',
+  'limit',
+  'having',
+  'window',
+  'union',
+  'except',
+  'intersect',
+  'as',
+  'indexed',
+  'not',
+  'set',
+  'values',
+  'returning',
+]);
 const SOURCE = /\b(?:from|join|update|into)\s+("(?:[^"]|"")+"|[\w$]+)(?:\s+(?:as\s+)?("(?:[^"]|"")+"|[\w$]+))?/gi;
 
 const unquote = (name: string) => (name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name);
@@ -38,7 +64,12 @@ export function checkCriticalQuery(env: CheckEnv, query: CriticalQuery): Validat
     plan = (Array.isArray(query.params) ? statement.all(...query.params) : statement.all(query.params)) as { detail: string }[];
   } catch (error) {
     return [
-      finding('PERF_QUERY_INVALID', `Critical query "${query.name}" of MVP${query.milestone} does not run against this schema: ${(error as Error).message}`, `Restore what the query needs (see mvp${query.milestone}/milestone.json), or update the declaration if the schema changed on purpose`, { milestone: query.milestone, object: query.name }),
+      finding(
+        'PERF_QUERY_INVALID',
+        `Critical query "${query.name}" of MVP${query.milestone} does not run against this schema: ${(error as Error).message}`,
+        `Restore what the query needs (see mvp${query.milestone}/milestone.json), or update the declaration if the schema changed on purpose`,
+        { milestone: query.milestone, object: query.name },
+      ),
     ];
   }
   const views = [...env.schema.views.values()].map((v) => v.sql);
@@ -73,7 +104,10 @@ export function checkCriticalQuery(env: CheckEnv, query: CriticalQuery): Validat
  * @example
  * const { statistics, findings } = readStatistics(env);
  */
-export function readStatistics(env: CheckEnv): { statistics: { pageSize: number; pageCount: number; freelistCount: number; sizeBytes: number }; findings: ValidationFinding[] } {
+export function readStatistics(env: CheckEnv): {
+  statistics: { pageSize: number; pageCount: number; freelistCount: number; sizeBytes: number };
+  findings: ValidationFinding[];
+} {
   const pageSize = Number(env.db.pragma('page_size', { simple: true }));
   const pageCount = Number(env.db.pragma('page_count', { simple: true }));
   const freelistCount = Number(env.db.pragma('freelist_count', { simple: true }));
@@ -82,7 +116,15 @@ export function readStatistics(env: CheckEnv): { statistics: { pageSize: number;
   const freeBytes = freelistCount * pageSize;
   if (pageCount > 0 && freelistCount / pageCount >= 0.25 && freeBytes >= 1024 * 1024) {
     const pct = Math.round((freelistCount / pageCount) * 100);
-    findings.push(finding('PERF_FREELIST', `${pct}% of the database file (${(freeBytes / 1048576).toFixed(1)} MiB, ${freelistCount} pages) is free pages`, 'Run VACUUM (or VACUUM INTO a new file) in a maintenance window to give the space back and defragment the file', {}, { count: freelistCount }));
+    findings.push(
+      finding(
+        'PERF_FREELIST',
+        `${pct}% of the database file (${(freeBytes / 1048576).toFixed(1)} MiB, ${freelistCount} pages) is free pages`,
+        'Run VACUUM (or VACUUM INTO a new file) in a maintenance window to give the space back and defragment the file',
+        {},
+        { count: freelistCount },
+      ),
+    );
   }
   return { statistics, findings };
 }

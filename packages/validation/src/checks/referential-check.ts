@@ -20,9 +20,23 @@ export function checkForeignKeyDefinitions(env: CheckEnv): ValidationFinding[] {
       const what = `${table.name}(${fk.from.join(', ')}) -> ${fk.parent}`;
       if (!parent) {
         if (env.db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").get(fk.parent)) continue;
-        out.push(finding('FK_PARENT_MISSING', `Foreign key ${what} references table ${fk.parent}, which does not exist`, `Restore table ${fk.parent}, or rebuild ${table.name} without this foreign key`, { table: table.name, column: fk.from[0] }));
+        out.push(
+          finding(
+            'FK_PARENT_MISSING',
+            `Foreign key ${what} references table ${fk.parent}, which does not exist`,
+            `Restore table ${fk.parent}, or rebuild ${table.name} without this foreign key`,
+            { table: table.name, column: fk.from[0] },
+          ),
+        );
       } else if (!parentKeyValid(parent, fk)) {
-        out.push(finding('FK_PARENT_KEY_INVALID', `Foreign key ${what}(${fk.to.map((c) => c ?? '?').join(', ')}) does not reference a primary key or UNIQUE columns; SQLite rejects every change to ${table.name} ("foreign key mismatch")`, `Add a UNIQUE index on ${fk.parent}(${fk.to.join(', ')}), or point the foreign key at the primary key`, { table: table.name, column: fk.from[0] }));
+        out.push(
+          finding(
+            'FK_PARENT_KEY_INVALID',
+            `Foreign key ${what}(${fk.to.map((c) => c ?? '?').join(', ')}) does not reference a primary key or UNIQUE columns; SQLite rejects every change to ${table.name} ("foreign key mismatch")`,
+            `Add a UNIQUE index on ${fk.parent}(${fk.to.join(', ')}), or point the foreign key at the primary key`,
+            { table: table.name, column: fk.from[0] },
+          ),
+        );
       }
     }
   }
@@ -88,7 +102,10 @@ function interpretViolations(table: TableInfo, rows: Record<string, unknown>[], 
 
 /** True when the parent columns of `fk` are the parent's primary key or a UNIQUE index. */
 export function parentKeyValid(parent: TableInfo, fk: ForeignKeyInfo): boolean {
-  const pk = parent.columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+  const pk = parent.columns
+    .filter((c) => c.pk > 0)
+    .sort((a, b) => a.pk - b.pk)
+    .map((c) => c.name);
   if (fk.to.every((c) => c === null)) return pk.length === fk.from.length;
   const wanted = new Set(fk.to.map((c) => c!.toLowerCase()));
   const same = (cols: string[]) => cols.length === wanted.size && cols.every((c) => wanted.has(c.toLowerCase()));

@@ -41,7 +41,13 @@ export function rowRuleProbes(env: CheckEnv): ProbeTask[] {
       params: item.values,
       sample: c,
       report: (count, rowid, sample) =>
-        finding('DATA_DOMAIN_VIOLATION', `${count} row(s) of ${table.name} have ${item.column} outside the values MVP${item.milestone} allows (${item.values.join(', ')}), e.g. '${String(sample)}'${where(rowid)}`, `Map these values onto the allowed ones with an UPDATE (or a data transformation), or extend the domain in mvp${item.milestone}/milestone.json if they are legitimate`, { table: table.name, column: item.column, milestone: item.milestone, ...at(rowid) }, { count }),
+        finding(
+          'DATA_DOMAIN_VIOLATION',
+          `${count} row(s) of ${table.name} have ${item.column} outside the values MVP${item.milestone} allows (${item.values.join(', ')}), e.g. '${String(sample)}'${where(rowid)}`,
+          `Map these values onto the allowed ones with an UPDATE (or a data transformation), or extend the domain in mvp${item.milestone}/milestone.json if they are legitimate`,
+          { table: table.name, column: item.column, milestone: item.milestone, ...at(rowid) },
+          { count },
+        ),
     });
   }
   for (const item of env.requirements?.notNull ?? []) {
@@ -53,7 +59,13 @@ export function rowRuleProbes(env: CheckEnv): ProbeTask[] {
       bad: `${q(item.column)} IS NULL`,
       params: [],
       report: (count, rowid) =>
-        finding('DATA_NULL_REQUIRED', `${count} row(s) of ${table.name} have no ${item.column}, which MVP${item.milestone} requires${where(rowid)}`, `Fill in ${item.column} for these rows (SELECT rowid FROM "${table.name}" WHERE "${item.column}" IS NULL), then consider a NOT NULL constraint`, { table: table.name, column: item.column, milestone: item.milestone, ...at(rowid) }, { count }),
+        finding(
+          'DATA_NULL_REQUIRED',
+          `${count} row(s) of ${table.name} have no ${item.column}, which MVP${item.milestone} requires${where(rowid)}`,
+          `Fill in ${item.column} for these rows (SELECT rowid FROM "${table.name}" WHERE "${item.column}" IS NULL), then consider a NOT NULL constraint`,
+          { table: table.name, column: item.column, milestone: item.milestone, ...at(rowid) },
+          { count },
+        ),
     });
   }
   return [...byTable].map(([table, rules]) => probeFor(table, rules));
@@ -61,13 +73,22 @@ export function rowRuleProbes(env: CheckEnv): ProbeTask[] {
 
 function checkRules(table: TableInfo): RowRule[] {
   return extractCheckConstraints(table.sql).map((expression) => {
-    const column = columnOfExpression(expression, table.columns.map((c) => c.name));
+    const column = columnOfExpression(
+      expression,
+      table.columns.map((c) => c.name),
+    );
     return {
       check: { id: 'data.check_constraints', kind: 'data', target: table.name },
       bad: `NOT (${expression})`,
       params: [],
       report: (count, rowid) =>
-        finding('DATA_CHECK_VIOLATION', `${count} row(s) of ${table.name} break CHECK (${expression})${where(rowid)}`, `Find them with SELECT rowid, * FROM "${table.name}" WHERE NOT (${expression}) and correct them; they were written with CHECK constraints ignored`, { table: table.name, ...(column ? { column } : {}), ...at(rowid) }, { count }),
+        finding(
+          'DATA_CHECK_VIOLATION',
+          `${count} row(s) of ${table.name} break CHECK (${expression})${where(rowid)}`,
+          `Find them with SELECT rowid, * FROM "${table.name}" WHERE NOT (${expression}) and correct them; they were written with CHECK constraints ignored`,
+          { table: table.name, ...(column ? { column } : {}), ...at(rowid) },
+          { count },
+        ),
     };
   });
 }

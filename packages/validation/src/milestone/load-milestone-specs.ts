@@ -41,9 +41,14 @@ export function loadMilestoneSpecs(root: string, milestones: number[]): LoadedMi
     }
     const invalid = (why: string) =>
       problems.push(
-        finding('MILESTONE_SPEC_INVALID', `mvp${mvp}/${MILESTONE_SPEC_FILE} is invalid: ${why}`, `Fix the file (its format is in the @mfmig/validation README); MVP${mvp} compliance was not checked`, {
-          milestone: mvp,
-        }),
+        finding(
+          'MILESTONE_SPEC_INVALID',
+          `mvp${mvp}/${MILESTONE_SPEC_FILE} is invalid: ${why}`,
+          `Fix the file (its format is in the @mfmig/validation README); MVP${mvp} compliance was not checked`,
+          {
+            milestone: mvp,
+          },
+        ),
       );
     let json: unknown;
     try {

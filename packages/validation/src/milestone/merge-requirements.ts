@@ -5,13 +5,38 @@ interface Declared {
   milestone: number;
 }
 
-export interface RequiredTable extends Declared { table: string }
-export interface RequiredColumn extends Declared { table: string; column: string }
-export interface UniqueIntent extends Declared { table: string; columns: string[] }
-export interface DomainDeclaration extends Declared { table: string; column: string; values: (string | number)[] }
-export interface RequiredIndex extends Declared { table: string; name?: string; columns: string[]; unique?: boolean; where?: string }
-export interface DeclaredReference extends Declared { table: string; columns: string[]; parent: string; parentColumns?: string[] }
-export interface RequiredView extends Declared { view: string }
+export interface RequiredTable extends Declared {
+  table: string;
+}
+export interface RequiredColumn extends Declared {
+  table: string;
+  column: string;
+}
+export interface UniqueIntent extends Declared {
+  table: string;
+  columns: string[];
+}
+export interface DomainDeclaration extends Declared {
+  table: string;
+  column: string;
+  values: (string | number)[];
+}
+export interface RequiredIndex extends Declared {
+  table: string;
+  name?: string;
+  columns: string[];
+  unique?: boolean;
+  where?: string;
+}
+export interface DeclaredReference extends Declared {
+  table: string;
+  columns: string[];
+  parent: string;
+  parentColumns?: string[];
+}
+export interface RequiredView extends Declared {
+  view: string;
+}
 export interface CriticalQuery extends Declared, CriticalQuerySpec {}
 
 /** Everything milestones 1..n require together (later milestones override and retire). */

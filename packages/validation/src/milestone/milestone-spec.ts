@@ -73,7 +73,7 @@ function buildSchemas(zodExports: typeof ZodModule) {
       retires: retireSpec.optional(),
     })
     .strict();
-    return { spec, tableSpec, querySpec };
+  return { spec, tableSpec, querySpec };
 }
 
 let schemas: ReturnType<typeof buildSchemas> | undefined;

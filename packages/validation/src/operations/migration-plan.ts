@@ -32,7 +32,7 @@ function buildSchemas(zodExports: typeof ZodModule) {
         .optional(),
     })
     .passthrough();
-    return { plan, stepSchema };
+  return { plan, stepSchema };
 }
 
 let schemas: ReturnType<typeof buildSchemas> | undefined;
@@ -109,9 +109,19 @@ export function parseMigrationPlan(input: unknown): { ok: true; plan: ParsedPlan
     return step.direction ? { version: step.version, direction: step.direction } : { version: step.version };
   });
   const storage = p.resources?.storage;
-  const declared = storage && (storage.additionalSpaceRequired !== undefined || storage.backupSpaceRequired !== undefined) ? (storage.additionalSpaceRequired ?? 0) + (storage.backupSpaceRequired ?? 0) : null;
+  const declared =
+    storage && (storage.additionalSpaceRequired !== undefined || storage.backupSpaceRequired !== undefined)
+      ? (storage.additionalSpaceRequired ?? 0) + (storage.backupSpaceRequired ?? 0)
+      : null;
   return {
     ok: true,
-    plan: { currentMVP: p.currentMVP, targetMVP: p.targetMVP, steps, riskLevel: p.riskLevel, requiresDowntime: p.requiresDowntime, storageRequired: p.storageRequired ?? declared },
+    plan: {
+      currentMVP: p.currentMVP,
+      targetMVP: p.targetMVP,
+      steps,
+      riskLevel: p.riskLevel,
+      requiresDowntime: p.requiresDowntime,
+      storageRequired: p.storageRequired ?? declared,
+    },
   };
 }

@@ -19,7 +19,13 @@ import { freeBytes } from './state-checks.js';
 export async function planChecks(state: RunState, rec: RunRecorder, input: unknown): Promise<void> {
   const parsed = parseMigrationPlan(input);
   if (!parsed.ok) {
-    rec.add([finding('PLAN_INVALID', `The migration plan is malformed: ${parsed.message}`, 'Pass { currentMVP, targetMVP, steps: [{ version }], riskLevel? } (see the @mfmig/validation README)')]);
+    rec.add([
+      finding(
+        'PLAN_INVALID',
+        `The migration plan is malformed: ${parsed.message}`,
+        'Pass { currentMVP, targetMVP, steps: [{ version }], riskLevel? } (see the @mfmig/validation README)',
+      ),
+    ]);
     return;
   }
   const plan = parsed.plan;
@@ -35,10 +41,22 @@ export async function planChecks(state: RunState, rec: RunRecorder, input: unkno
 function checkSteps(plan: ParsedPlan, set: MigrationSet, state: RunState): ValidationFinding[] {
   const out: ValidationFinding[] = [];
   if (plan.targetMVP !== 0 && !set.milestones.includes(plan.targetMVP)) {
-    return [finding('PLAN_TARGET_UNKNOWN', `The plan targets MVP${plan.targetMVP}, which the migrations folder does not have (it has ${set.milestones.map((m) => `MVP${m}`).join(', ') || 'none'})`, 'Plan again for a milestone that exists')];
+    return [
+      finding(
+        'PLAN_TARGET_UNKNOWN',
+        `The plan targets MVP${plan.targetMVP}, which the migrations folder does not have (it has ${set.milestones.map((m) => `MVP${m}`).join(', ') || 'none'})`,
+        'Plan again for a milestone that exists',
+      ),
+    ];
   }
   if (state.currentMvp !== null && plan.currentMVP !== state.currentMvp) {
-    out.push(finding('PLAN_STALE', `The plan starts at MVP${plan.currentMVP}, but the database is at MVP${state.currentMvp}`, 'Plan again from the current state of the database'));
+    out.push(
+      finding(
+        'PLAN_STALE',
+        `The plan starts at MVP${plan.currentMVP}, but the database is at MVP${state.currentMvp}`,
+        'Plan again from the current state of the database',
+      ),
+    );
   }
   const direction = plan.targetMVP >= plan.currentMVP ? 'up' : 'down';
   const target = resolveTargetVersion(set, { mvp: plan.targetMVP });
@@ -47,31 +65,98 @@ function checkSteps(plan: ParsedPlan, set: MigrationSet, state: RunState): Valid
   for (const step of plan.steps) {
     const m = set.byVersion.get(step.version);
     if (!m) {
-      out.push(finding('PLAN_STEP_UNKNOWN', `Plan step ${step.version} is not a migration of the folder`, 'Plan again: the migrations folder changed since the plan was made', { version: step.version }));
+      out.push(
+        finding(
+          'PLAN_STEP_UNKNOWN',
+          `Plan step ${step.version} is not a migration of the folder`,
+          'Plan again: the migrations folder changed since the plan was made',
+          { version: step.version },
+        ),
+      );
       continue;
     }
     const label = migrationLabel(m);
     if (step.direction && step.direction !== direction) {
-      out.push(finding('PLAN_STEP_DIRECTION', `Plan step ${label} goes ${step.direction} in a plan that goes ${direction} (MVP${plan.currentMVP} -> MVP${plan.targetMVP})`, 'Plan again', { version: m.version }));
+      out.push(
+        finding(
+          'PLAN_STEP_DIRECTION',
+          `Plan step ${label} goes ${step.direction} in a plan that goes ${direction} (MVP${plan.currentMVP} -> MVP${plan.targetMVP})`,
+          'Plan again',
+          { version: m.version },
+        ),
+      );
     }
     if (previous !== undefined && (direction === 'up' ? m.version < previous : m.version > previous)) {
-      out.push(finding('PLAN_STEP_ORDER', `Plan step ${label} is out of order (${direction === 'up' ? 'ascending' : 'descending'} versions expected)`, 'Order the steps by version', { version: m.version }));
+      out.push(
+        finding(
+          'PLAN_STEP_ORDER',
+          `Plan step ${label} is out of order (${direction === 'up' ? 'ascending' : 'descending'} versions expected)`,
+          'Order the steps by version',
+          { version: m.version },
+        ),
+      );
     }
     previous = m.version;
-    if (direction === 'up' && m.version > target) out.push(finding('PLAN_STEP_OUT_OF_RANGE', `Plan step ${label} (MVP${m.mvp}) goes beyond the target MVP${plan.targetMVP}`, 'Remove it from the plan', { version: m.version, milestone: m.mvp }));
-    if (direction === 'down' && m.version <= target) out.push(finding('PLAN_STEP_OUT_OF_RANGE', `Plan step ${label} (MVP${m.mvp}) reverts a migration the target MVP${plan.targetMVP} keeps`, 'Remove it from the plan', { version: m.version, milestone: m.mvp }));
-    if (direction === 'up' && applied.has(m.version)) out.push(finding('PLAN_STEP_APPLIED', `Plan step ${label} is already applied`, 'Plan again from the current state', { version: m.version }));
-    if (direction === 'down' && !applied.has(m.version)) out.push(finding('PLAN_STEP_NOT_APPLIED', `Plan step ${label} is not applied, so it cannot be reverted`, 'Plan again from the current state', { version: m.version }));
-    if (direction === 'down' && !m.down) out.push(finding('PLAN_NO_DOWN', `Plan step ${label} has no down migration: it cannot be reverted`, 'Restore a backup instead of rolling back, or add a down section', { version: m.version }));
+    if (direction === 'up' && m.version > target)
+      out.push(
+        finding('PLAN_STEP_OUT_OF_RANGE', `Plan step ${label} (MVP${m.mvp}) goes beyond the target MVP${plan.targetMVP}`, 'Remove it from the plan', {
+          version: m.version,
+          milestone: m.mvp,
+        }),
+      );
+    if (direction === 'down' && m.version <= target)
+      out.push(
+        finding(
+          'PLAN_STEP_OUT_OF_RANGE',
+          `Plan step ${label} (MVP${m.mvp}) reverts a migration the target MVP${plan.targetMVP} keeps`,
+          'Remove it from the plan',
+          { version: m.version, milestone: m.mvp },
+        ),
+      );
+    if (direction === 'up' && applied.has(m.version))
+      out.push(finding('PLAN_STEP_APPLIED', `Plan step ${label} is already applied`, 'Plan again from the current state', { version: m.version }));
+    if (direction === 'down' && !applied.has(m.version))
+      out.push(
+        finding('PLAN_STEP_NOT_APPLIED', `Plan step ${label} is not applied, so it cannot be reverted`, 'Plan again from the current state', {
+          version: m.version,
+        }),
+      );
+    if (direction === 'down' && !m.down)
+      out.push(
+        finding(
+          'PLAN_NO_DOWN',
+          `Plan step ${label} has no down migration: it cannot be reverted`,
+          'Restore a backup instead of rolling back, or add a down section',
+          { version: m.version },
+        ),
+      );
     if (direction === 'up' && (!m.down || m.irreversible)) {
-      out.push(finding('PLAN_IRREVERSIBLE_STEP', `Plan step ${label} cannot be fully undone (${m.down ? 'declared irreversible' : 'no down migration'}): going back needs the backup`, 'Make sure a backup is taken before the run (the default)', { version: m.version }));
+      out.push(
+        finding(
+          'PLAN_IRREVERSIBLE_STEP',
+          `Plan step ${label} cannot be fully undone (${m.down ? 'declared irreversible' : 'no down migration'}): going back needs the backup`,
+          'Make sure a backup is taken before the run (the default)',
+          { version: m.version },
+        ),
+      );
     }
   }
   const planned = new Set(plan.steps.map((s) => s.version));
-  const needed = direction === 'up' ? set.migrations.filter((m) => m.version <= target && !applied.has(m.version)).map((m) => m.version) : [...applied].filter((v) => v > target);
+  const needed =
+    direction === 'up'
+      ? set.migrations.filter((m) => m.version <= target && !applied.has(m.version)).map((m) => m.version)
+      : [...applied].filter((v) => v > target);
   const missing = needed.filter((v) => !planned.has(v)).sort((a, b) => a - b);
   if (missing.length > 0) {
-    out.push(finding('PLAN_INCOMPLETE', `The plan misses ${missing.length} step(s) needed to reach MVP${plan.targetMVP}: ${missing.join(', ')}`, 'Plan again from the current state', { version: missing[0]! }, { count: missing.length }));
+    out.push(
+      finding(
+        'PLAN_INCOMPLETE',
+        `The plan misses ${missing.length} step(s) needed to reach MVP${plan.targetMVP}: ${missing.join(', ')}`,
+        'Plan again from the current state',
+        { version: missing[0]! },
+        { count: missing.length },
+      ),
+    );
   }
   return out;
 }
@@ -82,11 +167,23 @@ function checkResources(plan: ParsedPlan, state: RunState): ValidationFinding[] 
   if (plan.storageRequired !== null && file) {
     const free = freeBytes(dirname(resolve(file)));
     if (plan.storageRequired > free) {
-      out.push(finding('PLAN_DISK_SPACE', `The plan needs ${plan.storageRequired} bytes of disk space, but only ${free} are free next to the database`, 'Free disk space (or put backups on another disk with BACKUP_PATH) before running the plan'));
+      out.push(
+        finding(
+          'PLAN_DISK_SPACE',
+          `The plan needs ${plan.storageRequired} bytes of disk space, but only ${free} are free next to the database`,
+          'Free disk space (or put backups on another disk with BACKUP_PATH) before running the plan',
+        ),
+      );
     }
   }
   if (plan.riskLevel === 'high' || plan.riskLevel === 'critical') {
-    out.push(finding('PLAN_HIGH_RISK', `The plan is ${plan.riskLevel} risk${plan.requiresDowntime ? ' and needs downtime' : ''}`, 'Run it in a maintenance window with a verified backup; the CLI asks for --yes'));
+    out.push(
+      finding(
+        'PLAN_HIGH_RISK',
+        `The plan is ${plan.riskLevel} risk${plan.requiresDowntime ? ' and needs downtime' : ''}`,
+        'Run it in a maintenance window with a verified backup; the CLI asks for --yes',
+      ),
+    );
   }
   return out;
 }

@@ -22,9 +22,23 @@ export async function preMigrationChecks(state: RunState, rec: RunRecorder): Pro
     if (!holder) return [];
     if (isCurrentProcess(holder)) return [];
     if (lock.isStale(holder)) {
-      return [finding('HISTORY_LOCK_STALE', `The run lock is held by a run that is gone (${describeHolder(holder)})`, 'Nothing to do: the next mfmig run takes the stale lock over', {})];
+      return [
+        finding(
+          'HISTORY_LOCK_STALE',
+          `The run lock is held by a run that is gone (${describeHolder(holder)})`,
+          'Nothing to do: the next mfmig run takes the stale lock over',
+          {},
+        ),
+      ];
     }
-    return [finding('HISTORY_LOCK_HELD', `A migration is running now: ${describeHolder(holder)}`, 'Wait for it to finish, then validate again; the database may be between two migrations', {})];
+    return [
+      finding(
+        'HISTORY_LOCK_HELD',
+        `A migration is running now: ${describeHolder(holder)}`,
+        'Wait for it to finish, then validate again; the database may be between two migrations',
+        {},
+      ),
+    ];
   });
   const file = state.ctx.adapter.raw.memory ? '' : state.ctx.adapter.filePath;
   if (!file) {
@@ -35,7 +49,14 @@ export async function preMigrationChecks(state: RunState, rec: RunRecorder): Pro
     const free = freeBytes(dirname(resolve(file)));
     const need = state.ctx.adapter.sizeBytes();
     if (free >= need) return [];
-    return [finding('DISK_SPACE_LOW', `Only ${mib(free)} free next to the database, but a backup before migrating needs ${mib(need)}`, 'Free disk space or set BACKUP_PATH to a larger disk before migrating', {})];
+    return [
+      finding(
+        'DISK_SPACE_LOW',
+        `Only ${mib(free)} free next to the database, but a backup before migrating needs ${mib(need)}`,
+        'Free disk space or set BACKUP_PATH to a larger disk before migrating',
+        {},
+      ),
+    ];
   });
 }
 
@@ -51,8 +72,24 @@ export async function postMigrationChecks(state: RunState, rec: RunRecorder, ver
     const entry = state.history.find((h) => h.version === version);
     const label = state.migrations?.byVersion.get(version);
     const name = label ? migrationLabel(label) : `version ${version}`;
-    if (!entry) return [finding('POST_MIGRATION_NOT_RECORDED', `Migration ${name} is not recorded as applied`, 'Run `mfmig status`: the migration did not commit; run it again', { version })];
-    if (entry.status === 'partial') return [finding('POST_MIGRATION_PARTIAL', `Migration ${name} is only partially applied (its batched data transformation has not finished)`, 'Run `mfmig migrate` to finish it', { version })];
+    if (!entry)
+      return [
+        finding(
+          'POST_MIGRATION_NOT_RECORDED',
+          `Migration ${name} is not recorded as applied`,
+          'Run `mfmig status`: the migration did not commit; run it again',
+          { version },
+        ),
+      ];
+    if (entry.status === 'partial')
+      return [
+        finding(
+          'POST_MIGRATION_PARTIAL',
+          `Migration ${name} is only partially applied (its batched data transformation has not finished)`,
+          'Run `mfmig migrate` to finish it',
+          { version },
+        ),
+      ];
     return [];
   });
 }
@@ -68,11 +105,26 @@ export async function rollbackChecks(state: RunState, rec: RunRecorder, targetVe
   await rec.guard({ id: 'rollback.history', kind: 'history', target: String(targetVersion) }, () => {
     const out: ValidationFinding[] = [];
     if (targetVersion !== 0 && state.migrations && !state.migrations.byVersion.has(targetVersion)) {
-      out.push(finding('ROLLBACK_TARGET_UNKNOWN', `Rollback target ${targetVersion} is not a version of the migrations folder`, 'Check the version you rolled back to (`mfmig history`)', { version: targetVersion }));
+      out.push(
+        finding(
+          'ROLLBACK_TARGET_UNKNOWN',
+          `Rollback target ${targetVersion} is not a version of the migrations folder`,
+          'Check the version you rolled back to (`mfmig history`)',
+          { version: targetVersion },
+        ),
+      );
     }
     const above = state.history.filter((h) => h.version > targetVersion);
     if (above.length > 0) {
-      out.push(finding('ROLLBACK_INCOMPLETE', `The rollback to ${targetVersion} is incomplete: ${above.map((h) => migrationLabel(h)).join(', ')} still applied`, `Run \`mfmig rollback --to ${targetVersion}\` again, or restore the backup taken before the migration`, { version: above[0]!.version }, { count: above.length }));
+      out.push(
+        finding(
+          'ROLLBACK_INCOMPLETE',
+          `The rollback to ${targetVersion} is incomplete: ${above.map((h) => migrationLabel(h)).join(', ')} still applied`,
+          `Run \`mfmig rollback --to ${targetVersion}\` again, or restore the backup taken before the migration`,
+          { version: above[0]!.version },
+          { count: above.length },
+        ),
+      );
     }
     return out;
   });

@@ -110,7 +110,11 @@ export class ChildProbePool {
   }
 
   #start(options: ChildProbeOptions, driver: string): Lane {
-    const child = process.getBuiltinModule('node:child_process').spawn(process.execPath, ['-e', PROBE_CHILD_SOURCE, String(process.pid)], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' }, windowsHide: true });
+    const child = process.getBuiltinModule('node:child_process').spawn(process.execPath, ['-e', PROBE_CHILD_SOURCE, String(process.pid)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: '' },
+      windowsHide: true,
+    });
     let stderr = '';
     let resolveExit!: () => void;
     const lane: Lane = { child, running: undefined, opened: false, gone: false, exited: new Promise((r) => (resolveExit = r)) };
@@ -118,26 +122,29 @@ export class ChildProbePool {
       stderr = (stderr + chunk.toString()).slice(-2000);
     });
     // node:child_process and node:readline load when a probe child is started, not with every command
-    process.getBuiltinModule('node:readline').createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (this.#settled) return;
-      let message: { type?: string; result?: ProbeResult };
-      try {
-        message = JSON.parse(line) as typeof message;
-      } catch {
-        return;
-      }
-      if (message.type === 'ready') lane.opened = true;
-      else if (message.type === 'open-failed') {
-        lane.gone = true;
-        if (lane.running) this.#queue.unshift(lane.running);
-        lane.running = undefined;
-        this.#pump();
-      } else if (message.type === 'result' && message.result) {
-        this.#outcome.results.set(message.result.id, message.result);
-        lane.running = undefined;
-        this.#pump();
-      }
-    });
+    process
+      .getBuiltinModule('node:readline')
+      .createInterface({ input: child.stdout! })
+      .on('line', (line) => {
+        if (this.#settled) return;
+        let message: { type?: string; result?: ProbeResult };
+        try {
+          message = JSON.parse(line) as typeof message;
+        } catch {
+          return;
+        }
+        if (message.type === 'ready') lane.opened = true;
+        else if (message.type === 'open-failed') {
+          lane.gone = true;
+          if (lane.running) this.#queue.unshift(lane.running);
+          lane.running = undefined;
+          this.#pump();
+        } else if (message.type === 'result' && message.result) {
+          this.#outcome.results.set(message.result.id, message.result);
+          lane.running = undefined;
+          this.#pump();
+        }
+      });
     let exited = false;
     const onGone = (reason: string) => {
       if (exited) return;
@@ -152,7 +159,9 @@ export class ChildProbePool {
       resolveExit();
     };
     child.on('error', (error) => onGone(`the probe process failed: ${error.message}`));
-    child.on('close', (code, signal) => onGone(`the probe process exited (${signal ?? `code ${code}`})${stderr ? `: ${stderr.trim().split('\n').at(-1)}` : ''}`));
+    child.on('close', (code, signal) =>
+      onGone(`the probe process exited (${signal ?? `code ${code}`})${stderr ? `: ${stderr.trim().split('\n').at(-1)}` : ''}`),
+    );
     child.stdin!.on('error', () => {
       // the child is gone; its 'close' event accounts for the probe it was running
     });

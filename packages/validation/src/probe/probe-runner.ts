@@ -47,7 +47,8 @@ export class ProbeRunner {
   constructor(db: Database, options: ProbeRunnerOptions) {
     this.#db = db;
     this.#deadline = options.deadline;
-    this.#pool = options.childFile === null ? null : new ChildProbePool({ file: options.childFile, parallelism: options.parallelism, deadline: options.deadline });
+    this.#pool =
+      options.childFile === null ? null : new ChildProbePool({ file: options.childFile, parallelism: options.parallelism, deadline: options.deadline });
   }
 
   submit(probes: Probe[]): void {

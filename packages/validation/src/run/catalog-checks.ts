@@ -36,7 +36,11 @@ export async function runCatalogChecks(
       await rec.guard({ id: 'performance.critical_query', kind: 'performance', target: query.name }, () => checkCriticalQuery(env, query));
     }
   } else {
-    rec.skip({ id: 'performance.critical_query', kind: 'performance' }, state.migrations ? 'no-history' : 'no-migrations', 'critical queries are declared per milestone; the milestone of this database is unknown');
+    rec.skip(
+      { id: 'performance.critical_query', kind: 'performance' },
+      state.migrations ? 'no-history' : 'no-migrations',
+      'critical queries are declared per milestone; the milestone of this database is unknown',
+    );
   }
   const stats = await rec.attempt({ id: 'performance.statistics', kind: 'performance' }, () => readStatistics(env));
   if (stats) rec.add(stats.findings);
@@ -50,10 +54,15 @@ async function schemaAgainstMigrations(env: CheckEnv, state: RunState, rec: RunR
   const replay = state.migrations ? withSchemaReplayStandIns(state.migrations, state.history) : undefined;
   if (!state.migrations || !replay) rec.skip(check, 'no-migrations', state.migrationsUnavailable ?? 'no migrations folder');
   else if (state.history.length === 0) rec.skip(check, 'no-history', 'the database has no mfmig history, so which migrations should have built it is unknown');
-  else if (missing) rec.skip(check, 'not-applicable', `applied migration ${missing.version} is missing from the folder, so the expected schema cannot be rebuilt`);
+  else if (missing)
+    rec.skip(check, 'not-applicable', `applied migration ${missing.version} is missing from the folder, so the expected schema cannot be rebuilt`);
   else if (replay.unknown.length > 0) {
     const names = replay.unknown.map((m) => migrationLabel(m)).join(', ');
-    rec.skip(check, 'not-applicable', `the schema that module migration(s) ${names} produce is known only by running their code, which validation does not load, so the expected schema cannot be rebuilt`);
+    rec.skip(
+      check,
+      'not-applicable',
+      `the schema that module migration(s) ${names} produce is known only by running their code, which validation does not load, so the expected schema cannot be rebuilt`,
+    );
   } else {
     const migrations = replay.set;
     const applied = state.history.map((h) => h.version);
@@ -84,10 +93,15 @@ async function milestoneCompliance(env: CheckEnv, state: RunState, rec: RunRecor
   const undeclared = upTo.filter((mvp) => state.specs!.undeclared.includes(mvp));
   if (undeclared.length > 0) {
     const folders = undeclared.map((mvp) => `mvp${mvp}`);
-    rec.skip({ ...check, target: folders.join(', ') }, 'no-declaration', undeclared.length === 1 ? `${folders[0]}/milestone.json does not exist` : `no milestone.json in ${folders.map((f) => `${f}/`).join(', ')}`);
+    rec.skip(
+      { ...check, target: folders.join(', ') },
+      'no-declaration',
+      undeclared.length === 1 ? `${folders[0]}/milestone.json does not exist` : `no milestone.json in ${folders.map((f) => `${f}/`).join(', ')}`,
+    );
   }
   for (const mvp of upTo) {
-    if (!state.specs.undeclared.includes(mvp) && !state.specs.specs.has(mvp)) rec.skip({ ...check, target: `mvp${mvp}` }, 'error', `mvp${mvp}/milestone.json is invalid (see MILESTONE_SPEC_INVALID)`);
+    if (!state.specs.undeclared.includes(mvp) && !state.specs.specs.has(mvp))
+      rec.skip({ ...check, target: `mvp${mvp}` }, 'error', `mvp${mvp}/milestone.json is invalid (see MILESTONE_SPEC_INVALID)`);
   }
   const declared = upTo.filter((m) => state.specs!.specs.has(m));
   if (declared.length === 0) return [];

@@ -72,7 +72,14 @@ export class RunRecorder {
       this.skip(check, 'corrupt', `the database could not be read: ${message}`);
     } else {
       const what = check.target ? `${check.id} (${check.target})` : check.id;
-      this.findings.push(finding('CHECK_FAILED', `Check ${what} could not run: ${message}`, 'Fix the cause and validate again; this part of the database was not checked', check.target ? { object: check.target } : {}));
+      this.findings.push(
+        finding(
+          'CHECK_FAILED',
+          `Check ${what} could not run: ${message}`,
+          'Fix the cause and validate again; this part of the database was not checked',
+          check.target ? { object: check.target } : {},
+        ),
+      );
       this.skip(check, 'error', message);
     }
   }
@@ -84,7 +91,13 @@ export class RunRecorder {
     const names = cut.map((s) => (s.target ? `${s.id} (${s.target})` : s.id));
     const list = names.slice(0, 8).join(', ') + (names.length > 8 ? `, and ${names.length - 8} more` : '');
     this.findings.push(
-      finding('VALIDATION_INCOMPLETE', `Validation stopped at its ${timeoutMs} ms timeout; not checked: ${list}`, 'Raise VALIDATION_TIMEOUT (or validationTimeout), or run a lower INTEGRITY_CHECK_LEVEL', {}, { count: cut.length }),
+      finding(
+        'VALIDATION_INCOMPLETE',
+        `Validation stopped at its ${timeoutMs} ms timeout; not checked: ${list}`,
+        'Raise VALIDATION_TIMEOUT (or validationTimeout), or run a lower INTEGRITY_CHECK_LEVEL',
+        {},
+        { count: cut.length },
+      ),
     );
   }
 }
@@ -92,5 +105,10 @@ export class RunRecorder {
 /** The finding for an unreadable (damaged) database file, or table when one is named. */
 export function corruptionFinding(message: string, table?: string): ValidationFinding {
   const what = table ? `Table ${table} (or one of its indexes) is damaged` : 'The database file is damaged';
-  return finding('DATABASE_CORRUPT', `${what}: ${message}`, 'Stop writing to it; restore the latest backup (mfmig restore), or recover what is readable with the sqlite3 .recover command', table ? { table } : {});
+  return finding(
+    'DATABASE_CORRUPT',
+    `${what}: ${message}`,
+    'Stop writing to it; restore the latest backup (mfmig restore), or recover what is readable with the sqlite3 .recover command',
+    table ? { table } : {},
+  );
 }

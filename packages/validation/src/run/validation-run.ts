@@ -67,13 +67,25 @@ async function validate(ctx: ServiceContext, snapshot: ReadSnapshot | null, sett
   let statistics: DatabaseStatistics | null = null;
   const finish = () => {
     rec.closeTimeouts(settings.timeoutMs);
-    return buildReport({ operation: op.operation, level: settings.level, database: ctx.adapter.filePath || ':memory:', startedAt, findings: rec.findings, checksRun: rec.checksRun, checksSkipped: rec.checksSkipped, milestone, statistics });
+    return buildReport({
+      operation: op.operation,
+      level: settings.level,
+      database: ctx.adapter.filePath || ':memory:',
+      startedAt,
+      findings: rec.findings,
+      checksRun: rec.checksRun,
+      checksSkipped: rec.checksSkipped,
+      milestone,
+      statistics,
+    });
   };
   const schema = await rec.attempt({ id: 'schema.catalog', kind: 'schema' }, () => introspectSchema(db));
   if (!schema) return finish();
   const env: CheckEnv = { db, level: settings.level, schema, requirements: null, largeTableRows: settings.largeTableRows, rowCount: rowCounter(db) };
   const tasks: ProbeTask[] = [];
-  const runner = op.databaseChecks ? new ProbeRunner(db, { childFile: snapshot?.path ?? childFileFor(ctx, settings), parallelism: settings.parallelism, deadline: rec.deadline }) : null;
+  const runner = op.databaseChecks
+    ? new ProbeRunner(db, { childFile: snapshot?.path ?? childFileFor(ctx, settings), parallelism: settings.parallelism, deadline: rec.deadline })
+    : null;
   const submit = (more: ProbeTask[]) => {
     tasks.push(...more);
     runner?.submit(more.map((t) => t.probe));
@@ -82,12 +94,20 @@ async function validate(ctx: ServiceContext, snapshot: ReadSnapshot | null, sett
     const integrity = integrityProbe(env);
     submit([integrity]);
     if (integrity.probe.id === 'integrity.quick_check') {
-      rec.skip({ id: 'integrity.integrity_check', kind: 'integrity' }, 'level', 'index-vs-table and UNIQUE verification (integrity_check) runs at the comprehensive level; quick_check ran instead');
+      rec.skip(
+        { id: 'integrity.integrity_check', kind: 'integrity' },
+        'level',
+        'index-vs-table and UNIQUE verification (integrity_check) runs at the comprehensive level; quick_check ran instead',
+      );
     }
     const fk = foreignKeyProbes(env);
     submit(fk.tasks);
     for (const table of fk.notCheckable) {
-      rec.skip({ id: 'referential.foreign_key_check', kind: 'referential', target: table }, 'not-applicable', 'a foreign key of this table does not reference a key (FK_PARENT_KEY_INVALID), so SQLite refuses to check it');
+      rec.skip(
+        { id: 'referential.foreign_key_check', kind: 'referential', target: table },
+        'not-applicable',
+        'a foreign key of this table does not reference a key (FK_PARENT_KEY_INVALID), so SQLite refuses to check it',
+      );
     }
   }
   const state = await loadRunState(ctx, settings.migrationsGiven, rec);
@@ -95,12 +115,18 @@ async function validate(ctx: ServiceContext, snapshot: ReadSnapshot | null, sett
   milestone = { current: state.currentMvp, compliance: [] };
   if (runner) {
     if (levelAtLeast(settings.level, 'standard')) submit([...rowRuleProbes(env), ...dataProbes(env)]);
-    else rec.skip({ id: 'data.declarations', kind: 'data' }, 'level', 'CHECK constraints and the declared NULL, domain, uniqueness and reference checks run at the standard level and above');
+    else
+      rec.skip(
+        { id: 'data.declarations', kind: 'data' },
+        'level',
+        'CHECK constraints and the declared NULL, domain, uniqueness and reference checks run at the standard level and above',
+      );
     const fragmentation = fragmentationProbe((f) => {
       if (statistics) statistics.fragmentation = f;
     });
     if (levelAtLeast(settings.level, 'comprehensive')) submit([fragmentation]);
-    else rec.skip({ id: 'performance.fragmentation', kind: 'performance' }, 'level', 'page-level fragmentation (dbstat) is measured at the comprehensive level');
+    else
+      rec.skip({ id: 'performance.fragmentation', kind: 'performance' }, 'level', 'page-level fragmentation (dbstat) is measured at the comprehensive level');
     const catalog = await runCatalogChecks(env, state, rec);
     milestone = { current: state.currentMvp, compliance: catalog.compliance };
     statistics = catalog.statistics;
@@ -109,7 +135,11 @@ async function validate(ctx: ServiceContext, snapshot: ReadSnapshot | null, sett
   }
   if (op.extra) await op.extra(state, rec, env);
   if (runner && (await collectProbes(runner, tasks, rec))) {
-    const locating = new ProbeRunner(db, { childFile: snapshot?.path ?? childFileFor(ctx, settings), parallelism: settings.parallelism, deadline: rec.deadline });
+    const locating = new ProbeRunner(db, {
+      childFile: snapshot?.path ?? childFileFor(ctx, settings),
+      parallelism: settings.parallelism,
+      deadline: rec.deadline,
+    });
     await collectProbes(locating, submitLocating(env, locating), rec);
   }
   return finish();

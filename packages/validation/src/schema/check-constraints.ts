@@ -59,7 +59,11 @@ function matchingParen(sql: string, open: number): number {
 
 /** The column of `columns` an expression names, when it names exactly one. */
 export function columnOfExpression(expression: string, columns: string[]): string | undefined {
-  const words = new Set((expression.replace(/'(?:[^']|'')*'/g, ' ').match(/"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*/g) ?? []).map((w) => (w.startsWith('"') ? w.slice(1, -1) : w).toLowerCase()));
+  const words = new Set(
+    (expression.replace(/'(?:[^']|'')*'/g, ' ').match(/"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*/g) ?? []).map((w) =>
+      (w.startsWith('"') ? w.slice(1, -1) : w).toLowerCase(),
+    ),
+  );
   const named = columns.filter((c) => words.has(c.toLowerCase()));
   return named.length === 1 ? named[0] : undefined;
 }

@@ -27,7 +27,14 @@ export function compareSchema(actual: SchemaModel, expected: ExpectedSchema): Va
   }
   for (const name of actual.tables.keys()) {
     if (!expected.schema.tables.has(name)) {
-      out.push(finding('SCHEMA_TABLE_UNEXPECTED', `Table ${name} is not created by any applied migration`, 'Drop it if it is a leftover, or add a migration that creates it so that the schema can be reproduced', { table: name }));
+      out.push(
+        finding(
+          'SCHEMA_TABLE_UNEXPECTED',
+          `Table ${name} is not created by any applied migration`,
+          'Drop it if it is a leftover, or add a migration that creates it so that the schema can be reproduced',
+          { table: name },
+        ),
+      );
     }
   }
   const expectedIndexes = namedIndexes(expected.schema);
@@ -35,13 +42,34 @@ export function compareSchema(actual: SchemaModel, expected: ExpectedSchema): Va
   for (const [name, index] of expectedIndexes) {
     const real = actualIndexes.get(name);
     if (!real) {
-      if (actual.tables.has(index.table)) out.push(finding('SCHEMA_INDEX_MISSING', `Index ${name} on ${index.table}${by(name)} is missing`, `Recreate it: ${index.sql ?? `CREATE INDEX ${name}`}`, { table: index.table, index: name }));
+      if (actual.tables.has(index.table))
+        out.push(
+          finding('SCHEMA_INDEX_MISSING', `Index ${name} on ${index.table}${by(name)} is missing`, `Recreate it: ${index.sql ?? `CREATE INDEX ${name}`}`, {
+            table: index.table,
+            index: name,
+          }),
+        );
     } else if (indexShape(real) !== indexShape(index)) {
-      out.push(finding('SCHEMA_INDEX_MISMATCH', `Index ${name} is ${indexShape(real)}, but migrations define ${indexShape(index)}`, `Drop and recreate it: ${index.sql ?? ''}`, { table: index.table, index: name }));
+      out.push(
+        finding(
+          'SCHEMA_INDEX_MISMATCH',
+          `Index ${name} is ${indexShape(real)}, but migrations define ${indexShape(index)}`,
+          `Drop and recreate it: ${index.sql ?? ''}`,
+          { table: index.table, index: name },
+        ),
+      );
     }
   }
   for (const [name, index] of actualIndexes) {
-    if (!expectedIndexes.has(name)) out.push(finding('SCHEMA_INDEX_UNEXPECTED', `Index ${name} on ${index.table} is not created by any applied migration`, 'Add it to a migration if it is needed, otherwise drop it', { table: index.table, index: name }));
+    if (!expectedIndexes.has(name))
+      out.push(
+        finding(
+          'SCHEMA_INDEX_UNEXPECTED',
+          `Index ${name} on ${index.table} is not created by any applied migration`,
+          'Add it to a migration if it is needed, otherwise drop it',
+          { table: index.table, index: name },
+        ),
+      );
   }
   compareObjects(out, actual.views, expected.schema.views, 'VIEW', by, reapply);
   compareObjects(out, actual.triggers, expected.schema.triggers, 'TRIGGER', by, reapply);
@@ -54,7 +82,12 @@ function compareTable(real: TableInfo, want: TableInfo): ValidationFinding[] {
   for (const col of want.columns) {
     const have = real.columns.find((c) => c.name === col.name);
     if (!have) {
-      out.push(finding('SCHEMA_COLUMN_MISSING', `Column ${t}.${col.name} is missing`, 'Restore the column with the migration that defines it, or restore a backup', { table: t, column: col.name }));
+      out.push(
+        finding('SCHEMA_COLUMN_MISSING', `Column ${t}.${col.name} is missing`, 'Restore the column with the migration that defines it, or restore a backup', {
+          table: t,
+          column: col.name,
+        }),
+      );
       continue;
     }
     const diffs: string[] = [];
@@ -63,20 +96,50 @@ function compareTable(real: TableInfo, want: TableInfo): ValidationFinding[] {
     if (have.defaultValue !== col.defaultValue) diffs.push(`default ${have.defaultValue ?? 'none'} instead of ${col.defaultValue ?? 'none'}`);
     if (have.pk !== col.pk) diffs.push('a different primary key position');
     if (diffs.length > 0) {
-      out.push(finding('SCHEMA_COLUMN_MISMATCH', `Column ${t}.${col.name} has ${diffs.join(', ')}`, 'Rebuild the table with the definition the migrations give (12-step rebuild)', { table: t, column: col.name }));
+      out.push(
+        finding(
+          'SCHEMA_COLUMN_MISMATCH',
+          `Column ${t}.${col.name} has ${diffs.join(', ')}`,
+          'Rebuild the table with the definition the migrations give (12-step rebuild)',
+          { table: t, column: col.name },
+        ),
+      );
     }
   }
   for (const col of real.columns) {
     if (!want.columns.some((c) => c.name === col.name)) {
-      out.push(finding('SCHEMA_COLUMN_UNEXPECTED', `Column ${t}.${col.name} is not defined by any applied migration`, 'Add it through a migration, or drop it', { table: t, column: col.name }));
+      out.push(
+        finding('SCHEMA_COLUMN_UNEXPECTED', `Column ${t}.${col.name} is not defined by any applied migration`, 'Add it through a migration, or drop it', {
+          table: t,
+          column: col.name,
+        }),
+      );
     }
   }
-  const fk = (x: TableInfo) => x.foreignKeys.map((f) => `${f.from.join(',')}->${f.parent}(${f.to.join(',')}) ${f.onDelete}/${f.onUpdate}`).sort().join(';');
+  const fk = (x: TableInfo) =>
+    x.foreignKeys
+      .map((f) => `${f.from.join(',')}->${f.parent}(${f.to.join(',')}) ${f.onDelete}/${f.onUpdate}`)
+      .sort()
+      .join(';');
   const body = (sql: string) => normaliseSql(sql.slice(sql.indexOf('(')));
   if (fk(real) !== fk(want)) {
-    out.push(finding('SCHEMA_CONSTRAINT_MISMATCH', `Foreign keys of ${t} differ from the migrations: ${fk(real) || 'none'} instead of ${fk(want) || 'none'}`, 'Rebuild the table with the definition the migrations give', { table: t }));
+    out.push(
+      finding(
+        'SCHEMA_CONSTRAINT_MISMATCH',
+        `Foreign keys of ${t} differ from the migrations: ${fk(real) || 'none'} instead of ${fk(want) || 'none'}`,
+        'Rebuild the table with the definition the migrations give',
+        { table: t },
+      ),
+    );
   } else if (out.length === 0 && body(real.sql) !== body(want.sql)) {
-    out.push(finding('SCHEMA_CONSTRAINT_MISMATCH', `The definition of ${t} (its CHECK, UNIQUE or other constraints) differs from the one the migrations produce`, 'Compare `SELECT sql FROM sqlite_schema` with the migration and rebuild the table', { table: t }));
+    out.push(
+      finding(
+        'SCHEMA_CONSTRAINT_MISMATCH',
+        `The definition of ${t} (its CHECK, UNIQUE or other constraints) differs from the one the migrations produce`,
+        'Compare `SELECT sql FROM sqlite_schema` with the migration and rebuild the table',
+        { table: t },
+      ),
+    );
   }
   return out;
 }
@@ -104,10 +167,19 @@ function compareObjects(
     const real = actual.get(name);
     if (!real) out.push(finding(`SCHEMA_${type}_MISSING`, `The ${word} ${name}${by(name)} is missing`, reapply(name), { object: name }));
     else if (normaliseSql(real.sql) !== normaliseSql(want.sql)) {
-      out.push(finding(`SCHEMA_${type}_MISMATCH`, `The ${word} ${name} differs from the one the migrations define`, `Drop it and recreate it as the migration does`, { object: name }));
+      out.push(
+        finding(`SCHEMA_${type}_MISMATCH`, `The ${word} ${name} differs from the one the migrations define`, `Drop it and recreate it as the migration does`, {
+          object: name,
+        }),
+      );
     }
   }
   for (const name of actual.keys()) {
-    if (!expected.has(name)) out.push(finding(`SCHEMA_${type}_UNEXPECTED`, `The ${word} ${name} is not created by any applied migration`, `Add it through a migration, or drop it`, { object: name }));
+    if (!expected.has(name))
+      out.push(
+        finding(`SCHEMA_${type}_UNEXPECTED`, `The ${word} ${name} is not created by any applied migration`, `Add it through a migration, or drop it`, {
+          object: name,
+        }),
+      );
   }
 }

@@ -20,7 +20,11 @@ export interface ExpectedSchema {
  * const { schema } = await buildExpectedSchema(set, [1, 2]);
  * schema.tables.has('kb_feedback'); // true
  */
-export async function buildExpectedSchema(set: MigrationSet, appliedVersions: Iterable<number>, options: { rebuildTable?: TableRebuilder } = {}): Promise<ExpectedSchema> {
+export async function buildExpectedSchema(
+  set: MigrationSet,
+  appliedVersions: Iterable<number>,
+  options: { rebuildTable?: TableRebuilder } = {},
+): Promise<ExpectedSchema> {
   const wanted = new Set(appliedVersions);
   const migrations = set.migrations.filter((m) => wanted.has(m.version));
   const subset: MigrationSet = { ...set, migrations, byVersion: new Map(migrations.map((m) => [m.version, m])) };

@@ -66,7 +66,11 @@ export function isInternalName(name: string): boolean {
 
 /** Collapses whitespace and case, for comparing SQL text. */
 export function normaliseSql(sql: string | null): string {
-  return (sql ?? '').replace(/\s+/g, ' ').replace(/\s*([(),])\s*/g, '$1').trim().toLowerCase();
+  return (sql ?? '')
+    .replace(/\s+/g, ' ')
+    .replace(/\s*([(),])\s*/g, '$1')
+    .trim()
+    .toLowerCase();
 }
 
 /**
@@ -83,9 +87,7 @@ export function introspectSchema(db: Database): SchemaModel {
     .all() as { type: string; name: string; tableName: string; rootpage: number | null; sql: string | null }[];
   const rootPages = new Map<number, string>([[1, 'sqlite_schema']]);
   for (const o of objects) if (o.rootpage) rootPages.set(Number(o.rootpage), o.name);
-  const withoutRowid = new Set(
-    (db.prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND wr = 1").pluck().all() as string[]),
-  );
+  const withoutRowid = new Set(db.prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND wr = 1").pluck().all() as string[]);
   const tables = new Map<string, TableInfo>();
   const views = new Map<string, { name: string; sql: string }>();
   const triggers = new Map<string, { name: string; table: string; sql: string }>();
@@ -108,14 +110,27 @@ export function introspectSchema(db: Database): SchemaModel {
 
 function readColumns(db: Database, table: string): ColumnInfo[] {
   const rows = db.prepare('SELECT name, type, "notnull" AS nn, dflt_value AS dflt, pk, hidden FROM pragma_table_xinfo(?)').all(table) as {
-    name: string; type: string; nn: number; dflt: string | null; pk: number; hidden: number;
+    name: string;
+    type: string;
+    nn: number;
+    dflt: string | null;
+    pk: number;
+    hidden: number;
   }[];
   return rows.map((r) => ({ name: r.name, type: r.type, notNull: r.nn === 1, defaultValue: r.dflt, pk: Number(r.pk), hidden: Number(r.hidden) }));
 }
 
 function readForeignKeys(db: Database, table: string): ForeignKeyInfo[] {
-  const rows = db.prepare('SELECT id, seq, "table" AS parent, "from" AS src, "to" AS dst, on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq').all(table) as {
-    id: number; seq: number; parent: string; src: string; dst: string | null; on_update: string; on_delete: string;
+  const rows = db
+    .prepare('SELECT id, seq, "table" AS parent, "from" AS src, "to" AS dst, on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq')
+    .all(table) as {
+    id: number;
+    seq: number;
+    parent: string;
+    src: string;
+    dst: string | null;
+    on_update: string;
+    on_delete: string;
   }[];
   const byId = new Map<number, ForeignKeyInfo>();
   for (const r of rows) {
@@ -128,7 +143,12 @@ function readForeignKeys(db: Database, table: string): ForeignKeyInfo[] {
 }
 
 function readIndexes(db: Database, table: string): IndexInfo[] {
-  const list = db.prepare('SELECT name, "unique" AS uq, origin, partial FROM pragma_index_list(?)').all(table) as { name: string; uq: number; origin: string; partial: number }[];
+  const list = db.prepare('SELECT name, "unique" AS uq, origin, partial FROM pragma_index_list(?)').all(table) as {
+    name: string;
+    uq: number;
+    origin: string;
+    partial: number;
+  }[];
   const sqlOf = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?").pluck();
   const keysOf = db.prepare('SELECT cid, name, "desc" AS descending, coll FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno');
   return list.map((i) => {

@@ -54,7 +54,8 @@ export function classifyEntry(entry: string, ctx: LoadContext): FolderEntry | un
     if (prisma) {
       assertInside(ctx, path);
       const file = join(path, 'migration.sql');
-      if (!existsSync(file)) throw invalidMigration(`Migration folder ${entry} has no migration.sql (Prisma Migrate keeps each migration in <timestamp>_name/migration.sql)`, path);
+      if (!existsSync(file))
+        throw invalidMigration(`Migration folder ${entry} has no migration.sql (Prisma Migrate keeps each migration in <timestamp>_name/migration.sql)`, path);
       return { kind: 'prisma-dir', entry, path: file, version: prisma[1]!, name: prisma[2]! };
     }
     return undefined;
@@ -88,7 +89,7 @@ function nearMissReason(entry: string): string | undefined {
   if (/^[VU]\d[\d._]*__/.test(entry)) return 'a Flyway version is numbers separated by "." or "_" (at most V1.2.3), e.g. V1_1__add_index.sql';
   if (/^[VU]\d/.test(entry)) return 'Flyway names need two underscores between version and description, e.g. V1__create_users.sql';
   if (/^R_[^_]/.test(entry)) return 'Flyway repeatable names start with R and two underscores, e.g. R__refresh_views.sql';
-  if (/^\d+__/.test(entry)) return 'one underscore after the version, e.g. 0007_add_notes.sql (two underscores are Flyway\'s V1__name.sql)';
+  if (/^\d+__/.test(entry)) return "one underscore after the version, e.g. 0007_add_notes.sql (two underscores are Flyway's V1__name.sql)";
   if (/^\d+\.[a-z]+$/.test(entry)) return 'no name after the version, e.g. 0007_add_notes.sql';
   if (/^\d/.test(entry)) return 'expected <version>_<name>.sql (letters, digits, "_", "-", "." in the name), e.g. 0007_add_notes.sql';
   return undefined;

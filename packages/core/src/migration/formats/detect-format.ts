@@ -25,7 +25,8 @@ const KINDS_OF: Record<MigrationFormat, readonly EntryKind[]> = {
   prisma: ['prisma-dir'],
 };
 
-const TRIED = 'mfmig (mvpN/NNNN_name.sql, NNNN_name.sql), dbmate (YYYYMMDDHHMMSS_name.sql), golang-migrate (N_name.up.sql), Flyway (V1__name.sql), sqlx (N_name.sql), Prisma (<timestamp>_name/migration.sql)';
+const TRIED =
+  'mfmig (mvpN/NNNN_name.sql, NNNN_name.sql), dbmate (YYYYMMDDHHMMSS_name.sql), golang-migrate (N_name.up.sql), Flyway (V1__name.sql), sqlx (N_name.sql), Prisma (<timestamp>_name/migration.sql)';
 
 /**
  * Reads a folder's entry names and decides its format: `mvpN/` folders are mfmig; `NNNN_name.sql`
@@ -64,9 +65,13 @@ export function detectLayout(ctx: LoadContext, forced?: MigrationFormat): Folder
   if (hasMilestoneDirs && entries.some((e) => e.kind === 'marked' || e.kind === 'module')) {
     const dir = entries.find((e) => e.kind === 'milestone-dir')!;
     const flat = entries.find((e) => e.kind === 'marked' || e.kind === 'module')!;
-    throw new MfmigError('MIGRATION_FORMAT', `Migrations folder ${ctx.root} mixes milestone folders (${dir.entry}/) and migration files at its top (${flat.entry}); move ${flat.entry} into a milestone folder`, {
-      context: { file: flat.path },
-    });
+    throw new MfmigError(
+      'MIGRATION_FORMAT',
+      `Migrations folder ${ctx.root} mixes milestone folders (${dir.entry}/) and migration files at its top (${flat.entry}); move ${flat.entry} into a milestone folder`,
+      {
+        context: { file: flat.path },
+      },
+    );
   }
   // beside milestone folders, the top level was never read: anything there stays ignored
   const stray = hasMilestoneDirs ? undefined : (unknown.find((u) => u.migrationLike) ?? (entries.length === 0 ? unknown[0] : undefined));
@@ -74,9 +79,13 @@ export function detectLayout(ctx: LoadContext, forced?: MigrationFormat): Folder
     throw invalidMigration(`Malformed migration file name ${stray.entry}: it fits no ${format} name (e.g. ${exampleOf(format)})`, join(ctx.root, stray.entry));
   }
   if (stray) {
-    throw new MfmigError('MIGRATION_FORMAT', `Migrations folder ${ctx.root} holds no migrations in a format mfmig reads (first entry: ${stray.entry}); tried ${TRIED}`, {
-      context: { file: join(ctx.root, stray.entry) },
-    });
+    throw new MfmigError(
+      'MIGRATION_FORMAT',
+      `Migrations folder ${ctx.root} holds no migrations in a format mfmig reads (first entry: ${stray.entry}); tried ${TRIED}`,
+      {
+        context: { file: join(ctx.root, stray.entry) },
+      },
+    );
   }
   return { format, entries };
 }

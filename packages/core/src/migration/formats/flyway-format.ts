@@ -29,9 +29,13 @@ export function flywayVersionKey(version: string, file = version): number {
   const parts = version.split(/[._]/);
   const numbers = parts.map(Number);
   const bad = (why: string) =>
-    new MfmigError('MIGRATION_INVALID', `Flyway version ${version} of ${file} ${why}: mfmig reads versions of at most 3 parts (1, 1.2, 1.2.3), parts 2 and 3 below ${PART_LIMIT}`, {
-      context: { file },
-    });
+    new MfmigError(
+      'MIGRATION_INVALID',
+      `Flyway version ${version} of ${file} ${why}: mfmig reads versions of at most 3 parts (1, 1.2, 1.2.3), parts 2 and 3 below ${PART_LIMIT}`,
+      {
+        context: { file },
+      },
+    );
   if (parts.length > 3) throw bad('has more than 3 parts');
   if (parts.some((p) => !/^\d+$/.test(p))) throw bad('is not numbers separated by "." or "_"');
   if (numbers.slice(1).some((n) => n >= PART_LIMIT)) throw bad(`has a part of ${PART_LIMIT} or more`);
@@ -76,12 +80,18 @@ export function readFlywayFolder(layout: FolderLayout, ctx: LoadContext): { migr
     const into = entry.kind === 'flyway-undo' ? undos : versioned;
     const twin = into.get(key);
     if (twin) {
-      throw new MfmigError('MIGRATION_DUPLICATE', `Duplicate migration version ${flywayVersionLabel(entry.version)} twice: ${twin.entry} and ${entry.entry}`, { context: { file: entry.path, version: key } });
+      throw new MfmigError('MIGRATION_DUPLICATE', `Duplicate migration version ${flywayVersionLabel(entry.version)} twice: ${twin.entry} and ${entry.entry}`, {
+        context: { file: entry.path, version: key },
+      });
     }
     into.set(key, entry);
   }
   for (const [key, undo] of undos) {
-    if (!versioned.has(key)) throw invalidMigration(`Migration ${undo.entry} undoes version ${flywayVersionLabel(undo.version)}, which has no V${undo.version}__*.sql file`, undo.path);
+    if (!versioned.has(key))
+      throw invalidMigration(
+        `Migration ${undo.entry} undoes version ${flywayVersionLabel(undo.version)}, which has no V${undo.version}__*.sql file`,
+        undo.path,
+      );
   }
   const migrations = [...versioned].map(([version, entry]) => {
     const upText = readMigrationText(entry.path, ctx);
@@ -91,7 +101,10 @@ export function readFlywayFolder(layout: FolderLayout, ctx: LoadContext): { migr
     const downText = undo ? readMigrationText(undo.path, ctx) : undefined;
     const downSql = undo && downText ? wholeFileSql(downText.text, downText.shown, undo.path) : undefined;
     const versionLabel = flywayVersionLabel(entry.version);
-    const transactions = { up: NO_TRANSACTION.test(upSql) ? 'none' : 'immediate', down: downSql && NO_TRANSACTION.test(downSql) ? 'none' : 'immediate' } as const;
+    const transactions = {
+      up: NO_TRANSACTION.test(upSql) ? 'none' : 'immediate',
+      down: downSql && NO_TRANSACTION.test(downSql) ? 'none' : 'immediate',
+    } as const;
     const checksum = canonicalChecksum({ upSql, downSql, versionLabel, transactions });
     return sqlMigration({ version, name: entry.name, mvp: 0, file: entry.path, checksum, versionLabel }, { upSql, downSql, transactions }, upText.shown);
   });

@@ -28,16 +28,25 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 export function importFiles(set: MigrationSet): ImportedFile[] {
   const repeatable = set.repeatables[0];
   if (repeatable) {
-    throw refused(`${relative(set.root, repeatable.file)} is a repeatable migration; mfmig has none of its own, so import does not carry them: keep the folder in Flyway format (mfmig reads it as it is), or turn it into a versioned migration first`, repeatable.file);
+    throw refused(
+      `${relative(set.root, repeatable.file)} is a repeatable migration; mfmig has none of its own, so import does not carry them: keep the folder in Flyway format (mfmig reads it as it is), or turn it into a versioned migration first`,
+      repeatable.file,
+    );
   }
   return set.migrations.map((m) => {
     const shown = relative(set.root, m.file);
     if (m.kind !== 'sql') throw refused(`${shown} is a .ts/.js module; import converts SQL migrations only (copy modules over as they are)`, m.file);
-    if (!NAME.test(m.name)) throw refused(`${shown}: its name "${m.name}" cannot be an mfmig file name (letters, digits, "_", "-", "."); rename it first`, m.file);
+    if (!NAME.test(m.name))
+      throw refused(`${shown}: its name "${m.name}" cannot be an mfmig file name (letters, digits, "_", "-", "."); rename it first`, m.file);
     const text =
       set.format === 'mfmig' || set.format === 'dbmate'
         ? readFileSync(m.file, 'utf8')
-        : renderMfmigSql({ upSql: m.upSql ?? '', downSql: m.downSql, versionLabel: m.versionLabel, transactions: { up: transactionModeOf(m, 'up'), down: transactionModeOf(m, 'down') } });
+        : renderMfmigSql({
+            upSql: m.upSql ?? '',
+            downSql: m.downSql,
+            versionLabel: m.versionLabel,
+            transactions: { up: transactionModeOf(m, 'up'), down: transactionModeOf(m, 'down') },
+          });
     return { name: `${String(m.version).padStart(4, '0')}_${m.name}.sql`, text, version: m.version, checksum: m.checksum };
   });
 }

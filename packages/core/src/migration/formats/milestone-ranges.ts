@@ -13,7 +13,8 @@ export interface MilestoneRange {
   through?: number | string;
 }
 
-const fail = (message: string) => new MfmigError('CONFIG_INVALID', `Configuration option milestones is invalid: ${message}`, { context: { field: 'milestones' } });
+const fail = (message: string) =>
+  new MfmigError('CONFIG_INVALID', `Configuration option milestones is invalid: ${message}`, { context: { field: 'milestones' } });
 
 /**
  * Gives each migration of a flat folder its milestone from the configured ranges, and returns the
@@ -42,14 +43,18 @@ export function assignMilestones(migrations: Migration[], ranges: readonly Miles
   });
   limits.forEach((limit, index) => {
     if (index > 0 && limit <= limits[index - 1]!) {
-      throw fail(`mvp ${index + 1} ends at ${String(ranges[index]!.through)}, not after mvp ${index}'s ${String(ranges[index - 1]!.through)}: the ranges overlap`);
+      throw fail(
+        `mvp ${index + 1} ends at ${String(ranges[index]!.through)}, not after mvp ${index}'s ${String(ranges[index - 1]!.through)}: the ranges overlap`,
+      );
     }
   });
   const used = new Set<number>();
   for (const m of migrations) {
     const index = limits.findIndex((limit) => m.version <= limit);
     if (index < 0) {
-      throw fail(`migration ${relative(root, m.file)} (${migrationLabel(m)}) comes after the last milestone, mvp ${ranges.length} through ${String(ranges.at(-1)!.through)}; extend the last range or add a milestone`);
+      throw fail(
+        `migration ${relative(root, m.file)} (${migrationLabel(m)}) comes after the last milestone, mvp ${ranges.length} through ${String(ranges.at(-1)!.through)}; extend the last range or add a milestone`,
+      );
     }
     m.mvp = index + 1;
     used.add(index + 1);

@@ -26,7 +26,9 @@ export async function moduleMigration(text: string, shown: string, base: ModuleB
 async function importModule(path: string, shown: string): Promise<ModuleExports> {
   try {
     // the transpile cache runs what it holds: only a folder private to this user, never jiti's default in $TMPDIR
-    jiti ??= import('jiti').then(({ createJiti }) => createJiti(import.meta.url, { moduleCache: false, interopDefault: true, fsCache: userCacheDirectory('jiti') ?? false }));
+    jiti ??= import('jiti').then(({ createJiti }) =>
+      createJiti(import.meta.url, { moduleCache: false, interopDefault: true, fsCache: userCacheDirectory('jiti') ?? false }),
+    );
     return (await (await jiti).import(path)) as ModuleExports;
   } catch (error) {
     throw invalidMigration(`Migration ${shown} cannot be loaded: ${messageOf(error).split('\n')[0]}`, path, error);
@@ -49,7 +51,10 @@ function fromExports(mod: ModuleExports, shown: string, base: ModuleBase): Migra
     throw invalidMigration(`Migration ${shown}: meta.legacyAlterTable must be true or false`, path);
   }
   const transformations = mod.transformations ?? [];
-  const settings: ConnectionSettings = { foreignKeys: meta.foreignKeys ?? (meta.legacyAlterTable === true ? 'off' : 'on'), legacyAlterTable: meta.legacyAlterTable === true };
+  const settings: ConnectionSettings = {
+    foreignKeys: meta.foreignKeys ?? (meta.legacyAlterTable === true ? 'off' : 'on'),
+    legacyAlterTable: meta.legacyAlterTable === true,
+  };
   if (!Array.isArray(transformations)) throw invalidMigration(`Migration ${shown}: transformations must be an array`, path);
   return {
     ...base,

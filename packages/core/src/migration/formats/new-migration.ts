@@ -49,7 +49,9 @@ export function planNewMigration(set: MigrationSet, name: string, options: { mvp
       const lastMvp = set.milestones.at(-1) ?? 0;
       const mvp = options.mvp ?? Math.max(lastMvp, 1);
       if (!Number.isSafeInteger(mvp) || mvp < Math.max(lastMvp, 1) || mvp > lastMvp + 1) {
-        throw usage(`--mvp ${mvp}: versions grow with milestones, so a new migration goes in mvp${Math.max(lastMvp, 1)}${lastMvp > 0 ? ` or mvp${lastMvp + 1}` : ''}`);
+        throw usage(
+          `--mvp ${mvp}: versions grow with milestones, so a new migration goes in mvp${Math.max(lastMvp, 1)}${lastMvp > 0 ? ` or mvp${lastMvp + 1}` : ''}`,
+        );
       }
       return single(join(set.root, `mvp${mvp}`, `${version}_${name}.sql`), version, MARKED(name));
     }
@@ -65,7 +67,8 @@ export function planNewMigration(set: MigrationSet, name: string, options: { mvp
     case 'flyway': {
       const major = String(Math.floor(max / 1e6) + 1);
       const files = [{ path: join(set.root, `V${major}__${name}.sql`), text: placeholder(`${name}: write the change here`) }];
-      if (set.migrations.some((m) => m.downSql !== undefined)) files.push({ path: join(set.root, `U${major}__${name}.sql`), text: placeholder('undo the change here') });
+      if (set.migrations.some((m) => m.downSql !== undefined))
+        files.push({ path: join(set.root, `U${major}__${name}.sql`), text: placeholder('undo the change here') });
       return { version: major, files };
     }
     case 'prisma':

@@ -21,13 +21,18 @@ export interface SqlSections {
  * @example
  * sqlMigration({ version: 1, name: 'init', mvp: 0, file: '/m/1_init.up.sql', checksum }, { upSql: 'CREATE TABLE t (id INTEGER);' }, '1_init.up.sql');
  */
-export function sqlMigration(base: Pick<Migration, 'version' | 'name' | 'mvp' | 'file' | 'checksum' | 'versionLabel'>, sections: SqlSections, shown: string): Migration {
+export function sqlMigration(
+  base: Pick<Migration, 'version' | 'name' | 'mvp' | 'file' | 'checksum' | 'versionLabel'>,
+  sections: SqlSections,
+  shown: string,
+): Migration {
   const meta = sections.meta ?? {};
   const { upSql, downSql } = sections;
   assertSafeMigrationSql(upSql, shown);
   if (downSql) assertSafeMigrationSql(downSql, shown);
   const mode = (direction: Direction): TransactionMode => sections.transactions?.[direction] ?? meta.transaction ?? 'immediate';
-  const prepare = (sql: string, direction: Direction) => prepareSqlSection(sql, { transactional: mode(direction) === 'immediate', foreignKeys: meta.foreignKeys, where: shown });
+  const prepare = (sql: string, direction: Direction) =>
+    prepareSqlSection(sql, { transactional: mode(direction) === 'immediate', foreignKeys: meta.foreignKeys, where: shown });
   const up = prepare(upSql, 'up');
   const down = downSql === undefined ? undefined : prepare(downSql, 'down');
   const transactions = { up: mode('up'), down: mode('down') };
@@ -62,7 +67,10 @@ export function wholeFileSql(text: string, shown: string, file: string): string 
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
   const marker = lines.findIndex((line) => SQL_MARKER.test(line.trim()));
   if (marker >= 0) {
-    throw invalidMigration(`Malformed migration ${shown}:${marker + 1}: a "-- migrate:" marker line in a file of a format without markers (dbmate's has them); remove it, or read the folder as dbmate`, file);
+    throw invalidMigration(
+      `Malformed migration ${shown}:${marker + 1}: a "-- migrate:" marker line in a file of a format without markers (dbmate's has them); remove it, or read the folder as dbmate`,
+      file,
+    );
   }
   const sql = lines.join('\n').trim();
   return hasCode(sql) ? sql : undefined;

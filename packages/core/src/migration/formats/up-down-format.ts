@@ -24,12 +24,15 @@ export function readUpDownFolder(layout: FolderLayout, ctx: LoadContext): Migrat
     const into = entry.kind === 'down' ? downs : ups;
     const twin = into.get(version);
     if (twin) {
-      throw new MfmigError('MIGRATION_DUPLICATE', `Duplicate migration version ${version} twice: ${twin.entry} and ${entry.entry}`, { context: { file: entry.path, version } });
+      throw new MfmigError('MIGRATION_DUPLICATE', `Duplicate migration version ${version} twice: ${twin.entry} and ${entry.entry}`, {
+        context: { file: entry.path, version },
+      });
     }
     into.set(version, entry);
   }
   for (const [version, down] of downs) {
-    if (!ups.has(version)) throw invalidMigration(`Migration ${down.entry} is a down without its up (${down.version}_${down.name}.up.sql); add the up file or remove it`, down.path);
+    if (!ups.has(version))
+      throw invalidMigration(`Migration ${down.entry} is a down without its up (${down.version}_${down.name}.up.sql); add the up file or remove it`, down.path);
   }
   for (const [version, up] of ups) {
     const down = downs.get(version);

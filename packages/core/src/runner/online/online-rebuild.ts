@@ -35,7 +35,9 @@ export function onlineRebuildOf(adapter: DatabaseAdapter, m: Migration, minRows:
   const pattern = findRebuild(statements, (table) => (isLeftover(table) ? null : integerKeyOf(adapter, table)));
   if (!pattern) return null;
   if (adapter.tableExists(pattern.shadow) && !isLeftover(pattern.shadow)) return null;
-  const children = readForeignKeys(adapter).filter((fk) => fk.parent.toLowerCase() === pattern.table.toLowerCase() && fk.table.toLowerCase() !== pattern.table.toLowerCase());
+  const children = readForeignKeys(adapter).filter(
+    (fk) => fk.parent.toLowerCase() === pattern.table.toLowerCase() && fk.table.toLowerCase() !== pattern.table.toLowerCase(),
+  );
   if (children.length > 0 && m.connection.up.foreignKeys !== 'off') return null;
   // a leftover is finished online whatever the table holds now: run as written, the migration would meet its shadow
   return leftover !== null || adapter.rowCount(pattern.table) >= minRows ? pattern : null;
@@ -66,7 +68,10 @@ export async function runOnlineCopy(adapter: DatabaseAdapter, m: Migration, patt
   if (leftover) await inWriteTurn(adapter, () => dropShadow(adapter, leftover));
   await inWriteTurn(adapter, () => {
     const movedNow = pattern.indexNames.flatMap((name) => {
-      const sql = adapter.get<{ sql: string }>("SELECT sql FROM sqlite_schema WHERE type = 'index' AND lower(name) = lower(?) AND lower(tbl_name) = lower(?)", [name, pattern.table])?.sql;
+      const sql = adapter.get<{ sql: string }>("SELECT sql FROM sqlite_schema WHERE type = 'index' AND lower(name) = lower(?) AND lower(tbl_name) = lower(?)", [
+        name,
+        pattern.table,
+      ])?.sql;
       if (!sql) return [];
       adapter.raw.exec(`DROP INDEX ${quoteIdentifier(name)}`);
       return [sql];
@@ -80,9 +85,13 @@ export async function runOnlineCopy(adapter: DatabaseAdapter, m: Migration, patt
   const violations = adapter.all(`PRAGMA foreign_key_check(${quoteIdentifier(pattern.shadow)})`);
   if (violations.length > 0) {
     await inWriteTurn(adapter, () => abandon(adapter, m.version));
-    throw new MfmigError('MIGRATION_FAILED', `the rebuilt ${pattern.table} would hold ${violations.length} row(s) whose foreign keys point at missing rows; rolled back`, {
-      context: { check: 'foreign-key-violation', table: pattern.table },
-    });
+    throw new MfmigError(
+      'MIGRATION_FAILED',
+      `the rebuilt ${pattern.table} would hold ${violations.length} row(s) whose foreign keys point at missing rows; rolled back`,
+      {
+        context: { check: 'foreign-key-violation', table: pattern.table },
+      },
+    );
   }
   return swapMigration(m, pattern);
 }
@@ -113,7 +122,8 @@ async function copyInBatches(adapter: DatabaseAdapter, pattern: RebuildPattern, 
   let after = bounds.lo - 1;
   let done = 0;
   while (after < bounds.hi) {
-    if (options.signal?.aborted) throw new MfmigError('INTERRUPTED', `Rebuild of ${pattern.table} interrupted after ${done} rows; run again to start it over (the table is untouched)`);
+    if (options.signal?.aborted)
+      throw new MfmigError('INTERRUPTED', `Rebuild of ${pattern.table} interrupted after ${done} rows; run again to start it over (the table is untouched)`);
     const size = pacer.size;
     const t0 = performance.now();
     const end = await inWriteTurn(adapter, () => {
@@ -126,7 +136,14 @@ async function copyInBatches(adapter: DatabaseAdapter, pattern: RebuildPattern, 
     after = end;
     const seconds = (performance.now() - started) / 1000;
     const rate = seconds > 0 ? done / seconds : 0;
-    options.onProgress?.({ operation: `rebuild ${pattern.table}`, done, total: bounds.n, unit: 'rows', ratePerSecond: rate, etaMs: rate > 0 ? ((bounds.n - done) / rate) * 1000 : null });
+    options.onProgress?.({
+      operation: `rebuild ${pattern.table}`,
+      done,
+      total: bounds.n,
+      unit: 'rows',
+      ratePerSecond: rate,
+      etaMs: rate > 0 ? ((bounds.n - done) / rate) * 1000 : null,
+    });
     if (after < bounds.hi) await pacer.pause();
   }
 }
@@ -145,11 +162,20 @@ function swapMigration(m: Migration, pattern: RebuildPattern): Migration {
     upSql: statements.join(';\n'),
     up: async (_db, ctx) => {
       const expected = Number(ctx.raw.prepare(`SELECT count(*) FROM (${select})`).pluck().get());
-      const copied = Number(ctx.raw.prepare(`SELECT count(*) FROM ${quoteIdentifier(pattern.shadow)}`).pluck().get());
+      const copied = Number(
+        ctx.raw
+          .prepare(`SELECT count(*) FROM ${quoteIdentifier(pattern.shadow)}`)
+          .pluck()
+          .get(),
+      );
       if (expected !== copied) {
-        throw new MfmigError('MIGRATION_FAILED', `the online copy of ${pattern.table} holds ${copied} rows where the copy selects ${expected}; rolled back (run again to start the rebuild over)`, {
-          context: { check: 'online-copy', table: pattern.table },
-        });
+        throw new MfmigError(
+          'MIGRATION_FAILED',
+          `the online copy of ${pattern.table} holds ${copied} rows where the copy selects ${expected}; rolled back (run again to start the rebuild over)`,
+          {
+            context: { check: 'online-copy', table: pattern.table },
+          },
+        );
       }
       await ctx.exec(statements.join(';\n'));
       clearOnlineState(ctx.adapter, m.version);

@@ -83,7 +83,12 @@ function copiesKeyThrough(sql: string, table: string, key: string): boolean {
   const select = tokens.findIndex((t) => t.depth === 0 && t.kind === 'word' && t.value === 'SELECT');
   const from = tokens.findIndex((t, i) => i > select && t.depth === 0 && t.kind === 'word' && t.value === 'FROM');
   if (open < 0 || select < open || from < 0) return false;
-  const columns = splitList(tokens.slice(open + 1, tokens.findIndex((t, i) => i > open && t.text === ')' && t.depth === 0)));
+  const columns = splitList(
+    tokens.slice(
+      open + 1,
+      tokens.findIndex((t, i) => i > open && t.text === ')' && t.depth === 0),
+    ),
+  );
   const expressions = splitList(tokens.slice(select + 1, from));
   const at = columns.findIndex((c) => c.length === 1 && same(nameOf(c[0]), key));
   if (at < 0 || expressions.length !== columns.length) return false;

@@ -87,7 +87,9 @@ export class CascadeGuard {
         const cols = unlinkedCols(w);
         if (cols.length === 0) return;
         const when = cols.map((c) => `(OLD.${quoteIdentifier(c)} IS NOT NULL AND NEW.${quoteIdentifier(c)} IS NOT OLD.${quoteIdentifier(c)})`).join(' OR ');
-        sql.push(`CREATE TEMP TRIGGER ${quoteIdentifier(`mfmig_guard_${i}`)} AFTER UPDATE OF ${cols.map(quoteIdentifier).join(', ')} ON ${on} WHEN ${when} BEGIN ${action} END`);
+        sql.push(
+          `CREATE TEMP TRIGGER ${quoteIdentifier(`mfmig_guard_${i}`)} AFTER UPDATE OF ${cols.map(quoteIdentifier).join(', ')} ON ${on} WHEN ${when} BEGIN ${action} END`,
+        );
       }
     });
     for (const statement of sql) this.#adapter.raw.exec(statement);
@@ -119,7 +121,13 @@ export class CascadeGuard {
     this.after(undefined);
     this.disarm();
     const named = statements.map(statementTarget);
-    const rebuilt = new Set(named.filter((t) => REBUILDING.has(t.verb) || t.renamedTo !== undefined).flatMap((t) => [t.table, t.renamedTo]).filter((t): t is string => t !== undefined).map((t) => t.toLowerCase()));
+    const rebuilt = new Set(
+      named
+        .filter((t) => REBUILDING.has(t.verb) || t.renamedTo !== undefined)
+        .flatMap((t) => [t.table, t.renamedTo])
+        .filter((t): t is string => t !== undefined)
+        .map((t) => t.toLowerCase()),
+    );
     const losses = [...this.#losses];
     for (const [i, rows] of this.#unattributed) {
       const w = this.#watched[i]!;

@@ -73,7 +73,10 @@ export class MigrationSafety implements StatementObserver {
   static begin(adapter: DatabaseAdapter, m: Migration, direction: Direction, options: SafetyOptions): MigrationSafety {
     const sql = m.kind === 'sql' ? (direction === 'up' ? m.upSql : m.downSql) : undefined;
     const verbs = sql === undefined ? undefined : splitSqlStatements(sql).map(statementTarget);
-    const mayDelete = verbs === undefined || verbs.some((t) => DELETING.has(t.verb) || t.conflict === 'REPLACE') || (verbs.some((t) => DML.has(t.verb)) && hasTriggers(adapter));
+    const mayDelete =
+      verbs === undefined ||
+      verbs.some((t) => DELETING.has(t.verb) || t.conflict === 'REPLACE') ||
+      (verbs.some((t) => DML.has(t.verb)) && hasTriggers(adapter));
     const mayDetach = verbs === undefined || verbs.some((t) => t.verb === 'DROP TABLE' || t.renamedTo !== undefined);
     const fkOn = adapter.foreignKeysEnabled();
     let facts: ForeignKeyFact[] | undefined;
@@ -139,7 +142,10 @@ export class MigrationSafety implements StatementObserver {
     if (this.#violationsBefore) {
       const added = newViolations(this.#violationsBefore, foreignKeyViolationCounts(this.#adapter));
       if (added.length > 0) {
-        const list = added.slice(0, 3).map((v) => `${v.rows} row(s) of ${v.table} referencing missing ${v.parent} rows`).join(', ');
+        const list = added
+          .slice(0, 3)
+          .map((v) => `${v.rows} row(s) of ${v.table} referencing missing ${v.parent} rows`)
+          .join(', ');
         throw new MfmigError(
           'MIGRATION_FAILED',
           `it would leave ${list} (it runs with foreign keys off; violations that existed before it are not counted); rolled back`,
@@ -161,12 +167,15 @@ export class MigrationSafety implements StatementObserver {
 }
 
 function cascadeMessage(loss: CascadeLoss, more: number, direction: Direction): string {
-  const how = loss.kind === 'deleted' ? `delete ${loss.rows} row(s) of ${loss.table} through ON DELETE CASCADE` : `clear the foreign key of ${loss.rows} row(s) of ${loss.table} through ON DELETE SET NULL/SET DEFAULT`;
+  const how =
+    loss.kind === 'deleted'
+      ? `delete ${loss.rows} row(s) of ${loss.table} through ON DELETE CASCADE`
+      : `clear the foreign key of ${loss.rows} row(s) of ${loss.table} through ON DELETE SET NULL/SET DEFAULT`;
   const during = loss.statement ? ` (during ${abbreviate(loss.statement, 80)})` : '';
   const fix =
     direction === 'down'
       ? 'keep data preservation on, so that the rows a down drops are archived first, or delete them explicitly in the down'
-      : 'for a table rebuild, declare -- foreign-keys: off in the file\'s header (or put PRAGMA foreign_keys = off in it) or use ctx.rebuildTable; if those rows must go, delete them explicitly';
+      : "for a table rebuild, declare -- foreign-keys: off in the file's header (or put PRAGMA foreign_keys = off in it) or use ctx.rebuildTable; if those rows must go, delete them explicitly";
   return (
     `it would ${how} from ${loss.parents.join(', ')}${during}, though it never deletes from, drops or rebuilds ${loss.table} itself${more > 0 ? ` (and ${more} more table(s))` : ''}; rolled back. ` +
     `Foreign keys are ON while migrations run (better-sqlite3's default; the sqlite3 shell's is OFF): ${fix}`

@@ -17,6 +17,12 @@ export const dbmateReader: ToolHistoryReader = {
   read(adapter) {
     const rows = adapter.all<{ version: unknown }>('SELECT version FROM schema_migrations');
     const versions = rows.map((r) => versionText(r.version)).sort((a, b) => Number(a) - Number(b));
-    return { tool: 'dbmate', table: 'schema_migrations', ownTables: ['schema_migrations'], applied: versions.map((v) => ({ version: v, label: v })), repeatables: [] };
+    return {
+      tool: 'dbmate',
+      table: 'schema_migrations',
+      ownTables: ['schema_migrations'],
+      applied: versions.map((v) => ({ version: v, label: v })),
+      repeatables: [],
+    };
   },
 };

@@ -28,7 +28,9 @@ export const flywayReader: ToolHistoryReader = {
   ownTables: ['flyway_schema_history'],
   detect: (adapter) => adapter.tableExists('flyway_schema_history'),
   read(adapter) {
-    const rows = adapter.all<FlywayRow>('SELECT installed_rank, version, description, type, script, checksum, success FROM flyway_schema_history ORDER BY installed_rank');
+    const rows = adapter.all<FlywayRow>(
+      'SELECT installed_rank, version, description, type, script, checksum, success FROM flyway_schema_history ORDER BY installed_rank',
+    );
     const failed = rows.find((r) => Number(r.success) === 0 && r.type !== 'DELETE');
     if (failed) {
       const what = failed.version == null ? failed.script : `version ${versionText(failed.version)} (${failed.script})`;

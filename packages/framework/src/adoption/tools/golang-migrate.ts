@@ -19,7 +19,12 @@ export const golangMigrateReader: ToolHistoryReader = {
     const history = { tool: 'golang-migrate' as const, table: 'schema_migrations', ownTables: ['schema_migrations'], applied: [], repeatables: [] };
     if (rows.length === 0) return history;
     if (rows.length > 1) {
-      throw toolRefusal('golang-migrate', 'schema_migrations', 'several-rows', `golang-migrate's schema_migrations holds ${rows.length} rows where it keeps one; the current version is unclear`);
+      throw toolRefusal(
+        'golang-migrate',
+        'schema_migrations',
+        'several-rows',
+        `golang-migrate's schema_migrations holds ${rows.length} rows where it keeps one; the current version is unclear`,
+      );
     }
     const version = versionText(rows[0]!.version);
     if (Number(rows[0]!.dirty) !== 0 && rows[0]!.dirty !== false) {

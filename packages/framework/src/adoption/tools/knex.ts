@@ -17,7 +17,12 @@ export const knexReader: ToolHistoryReader = {
   read(adapter) {
     const lock = adapter.tableExists('knex_migrations_lock');
     if (lock && adapter.get('SELECT 1 FROM knex_migrations_lock WHERE is_locked <> 0') !== undefined) {
-      throw toolRefusal('knex', 'knex_migrations_lock', 'locked', 'knex holds its migration lock (knex_migrations_lock): a knex run is going on or crashed; let it finish or release the lock first');
+      throw toolRefusal(
+        'knex',
+        'knex_migrations_lock',
+        'locked',
+        'knex holds its migration lock (knex_migrations_lock): a knex run is going on or crashed; let it finish or release the lock first',
+      );
     }
     const rows = adapter.all<{ name: string }>('SELECT name FROM knex_migrations ORDER BY id');
     const applied = rows.map((r) => ({ stem: r.name.replace(/\.(c|m)?[jt]s$|\.sql$/i, ''), label: r.name }));

@@ -17,7 +17,12 @@ export const kyselyReader: ToolHistoryReader = {
   read(adapter) {
     const lock = adapter.tableExists('kysely_migration_lock');
     if (lock && adapter.get('SELECT 1 FROM kysely_migration_lock WHERE is_locked <> 0') !== undefined) {
-      throw toolRefusal('kysely', 'kysely_migration_lock', 'locked', 'Kysely holds its migration lock (kysely_migration_lock): a Kysely run is going on or crashed; let it finish or release the lock first');
+      throw toolRefusal(
+        'kysely',
+        'kysely_migration_lock',
+        'locked',
+        'Kysely holds its migration lock (kysely_migration_lock): a Kysely run is going on or crashed; let it finish or release the lock first',
+      );
     }
     const rows = adapter.all<{ name: string }>('SELECT name FROM kysely_migration ORDER BY name');
     const ownTables = lock ? ['kysely_migration', 'kysely_migration_lock'] : ['kysely_migration'];

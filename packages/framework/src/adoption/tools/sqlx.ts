@@ -15,11 +15,19 @@ export const sqlxReader: ToolHistoryReader = {
   ownTables: ['_sqlx_migrations'],
   detect: (adapter) => adapter.tableExists('_sqlx_migrations'),
   read(adapter) {
-    const rows = adapter.all<{ version: unknown; description: string; success: unknown }>('SELECT version, description, success FROM _sqlx_migrations ORDER BY version');
+    const rows = adapter.all<{ version: unknown; description: string; success: unknown }>(
+      'SELECT version, description, success FROM _sqlx_migrations ORDER BY version',
+    );
     const failed = rows.find((r) => Number(r.success) === 0);
     if (failed) {
       const version = versionText(failed.version);
-      throw toolRefusal('sqlx', '_sqlx_migrations', 'failed', `sqlx recorded migration ${version} (${failed.description}) as failed: repair it with sqlx first`, { version: Number(version) });
+      throw toolRefusal(
+        'sqlx',
+        '_sqlx_migrations',
+        'failed',
+        `sqlx recorded migration ${version} (${failed.description}) as failed: repair it with sqlx first`,
+        { version: Number(version) },
+      );
     }
     const applied = rows.map((r) => ({ version: versionText(r.version), label: versionText(r.version) }));
     return { tool: 'sqlx', table: '_sqlx_migrations', ownTables: ['_sqlx_migrations'], applied, repeatables: [] };

@@ -9,7 +9,15 @@ import { sqlxReader } from './sqlx.js';
 import { type ToolHistory, type ToolHistoryReader, toolRefusal } from './tool-history.js';
 
 /** Every tool whose history table mfmig adopts; a new tool is one entry. */
-export const TOOL_HISTORY_READERS: readonly ToolHistoryReader[] = [dbmateReader, golangMigrateReader, flywayReader, sqlxReader, prismaReader, kyselyReader, knexReader];
+export const TOOL_HISTORY_READERS: readonly ToolHistoryReader[] = [
+  dbmateReader,
+  golangMigrateReader,
+  flywayReader,
+  sqlxReader,
+  prismaReader,
+  kyselyReader,
+  knexReader,
+];
 
 /**
  * The history another migration tool left in the database, or null when it carries none.
@@ -24,7 +32,12 @@ export function readToolHistory(adapter: DatabaseAdapter, readers: readonly Tool
   if (found.length === 0) return null;
   if (found.length > 1) {
     const names = found.map((r) => `${r.tool} (${r.table})`).join(', ');
-    throw toolRefusal(found[0]!.tool, found[0]!.table, 'several-tools', `Database ${adapter.filePath} carries the history tables of several migration tools: ${names}; which one is right cannot be told`);
+    throw toolRefusal(
+      found[0]!.tool,
+      found[0]!.table,
+      'several-tools',
+      `Database ${adapter.filePath} carries the history tables of several migration tools: ${names}; which one is right cannot be told`,
+    );
   }
   return found[0]!.read(adapter);
 }
