@@ -5,3 +5,4 @@ export { removeTempDirs, scopedTempDir, tempDir } from './temp-dirs.js';
 export { snapshotTree, withoutEntries } from './file-tree.js';
 export { type FixtureMigration, type FixtureTool, type ScriptRunner, TOOL_TABLE_DDL, writeToolHistory } from './tool-histories.js';
 export { orderedShape } from './ordered-shape.js';
+export { TEST_PG_SERVER, dropScratchDatabases, postgresUrl, scratchDatabase, withClient } from './scratch-postgres.js';

@@ -1,0 +1,186 @@
+import type { Kysely } from 'kysely';
+import type { HistoryEntry, MigrationFailure } from '../history/history-store.js';
+
+/** The databases mfmig runs on. */
+export type DialectName = 'sqlite' | 'postgres';
+
+/**
+ * What a dialect can do. The runner reads these flags, never the dialect's name, to decide how
+ * to wrap a migration and how to guard a run.
+ */
+export interface DialectCapabilities {
+  /** DDL commits and rolls back with the transaction around it (SQLite, PostgreSQL; not CockroachDB's schema changes). */
+  transactionalDdl: boolean;
+  /**
+   * Some statements refuse to run inside a transaction block (`CREATE INDEX CONCURRENTLY`,
+   * `ALTER TYPE ... ADD VALUE` before PostgreSQL 12, `VACUUM`): such a file must say
+   * `transaction: none`, and the runner detects the statements in a transactional file.
+   */
+  nonTransactionalStatements: boolean;
+  /** Session advisory locks exist (`pg_advisory_lock`). Without them the lock row alone guards a run. */
+  advisoryLocks: boolean;
+}
+
+/** A column as the catalogs describe it. */
+export interface ColumnInfo {
+  name: string;
+  /** The type as the database spells it (`integer`, `text`, `character varying(20)`). */
+  type: string;
+  nullable: boolean;
+  /** The default expression, or null. */
+  defaultSql: string | null;
+}
+
+/** An index as the catalogs describe it. */
+export interface IndexInfo {
+  name: string;
+  table: string;
+  columns: string[];
+  unique: boolean;
+  /** False for an index left invalid by a failed `CREATE INDEX CONCURRENTLY` (PostgreSQL). */
+  valid: boolean;
+  /** The statement that creates it, as the database prints it. */
+  definition: string;
+}
+
+/** A foreign key as the catalogs describe it. */
+export interface ForeignKeyInfo {
+  name: string;
+  table: string;
+  columns: string[];
+  referencedTable: string;
+  referencedColumns: string[];
+  onDelete: string;
+  /** False for a constraint added `NOT VALID` and never validated (PostgreSQL). */
+  validated: boolean;
+}
+
+/** A table with its columns, indexes and foreign keys. */
+export interface TableInfo {
+  name: string;
+  columns: ColumnInfo[];
+  indexes: IndexInfo[];
+  foreignKeys: ForeignKeyInfo[];
+  /** The primary key's columns, in order; empty when it has none. */
+  primaryKey: string[];
+}
+
+/**
+ * Reads a database's schema from its catalogs. One introspector per dialect serves every
+ * package: the runner, validation, snapshots and diff. mfmig's own tables are left out.
+ */
+export interface DatabaseIntrospector {
+  /** User tables, by name. */
+  tables(): Promise<TableInfo[]>;
+  /** One table, or undefined when it does not exist. */
+  table(name: string): Promise<TableInfo | undefined>;
+  /** A hash of the user schema: equal schemas give equal hashes. */
+  schemaFingerprint(): Promise<string>;
+}
+
+/** One thing an integrity check found. */
+export interface IntegrityFinding {
+  /** A stable code: `INVALID_INDEX`, `CONSTRAINT_NOT_VALIDATED`, `FOREIGN_KEY_ORPHANS`, `SEQUENCE_BEHIND`, ... */
+  code: string;
+  severity: 'error' | 'warning' | 'info';
+  /** The table (or object) it is about. */
+  object: string;
+  message: string;
+}
+
+/** The dialect's own integrity checks, run by validation and before risky work. */
+export interface IntegrityChecks {
+  /** Every check the dialect has, in one pass; an empty list means nothing was found. */
+  run(): Promise<IntegrityFinding[]>;
+}
+
+/** How a run that is waiting for the lock learns who holds it. */
+export interface DialectLockHolder {
+  pid: number;
+  host: string;
+  command: string;
+  since: string;
+}
+
+/** Options of {@link DialectLock.acquire}. */
+export interface LockAcquireOptions {
+  /** How long to wait for another runner, in ms. */
+  timeoutMs: number;
+  command: string;
+  onWait?: (holder: DialectLockHolder) => void;
+  onTakeover?: (event: { holder: DialectLockHolder; reason: string }) => void;
+}
+
+/** The lock that lets one runner at a time change a database. */
+export interface DialectLock {
+  acquire(options: LockAcquireOptions): Promise<void>;
+  release(): Promise<void>;
+  /** Who holds it now, or null. */
+  holder(): Promise<DialectLockHolder | null>;
+}
+
+/**
+ * One open connection of a dialect: everything the runner and the services need from the
+ * database, and nothing that reaches past it. Each dialect's folder is the only place that
+ * imports its driver.
+ */
+export interface DialectConnection {
+  readonly dialect: DialectName;
+  readonly capabilities: DialectCapabilities;
+  /** What the connection points at, for messages: a file path, or `database/schema` on a server. */
+  readonly target: string;
+  /** A Kysely instance on this connection, for type-safe queries. */
+  readonly kysely: Kysely<any>;
+  readonly introspector: DatabaseIntrospector;
+  readonly integrity: IntegrityChecks;
+  readonly lock: DialectLock;
+  /** Rows of one statement. */
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Runs one statement; returns the rows it changed. */
+  execute(sql: string, params?: readonly unknown[]): Promise<number>;
+  /** Splits a script the way this dialect parses it. */
+  splitStatements(sql: string): Promise<string[]>;
+  /** Runs a script's statements one by one, naming the statement that fails. */
+  executeScript(sql: string): Promise<void>;
+  /** Runs `fn` in one transaction: all of it, or nothing. */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  readonly inTransaction: boolean;
+  close(): Promise<void>;
+}
+
+/** One statement of a migration script, as the dialect's parser sees it. */
+export interface ScriptStatement {
+  sql: string;
+  /** 1-based line of the script where it starts. */
+  line: number;
+  /** Why the statement cannot run inside a transaction block; undefined when it can. */
+  nonTransactional?: string;
+}
+
+/** The history a runner keeps in the database: the same rows on every dialect. */
+export interface DialectHistory {
+  ensure(): Promise<void>;
+  exists(): Promise<boolean>;
+  list(): Promise<HistoryEntry[]>;
+  has(version: number): Promise<boolean>;
+  record(entry: Omit<HistoryEntry, 'appliedBy' | 'appliedAt'>): Promise<void>;
+  remove(version: number): Promise<void>;
+  audit(action: string, version: number | null, detail: string): Promise<void>;
+  acceptChecksum(version: number, checksum: string, reason: string): Promise<void>;
+  recordFailure(version: number, direction: 'up' | 'down', message: string): Promise<void>;
+  failures(): Promise<MigrationFailure[]>;
+}
+
+/** What a runner needs beyond {@link DialectConnection}: explicit transactions, the history, lock waits. */
+export interface RunnableConnection extends DialectConnection {
+  readonly history: DialectHistory;
+  begin(): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+  /** The statements of a script, with those that cannot run in a transaction marked. */
+  analyzeScript(sql: string): Promise<ScriptStatement[]>;
+  /** Bounds how long one statement waits for a table lock (`lock_timeout`), for the transaction or the session; `null` resets it. */
+  setLockTimeout(ms: number | null, scope: 'transaction' | 'session'): Promise<void>;
+  /** True when `error` says a statement gave up waiting for a lock under {@link setLockTimeout}. */
+  isLockTimeout(error: unknown): boolean;
+}

@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/**
+ * The server the PostgreSQL tests use: `MFMIG_TEST_PG_URL`, else the machine's own server on
+ * 127.0.0.1:5432 as the `postgres` role (trust auth on CI and developer machines).
+ */
+export const TEST_PG_SERVER = process.env.MFMIG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const created: string[] = [];
+
+/** The URL of database `name` on the test server. */
+export function postgresUrl(name: string): string {
+  const url = new URL(TEST_PG_SERVER);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * A new, empty database on the test server, dropped by {@link dropScratchDatabases} (call it in
+ * `afterAll`). Each test gets its own, so test files can run side by side.
+ *
+ * @example
+ * const url = await scratchDatabase();
+ * await runCli(['--db', url, 'migrate']);
+ */
+export async function scratchDatabase(): Promise<string> {
+  const name = `mfmig_t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await onServer((client) => client.query(`CREATE DATABASE ${name}`));
+  created.push(name);
+  return postgresUrl(name);
+}
+
+/**
+ * Drops every database {@link scratchDatabase} made in this process, ending the sessions still
+ * connected to them (a killed child's backend can outlive it for a moment).
+ *
+ * @example
+ * afterAll(dropScratchDatabases);
+ */
+export async function dropScratchDatabases(): Promise<void> {
+  const names = created.splice(0);
+  if (names.length === 0) return;
+  await onServer(async (client) => {
+    for (const name of names) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  });
+}
+
+/**
+ * Runs `fn` with a client connected to `url` (default: the test server's maintenance database).
+ *
+ * @example
+ * const rows = await withClient(url, (c) => c.query('SELECT count(*) FROM t'));
+ */
+export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function onServer<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  return withClient(TEST_PG_SERVER, fn);
+}
