@@ -11,3 +11,4 @@ export * from './runner/index.js';
 export * from './service/index.js';
 export { kyselyModule, zodModule, useModuleLoaders, type ModuleLoaders } from './lazy/load-on-use.js';
 export * from './text/index.js';
+export * from './dialect/index.js';

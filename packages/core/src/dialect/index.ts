@@ -1,0 +1,5 @@
+export * from './dialect.js';
+export * from './dialect-migrator.js';
+export * from './lock-wait-policy.js';
+export { isPostgresUrl, describePostgresUrl } from './postgres/postgres-url.js';
+export { type PostgresOptions, PostgresConnection, openPostgres } from './postgres/postgres-connection.js';

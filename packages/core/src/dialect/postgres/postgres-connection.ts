@@ -1,0 +1,229 @@
+import type { Kysely } from 'kysely';
+import type pg from 'pg';
+import { MfmigError } from '../../errors/index.js';
+import { kyselyModule } from '../../lazy/load-on-use.js';
+import { abbreviateSql } from '../../adapter/abbreviate-sql.js';
+import { quoteIdentifier } from '../../adapter/quote.js';
+import type { DialectCapabilities, RunnableConnection, ScriptStatement } from '../dialect.js';
+import { loadPg } from './load-driver.js';
+import { describePostgresUrl } from './postgres-url.js';
+import { PG_STATE, connectionError, isLockTimeout, sqlStateOf, wrapPgError } from './postgres-errors.js';
+import { PostgresHistory } from './postgres-history.js';
+import { PostgresIntegrity } from './postgres-integrity.js';
+import { PostgresIntrospector } from './postgres-introspector.js';
+import { PostgresLock } from './postgres-lock.js';
+import { analyzePostgresSql } from './postgres-statements.js';
+
+/** Options of {@link openPostgres}. */
+export interface PostgresOptions {
+  /** The schema mfmig works in: first on the search_path, and home of mfmig's tables. Default: the login's current schema (usually `public`). */
+  schema?: string;
+  /** Create the schema when it does not exist (runs do; reads leave a database untouched). */
+  createSchema?: boolean;
+  /** Use `pg_advisory_lock` where the server has it (default true). False guards runs by the lock row alone, as on CockroachDB. */
+  advisoryLocks?: boolean;
+}
+
+/**
+ * Connects to PostgreSQL (or a server that speaks its protocol) and sets the search_path to the
+ * schema mfmig works in. The connection is one session: the runner's transactions, its
+ * `lock_timeout` and a migration's Kysely queries all run on it.
+ *
+ * @example
+ * const db = await openPostgres('postgres://app@127.0.0.1:5432/kb', { schema: 'app', createSchema: true });
+ * try { await db.query('SELECT 1'); } finally { await db.close(); }
+ */
+export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<PostgresConnection> {
+  const target = describePostgresUrl(url);
+  const { Client } = await loadPg();
+  const connect = async (): Promise<pg.Client> => {
+    const client = new Client({ connectionString: url, application_name: 'mfmig' });
+    // a server that goes away mid-run surfaces as the failing query's error; this keeps the process alive until then
+    client.on('error', () => {});
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw connectionError(error, target);
+    }
+    return client;
+  };
+  const client = await connect();
+  try {
+    await checkClientWhileRunning(client);
+    const schema = await settleSchema(client, options, target);
+    const advisory = options.advisoryLocks !== false && (await hasAdvisoryLocks(client));
+    return new PostgresConnection(client, connect, { target: `${target} (schema ${schema})`, schema, advisoryLocks: advisory });
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw error;
+  }
+}
+
+/** The schema to work in, set first on the search_path; created when asked and missing. */
+async function settleSchema(client: pg.Client, options: PostgresOptions, target: string): Promise<string> {
+  const wanted = options.schema ?? (await client.query<{ s: string | null }>('SELECT current_schema() AS s')).rows[0]?.s ?? null;
+  if (wanted === null) {
+    throw new MfmigError('CONFIG_INVALID', `No schema of ${target}'s search_path exists; give one with --schema`);
+  }
+  if (wanted === '' || wanted.includes('\0')) throw new MfmigError('CONFIG_INVALID', 'The schema name is empty or holds a NUL character');
+  if (options.createSchema) {
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(wanted)}`);
+    } catch (error) {
+      // two runners creating it at once: the loser sees a duplicate, and the schema exists
+      if (sqlStateOf(error) !== PG_STATE.uniqueViolation && sqlStateOf(error) !== PG_STATE.duplicateSchema) {
+        throw wrapPgError(error, 'DATABASE_INVALID', `Cannot create schema ${wanted}`);
+      }
+    }
+  }
+  await client.query(`SET search_path TO ${quoteIdentifier(wanted)}${wanted === 'public' ? '' : ', public'}`);
+  return wanted;
+}
+
+/**
+ * Asks the server to check, once a second during a long statement, that mfmig is still there
+ * (PostgreSQL 14+). A runner killed mid-statement then has its statement cancelled and its
+ * transaction rolled back within a second, instead of holding its locks until the statement ends.
+ * Servers without the setting keep their own behaviour.
+ */
+async function checkClientWhileRunning(client: pg.Client): Promise<void> {
+  await client.query("SELECT set_config('client_connection_check_interval', '1000', false)").catch(() => {});
+}
+
+/**
+ * Whether advisory locks really lock: the function must exist, take the lock, and show it in
+ * pg_locks. CockroachDB defines them as no-ops, and older YugabyteDB raises an error: both read
+ * as "no advisory locks", and the lock row alone guards a run there.
+ */
+async function hasAdvisoryLocks(client: pg.Client): Promise<boolean> {
+  const exists = (await client.query<{ ok: boolean }>("SELECT to_regprocedure('pg_catalog.pg_try_advisory_lock(integer, integer)') IS NOT NULL AS ok")).rows[0];
+  if (exists?.ok !== true) return false;
+  try {
+    const taken = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(0, 0) AS ok')).rows[0]?.ok === true;
+    if (!taken) return true; // another session holds the probe key: the locks are real
+    const seen = await client.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND objid = 0 AND classid = 0");
+    await client.query('SELECT pg_advisory_unlock(0, 0)');
+    return (seen.rowCount ?? 0) > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** {@link RunnableConnection} over one `pg` session. */
+export class PostgresConnection implements RunnableConnection {
+  readonly dialect = 'postgres' as const;
+  readonly capabilities: DialectCapabilities;
+  readonly target: string;
+  /** The schema mfmig works in (first on the search_path). */
+  readonly schema: string;
+  readonly introspector: PostgresIntrospector;
+  readonly integrity: PostgresIntegrity;
+  readonly lock: PostgresLock;
+  readonly history: PostgresHistory;
+  readonly #client: pg.Client;
+  #kysely: Kysely<any> | undefined;
+  #inTransaction = false;
+
+  constructor(client: pg.Client, connect: () => Promise<pg.Client>, info: { target: string; schema: string; advisoryLocks: boolean }) {
+    this.#client = client;
+    this.target = info.target;
+    this.schema = info.schema;
+    this.capabilities = { transactionalDdl: true, nonTransactionalStatements: true, advisoryLocks: info.advisoryLocks };
+    this.introspector = new PostgresIntrospector(this, info.schema);
+    this.integrity = new PostgresIntegrity(this, info.schema);
+    this.lock = new PostgresLock(connect, info.schema, info.advisoryLocks);
+    this.history = new PostgresHistory(this, info.schema);
+  }
+
+  get inTransaction(): boolean {
+    return this.#inTransaction;
+  }
+
+  get kysely(): Kysely<any> {
+    if (!this.#kysely) {
+      const { Kysely, PostgresDialect } = kyselyModule();
+      const client = this.#client;
+      // one session: Kysely's queries join the runner's transaction, and its "pool" never closes the client
+      const pool = { connect: async () => ({ query: client.query.bind(client), release() {} }), end: async () => {} };
+      this.#kysely = new Kysely<any>({ dialect: new PostgresDialect({ pool: pool as never }) });
+    }
+    return this.#kysely;
+  }
+
+  async query<Row = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    return (await this.#client.query(sql, params as unknown[])).rows as Row[];
+  }
+
+  async execute(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return (await this.#client.query(sql, params as unknown[])).rowCount ?? 0;
+  }
+
+  async splitStatements(sql: string): Promise<string[]> {
+    return (await analyzePostgresSql(sql)).map((s) => s.sql);
+  }
+
+  async analyzeScript(sql: string): Promise<ScriptStatement[]> {
+    return (await analyzePostgresSql(sql)).map((s) => ({ sql: s.sql, line: s.line, ...(s.nonTransactional ? { nonTransactional: s.nonTransactional } : {}) }));
+  }
+
+  isLockTimeout(error: unknown): boolean {
+    return isLockTimeout(error);
+  }
+
+  async executeScript(sql: string): Promise<void> {
+    for (const statement of await analyzePostgresSql(sql)) {
+      try {
+        await this.#client.query(statement.sql);
+      } catch (error) {
+        throw wrapPgError(error, 'MIGRATION_FAILED', `Statement at line ${statement.line} failed: ${abbreviateSql(statement.sql)}`, {
+          statement: statement.sql,
+          line: statement.line,
+        });
+      }
+    }
+  }
+
+  async begin(): Promise<void> {
+    await this.#client.query('BEGIN');
+    this.#inTransaction = true;
+  }
+
+  async commit(): Promise<void> {
+    this.#inTransaction = false;
+    await this.#client.query('COMMIT');
+  }
+
+  async rollback(): Promise<void> {
+    if (!this.#inTransaction) return;
+    this.#inTransaction = false;
+    await this.#client.query('ROLLBACK');
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.begin();
+    try {
+      const value = await fn();
+      await this.commit();
+      return value;
+    } catch (error) {
+      await this.rollback().catch(() => {});
+      throw error;
+    }
+  }
+
+  /**
+   * Sets `lock_timeout`: for the current transaction (`SET LOCAL`), or for the session. A DDL
+   * statement that cannot get its lock in time fails with SQLSTATE 55P03 instead of queueing
+   * every later query behind it.
+   */
+  async setLockTimeout(ms: number | null, scope: 'transaction' | 'session'): Promise<void> {
+    const local = scope === 'transaction' ? 'LOCAL ' : '';
+    await this.#client.query(ms === null ? `SET ${local}lock_timeout TO DEFAULT` : `SET ${local}lock_timeout = ${Math.max(0, Math.round(ms))}`);
+  }
+
+  async close(): Promise<void> {
+    await this.lock.release().catch(() => {});
+    await this.#client.end().catch(() => {});
+  }
+}

@@ -1,0 +1,168 @@
+import { quoteIdentifier } from '../../adapter/quote.js';
+import { type HistoryEntry, type MigrationFailure, currentActor } from '../../history/history-store.js';
+import type { DialectHistory } from '../dialect.js';
+import { PG_STATE, sqlStateOf } from './postgres-errors.js';
+
+/** The queries the history needs: any PostgreSQL connection. */
+interface Queryable {
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  readonly inTransaction: boolean;
+}
+
+/**
+ * `mfmig_history` and `mfmig_audit` in the schema mfmig works in, with the same rows as on
+ * SQLite. A history row is written in the migration's own transaction, so a migration and its
+ * row commit or roll back together.
+ *
+ * @example
+ * const history = new PostgresHistory(db, 'public');
+ * await history.ensure();
+ * (await history.list()).map((h) => h.version);
+ */
+export class PostgresHistory implements DialectHistory {
+  readonly #db: Queryable;
+  readonly #schema: string;
+  readonly #history: string;
+  readonly #audit: string;
+
+  constructor(db: Queryable, schema: string) {
+    this.#db = db;
+    this.#schema = schema;
+    this.#history = `${quoteIdentifier(schema)}.mfmig_history`;
+    this.#audit = `${quoteIdentifier(schema)}.mfmig_audit`;
+  }
+
+  /** Creates the tables when missing; two runners creating them at once both succeed. */
+  async ensure(): Promise<void> {
+    if (await this.exists()) return;
+    const ddl = [
+      `CREATE TABLE IF NOT EXISTS ${this.#history} (
+        version bigint PRIMARY KEY,
+        name text NOT NULL,
+        mvp integer NOT NULL,
+        checksum text NOT NULL,
+        status text NOT NULL DEFAULT 'applied' CHECK (status IN ('applied', 'partial')),
+        applied_at timestamptz NOT NULL DEFAULT now(),
+        duration_ms integer NOT NULL,
+        applied_by text NOT NULL,
+        schema_hash text,
+        run_id text,
+        rows bigint
+      )`,
+      `CREATE TABLE IF NOT EXISTS ${this.#audit} (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL DEFAULT now(),
+        action text NOT NULL,
+        version bigint,
+        actor text NOT NULL,
+        detail text
+      )`,
+    ];
+    for (const sql of ddl) {
+      try {
+        await this.#db.query(sql);
+      } catch (error) {
+        const state = sqlStateOf(error);
+        if (state !== PG_STATE.uniqueViolation && state !== PG_STATE.duplicateTable) throw error;
+      }
+    }
+  }
+
+  /** True when `mfmig_history` exists. */
+  async exists(): Promise<boolean> {
+    const rows = await this.#db.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [this.#history]);
+    return rows[0]?.ok === true;
+  }
+
+  /** Applied (and partial) migrations, by version; empty when the table does not exist. */
+  async list(): Promise<HistoryEntry[]> {
+    if (!(await this.exists())) return [];
+    const rows = await this.#db.query<Record<string, unknown>>(
+      `SELECT version, name, mvp, checksum, status, applied_at, duration_ms, applied_by, schema_hash, run_id, rows FROM ${this.#history} ORDER BY version`,
+    );
+    return rows.map((r) => ({
+      version: Number(r.version),
+      name: String(r.name),
+      mvp: Number(r.mvp),
+      checksum: String(r.checksum),
+      status: r.status === 'partial' ? 'partial' : 'applied',
+      appliedAt: (r.applied_at as Date).toISOString(),
+      durationMs: Number(r.duration_ms),
+      appliedBy: String(r.applied_by),
+      schemaHash: (r.schema_hash as string | null) ?? null,
+      runId: (r.run_id as string | null) ?? null,
+      rows: r.rows === null ? null : Number(r.rows),
+    }));
+  }
+
+  /** True when `version` has a history row (read inside the run's transaction, under the lock). */
+  async has(version: number): Promise<boolean> {
+    const rows = await this.#db.query(`SELECT 1 FROM ${this.#history} WHERE version = $1`, [version]);
+    return rows.length > 0;
+  }
+
+  /** Writes the row of an applied migration (in the caller's transaction). */
+  async record(entry: Omit<HistoryEntry, 'appliedBy' | 'appliedAt'>): Promise<void> {
+    await this.#db.query(
+      `INSERT INTO ${this.#history} (version, name, mvp, checksum, status, duration_ms, applied_by, schema_hash, run_id, rows)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        entry.version,
+        entry.name,
+        entry.mvp,
+        entry.checksum,
+        entry.status,
+        Math.round(entry.durationMs),
+        currentActor(),
+        entry.schemaHash,
+        entry.runId,
+        entry.rows ?? null,
+      ],
+    );
+  }
+
+  /** Deletes the row of a reverted migration (in the caller's transaction). */
+  async remove(version: number): Promise<void> {
+    await this.#db.query(`DELETE FROM ${this.#history} WHERE version = $1`, [version]);
+  }
+
+  /** Accepts the edited file of an applied migration: its checksum is replaced, and the audit log says so. */
+  async acceptChecksum(version: number, checksum: string, reason: string): Promise<void> {
+    const before = await this.#db.query<{ checksum: string }>(`SELECT checksum FROM ${this.#history} WHERE version = $1`, [version]);
+    await this.#db.query(`UPDATE ${this.#history} SET checksum = $2 WHERE version = $1`, [version, checksum]);
+    await this.audit('accept-checksum', version, `${before[0]?.checksum ?? '?'} -> ${checksum}: ${reason}`);
+  }
+
+  /** Adds a line to the audit log. */
+  async audit(action: string, version: number | null, detail: string): Promise<void> {
+    await this.#db.query(`INSERT INTO ${this.#audit} (action, version, actor, detail) VALUES ($1, $2, $3, $4)`, [action, version, currentActor(), detail]);
+  }
+
+  /** Records, outside any transaction, that a migration failed and was rolled back. */
+  async recordFailure(version: number, direction: 'up' | 'down', message: string): Promise<void> {
+    if (this.#db.inTransaction || !(await this.exists())) return;
+    await this.audit('migration-failed', version, `${direction}: ${message}`);
+  }
+
+  /** The last recorded failure of each version, oldest first. */
+  async failures(): Promise<MigrationFailure[]> {
+    if (!(await this.exists())) return [];
+    const rows = await this.#db.query<{ at: Date; version: string; detail: string | null }>(
+      `SELECT at, version, detail FROM ${this.#audit} WHERE id IN (SELECT max(id) FROM ${this.#audit} WHERE action = 'migration-failed' GROUP BY version) ORDER BY id`,
+    );
+    return rows.map((r) => {
+      const detail = r.detail ?? '';
+      return {
+        version: Number(r.version),
+        direction: detail.startsWith('down: ') ? 'down' : 'up',
+        at: r.at.toISOString(),
+        message: detail.replace(/^(up|down): /, ''),
+      };
+    });
+  }
+
+  /** The schema the tables live in. */
+  get schema(): string {
+    return this.#schema;
+  }
+}

@@ -1,0 +1,90 @@
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DialectMigrator, loadMigrations, openPostgres } from '@mfmig/core';
+import { dropScratchDatabases, removeTempDirs, scratchDatabase, tempDir, withClient } from '@mfmig/test-support';
+
+afterAll(async () => {
+  removeTempDirs();
+  await dropScratchDatabases();
+});
+
+function folder(files: Record<string, string>): string {
+  const dir = tempDir();
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+const tables = (url: string) =>
+  withClient(url, async (c) => (await c.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map((r) => r.tablename));
+
+describe('DialectMigrator on PostgreSQL', () => {
+  it('runs a Kysely module migration inside its transaction: a throw after its DDL leaves no table and no history row', async () => {
+    const url = await scratchDatabase();
+    const dir = folder({
+      'mvp1/0001_people.ts': `export async function up(db) {
+        await db.schema.createTable('people').addColumn('id', 'serial', (c) => c.primaryKey()).addColumn('name', 'text').execute();
+        await db.insertInto('people').values({ name: 'Ada' }).execute();
+      }`,
+      'mvp1/0002_fails.ts': `export async function up(db) {
+        await db.schema.createTable('orphan').addColumn('id', 'integer').execute();
+        throw new Error('stop here');
+      }`,
+    });
+    const conn = await openPostgres(url);
+    try {
+      const migrator = new DialectMigrator({ connection: conn, migrations: await loadMigrations(dir) });
+      const result = await migrator.migrate();
+      expect([result.fromVersion, result.toVersion, result.results.map((r) => r.status)]).toEqual([0, 1, ['Success', 'Error']]);
+      expect(result.error?.message).toContain('stop here');
+      expect(await tables(url)).toEqual(['mfmig_audit', 'mfmig_history', 'mfmig_lock', 'people']);
+      expect(await conn.kysely.selectFrom('people').select('name').execute()).toEqual([{ name: 'Ada' }]);
+      const status = await migrator.status();
+      expect(status.problems.map((p) => [p.code, p.version])).toEqual([['MIGRATION_FAILED', 2]]);
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('reads the advisory-lock capability from the server, and guards runs by the lock row when it is switched off', async () => {
+    const url = await scratchDatabase();
+    const dir = folder({ 'mvp1/0001_t.sql': '-- migrate:up\nCREATE TABLE t (id integer);\n' });
+    const withLocks = await openPostgres(url);
+    const rowOnly = await openPostgres(url, { advisoryLocks: false });
+    try {
+      expect([withLocks.capabilities.advisoryLocks, rowOnly.capabilities.advisoryLocks]).toEqual([true, false]);
+      await rowOnly.history.ensure();
+      await rowOnly.lock.acquire({ timeoutMs: 1_000, command: 'test' });
+      // a second runner with advisory locks still sees the row and gives up
+      const migrator = new DialectMigrator({ connection: withLocks, migrations: await loadMigrations(dir), lockTimeout: 300 });
+      const refused = await migrator.migrate();
+      expect((refused.error as { code?: string } | undefined)?.code).toBe('LOCK_HELD');
+      expect(await tables(url)).not.toContain('t');
+      await rowOnly.lock.release();
+      const done = await migrator.migrate();
+      expect([done.error, done.toVersion]).toEqual([undefined, 1]);
+    } finally {
+      await withLocks.close();
+      await rowOnly.close();
+    }
+  });
+
+  it('refuses a checksum mismatch before it writes anything', async () => {
+    const url = await scratchDatabase();
+    const dir = folder({ 'mvp1/0001_t.sql': '-- migrate:up\nCREATE TABLE t (id integer);\n' });
+    const conn = await openPostgres(url);
+    try {
+      expect((await new DialectMigrator({ connection: conn, migrations: await loadMigrations(dir) }).migrate()).error).toBeUndefined();
+      writeFileSync(join(dir, 'mvp1/0001_t.sql'), '-- migrate:up\nCREATE TABLE t (id bigint);\n');
+      writeFileSync(join(dir, 'mvp1/0002_u.sql'), '-- migrate:up\nCREATE TABLE u (id integer);\n');
+      const result = await new DialectMigrator({ connection: conn, migrations: await loadMigrations(dir) }).migrate();
+      expect((result.error as { code?: string } | undefined)?.code).toBe('CHECKSUM_MISMATCH');
+      expect(await tables(url)).not.toContain('u');
+    } finally {
+      await conn.close();
+    }
+  });
+});
