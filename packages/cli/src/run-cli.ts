@@ -6,6 +6,7 @@ import { Output } from './output.js';
 import { CliRuntime } from './runtime.js';
 import { COMMANDS } from './commands/index.js';
 import { loadDotEnv } from './settings/dot-env.js';
+import { assertPostgresCommand } from './postgres/postgres-commands.js';
 
 /** Commands that read no settings (no config file, no database): `init` writes the config. */
 const COMMANDS_WITHOUT_SETTINGS = ['init'];
@@ -20,7 +21,7 @@ export function buildProgram(): { program: Command; runtime: CliRuntime } {
     .addOption(
       new Option(
         '--db <file or URL>',
-        "SQLite database: a file, sqlite:./app.db or file:///abs/app.db (env DATABASE_PATH or DATABASE_URL; no default but the demo's ./knowledge.db for seed and demo)",
+        "database: a SQLite file, sqlite:./app.db, file:///abs/app.db, or postgres://user@host/db (env DATABASE_PATH or DATABASE_URL; no default but the demo's ./knowledge.db for seed and demo)",
       ),
     )
     .addOption(
@@ -39,6 +40,10 @@ export function buildProgram(): { program: Command; runtime: CliRuntime } {
         .env('SCHEMA_FILE')
         .default('./schema.sql'),
     )
+    .addOption(
+      new Option('--schema <name>', "PostgreSQL: the schema to migrate, first on the search_path (default: the login's current schema)").env('DATABASE_SCHEMA'),
+    )
+    .option('--no-advisory-lock', 'PostgreSQL: guard runs by the lock row alone, as on servers without advisory locks (CockroachDB)')
     .option('--no-dump', 'do not write the schema file (env NO_SCHEMA_DUMP=1)')
     .option('--config <file>', 'config file to read instead of mfmig.config.{ts,mjs,js,json} in the current directory')
     .option('--json', 'print one JSON document on stdout and nothing else there', false)
@@ -53,7 +58,9 @@ export function buildProgram(): { program: Command; runtime: CliRuntime } {
     });
   for (const register of COMMANDS) register(program, runtime);
   program.hook('preAction', async (_program, action) => {
-    if (!COMMANDS_WITHOUT_SETTINGS.includes(action.name())) await runtime.loadSettings(action.name());
+    if (COMMANDS_WITHOUT_SETTINGS.includes(action.name())) return;
+    await runtime.loadSettings(action.name());
+    assertPostgresCommand(action.name(), runtime.settings.database);
   });
   for (const command of program.commands) {
     command.exitOverride().showSuggestionAfterError(true);

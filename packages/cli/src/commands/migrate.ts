@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Command } from 'commander';
+import { isPostgresUrl } from '@mfmig/core';
 import {
   type MigrationFramework,
   type MigrationPlan,
@@ -21,6 +22,7 @@ import { DOWNTIME_THRESHOLD_HELP, seconds, versionList, wholeNumber } from './pa
 import { type TargetOptions, addTargetOptions, targetFrom } from './target-options.js';
 import { renderPlan } from './plan.js';
 import { adoptedCopy, renderAdoption } from '../adoption-preview.js';
+import { migratePostgres } from '../postgres/postgres-commands.js';
 
 interface MigrateOptions extends TargetOptions {
   dryRun: boolean;
@@ -30,6 +32,8 @@ interface MigrateOptions extends TargetOptions {
   checkpoint: boolean;
   downtimeThreshold?: number;
   wal: boolean;
+  ddlLockTimeout: number;
+  ddlRetries: number;
 }
 
 /** `mfmig migrate [--to N | --to-mvp N] [--dry-run]`. */
@@ -42,8 +46,20 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
     .option('--lock-timeout <ms>', 'wait this long for another running mfmig before giving up', wholeNumber, 10_000)
     .option('--downtime-threshold <seconds>', DOWNTIME_THRESHOLD_HELP, seconds)
     .option('--wal', 'switch the database to WAL journal mode first (it stays in WAL): the application keeps reading and writing while mfmig reads', false)
+    .option(
+      '--ddl-lock-timeout <ms>',
+      'PostgreSQL: how long one statement may wait for a table lock (lock_timeout) before the migration is retried',
+      wholeNumber,
+      2_000,
+    )
+    .option('--ddl-retries <n>', 'PostgreSQL: how often a migration that could not get its table locks is retried, with growing waits', wholeNumber, 5)
     .action(async (options: MigrateOptions) => {
       const target = targetFrom(options);
+      if (isPostgresUrl(cli.globals.db)) {
+        const sqliteOnly = (['wal', 'checkpoint', 'rollbackOnFailure'] as const).find((k) => options[k]);
+        if (sqliteOnly) throw new MfmigError('USAGE', `--${sqliteOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is not available on PostgreSQL yet`);
+        return migratePostgres(cli, target, options);
+      }
       if (!options.dryRun) assertSchemaFileWritable(cli);
       const dbPath = resolve(cli.globals.db);
       const open = (database: string | Database.Database): OpenFrameworkOptions => ({

@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { isPostgresUrl } from '@mfmig/core';
 import { type MigrationFramework, type MigrationStatus, type ToolAdoption, isMfmigError } from '@mfmig/framework';
 import { renderAdoption } from '../adoption-preview.js';
 import type { CliRuntime } from '../runtime.js';
 import { milestoneText } from '../milestone-text.js';
+import { statusPostgres } from '../postgres/postgres-commands.js';
 
 interface StatusOptions {
   exitCode: boolean;
@@ -16,6 +18,7 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
     .description('show the current version and milestone, applied and pending migrations, and problems')
     .option('--exit-code', 'exit 1 when migrations are pending or problems exist (for CI scripts)', false)
     .action(async (options: StatusOptions) => {
+      if (isPostgresUrl(cli.globals.db)) return statusPostgres(cli, options);
       const framework = cli.openFramework({ mode: 'readonly', loadModules: false, absentAsEmpty: true });
       const exists = !cli.isAbsent(framework);
       const database = exists ? framework.context.adapter.filePath : resolve(cli.globals.db);

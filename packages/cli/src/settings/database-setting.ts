@@ -1,5 +1,6 @@
 import { MfmigError } from '@mfmig/core';
 import { type LoadedConfig, configRelative } from './config-file.js';
+import { isPostgresUrl } from '@mfmig/core';
 import { databaseFileFrom } from './database-url.js';
 
 /** Where the database setting may come from, highest first (ARCHITECTURE.md, "The command line"). */
@@ -37,7 +38,7 @@ export function resolveDatabaseFile(sources: DatabaseSources): string | undefine
   }
   if (sources.config?.config.database !== undefined) {
     const file = databaseFileFrom(sources.config.config.database, `database in ${sources.config.file}`);
-    return configRelative(sources.config, file);
+    return isPostgresUrl(file) ? file : configRelative(sources.config, file);
   }
   return sources.fallback;
 }

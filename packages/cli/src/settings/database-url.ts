@@ -10,8 +10,8 @@ const SCHEME = /^([a-z][a-z0-9+.-]+):/i;
  * `sqlite:///abs/a.db` and `file:///abs/a.db` absolute (`//localhost/` is allowed as the host).
  * A query or fragment (`?mode=ro`) is refused rather than ignored, since it could ask for
  * something mfmig would not do; a file name holding `?` or `#` writes them `%3F` and `%23`.
- * `postgres://` and `postgresql://` are refused: this version speaks SQLite only. `where` names
- * the source in the error. No error repeats a URL, which may carry a password.
+ * `postgres://` and `postgresql://` URLs are returned whole (PostgreSQL). `where` names the source
+ * in the error. No error repeats a URL, which may carry a password.
  *
  * @example
  * databaseFileFrom('sqlite:///srv/kb.db', '--db'); // '/srv/kb.db'
@@ -21,15 +21,11 @@ const SCHEME = /^([a-z][a-z0-9+.-]+):/i;
 export function databaseFileFrom(value: string, where: string): string {
   const scheme = SCHEME.exec(value)?.[1]?.toLowerCase();
   if (scheme === undefined) return value;
-  if (scheme === 'postgres' || scheme === 'postgresql') {
-    throw refused(
-      `${where} names a PostgreSQL database, which this version of mfmig does not support: give a SQLite file (a path, sqlite:./app.db or file:./app.db)`,
-      where,
-    );
-  }
+  // a server database: the URL itself is the setting (commands that do not run there refuse it)
+  if (scheme === 'postgres' || scheme === 'postgresql') return value;
   if (scheme !== 'sqlite' && scheme !== 'file') {
     throw refused(
-      `${where} is a ${scheme}: URL; mfmig reads SQLite files only: give a path, a sqlite: or a file: URL (write ./${scheme}:... for a file whose name has a colon)`,
+      `${where} is a ${scheme}: URL; mfmig reads SQLite files and PostgreSQL: give a path, a sqlite: or file: URL, or postgres:// (write ./${scheme}:... for a file whose name has a colon)`,
       where,
     );
   }

@@ -1,0 +1,143 @@
+import { resolve } from 'node:path';
+import {
+  DialectMigrator,
+  type LockWaitPolicy,
+  type MigrationStatus,
+  type MigrationTarget,
+  MfmigError,
+  type PostgresConnection,
+  type RunResult,
+  describePostgresUrl,
+  isPostgresUrl,
+  loadMigrations,
+  openPostgres,
+} from '@mfmig/core';
+import type { MigrationExecutionResult } from '@mfmig/framework';
+import type { CliRuntime } from '../runtime.js';
+import { ProgressReporter } from '../progress-reporter.js';
+import { renderRun } from '../render-run.js';
+import { milestoneText } from '../milestone-text.js';
+
+/** The commands that run on PostgreSQL in this version; the others refuse a PostgreSQL URL. */
+export const POSTGRES_COMMANDS = ['migrate', 'status'];
+
+/** The PostgreSQL options of the command line (`--schema`, `--no-advisory-lock`). */
+export interface PostgresCliOptions {
+  schema?: string;
+  advisoryLock: boolean;
+}
+
+/**
+ * Refuses a command that does not run on PostgreSQL yet, before it opens anything.
+ *
+ * @example
+ * assertPostgresCommand('backup', 'postgres://db/app'); // throws USAGE
+ */
+export function assertPostgresCommand(command: string, database: string | undefined): void {
+  if (database === undefined || !isPostgresUrl(database) || POSTGRES_COMMANDS.includes(command)) return;
+  throw new MfmigError(
+    'USAGE',
+    `mfmig ${command} does not run on PostgreSQL yet (${describePostgresUrl(database)}); on PostgreSQL this version runs ${POSTGRES_COMMANDS.join(' and ')}`,
+  );
+}
+
+async function open(cli: CliRuntime, options: { createSchema: boolean }): Promise<PostgresConnection> {
+  const pg = cli.program.opts<PostgresCliOptions>();
+  return openPostgres(cli.globals.db, { schema: pg.schema, createSchema: options.createSchema, advisoryLocks: pg.advisoryLock });
+}
+
+async function migrator(
+  cli: CliRuntime,
+  conn: PostgresConnection,
+  options: { loadModules: boolean; lockTimeout?: number; lockWait?: Partial<LockWaitPolicy> },
+) {
+  const g = cli.globals;
+  const migrations = await loadMigrations(resolve(g.migrations), {
+    ...(g.format === undefined ? {} : { format: g.format }),
+    ...(g.milestones === undefined ? {} : { milestones: g.milestones }),
+    modules: options.loadModules ? 'import' : 'metadata',
+  });
+  return new DialectMigrator({ connection: conn, migrations, lockTimeout: options.lockTimeout, lockWait: options.lockWait });
+}
+
+/** `mfmig --db postgres://... migrate`: each migration in its own transaction with its history row. */
+export async function migratePostgres(
+  cli: CliRuntime,
+  target: MigrationTarget,
+  options: { dryRun: boolean; acceptChecksum?: number[]; lockTimeout: number; ddlLockTimeout: number; ddlRetries: number },
+): Promise<void> {
+  const conn = await open(cli, { createSchema: !options.dryRun });
+  try {
+    const m = await migrator(cli, conn, {
+      loadModules: true,
+      lockTimeout: options.lockTimeout,
+      lockWait: { lockTimeoutMs: options.ddlLockTimeout, retries: options.ddlRetries },
+    });
+    const detach = new ProgressReporter(cli.out).attach(m.events);
+    let result: RunResult;
+    try {
+      result = await m.migrate(target, { dryRun: options.dryRun, acceptChecksums: options.acceptChecksum, signal: cli.signal, command: 'mfmig migrate' });
+    } finally {
+      detach();
+    }
+    if (result.error) throw result.error;
+    const status = await m.status();
+    const shown = executionResult(result, status, m);
+    cli.out.result({ dialect: 'postgres', database: conn.target, ...shown }, () => renderRun(cli.out, shown));
+  } finally {
+    await conn.close();
+  }
+}
+
+/** `mfmig --db postgres://... status`: the same document as on SQLite, read from the catalogs. */
+export async function statusPostgres(cli: CliRuntime, options: { exitCode: boolean }): Promise<void> {
+  const conn = await open(cli, { createSchema: false });
+  try {
+    const m = await migrator(cli, conn, { loadModules: false });
+    const status = await m.status();
+    const exists = await conn.history.exists();
+    const { out } = cli;
+    out.result({ dialect: 'postgres', database: conn.target, exists, ...status }, () => {
+      out.line(`Database:  ${conn.target}${exists ? '' : ' (no mfmig history yet: nothing applied)'}`);
+      out.line(`Version:   ${describe(status)}; latest ${status.latestVersion}${status.hasMilestones ? ` (MVP${status.latestMvp})` : ''}`);
+      out.line(`Applied:   ${status.applied.length}   Pending: ${status.pending.length}`);
+      if (status.pending.length > 0) {
+        out.line();
+        out.table(
+          status.pending.map((p) => ({ version: p.versionLabel ?? p.version, name: p.name, mvp: milestoneText(p.mvp) })),
+          [
+            { key: 'version', label: 'Pending', align: 'right' },
+            { key: 'name', label: 'Name' },
+            ...(status.hasMilestones ? [{ key: 'mvp' as const, label: 'Milestone' }] : []),
+          ],
+        );
+      }
+      for (const p of status.problems) out.line(`${p.severity === 'error' ? out.colors.red('error') : out.colors.yellow('warning')}: ${p.message}`);
+    });
+    if (options.exitCode && (status.pending.length > 0 || status.problems.length > 0)) cli.exitCode = 1;
+  } finally {
+    await conn.close();
+  }
+}
+
+function describe(status: MigrationStatus): string {
+  if (status.currentVersion === 0 && status.applied.length === 0) return 'nothing applied';
+  return `version ${status.currentVersion}${status.hasMilestones ? ` (MVP${status.currentMvp} complete)` : ''}`;
+}
+
+/** A run as the SQLite command reports it, so that scripts read both the same way. */
+function executionResult(result: RunResult, status: MigrationStatus, m: DialectMigrator): MigrationExecutionResult {
+  const mvpOf = (version: number) => m.migrations.byVersion.get(version)?.mvp ?? 0;
+  return {
+    success: true,
+    dryRun: result.dryRun,
+    fromMVP: mvpOf(result.fromVersion),
+    toMVP: result.dryRun ? mvpOf(result.fromVersion) : status.currentMvp,
+    fromVersion: result.fromVersion,
+    toVersion: result.toVersion,
+    durationMs: result.durationMs,
+    migrations: result.results,
+    repeatables: [],
+    extras: {},
+  };
+}
