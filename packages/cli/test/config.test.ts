@@ -46,13 +46,13 @@ describe('settings layers: flags, environment, .env, config file, defaults', () 
     expect(snapshotTree(dir)).toEqual(before);
   });
 
-  it('refuses PostgreSQL, a broken config and two configs with exit 2, changing nothing', () => {
+  it('refuses an unreachable PostgreSQL server, a broken config and two configs with exit 2, changing nothing', () => {
     const dir = tempDir();
     writeMigrations(dir, { 'mvp1/0001_a.sql': sqlMigration('CREATE TABLE a (id INTEGER PRIMARY KEY);') });
     const before = snapshotTree(dir);
-    const postgres = mfmig(dir, ['migrate'], { ...NO_DB, DATABASE_URL: 'postgres://ana:s3cret@db/app' });
+    const postgres = mfmig(dir, ['migrate'], { ...NO_DB, DATABASE_URL: 'postgres://ana:s3cret@127.0.0.1:1/app' });
     expect([postgres.code, postgres.stderr.includes('PostgreSQL'), postgres.stderr.includes('s3cret')]).toEqual([2, true, false]);
-    const pg = mfmig(dir, ['--db', 'postgresql://ana:s3cret@db/app', 'migrate'], NO_DB);
+    const pg = mfmig(dir, ['--db', 'postgresql://ana:s3cret@127.0.0.1:1/app', 'migrate'], NO_DB);
     expect([pg.code, pg.stderr.includes('PostgreSQL'), pg.stderr.includes('s3cret')]).toEqual([2, true, false]);
     expect(mfmig(dir, ['--config', 'none.json', '--db', 'kb.db', 'migrate'], NO_DB).code).toBe(2);
     const missing = mfmig(dir, ['--db', 'missing.db', 'history'], NO_DB);
