@@ -2,8 +2,9 @@
 # Installs, from Debian's packages, what the tests use beside Node when it is missing: Chromium for
 # the report's browser test (driven with playwright-core, no browser download), the sqlite3 shell
 # that the corpus tests compare mfmig with, and zsh and fish for the completion test. Does nothing
-# when all of them are present.
+# when all of them are present. Then it makes sure the PostgreSQL server of the tests is up.
 set -euo pipefail
+bash "$(dirname "$0")/start-postgres.sh"
 missing=()
 if ! command -v chromium >/dev/null 2>&1 && [ -z "${MFMIG_CHROMIUM:-}" ]; then missing+=(chromium); fi
 if [ ! -x /usr/bin/sqlite3 ]; then missing+=(sqlite3); fi
