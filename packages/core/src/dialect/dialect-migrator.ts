@@ -38,6 +38,8 @@ interface Prepared {
   /** The statements of a SQL migration, as the dialect parses them; undefined for a module. */
   statements?: ScriptStatement[];
   transactional: boolean;
+  /** The last step of the run: its history row carries the schema's fingerprint (see {@link DialectMigrator}). */
+  last?: boolean;
 }
 
 const noopLogger: Logger = { log() {} };
@@ -196,8 +198,10 @@ export class DialectMigrator {
   }
 
   async #execute(steps: Prepared[], runId: string, result: RunResult, signal: AbortSignal | undefined): Promise<void> {
+    let lastApplied: number | undefined;
     for (const [index, step] of steps.entries()) {
       const m = step.migration;
+      step.last = index === steps.length - 1;
       if (signal?.aborted) {
         throw new MfmigError(
           'INTERRUPTED',
@@ -213,8 +217,10 @@ export class DialectMigrator {
         result.results.push({ ...item(m, outcome === 'skipped' ? 'Skipped' : 'Success', durationMs), statements: ran });
         this.events.emit('migrationCompleted', { version: m.version, name: m.name, mvp: m.mvp, direction: 'up', durationMs });
         this.events.emit('migrationStepCompleted', { step: index + 1, totalSteps: steps.length, version: m.version, name: m.name, duration: durationMs });
+        if (outcome === 'done') lastApplied = m.version;
       } catch (error) {
         const wrapped = stepError(error, m, step.transactional);
+        if (lastApplied !== undefined) await this.#fingerprintAt(lastApplied);
         await this.connection.history.recordFailure(m.version, 'up', wrapped.message).catch(() => {});
         this.events.emit('migrationFailed', { version: m.version, name: m.name, mvp: m.mvp, direction: 'up', error: wrapped });
         result.results.push({ ...item(m, 'Error', performance.now() - start), statements: ran, error: wrapped });
@@ -238,7 +244,7 @@ export class DialectMigrator {
           return 'skipped';
         }
         await this.#body(step, runId, ran, false);
-        await this.#record(m, runId, performance.now() - start);
+        await this.#record(m, runId, performance.now() - start, step.last === true);
         await conn.commit();
         return 'done';
       } catch (error) {
@@ -262,7 +268,7 @@ export class DialectMigrator {
     }
     await conn.begin();
     try {
-      await this.#record(m, runId, performance.now() - start);
+      await this.#record(m, runId, performance.now() - start, step.last === true);
       await conn.commit();
     } catch (error) {
       await conn.rollback().catch(() => {});
@@ -295,8 +301,13 @@ export class DialectMigrator {
     }
   }
 
-  async #record(m: Migration, runId: string, durationMs: number): Promise<void> {
-    const schemaHash = await this.connection.introspector.schemaFingerprint();
+  /**
+   * Writes the history row. Only the run's last step carries the schema's fingerprint (what drift
+   * checks compare with): reading the catalogs after every one of 1,000 migrations cost more than
+   * the migrations. A run that stops early fingerprints its last applied step afterwards.
+   */
+  async #record(m: Migration, runId: string, durationMs: number, last: boolean): Promise<void> {
+    const schemaHash = last ? await this.connection.introspector.schemaFingerprint() : null;
     await this.connection.history.record({
       version: m.version,
       name: m.name,
@@ -308,6 +319,15 @@ export class DialectMigrator {
       runId,
       rows: 0,
     });
+  }
+
+  /** Best effort: the fingerprint of the schema as the last applied step of a run that stopped left it. */
+  async #fingerprintAt(version: number): Promise<void> {
+    try {
+      await this.connection.history.setSchemaHash(version, await this.connection.introspector.schemaFingerprint());
+    } catch {
+      // drift is then reported as not checked for this version, never as a false alarm
+    }
   }
 
   async #waitBeforeRetry(m: Migration, attempt: number): Promise<void> {

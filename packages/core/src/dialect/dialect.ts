@@ -165,6 +165,8 @@ export interface DialectHistory {
   has(version: number): Promise<boolean>;
   record(entry: Omit<HistoryEntry, 'appliedBy' | 'appliedAt'>): Promise<void>;
   remove(version: number): Promise<void>;
+  /** Sets the schema fingerprint of an applied version's row. */
+  setSchemaHash(version: number, hash: string): Promise<void>;
   audit(action: string, version: number | null, detail: string): Promise<void>;
   acceptChecksum(version: number, checksum: string, reason: string): Promise<void>;
   recordFailure(version: number, direction: 'up' | 'down', message: string): Promise<void>;

@@ -126,6 +126,11 @@ export class PostgresHistory implements DialectHistory {
     await this.#db.query(`DELETE FROM ${this.#history} WHERE version = $1`, [version]);
   }
 
+  /** Sets the schema fingerprint of an applied version's row (after a run that stopped early). */
+  async setSchemaHash(version: number, hash: string): Promise<void> {
+    await this.#db.query(`UPDATE ${this.#history} SET schema_hash = $2 WHERE version = $1`, [version, hash]);
+  }
+
   /** Accepts the edited file of an applied migration: its checksum is replaced, and the audit log says so. */
   async acceptChecksum(version: number, checksum: string, reason: string): Promise<void> {
     const before = await this.#db.query<{ checksum: string }>(`SELECT checksum FROM ${this.#history} WHERE version = $1`, [version]);
