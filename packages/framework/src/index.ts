@@ -33,6 +33,7 @@ export {
   type MfmigErrorCode,
 } from '@mfmig/core';
 export { assertRehearsalPassed, type MigrationPlan, type ResourceEstimate, type RiskLevel } from '@mfmig/planner';
+export { POSTGRES_RISK_RULES, planPostgresMigration, type PgMigrationPlan, type PgRuleFinding, type PgTableLock } from '@mfmig/planner';
 export { RollbackManager } from '@mfmig/rollback';
 export { DataTransformer, type DataTransformation } from '@mfmig/transformer';
 export { SCHEMA_DUMP_MARKER, dumpSchema, renderDiff, type DumpedMigration, type SchemaDiff } from '@mfmig/schema-evolution';

@@ -24,4 +24,5 @@ export * from './planner/migration-planner.js';
 export * from './planner/upgrade-path.js';
 export * from './render/render-plan.js';
 export * from './rules/foreign-key-rules.js';
+export * from './rules/postgres-risk-rules.js';
 export * from './rules/risk-rules.js';

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isPostgresUrl } from '@mfmig/core';
 import type { MigrationPlan, ResourceEstimate } from '@mfmig/framework';
 import type { Output } from '../output.js';
 import { adoptedCopy, renderAdoption } from '../adoption-preview.js';
@@ -6,6 +7,7 @@ import type { CliRuntime } from '../runtime.js';
 import { DOWNTIME_THRESHOLD_HELP, seconds } from './parse-options.js';
 import { type TargetOptions, addTargetOptions, targetFrom } from './target-options.js';
 import { milestoneText, milestoneSuffix } from '../milestone-text.js';
+import { planPostgres } from '../postgres/postgres-plan.js';
 
 interface PlanOptions extends TargetOptions {
   downtimeThreshold?: number;
@@ -24,6 +26,7 @@ export function registerPlan(program: Command, cli: CliRuntime): void {
   )
     .option('--downtime-threshold <seconds>', DOWNTIME_THRESHOLD_HELP, seconds)
     .action(async (options: PlanOptions) => {
+      if (isPostgresUrl(cli.globals.db)) return planPostgres(cli, options);
       const planner = { downtimeThresholdSeconds: options.downtimeThreshold };
       // a database another tool migrated is planned on an in-memory copy with its history adopted
       const { framework, adoption } = await adoptedCopy(cli.openFramework({ mode: 'readonly', loadModules: true, absentAsEmpty: true, planner }), (database) =>

@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import type { IntegrityCheckLevel } from '@mfmig/core';
+import { type IntegrityCheckLevel, isPostgresUrl } from '@mfmig/core';
 import { type ValidationFinding, type ValidationReport, ValidationService } from '@mfmig/validation';
 import { closing } from '../closing.js';
 import type { Output } from '../output.js';
 import type { CliRuntime } from '../runtime.js';
 import { formatMs } from '../progress-reporter.js';
 import { wholeNumber } from './parse-options.js';
+import { validatePostgres } from '../postgres/postgres-validate.js';
 
 const LEVELS: readonly IntegrityCheckLevel[] = ['quick', 'standard', 'comprehensive'];
 
@@ -28,6 +29,7 @@ export function registerValidate(program: Command, cli: CliRuntime): void {
     .addOption(new Option('--level <level>', 'how deep to check (env INTEGRITY_CHECK_LEVEL, default standard)').choices(LEVELS))
     .option('--timeout <ms>', 'stop checking after this long and list what was not checked (env VALIDATION_TIMEOUT)', wholeNumber)
     .action(async (options: ValidateOptions) => {
+      if (isPostgresUrl(cli.globals.db)) return validatePostgres(cli, options);
       const g = cli.globals;
       const report = await closing(
         new ValidationService({

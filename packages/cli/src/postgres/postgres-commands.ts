@@ -17,9 +17,10 @@ import type { CliRuntime } from '../runtime.js';
 import { ProgressReporter } from '../progress-reporter.js';
 import { renderRun } from '../render-run.js';
 import { milestoneText } from '../milestone-text.js';
+import { confirmPostgresRisk } from './postgres-plan.js';
 
 /** The commands that run on PostgreSQL in this version; the others refuse a PostgreSQL URL. */
-export const POSTGRES_COMMANDS = ['migrate', 'status'];
+export const POSTGRES_COMMANDS = ['migrate', 'status', 'validate', 'plan'];
 
 /** The PostgreSQL options of the command line (`--schema`, `--no-advisory-lock`). */
 export interface PostgresCliOptions {
@@ -73,6 +74,7 @@ export async function migratePostgres(
       lockTimeout: options.lockTimeout,
       lockWait: { lockTimeoutMs: options.ddlLockTimeout, retries: options.ddlRetries },
     });
+    if (!options.dryRun) await confirmPostgresRisk(cli, conn, m.migrations, target);
     const detach = new ProgressReporter(cli.out).attach(m.events);
     let result: RunResult;
     try {

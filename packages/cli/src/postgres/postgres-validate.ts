@@ -1,0 +1,404 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  DialectMigrator,
+  type HistoryEntry,
+  type IntegrityCheckLevel,
+  type IntegrityFinding,
+  type MigrationSet,
+  type MigrationStatus,
+  MfmigError,
+  type PostgresConnection,
+  describePostgresUrl,
+  isMfmigError,
+  loadMigrations,
+  openPostgres,
+  readEnvironment,
+} from '@mfmig/core';
+import {
+  type CheckKind,
+  type CheckRecord,
+  type FindingLocation,
+  type SkipReason,
+  type SkippedCheck,
+  type ValidationFinding,
+  type ValidationReport,
+  buildReport,
+  finding,
+} from '@mfmig/validation';
+import type { Output } from '../output.js';
+import type { CliRuntime } from '../runtime.js';
+import { formatMs } from '../progress-reporter.js';
+import type { PostgresCliOptions } from './postgres-commands.js';
+
+/** The options of `mfmig validate`, as commander hands them over. */
+export interface PostgresValidateOptions {
+  level?: IntegrityCheckLevel;
+  timeout?: number;
+}
+
+/** What the schema fingerprint says against the one the history recorded. */
+export interface PostgresDrift {
+  hasDrift: boolean;
+  /** The applied migration whose recorded fingerprint was compared (the last one applied); null when none. */
+  version: number | null;
+  /** The fingerprint the history recorded after `version`. */
+  expectedHash: string | null;
+  /** The schema's fingerprint now. */
+  actualHash: string | null;
+  /** Why drift was not checked, when it was not. */
+  notChecked?: string;
+}
+
+/** The document `mfmig --db postgres://... validate --json` prints: the SQLite report's fields, and the PostgreSQL ones. */
+export type PostgresValidationDocument = { dialect: 'postgres'; database: string } & Omit<ValidationReport, 'level' | 'database'> & {
+    /** The same as `isValid`. */
+    valid: boolean;
+    /** True when `mfmig_history` exists in the schema. */
+    historyExists: boolean;
+    /** Highest applied version (0 when none); null when the history could not be read. */
+    currentVersion: number | null;
+    /** Highest version of the migrations folder; null without a readable folder. */
+    latestVersion: number | null;
+    drift: PostgresDrift;
+  };
+
+/** The default of `VALIDATION_TIMEOUT`, as on SQLite. */
+const DEFAULT_TIMEOUT_MS = 300_000;
+
+const SEVERITY: Record<IntegrityFinding['severity'], ValidationFinding['severity']> = { error: 'high', warning: 'medium', info: 'low' };
+
+/** The kind and the advice of each code the PostgreSQL integrity checks report. */
+const INTEGRITY_CODES: Record<string, { kind: CheckKind; suggestion: string; at: keyof FindingLocation }> = {
+  INVALID_INDEX: { kind: 'index', at: 'index', suggestion: 'Drop the invalid index (DROP INDEX CONCURRENTLY) and build it again once the data allows it' },
+  CONSTRAINT_NOT_VALIDATED: {
+    kind: 'referential',
+    at: 'table',
+    suggestion: 'Fix the rows that break the constraint, then run ALTER TABLE ... VALIDATE CONSTRAINT in a migration',
+  },
+  FOREIGN_KEY_ORPHANS: { kind: 'referential', at: 'table', suggestion: 'Delete or re-parent the orphan rows, or add the missing parent rows' },
+  SEQUENCE_BEHIND: { kind: 'data', at: 'table', suggestion: "Move the sequence past the column's largest value with setval" },
+  FOREIGN_KEY_WITHOUT_INDEX: {
+    kind: 'index',
+    at: 'table',
+    suggestion: "Index the foreign key's columns (CREATE INDEX CONCURRENTLY, in a transaction: none migration)",
+  },
+  TABLE_BLOAT: { kind: 'performance', at: 'table', suggestion: 'VACUUM (ANALYZE) the table, and check that autovacuum keeps up with it' },
+  ORPHAN_SCAN_SKIPPED: { kind: 'referential', at: 'table', suggestion: 'Look for orphan rows with the query in the message, at a quiet time' },
+};
+
+/** The codes of the history problems, as the SQLite validation names them. */
+const HISTORY_CODES: Record<string, { code: string; severity: ValidationFinding['severity']; suggestion: string }> = {
+  CHECKSUM_MISMATCH: {
+    code: 'HISTORY_CHECKSUM_MISMATCH',
+    severity: 'high',
+    suggestion: 'Restore the migration file as it was applied, or accept the edit with `mfmig migrate --accept-checksum <version>`',
+  },
+  MIGRATION_MISSING: { code: 'HISTORY_MIGRATION_MISSING', severity: 'high', suggestion: 'Restore the missing migration file from version control' },
+  PARTIAL: { code: 'HISTORY_PARTIAL', severity: 'medium', suggestion: 'Run `mfmig migrate` to finish the interrupted data transformation' },
+  OUT_OF_ORDER: { code: 'HISTORY_OUT_OF_ORDER', severity: 'low', suggestion: 'Run `mfmig migrate` to apply it' },
+  MIGRATION_FAILED: {
+    code: 'HISTORY_MIGRATION_FAILED',
+    severity: 'medium',
+    suggestion: 'Fix the migration (its error says what failed), then migrate again; nothing of it was applied',
+  },
+};
+
+const EXPIRED: unique symbol = Symbol('expired');
+
+/**
+ * The checks of one run under one deadline: a check still running at the deadline is abandoned
+ * (its query is cancelled when the connection closes), the ones after it are not started, and
+ * every check that did not run is listed as skipped, never as passed.
+ */
+class PostgresRun {
+  readonly findings: ValidationFinding[] = [];
+  readonly checksRun: CheckRecord[] = [];
+  readonly checksSkipped: SkippedCheck[] = [];
+  readonly #timeoutMs: number;
+  readonly #expired: Promise<typeof EXPIRED>;
+  #timer: NodeJS.Timeout | undefined;
+  #timedOut = false;
+
+  constructor(timeoutMs: number) {
+    this.#timeoutMs = timeoutMs;
+    this.#expired = new Promise((resolvePromise) => {
+      this.#timer = setTimeout(() => resolvePromise(EXPIRED), timeoutMs);
+    });
+  }
+
+  /** True once a check ran into the deadline: the connection may still be busy with its query. */
+  get timedOut(): boolean {
+    return this.#timedOut;
+  }
+
+  skip(id: string, kind: CheckKind, reason: SkipReason, message: string): void {
+    this.checksSkipped.push({ id, kind, reason, message });
+  }
+
+  /** Runs one check; undefined when it did not run to the end (timeout, error). */
+  async attempt<T>(id: string, kind: CheckKind, fn: () => Promise<T>): Promise<T | undefined> {
+    if (this.#timedOut) {
+      this.skip(id, kind, 'timeout', 'not started before the validation timeout');
+      return undefined;
+    }
+    const start = performance.now();
+    const work = fn();
+    // a check abandoned at the deadline fails later, when its connection closes
+    work.catch(() => {});
+    try {
+      const value = await Promise.race([work, this.#expired]);
+      if (value === EXPIRED) {
+        this.#timedOut = true;
+        this.skip(id, kind, 'timeout', `stopped by the validation timeout after ${formatMs(performance.now() - start)}`);
+        return undefined;
+      }
+      this.checksRun.push({ id, kind, durationMs: Math.round((performance.now() - start) * 10) / 10 });
+      return value;
+    } catch (error) {
+      const message = (error as Error)?.message ?? String(error);
+      this.findings.push(
+        finding('CHECK_FAILED', `Check ${id} could not run: ${message}`, 'Fix the cause and validate again; this part of the database was not checked'),
+      );
+      this.skip(id, kind, 'error', message);
+      return undefined;
+    }
+  }
+
+  /** Stops the clock, and adds one `VALIDATION_INCOMPLETE` finding when the deadline cut checks short. */
+  finish(): void {
+    clearTimeout(this.#timer);
+    const cut = this.checksSkipped.filter((s) => s.reason === 'timeout');
+    if (cut.length === 0) return;
+    this.findings.push(
+      finding(
+        'VALIDATION_INCOMPLETE',
+        `Validation stopped at its ${this.#timeoutMs} ms timeout; not checked: ${cut.map((s) => s.id).join(', ')}`,
+        'Raise --timeout (or VALIDATION_TIMEOUT / validationTimeout)',
+        {},
+        { count: cut.length },
+      ),
+    );
+  }
+
+  /** Clears the timer of a run that ends by an error. */
+  dispose(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
+/**
+ * `mfmig --db postgres://... validate`: the problems of the history against the migrations folder,
+ * the dialect's integrity checks (invalid indexes, constraints never validated, orphan rows,
+ * sequences behind their column, unindexed foreign keys, bloat), and schema drift (the schema's
+ * fingerprint against the one the history recorded after the last applied migration). Read-only:
+ * nothing is created, the session is read-only and takes no lock. Exit 0 valid, 1 errors found,
+ * 2 bad input (an option that does not apply on PostgreSQL, an unreachable server, a missing schema).
+ */
+export async function validatePostgres(cli: CliRuntime, options: PostgresValidateOptions): Promise<void> {
+  if (options.level !== undefined) {
+    throw new MfmigError(
+      'USAGE',
+      '--level is not available on PostgreSQL: validate runs every PostgreSQL check (history, drift, catalog and orphan checks) in one pass; bound it with --timeout',
+    );
+  }
+  const timeoutMs =
+    options.timeout ??
+    readEnvironment({ VALIDATION_TIMEOUT: process.env.VALIDATION_TIMEOUT }).validationTimeout ??
+    cli.settings.framework.validationTimeout ??
+    DEFAULT_TIMEOUT_MS;
+  const { migrations, unavailable } = await readMigrations(cli);
+  const pg = cli.program.opts<PostgresCliOptions>();
+  const conn = await openPostgres(cli.globals.db, { schema: pg.schema, createSchema: false, advisoryLocks: false });
+  try {
+    // a check that tried to write would fail: validation changes nothing
+    await conn.execute('SET default_transaction_read_only = on');
+    if ((await conn.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [conn.schema])).length === 0) {
+      throw new MfmigError(
+        'DATABASE_NOT_FOUND',
+        `Schema ${conn.schema} does not exist in ${describePostgresUrl(cli.globals.db)}: nothing to validate; name an existing one with --schema`,
+      );
+    }
+    const document = await validate(conn, migrations, unavailable, timeoutMs);
+    cli.out.result(document, () => render(cli.out, document));
+    cli.exitCode = document.isValid ? 0 : 1;
+  } finally {
+    await conn.close();
+  }
+}
+
+/** The migrations folder as the SQLite command reads it: a named one must exist, the default one is optional, and one that cannot be read skips the history checks. */
+async function readMigrations(cli: CliRuntime): Promise<{ migrations: MigrationSet | null; unavailable: string }> {
+  const g = cli.globals;
+  if (!cli.settings.migrationsGiven && !existsSync(g.migrations)) {
+    return { migrations: null, unavailable: 'no migrations folder was given (--migrations / MIGRATION_PATH), and ./migrations does not exist' };
+  }
+  try {
+    const migrations = await loadMigrations(resolve(g.migrations), {
+      ...(g.format === undefined ? {} : { format: g.format }),
+      ...(g.milestones === undefined ? {} : { milestones: g.milestones }),
+      modules: 'metadata',
+    });
+    return { migrations, unavailable: '' };
+  } catch (error) {
+    if (isMfmigError(error) && error.code === 'MIGRATIONS_NOT_FOUND') throw error;
+    return { migrations: null, unavailable: `the migrations folder could not be loaded: ${(error as Error)?.message ?? String(error)}` };
+  }
+}
+
+async function validate(
+  conn: PostgresConnection,
+  migrations: MigrationSet | null,
+  unavailable: string,
+  timeoutMs: number,
+): Promise<PostgresValidationDocument> {
+  const startedAt = performance.now();
+  const run = new PostgresRun(timeoutMs);
+  try {
+    const read = await run.attempt('history.read', 'history', async () => {
+      const exists = await conn.history.exists();
+      return { exists, entries: exists ? await conn.history.list() : [] };
+    });
+    const history = read?.entries;
+    // why the checks that need the history did not run, when it could not be read
+    const noHistory = run.timedOut ? 'timeout' : 'error';
+    let status: MigrationStatus | undefined;
+    if (!migrations) run.skip('history.status', 'history', 'no-migrations', unavailable);
+    else if (history === undefined) run.skip('history.status', 'history', noHistory, 'the history could not be read');
+    else {
+      status = await run.attempt('history.status', 'history', () => new DialectMigrator({ connection: conn, migrations }).status());
+      if (status) run.findings.push(...status.problems.map(historyFinding));
+    }
+    const drift = history === undefined ? notChecked(run, 'the history could not be read', noHistory) : await checkDrift(conn, run, history);
+    const integrity = await run.attempt('integrity.catalog', 'integrity', () => conn.integrity.run());
+    if (integrity) run.findings.push(...integrity.map(integrityFinding));
+    run.skip('schema.expected', 'schema', 'not-applicable', 'rebuilding the expected schema from the migrations runs on SQLite only in this version');
+    run.skip('milestone.compliance', 'milestone', 'not-applicable', 'milestone.json declarations are checked on SQLite only in this version');
+    run.finish();
+    const applied = history ?? [];
+    const report = buildReport({
+      operation: 'comprehensive',
+      level: 'standard',
+      database: conn.target,
+      startedAt,
+      findings: run.findings,
+      checksRun: run.checksRun,
+      checksSkipped: run.checksSkipped,
+      milestone: { current: status && applied.length > 0 ? status.currentMvp : null, compliance: [] },
+    });
+    const { level: _level, database, ...rest } = report;
+    return {
+      dialect: 'postgres',
+      database,
+      valid: report.isValid,
+      ...rest,
+      historyExists: read?.exists ?? false,
+      currentVersion: history === undefined ? null : (status?.currentVersion ?? applied.reduce((max, h) => Math.max(max, h.version), 0)),
+      latestVersion: migrations ? (migrations.migrations.at(-1)?.version ?? 0) : null,
+      drift,
+    };
+  } finally {
+    run.dispose();
+  }
+}
+
+/** Compares the schema's fingerprint with the one the history recorded after the last applied migration. */
+async function checkDrift(conn: PostgresConnection, run: PostgresRun, history: HistoryEntry[]): Promise<PostgresDrift> {
+  if (history.length === 0) return notChecked(run, 'the database has no mfmig history, so there is no recorded schema to compare with', 'no-history');
+  // the last one applied: an older version applied out of order is applied after the highest one
+  const last = history.reduce((a, b) => (b.appliedAt > a.appliedAt || (b.appliedAt === a.appliedAt && b.version > a.version) ? b : a));
+  if (last.schemaHash === null) {
+    return { ...notChecked(run, `the history recorded no schema fingerprint after version ${last.version}`, 'not-applicable'), version: last.version };
+  }
+  const actual = await run.attempt('schema.drift', 'schema', () => conn.introspector.schemaFingerprint());
+  if (actual === undefined)
+    return {
+      hasDrift: false,
+      version: last.version,
+      expectedHash: last.schemaHash,
+      actualHash: null,
+      notChecked: run.timedOut ? 'not finished before the validation timeout' : 'the fingerprint could not be read',
+    };
+  const drift: PostgresDrift = { hasDrift: actual !== last.schemaHash, version: last.version, expectedHash: last.schemaHash, actualHash: actual };
+  if (drift.hasDrift) {
+    run.findings.push({
+      severity: 'medium',
+      code: 'SCHEMA_DRIFT',
+      kind: 'schema',
+      message: `The schema changed outside mfmig since version ${last.version}: its fingerprint is ${actual}, the history recorded ${last.schemaHash} after version ${last.version}`,
+      suggestion: 'Find the change (compare the schema with the migrations), then write a migration for it, or undo it',
+      location: { version: last.version },
+    });
+  }
+  return drift;
+}
+
+function notChecked(run: PostgresRun, why: string, reason: SkipReason = 'error'): PostgresDrift {
+  run.skip('schema.drift', 'schema', reason, why);
+  return { hasDrift: false, version: null, expectedHash: null, actualHash: null, notChecked: why };
+}
+
+function historyFinding(p: MigrationStatus['problems'][number]): ValidationFinding {
+  const known = HISTORY_CODES[p.code];
+  return {
+    severity: known?.severity ?? (p.severity === 'error' ? 'high' : 'medium'),
+    code: known?.code ?? `HISTORY_${p.code}`,
+    kind: 'history',
+    message: p.message,
+    suggestion: known?.suggestion ?? 'Run `mfmig status` for details',
+    location: { version: p.version },
+  };
+}
+
+function integrityFinding(f: IntegrityFinding): ValidationFinding {
+  const known = INTEGRITY_CODES[f.code];
+  const kind = f.code === 'CONSTRAINT_NOT_VALIDATED' && f.message.startsWith('CHECK') ? 'data' : (known?.kind ?? 'integrity');
+  return {
+    severity: SEVERITY[f.severity],
+    code: f.code,
+    kind,
+    message: f.message,
+    suggestion: known?.suggestion ?? 'See the message',
+    location: { [known?.at ?? 'object']: f.object },
+  };
+}
+
+function render(out: Output, doc: PostgresValidationDocument): void {
+  const c = out.colors;
+  const safety = { safe: c.green, caution: c.yellow, unsafe: c.red }[doc.summary.migrationSafety];
+  const version = !doc.historyExists ? 'none (no mfmig history)' : doc.currentVersion === null ? 'unknown' : String(doc.currentVersion);
+  out.line(`Database:   ${doc.database}`);
+  out.line(`Version:    ${version}${doc.latestVersion === null ? '' : `; latest ${doc.latestVersion}`}`);
+  out.line(`Checks:     ${doc.checksRun.length} in ${formatMs(doc.durationMs)}`);
+  out.line(
+    `Health:     ${doc.summary.overallHealth}/100   Critical issues: ${doc.summary.criticalIssues}   Migration safety: ${safety(doc.summary.migrationSafety)}`,
+  );
+  const drift = doc.drift.notChecked
+    ? c.dim(`not checked (${doc.drift.notChecked})`)
+    : doc.drift.hasDrift
+      ? c.yellow(`the schema changed outside mfmig since version ${doc.drift.version}`)
+      : c.green(`none since version ${doc.drift.version}`);
+  out.line(`Drift:      ${drift}`);
+  section(out, 'Errors', doc.errors);
+  section(out, 'Warnings', doc.warnings);
+  const notRun = doc.checksSkipped.filter((s) => s.reason !== 'level');
+  if (notRun.length > 0) {
+    out.line();
+    out.line(c.bold('Not checked:'));
+    for (const s of notRun) out.line(`  ${s.id}${s.target ? ` (${s.target})` : ''}: ${s.reason}, ${s.message}`);
+  }
+  out.line();
+  out.line(doc.isValid ? c.green('Valid: no errors found.') : c.red(`Not valid: ${doc.errors.length} error(s).`));
+}
+
+function section(out: Output, title: string, findings: ValidationFinding[]): void {
+  if (findings.length === 0) return;
+  const c = out.colors;
+  out.line();
+  out.line(c.bold(`${title}:`));
+  for (const f of findings) {
+    const colour = f.severity === 'critical' || f.severity === 'high' ? c.red : f.severity === 'medium' ? c.yellow : c.dim;
+    out.line(`  ${colour(f.severity.padEnd(8))} ${f.code}: ${f.message}`);
+    out.line(`           ${c.dim(`-> ${f.suggestion}`)}`);
+  }
+}

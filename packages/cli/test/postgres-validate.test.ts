@@ -1,0 +1,221 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
+import { mfmig, mfmigAsync, sqlMigration, tempDir, writeMigrations } from './helpers.js';
+
+afterAll(dropScratchDatabases);
+
+const rows = (url: string, sql: string) => withClient(url, async (c) => (await c.query(sql)).rows);
+
+/** Every relation, column, constraint (with its validation), index (with its validity) and sequence position, and mfmig's rows. */
+async function catalog(url: string): Promise<unknown> {
+  return withClient(url, async (c) => {
+    const q = async (sql: string) => (await c.query(sql)).rows;
+    return {
+      relations: await q(`SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1, 2`),
+      columns: await q(`SELECT table_schema, table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns
+        WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2, 3`),
+      constraints: await q(`SELECT conrelid::regclass::text AS rel, conname, convalidated, pg_get_constraintdef(oid) AS def FROM pg_constraint
+        WHERE connamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) ORDER BY 1, 2`),
+      indexes: await q(`SELECT indexrelid::regclass::text AS name, indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+        WHERE c.relnamespace = 'public'::regnamespace ORDER BY 1`),
+      sequences: await q(`SELECT schemaname, sequencename, last_value FROM pg_sequences WHERE schemaname = 'public' ORDER BY 2`),
+      history: (await q("SELECT to_regclass('public.mfmig_history') IS NOT NULL AS ok"))[0].ok
+        ? await q('SELECT count(*)::int AS n FROM public.mfmig_history')
+        : null,
+    };
+  });
+}
+
+interface Finding {
+  code: string;
+  severity: string;
+  location: Record<string, unknown>;
+}
+
+const codes = (findings: Finding[]) => findings.map((f) => f.code);
+
+/** A scratch database migrated with `files`, and the folder of those files. */
+async function migrated(files: Record<string, string>): Promise<{ url: string; dir: string }> {
+  const url = await scratchDatabase();
+  const dir = tempDir();
+  writeMigrations(dir, files);
+  const run = mfmig(dir, ['--db', url, '--json', 'migrate']);
+  expect(run.code, run.stderr).toBe(0);
+  return { url, dir };
+}
+
+const ACCOUNTS = {
+  'mvp1/0001_accounts.sql': sqlMigration(
+    "CREATE TABLE accounts (id bigserial PRIMARY KEY, email text NOT NULL);\nINSERT INTO accounts (email) VALUES ('a@x'), ('b@x'), ('b@x');",
+  ),
+  'mvp2/0002_notes.sql': sqlMigration(
+    'CREATE TABLE notes (id bigserial PRIMARY KEY, account_id bigint NOT NULL REFERENCES accounts (id), body text);\nCREATE INDEX notes_account ON notes (account_id);',
+  ),
+};
+
+describe('mfmig validate on PostgreSQL', () => {
+  it('validates a cleanly migrated database (exit 0) and changes nothing', async () => {
+    const { url, dir } = await migrated(ACCOUNTS);
+    const before = await catalog(url);
+    const run = mfmig(dir, ['--db', url, '--json', 'validate']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json).toMatchObject({
+      dialect: 'postgres',
+      valid: true,
+      isValid: true,
+      errors: [],
+      warnings: [],
+      historyExists: true,
+      currentVersion: 2,
+      latestVersion: 2,
+      milestone: { current: 2 },
+      summary: { overallHealth: 100, migrationSafety: 'safe' },
+      drift: { hasDrift: false, version: 2 },
+    });
+    expect(run.json.database).toContain('(schema public)');
+    expect(run.json.drift.actualHash).toBe(run.json.drift.expectedHash);
+    expect(run.json.checksRun.map((c: { id: string }) => c.id)).toEqual(['history.read', 'history.status', 'schema.drift', 'integrity.catalog']);
+    expect(run.stdout.trim().startsWith('{') && run.stdout.trim().endsWith('}')).toBe(true);
+    const human = mfmig(dir, ['--db', url, 'validate']);
+    expect([human.code, human.stdout.length > 0]).toEqual([0, true]);
+    expect(await catalog(url)).toEqual(before);
+  });
+
+  it('finds the invalid index a failed CREATE UNIQUE INDEX CONCURRENTLY left (exit 1)', async () => {
+    const { url, dir } = await migrated(ACCOUNTS);
+    const failed = await withClient(url, (c) =>
+      c.query('CREATE UNIQUE INDEX CONCURRENTLY accounts_email_key ON accounts (email)').then(
+        () => 'built',
+        (error: { code?: string }) => error.code,
+      ),
+    );
+    expect(failed).toBe('23505');
+    expect(await rows(url, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'accounts_email_key'::regclass")).toEqual([{ indisvalid: false }]);
+    const run = mfmig(dir, ['--db', url, '--json', 'validate']);
+    expect([run.code, run.json.isValid, run.json.valid]).toEqual([1, false, false]);
+    expect(run.json.errors).toContainEqual(expect.objectContaining({ code: 'INVALID_INDEX', severity: 'high', location: { index: 'accounts_email_key' } }));
+    // the index was made outside mfmig, so the schema drifted too
+    expect(codes(run.json.warnings)).toContain('SCHEMA_DRIFT');
+    expect(mfmig(dir, ['--db', url, 'validate']).code).toBe(1);
+  });
+
+  it('finds the orphans under a NOT VALID foreign key, and the key never validated (exit 1)', async () => {
+    const { url, dir } = await migrated({
+      'mvp1/0001_tables.sql': sqlMigration(
+        'CREATE TABLE parents (id integer PRIMARY KEY);\nCREATE TABLE children (id integer PRIMARY KEY, parent_id integer);\nCREATE INDEX children_parent ON children (parent_id);\nINSERT INTO parents VALUES (1);\nINSERT INTO children VALUES (1, 1), (2, 7), (3, 8), (4, NULL);',
+      ),
+      'mvp1/0002_fk.sql': sqlMigration('ALTER TABLE children ADD CONSTRAINT children_parent_fk FOREIGN KEY (parent_id) REFERENCES parents (id) NOT VALID;'),
+    });
+    const run = mfmig(dir, ['--db', url, '--json', 'validate']);
+    expect([run.code, run.json.isValid]).toEqual([1, false]);
+    expect(run.json.errors).toEqual([
+      expect.objectContaining({ code: 'FOREIGN_KEY_ORPHANS', severity: 'high', kind: 'referential', location: { table: 'children' } }),
+    ]);
+    expect(run.json.errors[0].message).toContain('2 rows');
+    expect(run.json.warnings).toEqual([expect.objectContaining({ code: 'CONSTRAINT_NOT_VALIDATED', severity: 'medium', location: { table: 'children' } })]);
+    expect(run.json.drift).toMatchObject({ hasDrift: false, version: 2 });
+  });
+
+  it('finds a sequence behind the largest id (exit 1)', async () => {
+    const { url, dir } = await migrated({
+      'mvp1/0001_items.sql': sqlMigration(
+        'CREATE TABLE items (id serial PRIMARY KEY, name text);\nINSERT INTO items (id, name) VALUES (1, $$a$$), (2, $$b$$), (40, $$c$$);',
+      ),
+    });
+    const run = mfmig(dir, ['--db', url, '--json', 'validate']);
+    expect([run.code, codes(run.json.errors), run.json.warnings]).toEqual([1, ['SEQUENCE_BEHIND'], []]);
+    expect(run.json.errors[0]).toMatchObject({ severity: 'high', location: { table: 'items' } });
+    expect(run.json.errors[0].message).toContain('40');
+    expect(run.json.summary.migrationSafety).toBe('caution');
+  });
+
+  it('reports a change made outside mfmig as drift since the last version (a warning: exit 0), until a migration records the schema again', async () => {
+    const { url, dir } = await migrated(ACCOUNTS);
+    await rows(url, 'ALTER TABLE notes ADD COLUMN pinned boolean');
+    const run = mfmig(dir, ['--db', url, '--json', 'validate']);
+    expect([run.code, run.json.isValid, run.json.errors]).toEqual([0, true, []]);
+    expect(run.json.warnings).toEqual([expect.objectContaining({ code: 'SCHEMA_DRIFT', severity: 'medium', kind: 'schema', location: { version: 2 } })]);
+    expect(run.json.drift).toMatchObject({ hasDrift: true, version: 2 });
+    expect(run.json.drift.actualHash).not.toBe(run.json.drift.expectedHash);
+    const human = mfmig(dir, ['--db', url, 'validate']);
+    expect(human.code).toBe(0);
+    // the next migration records the schema as it is then: the drift is no longer reported
+    writeMigrations(dir, { 'mvp2/0003_archive.sql': sqlMigration('CREATE TABLE archive (id bigint PRIMARY KEY);') });
+    expect(mfmig(dir, ['--db', url, 'migrate']).code).toBe(0);
+    const after = mfmig(dir, ['--db', url, '--json', 'validate']);
+    expect([after.code, after.json.warnings, after.json.drift.hasDrift, after.json.drift.version]).toEqual([0, [], false, 3]);
+  });
+
+  it('reports an edited applied migration file as an error (exit 1)', async () => {
+    const { url, dir } = await migrated(ACCOUNTS);
+    writeFileSync(join(dir, 'migrations/mvp2/0002_notes.sql'), sqlMigration('CREATE TABLE notes (id bigserial PRIMARY KEY);'));
+    const run = mfmig(dir, ['--db', url, '--json', 'validate']);
+    expect(run.code).toBe(1);
+    expect(run.json.errors).toEqual([expect.objectContaining({ code: 'HISTORY_CHECKSUM_MISMATCH', kind: 'history', location: { version: 2 } })]);
+  });
+
+  it('validates a database without mfmig history, and creates nothing', async () => {
+    const url = await scratchDatabase();
+    await rows(url, 'CREATE TABLE legacy (id integer PRIMARY KEY, name text)');
+    const before = await catalog(url);
+    const bare = tempDir();
+    const run = mfmig(bare, ['--db', url, '--json', 'validate']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json).toMatchObject({ isValid: true, historyExists: false, currentVersion: 0, latestVersion: null, milestone: { current: null } });
+    expect(run.json.drift).toMatchObject({ hasDrift: false, version: null });
+    const skipped = run.json.checksSkipped.map((s: { id: string; reason: string }) => [s.id, s.reason]);
+    expect(skipped).toEqual(
+      expect.arrayContaining([
+        ['history.status', 'no-migrations'],
+        ['schema.drift', 'no-history'],
+      ]),
+    );
+    expect(run.json.checksRun.map((c: { id: string }) => c.id)).toContain('integrity.catalog');
+    // with a folder: its versions are known, and none is applied
+    const dir = tempDir();
+    writeMigrations(dir, ACCOUNTS);
+    const withFolder = mfmig(dir, ['--db', url, '--json', 'validate']);
+    expect([withFolder.code, withFolder.json.currentVersion, withFolder.json.latestVersion, withFolder.json.historyExists]).toEqual([0, 0, 2, false]);
+    expect(await catalog(url)).toEqual(before);
+  });
+
+  it('refuses --level, a missing named folder and a missing schema in one line (exit 2), leaving the database as it was', async () => {
+    const { url, dir } = await migrated(ACCOUNTS);
+    const before = await catalog(url);
+    const level = mfmig(dir, ['--db', url, '--json', 'validate', '--level', 'quick']);
+    expect([level.code, level.json.error.code, level.stderr.trim().split('\n').length]).toEqual([2, 'USAGE', 1]);
+    const human = mfmig(dir, ['--db', url, 'validate', '--level', 'comprehensive']);
+    expect([human.code, human.stdout, human.stderr.trim().split('\n').length]).toEqual([2, '', 1]);
+    const folder = mfmig(dir, ['--db', url, '--migrations', 'no-such-folder', '--json', 'validate']);
+    expect([folder.code, folder.json.error.code]).toEqual([2, 'MIGRATIONS_NOT_FOUND']);
+    const schema = mfmig(dir, ['--db', url, '--schema', 'nowhere', '--json', 'validate']);
+    expect([schema.code, schema.json.error.code]).toEqual([2, 'DATABASE_NOT_FOUND']);
+    expect(await rows(url, "SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'nowhere'")).toEqual([{ n: 0 }]);
+    expect(await catalog(url)).toEqual(before);
+  });
+
+  it('stops at --timeout and lists what it did not check (exit 1), without waiting for a blocked scan', async () => {
+    const { url, dir } = await migrated(ACCOUNTS);
+    await withClient(url, async (holder) => {
+      // the orphan scan reads notes: an exclusive lock held elsewhere keeps it waiting
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE notes IN ACCESS EXCLUSIVE MODE');
+      try {
+        const start = Date.now();
+        const run = await mfmigAsync(dir, ['--db', url, '--json', 'validate', '--timeout', '1500']).done;
+        expect(Date.now() - start).toBeLessThan(20_000);
+        expect([run.code, run.json.isValid]).toEqual([1, false]);
+        expect(codes(run.json.errors)).toEqual(['VALIDATION_INCOMPLETE']);
+        expect(run.json.errors[0].count).toBeGreaterThanOrEqual(1);
+        expect(run.json.checksSkipped).toContainEqual(expect.objectContaining({ id: 'integrity.catalog', reason: 'timeout' }));
+        // reading column defaults (pg_get_expr) waits for the lock too, so drift may be cut short as well; it never reads as drift
+        expect(run.json.drift.hasDrift).toBe(false);
+      } finally {
+        await holder.query('ROLLBACK');
+      }
+    });
+  });
+});
