@@ -1,4 +1,6 @@
 import type { IntegrityCheckLevel } from '@mfmig/core';
+import { VALIDATION_CHECKS } from './checks/registry.js';
+import { isCatalogCheck, isProbeCheck } from './checks/validation-check.js';
 
 /** What one validation level runs, in words. */
 export interface LevelDescription {
@@ -9,47 +11,28 @@ export interface LevelDescription {
   catalogWork: string[];
 }
 
-const CATALOG = [
-  'history: checksums, missing and partially applied migrations',
-  'schema against the schema the applied migrations produce (needs migrationsPath)',
-  'milestone compliance: declared tables, columns, indexes and views (needs migrationsPath)',
-  'foreign keys whose parent table is missing or whose parent columns are not a key',
-  'foreign key columns without an index (child tables of largeTableRows rows or more), redundant indexes',
-  'EXPLAIN QUERY PLAN of every declared critical query',
-  'page size, page count, free pages',
-];
+/** The registry's descriptions are Markdown with inline code; here they are plain text. */
+const plain = (description: string) => description.replace(/`/g, '');
+
+function describeLevel(level: IntegrityCheckLevel): LevelDescription {
+  const atLevel = VALIDATION_CHECKS.filter((c) => c.levels.includes(level));
+  return {
+    level,
+    dataWork: atLevel.filter(isProbeCheck).map((c) => plain(c.description)),
+    catalogWork: atLevel.filter((c) => isCatalogCheck(c) && c.operation === undefined).map((c) => plain(c.description)),
+  };
+}
 
 /**
- * What each `INTEGRITY_CHECK_LEVEL` runs. Every level runs the catalog checks; the data work
- * grows from quick to comprehensive.
+ * What each `INTEGRITY_CHECK_LEVEL` runs, from the check registry: the probes of the level
+ * (`dataWork`) and the catalog checks every method that checks the database runs
+ * (`catalogWork`, the same at every level). The data work grows from quick to comprehensive.
  *
  * @example
- * LEVEL_CHECKS.quick.dataWork; // ['PRAGMA quick_check', 'PRAGMA foreign_key_check, per child table']
+ * LEVEL_CHECKS.quick.dataWork[0]; // 'PRAGMA quick_check: pages, records and NOT NULL constraints, O(N)'
  */
 export const LEVEL_CHECKS: Record<IntegrityCheckLevel, LevelDescription> = {
-  quick: {
-    level: 'quick',
-    dataWork: ['PRAGMA quick_check', 'PRAGMA foreign_key_check, per child table'],
-    catalogWork: CATALOG,
-  },
-  standard: {
-    level: 'standard',
-    dataWork: [
-      'PRAGMA quick_check',
-      'PRAGMA foreign_key_check, per child table',
-      'one scan per table for the rules a row can break alone: CHECK constraints, declared domains, declared required columns the schema leaves nullable',
-      'duplicates where uniqueness is declared but not enforced (GROUP BY), orphans of declared references without a FOREIGN KEY',
-    ],
-    catalogWork: CATALOG,
-  },
-  comprehensive: {
-    level: 'comprehensive',
-    dataWork: [
-      'PRAGMA integrity_check (instead of quick_check: adds index-vs-table and UNIQUE verification)',
-      'PRAGMA foreign_key_check, per child table',
-      'declared data, as at standard',
-      'dbstat: per b-tree page order (fragmentation) and page fill',
-    ],
-    catalogWork: CATALOG,
-  },
+  quick: describeLevel('quick'),
+  standard: describeLevel('standard'),
+  comprehensive: describeLevel('comprehensive'),
 };

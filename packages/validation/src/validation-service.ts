@@ -11,14 +11,15 @@ import {
   readEnvironment,
   resolveConfig,
 } from '@mfmig/core';
-import { planChecks } from './operations/plan-checks.js';
-import { postMigrationChecks, preMigrationChecks, rollbackChecks } from './operations/state-checks.js';
+import { DATABASE_OPEN } from './checks/entries/integrity-entries.js';
+import { checkIdOf } from './checks/validation-check.js';
 import type { MigrationPlanInput } from './operations/migration-plan.js';
 import { buildReport } from './report/build-report.js';
 import { withBaseline } from './report/pre-existing.js';
 import type { ValidationReport } from './report/types.js';
 import { corruptionFinding } from './run/run-recorder.js';
-import { type RunOperation, type RunSettings, runValidation } from './run/validation-run.js';
+import type { RunOperation } from './run/run-operation.js';
+import { type RunSettings, runValidation } from './run/validation-run.js';
 
 /** Tuning beyond the shared mfmig configuration. */
 export interface ValidationTuning {
@@ -127,23 +128,23 @@ export class ValidationService {
 
   /** The database checks plus: nobody else is migrating, and the disk can hold a backup. */
   validatePreMigrationState(options: ValidationCallOptions = {}): Promise<ValidationReport> {
-    return this.#run(options, { operation: 'pre-migration', databaseChecks: true, extra: (state, rec) => preMigrationChecks(state, rec) });
+    return this.#run(options, { operation: 'pre-migration', databaseChecks: true });
   }
 
   /** The database checks plus: `migration` is recorded as fully applied. */
   validatePostMigration(migration: Pick<Migration, 'version'> | number, options: ValidationCallOptions = {}): Promise<ValidationReport> {
     const version = typeof migration === 'number' ? migration : migration.version;
-    return this.#run(options, { operation: 'post-migration', databaseChecks: true, extra: (state, rec) => postMigrationChecks(state, rec, version) });
+    return this.#run(options, { operation: 'post-migration', databaseChecks: true, version });
   }
 
   /** The plan against the migrations folder and the history (no data checks: see `validatePreMigrationState`). */
   validateMigrationPlan(plan: MigrationPlanInput, options: ValidationCallOptions = {}): Promise<ValidationReport> {
-    return this.#run(options, { operation: 'plan', databaseChecks: false, extra: (state, rec) => planChecks(state, rec, plan) });
+    return this.#run(options, { operation: 'plan', databaseChecks: false, plan });
   }
 
   /** The database checks plus: nothing above `targetVersion` is still applied. */
   validateRollbackResult(targetVersion: number, options: ValidationCallOptions = {}): Promise<ValidationReport> {
-    return this.#run(options, { operation: 'rollback', databaseChecks: true, extra: (state, rec) => rollbackChecks(state, rec, targetVersion) });
+    return this.#run(options, { operation: 'rollback', databaseChecks: true, targetVersion });
   }
 
   /** Closes the database if this service opened it (a path was given). */
@@ -170,7 +171,7 @@ export class ValidationService {
         startedAt,
         findings: [corruptionFinding(error.message)],
         checksRun: [],
-        checksSkipped: [{ id: 'database.open', kind: 'integrity', reason: 'corrupt', message: error.message }],
+        checksSkipped: [{ ...checkIdOf(DATABASE_OPEN), reason: 'corrupt', message: error.message }],
       });
     }
     if (this.#migrationsNamed) await assertMigrationsFolder(ctx);

@@ -11,14 +11,17 @@ export const INTEGRITY_MAX_ERRORS = 100;
  * The integrity probe of a level: `PRAGMA quick_check` at quick and standard (O(N): pages,
  * records, NOT NULL), `PRAGMA integrity_check` at comprehensive (adds index-vs-table
  * consistency and UNIQUE, O(N log N)). On a read-only connection SQLite does not load CHECK
- * constraints, so neither pragma sees them there; see checkConstraintProbes.
+ * constraints, so neither pragma sees them there; see rowRuleProbes. `pragma` defaults to the
+ * one of the level.
  *
  * @example
  * const task = integrityProbe(env);
- * task.probe.sql; // 'PRAGMA quick_check'
+ * task.probe.sql; // 'PRAGMA quick_check(100)'
  */
-export function integrityProbe(env: CheckEnv): ProbeTask {
-  const pragma = levelAtLeast(env.level, 'comprehensive') ? 'integrity_check' : 'quick_check';
+export function integrityProbe(
+  env: CheckEnv,
+  pragma: 'quick_check' | 'integrity_check' = levelAtLeast(env.level, 'comprehensive') ? 'integrity_check' : 'quick_check',
+): ProbeTask {
   return {
     probe: {
       id: `integrity.${pragma}`,

@@ -2,43 +2,53 @@ import { dirname, resolve } from 'node:path';
 import { type MigrationSet, migrationLabel, resolveTargetVersion } from '@mfmig/core';
 import { finding } from '../report/finding-codes.js';
 import type { ValidationFinding } from '../report/types.js';
-import type { RunRecorder } from '../run/run-recorder.js';
 import type { RunState } from '../run/run-state.js';
 import { type ParsedPlan, parseMigrationPlan } from './migration-plan.js';
 import { freeBytes } from './state-checks.js';
 
+/** A plan as the run parsed it: once per run, however many checks read it. */
+const parsedPlans = new WeakMap<object, ReturnType<typeof parseMigrationPlan>>();
+
 /**
- * Checks a plan against the migrations folder and the database: the target milestone exists,
- * the plan starts where the database is, every step exists, goes the plan's way, in order,
- * is not already done (or, going down, is applied), none is missing, each down step has a
- * down migration, the declared disk space is free, and a high risk is flagged.
+ * The plan of a `validateMigrationPlan` run, parsed (once per run: `run` is the operation).
  *
  * @example
- * await planChecks(state, recorder, { currentMVP: 1, targetMVP: 2, steps: [3, 4, 5] });
+ * const parsed = planOf(op);
+ * if (!parsed.ok) rec.add([planInvalid(parsed.message)]);
  */
-export async function planChecks(state: RunState, rec: RunRecorder, input: unknown): Promise<void> {
-  const parsed = parseMigrationPlan(input);
-  if (!parsed.ok) {
-    rec.add([
-      finding(
-        'PLAN_INVALID',
-        `The migration plan is malformed: ${parsed.message}`,
-        'Pass { currentMVP, targetMVP, steps: [{ version }], riskLevel? } (see the @mfmig/validation README)',
-      ),
-    ]);
-    return;
+export function planOf(run: { plan: unknown }): ReturnType<typeof parseMigrationPlan> {
+  let parsed = parsedPlans.get(run);
+  if (!parsed) {
+    parsed = parseMigrationPlan(run.plan);
+    parsedPlans.set(run, parsed);
   }
-  const plan = parsed.plan;
-  const set = state.migrations;
-  if (!set) {
-    rec.skip({ id: 'plan.steps', kind: 'plan' }, 'no-migrations', state.migrationsUnavailable ?? 'no migrations folder');
-  } else {
-    await rec.guard({ id: 'plan.steps', kind: 'plan' }, () => checkSteps(plan, set, state));
-  }
-  await rec.guard({ id: 'plan.resources', kind: 'plan' }, () => checkResources(plan, state));
+  return parsed;
 }
 
-function checkSteps(plan: ParsedPlan, set: MigrationSet, state: RunState): ValidationFinding[] {
+/**
+ * The finding for a plan that is not a plan (no check runs on it then).
+ *
+ * @example
+ * planInvalid('steps: Required').code; // 'PLAN_INVALID'
+ */
+export function planInvalid(message: string): ValidationFinding {
+  return finding(
+    'PLAN_INVALID',
+    `The migration plan is malformed: ${message}`,
+    'Pass { currentMVP, targetMVP, steps: [{ version }], riskLevel? } (see the @mfmig/validation README)',
+  );
+}
+
+/**
+ * A plan against the migrations folder and the database: the target milestone exists, the
+ * plan starts where the database is, every step exists, goes the plan's way, in order, is not
+ * already done (or, going down, is applied), none is missing, and each down step has a down
+ * migration.
+ *
+ * @example
+ * checkPlanSteps(plan, state.migrations, state).map((f) => f.code); // ['PLAN_STALE']
+ */
+export function checkPlanSteps(plan: ParsedPlan, set: MigrationSet, state: RunState): ValidationFinding[] {
   const out: ValidationFinding[] = [];
   if (plan.targetMVP !== 0 && !set.milestones.includes(plan.targetMVP)) {
     return [
@@ -161,7 +171,14 @@ function checkSteps(plan: ParsedPlan, set: MigrationSet, state: RunState): Valid
   return out;
 }
 
-function checkResources(plan: ParsedPlan, state: RunState): ValidationFinding[] {
+/**
+ * What a plan declares beyond its steps: the disk space it needs is free next to the
+ * database, and a high or critical risk is flagged.
+ *
+ * @example
+ * checkPlanResources(plan, state).map((f) => f.code); // ['PLAN_HIGH_RISK']
+ */
+export function checkPlanResources(plan: ParsedPlan, state: RunState): ValidationFinding[] {
   const out: ValidationFinding[] = [];
   const file = state.ctx.adapter.raw.memory ? '' : state.ctx.adapter.filePath;
   if (plan.storageRequired !== null && file) {

@@ -3,61 +3,70 @@ import { dirname, resolve } from 'node:path';
 import { RunLock, describeHolder, isCurrentProcess, migrationLabel } from '@mfmig/core';
 import { finding } from '../report/finding-codes.js';
 import type { ValidationFinding } from '../report/types.js';
-import type { RunRecorder } from '../run/run-recorder.js';
 import type { RunState } from '../run/run-state.js';
 
 /**
- * Before a migration: nobody else is migrating (a live holder of the run lock in another
- * process is `HISTORY_LOCK_HELD`, a dead one `HISTORY_LOCK_STALE`; the calling process may hold
- * the lock itself, as the framework does around a run), and the disk can hold a backup copy of
- * the database (`DISK_SPACE_LOW`).
+ * Before a migration, nobody else is migrating: a live holder of the run lock in another
+ * process is `HISTORY_LOCK_HELD`, a dead one `HISTORY_LOCK_STALE`; the calling process may
+ * hold the lock itself, as the framework does around a run.
  *
  * @example
- * await preMigrationChecks(state, recorder);
+ * checkRunLock(state); // [] when the lock is free
  */
-export async function preMigrationChecks(state: RunState, rec: RunRecorder): Promise<void> {
-  await rec.guard({ id: 'pre.lock', kind: 'history' }, () => {
-    const lock = new RunLock(state.ctx.adapter);
-    const holder = lock.holder();
-    if (!holder) return [];
-    if (isCurrentProcess(holder)) return [];
-    if (lock.isStale(holder)) {
-      return [
-        finding(
-          'HISTORY_LOCK_STALE',
-          `The run lock is held by a run that is gone (${describeHolder(holder)})`,
-          'Nothing to do: the next mfmig run takes the stale lock over',
-          {},
-        ),
-      ];
-    }
+export function checkRunLock(state: RunState): ValidationFinding[] {
+  const lock = new RunLock(state.ctx.adapter);
+  const holder = lock.holder();
+  if (!holder) return [];
+  if (isCurrentProcess(holder)) return [];
+  if (lock.isStale(holder)) {
     return [
       finding(
-        'HISTORY_LOCK_HELD',
-        `A migration is running now: ${describeHolder(holder)}`,
-        'Wait for it to finish, then validate again; the database may be between two migrations',
+        'HISTORY_LOCK_STALE',
+        `The run lock is held by a run that is gone (${describeHolder(holder)})`,
+        'Nothing to do: the next mfmig run takes the stale lock over',
         {},
       ),
     ];
-  });
-  const file = state.ctx.adapter.raw.memory ? '' : state.ctx.adapter.filePath;
-  if (!file) {
-    rec.skip({ id: 'pre.disk_space', kind: 'run' }, 'not-applicable', 'an in-memory database needs no disk space');
-    return;
   }
-  await rec.guard({ id: 'pre.disk_space', kind: 'run' }, () => {
-    const free = freeBytes(dirname(resolve(file)));
-    const need = state.ctx.adapter.sizeBytes();
-    if (free >= need) return [];
-    return [
-      finding(
-        'DISK_SPACE_LOW',
-        `Only ${mib(free)} free next to the database, but a backup before migrating needs ${mib(need)}`,
-        'Free disk space or set BACKUP_PATH to a larger disk before migrating',
-        {},
-      ),
-    ];
-  });
+  return [
+    finding(
+      'HISTORY_LOCK_HELD',
+      `A migration is running now: ${describeHolder(holder)}`,
+      'Wait for it to finish, then validate again; the database may be between two migrations',
+      {},
+    ),
+  ];
+}
+
+/**
+ * The database file, or '' for an in-memory database.
+ *
+ * @example
+ * databaseFile(state); // '/data/kb.db'
+ */
+export function databaseFile(state: RunState): string {
+  return state.ctx.adapter.raw.memory ? '' : state.ctx.adapter.filePath;
+}
+
+/**
+ * Before a migration, the disk next to `file` can hold a backup copy of the database
+ * (`DISK_SPACE_LOW`).
+ *
+ * @example
+ * checkDiskSpace(state, databaseFile(state));
+ */
+export function checkDiskSpace(state: RunState, file: string): ValidationFinding[] {
+  const free = freeBytes(dirname(resolve(file)));
+  const need = state.ctx.adapter.sizeBytes();
+  if (free >= need) return [];
+  return [
+    finding(
+      'DISK_SPACE_LOW',
+      `Only ${mib(free)} free next to the database, but a backup before migrating needs ${mib(need)}`,
+      'Free disk space or set BACKUP_PATH to a larger disk before migrating',
+      {},
+    ),
+  ];
 }
 
 /**
@@ -65,33 +74,28 @@ export async function preMigrationChecks(state: RunState, rec: RunRecorder): Pro
  * the file as it is now.
  *
  * @example
- * await postMigrationChecks(state, recorder, 7);
+ * checkRecorded(state, 7); // [] when version 7 is applied
  */
-export async function postMigrationChecks(state: RunState, rec: RunRecorder, version: number): Promise<void> {
-  await rec.guard({ id: 'post.recorded', kind: 'history', target: String(version) }, () => {
-    const entry = state.history.find((h) => h.version === version);
-    const label = state.migrations?.byVersion.get(version);
-    const name = label ? migrationLabel(label) : `version ${version}`;
-    if (!entry)
-      return [
-        finding(
-          'POST_MIGRATION_NOT_RECORDED',
-          `Migration ${name} is not recorded as applied`,
-          'Run `mfmig status`: the migration did not commit; run it again',
-          { version },
-        ),
-      ];
-    if (entry.status === 'partial')
-      return [
-        finding(
-          'POST_MIGRATION_PARTIAL',
-          `Migration ${name} is only partially applied (its batched data transformation has not finished)`,
-          'Run `mfmig migrate` to finish it',
-          { version },
-        ),
-      ];
-    return [];
-  });
+export function checkRecorded(state: RunState, version: number): ValidationFinding[] {
+  const entry = state.history.find((h) => h.version === version);
+  const label = state.migrations?.byVersion.get(version);
+  const name = label ? migrationLabel(label) : `version ${version}`;
+  if (!entry)
+    return [
+      finding('POST_MIGRATION_NOT_RECORDED', `Migration ${name} is not recorded as applied`, 'Run `mfmig status`: the migration did not commit; run it again', {
+        version,
+      }),
+    ];
+  if (entry.status === 'partial')
+    return [
+      finding(
+        'POST_MIGRATION_PARTIAL',
+        `Migration ${name} is only partially applied (its batched data transformation has not finished)`,
+        'Run `mfmig migrate` to finish it',
+        { version },
+      ),
+    ];
+  return [];
 }
 
 /**
@@ -99,35 +103,33 @@ export async function postMigrationChecks(state: RunState, rec: RunRecorder, ver
  * is a version the migrations folder knows (or 0).
  *
  * @example
- * await rollbackChecks(state, recorder, 2);
+ * checkRolledBack(state, 2); // [] when nothing above 2 is applied
  */
-export async function rollbackChecks(state: RunState, rec: RunRecorder, targetVersion: number): Promise<void> {
-  await rec.guard({ id: 'rollback.history', kind: 'history', target: String(targetVersion) }, () => {
-    const out: ValidationFinding[] = [];
-    if (targetVersion !== 0 && state.migrations && !state.migrations.byVersion.has(targetVersion)) {
-      out.push(
-        finding(
-          'ROLLBACK_TARGET_UNKNOWN',
-          `Rollback target ${targetVersion} is not a version of the migrations folder`,
-          'Check the version you rolled back to (`mfmig history`)',
-          { version: targetVersion },
-        ),
-      );
-    }
-    const above = state.history.filter((h) => h.version > targetVersion);
-    if (above.length > 0) {
-      out.push(
-        finding(
-          'ROLLBACK_INCOMPLETE',
-          `The rollback to ${targetVersion} is incomplete: ${above.map((h) => migrationLabel(h)).join(', ')} still applied`,
-          `Run \`mfmig rollback --to ${targetVersion}\` again, or restore the backup taken before the migration`,
-          { version: above[0]!.version },
-          { count: above.length },
-        ),
-      );
-    }
-    return out;
-  });
+export function checkRolledBack(state: RunState, targetVersion: number): ValidationFinding[] {
+  const out: ValidationFinding[] = [];
+  if (targetVersion !== 0 && state.migrations && !state.migrations.byVersion.has(targetVersion)) {
+    out.push(
+      finding(
+        'ROLLBACK_TARGET_UNKNOWN',
+        `Rollback target ${targetVersion} is not a version of the migrations folder`,
+        'Check the version you rolled back to (`mfmig history`)',
+        { version: targetVersion },
+      ),
+    );
+  }
+  const above = state.history.filter((h) => h.version > targetVersion);
+  if (above.length > 0) {
+    out.push(
+      finding(
+        'ROLLBACK_INCOMPLETE',
+        `The rollback to ${targetVersion} is incomplete: ${above.map((h) => migrationLabel(h)).join(', ')} still applied`,
+        `Run \`mfmig rollback --to ${targetVersion}\` again, or restore the backup taken before the migration`,
+        { version: above[0]!.version },
+        { count: above.length },
+      ),
+    );
+  }
+  return out;
 }
 
 /** Free bytes for an unprivileged user on the file system holding `dir`. */

@@ -1,4 +1,6 @@
 import { HistoryStore, type HistoryEntry, type MigrationSet, type MigrationStatus, type ServiceContext, computeStatus, messageOf } from '@mfmig/core';
+import { HISTORY_READ } from '../checks/entries/history-entries.js';
+import { checkIdOf } from '../checks/validation-check.js';
 import { type LoadedMilestoneSpecs, loadMilestoneSpecs } from '../milestone/load-milestone-specs.js';
 import { type MilestoneRequirements, mergeRequirements } from '../milestone/merge-requirements.js';
 import type { RunRecorder } from './run-recorder.js';
@@ -29,7 +31,7 @@ export interface RunState {
  */
 export async function loadRunState(ctx: ServiceContext, migrationsGiven: boolean, rec: RunRecorder): Promise<RunState> {
   const state: RunState = { ctx, migrations: null, migrationsUnavailable: null, history: [], status: null, currentMvp: null, specs: null, requirements: null };
-  state.history = (await rec.attempt({ id: 'history.read', kind: 'history' }, () => new HistoryStore(ctx.adapter).list())) ?? [];
+  state.history = (await rec.attempt(checkIdOf(HISTORY_READ), () => new HistoryStore(ctx.adapter).list())) ?? [];
   if (!migrationsGiven) {
     state.migrationsUnavailable = 'no migrations folder was given (migrationsPath / MIGRATION_PATH)';
     return state;

@@ -1,22 +1,19 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type IntegrityCheckLevel, type ReadSnapshot, type ServiceContext, takeReadSnapshot } from '@mfmig/core';
-import { type CheckEnv, type ProbeTask, levelAtLeast, rowCounter } from '../checks/check-env.js';
-import { dataProbes } from '../checks/data-check.js';
-import { fragmentationProbe } from '../checks/fragmentation-check.js';
-import { checkHistory } from '../checks/history-check.js';
-import { integrityProbe } from '../checks/integrity-check.js';
-import { foreignKeyProbes } from '../checks/referential-check.js';
-import { rowRuleProbes } from '../checks/row-rules-check.js';
-import { locateCorruptionProbes } from '../checks/integrity-check.js';
+import { type CheckEnv, type ProbeTask, rowCounter } from '../checks/check-env.js';
+import { SCHEMA_CATALOG } from '../checks/entries/schema-entries.js';
+import { type ProbeContext, type RunOutputs, checkIdOf } from '../checks/validation-check.js';
 import { isCorruptionCode } from '../probe/probe.js';
 import { ProbeRunner } from '../probe/probe-runner.js';
 import { buildReport } from '../report/build-report.js';
-import type { DatabaseStatistics, MilestoneCompliance, ValidationReport } from '../report/types.js';
+import type { ValidationReport } from '../report/types.js';
 import { introspectSchema } from '../schema/schema-model.js';
 import { runCatalogChecks } from './catalog-checks.js';
+import { submitProbeStage } from './probe-stages.js';
+import type { RunOperation } from './run-operation.js';
 import { RunRecorder } from './run-recorder.js';
-import { type RunState, loadRunState } from './run-state.js';
+import { loadRunState } from './run-state.js';
 
 /** How a run is tuned (from the service configuration). */
 export interface RunSettings {
@@ -28,20 +25,12 @@ export interface RunSettings {
   parallelism: number;
 }
 
-/** What distinguishes the validation methods. */
-export interface RunOperation {
-  operation: ValidationReport['operation'];
-  /** Run the database checks of the level; false runs only the history and `extra` checks. */
-  databaseChecks: boolean;
-  /** Checks of this operation, run after the catalog checks. */
-  extra?: (state: RunState, rec: RunRecorder, env: CheckEnv) => Promise<void> | void;
-}
-
 /**
  * One validation run: catalog introspection, then the probes of the level started in child
  * processes (integrity and foreign keys at once, declared-data probes once the milestone is
- * known), the catalog checks meanwhile, the operation's own checks, and the report. Reads
- * only: nothing is written to the database.
+ * known), the catalog checks meanwhile, the operation's own checks, and the report. Which
+ * checks run at each stage comes from the check registry (checks/registry.ts). Reads only:
+ * nothing is written to the database.
  *
  * A rollback-journal file as large as the one child processes check (`inProcessMaxBytes`) is
  * validated on a snapshot (`takeReadSnapshot`): there the scans would otherwise stop the
@@ -63,8 +52,8 @@ async function validate(ctx: ServiceContext, snapshot: ReadSnapshot | null, sett
   const startedAt = performance.now();
   const rec = new RunRecorder(startedAt + settings.timeoutMs);
   const db = (snapshot?.adapter ?? ctx.adapter).raw;
-  let milestone: ValidationReport['milestone'] = { current: null, compliance: [] as MilestoneCompliance[] };
-  let statistics: DatabaseStatistics | null = null;
+  let current: number | null = null;
+  const out: RunOutputs = { compliance: [], statistics: null };
   const finish = () => {
     rec.closeTimeouts(settings.timeoutMs);
     return buildReport({
@@ -75,74 +64,42 @@ async function validate(ctx: ServiceContext, snapshot: ReadSnapshot | null, sett
       findings: rec.findings,
       checksRun: rec.checksRun,
       checksSkipped: rec.checksSkipped,
-      milestone,
-      statistics,
+      milestone: { current, compliance: out.compliance },
+      statistics: out.statistics,
     });
   };
-  const schema = await rec.attempt({ id: 'schema.catalog', kind: 'schema' }, () => introspectSchema(db));
+  const schema = await rec.attempt(checkIdOf(SCHEMA_CATALOG), () => introspectSchema(db));
   if (!schema) return finish();
   const env: CheckEnv = { db, level: settings.level, schema, requirements: null, largeTableRows: settings.largeTableRows, rowCount: rowCounter(db) };
+  const probes: ProbeContext = { env, rec, out };
   const tasks: ProbeTask[] = [];
-  const runner = op.databaseChecks
-    ? new ProbeRunner(db, { childFile: snapshot?.path ?? childFileFor(ctx, settings), parallelism: settings.parallelism, deadline: rec.deadline })
-    : null;
+  const runner = op.databaseChecks ? newRunner(ctx, snapshot, settings, rec) : null;
   const submit = (more: ProbeTask[]) => {
     tasks.push(...more);
     runner?.submit(more.map((t) => t.probe));
   };
-  if (runner) {
-    const integrity = integrityProbe(env);
-    submit([integrity]);
-    if (integrity.probe.id === 'integrity.quick_check') {
-      rec.skip(
-        { id: 'integrity.integrity_check', kind: 'integrity' },
-        'level',
-        'index-vs-table and UNIQUE verification (integrity_check) runs at the comprehensive level; quick_check ran instead',
-      );
-    }
-    const fk = foreignKeyProbes(env);
-    submit(fk.tasks);
-    for (const table of fk.notCheckable) {
-      rec.skip(
-        { id: 'referential.foreign_key_check', kind: 'referential', target: table },
-        'not-applicable',
-        'a foreign key of this table does not reference a key (FK_PARENT_KEY_INVALID), so SQLite refuses to check it',
-      );
-    }
-  }
+  if (runner) submitProbeStage('schema', probes, submit);
   const state = await loadRunState(ctx, settings.migrationsGiven, rec);
   env.requirements = state.requirements;
-  milestone = { current: state.currentMvp, compliance: [] };
-  if (runner) {
-    if (levelAtLeast(settings.level, 'standard')) submit([...rowRuleProbes(env), ...dataProbes(env)]);
-    else
-      rec.skip(
-        { id: 'data.declarations', kind: 'data' },
-        'level',
-        'CHECK constraints and the declared NULL, domain, uniqueness and reference checks run at the standard level and above',
-      );
-    const fragmentation = fragmentationProbe((f) => {
-      if (statistics) statistics.fragmentation = f;
-    });
-    if (levelAtLeast(settings.level, 'comprehensive')) submit([fragmentation]);
-    else
-      rec.skip({ id: 'performance.fragmentation', kind: 'performance' }, 'level', 'page-level fragmentation (dbstat) is measured at the comprehensive level');
-    const catalog = await runCatalogChecks(env, state, rec);
-    milestone = { current: state.currentMvp, compliance: catalog.compliance };
-    statistics = catalog.statistics;
-  } else if (state.status) {
-    await rec.guard({ id: 'history.status', kind: 'history' }, () => checkHistory(state.status!));
-  }
-  if (op.extra) await op.extra(state, rec, env);
+  current = state.currentMvp;
+  if (runner) submitProbeStage('milestone', probes, submit);
+  await runCatalogChecks({ env, state, rec, op, out });
   if (runner && (await collectProbes(runner, tasks, rec))) {
-    const locating = new ProbeRunner(db, {
-      childFile: snapshot?.path ?? childFileFor(ctx, settings),
-      parallelism: settings.parallelism,
-      deadline: rec.deadline,
+    const locating = newRunner(ctx, snapshot, settings, rec);
+    const followUp: ProbeTask[] = [];
+    submitProbeStage('unreadable', probes, (more) => {
+      followUp.push(...more);
+      locating.submit(more.map((t) => t.probe));
     });
-    await collectProbes(locating, submitLocating(env, locating), rec);
+    await collectProbes(locating, followUp, rec);
   }
   return finish();
+}
+
+/** A probe runner for the run: child processes start at once when the file is large enough. */
+function newRunner(ctx: ServiceContext, snapshot: ReadSnapshot | null, settings: RunSettings, rec: RunRecorder): ProbeRunner {
+  const db = (snapshot?.adapter ?? ctx.adapter).raw;
+  return new ProbeRunner(db, { childFile: snapshot?.path ?? childFileFor(ctx, settings), parallelism: settings.parallelism, deadline: rec.deadline });
 }
 
 /** Runs and interprets the probes; true when the integrity probe found the file unreadable. */
@@ -171,13 +128,6 @@ async function collectProbes(runner: ProbeRunner, tasks: ProbeTask[], rec: RunRe
     }
   }
   return unreadable;
-}
-
-/** When the whole-file check cannot even run, one quick_check per table tells which are damaged. */
-function submitLocating(env: CheckEnv, runner: ProbeRunner): ProbeTask[] {
-  const tasks = locateCorruptionProbes(env);
-  runner.submit(tasks.map((t) => t.probe));
-  return tasks;
 }
 
 /** The file probes can open in child processes, or null to run them in-process. */
