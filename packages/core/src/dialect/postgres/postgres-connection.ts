@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type pg from 'pg';
+import type { PgSession } from './pg-session.js';
 import { MfmigError } from '../../errors/index.js';
 import { kyselyModule } from '../../lazy/load-on-use.js';
 import { abbreviateSql } from '../../adapter/abbreviate-sql.js';
@@ -36,7 +36,7 @@ export interface PostgresOptions {
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<PostgresConnection> {
   const target = describePostgresUrl(url);
   const { Client } = await loadPg();
-  const connect = async (): Promise<pg.Client> => {
+  const connect = async (): Promise<PgSession> => {
     const client = new Client({ connectionString: url, application_name: 'mfmig' });
     // a server that goes away mid-run surfaces as the failing query's error; this keeps the process alive until then
     client.on('error', () => {});
@@ -61,7 +61,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
 }
 
 /** The schema to work in, set first on the search_path; created when asked and missing. */
-async function settleSchema(client: pg.Client, options: PostgresOptions, target: string): Promise<string> {
+async function settleSchema(client: PgSession, options: PostgresOptions, target: string): Promise<string> {
   const wanted = options.schema ?? (await client.query<{ s: string | null }>('SELECT current_schema() AS s')).rows[0]?.s ?? null;
   if (wanted === null) {
     throw new MfmigError('CONFIG_INVALID', `No schema of ${target}'s search_path exists; give one with --schema`);
@@ -87,7 +87,7 @@ async function settleSchema(client: pg.Client, options: PostgresOptions, target:
  * transaction rolled back within a second, instead of holding its locks until the statement ends.
  * Servers without the setting keep their own behaviour.
  */
-async function checkClientWhileRunning(client: pg.Client): Promise<void> {
+async function checkClientWhileRunning(client: PgSession): Promise<void> {
   await client.query("SELECT set_config('client_connection_check_interval', '1000', false)").catch(() => {});
 }
 
@@ -96,7 +96,7 @@ async function checkClientWhileRunning(client: pg.Client): Promise<void> {
  * pg_locks. CockroachDB defines them as no-ops, and older YugabyteDB raises an error: both read
  * as "no advisory locks", and the lock row alone guards a run there.
  */
-async function hasAdvisoryLocks(client: pg.Client): Promise<boolean> {
+async function hasAdvisoryLocks(client: PgSession): Promise<boolean> {
   const exists = (await client.query<{ ok: boolean }>("SELECT to_regprocedure('pg_catalog.pg_try_advisory_lock(integer, integer)') IS NOT NULL AS ok")).rows[0];
   if (exists?.ok !== true) return false;
   try {
@@ -121,11 +121,11 @@ export class PostgresConnection implements RunnableConnection {
   readonly integrity: PostgresIntegrity;
   readonly lock: PostgresLock;
   readonly history: PostgresHistory;
-  readonly #client: pg.Client;
+  readonly #client: PgSession;
   #kysely: Kysely<any> | undefined;
   #inTransaction = false;
 
-  constructor(client: pg.Client, connect: () => Promise<pg.Client>, info: { target: string; schema: string; advisoryLocks: boolean }) {
+  constructor(client: PgSession, connect: () => Promise<PgSession>, info: { target: string; schema: string; advisoryLocks: boolean }) {
     this.#client = client;
     this.target = info.target;
     this.schema = info.schema;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type pg from 'pg';
+import type { PgSession } from './pg-session.js';
 import { quoteIdentifier } from '../../adapter/quote.js';
 import { MfmigError } from '../../errors/index.js';
 import type { DialectLock, LockAcquireOptions, DialectLockHolder } from '../dialect.js';
@@ -39,15 +39,15 @@ interface LockRow {
  * try { ... } finally { await lock.release(); }
  */
 export class PostgresLock implements DialectLock {
-  readonly #connect: () => Promise<pg.Client>;
+  readonly #connect: () => Promise<PgSession>;
   readonly #table: string;
   readonly #schema: string;
   readonly #advisory: boolean;
-  #client: pg.Client | undefined;
+  #client: PgSession | undefined;
   #token: string | undefined;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
 
-  constructor(connect: () => Promise<pg.Client>, schema: string, advisory: boolean) {
+  constructor(connect: () => Promise<PgSession>, schema: string, advisory: boolean) {
     this.#connect = connect;
     this.#schema = schema;
     this.#table = `${quoteIdentifier(schema)}.mfmig_lock`;
@@ -130,7 +130,7 @@ export class PostgresLock implements DialectLock {
     return row ? holderOf(row) : null;
   }
 
-  async #row(client: pg.Client): Promise<LockRow | undefined> {
+  async #row(client: PgSession): Promise<LockRow | undefined> {
     const exists = (await client.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [this.#table])).rows[0]?.ok;
     if (!exists) return undefined;
     // a backend counts as gone only when the holder used the same server node and pg_stat_activity
@@ -151,7 +151,7 @@ export class PostgresLock implements DialectLock {
     return row.backend_alive === false || row.heartbeat_age > STALE_AFTER_SECONDS;
   }
 
-  async #ensureTable(client: pg.Client): Promise<void> {
+  async #ensureTable(client: PgSession): Promise<void> {
     try {
       await client.query(
         `CREATE TABLE IF NOT EXISTS ${this.#table} (
