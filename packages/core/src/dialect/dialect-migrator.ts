@@ -4,7 +4,7 @@ import { MfmigError, isMfmigError } from '../errors/index.js';
 import { type MigrationEvents, MigrationEventEmitter } from '../events/index.js';
 import { type Migration, type MigrationSet, migrationLabel, transactionModeOf } from '../migration/index.js';
 import type { MigrationResultItem, RunResult } from '../runner/migration-plugin.js';
-import { type MigrationStatus, computeStatus } from '../runner/migration-status.js';
+import { type MigrationStatus, assertNothingBlocks, computeStatus } from '../runner/migration-status.js';
 import { type MigrationTarget, resolveTargetVersion, upSteps } from '../runner/migration-target.js';
 import type { RunnableConnection, ScriptStatement } from './dialect.js';
 import { moduleContext } from './module-context.js';
@@ -143,20 +143,7 @@ export class DialectMigrator {
 
   /** The steps of an up run, after refusing what must not start (edited or missing applied files, a target below the current version). */
   #steps(status: MigrationStatus, target: MigrationTarget, accept: number[]): Migration[] {
-    for (const version of accept) {
-      if (!status.problems.some((p) => p.version === version && p.code === 'CHECKSUM_MISMATCH')) {
-        throw new MfmigError('USAGE', `Version ${version} has no checksum mismatch to accept`);
-      }
-    }
-    const blocking = status.problems.filter((p) => (p.code === 'CHECKSUM_MISMATCH' && !accept.includes(p.version)) || p.code === 'MIGRATION_MISSING');
-    if (blocking.length > 0) {
-      const first = blocking[0]!;
-      const how =
-        first.code === 'CHECKSUM_MISMATCH' ? 'restore the file, or accept the edit (--accept-checksum)' : 'restore the missing file from version control';
-      throw new MfmigError(first.code as 'CHECKSUM_MISMATCH' | 'MIGRATION_MISSING', `${first.message}; ${how}`, {
-        context: { version: first.version, problems: blocking },
-      });
-    }
+    assertNothingBlocks(status, accept, '--accept-checksum');
     const targetVersion = resolveTargetVersion(this.migrations, target);
     if (targetVersion < status.currentVersion && status.applied.length > 0 && !('latest' in target)) {
       throw new MfmigError(

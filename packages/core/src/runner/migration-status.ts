@@ -1,3 +1,4 @@
+import { MfmigError } from '../errors/index.js';
 import type { HistoryEntry, MigrationFailure, RepeatableEntry } from '../history/index.js';
 import { type Migration, type MigrationSet, migrationLabel } from '../migration/index.js';
 
@@ -133,4 +134,29 @@ function pendingRepeatables(set: MigrationSet, applied: RepeatableEntry[]): Migr
     .filter((r) => checksums.get(r.name) !== r.checksum)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((r) => ({ name: r.name, applied: checksums.has(r.name) }));
+}
+
+/**
+ * Refuses a run while the history and the folder disagree: an edited applied migration not
+ * accepted, or an applied migration missing from the folder. `accept` lists the versions whose
+ * edits are accepted (each must really have a mismatch); `acceptHint` says how a user accepts one.
+ *
+ * @example
+ * assertNothingBlocks(status, [], '--accept-checksum'); // throws CHECKSUM_MISMATCH when a file was edited
+ */
+export function assertNothingBlocks(status: MigrationStatus, accept: number[], acceptHint: string): void {
+  for (const version of accept) {
+    if (!status.problems.some((p) => p.version === version && p.code === 'CHECKSUM_MISMATCH')) {
+      throw new MfmigError('USAGE', `Version ${version} has no checksum mismatch to accept`);
+    }
+  }
+  const blocking = status.problems.filter((p) => (p.code === 'CHECKSUM_MISMATCH' && !accept.includes(p.version)) || p.code === 'MIGRATION_MISSING');
+  if (blocking.length === 0) return;
+  const first = blocking[0]!;
+  const how = first.code === 'CHECKSUM_MISMATCH' ? `restore the file, or accept the edit (${acceptHint})` : 'restore the missing file from version control';
+  throw new MfmigError(
+    first.code as 'CHECKSUM_MISMATCH' | 'MIGRATION_MISSING',
+    `${first.message}; ${how}${blocking.length > 1 ? ` (and ${blocking.length - 1} more problem(s))` : ''}`,
+    { context: { version: first.version, problems: blocking } },
+  );
 }

@@ -18,7 +18,7 @@ import {
   type RunResult,
   type TableRebuilder,
 } from './migration-plugin.js';
-import { type MigrationStatus, computeStatus } from './migration-status.js';
+import { type MigrationStatus, assertNothingBlocks, computeStatus } from './migration-status.js';
 import { type MigrationTarget, downVersions, resolveTargetVersion, upSteps } from './migration-target.js';
 import { ProgressTracker } from './progress-tracker.js';
 import { type BatchPacing, DEFAULT_PACING } from './batch-pacer.js';
@@ -267,24 +267,7 @@ export class Migrator {
    * anything, and returns its steps.
    */
   #assertRunnable(status: MigrationStatus, direction: Direction, target: MigrationTarget, accept: number[]): Migration[] {
-    for (const version of accept) {
-      if (!status.problems.some((p) => p.version === version && p.code === 'CHECKSUM_MISMATCH')) {
-        throw new MfmigError('USAGE', `Version ${version} has no checksum mismatch to accept`);
-      }
-    }
-    const blocking = status.problems.filter((p) => (p.code === 'CHECKSUM_MISMATCH' && !accept.includes(p.version)) || p.code === 'MIGRATION_MISSING');
-    if (blocking.length > 0) {
-      const first = blocking[0]!;
-      const how =
-        first.code === 'CHECKSUM_MISMATCH' ? 'restore the file, or accept the edit (`acceptChecksums`)' : 'restore the missing file from version control';
-      throw new MfmigError(
-        first.code as 'CHECKSUM_MISMATCH' | 'MIGRATION_MISSING',
-        `${first.message}; ${how}${blocking.length > 1 ? ` (and ${blocking.length - 1} more problem(s))` : ''}`,
-        {
-          context: { version: first.version, problems: blocking },
-        },
-      );
-    }
+    assertNothingBlocks(status, accept, '`acceptChecksums`');
     const steps = direction === 'up' ? this.pendingSteps(target) : this.revertSteps(target);
     const targetVersion = this.resolveTarget(target);
     if (direction === 'up' && targetVersion < status.currentVersion && steps.length === 0 && status.applied.length > 0) {

@@ -1,21 +1,9 @@
-import type { PgLockMode, PgRiskFact, PgStatement } from '@mfmig/core';
+import { PG_LOCK_MODES, type PgLockMode, type PgRiskFact, type PgStatement } from '@mfmig/core';
 import { type RiskLevel, type RuleFinding, maxRisk } from '../plan/plan-types.js';
 import { DEFAULT_RISK_THRESHOLDS, type RiskThresholds } from './risk-rules.js';
 
 // The planner reads what @mfmig/core's PostgreSQL analyser (analyzePostgresSql) found in a script:
 // it never parses SQL nor touches the server itself, so it imports neither pg nor libpg-query.
-
-/** The table-level lock modes of PostgreSQL, weakest first (explicit-locking.html). */
-const LOCK_ORDER: readonly PgLockMode[] = [
-  'ACCESS SHARE',
-  'ROW SHARE',
-  'ROW EXCLUSIVE',
-  'SHARE UPDATE EXCLUSIVE',
-  'SHARE',
-  'SHARE ROW EXCLUSIVE',
-  'EXCLUSIVE',
-  'ACCESS EXCLUSIVE',
-];
 
 /** The modes that conflict with ROW EXCLUSIVE, the lock of INSERT, UPDATE, DELETE and MERGE. */
 const WRITE_BLOCKING: ReadonlySet<PgLockMode> = new Set(['SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE']);
@@ -42,7 +30,7 @@ export function pgLockBlocks(mode: PgLockMode): { reads: boolean; writes: boolea
  * strongerLock('SHARE', 'ACCESS EXCLUSIVE'); // 'ACCESS EXCLUSIVE'
  */
 export function strongerLock(a: PgLockMode, b: PgLockMode): PgLockMode {
-  return LOCK_ORDER.indexOf(b) > LOCK_ORDER.indexOf(a) ? b : a;
+  return PG_LOCK_MODES.indexOf(b) > PG_LOCK_MODES.indexOf(a) ? b : a;
 }
 
 /** The fact code the planner adds for a statement of a `transaction: none` file (the analyser does not know a file's mode). */
