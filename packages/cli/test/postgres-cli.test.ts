@@ -72,6 +72,10 @@ describe('mfmig on PostgreSQL', () => {
     expect(await rows(url, 'SELECT * FROM accounts ORDER BY id')).toEqual(dataBefore);
     const status = mfmig(dir, ['--db', url, '--json', 'status']);
     expect(status.json.currentVersion).toBe(1);
+    const history = mfmig(dir, ['--db', url, '--json', 'history']);
+    expect([history.code, history.json.history.map((h: { version: number }) => h.version)]).toEqual([0, [1]]);
+    expect(history.json.audit.map((a: { action: string; version: number }) => [a.action, a.version])).toEqual([['migration-failed', 2]]);
+    expect(await catalog(url)).toEqual(before);
     expect(status.json.problems.map((p: { code: string; version: number }) => [p.code, p.version])).toContainEqual(['MIGRATION_FAILED', 2]);
   });
 
@@ -199,6 +203,9 @@ describe('mfmig on PostgreSQL', () => {
     expect(notYet.code).toBe(2);
     const withWal = mfmig(dir, ['--db', url, 'migrate', '--wal']);
     expect(withWal.code).toBe(2);
+    expect(mfmig(dir, ['--db', url, 'history', '--metrics']).code).toBe(2);
+    const empty = mfmig(dir, ['--db', url, '--json', 'history']);
+    expect([empty.code, empty.json.history, empty.json.audit]).toEqual([0, [], []]);
     expect(await catalog(url)).toEqual(before);
   });
 });

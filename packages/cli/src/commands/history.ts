@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { HistoryStore, MetricsStore, formatCount } from '@mfmig/core';
+import { type HistoryEntry, HistoryStore, MetricsStore, MfmigError, formatCount, isPostgresUrl } from '@mfmig/core';
+import { type AuditEntry, postgresHistory } from '../postgres/postgres-commands.js';
 import type { CliRuntime } from '../runtime.js';
 import { formatMs } from '../progress-reporter.js';
 import { milestoneText } from '../milestone-text.js';
@@ -17,11 +18,19 @@ export function registerHistory(program: Command, cli: CliRuntime): void {
     )
     .option('--metrics', 'also show per-step metrics recorded with ENABLE_METRICS (duration, rows, rows/s, peak memory)', false)
     .action(async (options: HistoryOptions) => {
-      const framework = cli.openFramework({ mode: 'readonly', loadModules: false });
-      const store = new HistoryStore(framework.context.adapter);
-      const history = store.list();
-      const audit = store.auditLog();
-      const metrics = options.metrics ? new MetricsStore(framework.context.adapter).list() : undefined;
+      let history: HistoryEntry[];
+      let audit: AuditEntry[];
+      let metrics: ReturnType<MetricsStore['list']> | undefined;
+      if (isPostgresUrl(cli.globals.db)) {
+        if (options.metrics) throw new MfmigError('USAGE', '--metrics is not available on PostgreSQL yet (no metrics are recorded there)');
+        ({ history, audit } = await postgresHistory(cli));
+      } else {
+        const framework = cli.openFramework({ mode: 'readonly', loadModules: false });
+        const store = new HistoryStore(framework.context.adapter);
+        history = store.list();
+        audit = store.auditLog();
+        metrics = options.metrics ? new MetricsStore(framework.context.adapter).list() : undefined;
+      }
       cli.out.result({ history, audit, ...(metrics ? { metrics } : {}) }, () => {
         if (history.length === 0) cli.out.line('No migrations applied yet.');
         else

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import {
   DialectMigrator,
+  type HistoryEntry,
   type LockWaitPolicy,
   type MigrationStatus,
   type MigrationTarget,
@@ -20,7 +21,7 @@ import { milestoneText } from '../milestone-text.js';
 import { confirmPostgresRisk } from './postgres-plan.js';
 
 /** The commands that run on PostgreSQL in this version; the others refuse a PostgreSQL URL. */
-export const POSTGRES_COMMANDS = ['migrate', 'status', 'validate', 'plan'];
+export const POSTGRES_COMMANDS = ['migrate', 'status', 'validate', 'plan', 'history'];
 
 /** The PostgreSQL options of the command line (`--schema`, `--no-advisory-lock`). */
 export interface PostgresCliOptions {
@@ -142,4 +143,24 @@ function executionResult(result: RunResult, status: MigrationStatus, m: DialectM
     repeatables: [],
     extras: {},
   };
+}
+
+/** One line of the audit log, as `mfmig history` shows it on either database. */
+export interface AuditEntry {
+  at: string;
+  action: string;
+  version: number | null;
+  actor: string;
+  detail: string | null;
+}
+
+/** `mfmig --db postgres://... history`: the history rows and the audit log, read in a read-only session. */
+export async function postgresHistory(cli: CliRuntime): Promise<{ history: HistoryEntry[]; audit: AuditEntry[] }> {
+  const conn = await open(cli, { createSchema: false });
+  try {
+    await conn.execute('SET default_transaction_read_only = on');
+    return { history: await conn.history.list(), audit: await conn.history.auditLog() };
+  } finally {
+    await conn.close();
+  }
 }

@@ -149,6 +149,21 @@ export class PostgresHistory implements DialectHistory {
     await this.audit('migration-failed', version, `${direction}: ${message}`);
   }
 
+  /** The audit log, oldest first; empty when the table does not exist. */
+  async auditLog(): Promise<{ at: string; action: string; version: number | null; actor: string; detail: string | null }[]> {
+    if (!(await this.exists())) return [];
+    const rows = await this.#db.query<{ at: Date; action: string; version: string | null; actor: string; detail: string | null }>(
+      `SELECT at, action, version, actor, detail FROM ${this.#audit} ORDER BY id`,
+    );
+    return rows.map((r) => ({
+      at: r.at.toISOString(),
+      action: r.action,
+      version: r.version === null ? null : Number(r.version),
+      actor: r.actor,
+      detail: r.detail,
+    }));
+  }
+
   /** The last recorded failure of each version, oldest first. */
   async failures(): Promise<MigrationFailure[]> {
     if (!(await this.exists())) return [];
