@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isPostgresUrl } from '@mfmig/core';
-import { type MigrationFramework, type MigrationStatus, type ToolAdoption, isMfmigError } from '@mfmig/framework';
+import { type MigrationFramework, type ToolAdoption, isMfmigError } from '@mfmig/framework';
 import { renderAdoption } from '../adoption-preview.js';
 import type { CliRuntime } from '../runtime.js';
-import { milestoneText } from '../milestone-text.js';
+import { describePosition, renderPending } from '../render-status.js';
 import { statusPostgres } from '../postgres/postgres-commands.js';
 
 interface StatusOptions {
@@ -56,17 +56,7 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
           );
           out.line(`Applied:   ${status.applied.length}   Pending: ${status.pending.length}`);
           if (adoption?.adoption) renderAdoption(out, adoption.adoption);
-          if (status.pending.length > 0) {
-            out.line();
-            out.table(
-              status.pending.map((p) => ({ version: p.versionLabel ?? p.version, name: p.name, mvp: milestoneText(p.mvp) })),
-              [
-                { key: 'version', label: 'Pending', align: 'right' },
-                { key: 'name', label: 'Name' },
-                ...(status.hasMilestones ? [{ key: 'mvp' as const, label: 'Milestone' }] : []),
-              ],
-            );
-          }
+          renderPending(out, status);
           if (status.pendingRepeatables.length > 0) {
             out.line();
             out.line(
@@ -108,14 +98,4 @@ interface StatusLine {
   version: number;
   severity: 'error' | 'warning';
   message: string;
-}
-
-/** `none`, `7 (MVP3)`, `4 (in mvp2; MVP1 complete)` when the database is part-way through a milestone, or `7` without milestones. */
-export function describePosition(
-  status: Pick<MigrationStatus, 'applied' | 'currentVersion' | 'currentMvp' | 'currentVersionMvp'> & { hasMilestones?: boolean },
-): string {
-  if (status.applied.length === 0) return 'none';
-  if (status.hasMilestones === false) return String(status.currentVersion);
-  if (status.currentVersionMvp === status.currentMvp) return `${status.currentVersion} (MVP${status.currentMvp})`;
-  return `${status.currentVersion} (in mvp${status.currentVersionMvp}; ${status.currentMvp > 0 ? `MVP${status.currentMvp} complete` : 'no milestone complete'})`;
 }

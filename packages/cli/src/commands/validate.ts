@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { type IntegrityCheckLevel, isPostgresUrl } from '@mfmig/core';
-import { type ValidationFinding, type ValidationReport, ValidationService } from '@mfmig/validation';
+import { type ValidationReport, ValidationService } from '@mfmig/validation';
 import { closing } from '../closing.js';
 import type { Output } from '../output.js';
 import type { CliRuntime } from '../runtime.js';
+import { renderFindings } from '../render-validation.js';
 import { formatMs } from '../progress-reporter.js';
 import { wholeNumber } from './parse-options.js';
 import { validatePostgres } from '../postgres/postgres-validate.js';
@@ -60,26 +61,5 @@ function renderReport(out: Output, report: ValidationReport): void {
   for (const m of report.milestone.compliance) {
     out.line(`MVP${m.milestone}:       ${m.complete ? c.green('complete') : c.red(`incomplete, missing ${m.missing.join(', ')}`)}`);
   }
-  section(out, 'Errors', report.errors);
-  section(out, 'Warnings', report.warnings);
-  const notRun = report.checksSkipped.filter((s) => s.reason !== 'level');
-  if (notRun.length > 0) {
-    out.line();
-    out.line(c.bold('Not checked:'));
-    for (const s of notRun) out.line(`  ${s.id}${s.target ? ` (${s.target})` : ''}: ${s.reason}, ${s.message}`);
-  }
-  out.line();
-  out.line(report.isValid ? c.green('Valid: no errors found.') : c.red(`Not valid: ${report.errors.length} error(s).`));
-}
-
-function section(out: Output, title: string, findings: ValidationFinding[]): void {
-  if (findings.length === 0) return;
-  const c = out.colors;
-  out.line();
-  out.line(c.bold(`${title}:`));
-  for (const f of findings) {
-    const colour = f.severity === 'critical' || f.severity === 'high' ? c.red : f.severity === 'medium' ? c.yellow : c.dim;
-    out.line(`  ${colour(f.severity.padEnd(8))} ${f.code}: ${f.message}`);
-    out.line(`           ${c.dim(`-> ${f.suggestion}`)}`);
-  }
+  renderFindings(out, report);
 }

@@ -17,7 +17,7 @@ import type { MigrationExecutionResult } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
 import { ProgressReporter } from '../progress-reporter.js';
 import { renderRun } from '../render-run.js';
-import { milestoneText } from '../milestone-text.js';
+import { describePosition, renderPending } from '../render-status.js';
 import { confirmPostgresRisk } from './postgres-plan.js';
 
 /** The commands that run on PostgreSQL in this version; the others refuse a PostgreSQL URL. */
@@ -102,30 +102,15 @@ export async function statusPostgres(cli: CliRuntime, options: { exitCode: boole
     const { out } = cli;
     out.result({ dialect: 'postgres', database: conn.target, exists, ...status }, () => {
       out.line(`Database:  ${conn.target}${exists ? '' : ' (no mfmig history yet: nothing applied)'}`);
-      out.line(`Version:   ${describe(status)}; latest ${status.latestVersion}${status.hasMilestones ? ` (MVP${status.latestMvp})` : ''}`);
+      out.line(`Version:   ${describePosition(status)}; latest ${status.latestVersion}${status.hasMilestones ? ` (MVP${status.latestMvp})` : ''}`);
       out.line(`Applied:   ${status.applied.length}   Pending: ${status.pending.length}`);
-      if (status.pending.length > 0) {
-        out.line();
-        out.table(
-          status.pending.map((p) => ({ version: p.versionLabel ?? p.version, name: p.name, mvp: milestoneText(p.mvp) })),
-          [
-            { key: 'version', label: 'Pending', align: 'right' },
-            { key: 'name', label: 'Name' },
-            ...(status.hasMilestones ? [{ key: 'mvp' as const, label: 'Milestone' }] : []),
-          ],
-        );
-      }
+      renderPending(out, status);
       for (const p of status.problems) out.line(`${p.severity === 'error' ? out.colors.red('error') : out.colors.yellow('warning')}: ${p.message}`);
     });
     if (options.exitCode && (status.pending.length > 0 || status.problems.length > 0)) cli.exitCode = 1;
   } finally {
     await conn.close();
   }
-}
-
-function describe(status: MigrationStatus): string {
-  if (status.currentVersion === 0 && status.applied.length === 0) return 'nothing applied';
-  return `version ${status.currentVersion}${status.hasMilestones ? ` (MVP${status.currentMvp} complete)` : ''}`;
 }
 
 /** A run as the SQLite command reports it, so that scripts read both the same way. */

@@ -28,6 +28,7 @@ import {
 } from '@mfmig/validation';
 import type { Output } from '../output.js';
 import type { CliRuntime } from '../runtime.js';
+import { renderFindings } from '../render-validation.js';
 import { formatMs } from '../progress-reporter.js';
 import type { PostgresCliOptions } from './postgres-commands.js';
 
@@ -379,26 +380,5 @@ function render(out: Output, doc: PostgresValidationDocument): void {
       ? c.yellow(`the schema changed outside mfmig since version ${doc.drift.version}`)
       : c.green(`none since version ${doc.drift.version}`);
   out.line(`Drift:      ${drift}`);
-  section(out, 'Errors', doc.errors);
-  section(out, 'Warnings', doc.warnings);
-  const notRun = doc.checksSkipped.filter((s) => s.reason !== 'level');
-  if (notRun.length > 0) {
-    out.line();
-    out.line(c.bold('Not checked:'));
-    for (const s of notRun) out.line(`  ${s.id}${s.target ? ` (${s.target})` : ''}: ${s.reason}, ${s.message}`);
-  }
-  out.line();
-  out.line(doc.isValid ? c.green('Valid: no errors found.') : c.red(`Not valid: ${doc.errors.length} error(s).`));
-}
-
-function section(out: Output, title: string, findings: ValidationFinding[]): void {
-  if (findings.length === 0) return;
-  const c = out.colors;
-  out.line();
-  out.line(c.bold(`${title}:`));
-  for (const f of findings) {
-    const colour = f.severity === 'critical' || f.severity === 'high' ? c.red : f.severity === 'medium' ? c.yellow : c.dim;
-    out.line(`  ${colour(f.severity.padEnd(8))} ${f.code}: ${f.message}`);
-    out.line(`           ${c.dim(`-> ${f.suggestion}`)}`);
-  }
+  renderFindings(out, doc);
 }

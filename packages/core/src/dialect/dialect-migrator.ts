@@ -91,7 +91,8 @@ export class DialectMigrator {
       const first = await this.status();
       result.fromVersion = first.currentVersion;
       // every step is parsed and checked before anything is written: a file that cannot run is refused whole
-      await this.#prepare(this.#steps(first, target, options.acceptChecksums ?? []));
+      const parsed = new Map<Migration, Prepared>();
+      await this.#prepare(this.#steps(first, target, options.acceptChecksums ?? []), parsed);
       if (!dryRun) {
         await conn.history.ensure();
         locked = true;
@@ -105,7 +106,8 @@ export class DialectMigrator {
       }
       const status = await this.status();
       result.fromVersion = status.currentVersion;
-      const steps = await this.#prepare(this.#steps(status, target, options.acceptChecksums ?? []));
+      // under the lock the steps are read again (another runner may have applied some); each file is parsed once
+      const steps = await this.#prepare(this.#steps(status, target, options.acceptChecksums ?? []), parsed);
       if (!dryRun) {
         for (const version of options.acceptChecksums ?? []) {
           await conn.history.acceptChecksum(version, this.migrations.byVersion.get(version)!.checksum, 'accepted with --accept-checksum');
@@ -155,9 +157,14 @@ export class DialectMigrator {
   }
 
   /** Parses each step and refuses, before anything runs, what this dialect cannot run as written. */
-  async #prepare(steps: Migration[]): Promise<Prepared[]> {
+  async #prepare(steps: Migration[], parsed: Map<Migration, Prepared>): Promise<Prepared[]> {
     const prepared: Prepared[] = [];
     for (const m of steps) {
+      const known = parsed.get(m);
+      if (known) {
+        prepared.push({ ...known });
+        continue;
+      }
       const transactional = transactionModeOf(m, 'up') === 'immediate';
       if (m.transformations.length > 0) {
         throw new MfmigError(
@@ -168,6 +175,7 @@ export class DialectMigrator {
       }
       if (m.kind !== 'sql') {
         prepared.push({ migration: m, transactional });
+        parsed.set(m, { migration: m, transactional });
         continue;
       }
       const statements = await this.connection.analyzeScript(m.upSql ?? '');
@@ -180,6 +188,7 @@ export class DialectMigrator {
         );
       }
       prepared.push({ migration: m, statements, transactional });
+      parsed.set(m, { migration: m, statements, transactional });
     }
     return prepared;
   }

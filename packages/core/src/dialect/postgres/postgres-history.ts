@@ -21,13 +21,11 @@ interface Queryable {
  */
 export class PostgresHistory implements DialectHistory {
   readonly #db: Queryable;
-  readonly #schema: string;
   readonly #history: string;
   readonly #audit: string;
 
   constructor(db: Queryable, schema: string) {
     this.#db = db;
-    this.#schema = schema;
     this.#history = `${quoteIdentifier(schema)}.mfmig_history`;
     this.#audit = `${quoteIdentifier(schema)}.mfmig_audit`;
   }
@@ -179,10 +177,5 @@ export class PostgresHistory implements DialectHistory {
         message: detail.replace(/^(up|down): /, ''),
       };
     });
-  }
-
-  /** The schema the tables live in. */
-  get schema(): string {
-    return this.#schema;
   }
 }

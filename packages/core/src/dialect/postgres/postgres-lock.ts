@@ -54,11 +54,6 @@ export class PostgresLock implements DialectLock {
     this.#advisory = advisory;
   }
 
-  /** True while this process holds the lock. */
-  get held(): boolean {
-    return this.#token !== undefined;
-  }
-
   async acquire(options: LockAcquireOptions): Promise<void> {
     if (this.#token) return;
     const deadline = Date.now() + options.timeoutMs;
