@@ -1,5 +1,6 @@
 import { realpathSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
+import type { DialectName } from '../dialect/dialect.js';
 import { MfmigError } from '../errors/index.js';
 import { MIGRATION_FORMATS, detectLayout } from './formats/detect-format.js';
 import { flywayVersionKey, readFlywayFolder } from './formats/flyway-format.js';
@@ -29,6 +30,12 @@ export interface LoadMigrationsOptions {
    * Not allowed with `mvpN/` folders, which are milestones already.
    */
   milestones?: readonly MilestoneRange[];
+  /**
+   * The database the migrations will run on. In an mfmig folder, a file written for it
+   * (`0001_init.postgres.sql`) replaces the plain file of the same version, and files written for
+   * another dialect are left out. Default `sqlite`.
+   */
+  dialect?: DialectName;
 }
 
 export const DEFAULT_MAX_MIGRATION_BYTES = 4 * 1024 * 1024;
@@ -60,7 +67,13 @@ export async function loadMigrations(folder: string, options: LoadMigrationsOpti
       context: { field: 'format' },
     });
   }
-  const ctx: LoadContext = { root, realRoot, maxBytes: options.maxFileBytes ?? DEFAULT_MAX_MIGRATION_BYTES, modules: options.modules ?? 'import' };
+  const ctx: LoadContext = {
+    root,
+    realRoot,
+    maxBytes: options.maxFileBytes ?? DEFAULT_MAX_MIGRATION_BYTES,
+    modules: options.modules ?? 'import',
+    dialect: options.dialect ?? 'sqlite',
+  };
   const layout = detectLayout(ctx, options.format);
   let migrations: Migration[];
   let repeatables: RepeatableMigration[] = [];

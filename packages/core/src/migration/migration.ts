@@ -144,6 +144,8 @@ export interface Migration {
   description: string;
   /** sha256 of the normalised file content. */
   checksum: string;
+  /** The dialect the file is written for (`0001_init.postgres.sql`); undefined for a file every dialect reads. */
+  dialectVariant?: 'sqlite' | 'postgres';
   /** How `up` runs (and `down`, unless {@link Migration.transactions} says otherwise). */
   transaction: TransactionMode;
   /**

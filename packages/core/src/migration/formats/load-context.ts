@@ -1,5 +1,6 @@
 import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { relative, sep } from 'node:path';
+import type { DialectName } from '../../dialect/dialect.js';
 import { MfmigError } from '../../errors/index.js';
 
 /** What every format's reader needs: where the folder is, and the limits a file must keep. */
@@ -10,6 +11,8 @@ export interface LoadContext {
   realRoot: string;
   maxBytes: number;
   modules: 'import' | 'metadata';
+  /** The dialect whose file variants are read (`0001_init.postgres.sql`); default sqlite. */
+  dialect: DialectName;
 }
 
 /** A migration file read under the limits: its text and the path shown to users. */

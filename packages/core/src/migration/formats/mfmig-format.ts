@@ -8,6 +8,7 @@ import type { FolderLayout } from './detect-format.js';
 import { type LoadContext, invalidMigration, parseVersion, readMigrationText } from './load-context.js';
 import { moduleMigration } from './module-migration.js';
 import { sqlMigration } from './sql-migration.js';
+import { dialectVariantOf, pickDialectVariants } from './dialect-variants.js';
 
 const MIGRATION_FILE = /^(\d+)_([A-Za-z0-9][A-Za-z0-9_.-]*)\.(sql|ts|mts|cts|js|mjs|cjs)$/;
 
@@ -19,17 +20,19 @@ const MIGRATION_FILE = /^(\d+)_([A-Za-z0-9][A-Za-z0-9_.-]*)\.(sql|ts|mts|cts|js|
  * const migrations = await readMfmigFolder(detectLayout(ctx), ctx);
  */
 export async function readMfmigFolder(layout: FolderLayout, ctx: LoadContext): Promise<Migration[]> {
-  const migrations: Migration[] = [];
+  const files: { path: string; mvp: number }[] = [];
   for (const entry of layout.entries) {
     if (entry.kind !== 'milestone-dir') {
-      migrations.push(await readMfmigFile(entry.path, 0, ctx));
+      files.push({ path: entry.path, mvp: 0 });
       continue;
     }
     for (const file of readdirSync(entry.path).sort()) {
       if (!MIGRATION_EXT.test(file) || file.endsWith('.d.ts') || file.startsWith('.')) continue;
-      migrations.push(await readMfmigFile(join(entry.path, file), Number(entry.version), ctx));
+      files.push({ path: join(entry.path, file), mvp: Number(entry.version) });
     }
   }
+  const migrations: Migration[] = [];
+  for (const { path, mvp } of pickDialectVariants(files, ctx.dialect)) migrations.push(await readMfmigFile(path, mvp, ctx));
   return migrations;
 }
 
@@ -40,7 +43,9 @@ async function readMfmigFile(path: string, mvp: number, ctx: LoadContext): Promi
   }
   const version = parseVersion(match[1]!, relative(ctx.root, path), path);
   const { text, shown } = readMigrationText(path, ctx);
-  const base = { version, name: match[2]!.replace(/\.+$/, ''), mvp, file: path, checksum: checksumMigration(text) };
+  const variant = dialectVariantOf(basename(path));
+  const name = (variant === undefined ? match[2]! : match[2]!.slice(0, -variant.length - 1)).replace(/\.+$/, '');
+  const base = { version, name, mvp, file: path, checksum: checksumMigration(text), ...(variant === undefined ? {} : { dialectVariant: variant }) };
   if (match[3] !== 'sql') return moduleMigration(text, shown, base, ctx.modules);
   const parsed = parseSqlMigration(text, shown);
   const { versionLabel } = parsed.meta;

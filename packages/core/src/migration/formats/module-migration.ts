@@ -9,7 +9,7 @@ import { humanise, invalidMigration } from './load-context.js';
 /** Loads `.ts`/`.js` migration modules; created on first use (jiti is slow to start) and shared. */
 let jiti: Promise<Jiti> | undefined;
 
-type ModuleBase = Pick<Migration, 'version' | 'name' | 'mvp' | 'file' | 'checksum'>;
+type ModuleBase = Pick<Migration, 'version' | 'name' | 'mvp' | 'file' | 'checksum' | 'dialectVariant'>;
 
 /**
  * A `.ts`/`.js` migration: imported (which runs its top-level code), or read for its metadata

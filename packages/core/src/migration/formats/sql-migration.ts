@@ -22,7 +22,7 @@ export interface SqlSections {
  * sqlMigration({ version: 1, name: 'init', mvp: 0, file: '/m/1_init.up.sql', checksum }, { upSql: 'CREATE TABLE t (id INTEGER);' }, '1_init.up.sql');
  */
 export function sqlMigration(
-  base: Pick<Migration, 'version' | 'name' | 'mvp' | 'file' | 'checksum' | 'versionLabel'>,
+  base: Pick<Migration, 'version' | 'name' | 'mvp' | 'file' | 'checksum' | 'versionLabel' | 'dialectVariant'>,
   sections: SqlSections,
   shown: string,
 ): Migration {
