@@ -3,9 +3,12 @@ import type { Logger } from '../config/index.js';
 import { MfmigError, isMfmigError } from '../errors/index.js';
 import { type MigrationEvents, MigrationEventEmitter } from '../events/index.js';
 import { type Migration, type MigrationSet, migrationLabel, transactionModeOf } from '../migration/index.js';
-import type { MigrationResultItem, RunResult } from '../runner/migration-plugin.js';
+import type { RunResult } from '../runner/migration-plugin.js';
 import { type MigrationStatus, assertNothingBlocks, computeStatus } from '../runner/migration-status.js';
 import { type MigrationTarget, resolveTargetVersion, upSteps } from '../runner/migration-target.js';
+import type { DialectParticipant, DialectStep, ParticipantReport } from './dialect-participant.js';
+import { item, lockExhausted, statementError, stepError } from './dialect-step-errors.js';
+import { type DownTarget, runDown } from './dialect-down.js';
 import type { RunnableConnection, ScriptStatement } from './dialect.js';
 import { moduleContext } from './module-context.js';
 import { type LockWaitPolicy, DEFAULT_LOCK_WAIT, retryDelay } from './lock-wait-policy.js';
@@ -20,6 +23,13 @@ export interface DialectMigratorOptions {
   lockTimeout?: number;
   /** How long a statement may wait for a table lock, and how often a migration is retried when it could not get one. */
   lockWait?: Partial<LockWaitPolicy>;
+  /** Work that joins every step in its transaction, in this order: data transformations, rollback preservation, ... */
+  participants?: readonly DialectParticipant[];
+}
+
+/** What a run did: the steps, and what each participant reported. */
+export interface DialectRunResult extends RunResult {
+  reports: ParticipantReport[];
 }
 
 /** Options of one {@link DialectMigrator.migrate} run. */
@@ -62,6 +72,8 @@ export class DialectMigrator {
   readonly #options: DialectMigratorOptions;
   readonly #lockWait: LockWaitPolicy;
   readonly #logger: Logger;
+  /** When each long operation of the current step reported first: its rate is measured from there. */
+  readonly #operationStarts = new Map<string, number>();
 
   constructor(options: DialectMigratorOptions) {
     this.#options = options;
@@ -79,11 +91,22 @@ export class DialectMigrator {
   }
 
   /** Applies pending migrations up to `target`. Never throws half-way: see `result.error`. */
-  async migrate(target: MigrationTarget = { latest: true }, options: DialectRunOptions = {}): Promise<RunResult> {
+  async migrate(target: MigrationTarget = { latest: true }, options: DialectRunOptions = {}): Promise<DialectRunResult> {
     const runId = randomUUID();
     const dryRun = options.dryRun ?? false;
     const startedAt = performance.now();
-    const result: RunResult = { runId, direction: 'up', dryRun, fromVersion: 0, toVersion: 0, targetVersion: 0, results: [], durationMs: 0, extras: {} };
+    const result: DialectRunResult = {
+      runId,
+      direction: 'up',
+      dryRun,
+      fromVersion: 0,
+      toVersion: 0,
+      targetVersion: 0,
+      results: [],
+      durationMs: 0,
+      extras: {},
+      reports: [],
+    };
     const { connection: conn } = this;
     let locked = false;
     try {
@@ -94,15 +117,8 @@ export class DialectMigrator {
       const parsed = new Map<Migration, Prepared>();
       await this.#prepare(this.#steps(first, target, options.acceptChecksums ?? []), parsed);
       if (!dryRun) {
-        await conn.history.ensure();
         locked = true;
-        await conn.lock.acquire({
-          timeoutMs: this.#options.lockTimeout ?? 10_000,
-          command: options.command ?? `migrate to ${result.targetVersion}`,
-          onWait: (h) => this.events.emit('lockWaiting', { holder: `pid ${h.pid} on ${h.host}` }),
-          onTakeover: ({ holder, reason }) =>
-            this.events.emit('lockTakenOver', { holder: `pid ${holder.pid} on ${holder.host}`, reason: 'stale', detail: reason }),
-        });
+        await this.#lock(options.command ?? `migrate to ${result.targetVersion}`);
       }
       const status = await this.status();
       result.fromVersion = status.currentVersion;
@@ -143,15 +159,121 @@ export class DialectMigrator {
     return result;
   }
 
+  /**
+   * Reverts applied migrations down to `target` (a version, a milestone, or the last `steps`),
+   * newest first, each in its own transaction with the removal of its history row; the run's
+   * participants join each step (rollback preservation archives what a down drops). Never throws
+   * half-way: see `result.error`.
+   */
+  async rollback(target: DownTarget, options: Pick<DialectRunOptions, 'signal' | 'command'> = {}): Promise<DialectRunResult> {
+    const runId = randomUUID();
+    const startedAt = performance.now();
+    const result: DialectRunResult = {
+      runId,
+      direction: 'down',
+      dryRun: false,
+      fromVersion: 0,
+      toVersion: 0,
+      targetVersion: 0,
+      results: [],
+      durationMs: 0,
+      extras: {},
+      reports: [],
+    };
+    let locked = false;
+    try {
+      result.fromVersion = (await this.status()).currentVersion;
+      locked = true;
+      await this.#lock(options.command ?? 'rollback');
+      const status = await this.status();
+      assertNothingBlocks(status, [], '--accept-checksum');
+      result.fromVersion = status.currentVersion;
+      await runDown(
+        {
+          connection: this.connection,
+          migrations: this.migrations,
+          events: this.events,
+          lockWait: this.#lockWait,
+          participants: this.#participants,
+          stepFor: (m, direction, participant) => this.#stepFor(m, direction, runId, false, result, participant),
+          runStatements: (step, ran, retryEach) => this.#statements(step.migration, step.statements ?? [], ran, retryEach),
+          waitBeforeRetry: (m, attempt) => this.#waitBeforeRetry(m, attempt),
+        },
+        status,
+        target,
+        runId,
+        result,
+        options.signal,
+      );
+    } catch (error) {
+      result.error = isMfmigError(error)
+        ? error
+        : new MfmigError('INTERNAL', `Unexpected failure: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    } finally {
+      // the history row that is now the last carries the fingerprint that drift checks compare with
+      if (result.results.some((r) => r.status === 'Success')) {
+        const last = await this.status().then(
+          (s) => s.currentVersion,
+          () => 0,
+        );
+        if (last > 0) await this.#fingerprintAt(last);
+      }
+      if (locked) await this.connection.lock.release().catch(() => {});
+      result.toVersion = await this.status().then(
+        (s) => s.currentVersion,
+        () => result.fromVersion,
+      );
+      result.durationMs = performance.now() - startedAt;
+    }
+    if (result.error) this.events.emit('runFailed', { runId, error: result.error });
+    else {
+      const migrations = result.results.filter((r) => r.status === 'Success').length;
+      this.events.emit('runCompleted', { runId, direction: 'down', toVersion: result.toVersion, durationMs: result.durationMs, migrations });
+    }
+    return result;
+  }
+
+  get #participants(): readonly DialectParticipant[] {
+    return this.#options.participants ?? [];
+  }
+
+  async #lock(command: string): Promise<void> {
+    await this.connection.history.ensure();
+    await this.connection.lock.acquire({
+      timeoutMs: this.#options.lockTimeout ?? 10_000,
+      command,
+      onWait: (h) => this.events.emit('lockWaiting', { holder: `pid ${h.pid} on ${h.host}` }),
+      onTakeover: ({ holder, reason }) => this.events.emit('lockTakenOver', { holder: `pid ${holder.pid} on ${holder.host}`, reason: 'stale', detail: reason }),
+    });
+  }
+
+  /** The view of one step its participants get. */
+  #stepFor(m: Migration, direction: 'up' | 'down', runId: string, dryRun: boolean, result: DialectRunResult, participant = ''): DialectStep {
+    const created = performance.now();
+    return {
+      connection: this.connection,
+      migration: m,
+      direction,
+      runId,
+      dryRun,
+      progress: (p) => {
+        const now = performance.now();
+        const key = `${m.version}:${direction}:${p.operation}`;
+        const since = this.#operationStarts.get(key) ?? this.#operationStarts.set(key, created).get(key)!;
+        const rate = now > since ? (p.done * 1000) / (now - since) : 0;
+        if (p.done >= p.total) this.#operationStarts.delete(key);
+        this.events.emit('operationProgress', { ...p, ratePerSecond: rate, etaMs: rate > 0 ? ((p.total - p.done) * 1000) / rate : null });
+      },
+      report: (entry) => result.reports.push({ ...entry, participant, version: m.version, direction }),
+    };
+  }
+
   /** The steps of an up run, after refusing what must not start (edited or missing applied files, a target below the current version). */
   #steps(status: MigrationStatus, target: MigrationTarget, accept: number[]): Migration[] {
     assertNothingBlocks(status, accept, '--accept-checksum');
     const targetVersion = resolveTargetVersion(this.migrations, target);
     if (targetVersion < status.currentVersion && status.applied.length > 0 && !('latest' in target)) {
-      throw new MfmigError(
-        'USAGE',
-        `Target version ${targetVersion} is below the current version ${status.currentVersion}; going down is not available on ${this.connection.dialect} yet`,
-      );
+      throw new MfmigError('USAGE', `Target version ${targetVersion} is below the current version ${status.currentVersion}; use rollback to go down`);
     }
     return upSteps(this.migrations, new Set(status.applied.map((a) => a.version)), targetVersion);
   }
@@ -166,10 +288,10 @@ export class DialectMigrator {
         continue;
       }
       const transactional = transactionModeOf(m, 'up') === 'immediate';
-      if (m.transformations.length > 0) {
+      if (m.transformations.length > 0 && !this.#participants.some((p) => p.runsTransformations)) {
         throw new MfmigError(
           'TRANSFORMATION_INVALID',
-          `Migration ${migrationLabel(m)} declares data transformations, which do not run on ${this.connection.dialect} yet; write them as SQL or Kysely queries in up()`,
+          `Migration ${migrationLabel(m)} declares data transformations, and this run has no participant that runs them (the transformer's)`,
           { context: { version: m.version, file: m.file } },
         );
       }
@@ -193,7 +315,7 @@ export class DialectMigrator {
     return prepared;
   }
 
-  async #execute(steps: Prepared[], runId: string, result: RunResult, signal: AbortSignal | undefined): Promise<void> {
+  async #execute(steps: Prepared[], runId: string, result: DialectRunResult, signal: AbortSignal | undefined): Promise<void> {
     let lastApplied: number | undefined;
     for (const [index, step] of steps.entries()) {
       const m = step.migration;
@@ -208,26 +330,28 @@ export class DialectMigrator {
       const start = performance.now();
       const ran: string[] = [];
       try {
-        const outcome = step.transactional ? await this.#inTransaction(step, runId, start, ran) : await this.#withoutTransaction(step, runId, start, ran);
+        const outcome = step.transactional
+          ? await this.#inTransaction(step, runId, start, ran, result)
+          : await this.#withoutTransaction(step, runId, start, ran, result);
         const durationMs = performance.now() - start;
-        result.results.push({ ...item(m, outcome === 'skipped' ? 'Skipped' : 'Success', durationMs), statements: ran });
+        result.results.push({ ...item(m, outcome === 'skipped' ? 'Skipped' : 'Success', durationMs, 'up'), statements: ran });
         this.events.emit('migrationCompleted', { version: m.version, name: m.name, mvp: m.mvp, direction: 'up', durationMs });
         this.events.emit('migrationStepCompleted', { step: index + 1, totalSteps: steps.length, version: m.version, name: m.name, duration: durationMs });
         if (outcome === 'done') lastApplied = m.version;
       } catch (error) {
-        const wrapped = stepError(error, m, step.transactional);
+        const wrapped = stepError(error, m, step.transactional, 'up');
         if (lastApplied !== undefined) await this.#fingerprintAt(lastApplied);
         await this.connection.history.recordFailure(m.version, 'up', wrapped.message).catch(() => {});
         this.events.emit('migrationFailed', { version: m.version, name: m.name, mvp: m.mvp, direction: 'up', error: wrapped });
-        result.results.push({ ...item(m, 'Error', performance.now() - start), statements: ran, error: wrapped });
-        for (const rest of steps.slice(index + 1)) result.results.push(item(rest.migration, 'NotExecuted', 0));
+        result.results.push({ ...item(m, 'Error', performance.now() - start, 'up'), statements: ran, error: wrapped });
+        for (const rest of steps.slice(index + 1)) result.results.push(item(rest.migration, 'NotExecuted', 0, 'up'));
         throw wrapped;
       }
     }
   }
 
   /** One migration and its history row in one transaction, retried whole when a statement could not get its lock in time. */
-  async #inTransaction(step: Prepared, runId: string, start: number, ran: string[]): Promise<'done' | 'skipped'> {
+  async #inTransaction(step: Prepared, runId: string, start: number, ran: string[], result: DialectRunResult): Promise<'done' | 'skipped'> {
     const conn = this.connection;
     const m = step.migration;
     for (let attempt = 0; ; attempt++) {
@@ -239,7 +363,13 @@ export class DialectMigrator {
           await conn.rollback();
           return 'skipped';
         }
-        await this.#body(step, runId, ran, false);
+        const reported = result.reports.length;
+        try {
+          await this.#body(step, runId, ran, false, result, false);
+        } catch (error) {
+          result.reports.length = reported;
+          throw error;
+        }
         await this.#record(m, runId, performance.now() - start, step.last === true);
         await conn.commit();
         return 'done';
@@ -252,13 +382,13 @@ export class DialectMigrator {
   }
 
   /** A `transaction: none` migration: each statement on its own, each retried when it could not get its lock; then its history row. */
-  async #withoutTransaction(step: Prepared, runId: string, start: number, ran: string[]): Promise<'done' | 'skipped'> {
+  async #withoutTransaction(step: Prepared, runId: string, start: number, ran: string[], result: DialectRunResult): Promise<'done' | 'skipped'> {
     const conn = this.connection;
     const m = step.migration;
     if (await conn.history.has(m.version)) return 'skipped';
     await conn.setLockTimeout(this.#lockWait.lockTimeoutMs, 'session');
     try {
-      await this.#body(step, runId, ran, true);
+      await this.#body(step, runId, ran, true, result, false);
     } finally {
       await conn.setLockTimeout(null, 'session');
     }
@@ -273,13 +403,16 @@ export class DialectMigrator {
     return 'done';
   }
 
-  async #body(step: Prepared, runId: string, ran: string[], retryEach: boolean): Promise<void> {
+  async #body(step: Prepared, runId: string, ran: string[], retryEach: boolean, result: DialectRunResult, dryRun: boolean): Promise<void> {
     const m = step.migration;
-    if (!step.statements) {
-      await m.up(this.connection.kysely, moduleContext(this.connection, m, runId, this.#logger));
-      return;
-    }
-    for (const statement of step.statements) {
+    if (step.statements) await this.#statements(m, step.statements, ran, retryEach);
+    else await m.up(this.connection.kysely, moduleContext(this.connection, m, runId, this.#logger, 'up'));
+    for (const p of this.#participants) await p.afterUp?.(this.#stepFor(m, 'up', runId, dryRun, result, p.name));
+  }
+
+  /** Runs a script's statements in order; with `retryEach`, each one is retried on its own when it could not get its lock. */
+  async #statements(m: Migration, statements: readonly ScriptStatement[], ran: string[], retryEach: boolean): Promise<void> {
+    for (const statement of statements) {
       for (let attempt = 0; ; attempt++) {
         try {
           await this.connection.execute(statement.sql);
@@ -334,7 +467,7 @@ export class DialectMigrator {
   }
 
   /** Runs every step in one transaction and rolls it back: what would run, and whether it would fail. */
-  async #dryRun(steps: Prepared[], runId: string, result: RunResult): Promise<void> {
+  async #dryRun(steps: Prepared[], runId: string, result: DialectRunResult): Promise<void> {
     const conn = this.connection;
     const nonTransactional = steps.find((s) => !s.transactional);
     if (nonTransactional) {
@@ -350,54 +483,17 @@ export class DialectMigrator {
         const start = performance.now();
         const ran: string[] = [];
         try {
-          await this.#body(step, runId, ran, false);
+          await this.#body(step, runId, ran, false, result, true);
         } catch (error) {
-          const wrapped = stepError(error, m, true);
-          result.results.push({ ...item(m, 'Error', performance.now() - start), statements: ran, error: wrapped });
-          for (const rest of steps.slice(index + 1)) result.results.push(item(rest.migration, 'NotExecuted', 0));
+          const wrapped = stepError(error, m, true, 'up');
+          result.results.push({ ...item(m, 'Error', performance.now() - start, 'up'), statements: ran, error: wrapped });
+          for (const rest of steps.slice(index + 1)) result.results.push(item(rest.migration, 'NotExecuted', 0, 'up'));
           throw wrapped;
         }
-        result.results.push({ ...item(m, 'Success', performance.now() - start), statements: ran });
+        result.results.push({ ...item(m, 'Success', performance.now() - start, 'up'), statements: ran });
       }
     } finally {
       await conn.rollback();
     }
   }
-}
-
-function item(m: Migration, status: MigrationResultItem['status'], durationMs: number): MigrationResultItem {
-  return { version: m.version, name: m.name, mvp: m.mvp, direction: 'up', status, durationMs, rows: 0, statements: [] };
-}
-
-function statementError(error: unknown, statement: ScriptStatement, applied: number): MfmigError {
-  const base = isMfmigError(error) ? error : undefined;
-  const message = (error as Error)?.message ?? String(error);
-  const stays = applied > 0 ? ` (${applied} statement(s) before it ran outside a transaction and stay applied)` : '';
-  return new MfmigError('MIGRATION_FAILED', `line ${statement.line}: ${message}${stays}`, {
-    cause: error,
-    context: { ...(base?.context ?? {}), statement: statement.sql, line: statement.line, sqlState: (error as { code?: string })?.code },
-  });
-}
-
-function stepError(error: unknown, m: Migration, transactional: boolean): MfmigError {
-  const where = `Migration ${migrationLabel(m)} (mvp${m.mvp}, up) failed`;
-  const rolledBack = transactional ? '; nothing of it was applied' : '';
-  if (isMfmigError(error) && error.code !== 'MIGRATION_FAILED') {
-    if (error.context.version === undefined) Object.assign(error.context, { version: m.version, migration: m.name, direction: 'up' });
-    return error;
-  }
-  const message = (error as Error)?.message ?? String(error);
-  return new MfmigError('MIGRATION_FAILED', `${where}: ${message}${rolledBack}`, {
-    cause: error,
-    context: { ...(isMfmigError(error) ? error.context : {}), version: m.version, migration: m.name, direction: 'up', file: m.file },
-  });
-}
-
-function lockExhausted(error: unknown, conn: RunnableConnection, policy: LockWaitPolicy, attempt: number): unknown {
-  if (!conn.isLockTimeout(error)) return error;
-  return new MfmigError(
-    'MIGRATION_FAILED',
-    `a statement waited more than ${policy.lockTimeoutMs} ms for a table lock held by another transaction, ${attempt + 1} time(s); nothing was left waiting, and other queries were not blocked. Find the long transaction (pg_stat_activity), or raise --ddl-lock-timeout / --ddl-retries`,
-    { cause: error, context: { sqlState: '55P03', attempts: attempt + 1 } },
-  );
 }

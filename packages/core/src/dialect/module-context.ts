@@ -11,7 +11,7 @@ import type { RunnableConnection } from './dialect.js';
  * @example
  * export async function up(db, ctx) { await ctx.exec('CREATE INDEX ...'); }
  */
-export function moduleContext(conn: RunnableConnection, migration: Migration, runId: string, logger: Logger): MigrationContext {
+export function moduleContext(conn: RunnableConnection, migration: Migration, runId: string, logger: Logger, direction: 'up' | 'down'): MigrationContext {
   const unavailable = (what: string) => (): never => {
     throw new MfmigError('MIGRATION_FAILED', `${what} is SQLite's; on ${conn.dialect} use the db argument (Kysely) or await ctx.exec(sql)`, {
       context: { version: migration.version, file: migration.file },
@@ -20,7 +20,7 @@ export function moduleContext(conn: RunnableConnection, migration: Migration, ru
   let rows = 0;
   const ctx = {
     migration,
-    direction: 'up' as const,
+    direction,
     dryRun: false,
     logger,
     signal: undefined,

@@ -1,0 +1,204 @@
+import { MfmigError } from '../errors/index.js';
+import type { MigrationEventEmitter, MigrationEvents } from '../events/index.js';
+import { type Migration, type MigrationSet, migrationLabel, transactionModeOf } from '../migration/index.js';
+import type { MigrationStatus } from '../runner/migration-status.js';
+import { type MigrationTarget, downVersions, noneVersion, resolveTargetVersion } from '../runner/migration-target.js';
+import type { RunnableConnection, ScriptStatement } from './dialect.js';
+import type { DialectParticipant, DialectStep } from './dialect-participant.js';
+import type { DialectRunResult } from './dialect-migrator.js';
+import { item, lockExhausted, stepError } from './dialect-step-errors.js';
+import type { LockWaitPolicy } from './lock-wait-policy.js';
+import { moduleContext } from './module-context.js';
+
+/** Where a rollback ends: a version, a milestone, or the last `steps` applied migrations. */
+export type DownTarget = Exclude<MigrationTarget, { latest: true }> | { steps: number };
+
+/** What the down steps need from the runner that owns them. */
+export interface DownKit {
+  connection: RunnableConnection;
+  migrations: MigrationSet;
+  events: MigrationEventEmitter<MigrationEvents>;
+  lockWait: LockWaitPolicy;
+  participants: readonly DialectParticipant[];
+  stepFor(m: Migration, direction: 'down', participant?: string): DialectStep;
+  runStatements(step: { migration: Migration; statements?: ScriptStatement[] }, ran: string[], retryEach: boolean): Promise<void>;
+  waitBeforeRetry(m: Migration, attempt: number): Promise<void>;
+}
+
+interface DownStep {
+  migration: Migration;
+  statements?: ScriptStatement[];
+  transactional: boolean;
+}
+
+/**
+ * The version a rollback target stands for, refusing one above the current version.
+ *
+ * @example
+ * downTargetVersion(set, status, { steps: 2 }); // the version below the last two applied
+ */
+export function downTargetVersion(set: MigrationSet, status: MigrationStatus, target: DownTarget): number {
+  const applied = status.applied.map((a) => a.version).sort((a, b) => b - a);
+  if ('steps' in target) {
+    if (!Number.isSafeInteger(target.steps) || target.steps < 1)
+      throw new MfmigError('USAGE', `--step must be a whole number >= 1, not ${String(target.steps)}`);
+    return applied[target.steps] ?? noneVersion(set);
+  }
+  const version = resolveTargetVersion(set, target);
+  if (version > status.currentVersion) {
+    throw new MfmigError('USAGE', `Target version ${version} is above the current version ${status.currentVersion}; use migrate to go up`);
+  }
+  return version;
+}
+
+/**
+ * Reverts the applied migrations above the target, newest first. Every step is checked before
+ * the first one runs: a missing file, a migration without a down section, a non-transactional
+ * statement in a transactional down, or declared transformations without a participant to
+ * reverse them refuse the whole rollback. Each step runs in its own transaction with the removal
+ * of its history row, and with lock-timeout retries as an up step.
+ *
+ * @example
+ * await runDown(kit, status, { mvp: 2 }, runId, result, signal);
+ */
+export async function runDown(
+  kit: DownKit,
+  status: MigrationStatus,
+  target: DownTarget,
+  runId: string,
+  result: DialectRunResult,
+  signal?: AbortSignal,
+): Promise<void> {
+  const targetVersion = downTargetVersion(kit.migrations, status, target);
+  result.targetVersion = targetVersion;
+  const steps = await prepareDown(
+    kit,
+    downVersions(
+      status.applied.map((a) => a.version),
+      targetVersion,
+    ),
+  );
+  kit.events.emit('runStarted', { runId, direction: 'down', fromVersion: status.currentVersion, targetVersion, totalSteps: steps.length, dryRun: false });
+  for (const [index, step] of steps.entries()) {
+    const m = step.migration;
+    if (signal?.aborted) {
+      throw new MfmigError('INTERRUPTED', `Interrupted before reverting ${migrationLabel(m)}; run the same command again to continue`);
+    }
+    kit.events.emit('migrationStarted', { version: m.version, name: m.name, mvp: m.mvp, direction: 'down', step: index + 1, totalSteps: steps.length });
+    const start = performance.now();
+    const ran: string[] = [];
+    const reported = result.reports.length;
+    try {
+      await (step.transactional ? downInTransaction(kit, step, ran, result) : downWithoutTransaction(kit, step, ran, runId));
+      const durationMs = performance.now() - start;
+      result.results.push({ ...item(m, 'Success', durationMs, 'down'), statements: ran });
+      kit.events.emit('migrationCompleted', { version: m.version, name: m.name, mvp: m.mvp, direction: 'down', durationMs });
+    } catch (error) {
+      if (step.transactional) result.reports.length = reported;
+      const wrapped = stepError(error, m, step.transactional, 'down');
+      await kit.connection.history.recordFailure(m.version, 'down', wrapped.message).catch(() => {});
+      kit.events.emit('migrationFailed', { version: m.version, name: m.name, mvp: m.mvp, direction: 'down', error: wrapped });
+      result.results.push({ ...item(m, 'Error', performance.now() - start, 'down'), statements: ran, error: wrapped });
+      for (const rest of steps.slice(index + 1)) result.results.push(item(rest.migration, 'NotExecuted', 0, 'down'));
+      throw wrapped;
+    }
+  }
+}
+
+async function prepareDown(kit: DownKit, versions: number[]): Promise<DownStep[]> {
+  const steps: DownStep[] = [];
+  for (const version of versions) {
+    const m = kit.migrations.byVersion.get(version);
+    if (!m) throw new MfmigError('MIGRATION_MISSING', `Applied migration version ${version} is missing from the migrations folder; it cannot be reverted`);
+    if (!m.down || m.irreversible) {
+      throw new MfmigError('NO_DOWN_MIGRATION', `Migration ${migrationLabel(m)} has no down migration; it cannot be reverted (restore a backup instead)`, {
+        context: { version: m.version, migration: m.name, file: m.file },
+      });
+    }
+    if (m.transformations.length > 0 && !kit.participants.some((p) => p.runsTransformations)) {
+      throw new MfmigError(
+        'TRANSFORMATION_INVALID',
+        `Migration ${migrationLabel(m)} declares data transformations, and this rollback has no participant that reverses them`,
+        {
+          context: { version: m.version, file: m.file },
+        },
+      );
+    }
+    const transactional = transactionModeOf(m, 'down') === 'immediate';
+    if (m.kind !== 'sql') {
+      steps.push({ migration: m, transactional });
+      continue;
+    }
+    const statements = await kit.connection.analyzeScript(m.downSql ?? '');
+    const refused = transactional ? statements.find((s) => s.nonTransactional) : undefined;
+    if (refused) {
+      throw new MfmigError(
+        'MIGRATION_INVALID',
+        `Migration ${migrationLabel(m)}, down, line ${refused.line}: ${refused.nonTransactional}; give the down section "-- transaction: none" or move the statement`,
+        { context: { version: m.version, file: m.file, line: refused.line } },
+      );
+    }
+    steps.push({ migration: m, statements, transactional });
+  }
+  return steps;
+}
+
+/** The down's body: the participants' `beforeDown` hooks, then the SQL or the module's down. */
+function downBody(kit: DownKit, step: DownStep, ran: string[], retryEach: boolean, runId: string): (options?: { probe?: boolean }) => Promise<void> {
+  return async (options) => {
+    ran.length = 0;
+    for (const p of kit.participants) {
+      const view = kit.stepFor(step.migration, 'down', p.name);
+      await p.beforeDown?.(options?.probe ? { ...view, report: () => {} } : view);
+    }
+    if (step.statements) await kit.runStatements(step, ran, retryEach);
+    else await step.migration.down!(kit.connection.kysely, moduleContext(kit.connection, step.migration, runId, { log() {} }, 'down'));
+  };
+}
+
+async function downInTransaction(kit: DownKit, step: DownStep, ran: string[], result: DialectRunResult): Promise<void> {
+  const conn = kit.connection;
+  const m = step.migration;
+  const reported = result.reports.length;
+  for (let attempt = 0; ; attempt++) {
+    await conn.begin();
+    try {
+      await conn.setLockTimeout(kit.lockWait.lockTimeoutMs, 'transaction');
+      if (!(await conn.history.has(m.version))) {
+        await conn.rollback();
+        return;
+      }
+      // the first participant's wrap is the outermost
+      let work = downBody(kit, step, ran, false, result.runId);
+      for (const p of [...kit.participants].reverse()) {
+        if (!p.aroundDown) continue;
+        const inner = work;
+        work = (options) => (options?.probe ? inner(options) : p.aroundDown!(kit.stepFor(m, 'down', p.name), inner));
+      }
+      await work();
+      await conn.history.remove(m.version);
+      await conn.history.audit('rollback', m.version, `reverted ${migrationLabel(m)} (run ${result.runId})`);
+      await conn.commit();
+      return;
+    } catch (error) {
+      await conn.rollback().catch(() => {});
+      result.reports.length = reported;
+      if (!conn.isLockTimeout(error) || attempt >= kit.lockWait.retries) throw lockExhausted(error, conn, kit.lockWait, attempt);
+      await kit.waitBeforeRetry(m, attempt);
+    }
+  }
+}
+
+/** A `transaction: none` down: its statements one by one (no participant can wrap it), then the history row goes. */
+async function downWithoutTransaction(kit: DownKit, step: DownStep, ran: string[], runId: string): Promise<void> {
+  const conn = kit.connection;
+  if (!(await conn.history.has(step.migration.version))) return;
+  await conn.setLockTimeout(kit.lockWait.lockTimeoutMs, 'session');
+  try {
+    await downBody(kit, step, ran, true, runId)();
+  } finally {
+    await conn.setLockTimeout(null, 'session');
+  }
+  await conn.history.remove(step.migration.version);
+  await conn.history.audit('rollback', step.migration.version, `reverted ${migrationLabel(step.migration)} without a transaction (run ${runId})`);
+}

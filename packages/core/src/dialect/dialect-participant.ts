@@ -1,0 +1,61 @@
+import type { OperationProgress } from '../events/index.js';
+import type { Migration } from '../migration/index.js';
+import type { RunnableConnection } from './dialect.js';
+
+/** One migration step as a participant sees it, inside the step's transaction. */
+export interface DialectStep {
+  readonly connection: RunnableConnection;
+  readonly migration: Migration;
+  readonly direction: 'up' | 'down';
+  readonly runId: string;
+  /** True in a dry run: everything is rolled back afterwards. */
+  readonly dryRun: boolean;
+  /** Reports the progress of long work (shown as a bar on a terminal). */
+  progress(p: Omit<OperationProgress, 'ratePerSecond' | 'etaMs'>): void;
+  /** Adds one entry to the run's report under the participant's name (`result.reports`). */
+  report(entry: ParticipantReportEntry): void;
+}
+
+/** What a participant reports about one step: a kind, a table and a row count, plus details. */
+export interface ParticipantReportEntry {
+  kind: string;
+  table?: string;
+  rows: number;
+  [detail: string]: unknown;
+}
+
+/** A participant's report entry, with where it came from. */
+export interface ParticipantReport extends ParticipantReportEntry {
+  participant: string;
+  version: number;
+  direction: 'up' | 'down';
+}
+
+/**
+ * Work that joins every migration step of a {@link DialectMigrator} run, in the step's own
+ * transaction, so that it commits or rolls back with the step. The run's participants are one
+ * ordered list: hooks run in that order, and `aroundDown` wraps are nested in it (the first
+ * participant's wrap is the outermost).
+ *
+ * @example
+ * const auditing: DialectParticipant = {
+ *   name: 'audit',
+ *   async afterUp(step) { await step.connection.execute('INSERT INTO audit (v) VALUES ($1)', [step.migration.version]); },
+ * };
+ */
+export interface DialectParticipant {
+  readonly name: string;
+  /** True for the participant that runs declared data transformations; without one, a migration that declares them is refused. */
+  readonly runsTransformations?: boolean;
+  /** After the body of an up migration, before its history row. */
+  afterUp?(step: DialectStep): Promise<void>;
+  /** Before the body of a down migration (inside every `aroundDown` wrap). */
+  beforeDown?(step: DialectStep): Promise<void>;
+  /**
+   * Around the whole down of one migration (the `beforeDown` hooks and the body). It must call
+   * `work()` once for real; it may call `work({ probe: true })` before that inside a savepoint it
+   * rolls back, to see what the down would do (rollback preservation does). A probe's reports
+   * are dropped.
+   */
+  aroundDown?(step: DialectStep, work: (options?: { probe?: boolean }) => Promise<void>): Promise<void>;
+}

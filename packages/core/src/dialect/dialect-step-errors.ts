@@ -1,0 +1,66 @@
+import { MfmigError, isMfmigError } from '../errors/index.js';
+import { type Migration, migrationLabel } from '../migration/index.js';
+import type { MigrationResultItem } from '../runner/migration-plugin.js';
+import type { RunnableConnection, ScriptStatement } from './dialect.js';
+import type { LockWaitPolicy } from './lock-wait-policy.js';
+
+/**
+ * One step's line of a run's result.
+ *
+ * @example
+ * item(m, 'Success', 12, 'up');
+ */
+export function item(m: Migration, status: MigrationResultItem['status'], durationMs: number, direction: 'up' | 'down'): MigrationResultItem {
+  return { version: m.version, name: m.name, mvp: m.mvp, direction, status, durationMs, rows: 0, statements: [] };
+}
+
+/**
+ * A statement's failure, naming its line; `applied` statements before it ran outside a transaction.
+ *
+ * @example
+ * throw statementError(error, { sql: 'ALTER TABLE t ...', line: 4 }, 0);
+ */
+export function statementError(error: unknown, statement: ScriptStatement, applied: number): MfmigError {
+  const base = isMfmigError(error) ? error : undefined;
+  const message = (error as Error)?.message ?? String(error);
+  const stays = applied > 0 ? ` (${applied} statement(s) before it ran outside a transaction and stay applied)` : '';
+  return new MfmigError('MIGRATION_FAILED', `line ${statement.line}: ${message}${stays}`, {
+    cause: error,
+    context: { ...(base?.context ?? {}), statement: statement.sql, line: statement.line, sqlState: (error as { code?: string })?.code },
+  });
+}
+
+/**
+ * A step's failure, naming the migration and direction, and saying that nothing of it stays when it ran in a transaction.
+ *
+ * @example
+ * throw stepError(error, m, true, 'down');
+ */
+export function stepError(error: unknown, m: Migration, transactional: boolean, direction: 'up' | 'down'): MfmigError {
+  const where = `Migration ${migrationLabel(m)} (mvp${m.mvp}, ${direction}) failed`;
+  const rolledBack = transactional ? '; nothing of it was applied' : '';
+  if (isMfmigError(error) && error.code !== 'MIGRATION_FAILED') {
+    if (error.context.version === undefined) Object.assign(error.context, { version: m.version, migration: m.name, direction });
+    return error;
+  }
+  const message = (error as Error)?.message ?? String(error);
+  return new MfmigError('MIGRATION_FAILED', `${where}: ${message}${rolledBack}`, {
+    cause: error,
+    context: { ...(isMfmigError(error) ? error.context : {}), version: m.version, migration: m.name, direction, file: m.file },
+  });
+}
+
+/**
+ * The error of a step that could not get its table locks within the policy's retries; other errors pass through.
+ *
+ * @example
+ * throw lockExhausted(error, conn, policy, attempt);
+ */
+export function lockExhausted(error: unknown, conn: RunnableConnection, policy: LockWaitPolicy, attempt: number): unknown {
+  if (!conn.isLockTimeout(error)) return error;
+  return new MfmigError(
+    'MIGRATION_FAILED',
+    `a statement waited more than ${policy.lockTimeoutMs} ms for a table lock held by another transaction, ${attempt + 1} time(s); nothing was left waiting, and other queries were not blocked. Find the long transaction (pg_stat_activity), or raise --ddl-lock-timeout / --ddl-retries`,
+    { cause: error, context: { sqlState: '55P03', attempts: attempt + 1 } },
+  );
+}
