@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import type { MigrationSet } from '../../migration/index.js';
+import { type DialectRunResult, DialectMigrator } from '../dialect-migrator.js';
+import type { DialectParticipant } from '../dialect-participant.js';
+import { quoteIdent } from './postgres-catalog-queries.js';
+import { type PostgresConnection, openPostgres } from './postgres-connection.js';
+import { type SampledTable, copySample } from './postgres-sample.js';
+
+export type { SampledTable };
+
+/** The prefix of every scratch schema a rehearsal makes: `mfmig_rehearsal_<12 hex digits>`. */
+export const REHEARSAL_SCHEMA_PREFIX = 'mfmig_rehearsal_';
+
+/** Options of {@link rehearse}. */
+export interface RehearsalOptions<T> {
+  /** Migrate the scratch schema up to this version (0: leave it empty). */
+  toVersion: number;
+  /** The run's participants (data transformations, ...); a migration that declares transformations needs the transformer's. */
+  participants?: readonly DialectParticipant[];
+  /** After migrating, copy up to `rows` rows of each table of schema `fromSchema` into the scratch schema (see {@link copySample}). */
+  sample?: { fromSchema: string; rows: number };
+  /** What to do with the migrated scratch schema (introspect it, time more migrations on it); its result is {@link Rehearsal.value}. */
+  work?: (conn: PostgresConnection, migrator: DialectMigrator) => Promise<T>;
+  /** Stops the run between two migrations; the scratch schema is dropped all the same. */
+  signal?: AbortSignal;
+}
+
+/** What a rehearsal did. The scratch schema it names no longer exists. */
+export interface Rehearsal<T> {
+  schema: string;
+  /** The run up to `toVersion`. */
+  run: DialectRunResult;
+  /** Rows copied per table, when a sample was asked for. */
+  sampled: SampledTable[];
+  /** What `work` returned. */
+  value: T | undefined;
+}
+
+/**
+ * Runs migrations on a scratch copy of nothing: a new schema `mfmig_rehearsal_<hex>` in the
+ * database of `url`, on a session of its own whose search_path holds that schema (and schemas that
+ * hold extensions and no tables), so that migrations that name no schema run there unchanged and
+ * cannot reach the live schema's tables.
+ * The migrations run up to `toVersion` with a {@link DialectMigrator} (history, lock and audit
+ * rows live in the scratch schema), a sample of live rows is copied in when asked, then `work`
+ * gets the session. Whatever happens (a failing migration, a throw in `work`, an abort), the
+ * scratch schema is dropped (`DROP SCHEMA ... CASCADE`) and the session closed; a failed run
+ * throws its error afterwards.
+ *
+ * What a migration does outside its schema still happens (`CREATE EXTENSION`, roles, grants, a
+ * name qualified with another schema); extensions installed into the live schema are out of
+ * reach; a process killed outright leaves its scratch schema behind (its name says what it is).
+ *
+ * @example
+ * const { value: tables } = await rehearse(url, migrations, { toVersion: 3, work: (conn) => conn.introspector.tables() });
+ */
+export async function rehearse<T = undefined>(url: string, migrations: MigrationSet, options: RehearsalOptions<T>): Promise<Rehearsal<T>> {
+  const schema = `${REHEARSAL_SCHEMA_PREFIX}${randomBytes(6).toString('hex')}`;
+  const conn = await openPostgres(url, { schema, createSchema: true });
+  let failed = false;
+  try {
+    // openPostgres puts `public` after the schema: a live `public` must stay out of reach
+    const reachable = [schema, ...(await extensionOnlySchemas(conn, schema))];
+    await conn.execute(`SET search_path TO ${reachable.map(quoteIdent).join(', ')}`);
+    const migrator = new DialectMigrator({ connection: conn, migrations, participants: options.participants });
+    const run = await migrator.migrate({ version: options.toVersion }, { signal: options.signal, command: 'mfmig rehearsal' });
+    if (run.error) throw run.error;
+    const sampled = options.sample ? await copySample(conn, options.sample.fromSchema, schema, options.sample.rows) : [];
+    const value = options.work ? await options.work(conn, migrator) : undefined;
+    return { schema, run, sampled, value };
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    // a failure to drop is said unless it would hide why the rehearsal failed
+    await dropScratch(conn, url, schema).catch((error: unknown) => {
+      if (!failed) throw error;
+    });
+  }
+}
+
+/**
+ * Schemas that hold extensions and no table, view or foreign table: their types and functions
+ * stay reachable by bare name (as `citext` or `uuid_generate_v4()` in an `extensions` schema),
+ * and a migration has nothing there to write to.
+ */
+async function extensionOnlySchemas(conn: PostgresConnection, scratch: string): Promise<string[]> {
+  const rows = await conn.query<{ name: string }>(
+    `SELECT DISTINCT n.nspname AS name FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace
+     WHERE n.nspname NOT IN ('pg_catalog', $1)
+       AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f'))
+     ORDER BY 1`,
+    [scratch],
+  );
+  return rows.map((r) => r.name);
+}
+
+/** Drops the scratch schema on its own session, or on a new one when that session broke; then closes it. */
+async function dropScratch(conn: PostgresConnection, url: string, schema: string): Promise<void> {
+  const drop = `DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`;
+  try {
+    await conn.rollback().catch(() => {});
+    await conn.lock.release().catch(() => {});
+    await conn.execute(drop);
+  } catch {
+    const other = await openPostgres(url, { schema: 'pg_catalog' });
+    try {
+      await other.execute(drop);
+    } finally {
+      await other.close();
+    }
+  } finally {
+    await conn.close();
+  }
+}
