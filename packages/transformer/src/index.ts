@@ -23,3 +23,12 @@ export { DEFAULT_ENGINE_OPTIONS, type EngineOptions, TransformationEngine } from
 export { BATCH_END_PARAM, BATCH_START_PARAM, restrictToBatch, usesBatchParams } from '@mfmig/core';
 export { countQueryFor } from './sql/count-query.js';
 export { prepareLenient } from './sql/legacy-strings.js';
+export { type ConnectionTransformerOptions, createConnectionTransformer } from './connection-participant.js';
+export {
+  type ApplyOnConnectionOptions,
+  type ConnectionProgress,
+  type ConnectionReverseResult,
+  type ConnectionTransformationResult,
+  applyTransformationsOn,
+  reverseTransformationsOn,
+} from './connection/index.js';

@@ -1,0 +1,76 @@
+import type { DialectConnection } from '@mfmig/core';
+import { parseTransformations } from '../declaration/parse-transformation.js';
+import { type TransformationUnit, planUnits } from '../declaration/transformation-unit.js';
+import { validationError } from '../run/validation-runner.js';
+import type { ApplyOnConnectionOptions, ConnectionTransformationResult, UnitCounts } from './connection-result.js';
+import { type ValidationTarget, validateOnConnection } from './connection-validations.js';
+import { requirePostgres } from './dialect-guard.js';
+import { runRowFunctionUnit } from './row-function-unit.js';
+import { runSqlUnit } from './sql-unit.js';
+
+/** Default source rows (SQL: key values) per batch. */
+const DEFAULT_BATCH_SIZE = 10_000;
+
+/**
+ * Runs a migration's declared transformations on a server connection, inside the caller's
+ * transaction (it never begins or commits one: a failure rolls the whole migration back).
+ * Declarations are validated and ordered by their dependencies; a `migrate` transformation's
+ * steps run in their own dependency order. SQL using `@batchStart` / `@batchEnd` runs in key
+ * ranges of the source's integer key, other SQL once; a row function pages the source by key
+ * and writes with multi-row statements. Then every validation query is checked, as on SQLite:
+ * one that fails throws `VALIDATION_FAILED` naming the transformation and the query.
+ *
+ * @example
+ * await conn.transaction(async () => {
+ *   const results = await applyTransformationsOn(conn, migration.transformations, { batchSize: 5_000 });
+ *   for (const r of results) console.log(r.id, r.rows, r.batches);
+ * });
+ */
+export async function applyTransformationsOn(
+  conn: DialectConnection,
+  declared: readonly unknown[],
+  options: ApplyOnConnectionOptions = {},
+): Promise<ConnectionTransformationResult[]> {
+  if (declared.length === 0) return [];
+  requirePostgres(conn, 'applyTransformationsOn');
+  const units = planUnits(parseTransformations(declared));
+  const ran: { unit: TransformationUnit; counts: UnitCounts; durationMs: number }[] = [];
+  for (const unit of units) {
+    const start = performance.now();
+    const run = {
+      batchSize: unit.transformation.batchSize ?? options.batchSize ?? DEFAULT_BATCH_SIZE,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+    const counts = unit.transformation.transform ? await runRowFunctionUnit(conn, unit, run) : await runSqlUnit(conn, unit, run);
+    ran.push({ unit, counts, durationMs: performance.now() - start });
+  }
+  const validations = await validateOnConnection(conn, validationTargets(units));
+  const failed = validationError(validations);
+  if (failed) throw failed;
+  return ran.map(({ unit, counts, durationMs }) => {
+    const t = unit.transformation;
+    return {
+      id: unit.id,
+      name: t.name,
+      transformationType: t.transformationType,
+      sourceTable: t.sourceTable,
+      targetTable: t.targetTable,
+      rowsRead: counts.rowsRead,
+      rows: counts.rows,
+      batches: counts.batches,
+      durationMs,
+      validations: validations.filter((v) => v.transformationId === unit.id || v.transformationId === unit.parent?.id),
+    };
+  });
+}
+
+/** Every unit, and each `migrate` parent after its last step (as the SQLite engine validates). */
+function validationTargets(units: readonly TransformationUnit[]): ValidationTarget[] {
+  const targets: ValidationTarget[] = [];
+  units.forEach((u, i) => {
+    targets.push({ id: u.id, t: u.transformation });
+    if (u.parent && units[i + 1]?.parent !== u.parent) targets.push({ id: u.parent.id, t: u.parent });
+  });
+  return targets;
+}

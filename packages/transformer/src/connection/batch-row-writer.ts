@@ -1,0 +1,137 @@
+import type { DialectConnection } from '@mfmig/core';
+import { MfmigError, abbreviateSql, quoteIdentifier } from '@mfmig/core';
+import type { Row } from '../declaration/data-transformation.js';
+import type { WriteMode } from '../declaration/transformation-types.js';
+import { transformationError } from '../run/statement-runner.js';
+
+/** PostgreSQL's limit of bound parameters in one statement. */
+const MAX_PARAMS = 65_535;
+
+/**
+ * Writes a row function's rows into the target with multi-row parameterised statements (under
+ * 65,535 parameters each): plain INSERT, upsert (`ON CONFLICT (key) DO UPDATE`, or `DO NOTHING`
+ * when a row holds only its key), or `UPDATE ... FROM (VALUES ...)` by key. Consecutive rows
+ * with the same columns share a statement; within one, a key given twice keeps its last row
+ * (as SQLite's row-by-row writes would leave it).
+ *
+ * @example
+ * const writer = new BatchRowWriter(conn, 'incidents', 'upsert', ['ticket_id'], new Map(), 'kb_split');
+ * await writer.write([{ ticket_id: 'KB-1', title: 't' }]); // 1
+ */
+export class BatchRowWriter {
+  readonly #conn: DialectConnection;
+  readonly #table: string;
+  readonly #mode: WriteMode;
+  readonly #key: string[];
+  readonly #types: ReadonlyMap<string, string>;
+  readonly #unitId: string;
+
+  /** `types`: the target's column types, which an update casts its values to. */
+  constructor(conn: DialectConnection, table: string, mode: WriteMode, key: string[], types: ReadonlyMap<string, string>, unitId: string) {
+    if (mode !== 'insert' && key.length === 0) {
+      throw new MfmigError('TRANSFORMATION_INVALID', `Writing to ${table} by ${mode} needs key columns; the table has no primary key, declare \`key\``, {
+        context: { transformation: unitId },
+      });
+    }
+    this.#conn = conn;
+    this.#table = table;
+    this.#mode = mode;
+    this.#key = key;
+    this.#types = types;
+    this.#unitId = unitId;
+  }
+
+  /** Writes rows in order; returns the rows changed. */
+  async write(rows: readonly Row[]): Promise<number> {
+    let changed = 0;
+    let group: Row[] = [];
+    let signature = '';
+    for (const row of rows) {
+      const s = Object.keys(row).join('\u0000');
+      if (s !== signature && group.length > 0) {
+        changed += await this.#writeGroup(group);
+        group = [];
+      }
+      signature = s;
+      group.push(row);
+    }
+    if (group.length > 0) changed += await this.#writeGroup(group);
+    return changed;
+  }
+
+  /** Rows with the same columns, in statements of at most {@link MAX_PARAMS} parameters. */
+  async #writeGroup(rows: Row[]): Promise<number> {
+    const columns = Object.keys(rows[0]!);
+    if (columns.length === 0) return 0;
+    const perStatement = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
+    let changed = 0;
+    for (let i = 0; i < rows.length; i += perStatement) {
+      const chunk = this.#lastPerKey(rows.slice(i, i + perStatement), columns);
+      const params: unknown[] = [];
+      for (const row of chunk) for (const c of columns) params.push(bindable(row[c]));
+      const sql = this.#sql(columns, chunk.length);
+      try {
+        changed += await this.#conn.execute(sql, params);
+      } catch (error) {
+        throw transformationError(error, this.#unitId, abbreviateSql(sql, 200));
+      }
+    }
+    return changed;
+  }
+
+  /** For upsert and update, one row per key (the last), in the order keys were last given. */
+  #lastPerKey(rows: Row[], columns: string[]): Row[] {
+    if (this.#mode === 'insert' || !this.#key.every((k) => columns.includes(k))) return rows;
+    const byKey = new Map<string, Row>();
+    for (const row of rows) {
+      const id = JSON.stringify(this.#key.map((k) => String(bindable(row[k]))));
+      byKey.delete(id);
+      byKey.set(id, row);
+    }
+    return byKey.size === rows.length ? rows : [...byKey.values()];
+  }
+
+  #sql(columns: string[], count: number): string {
+    const t = quoteIdentifier(this.#table);
+    const rest = columns.filter((c) => !this.#key.includes(c));
+    const cast = this.#mode === 'update' ? columns.map((c) => `::${this.#typeOf(c)}`) : columns.map(() => '');
+    const tuples: string[] = [];
+    for (let r = 0; r < count; r++) tuples.push(`(${columns.map((_, i) => `$${r * columns.length + i + 1}${cast[i]}`).join(', ')})`);
+    const values = `VALUES ${tuples.join(', ')}`;
+    if (this.#mode === 'update') {
+      const missing = this.#key.filter((k) => !columns.includes(k));
+      if (missing.length > 0 || rest.length === 0) {
+        throw new MfmigError(
+          'TRANSFORMATION_FAILED',
+          `An update of ${this.#table} needs the key (${this.#key.join(', ')}) and at least one other column in each row`,
+          { context: { transformation: this.#unitId } },
+        );
+      }
+      const set = rest.map((c) => `${quoteIdentifier(c)} = mfmig_v.${quoteIdentifier(c)}`).join(', ');
+      const match = this.#key.map((k) => `mfmig_t.${quoteIdentifier(k)} = mfmig_v.${quoteIdentifier(k)}`).join(' AND ');
+      return `UPDATE ${t} AS mfmig_t SET ${set} FROM (${values}) AS mfmig_v (${columns.map(quoteIdentifier).join(', ')}) WHERE ${match}`;
+    }
+    const insert = `INSERT INTO ${t} (${columns.map(quoteIdentifier).join(', ')}) ${values}`;
+    if (this.#mode === 'insert') return insert;
+    const conflict = `ON CONFLICT (${this.#key.map(quoteIdentifier).join(', ')})`;
+    return rest.length === 0
+      ? `${insert} ${conflict} DO NOTHING`
+      : `${insert} ${conflict} DO UPDATE SET ${rest.map((c) => `${quoteIdentifier(c)} = EXCLUDED.${quoteIdentifier(c)}`).join(', ')}`;
+  }
+
+  #typeOf(column: string): string {
+    const type = this.#types.get(column);
+    if (type === undefined) {
+      throw new MfmigError('TRANSFORMATION_FAILED', `Transformation ${this.#unitId} writes column ${column}, which ${this.#table} does not have`, {
+        context: { transformation: this.#unitId, table: this.#table },
+      });
+    }
+    return type;
+  }
+}
+
+/** A value the driver can bind: bigint as text, undefined as null. */
+function bindable(value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  return value === undefined ? null : value;
+}

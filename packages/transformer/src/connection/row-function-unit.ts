@@ -1,0 +1,73 @@
+import type { DialectConnection } from '@mfmig/core';
+import { quoteIdentifier } from '@mfmig/core';
+import type { Row } from '../declaration/data-transformation.js';
+import { defaultWriteMode } from '../declaration/transformation-types.js';
+import type { TransformationUnit } from '../declaration/transformation-unit.js';
+import { transformationError } from '../run/statement-runner.js';
+import { BatchRowWriter } from './batch-row-writer.js';
+import { countRows, requireTable } from './connection-queries.js';
+import type { UnitCounts, UnitRunContext } from './connection-result.js';
+import { throwIfInterrupted } from './interruption.js';
+import { sourceKeyOf } from './source-key.js';
+
+/** The alias the page query gives the key as text: an exact cursor for any key type (a JS Date would lose microseconds). */
+const PAGE_KEY = 'mfmig$page_key';
+
+/**
+ * Runs a unit's row function in the caller's transaction: pages the source by its key
+ * (`WHERE key > $1 ORDER BY key LIMIT batchSize`, up to the key's max when it starts), calls
+ * the function on each row (its `columns`, with the key, or all), and writes what it returns
+ * (nothing, a row, or rows) with a {@link BatchRowWriter} in the unit's write mode: declared,
+ * else by type (merge upsert, enrich update, else insert), keyed by `key` or the target's
+ * primary key.
+ *
+ * @example
+ * const counts = await runRowFunctionUnit(conn, unit, { batchSize: 10_000 }); // { rowsRead: 500, rows: 1_500, batches: 1 }
+ */
+export async function runRowFunctionUnit(conn: DialectConnection, unit: TransformationUnit, run: UnitRunContext): Promise<UnitCounts> {
+  const t = unit.transformation;
+  const fn = t.transform!;
+  const key = await sourceKeyOf(conn, t, unit.id, { integer: false });
+  const target = await requireTable(conn, t.targetTable, unit.id, 'target');
+  const mode = t.writeMode ?? defaultWriteMode(t.transformationType);
+  const writeKey = mode === 'insert' ? (t.key ?? []) : (t.key ?? target.primaryKey);
+  const writer = new BatchRowWriter(conn, t.targetTable, mode, writeKey, new Map(target.columns.map((c) => [c.name, c.type])), unit.id);
+  const k = quoteIdentifier(key.column);
+  const source = quoteIdentifier(t.sourceTable);
+  const end = (await conn.query<{ hi: string | null }>(`SELECT max(${k})::text AS hi FROM ${source}`))[0]?.hi ?? null;
+  if (end === null) return { rowsRead: 0, rows: 0, batches: 0 };
+  const total = await countRows(conn, t.sourceTable);
+  const columns = t.columns ? [...new Set([key.column, ...t.columns])].map(quoteIdentifier).join(', ') : '*';
+  const select = `SELECT ${columns}, ${k}::text AS ${quoteIdentifier(PAGE_KEY)} FROM ${source}`;
+  const first = `${select} WHERE ${k} <= $1 ORDER BY ${k} LIMIT ${run.batchSize}`;
+  const next = `${select} WHERE ${k} > $2 AND ${k} <= $1 ORDER BY ${k} LIMIT ${run.batchSize}`;
+  let after: string | null = null;
+  let read = 0;
+  let written = 0;
+  let batches = 0;
+  for (;;) {
+    throwIfInterrupted(run.signal, unit.id, read);
+    const page: Row[] = after === null ? await conn.query(first, [end]) : await conn.query(next, [end, after]);
+    if (page.length === 0) break;
+    after = String(page[page.length - 1]![PAGE_KEY]);
+    const out: Row[] = [];
+    for (const row of page) {
+      delete row[PAGE_KEY];
+      let result: ReturnType<typeof fn>;
+      try {
+        result = fn(row);
+      } catch (error) {
+        throw transformationError(error, unit.id);
+      }
+      if (result === null || result === undefined) continue;
+      if (Array.isArray(result)) for (const r of result) out.push(r);
+      else out.push(result);
+    }
+    written += await writer.write(out);
+    read += page.length;
+    batches++;
+    run.onProgress?.({ operation: `transform ${unit.id}`, done: read, total: Math.max(total, read), unit: 'rows' });
+    if (page.length < run.batchSize) break;
+  }
+  return { rowsRead: read, rows: written, batches };
+}
