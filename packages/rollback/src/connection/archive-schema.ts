@@ -1,0 +1,132 @@
+import { type DialectConnection, quoteIdentifier as q } from '@mfmig/core';
+
+/**
+ * The schema that holds a server database's archives: the rows down migrations dropped, one table
+ * each, and the `archives` registry. Its own schema keeps them out of the application's tables,
+ * of schema diffs and of `pg_dump --schema` of the application's schema.
+ *
+ * @example
+ * await conn.query(`SELECT * FROM ${ARCHIVE_SCHEMA}.archives`);
+ */
+export const ARCHIVE_SCHEMA = 'mfmig_archive';
+
+/** One row of the archive registry. */
+export interface ConnectionArchive {
+  id: number;
+  /** The application schema the rows came from: archives of other schemas are never restored here. */
+  sourceSchema: string;
+  version: number;
+  migration: string;
+  runId: string;
+  kind: 'table' | 'columns' | 'rows';
+  sourceTable: string;
+  archiveTable: string;
+  columns: string[];
+  primaryKey: string[];
+  rows: number;
+}
+
+/**
+ * Creates the archive schema and its registry when missing.
+ *
+ * @example
+ * await ensureArchiveSchema(conn);
+ */
+export async function ensureArchiveSchema(conn: DialectConnection): Promise<void> {
+  await conn.execute(`CREATE SCHEMA IF NOT EXISTS ${ARCHIVE_SCHEMA}`);
+  await conn.execute(`CREATE TABLE IF NOT EXISTS ${ARCHIVE_SCHEMA}.archives (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    source_schema text NOT NULL,
+    version bigint NOT NULL,
+    migration text NOT NULL,
+    run_id text NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('table', 'columns', 'rows')),
+    source_table text NOT NULL,
+    archive_table text NOT NULL UNIQUE,
+    columns jsonb NOT NULL,
+    primary_key jsonb NOT NULL,
+    rows bigint NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    restored_at timestamptz,
+    restored_rows bigint
+  )`);
+}
+
+/**
+ * The archives of `schema` made by the down of `version` that are not restored yet, oldest first;
+ * empty when there is no archive schema.
+ *
+ * @example
+ * const pending = await pendingArchives(conn, 'public', 7);
+ */
+export async function pendingArchives(conn: DialectConnection, schema: string, version?: number): Promise<ConnectionArchive[]> {
+  const [exists] = await conn.query<{ ok: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS ok`, [`${ARCHIVE_SCHEMA}.archives`]);
+  if (!exists?.ok) return [];
+  const rows = await conn.query<Record<string, unknown>>(
+    `SELECT id, source_schema, version, migration, run_id, kind, source_table, archive_table, columns, primary_key, rows
+     FROM ${ARCHIVE_SCHEMA}.archives WHERE source_schema = $1 AND restored_at IS NULL AND ($2::bigint IS NULL OR version = $2) ORDER BY id`,
+    [schema, version ?? null],
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    sourceSchema: String(r.source_schema),
+    version: Number(r.version),
+    migration: String(r.migration),
+    runId: String(r.run_id),
+    kind: r.kind as ConnectionArchive['kind'],
+    sourceTable: String(r.source_table),
+    archiveTable: String(r.archive_table),
+    columns: r.columns as string[],
+    primaryKey: r.primary_key as string[],
+    rows: Number(r.rows),
+  }));
+}
+
+/**
+ * Registers an archive and returns the name of its table, `a<id>_v<version>_<table>` (cut to
+ * PostgreSQL's 63-byte names; the id keeps it unique).
+ *
+ * @example
+ * const table = await registerArchive(conn, { sourceSchema: 'public', version: 7, ... });
+ */
+export async function registerArchive(
+  conn: DialectConnection,
+  archive: Omit<ConnectionArchive, 'id' | 'archiveTable'>,
+): Promise<{ id: number; table: string }> {
+  const [row] = await conn.query<{ id: string }>(
+    `INSERT INTO ${ARCHIVE_SCHEMA}.archives (source_schema, version, migration, run_id, kind, source_table, archive_table, columns, primary_key, rows)
+     VALUES ($1, $2, $3, $4, $5, $6, 'pending-' || gen_random_uuid(), $7, $8, $9) RETURNING id`,
+    [
+      archive.sourceSchema,
+      archive.version,
+      archive.migration,
+      archive.runId,
+      archive.kind,
+      archive.sourceTable,
+      JSON.stringify(archive.columns),
+      JSON.stringify(archive.primaryKey),
+      archive.rows,
+    ],
+  );
+  const id = Number(row!.id);
+  const table = cutToBytes(`a${id}_v${archive.version}_${archive.sourceTable}`, 63);
+  await conn.execute(`UPDATE ${ARCHIVE_SCHEMA}.archives SET archive_table = $2 WHERE id = $1`, [id, table]);
+  return { id, table };
+}
+
+/**
+ * Marks an archive restored, with the rows that went back, and drops its table.
+ *
+ * @example
+ * await markRestored(conn, archive, 120);
+ */
+export async function markRestored(conn: DialectConnection, archive: ConnectionArchive, rows: number): Promise<void> {
+  await conn.execute(`UPDATE ${ARCHIVE_SCHEMA}.archives SET restored_at = now(), restored_rows = $2 WHERE id = $1`, [archive.id, rows]);
+  await conn.execute(`DROP TABLE ${ARCHIVE_SCHEMA}.${q(archive.archiveTable)}`);
+}
+
+function cutToBytes(name: string, max: number): string {
+  let out = name;
+  while (Buffer.byteLength(out) > max) out = out.slice(0, -1);
+  return out;
+}

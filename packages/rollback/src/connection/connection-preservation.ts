@@ -1,0 +1,78 @@
+import type { DialectParticipant, DialectStep } from '@mfmig/core';
+import { restoreArchives } from './archive-restore.js';
+import { pendingArchives } from './archive-schema.js';
+import { copyLosses, pruneUnchanged } from './archive-copy.js';
+import { currentSchema, lossesBetween, shrunkTables, tableDigest, tableStates } from './table-state.js';
+
+/** Options of {@link createConnectionPreservation}. */
+export interface ConnectionPreservationOptions {
+  /** False keeps nothing: what a down drops is lost (`--no-preserve-data`). Default true. */
+  enabled?: boolean;
+}
+
+const PROBE = 'mfmig_preservation_probe';
+
+/**
+ * Rollback preservation on a server database, as a {@link DialectParticipant}. Around each down
+ * it runs the down once inside a savepoint and compares every user table before and after (row
+ * count and a digest of the rows, columns, tables), rolls that back, copies what would be lost
+ * into the `mfmig_archive` schema, runs the down for real, and keeps in each archive only the rows
+ * that really went or changed. Cascaded deletes and a module's Kysely queries are seen the same
+ * way as SQL. After an up re-creates the tables, it puts the archived rows back (see
+ * {@link restoreArchives}). Reports `preserved` and `restored` entries. Put it after the
+ * transformer in the participants, so its restore runs after the transformations.
+ *
+ * @example
+ * new DialectMigrator({ connection, migrations, participants: [connectionTransformations(), createConnectionPreservation()] });
+ */
+export function createConnectionPreservation(options: ConnectionPreservationOptions = {}): DialectParticipant {
+  return {
+    name: 'preservation',
+    async aroundDown(step, work) {
+      if (options.enabled === false) return work();
+      const schema = await currentSchema(step.connection);
+      const losses = await probeLosses(step, schema, work);
+      const copies = await copyLosses(step, schema, losses);
+      await work();
+      for (const copy of copies) {
+        const rows = copy.kind === 'rows' ? await pruneUnchanged(step, schema, copy) : copy.rows;
+        if (rows > 0) step.report({ kind: 'preserved', lossKind: copy.kind, table: copy.table, rows, columns: copy.columns, location: copy.location });
+      }
+    },
+    async afterUp(step) {
+      if (step.dryRun) return;
+      const schema = await currentSchema(step.connection);
+      const pending = await pendingArchives(step.connection, schema, step.migration.version);
+      if (pending.length === 0) return;
+      for (const r of await restoreArchives(step.connection, schema, pending)) {
+        step.report({ kind: 'restored', lossKind: r.kind, table: r.table, rows: r.rows, archiveId: r.archiveId });
+      }
+    },
+  };
+}
+
+/** Runs the down in a savepoint and rolls it back: what it would drop, delete or change. */
+async function probeLosses(step: DialectStep, schema: string, work: (options?: { probe?: boolean }) => Promise<void>) {
+  const conn = step.connection;
+  const before = await tableStates(conn, schema);
+  let after: Awaited<ReturnType<typeof tableStates>> | undefined;
+  const keptAfter = new Map<string, string>();
+  await conn.execute(`SAVEPOINT ${PROBE}`);
+  try {
+    await work({ probe: true });
+    after = await tableStates(conn, schema);
+    for (const [table, kept] of shrunkTables(before, after)) {
+      const d = await tableDigest(conn, schema, table, kept);
+      keptAfter.set(table, `${d.rows}:${d.digest}`);
+    }
+  } finally {
+    await conn.execute(`ROLLBACK TO SAVEPOINT ${PROBE}`);
+    await conn.execute(`RELEASE SAVEPOINT ${PROBE}`);
+  }
+  const changed = new Set<string>();
+  for (const [table, kept] of shrunkTables(before, after)) {
+    const d = await tableDigest(conn, schema, table, kept);
+    if (`${d.rows}:${d.digest}` !== keptAfter.get(table)) changed.add(table);
+  }
+  return lossesBetween(before, after, changed);
+}
