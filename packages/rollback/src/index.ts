@@ -64,3 +64,21 @@ export { PRESERVATION_PLUGIN_NAME, createPreservationPlugin, type PreservationPl
 export { probeDataLoss, type DataLoss, type ProbeResult } from './analysis/data-loss-probe.js';
 export { analyseDownSql, type DownSqlAnalysis } from './analysis/down-sql-analysis.js';
 export { checksumQuery, checksumTable, type RowsChecksum } from './analysis/row-digest.js';
+export { type ConnectionPreservationOptions, createConnectionPreservation } from './connection/connection-preservation.js';
+export { ARCHIVE_SCHEMA, type ConnectionArchive, pendingArchives } from './connection/archive-schema.js';
+export type { ConnectionPreserved } from './connection/archive-copy.js';
+export { type ConnectionRestored, restoreArchives as restoreConnectionArchives } from './connection/archive-restore.js';
+export { PG_TOOLS_DIR_ENV, findPgTools, type PgTool, type PgTools } from './connection/pg-tools.js';
+export { createPgDumpBackup, type PgDumpBackupOptions } from './connection/pg-dump-backup.js';
+export {
+  describePgDatabase,
+  findPgDumpBackup,
+  listPgDumpBackups,
+  pgDatabaseIdentity,
+  removePgDumpBackup,
+  sameDatabase,
+  type PgDatabaseIdentity,
+  type PgDumpBackup,
+  type PgDumpManifest,
+} from './connection/pg-dump-registry.js';
+export { restorePgDumpBackup, type PgDumpRestoreOptions, type PgDumpRestoreResult } from './connection/pg-dump-restore.js';

@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { MfmigError, readDatabaseIdentityAt } from '@mfmig/core';
+import { MfmigError, isPostgresUrl, readDatabaseIdentityAt } from '@mfmig/core';
 import { ownerOf, removeBackup, scanBackups } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import { ProgressReporter, formatMs } from '../progress-reporter.js';
 import { noteSkippedEntries, renderRemovedByRetention } from '../render-backups.js';
 import { withRollbackService } from './rollback-service.js';
 import { milestoneText, milestoneSuffix } from '../milestone-text.js';
+import { backupPostgres } from '../postgres/postgres-backup.js';
 
 interface BackupOptions {
   label?: string;
@@ -27,6 +28,7 @@ export function registerBackup(program: Command, cli: CliRuntime): void {
     .option('--all', 'with --list: the backups of every database in the backup folder', false)
     .option('--remove <backup>', "remove one of this database's backups (id, or the path of its .db or .json)")
     .action(async (options: BackupOptions) => {
+      if (isPostgresUrl(cli.globals.db)) return backupPostgres(cli, options);
       if ([options.list, options.remove !== undefined].filter(Boolean).length > 1) {
         throw new MfmigError('USAGE', 'Give one of --list or --remove <backup>, not both');
       }

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { isPostgresUrl } from '@mfmig/core';
 import type { CliRuntime } from '../runtime.js';
 import { withRepairService } from './rollback-service.js';
 import { assertSchemaFileWritable, writeSchemaFile } from '../schema-file.js';
+import { restorePostgres } from '../postgres/postgres-backup.js';
 
 interface RestoreCommandOptions {
   saveAside: boolean;
@@ -19,6 +21,7 @@ export function registerRestore(program: Command, cli: CliRuntime): void {
     .option('--no-save-aside', 'do not keep the replaced database file')
     .option('--allow-other-database', 'restore a backup that belongs to another database (a copy, another file) on purpose', false)
     .action(async (backup: string, options: RestoreCommandOptions) => {
+      if (isPostgresUrl(cli.globals.db)) return restorePostgres(cli, backup, options);
       assertSchemaFileWritable(cli);
       const result = await withRepairService(cli, { loadModules: false }, (manager) =>
         manager.restoreBackup(backup, { saveAside: options.saveAside, allowOtherDatabase: options.allowOtherDatabase }),
