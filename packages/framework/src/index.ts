@@ -14,6 +14,8 @@ export { matchToolHistory, type MatchedToolHistory } from './adoption/tools/matc
 export { flywayChecksum } from './adoption/tools/flyway.js';
 export { BACKUP_FRESH_HOURS, MigrationUtils, type HealthCheckItem, type HealthReport } from './migration-utils.js';
 export { seedKnowledgeBase, type SeedOptions } from './seed/seed-knowledge-base.js';
+export { seedKnowledgeBaseOn } from './seed/seed-on-connection.js';
+export { generateKbRows, type KbRow, type KbRowOptions } from './seed/kb-rows.js';
 export { seededRandom } from './seed/seeded-random.js';
 export { KB_CATEGORIES, KB_SEVERITIES } from './seed/kb-templates.js';
 export { renderReport } from './report/render-report.js';
@@ -35,6 +37,6 @@ export {
 export { assertRehearsalPassed, type MigrationPlan, type ResourceEstimate, type RiskLevel } from '@mfmig/planner';
 export { POSTGRES_RISK_RULES, planPostgresMigration, type PgMigrationPlan, type PgRuleFinding, type PgTableLock } from '@mfmig/planner';
 export { RollbackManager } from '@mfmig/rollback';
-export { DataTransformer, type DataTransformation } from '@mfmig/transformer';
+export { DataTransformer, type DataTransformation, createConnectionTransformer } from '@mfmig/transformer';
 export { SCHEMA_DUMP_MARKER, dumpSchema, renderDiff, type DumpedMigration, type SchemaDiff } from '@mfmig/schema-evolution';
 export { type ValidationFinding, type ValidationReport } from '@mfmig/validation';

@@ -33,7 +33,8 @@ describe('MigrationUtils.healthCheck', () => {
     const dir = tempDir();
     const migrations = copyMigrations(dir);
     framework = await seededFramework(dir, { migrationsPath: migrations });
-    const file = readdirSync(join(migrations, 'mvp1')).find((f) => f.startsWith('0002_'))!;
+    // the SQLite file, not its PostgreSQL variant
+    const file = readdirSync(join(migrations, 'mvp1')).find((f) => f.startsWith('0002_') && !f.includes('.postgres.'))!;
     appendFileSync(join(migrations, 'mvp1', file), '\n-- edited after it was applied\n');
     const health = await MigrationUtils.healthCheck(framework);
     expect(health.status).toBe('unhealthy');
