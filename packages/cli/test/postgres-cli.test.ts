@@ -199,7 +199,7 @@ describe('mfmig on PostgreSQL', () => {
     expect([missing.code, missing.stderr.trim().split('\n').length]).toEqual([2, 1]);
     const down = mfmig(dir, ['--db', 'postgres://ana:s3cret@127.0.0.1:1/app', 'migrate']);
     expect([down.code, down.stderr.includes('s3cret'), down.stderr.trim().split('\n').length]).toEqual([2, false, 1]);
-    const notYet = mfmig(dir, ['--db', url, 'backup']);
+    const notYet = mfmig(dir, ['--db', url, 'checkpoint']);
     expect(notYet.code).toBe(2);
     const withWal = mfmig(dir, ['--db', url, 'migrate', '--wal']);
     expect(withWal.code).toBe(2);

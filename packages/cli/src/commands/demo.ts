@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { MfmigError, isMfmigError, formatCount } from '@mfmig/core';
+import { MfmigError, isMfmigError, formatCount, isPostgresUrl } from '@mfmig/core';
+import { demoPostgres } from '../postgres/postgres-demo.js';
 import { type MigrationFramework, type ValidationReport, collectReportData, renderReport } from '@mfmig/framework';
 import { writeReportFile } from '../report-file.js';
 import type { CliRuntime } from '../runtime.js';
@@ -28,6 +29,7 @@ export function registerDemo(program: Command, cli: CliRuntime): void {
     .description('build a fresh seeded knowledge base (--db), plan, migrate MVP1 -> highest with progress, validate, roll back to MVP3 and forward')
     .option('--rows <n>', 'KB entries to seed', wholeNumber, 5000)
     .action(async (options: DemoOptions) => {
+      if (isPostgresUrl(cli.globals.db)) return demoPostgres(cli, options);
       const { out } = cli;
       const c = out.colors;
       const dbPath = resolve(cli.globals.db);

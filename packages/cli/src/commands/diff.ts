@@ -1,8 +1,10 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { SchemaDiff } from '@mfmig/framework';
+import { isPostgresUrl } from '@mfmig/core';
 import type { Output } from '../output.js';
 import type { CliRuntime } from '../runtime.js';
 import { wholeNumber } from './parse-options.js';
+import { diffPostgres } from '../postgres/postgres-diff.js';
 
 interface DiffOptions {
   from: number;
@@ -31,6 +33,7 @@ export function registerDiff(program: Command, cli: CliRuntime): void {
     .requiredOption('--from <version>', 'version to compare from (0: the empty schema)', wholeNumber)
     .option('--to <version>', 'version to compare to, or "live" (default)', versionOrLive)
     .action(async (options: DiffOptions) => {
+      if (isPostgresUrl(cli.globals.db)) return diffPostgres(cli, options);
       const framework = cli.openFramework({ mode: 'readonly', loadModules: true });
       const to = options.to ?? 'live';
       const diff = await framework.schemaEvolution.diff(options.from, to);
@@ -40,7 +43,8 @@ export function registerDiff(program: Command, cli: CliRuntime): void {
     });
 }
 
-function renderDiff(out: Output, diff: SchemaDiff, from: string, to: string): void {
+/** Prints a schema diff: one line per change, breaking ones in red with why (SQLite and PostgreSQL alike). */
+export function renderDiff(out: Output, diff: SchemaDiff, from: string, to: string): void {
   const c = out.colors;
   if (diff.changes.length === 0) {
     out.line(`No schema changes from ${from} to ${to} (schema hash ${diff.toHash}).`);

@@ -1,16 +1,18 @@
 import type { Command } from 'commander';
-import { isPostgresUrl } from '@mfmig/core';
+import { MfmigError, isPostgresUrl } from '@mfmig/core';
 import type { MigrationPlan, ResourceEstimate } from '@mfmig/framework';
 import type { Output } from '../output.js';
 import { adoptedCopy, renderAdoption } from '../adoption-preview.js';
 import type { CliRuntime } from '../runtime.js';
-import { DOWNTIME_THRESHOLD_HELP, seconds } from './parse-options.js';
+import { DOWNTIME_THRESHOLD_HELP, positiveWholeNumber, seconds } from './parse-options.js';
 import { type TargetOptions, addTargetOptions, targetFrom } from './target-options.js';
 import { milestoneText, milestoneSuffix } from '../milestone-text.js';
 import { planPostgres } from '../postgres/postgres-plan.js';
 
 interface PlanOptions extends TargetOptions {
   downtimeThreshold?: number;
+  rehearse: boolean;
+  sampleRows?: number;
 }
 
 /**
@@ -25,8 +27,13 @@ export function registerPlan(program: Command, cli: CliRuntime): void {
     'plan to',
   )
     .option('--downtime-threshold <seconds>', DOWNTIME_THRESHOLD_HELP, seconds)
+    .option('--no-rehearse', 'PostgreSQL: skip the timed run of the pending steps on a sample in a scratch schema')
+    .option('--sample-rows <n>', 'PostgreSQL: rows per table copied into the rehearsal (default 10,000)', positiveWholeNumber)
     .action(async (options: PlanOptions) => {
       if (isPostgresUrl(cli.globals.db)) return planPostgres(cli, options);
+      if (!options.rehearse || options.sampleRows !== undefined) {
+        throw new MfmigError('USAGE', '--no-rehearse and --sample-rows apply to PostgreSQL plans only');
+      }
       const planner = { downtimeThresholdSeconds: options.downtimeThreshold };
       // a database another tool migrated is planned on an in-memory copy with its history adopted
       const { framework, adoption } = await adoptedCopy(cli.openFramework({ mode: 'readonly', loadModules: true, absentAsEmpty: true, planner }), (database) =>

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { MfmigError } from '@mfmig/core';
+import { MfmigError, isPostgresUrl } from '@mfmig/core';
+import { rollbackPostgres } from '../postgres/postgres-rollback.js';
 import type { RollbackExecutionResult, RollbackPlan, RollbackTarget } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import type { Output } from '../output.js';
@@ -31,6 +32,7 @@ export function registerRollback(program: Command, cli: CliRuntime): void {
     .option('--plan-only', 'show the rollback plan and change nothing', false)
     .action(async (options: RollbackOptions) => {
       const target = rollbackTarget(options);
+      if (isPostgresUrl(cli.globals.db)) return rollbackPostgres(cli, typeof target === 'number' ? { version: target } : target, options);
       if (!options.planOnly) assertSchemaFileWritable(cli);
       const done = await withRollbackService(cli, { loadModules: true }, async (manager) => {
         const plan = await manager.createRollbackPlan(target);

@@ -1,4 +1,5 @@
-import { formatCount } from '@mfmig/core';
+import { formatCount, isPostgresUrl } from '@mfmig/core';
+import { seedPostgres } from '../postgres/postgres-seed.js';
 import type { Command } from 'commander';
 import { type MigrationFramework, seedKnowledgeBase } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
@@ -20,6 +21,7 @@ export function registerSeed(program: Command, cli: CliRuntime): void {
     .option('--rows <n>', 'number of KB entries', wholeNumber, 1000)
     .option('--seed <n>', 'random seed (same rows and seed, same data)', wholeNumber, 1)
     .action(async (options: SeedCommandOptions) => {
+      if (isPostgresUrl(cli.globals.db)) return seedPostgres(cli, options.rows, options.seed);
       const framework = cli.openFramework({ create: true, loadModules: true });
       const seeded = await seedFramework(framework, cli, options.rows, options.seed);
       cli.out.result(seeded, () =>

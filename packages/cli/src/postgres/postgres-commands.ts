@@ -1,5 +1,5 @@
-import { resolve } from 'node:path';
 import {
+  type DialectParticipant,
   DialectMigrator,
   type HistoryEntry,
   type LockWaitPolicy,
@@ -7,21 +7,23 @@ import {
   type MigrationTarget,
   MfmigError,
   type PostgresConnection,
-  type RunResult,
+  type DialectRunResult,
   describePostgresUrl,
   isPostgresUrl,
-  loadMigrations,
   openPostgres,
 } from '@mfmig/core';
-import type { MigrationExecutionResult } from '@mfmig/framework';
+import { type MigrationExecutionResult, createConnectionTransformer } from '@mfmig/framework';
+import { createConnectionPreservation } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
+import { loadPostgresMigrations } from './postgres-migrations.js';
 import { ProgressReporter } from '../progress-reporter.js';
 import { renderRun } from '../render-run.js';
 import { describePosition, renderPending } from '../render-status.js';
 import { confirmPostgresRisk } from './postgres-plan.js';
+import { renderReports } from './render-reports.js';
 
 /** The commands that run on PostgreSQL in this version; the others refuse a PostgreSQL URL. */
-export const POSTGRES_COMMANDS = ['migrate', 'status', 'validate', 'plan', 'history'];
+export const POSTGRES_COMMANDS = ['migrate', 'rollback', 'status', 'validate', 'plan', 'history', 'seed', 'demo', 'backup', 'restore', 'diff'];
 
 /** The PostgreSQL options of the command line (`--schema`, `--no-advisory-lock`). */
 export interface PostgresCliOptions {
@@ -43,23 +45,36 @@ export function assertPostgresCommand(command: string, database: string | undefi
   );
 }
 
-async function open(cli: CliRuntime, options: { createSchema: boolean }): Promise<PostgresConnection> {
+export async function open(cli: CliRuntime, options: { createSchema: boolean }): Promise<PostgresConnection> {
   const pg = cli.program.opts<PostgresCliOptions>();
   return openPostgres(cli.globals.db, { schema: pg.schema, createSchema: options.createSchema, advisoryLocks: pg.advisoryLock });
 }
 
-async function migrator(
+export async function migrator(
   cli: CliRuntime,
   conn: PostgresConnection,
-  options: { loadModules: boolean; lockTimeout?: number; lockWait?: Partial<LockWaitPolicy> },
+  options: { loadModules: boolean; lockTimeout?: number; lockWait?: Partial<LockWaitPolicy>; preserve?: boolean },
 ) {
-  const g = cli.globals;
-  const migrations = await loadMigrations(resolve(g.migrations), {
-    ...(g.format === undefined ? {} : { format: g.format }),
-    ...(g.milestones === undefined ? {} : { milestones: g.milestones }),
-    modules: options.loadModules ? 'import' : 'metadata',
+  const migrations = await loadPostgresMigrations(cli, options.loadModules ? 'import' : 'metadata');
+  return new DialectMigrator({
+    connection: conn,
+    migrations,
+    lockTimeout: options.lockTimeout,
+    lockWait: options.lockWait,
+    participants: postgresParticipants({ preserve: options.preserve ?? true }),
   });
-  return new DialectMigrator({ connection: conn, migrations, lockTimeout: options.lockTimeout, lockWait: options.lockWait });
+}
+
+/**
+ * The participants of a PostgreSQL run, in order: the data transformations declared by the
+ * migrations, then rollback preservation (its restore must come after the transformations, so
+ * archived rows win over regenerated ones).
+ *
+ * @example
+ * new DialectMigrator({ connection, migrations, participants: postgresParticipants({ preserve: true }) });
+ */
+export function postgresParticipants(options: { preserve: boolean }): DialectParticipant[] {
+  return [createConnectionTransformer(), createConnectionPreservation({ enabled: options.preserve })];
 }
 
 /** `mfmig --db postgres://... migrate`: each migration in its own transaction with its history row. */
@@ -77,7 +92,7 @@ export async function migratePostgres(
     });
     if (!options.dryRun) await confirmPostgresRisk(cli, conn, m.migrations, target);
     const detach = new ProgressReporter(cli.out).attach(m.events);
-    let result: RunResult;
+    let result: DialectRunResult;
     try {
       result = await m.migrate(target, { dryRun: options.dryRun, acceptChecksums: options.acceptChecksum, signal: cli.signal, command: 'mfmig migrate' });
     } finally {
@@ -86,7 +101,10 @@ export async function migratePostgres(
     if (result.error) throw result.error;
     const status = await m.status();
     const shown = executionResult(result, status, m);
-    cli.out.result({ dialect: 'postgres', database: conn.target, ...shown }, () => renderRun(cli.out, shown));
+    cli.out.result({ dialect: 'postgres', database: conn.target, ...shown, reports: result.reports }, () => {
+      renderRun(cli.out, shown);
+      renderReports(cli.out, result.reports);
+    });
   } finally {
     await conn.close();
   }
@@ -114,7 +132,7 @@ export async function statusPostgres(cli: CliRuntime, options: { exitCode: boole
 }
 
 /** A run as the SQLite command reports it, so that scripts read both the same way. */
-function executionResult(result: RunResult, status: MigrationStatus, m: DialectMigrator): MigrationExecutionResult {
+function executionResult(result: DialectRunResult, status: MigrationStatus, m: DialectMigrator): MigrationExecutionResult {
   const mvpOf = (version: number) => m.migrations.byVersion.get(version)?.mvp ?? 0;
   return {
     success: true,

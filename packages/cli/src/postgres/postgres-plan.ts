@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import {
   DialectMigrator,
   type Migration,
@@ -9,7 +8,6 @@ import {
   type StatusProblem,
   analyzePostgresSql,
   formatCount,
-  loadMigrations,
   migrationLabel,
   openPostgres,
   resolveTargetVersion,
@@ -18,14 +16,20 @@ import {
 } from '@mfmig/core';
 import { type PgRuleFinding, type PgTableLock, type RiskLevel, planPostgresMigration } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
+import { loadPostgresMigrations } from './postgres-migrations.js';
 import { type TargetOptions, targetFrom } from '../commands/target-options.js';
 import { confirmRisk } from '../commands/confirm-risk.js';
 import { milestoneSuffix, milestoneText } from '../milestone-text.js';
 import type { PostgresCliOptions } from './postgres-commands.js';
+import { DEFAULT_SAMPLE_ROWS, rehearsed, renderRehearsal } from './postgres-plan-rehearsal.js';
 
 /** The options of `mfmig plan` as the command parses them; those of SQLite alone are refused here. */
 export interface PostgresPlanOptions extends TargetOptions {
   downtimeThreshold?: number;
+  /** False with `--no-rehearse`: no timed run on a sample in a scratch schema. */
+  rehearse?: boolean;
+  /** Rows per table copied into the rehearsal's scratch schema. */
+  sampleRows?: number;
 }
 
 /** A finding of a step that was not analysed: a migration written as code. */
@@ -100,15 +104,16 @@ export async function planPostgres(cli: CliRuntime, options: PostgresPlanOptions
   try {
     // the session cannot write, whatever a query below does
     await conn.execute('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY');
-    const g = cli.globals;
-    const migrations = await loadMigrations(resolve(g.migrations), {
-      ...(g.format === undefined ? {} : { format: g.format }),
-      ...(g.milestones === undefined ? {} : { milestones: g.milestones }),
-      modules: 'metadata',
-    });
+    const migrations = await loadPostgresMigrations(cli, 'metadata');
     const plan = await postgresPlan(conn, migrations, target);
-    cli.out.result(plan, () => renderPostgresPlan(cli, plan));
-    if (plan.steps.some((s) => s.rules.some((r) => r.rule === REFUSED_RULE)) || plan.problems.some((p) => BLOCKING_PROBLEMS.has(p.code))) cli.exitCode = 1;
+    const rehearsal =
+      options.rehearse === false || plan.steps.length === 0 ? undefined : await rehearsed(cli, conn, target, options.sampleRows ?? DEFAULT_SAMPLE_ROWS);
+    cli.out.result({ ...plan, ...(rehearsal ? { rehearsal } : {}) }, () => {
+      renderPostgresPlan(cli, plan);
+      if (rehearsal) renderRehearsal(cli, rehearsal);
+    });
+    const refused = plan.steps.some((s) => s.rules.some((r) => r.rule === REFUSED_RULE)) || plan.problems.some((p) => BLOCKING_PROBLEMS.has(p.code));
+    if (refused || (rehearsal && 'failed' in rehearsal && rehearsal.migrationFailed)) cli.exitCode = 1;
   } finally {
     await conn.close();
   }
@@ -126,10 +131,7 @@ export async function postgresPlan(conn: PostgresConnection, migrations: Migrati
   const status = await new DialectMigrator({ connection: conn, migrations }).status();
   const targetVersion = resolveTargetVersion(migrations, target);
   if (targetVersion < status.currentVersion && status.applied.length > 0 && !('latest' in target)) {
-    throw new MfmigError(
-      'USAGE',
-      `Target version ${targetVersion} is below the current version ${status.currentVersion}; going down is not available on PostgreSQL yet`,
-    );
+    throw new MfmigError('USAGE', `Target version ${targetVersion} is below the current version ${status.currentVersion}; mfmig rollback goes down`);
   }
   const pending = upSteps(migrations, new Set(status.applied.map((a) => a.version)), targetVersion);
   const analysed = await Promise.all(pending.map(async (m) => (m.kind === 'sql' ? analyzePostgresSql(m.upSql ?? '') : undefined)));
@@ -250,7 +252,13 @@ const oneLine = (sql: string) => {
   return text.length > 160 ? `${text.slice(0, 157)}...` : text;
 };
 
-function renderPostgresPlan(cli: CliRuntime, plan: PostgresPlan): void {
+/**
+ * The plan as text: steps, lock levels, rules that fired.
+ *
+ * @example
+ * renderPostgresPlan(cli, await postgresPlan(conn, migrations, { latest: true }));
+ */
+export function renderPostgresPlan(cli: CliRuntime, plan: PostgresPlan): void {
   const { out } = cli;
   const c = out.colors;
   const paint = (level: RiskLevel) => ({ low: c.green, medium: c.yellow, high: c.red, critical: c.red })[level](level.toUpperCase());

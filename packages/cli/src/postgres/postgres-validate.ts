@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import {
   DialectMigrator,
   type HistoryEntry,
@@ -11,7 +10,6 @@ import {
   type PostgresConnection,
   describePostgresUrl,
   isMfmigError,
-  loadMigrations,
   openPostgres,
   readEnvironment,
 } from '@mfmig/core';
@@ -28,6 +26,7 @@ import {
 } from '@mfmig/validation';
 import type { Output } from '../output.js';
 import type { CliRuntime } from '../runtime.js';
+import { loadPostgresMigrations } from './postgres-migrations.js';
 import { renderFindings } from '../render-validation.js';
 import { formatMs } from '../progress-reporter.js';
 import type { PostgresCliOptions } from './postgres-commands.js';
@@ -220,8 +219,8 @@ export async function validatePostgres(cli: CliRuntime, options: PostgresValidat
         `Schema ${conn.schema} does not exist in ${describePostgresUrl(cli.globals.db)}: nothing to validate; name an existing one with --schema`,
       );
     }
-    const document = await validate(conn, migrations, unavailable, timeoutMs);
-    cli.out.result(document, () => render(cli.out, document));
+    const document = await postgresValidation(conn, migrations, unavailable, timeoutMs);
+    cli.out.result(document, () => renderPostgresValidation(cli.out, document));
     cli.exitCode = document.isValid ? 0 : 1;
   } finally {
     await conn.close();
@@ -235,11 +234,7 @@ async function readMigrations(cli: CliRuntime): Promise<{ migrations: MigrationS
     return { migrations: null, unavailable: 'no migrations folder was given (--migrations / MIGRATION_PATH), and ./migrations does not exist' };
   }
   try {
-    const migrations = await loadMigrations(resolve(g.migrations), {
-      ...(g.format === undefined ? {} : { format: g.format }),
-      ...(g.milestones === undefined ? {} : { milestones: g.milestones }),
-      modules: 'metadata',
-    });
+    const migrations = await loadPostgresMigrations(cli, 'metadata');
     return { migrations, unavailable: '' };
   } catch (error) {
     if (isMfmigError(error) && error.code === 'MIGRATIONS_NOT_FOUND') throw error;
@@ -247,7 +242,13 @@ async function readMigrations(cli: CliRuntime): Promise<{ migrations: MigrationS
   }
 }
 
-async function validate(
+/**
+ * The validation document of a PostgreSQL schema (what `validate --json` prints), for the demo and the command.
+ *
+ * @example
+ * const doc = await postgresValidation(conn, migrations, '', 30_000);
+ */
+export async function postgresValidation(
   conn: PostgresConnection,
   migrations: MigrationSet | null,
   unavailable: string,
@@ -364,7 +365,13 @@ function integrityFinding(f: IntegrityFinding): ValidationFinding {
   };
 }
 
-function render(out: Output, doc: PostgresValidationDocument): void {
+/**
+ * The validation document as text.
+ *
+ * @example
+ * renderPostgresValidation(cli.out, doc);
+ */
+export function renderPostgresValidation(out: Output, doc: PostgresValidationDocument): void {
   const c = out.colors;
   const safety = { safe: c.green, caution: c.yellow, unsafe: c.red }[doc.summary.migrationSafety];
   const version = !doc.historyExists ? 'none (no mfmig history)' : doc.currentVersion === null ? 'unknown' : String(doc.currentVersion);

@@ -1,0 +1,113 @@
+import {
+  DialectMigrator,
+  type Migration,
+  type MigrationSet,
+  type MigrationTarget,
+  type PostgresConnection,
+  type SampledTable,
+  analyzePostgresSql,
+  quoteIdentifier,
+  rehearse,
+} from '@mfmig/core';
+import type { CliRuntime } from '../runtime.js';
+import { postgresParticipants } from './postgres-commands.js';
+
+/** One pending step, timed on the sample and scaled to the live data. */
+export interface StepEstimate {
+  version: number;
+  name: string;
+  /** How long it took on the sample, in ms. */
+  sampleMs: number;
+  /** `sampleMs × scale`. */
+  estimatedMs: number;
+  /** Live rows over sampled rows of the tables it touches (1 when it touches none that holds rows). */
+  scale: number;
+  /** The sampled tables it touches: those its statements lock, or every sampled table for a migration written as code. */
+  tables: string[];
+}
+
+/** What {@link rehearsalEstimate} found. */
+export interface RehearsalEstimate {
+  /** The version the rehearsal started from (the live one). */
+  fromVersion: number;
+  steps: StepEstimate[];
+  sampleMs: number;
+  estimatedMs: number;
+  /** Rows copied per table, with the live row count. */
+  sampled: (SampledTable & { liveRows: number })[];
+}
+
+/** Below this many rows (by the planner's estimate) a table's rows are counted exactly. */
+const COUNT_EXACTLY_BELOW = 1_000_000;
+
+/** Rows of a live table: counted when small, else the planner's estimate (`reltuples`, or the statistics' live rows). */
+async function liveRows(conn: PostgresConnection, table: string): Promise<number> {
+  const [estimate] = await conn.query<{ n: number }>(
+    `SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples ELSE coalesce(s.n_live_tup, -1) END::float8 AS n
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
+      WHERE n.nspname = $1 AND c.relname = $2`,
+    [conn.schema, table],
+  );
+  const guess = Number(estimate?.n ?? -1);
+  if (guess >= COUNT_EXACTLY_BELOW) return Math.round(guess);
+  const [counted] = await conn.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM ${quoteIdentifier(conn.schema)}.${quoteIdentifier(table)}`);
+  return Number(counted?.n ?? 0);
+}
+
+/** The sampled tables a step touches: those its statements lock (by bare name), or all of them for a module. */
+async function touchedTables(m: Migration, sampled: Set<string>): Promise<string[]> {
+  if (m.kind !== 'sql') return [...sampled];
+  const locked = (await analyzePostgresSql(m.upSql ?? '')).flatMap((s) => s.locks.map((l) => l.table.split('.').at(-1)!));
+  return [...new Set(locked)].filter((t) => sampled.has(t));
+}
+
+/**
+ * Estimates how long the pending migrations up to `target` take on the live data of `conn`: a
+ * rehearsal migrates a scratch schema to the live version, copies up to `sampleRows` rows of each
+ * live table into it (parents first, see `rehearse`), runs the pending steps there and times each
+ * one; each time is scaled by the live rows over the sampled rows of the tables the step touches.
+ * The live schema is only read; the scratch schema is dropped afterwards. A step that fails on the
+ * sample throws its error. `migrations` must be loaded with their modules (`'import'`).
+ *
+ * @example
+ * const estimate = await rehearsalEstimate(cli, conn, migrations, { latest: true }, { sampleRows: 1_000 });
+ * for (const s of estimate.steps) console.log(s.version, Math.round(s.estimatedMs), `x${s.scale.toFixed(1)}`);
+ */
+export async function rehearsalEstimate(
+  cli: CliRuntime,
+  conn: PostgresConnection,
+  migrations: MigrationSet,
+  target: MigrationTarget,
+  options: { sampleRows: number },
+): Promise<RehearsalEstimate> {
+  const fromVersion = (await new DialectMigrator({ connection: conn, migrations }).status()).currentVersion;
+  const timed = new Map<number, number>();
+  const rehearsal = await rehearse(cli.globals.db, migrations, {
+    toVersion: fromVersion,
+    participants: postgresParticipants({ preserve: false }),
+    sample: { fromSchema: conn.schema, rows: options.sampleRows },
+    signal: cli.signal,
+    work: async (_scratch, migrator) => {
+      migrator.events.on('migrationCompleted', (e) => timed.set(e.version, e.durationMs));
+      const run = await migrator.migrate(target, { signal: cli.signal, command: 'mfmig rehearsal estimate' });
+      if (run.error) throw run.error;
+      return run;
+    },
+  });
+  const sampled: RehearsalEstimate['sampled'] = [];
+  for (const s of rehearsal.sampled) sampled.push({ ...s, liveRows: s.rows > 0 ? await liveRows(conn, s.table) : 0 });
+  const withRows = new Map(sampled.filter((s) => s.rows > 0).map((s) => [s.table, s]));
+  const steps: StepEstimate[] = [];
+  for (const result of rehearsal.value!.results) {
+    const m = migrations.byVersion.get(result.version);
+    const sampleMs = timed.get(result.version);
+    if (!m || sampleMs === undefined) continue;
+    const tables = await touchedTables(m, new Set(withRows.keys()));
+    const rows = tables.reduce((sum, t) => sum + withRows.get(t)!.rows, 0);
+    const live = tables.reduce((sum, t) => sum + withRows.get(t)!.liveRows, 0);
+    const scale = rows > 0 ? Math.max(1, live / rows) : 1;
+    steps.push({ version: m.version, name: m.name, sampleMs, estimatedMs: sampleMs * scale, scale, tables });
+  }
+  const total = (pick: (s: StepEstimate) => number) => steps.reduce((sum, s) => sum + pick(s), 0);
+  return { fromVersion, steps, sampleMs: total((s) => s.sampleMs), estimatedMs: total((s) => s.estimatedMs), sampled };
+}
