@@ -1,3 +1,4 @@
+import { quoteIdentifier } from '@mfmig/core';
 import type { DialectConnection } from '@mfmig/core';
 import { parseTransformations } from '../declaration/parse-transformation.js';
 import { type TransformationUnit, planUnits } from '../declaration/transformation-unit.js';
@@ -8,8 +9,12 @@ import { requirePostgres } from './dialect-guard.js';
 import { runRowFunctionUnit } from './row-function-unit.js';
 import { runSqlUnit } from './sql-unit.js';
 
-/** Default source rows (SQL: key values) per batch. */
-const DEFAULT_BATCH_SIZE = 10_000;
+/**
+ * Default source rows (SQL: key values) per batch. Every batch runs in the migration's one
+ * transaction, so a batch buys progress, not shorter locks: 100,000 keeps a progress line every
+ * fraction of a second at the cost of few statements (10,000 measured about 8% slower at 1M rows).
+ */
+const DEFAULT_BATCH_SIZE = 100_000;
 
 /**
  * Runs a migration's declared transformations on a server connection, inside the caller's
@@ -34,6 +39,7 @@ export async function applyTransformationsOn(
   if (declared.length === 0) return [];
   requirePostgres(conn, 'applyTransformationsOn');
   const units = planUnits(parseTransformations(declared));
+  await holdSourcesStill(conn, units);
   const ran: { unit: TransformationUnit; counts: UnitCounts; durationMs: number }[] = [];
   for (const unit of units) {
     const start = performance.now();
@@ -63,6 +69,21 @@ export async function applyTransformationsOn(
       validations: validations.filter((v) => v.transformationId === unit.id || v.transformationId === unit.parent?.id),
     };
   });
+}
+
+/**
+ * Takes a SHARE lock on every source table that exists, for the rest of the migration's
+ * transaction: the application's inserts, updates and deletes there wait until the migration
+ * commits instead of slipping past the data move (a row inserted after the move read its source
+ * would be missing from the target, and the validations would fail on the difference). Reads go
+ * on. The wait for the lock is bounded by the migration's lock timeout, like its DDL.
+ */
+async function holdSourcesStill(conn: DialectConnection, units: readonly TransformationUnit[]): Promise<void> {
+  const sources = [...new Set(units.map((u) => u.transformation.sourceTable))];
+  for (const source of sources) {
+    if (!(await conn.introspector.table(source))) continue;
+    await conn.execute(`LOCK TABLE ${quoteIdentifier(source)} IN SHARE MODE`);
+  }
 }
 
 /** Every unit, and each `migrate` parent after its last step (as the SQLite engine validates). */
