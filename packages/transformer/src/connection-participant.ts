@@ -3,7 +3,7 @@ import { applyTransformationsOn, reverseTransformationsOn } from './connection/i
 
 /** Options of {@link createConnectionTransformer}. */
 export interface ConnectionTransformerOptions {
-  /** Source rows per batch. Default 10,000. */
+  /** Source rows per batch. Default 100,000 (every batch runs in the migration's transaction). */
   batchSize?: number;
 }
 

@@ -1,6 +1,6 @@
 import type { DialectParticipant, DialectStep } from '@mfmig/core';
 import { restoreArchives } from './archive-restore.js';
-import { pendingArchives } from './archive-schema.js';
+import { type ConnectionArchive, pendingArchives } from './archive-schema.js';
 import { copyLosses, pruneUnchanged } from './archive-copy.js';
 import { currentSchema, lossesBetween, shrunkTables, tableDigest, tableStates } from './table-state.js';
 
@@ -26,6 +26,15 @@ const PROBE = 'mfmig_preservation_probe';
  * new DialectMigrator({ connection, migrations, participants: [connectionTransformations(), createConnectionPreservation()] });
  */
 export function createConnectionPreservation(options: ConnectionPreservationOptions = {}): DialectParticipant {
+  // an up run reads the archives waiting in its schema once, not once per step (ups never write archives)
+  let waiting: { runId: string; schema: string; archives: ConnectionArchive[] } | undefined;
+  const archivesFor = async (step: DialectStep) => {
+    if (waiting?.runId !== step.runId) {
+      const schema = await currentSchema(step.connection);
+      waiting = { runId: step.runId, schema, archives: await pendingArchives(step.connection, schema) };
+    }
+    return { schema: waiting.schema, archives: waiting.archives.filter((a) => a.version === step.migration.version) };
+  };
   return {
     name: 'preservation',
     async aroundDown(step, work) {
@@ -41,8 +50,7 @@ export function createConnectionPreservation(options: ConnectionPreservationOpti
     },
     async afterUp(step) {
       if (step.dryRun) return;
-      const schema = await currentSchema(step.connection);
-      const pending = await pendingArchives(step.connection, schema, step.migration.version);
+      const { schema, archives: pending } = await archivesFor(step);
       if (pending.length === 0) return;
       for (const r of await restoreArchives(step.connection, schema, pending)) {
         step.report({ kind: 'restored', lossKind: r.kind, table: r.table, rows: r.rows, archiveId: r.archiveId });

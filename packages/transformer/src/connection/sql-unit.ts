@@ -3,7 +3,6 @@ import { MfmigError, abbreviateSql, quoteIdentifier, restrictToBatch } from '@mf
 import type { TransformationUnit } from '../declaration/transformation-unit.js';
 import { transformationError } from '../run/statement-runner.js';
 import { type BatchBoundStatement, bindBatchPlaceholders } from './batch-placeholders.js';
-import { countRowsIfExists } from './connection-queries.js';
 import type { UnitCounts, UnitRunContext } from './connection-result.js';
 import { copyStatementOn } from './copy-statement.js';
 import { throwIfInterrupted } from './interruption.js';
@@ -27,13 +26,12 @@ export async function runSqlUnit(conn: DialectConnection, unit: TransformationUn
     throw new MfmigError('TRANSFORMATION_INVALID', `Transformation ${unit.id} has no SQL statement`, { context: { transformation: unit.id } });
   }
   const bound = statements.map(bindBatchPlaceholders);
-  const total = await countRowsIfExists(conn, t.sourceTable);
   const operation = `transform ${unit.id}`;
   if (bound.every((s) => s.params.length === 0)) {
     let rows = 0;
     for (const s of bound) rows += await executeBound(conn, s, null, unit.id);
-    run.onProgress?.({ operation, done: total, total, unit: 'rows' });
-    return { rowsRead: total, rows, batches: 1 };
+    run.onProgress?.({ operation, done: rows, total: rows, unit: 'rows' });
+    return { rowsRead: rows, rows, batches: 1 };
   }
   const key = await sourceKeyOf(conn, t, unit.id, { integer: true });
   const k = quoteIdentifier(key.column);
@@ -42,6 +40,8 @@ export async function runSqlUnit(conn: DialectConnection, unit: TransformationUn
   if (!bounds?.lo || !bounds.hi) return { rowsRead: 0, rows: 0, batches: 0 };
   const lo = BigInt(bounds.lo);
   const hi = BigInt(bounds.hi);
+  // the key range stands for the row count in progress: counting a large source costs a full scan
+  const total = Number(hi - lo + 1n);
   const restricted = bound.map((s) => (s.params.length > 0 ? s : restrictedToRange(s.sql, t.sourceTable, key.column)));
   const whole = t.batch === 'never' || restricted.some((s) => s === null);
   const perBatch = whole ? bound : (restricted as BatchBoundStatement[]);
