@@ -140,6 +140,9 @@ describe('mfmig validate on PostgreSQL', () => {
     expect(run.json.warnings).toEqual([expect.objectContaining({ code: 'SCHEMA_DRIFT', severity: 'medium', kind: 'schema', location: { version: 2 } })]);
     expect(run.json.drift).toMatchObject({ hasDrift: true, version: 2 });
     expect(run.json.drift.actualHash).not.toBe(run.json.drift.expectedHash);
+    // named from a rehearsal of the migrations in a scratch schema, which is gone afterwards
+    expect(run.json.drift.changes).toEqual([expect.objectContaining({ object: 'notes', column: 'pinned', compatibility: 'compatible' })]);
+    expect(await rows(url, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'mfmig_rehearsal%'`)).toEqual([]);
     const human = mfmig(dir, ['--db', url, 'validate']);
     expect(human.code).toBe(0);
     // the next migration records the schema as it is then: the drift is no longer reported

@@ -8,6 +8,7 @@ import {
   type MigrationStatus,
   MfmigError,
   type PostgresConnection,
+  type SchemaChange,
   describePostgresUrl,
   isMfmigError,
   openPostgres,
@@ -27,6 +28,7 @@ import {
 import type { Output } from '../output.js';
 import type { CliRuntime } from '../runtime.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
+import { postgresDrift } from './postgres-diff.js';
 import { renderFindings } from '../render-validation.js';
 import { formatMs } from '../progress-reporter.js';
 import type { PostgresCliOptions } from './postgres-commands.js';
@@ -48,7 +50,12 @@ export interface PostgresDrift {
   actualHash: string | null;
   /** Why drift was not checked, when it was not. */
   notChecked?: string;
+  /** What changed, from the schema the migrations build (rehearsed in a scratch schema) to the live one; when drift was found and could be named. */
+  changes?: SchemaChange[];
 }
+
+/** Names what drifted since `version`: the live schema against the one the migrations build. */
+export type DriftNamer = (version: number) => Promise<SchemaChange[]>;
 
 /** The document `mfmig --db postgres://... validate --json` prints: the SQLite report's fields, and the PostgreSQL ones. */
 export type PostgresValidationDocument = { dialect: 'postgres'; database: string } & Omit<ValidationReport, 'level' | 'database'> & {
@@ -219,7 +226,10 @@ export async function validatePostgres(cli: CliRuntime, options: PostgresValidat
         `Schema ${conn.schema} does not exist in ${describePostgresUrl(cli.globals.db)}: nothing to validate; name an existing one with --schema`,
       );
     }
-    const document = await postgresValidation(conn, migrations, unavailable, timeoutMs);
+    const nameDrift: DriftNamer | undefined = migrations
+      ? async (version) => postgresDrift(cli, conn, await loadPostgresMigrations(cli, 'import'), version)
+      : undefined;
+    const document = await postgresValidation(conn, migrations, unavailable, timeoutMs, nameDrift);
     cli.out.result(document, () => renderPostgresValidation(cli.out, document));
     cli.exitCode = document.isValid ? 0 : 1;
   } finally {
@@ -253,6 +263,7 @@ export async function postgresValidation(
   migrations: MigrationSet | null,
   unavailable: string,
   timeoutMs: number,
+  nameDrift?: DriftNamer,
 ): Promise<PostgresValidationDocument> {
   const startedAt = performance.now();
   const run = new PostgresRun(timeoutMs);
@@ -271,7 +282,7 @@ export async function postgresValidation(
       status = await run.attempt('history.status', 'history', () => new DialectMigrator({ connection: conn, migrations }).status());
       if (status) run.findings.push(...status.problems.map(historyFinding));
     }
-    const drift = history === undefined ? notChecked(run, 'the history could not be read', noHistory) : await checkDrift(conn, run, history);
+    const drift = history === undefined ? notChecked(run, 'the history could not be read', noHistory) : await checkDrift(conn, run, history, nameDrift);
     const integrity = await run.attempt('integrity.catalog', 'integrity', () => conn.integrity.run());
     if (integrity) run.findings.push(...integrity.map(integrityFinding));
     run.skip('schema.expected', 'schema', 'not-applicable', 'rebuilding the expected schema from the migrations runs on SQLite only in this version');
@@ -305,7 +316,7 @@ export async function postgresValidation(
 }
 
 /** Compares the schema's fingerprint with the one the history recorded after the last applied migration. */
-async function checkDrift(conn: PostgresConnection, run: PostgresRun, history: HistoryEntry[]): Promise<PostgresDrift> {
+async function checkDrift(conn: PostgresConnection, run: PostgresRun, history: HistoryEntry[], nameDrift?: DriftNamer): Promise<PostgresDrift> {
   if (history.length === 0) return notChecked(run, 'the database has no mfmig history, so there is no recorded schema to compare with', 'no-history');
   // the last one applied: an older version applied out of order is applied after the highest one
   const last = history.reduce((a, b) => (b.appliedAt > a.appliedAt || (b.appliedAt === a.appliedAt && b.version > a.version) ? b : a));
@@ -323,11 +334,21 @@ async function checkDrift(conn: PostgresConnection, run: PostgresRun, history: H
     };
   const drift: PostgresDrift = { hasDrift: actual !== last.schemaHash, version: last.version, expectedHash: last.schemaHash, actualHash: actual };
   if (drift.hasDrift) {
+    // best effort: a rehearsal needs the right to create a schema, and time
+    const changes = nameDrift ? await run.attempt('schema.drift.changes', 'schema', () => nameDrift(last.version).catch(() => undefined)) : undefined;
+    if (changes) drift.changes = changes;
+    const named =
+      changes && changes.length > 0
+        ? `: ${changes
+            .slice(0, 5)
+            .map((c) => c.description)
+            .join('; ')}${changes.length > 5 ? `; and ${changes.length - 5} more` : ''}`
+        : '';
     run.findings.push({
       severity: 'medium',
       code: 'SCHEMA_DRIFT',
       kind: 'schema',
-      message: `The schema changed outside mfmig since version ${last.version}: its fingerprint is ${actual}, the history recorded ${last.schemaHash} after version ${last.version}`,
+      message: `The schema changed outside mfmig since version ${last.version}${named} (its fingerprint is ${actual}, the history recorded ${last.schemaHash})`,
       suggestion: 'Find the change (compare the schema with the migrations), then write a migration for it, or undo it',
       location: { version: last.version },
     });
