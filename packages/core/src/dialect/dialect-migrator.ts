@@ -140,23 +140,9 @@ export class DialectMigrator {
       if (dryRun) await this.#dryRun(steps, runId, result);
       else await this.#execute(steps, runId, result, options.signal);
     } catch (error) {
-      result.error = isMfmigError(error)
-        ? error
-        : new MfmigError('INTERNAL', `Unexpected failure: ${(error as Error)?.message ?? String(error)}`, { cause: error });
-    } finally {
-      if (locked) await conn.lock.release().catch(() => {});
-      result.toVersion = await this.status().then(
-        (s) => s.currentVersion,
-        () => result.fromVersion,
-      );
-      result.durationMs = performance.now() - startedAt;
+      result.error = asMfmigError(error);
     }
-    if (result.error) this.events.emit('runFailed', { runId, error: result.error });
-    else {
-      const migrations = result.results.filter((r) => r.status === 'Success').length;
-      this.events.emit('runCompleted', { runId, direction: 'up', toVersion: result.toVersion, durationMs: result.durationMs, migrations });
-    }
-    return result;
+    return this.#finish(result, locked, startedAt);
   }
 
   /**
@@ -206,29 +192,32 @@ export class DialectMigrator {
         options.signal,
       );
     } catch (error) {
-      result.error = isMfmigError(error)
-        ? error
-        : new MfmigError('INTERNAL', `Unexpected failure: ${(error as Error)?.message ?? String(error)}`, { cause: error });
-    } finally {
-      // the history row that is now the last carries the fingerprint that drift checks compare with
-      if (result.results.some((r) => r.status === 'Success')) {
-        const last = await this.status().then(
-          (s) => s.currentVersion,
-          () => 0,
-        );
-        if (last > 0) await this.#fingerprintAt(last);
-      }
-      if (locked) await this.connection.lock.release().catch(() => {});
-      result.toVersion = await this.status().then(
-        (s) => s.currentVersion,
-        () => result.fromVersion,
-      );
-      result.durationMs = performance.now() - startedAt;
+      result.error = asMfmigError(error);
     }
+    // the history row that is now the last carries the fingerprint that drift checks compare with
+    if (result.results.some((r) => r.status === 'Success')) {
+      const last = await this.status().then(
+        (s) => s.currentVersion,
+        () => 0,
+      );
+      if (last > 0) await this.#fingerprintAt(last);
+    }
+    return this.#finish(result, locked, startedAt);
+  }
+
+  /** Ends a run the same way in either direction: the lock goes, the result says where the database stands, one event says how it went. */
+  async #finish(result: DialectRunResult, locked: boolean, startedAt: number): Promise<DialectRunResult> {
+    if (locked) await this.connection.lock.release().catch(() => {});
+    result.toVersion = await this.status().then(
+      (s) => s.currentVersion,
+      () => result.fromVersion,
+    );
+    result.durationMs = performance.now() - startedAt;
+    const { runId, direction } = result;
     if (result.error) this.events.emit('runFailed', { runId, error: result.error });
     else {
       const migrations = result.results.filter((r) => r.status === 'Success').length;
-      this.events.emit('runCompleted', { runId, direction: 'down', toVersion: result.toVersion, durationMs: result.durationMs, migrations });
+      this.events.emit('runCompleted', { runId, direction, toVersion: result.toVersion, durationMs: result.durationMs, migrations });
     }
     return result;
   }
@@ -496,4 +485,9 @@ export class DialectMigrator {
       await conn.rollback();
     }
   }
+}
+
+/** Any error as an MfmigError: an unexpected one becomes INTERNAL, with the original as its cause. */
+function asMfmigError(error: unknown): MfmigError {
+  return isMfmigError(error) ? error : new MfmigError('INTERNAL', `Unexpected failure: ${(error as Error)?.message ?? String(error)}`, { cause: error });
 }
