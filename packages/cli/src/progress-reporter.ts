@@ -124,3 +124,17 @@ export function formatMs(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
   return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
 }
+
+/**
+ * A `(done, total)` callback that shows a row count on `reporter` with its rate since `start`
+ * (a `performance.now()` reading): what the seeds report.
+ *
+ * @example
+ * seedKnowledgeBase(adapter, { rows, onProgress: rowProgress(reporter, 'seed kb_entries', performance.now()) });
+ */
+export function rowProgress(reporter: ProgressReporter, operation: string, start: number): (done: number, total: number) => void {
+  return (done, total) => {
+    const rate = (done * 1000) / Math.max(1, performance.now() - start);
+    reporter.operation({ operation, done, total, unit: 'rows', ratePerSecond: rate, etaMs: rate > 0 ? ((total - done) * 1000) / rate : null });
+  };
+}

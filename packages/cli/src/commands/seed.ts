@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { type MigrationFramework, seedKnowledgeBase } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
 import { KB_EXAMPLE_HELP_GROUP } from './help-groups.js';
-import { ProgressReporter } from '../progress-reporter.js';
+import { ProgressReporter, rowProgress } from '../progress-reporter.js';
 import { wholeNumber } from './parse-options.js';
 
 interface SeedCommandOptions {
@@ -46,18 +46,7 @@ export async function seedFramework(
   const result = seedKnowledgeBase(framework.context.adapter, {
     rows,
     seed,
-    onProgress: (done, total) => {
-      const now = performance.now();
-      const rate = (done * 1000) / Math.max(1, now - start);
-      reporter.operation({
-        operation: 'seed kb_entries',
-        done,
-        total,
-        unit: 'rows',
-        ratePerSecond: rate,
-        etaMs: rate > 0 ? ((total - done) * 1000) / rate : null,
-      });
-    },
+    onProgress: rowProgress(reporter, 'seed kb_entries', start),
   });
   reporter.stop();
   return { ...result, durationMs: performance.now() - start };

@@ -1,7 +1,7 @@
 import { type DialectMigrator, type PostgresConnection, formatCount } from '@mfmig/core';
 import { seedKnowledgeBaseOn } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
-import { ProgressReporter } from '../progress-reporter.js';
+import { ProgressReporter, rowProgress } from '../progress-reporter.js';
 import { migrator, open } from './postgres-commands.js';
 
 /** What a seed wrote. */
@@ -47,17 +47,7 @@ export async function seedOn(cli: CliRuntime, conn: PostgresConnection, m: Diale
     const seeded = await seedKnowledgeBaseOn(conn, {
       rows,
       seed,
-      onProgress: (done, total) => {
-        const rate = (done * 1000) / Math.max(1, performance.now() - start);
-        reporter.operation({
-          operation: 'seed kb_entries',
-          done,
-          total,
-          unit: 'rows',
-          ratePerSecond: rate,
-          etaMs: rate > 0 ? ((total - done) * 1000) / rate : null,
-        });
-      },
+      onProgress: rowProgress(reporter, 'seed kb_entries', start),
     });
     return { ...seeded, durationMs: performance.now() - start };
   } finally {
