@@ -1,22 +1,15 @@
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DialectMigrator, loadMigrations, openPostgres } from '@mfmig/core';
-import { dropScratchDatabases, removeTempDirs, scratchDatabase, tempDir, withClient } from '@mfmig/test-support';
+import { dropScratchDatabases, removeTempDirs, scratchDatabase, tempTree, withClient } from '@mfmig/test-support';
 
 afterAll(async () => {
   removeTempDirs();
   await dropScratchDatabases();
 });
 
-function folder(files: Record<string, string>): string {
-  const dir = tempDir();
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
+const folder = tempTree;
 
 const tables = (url: string) =>
   withClient(url, async (c) => (await c.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map((r) => r.tablename));

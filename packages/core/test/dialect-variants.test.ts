@@ -1,19 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadMigrations } from '@mfmig/core';
-import { removeTempDirs, tempDir } from '@mfmig/test-support';
+import { removeTempDirs, tempTree } from '@mfmig/test-support';
 
 afterAll(removeTempDirs);
 
-function folder(files: Record<string, string>): string {
-  const dir = tempDir();
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
+const folder = tempTree;
 
 const sql = (up: string) => `-- migrate:up\n${up}\n-- migrate:down\nSELECT 1;\n`;
 

@@ -1,8 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ColumnInfo, type TableInfo, compareSchemas, loadMigrations, rehearse } from '@mfmig/core';
-import { dropScratchDatabases, removeTempDirs, scratchDatabase, tempDir, withClient } from '@mfmig/test-support';
+import { dropScratchDatabases, removeTempDirs, scratchDatabase, tempTree, withClient } from '@mfmig/test-support';
 
 afterAll(async () => {
   removeTempDirs();
@@ -11,14 +9,7 @@ afterAll(async () => {
 
 const sql = (up: string) => `-- migrate:up\n${up}\n-- migrate:down\n`;
 
-function folder(files: Record<string, string>): string {
-  const dir = tempDir();
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
+const folder = tempTree;
 
 const FILES = {
   'mvp1/0001_accounts.sql': sql('CREATE TABLE accounts (id serial PRIMARY KEY, email text NOT NULL);'),

@@ -1,8 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DialectMigrator, loadMigrations, openPostgres } from '@mfmig/core';
-import { dropScratchDatabases, removeTempDirs, scratchDatabase, tempDir, withClient } from '@mfmig/test-support';
+import { dropScratchDatabases, removeTempDirs, scratchDatabase, tempTree, withClient } from '@mfmig/test-support';
 import { createConnectionPreservation } from '@mfmig/rollback';
 
 afterAll(async () => {
@@ -10,14 +8,7 @@ afterAll(async () => {
   await dropScratchDatabases();
 });
 
-function folder(files: Record<string, string>): string {
-  const dir = tempDir();
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
+const folder = tempTree;
 
 const sql = (up: string, down: string) => `-- migrate:up\n${up}\n-- migrate:down\n${down}\n`;
 const rows = (url: string, text: string) => withClient(url, async (c) => (await c.query(text)).rows);

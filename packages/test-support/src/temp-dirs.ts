@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -37,4 +37,19 @@ export function removeTempDirs(): void {
 export function scopedTempDir(prefix = 'mfmig-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A new temporary folder holding `files` (relative path -> text), removed by {@link removeTempDirs}.
+ *
+ * @example
+ * const dir = tempTree({ 'mvp1/0001_init.sql': '-- migrate:up\nCREATE TABLE t (id integer);\n' });
+ */
+export function tempTree(files: Record<string, string>): string {
+  const dir = tempDir();
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
 }
