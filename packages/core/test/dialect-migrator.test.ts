@@ -80,4 +80,61 @@ describe('DialectMigrator on PostgreSQL', () => {
       await conn.close();
     }
   });
+
+  it('retries a migration the server aborted over a serialization failure (40001), and applies it once', async () => {
+    const url = await scratchDatabase();
+    const dir = folder({
+      'mvp1/0001_attempts.sql': '-- migrate:up\nCREATE SEQUENCE attempts;\n',
+      // a sequence does not roll back: the first attempt fails as CockroachDB fails a conflicting transaction, the second passes
+      'mvp1/0002_conflicts_once.sql': `-- migrate:up
+CREATE TABLE moved (id integer PRIMARY KEY);
+DO $$ BEGIN IF nextval('attempts') = 1 THEN RAISE EXCEPTION 'restart transaction' USING ERRCODE = '40001'; END IF; END $$;
+INSERT INTO moved VALUES (1);
+`,
+    });
+    const conn = await openPostgres(url);
+    try {
+      const migrator = new DialectMigrator({ connection: conn, migrations: await loadMigrations(dir), lockWait: { retryDelayMs: 10 } });
+      const result = await migrator.migrate();
+      expect([result.error, result.toVersion]).toEqual([undefined, 2]);
+      expect(await conn.query('SELECT last_value::int AS n FROM attempts')).toEqual([{ n: 2 }]);
+      expect(await conn.query('SELECT id FROM moved')).toEqual([{ id: 1 }]);
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('runs statement by statement on a server whose DDL does not roll back (transactionalDdl off): a failure leaves the statements before it, and says so', async () => {
+    const url = await scratchDatabase();
+    const dir = folder({
+      'mvp1/0001_three.sql': '-- migrate:up\nCREATE TABLE a (id integer);\nCREATE TABLE b (id integer);\nCREATE TABLE a (id integer);\n',
+    });
+    const conn = await openPostgres(url, { transactionalDdl: false });
+    try {
+      expect(conn.capabilities.transactionalDdl).toBe(false);
+      const migrator = new DialectMigrator({ connection: conn, migrations: await loadMigrations(dir) });
+      const dry = await migrator.migrate({ latest: true }, { dryRun: true });
+      expect(dry.error).toMatchObject({ code: 'USAGE' });
+      expect(await tables(url)).toEqual([]);
+      const result = await migrator.migrate();
+      expect(result.error?.message).toContain('2 statement(s) before it ran outside a transaction and stay applied');
+      expect(await tables(url)).toEqual(['a', 'b', 'mfmig_audit', 'mfmig_history', 'mfmig_lock']);
+      expect((await migrator.status()).applied).toEqual([]);
+      // rollback preservation needs the transaction it does not have here: refused before anything runs
+      const fixed = folder({ 'mvp1/0001_three.sql': '-- migrate:up\nCREATE TABLE c (id integer);\n-- migrate:down\nDROP TABLE c;\n' });
+      const again = new DialectMigrator({
+        connection: conn,
+        migrations: await loadMigrations(fixed),
+        participants: [{ name: 'preservation', needsTransaction: true }],
+      });
+      await conn.execute('DROP TABLE a, b');
+      expect((await again.migrate({ latest: true }, { acceptChecksums: [] })).error).toBeUndefined();
+      const down = await again.rollback({ version: 0 });
+      expect(down.error).toMatchObject({ code: 'USAGE' });
+      expect((await again.status()).currentVersion).toBe(1);
+      expect(await tables(url)).toContain('c');
+    } finally {
+      await conn.close();
+    }
+  });
 });

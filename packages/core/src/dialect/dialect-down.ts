@@ -6,7 +6,7 @@ import { type MigrationTarget, downVersions, noneVersion, resolveTargetVersion }
 import type { RunnableConnection, ScriptStatement } from './dialect.js';
 import type { DialectParticipant, DialectStep } from './dialect-participant.js';
 import type { DialectRunResult } from './dialect-migrator.js';
-import { item, lockExhausted, stepError } from './dialect-step-errors.js';
+import { item, lockExhausted, retryable, stepError } from './dialect-step-errors.js';
 import type { LockWaitPolicy } from './lock-wait-policy.js';
 import { moduleContext } from './module-context.js';
 
@@ -124,7 +124,18 @@ async function prepareDown(kit: DownKit, versions: number[]): Promise<DownStep[]
         },
       );
     }
-    const transactional = transactionModeOf(m, 'down') === 'immediate';
+    const transactional = transactionModeOf(m, 'down') === 'immediate' && kit.connection.capabilities.transactionalDdl;
+    const needy = transactional ? undefined : kit.participants.find((p) => p.needsTransaction);
+    if (needy) {
+      const why = kit.connection.capabilities.transactionalDdl
+        ? 'its down section says "transaction: none"'
+        : `${kit.connection.target} does not roll DDL back with a transaction`;
+      throw new MfmigError(
+        'USAGE',
+        `Migration ${migrationLabel(m)} cannot be reverted with ${needy.name}: ${why}, so what its down drops cannot be archived first. Back up, then roll back with --no-preserve-data`,
+        { context: { version: m.version, file: m.file } },
+      );
+    }
     if (m.kind !== 'sql') {
       steps.push({ migration: m, transactional });
       continue;
@@ -183,7 +194,7 @@ async function downInTransaction(kit: DownKit, step: DownStep, ran: string[], re
     } catch (error) {
       await conn.rollback().catch(() => {});
       result.reports.length = reported;
-      if (!conn.isLockTimeout(error) || attempt >= kit.lockWait.retries) throw lockExhausted(error, conn, kit.lockWait, attempt);
+      if (!retryable(conn, error) || attempt >= kit.lockWait.retries) throw lockExhausted(error, conn, kit.lockWait, attempt);
       await kit.waitBeforeRetry(m, attempt);
     }
   }

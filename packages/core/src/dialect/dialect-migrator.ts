@@ -7,7 +7,7 @@ import type { RunResult } from '../runner/migration-plugin.js';
 import { type MigrationStatus, assertNothingBlocks, computeStatus } from '../runner/migration-status.js';
 import { type MigrationTarget, resolveTargetVersion, upSteps } from '../runner/migration-target.js';
 import type { DialectParticipant, DialectStep, ParticipantReport } from './dialect-participant.js';
-import { item, lockExhausted, statementError, stepError } from './dialect-step-errors.js';
+import { item, lockExhausted, retryable, statementError, stepError } from './dialect-step-errors.js';
 import { type DownTarget, runDown } from './dialect-down.js';
 import type { RunnableConnection, ScriptStatement } from './dialect.js';
 import { moduleContext } from './module-context.js';
@@ -276,7 +276,8 @@ export class DialectMigrator {
         prepared.push({ ...known });
         continue;
       }
-      const transactional = transactionModeOf(m, 'up') === 'immediate';
+      // a server whose DDL does not roll back (CockroachDB) runs every file statement by statement
+      const transactional = transactionModeOf(m, 'up') === 'immediate' && this.connection.capabilities.transactionalDdl;
       if (m.transformations.length > 0 && !this.#participants.some((p) => p.runsTransformations)) {
         throw new MfmigError(
           'TRANSFORMATION_INVALID',
@@ -364,7 +365,7 @@ export class DialectMigrator {
         return 'done';
       } catch (error) {
         await conn.rollback().catch(() => {});
-        if (!conn.isLockTimeout(error) || attempt >= this.#lockWait.retries) throw lockExhausted(error, conn, this.#lockWait, attempt);
+        if (!retryable(conn, error) || attempt >= this.#lockWait.retries) throw lockExhausted(error, conn, this.#lockWait, attempt);
         await this.#waitBeforeRetry(m, attempt);
       }
     }
@@ -462,7 +463,9 @@ export class DialectMigrator {
     if (nonTransactional) {
       throw new MfmigError(
         'USAGE',
-        `Migration ${migrationLabel(nonTransactional.migration)} runs without a transaction (transaction: none), so a dry run cannot roll it back; dry-run up to the version before it`,
+        this.connection.capabilities.transactionalDdl
+          ? `Migration ${migrationLabel(nonTransactional.migration)} runs without a transaction (transaction: none), so a dry run cannot roll it back; dry-run up to the version before it`
+          : `${this.connection.target} does not roll DDL back with a transaction, so a dry run cannot undo what it would run`,
       );
     }
     await conn.begin();

@@ -47,6 +47,12 @@ export interface DialectParticipant {
   readonly name: string;
   /** True for the participant that runs declared data transformations; without one, a migration that declares them is refused. */
   readonly runsTransformations?: boolean;
+  /**
+   * True when the participant cannot do its work without the step's transaction (rollback
+   * preservation probes a down in a savepoint): a down that runs without one is then refused
+   * before anything runs, instead of running without it.
+   */
+  readonly needsTransaction?: boolean;
   /** After the body of an up migration, before its history row. */
   afterUp?(step: DialectStep): Promise<void>;
   /** Before the body of a down migration (inside every `aroundDown` wrap). */

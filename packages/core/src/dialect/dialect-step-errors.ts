@@ -64,3 +64,15 @@ export function lockExhausted(error: unknown, conn: RunnableConnection, policy: 
     { cause: error, context: { sqlState: '55P03', attempts: attempt + 1 } },
   );
 }
+
+/**
+ * Whether a step that failed with `error` is worth running again whole: a statement gave up
+ * waiting for a table lock, or the server aborted the transaction over a conflict (a
+ * serialization failure, as CockroachDB and YugabyteDB report them, or a deadlock).
+ *
+ * @example
+ * if (retryable(conn, error) && attempt < policy.retries) continue;
+ */
+export function retryable(conn: RunnableConnection, error: unknown): boolean {
+  return conn.isLockTimeout(error) || conn.isTransientConflict(error);
+}

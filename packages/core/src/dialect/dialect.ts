@@ -185,4 +185,6 @@ export interface RunnableConnection extends DialectConnection {
   setLockTimeout(ms: number | null, scope: 'transaction' | 'session'): Promise<void>;
   /** True when `error` says a statement gave up waiting for a lock under {@link setLockTimeout}. */
   isLockTimeout(error: unknown): boolean;
+  /** True when the server aborted the transaction over a conflict the same work may pass on a second try (serialization failure, deadlock). */
+  isTransientConflict(error: unknown): boolean;
 }

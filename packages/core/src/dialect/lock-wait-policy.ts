@@ -6,7 +6,7 @@
 export interface LockWaitPolicy {
   /** `lock_timeout` of each statement, in ms. */
   lockTimeoutMs: number;
-  /** Retries after a lock timeout; the migration then fails, with nothing of it applied. */
+  /** Retries after a lock timeout or a transaction the server aborted over a conflict (40001, 40P01); the migration then fails, with nothing of it applied. */
   retries: number;
   /** The first wait between attempts, in ms; it doubles each time, with jitter, up to `maxDelayMs`. */
   retryDelayMs: number;

@@ -37,6 +37,7 @@ export function createConnectionPreservation(options: ConnectionPreservationOpti
   };
   return {
     name: 'preservation',
+    needsTransaction: options.enabled !== false,
     async aroundDown(step, work) {
       if (options.enabled === false) return work();
       const schema = await currentSchema(step.connection);

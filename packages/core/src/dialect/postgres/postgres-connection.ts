@@ -7,7 +7,7 @@ import { quoteIdentifier } from '../../adapter/quote.js';
 import type { DialectCapabilities, RunnableConnection, ScriptStatement } from '../dialect.js';
 import { loadPg } from './load-driver.js';
 import { describePostgresUrl } from './postgres-url.js';
-import { PG_STATE, connectionError, isLockTimeout, sqlStateOf, wrapPgError } from './postgres-errors.js';
+import { PG_STATE, connectionError, isLockTimeout, isTransientConflict, sqlStateOf, wrapPgError } from './postgres-errors.js';
 import { PostgresHistory } from './postgres-history.js';
 import { PostgresIntegrity } from './postgres-integrity.js';
 import { PostgresIntrospector } from './postgres-introspector.js';
@@ -22,6 +22,12 @@ export interface PostgresOptions {
   createSchema?: boolean;
   /** Use `pg_advisory_lock` where the server has it (default true). False guards runs by the lock row alone, as on CockroachDB. */
   advisoryLocks?: boolean;
+  /**
+   * Whether DDL commits and rolls back with its transaction. Default: read from the server (false
+   * on CockroachDB, whose schema changes are background jobs). False runs every migration's
+   * statements one by one, as `-- transaction: none` files run.
+   */
+  transactionalDdl?: boolean;
 }
 
 /**
@@ -53,11 +59,18 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     await checkClientWhileRunning(client);
     const schema = await settleSchema(client, options, target);
     const advisory = options.advisoryLocks !== false && (await hasAdvisoryLocks(client));
-    return new PostgresConnection(client, connect, { target: `${target} (schema ${schema})`, schema, advisoryLocks: advisory });
+    const transactionalDdl = options.transactionalDdl ?? !(await isCockroach(client));
+    return new PostgresConnection(client, connect, { target: `${target} (schema ${schema})`, schema, advisoryLocks: advisory, transactionalDdl });
   } catch (error) {
     await client.end().catch(() => {});
     throw error;
   }
+}
+
+/** CockroachDB says so in `version()`; its schema changes do not roll back with a transaction. */
+async function isCockroach(client: PgSession): Promise<boolean> {
+  const [row] = (await client.query<{ v: string }>('SELECT version() AS v')).rows;
+  return /cockroachdb/i.test(row?.v ?? '');
 }
 
 /** The schema to work in, set first on the search_path; created when asked and missing. */
@@ -125,11 +138,15 @@ export class PostgresConnection implements RunnableConnection {
   #kysely: Kysely<any> | undefined;
   #inTransaction = false;
 
-  constructor(client: PgSession, connect: () => Promise<PgSession>, info: { target: string; schema: string; advisoryLocks: boolean }) {
+  constructor(
+    client: PgSession,
+    connect: () => Promise<PgSession>,
+    info: { target: string; schema: string; advisoryLocks: boolean; transactionalDdl: boolean },
+  ) {
     this.#client = client;
     this.target = info.target;
     this.schema = info.schema;
-    this.capabilities = { transactionalDdl: true, nonTransactionalStatements: true, advisoryLocks: info.advisoryLocks };
+    this.capabilities = { transactionalDdl: info.transactionalDdl, nonTransactionalStatements: true, advisoryLocks: info.advisoryLocks };
     this.introspector = new PostgresIntrospector(this, info.schema);
     this.integrity = new PostgresIntegrity(this, info.schema);
     this.lock = new PostgresLock(connect, info.schema, info.advisoryLocks);
@@ -165,6 +182,10 @@ export class PostgresConnection implements RunnableConnection {
 
   async analyzeScript(sql: string): Promise<ScriptStatement[]> {
     return (await analyzePostgresSql(sql)).map((s) => ({ sql: s.sql, line: s.line, ...(s.nonTransactional ? { nonTransactional: s.nonTransactional } : {}) }));
+  }
+
+  isTransientConflict(error: unknown): boolean {
+    return isTransientConflict(error);
   }
 
   isLockTimeout(error: unknown): boolean {

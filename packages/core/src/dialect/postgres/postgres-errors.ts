@@ -27,6 +27,19 @@ export function isLockTimeout(error: unknown): boolean {
 }
 
 /**
+ * True for a conflict the server resolved by aborting this transaction, which the same work may
+ * pass on a second try: a serialization failure (`40001`, what CockroachDB and YugabyteDB ask
+ * clients to retry) or a deadlock (`40P01`).
+ *
+ * @example
+ * if (isTransientConflict(error)) await retry();
+ */
+export function isTransientConflict(error: unknown): boolean {
+  const state = sqlStateOf(error) ?? (isMfmigError(error) ? error.context.sqlState : undefined);
+  return state === PG_STATE.serializationFailure || state === PG_STATE.deadlockDetected;
+}
+
+/**
  * A server or connection error as an {@link MfmigError} with one line a user can act on: the
  * server's message, its detail and hint, and the SQLSTATE in `context.sqlState`. Connection
  * failures name the target, never the URL (it may hold a password).
