@@ -51,6 +51,38 @@ describe('rollback on PostgreSQL', () => {
     expect(await rows(url, 'SELECT count(*)::int AS n FROM notes')).toEqual([{ n: 30 }]);
   });
 
+  it('loses no row the application commits while a down runs: its writes wait until the down commits, archived or refused', async () => {
+    const url = await scratchDatabase();
+    const dir = tempDir();
+    writeMigrations(dir, {
+      'mvp1/0001_base.sql': sqlMigration('CREATE TABLE base (id integer PRIMARY KEY);\nCREATE SEQUENCE pauses;', 'DROP TABLE base;'),
+      // the second pause (the real down's; the probe runs the down first) lies between the archive copy and the DROP
+      'mvp1/0002_notes.sql': sqlMigration(
+        'CREATE TABLE notes (id integer PRIMARY KEY, body text NOT NULL);',
+        "SELECT pg_sleep(CASE WHEN nextval('pauses') = 1 THEN 0 ELSE 2 END);\nDROP TABLE notes;",
+      ),
+    });
+    expect(mfmig(dir, ['--db', url, 'migrate']).code).toBe(0);
+    await rows(url, `INSERT INTO notes SELECT g, 'n' || g FROM generate_series(1, 30) g`);
+    const { done } = mfmigAsync(dir, ['--db', url, '--json', 'rollback', '--to', '1']);
+    // a sequence does not roll back: its value says the real down is in its pause
+    await waitFor(async () => (await rows(url, 'SELECT last_value::int AS n, is_called FROM pauses'))[0]!.n >= 2);
+    const app = new pg.Client({ connectionString: url });
+    await app.connect();
+    const committed = await app.query(`INSERT INTO notes VALUES (31, 'written during the down')`).then(
+      () => 1,
+      () => 0,
+    );
+    await app.end();
+    const down = await done;
+    expect(down.code, down.stderr).toBe(0);
+    const kept = down.json.preserved.reduce((n: number, p: { rows: number }) => n + p.rows, 0);
+    // a committed row is archived; a write that waited for the down fails on the dropped table
+    expect(kept).toBe(30 + committed);
+    expect(mfmig(dir, ['--db', url, 'migrate']).code).toBe(0);
+    expect(await rows(url, 'SELECT count(*)::int AS n FROM notes')).toEqual([{ n: 30 + committed }]);
+  });
+
   it('keeps every write of an application that writes while the KB migrates to MVP5, rolls back to MVP2 and migrates again', { timeout: 240_000 }, async () => {
     const url = await scratchDatabase();
     const cwd = tempDir();

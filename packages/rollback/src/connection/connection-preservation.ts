@@ -1,4 +1,4 @@
-import type { DialectParticipant, DialectStep } from '@mfmig/core';
+import { type DialectParticipant, type DialectStep, quoteIdentifier } from '@mfmig/core';
 import { restoreArchives } from './archive-restore.js';
 import { type ConnectionArchive, pendingArchives } from './archive-schema.js';
 import { copyLosses, pruneUnchanged } from './archive-copy.js';
@@ -14,7 +14,7 @@ const PROBE = 'mfmig_preservation_probe';
 
 /**
  * Rollback preservation on a server database, as a {@link DialectParticipant}. Around each down
- * it runs the down once inside a savepoint and compares every user table before and after (row
+ * it locks the schema's tables against writes (see {@link holdStill}), runs the down once inside a savepoint and compares every user table before and after (row
  * count and a digest of the rows, columns, tables), rolls that back, copies what would be lost
  * into the `mfmig_archive` schema, runs the down for real, and keeps in each archive only the rows
  * that really went or changed. Cascaded deletes and a module's Kysely queries are seen the same
@@ -63,6 +63,7 @@ export function createConnectionPreservation(options: ConnectionPreservationOpti
 /** Runs the down in a savepoint and rolls it back: what it would drop, delete or change. */
 async function probeLosses(step: DialectStep, schema: string, work: (options?: { probe?: boolean }) => Promise<void>) {
   const conn = step.connection;
+  await holdStill(step, schema);
   const before = await tableStates(conn, schema);
   let after: Awaited<ReturnType<typeof tableStates>> | undefined;
   const keptAfter = new Map<string, string>();
@@ -84,4 +85,18 @@ async function probeLosses(step: DialectStep, schema: string, work: (options?: {
     if (`${d.rows}:${d.digest}` !== keptAfter.get(table)) changed.add(table);
   }
   return lossesBetween(before, after, changed);
+}
+
+/**
+ * Locks every table of the schema `IN SHARE MODE` until the down commits: the application reads
+ * on, and its writes wait. Without it a row written between the copy into the archive and the
+ * down's `DROP TABLE` would be dropped unarchived, and a row deleted between the probe's two
+ * readings would be archived as the down's loss. The wait is bounded by the step's lock timeout
+ * (the runner retries the step), and the down's own stronger locks come on top in the same
+ * transaction.
+ */
+async function holdStill(step: DialectStep, schema: string): Promise<void> {
+  const tables = await step.connection.introspector.tables();
+  if (tables.length === 0) return;
+  await step.connection.execute(`LOCK TABLE ${tables.map((t) => `${quoteIdentifier(schema)}.${quoteIdentifier(t.name)}`).join(', ')} IN SHARE MODE`);
 }
