@@ -134,4 +134,32 @@ describe('rollback preservation on PostgreSQL', () => {
       await conn.close();
     }
   });
+
+  it('never restores into a schema made again under the same name the rows an earlier one archived', async () => {
+    const url = await scratchDatabase();
+    const files = { 'mvp1/0001_notes.sql': sql('CREATE TABLE notes (id integer PRIMARY KEY, body text);', 'DROP TABLE notes;') };
+    const migrations = await loadMigrations(folder(files), { dialect: 'postgres' });
+    const open = async () => openPostgres(url, { schema: 'app', createSchema: true });
+    let conn = await open();
+    try {
+      const migrator = new DialectMigrator({ connection: conn, migrations, participants: [createConnectionPreservation()] });
+      expect((await migrator.migrate()).error).toBeUndefined();
+      await rows(url, `INSERT INTO app.notes VALUES (1, 'old'), (2, 'old')`);
+      expect((await migrator.rollback({ version: 0 })).reports.map((r) => r.rows)).toEqual([2]);
+    } finally {
+      await conn.close();
+    }
+    await rows(url, 'DROP SCHEMA app CASCADE');
+    conn = await open();
+    try {
+      const migrator = new DialectMigrator({ connection: conn, migrations, participants: [createConnectionPreservation()] });
+      const up = await migrator.migrate();
+      expect([up.error, up.reports]).toEqual([undefined, []]);
+      expect(await rows(url, 'SELECT count(*)::int AS n FROM app.notes')).toEqual([{ n: 0 }]);
+      // the archive stays, for whoever wants the old rows
+      expect(await rows(url, `SELECT rows::int FROM mfmig_archive.archives WHERE restored_at IS NULL`)).toEqual([{ rows: 2 }]);
+    } finally {
+      await conn.close();
+    }
+  });
 });

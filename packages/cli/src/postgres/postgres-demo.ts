@@ -1,4 +1,5 @@
 import { MfmigError, formatCount, openPostgres, quoteIdentifier } from '@mfmig/core';
+import { discardArchives } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import { ProgressReporter, formatMs } from '../progress-reporter.js';
 import { type PostgresCliOptions, migrator } from './postgres-commands.js';
@@ -31,6 +32,9 @@ export async function demoPostgres(cli: CliRuntime, options: { rows: number }): 
       if (!cli.globals.yes) throw new MfmigError('USAGE', `Schema ${schema} holds an earlier demo; rerun with --yes to replace it`);
       await conn.execute(`DROP SCHEMA ${quoteIdentifier(schema)} CASCADE`);
       await conn.execute(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
+      // rows an earlier demo's rollbacks archived belong to the schema just dropped
+      const discarded = await discardArchives(conn, schema);
+      out.line(`Replaced the earlier demo in schema ${schema}${discarded > 0 ? ` (and the ${formatCount(discarded)} row(s) its rollbacks had archived)` : ''}`);
     }
     const m = await migrator(cli, conn, { loadModules: true });
     out.line(c.bold(`1. Seeding ${formatCount(options.rows)} knowledge-base entries at MVP1 in ${conn.target}`));

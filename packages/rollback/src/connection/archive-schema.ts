@@ -13,7 +13,7 @@ export const ARCHIVE_SCHEMA = 'mfmig_archive';
 /** One row of the archive registry. */
 export interface ConnectionArchive {
   id: number;
-  /** The application schema the rows came from: archives of other schemas are never restored here. */
+  /** The application schema the rows came from: archives of other schemas, or of an earlier schema of the same name, are never restored here. */
   sourceSchema: string;
   version: number;
   migration: string;
@@ -50,7 +50,12 @@ export async function ensureArchiveSchema(conn: DialectConnection): Promise<void
     restored_at timestamptz,
     restored_rows bigint
   )`);
+  // which schema, not which name: a schema dropped and made again under the same name is another one
+  await conn.execute(`ALTER TABLE ${ARCHIVE_SCHEMA}.archives ADD COLUMN IF NOT EXISTS source_schema_oid bigint`);
 }
+
+/** The identity of a schema: its oid, which a schema made again under the same name does not keep. */
+const SCHEMA_OID = `(SELECT oid::bigint FROM pg_namespace WHERE nspname::text = $1::text)`;
 
 /**
  * The archives of `schema` made by the down of `version` that are not restored yet, oldest first;
@@ -62,9 +67,14 @@ export async function ensureArchiveSchema(conn: DialectConnection): Promise<void
 export async function pendingArchives(conn: DialectConnection, schema: string, version?: number): Promise<ConnectionArchive[]> {
   const [exists] = await conn.query<{ ok: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS ok`, [`${ARCHIVE_SCHEMA}.archives`]);
   if (!exists?.ok) return [];
+  // a registry written before archives recorded their schema's identity: none of it can be matched safely
+  const identified = await conn.query(`SELECT 1 FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'source_schema_oid'`, [
+    `${ARCHIVE_SCHEMA}.archives`,
+  ]);
+  if (identified.length === 0) return [];
   const rows = await conn.query<Record<string, unknown>>(
     `SELECT id, source_schema, version, migration, run_id, kind, source_table, archive_table, columns, primary_key, rows
-     FROM ${ARCHIVE_SCHEMA}.archives WHERE source_schema = $1 AND restored_at IS NULL AND ($2::bigint IS NULL OR version = $2) ORDER BY id`,
+     FROM ${ARCHIVE_SCHEMA}.archives WHERE source_schema = $1 AND source_schema_oid = ${SCHEMA_OID} AND restored_at IS NULL AND ($2::bigint IS NULL OR version = $2) ORDER BY id`,
     [schema, version ?? null],
   );
   return rows.map((r) => ({
@@ -94,8 +104,8 @@ export async function registerArchive(
   archive: Omit<ConnectionArchive, 'id' | 'archiveTable'>,
 ): Promise<{ id: number; table: string }> {
   const [row] = await conn.query<{ id: string }>(
-    `INSERT INTO ${ARCHIVE_SCHEMA}.archives (source_schema, version, migration, run_id, kind, source_table, archive_table, columns, primary_key, rows)
-     VALUES ($1, $2, $3, $4, $5, $6, 'pending-' || gen_random_uuid(), $7, $8, $9) RETURNING id`,
+    `INSERT INTO ${ARCHIVE_SCHEMA}.archives (source_schema, source_schema_oid, version, migration, run_id, kind, source_table, archive_table, columns, primary_key, rows)
+     VALUES ($1, ${SCHEMA_OID}, $2, $3, $4, $5, $6, 'pending-' || gen_random_uuid(), $7, $8, $9) RETURNING id`,
     [
       archive.sourceSchema,
       archive.version,
@@ -129,4 +139,26 @@ function cutToBytes(name: string, max: number): string {
   let out = name;
   while (Buffer.byteLength(out) > max) out = out.slice(0, -1);
   return out;
+}
+
+/**
+ * Removes the archives still waiting for `schema` (its tables and registry rows), whichever
+ * schema of that name made them: for a schema that is dropped on purpose, as the demo drops an
+ * earlier demo's. Returns the rows they held.
+ *
+ * @example
+ * const rows = await discardArchives(conn, 'mfmig_demo');
+ */
+export async function discardArchives(conn: DialectConnection, schema: string): Promise<number> {
+  const [exists] = await conn.query<{ ok: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS ok`, [`${ARCHIVE_SCHEMA}.archives`]);
+  if (!exists?.ok) return 0;
+  const rows = await conn.query<{ id: string; archive_table: string; rows: string }>(
+    `SELECT id, archive_table, rows FROM ${ARCHIVE_SCHEMA}.archives WHERE source_schema = $1 AND restored_at IS NULL`,
+    [schema],
+  );
+  for (const r of rows) {
+    await conn.execute(`DROP TABLE IF EXISTS ${ARCHIVE_SCHEMA}.${q(r.archive_table)}`);
+    await conn.execute(`DELETE FROM ${ARCHIVE_SCHEMA}.archives WHERE id = $1`, [r.id]);
+  }
+  return rows.reduce((n, r) => n + Number(r.rows), 0);
 }
