@@ -30,9 +30,17 @@ export class PostgresHistory implements DialectHistory {
     this.#audit = `${quoteIdentifier(schema)}.mfmig_audit`;
   }
 
-  /** Creates the tables when missing; two runners creating them at once both succeed. */
+  /**
+   * Creates the tables when missing; two runners creating them at once both succeed. Both tables
+   * are checked: a runner that saw only `mfmig_history` went on while another was still creating
+   * `mfmig_audit`, and failed on it.
+   */
   async ensure(): Promise<void> {
-    if (await this.exists()) return;
+    const present = await this.#db.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AS ok', [
+      this.#history,
+      this.#audit,
+    ]);
+    if (present[0]?.ok === true) return;
     const ddl = [
       `CREATE TABLE IF NOT EXISTS ${this.#history} (
         version bigint PRIMARY KEY,
