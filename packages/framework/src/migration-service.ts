@@ -238,7 +238,12 @@ export class MigrationService {
       result.extras.recovery = recovery;
       (await this.#getMigrator()).markRolledBack();
       this.#rolledBack = true;
-      if (always && isMfmigError(result.error)) result.error.message += `; the run was rolled back to version ${result.fromVersion}`;
+      if (always && isMfmigError(result.error)) {
+        result.error.message +=
+          recovery.revertedBy === 'downs'
+            ? `; the run was rolled back to version ${result.fromVersion}`
+            : `; rolling the run back by its downs failed (${recovery.downsFailure}), so its pre-run backup ${recovery.restoredFrom?.id} was restored (version ${recovery.toVersion})${recovery.savedAside ? `, keeping the replaced file as ${recovery.savedAside}` : ''}`;
+      }
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       result.extras.recoveryError = why;

@@ -1,6 +1,7 @@
 export { RollbackManager, type RollbackManagerOptions } from './manager/rollback-manager.js';
 export { type RestoreOptions, type RestoreResult } from './manager/restore-live-database.js';
 export { type ReopenContext } from './manager/live-database.js';
+export { type FailedRun, type FailedRunRecovery } from './manager/recover-failed-run.js';
 export { BACKUP_FORMAT, readBackupManifest, type BackupKind, type BackupManifest, type BackupOwner, type BackupRecord } from './backup/backup-manifest.js';
 export { assertBackupBelongs, backupBelongsTo, databaseFolder, ownerOf } from './backup/backup-ownership.js';
 export {

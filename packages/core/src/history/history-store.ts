@@ -27,6 +27,27 @@ export interface MigrationFailure {
   direction: 'up' | 'down';
   at: string;
   message: string;
+  /**
+   * True when the run that applied `version` failed and could not be taken back, neither by its
+   * downs nor by its pre-run backup: the database holds the failed run's changes.
+   */
+  notReverted?: boolean;
+}
+
+/** The audit actions `failures()` reads: a failed (rolled back) migration, and a failed run left applied. */
+export const FAILURE_ACTIONS = "'migration-failed', 'run-not-reverted'";
+
+/** Reads one audit row of {@link FAILURE_ACTIONS} (the detail starts with `up: ` or `down: `). */
+export function failureFromAudit(row: { at: string; version: number; action: string; detail: string | null }): MigrationFailure {
+  const detail = row.detail ?? '';
+  const failure: MigrationFailure = {
+    version: Number(row.version),
+    direction: detail.startsWith('down: ') ? 'down' : 'up',
+    at: row.at,
+    message: detail.replace(/^(up|down): /, ''),
+  };
+  if (row.action === 'run-not-reverted') failure.notReverted = true;
+  return failure;
 }
 
 /** A migration recorded as applied by an adoption: it was not run, the database already had its schema. */
@@ -270,17 +291,23 @@ export class HistoryStore {
     this.audit('migration-failed', version, `${direction}: ${message}`);
   }
 
+  /**
+   * Records that the run which applied up to `version` failed and could not be taken back: the
+   * database holds its changes. `mfmig status` shows it as an error while `version` is the
+   * highest applied one; a rollback below it, or a newer migration on top, ends it.
+   */
+  recordNotReverted(version: number, message: string): void {
+    if (!this.#adapter.tableExists(AUDIT_TABLE) || this.#adapter.inTransaction) return;
+    this.audit('run-not-reverted', version, `up: ${message}`);
+  }
+
   /** The last recorded failure of each version, oldest first. */
   failures(): MigrationFailure[] {
     if (!this.#adapter.tableExists(AUDIT_TABLE)) return [];
-    const rows = this.#adapter.all<{ at: string; version: number; detail: string | null }>(
-      `SELECT at, version, detail FROM ${AUDIT_TABLE} WHERE id IN (SELECT max(id) FROM ${AUDIT_TABLE} WHERE action = 'migration-failed' GROUP BY version) ORDER BY id`,
+    const rows = this.#adapter.all<{ at: string; version: number; action: string; detail: string | null }>(
+      `SELECT at, version, action, detail FROM ${AUDIT_TABLE} WHERE id IN (SELECT max(id) FROM ${AUDIT_TABLE} WHERE action IN (${FAILURE_ACTIONS}) GROUP BY version) ORDER BY id`,
     );
-    return rows.map((r) => {
-      const detail = r.detail ?? '';
-      const down = detail.startsWith('down: ');
-      return { version: Number(r.version), direction: down ? 'down' : 'up', at: r.at, message: detail.replace(/^(up|down): /, '') };
-    });
+    return rows.map(failureFromAudit);
   }
 
   auditLog(): { at: string; action: string; version: number | null; actor: string; detail: string | null }[] {

@@ -4,7 +4,7 @@ import { type Migration, type MigrationSet, migrationLabel } from '../migration/
 
 /** Something wrong between the migrations folder and the history. */
 export interface StatusProblem {
-  code: 'CHECKSUM_MISMATCH' | 'MIGRATION_MISSING' | 'OUT_OF_ORDER' | 'PARTIAL' | 'UNKNOWN_MILESTONE' | 'MIGRATION_FAILED';
+  code: 'CHECKSUM_MISMATCH' | 'MIGRATION_MISSING' | 'OUT_OF_ORDER' | 'PARTIAL' | 'UNKNOWN_MILESTONE' | 'MIGRATION_FAILED' | 'RUN_NOT_REVERTED';
   version: number;
   severity: 'error' | 'warning';
   message: string;
@@ -77,6 +77,18 @@ export function computeStatus(set: MigrationSet, history: HistoryEntry[], failur
   }
   for (const f of failures) {
     const m = set.byVersion.get(f.version);
+    if (f.notReverted) {
+      // ended by a rollback below it, a newer migration on top, or the version applied again since
+      const row = applied.get(f.version);
+      if (f.version !== currentVersion || !row || row.appliedAt > f.at) continue;
+      problems.push({
+        code: 'RUN_NOT_REVERTED',
+        version: f.version,
+        severity: 'error',
+        message: `The run that applied up to ${m ? migrationLabel(m) : `version ${f.version}`} failed at ${f.at} and could not be taken back, so the database holds its changes: ${f.message}. Restore a backup (\`mfmig restore\`), roll back (\`mfmig rollback --to <version>\`) or apply a fixing migration`,
+      });
+      continue;
+    }
     if (!m || applied.has(f.version) !== (f.direction === 'down')) continue;
     problems.push({
       code: 'MIGRATION_FAILED',

@@ -6,7 +6,6 @@ import {
   MfmigError,
   type Migrator,
   type RunInfo,
-  type RunResult,
   type ServiceContext,
   isServiceContext,
 } from '@mfmig/core';
@@ -30,6 +29,7 @@ import type { RollbackPlan } from '../plan/rollback-plan.js';
 import { type ArchiveEntry, listArchives } from '../preservation/archive-registry.js';
 import { createPreservationPlugin } from '../preservation/preservation-plugin.js';
 import { LiveDatabase, type ReopenContext } from './live-database.js';
+import { type FailedRun, type FailedRunRecovery, recoverFailedRun } from './recover-failed-run.js';
 import { type RestoreOptions, type RestoreResult, restoreLiveDatabase } from './restore-live-database.js';
 
 /** Options of the {@link RollbackManager}. */
@@ -282,9 +282,22 @@ export class RollbackManager implements PreRunBackupTaker {
     return this.rollbackTo({ mvp }, options);
   }
 
-  /** Takes the database back to the version a failed run started from (downs, or its pre-run backup). */
-  recoverFailedRun(run: Pick<RunResult, 'fromVersion'>, options: ExecuteRollbackOptions = {}): Promise<RollbackExecutionResult & { plan: RollbackPlan }> {
-    return this.rollbackTo(run.fromVersion, { validateRollback: true, ...options });
+  /**
+   * Takes the database back to the version a failed run started from: by its downs, or, when they
+   * fail, by restoring the run's pre-run backup (see `recoverFailedRun`).
+   */
+  recoverFailedRun(run: FailedRun, options: ExecuteRollbackOptions = {}): Promise<FailedRunRecovery> {
+    const level: IntegrityLevel = this.#live.config.integrityCheckLevel === 'quick' ? 'quick' : 'full';
+    return recoverFailedRun(
+      {
+        rollbackTo: (version, opts) => this.rollbackTo(version, opts),
+        preRunBackup: (failed) => this.#preRunBackupOf(failed),
+        restore: (backup) => this.restoreBackup(backup, { verify: level }),
+        migrator: () => this.#live.migrator(),
+      },
+      run,
+      options,
+    );
   }
 
   /** The fastest safe path to the last verified good state (see `executeEmergencyRollback`). */
@@ -314,6 +327,12 @@ export class RollbackManager implements PreRunBackupTaker {
   /** Closes the database when the manager opened it. */
   close(): void {
     this.#live.close();
+  }
+
+  #preRunBackupOf(run: FailedRun): BackupRecord | null {
+    const id = (run.extras?.backup as { id?: unknown } | undefined)?.id;
+    const own = this.listBackups().filter((b) => b.kind === 'pre-run');
+    return own.find((b) => b.id === id) ?? (run.runId ? own.find((b) => b.run?.runId === run.runId) : undefined) ?? null;
   }
 
   async #backup(

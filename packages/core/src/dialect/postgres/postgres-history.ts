@@ -1,5 +1,5 @@
 import { quoteIdentifier } from '../../adapter/quote.js';
-import { type HistoryEntry, type MigrationFailure, currentActor } from '../../history/history-store.js';
+import { FAILURE_ACTIONS, type HistoryEntry, type MigrationFailure, currentActor, failureFromAudit } from '../../history/history-store.js';
 import type { DialectHistory } from '../dialect.js';
 import { PG_STATE, sqlStateOf } from './postgres-errors.js';
 
@@ -173,17 +173,9 @@ export class PostgresHistory implements DialectHistory {
   /** The last recorded failure of each version, oldest first. */
   async failures(): Promise<MigrationFailure[]> {
     if (!(await this.exists())) return [];
-    const rows = await this.#db.query<{ at: Date; version: string; detail: string | null }>(
-      `SELECT at, version, detail FROM ${this.#audit} WHERE id IN (SELECT max(id) FROM ${this.#audit} WHERE action = 'migration-failed' GROUP BY version) ORDER BY id`,
+    const rows = await this.#db.query<{ at: Date; version: string; action: string; detail: string | null }>(
+      `SELECT at, version, action, detail FROM ${this.#audit} WHERE id IN (SELECT max(id) FROM ${this.#audit} WHERE action IN (${FAILURE_ACTIONS}) GROUP BY version) ORDER BY id`,
     );
-    return rows.map((r) => {
-      const detail = r.detail ?? '';
-      return {
-        version: Number(r.version),
-        direction: detail.startsWith('down: ') ? 'down' : 'up',
-        at: r.at.toISOString(),
-        message: detail.replace(/^(up|down): /, ''),
-      };
-    });
+    return rows.map((r) => failureFromAudit({ ...r, at: r.at.toISOString(), version: Number(r.version) }));
   }
 }
