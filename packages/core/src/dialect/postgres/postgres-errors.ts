@@ -15,6 +15,16 @@ export const PG_STATE = {
   undefinedTable: '42P01',
 } as const;
 
+/**
+ * True when a `CREATE ... IF NOT EXISTS` lost a race with another session creating the same
+ * object: PostgreSQL reports it as a unique violation on its catalog (23505), a duplicate table
+ * (42P07) or, for the table's row type, a duplicate object (42710).
+ */
+export function isConcurrentCreate(error: unknown): boolean {
+  const state = sqlStateOf(error);
+  return state === PG_STATE.uniqueViolation || state === PG_STATE.duplicateTable || state === PG_STATE.duplicateObject;
+}
+
 /** The SQLSTATE of a server error (pg's `DatabaseError`), or undefined for anything else. */
 export function sqlStateOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;

@@ -1,7 +1,7 @@
 import { quoteIdentifier } from '../../adapter/quote.js';
 import { FAILURE_ACTIONS, type HistoryEntry, type MigrationFailure, currentActor, failureFromAudit } from '../../history/history-store.js';
 import type { DialectHistory } from '../dialect.js';
-import { PG_STATE, sqlStateOf } from './postgres-errors.js';
+import { isConcurrentCreate } from './postgres-errors.js';
 
 /** The queries the history needs: any PostgreSQL connection. */
 interface Queryable {
@@ -30,17 +30,9 @@ export class PostgresHistory implements DialectHistory {
     this.#audit = `${quoteIdentifier(schema)}.mfmig_audit`;
   }
 
-  /**
-   * Creates the tables when missing; two runners creating them at once both succeed. Both tables
-   * are checked: a runner that saw only `mfmig_history` went on while another was still creating
-   * `mfmig_audit`, and failed on it.
-   */
+  /** Creates the tables when missing; two runners creating them at once both succeed. */
   async ensure(): Promise<void> {
-    const present = await this.#db.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AS ok', [
-      this.#history,
-      this.#audit,
-    ]);
-    if (present[0]?.ok === true) return;
+    if (await this.exists()) return;
     const ddl = [
       `CREATE TABLE IF NOT EXISTS ${this.#history} (
         version bigint PRIMARY KEY,
@@ -68,15 +60,21 @@ export class PostgresHistory implements DialectHistory {
       try {
         await this.#db.query(sql);
       } catch (error) {
-        const state = sqlStateOf(error);
-        if (state !== PG_STATE.uniqueViolation && state !== PG_STATE.duplicateTable) throw error;
+        if (!isConcurrentCreate(error)) throw error;
       }
     }
   }
 
-  /** True when `mfmig_history` exists. */
+  /**
+   * True when `mfmig_history` and `mfmig_audit` both exist. Both are checked: while another runner
+   * was still creating `mfmig_audit`, a runner that saw `mfmig_history` alone went on and failed
+   * reading the audit log.
+   */
   async exists(): Promise<boolean> {
-    const rows = await this.#db.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [this.#history]);
+    const rows = await this.#db.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AS ok', [
+      this.#history,
+      this.#audit,
+    ]);
     return rows[0]?.ok === true;
   }
 

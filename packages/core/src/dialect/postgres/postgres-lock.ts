@@ -4,7 +4,7 @@ import type { PgSession } from './pg-session.js';
 import { quoteIdentifier } from '../../adapter/quote.js';
 import { MfmigError } from '../../errors/index.js';
 import type { DialectLock, LockAcquireOptions, DialectLockHolder } from '../dialect.js';
-import { PG_STATE, sqlStateOf } from './postgres-errors.js';
+import { isConcurrentCreate } from './postgres-errors.js';
 
 /** The advisory lock's class id ("mfmg"); the second key is the hash of the schema. */
 const ADVISORY_CLASS = 0x6d666d67;
@@ -162,8 +162,7 @@ export class PostgresLock implements DialectLock {
         )`,
       );
     } catch (error) {
-      const state = sqlStateOf(error);
-      if (state !== PG_STATE.uniqueViolation && state !== PG_STATE.duplicateTable) throw error;
+      if (!isConcurrentCreate(error)) throw error;
     }
   }
 
