@@ -62,7 +62,7 @@ describe('PostgresIntrospector', () => {
         { name: 'memberships_pkey', table: 'memberships', columns: ['group_id', 'user_id'], unique: true, valid: true },
         { name: 'memberships_role_idx', table: 'memberships', columns: ['role', 'email'], unique: false, valid: true },
       ]);
-      expect(table?.indexes[0]?.definition).toBe('CREATE UNIQUE INDEX memberships_email_idx ON public.memberships USING btree (lower(email))');
+      expect(table?.indexes[0]?.definition).toBe('CREATE UNIQUE INDEX memberships_email_idx ON memberships USING btree (lower(email))');
     });
   });
 
@@ -154,6 +154,25 @@ describe('PostgresIntrospector', () => {
       await client.query(`CREATE TABLE refs (order_id int REFERENCES "My ""Odd"" Schema"."Orders")`);
       const [refs] = await new PostgresIntrospector(db, 'public').tables();
       expect(refs?.foreignKeys[0]?.referencedTable).toBe('"My ""Odd"" Schema"."Orders"');
+    });
+  });
+
+  it('fingerprints a schema and its copy under another name equally (baseline compares a rehearsal with the live schema)', async () => {
+    await inScratch(async (client, db) => {
+      const parts = [
+        'CREATE TABLE t (id int PRIMARY KEY, name text)',
+        'CREATE INDEX t_name ON t (lower(name))',
+        'CREATE TABLE p (id int) PARTITION BY RANGE (id)',
+        'CREATE INDEX p_id ON p (id)',
+      ];
+      await client.query('CREATE SCHEMA "Other ""One"""');
+      for (const sql of parts) await client.query(sql);
+      await client.query('SET search_path TO "Other ""One"""');
+      for (const sql of parts) await client.query(sql);
+      await client.query('SET search_path TO public');
+      const other = new PostgresIntrospector(db, 'Other "One"');
+      expect((await other.table('t'))?.indexes.map((i) => i.definition)).toContain('CREATE INDEX t_name ON t USING btree (lower(name))');
+      expect(await other.schemaFingerprint()).toBe(await new PostgresIntrospector(db, 'public').schemaFingerprint());
     });
   });
 

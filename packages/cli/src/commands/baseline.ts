@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { MfmigError } from '@mfmig/core';
+import { MfmigError, isPostgresUrl } from '@mfmig/core';
 import { type BaselineAnalysis, type BaselineResult, renderDiff } from '@mfmig/framework';
 import type { Output } from '../output.js';
+import { baselinePostgresCommand } from '../postgres/postgres-baseline.js';
 import type { CliRuntime } from '../runtime.js';
 import { wholeNumber, versionNumber } from './parse-options.js';
 import { assertSchemaFileWritable, writeSchemaFile } from '../schema-file.js';
@@ -31,6 +32,7 @@ export function registerBaseline(program: Command, cli: CliRuntime): void {
       if (options.force && options.to === undefined) {
         throw new MfmigError('USAGE', '--force needs --to <version>: the version to adopt the database at');
       }
+      if (isPostgresUrl(cli.globals.db)) return baselinePostgresCommand(cli, options);
       if (!options.dryRun) assertSchemaFileWritable(cli);
       const framework = cli.openFramework({ loadModules: true, config: { lockTimeout: options.lockTimeout } });
       const service = framework.migrationService;

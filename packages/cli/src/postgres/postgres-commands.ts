@@ -1,4 +1,5 @@
 import {
+  assertPostgresAdopted,
   type DialectParticipant,
   DialectMigrator,
   type HistoryEntry,
@@ -23,7 +24,7 @@ import { confirmPostgresRisk } from './postgres-plan.js';
 import { renderReports } from './render-reports.js';
 
 /** The commands that run on PostgreSQL in this version; the others refuse a PostgreSQL URL. */
-export const POSTGRES_COMMANDS = ['migrate', 'rollback', 'status', 'validate', 'plan', 'history', 'seed', 'demo', 'backup', 'restore', 'diff'];
+export const POSTGRES_COMMANDS = ['migrate', 'rollback', 'status', 'validate', 'plan', 'history', 'seed', 'demo', 'backup', 'restore', 'diff', 'baseline'];
 
 /** The PostgreSQL options of the command line (`--schema`, `--no-advisory-lock`). */
 export interface PostgresCliOptions {
@@ -90,6 +91,8 @@ export async function migratePostgres(
       lockTimeout: options.lockTimeout,
       lockWait: { lockTimeoutMs: options.ddlLockTimeout, retries: options.ddlRetries },
     });
+    // before anything is written (the lock row, the history tables): a schema made before mfmig is refused whole
+    await assertPostgresAdopted(conn, cli.globals.db, m.migrations, postgresParticipants({ preserve: false }));
     if (!options.dryRun) await confirmPostgresRisk(cli, conn, m.migrations, target);
     const detach = new ProgressReporter(cli.out).attach(m.events);
     let result: DialectRunResult;

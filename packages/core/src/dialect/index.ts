@@ -9,3 +9,5 @@ export { analyzePostgresSql, type PgStatement, type PgRiskFact, type PgLockMode 
 export { PG_LOCK_MODES } from './postgres/postgres-lock-levels.js';
 export { type RehearsalOptions, type Rehearsal, type SampledTable, REHEARSAL_SCHEMA_PREFIX, rehearse } from './postgres/postgres-rehearsal.js';
 export { type SchemaChange, type SchemaChangeKind, compareSchemas } from './schema-compare.js';
+export { type UnadoptedTables, assertPostgresAdopted, findUnadoptedPostgresTables } from './postgres/postgres-adoption.js';
+export { type PostgresBaselineOptions, type PostgresBaselineResult, baselinePostgres } from './postgres/postgres-baseline.js';

@@ -48,9 +48,13 @@ JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdroppe
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE ${SELECTED_TABLES} ORDER BY c.relname, a.attnum`;
 
-/** Key columns only (not `INCLUDE`); an expression column is printed as its expression. */
+/**
+ * Key columns only (not `INCLUDE`); an expression column is printed as its expression. The
+ * definition names its table without the schema (`pg_get_indexdef` always qualifies it), so that
+ * the same index in two schemas reads the same.
+ */
 export const INDEXES_SQL = `SELECT c.relname AS table_name, i.relname AS name, x.indisunique AS is_unique, x.indisvalid AS is_valid,
-  pg_get_indexdef(x.indexrelid) AS definition,
+  replace(replace(pg_get_indexdef(x.indexrelid), ' ON ONLY ' || quote_ident(n.nspname) || '.', ' ON ONLY '), ' ON ' || quote_ident(n.nspname) || '.', ' ON ') AS definition,
   to_json(ARRAY(SELECT CASE WHEN k.attnum = 0 THEN pg_get_indexdef(x.indexrelid, k.ord::int, true) ELSE a.attname::text END
     FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
     LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum
