@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ColumnInfo, type TableInfo, compareSchemas, loadMigrations, rehearse } from '@mfmig/core';
 import { dropScratchDatabases, removeTempDirs, scratchDatabase, tempTree, withClient } from '@mfmig/test-support';
@@ -33,6 +36,15 @@ async function catalog(url: string): Promise<unknown> {
       accounts: await q('SELECT * FROM public.accounts ORDER BY id'),
     };
   });
+}
+
+/** Polls `ready` every 100 ms, up to 20 s. */
+async function until(ready: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await ready()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('timed out waiting');
 }
 
 const scratchSchemas = (url: string) =>
@@ -96,6 +108,32 @@ describe('rehearse on PostgreSQL', () => {
     const rehearsal = await rehearse(url, migrations, { toVersion: 1, work: (conn) => conn.introspector.tables() });
     expect(rehearsal.value!.map((t) => t.name)).toEqual(['other']);
     expect(await catalog(url)).toEqual(before);
+  });
+
+  it('drops the scratch schema a killed process left behind, and never one whose session is still alive', { timeout: 60_000 }, async () => {
+    const url = await scratchDatabase();
+    const dir = folder({ 'mvp1/0001_slow.sql': sql('CREATE TABLE t (id int);\nSELECT pg_sleep(30);') });
+    const core = pathToFileURL(join(import.meta.dirname, '../dist/index.js')).href;
+    const script = `import { loadMigrations, rehearse } from ${JSON.stringify(core)};
+      await rehearse(${JSON.stringify(url)}, await loadMigrations(${JSON.stringify(dir)}), { toVersion: 1 });`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+    const sleeping = () => withClient(url, async (c) => (await c.query("SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'")).rows.length);
+    await until(async () => (await sleeping()) > 0);
+    child.kill('SIGKILL');
+    // the server notices the dead client at its next connection check and ends the session
+    await until(async () => (await sleeping()) === 0);
+    const left = await scratchSchemas(url);
+    expect(left).toHaveLength(1);
+    await withClient(url, async (c) => {
+      // a rehearsal under way in another session: marked with a backend that is alive (this one)
+      await c.query('CREATE SCHEMA mfmig_rehearsal_a11ve0000000');
+      const { rows } = await c.query(
+        `SELECT 'mfmig rehearsal; backend ' || pg_backend_pid() || '; server ' || coalesce(host(inet_server_addr()), 'socket') || ':' || coalesce(inet_server_port()::text, current_setting('port')) AS tag`,
+      );
+      await c.query(`COMMENT ON SCHEMA mfmig_rehearsal_a11ve0000000 IS '${rows[0].tag}'`);
+      await rehearse(url, await loadMigrations(folder(FILES)), { toVersion: 1 });
+      expect(await scratchSchemas(url)).toEqual([{ nspname: 'mfmig_rehearsal_a11ve0000000' }]);
+    });
   });
 
   it('version 0 is the empty schema; a sample copies live rows, parents first, children of copied parents only', async () => {

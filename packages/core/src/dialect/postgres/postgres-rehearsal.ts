@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { MigrationSet } from '../../migration/index.js';
 import { type DialectRunResult, DialectMigrator } from '../dialect-migrator.js';
 import type { DialectParticipant } from '../dialect-participant.js';
-import { quoteIdent } from './postgres-catalog-queries.js';
+import { quoteIdent, quoteLiteral } from './postgres-catalog-queries.js';
 import { type PostgresConnection, openPostgres } from './postgres-connection.js';
 import { type SampledTable, copySample } from './postgres-sample.js';
 
@@ -49,7 +49,8 @@ export interface Rehearsal<T> {
  *
  * What a migration does outside its schema still happens (`CREATE EXTENSION`, roles, grants, a
  * name qualified with another schema); extensions installed into the live schema are out of
- * reach; a process killed outright leaves its scratch schema behind (its name says what it is).
+ * reach. A process killed outright leaves its scratch schema behind; the next rehearsal on the
+ * same server drops it, once its session is gone.
  *
  * @example
  * const { value: tables } = await rehearse(url, migrations, { toVersion: 3, work: (conn) => conn.introspector.tables() });
@@ -59,6 +60,8 @@ export async function rehearse<T = undefined>(url: string, migrations: Migration
   const conn = await openPostgres(url, { schema, createSchema: true });
   let failed = false;
   try {
+    await claimScratch(conn, schema);
+    await dropAbandonedRehearsals(conn);
     // openPostgres puts `public` after the schema: a live `public` must stay out of reach
     const reachable = [schema, ...(await extensionOnlySchemas(conn, schema))];
     await conn.execute(`SET search_path TO ${reachable.map(quoteIdent).join(', ')}`);
@@ -77,6 +80,34 @@ export async function rehearse<T = undefined>(url: string, migrations: Migration
       if (!failed) throw error;
     });
   }
+}
+
+/** The server node a session is on: backend pids are only comparable on one node. */
+const SERVER_NODE = "coalesce(host(inet_server_addr()), 'socket') || ':' || coalesce(inet_server_port()::text, current_setting('port'))";
+
+/** Marks the scratch schema with the session that owns it, so that a later rehearsal can tell it was abandoned. */
+async function claimScratch(conn: PostgresConnection, schema: string): Promise<void> {
+  const [owner] = await conn.query<{ tag: string }>(`SELECT 'mfmig rehearsal; backend ' || pg_backend_pid() || '; server ' || ${SERVER_NODE} AS tag`);
+  await conn.execute(`COMMENT ON SCHEMA ${quoteIdent(schema)} IS ${quoteLiteral(owner!.tag)}`);
+}
+
+/**
+ * Drops the scratch schemas of rehearsals whose session has ended (a process killed outright
+ * cannot drop its own). Only schemas marked by {@link claimScratch} on this server node count,
+ * and only when `pg_stat_activity` lists this session (where the view is empty or per node, as on
+ * CockroachDB and YugabyteDB, nothing is dropped). A schema that cannot be dropped is left.
+ */
+async function dropAbandonedRehearsals(conn: PostgresConnection): Promise<void> {
+  const abandoned = await conn.query<{ name: string }>(
+    `SELECT n.nspname AS name FROM pg_namespace n
+      WHERE starts_with(n.nspname, $1)
+        AND EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = pg_backend_pid())
+        AND substring(obj_description(n.oid, 'pg_namespace') FROM '; server (.*)$') = ${SERVER_NODE}
+        AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a
+                         WHERE a.pid::text = substring(obj_description(n.oid, 'pg_namespace') FROM '^mfmig rehearsal; backend ([0-9]+);'))`,
+    [REHEARSAL_SCHEMA_PREFIX],
+  );
+  for (const { name } of abandoned) await conn.execute(`DROP SCHEMA IF EXISTS ${quoteIdent(name)} CASCADE`).catch(() => {});
 }
 
 /**
