@@ -1,4 +1,4 @@
-import { HistoryStore, MfmigError, type MigrationSet, type ServiceContext, resolveTargetVersion } from '@mfmig/core';
+import { HistoryStore, MfmigError, type MigrationSet, type RepeatableMigration, type ServiceContext, resolveTargetVersion } from '@mfmig/core';
 import {
   type ReplayedVersion,
   type SchemaChange,
@@ -7,6 +7,7 @@ import {
   diffSnapshots,
   introspectSchema,
   replaySchemaVersions,
+  replayVersionWithRepeatables,
   replayedSnapshot,
 } from '@mfmig/schema-evolution';
 import { readLiveSchema } from './live-schema.js';
@@ -53,6 +54,8 @@ export interface BaselineGround {
   set: MigrationSet;
   versions: ReplayedVersion[];
   live: SchemaSnapshot;
+  /** The repeatable migrations the match includes: the live schema has what they make. */
+  repeatables: RepeatableMigration[];
 }
 
 /**
@@ -70,9 +73,17 @@ export async function analyzeBaseline(ctx: ServiceContext, options: Pick<Baselin
 
 /**
  * {@link analyzeBaseline}, keeping the replay for the adoption. `leaveOut`: tables left out of
- * the live schema compared (another tool's history tables).
+ * the live schema compared (another tool's history tables). `repeatables`: repeatable migrations
+ * the live schema may have had applied after the versioned ones (default: the folder's); when the
+ * stated version, or with none stated and no match the latest, matches only with them, they count
+ * as part of its schema (views and triggers of Flyway `R__` scripts no longer block adoption).
  */
-export async function groundBaseline(ctx: ServiceContext, options: Pick<BaselineOptions, 'to'>, leaveOut: readonly string[] = []): Promise<BaselineGround> {
+export async function groundBaseline(
+  ctx: ServiceContext,
+  options: Pick<BaselineOptions, 'to'>,
+  leaveOut: readonly string[] = [],
+  repeatables?: readonly RepeatableMigration[],
+): Promise<BaselineGround> {
   const file = ctx.adapter.filePath;
   if (new HistoryStore(ctx.adapter).hasEntries()) {
     throw new MfmigError('ADOPTION_REFUSED', `Database ${file} already has a migration history; there is nothing to adopt`, {
@@ -99,8 +110,18 @@ export async function groundBaseline(ctx: ServiceContext, options: Pick<Baseline
       context: { version: options.to },
     });
   }
-  const candidates = versions.filter((v) => v.hash === live.hash).map((v) => v.version);
-  const chosen = stated ?? (candidates.length === 1 ? versions.find((v) => v.version === candidates[0]) : undefined);
+  let candidates = versions.filter((v) => v.hash === live.hash).map((v) => v.version);
+  let chosen = stated ?? (candidates.length === 1 ? versions.find((v) => v.version === candidates[0]) : undefined);
+  const withRepeatables = await matchWithRepeatables(set, versions, live, stated, candidates, repeatables ?? set.repeatables ?? []);
+  if (withRepeatables) {
+    chosen = withRepeatables;
+    candidates = [withRepeatables.version];
+    versions.splice(
+      versions.findIndex((v) => v.version === withRepeatables.version),
+      1,
+      withRepeatables,
+    );
+  }
   const diff = chosen ? diffSnapshots(replayedSnapshot(chosen), live) : null;
   const match: BaselineMatch = diff ? (diff.identical ? 'exact' : 'differs') : candidates.length > 1 ? 'ambiguous' : 'none';
   const analysis: BaselineAnalysis = {
@@ -113,7 +134,26 @@ export async function groundBaseline(ctx: ServiceContext, options: Pick<Baseline
     liveHash: live.hash,
     replayError: replay.error?.message ?? null,
   };
-  return { analysis, set, versions, live };
+  return { analysis, set, versions, live, repeatables: withRepeatables ? [...(repeatables ?? set.repeatables ?? [])] : [] };
+}
+
+/**
+ * The stated version (or, with none stated and no match, the latest) replayed with the
+ * repeatable migrations after it, when that, and only that, equals the live schema.
+ */
+async function matchWithRepeatables(
+  set: MigrationSet,
+  versions: ReplayedVersion[],
+  live: SchemaSnapshot,
+  stated: ReplayedVersion | undefined,
+  candidates: number[],
+  repeatables: readonly RepeatableMigration[],
+): Promise<ReplayedVersion | null> {
+  if (repeatables.length === 0) return null;
+  const at = stated ?? (candidates.length === 0 ? versions.at(-1) : undefined);
+  if (!at || at.hash === live.hash) return null;
+  const replayed = await replayVersionWithRepeatables(set, at.version, repeatables);
+  return replayed?.hash === live.hash ? replayed : null;
 }
 
 /** The version whose schema needs the fewest changes to become the live one (the latest on a tie). */

@@ -1,4 +1,4 @@
-import { type AdoptedMigration, HistoryStore, MfmigError, RunLock, type ServiceContext } from '@mfmig/core';
+import { type AdoptedMigration, HistoryStore, MfmigError, RepeatableStore, RunLock, type ServiceContext } from '@mfmig/core';
 import { type SchemaChange, ensureSnapshotTables, writeSnapshot } from '@mfmig/schema-evolution';
 import { assertDatabaseIntact } from '../integrity-precheck.js';
 import { readLiveSchema } from './live-schema.js';
@@ -127,6 +127,12 @@ function record(ctx: ServiceContext, ground: BaselineGround, result: BaselineRes
       });
     }
     const runId = new HistoryStore(adapter).adopt({ source: BASELINE_SOURCE, version: result.version, migrations, detail });
+    if (result.matched === 'exact' && ground.repeatables.length > 0) {
+      // the live schema has what they make: running them again would fail or do it twice
+      const store = new RepeatableStore(adapter);
+      store.ensure();
+      for (const r of ground.repeatables) store.record(r.name, r.checksum, runId);
+    }
     ensureSnapshotTables(adapter.raw);
     writeSnapshot(adapter.raw, { version: result.version, hash: adopted.hash, runId, objects: adopted.objects, changes: new Map() });
     return runId;

@@ -79,7 +79,7 @@ async function groundToolAdoption(ctx: ServiceContext): Promise<Ground | null> {
   const set = await ctx.loadMigrations();
   const matched = matchToolHistory(history, set);
   if (matched.version === 0 && matched.migrations.length === 0) return null;
-  const { analysis, versions } = await groundBaseline(ctx, { to: matched.version }, history.ownTables);
+  const { analysis, versions } = await groundBaseline(ctx, { to: matched.version }, history.ownTables, matched.repeatables);
   if (analysis.match !== 'exact') {
     const first = analysis.differences[0]?.description ?? '';
     throw new MfmigError(

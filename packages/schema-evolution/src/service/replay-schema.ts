@@ -1,5 +1,14 @@
 import Database from 'better-sqlite3';
-import { MfmigError, type Migration, type MigrationPlugin, type MigrationSet, Migrator, type RunResult, openDatabase } from '@mfmig/core';
+import {
+  MfmigError,
+  type Migration,
+  type MigrationPlugin,
+  type MigrationSet,
+  Migrator,
+  type RepeatableMigration,
+  type RunResult,
+  openDatabase,
+} from '@mfmig/core';
 import { rebuildTableInMigration } from '../rebuild/rebuild-table.js';
 import { introspectSchema } from '../snapshot/introspect.js';
 import type { SchemaSnapshot } from '../snapshot/schema-snapshot.js';
@@ -25,7 +34,8 @@ export async function replaySchema(set: MigrationSet, migrations: Migration[]): 
 
 /**
  * Applies `migrations` (a subset of `set`) to a new in-memory database, schema only, through
- * `plugins` as well, and hands the database and the run's result to `inspect` before closing it.
+ * `plugins` as well, then `repeatables` (none by default), and hands the database and the run's
+ * result to `inspect` before closing it.
  *
  * @example
  * const tables = await withReplayedDatabase(set, set.migrations, [], (raw) => raw.prepare('SELECT name FROM sqlite_schema').pluck().all());
@@ -35,11 +45,12 @@ export async function withReplayedDatabase<T>(
   migrations: Migration[],
   plugins: MigrationPlugin[],
   inspect: (raw: Database.Database, result: RunResult) => T,
+  repeatables: readonly RepeatableMigration[] = [],
 ): Promise<T> {
   const sorted = [...migrations].sort((a, b) => a.version - b.version);
   const subset: MigrationSet = {
     ...set,
-    repeatables: [],
+    repeatables: [...repeatables],
     migrations: sorted,
     milestones: [...new Set(sorted.map((m) => m.mvp))].sort((a, b) => a - b),
     byVersion: new Map(sorted.map((m) => [m.version, m])),

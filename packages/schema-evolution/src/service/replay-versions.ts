@@ -1,4 +1,4 @@
-import { HistoryStore, type Migration, type MigrationContext, type MigrationSet, openDatabase } from '@mfmig/core';
+import { HistoryStore, type Migration, type MigrationContext, type MigrationSet, type RepeatableMigration, openDatabase } from '@mfmig/core';
 import { buildSnapshot, CatalogTracker } from '../snapshot/catalog-tracker.js';
 import type { DefinedObject } from '../snapshot/object-definition.js';
 import type { SchemaSnapshot } from '../snapshot/schema-snapshot.js';
@@ -47,6 +47,36 @@ export async function replaySchemaVersions(set: MigrationSet, migrations: Migrat
     const versions = seen.filter((v) => applied.has(v.version));
     return result.error ? { versions, error: result.error } : { versions };
   });
+}
+
+/**
+ * The schema after `version` followed by `repeatables`, as a run that applied them after that
+ * version leaves it (Flyway runs its `R__` scripts after the versioned ones). Null when the
+ * replay fails on an empty database.
+ *
+ * @example
+ * const withViews = await replayVersionWithRepeatables(set, 2, set.repeatables ?? []);
+ */
+export async function replayVersionWithRepeatables(
+  set: MigrationSet,
+  version: number,
+  repeatables: readonly RepeatableMigration[],
+): Promise<ReplayedVersion | null> {
+  const migration = set.byVersion.get(version);
+  if (!migration) return null;
+  const migrations = set.migrations.filter((m) => m.version <= version);
+  return withReplayedDatabase(
+    set,
+    migrations,
+    [],
+    (raw, result) => {
+      if (result.error) return null;
+      const tracker = new CatalogTracker();
+      tracker.update(raw);
+      return { version, name: migration.name, mvp: migration.mvp, hash: tracker.hash(), objects: new Map(tracker.objects()) };
+    },
+    repeatables,
+  );
 }
 
 /**
