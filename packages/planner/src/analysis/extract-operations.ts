@@ -82,7 +82,7 @@ function foldRebuilds(infos: StatementInfo[]): Folded[] {
  * transformations add their source rows, drops remove tables).
  *
  * @example
- * const ops = extractOperations(migration, statements, state, { direction: 'up', batchThreshold: 100_000 });
+ * const ops = extractOperations(migration, statements, state, { direction: 'up', batchThreshold: 10_000 });
  */
 export function extractOperations(migration: Migration, statements: string[], state: TableState, options: ExtractOptions): PlannedOperation[] {
   const ops: PlannedOperation[] = [];

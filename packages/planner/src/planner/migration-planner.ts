@@ -32,7 +32,7 @@ import { type UpgradePathAnalysis, groupByMilestone } from './upgrade-path.js';
 export interface MigrationPlannerOptions {
   /** Writers blocked longer than this (seconds) means the plan needs downtime. Default 5 (SQLite's default busy timeout). */
   downtimeThresholdSeconds?: number;
-  /** Source rows above which the transformer batches a transformation (its default: 100 000). */
+  /** Source rows above which the transformer batches a transformation (the transformer's default, and this one's: 10,000). */
   batchThreshold?: number;
   /** Rows from which table rebuilds run online (the runner's `onlineRebuild.minRows`). Default 10,000. */
   onlineRebuildRows?: number;
