@@ -24,7 +24,21 @@ import { confirmPostgresRisk } from './postgres-plan.js';
 import { renderReports } from './render-reports.js';
 
 /** The commands that run on PostgreSQL in this version; the others refuse a PostgreSQL URL. */
-export const POSTGRES_COMMANDS = ['migrate', 'rollback', 'status', 'validate', 'plan', 'history', 'seed', 'demo', 'backup', 'restore', 'diff', 'baseline'];
+export const POSTGRES_COMMANDS = [
+  'migrate',
+  'rollback',
+  'status',
+  'validate',
+  'plan',
+  'history',
+  'seed',
+  'demo',
+  'backup',
+  'restore',
+  'diff',
+  'baseline',
+  'health',
+];
 
 /** The PostgreSQL options of the command line (`--schema`, `--no-advisory-lock`). */
 export interface PostgresCliOptions {
