@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { isPostgresUrl } from '@mfmig/core';
+import { redoPostgres } from '../postgres/postgres-redo.js';
 import { type RedoResult, planRedo, redoLastMigration } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
 import type { Output } from '../output.js';
@@ -16,6 +18,7 @@ export function registerRedo(program: Command, cli: CliRuntime): void {
     .option('--plan-only', 'show the rollback plan of the redo and change nothing', false)
     .option('--lock-timeout <ms>', 'wait this long for another running mfmig before giving up', wholeNumber, 10_000)
     .action(async (options: { planOnly: boolean; lockTimeout: number }) => {
+      if (isPostgresUrl(cli.globals.db)) return redoPostgres(cli, options);
       if (!options.planOnly) assertSchemaFileWritable(cli);
       const done = await cli.withFramework({ loadModules: true }, async (framework) => {
         const plan = await planRedo(framework);

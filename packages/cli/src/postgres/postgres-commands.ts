@@ -38,6 +38,7 @@ export const POSTGRES_COMMANDS = [
   'diff',
   'baseline',
   'health',
+  'redo',
 ];
 
 /** The PostgreSQL options of the command line (`--schema`, `--no-advisory-lock`). */
@@ -148,8 +149,8 @@ export async function statusPostgres(cli: CliRuntime, options: { exitCode: boole
   }
 }
 
-/** A run as the SQLite command reports it, so that scripts read both the same way. */
-function executionResult(result: DialectRunResult, status: MigrationStatus, m: DialectMigrator): MigrationExecutionResult {
+/** A run as the SQLite command reports it, so that scripts read both the same way (`migrate`, `redo`). */
+export function executionResult(result: DialectRunResult, status: MigrationStatus, m: DialectMigrator): MigrationExecutionResult {
   const mvpOf = (version: number) => m.migrations.byVersion.get(version)?.mvp ?? 0;
   return {
     success: true,

@@ -41,6 +41,12 @@ export interface DialectRunOptions {
   acceptChecksums?: number[];
   /** Recorded with the lock, for whoever waits on it. */
   command?: string;
+  /**
+   * The caller holds the connection's run lock (`connection.lock.acquire`, after
+   * `connection.history.ensure()`) across this run and what follows it, and releases it: the run
+   * neither takes nor releases it (a redo's down and up, with no other runner in between).
+   */
+  lockHeld?: boolean;
 }
 
 interface Prepared {
@@ -116,7 +122,7 @@ export class DialectMigrator {
       // every step is parsed and checked before anything is written: a file that cannot run is refused whole
       const parsed = new Map<Migration, Prepared>();
       await this.#prepare(this.#steps(first, target, options.acceptChecksums ?? []), parsed);
-      if (!dryRun) {
+      if (!dryRun && !options.lockHeld) {
         locked = true;
         await this.#lock(options.command ?? `migrate to ${result.targetVersion}`);
       }
@@ -151,7 +157,7 @@ export class DialectMigrator {
    * participants join each step (rollback preservation archives what a down drops). Never throws
    * half-way: see `result.error`.
    */
-  async rollback(target: DownTarget, options: Pick<DialectRunOptions, 'signal' | 'command'> = {}): Promise<DialectRunResult> {
+  async rollback(target: DownTarget, options: Pick<DialectRunOptions, 'signal' | 'command' | 'lockHeld'> = {}): Promise<DialectRunResult> {
     const runId = randomUUID();
     const startedAt = performance.now();
     const result: DialectRunResult = {
@@ -169,8 +175,10 @@ export class DialectMigrator {
     let locked = false;
     try {
       result.fromVersion = (await this.status()).currentVersion;
-      locked = true;
-      await this.#lock(options.command ?? 'rollback');
+      if (!options.lockHeld) {
+        locked = true;
+        await this.#lock(options.command ?? 'rollback');
+      }
       const status = await this.status();
       assertNothingBlocks(status, [], '--accept-checksum');
       result.fromVersion = status.currentVersion;
