@@ -4,6 +4,7 @@ import { renderRun } from '../render-run.js';
 import type { CliRuntime } from '../runtime.js';
 import { executionResult, migrator, open } from './postgres-commands.js';
 import { renderReports } from './render-reports.js';
+import { showRollbackPlan } from './postgres-rollback.js';
 
 /**
  * `mfmig --db postgres://... redo`: reverts the newest applied migration and applies it again,
@@ -14,7 +15,7 @@ import { renderReports } from './render-reports.js';
  * the command exits 1.
  */
 export async function redoPostgres(cli: CliRuntime, options: { planOnly: boolean; lockTimeout: number }): Promise<void> {
-  if (options.planOnly) throw new MfmigError('USAGE', 'redo --plan-only does not run on PostgreSQL yet; mfmig status lists the applied migrations');
+  if (options.planOnly) return showRollbackPlan(cli, { steps: 1 }, true);
   const conn = await open(cli, { createSchema: false });
   try {
     const m = await migrator(cli, conn, { loadModules: true, lockTimeout: options.lockTimeout });

@@ -41,7 +41,7 @@ export interface RehearsalEstimate {
 const COUNT_EXACTLY_BELOW = 1_000_000;
 
 /** Rows of a live table: counted when small, else the planner's estimate (`reltuples`, or the statistics' live rows). */
-async function liveRows(conn: PostgresConnection, table: string): Promise<number> {
+export async function liveRows(conn: PostgresConnection, table: string): Promise<number> {
   const [estimate] = await conn.query<{ n: number }>(
     `SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples ELSE coalesce(s.n_live_tup, -1) END::float8 AS n
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid

@@ -1,9 +1,12 @@
-import { type DownTarget, MfmigError } from '@mfmig/core';
+import type { DownTarget } from '@mfmig/core';
 import type { CliRuntime } from '../runtime.js';
 import { ProgressReporter } from '../progress-reporter.js';
 import { confirmRisk } from '../commands/confirm-risk.js';
 import { migrator, open } from './postgres-commands.js';
 import { renderReports } from './render-reports.js';
+import { loadPostgresMigrations } from './postgres-migrations.js';
+import { DEFAULT_SAMPLE_ROWS } from './postgres-plan-rehearsal.js';
+import { planPostgresRollback, renderPostgresRollbackPlan } from './postgres-rollback-plan.js';
 
 /**
  * `mfmig --db postgres://... rollback`: reverts to the target newest first, each down in its own
@@ -12,7 +15,7 @@ import { renderReports } from './render-reports.js';
  * puts it back.
  */
 export async function rollbackPostgres(cli: CliRuntime, target: DownTarget, options: { preserveData: boolean; planOnly: boolean }): Promise<void> {
-  if (options.planOnly) throw new MfmigError('USAGE', 'rollback --plan-only does not run on PostgreSQL yet; mfmig status lists the applied migrations');
+  if (options.planOnly) return showRollbackPlan(cli, target, options.preserveData);
   if (!options.preserveData) {
     await confirmRisk(
       cli,
@@ -49,6 +52,23 @@ export async function rollbackPostgres(cli: CliRuntime, target: DownTarget, opti
       renderReports(cli.out, result.reports);
       cli.out.line(`Done: version ${result.fromVersion} -> ${result.toVersion}`);
     });
+  } finally {
+    await conn.close();
+  }
+}
+
+/**
+ * `rollback --plan-only` (and `redo --plan-only`) on PostgreSQL: the plan of the downs, rehearsed
+ * on a sample in a scratch schema (see `planPostgresRollback`); the live schema is only read.
+ * Exits 1 when the rollback is blocked (a step without a down, or a down that failed in the rehearsal).
+ */
+export async function showRollbackPlan(cli: CliRuntime, target: DownTarget, preserve: boolean): Promise<void> {
+  const conn = await open(cli, { createSchema: false });
+  try {
+    const migrations = await loadPostgresMigrations(cli, 'import');
+    const plan = await planPostgresRollback(cli, conn, migrations, target, { sampleRows: DEFAULT_SAMPLE_ROWS, preserve });
+    cli.out.result({ dialect: 'postgres', database: conn.target, ...plan }, () => renderPostgresRollbackPlan(cli, plan));
+    if (plan.blocked) cli.exitCode = 1;
   } finally {
     await conn.close();
   }

@@ -162,3 +162,30 @@ export async function discardArchives(conn: DialectConnection, schema: string): 
   }
   return rows.reduce((n, r) => n + Number(r.rows), 0);
 }
+
+/**
+ * Drops the archive schema when it holds nothing: no registered archive (restored ones
+ * included) and no table besides the registry. For work that made the schema only to try
+ * something (a rehearsed rollback plan) and must leave the database as it found it. The
+ * registry is locked first, so a rollback archiving at the same time is waited for, never cut off.
+ * True when the schema was dropped.
+ *
+ * @example
+ * if (!existedBefore) await dropArchiveSchemaIfUnused(conn);
+ */
+export async function dropArchiveSchemaIfUnused(conn: DialectConnection): Promise<boolean> {
+  return conn.transaction(async () => {
+    const [exists] = await conn.query<{ ok: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS ok`, [`${ARCHIVE_SCHEMA}.archives`]);
+    if (!exists?.ok) return false;
+    await conn.execute(`LOCK TABLE ${ARCHIVE_SCHEMA}.archives IN ACCESS EXCLUSIVE MODE`);
+    const [use] = await conn.query<{ registered: string; tables: string }>(
+      `SELECT (SELECT count(*) FROM ${ARCHIVE_SCHEMA}.archives)::text AS registered,
+              (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.relname <> 'archives')::text AS tables`,
+      [ARCHIVE_SCHEMA],
+    );
+    if (Number(use?.registered) > 0 || Number(use?.tables) > 0) return false;
+    await conn.execute(`DROP SCHEMA ${ARCHIVE_SCHEMA} CASCADE`);
+    return true;
+  });
+}

@@ -1,0 +1,200 @@
+import { type DownTarget, DialectMigrator, type MigrationSet, type PostgresConnection, downTargetVersion, rehearse } from '@mfmig/core';
+import { ARCHIVE_SCHEMA, discardArchives, dropArchiveSchemaIfUnused } from '@mfmig/rollback';
+import { formatMs } from '../progress-reporter.js';
+import type { CliRuntime } from '../runtime.js';
+import { postgresParticipants } from './postgres-commands.js';
+import { liveRows } from './postgres-rehearse.js';
+
+/** What one down would take away, read from its rehearsal on the sample and scaled to the live table. */
+export interface PlannedLoss {
+  table: string;
+  /** `table` (dropped), `columns` (dropped columns) or `rows` (rows deleted or changed). */
+  kind: string;
+  columns: string[];
+  /** Rows it took on the sample. */
+  sampleRows: number;
+  /** Live rows at risk: exact when the whole table was sampled, else scaled by live over sampled rows. */
+  rows: number;
+  estimated: boolean;
+}
+
+/** One down of the plan. */
+export interface PlannedDown {
+  version: number;
+  name: string;
+  mvp: number;
+  hasDown: boolean;
+  losses: PlannedLoss[];
+  rowsAtRisk: number;
+  /** How long it took on the sample, and that scaled by the largest live/sampled ratio of the tables it changed. */
+  sampleMs: number | null;
+  estimatedMs: number | null;
+}
+
+/** What `rollback --plan-only` shows on PostgreSQL. */
+export interface PostgresRollbackPlan {
+  fromVersion: number;
+  targetVersion: number;
+  steps: PlannedDown[];
+  totalRowsAtRisk: number;
+  estimatedMs: number | null;
+  /** True when the rows at risk are archived (`mfmig_archive`) and put back by a later `migrate`. */
+  preserved: boolean;
+  riskLevel: 'low' | 'medium' | 'high' | 'critical';
+  /** Why the rollback cannot run (a step without a down), or why its rehearsal failed. */
+  blocked: string | null;
+  /** Rows copied per table into the rehearsal. */
+  sampled: { table: string; rows: number; liveRows: number }[];
+}
+
+/**
+ * Plans a rollback without touching the live schema: the downs are checked for a down section,
+ * then run on a sample of the live rows in a scratch schema (see `rehearse`) with rollback
+ * preservation on, which reports what each down drops, deletes or changes; those rows are scaled
+ * to the live tables. The archives the rehearsal wrote are discarded and the scratch schema is
+ * dropped. A down that fails in the rehearsal makes the plan blocked.
+ *
+ * @example
+ * const plan = await planPostgresRollback(cli, conn, migrations, { steps: 1 }, { sampleRows: 10_000, preserve: true });
+ */
+export async function planPostgresRollback(
+  cli: CliRuntime,
+  conn: PostgresConnection,
+  migrations: MigrationSet,
+  target: DownTarget,
+  options: { sampleRows: number; preserve: boolean },
+): Promise<PostgresRollbackPlan> {
+  const status = await new DialectMigrator({ connection: conn, migrations }).status();
+  const targetVersion = downTargetVersion(migrations, status, target);
+  const steps: PlannedDown[] = status.applied
+    .filter((a) => a.version > targetVersion)
+    .sort((a, b) => b.version - a.version)
+    .map((a) => {
+      const m = migrations.byVersion.get(a.version);
+      return {
+        version: a.version,
+        name: a.name,
+        mvp: a.mvp,
+        hasDown: Boolean(m?.down) && !m?.irreversible,
+        losses: [],
+        rowsAtRisk: 0,
+        sampleMs: null,
+        estimatedMs: null,
+      };
+    });
+  const plan: PostgresRollbackPlan = {
+    fromVersion: status.currentVersion,
+    targetVersion,
+    steps,
+    totalRowsAtRisk: 0,
+    estimatedMs: null,
+    preserved: options.preserve,
+    riskLevel: 'low',
+    blocked: null,
+    sampled: [],
+  };
+  const missing = steps.find((s) => !s.hasDown);
+  if (missing) {
+    plan.blocked = `version ${missing.version} (${missing.name}) has no down migration; it cannot be reverted (restore a backup instead)`;
+    plan.riskLevel = 'critical';
+    return plan;
+  }
+  if (steps.length === 0) return plan;
+  try {
+    await rehearseDowns(cli, conn, migrations, target, plan, options.sampleRows);
+  } catch (error) {
+    plan.blocked = `the rehearsal of the downs failed: ${(error as Error)?.message ?? String(error)}`;
+    plan.riskLevel = 'critical';
+    return plan;
+  }
+  plan.totalRowsAtRisk = steps.reduce((n, s) => n + s.rowsAtRisk, 0);
+  plan.estimatedMs = steps.reduce((n, s) => n + (s.estimatedMs ?? 0), 0);
+  plan.riskLevel = plan.totalRowsAtRisk === 0 ? 'low' : options.preserve ? 'medium' : 'high';
+  return plan;
+}
+
+async function rehearseDowns(
+  cli: CliRuntime,
+  conn: PostgresConnection,
+  migrations: MigrationSet,
+  target: DownTarget,
+  plan: PostgresRollbackPlan,
+  sampleRows: number,
+): Promise<void> {
+  const timed = new Map<number, number>();
+  const [archive] = await conn.query<{ ok: boolean }>('SELECT to_regnamespace($1) IS NOT NULL AS ok', [ARCHIVE_SCHEMA]);
+  // the rehearsal's preservation makes the archive schema when missing: the plan must not leave it behind
+  const rehearsal = await rehearse(cli.globals.db, migrations, {
+    toVersion: plan.fromVersion,
+    participants: postgresParticipants({ preserve: true }),
+    sample: { fromSchema: conn.schema, rows: sampleRows },
+    signal: cli.signal,
+    work: async (scratch, migrator) => {
+      migrator.events.on('migrationCompleted', (e) => timed.set(e.version, e.durationMs));
+      try {
+        const run = await migrator.rollback(target, { signal: cli.signal, command: 'mfmig rollback plan rehearsal' });
+        if (run.error) throw run.error;
+        return run.reports;
+      } finally {
+        // the archives the rehearsal wrote belong to the scratch schema, which is about to go
+        await discardArchives(scratch, scratch.schema);
+        if (!archive?.ok) await dropArchiveSchemaIfUnused(scratch);
+      }
+    },
+  });
+  const sampled = new Map(rehearsal.sampled.map((s) => [s.table, s.rows]));
+  const live = new Map<string, number>();
+  const liveOf = async (table: string) => {
+    if (!live.has(table)) live.set(table, await liveRows(conn, table));
+    return live.get(table)!;
+  };
+  for (const [table, rows] of sampled) plan.sampled.push({ table, rows, liveRows: rows > 0 ? await liveOf(table) : 0 });
+  for (const step of plan.steps) {
+    let scale = 1;
+    for (const r of (rehearsal.value ?? []).filter((x) => x.kind === 'preserved' && x.version === step.version)) {
+      const table = String(r.table);
+      const inSample = sampled.get(table) ?? 0;
+      const liveCount = inSample > 0 ? await liveOf(table) : 0;
+      // a table the sample held whole is exact; otherwise the share it lost, applied to the live rows
+      const whole = inSample < sampleRows;
+      const rows = r.lossKind === 'rows' && !whole ? Math.round((r.rows / inSample) * liveCount) : whole ? r.rows : liveCount;
+      if (inSample > 0) scale = Math.max(scale, liveCount / inSample);
+      step.losses.push({ table, kind: String(r.lossKind), columns: (r.columns as string[] | undefined) ?? [], sampleRows: r.rows, rows, estimated: !whole });
+    }
+    step.rowsAtRisk = step.losses.reduce((n, l) => n + l.rows, 0);
+    step.sampleMs = timed.get(step.version) ?? null;
+    step.estimatedMs = step.sampleMs === null ? null : step.sampleMs * scale;
+  }
+}
+
+/** The plan as lines and a table. */
+export function renderPostgresRollbackPlan(cli: CliRuntime, plan: PostgresRollbackPlan): void {
+  const { out } = cli;
+  out.line(
+    `Rollback plan: version ${plan.fromVersion} -> ${plan.targetVersion}, ${plan.steps.length} down(s), risk ${plan.riskLevel}${plan.estimatedMs !== null ? `, estimated ${formatMs(plan.estimatedMs)}` : ''}`,
+  );
+  if (plan.blocked) out.line(`${out.colors.red('Blocked')}: ${plan.blocked}`);
+  out.table(
+    plan.steps.map((s) => ({
+      version: s.version,
+      name: s.name,
+      down: s.hasDown ? 'yes' : 'no',
+      risk: s.rowsAtRisk.toLocaleString('en-US'),
+      losses: s.losses.map((l) => `${l.table}${l.kind === 'columns' ? ` (${l.columns.join(', ')})` : ''}: ${l.kind}`).join('; ') || '-',
+    })),
+    [
+      { key: 'version', label: 'Version', align: 'right' },
+      { key: 'name', label: 'Name' },
+      { key: 'down', label: 'Down' },
+      { key: 'risk', label: 'Rows at risk', align: 'right' },
+      { key: 'losses', label: 'What it drops' },
+    ],
+  );
+  if (plan.totalRowsAtRisk > 0) {
+    out.line(
+      plan.preserved
+        ? `${plan.totalRowsAtRisk.toLocaleString('en-US')} row(s) would be archived in mfmig_archive and put back by a later migrate.`
+        : `${plan.totalRowsAtRisk.toLocaleString('en-US')} row(s) would be lost (--no-preserve-data).`,
+    );
+  }
+}
