@@ -21,7 +21,7 @@ export { KB_CATEGORIES, KB_SEVERITIES } from './seed/kb-templates.js';
 export { renderReport } from './report/render-report.js';
 export { REPORT_GENERATOR, REPORT_MARKER_BYTES, isMfmigReport } from './report/report-marker.js';
 export { type ReportData } from './report/report-data.js';
-export { collectReportData, type CollectReportOptions } from './report/collect-report-data.js';
+export { collectReportData, type CollectReportOptions, diffLines, rollbackRuns, stepsOf, timelineOf } from './report/collect-report-data.js';
 export {
   MfmigError,
   isMfmigError,

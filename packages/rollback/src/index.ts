@@ -66,7 +66,15 @@ export { probeDataLoss, type DataLoss, type ProbeResult } from './analysis/data-
 export { analyseDownSql, type DownSqlAnalysis } from './analysis/down-sql-analysis.js';
 export { checksumQuery, checksumTable, type RowsChecksum } from './analysis/row-digest.js';
 export { type ConnectionPreservationOptions, createConnectionPreservation } from './connection/connection-preservation.js';
-export { ARCHIVE_SCHEMA, type ConnectionArchive, discardArchives, dropArchiveSchemaIfUnused, pendingArchives } from './connection/archive-schema.js';
+export {
+  ARCHIVE_SCHEMA,
+  type ArchiveRecord,
+  type ConnectionArchive,
+  archiveHistory,
+  discardArchives,
+  dropArchiveSchemaIfUnused,
+  pendingArchives,
+} from './connection/archive-schema.js';
 export type { ConnectionPreserved } from './connection/archive-copy.js';
 export { type ConnectionRestored, restoreArchives as restoreConnectionArchives } from './connection/archive-restore.js';
 export { PG_TOOLS_DIR_ENV, findPgTools, type PgTool, type PgTools } from './connection/pg-tools.js';

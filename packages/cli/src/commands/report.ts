@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { isPostgresUrl } from '@mfmig/core';
+import { reportPostgres } from '../postgres/postgres-report.js';
 import { collectReportData, renderReport } from '@mfmig/framework';
 import { assertReportPath, writeReportFile } from '../report-file.js';
 import type { CliRuntime } from '../runtime.js';
@@ -23,6 +25,7 @@ export function registerReport(program: Command, cli: CliRuntime): void {
     .option('--out <file>', 'where to write the HTML file (never the database, never through a symbolic link)', './report.html')
     .option('--force', 'replace an existing file at --out that is not an earlier mfmig report', false)
     .action(async (options: ReportOptions) => {
+      if (isPostgresUrl(cli.globals.db)) return reportPostgres(cli, options);
       const target = { database: cli.globals.db, force: options.force };
       assertReportPath(options.out, target);
       const framework = cli.openFramework({ mode: 'readonly', loadModules: true });

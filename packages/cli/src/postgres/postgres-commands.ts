@@ -39,6 +39,7 @@ export const POSTGRES_COMMANDS = [
   'baseline',
   'health',
   'redo',
+  'report',
 ];
 
 /** The PostgreSQL options of the command line (`--schema`, `--no-advisory-lock`). */

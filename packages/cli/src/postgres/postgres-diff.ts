@@ -29,7 +29,7 @@ function tablesHash(tables: TableInfo[]): string {
  * The tables of the schema at each of `versions`, from one rehearsal in a scratch schema that
  * climbs from the lowest version to the highest (0: the empty schema).
  */
-async function rehearsedTables(cli: CliRuntime, migrations: MigrationSet, versions: number[]): Promise<Map<number, TableInfo[]>> {
+export async function rehearsedTables(cli: CliRuntime, migrations: MigrationSet, versions: number[]): Promise<Map<number, TableInfo[]>> {
   const ascending = [...new Set(versions)].sort((a, b) => a - b);
   const rehearsal = await rehearse(cli.globals.db, migrations, {
     toVersion: ascending[0]!,

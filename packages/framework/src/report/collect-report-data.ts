@@ -64,7 +64,8 @@ export async function collectReportData(framework: ReportFramework, options: Col
   };
 }
 
-function timelineOf(set: MigrationSet, history: HistoryEntry[]): ReportData['timeline'] {
+/** When each milestone was reached (its last migration applied), from the history. */
+export function timelineOf(set: MigrationSet, history: HistoryEntry[]): ReportData['timeline'] {
   const applied = new Map(history.map((h) => [h.version, h]));
   return set.milestones.map((mvp) => {
     const own = set.migrations.filter((m) => m.mvp === mvp);
@@ -74,7 +75,8 @@ function timelineOf(set: MigrationSet, history: HistoryEntry[]): ReportData['tim
   });
 }
 
-function stepsOf(metrics: StepMetric[], history: HistoryEntry[]): Pick<ReportData, 'steps' | 'stepsSource' | 'stepsRun'> {
+/** The steps of the last measured run (`mfmig_metrics`), else the history's durations. */
+export function stepsOf(metrics: StepMetric[], history: HistoryEntry[]): Pick<ReportData, 'steps' | 'stepsSource' | 'stepsRun'> {
   const last = metrics.at(-1);
   if (last) {
     const run = metrics.filter((m) => m.runId === last.runId);
@@ -151,20 +153,53 @@ async function diffOf(framework: ReportFramework, set: MigrationSet, currentMvp:
   if (currentVersion === 0) return null;
   const from = set.migrations.filter((m) => m.mvp < currentMvp).reduce((max, m) => Math.max(max, m.version), 0);
   const diff = await framework.schemaEvolution.diff(from, currentVersion);
-  return {
-    from,
-    to: currentVersion,
-    lines: diff.changes.map((c) => ({
-      kind: c.kind.endsWith('-added') ? 'added' : c.kind.endsWith('-removed') ? 'removed' : 'changed',
-      object: c.column ? `${c.object}.${c.column}` : c.object,
-      detail: c.description,
-      breaking: c.compatibility === 'breaking',
-    })),
-  };
+  return { from, to: currentVersion, lines: diffLines(diff.changes) };
+}
+
+/** Schema changes as the report's diff lines. */
+export function diffLines(changes: readonly SchemaChangeLine[]): NonNullable<ReportData['diff']>['lines'] {
+  return changes.map((c) => ({
+    kind: c.kind.endsWith('-added') ? 'added' : c.kind.endsWith('-removed') ? 'removed' : 'changed',
+    object: c.column ? `${c.object}.${c.column}` : c.object,
+    detail: c.description,
+    breaking: c.compatibility === 'breaking',
+  }));
+}
+
+/** What a diff line is made from: a schema change of either dialect. */
+interface SchemaChangeLine {
+  kind: string;
+  object: string;
+  column?: string;
+  description: string;
+  compatibility: string;
 }
 
 /** Rollback runs: archives of dropped rows and `down` metrics, grouped by run id. */
 function rollbacksOf(framework: ReportFramework, metrics: StepMetric[]): ReportData['rollbacks'] {
+  const downs = metrics.filter((m) => m.direction === 'down' && m.version !== null).map((m) => ({ runId: m.runId, at: m.recordedAt, version: m.version! }));
+  const archives = framework.rollbackManager.listArchives().map((a) => ({
+    runId: a.runId ?? `archive-${a.id}`,
+    at: a.createdAt,
+    version: a.version,
+    rows: a.rows,
+    table: a.sourceTable,
+    restored: a.status === 'restored',
+  }));
+  return rollbackRuns(downs, archives);
+}
+
+/**
+ * Rollback runs, from the downs a run measured and the archives it wrote, grouped by run id,
+ * oldest first.
+ *
+ * @example
+ * rollbackRuns([], [{ runId: 'r1', at: '2026-01-01T00:00:00Z', version: 7, rows: 120, table: 'incidents', restored: false }]);
+ */
+export function rollbackRuns(
+  downs: readonly { runId: string; at: string; version: number }[],
+  archives: readonly { runId: string; at: string; version: number; rows: number; table: string; restored: boolean }[],
+): ReportData['rollbacks'] {
   const runs = new Map<string, { at: string; versions: number[]; rows: number; tables: string[]; restored: number }>();
   const entry = (runId: string, at: string) => {
     const e = runs.get(runId) ?? { at, versions: [], rows: 0, tables: [], restored: 0 };
@@ -172,15 +207,13 @@ function rollbacksOf(framework: ReportFramework, metrics: StepMetric[]): ReportD
     runs.set(runId, e);
     return e;
   };
-  for (const m of metrics) {
-    if (m.direction === 'down' && m.version !== null) entry(m.runId, m.recordedAt).versions.push(m.version);
-  }
-  for (const a of framework.rollbackManager.listArchives()) {
-    const e = entry(a.runId ?? `archive-${a.id}`, a.createdAt);
+  for (const d of downs) entry(d.runId, d.at).versions.push(d.version);
+  for (const a of archives) {
+    const e = entry(a.runId, a.at);
     e.versions.push(a.version);
     e.rows += a.rows;
-    e.tables.push(a.sourceTable);
-    if (a.status === 'restored') e.restored++;
+    e.tables.push(a.table);
+    if (a.restored) e.restored++;
   }
   return [...runs.entries()]
     .map(([runId, e]) => ({

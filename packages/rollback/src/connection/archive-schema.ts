@@ -65,6 +65,24 @@ const SCHEMA_OID = `(SELECT oid::bigint FROM pg_namespace WHERE nspname::text = 
  * const pending = await pendingArchives(conn, 'public', 7);
  */
 export async function pendingArchives(conn: DialectConnection, schema: string, version?: number): Promise<ConnectionArchive[]> {
+  return readArchives(conn, schema, { pendingOnly: true, version });
+}
+
+/** An archive of the registry with when it was made and whether a later up put it back. */
+export type ArchiveRecord = ConnectionArchive & { createdAt: string; restored: boolean };
+
+/**
+ * Every archive of `schema` (this schema, by its identity), restored ones included, oldest
+ * first: the rollbacks it went through. Empty when there is no archive schema.
+ *
+ * @example
+ * const runs = new Set((await archiveHistory(conn, 'public')).map((a) => a.runId));
+ */
+export async function archiveHistory(conn: DialectConnection, schema: string): Promise<ArchiveRecord[]> {
+  return readArchives(conn, schema, { pendingOnly: false });
+}
+
+async function readArchives(conn: DialectConnection, schema: string, options: { pendingOnly: boolean; version?: number }): Promise<ArchiveRecord[]> {
   const [exists] = await conn.query<{ ok: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS ok`, [`${ARCHIVE_SCHEMA}.archives`]);
   if (!exists?.ok) return [];
   // a registry written before archives recorded their schema's identity: none of it can be matched safely
@@ -73,9 +91,10 @@ export async function pendingArchives(conn: DialectConnection, schema: string, v
   ]);
   if (identified.length === 0) return [];
   const rows = await conn.query<Record<string, unknown>>(
-    `SELECT id, source_schema, version, migration, run_id, kind, source_table, archive_table, columns, primary_key, rows
-     FROM ${ARCHIVE_SCHEMA}.archives WHERE source_schema = $1 AND source_schema_oid = ${SCHEMA_OID} AND restored_at IS NULL AND ($2::bigint IS NULL OR version = $2) ORDER BY id`,
-    [schema, version ?? null],
+    `SELECT id, source_schema, version, migration, run_id, kind, source_table, archive_table, columns, primary_key, rows, created_at, restored_at
+     FROM ${ARCHIVE_SCHEMA}.archives WHERE source_schema = $1 AND source_schema_oid = ${SCHEMA_OID}
+       AND (NOT $3::boolean OR restored_at IS NULL) AND ($2::bigint IS NULL OR version = $2) ORDER BY id`,
+    [schema, options.version ?? null, options.pendingOnly],
   );
   return rows.map((r) => ({
     id: Number(r.id),
@@ -89,6 +108,8 @@ export async function pendingArchives(conn: DialectConnection, schema: string, v
     columns: r.columns as string[],
     primaryKey: r.primary_key as string[],
     rows: Number(r.rows),
+    createdAt: (r.created_at as Date).toISOString(),
+    restored: r.restored_at !== null,
   }));
 }
 
