@@ -199,8 +199,11 @@ describe('mfmig on PostgreSQL', () => {
     expect([missing.code, missing.stderr.trim().split('\n').length]).toEqual([2, 1]);
     const down = mfmig(dir, ['--db', 'postgres://ana:s3cret@127.0.0.1:1/app', 'migrate']);
     expect([down.code, down.stderr.includes('s3cret'), down.stderr.trim().split('\n').length]).toEqual([2, false, 1]);
-    const notYet = mfmig(dir, ['--db', url, 'checkpoint']);
+    const notYet = mfmig(dir, ['--db', url, 'emergency-rollback', 'failed-migration']);
     expect(notYet.code).toBe(2);
+    // a command that only writes files runs whatever the database is
+    const created = mfmig(dir, ['--db', url, '--json', 'new', 'add_notes']);
+    expect([created.code, created.json.files.length], created.stderr).toEqual([0, 1]);
     const withWal = mfmig(dir, ['--db', url, 'migrate', '--wal']);
     expect(withWal.code).toBe(2);
     expect(mfmig(dir, ['--db', url, 'history', '--metrics']).code).toBe(2);

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { readDatabaseIdentityAt } from '@mfmig/core';
+import { isPostgresUrl, readDatabaseIdentityAt } from '@mfmig/core';
+import { checkpointPostgres } from '../postgres/postgres-checkpoint.js';
 import { listCheckpoints } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import { withRollbackService } from './rollback-service.js';
@@ -23,6 +24,7 @@ export function registerCheckpoint(program: Command, cli: CliRuntime): void {
   )
     .option('--list', "list the database's checkpoints", false)
     .action(async (options: CheckpointOptions) => {
+      if (isPostgresUrl(cli.globals.db)) return checkpointPostgres(cli, { id: options.id, list: options.list, target: targetFrom(options) });
       if (options.list) {
         const database = readDatabaseIdentityAt(resolve(cli.globals.db));
         const checkpoints = listCheckpoints(cli.globals.backups, { database });

@@ -1,5 +1,7 @@
 import { type Command, Option } from 'commander';
+import { isPostgresUrl } from '@mfmig/core';
 import type { ResumeOptions } from '@mfmig/rollback';
+import { resumePostgres } from '../postgres/postgres-checkpoint.js';
 import type { CliRuntime } from '../runtime.js';
 import { failWith, withRepairService } from './rollback-service.js';
 
@@ -23,6 +25,7 @@ export function registerResume(program: Command, cli: CliRuntime): void {
         .default('auto'),
     )
     .action(async (checkpoint: string, options: ResumeCommandOptions) => {
+      if (isPostgresUrl(cli.globals.db)) return resumePostgres(cli, checkpoint, options);
       await withRepairService(cli, { loadModules: true }, async (manager) => {
         const result = await manager.resumeFromCheckpoint(checkpoint, { restore: options.restore, signal: cli.signal });
         const { run, ...summary } = result;

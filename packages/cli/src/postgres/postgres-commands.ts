@@ -40,7 +40,15 @@ export const POSTGRES_COMMANDS = [
   'health',
   'redo',
   'report',
+  'checkpoint',
+  'resume',
 ];
+
+/**
+ * Commands that never open the database (they write files): they run whatever the database is,
+ * so that a `DATABASE_URL` naming a server in the environment does not stop `mfmig new`.
+ */
+const DATABASE_FREE_COMMANDS = ['new', 'init', 'import', 'completion'];
 
 /** The PostgreSQL options of the command line (`--schema`, `--no-advisory-lock`). */
 export interface PostgresCliOptions {
@@ -52,13 +60,13 @@ export interface PostgresCliOptions {
  * Refuses a command that does not run on PostgreSQL yet, before it opens anything.
  *
  * @example
- * assertPostgresCommand('backup', 'postgres://db/app'); // throws USAGE
+ * assertPostgresCommand('emergency-rollback', 'postgres://db/app'); // throws USAGE
  */
 export function assertPostgresCommand(command: string, database: string | undefined): void {
-  if (database === undefined || !isPostgresUrl(database) || POSTGRES_COMMANDS.includes(command)) return;
+  if (database === undefined || !isPostgresUrl(database) || POSTGRES_COMMANDS.includes(command) || DATABASE_FREE_COMMANDS.includes(command)) return;
   throw new MfmigError(
     'USAGE',
-    `mfmig ${command} does not run on PostgreSQL yet (${describePostgresUrl(database)}); on PostgreSQL this version runs ${POSTGRES_COMMANDS.join(' and ')}`,
+    `mfmig ${command} does not run on PostgreSQL yet (${describePostgresUrl(database)}); on PostgreSQL this version runs ${POSTGRES_COMMANDS.join(', ')}`,
   );
 }
 
