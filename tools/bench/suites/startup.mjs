@@ -131,7 +131,8 @@ function writeRawScript(tmpDir) {
     .filter((f) => /^mvp\d+$/.test(f) && f !== 'mvp1')
     .sort((a, b) => Number(a.slice(3)) - Number(b.slice(3)))) {
     for (const file of readdirSync(join(MIGRATIONS, folder))
-      .filter((f) => /^\d+_.*\.(sql|ts)$/.test(f))
+      // a dialect variant (0005_x.postgres.ts) is the file for another database: SQLite runs the plain one
+      .filter((f) => /^\d+_.*\.(sql|ts)$/.test(f) && !/\.postgres\.(sql|ts)$/.test(f))
       .sort()) {
       const text = readFileSync(join(MIGRATIONS, folder, file), 'utf8');
       if (file.endsWith('.sql')) {
