@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { TOOL_TABLE_DDL } from '@mfmig/test-support';
+import { TOOL_TABLE_DDL, readSqlite } from '@mfmig/test-support';
 import { flywayChecksum } from '@mfmig/framework';
 import { mfmig, tempDir, writeMigrations } from './helpers.js';
 
@@ -28,14 +28,7 @@ function flywayDatabase(path: string): void {
   db.close();
 }
 
-const read = (path: string, sql: string) => {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare(sql).all();
-  } finally {
-    db.close();
-  }
-};
+const read = readSqlite;
 
 describe('adopting a Flyway database whose R__ scripts made views', () => {
   it('the first migrate adopts it with its view, records the repeatable as applied, and runs only V3', () => {

@@ -1,17 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { readSqlite } from '@mfmig/test-support';
 import { mfmig, sqlMigration, tempDir, writeMigrations } from './helpers.js';
 
-const read = (path: string, sql: string) => {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare(sql).all();
-  } finally {
-    db.close();
-  }
-};
+const read = readSqlite;
 
 describe('migrate, when post-migration validation fails and the run cannot be reverted by its downs', () => {
   it('restores the pre-run backup, exits 1, and status names the failed migration until a fixed file applies', () => {

@@ -1,7 +1,7 @@
 export { createMigrationFramework, type FrameworkOptions, type MigrationFramework } from './create-migration-framework.js';
 export { createLiveContext, type LiveContext } from './live-context.js';
 export { MigrationService, type ExecuteMigrationOptions, type MigrationExecutionResult, type MigrationServiceDeps } from './migration-service.js';
-export { planRedo, redoLastMigration, type RedoPlan, type RedoResult, type RedoServices } from './redo-last-migration.js';
+export { assertRedoStatus, planRedo, redoLastMigration, type RedoPlan, type RedoResult, type RedoServices } from './redo-last-migration.js';
 export { type MilestoneStep, type UpgradePathAnalysis } from './upgrade-path.js';
 export { assertDatabaseIntact } from './integrity-precheck.js';
 export { assertAdopted, findUnadoptedTables } from './adoption/unadopted-tables.js';
@@ -12,7 +12,7 @@ export { TOOL_HISTORY_READERS, readToolHistory } from './adoption/tools/tool-his
 export { type MigrationTool, type ToolHistory, type ToolHistoryReader, type ToolRecord, type ToolRepeatable } from './adoption/tools/tool-history.js';
 export { matchToolHistory, type MatchedToolHistory } from './adoption/tools/match-tool-history.js';
 export { flywayChecksum } from './adoption/tools/flyway.js';
-export { BACKUP_FRESH_HOURS, MigrationUtils, type HealthCheckItem, type HealthReport } from './migration-utils.js';
+export { BACKUP_FRESH_HOURS, MigrationUtils, type HealthCheckItem, type HealthReport, healthReport } from './migration-utils.js';
 export { seedKnowledgeBase, type SeedOptions } from './seed/seed-knowledge-base.js';
 export { seedKnowledgeBaseOn } from './seed/seed-on-connection.js';
 export { generateKbRows, type KbRow, type KbRowOptions } from './seed/kb-rows.js';

@@ -132,19 +132,30 @@ export const MigrationUtils = {
       drift: { ...drift, changes: driftChanges },
       backups: { ...backups, count, newest, ageHours, skipped },
     };
-    const all = Object.values(checks).map((c) => c.status);
-    const verdict = all.includes('error') ? 'unhealthy' : all.includes('warning') ? 'degraded' : 'healthy';
-    return {
-      status: verdict,
-      healthy: verdict !== 'unhealthy',
-      checkedAt: new Date().toISOString(),
-      database: adapter.filePath,
-      currentVersion: status.currentVersion,
-      currentMvp: status.currentMvp,
-      checks,
-    };
+    return healthReport(adapter.filePath, status, checks);
   },
 };
+
+/**
+ * A health report from its checks: `unhealthy` when one is an error, `degraded` when one is a
+ * warning, else `healthy`. What `healthCheck` returns, and what another dialect's checks give.
+ *
+ * @example
+ * const report = healthReport('127.0.0.1:5432/app', { currentVersion: 7, currentMvp: 2 }, checks);
+ */
+export function healthReport(database: string, position: { currentVersion: number; currentMvp: number }, checks: HealthReport['checks']): HealthReport {
+  const all = Object.values(checks).map((c) => c.status);
+  const verdict = all.includes('error') ? 'unhealthy' : all.includes('warning') ? 'degraded' : 'healthy';
+  return {
+    status: verdict,
+    healthy: verdict !== 'unhealthy',
+    checkedAt: new Date().toISOString(),
+    database,
+    currentVersion: position.currentVersion,
+    currentMvp: position.currentMvp,
+    checks,
+  };
+}
 
 const ok = (detail: string): HealthCheckItem => ({ status: 'ok', detail });
 const warning = (detail: string): HealthCheckItem => ({ status: 'warning', detail });

@@ -1,4 +1,4 @@
-import { MfmigError, RunLock, migrationLabel } from '@mfmig/core';
+import { MfmigError, type MigrationStatus, RunLock, migrationLabel } from '@mfmig/core';
 import type { RollbackExecutionResult, RollbackManager, RollbackPlan } from '@mfmig/rollback';
 import type { MigrationExecutionResult, MigrationService } from './migration-service.js';
 
@@ -26,6 +26,28 @@ export interface RedoResult {
 }
 
 /**
+ * Refuses a redo from what `status` says, on either dialect: an edited or missing applied
+ * migration (its status problem, `CHECKSUM_MISMATCH` or `MIGRATION_MISSING`), and nothing applied
+ * (`USAGE`).
+ *
+ * @example
+ * assertRedoStatus(await migrator.status());
+ */
+export function assertRedoStatus(status: MigrationStatus): void {
+  const blocking = status.problems.find((p) => p.code === 'CHECKSUM_MISMATCH' || p.code === 'MIGRATION_MISSING');
+  if (blocking) {
+    throw new MfmigError(
+      blocking.code as 'CHECKSUM_MISMATCH' | 'MIGRATION_MISSING',
+      `${blocking.message}; nothing was redone (\`mfmig status\` lists the problems)`,
+      {
+        context: { version: blocking.version },
+      },
+    );
+  }
+  if (status.applied.length === 0) throw new MfmigError('USAGE', 'Nothing to redo: no migration is applied');
+}
+
+/**
  * Plans `redo`: rolling back the newest applied migration and applying it again. Changes
  * nothing. Refuses, before anything is written: nothing applied (`USAGE`); a last migration
  * without a down, marked irreversible or only undoable by a restore (`NO_DOWN_MIGRATION`); an
@@ -39,18 +61,7 @@ export interface RedoResult {
  */
 export async function planRedo(services: RedoServices): Promise<RedoPlan> {
   const migrator = await services.rollbackManager.context.migrator();
-  const status = migrator.status();
-  const blocking = status.problems.find((p) => p.code === 'CHECKSUM_MISMATCH' || p.code === 'MIGRATION_MISSING');
-  if (blocking) {
-    throw new MfmigError(
-      blocking.code as 'CHECKSUM_MISMATCH' | 'MIGRATION_MISSING',
-      `${blocking.message}; nothing was redone (\`mfmig status\` lists the problems)`,
-      {
-        context: { version: blocking.version },
-      },
-    );
-  }
-  if (status.applied.length === 0) throw new MfmigError('USAGE', 'Nothing to redo: no migration is applied');
+  assertRedoStatus(migrator.status());
   const rollback = await services.rollbackManager.createRollbackPlan({ steps: 1 });
   const step = rollback.steps[0]!;
   const migration = { version: step.version, name: step.name, mvp: step.mvp };

@@ -91,10 +91,4 @@ export {
   type PgDumpManifest,
 } from './connection/pg-dump-registry.js';
 export { restorePgDumpBackup, type PgDumpRestoreOptions, type PgDumpRestoreResult } from './connection/pg-dump-restore.js';
-export {
-  type PgCheckpoint,
-  createPgCheckpoint,
-  listPgCheckpoints,
-  pgCheckpointFolder,
-  readPgCheckpoint,
-} from './connection/pg-checkpoint.js';
+export { type PgCheckpoint, createPgCheckpoint, listPgCheckpoints, pgCheckpointFolder, readPgCheckpoint } from './connection/pg-checkpoint.js';

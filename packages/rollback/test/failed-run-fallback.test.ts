@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { readSqlite } from '@mfmig/test-support';
 import { openDatabase } from '@mfmig/core';
 import { RollbackManager } from '@mfmig/rollback';
 import { tempDir } from './helpers.js';
@@ -25,14 +25,7 @@ function folder(dir: string): string {
   return migrations;
 }
 
-const read = (path: string, sql: string) => {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare(sql).all();
-  } finally {
-    db.close();
-  }
-};
+const read = readSqlite;
 
 /** Applies 0001 alone, then 0002 as the run that will be taken back; returns that run. */
 async function appliedRun(manager: RollbackManager) {

@@ -1,5 +1,5 @@
 import { type MigrationStatus, type PostgresConnection, messageOf } from '@mfmig/core';
-import { BACKUP_FRESH_HOURS, type HealthCheckItem, type HealthReport } from '@mfmig/framework';
+import { BACKUP_FRESH_HOURS, type HealthCheckItem, type HealthReport, healthReport } from '@mfmig/framework';
 import { listPgDumpBackups, pgDatabaseIdentity } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import { pgBackupFolder } from './postgres-backup.js';
@@ -106,17 +106,7 @@ export async function postgresHealthReport(cli: CliRuntime, conn: PostgresConnec
     drift: { ...drift, changes },
     backups: { ...backups, count, newest, ageHours, skipped: 0 },
   };
-  const all = Object.values(checks).map((c) => c.status);
-  const verdict = all.includes('error') ? 'unhealthy' : all.includes('warning') ? 'degraded' : 'healthy';
-  return {
-    status: verdict,
-    healthy: verdict !== 'unhealthy',
-    checkedAt: new Date().toISOString(),
-    database: conn.target,
-    currentVersion: status?.currentVersion ?? 0,
-    currentMvp: status?.currentMvp ?? 0,
-    checks,
-  };
+  return healthReport(conn.target, { currentVersion: status?.currentVersion ?? 0, currentMvp: status?.currentMvp ?? 0 }, checks);
 }
 
 /** `mfmig --db postgres://... health`: {@link postgresHealthReport} of the schema. */

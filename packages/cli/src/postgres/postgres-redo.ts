@@ -1,4 +1,5 @@
 import { type DialectRunResult, MfmigError, migrationLabel } from '@mfmig/core';
+import { assertRedoStatus } from '@mfmig/framework';
 import { ProgressReporter } from '../progress-reporter.js';
 import { renderRun } from '../render-run.js';
 import type { CliRuntime } from '../runtime.js';
@@ -65,18 +66,8 @@ export async function redoPostgres(cli: CliRuntime, options: { planOnly: boolean
 /** The newest applied migration, when a redo of it may run; refuses otherwise. */
 async function redoable(m: Awaited<ReturnType<typeof migrator>>): Promise<{ version: number; name: string; mvp: number }> {
   const status = await m.status();
-  const blocking = status.problems.find((p) => p.code === 'CHECKSUM_MISMATCH' || p.code === 'MIGRATION_MISSING');
-  if (blocking) {
-    throw new MfmigError(
-      blocking.code as 'CHECKSUM_MISMATCH' | 'MIGRATION_MISSING',
-      `${blocking.message}; nothing was redone (\`mfmig status\` lists the problems)`,
-      {
-        context: { version: blocking.version },
-      },
-    );
-  }
-  const applied = status.applied.at(-1);
-  if (!applied) throw new MfmigError('USAGE', 'Nothing to redo: no migration is applied');
+  assertRedoStatus(status);
+  const applied = status.applied.at(-1)!;
   const migration = m.migrations.byVersion.get(applied.version)!;
   if (!migration.down || migration.irreversible) {
     throw new MfmigError('NO_DOWN_MIGRATION', `Cannot redo ${migrationLabel(migration)}: it has no down migration; nothing was changed`, {

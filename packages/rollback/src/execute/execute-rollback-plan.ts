@@ -81,25 +81,13 @@ export async function executeRollbackPlan(
   const started = performance.now();
   let migrator = await env.migrator();
   assertPlanCurrent(migrator, plan);
-  const result: RollbackExecutionResult = {
-    success: false,
+  const result = blankExecutionResult({
     planId: plan.id,
     strategy: plan.strategy,
     fromVersion: plan.fromVersion,
     targetVersion: plan.targetVersion,
     toVersion: plan.fromVersion,
-    stagesCompleted: 0,
-    steps: [],
-    preserved: [],
-    restored: [],
-    validations: [],
-    backup: null,
-    removedByRetention: [],
-    restoredFrom: null,
-    savedAside: null,
-    stopped: null,
-    durationMs: 0,
-  };
+  });
   if (plan.strategy === 'full-restore') {
     if (!plan.backup) {
       throw new MfmigError(
@@ -152,6 +140,32 @@ export async function executeRollbackPlan(
     result.stagesCompleted++;
   }
   return finish(result, migrator, started, { success: true });
+}
+
+/**
+ * A rollback result where nothing has happened yet: no step, nothing preserved, no backup.
+ *
+ * @example
+ * const result = blankExecutionResult({ planId: plan.id, strategy: plan.strategy, fromVersion: 7, targetVersion: 4, toVersion: 7 });
+ */
+export function blankExecutionResult(
+  at: Pick<RollbackExecutionResult, 'planId' | 'strategy' | 'fromVersion' | 'targetVersion' | 'toVersion'>,
+): RollbackExecutionResult {
+  return {
+    success: false,
+    ...at,
+    stagesCompleted: 0,
+    steps: [],
+    preserved: [],
+    restored: [],
+    validations: [],
+    backup: null,
+    removedByRetention: [],
+    restoredFrom: null,
+    savedAside: null,
+    stopped: null,
+    durationMs: 0,
+  };
 }
 
 /** Takes the database back up to where the failed stage started: the last good milestone. */

@@ -1,6 +1,6 @@
 import { MfmigError, type Migrator, type RunResult, isMfmigError, messageOf } from '@mfmig/core';
 import type { BackupRecord } from '../backup/backup-manifest.js';
-import type { ExecuteRollbackOptions, RollbackExecutionResult } from '../execute/execute-rollback-plan.js';
+import { type ExecuteRollbackOptions, type RollbackExecutionResult, blankExecutionResult } from '../execute/execute-rollback-plan.js';
 import type { RollbackPlan } from '../plan/rollback-plan.js';
 import { summariseBackup } from '../plan/rollback-plan.js';
 import type { RestoreResult } from './restore-live-database.js';
@@ -68,22 +68,16 @@ export async function recoverFailedRun(env: RecoveryEnvironment, run: FailedRun,
   await record(env, run, reason, `its downs failed (${downsFailure}); its pre-run backup ${backup.id} was restored${aside}`, true);
   const toVersion = (await env.migrator()).status().currentVersion;
   return {
+    ...blankExecutionResult({
+      planId: plan?.id ?? '',
+      strategy: 'full-restore',
+      fromVersion: run.toVersion ?? toVersion,
+      targetVersion: run.fromVersion,
+      toVersion,
+    }),
     success: true,
-    planId: plan?.id ?? '',
-    strategy: 'full-restore',
-    fromVersion: run.toVersion ?? toVersion,
-    targetVersion: run.fromVersion,
-    toVersion,
-    stagesCompleted: 0,
-    steps: [],
-    preserved: [],
-    restored: [],
-    validations: [],
-    backup: null,
-    removedByRetention: [],
     restoredFrom: summariseBackup(backup),
     savedAside: restored.savedAside?.path ?? null,
-    stopped: null,
     durationMs: performance.now() - started,
     plan,
     revertedBy: 'pre-run-backup',
