@@ -56,8 +56,7 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
     .action(async (options: MigrateOptions) => {
       const target = targetFrom(options);
       if (isPostgresUrl(cli.globals.db)) {
-        const sqliteOnly = (['wal', 'checkpoint', 'rollbackOnFailure'] as const).find((k) => options[k]);
-        if (sqliteOnly) throw new MfmigError('USAGE', `--${sqliteOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is not available on PostgreSQL yet`);
+        if (options.wal) throw new MfmigError('USAGE', '--wal is not available on PostgreSQL: it sets a SQLite journal mode');
         return migratePostgres(cli, target, options);
       }
       if (!options.dryRun) assertSchemaFileWritable(cli);

@@ -21,6 +21,7 @@ import { ProgressReporter } from '../progress-reporter.js';
 import { renderRun } from '../render-run.js';
 import { describePosition, renderPending } from '../render-status.js';
 import { confirmPostgresRisk } from './postgres-plan.js';
+import { checkpointBeforeRun, revertFailedRun } from './postgres-run-recovery.js';
 import { renderReports } from './render-reports.js';
 
 /** The commands that run on PostgreSQL in this version; the others refuse a PostgreSQL URL. */
@@ -106,7 +107,15 @@ export function postgresParticipants(options: { preserve: boolean }): DialectPar
 export async function migratePostgres(
   cli: CliRuntime,
   target: MigrationTarget,
-  options: { dryRun: boolean; acceptChecksum?: number[]; lockTimeout: number; ddlLockTimeout: number; ddlRetries: number },
+  options: {
+    dryRun: boolean;
+    acceptChecksum?: number[];
+    lockTimeout: number;
+    ddlLockTimeout: number;
+    ddlRetries: number;
+    checkpoint?: boolean;
+    rollbackOnFailure?: boolean;
+  },
 ): Promise<void> {
   const conn = await open(cli, { createSchema: !options.dryRun });
   try {
@@ -118,14 +127,17 @@ export async function migratePostgres(
     // before anything is written (the lock row, the history tables): a schema made before mfmig is refused whole
     await assertPostgresAdopted(conn, cli.globals.db, m.migrations, postgresParticipants({ preserve: false }));
     if (!options.dryRun) await confirmPostgresRisk(cli, conn, m.migrations, target);
+    const checkpoint = options.checkpoint && !options.dryRun ? await checkpointBeforeRun(cli, conn, m, target) : null;
     const detach = new ProgressReporter(cli.out).attach(m.events);
     let result: DialectRunResult;
     try {
       result = await m.migrate(target, { dryRun: options.dryRun, acceptChecksums: options.acceptChecksum, signal: cli.signal, command: 'mfmig migrate' });
+      if (result.error && options.rollbackOnFailure && !options.dryRun) await revertFailedRun(cli, conn, m, result, checkpoint);
     } finally {
       detach();
     }
     if (result.error) throw result.error;
+    if (checkpoint) result.extras.checkpoint = { id: checkpoint.id, backupId: checkpoint.backupId };
     const status = await m.status();
     const shown = executionResult(result, status, m);
     cli.out.result({ dialect: 'postgres', database: conn.target, ...shown, reports: result.reports }, () => {
@@ -171,7 +183,7 @@ export function executionResult(result: DialectRunResult, status: MigrationStatu
     durationMs: result.durationMs,
     migrations: result.results,
     repeatables: [],
-    extras: {},
+    extras: result.extras,
   };
 }
 
