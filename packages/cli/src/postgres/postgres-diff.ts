@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { type MigrationSet, type PostgresConnection, type SchemaChange, type TableInfo, compareSchemas, describePostgresUrl, rehearse } from '@mfmig/core';
+import {
+  type MigrationSet,
+  type PostgresConnection,
+  type SchemaChange,
+  type TableInfo,
+  compareSchemas,
+  describePostgresUrl,
+  rehearseVersions,
+} from '@mfmig/core';
 import type { SchemaDiff } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
 import { renderDiff } from '../commands/diff.js';
@@ -30,24 +38,12 @@ function tablesHash(tables: TableInfo[]): string {
  * climbs from the lowest version to the highest (0: the empty schema).
  */
 export async function rehearsedTables(cli: CliRuntime, migrations: MigrationSet, versions: number[]): Promise<Map<number, TableInfo[]>> {
-  const ascending = [...new Set(versions)].sort((a, b) => a - b);
-  const rehearsal = await rehearse(cli.globals.db, migrations, {
-    toVersion: ascending[0]!,
+  const { values, failed } = await rehearseVersions(cli.globals.db, migrations, versions, (conn) => conn.introspector.tables(), {
     participants: postgresParticipants({ preserve: false }),
     signal: cli.signal,
-    work: async (conn, migrator) => {
-      const tables = new Map<number, TableInfo[]>();
-      for (const [index, version] of ascending.entries()) {
-        if (index > 0) {
-          const run = await migrator.migrate({ version }, { signal: cli.signal, command: 'mfmig diff (rehearsal)' });
-          if (run.error) throw run.error;
-        }
-        tables.set(version, await conn.introspector.tables());
-      }
-      return tables;
-    },
   });
-  return rehearsal.value!;
+  if (failed) throw failed.error;
+  return values;
 }
 
 /** The document `renderDiff` prints (and `--json` shows), built from the changes between two lists of tables. */

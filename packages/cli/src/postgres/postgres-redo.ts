@@ -30,8 +30,7 @@ export async function redoPostgres(cli: CliRuntime, options: { planOnly: boolean
       // under the lock: another runner may have changed the history since it was read
       if ((await redoable(m)).version !== last.version)
         throw new MfmigError('REDO_REFUSED', 'The newest applied migration changed while the redo waited for the lock; nothing was redone');
-      const below = (await m.status()).applied.at(-2)?.version ?? 0;
-      down = await m.rollback({ version: below }, { signal: cli.signal, command: 'mfmig redo', lockHeld: true });
+      down = await m.rollback({ steps: 1 }, { signal: cli.signal, command: 'mfmig redo', lockHeld: true });
       if (!down.error) up = await m.migrate({ version: last.version }, { signal: cli.signal, command: 'mfmig redo', lockHeld: true });
     } finally {
       detach();

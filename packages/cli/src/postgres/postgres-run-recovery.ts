@@ -13,14 +13,15 @@ import { pgBackupFolder } from './postgres-backup.js';
  */
 export async function checkpointBeforeRun(cli: CliRuntime, conn: PostgresConnection, m: DialectMigrator, target: MigrationTarget): Promise<PgCheckpoint> {
   const applied = (await conn.history.list()).map((h) => h.version);
+  const targetVersion = resolveTargetVersion(m.migrations, target);
   return createPgCheckpoint(conn, {
     url: cli.globals.db,
     schema: conn.schema,
     folder: pgBackupFolder(cli),
-    migrationId: `migrate-to-${resolveTargetVersion(m.migrations, target)}`,
+    migrationId: `migrate-to-${targetVersion}`,
     migrations: m.migrations,
     applied,
-    targetVersion: resolveTargetVersion(m.migrations, target),
+    targetVersion,
   });
 }
 

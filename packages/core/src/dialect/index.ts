@@ -7,7 +7,15 @@ export { isPostgresUrl, describePostgresUrl } from './postgres/postgres-url.js';
 export { type PostgresOptions, PostgresConnection, openPostgres } from './postgres/postgres-connection.js';
 export { analyzePostgresSql, type PgStatement, type PgRiskFact, type PgLockMode } from './postgres/postgres-statements.js';
 export { PG_LOCK_MODES } from './postgres/postgres-lock-levels.js';
-export { type RehearsalOptions, type Rehearsal, type SampledTable, REHEARSAL_SCHEMA_PREFIX, rehearse } from './postgres/postgres-rehearsal.js';
+export {
+  type RehearsalOptions,
+  type Rehearsal,
+  type SampledTable,
+  type VersionsRehearsal,
+  REHEARSAL_SCHEMA_PREFIX,
+  rehearse,
+  rehearseVersions,
+} from './postgres/postgres-rehearsal.js';
 export { type SchemaChange, type SchemaChangeKind, compareSchemas } from './schema-compare.js';
 export { type UnadoptedTables, assertPostgresAdopted, findUnadoptedPostgresTables } from './postgres/postgres-adoption.js';
 export { type PostgresBaselineOptions, type PostgresBaselineResult, baselinePostgres } from './postgres/postgres-baseline.js';

@@ -6,7 +6,7 @@ import type { TableInfo } from '../dialect.js';
 import type { DialectParticipant } from '../dialect-participant.js';
 import { type SchemaChange, compareSchemas } from '../schema-compare.js';
 import type { PostgresConnection } from './postgres-connection.js';
-import { rehearse } from './postgres-rehearsal.js';
+import { rehearseVersions } from './postgres-rehearsal.js';
 
 /** Options of {@link baselinePostgres}. */
 export interface PostgresBaselineOptions {
@@ -108,22 +108,15 @@ async function replay(
   migrations: MigrationSet,
   participants: readonly DialectParticipant[],
 ): Promise<{ replayed: Replayed[]; replayError: string | null }> {
-  const replayed: Replayed[] = [];
-  let replayError: string | null = null;
-  await rehearse(url, migrations, {
-    toVersion: 0,
-    participants,
-    work: async (scratch, migrator) => {
-      for (const m of migrations.migrations) {
-        const run = await migrator.migrate({ version: m.version }, { command: 'mfmig baseline rehearsal' });
-        if (run.error) {
-          replayError = `${m.file}: ${messageOf(run.error)}`;
-          return;
-        }
-        replayed.push({ version: m.version, hash: await scratch.introspector.schemaFingerprint(), tables: await scratch.introspector.tables() });
-      }
-    },
-  });
+  const { values, failed } = await rehearseVersions(
+    url,
+    migrations,
+    migrations.migrations.map((m) => m.version),
+    async (scratch) => ({ hash: await scratch.introspector.schemaFingerprint(), tables: await scratch.introspector.tables() }),
+    { participants },
+  );
+  const replayed = [...values].map(([version, read]) => ({ version, ...read }));
+  const replayError = failed && `${migrations.byVersion.get(failed.version)?.file ?? failed.version}: ${messageOf(failed.error)}`;
   return { replayed, replayError };
 }
 

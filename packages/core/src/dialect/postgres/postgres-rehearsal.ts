@@ -82,6 +82,50 @@ export async function rehearse<T = undefined>(url: string, migrations: Migration
   }
 }
 
+/** What {@link rehearseVersions} read at each version, and the migration that stopped the climb early, if one did. */
+export interface VersionsRehearsal<T> {
+  values: Map<number, T>;
+  failed: { version: number; error: Error } | null;
+}
+
+/**
+ * Reads the rehearsed schema at each of `versions`: one rehearsal (see {@link rehearse}) climbs
+ * from the empty schema through the versions in ascending order and hands the scratch session to
+ * `read` at each (0 is the empty schema). A migration that fails ends the climb; what was read
+ * before it is kept and the failure returned, not thrown.
+ *
+ * @example
+ * const { values } = await rehearseVersions(url, migrations, [3, 7], (conn) => conn.introspector.tables());
+ */
+export async function rehearseVersions<T>(
+  url: string,
+  migrations: MigrationSet,
+  versions: readonly number[],
+  read: (conn: PostgresConnection) => Promise<T>,
+  options: { participants?: readonly DialectParticipant[]; signal?: AbortSignal } = {},
+): Promise<VersionsRehearsal<T>> {
+  const values = new Map<number, T>();
+  let failed: VersionsRehearsal<T>['failed'] = null;
+  await rehearse(url, migrations, {
+    toVersion: 0,
+    participants: options.participants,
+    signal: options.signal,
+    work: async (conn, migrator) => {
+      for (const version of [...new Set(versions)].sort((a, b) => a - b)) {
+        if (version > 0) {
+          const run = await migrator.migrate({ version }, { signal: options.signal, command: 'mfmig rehearsal' });
+          if (run.error) {
+            failed = { version, error: run.error };
+            return;
+          }
+        }
+        values.set(version, await read(conn));
+      }
+    },
+  });
+  return { values, failed };
+}
+
 /** The server node a session is on: backend pids are only comparable on one node. */
 const SERVER_NODE = "coalesce(host(inet_server_addr()), 'socket') || ':' || coalesce(inet_server_port()::text, current_setting('port'))";
 
