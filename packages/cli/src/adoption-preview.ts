@@ -1,5 +1,4 @@
-import Database from 'better-sqlite3';
-import type { MigrationFramework, ToolAdoption } from '@mfmig/framework';
+import type { MigrationFramework, MigrationFrameworkConfig, ToolAdoption } from '@mfmig/framework';
 import type { Output } from './output.js';
 
 /**
@@ -13,14 +12,11 @@ import type { Output } from './output.js';
  */
 export async function adoptedCopy(
   framework: MigrationFramework,
-  open: (database: Database.Database) => MigrationFramework,
+  open: (database: MigrationFrameworkConfig['database']) => MigrationFramework,
 ): Promise<{ framework: MigrationFramework; adoption: ToolAdoption | null }> {
   const pending = await framework.migrationService.analyzeToolAdoption();
   if (!pending) return { framework, adoption: null };
-  const image = framework.context.adapter.raw.serialize();
-  // an in-memory database cannot be in WAL mode: marked so, the copy would not open
-  if (image[18] === 2) image[18] = image[19] = 1;
-  const copy = open(new Database(image));
+  const copy = open(framework.context.adapter.memoryCopy());
   const adoption = await copy.migrationService.adoptToolHistory();
   return { framework: copy, adoption: adoption && { ...adoption, recorded: false, runId: null } };
 }

@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import type { Command } from 'commander';
-import type { Database } from 'better-sqlite3';
 import type { MigrationFormat, MilestoneRange } from '@mfmig/core';
 import { type FrameworkOptions, type MigrationFramework, type MigrationFrameworkConfig, createMigrationFramework } from '@mfmig/framework';
 import { Output } from './output.js';
@@ -33,7 +31,8 @@ export interface OpenFrameworkOptions {
   loadModules: boolean;
   mode?: 'readonly' | 'readwrite';
   create?: boolean;
-  database?: string | Database;
+  /** A path, `':memory:'`, or an open connection; default `--db`. */
+  database?: MigrationFrameworkConfig['database'];
   config?: Partial<MigrationFrameworkConfig>;
   planner?: FrameworkOptions['planner'];
   /** A database file that does not exist reads as an empty database (nothing is created). */
@@ -132,13 +131,14 @@ export class CliRuntime {
    */
   openFramework(options: OpenFrameworkOptions): MigrationFramework {
     const g = this.globals;
-    const path = resolve(typeof options.database === 'string' ? options.database : g.db);
-    const absent = options.absentAsEmpty === true && options.database === undefined && !existsSync(path);
+    const memory = options.database === ':memory:';
+    const path = resolve(typeof options.database === 'string' && !memory ? options.database : g.db);
+    const absent = memory || (options.absentAsEmpty === true && options.database === undefined && !existsSync(path));
     const framework = createMigrationFramework(
       {
         ...this.#settings?.framework,
         ...options.config,
-        database: absent ? new BetterSqlite3(':memory:') : typeof options.database === 'object' ? options.database : path,
+        database: absent ? ':memory:' : typeof options.database === 'object' ? options.database : path,
         migrationsPath: resolve(g.migrations),
         ...(g.format === undefined ? {} : { format: g.format }),
         ...(g.milestones === undefined ? {} : { milestones: g.milestones }),

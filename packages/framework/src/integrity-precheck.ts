@@ -1,20 +1,7 @@
 import { type DatabaseAdapter, MfmigError, takeReadSnapshot, wrapSqliteError } from '@mfmig/core';
-import type Database from 'better-sqlite3';
 
-/** What the database looked like when `quick_check` last passed on a connection. */
-interface PassedCheck {
-  schemaVersion: number;
-  changes: number;
-}
-
-const passed = new WeakMap<Database.Database, PassedCheck>();
-
-function stateOf(db: Database.Database): PassedCheck {
-  return {
-    schemaVersion: Number(db.pragma('schema_version', { simple: true })),
-    changes: Number(db.prepare('SELECT total_changes()').pluck().get()),
-  };
-}
+/** The connection's change stamp when `quick_check` last passed on it. */
+const passed = new WeakMap<DatabaseAdapter, string>();
 
 /**
  * `PRAGMA quick_check` before a run: migrating a damaged file would spread the damage, so a
@@ -31,29 +18,27 @@ function stateOf(db: Database.Database): PassedCheck {
  * `snapshotMinBytes` sets the size from which it does (default 64 MiB).
  */
 export function assertDatabaseIntact(adapter: DatabaseAdapter, options: { snapshotMinBytes?: number } = {}): void {
-  const db = adapter.raw;
   let rows: string[];
-  let before: PassedCheck;
+  let before: string;
   try {
-    before = stateOf(db);
-    const last = passed.get(db);
-    if (last && last.schemaVersion === before.schemaVersion && last.changes === before.changes) return;
+    before = adapter.changeStamp();
+    if (passed.get(adapter) === before) return;
     const snapshot = takeReadSnapshot(adapter, { minBytes: options.snapshotMinBytes });
     try {
-      rows = (snapshot?.adapter.raw ?? db).prepare('PRAGMA quick_check(5)').pluck().all() as string[];
+      rows = (snapshot?.adapter ?? adapter).quickCheck(5);
     } finally {
       snapshot?.release();
     }
   } catch (error) {
     throw wrapSqliteError(error, 'DATABASE_CORRUPT', `Database ${adapter.filePath} cannot be checked`, { file: adapter.filePath });
   }
-  if (rows.length !== 1 || rows[0] !== 'ok') {
-    passed.delete(db);
+  if (rows.length > 0) {
+    passed.delete(adapter);
     throw new MfmigError(
       'DATABASE_CORRUPT',
       `Database ${adapter.filePath} is corrupt (quick_check: ${rows.slice(0, 2).join('; ')}); restore it from a backup or run \`mfmig emergency-rollback corruption\``,
       { context: { file: adapter.filePath, findings: rows } },
     );
   }
-  passed.set(db, before);
+  passed.set(adapter, before);
 }

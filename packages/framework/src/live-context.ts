@@ -41,7 +41,7 @@ export function createLiveContext(config: MigrationFrameworkConfig, options: Ser
     close: () => current.close(),
     reopen(path: string) {
       const rebuilder = current.tableRebuilder;
-      if (current.adapter.raw.open) current.close();
+      if (current.adapter.isOpen) current.close();
       current = createServiceContext(
         { ...current.config, database: path },
         { ...options, create: false, events: shared.events, plugins: shared.plugins, tableRebuilder: rebuilder },

@@ -54,12 +54,12 @@ export const MigrationUtils = {
     const { context } = framework;
     const adapter = context.adapter;
     const database = guard(() => {
-      adapter.raw.prepare('SELECT count(*) FROM sqlite_schema').get();
+      adapter.userTables();
       return ok(`reachable (${adapter.filePath}, ${formatCount(adapter.sizeBytes())} bytes)`);
     });
     const integrity = guard(() => {
-      const rows = adapter.raw.prepare('PRAGMA quick_check(3)').pluck().all() as string[];
-      return rows.length === 1 && rows[0] === 'ok' ? ok('quick_check ok') : error(`quick_check: ${rows.join('; ')}`);
+      const problems = adapter.quickCheck(3);
+      return problems.length === 0 ? ok('quick_check ok') : error(`quick_check: ${problems.join('; ')}`);
     });
     const lock = guard(() => {
       const l = new RunLock(adapter);

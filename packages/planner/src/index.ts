@@ -8,7 +8,6 @@ export * from './analysis/not-null-columns.js';
 export * from './analysis/schema-copy.js';
 export * from './analysis/schema-simulation.js';
 export * from './analysis/table-state.js';
-export * from './analysis/watched-connection.js';
 export * from './estimate/calibration.js';
 export * from './estimate/duration-model.js';
 export * from './estimate/rehearsal.js';

@@ -50,6 +50,9 @@ describe('schema history plugin', () => {
     const migrator = new Migrator({ adapter: openDatabase(db), migrations: set, plugins: [plugin] });
     expect((await migrator.migrate({ version: 7 })).error).toBeUndefined();
     expect((await migrator.migrate()).error).toBeUndefined();
+    // each run starts with a full list, then stores deltas until three of them follow a full list
+    const full = db.prepare('SELECT base_id IS NULL FROM mfmig_schema_snapshots ORDER BY id').pluck().all();
+    expect(full).toEqual([1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1]);
     for (let v = 1; v <= 12; v++) {
       const expected = await replaySchema(
         set,

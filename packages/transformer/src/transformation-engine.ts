@@ -82,7 +82,7 @@ export class TransformationEngine {
 
   prepare(unit: TransformationUnit): PreparedUnit {
     let p = this.#prepared.get(unit);
-    if (!p) this.#prepared.set(unit, (p = prepareUnit(this.adapter.raw, unit, this.options)));
+    if (!p) this.#prepared.set(unit, (p = prepareUnit(this.adapter, unit, this.options)));
     return p;
   }
 

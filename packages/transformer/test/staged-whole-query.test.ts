@@ -154,7 +154,7 @@ describe('what a rollback-journal database stages through TEMP copies', () => {
     const db = new Database(join(dir, 'plan.db'));
     cleanups.unshift(() => db.close());
     db.exec(schema);
-    return stagedPlanOf(db, { statements: [sql], batchSize: 1000 } as unknown as PreparedUnit);
+    return stagedPlanOf(openDatabase(db), { statements: [sql], batchSize: 1000 } as unknown as PreparedUnit);
   }
 
   it('copies the key and the columns the query reads, in the table order, through its indexes too', () => {

@@ -30,6 +30,6 @@ export { milestoneSpecSchema, parseMilestoneSpec, type MilestoneSpec, type Table
 export { loadMilestoneSpecs, MILESTONE_SPEC_FILE, type LoadedMilestoneSpecs } from './milestone/load-milestone-specs.js';
 export { mergeRequirements, type MilestoneRequirements } from './milestone/merge-requirements.js';
 export { migrationPlanSchema, parseMigrationPlan, type MigrationPlanInput, type ParsedPlan, type PlanStep } from './operations/migration-plan.js';
-export { introspectSchema, type SchemaModel, type TableInfo, type ColumnInfo, type IndexInfo, type ForeignKeyInfo } from './schema/schema-model.js';
+export { readSchemaModel, type SchemaModel, type TableInfo, type ColumnInfo, type IndexInfo, type ForeignKeyInfo } from './schema/schema-model.js';
 export { buildExpectedSchema, type ExpectedSchema } from './schema/expected-schema.js';
 export { compareSchema } from './schema/compare-schema.js';

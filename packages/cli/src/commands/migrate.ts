@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import { isPostgresUrl } from '@mfmig/core';
 import {
   type MigrationFramework,
+  type MigrationFrameworkConfig,
   type MigrationPlan,
   type MigrationTarget,
   type ToolAdoption,
@@ -61,7 +61,7 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
       }
       if (!options.dryRun) assertSchemaFileWritable(cli);
       const dbPath = resolve(cli.globals.db);
-      const open = (database: string | Database.Database): OpenFrameworkOptions => ({
+      const open = (database: MigrationFrameworkConfig['database']): OpenFrameworkOptions => ({
         create: true,
         loadModules: true,
         database,
@@ -89,7 +89,7 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
       };
       // a database that does not exist yet is checked and planned in memory: a refusal must not leave a new file behind
       const fresh = !existsSync(dbPath);
-      await cli.withFramework(open(fresh ? new Database(':memory:') : dbPath), async (checked) => {
+      await cli.withFramework(open(fresh ? ':memory:' : dbPath), async (checked) => {
         // another tool's history is adopted before planning; a dry run adopts it on an in-memory copy
         let adopted: { framework: MigrationFramework; adoption: ToolAdoption | null } = { framework: checked, adoption: null };
         if (!fresh && options.dryRun) adopted = await adoptedCopy(checked, (db) => cli.openFramework(open(db)));
@@ -111,7 +111,7 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
  */
 function switchToWal(framework: MigrationFramework): void {
   const adapter = framework.context.adapter;
-  const mode = String(adapter.raw.pragma('journal_mode = WAL', { simple: true })).toLowerCase();
+  const mode = adapter.setJournalMode('wal');
   if (mode !== 'wal') {
     throw new MfmigError('WAL_UNAVAILABLE', `Database ${adapter.filePath} cannot switch to WAL journal mode (it stays in ${mode} mode); run without --wal`, {
       context: { file: adapter.filePath, journalMode: mode },

@@ -24,6 +24,28 @@ export interface ForeignKeyViolation {
 }
 
 /**
+ * A statement compiled once and run many times (bulk inserts, keyset batches). Parameters are
+ * positional; rows come back as objects keyed by column name.
+ */
+export interface PreparedStatement {
+  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+  iterate(...params: unknown[]): IterableIterator<unknown>;
+  /** From now on rows are their first column's value (on by default when called without an argument). */
+  pluck(on?: boolean): this;
+  /** From now on rows are arrays of values in column order, not objects (faster for wide scans). */
+  raw(on?: boolean): this;
+  /** The result columns' names, in order. */
+  columns(): { name: string }[];
+  /** True for a statement that returns rows (a query), false for one that only writes. */
+  readonly reader: boolean;
+}
+
+/** SQLite's journal modes (`PRAGMA journal_mode`). */
+export type JournalMode = 'delete' | 'truncate' | 'persist' | 'memory' | 'wal' | 'off';
+
+/**
  * The database as mfmig's services see it. Dialect-specific SQL lives behind this interface;
  * the SQLite implementation is {@link SqliteAdapter}.
  */
@@ -39,6 +61,8 @@ export interface DatabaseAdapter {
   quoteIdentifier(name: string): string;
   /** Runs one or many statements, one by one, naming the statement that fails. */
   exec(sql: string): void;
+  /** Runs a script of mfmig's own statements in one call; SQLite's own error comes through unchanged. */
+  runScript(sql: string): void;
   run(sql: string, params?: unknown[]): { changes: number; lastInsertRowid: number | bigint };
   all<T = Record<string, unknown>>(sql: string, params?: unknown[]): T[];
   get<T = Record<string, unknown>>(sql: string, params?: unknown[]): T | undefined;
@@ -50,6 +74,39 @@ export interface DatabaseAdapter {
   rollback(): void;
   /** Runs `fn` in one IMMEDIATE transaction: all of it, or nothing. */
   transaction<T>(fn: () => T): T;
+  /** Compiles `sql` once, for a statement run many times. */
+  prepare(sql: string): PreparedStatement;
+  /** The first column of the first row, or undefined when there is no row. */
+  value<T = unknown>(sql: string, params?: unknown[]): T | undefined;
+  /** The first column of every row. */
+  column<T = unknown>(sql: string, params?: unknown[]): T[];
+  /** False once the connection is closed. */
+  readonly isOpen: boolean;
+  /** True for an in-memory database (no file). */
+  readonly isMemory: boolean;
+  /** True for a connection opened read-only. */
+  readonly isReadonly: boolean;
+  /** `PRAGMA quick_check(limit)`: the problems it names, or an empty list when the file is sound. */
+  quickCheck(limit: number): string[];
+  /** The journal mode now in force (`PRAGMA journal_mode`). */
+  journalMode(): JournalMode;
+  /** Asks for a journal mode; returns the mode in force afterwards, which SQLite may have refused to change. */
+  setJournalMode(mode: JournalMode): JournalMode;
+  /** A stamp that changes whenever this connection wrote or any connection changed the schema (`schema_version`, `total_changes()`). */
+  changeStamp(): string;
+  /**
+   * An in-memory copy of the whole database, as a connection `createMigrationFramework`'s
+   * `database` option takes; a WAL database's copy is marked rollback-journal, which memory needs.
+   */
+  memoryCopy(): Database;
+  /**
+   * Copies the database page by page into `target` with SQLite's online backup API. `progress`
+   * is called between steps and returns how many pages the next step copies.
+   */
+  backupTo(
+    target: string,
+    progress: (state: { totalPages: number; remainingPages: number }) => number,
+  ): Promise<{ totalPages: number; remainingPages: number }>;
   foreignKeysEnabled(): boolean;
   /** Switches FK enforcement; throws when called inside a transaction, where SQLite ignores it. */
   setForeignKeys(on: boolean): void;
@@ -62,5 +119,9 @@ export interface DatabaseAdapter {
   schemaFingerprint(): string;
   /** Bytes of the database file (page_count * page_size). */
   sizeBytes(): number;
-  close(): void;
+  /**
+   * Closes the connection when the adapter opened it; `evenIfShared` closes one its caller handed
+   * in too (a restore replaces the file under it).
+   */
+  close(options?: { evenIfShared?: boolean }): void;
 }

@@ -11,3 +11,6 @@ export * from './write-turn.js';
 export * from './batch-range.js';
 export * from './insert-select.js';
 export * from './read-snapshot.js';
+export * from './adapter-of.js';
+export * from './watch-statements.js';
+export * from './query-child-source.js';

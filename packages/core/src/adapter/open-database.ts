@@ -17,7 +17,8 @@ export interface OpenDatabaseOptions {
 }
 
 /**
- * Opens a SQLite database (a path or an open better-sqlite3 handle) and checks that it is one,
+ * Opens a SQLite database (a path, `':memory:'` for a new in-memory one, or an open
+ * better-sqlite3 handle) and checks that it is one,
  * before anything is written. A file that is not SQLite, is empty, truncated or unreadable is
  * refused with a coded error and left as it was.
  *
@@ -26,6 +27,7 @@ export interface OpenDatabaseOptions {
  */
 export function openDatabase(target: Database | string, options: OpenDatabaseOptions = {}): SqliteAdapter {
   const mode = options.mode ?? 'readwrite';
+  if (target === ':memory:') return new SqliteAdapter(new BetterSqlite3(':memory:'), { ownsConnection: true });
   if (typeof target !== 'string') {
     if (mode === 'readwrite' && target.readonly) {
       throw new MfmigError('DATABASE_READONLY', `Database ${target.name} is open read-only; open it read-write to migrate`);
@@ -58,6 +60,21 @@ export function openDatabase(target: Database | string, options: OpenDatabaseOpt
     if (raw?.open) raw.close();
     throw wrapSqliteError(error, 'DATABASE_INVALID', `Cannot open database ${target}`, { file: path });
   }
+  return new SqliteAdapter(raw, { ownsConnection: true });
+}
+
+/**
+ * Opens an existing SQLite file as it is, with none of {@link openDatabase}'s checks: for files
+ * mfmig inspects or repairs rather than migrates (a backup to verify, a file to settle before it
+ * is replaced), or a scratch file of its own (`create`: made when missing). SQLite's own errors come through unchanged, for the caller to classify.
+ *
+ * @example
+ * const copy = openDatabaseFile('./backups/kb.db', { readonly: true });
+ * copy.quickCheck(20); // [] when it is sound
+ */
+export function openDatabaseFile(path: string, options: { readonly?: boolean; create?: boolean } = {}): SqliteAdapter {
+  const raw =
+    path === ':memory:' ? new BetterSqlite3(':memory:') : new BetterSqlite3(path, { readonly: options.readonly ?? false, fileMustExist: !options.create });
   return new SqliteAdapter(raw, { ownsConnection: true });
 }
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { MfmigError, wrapSqliteError } from '../errors/index.js';
-import type { AdapterCapabilities, DatabaseAdapter, ForeignKeyViolation } from './database-adapter.js';
+import BetterSqlite3 from 'better-sqlite3';
+import type { AdapterCapabilities, DatabaseAdapter, ForeignKeyViolation, JournalMode, PreparedStatement } from './database-adapter.js';
 import { kyselyModule } from '../lazy/load-on-use.js';
 import { abbreviateSql } from './abbreviate-sql.js';
 import { quoteIdentifier } from './quote.js';
@@ -73,6 +74,10 @@ export class SqliteAdapter implements DatabaseAdapter {
     }
   }
 
+  runScript(sql: string): void {
+    this.raw.exec(sql);
+  }
+
   run(sql: string, params: unknown[] = []): { changes: number; lastInsertRowid: number | bigint } {
     return this.raw.prepare(sql).run(...params);
   }
@@ -83,6 +88,67 @@ export class SqliteAdapter implements DatabaseAdapter {
 
   get<T = Record<string, unknown>>(sql: string, params: unknown[] = []): T | undefined {
     return this.raw.prepare(sql).get(...params) as T | undefined;
+  }
+
+  prepare(sql: string): PreparedStatement {
+    return this.raw.prepare(sql);
+  }
+
+  value<T = unknown>(sql: string, params: unknown[] = []): T | undefined {
+    return this.raw
+      .prepare(sql)
+      .pluck()
+      .get(...params) as T | undefined;
+  }
+
+  column<T = unknown>(sql: string, params: unknown[] = []): T[] {
+    return this.raw
+      .prepare(sql)
+      .pluck()
+      .all(...params) as T[];
+  }
+
+  get isOpen(): boolean {
+    return this.raw.open;
+  }
+
+  get isMemory(): boolean {
+    return this.raw.memory;
+  }
+
+  get isReadonly(): boolean {
+    return this.raw.readonly;
+  }
+
+  backupTo(
+    target: string,
+    progress: (state: { totalPages: number; remainingPages: number }) => number,
+  ): Promise<{ totalPages: number; remainingPages: number }> {
+    return this.raw.backup(target, { progress });
+  }
+
+  quickCheck(limit: number): string[] {
+    const rows = this.column<string>(`PRAGMA quick_check(${Math.max(1, Math.trunc(limit))})`);
+    return rows.length === 1 && rows[0] === 'ok' ? [] : rows;
+  }
+
+  journalMode(): JournalMode {
+    return String(this.raw.pragma('journal_mode', { simple: true })).toLowerCase() as JournalMode;
+  }
+
+  setJournalMode(mode: JournalMode): JournalMode {
+    return String(this.raw.pragma(`journal_mode = ${mode}`, { simple: true })).toLowerCase() as JournalMode;
+  }
+
+  changeStamp(): string {
+    return `${String(this.raw.pragma('schema_version', { simple: true }))}:${String(this.value('SELECT total_changes()'))}`;
+  }
+
+  memoryCopy(): Database {
+    const image = this.raw.serialize();
+    // bytes 18 and 19 are the write and read format versions: 2 marks WAL, which memory cannot be
+    if (image[18] === 2) image[18] = image[19] = 1;
+    return new BetterSqlite3(image);
   }
 
   beginImmediate(): void {
@@ -145,8 +211,8 @@ export class SqliteAdapter implements DatabaseAdapter {
     return pages * size;
   }
 
-  close(): void {
-    if (this.#ownsConnection && this.raw.open) this.raw.close();
+  close(options: { evenIfShared?: boolean } = {}): void {
+    if ((this.#ownsConnection || options.evenIfShared === true) && this.raw.open) this.raw.close();
   }
 }
 

@@ -165,11 +165,11 @@ export class HistoryStore {
     if (this.exists() && this.#adapter.tableExists(AUDIT_TABLE)) {
       // histories written before rows were recorded get the column on the next write
       if (this.#adapter.get(`SELECT 1 FROM pragma_table_info('${HISTORY_TABLE}') WHERE name = 'rows'`) === undefined) {
-        this.#adapter.transaction(() => this.#adapter.raw.exec(`ALTER TABLE ${HISTORY_TABLE} ADD COLUMN rows INTEGER`));
+        this.#adapter.transaction(() => this.#adapter.runScript(`ALTER TABLE ${HISTORY_TABLE} ADD COLUMN rows INTEGER`));
       }
       return;
     }
-    this.#adapter.transaction(() => this.#adapter.raw.exec(CREATE_SQL));
+    this.#adapter.transaction(() => this.#adapter.runScript(CREATE_SQL));
   }
 
   list(): HistoryEntry[] {
@@ -261,7 +261,7 @@ export class HistoryStore {
     const runId = `${ADOPTED_RUN_PREFIX}${adoption.source}:${randomUUID()}`;
     const appliedAt = new Date().toISOString();
     this.#adapter.transaction(() => {
-      this.#adapter.raw.exec(CREATE_SQL);
+      this.#adapter.runScript(CREATE_SQL);
       if (this.hasEntries()) {
         throw new MfmigError('ADOPTION_REFUSED', `Database ${this.#adapter.filePath} already has a migration history; it cannot be adopted again`, {
           context: { reason: 'has-history' },

@@ -40,7 +40,7 @@ export class MetricsStore {
   }
 
   ensure(): void {
-    if (!this.#adapter.tableExists('mfmig_metrics')) this.#adapter.raw.exec(CREATE_SQL);
+    if (!this.#adapter.tableExists('mfmig_metrics')) this.#adapter.runScript(CREATE_SQL);
   }
 
   /** Records one step; call inside the step's transaction so that it commits with it. */

@@ -40,7 +40,7 @@ export class RepeatableStore {
 
   /** Creates the table when missing. */
   ensure(): void {
-    if (!this.exists()) this.#adapter.raw.exec(CREATE_SQL);
+    if (!this.exists()) this.#adapter.runScript(CREATE_SQL);
   }
 
   list(): RepeatableEntry[] {

@@ -65,7 +65,7 @@ export function readIdentityRow(adapter: DatabaseAdapter): StoredIdentity | null
  */
 export function writeIdentityRow(adapter: DatabaseAdapter, identity: StoredIdentity): void {
   const write = () => {
-    adapter.raw.exec(CREATE_SQL);
+    adapter.runScript(CREATE_SQL);
     adapter.run(
       `INSERT INTO ${IDENTITY_TABLE} (singleton, id, path, created_at, updated_at, lineage) VALUES (1, ?, ?, ?, ?, ?)
        ON CONFLICT (singleton) DO UPDATE SET id = excluded.id, path = excluded.path, created_at = excluded.created_at, updated_at = excluded.updated_at, lineage = excluded.lineage`,

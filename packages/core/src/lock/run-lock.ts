@@ -137,7 +137,7 @@ export class RunLock {
     this.#timer = undefined;
     const owner = this.#owner;
     this.#owner = undefined;
-    if (!owner || !this.#adapter.raw.open) return;
+    if (!owner || !this.#adapter.isOpen) return;
     try {
       if (this.#adapter.inTransaction) this.#adapter.rollback();
       this.#adapter.run('DELETE FROM mfmig_lock WHERE owner = ?', [owner]);
@@ -150,7 +150,7 @@ export class RunLock {
   #tryAcquire(command: string): { taken: LockTakeover | null } | { holder: LockHolder } {
     try {
       return this.#adapter.transaction(() => {
-        this.#adapter.raw.exec(CREATE_SQL);
+        this.#adapter.runScript(CREATE_SQL);
         this.#addMissingColumns();
         const current = this.holder();
         const verdict = current ? this.judge(current) : undefined;
@@ -192,11 +192,11 @@ export class RunLock {
   /** Adds the identity columns to a table made by an older mfmig (inside the acquire transaction). */
   #addMissingColumns(): void {
     const present = new Set(this.#adapter.all<{ name: string }>('SELECT name FROM pragma_table_info(?)', ['mfmig_lock']).map((c) => c.name));
-    for (const column of ADDED_COLUMNS) if (!present.has(column)) this.#adapter.raw.exec(`ALTER TABLE mfmig_lock ADD COLUMN ${column} TEXT`);
+    for (const column of ADDED_COLUMNS) if (!present.has(column)) this.#adapter.runScript(`ALTER TABLE mfmig_lock ADD COLUMN ${column} TEXT`);
   }
 
   #heartbeat(): void {
-    if (!this.#owner || this.#adapter.inTransaction || !this.#adapter.raw.open) return;
+    if (!this.#owner || this.#adapter.inTransaction || !this.#adapter.isOpen) return;
     try {
       this.#adapter.run('UPDATE mfmig_lock SET heartbeat_at = ? WHERE owner = ?', [new Date().toISOString(), this.#owner]);
     } catch {

@@ -13,14 +13,14 @@ import type { ConnectionSettings } from '../migration/index.js';
 export function applyConnectionSettings(adapter: DatabaseAdapter, settings: ConnectionSettings): () => void {
   const before = { foreignKeys: adapter.foreignKeysEnabled(), legacy: legacyAlterTable(adapter) };
   if (settings.foreignKeys === 'off' && before.foreignKeys) adapter.setForeignKeys(false);
-  if (settings.legacyAlterTable && !before.legacy) adapter.raw.pragma('legacy_alter_table = ON');
+  if (settings.legacyAlterTable && !before.legacy) adapter.run('PRAGMA legacy_alter_table = ON');
   return () => {
-    if (!adapter.raw.open || adapter.inTransaction) return;
+    if (!adapter.isOpen || adapter.inTransaction) return;
     if (adapter.foreignKeysEnabled() !== before.foreignKeys) adapter.setForeignKeys(before.foreignKeys);
-    if (legacyAlterTable(adapter) !== before.legacy) adapter.raw.pragma(`legacy_alter_table = ${before.legacy ? 'ON' : 'OFF'}`);
+    if (legacyAlterTable(adapter) !== before.legacy) adapter.run(`PRAGMA legacy_alter_table = ${before.legacy ? 'ON' : 'OFF'}`);
   };
 }
 
 function legacyAlterTable(adapter: DatabaseAdapter): boolean {
-  return Number(adapter.raw.pragma('legacy_alter_table', { simple: true })) === 1;
+  return Number(adapter.value('PRAGMA legacy_alter_table')) === 1;
 }

@@ -1,8 +1,7 @@
-import type { Database } from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../config/index.js';
 import type { DatabaseAdapter } from '../adapter/index.js';
-import { splitSqlStatements } from '../adapter/sql-splitter.js';
+import { observedConnection } from '../adapter/observed-connection.js';
 import { MfmigError } from '../errors/index.js';
 import { kyselyModule } from '../lazy/load-on-use.js';
 import type { OperationProgress } from '../events/index.js';
@@ -51,7 +50,7 @@ export function createMigrationContext(init: ContextInit): RunnerContext {
           if (observer && ownWork === 0) assertSafeMigrationSql(sql, label);
         }
       : () => {};
-  const raw = observedRaw(init.adapter.raw, () => observer, check);
+  const raw = observedConnection(init.adapter, () => observer, check);
   const ctx: RunnerContext = {
     raw,
     adapter: init.adapter,
@@ -121,60 +120,4 @@ export function createMigrationContext(init: ContextInit): RunnerContext {
     },
   };
   return ctx;
-}
-
-/**
- * The raw handle a migration gets: every statement it prepares or executes is checked first
- * (`check`: a module may not attach, vacuum or touch mfmig's tables, however its SQL is built),
- * and while its statements are watched, `exec` runs statement by statement and prepared
- * statements report each run, so that every statement is seen; everything else is the handle's own.
- */
-function observedRaw(raw: Database, current: () => StatementObserver | undefined, check: (sql: string) => void): Database {
-  const proxy: Database = new Proxy(raw, {
-    get(target, property) {
-      if (property === 'exec') {
-        return (sql: string) => {
-          const observer = current();
-          for (const statement of splitSqlStatements(sql)) {
-            check(statement);
-            target.exec(statement);
-            observer?.after(statement);
-          }
-          return proxy;
-        };
-      }
-      if (property === 'prepare') {
-        return (sql: string) => {
-          check(sql);
-          current()?.prepared(sql);
-          return observedStatement(target.prepare(sql), sql, current);
-        };
-      }
-      return ownMember(target, property);
-    },
-  });
-  return proxy;
-}
-
-const RUNS = new Set<PropertyKey>(['run', 'get', 'all']);
-
-/** A prepared statement that tells the observer after each run (chained calls keep the wrapper). */
-function observedStatement<T extends object>(statement: T, sql: string, current: () => StatementObserver | undefined): T {
-  const proxy: T = new Proxy(statement, {
-    get(target, property) {
-      const member = ownMember(target, property);
-      if (typeof member !== 'function') return member;
-      return (...args: unknown[]) => {
-        const result: unknown = member(...args);
-        if (RUNS.has(property)) current()?.after(sql);
-        return result === target ? proxy : result;
-      };
-    },
-  });
-  return proxy;
-}
-
-function ownMember(target: object, property: PropertyKey): unknown {
-  const value: unknown = Reflect.get(target, property, target);
-  return typeof value === 'function' ? value.bind(target) : value;
 }

@@ -519,8 +519,8 @@ export class Migrator {
         context: { version: m.version, file: m.file },
       });
     }
-    if (Number(this.adapter.raw.pragma('writable_schema', { simple: true })) !== 0) {
-      this.adapter.raw.pragma('writable_schema = OFF');
+    if (Number(this.adapter.value('PRAGMA writable_schema')) !== 0) {
+      this.adapter.run('PRAGMA writable_schema = OFF');
       throw new MfmigError('MIGRATION_FORBIDDEN', `Migration ${migrationLabel(m)} switched on PRAGMA writable_schema; refused`, {
         context: { version: m.version, file: m.file },
       });
@@ -540,7 +540,7 @@ export class Migrator {
         const ctx = this.#context(m, direction, true, runId, options.signal, new Map());
         const legacy = m.connection[direction].legacyAlterTable;
         try {
-          if (legacy) a.raw.pragma('legacy_alter_table = ON');
+          if (legacy) a.run('PRAGMA legacy_alter_table = ON');
           for (const plugin of this.plugins) await plugin.beforeMigration?.(ctx);
           await this.#runBody(m, ctx, direction, true);
           for (const plugin of this.plugins) await plugin.afterMigration?.(ctx);
@@ -550,7 +550,7 @@ export class Migrator {
           for (const rest of steps.slice(index + 1)) result.results.push(notExecuted(rest, direction));
           throw wrapped;
         } finally {
-          if (legacy) a.raw.pragma('legacy_alter_table = OFF');
+          if (legacy) a.run('PRAGMA legacy_alter_table = OFF');
         }
         result.results.push(itemOf(m, direction, 'Success', performance.now() - start, ctx));
         this.events.emit('progressUpdated', this.#progress.update({ currentMigration: m, stepDone: true }));

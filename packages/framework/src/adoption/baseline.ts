@@ -133,8 +133,8 @@ function record(ctx: ServiceContext, ground: BaselineGround, result: BaselineRes
       store.ensure();
       for (const r of ground.repeatables) store.record(r.name, r.checksum, runId);
     }
-    ensureSnapshotTables(adapter.raw);
-    writeSnapshot(adapter.raw, { version: result.version, hash: adopted.hash, runId, objects: adopted.objects, changes: new Map() });
+    ensureSnapshotTables(adapter);
+    writeSnapshot(adapter, { version: result.version, hash: adopted.hash, runId, objects: adopted.objects, changes: new Map() });
     return runId;
   });
 }

@@ -19,7 +19,7 @@ export interface LiveSchema {
  */
 export function readLiveSchema(adapter: DatabaseAdapter, leaveOut: readonly string[]): LiveSchema {
   const tracker = new CatalogTracker();
-  tracker.update(adapter.raw);
+  tracker.update(adapter);
   const objects = tracker.objects();
   const left = new Set(leaveOut.map((t) => t.toLowerCase()));
   const kept = [...objects].filter(([, d]) => !left.has(tableOf(d).toLowerCase()));

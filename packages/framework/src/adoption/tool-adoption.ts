@@ -120,8 +120,8 @@ async function groundToolAdoption(ctx: ServiceContext): Promise<Ground | null> {
         store.ensure();
         for (const r of matched.repeatables) store.record(r.name, r.checksum, runId);
       }
-      ensureSnapshotTables(adapter.raw);
-      writeSnapshot(adapter.raw, { version: matched.version, hash: live.hash, runId, objects: live.objects, changes: new Map() });
+      ensureSnapshotTables(adapter);
+      writeSnapshot(adapter, { version: matched.version, hash: live.hash, runId, objects: live.objects, changes: new Map() });
       return runId;
     });
   return { adoption, write };

@@ -29,10 +29,9 @@ export function seedKnowledgeBase(adapter: DatabaseAdapter, options: SeedOptions
   if (!adapter.tableExists('kb_entries')) throw noKbEntriesError();
   const existing = adapter.rowCount('kb_entries');
   if (existing > 0) throw kbEntriesNotEmptyError(existing);
-  const raw = adapter.raw;
-  const insertEntry = raw.prepare(insertSql('kb_entries', KB_ENTRY_COLUMNS));
-  const insertTag = raw.prepare(insertSql('kb_tags', KB_TAG_COLUMNS));
-  const insertFeedback = raw.prepare(insertSql('kb_feedback', KB_FEEDBACK_COLUMNS));
+  const insertEntry = adapter.prepare(insertSql('kb_entries', KB_ENTRY_COLUMNS));
+  const insertTag = adapter.prepare(insertSql('kb_tags', KB_TAG_COLUMNS));
+  const insertFeedback = adapter.prepare(insertSql('kb_feedback', KB_FEEDBACK_COLUMNS));
   const hasFeedback = adapter.tableExists('kb_feedback');
   const generated = generateKbRows({ rows: options.rows, seed: options.seed ?? 1, withFeedback: hasFeedback });
   const batchSize = options.batchSize ?? 50_000;

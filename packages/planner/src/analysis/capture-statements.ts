@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import {
   type Migration,
   type MigrationPlugin,
@@ -6,8 +5,8 @@ import {
   type TableRebuilder,
   Migrator,
   messageOf,
-  openDatabase,
   splitSqlStatements,
+  type DatabaseAdapter,
 } from '@mfmig/core';
 import { copySchema } from './schema-copy.js';
 
@@ -30,7 +29,7 @@ export interface CapturedStatements {
  * const { byVersion } = await captureStatements(liveDb, set, steps, 'up', { mvp: 5 });
  */
 export async function captureStatements(
-  live: Database.Database,
+  live: DatabaseAdapter,
   set: MigrationSet,
   steps: Migration[],
   direction: 'up' | 'down',
@@ -46,7 +45,7 @@ export async function captureStatements(
   if (!steps.some((m) => m.kind === 'module')) return { byVersion, notes };
   const copy = copySchema(live);
   try {
-    const migrator = new Migrator({ adapter: openDatabase(copy), migrations: set, plugins: [DECLARATIONS_ONLY], rebuildTable });
+    const migrator = new Migrator({ adapter: copy, migrations: set, plugins: [DECLARATIONS_ONLY], rebuildTable });
     const result =
       direction === 'up'
         ? await migrator.migrate({ version: targetVersion }, { dryRun: true })

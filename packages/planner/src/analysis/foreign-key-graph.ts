@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import { type DatabaseAdapter } from '@mfmig/core';
 
 /** One foreign key of a table: its columns, the parent table it names, and its ON DELETE action. */
 export interface ForeignKeyEdge {
@@ -25,7 +25,7 @@ interface KeyRow {
  * @example
  * foreignKeyEdges(db); // [{ table: 'book', columns: ['author_id'], parent: 'author', onDelete: 'CASCADE' }]
  */
-export function foreignKeyEdges(db: Database.Database): ForeignKeyEdge[] {
+export function foreignKeyEdges(db: DatabaseAdapter): ForeignKeyEdge[] {
   const rows = db
     .prepare(
       `SELECT t.name AS child, f.id AS id, f."table" AS parent, f."from" AS "column", f.on_delete AS onDelete
@@ -67,7 +67,7 @@ export function childTables(edges: ForeignKeyEdge[]): Map<string, ForeignKeyEdge
  * @example
  * danglingForeignKeys(db); // [{ table: 'book', columns: ['author_id'], parent: '_author_old', onDelete: 'CASCADE' }]
  */
-export function danglingForeignKeys(db: Database.Database, edges = foreignKeyEdges(db)): ForeignKeyEdge[] {
+export function danglingForeignKeys(db: DatabaseAdapter, edges = foreignKeyEdges(db)): ForeignKeyEdge[] {
   const tables = new Set(
     db.prepare("SELECT lower(name) FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'virtual')").pluck().all() as string[],
   );

@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import { type DatabaseAdapter, quoteIdentifier } from '@mfmig/core';
 
 /** What the planner reads from the live database (read-only). */
@@ -24,7 +23,7 @@ export interface LiveFacts {
  * facts.rows.kb_entries; // 100000
  */
 export function readLiveFacts(adapter: DatabaseAdapter): LiveFacts {
-  const db: Database.Database = adapter.raw;
+  const db: DatabaseAdapter = adapter;
   const rows: Record<string, number> = {};
   const rowBytes: Record<string, number> = {};
   const children = new Map<string, { table: string; onDelete: string }[]>();
@@ -53,8 +52,8 @@ export function readLiveFacts(adapter: DatabaseAdapter): LiveFacts {
       }[]
     ).map((r) => [r.name, r.tbl_name]),
   );
-  const cache = Number(db.pragma('cache_size', { simple: true }));
-  const pageSize = Number(db.pragma('page_size', { simple: true }));
+  const cache = Number(db.value('PRAGMA cache_size'));
+  const pageSize = Number(db.value('PRAGMA page_size'));
   return {
     path: adapter.filePath,
     sizeBytes: adapter.sizeBytes(),

@@ -1,5 +1,4 @@
-import type Database from 'better-sqlite3';
-import { type SqlToken, isSqlKeyword, quoteIdentifier, tokenName, tokenizeSql } from '@mfmig/core';
+import { type SqlToken, isSqlKeyword, quoteIdentifier, tokenName, tokenizeSql, type DatabaseAdapter } from '@mfmig/core';
 
 /** A column a rebuild makes NOT NULL that is nullable now, with the NULLs it holds today. */
 export interface TightenedColumn {
@@ -51,7 +50,7 @@ export function notNullColumns(createSql: string): Map<string, boolean> {
  * tightenedColumns(db, 'kb_entries', 'CREATE TABLE kb_entries (id INTEGER PRIMARY KEY, last_used TEXT NOT NULL)');
  * // [{ column: 'last_used', nulls: 1200 }]
  */
-export function tightenedColumns(live: Database.Database | undefined, table: string, createSql: string): TightenedColumn[] {
+export function tightenedColumns(live: DatabaseAdapter | undefined, table: string, createSql: string): TightenedColumn[] {
   if (!live || !live.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND lower(name) = lower(?)").get(table)) return [];
   const now = live.prepare('SELECT name, "notnull" AS nn, pk FROM pragma_table_info(?)').all(table) as { name: string; nn: number; pk: number }[];
   const next = notNullColumns(createSql);

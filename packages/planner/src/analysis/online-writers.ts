@@ -29,7 +29,7 @@ export function rebuiltTable(adapter: DatabaseAdapter, m: Migration): string | n
  * writersNote(adapter, 535e6, 5).backupBlocksSeconds; // about 0.13 with a rollback journal, 0 in WAL
  */
 export function writersNote(adapter: DatabaseAdapter, sizeBytes: number, thresholdSeconds: number): WritersNote | undefined {
-  const journalMode = String(adapter.raw.pragma('journal_mode', { simple: true })).toLowerCase();
+  const journalMode = adapter.journalMode();
   // an in-memory database (a new file is planned in memory) has no application beside it
   if (journalMode === 'memory' || adapter.filePath === '' || adapter.filePath === ':memory:') return undefined;
   if (journalMode === 'wal') {

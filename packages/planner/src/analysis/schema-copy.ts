@@ -1,5 +1,13 @@
-import Database from 'better-sqlite3';
-import { HISTORY_TABLE, HistoryStore, ONLINE_TABLE, abandonOnlineRebuild, onlineStates, openDatabase, quoteIdentifier } from '@mfmig/core';
+import {
+  type DatabaseAdapter,
+  HISTORY_TABLE,
+  HistoryStore,
+  ONLINE_TABLE,
+  abandonOnlineRebuild,
+  onlineStates,
+  openDatabaseFile,
+  quoteIdentifier,
+} from '@mfmig/core';
 
 interface SchemaRow {
   type: string;
@@ -18,15 +26,11 @@ const KIND_ORDER: Record<string, number> = { table: 0, index: 1, view: 2, trigge
  * @example
  * for (const sql of schemaStatements(live)) copy.exec(sql);
  */
-export function schemaStatements(db: Database.Database): string[] {
-  const shadows = new Set(
-    (db.prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'").all() as { name: string }[]).map((r) => r.name),
+export function schemaStatements(db: DatabaseAdapter): string[] {
+  const shadows = new Set(db.column<string>("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'"));
+  const rows = db.all<SchemaRow>(
+    "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND substr(tbl_name, 1, 6) <> 'mfmig_' ORDER BY rowid",
   );
-  const rows = db
-    .prepare(
-      "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND substr(tbl_name, 1, 6) <> 'mfmig_' ORDER BY rowid",
-    )
-    .all() as SchemaRow[];
   return rows
     .filter((r) => !shadows.has(r.name))
     .sort((a, b) => (KIND_ORDER[a.type] ?? 9) - (KIND_ORDER[b.type] ?? 9))
@@ -41,19 +45,20 @@ export function schemaStatements(db: Database.Database): string[] {
  */
 export const RUN_STATE_TABLES = [HISTORY_TABLE, 'mfmig_transform_cursors', ONLINE_TABLE];
 
-function copyTable(live: Database.Database, copy: Database.Database, table: string): void {
-  const sql = live.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(table) as string | undefined;
+function copyTable(live: DatabaseAdapter, copy: DatabaseAdapter, table: string): void {
+  const sql = live.value<string>("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", [table]);
   if (!sql) return;
-  copy.exec(sql.replace(/^CREATE TABLE /i, 'CREATE TABLE IF NOT EXISTS '));
-  const rows = live.prepare(`SELECT * FROM ${quoteIdentifier(table)}`).all() as Record<string, unknown>[];
+  copy.run(sql.replace(/^CREATE TABLE /i, 'CREATE TABLE IF NOT EXISTS '));
+  const rows = live.all(`SELECT * FROM ${quoteIdentifier(table)}`);
   copy.transaction(() => {
     for (const row of rows) {
       const columns = Object.keys(row);
-      copy
-        .prepare(`INSERT OR REPLACE INTO ${quoteIdentifier(table)} (${columns.map(quoteIdentifier).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`)
-        .run(...columns.map((c) => row[c]));
+      copy.run(
+        `INSERT OR REPLACE INTO ${quoteIdentifier(table)} (${columns.map(quoteIdentifier).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+        columns.map((c) => row[c]),
+      );
     }
-  })();
+  });
 }
 
 /**
@@ -63,22 +68,21 @@ function copyTable(live: Database.Database, copy: Database.Database, table: stri
  * indexes back), as the next run drops it before it starts the rebuild over.
  *
  * @example
- * const copy = copySchema(liveDb);
- * new Migrator({ adapter: openDatabase(copy), migrations }).migrate({ mvp: 5 }, { dryRun: true });
+ * const copy = copySchema(adapter);
+ * new Migrator({ adapter: copy, migrations }).migrate({ mvp: 5 }, { dryRun: true });
  */
-export function copySchema(live: Database.Database, path = ':memory:'): Database.Database {
-  const copy = new Database(path);
+export function copySchema(live: DatabaseAdapter, path = ':memory:'): DatabaseAdapter {
+  const copy = openDatabaseFile(path, { create: true });
   try {
-    copy.pragma('foreign_keys = OFF');
+    copy.setForeignKeys(false);
     copy.transaction(() => {
-      for (const sql of schemaStatements(live)) copy.exec(sql);
-    })();
-    copy.pragma('foreign_keys = ON');
-    const adapter = openDatabase(copy);
-    const history = new HistoryStore(adapter);
+      for (const sql of schemaStatements(live)) copy.run(sql);
+    });
+    copy.setForeignKeys(true);
+    const history = new HistoryStore(copy);
     history.ensure();
     for (const table of RUN_STATE_TABLES) copyTable(live, copy, table);
-    for (const leftover of onlineStates(adapter)) abandonOnlineRebuild(adapter, leftover.version);
+    for (const leftover of onlineStates(copy)) abandonOnlineRebuild(copy, leftover.version);
     return copy;
   } catch (error) {
     copy.close();

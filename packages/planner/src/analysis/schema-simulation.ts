@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import {
   type Migration,
   type TableRebuilder,
@@ -6,14 +5,14 @@ import {
   createMigrationContext,
   messageOf,
   migrationLabel,
-  openDatabase,
   splitSqlStatements,
   transactionModeOf,
+  type DatabaseAdapter,
+  watchStatements,
 } from '@mfmig/core';
 import { classifyStatement } from './classify-statement.js';
 import { type ForeignKeyEdge, childTables, danglingForeignKeys, foreignKeyEdges } from './foreign-key-graph.js';
 import { copySchema } from './schema-copy.js';
-import { watchStatements } from './watched-connection.js';
 
 /** A statement that removes parent rows while foreign keys are on, and a child table whose ON DELETE action it fires. */
 export interface ParentRowRemoval {
@@ -82,14 +81,14 @@ function removalOf(statement: string): { kind: ParentRowRemoval['kind']; allRows
  * const simulation = await simulateSchema(liveDb, steps, { direction: 'up', foreignKeys: true, rebuildTable });
  * simulation.steps.get(2)?.removals; // [{ statement: 'DROP TABLE author', parent: 'author', child: { table: 'book', ... } }]
  */
-export async function simulateSchema(live: Database.Database, steps: Migration[], options: SimulationOptions): Promise<SchemaSimulation> {
+export async function simulateSchema(live: DatabaseAdapter, steps: Migration[], options: SimulationOptions): Promise<SchemaSimulation> {
   const simulation: SchemaSimulation = { steps: new Map(), notes: [] };
   if (steps.length === 0) return simulation;
   const copy = copySchema(live);
   const initial = options.foreignKeys ? 'ON' : 'OFF';
   let current: { step: SimulatedStep; seen: Set<string> } | undefined;
   const inspect = (sql: string) => {
-    if (!current || copy.pragma('foreign_keys', { simple: true }) !== 1) return;
+    if (!current || !copy.foreignKeysEnabled()) return;
     for (const statement of splitSqlStatements(sql)) {
       const removal = removalOf(statement);
       if (!removal || !copy.prepare("SELECT 1 FROM pragma_table_list WHERE schema = 'main' AND lower(name) = lower(?)").get(removal.table)) continue;
@@ -101,18 +100,18 @@ export async function simulateSchema(live: Database.Database, steps: Migration[]
       }
     }
   };
-  const adapter = openDatabase(watchStatements(copy, inspect));
+  const adapter = watchStatements(copy, inspect);
   try {
-    copy.pragma(`foreign_keys = ${initial}`);
+    copy.run(`PRAGMA foreign_keys = ${initial}`);
     for (const m of steps) {
       const run = options.direction === 'up' ? m.up : m.down;
       if (!run) break;
       const edges = foreignKeyEdges(copy);
       const before = new Set(danglingForeignKeys(copy, edges).map(edgeKey));
-      if (m.foreignKeys === 'off') copy.pragma('foreign_keys = OFF');
-      if ((m as { legacyAlterTable?: boolean }).legacyAlterTable === true) copy.pragma('legacy_alter_table = ON');
+      if (m.foreignKeys === 'off') copy.setForeignKeys(false);
+      if ((m as { legacyAlterTable?: boolean }).legacyAlterTable === true) copy.run('PRAGMA legacy_alter_table = ON');
       const step: SimulatedStep = {
-        foreignKeys: copy.pragma('foreign_keys', { simple: true }) === 1 ? 'on' : 'off',
+        foreignKeys: copy.foreignKeysEnabled() ? 'on' : 'off',
         children: childTables(edges),
         removals: [],
         dangling: [],
@@ -142,8 +141,8 @@ export async function simulateSchema(live: Database.Database, steps: Migration[]
         break;
       } finally {
         current = undefined;
-        copy.pragma(`foreign_keys = ${initial}`);
-        copy.pragma('legacy_alter_table = OFF');
+        copy.run(`PRAGMA foreign_keys = ${initial}`);
+        copy.run('PRAGMA legacy_alter_table = OFF');
       }
     }
   } finally {

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import { type DatabaseAdapter } from '@mfmig/core';
 
 /**
  * Row counts of every table as a plan goes step by step: live counts first, then what each
@@ -10,7 +10,7 @@ import type Database from 'better-sqlite3';
  * state.add('incidents', 1000);
  */
 export class TableState {
-  readonly live: Database.Database | undefined;
+  readonly live: DatabaseAdapter | undefined;
   readonly #rows = new Map<string, number>();
   readonly #indexes = new Map<string, string>();
   readonly #after: Map<number, Map<string, number>>;
@@ -18,7 +18,7 @@ export class TableState {
 
   constructor(
     live: { rows: Record<string, number>; indexes: Record<string, string> },
-    db: Database.Database | undefined,
+    db: DatabaseAdapter | undefined,
     options: { countsAfterStep?: Map<number, Map<string, number>>; fanouts?: Map<string, number> } = {},
   ) {
     this.live = db;

@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
-import { ScratchDirectory, userCacheDirectory, userCacheRoot } from '@mfmig/core';
+import { ScratchDirectory, userCacheDirectory, userCacheRoot, openDatabaseFile } from '@mfmig/core';
 import { removeDatabaseFiles } from './database-files.js';
 import { median } from './median.js';
 
@@ -76,7 +75,7 @@ export function privateCalibrationPath(env: NodeJS.ProcessEnv = process.env): st
  * machineFingerprint(); // 'host | AMD EPYC | 2 | v20.20.2 | 3.53.2'
  */
 export function machineFingerprint(): string {
-  const sqlite = (new Database(':memory:').prepare('SELECT sqlite_version()').pluck().get() as string) ?? '?';
+  const sqlite = (openDatabaseFile(':memory:', { create: true }).prepare('SELECT sqlite_version()').pluck().get() as string) ?? '?';
   return [hostname(), cpus()[0]?.model ?? 'cpu', cpus().length, process.version, sqlite].join(' | ');
 }
 
@@ -148,7 +147,7 @@ export function measureCalibration(options: { scratch?: ScratchDirectory; rows?:
   }
   const rows = options.rows ?? 30_000;
   const file = options.scratch.createFile('calibration', '.db');
-  const db = new Database(file);
+  const db = openDatabaseFile(file, { create: true });
   try {
     db.exec(
       'CREATE TABLE src (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL, category TEXT NOT NULL, n INTEGER NOT NULL, created_at TEXT NOT NULL)',
@@ -166,9 +165,9 @@ export function measureCalibration(options: { scratch?: ScratchDirectory; rows?:
           new Date(1_672_531_200_000 + i * 37_000).toISOString(),
         );
       }
-    })();
+    });
     const rowBytes = Number(db.prepare('SELECT avg(length(title) + length(body) + length(category) + length(created_at) + 16) FROM src').pluck().get());
-    const tx = (fn: () => void) => timed(() => db.transaction(fn).immediate());
+    const tx = (fn: () => void) => timed(() => db.transaction(fn));
     const columns = 'id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL, category TEXT NOT NULL, n INTEGER NOT NULL, created_at TEXT NOT NULL';
     db.exec(`CREATE TABLE dst (${columns})`);
     const copy = tx(() => db.exec('INSERT INTO dst SELECT * FROM src')) / rows;
@@ -213,7 +212,7 @@ export function measureCalibration(options: { scratch?: ScratchDirectory; rows?:
       }) / 40;
     const commit = median(Array.from({ length: 9 }, (_, i) => tx(() => db.prepare('UPDATE narrow SET n = ? WHERE id = 1').run(i))));
     const spill = (cacheKiB: number, name: string) => {
-      db.pragma(`cache_size = -${cacheKiB}`);
+      db.run(`PRAGMA cache_size = -${cacheKiB}`);
       db.exec(`CREATE TABLE ${name} (id INTEGER PRIMARY KEY, src_id INTEGER NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL)`);
       db.exec(`CREATE INDEX ${name}_ref ON ${name} (kind, ref); CREATE INDEX ${name}_src ON ${name} (src_id, ref)`);
       const add = db.prepare(`INSERT INTO ${name} (src_id, kind, ref) VALUES (?, ?, ?)`);

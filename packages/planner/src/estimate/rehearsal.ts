@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import {
   MfmigError,
   type MigrationPlugin,
@@ -10,8 +9,9 @@ import {
   isMfmigError,
   messageOf,
   migrationLabel,
-  openDatabase,
   quoteIdentifier,
+  type DatabaseAdapter,
+  openDatabaseFile,
 } from '@mfmig/core';
 import { RUN_STATE_TABLES } from '../analysis/schema-copy.js';
 import { removeDatabaseFiles } from './database-files.js';
@@ -57,19 +57,19 @@ export interface RehearsalOptions {
  * the live database. Only the measured writes pay for them: the probe table comes and goes
  * without fsync.
  */
-function measureCommit(db: Database.Database, samples: number): number {
-  const synchronous = Number(db.pragma('synchronous', { simple: true }));
+function measureCommit(db: DatabaseAdapter, samples: number): number {
+  const synchronous = Number(db.value('PRAGMA synchronous'));
   const unsynced = (sql: string) => {
-    db.pragma('synchronous = OFF');
+    db.run('PRAGMA synchronous = OFF');
     db.exec(sql);
-    db.pragma(`synchronous = ${synchronous}`);
+    db.run(`PRAGMA synchronous = ${synchronous}`);
   };
   unsynced('CREATE TABLE IF NOT EXISTS mfmig_commit_probe (id INTEGER PRIMARY KEY, v INTEGER)');
   const write = db.prepare('INSERT INTO mfmig_commit_probe (v) VALUES (?)');
   const times: number[] = [];
   for (let i = 0; i < samples; i++) {
     const start = performance.now();
-    db.transaction(() => write.run(i)).immediate();
+    db.transaction(() => write.run(i));
     times.push((performance.now() - start) / 1000);
   }
   unsynced('DROP TABLE mfmig_commit_probe');
@@ -93,7 +93,7 @@ export interface SampleFile {
  * @example
  * const sample = buildSampleFile(liveDb, ScratchDirectory.create(), 0.01);
  */
-export function buildSampleFile(live: Database.Database, scratch: ScratchDirectory, fraction: number): SampleFile {
+export function buildSampleFile(live: DatabaseAdapter, scratch: ScratchDirectory, fraction: number): SampleFile {
   const path = scratch.createFile('sample', '.db');
   try {
     buildSampleDatabase(live, path, fraction, 64).close();
@@ -101,7 +101,7 @@ export function buildSampleFile(live: Database.Database, scratch: ScratchDirecto
     removeDatabaseFiles(path);
     throw error;
   }
-  return { path, fraction, journalMode: String(live.pragma('journal_mode', { simple: true })) };
+  return { path, fraction, journalMode: live.journalMode() };
 }
 
 /**
@@ -114,21 +114,21 @@ export function buildSampleFile(live: Database.Database, scratch: ScratchDirecto
  * @example
  * const copy = buildFullCopy(liveDb, ScratchDirectory.create());
  */
-export function buildFullCopy(live: Database.Database, scratch: ScratchDirectory): SampleFile {
+export function buildFullCopy(live: DatabaseAdapter, scratch: ScratchDirectory): SampleFile {
   const path = scratch.createFile('sample', '.db');
-  const journalMode = String(live.pragma('journal_mode', { simple: true }));
+  const journalMode = live.journalMode();
   try {
     live.prepare('VACUUM INTO ?').run(path);
-    const copy = new Database(path);
+    const copy = openDatabaseFile(path, { create: true });
     try {
       // a scratch file: what survives a power cut does not matter, one fsync per DROP would
-      copy.pragma('synchronous = OFF');
-      copy.pragma('foreign_keys = OFF');
+      copy.run('PRAGMA synchronous = OFF');
+      copy.setForeignKeys(false);
       const own = copy.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND substr(name, 1, 6) = 'mfmig_'").pluck().all() as string[];
       copy.transaction(() => {
-        for (const table of own.filter((t) => !RUN_STATE_TABLES.includes(t))) copy.exec(`DROP TABLE ${quoteIdentifier(table)}`);
-      })();
-      if (journalMode === 'wal') copy.pragma('journal_mode = wal');
+        for (const table of own.filter((t) => !RUN_STATE_TABLES.includes(t))) copy.run(`DROP TABLE ${quoteIdentifier(table)}`);
+      });
+      if (journalMode === 'wal') copy.run('PRAGMA journal_mode = wal');
     } finally {
       copy.close();
     }
@@ -144,7 +144,7 @@ export function removeSampleFile(sample: SampleFile): void {
   removeDatabaseFiles(sample.path);
 }
 
-function counts(db: Database.Database): Map<string, number> {
+function counts(db: DatabaseAdapter): Map<string, number> {
   return new Map(
     tablesParentsFirst(db).map((t) => [
       t.name.toLowerCase(),
@@ -200,20 +200,20 @@ function rehearsalError(result: RunResult, fraction: number): Error {
  */
 export async function rehearse(options: RehearsalOptions): Promise<RehearsalRun> {
   const path = options.scratch.copyFile(options.sample.path, 'rehearsal', '.db');
-  let sample: Database.Database;
+  let sample: DatabaseAdapter;
   try {
-    sample = new Database(path);
+    sample = openDatabaseFile(path, { create: true });
   } catch (error) {
     removeDatabaseFiles(path);
     throw error;
   }
   try {
-    if (['delete', 'truncate', 'persist'].includes(options.sample.journalMode)) sample.pragma(`journal_mode = ${options.sample.journalMode}`);
-    sample.pragma('foreign_keys = ON');
-    sample.pragma(`cache_size = -${Math.max(64, Math.round(options.cacheKiB))}`);
+    if (['delete', 'truncate', 'persist'].includes(options.sample.journalMode)) sample.run(`PRAGMA journal_mode = ${options.sample.journalMode}`);
+    sample.setForeignKeys(true);
+    sample.run(`PRAGMA cache_size = -${Math.max(64, Math.round(options.cacheKiB))}`);
     const commitSeconds = measureCommit(sample, options.commitSamples ?? 7);
-    if (!options.durable) sample.pragma('synchronous = OFF');
-    const adapter = openDatabase(sample);
+    if (!options.durable) sample.run('PRAGMA synchronous = OFF');
+    const adapter = sample;
     const migrator = new Migrator({ adapter, migrations: options.migrations, plugins: options.plugins, rebuildTable: options.rebuildTable });
     const run: RehearsalRun = { fraction: options.sample.fraction, seconds: new Map(), cpuSeconds: new Map(), counts: new Map(), commitSeconds };
     let cpu = process.cpuUsage();

@@ -1,5 +1,4 @@
-import type Database from 'better-sqlite3';
-import { quoteIdentifier } from '@mfmig/core';
+import { quoteIdentifier, type DatabaseAdapter } from '@mfmig/core';
 import type { DeclaredTransformation } from '../analysis/declared-transformations.js';
 
 /** What calling a declared row function on live rows showed. */
@@ -19,7 +18,7 @@ export interface RowFunctionProbe {
  * @example
  * probeRowFunction(db, declared[0]!)?.fanout; // 2.3 code references per KB entry
  */
-export function probeRowFunction(live: Database.Database, t: DeclaredTransformation, limit = 400): RowFunctionProbe | undefined {
+export function probeRowFunction(live: DatabaseAdapter, t: DeclaredTransformation, limit = 400): RowFunctionProbe | undefined {
   if (!t.transform) return undefined;
   const exists = live.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND lower(name) = lower(?)").get(t.sourceTable);
   if (!exists) return undefined;

@@ -1,5 +1,4 @@
-import type Database from 'better-sqlite3';
-import { quoteIdentifier } from '@mfmig/core';
+import { quoteIdentifier, type DatabaseAdapter } from '@mfmig/core';
 import { copySchema } from '../analysis/schema-copy.js';
 
 /**
@@ -21,7 +20,7 @@ interface ForeignKey {
  * @example
  * tablesParentsFirst(db).map((t) => t.name); // ['kb_entries', 'kb_feedback', 'kb_tags']
  */
-export function tablesParentsFirst(db: Database.Database): { name: string; fks: ForeignKey[] }[] {
+export function tablesParentsFirst(db: DatabaseAdapter): { name: string; fks: ForeignKey[] }[] {
   const rows = db
     .prepare(
       "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND substr(name, 1, 6) <> 'mfmig_'",
@@ -63,12 +62,12 @@ export function tablesParentsFirst(db: Database.Database): { name: string; fks: 
  * @example
  * const sample = buildSampleDatabase(liveDb, '/tmp/sample.db', 0.01, 160);
  */
-export function buildSampleDatabase(live: Database.Database, path: string, fraction: number, cacheKiB: number): Database.Database {
+export function buildSampleDatabase(live: DatabaseAdapter, path: string, fraction: number, cacheKiB: number): DatabaseAdapter {
   const sample = copySchema(live, path);
   try {
-    const journal = String(live.pragma('journal_mode', { simple: true }));
-    if (journal === 'wal' || journal === 'delete' || journal === 'truncate' || journal === 'persist') sample.pragma(`journal_mode = ${journal}`);
-    sample.pragma('foreign_keys = OFF');
+    const journal = live.journalMode();
+    if (journal === 'wal' || journal === 'delete' || journal === 'truncate' || journal === 'persist') sample.run(`PRAGMA journal_mode = ${journal}`);
+    sample.setForeignKeys(false);
     const sampled = new Set<string>();
     // the sample's tables, not the live ones: the copy has no shadow table of a killed online rebuild
     for (const table of fraction > 0 ? tablesParentsFirst(sample) : []) {
@@ -105,10 +104,10 @@ export function buildSampleDatabase(live: Database.Database, path: string, fract
       const read = live.prepare(select).raw();
       sample.transaction(() => {
         for (const row of read.iterate(...params) as Iterable<unknown[]>) insert.run(...row);
-      })();
+      });
     }
-    sample.pragma('foreign_keys = ON');
-    sample.pragma(`cache_size = -${Math.max(64, Math.round(cacheKiB))}`);
+    sample.setForeignKeys(true);
+    sample.run(`PRAGMA cache_size = -${Math.max(64, Math.round(cacheKiB))}`);
     return sample;
   } catch (error) {
     sample.close();
@@ -116,6 +115,6 @@ export function buildSampleDatabase(live: Database.Database, path: string, fract
   }
 }
 
-function primaryKey(db: Database.Database, table: string): string {
+function primaryKey(db: DatabaseAdapter, table: string): string {
   return (db.prepare('SELECT name FROM pragma_table_info(?) WHERE pk = 1').pluck().get(table) as string | undefined) ?? 'rowid';
 }

@@ -134,7 +134,7 @@ export class MigrationPlanner {
       direction === 'up' ? { steps: migrator.pendingSteps({ version: targetVersion }), stop: undefined } : revertibleSteps(migrator, targetVersion);
     // what can really run: a down plan that has to stop is rehearsed down to where it stops
     const reachable = stop ? stop.version : targetVersion;
-    const raw = this.context.adapter.raw;
+    const raw = this.context.adapter;
     const facts = readLiveFacts(this.context.adapter);
     const calibration = this.#calibrate(scratch);
     const notes: string[] = [];
@@ -180,7 +180,7 @@ export class MigrationPlanner {
       rehearsalFailure: rehearsal.failure,
       onlineRebuild: (m) => rebuiltTable(this.context.adapter, m),
       onlineMinRows: this.#options.onlineRebuildRows ?? 10_000,
-      stagedQueries: stagedReadOf(String(this.context.adapter.raw.pragma('journal_mode', { simple: true }))),
+      stagedQueries: stagedReadOf(this.context.adapter.journalMode()),
     });
     const targetMvp =
       steps.length === 0
@@ -246,7 +246,7 @@ export class MigrationPlanner {
     }
     const sampleRows = typeof setting === 'object' ? (setting.sampleRows ?? 40_000) : 40_000;
     return rehearsalEstimates({
-      live: this.context.adapter.raw,
+      live: this.context.adapter,
       migrations: (await this.context.migrator()).migrations,
       direction,
       targetVersion,

@@ -40,7 +40,7 @@ const SAVEPOINT = 'mfmig_probe';
  */
 export async function probeDataLoss(adapter: DatabaseAdapter, runDown: () => Promise<void>, writtenTables: string[] | (() => string[])): Promise<ProbeResult> {
   const before = tableInventory(adapter);
-  adapter.raw.exec(`SAVEPOINT ${SAVEPOINT}`);
+  adapter.run(`SAVEPOINT ${SAVEPOINT}`);
   const digests = new Map<string, { key: RowKey; columns: string[]; after: Map<string, string> }>();
   const losses: DataLoss[] = [];
   const droppedVirtualTables: string[] = [];
@@ -70,8 +70,8 @@ export async function probeDataLoss(adapter: DatabaseAdapter, runDown: () => Pro
       }
     }
   } finally {
-    adapter.raw.exec(`ROLLBACK TO ${SAVEPOINT}`);
-    adapter.raw.exec(`RELEASE ${SAVEPOINT}`);
+    adapter.run(`ROLLBACK TO ${SAVEPOINT}`);
+    adapter.run(`RELEASE ${SAVEPOINT}`);
   }
   for (const [name, d] of digests) {
     const { deleted, changed } = lostRowKeys(adapter, name, d.columns, d.key, d.after);

@@ -18,7 +18,7 @@ export interface RowsChecksum {
 export function checksumQuery(adapter: DatabaseAdapter, sql: string, params: unknown[] = []): RowsChecksum {
   const hash = createHash('sha256');
   let rows = 0;
-  for (const row of adapter.raw
+  for (const row of adapter
     .prepare(sql)
     .raw()
     .iterate(...params) as Iterable<unknown[]>) {
@@ -50,7 +50,7 @@ export function rowDigests(adapter: DatabaseAdapter, table: string, columns: str
   const digests = new Map<string, string>();
   const cols = columns.length > 0 ? columns.map(quoteIdentifier).join(', ') : 'NULL';
   const sql = `SELECT ${keyExpression(key)}, ${cols} FROM ${quoteIdentifier(table)}`;
-  for (const row of adapter.raw.prepare(sql).raw().iterate() as Iterable<unknown[]>) {
+  for (const row of adapter.prepare(sql).raw().iterate() as Iterable<unknown[]>) {
     digests.set(String(row[0]), digestOf(row));
   }
   return digests;
@@ -68,7 +68,7 @@ export function lostRowKeys(
   const changed: string[] = [];
   const cols = columns.length > 0 ? columns.map(quoteIdentifier).join(', ') : 'NULL';
   const sql = `SELECT ${keyExpression(key)}, ${cols} FROM ${quoteIdentifier(table)}`;
-  for (const row of adapter.raw.prepare(sql).raw().iterate() as Iterable<unknown[]>) {
+  for (const row of adapter.prepare(sql).raw().iterate() as Iterable<unknown[]>) {
     const k = String(row[0]);
     const digest = after.get(k);
     if (digest === undefined) deleted.push(k);

@@ -81,7 +81,7 @@ export function databaseFolder(backupPath: string, database: { id: string | null
  * const owner = claimIdentity(adapter); // { id, path }
  */
 export function claimIdentity(adapter: DatabaseAdapter): BackupOwner {
-  if (adapter.raw.readonly) {
+  if (adapter.isReadonly) {
     const { id, path } = readDatabaseIdentity(adapter);
     return { id, path };
   }

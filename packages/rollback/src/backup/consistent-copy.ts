@@ -29,8 +29,8 @@ const ALL_PAGES = 0x7fffffff;
  *   comparison, a fraction of a plain copy.
  */
 export async function consistentCopy(adapter: DatabaseAdapter, target: string, options: ConsistentCopyOptions = {}): Promise<CopyMethod> {
-  const journalMode = String(adapter.raw.pragma('journal_mode', { simple: true })).toLowerCase();
-  if (journalMode === 'wal' || journalMode === 'memory' || adapter.raw.inTransaction || !adapter.filePath) {
+  const journalMode = adapter.journalMode();
+  if (journalMode === 'wal' || journalMode === 'memory' || adapter.inTransaction || !adapter.filePath) {
     await backupApiCopy(adapter, target, options);
     return 'backup-api';
   }
@@ -61,14 +61,12 @@ async function backupApiCopy(adapter: DatabaseAdapter, target: string, options: 
   const report = progressReporter(options);
   let lastRemaining = Number.POSITIVE_INFINITY;
   let oneStep = false;
-  const result = await adapter.raw.backup(target, {
-    progress({ totalPages, remainingPages }) {
-      report(totalPages, totalPages - remainingPages);
-      // A step that left as much to do as before was a restart: another connection wrote.
-      if (remainingPages >= lastRemaining) oneStep = true;
-      lastRemaining = remainingPages;
-      return oneStep ? ALL_PAGES : step;
-    },
+  const result = await adapter.backupTo(target, ({ totalPages, remainingPages }) => {
+    report(totalPages, totalPages - remainingPages);
+    // A step that left as much to do as before was a restart: another connection wrote.
+    if (remainingPages >= lastRemaining) oneStep = true;
+    lastRemaining = remainingPages;
+    return oneStep ? ALL_PAGES : step;
   });
   // better-sqlite3 calls `progress` only between steps, never after the last one.
   report(result.totalPages, result.totalPages);
@@ -76,7 +74,7 @@ async function backupApiCopy(adapter: DatabaseAdapter, target: string, options: 
 
 async function fileCopyReconciled(adapter: DatabaseAdapter, target: string, options: ConsistentCopyOptions): Promise<void> {
   const progress = progressReporter(options);
-  const pageSize = Number(adapter.raw.pragma('page_size', { simple: true }));
+  const pageSize = Number(adapter.value('PRAGMA page_size'));
   const report = (size: number, done: number) => progress(Math.ceil(size / pageSize), Math.ceil(Math.min(done, size) / pageSize));
   // The bytes are copied while the application keeps committing, in steps that report progress;
   // then, under one read lock, the chunks that changed meanwhile are copied again

@@ -1,8 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { type DatabaseAdapter, HistoryStore, type MigrationSet, type OperationProgress, computeStatus, isProcessAlive, wrapSqliteError } from '@mfmig/core';
+import {
+  type DatabaseAdapter,
+  HistoryStore,
+  type MigrationSet,
+  type OperationProgress,
+  computeStatus,
+  isProcessAlive,
+  wrapSqliteError,
+  openDatabaseFile,
+} from '@mfmig/core';
 import { checkDatabaseFile } from '../files/database-file-check.js';
 import { fsyncDirectory, fsyncFile, unlinkQuietly } from '../files/durable-fs.js';
 import { sha256File } from '../files/file-hash.js';
@@ -61,9 +69,9 @@ export async function createBackup(adapter: DatabaseAdapter, options: CreateBack
   const temp = join(folder, `.backup-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   const source = {
     path: adapter.filePath,
-    journalMode: String(adapter.raw.pragma('journal_mode', { simple: true })),
-    pageSize: Number(adapter.raw.pragma('page_size', { simple: true })),
-    pageCount: Number(adapter.raw.pragma('page_count', { simple: true })),
+    journalMode: adapter.journalMode(),
+    pageSize: Number(adapter.value('PRAGMA page_size')),
+    pageCount: Number(adapter.value('PRAGMA page_count')),
   };
   try {
     const copyStart = performance.now();
@@ -115,11 +123,10 @@ export async function createBackup(adapter: DatabaseAdapter, options: CreateBack
  * otherwise come back locked by this process after a restore).
  */
 function detachCopy(path: string): void {
-  const db = new BetterSqlite3(path, { fileMustExist: true });
+  const db = openDatabaseFile(path);
   try {
-    db.pragma('journal_mode = DELETE');
-    const hasLock = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'mfmig_lock'").get();
-    if (hasLock) db.prepare('DELETE FROM mfmig_lock').run();
+    db.setJournalMode('delete');
+    if (db.tableExists('mfmig_lock')) db.run('DELETE FROM mfmig_lock');
   } finally {
     db.close();
   }

@@ -120,7 +120,7 @@ function changedMigrations(checkpoint: CheckpointRecord, set: MigrationSet): num
 function divergenceFrom(checkpoint: CheckpointRecord, migrator: Migrator): string | null {
   let problems: string[];
   try {
-    const rows = migrator.adapter.raw.pragma('quick_check(3)', { simple: false }) as Record<string, unknown>[];
+    const rows = migrator.adapter.all('PRAGMA quick_check(3)');
     problems = rows.map((r) => String(Object.values(r)[0])).filter((m) => m !== 'ok');
   } catch (error) {
     return `the live database fails its check (${(error as Error).message})`;

@@ -224,7 +224,7 @@ function assertPlanCurrent(migrator: Migrator, plan: RollbackPlan): void {
 function assertLiveSound(migrator: Migrator, level: 'quick' | 'full'): void {
   let messages: string[];
   try {
-    const rows = migrator.adapter.raw.pragma(level === 'quick' ? 'quick_check(5)' : 'integrity_check(5)', { simple: false }) as Record<string, unknown>[];
+    const rows = migrator.adapter.all(level === 'quick' ? 'PRAGMA quick_check(5)' : 'PRAGMA integrity_check(5)');
     messages = rows.map((r) => String(Object.values(r)[0]));
   } catch (error) {
     throw wrapSqliteError(error, 'DATABASE_CORRUPT', 'The live database cannot be checked before the rollback');

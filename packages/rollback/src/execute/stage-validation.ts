@@ -50,7 +50,7 @@ export async function validateStage(
   const adapter = migrator.adapter;
   const checks: ValidationCheck[] = [];
   const pragma = options.level === 'quick' ? 'quick_check' : 'integrity_check';
-  const integrity = adapter.raw.pragma(`${pragma}(10)`, { simple: false }) as Record<string, unknown>[];
+  const integrity = adapter.all(`PRAGMA ${pragma}(10)`);
   const messages = integrity.map((r) => String(Object.values(r)[0]));
   const sound = messages.length === 1 && messages[0] === 'ok';
   checks.push({ name: 'integrity', ok: sound, detail: sound ? null : messages.join('; ') });

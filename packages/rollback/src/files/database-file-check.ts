@@ -1,5 +1,4 @@
-import BetterSqlite3 from 'better-sqlite3';
-import { classifySqliteError, messageOf } from '@mfmig/core';
+import { classifySqliteError, messageOf, type DatabaseAdapter, openDatabaseFile } from '@mfmig/core';
 import { regularFileProblem } from './regular-file.js';
 
 /** How thorough a file check is: `quick_check` is O(N), `integrity_check` also checks indexes and UNIQUE. */
@@ -26,11 +25,11 @@ export function checkDatabaseFile(path: string, level: IntegrityLevel = 'full'):
   const start = performance.now();
   const notRegular = regularFileProblem(path, { followSymlinks: true });
   if (notRegular !== null) return { ok: false, level, result: `${path} ${notRegular}`, durationMs: performance.now() - start };
-  let db: BetterSqlite3.Database | undefined;
+  let db: DatabaseAdapter | undefined;
   try {
-    db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+    db = openDatabaseFile(path, { readonly: true });
     const pragma = level === 'full' ? 'integrity_check(20)' : 'quick_check(20)';
-    const rows = db.pragma(pragma, { simple: false }) as Record<string, unknown>[];
+    const rows = db.all(`PRAGMA ${pragma}`);
     const messages = rows.map((r) => String(Object.values(r)[0]));
     const ok = messages.length === 1 && messages[0] === 'ok';
     return { ok, level, result: ok ? 'ok' : messages.join('; '), durationMs: performance.now() - start };

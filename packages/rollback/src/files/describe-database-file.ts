@@ -1,5 +1,4 @@
-import BetterSqlite3 from 'better-sqlite3';
-import { IDENTITY_TABLE, type MigrationSet, computeStatus } from '@mfmig/core';
+import { IDENTITY_TABLE, type MigrationSet, computeStatus, type DatabaseAdapter, openDatabaseFile } from '@mfmig/core';
 import type { HistoryEntry } from '@mfmig/core';
 import { regularFileProblem } from './regular-file.js';
 
@@ -42,17 +41,14 @@ export function describeDatabaseFile(path: string, migrations?: MigrationSet): D
   };
   const notRegular = regularFileProblem(path, { followSymlinks: true });
   if (notRegular !== null) return { ...empty, error: `${path} ${notRegular}` };
-  let db: BetterSqlite3.Database | undefined;
+  let db: DatabaseAdapter | undefined;
   try {
-    db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
-    const hasHistory = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'mfmig_history'").get() !== undefined;
+    db = openDatabaseFile(path, { readonly: true });
+    const hasHistory = db.tableExists('mfmig_history');
     const rows = hasHistory
-      ? (db
-          .prepare('SELECT version, checksum, status, run_id, applied_at, name, mvp, duration_ms, applied_by, schema_hash FROM mfmig_history ORDER BY version')
-          .all() as Record<string, unknown>[])
+      ? db.all('SELECT version, checksum, status, run_id, applied_at, name, mvp, duration_ms, applied_by, schema_hash FROM mfmig_history ORDER BY version')
       : [];
-    const hasIdentity = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(IDENTITY_TABLE) !== undefined;
-    const identity = hasIdentity ? (db.prepare(`SELECT id FROM ${IDENTITY_TABLE} LIMIT 1`).pluck().get() as string | undefined) : undefined;
+    const identity = db.tableExists(IDENTITY_TABLE) ? db.value<string>(`SELECT id FROM ${IDENTITY_TABLE} LIMIT 1`) : undefined;
     const history: HistoryEntry[] = rows.map((r) => ({
       version: Number(r.version),
       name: String(r.name),
@@ -71,9 +67,9 @@ export function describeDatabaseFile(path: string, migrations?: MigrationSet): D
       milestone: migrations ? computeStatus(migrations, history).currentMvp : 0,
       appliedVersions: history.map((h) => h.version),
       history: history.map(({ version, checksum, status, runId, appliedAt }) => ({ version, checksum, status, runId, appliedAt })),
-      journalMode: String(db.pragma('journal_mode', { simple: true })),
-      pageSize: Number(db.pragma('page_size', { simple: true })),
-      pageCount: Number(db.pragma('page_count', { simple: true })),
+      journalMode: db.journalMode(),
+      pageSize: Number(db.value('PRAGMA page_size')),
+      pageCount: Number(db.value('PRAGMA page_count')),
       identityId: identity ?? null,
       error: null,
     };

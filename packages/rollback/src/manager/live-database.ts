@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import {
+  type DatabaseAdapter,
   type DatabaseIdentityState,
   type MigrationFrameworkConfig,
   type MigrationSet,
@@ -66,8 +67,9 @@ export class LiveDatabase {
    * and leaves the link as it is.
    */
   get path(): string {
-    const db = this.#ctx?.adapter.raw ?? this.config.database;
-    const name = typeof db === 'string' ? db : (db as Database).name;
+    const adapter = this.#ctx?.adapter;
+    const configured = this.config.database;
+    const name = adapter ? (adapter.isMemory ? '' : adapter.filePath) : typeof configured === 'string' ? configured : (configured as Database).name;
     if (!name || name === ':memory:') {
       throw new MfmigError('USAGE', 'An in-memory database has no file to back up, restore or checkpoint; open a database file');
     }
@@ -79,7 +81,7 @@ export class LiveDatabase {
    * file opened read-only. A file that cannot be read has no id (it is known by its path).
    */
   identity(): DatabaseIdentityState {
-    const adapter = this.openConnection ? this.#ctx?.adapter : undefined;
+    const adapter = this.openAdapter;
     if (!adapter) return readDatabaseIdentityAt(this.path);
     try {
       return readDatabaseIdentity(adapter);
@@ -139,10 +141,10 @@ export class LiveDatabase {
     }
   }
 
-  /** The raw connection when one is open. */
-  get openConnection(): Database | undefined {
-    const raw = this.#ctx?.adapter.raw;
-    return raw?.open ? raw : undefined;
+  /** The adapter of the connection when one is open. */
+  get openAdapter(): DatabaseAdapter | undefined {
+    const adapter = this.#ctx?.adapter;
+    return adapter?.isOpen ? adapter : undefined;
   }
 
   /**
@@ -151,8 +153,7 @@ export class LiveDatabase {
    */
   detach(): ServiceContext | undefined {
     const previous = this.#ctx;
-    const raw = previous?.adapter.raw;
-    if (raw?.open) raw.close();
+    previous?.adapter.close({ evenIfShared: true });
     this.#ctx = undefined;
     return previous;
   }

@@ -113,7 +113,7 @@ function keptIdentity(identity: DatabaseIdentityState): StoredIdentity | undefin
 
 /** Refuses to replace the file under another process's migration run. */
 function assertNoOtherRunner(live: LiveDatabase): void {
-  if (!live.openConnection) return;
+  if (!live.openAdapter) return;
   try {
     const lock = new RunLock(live.context().adapter);
     const holder = lock.holder();

@@ -76,18 +76,18 @@ function tryRestore(adapter: DatabaseAdapter, archive: ArchiveEntry, table: Tabl
   const writable = archive.kind === 'columns' ? columns.filter((c) => !archive.keyColumns.includes(c)) : columns;
   if (writable.length === 0) return `table ${table.name} has none of the archived columns`;
   const violationsBefore = checkForeignKeys ? adapter.foreignKeyCheck(table.name).length : 0;
-  adapter.raw.exec(`SAVEPOINT ${SAVEPOINT}`);
+  adapter.run(`SAVEPOINT ${SAVEPOINT}`);
   try {
     const rows = archive.kind === 'columns' ? updateColumns(adapter, archive, writable) : upsertRows(adapter, archive, columns);
     if (checkForeignKeys && adapter.foreignKeyCheck(table.name).length > violationsBefore) throw new Error('foreign key violations');
     const note = columnsLost.length > 0 ? `columns no longer present: ${columnsLost.join(', ')}` : null;
     markArchiveRestored(adapter, archive.id, rows, note);
-    adapter.raw.exec(`DROP TABLE ${quoteIdentifier(archive.archiveTable)}`);
-    adapter.raw.exec(`RELEASE ${SAVEPOINT}`);
+    adapter.run(`DROP TABLE ${quoteIdentifier(archive.archiveTable)}`);
+    adapter.run(`RELEASE ${SAVEPOINT}`);
     return { archiveId: archive.id, version: archive.version, table: table.name, kind: archive.kind, columns: writable, rows, columnsLost };
   } catch (error) {
-    adapter.raw.exec(`ROLLBACK TO ${SAVEPOINT}`);
-    adapter.raw.exec(`RELEASE ${SAVEPOINT}`);
+    adapter.run(`ROLLBACK TO ${SAVEPOINT}`);
+    adapter.run(`RELEASE ${SAVEPOINT}`);
     return messageOf(error);
   }
 }

@@ -68,18 +68,18 @@ function archiveOne(adapter: DatabaseAdapter, loss: DataLoss, owner: RecordedOwn
   const sourceColumns = rowid ? ['rowid', ...dataColumns] : dataColumns;
   const name = uniqueArchiveName(adapter, owner.version, loss.table);
   const q = quoteIdentifier;
-  adapter.raw.exec(`CREATE TABLE ${q(name)} (${archiveColumns.map(q).join(', ')}, PRIMARY KEY (${archiveKey.map(q).join(', ')}))`);
+  adapter.run(`CREATE TABLE ${q(name)} (${archiveColumns.map(q).join(', ')}, PRIMARY KEY (${archiveKey.map(q).join(', ')}))`);
   const select = sourceColumns.map((c) => (c === 'rowid' && rowid ? 'rowid' : q(c))).join(', ');
   let where = '';
   if (loss.kind === 'rows') {
-    adapter.raw.exec(`CREATE TEMP TABLE IF NOT EXISTS ${KEYS_TABLE} (k TEXT PRIMARY KEY)`);
-    adapter.raw.exec(`DELETE FROM temp.${KEYS_TABLE}`);
-    const insert = adapter.raw.prepare(`INSERT OR IGNORE INTO temp.${KEYS_TABLE} (k) VALUES (?)`);
+    adapter.run(`CREATE TEMP TABLE IF NOT EXISTS ${KEYS_TABLE} (k TEXT PRIMARY KEY)`);
+    adapter.run(`DELETE FROM temp.${KEYS_TABLE}`);
+    const insert = adapter.prepare(`INSERT OR IGNORE INTO temp.${KEYS_TABLE} (k) VALUES (?)`);
     for (const k of loss.keys) insert.run(k);
     where = ` WHERE ${keyExpression(loss.key)} IN (SELECT k FROM temp.${KEYS_TABLE})`;
   }
   const copied = adapter.run(`INSERT INTO ${q(name)} (${archiveColumns.map(q).join(', ')}) SELECT ${select} FROM ${q(loss.table)}${where}`).changes;
-  if (loss.kind === 'rows') adapter.raw.exec(`DROP TABLE temp.${KEYS_TABLE}`);
+  if (loss.kind === 'rows') adapter.run(`DROP TABLE temp.${KEYS_TABLE}`);
   const checksumColumns = loss.kind === 'columns' ? (rowid ? ['mfmig_rowid', ...dataColumns] : dataColumns) : dataColumns;
   const { sha256 } = checksumTable(adapter, name, checksumColumns, archiveKey);
   const archiveId = recordArchive(adapter, {

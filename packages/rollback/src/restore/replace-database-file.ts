@@ -1,7 +1,6 @@
 import { existsSync, linkSync, lstatSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { MfmigError, type OperationProgress, wrapSqliteError } from '@mfmig/core';
+import { MfmigError, type OperationProgress, wrapSqliteError, type DatabaseAdapter, openDatabaseFile } from '@mfmig/core';
 import { copyFileDurably, fsyncDirectory, unlinkQuietly } from '../files/durable-fs.js';
 import { sha256File } from '../files/file-hash.js';
 import { realFilePath } from '../files/real-file-path.js';
@@ -107,11 +106,11 @@ export function replaceDatabaseFile(source: string, givenPath: string, options: 
  * file cannot be opened (it is damaged): its siblings are then moved away untouched.
  */
 function settleLiveFile(path: string): boolean {
-  let db: BetterSqlite3.Database | undefined;
+  let db: DatabaseAdapter | undefined;
   try {
-    db = new BetterSqlite3(path, { fileMustExist: true });
-    db.prepare('SELECT count(*) FROM sqlite_schema').get();
-    if (db.pragma('journal_mode', { simple: true }) === 'wal') db.pragma('wal_checkpoint(TRUNCATE)');
+    db = openDatabaseFile(path);
+    db.userTables();
+    if (db.journalMode() === 'wal') db.all('PRAGMA wal_checkpoint(TRUNCATE)');
     return true;
   } catch {
     return false;

@@ -1,7 +1,6 @@
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { type OperationProgress, type StoredIdentity, openDatabase, readIdentityRow, writeIdentityRow } from '@mfmig/core';
+import { type OperationProgress, type StoredIdentity, openDatabase, readIdentityRow, writeIdentityRow, openDatabaseFile } from '@mfmig/core';
 import { BACKUP_FORMAT, type BackupOwner, type BackupRecord, writeBackupManifest } from '../backup/backup-manifest.js';
 import type { BackupVerification } from '../backup/verify-backup.js';
 import { assertBackupRestorable } from '../backup/verify-backup.js';
@@ -80,9 +79,9 @@ export function restoreBackupFile(backup: BackupRecord, livePath: string, option
     beforeSwap: options.identity ? (copy) => keepIdentity(copy, options.identity!) : undefined,
   });
   if (backup.source.journalMode === 'wal' && options.restoreJournalMode !== false) {
-    const db = new BetterSqlite3(target, { fileMustExist: true });
+    const db = openDatabaseFile(target);
     try {
-      db.pragma('journal_mode = WAL');
+      db.setJournalMode('wal');
     } finally {
       db.close();
     }

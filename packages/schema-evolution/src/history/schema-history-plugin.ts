@@ -1,5 +1,4 @@
-import type { Database } from 'better-sqlite3';
-import type { MigrationContext, MigrationPlugin } from '@mfmig/core';
+import type { DatabaseAdapter, MigrationContext, MigrationPlugin } from '@mfmig/core';
 import { CatalogTracker } from '../snapshot/catalog-tracker.js';
 import { KEYFRAME_INTERVAL, ensureSnapshotTables, snapshotTablesExist, writeSnapshot } from './snapshot-store.js';
 
@@ -40,8 +39,9 @@ export interface SchemaHistoryOptions {
  */
 export function createSchemaHistoryPlugin(options: SchemaHistoryOptions = {}): MigrationPlugin {
   const keyframeInterval = options.keyframeInterval ?? KEYFRAME_INTERVAL;
-  const states = new WeakMap<Database, ConnectionState>();
-  const stateOf = (db: Database): ConnectionState => {
+  // keyed by the runner's adapter: the same object for the whole run (ctx.raw is a new observed handle per migration)
+  const states = new WeakMap<DatabaseAdapter, ConnectionState>();
+  const stateOf = (db: DatabaseAdapter): ConnectionState => {
     let state = states.get(db);
     if (!state) {
       state = { tracker: new CatalogTracker(), lastId: undefined, depth: 0, tablesReady: false };
@@ -50,7 +50,7 @@ export function createSchemaHistoryPlugin(options: SchemaHistoryOptions = {}): M
     return state;
   };
   const record = (ctx: MigrationContext, version: number) => {
-    const db = ctx.raw;
+    const db = ctx.adapter;
     const state = stateOf(db);
     if (!state.tablesReady) {
       if (!snapshotTablesExist(db)) ensureSnapshotTables(db);
@@ -74,13 +74,13 @@ export function createSchemaHistoryPlugin(options: SchemaHistoryOptions = {}): M
   return {
     name: SCHEMA_HISTORY_PLUGIN,
     beforeRun(run) {
-      const state = stateOf(run.adapter.raw);
+      const state = stateOf(run.adapter);
       state.lastId = undefined;
       state.tablesReady = false;
     },
     afterRun(run, result) {
       if (!result.error) return;
-      const state = stateOf(run.adapter.raw);
+      const state = stateOf(run.adapter);
       state.tracker.reset();
       state.lastId = undefined;
     },

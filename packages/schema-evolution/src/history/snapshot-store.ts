@@ -1,5 +1,4 @@
-import type { Database, Statement } from 'better-sqlite3';
-import { MfmigError } from '@mfmig/core';
+import { type DatabaseAdapter, type DatabaseLike, MfmigError, type PreparedStatement, adapterOf } from '@mfmig/core';
 import { buildSnapshot } from '../snapshot/catalog-tracker.js';
 import type { DefinedObject } from '../snapshot/object-definition.js';
 import type { SchemaObject, SchemaSnapshot } from '../snapshot/schema-snapshot.js';
@@ -55,7 +54,7 @@ export interface SnapshotWrite {
   baseId?: number;
 }
 
-const inserts = new WeakMap<Database, Statement>();
+const inserts = new WeakMap<DatabaseAdapter, PreparedStatement>();
 
 /**
  * Creates the snapshot tables when missing (inside the caller's transaction).
@@ -63,8 +62,8 @@ const inserts = new WeakMap<Database, Statement>();
  * @example
  * db.transaction(() => ensureSnapshotTables(db))();
  */
-export function ensureSnapshotTables(db: Database): void {
-  db.exec(CREATE_SQL);
+export function ensureSnapshotTables(db: DatabaseLike): void {
+  adapterOf(db).exec(CREATE_SQL);
 }
 
 /**
@@ -73,8 +72,8 @@ export function ensureSnapshotTables(db: Database): void {
  * @example
  * if (!snapshotTablesExist(db)) console.log('no schema history yet');
  */
-export function snapshotTablesExist(db: Database): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(SNAPSHOTS_TABLE) !== undefined;
+export function snapshotTablesExist(db: DatabaseLike): boolean {
+  return adapterOf(db).tableExists(SNAPSHOTS_TABLE);
 }
 
 /**
@@ -83,7 +82,8 @@ export function snapshotTablesExist(db: Database): boolean {
  * @example
  * const id = writeSnapshot(db, { version: 3, hash: tracker.hash(), runId: null, objects: tracker.objects(), changes: tracker.drainChanges() });
  */
-export function writeSnapshot(db: Database, write: SnapshotWrite): number {
+export function writeSnapshot(database: DatabaseLike, write: SnapshotWrite): number {
+  const db = adapterOf(database);
   let insert = inserts.get(db);
   if (!insert) {
     insert = db.prepare(
@@ -103,9 +103,9 @@ export function writeSnapshot(db: Database, write: SnapshotWrite): number {
  * @example
  * snapshotRowExists(db, 42); // false after its transaction rolled back
  */
-export function snapshotRowExists(db: Database, id: number): boolean {
+export function snapshotRowExists(db: DatabaseLike, id: number): boolean {
   try {
-    return db.prepare(`SELECT 1 FROM ${SNAPSHOTS_TABLE} WHERE id = ?`).get(id) !== undefined;
+    return adapterOf(db).get(`SELECT 1 FROM ${SNAPSHOTS_TABLE} WHERE id = ?`, [id]) !== undefined;
   } catch {
     return false;
   }
@@ -117,14 +117,12 @@ export function snapshotRowExists(db: Database, id: number): boolean {
  * @example
  * listSnapshots(db).map((s) => [s.version, s.hash]);
  */
-export function listSnapshots(db: Database): StoredSnapshotInfo[] {
+export function listSnapshots(db: DatabaseLike): StoredSnapshotInfo[] {
   if (!snapshotTablesExist(db)) return [];
-  const rows = db
-    .prepare(
-      `SELECT s.id, s.version, s.schema_hash, s.object_count, s.run_id, s.created_at FROM ${SNAPSHOTS_TABLE} s
+  const rows = adapterOf(db).all<{ id: number; version: number; schema_hash: string; object_count: number; run_id: string | null; created_at: string }>(
+    `SELECT s.id, s.version, s.schema_hash, s.object_count, s.run_id, s.created_at FROM ${SNAPSHOTS_TABLE} s
        WHERE s.id = (SELECT max(id) FROM ${SNAPSHOTS_TABLE} WHERE version = s.version) ORDER BY s.version`,
-    )
-    .all() as { id: number; version: number; schema_hash: string; object_count: number; run_id: string | null; created_at: string }[];
+  );
   return rows.map((r) => ({ id: r.id, version: r.version, hash: r.schema_hash, objectCount: r.object_count, runId: r.run_id, createdAt: r.created_at }));
 }
 
@@ -134,9 +132,9 @@ export function listSnapshots(db: Database): StoredSnapshotInfo[] {
  * @example
  * loadSnapshot(db, 2)?.tables.map((t) => t.name);
  */
-export function loadSnapshot(db: Database, version: number): SchemaSnapshot | undefined {
+export function loadSnapshot(db: DatabaseLike, version: number): SchemaSnapshot | undefined {
   if (!snapshotTablesExist(db)) return undefined;
-  const row = db.prepare(`SELECT max(id) AS id FROM ${SNAPSHOTS_TABLE} WHERE version = ?`).get(version) as { id: number | null };
+  const row = adapterOf(db).get<{ id: number | null }>(`SELECT max(id) AS id FROM ${SNAPSHOTS_TABLE} WHERE version = ?`, [version])!;
   return row.id === null ? undefined : loadSnapshotRow(db, row.id);
 }
 
@@ -146,8 +144,8 @@ export function loadSnapshot(db: Database, version: number): SchemaSnapshot | un
  * @example
  * loadSnapshotRow(db, listSnapshots(db).at(-1)!.id).hash;
  */
-export function loadSnapshotRow(db: Database, id: number): SchemaSnapshot {
-  const select = db.prepare(`SELECT id, base_id, objects, schema_hash FROM ${SNAPSHOTS_TABLE} WHERE id = ?`);
+export function loadSnapshotRow(db: DatabaseLike, id: number): SchemaSnapshot {
+  const select = adapterOf(db).prepare(`SELECT id, base_id, objects, schema_hash FROM ${SNAPSHOTS_TABLE} WHERE id = ?`);
   const chain: { base_id: number | null; objects: string; schema_hash: string }[] = [];
   let next: number | null = id;
   while (next !== null) {

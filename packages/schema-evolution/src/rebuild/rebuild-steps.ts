@@ -1,11 +1,11 @@
-import type { Database } from 'better-sqlite3';
-import { MfmigError, type RebuildTableResult, type RebuildTableSpec, quoteIdentifier } from '@mfmig/core';
+import { type DatabaseAdapter, MfmigError, type RebuildTableResult, type RebuildTableSpec, quoteIdentifier } from '@mfmig/core';
 import { isKeyword, tokenizeSql } from '../sql/sql-tokenizer.js';
 import { saveDependents, recreateDependents } from './rebuild-dependents.js';
 
 /** Runs statements for a rebuild: `ctx.exec` inside a migration (recorded), the adapter alone. */
 export interface RebuildExecutor {
-  raw: Database;
+  /** The connection the rebuild reads the catalog from (the same one `exec` writes to). */
+  db: DatabaseAdapter;
   exec(sql: string): void;
   warn?(message: string): void;
 }
@@ -25,23 +25,23 @@ interface ColumnInfo {
  * children. The old table is never renamed first (that would rewrite references to it).
  *
  * @example
- * runRebuildSteps({ raw: db, exec: (sql) => db.exec(sql) }, { table: 'kb_entries', createSql: 'CREATE TABLE kb_entries (...)' });
+ * runRebuildSteps({ db: adapter, exec: (sql) => adapter.exec(sql) }, { table: 'kb_entries', createSql: 'CREATE TABLE kb_entries (...)' });
  */
 export function runRebuildSteps(executor: RebuildExecutor, spec: RebuildTableSpec): RebuildTableResult {
   const started = performance.now();
-  const { raw } = executor;
-  if (raw.pragma('foreign_keys', { simple: true }) === 1) {
+  const { db } = executor;
+  if (db.foreignKeysEnabled()) {
     throw new MfmigError(
       'INTERNAL',
       `Table rebuild of ${spec.table} needs foreign keys off (outside the transaction); a rebuild with them on deletes child rows through ON DELETE CASCADE`,
     );
   }
-  const table = existingTable(raw, spec.table);
+  const table = existingTable(db, spec.table);
   const temporary = `mfmig_rebuild_${table}`;
-  if (raw.prepare('SELECT 1 FROM sqlite_schema WHERE lower(name) = lower(?)').get(temporary)) {
+  if (db.get('SELECT 1 FROM sqlite_schema WHERE lower(name) = lower(?)', [temporary])) {
     throw new MfmigError('MIGRATION_FAILED', `Cannot rebuild ${table}: a table named ${temporary} already exists (left by an earlier failure?)`);
   }
-  const saved = saveDependents(raw, table);
+  const saved = saveDependents(db, table);
   executor.exec(renameCreateStatement(spec.createSql, table, temporary));
   const rowsCopied = copyRows(executor, table, temporary, spec.columnMap);
   for (const trigger of saved.otherTriggers) if (!trigger.onView) executor.exec(`DROP TRIGGER ${quoteIdentifier(trigger.name)}`);
@@ -49,13 +49,12 @@ export function runRebuildSteps(executor: RebuildExecutor, spec: RebuildTableSpe
   executor.exec(`DROP TABLE ${quoteIdentifier(table)}`);
   executor.exec(`ALTER TABLE ${quoteIdentifier(temporary)} RENAME TO ${quoteIdentifier(table)}`);
   const counts = recreateDependents(executor, table, saved, spec.indexes);
-  assertForeignKeys(raw, table);
+  assertForeignKeys(db, table);
   return { table, rowsCopied, ...counts, durationMs: performance.now() - started };
 }
 
-function existingTable(raw: Database, name: string): string {
-  const row = raw.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND lower(name) = lower(?)").get(name) as
-    { name: string; sql: string } | undefined;
+function existingTable(db: DatabaseAdapter, name: string): string {
+  const row = db.get<{ name: string; sql: string }>("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND lower(name) = lower(?)", [name]);
   if (!row) throw new MfmigError('MIGRATION_FAILED', `Cannot rebuild table ${name}: it does not exist`);
   if (/^\s*CREATE\s+VIRTUAL\s/i.test(row.sql) || row.name.startsWith('mfmig_') || row.name.toLowerCase().startsWith('sqlite_')) {
     throw new MfmigError('MIGRATION_INVALID', `Table ${row.name} cannot be rebuilt (virtual, internal or mfmig table)`);
@@ -89,18 +88,18 @@ export function renameCreateStatement(createSql: string, table: string, name: st
   return `${createSql.slice(0, nameStart.start)}${quoteIdentifier(name)}${createSql.slice(nameToken.start! + nameToken.text.length)}`;
 }
 
-function columnsOf(raw: Database, table: string): ColumnInfo[] {
-  return raw.prepare('SELECT name, type, pk, hidden FROM pragma_table_xinfo(?)').all(table) as ColumnInfo[];
+function columnsOf(db: DatabaseAdapter, table: string): ColumnInfo[] {
+  return db.all<ColumnInfo>('SELECT name, type, pk, hidden FROM pragma_table_xinfo(?)', [table]);
 }
 
 function copyRows(executor: RebuildExecutor, table: string, temporary: string, columnMap: Record<string, string> | undefined): number {
-  const { raw } = executor;
+  const { db } = executor;
   const oldColumns = new Map(
-    columnsOf(raw, table)
+    columnsOf(db, table)
       .filter((c) => c.hidden === 0)
       .map((c) => [c.name.toLowerCase(), c.name]),
   );
-  const newColumns = columnsOf(raw, temporary).filter((c) => c.hidden === 0);
+  const newColumns = columnsOf(db, temporary).filter((c) => c.hidden === 0);
   const targets: string[] = [];
   const sources: string[] = [];
   for (const column of newColumns) {
@@ -110,36 +109,31 @@ function copyRows(executor: RebuildExecutor, table: string, temporary: string, c
     targets.push(quoteIdentifier(column.name));
     sources.push(source);
   }
-  if (keepsRowid(raw, table, temporary, newColumns)) {
+  if (keepsRowid(db, table, temporary, newColumns)) {
     targets.unshift('rowid');
     sources.unshift('rowid');
   }
   if (targets.length === 0) return 0;
   executor.exec(`INSERT INTO ${quoteIdentifier(temporary)} (${targets.join(', ')}) SELECT ${sources.join(', ')} FROM ${quoteIdentifier(table)}`);
-  return Number(raw.prepare('SELECT changes()').pluck().get());
+  return Number(db.value('SELECT changes()'));
 }
 
 /** Both tables are rowid tables and the new one has no INTEGER PRIMARY KEY alias: copy rowids too. */
-function keepsRowid(raw: Database, table: string, temporary: string, newColumns: ColumnInfo[]): boolean {
-  const list = raw.prepare("SELECT name, wr FROM pragma_table_list WHERE schema = 'main' AND name IN (?, ?)").all(table, temporary) as {
-    name: string;
-    wr: number;
-  }[];
+function keepsRowid(db: DatabaseAdapter, table: string, temporary: string, newColumns: ColumnInfo[]): boolean {
+  const list = db.all<{ name: string; wr: number }>("SELECT name, wr FROM pragma_table_list WHERE schema = 'main' AND name IN (?, ?)", [table, temporary]);
   if (list.length !== 2 || list.some((t) => t.wr === 1)) return false;
   const pk = newColumns.filter((c) => c.pk > 0);
   return !(pk.length === 1 && pk[0]!.type.toUpperCase() === 'INTEGER');
 }
 
-function assertForeignKeys(raw: Database, table: string): void {
-  const children = raw
-    .prepare(
-      'SELECT DISTINCT m.name AS name FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f WHERE m.type = \'table\' AND lower(f."table") = lower(?)',
-    )
-    .pluck()
-    .all(table) as string[];
+function assertForeignKeys(db: DatabaseAdapter, table: string): void {
+  const children = db.column<string>(
+    'SELECT DISTINCT m.name AS name FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f WHERE m.type = \'table\' AND lower(f."table") = lower(?)',
+    [table],
+  );
   const violations: { table: string; parent: string }[] = [];
   for (const name of new Set([table, ...children])) {
-    violations.push(...(raw.prepare(`PRAGMA foreign_key_check(${quoteIdentifier(name)})`).all() as { table: string; parent: string }[]));
+    violations.push(...db.foreignKeyCheck(name));
   }
   if (violations.length > 0) {
     const pairs = [...new Set(violations.map((v) => `${v.table} -> ${v.parent}`))].slice(0, 3).join(', ');

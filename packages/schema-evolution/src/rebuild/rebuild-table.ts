@@ -1,6 +1,7 @@
-import type { Database } from 'better-sqlite3';
 import {
+  type DatabaseLike,
   MfmigError,
+  adapterOf,
   type MigrationContext,
   type RebuildTableResult,
   type RebuildTableSpec,
@@ -8,7 +9,6 @@ import {
   isMfmigError,
   wrapSqliteError,
 } from '@mfmig/core';
-import { type DatabaseLike, rawDatabase } from '../snapshot/introspect.js';
 import { runRebuildSteps } from './rebuild-steps.js';
 
 /**
@@ -24,7 +24,7 @@ import { runRebuildSteps } from './rebuild-steps.js';
 export const rebuildTableInMigration: TableRebuilder = (ctx: MigrationContext, spec: RebuildTableSpec): RebuildTableResult => {
   return runRebuildSteps(
     {
-      raw: ctx.raw,
+      db: ctx.adapter,
       exec: (sql) => ctx.exec(sql),
       warn: (message) => ctx.logger.log({ level: 'warn', event: 'rebuild.index_skipped', message }),
     },
@@ -44,26 +44,26 @@ export const rebuildTableInMigration: TableRebuilder = (ctx: MigrationContext, s
  * });
  */
 export function rebuildTable(database: DatabaseLike, spec: RebuildTableSpec): RebuildTableResult {
-  const raw: Database = rawDatabase(database);
-  if (raw.inTransaction) {
+  const db = adapterOf(database);
+  if (db.inTransaction) {
     throw new MfmigError(
       'USAGE',
       `rebuildTable(${spec.table}) must run outside a transaction: foreign keys can only be switched off there; inside a migration use ctx.rebuildTable`,
     );
   }
-  const foreignKeysWereOn = raw.pragma('foreign_keys', { simple: true }) === 1;
-  if (foreignKeysWereOn) raw.pragma('foreign_keys = OFF');
+  const foreignKeysWereOn = db.foreignKeysEnabled();
+  if (foreignKeysWereOn) db.setForeignKeys(false);
   try {
-    raw.exec('BEGIN IMMEDIATE');
+    db.beginImmediate();
     try {
-      const result = runRebuildSteps({ raw, exec: (sql) => raw.exec(sql) }, spec);
-      raw.exec('COMMIT');
+      const result = runRebuildSteps({ db, exec: (sql) => db.exec(sql) }, spec);
+      db.commit();
       return result;
     } catch (error) {
-      if (raw.inTransaction) raw.exec('ROLLBACK');
+      db.rollback();
       throw isMfmigError(error) ? error : wrapSqliteError(error, 'MIGRATION_FAILED', `Rebuild of table ${spec.table} failed`, { table: spec.table });
     }
   } finally {
-    if (foreignKeysWereOn) raw.pragma('foreign_keys = ON');
+    if (foreignKeysWereOn) db.setForeignKeys(true);
   }
 }

@@ -1,5 +1,5 @@
-import Database from 'better-sqlite3';
 import {
+  type DatabaseAdapter,
   MfmigError,
   type Migration,
   type MigrationPlugin,
@@ -24,11 +24,11 @@ const SCHEMA_ONLY: MigrationPlugin = { name: 'schema-only-replay', handlesTransf
  * const mvp3 = await replaySchema(set, set.migrations.filter((m) => m.mvp <= 3));
  */
 export async function replaySchema(set: MigrationSet, migrations: Migration[]): Promise<SchemaSnapshot> {
-  return withReplayedDatabase(set, migrations, [], (raw, result) => {
+  return withReplayedDatabase(set, migrations, [], (adapter, result) => {
     if (result.error) {
       throw new MfmigError('MIGRATION_FAILED', `Cannot replay the migrations to compute the expected schema: ${result.error.message}`, { cause: result.error });
     }
-    return introspectSchema(raw);
+    return introspectSchema(adapter);
   });
 }
 
@@ -38,13 +38,13 @@ export async function replaySchema(set: MigrationSet, migrations: Migration[]): 
  * result to `inspect` before closing it.
  *
  * @example
- * const tables = await withReplayedDatabase(set, set.migrations, [], (raw) => raw.prepare('SELECT name FROM sqlite_schema').pluck().all());
+ * const tables = await withReplayedDatabase(set, set.migrations, [], (adapter) => adapter.userTables());
  */
 export async function withReplayedDatabase<T>(
   set: MigrationSet,
   migrations: Migration[],
   plugins: MigrationPlugin[],
-  inspect: (raw: Database.Database, result: RunResult) => T,
+  inspect: (adapter: DatabaseAdapter, result: RunResult) => T,
   repeatables: readonly RepeatableMigration[] = [],
 ): Promise<T> {
   const sorted = [...migrations].sort((a, b) => a.version - b.version);
@@ -55,16 +55,16 @@ export async function withReplayedDatabase<T>(
     milestones: [...new Set(sorted.map((m) => m.mvp))].sort((a, b) => a - b),
     byVersion: new Map(sorted.map((m) => [m.version, m])),
   };
-  const raw = new Database(':memory:');
+  const adapter = openDatabase(':memory:');
   try {
     const migrator = new Migrator({
-      adapter: openDatabase(raw),
+      adapter,
       migrations: subset,
       plugins: [SCHEMA_ONLY, ...plugins],
       rebuildTable: rebuildTableInMigration,
     });
-    return inspect(raw, await migrator.migrate());
+    return inspect(adapter, await migrator.migrate());
   } finally {
-    raw.close();
+    adapter.close();
   }
 }

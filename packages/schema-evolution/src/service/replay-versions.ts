@@ -1,4 +1,4 @@
-import { HistoryStore, type Migration, type MigrationContext, type MigrationSet, type RepeatableMigration, openDatabase } from '@mfmig/core';
+import { HistoryStore, type Migration, type MigrationContext, type MigrationSet, type RepeatableMigration } from '@mfmig/core';
 import { buildSnapshot, CatalogTracker } from '../snapshot/catalog-tracker.js';
 import type { DefinedObject } from '../snapshot/object-definition.js';
 import type { SchemaSnapshot } from '../snapshot/schema-snapshot.js';
@@ -37,13 +37,13 @@ export async function replaySchemaVersions(set: MigrationSet, migrations: Migrat
   const recorder = {
     name: 'schema-version-replay',
     afterMigration(ctx: MigrationContext) {
-      tracker.update(ctx.raw);
+      tracker.update(ctx.adapter);
       const { version, name, mvp } = ctx.migration;
       seen.push({ version, name, mvp, hash: tracker.hash(), objects: new Map(tracker.objects()) });
     },
   };
-  return withReplayedDatabase(set, migrations, [recorder], (raw, result) => {
-    const applied = new Set(new HistoryStore(openDatabase(raw)).list().map((h) => h.version));
+  return withReplayedDatabase(set, migrations, [recorder], (adapter, result) => {
+    const applied = new Set(new HistoryStore(adapter).list().map((h) => h.version));
     const versions = seen.filter((v) => applied.has(v.version));
     return result.error ? { versions, error: result.error } : { versions };
   });
@@ -69,10 +69,10 @@ export async function replayVersionWithRepeatables(
     set,
     migrations,
     [],
-    (raw, result) => {
+    (adapter, result) => {
       if (result.error) return null;
       const tracker = new CatalogTracker();
-      tracker.update(raw);
+      tracker.update(adapter);
       return { version, name: migration.name, mvp: migration.mvp, hash: tracker.hash(), objects: new Map(tracker.objects()) };
     },
     repeatables,

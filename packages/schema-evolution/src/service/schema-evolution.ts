@@ -78,7 +78,7 @@ export class SchemaEvolution {
 
   /** The live schema. */
   snapshot(): SchemaSnapshot {
-    return introspectSchema(this.context.adapter.raw);
+    return introspectSchema(this.context.adapter);
   }
 
   /**
@@ -87,7 +87,7 @@ export class SchemaEvolution {
    */
   async snapshotAt(version: number): Promise<SchemaSnapshot> {
     if (version === 0) return buildSnapshot([], schemaHashOf([]));
-    const stored = loadSnapshot(this.context.adapter.raw, version);
+    const stored = loadSnapshot(this.context.adapter, version);
     if (stored) return stored;
     const set = await this.context.loadMigrations();
     resolveTargetVersion(set, { version });
@@ -99,7 +99,7 @@ export class SchemaEvolution {
 
   /** Every applied version with its schema hash and whether its snapshot is stored. */
   history(): SchemaHistoryEntry[] {
-    const snapshots = new Map(listSnapshots(this.context.adapter.raw).map((s) => [s.version, s]));
+    const snapshots = new Map(listSnapshots(this.context.adapter).map((s) => [s.version, s]));
     return new HistoryStore(this.context.adapter).list().map((h) => {
       const s = snapshots.get(h.version);
       return {
@@ -162,7 +162,7 @@ export class SchemaEvolution {
     const applied = new HistoryStore(this.context.adapter).list();
     const version = applied.reduce((max, h) => Math.max(max, h.version), 0);
     const live = this.snapshot();
-    const stored = version === 0 ? buildSnapshot([], schemaHashOf([])) : loadSnapshot(this.context.adapter.raw, version);
+    const stored = version === 0 ? buildSnapshot([], schemaHashOf([])) : loadSnapshot(this.context.adapter, version);
     if (stored) return compareWithExpected(stored, 'snapshot', live, version);
     const set = await this.context.loadMigrations();
     const versions = new Set(applied.map((h) => h.version));

@@ -1,4 +1,4 @@
-import type { Database, Statement } from 'better-sqlite3';
+import { type DatabaseAdapter, type DatabaseLike, type PreparedStatement, adapterOf } from '@mfmig/core';
 import { type CatalogRow, type DefinedObject, defineObject } from './object-definition.js';
 import { SchemaHashAccumulator } from './schema-hash.js';
 import { type SchemaObject, type SchemaSnapshot, objectKey } from './schema-snapshot.js';
@@ -17,12 +17,14 @@ interface RowWithId extends CatalogRow {
 }
 
 interface CatalogStatements {
-  schemaVersion: Statement;
-  rowsAfter: Statement;
-  count: Statement;
+  schemaVersion: PreparedStatement;
+  rowsAfter: PreparedStatement;
+  count: PreparedStatement;
 }
 
-const statements = new WeakMap<Database, CatalogStatements>();
+const statements = new WeakMap<DatabaseAdapter, CatalogStatements>();
+
+const first = (row: unknown): number => Number(Object.values(row as Record<string, unknown>)[0]);
 
 /**
  * The statements of a connection, prepared once. After DDL every statement is re-prepared, and
@@ -30,13 +32,13 @@ const statements = new WeakMap<Database, CatalogStatements>();
  * so the common path runs `PRAGMA schema_version` (cheap) and, when it moved, one read of the
  * new rows; the row count is checked only every {@link COUNT_CHECK_INTERVAL} updates.
  */
-function statementsOf(db: Database): CatalogStatements {
+function statementsOf(db: DatabaseAdapter): CatalogStatements {
   let s = statements.get(db);
   if (!s) {
     s = {
-      schemaVersion: db.prepare('PRAGMA schema_version').pluck(),
+      schemaVersion: db.prepare('PRAGMA schema_version'),
       rowsAfter: db.prepare('SELECT rowid, type, name, tbl_name, sql FROM sqlite_schema WHERE rowid > ? ORDER BY rowid'),
-      count: db.prepare('SELECT count(*) FROM sqlite_schema').pluck(),
+      count: db.prepare('SELECT count(*) FROM sqlite_schema'),
     };
     statements.set(db, s);
   }
@@ -78,12 +80,13 @@ export class CatalogTracker {
     this.#state = undefined;
   }
 
-  /** Brings the state up to date with `db`. */
-  update(db: Database): void {
+  /** Brings the state up to date with `database` (a connection or an adapter). */
+  update(database: DatabaseLike): void {
+    const db = adapterOf(database);
     const s = statementsOf(db);
     const state = this.#state;
-    const schemaVersion = Number(s.schemaVersion.get());
-    if (state && ++state.updates % COUNT_CHECK_INTERVAL === 0 && state.schemaVersion === schemaVersion && Number(s.count.get()) !== state.count) {
+    const schemaVersion = first(s.schemaVersion.get());
+    if (state && ++state.updates % COUNT_CHECK_INTERVAL === 0 && state.schemaVersion === schemaVersion && first(s.count.get()) !== state.count) {
       return this.#readAll(db, schemaVersion);
     }
     if (state && state.schemaVersion === schemaVersion) return;
@@ -96,7 +99,7 @@ export class CatalogTracker {
         state.schemaVersion = schemaVersion;
         state.count += rows.length;
         state.maxRowid = Math.max(state.maxRowid, ...rows.map((r) => r.rowid));
-        if (state.updates % COUNT_CHECK_INTERVAL === 0 && Number(s.count.get()) !== state.count) this.#readAll(db, schemaVersion);
+        if (state.updates % COUNT_CHECK_INTERVAL === 0 && first(s.count.get()) !== state.count) this.#readAll(db, schemaVersion);
         return;
       }
     }
@@ -142,7 +145,7 @@ export class CatalogTracker {
     this.#pending.set(key, defined);
   }
 
-  #readAll(db: Database, schemaVersion: number): void {
+  #readAll(db: DatabaseAdapter, schemaVersion: number): void {
     this.#fullReads++;
     const rows = statementsOf(db).rowsAfter.all(-1) as RowWithId[];
     const count = rows.length;
@@ -175,9 +178,8 @@ function included(row: CatalogRow, shadows: Set<string>): boolean {
   return row.sql !== null && !isSqliteName(row.name) && !row.tbl_name.startsWith('mfmig_') && !shadows.has(row.name);
 }
 
-function shadowTables(db: Database): Set<string> {
-  const rows = db.prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'").all() as { name: string }[];
-  return new Set(rows.map((r) => r.name));
+function shadowTables(db: DatabaseAdapter): Set<string> {
+  return new Set(db.column<string>("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'"));
 }
 
 /**

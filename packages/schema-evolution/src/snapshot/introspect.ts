@@ -1,20 +1,6 @@
-import type { Database } from 'better-sqlite3';
-import type { DatabaseAdapter } from '@mfmig/core';
+import type { DatabaseLike } from '@mfmig/core';
 import { CatalogTracker } from './catalog-tracker.js';
 import type { SchemaSnapshot } from './schema-snapshot.js';
-
-/** A better-sqlite3 connection or an mfmig adapter. */
-export type DatabaseLike = Database | DatabaseAdapter;
-
-/**
- * The raw better-sqlite3 connection of either.
- *
- * @example
- * rawDatabase(openDatabase('./kb.db')) instanceof Database; // true
- */
-export function rawDatabase(db: DatabaseLike): Database {
-  return 'raw' in db && typeof (db as DatabaseAdapter).quoteIdentifier === 'function' ? (db as DatabaseAdapter).raw : (db as Database);
-}
 
 /**
  * Reads a database's schema into a normalised {@link SchemaSnapshot}: tables (columns with
@@ -28,7 +14,7 @@ export function rawDatabase(db: DatabaseLike): Database {
  */
 export function introspectSchema(db: DatabaseLike): SchemaSnapshot {
   const tracker = new CatalogTracker();
-  tracker.update(rawDatabase(db));
+  tracker.update(db);
   return tracker.snapshot();
 }
 
@@ -40,6 +26,6 @@ export function introspectSchema(db: DatabaseLike): SchemaSnapshot {
  */
 export function schemaHash(db: DatabaseLike): string {
   const tracker = new CatalogTracker();
-  tracker.update(rawDatabase(db));
+  tracker.update(db);
   return tracker.hash();
 }

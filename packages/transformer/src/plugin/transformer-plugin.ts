@@ -84,7 +84,7 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
       // A malformed declaration or a dependency cycle stops the run before its first step.
       const engine = engineFor(run.adapter);
       // a run killed while it staged a query left its watch triggers on the application's tables
-      if (!run.dryRun && hasWatch(run.adapter.raw)) run.adapter.transaction(() => dropWatch(run.adapter.raw));
+      if (!run.dryRun && hasWatch(run.adapter)) run.adapter.transaction(() => dropWatch(run.adapter));
       for (const m of run.steps) {
         if (m.transformations.length === 0) continue;
         try {

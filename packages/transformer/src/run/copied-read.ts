@@ -37,9 +37,9 @@ export async function readOverCopies(
   read: (select: string) => unknown,
   options: CopiedReadOptions,
 ): Promise<Map<string, unknown>> {
-  const db = adapter.raw;
+  const db = adapter;
   const values = new Map<string, unknown>();
-  if (db.inTransaction || stagedReadOf(String(db.pragma('journal_mode', { simple: true }))) !== 'copies') return values;
+  if (db.inTransaction || stagedReadOf(db.journalMode()) !== 'copies') return values;
   const answerable = new Map<string, TableRead[]>();
   for (const select of selects) {
     const reads = readsOf(db, select);

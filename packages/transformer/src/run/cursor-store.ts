@@ -66,26 +66,26 @@ export class CursorStore {
 
   /** Creates the table when missing (inside the caller's transaction, if any). */
   ensure(): void {
-    if (!this.exists()) this.#adapter.raw.exec(CREATE_SQL);
+    if (!this.exists()) this.#adapter.exec(CREATE_SQL);
   }
 
   get(scope: string, transformationId: string): TransformCursor | undefined {
     if (!this.exists()) return undefined;
-    const row = this.#adapter.raw.prepare(`SELECT * FROM ${CURSOR_TABLE} WHERE scope = ? AND transformation_id = ?`).get(scope, transformationId) as
+    const row = this.#adapter.prepare(`SELECT * FROM ${CURSOR_TABLE} WHERE scope = ? AND transformation_id = ?`).get(scope, transformationId) as
       Record<string, unknown> | undefined;
     return row ? fromRow(row) : undefined;
   }
 
   list(scope: string): TransformCursor[] {
     if (!this.exists()) return [];
-    const rows = this.#adapter.raw.prepare(`SELECT * FROM ${CURSOR_TABLE} WHERE scope = ? ORDER BY seq`).all(scope) as Record<string, unknown>[];
+    const rows = this.#adapter.prepare(`SELECT * FROM ${CURSOR_TABLE} WHERE scope = ? ORDER BY seq`).all(scope) as Record<string, unknown>[];
     return rows.map(fromRow);
   }
 
   /** Writes the whole cursor (insert or replace). */
   save(cursor: Omit<TransformCursor, 'updatedAt'>): void {
     this.ensure();
-    this.#adapter.raw
+    this.#adapter
       .prepare(
         `INSERT INTO ${CURSOR_TABLE} (scope, transformation_id, seq, status, last_key, end_key, rows_read, rows_written, total, batches, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -111,7 +111,7 @@ export class CursorStore {
   /** Removes every cursor of a scope (a finished or reverted migration). */
   clear(scope: string): number {
     if (!this.exists()) return 0;
-    return this.#adapter.raw.prepare(`DELETE FROM ${CURSOR_TABLE} WHERE scope = ?`).run(scope).changes;
+    return this.#adapter.prepare(`DELETE FROM ${CURSOR_TABLE} WHERE scope = ?`).run(scope).changes;
   }
 }
 

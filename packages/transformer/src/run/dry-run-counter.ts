@@ -38,7 +38,7 @@ export function countStatements(adapter: DatabaseAdapter, statements: string[], 
     try {
       const params = range && usesBatchParams(query) ? [{ [BATCH_START_PARAM]: range.start, [BATCH_END_PARAM]: range.end }] : [];
       total += Number(
-        prepareLenient(adapter.raw, query)
+        prepareLenient(adapter, query)
           .pluck()
           .get(...params) ?? 0,
       );
@@ -50,16 +50,16 @@ export function countStatements(adapter: DatabaseAdapter, statements: string[], 
 }
 
 function fullRange(adapter: DatabaseAdapter, p: PreparedUnit): { start: unknown; end: unknown } {
-  const bounds = new KeyBounds(adapter.raw, p.t.sourceTable, p.key!);
+  const bounds = new KeyBounds(adapter, p.t.sourceTable, p.key!);
   return { start: bounds.before(), end: bounds.max() };
 }
 
 function countRowFunction(adapter: DatabaseAdapter, p: PreparedUnit): number {
   if (!p.key) return adapter.rowCount(p.t.sourceTable);
-  const bounds = new KeyBounds(adapter.raw, p.t.sourceTable, p.key);
+  const bounds = new KeyBounds(adapter, p.t.sourceTable, p.key);
   const end = bounds.max();
   if (end === null) return 0;
-  const page = adapter.raw.prepare(pageSql(p));
+  const page = adapter.prepare(pageSql(p));
   let after = bounds.before();
   let count = 0;
   for (;;) {

@@ -1,5 +1,4 @@
-import type { Database } from 'better-sqlite3';
-import { quoteIdentifier } from '@mfmig/core';
+import { quoteIdentifier, type DatabaseAdapter } from '@mfmig/core';
 
 /**
  * Key arithmetic for keyset batches over one source table and key column.
@@ -9,11 +8,11 @@ import { quoteIdentifier } from '@mfmig/core';
  * const next = bounds.next(bounds.before(), bounds.max(), 10_000);
  */
 export class KeyBounds {
-  readonly #db: Database;
+  readonly #db: DatabaseAdapter;
   readonly #table: string;
   readonly #key: string;
 
-  constructor(db: Database, table: string, key: string) {
+  constructor(db: DatabaseAdapter, table: string, key: string) {
     this.#db = db;
     this.#table = quoteIdentifier(table);
     this.#key = quoteIdentifier(key);

@@ -1,5 +1,4 @@
-import type { Database } from 'better-sqlite3';
-import { MfmigError, quoteIdentifier, restrictToBatch, splitSqlStatements, usesBatchParams } from '@mfmig/core';
+import { MfmigError, quoteIdentifier, restrictToBatch, splitSqlStatements, usesBatchParams, type DatabaseAdapter } from '@mfmig/core';
 import type { ResolvedTransformation, RowFunction } from '../declaration/data-transformation.js';
 import { defaultWriteMode, type WriteMode } from '../declaration/transformation-types.js';
 import type { TransformationUnit } from '../declaration/transformation-unit.js';
@@ -36,7 +35,7 @@ export interface PreparedUnit {
  * @example
  * const prepared = prepareUnit(db, unit, { rowBatchSize: 10_000, sqlBatchSize: 100_000 });
  */
-export function prepareUnit(db: Database, unit: TransformationUnit, sizes: BatchSizes): PreparedUnit {
+export function prepareUnit(db: DatabaseAdapter, unit: TransformationUnit, sizes: BatchSizes): PreparedUnit {
   const t = unit.transformation;
   const key = batchKeyOf(db, t.sourceTable, t.sourceKey);
   const statements = t.transform ? [] : splitSqlStatements(t.sql ?? copySql(db, t));
@@ -66,7 +65,7 @@ export function prepareUnit(db: Database, unit: TransformationUnit, sizes: Batch
 }
 
 /** `INSERT INTO target (cols) SELECT cols FROM source` over the declared or the shared columns. */
-function copySql(db: Database, t: ResolvedTransformation): string {
+function copySql(db: DatabaseAdapter, t: ResolvedTransformation): string {
   const targetColumns = new Set(tableColumns(db, t.targetTable).map((c) => c.name));
   const columns =
     t.columns ??

@@ -42,9 +42,10 @@ export function runReverse(adapter: DatabaseAdapter, unit: TransformationUnit, d
   if (!t.reversible || t.reverse === undefined) return { rowsRead: 0, rowsWritten: 0, batches: 0, durationMs: 0 };
   if (typeof t.reverse === 'function') {
     if (dryRun) return { rowsRead: 0, rowsWritten: null, batches: 0, durationMs: 0 };
-    const before = adapter.raw.prepare('SELECT total_changes()').pluck();
+    const before = adapter.prepare('SELECT total_changes()').pluck();
     const changesBefore = Number(before.get());
     try {
+      // a reverse function is the user's own code: it gets the connection itself, as a migration's ctx.raw does
       t.reverse({ raw: adapter.raw, adapter, transformation: t });
     } catch (error) {
       throw transformationError(error, unit.id);
@@ -54,6 +55,6 @@ export function runReverse(adapter: DatabaseAdapter, unit: TransformationUnit, d
   const statements = splitSqlStatements(t.reverse);
   if (dryRun) return { rowsRead: 0, rowsWritten: countStatements(adapter, statements, null, unit.id), batches: 0, durationMs: performance.now() - start };
   let written = 0;
-  for (const statement of statements) written += runStatement(adapter.raw, statement, null, unit.id);
+  for (const statement of statements) written += runStatement(adapter, statement, null, unit.id);
   return { rowsRead: 0, rowsWritten: written, batches: 1, durationMs: performance.now() - start };
 }

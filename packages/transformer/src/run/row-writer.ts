@@ -1,5 +1,4 @@
-import type { Database, Statement } from 'better-sqlite3';
-import { MfmigError, quoteIdentifier } from '@mfmig/core';
+import { MfmigError, quoteIdentifier, type PreparedStatement, type DatabaseAdapter } from '@mfmig/core';
 import type { WriteMode } from '../declaration/transformation-types.js';
 import type { Row } from '../declaration/data-transformation.js';
 
@@ -12,15 +11,15 @@ import type { Row } from '../declaration/data-transformation.js';
  * writer.write({ ticket_id: 'KB-1', timestamp: '2024-01-01', title: 't' }); // 1
  */
 export class RowWriter {
-  readonly #db: Database;
+  readonly #db: DatabaseAdapter;
   readonly #table: string;
   readonly #mode: WriteMode;
   readonly #key: string[];
-  readonly #statements = new Map<string, { statement: Statement; columns: string[] }>();
+  readonly #statements = new Map<string, { statement: PreparedStatement; columns: string[] }>();
   #lastSignature = '';
-  #last: { statement: Statement; columns: string[] } | undefined;
+  #last: { statement: PreparedStatement; columns: string[] } | undefined;
 
-  constructor(db: Database, table: string, mode: WriteMode, key: string[]) {
+  constructor(db: DatabaseAdapter, table: string, mode: WriteMode, key: string[]) {
     if (mode !== 'insert' && key.length === 0) {
       throw new MfmigError('TRANSFORMATION_INVALID', `Writing to ${table} by ${mode} needs key columns; the table has no primary key, declare \`key\``);
     }

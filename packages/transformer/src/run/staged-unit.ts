@@ -1,4 +1,3 @@
-import type { Database } from 'better-sqlite3';
 import {
   type BatchPacing,
   type DatabaseAdapter,
@@ -44,10 +43,10 @@ export interface StagedPlan {
  * @example
  * const plan = stagedPlanOf(db, prepared); // null: run it holding the write lock
  */
-export function stagedPlanOf(db: Database, p: PreparedUnit): StagedPlan | null {
+export function stagedPlanOf(db: DatabaseAdapter, p: PreparedUnit): StagedPlan | null {
   // inside the caller's transaction there is no lock to leave
   if (db.inTransaction || p.rowFn || p.statements.length !== 1 || usesBatchParams(p.statements[0]!)) return null;
-  const strategy = stagedReadOf(String(db.pragma('journal_mode', { simple: true })));
+  const strategy = stagedReadOf(db.journalMode());
   if (strategy === null) return null;
   const parts = splitInsertSelect(p.statements[0]!);
   if (!parts) return null;
@@ -65,7 +64,7 @@ export function stagedPlanOf(db: Database, p: PreparedUnit): StagedPlan | null {
  * column of an open cursor. Null when the query reads something that cannot be watched (a
  * virtual table, the schema, another attached database) or does not compile.
  */
-export function readsOf(db: Database, select: string): TableRead[] | null {
+export function readsOf(db: DatabaseAdapter, select: string): TableRead[] | null {
   let program: { opcode: string; p1: number; p2: number; p3: number }[];
   try {
     program = db.prepare(`EXPLAIN ${select}`).all() as typeof program;
@@ -137,7 +136,7 @@ export async function runStaged(
   commit: (outcome: StagedOutcome) => void,
   options: StageOptions = {},
 ): Promise<StagedOutcome | null> {
-  const db = adapter.raw;
+  const db = adapter;
   await inWriteTurn(adapter, () => {
     dropWatch(db);
     createWatch(db, plan.tables);
@@ -156,7 +155,7 @@ export async function runStaged(
         });
         if (outcome) return outcome;
       } finally {
-        db.exec(`DROP TABLE IF EXISTS temp.${STAGE_TABLE}`);
+        db.run(`DROP TABLE IF EXISTS temp.${STAGE_TABLE}`);
       }
     }
     return null;
@@ -177,13 +176,13 @@ export interface StageOptions {
  * runs on the connection: unqualified names resolve to them meanwhile). Returns the write count
  * read before the first copy: any change of a copied table after it moves the count.
  */
-async function stageFromCopies(db: Database, p: PreparedUnit, plan: StagedPlan, options: StageOptions): Promise<{ changes: number; rowsRead: number }> {
-  db.exec(`DROP TABLE IF EXISTS temp.${STAGE_TABLE}`);
+async function stageFromCopies(db: DatabaseAdapter, p: PreparedUnit, plan: StagedPlan, options: StageOptions): Promise<{ changes: number; rowsRead: number }> {
+  db.run(`DROP TABLE IF EXISTS temp.${STAGE_TABLE}`);
   const changes = watchedChanges(db);
   const fill = { pacing: options.pacing ?? DEFAULT_PACING, maxRows: p.batchSize, signal: options.signal };
   return overCopies(db, plan.copies, fill, (copied) => {
     try {
-      db.exec(`CREATE TEMP TABLE ${STAGE_TABLE} AS ${plan.parts.select}`);
+      db.run(`CREATE TEMP TABLE ${STAGE_TABLE} AS ${plan.parts.select}`);
     } catch (error) {
       throw transformationError(error, p.unit.id, p.statements[0]);
     }
@@ -193,26 +192,26 @@ async function stageFromCopies(db: Database, p: PreparedUnit, plan: StagedPlan, 
 
 /** Runs the query into the TEMP stage table in one read transaction; returns the write count it saw. */
 function stage(adapter: DatabaseAdapter, p: PreparedUnit, plan: StagedPlan): { changes: number; rowsRead: number } {
-  const db = adapter.raw;
-  db.exec(`DROP TABLE IF EXISTS temp.${STAGE_TABLE}`);
-  db.exec('BEGIN DEFERRED');
+  const db = adapter;
+  db.run(`DROP TABLE IF EXISTS temp.${STAGE_TABLE}`);
+  db.run('BEGIN DEFERRED');
   try {
     const changes = watchedChanges(db);
     const rowsRead = adapter.rowCount(p.t.sourceTable);
     try {
-      db.exec(`CREATE TEMP TABLE ${STAGE_TABLE} AS ${plan.parts.select}`);
+      db.run(`CREATE TEMP TABLE ${STAGE_TABLE} AS ${plan.parts.select}`);
     } catch (error) {
       throw transformationError(error, p.unit.id, p.statements[0]);
     }
-    db.exec('COMMIT');
+    db.run('COMMIT');
     return { changes, rowsRead };
   } catch (error) {
-    if (db.inTransaction) db.exec('ROLLBACK');
+    if (db.inTransaction) db.run('ROLLBACK');
     throw error;
   }
 }
 
-function runApply(db: Database, p: PreparedUnit, plan: StagedPlan): number {
+function runApply(db: DatabaseAdapter, p: PreparedUnit, plan: StagedPlan): number {
   // `WHERE true`: an upsert after a bare `SELECT ... FROM t` would read as a join's ON
   const sql = `${plan.parts.insert}SELECT * FROM temp.${STAGE_TABLE} WHERE true ${plan.parts.upsert}`;
   try {
@@ -223,31 +222,32 @@ function runApply(db: Database, p: PreparedUnit, plan: StagedPlan): number {
 }
 
 /** Creates the watch table and, on each table, the triggers that count writes to it (in the caller's write transaction). */
-export function createWatch(db: Database, tables: string[]): void {
-  db.exec(`CREATE TABLE ${WATCH_TABLE} (changes INTEGER NOT NULL); INSERT INTO ${WATCH_TABLE} VALUES (0);`);
+export function createWatch(db: DatabaseAdapter, tables: string[]): void {
+  db.run(`CREATE TABLE ${WATCH_TABLE} (changes INTEGER NOT NULL)`);
+  db.run(`INSERT INTO ${WATCH_TABLE} VALUES (0)`);
   tables.forEach((table, i) => {
     for (const event of ['INSERT', 'UPDATE', 'DELETE']) {
       const name = quoteIdentifier(`${WATCH_TRIGGER_PREFIX}${i}_${event.toLowerCase()}`);
-      db.exec(`CREATE TRIGGER ${name} AFTER ${event} ON ${quoteIdentifier(table)} BEGIN UPDATE ${WATCH_TABLE} SET changes = changes + 1; END`);
+      db.run(`CREATE TRIGGER ${name} AFTER ${event} ON ${quoteIdentifier(table)} BEGIN UPDATE ${WATCH_TABLE} SET changes = changes + 1; END`);
     }
   });
 }
 
 /** The count of writes to the watched tables so far. */
-export function watchedChanges(db: Database): number {
+export function watchedChanges(db: DatabaseAdapter): number {
   return Number(db.prepare(`SELECT changes FROM ${WATCH_TABLE}`).pluck().get());
 }
 
 const WATCH_OBJECTS = `SELECT type, name FROM main.sqlite_schema WHERE (type = 'trigger' AND substr(name, 1, ${WATCH_TRIGGER_PREFIX.length}) = '${WATCH_TRIGGER_PREFIX}') OR (type = 'table' AND name = '${WATCH_TABLE}')`;
 
 /** True when watch triggers or their table exist (a staging is under way, or a kill left them). */
-export function hasWatch(db: Database): boolean {
+export function hasWatch(db: DatabaseAdapter): boolean {
   return db.prepare(WATCH_OBJECTS).all().length > 0;
 }
 
 /** Drops the watch triggers and their table, in the caller's write transaction. */
-export function dropWatch(db: Database): void {
+export function dropWatch(db: DatabaseAdapter): void {
   const objects = db.prepare(WATCH_OBJECTS).all() as { type: string; name: string }[];
-  for (const o of objects.filter((x) => x.type === 'trigger')) db.exec(`DROP TRIGGER IF EXISTS ${quoteIdentifier(o.name)}`);
-  db.exec(`DROP TABLE IF EXISTS ${WATCH_TABLE}`);
+  for (const o of objects.filter((x) => x.type === 'trigger')) db.run(`DROP TRIGGER IF EXISTS ${quoteIdentifier(o.name)}`);
+  db.run(`DROP TABLE IF EXISTS ${WATCH_TABLE}`);
 }

@@ -1,5 +1,4 @@
-import type { Database } from 'better-sqlite3';
-import { MfmigError, isMfmigError, messageOf } from '@mfmig/core';
+import { MfmigError, isMfmigError, messageOf, type DatabaseAdapter } from '@mfmig/core';
 import { prepareLenient } from '../sql/legacy-strings.js';
 import { BATCH_END_PARAM, BATCH_START_PARAM, usesBatchParams } from '@mfmig/core';
 
@@ -16,7 +15,7 @@ export interface KeyRange {
  * @example
  * runStatement(db, 'UPDATE t SET x = 1 WHERE id > @batchStart AND id <= @batchEnd', { start: 0, end: 100 }, 'fix_x');
  */
-export function runStatement(db: Database, sql: string, range: KeyRange | null, transformationId: string): number {
+export function runStatement(db: DatabaseAdapter, sql: string, range: KeyRange | null, transformationId: string): number {
   try {
     const statement = prepareLenient(db, sql);
     const params = range && usesBatchParams(sql) ? [{ [BATCH_START_PARAM]: range.start, [BATCH_END_PARAM]: range.end }] : [];

@@ -1,5 +1,4 @@
-import type { Database } from 'better-sqlite3';
-import { BatchPacer, type BatchPacing, isSqlKeyword, quoteIdentifier, tokenName, tokenizeSql } from '@mfmig/core';
+import { BatchPacer, type BatchPacing, isSqlKeyword, quoteIdentifier, tokenName, tokenizeSql, type DatabaseAdapter } from '@mfmig/core';
 
 /** A main-database table the query reads, and the column numbers (cid) it reads from it. */
 export interface TableRead {
@@ -25,7 +24,7 @@ export interface TableCopy {
  * a table cannot be copied so faithfully: WITHOUT ROWID (no rowid to batch on), generated or
  * hidden columns, or a COLLATE clause (a copy would compare its text differently).
  */
-export function tableCopies(db: Database, reads: TableRead[], select: string): TableCopy[] | null {
+export function tableCopies(db: DatabaseAdapter, reads: TableRead[], select: string): TableCopy[] | null {
   const named = new Set(
     tokenizeSql(select)
       .filter((t) => t.kind === 'word' || t.kind === 'identifier')
@@ -55,20 +54,20 @@ export function tableCopies(db: Database, reads: TableRead[], select: string): T
 }
 
 /** Creates the (empty) TEMP copies. While they exist, unqualified names on this connection resolve to them. */
-export function createCopies(db: Database, copies: TableCopy[]): void {
-  for (const c of copies) db.exec(c.ddl);
+export function createCopies(db: DatabaseAdapter, copies: TableCopy[]): void {
+  for (const c of copies) db.run(c.ddl);
 }
 
 /** Drops the TEMP copies (always qualified: `main` tables of the same names are never touched). */
-export function dropCopies(db: Database, copies: TableCopy[]): void {
-  for (const c of copies) db.exec(`DROP TABLE IF EXISTS temp.${quoteIdentifier(c.table)}`);
+export function dropCopies(db: DatabaseAdapter, copies: TableCopy[]): void {
+  for (const c of copies) db.run(`DROP TABLE IF EXISTS temp.${quoteIdentifier(c.table)}`);
 }
 
 /**
  * True when the query, compiled against the copies, reads nothing of the main database: it
  * names its tables unqualified, and every column it reads was copied (it compiles).
  */
-export function readsOnlyCopies(db: Database, select: string, copies: TableCopy[]): boolean {
+export function readsOnlyCopies(db: DatabaseAdapter, select: string, copies: TableCopy[]): boolean {
   createCopies(db, copies);
   try {
     const program = db.prepare(`EXPLAIN ${select}`).all() as { opcode: string; p3: number }[];
@@ -88,7 +87,7 @@ export function readsOnlyCopies(db: Database, select: string, copies: TableCopy[
  * const rows = await overCopies(db, copies, { pacing, maxRows: 100_000 }, () => db.prepare(select).all());
  */
 export async function overCopies<T>(
-  db: Database,
+  db: DatabaseAdapter,
   copies: TableCopy[],
   fill: { pacing: BatchPacing; maxRows: number; signal?: AbortSignal },
   read: (copied: Map<string, number>) => T,
@@ -107,7 +106,13 @@ export async function overCopies<T>(
  * its own short read, with a pause after each so that the application commits between them (a
  * rollback journal stops commits while anyone reads). Returns the rows copied per table.
  */
-export async function fillCopies(db: Database, copies: TableCopy[], pacing: BatchPacing, maxRows: number, signal?: AbortSignal): Promise<Map<string, number>> {
+export async function fillCopies(
+  db: DatabaseAdapter,
+  copies: TableCopy[],
+  pacing: BatchPacing,
+  maxRows: number,
+  signal?: AbortSignal,
+): Promise<Map<string, number>> {
   const copied = new Map<string, number>();
   for (const c of copies) {
     const main = `main.${quoteIdentifier(c.table)}`;

@@ -40,7 +40,7 @@ export interface UnitRunOptions {
  */
 export function runUnitInline(adapter: DatabaseAdapter, p: PreparedUnit, options: UnitRunOptions): UnitStats {
   const start = performance.now();
-  const db = adapter.raw;
+  const db = adapter;
   const total = adapter.rowCount(p.t.sourceTable);
   const meter = new ProgressMeter(`transform ${p.unit.id}`, total, 0);
   let written = 0;
@@ -90,7 +90,7 @@ export async function runUnitBatched(
   if (cursor.status === 'done') return { rowsRead: cursor.rowsRead, rowsWritten: cursor.rowsWritten, batches: cursor.batches, durationMs: 0, resumed };
   const batchable = !options.whole && p.key !== null && (p.rowFn !== undefined || p.batchStatements !== null);
   if (!batchable) return runAsOneBatch(adapter, p, store, cursor, options, start);
-  const db = adapter.raw;
+  const db = adapter;
   const bounds = new KeyBounds(db, p.t.sourceTable, p.key!);
   let state: TransformCursor = cursor;
   if (state.status === 'pending') {
@@ -163,7 +163,7 @@ async function runAsOneBatch(
   options: UnitRunOptions,
   start: number,
 ): Promise<UnitStats> {
-  const plan = options.staged === false ? null : stagedPlanOf(adapter.raw, p);
+  const plan = options.staged === false ? null : stagedPlanOf(adapter, p);
   if (plan) {
     const save = (o: StagedOutcome) =>
       store.save({ ...cursor, status: 'done', rowsRead: o.rowsRead, rowsWritten: o.rowsWritten, batches: 1, total: o.rowsRead });
@@ -203,10 +203,10 @@ function applyRowFunction(p: PreparedUnit, rows: Row[], writer: RowWriter): numb
 }
 
 function* keysetPages(adapter: DatabaseAdapter, p: PreparedUnit): Generator<Row[]> {
-  const bounds = new KeyBounds(adapter.raw, p.t.sourceTable, p.key!);
+  const bounds = new KeyBounds(adapter, p.t.sourceTable, p.key!);
   const end = bounds.max();
   if (end === null) return;
-  const page = adapter.raw.prepare(pageSql(p));
+  const page = adapter.prepare(pageSql(p));
   let after = bounds.before();
   for (;;) {
     const rows = page.all(after, end, p.batchSize) as Row[];
@@ -220,7 +220,7 @@ function* keysetPages(adapter: DatabaseAdapter, p: PreparedUnit): Generator<Row[
 function* offsetPages(adapter: DatabaseAdapter, p: PreparedUnit): Generator<Row[]> {
   const columns = p.readColumns ? p.readColumns.map(quoteIdentifier).join(', ') : '*';
   const total = adapter.rowCount(p.t.sourceTable);
-  const order = primaryKeyColumns(adapter.raw, p.t.sourceTable).map(quoteIdentifier).join(', ') || '1';
-  const page = adapter.raw.prepare(`SELECT ${columns} FROM ${quoteIdentifier(p.t.sourceTable)} ORDER BY ${order} LIMIT ? OFFSET ?`);
+  const order = primaryKeyColumns(adapter, p.t.sourceTable).map(quoteIdentifier).join(', ') || '1';
+  const page = adapter.prepare(`SELECT ${columns} FROM ${quoteIdentifier(p.t.sourceTable)} ORDER BY ${order} LIMIT ? OFFSET ?`);
   for (let offset = 0; offset < total; offset += p.batchSize) yield page.all(p.batchSize, offset) as Row[];
 }

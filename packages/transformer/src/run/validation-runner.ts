@@ -24,7 +24,7 @@ export function validationSql(t: ResolvedTransformation): string[] {
 
 /** The single value a validation query returns (its first column of its first row, or null). */
 export function scalar(adapter: DatabaseAdapter, sql: string): unknown {
-  const statement = prepareLenient(adapter.raw, sql);
+  const statement = prepareLenient(adapter, sql);
   if (!statement.reader) throw new Error('a validation query must be a SELECT');
   const row = statement.raw().get() as unknown[] | undefined;
   return row === undefined ? null : (row[0] ?? null);

@@ -1,5 +1,4 @@
-import type { Database, Statement } from 'better-sqlite3';
-import { tokenizeSql } from '@mfmig/core';
+import { type DatabaseLike, type PreparedStatement, adapterOf, tokenizeSql } from '@mfmig/core';
 
 const DQS_ERROR = /no such column: "((?:[^"]|"")*)" - should this be a string literal/;
 
@@ -12,7 +11,8 @@ const DQS_ERROR = /no such column: "((?:[^"]|"")*)" - should this be a string li
  * @example
  * prepareLenient(db, 'SELECT COUNT(*) FROM incidents WHERE ticket_id LIKE "KB-%"').pluck().get();
  */
-export function prepareLenient(db: Database, sql: string): Statement {
+export function prepareLenient(database: DatabaseLike, sql: string): PreparedStatement {
+  const db = adapterOf(database);
   let text = sql;
   for (let attempt = 0; ; attempt++) {
     try {

@@ -1,5 +1,4 @@
-import type { Database } from 'better-sqlite3';
-import { MfmigError, quoteIdentifier } from '@mfmig/core';
+import { MfmigError, quoteIdentifier, type DatabaseAdapter } from '@mfmig/core';
 
 interface ColumnInfo {
   name: string;
@@ -13,7 +12,7 @@ interface ColumnInfo {
  * @example
  * tableColumns(db, 'kb_entries').map((c) => c.name);
  */
-export function tableColumns(db: Database, table: string): ColumnInfo[] {
+export function tableColumns(db: DatabaseAdapter, table: string): ColumnInfo[] {
   const columns = db.prepare(`PRAGMA table_info(${quoteIdentifier(table)})`).all() as ColumnInfo[];
   if (columns.length === 0) {
     throw new MfmigError('TRANSFORMATION_FAILED', `Table ${table} does not exist`, { context: { table } });
@@ -27,7 +26,7 @@ export function tableColumns(db: Database, table: string): ColumnInfo[] {
  * @example
  * primaryKeyColumns(db, 'kb_tags'); // ['entry_id', 'tag']
  */
-export function primaryKeyColumns(db: Database, table: string): string[] {
+export function primaryKeyColumns(db: DatabaseAdapter, table: string): string[] {
   return tableColumns(db, table)
     .filter((c) => c.pk > 0)
     .sort((a, b) => a.pk - b.pk)
@@ -42,7 +41,7 @@ export function primaryKeyColumns(db: Database, table: string): string[] {
  * @example
  * batchKeyOf(db, 'kb_entries'); // 'id'
  */
-export function batchKeyOf(db: Database, table: string, declared?: string): string | null {
+export function batchKeyOf(db: DatabaseAdapter, table: string, declared?: string): string | null {
   const columns = tableColumns(db, table);
   if (declared) return declared;
   const pk = columns.filter((c) => c.pk > 0);
@@ -52,7 +51,7 @@ export function batchKeyOf(db: Database, table: string, declared?: string): stri
   return pk.length === 1 ? pk[0]!.name : null;
 }
 
-function hasRowid(db: Database, table: string): boolean {
+function hasRowid(db: DatabaseAdapter, table: string): boolean {
   try {
     db.prepare(`SELECT rowid FROM ${quoteIdentifier(table)} LIMIT 0`);
     return true;

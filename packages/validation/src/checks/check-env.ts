@@ -1,5 +1,4 @@
-import type { Database } from 'better-sqlite3';
-import { type IntegrityCheckLevel, quoteIdentifier } from '@mfmig/core';
+import { type DatabaseAdapter, type IntegrityCheckLevel, quoteIdentifier } from '@mfmig/core';
 import type { MilestoneRequirements } from '../milestone/merge-requirements.js';
 import type { Probe, ProbeResult } from '../probe/probe.js';
 import type { CheckKind, ValidationFinding } from '../report/types.js';
@@ -7,7 +6,8 @@ import type { SchemaModel, TableInfo } from '../schema/schema-model.js';
 
 /** What the checks of one run share. Everything here is read-only. */
 export interface CheckEnv {
-  db: Database;
+  /** The database the checks read (the live file, or a snapshot of it). */
+  db: DatabaseAdapter;
   level: IntegrityCheckLevel;
   /** The actual user schema (catalog only). */
   schema: SchemaModel;
@@ -43,17 +43,12 @@ export function levelAtLeast(level: IntegrityCheckLevel, minimum: IntegrityCheck
 }
 
 /** A memoised `count(*)` per table. */
-export function rowCounter(db: Database): (table: string) => number {
+export function rowCounter(db: DatabaseAdapter): (table: string) => number {
   const counts = new Map<string, number>();
   return (table) => {
     let n = counts.get(table);
     if (n === undefined) {
-      n = Number(
-        db
-          .prepare(`SELECT count(*) FROM ${quoteIdentifier(table)}`)
-          .pluck()
-          .get(),
-      );
+      n = Number(db.value(`SELECT count(*) FROM ${quoteIdentifier(table)}`));
       counts.set(table, n);
     }
     return n;

@@ -108,9 +108,9 @@ export function readStatistics(env: CheckEnv): {
   statistics: { pageSize: number; pageCount: number; freelistCount: number; sizeBytes: number };
   findings: ValidationFinding[];
 } {
-  const pageSize = Number(env.db.pragma('page_size', { simple: true }));
-  const pageCount = Number(env.db.pragma('page_count', { simple: true }));
-  const freelistCount = Number(env.db.pragma('freelist_count', { simple: true }));
+  const pageSize = Number(env.db.value('PRAGMA page_size'));
+  const pageCount = Number(env.db.value('PRAGMA page_count'));
+  const freelistCount = Number(env.db.value('PRAGMA freelist_count'));
   const statistics = { pageSize, pageCount, freelistCount, sizeBytes: pageSize * pageCount };
   const findings: ValidationFinding[] = [];
   const freeBytes = freelistCount * pageSize;

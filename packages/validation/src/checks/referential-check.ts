@@ -19,7 +19,7 @@ export function checkForeignKeyDefinitions(env: CheckEnv): ValidationFinding[] {
       const parent = findTable(env.schema, fk.parent);
       const what = `${table.name}(${fk.from.join(', ')}) -> ${fk.parent}`;
       if (!parent) {
-        if (env.db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").get(fk.parent)) continue;
+        if (env.db.get("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE", [fk.parent])) continue;
         out.push(
           finding(
             'FK_PARENT_MISSING',

@@ -180,7 +180,7 @@ export function checkPlanSteps(plan: ParsedPlan, set: MigrationSet, state: RunSt
  */
 export function checkPlanResources(plan: ParsedPlan, state: RunState): ValidationFinding[] {
   const out: ValidationFinding[] = [];
-  const file = state.ctx.adapter.raw.memory ? '' : state.ctx.adapter.filePath;
+  const file = state.ctx.adapter.isMemory ? '' : state.ctx.adapter.filePath;
   if (plan.storageRequired !== null && file) {
     const free = freeBytes(dirname(resolve(file)));
     if (plan.storageRequired > free) {

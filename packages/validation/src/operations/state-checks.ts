@@ -45,7 +45,7 @@ export function checkRunLock(state: RunState): ValidationFinding[] {
  * databaseFile(state); // '/data/kb.db'
  */
 export function databaseFile(state: RunState): string {
-  return state.ctx.adapter.raw.memory ? '' : state.ctx.adapter.filePath;
+  return state.ctx.adapter.isMemory ? '' : state.ctx.adapter.filePath;
 }
 
 /**

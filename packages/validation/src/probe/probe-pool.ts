@@ -1,7 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { QUERY_CHILD_SOURCE, sqliteDriverPath } from '@mfmig/core';
 import type { Probe, ProbeResult } from './probe.js';
-import { PROBE_CHILD_SOURCE } from './probe-child-source.js';
 
 /** Options of {@link ChildProbePool}. */
 export interface ChildProbeOptions {
@@ -59,7 +58,7 @@ export class ChildProbePool {
 
   constructor(options: ChildProbeOptions) {
     this.#deadline = options.deadline;
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    const driver = sqliteDriverPath();
     this.#lanes = Array.from({ length: Math.max(1, options.parallelism) }, () => this.#start(options, driver));
   }
 
@@ -110,7 +109,7 @@ export class ChildProbePool {
   }
 
   #start(options: ChildProbeOptions, driver: string): Lane {
-    const child = process.getBuiltinModule('node:child_process').spawn(process.execPath, ['-e', PROBE_CHILD_SOURCE, String(process.pid)], {
+    const child = process.getBuiltinModule('node:child_process').spawn(process.execPath, ['-e', QUERY_CHILD_SOURCE, String(process.pid)], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, NODE_OPTIONS: '' },
       windowsHide: true,

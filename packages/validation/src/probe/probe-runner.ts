@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { DatabaseAdapter } from '@mfmig/core';
 import { type Probe, type ProbeResult, runProbe } from './probe.js';
 import { ChildProbePool } from './probe-pool.js';
 
@@ -39,12 +39,12 @@ export interface ProbeRunnerOptions {
  * const { results, unrun } = await runner.wait();
  */
 export class ProbeRunner {
-  readonly #db: Database;
+  readonly #db: DatabaseAdapter;
   readonly #deadline: number;
   readonly #pool: ChildProbePool | null;
   readonly #local: Probe[] = [];
 
-  constructor(db: Database, options: ProbeRunnerOptions) {
+  constructor(db: DatabaseAdapter, options: ProbeRunnerOptions) {
     this.#db = db;
     this.#deadline = options.deadline;
     this.#pool =

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { DatabaseAdapter } from '@mfmig/core';
 
 /**
  * One read-only query whose cost grows with the data (an integrity pragma, a foreign key
@@ -35,7 +35,7 @@ export const DEFAULT_KEEP = 20;
  * const result = runProbe(db, { id: 'quick_check', sql: 'PRAGMA quick_check' });
  * result.rows[0]; // { quick_check: 'ok' }
  */
-export function runProbe(db: Database, probe: Probe): ProbeResult {
+export function runProbe(db: DatabaseAdapter, probe: Probe): ProbeResult {
   const start = performance.now();
   const keep = probe.keep ?? DEFAULT_KEEP;
   const rows: Record<string, unknown>[] = [];

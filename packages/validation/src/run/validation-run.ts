@@ -8,7 +8,7 @@ import { isCorruptionCode } from '../probe/probe.js';
 import { ProbeRunner } from '../probe/probe-runner.js';
 import { buildReport } from '../report/build-report.js';
 import type { ValidationReport } from '../report/types.js';
-import { introspectSchema } from '../schema/schema-model.js';
+import { readSchemaModel } from '../schema/schema-model.js';
 import { runCatalogChecks } from './catalog-checks.js';
 import { submitProbeStage } from './probe-stages.js';
 import type { RunOperation } from './run-operation.js';
@@ -51,7 +51,7 @@ export async function runValidation(ctx: ServiceContext, settings: RunSettings, 
 async function validate(ctx: ServiceContext, snapshot: ReadSnapshot | null, settings: RunSettings, op: RunOperation): Promise<ValidationReport> {
   const startedAt = performance.now();
   const rec = new RunRecorder(startedAt + settings.timeoutMs);
-  const db = (snapshot?.adapter ?? ctx.adapter).raw;
+  const db = snapshot?.adapter ?? ctx.adapter;
   let current: number | null = null;
   const out: RunOutputs = { compliance: [], statistics: null };
   const finish = () => {
@@ -68,7 +68,7 @@ async function validate(ctx: ServiceContext, snapshot: ReadSnapshot | null, sett
       statistics: out.statistics,
     });
   };
-  const schema = await rec.attempt(checkIdOf(SCHEMA_CATALOG), () => introspectSchema(db));
+  const schema = await rec.attempt(checkIdOf(SCHEMA_CATALOG), () => readSchemaModel(db));
   if (!schema) return finish();
   const env: CheckEnv = { db, level: settings.level, schema, requirements: null, largeTableRows: settings.largeTableRows, rowCount: rowCounter(db) };
   const probes: ProbeContext = { env, rec, out };
@@ -98,8 +98,11 @@ async function validate(ctx: ServiceContext, snapshot: ReadSnapshot | null, sett
 
 /** A probe runner for the run: child processes start at once when the file is large enough. */
 function newRunner(ctx: ServiceContext, snapshot: ReadSnapshot | null, settings: RunSettings, rec: RunRecorder): ProbeRunner {
-  const db = (snapshot?.adapter ?? ctx.adapter).raw;
-  return new ProbeRunner(db, { childFile: snapshot?.path ?? childFileFor(ctx, settings), parallelism: settings.parallelism, deadline: rec.deadline });
+  return new ProbeRunner(snapshot?.adapter ?? ctx.adapter, {
+    childFile: snapshot?.path ?? childFileFor(ctx, settings),
+    parallelism: settings.parallelism,
+    deadline: rec.deadline,
+  });
 }
 
 /** Runs and interprets the probes; true when the integrity probe found the file unreadable. */
@@ -132,9 +135,9 @@ async function collectProbes(runner: ProbeRunner, tasks: ProbeTask[], rec: RunRe
 
 /** The file probes can open in child processes, or null to run them in-process. */
 function childFileFor(ctx: ServiceContext, settings: RunSettings): string | null {
-  const raw = ctx.adapter.raw;
-  if (raw.memory || !raw.name || raw.name.startsWith('file:') || raw.inTransaction) return null;
-  const file = resolve(raw.name);
+  const { adapter } = ctx;
+  if (adapter.isMemory || !adapter.filePath || adapter.filePath.startsWith('file:') || adapter.inTransaction) return null;
+  const file = resolve(adapter.filePath);
   if (!existsSync(file)) return null;
   try {
     return ctx.adapter.sizeBytes() >= settings.inProcessMaxBytes ? file : null;

@@ -1,6 +1,5 @@
-import BetterSqlite3 from 'better-sqlite3';
-import { type MigrationPlugin, type MigrationSet, Migrator, SqliteAdapter, type TableRebuilder, migrationLabel } from '@mfmig/core';
-import { type SchemaModel, introspectSchema } from './schema-model.js';
+import { type MigrationPlugin, type MigrationSet, Migrator, type TableRebuilder, migrationLabel, openDatabase } from '@mfmig/core';
+import { type SchemaModel, readSchemaModel } from './schema-model.js';
 
 /** The schema the applied migrations produce, and which migration created each object. */
 export interface ExpectedSchema {
@@ -28,22 +27,22 @@ export async function buildExpectedSchema(
   const wanted = new Set(appliedVersions);
   const migrations = set.migrations.filter((m) => wanted.has(m.version));
   const subset: MigrationSet = { ...set, migrations, byVersion: new Map(migrations.map((m) => [m.version, m])) };
-  const raw = new BetterSqlite3(':memory:');
+  const adapter = openDatabase(':memory:');
   try {
     const createdBy = new Map<string, string>();
     const recorder: MigrationPlugin = {
       name: 'validation-expected-schema',
       handlesTransformations: true,
       afterMigration(ctx) {
-        const names = ctx.raw.prepare('SELECT name FROM sqlite_schema').pluck().all() as string[];
+        const names = ctx.adapter.column<string>('SELECT name FROM sqlite_schema');
         for (const name of names) if (!createdBy.has(name)) createdBy.set(name, migrationLabel(ctx.migration));
       },
     };
-    const migrator = new Migrator({ adapter: new SqliteAdapter(raw), migrations: subset, plugins: [recorder], rebuildTable: options.rebuildTable });
+    const migrator = new Migrator({ adapter, migrations: subset, plugins: [recorder], rebuildTable: options.rebuildTable });
     const result = await migrator.migrate({ latest: true });
     if (result.error) throw result.error;
-    return { schema: introspectSchema(raw), createdBy };
+    return { schema: readSchemaModel(adapter), createdBy };
   } finally {
-    raw.close();
+    adapter.close();
   }
 }

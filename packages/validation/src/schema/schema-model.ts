@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { DatabaseAdapter } from '@mfmig/core';
 
 /** A column as `PRAGMA table_xinfo` describes it. */
 export interface ColumnInfo {
@@ -78,16 +78,16 @@ export function normaliseSql(sql: string | null): string {
  * only the catalog, so it costs milliseconds whatever the data size.
  *
  * @example
- * const schema = introspectSchema(db);
+ * const schema = readSchemaModel(adapter);
  * schema.tables.get('kb_entries')?.columns.map((c) => c.name);
  */
-export function introspectSchema(db: Database): SchemaModel {
-  const objects = db
-    .prepare("SELECT type, name, tbl_name AS tableName, rootpage, sql FROM sqlite_schema WHERE type IN ('table', 'view', 'trigger', 'index')")
-    .all() as { type: string; name: string; tableName: string; rootpage: number | null; sql: string | null }[];
+export function readSchemaModel(db: DatabaseAdapter): SchemaModel {
+  const objects = db.all<{ type: string; name: string; tableName: string; rootpage: number | null; sql: string | null }>(
+    "SELECT type, name, tbl_name AS tableName, rootpage, sql FROM sqlite_schema WHERE type IN ('table', 'view', 'trigger', 'index')",
+  );
   const rootPages = new Map<number, string>([[1, 'sqlite_schema']]);
   for (const o of objects) if (o.rootpage) rootPages.set(Number(o.rootpage), o.name);
-  const withoutRowid = new Set(db.prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND wr = 1").pluck().all() as string[]);
+  const withoutRowid = new Set(db.column<string>("SELECT name FROM pragma_table_list WHERE schema = 'main' AND wr = 1"));
   const tables = new Map<string, TableInfo>();
   const views = new Map<string, { name: string; sql: string }>();
   const triggers = new Map<string, { name: string; table: string; sql: string }>();
@@ -108,30 +108,19 @@ export function introspectSchema(db: Database): SchemaModel {
   return { tables, views, triggers, rootPages };
 }
 
-function readColumns(db: Database, table: string): ColumnInfo[] {
-  const rows = db.prepare('SELECT name, type, "notnull" AS nn, dflt_value AS dflt, pk, hidden FROM pragma_table_xinfo(?)').all(table) as {
-    name: string;
-    type: string;
-    nn: number;
-    dflt: string | null;
-    pk: number;
-    hidden: number;
-  }[];
+function readColumns(db: DatabaseAdapter, table: string): ColumnInfo[] {
+  const rows = db.all<{ name: string; type: string; nn: number; dflt: string | null; pk: number; hidden: number }>(
+    'SELECT name, type, "notnull" AS nn, dflt_value AS dflt, pk, hidden FROM pragma_table_xinfo(?)',
+    [table],
+  );
   return rows.map((r) => ({ name: r.name, type: r.type, notNull: r.nn === 1, defaultValue: r.dflt, pk: Number(r.pk), hidden: Number(r.hidden) }));
 }
 
-function readForeignKeys(db: Database, table: string): ForeignKeyInfo[] {
-  const rows = db
-    .prepare('SELECT id, seq, "table" AS parent, "from" AS src, "to" AS dst, on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq')
-    .all(table) as {
-    id: number;
-    seq: number;
-    parent: string;
-    src: string;
-    dst: string | null;
-    on_update: string;
-    on_delete: string;
-  }[];
+function readForeignKeys(db: DatabaseAdapter, table: string): ForeignKeyInfo[] {
+  const rows = db.all<{ id: number; seq: number; parent: string; src: string; dst: string | null; on_update: string; on_delete: string }>(
+    'SELECT id, seq, "table" AS parent, "from" AS src, "to" AS dst, on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq',
+    [table],
+  );
   const byId = new Map<number, ForeignKeyInfo>();
   for (const r of rows) {
     let fk = byId.get(r.id);
@@ -142,19 +131,16 @@ function readForeignKeys(db: Database, table: string): ForeignKeyInfo[] {
   return [...byId.values()];
 }
 
-function readIndexes(db: Database, table: string): IndexInfo[] {
-  const list = db.prepare('SELECT name, "unique" AS uq, origin, partial FROM pragma_index_list(?)').all(table) as {
-    name: string;
-    uq: number;
-    origin: string;
-    partial: number;
-  }[];
-  const sqlOf = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?").pluck();
+function readIndexes(db: DatabaseAdapter, table: string): IndexInfo[] {
+  const list = db.all<{ name: string; uq: number; origin: string; partial: number }>('SELECT name, "unique" AS uq, origin, partial FROM pragma_index_list(?)', [
+    table,
+  ]);
+  const sqlOf = (name: string) => db.value<string | null>("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?", [name]);
   const keysOf = db.prepare('SELECT cid, name, "desc" AS descending, coll FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno');
   return list.map((i) => {
     const keys = keysOf.all(i.name) as { cid: number; name: string | null; descending: number; coll: string }[];
     const columns = keys.map((k) => (k.cid === -2 ? '<expr>' : k.cid === -1 ? '<rowid>' : k.name!));
-    const sql = (sqlOf.get(i.name) as string | null | undefined) ?? null;
+    const sql = sqlOf(i.name) ?? null;
     const where = i.partial === 1 && sql ? normaliseSql(/\bwhere\b([\s\S]*)$/i.exec(sql)?.[1] ?? '') : null;
     return {
       name: i.name,

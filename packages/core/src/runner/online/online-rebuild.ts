@@ -73,13 +73,13 @@ export async function runOnlineCopy(adapter: DatabaseAdapter, m: Migration, patt
         pattern.table,
       ])?.sql;
       if (!sql) return [];
-      adapter.raw.exec(`DROP INDEX ${quoteIdentifier(name)}`);
+      adapter.runScript(`DROP INDEX ${quoteIdentifier(name)}`);
       return [sql];
     });
     saveOnlineState(adapter, { version: m.version, table: pattern.table, shadow: pattern.shadow, movedIndexes: [...moved, ...movedNow] });
-    adapter.raw.exec(pattern.createShadow);
-    for (const sql of pattern.indexes) adapter.raw.exec(onTable(sql, pattern.shadow));
-    for (const sql of triggersFor(pattern, key)) adapter.raw.exec(sql);
+    adapter.runScript(pattern.createShadow);
+    for (const sql of pattern.indexes) adapter.runScript(onTable(sql, pattern.shadow));
+    for (const sql of triggersFor(pattern, key)) adapter.runScript(sql);
   });
   await copyInBatches(adapter, pattern, key, options);
   const violations = adapter.all(`PRAGMA foreign_key_check(${quoteIdentifier(pattern.shadow)})`);
@@ -101,12 +101,12 @@ export function abandon(adapter: DatabaseAdapter, version: number): void {
   const state = onlineStateOf(adapter, version);
   if (!state) return;
   dropShadow(adapter, state);
-  for (const sql of state.movedIndexes) adapter.raw.exec(sql);
+  for (const sql of state.movedIndexes) adapter.runScript(sql);
 }
 
 function dropShadow(adapter: DatabaseAdapter, state: OnlineState): void {
-  for (const event of ['insert', 'update', 'delete']) adapter.raw.exec(`DROP TRIGGER IF EXISTS ${quoteIdentifier(triggerName(state.table, event))}`);
-  adapter.raw.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(state.shadow)}`);
+  for (const event of ['insert', 'update', 'delete']) adapter.runScript(`DROP TRIGGER IF EXISTS ${quoteIdentifier(triggerName(state.table, event))}`);
+  adapter.runScript(`DROP TABLE IF EXISTS ${quoteIdentifier(state.shadow)}`);
   clearOnlineState(adapter, state.version);
 }
 
@@ -115,8 +115,8 @@ async function copyInBatches(adapter: DatabaseAdapter, pattern: RebuildPattern, 
   const k = quoteIdentifier(key);
   const bounds = adapter.get<{ lo: number | null; hi: number | null; n: number }>(`SELECT min(${k}) AS lo, max(${k}) AS hi, count(*) AS n FROM ${table}`)!;
   if (bounds.lo === null || bounds.hi === null) return;
-  const copy = adapter.raw.prepare(replacing(restrictToBatch(pattern.copy, pattern.table, key)!));
-  const nextEnd = adapter.raw.prepare(`SELECT ${k} FROM ${table} WHERE ${k} > ? AND ${k} <= ? ORDER BY ${k} LIMIT 1 OFFSET ?`).pluck();
+  const copy = adapter.prepare(replacing(restrictToBatch(pattern.copy, pattern.table, key)!));
+  const nextEnd = adapter.prepare(`SELECT ${k} FROM ${table} WHERE ${k} > ? AND ${k} <= ? ORDER BY ${k} LIMIT 1 OFFSET ?`).pluck();
   const pacer = new BatchPacer(options.pacing, 100_000);
   const started = performance.now();
   let after = bounds.lo - 1;
@@ -161,9 +161,9 @@ function swapMigration(m: Migration, pattern: RebuildPattern): Migration {
     ...m,
     upSql: statements.join(';\n'),
     up: async (_db, ctx) => {
-      const expected = Number(ctx.raw.prepare(`SELECT count(*) FROM (${select})`).pluck().get());
+      const expected = Number(ctx.adapter.prepare(`SELECT count(*) FROM (${select})`).pluck().get());
       const copied = Number(
-        ctx.raw
+        ctx.adapter
           .prepare(`SELECT count(*) FROM ${quoteIdentifier(pattern.shadow)}`)
           .pluck()
           .get(),

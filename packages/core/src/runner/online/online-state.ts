@@ -13,7 +13,7 @@ export interface OnlineState {
 }
 
 function ensureOnlineTable(adapter: DatabaseAdapter): void {
-  adapter.raw.exec(`CREATE TABLE IF NOT EXISTS ${ONLINE_TABLE} (
+  adapter.runScript(`CREATE TABLE IF NOT EXISTS ${ONLINE_TABLE} (
     version INTEGER PRIMARY KEY,
     table_name TEXT NOT NULL,
     shadow TEXT NOT NULL,
@@ -38,7 +38,7 @@ export function onlineStates(adapter: DatabaseAdapter): OnlineState[] {
 /** Records a rebuild as under way (in the transaction that creates its shadow). */
 export function saveOnlineState(adapter: DatabaseAdapter, state: OnlineState): void {
   ensureOnlineTable(adapter);
-  adapter.raw
+  adapter
     .prepare(`INSERT INTO ${ONLINE_TABLE} (version, table_name, shadow, moved_indexes, started_at) VALUES (?, ?, ?, ?, ?)`)
     .run(state.version, state.table, state.shadow, JSON.stringify(state.movedIndexes), new Date().toISOString());
 }
@@ -55,5 +55,5 @@ function toState(row: StateRow): OnlineState {
 }
 
 export function clearOnlineState(adapter: DatabaseAdapter, version: number): void {
-  if (adapter.tableExists(ONLINE_TABLE)) adapter.raw.prepare(`DELETE FROM ${ONLINE_TABLE} WHERE version = ?`).run(version);
+  if (adapter.tableExists(ONLINE_TABLE)) adapter.prepare(`DELETE FROM ${ONLINE_TABLE} WHERE version = ?`).run(version);
 }

@@ -92,7 +92,7 @@ export class CascadeGuard {
         );
       }
     });
-    for (const statement of sql) this.#adapter.raw.exec(statement);
+    for (const statement of sql) this.#adapter.runScript(statement);
     this.#armed = true;
   }
 
@@ -140,9 +140,9 @@ export class CascadeGuard {
   disarm(): void {
     if (!this.#armed) return;
     this.#armed = false;
-    if (!this.#adapter.raw.open) return;
-    for (let i = 0; i < this.#watched.length; i++) this.#adapter.raw.exec(`DROP TRIGGER IF EXISTS temp.${quoteIdentifier(`mfmig_guard_${i}`)}`);
-    if (this.#mode === 'count') this.#adapter.raw.exec(`DROP TABLE IF EXISTS temp.${COUNTER}`);
+    if (!this.#adapter.isOpen) return;
+    for (let i = 0; i < this.#watched.length; i++) this.#adapter.runScript(`DROP TRIGGER IF EXISTS temp.${quoteIdentifier(`mfmig_guard_${i}`)}`);
+    if (this.#mode === 'count') this.#adapter.runScript(`DROP TABLE IF EXISTS temp.${COUNTER}`);
   }
 
   #read(): Map<number, number> {

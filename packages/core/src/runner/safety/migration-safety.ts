@@ -187,5 +187,5 @@ function hasTriggers(adapter: DatabaseAdapter): boolean {
 }
 
 function schemaVersion(adapter: DatabaseAdapter): number {
-  return Number(adapter.raw.pragma('schema_version', { simple: true }));
+  return Number(adapter.value('PRAGMA schema_version'));
 }

@@ -1,3 +1,16 @@
+import { createRequire } from 'node:module';
+
+/**
+ * The path of the SQLite driver module, for a child process to load: the children below read the
+ * database with the same driver as the parent, from the dialect folder that owns it.
+ *
+ * @example
+ * spawn(process.execPath, ['-e', QUERY_CHILD_SOURCE, String(process.pid)]).stdin.write(JSON.stringify({ driver: sqliteDriverPath(), file }));
+ */
+export function sqliteDriverPath(): string {
+  return createRequire(import.meta.url).resolve('better-sqlite3');
+}
+
 /** How often the watchdog of a probe child looks for its parent, in ms. */
 export const WATCHDOG_INTERVAL_MS = 100;
 
@@ -9,7 +22,7 @@ export const WATCHDOG_INTERVAL_MS = 100;
  * (platforms that keep the original ppid). It then kills its own process with SIGKILL, which
  * no blocked query can delay. The thread is unref'd: it never keeps the child alive.
  */
-export const PROBE_WATCHDOG_SOURCE = String.raw`
+export const QUERY_WATCHDOG_SOURCE = String.raw`
 'use strict';
 const { workerData } = require('node:worker_threads');
 const { parentPid, intervalMs } = workerData;
@@ -37,20 +50,20 @@ setInterval(check, intervalMs);
  * Protocol, one JSON document per line: the parent writes `{type:'open', driver, file,
  * busyTimeout}`, then one `{type:'probe', probe}` at a time, and closes stdin when it has no
  * more; the child answers `{type:'ready'}` (or `{type:'open-failed', error}` and exits), then
- * one `{type:'result', result}` per probe (see `runProbe` in probe.ts, which this mirrors),
+ * one `{type:'result', result}` per probe (as `runProbe` of @mfmig/validation runs one in process),
  * and exits when stdin ends. It opens the database read-only, so it cannot write to it.
  *
  * The parent passes its pid as the first argument. A watchdog thread ({@link
- * PROBE_WATCHDOG_SOURCE}) then ends the child with SIGKILL as soon as the parent is gone, even
+ * QUERY_WATCHDOG_SOURCE}) then ends the child with SIGKILL as soon as the parent is gone, even
  * while the main thread is blocked inside one long SQLite call: a child left behind by a
  * killed parent would otherwise keep the file open until its query ends.
  */
-export const PROBE_CHILD_SOURCE = String.raw`
+export const QUERY_CHILD_SOURCE = String.raw`
 'use strict';
 const parentPid = Number(process.argv[1]);
 if (parentPid > 0) {
   const { Worker } = require('node:worker_threads');
-  new Worker(${JSON.stringify(PROBE_WATCHDOG_SOURCE)}, { eval: true, workerData: { parentPid, intervalMs: ${WATCHDOG_INTERVAL_MS} } }).unref();
+  new Worker(${JSON.stringify(QUERY_WATCHDOG_SOURCE)}, { eval: true, workerData: { parentPid, intervalMs: ${WATCHDOG_INTERVAL_MS} } }).unref();
 }
 const readline = require('node:readline');
 let db = null;

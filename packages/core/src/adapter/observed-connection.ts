@@ -1,0 +1,69 @@
+import type { Database } from 'better-sqlite3';
+import type { DatabaseAdapter } from './database-adapter.js';
+import { splitSqlStatements } from './sql-splitter.js';
+
+/** What watches a migration's statements: told before a statement is prepared and after each run. */
+export interface StatementWatcher {
+  prepared(sql: string): void;
+  after(sql: string): void;
+}
+
+/**
+ * The connection a migration gets as `ctx.raw`: every statement it prepares or executes is checked first
+ * (`check`: a module may not attach, vacuum or touch mfmig's tables, however its SQL is built),
+ * and while its statements are watched, `exec` runs statement by statement and prepared
+ * statements report each run, so that every statement is seen; everything else is the handle's own.
+ *
+ * @example
+ * const raw = observedConnection(adapter, () => watcher, assertAllowed);
+ * raw.exec('CREATE TABLE t (id INTEGER PRIMARY KEY)'); // checked, run, then watcher.after(...)
+ */
+export function observedConnection(adapter: DatabaseAdapter, current: () => StatementWatcher | undefined, check: (sql: string) => void): Database {
+  const proxy: Database = new Proxy(adapter.raw, {
+    get(target, property) {
+      if (property === 'exec') {
+        return (sql: string) => {
+          const observer = current();
+          for (const statement of splitSqlStatements(sql)) {
+            check(statement);
+            target.exec(statement);
+            observer?.after(statement);
+          }
+          return proxy;
+        };
+      }
+      if (property === 'prepare') {
+        return (sql: string) => {
+          check(sql);
+          current()?.prepared(sql);
+          return observedStatement(target.prepare(sql), sql, current);
+        };
+      }
+      return ownMember(target, property);
+    },
+  });
+  return proxy;
+}
+
+const RUNS = new Set<PropertyKey>(['run', 'get', 'all']);
+
+/** A prepared statement that tells the observer after each run (chained calls keep the wrapper). */
+function observedStatement<T extends object>(statement: T, sql: string, current: () => StatementWatcher | undefined): T {
+  const proxy: T = new Proxy(statement, {
+    get(target, property) {
+      const member = ownMember(target, property);
+      if (typeof member !== 'function') return member;
+      return (...args: unknown[]) => {
+        const result: unknown = member(...args);
+        if (RUNS.has(property)) current()?.after(sql);
+        return result === target ? proxy : result;
+      };
+    },
+  });
+  return proxy;
+}
+
+function ownMember(target: object, property: PropertyKey): unknown {
+  const value: unknown = Reflect.get(target, property, target);
+  return typeof value === 'function' ? value.bind(target) : value;
+}
