@@ -14,3 +14,4 @@ export * from './read-snapshot.js';
 export * from './adapter-of.js';
 export * from './watch-statements.js';
 export * from './query-child-source.js';
+export * from './sqlite-introspector.js';

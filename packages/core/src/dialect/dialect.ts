@@ -29,6 +29,8 @@ export interface ColumnInfo {
   nullable: boolean;
   /** The default expression, or null. */
   defaultSql: string | null;
+  /** A generated (computed) column; absent for a plain one. */
+  generated?: boolean;
 }
 
 /** An index as the catalogs describe it. */

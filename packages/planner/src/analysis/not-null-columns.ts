@@ -1,4 +1,4 @@
-import { type SqlToken, isSqlKeyword, quoteIdentifier, tokenName, tokenizeSql, type DatabaseAdapter } from '@mfmig/core';
+import { type SqlToken, isSqlKeyword, quoteIdentifier, tokenName, tokenizeSql, type DatabaseAdapter, SqliteIntrospector } from '@mfmig/core';
 
 /** A column a rebuild makes NOT NULL that is nullable now, with the NULLs it holds today. */
 export interface TightenedColumn {
@@ -51,11 +51,11 @@ export function notNullColumns(createSql: string): Map<string, boolean> {
  * // [{ column: 'last_used', nulls: 1200 }]
  */
 export function tightenedColumns(live: DatabaseAdapter | undefined, table: string, createSql: string): TightenedColumn[] {
-  if (!live || !live.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND lower(name) = lower(?)").get(table)) return [];
-  const now = live.prepare('SELECT name, "notnull" AS nn, pk FROM pragma_table_info(?)').all(table) as { name: string; nn: number; pk: number }[];
+  const now = live && new SqliteIntrospector(live).tableSync(table);
+  if (!now) return [];
   const next = notNullColumns(createSql);
-  return now
-    .filter((c) => c.nn === 0 && c.pk === 0 && next.get(c.name.toLowerCase()) === true)
+  return now.columns
+    .filter((c) => !c.generated && c.nullable && !now.primaryKey.includes(c.name) && next.get(c.name.toLowerCase()) === true)
     .map((c) => ({
       column: c.name,
       nulls: Number(

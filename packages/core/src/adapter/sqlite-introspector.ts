@@ -1,0 +1,128 @@
+import type { ColumnInfo, DatabaseIntrospector, ForeignKeyInfo, IndexInfo, TableInfo } from '../dialect/dialect.js';
+import type { DatabaseAdapter } from './database-adapter.js';
+
+interface ColumnRow {
+  name: string;
+  type: string;
+  notnull: number;
+  dflt_value: string | null;
+  pk: number;
+  hidden: number;
+}
+
+interface ForeignKeyRow {
+  id: number;
+  table: string;
+  from: string;
+  to: string | null;
+  on_delete: string;
+}
+
+const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/**
+ * Reads a SQLite database's schema from its catalog (`sqlite_schema` and the table-valued
+ * pragmas) into the same {@link TableInfo} shape the PostgreSQL introspector gives, so that code
+ * written against {@link DatabaseIntrospector} reads both dialects. `mfmig_` and `sqlite_` tables
+ * are left out. The synchronous methods serve the SQLite services, which run synchronously.
+ *
+ * SQLite's own facts map as follows: a foreign key has no name, so it is `<table>_fk_<id>`; one
+ * that names no parent columns references the parent's primary key; an index SQLite made for a
+ * PRIMARY KEY or UNIQUE constraint has no statement (`definition` is empty); every constraint is
+ * validated and every index valid (SQLite has neither NOT VALID nor concurrent builds); generated
+ * columns are listed with `generated: true`.
+ *
+ * @example
+ * const introspector = new SqliteIntrospector(openDatabase('./kb.db', { mode: 'readonly' }));
+ * introspector.tableSync('kb_tags')?.primaryKey; // ['entry_id', 'tag']
+ */
+export class SqliteIntrospector implements DatabaseIntrospector {
+  constructor(private readonly db: DatabaseAdapter) {}
+
+  /** User tables, sorted by name. */
+  tablesSync(): TableInfo[] {
+    return this.db
+      .userTables()
+      .map((name) => this.tableSync(name)!)
+      .sort(byName);
+  }
+
+  /** One table (named in any case, as SQLite resolves names), or undefined when it does not exist. */
+  tableSync(name: string): TableInfo | undefined {
+    const table = this.db.value<string>(
+      "SELECT name FROM sqlite_schema WHERE type = 'table' AND lower(name) = lower(?) AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND substr(name, 1, 6) <> 'mfmig_'",
+      [name],
+    );
+    if (table === undefined) return undefined;
+    const rows = this.db.all<ColumnRow>('SELECT name, type, "notnull", dflt_value, pk, hidden FROM pragma_table_xinfo(?) WHERE hidden <> 1 ORDER BY cid', [
+      table,
+    ]);
+    const primaryKey = rows
+      .filter((c) => c.pk > 0)
+      .sort((a, b) => a.pk - b.pk)
+      .map((c) => c.name);
+    return {
+      name: table,
+      columns: rows.map((c): ColumnInfo => ({
+        name: c.name,
+        type: c.type,
+        nullable: c.notnull === 0,
+        defaultSql: c.dflt_value,
+        ...(c.hidden === 2 || c.hidden === 3 ? { generated: true } : {}),
+      })),
+      indexes: this.#indexes(table),
+      foreignKeys: this.#foreignKeys(table),
+      primaryKey,
+    };
+  }
+
+  tables(): Promise<TableInfo[]> {
+    return Promise.resolve(this.tablesSync());
+  }
+
+  table(name: string): Promise<TableInfo | undefined> {
+    return Promise.resolve(this.tableSync(name));
+  }
+
+  schemaFingerprint(): Promise<string> {
+    return Promise.resolve(this.db.schemaFingerprint());
+  }
+
+  #indexes(table: string): IndexInfo[] {
+    const list = this.db.all<{ name: string; unique: number }>('SELECT name, "unique" FROM pragma_index_list(?)', [table]);
+    return list
+      .map((index): IndexInfo => {
+        const columns = this.db
+          .all<{ name: string | null }>('SELECT name FROM pragma_index_info(?) ORDER BY seqno', [index.name])
+          .map((c) => c.name ?? '<expr>');
+        const definition = this.db.value<string | null>("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?", [index.name]) ?? '';
+        return { name: index.name, table, columns, unique: index.unique === 1, valid: true, definition };
+      })
+      .sort(byName);
+  }
+
+  #foreignKeys(table: string): ForeignKeyInfo[] {
+    const rows = this.db.all<ForeignKeyRow>('SELECT id, "table", "from", "to", on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq', [table]);
+    const byId = new Map<number, ForeignKeyRow[]>();
+    for (const row of rows) byId.set(row.id, [...(byId.get(row.id) ?? []), row]);
+    return [...byId.entries()]
+      .map(([id, parts]): ForeignKeyInfo => {
+        const parent = parts[0]!.table;
+        const referenced = parts.every((p) => p.to !== null) ? parts.map((p) => p.to!) : this.#primaryKeyOf(parent);
+        return {
+          name: `${table}_fk_${id}`,
+          table,
+          columns: parts.map((p) => p.from),
+          referencedTable: parent,
+          referencedColumns: referenced,
+          onDelete: parts[0]!.on_delete,
+          validated: true,
+        };
+      })
+      .sort(byName);
+  }
+
+  #primaryKeyOf(table: string): string[] {
+    return this.db.all<{ name: string; pk: number }>('SELECT name, pk FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk', [table]).map((c) => c.name);
+  }
+}
