@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
 import pg from 'pg';
+import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
 import { REAL_MIGRATIONS, mfmig, mfmigAsync, sqlMigration, tempDir, writeMigrations } from './helpers.js';
+import { type PgAppReport, pgAppRows, startPgKbWriter } from './pg-app-writer.js';
 
 afterAll(dropScratchDatabases);
 
@@ -90,31 +91,8 @@ describe('rollback on PostgreSQL', () => {
     expect(cli('seed', '--rows', '1500').code).toBe(0);
 
     // the application: one feedback row and one new KB entry every 10 ms, each in its own transaction
-    const app = new pg.Client({ connectionString: url });
-    await app.connect();
-    let stop = false;
-    let written = 0;
-    const failures: string[] = [];
-    const writer = (async () => {
-      for (let i = 1; !stop; i++) {
-        try {
-          await app.query('BEGIN');
-          const [entry] = (
-            await app.query(
-              `INSERT INTO kb_entries (title, problem, solution, category, severity, created_at, updated_at) VALUES ($1, 'p', 's', 'DB2', 'low', $2, $2) RETURNING id`,
-              [`app entry ${i}`, new Date().toISOString()],
-            )
-          ).rows;
-          await app.query(`INSERT INTO kb_feedback (entry_id, rating, created_at) VALUES ($1, 'success', $2)`, [entry.id, new Date().toISOString()]);
-          await app.query('COMMIT');
-          written++;
-        } catch (error) {
-          await app.query('ROLLBACK').catch(() => {});
-          failures.push((error as Error).message);
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
+    const app = await startPgKbWriter(url);
+    let report: PgAppReport | undefined;
     try {
       const up = mfmigAsync(cwd, ['--db', url, '--migrations', REAL_MIGRATIONS, '--yes', 'migrate']);
       const upRun = await up.done;
@@ -124,16 +102,11 @@ describe('rollback on PostgreSQL', () => {
       const again = mfmigAsync(cwd, ['--db', url, '--migrations', REAL_MIGRATIONS, '--yes', 'migrate']);
       expect((await again.done).code).toBe(0);
     } finally {
-      stop = true;
-      await writer;
-      await app.end();
+      report = await app.stop();
     }
-    expect(failures).toEqual([]);
-    expect(written).toBeGreaterThan(20);
-    expect(await rows(url, `SELECT count(*)::int AS n FROM kb_entries WHERE title LIKE 'app entry %'`)).toEqual([{ n: written }]);
-    expect(await rows(url, `SELECT count(*)::int AS n FROM kb_feedback f JOIN kb_entries e ON e.id = f.entry_id WHERE e.title LIKE 'app entry %'`)).toEqual([
-      { n: written },
-    ]);
+    expect(report.failures).toEqual([]);
+    expect(report.written).toBeGreaterThan(20);
+    expect(await pgAppRows(url)).toEqual({ entries: report.written, feedback: report.written });
     expect(cli('status').json.currentMvp).toBe(5);
     const validation = cli('validate');
     expect([validation.code, validation.json.errors]).toEqual([0, []]);
