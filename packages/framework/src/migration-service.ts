@@ -8,6 +8,7 @@ import {
   isMfmigError,
   MfmigError,
   type RunResult,
+  RunValues,
   type ServiceContext,
 } from '@mfmig/core';
 import { type MigrationPlan, type MigrationPlanner, assertRehearsalPassed } from '@mfmig/planner';
@@ -18,7 +19,7 @@ import { type BaselineResult, baselineDatabase } from './adoption/baseline.js';
 import { type ToolAdoption, adoptToolHistory, analyzeToolAdoption } from './adoption/tool-adoption.js';
 import { assertAdopted } from './adoption/unadopted-tables.js';
 import { assertDatabaseIntact } from './integrity-precheck.js';
-import { type RunRequest, createRunSequencePlugin } from './run-sequence-plugin.js';
+import { RUN_REQUEST, type RunRequest, createRunSequencePlugin } from './run-sequence-plugin.js';
 import { type UpgradePathAnalysis, assertMilestone, groupByMilestone } from './upgrade-path.js';
 
 /** Options of {@link MigrationService.executeMVPMigration}. */
@@ -81,12 +82,10 @@ export class MigrationService {
   #migrator: Migrator | undefined;
   #rolledBack = false;
 
-  #request: RunRequest | undefined;
-
   constructor(ctx: ServiceContext, services: MigrationServiceDeps) {
     this.#ctx = ctx;
     this.#services = services;
-    ctx.plugins.push(createRunSequencePlugin(() => this.#request, services));
+    ctx.plugins.push(createRunSequencePlugin(services));
   }
 
   /** Listens to run events (`migrationStepCompleted`, `progressUpdated`, ... or `'*'` for all). */
@@ -146,25 +145,21 @@ export class MigrationService {
     await assertAdopted(this.#ctx);
     if (options.plan && !options.dryRun) assertRehearsalPassed(options.plan);
     const before = migrator.status();
-    this.#request = {
+    const request: RunRequest = {
       target,
       validate: options.validateIntegrity ?? true,
       plan: options.plan,
       checkpoint: options.createCheckpoints === true,
       checkpointId: `migrate-${describeTarget(target).replace(/\s+/g, '-')}`,
     };
-    let result: RunResult;
-    try {
-      result = await migrator.migrate(target, {
-        dryRun: options.dryRun,
-        signal: options.signal,
-        acceptChecksums: options.acceptChecksums,
-        command: `migrate to ${describeTarget(target)}`,
-        heldLock: options.heldLock,
-      });
-    } finally {
-      this.#request = undefined;
-    }
+    const result: RunResult = await migrator.migrate(target, {
+      dryRun: options.dryRun,
+      signal: options.signal,
+      acceptChecksums: options.acceptChecksums,
+      command: `migrate to ${describeTarget(target)}`,
+      heldLock: options.heldLock,
+      values: new RunValues().set(RUN_REQUEST, request),
+    });
     const interrupted = isMfmigError(result.error) && result.error.code === 'INTERRUPTED';
     const validationFailed = isMfmigError(result.error) && result.error.code === 'VALIDATION_FAILED' && result.error.context.stage === 'post-migration';
     if (result.error && (options.enableRollback === true || validationFailed) && !interrupted && !options.dryRun && result.toVersion !== result.fromVersion) {

@@ -1,4 +1,5 @@
-import { type MigrationPlugin, type MigrationTarget, MfmigError } from '@mfmig/core';
+import { type MigrationPlugin, type MigrationTarget, MfmigError, runKey } from '@mfmig/core';
+import type { CheckpointRecord } from '@mfmig/rollback';
 import type { MigrationPlan, MigrationPlanner } from '@mfmig/planner';
 import type { RollbackManager } from '@mfmig/rollback';
 import { BLOCKING_KINDS, type ValidationReport, type ValidationService } from '@mfmig/validation';
@@ -10,9 +11,17 @@ export interface RunRequest {
   plan: MigrationPlan | false | undefined;
   checkpoint: boolean;
   checkpointId: string;
-  /** What the steps before the run found (set by the plugin): the baseline of post-migration validation. */
-  preValidation?: ValidationReport;
 }
+
+/** What the steps before the run found and made, for `result.extras` (pre-migration validation is also the baseline of the post-migration one). */
+export interface RunSequenceFindings {
+  preValidation?: ValidationReport;
+  plan?: MigrationPlan;
+  checkpoint?: CheckpointRecord;
+}
+
+/** The key under which `migrateTo` hands a run its {@link RunRequest} (`RunOptions.values`). */
+export const RUN_REQUEST = runKey<RunRequest>('framework-run-request');
 
 /**
  * The framework's steps around a run, as a plugin so that they happen after the run lock is
@@ -20,45 +29,43 @@ export interface RunRequest {
  * runner finished): pre-migration validation, plan, checkpoint before the first step, and
  * post-migration validation after the last.
  */
-export function createRunSequencePlugin(
-  request: () => RunRequest | undefined,
-  services: { validation: ValidationService; planner: MigrationPlanner; rollbackManager: RollbackManager },
-): MigrationPlugin {
+export function createRunSequencePlugin(services: {
+  validation: ValidationService;
+  planner: MigrationPlanner;
+  rollbackManager: RollbackManager;
+}): MigrationPlugin {
+  // what one run's steps found, kept from its beforeRun to its afterRun (a runner runs one run at a time)
+  const findings = new WeakMap<RunRequest, RunSequenceFindings>();
   return {
     name: 'framework-run-sequence',
     async beforeRun(run) {
-      const r = request();
+      const r = run.values.get(RUN_REQUEST);
       if (!r || run.dryRun || run.direction !== 'up' || run.steps.length === 0) return;
+      const found: RunSequenceFindings = {};
+      findings.set(r, found);
       if (r.validate) {
         const pre = await services.validation.validatePreMigrationState();
         const blocking = pre.errors.filter((f) => BLOCKING_KINDS.includes(f.kind));
         if (blocking.length > 0) throw validationError('Pre-migration validation', blocking, 'pre-migration');
-        r.preValidation = pre;
-        stash(run, 'preValidation', pre);
+        found.preValidation = pre;
       }
-      if (r.plan !== false) stash(run, 'plan', r.plan ?? (await services.planner.createPlan(r.target)));
-      if (r.checkpoint) stash(run, 'checkpoint', await services.rollbackManager.createCheckpoint(r.checkpointId, { target: r.target }));
+      if (r.plan !== false) found.plan = r.plan ?? (await services.planner.createPlan(r.target));
+      if (r.checkpoint) found.checkpoint = await services.rollbackManager.createCheckpoint(r.checkpointId, { target: r.target });
     },
     async afterRun(run, result) {
-      const r = request();
-      Object.assign(result.extras, stashed.get(run.runId) ?? {});
-      stashed.delete(run.runId);
-      if (!r?.validate || run.dryRun || run.direction !== 'up' || result.error) return;
+      const r = run.values.get(RUN_REQUEST);
+      const found = r && findings.get(r);
+      if (!r || !found) return;
+      findings.delete(r);
+      Object.assign(result.extras, found);
+      if (!r.validate || run.dryRun || run.direction !== 'up' || result.error) return;
       const applied = result.results.filter((x) => x.status === 'Success');
       if (applied.length === 0) return;
-      const post = await services.validation.validatePostMigration(applied.at(-1)!.version, r.preValidation ? { baseline: r.preValidation } : {});
+      const post = await services.validation.validatePostMigration(applied.at(-1)!.version, found.preValidation ? { baseline: found.preValidation } : {});
       result.extras.postValidation = post;
       if (!post.isValid) throw validationError('Post-migration validation', post.errors, 'post-migration');
     },
   };
-}
-
-const stashed = new Map<string, Record<string, unknown>>();
-
-function stash(run: { runId: string }, key: string, value: unknown): void {
-  const entry = stashed.get(run.runId) ?? {};
-  entry[key] = value;
-  stashed.set(run.runId, entry);
 }
 
 /** The error of a validation step; `stage` tells the framework whether the run's changes must be taken back. */

@@ -9,3 +9,4 @@ export * from './apply-connection-settings.js';
 export * from './repeatable-runner.js';
 export * from './batch-pacer.js';
 export * from './online/index.js';
+export * from './run-values.js';

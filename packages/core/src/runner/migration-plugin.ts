@@ -2,6 +2,7 @@ import type { DatabaseAdapter } from '../adapter/index.js';
 import type { Direction, Migration, MigrationContext, RebuildTableResult, RebuildTableSpec, RepeatableMigration } from '../migration/index.js';
 import type { MigrationStatus } from './migration-status.js';
 import type { RepeatableResultItem } from './repeatable-runner.js';
+import type { RunValues } from './run-values.js';
 
 /** A run as plugins see it. */
 export interface RunInfo {
@@ -15,6 +16,8 @@ export interface RunInfo {
   dryRun: boolean;
   adapter: DatabaseAdapter;
   status: MigrationStatus;
+  /** What the run's caller handed its plugins (`RunOptions.values`); empty when it handed nothing. */
+  values: RunValues;
 }
 
 /** The outcome of one migration in a run. */

@@ -24,6 +24,7 @@ import { ProgressTracker } from './progress-tracker.js';
 import { type BatchPacing, DEFAULT_PACING } from './batch-pacer.js';
 import { ONLINE_SWAPS, onlineRebuildOf, runOnlineCopy } from './online/index.js';
 import { finishWithRepeatables } from './repeatable-runner.js';
+import { RunValues } from './run-values.js';
 
 /** Options of {@link Migrator}. */
 export interface MigratorOptions {
@@ -65,6 +66,8 @@ export interface RunOptions {
    * takes it if it is not held yet, and leaves it held; the caller releases it.
    */
   heldLock?: RunLock;
+  /** Values for this run's plugins, by typed key (`run.values` in `beforeRun`/`afterRun`). */
+  values?: RunValues;
 }
 
 const noopLogger: Logger = { log() {} };
@@ -196,6 +199,7 @@ export class Migrator {
         dryRun,
         adapter: this.adapter,
         status,
+        values: options.values ?? new RunValues(),
       };
       this.#progress.start(runId, direction, steps.length);
       this.events.emit('runStarted', { runId, direction, fromVersion: info.fromVersion, targetVersion: info.targetVersion, totalSteps: steps.length, dryRun });
