@@ -1,7 +1,7 @@
 import { type MigrationFrameworkConfig, type ServiceContextOptions } from '@mfmig/core';
 import { MigrationPlanner, type MigrationPlannerOptions } from '@mfmig/planner';
 import { RollbackManager, createBackupPlugin } from '@mfmig/rollback';
-import { SchemaEvolution } from '@mfmig/schema-evolution';
+import { SchemaEvolution, rebuildTableInMigration } from '@mfmig/schema-evolution';
 import { DataTransformer } from '@mfmig/transformer';
 import { ValidationService } from '@mfmig/validation';
 import { type LiveContext, createLiveContext } from './live-context.js';
@@ -47,13 +47,26 @@ export interface MigrationFramework {
  */
 export function createMigrationFramework(config: MigrationFrameworkConfig, options: FrameworkOptions = {}): MigrationFramework {
   const context = createLiveContext(config, { create: true, ...options });
-  const rollbackManager = new RollbackManager(context, { reopen: (path) => context.reopen(path) });
-  const transformer = new DataTransformer(context);
-  const schemaEvolution = new SchemaEvolution(context);
+  const rollbackManager = new RollbackManager(context, { reopen: (path) => context.reopen(path), register: false });
+  const transformer = new DataTransformer(context, { register: false });
+  const schemaEvolution = new SchemaEvolution(context, { register: false });
   const validation = new ValidationService(context);
   const planner = new MigrationPlanner(context, options.planner);
-  const migrationService = new MigrationService(context, { rollbackManager, validation, planner });
-  if (options.backupBeforeRun !== false) context.plugins.push(createBackupPlugin(rollbackManager));
+  const migrationService = new MigrationService(context, { rollbackManager, validation, planner }, { register: false });
+  // Every run's participants, in one ordered list (each service registers itself only when used on its own):
+  context.plugins.push(
+    // archives what a down drops before the transformer reverses or the step drops anything; puts it back on a later up
+    rollbackManager.preservationPlugin,
+    // runs declared transformations after an up step, reverses them before a down step
+    transformer.plugin(),
+    // stores each version's schema snapshot in the step's transaction
+    schemaEvolution.plugin,
+    // pre-migration validation, plan and checkpoint once the lock is held; post-migration validation last
+    migrationService.runSequencePlugin,
+    // a verified backup before a real run's first step (its beforeRun runs after the checks above)
+    ...(options.backupBeforeRun === false ? [] : [createBackupPlugin(rollbackManager)]),
+  );
+  context.setTableRebuilder(rebuildTableInMigration);
   return {
     migrationService,
     planner,

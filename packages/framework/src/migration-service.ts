@@ -1,6 +1,7 @@
 import {
   type RunLock,
   type MigrationEvents,
+  type MigrationPlugin,
   type MigrationProgress,
   type MigrationStatus,
   type MigrationTarget,
@@ -81,11 +82,15 @@ export class MigrationService {
   readonly #services: MigrationServiceDeps;
   #migrator: Migrator | undefined;
   #rolledBack = false;
+  /** Pre-migration validation, plan and checkpoint before a `migrateTo` run's first step; post-migration validation after its last. */
+  readonly runSequencePlugin: MigrationPlugin;
 
-  constructor(ctx: ServiceContext, services: MigrationServiceDeps) {
+  /** `register: false` leaves {@link MigrationService.runSequencePlugin} off the context's plugin list, for a caller that composes the list itself. */
+  constructor(ctx: ServiceContext, services: MigrationServiceDeps, options: { register?: boolean } = {}) {
     this.#ctx = ctx;
     this.#services = services;
-    ctx.plugins.push(createRunSequencePlugin(services));
+    this.runSequencePlugin = createRunSequencePlugin(services);
+    if (options.register !== false) ctx.plugins.push(this.runSequencePlugin);
   }
 
   /** Listens to run events (`migrationStepCompleted`, `progressUpdated`, ... or `'*'` for all). */

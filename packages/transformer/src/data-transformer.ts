@@ -18,6 +18,11 @@ import { DEFAULT_ENGINE_OPTIONS, type EngineOptions, TransformationEngine } from
 export interface DataTransformerOptions extends Partial<EngineOptions> {
   /** Write one `mfmig_metrics` row per transformation when run by the plugin. Default: the config's `enableMetrics`. */
   recordMetrics?: boolean;
+  /**
+   * Put the transformer's plugin on a shared context's plugin list when none handles
+   * transformations yet. Default true; `false` when the caller composes the list itself from {@link DataTransformer.plugin}.
+   */
+  register?: boolean;
 }
 
 /** Options of one {@link DataTransformer.execute}.
@@ -82,7 +87,7 @@ export class DataTransformer {
       stageQueries: options.stageQueries ?? true,
       copyReadsMinBytes: options.copyReadsMinBytes,
     });
-    if (shared && !this.context.plugins.some((p) => p.handlesTransformations)) this.context.plugins.push(this.plugin());
+    if (shared && options.register !== false && !this.context.plugins.some((p) => p.handlesTransformations)) this.context.plugins.push(this.plugin());
   }
 
   get adapter(): DatabaseAdapter {

@@ -40,6 +40,11 @@ export interface RollbackManagerOptions {
   backupBeforeRun?: boolean | BackupPluginOptions;
   /** Builds the context after a restore replaced the file. Default: a new context on the same path with the same plugins. */
   reopen?: ReopenContext;
+  /**
+   * Put the preservation plugin on the context's plugin list. Default true; `false` when the
+   * caller composes the list itself (`createMigrationFramework` does, from {@link RollbackManager.preservationPlugin}).
+   */
+  register?: boolean;
 }
 
 /**
@@ -80,7 +85,7 @@ export class RollbackManager implements PreRunBackupTaker {
       ctxRef = ctx;
       const present = (p: MigrationPlugin) => ctx.plugins.some((q) => q === p || q.name === p.name);
       const add = (p: MigrationPlugin) => !present(p) && ctx.plugins.push(p);
-      if (!present(this.#preservation)) ctx.plugins.unshift(this.#preservation);
+      if (options.register !== false && !present(this.#preservation)) ctx.plugins.unshift(this.#preservation);
       for (const p of previous?.plugins ?? (standalone ? this.#standalonePlugins : [])) add(p);
       if (previous?.tableRebuilder && !ctx.tableRebuilder) ctx.setTableRebuilder(previous.tableRebuilder);
     };
@@ -120,7 +125,7 @@ export class RollbackManager implements PreRunBackupTaker {
     return { id, path };
   }
 
-  /** The plugin that archives dropped rows and restores them (registered on the context). */
+  /** The plugin that archives dropped rows and restores them (registered on the context unless `register: false`). */
   get preservationPlugin(): MigrationPlugin {
     return this.#preservation;
   }
