@@ -1,6 +1,5 @@
 import { formatCount } from '@mfmig/core';
 import type { MigrationExecutionResult } from '@mfmig/framework';
-import type { RemovedBackup } from '@mfmig/rollback';
 import type { Output } from './output.js';
 import { formatMs } from './progress-reporter.js';
 import { renderRemovedByRetention } from './render-backups.js';
@@ -47,15 +46,7 @@ export function renderRun(out: Output, result: MigrationExecutionResult): void {
     return;
   }
   renderRepeatables(out, result);
-  const moved = (result.extras.transformations ?? []) as {
-    id: string;
-    mode: string;
-    rowsRead: number;
-    rowsWritten: number;
-    batches: number;
-    durationMs: number;
-    rowsPerSecond: number;
-  }[];
+  const moved = result.extras.transformations ?? [];
   if (moved.length > 0) {
     out.line();
     out.line(c.bold('Rows moved per transformation:'));
@@ -64,7 +55,7 @@ export function renderRun(out: Output, result: MigrationExecutionResult): void {
         id: t.id,
         mode: t.mode,
         read: formatCount(t.rowsRead),
-        written: formatCount(t.rowsWritten),
+        written: t.rowsWritten === null ? 'not counted' : formatCount(t.rowsWritten),
         batches: t.batches,
         took: formatMs(t.durationMs),
         rate: formatCount(Math.round(t.rowsPerSecond)),
@@ -80,7 +71,7 @@ export function renderRun(out: Output, result: MigrationExecutionResult): void {
       ],
     );
   }
-  const backup = result.extras.backup as { id: string; removedByRetention?: RemovedBackup[] } | undefined;
+  const backup = result.extras.backup;
   if (backup) {
     out.line();
     out.line(`Backup taken first: ${backup.id}`);

@@ -1,3 +1,4 @@
+import './run-extras.js';
 export { createMigrationFramework, type FrameworkOptions, type MigrationFramework } from './create-migration-framework.js';
 export { createLiveContext, type LiveContext } from './live-context.js';
 export { MigrationService, type ExecuteMigrationOptions, type MigrationExecutionResult, type MigrationServiceDeps } from './migration-service.js';

@@ -67,7 +67,8 @@ export interface MigrationExecutionResult {
   migrations: RunResult['results'];
   /** Repeatable migrations run after the versioned ones (a dry run lists the pending ones as `Pending`). */
   repeatables: NonNullable<RunResult['repeatables']>;
-  extras: Record<string, unknown>;
+  /** What the run's plugins reported, typed by key (`RunExtras`). */
+  extras: RunResult['extras'];
 }
 
 /**

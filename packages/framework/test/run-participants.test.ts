@@ -22,6 +22,9 @@ describe("createMigrationFramework's run participants", () => {
     // the reopened database runs through all of them: the run is validated and its snapshot stored
     const again = await framework.migrationService.executeMVPMigration(2);
     expect([again.success, again.toVersion]).toEqual([true, 5]);
+    // each plugin's report, typed by the key its package declares (RunExtras): no cast
+    expect([again.extras.backup?.verified, again.extras.postValidation?.isValid, again.extras.plan?.targetVersion]).toEqual([true, true, 5]);
+    expect(again.extras.transformations?.map((t) => t.targetTable)).toContain('incidents');
     expect(scalar(join(dir, 'knowledge.db'), 'SELECT max(version) FROM mfmig_schema_snapshots')).toBe(5);
   });
 

@@ -92,3 +92,4 @@ export {
 } from './connection/pg-dump-registry.js';
 export { restorePgDumpBackup, type PgDumpRestoreOptions, type PgDumpRestoreResult } from './connection/pg-dump-restore.js';
 export { type PgCheckpoint, createPgCheckpoint, listPgCheckpoints, pgCheckpointFolder, readPgCheckpoint } from './connection/pg-checkpoint.js';
+export { type RunBackupExtra } from './run-extras.js';

@@ -1,3 +1,4 @@
+import './run-extras.js';
 export type {
   BatchPolicy,
   DataTransformation,

@@ -1,3 +1,4 @@
+import './run-extras.js';
 export {
   ValidationService,
   INTEGRITY_CHECK_LEVELS,

@@ -48,8 +48,23 @@ export interface RunResult {
   error?: Error;
   /** Repeatable migrations of an up run: run after the versioned ones (or, in a dry run, listed `Pending`). */
   repeatables?: RepeatableResultItem[];
-  /** Whatever plugins report about the run (backups taken, rows preserved, transformations). */
-  extras: Record<string, unknown>;
+  /** What plugins report about the run (backups taken, rows preserved, transformations), typed by key: see {@link RunExtras}. */
+  extras: RunExtras;
+}
+
+/**
+ * What plugins report on a run's result, by key. Each package declares the keys it writes by
+ * merging them into this interface (`declare module '@mfmig/core' { interface RunExtras { ... } }`),
+ * so that a reader gets their types without a cast; a key nobody declared is `unknown`.
+ *
+ * @example
+ * declare module '@mfmig/core' {
+ *   interface RunExtras { backup?: { id: string } }
+ * }
+ * result.extras.backup?.id; // string | undefined
+ */
+export interface RunExtras {
+  [key: string]: unknown;
 }
 
 /**

@@ -160,7 +160,7 @@ async function revertLastRun(env: EmergencyEnvironment, result: EmergencyRollbac
     result.actionsPerformed.push(`reverting failed: ${error.message}`);
   }
   if (reverted && !reverted.error) {
-    const preserved = (reverted.extras.preserved as unknown[] | undefined)?.length ?? 0;
+    const preserved = reverted.extras.preserved?.length ?? 0;
     result.actionsPerformed.push(
       `reverted ${reverted.results.filter((r) => r.status === 'Success').length} migration(s) to version ${reverted.toVersion}${preserved ? `, archiving dropped data in ${preserved} archive table(s)` : ''}`,
     );

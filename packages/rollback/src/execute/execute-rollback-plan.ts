@@ -121,7 +121,7 @@ export async function executeRollbackPlan(
       m.rollback({ version: stage.toVersion }, { signal: options.signal, command: `rollback to ${plan.targetVersion}`, heldLock: options.heldLock }),
     );
     result.steps.push(...run.results.map(({ version, name, mvp, direction, status, durationMs }) => ({ version, name, mvp, direction, status, durationMs })));
-    result.preserved.push(...((run.extras.preserved as PreservedData[] | undefined) ?? []));
+    result.preserved.push(...(run.extras.preserved ?? []));
     let failure = run.error?.message;
     if (!failure && validate) {
       const validation = await validateStage(migrator, stage, { baselineViolations, level: env.integrityLevel, validator });
@@ -180,7 +180,7 @@ async function returnToLastGood(
   const back = await env.run(true, (m) =>
     m.migrate({ version: stage.fromVersion }, { command: `return to version ${stage.fromVersion} after a failed rollback stage`, heldLock }),
   );
-  result.restored.push(...((back.extras.restored as RestoredArchive[] | undefined) ?? []));
+  result.restored.push(...(back.extras.restored ?? []));
   result.stopped = { atVersion, reason, returnedToVersion: back.toVersion };
   if (back.error) {
     result.error = new MfmigError(

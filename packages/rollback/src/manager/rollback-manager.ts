@@ -335,7 +335,7 @@ export class RollbackManager implements PreRunBackupTaker {
   }
 
   #preRunBackupOf(run: FailedRun): BackupRecord | null {
-    const id = (run.extras?.backup as { id?: unknown } | undefined)?.id;
+    const id = run.extras?.backup?.id;
     const own = this.listBackups().filter((b) => b.kind === 'pre-run');
     return own.find((b) => b.id === id) ?? (run.runId ? own.find((b) => b.run?.runId === run.runId) : undefined) ?? null;
   }
