@@ -25,7 +25,7 @@ export function assertDatabaseIntact(adapter: DatabaseAdapter, options: { snapsh
     if (passed.get(adapter) === before) return;
     const snapshot = takeReadSnapshot(adapter, { minBytes: options.snapshotMinBytes });
     try {
-      rows = (snapshot?.adapter ?? adapter).quickCheck(5);
+      rows = (snapshot?.adapter ?? adapter).checkIntegrity('quick', 5);
     } finally {
       snapshot?.release();
     }

@@ -58,7 +58,7 @@ export const MigrationUtils = {
       return ok(`reachable (${adapter.filePath}, ${formatCount(adapter.sizeBytes())} bytes)`);
     });
     const integrity = guard(() => {
-      const problems = adapter.quickCheck(3);
+      const problems = adapter.checkIntegrity('quick', 3);
       return problems.length === 0 ? ok('quick_check ok') : error(`quick_check: ${problems.join('; ')}`);
     });
     const lock = guard(() => {

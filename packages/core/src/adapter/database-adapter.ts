@@ -86,8 +86,11 @@ export interface DatabaseAdapter {
   readonly isMemory: boolean;
   /** True for a connection opened read-only. */
   readonly isReadonly: boolean;
-  /** `PRAGMA quick_check(limit)`: the problems it names, or an empty list when the file is sound. */
-  quickCheck(limit: number): string[];
+  /**
+   * `PRAGMA quick_check(limit)` (`'quick'`, O(N)) or `integrity_check(limit)` (`'full'`, indexes
+   * and UNIQUE too): the problems it names, or an empty list when the file is sound.
+   */
+  checkIntegrity(level: 'quick' | 'full', limit: number): string[];
   /** The journal mode now in force (`PRAGMA journal_mode`). */
   journalMode(): JournalMode;
   /** Asks for a journal mode; returns the mode in force afterwards, which SQLite may have refused to change. */

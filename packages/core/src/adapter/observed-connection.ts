@@ -2,10 +2,12 @@ import type { Database } from 'better-sqlite3';
 import type { DatabaseAdapter } from './database-adapter.js';
 import { splitSqlStatements } from './sql-splitter.js';
 
-/** What watches a migration's statements: told before a statement is prepared and after each run. */
-export interface StatementWatcher {
-  prepared(sql: string): void;
+/** Sees the statements a migration runs (through `ctx.exec`, its Kysely instance or `ctx.raw`). */
+export interface StatementObserver {
+  /** After `sql` ran. */
   after(sql: string): void;
+  /** `sql` was prepared on the raw handle (it may run later, any number of times). */
+  prepared(sql: string): void;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface StatementWatcher {
  * const raw = observedConnection(adapter, () => watcher, assertAllowed);
  * raw.exec('CREATE TABLE t (id INTEGER PRIMARY KEY)'); // checked, run, then watcher.after(...)
  */
-export function observedConnection(adapter: DatabaseAdapter, current: () => StatementWatcher | undefined, check: (sql: string) => void): Database {
+export function observedConnection(adapter: DatabaseAdapter, current: () => StatementObserver | undefined, check: (sql: string) => void): Database {
   const proxy: Database = new Proxy(adapter.raw, {
     get(target, property) {
       if (property === 'exec') {
@@ -48,7 +50,7 @@ export function observedConnection(adapter: DatabaseAdapter, current: () => Stat
 const RUNS = new Set<PropertyKey>(['run', 'get', 'all']);
 
 /** A prepared statement that tells the observer after each run (chained calls keep the wrapper). */
-function observedStatement<T extends object>(statement: T, sql: string, current: () => StatementWatcher | undefined): T {
+function observedStatement<T extends object>(statement: T, sql: string, current: () => StatementObserver | undefined): T {
   const proxy: T = new Proxy(statement, {
     get(target, property) {
       const member = ownMember(target, property);
@@ -63,7 +65,8 @@ function observedStatement<T extends object>(statement: T, sql: string, current:
   return proxy;
 }
 
-function ownMember(target: object, property: PropertyKey): unknown {
+/** A member of `target`, with methods bound to it: what a proxy passes through unchanged. */
+export function ownMember(target: object, property: PropertyKey): unknown {
   const value: unknown = Reflect.get(target, property, target);
   return typeof value === 'function' ? value.bind(target) : value;
 }

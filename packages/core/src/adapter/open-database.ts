@@ -70,7 +70,7 @@ export function openDatabase(target: Database | string, options: OpenDatabaseOpt
  *
  * @example
  * const copy = openDatabaseFile('./backups/kb.db', { readonly: true });
- * copy.quickCheck(20); // [] when it is sound
+ * copy.checkIntegrity('full', 20); // [] when it is sound
  */
 export function openDatabaseFile(path: string, options: { readonly?: boolean; create?: boolean } = {}): SqliteAdapter {
   const raw =

@@ -127,8 +127,9 @@ export class SqliteAdapter implements DatabaseAdapter {
     return this.raw.backup(target, { progress });
   }
 
-  quickCheck(limit: number): string[] {
-    const rows = this.column<string>(`PRAGMA quick_check(${Math.max(1, Math.trunc(limit))})`);
+  checkIntegrity(level: 'quick' | 'full', limit: number): string[] {
+    const pragma = level === 'full' ? 'integrity_check' : 'quick_check';
+    const rows = this.column(`PRAGMA ${pragma}(${Math.max(1, Math.trunc(limit))})`).map(String);
     return rows.length === 1 && rows[0] === 'ok' ? [] : rows;
   }
 

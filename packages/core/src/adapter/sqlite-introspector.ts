@@ -20,6 +20,13 @@ interface ForeignKeyRow {
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
+/** The primary key's columns, in key order. */
+const primaryKeyOf = (rows: ColumnRow[]) =>
+  rows
+    .filter((c) => c.pk > 0)
+    .sort((a, b) => a.pk - b.pk)
+    .map((c) => c.name);
+
 /**
  * Reads a SQLite database's schema from its catalog (`sqlite_schema` and the table-valued
  * pragmas) into the same {@link TableInfo} shape the PostgreSQL introspector gives, so that code
@@ -54,13 +61,7 @@ export class SqliteIntrospector implements DatabaseIntrospector {
       [name],
     );
     if (table === undefined) return undefined;
-    const rows = this.db.all<ColumnRow>('SELECT name, type, "notnull", dflt_value, pk, hidden FROM pragma_table_xinfo(?) WHERE hidden <> 1 ORDER BY cid', [
-      table,
-    ]);
-    const primaryKey = rows
-      .filter((c) => c.pk > 0)
-      .sort((a, b) => a.pk - b.pk)
-      .map((c) => c.name);
+    const rows = this.#columnRows(table);
     return {
       name: table,
       columns: rows.map((c): ColumnInfo => ({
@@ -72,7 +73,7 @@ export class SqliteIntrospector implements DatabaseIntrospector {
       })),
       indexes: this.#indexes(table),
       foreignKeys: this.#foreignKeys(table),
-      primaryKey,
+      primaryKey: primaryKeyOf(rows),
     };
   }
 
@@ -88,15 +89,21 @@ export class SqliteIntrospector implements DatabaseIntrospector {
     return Promise.resolve(this.db.schemaFingerprint());
   }
 
+  #columnRows(table: string): ColumnRow[] {
+    return this.db.all<ColumnRow>('SELECT name, type, "notnull", dflt_value, pk, hidden FROM pragma_table_xinfo(?) WHERE hidden <> 1 ORDER BY cid', [table]);
+  }
+
   #indexes(table: string): IndexInfo[] {
-    const list = this.db.all<{ name: string; unique: number }>('SELECT name, "unique" FROM pragma_index_list(?)', [table]);
+    const list = this.db.all<{ name: string; unique: number; sql: string | null }>(
+      'SELECT l.name, l."unique", s.sql FROM pragma_index_list(?) AS l LEFT JOIN sqlite_schema AS s ON s.type = \'index\' AND s.name = l.name',
+      [table],
+    );
     return list
       .map((index): IndexInfo => {
         const columns = this.db
           .all<{ name: string | null }>('SELECT name FROM pragma_index_info(?) ORDER BY seqno', [index.name])
           .map((c) => c.name ?? '<expr>');
-        const definition = this.db.value<string | null>("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?", [index.name]) ?? '';
-        return { name: index.name, table, columns, unique: index.unique === 1, valid: true, definition };
+        return { name: index.name, table, columns, unique: index.unique === 1, valid: true, definition: index.sql ?? '' };
       })
       .sort(byName);
   }
@@ -108,7 +115,7 @@ export class SqliteIntrospector implements DatabaseIntrospector {
     return [...byId.entries()]
       .map(([id, parts]): ForeignKeyInfo => {
         const parent = parts[0]!.table;
-        const referenced = parts.every((p) => p.to !== null) ? parts.map((p) => p.to!) : this.#primaryKeyOf(parent);
+        const referenced = parts.every((p) => p.to !== null) ? parts.map((p) => p.to!) : primaryKeyOf(this.#columnRows(parent));
         return {
           name: `${table}_fk_${id}`,
           table,
@@ -120,9 +127,5 @@ export class SqliteIntrospector implements DatabaseIntrospector {
         };
       })
       .sort(byName);
-  }
-
-  #primaryKeyOf(table: string): string[] {
-    return this.db.all<{ name: string; pk: number }>('SELECT name, pk FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk', [table]).map((c) => c.name);
   }
 }

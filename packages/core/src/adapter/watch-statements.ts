@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { DatabaseAdapter } from './database-adapter.js';
+import { ownMember } from './observed-connection.js';
 import { SqliteAdapter } from './sqlite-adapter.js';
 
 /**
@@ -26,8 +27,7 @@ export function watchStatements(adapter: DatabaseAdapter, before: (sql: string) 
           return target.exec(sql);
         };
       }
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      return ownMember(target, property);
     },
   }) as Database;
   return new SqliteAdapter(proxy, { ownsConnection: false });

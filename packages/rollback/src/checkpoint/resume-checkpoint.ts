@@ -120,8 +120,7 @@ function changedMigrations(checkpoint: CheckpointRecord, set: MigrationSet): num
 function divergenceFrom(checkpoint: CheckpointRecord, migrator: Migrator): string | null {
   let problems: string[];
   try {
-    const rows = migrator.adapter.all('PRAGMA quick_check(3)');
-    problems = rows.map((r) => String(Object.values(r)[0])).filter((m) => m !== 'ok');
+    problems = migrator.adapter.checkIntegrity('quick', 3);
   } catch (error) {
     return `the live database fails its check (${(error as Error).message})`;
   }

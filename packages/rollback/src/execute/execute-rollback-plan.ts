@@ -222,17 +222,16 @@ function assertPlanCurrent(migrator: Migrator, plan: RollbackPlan): void {
 }
 
 function assertLiveSound(migrator: Migrator, level: 'quick' | 'full'): void {
-  let messages: string[];
+  let problems: string[];
   try {
-    const rows = migrator.adapter.all(level === 'quick' ? 'PRAGMA quick_check(5)' : 'PRAGMA integrity_check(5)');
-    messages = rows.map((r) => String(Object.values(r)[0]));
+    problems = migrator.adapter.checkIntegrity(level, 5);
   } catch (error) {
     throw wrapSqliteError(error, 'DATABASE_CORRUPT', 'The live database cannot be checked before the rollback');
   }
-  if (messages.length !== 1 || messages[0] !== 'ok') {
+  if (problems.length > 0) {
     throw new MfmigError(
       'DATABASE_CORRUPT',
-      `The live database fails its integrity check (${messages.join('; ')}); nothing was rolled back — use \`mfmig emergency-rollback corruption\``,
+      `The live database fails its integrity check (${problems.join('; ')}); nothing was rolled back — use \`mfmig emergency-rollback corruption\``,
     );
   }
 }

@@ -49,11 +49,9 @@ export async function validateStage(
 ): Promise<StageValidation> {
   const adapter = migrator.adapter;
   const checks: ValidationCheck[] = [];
-  const pragma = options.level === 'quick' ? 'quick_check' : 'integrity_check';
-  const integrity = adapter.all(`PRAGMA ${pragma}(10)`);
-  const messages = integrity.map((r) => String(Object.values(r)[0]));
-  const sound = messages.length === 1 && messages[0] === 'ok';
-  checks.push({ name: 'integrity', ok: sound, detail: sound ? null : messages.join('; ') });
+  const problems = adapter.checkIntegrity(options.level ?? 'full', 10);
+  const sound = problems.length === 0;
+  checks.push({ name: 'integrity', ok: sound, detail: sound ? null : problems.join('; ') });
   const violations = adapter.foreignKeyCheck();
   const fkOk = violations.length <= options.baselineViolations;
   checks.push({

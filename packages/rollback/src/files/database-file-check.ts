@@ -28,11 +28,9 @@ export function checkDatabaseFile(path: string, level: IntegrityLevel = 'full'):
   let db: DatabaseAdapter | undefined;
   try {
     db = openDatabaseFile(path, { readonly: true });
-    const pragma = level === 'full' ? 'integrity_check(20)' : 'quick_check(20)';
-    const rows = db.all(`PRAGMA ${pragma}`);
-    const messages = rows.map((r) => String(Object.values(r)[0]));
-    const ok = messages.length === 1 && messages[0] === 'ok';
-    return { ok, level, result: ok ? 'ok' : messages.join('; '), durationMs: performance.now() - start };
+    const problems = db.checkIntegrity(level, 20);
+    const ok = problems.length === 0;
+    return { ok, level, result: ok ? 'ok' : problems.join('; '), durationMs: performance.now() - start };
   } catch (error) {
     const kind = classifySqliteError(error);
     const result = kind ? `${kind}: ${messageOf(error)}` : messageOf(error);

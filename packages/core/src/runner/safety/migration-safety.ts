@@ -14,14 +14,9 @@ import {
   newViolations,
   readForeignKeys,
 } from './foreign-key-facts.js';
+import type { StatementObserver } from '../../adapter/observed-connection.js';
 
-/** Sees the statements a migration runs (through `ctx.exec`, its Kysely instance or `ctx.raw`). */
-export interface StatementObserver {
-  /** After `sql` ran. */
-  after(sql: string): void;
-  /** `sql` was prepared on the raw handle (it may run later, any number of times). */
-  prepared(sql: string): void;
-}
+export type { StatementObserver };
 
 /** Options of {@link MigrationSafety.begin}. */
 export interface SafetyOptions {
