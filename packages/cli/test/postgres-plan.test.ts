@@ -85,7 +85,7 @@ describe('mfmig plan on PostgreSQL', () => {
     ]);
     expect(widen.locks).toEqual([{ table: 'big', mode: 'ACCESS EXCLUSIVE', blocksReads: true, blocksWrites: true, rows: 5000 }]);
     expect([widen.blocksReads, widen.blocksWrites]).toEqual([['big'], ['big']]);
-    expect(widen.rules[0]).toMatchObject({ line: 1, table: 'big', rows: 5000, statement: 'ALTER TABLE big ALTER COLUMN v TYPE bigint' });
+    expect(widen.rules[0]).toMatchObject({ line: 2, table: 'big', rows: 5000, statement: 'ALTER TABLE big ALTER COLUMN v TYPE bigint' });
     expect(widen.rules[0].explanation).toContain('rewrites big (about 5,000 rows)');
     expect(widen.rules[1].saferWay).toContain('CREATE INDEX CONCURRENTLY');
     expect(rulesOf(index)).toEqual([['pg-non-transactional', 'low']]);
@@ -99,7 +99,7 @@ describe('mfmig plan on PostgreSQL', () => {
     ]);
     expect([code.kind, code.statements, code.locks, rulesOf(code)]).toEqual(['module', null, [], [['pg-code-not-analyzed', 'medium']]]);
     expect(code.rules[0].explanation).toContain('not analyzed (code)');
-    expect(doc.riskReasons[0]).toMatch(/^0002_widen: line 1: rewrites big .*\[pg-column-type-rewrite, high\]$/);
+    expect(doc.riskReasons[0]).toMatch(/^0002_widen: line 2: rewrites big .*\[pg-column-type-rewrite, high\]$/);
     expect([doc.blocksReads, doc.blocksWrites]).toEqual([['big'], ['big', 'child']]);
     expect(await catalog(url)).toEqual(before);
 

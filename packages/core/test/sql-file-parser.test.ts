@@ -12,7 +12,12 @@ describe('parseSqlMigration', () => {
       transactions: { up: 'none' },
       upSql: 'CREATE TABLE t (x);',
       downSql: 'DROP TABLE t;',
+      lines: { up: 5, down: 7 },
     });
+  });
+
+  it("gives each section's first file line, after the blank lines trimmed from its start", () => {
+    expect(parseSqlMigration('-- migrate:up\n\n\n  CREATE TABLE t (x);\n-- migrate:down\nDROP TABLE t;\n', 'f.sql').lines).toEqual({ up: 4, down: 6 });
   });
 
   it('treats an empty down section as no down', () => {

@@ -11,7 +11,8 @@ import {
   migrationLabel,
   openPostgres,
   resolveTargetVersion,
-  transactionModeOf,
+  fileLineOf,
+  runsInTransaction,
   upSteps,
 } from '@mfmig/core';
 import { type PgRuleFinding, type PgTableLock, type RiskLevel, planPostgresMigration } from '@mfmig/framework';
@@ -134,12 +135,16 @@ export async function postgresPlan(conn: PostgresConnection, migrations: Migrati
     throw new MfmigError('USAGE', `Target version ${targetVersion} is below the current version ${status.currentVersion}; mfmig rollback goes down`);
   }
   const pending = upSteps(migrations, new Set(status.applied.map((a) => a.version)), targetVersion);
-  const analysed = await Promise.all(pending.map(async (m) => (m.kind === 'sql' ? analyzePostgresSql(m.upSql ?? '') : undefined)));
+  const analysed = await Promise.all(
+    pending.map(async (m) =>
+      m.kind === 'sql' ? (await analyzePostgresSql(m.upSql ?? '')).map((s) => ({ ...s, line: fileLineOf(m, 'up', s.line) })) : undefined,
+    ),
+  );
   const tables = new Set(analysed.flatMap((statements) => statements?.flatMap((s) => s.locks.map((l) => l.table)) ?? []));
   const tableRows = await estimatedRows(conn, [...tables]);
   const created = new Set<string>();
   const steps = pending.map((m, i) => {
-    const transactional = transactionModeOf(m, 'up') === 'immediate';
+    const transactional = runsInTransaction(m, 'up', conn.capabilities);
     const statements = analysed[i];
     if (statements === undefined) return codeStep(m, transactional);
     const step = planPostgresMigration(statements, { transactional, tableRows, createdEarlier: created });

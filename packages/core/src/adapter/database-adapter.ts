@@ -1,19 +1,17 @@
 import type { Database } from 'better-sqlite3';
 import type { Kysely } from 'kysely';
+import type { DialectCapabilities } from '../dialect/dialect.js';
 
-/** What a dialect can do, so that services test capabilities instead of dialect names. */
-export interface AdapterCapabilities {
-  /** DDL takes part in transactions (SQLite, PostgreSQL: yes; MySQL: no). */
-  transactionalDdl: boolean;
-  /** A write transaction can be started that excludes other writers (`BEGIN IMMEDIATE`). */
-  immediateTransactions: boolean;
-  /** An online, page-by-page backup API exists. */
-  onlineBackup: boolean;
-  /** Most column changes need a full table rebuild (SQLite). */
-  requiresTableRebuild: boolean;
-  /** FK enforcement is switched per connection, and only outside a transaction. */
-  connectionLevelForeignKeys: boolean;
-}
+/**
+ * What the SQLite dialect can do: the same three flags as every dialect's
+ * {@link DialectCapabilities}, read by the runners (never the dialect's name). SQLite's values:
+ * - `transactionalDdl: true`: a migration's DDL commits or rolls back with its history row;
+ * - `nonTransactionalStatements: false`: the one statement SQLite refuses in a transaction,
+ *   `VACUUM`, is refused in every migration (it rewrites the whole file), and the runner applies
+ *   connection PRAGMAs (`foreign_keys`, `legacy_alter_table`) outside the transaction itself;
+ * - `advisoryLocks: false`: runs are guarded by the `mfmig_lock` row alone.
+ */
+export type AdapterCapabilities = DialectCapabilities;
 
 /** One row of `PRAGMA foreign_key_check`. */
 export interface ForeignKeyViolation {

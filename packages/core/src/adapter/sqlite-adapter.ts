@@ -9,13 +9,23 @@ import { abbreviateSql } from './abbreviate-sql.js';
 import { quoteIdentifier } from './quote.js';
 import { splitSqlStatements } from './sql-splitter.js';
 
-const SQLITE_CAPABILITIES: AdapterCapabilities = {
+/** SQLite's capabilities (see {@link AdapterCapabilities} for why each has its value). */
+const SQLITE_CAPABILITIES: AdapterCapabilities = Object.freeze({
   transactionalDdl: true,
-  immediateTransactions: true,
-  onlineBackup: true,
-  requiresTableRebuild: true,
-  connectionLevelForeignKeys: true,
-};
+  nonTransactionalStatements: false,
+  advisoryLocks: false,
+});
+
+function withoutCapabilities(changes: Partial<AdapterCapabilities> | undefined): AdapterCapabilities {
+  if (!changes) return SQLITE_CAPABILITIES;
+  for (const [name, on] of Object.entries(changes)) {
+    if (!(name in SQLITE_CAPABILITIES)) throw new MfmigError('USAGE', `Unknown capability "${name}"; use ${Object.keys(SQLITE_CAPABILITIES).join(', ')}`);
+    if (on === true && !SQLITE_CAPABILITIES[name as keyof AdapterCapabilities]) {
+      throw new MfmigError('USAGE', `SQLite has no ${name}: a capability can be switched off, not on`);
+    }
+  }
+  return Object.freeze({ ...SQLITE_CAPABILITIES, ...changes });
+}
 
 /** Objects that belong to the user's schema: not SQLite's own, not mfmig's bookkeeping. */
 export const USER_OBJECT_FILTER = "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND substr(tbl_name, 1, 6) <> 'mfmig_'";
@@ -29,14 +39,19 @@ export const USER_OBJECT_FILTER = "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND su
  */
 export class SqliteAdapter implements DatabaseAdapter {
   readonly dialect = 'sqlite' as const;
-  readonly capabilities = SQLITE_CAPABILITIES;
+  readonly capabilities: AdapterCapabilities;
   readonly raw: Database;
   readonly #ownsConnection: boolean;
   #kysely: Kysely<any> | undefined;
 
-  constructor(raw: Database, options: { ownsConnection?: boolean } = {}) {
+  /**
+   * `capabilities` switches capabilities off, never on: for an engine behind this driver that
+   * lacks one (DDL that does not roll back), and for tests of the runners' fallback paths.
+   */
+  constructor(raw: Database, options: { ownsConnection?: boolean; capabilities?: Partial<AdapterCapabilities> } = {}) {
     this.raw = raw;
     this.#ownsConnection = options.ownsConnection ?? false;
+    this.capabilities = withoutCapabilities(options.capabilities);
   }
 
   get kysely(): Kysely<any> {

@@ -1,6 +1,6 @@
 import { MfmigError } from '../errors/index.js';
 import type { MigrationEventEmitter, MigrationEvents } from '../events/index.js';
-import { type Migration, type MigrationSet, migrationLabel, transactionModeOf } from '../migration/index.js';
+import { type Migration, type MigrationSet, fileLineOf, migrationLabel, runsInTransaction } from '../migration/index.js';
 import type { MigrationStatus } from '../runner/migration-status.js';
 import { type MigrationTarget, downVersions, noneVersion, resolveTargetVersion } from '../runner/migration-target.js';
 import type { RunnableConnection, ScriptStatement } from './dialect.js';
@@ -124,7 +124,7 @@ async function prepareDown(kit: DownKit, versions: number[]): Promise<DownStep[]
         },
       );
     }
-    const transactional = transactionModeOf(m, 'down') === 'immediate' && kit.connection.capabilities.transactionalDdl;
+    const transactional = runsInTransaction(m, 'down', kit.connection.capabilities);
     const needy = transactional ? undefined : kit.participants.find((p) => p.needsTransaction);
     if (needy) {
       const why = kit.connection.capabilities.transactionalDdl
@@ -140,8 +140,8 @@ async function prepareDown(kit: DownKit, versions: number[]): Promise<DownStep[]
       steps.push({ migration: m, transactional });
       continue;
     }
-    const statements = await kit.connection.analyzeScript(m.downSql ?? '');
-    const refused = transactional ? statements.find((s) => s.nonTransactional) : undefined;
+    const statements = (await kit.connection.analyzeScript(m.downSql ?? '')).map((s) => ({ ...s, line: fileLineOf(m, 'down', s.line) }));
+    const refused = transactional && kit.connection.capabilities.nonTransactionalStatements ? statements.find((s) => s.nonTransactional) : undefined;
     if (refused) {
       throw new MfmigError(
         'MIGRATION_INVALID',

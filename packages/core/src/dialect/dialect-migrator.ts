@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../config/index.js';
 import { MfmigError, isMfmigError } from '../errors/index.js';
 import { type MigrationEvents, MigrationEventEmitter } from '../events/index.js';
-import { type Migration, type MigrationSet, migrationLabel, transactionModeOf } from '../migration/index.js';
+import { type Migration, type MigrationSet, fileLineOf, migrationLabel, runsInTransaction } from '../migration/index.js';
 import type { RunResult } from '../runner/migration-plugin.js';
 import { type MigrationStatus, assertNothingBlocks, computeStatus } from '../runner/migration-status.js';
 import { type MigrationTarget, resolveTargetVersion, upSteps } from '../runner/migration-target.js';
@@ -285,7 +285,7 @@ export class DialectMigrator {
         continue;
       }
       // a server whose DDL does not roll back (CockroachDB) runs every file statement by statement
-      const transactional = transactionModeOf(m, 'up') === 'immediate' && this.connection.capabilities.transactionalDdl;
+      const transactional = runsInTransaction(m, 'up', this.connection.capabilities);
       if (m.transformations.length > 0 && !this.#participants.some((p) => p.runsTransformations)) {
         throw new MfmigError(
           'TRANSFORMATION_INVALID',
@@ -298,8 +298,9 @@ export class DialectMigrator {
         parsed.set(m, { migration: m, transactional });
         continue;
       }
-      const statements = await this.connection.analyzeScript(m.upSql ?? '');
-      const refused = transactional ? statements.find((s) => s.nonTransactional) : undefined;
+      const statements = (await this.connection.analyzeScript(m.upSql ?? '')).map((s) => ({ ...s, line: fileLineOf(m, 'up', s.line) }));
+      // a server that refuses some statements in a transaction block: say which, before anything runs
+      const refused = transactional && this.connection.capabilities.nonTransactionalStatements ? statements.find((s) => s.nonTransactional) : undefined;
       if (refused) {
         throw new MfmigError(
           'MIGRATION_INVALID',

@@ -4,6 +4,7 @@ import type { Logger } from '../config/index.js';
 import type { DatabaseAdapter } from '../adapter/index.js';
 import type { OperationProgress } from '../events/index.js';
 import type { ConnectionSettings } from './connection-settings.js';
+import type { DialectCapabilities } from '../dialect/dialect.js';
 
 /** `up` applies a migration, `down` reverts it. */
 export type Direction = 'up' | 'down';
@@ -168,6 +169,8 @@ export interface Migration {
   upSql?: string;
   /** The SQL of the down section (SQL migrations only). */
   downSql?: string;
+  /** The file line each SQL section starts on, where the file has sections (see {@link fileLineOf}). */
+  sqlLines?: Partial<Record<Direction, number>>;
   /** Data transformations declared by a module (`export const transformations`), validated by @mfmig/transformer. */
   transformations: unknown[];
   /**
@@ -220,6 +223,16 @@ export function migrationLabel(m: Pick<Migration, 'version' | 'name'> & { versio
 }
 
 /**
+ * The line in the migration's file of a line of one of its SQL sections (1-based both).
+ *
+ * @example
+ * fileLineOf({ sqlLines: { up: 3 } }, 'up', 2); // 4: the section's second line is the file's fourth
+ */
+export function fileLineOf(m: Pick<Migration, 'sqlLines'>, direction: Direction, line: number): number {
+  return (m.sqlLines?.[direction] ?? 1) + line - 1;
+}
+
+/**
  * The transaction mode a migration runs under in one direction.
  *
  * @example
@@ -227,4 +240,20 @@ export function migrationLabel(m: Pick<Migration, 'version' | 'name'> & { versio
  */
 export function transactionModeOf(m: Pick<Migration, 'transaction' | 'transactions'>, direction: Direction): TransactionMode {
   return m.transactions?.[direction] ?? m.transaction;
+}
+
+/**
+ * Whether a migration's direction runs in one transaction with its history row: its file asks
+ * for one, and the dialect's DDL rolls back with a transaction (`capabilities.transactionalDdl`).
+ * Otherwise its statements run one by one, and a failure leaves the ones before it applied.
+ *
+ * @example
+ * runsInTransaction(m, 'up', adapter.capabilities); // false on an engine whose DDL does not roll back
+ */
+export function runsInTransaction(
+  m: Pick<Migration, 'transaction' | 'transactions'>,
+  direction: Direction,
+  capabilities: Pick<DialectCapabilities, 'transactionalDdl'>,
+): boolean {
+  return capabilities.transactionalDdl && transactionModeOf(m, direction) === 'immediate';
 }

@@ -14,6 +14,8 @@ export interface ParsedSqlMigration {
   upSql: string;
   /** Undefined when the file has no down section (or an empty one). */
   downSql?: string;
+  /** The file line (1-based) on which each section's SQL starts, for naming a statement's line in the file. */
+  lines: Partial<Record<Direction, number>>;
 }
 
 /** A `-- migrate:...` marker line; other formats' whole-file SQL must not hold one. */
@@ -36,6 +38,7 @@ export function parseSqlMigration(text: string, file: string): ParsedSqlMigratio
   const meta: MigrationMeta & { versionLabel?: string } = {};
   const transactions: Partial<Record<Direction, TransactionMode>> = {};
   const sections: { up?: string[]; down?: string[] } = {};
+  const starts: Partial<Record<Direction, number>> = {};
   let current: 'header' | 'up' | 'down' = 'header';
   lines.forEach((line, index) => {
     const where = `${file}:${index + 1}`;
@@ -49,6 +52,7 @@ export function parseSqlMigration(text: string, file: string): ParsedSqlMigratio
       if (kind === 'down' && !sections.up) throw invalid(`${where}: "-- migrate:down" comes before "-- migrate:up"`, file);
       applyMarkerOptions(marker[2] ?? '', kind, transactions, where, file);
       sections[kind] = [];
+      starts[kind] = index + 2;
       current = kind;
       return;
     }
@@ -69,7 +73,19 @@ export function parseSqlMigration(text: string, file: string): ParsedSqlMigratio
   const upSql = sections.up.join('\n').trim();
   if (!hasCode(upSql)) throw invalid(`${file}: the "-- migrate:up" section is empty`, file);
   const downSql = sections.down?.join('\n').trim();
-  return { meta, transactions, upSql, downSql: downSql && hasCode(downSql) ? downSql : undefined };
+  const sectionLines: Partial<Record<Direction, number>> = {};
+  for (const kind of ['up', 'down'] as const) {
+    // trim() drops the blank lines at a section's start: its SQL starts at the first line with text
+    const section = sections[kind];
+    if (section)
+      sectionLines[kind] =
+        starts[kind]! +
+        Math.max(
+          0,
+          section.findIndex((l) => l.trim() !== ''),
+        );
+  }
+  return { meta, transactions, upSql, downSql: downSql && hasCode(downSql) ? downSql : undefined, lines: sectionLines };
 }
 
 function applyMarkerOptions(options: string, kind: Direction, transactions: Partial<Record<Direction, TransactionMode>>, where: string, file: string): void {

@@ -5,7 +5,7 @@ import { MfmigError, isMfmigError, wrapSqliteError } from '../errors/index.js';
 import { type MigrationEvents, MigrationEventEmitter, type MigrationProgress } from '../events/index.js';
 import { HistoryStore, MetricsStore, RepeatableStore } from '../history/index.js';
 import { RunLock, describeHolder } from '../lock/index.js';
-import { type Direction, type Migration, type MigrationSet, bodyDb, migrationLabel, transactionModeOf } from '../migration/index.js';
+import { type Direction, type Migration, type MigrationSet, bodyDb, migrationLabel, runsInTransaction } from '../migration/index.js';
 import { assertCodeLoaded } from '../migration/metadata-only-module.js';
 import { applyConnectionSettings } from './apply-connection-settings.js';
 import { type RunnerContext, createMigrationContext } from './migration-context.js';
@@ -386,7 +386,7 @@ export class Migrator {
   /** Runs one migration in its IMMEDIATE transaction. Returns whether work continues outside it. */
   async #applyInTransaction(m: Migration, ctx: RunnerContext, direction: Direction, start: number): Promise<'done' | 'skipped' | 'continue'> {
     const a = this.adapter;
-    const useTransaction = transactionModeOf(m, direction) === 'immediate';
+    const useTransaction = runsInTransaction(m, direction, a.capabilities);
     const restore = applyConnectionSettings(a, m.connection[direction]);
     try {
       if (useTransaction) a.beginImmediate();
@@ -442,7 +442,8 @@ export class Migrator {
       safety.verify((ctx.state.get(ACCOUNTED_LOSSES_STATE) as string[] | '*' | undefined) ?? []);
     } catch (error) {
       if (!transactional && isMfmigError(error)) {
-        error.message += '. It runs without a transaction (transaction: none), so its statements stay applied: restore the backup taken before the run';
+        const why = this.adapter.capabilities.transactionalDdl ? 'It runs without a transaction (transaction: none)' : 'This database does not roll DDL back';
+        error.message += `. ${why}, so its statements stay applied: restore the backup taken before the run`;
       }
       throw error;
     }
@@ -533,6 +534,9 @@ export class Migrator {
 
   async #dryRun(steps: Migration[], direction: Direction, runId: string, result: RunResult, options: RunOptions): Promise<void> {
     const a = this.adapter;
+    if (!a.capabilities.transactionalDdl && steps.length > 0) {
+      throw new MfmigError('USAGE', 'This database does not roll DDL back with a transaction, so a dry run cannot undo what it would run');
+    }
     const restore = applyConnectionSettings(a, {
       foreignKeys: steps.some((m) => m.connection[direction].foreignKeys === 'off') ? 'off' : 'on',
       legacyAlterTable: false,

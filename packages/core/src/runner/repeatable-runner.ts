@@ -2,7 +2,7 @@ import type { Logger } from '../config/index.js';
 import type { DatabaseAdapter } from '../adapter/index.js';
 import { MfmigError, isMfmigError, wrapSqliteError } from '../errors/index.js';
 import { HistoryStore, RepeatableStore } from '../history/index.js';
-import { type Migration, type RepeatableMigration, bodyDb } from '../migration/index.js';
+import { type Migration, type RepeatableMigration, bodyDb, runsInTransaction } from '../migration/index.js';
 import { applyConnectionSettings } from './apply-connection-settings.js';
 import { createMigrationContext } from './migration-context.js';
 import type { MigrationPlugin } from './migration-plugin.js';
@@ -107,7 +107,7 @@ export async function finishWithRepeatables(
 
 /** The repeatable's body and its `mfmig_repeatable` row: committed together, or rolled back together. */
 async function applyInTransaction(adapter: DatabaseAdapter, r: RepeatableMigration, runId: string, body: () => Promise<void>): Promise<void> {
-  const transactional = r.transaction === 'immediate';
+  const transactional = runsInTransaction(r, 'up', adapter.capabilities);
   const restore = applyConnectionSettings(adapter, r.connection);
   try {
     if (transactional) adapter.beginImmediate();

@@ -28,6 +28,13 @@ export interface PostgresOptions {
    * statements one by one, as `-- transaction: none` files run.
    */
   transactionalDdl?: boolean;
+  /**
+   * Whether the server refuses some statements inside a transaction block (`CREATE INDEX
+   * CONCURRENTLY`, `VACUUM`), so that a run refuses a transactional file holding one before it
+   * runs anything. Default: true, false on CockroachDB (it accepts `CONCURRENTLY` as a no-op).
+   * False leaves such a statement to the server's own error.
+   */
+  nonTransactionalStatements?: boolean;
 }
 
 /**
@@ -59,8 +66,13 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     await checkClientWhileRunning(client);
     const schema = await settleSchema(client, options, target);
     const advisory = options.advisoryLocks !== false && (await hasAdvisoryLocks(client));
-    const transactionalDdl = options.transactionalDdl ?? !(await isCockroach(client));
-    return new PostgresConnection(client, connect, { target: `${target} (schema ${schema})`, schema, advisoryLocks: advisory, transactionalDdl });
+    const cockroach = await isCockroach(client);
+    const capabilities: DialectCapabilities = {
+      transactionalDdl: options.transactionalDdl ?? !cockroach,
+      nonTransactionalStatements: options.nonTransactionalStatements ?? !cockroach,
+      advisoryLocks: advisory,
+    };
+    return new PostgresConnection(client, connect, { target: `${target} (schema ${schema})`, schema, capabilities });
   } catch (error) {
     await client.end().catch(() => {});
     throw error;
@@ -138,18 +150,14 @@ export class PostgresConnection implements RunnableConnection {
   #kysely: Kysely<any> | undefined;
   #inTransaction = false;
 
-  constructor(
-    client: PgSession,
-    connect: () => Promise<PgSession>,
-    info: { target: string; schema: string; advisoryLocks: boolean; transactionalDdl: boolean },
-  ) {
+  constructor(client: PgSession, connect: () => Promise<PgSession>, info: { target: string; schema: string; capabilities: DialectCapabilities }) {
     this.#client = client;
     this.target = info.target;
     this.schema = info.schema;
-    this.capabilities = { transactionalDdl: info.transactionalDdl, nonTransactionalStatements: true, advisoryLocks: info.advisoryLocks };
+    this.capabilities = Object.freeze({ ...info.capabilities });
     this.introspector = new PostgresIntrospector(this, info.schema);
     this.integrity = new PostgresIntegrity(this, info.schema);
-    this.lock = new PostgresLock(connect, info.schema, info.advisoryLocks);
+    this.lock = new PostgresLock(connect, info.schema, this.capabilities.advisoryLocks);
     this.history = new PostgresHistory(this, info.schema);
   }
 

@@ -12,6 +12,8 @@ export interface SqlSections {
   meta?: MigrationMeta;
   /** Per-section transaction modes (marker options); they win over `meta.transaction`. */
   transactions?: Partial<Record<Direction, TransactionMode>>;
+  /** The file line each section starts on (files with sections); whole-file SQL starts on line 1. */
+  lines?: Partial<Record<Direction, number>>;
 }
 
 /**
@@ -51,6 +53,7 @@ export function sqlMigration(
     down: down === undefined ? undefined : sqlBody((_db, ctx) => ctx.exec(down.statements.join('\n'))),
     upSql,
     downSql,
+    ...(sections.lines ? { sqlLines: sections.lines } : {}),
     transformations: [],
   };
 }
