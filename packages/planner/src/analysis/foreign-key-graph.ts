@@ -1,4 +1,4 @@
-import { type DatabaseAdapter } from '@mfmig/core';
+import { type DatabaseAdapter, SqliteIntrospector } from '@mfmig/core';
 
 /** One foreign key of a table: its columns, the parent table it names, and its ON DELETE action. */
 export interface ForeignKeyEdge {
@@ -11,37 +11,17 @@ export interface ForeignKeyEdge {
   onDelete: string;
 }
 
-interface KeyRow {
-  child: string;
-  id: number;
-  parent: string;
-  column: string;
-  onDelete: string;
-}
-
 /**
- * Every foreign key of the user tables of `db` (not `sqlite_` or `mfmig_` ones), as the schema is now.
+ * Every foreign key of the user tables of `db` (not `sqlite_` or `mfmig_` ones), as the schema is
+ * now, read by the dialect's introspector.
  *
  * @example
  * foreignKeyEdges(db); // [{ table: 'book', columns: ['author_id'], parent: 'author', onDelete: 'CASCADE' }]
  */
 export function foreignKeyEdges(db: DatabaseAdapter): ForeignKeyEdge[] {
-  const rows = db
-    .prepare(
-      `SELECT t.name AS child, f.id AS id, f."table" AS parent, f."from" AS "column", f.on_delete AS onDelete
-       FROM pragma_table_list AS t, pragma_foreign_key_list(t.name) AS f
-       WHERE t.schema = 'main' AND t.type = 'table' AND t.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND substr(t.name, 1, 6) <> 'mfmig_'
-       ORDER BY t.name, f.id, f.seq`,
-    )
-    .all() as KeyRow[];
-  const edges = new Map<string, ForeignKeyEdge>();
-  for (const row of rows) {
-    const key = `${row.child}\u0000${row.id}`;
-    const edge = edges.get(key);
-    if (edge) edge.columns.push(row.column);
-    else edges.set(key, { table: row.child, columns: [row.column], parent: row.parent, onDelete: row.onDelete });
-  }
-  return [...edges.values()];
+  return new SqliteIntrospector(db)
+    .foreignKeysSync()
+    .map((fk) => ({ table: fk.table, columns: fk.columns, parent: fk.referencedTable, onDelete: fk.onDelete }));
 }
 
 /**

@@ -1,12 +1,13 @@
 import type { DatabaseAdapter } from '../../adapter/index.js';
 import { quoteIdentifier } from '../../adapter/quote.js';
+import { SqliteIntrospector } from '../../adapter/sqlite-introspector.js';
 
 /** One foreign key of a user table. */
 export interface ForeignKeyFact {
   /** The child table. */
   table: string;
-  /** Its id within the child (`pragma_foreign_key_list.id`). */
-  id: number;
+  /** Its name: SQLite's keys have none, so `<table>_fk_<id>` (see {@link SqliteIntrospector}). */
+  name: string;
   /** The parent table as the child's definition names it. */
   parent: string;
   from: string[];
@@ -26,27 +27,16 @@ export type ViolationCounts = Map<string, ViolationCount>;
 const violationKey = (table: string, parent: string): string => `${table.toLowerCase()}\u0000${parent.toLowerCase()}`;
 
 /**
- * Every foreign key of the user tables (no `sqlite_` or `mfmig_` tables), in one query; only
- * tables whose definition mentions REFERENCES are asked (a foreign key needs the word).
+ * Every foreign key of the user tables (no `sqlite_` or `mfmig_` tables), in one catalog query,
+ * as {@link SqliteIntrospector.foreignKeysSync} reads them.
  *
  * @example
  * readForeignKeys(adapter).filter((fk) => fk.onDelete === 'CASCADE');
  */
 export function readForeignKeys(adapter: DatabaseAdapter): ForeignKeyFact[] {
-  const rows = adapter.all<{ tbl: string; id: number; seq: number; table: string; from: string; on_delete: string }>(
-    `SELECT m.name AS tbl, f.id, f.seq, f."table", f."from", f.on_delete
-       FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f
-      WHERE m.type = 'table' AND m.sql LIKE '%references%' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND substr(m.name, 1, 6) <> 'mfmig_'
-      ORDER BY m.name, f.id, f.seq`,
-  );
-  const byKey = new Map<string, ForeignKeyFact>();
-  for (const row of rows) {
-    const key = `${row.tbl}\u0000${row.id}`;
-    const fact = byKey.get(key) ?? { table: row.tbl, id: row.id, parent: row.table, from: [], onDelete: row.on_delete.toUpperCase() };
-    fact.from.push(row.from);
-    byKey.set(key, fact);
-  }
-  return [...byKey.values()];
+  return new SqliteIntrospector(adapter)
+    .foreignKeysSync()
+    .map((fk) => ({ table: fk.table, name: fk.name, parent: fk.referencedTable, from: fk.columns, onDelete: fk.onDelete.toUpperCase() }));
 }
 
 /**
