@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { type HistoryEntry, HistoryStore, MetricsStore, MfmigError, formatCount, isPostgresUrl } from '@mfmig/core';
-import { type AuditEntry, postgresHistory } from '../postgres/postgres-commands.js';
+import { HistoryStore, MetricsStore, formatCount, isPostgresUrl } from '@mfmig/core';
+import { type HistoryDocument, postgresHistory } from '../postgres/postgres-commands.js';
 import type { CliRuntime } from '../runtime.js';
 import { formatMs } from '../progress-reporter.js';
 import { milestoneText } from '../milestone-text.js';
+import { renderMetrics } from '../render-metrics.js';
 
 interface HistoryOptions {
   metrics: boolean;
@@ -18,19 +19,7 @@ export function registerHistory(program: Command, cli: CliRuntime): void {
     )
     .option('--metrics', 'also show per-step metrics recorded with ENABLE_METRICS (duration, rows, rows/s, peak memory)', false)
     .action(async (options: HistoryOptions) => {
-      let history: HistoryEntry[];
-      let audit: AuditEntry[];
-      let metrics: ReturnType<MetricsStore['list']> | undefined;
-      if (isPostgresUrl(cli.globals.db)) {
-        if (options.metrics) throw new MfmigError('USAGE', '--metrics is not available on PostgreSQL yet (no metrics are recorded there)');
-        ({ history, audit } = await postgresHistory(cli));
-      } else {
-        const framework = cli.openFramework({ mode: 'readonly', loadModules: false });
-        const store = new HistoryStore(framework.context.adapter);
-        history = store.list();
-        audit = store.auditLog();
-        metrics = options.metrics ? new MetricsStore(framework.context.adapter).list() : undefined;
-      }
+      const { history, audit, metrics } = isPostgresUrl(cli.globals.db) ? await postgresHistory(cli, options) : sqliteHistory(cli, options);
       cli.out.result({ history, audit, ...(metrics ? { metrics } : {}) }, () => {
         if (history.length === 0) cli.out.line('No migrations applied yet.');
         else
@@ -60,28 +49,7 @@ export function registerHistory(program: Command, cli: CliRuntime): void {
           );
         if (metrics) {
           cli.out.line();
-          if (metrics.length === 0) cli.out.line('No metrics recorded (set ENABLE_METRICS=true when migrating).');
-          else
-            cli.out.table(
-              metrics.map((m) => ({
-                at: m.recordedAt,
-                step: m.step,
-                dir: m.direction ?? '',
-                took: formatMs(m.durationMs),
-                rows: formatCount(m.rows),
-                rate: formatCount(Math.round(m.rowsPerSecond)),
-                peak: `${Math.round(m.peakMemory / 1048576)} MB`,
-              })),
-              [
-                { key: 'at', label: 'Recorded at' },
-                { key: 'step', label: 'Step' },
-                { key: 'dir', label: 'Dir' },
-                { key: 'took', label: 'Took', align: 'right' },
-                { key: 'rows', label: 'Rows', align: 'right' },
-                { key: 'rate', label: 'Rows/s', align: 'right' },
-                { key: 'peak', label: 'Peak RSS', align: 'right' },
-              ],
-            );
+          renderMetrics(cli.out, metrics);
         }
         if (audit.length > 0) {
           cli.out.line();
@@ -90,4 +58,13 @@ export function registerHistory(program: Command, cli: CliRuntime): void {
         }
       });
     });
+}
+
+/** The history document of a SQLite database, read without writing anything. */
+function sqliteHistory(cli: CliRuntime, options: HistoryOptions): HistoryDocument {
+  const framework = cli.openFramework({ mode: 'readonly', loadModules: false });
+  const store = new HistoryStore(framework.context.adapter);
+  const document: HistoryDocument = { history: store.list(), audit: store.auditLog() };
+  if (options.metrics) document.metrics = new MetricsStore(framework.context.adapter).list();
+  return document;
 }

@@ -9,6 +9,7 @@ import {
   MfmigError,
   type PostgresConnection,
   type DialectRunResult,
+  type StepMetric,
   describePostgresUrl,
   isPostgresUrl,
   openPostgres,
@@ -23,6 +24,7 @@ import { describePosition, renderPending } from '../render-status.js';
 import { confirmPostgresRisk } from './postgres-plan.js';
 import { checkpointBeforeRun, revertFailedRun } from './postgres-run-recovery.js';
 import { renderReports } from './render-reports.js';
+import { metricsEnabled } from '../settings/metrics-setting.js';
 
 /** The commands that run on PostgreSQL in this version; the others refuse a PostgreSQL URL. */
 export const POSTGRES_COMMANDS = [
@@ -76,6 +78,14 @@ export async function open(cli: CliRuntime, options: { createSchema: boolean }):
   return openPostgres(cli.globals.db, { schema: pg.schema, createSchema: options.createSchema, advisoryLocks: pg.advisoryLock });
 }
 
+/**
+ * The runner of a PostgreSQL command: the migrations folder, the run's participants, and the
+ * metrics setting (`ENABLE_METRICS`, the config's `enableMetrics`) as the SQLite commands use them.
+ *
+ * @example
+ * const m = await migrator(cli, conn, { loadModules: true });
+ * const result = await m.migrate({ latest: true });
+ */
 export async function migrator(
   cli: CliRuntime,
   conn: PostgresConnection,
@@ -88,6 +98,7 @@ export async function migrator(
     lockTimeout: options.lockTimeout,
     lockWait: options.lockWait,
     participants: postgresParticipants({ preserve: options.preserve ?? true }),
+    enableMetrics: metricsEnabled(cli.settings),
   });
 }
 
@@ -196,12 +207,27 @@ export interface AuditEntry {
   detail: string | null;
 }
 
-/** `mfmig --db postgres://... history`: the history rows and the audit log, read in a read-only session. */
-export async function postgresHistory(cli: CliRuntime): Promise<{ history: HistoryEntry[]; audit: AuditEntry[] }> {
+/** What `mfmig history` shows on either database: `metrics` only when asked for. */
+export interface HistoryDocument {
+  history: HistoryEntry[];
+  audit: AuditEntry[];
+  metrics?: StepMetric[];
+}
+
+/**
+ * `mfmig --db postgres://... history [--metrics]`: the history rows, the audit log and, when
+ * asked, the `mfmig_metrics` rows, read in a read-only session.
+ *
+ * @example
+ * const { history, metrics } = await postgresHistory(cli, { metrics: true });
+ */
+export async function postgresHistory(cli: CliRuntime, options: { metrics: boolean }): Promise<HistoryDocument> {
   const conn = await open(cli, { createSchema: false });
   try {
     await conn.execute('SET default_transaction_read_only = on');
-    return { history: await conn.history.list(), audit: await conn.history.auditLog() };
+    const document: HistoryDocument = { history: await conn.history.list(), audit: await conn.history.auditLog() };
+    if (options.metrics) document.metrics = await conn.metrics.list();
+    return document;
   } finally {
     await conn.close();
   }

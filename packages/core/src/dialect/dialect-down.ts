@@ -9,6 +9,7 @@ import type { DialectRunResult } from './dialect-migrator.js';
 import { item, lockExhausted, retryable, stepError } from './dialect-step-errors.js';
 import type { LockWaitPolicy } from './lock-wait-policy.js';
 import { moduleContext } from './module-context.js';
+import type { RunMetrics } from './dialect-run-metrics.js';
 
 /** Where a rollback ends: a version, a milestone, or the last `steps` applied migrations. */
 export type DownTarget = Exclude<MigrationTarget, { latest: true }> | { steps: number };
@@ -20,6 +21,8 @@ export interface DownKit {
   events: MigrationEventEmitter<MigrationEvents>;
   lockWait: LockWaitPolicy;
   participants: readonly DialectParticipant[];
+  /** The run's metrics: each down step's row is written in its transaction. */
+  metrics: RunMetrics;
   stepFor(m: Migration, direction: 'down', participant?: string): DialectStep;
   runStatements(step: { migration: Migration; statements?: ScriptStatement[] }, ran: string[], retryEach: boolean): Promise<void>;
   waitBeforeRetry(m: Migration, attempt: number): Promise<void>;
@@ -56,7 +59,8 @@ export function downTargetVersion(set: MigrationSet, status: MigrationStatus, ta
  * the first one runs: a missing file, a migration without a down section, a non-transactional
  * statement in a transactional down, or declared transformations without a participant to
  * reverse them refuse the whole rollback. Each step runs in its own transaction with the removal
- * of its history row, and with lock-timeout retries as an up step.
+ * of its history row (and its `down` metrics row when the run records metrics), and with
+ * lock-timeout retries as an up step.
  *
  * @example
  * await runDown(kit, status, { mvp: 2 }, runId, result, signal);
@@ -86,6 +90,7 @@ export async function runDown(
     }
     kit.events.emit('migrationStarted', { version: m.version, name: m.name, mvp: m.mvp, direction: 'down', step: index + 1, totalSteps: steps.length });
     const start = performance.now();
+    kit.metrics.start();
     const ran: string[] = [];
     const reported = result.reports.length;
     try {
@@ -160,10 +165,21 @@ function downBody(kit: DownKit, step: DownStep, ran: string[], retryEach: boolea
     ran.length = 0;
     for (const p of kit.participants) {
       const view = kit.stepFor(step.migration, 'down', p.name);
-      await p.beforeDown?.(options?.probe ? { ...view, report: () => {} } : view);
+      // a probe is rolled back: what it reports or counts did not happen
+      await p.beforeDown?.(options?.probe ? { ...view, report: () => {}, countRows: () => {}, recordMetric: async () => {} } : view);
     }
     if (step.statements) await kit.runStatements(step, ran, retryEach);
-    else await step.migration.down!(kit.connection.kysely, moduleContext(kit.connection, step.migration, runId, { log() {} }, 'down'));
+    else {
+      const ctx = moduleContext(
+        kit.connection,
+        step.migration,
+        runId,
+        { log() {} },
+        'down',
+        options?.probe ? undefined : (rows) => kit.metrics.countRows(rows),
+      );
+      await step.migration.down!(kit.connection.kysely, ctx);
+    }
   };
 }
 
@@ -172,6 +188,7 @@ async function downInTransaction(kit: DownKit, step: DownStep, ran: string[], re
   const m = step.migration;
   const reported = result.reports.length;
   for (let attempt = 0; ; attempt++) {
+    kit.metrics.restart();
     await conn.begin();
     try {
       await conn.setLockTimeout(kit.lockWait.lockTimeoutMs, 'transaction');
@@ -189,6 +206,7 @@ async function downInTransaction(kit: DownKit, step: DownStep, ran: string[], re
       await work();
       await conn.history.remove(m.version);
       await conn.history.audit('rollback', m.version, `reverted ${migrationLabel(m)} (run ${result.runId})`);
+      await kit.metrics.recordStep(m, 'down');
       await conn.commit();
       return;
     } catch (error) {
@@ -212,4 +230,5 @@ async function downWithoutTransaction(kit: DownKit, step: DownStep, ran: string[
   }
   await conn.history.remove(step.migration.version);
   await conn.history.audit('rollback', step.migration.version, `reverted ${migrationLabel(step.migration)} without a transaction (run ${runId})`);
+  await kit.metrics.recordStep(step.migration, 'down');
 }

@@ -12,6 +12,7 @@ import { type DownTarget, runDown } from './dialect-down.js';
 import type { RunnableConnection, ScriptStatement } from './dialect.js';
 import { moduleContext } from './module-context.js';
 import { type LockWaitPolicy, DEFAULT_LOCK_WAIT, retryDelay } from './lock-wait-policy.js';
+import { RunMetrics } from './dialect-run-metrics.js';
 
 /** Options of {@link DialectMigrator}. */
 export interface DialectMigratorOptions {
@@ -25,6 +26,11 @@ export interface DialectMigratorOptions {
   lockWait?: Partial<LockWaitPolicy>;
   /** Work that joins every step in its transaction, in this order: data transformations, rollback preservation, ... */
   participants?: readonly DialectParticipant[];
+  /**
+   * Record one `mfmig_metrics` row per step, and one per transformation through the participants,
+   * each in its step's transaction (see {@link RunMetrics}); a dry run records none. Default false.
+   */
+  enableMetrics?: boolean;
 }
 
 /** What a run did: the steps, and what each participant reported. */
@@ -80,6 +86,8 @@ export class DialectMigrator {
   readonly #logger: Logger;
   /** When each long operation of the current step reported first: its rate is measured from there. */
   readonly #operationStarts = new Map<string, number>();
+  /** The metrics of each run under way, by run id. */
+  readonly #runMetrics = new Map<string, RunMetrics>();
 
   constructor(options: DialectMigratorOptions) {
     this.#options = options;
@@ -114,6 +122,7 @@ export class DialectMigrator {
       reports: [],
     };
     const { connection: conn } = this;
+    const metrics = this.#startMetrics(runId, dryRun);
     let locked = false;
     try {
       result.targetVersion = resolveTargetVersion(this.migrations, target);
@@ -134,6 +143,7 @@ export class DialectMigrator {
         for (const version of options.acceptChecksums ?? []) {
           await conn.history.acceptChecksum(version, this.migrations.byVersion.get(version)!.checksum, 'accepted with --accept-checksum');
         }
+        if (steps.length > 0) await metrics.prepare();
       }
       this.events.emit('runStarted', {
         runId,
@@ -172,6 +182,7 @@ export class DialectMigrator {
       extras: {},
       reports: [],
     };
+    const metrics = this.#startMetrics(runId, false);
     let locked = false;
     try {
       result.fromVersion = (await this.status()).currentVersion;
@@ -182,6 +193,7 @@ export class DialectMigrator {
       const status = await this.status();
       assertNothingBlocks(status, [], '--accept-checksum');
       result.fromVersion = status.currentVersion;
+      if (status.applied.length > 0) await metrics.prepare();
       await runDown(
         {
           connection: this.connection,
@@ -189,6 +201,7 @@ export class DialectMigrator {
           events: this.events,
           lockWait: this.#lockWait,
           participants: this.#participants,
+          metrics,
           stepFor: (m, direction, participant) => this.#stepFor(m, direction, runId, false, result, participant),
           runStatements: (step, ran, retryEach) => this.#statements(step.migration, step.statements ?? [], ran, retryEach),
           waitBeforeRetry: (m, attempt) => this.#waitBeforeRetry(m, attempt),
@@ -215,6 +228,7 @@ export class DialectMigrator {
 
   /** Ends a run the same way in either direction: the lock goes, the result says where the database stands, one event says how it went. */
   async #finish(result: DialectRunResult, locked: boolean, startedAt: number): Promise<DialectRunResult> {
+    this.#runMetrics.delete(result.runId);
     if (locked) await this.connection.lock.release().catch(() => {});
     result.toVersion = await this.status().then(
       (s) => s.currentVersion,
@@ -228,6 +242,18 @@ export class DialectMigrator {
       this.events.emit('runCompleted', { runId, direction, toVersion: result.toVersion, durationMs: result.durationMs, migrations });
     }
     return result;
+  }
+
+  /** The metrics of a new run: they record when the migrator was asked to, and never in a dry run. */
+  #startMetrics(runId: string, dryRun: boolean): RunMetrics {
+    const metrics = new RunMetrics(this.connection, runId, this.#options.enableMetrics === true && !dryRun);
+    this.#runMetrics.set(runId, metrics);
+    return metrics;
+  }
+
+  /** The metrics of a run under way (one that records nothing for a run id this migrator did not start). */
+  #metricsOf(runId: string): RunMetrics {
+    return this.#runMetrics.get(runId) ?? new RunMetrics(this.connection, runId, false);
   }
 
   get #participants(): readonly DialectParticipant[] {
@@ -247,6 +273,7 @@ export class DialectMigrator {
   /** The view of one step its participants get. */
   #stepFor(m: Migration, direction: 'up' | 'down', runId: string, dryRun: boolean, result: DialectRunResult, participant = ''): DialectStep {
     const created = performance.now();
+    const metrics = this.#metricsOf(runId);
     return {
       connection: this.connection,
       migration: m,
@@ -254,6 +281,7 @@ export class DialectMigrator {
       runId,
       dryRun,
       progress: (p) => {
+        metrics.sampleMemory();
         const now = performance.now();
         const key = `${m.version}:${direction}:${p.operation}`;
         const since = this.#operationStarts.get(key) ?? this.#operationStarts.set(key, created).get(key)!;
@@ -262,6 +290,10 @@ export class DialectMigrator {
         this.events.emit('operationProgress', { ...p, ratePerSecond: rate, etaMs: rate > 0 ? ((p.total - p.done) * 1000) / rate : null });
       },
       report: (entry) => result.reports.push({ ...entry, participant, version: m.version, direction }),
+      countRows: (rows) => metrics.countRows(rows),
+      recordMetric: async (part) => {
+        if (!dryRun) await metrics.recordPart(m, direction, part);
+      },
     };
   }
 
@@ -327,6 +359,7 @@ export class DialectMigrator {
       }
       this.events.emit('migrationStarted', { version: m.version, name: m.name, mvp: m.mvp, direction: 'up', step: index + 1, totalSteps: steps.length });
       const start = performance.now();
+      this.#metricsOf(runId).start();
       const ran: string[] = [];
       try {
         const outcome = step.transactional
@@ -355,6 +388,7 @@ export class DialectMigrator {
     const m = step.migration;
     for (let attempt = 0; ; attempt++) {
       ran.length = 0;
+      this.#metricsOf(runId).restart();
       await conn.begin();
       try {
         await conn.setLockTimeout(this.#lockWait.lockTimeoutMs, 'transaction');
@@ -370,6 +404,7 @@ export class DialectMigrator {
           throw error;
         }
         await this.#record(m, runId, performance.now() - start, step.last === true);
+        await this.#metricsOf(runId).recordStep(m, 'up');
         await conn.commit();
         return 'done';
       } catch (error) {
@@ -394,6 +429,7 @@ export class DialectMigrator {
     await conn.begin();
     try {
       await this.#record(m, runId, performance.now() - start, step.last === true);
+      await this.#metricsOf(runId).recordStep(m, 'up');
       await conn.commit();
     } catch (error) {
       await conn.rollback().catch(() => {});
@@ -405,7 +441,13 @@ export class DialectMigrator {
   async #body(step: Prepared, runId: string, ran: string[], retryEach: boolean, result: DialectRunResult, dryRun: boolean): Promise<void> {
     const m = step.migration;
     if (step.statements) await this.#statements(m, step.statements, ran, retryEach);
-    else await m.up(this.connection.kysely, moduleContext(this.connection, m, runId, this.#logger, 'up'));
+    else {
+      const metrics = this.#metricsOf(runId);
+      await m.up(
+        this.connection.kysely,
+        moduleContext(this.connection, m, runId, this.#logger, 'up', (rows) => metrics.countRows(rows)),
+      );
+    }
     for (const p of this.#participants) await p.afterUp?.(this.#stepFor(m, 'up', runId, dryRun, result, p.name));
   }
 

@@ -1,6 +1,7 @@
 import type { OperationProgress } from '../events/index.js';
 import type { Migration } from '../migration/index.js';
 import type { RunnableConnection } from './dialect.js';
+import type { MeasuredPart } from './dialect-run-metrics.js';
 
 /** One migration step as a participant sees it, inside the step's transaction. */
 export interface DialectStep {
@@ -14,6 +15,13 @@ export interface DialectStep {
   progress(p: Omit<OperationProgress, 'ratePerSecond' | 'etaMs'>): void;
   /** Adds one entry to the run's report under the participant's name (`result.reports`). */
   report(entry: ParticipantReportEntry): void;
+  /** Adds to the rows this step processed (its `mfmig_metrics` row), as `ctx.countRows` does on SQLite. */
+  countRows(rows: number): void;
+  /**
+   * Records one `mfmig_metrics` row for a part of this step (one transformation), in the step's
+   * transaction, when the run records metrics; otherwise, and in a dry run, does nothing.
+   */
+  recordMetric(part: MeasuredPart): Promise<void>;
 }
 
 /** What a participant reports about one step: a kind, a table and a row count, plus details. */

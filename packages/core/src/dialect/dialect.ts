@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { HistoryEntry, MigrationFailure } from '../history/history-store.js';
+import type { NewStepMetric, StepMetric } from '../history/metrics-store.js';
 
 /** The databases mfmig runs on. */
 export type DialectName = 'sqlite' | 'postgres';
@@ -175,9 +176,20 @@ export interface DialectHistory {
   failures(): Promise<MigrationFailure[]>;
 }
 
-/** What a runner needs beyond {@link DialectConnection}: explicit transactions, the history, lock waits. */
+/** The per-step metrics a runner keeps in the database (`mfmig_metrics`): the same rows on every dialect. */
+export interface DialectMetrics {
+  /** Creates the table when missing (outside a transaction; two runners creating it at once both succeed). */
+  ensure(): Promise<void>;
+  /** Writes one row, in the caller's transaction; the table must exist ({@link ensure}). */
+  record(metric: NewStepMetric): Promise<void>;
+  /** The rows (of one run, or all), oldest first; empty when the table does not exist. */
+  list(runId?: string): Promise<StepMetric[]>;
+}
+
+/** What a runner needs beyond {@link DialectConnection}: explicit transactions, the history and metrics, lock waits. */
 export interface RunnableConnection extends DialectConnection {
   readonly history: DialectHistory;
+  readonly metrics: DialectMetrics;
   begin(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;

@@ -7,11 +7,19 @@ import type { RunnableConnection } from './dialect.js';
  * The `ctx` a module migration gets on a server dialect. `db` (the first argument) is the way to
  * query there; `ctx.exec(sql)` runs a script and returns a promise to await. What only SQLite
  * has (`ctx.raw`, `ctx.adapter`, `ctx.rebuildTable`) throws a one-line error naming the dialect.
+ * What the module counts with `ctx.countRows` also goes to `onRows` (the step's metrics).
  *
  * @example
  * export async function up(db, ctx) { await ctx.exec('CREATE INDEX ...'); }
  */
-export function moduleContext(conn: RunnableConnection, migration: Migration, runId: string, logger: Logger, direction: 'up' | 'down'): MigrationContext {
+export function moduleContext(
+  conn: RunnableConnection,
+  migration: Migration,
+  runId: string,
+  logger: Logger,
+  direction: 'up' | 'down',
+  onRows: (rows: number) => void = () => {},
+): MigrationContext {
   const unavailable = (what: string) => (): never => {
     throw new MfmigError('MIGRATION_FAILED', `${what} is SQLite's; on ${conn.dialect} use the db argument (Kysely) or await ctx.exec(sql)`, {
       context: { version: migration.version, file: migration.file },
@@ -31,6 +39,7 @@ export function moduleContext(conn: RunnableConnection, migration: Migration, ru
     progress: () => {},
     countRows: (n: number) => {
       rows += n;
+      onRows(n);
     },
     get rows() {
       return rows;

@@ -13,6 +13,19 @@ export interface StepMetric {
   recordedAt: string;
 }
 
+/** What a runner hands over to record one step; the store adds the rate and the time. */
+export type NewStepMetric = Omit<StepMetric, 'recordedAt' | 'rowsPerSecond'>;
+
+/**
+ * Rows per second of a measured step, as every dialect's store records it (0 for an instant step).
+ *
+ * @example
+ * rowsPerSecond(2_000, 500); // 4000
+ */
+export function rowsPerSecond(rows: number, durationMs: number): number {
+  return durationMs > 0 ? (rows * 1000) / durationMs : 0;
+}
+
 const CREATE_SQL = `CREATE TABLE IF NOT EXISTS mfmig_metrics (
   id INTEGER PRIMARY KEY,
   run_id TEXT NOT NULL,
@@ -44,13 +57,13 @@ export class MetricsStore {
   }
 
   /** Records one step; call inside the step's transaction so that it commits with it. */
-  record(metric: Omit<StepMetric, 'recordedAt' | 'rowsPerSecond'>): void {
+  record(metric: NewStepMetric): void {
     this.ensure();
-    const rowsPerSecond = metric.durationMs > 0 ? (metric.rows * 1000) / metric.durationMs : 0;
+    const rate = rowsPerSecond(metric.rows, metric.durationMs);
     this.#adapter.run(
       `INSERT INTO mfmig_metrics (run_id, version, step, direction, duration_ms, rows, rows_per_second, peak_memory, recorded_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [metric.runId, metric.version, metric.step, metric.direction, metric.durationMs, metric.rows, rowsPerSecond, metric.peakMemory, new Date().toISOString()],
+      [metric.runId, metric.version, metric.step, metric.direction, metric.durationMs, metric.rows, rate, metric.peakMemory, new Date().toISOString()],
     );
   }
 

@@ -12,6 +12,7 @@ import { PostgresHistory } from './postgres-history.js';
 import { PostgresIntegrity } from './postgres-integrity.js';
 import { PostgresIntrospector } from './postgres-introspector.js';
 import { PostgresLock } from './postgres-lock.js';
+import { PostgresMetrics } from './postgres-metrics.js';
 import { analyzePostgresSql } from './postgres-statements.js';
 
 /** Options of {@link openPostgres}. */
@@ -146,6 +147,7 @@ export class PostgresConnection implements RunnableConnection {
   readonly integrity: PostgresIntegrity;
   readonly lock: PostgresLock;
   readonly history: PostgresHistory;
+  readonly metrics: PostgresMetrics;
   readonly #client: PgSession;
   #kysely: Kysely<any> | undefined;
   #inTransaction = false;
@@ -159,6 +161,7 @@ export class PostgresConnection implements RunnableConnection {
     this.integrity = new PostgresIntegrity(this, info.schema);
     this.lock = new PostgresLock(connect, info.schema, this.capabilities.advisoryLocks);
     this.history = new PostgresHistory(this, info.schema);
+    this.metrics = new PostgresMetrics(this, info.schema);
   }
 
   get inTransaction(): boolean {
