@@ -58,6 +58,7 @@ export {
   type ValidatorReport,
 } from './execute/stage-validation.js';
 export { EMERGENCY_TYPES, type EmergencyRollbackResult, type EmergencyType } from './emergency/emergency-rollback.js';
+export { findLastRun, type LastRun } from './emergency/last-run.js';
 export { ARCHIVE_REGISTRY_TABLE, ARCHIVE_TABLE_PREFIX, archiveBelongsTo, listArchives, type ArchiveEntry } from './preservation/archive-registry.js';
 export { type PreservedData } from './preservation/archive-writer.js';
 export { restoreArchives, type RestoreArchivesResult, type RestoredArchive } from './preservation/archive-restorer.js';
@@ -77,7 +78,7 @@ export {
 } from './connection/archive-schema.js';
 export type { ConnectionPreserved } from './connection/archive-copy.js';
 export { type ConnectionRestored, restoreArchives as restoreConnectionArchives } from './connection/archive-restore.js';
-export { PG_TOOLS_DIR_ENV, findPgTools, type PgTool, type PgTools } from './connection/pg-tools.js';
+export { PG_TOOLS_DIR_ENV, findPgTools, requirePsql, type PgTool, type PgTools } from './connection/pg-tools.js';
 export { createPgDumpBackup, type PgDumpBackupOptions } from './connection/pg-dump-backup.js';
 export {
   describePgDatabase,
@@ -91,5 +92,7 @@ export {
   type PgDumpManifest,
 } from './connection/pg-dump-registry.js';
 export { restorePgDumpBackup, type PgDumpRestoreOptions, type PgDumpRestoreResult } from './connection/pg-dump-restore.js';
+export { verifyPgDumpBackup } from './connection/pg-dump-verify.js';
+export { restoreNewestPgDumpBackup, type NewestPgDumpRestoreOptions, type NewestPgDumpRestoreResult } from './connection/pg-newest-restore.js';
 export { type PgCheckpoint, createPgCheckpoint, listPgCheckpoints, pgCheckpointFolder, readPgCheckpoint } from './connection/pg-checkpoint.js';
 export { type RunBackupExtra } from './run-extras.js';

@@ -19,6 +19,8 @@ export interface PgDumpBackupOptions {
   /** Run `pg_restore --list` on the dump (default true). */
   verify?: boolean;
   onProgress?: (message: string) => void;
+  /** Marks the dump as the schema kept aside before it is replaced, and why (see `PgDumpManifest.savedAside`). */
+  savedAside?: string;
 }
 
 /**
@@ -88,6 +90,7 @@ export async function createPgDumpBackup(conn: DialectConnection, options: PgDum
       label: options.label ?? null,
       verified,
       pgDumpVersion: tools.pgDump.version,
+      ...(options.savedAside === undefined ? {} : { savedAside: options.savedAside }),
     };
     const manifestPath = join(folder, `${taken.id}.json`);
     writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);

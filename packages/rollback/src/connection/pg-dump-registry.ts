@@ -33,6 +33,12 @@ export interface PgDumpManifest {
   /** null when taken with `verify: false`. */
   verified: { tool: 'pg_restore --list'; entries: number } | null;
   pgDumpVersion: string;
+  /**
+   * Set on the dump of a schema that an emergency rollback then replaced: why it was kept. It is a
+   * copy to go back to by hand (`mfmig restore <id>`), never a restore point the emergency
+   * rollback picks.
+   */
+  savedAside?: string;
 }
 
 /** A manifest as found on disk, with the absolute paths of the dump and of the manifest. */

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import { MfmigError, type DialectConnection } from '@mfmig/core';
-import { regularFileProblem } from '../files/regular-file.js';
-import { sha256File } from '../files/file-hash.js';
-import { historyVersion, listArchive } from './pg-dump-backup.js';
+import { historyVersion } from './pg-dump-backup.js';
 import { type PgDumpBackup, describePgDatabase, findPgDumpBackup, pgDatabaseIdentity, sameDatabase } from './pg-dump-registry.js';
-import { findPgTools, firstErrorLine, toolConnection } from './pg-tools.js';
+import { findPgTools, firstErrorLine, requirePsql, toolConnection } from './pg-tools.js';
+import { verifyPgDumpBackup } from './pg-dump-verify.js';
 
 /** Options of {@link restorePgDumpBackup}. */
 export interface PgDumpRestoreOptions {
@@ -86,22 +85,9 @@ $mfmig_restore$;
  */
 export async function restorePgDumpBackup(conn: DialectConnection, options: PgDumpRestoreOptions): Promise<PgDumpRestoreResult> {
   const tools = await findPgTools({ code: 'RESTORE_FAILED' });
-  if (!tools.psql)
-    throw new MfmigError(
-      'RESTORE_FAILED',
-      'psql was not found; install the PostgreSQL client tools (e.g. apt install postgresql-client-15) or put them on PATH',
-    );
+  const psql = requirePsql(tools, 'RESTORE_FAILED');
   const backup = findPgDumpBackup(options.folder, options.id);
-  const problem = regularFileProblem(backup.path, { expectedSize: backup.sizeBytes });
-  if (problem !== null)
-    throw new MfmigError('BACKUP_INVALID', `Backup ${backup.id}: ${backup.path} ${problem}; nothing was restored`, { context: { file: backup.path } });
-  options.onProgress?.('checking sha256');
-  if (sha256File(backup.path, { followSymlinks: false, expectedSize: backup.sizeBytes }) !== backup.sha256) {
-    throw new MfmigError('BACKUP_INVALID', `Backup ${backup.id} is damaged: its sha256 differs from its manifest; nothing was restored`, {
-      context: { file: backup.path },
-    });
-  }
-  await listArchive(tools, backup.path, 'BACKUP_INVALID');
+  await verifyPgDumpBackup(tools, backup, options.onProgress);
   const here = await pgDatabaseIdentity(conn, options.url, options.schema);
   if (!sameDatabase(backup.database, here)) {
     if (!options.allowOtherDatabase) {
@@ -121,7 +107,7 @@ export async function restorePgDumpBackup(conn: DialectConnection, options: PgDu
   await conn.lock.acquire({ timeoutMs: 10_000, command: 'mfmig restore' });
   try {
     options.onProgress?.(`restoring ${backup.id} into schema ${here.schema}`);
-    await runRestore(tools.pgRestore.path, tools.psql.path, backup.path, here.schema, options.url);
+    await runRestore(tools.pgRestore.path, psql.path, backup.path, here.schema, options.url);
   } finally {
     await conn.lock.release();
   }

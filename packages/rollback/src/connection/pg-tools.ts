@@ -68,6 +68,17 @@ export async function findPgTools(options: { conn?: DialectConnection; code?: 'B
   return { pgDump, pgRestore, psql, serverMajor, warnings };
 }
 
+/**
+ * The `psql` a restore runs its script with; a one-line error with `code` when it is not installed.
+ *
+ * @example
+ * const psql = requirePsql(await findPgTools({ code: 'RESTORE_FAILED' }), 'RESTORE_FAILED');
+ */
+export function requirePsql(tools: PgTools, code: 'BACKUP_FAILED' | 'RESTORE_FAILED'): PgTool {
+  if (tools.psql) return tools.psql;
+  throw new MfmigError(code, 'psql was not found; install the PostgreSQL client tools (e.g. apt install postgresql-client-15) or put them on PATH');
+}
+
 function searchFolders(): string[] {
   const override = process.env[PG_TOOLS_DIR_ENV];
   if (override !== undefined && override.trim() !== '') return override.split(delimiter).filter(Boolean);

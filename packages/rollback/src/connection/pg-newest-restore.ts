@@ -1,0 +1,87 @@
+import { type DialectConnection, MfmigError, isMfmigError, messageOf } from '@mfmig/core';
+import { createPgDumpBackup } from './pg-dump-backup.js';
+import { type PgDumpBackup, describePgDatabase, listPgDumpBackups, pgDatabaseIdentity } from './pg-dump-registry.js';
+import { restorePgDumpBackup } from './pg-dump-restore.js';
+import { verifyPgDumpBackup } from './pg-dump-verify.js';
+import { findPgTools, requirePsql } from './pg-tools.js';
+
+/** Options of {@link restoreNewestPgDumpBackup}. */
+export interface NewestPgDumpRestoreOptions {
+  /** The URL `conn` was opened with. */
+  url: string;
+  schema: string;
+  /** The pg_dump backup folder. */
+  folder: string;
+  /** Only these backups (by id) are candidates, instead of every backup of the schema. */
+  only?: string[];
+  /**
+   * Dump the schema as it is before replacing it, marked `savedAside` with this reason; taken once
+   * a backup verified, so that nothing is written when none does.
+   */
+  saveAside?: string;
+  /** Each step, as one line (an emergency rollback's `actionsPerformed`). */
+  onAction: (line: string) => void;
+}
+
+/** What {@link restoreNewestPgDumpBackup} did. */
+export interface NewestPgDumpRestoreResult {
+  backup: PgDumpBackup;
+  restoredToVersion: number;
+  /** The dump of the replaced schema, when `saveAside` asked for one. */
+  savedAside: PgDumpBackup | null;
+}
+
+/**
+ * Restores the newest pg_dump backup of this database and schema that verifies (regular file,
+ * sha256, `pg_restore --list`), newest first, passing over the ones that do not; a backup of
+ * another database, or a dump kept aside by an earlier emergency, is never a candidate. When no
+ * backup verifies, `BACKUP_INVALID` and nothing was written anywhere.
+ *
+ * @example
+ * const { backup, savedAside } = await restoreNewestPgDumpBackup(conn, { url, schema: 'public', folder, saveAside: 'data-loss', onAction: console.log });
+ */
+export async function restoreNewestPgDumpBackup(conn: DialectConnection, options: NewestPgDumpRestoreOptions): Promise<NewestPgDumpRestoreResult> {
+  const tools = await findPgTools({ conn, code: 'RESTORE_FAILED' });
+  requirePsql(tools, 'RESTORE_FAILED');
+  const here = await pgDatabaseIdentity(conn, options.url, options.schema);
+  const candidates = listPgDumpBackups(options.folder, here).filter((b) => b.savedAside === undefined && (!options.only || options.only.includes(b.id)));
+  for (const backup of [...candidates].reverse()) {
+    try {
+      await verifyPgDumpBackup(tools, backup);
+    } catch (error) {
+      if (!isMfmigError(error) || error.code !== 'BACKUP_INVALID') throw error;
+      options.onAction(`skipped backup ${backup.id}: ${error.message}`);
+      continue;
+    }
+    options.onAction(`verified backup ${backup.id} (version ${backup.version}, ${backup.createdAt}): sha256 and pg_restore --list ok`);
+    const savedAside = options.saveAside === undefined ? null : await keepAside(conn, options, options.saveAside, backup);
+    const restored = await restorePgDumpBackup(conn, { url: options.url, schema: here.schema, folder: options.folder, id: backup.id });
+    options.onAction(`restored backup ${backup.id} into ${describePgDatabase(here)}: version ${restored.restoredToVersion}`);
+    return { backup, restoredToVersion: restored.restoredToVersion, savedAside };
+  }
+  throw new MfmigError(
+    'BACKUP_INVALID',
+    `No pg_dump backup of ${describePgDatabase(here)} in ${options.folder} verifies (${candidates.length} checked); the schema was left as it is`,
+  );
+}
+
+/** The dump of the schema about to be replaced; when it cannot be taken, nothing is restored. */
+async function keepAside(conn: DialectConnection, options: NewestPgDumpRestoreOptions, reason: string, backup: PgDumpBackup): Promise<PgDumpBackup> {
+  try {
+    const aside = await createPgDumpBackup(conn, {
+      url: options.url,
+      schema: options.schema,
+      folder: options.folder,
+      label: `saved aside: ${reason}`,
+      savedAside: reason,
+    });
+    options.onAction(`kept the schema as it was in backup ${aside.id} (${aside.path}); \`mfmig restore ${aside.id}\` brings it back`);
+    return aside;
+  } catch (error) {
+    throw new MfmigError(
+      'BACKUP_FAILED',
+      `The schema could not be kept aside before restoring (${messageOf(error)}), so nothing was restored; \`mfmig restore ${backup.id}\` restores without keeping it`,
+      { cause: error },
+    );
+  }
+}
