@@ -45,6 +45,7 @@ export const POSTGRES_COMMANDS = [
   'report',
   'checkpoint',
   'resume',
+  'emergency-rollback',
 ];
 
 /**
@@ -63,7 +64,7 @@ export interface PostgresCliOptions {
  * Refuses a command that does not run on PostgreSQL yet, before it opens anything.
  *
  * @example
- * assertPostgresCommand('emergency-rollback', 'postgres://db/app'); // throws USAGE
+ * assertPostgresCommand('migrate', 'postgres://db/app'); // runs: migrate is one of POSTGRES_COMMANDS
  */
 export function assertPostgresCommand(command: string, database: string | undefined): void {
   if (database === undefined || !isPostgresUrl(database) || POSTGRES_COMMANDS.includes(command) || DATABASE_FREE_COMMANDS.includes(command)) return;

@@ -25,10 +25,42 @@ export async function checkpointBeforeRun(cli: CliRuntime, conn: PostgresConnect
   });
 }
 
+/** How {@link revertRun} took a run back. */
+export type RunRevert =
+  | { outcome: 'reverted'; downs: DialectRunResult }
+  | { outcome: 'restored'; downs: DialectRunResult; checkpoint: PgCheckpoint }
+  | { outcome: 'failed'; downs: DialectRunResult; checkpoint: PgCheckpoint | null; restoreError: string | null };
+
+/**
+ * Takes a run back to `fromVersion`: by its downs (rows they drop archived), and when they fail,
+ * by restoring the run's checkpoint when one was taken (audited as a restore, with `reason`).
+ * Never throws for a down or a restore that fails: the outcome says what happened.
+ *
+ * @example
+ * const revert = await revertRun(cli, conn, m, { fromVersion: 3, checkpoint: null, command: 'mfmig emergency-rollback performance', reason: 'for emergency-rollback performance' });
+ */
+export async function revertRun(
+  cli: CliRuntime,
+  conn: PostgresConnection,
+  m: DialectMigrator,
+  run: { fromVersion: number; checkpoint: PgCheckpoint | null; command: string; reason: string },
+): Promise<RunRevert> {
+  const downs = await m.rollback({ version: run.fromVersion }, { signal: cli.signal, command: run.command });
+  if (!downs.error) return { outcome: 'reverted', downs };
+  const { checkpoint } = run;
+  if (!checkpoint) return { outcome: 'failed', downs, checkpoint, restoreError: null };
+  try {
+    await restorePgDumpBackup(conn, { url: cli.globals.db, schema: conn.schema, folder: pgBackupFolder(cli), id: checkpoint.backupId });
+    await conn.history.audit('restore', run.fromVersion, `checkpoint ${checkpoint.id} ${run.reason} whose downs failed: ${downs.error.message}`);
+    return { outcome: 'restored', downs, checkpoint };
+  } catch (restoreError) {
+    return { outcome: 'failed', downs, checkpoint, restoreError: messageOf(restoreError) };
+  }
+}
+
 /**
  * `migrate --rollback-on-failure` on PostgreSQL: the failed migration rolled back with its own
- * transaction; this takes back the ones the run committed before it, by their downs (rows they
- * drop archived), and when that fails, by restoring the run's checkpoint when one was taken. The
+ * transaction; this takes back the ones the run committed before it (see {@link revertRun}). The
  * run's error says what happened; it is still thrown by the caller.
  */
 export async function revertFailedRun(
@@ -40,20 +72,15 @@ export async function revertFailedRun(
 ): Promise<void> {
   const error = result.error!;
   if ((await m.status()).currentVersion === result.fromVersion) return;
-  const back = await m.rollback({ version: result.fromVersion }, { signal: cli.signal, command: 'mfmig migrate --rollback-on-failure' });
-  if (!back.error) {
-    error.message += `; the run was rolled back to version ${result.fromVersion}`;
-    return;
-  }
-  if (!checkpoint) {
-    error.message += `; rolling the run back to version ${result.fromVersion} failed too: ${back.error.message} (the database is at version ${back.toVersion})`;
-    return;
-  }
-  try {
-    await restorePgDumpBackup(conn, { url: cli.globals.db, schema: conn.schema, folder: pgBackupFolder(cli), id: checkpoint.backupId });
-    await conn.history.audit('restore', result.fromVersion, `checkpoint ${checkpoint.id} after a failed run whose downs failed: ${back.error.message}`);
-    error.message += `; its downs failed (${back.error.message}), so the checkpoint ${checkpoint.id} was restored (version ${result.fromVersion})`;
-  } catch (restoreError) {
-    error.message += `; its downs failed (${back.error.message}) and restoring checkpoint ${checkpoint.id} failed too: ${messageOf(restoreError)}`;
+  const { fromVersion } = result;
+  const revert = await revertRun(cli, conn, m, { fromVersion, checkpoint, command: 'mfmig migrate --rollback-on-failure', reason: 'after a failed run' });
+  const downsError = revert.downs.error?.message;
+  if (revert.outcome === 'reverted') error.message += `; the run was rolled back to version ${fromVersion}`;
+  else if (revert.outcome === 'restored') {
+    error.message += `; its downs failed (${downsError}), so the checkpoint ${revert.checkpoint.id} was restored (version ${fromVersion})`;
+  } else if (!revert.checkpoint) {
+    error.message += `; rolling the run back to version ${fromVersion} failed too: ${downsError} (the database is at version ${revert.downs.toVersion})`;
+  } else {
+    error.message += `; its downs failed (${downsError}) and restoring checkpoint ${revert.checkpoint.id} failed too: ${revert.restoreError}`;
   }
 }
