@@ -100,4 +100,14 @@ describe('emergency-rollback on PostgreSQL: restoring a pg_dump backup', () => {
     const aside = JSON.parse(readFileSync(join(dir, 'backups/postgres', `${run.json.savedAside}.json`), 'utf8'));
     expect(aside.savedAside).toContain('corruption');
   });
+  it('data-loss restores a schema that was dropped whole (named with --schema), with nothing to keep aside and no --yes (it is not sound)', async () => {
+    const dir = tempDir();
+    const url = await database(dir, ['first', 'second']);
+    const own = backup(dir, url);
+    await rows(url, 'DROP SCHEMA public CASCADE');
+    const run = mfmig(dir, ['--db', url, '--schema', 'public', '--json', 'emergency-rollback', 'data-loss']);
+    expect([run.code, run.json.success, run.json.backupUsed?.id, run.json.savedAside, run.json.restoredToVersion], run.stderr).toEqual([0, true, own, null, 2]);
+    expect(await notes(url)).toEqual(['first', 'second']);
+    expect(mfmig(dir, ['--db', url, '--json', 'status']).json.currentVersion).toBe(2);
+  });
 });

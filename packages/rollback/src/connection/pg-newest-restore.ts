@@ -1,4 +1,4 @@
-import { type DialectConnection, MfmigError, isMfmigError, messageOf } from '@mfmig/core';
+import { type DialectConnection, MfmigError, isMfmigError, messageOf, quoteIdentifier } from '@mfmig/core';
 import { createPgDumpBackup } from './pg-dump-backup.js';
 import { type PgDumpBackup, describePgDatabase, listPgDumpBackups, pgDatabaseIdentity } from './pg-dump-registry.js';
 import { restorePgDumpBackup } from './pg-dump-restore.js';
@@ -35,7 +35,8 @@ export interface NewestPgDumpRestoreResult {
  * Restores the newest pg_dump backup of this database and schema that verifies (regular file,
  * sha256, `pg_restore --list`), newest first, passing over the ones that do not; a backup of
  * another database, or a dump kept aside by an earlier emergency, is never a candidate. When no
- * backup verifies, `BACKUP_INVALID` and nothing was written anywhere.
+ * backup verifies, `BACKUP_INVALID` and nothing was written anywhere. A schema dropped whole has
+ * nothing to keep aside: it is created again to restore into.
  *
  * @example
  * const { backup, savedAside } = await restoreNewestPgDumpBackup(conn, { url, schema: 'public', folder, saveAside: 'data-loss', onAction: console.log });
@@ -54,7 +55,13 @@ export async function restoreNewestPgDumpBackup(conn: DialectConnection, options
       continue;
     }
     options.onAction(`verified backup ${backup.id} (version ${backup.version}, ${backup.createdAt}): sha256 and pg_restore --list ok`);
-    const savedAside = options.saveAside === undefined ? null : await keepAside(conn, options, options.saveAside, backup);
+    const exists = (await conn.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [here.schema])).length > 0;
+    const savedAside = options.saveAside !== undefined && exists ? await keepAside(conn, options, options.saveAside, backup) : null;
+    if (!exists) {
+      // the restore takes mfmig's lock, whose row lives in the schema
+      await conn.execute(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(here.schema)}`);
+      options.onAction(`schema ${here.schema} did not exist (nothing to keep aside): created it to restore into`);
+    }
     const restored = await restorePgDumpBackup(conn, { url: options.url, schema: here.schema, folder: options.folder, id: backup.id });
     options.onAction(`restored backup ${backup.id} into ${describePgDatabase(here)}: version ${restored.restoredToVersion}`);
     return { backup, restoredToVersion: restored.restoredToVersion, savedAside };
