@@ -15,3 +15,4 @@ export * from './adapter-of.js';
 export * from './watch-statements.js';
 export * from './query-child-source.js';
 export * from './sqlite-introspector.js';
+export * from './sqlite-connection.js';

@@ -49,14 +49,16 @@ class RowBuffer {
 
 /** The n-th (1-based) positional parameter of the connection's dialect. */
 function placeholder(conn: DialectConnection): (n: number) => string {
-  return conn.dialect === 'postgres' ? (n) => `$${n}` : (n) => `?${n}`;
+  // better-sqlite3 binds positional `?` only (not SQLite's numbered `?NNN`); values are pushed in order
+  return conn.dialect === 'postgres' ? (n) => `$${n}` : () => '?';
 }
 
 /**
- * {@link seedKnowledgeBase} through a dialect connection (PostgreSQL): fills `kb_entries`,
+ * {@link seedKnowledgeBase} through any dialect connection (PostgreSQL, or SQLite's
+ * `SqliteConnection`): fills `kb_entries`,
  * `kb_tags` and `kb_feedback` (when that table exists) with the same deterministic rows, one
  * transaction per `batchSize` entries, and then moves the identity sequences of kb_entries and
- * kb_feedback past max(id), so that the application's next insert does not collide.
+ * kb_feedback past max(id) on PostgreSQL, so that the application's next insert does not collide.
  * Refuses (USAGE) a database without kb_entries or with rows in it.
  *
  * @example
