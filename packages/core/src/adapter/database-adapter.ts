@@ -115,6 +115,8 @@ export interface DatabaseAdapter {
   /** User tables (no `sqlite_` or `mfmig_` tables). */
   userTables(): string[];
   tableExists(name: string): boolean;
+  /** The column names of a table or view (mfmig's own included), in order; empty when it does not exist. */
+  columnNames(table: string): string[];
   rowCount(table: string): number;
   /** A hash of the schema (user objects only): equal schemas give equal hashes. */
   schemaFingerprint(): string;

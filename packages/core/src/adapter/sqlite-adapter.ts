@@ -207,6 +207,10 @@ export class SqliteAdapter implements DatabaseAdapter {
     return this.raw.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(name) !== undefined;
   }
 
+  columnNames(table: string): string[] {
+    return this.raw.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(table) as string[];
+  }
+
   rowCount(table: string): number {
     return Number(
       this.raw

@@ -164,7 +164,7 @@ export class HistoryStore {
   ensure(): void {
     if (this.exists() && this.#adapter.tableExists(AUDIT_TABLE)) {
       // histories written before rows were recorded get the column on the next write
-      if (this.#adapter.get(`SELECT 1 FROM pragma_table_info('${HISTORY_TABLE}') WHERE name = 'rows'`) === undefined) {
+      if (!this.#adapter.columnNames(HISTORY_TABLE).includes('rows')) {
         this.#adapter.transaction(() => this.#adapter.runScript(`ALTER TABLE ${HISTORY_TABLE} ADD COLUMN rows INTEGER`));
       }
       return;

@@ -191,7 +191,7 @@ export class RunLock {
 
   /** Adds the identity columns to a table made by an older mfmig (inside the acquire transaction). */
   #addMissingColumns(): void {
-    const present = new Set(this.#adapter.all<{ name: string }>('SELECT name FROM pragma_table_info(?)', ['mfmig_lock']).map((c) => c.name));
+    const present = new Set(this.#adapter.columnNames('mfmig_lock'));
     for (const column of ADDED_COLUMNS) if (!present.has(column)) this.#adapter.runScript(`ALTER TABLE mfmig_lock ADD COLUMN ${column} TEXT`);
   }
 

@@ -65,8 +65,7 @@ export interface ArchiveEntry {
 /** Creates the registry when missing, or adds `database_id` to an older one (inside the caller's transaction). */
 export function ensureArchiveRegistry(adapter: DatabaseAdapter): void {
   adapter.run(CREATE_SQL);
-  const columns = adapter.all<{ name: string }>(`SELECT name FROM pragma_table_info('${ARCHIVE_REGISTRY_TABLE}')`);
-  if (!columns.some((c) => c.name === 'database_id')) adapter.run(`ALTER TABLE ${ARCHIVE_REGISTRY_TABLE} ADD COLUMN database_id TEXT`);
+  if (!adapter.columnNames(ARCHIVE_REGISTRY_TABLE).includes('database_id')) adapter.run(`ALTER TABLE ${ARCHIVE_REGISTRY_TABLE} ADD COLUMN database_id TEXT`);
 }
 
 /**

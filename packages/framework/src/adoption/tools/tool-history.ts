@@ -48,7 +48,7 @@ export interface ToolHistoryReader {
 
 /** The column names of a table, lower-cased. */
 export function columnsOf(adapter: DatabaseAdapter, table: string): Set<string> {
-  return new Set(adapter.all<{ name: string }>('SELECT name FROM pragma_table_info(?)', [table]).map((c) => c.name.toLowerCase()));
+  return new Set(adapter.columnNames(table).map((name) => name.toLowerCase()));
 }
 
 /** ADOPTION_REFUSED naming the tool's table; nothing was written. */
