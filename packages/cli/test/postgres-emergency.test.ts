@@ -18,15 +18,16 @@ async function archived(url: string, table: string): Promise<{ registered: numbe
   return { registered: entry.rows, held: held!.n };
 }
 
+/** 0001: a teams table holding `values`, dropped by its down. */
+const teamsMigration = (values: string) =>
+  sqlMigration(`CREATE TABLE teams (id integer PRIMARY KEY, name text);\nINSERT INTO teams VALUES ${values};`, 'DROP TABLE teams;');
+
 /** 0001 teams (rows), applied alone; then 0002 notes and 0003 tags, applied by a second run; rows in both. */
 async function twoRuns() {
   const url = await scratchDatabase();
   const dir = tempDir();
   writeMigrations(dir, {
-    'mvp1/0001_teams.sql': sqlMigration(
-      "CREATE TABLE teams (id integer PRIMARY KEY, name text);\nINSERT INTO teams VALUES (1, 'core'), (2, 'ops');",
-      'DROP TABLE teams;',
-    ),
+    'mvp1/0001_teams.sql': teamsMigration("(1, 'core'), (2, 'ops')"),
     'mvp1/0002_notes.sql': sqlMigration('CREATE TABLE notes (id integer PRIMARY KEY, team_id integer REFERENCES teams (id), body text);', 'DROP TABLE notes;'),
     'mvp1/0003_tags.sql': sqlMigration('CREATE TABLE tags (id integer PRIMARY KEY, tag text);', 'DROP TABLE tags;'),
   });
@@ -73,10 +74,7 @@ describe('emergency-rollback on PostgreSQL: a sound database and the last run', 
     const url = await scratchDatabase();
     const dir = tempDir();
     writeMigrations(dir, {
-      'mvp1/0001_teams.sql': sqlMigration(
-        "CREATE TABLE teams (id integer PRIMARY KEY, name text);\nINSERT INTO teams VALUES (1, 'core');",
-        'DROP TABLE teams;',
-      ),
+      'mvp1/0001_teams.sql': teamsMigration("(1, 'core')"),
       'mvp1/0002_notes.sql': sqlMigration(
         "CREATE TABLE notes (id integer PRIMARY KEY, body text);\nINSERT INTO notes SELECT g, 'n' || g FROM generate_series(1, 7) g;",
         'DROP TABLE notes;',
@@ -97,10 +95,7 @@ describe('emergency-rollback on PostgreSQL: a sound database and the last run', 
     const url = await scratchDatabase();
     const dir = tempDir();
     writeMigrations(dir, {
-      'mvp1/0001_teams.sql': sqlMigration(
-        "CREATE TABLE teams (id integer PRIMARY KEY, name text);\nINSERT INTO teams VALUES (1, 'core'), (2, 'ops');",
-        'DROP TABLE teams;',
-      ),
+      'mvp1/0001_teams.sql': teamsMigration("(1, 'core'), (2, 'ops')"),
       'mvp1/0002_notes.sql': sqlMigration('CREATE TABLE notes (id integer PRIMARY KEY, body text);', 'DROP TABLE no_such_notes;'),
       'mvp1/0003_broken.sql': sqlMigration('INSERT INTO no_such_table VALUES (1);', ''),
     });

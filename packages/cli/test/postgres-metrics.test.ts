@@ -1,3 +1,4 @@
+import type { StepMetric } from '@mfmig/core';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,17 +7,8 @@ import { REAL_MIGRATIONS, mfmig, sqlMigration, tempDir, writeMigrations } from '
 
 afterAll(dropScratchDatabases);
 
-interface Metric {
-  runId: string;
-  version: number | null;
-  step: string;
-  direction: 'up' | 'down' | null;
-  durationMs: number;
-  rows: number;
-  rowsPerSecond: number;
-  peakMemory: number;
-  recordedAt: string;
-}
+/** A metric as `history --metrics --json` prints it (JSON keeps every field of the type). */
+type Metric = StepMetric;
 
 const METRICS = { ENABLE_METRICS: 'true' };
 const rows = (url: string, sql: string) => withClient(url, async (c) => (await c.query(sql)).rows);
