@@ -40,6 +40,16 @@ export interface PreparedStatement {
   readonly reader: boolean;
 }
 
+/** A column as {@link DatabaseAdapter.columnsOf} lists it. */
+export interface TableColumn {
+  name: string;
+  /** The declared type, as written (`INTEGER`, `TEXT`, or empty). */
+  type: string;
+  notNull: boolean;
+  /** 1-based position in the primary key; 0 when the column is not part of it. */
+  pk: number;
+}
+
 /** SQLite's journal modes (`PRAGMA journal_mode`). */
 export type JournalMode = 'delete' | 'truncate' | 'persist' | 'memory' | 'wal' | 'off';
 
@@ -117,6 +127,12 @@ export interface DatabaseAdapter {
   tableExists(name: string): boolean;
   /** The column names of a table or view (mfmig's own included), in order; empty when it does not exist. */
   columnNames(table: string): string[];
+  /**
+   * The columns of a table or view (a TEMP one first, as SQLite resolves the name), in order, with
+   * the declared type and the position in the primary key (0 when not in it); empty when it does
+   * not exist.
+   */
+  columnsOf(table: string): TableColumn[];
   rowCount(table: string): number;
   /** A hash of the schema (user objects only): equal schemas give equal hashes. */
   schemaFingerprint(): string;

@@ -3,7 +3,7 @@ import type { Database } from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { MfmigError, wrapSqliteError } from '../errors/index.js';
 import BetterSqlite3 from 'better-sqlite3';
-import type { AdapterCapabilities, DatabaseAdapter, ForeignKeyViolation, JournalMode, PreparedStatement } from './database-adapter.js';
+import type { AdapterCapabilities, DatabaseAdapter, ForeignKeyViolation, JournalMode, PreparedStatement, TableColumn } from './database-adapter.js';
 import { kyselyModule } from '../lazy/load-on-use.js';
 import { abbreviateSql } from './abbreviate-sql.js';
 import { quoteIdentifier } from './quote.js';
@@ -209,6 +209,16 @@ export class SqliteAdapter implements DatabaseAdapter {
 
   columnNames(table: string): string[] {
     return this.raw.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(table) as string[];
+  }
+
+  columnsOf(table: string): TableColumn[] {
+    const rows = this.raw.prepare('SELECT name, type, "notnull", pk FROM pragma_table_info(?)').all(table) as {
+      name: string;
+      type: string;
+      notnull: number;
+      pk: number;
+    }[];
+    return rows.map((r) => ({ name: r.name, type: r.type, notNull: r.notnull === 1, pk: r.pk }));
   }
 
   rowCount(table: string): number {

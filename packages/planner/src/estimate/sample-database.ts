@@ -116,5 +116,5 @@ export function buildSampleDatabase(live: DatabaseAdapter, path: string, fractio
 }
 
 function primaryKey(db: DatabaseAdapter, table: string): string {
-  return (db.prepare('SELECT name FROM pragma_table_info(?) WHERE pk = 1').pluck().get(table) as string | undefined) ?? 'rowid';
+  return db.columnsOf(table).find((c) => c.pk === 1)?.name ?? 'rowid';
 }

@@ -1,10 +1,4 @@
-import { MfmigError, quoteIdentifier, type DatabaseAdapter } from '@mfmig/core';
-
-interface ColumnInfo {
-  name: string;
-  type: string;
-  pk: number;
-}
+import { MfmigError, quoteIdentifier, type DatabaseAdapter, type TableColumn } from '@mfmig/core';
 
 /**
  * Columns of a table, in order. Throws `TRANSFORMATION_FAILED` when the table does not exist.
@@ -12,8 +6,8 @@ interface ColumnInfo {
  * @example
  * tableColumns(db, 'kb_entries').map((c) => c.name);
  */
-export function tableColumns(db: DatabaseAdapter, table: string): ColumnInfo[] {
-  const columns = db.prepare(`PRAGMA table_info(${quoteIdentifier(table)})`).all() as ColumnInfo[];
+export function tableColumns(db: DatabaseAdapter, table: string): TableColumn[] {
+  const columns = db.columnsOf(table);
   if (columns.length === 0) {
     throw new MfmigError('TRANSFORMATION_FAILED', `Table ${table} does not exist`, { context: { table } });
   }

@@ -229,7 +229,6 @@ function onTable(sql: string, table: string): string {
 /** The table's INTEGER PRIMARY KEY column (its rowid), or null. */
 function integerKeyOf(adapter: DatabaseAdapter, table: string): string | null {
   if (!adapter.tableExists(table)) return null;
-  const columns = adapter.all<{ name: string; type: string; pk: number }>(`SELECT name, type, pk FROM pragma_table_info(?)`, [table]);
-  const keys = columns.filter((c) => c.pk > 0);
+  const keys = adapter.columnsOf(table).filter((c) => c.pk > 0);
   return keys.length === 1 && keys[0]!.type.toUpperCase() === 'INTEGER' ? keys[0]!.name : null;
 }
