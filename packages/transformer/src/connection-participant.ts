@@ -1,11 +1,24 @@
-import { type DialectParticipant, migrationLabel } from '@mfmig/core';
+import { type BatchPacing, DEFAULT_PACING, type DialectParticipant, type DialectStep, migrationLabel } from '@mfmig/core';
+import { parseTransformations } from './declaration/parse-transformation.js';
+import { planUnits } from './declaration/transformation-unit.js';
 import { applyTransformationsOn, reverseTransformationsOn } from './connection/index.js';
+import { runUnitsOn } from './connection/apply-transformations.js';
+import type { ConnectionTransformationResult } from './connection/connection-result.js';
+import { PgCursorStore } from './connection/pg-cursor-store.js';
+import { continueResumable, finalizeResumable, firstDeferred, startResumable } from './connection/resumable-transformations.js';
 
 /** Options of {@link createConnectionTransformer}. */
 export interface ConnectionTransformerOptions {
-  /** Source rows per batch. Default 100,000 (every batch runs in the migration's transaction). */
+  /** Source rows per batch. Default 100,000 (a batch in the migration's transaction buys progress; a continued one is also sized by time). */
   batchSize?: number;
+  /** Sources above this many rows move after the migration's transaction, resumably (`batch: 'auto'`). Default 10,000, as on SQLite. */
+  batchThreshold?: number;
+  /** Duration of a continued batch and the pause after it. Default {@link DEFAULT_PACING}. */
+  pacing?: BatchPacing;
 }
+
+const DEFAULT_BATCH_SIZE = 100_000;
+const DEFAULT_THRESHOLD = 10_000;
 
 /**
  * The data transformations of a server database's run, as a participant: after an up migration's
@@ -16,24 +29,62 @@ export interface ConnectionTransformerOptions {
  * each one gets its own `mfmig_metrics` row (`step` = `<migration>#<transformation id>`), as the
  * SQLite plugin's `recordMetrics` gives.
  *
+ * As on SQLite, from the first transformation that says `batch: 'always'` or reads a source of
+ * more than `batchThreshold` rows (and whose SQL runs in key ranges), the rest are continued: the
+ * migration commits with a `partial` history row and pending cursors, the rows then move in
+ * keyset batches each committed with its cursor (a killed run resumes at the next batch on the
+ * next `migrate`), and a final transaction moves what the application wrote meanwhile under a
+ * SHARE lock, checks the validations and marks the migration applied.
+ *
  * @example
- * new DialectMigrator({ connection, migrations, participants: [createConnectionTransformer()] });
+ * new DialectMigrator({ connection, migrations, participants: [createConnectionTransformer({ batchThreshold: 50_000 })] });
  */
 export function createConnectionTransformer(options: ConnectionTransformerOptions = {}): DialectParticipant {
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const continued = new Set<string>();
+  const spent = new Map<string, Map<string, number>>();
+  const keyOf = (step: DialectStep) => `${step.runId}:${step.migration.version}`;
+  const scopeOf = (step: DialectStep) => `migration:${step.migration.version}`;
+  const unitsOf = (step: DialectStep) => planUnits(parseTransformations(step.migration.transformations));
+  const record = async (step: DialectStep, results: readonly ConnectionTransformationResult[]) => {
+    for (const r of results) {
+      step.report({ kind: 'transformed', id: r.id, table: r.targetTable, rows: r.rows, batches: r.batches, durationMs: r.durationMs });
+      step.countRows(r.rows);
+      await step.recordMetric({ step: `${migrationLabel(step.migration)}#${r.id}`, durationMs: r.durationMs, rows: r.rows });
+    }
+  };
   return {
     name: 'transformations',
     runsTransformations: true,
     async afterUp(step) {
+      continued.delete(keyOf(step));
       if (step.migration.transformations.length === 0) return;
-      const results = await applyTransformationsOn(step.connection, step.migration.transformations, {
-        ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
-        onProgress: (p) => step.progress(p),
-      });
-      for (const r of results) {
-        step.report({ kind: 'transformed', id: r.id, table: r.targetTable, rows: r.rows, batches: r.batches, durationMs: r.durationMs });
-        step.countRows(r.rows);
-        await step.recordMetric({ step: `${migrationLabel(step.migration)}#${r.id}`, durationMs: r.durationMs, rows: r.rows });
+      const progress = { batchSize, onProgress: (p: Parameters<DialectStep['progress']>[0]) => step.progress(p) };
+      const units = unitsOf(step);
+      const from =
+        step.dryRun || !step.connection.inTransaction ? -1 : await firstDeferred(step.connection, units, options.batchThreshold ?? DEFAULT_THRESHOLD);
+      if (from < 0) {
+        await record(step, await applyTransformationsOn(step.connection, step.migration.transformations, progress));
+        return;
       }
+      const ran = await runUnitsOn(step.connection, units.slice(0, from), progress);
+      await startResumable(step.connection, scopeOf(step), units, ran);
+      continued.add(keyOf(step));
+    },
+    async needsContinuation(step) {
+      return continued.has(keyOf(step));
+    },
+    async continueUp(step) {
+      continued.delete(keyOf(step));
+      if (step.migration.transformations.length === 0) return;
+      const run = { batchSize, pacing: options.pacing ?? DEFAULT_PACING, onProgress: (p: Parameters<DialectStep['progress']>[0]) => step.progress(p) };
+      spent.set(keyOf(step), await continueResumable(step.connection, scopeOf(step), unitsOf(step), run));
+    },
+    async finalizeUp(step) {
+      if (step.migration.transformations.length === 0) return;
+      const time = spent.get(keyOf(step)) ?? new Map<string, number>();
+      spent.delete(keyOf(step));
+      await record(step, await finalizeResumable(step.connection, scopeOf(step), unitsOf(step), time, batchSize));
     },
     async beforeDown(step) {
       if (step.migration.transformations.length === 0) return;
@@ -42,6 +93,7 @@ export function createConnectionTransformer(options: ConnectionTransformerOption
         step.countRows(r.rows);
         await step.recordMetric({ step: `${migrationLabel(step.migration)}#${r.id}`, durationMs: r.durationMs, rows: r.rows });
       }
+      if (!step.dryRun) await new PgCursorStore(step.connection).clear(scopeOf(step));
     },
   };
 }

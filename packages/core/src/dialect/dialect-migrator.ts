@@ -13,6 +13,7 @@ import type { RunnableConnection, ScriptStatement } from './dialect.js';
 import { moduleContext } from './module-context.js';
 import { type LockWaitPolicy, DEFAULT_LOCK_WAIT, retryDelay } from './lock-wait-policy.js';
 import { RunMetrics } from './dialect-run-metrics.js';
+import { continueStep, needsContinuation } from './dialect-continuation.js';
 
 /** Options of {@link DialectMigrator}. */
 export interface DialectMigratorOptions {
@@ -62,6 +63,8 @@ interface Prepared {
   transactional: boolean;
   /** The last step of the run: its history row carries the schema's fingerprint (see {@link DialectMigrator}). */
   last?: boolean;
+  /** Its history row says `partial`: the run continues its work instead of applying it. */
+  resume?: boolean;
 }
 
 const noopLogger: Logger = { log() {} };
@@ -145,6 +148,8 @@ export class DialectMigrator {
         }
         if (steps.length > 0) await metrics.prepare();
       }
+      const partial = new Set(status.applied.filter((a) => a.status === 'partial').map((a) => a.version));
+      for (const step of steps) step.resume = partial.has(step.migration.version);
       this.events.emit('runStarted', {
         runId,
         direction: 'up',
@@ -304,7 +309,8 @@ export class DialectMigrator {
     if (targetVersion < status.currentVersion && status.applied.length > 0 && !('latest' in target)) {
       throw new MfmigError('USAGE', `Target version ${targetVersion} is below the current version ${status.currentVersion}; use rollback to go down`);
     }
-    return upSteps(this.migrations, new Set(status.applied.map((a) => a.version)), targetVersion);
+    const partial = status.applied.filter((a) => a.status === 'partial').map((a) => this.migrations.byVersion.get(a.version));
+    return [...(partial.filter(Boolean) as Migration[]), ...upSteps(this.migrations, new Set(status.applied.map((a) => a.version)), targetVersion)];
   }
 
   /** Parses each step and refuses, before anything runs, what this dialect cannot run as written. */
@@ -362,9 +368,18 @@ export class DialectMigrator {
       this.#metricsOf(runId).start();
       const ran: string[] = [];
       try {
-        const outcome = step.transactional
-          ? await this.#inTransaction(step, runId, start, ran, result)
-          : await this.#withoutTransaction(step, runId, start, ran, result);
+        let outcome: 'done' | 'skipped' | 'continue' = 'continue';
+        if (!step.resume) {
+          outcome = step.transactional
+            ? await this.#inTransaction(step, runId, start, ran, result)
+            : await this.#withoutTransaction(step, runId, start, ran, result);
+        }
+        if (outcome === 'continue') {
+          const run = { connection: this.connection, participants: this.#participants, metrics: this.#metricsOf(runId), last: step.last === true };
+          const stepFor = (participant: string) => this.#stepFor(m, 'up', runId, false, result, participant);
+          await continueStep(m, { ...run, lockTimeoutMs: this.#lockWait.lockTimeoutMs, stepFor }, start);
+          outcome = 'done';
+        }
         const durationMs = performance.now() - start;
         result.results.push({ ...item(m, outcome === 'skipped' ? 'Skipped' : 'Success', durationMs, 'up'), statements: ran });
         this.events.emit('migrationCompleted', { version: m.version, name: m.name, mvp: m.mvp, direction: 'up', durationMs });
@@ -383,7 +398,7 @@ export class DialectMigrator {
   }
 
   /** One migration and its history row in one transaction, retried whole when a statement could not get its lock in time. */
-  async #inTransaction(step: Prepared, runId: string, start: number, ran: string[], result: DialectRunResult): Promise<'done' | 'skipped'> {
+  async #inTransaction(step: Prepared, runId: string, start: number, ran: string[], result: DialectRunResult): Promise<'done' | 'skipped' | 'continue'> {
     const conn = this.connection;
     const m = step.migration;
     for (let attempt = 0; ; attempt++) {
@@ -403,10 +418,12 @@ export class DialectMigrator {
           result.reports.length = reported;
           throw error;
         }
-        await this.#record(m, runId, performance.now() - start, step.last === true);
-        await this.#metricsOf(runId).recordStep(m, 'up');
+        // large data transformations go on after the commit, in batches of their own: the row says `partial` meanwhile
+        const continued = await needsContinuation(this.#participants, (p) => this.#stepFor(m, 'up', runId, false, result, p));
+        await this.#record(m, runId, performance.now() - start, step.last === true && !continued, continued ? 'partial' : 'applied');
+        if (!continued) await this.#metricsOf(runId).recordStep(m, 'up');
         await conn.commit();
-        return 'done';
+        return continued ? 'continue' : 'done';
       } catch (error) {
         await conn.rollback().catch(() => {});
         if (!retryable(conn, error) || attempt >= this.#lockWait.retries) throw lockExhausted(error, conn, this.#lockWait, attempt);
@@ -476,14 +493,14 @@ export class DialectMigrator {
    * checks compare with): reading the catalogs after every one of 1,000 migrations cost more than
    * the migrations. A run that stops early fingerprints its last applied step afterwards.
    */
-  async #record(m: Migration, runId: string, durationMs: number, last: boolean): Promise<void> {
+  async #record(m: Migration, runId: string, durationMs: number, last: boolean, status: 'applied' | 'partial' = 'applied'): Promise<void> {
     const schemaHash = last ? await this.connection.introspector.schemaFingerprint() : null;
     await this.connection.history.record({
       version: m.version,
       name: m.name,
       mvp: m.mvp,
       checksum: m.checksum,
-      status: 'applied',
+      status,
       durationMs,
       schemaHash,
       runId,

@@ -72,4 +72,14 @@ export interface DialectParticipant {
    * are dropped.
    */
   aroundDown?(step: DialectStep, work: (options?: { probe?: boolean }) => Promise<void>): Promise<void>;
+  /**
+   * After `afterUp`, in the step's transaction: true when part of the step's work must run after
+   * that transaction commits, in transactions of its own (large data transformations). The step's
+   * history row then says `partial` until {@link finalizeUp} commits, as on SQLite.
+   */
+  needsContinuation?(step: DialectStep): Promise<boolean>;
+  /** Resumable work outside any transaction, after the step committed; also called to resume a `partial` step. */
+  continueUp?(step: DialectStep): Promise<void>;
+  /** In the transaction that marks a continued step applied: the last of its work and its final checks. */
+  finalizeUp?(step: DialectStep): Promise<void>;
 }

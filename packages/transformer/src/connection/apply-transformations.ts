@@ -2,6 +2,7 @@ import { quoteIdentifier } from '@mfmig/core';
 import type { DialectConnection } from '@mfmig/core';
 import { parseTransformations } from '../declaration/parse-transformation.js';
 import { type TransformationUnit, planUnits } from '../declaration/transformation-unit.js';
+import type { ValidationResult } from '../run/transformation-result.js';
 import { validationError } from '../run/validation-runner.js';
 import type { ApplyOnConnectionOptions, ConnectionTransformationResult, UnitCounts } from './connection-result.js';
 import { type ValidationTarget, validateOnConnection } from './connection-validations.js';
@@ -39,8 +40,30 @@ export async function applyTransformationsOn(
   if (declared.length === 0) return [];
   requirePostgres(conn, 'applyTransformationsOn');
   const units = planUnits(parseTransformations(declared));
+  const ran = await runUnitsOn(conn, units, options);
+  const validations = await validateOnConnection(conn, validationTargets(units));
+  const failed = validationError(validations);
+  if (failed) throw failed;
+  return connectionResults(ran, validations);
+}
+
+/** What running one unit on a connection gave. */
+export interface RanUnit {
+  unit: TransformationUnit;
+  counts: UnitCounts;
+  durationMs: number;
+}
+
+/**
+ * Runs units whole in the caller's transaction, in order, after a SHARE lock on each one's
+ * source (see {@link holdSourcesStill}); no validation.
+ *
+ * @example
+ * const ran = await runUnitsOn(conn, units.slice(0, 1), { batchSize: 5_000 });
+ */
+export async function runUnitsOn(conn: DialectConnection, units: readonly TransformationUnit[], options: ApplyOnConnectionOptions): Promise<RanUnit[]> {
   await holdSourcesStill(conn, units);
-  const ran: { unit: TransformationUnit; counts: UnitCounts; durationMs: number }[] = [];
+  const ran: RanUnit[] = [];
   for (const unit of units) {
     const start = performance.now();
     const run = {
@@ -51,9 +74,16 @@ export async function applyTransformationsOn(
     const counts = unit.transformation.transform ? await runRowFunctionUnit(conn, unit, run) : await runSqlUnit(conn, unit, run);
     ran.push({ unit, counts, durationMs: performance.now() - start });
   }
-  const validations = await validateOnConnection(conn, validationTargets(units));
-  const failed = validationError(validations);
-  if (failed) throw failed;
+  return ran;
+}
+
+/**
+ * The results of units that ran, each with its validations (and its `migrate` parent's).
+ *
+ * @example
+ * const results = connectionResults(ran, await validateOnConnection(conn, validationTargets(units)));
+ */
+export function connectionResults(ran: readonly RanUnit[], validations: readonly ValidationResult[]): ConnectionTransformationResult[] {
   return ran.map(({ unit, counts, durationMs }) => {
     const t = unit.transformation;
     return {
@@ -77,8 +107,11 @@ export async function applyTransformationsOn(
  * commits instead of slipping past the data move (a row inserted after the move read its source
  * would be missing from the target, and the validations would fail on the difference). Reads go
  * on. The wait for the lock is bounded by the migration's lock timeout, like its DDL.
+ *
+ * @example
+ * await holdSourcesStill(conn, units); // LOCK TABLE "kb_entries" IN SHARE MODE
  */
-async function holdSourcesStill(conn: DialectConnection, units: readonly TransformationUnit[]): Promise<void> {
+export async function holdSourcesStill(conn: DialectConnection, units: readonly TransformationUnit[]): Promise<void> {
   const sources = [...new Set(units.map((u) => u.transformation.sourceTable))];
   for (const source of sources) {
     if (!(await conn.introspector.table(source))) continue;
@@ -86,8 +119,13 @@ async function holdSourcesStill(conn: DialectConnection, units: readonly Transfo
   }
 }
 
-/** Every unit, and each `migrate` parent after its last step (as the SQLite engine validates). */
-function validationTargets(units: readonly TransformationUnit[]): ValidationTarget[] {
+/**
+ * Every unit, and each `migrate` parent after its last step (as the SQLite engine validates).
+ *
+ * @example
+ * await validateOnConnection(conn, validationTargets(units));
+ */
+export function validationTargets(units: readonly TransformationUnit[]): ValidationTarget[] {
   const targets: ValidationTarget[] = [];
   units.forEach((u, i) => {
     targets.push({ id: u.id, t: u.transformation });

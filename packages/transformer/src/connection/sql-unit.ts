@@ -65,14 +65,29 @@ export async function runSqlUnit(conn: DialectConnection, unit: TransformationUn
   return { rowsRead: total, rows, batches };
 }
 
-/** A statement without placeholders restricted to the batch's source range, or null when it reads no `FROM <source>`. */
-function restrictedToRange(statement: string, source: string, key: string): BatchBoundStatement | null {
+/**
+ * A statement without placeholders restricted to the batch's source range, or null when it reads no `FROM <source>`.
+ *
+ * @example
+ * restrictedToRange('INSERT INTO b SELECT * FROM a', 'a', 'id'); // { sql: '... WHERE "id" > $1 AND "id" <= $2) AS "a"', params: ['batchStart', 'batchEnd'] }
+ */
+export function restrictedToRange(statement: string, source: string, key: string): BatchBoundStatement | null {
   const restricted = restrictToBatch(statement, source, key);
   return restricted === null ? null : bindBatchPlaceholders(restricted);
 }
 
-/** Runs one statement with its range ends bound; returns the rows it changed. */
-async function executeBound(conn: DialectConnection, s: BatchBoundStatement, range: { start: bigint; end: bigint } | null, unitId: string): Promise<number> {
+/**
+ * Runs one statement with its range ends bound (null: no range); returns the rows it changed.
+ *
+ * @example
+ * await executeBound(conn, bindBatchPlaceholders(sql), { start: 0n, end: 500n }, 'kb_to_incident_mapping'); // 500
+ */
+export async function executeBound(
+  conn: DialectConnection,
+  s: BatchBoundStatement,
+  range: { start: bigint; end: bigint } | null,
+  unitId: string,
+): Promise<number> {
   const params = range ? s.params.map((p) => String(p === 'batchStart' ? range.start : range.end)) : [];
   try {
     return await conn.execute(s.sql, params);

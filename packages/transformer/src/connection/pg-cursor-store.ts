@@ -1,0 +1,123 @@
+import type { DialectConnection } from '@mfmig/core';
+import { CURSOR_TABLE } from '../run/cursor-store.js';
+
+/**
+ * Where one transformation of a continued migration stands on a server. `inline`: it ran in the
+ * migration's own transaction (nothing to resume or catch up); `pending`: not started; `running`:
+ * batches under way, `lastKey` the last source key done; `done`: every batch committed.
+ *
+ * @example
+ * const cursor: PgCursor = { scope: 'migration:5', transformationId: 'kb_to_incident_mapping', seq: 0, status: 'pending', lastKey: null, endKey: null, rowsRead: 0, rowsWritten: 0, batches: 0 };
+ */
+export interface PgCursor {
+  scope: string;
+  transformationId: string;
+  seq: number;
+  status: 'inline' | 'pending' | 'running' | 'done';
+  /** Source key (as text) of the last row done; null before the first batch. */
+  lastKey: string | null;
+  /** Source key (as text) of the last row the batches do, fixed when they start; rows above it move in the final transaction. */
+  endKey: string | null;
+  rowsRead: number;
+  rowsWritten: number;
+  batches: number;
+}
+
+const SAVEPOINT = 'mfmig_cursor_table';
+
+/**
+ * Cursors of a server's continued transformations, in `mfmig_transform_cursors` of the schema
+ * mfmig works in (first on the search_path), as SQLite keeps them. Every write runs in the
+ * transaction of the batch it describes, so that a cursor and its rows commit together.
+ *
+ * @example
+ * const store = new PgCursorStore(conn);
+ * await store.ensure();
+ * (await store.list('migration:5')).map((c) => `${c.transformationId} ${c.status} ${c.lastKey}`);
+ */
+export class PgCursorStore {
+  readonly #conn: DialectConnection;
+
+  constructor(conn: DialectConnection) {
+    this.#conn = conn;
+  }
+
+  /** True when the table exists. */
+  async exists(): Promise<boolean> {
+    const rows = await this.#conn.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [CURSOR_TABLE]);
+    return rows[0]?.ok === true;
+  }
+
+  /**
+   * Creates the table when missing, in the caller's transaction if any: two runners creating it
+   * at once both succeed (the loser's attempt is rolled back to a savepoint).
+   */
+  async ensure(): Promise<void> {
+    if (await this.exists()) return;
+    const inTransaction = this.#conn.inTransaction;
+    if (inTransaction) await this.#conn.execute(`SAVEPOINT ${SAVEPOINT}`);
+    try {
+      await this.#conn.execute(`CREATE TABLE IF NOT EXISTS ${CURSOR_TABLE} (
+        scope text NOT NULL,
+        transformation_id text NOT NULL,
+        seq integer NOT NULL,
+        status text NOT NULL CHECK (status IN ('inline', 'pending', 'running', 'done')),
+        last_key text,
+        end_key text,
+        rows_read bigint NOT NULL DEFAULT 0,
+        rows_written bigint NOT NULL DEFAULT 0,
+        batches integer NOT NULL DEFAULT 0,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (scope, transformation_id)
+      )`);
+      if (inTransaction) await this.#conn.execute(`RELEASE SAVEPOINT ${SAVEPOINT}`);
+    } catch (error) {
+      if (!isConcurrentCreate(error)) throw error;
+      if (inTransaction) await this.#conn.execute(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
+    }
+  }
+
+  /** The cursors of a scope, in run order; empty when the table does not exist. */
+  async list(scope: string): Promise<PgCursor[]> {
+    if (!(await this.exists())) return [];
+    const rows = await this.#conn.query<Record<string, unknown>>(`SELECT * FROM ${CURSOR_TABLE} WHERE scope = $1 ORDER BY seq`, [scope]);
+    return rows.map(fromRow);
+  }
+
+  /** Writes the whole cursor (insert or replace); the table must exist. */
+  async save(c: PgCursor): Promise<void> {
+    await this.#conn.execute(
+      `INSERT INTO ${CURSOR_TABLE} (scope, transformation_id, seq, status, last_key, end_key, rows_read, rows_written, batches, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+       ON CONFLICT (scope, transformation_id) DO UPDATE SET seq = EXCLUDED.seq, status = EXCLUDED.status, last_key = EXCLUDED.last_key,
+         end_key = EXCLUDED.end_key, rows_read = EXCLUDED.rows_read, rows_written = EXCLUDED.rows_written, batches = EXCLUDED.batches, updated_at = now()`,
+      [c.scope, c.transformationId, c.seq, c.status, c.lastKey, c.endKey, c.rowsRead, c.rowsWritten, c.batches],
+    );
+  }
+
+  /** Removes every cursor of a scope (a finished or reverted migration); 0 when the table does not exist. */
+  async clear(scope: string): Promise<number> {
+    if (!(await this.exists())) return 0;
+    return this.#conn.execute(`DELETE FROM ${CURSOR_TABLE} WHERE scope = $1`, [scope]);
+  }
+}
+
+/** Another session created the table (or its type) first: SQLSTATE 23505, 42P07 or 42710. */
+function isConcurrentCreate(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === '42P07' || code === '42710';
+}
+
+function fromRow(row: Record<string, unknown>): PgCursor {
+  return {
+    scope: String(row.scope),
+    transformationId: String(row.transformation_id),
+    seq: Number(row.seq),
+    status: row.status as PgCursor['status'],
+    lastKey: (row.last_key as string | null) ?? null,
+    endKey: (row.end_key as string | null) ?? null,
+    rowsRead: Number(row.rows_read),
+    rowsWritten: Number(row.rows_written),
+    batches: Number(row.batches),
+  };
+}

@@ -1,0 +1,177 @@
+import type { DialectConnection } from '@mfmig/core';
+import { BatchPacer, type BatchPacing, MfmigError } from '@mfmig/core';
+import type { TransformationUnit } from '../declaration/transformation-unit.js';
+import { validationError } from '../run/validation-runner.js';
+import { type RanUnit, connectionResults, holdSourcesStill, validationTargets } from './apply-transformations.js';
+import { countRowsIfExists } from './connection-queries.js';
+import type { ConnectionProgress, ConnectionTransformationResult, UnitCounts } from './connection-result.js';
+import { validateOnConnection } from './connection-validations.js';
+import { type PgCursor, PgCursorStore } from './pg-cursor-store.js';
+import { runRowFunctionUnit } from './row-function-unit.js';
+import { SqlKeyBatches } from './sql-key-batches.js';
+import { runSqlUnit } from './sql-unit.js';
+
+/** How the batches of continued transformations run. */
+export interface ResumableRunOptions {
+  /** Largest batch, in source rows, unless a transformation declares its own `batchSize`. */
+  batchSize: number;
+  /** Batch duration and the pause after each commit. */
+  pacing: BatchPacing;
+  onProgress?: (p: ConnectionProgress) => void;
+}
+
+/**
+ * The index of the first unit that runs after the migration's transaction (the rest follow it
+ * there), or -1: as on SQLite, a unit that says `batch: 'always'`, or `auto` over a source of
+ * more than `threshold` rows, when its SQL can run in key ranges (see {@link SqlKeyBatches}).
+ *
+ * @example
+ * const from = await firstDeferred(conn, units, 10_000); // 0: kb_entries holds 50,000 rows
+ */
+export async function firstDeferred(conn: DialectConnection, units: readonly TransformationUnit[], threshold: number): Promise<number> {
+  for (const [index, unit] of units.entries()) {
+    const t = unit.transformation;
+    if (t.batch === 'never' || (t.batch === 'auto' && (await countRowsIfExists(conn, t.sourceTable)) <= threshold)) continue;
+    if (await SqlKeyBatches.of(conn, unit)) return index;
+  }
+  return -1;
+}
+
+/**
+ * In the migration's transaction: one cursor per unit of the scope, `inline` for those that ran
+ * there (`ran`), `pending` for the others, so that they commit with the `partial` history row.
+ *
+ * @example
+ * await startResumable(conn, 'migration:5', units, ran);
+ */
+export async function startResumable(conn: DialectConnection, scope: string, units: readonly TransformationUnit[], ran: readonly RanUnit[]): Promise<void> {
+  const store = new PgCursorStore(conn);
+  await store.ensure();
+  await store.clear(scope);
+  for (const [seq, unit] of units.entries()) {
+    const done = ran.find((r) => r.unit === unit)?.counts;
+    const counts = done ? { rowsRead: done.rowsRead, rowsWritten: done.rows, batches: done.batches } : { rowsRead: 0, rowsWritten: 0, batches: 0 };
+    await store.save({ scope, transformationId: unit.id, seq, status: done ? 'inline' : 'pending', lastKey: null, endKey: null, ...counts });
+  }
+}
+
+/**
+ * Outside any transaction: runs the scope's pending (or interrupted) units in keyset batches up
+ * to the source's largest key when each starts, every batch in its own short transaction with its
+ * cursor, paced so that the application's writes go between them; no lock is held across
+ * batches. A killed process resumes at the batch after the last committed one. Stops at the
+ * first unit that cannot run in key ranges: it and the rest run in the final transaction.
+ * Returns the time spent per unit.
+ *
+ * @example
+ * await continueResumable(conn, 'migration:5', units, { batchSize: 100_000, pacing: DEFAULT_PACING });
+ */
+export async function continueResumable(
+  conn: DialectConnection,
+  scope: string,
+  units: readonly TransformationUnit[],
+  options: ResumableRunOptions,
+): Promise<Map<string, number>> {
+  const store = new PgCursorStore(conn);
+  const cursors = new Map((await store.list(scope)).map((c) => [c.transformationId, c]));
+  const spent = new Map<string, number>();
+  for (const unit of units) {
+    let c = cursors.get(unit.id);
+    if (!c || c.status === 'inline' || c.status === 'done') continue;
+    const batches = await SqlKeyBatches.of(conn, unit);
+    if (!batches) break;
+    const start = performance.now();
+    if (c.status === 'pending') {
+      const started: PgCursor = { ...c, status: 'running', endKey: await batches.maxKey() };
+      await conn.transaction(() => store.save(started));
+      c = started;
+    }
+    const pacer = new BatchPacer(options.pacing, unit.transformation.batchSize ?? options.batchSize);
+    while (c.endKey !== null) {
+      const from: PgCursor = c;
+      const batchStart = performance.now();
+      const next = await conn.transaction(async () => {
+        const batch = await batches.next(from.lastKey, from.endKey, pacer.size);
+        if (!batch) return null;
+        const saved: PgCursor = {
+          ...from,
+          lastKey: batch.lastKey,
+          rowsRead: from.rowsRead + batch.rowsRead,
+          rowsWritten: from.rowsWritten + batch.rowsWritten,
+          batches: from.batches + 1,
+        };
+        await store.save(saved);
+        return saved;
+      });
+      if (!next) break;
+      pacer.record(next.rowsRead - from.rowsRead, performance.now() - batchStart);
+      c = next;
+      options.onProgress?.({ operation: `transform ${unit.id}`, done: c.rowsRead, total: c.rowsRead, unit: 'rows' });
+      await pacer.pause();
+    }
+    const done: PgCursor = { ...c, status: 'done' };
+    await conn.transaction(() => store.save(done));
+    spent.set(unit.id, performance.now() - start);
+  }
+  return spent;
+}
+
+/**
+ * In the transaction that marks the migration applied: SHARE locks the sources of the units
+ * that ran after the migration's transaction (the application's writes wait from here to the
+ * commit, reads go on), moves the rows written above each batched unit's cursor meanwhile, runs
+ * whole the units left pending, checks every validation query, and removes the scope's cursors.
+ * Returns the results of the units that ran after the migration's transaction.
+ *
+ * @example
+ * const results = await finalizeResumable(conn, 'migration:5', units, spent);
+ */
+export async function finalizeResumable(
+  conn: DialectConnection,
+  scope: string,
+  units: readonly TransformationUnit[],
+  spent: ReadonlyMap<string, number>,
+  batchSize: number,
+): Promise<ConnectionTransformationResult[]> {
+  const store = new PgCursorStore(conn);
+  const cursors = new Map((await store.list(scope)).map((c) => [c.transformationId, c]));
+  const later = units.filter((u) => cursors.get(u.id)?.status !== 'inline');
+  const missing = later.find((u) => !cursors.has(u.id));
+  if (missing) {
+    throw new MfmigError('TRANSFORMATION_FAILED', `Transformation ${missing.id} has no saved cursor, so its partial migration cannot be finished`, {
+      context: { transformation: missing.id },
+    });
+  }
+  await holdSourcesStill(conn, later);
+  const ran: RanUnit[] = [];
+  for (const unit of later) {
+    const start = performance.now();
+    const counts = await finishUnit(conn, unit, cursors.get(unit.id)!, batchSize);
+    ran.push({ unit, counts, durationMs: (spent.get(unit.id) ?? 0) + performance.now() - start });
+  }
+  const validations = await validateOnConnection(conn, validationTargets(units));
+  const failed = validationError(validations);
+  if (failed) throw failed;
+  await store.clear(scope);
+  return connectionResults(ran, validations);
+}
+
+/** A unit's last part, under the lock: the rows above its cursor, or the whole unit when it never started. */
+async function finishUnit(conn: DialectConnection, unit: TransformationUnit, c: PgCursor, batchSize: number): Promise<UnitCounts> {
+  if (c.status === 'pending') {
+    const run = { batchSize: unit.transformation.batchSize ?? batchSize };
+    return unit.transformation.transform ? runRowFunctionUnit(conn, unit, run) : runSqlUnit(conn, unit, run);
+  }
+  const batches = await SqlKeyBatches.of(conn, unit);
+  if (!batches) {
+    throw new MfmigError('TRANSFORMATION_FAILED', `Transformation ${unit.id} can no longer run in key ranges; its partial migration cannot be finished`, {
+      context: { transformation: unit.id },
+    });
+  }
+  const rest = await batches.next(c.lastKey, null, Number.MAX_SAFE_INTEGER);
+  return {
+    rowsRead: c.rowsRead + (rest?.rowsRead ?? 0),
+    rows: c.rowsWritten + (rest?.rowsWritten ?? 0),
+    batches: c.batches + (rest ? 1 : 0),
+  };
+}
