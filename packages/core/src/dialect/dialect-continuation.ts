@@ -2,14 +2,18 @@ import type { Migration } from '../migration/index.js';
 import type { DialectParticipant, DialectStep } from './dialect-participant.js';
 import type { RunnableConnection } from './dialect.js';
 import type { RunMetrics } from './dialect-run-metrics.js';
+import { lockExhausted, retryable } from './dialect-step-errors.js';
+import type { LockWaitPolicy } from './lock-wait-policy.js';
 
 /** What {@link continueStep} needs from the run that continues a step. */
 export interface ContinuationRun {
   connection: RunnableConnection;
   participants: readonly DialectParticipant[];
   metrics: RunMetrics;
-  /** The migration's lock timeout, for the final transaction's locks. */
-  lockTimeoutMs: number;
+  /** The migration's lock wait: the final transaction's locks wait this long, and it is retried this often. */
+  lockWait: LockWaitPolicy;
+  /** Waits before retry `attempt` of the final transaction (it could not get a lock in time). */
+  waitBeforeRetry(attempt: number): Promise<void>;
   /** The step as one participant sees it. */
   stepFor(participant: string): DialectStep;
   /** True when the step is the run's last: its history row then gets the schema's fingerprint. */
@@ -32,24 +36,29 @@ export async function needsContinuation(participants: readonly DialectParticipan
  * Finishes a step whose history row says `partial`, as SQLite's runner does: each participant's
  * `continueUp` runs outside any transaction (committing its own batches, resumable where it was
  * killed), then one transaction runs every `finalizeUp`, marks the row applied and records the
- * step's metrics. A failure leaves the row `partial`, and the next run continues from there.
+ * step's metrics; it is retried whole, like a migration, when it could not get a lock in time.
+ * A failure leaves the row `partial`, and the next run continues from there.
  *
  * @example
- * await continueStep(migration, { connection, participants, metrics, lockTimeoutMs: 5_000, stepFor, last: true }, start);
+ * await continueStep(migration, { connection, participants, metrics, lockWait, waitBeforeRetry, stepFor, last: true }, start);
  */
 export async function continueStep(m: Migration, run: ContinuationRun, start: number): Promise<void> {
   const conn = run.connection;
   for (const p of run.participants) await p.continueUp?.(run.stepFor(p.name));
-  await conn.begin();
-  try {
-    await conn.setLockTimeout(run.lockTimeoutMs, 'transaction');
-    for (const p of run.participants) await p.finalizeUp?.(run.stepFor(p.name));
-    const schemaHash = run.last ? await conn.introspector.schemaFingerprint() : null;
-    await conn.history.markApplied(m.version, { durationMs: performance.now() - start, rows: null, schemaHash });
-    await run.metrics.recordStep(m, 'up');
-    await conn.commit();
-  } catch (error) {
-    await conn.rollback().catch(() => {});
-    throw error;
+  for (let attempt = 0; ; attempt++) {
+    await conn.begin();
+    try {
+      await conn.setLockTimeout(run.lockWait.lockTimeoutMs, 'transaction');
+      for (const p of run.participants) await p.finalizeUp?.(run.stepFor(p.name));
+      const schemaHash = run.last ? await conn.introspector.schemaFingerprint() : null;
+      await conn.history.markApplied(m.version, { durationMs: performance.now() - start, schemaHash });
+      await run.metrics.recordStep(m, 'up');
+      await conn.commit();
+      return;
+    } catch (error) {
+      await conn.rollback().catch(() => {});
+      if (!retryable(conn, error) || attempt >= run.lockWait.retries) throw lockExhausted(error, conn, run.lockWait, attempt);
+      await run.waitBeforeRetry(attempt);
+    }
   }
 }

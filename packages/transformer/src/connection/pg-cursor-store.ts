@@ -7,7 +7,7 @@ import { CURSOR_TABLE } from '../run/cursor-store.js';
  * batches under way, `lastKey` the last source key done; `done`: every batch committed.
  *
  * @example
- * const cursor: PgCursor = { scope: 'migration:5', transformationId: 'kb_to_incident_mapping', seq: 0, status: 'pending', lastKey: null, endKey: null, rowsRead: 0, rowsWritten: 0, batches: 0 };
+ * const cursor: PgCursor = { scope: 'migration:5', transformationId: 'kb_to_incident_mapping', seq: 0, status: 'pending', lastKey: null, endKey: null, rowsRead: 0, rowsWritten: 0, batches: 0, total: null };
  */
 export interface PgCursor {
   scope: string;
@@ -21,6 +21,8 @@ export interface PgCursor {
   rowsRead: number;
   rowsWritten: number;
   batches: number;
+  /** Source rows when the batches started (for progress); null before. */
+  total: number | null;
 }
 
 const SAVEPOINT = 'mfmig_cursor_table';
@@ -67,6 +69,7 @@ export class PgCursorStore {
         rows_read bigint NOT NULL DEFAULT 0,
         rows_written bigint NOT NULL DEFAULT 0,
         batches integer NOT NULL DEFAULT 0,
+        total bigint,
         updated_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (scope, transformation_id)
       )`);
@@ -87,11 +90,11 @@ export class PgCursorStore {
   /** Writes the whole cursor (insert or replace); the table must exist. */
   async save(c: PgCursor): Promise<void> {
     await this.#conn.execute(
-      `INSERT INTO ${CURSOR_TABLE} (scope, transformation_id, seq, status, last_key, end_key, rows_read, rows_written, batches, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+      `INSERT INTO ${CURSOR_TABLE} (scope, transformation_id, seq, status, last_key, end_key, rows_read, rows_written, batches, total, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
        ON CONFLICT (scope, transformation_id) DO UPDATE SET seq = EXCLUDED.seq, status = EXCLUDED.status, last_key = EXCLUDED.last_key,
-         end_key = EXCLUDED.end_key, rows_read = EXCLUDED.rows_read, rows_written = EXCLUDED.rows_written, batches = EXCLUDED.batches, updated_at = now()`,
-      [c.scope, c.transformationId, c.seq, c.status, c.lastKey, c.endKey, c.rowsRead, c.rowsWritten, c.batches],
+         end_key = EXCLUDED.end_key, rows_read = EXCLUDED.rows_read, rows_written = EXCLUDED.rows_written, batches = EXCLUDED.batches, total = EXCLUDED.total, updated_at = now()`,
+      [c.scope, c.transformationId, c.seq, c.status, c.lastKey, c.endKey, c.rowsRead, c.rowsWritten, c.batches, c.total],
     );
   }
 
@@ -119,5 +122,6 @@ function fromRow(row: Record<string, unknown>): PgCursor {
     rowsRead: Number(row.rows_read),
     rowsWritten: Number(row.rows_written),
     batches: Number(row.batches),
+    total: row.total === null || row.total === undefined ? null : Number(row.total),
   };
 }

@@ -3,7 +3,7 @@ import { BatchPacer, type BatchPacing, MfmigError } from '@mfmig/core';
 import type { TransformationUnit } from '../declaration/transformation-unit.js';
 import { validationError } from '../run/validation-runner.js';
 import { type RanUnit, connectionResults, holdSourcesStill, validationTargets } from './apply-transformations.js';
-import { countRowsIfExists } from './connection-queries.js';
+import { countRows, countRowsIfExists } from './connection-queries.js';
 import type { ConnectionProgress, ConnectionTransformationResult, UnitCounts } from './connection-result.js';
 import { validateOnConnection } from './connection-validations.js';
 import { type PgCursor, PgCursorStore } from './pg-cursor-store.js';
@@ -50,7 +50,9 @@ export async function startResumable(conn: DialectConnection, scope: string, uni
   await store.clear(scope);
   for (const [seq, unit] of units.entries()) {
     const done = ran.find((r) => r.unit === unit)?.counts;
-    const counts = done ? { rowsRead: done.rowsRead, rowsWritten: done.rows, batches: done.batches } : { rowsRead: 0, rowsWritten: 0, batches: 0 };
+    const counts = done
+      ? { rowsRead: done.rowsRead, rowsWritten: done.rows, batches: done.batches, total: done.rowsRead }
+      : { rowsRead: 0, rowsWritten: 0, batches: 0, total: null };
     await store.save({ scope, transformationId: unit.id, seq, status: done ? 'inline' : 'pending', lastKey: null, endKey: null, ...counts });
   }
 }
@@ -82,7 +84,7 @@ export async function continueResumable(
     if (!batches) break;
     const start = performance.now();
     if (c.status === 'pending') {
-      const started: PgCursor = { ...c, status: 'running', endKey: await batches.maxKey() };
+      const started: PgCursor = { ...c, status: 'running', endKey: await batches.maxKey(), total: await countRows(conn, unit.transformation.sourceTable) };
       await conn.transaction(() => store.save(started));
       c = started;
     }
@@ -106,7 +108,7 @@ export async function continueResumable(
       if (!next) break;
       pacer.record(next.rowsRead - from.rowsRead, performance.now() - batchStart);
       c = next;
-      options.onProgress?.({ operation: `transform ${unit.id}`, done: c.rowsRead, total: c.rowsRead, unit: 'rows' });
+      options.onProgress?.({ operation: `transform ${unit.id}`, done: c.rowsRead, total: Math.max(c.total ?? 0, c.rowsRead), unit: 'rows' });
       await pacer.pause();
     }
     const done: PgCursor = { ...c, status: 'done' };

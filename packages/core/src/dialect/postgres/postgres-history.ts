@@ -126,11 +126,10 @@ export class PostgresHistory implements DialectHistory {
   }
 
   /** Marks a `partial` version applied once its continued work committed (in the caller's transaction). */
-  async markApplied(version: number, done: { durationMs: number; rows: number | null; schemaHash: string | null }): Promise<void> {
-    await this.#db.query(`UPDATE ${this.#history} SET status = 'applied', duration_ms = $2, rows = $3, schema_hash = $4 WHERE version = $1`, [
+  async markApplied(version: number, done: { durationMs: number; schemaHash: string | null }): Promise<void> {
+    await this.#db.query(`UPDATE ${this.#history} SET status = 'applied', duration_ms = $2, schema_hash = $3 WHERE version = $1`, [
       version,
       Math.round(done.durationMs),
-      done.rows,
       done.schemaHash,
     ]);
   }

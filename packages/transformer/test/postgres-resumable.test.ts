@@ -1,0 +1,94 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { DialectMigrator, type PostgresConnection, loadMigrations, openPostgres } from '@mfmig/core';
+import { dropScratchDatabases, removeTempDirs, scratchDatabase, tempTree, withClient } from '@mfmig/test-support';
+import { createConnectionTransformer } from '../src/index.js';
+
+afterAll(async () => {
+  removeTempDirs();
+  await dropScratchDatabases();
+});
+
+const SCHEMA = `export async function up(db) {
+  await db.schema.createTable('src').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('v', 'integer').execute();
+  await db.schema.createTable('dst').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('v2', 'integer').execute();
+  await db.schema.createTable('tags').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('tag', 'text').execute();
+}`;
+
+/** A copy over `src` (batch policy `policy`), then a row function tagging what it copied; `expect` is the copy's validation. */
+function moveMigration(policy: string, expectRows: string): string {
+  return `export const transformations = [
+  { id: 'copy_src', name: 'copy', sourceTable: 'src', targetTable: 'dst', transformationType: 'convert', batch: '${policy}',
+    sql: 'INSERT INTO dst (id, v2) SELECT id, v * 2 FROM src', reversible: true, reverse: 'DELETE FROM dst', dependencies: [],
+    validationQueries: [{ sql: 'SELECT count(*) FROM dst', expect: ${expectRows} }] },
+  { id: 'tag_dst', name: 'tag', sourceTable: 'dst', targetTable: 'tags', transformationType: 'convert', dependencies: ['copy_src'],
+    transform: (row) => ({ id: row.id, tag: 'v' + row.v2 }), reversible: false, validationQueries: [] },
+];
+export async function up() {}
+export async function down() {}`;
+}
+
+async function run(files: Record<string, string>, rows: number, threshold: number) {
+  const url = await scratchDatabase();
+  const conn = await openPostgres(url);
+  const migrator = (set: Record<string, string>) =>
+    loadMigrations(tempTree(set)).then(
+      (migrations) =>
+        new DialectMigrator({
+          connection: conn,
+          migrations,
+          participants: [createConnectionTransformer({ batchThreshold: threshold, batchSize: 100, pacing: { targetMs: 100, pauseMs: 0 } })],
+        }),
+    );
+  const first = await (await migrator({ 'mvp1/0001_schema.ts': SCHEMA })).migrate();
+  expect(first.error).toBeUndefined();
+  await conn.execute(`INSERT INTO src SELECT g, g FROM generate_series(1, ${rows}) AS g`);
+  const m = await migrator({ 'mvp1/0001_schema.ts': SCHEMA, ...files });
+  return { conn, url, m, result: await m.migrate() };
+}
+
+const scalar = async (conn: PostgresConnection, sql: string) => Object.values((await conn.query(sql))[0]!)[0];
+
+describe('continued transformations on PostgreSQL (DialectMigrator)', () => {
+  it('continues an auto transformation over the threshold in batches, and runs the row function after it in the final transaction', async () => {
+    const { conn, result } = await run({ 'mvp1/0002_move.ts': moveMigration('auto', "{ query: 'SELECT count(*) FROM src' }") }, 1000, 500);
+    try {
+      expect(result.error).toBeUndefined();
+      const copy = result.reports.find((r) => r.id === 'copy_src')!;
+      expect([copy.rows, (copy.batches as number) >= 10]).toEqual([1000, true]);
+      expect(result.reports.find((r) => r.id === 'tag_dst')!.rows).toBe(1000);
+      expect(await scalar(conn, `SELECT count(*)::int FROM tags t JOIN src s ON s.id = t.id WHERE t.tag = 'v' || (s.v * 2)`)).toBe(1000);
+      expect(await scalar(conn, `SELECT status FROM mfmig_history WHERE version = 2`)).toBe('applied');
+      expect(await scalar(conn, 'SELECT count(*)::int FROM mfmig_transform_cursors')).toBe(0);
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('runs an auto transformation under the threshold in the migration transaction, with no cursor table', async () => {
+    const { conn, url, result } = await run({ 'mvp1/0002_move.ts': moveMigration('auto', "{ query: 'SELECT count(*) FROM src' }") }, 300, 500);
+    try {
+      expect(result.error).toBeUndefined();
+      expect(result.reports.find((r) => r.id === 'copy_src')!.rows).toBe(300);
+      const exists = await withClient(url, async (c) => (await c.query(`SELECT to_regclass('mfmig_transform_cursors') IS NOT NULL AS ok`)).rows[0].ok);
+      expect(exists).toBe(false);
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('leaves the migration partial when its final validation fails, with its batches committed, and says so in status', async () => {
+    const { conn, m, result } = await run({ 'mvp1/0002_move.ts': moveMigration('always', "'zero'") }, 400, 10_000);
+    try {
+      expect(result.error).toMatchObject({ code: 'VALIDATION_FAILED' });
+      expect(await scalar(conn, `SELECT status FROM mfmig_history WHERE version = 2`)).toBe('partial');
+      expect(await scalar(conn, `SELECT status FROM mfmig_transform_cursors WHERE transformation_id = 'copy_src'`)).toBe('done');
+      expect(await scalar(conn, 'SELECT count(*)::int FROM dst')).toBe(400);
+      expect(await scalar(conn, 'SELECT count(*)::int FROM tags')).toBe(0);
+      const status = await m.status();
+      expect(status.problems.map((p) => [p.code, p.version])).toContainEqual(['PARTIAL', 2]);
+      expect(status.applied.find((a) => a.version === 2)?.status).toBe('partial');
+    } finally {
+      await conn.close();
+    }
+  });
+});
