@@ -77,7 +77,12 @@ export function createConnectionTransformer(options: ConnectionTransformerOption
     async continueUp(step) {
       continued.delete(keyOf(step));
       if (step.migration.transformations.length === 0) return;
-      const run = { batchSize, pacing: options.pacing ?? DEFAULT_PACING, onProgress: (p: Parameters<DialectStep['progress']>[0]) => step.progress(p) };
+      const run = {
+        batchSize,
+        pacing: options.pacing ?? DEFAULT_PACING,
+        onProgress: (p: Parameters<DialectStep['progress']>[0]) => step.progress(p),
+        ...(step.signal ? { signal: step.signal } : {}),
+      };
       spent.set(keyOf(step), await continueResumable(step.connection, scopeOf(step), unitsOf(step), run));
     },
     async finalizeUp(step) {

@@ -27,7 +27,7 @@ export async function up() {}
 export async function down() {}`;
 }
 
-async function run(files: Record<string, string>, rows: number, threshold: number) {
+async function run(files: Record<string, string>, rows: number, threshold: number, stop?: AbortController) {
   const url = await scratchDatabase();
   const conn = await openPostgres(url);
   const migrator = (set: Record<string, string>) =>
@@ -43,7 +43,9 @@ async function run(files: Record<string, string>, rows: number, threshold: numbe
   expect(first.error).toBeUndefined();
   await conn.execute(`INSERT INTO src SELECT g, g FROM generate_series(1, ${rows}) AS g`);
   const m = await migrator({ 'mvp1/0001_schema.ts': SCHEMA, ...files });
-  return { conn, url, m, result: await m.migrate() };
+  // a stop request (Ctrl+C) once the copy has moved 200 rows
+  if (stop) m.events.on('operationProgress', (p) => p.operation === 'transform copy_src' && p.done >= 200 && stop.abort());
+  return { conn, url, m, result: await m.migrate({ latest: true }, stop ? { signal: stop.signal } : {}) };
 }
 
 const scalar = async (conn: PostgresConnection, sql: string) => Object.values((await conn.query(sql))[0]!)[0];
@@ -87,6 +89,37 @@ describe('continued transformations on PostgreSQL (DialectMigrator)', () => {
       const status = await m.status();
       expect(status.problems.map((p) => [p.code, p.version])).toContainEqual(['PARTIAL', 2]);
       expect(status.applied.find((a) => a.version === 2)?.status).toBe('partial');
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('stops between batches when the run is interrupted, leaving it partial, and the next migrate resumes from the cursor', async () => {
+    const { conn, m, result } = await run(
+      { 'mvp1/0002_move.ts': moveMigration('always', "{ query: 'SELECT count(*) FROM src' }") },
+      1000,
+      10_000,
+      new AbortController(),
+    );
+    try {
+      expect(result.error).toMatchObject({ code: 'INTERRUPTED' });
+      expect(await scalar(conn, `SELECT status FROM mfmig_history WHERE version = 2`)).toBe('partial');
+      const [cursor] = await conn.query<{ status: string; rows_read: string }>(
+        `SELECT status, rows_read FROM mfmig_transform_cursors WHERE transformation_id = 'copy_src'`,
+      );
+      expect(cursor!.status).toBe('running');
+      const moved = Number(cursor!.rows_read);
+      expect(moved).toBeGreaterThanOrEqual(200);
+      expect(moved).toBeLessThan(1000);
+      expect(await scalar(conn, 'SELECT count(*)::int FROM dst')).toBe(moved);
+
+      const again = await m.migrate();
+      expect(again.error).toBeUndefined();
+      expect(again.results.map((r) => [r.version, r.status])).toEqual([[2, 'Success']]);
+      expect(again.reports.find((r) => r.id === 'copy_src')!.rows).toBe(1000);
+      expect(await scalar(conn, 'SELECT count(*)::int FROM dst d JOIN src s ON s.id = d.id AND d.v2 = s.v * 2')).toBe(1000);
+      expect(await scalar(conn, 'SELECT count(*)::int FROM tags')).toBe(1000);
+      expect(await scalar(conn, `SELECT status FROM mfmig_history WHERE version = 2`)).toBe('applied');
     } finally {
       await conn.close();
     }

@@ -384,7 +384,7 @@ export class DialectMigrator {
               last: step.last === true,
               lockWait: this.#lockWait,
               waitBeforeRetry: (attempt) => this.#waitBeforeRetry(m, attempt),
-              stepFor: (participant) => this.#stepFor(m, 'up', runId, false, result, participant),
+              stepFor: (participant) => ({ ...this.#stepFor(m, 'up', runId, false, result, participant), ...(signal ? { signal } : {}) }),
             },
             start,
           );

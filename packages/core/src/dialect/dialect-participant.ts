@@ -11,6 +11,8 @@ export interface DialectStep {
   readonly runId: string;
   /** True in a dry run: everything is rolled back afterwards. */
   readonly dryRun: boolean;
+  /** The run's stop request, given to `continueUp`: work between transactions checks it before each batch. */
+  readonly signal?: AbortSignal;
   /** Reports the progress of long work (shown as a bar on a terminal). */
   progress(p: Omit<OperationProgress, 'ratePerSecond' | 'etaMs'>): void;
   /** Adds one entry to the run's report under the participant's name (`result.reports`). */

@@ -18,6 +18,8 @@ export interface ResumableRunOptions {
   /** Batch duration and the pause after each commit. */
   pacing: BatchPacing;
   onProgress?: (p: ConnectionProgress) => void;
+  /** Checked before each batch: an abort throws `INTERRUPTED`, and the next run resumes from the saved cursor. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -90,6 +92,15 @@ export async function continueResumable(
     }
     const pacer = new BatchPacer(options.pacing, unit.transformation.batchSize ?? options.batchSize);
     while (c.endKey !== null) {
+      if (options.signal?.aborted) {
+        throw new MfmigError(
+          'INTERRUPTED',
+          `Transformation ${unit.id} interrupted after ${c.rowsRead} rows; run migrate again to resume from the saved cursor`,
+          {
+            context: { transformation: unit.id },
+          },
+        );
+      }
       const from: PgCursor = c;
       const batchStart = performance.now();
       const next = await conn.transaction(async () => {
