@@ -27,7 +27,15 @@ export async function up() {}
 export async function down() {}`;
 }
 
-async function run(files: Record<string, string>, rows: number, threshold: number, stop?: AbortController) {
+/** Extras of a {@link run}: a stop request, the source's rows as SQL, and work beside the run (it starts with it). */
+interface RunExtras {
+  stop?: AbortController;
+  seed?: string;
+  beside?: (url: string) => Promise<void>;
+}
+
+async function run(files: Record<string, string>, rows: number, threshold: number, extras: RunExtras = {}) {
+  const { stop } = extras;
   const url = await scratchDatabase();
   const conn = await openPostgres(url);
   const migrator = (set: Record<string, string>) =>
@@ -41,11 +49,12 @@ async function run(files: Record<string, string>, rows: number, threshold: numbe
     );
   const first = await (await migrator({ 'mvp1/0001_schema.ts': SCHEMA })).migrate();
   expect(first.error).toBeUndefined();
-  await conn.execute(`INSERT INTO src SELECT g, g FROM generate_series(1, ${rows}) AS g`);
+  await conn.execute(extras.seed ?? `INSERT INTO src SELECT g, g FROM generate_series(1, ${rows}) AS g`);
   const m = await migrator({ 'mvp1/0001_schema.ts': SCHEMA, ...files });
   // a stop request (Ctrl+C) once the copy has moved 200 rows
   if (stop) m.events.on('operationProgress', (p) => p.operation === 'transform copy_src' && p.done >= 200 && stop.abort());
-  return { conn, url, m, result: await m.migrate({ latest: true }, stop ? { signal: stop.signal } : {}) };
+  const [result] = await Promise.all([m.migrate({ latest: true }, stop ? { signal: stop.signal } : {}), extras.beside?.(url)]);
+  return { conn, url, m, result };
 }
 
 const scalar = async (conn: PostgresConnection, sql: string) => Object.values((await conn.query(sql))[0]!)[0];
@@ -95,12 +104,9 @@ describe('continued transformations on PostgreSQL (DialectMigrator)', () => {
   });
 
   it('stops between batches when the run is interrupted, leaving it partial, and the next migrate resumes from the cursor', async () => {
-    const { conn, m, result } = await run(
-      { 'mvp1/0002_move.ts': moveMigration('always', "{ query: 'SELECT count(*) FROM src' }") },
-      1000,
-      10_000,
-      new AbortController(),
-    );
+    const { conn, m, result } = await run({ 'mvp1/0002_move.ts': moveMigration('always', "{ query: 'SELECT count(*) FROM src' }") }, 1000, 10_000, {
+      stop: new AbortController(),
+    });
     try {
       expect(result.error).toMatchObject({ code: 'INTERRUPTED' });
       expect(await scalar(conn, `SELECT status FROM mfmig_history WHERE version = 2`)).toBe('partial');
@@ -120,6 +126,26 @@ describe('continued transformations on PostgreSQL (DialectMigrator)', () => {
       expect(await scalar(conn, 'SELECT count(*)::int FROM dst d JOIN src s ON s.id = d.id AND d.v2 = s.v * 2')).toBe(1000);
       expect(await scalar(conn, 'SELECT count(*)::int FROM tags')).toBe(1000);
       expect(await scalar(conn, `SELECT status FROM mfmig_history WHERE version = 2`)).toBe('applied');
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('waits for a write under way below the end key before the batches pass it, so its row is moved too', async () => {
+    // keys 1-400 and 601-1000; the application's open transaction holds key 500 when the run starts
+    const seed = 'INSERT INTO src SELECT g, g FROM generate_series(1, 1000) AS g WHERE g <= 400 OR g > 600';
+    const beside = (url: string) =>
+      withClient(url, async (app) => {
+        await app.query('BEGIN');
+        await app.query('INSERT INTO src VALUES (500, 500)');
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        await app.query('COMMIT');
+      });
+    const { conn, result } = await run({ 'mvp1/0002_move.ts': moveMigration('always', "{ query: 'SELECT count(*) FROM src' }") }, 0, 10_000, { seed, beside });
+    try {
+      expect(result.error).toBeUndefined();
+      expect(await scalar(conn, 'SELECT count(*)::int FROM dst')).toBe(801);
+      expect(await scalar(conn, 'SELECT v2 FROM dst WHERE id = 500')).toBe(1000);
     } finally {
       await conn.close();
     }

@@ -3,7 +3,8 @@ import { BatchPacer, type BatchPacing, MfmigError } from '@mfmig/core';
 import type { TransformationUnit } from '../declaration/transformation-unit.js';
 import { validationError } from '../run/validation-runner.js';
 import { type RanUnit, connectionResults, holdSourcesStill, validationTargets } from './apply-transformations.js';
-import { countRows, countRowsIfExists } from './connection-queries.js';
+import { countRowsIfExists } from './connection-queries.js';
+import { startMove } from './move-start.js';
 import type { ConnectionProgress, ConnectionTransformationResult, UnitCounts } from './connection-result.js';
 import { validateOnConnection } from './connection-validations.js';
 import { type PgCursor, PgCursorStore } from './pg-cursor-store.js';
@@ -61,7 +62,7 @@ export async function startResumable(conn: DialectConnection, scope: string, uni
 
 /**
  * Outside any transaction: runs the scope's pending (or interrupted) units in keyset batches up
- * to the source's largest key when each starts, every batch in its own short transaction with its
+ * to the source's largest key when each starts (see {@link startMove}), every batch in its own short transaction with its
  * cursor, paced so that the application's writes go between them; no lock is held across
  * batches. A killed process resumes at the batch after the last committed one. Stops at the
  * first unit that cannot run in key ranges: it and the rest run in the final transaction.
@@ -85,11 +86,7 @@ export async function continueResumable(
     const batches = await SqlKeyBatches.of(conn, unit);
     if (!batches) break;
     const start = performance.now();
-    if (c.status === 'pending') {
-      const started: PgCursor = { ...c, status: 'running', endKey: await batches.maxKey(), total: await countRows(conn, unit.transformation.sourceTable) };
-      await conn.transaction(() => store.save(started));
-      c = started;
-    }
+    if (c.status === 'pending') c = await startMove(conn, store, batches, unit.transformation.sourceTable, c);
     const pacer = new BatchPacer(options.pacing, unit.transformation.batchSize ?? options.batchSize);
     while (c.endKey !== null) {
       if (options.signal?.aborted) {

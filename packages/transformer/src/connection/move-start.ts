@@ -1,0 +1,45 @@
+import type { DialectConnection } from '@mfmig/core';
+import { MfmigError, quoteIdentifier } from '@mfmig/core';
+import { countRows } from './connection-queries.js';
+import type { PgCursor, PgCursorStore } from './pg-cursor-store.js';
+import type { SqlKeyBatches } from './sql-key-batches.js';
+
+/** How long the start of a move waits for the application's open writes, per attempt, and how often it tries. */
+const START_LOCK_MS = 2_000;
+const START_ATTEMPTS = 5;
+
+/**
+ * Starts a pending unit's batches: fixes its end key (the source's largest key now) and saves
+ * the cursor `running`, in one short transaction that first takes a SHARE lock on the source.
+ * The lock waits for the application's writes already under way, so that no row below the end
+ * key is still uncommitted when the batches pass it (rows above it move in the final
+ * transaction); it is released at once. Each attempt waits at most 2 s, so that the writers
+ * queued behind it are not held long; after 5 attempts the run fails and the migration stays
+ * `partial`.
+ *
+ * @example
+ * cursor = await startMove(conn, store, batches, 'kb_entries', cursor);
+ */
+export async function startMove(conn: DialectConnection, store: PgCursorStore, batches: SqlKeyBatches, source: string, c: PgCursor): Promise<PgCursor> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await conn.transaction(async () => {
+        await conn.execute(`SET LOCAL lock_timeout = ${START_LOCK_MS}`);
+        await conn.execute(`LOCK TABLE ${quoteIdentifier(source)} IN SHARE MODE`);
+        const started: PgCursor = { ...c, status: 'running', endKey: await batches.maxKey(), total: await countRows(conn, source) };
+        await store.save(started);
+        return started;
+      });
+    } catch (error) {
+      if ((error as { code?: unknown } | null)?.code !== '55P03') throw error;
+      if (attempt >= START_ATTEMPTS) {
+        throw new MfmigError(
+          'MIGRATION_FAILED',
+          `Transformation ${c.transformationId} could not start: a transaction writing to ${source} stayed open past ${START_LOCK_MS} ms, ${attempt} times; run migrate again to continue`,
+          { cause: error, context: { transformation: c.transformationId, sqlState: '55P03' } },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+    }
+  }
+}
