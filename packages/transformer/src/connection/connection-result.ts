@@ -21,7 +21,7 @@ export interface ConnectionProgress {
  * const options: ApplyOnConnectionOptions = { batchSize: 5_000, onProgress: console.log };
  */
 export interface ApplyOnConnectionOptions {
-  /** Source rows (SQL: key values) per batch, unless a transformation declares its own `batchSize`. Default 10,000. */
+  /** Source rows (SQL: key values) per batch, unless a transformation declares its own `batchSize`. Default 100,000. */
   batchSize?: number;
   onProgress?: (p: ConnectionProgress) => void;
   /** Checked before each batch; an abort throws `INTERRUPTED` (the caller's transaction then rolls back). */
