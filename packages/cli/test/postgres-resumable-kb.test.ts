@@ -7,7 +7,7 @@ import { pgAppRows, startPgKbWriter } from './pg-app-writer.js';
 
 afterAll(dropScratchDatabases);
 
-const ROWS = 4000;
+const ROWS = 2000;
 const MAPPING = 'migrations/mvp2/0005_map_kb_entries_to_incidents.postgres.ts';
 
 const query = <T = Record<string, unknown>>(url: string, sql: string) => withClient(url, async (c) => (await c.query(sql)).rows as T[]);
