@@ -1,4 +1,4 @@
-import type { DialectConnection } from '@mfmig/core';
+import { type DialectConnection, isConcurrentCreate } from '@mfmig/core';
 import { CURSOR_TABLE } from '../run/cursor-store.js';
 
 /**
@@ -103,12 +103,6 @@ export class PgCursorStore {
     if (!(await this.exists())) return 0;
     return this.#conn.execute(`DELETE FROM ${CURSOR_TABLE} WHERE scope = $1`, [scope]);
   }
-}
-
-/** Another session created the table (or its type) first: SQLSTATE 23505, 42P07 or 42710. */
-function isConcurrentCreate(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === '23505' || code === '42P07' || code === '42710';
 }
 
 function fromRow(row: Record<string, unknown>): PgCursor {

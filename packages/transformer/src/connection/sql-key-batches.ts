@@ -4,7 +4,7 @@ import type { TransformationUnit } from '../declaration/transformation-unit.js';
 import { type BatchBoundStatement, bindBatchPlaceholders } from './batch-placeholders.js';
 import { copyStatementOn } from './copy-statement.js';
 import { sourceKeyOf } from './source-key.js';
-import { executeBound, restrictedToRange } from './sql-unit.js';
+import { boundToRange, executeBound } from './sql-unit.js';
 
 /** What one keyset batch did. */
 export interface KeyBatch {
@@ -55,9 +55,8 @@ export class SqlKeyBatches {
       throw error;
     }
     const statements = (await conn.splitStatements(t.sql ?? (await copyStatementOn(conn, t, unit.id)))).map(bindBatchPlaceholders);
-    const bound = statements.map((s) => (s.params.length > 0 ? s : restrictedToRange(s.sql, t.sourceTable, key)));
-    if (statements.length === 0 || bound.some((s) => s === null)) return null;
-    return new SqlKeyBatches(conn, unit, key, bound as BatchBoundStatement[]);
+    const bound = boundToRange(statements, t.sourceTable, key);
+    return statements.length === 0 || bound === null ? null : new SqlKeyBatches(conn, unit, key, bound);
   }
 
   /** The largest source key now (as text), or null for an empty source. */

@@ -42,9 +42,9 @@ export async function runSqlUnit(conn: DialectConnection, unit: TransformationUn
   const hi = BigInt(bounds.hi);
   // the key range stands for the row count in progress: counting a large source costs a full scan
   const total = Number(hi - lo + 1n);
-  const restricted = bound.map((s) => (s.params.length > 0 ? s : restrictedToRange(s.sql, t.sourceTable, key.column)));
-  const whole = t.batch === 'never' || restricted.some((s) => s === null);
-  const perBatch = whole ? bound : (restricted as BatchBoundStatement[]);
+  const restricted = boundToRange(bound, t.sourceTable, key.column);
+  const whole = t.batch === 'never' || restricted === null;
+  const perBatch = restricted && !whole ? restricted : bound;
   const size = BigInt(run.batchSize);
   let rows = 0;
   let batches = 0;
@@ -66,12 +66,25 @@ export async function runSqlUnit(conn: DialectConnection, unit: TransformationUn
 }
 
 /**
- * A statement without placeholders restricted to the batch's source range, or null when it reads no `FROM <source>`.
+ * Every statement bound to a batch's key range: those that use `@batchStart` / `@batchEnd` as
+ * they are, the others restricted to the range; null when one of them reads no `FROM <source>`
+ * and so cannot be restricted.
  *
  * @example
- * restrictedToRange('INSERT INTO b SELECT * FROM a', 'a', 'id'); // { sql: '... WHERE "id" > $1 AND "id" <= $2) AS "a"', params: ['batchStart', 'batchEnd'] }
+ * boundToRange(['INSERT INTO b SELECT * FROM a'].map(bindBatchPlaceholders), 'a', 'id'); // [{ sql: '... WHERE "id" > $1 AND "id" <= $2) AS "a"', ... }]
  */
-export function restrictedToRange(statement: string, source: string, key: string): BatchBoundStatement | null {
+export function boundToRange(statements: BatchBoundStatement[], source: string, key: string): BatchBoundStatement[] | null {
+  const bound: BatchBoundStatement[] = [];
+  for (const s of statements) {
+    const ranged = s.params.length > 0 ? s : restrictedToRange(s.sql, source, key);
+    if (ranged === null) return null;
+    bound.push(ranged);
+  }
+  return bound;
+}
+
+/** A statement without placeholders restricted to the batch's source range, or null when it reads no `FROM <source>`. */
+function restrictedToRange(statement: string, source: string, key: string): BatchBoundStatement | null {
   const restricted = restrictToBatch(statement, source, key);
   return restricted === null ? null : bindBatchPlaceholders(restricted);
 }
