@@ -15,4 +15,5 @@ export * from './adapter-of.js';
 export * from './watch-statements.js';
 export * from './query-child-source.js';
 export * from './sqlite-introspector.js';
+export * from './sqlite-catalog.js';
 export * from './sqlite-connection.js';

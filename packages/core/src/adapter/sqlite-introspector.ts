@@ -1,5 +1,6 @@
 import type { ColumnInfo, DatabaseIntrospector, ForeignKeyInfo, IndexInfo, TableInfo } from '../dialect/dialect.js';
-import type { DatabaseAdapter } from './database-adapter.js';
+import type { DatabaseAdapter, PreparedStatement } from './database-adapter.js';
+import type { SqliteColumnEntry, SqliteForeignKey, SqliteIndex, SqliteSchemaRow, SqliteStorage, SqliteTableListEntry } from './sqlite-catalog.js';
 
 interface ColumnRow {
   name: string;
@@ -40,11 +41,19 @@ const primaryKeyOf = (rows: ColumnRow[]) =>
  * validated and every index valid (SQLite has neither NOT VALID nor concurrent builds); generated
  * columns are listed with `generated: true`.
  *
+ * The methods named after SQLite's catalog (`catalogSync`, `tableListSync`, `columnsSync`,
+ * `foreignKeyListSync`, `indexListSync`, `storageSync`, ...) give the facts that shape lacks
+ * (collations, ON UPDATE, WITHOUT ROWID, STRICT, root pages, triggers), as SQLite reports them
+ * and with nothing left out, so that no other package queries the catalog itself. Their
+ * statements are prepared once per introspector: keep one for repeated reads.
+ *
  * @example
  * const introspector = new SqliteIntrospector(openDatabase('./kb.db', { mode: 'readonly' }));
  * introspector.tableSync('kb_tags')?.primaryKey; // ['entry_id', 'tag']
  */
 export class SqliteIntrospector implements DatabaseIntrospector {
+  readonly #statements = new Map<string, PreparedStatement>();
+
   constructor(private readonly db: DatabaseAdapter) {}
 
   /** User tables, sorted by name. */
@@ -88,6 +97,181 @@ export class SqliteIntrospector implements DatabaseIntrospector {
 
   schemaFingerprint(): Promise<string> {
     return Promise.resolve(this.db.schemaFingerprint());
+  }
+
+  /**
+   * Every row of `sqlite_schema` (SQLite's and mfmig's objects included) in rowid order, or only
+   * those with a rowid above `afterRowid`. One query.
+   *
+   * @example
+   * introspector.catalogSync().filter((row) => row.type === 'trigger').map((row) => row.name); // ['kb_entries_ai']
+   */
+  catalogSync(options: { afterRowid?: number } = {}): SqliteSchemaRow[] {
+    const rows = this.#statement('SELECT rowid, type, name, tbl_name, rootpage, sql FROM sqlite_schema WHERE rowid > ? ORDER BY rowid').all(
+      options.afterRowid ?? -1,
+    ) as SqliteSchemaRow[];
+    return rows.map((r) => ({ rowid: Number(r.rowid), type: r.type, name: r.name, tbl_name: r.tbl_name, rootpage: Number(r.rootpage), sql: r.sql }));
+  }
+
+  /**
+   * How many rows `sqlite_schema` has.
+   *
+   * @example
+   * introspector.catalogCountSync(); // 14
+   */
+  catalogCountSync(): number {
+    return Number(this.#statement('SELECT count(*) FROM sqlite_schema', true).get());
+  }
+
+  /**
+   * The schema cookie (`PRAGMA schema_version`), which every schema change by any connection
+   * increments: a cheap way to tell that the catalog did not change.
+   *
+   * @example
+   * introspector.schemaVersionSync(); // 37
+   */
+  schemaVersionSync(): number {
+    return Number(this.#statement('PRAGMA schema_version', true).get());
+  }
+
+  /**
+   * The tables and views of the main schema (SQLite's own, shadow and virtual ones included) in
+   * `pragma_table_list` order, or those named `name` in any case (as SQLite resolves names).
+   *
+   * @example
+   * introspector.tableListSync('KB_TAGS'); // [{ name: 'kb_tags', type: 'table', columnCount: 2, withoutRowid: true, strict: false }]
+   */
+  tableListSync(name?: string): SqliteTableListEntry[] {
+    const list = "SELECT name, type, ncol, wr, strict FROM pragma_table_list WHERE schema = 'main'";
+    const rows = (name === undefined ? this.#statement(list).all() : this.#statement(`${list} AND lower(name) = lower(?)`).all(name)) as {
+      name: string;
+      type: string;
+      ncol: number;
+      wr: number;
+      strict: number;
+    }[];
+    return rows.map((r) => ({ name: r.name, type: r.type, columnCount: Number(r.ncol), withoutRowid: Number(r.wr) === 1, strict: Number(r.strict) === 1 }));
+  }
+
+  /**
+   * The columns of a table or view in order, hidden and generated ones included, read in the
+   * schema named (`'main'`), or where SQLite resolves the name (a TEMP table first). Empty when
+   * it does not exist.
+   *
+   * @example
+   * introspector.columnsSync('kb_tags').map((c) => c.name); // ['entry_id', 'tag']
+   */
+  columnsSync(table: string, options: { schema?: string } = {}): SqliteColumnEntry[] {
+    const columns = 'SELECT cid, name, type, "notnull", dflt_value, pk, hidden FROM pragma_table_xinfo';
+    const rows = (
+      options.schema === undefined ? this.#statement(`${columns}(?)`).all(table) : this.#statement(`${columns}(?, ?)`).all(table, options.schema)
+    ) as {
+      cid: number;
+      name: string;
+      type: string | null;
+      notnull: number;
+      dflt_value: string | null;
+      pk: number;
+      hidden: number;
+    }[];
+    return rows.map((r) => ({
+      cid: Number(r.cid),
+      name: r.name,
+      type: r.type ?? '',
+      notNull: Number(r.notnull) === 1,
+      defaultSql: r.dflt_value,
+      pk: Number(r.pk),
+      hidden: Number(r.hidden),
+    }));
+  }
+
+  /**
+   * The foreign keys of a table (resolved as SQLite resolves its name), by SQLite's id, with the
+   * columns of each in key order. One query.
+   *
+   * @example
+   * introspector.foreignKeyListSync('kb_tags').map((fk) => `${fk.parent} ON UPDATE ${fk.onUpdate}`); // ['kb_entries ON UPDATE CASCADE']
+   */
+  foreignKeyListSync(table: string): SqliteForeignKey[] {
+    const rows = this.#statement('SELECT id, "table", "from", "to", on_update, on_delete, match FROM pragma_foreign_key_list(?) ORDER BY id, seq').all(
+      table,
+    ) as {
+      id: number;
+      table: string;
+      from: string;
+      to: string | null;
+      on_update: string;
+      on_delete: string;
+      match: string;
+    }[];
+    const keys = new Map<number, SqliteForeignKey>();
+    for (const r of rows) {
+      const id = Number(r.id);
+      let key = keys.get(id);
+      if (!key) keys.set(id, (key = { id, parent: r.table, from: [], to: [], onUpdate: r.on_update, onDelete: r.on_delete, match: r.match }));
+      key.from.push(r.from);
+      key.to.push(r.to);
+    }
+    return [...keys.values()];
+  }
+
+  /**
+   * The indexes of a table (resolved as SQLite resolves its name) in `pragma_index_list` order,
+   * constraint indexes included, each with its statement from `sqlite_schema` and its key columns
+   * with their collation and direction. One query for the list, two per index.
+   *
+   * @example
+   * introspector.indexListSync('kb_tags').map((i) => i.keys.map((k) => `${k.name} COLLATE ${k.collation}`)); // [['tag COLLATE NOCASE']]
+   */
+  indexListSync(table: string): SqliteIndex[] {
+    const list = this.#statement('SELECT name, "unique", origin, partial FROM pragma_index_list(?)').all(table) as {
+      name: string;
+      unique: number;
+      origin: string;
+      partial: number;
+    }[];
+    // a lookup by bound name per index: joining sqlite_schema to the list instead compares every
+    // catalog row with the virtual table's column, and costs about twice as much
+    const sqlOf = this.#statement("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?", true);
+    const keysOf = this.#statement('SELECT cid, name, "desc", coll FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno');
+    return list.map((i) => ({
+      name: i.name,
+      unique: Number(i.unique) === 1,
+      origin: i.origin,
+      partial: Number(i.partial) === 1,
+      sql: (sqlOf.get(i.name) as string | null | undefined) ?? null,
+      keys: (keysOf.all(i.name) as { cid: number; name: string | null; desc: number; coll: string }[]).map((k) => ({
+        cid: Number(k.cid),
+        name: k.name,
+        descending: Number(k.desc) === 1,
+        collation: k.coll,
+      })),
+    }));
+  }
+
+  /**
+   * Page size, page count and free pages of the main database (constant time: the file's header).
+   *
+   * @example
+   * const { pageSize, pageCount } = introspector.storageSync(); // pageSize * pageCount: bytes of the file
+   */
+  storageSync(): SqliteStorage {
+    return {
+      pageSize: Number(this.#statement('PRAGMA page_size', true).get()),
+      pageCount: Number(this.#statement('PRAGMA page_count', true).get()),
+      freelistCount: Number(this.#statement('PRAGMA freelist_count', true).get()),
+    };
+  }
+
+  /**
+   * A statement of this introspector's, prepared on first use; `pluck` ones give their first
+   * column. Reads convert numbers with `Number()`: a caller's connection may hand out BigInts.
+   */
+  #statement(sql: string, pluck = false): PreparedStatement {
+    const key = `${pluck ? 'value' : 'rows'}:${sql}`;
+    let statement = this.#statements.get(key);
+    if (!statement) this.#statements.set(key, (statement = this.db.prepare(sql).pluck(pluck)));
+    return statement;
   }
 
   #columnRows(table: string): ColumnRow[] {
