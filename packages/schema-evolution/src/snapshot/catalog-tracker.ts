@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, type DatabaseLike, type PreparedStatement, adapterOf } from '@mfmig/core';
+import { type DatabaseAdapter, type DatabaseLike, SqliteIntrospector, adapterOf } from '@mfmig/core';
 import { type CatalogRow, type DefinedObject, defineObject } from './object-definition.js';
 import { SchemaHashAccumulator } from './schema-hash.js';
 import { type SchemaObject, type SchemaSnapshot, objectKey } from './schema-snapshot.js';
@@ -12,37 +12,19 @@ interface CatalogState {
   acc: SchemaHashAccumulator;
 }
 
-interface RowWithId extends CatalogRow {
-  rowid: number;
-}
-
-interface CatalogStatements {
-  schemaVersion: PreparedStatement;
-  rowsAfter: PreparedStatement;
-  count: PreparedStatement;
-}
-
-const statements = new WeakMap<DatabaseAdapter, CatalogStatements>();
-
-const first = (row: unknown): number => Number(Object.values(row as Record<string, unknown>)[0]);
+const introspectors = new WeakMap<DatabaseAdapter, SqliteIntrospector>();
 
 /**
- * The statements of a connection, prepared once. After DDL every statement is re-prepared, and
- * statements reading `sqlite_schema` cost most then (about 0.1 ms each with a thousand tables),
- * so the common path runs `PRAGMA schema_version` (cheap) and, when it moved, one read of the
- * new rows; the row count is checked only every {@link COUNT_CHECK_INTERVAL} updates.
+ * The introspector of a connection, kept so that its statements are prepared once. After DDL
+ * every statement is re-prepared, and statements reading `sqlite_schema` cost most then (about
+ * 0.1 ms each with a thousand tables), so the common path reads the schema cookie (cheap) and,
+ * when it moved, the new rows only; the row count is checked only every
+ * {@link COUNT_CHECK_INTERVAL} updates.
  */
-function statementsOf(db: DatabaseAdapter): CatalogStatements {
-  let s = statements.get(db);
-  if (!s) {
-    s = {
-      schemaVersion: db.prepare('PRAGMA schema_version'),
-      rowsAfter: db.prepare('SELECT rowid, type, name, tbl_name, sql FROM sqlite_schema WHERE rowid > ? ORDER BY rowid'),
-      count: db.prepare('SELECT count(*) FROM sqlite_schema'),
-    };
-    statements.set(db, s);
-  }
-  return s;
+function introspectorOf(db: DatabaseAdapter): SqliteIntrospector {
+  let introspector = introspectors.get(db);
+  if (!introspector) introspectors.set(db, (introspector = new SqliteIntrospector(db)));
+  return introspector;
 }
 
 const COUNT_CHECK_INTERVAL = 64;
@@ -82,28 +64,27 @@ export class CatalogTracker {
 
   /** Brings the state up to date with `database` (a connection or an adapter). */
   update(database: DatabaseLike): void {
-    const db = adapterOf(database);
-    const s = statementsOf(db);
+    const catalog = introspectorOf(adapterOf(database));
     const state = this.#state;
-    const schemaVersion = first(s.schemaVersion.get());
-    if (state && ++state.updates % COUNT_CHECK_INTERVAL === 0 && state.schemaVersion === schemaVersion && first(s.count.get()) !== state.count) {
-      return this.#readAll(db, schemaVersion);
+    const schemaVersion = catalog.schemaVersionSync();
+    if (state && ++state.updates % COUNT_CHECK_INTERVAL === 0 && state.schemaVersion === schemaVersion && catalog.catalogCountSync() !== state.count) {
+      return this.#readAll(catalog, schemaVersion);
     }
     if (state && state.schemaVersion === schemaVersion) return;
     if (state && schemaVersion > state.schemaVersion) {
-      const rows = s.rowsAfter.all(state.maxRowid) as RowWithId[];
+      const rows = catalog.catalogSync({ afterRowid: state.maxRowid });
       const explained = rows.filter((r) => r.sql !== null && !isSqliteName(r.name)).length;
       if (explained === schemaVersion - state.schemaVersion) {
-        const shadows = rows.some(isVirtual) ? shadowTables(db) : new Set<string>();
+        const shadows = rows.some(isVirtual) ? shadowTables(catalog) : new Set<string>();
         for (const row of rows) if (included(row, shadows)) this.#put(state, defineObject(row));
         state.schemaVersion = schemaVersion;
         state.count += rows.length;
         state.maxRowid = Math.max(state.maxRowid, ...rows.map((r) => r.rowid));
-        if (state.updates % COUNT_CHECK_INTERVAL === 0 && first(s.count.get()) !== state.count) this.#readAll(db, schemaVersion);
+        if (state.updates % COUNT_CHECK_INTERVAL === 0 && catalog.catalogCountSync() !== state.count) this.#readAll(catalog, schemaVersion);
         return;
       }
     }
-    this.#readAll(db, schemaVersion);
+    this.#readAll(catalog, schemaVersion);
   }
 
   /** Objects changed since the last call (null: removed), and clears the list. */
@@ -145,12 +126,12 @@ export class CatalogTracker {
     this.#pending.set(key, defined);
   }
 
-  #readAll(db: DatabaseAdapter, schemaVersion: number): void {
+  #readAll(catalog: SqliteIntrospector, schemaVersion: number): void {
     this.#fullReads++;
-    const rows = statementsOf(db).rowsAfter.all(-1) as RowWithId[];
+    const rows = catalog.catalogSync();
     const count = rows.length;
     const maxRowid = Math.max(0, ...rows.map((r) => r.rowid));
-    const shadows = rows.some(isVirtual) ? shadowTables(db) : new Set<string>();
+    const shadows = rows.some(isVirtual) ? shadowTables(catalog) : new Set<string>();
     const previous = this.#state?.objects ?? new Map<string, DefinedObject>();
     const state: CatalogState = { schemaVersion, count, maxRowid, updates: 0, objects: new Map(), acc: new SchemaHashAccumulator() };
     for (const row of rows) {
@@ -178,8 +159,13 @@ function included(row: CatalogRow, shadows: Set<string>): boolean {
   return row.sql !== null && !isSqliteName(row.name) && !row.tbl_name.startsWith('mfmig_') && !shadows.has(row.name);
 }
 
-function shadowTables(db: DatabaseAdapter): Set<string> {
-  return new Set(db.column<string>("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'"));
+function shadowTables(catalog: SqliteIntrospector): Set<string> {
+  return new Set(
+    catalog
+      .tableListSync()
+      .filter((t) => t.type === 'shadow')
+      .map((t) => t.name),
+  );
 }
 
 /**

@@ -1,16 +1,12 @@
 import { createHash } from 'node:crypto';
+import type { SqliteSchemaRow } from '@mfmig/core';
 import { canonicalSql } from '../sql/canonical-sql.js';
 import { parseCreateIndex, parseCreateTrigger, parseCreateView } from '../sql/parse-create-object.js';
 import { parseCreateTable } from '../sql/parse-create-table.js';
 import type { SchemaObject } from './schema-snapshot.js';
 
-/** One row of `sqlite_schema`. */
-export interface CatalogRow {
-  type: string;
-  name: string;
-  tbl_name: string;
-  sql: string | null;
-}
+/** The fields of a catalog row (core's `SqliteIntrospector.catalogSync`) an object is made from. */
+export type CatalogRow = Pick<SqliteSchemaRow, 'type' | 'name' | 'tbl_name' | 'sql'>;
 
 /** An object with its semantic hash (same definition, same hash, whatever the spelling). */
 export interface DefinedObject {

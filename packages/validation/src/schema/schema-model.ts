@@ -1,4 +1,4 @@
-import type { DatabaseAdapter } from '@mfmig/core';
+import { type DatabaseAdapter, SqliteIntrospector } from '@mfmig/core';
 
 /** A column as `PRAGMA table_xinfo` describes it. */
 export interface ColumnInfo {
@@ -74,84 +74,68 @@ export function normaliseSql(sql: string | null): string {
 }
 
 /**
- * Reads the user schema through the catalog (sqlite_schema and table-valued pragmas). Reads
- * only the catalog, so it costs milliseconds whatever the data size.
+ * Reads the user schema through the catalog (core's SQLite introspector: `sqlite_schema` and
+ * the table pragmas). Reads only the catalog, so it costs milliseconds whatever the data size.
  *
  * @example
  * const schema = readSchemaModel(adapter);
  * schema.tables.get('kb_entries')?.columns.map((c) => c.name);
  */
 export function readSchemaModel(db: DatabaseAdapter): SchemaModel {
-  const objects = db.all<{ type: string; name: string; tableName: string; rootpage: number | null; sql: string | null }>(
-    "SELECT type, name, tbl_name AS tableName, rootpage, sql FROM sqlite_schema WHERE type IN ('table', 'view', 'trigger', 'index')",
-  );
+  const catalog = new SqliteIntrospector(db);
+  const objects = catalog.catalogSync();
   const rootPages = new Map<number, string>([[1, 'sqlite_schema']]);
   for (const o of objects) if (o.rootpage) rootPages.set(Number(o.rootpage), o.name);
-  const withoutRowid = new Set(db.column<string>("SELECT name FROM pragma_table_list WHERE schema = 'main' AND wr = 1"));
+  const withoutRowid = new Set(
+    catalog
+      .tableListSync()
+      .filter((t) => t.withoutRowid)
+      .map((t) => t.name),
+  );
   const tables = new Map<string, TableInfo>();
   const views = new Map<string, { name: string; sql: string }>();
   const triggers = new Map<string, { name: string; table: string; sql: string }>();
   for (const o of objects) {
-    if (isInternalName(o.name) || isInternalName(o.tableName)) continue;
+    if (isInternalName(o.name) || isInternalName(o.tbl_name)) continue;
     if (o.type === 'table' && !/^create virtual/i.test(o.sql ?? '')) {
       tables.set(o.name, {
         name: o.name,
         withoutRowid: withoutRowid.has(o.name),
         sql: o.sql ?? '',
-        columns: readColumns(db, o.name),
-        foreignKeys: readForeignKeys(db, o.name),
-        indexes: readIndexes(db, o.name),
+        columns: readColumns(catalog, o.name),
+        foreignKeys: readForeignKeys(catalog, o.name),
+        indexes: readIndexes(catalog, o.name),
       });
     } else if (o.type === 'view') views.set(o.name, { name: o.name, sql: o.sql ?? '' });
-    else if (o.type === 'trigger') triggers.set(o.name, { name: o.name, table: o.tableName, sql: o.sql ?? '' });
+    else if (o.type === 'trigger') triggers.set(o.name, { name: o.name, table: o.tbl_name, sql: o.sql ?? '' });
   }
   return { tables, views, triggers, rootPages };
 }
 
-function readColumns(db: DatabaseAdapter, table: string): ColumnInfo[] {
-  const rows = db.all<{ name: string; type: string; nn: number; dflt: string | null; pk: number; hidden: number }>(
-    'SELECT name, type, "notnull" AS nn, dflt_value AS dflt, pk, hidden FROM pragma_table_xinfo(?)',
-    [table],
-  );
-  return rows.map((r) => ({ name: r.name, type: r.type, notNull: r.nn === 1, defaultValue: r.dflt, pk: Number(r.pk), hidden: Number(r.hidden) }));
+function readColumns(catalog: SqliteIntrospector, table: string): ColumnInfo[] {
+  return catalog.columnsSync(table).map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, defaultValue: c.defaultSql, pk: c.pk, hidden: c.hidden }));
 }
 
-function readForeignKeys(db: DatabaseAdapter, table: string): ForeignKeyInfo[] {
-  const rows = db.all<{ id: number; seq: number; parent: string; src: string; dst: string | null; on_update: string; on_delete: string }>(
-    'SELECT id, seq, "table" AS parent, "from" AS src, "to" AS dst, on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq',
-    [table],
-  );
-  const byId = new Map<number, ForeignKeyInfo>();
-  for (const r of rows) {
-    let fk = byId.get(r.id);
-    if (!fk) byId.set(r.id, (fk = { id: r.id, parent: r.parent, from: [], to: [], onDelete: r.on_delete, onUpdate: r.on_update }));
-    fk.from.push(r.src);
-    fk.to.push(r.dst);
-  }
-  return [...byId.values()];
+function readForeignKeys(catalog: SqliteIntrospector, table: string): ForeignKeyInfo[] {
+  return catalog
+    .foreignKeyListSync(table)
+    .map((fk) => ({ id: fk.id, parent: fk.parent, from: fk.from, to: fk.to, onDelete: fk.onDelete, onUpdate: fk.onUpdate }));
 }
 
-function readIndexes(db: DatabaseAdapter, table: string): IndexInfo[] {
-  const list = db.all<{ name: string; uq: number; origin: string; partial: number }>('SELECT name, "unique" AS uq, origin, partial FROM pragma_index_list(?)', [
-    table,
-  ]);
-  const sqlOf = (name: string) => db.value<string | null>("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?", [name]);
-  const keysOf = db.prepare('SELECT cid, name, "desc" AS descending, coll FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno');
-  return list.map((i) => {
-    const keys = keysOf.all(i.name) as { cid: number; name: string | null; descending: number; coll: string }[];
-    const columns = keys.map((k) => (k.cid === -2 ? '<expr>' : k.cid === -1 ? '<rowid>' : k.name!));
-    const sql = sqlOf(i.name) ?? null;
-    const where = i.partial === 1 && sql ? normaliseSql(/\bwhere\b([\s\S]*)$/i.exec(sql)?.[1] ?? '') : null;
+function readIndexes(catalog: SqliteIntrospector, table: string): IndexInfo[] {
+  return catalog.indexListSync(table).map((i) => {
+    const columns = i.keys.map((k) => (k.cid === -2 ? '<expr>' : k.cid === -1 ? '<rowid>' : k.name!));
+    const where = i.partial && i.sql ? normaliseSql(/\bwhere\b([\s\S]*)$/i.exec(i.sql)?.[1] ?? '') : null;
     return {
       name: i.name,
       table,
-      unique: i.uq === 1,
+      unique: i.unique,
       origin: i.origin,
-      partial: i.partial === 1,
+      partial: i.partial,
       columns,
-      keys: keys.map((k, n) => `${columns[n]} COLLATE ${k.coll}${k.descending ? ' DESC' : ''}`),
+      keys: i.keys.map((k, n) => `${columns[n]} COLLATE ${k.collation}${k.descending ? ' DESC' : ''}`),
       where,
-      sql,
+      sql: i.sql,
     };
   });
 }
