@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, quoteIdentifier } from '@mfmig/core';
+import { type DatabaseAdapter, SqliteIntrospector, quoteIdentifier } from '@mfmig/core';
 
 /** What the planner reads from the live database (read-only). */
 export interface LiveFacts {
@@ -24,14 +24,16 @@ export interface LiveFacts {
  */
 export function readLiveFacts(adapter: DatabaseAdapter): LiveFacts {
   const db: DatabaseAdapter = adapter;
+  const catalog = new SqliteIntrospector(adapter);
   const rows: Record<string, number> = {};
   const rowBytes: Record<string, number> = {};
   const children = new Map<string, { table: string; onDelete: string }[]>();
   for (const table of adapter.userTables()) {
     rows[table] = adapter.rowCount(table);
-    const columns = (db.prepare('SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0').pluck().all(table) as string[]).map(
-      (c) => `coalesce(length(${quoteIdentifier(c)}), 0)`,
-    );
+    const columns = catalog
+      .columnsSync(table)
+      .filter((c) => c.hidden === 0)
+      .map((c) => `coalesce(length(${quoteIdentifier(c.name)}), 0)`);
     if (rows[table]! > 0 && columns.length > 0) {
       const avg = db
         .prepare(`SELECT avg(${columns.join(' + ')}) FROM (SELECT * FROM ${quoteIdentifier(table)} LIMIT 500)`)
@@ -39,21 +41,20 @@ export function readLiveFacts(adapter: DatabaseAdapter): LiveFacts {
         .get() as number | null;
       rowBytes[table.toLowerCase()] = (avg ?? 0) + 4 * columns.length + 8;
     }
-    for (const fk of db.prepare('SELECT "table" AS parent, on_delete FROM pragma_foreign_key_list(?)').all(table) as { parent: string; on_delete: string }[]) {
+    for (const fk of catalog.foreignKeyListSync(table)) {
       const key = fk.parent.toLowerCase();
-      children.set(key, [...(children.get(key) ?? []), { table, onDelete: fk.on_delete }]);
+      // one entry per column of the key, as the catalog lists them: the risk text counts entries
+      for (const _column of fk.from) children.set(key, [...(children.get(key) ?? []), { table, onDelete: fk.onDelete }]);
     }
   }
   const indexes = Object.fromEntries(
-    (
-      db.prepare("SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND substr(tbl_name, 1, 6) <> 'mfmig_'").all() as {
-        name: string;
-        tbl_name: string;
-      }[]
-    ).map((r) => [r.name, r.tbl_name]),
+    catalog
+      .catalogSync()
+      .filter((r) => r.type === 'index' && r.sql !== null && !r.tbl_name.startsWith('mfmig_'))
+      .map((r) => [r.name, r.tbl_name]),
   );
   const cache = Number(db.value('PRAGMA cache_size'));
-  const pageSize = Number(db.value('PRAGMA page_size'));
+  const { pageSize } = catalog.storageSync();
   return {
     path: adapter.filePath,
     sizeBytes: adapter.sizeBytes(),

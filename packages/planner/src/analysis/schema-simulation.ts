@@ -8,6 +8,7 @@ import {
   splitSqlStatements,
   transactionModeOf,
   type DatabaseAdapter,
+  SqliteIntrospector,
   watchStatements,
 } from '@mfmig/core';
 import { classifyStatement } from './classify-statement.js';
@@ -85,13 +86,14 @@ export async function simulateSchema(live: DatabaseAdapter, steps: Migration[], 
   const simulation: SchemaSimulation = { steps: new Map(), notes: [] };
   if (steps.length === 0) return simulation;
   const copy = copySchema(live);
+  const catalog = new SqliteIntrospector(copy);
   const initial = options.foreignKeys ? 'ON' : 'OFF';
   let current: { step: SimulatedStep; seen: Set<string> } | undefined;
   const inspect = (sql: string) => {
     if (!current || !copy.foreignKeysEnabled()) return;
     for (const statement of splitSqlStatements(sql)) {
       const removal = removalOf(statement);
-      if (!removal || !copy.prepare("SELECT 1 FROM pragma_table_list WHERE schema = 'main' AND lower(name) = lower(?)").get(removal.table)) continue;
+      if (!removal || catalog.tableListSync(removal.table).length === 0) continue;
       for (const child of childTables(foreignKeyEdges(copy)).get(removal.table.toLowerCase()) ?? []) {
         const key = `${statement}\u0000${child.table}\u0000${child.columns.join(',')}`;
         if (!ACTIONS.has(child.onDelete) || current.seen.has(key)) continue;

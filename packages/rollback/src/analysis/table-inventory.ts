@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, quoteIdentifier } from '@mfmig/core';
+import { type DatabaseAdapter, SqliteIntrospector, quoteIdentifier } from '@mfmig/core';
 
 /** One column as `PRAGMA table_xinfo` reports it. */
 export interface ColumnInfo {
@@ -37,29 +37,33 @@ export interface RowKey {
  * tables.get('kb_entries')?.rowCount;
  */
 export function tableInventory(adapter: DatabaseAdapter, options: { counts?: boolean } = {}): Map<string, TableInfo> {
-  const list = adapter.all<{ name: string; type: string; wr: number }>('PRAGMA main.table_list');
+  const catalog = new SqliteIntrospector(adapter);
+  const list = catalog.tableListSync();
   const roots = new Map(
-    adapter.all<{ name: string; rootpage: number }>("SELECT name, rootpage FROM sqlite_schema WHERE type = 'table'").map((r) => [r.name, r.rootpage]),
+    catalog
+      .catalogSync()
+      .filter((r) => r.type === 'table')
+      .map((r) => [r.name, r.rootpage]),
   );
   const tables = new Map<string, TableInfo>();
   for (const entry of list) {
     if (entry.type !== 'table' && entry.type !== 'virtual') continue;
     if (entry.name.startsWith('sqlite_') || entry.name.startsWith('mfmig_')) continue;
-    const columns = adapter
-      .all<Record<string, unknown>>(`PRAGMA main.table_xinfo(${quoteIdentifier(entry.name)})`)
-      .filter((c) => Number(c.hidden) !== 1)
+    const columns = catalog
+      .columnsSync(entry.name, { schema: 'main' })
+      .filter((c) => c.hidden !== 1)
       .map((c) => ({
-        name: String(c.name),
-        type: String(c.type ?? ''),
-        notNull: Number(c.notnull) === 1,
-        hasDefault: c.dflt_value !== null,
-        pk: Number(c.pk),
-        generated: Number(c.hidden) === 2 || Number(c.hidden) === 3,
+        name: c.name,
+        type: c.type,
+        notNull: c.notNull,
+        hasDefault: c.defaultSql !== null,
+        pk: c.pk,
+        generated: c.hidden === 2 || c.hidden === 3,
       }));
     tables.set(entry.name, {
       name: entry.name,
       kind: entry.type as 'table' | 'virtual',
-      withoutRowid: Number(entry.wr) === 1,
+      withoutRowid: entry.withoutRowid,
       rootpage: roots.get(entry.name) ?? 0,
       columns,
       rowCount: options.counts === false || entry.type === 'virtual' ? 0 : adapter.rowCount(entry.name),

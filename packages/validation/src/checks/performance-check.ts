@@ -1,3 +1,4 @@
+import { SqliteIntrospector } from '@mfmig/core';
 import type { CriticalQuery } from '../milestone/merge-requirements.js';
 import { finding } from '../report/finding-codes.js';
 import type { ValidationFinding } from '../report/types.js';
@@ -98,7 +99,7 @@ export function checkCriticalQuery(env: CheckEnv, query: CriticalQuery): Validat
 }
 
 /**
- * Reads page size, page count and free pages (`PRAGMA page_count` etc.: constant time) and
+ * Reads page size, page count and free pages (the file's header: constant time) and
  * reports a large free list (`PERF_FREELIST`: at least 25 % of the file and 1 MiB).
  *
  * @example
@@ -108,9 +109,7 @@ export function readStatistics(env: CheckEnv): {
   statistics: { pageSize: number; pageCount: number; freelistCount: number; sizeBytes: number };
   findings: ValidationFinding[];
 } {
-  const pageSize = Number(env.db.value('PRAGMA page_size'));
-  const pageCount = Number(env.db.value('PRAGMA page_count'));
-  const freelistCount = Number(env.db.value('PRAGMA freelist_count'));
+  const { pageSize, pageCount, freelistCount } = new SqliteIntrospector(env.db).storageSync();
   const statistics = { pageSize, pageCount, freelistCount, sizeBytes: pageSize * pageCount };
   const findings: ValidationFinding[] = [];
   const freeBytes = freelistCount * pageSize;

@@ -1,4 +1,4 @@
-import { quoteIdentifier } from '@mfmig/core';
+import { SqliteIntrospector, quoteIdentifier } from '@mfmig/core';
 import { finding } from '../report/finding-codes.js';
 import type { ValidationFinding } from '../report/types.js';
 import { type ForeignKeyInfo, type TableInfo, findTable } from '../schema/schema-model.js';
@@ -14,12 +14,21 @@ import { type CheckEnv, type ProbeTask, ridOf } from './check-env.js';
  */
 export function checkForeignKeyDefinitions(env: CheckEnv): ValidationFinding[] {
   const out: ValidationFinding[] = [];
+  let catalogTables: Set<string> | undefined;
+  // a virtual or internal table is no entry of the schema model, yet a parent all the same
+  const inCatalog = (name: string) =>
+    (catalogTables ??= new Set(
+      new SqliteIntrospector(env.db)
+        .catalogSync()
+        .filter((r) => r.type === 'table')
+        .map((r) => foldCase(r.name)),
+    )).has(foldCase(name));
   for (const table of env.schema.tables.values()) {
     for (const fk of table.foreignKeys) {
       const parent = findTable(env.schema, fk.parent);
       const what = `${table.name}(${fk.from.join(', ')}) -> ${fk.parent}`;
       if (!parent) {
-        if (env.db.get("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE", [fk.parent])) continue;
+        if (inCatalog(fk.parent)) continue;
         out.push(
           finding(
             'FK_PARENT_MISSING',
@@ -98,6 +107,11 @@ function interpretViolations(table: TableInfo, rows: Record<string, unknown>[], 
     );
   }
   return out;
+}
+
+/** A name as SQLite's NOCASE compares it: ASCII letters folded, nothing else. */
+function foldCase(name: string): string {
+  return name.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 }
 
 /** True when the parent columns of `fk` are the parent's primary key or a UNIQUE index. */
