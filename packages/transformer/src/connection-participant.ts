@@ -34,7 +34,9 @@ const DEFAULT_THRESHOLD = 10_000;
  * migration commits with a `partial` history row and pending cursors, the rows then move in
  * keyset batches each committed with its cursor (a killed run resumes at the next batch on the
  * next `migrate`), and a final transaction moves what the application wrote meanwhile under a
- * SHARE lock, checks the validations and marks the migration applied.
+ * SHARE lock, checks the validations and marks the migration applied. When that work fails (a
+ * validation, a batch), the runner takes the migration back out with its down, whose reverses
+ * remove what the batches moved; an interrupted run stays `partial`.
  *
  * @example
  * new DialectMigrator({ connection, migrations, participants: [createConnectionTransformer({ batchThreshold: 50_000 })] });

@@ -37,7 +37,9 @@ export async function needsContinuation(participants: readonly DialectParticipan
  * `continueUp` runs outside any transaction (committing its own batches, resumable where it was
  * killed), then one transaction runs every `finalizeUp`, marks the row applied and records the
  * step's metrics; it is retried whole, like a migration, when it could not get a lock in time.
- * A failure leaves the row `partial`, and the next run continues from there.
+ * A failure leaves the row `partial`; the runner then takes the step back out with its down
+ * (see `revertPartial`), unless the run was interrupted or the step has no down, and the next
+ * run continues from there.
  *
  * @example
  * await continueStep(migration, { connection, participants, metrics, lockWait, waitBeforeRetry, stepFor, last: true }, start);

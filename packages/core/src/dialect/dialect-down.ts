@@ -28,7 +28,8 @@ export interface DownKit {
   waitBeforeRetry(m: Migration, attempt: number): Promise<void>;
 }
 
-interface DownStep {
+/** One migration to revert, as {@link prepareDown} readies it. */
+export interface DownStep {
   migration: Migration;
   statements?: ScriptStatement[];
   transactional: boolean;
@@ -94,7 +95,7 @@ export async function runDown(
     const ran: string[] = [];
     const reported = result.reports.length;
     try {
-      await (step.transactional ? downInTransaction(kit, step, ran, result) : downWithoutTransaction(kit, step, ran, runId));
+      await downStep(kit, step, ran, result);
       const durationMs = performance.now() - start;
       result.results.push({ ...item(m, 'Success', durationMs, 'down'), statements: ran });
       kit.events.emit('migrationCompleted', { version: m.version, name: m.name, mvp: m.mvp, direction: 'down', durationMs });
@@ -110,7 +111,16 @@ export async function runDown(
   }
 }
 
-async function prepareDown(kit: DownKit, versions: number[]): Promise<DownStep[]> {
+/**
+ * Readies the downs of `versions`, in that order, refusing the whole list before anything runs:
+ * a missing file, a migration without a down (or irreversible), declared transformations without
+ * a participant to reverse them, a participant that needs a transaction the down does not have,
+ * or a statement that cannot run in the down's transaction.
+ *
+ * @example
+ * const [step] = await prepareDown(kit, [5]);
+ */
+export async function prepareDown(kit: DownKit, versions: number[]): Promise<DownStep[]> {
   const steps: DownStep[] = [];
   for (const version of versions) {
     const m = kit.migrations.byVersion.get(version);
@@ -157,6 +167,18 @@ async function prepareDown(kit: DownKit, versions: number[]): Promise<DownStep[]
     steps.push({ migration: m, statements, transactional });
   }
   return steps;
+}
+
+/**
+ * Runs one readied down with the removal of its history row: in its own transaction (retried on
+ * lock timeouts), or statement by statement for a `transaction: none` down. Nothing happens when
+ * the version has no history row (any more).
+ *
+ * @example
+ * await downStep(kit, step, [], result);
+ */
+export async function downStep(kit: DownKit, step: DownStep, ran: string[], result: DialectRunResult): Promise<void> {
+  await (step.transactional ? downInTransaction(kit, step, ran, result) : downWithoutTransaction(kit, step, ran, result.runId));
 }
 
 /** The down's body: the participants' `beforeDown` hooks, then the SQL or the module's down. */

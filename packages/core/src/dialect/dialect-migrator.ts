@@ -8,7 +8,8 @@ import { type MigrationStatus, assertNothingBlocks, computeStatus } from '../run
 import { type MigrationTarget, resolveTargetVersion, upSteps } from '../runner/migration-target.js';
 import type { DialectParticipant, DialectStep, ParticipantReport } from './dialect-participant.js';
 import { item, lockExhausted, retryable, statementError, stepError } from './dialect-step-errors.js';
-import { type DownTarget, runDown } from './dialect-down.js';
+import { type DownKit, type DownTarget, runDown } from './dialect-down.js';
+import { revertPartial } from './dialect-partial-revert.js';
 import type { RunnableConnection, ScriptStatement } from './dialect.js';
 import { moduleContext } from './module-context.js';
 import { type LockWaitPolicy, DEFAULT_LOCK_WAIT, retryDelay } from './lock-wait-policy.js';
@@ -199,24 +200,7 @@ export class DialectMigrator {
       assertNothingBlocks(status, [], '--accept-checksum');
       result.fromVersion = status.currentVersion;
       if (status.applied.length > 0) await metrics.prepare();
-      await runDown(
-        {
-          connection: this.connection,
-          migrations: this.migrations,
-          events: this.events,
-          lockWait: this.#lockWait,
-          participants: this.#participants,
-          metrics,
-          stepFor: (m, direction, participant) => this.#stepFor(m, direction, runId, false, result, participant),
-          runStatements: (step, ran, retryEach) => this.#statements(step.migration, step.statements ?? [], ran, retryEach),
-          waitBeforeRetry: (m, attempt) => this.#waitBeforeRetry(m, attempt),
-        },
-        status,
-        target,
-        runId,
-        result,
-        options.signal,
-      );
+      await runDown(this.#downKit(result), status, target, runId, result, options.signal);
     } catch (error) {
       result.error = asMfmigError(error);
     }
@@ -247,6 +231,22 @@ export class DialectMigrator {
       this.events.emit('runCompleted', { runId, direction, toVersion: result.toVersion, durationMs: result.durationMs, migrations });
     }
     return result;
+  }
+
+  /** What the downs of a run need from this runner (a rollback's, or the revert of a failed `partial` step). */
+  #downKit(result: DialectRunResult): DownKit {
+    const { runId } = result;
+    return {
+      connection: this.connection,
+      migrations: this.migrations,
+      events: this.events,
+      lockWait: this.#lockWait,
+      participants: this.#participants,
+      metrics: this.#metricsOf(runId),
+      stepFor: (m, direction, participant) => this.#stepFor(m, direction, runId, false, result, participant),
+      runStatements: (step, ran, retryEach) => this.#statements(step.migration, step.statements ?? [], ran, retryEach),
+      waitBeforeRetry: (m, attempt) => this.#waitBeforeRetry(m, attempt),
+    };
   }
 
   /** The metrics of a new run: they record when the migrator was asked to, and never in a dry run. */
@@ -367,6 +367,8 @@ export class DialectMigrator {
       const start = performance.now();
       this.#metricsOf(runId).start();
       const ran: string[] = [];
+      // once its first transaction committed (or from the start when resumed), a failure leaves it `partial`
+      let continuing = step.resume === true;
       try {
         let outcome: 'done' | 'skipped' | 'continue' = 'continue';
         if (!step.resume) {
@@ -375,6 +377,7 @@ export class DialectMigrator {
             : await this.#withoutTransaction(step, runId, start, ran, result);
         }
         if (outcome === 'continue') {
+          continuing = true;
           await continueStep(
             m,
             {
@@ -396,7 +399,9 @@ export class DialectMigrator {
         this.events.emit('migrationStepCompleted', { step: index + 1, totalSteps: steps.length, version: m.version, name: m.name, duration: durationMs });
         if (outcome === 'done') lastApplied = m.version;
       } catch (error) {
-        const wrapped = stepError(error, m, step.transactional, 'up');
+        let wrapped = stepError(error, m, step.transactional && !continuing, 'up');
+        // as on SQLite, a failed continuation is taken back out by the migration's down (an interrupted one stays `partial`)
+        if (continuing) wrapped = await revertPartial(this.#downKit(result), m, result, wrapped);
         if (lastApplied !== undefined) await this.#fingerprintAt(lastApplied);
         await this.connection.history.recordFailure(m.version, 'up', wrapped.message).catch(() => {});
         this.events.emit('migrationFailed', { version: m.version, name: m.name, mvp: m.mvp, direction: 'up', error: wrapped });

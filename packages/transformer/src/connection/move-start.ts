@@ -14,8 +14,8 @@ const START_ATTEMPTS = 5;
  * The lock waits for the application's writes already under way, so that no row below the end
  * key is still uncommitted when the batches pass it (rows above it move in the final
  * transaction); it is released at once. Each attempt waits at most 2 s, so that the writers
- * queued behind it are not held long; after 5 attempts the run fails and the migration stays
- * `partial`.
+ * queued behind it are not held long; after 5 attempts the run fails, and the runner takes the
+ * migration back out with its down (it stays `partial` when it has none).
  *
  * @example
  * cursor = await startMove(conn, store, batches, 'kb_entries', cursor);
@@ -35,7 +35,7 @@ export async function startMove(conn: DialectConnection, store: PgCursorStore, b
       if (attempt >= START_ATTEMPTS) {
         throw new MfmigError(
           'MIGRATION_FAILED',
-          `Transformation ${c.transformationId} could not start: a transaction writing to ${source} stayed open past ${START_LOCK_MS} ms, ${attempt} times; run migrate again to continue`,
+          `Transformation ${c.transformationId} could not start: a transaction writing to ${source} stayed open past ${START_LOCK_MS} ms, ${attempt} times; run migrate again once it has committed`,
           { cause: error, context: { transformation: c.transformationId, sqlState: '55P03' } },
         );
       }

@@ -1,0 +1,36 @@
+import { type MfmigError, messageOf } from '../errors/index.js';
+import type { Migration } from '../migration/index.js';
+import { type DownKit, downStep, prepareDown } from './dialect-down.js';
+import type { DialectRunResult } from './dialect-migrator.js';
+
+/**
+ * Takes a `partial` step back out after its continued work failed, as SQLite's runner does: its
+ * down runs as a rollback would run it (the participants reverse its transformations and clear
+ * its cursors, the down undoes its schema change, its history row goes), so the database is as
+ * before the migration and the migration is pending again. An interrupted step is left `partial`
+ * for the next run to continue, and so is one that cannot be reverted (no down, or its down
+ * fails): the next `migrate` continues it, and fails again while the cause stays. Returns
+ * `failure` with its message saying which of these happened.
+ *
+ * @example
+ * throw await revertPartial(kit, migration, result, stepError(error, migration, false, 'up'));
+ */
+export async function revertPartial(kit: DownKit, m: Migration, result: DialectRunResult, failure: MfmigError): Promise<MfmigError> {
+  if (failure.code === 'INTERRUPTED') return failure;
+  const stays = 'so it stays partial with what its batches committed; fix the cause and run migrate again to finish it, or roll it back';
+  let step;
+  try {
+    [step] = await prepareDown(kit, [m.version]);
+  } catch (error) {
+    failure.message += `; it could not be taken back out (${messageOf(error)}), ${stays}`;
+    return failure;
+  }
+  try {
+    await downStep(kit, step!, [], result);
+  } catch (error) {
+    failure.message += `; taking it back out with its down failed too (${messageOf(error)}), ${stays}`;
+    return failure;
+  }
+  failure.message += '; its down took it back out, so it is pending again';
+  return failure;
+}
