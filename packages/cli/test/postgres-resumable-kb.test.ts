@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
 import { REAL_MIGRATIONS, mfmig, mfmigAsync, tempDir } from './helpers.js';
 import { pgAppRows, startPgKbWriter } from './pg-app-writer.js';
+import { pgFingerprint } from './pg-fingerprint.js';
 
 afterAll(dropScratchDatabases);
 
@@ -48,6 +49,15 @@ async function cursorOf(url: string): Promise<{ status: string; rows_read: strin
   return row;
 }
 
+/** The application's part of {@link pgFingerprint}: every table, column, constraint, index and row but mfmig's own. */
+async function appState(url: string): Promise<unknown> {
+  const all = (await pgFingerprint(url)) as Record<string, Record<string, unknown>[]> & { rows: Record<string, unknown> };
+  const ours = (row: Record<string, unknown>) => Object.values(row).some((v) => typeof v === 'string' && v.includes('mfmig_'));
+  const { rows, ...catalog } = all;
+  const kept = Object.fromEntries(Object.entries(catalog).map(([key, list]) => [key, list.filter((row) => !ours(row))]));
+  return { ...kept, rows: Object.fromEntries(Object.entries(rows).filter(([table]) => !table.includes('mfmig_'))) };
+}
+
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -56,10 +66,10 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60
   }
 }
 
-async function seeded(cwd: string, migrations: string): Promise<{ url: string; cli: (...args: string[]) => ReturnType<typeof mfmig> }> {
+async function seeded(cwd: string, migrations: string, rows = ROWS): Promise<{ url: string; cli: (...args: string[]) => ReturnType<typeof mfmig> }> {
   const url = await scratchDatabase();
   const cli = (...args: string[]) => mfmig(cwd, ['--db', url, '--migrations', migrations, '--json', ...args]);
-  const seed = cli('seed', '--rows', String(ROWS));
+  const seed = cli('seed', '--rows', String(rows));
   expect(seed.code, seed.stderr).toBe(0);
   return { url, cli };
 }
@@ -116,6 +126,36 @@ describe('resumable KB moves on PostgreSQL', () => {
     expect(linked!.n).toBe('0');
     const done = cli('status');
     expect([done.json.currentMvp, done.json.problems]).toEqual([2, []]);
+  });
+
+  it('rolls a killed move back to the schema and rows before it, and migrates again moving every entry once', { timeout: 240_000 }, async () => {
+    const rows = 300;
+    const cwd = tempDir();
+    const migrations = resumableMigrations(tempDir(), 20);
+    const { url, cli } = await seeded(cwd, migrations, rows);
+    expect(cli('--yes', 'migrate', '--to', '4').code).toBe(0);
+    const before = await appState(url);
+
+    const run = mfmigAsync(cwd, ['--db', url, '--migrations', migrations, '--json', '--yes', 'migrate', '--to-mvp', '2']);
+    await until('the first batches', async () => Number((await cursorOf(url))?.rows_read ?? 0) >= 60);
+    run.child.kill('SIGKILL');
+    expect((await run.done).code).toBe(-1);
+    const [partial] = await query<{ status: string }>(url, 'SELECT status FROM mfmig_history WHERE version = 5');
+    expect(partial!.status).toBe('partial');
+
+    const down = cli('--yes', 'rollback');
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.json.migrations.map((m: { version: number; status: string }) => [m.version, m.status])).toEqual([[5, 'Success']]);
+    expect(await appState(url)).toEqual(before);
+    expect(await query(url, 'SELECT * FROM mfmig_transform_cursors')).toEqual([]);
+    expect((await query<{ v: string }>(url, 'SELECT version::text AS v FROM mfmig_history ORDER BY version')).map((h) => h.v)).toEqual(['1', '2', '3', '4']);
+
+    const again = cli('--yes', 'migrate', '--to-mvp', '2');
+    expect(again.code, again.stderr).toBe(0);
+    const after = await moved(url);
+    expect([after.entries.split(':')[0], after.incidents, after.duplicates]).toEqual([String(rows), after.entries, 0]);
+    const history = await query<{ status: string }>(url, 'SELECT status FROM mfmig_history WHERE version = 5');
+    expect(history).toEqual([{ status: 'applied' }]);
   });
 
   it('lets the application insert into the source while the rows move, and moves its rows too', { timeout: 240_000 }, async () => {

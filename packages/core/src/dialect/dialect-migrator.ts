@@ -435,6 +435,7 @@ export class DialectMigrator {
         }
         // large data transformations go on after the commit, in batches of their own: the row says `partial` meanwhile
         const continued = await needsContinuation(this.#participants, (p) => this.#stepFor(m, 'up', runId, false, result, p));
+        await this.#settle(m, runId, result, continued);
         await this.#record(m, runId, performance.now() - start, step.last === true && !continued, continued ? 'partial' : 'applied');
         if (!continued) await this.#metricsOf(runId).recordStep(m, 'up');
         await conn.commit();
@@ -460,6 +461,7 @@ export class DialectMigrator {
     }
     await conn.begin();
     try {
+      await this.#settle(m, runId, result, false);
       await this.#record(m, runId, performance.now() - start, step.last === true);
       await this.#metricsOf(runId).recordStep(m, 'up');
       await conn.commit();
@@ -481,6 +483,11 @@ export class DialectMigrator {
       );
     }
     for (const p of this.#participants) await p.afterUp?.(this.#stepFor(m, 'up', runId, dryRun, result, p.name));
+  }
+
+  /** Every participant's `settleUp`, in the transaction of the step's history row. */
+  async #settle(m: Migration, runId: string, result: DialectRunResult, continued: boolean): Promise<void> {
+    for (const p of this.#participants) await p.settleUp?.(this.#stepFor(m, 'up', runId, false, result, p.name), { continued });
   }
 
   /** Runs a script's statements in order; with `retryEach`, each one is retried on its own when it could not get its lock. */

@@ -80,6 +80,14 @@ export interface DialectParticipant {
    * history row then says `partial` until {@link finalizeUp} commits, as on SQLite.
    */
   needsContinuation?(step: DialectStep): Promise<boolean>;
+  /**
+   * In an up step's transaction, after every `afterUp` and the {@link needsContinuation} check,
+   * before its history row; also for a `transaction: none` step, in the transaction of its
+   * history row. `continued` is true when part of the step's work runs later: work that must see
+   * every row the step makes then belongs in {@link finalizeUp} (rollback preservation puts
+   * archived rows back here, or there, as the SQLite plugin does).
+   */
+  settleUp?(step: DialectStep, outcome: { continued: boolean }): Promise<void>;
   /** Resumable work outside any transaction, after the step committed; also called to resume a `partial` step. */
   continueUp?(step: DialectStep): Promise<void>;
   /** In the transaction that marks a continued step applied: the last of its work and its final checks. */

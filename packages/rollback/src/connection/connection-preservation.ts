@@ -19,8 +19,10 @@ const PROBE = 'mfmig_preservation_probe';
  * into the `mfmig_archive` schema, runs the down for real, and keeps in each archive only the rows
  * that really went or changed. Cascaded deletes and a module's Kysely queries are seen the same
  * way as SQL. After an up re-creates the tables, it puts the archived rows back (see
- * {@link restoreArchives}). Reports `preserved` and `restored` entries. Put it after the
- * transformer in the participants, so its restore runs after the transformations.
+ * {@link restoreArchives}) once the up's rows are all there: in its transaction after the
+ * transformations, or, when they continue after it, in the transaction that finishes them
+ * (`finalizeUp`). Reports `preserved` and `restored` entries. Put it after the transformer in the
+ * participants, so its restore runs after the transformations.
  *
  * @example
  * new DialectMigrator({ connection, migrations, participants: [connectionTransformations(), createConnectionPreservation()] });
@@ -34,6 +36,14 @@ export function createConnectionPreservation(options: ConnectionPreservationOpti
       waiting = { runId: step.runId, schema, archives: await pendingArchives(step.connection, schema) };
     }
     return { schema: waiting.schema, archives: waiting.archives.filter((a) => a.version === step.migration.version) };
+  };
+  const restore = async (step: DialectStep) => {
+    if (step.dryRun) return;
+    const { schema, archives: pending } = await archivesFor(step);
+    if (pending.length === 0) return;
+    for (const r of await restoreArchives(step.connection, schema, pending)) {
+      step.report({ kind: 'restored', lossKind: r.kind, table: r.table, rows: r.rows, archiveId: r.archiveId });
+    }
   };
   return {
     name: 'preservation',
@@ -49,13 +59,12 @@ export function createConnectionPreservation(options: ConnectionPreservationOpti
         if (rows > 0) step.report({ kind: 'preserved', lossKind: copy.kind, table: copy.table, rows, columns: copy.columns, location: copy.location });
       }
     },
-    async afterUp(step) {
-      if (step.dryRun) return;
-      const { schema, archives: pending } = await archivesFor(step);
-      if (pending.length === 0) return;
-      for (const r of await restoreArchives(step.connection, schema, pending)) {
-        step.report({ kind: 'restored', lossKind: r.kind, table: r.table, rows: r.rows, archiveId: r.archiveId });
-      }
+    // archived rows win over regenerated ones: they go back once every row the up makes is there
+    async settleUp(step, { continued }) {
+      if (!continued) await restore(step);
+    },
+    async finalizeUp(step) {
+      await restore(step);
     },
   };
 }
