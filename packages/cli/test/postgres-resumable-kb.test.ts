@@ -87,6 +87,10 @@ describe('resumable KB moves on PostgreSQL', () => {
     const report = up.json.reports.find((r: { id?: string }) => r.id === 'kb_to_incident_mapping');
     expect(report.rows).toBe(ROWS);
     expect(report.batches).toBeGreaterThanOrEqual(ROWS / 500);
+    // the history row counts every KB entry moved and every incident linked, as a one-transaction move does
+    const history = batched.cli('history');
+    expect(history.json.history.find((h: { version: number }) => h.version === 5).rows).toBe(2 * ROWS);
+    expect(up.json.migrations.find((m: { version: number }) => m.version === 5).rows).toBe(2 * ROWS);
 
     const expected = await moved(plain.url);
     expect(expected.entries).toBe(expected.incidents);
@@ -126,6 +130,9 @@ describe('resumable KB moves on PostgreSQL', () => {
     expect(linked!.n).toBe('0');
     const done = cli('status');
     expect([done.json.currentMvp, done.json.problems]).toEqual([2, []]);
+    // resumed, the history row counts every row of both transformations, from their cursors
+    const [row] = await query<{ rows: string }>(url, 'SELECT rows::text AS rows FROM mfmig_history WHERE version = 5');
+    expect(row!.rows).toBe(String(2 * ROWS));
   });
 
   it('rolls a killed move back to the schema and rows before it, and migrates again moving every entry once', { timeout: 240_000 }, async () => {
@@ -154,8 +161,8 @@ describe('resumable KB moves on PostgreSQL', () => {
     expect(again.code, again.stderr).toBe(0);
     const after = await moved(url);
     expect([after.entries.split(':')[0], after.incidents, after.duplicates]).toEqual([String(rows), after.entries, 0]);
-    const history = await query<{ status: string }>(url, 'SELECT status FROM mfmig_history WHERE version = 5');
-    expect(history).toEqual([{ status: 'applied' }]);
+    const history = await query<{ status: string; rows: string }>(url, 'SELECT status, rows::text AS rows FROM mfmig_history WHERE version = 5');
+    expect(history).toEqual([{ status: 'applied', rows: String(2 * rows) }]);
   });
 
   it('lets the application insert into the source while the rows move, and moves its rows too', { timeout: 240_000 }, async () => {

@@ -70,6 +70,8 @@ export function createConnectionTransformer(options: ConnectionTransformerOption
         return;
       }
       const ran = await runUnitsOn(step.connection, units.slice(0, from), progress);
+      // as on SQLite, the rows the units before the continued one wrote count towards the step now
+      for (const r of ran) step.countRows(r.counts.rows);
       await startResumable(step.connection, scopeOf(step), units, ran);
       continued.add(keyOf(step));
     },

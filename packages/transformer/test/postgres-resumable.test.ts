@@ -69,6 +69,7 @@ describe('continued transformations on PostgreSQL (DialectMigrator)', () => {
       expect(result.reports.find((r) => r.id === 'tag_dst')!.rows).toBe(1000);
       expect(await scalar(conn, `SELECT count(*)::int FROM tags t JOIN src s ON s.id = t.id WHERE t.tag = 'v' || (s.v * 2)`)).toBe(1000);
       expect(await scalar(conn, `SELECT status FROM mfmig_history WHERE version = 2`)).toBe('applied');
+      expect(await scalar(conn, `SELECT rows::int FROM mfmig_history WHERE version = 2`)).toBe(2000);
       expect(await scalar(conn, 'SELECT count(*)::int FROM mfmig_transform_cursors')).toBe(0);
     } finally {
       await conn.close();
@@ -82,6 +83,25 @@ describe('continued transformations on PostgreSQL (DialectMigrator)', () => {
       expect(result.reports.find((r) => r.id === 'copy_src')!.rows).toBe(300);
       const exists = await withClient(url, async (c) => (await c.query(`SELECT to_regclass('mfmig_transform_cursors') IS NOT NULL AS ok`)).rows[0].ok);
       expect(exists).toBe(false);
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('counts in the history row the rows of a transformation that ran before the continued one, as SQLite does', async () => {
+    const move = `export const transformations = [
+  { id: 'tag_src', name: 'tag', sourceTable: 'src', targetTable: 'tags', transformationType: 'convert', batch: 'never',
+    sql: "INSERT INTO tags (id, tag) SELECT id, 'v' || v FROM src", reversible: false, dependencies: [], validationQueries: [] },
+  { id: 'copy_src', name: 'copy', sourceTable: 'src', targetTable: 'dst', transformationType: 'convert', batch: 'always',
+    sql: 'INSERT INTO dst (id, v2) SELECT id, v * 2 FROM src', reversible: false, dependencies: ['tag_src'], validationQueries: [] },
+];
+export async function up() {}`;
+    const { conn, result } = await run({ 'mvp1/0002_move.ts': move }, 300, 10_000);
+    try {
+      expect(result.error).toBeUndefined();
+      expect(result.reports.find((r) => r.id === 'copy_src')!.batches).toBeGreaterThan(1);
+      expect(await scalar(conn, `SELECT rows::int FROM mfmig_history WHERE version = 2`)).toBe(600);
+      expect(result.results.find((r) => r.version === 2)!.rows).toBe(600);
     } finally {
       await conn.close();
     }

@@ -53,7 +53,7 @@ export async function continueStep(m: Migration, run: ContinuationRun, start: nu
       await conn.setLockTimeout(run.lockWait.lockTimeoutMs, 'transaction');
       for (const p of run.participants) await p.finalizeUp?.(run.stepFor(p.name));
       const schemaHash = run.last ? await conn.introspector.schemaFingerprint() : null;
-      await conn.history.markApplied(m.version, { durationMs: performance.now() - start, schemaHash });
+      await conn.history.markApplied(m.version, { durationMs: performance.now() - start, schemaHash, rows: run.metrics.rows });
       await run.metrics.recordStep(m, 'up');
       await conn.commit();
       return;

@@ -97,7 +97,7 @@ export async function runDown(
     try {
       await downStep(kit, step, ran, result);
       const durationMs = performance.now() - start;
-      result.results.push({ ...item(m, 'Success', durationMs, 'down'), statements: ran });
+      result.results.push({ ...item(m, 'Success', durationMs, 'down'), rows: kit.metrics.rows, statements: ran });
       kit.events.emit('migrationCompleted', { version: m.version, name: m.name, mvp: m.mvp, direction: 'down', durationMs });
     } catch (error) {
       if (step.transactional) result.reports.length = reported;

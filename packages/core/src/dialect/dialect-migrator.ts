@@ -394,7 +394,8 @@ export class DialectMigrator {
           outcome = 'done';
         }
         const durationMs = performance.now() - start;
-        result.results.push({ ...item(m, outcome === 'skipped' ? 'Skipped' : 'Success', durationMs, 'up'), statements: ran });
+        const rows = outcome === 'skipped' ? 0 : this.#metricsOf(runId).rows;
+        result.results.push({ ...item(m, outcome === 'skipped' ? 'Skipped' : 'Success', durationMs, 'up'), rows, statements: ran });
         this.events.emit('migrationCompleted', { version: m.version, name: m.name, mvp: m.mvp, direction: 'up', durationMs });
         this.events.emit('migrationStepCompleted', { step: index + 1, totalSteps: steps.length, version: m.version, name: m.name, duration: durationMs });
         if (outcome === 'done') lastApplied = m.version;
@@ -526,7 +527,7 @@ export class DialectMigrator {
       durationMs,
       schemaHash,
       runId,
-      rows: 0,
+      rows: this.#metricsOf(runId).rows,
     });
   }
 

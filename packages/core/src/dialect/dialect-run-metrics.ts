@@ -56,6 +56,18 @@ export class RunMetrics {
     this.sampleMemory();
   }
 
+  /**
+   * The rows the current step counted so far: what its history row records, with or without
+   * metrics, as SQLite's history does.
+   *
+   * @example
+   * metrics.countRows(2_000);
+   * metrics.rows; // 2000
+   */
+  get rows(): number {
+    return this.#rows;
+  }
+
   /** Adds to the rows the current step processed. */
   countRows(rows: number): void {
     if (Number.isFinite(rows) && rows > 0) this.#rows += rows;

@@ -168,8 +168,11 @@ export interface DialectHistory {
   has(version: number): Promise<boolean>;
   record(entry: Omit<HistoryEntry, 'appliedBy' | 'appliedAt'>): Promise<void>;
   remove(version: number): Promise<void>;
-  /** Marks a `partial` version applied, with its whole duration and the schema's fingerprint (in the caller's transaction). */
-  markApplied(version: number, done: { durationMs: number; schemaHash: string | null }): Promise<void>;
+  /**
+   * Marks a `partial` version applied, with its whole duration, the schema's fingerprint and,
+   * when given, the rows its data work processed (in the caller's transaction).
+   */
+  markApplied(version: number, done: { durationMs: number; schemaHash: string | null; rows?: number }): Promise<void>;
   /** Sets the schema fingerprint of an applied version's row. */
   setSchemaHash(version: number, hash: string): Promise<void>;
   audit(action: string, version: number | null, detail: string): Promise<void>;

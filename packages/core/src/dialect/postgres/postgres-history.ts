@@ -125,12 +125,13 @@ export class PostgresHistory implements DialectHistory {
     );
   }
 
-  /** Marks a `partial` version applied once its continued work committed (in the caller's transaction). */
-  async markApplied(version: number, done: { durationMs: number; schemaHash: string | null }): Promise<void> {
-    await this.#db.query(`UPDATE ${this.#history} SET status = 'applied', duration_ms = $2, schema_hash = $3 WHERE version = $1`, [
+  /** Marks a `partial` version applied once its continued work committed (in the caller's transaction); `rows` replaces the count when given. */
+  async markApplied(version: number, done: { durationMs: number; schemaHash: string | null; rows?: number }): Promise<void> {
+    await this.#db.query(`UPDATE ${this.#history} SET status = 'applied', duration_ms = $2, schema_hash = $3, rows = coalesce($4, rows) WHERE version = $1`, [
       version,
       Math.round(done.durationMs),
       done.schemaHash,
+      done.rows ?? null,
     ]);
   }
 
