@@ -28,7 +28,8 @@ const PROBE = 'mfmig_preservation_probe';
  * new DialectMigrator({ connection, migrations, participants: [connectionTransformations(), createConnectionPreservation()] });
  */
 export function createConnectionPreservation(options: ConnectionPreservationOptions = {}): DialectParticipant {
-  // an up run reads the archives waiting in its schema once, not once per step (ups never write archives)
+  // an up run reads the archives waiting in its schema once, not once per step: it writes none, but for
+  // the down that takes a failed continued step back out, after which it stops
   let waiting: { runId: string; schema: string; archives: ConnectionArchive[] } | undefined;
   const archivesFor = async (step: DialectStep) => {
     if (waiting?.runId !== step.runId) {
