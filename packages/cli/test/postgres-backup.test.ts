@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
@@ -76,6 +76,55 @@ describe('mfmig backup and restore on PostgreSQL (pg_dump)', () => {
     expect([removed.code, existsSync(taken.path)]).toEqual([0, false]);
     const unknown = mfmig(dir, ['--db', url, '--schema', SCHEMA, '--json', 'restore', taken.id]);
     expect([unknown.code, unknown.json.error.code]).toEqual([3, 'BACKUP_INVALID']);
+  });
+
+  it('keeps the replaced schema as a savedAside dump that restores it back, and keeps nothing with --no-save-aside', async () => {
+    const dir = tempDir();
+    const url = await migrated(dir, ['alpha', 'beta']);
+    const taken = backup(dir, url);
+    const atBackup = await state(url);
+    await rows(url, `INSERT INTO ${Q}.notes (body) VALUES ('written after'); CREATE TABLE ${Q}.later (x int); INSERT INTO ${Q}.later VALUES (42)`);
+    const replaced = { ...((await state(url)) as object), later: await rows(url, `SELECT x FROM ${Q}.later`) };
+
+    const restored = mfmig(dir, ['--db', url, '--schema', SCHEMA, '--json', 'restore', taken.id]);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(await state(url)).toEqual(atBackup);
+    const aside = restored.json.savedAside;
+    expect(aside).toMatchObject({ savedAside: 'pre-restore', version: 1, database: taken.database });
+    expect(JSON.parse(readFileSync(aside.manifestPath, 'utf8')).savedAside).toBe('pre-restore');
+
+    // the dump kept aside brings back what the restore replaced, rows written after the backup included
+    const back = mfmig(dir, ['--db', url, '--schema', SCHEMA, '--json', 'restore', aside.id]);
+    expect(back.code, back.stderr).toBe(0);
+    expect({ ...((await state(url)) as object), later: await rows(url, `SELECT x FROM ${Q}.later`) }).toEqual(replaced);
+
+    const files = readdirSync(join(dir, 'backups/postgres')).sort();
+    const bare = mfmig(dir, ['--db', url, '--schema', SCHEMA, '--json', 'restore', taken.id, '--no-save-aside']);
+    expect([bare.code, bare.json?.savedAside], bare.stderr).toEqual([0, null]);
+    expect(await state(url)).toEqual(atBackup);
+    expect(readdirSync(join(dir, 'backups/postgres')).sort()).toEqual(files);
+  });
+
+  it('restores nothing when the schema cannot be kept aside', async () => {
+    const dir = tempDir();
+    const url = await migrated(dir, ['one']);
+    const taken = backup(dir, url);
+    await rows(url, `INSERT INTO ${Q}.notes (body) VALUES ('only here')`);
+    const before = await state(url);
+    const files = readdirSync(join(dir, 'backups/postgres')).sort();
+    // the real pg_restore and psql, and a pg_dump that reports its version but dumps nothing
+    const tools = join(dir, 'tools');
+    mkdirSync(tools);
+    const real = execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim();
+    for (const name of ['pg_restore', 'psql']) symlinkSync(join(real, name), join(tools, name));
+    const version = execFileSync(join(real, 'pg_dump'), ['--version'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(tools, 'pg_dump'), `#!/bin/sh\n[ "$1" = --version ] && { echo '${version}'; exit 0; }\necho 'pg_dump: error: disk full' >&2\nexit 1\n`);
+    chmodSync(join(tools, 'pg_dump'), 0o755);
+
+    const run = mfmig(dir, ['--db', url, '--schema', SCHEMA, '--json', 'restore', taken.id], { MFMIG_PG_TOOLS_DIR: tools });
+    expect([run.code, run.json?.error?.code], run.stderr).toEqual([1, 'BACKUP_FAILED']);
+    expect(await state(url)).toEqual(before);
+    expect(readdirSync(join(dir, 'backups/postgres')).sort()).toEqual(files);
   });
 
   it('refuses a backup of another database, leaving it unchanged, and restores it with --allow-other-database', async () => {

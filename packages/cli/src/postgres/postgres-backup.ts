@@ -95,13 +95,14 @@ export async function backupPostgres(cli: CliRuntime, options: PostgresBackupOpt
 }
 
 /**
- * `mfmig --db postgres://... restore <id> [--allow-other-database]`: checks the dump, then
- * replaces the schema with it in one transaction under mfmig's lock.
+ * `mfmig --db postgres://... restore <id> [--no-save-aside] [--allow-other-database]`: checks the
+ * dump, keeps the schema as it is in a pg_dump backup marked `savedAside` (unless `--no-save-aside`),
+ * then replaces the schema with it in one transaction under mfmig's lock.
  *
  * @example
- * await restorePostgres(cli, '2025-01-01T10-00-00-000Z_v3_pg_dump_ab12', { allowOtherDatabase: false });
+ * await restorePostgres(cli, '2025-01-01T10-00-00-000Z_v3_pg_dump_ab12', { saveAside: true, allowOtherDatabase: false });
  */
-export async function restorePostgres(cli: CliRuntime, id: string, options: { allowOtherDatabase: boolean }): Promise<void> {
+export async function restorePostgres(cli: CliRuntime, id: string, options: { saveAside: boolean; allowOtherDatabase: boolean }): Promise<void> {
   const { out } = cli;
   const conn = await open(cli, { createSchema: true });
   try {
@@ -112,12 +113,15 @@ export async function restorePostgres(cli: CliRuntime, id: string, options: { al
       folder: pgBackupFolder(cli),
       id,
       allowOtherDatabase: options.allowOtherDatabase,
+      ...(options.saveAside ? { saveAside: 'pre-restore' } : {}),
       onProgress,
     });
     if (await conn.history.exists()) await conn.history.audit('restore', result.restoredToVersion, `pg_dump backup ${result.backup.id}`);
-    out.result({ dialect: 'postgres', database: conn.target, ...result }, () =>
-      out.line(`Restored ${result.backup.id} into ${conn.target}: the database is at version ${result.restoredToVersion}.`),
-    );
+    out.result({ dialect: 'postgres', database: conn.target, ...result }, () => {
+      out.line(`Restored ${result.backup.id} into ${conn.target}: the database is at version ${result.restoredToVersion}.`);
+      if (result.savedAside)
+        out.line(`The replaced schema is kept as pg_dump backup ${result.savedAside.id}; \`mfmig restore ${result.savedAside.id}\` brings it back.`);
+    });
   } finally {
     await conn.close();
   }

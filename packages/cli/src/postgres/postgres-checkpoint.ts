@@ -93,7 +93,10 @@ export async function resumePostgres(cli: CliRuntime, ref: string, options: { re
       );
     }
     const restore = options.restore === 'always' || offPath !== null;
-    if (restore) await restorePgDumpBackup(conn, { url: cli.globals.db, schema: conn.schema, folder, id: checkpoint.backupId });
+    const restored = restore
+      ? await restorePgDumpBackup(conn, { url: cli.globals.db, schema: conn.schema, folder, id: checkpoint.backupId, saveAside: 'pre-resume' })
+      : null;
+    const savedAside = restored?.savedAside?.id ?? null;
     const fromVersion = (await m.status()).currentVersion;
     const detach = new ProgressReporter(cli.out).attach(m.events);
     let run;
@@ -111,6 +114,7 @@ export async function resumePostgres(cli: CliRuntime, ref: string, options: { re
         checkpointId: checkpoint.id,
         restored: restore,
         reason,
+        savedAside,
         fromVersion,
         toVersion: run.toVersion,
         targetVersion: checkpoint.position.targetVersion,
@@ -118,6 +122,7 @@ export async function resumePostgres(cli: CliRuntime, ref: string, options: { re
       },
       () => {
         if (restore) cli.out.line(`Restored the checkpoint's dump ${checkpoint.backupId} first: ${reason}.`);
+        if (savedAside) cli.out.line(`The replaced schema is kept as pg_dump backup ${savedAside}.`);
         renderRun(cli.out, shown);
         cli.out.line(`Resumed checkpoint ${checkpoint.id}: version ${fromVersion} -> ${run.toVersion} (target ${checkpoint.position.targetVersion}).`);
       },

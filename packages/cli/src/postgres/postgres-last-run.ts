@@ -53,7 +53,8 @@ export async function revertLastPostgresRun(
       `The last run cannot be reverted, and restoring its checkpoint ${revert.checkpoint.id} failed too: ${revert.restoreError}`,
     );
   }
-  actions.push(`restored the run's checkpoint ${revert.checkpoint.id} (pg_dump backup ${revert.checkpoint.backupId}): version ${run.fromVersion}`);
+  const aside = revert.savedAside ? `; the replaced schema kept as pg_dump backup ${revert.savedAside}` : '';
+  actions.push(`restored the run's checkpoint ${revert.checkpoint.id} (pg_dump backup ${revert.checkpoint.backupId}): version ${run.fromVersion}${aside}`);
   return revert.checkpoint;
 }
 

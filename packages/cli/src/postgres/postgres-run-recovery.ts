@@ -28,7 +28,7 @@ export async function checkpointBeforeRun(cli: CliRuntime, conn: PostgresConnect
 /** How {@link revertRun} took a run back. */
 export type RunRevert =
   | { outcome: 'reverted'; downs: DialectRunResult }
-  | { outcome: 'restored'; downs: DialectRunResult; checkpoint: PgCheckpoint }
+  | { outcome: 'restored'; downs: DialectRunResult; checkpoint: PgCheckpoint; savedAside: string | null }
   | { outcome: 'failed'; downs: DialectRunResult; checkpoint: PgCheckpoint | null; restoreError: string | null };
 
 /**
@@ -50,9 +50,15 @@ export async function revertRun(
   const { checkpoint } = run;
   if (!checkpoint) return { outcome: 'failed', downs, checkpoint, restoreError: null };
   try {
-    await restorePgDumpBackup(conn, { url: cli.globals.db, schema: conn.schema, folder: pgBackupFolder(cli), id: checkpoint.backupId });
+    const restored = await restorePgDumpBackup(conn, {
+      url: cli.globals.db,
+      schema: conn.schema,
+      folder: pgBackupFolder(cli),
+      id: checkpoint.backupId,
+      saveAside: 'failed-run',
+    });
     await conn.history.audit('restore', run.fromVersion, `checkpoint ${checkpoint.id} ${run.reason} whose downs failed: ${downs.error.message}`);
-    return { outcome: 'restored', downs, checkpoint };
+    return { outcome: 'restored', downs, checkpoint, savedAside: restored.savedAside?.id ?? null };
   } catch (restoreError) {
     return { outcome: 'failed', downs, checkpoint, restoreError: messageOf(restoreError) };
   }
@@ -77,7 +83,8 @@ export async function revertFailedRun(
   const downsError = revert.downs.error?.message;
   if (revert.outcome === 'reverted') error.message += `; the run was rolled back to version ${fromVersion}`;
   else if (revert.outcome === 'restored') {
-    error.message += `; its downs failed (${downsError}), so the checkpoint ${revert.checkpoint.id} was restored (version ${fromVersion})`;
+    const aside = revert.savedAside ? `; the replaced schema is kept as pg_dump backup ${revert.savedAside}` : '';
+    error.message += `; its downs failed (${downsError}), so the checkpoint ${revert.checkpoint.id} was restored (version ${fromVersion})${aside}`;
   } else if (!revert.checkpoint) {
     error.message += `; rolling the run back to version ${fromVersion} failed too: ${downsError} (the database is at version ${revert.downs.toVersion})`;
   } else {

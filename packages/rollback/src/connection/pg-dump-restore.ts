@@ -4,6 +4,7 @@ import { historyVersion } from './pg-dump-backup.js';
 import { type PgDumpBackup, describePgDatabase, findPgDumpBackup, pgDatabaseIdentity, sameDatabase } from './pg-dump-registry.js';
 import { findPgTools, firstErrorLine, requirePsql, toolConnection } from './pg-tools.js';
 import { verifyPgDumpBackup } from './pg-dump-verify.js';
+import { keepPgSchemaAside } from './pg-keep-aside.js';
 
 /** Options of {@link restorePgDumpBackup}. */
 export interface PgDumpRestoreOptions {
@@ -15,6 +16,12 @@ export interface PgDumpRestoreOptions {
   id: string;
   /** Restore a backup of another database (or cluster) on purpose. */
   allowOtherDatabase?: boolean;
+  /**
+   * Dump the schema as it is before replacing it, as a backup marked `savedAside` with this reason
+   * (`pre-restore`, ...); taken under mfmig's lock once the backup verified. A schema that does
+   * not exist yet has nothing to keep. Without it, the replaced objects are gone.
+   */
+  saveAside?: string;
   onProgress?: (message: string) => void;
 }
 
@@ -22,6 +29,8 @@ export interface PgDumpRestoreOptions {
 export interface PgDumpRestoreResult {
   backup: PgDumpBackup;
   restoredToVersion: number;
+  /** The dump of the replaced schema, when `saveAside` asked for one and the schema existed. */
+  savedAside: PgDumpBackup | null;
 }
 
 /**
@@ -77,7 +86,8 @@ $mfmig_restore$;
  * and `pg_restore --list` are checked first, and a backup of another database (system identifier,
  * database name, schema) is refused with `BACKUP_OTHER_DATABASE` unless `allowOtherDatabase`.
  * Then one `psql` transaction empties the schema ({@link CLEAR_SCHEMA}) and runs pg_restore's
- * script; it commits only when pg_restore and every statement succeeded. `mfmig_archive` is not
+ * script; it commits only when pg_restore and every statement succeeded. With `saveAside`, the
+ * schema is first dumped as it is, under the same lock, and nothing is restored when that fails. `mfmig_archive` is not
  * restored: it holds the archives of every schema, and is left as it is.
  *
  * @example
@@ -104,14 +114,26 @@ export async function restorePgDumpBackup(conn: DialectConnection, options: PgDu
       );
     }
   }
+  const existed = (await conn.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [here.schema])).length > 0;
   await conn.lock.acquire({ timeoutMs: 10_000, command: 'mfmig restore' });
+  let savedAside: PgDumpBackup | null = null;
   try {
+    if (options.saveAside !== undefined && existed) {
+      options.onProgress?.(`keeping schema ${here.schema} aside with pg_dump`);
+      savedAside = await keepPgSchemaAside(conn, {
+        url: options.url,
+        schema: here.schema,
+        folder: options.folder,
+        reason: options.saveAside,
+        replacedBy: backup.id,
+      });
+    }
     options.onProgress?.(`restoring ${backup.id} into schema ${here.schema}`);
     await runRestore(tools.pgRestore.path, psql.path, backup.path, here.schema, options.url);
   } finally {
     await conn.lock.release();
   }
-  return { backup, restoredToVersion: await historyVersion(conn, here.schema) };
+  return { backup, restoredToVersion: await historyVersion(conn, here.schema), savedAside };
 }
 
 /** pg_restore's script piped into psql after {@link CLEAR_SCHEMA}; COMMIT is sent only when pg_restore succeeded. */

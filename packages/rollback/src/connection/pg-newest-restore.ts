@@ -1,5 +1,4 @@
-import { type DialectConnection, MfmigError, isMfmigError, messageOf, quoteIdentifier } from '@mfmig/core';
-import { createPgDumpBackup } from './pg-dump-backup.js';
+import { type DialectConnection, MfmigError, isMfmigError, quoteIdentifier } from '@mfmig/core';
 import { type PgDumpBackup, describePgDatabase, listPgDumpBackups, pgDatabaseIdentity } from './pg-dump-registry.js';
 import { restorePgDumpBackup } from './pg-dump-restore.js';
 import { verifyPgDumpBackup } from './pg-dump-verify.js';
@@ -56,39 +55,25 @@ export async function restoreNewestPgDumpBackup(conn: DialectConnection, options
     }
     options.onAction(`verified backup ${backup.id} (version ${backup.version}, ${backup.createdAt}): sha256 and pg_restore --list ok`);
     const exists = (await conn.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [here.schema])).length > 0;
-    const savedAside = options.saveAside !== undefined && exists ? await keepAside(conn, options, options.saveAside, backup) : null;
     if (!exists) {
       // the restore takes mfmig's lock, whose row lives in the schema
       await conn.execute(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(here.schema)}`);
       options.onAction(`schema ${here.schema} did not exist (nothing to keep aside): created it to restore into`);
     }
-    const restored = await restorePgDumpBackup(conn, { url: options.url, schema: here.schema, folder: options.folder, id: backup.id });
+    const restored = await restorePgDumpBackup(conn, {
+      url: options.url,
+      schema: here.schema,
+      folder: options.folder,
+      id: backup.id,
+      ...(options.saveAside !== undefined && exists ? { saveAside: options.saveAside } : {}),
+    });
+    const aside = restored.savedAside;
+    if (aside) options.onAction(`kept the schema as it was in backup ${aside.id} (${aside.path}); \`mfmig restore ${aside.id}\` brings it back`);
     options.onAction(`restored backup ${backup.id} into ${describePgDatabase(here)}: version ${restored.restoredToVersion}`);
-    return { backup, restoredToVersion: restored.restoredToVersion, savedAside };
+    return { backup, restoredToVersion: restored.restoredToVersion, savedAside: aside };
   }
   throw new MfmigError(
     'BACKUP_INVALID',
     `No pg_dump backup of ${describePgDatabase(here)} in ${options.folder} verifies (${candidates.length} checked); the schema was left as it is`,
   );
-}
-
-/** The dump of the schema about to be replaced; when it cannot be taken, nothing is restored. */
-async function keepAside(conn: DialectConnection, options: NewestPgDumpRestoreOptions, reason: string, backup: PgDumpBackup): Promise<PgDumpBackup> {
-  try {
-    const aside = await createPgDumpBackup(conn, {
-      url: options.url,
-      schema: options.schema,
-      folder: options.folder,
-      label: `saved aside: ${reason}`,
-      savedAside: reason,
-    });
-    options.onAction(`kept the schema as it was in backup ${aside.id} (${aside.path}); \`mfmig restore ${aside.id}\` brings it back`);
-    return aside;
-  } catch (error) {
-    throw new MfmigError(
-      'BACKUP_FAILED',
-      `The schema could not be kept aside before restoring (${messageOf(error)}), so nothing was restored; \`mfmig restore ${backup.id}\` restores without keeping it`,
-      { cause: error },
-    );
-  }
 }
