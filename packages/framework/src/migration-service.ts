@@ -11,6 +11,7 @@ import {
   type RunResult,
   RunValues,
   type ServiceContext,
+  failureOf,
 } from '@mfmig/core';
 import { type MigrationPlan, type MigrationPlanner, assertRehearsalPassed } from '@mfmig/planner';
 import type { RollbackManager } from '@mfmig/rollback';
@@ -69,6 +70,8 @@ export interface MigrationExecutionResult {
   repeatables: NonNullable<RunResult['repeatables']>;
   /** What the run's plugins reported, typed by key (`RunExtras`). */
   extras: RunResult['extras'];
+  /** Only on a failed run's result, the thrown error's `result`: what stopped it. */
+  error?: Error;
 }
 
 /**
@@ -132,7 +135,10 @@ export class MigrationService {
     };
   }
 
-  /** Brings the database up to milestone `targetMVP`. Throws an MfmigError when the run fails. */
+  /**
+   * Brings the database up to milestone `targetMVP`. Throws an MfmigError when the run fails; once
+   * the run started, the error's `result` is this result with `success: false` (see `migrateTo`).
+   */
   async executeMVPMigration(targetMVP: number, options: ExecuteMigrationOptions = {}): Promise<MigrationExecutionResult> {
     return this.migrateTo({ mvp: assertMilestone(targetMVP) }, options);
   }
@@ -141,7 +147,15 @@ export class MigrationService {
    * Brings the database up to any target (latest, a version or a milestone): integrity check,
    * pre-migration validation, plan, checkpoint (on request), the run itself (backup first, events,
    * one transaction per migration), post-migration validation, and rollback on failure (on
-   * request).
+   * request). A refusal throws before anything ran; a run that fails throws its `MfmigError` with
+   * the run's `MigrationExecutionResult` (`success: false`, `error`, where it stopped) as `result`.
+   *
+   * @example
+   * try {
+   *   await framework.migrationService.migrateTo({ latest: true });
+   * } catch (error) {
+   *   if (isMfmigError(error) && error.result) console.log((error.result as MigrationExecutionResult).toVersion);
+   * }
    */
   async migrateTo(target: MigrationTarget, options: ExecuteMigrationOptions = {}): Promise<MigrationExecutionResult> {
     const migrator = await this.#getMigrator();
@@ -281,20 +295,28 @@ export class MigrationService {
 
   async #finish(before: MigrationStatus, result: RunResult): Promise<MigrationExecutionResult> {
     const migrator = await this.#getMigrator();
-    if (result.error) throw result.error;
-    const after = result.dryRun ? before : migrator.status();
-    return {
-      success: true,
+    let after: MigrationStatus | null = before;
+    try {
+      if (!result.dryRun) after = migrator.status();
+    } catch (error) {
+      // after a failed run, the run's error is the one to throw, not a status that cannot be read
+      if (!result.error) throw error;
+      after = null;
+    }
+    const done: MigrationExecutionResult = {
+      success: !result.error,
       dryRun: result.dryRun,
       fromMVP: before.currentMvp,
-      toMVP: after.currentMvp,
+      toMVP: after?.currentMvp ?? before.currentMvp,
       fromVersion: result.fromVersion,
-      toVersion: result.dryRun ? result.targetVersion : result.toVersion,
+      toVersion: result.dryRun ? result.targetVersion : result.error ? (after?.currentVersion ?? result.toVersion) : result.toVersion,
       durationMs: result.durationMs,
       migrations: result.results,
       repeatables: result.repeatables ?? [],
       extras: result.extras,
     };
+    if (result.error) throw failureOf({ ...done, error: result.error }, 'MIGRATION_FAILED', 'The migration run did not finish');
+    return done;
   }
 
   /** Checks that every applied migration is still present and unchanged. */

@@ -1,4 +1,4 @@
-import { MfmigError, type MigrationStatus, RunLock, migrationLabel } from '@mfmig/core';
+import { MfmigError, type MigrationStatus, RunLock, failureOf, isMfmigError, migrationLabel } from '@mfmig/core';
 import type { RollbackExecutionResult, RollbackManager, RollbackPlan } from '@mfmig/rollback';
 import type { MigrationExecutionResult, MigrationService } from './migration-service.js';
 
@@ -16,7 +16,10 @@ export interface RedoPlan {
   rollback: RollbackPlan;
 }
 
-/** What a redo did. Never thrown half-way: `error` tells what stopped it, and `reapplied` is null when the up did not succeed. */
+/**
+ * What a redo did. Returned when it succeeded; when it stopped after the rollback began, it is the
+ * thrown `MfmigError`'s `result`, with `error`, and `reapplied` null when the up did not succeed.
+ */
 export interface RedoResult {
   success: boolean;
   migration: RedoPlan['migration'];
@@ -86,7 +89,8 @@ export async function planRedo(services: RedoServices): Promise<RedoPlan> {
  * archived, validation after), then the same migration applied again the way `migrateTo` applies
  * one (backup, validation, the archived rows put back by the preservation plugin). One run lock
  * is held from before the rollback until the migration is applied again, so no other runner
- * gets in between. When the rollback fails the up is not attempted.
+ * gets in between. When the rollback fails the up is not attempted. When it stops after the
+ * rollback began, it throws the failure's `MfmigError` with this result as `error.result`.
  *
  * @example
  * const result = await redoLastMigration(framework, await planRedo(framework));
@@ -102,19 +106,21 @@ export async function redoLastMigration(services: RedoServices, plan: RedoPlan, 
     onWait: (holder) => ctx.events.emit('lockWaiting', { holder: `pid ${holder.pid} on ${holder.host}` }),
   });
   try {
-    const rollback = await services.rollbackManager.executeRollbackPlan(plan.rollback, { preserveUserData: true, signal: options.signal, heldLock: lock });
-    const result: RedoResult = { success: false, migration: plan.migration, rollback, reapplied: null };
-    if (!rollback.success) {
-      result.error = rollback.error ?? new MfmigError('ROLLBACK_FAILED', `The rollback of ${label} did not finish; it was not applied again`);
-      return result;
+    const base = { success: false, migration: plan.migration, reapplied: null };
+    let rollback: RollbackExecutionResult;
+    try {
+      rollback = await services.rollbackManager.executeRollbackPlan(plan.rollback, { preserveUserData: true, signal: options.signal, heldLock: lock });
+    } catch (error) {
+      if (!isMfmigError(error) || error.result === undefined) throw error;
+      throw failureOf({ ...base, rollback: error.result as RollbackExecutionResult, error }, 'ROLLBACK_FAILED', `The rollback of ${label} did not finish`);
     }
     try {
-      result.reapplied = await services.migrationService.migrateTo({ version: plan.migration.version }, { signal: options.signal, heldLock: lock });
-      result.success = true;
+      const reapplied = await services.migrationService.migrateTo({ version: plan.migration.version }, { signal: options.signal, heldLock: lock });
+      return { ...base, success: true, rollback, reapplied };
     } catch (error) {
-      result.error = error instanceof Error ? error : new Error(String(error));
+      const failed: RedoResult = { ...base, rollback, error: error instanceof Error ? error : new Error(String(error)) };
+      throw failureOf(failed, 'MIGRATION_FAILED', `${label} was rolled back and not applied again`);
     }
-    return result;
   } finally {
     lock.release();
   }

@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'nod
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RollbackManager, checkDatabaseFile, sha256File } from '@mfmig/rollback';
+import { type EmergencyRollbackResult, RollbackManager, checkDatabaseFile, sha256File } from '@mfmig/rollback';
 import { FIXTURES, databaseState, seededDatabase, tempDir } from './helpers.js';
 
 /** Overwrites `length` bytes at `offset` with a pattern, as a failing disk or a stray write would. */
@@ -84,8 +84,11 @@ describe('emergency rollback', () => {
     await backupsWithATamperedNewest();
     const before = sha256File(dbPath);
     manager = new RollbackManager({ database: dbPath, migrationsPath: FIXTURES, backupPath: backups });
-    const result = await manager.executeEmergencyRollback('corruption');
+    const thrown = await manager.executeEmergencyRollback('corruption').catch((error: unknown) => error);
+    expect(thrown).toMatchObject({ code: 'RISK_NOT_ACCEPTED' });
+    const result = (thrown as { result: EmergencyRollbackResult }).result;
     expect(result.success).toBe(false);
+    expect(result.actionsPerformed[0]).toMatch(/^checked the live database: no corruption found/);
     expect(result.backupUsed).toBeNull();
     expect(result.restoredToVersion).toBe(7);
     manager.close();

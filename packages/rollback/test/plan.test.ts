@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RollbackManager, sha256File } from '@mfmig/rollback';
+import { type RollbackExecutionResult, RollbackManager, type RollbackPlan, sha256File } from '@mfmig/rollback';
 import { isMfmigError } from '@mfmig/core';
 import { FIXTURES, copyFixtures, databaseState, seededDatabase, tempDir } from './helpers.js';
 
@@ -100,8 +100,12 @@ describe('rollback plans', () => {
     });
 
     it('stops at the first failed validation and leaves the database at the last good milestone', async () => {
-      const result = await manager.rollbackToMvp(1, { validateRollback: ({ milestone }) => milestone !== 2 });
+      const thrown = await manager.rollbackToMvp(1, { validateRollback: ({ milestone }) => milestone !== 2 }).catch((error: unknown) => error);
+      expect(thrown).toMatchObject({ code: 'VALIDATION_FAILED' });
+      const result = (thrown as { result: RollbackExecutionResult & { plan: RollbackPlan } }).result;
       expect(result.success).toBe(false);
+      expect(result.plan.targetVersion).toBe(2);
+      expect(result.error).toBe(thrown);
       expect(result.stagesCompleted).toBe(2);
       expect(result.stopped).toMatchObject({ atVersion: 4, returnedToVersion: 7 });
       expect(result.toVersion).toBe(7);

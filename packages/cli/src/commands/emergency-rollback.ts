@@ -2,6 +2,7 @@ import { Argument, type Command } from 'commander';
 import { isPostgresUrl } from '@mfmig/core';
 import { EMERGENCY_TYPES, type EmergencyType, type RollbackManager } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
+import { settle } from './settle.js';
 import { emergencyRollbackPostgres } from '../postgres/postgres-emergency.js';
 import { confirmEmergency, reportEmergency } from './emergency-output.js';
 import { withRepairService } from './rollback-service.js';
@@ -24,7 +25,7 @@ export function registerEmergencyRollback(program: Command, cli: CliRuntime): vo
       if (isPostgresUrl(cli.globals.db)) return emergencyRollbackPostgres(cli, type);
       await withRepairService(cli, { loadModules: true }, async (manager) => {
         await confirmEmergency(cli, type, await soundState(manager));
-        const result = await manager.executeEmergencyRollback(type);
+        const result = await settle(manager.executeEmergencyRollback(type));
         reportEmergency(cli, result, 'The replaced file is kept as');
       });
     });

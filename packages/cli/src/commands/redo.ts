@@ -3,6 +3,7 @@ import { isPostgresUrl } from '@mfmig/core';
 import { redoPostgres } from '../postgres/postgres-redo.js';
 import { type RedoResult, planRedo, redoLastMigration } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
+import { settle } from './settle.js';
 import type { Output } from '../output.js';
 import { renderRun } from '../render-run.js';
 import { confirmRollbackRisk, renderRollbackPlan, renderRollbackResult } from './rollback.js';
@@ -28,7 +29,7 @@ export function registerRedo(program: Command, cli: CliRuntime): void {
         }
         if (!cli.out.json) renderRollbackPlan(cli.out, plan.rollback);
         await confirmRollbackRisk(cli, plan.rollback);
-        const result = await redoLastMigration({ ...framework, lockTimeout: options.lockTimeout }, plan, { signal: cli.signal });
+        const result = await settle(redoLastMigration({ ...framework, lockTimeout: options.lockTimeout }, plan, { signal: cli.signal }));
         cli.out.result({ plan, result }, () => renderRedo(cli.out, result));
         if (result.error) failWith(cli, result.error);
         return result.success;

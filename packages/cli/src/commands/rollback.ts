@@ -3,6 +3,7 @@ import { MfmigError, isPostgresUrl } from '@mfmig/core';
 import { rollbackPostgres } from '../postgres/postgres-rollback.js';
 import type { RollbackExecutionResult, RollbackPlan, RollbackTarget } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
+import { settle } from './settle.js';
 import type { Output } from '../output.js';
 import { renderRemovedByRetention } from '../render-backups.js';
 import { confirmRisk } from './confirm-risk.js';
@@ -42,7 +43,7 @@ export function registerRollback(program: Command, cli: CliRuntime): void {
         }
         if (!cli.out.json) renderRollbackPlan(cli.out, plan);
         await confirmRollbackRisk(cli, plan);
-        const result = await manager.executeRollbackPlan(plan, { preserveUserData: options.preserveData, signal: cli.signal });
+        const result = await settle(manager.executeRollbackPlan(plan, { preserveUserData: options.preserveData, signal: cli.signal }));
         cli.out.result({ plan, result }, () => renderRollbackResult(cli.out, result));
         if (!result.success) failWith(cli, result.error ?? new MfmigError('ROLLBACK_FAILED', 'The rollback did not finish'));
         return result.success;

@@ -58,7 +58,8 @@ const BRAND = Symbol.for('mfmig.error');
 
 /**
  * The one error class of mfmig: a string `code`, a sentence a user can act on, and the
- * underlying `cause`.
+ * underlying `cause`. A service that stopped after it changed the database throws one whose
+ * `result` is what it did (see {@link failureOf}).
  *
  * @example
  * throw new MfmigError('LOCK_HELD', 'Another mfmig run (pid 42 on host a) holds the lock');
@@ -67,13 +68,35 @@ export class MfmigError extends Error {
   override readonly name = 'MfmigError';
   readonly code: MfmigErrorCode;
   readonly context: MfmigErrorContext;
+  /**
+   * The operation's result as far as it got (`success: false`), when it stopped after changing
+   * something: each service's documentation names its type. Undefined for a refusal.
+   */
+  result?: unknown;
   readonly [BRAND] = true;
 
-  constructor(code: MfmigErrorCode, message: string, options: { cause?: unknown; context?: MfmigErrorContext } = {}) {
+  constructor(code: MfmigErrorCode, message: string, options: { cause?: unknown; context?: MfmigErrorContext; result?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.context = options.context ?? {};
+    if (options.result !== undefined) this.result = options.result;
   }
+}
+
+/**
+ * The error a service throws for a result that failed: the result's own `MfmigError` (or one of
+ * `code` wrapping another error, or none), carrying the result as `result`. Services throw it
+ * instead of returning `success: false`, so that a failure is never mistaken for a success.
+ *
+ * @example
+ * if (!result.success) throw failureOf(result, 'ROLLBACK_FAILED', 'The rollback did not finish');
+ * // caller: catch (e) { if (isMfmigError(e)) console.log((e.result as RollbackExecutionResult).toVersion) }
+ */
+export function failureOf<R extends { error?: Error }>(result: R, code: MfmigErrorCode, fallback: string): MfmigError & { result: R } {
+  const own = result.error;
+  const error = isMfmigError(own) ? own : new MfmigError(code, own ? own.message : fallback, own ? { cause: own } : {});
+  error.result = result;
+  return error as MfmigError & { result: R };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type DatabaseIdentity, MfmigError, type Migrator, type RunResult, isMfmigError, messageOf } from '@mfmig/core';
+import { type DatabaseIdentity, MfmigError, type Migrator, type RunResult, failureOf, isMfmigError, messageOf } from '@mfmig/core';
 import type { BackupRecord } from '../backup/backup-manifest.js';
 import { listBackups, scanBackups } from '../backup/backup-registry.js';
 import { type BackupVerification, verifyBackup } from '../backup/verify-backup.js';
@@ -56,6 +56,8 @@ export interface EmergencyEnvironment {
  * Only the database's own backups are considered (see `backupBelongsTo`); another database's
  * backup is never restored, however recent. With `rollbackSafetyChecks` on, backups are verified with `integrity_check` (else `quick_check`)
  * and `corruption` refuses a live database that passes its integrity check.
+ * When it stops (a refusal included), it throws an `MfmigError` whose `result` is this result with
+ * `success: false` and every action taken, so that an operator still reads what was done.
  *
  * @example
  * const r = await executeEmergencyRollback(env, 'corruption');
@@ -90,6 +92,7 @@ export async function executeEmergencyRollback(env: EmergencyEnvironment, type: 
   const migrator = await env.tryMigrator();
   result.restoredToVersion = migrator instanceof Error ? null : migrator.status().currentVersion;
   result.durationMs = performance.now() - started;
+  if (!result.success) throw failureOf(result, 'ROLLBACK_FAILED', 'The emergency rollback did not finish');
   return result;
 }
 

@@ -1,4 +1,4 @@
-import { MfmigError, type MigrationResultItem, type Migrator, type RunLock, wrapSqliteError } from '@mfmig/core';
+import { MfmigError, type MigrationResultItem, failureOf, type Migrator, type RunLock, wrapSqliteError } from '@mfmig/core';
 import type { BackupRecord } from '../backup/backup-manifest.js';
 import type { RemovedBackup } from '../backup/backup-registry.js';
 import type { PreservedData } from '../preservation/archive-writer.js';
@@ -20,7 +20,10 @@ export interface ExecuteRollbackOptions {
   heldLock?: RunLock;
 }
 
-/** What executing a plan did. Never thrown half-way: `error` tells what stopped it. */
+/**
+ * What executing a plan did. Returned when it succeeded; when a stage failed, it is the `result`
+ * of the thrown `MfmigError`, with `success: false`, `error`, `stopped` and where it went back to.
+ */
 export interface RollbackExecutionResult {
   success: boolean;
   planId: string;
@@ -67,7 +70,8 @@ export interface ExecutionEnvironment {
  * the database, the live file must pass its integrity check and the pre-rollback backup must
  * verify before anything runs. After each stage, integrity, foreign keys and the history are
  * validated (plus the custom validator); the first failure takes the database back up to the
- * last good milestone and stops.
+ * last good milestone and throws, with this result (`success: false`) as the error's `result`.
+ * A refusal before anything ran throws without one.
  *
  * @example
  * const result = await executeRollbackPlan(env, plan, { preserveUserData: true });
@@ -135,7 +139,7 @@ export async function executeRollbackPlan(
     if (failure) {
       result.error = run.error ?? new MfmigError('VALIDATION_FAILED', `Rollback stopped: ${failure}`);
       await returnToLastGood(env, stage, result, failure, options.heldLock);
-      return finish(result, migrator, started, {});
+      throw failureOf(finish(result, migrator, started, {}), 'ROLLBACK_FAILED', 'The rollback did not finish');
     }
     result.stagesCompleted++;
   }

@@ -41,18 +41,15 @@ export interface RecoveryEnvironment {
  */
 export async function recoverFailedRun(env: RecoveryEnvironment, run: FailedRun, options: ExecuteRollbackOptions = {}): Promise<FailedRunRecovery> {
   const reason = run.error ? messageOf(run.error) : 'the run failed';
-  let plan: RollbackPlan | null = null;
+  let plan: RollbackPlan | null;
   let downsFailure: string;
   try {
     const reverted = await env.rollbackTo(run.fromVersion, { validateRollback: true, ...options });
-    plan = reverted.plan;
-    if (reverted.success) {
-      await record(env, run, reason, `reverted to version ${run.fromVersion} by its downs`, false);
-      return { ...reverted, revertedBy: 'downs', downsFailure: null };
-    }
-    downsFailure = reverted.error ? messageOf(reverted.error) : `the rollback stopped at version ${reverted.toVersion}`;
+    await record(env, run, reason, `reverted to version ${run.fromVersion} by its downs`, false);
+    return { ...reverted, revertedBy: 'downs', downsFailure: null };
   } catch (error) {
     // any failure, a raw SQLite error from a down included: the backup is the way back
+    plan = isMfmigError(error) ? ((error.result as { plan?: RollbackPlan } | undefined)?.plan ?? null) : null;
     downsFailure = messageOf(error);
   }
   const backup = env.preRunBackup(run);

@@ -7,6 +7,7 @@ import {
   type Migrator,
   type RunInfo,
   type ServiceContext,
+  isMfmigError,
   isServiceContext,
 } from '@mfmig/core';
 import type { ProbeResult } from '../analysis/data-loss-probe.js';
@@ -258,7 +259,7 @@ export class RollbackManager implements PreRunBackupTaker {
     return validateRollbackCapability(await this.#live.migrator(), this.backupPath, target, this.identity);
   }
 
-  /** Carries out a plan (see `executeRollbackPlan`). */
+  /** Carries out a plan (see `executeRollbackPlan`): a stage that fails throws, with the result as `error.result`. */
   async executeRollbackPlan(plan: RollbackPlan, options: ExecuteRollbackOptions = {}): Promise<RollbackExecutionResult> {
     const level: IntegrityLevel = this.#live.config.integrityCheckLevel === 'quick' ? 'quick' : 'full';
     const safety = this.#live.config.rollbackSafetyChecks;
@@ -276,10 +277,15 @@ export class RollbackManager implements PreRunBackupTaker {
     );
   }
 
-  /** Plans and executes a rollback to a version or `{ mvp }`. */
+  /** Plans and executes a rollback to a version or `{ mvp }`; a failure's `error.result` carries the plan too. */
   async rollbackTo(target: RollbackTarget, options: ExecuteRollbackOptions = {}): Promise<RollbackExecutionResult & { plan: RollbackPlan }> {
     const plan = await this.createRollbackPlan(target);
-    return { ...(await this.executeRollbackPlan(plan, options)), plan };
+    try {
+      return { ...(await this.executeRollbackPlan(plan, options)), plan };
+    } catch (error) {
+      if (isMfmigError(error) && error.result !== undefined) error.result = { ...(error.result as RollbackExecutionResult), plan };
+      throw error;
+    }
   }
 
   /** Rolls back to milestone `mvp` (what the framework's `rollbackMVPMigration` calls). */
@@ -305,7 +311,10 @@ export class RollbackManager implements PreRunBackupTaker {
     );
   }
 
-  /** The fastest safe path to the last verified good state (see `executeEmergencyRollback`). */
+  /**
+   * The fastest safe path to the last verified good state (see `executeEmergencyRollback`); when it
+   * stops, it throws with its result, `actionsPerformed` included, as `error.result`.
+   */
   executeEmergencyRollback(type: EmergencyType): Promise<EmergencyRollbackResult> {
     return executeEmergencyRollback(
       {
