@@ -10,6 +10,7 @@ export * from './analysis/schema-simulation.js';
 export * from './analysis/table-state.js';
 export * from './estimate/calibration.js';
 export * from './estimate/duration-model.js';
+export * from './estimate/metrics-estimate.js';
 export * from './estimate/rehearsal.js';
 export * from './estimate/rehearsal-estimates.js';
 export * from './estimate/resources.js';

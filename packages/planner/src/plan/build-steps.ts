@@ -3,6 +3,7 @@ import { extractOperations } from '../analysis/extract-operations.js';
 import type { SimulatedStep } from '../analysis/schema-simulation.js';
 import type { TableState } from '../analysis/table-state.js';
 import { type ModelContext, modelSeconds, modelStepSeconds } from '../estimate/duration-model.js';
+import { metricsSeconds } from '../estimate/metrics-estimate.js';
 import { type RiskThresholds, analyzeRisk } from '../rules/risk-rules.js';
 import { type EstimateSource, type PlanStep, type PlannedOperation, type RehearsalFailure, maxRisk } from './plan-types.js';
 
@@ -117,14 +118,6 @@ function workRows(ops: PlannedOperation[]): number {
   return ops.reduce((sum, op) => sum + (op.kind === 'transformation' ? op.rowsWritten : op.kind === 'table-rebuild' ? op.rows : 0), 0);
 }
 
-function fromMetrics(m: Migration, direction: 'up' | 'down', ops: PlannedOperation[], metrics: StepMetric[]): number | undefined {
-  const metric = metrics.filter((x) => x.version === m.version && x.direction === direction).at(-1);
-  if (!metric) return undefined;
-  const rows = workRows(ops);
-  if (metric.rows > 0 && rows > 0) return (metric.durationMs / 1000) * (rows / metric.rows);
-  return metric.durationMs / 1000;
-}
-
 /**
  * Builds the plan steps: operations with the rows they touch, each step's duration (metrics of
  * an earlier run of the same step, else the rehearsal, else the calibrated model), how long
@@ -142,7 +135,7 @@ export function buildSteps(migrations: Migration[], inputs: StepInputs): PlanSte
     });
     const modelled = ops.map((op) => modelSeconds(op, inputs.model));
     const modelTotal = modelStepSeconds(ops, inputs.model);
-    const measured = fromMetrics(m, inputs.direction, ops, inputs.metrics);
+    const measured = metricsSeconds(inputs.metrics, { version: m.version, direction: inputs.direction, rows: workRows(ops) });
     const rehearsed = rehearsedSeconds(m.version, ops, inputs);
     const source: EstimateSource = measured !== undefined ? 'metrics' : rehearsed !== undefined ? 'rehearsal' : 'model';
     const seconds = measured ?? rehearsed ?? modelTotal;
