@@ -22,7 +22,7 @@ export { KB_CATEGORIES, KB_SEVERITIES } from './seed/kb-templates.js';
 export { renderReport } from './report/render-report.js';
 export { REPORT_GENERATOR, REPORT_MARKER_BYTES, isMfmigReport } from './report/report-marker.js';
 export { type ReportData } from './report/report-data.js';
-export { collectReportData, type CollectReportOptions, diffLines, rollbackRuns, stepsOf, timelineOf } from './report/collect-report-data.js';
+export { collectReportData, type CollectReportOptions, diffLines, measuredDowns, rollbackRuns, stepsOf, timelineOf } from './report/collect-report-data.js';
 export {
   MfmigError,
   isMfmigError,
@@ -35,7 +35,8 @@ export {
   type MigrationTarget,
   type MfmigErrorCode,
 } from '@mfmig/core';
-export { assertRehearsalPassed, type MigrationPlan, type ResourceEstimate, type RiskLevel } from '@mfmig/planner';
+export { assertRehearsalPassed, type EstimateSource, type MigrationPlan, type ResourceEstimate, type RiskLevel } from '@mfmig/planner';
+export { metricsSeconds, type MeasuredStep } from '@mfmig/planner';
 export { POSTGRES_RISK_RULES, planPostgresMigration, type PgMigrationPlan, type PgRuleFinding, type PgTableLock } from '@mfmig/planner';
 export { RollbackManager } from '@mfmig/rollback';
 export { DataTransformer, type DataTransformation, createConnectionTransformer } from '@mfmig/transformer';

@@ -177,7 +177,7 @@ interface SchemaChangeLine {
 
 /** Rollback runs: archives of dropped rows and `down` metrics, grouped by run id. */
 function rollbacksOf(framework: ReportFramework, metrics: StepMetric[]): ReportData['rollbacks'] {
-  const downs = metrics.filter((m) => m.direction === 'down' && m.version !== null).map((m) => ({ runId: m.runId, at: m.recordedAt, version: m.version! }));
+  const downs = measuredDowns(metrics);
   const archives = framework.rollbackManager.listArchives().map((a) => ({
     runId: a.runId ?? `archive-${a.id}`,
     at: a.createdAt,
@@ -187,6 +187,17 @@ function rollbacksOf(framework: ReportFramework, metrics: StepMetric[]): ReportD
     restored: a.status === 'restored',
   }));
   return rollbackRuns(downs, archives);
+}
+
+/**
+ * The downs the metrics recorded (a row per reverted step or transformation), as
+ * {@link rollbackRuns} takes them.
+ *
+ * @example
+ * rollbackRuns(measuredDowns(await conn.metrics.list()), []);
+ */
+export function measuredDowns(metrics: readonly StepMetric[]): { runId: string; at: string; version: number }[] {
+  return metrics.filter((m) => m.direction === 'down' && m.version !== null).map((m) => ({ runId: m.runId, at: m.recordedAt, version: m.version! }));
 }
 
 /**
