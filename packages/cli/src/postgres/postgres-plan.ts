@@ -23,6 +23,8 @@ import { confirmRisk } from '../commands/confirm-risk.js';
 import { milestoneSuffix, milestoneText } from '../milestone-text.js';
 import type { PostgresCliOptions } from './postgres-commands.js';
 import { DEFAULT_SAMPLE_ROWS, rehearsed, renderRehearsal } from './postgres-plan-rehearsal.js';
+import { type PostgresEstimateSource, withEstimates } from './postgres-plan-estimates.js';
+import { formatMs } from '../progress-reporter.js';
 
 /** The options of `mfmig plan` as the command parses them; those of SQLite alone are refused here. */
 export interface PostgresPlanOptions extends TargetOptions {
@@ -61,6 +63,10 @@ export interface PostgresPlanStep {
   blocksWrites: string[];
   blocksReads: string[];
   rules: (PgRuleFinding | CodeFinding)[];
+  /** Seconds the step is expected to take, when an earlier run's metrics or the rehearsal give it (see `withEstimates`). */
+  estimatedSeconds?: number;
+  /** Where `estimatedSeconds` comes from: `metrics` of an earlier run of the step, else the `rehearsal`. */
+  estimateSource?: PostgresEstimateSource;
 }
 
 /** The document of `mfmig --db postgres://... plan --json`. */
@@ -81,6 +87,8 @@ export interface PostgresPlan {
   /** What `status` finds; a checksum mismatch or a missing file makes `migrate` refuse to start. */
   problems: StatusProblem[];
   notes: string[];
+  /** The steps' estimated seconds added up, when every step has an estimate. */
+  estimatedSeconds?: number;
   createdAt: string;
 }
 
@@ -94,8 +102,13 @@ const BLOCKING_PROBLEMS = new Set(['CHECKSUM_MISMATCH', 'MIGRATION_MISSING']);
  * each SQL one read by PostgreSQL's own parser (nothing runs, nothing is written): per step the
  * table locks it takes, whose reads and writes wait, the risk rules it triggers with row
  * estimates from `pg_class.reltuples`, and the safer way to write each. Module migrations are
- * listed as not analysed (medium). Exit 0; 1 when `migrate` would refuse the plan (a statement
- * PostgreSQL refuses in a transactional file, an edited or missing applied file).
+ * listed as not analysed (medium). Each step's duration comes from the metrics of an earlier run
+ * of it (`mfmig_metrics`), else from the timed rehearsal on a sample (`estimateSource`). Exit 0; 1
+ * when `migrate` would refuse the plan (a statement PostgreSQL refuses in a transactional file, an
+ * edited or missing applied file) or a step fails in the rehearsal.
+ *
+ * @example
+ * await planPostgres(cli, { latest: true, sampleRows: 1_000 });
  */
 export async function planPostgres(cli: CliRuntime, options: PostgresPlanOptions): Promise<void> {
   if (options.downtimeThreshold !== undefined) throw new MfmigError('USAGE', '--downtime-threshold is not available on PostgreSQL yet');
@@ -109,8 +122,9 @@ export async function planPostgres(cli: CliRuntime, options: PostgresPlanOptions
     const plan = await postgresPlan(conn, migrations, target);
     const rehearsal =
       options.rehearse === false || plan.steps.length === 0 ? undefined : await rehearsed(cli, conn, target, options.sampleRows ?? DEFAULT_SAMPLE_ROWS);
-    cli.out.result({ ...plan, ...(rehearsal ? { rehearsal } : {}) }, () => {
-      renderPostgresPlan(cli, plan);
+    const estimated = withEstimates(plan, rehearsal, await conn.metrics.list());
+    cli.out.result({ ...estimated, ...(rehearsal ? { rehearsal } : {}) }, () => {
+      renderPostgresPlan(cli, estimated);
       if (rehearsal) renderRehearsal(cli, rehearsal);
     });
     const refused = plan.steps.some((s) => s.rules.some((r) => r.rule === REFUSED_RULE)) || plan.problems.some((p) => BLOCKING_PROBLEMS.has(p.code));
@@ -278,6 +292,7 @@ export function renderPostgresPlan(cli: CliRuntime, plan: PostgresPlan): void {
     ...(plan.blocksWrites.length > 0 ? [`writes to ${plan.blocksWrites.join(', ')}`] : []),
   ];
   out.line(`Blocks:    ${blocks.length > 0 ? c.red(blocks.join('; ')) : 'no reads or writes of existing tables'}`);
+  if (plan.estimatedSeconds !== undefined && plan.steps.length > 0) out.line(`Estimated: ~${formatMs(plan.estimatedSeconds * 1000)}`);
   for (const p of plan.problems) out.line(`${p.severity === 'error' ? c.red('error') : c.yellow('warning')}: ${p.message}`);
   if (plan.steps.length === 0) return;
   out.line();
@@ -290,6 +305,7 @@ export function renderPostgresPlan(cli: CliRuntime, plan: PostgresPlan): void {
       risk: s.riskLevel,
       locks: s.analyzed ? s.locks.map((l) => `${l.table}: ${l.mode}`).join(', ') || '-' : 'not analyzed (code)',
       rules: [...new Set(s.rules.map((r) => r.rule))].join(', ') || '-',
+      estimate: s.estimatedSeconds === undefined ? '-' : `~${formatMs(s.estimatedSeconds * 1000)} (${s.estimateSource})`,
     })),
     [
       { key: 'version', label: 'Version', align: 'right' },
@@ -299,6 +315,7 @@ export function renderPostgresPlan(cli: CliRuntime, plan: PostgresPlan): void {
       { key: 'risk', label: 'Risk' },
       { key: 'locks', label: 'Locks' },
       { key: 'rules', label: 'Rules' },
+      ...(plan.steps.some((s) => s.estimatedSeconds !== undefined) ? [{ key: 'estimate', label: 'Estimate' }] : []),
     ],
   );
   for (const s of plan.steps) {

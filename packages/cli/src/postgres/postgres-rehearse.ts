@@ -24,6 +24,8 @@ export interface StepEstimate {
   scale: number;
   /** The sampled tables it touches: those its statements lock, or every sampled table for a migration written as code. */
   tables: string[];
+  /** Rows its data work processed on the sample, as the runner counts them (a module's `ctx.countRows`, the rows its transformations wrote). */
+  rows: number;
 }
 
 /** What {@link rehearsalEstimate} found. */
@@ -106,7 +108,7 @@ export async function rehearsalEstimate(
     const rows = tables.reduce((sum, t) => sum + withRows.get(t)!.rows, 0);
     const live = tables.reduce((sum, t) => sum + withRows.get(t)!.liveRows, 0);
     const scale = rows > 0 ? Math.max(1, live / rows) : 1;
-    steps.push({ version: m.version, name: m.name, sampleMs, estimatedMs: sampleMs * scale, scale, tables });
+    steps.push({ version: m.version, name: m.name, sampleMs, estimatedMs: sampleMs * scale, scale, tables, rows: result.rows });
   }
   const total = (pick: (s: StepEstimate) => number) => steps.reduce((sum, s) => sum + pick(s), 0);
   return { fromVersion, steps, sampleMs: total((s) => s.sampleMs), estimatedMs: total((s) => s.estimatedMs), sampled };
