@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
 import { isMfmigReport } from '@mfmig/framework';
-import { REAL_MIGRATIONS, mfmig, tempDir } from './helpers.js';
+import { REAL_MIGRATIONS, mfmig, sqlMigration, tempDir, writeMigrations } from './helpers.js';
 
 afterAll(dropScratchDatabases);
 
@@ -42,6 +42,70 @@ describe('mfmig report on PostgreSQL', () => {
     expect(atMvp5.json.data.plan.title).toContain('rollback plan');
     expect(atMvp5.json.data.rollbacks).toHaveLength(1);
     expect(atMvp5.json.data.rollbacks[0].preservedRows).toBeGreaterThan(0);
+  });
+
+  it('shows the steps of the last run that recorded metrics, its rollback, and a plan estimated from the metrics, as on SQLite', async () => {
+    const url = await scratchDatabase();
+    const dir = tempDir();
+    writeMigrations(dir, {
+      'mvp1/0001_notes.sql': sqlMigration('CREATE TABLE notes (id integer PRIMARY KEY, body text NOT NULL);', 'DROP TABLE notes;'),
+      'mvp1/0002_fill.ts': `export async function up(db, ctx) {
+        await db.insertInto('notes').values([{ id: 1, body: 'a' }, { id: 2, body: 'b' }, { id: 3, body: 'c' }]).execute();
+        ctx.countRows(3);
+      }
+      export async function down(db, ctx) {
+        const deleted = await db.deleteFrom('notes').executeTakeFirst();
+        ctx.countRows(Number(deleted.numDeletedRows));
+      }`,
+      'mvp2/0003_tags.sql': sqlMigration('CREATE TABLE tags (note_id integer REFERENCES notes (id), tag text);', 'DROP TABLE tags;'),
+    });
+    const metrics = { ENABLE_METRICS: 'true' };
+    expect(mfmig(dir, ['--db', url, 'migrate'], metrics).code).toBe(0);
+    expect(mfmig(dir, ['--db', url, 'rollback', '--to', '1'], metrics).code).toBe(0);
+    const recorded = await rows(
+      url,
+      `SELECT run_id AS "runId", version::int AS version, step, direction, duration_ms AS "durationMs", rows::int AS rows, rows_per_second AS "rowsPerSecond"
+         FROM mfmig_metrics ORDER BY id`,
+    );
+    const downRun = recorded.at(-1)!.runId;
+    const out = join(dir, 'report.html');
+    const run = mfmig(dir, ['--db', url, '--json', 'report', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    const data = run.json.data;
+    // the last run that recorded metrics: the rollback's downs, newest first
+    expect([data.stepsSource, data.stepsRun.runId]).toEqual(['metrics', downRun]);
+    expect(data.steps).toEqual(
+      recorded
+        .filter((m) => m.runId === downRun)
+        .map((m) => ({
+          label: m.step,
+          version: m.version,
+          kind: 'migration',
+          direction: m.direction,
+          durationMs: m.durationMs,
+          rows: m.rows,
+          rowsPerSecond: m.rowsPerSecond,
+        })),
+    );
+    expect(data.steps.map((s: { label: string; rows: number }) => [s.label, s.rows])).toEqual([
+      ['0003_tags', 0],
+      ['0002_fill', 3],
+    ]);
+    expect(data.rollbacks).toEqual([{ runId: downRun, at: expect.any(String), from: 3, to: 1, preservedRows: expect.any(Number), detail: expect.any(String) }]);
+    // the plan back up is estimated from the recorded ups (the rehearsal counts the 3 rows that run counted)
+    const ups = recorded.filter((m) => m.direction === 'up' && m.version > 1);
+    expect(data.plan.estimatedMinutes * 60).toBeCloseTo(
+      ups.reduce((sum, m) => sum + m.durationMs / 1000, 0),
+      6,
+    );
+    // the page shows the same rows
+    const html = readFileSync(out, 'utf8');
+    const shown = [...html.matchAll(/data-testid="step-row" data-label="([^"]+)" data-rows="(\d+)"/g)].map((m) => [m[1], Number(m[2])]);
+    expect(shown).toEqual([
+      ['0003_tags', 0],
+      ['0002_fill', 3],
+    ]);
+    expect(html).toContain(downRun);
   });
 
   it('refuses to replace a file that is not an earlier report (exit 3), leaving it as it was', async () => {

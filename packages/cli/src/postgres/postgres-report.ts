@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
-import { DialectMigrator, type MigrationSet, type MigrationTarget, type PostgresConnection, compareSchemas } from '@mfmig/core';
-import { type ReportData, diffLines, renderReport, rollbackRuns, stepsOf, timelineOf } from '@mfmig/framework';
+import { DialectMigrator, type MigrationSet, type MigrationTarget, type PostgresConnection, type StepMetric, compareSchemas } from '@mfmig/core';
+import { type ReportData, diffLines, measuredDowns, renderReport, rollbackRuns, stepsOf, timelineOf } from '@mfmig/framework';
 import { archiveHistory, listPgDumpBackups, pgDatabaseIdentity } from '@mfmig/rollback';
 import { assertReportPath, writeReportFile } from '../report-file.js';
 import type { CliRuntime } from '../runtime.js';
@@ -10,6 +10,7 @@ import { postgresDrift, rehearsedTables } from './postgres-diff.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
 import { postgresPlan } from './postgres-plan.js';
 import { DEFAULT_SAMPLE_ROWS, rehearsed } from './postgres-plan-rehearsal.js';
+import { withEstimates } from './postgres-plan-estimates.js';
 import { planPostgresRollback } from './postgres-rollback-plan.js';
 import { postgresValidation } from './postgres-validate.js';
 
@@ -18,10 +19,14 @@ const VALIDATION_TIMEOUT_MS = 300_000;
 
 /**
  * `mfmig --db postgres://... report [--out report.html] [--force]`: the same self-contained page
- * as on SQLite, from the schema's history, a plan to the latest milestone (rehearsed on a sample
- * for its estimate) or, at the latest, the rollback plan to the previous one, the schema diff
- * since the previous milestone (rehearsed), `validate`'s findings, the `pg_dump` backups and
- * the rollbacks the archive registry recorded. Writes nothing to the database.
+ * as on SQLite, from the schema's history and the metrics runs recorded (`mfmig_metrics`, when
+ * the table exists), a plan to the latest milestone (estimated from those metrics, else rehearsed
+ * on a sample) or, at the latest, the rollback plan to the previous one, the schema diff since the
+ * previous milestone (rehearsed), `validate`'s findings, the `pg_dump` backups and the rollbacks
+ * the archive registry and the `down` metrics recorded. Writes nothing to the database.
+ *
+ * @example
+ * await reportPostgres(cli, { out: './report.html', force: false });
  */
 export async function reportPostgres(cli: CliRuntime, options: { out: string; force: boolean }): Promise<void> {
   const target = { database: cli.globals.db, force: options.force };
@@ -41,10 +46,18 @@ export async function reportPostgres(cli: CliRuntime, options: { out: string; fo
   }
 }
 
-/** The report's data for a PostgreSQL schema (see {@link reportPostgres}). */
+/**
+ * The report's data for a PostgreSQL schema (see {@link reportPostgres}): the steps of the last
+ * run that recorded metrics, else the history's durations, as `collectReportData` gives on SQLite.
+ *
+ * @example
+ * const data = await postgresReportData(cli, conn, await loadPostgresMigrations(cli, 'import'));
+ * [data.stepsSource, data.steps.length]; // ['metrics', 3]
+ */
 export async function postgresReportData(cli: CliRuntime, conn: PostgresConnection, migrations: MigrationSet): Promise<ReportData> {
   const status = await new DialectMigrator({ connection: conn, migrations }).status();
   const history = await conn.history.list();
+  const metrics = await conn.metrics.list();
   const validation = await postgresValidation(conn, migrations, '', VALIDATION_TIMEOUT_MS, (version) => postgresDrift(cli, conn, migrations, version));
   const archives = await archiveHistory(conn, conn.schema);
   const identity = await pgDatabaseIdentity(conn, cli.globals.db, conn.schema);
@@ -55,8 +68,8 @@ export async function postgresReportData(cli: CliRuntime, conn: PostgresConnecti
     currentMvp: status.currentMvp,
     latestMvp: status.latestMvp,
     timeline: timelineOf(migrations, history),
-    ...stepsOf([], history),
-    plan: await planData(cli, conn, migrations, status.currentMvp, status.latestMvp, status.pending.length),
+    ...stepsOf(metrics, history),
+    plan: await planData(cli, conn, migrations, metrics, { currentMvp: status.currentMvp, latestMvp: status.latestMvp, pending: status.pending.length }),
     diff: await diffData(cli, conn, migrations, status.currentMvp, status.currentVersion),
     validation: {
       isValid: validation.isValid,
@@ -79,7 +92,7 @@ export async function postgresReportData(cli: CliRuntime, conn: PostgresConnecti
       verified: b.verified !== null,
     })),
     rollbacks: rollbackRuns(
-      [],
+      measuredDowns(metrics),
       archives.map((a) => ({ runId: a.runId, at: a.createdAt, version: a.version, rows: a.rows, table: a.sourceTable, restored: a.restored })),
     ),
   };
@@ -90,18 +103,17 @@ async function planData(
   cli: CliRuntime,
   conn: PostgresConnection,
   migrations: MigrationSet,
-  currentMvp: number,
-  latestMvp: number,
-  pending: number,
+  metrics: StepMetric[],
+  { currentMvp, latestMvp, pending }: { currentMvp: number; latestMvp: number; pending: number },
 ): Promise<ReportData['plan']> {
   if (pending > 0) {
     const target: MigrationTarget = migrations.milestones.length > 0 ? { mvp: latestMvp } : { latest: true };
-    const plan = await postgresPlan(conn, migrations, target);
     const rehearsal = await rehearsed(cli, conn, target, DEFAULT_SAMPLE_ROWS);
+    const plan = withEstimates(await postgresPlan(conn, migrations, target), rehearsal, metrics);
     return {
       title: 'mvp' in target ? `Plan up to the latest milestone, MVP${latestMvp}` : 'Plan up to the latest version',
       riskLevel: plan.riskLevel,
-      estimatedMinutes: 'failed' in rehearsal ? 0 : rehearsal.estimatedMs / 60_000,
+      estimatedMinutes: (plan.estimatedSeconds ?? 0) / 60,
       requiresDowntime: plan.blocksWrites.length > 0,
       reasons: [...plan.riskReasons, ...('failed' in rehearsal ? [`not rehearsed: ${rehearsal.failed}`] : [])],
       steps: plan.steps.map((s) => ({
