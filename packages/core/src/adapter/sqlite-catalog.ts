@@ -18,6 +18,25 @@ export interface SqliteSchemaRow {
 }
 
 /**
+ * Which rows of `sqlite_schema` {@link SqliteIntrospector.catalogSync} reads: every one unless
+ * narrowed. Names are matched as SQLite matches them (ASCII letters in any case); a caller that
+ * wants one spelling compares `name` itself.
+ *
+ * @example
+ * const query: SqliteCatalogQuery = { type: 'index', table: 'kb_tags' };
+ */
+export interface SqliteCatalogQuery {
+  /** Only rows with a rowid above this one (rows added since a read that ended there). */
+  afterRowid?: number;
+  /** Only objects of this type: `table`, `index`, `view` or `trigger`. */
+  type?: string;
+  /** Only the object(s) of this name (a table and a trigger may share one). */
+  name?: string;
+  /** Only the table or view of this name and the indexes and triggers on it (`tbl_name`). */
+  table?: string;
+}
+
+/**
  * A table or view of the main schema, as `pragma_table_list` reports it.
  *
  * @example
@@ -85,6 +104,18 @@ export interface SqliteIndexKey {
   name: string | null;
   descending: boolean;
   collation: string;
+}
+
+/**
+ * One column of an index, as `pragma_index_xinfo` reports it: a key column, or one SQLite
+ * appends to find the row (the rowid, or the primary key of a WITHOUT ROWID table).
+ *
+ * @example
+ * const column: SqliteIndexColumn = { cid: -1, name: null, descending: false, collation: 'BINARY', key: false };
+ */
+export interface SqliteIndexColumn extends SqliteIndexKey {
+  /** True for a key column, false for one appended to find the row. */
+  key: boolean;
 }
 
 /**

@@ -1,6 +1,15 @@
 import type { ColumnInfo, DatabaseIntrospector, ForeignKeyInfo, IndexInfo, TableInfo } from '../dialect/dialect.js';
 import type { DatabaseAdapter, PreparedStatement } from './database-adapter.js';
-import type { SqliteColumnEntry, SqliteForeignKey, SqliteIndex, SqliteSchemaRow, SqliteStorage, SqliteTableListEntry } from './sqlite-catalog.js';
+import type {
+  SqliteCatalogQuery,
+  SqliteColumnEntry,
+  SqliteForeignKey,
+  SqliteIndex,
+  SqliteIndexColumn,
+  SqliteSchemaRow,
+  SqliteStorage,
+  SqliteTableListEntry,
+} from './sqlite-catalog.js';
 
 interface ColumnRow {
   name: string;
@@ -21,6 +30,13 @@ interface ForeignKeyRow {
 }
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** The conditions of {@link SqliteIntrospector.catalogSync}'s filters, in the order their parameters are bound. */
+const CATALOG_FILTERS = [
+  ['type', 'type = ?'],
+  ['name', 'lower(name) = lower(?)'],
+  ['table', 'lower(tbl_name) = lower(?)'],
+] as const;
 
 /** The primary key's columns, in key order. */
 const primaryKeyOf = (rows: ColumnRow[]) =>
@@ -101,26 +117,34 @@ export class SqliteIntrospector implements DatabaseIntrospector {
 
   /**
    * Every row of `sqlite_schema` (SQLite's and mfmig's objects included) in rowid order, or only
-   * those with a rowid above `afterRowid`. One query.
+   * those with a rowid above `afterRowid`, of one `type`, named `name` or belonging to `table`
+   * (both matched as SQLite matches names: ASCII letters in any case). One query.
    *
    * @example
    * introspector.catalogSync().filter((row) => row.type === 'trigger').map((row) => row.name); // ['kb_entries_ai']
+   * introspector.catalogSync({ type: 'index', table: 'KB_TAGS' }).map((row) => row.name); // ['idx_kb_tags_tag']
    */
-  catalogSync(options: { afterRowid?: number } = {}): SqliteSchemaRow[] {
-    const rows = this.#statement('SELECT rowid, type, name, tbl_name, rootpage, sql FROM sqlite_schema WHERE rowid > ? ORDER BY rowid').all(
+  catalogSync(options: SqliteCatalogQuery = {}): SqliteSchemaRow[] {
+    const filters = CATALOG_FILTERS.filter(([option]) => options[option] !== undefined);
+    const where = filters.map(([, condition]) => ` AND ${condition}`).join('');
+    const rows = this.#statement(`SELECT rowid, type, name, tbl_name, rootpage, sql FROM sqlite_schema WHERE rowid > ?${where} ORDER BY rowid`).all(
       options.afterRowid ?? -1,
+      ...filters.map(([option]) => options[option]),
     ) as SqliteSchemaRow[];
     return rows.map((r) => ({ rowid: Number(r.rowid), type: r.type, name: r.name, tbl_name: r.tbl_name, rootpage: Number(r.rootpage), sql: r.sql }));
   }
 
   /**
-   * How many rows `sqlite_schema` has.
+   * How many rows `sqlite_schema` has, or how many of one `type`. Counts without reading the rows
+   * into JavaScript: a cheap test for "are there any triggers".
    *
    * @example
    * introspector.catalogCountSync(); // 14
+   * introspector.catalogCountSync({ type: 'trigger' }) > 0; // true
    */
-  catalogCountSync(): number {
-    return Number(this.#statement('SELECT count(*) FROM sqlite_schema', true).get());
+  catalogCountSync(options: { type?: string } = {}): number {
+    if (options.type === undefined) return Number(this.#statement('SELECT count(*) FROM sqlite_schema', true).get());
+    return Number(this.#statement('SELECT count(*) FROM sqlite_schema WHERE type = ?', true).get(options.type));
   }
 
   /**
@@ -247,6 +271,40 @@ export class SqliteIntrospector implements DatabaseIntrospector {
         collation: k.coll,
       })),
     }));
+  }
+
+  /**
+   * Every column of an index as `pragma_index_xinfo` lists it, by position: the key columns, then
+   * those SQLite appends to find the row (the rowid, cid -1, or a WITHOUT ROWID table's primary
+   * key), each marked `key`. One query.
+   *
+   * @example
+   * introspector.indexColumnsSync('idx_kb_tags_tag').map((c) => c.cid); // [1, -1]
+   */
+  indexColumnsSync(index: string): SqliteIndexColumn[] {
+    const rows = this.#statement('SELECT cid, name, "desc", coll, key FROM pragma_index_xinfo(?) ORDER BY seqno').all(index) as {
+      cid: number;
+      name: string | null;
+      desc: number;
+      coll: string;
+      key: number;
+    }[];
+    return rows.map((c) => ({ cid: Number(c.cid), name: c.name, descending: Number(c.desc) === 1, collation: c.coll, key: Number(c.key) === 1 }));
+  }
+
+  /**
+   * The tables whose foreign keys name `parent` (in any case, as SQLite resolves it), each once,
+   * in catalog order; the parent itself when it references itself, and SQLite's and mfmig's
+   * tables too. One catalog query.
+   *
+   * @example
+   * introspector.referencingTablesSync('kb_entries'); // ['kb_tags', 'kb_feedback']
+   */
+  referencingTablesSync(parent: string): string[] {
+    return this.#statement(
+      'SELECT DISTINCT m.name AS name FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f WHERE m.type = \'table\' AND lower(f."table") = lower(?)',
+      true,
+    ).all(parent) as string[];
   }
 
   /**
