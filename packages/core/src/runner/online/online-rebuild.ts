@@ -3,6 +3,7 @@ import { quoteIdentifier } from '../../adapter/quote.js';
 import { BATCH_END_PARAM, BATCH_START_PARAM, restrictToBatch } from '../../adapter/batch-range.js';
 import { tokenizeSql } from '../../adapter/sql-tokens.js';
 import { inWriteTurn } from '../../adapter/write-turn.js';
+import { SqliteIntrospector } from '../../adapter/sqlite-introspector.js';
 import { MfmigError } from '../../errors/index.js';
 import type { OperationProgress } from '../../events/index.js';
 import { type Migration, prepareSqlSection, transactionModeOf } from '../../migration/index.js';
@@ -67,11 +68,9 @@ export async function runOnlineCopy(adapter: DatabaseAdapter, m: Migration, patt
   const moved = leftover ? leftover.movedIndexes : [];
   if (leftover) await inWriteTurn(adapter, () => dropShadow(adapter, leftover));
   await inWriteTurn(adapter, () => {
+    const catalog = new SqliteIntrospector(adapter);
     const movedNow = pattern.indexNames.flatMap((name) => {
-      const sql = adapter.get<{ sql: string }>("SELECT sql FROM sqlite_schema WHERE type = 'index' AND lower(name) = lower(?) AND lower(tbl_name) = lower(?)", [
-        name,
-        pattern.table,
-      ])?.sql;
+      const sql = catalog.catalogSync({ type: 'index', name, table: pattern.table })[0]?.sql;
       if (!sql) return [];
       adapter.runScript(`DROP INDEX ${quoteIdentifier(name)}`);
       return [sql];
@@ -82,7 +81,7 @@ export async function runOnlineCopy(adapter: DatabaseAdapter, m: Migration, patt
     for (const sql of triggersFor(pattern, key)) adapter.runScript(sql);
   });
   await copyInBatches(adapter, pattern, key, options);
-  const violations = adapter.all(`PRAGMA foreign_key_check(${quoteIdentifier(pattern.shadow)})`);
+  const violations = adapter.foreignKeyCheck(pattern.shadow);
   if (violations.length > 0) {
     await inWriteTurn(adapter, () => abandon(adapter, m.version));
     throw new MfmigError(

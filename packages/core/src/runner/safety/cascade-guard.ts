@@ -19,6 +19,8 @@ interface Watched {
   table: string;
   kind: 'deleted' | 'unlinked';
   parents: string[];
+  /** For `unlinked`: the child's columns that ON DELETE SET NULL / SET DEFAULT overwrite, each once, in key order. */
+  columns: string[];
 }
 
 const COUNTER = 'mfmig_guard_rows';
@@ -57,14 +59,18 @@ export class CascadeGuard {
     this.#mode = mode;
   }
 
-  /** A guard over the children at risk among `facts`, or undefined when nothing is at risk. */
+  /**
+   * A guard over the children at risk among `facts` (every foreign key of the user tables, as
+   * `readForeignKeys` reads them through the introspector), or undefined when nothing is at risk.
+   */
   static watch(adapter: DatabaseAdapter, facts: ForeignKeyFact[], mode: 'count' | 'abort'): CascadeGuard | undefined {
     const watched = new Map<string, Watched>();
     for (const fk of facts.filter((f) => ACTIONS.has(f.onDelete))) {
       const kind = fk.onDelete === 'CASCADE' ? 'deleted' : 'unlinked';
       const key = `${fk.table.toLowerCase()}\u0000${kind}`;
-      const entry = watched.get(key) ?? { table: fk.table, kind, parents: [] };
+      const entry = watched.get(key) ?? { table: fk.table, kind, parents: [], columns: [] };
       if (!entry.parents.includes(fk.parent)) entry.parents.push(fk.parent);
+      if (kind === 'unlinked') for (const column of fk.from) if (!entry.columns.includes(column)) entry.columns.push(column);
       watched.set(key, entry);
     }
     return watched.size === 0 ? undefined : new CascadeGuard(adapter, [...watched.values()], mode);
@@ -74,7 +80,6 @@ export class CascadeGuard {
   arm(): void {
     const sql: string[] = [];
     if (this.#mode === 'count') sql.push(`CREATE TEMP TABLE IF NOT EXISTS ${COUNTER} (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)`);
-    const unlinkedCols = (w: Watched) => this.#setNullColumns(w.table);
     this.#watched.forEach((w, i) => {
       const action =
         this.#mode === 'count'
@@ -84,7 +89,7 @@ export class CascadeGuard {
       if (w.kind === 'deleted') {
         sql.push(`CREATE TEMP TRIGGER ${quoteIdentifier(`mfmig_guard_${i}`)} AFTER DELETE ON ${on} BEGIN ${action} END`);
       } else {
-        const cols = unlinkedCols(w);
+        const cols = w.columns;
         if (cols.length === 0) return;
         const when = cols.map((c) => `(OLD.${quoteIdentifier(c)} IS NOT NULL AND NEW.${quoteIdentifier(c)} IS NOT OLD.${quoteIdentifier(c)})`).join(' OR ');
         sql.push(
@@ -106,7 +111,7 @@ export class CascadeGuard {
       if (delta <= 0) continue;
       const w = this.#watched[i]!;
       if (target === undefined) this.#unattributed.set(i, (this.#unattributed.get(i) ?? 0) + delta);
-      else if (!actsOn(target, w.table)) this.#losses.push({ ...w, rows: delta, statement });
+      else if (!actsOn(target, w.table)) this.#losses.push({ ...lossOf(w), rows: delta, statement });
     }
     this.#last = now;
   }
@@ -131,7 +136,7 @@ export class CascadeGuard {
     const losses = [...this.#losses];
     for (const [i, rows] of this.#unattributed) {
       const w = this.#watched[i]!;
-      if (!named.some((t) => actsOn(t, w.table))) losses.push({ ...w, rows });
+      if (!named.some((t) => actsOn(t, w.table))) losses.push({ ...lossOf(w), rows });
     }
     return mergeLosses(losses.filter((loss) => !rebuilt.has(loss.table.toLowerCase())));
   }
@@ -148,11 +153,11 @@ export class CascadeGuard {
   #read(): Map<number, number> {
     return new Map(this.#adapter.all<{ id: number; n: number }>(`SELECT id, n FROM temp.${COUNTER}`).map((r) => [r.id, r.n]));
   }
+}
 
-  #setNullColumns(table: string): string[] {
-    const rows = this.#adapter.all<{ from: string; on_delete: string }>('SELECT "from", on_delete FROM pragma_foreign_key_list(?)', [table]);
-    return [...new Set(rows.filter((r) => r.on_delete === 'SET NULL' || r.on_delete === 'SET DEFAULT').map((r) => r.from))];
-  }
+/** What a loss says of the table it happened to (not the columns the guard watches). */
+function lossOf({ table, kind, parents }: Watched): Pick<CascadeLoss, 'table' | 'kind' | 'parents'> {
+  return { table, kind, parents };
 }
 
 function actsOn(target: StatementTarget, table: string): boolean {

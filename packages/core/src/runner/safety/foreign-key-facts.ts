@@ -1,5 +1,4 @@
 import type { DatabaseAdapter } from '../../adapter/index.js';
-import { quoteIdentifier } from '../../adapter/quote.js';
 import { SqliteIntrospector } from '../../adapter/sqlite-introspector.js';
 
 /** One foreign key of a user table. */
@@ -48,7 +47,7 @@ export function readForeignKeys(adapter: DatabaseAdapter): ForeignKeyFact[] {
  */
 export function danglingForeignKeys(adapter: DatabaseAdapter, facts: ForeignKeyFact[] = readForeignKeys(adapter)): ForeignKeyFact[] {
   if (facts.length === 0) return [];
-  const tables = new Set(adapter.all<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table'").map((r) => r.name.toLowerCase()));
+  const tables = new Set(new SqliteIntrospector(adapter).catalogSync({ type: 'table' }).map((r) => r.name.toLowerCase()));
   return facts.filter((fk) => !tables.has(fk.parent.toLowerCase()));
 }
 
@@ -75,13 +74,13 @@ export function foreignKeyViolationCounts(adapter: DatabaseAdapter): ViolationCo
     }
   };
   try {
-    add(adapter.all<{ table: string; parent: string }>('PRAGMA foreign_key_check'));
+    add(adapter.foreignKeyCheck());
   } catch {
     // one malformed foreign key makes the whole-database check fail: check table by table instead
     counts.clear();
     for (const table of new Set(readForeignKeys(adapter).map((fk) => fk.table))) {
       try {
-        add(adapter.all<{ table: string; parent: string }>(`PRAGMA foreign_key_check(${quoteIdentifier(table)})`));
+        add(adapter.foreignKeyCheck(table));
       } catch {
         // this table's keys cannot be checked by SQLite at all; validation reports it (FK_PARENT_KEY_INVALID)
       }

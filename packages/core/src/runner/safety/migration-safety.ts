@@ -2,6 +2,7 @@ import type { DatabaseAdapter } from '../../adapter/index.js';
 import { abbreviate } from '../../adapter/sqlite-adapter.js';
 import { splitSqlStatements } from '../../adapter/sql-splitter.js';
 import { statementTarget } from '../../adapter/statement-target.js';
+import { SqliteIntrospector } from '../../adapter/sqlite-introspector.js';
 import { MfmigError } from '../../errors/index.js';
 import type { Direction, Migration } from '../../migration/index.js';
 import { type CascadeLoss, CascadeGuard } from './cascade-guard.js';
@@ -47,6 +48,7 @@ const DML = new Set(['INSERT', 'UPDATE', 'DELETE', 'REPLACE', 'WITH']);
  */
 export class MigrationSafety implements StatementObserver {
   readonly #adapter: DatabaseAdapter;
+  readonly #catalog: SqliteIntrospector;
   readonly #recorded: string[] = [];
   readonly #guard: CascadeGuard | undefined;
   readonly #violationsBefore: ViolationCounts | undefined;
@@ -55,23 +57,30 @@ export class MigrationSafety implements StatementObserver {
   readonly #direction: Direction;
   #losses: CascadeLoss[] = [];
 
-  private constructor(adapter: DatabaseAdapter, direction: Direction, parts: { guard?: CascadeGuard; violations?: ViolationCounts; dangling?: Set<string> }) {
+  private constructor(
+    adapter: DatabaseAdapter,
+    catalog: SqliteIntrospector,
+    direction: Direction,
+    parts: { guard?: CascadeGuard; violations?: ViolationCounts; dangling?: Set<string> },
+  ) {
     this.#adapter = adapter;
+    this.#catalog = catalog;
     this.#direction = direction;
     this.#guard = parts.guard;
     this.#violationsBefore = parts.violations;
     this.#danglingBefore = parts.dangling;
-    this.#schemaVersion = schemaVersion(adapter);
+    this.#schemaVersion = catalog.schemaVersionSync();
   }
 
   /** Reads what the checks compare against. Call with the migration's connection settings applied, before its statements. */
   static begin(adapter: DatabaseAdapter, m: Migration, direction: Direction, options: SafetyOptions): MigrationSafety {
     const sql = m.kind === 'sql' ? (direction === 'up' ? m.upSql : m.downSql) : undefined;
     const verbs = sql === undefined ? undefined : splitSqlStatements(sql).map(statementTarget);
+    const catalog = new SqliteIntrospector(adapter);
     const mayDelete =
       verbs === undefined ||
       verbs.some((t) => DELETING.has(t.verb) || t.conflict === 'REPLACE') ||
-      (verbs.some((t) => DML.has(t.verb)) && hasTriggers(adapter));
+      (verbs.some((t) => DML.has(t.verb)) && catalog.catalogCountSync({ type: 'trigger' }) > 0);
     const mayDetach = verbs === undefined || verbs.some((t) => t.verb === 'DROP TABLE' || t.renamedTo !== undefined);
     const fkOn = adapter.foreignKeysEnabled();
     let facts: ForeignKeyFact[] | undefined;
@@ -79,7 +88,7 @@ export class MigrationSafety implements StatementObserver {
     const guard = fkOn && mayDelete ? CascadeGuard.watch(adapter, fks(), options.transactional ? 'count' : 'abort') : undefined;
     const dangling = options.checkForeignKeyTargets && mayDetach ? new Set(danglingForeignKeys(adapter, fks()).map(describeForeignKey)) : undefined;
     const violations = fkOn || options.scanViolations === false ? undefined : foreignKeyViolationCounts(adapter);
-    return new MigrationSafety(adapter, direction, { guard, violations, dangling });
+    return new MigrationSafety(adapter, catalog, direction, { guard, violations, dangling });
   }
 
   /** Starts watching (TEMP triggers); call right before the migration's own code runs. */
@@ -130,7 +139,7 @@ export class MigrationSafety implements StatementObserver {
         context: { check: 'cascade', losses, ...(first.statement ? { statement: first.statement } : {}) },
       });
     }
-    if (this.#danglingBefore && schemaVersion(this.#adapter) !== this.#schemaVersion) {
+    if (this.#danglingBefore && this.#catalog.schemaVersionSync() !== this.#schemaVersion) {
       const added = danglingForeignKeys(this.#adapter).filter((fk) => !this.#danglingBefore!.has(describeForeignKey(fk)));
       if (added.length > 0) throw this.#danglingError(added);
     }
@@ -175,12 +184,4 @@ function cascadeMessage(loss: CascadeLoss, more: number, direction: Direction): 
     `it would ${how} from ${loss.parents.join(', ')}${during}, though it never deletes from, drops or rebuilds ${loss.table} itself${more > 0 ? ` (and ${more} more table(s))` : ''}; rolled back. ` +
     `Foreign keys are ON while migrations run (better-sqlite3's default; the sqlite3 shell's is OFF): ${fix}`
   );
-}
-
-function hasTriggers(adapter: DatabaseAdapter): boolean {
-  return adapter.get("SELECT 1 FROM sqlite_schema WHERE type = 'trigger' LIMIT 1") !== undefined;
-}
-
-function schemaVersion(adapter: DatabaseAdapter): number {
-  return Number(adapter.value('PRAGMA schema_version'));
 }
