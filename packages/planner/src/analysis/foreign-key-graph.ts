@@ -49,7 +49,15 @@ export function childTables(edges: ForeignKeyEdge[]): Map<string, ForeignKeyEdge
  */
 export function danglingForeignKeys(db: DatabaseAdapter, edges = foreignKeyEdges(db)): ForeignKeyEdge[] {
   const tables = new Set(
-    db.prepare("SELECT lower(name) FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'virtual')").pluck().all() as string[],
+    new SqliteIntrospector(db)
+      .tableListSync()
+      .filter((t) => t.type === 'table' || t.type === 'virtual')
+      .map((t) => sqliteLower(t.name)),
   );
   return edges.filter((edge) => !tables.has(edge.parent.toLowerCase()));
+}
+
+/** A name as SQLite's `lower()` gives it: ASCII letters folded, nothing else. */
+function sqliteLower(name: string): string {
+  return name.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 }

@@ -3,18 +3,13 @@ import {
   HISTORY_TABLE,
   HistoryStore,
   ONLINE_TABLE,
+  type SqliteSchemaRow,
+  SqliteIntrospector,
   abandonOnlineRebuild,
   onlineStates,
   openDatabaseFile,
   quoteIdentifier,
 } from '@mfmig/core';
-
-interface SchemaRow {
-  type: string;
-  name: string;
-  tbl_name: string;
-  sql: string;
-}
 
 const KIND_ORDER: Record<string, number> = { table: 0, index: 1, view: 2, trigger: 3 };
 
@@ -27,11 +22,17 @@ const KIND_ORDER: Record<string, number> = { table: 0, index: 1, view: 2, trigge
  * for (const sql of schemaStatements(live)) copy.exec(sql);
  */
 export function schemaStatements(db: DatabaseAdapter): string[] {
-  const shadows = new Set(db.column<string>("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'"));
-  const rows = db.all<SchemaRow>(
-    "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND substr(tbl_name, 1, 6) <> 'mfmig_' ORDER BY rowid",
+  const catalog = new SqliteIntrospector(db);
+  const shadows = new Set(
+    catalog
+      .tableListSync()
+      .filter((t) => t.type === 'shadow')
+      .map((t) => t.name),
   );
-  return rows
+  // SQLite's LIKE 'sqlite\_%' ignores the case of ASCII letters; substr(tbl_name, 1, 6) <> 'mfmig_' does not
+  return catalog
+    .catalogSync()
+    .filter((r): r is SqliteSchemaRow & { sql: string } => r.sql !== null && !/^sqlite_/i.test(r.name) && !r.tbl_name.startsWith('mfmig_'))
     .filter((r) => !shadows.has(r.name))
     .sort((a, b) => (KIND_ORDER[a.type] ?? 9) - (KIND_ORDER[b.type] ?? 9))
     .map((r) => r.sql);
@@ -46,7 +47,8 @@ export function schemaStatements(db: DatabaseAdapter): string[] {
 export const RUN_STATE_TABLES = [HISTORY_TABLE, 'mfmig_transform_cursors', ONLINE_TABLE];
 
 function copyTable(live: DatabaseAdapter, copy: DatabaseAdapter, table: string): void {
-  const sql = live.value<string>("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", [table]);
+  // this spelling of the name only, as `name = ?` matched it
+  const sql = new SqliteIntrospector(live).catalogSync({ type: 'table', name: table }).find((r) => r.name === table)?.sql;
   if (!sql) return;
   copy.run(sql.replace(/^CREATE TABLE /i, 'CREATE TABLE IF NOT EXISTS '));
   const rows = live.all(`SELECT * FROM ${quoteIdentifier(table)}`);

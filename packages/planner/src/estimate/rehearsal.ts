@@ -11,6 +11,7 @@ import {
   migrationLabel,
   quoteIdentifier,
   type DatabaseAdapter,
+  SqliteIntrospector,
   openDatabaseFile,
 } from '@mfmig/core';
 import { RUN_STATE_TABLES } from '../analysis/schema-copy.js';
@@ -124,7 +125,10 @@ export function buildFullCopy(live: DatabaseAdapter, scratch: ScratchDirectory):
       // a scratch file: what survives a power cut does not matter, one fsync per DROP would
       copy.run('PRAGMA synchronous = OFF');
       copy.setForeignKeys(false);
-      const own = copy.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND substr(name, 1, 6) = 'mfmig_'").pluck().all() as string[];
+      const own = new SqliteIntrospector(copy)
+        .catalogSync({ type: 'table' })
+        .map((r) => r.name)
+        .filter((name) => name.startsWith('mfmig_'));
       copy.transaction(() => {
         for (const table of own.filter((t) => !RUN_STATE_TABLES.includes(t))) copy.run(`DROP TABLE ${quoteIdentifier(table)}`);
       });

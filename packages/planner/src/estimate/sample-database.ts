@@ -1,4 +1,4 @@
-import { quoteIdentifier, type DatabaseAdapter } from '@mfmig/core';
+import { SqliteIntrospector, quoteIdentifier, type DatabaseAdapter } from '@mfmig/core';
 import { copySchema } from '../analysis/schema-copy.js';
 
 /**
@@ -21,17 +21,15 @@ interface ForeignKey {
  * tablesParentsFirst(db).map((t) => t.name); // ['kb_entries', 'kb_feedback', 'kb_tags']
  */
 export function tablesParentsFirst(db: DatabaseAdapter): { name: string; fks: ForeignKey[] }[] {
-  const rows = db
-    .prepare(
-      "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND substr(name, 1, 6) <> 'mfmig_'",
-    )
-    .pluck()
-    .all() as string[];
+  const catalog = new SqliteIntrospector(db);
+  // SQLite's LIKE 'sqlite\_%' ignores the case of ASCII letters; substr(name, 1, 6) <> 'mfmig_' does not
+  const rows = catalog
+    .tableListSync()
+    .filter((t) => t.type === 'table' && !/^sqlite_/i.test(t.name) && !t.name.startsWith('mfmig_'))
+    .map((t) => t.name);
   const tables = rows.map((name) => ({
     name,
-    fks: (db.prepare('SELECT "table", "from", "to" FROM pragma_foreign_key_list(?)').all(name) as ForeignKey[]).filter(
-      (fk) => fk.table.toLowerCase() !== name.toLowerCase(),
-    ),
+    fks: foreignKeyColumns(catalog, name).filter((fk) => fk.table.toLowerCase() !== name.toLowerCase()),
   }));
   const ordered: typeof tables = [];
   const done = new Set<string>();
@@ -69,12 +67,15 @@ export function buildSampleDatabase(live: DatabaseAdapter, path: string, fractio
     if (journal === 'wal' || journal === 'delete' || journal === 'truncate' || journal === 'persist') sample.run(`PRAGMA journal_mode = ${journal}`);
     sample.setForeignKeys(false);
     const sampled = new Set<string>();
+    const liveCatalog = new SqliteIntrospector(live);
     // the sample's tables, not the live ones: the copy has no shadow table of a killed online rebuild
     for (const table of fraction > 0 ? tablesParentsFirst(sample) : []) {
       const restrictedBy = table.fks.filter((fk) => sampled.has(fk.table.toLowerCase()));
-      const columns = (live.prepare('SELECT name FROM pragma_table_xinfo(?) WHERE hidden NOT IN (2, 3)').pluck().all(table.name) as string[]).map(
-        quoteIdentifier,
-      );
+      // generated columns (hidden 2 and 3) are computed, never inserted
+      const columns = liveCatalog
+        .columnsSync(table.name)
+        .filter((c) => c.hidden !== 2 && c.hidden !== 3)
+        .map((c) => quoteIdentifier(c.name));
       const name = quoteIdentifier(table.name);
       let select: string;
       const params: unknown[] = [];
@@ -113,6 +114,11 @@ export function buildSampleDatabase(live: DatabaseAdapter, path: string, fractio
     sample.close();
     throw error;
   }
+}
+
+/** One row per column of each foreign key of `table` (parent, child column, parent column or null), by key and position. */
+function foreignKeyColumns(catalog: SqliteIntrospector, table: string): ForeignKey[] {
+  return catalog.foreignKeyListSync(table).flatMap((fk) => fk.from.map((from, i) => ({ table: fk.parent, from, to: fk.to[i] ?? null })));
 }
 
 function primaryKey(db: DatabaseAdapter, table: string): string {
