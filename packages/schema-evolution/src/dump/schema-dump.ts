@@ -1,4 +1,4 @@
-import { type DatabaseLike, adapterOf } from '@mfmig/core';
+import { type DatabaseLike, type SqliteSchemaRow, SqliteIntrospector, adapterOf } from '@mfmig/core';
 import { layoutSql } from './layout-sql.js';
 
 /** The first line of every schema file mfmig writes: how a file is recognised as one of ours. */
@@ -29,10 +29,16 @@ const KIND_ORDER = ['table', 'index', 'view', 'trigger'] as const;
  * // '-- Schema written by mfmig ...\n\nCREATE TABLE items (\n  id INTEGER PRIMARY KEY\n);\n\n-- Applied migrations ...\n-- 0001_create_items\n'
  */
 export function dumpSchema(db: DatabaseLike, applied: readonly DumpedMigration[]): string {
-  const adapter = adapterOf(db);
-  const shadows = new Set(adapter.column<string>("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'"));
-  const rows = adapter
-    .all<{ type: string; name: string; tbl_name: string; sql: string }>('SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL')
+  const catalog = new SqliteIntrospector(adapterOf(db));
+  const shadows = new Set(
+    catalog
+      .tableListSync()
+      .filter((t) => t.type === 'shadow')
+      .map((t) => t.name),
+  );
+  const rows = catalog
+    .catalogSync()
+    .filter((r): r is SqliteSchemaRow & { sql: string } => r.sql !== null)
     .filter((r) => !/^sqlite_/i.test(r.name) && !/^mfmig_/i.test(r.tbl_name) && !/^mfmig_/i.test(r.name) && !shadows.has(r.name));
   const statements = KIND_ORDER.flatMap((kind) =>
     rows

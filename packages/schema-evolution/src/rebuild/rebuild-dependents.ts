@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, MfmigError, messageOf } from '@mfmig/core';
+import { MfmigError, type SqliteIntrospector, type SqliteSchemaRow, messageOf } from '@mfmig/core';
 import { tokenizeSql } from '../sql/sql-tokenizer.js';
 import type { RebuildExecutor } from './rebuild-steps.js';
 
@@ -24,10 +24,10 @@ function mentions(sql: string, name: string): boolean {
 }
 
 /** Step 3: remembers the SQL of everything the rebuild drops, directly or through DROP TABLE. */
-export function saveDependents(db: DatabaseAdapter, table: string): SavedDependents {
-  const rows = db.all<{ type: string; name: string; tbl_name: string; sql: string }>(
-    "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND type IN ('index', 'trigger', 'view') ORDER BY rowid",
-  );
+export function saveDependents(catalog: SqliteIntrospector, table: string): SavedDependents {
+  const rows = catalog
+    .catalogSync()
+    .filter((r): r is SqliteSchemaRow & { sql: string } => r.sql !== null && (r.type === 'index' || r.type === 'trigger' || r.type === 'view'));
   const lower = table.toLowerCase();
   const views = rows.filter((r) => r.type === 'view');
   const viewNames = new Set(views.map((v) => v.name.toLowerCase()));

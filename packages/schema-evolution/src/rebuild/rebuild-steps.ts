@@ -1,4 +1,12 @@
-import { type DatabaseAdapter, MfmigError, type RebuildTableResult, type RebuildTableSpec, quoteIdentifier } from '@mfmig/core';
+import {
+  type DatabaseAdapter,
+  MfmigError,
+  type RebuildTableResult,
+  type RebuildTableSpec,
+  type SqliteColumnEntry,
+  SqliteIntrospector,
+  quoteIdentifier,
+} from '@mfmig/core';
 import { isKeyword, tokenizeSql } from '../sql/sql-tokenizer.js';
 import { saveDependents, recreateDependents } from './rebuild-dependents.js';
 
@@ -8,13 +16,6 @@ export interface RebuildExecutor {
   db: DatabaseAdapter;
   exec(sql: string): void;
   warn?(message: string): void;
-}
-
-interface ColumnInfo {
-  name: string;
-  type: string;
-  pk: number;
-  hidden: number;
 }
 
 /**
@@ -36,27 +37,28 @@ export function runRebuildSteps(executor: RebuildExecutor, spec: RebuildTableSpe
       `Table rebuild of ${spec.table} needs foreign keys off (outside the transaction); a rebuild with them on deletes child rows through ON DELETE CASCADE`,
     );
   }
-  const table = existingTable(db, spec.table);
+  const catalog = new SqliteIntrospector(db);
+  const table = existingTable(catalog, spec.table);
   const temporary = `mfmig_rebuild_${table}`;
-  if (db.get('SELECT 1 FROM sqlite_schema WHERE lower(name) = lower(?)', [temporary])) {
+  if (catalog.catalogSync({ name: temporary }).length > 0) {
     throw new MfmigError('MIGRATION_FAILED', `Cannot rebuild ${table}: a table named ${temporary} already exists (left by an earlier failure?)`);
   }
-  const saved = saveDependents(db, table);
+  const saved = saveDependents(catalog, table);
   executor.exec(renameCreateStatement(spec.createSql, table, temporary));
-  const rowsCopied = copyRows(executor, table, temporary, spec.columnMap);
+  const rowsCopied = copyRows(executor, catalog, table, temporary, spec.columnMap);
   for (const trigger of saved.otherTriggers) if (!trigger.onView) executor.exec(`DROP TRIGGER ${quoteIdentifier(trigger.name)}`);
   for (const view of saved.views) executor.exec(`DROP VIEW ${quoteIdentifier(view.name)}`);
   executor.exec(`DROP TABLE ${quoteIdentifier(table)}`);
   executor.exec(`ALTER TABLE ${quoteIdentifier(temporary)} RENAME TO ${quoteIdentifier(table)}`);
   const counts = recreateDependents(executor, table, saved, spec.indexes);
-  assertForeignKeys(db, table);
+  assertForeignKeys(db, catalog, table);
   return { table, rowsCopied, ...counts, durationMs: performance.now() - started };
 }
 
-function existingTable(db: DatabaseAdapter, name: string): string {
-  const row = db.get<{ name: string; sql: string }>("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND lower(name) = lower(?)", [name]);
+function existingTable(catalog: SqliteIntrospector, name: string): string {
+  const row = catalog.catalogSync({ type: 'table', name })[0];
   if (!row) throw new MfmigError('MIGRATION_FAILED', `Cannot rebuild table ${name}: it does not exist`);
-  if (/^\s*CREATE\s+VIRTUAL\s/i.test(row.sql) || row.name.startsWith('mfmig_') || row.name.toLowerCase().startsWith('sqlite_')) {
+  if (/^\s*CREATE\s+VIRTUAL\s/i.test(row.sql ?? '') || row.name.startsWith('mfmig_') || row.name.toLowerCase().startsWith('sqlite_')) {
     throw new MfmigError('MIGRATION_INVALID', `Table ${row.name} cannot be rebuilt (virtual, internal or mfmig table)`);
   }
   return row.name;
@@ -88,18 +90,21 @@ export function renameCreateStatement(createSql: string, table: string, name: st
   return `${createSql.slice(0, nameStart.start)}${quoteIdentifier(name)}${createSql.slice(nameToken.start! + nameToken.text.length)}`;
 }
 
-function columnsOf(db: DatabaseAdapter, table: string): ColumnInfo[] {
-  return db.all<ColumnInfo>('SELECT name, type, pk, hidden FROM pragma_table_xinfo(?)', [table]);
-}
-
-function copyRows(executor: RebuildExecutor, table: string, temporary: string, columnMap: Record<string, string> | undefined): number {
+function copyRows(
+  executor: RebuildExecutor,
+  catalog: SqliteIntrospector,
+  table: string,
+  temporary: string,
+  columnMap: Record<string, string> | undefined,
+): number {
   const { db } = executor;
   const oldColumns = new Map(
-    columnsOf(db, table)
+    catalog
+      .columnsSync(table)
       .filter((c) => c.hidden === 0)
       .map((c) => [c.name.toLowerCase(), c.name]),
   );
-  const newColumns = columnsOf(db, temporary).filter((c) => c.hidden === 0);
+  const newColumns = catalog.columnsSync(temporary).filter((c) => c.hidden === 0);
   const targets: string[] = [];
   const sources: string[] = [];
   for (const column of newColumns) {
@@ -109,7 +114,7 @@ function copyRows(executor: RebuildExecutor, table: string, temporary: string, c
     targets.push(quoteIdentifier(column.name));
     sources.push(source);
   }
-  if (keepsRowid(db, table, temporary, newColumns)) {
+  if (keepsRowid(catalog, table, temporary, newColumns)) {
     targets.unshift('rowid');
     sources.unshift('rowid');
   }
@@ -119,18 +124,16 @@ function copyRows(executor: RebuildExecutor, table: string, temporary: string, c
 }
 
 /** Both tables are rowid tables and the new one has no INTEGER PRIMARY KEY alias: copy rowids too. */
-function keepsRowid(db: DatabaseAdapter, table: string, temporary: string, newColumns: ColumnInfo[]): boolean {
-  const list = db.all<{ name: string; wr: number }>("SELECT name, wr FROM pragma_table_list WHERE schema = 'main' AND name IN (?, ?)", [table, temporary]);
-  if (list.length !== 2 || list.some((t) => t.wr === 1)) return false;
+function keepsRowid(catalog: SqliteIntrospector, table: string, temporary: string, newColumns: SqliteColumnEntry[]): boolean {
+  // these two spellings of the names only, as `name IN (?, ?)` matched them
+  const list = catalog.tableListSync().filter((t) => t.name === table || t.name === temporary);
+  if (list.length !== 2 || list.some((t) => t.withoutRowid)) return false;
   const pk = newColumns.filter((c) => c.pk > 0);
   return !(pk.length === 1 && pk[0]!.type.toUpperCase() === 'INTEGER');
 }
 
-function assertForeignKeys(db: DatabaseAdapter, table: string): void {
-  const children = db.column<string>(
-    'SELECT DISTINCT m.name AS name FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f WHERE m.type = \'table\' AND lower(f."table") = lower(?)',
-    [table],
-  );
+function assertForeignKeys(db: DatabaseAdapter, catalog: SqliteIntrospector, table: string): void {
+  const children = catalog.referencingTablesSync(table);
   const violations: { table: string; parent: string }[] = [];
   for (const name of new Set([table, ...children])) {
     violations.push(...db.foreignKeyCheck(name));
