@@ -3,6 +3,7 @@ import {
   type DatabaseAdapter,
   DEFAULT_PACING,
   type InsertSelectParts,
+  SqliteIntrospector,
   inWriteTurn,
   quoteIdentifier,
   splitInsertSelect,
@@ -71,13 +72,9 @@ export function readsOf(db: DatabaseAdapter, select: string): TableRead[] | null
   } catch {
     return null;
   }
+  const catalog = new SqliteIntrospector(db);
   const objects = new Map<number, { name: string; table: string; type: string }>();
-  for (const row of db.prepare(`SELECT name, tbl_name, type, rootpage FROM main.sqlite_schema WHERE rootpage > 0`).all() as {
-    name: string;
-    tbl_name: string;
-    type: string;
-    rootpage: number;
-  }[]) {
+  for (const row of catalog.catalogSync().filter((r) => r.rootpage > 0)) {
     objects.set(row.rootpage, { name: row.name, table: row.type === 'index' ? row.tbl_name : row.name, type: row.type });
   }
   const reads = new Map<string, TableRead>();
@@ -90,7 +87,7 @@ export function readsOf(db: DatabaseAdapter, select: string): TableRead[] | null
       if (object === undefined) return null;
       let read = reads.get(object.table);
       if (!read) reads.set(object.table, (read = { table: object.table, columns: new Set(), all: false }));
-      const indexColumns = object.type === 'index' ? (db.prepare(`SELECT cid FROM pragma_index_xinfo(?)`).pluck().all(object.name) as number[]) : undefined;
+      const indexColumns = object.type === 'index' ? catalog.indexColumnsSync(object.name).map((c) => c.cid) : undefined;
       if (indexColumns?.includes(-2)) read.all = true; // an expression index: its columns cannot be told
       // a seek on an index reads its key columns without a Column instruction
       for (const cid of indexColumns ?? []) if (cid >= 0) read.columns.add(cid);
@@ -238,16 +235,21 @@ export function watchedChanges(db: DatabaseAdapter): number {
   return Number(db.prepare(`SELECT changes FROM ${WATCH_TABLE}`).pluck().get());
 }
 
-const WATCH_OBJECTS = `SELECT type, name FROM main.sqlite_schema WHERE (type = 'trigger' AND substr(name, 1, ${WATCH_TRIGGER_PREFIX.length}) = '${WATCH_TRIGGER_PREFIX}') OR (type = 'table' AND name = '${WATCH_TABLE}')`;
+/** The watch triggers and their table, in catalog order (names compared as spelt: mfmig made them). */
+function watchObjects(db: DatabaseAdapter): { type: string; name: string }[] {
+  return new SqliteIntrospector(db)
+    .catalogSync()
+    .filter((o) => (o.type === 'trigger' && o.name.startsWith(WATCH_TRIGGER_PREFIX)) || (o.type === 'table' && o.name === WATCH_TABLE));
+}
 
 /** True when watch triggers or their table exist (a staging is under way, or a kill left them). */
 export function hasWatch(db: DatabaseAdapter): boolean {
-  return db.prepare(WATCH_OBJECTS).all().length > 0;
+  return watchObjects(db).length > 0;
 }
 
 /** Drops the watch triggers and their table, in the caller's write transaction. */
 export function dropWatch(db: DatabaseAdapter): void {
-  const objects = db.prepare(WATCH_OBJECTS).all() as { type: string; name: string }[];
+  const objects = watchObjects(db);
   for (const o of objects.filter((x) => x.type === 'trigger')) db.run(`DROP TRIGGER IF EXISTS ${quoteIdentifier(o.name)}`);
   db.run(`DROP TABLE IF EXISTS ${WATCH_TABLE}`);
 }

@@ -1,4 +1,4 @@
-import { BatchPacer, type BatchPacing, isSqlKeyword, quoteIdentifier, tokenName, tokenizeSql, type DatabaseAdapter } from '@mfmig/core';
+import { BatchPacer, type BatchPacing, SqliteIntrospector, isSqlKeyword, quoteIdentifier, tokenName, tokenizeSql, type DatabaseAdapter } from '@mfmig/core';
 
 /** A main-database table the query reads, and the column numbers (cid) it reads from it. */
 export interface TableRead {
@@ -30,19 +30,16 @@ export function tableCopies(db: DatabaseAdapter, reads: TableRead[], select: str
       .filter((t) => t.kind === 'word' || t.kind === 'identifier')
       .map((t) => tokenName(t).toLowerCase()),
   );
+  const catalog = new SqliteIntrospector(db);
   const copies: TableCopy[] = [];
   for (const read of reads) {
-    const sql = db.prepare(`SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = ?`).pluck().get(read.table) as string | undefined;
+    // this spelling of the name only, as `name = ?` matched it
+    const sql = catalog.catalogSync({ type: 'table', name: read.table }).find((r) => r.name === read.table)?.sql;
     if (!sql) return null;
     const tokens = tokenizeSql(sql);
     if (tokens.some((t, i) => isSqlKeyword(t, 'COLLATE') || (isSqlKeyword(t, 'WITHOUT') && isSqlKeyword(tokens[i + 1], 'ROWID')))) return null;
-    const info = db.prepare(`SELECT cid, name, type, pk, hidden FROM main.pragma_table_xinfo(?)`).all(read.table) as {
-      cid: number;
-      name: string;
-      type: string;
-      pk: number;
-      hidden: number;
-    }[];
+    // no schema, as main.pragma_table_xinfo(?) had none: its main. prefix does not narrow where the pragma looks
+    const info = catalog.columnsSync(read.table);
     if (info.some((c) => c.hidden !== 0)) return null;
     const kept = info.filter((c) => read.all || c.pk > 0 || read.columns.has(c.cid) || named.has(c.name.toLowerCase()));
     if (kept.length === 0) return null;
