@@ -6,6 +6,7 @@ import {
   HistoryStore,
   type MigrationSet,
   type OperationProgress,
+  SqliteIntrospector,
   computeStatus,
   isProcessAlive,
   wrapSqliteError,
@@ -67,11 +68,12 @@ export async function createBackup(adapter: DatabaseAdapter, options: CreateBack
   const id = options.name ?? `${createdAt.replace(/[:.]/g, '-')}_v${version}_${kind}_${randomBytes(2).toString('hex')}`;
   const finalPath = join(folder, `${id}.db`);
   const temp = join(folder, `.backup-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const storage = new SqliteIntrospector(adapter).storageSync();
   const source = {
     path: adapter.filePath,
     journalMode: adapter.journalMode(),
-    pageSize: Number(adapter.value('PRAGMA page_size')),
-    pageCount: Number(adapter.value('PRAGMA page_count')),
+    pageSize: storage.pageSize,
+    pageCount: storage.pageCount,
   };
   try {
     const copyStart = performance.now();

@@ -1,4 +1,4 @@
-import { IDENTITY_TABLE, type MigrationSet, computeStatus, type DatabaseAdapter, openDatabaseFile } from '@mfmig/core';
+import { IDENTITY_TABLE, type MigrationSet, SqliteIntrospector, computeStatus, type DatabaseAdapter, openDatabaseFile } from '@mfmig/core';
 import type { HistoryEntry } from '@mfmig/core';
 import { regularFileProblem } from './regular-file.js';
 
@@ -61,6 +61,7 @@ export function describeDatabaseFile(path: string, migrations?: MigrationSet): D
       schemaHash: r.schema_hash == null ? null : String(r.schema_hash),
       runId: r.run_id == null ? null : String(r.run_id),
     }));
+    const storage = new SqliteIntrospector(db).storageSync();
     return {
       readable: true,
       version: history.reduce((max, h) => Math.max(max, h.version), 0),
@@ -68,8 +69,8 @@ export function describeDatabaseFile(path: string, migrations?: MigrationSet): D
       appliedVersions: history.map((h) => h.version),
       history: history.map(({ version, checksum, status, runId, appliedAt }) => ({ version, checksum, status, runId, appliedAt })),
       journalMode: db.journalMode(),
-      pageSize: Number(db.value('PRAGMA page_size')),
-      pageCount: Number(db.value('PRAGMA page_count')),
+      pageSize: storage.pageSize,
+      pageCount: storage.pageCount,
       identityId: identity ?? null,
       error: null,
     };

@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, MfmigError, type OperationProgress, ensureDatabaseIdentity, quoteIdentifier } from '@mfmig/core';
+import { type DatabaseAdapter, MfmigError, type OperationProgress, SqliteIntrospector, ensureDatabaseIdentity, quoteIdentifier } from '@mfmig/core';
 import type { DataLoss } from '../analysis/data-loss-probe.js';
 import { checksumTable } from '../analysis/row-digest.js';
 import { keyExpression } from '../analysis/table-inventory.js';
@@ -117,8 +117,10 @@ function archiveOne(adapter: DatabaseAdapter, loss: DataLoss, owner: RecordedOwn
 export function uniqueArchiveName(adapter: DatabaseAdapter, version: number, table: string): string {
   const base = `${ARCHIVE_TABLE_PREFIX}${version}_${table}`;
   const registry = adapter.tableExists(ARCHIVE_REGISTRY_TABLE);
+  const catalog = new SqliteIntrospector(adapter);
+  // an object of any type with this spelling of the name, as `name = ?` matched it
   const taken = (name: string) =>
-    adapter.get('SELECT 1 FROM sqlite_schema WHERE name = ?', [name]) !== undefined ||
+    catalog.catalogSync({ name }).some((r) => r.name === name) ||
     (registry && adapter.get(`SELECT 1 FROM ${ARCHIVE_REGISTRY_TABLE} WHERE archive_table = ?`, [name]) !== undefined);
   let name = base;
   for (let n = 2; taken(name); n++) name = `${base}_${n}`;
