@@ -1,4 +1,4 @@
-import { type MigrationPlugin, type MigrationSet, Migrator, type TableRebuilder, migrationLabel, openDatabase } from '@mfmig/core';
+import { type MigrationPlugin, type MigrationSet, Migrator, SqliteIntrospector, type TableRebuilder, migrationLabel, openDatabase } from '@mfmig/core';
 import { type SchemaModel, readSchemaModel } from './schema-model.js';
 
 /** The schema the applied migrations produce, and which migration created each object. */
@@ -34,8 +34,7 @@ export async function buildExpectedSchema(
       name: 'validation-expected-schema',
       handlesTransformations: true,
       afterMigration(ctx) {
-        const names = ctx.adapter.column<string>('SELECT name FROM sqlite_schema');
-        for (const name of names) if (!createdBy.has(name)) createdBy.set(name, migrationLabel(ctx.migration));
+        for (const { name } of new SqliteIntrospector(ctx.adapter).catalogSync()) if (!createdBy.has(name)) createdBy.set(name, migrationLabel(ctx.migration));
       },
     };
     const migrator = new Migrator({ adapter, migrations: subset, plugins: [recorder], rebuildTable: options.rebuildTable });
