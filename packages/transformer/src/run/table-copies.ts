@@ -38,7 +38,7 @@ export function tableCopies(db: DatabaseAdapter, reads: TableRead[], select: str
     if (!sql) return null;
     const tokens = tokenizeSql(sql);
     if (tokens.some((t, i) => isSqlKeyword(t, 'COLLATE') || (isSqlKeyword(t, 'WITHOUT') && isSqlKeyword(tokens[i + 1], 'ROWID')))) return null;
-    // no schema, as main.pragma_table_xinfo(?) had none: its main. prefix does not narrow where the pragma looks
+    // no schema: the main.-prefixed pragma this replaces looked where an unqualified name resolves (TEMP first)
     const info = catalog.columnsSync(read.table);
     if (info.some((c) => c.hidden !== 0)) return null;
     const kept = info.filter((c) => read.all || c.pk > 0 || read.columns.has(c.cid) || named.has(c.name.toLowerCase()));
