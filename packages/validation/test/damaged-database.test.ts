@@ -105,7 +105,9 @@ describe('the timeout bounds a run and never pretends', () => {
   }
 
   it('kills a child stuck in one long query at the deadline', async () => {
-    const pool = new ChildProbePool({ file: base, parallelism: 2, deadline: performance.now() + 1500 });
+    // long enough for a child to start and run quick_check on a loaded machine; the endless query
+    // counts to 4e9, minutes past any deadline
+    const pool = new ChildProbePool({ file: base, parallelism: 2, deadline: performance.now() + 5000 });
     pool.submit([
       { id: 'endless', sql: 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 4000000000) SELECT count(*) AS n FROM c', weight: 100 },
       { id: 'quick', sql: 'PRAGMA quick_check', weight: 1 },
