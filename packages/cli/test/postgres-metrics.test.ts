@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
 import { REAL_MIGRATIONS, mfmig, sqlMigration, tempDir, writeMigrations } from './helpers.js';
+import { metricsFolder } from './harness/metrics-folder.js';
 
 afterAll(dropScratchDatabases);
 
@@ -15,28 +16,10 @@ const rows = (url: string, sql: string) => withClient(url, async (c) => (await c
 /** Each metric as `[version, step, direction]`. */
 const steps = (metrics: Metric[]) => metrics.map((m) => [m.version, m.step, m.direction]);
 
-/** A small folder: a table, a module migration that counts the rows it writes (and its down), a SQL step. */
-function smallFolder(): string {
-  const dir = tempDir();
-  writeMigrations(dir, {
-    'mvp1/0001_notes.sql': sqlMigration('CREATE TABLE notes (id integer PRIMARY KEY, body text NOT NULL);', 'DROP TABLE notes;'),
-    'mvp1/0002_fill.ts': `export async function up(db, ctx) {
-      await db.insertInto('notes').values([{ id: 1, body: 'a' }, { id: 2, body: 'b' }, { id: 3, body: 'c' }]).execute();
-      ctx.countRows(3);
-    }
-    export async function down(db, ctx) {
-      const deleted = await db.deleteFrom('notes').executeTakeFirst();
-      ctx.countRows(Number(deleted.numDeletedRows));
-    }`,
-    'mvp2/0003_tags.sql': sqlMigration('CREATE TABLE tags (note_id integer REFERENCES notes (id), tag text);', 'DROP TABLE tags;'),
-  });
-  return dir;
-}
-
 describe('mfmig history --metrics on PostgreSQL', () => {
   it('records one up row per applied step with ENABLE_METRICS, in the run of its history row, and a down row per reverted step', async () => {
     const url = await scratchDatabase();
-    const dir = smallFolder();
+    const dir = metricsFolder();
     const up = mfmig(dir, ['--db', url, '--json', 'migrate'], METRICS);
     expect([up.code, up.json.toVersion], up.stderr).toEqual([0, 3]);
     const read = mfmig(dir, ['--db', url, '--json', 'history', '--metrics']);
@@ -74,7 +57,7 @@ describe('mfmig history --metrics on PostgreSQL', () => {
 
   it('records nothing, and creates no table, without ENABLE_METRICS; history --metrics then lists none', async () => {
     const url = await scratchDatabase();
-    const dir = smallFolder();
+    const dir = metricsFolder();
     expect(mfmig(dir, ['--db', url, 'migrate']).code).toBe(0);
     expect(mfmig(dir, ['--db', url, 'rollback'], { ENABLE_METRICS: 'false' }).code).toBe(0);
     const read = mfmig(dir, ['--db', url, '--json', 'history', '--metrics']);
@@ -91,7 +74,7 @@ describe('mfmig history --metrics on PostgreSQL', () => {
 
   it("takes the config file's enableMetrics, which ENABLE_METRICS overrides", async () => {
     const url = await scratchDatabase();
-    const dir = smallFolder();
+    const dir = metricsFolder();
     writeFileSync(join(dir, 'mfmig.config.json'), JSON.stringify({ enableMetrics: true }));
     expect(mfmig(dir, ['--db', url, 'migrate', '--to', '2']).code).toBe(0);
     expect(mfmig(dir, ['--db', url, 'migrate'], { ENABLE_METRICS: 'false' }).code).toBe(0);
@@ -123,7 +106,7 @@ describe('mfmig history --metrics on PostgreSQL', () => {
 
   it('refuses an ENABLE_METRICS that is not a boolean in one line, before anything is written', async () => {
     const url = await scratchDatabase();
-    const dir = smallFolder();
+    const dir = metricsFolder();
     const run = mfmig(dir, ['--db', url, 'migrate'], { ENABLE_METRICS: 'sometimes' });
     expect([run.code, run.stderr.trim().split('\n').length, run.stderr.includes('ENABLE_METRICS')]).toEqual([2, 1, true]);
     expect(await rows(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).toEqual([]);

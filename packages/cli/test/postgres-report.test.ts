@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
 import { isMfmigReport } from '@mfmig/framework';
-import { REAL_MIGRATIONS, mfmig, sqlMigration, tempDir, writeMigrations } from './helpers.js';
+import { REAL_MIGRATIONS, mfmig, tempDir } from './helpers.js';
+import { metricsFolder } from './harness/metrics-folder.js';
 
 afterAll(dropScratchDatabases);
 
@@ -46,19 +47,7 @@ describe('mfmig report on PostgreSQL', () => {
 
   it('shows the steps of the last run that recorded metrics, its rollback, and a plan estimated from the metrics, as on SQLite', async () => {
     const url = await scratchDatabase();
-    const dir = tempDir();
-    writeMigrations(dir, {
-      'mvp1/0001_notes.sql': sqlMigration('CREATE TABLE notes (id integer PRIMARY KEY, body text NOT NULL);', 'DROP TABLE notes;'),
-      'mvp1/0002_fill.ts': `export async function up(db, ctx) {
-        await db.insertInto('notes').values([{ id: 1, body: 'a' }, { id: 2, body: 'b' }, { id: 3, body: 'c' }]).execute();
-        ctx.countRows(3);
-      }
-      export async function down(db, ctx) {
-        const deleted = await db.deleteFrom('notes').executeTakeFirst();
-        ctx.countRows(Number(deleted.numDeletedRows));
-      }`,
-      'mvp2/0003_tags.sql': sqlMigration('CREATE TABLE tags (note_id integer REFERENCES notes (id), tag text);', 'DROP TABLE tags;'),
-    });
+    const dir = metricsFolder();
     const metrics = { ENABLE_METRICS: 'true' };
     expect(mfmig(dir, ['--db', url, 'migrate'], metrics).code).toBe(0);
     expect(mfmig(dir, ['--db', url, 'rollback', '--to', '1'], metrics).code).toBe(0);
