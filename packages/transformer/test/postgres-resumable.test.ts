@@ -122,6 +122,9 @@ export async function up() {}`;
       expect(moved).toBeGreaterThanOrEqual(200);
       expect(moved).toBeLessThan(1000);
       expect(await scalar(conn, 'SELECT count(*)::int FROM dst')).toBe(moved);
+      // as on SQLite, an interrupt is not a failure: status shows the partial step only, and the audit has no failure
+      expect((await m.status()).problems.map((p) => [p.code, p.version])).toEqual([['PARTIAL', 2]]);
+      expect(await scalar(conn, `SELECT count(*)::int FROM mfmig_audit WHERE action = 'migration-failed'`)).toBe(0);
 
       const again = await m.migrate();
       expect(again.error).toBeUndefined();

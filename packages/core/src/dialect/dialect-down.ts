@@ -102,7 +102,7 @@ export async function runDown(
     } catch (error) {
       if (step.transactional) result.reports.length = reported;
       const wrapped = stepError(error, m, step.transactional, 'down');
-      await kit.connection.history.recordFailure(m.version, 'down', wrapped.message).catch(() => {});
+      if (wrapped.code !== 'INTERRUPTED') await kit.connection.history.recordFailure(m.version, 'down', wrapped.message).catch(() => {});
       kit.events.emit('migrationFailed', { version: m.version, name: m.name, mvp: m.mvp, direction: 'down', error: wrapped });
       result.results.push({ ...item(m, 'Error', performance.now() - start, 'down'), statements: ran, error: wrapped });
       for (const rest of steps.slice(index + 1)) result.results.push(item(rest.migration, 'NotExecuted', 0, 'down'));

@@ -404,7 +404,8 @@ export class DialectMigrator {
         // as on SQLite, a failed continuation is taken back out by the migration's down (an interrupted one stays `partial`)
         if (continuing) wrapped = await revertPartial(this.#downKit(result), m, result, wrapped);
         if (lastApplied !== undefined) await this.#fingerprintAt(lastApplied);
-        await this.connection.history.recordFailure(m.version, 'up', wrapped.message).catch(() => {});
+        // as on SQLite, an interrupted run is not a failure: the step stays `partial` (or was never begun) and the next run continues it
+        if (wrapped.code !== 'INTERRUPTED') await this.connection.history.recordFailure(m.version, 'up', wrapped.message).catch(() => {});
         this.events.emit('migrationFailed', { version: m.version, name: m.name, mvp: m.mvp, direction: 'up', error: wrapped });
         result.results.push({ ...item(m, 'Error', performance.now() - start, 'up'), statements: ran, error: wrapped });
         for (const rest of steps.slice(index + 1)) result.results.push(item(rest.migration, 'NotExecuted', 0, 'up'));
