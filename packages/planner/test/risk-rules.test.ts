@@ -92,6 +92,34 @@ describe('risk rules', () => {
     expect(unsafe.riskLevel).toBe('critical');
   });
 
+  it('table-rebuild: names each child table once, however many keys it has to the rebuilt parent', async () => {
+    const files = {
+      '0003_links.sql': sql(
+        'CREATE TABLE entry_links (id INTEGER PRIMARY KEY, from_id INTEGER REFERENCES kb_entries (id), to_id INTEGER REFERENCES kb_entries (id));',
+      ),
+      '0004_rebuild.sql': sql(
+        [
+          'CREATE TABLE kb_entries_new (id INTEGER PRIMARY KEY, title TEXT NOT NULL);',
+          'INSERT INTO kb_entries_new SELECT id, title FROM kb_entries;',
+          'DROP TABLE kb_entries;',
+          'ALTER TABLE kb_entries_new RENAME TO kb_entries;',
+        ].join('\n'),
+        'SELECT 1;',
+        '-- foreign-keys: off\n',
+      ),
+    };
+    const planner = new MigrationPlanner({ database, migrationsPath: migrationsWith({ mvp2: files }) }, { rehearsal: false, calibration: TEST_CALIBRATION });
+    try {
+      const plan = await planner.createComprehensiveMigrationPlan(2);
+      const rebuild = plan.steps[1]!.rules.find((r) => r.rule === 'table-rebuild');
+      // entry_links has two keys to kb_entries; MVP1's kb_feedback and kb_tags one each
+      expect(rebuild?.details?.children).toEqual(['entry_links', 'kb_feedback', 'kb_tags']);
+      expect(rebuild?.details?.foreignKeys).toBe('off');
+    } finally {
+      planner.context.close();
+    }
+  });
+
   it('not-null-addition: without a default on a table with rows the migration fails; a rebuild over NULLs fails too', async () => {
     const add = await stepOf({
       '0003_not_null.sql': sql("ALTER TABLE kb_entries ADD COLUMN owner TEXT NOT NULL;\nALTER TABLE kb_entries ADD COLUMN team TEXT NOT NULL DEFAULT 'ops';"),

@@ -11,7 +11,7 @@ export interface LiveFacts {
   indexes: Record<string, string>;
   /** Average bytes per row of each table, from a sample of rows (lower-case names). */
   rowBytes: Record<string, number>;
-  /** Parent (lower-case) -> tables referencing it, with their ON DELETE action. */
+  /** Parent (lower-case) -> one entry per foreign key referencing it: the child table and its ON DELETE action. */
   children: Map<string, { table: string; onDelete: string }[]>;
 }
 
@@ -43,8 +43,7 @@ export function readLiveFacts(adapter: DatabaseAdapter): LiveFacts {
     }
     for (const fk of catalog.foreignKeyListSync(table)) {
       const key = fk.parent.toLowerCase();
-      // one entry per column of the key, as the catalog lists them: the risk text counts entries
-      for (const _column of fk.from) children.set(key, [...(children.get(key) ?? []), { table, onDelete: fk.onDelete }]);
+      children.set(key, [...(children.get(key) ?? []), { table, onDelete: fk.onDelete }]);
     }
   }
   const indexes = Object.fromEntries(

@@ -120,12 +120,14 @@ export const RISK_RULES: RiskRule[] = [
     description: 'A table is rebuilt (copied into a new table): cost and lock time grow with its rows',
     check: (input) =>
       each(['table-rebuild'], input, (op) => {
-        const children = input.children.get((op.table ?? '').toLowerCase()) ?? [];
+        // a child table with two keys to the parent is still one table
+        const children = [...new Set((input.children.get((op.table ?? '').toLowerCase()) ?? []).map((c) => c.table))];
         const off = (input.foreignKeys ?? input.migration.foreignKeys) === 'off';
         return {
           rule: 'table-rebuild',
           severity: byRows(op.rows, input.thresholds, ['low', 'medium', 'high', 'critical']),
           explanation: `rebuilds ${op.table}: copies ${fmt(op.rows)} rows into a new table (about ${secs(op.estimatedSeconds)}, ${op.flags.online ? 'online: in batches while triggers carry writes across, then a short swap' : 'writers wait'})${children.length && off ? `; ${children.length} child table(s) kept with foreign keys off` : ''}`,
+          details: { children, foreignKeys: off ? 'off' : 'on' },
         };
       }),
   },
