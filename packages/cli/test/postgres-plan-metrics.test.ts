@@ -104,4 +104,41 @@ describe('mfmig plan on PostgreSQL estimates a step from the metrics of its earl
     expect(plan.json.estimatedSeconds).toBeCloseTo(plan.json.rehearsal.estimatedMs / 1000, 9);
     expect(await sql(url, "SELECT to_regclass('public.mfmig_metrics') IS NULL AS absent")).toEqual([{ absent: true }]);
   });
+
+  it('estimates the downs of a rollback plan from the last recorded down of each, scaled by rows; without one, from the rehearsal', async () => {
+    const url = await scratchDatabase();
+    const dir = folder();
+    expect(mfmig(dir, ['--db', url, 'migrate', '--to', '1']).code).toBe(0);
+    await sql(url, `INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 100) g`);
+    expect(mfmig(dir, ['--db', url, 'migrate']).code).toBe(0);
+    const downs = () => {
+      const plan = mfmig(dir, ['--db', url, '--json', 'rollback', '--to', '1', '--plan-only']);
+      expect(plan.code, plan.stderr).toBe(0);
+      return plan.json as { estimatedMs: number; steps: { version: number; estimatedMs: number; estimateSource: string; sampleMs: number }[] };
+    };
+    // no run recorded: each down's time on the sample (the whole table fits it, so unscaled)
+    const rehearsed = downs();
+    expect(rehearsed.steps.map((s) => [s.version, s.estimateSource, s.estimatedMs])).toEqual(rehearsed.steps.map((s) => [s.version, 'rehearsal', s.sampleMs]));
+    expect(await sql(url, "SELECT to_regclass('public.mfmig_metrics') IS NULL AS absent")).toEqual([{ absent: true }]);
+
+    expect(mfmig(dir, ['--db', url, 'rollback', '--to', '1'], METRICS).code).toBe(0);
+    expect(mfmig(dir, ['--db', url, 'migrate']).code).toBe(0);
+    const [sqlDown] = await sql(url, `SELECT duration_ms AS ms FROM mfmig_metrics WHERE direction = 'down' AND version = 3 AND step NOT LIKE '%#%'`);
+    // a later down of 0002 that took 2 s for its 100 rows; the table has 400 now
+    await sql(
+      url,
+      `INSERT INTO mfmig_metrics (run_id, version, step, direction, duration_ms, rows, rows_per_second, peak_memory, recorded_at)
+       VALUES ('later', 2, '0002_shout', 'down', 2000, 100, 50, 0, now())`,
+    );
+    await sql(url, `INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(101, 400) g`);
+    const measured = downs();
+    expect(measured.steps.map((s) => [s.version, s.estimateSource])).toEqual([
+      [3, 'metrics'],
+      [2, 'metrics'],
+    ]);
+    // a SQL down counts no rows: its recorded time as it was; 0002's down counts 400 rows now against 100 then
+    expect(measured.steps[0]!.estimatedMs).toBeCloseTo(sqlDown!.ms, 6);
+    expect(measured.steps[1]!.estimatedMs).toBeCloseTo(2000 * 4, 6);
+    expect(measured.estimatedMs).toBeCloseTo(sqlDown!.ms + 8000, 6);
+  });
 });

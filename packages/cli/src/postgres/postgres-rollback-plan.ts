@@ -1,8 +1,10 @@
-import { type DownTarget, DialectMigrator, type MigrationSet, type PostgresConnection, downTargetVersion, rehearse } from '@mfmig/core';
+import { type DownTarget, DialectMigrator, type MigrationSet, type PostgresConnection, type StepMetric, downTargetVersion, rehearse } from '@mfmig/core';
+import { metricsSeconds } from '@mfmig/framework';
 import { ARCHIVE_SCHEMA, discardArchives, dropArchiveSchemaIfUnused } from '@mfmig/rollback';
 import { formatMs } from '../progress-reporter.js';
 import type { CliRuntime } from '../runtime.js';
 import { postgresParticipants } from './postgres-commands.js';
+import type { PostgresEstimateSource } from './postgres-plan-estimates.js';
 import { liveRows } from './postgres-rehearse.js';
 
 /** What one down would take away, read from its rehearsal on the sample and scaled to the live table. */
@@ -26,9 +28,16 @@ export interface PlannedDown {
   hasDown: boolean;
   losses: PlannedLoss[];
   rowsAtRisk: number;
-  /** How long it took on the sample, and that scaled by the largest live/sampled ratio of the tables it changed. */
+  /** How long it took on the sample. */
   sampleMs: number | null;
+  /**
+   * The estimate: an earlier run's metrics of this down (scaled by the rows it will process over
+   * the rows that run counted), else the sample's time scaled by the largest live/sampled ratio of
+   * the tables it changed.
+   */
   estimatedMs: number | null;
+  /** Where `estimatedMs` comes from; null when there is none. */
+  estimateSource: PostgresEstimateSource | null;
 }
 
 /** What `rollback --plan-only` shows on PostgreSQL. */
@@ -52,7 +61,9 @@ export interface PostgresRollbackPlan {
  * then run on a sample of the live rows in a scratch schema (see `rehearse`) with rollback
  * preservation on, which reports what each down drops, deletes or changes; those rows are scaled
  * to the live tables. The archives the rehearsal wrote are discarded and the scratch schema is
- * dropped. A down that fails in the rehearsal makes the plan blocked.
+ * dropped. A down that fails in the rehearsal makes the plan blocked. Each down's duration comes
+ * from the metrics of an earlier run of it (`mfmig_metrics`, its most recent `down` row) when there
+ * is one, else from its time on the sample, as the up plan's steps do.
  *
  * @example
  * const plan = await planPostgresRollback(cli, conn, migrations, { steps: 1 }, { sampleRows: 10_000, preserve: true });
@@ -80,6 +91,7 @@ export async function planPostgresRollback(
         rowsAtRisk: 0,
         sampleMs: null,
         estimatedMs: null,
+        estimateSource: null,
       };
     });
   const plan: PostgresRollbackPlan = {
@@ -101,7 +113,7 @@ export async function planPostgresRollback(
   }
   if (steps.length === 0) return plan;
   try {
-    await rehearseDowns(cli, conn, migrations, target, plan, options.sampleRows);
+    await rehearseDowns(cli, conn, migrations, target, plan, options.sampleRows, await conn.metrics.list());
   } catch (error) {
     plan.blocked = `the rehearsal of the downs failed: ${(error as Error)?.message ?? String(error)}`;
     plan.riskLevel = 'critical';
@@ -120,8 +132,10 @@ async function rehearseDowns(
   target: DownTarget,
   plan: PostgresRollbackPlan,
   sampleRows: number,
+  metrics: readonly StepMetric[],
 ): Promise<void> {
   const timed = new Map<number, number>();
+  const counted = new Map<number, number>();
   const [archive] = await conn.query<{ ok: boolean }>('SELECT to_regnamespace($1) IS NOT NULL AS ok', [ARCHIVE_SCHEMA]);
   // the rehearsal's preservation makes the archive schema when missing: the plan must not leave it behind
   const rehearsal = await rehearse(cli.globals.db, migrations, {
@@ -134,6 +148,7 @@ async function rehearseDowns(
       try {
         const run = await migrator.rollback(target, { signal: cli.signal, command: 'mfmig rollback plan rehearsal' });
         if (run.error) throw run.error;
+        for (const r of run.results) counted.set(r.version, r.rows);
         return run.reports;
       } finally {
         // the archives the rehearsal wrote belong to the scratch schema, which is about to go
@@ -163,7 +178,10 @@ async function rehearseDowns(
     }
     step.rowsAtRisk = step.losses.reduce((n, l) => n + l.rows, 0);
     step.sampleMs = timed.get(step.version) ?? null;
-    step.estimatedMs = step.sampleMs === null ? null : step.sampleMs * scale;
+    // as for an up: a recorded run of this down first (scaled by rows when both counted some), then the rehearsal
+    const measured = metricsSeconds(metrics, { version: step.version, direction: 'down', rows: Math.round((counted.get(step.version) ?? 0) * scale) });
+    if (measured !== undefined) Object.assign(step, { estimatedMs: measured * 1000, estimateSource: 'metrics' });
+    else if (step.sampleMs !== null) Object.assign(step, { estimatedMs: step.sampleMs * scale, estimateSource: 'rehearsal' });
   }
 }
 
@@ -180,6 +198,7 @@ export function renderPostgresRollbackPlan(cli: CliRuntime, plan: PostgresRollba
       name: s.name,
       down: s.hasDown ? 'yes' : 'no',
       risk: s.rowsAtRisk.toLocaleString('en-US'),
+      estimate: s.estimatedMs === null ? '-' : `${formatMs(s.estimatedMs)} (${s.estimateSource})`,
       losses: s.losses.map((l) => `${l.table}${l.kind === 'columns' ? ` (${l.columns.join(', ')})` : ''}: ${l.kind}`).join('; ') || '-',
     })),
     [
@@ -187,6 +206,7 @@ export function renderPostgresRollbackPlan(cli: CliRuntime, plan: PostgresRollba
       { key: 'name', label: 'Name' },
       { key: 'down', label: 'Down' },
       { key: 'risk', label: 'Rows at risk', align: 'right' },
+      { key: 'estimate', label: 'Estimate' },
       { key: 'losses', label: 'What it drops' },
     ],
   );
