@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteIntrospector, openDatabase } from '@mfmig/core';
+import { SqliteIntrospector, openDatabase, watchStatements } from '@mfmig/core';
 import { removeTempDirs, tempDir } from '@mfmig/test-support';
 
 afterAll(removeTempDirs);
@@ -120,6 +120,24 @@ describe('SqliteIntrospector lookups', () => {
       expect(catalog.catalogSync({ type: 'table', name: 't' }).map((r) => r.name)).toEqual(['t']);
       expect(catalog.catalogCountSync({ type: 'trigger' })).toBe(1);
       expect(catalog.referencingTablesSync('t')).toEqual(['c']);
+    } finally {
+      adapter.close();
+    }
+  });
+
+  it('is one per connection: every reader of an adapter shares its prepared statements, and a second connection has its own', () => {
+    const adapter = openDatabase(':memory:');
+    const other = watchStatements(adapter, () => {});
+    try {
+      expect(adapter.introspector).toBe(adapter.introspector);
+      expect(other.introspector).not.toBe(adapter.introspector);
+      const prepared: string[] = [];
+      const counted = watchStatements(adapter, (sql) => prepared.push(sql));
+      for (let i = 0; i < 3; i++) counted.introspector.tableListSync();
+      adapter.exec('CREATE TABLE t (a INTEGER)');
+      // prepared once, and still right after DDL (SQLite re-prepares it inside the same statement)
+      expect(counted.introspector.tableListSync().map((t) => t.name)).toContain('t');
+      expect(prepared).toHaveLength(1);
     } finally {
       adapter.close();
     }

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { DialectCapabilities } from '../dialect/dialect.js';
+import type { SqliteIntrospector } from './sqlite-introspector.js';
 
 /**
  * What the SQLite dialect can do: the same three flags as every dialect's
@@ -64,6 +65,11 @@ export interface DatabaseAdapter {
   readonly raw: Database;
   /** A Kysely instance over the same connection. */
   readonly kysely: Kysely<any>;
+  /**
+   * The connection's catalog reader, one per connection, so that its statements are prepared
+   * once: every package reads the schema through it.
+   */
+  readonly introspector: SqliteIntrospector;
   /** Path of the database file, or ':memory:'. */
   readonly filePath: string;
   quoteIdentifier(name: string): string;

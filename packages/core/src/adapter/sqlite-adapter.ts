@@ -8,6 +8,7 @@ import { kyselyModule } from '../lazy/load-on-use.js';
 import { abbreviateSql } from './abbreviate-sql.js';
 import { quoteIdentifier } from './quote.js';
 import { splitSqlStatements } from './sql-splitter.js';
+import { SqliteIntrospector } from './sqlite-introspector.js';
 
 /** SQLite's capabilities (see {@link AdapterCapabilities} for why each has its value). */
 const SQLITE_CAPABILITIES: AdapterCapabilities = Object.freeze({
@@ -43,6 +44,7 @@ export class SqliteAdapter implements DatabaseAdapter {
   readonly raw: Database;
   readonly #ownsConnection: boolean;
   #kysely: Kysely<any> | undefined;
+  #introspector: SqliteIntrospector | undefined;
 
   /**
    * `capabilities` switches capabilities off, never on: for an engine behind this driver that
@@ -60,6 +62,11 @@ export class SqliteAdapter implements DatabaseAdapter {
       this.#kysely = new Kysely<any>({ dialect: new SqliteDialect({ database: this.raw }) });
     }
     return this.#kysely;
+  }
+
+  /** This connection's introspector, made on first use: its statements are prepared once for the connection's life. */
+  get introspector(): SqliteIntrospector {
+    return (this.#introspector ??= new SqliteIntrospector(this));
   }
 
   get filePath(): string {

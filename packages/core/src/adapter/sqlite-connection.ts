@@ -10,7 +10,7 @@ import type {
 } from '../dialect/dialect.js';
 import { type LockHolder, RunLock } from '../lock/run-lock.js';
 import type { DatabaseAdapter } from './database-adapter.js';
-import { SqliteIntrospector } from './sqlite-introspector.js';
+import { type SqliteIntrospector } from './sqlite-introspector.js';
 
 /** How many `integrity_check` lines are read before the rest are summed up. */
 const INTEGRITY_LINES = 20;
@@ -37,7 +37,7 @@ export class SqliteConnection implements DialectConnection {
 
   constructor(readonly adapter: DatabaseAdapter) {
     this.capabilities = adapter.capabilities;
-    this.introspector = new SqliteIntrospector(adapter);
+    this.introspector = adapter.introspector;
     this.integrity = { run: () => Promise.resolve(sqliteIntegrityFindings(adapter)) };
     this.lock = new SqliteDialectLock(adapter);
   }

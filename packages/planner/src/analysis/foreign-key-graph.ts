@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, SqliteIntrospector } from '@mfmig/core';
+import { type DatabaseAdapter } from '@mfmig/core';
 
 /** One foreign key of a table: its columns, the parent table it names, and its ON DELETE action. */
 export interface ForeignKeyEdge {
@@ -19,9 +19,7 @@ export interface ForeignKeyEdge {
  * foreignKeyEdges(db); // [{ table: 'book', columns: ['author_id'], parent: 'author', onDelete: 'CASCADE' }]
  */
 export function foreignKeyEdges(db: DatabaseAdapter): ForeignKeyEdge[] {
-  return new SqliteIntrospector(db)
-    .foreignKeysSync()
-    .map((fk) => ({ table: fk.table, columns: fk.columns, parent: fk.referencedTable, onDelete: fk.onDelete }));
+  return db.introspector.foreignKeysSync().map((fk) => ({ table: fk.table, columns: fk.columns, parent: fk.referencedTable, onDelete: fk.onDelete }));
 }
 
 /**
@@ -49,7 +47,7 @@ export function childTables(edges: ForeignKeyEdge[]): Map<string, ForeignKeyEdge
  */
 export function danglingForeignKeys(db: DatabaseAdapter, edges = foreignKeyEdges(db)): ForeignKeyEdge[] {
   const tables = new Set(
-    new SqliteIntrospector(db)
+    db.introspector
       .tableListSync()
       .filter((t) => t.type === 'table' || t.type === 'virtual')
       .map((t) => sqliteLower(t.name)),

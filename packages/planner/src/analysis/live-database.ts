@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, SqliteIntrospector, quoteIdentifier } from '@mfmig/core';
+import { type DatabaseAdapter, quoteIdentifier } from '@mfmig/core';
 
 /** What the planner reads from the live database (read-only). */
 export interface LiveFacts {
@@ -24,7 +24,7 @@ export interface LiveFacts {
  */
 export function readLiveFacts(adapter: DatabaseAdapter): LiveFacts {
   const db: DatabaseAdapter = adapter;
-  const catalog = new SqliteIntrospector(adapter);
+  const catalog = adapter.introspector;
   const rows: Record<string, number> = {};
   const rowBytes: Record<string, number> = {};
   const children = new Map<string, { table: string; onDelete: string }[]>();

@@ -1,4 +1,4 @@
-import { type SqlToken, isSqlKeyword, quoteIdentifier, tokenName, tokenizeSql, type DatabaseAdapter, SqliteIntrospector } from '@mfmig/core';
+import { type SqlToken, isSqlKeyword, quoteIdentifier, tokenName, tokenizeSql, type DatabaseAdapter } from '@mfmig/core';
 
 /** A column a rebuild makes NOT NULL that is nullable now, with the NULLs it holds today. */
 export interface TightenedColumn {
@@ -51,7 +51,7 @@ export function notNullColumns(createSql: string): Map<string, boolean> {
  * // [{ column: 'last_used', nulls: 1200 }]
  */
 export function tightenedColumns(live: DatabaseAdapter | undefined, table: string, createSql: string): TightenedColumn[] {
-  const now = live && new SqliteIntrospector(live).tableSync(table);
+  const now = live && live.introspector.tableSync(table);
   if (!now) return [];
   const next = notNullColumns(createSql);
   return now.columns

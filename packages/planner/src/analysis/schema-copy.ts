@@ -4,7 +4,6 @@ import {
   HistoryStore,
   ONLINE_TABLE,
   type SqliteSchemaRow,
-  SqliteIntrospector,
   abandonOnlineRebuild,
   onlineStates,
   openDatabaseFile,
@@ -22,7 +21,7 @@ const KIND_ORDER: Record<string, number> = { table: 0, index: 1, view: 2, trigge
  * for (const sql of schemaStatements(live)) copy.exec(sql);
  */
 export function schemaStatements(db: DatabaseAdapter): string[] {
-  const catalog = new SqliteIntrospector(db);
+  const catalog = db.introspector;
   const shadows = new Set(
     catalog
       .tableListSync()
@@ -48,7 +47,7 @@ export const RUN_STATE_TABLES = [HISTORY_TABLE, 'mfmig_transform_cursors', ONLIN
 
 function copyTable(live: DatabaseAdapter, copy: DatabaseAdapter, table: string): void {
   // this spelling of the name only, as `name = ?` matched it
-  const sql = new SqliteIntrospector(live).catalogSync({ type: 'table', name: table }).find((r) => r.name === table)?.sql;
+  const sql = live.introspector.catalogSync({ type: 'table', name: table }).find((r) => r.name === table)?.sql;
   if (!sql) return;
   copy.run(sql.replace(/^CREATE TABLE /i, 'CREATE TABLE IF NOT EXISTS '));
   const rows = live.all(`SELECT * FROM ${quoteIdentifier(table)}`);

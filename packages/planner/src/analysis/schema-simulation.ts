@@ -8,7 +8,6 @@ import {
   splitSqlStatements,
   transactionModeOf,
   type DatabaseAdapter,
-  SqliteIntrospector,
   watchStatements,
 } from '@mfmig/core';
 import { classifyStatement } from './classify-statement.js';
@@ -86,7 +85,7 @@ export async function simulateSchema(live: DatabaseAdapter, steps: Migration[], 
   const simulation: SchemaSimulation = { steps: new Map(), notes: [] };
   if (steps.length === 0) return simulation;
   const copy = copySchema(live);
-  const catalog = new SqliteIntrospector(copy);
+  const catalog = copy.introspector;
   const initial = options.foreignKeys ? 'ON' : 'OFF';
   let current: { step: SimulatedStep; seen: Set<string> } | undefined;
   const inspect = (sql: string) => {

@@ -11,7 +11,6 @@ import {
   migrationLabel,
   quoteIdentifier,
   type DatabaseAdapter,
-  SqliteIntrospector,
   openDatabaseFile,
 } from '@mfmig/core';
 import { RUN_STATE_TABLES } from '../analysis/schema-copy.js';
@@ -125,7 +124,7 @@ export function buildFullCopy(live: DatabaseAdapter, scratch: ScratchDirectory):
       // a scratch file: what survives a power cut does not matter, one fsync per DROP would
       copy.run('PRAGMA synchronous = OFF');
       copy.setForeignKeys(false);
-      const own = new SqliteIntrospector(copy)
+      const own = copy.introspector
         .catalogSync({ type: 'table' })
         .map((r) => r.name)
         .filter((name) => name.startsWith('mfmig_'));

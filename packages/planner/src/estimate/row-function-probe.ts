@@ -1,4 +1,4 @@
-import { SqliteIntrospector, quoteIdentifier, type DatabaseAdapter } from '@mfmig/core';
+import { quoteIdentifier, type DatabaseAdapter } from '@mfmig/core';
 import type { DeclaredTransformation } from '../analysis/declared-transformations.js';
 
 /** What calling a declared row function on live rows showed. */
@@ -20,7 +20,7 @@ export interface RowFunctionProbe {
  */
 export function probeRowFunction(live: DatabaseAdapter, t: DeclaredTransformation, limit = 400): RowFunctionProbe | undefined {
   if (!t.transform) return undefined;
-  const exists = new SqliteIntrospector(live).catalogSync({ type: 'table', name: t.sourceTable }).length > 0;
+  const exists = live.introspector.catalogSync({ type: 'table', name: t.sourceTable }).length > 0;
   if (!exists) return undefined;
   const rows = live.prepare(`SELECT * FROM ${quoteIdentifier(t.sourceTable)} LIMIT ?`).all(limit) as Record<string, unknown>[];
   if (rows.length === 0) return undefined;

@@ -1,4 +1,4 @@
-import { SqliteIntrospector, quoteIdentifier, type DatabaseAdapter } from '@mfmig/core';
+import { type SqliteIntrospector, quoteIdentifier, type DatabaseAdapter } from '@mfmig/core';
 import { copySchema } from '../analysis/schema-copy.js';
 
 /**
@@ -21,7 +21,7 @@ interface ForeignKey {
  * tablesParentsFirst(db).map((t) => t.name); // ['kb_entries', 'kb_feedback', 'kb_tags']
  */
 export function tablesParentsFirst(db: DatabaseAdapter): { name: string; fks: ForeignKey[] }[] {
-  const catalog = new SqliteIntrospector(db);
+  const catalog = db.introspector;
   // SQLite's LIKE 'sqlite\_%' ignores the case of ASCII letters; substr(name, 1, 6) <> 'mfmig_' does not
   const rows = catalog
     .tableListSync()
@@ -67,7 +67,7 @@ export function buildSampleDatabase(live: DatabaseAdapter, path: string, fractio
     if (journal === 'wal' || journal === 'delete' || journal === 'truncate' || journal === 'persist') sample.run(`PRAGMA journal_mode = ${journal}`);
     sample.setForeignKeys(false);
     const sampled = new Set<string>();
-    const liveCatalog = new SqliteIntrospector(live);
+    const liveCatalog = live.introspector;
     // the sample's tables, not the live ones: the copy has no shadow table of a killed online rebuild
     for (const table of fraction > 0 ? tablesParentsFirst(sample) : []) {
       const restrictedBy = table.fks.filter((fk) => sampled.has(fk.table.toLowerCase()));

@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, SqliteIntrospector, quoteIdentifier } from '@mfmig/core';
+import { type DatabaseAdapter, quoteIdentifier } from '@mfmig/core';
 
 /** One column as `PRAGMA table_xinfo` reports it. */
 export interface ColumnInfo {
@@ -37,7 +37,7 @@ export interface RowKey {
  * tables.get('kb_entries')?.rowCount;
  */
 export function tableInventory(adapter: DatabaseAdapter, options: { counts?: boolean } = {}): Map<string, TableInfo> {
-  const catalog = new SqliteIntrospector(adapter);
+  const catalog = adapter.introspector;
   const list = catalog.tableListSync();
   const roots = new Map(
     catalog

@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { type DatabaseAdapter, type OperationProgress, SqliteIntrospector, reconcileCopy, underReadLock } from '@mfmig/core';
+import { type DatabaseAdapter, type OperationProgress, reconcileCopy, underReadLock } from '@mfmig/core';
 
 /** How {@link consistentCopy} took the copy. */
 export type CopyMethod = 'file-under-read-lock' | 'backup-api';
@@ -74,7 +74,7 @@ async function backupApiCopy(adapter: DatabaseAdapter, target: string, options: 
 
 async function fileCopyReconciled(adapter: DatabaseAdapter, target: string, options: ConsistentCopyOptions): Promise<void> {
   const progress = progressReporter(options);
-  const { pageSize } = new SqliteIntrospector(adapter).storageSync();
+  const { pageSize } = adapter.introspector.storageSync();
   const report = (size: number, done: number) => progress(Math.ceil(size / pageSize), Math.ceil(Math.min(done, size) / pageSize));
   // The bytes are copied while the application keeps committing, in steps that report progress;
   // then, under one read lock, the chunks that changed meanwhile are copied again

@@ -6,7 +6,6 @@ import {
   HistoryStore,
   type MigrationSet,
   type OperationProgress,
-  SqliteIntrospector,
   computeStatus,
   isProcessAlive,
   wrapSqliteError,
@@ -68,7 +67,7 @@ export async function createBackup(adapter: DatabaseAdapter, options: CreateBack
   const id = options.name ?? `${createdAt.replace(/[:.]/g, '-')}_v${version}_${kind}_${randomBytes(2).toString('hex')}`;
   const finalPath = join(folder, `${id}.db`);
   const temp = join(folder, `.backup-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-  const storage = new SqliteIntrospector(adapter).storageSync();
+  const storage = adapter.introspector.storageSync();
   const source = {
     path: adapter.filePath,
     journalMode: adapter.journalMode(),

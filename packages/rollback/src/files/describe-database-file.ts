@@ -1,4 +1,4 @@
-import { IDENTITY_TABLE, type MigrationSet, SqliteIntrospector, computeStatus, type DatabaseAdapter, openDatabaseFile } from '@mfmig/core';
+import { IDENTITY_TABLE, type MigrationSet, computeStatus, type DatabaseAdapter, openDatabaseFile } from '@mfmig/core';
 import type { HistoryEntry } from '@mfmig/core';
 import { regularFileProblem } from './regular-file.js';
 
@@ -61,7 +61,7 @@ export function describeDatabaseFile(path: string, migrations?: MigrationSet): D
       schemaHash: r.schema_hash == null ? null : String(r.schema_hash),
       runId: r.run_id == null ? null : String(r.run_id),
     }));
-    const storage = new SqliteIntrospector(db).storageSync();
+    const storage = db.introspector.storageSync();
     return {
       readable: true,
       version: history.reduce((max, h) => Math.max(max, h.version), 0),

@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, MfmigError, type OperationProgress, SqliteIntrospector, ensureDatabaseIdentity, quoteIdentifier } from '@mfmig/core';
+import { type DatabaseAdapter, MfmigError, type OperationProgress, ensureDatabaseIdentity, quoteIdentifier } from '@mfmig/core';
 import type { DataLoss } from '../analysis/data-loss-probe.js';
 import { checksumTable } from '../analysis/row-digest.js';
 import { keyExpression } from '../analysis/table-inventory.js';
@@ -117,7 +117,7 @@ function archiveOne(adapter: DatabaseAdapter, loss: DataLoss, owner: RecordedOwn
 export function uniqueArchiveName(adapter: DatabaseAdapter, version: number, table: string): string {
   const base = `${ARCHIVE_TABLE_PREFIX}${version}_${table}`;
   const registry = adapter.tableExists(ARCHIVE_REGISTRY_TABLE);
-  const catalog = new SqliteIntrospector(adapter);
+  const catalog = adapter.introspector;
   // an object of any type with this spelling of the name, as `name = ?` matched it
   const taken = (name: string) =>
     catalog.catalogSync({ name }).some((r) => r.name === name) ||

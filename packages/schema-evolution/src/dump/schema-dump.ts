@@ -1,4 +1,4 @@
-import { type DatabaseLike, type SqliteSchemaRow, SqliteIntrospector, adapterOf } from '@mfmig/core';
+import { type DatabaseLike, type SqliteSchemaRow, adapterOf } from '@mfmig/core';
 import { layoutSql } from './layout-sql.js';
 
 /** The first line of every schema file mfmig writes: how a file is recognised as one of ours. */
@@ -29,7 +29,7 @@ const KIND_ORDER = ['table', 'index', 'view', 'trigger'] as const;
  * // '-- Schema written by mfmig ...\n\nCREATE TABLE items (\n  id INTEGER PRIMARY KEY\n);\n\n-- Applied migrations ...\n-- 0001_create_items\n'
  */
 export function dumpSchema(db: DatabaseLike, applied: readonly DumpedMigration[]): string {
-  const catalog = new SqliteIntrospector(adapterOf(db));
+  const catalog = adapterOf(db).introspector;
   const shadows = new Set(
     catalog
       .tableListSync()

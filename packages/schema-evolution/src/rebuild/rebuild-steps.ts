@@ -4,7 +4,7 @@ import {
   type RebuildTableResult,
   type RebuildTableSpec,
   type SqliteColumnEntry,
-  SqliteIntrospector,
+  type SqliteIntrospector,
   quoteIdentifier,
 } from '@mfmig/core';
 import { isKeyword, tokenizeSql } from '../sql/sql-tokenizer.js';
@@ -37,7 +37,7 @@ export function runRebuildSteps(executor: RebuildExecutor, spec: RebuildTableSpe
       `Table rebuild of ${spec.table} needs foreign keys off (outside the transaction); a rebuild with them on deletes child rows through ON DELETE CASCADE`,
     );
   }
-  const catalog = new SqliteIntrospector(db);
+  const catalog = db.introspector;
   const table = existingTable(catalog, spec.table);
   const temporary = `mfmig_rebuild_${table}`;
   if (catalog.catalogSync({ name: temporary }).length > 0) {

@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, type DatabaseLike, SqliteIntrospector, adapterOf } from '@mfmig/core';
+import { type DatabaseLike, type SqliteIntrospector, adapterOf } from '@mfmig/core';
 import { type CatalogRow, type DefinedObject, defineObject } from './object-definition.js';
 import { SchemaHashAccumulator } from './schema-hash.js';
 import { type SchemaObject, type SchemaSnapshot, objectKey } from './schema-snapshot.js';
@@ -10,21 +10,6 @@ interface CatalogState {
   updates: number;
   objects: Map<string, DefinedObject>;
   acc: SchemaHashAccumulator;
-}
-
-const introspectors = new WeakMap<DatabaseAdapter, SqliteIntrospector>();
-
-/**
- * The introspector of a connection, kept so that its statements are prepared once. After DDL
- * every statement is re-prepared, and statements reading `sqlite_schema` cost most then (about
- * 0.1 ms each with a thousand tables), so the common path reads the schema cookie (cheap) and,
- * when it moved, the new rows only; the row count is checked only every
- * {@link COUNT_CHECK_INTERVAL} updates.
- */
-function introspectorOf(db: DatabaseAdapter): SqliteIntrospector {
-  let introspector = introspectors.get(db);
-  if (!introspector) introspectors.set(db, (introspector = new SqliteIntrospector(db)));
-  return introspector;
 }
 
 const COUNT_CHECK_INTERVAL = 64;
@@ -64,7 +49,9 @@ export class CatalogTracker {
 
   /** Brings the state up to date with `database` (a connection or an adapter). */
   update(database: DatabaseLike): void {
-    const catalog = introspectorOf(adapterOf(database));
+    // the connection's own introspector, whose statements stay prepared: after DDL each is re-prepared, and those
+    // reading sqlite_schema cost most then (about 0.1 ms each with a thousand tables), hence the cookie first
+    const catalog = adapterOf(database).introspector;
     const state = this.#state;
     const schemaVersion = catalog.schemaVersionSync();
     if (state && ++state.updates % COUNT_CHECK_INTERVAL === 0 && state.schemaVersion === schemaVersion && catalog.catalogCountSync() !== state.count) {

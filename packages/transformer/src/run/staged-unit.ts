@@ -3,7 +3,6 @@ import {
   type DatabaseAdapter,
   DEFAULT_PACING,
   type InsertSelectParts,
-  SqliteIntrospector,
   inWriteTurn,
   quoteIdentifier,
   splitInsertSelect,
@@ -72,7 +71,7 @@ export function readsOf(db: DatabaseAdapter, select: string): TableRead[] | null
   } catch {
     return null;
   }
-  const catalog = new SqliteIntrospector(db);
+  const catalog = db.introspector;
   const objects = new Map<number, { name: string; table: string; type: string }>();
   for (const row of catalog.catalogSync().filter((r) => r.rootpage > 0)) {
     objects.set(row.rootpage, { name: row.name, table: row.type === 'index' ? row.tbl_name : row.name, type: row.type });
@@ -237,7 +236,7 @@ export function watchedChanges(db: DatabaseAdapter): number {
 
 /** The watch triggers and their table, in catalog order (names compared as spelt: mfmig made them). */
 function watchObjects(db: DatabaseAdapter): { type: string; name: string }[] {
-  return new SqliteIntrospector(db)
+  return db.introspector
     .catalogSync()
     .filter((o) => (o.type === 'trigger' && o.name.startsWith(WATCH_TRIGGER_PREFIX)) || (o.type === 'table' && o.name === WATCH_TABLE));
 }

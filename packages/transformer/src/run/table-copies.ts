@@ -1,4 +1,4 @@
-import { BatchPacer, type BatchPacing, SqliteIntrospector, isSqlKeyword, quoteIdentifier, tokenName, tokenizeSql, type DatabaseAdapter } from '@mfmig/core';
+import { BatchPacer, type BatchPacing, isSqlKeyword, quoteIdentifier, tokenName, tokenizeSql, type DatabaseAdapter } from '@mfmig/core';
 
 /** A main-database table the query reads, and the column numbers (cid) it reads from it. */
 export interface TableRead {
@@ -30,7 +30,7 @@ export function tableCopies(db: DatabaseAdapter, reads: TableRead[], select: str
       .filter((t) => t.kind === 'word' || t.kind === 'identifier')
       .map((t) => tokenName(t).toLowerCase()),
   );
-  const catalog = new SqliteIntrospector(db);
+  const catalog = db.introspector;
   const copies: TableCopy[] = [];
   for (const read of reads) {
     // this spelling of the name only, as `name = ?` matched it

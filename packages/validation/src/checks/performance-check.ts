@@ -1,4 +1,3 @@
-import { SqliteIntrospector } from '@mfmig/core';
 import type { CriticalQuery } from '../milestone/merge-requirements.js';
 import { finding } from '../report/finding-codes.js';
 import type { ValidationFinding } from '../report/types.js';
@@ -109,7 +108,7 @@ export function readStatistics(env: CheckEnv): {
   statistics: { pageSize: number; pageCount: number; freelistCount: number; sizeBytes: number };
   findings: ValidationFinding[];
 } {
-  const { pageSize, pageCount, freelistCount } = new SqliteIntrospector(env.db).storageSync();
+  const { pageSize, pageCount, freelistCount } = env.db.introspector.storageSync();
   const statistics = { pageSize, pageCount, freelistCount, sizeBytes: pageSize * pageCount };
   const findings: ValidationFinding[] = [];
   const freeBytes = freelistCount * pageSize;

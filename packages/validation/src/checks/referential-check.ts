@@ -1,4 +1,4 @@
-import { SqliteIntrospector, quoteIdentifier } from '@mfmig/core';
+import { quoteIdentifier } from '@mfmig/core';
 import { finding } from '../report/finding-codes.js';
 import type { ValidationFinding } from '../report/types.js';
 import { type ForeignKeyInfo, type TableInfo, findTable } from '../schema/schema-model.js';
@@ -18,7 +18,7 @@ export function checkForeignKeyDefinitions(env: CheckEnv): ValidationFinding[] {
   // a virtual or internal table is no entry of the schema model, yet a parent all the same
   const inCatalog = (name: string) =>
     (catalogTables ??= new Set(
-      new SqliteIntrospector(env.db)
+      env.db.introspector
         .catalogSync()
         .filter((r) => r.type === 'table')
         .map((r) => foldCase(r.name)),

@@ -1,4 +1,4 @@
-import { type MigrationPlugin, type MigrationSet, Migrator, SqliteIntrospector, type TableRebuilder, migrationLabel, openDatabase } from '@mfmig/core';
+import { type MigrationPlugin, type MigrationSet, Migrator, type TableRebuilder, migrationLabel, openDatabase } from '@mfmig/core';
 import { type SchemaModel, readSchemaModel } from './schema-model.js';
 
 /** The schema the applied migrations produce, and which migration created each object. */
@@ -34,7 +34,7 @@ export async function buildExpectedSchema(
       name: 'validation-expected-schema',
       handlesTransformations: true,
       afterMigration(ctx) {
-        for (const { name } of new SqliteIntrospector(ctx.adapter).catalogSync()) if (!createdBy.has(name)) createdBy.set(name, migrationLabel(ctx.migration));
+        for (const { name } of ctx.adapter.introspector.catalogSync()) if (!createdBy.has(name)) createdBy.set(name, migrationLabel(ctx.migration));
       },
     };
     const migrator = new Migrator({ adapter, migrations: subset, plugins: [recorder], rebuildTable: options.rebuildTable });

@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, SqliteIntrospector } from '@mfmig/core';
+import { type DatabaseAdapter, type SqliteIntrospector } from '@mfmig/core';
 
 /** A column as `PRAGMA table_xinfo` describes it. */
 export interface ColumnInfo {
@@ -82,7 +82,7 @@ export function normaliseSql(sql: string | null): string {
  * schema.tables.get('kb_entries')?.columns.map((c) => c.name);
  */
 export function readSchemaModel(db: DatabaseAdapter): SchemaModel {
-  const catalog = new SqliteIntrospector(db);
+  const catalog = db.introspector;
   const objects = catalog.catalogSync();
   const rootPages = new Map<number, string>([[1, 'sqlite_schema']]);
   for (const o of objects) if (o.rootpage) rootPages.set(Number(o.rootpage), o.name);

@@ -3,7 +3,6 @@ import { quoteIdentifier } from '../../adapter/quote.js';
 import { BATCH_END_PARAM, BATCH_START_PARAM, restrictToBatch } from '../../adapter/batch-range.js';
 import { tokenizeSql } from '../../adapter/sql-tokens.js';
 import { inWriteTurn } from '../../adapter/write-turn.js';
-import { SqliteIntrospector } from '../../adapter/sqlite-introspector.js';
 import { MfmigError } from '../../errors/index.js';
 import type { OperationProgress } from '../../events/index.js';
 import { type Migration, prepareSqlSection, transactionModeOf } from '../../migration/index.js';
@@ -68,7 +67,7 @@ export async function runOnlineCopy(adapter: DatabaseAdapter, m: Migration, patt
   const moved = leftover ? leftover.movedIndexes : [];
   if (leftover) await inWriteTurn(adapter, () => dropShadow(adapter, leftover));
   await inWriteTurn(adapter, () => {
-    const catalog = new SqliteIntrospector(adapter);
+    const catalog = adapter.introspector;
     const movedNow = pattern.indexNames.flatMap((name) => {
       const sql = catalog.catalogSync({ type: 'index', name, table: pattern.table })[0]?.sql;
       if (!sql) return [];

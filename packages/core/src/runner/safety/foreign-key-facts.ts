@@ -1,5 +1,4 @@
 import type { DatabaseAdapter } from '../../adapter/index.js';
-import { SqliteIntrospector } from '../../adapter/sqlite-introspector.js';
 
 /** One foreign key of a user table. */
 export interface ForeignKeyFact {
@@ -33,7 +32,7 @@ const violationKey = (table: string, parent: string): string => `${table.toLower
  * readForeignKeys(adapter).filter((fk) => fk.onDelete === 'CASCADE');
  */
 export function readForeignKeys(adapter: DatabaseAdapter): ForeignKeyFact[] {
-  return new SqliteIntrospector(adapter)
+  return adapter.introspector
     .foreignKeysSync()
     .map((fk) => ({ table: fk.table, name: fk.name, parent: fk.referencedTable, from: fk.columns, onDelete: fk.onDelete.toUpperCase() }));
 }
@@ -47,7 +46,7 @@ export function readForeignKeys(adapter: DatabaseAdapter): ForeignKeyFact[] {
  */
 export function danglingForeignKeys(adapter: DatabaseAdapter, facts: ForeignKeyFact[] = readForeignKeys(adapter)): ForeignKeyFact[] {
   if (facts.length === 0) return [];
-  const tables = new Set(new SqliteIntrospector(adapter).catalogSync({ type: 'table' }).map((r) => r.name.toLowerCase()));
+  const tables = new Set(adapter.introspector.catalogSync({ type: 'table' }).map((r) => r.name.toLowerCase()));
   return facts.filter((fk) => !tables.has(fk.parent.toLowerCase()));
 }
 

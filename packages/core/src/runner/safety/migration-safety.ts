@@ -2,7 +2,7 @@ import type { DatabaseAdapter } from '../../adapter/index.js';
 import { abbreviate } from '../../adapter/sqlite-adapter.js';
 import { splitSqlStatements } from '../../adapter/sql-splitter.js';
 import { statementTarget } from '../../adapter/statement-target.js';
-import { SqliteIntrospector } from '../../adapter/sqlite-introspector.js';
+import { type SqliteIntrospector } from '../../adapter/sqlite-introspector.js';
 import { MfmigError } from '../../errors/index.js';
 import type { Direction, Migration } from '../../migration/index.js';
 import { type CascadeLoss, CascadeGuard } from './cascade-guard.js';
@@ -76,7 +76,7 @@ export class MigrationSafety implements StatementObserver {
   static begin(adapter: DatabaseAdapter, m: Migration, direction: Direction, options: SafetyOptions): MigrationSafety {
     const sql = m.kind === 'sql' ? (direction === 'up' ? m.upSql : m.downSql) : undefined;
     const verbs = sql === undefined ? undefined : splitSqlStatements(sql).map(statementTarget);
-    const catalog = new SqliteIntrospector(adapter);
+    const catalog = adapter.introspector;
     const mayDelete =
       verbs === undefined ||
       verbs.some((t) => DELETING.has(t.verb) || t.conflict === 'REPLACE') ||
