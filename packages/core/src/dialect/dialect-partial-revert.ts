@@ -26,7 +26,9 @@ export async function revertPartial(kit: DownKit, m: Migration, result: DialectR
     return failure;
   }
   try {
-    await downStep(kit, step!, [], result);
+    // what this down drops is the failed attempt's own output: participants see that (preservation keeps none of it)
+    const undoing: DownKit = { ...kit, stepFor: (...args) => ({ ...kit.stepFor(...args), undoesFailedUp: true }) };
+    await downStep(undoing, step!, [], result);
   } catch (error) {
     failure.message += `; taking it back out with its down failed too (${messageOf(error)}), ${stays}`;
     return failure;

@@ -13,6 +13,12 @@ export interface DialectStep {
   readonly dryRun: boolean;
   /** The run's stop request, given to `continueUp`: work between transactions checks it before each batch. */
   readonly signal?: AbortSignal;
+  /**
+   * True for the down that takes a failed up back out (its continued work failed after its first
+   * transaction committed): what this down drops is that attempt's own output, not data to keep.
+   */
+  readonly undoesFailedUp?: boolean;
+
   /** Reports the progress of long work (shown as a bar on a terminal). */
   progress(p: Omit<OperationProgress, 'ratePerSecond' | 'etaMs'>): void;
   /** Adds one entry to the run's report under the participant's name (`result.reports`). */

@@ -58,6 +58,11 @@ export interface MigrationContext {
   readonly signal: AbortSignal | undefined;
   /** The run this migration belongs to. */
   readonly runId: string;
+  /**
+   * True for the down that takes a failed up back out (its continued work failed after its first
+   * transaction committed): what this down drops is that attempt's own output, not data to keep.
+   */
+  readonly undoesFailedUp?: boolean;
   /** Runs one or many SQL statements (recorded in a dry run). */
   exec(sql: string): void;
   /** Rebuilds a table the safe SQLite way (12 steps), keeping indexes, triggers, views and child rows. */

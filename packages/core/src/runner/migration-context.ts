@@ -21,6 +21,7 @@ export interface ContextInit {
   state?: Map<string, unknown>;
   signal?: AbortSignal;
   runId: string;
+  undoesFailedUp?: boolean;
 }
 
 /** A migration context plus what the runner reads back from it. */
@@ -61,6 +62,7 @@ export function createMigrationContext(init: ContextInit): RunnerContext {
     state: init.state ?? new Map(),
     signal: init.signal,
     runId: init.runId,
+    ...(init.undoesFailedUp ? { undoesFailedUp: true } : {}),
     get statements() {
       return statements;
     },

@@ -475,7 +475,7 @@ export class Migrator {
       this.#log('error', 'migration.partial_left', { version: m.version, reason: 'no down migration', cause: String(cause) });
       return;
     }
-    const ctx = this.#context(m, 'down', false, upCtx.runId, undefined, upCtx.state);
+    const ctx = this.#context(m, 'down', false, upCtx.runId, undefined, upCtx.state, true);
     await this.#applyInTransaction(m, ctx, 'down', performance.now());
   }
 
@@ -569,7 +569,15 @@ export class Migrator {
     }
   }
 
-  #context(m: Migration, direction: Direction, dryRun: boolean, runId: string, signal: AbortSignal | undefined, state: Map<string, unknown>): RunnerContext {
+  #context(
+    m: Migration,
+    direction: Direction,
+    dryRun: boolean,
+    runId: string,
+    signal: AbortSignal | undefined,
+    state: Map<string, unknown>,
+    undoesFailedUp = false,
+  ): RunnerContext {
     return createMigrationContext({
       adapter: this.adapter,
       migration: m,
@@ -581,6 +589,7 @@ export class Migrator {
       state,
       signal,
       runId,
+      undoesFailedUp,
     });
   }
 

@@ -50,7 +50,9 @@ export function createConnectionPreservation(options: ConnectionPreservationOpti
     name: 'preservation',
     needsTransaction: options.enabled !== false,
     async aroundDown(step, work) {
-      if (options.enabled === false) return work();
+      // a down taking a failed attempt back out drops that attempt's output: archived, it would be put back
+      // over the output of the next (fixed) attempt
+      if (options.enabled === false || step.undoesFailedUp) return work();
       const schema = await currentSchema(step.connection);
       const losses = await probeLosses(step, schema, work);
       const copies = await copyLosses(step, schema, losses);

@@ -82,6 +82,12 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
         ctx.state.set(ACCOUNTED_LOSSES_STATE, '*');
         return;
       }
+      if (!ctx.dryRun && ctx.undoesFailedUp) {
+        // the down takes a failed attempt back out: what it drops is that attempt's output; archived, it
+        // would be put back over the output of the next (fixed) attempt
+        ctx.state.set(ACCOUNTED_LOSSES_STATE, '*');
+        return;
+      }
       const others = (options.plugins?.() ?? []).filter((p) => p !== plugin);
       const ownTransaction = !ctx.adapter.inTransaction;
       if (ownTransaction) ctx.adapter.beginImmediate();
