@@ -180,6 +180,31 @@ describe('mfmig on PostgreSQL', () => {
     ]);
   });
 
+  it('rolls back a transaction: none down that only drops an index with preservation on, and refuses one that drops a table, changing nothing', async () => {
+    const url = await scratchDatabase();
+    const dir = tempDir();
+    writeMigrations(dir, {
+      'mvp1/0001_t.sql': sqlMigration('CREATE TABLE t (id integer, email text);\nINSERT INTO t VALUES (1, $$a$$);', 'DROP TABLE t;'),
+      'mvp1/0002_idx.sql':
+        '-- transaction: none\n' + sqlMigration('CREATE INDEX CONCURRENTLY t_id ON t (id);', 'DROP INDEX CONCURRENTLY t_id;\nVACUUM (ANALYZE) t;'),
+      'mvp1/0003_u.sql': '-- transaction: none\n' + sqlMigration('CREATE TABLE u (id integer);\nINSERT INTO u VALUES (7);', 'DROP TABLE u;'),
+    });
+    expect(mfmig(dir, ['--db', url, 'migrate']).code).toBe(0);
+    // dropping u could lose its rows, and no transaction lets preservation archive them first
+    const before = await catalog(url);
+    const refused = mfmig(dir, ['--db', url, '--json', '--yes', 'rollback', '--to', '1']);
+    expect([refused.code, refused.json.error.code]).toEqual([2, 'USAGE']);
+    expect(await catalog(url)).toEqual(before);
+    expect(await rows(url, 'SELECT id FROM u')).toEqual([{ id: 7 }]);
+    // after u is gone with --no-preserve-data, the index drop and VACUUM lose nothing: preservation stays on
+    expect(mfmig(dir, ['--db', url, '--yes', 'rollback', '--to', '2', '--no-preserve-data']).code).toBe(0);
+    const down = mfmig(dir, ['--db', url, '--json', '--yes', 'rollback', '--to', '1']);
+    expect(down.code, down.stderr).toBe(0);
+    expect(await rows(url, "SELECT count(*)::int AS n FROM pg_indexes WHERE tablename = 't'")).toEqual([{ n: 0 }]);
+    expect(await rows(url, 'SELECT id, email FROM t')).toEqual([{ id: 1, email: 'a' }]);
+    expect(await rows(url, 'SELECT max(version)::int AS v FROM mfmig_history')).toEqual([{ v: 1 }]);
+  });
+
   it('changes nothing in a dry run', async () => {
     const url = await scratchDatabase();
     const dir = tempDir();

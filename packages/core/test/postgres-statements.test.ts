@@ -154,6 +154,45 @@ describe('analyzePostgresSql: statements refused inside a transaction block', ()
   });
 });
 
+describe('analyzePostgresSql: statements that keep the stored data', () => {
+  it('knows index builds and drops, maintenance, comments, settings, a new enum value and a validation lose nothing', async () => {
+    const keeping = [
+      'CREATE INDEX CONCURRENTLY users_email ON users (email)',
+      'DROP INDEX CONCURRENTLY IF EXISTS users_email',
+      'DROP INDEX app.a, app.b',
+      'REINDEX INDEX CONCURRENTLY users_email',
+      'VACUUM (ANALYZE) users',
+      'ANALYZE users',
+      'CLUSTER users USING users_pkey',
+      "COMMENT ON TABLE users IS 'people'",
+      "SET lock_timeout = '2s'",
+      'REFRESH MATERIALIZED VIEW CONCURRENTLY totals',
+      "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'calm'",
+      'ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk',
+    ];
+    for (const sql of keeping) expect([sql, (await one(sql)).keepsData]).toEqual([sql, true]);
+  });
+
+  it('counts everything else as able to lose data, the statements it does not know included', async () => {
+    const losing = [
+      'DROP TABLE users',
+      'DROP INDEX a; DROP TABLE b',
+      'DROP MATERIALIZED VIEW totals',
+      'ALTER TABLE users DROP COLUMN email',
+      'ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk, DROP COLUMN note',
+      'ALTER TABLE users ALTER COLUMN id TYPE bigint',
+      "ALTER TYPE mood RENAME VALUE 'sad' TO 'blue'",
+      'DELETE FROM users',
+      'UPDATE users SET email = NULL',
+      'TRUNCATE users',
+      'SELECT drop_everything()',
+      "DO $$ BEGIN EXECUTE 'DROP TABLE users'; END $$",
+      'ALTER TABLE users RENAME TO people',
+    ];
+    for (const sql of losing) expect([sql, (await last(sql)).keepsData]).toEqual([sql, false]);
+  });
+});
+
 describe('analyzePostgresSql: locks', () => {
   it.each<[string, [string, string][]]>([
     ['CREATE INDEX ON app.users (email)', [['app.users', 'SHARE']]],

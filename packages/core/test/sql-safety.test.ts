@@ -117,6 +117,22 @@ describe('loading migration files', () => {
     }
   });
 
+  it('leaves VACUUM to a PostgreSQL transaction: none file, and still refuses mfmig_ names there', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'migrations/mvp1'), { recursive: true });
+    writeFileSync(
+      join(dir, 'migrations/mvp1/0001_vacuum.sql'),
+      '-- transaction: none\n-- migrate:up\nVACUUM (ANALYZE) notes;\n-- migrate:down\nVACUUM notes;\n',
+    );
+    const loaded = await loadMigrations(join(dir, 'migrations'), { dialect: 'postgres' });
+    expect(loaded.migrations.map((m) => [m.version, m.transaction])).toEqual([[1, 'none']]);
+    const onSqlite = await loadMigrations(join(dir, 'migrations')).catch((e: unknown) => e);
+    expect(isMfmigError(onSqlite) && onSqlite.code).toBe('MIGRATION_FORBIDDEN');
+    writeFileSync(join(dir, 'migrations/mvp1/0002_history.sql'), '-- migrate:up\nDELETE FROM "mfmig_history";\n');
+    const history = await loadMigrations(join(dir, 'migrations'), { dialect: 'postgres' }).catch((e: unknown) => e);
+    expect(isMfmigError(history) && [history.code, history.message.includes('0002_history.sql')]).toEqual(['MIGRATION_FORBIDDEN', true]);
+  });
+
   it('runs the look-alikes, which SQLite reads as data and names', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'migrations/mvp1'), { recursive: true });

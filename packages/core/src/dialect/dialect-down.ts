@@ -140,7 +140,11 @@ export async function prepareDown(kit: DownKit, versions: number[]): Promise<Dow
       );
     }
     const transactional = runsInTransaction(m, 'down', kit.connection.capabilities);
-    const needy = transactional ? undefined : kit.participants.find((p) => p.needsTransaction);
+    const statements =
+      m.kind === 'sql' ? (await kit.connection.analyzeScript(m.downSql ?? '')).map((s) => ({ ...s, line: fileLineOf(m, 'down', s.line) })) : undefined;
+    // a down of index drops, VACUUM and the like loses nothing: there is nothing to archive first
+    const losesNothing = statements !== undefined && statements.every((s) => s.keepsData === true);
+    const needy = transactional || losesNothing ? undefined : kit.participants.find((p) => p.needsTransaction);
     if (needy) {
       const why = kit.connection.capabilities.transactionalDdl
         ? 'its down section says "transaction: none"'
@@ -151,11 +155,10 @@ export async function prepareDown(kit: DownKit, versions: number[]): Promise<Dow
         { context: { version: m.version, file: m.file } },
       );
     }
-    if (m.kind !== 'sql') {
+    if (statements === undefined) {
       steps.push({ migration: m, transactional });
       continue;
     }
-    const statements = (await kit.connection.analyzeScript(m.downSql ?? '')).map((s) => ({ ...s, line: fileLineOf(m, 'down', s.line) }));
     const refused = transactional && kit.connection.capabilities.nonTransactionalStatements ? statements.find((s) => s.nonTransactional) : undefined;
     if (refused) {
       throw new MfmigError(

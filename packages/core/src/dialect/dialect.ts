@@ -158,6 +158,8 @@ export interface ScriptStatement {
   line: number;
   /** Why the statement cannot run inside a transaction block; undefined when it can. */
   nonTransactional?: string;
+  /** True when the dialect's parser knows it cannot delete, change or drop stored data (an index build or drop, VACUUM, ...). */
+  keepsData?: boolean;
 }
 
 /** The history a runner keeps in the database: the same rows on every dialect. */

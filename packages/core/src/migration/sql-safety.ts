@@ -1,7 +1,9 @@
+import type { DialectName } from '../dialect/dialect.js';
 import { MfmigError } from '../errors/index.js';
 import { splitSqlStatements } from '../adapter/sql-splitter.js';
 import { type SqlToken, tokenName, tokenizeSql } from '../adapter/sql-tokens.js';
 
+/** SQLite's: on PostgreSQL, ATTACH and DETACH are not statements, and VACUUM runs in a `transaction: none` file (the dialect's parser says when a file needs that). */
 const FORBIDDEN_VERBS: Record<string, string> = {
   ATTACH: 'ATTACH reaches outside the database being migrated',
   DETACH: 'DETACH changes the connection, not the schema',
@@ -26,13 +28,14 @@ const MAY_BE_REFUSED = /attach|detach|vacuum|writable_schema|mfmig_|[^\t\n\r -~]
  * `VACUUM` as a statement), editing SQLite's schema table (`PRAGMA writable_schema`), or naming
  * mfmig's own `mfmig_*` objects, bare or quoted. The SQL is read with {@link tokenizeSql}, as
  * SQLite reads it, so string literals and quoted names may mention these words (`'please vacuum'`,
- * a column `"vacuum"`), and no quote or comment can hide a statement from the check.
+ * a column `"vacuum"`), and no quote or comment can hide a statement from the check. For a
+ * PostgreSQL migration only the `mfmig_*` names are refused: the rest are SQLite's.
  *
  * @example
  * assertSafeMigrationSql("INSERT INTO notes VALUES ('please vacuum')", 'mvp1/0002_notes.sql'); // passes
  * assertSafeMigrationSql('CREATE TABLE [b--](a); VACUUM;', 'mvp1/0003_b.sql'); // throws MIGRATION_FORBIDDEN
  */
-export function assertSafeMigrationSql(sql: string, file: string): void {
+export function assertSafeMigrationSql(sql: string, file: string, dialect: DialectName = 'sqlite'): void {
   if (!MAY_BE_REFUSED.test(sql)) return;
   // statement by statement, as the runner runs them: a whole file's tokens at once cost more to keep
   for (const statement of splitSqlStatements(sql)) {
@@ -47,7 +50,7 @@ export function assertSafeMigrationSql(sql: string, file: string): void {
       }
       if (atVerb && !(token.kind === 'word' && PREFIXES.has(token.value))) {
         atVerb = false;
-        refuseVerb(tokens, i, file);
+        if (dialect === 'sqlite') refuseVerb(tokens, i, file);
       }
       if (namesOwnObject(token)) refuse(file, tokenName(token), OWN_OBJECTS);
     }

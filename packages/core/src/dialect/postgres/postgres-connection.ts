@@ -192,7 +192,12 @@ export class PostgresConnection implements RunnableConnection {
   }
 
   async analyzeScript(sql: string): Promise<ScriptStatement[]> {
-    return (await analyzePostgresSql(sql)).map((s) => ({ sql: s.sql, line: s.line, ...(s.nonTransactional ? { nonTransactional: s.nonTransactional } : {}) }));
+    return (await analyzePostgresSql(sql)).map((s) => ({
+      sql: s.sql,
+      line: s.line,
+      keepsData: s.keepsData,
+      ...(s.nonTransactional ? { nonTransactional: s.nonTransactional } : {}),
+    }));
   }
 
   isTransientConflict(error: unknown): boolean {

@@ -1,6 +1,7 @@
 import type * as PgQueryModule from 'libpg-query';
 import type { AlterTableCmd, ColumnDef, Constraint, Node, RawStmt } from 'libpg-query';
 import { MfmigError, messageOf } from '../../errors/index.js';
+import { keepsData } from './postgres-data-safety.js';
 import { type PgLock, type PgLockMode, dottedName, nodeAs, refusedInTransaction, relationName, statementLocks, walkNodes } from './postgres-lock-levels.js';
 
 export type { PgLockMode };
@@ -24,6 +25,8 @@ export interface PgStatement {
   kind: string;
   /** Set when PostgreSQL refuses the statement inside a transaction block: why. */
   nonTransactional?: string;
+  /** True when it cannot delete, change or drop stored data (an index build or drop, VACUUM, a comment, ...). */
+  keepsData: boolean;
   /** The table-level locks it takes, strongest per table (indexes and views count as tables). */
   locks: { table: string; mode: PgLockMode }[];
   facts: PgRiskFact[];
@@ -299,7 +302,14 @@ export async function analyzePostgresSql(sql: string): Promise<PgStatement[]> {
   return (await parseStatements(sql)).map(({ sql: text, line, stmt }) => {
     const locks = statementLocks(stmt);
     const refused = refusedInTransaction(stmt, state.slotless);
-    const statement: PgStatement = { sql: text, line, kind: Object.keys(stmt)[0] ?? 'Unknown', locks, facts: riskFacts(stmt, text, locks, state) };
+    const statement: PgStatement = {
+      sql: text,
+      line,
+      kind: Object.keys(stmt)[0] ?? 'Unknown',
+      keepsData: keepsData(stmt),
+      locks,
+      facts: riskFacts(stmt, text, locks, state),
+    };
     if (refused !== undefined) statement.nonTransactional = `${refused} cannot run inside a transaction block`;
     remember(stmt, state);
     return statement;

@@ -106,7 +106,12 @@ export function readFlywayFolder(layout: FolderLayout, ctx: LoadContext): { migr
       down: downSql && NO_TRANSACTION.test(downSql) ? 'none' : 'immediate',
     } as const;
     const checksum = canonicalChecksum({ upSql, downSql, versionLabel, transactions });
-    return sqlMigration({ version, name: entry.name, mvp: 0, file: entry.path, checksum, versionLabel }, { upSql, downSql, transactions }, upText.shown);
+    return sqlMigration(
+      { version, name: entry.name, mvp: 0, file: entry.path, checksum, versionLabel },
+      { upSql, downSql, transactions },
+      upText.shown,
+      ctx.dialect,
+    );
   });
   return { migrations, repeatables };
 }
@@ -115,7 +120,7 @@ function readRepeatable(entry: FolderEntry, ctx: LoadContext): RepeatableMigrati
   const { text, shown } = readMigrationText(entry.path, ctx);
   const sql = wholeFileSql(text, shown, entry.path);
   if (sql === undefined) throw invalidMigration(`Malformed migration ${shown}: it holds no SQL statement`, entry.path);
-  assertSafeMigrationSql(sql, shown);
+  assertSafeMigrationSql(sql, shown, ctx.dialect);
   const transaction = NO_TRANSACTION.test(sql) ? 'none' : 'immediate';
   const prepared = prepareSqlSection(sql, { transactional: transaction === 'immediate', foreignKeys: undefined, where: shown });
   return {

@@ -49,5 +49,5 @@ async function readMfmigFile(path: string, mvp: number, ctx: LoadContext): Promi
   if (match[3] !== 'sql') return moduleMigration(text, shown, base, ctx.modules);
   const parsed = parseSqlMigration(text, shown);
   const { versionLabel } = parsed.meta;
-  return sqlMigration({ ...base, ...(versionLabel === undefined ? {} : { versionLabel }) }, parsed, shown);
+  return sqlMigration({ ...base, ...(versionLabel === undefined ? {} : { versionLabel }) }, parsed, shown, ctx.dialect);
 }

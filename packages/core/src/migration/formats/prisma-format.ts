@@ -17,6 +17,6 @@ export function readPrismaFolder(layout: FolderLayout, ctx: LoadContext): Migrat
     const { text, shown } = readMigrationText(entry.path, ctx);
     const upSql = wholeFileSql(text, shown, entry.path);
     if (upSql === undefined) throw invalidMigration(`Malformed migration ${shown}: it holds no SQL statement`, entry.path);
-    return sqlMigration({ version, name: entry.name, mvp: 0, file: entry.path, checksum: canonicalChecksum({ upSql }) }, { upSql }, shown);
+    return sqlMigration({ version, name: entry.name, mvp: 0, file: entry.path, checksum: canonicalChecksum({ upSql }) }, { upSql }, shown, ctx.dialect);
   });
 }

@@ -1,4 +1,5 @@
 import { hasCode } from '../../adapter/sql-splitter.js';
+import type { DialectName } from '../../dialect/dialect.js';
 import { prepareSqlSection } from '../connection-settings.js';
 import { type Direction, type Migration, type MigrationMeta, type TransactionMode, sqlBody } from '../migration.js';
 import { SQL_MARKER } from '../sql-file-parser.js';
@@ -17,8 +18,8 @@ export interface SqlSections {
 }
 
 /**
- * Builds a SQL migration: checks both sections (SQL safety, connection settings) and runs each
- * direction in its own transaction mode.
+ * Builds a SQL migration: checks both sections (SQL safety for the dialect it is loaded for,
+ * connection settings) and runs each direction in its own transaction mode.
  *
  * @example
  * sqlMigration({ version: 1, name: 'init', mvp: 0, file: '/m/1_init.up.sql', checksum }, { upSql: 'CREATE TABLE t (id INTEGER);' }, '1_init.up.sql');
@@ -27,11 +28,12 @@ export function sqlMigration(
   base: Pick<Migration, 'version' | 'name' | 'mvp' | 'file' | 'checksum' | 'versionLabel' | 'dialectVariant'>,
   sections: SqlSections,
   shown: string,
+  dialect: DialectName = 'sqlite',
 ): Migration {
   const meta = sections.meta ?? {};
   const { upSql, downSql } = sections;
-  assertSafeMigrationSql(upSql, shown);
-  if (downSql) assertSafeMigrationSql(downSql, shown);
+  assertSafeMigrationSql(upSql, shown, dialect);
+  if (downSql) assertSafeMigrationSql(downSql, shown, dialect);
   const mode = (direction: Direction): TransactionMode => sections.transactions?.[direction] ?? meta.transaction ?? 'immediate';
   const prepare = (sql: string, direction: Direction) =>
     prepareSqlSection(sql, { transactional: mode(direction) === 'immediate', foreignKeys: meta.foreignKeys, where: shown });

@@ -42,7 +42,7 @@ export function readUpDownFolder(layout: FolderLayout, ctx: LoadContext): Migrat
     const downText = down ? readMigrationText(down.path, ctx) : undefined;
     const downSql = down && downText ? wholeFileSql(downText.text, downText.shown, down.path) : undefined;
     const checksum = canonicalChecksum({ upSql, downSql });
-    migrations.push(sqlMigration({ version, name: up.name, mvp: 0, file: up.path, checksum }, { upSql, downSql }, upText.shown));
+    migrations.push(sqlMigration({ version, name: up.name, mvp: 0, file: up.path, checksum }, { upSql, downSql }, upText.shown, ctx.dialect));
   }
   return migrations;
 }
