@@ -5,24 +5,12 @@ import tseslint from 'typescript-eslint';
  * Each database driver is imported by its dialect's folder only: the SQLite adapter
  * (`packages/core/src/adapter`) and the PostgreSQL dialect (`packages/core/src/dialect/postgres`).
  * Outside them no file reaches the driver's raw handle (`adapter.raw`) either: the adapter's
- * methods say what SQLite is asked.
- *
- * The files listed below are the public API that hands users' own code their better-sqlite3
- * connection: the `database` option, a migration's `ctx.raw`, a reverse function's `raw`,
- * `RollbackManager.database` and the `databaseReopened` event. They name the driver's type or pass
- * its handle on, and may do only that; they stay barred from `pg` and `libpg-query`. Tests,
- * benchmarks and the test support may use the drivers: they build databases the way users' other
- * programs do.
+ * methods say what SQLite is asked. The public API that hands users' own code their better-sqlite3
+ * connection (the `database` option, a migration's `ctx.raw`, a reverse function's `raw`,
+ * `RollbackManager.database`, the `databaseReopened` event) names it `SqliteDatabase` and gets it
+ * from `connectionForUserCode(adapter)`, both in the adapter's folder. Tests, benchmarks and the
+ * test support may use the drivers: they build databases the way users' other programs do.
  */
-const FILES_HANDING_USERS_THEIR_CONNECTION = [
-  'packages/core/src/config/config.ts',
-  'packages/core/src/migration/migration.ts',
-  'packages/rollback/src/manager/live-database.ts',
-  'packages/rollback/src/manager/rollback-manager.ts',
-  'packages/transformer/src/declaration/data-transformation.ts',
-  'packages/transformer/src/run/reverse-runner.ts',
-];
-
 const EXPORT_DEFAULT = { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' };
 /** `adapter.raw` (a property read, not a call such as Kysely's `sql.raw(...)` nor `String.raw`): the driver's own handle. */
 const RAW_HANDLE = {
@@ -71,14 +59,10 @@ export default tseslint.config(
   },
   {
     files: ['packages/*/src/**/*.ts'],
-    ignores: ['packages/core/src/adapter/**', 'packages/core/src/dialect/postgres/**', 'packages/test-support/**', ...FILES_HANDING_USERS_THEIR_CONNECTION],
+    ignores: ['packages/core/src/adapter/**', 'packages/core/src/dialect/postgres/**', 'packages/test-support/**'],
     rules: {
       'no-restricted-imports': ['error', driverImports(['better-sqlite3', 'pg', 'libpg-query'])],
       'no-restricted-syntax': ['error', EXPORT_DEFAULT, RAW_HANDLE],
     },
-  },
-  {
-    files: FILES_HANDING_USERS_THEIR_CONNECTION,
-    rules: { 'no-restricted-imports': ['error', driverImports(['pg', 'libpg-query'])] },
   },
 );

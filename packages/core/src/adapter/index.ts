@@ -17,3 +17,4 @@ export * from './query-child-source.js';
 export * from './sqlite-introspector.js';
 export * from './sqlite-catalog.js';
 export * from './sqlite-connection.js';
+export * from './user-connection.js';

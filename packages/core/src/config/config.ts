@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { SqliteDatabase as Database } from '../adapter/user-connection.js';
 import type * as ZodModule from 'zod';
 import type { z as Z } from 'zod';
 import { MfmigError } from '../errors/index.js';

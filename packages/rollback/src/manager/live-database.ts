@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import type { Database } from 'better-sqlite3';
 import {
   type DatabaseAdapter,
   type DatabaseIdentityState,
@@ -18,6 +17,8 @@ import {
   readEnvironment,
   realDatabasePath,
   resolveConfig,
+  type SqliteDatabase,
+  connectionForUserCode,
 } from '@mfmig/core';
 import { realFilePath } from '../files/real-file-path.js';
 
@@ -69,7 +70,7 @@ export class LiveDatabase {
   get path(): string {
     const adapter = this.#ctx?.adapter;
     const configured = this.config.database;
-    const name = adapter ? (adapter.isMemory ? '' : adapter.filePath) : typeof configured === 'string' ? configured : (configured as Database).name;
+    const name = adapter ? (adapter.isMemory ? '' : adapter.filePath) : typeof configured === 'string' ? configured : (configured as SqliteDatabase).name;
     if (!name || name === ':memory:') {
       throw new MfmigError('USAGE', 'An in-memory database has no file to back up, restore or checkpoint; open a database file');
     }
@@ -165,7 +166,7 @@ export class LiveDatabase {
     this.#install(ctx, previous);
     this.#ctx = ctx;
     this.#owned = true;
-    previous?.events.emit('databaseReopened', { path, database: ctx.adapter.raw, context: ctx });
+    previous?.events.emit('databaseReopened', { path, database: connectionForUserCode(ctx.adapter), context: ctx });
     return ctx;
   }
 

@@ -1,4 +1,3 @@
-import type { Database } from 'better-sqlite3';
 import {
   type DatabaseIdentity,
   type MigrationFrameworkConfig,
@@ -9,6 +8,8 @@ import {
   type ServiceContext,
   isMfmigError,
   isServiceContext,
+  type SqliteDatabase,
+  connectionForUserCode,
 } from '@mfmig/core';
 import type { ProbeResult } from '../analysis/data-loss-probe.js';
 import type { BackupRecord } from '../backup/backup-manifest.js';
@@ -100,8 +101,8 @@ export class RollbackManager implements PreRunBackupTaker {
   }
 
   /** The live better-sqlite3 connection; a new one after a restore. */
-  get database(): Database {
-    return this.context.adapter.raw;
+  get database(): SqliteDatabase {
+    return connectionForUserCode(this.context.adapter);
   }
 
   get livePath(): string {

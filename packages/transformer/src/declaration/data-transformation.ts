@@ -1,5 +1,4 @@
-import type { Database } from 'better-sqlite3';
-import type { DatabaseAdapter } from '@mfmig/core';
+import type { DatabaseAdapter, SqliteDatabase } from '@mfmig/core';
 import type { TransformationType, WriteMode } from './transformation-types.js';
 
 /**
@@ -25,7 +24,7 @@ export type RowFunction = (row: Row) => Row | Row[] | null | undefined;
  * const reverse = ({ raw, transformation }: ReverseContext) => raw.prepare(`DELETE FROM kb_copy`).run();
  */
 export interface ReverseContext {
-  readonly raw: Database;
+  readonly raw: SqliteDatabase;
   readonly adapter: DatabaseAdapter;
   readonly transformation: ResolvedTransformation;
 }

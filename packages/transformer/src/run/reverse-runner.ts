@@ -1,5 +1,5 @@
 import type { DatabaseAdapter } from '@mfmig/core';
-import { splitSqlStatements } from '@mfmig/core';
+import { connectionForUserCode, splitSqlStatements } from '@mfmig/core';
 import type { ResolvedTransformation } from '../declaration/data-transformation.js';
 import type { TransformationUnit } from '../declaration/transformation-unit.js';
 import { countStatements } from './dry-run-counter.js';
@@ -46,7 +46,7 @@ export function runReverse(adapter: DatabaseAdapter, unit: TransformationUnit, d
     const changesBefore = Number(before.get());
     try {
       // a reverse function is the user's own code: it gets the connection itself, as a migration's ctx.raw does
-      t.reverse({ raw: adapter.raw, adapter, transformation: t });
+      t.reverse({ raw: connectionForUserCode(adapter), adapter, transformation: t });
     } catch (error) {
       throw transformationError(error, unit.id);
     }
