@@ -48,6 +48,10 @@ describe('a PostgreSQL schema made before mfmig', () => {
       expect([run.code, run.json.error.code]).toEqual([3, 'ADOPTION_REQUIRED']);
       expect(await state(url)).toEqual(before);
     }
+    // status says so beforehand, reading the catalogs only; --exit-code makes it fail a CI step
+    const status = mfmig(dir, ['--db', url, '--json', 'status', '--exit-code']);
+    expect([status.code, status.json.problems.map((p: { code: string }) => p.code)]).toEqual([1, ['UNADOPTED_SCHEMA']]);
+    expect(await state(url)).toEqual(before);
   });
 
   it('is adopted by baseline at the version it matches, after which migrate applies only newer migrations', async () => {
@@ -63,6 +67,7 @@ describe('a PostgreSQL schema made before mfmig', () => {
     expect(await state(url)).toEqual(before);
     const adopted = cli('baseline', '--to', '2');
     expect([adopted.code, adopted.json.recorded]).toEqual([0, [1, 2]]);
+    expect(cli('status').json.problems).toEqual([]);
     const up = cli('migrate');
     expect([up.code, up.json.migrations.map((m: { version: number }) => m.version)]).toEqual([0, [3]]);
     expect(await rows(url, 'SELECT id, email FROM accounts ORDER BY id')).toEqual([

@@ -168,15 +168,19 @@ export async function statusPostgres(cli: CliRuntime, options: { exitCode: boole
     const m = await migrator(cli, conn, { loadModules: false });
     const status = await m.status();
     const exists = await conn.history.exists();
+    const problems: { code: string; version: number; severity: 'error' | 'warning'; message: string }[] = [
+      ...status.problems,
+      ...(await unadoptedSchema(conn, status)),
+    ];
     const { out } = cli;
-    out.result({ dialect: 'postgres', database: conn.target, exists, ...status }, () => {
+    out.result({ dialect: 'postgres', database: conn.target, exists, ...status, problems }, () => {
       out.line(`Database:  ${conn.target}${exists ? '' : ' (no mfmig history yet: nothing applied)'}`);
       out.line(`Version:   ${describePosition(status)}; latest ${status.latestVersion}${status.hasMilestones ? ` (MVP${status.latestMvp})` : ''}`);
       out.line(`Applied:   ${status.applied.length}   Pending: ${status.pending.length}`);
       renderPending(out, status);
-      for (const p of status.problems) out.line(`${p.severity === 'error' ? out.colors.red('error') : out.colors.yellow('warning')}: ${p.message}`);
+      for (const p of problems) out.line(`${p.severity === 'error' ? out.colors.red('error') : out.colors.yellow('warning')}: ${p.message}`);
     });
-    if (options.exitCode && (status.pending.length > 0 || status.problems.length > 0)) cli.exitCode = 1;
+    if (options.exitCode && (status.pending.length > 0 || problems.length > 0)) cli.exitCode = 1;
   } finally {
     await conn.close();
   }
@@ -232,4 +236,25 @@ export async function postgresHistory(cli: CliRuntime, options: { metrics: boole
   } finally {
     await conn.close();
   }
+}
+
+/**
+ * A warning for a schema that holds tables but no migration history: made before mfmig (or by
+ * another tool), it must be adopted before `migrate` runs version 1 over it, and `migrate`
+ * refuses when the migrations create any of its tables. Read from the catalogs only: which tables
+ * the migrations create is known from a rehearsal, which `status` does not run.
+ */
+async function unadoptedSchema(conn: PostgresConnection, status: MigrationStatus) {
+  if (status.applied.length > 0 || (await conn.history.list()).length > 0 || status.pending.length === 0) return [];
+  const tables = (await conn.introspector.tables()).map((t) => t.name);
+  if (tables.length === 0) return [];
+  const shown = tables.slice(0, 5).join(', ') + (tables.length > 5 ? ` and ${tables.length - 5} more` : '');
+  return [
+    {
+      code: 'UNADOPTED_SCHEMA',
+      version: 0,
+      severity: 'warning' as const,
+      message: `${conn.target} holds ${tables.length} table(s) (${shown}) and no migration history: \`migrate\` refuses to run version 1 over tables the migrations create; \`mfmig baseline --dry-run\` shows the version the schema matches`,
+    },
+  ];
 }
