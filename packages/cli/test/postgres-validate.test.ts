@@ -160,6 +160,43 @@ describe('mfmig validate on PostgreSQL', () => {
     expect(run.json.errors).toEqual([expect.objectContaining({ code: 'HISTORY_CHECKSUM_MISMATCH', kind: 'history', location: { version: 2 } })]);
   });
 
+  it('checks what milestone.json declares through the catalogs: complete, then the index and view it names are missing', async () => {
+    const spec = {
+      milestone: 1,
+      title: 'Notes',
+      tables: {
+        notes: {
+          columns: ['id', 'kind', 'body'],
+          indexes: [{ name: 'notes_kind', columns: ['kind'], where: "kind <> 'draft'" }],
+        },
+      },
+      views: ['note_counts'],
+    };
+    const { url, dir } = await migrated({
+      'mvp1/milestone.json': JSON.stringify(spec),
+      'mvp1/0001_notes.sql': sqlMigration(
+        "CREATE TABLE notes (id bigserial PRIMARY KEY, kind varchar(20) NOT NULL, body text);\nCREATE INDEX notes_kind ON notes (kind) WHERE kind <> 'draft';\nCREATE VIEW note_counts AS SELECT kind, count(*) AS n FROM notes GROUP BY kind;",
+      ),
+    });
+    const clean = mfmig(dir, ['--db', url, '--json', 'validate']);
+    expect([clean.code, clean.json.warnings, clean.json.milestone]).toEqual([
+      0,
+      [],
+      { current: 1, compliance: [{ milestone: 1, complete: true, missing: [] }] },
+    ]);
+    expect(clean.json.checksRun.map((c: { id: string }) => c.id)).toContain('milestone.compliance');
+
+    // an index over another predicate does not serve what the declaration asks for
+    await rows(url, "DROP VIEW note_counts; DROP INDEX notes_kind; CREATE INDEX notes_kind ON notes (kind) WHERE kind <> 'final'");
+    const before = await catalog(url);
+    const broken = mfmig(dir, ['--db', url, '--json', 'validate']);
+    expect(codes([...broken.json.errors, ...broken.json.warnings]).filter((c) => c.startsWith('MILESTONE_'))).toEqual(
+      expect.arrayContaining(['MILESTONE_INDEX_MISSING', 'MILESTONE_VIEW_MISSING']),
+    );
+    expect(broken.json.milestone.compliance).toEqual([{ milestone: 1, complete: false, missing: ['index:notes_kind', 'view:note_counts'] }]);
+    expect(await catalog(url)).toEqual(before);
+  });
+
   it('validates a database without mfmig history, and creates nothing', async () => {
     const url = await scratchDatabase();
     await rows(url, 'CREATE TABLE legacy (id integer PRIMARY KEY, name text)');

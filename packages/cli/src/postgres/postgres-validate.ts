@@ -18,12 +18,15 @@ import {
   type CheckKind,
   type CheckRecord,
   type FindingLocation,
+  type MilestoneCompliance,
   type SkipReason,
   type SkippedCheck,
   type ValidationFinding,
   type ValidationReport,
   buildReport,
   finding,
+  checkMilestoneComplianceOf,
+  planMilestoneCompliance,
 } from '@mfmig/validation';
 import type { Output } from '../output.js';
 import type { CliRuntime } from '../runtime.js';
@@ -139,8 +142,8 @@ class PostgresRun {
     return this.#timedOut;
   }
 
-  skip(id: string, kind: CheckKind, reason: SkipReason, message: string): void {
-    this.checksSkipped.push({ id, kind, reason, message });
+  skip(id: string, kind: CheckKind, reason: SkipReason, message: string, target?: string): void {
+    this.checksSkipped.push({ id, kind, ...(target === undefined ? {} : { target }), reason, message });
   }
 
   /** Runs one check; undefined when it did not run to the end (timeout, error). */
@@ -237,6 +240,32 @@ export async function validatePostgres(cli: CliRuntime, options: PostgresValidat
   }
 }
 
+/** The `milestone.compliance` check, read through the introspector as on SQLite (see `planMilestoneCompliance`). */
+async function checkCompliance(
+  conn: PostgresConnection,
+  run: PostgresRun,
+  migrations: MigrationSet | null,
+  unavailable: string,
+  currentMvp: number | null,
+): Promise<MilestoneCompliance[]> {
+  if (!migrations) {
+    run.skip('milestone.compliance', 'milestone', 'no-migrations', unavailable);
+    return [];
+  }
+  if (currentMvp === null) {
+    run.skip('milestone.compliance', 'milestone', 'no-history', 'the database has no mfmig history, so the milestone it should comply with is unknown');
+    return [];
+  }
+  const plan = planMilestoneCompliance(migrations, currentMvp);
+  run.findings.push(...plan.findings);
+  for (const s of plan.skipped) run.skip('milestone.compliance', 'milestone', s.reason, s.message, s.target);
+  if (plan.declared.length === 0) return [];
+  const outcome = await run.attempt('milestone.compliance', 'milestone', () => checkMilestoneComplianceOf(conn.introspector, plan));
+  if (!outcome) return [];
+  run.findings.push(...outcome.findings);
+  return outcome.compliance;
+}
+
 /** The migrations folder as the SQLite command reads it: a named one must exist, the default one is optional, and one that cannot be read skips the history checks. */
 async function readMigrations(cli: CliRuntime): Promise<{ migrations: MigrationSet | null; unavailable: string }> {
   const g = cli.globals;
@@ -286,9 +315,9 @@ export async function postgresValidation(
     const integrity = await run.attempt('integrity.catalog', 'integrity', () => conn.integrity.run());
     if (integrity) run.findings.push(...integrity.map(integrityFinding));
     run.skip('schema.expected', 'schema', 'not-applicable', 'rebuilding the expected schema from the migrations runs on SQLite only in this version');
-    run.skip('milestone.compliance', 'milestone', 'not-applicable', 'milestone.json declarations are checked on SQLite only in this version');
-    run.finish();
     const applied = history ?? [];
+    const compliance = await checkCompliance(conn, run, migrations, unavailable, status && applied.length > 0 ? status.currentMvp : null);
+    run.finish();
     const report = buildReport({
       operation: 'comprehensive',
       level: 'standard',
@@ -297,7 +326,7 @@ export async function postgresValidation(
       findings: run.findings,
       checksRun: run.checksRun,
       checksSkipped: run.checksSkipped,
-      milestone: { current: status && applied.length > 0 ? status.currentMvp : null, compliance: [] },
+      milestone: { current: status && applied.length > 0 ? status.currentMvp : null, compliance },
     });
     const { level: _level, database, ...rest } = report;
     return {

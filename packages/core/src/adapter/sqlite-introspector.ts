@@ -1,4 +1,4 @@
-import type { ColumnInfo, DatabaseIntrospector, ForeignKeyInfo, IndexInfo, TableInfo } from '../dialect/dialect.js';
+import type { ColumnInfo, DatabaseIntrospector, ForeignKeyInfo, IndexInfo, TableInfo, ViewInfo } from '../dialect/dialect.js';
 import type { DatabaseAdapter, PreparedStatement } from './database-adapter.js';
 import type {
   SqliteCatalogQuery,
@@ -109,6 +109,11 @@ export class SqliteIntrospector implements DatabaseIntrospector {
 
   table(name: string): Promise<TableInfo | undefined> {
     return Promise.resolve(this.tableSync(name));
+  }
+
+  views(): Promise<ViewInfo[]> {
+    const views = this.catalogSync({ type: 'view' }).filter((r) => !r.name.startsWith('mfmig_'));
+    return Promise.resolve(views.map((r) => ({ name: r.name, definition: r.sql ?? '' })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
   }
 
   schemaFingerprint(): Promise<string> {

@@ -58,6 +58,12 @@ export interface ForeignKeyInfo {
   validated: boolean;
 }
 
+/** A view as the catalogs describe it. */
+export interface ViewInfo {
+  name: string;
+  definition: string;
+}
+
 /** A table with its columns, indexes and foreign keys. */
 export interface TableInfo {
   name: string;
@@ -77,6 +83,8 @@ export interface DatabaseIntrospector {
   tables(): Promise<TableInfo[]>;
   /** One table, or undefined when it does not exist. */
   table(name: string): Promise<TableInfo | undefined>;
+  /** User views (materialized ones too on PostgreSQL), by name, with their definitions as the database prints them. */
+  views(): Promise<ViewInfo[]>;
   /** A hash of the user schema: equal schemas give equal hashes. */
   schemaFingerprint(): Promise<string>;
 }

@@ -3,6 +3,9 @@ import type { ValidationFinding } from '../report/types.js';
 import { type IndexInfo, type TableInfo, normaliseSql } from '../schema/schema-model.js';
 import { type CheckEnv, rowidAlias } from './check-env.js';
 
+/** A PostgreSQL cast as it prints them, lower-cased: `::text`, `::character varying`, `::bigint[]`. */
+const PG_CAST = /::\s*(?:character varying|double precision|timestamp with(?:out)? time zone|"[^"]+"|[a-z_][a-z0-9_]*)(?:\[\])?/g;
+
 /**
  * True when `columns` (in any order) are the leading columns of an index of `table` that a
  * lookup `col = ?` can use: a full index, a partial one on `col IS NOT NULL` (or on the
@@ -14,7 +17,12 @@ import { type CheckEnv, rowidAlias } from './check-env.js';
 export function hasLeadingIndex(table: TableInfo, columns: string[], options: { ordered?: boolean; unique?: boolean; where?: string } = {}): boolean {
   const want = columns.map((c) => c.toLowerCase());
   if (want.length === 1 && rowidAlias(table)?.toLowerCase() === want[0]) return true;
-  const bare = (sql: string | null | undefined) => normaliseSql(sql ?? '').replace(/"/g, '');
+  // quotes, grouping and casts aside: PostgreSQL prints every operand of a predicate in parentheses and
+  // casts what it compares (`((kind)::text <> 'draft'::text)`); SQLite has no `::`
+  const bare = (sql: string | null | undefined) =>
+    normaliseSql(sql ?? '')
+      .replace(PG_CAST, '')
+      .replace(/["()]/g, '');
   return table.indexes.some((index) => {
     if (options.unique && !index.unique) return false;
     const servesLookup = want.length === 1 && bare(index.where) === `${want[0]} is not null`;

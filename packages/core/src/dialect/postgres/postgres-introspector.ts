@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ColumnInfo, DatabaseIntrospector, ForeignKeyInfo, IndexInfo, TableInfo } from '../dialect.js';
+import type { ColumnInfo, DatabaseIntrospector, ForeignKeyInfo, IndexInfo, TableInfo, ViewInfo } from '../dialect.js';
 import {
   CHECKS_SQL,
   COLUMNS_SQL,
@@ -126,6 +126,11 @@ export class PostgresIntrospector implements DatabaseIntrospector {
   async table(name: string): Promise<TableInfo | undefined> {
     const [table] = await this.readTables(name);
     return table;
+  }
+
+  async views(): Promise<ViewInfo[]> {
+    const rows = await this.db.query(VIEWS_SQL, [this.schema]);
+    return rows.map((r) => ({ name: String(r.name), definition: String(r.definition ?? '') })).sort(byName);
   }
 
   /**
