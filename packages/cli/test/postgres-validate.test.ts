@@ -145,11 +145,16 @@ describe('mfmig validate on PostgreSQL', () => {
     expect(await rows(url, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'mfmig_rehearsal%'`)).toEqual([]);
     const human = mfmig(dir, ['--db', url, 'validate']);
     expect(human.code).toBe(0);
+    // status says so too, from the fingerprint alone; --exit-code fails on it
+    const status = mfmig(dir, ['--db', url, '--json', 'status', '--exit-code']);
+    expect([status.code, status.json.problems.map((p: { code: string }) => p.code), status.json.drift.hasDrift]).toEqual([1, ['SCHEMA_DRIFT'], true]);
     // the next migration records the schema as it is then: the drift is no longer reported
     writeMigrations(dir, { 'mvp2/0003_archive.sql': sqlMigration('CREATE TABLE archive (id bigint PRIMARY KEY);') });
     expect(mfmig(dir, ['--db', url, 'migrate']).code).toBe(0);
     const after = mfmig(dir, ['--db', url, '--json', 'validate']);
     expect([after.code, after.json.warnings, after.json.drift.hasDrift, after.json.drift.version]).toEqual([0, [], false, 3]);
+    const clean = mfmig(dir, ['--db', url, '--json', 'status', '--exit-code']);
+    expect([clean.code, clean.json.problems, clean.json.drift.hasDrift]).toEqual([0, [], false]);
   });
 
   it('reports an edited applied migration file as an error (exit 1)', async () => {

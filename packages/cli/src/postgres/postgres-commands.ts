@@ -25,6 +25,7 @@ import { confirmPostgresRisk } from './postgres-plan.js';
 import { checkpointBeforeRun, revertFailedRun } from './postgres-run-recovery.js';
 import { renderReports } from './render-reports.js';
 import { metricsEnabled } from '../settings/metrics-setting.js';
+import { lastApplied } from './postgres-validate.js';
 
 /** The commands that run on PostgreSQL in this version; the others refuse a PostgreSQL URL. */
 export const POSTGRES_COMMANDS = [
@@ -168,12 +169,23 @@ export async function statusPostgres(cli: CliRuntime, options: { exitCode: boole
     const m = await migrator(cli, conn, { loadModules: false });
     const status = await m.status();
     const exists = await conn.history.exists();
+    const drift = await schemaDrift(conn);
     const problems: { code: string; version: number; severity: 'error' | 'warning'; message: string }[] = [
       ...status.problems,
+      ...(drift.hasDrift
+        ? [
+            {
+              code: 'SCHEMA_DRIFT',
+              version: drift.version!,
+              severity: 'warning' as const,
+              message: `the schema changed outside mfmig since version ${drift.version} (\`mfmig validate\` names what changed)`,
+            },
+          ]
+        : []),
       ...(await unadoptedSchema(conn, status)),
     ];
     const { out } = cli;
-    out.result({ dialect: 'postgres', database: conn.target, exists, ...status, problems }, () => {
+    out.result({ dialect: 'postgres', database: conn.target, exists, ...status, problems, drift }, () => {
       out.line(`Database:  ${conn.target}${exists ? '' : ' (no mfmig history yet: nothing applied)'}`);
       out.line(`Version:   ${describePosition(status)}; latest ${status.latestVersion}${status.hasMilestones ? ` (MVP${status.latestMvp})` : ''}`);
       out.line(`Applied:   ${status.applied.length}   Pending: ${status.pending.length}`);
@@ -257,4 +269,18 @@ async function unadoptedSchema(conn: PostgresConnection, status: MigrationStatus
       message: `${conn.target} holds ${tables.length} table(s) (${shown}) and no migration history: \`migrate\` refuses to run version 1 over tables the migrations create; \`mfmig baseline --dry-run\` shows the version the schema matches`,
     },
   ];
+}
+
+/**
+ * The live schema's fingerprint against the one the history recorded after the version applied
+ * last, as SQLite's `status` reports drift: read from the catalogs, no rehearsal.
+ */
+async function schemaDrift(
+  conn: PostgresConnection,
+): Promise<{ hasDrift: boolean; version: number | null; expectedHash: string | null; actualHash: string | null }> {
+  const history = (await conn.history.exists()) ? await conn.history.list() : [];
+  const last = history.length > 0 ? lastApplied(history) : undefined;
+  if (!last?.schemaHash) return { hasDrift: false, version: last?.version ?? null, expectedHash: null, actualHash: null };
+  const actual = await conn.introspector.schemaFingerprint();
+  return { hasDrift: actual !== last.schemaHash, version: last.version, expectedHash: last.schemaHash, actualHash: actual };
 }

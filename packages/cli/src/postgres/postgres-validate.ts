@@ -344,11 +344,21 @@ export async function postgresValidation(
   }
 }
 
+/**
+ * The history row applied last, whose schema fingerprint the live schema should still have: an
+ * older version applied out of order is applied after the highest one.
+ *
+ * @example
+ * lastApplied(await conn.history.list()).schemaHash;
+ */
+export function lastApplied(history: HistoryEntry[]): HistoryEntry {
+  return history.reduce((a, b) => (b.appliedAt > a.appliedAt || (b.appliedAt === a.appliedAt && b.version > a.version) ? b : a));
+}
+
 /** Compares the schema's fingerprint with the one the history recorded after the last applied migration. */
 async function checkDrift(conn: PostgresConnection, run: PostgresRun, history: HistoryEntry[], nameDrift?: DriftNamer): Promise<PostgresDrift> {
   if (history.length === 0) return notChecked(run, 'the database has no mfmig history, so there is no recorded schema to compare with', 'no-history');
-  // the last one applied: an older version applied out of order is applied after the highest one
-  const last = history.reduce((a, b) => (b.appliedAt > a.appliedAt || (b.appliedAt === a.appliedAt && b.version > a.version) ? b : a));
+  const last = lastApplied(history);
   if (last.schemaHash === null) {
     return { ...notChecked(run, `the history recorded no schema fingerprint after version ${last.version}`, 'not-applicable'), version: last.version };
   }
