@@ -169,7 +169,8 @@ export async function statusPostgres(cli: CliRuntime, options: { exitCode: boole
     const m = await migrator(cli, conn, { loadModules: false });
     const status = await m.status();
     const exists = await conn.history.exists();
-    const drift = await schemaDrift(conn);
+    const history = exists ? await conn.history.list() : [];
+    const drift = await schemaDrift(conn, history);
     const problems: { code: string; version: number; severity: 'error' | 'warning'; message: string }[] = [
       ...status.problems,
       ...(drift.hasDrift
@@ -182,7 +183,7 @@ export async function statusPostgres(cli: CliRuntime, options: { exitCode: boole
             },
           ]
         : []),
-      ...(await unadoptedSchema(conn, status)),
+      ...(history.length === 0 ? await unadoptedSchema(conn, status) : []),
     ];
     const { out } = cli;
     out.result({ dialect: 'postgres', database: conn.target, exists, ...status, problems, drift }, () => {
@@ -251,13 +252,13 @@ export async function postgresHistory(cli: CliRuntime, options: { metrics: boole
 }
 
 /**
- * A warning for a schema that holds tables but no migration history: made before mfmig (or by
+ * A warning for a schema that holds tables but no migration history (the caller checks the history): made before mfmig (or by
  * another tool), it must be adopted before `migrate` runs version 1 over it, and `migrate`
  * refuses when the migrations create any of its tables. Read from the catalogs only: which tables
  * the migrations create is known from a rehearsal, which `status` does not run.
  */
 async function unadoptedSchema(conn: PostgresConnection, status: MigrationStatus) {
-  if (status.applied.length > 0 || (await conn.history.list()).length > 0 || status.pending.length === 0) return [];
+  if (status.pending.length === 0) return [];
   const tables = (await conn.introspector.tables()).map((t) => t.name);
   if (tables.length === 0) return [];
   const shown = tables.slice(0, 5).join(', ') + (tables.length > 5 ? ` and ${tables.length - 5} more` : '');
@@ -277,8 +278,8 @@ async function unadoptedSchema(conn: PostgresConnection, status: MigrationStatus
  */
 async function schemaDrift(
   conn: PostgresConnection,
+  history: HistoryEntry[],
 ): Promise<{ hasDrift: boolean; version: number | null; expectedHash: string | null; actualHash: string | null }> {
-  const history = (await conn.history.exists()) ? await conn.history.list() : [];
   const last = history.length > 0 ? lastApplied(history) : undefined;
   if (!last?.schemaHash) return { hasDrift: false, version: last?.version ?? null, expectedHash: null, actualHash: null };
   const actual = await conn.introspector.schemaFingerprint();

@@ -26,6 +26,8 @@ import {
   buildReport,
   finding,
   checkMilestoneComplianceOf,
+  loadMilestoneSpecs,
+  mergeRequirements,
   planMilestoneCompliance,
 } from '@mfmig/validation';
 import type { Output } from '../output.js';
@@ -256,11 +258,13 @@ async function checkCompliance(
     run.skip('milestone.compliance', 'milestone', 'no-history', 'the database has no mfmig history, so the milestone it should comply with is unknown');
     return [];
   }
-  const plan = planMilestoneCompliance(migrations, currentMvp);
-  run.findings.push(...plan.findings);
+  const specs = loadMilestoneSpecs(migrations.root, migrations.milestones);
+  run.findings.push(...specs.problems);
+  const plan = planMilestoneCompliance(specs, migrations.milestones, currentMvp);
   for (const s of plan.skipped) run.skip('milestone.compliance', 'milestone', s.reason, s.message, s.target);
   if (plan.declared.length === 0) return [];
-  const outcome = await run.attempt('milestone.compliance', 'milestone', () => checkMilestoneComplianceOf(conn.introspector, plan));
+  const requirements = mergeRequirements(specs.specs, currentMvp);
+  const outcome = await run.attempt('milestone.compliance', 'milestone', () => checkMilestoneComplianceOf(conn.introspector, requirements, plan.declared));
   if (!outcome) return [];
   run.findings.push(...outcome.findings);
   return outcome.compliance;

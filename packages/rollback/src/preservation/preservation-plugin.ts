@@ -77,14 +77,10 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
       if (ctx.direction !== 'down' || !ctx.migration.down) return;
       const collect = ctx.dryRun ? options.collector?.() : undefined;
       if (ctx.dryRun && !collect) return;
-      if (!ctx.dryRun && options.isEnabled && !options.isEnabled()) {
-        // the user turned preservation off: what this down drops, cascades included, is theirs to lose
-        ctx.state.set(ACCOUNTED_LOSSES_STATE, '*');
-        return;
-      }
-      if (!ctx.dryRun && ctx.undoesFailedUp) {
-        // the down takes a failed attempt back out: what it drops is that attempt's output; archived, it
-        // would be put back over the output of the next (fixed) attempt
+      // nothing to keep when the user turned preservation off (what this down drops, cascades included, is
+      // theirs to lose), or when the down takes a failed attempt back out (what it drops is that attempt's
+      // output; archived, it would be put back over the output of the next, fixed attempt)
+      if (!ctx.dryRun && (ctx.undoesFailedUp || (options.isEnabled && !options.isEnabled()))) {
         ctx.state.set(ACCOUNTED_LOSSES_STATE, '*');
         return;
       }

@@ -1,40 +1,32 @@
-import type { DatabaseIntrospector, MigrationSet } from '@mfmig/core';
+import type { DatabaseIntrospector } from '@mfmig/core';
 import { checkMilestoneCompliance } from '../checks/milestone-check.js';
 import type { MilestoneCompliance, SkipReason, ValidationFinding } from '../report/types.js';
 import { schemaModelOf } from '../schema/schema-model-of.js';
-import { loadMilestoneSpecs } from './load-milestone-specs.js';
-import { type MilestoneRequirements, mergeRequirements } from './merge-requirements.js';
+import type { LoadedMilestoneSpecs } from './load-milestone-specs.js';
+import type { MilestoneRequirements } from './merge-requirements.js';
 
-/** What the `milestone.json` files say is to be checked at a milestone, before the database is read (see {@link planMilestoneCompliance}). */
+/** Which milestones' declarations the `milestone.compliance` check compares, and the parts it cannot check (with why). */
 export interface MilestoneCompliancePlan {
-  /** `MILESTONE_SPEC_INVALID` findings. */
-  findings: ValidationFinding[];
-  /** The parts that cannot be checked, and why. */
   skipped: { reason: SkipReason; message: string; target?: string }[];
   /** The milestones whose declarations are checked; empty when there is nothing to check. */
   declared: number[];
-  requirements: MilestoneRequirements;
 }
 
 /**
- * Milestone compliance (the `milestone.compliance` check) on any dialect, first step: reads the
- * `milestone.json` of each milestone up to `currentMvp`, with the same rules as on SQLite: an
- * invalid declaration is a `MILESTONE_SPEC_INVALID` finding, a milestone without one is skipped
- * (`no-declaration`), and nothing is checked before the first milestone is complete. Then
- * {@link checkMilestoneComplianceOf} reads the database.
+ * The milestones the `milestone.compliance` check compares at `currentMvp`, on every dialect:
+ * nothing before the first milestone is complete (`not-applicable`), a milestone without a
+ * `milestone.json` is skipped (`no-declaration`), and so is one whose declaration is invalid
+ * (`error`; its `MILESTONE_SPEC_INVALID` finding is in `specs.problems`).
  *
  * @example
- * const plan = planMilestoneCompliance(migrations, status.currentMvp);
- * if (plan.declared.length > 0) await checkMilestoneComplianceOf(conn.introspector, plan);
+ * const plan = planMilestoneCompliance(loadMilestoneSpecs(migrations.root, migrations.milestones), migrations.milestones, 3);
+ * plan.declared; // [1, 2, 3]
  */
-export function planMilestoneCompliance(migrations: MigrationSet, currentMvp: number): MilestoneCompliancePlan {
-  const specs = loadMilestoneSpecs(migrations.root, migrations.milestones);
-  const plan: MilestoneCompliancePlan = { findings: [...specs.problems], skipped: [], declared: [], requirements: mergeRequirements(specs.specs, currentMvp) };
-  if (currentMvp === 0) {
-    plan.skipped.push({ reason: 'not-applicable', message: 'no milestone is completely applied yet' });
-    return plan;
-  }
-  const upTo = migrations.milestones.filter((m) => m <= currentMvp);
+export function planMilestoneCompliance(specs: LoadedMilestoneSpecs, milestones: number[], currentMvp: number): MilestoneCompliancePlan {
+  if (currentMvp === 0) return { skipped: [{ reason: 'not-applicable', message: 'no milestone is completely applied yet' }], declared: [] };
+  const plan: MilestoneCompliancePlan = { skipped: [], declared: [] };
+  const upTo = milestones.filter((m) => m <= currentMvp);
+  // one note for every milestone without a declaration (a folder from another project has none at all)
   const undeclared = upTo.filter((mvp) => specs.undeclared.includes(mvp)).map((mvp) => `mvp${mvp}`);
   if (undeclared.length > 0) {
     const message =
@@ -50,15 +42,17 @@ export function planMilestoneCompliance(migrations: MigrationSet, currentMvp: nu
 }
 
 /**
- * Milestone compliance, second step: the tables, columns, indexes and views the planned
- * declarations name, read through the dialect's introspector.
+ * Milestone compliance read through a dialect's introspector: the tables, columns, indexes and
+ * views that the `declared` milestones' requirements name (SQLite's validation run reads its own
+ * schema model instead).
  *
  * @example
- * const { findings, compliance } = await checkMilestoneComplianceOf(conn.introspector, plan);
+ * const { findings, compliance } = await checkMilestoneComplianceOf(conn.introspector, mergeRequirements(specs.specs, 3), plan.declared);
  */
 export async function checkMilestoneComplianceOf(
   introspector: DatabaseIntrospector,
-  plan: MilestoneCompliancePlan,
+  requirements: MilestoneRequirements,
+  declared: number[],
 ): Promise<{ findings: ValidationFinding[]; compliance: MilestoneCompliance[] }> {
-  return checkMilestoneCompliance(await schemaModelOf(introspector), plan.requirements, plan.declared);
+  return checkMilestoneCompliance(await schemaModelOf(introspector), requirements, declared);
 }

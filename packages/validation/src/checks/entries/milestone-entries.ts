@@ -1,4 +1,5 @@
 import { checkMilestoneCompliance } from '../milestone-check.js';
+import { planMilestoneCompliance } from '../../milestone/connection-compliance.js';
 import { type CatalogCheck, type CatalogCheckContext, EVERY_LEVEL } from '../validation-check.js';
 
 /** What the completed milestones declare (milestone.json), against the catalog. */
@@ -24,27 +25,9 @@ async function milestoneCompliance({ check, env, state, rec, out }: CatalogCheck
     rec.skip(check, 'no-history', 'the database has no mfmig history, so the milestone it should comply with is unknown');
     return;
   }
-  const current = state.currentMvp;
-  if (current === 0) {
-    rec.skip(check, 'not-applicable', 'no milestone is completely applied yet');
-    return;
-  }
-  const upTo = state.migrations.milestones.filter((m) => m <= current);
-  // one note for every milestone without a declaration (a folder from another project has none at all)
-  const undeclared = upTo.filter((mvp) => state.specs!.undeclared.includes(mvp));
-  if (undeclared.length > 0) {
-    const folders = undeclared.map((mvp) => `mvp${mvp}`);
-    rec.skip(
-      { ...check, target: folders.join(', ') },
-      'no-declaration',
-      undeclared.length === 1 ? `${folders[0]}/milestone.json does not exist` : `no milestone.json in ${folders.map((f) => `${f}/`).join(', ')}`,
-    );
-  }
-  for (const mvp of upTo) {
-    if (!state.specs.undeclared.includes(mvp) && !state.specs.specs.has(mvp))
-      rec.skip({ ...check, target: `mvp${mvp}` }, 'error', `mvp${mvp}/milestone.json is invalid (see MILESTONE_SPEC_INVALID)`);
-  }
-  const declared = upTo.filter((m) => state.specs!.specs.has(m));
+  const plan = planMilestoneCompliance(state.specs, state.migrations.milestones, state.currentMvp);
+  for (const skip of plan.skipped) rec.skip(skip.target === undefined ? check : { ...check, target: skip.target }, skip.reason, skip.message);
+  const { declared } = plan;
   if (declared.length === 0) return;
   const result = await rec.attempt(check, () => checkMilestoneCompliance(env.schema, state.requirements!, declared));
   if (!result) return;
