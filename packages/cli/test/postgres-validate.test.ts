@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
@@ -77,7 +77,13 @@ describe('mfmig validate on PostgreSQL', () => {
     });
     expect(run.json.database).toContain('(schema public)');
     expect(run.json.drift.actualHash).toBe(run.json.drift.expectedHash);
-    expect(run.json.checksRun.map((c: { id: string }) => c.id)).toEqual(['history.read', 'history.status', 'schema.drift', 'integrity.catalog']);
+    expect(run.json.checksRun.map((c: { id: string }) => c.id)).toEqual([
+      'history.read',
+      'history.status',
+      'schema.drift',
+      'integrity.catalog',
+      'schema.expected',
+    ]);
     expect(run.stdout.trim().startsWith('{') && run.stdout.trim().endsWith('}')).toBe(true);
     const human = mfmig(dir, ['--db', url, 'validate']);
     expect([human.code, human.stdout.length > 0]).toEqual([0, true]);
@@ -137,7 +143,11 @@ describe('mfmig validate on PostgreSQL', () => {
     await rows(url, 'ALTER TABLE notes ADD COLUMN pinned boolean');
     const run = mfmig(dir, ['--db', url, '--json', 'validate']);
     expect([run.code, run.json.isValid, run.json.errors]).toEqual([0, true, []]);
-    expect(run.json.warnings).toEqual([expect.objectContaining({ code: 'SCHEMA_DRIFT', severity: 'medium', kind: 'schema', location: { version: 2 } })]);
+    expect(run.json.warnings).toEqual([
+      expect.objectContaining({ code: 'SCHEMA_DRIFT', severity: 'medium', kind: 'schema', location: { version: 2 } }),
+      // and the schema the migrations build has no such column
+      expect.objectContaining({ code: 'SCHEMA_COLUMN_UNEXPECTED', severity: 'low', location: { table: 'notes', column: 'pinned' } }),
+    ]);
     expect(run.json.drift).toMatchObject({ hasDrift: true, version: 2 });
     expect(run.json.drift.actualHash).not.toBe(run.json.drift.expectedHash);
     // named from a rehearsal of the migrations in a scratch schema, which is gone afterwards
@@ -148,13 +158,94 @@ describe('mfmig validate on PostgreSQL', () => {
     // status says so too, from the fingerprint alone; --exit-code fails on it
     const status = mfmig(dir, ['--db', url, '--json', 'status', '--exit-code']);
     expect([status.code, status.json.problems.map((p: { code: string }) => p.code), status.json.drift.hasDrift]).toEqual([1, ['SCHEMA_DRIFT'], true]);
-    // the next migration records the schema as it is then: the drift is no longer reported
+    // the next migration records the schema as it is then: the drift is no longer reported, but no migration defines the column
     writeMigrations(dir, { 'mvp2/0003_archive.sql': sqlMigration('CREATE TABLE archive (id bigint PRIMARY KEY);') });
     expect(mfmig(dir, ['--db', url, 'migrate']).code).toBe(0);
     const after = mfmig(dir, ['--db', url, '--json', 'validate']);
-    expect([after.code, after.json.warnings, after.json.drift.hasDrift, after.json.drift.version]).toEqual([0, [], false, 3]);
+    expect([after.code, codes(after.json.warnings), after.json.drift.hasDrift, after.json.drift.version]).toEqual([0, ['SCHEMA_COLUMN_UNEXPECTED'], false, 3]);
     const clean = mfmig(dir, ['--db', url, '--json', 'status', '--exit-code']);
     expect([clean.code, clean.json.problems, clean.json.drift.hasDrift]).toEqual([0, [], false]);
+  });
+
+  it('compares the schema with the one exactly the applied migrations build, with SQLite codes, and changes nothing', async () => {
+    const { url, dir } = await migrated({ ...ACCOUNTS, 'mvp2/0004_archive.sql': sqlMigration('CREATE TABLE archive (id bigint PRIMARY KEY);') });
+    // 0003 arrives after 0004 was applied: pending, out of order; the expected schema leaves its table out
+    writeMigrations(dir, { 'mvp2/0003_labels.sql': sqlMigration('CREATE TABLE labels (id bigint PRIMARY KEY);') });
+    const clean = mfmig(dir, ['--db', url, '--json', 'validate']);
+    expect([clean.code, codes(clean.json.errors), codes(clean.json.warnings)]).toEqual([0, [], ['HISTORY_OUT_OF_ORDER']]);
+    expect(clean.json.checksRun.map((c: { id: string }) => c.id)).toContain('schema.expected');
+
+    await rows(url, 'DROP TABLE archive; DROP INDEX notes_account; ALTER TABLE accounts ALTER COLUMN email TYPE varchar(200); CREATE TABLE leftovers (id int)');
+    const before = await catalog(url);
+    const run = mfmig(dir, ['--db', url, '--json', 'validate']);
+    expect([run.code, run.json.isValid]).toEqual([1, false]);
+    const found = [...run.json.errors, ...run.json.warnings].filter((f: Finding) => f.code.startsWith('SCHEMA_') && f.code !== 'SCHEMA_DRIFT');
+    expect(found.map((f: Finding) => [f.code, f.severity, f.location])).toEqual(
+      expect.arrayContaining([
+        ['SCHEMA_TABLE_MISSING', 'high', { table: 'archive' }],
+        ['SCHEMA_COLUMN_MISMATCH', 'medium', { table: 'accounts', column: 'email' }],
+        ['SCHEMA_INDEX_MISSING', 'medium', { table: 'notes', index: 'notes_account' }],
+        ['SCHEMA_TABLE_UNEXPECTED', 'low', { table: 'leftovers' }],
+      ]),
+    );
+    expect(found).toHaveLength(4);
+    // the finding names the migration that creates what is missing
+    expect(run.json.errors.find((f: Finding & { message: string }) => f.code === 'SCHEMA_TABLE_MISSING').message).toContain('0004_archive');
+    expect(await catalog(url)).toEqual(before);
+    expect(await rows(url, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'mfmig_rehearsal%'`)).toEqual([]);
+  });
+
+  it('never runs module code: a module that moved data only replays as a no-op, one that changed the schema skips the check, naming it', async () => {
+    const dir = tempDir();
+    const marker = join(dir, 'imported');
+    // importing the module leaves a file behind: validate must not
+    const touch = `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'x');\n`;
+    writeMigrations(dir, {
+      'mvp1/0001_notes.sql': sqlMigration("CREATE TABLE notes (id integer PRIMARY KEY, body text NOT NULL);\nINSERT INTO notes VALUES (1, 'a');"),
+      'mvp1/0002_shout.ts': `${touch}export async function up(db) { await db.updateTable('notes').set({ body: 'A' }).execute(); }`,
+      'mvp1/0003_notes_table.sql': sqlMigration('CREATE TABLE tags (note_id integer REFERENCES notes (id), tag text);'),
+    });
+    const url = await scratchDatabase();
+    expect(mfmig(dir, ['--db', url, '--json', 'migrate']).code).toBe(0);
+    rmSync(marker);
+    await rows(url, 'ALTER TABLE tags ADD COLUMN weight int');
+    const dataOnly = mfmig(dir, ['--db', url, '--json', 'validate']);
+    expect([dataOnly.code, existsSync(marker)]).toEqual([0, false]);
+    expect(dataOnly.json.checksRun.map((c: { id: string }) => c.id)).toContain('schema.expected');
+    expect(dataOnly.json.warnings.map((f: Finding) => [f.code, f.location])).toContainEqual(['SCHEMA_COLUMN_UNEXPECTED', { table: 'tags', column: 'weight' }]);
+    // the drift is named from the same rebuild, without the module's code either
+    expect(dataOnly.json.drift.changes).toEqual([expect.objectContaining({ object: 'tags', column: 'weight' })]);
+
+    writeMigrations(dir, {
+      'mvp2/0004_pin.ts': `${touch}export async function up(db) { await db.schema.alterTable('notes').addColumn('pinned', 'boolean').execute(); }`,
+    });
+    expect(mfmig(dir, ['--db', url, '--json', 'migrate']).code).toBe(0);
+    rmSync(marker);
+    const schemaModule = mfmig(dir, ['--db', url, '--json', 'validate']);
+    expect([schemaModule.code, existsSync(marker)]).toEqual([0, false]);
+    expect(schemaModule.json.checksSkipped).toContainEqual(
+      expect.objectContaining({ id: 'schema.expected', reason: 'not-applicable', message: expect.stringContaining('0004_pin') }),
+    );
+  });
+
+  it('skips the expected schema, and says why, for a role that may not create the scratch schema', async () => {
+    const { url, dir } = await migrated(ACCOUNTS);
+    const role = `mfmig_reader_${process.pid}`;
+    await withClient(url, (c) => c.query(`DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN; GRANT pg_read_all_data TO ${role}`));
+    try {
+      const asReader = new URL(url);
+      asReader.username = role;
+      const before = await catalog(url);
+      const run = mfmig(dir, ['--db', asReader.toString(), '--json', 'validate']);
+      expect([run.code, run.json.isValid, run.json.errors]).toEqual([0, true, []]);
+      expect(run.json.checksSkipped).toContainEqual(
+        expect.objectContaining({ id: 'schema.expected', reason: 'not-applicable', message: expect.stringContaining('may not create') }),
+      );
+      expect(run.json.checksRun.map((c: { id: string }) => c.id)).not.toContain('schema.expected');
+      expect(await catalog(url)).toEqual(before);
+    } finally {
+      await withClient(url, (c) => c.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`));
+    }
   });
 
   it('reports an edited applied migration file as an error (exit 1)', async () => {

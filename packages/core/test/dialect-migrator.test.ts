@@ -42,6 +42,30 @@ describe('DialectMigrator on PostgreSQL', () => {
     }
   });
 
+  it('fingerprints the last row of the run, the row of each module and the row before a module, so that a data-only module reads as one', async () => {
+    const url = await scratchDatabase();
+    const dir = folder({
+      'mvp1/0001_notes.sql': "-- migrate:up\nCREATE TABLE notes (id integer PRIMARY KEY, body text);\nINSERT INTO notes VALUES (1, 'a');\n",
+      'mvp1/0002_tags.sql': '-- migrate:up\nCREATE TABLE tags (id integer);\n',
+      'mvp1/0003_shout.ts': `export async function up(db) { await db.updateTable('notes').set({ body: 'A' }).execute(); }`,
+      'mvp1/0004_pin.ts': `export async function up(db) { await db.schema.alterTable('notes').addColumn('pinned', 'boolean').execute(); }`,
+      'mvp1/0005_labels.sql': '-- migrate:up\nCREATE TABLE labels (id integer);\n',
+      'mvp1/0006_more.sql': '-- migrate:up\nCREATE TABLE more (id integer);\n',
+    });
+    const conn = await openPostgres(url);
+    try {
+      const result = await new DialectMigrator({ connection: conn, migrations: await loadMigrations(dir) }).migrate();
+      expect(result.error).toBeUndefined();
+      const hashes = new Map((await conn.history.list()).map((h) => [h.version, h.schemaHash]));
+      expect([1, 2, 3, 4, 5, 6].map((v) => hashes.get(v) !== null)).toEqual([false, true, true, true, false, true]);
+      // the data-only module leaves the fingerprint as it found it; the other one changes it
+      expect(hashes.get(3)).toBe(hashes.get(2));
+      expect(hashes.get(4)).not.toBe(hashes.get(3));
+    } finally {
+      await conn.close();
+    }
+  });
+
   it('reads the advisory-lock capability from the server, and guards runs by the lock row when it is switched off', async () => {
     const url = await scratchDatabase();
     const dir = folder({ 'mvp1/0001_t.sql': '-- migrate:up\nCREATE TABLE t (id integer);\n' });

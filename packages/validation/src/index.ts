@@ -32,7 +32,7 @@ export { loadMilestoneSpecs, MILESTONE_SPEC_FILE, type LoadedMilestoneSpecs } fr
 export { mergeRequirements, type MilestoneRequirements } from './milestone/merge-requirements.js';
 export { migrationPlanSchema, parseMigrationPlan, type MigrationPlanInput, type ParsedPlan, type PlanStep } from './operations/migration-plan.js';
 export { readSchemaModel, type SchemaModel, type TableInfo, type ColumnInfo, type IndexInfo, type ForeignKeyInfo } from './schema/schema-model.js';
-export { schemaModelOf } from './schema/schema-model-of.js';
+export { schemaModelOf, schemaModelFrom } from './schema/schema-model-of.js';
 export { planMilestoneCompliance, checkMilestoneComplianceOf, type MilestoneCompliancePlan } from './milestone/connection-compliance.js';
 export { buildExpectedSchema, type ExpectedSchema } from './schema/expected-schema.js';
 export { compareSchema } from './schema/compare-schema.js';

@@ -58,7 +58,7 @@ export async function demoPostgres(cli: CliRuntime, options: { rows: number }): 
 
       out.line();
       out.line(c.bold('4. Validation report'));
-      const report = await postgresValidation(conn, m.migrations, '', 300_000);
+      const report = await postgresValidation(conn, m.migrations, '', 300_000, cli.globals.db);
       renderPostgresValidation(out, report);
 
       const back = Math.min(3, latest);

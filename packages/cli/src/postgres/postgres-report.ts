@@ -6,7 +6,7 @@ import { assertReportPath, writeReportFile } from '../report-file.js';
 import type { CliRuntime } from '../runtime.js';
 import { pgBackupFolder } from './postgres-backup.js';
 import { open } from './postgres-commands.js';
-import { postgresDrift, rehearsedTables } from './postgres-diff.js';
+import { rehearsedTables } from './postgres-diff.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
 import { postgresPlan } from './postgres-plan.js';
 import { DEFAULT_SAMPLE_ROWS, rehearsed } from './postgres-plan-rehearsal.js';
@@ -58,7 +58,7 @@ export async function postgresReportData(cli: CliRuntime, conn: PostgresConnecti
   const status = await new DialectMigrator({ connection: conn, migrations }).status();
   const history = await conn.history.list();
   const metrics = await conn.metrics.list();
-  const validation = await postgresValidation(conn, migrations, '', VALIDATION_TIMEOUT_MS, (version) => postgresDrift(cli, conn, migrations, version));
+  const validation = await postgresValidation(conn, migrations, '', VALIDATION_TIMEOUT_MS, cli.globals.db);
   const archives = await archiveHistory(conn, conn.schema);
   const identity = await pgDatabaseIdentity(conn, cli.globals.db, conn.schema);
   return {

@@ -9,31 +9,34 @@ import {
   MfmigError,
   type PostgresConnection,
   type SchemaChange,
+  compareSchemas,
   describePostgresUrl,
+  isPermissionDenied,
+  messageOf,
   isMfmigError,
   openPostgres,
   readEnvironment,
 } from '@mfmig/core';
 import {
   type CheckKind,
-  type CheckRecord,
   type FindingLocation,
   type MilestoneCompliance,
   type SkipReason,
-  type SkippedCheck,
   type ValidationFinding,
   type ValidationReport,
   buildReport,
-  finding,
   checkMilestoneComplianceOf,
+  compareSchema,
   loadMilestoneSpecs,
   mergeRequirements,
   planMilestoneCompliance,
+  schemaModelOf,
 } from '@mfmig/validation';
 import type { Output } from '../output.js';
 import type { CliRuntime } from '../runtime.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
-import { postgresDrift } from './postgres-diff.js';
+import { type ExpectedSchemaSource, expectedSchemaSource } from './postgres-expected-schema.js';
+import { CheckSkipped, PostgresRun } from './postgres-validation-run.js';
 import { renderFindings } from '../render-validation.js';
 import { formatMs } from '../progress-reporter.js';
 import type { PostgresCliOptions } from './postgres-commands.js';
@@ -55,12 +58,9 @@ export interface PostgresDrift {
   actualHash: string | null;
   /** Why drift was not checked, when it was not. */
   notChecked?: string;
-  /** What changed, from the schema the migrations build (rehearsed in a scratch schema) to the live one; when drift was found and could be named. */
+  /** What changed, from the schema the applied migrations build (rehearsed in a scratch schema) to the live one; when drift was found and could be named. */
   changes?: SchemaChange[];
 }
-
-/** Names what drifted since `version`: the live schema against the one the migrations build. */
-export type DriftNamer = (version: number) => Promise<SchemaChange[]>;
 
 /** The document `mfmig --db postgres://... validate --json` prints: the SQLite report's fields, and the PostgreSQL ones. */
 export type PostgresValidationDocument = { dialect: 'postgres'; database: string } & Omit<ValidationReport, 'level' | 'database'> & {
@@ -116,96 +116,16 @@ const HISTORY_CODES: Record<string, { code: string; severity: ValidationFinding[
   },
 };
 
-const EXPIRED: unique symbol = Symbol('expired');
-
-/**
- * The checks of one run under one deadline: a check still running at the deadline is abandoned
- * (its query is cancelled when the connection closes), the ones after it are not started, and
- * every check that did not run is listed as skipped, never as passed.
- */
-class PostgresRun {
-  readonly findings: ValidationFinding[] = [];
-  readonly checksRun: CheckRecord[] = [];
-  readonly checksSkipped: SkippedCheck[] = [];
-  readonly #timeoutMs: number;
-  readonly #expired: Promise<typeof EXPIRED>;
-  #timer: NodeJS.Timeout | undefined;
-  #timedOut = false;
-
-  constructor(timeoutMs: number) {
-    this.#timeoutMs = timeoutMs;
-    this.#expired = new Promise((resolvePromise) => {
-      this.#timer = setTimeout(() => resolvePromise(EXPIRED), timeoutMs);
-    });
-  }
-
-  /** True once a check ran into the deadline: the connection may still be busy with its query. */
-  get timedOut(): boolean {
-    return this.#timedOut;
-  }
-
-  skip(id: string, kind: CheckKind, reason: SkipReason, message: string, target?: string): void {
-    this.checksSkipped.push({ id, kind, ...(target === undefined ? {} : { target }), reason, message });
-  }
-
-  /** Runs one check; undefined when it did not run to the end (timeout, error). */
-  async attempt<T>(id: string, kind: CheckKind, fn: () => Promise<T>): Promise<T | undefined> {
-    if (this.#timedOut) {
-      this.skip(id, kind, 'timeout', 'not started before the validation timeout');
-      return undefined;
-    }
-    const start = performance.now();
-    const work = fn();
-    // a check abandoned at the deadline fails later, when its connection closes
-    work.catch(() => {});
-    try {
-      const value = await Promise.race([work, this.#expired]);
-      if (value === EXPIRED) {
-        this.#timedOut = true;
-        this.skip(id, kind, 'timeout', `stopped by the validation timeout after ${formatMs(performance.now() - start)}`);
-        return undefined;
-      }
-      this.checksRun.push({ id, kind, durationMs: Math.round((performance.now() - start) * 10) / 10 });
-      return value;
-    } catch (error) {
-      const message = (error as Error)?.message ?? String(error);
-      this.findings.push(
-        finding('CHECK_FAILED', `Check ${id} could not run: ${message}`, 'Fix the cause and validate again; this part of the database was not checked'),
-      );
-      this.skip(id, kind, 'error', message);
-      return undefined;
-    }
-  }
-
-  /** Stops the clock, and adds one `VALIDATION_INCOMPLETE` finding when the deadline cut checks short. */
-  finish(): void {
-    clearTimeout(this.#timer);
-    const cut = this.checksSkipped.filter((s) => s.reason === 'timeout');
-    if (cut.length === 0) return;
-    this.findings.push(
-      finding(
-        'VALIDATION_INCOMPLETE',
-        `Validation stopped at its ${this.#timeoutMs} ms timeout; not checked: ${cut.map((s) => s.id).join(', ')}`,
-        'Raise --timeout (or VALIDATION_TIMEOUT / validationTimeout)',
-        {},
-        { count: cut.length },
-      ),
-    );
-  }
-
-  /** Clears the timer of a run that ends by an error. */
-  dispose(): void {
-    clearTimeout(this.#timer);
-  }
-}
-
 /**
  * `mfmig --db postgres://... validate`: the problems of the history against the migrations folder,
  * the dialect's integrity checks (invalid indexes, constraints never validated, orphan rows,
- * sequences behind their column, unindexed foreign keys, bloat), and schema drift (the schema's
- * fingerprint against the one the history recorded after the last applied migration). Read-only:
- * nothing is created, the session is read-only and takes no lock. Exit 0 valid, 1 errors found,
- * 2 bad input (an option that does not apply on PostgreSQL, an unreachable server, a missing schema).
+ * sequences behind their column, unindexed foreign keys, bloat), schema drift (the schema's
+ * fingerprint against the one the history recorded after the last applied migration), the schema
+ * against the one the applied migrations build (`schema.expected`), and milestone compliance.
+ * Nothing of the schema is changed: the session is read-only and takes no lock; the expected schema
+ * is rebuilt on a session of its own in a scratch schema that is dropped afterwards. Exit 0 valid,
+ * 1 errors found, 2 bad input (an option that does not apply on PostgreSQL, an unreachable server,
+ * a missing schema).
  */
 export async function validatePostgres(cli: CliRuntime, options: PostgresValidateOptions): Promise<void> {
   if (options.level !== undefined) {
@@ -231,10 +151,7 @@ export async function validatePostgres(cli: CliRuntime, options: PostgresValidat
         `Schema ${conn.schema} does not exist in ${describePostgresUrl(cli.globals.db)}: nothing to validate; name an existing one with --schema`,
       );
     }
-    const nameDrift: DriftNamer | undefined = migrations
-      ? async (version) => postgresDrift(cli, conn, await loadPostgresMigrations(cli, 'import'), version)
-      : undefined;
-    const document = await postgresValidation(conn, migrations, unavailable, timeoutMs, nameDrift);
+    const document = await postgresValidation(conn, migrations, unavailable, timeoutMs, cli.globals.db);
     cli.out.result(document, () => renderPostgresValidation(cli.out, document));
     cli.exitCode = document.isValid ? 0 : 1;
   } finally {
@@ -286,17 +203,21 @@ async function readMigrations(cli: CliRuntime): Promise<{ migrations: MigrationS
 }
 
 /**
- * The validation document of a PostgreSQL schema (what `validate --json` prints), for the demo and the command.
+ * The validation document of a PostgreSQL schema (what `validate --json` prints), for the demo and
+ * the command. With `rehearsalUrl` (the server's URL), the schema the applied migrations build is
+ * rebuilt there in a scratch schema, for `schema.expected` and to name what drifted; without it
+ * that check is skipped and drift is found but not named. Module migrations loaded without their
+ * code are never run (see `expectedSchemaSource`).
  *
  * @example
- * const doc = await postgresValidation(conn, migrations, '', 30_000);
+ * const doc = await postgresValidation(conn, await loadMigrations('./migrations', { dialect: 'postgres' }), '', 30_000, url);
  */
 export async function postgresValidation(
   conn: PostgresConnection,
   migrations: MigrationSet | null,
   unavailable: string,
   timeoutMs: number,
-  nameDrift?: DriftNamer,
+  rehearsalUrl?: string,
 ): Promise<PostgresValidationDocument> {
   const startedAt = performance.now();
   const run = new PostgresRun(timeoutMs);
@@ -315,11 +236,14 @@ export async function postgresValidation(
       status = await run.attempt('history.status', 'history', () => new DialectMigrator({ connection: conn, migrations }).status());
       if (status) run.findings.push(...status.problems.map(historyFinding));
     }
+    const applied = history ?? [];
+    // one rebuild, made on first use, serves both the expected schema and the naming of drift
+    const expected = expectedSchemaSource({ url: rehearsalUrl, migrations, unavailable, history, noHistory, status, signal: run.signal });
+    const nameDrift = 'rebuild' in expected ? async () => compareSchemas((await expected.rebuild()).tables, await conn.introspector.tables()) : undefined;
     const drift = history === undefined ? notChecked(run, 'the history could not be read', noHistory) : await checkDrift(conn, run, history, nameDrift);
     const integrity = await run.attempt('integrity.catalog', 'integrity', () => conn.integrity.run());
     if (integrity) run.findings.push(...integrity.map(integrityFinding));
-    run.skip('schema.expected', 'schema', 'not-applicable', 'rebuilding the expected schema from the migrations runs on SQLite only in this version');
-    const applied = history ?? [];
+    await checkExpectedSchema(conn, run, expected);
     const compliance = await checkCompliance(conn, run, migrations, unavailable, status && applied.length > 0 ? status.currentMvp : null);
     run.finish();
     const report = buildReport({
@@ -360,7 +284,12 @@ export function lastApplied(history: HistoryEntry[]): HistoryEntry {
 }
 
 /** Compares the schema's fingerprint with the one the history recorded after the last applied migration. */
-async function checkDrift(conn: PostgresConnection, run: PostgresRun, history: HistoryEntry[], nameDrift?: DriftNamer): Promise<PostgresDrift> {
+async function checkDrift(
+  conn: PostgresConnection,
+  run: PostgresRun,
+  history: HistoryEntry[],
+  nameDrift?: () => Promise<SchemaChange[]>,
+): Promise<PostgresDrift> {
   if (history.length === 0) return notChecked(run, 'the database has no mfmig history, so there is no recorded schema to compare with', 'no-history');
   const last = lastApplied(history);
   if (last.schemaHash === null) {
@@ -378,7 +307,7 @@ async function checkDrift(conn: PostgresConnection, run: PostgresRun, history: H
   const drift: PostgresDrift = { hasDrift: actual !== last.schemaHash, version: last.version, expectedHash: last.schemaHash, actualHash: actual };
   if (drift.hasDrift) {
     // best effort: a rehearsal needs the right to create a schema, and time
-    const changes = nameDrift ? await run.attempt('schema.drift.changes', 'schema', () => nameDrift(last.version).catch(() => undefined)) : undefined;
+    const changes = nameDrift ? await run.attempt('schema.drift.changes', 'schema', () => nameDrift().catch(() => undefined)) : undefined;
     if (changes) drift.changes = changes;
     const named =
       changes && changes.length > 0
@@ -397,6 +326,24 @@ async function checkDrift(conn: PostgresConnection, run: PostgresRun, history: H
     });
   }
   return drift;
+}
+
+/**
+ * `schema.expected`, as on SQLite: the live schema against the one exactly the applied migrations
+ * build, rebuilt in a scratch schema, with SQLite's codes. Skipped with a reason when there is
+ * nothing to rebuild from, or when the role may not create the scratch schema; a migration that
+ * fails in the rebuild makes the check fail (`CHECK_FAILED`).
+ */
+async function checkExpectedSchema(conn: PostgresConnection, run: PostgresRun, source: ExpectedSchemaSource): Promise<void> {
+  if ('skip' in source) return run.skip('schema.expected', 'schema', source.skip.reason, source.skip.message);
+  const findings = await run.attempt('schema.expected', 'schema', async () => {
+    const rebuilt = await source.rebuild().catch((error: unknown) => {
+      if (!isPermissionDenied(error)) throw error;
+      throw new CheckSkipped('not-applicable', `the expected schema is rebuilt in a scratch schema, which this role may not create: ${messageOf(error)}`);
+    });
+    return compareSchema(await schemaModelOf(conn.introspector), rebuilt.expected);
+  });
+  if (findings) run.findings.push(...findings);
 }
 
 function notChecked(run: PostgresRun, why: string, reason: SkipReason = 'error'): PostgresDrift {

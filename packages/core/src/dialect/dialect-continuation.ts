@@ -16,8 +16,8 @@ export interface ContinuationRun {
   waitBeforeRetry(attempt: number): Promise<void>;
   /** The step as one participant sees it. */
   stepFor(participant: string): DialectStep;
-  /** True when the step is the run's last: its history row then gets the schema's fingerprint. */
-  last: boolean;
+  /** True when the step's history row gets the schema's fingerprint (the run's last step, a module and the step before one). */
+  fingerprint: boolean;
 }
 
 /**
@@ -42,7 +42,7 @@ export async function needsContinuation(participants: readonly DialectParticipan
  * run continues from there.
  *
  * @example
- * await continueStep(migration, { connection, participants, metrics, lockWait, waitBeforeRetry, stepFor, last: true }, start);
+ * await continueStep(migration, { connection, participants, metrics, lockWait, waitBeforeRetry, stepFor, fingerprint: true }, start);
  */
 export async function continueStep(m: Migration, run: ContinuationRun, start: number): Promise<void> {
   const conn = run.connection;
@@ -52,7 +52,7 @@ export async function continueStep(m: Migration, run: ContinuationRun, start: nu
     try {
       await conn.setLockTimeout(run.lockWait.lockTimeoutMs, 'transaction');
       for (const p of run.participants) await p.finalizeUp?.(run.stepFor(p.name));
-      const schemaHash = run.last ? await conn.introspector.schemaFingerprint() : null;
+      const schemaHash = run.fingerprint ? await conn.introspector.schemaFingerprint() : null;
       await conn.history.markApplied(m.version, { durationMs: performance.now() - start, schemaHash, rows: run.metrics.rows });
       await run.metrics.recordStep(m, 'up');
       await conn.commit();

@@ -62,8 +62,10 @@ interface Prepared {
   /** The statements of a SQL migration, as the dialect parses them; undefined for a module. */
   statements?: ScriptStatement[];
   transactional: boolean;
-  /** The last step of the run: its history row carries the schema's fingerprint (see {@link DialectMigrator}). */
+  /** The last step of the run. */
   last?: boolean;
+  /** Its history row carries the schema's fingerprint (see `#record`). */
+  fingerprint?: boolean;
   /** Its history row says `partial`: the run continues its work instead of applying it. */
   resume?: boolean;
 }
@@ -357,6 +359,7 @@ export class DialectMigrator {
     for (const [index, step] of steps.entries()) {
       const m = step.migration;
       step.last = index === steps.length - 1;
+      step.fingerprint = step.last || m.kind !== 'sql' || steps[index + 1]?.migration.kind === 'module';
       if (signal?.aborted) {
         throw new MfmigError(
           'INTERRUPTED',
@@ -384,7 +387,7 @@ export class DialectMigrator {
               connection: this.connection,
               participants: this.#participants,
               metrics: this.#metricsOf(runId),
-              last: step.last === true,
+              fingerprint: step.fingerprint === true,
               lockWait: this.#lockWait,
               waitBeforeRetry: (attempt) => this.#waitBeforeRetry(m, attempt),
               stepFor: (participant) => ({ ...this.#stepFor(m, 'up', runId, false, result, participant), ...(signal ? { signal } : {}) }),
@@ -438,7 +441,7 @@ export class DialectMigrator {
         // large data transformations go on after the commit, in batches of their own: the row says `partial` meanwhile
         const continued = await needsContinuation(this.#participants, (p) => this.#stepFor(m, 'up', runId, false, result, p));
         await this.#settle(m, runId, result, continued);
-        await this.#record(m, runId, performance.now() - start, step.last === true && !continued, continued ? 'partial' : 'applied');
+        await this.#record(m, runId, performance.now() - start, step.fingerprint === true && !continued, continued ? 'partial' : 'applied');
         if (!continued) await this.#metricsOf(runId).recordStep(m, 'up');
         await conn.commit();
         return continued ? 'continue' : 'done';
@@ -464,7 +467,7 @@ export class DialectMigrator {
     await conn.begin();
     try {
       await this.#settle(m, runId, result, false);
-      await this.#record(m, runId, performance.now() - start, step.last === true);
+      await this.#record(m, runId, performance.now() - start, step.fingerprint === true);
       await this.#metricsOf(runId).recordStep(m, 'up');
       await conn.commit();
     } catch (error) {
@@ -513,12 +516,15 @@ export class DialectMigrator {
   }
 
   /**
-   * Writes the history row. Only the run's last step carries the schema's fingerprint (what drift
-   * checks compare with): reading the catalogs after every one of 1,000 migrations cost more than
-   * the migrations. A run that stops early fingerprints its last applied step afterwards.
+   * Writes the history row. Not every row carries the schema's fingerprint: reading the catalogs
+   * after every one of 1,000 migrations cost more than the migrations. The run's last step has it
+   * (what drift checks compare with); so do a module migration and the step before it, so that a
+   * check that does not run module code can tell a module that moved data only, its schema the
+   * same on both sides (`withSchemaReplayStandIns`). A run that stops early fingerprints its last
+   * applied step afterwards.
    */
-  async #record(m: Migration, runId: string, durationMs: number, last: boolean, status: 'applied' | 'partial' = 'applied'): Promise<void> {
-    const schemaHash = last ? await this.connection.introspector.schemaFingerprint() : null;
+  async #record(m: Migration, runId: string, durationMs: number, fingerprint: boolean, status: 'applied' | 'partial' = 'applied'): Promise<void> {
+    const schemaHash = fingerprint ? await this.connection.introspector.schemaFingerprint() : null;
     await this.connection.history.record({
       version: m.version,
       name: m.name,

@@ -1,19 +1,34 @@
-import type { DatabaseIntrospector, TableInfo as BoundaryTable } from '@mfmig/core';
+import type { DatabaseIntrospector, TableInfo as BoundaryTable, ViewInfo } from '@mfmig/core';
 import { type IndexInfo, type SchemaModel, type TableInfo, normaliseSql } from './schema-model.js';
 
 /**
  * The schema model the catalog checks read, built from any dialect's introspector (the async
  * boundary's `tables()` and `views()`), for the checks that need no SQLite-only facts: milestone
- * compliance on PostgreSQL. Tables have no rowid, and no triggers or root pages are read.
+ * compliance and the expected schema on PostgreSQL. Tables have no rowid, and no triggers or root
+ * pages are read.
  *
  * @example
  * const schema = await schemaModelOf(conn.introspector);
  * findTable(schema, 'kb_entries')?.indexes.map((i) => i.name);
  */
 export async function schemaModelOf(introspector: DatabaseIntrospector): Promise<SchemaModel> {
-  const tables = new Map((await introspector.tables()).map((t) => [t.name, tableOf(t)]));
-  const views = new Map((await introspector.views()).map((v) => [v.name, { name: v.name, sql: v.definition }]));
-  return { tables, views, triggers: new Map(), rootPages: new Map() };
+  return schemaModelFrom(await introspector.tables(), await introspector.views());
+}
+
+/**
+ * {@link schemaModelOf} from what an introspector returned earlier (a scratch schema's tables and
+ * views, read before it was dropped).
+ *
+ * @example
+ * const schema = schemaModelFrom(await conn.introspector.tables(), await conn.introspector.views());
+ */
+export function schemaModelFrom(tables: readonly BoundaryTable[], views: readonly ViewInfo[]): SchemaModel {
+  return {
+    tables: new Map(tables.map((t) => [t.name, tableOf(t)])),
+    views: new Map(views.map((v) => [v.name, { name: v.name, sql: v.definition }])),
+    triggers: new Map(),
+    rootPages: new Map(),
+  };
 }
 
 function tableOf(t: BoundaryTable): TableInfo {

@@ -13,6 +13,7 @@ export const PG_STATE = {
   activeSqlTransaction: '25001',
   invalidCatalogName: '3D000',
   undefinedTable: '42P01',
+  insufficientPrivilege: '42501',
 } as const;
 
 /**
@@ -34,6 +35,18 @@ export function sqlStateOf(error: unknown): string | undefined {
 /** True when `error` is the server saying `lock_timeout` ran out (SQLSTATE 55P03). */
 export function isLockTimeout(error: unknown): boolean {
   return sqlStateOf(error) === PG_STATE.lockNotAvailable || (isMfmigError(error) && error.context.sqlState === PG_STATE.lockNotAvailable);
+}
+
+/**
+ * True when the server refused for want of a privilege (SQLSTATE 42501): a role that may not
+ * create a schema, for instance.
+ *
+ * @example
+ * if (isPermissionDenied(error)) console.log('ask for CREATE on the database');
+ */
+export function isPermissionDenied(error: unknown): boolean {
+  const state = sqlStateOf(error) ?? (isMfmigError(error) ? error.context.sqlState : undefined);
+  return state === PG_STATE.insufficientPrivilege;
 }
 
 /**
