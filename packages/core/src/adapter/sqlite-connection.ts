@@ -1,45 +1,66 @@
 import type { Kysely } from 'kysely';
 import type {
   DialectCapabilities,
-  DialectConnection,
   DialectLock,
   DialectLockHolder,
   IntegrityChecks,
   IntegrityFinding,
   LockAcquireOptions,
+  RunnableConnection,
+  ScriptStatement,
 } from '../dialect/dialect.js';
 import { type LockHolder, RunLock } from '../lock/run-lock.js';
 import type { DatabaseAdapter } from './database-adapter.js';
 import { type SqliteIntrospector } from './sqlite-introspector.js';
+import { SqliteDialectHistory } from './sqlite-dialect-history.js';
+import { SqliteDialectMetrics } from './sqlite-dialect-metrics.js';
+import { stripSqlComments } from './sql-splitter.js';
 
 /** How many `integrity_check` lines are read before the rest are summed up. */
 const INTEGRITY_LINES = 20;
 
+/** The first code of an error, or of what it wraps: better-sqlite3's `SQLITE_*` codes. */
+function sqliteCodeOf(error: unknown): string {
+  const e = error as { code?: unknown; cause?: { code?: unknown } } | null;
+  const code = typeof e?.code === 'string' && e.code.startsWith('SQLITE_') ? e.code : e?.cause?.code;
+  return typeof code === 'string' ? code : '';
+}
+
 /**
- * SQLite's side of the async dialect boundary: a {@link DialectConnection} over the synchronous
+ * SQLite's side of the async dialect boundary: a {@link RunnableConnection} over the synchronous
  * {@link DatabaseAdapter}, so that code written against the boundary (the knowledge-base seed,
- * integrity reports, the introspector) runs on both dialects. It adds no second connection: the
- * adapter's statements, transactions and Kysely instance are the ones used. Parameters are
- * positional `?` (where PostgreSQL writes `$1`); the driver does not bind SQLite's numbered `?NNN`.
+ * integrity reports, the introspector, the history and metrics, explicit transactions and lock
+ * waits) runs on both dialects. It adds no second connection: the adapter's statements,
+ * transactions and Kysely instance are the ones used. Parameters are positional `?` (where
+ * PostgreSQL writes `$1`); the driver does not bind SQLite's numbered `?NNN`. A lock wait is
+ * SQLite's `busy_timeout`; giving up is `SQLITE_BUSY`.
  *
  * @example
  * const conn = new SqliteConnection(openDatabase('./kb.db'));
  * await conn.transaction(() => conn.execute('UPDATE kb_entries SET usage_count = usage_count + 1 WHERE id = ?', [7]));
  * (await conn.integrity.run()).length; // 0 for a sound file
  */
-export class SqliteConnection implements DialectConnection {
+export class SqliteConnection implements RunnableConnection {
   readonly dialect = 'sqlite' as const;
   readonly capabilities: DialectCapabilities;
   readonly introspector: SqliteIntrospector;
   readonly integrity: IntegrityChecks;
   readonly lock: DialectLock;
+  readonly history: SqliteDialectHistory;
+  readonly metrics: SqliteDialectMetrics;
   #savepoints = 0;
+  /** The `busy_timeout` (ms) the connection had before the first change, the session's bound, and whether a transaction has its own. */
+  #initialBusyTimeout: number | undefined;
+  #sessionBusyTimeout: number | undefined;
+  #transactionBusyTimeout = false;
 
   constructor(readonly adapter: DatabaseAdapter) {
     this.capabilities = adapter.capabilities;
     this.introspector = adapter.introspector;
-    this.integrity = { run: () => Promise.resolve(sqliteIntegrityFindings(adapter)) };
+    this.integrity = { run: async () => sqliteIntegrityFindings(adapter) };
     this.lock = new SqliteDialectLock(adapter);
+    this.history = new SqliteDialectHistory(adapter);
+    this.metrics = new SqliteDialectMetrics(adapter);
   }
 
   get target(): string {
@@ -54,21 +75,98 @@ export class SqliteConnection implements DialectConnection {
     return this.adapter.inTransaction;
   }
 
-  query<Row = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    return Promise.resolve(this.adapter.all<Row>(sql, [...params]));
+  // async, so that a statement's error rejects the promise rather than throwing at the call, as on PostgreSQL
+  async query<Row = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    return this.adapter.all<Row>(sql, [...params]);
   }
 
-  execute(sql: string, params: readonly unknown[] = []): Promise<number> {
-    return Promise.resolve(this.adapter.run(sql, [...params]).changes);
+  async execute(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return this.adapter.run(sql, [...params]).changes;
   }
 
-  splitStatements(sql: string): Promise<string[]> {
-    return Promise.resolve(this.adapter.splitStatements(sql));
+  async splitStatements(sql: string): Promise<string[]> {
+    return this.adapter.splitStatements(sql);
   }
 
-  executeScript(sql: string): Promise<void> {
+  async executeScript(sql: string): Promise<void> {
     this.adapter.exec(sql);
-    return Promise.resolve();
+  }
+
+  /** Begins an IMMEDIATE transaction: other writers wait for it (up to their `busy_timeout`). */
+  async begin(): Promise<void> {
+    this.adapter.beginImmediate();
+  }
+
+  async commit(): Promise<void> {
+    this.adapter.commit();
+    this.#endTransaction();
+  }
+
+  async rollback(): Promise<void> {
+    if (this.adapter.inTransaction) this.adapter.rollback();
+    this.#endTransaction();
+  }
+
+  /**
+   * The statements of a script, split as SQLite's shell splits them, each with its 1-based line.
+   * `VACUUM` is the one statement SQLite refuses in a transaction; its parser says nothing of
+   * whether a statement keeps data (`keepsData` is left unset).
+   */
+  async analyzeScript(sql: string): Promise<ScriptStatement[]> {
+    const out: ScriptStatement[] = [];
+    let from = 0;
+    for (const statement of this.adapter.splitStatements(sql)) {
+      const at = sql.indexOf(statement, from);
+      const code = stripSqlComments(statement).trim();
+      const start = at < 0 ? from : at + statement.indexOf(code.slice(0, 1) || statement);
+      if (at >= 0) from = at + statement.length;
+      out.push({
+        sql: statement,
+        line: sql.slice(0, Math.max(0, start)).split('\n').length,
+        ...(/^vacuum\b/i.test(code) ? { nonTransactional: 'VACUUM cannot run inside a transaction' } : {}),
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Bounds how long a statement waits for another connection's lock (`busy_timeout`), for the
+   * session or until the transaction ends; `null` goes back to the session's value (for a
+   * transaction) or to the value the connection had (for the session). As `SET LOCAL` outside a
+   * transaction block, a transaction bound outside a transaction does nothing.
+   */
+  async setLockTimeout(ms: number | null, scope: 'transaction' | 'session'): Promise<void> {
+    this.#initialBusyTimeout ??= Number(this.adapter.value('PRAGMA busy_timeout') ?? 0);
+    this.#sessionBusyTimeout ??= this.#initialBusyTimeout;
+    if (scope === 'transaction') {
+      if (!this.adapter.inTransaction) return;
+      this.#transactionBusyTimeout = ms !== null;
+      this.#setBusyTimeout(ms ?? this.#sessionBusyTimeout);
+      return;
+    }
+    this.#sessionBusyTimeout = ms ?? this.#initialBusyTimeout;
+    if (!this.#transactionBusyTimeout) this.#setBusyTimeout(this.#sessionBusyTimeout);
+  }
+
+  /** True when a statement gave up waiting for another connection's lock (`SQLITE_BUSY`, `SQLITE_LOCKED`). */
+  isLockTimeout(error: unknown): boolean {
+    const code = sqliteCodeOf(error);
+    return (code.startsWith('SQLITE_BUSY') && code !== 'SQLITE_BUSY_SNAPSHOT') || code.startsWith('SQLITE_LOCKED');
+  }
+
+  /** True for `SQLITE_BUSY_SNAPSHOT`: a WAL reader tried to write after another connection did; the transaction passes on a second try. */
+  isTransientConflict(error: unknown): boolean {
+    return sqliteCodeOf(error) === 'SQLITE_BUSY_SNAPSHOT';
+  }
+
+  #setBusyTimeout(ms: number): void {
+    this.adapter.all(`PRAGMA busy_timeout = ${Math.max(0, Math.round(ms))}`);
+  }
+
+  #endTransaction(): void {
+    if (!this.#transactionBusyTimeout) return;
+    this.#transactionBusyTimeout = false;
+    if (this.#sessionBusyTimeout !== undefined) this.#setBusyTimeout(this.#sessionBusyTimeout);
   }
 
   /**
@@ -81,10 +179,10 @@ export class SqliteConnection implements DialectConnection {
       this.adapter.beginImmediate();
       try {
         const result = await fn();
-        this.adapter.commit();
+        await this.commit();
         return result;
       } catch (error) {
-        if (this.adapter.inTransaction) this.adapter.rollback();
+        await this.rollback();
         throw error;
       }
     }
@@ -106,9 +204,8 @@ export class SqliteConnection implements DialectConnection {
   }
 
   /** Closes the adapter (a connection the adapter was handed by its user stays open, as the adapter decides). */
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.adapter.close();
-    return Promise.resolve();
   }
 }
 
@@ -163,14 +260,13 @@ class SqliteDialectLock implements DialectLock {
     });
   }
 
-  release(): Promise<void> {
+  async release(): Promise<void> {
     this.#lock.release();
-    return Promise.resolve();
   }
 
-  holder(): Promise<DialectLockHolder | null> {
+  async holder(): Promise<DialectLockHolder | null> {
     const holder = this.#lock.holder();
-    return Promise.resolve(holder ? holderOf(holder) : null);
+    return holder ? holderOf(holder) : null;
   }
 }
 

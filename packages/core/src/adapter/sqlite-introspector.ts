@@ -103,21 +103,22 @@ export class SqliteIntrospector implements DatabaseIntrospector {
     };
   }
 
-  tables(): Promise<TableInfo[]> {
-    return Promise.resolve(this.tablesSync());
+  // async, so that a failed read rejects the promise rather than throwing at the call, as on PostgreSQL
+  async tables(): Promise<TableInfo[]> {
+    return this.tablesSync();
   }
 
-  table(name: string): Promise<TableInfo | undefined> {
-    return Promise.resolve(this.tableSync(name));
+  async table(name: string): Promise<TableInfo | undefined> {
+    return this.tableSync(name);
   }
 
-  views(): Promise<ViewInfo[]> {
+  async views(): Promise<ViewInfo[]> {
     const views = this.catalogSync({ type: 'view' }).filter((r) => !r.name.startsWith('mfmig_'));
-    return Promise.resolve(views.map((r) => ({ name: r.name, definition: r.sql ?? '' })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
+    return views.map((r) => ({ name: r.name, definition: r.sql ?? '' })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  schemaFingerprint(): Promise<string> {
-    return Promise.resolve(this.db.schemaFingerprint());
+  async schemaFingerprint(): Promise<string> {
+    return this.db.schemaFingerprint();
   }
 
   /**

@@ -96,6 +96,15 @@ export class DialectMigrator {
   readonly #runMetrics = new Map<string, RunMetrics>();
 
   constructor(options: DialectMigratorOptions) {
+    // Not a capability of the database: SQLite's safety checks (foreign keys around a table
+    // rebuild, the pre-run backup, ...) are Migrator plugins that have no participant form yet,
+    // and without them a rebuild's DROP TABLE would cascade-delete child rows.
+    if (options.connection.dialect === 'sqlite') {
+      throw new MfmigError(
+        'USAGE',
+        'DialectMigrator does not run SQLite yet: use Migrator (or createMigrationFramework, or the mfmig command), whose checks keep a table rebuild from deleting child rows',
+      );
+    }
     this.#options = options;
     this.connection = options.connection;
     this.migrations = options.migrations;

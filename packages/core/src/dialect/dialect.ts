@@ -153,7 +153,7 @@ export interface DialectConnection {
   splitStatements(sql: string): Promise<string[]>;
   /** Runs a script's statements one by one, naming the statement that fails. */
   executeScript(sql: string): Promise<void>;
-  /** Runs `fn` in one transaction: all of it, or nothing. */
+  /** Runs `fn` in one transaction: all of it, or nothing. Inside a transaction already, in a savepoint of it (a failure of `fn` leaves the outer transaction usable). */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   readonly inTransaction: boolean;
   close(): Promise<void>;

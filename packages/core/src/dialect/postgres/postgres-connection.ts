@@ -151,6 +151,7 @@ export class PostgresConnection implements RunnableConnection {
   readonly #client: PgSession;
   #kysely: Kysely<any> | undefined;
   #inTransaction = false;
+  #savepoints = 0;
 
   constructor(client: PgSession, connect: () => Promise<PgSession>, info: { target: string; schema: string; capabilities: DialectCapabilities }) {
     this.#client = client;
@@ -237,7 +238,9 @@ export class PostgresConnection implements RunnableConnection {
     await this.#client.query('ROLLBACK');
   }
 
+  /** Runs `fn` in one transaction; inside a transaction already, in a savepoint of it, so that `fn` is still all or nothing and a failure leaves the outer transaction usable. */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#inTransaction) return this.#inSavepoint(fn);
     await this.begin();
     try {
       const value = await fn();
@@ -246,6 +249,24 @@ export class PostgresConnection implements RunnableConnection {
     } catch (error) {
       await this.rollback().catch(() => {});
       throw error;
+    }
+  }
+
+  async #inSavepoint<T>(fn: () => Promise<T>): Promise<T> {
+    const name = `mfmig_connection_${++this.#savepoints}`;
+    await this.#client.query(`SAVEPOINT ${name}`);
+    try {
+      const value = await fn();
+      await this.#client.query(`RELEASE SAVEPOINT ${name}`);
+      return value;
+    } catch (error) {
+      if (this.#inTransaction) {
+        await this.#client.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => {});
+        await this.#client.query(`RELEASE SAVEPOINT ${name}`).catch(() => {});
+      }
+      throw error;
+    } finally {
+      this.#savepoints--;
     }
   }
 
