@@ -22,7 +22,7 @@ import { type MigrationStatus, assertNothingBlocks, computeStatus } from './migr
 import { type MigrationTarget, downVersions, resolveTargetVersion, upSteps } from './migration-target.js';
 import { ProgressTracker } from './progress-tracker.js';
 import { type BatchPacing, DEFAULT_PACING } from './batch-pacer.js';
-import { ONLINE_SWAPS, onlineRebuildOf, runOnlineCopy } from './online/index.js';
+import { ONLINE_SWAPS, mayRebuildOnline, onlineRebuildOf, runOnlineCopy } from './online/index.js';
 import { finishWithRepeatables } from './repeatable-runner.js';
 import { RunValues } from './run-values.js';
 
@@ -371,7 +371,7 @@ export class Migrator {
   /** An up table rebuild over a large table: its copy runs online now; returns the swap that finishes it. Otherwise `m`. */
   async #online(m: Migration, direction: Direction, ctx: RunnerContext, options: RunOptions): Promise<Migration> {
     const online = this.#options.onlineRebuild ?? { minRows: 10_000, pacing: DEFAULT_PACING };
-    if (online === false || direction !== 'up' || options.dryRun || this.history.has(m.version)) return m;
+    if (online === false || direction !== 'up' || options.dryRun || !mayRebuildOnline(m) || this.history.has(m.version)) return m;
     const restore = applyConnectionSettings(this.adapter, m.connection.up);
     try {
       const pattern = onlineRebuildOf(this.adapter, m, online.minRows);

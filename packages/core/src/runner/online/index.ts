@@ -1,3 +1,10 @@
 export { type RebuildPattern, findRebuild, indexedTable } from './rebuild-pattern.js';
-export { ONLINE_SWAPS, type OnlineRebuildOptions, abandon as abandonOnlineRebuild, onlineRebuildOf, runOnlineCopy } from './online-rebuild.js';
+export {
+  ONLINE_SWAPS,
+  type OnlineRebuildOptions,
+  abandon as abandonOnlineRebuild,
+  mayRebuildOnline,
+  onlineRebuildOf,
+  runOnlineCopy,
+} from './online-rebuild.js';
 export { ONLINE_TABLE, type OnlineState, onlineStates } from './online-state.js';

@@ -8,7 +8,7 @@ import type { OperationProgress } from '../../events/index.js';
 import { type Migration, prepareSqlSection, transactionModeOf } from '../../migration/index.js';
 import { BatchPacer, type BatchPacing } from '../batch-pacer.js';
 import { readForeignKeys } from '../safety/foreign-key-facts.js';
-import { type RebuildPattern, findRebuild } from './rebuild-pattern.js';
+import { type RebuildPattern, findRebuild, hasRebuildShape } from './rebuild-pattern.js';
 import { type OnlineState, clearOnlineState, onlineStateOf, saveOnlineState } from './online-state.js';
 
 /** Options of {@link runOnlineCopy}. */
@@ -27,8 +27,8 @@ export const ONLINE_SWAPS = new WeakSet<Migration>();
  * least `minRows` rows, whose children stay valid (foreign keys off for the file, or no child).
  */
 export function onlineRebuildOf(adapter: DatabaseAdapter, m: Migration, minRows: number): RebuildPattern | null {
-  if (m.kind !== 'sql' || !m.upSql || m.metadataOnly || transactionModeOf(m, 'up') !== 'immediate') return null;
-  const { statements } = prepareSqlSection(m.upSql, { transactional: true, foreignKeys: m.connection.up.foreignKeys, where: m.file });
+  const statements = rebuildStatementsOf(m);
+  if (!statements) return null;
   // the shadow a killed run left is no obstacle: runOnlineCopy drops it and starts over
   const leftover = onlineStateOf(adapter, m.version);
   const isLeftover = (table: string) => leftover !== null && leftover.shadow.toLowerCase() === table.toLowerCase();
@@ -41,6 +41,24 @@ export function onlineRebuildOf(adapter: DatabaseAdapter, m: Migration, minRows:
   if (children.length > 0 && m.connection.up.foreignKeys !== 'off') return null;
   // a leftover is finished online whatever the table holds now: run as written, the migration would meet its shadow
   return leftover !== null || adapter.rowCount(pattern.table) >= minRows ? pattern : null;
+}
+
+/** The up statements of a migration that may be a table rebuild run online (read from its text alone), or null. */
+function rebuildStatementsOf(m: Migration): string[] | null {
+  if (m.kind !== 'sql' || !m.upSql || m.metadataOnly || transactionModeOf(m, 'up') !== 'immediate') return null;
+  const { statements } = prepareSqlSection(m.upSql, { transactional: true, foreignKeys: m.connection.up.foreignKeys, where: m.file });
+  return hasRebuildShape(statements) ? statements : null;
+}
+
+/**
+ * True when the migration's up SQL has the shape of a table rebuild (see `findRebuild`), read
+ * without the database: for every other migration the runner skips {@link onlineRebuildOf}'s reads.
+ *
+ * @example
+ * if (mayRebuildOnline(m)) pattern = onlineRebuildOf(adapter, m, 10_000);
+ */
+export function mayRebuildOnline(m: Migration): boolean {
+  return rebuildStatementsOf(m) !== null;
 }
 
 /**

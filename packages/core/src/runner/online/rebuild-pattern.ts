@@ -36,20 +36,9 @@ const DEFERRABLE_BEFORE = new Set(['DROP VIEW', 'DROP TRIGGER', 'DROP INDEX']);
  * findRebuild(statements, 'id')?.table; // 'kb_entries'
  */
 export function findRebuild(given: string[], primaryKeyOf: (table: string) => string | null): RebuildPattern | null {
-  const statements = given.map((s) => s.trim().replace(/;+$/, '').trim());
-  const targets = statements.map(statementTarget);
-  const renames = targets.flatMap((t, i) => (t.verb === 'ALTER TABLE' && t.renamedTo ? [i] : []));
-  if (renames.length !== 1) return null;
-  const renameAt = renames[0]!;
-  const shadow = targets[renameAt]!.table!;
-  const table = targets[renameAt]!.renamedTo!;
-  const createAt = targets.findIndex((t) => t.verb === 'CREATE TABLE' && same(t.table, shadow));
-  const copyAt = createAt + 1;
-  const dropAt = copyAt + 1;
-  if (createAt < 0 || renameAt !== dropAt + 1) return null;
-  if (targets[copyAt]?.verb !== 'INSERT' || !same(targets[copyAt]!.table, shadow) || targets[copyAt]!.conflict) return null;
-  if (targets[dropAt]?.verb !== 'DROP TABLE' || !same(targets[dropAt]!.table, table)) return null;
-  if (!targets.slice(0, createAt).every((t) => DEFERRABLE_BEFORE.has(t.verb))) return null;
+  const shape = shapeOf(given);
+  if (!shape) return null;
+  const { statements, targets, table, shadow, createAt, copyAt, renameAt } = shape;
   const key = primaryKeyOf(table);
   if (key === null || primaryKeyOf(shadow) !== null) return null;
   if (!copiesKeyThrough(statements[copyAt]!, table, key)) return null;
@@ -64,6 +53,36 @@ export function findRebuild(given: string[], primaryKeyOf: (table: string) => st
     } else after.push(sql);
   });
   return { table, shadow, createShadow: statements[createAt]!, copy: statements[copyAt]!, before: statements.slice(0, createAt), indexes, indexNames, after };
+}
+
+/**
+ * True when the statements have the rebuild's shape, read from their text alone: what
+ * {@link findRebuild} needs before it asks the database about keys. Most migrations do not, and
+ * the runner then reads nothing more for them.
+ *
+ * @example
+ * hasRebuildShape(['CREATE TABLE t (id INTEGER)']); // false
+ */
+export function hasRebuildShape(given: string[]): boolean {
+  return shapeOf(given) !== null;
+}
+
+function shapeOf(given: string[]) {
+  const statements = given.map((s) => s.trim().replace(/;+$/, '').trim());
+  const targets = statements.map(statementTarget);
+  const renames = targets.flatMap((t, i) => (t.verb === 'ALTER TABLE' && t.renamedTo ? [i] : []));
+  if (renames.length !== 1) return null;
+  const renameAt = renames[0]!;
+  const shadow = targets[renameAt]!.table!;
+  const table = targets[renameAt]!.renamedTo!;
+  const createAt = targets.findIndex((t) => t.verb === 'CREATE TABLE' && same(t.table, shadow));
+  const copyAt = createAt + 1;
+  const dropAt = copyAt + 1;
+  if (createAt < 0 || renameAt !== dropAt + 1) return null;
+  if (targets[copyAt]?.verb !== 'INSERT' || !same(targets[copyAt]!.table, shadow) || targets[copyAt]!.conflict) return null;
+  if (targets[dropAt]?.verb !== 'DROP TABLE' || !same(targets[dropAt]!.table, table)) return null;
+  if (!targets.slice(0, createAt).every((t) => DEFERRABLE_BEFORE.has(t.verb))) return null;
+  return { statements, targets, table, shadow, createAt, copyAt, renameAt };
 }
 
 /** The table of `CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON table (...)`. */
