@@ -228,6 +228,30 @@ describe('mfmig validate on PostgreSQL', () => {
     );
   });
 
+  it('lets the application keep writing while it validates and rebuilds the expected schema, and keeps every row', async () => {
+    const { url, dir } = await migrated(ACCOUNTS);
+    const { run, written } = await withClient(url, async (app) => {
+      const validating = mfmigAsync(dir, ['--db', url, '--json', 'validate']).done;
+      let done = false;
+      let written = 0;
+      const writer = (async () => {
+        while (!done) {
+          await app.query("INSERT INTO accounts (email) VALUES ('app@x')");
+          written++;
+        }
+      })();
+      const run = await validating;
+      done = true;
+      await writer;
+      return { run, written };
+    });
+    expect([run.code, run.json.isValid, run.json.errors]).toEqual([0, true, []]);
+    expect(run.json.checksRun.map((c: { id: string }) => c.id)).toContain('schema.expected');
+    // the application's inserts committed one after another for the whole run: nothing held them
+    expect(written).toBeGreaterThan(20);
+    expect(await rows(url, "SELECT count(*)::int AS n FROM accounts WHERE email = 'app@x'")).toEqual([{ n: written }]);
+  });
+
   it('skips the expected schema, and says why, for a role that may not create the scratch schema', async () => {
     const { url, dir } = await migrated(ACCOUNTS);
     const role = `mfmig_reader_${process.pid}`;
