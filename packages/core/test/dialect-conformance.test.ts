@@ -12,8 +12,8 @@ afterAll(async () => {
 interface Opened {
   conn: RunnableConnection;
   other: RunnableConnection;
-  /** The n-th (1-based) parameter placeholder. */
-  p(n: number): string;
+  /** The placeholder of a statement's one parameter: `?` or `$1`. */
+  param: string;
   /** Puts a child row whose parent does not exist past the foreign key (`child` references `parent`). */
   orphan(): Promise<void>;
   /** Holds a lock on `t` from `other` that keeps `conn`'s writes to it waiting, until `release`. */
@@ -33,7 +33,7 @@ const DIALECTS: { name: string; open: () => Promise<Opened> }[] = [
       return {
         conn,
         other,
-        p: () => '?',
+        param: '?',
         orphan: async () => {
           await conn.execute('PRAGMA foreign_keys = OFF');
           await conn.execute('INSERT INTO child (id, parent_id) VALUES (9, 404)');
@@ -54,7 +54,7 @@ const DIALECTS: { name: string; open: () => Promise<Opened> }[] = [
       return {
         conn,
         other,
-        p: (n) => `$${n}`,
+        param: '$1',
         orphan: async () => {
           await conn.execute('ALTER TABLE child DROP CONSTRAINT child_parent_id_fkey');
           await conn.execute('INSERT INTO child (id, parent_id) VALUES (9, 404)');
@@ -140,13 +140,13 @@ describe.each(DIALECTS)('the dialect boundary on $name', ({ open }) => {
   });
 
   it('runs transaction(fn) all or nothing, a nested one in a savepoint of it', async () => {
-    await withDialect(open, async ({ conn, p }) => {
+    await withDialect(open, async ({ conn, param }) => {
       await conn.execute('CREATE TABLE t (id integer PRIMARY KEY)');
       await conn.transaction(async () => {
-        await conn.execute(`INSERT INTO t (id) VALUES (${p(1)})`, [1]);
+        await conn.execute(`INSERT INTO t (id) VALUES (${param})`, [1]);
         await conn
           .transaction(async () => {
-            await conn.execute(`INSERT INTO t (id) VALUES (${p(1)})`, [2]);
+            await conn.execute(`INSERT INTO t (id) VALUES (${param})`, [2]);
             throw new Error('inner');
           })
           .catch(() => {});
@@ -154,7 +154,7 @@ describe.each(DIALECTS)('the dialect boundary on $name', ({ open }) => {
       });
       await expect(
         conn.transaction(async () => {
-          await conn.execute(`INSERT INTO t (id) VALUES (${p(1)})`, [3]);
+          await conn.execute(`INSERT INTO t (id) VALUES (${param})`, [3]);
           throw new Error('outer');
         }),
       ).rejects.toThrow('outer');
@@ -213,13 +213,13 @@ describe.each(DIALECTS)('the dialect boundary on $name', ({ open }) => {
   });
 
   it('gives up waiting for another connection after the lock wait bound, says so by isLockTimeout, and puts the bound back after the transaction', async () => {
-    await withDialect(open, async ({ conn, p, holdLock, release, lockTimeout }) => {
+    await withDialect(open, async ({ conn, param, holdLock, release, lockTimeout }) => {
       await conn.execute('CREATE TABLE t (id integer PRIMARY KEY)');
       await conn.setLockTimeout(300, 'session');
       expect(await lockTimeout(conn)).toBe(300);
       await holdLock();
       try {
-        const error = await conn.execute(`INSERT INTO t (id) VALUES (${p(1)})`, [1]).then(
+        const error = await conn.execute(`INSERT INTO t (id) VALUES (${param})`, [1]).then(
           () => undefined,
           (e: unknown) => e,
         );
@@ -234,7 +234,7 @@ describe.each(DIALECTS)('the dialect boundary on $name', ({ open }) => {
       expect(await lockTimeout(conn)).toBe(150);
       await conn.commit();
       expect(await lockTimeout(conn)).toBe(300);
-      await conn.execute(`INSERT INTO t (id) VALUES (${p(1)})`, [1]);
+      await conn.execute(`INSERT INTO t (id) VALUES (${param})`, [1]);
       expect(await conn.query('SELECT id FROM t')).toEqual([{ id: 1 }]);
     });
   });

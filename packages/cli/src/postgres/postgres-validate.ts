@@ -9,6 +9,9 @@ import {
   MfmigError,
   type PostgresConnection,
   type SchemaChange,
+  type TableInfo,
+  type ViewInfo,
+  type DatabaseIntrospector,
   compareSchemas,
   describePostgresUrl,
   isPermissionDenied,
@@ -161,7 +164,7 @@ export async function validatePostgres(cli: CliRuntime, options: PostgresValidat
 
 /** The `milestone.compliance` check, read through the introspector as on SQLite (see `planMilestoneCompliance`). */
 async function checkCompliance(
-  conn: PostgresConnection,
+  live: DatabaseIntrospector,
   run: PostgresRun,
   migrations: MigrationSet | null,
   unavailable: string,
@@ -181,7 +184,7 @@ async function checkCompliance(
   for (const s of plan.skipped) run.skip('milestone.compliance', 'milestone', s.reason, s.message, s.target);
   if (plan.declared.length === 0) return [];
   const requirements = mergeRequirements(specs.specs, currentMvp);
-  const outcome = await run.attempt('milestone.compliance', 'milestone', () => checkMilestoneComplianceOf(conn.introspector, requirements, plan.declared));
+  const outcome = await run.attempt('milestone.compliance', 'milestone', () => checkMilestoneComplianceOf(live, requirements, plan.declared));
   if (!outcome) return [];
   run.findings.push(...outcome.findings);
   return outcome.compliance;
@@ -239,12 +242,14 @@ export async function postgresValidation(
     const applied = history ?? [];
     // one rebuild, made on first use, serves both the expected schema and the naming of drift
     const expected = expectedSchemaSource({ url: rehearsalUrl, migrations, unavailable, history, noHistory, status, signal: run.signal });
-    const nameDrift = 'rebuild' in expected ? async () => compareSchemas((await expected.rebuild()).tables, await conn.introspector.tables()) : undefined;
+    // the live tables are read once for the run: drift naming, the expected schema and milestone compliance compare the same
+    const live = readOnce(conn.introspector);
+    const nameDrift = 'rebuild' in expected ? async () => compareSchemas((await expected.rebuild()).tables, await live.tables()) : undefined;
     const drift = history === undefined ? notChecked(run, 'the history could not be read', noHistory) : await checkDrift(conn, run, history, nameDrift);
     const integrity = await run.attempt('integrity.catalog', 'integrity', () => conn.integrity.run());
     if (integrity) run.findings.push(...integrity.map(integrityFinding));
-    await checkExpectedSchema(conn, run, expected);
-    const compliance = await checkCompliance(conn, run, migrations, unavailable, status && applied.length > 0 ? status.currentMvp : null);
+    await checkExpectedSchema(live, run, expected);
+    const compliance = await checkCompliance(live, run, migrations, unavailable, status && applied.length > 0 ? status.currentMvp : null);
     run.finish();
     const report = buildReport({
       operation: 'comprehensive',
@@ -334,16 +339,28 @@ async function checkDrift(
  * nothing to rebuild from, or when the role may not create the scratch schema; a migration that
  * fails in the rebuild makes the check fail (`CHECK_FAILED`).
  */
-async function checkExpectedSchema(conn: PostgresConnection, run: PostgresRun, source: ExpectedSchemaSource): Promise<void> {
+async function checkExpectedSchema(live: DatabaseIntrospector, run: PostgresRun, source: ExpectedSchemaSource): Promise<void> {
   if ('skip' in source) return run.skip('schema.expected', 'schema', source.skip.reason, source.skip.message);
   const findings = await run.attempt('schema.expected', 'schema', async () => {
     const rebuilt = await source.rebuild().catch((error: unknown) => {
       if (!isPermissionDenied(error)) throw error;
       throw new CheckSkipped('not-applicable', `the expected schema is rebuilt in a scratch schema, which this role may not create: ${messageOf(error)}`);
     });
-    return compareSchema(await schemaModelOf(conn.introspector), rebuilt.expected);
+    return compareSchema(await schemaModelOf(live), rebuilt.expected);
   });
   if (findings) run.findings.push(...findings);
+}
+
+/** `introspector` with its tables and views read on first use and kept: one consistent read for every check of a run. */
+function readOnce(introspector: DatabaseIntrospector): DatabaseIntrospector {
+  let tables: Promise<TableInfo[]> | undefined;
+  let views: Promise<ViewInfo[]> | undefined;
+  return {
+    tables: () => (tables ??= introspector.tables()),
+    views: () => (views ??= introspector.views()),
+    table: (name) => introspector.table(name),
+    schemaFingerprint: () => introspector.schemaFingerprint(),
+  };
 }
 
 function notChecked(run: PostgresRun, why: string, reason: SkipReason = 'error'): PostgresDrift {
