@@ -15,7 +15,7 @@ const query = <T = Record<string, unknown>>(url: string, sql: string) => withCli
 
 /**
  * The real migrations, with the KB move declared resumable (`batch: 'always'`) in batches of
- * `batchSize` rows: at most that many rows per transaction, each followed by a pause.
+ * `batchSize` rows: at most that many rows per transaction, each committed with its cursor.
  */
 function resumableMigrations(root: string, batchSize: number): string {
   const dir = join(root, 'migrations');
@@ -167,13 +167,14 @@ describe('resumable KB moves on PostgreSQL', () => {
 
   it('lets the application insert into the source while the rows move, and moves its rows too', { timeout: 240_000 }, async () => {
     const cwd = tempDir();
-    const migrations = resumableMigrations(tempDir(), 20);
+    // one row per batch: 2,000 commits, so that the move is still under way while the application writes
+    const migrations = resumableMigrations(tempDir(), 1);
     const { url } = await seeded(cwd, migrations);
     const app = await startPgKbWriter(url);
     const run = mfmigAsync(cwd, ['--db', url, '--migrations', migrations, '--json', '--yes', 'migrate', '--to-mvp', '2']);
     await until('the first batches', async () => Number((await cursorOf(url))?.rows_read ?? 0) >= 100);
     const before = (await pgAppRows(url)).entries;
-    await new Promise((r) => setTimeout(r, 500));
+    await until('application writes during the move', async () => (await pgAppRows(url)).entries >= before + 5);
     // stopped before the move ends: every row it wrote is one the migration must move
     const report = await app.stop();
     const during = (await pgAppRows(url)).entries;

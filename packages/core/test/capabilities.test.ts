@@ -1,6 +1,17 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type AdapterCapabilities, DialectMigrator, type MfmigError, Migrator, SqliteAdapter, loadMigrations, openDatabase, openPostgres } from '@mfmig/core';
+import {
+  type AdapterCapabilities,
+  DEFAULT_PACING,
+  DialectMigrator,
+  type MfmigError,
+  Migrator,
+  SqliteAdapter,
+  loadMigrations,
+  openDatabase,
+  openPostgres,
+  pacingFor,
+} from '@mfmig/core';
 import { dropScratchDatabases, removeTempDirs, scratchDatabase, tempTree, withClient } from '@mfmig/test-support';
 
 afterAll(async () => {
@@ -31,8 +42,13 @@ const userTables = (adapter: SqliteAdapter) =>
   adapter.column<string>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'mfmig%' ORDER BY name");
 
 describe('SQLite capabilities steer the runner', () => {
-  it("reports SQLite's three flags", () => {
-    expect(openDatabase(':memory:').capabilities).toEqual({ transactionalDdl: true, nonTransactionalStatements: false, advisoryLocks: false });
+  it("reports SQLite's four flags", () => {
+    expect(openDatabase(':memory:').capabilities).toEqual({
+      transactionalDdl: true,
+      nonTransactionalStatements: false,
+      advisoryLocks: false,
+      queuedLockWaits: false,
+    });
   });
 
   it('with transactional DDL, a migration failing in its third statement leaves nothing', async () => {
@@ -75,7 +91,9 @@ CREATE INDEX CONCURRENTLY people_email ON people (email);
     const url = await scratchDatabase();
     const conn = await openPostgres(url);
     try {
-      expect(conn.capabilities).toEqual({ transactionalDdl: true, nonTransactionalStatements: true, advisoryLocks: true });
+      expect(conn.capabilities).toEqual({ transactionalDdl: true, nonTransactionalStatements: true, advisoryLocks: true, queuedLockWaits: true });
+      // waiters queue, so batches keep their 100 ms but lose the pause meant for SQLite's polling writers
+      expect([pacingFor(conn.capabilities), pacingFor(openDatabase(':memory:').capabilities)]).toEqual([{ targetMs: 100, pauseMs: 0 }, DEFAULT_PACING]);
       const result = await new DialectMigrator({ connection: conn, migrations: await loadMigrations(tempTree(concurrently)) }).migrate();
       expect((result.error as MfmigError).code).toBe('MIGRATION_INVALID');
       expect((result.error as MfmigError).context).toMatchObject({ line: 3 });

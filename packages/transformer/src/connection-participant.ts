@@ -1,4 +1,4 @@
-import { type BatchPacing, DEFAULT_PACING, type DialectParticipant, type DialectStep, migrationLabel } from '@mfmig/core';
+import { type BatchPacing, type DialectParticipant, type DialectStep, migrationLabel, pacingFor } from '@mfmig/core';
 import { parseTransformations } from './declaration/parse-transformation.js';
 import { planUnits } from './declaration/transformation-unit.js';
 import { applyTransformationsOn, reverseTransformationsOn } from './connection/index.js';
@@ -13,7 +13,10 @@ export interface ConnectionTransformerOptions {
   batchSize?: number;
   /** Sources above this many rows move after the migration's transaction, resumably (`batch: 'auto'`). Default 10,000, as on SQLite. */
   batchThreshold?: number;
-  /** Duration of a continued batch and the pause after it. Default {@link DEFAULT_PACING}. */
+  /**
+   * Duration of a continued batch and the pause after it. Default: `pacingFor` the connection,
+   * 100 ms batches with no pause where lock waiters queue (PostgreSQL).
+   */
   pacing?: BatchPacing;
 }
 
@@ -83,7 +86,7 @@ export function createConnectionTransformer(options: ConnectionTransformerOption
       if (step.migration.transformations.length === 0) return;
       const run = {
         batchSize,
-        pacing: options.pacing ?? DEFAULT_PACING,
+        pacing: options.pacing ?? pacingFor(step.connection.capabilities),
         onProgress: (p: Parameters<DialectStep['progress']>[0]) => step.progress(p),
         ...(step.signal ? { signal: step.signal } : {}),
       };

@@ -18,7 +18,7 @@ export { type TransformationUnit, planUnits } from './declaration/transformation
 export { DataTransformer, type DataTransformerOptions, type ExecuteOptions, type TransformationReport } from './data-transformer.js';
 export { createTransformerPlugin, type TransformerPluginOptions } from './plugin/transformer-plugin.js';
 export { TRANSFORMATION_RESULTS_KEY, type TransformationMode, type TransformationResult, type ValidationResult } from './run/transformation-result.js';
-export { BatchPacer, type BatchPacing, DEFAULT_PACING } from '@mfmig/core';
+export { BatchPacer, type BatchPacing, DEFAULT_PACING, pacingFor } from '@mfmig/core';
 export { CURSOR_TABLE, CursorStore, type TransformCursor } from './run/cursor-store.js';
 export { DEFAULT_ENGINE_OPTIONS, type EngineOptions, TransformationEngine } from './transformation-engine.js';
 export { BATCH_END_PARAM, BATCH_START_PARAM, restrictToBatch, usesBatchParams } from '@mfmig/core';

@@ -32,6 +32,8 @@ interface RunExtras {
   stop?: AbortController;
   seed?: string;
   beside?: (url: string) => Promise<void>;
+  /** Every progress event of the run. */
+  progress?: (p: { operation: string; done: number; total: number }) => void;
 }
 
 async function run(files: Record<string, string>, rows: number, threshold: number, extras: RunExtras = {}) {
@@ -52,6 +54,7 @@ async function run(files: Record<string, string>, rows: number, threshold: numbe
   await conn.execute(extras.seed ?? `INSERT INTO src SELECT g, g FROM generate_series(1, ${rows}) AS g`);
   const m = await migrator({ 'mvp1/0001_schema.ts': SCHEMA, ...files });
   // a stop request (Ctrl+C) once the copy has moved 200 rows
+  if (extras.progress) m.events.on('operationProgress', extras.progress);
   if (stop) m.events.on('operationProgress', (p) => p.operation === 'transform copy_src' && p.done >= 200 && stop.abort());
   const [result] = await Promise.all([m.migrate({ latest: true }, stop ? { signal: stop.signal } : {}), extras.beside?.(url)]);
   return { conn, url, m, result };
@@ -71,6 +74,25 @@ describe('continued transformations on PostgreSQL (DialectMigrator)', () => {
       expect(await scalar(conn, `SELECT status FROM mfmig_history WHERE version = 2`)).toBe('applied');
       expect(await scalar(conn, `SELECT rows::int FROM mfmig_history WHERE version = 2`)).toBe(2000);
       expect(await scalar(conn, 'SELECT count(*)::int FROM mfmig_transform_cursors')).toBe(0);
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('reports the continued move in keys, so that its progress reaches its total over a source with gaps in its keys', async () => {
+    const seen: { done: number; total: number }[] = [];
+    const { conn, result } = await run({ 'mvp1/0002_move.ts': moveMigration('always', "{ query: 'SELECT count(*) FROM src' }") }, 1000, 10_000, {
+      // 1,000 rows over the keys 3 to 3,000: every third key
+      seed: 'INSERT INTO src SELECT g * 3, g FROM generate_series(1, 1000) AS g',
+      progress: (p) => p.operation === 'transform copy_src' && seen.push({ done: p.done, total: p.total }),
+    });
+    try {
+      expect(result.error).toBeUndefined();
+      expect(result.reports.find((r) => r.id === 'copy_src')!.rows).toBe(1000);
+      expect(seen.length).toBeGreaterThan(5);
+      expect(new Set(seen.map((p) => p.total))).toEqual(new Set([2998]));
+      expect(seen.every((p, i) => i === 0 || p.done >= seen[i - 1]!.done)).toBe(true);
+      expect(seen.at(-1)!.done).toBe(2998);
     } finally {
       await conn.close();
     }

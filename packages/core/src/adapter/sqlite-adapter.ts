@@ -15,6 +15,7 @@ const SQLITE_CAPABILITIES: AdapterCapabilities = Object.freeze({
   transactionalDdl: true,
   nonTransactionalStatements: false,
   advisoryLocks: false,
+  queuedLockWaits: false,
 });
 
 function withoutCapabilities(changes: Partial<AdapterCapabilities> | undefined): AdapterCapabilities {

@@ -20,6 +20,12 @@ export interface DialectCapabilities {
   nonTransactionalStatements: boolean;
   /** Session advisory locks exist (`pg_advisory_lock`). Without them the lock row alone guards a run. */
   advisoryLocks: boolean;
+  /**
+   * A transaction that waits for a lock is queued and granted it the moment the holder commits
+   * (PostgreSQL's lock manager). Without it (SQLite), a waiting writer polls from a busy handler,
+   * so batched work pauses after each commit to let it in (see `pacingFor`).
+   */
+  queuedLockWaits: boolean;
 }
 
 /** A column as the catalogs describe it. */

@@ -1,3 +1,5 @@
+import type { DialectCapabilities } from '../dialect/dialect.js';
+
 /** How batches are sized and spaced so that other connections get the write lock between them. */
 export interface BatchPacing {
   /** Wall time one batch's transaction should take; the row count adapts to it. */
@@ -8,6 +10,19 @@ export interface BatchPacing {
 
 /** Defaults: 100 ms batches, 25 ms pauses (see {@link BatchPacer}). */
 export const DEFAULT_PACING: BatchPacing = { targetMs: 100, pauseMs: 25 };
+
+/**
+ * The pacing for a database: `pacing` as it is where a waiting writer polls for the lock
+ * (SQLite's busy handler), without its pauses where waiters queue (`queuedLockWaits`): there
+ * the batch's commit hands the lock to the first writer in the queue, and a pause would only
+ * lengthen the run. Batches keep their duration, so that no writer waits longer than one.
+ *
+ * @example
+ * pacingFor(pgConnection.capabilities); // { targetMs: 100, pauseMs: 0 }
+ */
+export function pacingFor(capabilities: Pick<DialectCapabilities, 'queuedLockWaits'>, pacing: BatchPacing = DEFAULT_PACING): BatchPacing {
+  return capabilities.queuedLockWaits ? { ...pacing, pauseMs: 0 } : pacing;
+}
 
 const FIRST_BATCH = 100;
 

@@ -42,13 +42,16 @@ export async function countRows(conn: DialectConnection, table: string): Promise
 }
 
 /**
- * The rows of a table, or 0 when it does not exist (so that no failing query aborts the caller's transaction).
+ * Whether a table holds more than `limit` rows; false when it does not exist (so that no failing
+ * query aborts the caller's transaction). Reads at most `limit + 1` rows, not the whole table.
  *
  * @example
- * await countRowsIfExists(conn, 'kb_entries'); // 0 when the table is missing
+ * await hasMoreRowsThan(conn, 'kb_entries', 10_000); // true for 50,000 rows, false when the table is missing
  */
-export async function countRowsIfExists(conn: DialectConnection, table: string): Promise<number> {
-  return (await conn.introspector.table(table)) ? countRows(conn, table) : 0;
+export async function hasMoreRowsThan(conn: DialectConnection, table: string, limit: number): Promise<boolean> {
+  if (!(await conn.introspector.table(table))) return false;
+  const n = Math.max(0, Math.floor(limit));
+  return Number(await scalarOf(conn, `SELECT count(*) FROM (SELECT 1 FROM ${quoteIdentifier(table)} LIMIT ${n + 1}) AS head`)) > n;
 }
 
 /**

@@ -1,6 +1,5 @@
 import type { DialectConnection } from '@mfmig/core';
 import { MfmigError, quoteIdentifier } from '@mfmig/core';
-import { countRows } from './connection-queries.js';
 import type { PgCursor, PgCursorStore } from './pg-cursor-store.js';
 import type { SqlKeyBatches } from './sql-key-batches.js';
 
@@ -13,7 +12,8 @@ const START_ATTEMPTS = 5;
  * the cursor `running`, in one short transaction that first takes a SHARE lock on the source.
  * The lock waits for the application's writes already under way, so that no row below the end
  * key is still uncommitted when the batches pass it (rows above it move in the final
- * transaction); it is released at once. Each attempt waits at most 2 s, so that the writers
+ * transaction); it is released at once. The progress total is the key span up to the end key,
+ * two index lookups: counting the rows would hold the lock for a scan of the whole source. Each attempt waits at most 2 s, so that the writers
  * queued behind it are not held long; after 5 attempts the run fails, and the runner takes the
  * migration back out with its down (it stays `partial` when it has none).
  *
@@ -26,7 +26,8 @@ export async function startMove(conn: DialectConnection, store: PgCursorStore, b
       return await conn.transaction(async () => {
         await conn.execute(`SET LOCAL lock_timeout = ${START_LOCK_MS}`);
         await conn.execute(`LOCK TABLE ${quoteIdentifier(source)} IN SHARE MODE`);
-        const started: PgCursor = { ...c, status: 'running', endKey: await batches.maxKey(), total: await countRows(conn, source) };
+        const endKey = await batches.maxKey();
+        const started: PgCursor = { ...c, status: 'running', endKey, total: endKey === null ? 0 : await batches.keySpan(endKey) };
         await store.save(started);
         return started;
       });

@@ -21,7 +21,7 @@ export interface PgCursor {
   rowsRead: number;
   rowsWritten: number;
   batches: number;
-  /** Source rows when the batches started (for progress); null before. */
+  /** The key span the batches cover, from the first row to `endKey` (the progress total); null before they start. */
   total: number | null;
 }
 

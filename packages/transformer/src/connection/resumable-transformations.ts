@@ -3,7 +3,7 @@ import { BatchPacer, type BatchPacing, MfmigError } from '@mfmig/core';
 import type { TransformationUnit } from '../declaration/transformation-unit.js';
 import { validationError } from '../run/validation-runner.js';
 import { type RanUnit, connectionResults, holdSourcesStill, validationTargets } from './apply-transformations.js';
-import { countRowsIfExists } from './connection-queries.js';
+import { hasMoreRowsThan } from './connection-queries.js';
 import { startMove } from './move-start.js';
 import type { ConnectionProgress, ConnectionTransformationResult, UnitCounts } from './connection-result.js';
 import { validateOnConnection } from './connection-validations.js';
@@ -34,7 +34,7 @@ export interface ResumableRunOptions {
 export async function firstDeferred(conn: DialectConnection, units: readonly TransformationUnit[], threshold: number): Promise<number> {
   for (const [index, unit] of units.entries()) {
     const t = unit.transformation;
-    if (t.batch === 'never' || (t.batch === 'auto' && (await countRowsIfExists(conn, t.sourceTable)) <= threshold)) continue;
+    if (t.batch === 'never' || (t.batch === 'auto' && !(await hasMoreRowsThan(conn, t.sourceTable, threshold)))) continue;
     if (await SqlKeyBatches.of(conn, unit)) return index;
   }
   return -1;
@@ -116,7 +116,7 @@ export async function continueResumable(
       if (!next) break;
       pacer.record(next.rowsRead - from.rowsRead, performance.now() - batchStart);
       c = next;
-      options.onProgress?.({ operation: `transform ${unit.id}`, done: c.rowsRead, total: Math.max(c.total ?? 0, c.rowsRead), unit: 'rows' });
+      options.onProgress?.({ operation: `transform ${unit.id}`, ...keyProgress(c), unit: 'rows' });
       await pacer.pause();
     }
     const done: PgCursor = { ...c, status: 'done' };
@@ -124,6 +124,17 @@ export async function continueResumable(
     spent.set(unit.id, performance.now() - start);
   }
   return spent;
+}
+
+/**
+ * How far a running cursor is, in keys: its total is the key span up to its end key (see
+ * {@link startMove}), so the part done is that span less the keys left above its last key; a
+ * cursor without a span counts its rows.
+ */
+function keyProgress(c: PgCursor): { done: number; total: number } {
+  if (c.total === null || c.endKey === null || c.lastKey === null) return { done: c.rowsRead, total: Math.max(c.total ?? 0, c.rowsRead) };
+  const left = Number(BigInt(c.endKey) - BigInt(c.lastKey));
+  return { done: Math.max(0, c.total - left), total: c.total };
 }
 
 /**

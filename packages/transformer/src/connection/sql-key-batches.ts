@@ -66,6 +66,15 @@ export class SqlKeyBatches {
   }
 
   /**
+   * The keys from the first row's up to `end` (as text): the row count when the keys are dense, an
+   * upper bound otherwise, from two index lookups rather than a scan.
+   */
+  async keySpan(end: string): Promise<number> {
+    const first = await this.#beforeFirst();
+    return first === null ? 0 : Math.max(0, Number(BigInt(end) - BigInt(first)));
+  }
+
+  /**
    * Runs the next batch: at most `size` source rows after `after` (null: from the first), up to
    * `end` (null: no bound). Null when no row is left.
    */

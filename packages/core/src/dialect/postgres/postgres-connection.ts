@@ -72,6 +72,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       transactionalDdl: options.transactionalDdl ?? !cockroach,
       nonTransactionalStatements: options.nonTransactionalStatements ?? !cockroach,
       advisoryLocks: advisory,
+      queuedLockWaits: true,
     };
     return new PostgresConnection(client, connect, { target: `${target} (schema ${schema})`, schema, capabilities });
   } catch (error) {
