@@ -90,7 +90,7 @@ export class TransformationEngine {
   shouldBatch(unit: TransformationUnit, policy?: BatchPolicy): boolean {
     const chosen = policy ?? unit.transformation.batch;
     if (chosen !== 'auto') return chosen === 'always';
-    return this.adapter.rowCount(unit.transformation.sourceTable) > this.options.batchThreshold;
+    return this.adapter.hasMoreRowsThan(unit.transformation.sourceTable, this.options.batchThreshold);
   }
 
   /**
@@ -100,7 +100,7 @@ export class TransformationEngine {
    * migration's write lock.
    */
   defers(unit: TransformationUnit, policy?: BatchPolicy): boolean {
-    if ((policy ?? unit.transformation.batch) === 'never') return this.adapter.rowCount(unit.transformation.sourceTable) > this.options.batchThreshold;
+    if ((policy ?? unit.transformation.batch) === 'never') return this.adapter.hasMoreRowsThan(unit.transformation.sourceTable, this.options.batchThreshold);
     return this.shouldBatch(unit, policy);
   }
 

@@ -58,6 +58,33 @@ describe('batched transformations', () => {
     adapter.close();
   });
 
+  it('batches from one row over the threshold, deciding without counting the whole source', async () => {
+    const modes = [];
+    for (const threshold of [ROWS, ROWS - 1]) {
+      const adapter = await seeded();
+      const migrator = new Migrator({
+        adapter,
+        migrations: await loadMigrations(MIGRATIONS),
+        plugins: [createTransformerPlugin({ batchThreshold: threshold, sqlBatchSize: 400, pacing: FIXED_SIZES })],
+      });
+      const result = await migrator.migrate({ mvp: 2 });
+      expect(result.error).toBeUndefined();
+      const results = result.extras[TRANSFORMATION_RESULTS_KEY] as TransformationResult[];
+      modes.push(results.map((r) => [r.id, r.mode, r.rowsWritten]));
+      adapter.close();
+    }
+    expect(modes).toEqual([
+      [
+        ['kb_to_incident_mapping', 'inline', ROWS],
+        ['link_incidents_to_kb', 'inline', ROWS],
+      ],
+      [
+        ['kb_to_incident_mapping', 'batched', ROWS],
+        ['link_incidents_to_kb', 'batched', ROWS],
+      ],
+    ]);
+  });
+
   it('standalone: an interrupted run keeps its cursor and the next run resumes without duplicates', async () => {
     const adapter = await seeded();
     adapter.exec('CREATE TABLE kb_copy (rid INTEGER PRIMARY KEY, entry_id INTEGER NOT NULL, title TEXT)');

@@ -142,6 +142,12 @@ export interface DatabaseAdapter {
    */
   columnsOf(table: string): TableColumn[];
   rowCount(table: string): number;
+  /**
+   * Whether a table holds more than `limit` rows, reading at most `limit + 1` of them: a size
+   * decision that must not scan a large table (and, with a rollback journal, hold the
+   * application's commits for the scan).
+   */
+  hasMoreRowsThan(table: string, limit: number): boolean;
   /** A hash of the schema (user objects only): equal schemas give equal hashes. */
   schemaFingerprint(): string;
   /** Bytes of the database file (page_count * page_size). */

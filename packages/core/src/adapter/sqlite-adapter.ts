@@ -238,6 +238,15 @@ export class SqliteAdapter implements DatabaseAdapter {
     );
   }
 
+  hasMoreRowsThan(table: string, limit: number): boolean {
+    const n = Math.max(0, Math.floor(limit));
+    const seen = this.raw
+      .prepare(`SELECT count(*) FROM (SELECT 1 FROM ${quoteIdentifier(table)} LIMIT ${n + 1})`)
+      .pluck()
+      .get();
+    return Number(seen) > n;
+  }
+
   schemaFingerprint(): string {
     const rows = this.raw.prepare(`SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE ${USER_OBJECT_FILTER} ORDER BY type, name`).raw().all();
     return createHash('sha256').update(JSON.stringify(rows)).digest('hex').slice(0, 16);

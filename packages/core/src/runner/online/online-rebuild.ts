@@ -40,7 +40,7 @@ export function onlineRebuildOf(adapter: DatabaseAdapter, m: Migration, minRows:
   );
   if (children.length > 0 && m.connection.up.foreignKeys !== 'off') return null;
   // a leftover is finished online whatever the table holds now: run as written, the migration would meet its shadow
-  return leftover !== null || adapter.rowCount(pattern.table) >= minRows ? pattern : null;
+  return leftover !== null || adapter.hasMoreRowsThan(pattern.table, minRows - 1) ? pattern : null;
 }
 
 /** The up statements of a migration that may be a table rebuild run online (read from its text alone), or null. */
