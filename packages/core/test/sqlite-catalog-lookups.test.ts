@@ -143,3 +143,19 @@ describe('SqliteIntrospector lookups', () => {
     }
   });
 });
+
+describe('SqliteAdapter.hasMoreRowsThan', () => {
+  it('answers from the first limit + 1 rows, and every table, empty ones too, holds more than -1', () => {
+    const adapter = openDatabase(':memory:');
+    adapter.exec('CREATE TABLE empty_t (id INTEGER PRIMARY KEY); CREATE TABLE three (id INTEGER PRIMARY KEY); INSERT INTO three VALUES (1), (2), (3);');
+    const answers = [
+      [adapter.hasMoreRowsThan('three', 2), adapter.hasMoreRowsThan('three', 3), adapter.hasMoreRowsThan('three', 2.5)],
+      [adapter.hasMoreRowsThan('empty_t', 0), adapter.hasMoreRowsThan('empty_t', -1)],
+    ];
+    adapter.close();
+    expect(answers).toEqual([
+      [true, false, true],
+      [false, true],
+    ]);
+  });
+});

@@ -239,7 +239,9 @@ export class SqliteAdapter implements DatabaseAdapter {
   }
 
   hasMoreRowsThan(table: string, limit: number): boolean {
-    const n = Math.max(0, Math.floor(limit));
+    // every table holds more than -1 rows (an online rebuild's `minRows: 0` takes empty tables too)
+    if (limit < 0) return true;
+    const n = Math.floor(limit);
     const seen = this.raw
       .prepare(`SELECT count(*) FROM (SELECT 1 FROM ${quoteIdentifier(table)} LIMIT ${n + 1})`)
       .pluck()

@@ -50,7 +50,8 @@ export async function countRows(conn: DialectConnection, table: string): Promise
  */
 export async function hasMoreRowsThan(conn: DialectConnection, table: string, limit: number): Promise<boolean> {
   if (!(await conn.introspector.table(table))) return false;
-  const n = Math.max(0, Math.floor(limit));
+  if (limit < 0) return true;
+  const n = Math.floor(limit);
   return Number(await scalarOf(conn, `SELECT count(*) FROM (SELECT 1 FROM ${quoteIdentifier(table)} LIMIT ${n + 1}) AS head`)) > n;
 }
 

@@ -13,9 +13,10 @@ const START_ATTEMPTS = 5;
  * The lock waits for the application's writes already under way, so that no row below the end
  * key is still uncommitted when the batches pass it (rows above it move in the final
  * transaction); it is released at once. The progress total is the key span up to the end key,
- * two index lookups: counting the rows would hold the lock for a scan of the whole source. Each attempt waits at most 2 s, so that the writers
- * queued behind it are not held long; after 5 attempts the run fails, and the runner takes the
- * migration back out with its down (it stays `partial` when it has none).
+ * two index lookups: counting the rows would hold the lock for a scan of the whole source. Each
+ * attempt waits at most 2 s, so that the writers queued behind it are not held long; after 5
+ * attempts the run fails, and the runner takes the migration back out with its down (it stays
+ * `partial` when it has none).
  *
  * @example
  * cursor = await startMove(conn, store, batches, 'kb_entries', cursor);
