@@ -118,6 +118,34 @@ describe('batched transformations', () => {
     adapter.close();
   });
 
+  it('reports a batched run in keys, so that its progress reaches its total over a source with gaps in its keys', async () => {
+    const adapter = await seeded();
+    adapter.exec('CREATE TABLE gappy (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE gappy_copy (id INTEGER PRIMARY KEY, v TEXT)');
+    adapter.exec('WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) INSERT INTO gappy SELECT i * 3, i FROM n');
+    const transformer = new DataTransformer({ database: adapter.raw }, { pacing: FIXED_SIZES });
+    const seen: { done: number; total: number }[] = [];
+    transformer.events.on('operationProgress', (p) => p.operation === 'transform gappy' && seen.push({ done: p.done, total: p.total }));
+    const report = await transformer.execute(
+      {
+        id: 'gappy',
+        name: 'Copy a table keyed 3, 6, ..., 3000',
+        sourceTable: 'gappy',
+        targetTable: 'gappy_copy',
+        transformationType: 'copy',
+        transform: (row) => row,
+        batchSize: 100,
+        reversible: false,
+      },
+      { batch: 'always' },
+    );
+    expect(report.results[0]).toMatchObject({ rowsRead: 1000, batches: 10 });
+    expect(adapter.rowCount('gappy_copy')).toBe(1000);
+    // the span from just below the first key (2) to the last (3000), not the 1,000 rows
+    expect(new Set(seen.map((p) => p.total))).toEqual(new Set([2998]));
+    expect(seen.map((p) => p.done)).toEqual([298, 598, 898, 1198, 1498, 1798, 2098, 2398, 2698, 2998, 2998]);
+    adapter.close();
+  });
+
   it('keeps a hostile table name a name in batched SQL and row functions', async () => {
     const adapter = await seeded();
     const hostile = 'x"; DROP TABLE kb_entries; --';

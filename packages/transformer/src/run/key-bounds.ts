@@ -33,6 +33,18 @@ export class KeyBounds {
     return Buffer.alloc(0);
   }
 
+  /**
+   * The keys from just past `start` up to `end`, for numeric keys (`end - start`): the progress
+   * total of a batched run, known from two index lookups where a row count would scan the whole
+   * source (and, with a rollback journal, stop the application's commits while it does). Null
+   * for other keys, or when either bound is missing.
+   */
+  static span(start: unknown, end: unknown): number | null {
+    if (typeof start === 'number' && typeof end === 'number') return Math.max(0, end - start);
+    if (typeof start === 'bigint' && typeof end === 'bigint') return Math.max(0, Number(end - start));
+    return null;
+  }
+
   /** Rows with `start < key <= end`. */
   count(start: unknown, end: unknown): number {
     return Number(this.#db.prepare(`SELECT count(*) FROM ${this.#table} WHERE ${this.#key} > ? AND ${this.#key} <= ?`).pluck().get(start, end));

@@ -94,10 +94,12 @@ export async function runUnitBatched(
   const bounds = new KeyBounds(db, p.t.sourceTable, p.key!);
   let state: TransformCursor = cursor;
   if (state.status === 'pending') {
-    state = { ...state, status: 'running', lastKey: bounds.before(), endKey: bounds.max(), total: adapter.rowCount(p.t.sourceTable) };
+    const lastKey = bounds.before();
+    const endKey = bounds.max();
+    state = { ...state, status: 'running', lastKey, endKey, total: KeyBounds.span(lastKey, endKey) ?? adapter.rowCount(p.t.sourceTable) };
     adapter.transaction(() => store.save(state));
   }
-  const meter = new ProgressMeter(`transform ${p.unit.id}`, state.total ?? 0, state.rowsRead);
+  const meter = new ProgressMeter(`transform ${p.unit.id}`, state.total ?? 0, progressOf(state));
   const writer = p.rowFn ? new RowWriter(db, p.t.targetTable, p.writeMode, p.writeKey) : null;
   const page = p.rowFn ? db.prepare(pageSql(p)) : null;
   const pacer = new BatchPacer(options.pacing ?? DEFAULT_PACING, p.batchSize);
@@ -139,13 +141,13 @@ export async function runUnitBatched(
     if (next === null) break;
     pacer.record(next.rowsRead - state.rowsRead, performance.now() - batchStart);
     state = next;
-    options.onProgress?.(meter.report(state.rowsRead));
+    options.onProgress?.(meter.report(progressOf(state)));
     await pacer.pause();
   }
   state = { ...state, status: 'done' };
   const done = state;
   adapter.transaction(() => store.save(done));
-  options.onProgress?.(meter.report(state.rowsRead));
+  options.onProgress?.(meter.report(Math.max(state.total ?? 0, state.rowsRead)));
   return { rowsRead: state.rowsRead, rowsWritten: state.rowsWritten, batches: state.batches, durationMs: performance.now() - start, resumed };
 }
 
@@ -179,6 +181,15 @@ async function runAsOneBatch(
     return s;
   });
   return { ...stats, durationMs: performance.now() - start };
+}
+
+/**
+ * How far a running cursor is, in the unit of its total: keys when the total is the key span
+ * (the span less the keys left above the last key done), otherwise rows.
+ */
+function progressOf(c: TransformCursor): number {
+  const left = c.total === null ? null : KeyBounds.span(c.lastKey, c.endKey);
+  return left === null ? c.rowsRead : Math.max(0, c.total! - left);
 }
 
 /** Applies the row function to a page and writes what it returns; returns rows changed. */
