@@ -1,5 +1,10 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { isMfmigError, resolveConfig } from '@mfmig/core';
+
+// the worker keeps its modules for the next test file (isolate: false): that file gets fresh ones, not the copies swapped here
+afterAll(() => {
+  vi.resetModules();
+});
 
 describe('resolveConfig', () => {
   it('honours the environment, and explicit options win', () => {

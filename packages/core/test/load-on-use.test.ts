@@ -2,7 +2,12 @@ import type * as KyselyModule from 'kysely';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+
+// the worker keeps its modules for the next test file (isolate: false): that file gets fresh ones, not the copies swapped here
+afterAll(() => {
+  vi.resetModules();
+});
 
 /** A fresh copy of the loaders: each keeps what it loaded for the life of its module. */
 async function freshLoaders() {

@@ -1,7 +1,12 @@
 import fc from 'fast-check';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { MfmigError } from '../src/errors/index.js';
 import { analyzePostgresSql, type PgStatement, splitPostgresSql } from '../src/dialect/postgres/postgres-statements.js';
+
+// the worker keeps its modules for the next test file (isolate: false): that file gets fresh ones, not the copies swapped here
+afterAll(() => {
+  vi.resetModules();
+});
 
 async function one(sql: string): Promise<PgStatement> {
   const statements = await analyzePostgresSql(sql);
