@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Migrator, ONLINE_TABLE, loadMigrations, openDatabase } from '@mfmig/core';
+import { Migrator, ONLINE_TABLE, findRebuild, loadMigrations, openDatabase } from '@mfmig/core';
 import { removeTempDirs, startAppWriter, tempDir } from '@mfmig/test-support';
 
 afterAll(removeTempDirs);
@@ -178,5 +178,25 @@ describe('a table rebuild over a large table runs online', () => {
     expect(adapter.rowCount('items')).toBe(ITEMS);
     expect(adapter.tableExists(ONLINE_TABLE)).toBe(false);
     adapter.close();
+  });
+});
+
+describe('which rebuilds run online', () => {
+  const rebuild = (copy: string) => [
+    'CREATE TABLE items_new (id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL)',
+    copy,
+    'DROP TABLE items',
+    'ALTER TABLE items_new RENAME TO items',
+  ];
+  const keyOf = (table: string) => (table === 'items' ? 'id' : null);
+
+  it('takes a copy that reads the old table one row at a time, and leaves one that groups or limits its rows to run as written', () => {
+    expect(findRebuild(rebuild('INSERT INTO items_new (id, name, kind) SELECT id, upper(name), kind FROM items'), keyOf)?.table).toBe('items');
+    for (const copy of [
+      'INSERT INTO items_new (name, id, kind) SELECT max(name), id, kind FROM items GROUP BY id',
+      'INSERT INTO items_new (name, id, kind) SELECT name, id, kind FROM items ORDER BY id LIMIT 1000',
+    ]) {
+      expect(findRebuild(rebuild(copy), keyOf), copy).toBeNull();
+    }
   });
 });

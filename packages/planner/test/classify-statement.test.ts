@@ -100,6 +100,25 @@ describe('statement classification', () => {
     expect(state.rows('copies')).toBe(900);
   });
 
+  it('plans a declared aggregate over a large source as one batch, as the transformer runs it, and a row-by-row one in batches', () => {
+    const state = new TableState({ rows: { kb_entries: 50_000, totals: 0, copies: 0 }, indexes: {} }, undefined);
+    const base = { sourceTable: 'kb_entries', transformationType: 'convert', reversible: false };
+    const migration = {
+      version: 9,
+      name: 'x',
+      mvp: 3,
+      transformations: [
+        { ...base, id: 'totals', name: 'totals', targetTable: 'totals', sql: 'INSERT INTO totals SELECT category, count(*) FROM kb_entries GROUP BY category' },
+        { ...base, id: 'copies', name: 'copies', targetTable: 'copies', sql: 'INSERT INTO copies SELECT id, title FROM kb_entries' },
+      ],
+    } as unknown as Migration;
+    const ops = extractOperations(migration, [], state, { direction: 'up', batchThreshold: 10_000 });
+    expect(ops.map((o) => [o.statement, o.flags.wholeBatch, o.flags.stageable, o.flags.batched, o.blocksWrites])).toEqual([
+      ['totals', true, true, false, false],
+      ['copies', false, false, true, false],
+    ]);
+  });
+
   it('shows each statement without its comments, string literals kept', () => {
     const state = new TableState({ rows: { kb_entries: 5 }, indexes: {} }, undefined);
     const migration = { version: 9, name: 'x', mvp: 3, transformations: [] } as unknown as Migration;

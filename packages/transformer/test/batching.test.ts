@@ -146,6 +146,25 @@ describe('batched transformations', () => {
     adapter.close();
   });
 
+  it('runs an aggregate over a source above the threshold whole, never per batch, so that each group is counted once', async () => {
+    const adapter = await seeded();
+    adapter.exec('CREATE TABLE totals (category TEXT PRIMARY KEY, n INTEGER NOT NULL, first TEXT)');
+    const transformer = new DataTransformer({ database: adapter.raw }, { pacing: FIXED_SIZES, sqlBatchSize: 400, batchThreshold: 500 });
+    await transformer.execute({
+      id: 'totals',
+      name: 'Entries per category',
+      sourceTable: 'kb_entries',
+      targetTable: 'totals',
+      transformationType: 'convert',
+      sql: 'INSERT INTO totals (category, n, first) SELECT category, count(*), min(created_at) FROM kb_entries GROUP BY category ON CONFLICT (category) DO NOTHING',
+      reversible: false,
+    });
+    const whole = adapter.all('SELECT category, count(*) AS n, min(created_at) AS first FROM kb_entries GROUP BY category ORDER BY category');
+    expect(adapter.all('SELECT category, n, first FROM totals ORDER BY category')).toEqual(whole);
+    expect(adapter.get<{ n: number }>('SELECT sum(n) AS n FROM totals')!.n).toBe(ROWS);
+    adapter.close();
+  });
+
   it('keeps a hostile table name a name in batched SQL and row functions', async () => {
     const adapter = await seeded();
     const hostile = 'x"; DROP TABLE kb_entries; --';

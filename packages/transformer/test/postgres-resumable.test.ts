@@ -179,4 +179,26 @@ export async function up() {}`;
       await conn.close();
     }
   });
+
+  it('runs an aggregate over a source above the threshold whole, never per batch, so that each group is counted once', async () => {
+    const totals = `export const transformations = [
+  { id: 'totals', name: 'totals', sourceTable: 'src', targetTable: 'totals', transformationType: 'convert',
+    sql: 'INSERT INTO totals (g, n, lo) SELECT v % 7, count(*), min(id) FROM src GROUP BY v % 7', reversible: true, reverse: 'DELETE FROM totals',
+    dependencies: [], validationQueries: [] },
+];
+export async function up(db) {
+  await db.schema.createTable('totals').addColumn('g', 'integer', (c) => c.primaryKey()).addColumn('n', 'integer').addColumn('lo', 'integer').execute();
+}
+export async function down(db) { await db.schema.dropTable('totals').execute(); }`;
+    const { conn, result } = await run({ 'mvp1/0002_totals.ts': totals }, 1000, 500);
+    try {
+      expect(result.error).toBeUndefined();
+      const whole = await conn.query('SELECT v % 7 AS g, count(*)::int AS n, min(id)::int AS lo FROM src GROUP BY v % 7 ORDER BY 1');
+      expect(await conn.query('SELECT g, n, lo FROM totals ORDER BY g')).toEqual(whole);
+      expect(await scalar(conn, 'SELECT sum(n)::int FROM totals')).toBe(1000);
+      expect(await scalar(conn, `SELECT status FROM mfmig_history WHERE version = 2`)).toBe('applied');
+    } finally {
+      await conn.close();
+    }
+  });
 });

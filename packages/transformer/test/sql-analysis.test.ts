@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { splitInsertSelect } from '@mfmig/core';
 import { countQueryFor, prepareLenient, restrictToBatch, usesBatchParams } from '../src/index.js';
@@ -27,6 +28,68 @@ describe('restrictToBatch', () => {
     const sql = restrictToBatch('INSERT INTO b SELECT v FROM a WHERE id % 3 = 0', 'a', 'id')!;
     for (let start = 0; start < 1000; start += 97) db.prepare(sql).run({ batchStart: start, batchEnd: start + 97 });
     expect(db.prepare('SELECT count(*) FROM b').pluck().get()).toBe(333);
+  });
+
+  it('leaves whole what its batches would compute differently: aggregates, GROUP BY, DISTINCT, windows, LIMIT, compounds', () => {
+    for (const sql of [
+      'INSERT INTO totals SELECT category, count(*) FROM kb_entries GROUP BY category',
+      'INSERT INTO users (name, since) SELECT created_by, min(created_at) FROM kb_entries WHERE true GROUP BY created_by ON CONFLICT (name) DO NOTHING',
+      'INSERT INTO totals (n) SELECT count(*) FROM kb_entries',
+      'INSERT INTO tags SELECT DISTINCT tag FROM kb_entries',
+      'INSERT INTO ranks SELECT id, row_number() OVER (ORDER BY score) FROM kb_entries',
+      'INSERT INTO newest SELECT id FROM kb_entries ORDER BY created_at DESC LIMIT 10',
+      'INSERT INTO ids SELECT id FROM kb_entries UNION SELECT id FROM archive',
+      'INSERT INTO agg SELECT array_agg(id) FROM kb_entries',
+    ]) {
+      expect(restrictToBatch(sql, 'kb_entries', 'id'), sql).toBeNull();
+    }
+    for (const sql of [
+      'INSERT INTO b SELECT id, max(a, b), min(a, 1) FROM kb_entries',
+      'INSERT INTO b SELECT id FROM kb_entries WHERE a IS NOT DISTINCT FROM b',
+      'INSERT INTO b SELECT id, (SELECT count(*) FROM tags t WHERE t.entry_id = kb_entries.id) FROM kb_entries',
+      "INSERT INTO b SELECT id, 'count(*) GROUP BY' FROM kb_entries ON CONFLICT (id) DO UPDATE SET n = b.n + 1",
+    ]) {
+      expect(restrictToBatch(sql, 'kb_entries', 'id'), sql).not.toBeNull();
+    }
+  });
+
+  it('batches only statements whose batches, run in order, give the rows the whole statement gives (property)', () => {
+    const statements = [
+      'INSERT INTO b (k, n) SELECT id, v FROM a WHERE v > 0',
+      'INSERT INTO b (k, n) SELECT id, max(v, 2) FROM a WHERE g IS NOT DISTINCT FROM 1',
+      'INSERT INTO b (k, n) SELECT id, (SELECT count(*) FROM a x WHERE x.g = a.g) FROM a',
+      'INSERT INTO b (k, n) SELECT g, count(*) FROM a GROUP BY g',
+      'INSERT INTO b (k, n) SELECT g, min(v) FROM a GROUP BY g HAVING count(*) > 1',
+      'INSERT INTO b (k, n) SELECT 0, sum(v) FROM a',
+      'INSERT INTO b (k, n) SELECT DISTINCT g, 0 FROM a',
+      'INSERT INTO b (k, n) SELECT id, row_number() OVER (ORDER BY v, id) FROM a',
+      'INSERT INTO b (k, n) SELECT id, v FROM a ORDER BY v, id LIMIT 3',
+      'INSERT INTO b (k, n) SELECT g, v FROM a UNION SELECT 0, 0',
+    ];
+    const run = (sql: string, rows: { g: number; v: number }[], size: number | null) => {
+      const db = new Database(':memory:');
+      db.exec('CREATE TABLE a (id INTEGER PRIMARY KEY, g INTEGER, v INTEGER); CREATE TABLE b (k INTEGER, n INTEGER)');
+      const insert = db.prepare('INSERT INTO a (g, v) VALUES (?, ?)');
+      for (const r of rows) insert.run(r.g, r.v);
+      if (size === null) db.exec(sql);
+      else for (let start = 0; start < rows.length; start += size) db.prepare(sql).run({ batchStart: start, batchEnd: start + size });
+      const out = db.prepare('SELECT k, n FROM b ORDER BY k, n').all();
+      db.close();
+      return out;
+    };
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...statements),
+        fc.array(fc.record({ g: fc.integer({ min: 0, max: 3 }), v: fc.integer({ min: -4, max: 4 }) }), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 15 }),
+        (sql, rows, size) => {
+          const restricted = restrictToBatch(sql, 'a', 'id');
+          if (restricted !== null) expect(run(restricted, rows, size)).toEqual(run(sql, rows, null));
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(statements.filter((s) => restrictToBatch(s, 'a', 'id') !== null)).toEqual(statements.slice(0, 3));
   });
 
   it('reads names as SQLite does: a non-ASCII alias stays an alias, a FROM inside a comment or blob is no FROM', () => {

@@ -1,4 +1,4 @@
-import { type Migration, abbreviateSql, splitInsertSelect, splitSqlStatements } from '@mfmig/core';
+import { type Migration, abbreviateSql, restrictToBatch, splitInsertSelect, splitSqlStatements, usesBatchParams } from '@mfmig/core';
 import type { PlannedOperation } from '../plan/plan-types.js';
 import { type StatementInfo, classifyStatement } from './classify-statement.js';
 import { declaredTransformations } from './declared-transformations.js';
@@ -118,8 +118,10 @@ export function extractOperations(migration: Migration, statements: string[], st
     }
     for (const t of declared) {
       const rows = state.rows(t.sourceTable);
-      batched ||= t.batch === 'always' || (t.batch === 'auto' && rows > options.batchThreshold);
-      deferred ||= batched || (t.batch === 'never' && rows > options.batchThreshold);
+      // SQL that cannot be split into key ranges (an aggregate, GROUP BY, ...) runs as one batch whatever its policy
+      const whole = t.batch === 'never' || !splittable(t);
+      batched ||= !whole && (t.batch === 'always' || (t.batch === 'auto' && rows > options.batchThreshold));
+      deferred ||= batched || (whole && (t.batch === 'always' || rows > options.batchThreshold));
       const written =
         t.transformationType === 'enrich' ? 0 : Math.round(measured.get(t.targetTable.toLowerCase()) ?? rows * state.fanout(migration.version, t.id));
       state.add(t.targetTable, written);
@@ -138,21 +140,26 @@ export function extractOperations(migration: Migration, statements: string[], st
           rowFunction: t.transform !== undefined,
           reversible: t.reversible,
           batched,
-          wholeBatch: t.batch === 'never',
+          wholeBatch: whole,
           batchSize: t.batchSize,
           declaredRows: t.estimatedRows,
-          stageable:
-            t.batch === 'never' &&
-            t.transform === undefined &&
-            t.sql !== undefined &&
-            splitSqlStatements(t.sql).length === 1 &&
-            splitInsertSelect(t.sql) !== null,
+          stageable: whole && t.transform === undefined && t.sql !== undefined && splitSqlStatements(t.sql).length === 1 && splitInsertSelect(t.sql) !== null,
         },
       });
     }
   }
   state.settle(migration.version);
   return ops;
+}
+
+/**
+ * Whether the transformer can run a declared transformation in key ranges of its source: a row
+ * function or a generated copy always, SQL when each statement uses `@batchStart`/`@batchEnd` or
+ * reads its source row by row (see `restrictToBatch`).
+ */
+function splittable(t: { transform?: unknown; sql?: string; sourceTable: string }): boolean {
+  if (t.transform !== undefined || t.sql === undefined) return true;
+  return splitSqlStatements(t.sql).every((s) => usesBatchParams(s) || restrictToBatch(s, t.sourceTable, 'rowid') !== null);
 }
 
 function toOperations(info: Folded, state: TableState, migration: Migration): PlannedOperation[] {

@@ -1,3 +1,4 @@
+import { restrictToBatch } from '../../adapter/batch-range.js';
 import { type SqlToken, tokenizeSql } from '../../adapter/sql-tokens.js';
 import { statementTarget } from '../../adapter/statement-target.js';
 
@@ -30,7 +31,9 @@ const DEFERRABLE_BEFORE = new Set(['DROP VIEW', 'DROP TRIGGER', 'DROP INDEX']);
  * written, in one transaction.
  *
  * The copy must name its columns and pass the table's INTEGER PRIMARY KEY through unchanged,
- * so that each row keeps its rowid in the new table; `primaryKey` is that column's name.
+ * so that each row keeps its rowid in the new table; `primaryKey` is that column's name. It must
+ * read the old table one row at a time (no aggregate, `DISTINCT` or `GROUP BY`), so that its
+ * batches copy what the whole statement would.
  *
  * @example
  * findRebuild(statements, 'id')?.table; // 'kb_entries'
@@ -41,7 +44,7 @@ export function findRebuild(given: string[], primaryKeyOf: (table: string) => st
   const { statements, targets, table, shadow, createAt, copyAt, renameAt } = shape;
   const key = primaryKeyOf(table);
   if (key === null || primaryKeyOf(shadow) !== null) return null;
-  if (!copiesKeyThrough(statements[copyAt]!, table, key)) return null;
+  if (!copiesKeyThrough(statements[copyAt]!, table, key) || restrictToBatch(statements[copyAt]!, table, key) === null) return null;
   const indexes: string[] = [];
   const indexNames: string[] = [];
   const after: string[] = [];
