@@ -176,9 +176,42 @@ describe('what a rollback-journal database stages through TEMP copies', () => {
     expect(plan?.copies[0]?.columns).toEqual(['"id"', '"a"', '"b"']);
   });
 
+  it('copies a column with the collation it declares, so that the query compares and groups its text as on the table', async () => {
+    const schema =
+      'CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT NOT NULL COLLATE NOCASE CHECK (length(a) > 0), b TEXT); CREATE TABLE t (n INTEGER, bs INTEGER)';
+    const sql = "INSERT INTO t (n, bs) SELECT count(DISTINCT a), sum(a = 'B') FROM k";
+    expect(planFor(schema, sql)?.copies).toEqual([
+      { table: 'k', columns: ['"id"', '"a"'], ddl: 'CREATE TEMP TABLE "k" ("id" INTEGER, "a" TEXT COLLATE "NOCASE")' },
+    ]);
+
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const db = new Database(join(dir, 'nocase.db'));
+    cleanups.unshift(() => db.close());
+    db.exec(schema);
+    db.exec("INSERT INTO k (a, b) VALUES ('b', 'x'), ('A', 'x'), ('a', 'x'), ('B', 'x'), ('c', 'x')");
+    await new DataTransformer({ database: db }).execute(
+      {
+        id: 'count_names',
+        name: 'Count names',
+        sourceTable: 'k',
+        targetTable: 't',
+        transformationType: 'convert',
+        sql,
+        batch: 'never',
+        reversible: false,
+      },
+      { batch: 'always' },
+    );
+    // as the table compares: 'a' = 'A' and 'b' = 'B' (a copy without the collation gives 5 and 1)
+    expect(db.prepare('SELECT n, bs FROM t').get()).toEqual({ n: 3, bs: 2 });
+    expect(db.prepare("SELECT count(*) FROM sqlite_temp_master WHERE name = 'k'").pluck().get()).toBe(0);
+  });
+
   it('does not stage what a copy would read differently, or what it cannot redirect to the copies', () => {
     for (const [schema, sql] of [
-      ['CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT COLLATE NOCASE); CREATE TABLE t (x)', 'INSERT INTO t SELECT a FROM k ORDER BY a'],
+      ["CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT CHECK (a COLLATE NOCASE <> 'x')); CREATE TABLE t (x)", 'INSERT INTO t SELECT a FROM k ORDER BY a'],
+      ['CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT, UNIQUE (a COLLATE NOCASE)); CREATE TABLE t (x)', 'INSERT INTO t SELECT a FROM k ORDER BY a'],
       ['CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT) WITHOUT ROWID; CREATE TABLE t (x)', 'INSERT INTO t SELECT a FROM k'],
       ['CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT, g TEXT AS (upper(a))); CREATE TABLE t (x)', 'INSERT INTO t SELECT g FROM k'],
       ['CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT); CREATE TABLE t (x)', 'INSERT INTO t SELECT a FROM main.k'],

@@ -1,4 +1,4 @@
-import { BatchPacer, type BatchPacing, isSqlKeyword, quoteIdentifier, tokenName, tokenizeSql, type DatabaseAdapter } from '@mfmig/core';
+import { BatchPacer, type BatchPacing, isSqlKeyword, quoteIdentifier, type SqlToken, tokenName, tokenizeSql, type DatabaseAdapter } from '@mfmig/core';
 
 /** A main-database table the query reads, and the column numbers (cid) it reads from it. */
 export interface TableRead {
@@ -20,9 +20,10 @@ export interface TableCopy {
 /**
  * The TEMP copies a query's reads need: for each table, its primary key columns, the columns
  * its program reads and every column the query's text names (a check SQLite optimised away
- * still names its column), in the table's column order and with their declared types. Null when
- * a table cannot be copied so faithfully: WITHOUT ROWID (no rowid to batch on), generated or
- * hidden columns, or a COLLATE clause (a copy would compare its text differently).
+ * still names its column), in the table's column order, with their declared types and
+ * collations (a column's collation decides how the query compares, sorts and groups its text).
+ * Null when a table cannot be copied so faithfully: WITHOUT ROWID (no rowid to batch on),
+ * generated or hidden columns, or a collation named anywhere but on a column of its own.
  */
 export function tableCopies(db: DatabaseAdapter, reads: TableRead[], select: string): TableCopy[] | null {
   const named = new Set(
@@ -37,17 +38,53 @@ export function tableCopies(db: DatabaseAdapter, reads: TableRead[], select: str
     const sql = catalog.catalogSync({ type: 'table', name: read.table }).find((r) => r.name === read.table)?.sql;
     if (!sql) return null;
     const tokens = tokenizeSql(sql);
-    if (tokens.some((t, i) => isSqlKeyword(t, 'COLLATE') || (isSqlKeyword(t, 'WITHOUT') && isSqlKeyword(tokens[i + 1], 'ROWID')))) return null;
+    if (tokens.some((t, i) => isSqlKeyword(t, 'WITHOUT') && isSqlKeyword(tokens[i + 1], 'ROWID'))) return null;
+    const collations = columnCollations(tokens);
+    if (!collations) return null;
     // no schema: the main.-prefixed pragma this replaces looked where an unqualified name resolves (TEMP first)
     const info = catalog.columnsSync(read.table);
     if (info.some((c) => c.hidden !== 0)) return null;
     const kept = info.filter((c) => read.all || c.pk > 0 || read.columns.has(c.cid) || named.has(c.name.toLowerCase()));
     if (kept.length === 0) return null;
     const columns = kept.map((c) => quoteIdentifier(c.name));
-    const definitions = kept.map((c) => `${quoteIdentifier(c.name)}${c.type ? ` ${c.type}` : ''}`);
+    const definitions = kept.map((c) => {
+      const collation = collations.get(c.name.toLowerCase());
+      return `${quoteIdentifier(c.name)}${c.type ? ` ${c.type}` : ''}${collation ? ` COLLATE ${quoteIdentifier(collation)}` : ''}`;
+    });
     copies.push({ table: read.table, columns, ddl: `CREATE TEMP TABLE ${quoteIdentifier(read.table)} (${definitions.join(', ')})` });
   }
   return copies;
+}
+
+/**
+ * The collation each column declares (`name TEXT COLLATE NOCASE`), by lower-case column name,
+ * read from the table's `CREATE TABLE`. Null when a collation is named anywhere else (in a
+ * table constraint, a CHECK or a DEFAULT): the copy could not be shown to compare as the
+ * table does, so the caller does not copy it.
+ */
+function columnCollations(tokens: SqlToken[]): Map<string, string> | null {
+  const collations = new Map<string, string>();
+  const open = tokens.findIndex((t) => t.kind === 'punct' && t.text === '(' && t.depth === 0);
+  let item: SqlToken[] = [];
+  const items: SqlToken[][] = [];
+  for (const t of tokens.slice(open + 1)) {
+    if (t.depth === 0) break;
+    if (t.depth === 1 && t.kind === 'punct' && t.text === ',') {
+      items.push(item);
+      item = [];
+    } else item.push(t);
+  }
+  items.push(item);
+  for (const [first, ...rest] of items) {
+    const at = rest.findIndex((t) => isSqlKeyword(t, 'COLLATE'));
+    if (at < 0) continue;
+    const column = first !== undefined && !isSqlKeyword(first, 'CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'FOREIGN');
+    const name = rest[at + 1];
+    // one COLLATE per column, among its own constraints: not in an expression, not twice
+    if (!column || rest[at]!.depth !== 1 || !name || name.depth !== 1 || rest.slice(at + 1).some((t) => isSqlKeyword(t, 'COLLATE'))) return null;
+    collations.set(tokenName(first).toLowerCase(), tokenName(name));
+  }
+  return open < 0 ? null : collations;
 }
 
 /** Creates the (empty) TEMP copies. While they exist, unqualified names on this connection resolve to them. */
