@@ -99,3 +99,23 @@ export function tokenName(token: SqlToken): string {
 export function isSqlKeyword(token: SqlToken | undefined, ...keywords: string[]): boolean {
   return token?.kind === 'word' && keywords.includes(token.value);
 }
+
+/**
+ * Splits a run of tokens at the commas of its outermost level (a column list, a select list, the
+ * body of a `CREATE TABLE`): commas inside parentheses nested deeper stay in their item. The
+ * tokens' depth counts from the start of their statement, so the outermost level is the least
+ * depth among them.
+ *
+ * @example
+ * splitSqlList(tokenizeSql('a, f(b, c), d')).map((item) => item.map((t) => t.text).join('')); // ['a', 'f(b,c)', 'd']
+ */
+export function splitSqlList(tokens: readonly SqlToken[]): SqlToken[][] {
+  if (tokens.length === 0) return [];
+  const depth = Math.min(...tokens.map((t) => t.depth));
+  const items: SqlToken[][] = [[]];
+  for (const t of tokens) {
+    if (t.text === ',' && t.depth === depth) items.push([]);
+    else items.at(-1)!.push(t);
+  }
+  return items;
+}

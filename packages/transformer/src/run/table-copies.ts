@@ -1,4 +1,14 @@
-import { BatchPacer, type BatchPacing, isSqlKeyword, quoteIdentifier, type SqlToken, tokenName, tokenizeSql, type DatabaseAdapter } from '@mfmig/core';
+import {
+  BatchPacer,
+  type BatchPacing,
+  isSqlKeyword,
+  quoteIdentifier,
+  type SqlToken,
+  splitSqlList,
+  tokenName,
+  tokenizeSql,
+  type DatabaseAdapter,
+} from '@mfmig/core';
 
 /** A main-database table the query reads, and the column numbers (cid) it reads from it. */
 export interface TableRead {
@@ -65,17 +75,9 @@ export function tableCopies(db: DatabaseAdapter, reads: TableRead[], select: str
 function columnCollations(tokens: SqlToken[]): Map<string, string> | null {
   const collations = new Map<string, string>();
   const open = tokens.findIndex((t) => t.kind === 'punct' && t.text === '(' && t.depth === 0);
-  let item: SqlToken[] = [];
-  const items: SqlToken[][] = [];
-  for (const t of tokens.slice(open + 1)) {
-    if (t.depth === 0) break;
-    if (t.depth === 1 && t.kind === 'punct' && t.text === ',') {
-      items.push(item);
-      item = [];
-    } else item.push(t);
-  }
-  items.push(item);
-  for (const [first, ...rest] of items) {
+  if (open < 0) return null;
+  const close = tokens.findIndex((t, i) => i > open && t.depth === 0);
+  for (const [first, ...rest] of splitSqlList(tokens.slice(open + 1, close < 0 ? undefined : close))) {
     const at = rest.findIndex((t) => isSqlKeyword(t, 'COLLATE'));
     if (at < 0) continue;
     const column = first !== undefined && !isSqlKeyword(first, 'CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'FOREIGN');
@@ -84,7 +86,7 @@ function columnCollations(tokens: SqlToken[]): Map<string, string> | null {
     if (!column || rest[at]!.depth !== 1 || !name || name.depth !== 1 || rest.slice(at + 1).some((t) => isSqlKeyword(t, 'COLLATE'))) return null;
     collations.set(tokenName(first).toLowerCase(), tokenName(name));
   }
-  return open < 0 ? null : collations;
+  return collations;
 }
 
 /** Creates the (empty) TEMP copies. While they exist, unqualified names on this connection resolve to them. */

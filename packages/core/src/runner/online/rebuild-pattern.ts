@@ -1,5 +1,5 @@
 import { restrictToBatch } from '../../adapter/batch-range.js';
-import { type SqlToken, tokenizeSql } from '../../adapter/sql-tokens.js';
+import { type SqlToken, splitSqlList, tokenizeSql } from '../../adapter/sql-tokens.js';
 import { statementTarget } from '../../adapter/statement-target.js';
 
 /** A table rebuild found in a migration's statements (see {@link findRebuild}). */
@@ -105,13 +105,13 @@ function copiesKeyThrough(sql: string, table: string, key: string): boolean {
   const select = tokens.findIndex((t) => t.depth === 0 && t.kind === 'word' && t.value === 'SELECT');
   const from = tokens.findIndex((t, i) => i > select && t.depth === 0 && t.kind === 'word' && t.value === 'FROM');
   if (open < 0 || select < open || from < 0) return false;
-  const columns = splitList(
+  const columns = splitSqlList(
     tokens.slice(
       open + 1,
       tokens.findIndex((t, i) => i > open && t.text === ')' && t.depth === 0),
     ),
   );
-  const expressions = splitList(tokens.slice(select + 1, from));
+  const expressions = splitSqlList(tokens.slice(select + 1, from));
   const at = columns.findIndex((c) => c.length === 1 && same(nameOf(c[0]), key));
   if (at < 0 || expressions.length !== columns.length) return false;
   const e = expressions[at]!;
@@ -128,16 +128,4 @@ function nameOf(token: SqlToken | undefined): string | undefined {
   if (token?.kind === 'identifier') return token.value;
   if (token?.kind === 'word') return token.text;
   return undefined;
-}
-
-/** Splits tokens at commas outside parentheses (the tokens' own depth is relative to the statement). */
-function splitList(tokens: SqlToken[]): SqlToken[][] {
-  if (tokens.length === 0) return [];
-  const depth = Math.min(...tokens.map((t) => t.depth));
-  const items: SqlToken[][] = [[]];
-  for (const t of tokens) {
-    if (t.text === ',' && t.depth === depth) items.push([]);
-    else items.at(-1)!.push(t);
-  }
-  return items;
 }
