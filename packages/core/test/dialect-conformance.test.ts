@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DialectMigrator, type RunnableConnection, SqliteConnection, isMfmigError, loadMigrations, openDatabase, openPostgres } from '@mfmig/core';
-import { dropScratchDatabases, removeTempDirs, scratchDatabase, tempDir, tempTree } from '@mfmig/test-support';
+import { type RunnableConnection, SqliteConnection, isMfmigError, openDatabase, openPostgres } from '@mfmig/core';
+import { dropScratchDatabases, removeTempDirs, scratchDatabase, tempDir } from '@mfmig/test-support';
 
 afterAll(async () => {
   removeTempDirs();
@@ -259,27 +259,5 @@ describe.each(DIALECTS)('the dialect boundary on $name', ({ open }) => {
       await other.lock.acquire({ timeoutMs: 1_000, command: 'second' });
       await other.lock.release();
     });
-  });
-});
-
-describe('DialectMigrator and SQLite', () => {
-  it('refuses a SQLite connection before it writes anything: SQLite runs through Migrator and its safety checks', async () => {
-    const file = join(tempDir(), 'db.sqlite');
-    const conn = new SqliteConnection(openDatabase(file, { create: true }));
-    try {
-      await conn.execute('CREATE TABLE parent (id integer PRIMARY KEY)');
-      const migrations = await loadMigrations(tempTree({ 'mvp1/0001_t.sql': '-- migrate:up\nCREATE TABLE t (id integer);\n' }));
-      let refused: unknown;
-      try {
-        new DialectMigrator({ connection: conn, migrations });
-      } catch (error) {
-        refused = error;
-      }
-      expect(isMfmigError(refused) && refused.code).toBe('USAGE');
-      expect((await conn.introspector.tables()).map((t) => t.name)).toEqual(['parent']);
-      expect(await conn.history.exists()).toBe(false);
-    } finally {
-      await conn.close();
-    }
   });
 });

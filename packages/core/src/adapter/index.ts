@@ -18,3 +18,4 @@ export * from './sqlite-introspector.js';
 export * from './sqlite-catalog.js';
 export * from './sqlite-connection.js';
 export * from './user-connection.js';
+export * from './sqlite-step-guard.js';

@@ -14,6 +14,7 @@ import type { DatabaseAdapter } from './database-adapter.js';
 import { type SqliteIntrospector } from './sqlite-introspector.js';
 import { SqliteDialectHistory } from './sqlite-dialect-history.js';
 import { SqliteDialectMetrics } from './sqlite-dialect-metrics.js';
+import { SqliteStepGuard } from './sqlite-step-guard.js';
 import { stripSqlComments } from './sql-splitter.js';
 
 /** How many `integrity_check` lines are read before the rest are summed up. */
@@ -48,6 +49,7 @@ export class SqliteConnection implements RunnableConnection {
   readonly lock: DialectLock;
   readonly history: SqliteDialectHistory;
   readonly metrics: SqliteDialectMetrics;
+  readonly stepGuard: SqliteStepGuard;
   #savepoints = 0;
   /** The `busy_timeout` (ms) the connection had before the first change, the session's bound, and whether a transaction has its own. */
   #initialBusyTimeout: number | undefined;
@@ -61,6 +63,7 @@ export class SqliteConnection implements RunnableConnection {
     this.lock = new SqliteDialectLock(adapter);
     this.history = new SqliteDialectHistory(adapter);
     this.metrics = new SqliteDialectMetrics(adapter);
+    this.stepGuard = new SqliteStepGuard(adapter);
   }
 
   get target(): string {

@@ -10,6 +10,7 @@ import { item, lockExhausted, retryable, stepError } from './dialect-step-errors
 import type { LockWaitPolicy } from './lock-wait-policy.js';
 import { moduleContext } from './module-context.js';
 import type { RunMetrics } from './dialect-run-metrics.js';
+import { runGuardedBody, withStepSettings } from './guarded-body.js';
 
 /** Where a rollback ends: a version, a milestone, or the last `steps` applied migrations. */
 export type DownTarget = Exclude<MigrationTarget, { latest: true }> | { steps: number };
@@ -193,7 +194,19 @@ function downBody(kit: DownKit, step: DownStep, ran: string[], retryEach: boolea
       // a probe is rolled back: what it reports or counts did not happen
       await p.beforeDown?.(options?.probe ? { ...view, report: () => {}, countRows: () => {}, recordMetric: async () => {} } : view);
     }
-    if (step.statements) await kit.runStatements(step, ran, retryEach);
+    const guard = kit.connection.stepGuard;
+    if (guard) {
+      await runGuardedBody(guard, step.migration, 'down', ran, {
+        transactional: !retryEach,
+        runId,
+        dryRun: false,
+        logger: { log() {} },
+        // a probe is rolled back: what it counts did not happen
+        onRows: (rows) => (options?.probe ? undefined : kit.metrics.countRows(rows)),
+        onProgress: (p) => kit.stepFor(step.migration, 'down').progress(p),
+        ...(kit.stepFor(step.migration, 'down').undoesFailedUp ? { undoesFailedUp: true } : {}),
+      });
+    } else if (step.statements) await kit.runStatements(step, ran, retryEach);
     else {
       const ctx = moduleContext(
         kit.connection,
@@ -209,6 +222,10 @@ function downBody(kit: DownKit, step: DownStep, ran: string[], retryEach: boolea
 }
 
 async function downInTransaction(kit: DownKit, step: DownStep, ran: string[], result: DialectRunResult): Promise<void> {
+  await withStepSettings(kit.connection, step.migration.connection.down, () => downAttempts(kit, step, ran, result));
+}
+
+async function downAttempts(kit: DownKit, step: DownStep, ran: string[], result: DialectRunResult): Promise<void> {
   const conn = kit.connection;
   const m = step.migration;
   const reported = result.reports.length;
@@ -249,7 +266,7 @@ async function downWithoutTransaction(kit: DownKit, step: DownStep, ran: string[
   if (!(await conn.history.has(step.migration.version))) return;
   await conn.setLockTimeout(kit.lockWait.lockTimeoutMs, 'session');
   try {
-    await downBody(kit, step, ran, true, runId)();
+    await withStepSettings(conn, step.migration.connection.down, () => downBody(kit, step, ran, true, runId)());
   } finally {
     await conn.setLockTimeout(null, 'session');
   }

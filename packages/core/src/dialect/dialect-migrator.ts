@@ -15,6 +15,7 @@ import { moduleContext } from './module-context.js';
 import { type LockWaitPolicy, DEFAULT_LOCK_WAIT, retryDelay } from './lock-wait-policy.js';
 import { RunMetrics } from './dialect-run-metrics.js';
 import { continueStep, needsContinuation } from './dialect-continuation.js';
+import { runGuardedBody, withStepSettings } from './guarded-body.js';
 
 /** Options of {@link DialectMigrator}. */
 export interface DialectMigratorOptions {
@@ -76,7 +77,10 @@ const noopLogger: Logger = { log() {} };
  * Applies migrations through a dialect's connection ({@link RunnableConnection}): each one in its
  * own transaction together with its history row where the dialect has transactional DDL, one
  * runner at a time, checksums checked first, DDL under a lock wait bound with bounded retries.
- * This is the runner of the PostgreSQL dialect; SQLite runs through {@link Migrator}.
+ * This is the runner of the PostgreSQL dialect. It runs SQLite too, every body through SQLite's
+ * step guard (`connection.stepGuard`: the checks that keep a table rebuild from deleting child rows);
+ * the SQLite services (backups, schema history, transformations, preservation) still take part
+ * through {@link Migrator}'s plugins, so `createMigrationFramework` and the `mfmig` command run SQLite there.
  *
  * @example
  * const migrator = new DialectMigrator({ connection: await openPostgres(url), migrations: await loadMigrations('./migrations') });
@@ -96,15 +100,6 @@ export class DialectMigrator {
   readonly #runMetrics = new Map<string, RunMetrics>();
 
   constructor(options: DialectMigratorOptions) {
-    // Not a capability of the database: SQLite's safety checks (foreign keys around a table
-    // rebuild, the pre-run backup, ...) are Migrator plugins that have no participant form yet,
-    // and without them a rebuild's DROP TABLE would cascade-delete child rows.
-    if (options.connection.dialect === 'sqlite') {
-      throw new MfmigError(
-        'USAGE',
-        'DialectMigrator does not run SQLite yet: use Migrator (or createMigrationFramework, or the mfmig command), whose checks keep a table rebuild from deleting child rows',
-      );
-    }
     this.#options = options;
     this.connection = options.connection;
     this.migrations = options.migrations;
@@ -316,6 +311,14 @@ export class DialectMigrator {
   /** The steps of an up run, after refusing what must not start (edited or missing applied files, a target below the current version). */
   #steps(status: MigrationStatus, target: MigrationTarget, accept: number[]): Migration[] {
     assertNothingBlocks(status, accept, '--accept-checksum');
+    const repeatable = this.migrations.repeatables[0];
+    if (repeatable) {
+      throw new MfmigError(
+        'USAGE',
+        `The folder has repeatable migrations (${repeatable.name}${this.migrations.repeatables.length > 1 ? ` and ${this.migrations.repeatables.length - 1} more` : ''}), which DialectMigrator does not run; on SQLite run them with Migrator (or the mfmig command)`,
+        { context: { repeatables: this.migrations.repeatables.map((r) => r.name) } },
+      );
+    }
     const targetVersion = resolveTargetVersion(this.migrations, target);
     if (targetVersion < status.currentVersion && status.applied.length > 0 && !('latest' in target)) {
       throw new MfmigError('USAGE', `Target version ${targetVersion} is below the current version ${status.currentVersion}; use rollback to go down`);
@@ -428,6 +431,16 @@ export class DialectMigrator {
 
   /** One migration and its history row in one transaction, retried whole when a statement could not get its lock in time. */
   async #inTransaction(step: Prepared, runId: string, start: number, ran: string[], result: DialectRunResult): Promise<'done' | 'skipped' | 'continue'> {
+    return withStepSettings(this.connection, step.migration.connection.up, () => this.#inTransactionAttempts(step, runId, start, ran, result));
+  }
+
+  async #inTransactionAttempts(
+    step: Prepared,
+    runId: string,
+    start: number,
+    ran: string[],
+    result: DialectRunResult,
+  ): Promise<'done' | 'skipped' | 'continue'> {
     const conn = this.connection;
     const m = step.migration;
     for (let attempt = 0; ; attempt++) {
@@ -469,7 +482,7 @@ export class DialectMigrator {
     if (await conn.history.has(m.version)) return 'skipped';
     await conn.setLockTimeout(this.#lockWait.lockTimeoutMs, 'session');
     try {
-      await this.#body(step, runId, ran, true, result, false);
+      await withStepSettings(conn, m.connection.up, () => this.#body(step, runId, ran, true, result, false));
     } finally {
       await conn.setLockTimeout(null, 'session');
     }
@@ -488,7 +501,18 @@ export class DialectMigrator {
 
   async #body(step: Prepared, runId: string, ran: string[], retryEach: boolean, result: DialectRunResult, dryRun: boolean): Promise<void> {
     const m = step.migration;
-    if (step.statements) await this.#statements(m, step.statements, ran, retryEach);
+    const guard = this.connection.stepGuard;
+    if (guard) {
+      const metrics = this.#metricsOf(runId);
+      await runGuardedBody(guard, m, 'up', ran, {
+        transactional: !retryEach,
+        runId,
+        dryRun,
+        logger: this.#logger,
+        onRows: (rows) => metrics.countRows(rows),
+        onProgress: (p) => this.#stepFor(m, 'up', runId, dryRun, result).progress(p),
+      });
+    } else if (step.statements) await this.#statements(m, step.statements, ran, retryEach);
     else {
       const metrics = this.#metricsOf(runId);
       await m.up(
@@ -575,6 +599,18 @@ export class DialectMigrator {
           : `${this.connection.target} does not roll DDL back with a transaction, so a dry run cannot undo what it would run`,
       );
     }
+    // foreign keys switch only outside the transaction: off for the whole dry run when one step asks (as the SQLite runner does)
+    const foreignKeys = steps.some((s) => s.migration.connection.up.foreignKeys === 'off') ? 'off' : 'on';
+    const restore = await conn.stepGuard?.applySettings({ foreignKeys, legacyAlterTable: false });
+    try {
+      await this.#dryRunSteps(steps, runId, result);
+    } finally {
+      await restore?.();
+    }
+  }
+
+  async #dryRunSteps(steps: Prepared[], runId: string, result: DialectRunResult): Promise<void> {
+    const conn = this.connection;
     await conn.begin();
     try {
       for (const [index, step] of steps.entries()) {
@@ -587,7 +623,8 @@ export class DialectMigrator {
         const start = performance.now();
         const ran: string[] = [];
         try {
-          await this.#body(step, runId, ran, false, result, true);
+          const { legacyAlterTable } = m.connection.up;
+          await withStepSettings(conn, { foreignKeys: 'on', legacyAlterTable }, () => this.#body(step, runId, ran, false, result, true));
         } catch (error) {
           const wrapped = stepError(error, m, true, 'up');
           result.results.push({ ...item(m, 'Error', performance.now() - start, 'up'), statements: ran, error: wrapped });

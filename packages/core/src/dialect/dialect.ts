@@ -1,4 +1,7 @@
 import type { Kysely } from 'kysely';
+import type { Logger } from '../config/index.js';
+import type { ConnectionSettings, Migration, MigrationContext } from '../migration/index.js';
+import type { OperationProgress } from '../events/index.js';
 import type { HistoryEntry, MigrationFailure } from '../history/history-store.js';
 import type { NewStepMetric, StepMetric } from '../history/metrics-store.js';
 
@@ -207,6 +210,50 @@ export interface DialectMetrics {
   list(runId?: string): Promise<StepMetric[]>;
 }
 
+/** What {@link StepGuard.watch} needs to know of the step whose body it watches. */
+export interface WatchOptions {
+  /** The body runs in the step's transaction: what a check finds is rolled back with it; otherwise it is stopped as it happens. */
+  transactional: boolean;
+  runId: string;
+  dryRun: boolean;
+  logger: Logger;
+  /** Rows the body counts (`ctx.countRows`): the step's metrics. */
+  onRows(rows: number): void;
+  /** Progress the body reports (`ctx.progress`). */
+  onProgress(progress: OperationProgress): void;
+  /** The down that takes a failed up back out (see `DialectStep.undoesFailedUp`). */
+  undoesFailedUp?: boolean;
+}
+
+/** The body of one migration step, watched by its dialect's checks. */
+export interface GuardedBody {
+  /** What the migration's `up` or `down` is called with: every statement it runs through them is checked and watched. */
+  readonly db: Kysely<any>;
+  readonly ctx: MigrationContext;
+  /** The statements the body ran, in order. */
+  readonly statements: readonly string[];
+  /** After the body: throws (MIGRATION_FAILED, HISTORY_TAMPERED, MIGRATION_FORBIDDEN) when a check fails, before the step commits. */
+  verify(): Promise<void>;
+  /** After the body threw: stops watching (its own error is what the caller reports). */
+  abandon(): Promise<void>;
+}
+
+/**
+ * A dialect's own checks around each migration's body, for a dialect whose migrations can destroy
+ * data they never name. On SQLite a table rebuild's `DROP TABLE` deletes child rows through
+ * ON DELETE CASCADE, and foreign keys can only be switched off outside a transaction; PostgreSQL
+ * refuses such a drop, and has none. A runner that finds one runs every body through it.
+ */
+export interface StepGuard {
+  /**
+   * Applies the settings a migration asks for (SQLite's foreign keys and `legacy_alter_table`) and
+   * returns what puts the previous ones back. Foreign keys change only outside a transaction.
+   */
+  applySettings(settings: ConnectionSettings): Promise<() => Promise<void>>;
+  /** Starts watching the body of `m`; call in its transaction (if it has one), right before the body. */
+  watch(m: Migration, direction: 'up' | 'down', options: WatchOptions): Promise<GuardedBody>;
+}
+
 /** What a runner needs beyond {@link DialectConnection}: explicit transactions, the history and metrics, lock waits. */
 export interface RunnableConnection extends DialectConnection {
   readonly history: DialectHistory;
@@ -222,4 +269,6 @@ export interface RunnableConnection extends DialectConnection {
   isLockTimeout(error: unknown): boolean;
   /** True when the server aborted the transaction over a conflict the same work may pass on a second try (serialization failure, deadlock). */
   isTransientConflict(error: unknown): boolean;
+  /** The dialect's checks around each migration's body, where it has any (SQLite); a runner runs every body through them. */
+  readonly stepGuard?: StepGuard;
 }

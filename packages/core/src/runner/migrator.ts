@@ -9,7 +9,7 @@ import { type Direction, type Migration, type MigrationSet, bodyDb, migrationLab
 import { assertCodeLoaded } from '../migration/metadata-only-module.js';
 import { applyConnectionSettings } from './apply-connection-settings.js';
 import { type RunnerContext, createMigrationContext } from './migration-context.js';
-import { MigrationSafety } from './safety/index.js';
+import { MigrationSafety, assertUntampered, withStaysApplied } from './safety/index.js';
 import {
   ACCOUNTED_LOSSES_STATE,
   type MigrationPlugin,
@@ -441,11 +441,7 @@ export class Migrator {
     try {
       safety.verify((ctx.state.get(ACCOUNTED_LOSSES_STATE) as string[] | '*' | undefined) ?? []);
     } catch (error) {
-      if (!transactional && isMfmigError(error)) {
-        const why = this.adapter.capabilities.transactionalDdl ? 'It runs without a transaction (transaction: none)' : 'This database does not roll DDL back';
-        error.message += `. ${why}, so its statements stay applied: restore the backup taken before the run`;
-      }
-      throw error;
+      throw transactional ? error : withStaysApplied(error, this.adapter);
     }
   }
 
@@ -519,17 +515,7 @@ export class Migrator {
   }
 
   #assertUntampered(m: Migration, before: string): void {
-    if (this.history.fingerprint() !== before) {
-      throw new MfmigError('HISTORY_TAMPERED', `Migration ${migrationLabel(m)} changed mfmig_history; a migration must not touch mfmig's own tables`, {
-        context: { version: m.version, file: m.file },
-      });
-    }
-    if (Number(this.adapter.value('PRAGMA writable_schema')) !== 0) {
-      this.adapter.run('PRAGMA writable_schema = OFF');
-      throw new MfmigError('MIGRATION_FORBIDDEN', `Migration ${migrationLabel(m)} switched on PRAGMA writable_schema; refused`, {
-        context: { version: m.version, file: m.file },
-      });
-    }
+    assertUntampered(this.adapter, this.history.fingerprint(), before, m);
   }
 
   async #dryRun(steps: Migration[], direction: Direction, runId: string, result: RunResult, options: RunOptions): Promise<void> {
