@@ -30,3 +30,18 @@ export function renderPending(out: Output, status: Pick<MigrationStatus, 'pendin
     ],
   );
 }
+
+/**
+ * The repeatable migrations the next `migrate` runs after the versioned ones (nothing when none is
+ * pending), the same on every database.
+ *
+ * @example
+ * renderPendingRepeatables(cli.out, status);
+ */
+export function renderPendingRepeatables(out: Output, status: Pick<MigrationStatus, 'pendingRepeatables'>): void {
+  if (status.pendingRepeatables.length === 0) return;
+  out.line();
+  out.line(
+    `Repeatable (run after the versioned ones by the next migrate): ${status.pendingRepeatables.map((r) => `${r.name}${r.applied ? ' (changed)' : ''}`).join(', ')}`,
+  );
+}

@@ -122,15 +122,6 @@ describe('DialectMigrator on SQLite', () => {
     adapter.close();
   });
 
-  it('refuses a folder with repeatable migrations, which it does not run, before it writes anything', async () => {
-    const { dir, file } = seeded({ 'V1__init.sql': 'CREATE TABLE t (id INTEGER);', 'R__view.sql': 'CREATE VIEW v AS SELECT * FROM t;' });
-    const adapter = openDatabase(file, { create: true });
-    const result = await new DialectMigrator({ connection: new SqliteConnection(adapter), migrations: await loadMigrations(dir) }).migrate();
-    expect(result.error?.code).toBe('USAGE');
-    expect(adapter.all("SELECT name FROM sqlite_schema WHERE name NOT LIKE 'sqlite%'")).toEqual([]);
-    adapter.close();
-  });
-
   it('lets four runners in four processes race: each version is applied once', async () => {
     const { dir, file } = seeded({
       'mvp1/0001_init.sql': INIT,

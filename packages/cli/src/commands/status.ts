@@ -4,7 +4,7 @@ import { isPostgresUrl } from '@mfmig/core';
 import { type MigrationFramework, type ToolAdoption, isMfmigError } from '@mfmig/framework';
 import { renderAdoption } from '../adoption-preview.js';
 import type { CliRuntime } from '../runtime.js';
-import { describePosition, renderPending } from '../render-status.js';
+import { describePosition, renderPending, renderPendingRepeatables } from '../render-status.js';
 import { statusPostgres } from '../postgres/postgres-commands.js';
 
 interface StatusOptions {
@@ -57,12 +57,7 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
           out.line(`Applied:   ${status.applied.length}   Pending: ${status.pending.length}`);
           if (adoption?.adoption) renderAdoption(out, adoption.adoption);
           renderPending(out, status);
-          if (status.pendingRepeatables.length > 0) {
-            out.line();
-            out.line(
-              `Repeatable (run after the versioned ones by the next migrate): ${status.pendingRepeatables.map((r) => `${r.name}${r.applied ? ' (changed)' : ''}`).join(', ')}`,
-            );
-          }
+          renderPendingRepeatables(out, status);
           for (const p of problems) out.line(`${p.severity === 'error' ? c.red('error') : c.yellow('warning')}: ${p.message}`);
         },
       );

@@ -20,7 +20,7 @@ import type { CliRuntime } from '../runtime.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
 import { ProgressReporter } from '../progress-reporter.js';
 import { renderRun } from '../render-run.js';
-import { describePosition, renderPending } from '../render-status.js';
+import { describePosition, renderPending, renderPendingRepeatables } from '../render-status.js';
 import { confirmPostgresRisk } from './postgres-plan.js';
 import { checkpointBeforeRun, revertFailedRun } from './postgres-run-recovery.js';
 import { renderReports } from './render-reports.js';
@@ -191,9 +191,10 @@ export async function statusPostgres(cli: CliRuntime, options: { exitCode: boole
       out.line(`Version:   ${describePosition(status)}; latest ${status.latestVersion}${status.hasMilestones ? ` (MVP${status.latestMvp})` : ''}`);
       out.line(`Applied:   ${status.applied.length}   Pending: ${status.pending.length}`);
       renderPending(out, status);
+      renderPendingRepeatables(out, status);
       for (const p of problems) out.line(`${p.severity === 'error' ? out.colors.red('error') : out.colors.yellow('warning')}: ${p.message}`);
     });
-    if (options.exitCode && (status.pending.length > 0 || problems.length > 0)) cli.exitCode = 1;
+    if (options.exitCode && (status.pending.length > 0 || status.pendingRepeatables.length > 0 || problems.length > 0)) cli.exitCode = 1;
   } finally {
     await conn.close();
   }
@@ -211,7 +212,7 @@ export function executionResult(result: DialectRunResult, status: MigrationStatu
     toVersion: result.toVersion,
     durationMs: result.durationMs,
     migrations: result.results,
-    repeatables: [],
+    repeatables: result.repeatables ?? [],
     extras: result.extras,
   };
 }

@@ -102,7 +102,7 @@ export async function rehearseExpectedSchema(
     set,
     versions,
     async (conn) => ({ tables: await conn.introspector.tables(), views: await conn.introspector.views() }),
-    { participants: postgresParticipants({ preserve: false }), signal },
+    { participants: postgresParticipants({ preserve: false }), signal, repeatables: true },
   );
   if (failed) throw failed.error;
   const createdBy = new Map<string, string>();

@@ -1,6 +1,7 @@
 import type { DialectHistory } from '../dialect/dialect.js';
 import { HISTORY_TABLE, type HistoryEntry, HistoryStore, type MigrationFailure } from '../history/history-store.js';
 import type { DatabaseAdapter } from './database-adapter.js';
+import { type RepeatableEntry, RepeatableStore } from '../history/repeatable-store.js';
 
 /**
  * SQLite's {@link DialectHistory}: the {@link HistoryStore} the SQLite runner writes (the same
@@ -15,10 +16,12 @@ import type { DatabaseAdapter } from './database-adapter.js';
 export class SqliteDialectHistory implements DialectHistory {
   readonly #adapter: DatabaseAdapter;
   readonly #store: HistoryStore;
+  readonly #repeatables: RepeatableStore;
 
   constructor(adapter: DatabaseAdapter) {
     this.#adapter = adapter;
     this.#store = new HistoryStore(adapter);
+    this.#repeatables = new RepeatableStore(adapter);
   }
 
   async ensure(): Promise<void> {
@@ -73,5 +76,17 @@ export class SqliteDialectHistory implements DialectHistory {
 
   async failures(): Promise<MigrationFailure[]> {
     return this.#store.failures();
+  }
+
+  async repeatables(): Promise<RepeatableEntry[]> {
+    return this.#repeatables.list();
+  }
+
+  async ensureRepeatables(): Promise<void> {
+    this.#repeatables.ensure();
+  }
+
+  async recordRepeatable(name: string, checksum: string, runId: string): Promise<void> {
+    this.#repeatables.record(name, checksum, runId);
   }
 }

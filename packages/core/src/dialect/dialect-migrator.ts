@@ -16,6 +16,7 @@ import { type LockWaitPolicy, DEFAULT_LOCK_WAIT, retryDelay } from './lock-wait-
 import { RunMetrics } from './dialect-run-metrics.js';
 import { continueStep, needsContinuation } from './dialect-continuation.js';
 import { runGuardedBody, withStepSettings } from './guarded-body.js';
+import { type RepeatableKit, pendingRepeatablesOn, runRepeatablesOn } from './dialect-repeatables.js';
 
 /** Options of {@link DialectMigrator}. */
 export interface DialectMigratorOptions {
@@ -34,6 +35,8 @@ export interface DialectMigratorOptions {
    * each in its step's transaction (see {@link RunMetrics}); a dry run records none. Default false.
    */
   enableMetrics?: boolean;
+  /** Run the pending repeatable migrations (`R__`) after the versioned ones of each up run (default true; a rehearsal of the versioned steps turns it off). */
+  repeatables?: boolean;
 }
 
 /** What a run did: the steps, and what each participant reported. */
@@ -56,6 +59,8 @@ export interface DialectRunOptions {
    * neither takes nor releases it (a redo's down and up, with no other runner in between).
    */
   lockHeld?: boolean;
+  /** For this run, whether the pending repeatable migrations run after the versioned ones (default: the migrator's `repeatables`). */
+  repeatables?: boolean;
 }
 
 interface Prepared {
@@ -111,7 +116,7 @@ export class DialectMigrator {
   /** Where the database stands against the migrations folder. Reads only: nothing is created. */
   async status(): Promise<MigrationStatus> {
     const history = this.connection.history;
-    return computeStatus(this.migrations, await history.list(), await history.failures());
+    return computeStatus(this.migrations, await history.list(), await history.failures(), await history.repeatables());
   }
 
   /** Applies pending migrations up to `target`. Never throws half-way: see `result.error`. */
@@ -167,6 +172,17 @@ export class DialectMigrator {
       });
       if (dryRun) await this.#dryRun(steps, runId, result);
       else await this.#execute(steps, runId, result, options.signal);
+      // repeatable migrations (R__) follow the versioned ones of every up run, as on the SQLite runner
+      const repeatables = (options.repeatables ?? this.#options.repeatables ?? true) ? await pendingRepeatablesOn(conn, this.migrations) : [];
+      if (dryRun) result.repeatables = repeatables.map((r) => ({ name: r.name, status: 'Pending', durationMs: 0, statements: [r.sql] }));
+      else {
+        const ran = await runRepeatablesOn(this.#repeatableKit(), repeatables, runId, options.signal);
+        result.repeatables = ran.results;
+        // what they made is part of the schema the last history row's fingerprint stands for (drift checks compare with it)
+        const current = ran.results.some((r) => r.status === 'Success') ? (await this.status()).currentVersion : 0;
+        if (current > 0) await this.#fingerprintAt(current);
+        if (ran.error) throw ran.error;
+      }
     } catch (error) {
       result.error = asMfmigError(error);
     }
@@ -255,6 +271,17 @@ export class DialectMigrator {
     };
   }
 
+  /** What the repeatable migrations of a run need from this runner. */
+  #repeatableKit(): RepeatableKit {
+    return {
+      connection: this.connection,
+      lockWait: this.#lockWait,
+      logger: this.#logger,
+      runStatements: (m, statements, ran, retryEach) => this.#statements(m, statements, ran, retryEach),
+      waitBeforeRetry: (m, attempt) => this.#waitBeforeRetry(m, attempt),
+    };
+  }
+
   /** The metrics of a new run: they record when the migrator was asked to, and never in a dry run. */
   #startMetrics(runId: string, dryRun: boolean): RunMetrics {
     const metrics = new RunMetrics(this.connection, runId, this.#options.enableMetrics === true && !dryRun);
@@ -311,14 +338,6 @@ export class DialectMigrator {
   /** The steps of an up run, after refusing what must not start (edited or missing applied files, a target below the current version). */
   #steps(status: MigrationStatus, target: MigrationTarget, accept: number[]): Migration[] {
     assertNothingBlocks(status, accept, '--accept-checksum');
-    const repeatable = this.migrations.repeatables[0];
-    if (repeatable) {
-      throw new MfmigError(
-        'USAGE',
-        `The folder has repeatable migrations (${repeatable.name}${this.migrations.repeatables.length > 1 ? ` and ${this.migrations.repeatables.length - 1} more` : ''}), which DialectMigrator does not run; on SQLite run them with Migrator (or the mfmig command)`,
-        { context: { repeatables: this.migrations.repeatables.map((r) => r.name) } },
-      );
-    }
     const targetVersion = resolveTargetVersion(this.migrations, target);
     if (targetVersion < status.currentVersion && status.applied.length > 0 && !('latest' in target)) {
       throw new MfmigError('USAGE', `Target version ${targetVersion} is below the current version ${status.currentVersion}; use rollback to go down`);

@@ -3,6 +3,7 @@ import type { Logger } from '../config/index.js';
 import type { ConnectionSettings, Migration, MigrationContext } from '../migration/index.js';
 import type { OperationProgress } from '../events/index.js';
 import type { HistoryEntry, MigrationFailure } from '../history/history-store.js';
+import type { RepeatableEntry } from '../history/repeatable-store.js';
 import type { NewStepMetric, StepMetric } from '../history/metrics-store.js';
 
 /** The databases mfmig runs on. */
@@ -198,6 +199,12 @@ export interface DialectHistory {
   acceptChecksum(version: number, checksum: string, reason: string): Promise<void>;
   recordFailure(version: number, direction: 'up' | 'down', message: string): Promise<void>;
   failures(): Promise<MigrationFailure[]>;
+  /** The content each repeatable migration last ran with (`mfmig_repeatable`), by name; empty when none ever ran. */
+  repeatables(): Promise<RepeatableEntry[]>;
+  /** Creates `mfmig_repeatable` when missing (outside a transaction; two runners creating it at once both succeed). */
+  ensureRepeatables(): Promise<void>;
+  /** Records the content a repeatable migration just ran with, in the caller's transaction; the table must exist. */
+  recordRepeatable(name: string, checksum: string, runId: string): Promise<void>;
 }
 
 /** The per-step metrics a runner keeps in the database (`mfmig_metrics`): the same rows on every dialect. */

@@ -56,7 +56,7 @@ export async function runRepeatables(
     const start = performance.now();
     const ctx = createMigrationContext({
       adapter: init.adapter,
-      migration: standIn(r),
+      migration: repeatableStandIn(r),
       direction: 'up',
       dryRun: false,
       logger: init.logger,
@@ -125,8 +125,13 @@ async function applyInTransaction(adapter: DatabaseAdapter, r: RepeatableMigrati
   }
 }
 
-/** The Migration shape a context needs; `R` as its label (`R_refresh_views`). */
-function standIn(r: RepeatableMigration): Migration {
+/**
+ * The Migration shape a context needs; `R` as its label (`R_refresh_views`).
+ *
+ * @example
+ * migrationLabel(repeatableStandIn(r)); // 'R_refresh_views'
+ */
+export function repeatableStandIn(r: RepeatableMigration): Migration {
   return {
     version: 0,
     versionLabel: 'R',

@@ -2,6 +2,8 @@ import { quoteIdentifier } from '../../adapter/quote.js';
 import { FAILURE_ACTIONS, type HistoryEntry, type MigrationFailure, currentActor, failureFromAudit } from '../../history/history-store.js';
 import type { DialectHistory } from '../dialect.js';
 import { isConcurrentCreate } from './postgres-errors.js';
+import { PostgresRepeatables } from './postgres-repeatables.js';
+import type { RepeatableEntry } from '../../history/repeatable-store.js';
 
 /** The queries the history needs: any PostgreSQL connection. */
 interface Queryable {
@@ -23,9 +25,11 @@ export class PostgresHistory implements DialectHistory {
   readonly #db: Queryable;
   readonly #history: string;
   readonly #audit: string;
+  readonly #repeatables: PostgresRepeatables;
 
   constructor(db: Queryable, schema: string) {
     this.#db = db;
+    this.#repeatables = new PostgresRepeatables(db, schema);
     this.#history = `${quoteIdentifier(schema)}.mfmig_history`;
     this.#audit = `${quoteIdentifier(schema)}.mfmig_audit`;
   }
@@ -185,5 +189,17 @@ export class PostgresHistory implements DialectHistory {
       `SELECT at, version, action, detail FROM ${this.#audit} WHERE id IN (SELECT max(id) FROM ${this.#audit} WHERE action IN (${FAILURE_ACTIONS}) GROUP BY version) ORDER BY id`,
     );
     return rows.map((r) => failureFromAudit({ ...r, at: r.at.toISOString(), version: Number(r.version) }));
+  }
+
+  repeatables(): Promise<RepeatableEntry[]> {
+    return this.#repeatables.list();
+  }
+
+  ensureRepeatables(): Promise<void> {
+    return this.#repeatables.ensure();
+  }
+
+  recordRepeatable(name: string, checksum: string, runId: string): Promise<void> {
+    return this.#repeatables.record(name, checksum, runId);
   }
 }

@@ -23,6 +23,8 @@ export interface RehearsalOptions<T> {
   work?: (conn: PostgresConnection, migrator: DialectMigrator) => Promise<T>;
   /** Stops the run between two migrations; the scratch schema is dropped all the same. */
   signal?: AbortSignal;
+  /** Run the repeatable migrations (`R__`) after the versioned ones up to `toVersion` (default false: a rehearsal is of the versioned steps). */
+  repeatables?: boolean;
 }
 
 /** What a rehearsal did. The scratch schema it names no longer exists. */
@@ -65,7 +67,7 @@ export async function rehearse<T = undefined>(url: string, migrations: Migration
     // openPostgres puts `public` after the schema: a live `public` must stay out of reach
     const reachable = [schema, ...(await extensionOnlySchemas(conn, schema))];
     await conn.execute(`SET search_path TO ${reachable.map(quoteIdent).join(', ')}`);
-    const migrator = new DialectMigrator({ connection: conn, migrations, participants: options.participants });
+    const migrator = new DialectMigrator({ connection: conn, migrations, participants: options.participants, repeatables: options.repeatables ?? false });
     const run = await migrator.migrate({ version: options.toVersion }, { signal: options.signal, command: 'mfmig rehearsal' });
     if (run.error) throw run.error;
     const sampled = options.sample ? await copySample(conn, options.sample.fromSchema, schema, options.sample.rows) : [];
@@ -92,7 +94,8 @@ export interface VersionsRehearsal<T> {
  * Reads the rehearsed schema at each of `versions`: one rehearsal (see {@link rehearse}) climbs
  * from the empty schema through the versions in ascending order and hands the scratch session to
  * `read` at each (0 is the empty schema). A migration that fails ends the climb; what was read
- * before it is kept and the failure returned, not thrown.
+ * before it is kept and the failure returned, not thrown. With `repeatables`, the repeatable
+ * migrations run once the climb reaches the last version, before it is read.
  *
  * @example
  * const { values } = await rehearseVersions(url, migrations, [3, 7], (conn) => conn.introspector.tables());
@@ -102,18 +105,21 @@ export async function rehearseVersions<T>(
   migrations: MigrationSet,
   versions: readonly number[],
   read: (conn: PostgresConnection) => Promise<T>,
-  options: { participants?: readonly DialectParticipant[]; signal?: AbortSignal } = {},
+  options: { participants?: readonly DialectParticipant[]; signal?: AbortSignal; repeatables?: boolean } = {},
 ): Promise<VersionsRehearsal<T>> {
   const values = new Map<number, T>();
   let failed: VersionsRehearsal<T>['failed'] = null;
+  const ordered = [...new Set(versions)].sort((a, b) => a - b);
   await rehearse(url, migrations, {
     toVersion: 0,
     participants: options.participants,
     signal: options.signal,
     work: async (conn, migrator) => {
-      for (const version of [...new Set(versions)].sort((a, b) => a - b)) {
+      for (const version of ordered) {
         if (version > 0) {
-          const run = await migrator.migrate({ version }, { signal: options.signal, command: 'mfmig rehearsal' });
+          // with `repeatables`, they run once, after the climb to the last version, as on the live database
+          const repeatables = options.repeatables === true && version === ordered.at(-1);
+          const run = await migrator.migrate({ version }, { signal: options.signal, command: 'mfmig rehearsal', repeatables });
           if (run.error) {
             failed = { version, error: run.error };
             return;
