@@ -23,7 +23,7 @@ import { confirmRisk } from '../commands/confirm-risk.js';
 import { milestoneSuffix, milestoneText } from '../milestone-text.js';
 import type { PostgresCliOptions } from './postgres-commands.js';
 import { DEFAULT_SAMPLE_ROWS, rehearsed, renderRehearsal } from './postgres-plan-rehearsal.js';
-import { type PostgresEstimateSource, withEstimates } from './postgres-plan-estimates.js';
+import { type PostgresEstimateSource, estimatePostgresPlan, renderModel } from './postgres-plan-estimates.js';
 import { formatMs } from '../progress-reporter.js';
 
 /** The options of `mfmig plan` as the command parses them; those of SQLite alone are refused here. */
@@ -63,9 +63,9 @@ export interface PostgresPlanStep {
   blocksWrites: string[];
   blocksReads: string[];
   rules: (PgRuleFinding | CodeFinding)[];
-  /** Seconds the step is expected to take, when an earlier run's metrics or the rehearsal give it (see `withEstimates`). */
+  /** Seconds the step is expected to take, when an earlier run's metrics, the rehearsal or the model give it (see `estimatePostgresPlan`). */
   estimatedSeconds?: number;
-  /** Where `estimatedSeconds` comes from: `metrics` of an earlier run of the step, else the `rehearsal`. */
+  /** Where `estimatedSeconds` comes from: `metrics` of an earlier run of the step, else the `rehearsal`, else the `model` (SQL steps only). */
   estimateSource?: PostgresEstimateSource;
 }
 
@@ -103,7 +103,10 @@ const BLOCKING_PROBLEMS = new Set(['CHECKSUM_MISMATCH', 'MIGRATION_MISSING']);
  * table locks it takes, whose reads and writes wait, the risk rules it triggers with row
  * estimates from `pg_class.reltuples`, and the safer way to write each. Module migrations are
  * listed as not analysed (medium). Each step's duration comes from the metrics of an earlier run
- * of it (`mfmig_metrics`), else from the timed rehearsal on a sample (`estimateSource`). Exit 0; 1
+ * of it (`mfmig_metrics`), else from the timed rehearsal on a sample, else, for a SQL step, from
+ * the model: the catalog's sizes of the tables it touches priced by a cost probe timed on the
+ * server (`estimateSource`; the JSON's `model` holds the probe's costs). The session that reads
+ * the live schema is read-only; the probe's own session rolls back what it made. Exit 0; 1
  * when `migrate` would refuse the plan (a statement PostgreSQL refuses in a transactional file, an
  * edited or missing applied file) or a step fails in the rehearsal.
  *
@@ -122,11 +125,15 @@ export async function planPostgres(cli: CliRuntime, options: PostgresPlanOptions
     const plan = await postgresPlan(conn, migrations, target);
     const rehearsal =
       options.rehearse === false || plan.steps.length === 0 ? undefined : await rehearsed(cli, conn, target, options.sampleRows ?? DEFAULT_SAMPLE_ROWS);
-    const estimated = withEstimates(plan, rehearsal, await conn.metrics.list());
-    cli.out.result({ ...estimated, ...(rehearsal ? { rehearsal } : {}) }, () => {
-      renderPostgresPlan(cli, estimated);
-      if (rehearsal) renderRehearsal(cli, rehearsal);
-    });
+    const { plan: estimated, model } = await estimatePostgresPlan(cli, conn, migrations, plan, rehearsal);
+    cli.out.result(
+      { ...estimated, ...(rehearsal ? { rehearsal } : {}), ...(model ? { model: 'failed' in model ? model : { probe: model.probe } } : {}) },
+      () => {
+        renderPostgresPlan(cli, estimated);
+        if (rehearsal) renderRehearsal(cli, rehearsal);
+        if (model) renderModel(cli, model);
+      },
+    );
     const refused = plan.steps.some((s) => s.rules.some((r) => r.rule === REFUSED_RULE)) || plan.problems.some((p) => BLOCKING_PROBLEMS.has(p.code));
     if (refused || (rehearsal && 'failed' in rehearsal && rehearsal.migrationFailed)) cli.exitCode = 1;
   } finally {

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { DialectMigrator, type MigrationSet, type MigrationTarget, type PostgresConnection, type StepMetric, compareSchemas } from '@mfmig/core';
+import { DialectMigrator, type MigrationSet, type MigrationTarget, type PostgresConnection, compareSchemas } from '@mfmig/core';
 import { type ReportData, diffLines, measuredDowns, renderReport, rollbackRuns, stepsOf, timelineOf } from '@mfmig/framework';
 import { archiveHistory, listPgDumpBackups, pgDatabaseIdentity } from '@mfmig/rollback';
 import { assertReportPath, writeReportFile } from '../report-file.js';
@@ -10,7 +10,7 @@ import { rehearsedTables } from './postgres-diff.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
 import { postgresPlan } from './postgres-plan.js';
 import { DEFAULT_SAMPLE_ROWS, rehearsed } from './postgres-plan-rehearsal.js';
-import { withEstimates } from './postgres-plan-estimates.js';
+import { estimatePostgresPlan } from './postgres-plan-estimates.js';
 import { planPostgresRollback } from './postgres-rollback-plan.js';
 import { postgresValidation } from './postgres-validate.js';
 
@@ -21,7 +21,7 @@ const VALIDATION_TIMEOUT_MS = 300_000;
  * `mfmig --db postgres://... report [--out report.html] [--force]`: the same self-contained page
  * as on SQLite, from the schema's history and the metrics runs recorded (`mfmig_metrics`, when
  * the table exists), a plan to the latest milestone (estimated from those metrics, else rehearsed
- * on a sample) or, at the latest, the rollback plan to the previous one, the schema diff since the
+ * on a sample, else priced by the model) or, at the latest, the rollback plan to the previous one, the schema diff since the
  * previous milestone (rehearsed), `validate`'s findings, the `pg_dump` backups and the rollbacks
  * the archive registry and the `down` metrics recorded. Writes nothing to the database.
  *
@@ -69,7 +69,7 @@ export async function postgresReportData(cli: CliRuntime, conn: PostgresConnecti
     latestMvp: status.latestMvp,
     timeline: timelineOf(migrations, history),
     ...stepsOf(metrics, history),
-    plan: await planData(cli, conn, migrations, metrics, { currentMvp: status.currentMvp, latestMvp: status.latestMvp, pending: status.pending.length }),
+    plan: await planData(cli, conn, migrations, { currentMvp: status.currentMvp, latestMvp: status.latestMvp, pending: status.pending.length }),
     diff: await diffData(cli, conn, migrations, status.currentMvp, status.currentVersion),
     validation: {
       isValid: validation.isValid,
@@ -103,13 +103,12 @@ async function planData(
   cli: CliRuntime,
   conn: PostgresConnection,
   migrations: MigrationSet,
-  metrics: StepMetric[],
   { currentMvp, latestMvp, pending }: { currentMvp: number; latestMvp: number; pending: number },
 ): Promise<ReportData['plan']> {
   if (pending > 0) {
     const target: MigrationTarget = migrations.milestones.length > 0 ? { mvp: latestMvp } : { latest: true };
     const rehearsal = await rehearsed(cli, conn, target, DEFAULT_SAMPLE_ROWS);
-    const plan = withEstimates(await postgresPlan(conn, migrations, target), rehearsal, metrics);
+    const { plan } = await estimatePostgresPlan(cli, conn, migrations, await postgresPlan(conn, migrations, target), rehearsal);
     return {
       title: 'mvp' in target ? `Plan up to the latest milestone, MVP${latestMvp}` : 'Plan up to the latest version',
       riskLevel: plan.riskLevel,

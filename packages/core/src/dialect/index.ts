@@ -8,7 +8,7 @@ export { isPostgresUrl, describePostgresUrl } from './postgres/postgres-url.js';
 export { type PostgresOptions, PostgresConnection, openPostgres } from './postgres/postgres-connection.js';
 export { PostgresMetrics } from './postgres/postgres-metrics.js';
 export { isConcurrentCreate, isPermissionDenied } from './postgres/postgres-errors.js';
-export { analyzePostgresSql, type PgStatement, type PgRiskFact, type PgLockMode } from './postgres/postgres-statements.js';
+export { analyzePostgresSql, type PgStatement, type PgRiskFact, type PgLockMode, type PgRowWork } from './postgres/postgres-statements.js';
 export { PG_LOCK_MODES } from './postgres/postgres-lock-levels.js';
 export {
   type RehearsalOptions,
@@ -22,3 +22,5 @@ export {
 export { type SchemaChange, type SchemaChangeKind, compareSchemas } from './schema-compare.js';
 export { type UnadoptedTables, assertPostgresAdopted, findUnadoptedPostgresTables } from './postgres/postgres-adoption.js';
 export { type PostgresBaselineOptions, type PostgresBaselineResult, baselinePostgres } from './postgres/postgres-baseline.js';
+export { type PgTableSize, tableSizes } from './postgres/postgres-table-sizes.js';
+export { type PostgresCostProbe, probePostgresCosts } from './postgres/postgres-cost-probe.js';

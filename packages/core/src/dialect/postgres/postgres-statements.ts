@@ -2,9 +2,10 @@ import type * as PgQueryModule from 'libpg-query';
 import type { AlterTableCmd, ColumnDef, Constraint, Node, RawStmt } from 'libpg-query';
 import { MfmigError, messageOf } from '../../errors/index.js';
 import { keepsData } from './postgres-data-safety.js';
+import { type PgRowWork, rowWork } from './postgres-row-work.js';
 import { type PgLock, type PgLockMode, dottedName, nodeAs, refusedInTransaction, relationName, statementLocks, walkNodes } from './postgres-lock-levels.js';
 
-export type { PgLockMode };
+export type { PgLockMode, PgRowWork };
 
 /** A risk of a statement worth telling before it runs on a live database. */
 export interface PgRiskFact {
@@ -30,6 +31,8 @@ export interface PgStatement {
   /** The table-level locks it takes, strongest per table (indexes and views count as tables). */
   locks: { table: string; mode: PgLockMode }[];
   facts: PgRiskFact[];
+  /** What it does to stored rows beyond the catalog (rewrites, index builds, validating scans, copies, updates, deletes): what the plan's model costs. */
+  rowWork: PgRowWork[];
 }
 
 type PgQuery = typeof PgQueryModule;
@@ -289,26 +292,30 @@ function remember(stmt: Node, state: ScriptState): void {
 /**
  * Reads a PostgreSQL migration script with the real PostgreSQL parser (libpg-query, loaded on
  * first use): each statement with its line, the table locks it takes, whether PostgreSQL refuses
- * it inside a transaction block, and the risks it carries on a live database. Throws
+ * it inside a transaction block, the risks it carries on a live database, and what it does to
+ * stored rows. Throws
  * MIGRATION_INVALID on a syntax error, CONFIG_INVALID when libpg-query is not installed.
  *
  * @example
  * const [statement] = await analyzePostgresSql('CREATE INDEX CONCURRENTLY users_email ON app.users (email);');
  * statement.nonTransactional; // 'CREATE INDEX CONCURRENTLY cannot run inside a transaction block'
  * statement.locks; // [{ table: 'app.users', mode: 'SHARE UPDATE EXCLUSIVE' }]
+ * statement.rowWork; // [{ kind: 'index', table: 'app.users', concurrent: true }]
  */
 export async function analyzePostgresSql(sql: string): Promise<PgStatement[]> {
   const state: ScriptState = { created: new Set(), slotless: new Set() };
   return (await parseStatements(sql)).map(({ sql: text, line, stmt }) => {
     const locks = statementLocks(stmt);
     const refused = refusedInTransaction(stmt, state.slotless);
+    const facts = riskFacts(stmt, text, locks, state);
     const statement: PgStatement = {
       sql: text,
       line,
       kind: Object.keys(stmt)[0] ?? 'Unknown',
       keepsData: keepsData(stmt),
       locks,
-      facts: riskFacts(stmt, text, locks, state),
+      facts,
+      rowWork: rowWork(stmt, facts),
     };
     if (refused !== undefined) statement.nonTransactional = `${refused} cannot run inside a transaction block`;
     remember(stmt, state);

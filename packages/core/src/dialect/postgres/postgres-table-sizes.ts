@@ -1,0 +1,79 @@
+/** The queries the sizes need: any PostgreSQL connection. */
+interface Queryable {
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+}
+
+/** How big a table is, as the catalog tells without reading it. */
+export interface PgTableSize {
+  /** Rows, estimated (see {@link tableSizes}). */
+  rows: number;
+  /** Bytes of the table (with its TOAST data, without its indexes) over its rows; 0 when it has none. */
+  bytesPerRow: number;
+  /** Indexes on the table: what a rewrite rebuilds. */
+  indexes: number;
+  /** `reltuples`: from the statistics of the last ANALYZE or VACUUM; `pages`: never analysed, from its size and column widths. */
+  rowsFrom: 'reltuples' | 'pages';
+}
+
+/** A relation name as the analyser gives it (`app.users`), quoted part by part for `to_regclass`; undefined when it cannot name one. */
+function quotedName(name: string): string | undefined {
+  const parts = name.split('.');
+  if (parts.length > 2 || parts.some((p) => p === '' || p.includes('\0'))) return undefined;
+  return parts.map((p) => `"${p.replace(/"/g, '""')}"`).join('.');
+}
+
+// The rows of a table as the planner estimates them (estimate_rel_size): the density of the last
+// statistics (reltuples over relpages) times the pages the table has now; never analysed, pages
+// times the rows that fit in a page by the widths of its columns (32 bytes for a variable-length one).
+const SIZES = `
+  SELECT t.name, s.rows, s.bytes, s.indexes, s.from_stats
+    FROM unnest($1::text[], $2::text[]) AS t(name, quoted)
+    JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(t.quoted) AND c.relkind IN ('r', 'm')
+   CROSS JOIN LATERAL (
+     SELECT pg_catalog.pg_relation_size(c.oid)::float8 / current_setting('block_size')::float8 AS pages,
+            (SELECT 24 + 4 + coalesce(sum(CASE WHEN a.attlen > 0 THEN a.attlen ELSE 32 END), 0)
+               FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)::float8 AS width
+   ) p
+   CROSS JOIN LATERAL (
+     SELECT CASE WHEN c.reltuples >= 0 AND c.relpages > 0 THEN c.reltuples::float8 / c.relpages * p.pages
+                 WHEN c.reltuples >= 0 THEN c.reltuples::float8
+                 ELSE floor(p.pages * (current_setting('block_size')::float8 - 24) / p.width) END AS rows,
+            pg_catalog.pg_table_size(c.oid)::float8 AS bytes,
+            (SELECT count(*) FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid)::int AS indexes,
+            c.reltuples >= 0 AS from_stats
+   ) s`;
+
+/**
+ * The size of each named table (names as `analyzePostgresSql` gives them, resolved on the
+ * session's search_path) from the catalog alone, nothing scanned: rows as the planner estimates
+ * them (`pg_class.reltuples` scaled to the pages the table has now; for a table never analysed,
+ * whose reltuples is -1, its pages times the rows its column widths fit in a page), bytes per row
+ * and indexes. Names that are no table with storage (missing, a view, a partitioned parent) are left out.
+ *
+ * @example
+ * const sizes = await tableSizes(conn, ['kb_entries', 'app.incidents']);
+ * sizes.get('kb_entries'); // { rows: 2000, bytesPerRow: 412, indexes: 3, rowsFrom: 'reltuples' }
+ */
+export async function tableSizes(db: Queryable, names: readonly string[]): Promise<Map<string, PgTableSize>> {
+  const named = [...new Set(names)].flatMap((name) => {
+    const quoted = quotedName(name);
+    return quoted === undefined ? [] : [{ name, quoted }];
+  });
+  if (named.length === 0) return new Map();
+  const rows = await db.query<{ name: string; rows: number; bytes: number; indexes: number; from_stats: boolean }>(SIZES, [
+    named.map((n) => n.name),
+    named.map((n) => n.quoted),
+  ]);
+  return new Map(
+    rows.map((r) => {
+      const count = Math.max(0, Math.round(Number(r.rows)));
+      const size: PgTableSize = {
+        rows: count,
+        bytesPerRow: count > 0 ? Number(r.bytes) / count : 0,
+        indexes: Number(r.indexes),
+        rowsFrom: r.from_stats ? 'reltuples' : 'pages',
+      };
+      return [r.name, size];
+    }),
+  );
+}
