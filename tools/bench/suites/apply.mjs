@@ -1,11 +1,12 @@
 // 1,000 small migrations, each with a history row in its own transaction:
-// mfmig's Migrator vs Kysely's Migrator (same SQL) vs a bare better-sqlite3 loop.
+// mfmig's Migrator vs Kysely's Migrator (same SQL) vs a bare better-sqlite3 loop, and
+// DialectMigrator (the runner of the async dialect boundary) on SQLite vs Migrator.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { Migrator as KyselyMigrator } from 'kysely/migration';
-import { Migrator, loadMigrations, openDatabase } from '../../../packages/core/dist/index.js';
+import { DialectMigrator, Migrator, SqliteConnection, loadMigrations, openDatabase } from '../../../packages/core/dist/index.js';
 
 const COUNT = 1000;
 const ROUNDS = 3;
@@ -21,18 +22,21 @@ export async function run({ tmpDir, log }) {
   const loadStart = performance.now();
   const set = await loadMigrations(join(tmpDir, 'migrations'));
   const loadMs = performance.now() - loadStart;
-  const times = { mfmig: [], kysely: [], raw: [] };
+  const times = { mfmig: [], kysely: [], raw: [], dialect: [] };
   for (let round = 0; round < ROUNDS; round++) {
-    for (const kind of round % 2 === 0 ? ['raw', 'mfmig', 'kysely'] : ['kysely', 'mfmig', 'raw']) {
+    for (const kind of round % 2 === 0 ? ['raw', 'mfmig', 'dialect', 'kysely'] : ['kysely', 'dialect', 'mfmig', 'raw']) {
       const file = join(tmpDir, `${kind}-${round}.db`);
       times[kind].push(await runners[kind](file, set));
     }
-    log(`round ${round + 1}: raw ${ms(times.raw[round])}, mfmig ${ms(times.mfmig[round])}, kysely ${ms(times.kysely[round])}`);
+    log(
+      `round ${round + 1}: raw ${ms(times.raw[round])}, mfmig ${ms(times.mfmig[round])}, dialect ${ms(times.dialect[round])}, kysely ${ms(times.kysely[round])}`,
+    );
   }
   const med = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
   const raw = med(times.raw);
   const ours = med(times.mfmig);
   const kysely = med(times.kysely);
+  const dialect = med(times.dialect);
   return {
     suite: 'apply',
     figures: [
@@ -47,6 +51,7 @@ export async function run({ tmpDir, log }) {
       },
       { label: `Kysely Migrator, ${COUNT} migrations`, value: kysely, unit: 'ms', baseline: raw, ratio: kysely / raw },
       { label: 'mfmig vs Kysely Migrator', value: ours, unit: 'ms', baseline: kysely, ratio: ours / kysely, target: '< 1.0x (faster)', met: ours < kysely },
+      { label: `DialectMigrator on SQLite vs Migrator, ${COUNT} migrations`, value: dialect, unit: 'ms', baseline: ours, ratio: dialect / ours },
       { label: `raw loop, ${COUNT} migrations`, value: raw, unit: 'ms' },
       { label: `loading ${COUNT} migration files (not in the figures above)`, value: loadMs, unit: 'ms' },
     ],
@@ -63,6 +68,16 @@ const runners = {
     const elapsed = performance.now() - start;
     if (result.error || result.results.length !== COUNT) throw result.error ?? new Error('not all applied');
     adapter.close();
+    return elapsed;
+  },
+  async dialect(file, set) {
+    const connection = new SqliteConnection(openDatabase(file, { create: true }));
+    const migrator = new DialectMigrator({ connection, migrations: set });
+    const start = performance.now();
+    const result = await migrator.migrate();
+    const elapsed = performance.now() - start;
+    if (result.error || result.results.length !== COUNT) throw result.error ?? new Error('not all applied');
+    await connection.close();
     return elapsed;
   },
   async kysely(file, set) {
