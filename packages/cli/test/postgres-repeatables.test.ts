@@ -1,6 +1,6 @@
 // A Flyway folder with repeatable migrations (R__ files), as teams that come from Flyway have
 // them, on PostgreSQL through the real CLI: migrate runs them after the versioned ones, status
-// lists the edited ones, validate counts their views as expected, and a broken one changes nothing
+// and plan list the edited ones, validate counts their views as expected, and a broken one changes nothing
 // of what it would replace.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +26,8 @@ describe('repeatable migrations on PostgreSQL through mfmig', () => {
     const folder = writeMigrations(dir, FOLDER);
     const before = mfmig(dir, ['--db', url, '--json', 'status']);
     expect(before.json.pendingRepeatables).toEqual([{ name: 'account_emails', applied: false }]);
+    const plan = mfmig(dir, ['--db', url, '--json', 'plan', '--no-rehearse']);
+    expect([plan.code, plan.json.repeatables]).toEqual([0, [{ name: 'account_emails', applied: false }]]);
 
     const run = mfmig(dir, ['--db', url, '--json', 'migrate']);
     expect(run.code, run.stderr).toBe(0);
@@ -41,6 +43,8 @@ describe('repeatable migrations on PostgreSQL through mfmig', () => {
     writeFileSync(join(folder, 'R__account_emails.sql'), 'CREATE OR REPLACE VIEW account_emails AS SELECT email FROM accounts;');
     const edited = mfmig(dir, ['--db', url, '--json', 'status', '--exit-code']);
     expect([edited.code, edited.json.pendingRepeatables]).toEqual([1, [{ name: 'account_emails', applied: true }]]);
+    const replan = mfmig(dir, ['--db', url, '--json', 'plan']);
+    expect([replan.code, replan.json.direction, replan.json.repeatables]).toEqual([0, 'none', [{ name: 'account_emails', applied: true }]]);
     expect(mfmig(dir, ['--db', url, '--json', 'migrate']).code).toBe(0);
     expect((await viewDefinition(url))[0].def).not.toMatch(/active/);
   });

@@ -86,6 +86,8 @@ export interface PostgresPlan {
   steps: PostgresPlanStep[];
   /** What `status` finds; a checksum mismatch or a missing file makes `migrate` refuse to start. */
   problems: StatusProblem[];
+  /** Repeatable migrations (`R__`) the run would take care of after the versioned ones: never run, or edited since (`applied`); not analysed. */
+  repeatables: { name: string; applied: boolean }[];
   notes: string[];
   /** The steps' estimated seconds added up, when every step has an estimate. */
   estimatedSeconds?: number;
@@ -199,6 +201,7 @@ export async function postgresPlan(conn: PostgresConnection, migrations: Migrati
     blocksReads: [...new Set(steps.flatMap((s) => s.blocksReads))],
     steps,
     problems: status.problems,
+    repeatables: status.pendingRepeatables,
     notes: notes(steps, tables, tableRows),
     createdAt: new Date().toISOString(),
   };
@@ -301,6 +304,9 @@ export function renderPostgresPlan(cli: CliRuntime, plan: PostgresPlan): void {
   out.line(`Blocks:    ${blocks.length > 0 ? c.red(blocks.join('; ')) : 'no reads or writes of existing tables'}`);
   if (plan.estimatedSeconds !== undefined && plan.steps.length > 0) out.line(`Estimated: ~${formatMs(plan.estimatedSeconds * 1000)}`);
   for (const p of plan.problems) out.line(`${p.severity === 'error' ? c.red('error') : c.yellow('warning')}: ${p.message}`);
+  if (plan.repeatables.length > 0) {
+    out.line(`Repeatable migrations run after the versioned ones (changed or never applied): ${plan.repeatables.map((r) => r.name).join(', ')}`);
+  }
   if (plan.steps.length === 0) return;
   out.line();
   out.table(
