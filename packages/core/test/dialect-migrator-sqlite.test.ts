@@ -2,6 +2,7 @@
 // Migrator, the same checks around every body (see migration-safety.test.ts, which runs its cases
 // on both runners), one runner at a time across processes, and nothing half-applied after kill -9.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type DatabaseAdapter, DialectMigrator, Migrator, SqliteConnection, isMfmigError, loadMigrations, openDatabase } from '@mfmig/core';
@@ -10,6 +11,7 @@ import { removeTempDirs, tempDir, tempTree } from '@mfmig/test-support';
 const RUNNER = resolve(import.meta.dirname, 'children/dialect-runner.mjs');
 // the built package, as users get it (the test command builds first): a child that compiles the sources takes seconds
 const CORE_DIST = resolve(import.meta.dirname, '../dist/index.js');
+const SQLITE_DRIVER = createRequire(resolve(import.meta.dirname, '../package.json')).resolve('better-sqlite3');
 
 afterAll(removeTempDirs);
 
@@ -119,6 +121,47 @@ describe('DialectMigrator on SQLite', () => {
     expect(schema(adapter)).toEqual(before);
     expect(versions(adapter)).toEqual([1]);
     expect((await dialect.status()).problems.map((p) => [p.code, p.version])).toEqual([['MIGRATION_FAILED', 2]]);
+    adapter.close();
+  });
+
+  it("waits out an application's write transaction longer than busy_timeout, retrying BEGIN, instead of failing the step", async () => {
+    const { dir, file } = seeded({ 'mvp1/0001_init.sql': INIT, 'mvp1/0002_more.sql': '-- migrate:up\nCREATE TABLE more (id INTEGER);\n' });
+    const adapter = openDatabase(file, { create: true, busyTimeout: 200 });
+    const migrations = await loadMigrations(dir);
+    const connection = new SqliteConnection(adapter);
+    expect((await new DialectMigrator({ connection, migrations }).migrate({ version: 1 })).error).toBeUndefined();
+    // the run lock is held first, so that the application's transaction meets the step's own BEGIN, not the lock's
+    await connection.lock.acquire({ timeoutMs: 1_000, command: 'test' });
+    // the application: another process that writes in one transaction for 1.2 s
+    const app = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const db = new (require(process.argv[1]))(process.argv[2]); db.exec('BEGIN IMMEDIATE'); db.exec("INSERT INTO author VALUES (1, 'app')");
+         process.stdout.write('writing\\n'); setTimeout(() => { db.exec('COMMIT'); db.close(); }, 1200);`,
+        SQLITE_DRIVER,
+        file,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const closed = new Promise((resolveExit) => app.once('close', resolveExit));
+    await new Promise<void>((resolveWriting) => app.stdout!.once('data', () => resolveWriting()));
+    const dialect = new DialectMigrator({
+      connection,
+      migrations,
+      lockWait: { retries: 5, retryDelayMs: 100, maxDelayMs: 400 },
+    });
+    const retries: unknown[] = [];
+    dialect.events.on('log', (e) => {
+      if (e.event === 'migration.lock_timeout_retry') retries.push(e);
+    });
+    const result = await dialect.migrate({ latest: true }, { lockHeld: true });
+    await connection.lock.release();
+    await closed;
+    expect(result.error).toBeUndefined();
+    expect(retries.length).toBeGreaterThan(0);
+    expect(versions(adapter)).toEqual([1, 2]);
+    expect(adapter.all('SELECT name FROM author')).toEqual([{ name: 'app' }]);
     adapter.close();
   });
 

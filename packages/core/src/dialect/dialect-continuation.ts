@@ -48,8 +48,9 @@ export async function continueStep(m: Migration, run: ContinuationRun, start: nu
   const conn = run.connection;
   for (const p of run.participants) await p.continueUp?.(run.stepFor(p.name));
   for (let attempt = 0; ; attempt++) {
-    await conn.begin();
     try {
+      // inside the retry: on SQLite, BEGIN IMMEDIATE itself waits for an application's write transaction, and may give up
+      await conn.begin();
       await conn.setLockTimeout(run.lockWait.lockTimeoutMs, 'transaction');
       for (const p of run.participants) await p.finalizeUp?.(run.stepFor(p.name));
       const schemaHash = run.fingerprint ? await conn.introspector.schemaFingerprint() : null;

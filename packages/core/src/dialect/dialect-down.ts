@@ -231,8 +231,9 @@ async function downAttempts(kit: DownKit, step: DownStep, ran: string[], result:
   const reported = result.reports.length;
   for (let attempt = 0; ; attempt++) {
     kit.metrics.restart();
-    await conn.begin();
     try {
+      // inside the retry: on SQLite, BEGIN IMMEDIATE itself waits for an application's write transaction, and may give up
+      await conn.begin();
       await conn.setLockTimeout(kit.lockWait.lockTimeoutMs, 'transaction');
       if (!(await conn.history.has(m.version))) {
         await conn.rollback();

@@ -465,8 +465,9 @@ export class DialectMigrator {
     for (let attempt = 0; ; attempt++) {
       ran.length = 0;
       this.#metricsOf(runId).restart();
-      await conn.begin();
       try {
+        // inside the retry: on SQLite, BEGIN IMMEDIATE itself waits for an application's write transaction, and may give up
+        await conn.begin();
         await conn.setLockTimeout(this.#lockWait.lockTimeoutMs, 'transaction');
         if (await conn.history.has(m.version)) {
           await conn.rollback();

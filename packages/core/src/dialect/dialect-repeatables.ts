@@ -102,8 +102,9 @@ async function runOne(kit: RepeatableKit, r: RepeatableMigration, runId: string,
     return;
   }
   for (let attempt = 0; ; attempt++) {
-    await conn.begin();
     try {
+      // inside the retry: on SQLite, BEGIN IMMEDIATE itself waits for an application's write transaction, and may give up
+      await conn.begin();
       await conn.setLockTimeout(kit.lockWait.lockTimeoutMs, 'transaction');
       await body();
       await conn.history.recordRepeatable(r.name, r.checksum, runId);

@@ -60,7 +60,7 @@ export function lockExhausted(error: unknown, conn: RunnableConnection, policy: 
   if (!conn.isLockTimeout(error)) return error;
   return new MfmigError(
     'MIGRATION_FAILED',
-    `a statement waited more than ${policy.lockTimeoutMs} ms for a table lock held by another transaction, ${attempt + 1} time(s); nothing was left waiting, and other queries were not blocked. Find the long transaction (pg_stat_activity), or raise --ddl-lock-timeout / --ddl-retries`,
+    `a statement waited more than ${policy.lockTimeoutMs} ms for a table lock held by another transaction, ${attempt + 1} time(s); nothing was left waiting, and other queries were not blocked. Find the long transaction (on PostgreSQL, in pg_stat_activity), or raise the wait and the retries (--ddl-lock-timeout / --ddl-retries, or lockWait)`,
     { cause: error, context: { sqlState: '55P03', attempts: attempt + 1 } },
   );
 }
