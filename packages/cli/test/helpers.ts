@@ -4,6 +4,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withClient } from '@mfmig/test-support';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BIN = join(REPO, 'packages/cli/dist/bin.js');
@@ -98,3 +99,13 @@ export function sha256File(path: string): string {
 }
 
 export const sqlMigration = (up: string, down = '') => `-- migrate:up\n${up}\n-- migrate:down\n${down}\n`;
+
+/** The rows of one query on the PostgreSQL database of `url`, on a client of its own. */
+export const pgRows = (url: string, text: string) => withClient(url, async (c) => (await c.query(text)).rows);
+
+/** A step of `plan --json` on PostgreSQL as the estimate tests read it. */
+export interface PlanStepEstimate {
+  version: number;
+  estimatedSeconds?: number;
+  estimateSource?: string;
+}

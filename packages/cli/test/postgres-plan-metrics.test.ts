@@ -1,18 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
-import { mfmig, sqlMigration, tempDir, writeMigrations } from './helpers.js';
+import { dropScratchDatabases, scratchDatabase } from '@mfmig/test-support';
+import { type PlanStepEstimate, mfmig, pgRows, sqlMigration, tempDir, writeMigrations } from './helpers.js';
 
 afterAll(dropScratchDatabases);
 
 const METRICS = { ENABLE_METRICS: 'true' };
-const sql = (url: string, text: string) => withClient(url, async (c) => (await c.query(text)).rows);
+const sql = pgRows;
 
-/** A step of `plan --json` as these tests read it. */
-interface Step {
-  version: number;
-  estimatedSeconds?: number;
-  estimateSource?: string;
-}
+type Step = PlanStepEstimate;
 
 /** A table; a module step that upper-cases every note and counts the rows it changed (its down counts them too); a SQL step. */
 function folder(): string {

@@ -1,19 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
-import { mfmig, sqlMigration, tempDir, writeMigrations } from './helpers.js';
+import { dropScratchDatabases, scratchDatabase } from '@mfmig/test-support';
+import { type PlanStepEstimate, mfmig, pgRows, sqlMigration, tempDir, writeMigrations } from './helpers.js';
 
 afterAll(dropScratchDatabases);
 
 const METRICS = { ENABLE_METRICS: 'true' };
-const sql = (url: string, text: string) => withClient(url, async (c) => (await c.query(text)).rows);
+const sql = pgRows;
 
-/** A step of `plan --json` as these tests read it. */
-interface Step {
-  version: number;
-  estimatedSeconds?: number;
-  estimateSource?: string;
-}
+type Step = PlanStepEstimate;
 
 /** Two tables; the same column type change (a rewrite) on each; a copy of the big one into a new, indexed table; a module step. */
 function folder(): string {

@@ -5,8 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
-import { mfmig, tempDir, writeMigrations } from './helpers.js';
+import { dropScratchDatabases, scratchDatabase } from '@mfmig/test-support';
+import { mfmig, pgRows, tempDir, writeMigrations } from './helpers.js';
 
 afterAll(dropScratchDatabases);
 
@@ -16,7 +16,7 @@ const FOLDER = {
   'R__account_emails.sql': 'CREATE OR REPLACE VIEW account_emails AS SELECT email FROM accounts WHERE active;',
 };
 
-const query = (url: string, sql: string) => withClient(url, async (c) => (await c.query(sql)).rows);
+const query = pgRows;
 const viewDefinition = (url: string) => query(url, "SELECT pg_get_viewdef('account_emails'::regclass) AS def");
 
 describe('repeatable migrations on PostgreSQL through mfmig', () => {

@@ -7,6 +7,7 @@ import {
   type PostgresConnection,
   type StatusProblem,
   analyzePostgresSql,
+  catalogRowEstimates,
   formatCount,
   migrationLabel,
   openPostgres,
@@ -164,7 +165,7 @@ export async function postgresPlan(conn: PostgresConnection, migrations: Migrati
     ),
   );
   const tables = new Set(analysed.flatMap((statements) => statements?.flatMap((s) => s.locks.map((l) => l.table)) ?? []));
-  const tableRows = await estimatedRows(conn, [...tables]);
+  const tableRows = await catalogRowEstimates(conn, [...tables]);
   const created = new Set<string>();
   const steps = pending.map((m, i) => {
     const transactional = runsInTransaction(m, 'up', conn.capabilities);
@@ -233,30 +234,6 @@ function codeStep(m: Migration, transactional: boolean): PostgresPlanStep {
     blocksReads: [],
     rules: [{ rule: 'pg-code-not-analyzed', severity: 'medium', explanation }],
   };
-}
-
-/** A relation name as the analyser gives it (`app.users`), quoted part by part for `to_regclass`; undefined when it cannot name one. */
-function quotedName(name: string): string | undefined {
-  const parts = name.split('.');
-  if (parts.length > 2 || parts.some((p) => p === '' || p.includes('\0'))) return undefined;
-  return parts.map((p) => `"${p.replace(/"/g, '""')}"`).join('.');
-}
-
-/** Rows per table as the catalog estimates them (`pg_class.reltuples`); tables never analysed (-1) or missing are left out. */
-async function estimatedRows(conn: PostgresConnection, tables: string[]): Promise<Map<string, number>> {
-  const named = tables.flatMap((table) => {
-    const quoted = quotedName(table);
-    return quoted === undefined ? [] : [{ table, quoted }];
-  });
-  if (named.length === 0) return new Map();
-  const rows = await conn.query<{ name: string; rows: number }>(
-    `SELECT t.name, c.reltuples::float8 AS rows
-       FROM unnest($1::text[], $2::text[]) AS t(name, quoted)
-       JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(t.quoted)
-      WHERE c.reltuples >= 0`,
-    [named.map((n) => n.table), named.map((n) => n.quoted)],
-  );
-  return new Map(rows.map((r) => [r.name, Number(r.rows)]));
 }
 
 function notes(steps: PostgresPlanStep[], tables: Set<string>, rows: Map<string, number>): string[] {

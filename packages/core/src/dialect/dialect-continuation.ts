@@ -2,7 +2,7 @@ import type { Migration } from '../migration/index.js';
 import type { DialectParticipant, DialectStep } from './dialect-participant.js';
 import type { RunnableConnection } from './dialect.js';
 import type { RunMetrics } from './dialect-run-metrics.js';
-import { lockExhausted, retryable } from './dialect-step-errors.js';
+import { inRetriedTransaction } from './retried-transaction.js';
 import type { LockWaitPolicy } from './lock-wait-policy.js';
 
 /** What {@link continueStep} needs from the run that continues a step. */
@@ -47,21 +47,10 @@ export async function needsContinuation(participants: readonly DialectParticipan
 export async function continueStep(m: Migration, run: ContinuationRun, start: number): Promise<void> {
   const conn = run.connection;
   for (const p of run.participants) await p.continueUp?.(run.stepFor(p.name));
-  for (let attempt = 0; ; attempt++) {
-    try {
-      // inside the retry: on SQLite, BEGIN IMMEDIATE itself waits for an application's write transaction, and may give up
-      await conn.begin();
-      await conn.setLockTimeout(run.lockWait.lockTimeoutMs, 'transaction');
-      for (const p of run.participants) await p.finalizeUp?.(run.stepFor(p.name));
-      const schemaHash = run.fingerprint ? await conn.introspector.schemaFingerprint() : null;
-      await conn.history.markApplied(m.version, { durationMs: performance.now() - start, schemaHash, rows: run.metrics.rows });
-      await run.metrics.recordStep(m, 'up');
-      await conn.commit();
-      return;
-    } catch (error) {
-      await conn.rollback().catch(() => {});
-      if (!retryable(conn, error) || attempt >= run.lockWait.retries) throw lockExhausted(error, conn, run.lockWait, attempt);
-      await run.waitBeforeRetry(attempt);
-    }
-  }
+  await inRetriedTransaction(conn, { lockWait: run.lockWait, waitBeforeRetry: run.waitBeforeRetry }, async () => {
+    for (const p of run.participants) await p.finalizeUp?.(run.stepFor(p.name));
+    const schemaHash = run.fingerprint ? await conn.introspector.schemaFingerprint() : null;
+    await conn.history.markApplied(m.version, { durationMs: performance.now() - start, schemaHash, rows: run.metrics.rows });
+    await run.metrics.recordStep(m, 'up');
+  });
 }

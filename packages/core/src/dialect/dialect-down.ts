@@ -6,11 +6,12 @@ import { type MigrationTarget, downVersions, noneVersion, resolveTargetVersion }
 import type { RunnableConnection, ScriptStatement } from './dialect.js';
 import type { DialectParticipant, DialectStep } from './dialect-participant.js';
 import type { DialectRunResult } from './dialect-migrator.js';
-import { item, lockExhausted, retryable, stepError } from './dialect-step-errors.js';
+import { item, stepError } from './dialect-step-errors.js';
 import type { LockWaitPolicy } from './lock-wait-policy.js';
 import { moduleContext } from './module-context.js';
 import type { RunMetrics } from './dialect-run-metrics.js';
 import { runGuardedBody, withStepSettings } from './guarded-body.js';
+import { inRetriedTransaction } from './retried-transaction.js';
 
 /** Where a rollback ends: a version, a milestone, or the last `steps` applied migrations. */
 export type DownTarget = Exclude<MigrationTarget, { latest: true }> | { steps: number };
@@ -229,12 +230,16 @@ async function downAttempts(kit: DownKit, step: DownStep, ran: string[], result:
   const conn = kit.connection;
   const m = step.migration;
   const reported = result.reports.length;
-  for (let attempt = 0; ; attempt++) {
-    kit.metrics.restart();
-    try {
-      // inside the retry: on SQLite, BEGIN IMMEDIATE itself waits for an application's write transaction, and may give up
-      await conn.begin();
-      await conn.setLockTimeout(kit.lockWait.lockTimeoutMs, 'transaction');
+  const retry = {
+    lockWait: kit.lockWait,
+    waitBeforeRetry: (attempt: number) => kit.waitBeforeRetry(m, attempt),
+    beforeAttempt: () => {
+      kit.metrics.restart();
+      result.reports.length = reported;
+    },
+  };
+  try {
+    await inRetriedTransaction(conn, retry, async () => {
       if (!(await conn.history.has(m.version))) {
         await conn.rollback();
         return;
@@ -250,14 +255,10 @@ async function downAttempts(kit: DownKit, step: DownStep, ran: string[], result:
       await conn.history.remove(m.version);
       await conn.history.audit('rollback', m.version, `reverted ${migrationLabel(m)} (run ${result.runId})`);
       await kit.metrics.recordStep(m, 'down');
-      await conn.commit();
-      return;
-    } catch (error) {
-      await conn.rollback().catch(() => {});
-      result.reports.length = reported;
-      if (!retryable(conn, error) || attempt >= kit.lockWait.retries) throw lockExhausted(error, conn, kit.lockWait, attempt);
-      await kit.waitBeforeRetry(m, attempt);
-    }
+    });
+  } catch (error) {
+    result.reports.length = reported;
+    throw error;
   }
 }
 

@@ -7,7 +7,7 @@ import type { RunResult } from '../runner/migration-plugin.js';
 import { type MigrationStatus, assertNothingBlocks, computeStatus } from '../runner/migration-status.js';
 import { type MigrationTarget, resolveTargetVersion, upSteps } from '../runner/migration-target.js';
 import type { DialectParticipant, DialectStep, ParticipantReport } from './dialect-participant.js';
-import { item, lockExhausted, retryable, statementError, stepError } from './dialect-step-errors.js';
+import { item, statementError, stepError } from './dialect-step-errors.js';
 import { type DownKit, type DownTarget, runDown } from './dialect-down.js';
 import { revertPartial } from './dialect-partial-revert.js';
 import type { RunnableConnection, ScriptStatement } from './dialect.js';
@@ -15,6 +15,7 @@ import { moduleContext } from './module-context.js';
 import { type LockWaitPolicy, DEFAULT_LOCK_WAIT, retryDelay } from './lock-wait-policy.js';
 import { RunMetrics } from './dialect-run-metrics.js';
 import { continueStep, needsContinuation } from './dialect-continuation.js';
+import { inRetriedTransaction } from './retried-transaction.js';
 import { runGuardedBody, withStepSettings } from './guarded-body.js';
 import { type RepeatableKit, pendingRepeatablesOn, runRepeatablesOn } from './dialect-repeatables.js';
 
@@ -462,37 +463,33 @@ export class DialectMigrator {
   ): Promise<'done' | 'skipped' | 'continue'> {
     const conn = this.connection;
     const m = step.migration;
-    for (let attempt = 0; ; attempt++) {
-      ran.length = 0;
-      this.#metricsOf(runId).restart();
-      try {
-        // inside the retry: on SQLite, BEGIN IMMEDIATE itself waits for an application's write transaction, and may give up
-        await conn.begin();
-        await conn.setLockTimeout(this.#lockWait.lockTimeoutMs, 'transaction');
-        if (await conn.history.has(m.version)) {
-          await conn.rollback();
-          return 'skipped';
-        }
-        const reported = result.reports.length;
-        try {
-          await this.#body(step, runId, ran, false, result, false);
-        } catch (error) {
-          result.reports.length = reported;
-          throw error;
-        }
-        // large data transformations go on after the commit, in batches of their own: the row says `partial` meanwhile
-        const continued = await needsContinuation(this.#participants, (p) => this.#stepFor(m, 'up', runId, false, result, p));
-        await this.#settle(m, runId, result, continued);
-        await this.#record(m, runId, performance.now() - start, step.fingerprint === true && !continued, continued ? 'partial' : 'applied');
-        if (!continued) await this.#metricsOf(runId).recordStep(m, 'up');
-        await conn.commit();
-        return continued ? 'continue' : 'done';
-      } catch (error) {
-        await conn.rollback().catch(() => {});
-        if (!retryable(conn, error) || attempt >= this.#lockWait.retries) throw lockExhausted(error, conn, this.#lockWait, attempt);
-        await this.#waitBeforeRetry(m, attempt);
+    const retry = {
+      lockWait: this.#lockWait,
+      waitBeforeRetry: (attempt: number) => this.#waitBeforeRetry(m, attempt),
+      beforeAttempt: () => {
+        ran.length = 0;
+        this.#metricsOf(runId).restart();
+      },
+    };
+    return inRetriedTransaction(conn, retry, async () => {
+      if (await conn.history.has(m.version)) {
+        await conn.rollback();
+        return 'skipped';
       }
-    }
+      const reported = result.reports.length;
+      try {
+        await this.#body(step, runId, ran, false, result, false);
+      } catch (error) {
+        result.reports.length = reported;
+        throw error;
+      }
+      // large data transformations go on after the commit, in batches of their own: the row says `partial` meanwhile
+      const continued = await needsContinuation(this.#participants, (p) => this.#stepFor(m, 'up', runId, false, result, p));
+      await this.#settle(m, runId, result, continued);
+      await this.#record(m, runId, performance.now() - start, step.fingerprint === true && !continued, continued ? 'partial' : 'applied');
+      if (!continued) await this.#metricsOf(runId).recordStep(m, 'up');
+      return continued ? 'continue' : 'done';
+    });
   }
 
   /** A `transaction: none` migration: each statement on its own, each retried when it could not get its lock; then its history row. */

@@ -3,7 +3,7 @@ import { MfmigError, isMfmigError } from '../errors/index.js';
 import { type Migration, type MigrationSet, type RepeatableMigration, runsInTransaction } from '../migration/index.js';
 import { type RepeatableResultItem, repeatableStandIn } from '../runner/repeatable-runner.js';
 import type { RunnableConnection, ScriptStatement } from './dialect.js';
-import { lockExhausted, retryable } from './dialect-step-errors.js';
+import { inRetriedTransaction } from './retried-transaction.js';
 import { runGuardedBody, withStepSettings } from './guarded-body.js';
 import type { LockWaitPolicy } from './lock-wait-policy.js';
 
@@ -101,21 +101,10 @@ async function runOne(kit: RepeatableKit, r: RepeatableMigration, runId: string,
     await conn.transaction(() => conn.history.recordRepeatable(r.name, r.checksum, runId));
     return;
   }
-  for (let attempt = 0; ; attempt++) {
-    try {
-      // inside the retry: on SQLite, BEGIN IMMEDIATE itself waits for an application's write transaction, and may give up
-      await conn.begin();
-      await conn.setLockTimeout(kit.lockWait.lockTimeoutMs, 'transaction');
-      await body();
-      await conn.history.recordRepeatable(r.name, r.checksum, runId);
-      await conn.commit();
-      return;
-    } catch (error) {
-      await conn.rollback().catch(() => {});
-      if (!retryable(conn, error) || attempt >= kit.lockWait.retries) throw lockExhausted(error, conn, kit.lockWait, attempt);
-      await kit.waitBeforeRetry(m, attempt);
-    }
-  }
+  await inRetriedTransaction(conn, { lockWait: kit.lockWait, waitBeforeRetry: (attempt) => kit.waitBeforeRetry(m, attempt) }, async () => {
+    await body();
+    await conn.history.recordRepeatable(r.name, r.checksum, runId);
+  });
 }
 
 /** A repeatable's failure, naming it (a coded error keeps its code). */

@@ -22,5 +22,5 @@ export {
 export { type SchemaChange, type SchemaChangeKind, compareSchemas } from './schema-compare.js';
 export { type UnadoptedTables, assertPostgresAdopted, findUnadoptedPostgresTables } from './postgres/postgres-adoption.js';
 export { type PostgresBaselineOptions, type PostgresBaselineResult, baselinePostgres } from './postgres/postgres-baseline.js';
-export { type PgTableSize, tableSizes } from './postgres/postgres-table-sizes.js';
+export { type PgTableSize, catalogRowEstimates, tableSizes } from './postgres/postgres-table-sizes.js';
 export { type PostgresCostProbe, probePostgresCosts } from './postgres/postgres-cost-probe.js';

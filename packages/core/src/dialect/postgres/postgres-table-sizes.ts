@@ -22,6 +22,34 @@ function quotedName(name: string): string | undefined {
   return parts.map((p) => `"${p.replace(/"/g, '""')}"`).join('.');
 }
 
+/** The names that can name a relation, each with its quoted form, once each. */
+function resolvable(names: readonly string[]): { name: string; quoted: string }[] {
+  return [...new Set(names)].flatMap((name) => {
+    const quoted = quotedName(name);
+    return quoted === undefined ? [] : [{ name, quoted }];
+  });
+}
+
+/**
+ * Rows per relation as the last ANALYZE or VACUUM left them in `pg_class.reltuples`, unscaled (the
+ * row counts the plan's risk rules quote); relations never analysed (-1) or missing are left out.
+ *
+ * @example
+ * (await catalogRowEstimates(conn, ['kb_entries'])).get('kb_entries'); // 2000
+ */
+export async function catalogRowEstimates(db: Queryable, names: readonly string[]): Promise<Map<string, number>> {
+  const named = resolvable(names);
+  if (named.length === 0) return new Map();
+  const rows = await db.query<{ name: string; rows: number }>(
+    `SELECT t.name, c.reltuples::float8 AS rows
+       FROM unnest($1::text[], $2::text[]) AS t(name, quoted)
+       JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(t.quoted)
+      WHERE c.reltuples >= 0`,
+    [named.map((n) => n.name), named.map((n) => n.quoted)],
+  );
+  return new Map(rows.map((r) => [r.name, Number(r.rows)]));
+}
+
 // The rows of a table as the planner estimates them (estimate_rel_size): the density of the last
 // statistics (reltuples over relpages) times the pages the table has now; never analysed, pages
 // times the rows that fit in a page by the widths of its columns (32 bytes for a variable-length one).
@@ -55,10 +83,7 @@ const SIZES = `
  * sizes.get('kb_entries'); // { rows: 2000, bytesPerRow: 412, indexes: 3, rowsFrom: 'reltuples' }
  */
 export async function tableSizes(db: Queryable, names: readonly string[]): Promise<Map<string, PgTableSize>> {
-  const named = [...new Set(names)].flatMap((name) => {
-    const quoted = quotedName(name);
-    return quoted === undefined ? [] : [{ name, quoted }];
-  });
+  const named = resolvable(names);
   if (named.length === 0) return new Map();
   const rows = await db.query<{ name: string; rows: number; bytes: number; indexes: number; from_stats: boolean }>(SIZES, [
     named.map((n) => n.name),

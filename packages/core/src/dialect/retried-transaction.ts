@@ -1,0 +1,39 @@
+import type { RunnableConnection } from './dialect.js';
+import { lockExhausted, retryable } from './dialect-step-errors.js';
+import type { LockWaitPolicy } from './lock-wait-policy.js';
+
+/** What {@link inRetriedTransaction} needs besides the work. */
+export interface RetriedTransactionOptions {
+  lockWait: LockWaitPolicy;
+  /** The wait before attempt `attempt + 1` (the runner's, which logs it). */
+  waitBeforeRetry(attempt: number): Promise<void>;
+  /** Resets what an attempt left behind in memory (statements run, rows counted), before each attempt. */
+  beforeAttempt?(): void;
+}
+
+/**
+ * Runs `work` in a transaction under the policy's lock wait bound and commits it (unless `work`
+ * ended the transaction itself, as a step that finds itself applied already does), retried whole
+ * when a statement, or the BEGIN itself (SQLite's `BEGIN IMMEDIATE` waits for an application's
+ * write transaction only as long as `busy_timeout`), could not get its lock in time or the server
+ * aborted the transaction over a conflict; after the last retry, the lock timeout's error.
+ *
+ * @example
+ * await inRetriedTransaction(conn, { lockWait, waitBeforeRetry: (a) => wait(m, a) }, () => conn.history.remove(7));
+ */
+export async function inRetriedTransaction<T>(conn: RunnableConnection, options: RetriedTransactionOptions, work: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    options.beforeAttempt?.();
+    try {
+      await conn.begin();
+      await conn.setLockTimeout(options.lockWait.lockTimeoutMs, 'transaction');
+      const value = await work();
+      if (conn.inTransaction) await conn.commit();
+      return value;
+    } catch (error) {
+      await conn.rollback().catch(() => {});
+      if (!retryable(conn, error) || attempt >= options.lockWait.retries) throw lockExhausted(error, conn, options.lockWait, attempt);
+      await options.waitBeforeRetry(attempt);
+    }
+  }
+}
