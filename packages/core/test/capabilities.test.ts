@@ -42,12 +42,13 @@ const userTables = (adapter: SqliteAdapter) =>
   adapter.column<string>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'mfmig%' ORDER BY name");
 
 describe('SQLite capabilities steer the runner', () => {
-  it("reports SQLite's four flags", () => {
+  it("reports SQLite's five flags", () => {
     expect(openDatabase(':memory:').capabilities).toEqual({
       transactionalDdl: true,
       nonTransactionalStatements: false,
       advisoryLocks: false,
       queuedLockWaits: false,
+      tableLocks: false,
     });
   });
 
@@ -91,7 +92,13 @@ CREATE INDEX CONCURRENTLY people_email ON people (email);
     const url = await scratchDatabase();
     const conn = await openPostgres(url);
     try {
-      expect(conn.capabilities).toEqual({ transactionalDdl: true, nonTransactionalStatements: true, advisoryLocks: true, queuedLockWaits: true });
+      expect(conn.capabilities).toEqual({
+        transactionalDdl: true,
+        nonTransactionalStatements: true,
+        advisoryLocks: true,
+        queuedLockWaits: true,
+        tableLocks: true,
+      });
       // waiters queue, so batches keep their 100 ms but lose the pause meant for SQLite's polling writers
       expect([pacingFor(conn.capabilities), pacingFor(openDatabase(':memory:').capabilities)]).toEqual([{ targetMs: 100, pauseMs: 0 }, DEFAULT_PACING]);
       const result = await new DialectMigrator({ connection: conn, migrations: await loadMigrations(tempTree(concurrently)) }).migrate();

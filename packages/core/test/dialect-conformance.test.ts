@@ -212,6 +212,29 @@ describe.each(DIALECTS)('the dialect boundary on $name', ({ open }) => {
     });
   });
 
+  it('binds $n parameters (one used twice is bound once, one inside a string is text) and booleans, the same statement on both dialects', async () => {
+    await withDialect(open, async ({ conn }) => {
+      await conn.execute('CREATE TABLE p (id integer PRIMARY KEY, note text, flag boolean)');
+      expect(await conn.execute("INSERT INTO p (id, note, flag) VALUES ($1, '$1 stays', $2), ($1 + 1, $3, $2)", [7, true, 'second'])).toBe(2);
+      const rows = await conn.query<{ id: number; note: string; set_flag: number }>(
+        'SELECT id, note, CASE WHEN flag THEN 1 ELSE 0 END AS set_flag FROM p WHERE id >= $1 ORDER BY id',
+        [7],
+      );
+      expect(rows.map((r) => [Number(r.id), r.note, Number(r.set_flag)])).toEqual([
+        [7, '$1 stays', 1],
+        [8, 'second', 1],
+      ]);
+    });
+  });
+
+  it("says whether a table exists, mfmig's own included, and not a view of that name", async () => {
+    await withDialect(open, async ({ conn }) => {
+      await conn.execute('CREATE TABLE mfmig_probe (id integer)');
+      await conn.execute('CREATE VIEW v_probe AS SELECT 1 AS one');
+      expect([await conn.hasTable('mfmig_probe'), await conn.hasTable('v_probe'), await conn.hasTable('missing')]).toEqual([true, false, false]);
+    });
+  });
+
   it('gives up waiting for another connection after the lock wait bound, says so by isLockTimeout, and puts the bound back after the transaction', async () => {
     await withDialect(open, async ({ conn, param, holdLock, release, lockTimeout }) => {
       await conn.execute('CREATE TABLE t (id integer PRIMARY KEY)');

@@ -4,7 +4,7 @@ import type { DialectCapabilities } from '../dialect/dialect.js';
 import type { SqliteIntrospector } from './sqlite-introspector.js';
 
 /**
- * What the SQLite dialect can do: the same four flags as every dialect's
+ * What the SQLite dialect can do: the same five flags as every dialect's
  * {@link DialectCapabilities}, read by the runners (never the dialect's name). SQLite's values:
  * - `transactionalDdl: true`: a migration's DDL commits or rolls back with its history row;
  * - `nonTransactionalStatements: false`: the one statement SQLite refuses in a transaction,
@@ -12,7 +12,8 @@ import type { SqliteIntrospector } from './sqlite-introspector.js';
  *   connection PRAGMAs (`foreign_keys`, `legacy_alter_table`) outside the transaction itself;
  * - `advisoryLocks: false`: runs are guarded by the `mfmig_lock` row alone;
  * - `queuedLockWaits: false`: a writer waiting for the lock polls from its busy handler, so
- *   batches pause after each commit to let it in.
+ *   batches pause after each commit to let it in;
+ * - `tableLocks: false`: a write transaction (`BEGIN IMMEDIATE`) holds every table still already.
  */
 export type AdapterCapabilities = DialectCapabilities;
 

@@ -16,6 +16,7 @@ const SQLITE_CAPABILITIES: AdapterCapabilities = Object.freeze({
   nonTransactionalStatements: false,
   advisoryLocks: false,
   queuedLockWaits: false,
+  tableLocks: false,
 });
 
 function withoutCapabilities(changes: Partial<AdapterCapabilities> | undefined): AdapterCapabilities {

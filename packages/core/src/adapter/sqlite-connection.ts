@@ -1,3 +1,4 @@
+import { bindNumbered } from './numbered-params.js';
 import type { Kysely } from 'kysely';
 import type {
   DialectCapabilities,
@@ -78,13 +79,18 @@ export class SqliteConnection implements RunnableConnection {
     return this.adapter.inTransaction;
   }
 
-  // async, so that a statement's error rejects the promise rather than throwing at the call, as on PostgreSQL
+  // async, so that a statement's error rejects the promise rather than throwing at the call, as on PostgreSQL.
+  // Parameters are `?` or, as on PostgreSQL, `$1`, `$2`, ...; booleans bind as 1 and 0.
   async query<Row = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    return this.adapter.all<Row>(sql, [...params]);
+    return this.adapter.all<Row>(sql, bindNumbered(sql, params.map(sqliteValue)));
   }
 
   async execute(sql: string, params: readonly unknown[] = []): Promise<number> {
-    return this.adapter.run(sql, [...params]).changes;
+    return this.adapter.run(sql, bindNumbered(sql, params.map(sqliteValue))).changes;
+  }
+
+  async hasTable(name: string): Promise<boolean> {
+    return this.adapter.tableExists(name);
   }
 
   async splitStatements(sql: string): Promise<string[]> {
@@ -275,4 +281,9 @@ class SqliteDialectLock implements DialectLock {
 
 function holderOf(holder: LockHolder): DialectLockHolder {
   return { pid: holder.pid, host: holder.host, command: holder.command, since: holder.acquiredAt };
+}
+
+/** A value better-sqlite3 binds: SQLite has no boolean type, so true and false are stored as 1 and 0. */
+function sqliteValue(value: unknown): unknown {
+  return typeof value === 'boolean' ? Number(value) : value;
 }

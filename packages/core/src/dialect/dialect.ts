@@ -30,6 +30,13 @@ export interface DialectCapabilities {
    * so batched work pauses after each commit to let it in (see `pacingFor`).
    */
   queuedLockWaits: boolean;
+  /**
+   * A transaction can hold one table still against writers while the rest of the database goes
+   * on (PostgreSQL's `LOCK TABLE ... IN SHARE MODE`). Without it, either a write transaction holds
+   * the whole database still already (SQLite's `BEGIN IMMEDIATE`), or the engine has no such lock
+   * and its serializable transactions abort a conflicting writer instead (CockroachDB).
+   */
+  tableLocks: boolean;
 }
 
 /** A column as the catalogs describe it. */
@@ -155,10 +162,12 @@ export interface DialectConnection {
   readonly introspector: DatabaseIntrospector;
   readonly integrity: IntegrityChecks;
   readonly lock: DialectLock;
-  /** Rows of one statement. */
+  /** Rows of one statement. Parameters are written `$1`, `$2`, ... on every dialect (SQLite also takes `?`). */
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Runs one statement; returns the rows it changed. */
   execute(sql: string, params?: readonly unknown[]): Promise<number>;
+  /** True when a table of this name exists where mfmig works (its own tables included, which the introspector leaves out). */
+  hasTable(name: string): Promise<boolean>;
   /** Splits a script the way this dialect parses it. */
   splitStatements(sql: string): Promise<string[]>;
   /** Runs a script's statements one by one, naming the statement that fails. */

@@ -36,6 +36,14 @@ export interface PostgresOptions {
    * False leaves such a statement to the server's own error.
    */
   nonTransactionalStatements?: boolean;
+  /**
+   * Whether `LOCK TABLE ... IN SHARE MODE` holds a table still for a data transformation. Default:
+   * true; false on CockroachDB (no `LOCK` statement documented), where a transformation goes
+   * without and the engine's serializable transactions make a conflicting writer retry instead of
+   * wait. Elsewhere a server that refuses the lock fails the migration rather than move data
+   * without it.
+   */
+  tableLocks?: boolean;
 }
 
 /**
@@ -73,6 +81,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       nonTransactionalStatements: options.nonTransactionalStatements ?? !cockroach,
       advisoryLocks: advisory,
       queuedLockWaits: true,
+      tableLocks: options.tableLocks ?? !cockroach,
     };
     return new PostgresConnection(client, connect, { target: `${target} (schema ${schema})`, schema, capabilities });
   } catch (error) {
@@ -187,6 +196,11 @@ export class PostgresConnection implements RunnableConnection {
 
   async execute(sql: string, params: readonly unknown[] = []): Promise<number> {
     return (await this.#client.query(sql, params as unknown[])).rowCount ?? 0;
+  }
+
+  async hasTable(name: string): Promise<boolean> {
+    const sql = "SELECT coalesce((SELECT relkind IN ('r', 'p') FROM pg_class WHERE oid = to_regclass(quote_ident($1))), false) AS ok";
+    return (await this.query<{ ok: boolean }>(sql, [name]))[0]?.ok === true;
   }
 
   async splitStatements(sql: string): Promise<string[]> {
