@@ -4,7 +4,7 @@ import { planUnits } from './declaration/transformation-unit.js';
 import { applyTransformationsOn, reverseTransformationsOn } from './connection/index.js';
 import { runUnitsOn } from './connection/apply-transformations.js';
 import type { ConnectionTransformationResult } from './connection/connection-result.js';
-import { PgCursorStore } from './connection/pg-cursor-store.js';
+import { ConnectionCursorStore } from './connection/connection-cursor-store.js';
 import { continueResumable, finalizeResumable, firstDeferred, startResumable } from './connection/resumable-transformations.js';
 
 /** Options of {@link createConnectionTransformer}. */
@@ -105,7 +105,7 @@ export function createConnectionTransformer(options: ConnectionTransformerOption
         step.countRows(r.rows);
         await step.recordMetric({ step: `${migrationLabel(step.migration)}#${r.id}`, durationMs: r.durationMs, rows: r.rows });
       }
-      if (!step.dryRun) await new PgCursorStore(step.connection).clear(scopeOf(step));
+      if (!step.dryRun) await new ConnectionCursorStore(step.connection).clear(scopeOf(step));
     },
   };
 }

@@ -73,6 +73,32 @@ describe('applyTransformationsOn (PostgreSQL)', () => {
     });
   });
 
+  it('holds the source still with a SHARE lock where the server has table locks; with the capability off, takes none and moves the same rows', async () => {
+    const url = await scratchDatabase();
+    const setup = await openPostgres(url);
+    await setup.executeScript(source);
+    await setup.close();
+    const declared = [
+      { ...base, id: 'copy', name: 'copy', sourceTable: 'src', targetTable: 'dst', sql: 'INSERT INTO dst (id, a2, b) SELECT id, a, b FROM src' },
+    ];
+    const shareLocks = (conn: PostgresConnection) =>
+      conn.query(`SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() AND relation = 'src'::regclass AND mode = 'ShareLock'`);
+    for (const tableLocks of [true, false]) {
+      const conn = await openPostgres(url, { tableLocks });
+      try {
+        expect(conn.capabilities.tableLocks).toBe(tableLocks);
+        const held = await conn.transaction(async () => {
+          await conn.execute('DELETE FROM dst');
+          await applyTransformationsOn(conn, declared);
+          return (await shareLocks(conn)).length;
+        });
+        expect([held, await count(conn, 'dst')]).toEqual([tableLocks ? 1 : 0, 2500]);
+      } finally {
+        await conn.close();
+      }
+    }
+  });
+
   it('splits rows with a row function into several target rows each, upserting on the target key over several pages', async () => {
     const setup = `CREATE TABLE orders (id integer PRIMARY KEY, items text);
       INSERT INTO orders VALUES (1, 'tea,milk'), (2, NULL), (3, 'bread'), (4, 'eggs,ham,jam'), (5, 'salt');
@@ -276,7 +302,7 @@ describe('reverseTransformationsOn (PostgreSQL)', () => {
       const error = await failure(conn.transaction(() => reverseTransformationsOn(conn, [sqliteOnly, parents])));
       expect([error.code, error.message]).toEqual([
         'TRANSFORMATION_INVALID',
-        'Transformation children: its reverse is a function, which runs on SQLite only; write it as SQL for PostgreSQL',
+        'Transformation children: its reverse is a function, which only the SQLite plugin under Migrator runs; write it as SQL to run it through a dialect connection',
       ]);
       expect(await count(conn, 'parents')).toBe(30);
     });

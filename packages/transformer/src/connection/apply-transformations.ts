@@ -6,7 +6,6 @@ import type { ValidationResult } from '../run/transformation-result.js';
 import { validationError } from '../run/validation-runner.js';
 import type { ApplyOnConnectionOptions, ConnectionTransformationResult, UnitCounts } from './connection-result.js';
 import { type ValidationTarget, validateOnConnection } from './connection-validations.js';
-import { requirePostgres } from './dialect-guard.js';
 import { runRowFunctionUnit } from './row-function-unit.js';
 import { runSqlUnit } from './sql-unit.js';
 
@@ -18,7 +17,8 @@ import { runSqlUnit } from './sql-unit.js';
 const DEFAULT_BATCH_SIZE = 100_000;
 
 /**
- * Runs a migration's declared transformations on a server connection, inside the caller's
+ * Runs a migration's declared transformations through a dialect connection (PostgreSQL or
+ * SQLite), inside the caller's
  * transaction (it never begins or commits one: a failure rolls the whole migration back).
  * Declarations are validated and ordered by their dependencies; a `migrate` transformation's
  * steps run in their own dependency order. SQL using `@batchStart` / `@batchEnd` runs in key
@@ -38,7 +38,6 @@ export async function applyTransformationsOn(
   options: ApplyOnConnectionOptions = {},
 ): Promise<ConnectionTransformationResult[]> {
   if (declared.length === 0) return [];
-  requirePostgres(conn, 'applyTransformationsOn');
   const units = planUnits(parseTransformations(declared));
   const ran = await runUnitsOn(conn, units, options);
   const validations = await validateOnConnection(conn, validationTargets(units));
@@ -112,6 +111,8 @@ export function connectionResults(ran: readonly RanUnit[], validations: readonly
  * await holdSourcesStill(conn, units); // LOCK TABLE "kb_entries" IN SHARE MODE
  */
 export async function holdSourcesStill(conn: DialectConnection, units: readonly TransformationUnit[]): Promise<void> {
+  // without table locks, SQLite's write transaction holds every table still already
+  if (!conn.capabilities.tableLocks) return;
   const sources = [...new Set(units.map((u) => u.transformation.sourceTable))];
   for (const source of sources) {
     if (!(await conn.introspector.table(source))) continue;

@@ -4,13 +4,14 @@ import type { Row } from '../declaration/data-transformation.js';
 import type { WriteMode } from '../declaration/transformation-types.js';
 import { transformationError } from '../run/statement-runner.js';
 
-/** PostgreSQL's limit of bound parameters in one statement. */
-const MAX_PARAMS = 65_535;
+/** The most parameters one statement may bind: PostgreSQL's protocol limit, SQLite's `SQLITE_MAX_VARIABLE_NUMBER`. */
+const MAX_PARAMS = { postgres: 65_535, sqlite: 32_766 } as const;
 
 /**
  * Writes a row function's rows into the target with multi-row parameterised statements (under
- * 65,535 parameters each): plain INSERT, upsert (`ON CONFLICT (key) DO UPDATE`, or `DO NOTHING`
- * when a row holds only its key), or `UPDATE ... FROM (VALUES ...)` by key. Consecutive rows
+ * the dialect's parameter limit each): plain INSERT, upsert (`ON CONFLICT (key) DO UPDATE`, or
+ * `DO NOTHING` when a row holds only its key), or `UPDATE ... FROM` a `VALUES` list by key. The
+ * statements are the same on PostgreSQL and SQLite, but for PostgreSQL's casts of the values. Consecutive rows
  * with the same columns share a statement; within one, a key given twice keeps its last row
  * (as SQLite's row-by-row writes would leave it).
  *
@@ -63,7 +64,7 @@ export class BatchRowWriter {
   async #writeGroup(rows: Row[]): Promise<number> {
     const columns = Object.keys(rows[0]!);
     if (columns.length === 0) return 0;
-    const perStatement = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
+    const perStatement = Math.max(1, Math.floor(MAX_PARAMS[this.#conn.dialect] / columns.length));
     let changed = 0;
     for (let i = 0; i < rows.length; i += perStatement) {
       const chunk = this.#lastPerKey(rows.slice(i, i + perStatement), columns);
@@ -94,9 +95,12 @@ export class BatchRowWriter {
   #sql(columns: string[], count: number): string {
     const t = quoteIdentifier(this.#table);
     const rest = columns.filter((c) => !this.#key.includes(c));
-    const cast = this.#mode === 'update' ? columns.map((c) => `::${this.#typeOf(c)}`) : columns.map(() => '');
+    // a VALUES list types its columns as text on PostgreSQL: an update casts them to the target's types (SQLite's columns take any value)
+    const typed = this.#mode === 'update' && this.#conn.dialect === 'postgres';
+    const types = typed ? columns.map((c) => this.#typeOf(c)) : [];
+    const param = (n: number, i: number) => (typed ? `CAST($${n} AS ${types[i]})` : `$${n}`);
     const tuples: string[] = [];
-    for (let r = 0; r < count; r++) tuples.push(`(${columns.map((_, i) => `$${r * columns.length + i + 1}${cast[i]}`).join(', ')})`);
+    for (let r = 0; r < count; r++) tuples.push(`(${columns.map((_, i) => param(r * columns.length + i + 1, i)).join(', ')})`);
     const values = `VALUES ${tuples.join(', ')}`;
     if (this.#mode === 'update') {
       const missing = this.#key.filter((k) => !columns.includes(k));
@@ -109,7 +113,7 @@ export class BatchRowWriter {
       }
       const set = rest.map((c) => `${quoteIdentifier(c)} = mfmig_v.${quoteIdentifier(c)}`).join(', ');
       const match = this.#key.map((k) => `mfmig_t.${quoteIdentifier(k)} = mfmig_v.${quoteIdentifier(k)}`).join(' AND ');
-      return `UPDATE ${t} AS mfmig_t SET ${set} FROM (${values}) AS mfmig_v (${columns.map(quoteIdentifier).join(', ')}) WHERE ${match}`;
+      return `WITH mfmig_v (${columns.map(quoteIdentifier).join(', ')}) AS (${values}) UPDATE ${t} AS mfmig_t SET ${set} FROM mfmig_v WHERE ${match}`;
     }
     const insert = `INSERT INTO ${t} (${columns.map(quoteIdentifier).join(', ')}) ${values}`;
     if (this.#mode === 'insert') return insert;

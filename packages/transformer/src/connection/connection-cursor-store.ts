@@ -2,14 +2,15 @@ import { type DialectConnection, isConcurrentCreate } from '@mfmig/core';
 import { CURSOR_TABLE } from '../run/cursor-store.js';
 
 /**
- * Where one transformation of a continued migration stands on a server. `inline`: it ran in the
- * migration's own transaction (nothing to resume or catch up); `pending`: not started; `running`:
- * batches under way, `lastKey` the last source key done; `done`: every batch committed.
+ * Where one transformation of a continued migration stands. `pending`: not started; `running`:
+ * batches under way, `lastKey` the last source key done; `done`: every batch committed. A unit
+ * that ran in the migration's own transaction has no cursor (earlier versions wrote `inline`
+ * ones on PostgreSQL; they are still read as such).
  *
  * @example
- * const cursor: PgCursor = { scope: 'migration:5', transformationId: 'kb_to_incident_mapping', seq: 0, status: 'pending', lastKey: null, endKey: null, rowsRead: 0, rowsWritten: 0, batches: 0, total: null };
+ * const cursor: ConnectionCursor = { scope: 'migration:5', transformationId: 'kb_to_incident_mapping', seq: 0, status: 'pending', lastKey: null, endKey: null, rowsRead: 0, rowsWritten: 0, batches: 0, total: null };
  */
-export interface PgCursor {
+export interface ConnectionCursor {
   scope: string;
   transformationId: string;
   seq: number;
@@ -28,16 +29,17 @@ export interface PgCursor {
 const SAVEPOINT = 'mfmig_cursor_table';
 
 /**
- * Cursors of a server's continued transformations, in `mfmig_transform_cursors` of the schema
- * mfmig works in (first on the search_path), as SQLite keeps them. Every write runs in the
- * transaction of the batch it describes, so that a cursor and its rows commit together.
+ * Cursors of continued transformations through a dialect connection, in `mfmig_transform_cursors`
+ * (on PostgreSQL, of the schema mfmig works in), the table SQLite's transformer plugin keeps them
+ * in. Every write runs in the transaction of the batch it describes, so that a cursor and its rows
+ * commit together. Keys are stored as text, and the statements are the same on both dialects.
  *
  * @example
- * const store = new PgCursorStore(conn);
+ * const store = new ConnectionCursorStore(conn);
  * await store.ensure();
  * (await store.list('migration:5')).map((c) => `${c.transformationId} ${c.status} ${c.lastKey}`);
  */
-export class PgCursorStore {
+export class ConnectionCursorStore {
   readonly #conn: DialectConnection;
 
   constructor(conn: DialectConnection) {
@@ -46,8 +48,7 @@ export class PgCursorStore {
 
   /** True when the table exists. */
   async exists(): Promise<boolean> {
-    const rows = await this.#conn.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [CURSOR_TABLE]);
-    return rows[0]?.ok === true;
+    return this.#conn.hasTable(CURSOR_TABLE);
   }
 
   /**
@@ -70,7 +71,7 @@ export class PgCursorStore {
         rows_written bigint NOT NULL DEFAULT 0,
         batches integer NOT NULL DEFAULT 0,
         total bigint,
-        updated_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL,
         PRIMARY KEY (scope, transformation_id)
       )`);
       if (inTransaction) await this.#conn.execute(`RELEASE SAVEPOINT ${SAVEPOINT}`);
@@ -81,20 +82,21 @@ export class PgCursorStore {
   }
 
   /** The cursors of a scope, in run order; empty when the table does not exist. */
-  async list(scope: string): Promise<PgCursor[]> {
+  async list(scope: string): Promise<ConnectionCursor[]> {
     if (!(await this.exists())) return [];
     const rows = await this.#conn.query<Record<string, unknown>>(`SELECT * FROM ${CURSOR_TABLE} WHERE scope = $1 ORDER BY seq`, [scope]);
     return rows.map(fromRow);
   }
 
   /** Writes the whole cursor (insert or replace); the table must exist. */
-  async save(c: PgCursor): Promise<void> {
+  async save(c: ConnectionCursor): Promise<void> {
     await this.#conn.execute(
       `INSERT INTO ${CURSOR_TABLE} (scope, transformation_id, seq, status, last_key, end_key, rows_read, rows_written, batches, total, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (scope, transformation_id) DO UPDATE SET seq = EXCLUDED.seq, status = EXCLUDED.status, last_key = EXCLUDED.last_key,
-         end_key = EXCLUDED.end_key, rows_read = EXCLUDED.rows_read, rows_written = EXCLUDED.rows_written, batches = EXCLUDED.batches, total = EXCLUDED.total, updated_at = now()`,
-      [c.scope, c.transformationId, c.seq, c.status, c.lastKey, c.endKey, c.rowsRead, c.rowsWritten, c.batches, c.total],
+         end_key = EXCLUDED.end_key, rows_read = EXCLUDED.rows_read, rows_written = EXCLUDED.rows_written, batches = EXCLUDED.batches, total = EXCLUDED.total,
+         updated_at = EXCLUDED.updated_at`,
+      [c.scope, c.transformationId, c.seq, c.status, c.lastKey, c.endKey, c.rowsRead, c.rowsWritten, c.batches, c.total, new Date().toISOString()],
     );
   }
 
@@ -105,14 +107,14 @@ export class PgCursorStore {
   }
 }
 
-function fromRow(row: Record<string, unknown>): PgCursor {
+function fromRow(row: Record<string, unknown>): ConnectionCursor {
   return {
     scope: String(row.scope),
     transformationId: String(row.transformation_id),
     seq: Number(row.seq),
-    status: row.status as PgCursor['status'],
-    lastKey: (row.last_key as string | null) ?? null,
-    endKey: (row.end_key as string | null) ?? null,
+    status: row.status as ConnectionCursor['status'],
+    lastKey: row.last_key === null || row.last_key === undefined ? null : String(row.last_key),
+    endKey: row.end_key === null || row.end_key === undefined ? null : String(row.end_key),
     rowsRead: Number(row.rows_read),
     rowsWritten: Number(row.rows_written),
     batches: Number(row.batches),

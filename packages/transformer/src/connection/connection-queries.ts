@@ -1,4 +1,5 @@
 import type { DialectConnection, TableInfo } from '@mfmig/core';
+import { runLenient } from '../sql/legacy-strings.js';
 import { MfmigError, quoteIdentifier } from '@mfmig/core';
 
 const NUMERIC_TEXT = /^-?\d+(?:\.\d+)?$/;
@@ -25,7 +26,7 @@ export function plainValue(value: unknown): unknown {
  * await scalarOf(conn, 'SELECT count(*) FROM incidents'); // 100
  */
 export async function scalarOf(conn: DialectConnection, sql: string, params: readonly unknown[] = []): Promise<unknown> {
-  const rows = await conn.query(sql, params);
+  const rows = await runLenient(sql, (text) => conn.query(text, params));
   const first = rows[0];
   if (first === undefined) return null;
   return plainValue(Object.values(first)[0]);

@@ -1,6 +1,6 @@
-import type { DialectConnection } from '@mfmig/core';
+import type { RunnableConnection } from '@mfmig/core';
 import { MfmigError, quoteIdentifier } from '@mfmig/core';
-import type { PgCursor, PgCursorStore } from './pg-cursor-store.js';
+import type { ConnectionCursor, ConnectionCursorStore } from './connection-cursor-store.js';
 import type { SqlKeyBatches } from './sql-key-batches.js';
 
 /** How long the start of a move waits for the application's open writes, per attempt, and how often it tries. */
@@ -9,7 +9,8 @@ const START_ATTEMPTS = 5;
 
 /**
  * Starts a pending unit's batches: fixes its end key (the source's largest key now) and saves
- * the cursor `running`, in one short transaction that first takes a SHARE lock on the source.
+ * the cursor `running`, in one short transaction that first takes a SHARE lock on the source
+ * (where the dialect has `tableLocks`; SQLite's `BEGIN IMMEDIATE` waits for every writer already).
  * The lock waits for the application's writes already under way, so that no row below the end
  * key is still uncommitted when the batches pass it (rows above it move in the final
  * transaction); it is released at once. The progress total is the key span up to the end key,
@@ -21,24 +22,30 @@ const START_ATTEMPTS = 5;
  * @example
  * cursor = await startMove(conn, store, batches, 'kb_entries', cursor);
  */
-export async function startMove(conn: DialectConnection, store: PgCursorStore, batches: SqlKeyBatches, source: string, c: PgCursor): Promise<PgCursor> {
+export async function startMove(
+  conn: RunnableConnection,
+  store: ConnectionCursorStore,
+  batches: SqlKeyBatches,
+  source: string,
+  c: ConnectionCursor,
+): Promise<ConnectionCursor> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await conn.transaction(async () => {
-        await conn.execute(`SET LOCAL lock_timeout = ${START_LOCK_MS}`);
-        await conn.execute(`LOCK TABLE ${quoteIdentifier(source)} IN SHARE MODE`);
+        await conn.setLockTimeout(START_LOCK_MS, 'transaction');
+        if (conn.capabilities.tableLocks) await conn.execute(`LOCK TABLE ${quoteIdentifier(source)} IN SHARE MODE`);
         const endKey = await batches.maxKey();
-        const started: PgCursor = { ...c, status: 'running', endKey, total: endKey === null ? 0 : await batches.keySpan(endKey) };
+        const started: ConnectionCursor = { ...c, status: 'running', endKey, total: endKey === null ? 0 : await batches.keySpan(endKey) };
         await store.save(started);
         return started;
       });
     } catch (error) {
-      if ((error as { code?: unknown } | null)?.code !== '55P03') throw error;
+      if (!conn.isLockTimeout(error)) throw error;
       if (attempt >= START_ATTEMPTS) {
         throw new MfmigError(
           'MIGRATION_FAILED',
           `Transformation ${c.transformationId} could not start: a transaction writing to ${source} stayed open past ${START_LOCK_MS} ms, ${attempt} times; run migrate again once it has committed`,
-          { cause: error, context: { transformation: c.transformationId, sqlState: '55P03' } },
+          { cause: error, context: { transformation: c.transformationId } },
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 250 * attempt));

@@ -1,4 +1,4 @@
-import type { DialectConnection } from '@mfmig/core';
+import type { DialectConnection, RunnableConnection } from '@mfmig/core';
 import { BatchPacer, type BatchPacing, MfmigError } from '@mfmig/core';
 import type { TransformationUnit } from '../declaration/transformation-unit.js';
 import { validationError } from '../run/validation-runner.js';
@@ -7,7 +7,7 @@ import { hasMoreRowsThan } from './connection-queries.js';
 import { startMove } from './move-start.js';
 import type { ConnectionProgress, ConnectionTransformationResult, UnitCounts } from './connection-result.js';
 import { validateOnConnection } from './connection-validations.js';
-import { type PgCursor, PgCursorStore } from './pg-cursor-store.js';
+import { type ConnectionCursor, ConnectionCursorStore } from './connection-cursor-store.js';
 import { runRowFunctionUnit } from './row-function-unit.js';
 import { SqlKeyBatches } from './sql-key-batches.js';
 import { runSqlUnit } from './sql-unit.js';
@@ -41,23 +41,42 @@ export async function firstDeferred(conn: DialectConnection, units: readonly Tra
 }
 
 /**
- * In the migration's transaction: one cursor per unit of the scope, `inline` for those that ran
- * there (`ran`), `pending` for the others, so that they commit with the `partial` history row.
+ * In the migration's transaction: a `pending` cursor for each unit of the scope that did not run
+ * there (`ran` did), so that they commit with the `partial` history row. The units that ran get
+ * none: what they did committed with the migration.
  *
  * @example
  * await startResumable(conn, 'migration:5', units, ran);
  */
 export async function startResumable(conn: DialectConnection, scope: string, units: readonly TransformationUnit[], ran: readonly RanUnit[]): Promise<void> {
-  const store = new PgCursorStore(conn);
+  const store = new ConnectionCursorStore(conn);
   await store.ensure();
   await store.clear(scope);
   for (const [seq, unit] of units.entries()) {
-    const done = ran.find((r) => r.unit === unit)?.counts;
-    const counts = done
-      ? { rowsRead: done.rowsRead, rowsWritten: done.rows, batches: done.batches, total: done.rowsRead }
-      : { rowsRead: 0, rowsWritten: 0, batches: 0, total: null };
-    await store.save({ scope, transformationId: unit.id, seq, status: done ? 'inline' : 'pending', lastKey: null, endKey: null, ...counts });
+    if (ran.some((r) => r.unit === unit)) continue;
+    await store.save({
+      scope,
+      transformationId: unit.id,
+      seq,
+      status: 'pending',
+      lastKey: null,
+      endKey: null,
+      rowsRead: 0,
+      rowsWritten: 0,
+      batches: 0,
+      total: null,
+    });
   }
+}
+
+/**
+ * The units that run after the migration's transaction: from the first that has a cursor on, less
+ * the `inline` ones earlier versions recorded. The units before it ran in the migration's
+ * transaction.
+ */
+function continuedUnits(units: readonly TransformationUnit[], cursors: ReadonlyMap<string, ConnectionCursor>): TransformationUnit[] {
+  const first = units.findIndex((u) => cursors.has(u.id) && cursors.get(u.id)!.status !== 'inline');
+  return first < 0 ? [] : units.slice(first).filter((u) => cursors.get(u.id)?.status !== 'inline');
 }
 
 /**
@@ -72,17 +91,17 @@ export async function startResumable(conn: DialectConnection, scope: string, uni
  * await continueResumable(conn, 'migration:5', units, { batchSize: 100_000, pacing: DEFAULT_PACING });
  */
 export async function continueResumable(
-  conn: DialectConnection,
+  conn: RunnableConnection,
   scope: string,
   units: readonly TransformationUnit[],
   options: ResumableRunOptions,
 ): Promise<Map<string, number>> {
-  const store = new PgCursorStore(conn);
+  const store = new ConnectionCursorStore(conn);
   const cursors = new Map((await store.list(scope)).map((c) => [c.transformationId, c]));
   const spent = new Map<string, number>();
-  for (const unit of units) {
+  for (const unit of continuedUnits(units, cursors)) {
     let c = cursors.get(unit.id);
-    if (!c || c.status === 'inline' || c.status === 'done') continue;
+    if (!c || c.status === 'done') continue;
     const batches = await SqlKeyBatches.of(conn, unit);
     if (!batches) break;
     const start = performance.now();
@@ -98,12 +117,12 @@ export async function continueResumable(
           },
         );
       }
-      const from: PgCursor = c;
+      const from: ConnectionCursor = c;
       const batchStart = performance.now();
       const next = await conn.transaction(async () => {
         const batch = await batches.next(from.lastKey, from.endKey, pacer.size);
         if (!batch) return null;
-        const saved: PgCursor = {
+        const saved: ConnectionCursor = {
           ...from,
           lastKey: batch.lastKey,
           rowsRead: from.rowsRead + batch.rowsRead,
@@ -119,7 +138,7 @@ export async function continueResumable(
       options.onProgress?.({ operation: `transform ${unit.id}`, ...keyProgress(c), unit: 'rows' });
       await pacer.pause();
     }
-    const done: PgCursor = { ...c, status: 'done' };
+    const done: ConnectionCursor = { ...c, status: 'done' };
     await conn.transaction(() => store.save(done));
     spent.set(unit.id, performance.now() - start);
   }
@@ -131,7 +150,7 @@ export async function continueResumable(
  * {@link startMove}), so the part done is that span less the keys left above its last key; a
  * cursor without a span counts its rows.
  */
-function keyProgress(c: PgCursor): { done: number; total: number } {
+function keyProgress(c: ConnectionCursor): { done: number; total: number } {
   if (c.total === null || c.endKey === null || c.lastKey === null) return { done: c.rowsRead, total: Math.max(c.total ?? 0, c.rowsRead) };
   const left = Number(BigInt(c.endKey) - BigInt(c.lastKey));
   return { done: Math.max(0, c.total - left), total: c.total };
@@ -154,10 +173,10 @@ export async function finalizeResumable(
   spent: ReadonlyMap<string, number>,
   batchSize: number,
 ): Promise<ConnectionTransformationResult[]> {
-  const store = new PgCursorStore(conn);
+  const store = new ConnectionCursorStore(conn);
   const cursors = new Map((await store.list(scope)).map((c) => [c.transformationId, c]));
-  const later = units.filter((u) => cursors.get(u.id)?.status !== 'inline');
-  const missing = later.find((u) => !cursors.has(u.id));
+  const later = continuedUnits(units, cursors);
+  const missing = later.length === 0 ? units.at(-1) : later.find((u) => !cursors.has(u.id));
   if (missing) {
     throw new MfmigError('TRANSFORMATION_FAILED', `Transformation ${missing.id} has no saved cursor, so its partial migration cannot be finished`, {
       context: { transformation: missing.id },
@@ -178,7 +197,7 @@ export async function finalizeResumable(
 }
 
 /** A unit's last part, under the lock: the rows above its cursor, or the whole unit when it never started. */
-async function finishUnit(conn: DialectConnection, unit: TransformationUnit, c: PgCursor, batchSize: number): Promise<UnitCounts> {
+async function finishUnit(conn: DialectConnection, unit: TransformationUnit, c: ConnectionCursor, batchSize: number): Promise<UnitCounts> {
   if (c.status === 'pending') {
     const run = { batchSize: unit.transformation.batchSize ?? batchSize };
     return unit.transformation.transform ? runRowFunctionUnit(conn, unit, run) : runSqlUnit(conn, unit, run);

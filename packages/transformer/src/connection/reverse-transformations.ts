@@ -5,15 +5,16 @@ import { planUnits } from '../declaration/transformation-unit.js';
 import { reverseOrder } from '../run/reverse-runner.js';
 import { transformationError } from '../run/statement-runner.js';
 import type { ConnectionReverseResult } from './connection-result.js';
-import { requirePostgres } from './dialect-guard.js';
+import { runLenient } from '../sql/legacy-strings.js';
 import { throwIfInterrupted } from './interruption.js';
 
 /**
- * Runs the declared reverses of a migration's transformations on a server connection, in the
+ * Runs the declared reverses of a migration's transformations through a dialect connection, in the
  * caller's transaction, last first (a `migrate` transformation with its own reverse is reversed
  * as one, else its steps are). A SQL reverse runs statement by statement. As on SQLite, a
  * transformation without a reverse (or `reversible: false`) is skipped: the migration's `down`
- * undoes it. A function reverse needs SQLite's handle, so it is refused before anything runs.
+ * undoes it. A function reverse needs the SQLite plugin's synchronous handle, so it is refused
+ * before anything runs.
  * Returns, for each reverse that ran, the rows it changed.
  *
  * @example
@@ -27,13 +28,12 @@ export async function reverseTransformationsOn(
   options: { signal?: AbortSignal } = {},
 ): Promise<ConnectionReverseResult[]> {
   if (declared.length === 0) return [];
-  requirePostgres(conn, 'reverseTransformationsOn');
   const units = reverseOrder(planUnits(parseTransformations(declared))).filter((u) => u.transformation.reversible && u.transformation.reverse !== undefined);
   const fn = units.find((u) => typeof u.transformation.reverse === 'function');
   if (fn) {
     throw new MfmigError(
       'TRANSFORMATION_INVALID',
-      `Transformation ${fn.id}: its reverse is a function, which runs on SQLite only; write it as SQL for PostgreSQL`,
+      `Transformation ${fn.id}: its reverse is a function, which only the SQLite plugin under Migrator runs; write it as SQL to run it through a dialect connection`,
       { context: { transformation: fn.id } },
     );
   }
@@ -44,7 +44,7 @@ export async function reverseTransformationsOn(
     let rows = 0;
     for (const statement of await conn.splitStatements(unit.transformation.reverse as string)) {
       try {
-        rows += await conn.execute(statement);
+        rows += await runLenient(statement, (text) => conn.execute(text));
       } catch (error) {
         throw transformationError(error, unit.id, abbreviateSql(statement, 200));
       }

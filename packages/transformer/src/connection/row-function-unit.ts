@@ -10,7 +10,7 @@ import type { UnitCounts, UnitRunContext } from './connection-result.js';
 import { throwIfInterrupted } from './interruption.js';
 import { sourceKeyOf } from './source-key.js';
 
-/** The alias the page query gives the key as text: an exact cursor for any key type (a JS Date would lose microseconds). */
+/** The alias the page query gives the key it pages by (see `exact` below). */
 const PAGE_KEY = 'mfmig$page_key';
 
 /**
@@ -34,14 +34,17 @@ export async function runRowFunctionUnit(conn: DialectConnection, unit: Transfor
   const writer = new BatchRowWriter(conn, t.targetTable, mode, writeKey, new Map(target.columns.map((c) => [c.name, c.type])), unit.id);
   const k = quoteIdentifier(key.column);
   const source = quoteIdentifier(t.sourceTable);
-  const end = (await conn.query<{ hi: string | null }>(`SELECT max(${k})::text AS hi FROM ${source}`))[0]?.hi ?? null;
+  // PostgreSQL pages by the key as text, exact for any type (a JS Date would lose microseconds);
+  // SQLite by the key's own value: it compares a text parameter with an untyped column as text
+  const exact = (expression: string) => (conn.dialect === 'postgres' ? `CAST(${expression} AS TEXT)` : expression);
+  const end = (await conn.query<{ hi: unknown }>(`SELECT ${exact(`max(${k})`)} AS hi FROM ${source}`))[0]?.hi ?? null;
   if (end === null) return { rowsRead: 0, rows: 0, batches: 0 };
   const total = await countRows(conn, t.sourceTable);
   const columns = t.columns ? [...new Set([key.column, ...t.columns])].map(quoteIdentifier).join(', ') : '*';
-  const select = `SELECT ${columns}, ${k}::text AS ${quoteIdentifier(PAGE_KEY)} FROM ${source}`;
+  const select = `SELECT ${columns}, ${exact(k)} AS ${quoteIdentifier(PAGE_KEY)} FROM ${source}`;
   const first = `${select} WHERE ${k} <= $1 ORDER BY ${k} LIMIT ${run.batchSize}`;
   const next = `${select} WHERE ${k} > $2 AND ${k} <= $1 ORDER BY ${k} LIMIT ${run.batchSize}`;
-  let after: string | null = null;
+  let after: unknown = null;
   let read = 0;
   let written = 0;
   let batches = 0;
@@ -49,7 +52,7 @@ export async function runRowFunctionUnit(conn: DialectConnection, unit: Transfor
     throwIfInterrupted(run.signal, unit.id, read);
     const page: Row[] = after === null ? await conn.query(first, [end]) : await conn.query(next, [end, after]);
     if (page.length === 0) break;
-    after = String(page[page.length - 1]![PAGE_KEY]);
+    after = page[page.length - 1]![PAGE_KEY];
     const out: Row[] = [];
     for (const row of page) {
       delete row[PAGE_KEY];

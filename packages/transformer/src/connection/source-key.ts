@@ -32,8 +32,13 @@ export async function sourceKeyOf(conn: DialectConnection, t: ResolvedTransforma
   }
   const found = info.columns.find((c) => c.name === column);
   if (!found) throw refuse(`whose key column ${column} does not exist`);
-  if (need.integer && !INTEGER_TYPES.has(found.type)) {
+  if (need.integer && !isIntegerType(conn, found.type)) {
     throw refuse(`whose key ${column} is ${found.type}, not an integer: @batchStart/@batchEnd ranges need an integer sourceKey`);
   }
   return { column, type: found.type };
+}
+
+/** PostgreSQL's integer types; on SQLite, a declared type with INTEGER affinity (it contains `INT`). */
+function isIntegerType(conn: DialectConnection, type: string): boolean {
+  return conn.dialect === 'sqlite' ? /int/i.test(type) : INTEGER_TYPES.has(type);
 }

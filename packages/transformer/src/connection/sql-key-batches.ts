@@ -61,7 +61,7 @@ export class SqlKeyBatches {
 
   /** The largest source key now (as text), or null for an empty source. */
   async maxKey(): Promise<string | null> {
-    const rows = await this.#conn.query<{ hi: string | null }>(`SELECT max(${this.#key})::text AS hi FROM ${this.#source}`);
+    const rows = await this.#conn.query<{ hi: string | null }>(`SELECT CAST(max(${this.#key}) AS TEXT) AS hi FROM ${this.#source}`);
     return rows[0]?.hi ?? null;
   }
 
@@ -81,10 +81,11 @@ export class SqlKeyBatches {
   async next(after: string | null, end: string | null, size: number): Promise<KeyBatch | null> {
     const start = after ?? (await this.#beforeFirst());
     if (start === null) return null;
-    const params: unknown[] = [start];
-    if (end !== null) params.push(end);
+    // keys bind as integers: SQLite compares a text parameter with an integer as text
+    const params: unknown[] = [BigInt(start)];
+    if (end !== null) params.push(BigInt(end));
     const rows = await this.#conn.query<{ n: string; hi: string | null }>(
-      `SELECT count(*)::text AS n, max(k)::text AS hi FROM (SELECT ${this.#key} AS k FROM ${this.#source}
+      `SELECT CAST(count(*) AS TEXT) AS n, CAST(max(k) AS TEXT) AS hi FROM (SELECT ${this.#key} AS k FROM ${this.#source}
        WHERE ${this.#key} > $1${end === null ? '' : ` AND ${this.#key} <= $2`} ORDER BY ${this.#key} LIMIT ${Math.max(1, Math.floor(size))}) AS page`,
       params,
     );
@@ -97,7 +98,7 @@ export class SqlKeyBatches {
 
   /** A key below every row (`min - 1`), or null for an empty source. */
   async #beforeFirst(): Promise<string | null> {
-    const rows = await this.#conn.query<{ lo: string | null }>(`SELECT (min(${this.#key}) - 1)::text AS lo FROM ${this.#source}`);
+    const rows = await this.#conn.query<{ lo: string | null }>(`SELECT CAST(min(${this.#key}) - 1 AS TEXT) AS lo FROM ${this.#source}`);
     return rows[0]?.lo ?? null;
   }
 }

@@ -6,6 +6,7 @@ import { type BatchBoundStatement, bindBatchPlaceholders } from './batch-placeho
 import type { UnitCounts, UnitRunContext } from './connection-result.js';
 import { copyStatementOn } from './copy-statement.js';
 import { throwIfInterrupted } from './interruption.js';
+import { runLenient } from '../sql/legacy-strings.js';
 import { sourceKeyOf } from './source-key.js';
 
 /**
@@ -36,7 +37,9 @@ export async function runSqlUnit(conn: DialectConnection, unit: TransformationUn
   const key = await sourceKeyOf(conn, t, unit.id, { integer: true });
   const k = quoteIdentifier(key.column);
   const source = quoteIdentifier(t.sourceTable);
-  const bounds = (await conn.query<{ lo: string | null; hi: string | null }>(`SELECT min(${k})::text AS lo, max(${k})::text AS hi FROM ${source}`))[0];
+  const bounds = (
+    await conn.query<{ lo: string | null; hi: string | null }>(`SELECT CAST(min(${k}) AS TEXT) AS lo, CAST(max(${k}) AS TEXT) AS hi FROM ${source}`)
+  )[0];
   if (!bounds?.lo || !bounds.hi) return { rowsRead: 0, rows: 0, batches: 0 };
   const lo = BigInt(bounds.lo);
   const hi = BigInt(bounds.hi);
@@ -55,10 +58,7 @@ export async function runSqlUnit(conn: DialectConnection, unit: TransformationUn
     for (const s of perBatch) rows += await executeBound(conn, s, { start, end }, unit.id);
     batches++;
     run.onProgress?.({ operation, done: Math.round((total * Number(end - lo + 1n)) / Number(hi - lo + 1n)), total, unit: 'rows' });
-    const next = await conn.query<{ at: string | null }>(`SELECT min(${k})::text AS at FROM ${source} WHERE ${k} > $1 AND ${k} <= $2`, [
-      String(end),
-      String(hi),
-    ]);
+    const next = await conn.query<{ at: string | null }>(`SELECT CAST(min(${k}) AS TEXT) AS at FROM ${source} WHERE ${k} > $1 AND ${k} <= $2`, [end, hi]);
     if (!next[0]?.at) break;
     start = BigInt(next[0].at) - 1n;
   }
@@ -101,9 +101,10 @@ export async function executeBound(
   range: { start: bigint; end: bigint } | null,
   unitId: string,
 ): Promise<number> {
-  const params = range ? s.params.map((p) => String(p === 'batchStart' ? range.start : range.end)) : [];
+  // the range ends bind as integers on every dialect: SQLite compares a text parameter with an integer expression as text
+  const params = range ? s.params.map((p) => (p === 'batchStart' ? range.start : range.end)) : [];
   try {
-    return await conn.execute(s.sql, params);
+    return await runLenient(s.sql, (text) => conn.execute(text, params));
   } catch (error) {
     throw transformationError(error, unitId, abbreviateSql(s.sql, 200));
   }

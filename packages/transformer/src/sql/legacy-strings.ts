@@ -18,13 +18,38 @@ export function prepareLenient(database: DatabaseLike, sql: string): PreparedSta
     try {
       return db.prepare(text);
     } catch (error) {
-      const match = DQS_ERROR.exec((error as Error)?.message ?? '');
-      if (!match || attempt >= 20) throw error;
-      const rewritten = quoteAsString(text, match[1]!.replace(/""/g, '"'));
-      if (rewritten === text) throw error;
-      text = rewritten;
+      text = retryText(text, error, attempt);
     }
   }
+}
+
+/**
+ * Runs a statement through a dialect connection with the legacy reading of
+ * {@link prepareLenient}: when SQLite reports a double-quoted word that names no column, the
+ * statement runs again with that word as a string. Another dialect's errors are thrown as
+ * they are (PostgreSQL has no such legacy rule).
+ *
+ * @example
+ * await runLenient('SELECT COUNT(*) FROM incidents WHERE ticket_id LIKE "KB-%"', (text) => conn.query(text));
+ */
+export async function runLenient<T>(sql: string, run: (text: string) => Promise<T>): Promise<T> {
+  let text = sql;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run(text);
+    } catch (error) {
+      text = retryText(text, error, attempt);
+    }
+  }
+}
+
+/** The statement with the word SQLite reported as a string, or the error rethrown when there is none (or no progress). */
+function retryText(text: string, error: unknown, attempt: number): string {
+  const match = DQS_ERROR.exec((error as Error)?.message ?? '');
+  if (!match || attempt >= 20) throw error;
+  const rewritten = quoteAsString(text, match[1]!.replace(/""/g, '"'));
+  if (rewritten === text) throw error;
+  return rewritten;
 }
 
 /** Turns every `"word"` token equal to `word` into the string literal `'word'`. */
