@@ -272,6 +272,29 @@ describe('applyTransformationsOn on a SQLite connection', () => {
     });
   });
 
+  it('pages a row function over integer keys above 2^53 exactly, each row once', { timeout: 20_000 }, async () => {
+    // as JS numbers, 2^53 + 1 reads as 2^53 (the page after it would read it again) and 2^53 + 3 as
+    // 2^53 + 4 (the page after it would skip 2^53 + 4)
+    const keys = [-1, 0, 1, 2, 3, 4, 5].map((d) => 9007199254740992n + BigInt(d));
+    const setup = `CREATE TABLE big (id INTEGER PRIMARY KEY, v TEXT NOT NULL);
+      INSERT INTO big VALUES ${keys.map((k, i) => `(${k}, '${'abcdefg'[i]}')`).join(', ')};
+      CREATE TABLE big_copy (rid INTEGER PRIMARY KEY, v TEXT NOT NULL);`;
+    await withConnection(setup, async (conn, adapter) => {
+      const copy = {
+        ...base,
+        id: 'copy_big',
+        name: 'copy',
+        sourceTable: 'big',
+        targetTable: 'big_copy',
+        batchSize: 3,
+        transform: (row: Record<string, unknown>) => ({ v: row.v }),
+      };
+      const [r] = await conn.transaction(() => applyTransformationsOn(conn, [copy]));
+      expect([r!.rowsRead, r!.rows, r!.batches]).toEqual([7, 7, 3]);
+      expect(adapter.all<{ v: string }>('SELECT v FROM big_copy ORDER BY rid').map((row) => row.v)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
+    });
+  });
+
   it('rolls the whole migration back when a validation fails, and runs SQL reverses last first', async () => {
     const setup = `CREATE TABLE src (id INTEGER PRIMARY KEY, v INTEGER); INSERT INTO src VALUES (1, 1), (2, 2), (3, NULL);
       CREATE TABLE dst (id INTEGER PRIMARY KEY, v INTEGER);`;

@@ -36,6 +36,8 @@ export interface PreparedStatement {
   iterate(...params: unknown[]): IterableIterator<unknown>;
   /** From now on rows are their first column's value (on by default when called without an argument). */
   pluck(on?: boolean): this;
+  /** From now on integers come back as bigints, exact beyond 2^53 (on by default when called without an argument). */
+  safeIntegers(on?: boolean): this;
   /** From now on rows are arrays of values in column order, not objects (faster for wide scans). */
   raw(on?: boolean): this;
   /** The result columns' names, in order. */

@@ -6,12 +6,10 @@ import type { TransformationUnit } from '../declaration/transformation-unit.js';
 import { transformationError } from '../run/statement-runner.js';
 import { BatchRowWriter } from './batch-row-writer.js';
 import { countRows, requireTable } from './connection-queries.js';
+import { pageKey } from './page-key.js';
 import type { UnitCounts, UnitRunContext } from './connection-result.js';
 import { throwIfInterrupted } from './interruption.js';
 import { sourceKeyOf } from './source-key.js';
-
-/** The alias the page query gives the key it pages by (see `exact` below). */
-const PAGE_KEY = 'mfmig$page_key';
 
 /**
  * Runs a unit's row function in the caller's transaction: pages the source by its key
@@ -34,14 +32,14 @@ export async function runRowFunctionUnit(conn: DialectConnection, unit: Transfor
   const writer = new BatchRowWriter(conn, t.targetTable, mode, writeKey, new Map(target.columns.map((c) => [c.name, c.type])), unit.id);
   const k = quoteIdentifier(key.column);
   const source = quoteIdentifier(t.sourceTable);
-  // PostgreSQL pages by the key as text, exact for any type (a JS Date would lose microseconds);
-  // SQLite by the key's own value: it compares a text parameter with an untyped column as text
-  const exact = (expression: string) => (conn.dialect === 'postgres' ? `CAST(${expression} AS TEXT)` : expression);
-  const end = (await conn.query<{ hi: unknown }>(`SELECT ${exact(`max(${k})`)} AS hi FROM ${source}`))[0]?.hi ?? null;
-  if (end === null) return { rowsRead: 0, rows: 0, batches: 0 };
+  const endKey = pageKey(conn, `max(${k})`);
+  const endRow = (await conn.query<Record<string, unknown>>(`SELECT ${endKey.columns} FROM ${source}`))[0];
+  const end = endRow ? endKey.take(endRow) : null;
+  if (end === null || end === undefined) return { rowsRead: 0, rows: 0, batches: 0 };
   const total = await countRows(conn, t.sourceTable);
   const columns = t.columns ? [...new Set([key.column, ...t.columns])].map(quoteIdentifier).join(', ') : '*';
-  const select = `SELECT ${columns}, ${exact(k)} AS ${quoteIdentifier(PAGE_KEY)} FROM ${source}`;
+  const rowKey = pageKey(conn, k);
+  const select = `SELECT ${columns}, ${rowKey.columns} FROM ${source}`;
   const first = `${select} WHERE ${k} <= $1 ORDER BY ${k} LIMIT ${run.batchSize}`;
   const next = `${select} WHERE ${k} > $2 AND ${k} <= $1 ORDER BY ${k} LIMIT ${run.batchSize}`;
   let after: unknown = null;
@@ -52,10 +50,10 @@ export async function runRowFunctionUnit(conn: DialectConnection, unit: Transfor
     throwIfInterrupted(run.signal, unit.id, read);
     const page: Row[] = after === null ? await conn.query(first, [end]) : await conn.query(next, [end, after]);
     if (page.length === 0) break;
-    after = page[page.length - 1]![PAGE_KEY];
+    const keys = page.map((row) => rowKey.take(row));
+    after = keys[keys.length - 1];
     const out: Row[] = [];
     for (const row of page) {
-      delete row[PAGE_KEY];
       let result: ReturnType<typeof fn>;
       try {
         result = fn(row);

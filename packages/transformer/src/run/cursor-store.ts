@@ -1,4 +1,5 @@
 import type { DatabaseAdapter } from '@mfmig/core';
+import { exactKey } from './key-bounds.js';
 
 /**
  * Where a batched transformation stands, as committed with its last batch.
@@ -71,14 +72,15 @@ export class CursorStore {
 
   get(scope: string, transformationId: string): TransformCursor | undefined {
     if (!this.exists()) return undefined;
-    const row = this.#adapter.prepare(`SELECT * FROM ${CURSOR_TABLE} WHERE scope = ? AND transformation_id = ?`).get(scope, transformationId) as
+    // keys beyond 2^53 come back exact (see exactKey)
+    const row = this.#adapter.prepare(`SELECT * FROM ${CURSOR_TABLE} WHERE scope = ? AND transformation_id = ?`).safeIntegers().get(scope, transformationId) as
       Record<string, unknown> | undefined;
     return row ? fromRow(row) : undefined;
   }
 
   list(scope: string): TransformCursor[] {
     if (!this.exists()) return [];
-    const rows = this.#adapter.prepare(`SELECT * FROM ${CURSOR_TABLE} WHERE scope = ? ORDER BY seq`).all(scope) as Record<string, unknown>[];
+    const rows = this.#adapter.prepare(`SELECT * FROM ${CURSOR_TABLE} WHERE scope = ? ORDER BY seq`).safeIntegers().all(scope) as Record<string, unknown>[];
     return rows.map(fromRow);
   }
 
@@ -125,8 +127,8 @@ function fromRow(row: Record<string, unknown>): TransformCursor {
     transformationId: String(row.transformation_id),
     seq: Number(row.seq),
     status: row.status as TransformCursor['status'],
-    lastKey: row.last_key,
-    endKey: row.end_key,
+    lastKey: exactKey(row.last_key),
+    endKey: exactKey(row.end_key),
     rowsRead: Number(row.rows_read),
     rowsWritten: Number(row.rows_written),
     total: row.total == null ? null : Number(row.total),

@@ -74,6 +74,6 @@ function countRowFunction(adapter: DatabaseAdapter, p: PreparedUnit): number {
       }
       if (out) count += Array.isArray(out) ? out.length : 1;
     }
-    after = rows[rows.length - 1]![p.key];
+    after = bounds.lastOf(rows, p.key, after, end);
   }
 }

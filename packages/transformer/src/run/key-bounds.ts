@@ -20,17 +20,28 @@ export class KeyBounds {
 
   /** Largest key now (the end of the work, fixed when it starts), or null for an empty table. */
   max(): unknown {
-    return this.#db.prepare(`SELECT max(${this.#key}) FROM ${this.#table}`).pluck().get() ?? null;
+    return exactKey(this.#db.prepare(`SELECT max(${this.#key}) FROM ${this.#table}`).pluck().safeIntegers().get() ?? null);
   }
 
   /** A value below every key: `min - 1` for numbers, `''` for text. Null for an empty table. */
   before(): unknown {
-    const min = this.#db.prepare(`SELECT min(${this.#key}) FROM ${this.#table}`).pluck().get();
+    const min = this.#db.prepare(`SELECT min(${this.#key}) FROM ${this.#table}`).pluck().safeIntegers().get();
     if (min === null || min === undefined) return null;
     if (typeof min === 'number') return min - 1;
-    if (typeof min === 'bigint') return min - 1n;
+    if (typeof min === 'bigint') return exactKey(min - 1n);
     if (typeof min === 'string') return '';
     return Buffer.alloc(0);
+  }
+
+  /**
+   * The key of a page's last row (`rows` read after `start`, up to `end`, in key order), exact:
+   * a row's integer key is a JS number, exact only below 2^53, so a larger one is read again as a
+   * bigint. Paging on from a rounded key would read a row twice or skip one.
+   */
+  lastOf(rows: readonly Record<string, unknown>[], key: string, start: unknown, end: unknown): unknown {
+    const last = rows[rows.length - 1]![key];
+    if (typeof last !== 'number' || Math.abs(last) < 2 ** 53) return last;
+    return this.next(start, end, rows.length)!.end;
   }
 
   /**
@@ -58,9 +69,23 @@ export class KeyBounds {
     const at = this.#db
       .prepare(`SELECT ${this.#key} FROM ${this.#table} WHERE ${this.#key} > ? AND ${this.#key} <= ? ORDER BY ${this.#key} LIMIT 1 OFFSET ?`)
       .pluck()
+      .safeIntegers()
       .get(start, end, size - 1);
-    if (at !== undefined) return { end: at, rows: size };
+    if (at !== undefined) return { end: exactKey(at), rows: size };
     const rows = this.count(start, end);
     return rows === 0 ? null : { end, rows };
   }
+}
+
+/**
+ * A key as mfmig carries it: an integer read as a bigint stays one only beyond 2^53, where a JS
+ * number would round it; below, it is a plain number, as every other read gives it.
+ *
+ * @example
+ * exactKey(42n); // 42
+ * exactKey(9007199254740993n); // 9007199254740993n
+ */
+export function exactKey(value: unknown): unknown {
+  if (typeof value !== 'bigint') return value;
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
 }

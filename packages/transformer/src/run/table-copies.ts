@@ -153,16 +153,17 @@ export async function fillCopies(
   for (const c of copies) {
     const main = `main.${quoteIdentifier(c.table)}`;
     const list = c.columns.join(', ');
-    const last = db.prepare(`SELECT max(rowid) FROM ${main}`).pluck().get() as number | null;
-    const nextEnd = db.prepare(`SELECT rowid FROM ${main} WHERE rowid > ? ORDER BY rowid LIMIT 1 OFFSET ?`).pluck();
+    // rowids as bigints: a JS number rounds those beyond 2^53, and a rounded batch end repeats or skips rows
+    const [first, last] = db.prepare(`SELECT min(rowid), max(rowid) FROM ${main}`).raw().safeIntegers().get() as [bigint | null, bigint | null];
+    const nextEnd = db.prepare(`SELECT rowid FROM ${main} WHERE rowid > ? ORDER BY rowid LIMIT 1 OFFSET ?`).pluck().safeIntegers();
     const copy = db.prepare(`INSERT INTO temp.${quoteIdentifier(c.table)} (rowid, ${list}) SELECT rowid, ${list} FROM ${main} WHERE rowid > ? AND rowid <= ?`);
     const pacer = new BatchPacer(pacing, maxRows);
-    let after: number = Number.MIN_SAFE_INTEGER;
+    let after = first === null ? 0n : first - 1n;
     let rows = 0;
     while (last !== null && after < last) {
       signal?.throwIfAborted();
       const started = performance.now();
-      const end = (nextEnd.get(after, pacer.size - 1) as number | undefined) ?? last;
+      const end = (nextEnd.get(after, pacer.size - 1) as bigint | undefined) ?? last;
       const n = copy.run(after, end).changes;
       rows += n;
       pacer.record(n, performance.now() - started);

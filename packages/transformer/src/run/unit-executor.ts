@@ -118,9 +118,10 @@ export async function runUnitBatched(
       if (page && writer) {
         const batch = page.all(state.lastKey, state.endKey, size) as Row[];
         if (batch.length === 0) return null;
+        // read before the rows are written (see keysetPages)
+        end = bounds.lastOf(batch, p.key!, state.lastKey, state.endKey);
         written = applyRowFunction(p, batch, writer);
         rows = batch.length;
-        end = batch[batch.length - 1]![p.key!];
       } else {
         const bound = bounds.next(state.lastKey, state.endKey, size);
         if (bound === null) return null;
@@ -222,8 +223,10 @@ function* keysetPages(adapter: DatabaseAdapter, p: PreparedUnit): Generator<Row[
   for (;;) {
     const rows = page.all(after, end, p.batchSize) as Row[];
     if (rows.length === 0) return;
+    // read before the rows are written: a row function that writes into its own source moves what an OFFSET would count
+    const last = bounds.lastOf(rows, p.key!, after, end);
     yield rows;
-    after = rows[rows.length - 1]![p.key!];
+    after = last;
   }
 }
 
