@@ -3,15 +3,17 @@
 //    keyset batches committed with their cursor, validation query, history) vs one raw better-sqlite3 exec;
 // 2. a row-function transformation through DataTransformer (batched, cursor per batch) vs a hand-written
 //    keyset-batched better-sqlite3 loop;
-// 3. peak RSS of both mfmig runs, measured in a child process per size (100k and `rows`).
+// 3. peak RSS of both mfmig runs, measured in a child process per size (100k and `rows`);
+// 4. kb -> incidents through DialectMigrator with the connection transformer (the async dialect boundary's runner and
+//    participant) vs the same migration through Migrator with the plugin (1.), on the same SQLite file.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { Migrator, loadMigrations, openDatabase } from '../../../packages/core/dist/index.js';
+import { DialectMigrator, Migrator, SqliteConnection, loadMigrations, openDatabase } from '../../../packages/core/dist/index.js';
 import { seedKnowledgeBase } from '../../../packages/framework/dist/index.js';
-import { DataTransformer, createTransformerPlugin } from '../../../packages/transformer/dist/index.js';
+import { DataTransformer, createConnectionTransformer, createTransformerPlugin } from '../../../packages/transformer/dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');
@@ -47,9 +49,10 @@ export async function run({ rows, tmpDir, log }) {
   log(`seeded ${rows.toLocaleString('en-US')} KB rows in ${ms(performance.now() - seedStart)}`);
 
   const rounds = rows <= 200_000 ? 3 : 2;
-  const times = { mfmigSql: [], rawSql: [], mfmigRow: [], rawRow: [] };
+  const times = { mfmigSql: [], rawSql: [], mfmigRow: [], rawRow: [], connectionSql: [] };
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? ['rawSql', 'mfmigSql', 'rawRow', 'mfmigRow'] : ['mfmigSql', 'rawSql', 'mfmigRow', 'rawRow'];
+    const order =
+      round % 2 === 0 ? ['rawSql', 'mfmigSql', 'connectionSql', 'rawRow', 'mfmigRow'] : ['connectionSql', 'mfmigSql', 'rawSql', 'mfmigRow', 'rawRow'];
     for (const kind of order) {
       const file = join(tmpDir, `${kind}-${round}.db`);
       copyFileSync(base, file);
@@ -57,7 +60,7 @@ export async function run({ rows, tmpDir, log }) {
       rmSync(file, { force: true });
     }
     log(
-      `round ${round + 1}: kb->incidents raw ${ms(times.rawSql[round])}, mfmig ${ms(times.mfmigSql[round])}; row function raw ${ms(times.rawRow[round])}, mfmig ${ms(times.mfmigRow[round])}`,
+      `round ${round + 1}: kb->incidents raw ${ms(times.rawSql[round])}, mfmig ${ms(times.mfmigSql[round])}, DialectMigrator ${ms(times.connectionSql[round])}; row function raw ${ms(times.rawRow[round])}, mfmig ${ms(times.mfmigRow[round])}`,
     );
   }
   const best = (a) => Math.min(...a);
@@ -75,6 +78,7 @@ export async function run({ rows, tmpDir, log }) {
   const sqlOurs = rate(best(times.mfmigSql));
   const sqlRaw = rate(best(times.rawSql));
   const rowOurs = rate(best(times.mfmigRow));
+  const sqlConnection = rate(best(times.connectionSql));
   const rowRaw = rate(best(times.rawRow));
   const mb = (b) => b / 1048576;
   const figures = [
@@ -86,6 +90,13 @@ export async function run({ rows, tmpDir, log }) {
       ratio: sqlOurs / sqlRaw,
       target: '>= 0.9x raw INSERT ... SELECT',
       met: sqlOurs / sqlRaw >= 0.9,
+    },
+    {
+      label: 'kb -> incidents through DialectMigrator with the connection transformer, vs Migrator with the plugin',
+      value: sqlConnection,
+      unit: 'rows/s',
+      baseline: sqlOurs,
+      ratio: sqlConnection / sqlOurs,
     },
     {
       label: `row function through mfmig (batches of ${ROW_BATCH.toLocaleString('en-US')}, cursor each)`,
@@ -121,7 +132,7 @@ export async function run({ rows, tmpDir, log }) {
     notes: [
       `best of ${rounds} rounds, each on a fresh copy of the seeded database, order alternated`,
       `mfmig kb -> incidents time covers the whole migrate() call: lock, checksums, history, ${Math.ceil(rows / 100_000)} committed batches with cursors and the validation query`,
-      `raw times: kb -> incidents ${ms(best(times.rawSql))}, row function ${ms(best(times.rawRow))}; mfmig: ${ms(best(times.mfmigSql))}, ${ms(best(times.mfmigRow))}`,
+      `raw times: kb -> incidents ${ms(best(times.rawSql))}, row function ${ms(best(times.rawRow))}; mfmig: ${ms(best(times.mfmigSql))}, ${ms(best(times.mfmigRow))}; DialectMigrator kb -> incidents ${ms(best(times.connectionSql))}`,
       'peak RSS is maxRSS of a child process that runs both mfmig transformations on a database of that size',
     ],
   };
@@ -158,6 +169,18 @@ const runners = {
   async mfmigSql(file, migrations, rows) {
     const adapter = openDatabase(file);
     const migrator = new Migrator({ adapter, migrations: await loadMigrations(migrations), plugins: [createTransformerPlugin()] });
+    const start = performance.now();
+    const result = await migrator.migrate();
+    const elapsed = performance.now() - start;
+    if (result.error) throw result.error;
+    check(adapter.raw, 'incidents', rows);
+    adapter.close();
+    return elapsed;
+  },
+  async connectionSql(file, migrations, rows) {
+    const adapter = openDatabase(file);
+    const connection = new SqliteConnection(adapter);
+    const migrator = new DialectMigrator({ connection, migrations: await loadMigrations(migrations), participants: [createConnectionTransformer()] });
     const start = performance.now();
     const result = await migrator.migrate();
     const elapsed = performance.now() - start;
