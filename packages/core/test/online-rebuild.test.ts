@@ -200,3 +200,29 @@ describe('which rebuilds run online', () => {
     }
   });
 });
+
+describe('an online rebuild over integer keys beyond 2^53', () => {
+  it('copies every row and swaps: a JS number would round the largest key down and leave its row behind', async () => {
+    const dir = tempDir();
+    const folder = writeMigrations(dir);
+    const path = join(dir, 'big.db');
+    const adapter = openDatabase(path, { create: true });
+    try {
+      const migrations = await loadMigrations(folder);
+      expect((await new Migrator({ adapter, migrations }).migrate({ version: 1 })).error).toBeUndefined();
+      // 1,500 ids ending at 2^53 + 1, which a JS number reads as 2^53
+      const last = 9007199254740993n;
+      adapter.transaction(() => {
+        const item = adapter.raw.prepare("INSERT INTO items (id, name, kind) VALUES (?, ?, 'a')");
+        for (let i = 0n; i < 1500n; i++) item.run(last - i, `item ${i}`);
+      });
+      const result = await new Migrator({ adapter, migrations, onlineRebuild: { minRows: 1000, pacing: { targetMs: 5, pauseMs: 0 } } }).migrate();
+      expect(result.error).toBeUndefined();
+      expect(adapter.value('SELECT count(*) FROM items')).toBe(1500);
+      expect(adapter.value('SELECT CAST(max(id) AS TEXT) FROM items')).toBe(String(last));
+      expect(adapter.value('SELECT count(*) FROM items WHERE name = upper(name)')).toBe(1500);
+    } finally {
+      adapter.close();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 export * from './abbreviate-sql.js';
 export * from './database-adapter.js';
+export { exactInteger } from './exact-integer.js';
 export * from './open-database.js';
 export * from './quote.js';
 export { skipSqlComment, skipSqlGap, skipSqlQuoted } from './sql-scan.js';

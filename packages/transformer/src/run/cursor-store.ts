@@ -1,5 +1,4 @@
-import type { DatabaseAdapter } from '@mfmig/core';
-import { exactKey } from './key-bounds.js';
+import { type DatabaseAdapter, exactInteger } from '@mfmig/core';
 
 /**
  * Where a batched transformation stands, as committed with its last batch.
@@ -72,7 +71,7 @@ export class CursorStore {
 
   get(scope: string, transformationId: string): TransformCursor | undefined {
     if (!this.exists()) return undefined;
-    // keys beyond 2^53 come back exact (see exactKey)
+    // keys beyond 2^53 come back exact (see exactInteger)
     const row = this.#adapter.prepare(`SELECT * FROM ${CURSOR_TABLE} WHERE scope = ? AND transformation_id = ?`).safeIntegers().get(scope, transformationId) as
       Record<string, unknown> | undefined;
     return row ? fromRow(row) : undefined;
@@ -127,8 +126,8 @@ function fromRow(row: Record<string, unknown>): TransformCursor {
     transformationId: String(row.transformation_id),
     seq: Number(row.seq),
     status: row.status as TransformCursor['status'],
-    lastKey: exactKey(row.last_key),
-    endKey: exactKey(row.end_key),
+    lastKey: exactInteger(row.last_key),
+    endKey: exactInteger(row.end_key),
     rowsRead: Number(row.rows_read),
     rowsWritten: Number(row.rows_written),
     total: row.total == null ? null : Number(row.total),

@@ -1,4 +1,4 @@
-import { quoteIdentifier, type DatabaseAdapter } from '@mfmig/core';
+import { type DatabaseAdapter, exactInteger, quoteIdentifier } from '@mfmig/core';
 
 /**
  * Key arithmetic for keyset batches over one source table and key column.
@@ -20,7 +20,7 @@ export class KeyBounds {
 
   /** Largest key now (the end of the work, fixed when it starts), or null for an empty table. */
   max(): unknown {
-    return exactKey(this.#db.prepare(`SELECT max(${this.#key}) FROM ${this.#table}`).pluck().safeIntegers().get() ?? null);
+    return exactInteger(this.#db.prepare(`SELECT max(${this.#key}) FROM ${this.#table}`).pluck().safeIntegers().get() ?? null);
   }
 
   /** A value below every key: `min - 1` for numbers, `''` for text. Null for an empty table. */
@@ -28,7 +28,7 @@ export class KeyBounds {
     const min = this.#db.prepare(`SELECT min(${this.#key}) FROM ${this.#table}`).pluck().safeIntegers().get();
     if (min === null || min === undefined) return null;
     if (typeof min === 'number') return min - 1;
-    if (typeof min === 'bigint') return exactKey(min - 1n);
+    if (typeof min === 'bigint') return exactInteger(min - 1n);
     if (typeof min === 'string') return '';
     return Buffer.alloc(0);
   }
@@ -71,21 +71,8 @@ export class KeyBounds {
       .pluck()
       .safeIntegers()
       .get(start, end, size - 1);
-    if (at !== undefined) return { end: exactKey(at), rows: size };
+    if (at !== undefined) return { end: exactInteger(at), rows: size };
     const rows = this.count(start, end);
     return rows === 0 ? null : { end, rows };
   }
-}
-
-/**
- * A key as mfmig carries it: an integer read as a bigint stays one only beyond 2^53, where a JS
- * number would round it; below, it is a plain number, as every other read gives it.
- *
- * @example
- * exactKey(42n); // 42
- * exactKey(9007199254740993n); // 9007199254740993n
- */
-export function exactKey(value: unknown): unknown {
-  if (typeof value !== 'bigint') return value;
-  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
 }

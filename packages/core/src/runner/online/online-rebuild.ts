@@ -129,13 +129,19 @@ function dropShadow(adapter: DatabaseAdapter, state: OnlineState): void {
 async function copyInBatches(adapter: DatabaseAdapter, pattern: RebuildPattern, key: string, options: OnlineRebuildOptions): Promise<void> {
   const table = quoteIdentifier(pattern.table);
   const k = quoteIdentifier(key);
-  const bounds = adapter.get<{ lo: number | null; hi: number | null; n: number }>(`SELECT min(${k}) AS lo, max(${k}) AS hi, count(*) AS n FROM ${table}`)!;
-  if (bounds.lo === null || bounds.hi === null) return;
+  // keys as bigints: a JS number rounds those beyond 2^53, and a rounded last key leaves the rows above it uncopied
+  const [lo, hi, rows] = adapter.prepare(`SELECT min(${k}), max(${k}), count(*) FROM ${table}`).raw().safeIntegers().get() as [
+    bigint | null,
+    bigint | null,
+    bigint,
+  ];
+  if (lo === null || hi === null) return;
+  const bounds = { lo, hi, n: Number(rows) };
   const copy = adapter.prepare(replacing(restrictToBatch(pattern.copy, pattern.table, key)!));
-  const nextEnd = adapter.prepare(`SELECT ${k} FROM ${table} WHERE ${k} > ? AND ${k} <= ? ORDER BY ${k} LIMIT 1 OFFSET ?`).pluck();
+  const nextEnd = adapter.prepare(`SELECT ${k} FROM ${table} WHERE ${k} > ? AND ${k} <= ? ORDER BY ${k} LIMIT 1 OFFSET ?`).pluck().safeIntegers();
   const pacer = new BatchPacer(options.pacing, 100_000);
   const started = performance.now();
-  let after = bounds.lo - 1;
+  let after = bounds.lo - 1n;
   let done = 0;
   while (after < bounds.hi) {
     if (options.signal?.aborted)
@@ -143,7 +149,7 @@ async function copyInBatches(adapter: DatabaseAdapter, pattern: RebuildPattern, 
     const size = pacer.size;
     const t0 = performance.now();
     const end = await inWriteTurn(adapter, () => {
-      const at = (nextEnd.get(after, bounds.hi, size - 1) as number | undefined) ?? bounds.hi!;
+      const at = (nextEnd.get(after, bounds.hi, size - 1) as bigint | undefined) ?? bounds.hi;
       copy.run({ [BATCH_START_PARAM]: after, [BATCH_END_PARAM]: at });
       return at;
     });
