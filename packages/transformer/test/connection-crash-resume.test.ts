@@ -2,11 +2,10 @@
 // process running DialectMigrator through the built packages): each kill leaves the step partial
 // and the file sound, and the run that follows resumes from the committed cursor, so that every
 // source row ends in the target exactly once.
-import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { openDatabase } from '@mfmig/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrationsWith, seededMvp1, tempDir } from './helpers.js';
+import { migrationsWith, runChildKilledAfter, seededMvp1, tempDir } from './helpers.js';
 
 const ROWS = 9_000;
 const CHILD = resolve(import.meta.dirname, 'fixtures/connection-crash-child.mjs');
@@ -38,21 +37,8 @@ export async function down(db) {
 `;
 
 /** Runs the child; SIGKILLs it once it has reported `killAfter` batches of the copy (never when undefined). */
-function runChild(db: string, migrations: string, killAfter?: number): Promise<{ code: number | null; signal: string | null; batches: number }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CHILD, CORE_DIST, TRANSFORMER_DIST, db, migrations], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let batches = 0;
-    let buffered = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      batches += lines.filter((l) => l.startsWith('progress transform copy_kb')).length;
-      if (killAfter !== undefined && batches >= killAfter && child.exitCode === null) child.kill('SIGKILL');
-    });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => resolvePromise({ code, signal, batches }));
-  });
+function runChild(db: string, migrations: string, killAfter?: number) {
+  return runChildKilledAfter([CHILD, CORE_DIST, TRANSFORMER_DIST, db, migrations], (line) => line.startsWith('progress transform copy_kb'), killAfter);
 }
 
 describe('a continued move of the connection transformer on SQLite, killed with SIGKILL', () => {

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { type DatabaseAdapter, openDatabase } from '@mfmig/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrationsWith, seededMvp1, tempDir } from './helpers.js';
+import { migrationsWith, runChildKilledAfter, seededMvp1, tempDir } from './helpers.js';
 
 const ROWS = 12_000;
 const CHILD = resolve(import.meta.dirname, 'fixtures/crash-child.mjs');
@@ -34,21 +33,8 @@ export function down(db, ctx) { ctx.raw.exec('DROP TABLE kb_digest; DROP TABLE k
 `;
 
 /** Runs the child; kills it with SIGKILL after `killAfter` progress lines (never when undefined). */
-function runChild(db: string, migrations: string, killAfter?: number): Promise<{ code: number | null; signal: string | null; lines: number }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CHILD, db, migrations, JITI, SOURCE_INDEX], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let lines = 0;
-    let buffered = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const parts = buffered.split('\n');
-      buffered = parts.pop()!;
-      lines += parts.filter((l) => l.startsWith('progress')).length;
-      if (killAfter !== undefined && lines >= killAfter && child.exitCode === null) child.kill('SIGKILL');
-    });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => resolvePromise({ code, signal, lines }));
-  });
+function runChild(db: string, migrations: string, killAfter?: number) {
+  return runChildKilledAfter([CHILD, db, migrations, JITI, SOURCE_INDEX], (line) => line.startsWith('progress'), killAfter);
 }
 
 function digestOf(adapter: DatabaseAdapter, sql: string): string {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -57,4 +58,35 @@ export function databaseState(adapter: DatabaseAdapter): string {
   const history = adapter.tableExists('mfmig_history') ? JSON.stringify(adapter.all('SELECT version, status FROM mfmig_history ORDER BY version')) : '';
   const cursors = adapter.tableExists('mfmig_transform_cursors') ? adapter.rowCount('mfmig_transform_cursors') : 0;
   return `${adapter.schemaFingerprint()}|${tableChecksum(adapter, adapter.userTables())}|${history}|${cursors}`;
+}
+
+/** How a child run ended, and how many of its stdout lines counted. */
+export interface KilledRun {
+  code: number | null;
+  signal: string | null;
+  counted: number;
+}
+
+/**
+ * Runs `node <args>` as a real child process and SIGKILLs it once `killAfter` of its stdout
+ * lines have matched `counts` (never when `killAfter` is undefined).
+ *
+ * @example
+ * const run = await runChildKilledAfter([CHILD, db], (line) => line.startsWith('progress'), 3); // run.signal === 'SIGKILL'
+ */
+export function runChildKilledAfter(args: string[], counts: (line: string) => boolean, killAfter?: number): Promise<KilledRun> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let counted = 0;
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      counted += lines.filter(counts).length;
+      if (killAfter !== undefined && counted >= killAfter && child.exitCode === null) child.kill('SIGKILL');
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolvePromise({ code, signal, counted }));
+  });
 }
