@@ -176,6 +176,48 @@ describe('the connection transformer on SQLite (DialectMigrator)', () => {
   });
 });
 
+describe('a continued move that fails its validation on SQLite (DialectMigrator)', () => {
+  it('is taken back out by its down after its batches committed: schema, rows, history and cursors as before', async () => {
+    const move = (expectRows: string) => `export const transformations = [
+  { id: 'copy_src', name: 'copy', sourceTable: 'src', targetTable: 'dst', transformationType: 'convert', batch: 'always',
+    sql: 'INSERT INTO dst (id, v2) SELECT id, v * 2 FROM src', reversible: true, reverse: 'DELETE FROM dst', dependencies: [],
+    validationQueries: [{ sql: 'SELECT count(*) FROM dst', expect: ${expectRows} }] },
+];
+export async function up(db) { await db.schema.createTable('dst').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('v2', 'integer').execute(); }
+export async function down(db) { await db.schema.dropTable('dst').execute(); }`;
+    const init =
+      '-- migrate:up\nCREATE TABLE src (id INTEGER PRIMARY KEY, v INTEGER);\nWITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 1000) INSERT INTO src SELECT n, n FROM g;\n';
+    const adapter = openDatabase(join(tempDir(), 'db.sqlite'), { create: true });
+    try {
+      const runner = async (expectRows: string) =>
+        new DialectMigrator({
+          connection: new SqliteConnection(adapter),
+          migrations: await loadMigrations(tempTree({ 'mvp1/0001_src.sql': init, 'mvp1/0002_move.mjs': move(expectRows) })),
+          participants: [createConnectionTransformer({ batchSize: 100, pacing: { targetMs: 100, pauseMs: 0 } })],
+        });
+      expect((await (await runner('0')).migrate({ version: 1 })).error).toBeUndefined();
+      const state = () => ({
+        schema: adapter.schemaFingerprint(),
+        rows: adapter.all('SELECT count(*) AS n, sum(v) AS s FROM src'),
+        history: adapter.all('SELECT version, status FROM mfmig_history ORDER BY version'),
+        cursors: adapter.tableExists('mfmig_transform_cursors') ? adapter.rowCount('mfmig_transform_cursors') : 0,
+      });
+      const before = state();
+      const failed = await (await runner('0')).migrate();
+      expect(failed.error).toMatchObject({ code: 'VALIDATION_FAILED' });
+      expect(failed.reports.some((r) => r.kind === 'reversed' && r.id === 'copy_src' && r.rows === 1000)).toBe(true);
+      expect(state()).toEqual(before);
+      expect(adapter.tableExists('dst')).toBe(false);
+      // fixed, the same migration then applies
+      const fixed = await (await runner("'sourceCount'")).migrate();
+      expect(fixed.error).toBeUndefined();
+      expect(adapter.value('SELECT count(*) FROM dst d JOIN src s ON s.id = d.id AND d.v2 = s.v * 2')).toBe(1000);
+    } finally {
+      adapter.close();
+    }
+  });
+});
+
 describe('applyTransformationsOn on a SQLite connection', () => {
   const base = { transformationType: 'convert', reversible: false, dependencies: [], validationQueries: [] } as const;
 
