@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { isMfmigError } from '@mfmig/core';
-import { SchemaEvolution, introspectSchema, rebuildTable } from '@mfmig/schema-evolution';
+import { DialectMigrator, SqliteConnection, isMfmigError, loadMigrations, openDatabase } from '@mfmig/core';
+import { SchemaEvolution, introspectSchema, rebuildTable, rebuildTableInMigration } from '@mfmig/schema-evolution';
 import { migrationsFolder, tempDir } from './helpers.js';
 
 const PARENT_SQL = `
@@ -156,5 +156,39 @@ export async function down(db, ctx) { ctx.rebuildTable({ table: 'parent', create
     expect((await migrator.rollback({ version: 1 })).error).toBeUndefined();
     expect([count(db, 'parent'), count(db, 'child')]).toEqual([1, 2]);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+  });
+
+  it('runs as ctx.rebuildTable under DialectMigrator on SQLite when given rebuildTableInMigration, and is refused in one line without it', async () => {
+    const root = migrationsFolder({
+      mvp1: {
+        '0001_schema.sql': `-- migrate:up\n${PARENT_SQL}\n-- migrate:down\nSELECT 1;\n`,
+        '0002_rebuild_parent.ts': `export const meta = { foreignKeys: 'off' };
+export async function up(db, ctx) { ctx.rebuildTable({ table: 'parent', createSql: ${JSON.stringify(NEW_PARENT)} }); }
+export async function down(db, ctx) { ctx.rebuildTable({ table: 'parent', createSql: 'CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT NOT NULL, code TEXT)' }); }`,
+      },
+    });
+    const adapter = openDatabase(join(tempDir(), 'kb.db'), { create: true });
+    try {
+      const migrations = await loadMigrations(root);
+      const connection = new SqliteConnection(adapter);
+      expect((await new DialectMigrator({ connection, migrations }).migrate({ version: 1 })).error).toBeUndefined();
+      adapter.exec(
+        "INSERT INTO parent (id, name) VALUES (1, 'p'); INSERT INTO child (id, parent_id) VALUES (1, 1), (2, 1); INSERT INTO grandchild (child_id) VALUES (1);",
+      );
+      const bare = await new DialectMigrator({ connection, migrations }).migrate();
+      expect(bare.error).toMatchObject({ code: 'USAGE' });
+      expect(adapter.value('SELECT max(version) FROM mfmig_history')).toBe(1);
+
+      const runner = new DialectMigrator({ connection, migrations, rebuildTable: rebuildTableInMigration });
+      expect((await runner.migrate()).error).toBeUndefined();
+      expect([adapter.rowCount('child'), adapter.rowCount('grandchild')]).toEqual([2, 1]);
+      expect(adapter.columnsOf('parent').at(-1)!.name).toBe('rank');
+      expect((await runner.rollback({ version: 1 })).error).toBeUndefined();
+      expect([adapter.rowCount('parent'), adapter.rowCount('child'), adapter.rowCount('grandchild')]).toEqual([1, 2, 1]);
+      expect(adapter.columnsOf('parent').map((c) => c.name)).toEqual(['id', 'name', 'code']);
+      expect(adapter.value('PRAGMA foreign_keys')).toBe(1);
+    } finally {
+      adapter.close();
+    }
   });
 });

@@ -47,6 +47,7 @@ export class SqliteStepGuard implements StepGuard {
       onProgress: options.onProgress,
       runId: options.runId,
       ...(options.undoesFailedUp ? { undoesFailedUp: true } : {}),
+      ...(options.rebuildTable ? { rebuildTable: options.rebuildTable } : {}),
     });
     const countRows = ctx.countRows.bind(ctx);
     ctx.countRows = (rows: number) => {

@@ -1,3 +1,4 @@
+import type { TableRebuilder } from '../runner/migration-plugin.js';
 import { MfmigError } from '../errors/index.js';
 import type { MigrationEventEmitter, MigrationEvents } from '../events/index.js';
 import { type Migration, type MigrationSet, fileLineOf, migrationLabel, runsInTransaction } from '../migration/index.js';
@@ -28,6 +29,8 @@ export interface DownKit {
   stepFor(m: Migration, direction: 'down', participant?: string): DialectStep;
   runStatements(step: { migration: Migration; statements?: ScriptStatement[] }, ran: string[], retryEach: boolean): Promise<void>;
   waitBeforeRetry(m: Migration, attempt: number): Promise<void>;
+  /** What performs `ctx.rebuildTable` under the step guard (see `DialectMigratorOptions.rebuildTable`). */
+  rebuildTable?: TableRebuilder;
 }
 
 /** One migration to revert, as {@link prepareDown} readies it. */
@@ -206,6 +209,7 @@ function downBody(kit: DownKit, step: DownStep, ran: string[], retryEach: boolea
         onRows: (rows) => (options?.probe ? undefined : kit.metrics.countRows(rows)),
         onProgress: (p) => kit.stepFor(step.migration, 'down').progress(p),
         ...(kit.stepFor(step.migration, 'down').undoesFailedUp ? { undoesFailedUp: true } : {}),
+        ...(kit.rebuildTable ? { rebuildTable: kit.rebuildTable } : {}),
       });
     } else if (step.statements) await kit.runStatements(step, ran, retryEach);
     else {

@@ -3,7 +3,7 @@ import type { Logger } from '../config/index.js';
 import { MfmigError, isMfmigError } from '../errors/index.js';
 import { type MigrationEvents, MigrationEventEmitter } from '../events/index.js';
 import { type Migration, type MigrationSet, fileLineOf, migrationLabel, runsInTransaction } from '../migration/index.js';
-import type { RunResult } from '../runner/migration-plugin.js';
+import type { RunResult, TableRebuilder } from '../runner/migration-plugin.js';
 import { type MigrationStatus, assertNothingBlocks, computeStatus } from '../runner/migration-status.js';
 import { type MigrationTarget, resolveTargetVersion, upSteps } from '../runner/migration-target.js';
 import type { DialectParticipant, DialectStep, ParticipantReport } from './dialect-participant.js';
@@ -38,6 +38,11 @@ export interface DialectMigratorOptions {
   enableMetrics?: boolean;
   /** Run the pending repeatable migrations (`R__`) after the versioned ones of each up run (default true; a rehearsal of the versioned steps turns it off). */
   repeatables?: boolean;
+  /**
+   * What performs `ctx.rebuildTable` in a module on SQLite: `rebuildTableInMigration` of
+   * @mfmig/schema-evolution, as `Migrator` takes it. Without it the call is refused.
+   */
+  rebuildTable?: TableRebuilder;
 }
 
 /** What a run did: the steps, and what each participant reported. */
@@ -269,6 +274,7 @@ export class DialectMigrator {
       stepFor: (m, direction, participant) => this.#stepFor(m, direction, runId, false, result, participant),
       runStatements: (step, ran, retryEach) => this.#statements(step.migration, step.statements ?? [], ran, retryEach),
       waitBeforeRetry: (m, attempt) => this.#waitBeforeRetry(m, attempt),
+      ...this.#rebuilder,
     };
   }
 
@@ -280,7 +286,13 @@ export class DialectMigrator {
       logger: this.#logger,
       runStatements: (m, statements, ran, retryEach) => this.#statements(m, statements, ran, retryEach),
       waitBeforeRetry: (m, attempt) => this.#waitBeforeRetry(m, attempt),
+      ...this.#rebuilder,
     };
+  }
+
+  /** `ctx.rebuildTable`'s implementation for the step guard, when the migrator was given one. */
+  get #rebuilder(): { rebuildTable?: TableRebuilder } {
+    return this.#options.rebuildTable ? { rebuildTable: this.#options.rebuildTable } : {};
   }
 
   /** The metrics of a new run: they record when the migrator was asked to, and never in a dry run. */
@@ -528,6 +540,7 @@ export class DialectMigrator {
         logger: this.#logger,
         onRows: (rows) => metrics.countRows(rows),
         onProgress: (p) => this.#stepFor(m, 'up', runId, dryRun, result).progress(p),
+        ...this.#rebuilder,
       });
     } else if (step.statements) await this.#statements(m, step.statements, ran, retryEach);
     else {

@@ -1,3 +1,4 @@
+import type { TableRebuilder } from '../runner/migration-plugin.js';
 import type { Logger } from '../config/index.js';
 import { MfmigError, isMfmigError } from '../errors/index.js';
 import { type Migration, type MigrationSet, type RepeatableMigration, runsInTransaction } from '../migration/index.js';
@@ -14,6 +15,8 @@ export interface RepeatableKit {
   logger: Logger;
   runStatements(m: Migration, statements: readonly ScriptStatement[], ran: string[], retryEach: boolean): Promise<void>;
   waitBeforeRetry(m: Migration, attempt: number): Promise<void>;
+  /** What performs `ctx.rebuildTable` under the step guard (see `DialectMigratorOptions.rebuildTable`). */
+  rebuildTable?: TableRebuilder;
 }
 
 /**
@@ -88,6 +91,7 @@ async function runOne(kit: RepeatableKit, r: RepeatableMigration, runId: string,
         logger: kit.logger,
         onRows: () => {},
         onProgress: () => {},
+        ...(kit.rebuildTable ? { rebuildTable: kit.rebuildTable } : {}),
       });
     } else await kit.runStatements(m, statements, ran, !transactional);
   };

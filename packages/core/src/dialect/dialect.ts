@@ -5,6 +5,7 @@ import type { OperationProgress } from '../events/index.js';
 import type { HistoryEntry, MigrationFailure } from '../history/history-store.js';
 import type { RepeatableEntry } from '../history/repeatable-store.js';
 import type { NewStepMetric, StepMetric } from '../history/metrics-store.js';
+import type { TableRebuilder } from '../runner/migration-plugin.js';
 
 /** The databases mfmig runs on. */
 export type DialectName = 'sqlite' | 'postgres';
@@ -239,6 +240,8 @@ export interface WatchOptions {
   onProgress(progress: OperationProgress): void;
   /** The down that takes a failed up back out (see `DialectStep.undoesFailedUp`). */
   undoesFailedUp?: boolean;
+  /** What performs `ctx.rebuildTable` (`rebuildTableInMigration` of @mfmig/schema-evolution); without it the call is refused. */
+  rebuildTable?: TableRebuilder;
 }
 
 /** The body of one migration step, watched by its dialect's checks. */

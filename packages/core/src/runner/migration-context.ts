@@ -92,7 +92,10 @@ export function createMigrationContext(init: ContextInit): RunnerContext {
     },
     rebuildTable(spec: RebuildTableSpec) {
       if (!init.rebuildTable) {
-        throw new MfmigError('INTERNAL', 'ctx.rebuildTable needs @mfmig/schema-evolution; run migrations through @mfmig/framework');
+        throw new MfmigError(
+          'USAGE',
+          'ctx.rebuildTable needs @mfmig/schema-evolution: run migrations through @mfmig/framework, or give the runner rebuildTable: rebuildTableInMigration',
+        );
       }
       if (init.adapter.foreignKeysEnabled()) {
         throw new MfmigError(
