@@ -109,3 +109,6 @@ export interface PlanStepEstimate {
   estimatedSeconds?: number;
   estimateSource?: string;
 }
+
+/** The environment that turns on `mfmig_metrics` for a command (`ENABLE_METRICS`). */
+export const METRICS_ENV = { ENABLE_METRICS: 'true' };

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
-import { REAL_MIGRATIONS, mfmig, sqlMigration, tempDir, writeMigrations } from './helpers.js';
+import { REAL_MIGRATIONS, mfmig, sqlMigration, tempDir, writeMigrations, METRICS_ENV } from './helpers.js';
 import { metricsFolder } from './harness/metrics-folder.js';
 
 afterAll(dropScratchDatabases);
@@ -11,7 +11,6 @@ afterAll(dropScratchDatabases);
 /** A metric as `history --metrics --json` prints it (JSON keeps every field of the type). */
 type Metric = StepMetric;
 
-const METRICS = { ENABLE_METRICS: 'true' };
 const rows = (url: string, sql: string) => withClient(url, async (c) => (await c.query(sql)).rows);
 /** Each metric as `[version, step, direction]`. */
 const steps = (metrics: Metric[]) => metrics.map((m) => [m.version, m.step, m.direction]);
@@ -20,7 +19,7 @@ describe('mfmig history --metrics on PostgreSQL', () => {
   it('records one up row per applied step with ENABLE_METRICS, in the run of its history row, and a down row per reverted step', async () => {
     const url = await scratchDatabase();
     const dir = metricsFolder();
-    const up = mfmig(dir, ['--db', url, '--json', 'migrate'], METRICS);
+    const up = mfmig(dir, ['--db', url, '--json', 'migrate'], METRICS_ENV);
     expect([up.code, up.json.toVersion], up.stderr).toEqual([0, 3]);
     const read = mfmig(dir, ['--db', url, '--json', 'history', '--metrics']);
     expect(read.code, read.stderr).toBe(0);
@@ -38,7 +37,7 @@ describe('mfmig history --metrics on PostgreSQL', () => {
     expect(metrics.every((m) => runIds.has(m.runId) && m.durationMs >= 0 && m.peakMemory > 0 && !Number.isNaN(Date.parse(m.recordedAt)))).toBe(true);
     expect(metrics[1]!.rowsPerSecond).toBeCloseTo((3 * 1000) / metrics[1]!.durationMs, 6);
 
-    const down = mfmig(dir, ['--db', url, '--json', 'rollback', '--step', '2'], METRICS);
+    const down = mfmig(dir, ['--db', url, '--json', 'rollback', '--step', '2'], METRICS_ENV);
     expect(down.code, down.stderr).toBe(0);
     const after = mfmig(dir, ['--db', url, '--json', 'history', '--metrics']).json.metrics as Metric[];
     const reverted = after.slice(3);
@@ -96,7 +95,7 @@ describe('mfmig history --metrics on PostgreSQL', () => {
         await db.insertInto('accounts').values({ id: 3, email: null }).execute();
       }`,
     });
-    const run = mfmig(dir, ['--db', url, '--json', 'migrate'], METRICS);
+    const run = mfmig(dir, ['--db', url, '--json', 'migrate'], METRICS_ENV);
     expect([run.code, run.json.error.code]).toEqual([1, 'MIGRATION_FAILED']);
     const read = mfmig(dir, ['--db', url, '--json', 'history', '--metrics']);
     expect(steps(read.json.metrics)).toEqual([[1, '0001_accounts', 'up']]);
@@ -115,7 +114,8 @@ describe('mfmig history --metrics on PostgreSQL', () => {
   it('records each KB step and each of its data transformations, up and down, with the rows the transformations moved', { timeout: 240_000 }, async () => {
     const url = await scratchDatabase();
     const cwd = tempDir();
-    const cli = (args: string[], env: Record<string, string> = METRICS) => mfmig(cwd, ['--db', url, '--migrations', REAL_MIGRATIONS, '--json', ...args], env);
+    const cli = (args: string[], env: Record<string, string> = METRICS_ENV) =>
+      mfmig(cwd, ['--db', url, '--migrations', REAL_MIGRATIONS, '--json', ...args], env);
     expect(cli(['seed', '--rows', '40']).code).toBe(0);
     const up = cli(['--yes', 'migrate', '--to-mvp', '3']);
     expect(up.code, up.stderr).toBe(0);

@@ -1,13 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropScratchDatabases, scratchDatabase } from '@mfmig/test-support';
-import { type PlanStepEstimate, mfmig, pgRows, sqlMigration, tempDir, writeMigrations } from './helpers.js';
+import { type PlanStepEstimate, mfmig, pgRows, sqlMigration, tempDir, writeMigrations, METRICS_ENV } from './helpers.js';
 
 afterAll(dropScratchDatabases);
-
-const METRICS = { ENABLE_METRICS: 'true' };
-const sql = pgRows;
-
-type Step = PlanStepEstimate;
 
 /** A table; a module step that upper-cases every note and counts the rows it changed (its down counts them too); a SQL step. */
 function folder(): string {
@@ -29,7 +24,7 @@ function folder(): string {
 
 /** The recorded `up` rows of the steps (not of their transformations), by version: the last one of each. */
 async function recordedUps(url: string): Promise<Map<number, { durationMs: number; rows: number }>> {
-  const rows = await sql(
+  const rows = await pgRows(
     url,
     `SELECT version::int AS version, duration_ms AS "durationMs", rows::int AS rows FROM mfmig_metrics
       WHERE direction = 'up' AND step NOT LIKE '%#%' ORDER BY id`,
@@ -37,10 +32,10 @@ async function recordedUps(url: string): Promise<Map<number, { durationMs: numbe
   return new Map(rows.map((r) => [r.version, { durationMs: r.durationMs, rows: r.rows }]));
 }
 
-function planSteps(url: string, dir: string, ...args: string[]): Step[] {
+function planSteps(url: string, dir: string, ...args: string[]): PlanStepEstimate[] {
   const plan = mfmig(dir, ['--db', url, '--json', 'plan', ...args]);
   expect(plan.code, plan.stderr).toBe(0);
-  return plan.json.steps as Step[];
+  return plan.json.steps as PlanStepEstimate[];
 }
 
 describe('mfmig plan on PostgreSQL estimates a step from the metrics of its earlier run', () => {
@@ -48,20 +43,20 @@ describe('mfmig plan on PostgreSQL estimates a step from the metrics of its earl
     const url = await scratchDatabase();
     const dir = folder();
     expect(mfmig(dir, ['--db', url, 'migrate', '--to', '1']).code).toBe(0);
-    await sql(url, `INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 100) g`);
-    expect(mfmig(dir, ['--db', url, 'migrate'], METRICS).code).toBe(0);
+    await pgRows(url, `INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 100) g`);
+    expect(mfmig(dir, ['--db', url, 'migrate'], METRICS_ENV).code).toBe(0);
     const recorded = await recordedUps(url);
     expect([recorded.get(2)?.rows, recorded.get(3)?.rows]).toEqual([100, 0]);
     // the down is recorded as well, and is not what an up is estimated from
-    expect(mfmig(dir, ['--db', url, 'rollback', '--to', '1'], METRICS).code).toBe(0);
+    expect(mfmig(dir, ['--db', url, 'rollback', '--to', '1'], METRICS_ENV).code).toBe(0);
     // a later run of 0002 that took 2 s for its 100 rows: the plan goes by the most recent one
-    await sql(
+    await pgRows(
       url,
       `INSERT INTO mfmig_metrics (run_id, version, step, direction, duration_ms, rows, rows_per_second, peak_memory, recorded_at)
        VALUES ('later', 2, '0002_shout', 'up', 2000, 100, 50, 0, now())`,
     );
     writeMigrations(dir, { 'mvp2/0004_tag_index.sql': sqlMigration('CREATE INDEX tags_tag ON tags (tag);', 'DROP INDEX tags_tag;') });
-    await sql(url, `INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(101, 400) g`);
+    await pgRows(url, `INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(101, 400) g`);
 
     const steps = planSteps(url, dir);
     expect(steps.map((s) => [s.version, s.estimateSource])).toEqual([
@@ -91,20 +86,22 @@ describe('mfmig plan on PostgreSQL estimates a step from the metrics of its earl
     expect(mfmig(dir, ['--db', url, 'rollback', '--to', '1']).code).toBe(0);
     const plan = mfmig(dir, ['--db', url, '--json', 'plan']);
     expect(plan.code, plan.stderr).toBe(0);
-    expect(plan.json.steps.map((s: Step) => [s.version, s.estimateSource])).toEqual([
+    expect(plan.json.steps.map((s: PlanStepEstimate) => [s.version, s.estimateSource])).toEqual([
       [2, 'rehearsal'],
       [3, 'rehearsal'],
     ]);
-    expect(plan.json.steps.map((s: Step) => s.estimatedSeconds)).toEqual(plan.json.rehearsal.steps.map((s: { estimatedMs: number }) => s.estimatedMs / 1000));
+    expect(plan.json.steps.map((s: PlanStepEstimate) => s.estimatedSeconds)).toEqual(
+      plan.json.rehearsal.steps.map((s: { estimatedMs: number }) => s.estimatedMs / 1000),
+    );
     expect(plan.json.estimatedSeconds).toBeCloseTo(plan.json.rehearsal.estimatedMs / 1000, 9);
-    expect(await sql(url, "SELECT to_regclass('public.mfmig_metrics') IS NULL AS absent")).toEqual([{ absent: true }]);
+    expect(await pgRows(url, "SELECT to_regclass('public.mfmig_metrics') IS NULL AS absent")).toEqual([{ absent: true }]);
   });
 
   it('estimates the downs of a rollback plan from the last recorded down of each, scaled by rows; without one, from the rehearsal', async () => {
     const url = await scratchDatabase();
     const dir = folder();
     expect(mfmig(dir, ['--db', url, 'migrate', '--to', '1']).code).toBe(0);
-    await sql(url, `INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 100) g`);
+    await pgRows(url, `INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 100) g`);
     expect(mfmig(dir, ['--db', url, 'migrate']).code).toBe(0);
     const downs = () => {
       const plan = mfmig(dir, ['--db', url, '--json', 'rollback', '--to', '1', '--plan-only']);
@@ -114,18 +111,18 @@ describe('mfmig plan on PostgreSQL estimates a step from the metrics of its earl
     // no run recorded: each down's time on the sample (the whole table fits it, so unscaled)
     const rehearsed = downs();
     expect(rehearsed.steps.map((s) => [s.version, s.estimateSource, s.estimatedMs])).toEqual(rehearsed.steps.map((s) => [s.version, 'rehearsal', s.sampleMs]));
-    expect(await sql(url, "SELECT to_regclass('public.mfmig_metrics') IS NULL AS absent")).toEqual([{ absent: true }]);
+    expect(await pgRows(url, "SELECT to_regclass('public.mfmig_metrics') IS NULL AS absent")).toEqual([{ absent: true }]);
 
-    expect(mfmig(dir, ['--db', url, 'rollback', '--to', '1'], METRICS).code).toBe(0);
+    expect(mfmig(dir, ['--db', url, 'rollback', '--to', '1'], METRICS_ENV).code).toBe(0);
     expect(mfmig(dir, ['--db', url, 'migrate']).code).toBe(0);
-    const [sqlDown] = await sql(url, `SELECT duration_ms AS ms FROM mfmig_metrics WHERE direction = 'down' AND version = 3 AND step NOT LIKE '%#%'`);
+    const [sqlDown] = await pgRows(url, `SELECT duration_ms AS ms FROM mfmig_metrics WHERE direction = 'down' AND version = 3 AND step NOT LIKE '%#%'`);
     // a later down of 0002 that took 2 s for its 100 rows; the table has 400 now
-    await sql(
+    await pgRows(
       url,
       `INSERT INTO mfmig_metrics (run_id, version, step, direction, duration_ms, rows, rows_per_second, peak_memory, recorded_at)
        VALUES ('later', 2, '0002_shout', 'down', 2000, 100, 50, 0, now())`,
     );
-    await sql(url, `INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(101, 400) g`);
+    await pgRows(url, `INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(101, 400) g`);
     const measured = downs();
     expect(measured.steps.map((s) => [s.version, s.estimateSource])).toEqual([
       [3, 'metrics'],

@@ -1,14 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropScratchDatabases, scratchDatabase } from '@mfmig/test-support';
-import { type PlanStepEstimate, mfmig, pgRows, sqlMigration, tempDir, writeMigrations } from './helpers.js';
+import { type PlanStepEstimate, mfmig, pgRows, sqlMigration, tempDir, writeMigrations, METRICS_ENV } from './helpers.js';
 
 afterAll(dropScratchDatabases);
-
-const METRICS = { ENABLE_METRICS: 'true' };
-const sql = pgRows;
-
-type Step = PlanStepEstimate;
 
 /** Two tables; the same column type change (a rewrite) on each; a copy of the big one into a new, indexed table; a module step. */
 function folder(): string {
@@ -31,23 +26,27 @@ function folder(): string {
 /** A database at version 1 with 50,000 rows in `big` (never analysed) and 500 in `small` (analysed), each with a note. */
 async function seeded(dir: string): Promise<string> {
   const url = await scratchDatabase();
-  expect(mfmig(dir, ['--db', url, 'migrate', '--to', '1'], METRICS).code).toBe(0);
-  await sql(url, `INSERT INTO big SELECT g, 'entry body ' || g FROM generate_series(1, 50000) g`);
-  await sql(url, `INSERT INTO small SELECT g, 'entry body ' || g, 'note' FROM generate_series(1, 500) g; ANALYZE small`);
+  expect(mfmig(dir, ['--db', url, 'migrate', '--to', '1'], METRICS_ENV).code).toBe(0);
+  await pgRows(url, `INSERT INTO big SELECT g, 'entry body ' || g FROM generate_series(1, 50000) g`);
+  await pgRows(url, `INSERT INTO small SELECT g, 'entry body ' || g, 'note' FROM generate_series(1, 500) g; ANALYZE small`);
   return url;
 }
 
 function plan(url: string, dir: string, ...args: string[]) {
   const run = mfmig(dir, ['--db', url, '--json', 'plan', ...args]);
-  return { code: run.code, stderr: run.stderr, json: run.json as { steps: Step[]; estimatedSeconds?: number; model?: { probe?: { place: string } } } };
+  return {
+    code: run.code,
+    stderr: run.stderr,
+    json: run.json as { steps: PlanStepEstimate[]; estimatedSeconds?: number; model?: { probe?: { place: string } } },
+  };
 }
 
 /** Every relation and schema of the database, and the rows of mfmig's tables: what a plan must leave as it was. */
 async function catalog(url: string) {
   return {
-    relations: await sql(url, `SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace ORDER BY 1, 2`),
-    schemas: await sql(url, 'SELECT nspname FROM pg_namespace ORDER BY 1'),
-    history: await sql(url, 'SELECT * FROM mfmig_history ORDER BY version'),
+    relations: await pgRows(url, `SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace ORDER BY 1, 2`),
+    schemas: await pgRows(url, 'SELECT nspname FROM pg_namespace ORDER BY 1'),
+    history: await pgRows(url, 'SELECT * FROM mfmig_history ORDER BY version'),
   };
 }
 
@@ -95,7 +94,7 @@ describe('mfmig plan on PostgreSQL prices a step with the model when no run and 
   it('lets the metrics of an earlier run win over the model, and the model fill in for a rehearsal that failed', async () => {
     const dir = folder();
     const url = await seeded(dir);
-    await sql(
+    await pgRows(
       url,
       `INSERT INTO mfmig_metrics (run_id, version, step, direction, duration_ms, rows, rows_per_second, peak_memory, recorded_at)
        VALUES ('earlier', 3, '0003_small_type', 'up', 2000, 0, 0, 0, now())`,
@@ -115,11 +114,11 @@ describe('mfmig plan on PostgreSQL prices a step with the model when no run and 
     expect(unrehearsed.json.steps[1]!.estimatedSeconds).toBe(2);
 
     // a note left NULL fails 0005's SET NOT NULL on the sample: the plan exits 1, and the steps without metrics get the model's estimate
-    await sql(url, `INSERT INTO small VALUES (0, 'entry body 0', NULL)`);
+    await pgRows(url, `INSERT INTO small VALUES (0, 'entry body 0', NULL)`);
     const failed = mfmig(dir, ['--db', url, '--json', 'plan', '--to', '5']);
     expect(failed.code).toBe(1);
     expect(failed.json.rehearsal).toMatchObject({ migrationFailed: true });
-    expect(failed.json.steps.map((s: Step) => s.estimateSource)).toEqual(['model', 'metrics', 'model', 'model']);
+    expect(failed.json.steps.map((s: PlanStepEstimate) => s.estimateSource)).toEqual(['model', 'metrics', 'model', 'model']);
     expect(failed.json.estimatedSeconds).toBeGreaterThan(2);
   });
 
@@ -127,7 +126,7 @@ describe('mfmig plan on PostgreSQL prices a step with the model when no run and 
     const dir = folder();
     const url = await seeded(dir);
     const role = `mfmig_reader_${randomBytes(4).toString('hex')}`;
-    await sql(url, `CREATE ROLE ${role} LOGIN; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
+    await pgRows(url, `CREATE ROLE ${role} LOGIN; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
     try {
       const reader = new URL(url);
       reader.username = role;
@@ -138,7 +137,7 @@ describe('mfmig plan on PostgreSQL prices a step with the model when no run and 
       expect(read.json.steps.every((s) => s.estimateSource === 'model' && s.estimatedSeconds! > 0)).toBe(true);
       expect(await catalog(url)).toEqual(before);
     } finally {
-      await sql(url, `DROP OWNED BY ${role}; DROP ROLE ${role}`);
+      await pgRows(url, `DROP OWNED BY ${role}; DROP ROLE ${role}`);
     }
   });
 });

@@ -37,6 +37,18 @@ function seeded(): Database.Database {
   return db;
 }
 
+/** The parent schema, then a module that rebuilds the parent with ctx.rebuildTable (foreign keys off) and back in its down. */
+function rebuildParentMigrations(): string {
+  return migrationsFolder({
+    mvp1: {
+      '0001_schema.sql': `-- migrate:up\n${PARENT_SQL}\n-- migrate:down\nSELECT 1;\n`,
+      '0002_rebuild_parent.ts': `export const meta = { foreignKeys: 'off' };
+export async function up(db, ctx) { ctx.rebuildTable({ table: 'parent', createSql: ${JSON.stringify(NEW_PARENT)} }); }
+export async function down(db, ctx) { ctx.rebuildTable({ table: 'parent', createSql: 'CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT NOT NULL, code TEXT)' }); }`,
+    },
+  });
+}
+
 const count = (db: Database.Database, table: string) => Number(db.prepare(`SELECT count(*) FROM ${table}`).pluck().get());
 
 /** The rebuild drizzle-kit and many hand-written migrations do: one transaction, foreign keys on. */
@@ -127,14 +139,7 @@ describe('safe table rebuild', () => {
   });
 
   it('runs as ctx.rebuildTable inside a migration declared foreignKeys off, through the framework context', async () => {
-    const root = migrationsFolder({
-      mvp1: {
-        '0001_schema.sql': `-- migrate:up\n${PARENT_SQL}\n-- migrate:down\nSELECT 1;\n`,
-        '0002_rebuild_parent.ts': `export const meta = { foreignKeys: 'off' };
-export async function up(db, ctx) { ctx.rebuildTable({ table: 'parent', createSql: ${JSON.stringify(NEW_PARENT)} }); }
-export async function down(db, ctx) { ctx.rebuildTable({ table: 'parent', createSql: 'CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT NOT NULL, code TEXT)' }); }`,
-      },
-    });
+    const root = rebuildParentMigrations();
     const db = new Database(join(tempDir(), 'kb.db'));
     const evolution = new SchemaEvolution({ database: db, migrationsPath: root });
     const migrator = await evolution.context.migrator();
@@ -159,14 +164,7 @@ export async function down(db, ctx) { ctx.rebuildTable({ table: 'parent', create
   });
 
   it('runs as ctx.rebuildTable under DialectMigrator on SQLite when given rebuildTableInMigration, and is refused in one line without it', async () => {
-    const root = migrationsFolder({
-      mvp1: {
-        '0001_schema.sql': `-- migrate:up\n${PARENT_SQL}\n-- migrate:down\nSELECT 1;\n`,
-        '0002_rebuild_parent.ts': `export const meta = { foreignKeys: 'off' };
-export async function up(db, ctx) { ctx.rebuildTable({ table: 'parent', createSql: ${JSON.stringify(NEW_PARENT)} }); }
-export async function down(db, ctx) { ctx.rebuildTable({ table: 'parent', createSql: 'CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT NOT NULL, code TEXT)' }); }`,
-      },
-    });
+    const root = rebuildParentMigrations();
     const adapter = openDatabase(join(tempDir(), 'kb.db'), { create: true });
     try {
       const migrations = await loadMigrations(root);
