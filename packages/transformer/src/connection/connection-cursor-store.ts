@@ -24,6 +24,23 @@ export interface ConnectionCursor {
   batches: number;
   /** The key span the batches cover, from the first row to `endKey` (the progress total); null before they start. */
   total: number | null;
+  /**
+   * On SQLite, the storage class `lastKey` was saved with (`integer`, `real`, `text`, `blob`): this
+   * store saves text, SQLite's plugin under `Migrator` the key's own value. Read only.
+   */
+  readonly keyClass?: string;
+}
+
+/**
+ * SQLite's cursor columns, each key as the exact text of its value (an integer-valued real as an
+ * integer: better-sqlite3 binds a JS number as a real) with its storage class. A key read as a JS
+ * number would round beyond 2^53.
+ */
+const SQLITE_COLUMNS = `scope, transformation_id, seq, status, ${keyText('last_key')} AS last_key, typeof(last_key) AS key_class, ${keyText('end_key')} AS end_key,
+  rows_read, rows_written, batches, total`;
+
+function keyText(column: string): string {
+  return `CASE WHEN typeof(${column}) = 'real' AND ${column} = CAST(${column} AS INTEGER) THEN CAST(CAST(${column} AS INTEGER) AS TEXT) ELSE CAST(${column} AS TEXT) END`;
 }
 
 const SAVEPOINT = 'mfmig_cursor_table';
@@ -84,7 +101,8 @@ export class ConnectionCursorStore {
   /** The cursors of a scope, in run order; empty when the table does not exist. */
   async list(scope: string): Promise<ConnectionCursor[]> {
     if (!(await this.exists())) return [];
-    const rows = await this.#conn.query<Record<string, unknown>>(`SELECT * FROM ${CURSOR_TABLE} WHERE scope = $1 ORDER BY seq`, [scope]);
+    const columns = this.#conn.dialect === 'sqlite' ? SQLITE_COLUMNS : '*';
+    const rows = await this.#conn.query<Record<string, unknown>>(`SELECT ${columns} FROM ${CURSOR_TABLE} WHERE scope = $1 ORDER BY seq`, [scope]);
     return rows.map(fromRow);
   }
 
@@ -119,5 +137,6 @@ function fromRow(row: Record<string, unknown>): ConnectionCursor {
     rowsWritten: Number(row.rows_written),
     batches: Number(row.batches),
     total: row.total === null || row.total === undefined ? null : Number(row.total),
+    ...(row.key_class === undefined ? {} : { keyClass: String(row.key_class) }),
   };
 }

@@ -1,7 +1,9 @@
 import type { DialectConnection, RunnableConnection } from '@mfmig/core';
 import { BatchPacer, type BatchPacing, MfmigError } from '@mfmig/core';
 import type { TransformationUnit } from '../declaration/transformation-unit.js';
+import { ranWithoutCursor } from '../declaration/cursorless-units.js';
 import { validationError } from '../run/validation-runner.js';
+import { assertSameKey, ranWhole, rowFunctionResumePoint } from './adopted-cursor.js';
 import { type RanUnit, connectionResults, holdSourcesStill, validationTargets } from './apply-transformations.js';
 import { hasMoreRowsThan } from './connection-queries.js';
 import { startMove } from './move-start.js';
@@ -71,12 +73,13 @@ export async function startResumable(conn: DialectConnection, scope: string, uni
 
 /**
  * The units that run after the migration's transaction: from the first that has a cursor on, less
- * the `inline` ones earlier versions recorded. The units before it ran in the migration's
- * transaction.
+ * the `inline` ones earlier versions recorded and the ones SQLite's plugin ran whole (see
+ * {@link ranWhole}). The units before it ran in the migration's transaction.
  */
 function continuedUnits(units: readonly TransformationUnit[], cursors: ReadonlyMap<string, ConnectionCursor>): TransformationUnit[] {
-  const first = units.findIndex((u) => cursors.has(u.id) && cursors.get(u.id)!.status !== 'inline');
-  return first < 0 ? [] : units.slice(first).filter((u) => cursors.get(u.id)?.status !== 'inline');
+  const saved = (id: string) => cursors.has(id) && cursors.get(id)!.status !== 'inline';
+  const ranInline = ranWithoutCursor(units, saved);
+  return units.filter((u) => !ranInline.has(u.id) && cursors.get(u.id)?.status !== 'inline' && !(cursors.has(u.id) && ranWhole(cursors.get(u.id)!)));
 }
 
 /**
@@ -104,6 +107,7 @@ export async function continueResumable(
     if (!c || c.status === 'done') continue;
     const batches = await SqlKeyBatches.of(conn, unit);
     if (!batches) break;
+    await assertSameKey(conn, unit, c);
     const start = performance.now();
     if (c.status === 'pending') c = await startMove(conn, store, batches, unit.transformation.sourceTable, c);
     const pacer = new BatchPacer(options.pacing, unit.transformation.batchSize ?? options.batchSize);
@@ -176,7 +180,7 @@ export async function finalizeResumable(
   const store = new ConnectionCursorStore(conn);
   const cursors = new Map((await store.list(scope)).map((c) => [c.transformationId, c]));
   const later = continuedUnits(units, cursors);
-  const missing = later.length === 0 ? units.at(-1) : later.find((u) => !cursors.has(u.id));
+  const missing = cursors.size === 0 ? units.at(-1) : later.find((u) => !cursors.has(u.id));
   if (missing) {
     throw new MfmigError('TRANSFORMATION_FAILED', `Transformation ${missing.id} has no saved cursor, so its partial migration cannot be finished`, {
       context: { transformation: missing.id },
@@ -198,9 +202,12 @@ export async function finalizeResumable(
 
 /** A unit's last part, under the lock: the rows above its cursor, or the whole unit when it never started. */
 async function finishUnit(conn: DialectConnection, unit: TransformationUnit, c: ConnectionCursor, batchSize: number): Promise<UnitCounts> {
-  if (c.status === 'pending') {
-    const run = { batchSize: unit.transformation.batchSize ?? batchSize };
-    return unit.transformation.transform ? runRowFunctionUnit(conn, unit, run) : runSqlUnit(conn, unit, run);
+  const run = { batchSize: unit.transformation.batchSize ?? batchSize };
+  if (c.status === 'pending') return unit.transformation.transform ? runRowFunctionUnit(conn, unit, run) : runSqlUnit(conn, unit, run);
+  if (unit.transformation.transform) {
+    // SQLite's plugin left its batches part-done: the rest, from its last key
+    const rest = await runRowFunctionUnit(conn, unit, run, await rowFunctionResumePoint(conn, unit, c));
+    return { rowsRead: c.rowsRead + rest.rowsRead, rows: c.rowsWritten + rest.rows, batches: c.batches + rest.batches };
   }
   const batches = await SqlKeyBatches.of(conn, unit);
   if (!batches) {
@@ -208,6 +215,7 @@ async function finishUnit(conn: DialectConnection, unit: TransformationUnit, c: 
       context: { transformation: unit.id },
     });
   }
+  await assertSameKey(conn, unit, c);
   const rest = await batches.next(c.lastKey, null, Number.MAX_SAFE_INTEGER);
   return {
     rowsRead: c.rowsRead + (rest?.rowsRead ?? 0),

@@ -1,11 +1,12 @@
 import type { DialectConnection } from '@mfmig/core';
-import { quoteIdentifier } from '@mfmig/core';
+import { isMfmigError, quoteIdentifier } from '@mfmig/core';
+import { pluginKeyOf } from './adopted-cursor.js';
 import type { Row } from '../declaration/data-transformation.js';
 import { defaultWriteMode } from '../declaration/transformation-types.js';
 import type { TransformationUnit } from '../declaration/transformation-unit.js';
 import { transformationError } from '../run/statement-runner.js';
 import { BatchRowWriter } from './batch-row-writer.js';
-import { countRows, requireTable } from './connection-queries.js';
+import { countRows, requireTable, scalarOf } from './connection-queries.js';
 import { pageKey } from './page-key.js';
 import type { UnitCounts, UnitRunContext } from './connection-result.js';
 import { throwIfInterrupted } from './interruption.js';
@@ -17,15 +18,21 @@ import { sourceKeyOf } from './source-key.js';
  * the function on each row (its `columns`, with the key, or all), and writes what it returns
  * (nothing, a row, or rows) with a {@link BatchRowWriter} in the unit's write mode: declared,
  * else by type (merge upsert, enrich update, else insert), keyed by `key` or the target's
- * primary key.
+ * primary key. `from` goes on after a key, by the given column: where SQLite's plugin left the
+ * unit's batches (see `rowFunctionResumePoint`).
  *
  * @example
  * const counts = await runRowFunctionUnit(conn, unit, { batchSize: 10_000 }); // { rowsRead: 500, rows: 1_500, batches: 1 }
  */
-export async function runRowFunctionUnit(conn: DialectConnection, unit: TransformationUnit, run: UnitRunContext): Promise<UnitCounts> {
+export async function runRowFunctionUnit(
+  conn: DialectConnection,
+  unit: TransformationUnit,
+  run: UnitRunContext,
+  from?: { column: string; after: unknown },
+): Promise<UnitCounts> {
   const t = unit.transformation;
   const fn = t.transform!;
-  const key = await sourceKeyOf(conn, t, unit.id, { integer: false });
+  const key = from ? { column: from.column } : await rowKeyOf(conn, unit);
   const target = await requireTable(conn, t.targetTable, unit.id, 'target');
   const mode = t.writeMode ?? defaultWriteMode(t.transformationType);
   const writeKey = mode === 'insert' ? (t.key ?? []) : (t.key ?? target.primaryKey);
@@ -36,13 +43,14 @@ export async function runRowFunctionUnit(conn: DialectConnection, unit: Transfor
   const endRow = (await conn.query<Record<string, unknown>>(`SELECT ${endKey.columns} FROM ${source}`))[0];
   const end = endRow ? endKey.take(endRow) : null;
   if (end === null || end === undefined) return { rowsRead: 0, rows: 0, batches: 0 };
-  const total = await countRows(conn, t.sourceTable);
-  const columns = t.columns ? [...new Set([key.column, ...t.columns])].map(quoteIdentifier).join(', ') : '*';
+  const total = from ? Number(await scalarOf(conn, `SELECT count(*) FROM ${source} WHERE ${k} > $1`, [from.after])) : await countRows(conn, t.sourceTable);
+  // SQLite's rowid is no column of the row (as under the plugin)
+  const columns = t.columns ? [...new Set(key.column === 'rowid' ? t.columns : [key.column, ...t.columns])].map(quoteIdentifier).join(', ') : '*';
   const rowKey = pageKey(conn, k);
   const select = `SELECT ${columns}, ${rowKey.columns} FROM ${source}`;
   const first = `${select} WHERE ${k} <= $1 ORDER BY ${k} LIMIT ${run.batchSize}`;
   const next = `${select} WHERE ${k} > $2 AND ${k} <= $1 ORDER BY ${k} LIMIT ${run.batchSize}`;
-  let after: unknown = null;
+  let after: unknown = from?.after ?? null;
   let read = 0;
   let written = 0;
   let batches = 0;
@@ -71,4 +79,18 @@ export async function runRowFunctionUnit(conn: DialectConnection, unit: Transfor
     if (page.length < run.batchSize) break;
   }
   return { rowsRead: read, rows: written, batches };
+}
+
+/**
+ * The column a row function pages its source by: `sourceKey`, else the single-column primary key;
+ * on SQLite, a table with neither pages by `rowid`, as under SQLite's plugin.
+ */
+async function rowKeyOf(conn: DialectConnection, unit: TransformationUnit): Promise<{ column: string }> {
+  try {
+    return await sourceKeyOf(conn, unit.transformation, unit.id, { integer: false });
+  } catch (error) {
+    const rowid = isMfmigError(error) && error.code === 'TRANSFORMATION_INVALID' && (await pluginKeyOf(conn, unit.transformation, unit.id)) === 'rowid';
+    if (rowid) return { column: 'rowid' };
+    throw error;
+  }
 }

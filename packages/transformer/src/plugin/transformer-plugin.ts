@@ -1,5 +1,6 @@
 import type { DatabaseAdapter, MigrationContext, MigrationPlugin, RunInfo, RunResult } from '@mfmig/core';
 import { MfmigError, isMfmigError, migrationLabel } from '@mfmig/core';
+import { ranWithoutCursor } from '../declaration/cursorless-units.js';
 import type { TransformationUnit } from '../declaration/transformation-unit.js';
 import type { ResultCounts } from '../run/result-builder.js';
 import { TRANSFORMATION_RESULTS_KEY, type TransformationResult, type ValidationResult } from '../run/transformation-result.js';
@@ -159,7 +160,10 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
       const cursors = new Map(engine.cursors.list(scope).map((c) => [c.transformationId, c]));
       const measured = (ctx.state.get(COUNTS_KEY) as Map<string, ResultCounts> | undefined) ?? new Map<string, ResultCounts>();
       ctx.state.set(COUNTS_KEY, measured);
-      for (const [seq, unit] of engine.plan(ctx.migration.transformations).entries()) {
+      const units = engine.plan(ctx.migration.transformations);
+      const ranInline = ranWithoutCursor(units, (id) => cursors.has(id));
+      for (const [seq, unit] of units.entries()) {
+        if (ranInline.has(unit.id)) continue;
         const cursor = cursors.get(unit.id) ?? engine.pendingCursor(scope, unit, seq);
         if (cursor.status === 'done') continue;
         const counts = await engine.runBatched(unit, cursor, { ...progress(ctx), whole: unit.transformation.batch === 'never' });
@@ -169,7 +173,7 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
       // The validation queries read whole tables: run here, between transactions, they do not
       // hold the write lock that the final transaction takes (a WAL application keeps writing;
       // with a rollback journal a large file's queries read paced TEMP copies).
-      const validations = await engine.validateBetweenTransactions(engine.plan(ctx.migration.transformations), ctx.signal);
+      const validations = await engine.validateBetweenTransactions(units, ctx.signal);
       ctx.state.set(VALIDATED_KEY, throwIfFailed(validations));
     },
 
@@ -179,7 +183,9 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
       const scope = migrationScope(ctx);
       const units = engine.plan(ctx.migration.transformations);
       const cursors = new Map(engine.cursors.list(scope).map((c) => [c.transformationId, c]));
-      const unfinished = units.find((u) => cursors.get(u.id)?.status !== 'done');
+      // units DialectMigrator's transformer ran in the migration's transaction have no cursor, and no result here
+      const ranInline = ranWithoutCursor(units, (id) => cursors.has(id));
+      const unfinished = units.find((u) => !ranInline.has(u.id) && cursors.get(u.id)?.status !== 'done');
       if (unfinished) {
         throw new MfmigError('TRANSFORMATION_FAILED', `Transformation ${unfinished.id} did not finish; run the migration again to resume it`, {
           context: { transformation: unfinished.id },
@@ -187,20 +193,22 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
       }
       const validations = (ctx.state.get(VALIDATED_KEY) as ValidationResult[] | undefined) ?? validateOrThrow(engine, units);
       const measured = (ctx.state.get(COUNTS_KEY) as Map<string, ResultCounts> | undefined) ?? new Map<string, ResultCounts>();
-      const entries = units.map((unit) => {
-        const c = cursors.get(unit.id)!;
-        const m = measured.get(unit.id);
-        return {
-          unit,
-          counts: {
-            rowsRead: c.rowsRead,
-            rowsWritten: c.rowsWritten,
-            batches: c.batches,
-            durationMs: m?.durationMs ?? 0,
-            resumed: m ? (m.resumed ?? false) : true,
-          },
-        };
-      });
+      const entries = units
+        .filter((unit) => !ranInline.has(unit.id))
+        .map((unit) => {
+          const c = cursors.get(unit.id)!;
+          const m = measured.get(unit.id);
+          return {
+            unit,
+            counts: {
+              rowsRead: c.rowsRead,
+              rowsWritten: c.rowsWritten,
+              batches: c.batches,
+              durationMs: m?.durationMs ?? 0,
+              resumed: m ? (m.resumed ?? false) : true,
+            },
+          };
+        });
       engine.cursors.clear(scope);
       finish(
         ctx,

@@ -1,6 +1,7 @@
 import type { DatabaseAdapter, OperationProgress } from '@mfmig/core';
 import { BatchPacer, type BatchPacing, DEFAULT_PACING, MfmigError, inWriteTurn, quoteIdentifier, usesBatchParams } from '@mfmig/core';
 import type { Row } from '../declaration/data-transformation.js';
+import { adoptedCursor } from './adopted-cursor.js';
 import type { CursorStore, TransformCursor } from './cursor-store.js';
 import { KeyBounds } from './key-bounds.js';
 import { type PreparedUnit, pageSql } from './prepared-unit.js';
@@ -89,10 +90,10 @@ export async function runUnitBatched(
   const resumed = cursor.status !== 'pending';
   if (cursor.status === 'done') return { rowsRead: cursor.rowsRead, rowsWritten: cursor.rowsWritten, batches: cursor.batches, durationMs: 0, resumed };
   const batchable = !options.whole && p.key !== null && (p.rowFn !== undefined || p.batchStatements !== null);
+  let state: TransformCursor = adoptedCursor(adapter, p, cursor, batchable);
   if (!batchable) return runAsOneBatch(adapter, p, store, cursor, options, start);
   const db = adapter;
   const bounds = new KeyBounds(db, p.t.sourceTable, p.key!);
-  let state: TransformCursor = cursor;
   if (state.status === 'pending') {
     const lastKey = bounds.before();
     const endKey = bounds.max();
