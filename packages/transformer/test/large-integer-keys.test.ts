@@ -5,7 +5,7 @@
 // connection transformer under DialectMigrator.
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type DatabaseAdapter, DialectMigrator, Migrator, SqliteConnection, loadMigrations, openDatabase } from '@mfmig/core';
+import { type DatabaseAdapter, DialectMigrator, type MigrationSet, Migrator, SqliteConnection, loadMigrations, openDatabase } from '@mfmig/core';
 import { removeTempDirs, tempDir, tempTree } from '@mfmig/test-support';
 import { createConnectionTransformer, createTransformerPlugin } from '../src/index.js';
 
@@ -98,4 +98,51 @@ describe('transformations over integer keys beyond 2^53', () => {
       adapter.close();
     }
   });
+});
+
+/** Values of a column that is no key, around 2^53 and below -2^53, and small ones: as text, the form that cannot round. */
+const VALUES = ['9007199254740993', '9007199254740995', '-9007199254740997', '9223372036854775807', '42', '-7'];
+
+const OWNERS = `-- migrate:up
+CREATE TABLE accounts (id INTEGER PRIMARY KEY, owner INTEGER NOT NULL, loose);
+INSERT INTO accounts (owner, loose) VALUES ${VALUES.map((v) => `(${v}, ${v})`).join(', ')};
+CREATE TABLE owners (account_id INTEGER NOT NULL, owner INTEGER NOT NULL, loose, kind TEXT NOT NULL);
+`;
+
+/** A row function that passes the values on, and says what JS type it was given. */
+const OWNER_MOVE = (batch: string) => `export const transformations = [
+  { id: 'owners', name: 'owners', sourceTable: 'accounts', targetTable: 'owners', transformationType: 'convert', batch: '${batch}', batchSize: 2,
+    transform: (row) => ({ account_id: row.id, owner: row.owner, loose: row.loose, kind: typeof row.owner }), reversible: true, reverse: 'DELETE FROM owners', dependencies: [] },
+];
+export function up() {}
+export function down() {}`;
+
+describe('integers beyond 2^53 in columns that are no key', () => {
+  const runners = {
+    'the plugin under Migrator': (adapter: DatabaseAdapter, migrations: MigrationSet) =>
+      new Migrator({ adapter, migrations, plugins: [createTransformerPlugin()] }).migrate(),
+    'the connection transformer under DialectMigrator': (adapter: DatabaseAdapter, migrations: MigrationSet) =>
+      new DialectMigrator({ connection: new SqliteConnection(adapter), migrations, participants: [createConnectionTransformer()] }).migrate(),
+  };
+  for (const [name, migrate] of Object.entries(runners)) {
+    for (const batch of ['never', 'always']) {
+      it(`reach a row function exact, as bigints, and are written exact, through ${name} (batch: '${batch}')`, async () => {
+        const dir = tempTree({ 'mvp1/0001_accounts.sql': OWNERS, 'mvp1/0002_owners.mjs': OWNER_MOVE(batch) });
+        const adapter = openDatabase(join(tempDir(), 'db.sqlite'), { create: true });
+        try {
+          expect((await migrate(adapter, await loadMigrations(dir))).error).toBeUndefined();
+          const written = adapter.all<{ owner: string; loose: string; type: string; kind: string }>(
+            'SELECT CAST(owner AS TEXT) AS owner, CAST(loose AS TEXT) AS loose, typeof(loose) AS type, kind FROM owners ORDER BY account_id',
+          );
+          expect(written.map((r) => r.owner)).toEqual(VALUES);
+          expect(written.map((r) => r.loose)).toEqual(VALUES);
+          expect(written.map((r) => r.type)).toEqual(VALUES.map(() => 'integer'));
+          // below 2^53 a plain number, as ever; beyond, a bigint (a number would round it)
+          expect(written.map((r) => r.kind)).toEqual(VALUES.map((v) => (Number.isSafeInteger(Number(v)) ? 'number' : 'bigint')));
+        } finally {
+          adapter.close();
+        }
+      });
+    }
+  }
 });

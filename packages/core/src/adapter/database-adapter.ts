@@ -44,6 +44,8 @@ export interface PreparedStatement {
   columns(): { name: string }[];
   /** True for a statement that returns rows (a query), false for one that only writes. */
   readonly reader: boolean;
+  /** True for a statement that writes nothing (it may be run again with the same result). */
+  readonly readonly: boolean;
 }
 
 /** A column as {@link DatabaseAdapter.columnsOf} lists it. */

@@ -1,6 +1,8 @@
 export * from './abbreviate-sql.js';
 export * from './database-adapter.js';
 export { exactInteger } from './exact-integer.js';
+export { allExact } from './exact-rows.js';
+export { sqliteBindable } from './bindable-value.js';
 export * from './open-database.js';
 export * from './quote.js';
 export { skipSqlComment, skipSqlGap, skipSqlQuoted } from './sql-scan.js';

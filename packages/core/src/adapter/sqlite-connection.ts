@@ -1,4 +1,6 @@
 import { bindNumbered } from './numbered-params.js';
+import { allExact } from './exact-rows.js';
+import { sqliteBindable } from './bindable-value.js';
 import type { Kysely } from 'kysely';
 import type {
   DialectCapabilities,
@@ -82,11 +84,12 @@ export class SqliteConnection implements RunnableConnection {
   // async, so that a statement's error rejects the promise rather than throwing at the call, as on PostgreSQL.
   // Parameters are `?` or, as on PostgreSQL, `$1`, `$2`, ...; booleans bind as 1 and 0.
   async query<Row = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    return this.adapter.all<Row>(sql, bindNumbered(sql, params.map(sqliteValue)));
+    // integers beyond 2^53 come back exact, as bigints (PostgreSQL's driver gives them as text)
+    return allExact<Row>(this.adapter.prepare(sql), bindNumbered(sql, params.map(sqliteBindable)));
   }
 
   async execute(sql: string, params: readonly unknown[] = []): Promise<number> {
-    return this.adapter.run(sql, bindNumbered(sql, params.map(sqliteValue))).changes;
+    return this.adapter.run(sql, bindNumbered(sql, params.map(sqliteBindable))).changes;
   }
 
   async hasTable(name: string): Promise<boolean> {
@@ -284,6 +287,3 @@ function holderOf(holder: LockHolder): DialectLockHolder {
 }
 
 /** A value better-sqlite3 binds: SQLite has no boolean type, so true and false are stored as 1 and 0. */
-function sqliteValue(value: unknown): unknown {
-  return typeof value === 'boolean' ? Number(value) : value;
-}

@@ -69,7 +69,8 @@ export class BatchRowWriter {
     for (let i = 0; i < rows.length; i += perStatement) {
       const chunk = this.#lastPerKey(rows.slice(i, i + perStatement), columns);
       const params: unknown[] = [];
-      for (const row of chunk) for (const c of columns) params.push(bindable(row[c]));
+      const sqlite = this.#conn.dialect === 'sqlite';
+      for (const row of chunk) for (const c of columns) params.push(bindable(row[c], sqlite));
       const sql = this.#sql(columns, chunk.length);
       try {
         changed += await this.#conn.execute(sql, params);
@@ -134,8 +135,11 @@ export class BatchRowWriter {
   }
 }
 
-/** A value the driver can bind: bigint as text, undefined as null. */
-function bindable(value: unknown): unknown {
-  if (typeof value === 'bigint') return value.toString();
+/**
+ * A value the driver can bind: undefined as null; a bigint as text for PostgreSQL's driver, as
+ * itself for SQLite's (an integer, exact; as text it would stay text in a column without a type).
+ */
+function bindable(value: unknown, sqlite = false): unknown {
+  if (typeof value === 'bigint') return sqlite ? value : value.toString();
   return value === undefined ? null : value;
 }

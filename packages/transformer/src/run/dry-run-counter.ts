@@ -2,7 +2,7 @@ import type { DatabaseAdapter } from '@mfmig/core';
 import type { Row } from '../declaration/data-transformation.js';
 import { countQueryFor } from '../sql/count-query.js';
 import { prepareLenient } from '../sql/legacy-strings.js';
-import { BATCH_END_PARAM, BATCH_START_PARAM, usesBatchParams } from '@mfmig/core';
+import { BATCH_END_PARAM, BATCH_START_PARAM, allExact, usesBatchParams } from '@mfmig/core';
 import { KeyBounds } from './key-bounds.js';
 import { type PreparedUnit, pageSql } from './prepared-unit.js';
 import type { ResultCounts } from './result-builder.js';
@@ -63,7 +63,7 @@ function countRowFunction(adapter: DatabaseAdapter, p: PreparedUnit): number {
   let after = bounds.before();
   let count = 0;
   for (;;) {
-    const rows = page.all(after, end, p.batchSize) as Row[];
+    const rows = allExact<Row>(page, [after, end, p.batchSize]);
     if (rows.length === 0) return count;
     for (const row of rows) {
       let out: ReturnType<NonNullable<PreparedUnit['rowFn']>>;

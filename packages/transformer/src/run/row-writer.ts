@@ -1,4 +1,4 @@
-import { MfmigError, quoteIdentifier, type PreparedStatement, type DatabaseAdapter } from '@mfmig/core';
+import { MfmigError, quoteIdentifier, sqliteBindable, type PreparedStatement, type DatabaseAdapter } from '@mfmig/core';
 import type { WriteMode } from '../declaration/transformation-types.js';
 import type { Row } from '../declaration/data-transformation.js';
 
@@ -41,7 +41,7 @@ export class RowWriter {
     this.#lastSignature = signature;
     this.#last = entry;
     const values = new Array(entry.columns.length);
-    for (let i = 0; i < entry.columns.length; i++) values[i] = row[entry.columns[i]!];
+    for (let i = 0; i < entry.columns.length; i++) values[i] = sqliteBindable(row[entry.columns[i]!]);
     return entry.statement.run(values).changes;
   }
 

@@ -1,5 +1,5 @@
 import type { DatabaseAdapter, OperationProgress } from '@mfmig/core';
-import { BatchPacer, type BatchPacing, DEFAULT_PACING, MfmigError, inWriteTurn, quoteIdentifier, usesBatchParams } from '@mfmig/core';
+import { BatchPacer, type BatchPacing, DEFAULT_PACING, MfmigError, allExact, inWriteTurn, quoteIdentifier, usesBatchParams } from '@mfmig/core';
 import type { Row } from '../declaration/data-transformation.js';
 import { adoptedCursor } from './adopted-cursor.js';
 import type { CursorStore, TransformCursor } from './cursor-store.js';
@@ -117,7 +117,7 @@ export async function runUnitBatched(
       let written = 0;
       let end: unknown;
       if (page && writer) {
-        const batch = page.all(state.lastKey, state.endKey, size) as Row[];
+        const batch = allExact<Row>(page, [state.lastKey, state.endKey, size]);
         if (batch.length === 0) return null;
         // read before the rows are written (see keysetPages)
         end = bounds.lastOf(batch, p.key!, state.lastKey, state.endKey);
@@ -222,7 +222,7 @@ function* keysetPages(adapter: DatabaseAdapter, p: PreparedUnit): Generator<Row[
   const page = adapter.prepare(pageSql(p));
   let after = bounds.before();
   for (;;) {
-    const rows = page.all(after, end, p.batchSize) as Row[];
+    const rows = allExact<Row>(page, [after, end, p.batchSize]);
     if (rows.length === 0) return;
     // read before the rows are written: a row function that writes into its own source moves what an OFFSET would count
     const last = bounds.lastOf(rows, p.key!, after, end);
@@ -237,5 +237,5 @@ function* offsetPages(adapter: DatabaseAdapter, p: PreparedUnit): Generator<Row[
   const total = adapter.rowCount(p.t.sourceTable);
   const order = primaryKeyColumns(adapter, p.t.sourceTable).map(quoteIdentifier).join(', ') || '1';
   const page = adapter.prepare(`SELECT ${columns} FROM ${quoteIdentifier(p.t.sourceTable)} ORDER BY ${order} LIMIT ? OFFSET ?`);
-  for (let offset = 0; offset < total; offset += p.batchSize) yield page.all(p.batchSize, offset) as Row[];
+  for (let offset = 0; offset < total; offset += p.batchSize) yield allExact<Row>(page, [p.batchSize, offset]);
 }
