@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type DatabaseAdapter, quoteIdentifier } from '@mfmig/core';
+import { type DatabaseAdapter, exactInteger, quoteIdentifier } from '@mfmig/core';
 import { type RowKey, keyExpression } from './table-inventory.js';
 
 /** A count and a sha256 over rows, so that two copies of the same rows compare equal. */
@@ -18,11 +18,8 @@ export interface RowsChecksum {
 export function checksumQuery(adapter: DatabaseAdapter, sql: string, params: unknown[] = []): RowsChecksum {
   const hash = createHash('sha256');
   let rows = 0;
-  for (const row of adapter
-    .prepare(sql)
-    .raw()
-    .iterate(...params) as Iterable<unknown[]>) {
-    hash.update(JSON.stringify(row));
+  for (const row of exactRows(adapter, sql, params)) {
+    hash.update(jsonOf(row));
     hash.update('\n');
     rows++;
   }
@@ -50,7 +47,7 @@ export function rowDigests(adapter: DatabaseAdapter, table: string, columns: str
   const digests = new Map<string, string>();
   const cols = columns.length > 0 ? columns.map(quoteIdentifier).join(', ') : 'NULL';
   const sql = `SELECT ${keyExpression(key)}, ${cols} FROM ${quoteIdentifier(table)}`;
-  for (const row of adapter.prepare(sql).raw().iterate() as Iterable<unknown[]>) {
+  for (const row of exactRows(adapter, sql)) {
     digests.set(String(row[0]), digestOf(row));
   }
   return digests;
@@ -68,7 +65,7 @@ export function lostRowKeys(
   const changed: string[] = [];
   const cols = columns.length > 0 ? columns.map(quoteIdentifier).join(', ') : 'NULL';
   const sql = `SELECT ${keyExpression(key)}, ${cols} FROM ${quoteIdentifier(table)}`;
-  for (const row of adapter.prepare(sql).raw().iterate() as Iterable<unknown[]>) {
+  for (const row of exactRows(adapter, sql)) {
     const k = String(row[0]);
     const digest = after.get(k);
     if (digest === undefined) deleted.push(k);
@@ -79,6 +76,28 @@ export function lostRowKeys(
 
 function digestOf(row: unknown[]): string {
   return createHash('sha1')
-    .update(JSON.stringify(row.slice(1)))
+    .update(jsonOf(row.slice(1)))
     .digest('base64');
+}
+
+/**
+ * A query's rows as arrays, integers exact: a JS number rounds one beyond 2^53, so two values a
+ * down migration told apart (or made equal by rounding them itself) would digest alike. Integers
+ * below 2^53 stay numbers, so digests and checksums of such rows are what they always were.
+ */
+function* exactRows(adapter: DatabaseAdapter, sql: string, params: unknown[] = []): Generator<unknown[]> {
+  for (const row of adapter
+    .prepare(sql)
+    .raw()
+    .safeIntegers()
+    .iterate(...params) as Iterable<unknown[]>) {
+    for (let i = 0; i < row.length; i++) if (typeof row[i] === 'bigint') row[i] = exactInteger(row[i]);
+    yield row;
+  }
+}
+
+/** JSON of a row, an integer beyond 2^53 as `{"integer":"<digits>"}` (JSON has no bigint). */
+function jsonOf(row: unknown[]): string {
+  if (!row.some((value) => typeof value === 'bigint')) return JSON.stringify(row);
+  return JSON.stringify(row, (_key, value: unknown) => (typeof value === 'bigint' ? { integer: value.toString() } : value));
 }
