@@ -10,6 +10,7 @@ import type { ResultCounts } from './run/result-builder.js';
 import { reverseOrder, runReverse } from './run/reverse-runner.js';
 import type { ValidationResult } from './run/transformation-result.js';
 import { type UnitRunOptions, runUnitBatched, runUnitInline } from './run/unit-executor.js';
+import { type UnitRest, runUnitRest } from './run/unit-rest.js';
 import { readOverCopies } from './run/copied-read.js';
 import { runValidations, scalar, validationSql } from './run/validation-runner.js';
 
@@ -114,6 +115,11 @@ export class TransformationEngine {
       staged: this.options.stageQueries ?? true,
       ...options,
     });
+  }
+
+  /** In the caller's transaction: the rows written above a batched unit's cursor since its last batch (see `runUnitRest`). */
+  runRest(unit: TransformationUnit, cursor: TransformCursor): UnitRest {
+    return runUnitRest(this.adapter, this.prepare(unit), cursor);
   }
 
   count(unit: TransformationUnit): ResultCounts {

@@ -71,12 +71,14 @@ function expectEachRowOnce(adapter: DatabaseAdapter): void {
   expect(adapter.value('SELECT count(*) FROM mfmig_transform_cursors')).toBe(0);
 }
 
+/** Each runner first, the other second. */
+const pairs = (): [Runner, Runner][] => [
+  ['Migrator', 'DialectMigrator'],
+  ['DialectMigrator', 'Migrator'],
+];
+
 describe('a migration one runner left part-done, finished by the other', () => {
-  const pairs: [Runner, Runner][] = [
-    ['Migrator', 'DialectMigrator'],
-    ['DialectMigrator', 'Migrator'],
-  ];
-  for (const [first, second] of pairs) {
+  for (const [first, second] of pairs()) {
     for (const stopIn of ['label_events', 'copy_events', 'loose_rows']) {
       it(`started by ${first}, stopped in ${stopIn}, finished by ${second}: each row moved exactly once`, async () => {
         const dir = tempTree({ 'mvp1/0001_events.sql': SCHEMA, 'mvp1/0002_moves.mjs': MOVES });
@@ -113,10 +115,7 @@ export function up() {}
 export function down() {}`;
 
 describe('a part-done move over another key than the finishing runner pages by', () => {
-  for (const [first, second] of [
-    ['Migrator', 'DialectMigrator'],
-    ['DialectMigrator', 'Migrator'],
-  ] as [Runner, Runner][]) {
+  for (const [first, second] of pairs()) {
     it(`started by ${first} is refused by ${second} and taken back out; the run that follows moves each row once`, async () => {
       const dir = tempTree({ 'mvp1/0001_events.sql': REVERSED, 'mvp1/0002_copy.mjs': COPY });
       const adapter = openDatabase(join(tempDir(), 'db.sqlite'), { create: true });
@@ -133,6 +132,29 @@ describe('a part-done move over another key than the finishing runner pages by',
         expect(again.error).toBeUndefined();
         expect(adapter.value('SELECT count(*) FROM copies')).toBe(KEYS.length);
         expect(adapter.value('SELECT count(DISTINCT event_id) FROM copies')).toBe(KEYS.length);
+      } finally {
+        adapter.close();
+      }
+    });
+  }
+});
+
+/** The cursor table as versions before cursors named their key column created it. */
+const OLD_CURSOR_TABLE = `CREATE TABLE mfmig_transform_cursors (scope TEXT NOT NULL, transformation_id TEXT NOT NULL, seq INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'done')), last_key, end_key, rows_read INTEGER NOT NULL DEFAULT 0,
+  rows_written INTEGER NOT NULL DEFAULT 0, total INTEGER, batches INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL, PRIMARY KEY (scope, transformation_id))`;
+
+describe('a cursor table an older version created', () => {
+  for (const [first, second] of pairs()) {
+    it(`gains its key column when ${first} starts a move, and ${second} finishes it: each row once`, async () => {
+      const dir = tempTree({ 'mvp1/0001_events.sql': SCHEMA, 'mvp1/0002_moves.mjs': MOVES });
+      const adapter = openDatabase(join(tempDir(), 'db.sqlite'), { create: true });
+      try {
+        adapter.exec(OLD_CURSOR_TABLE);
+        expect((await interrupted(first, adapter, dir, 'copy_events')).error).toMatchObject({ code: 'INTERRUPTED' });
+        expect(adapter.value("SELECT key_column FROM mfmig_transform_cursors WHERE transformation_id = 'copy_events'")).toBe('id');
+        expect((await (await runner(second, adapter, dir)).migrate()).error).toBeUndefined();
+        expectEachRowOnce(adapter);
       } finally {
         adapter.close();
       }

@@ -41,16 +41,18 @@ export async function pluginKeyOf(conn: DialectConnection, t: ResolvedTransforma
 }
 
 /**
- * Checks that this runner may continue a SQL unit's cursor SQLite's plugin saved: its batches went
- * over the same column as this runner's (`sourceKey`, else the single-column primary key). The
- * plugin pages a table without an INTEGER PRIMARY KEY by `rowid`, whose values are not the key's:
- * paging on from one would skip rows or move them twice, so that cursor is refused with
+ * Checks that this runner may continue a SQL unit's cursor: its batches went over the same column
+ * as this runner's (`sourceKey`, else the single-column primary key), as the cursor says
+ * (`keyColumn`), or, in a cursor SQLite's plugin saved before cursors said it, as the plugin picks
+ * it. The plugin pages a table without an INTEGER PRIMARY KEY by `rowid`, whose values are not the
+ * key's: paging on from one would skip rows or move them twice, so that cursor is refused with
  * `TRANSFORMATION_FAILED` (the runner then takes the migration back out).
  */
 export async function assertSameKey(conn: DialectConnection, unit: TransformationUnit, c: ConnectionCursor): Promise<void> {
-  if (!savedByPlugin(c) || c.lastKey === null) return;
+  if (c.lastKey === null || (!c.keyColumn && !savedByPlugin(c))) return;
   const t = unit.transformation;
-  const theirs = await pluginKeyOf(conn, t, unit.id);
+  // the column the cursor names, else (saved before cursors named it) the one the plugin picks
+  const theirs = c.keyColumn ?? (await pluginKeyOf(conn, t, unit.id));
   const ours = (await sourceKeyOf(conn, t, unit.id, { integer: true })).column;
   if (theirs !== ours) {
     throw new MfmigError(
@@ -62,15 +64,15 @@ export async function assertSameKey(conn: DialectConnection, unit: Transformatio
 }
 
 /**
- * Where a row function SQLite's plugin left part-done goes on: its key column (see
- * {@link pluginKeyOf}) and the last key it did, bound as the value it was saved as.
+ * Where a row function SQLite's plugin left part-done goes on: its key column (the cursor's, else
+ * as {@link pluginKeyOf} picks it) and the last key it did, bound as the value it was saved as.
  */
 export async function rowFunctionResumePoint(
   conn: DialectConnection,
   unit: TransformationUnit,
   c: ConnectionCursor,
 ): Promise<{ column: string; after: unknown }> {
-  const column = await pluginKeyOf(conn, unit.transformation, unit.id);
+  const column = c.keyColumn ?? (await pluginKeyOf(conn, unit.transformation, unit.id));
   if (column === null || c.lastKey === null || c.keyClass === 'blob') {
     throw new MfmigError(
       'TRANSFORMATION_FAILED',

@@ -29,6 +29,8 @@ export interface ConnectionCursor {
    * store saves text, SQLite's plugin under `Migrator` the key's own value. Read only.
    */
   readonly keyClass?: string;
+  /** The source column the batches page by (see `TransformCursor.keyColumn`); null before they start, and in older cursors. */
+  keyColumn?: string | null;
 }
 
 /**
@@ -37,7 +39,7 @@ export interface ConnectionCursor {
  * number would round beyond 2^53.
  */
 const SQLITE_COLUMNS = `scope, transformation_id, seq, status, ${keyText('last_key')} AS last_key, typeof(last_key) AS key_class, ${keyText('end_key')} AS end_key,
-  rows_read, rows_written, batches, total`;
+  rows_read, rows_written, batches, total, key_column`;
 
 function keyText(column: string): string {
   return `CASE WHEN typeof(${column}) = 'real' AND ${column} = CAST(${column} AS INTEGER) THEN CAST(CAST(${column} AS INTEGER) AS TEXT) ELSE CAST(${column} AS TEXT) END`;
@@ -58,6 +60,7 @@ const SAVEPOINT = 'mfmig_cursor_table';
  */
 export class ConnectionCursorStore {
   readonly #conn: DialectConnection;
+  #keyColumnSeen = false;
 
   constructor(conn: DialectConnection) {
     this.#conn = conn;
@@ -73,7 +76,7 @@ export class ConnectionCursorStore {
    * at once both succeed (the loser's attempt is rolled back to a savepoint).
    */
   async ensure(): Promise<void> {
-    if (await this.exists()) return;
+    if (await this.exists()) return this.#ensureKeyColumn();
     const inTransaction = this.#conn.inTransaction;
     if (inTransaction) await this.#conn.execute(`SAVEPOINT ${SAVEPOINT}`);
     try {
@@ -89,12 +92,30 @@ export class ConnectionCursorStore {
         batches integer NOT NULL DEFAULT 0,
         total bigint,
         updated_at timestamptz NOT NULL,
+        key_column text,
         PRIMARY KEY (scope, transformation_id)
       )`);
       if (inTransaction) await this.#conn.execute(`RELEASE SAVEPOINT ${SAVEPOINT}`);
     } catch (error) {
       if (!isConcurrentCreate(error)) throw error;
       if (inTransaction) await this.#conn.execute(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
+    }
+  }
+
+  /** Adds `key_column` to a table created before cursors named their key column. */
+  async #ensureKeyColumn(): Promise<void> {
+    if (this.#keyColumnSeen) return;
+    // a failed statement aborts PostgreSQL's transaction: probe in a savepoint
+    const inTransaction = this.#conn.inTransaction;
+    if (inTransaction) await this.#conn.execute(`SAVEPOINT ${SAVEPOINT}`);
+    try {
+      await this.#conn.query(`SELECT key_column FROM ${CURSOR_TABLE} LIMIT 0`);
+      if (inTransaction) await this.#conn.execute(`RELEASE SAVEPOINT ${SAVEPOINT}`);
+      // remembered once seen, not once added: an add its transaction rolls back is added again next time
+      this.#keyColumnSeen = true;
+    } catch {
+      if (inTransaction) await this.#conn.execute(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
+      await this.#conn.execute(`ALTER TABLE ${CURSOR_TABLE} ADD COLUMN ${this.#conn.dialect === 'postgres' ? 'IF NOT EXISTS ' : ''}key_column text`);
     }
   }
 
@@ -109,12 +130,25 @@ export class ConnectionCursorStore {
   /** Writes the whole cursor (insert or replace); the table must exist. */
   async save(c: ConnectionCursor): Promise<void> {
     await this.#conn.execute(
-      `INSERT INTO ${CURSOR_TABLE} (scope, transformation_id, seq, status, last_key, end_key, rows_read, rows_written, batches, total, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+      `INSERT INTO ${CURSOR_TABLE} (scope, transformation_id, seq, status, last_key, end_key, rows_read, rows_written, batches, total, updated_at, key_column)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT (scope, transformation_id) DO UPDATE SET seq = EXCLUDED.seq, status = EXCLUDED.status, last_key = EXCLUDED.last_key,
          end_key = EXCLUDED.end_key, rows_read = EXCLUDED.rows_read, rows_written = EXCLUDED.rows_written, batches = EXCLUDED.batches, total = EXCLUDED.total,
-         updated_at = EXCLUDED.updated_at`,
-      [c.scope, c.transformationId, c.seq, c.status, c.lastKey, c.endKey, c.rowsRead, c.rowsWritten, c.batches, c.total, new Date().toISOString()],
+         updated_at = EXCLUDED.updated_at, key_column = EXCLUDED.key_column`,
+      [
+        c.scope,
+        c.transformationId,
+        c.seq,
+        c.status,
+        c.lastKey,
+        c.endKey,
+        c.rowsRead,
+        c.rowsWritten,
+        c.batches,
+        c.total,
+        new Date().toISOString(),
+        c.keyColumn ?? null,
+      ],
     );
   }
 
@@ -138,5 +172,6 @@ function fromRow(row: Record<string, unknown>): ConnectionCursor {
     batches: Number(row.batches),
     total: row.total === null || row.total === undefined ? null : Number(row.total),
     ...(row.key_class === undefined ? {} : { keyClass: String(row.key_class) }),
+    keyColumn: row.key_column === undefined || row.key_column === null ? null : String(row.key_column),
   };
 }

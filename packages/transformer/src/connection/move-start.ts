@@ -35,7 +35,13 @@ export async function startMove(
         await conn.setLockTimeout(START_LOCK_MS, 'transaction');
         if (conn.capabilities.tableLocks) await conn.execute(`LOCK TABLE ${quoteIdentifier(source)} IN SHARE MODE`);
         const endKey = await batches.maxKey();
-        const started: ConnectionCursor = { ...c, status: 'running', endKey, total: endKey === null ? 0 : await batches.keySpan(endKey) };
+        const started: ConnectionCursor = {
+          ...c,
+          status: 'running',
+          endKey,
+          total: endKey === null ? 0 : await batches.keySpan(endKey),
+          keyColumn: batches.column,
+        };
         await store.save(started);
         return started;
       });

@@ -101,6 +101,8 @@ export async function continueResumable(
 ): Promise<Map<string, number>> {
   const store = new ConnectionCursorStore(conn);
   const cursors = new Map((await store.list(scope)).map((c) => [c.transformationId, c]));
+  // a partial migration an older version started: its table may not name key columns yet
+  if (cursors.size > 0) await store.ensure();
   const spent = new Map<string, number>();
   for (const unit of continuedUnits(units, cursors)) {
     let c = cursors.get(unit.id);

@@ -30,8 +30,11 @@ export class SqlKeyBatches {
   readonly #source: string;
   readonly #key: string;
   readonly #statements: BatchBoundStatement[];
+  /** The source column the batches page by. */
+  readonly column: string;
 
   private constructor(conn: DialectConnection, unit: TransformationUnit, key: string, statements: BatchBoundStatement[]) {
+    this.column = key;
     this.#conn = conn;
     this.#unitId = unit.id;
     this.#source = quoteIdentifier(unit.transformation.sourceTable);

@@ -42,11 +42,7 @@ export function recordMetrics(ctx: MigrationContext, results: TransformationResu
 
 /** Validates the units; a failed expectation throws `VALIDATION_FAILED` (the caller's transaction then rolls back). */
 export function validateOrThrow(engine: TransformationEngine, units: TransformationUnit[]): ValidationResult[] {
-  return throwIfFailed(engine.validate(units));
-}
-
-/** The results, or `VALIDATION_FAILED` when one failed. */
-export function throwIfFailed(validations: ValidationResult[]): ValidationResult[] {
+  const validations = engine.validate(units);
   const error = validationError(validations);
   if (error) throw error;
   return validations;

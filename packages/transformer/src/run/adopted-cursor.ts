@@ -2,37 +2,35 @@ import { type DatabaseAdapter, MfmigError, exactInteger } from '@mfmig/core';
 import type { TransformCursor } from './cursor-store.js';
 import { KeyBounds } from './key-bounds.js';
 import type { PreparedUnit } from './prepared-unit.js';
-import { primaryKeyColumns, tableColumns } from '../sql/table-info.js';
+import { tableColumns } from '../sql/table-info.js';
 
 /**
- * A running cursor as this runner resumes it, when `DialectMigrator`'s transformer saved it. That
- * runner keeps keys as text, and batches over the declared key (`sourceKey`, else the single-column
- * primary key), where this one batches a table without an INTEGER PRIMARY KEY over `rowid`:
- * - an integer key saved as text reads as an integer again (SQLite compares a text parameter with
- *   an integer expression as text, so `id + 0 > @batchStart` would match nothing);
- * - a cursor over another column than this runner's key cannot continue here: its keys are not
- *   this key's, and paging on from one would skip rows or write them twice. Nor can one whose
- *   unit does not run in key ranges here (`batchable` false), which would run whole and write its
- *   first batches' rows again. Both are refused with `TRANSFORMATION_FAILED`, and the runner takes
- *   the migration back out.
- *
- * Only a cursor over an integer key can have come from there (it continues SQL in key ranges, and
- * runs row functions in the migration's transaction), and this runner saves such keys as integers.
- * Any other cursor is returned as it is.
+ * A running cursor as this runner resumes it, whichever runner saved it (`DialectMigrator`'s
+ * transformer shares the table):
+ * - a cursor over another column than this runner's key (`keyColumn`) cannot continue here: that
+ *   runner batches over the declared key (`sourceKey`, else the single-column primary key), this
+ *   one a table without an INTEGER PRIMARY KEY over `rowid`, and paging on from another column's
+ *   key would skip rows or write them twice. Nor can one whose unit does not run in key ranges
+ *   here (`batchable` false), which would run whole and write its first batches' rows again. Both
+ *   are refused with `TRANSFORMATION_FAILED`, and the runner takes the migration back out;
+ * - an integer key saved as text (that runner saves keys as text, and a table it created keeps
+ *   every key as text) reads as an integer again: SQLite compares a text parameter with an integer
+ *   expression as text, so `id + 0 > @batchStart` would match nothing;
+ * - a move that runner started with no key yet ("from the first row") goes on from below the first.
  *
  * @example
- * cursor = adoptedCursor(adapter, prepared, cursor); // lastKey '300' -> 300
+ * cursor = adoptedCursor(adapter, prepared, cursor, true); // lastKey '300' -> 300
  */
 export function adoptedCursor(db: DatabaseAdapter, p: PreparedUnit, cursor: TransformCursor, batchable: boolean): TransformCursor {
   if (cursor.status !== 'running') return cursor;
   // run whole, a unit whose batches began would write their rows again
   if (!batchable || p.key === null) throw cannotResume(p, 'it cannot run in key ranges here');
+  if (cursor.keyColumn && cursor.keyColumn !== p.key) {
+    throw cannotResume(p, `its batches went over ${cursor.keyColumn}, and this runner pages ${p.t.sourceTable} by ${p.key}`);
+  }
   if (typeof cursor.lastKey !== 'string' && typeof cursor.endKey !== 'string') return cursor;
   const type = p.key === 'rowid' ? 'INTEGER' : (tableColumns(db, p.t.sourceTable).find((c) => c.name === p.key)?.type ?? '');
   if (!/int/i.test(type)) return cursor;
-  const primaryKey = primaryKeyColumns(db, p.t.sourceTable);
-  const theirs = p.t.sourceKey ?? (primaryKey.length === 1 ? primaryKey[0] : undefined);
-  if (theirs !== p.key) throw cannotResume(p, `its batches went over ${theirs ?? 'another key'}, and this runner pages ${p.t.sourceTable} by ${p.key}`);
   // that runner starts a move with no key, meaning "from the first row"; this one from a key below it
   const lastKey = cursor.lastKey === null ? new KeyBounds(db, p.t.sourceTable, p.key).before() : integerOf(cursor.lastKey);
   return { ...cursor, lastKey, endKey: integerOf(cursor.endKey) };

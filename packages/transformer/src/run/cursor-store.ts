@@ -21,6 +21,12 @@ export interface TransformCursor {
   total: number | null;
   batches: number;
   updatedAt: string;
+  /**
+   * The source column the batches page by, so that the other runner (which may pick another column)
+   * never goes on from a key of this one; null before they start, and in cursors saved by versions
+   * that did not record it.
+   */
+  keyColumn?: string | null;
 }
 
 /**
@@ -41,8 +47,12 @@ const CREATE_SQL = `CREATE TABLE IF NOT EXISTS ${CURSOR_TABLE} (
   total INTEGER,
   batches INTEGER NOT NULL DEFAULT 0,
   updated_at TEXT NOT NULL,
+  key_column TEXT,
   PRIMARY KEY (scope, transformation_id)
 )`;
+
+/** Added to a cursor table created before cursors named their key column. */
+export const KEY_COLUMN_SQL = `ALTER TABLE ${CURSOR_TABLE} ADD COLUMN key_column TEXT`;
 
 /**
  * Cursors of batched transformations in `mfmig_transform_cursors`. Every write is meant to
@@ -55,6 +65,7 @@ const CREATE_SQL = `CREATE TABLE IF NOT EXISTS ${CURSOR_TABLE} (
  */
 export class CursorStore {
   readonly #adapter: DatabaseAdapter;
+  #keyColumnSeen = false;
 
   constructor(adapter: DatabaseAdapter) {
     this.#adapter = adapter;
@@ -64,9 +75,14 @@ export class CursorStore {
     return this.#adapter.tableExists(CURSOR_TABLE);
   }
 
-  /** Creates the table when missing (inside the caller's transaction, if any). */
+  /** Creates the table when missing, or adds `key_column` to an older one (inside the caller's transaction, if any). */
   ensure(): void {
     if (!this.exists()) this.#adapter.exec(CREATE_SQL);
+    else if (!this.#keyColumnSeen) {
+      // remembered once seen, not once added: an add its transaction rolls back is added again next time
+      if (this.#adapter.columnsOf(CURSOR_TABLE).some((c) => c.name === 'key_column')) this.#keyColumnSeen = true;
+      else this.#adapter.exec(KEY_COLUMN_SQL);
+    }
   }
 
   get(scope: string, transformationId: string): TransformCursor | undefined {
@@ -88,11 +104,11 @@ export class CursorStore {
     this.ensure();
     this.#adapter
       .prepare(
-        `INSERT INTO ${CURSOR_TABLE} (scope, transformation_id, seq, status, last_key, end_key, rows_read, rows_written, total, batches, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO ${CURSOR_TABLE} (scope, transformation_id, seq, status, last_key, end_key, rows_read, rows_written, total, batches, updated_at, key_column)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (scope, transformation_id) DO UPDATE SET seq = excluded.seq, status = excluded.status, last_key = excluded.last_key,
            end_key = excluded.end_key, rows_read = excluded.rows_read, rows_written = excluded.rows_written, total = excluded.total,
-           batches = excluded.batches, updated_at = excluded.updated_at`,
+           batches = excluded.batches, updated_at = excluded.updated_at, key_column = excluded.key_column`,
       )
       .run(
         cursor.scope,
@@ -106,6 +122,7 @@ export class CursorStore {
         cursor.total,
         cursor.batches,
         new Date().toISOString(),
+        cursor.keyColumn ?? null,
       );
   }
 
@@ -133,5 +150,6 @@ function fromRow(row: Record<string, unknown>): TransformCursor {
     total: row.total == null ? null : Number(row.total),
     batches: Number(row.batches),
     updatedAt: String(row.updated_at),
+    keyColumn: row.key_column === undefined || row.key_column === null ? null : String(row.key_column),
   };
 }

@@ -56,6 +56,17 @@ export class KeyBounds {
     return null;
   }
 
+  /**
+   * The largest key now, when rows were written above `end` since it was read, with the keys up to
+   * it (for numeric keys, else the rows); null when there are none.
+   */
+  beyond(end: unknown): { key: unknown; span: number } | null {
+    const max = this.max();
+    if (max === null) return null;
+    const rows = this.count(end, max);
+    return rows === 0 ? null : { key: max, span: KeyBounds.span(end, max) ?? rows };
+  }
+
   /** Rows with `start < key <= end`. */
   count(start: unknown, end: unknown): number {
     return Number(this.#db.prepare(`SELECT count(*) FROM ${this.#table} WHERE ${this.#key} > ? AND ${this.#key} <= ?`).pluck().get(start, end));

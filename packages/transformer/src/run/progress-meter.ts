@@ -11,7 +11,7 @@ import type { OperationProgress } from '@mfmig/core';
  */
 export class ProgressMeter {
   readonly #operation: string;
-  readonly #total: number;
+  #total: number;
   readonly #startDone: number;
   readonly #startMs = performance.now();
 
@@ -19,6 +19,11 @@ export class ProgressMeter {
     this.#operation = operation;
     this.#total = total;
     this.#startDone = alreadyDone;
+  }
+
+  /** Adds work found since the start (rows written above the end key while it ran). */
+  grow(by: number): void {
+    this.#total += by;
   }
 
   report(done: number): OperationProgress {

@@ -11,6 +11,13 @@ import { runStatement, transformationError } from './statement-runner.js';
 import { type StagedOutcome, runStaged, stagedPlanOf } from './staged-unit.js';
 import { primaryKeyColumns } from '../sql/table-info.js';
 
+/**
+ * How often a batched unit's end key moves on to rows the application wrote above it while the
+ * batches ran; what it writes after that moves in the transaction that marks the migration
+ * applied (see `runUnitRest`).
+ */
+const MAX_EXTENSIONS = 10;
+
 /** What running one unit did. */
 export interface UnitStats {
   rowsRead: number;
@@ -97,13 +104,14 @@ export async function runUnitBatched(
   if (state.status === 'pending') {
     const lastKey = bounds.before();
     const endKey = bounds.max();
-    state = { ...state, status: 'running', lastKey, endKey, total: KeyBounds.span(lastKey, endKey) ?? adapter.rowCount(p.t.sourceTable) };
+    state = { ...state, status: 'running', lastKey, endKey, total: KeyBounds.span(lastKey, endKey) ?? adapter.rowCount(p.t.sourceTable), keyColumn: p.key };
     adapter.transaction(() => store.save(state));
   }
   const meter = new ProgressMeter(`transform ${p.unit.id}`, state.total ?? 0, progressOf(state));
   const writer = p.rowFn ? new RowWriter(db, p.t.targetTable, p.writeMode, p.writeKey) : null;
   const page = p.rowFn ? db.prepare(pageSql(p)) : null;
   const pacer = new BatchPacer(options.pacing ?? DEFAULT_PACING, p.batchSize);
+  let extensions = 0;
   while (state.endKey !== null) {
     if (options.signal?.aborted) {
       throw new MfmigError('INTERRUPTED', `Transformation ${p.unit.id} interrupted after ${state.rowsRead} rows; run again to resume from the saved cursor`, {
@@ -140,7 +148,14 @@ export async function runUnitBatched(
       store.save(saved);
       return saved;
     });
-    if (next === null) break;
+    if (next === null) {
+      // the application wrote above the end key meanwhile: go on to the largest key now, a few times at most
+      const end = extensions++ < MAX_EXTENSIONS ? bounds.beyond(state.endKey) : null;
+      if (end === null) break;
+      state = { ...state, endKey: end.key, total: state.total === null ? null : state.total + end.span };
+      meter.grow(end.span);
+      continue;
+    }
     pacer.record(next.rowsRead - state.rowsRead, performance.now() - batchStart);
     state = next;
     options.onProgress?.(meter.report(progressOf(state)));
@@ -195,7 +210,7 @@ function progressOf(c: TransformCursor): number {
 }
 
 /** Applies the row function to a page and writes what it returns; returns rows changed. */
-function applyRowFunction(p: PreparedUnit, rows: Row[], writer: RowWriter): number {
+export function applyRowFunction(p: PreparedUnit, rows: Row[], writer: RowWriter): number {
   let written = 0;
   for (const row of rows) {
     let out: ReturnType<NonNullable<PreparedUnit['rowFn']>>;
@@ -215,12 +230,19 @@ function applyRowFunction(p: PreparedUnit, rows: Row[], writer: RowWriter): numb
   return written;
 }
 
-function* keysetPages(adapter: DatabaseAdapter, p: PreparedUnit): Generator<Row[]> {
+/**
+ * Pages of a source in key order, up to its largest key when it starts: from the first row, or
+ * after the key `from`.
+ *
+ * @example
+ * for (const rows of keysetPages(adapter, prepared)) writeAll(rows);
+ */
+export function* keysetPages(adapter: DatabaseAdapter, p: PreparedUnit, from?: unknown): Generator<Row[]> {
   const bounds = new KeyBounds(adapter, p.t.sourceTable, p.key!);
   const end = bounds.max();
   if (end === null) return;
   const page = adapter.prepare(pageSql(p));
-  let after = bounds.before();
+  let after = from === undefined ? bounds.before() : from;
   for (;;) {
     const rows = allExact<Row>(page, [after, end, p.batchSize]);
     if (rows.length === 0) return;
