@@ -3,6 +3,7 @@ import { MfmigError, abbreviateSql, quoteIdentifier } from '@mfmig/core';
 import type { Row } from '../declaration/data-transformation.js';
 import type { WriteMode } from '../declaration/transformation-types.js';
 import { transformationError } from '../run/statement-runner.js';
+import { unbindableValue } from '../run/unbindable-value.js';
 
 /** The most parameters one statement may bind: PostgreSQL's protocol limit, SQLite's `SQLITE_MAX_VARIABLE_NUMBER`. */
 const MAX_PARAMS = { postgres: 65_535, sqlite: 32_766 } as const;
@@ -75,7 +76,8 @@ export class BatchRowWriter {
       try {
         changed += await this.#conn.execute(sql, params);
       } catch (error) {
-        throw transformationError(error, this.#unitId, abbreviateSql(sql, 200));
+        const unbindable = error instanceof TypeError && sqlite ? chunk.map((row) => unbindableValue(row, this.#table)).find((e) => e !== null) : undefined;
+        throw transformationError(unbindable ?? error, this.#unitId, abbreviateSql(sql, 200));
       }
     }
     return changed;

@@ -1,6 +1,7 @@
 import { MfmigError, quoteIdentifier, sqliteBindable, type PreparedStatement, type DatabaseAdapter } from '@mfmig/core';
 import type { WriteMode } from '../declaration/transformation-types.js';
 import type { Row } from '../declaration/data-transformation.js';
+import { unbindableValue } from './unbindable-value.js';
 
 /**
  * Writes rows returned by a row function into the target: insert, upsert on `key`, or update
@@ -42,7 +43,11 @@ export class RowWriter {
     this.#last = entry;
     const values = new Array(entry.columns.length);
     for (let i = 0; i < entry.columns.length; i++) values[i] = sqliteBindable(row[entry.columns[i]!]);
-    return entry.statement.run(values).changes;
+    try {
+      return entry.statement.run(values).changes;
+    } catch (error) {
+      throw (error instanceof TypeError && unbindableValue(row, this.#table)) || error;
+    }
   }
 
   /** Column order of the bound values: for update, SET columns first, then key columns. */
