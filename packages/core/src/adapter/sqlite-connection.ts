@@ -285,5 +285,3 @@ class SqliteDialectLock implements DialectLock {
 function holderOf(holder: LockHolder): DialectLockHolder {
   return { pid: holder.pid, host: holder.host, command: holder.command, since: holder.acquiredAt };
 }
-
-/** A value better-sqlite3 binds: SQLite has no boolean type, so true and false are stored as 1 and 0. */

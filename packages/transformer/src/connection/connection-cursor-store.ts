@@ -47,6 +47,23 @@ function keyText(column: string): string {
 
 const SAVEPOINT = 'mfmig_cursor_table';
 
+/** The cursor table, the same on both dialects. */
+const CREATE_SQL = `CREATE TABLE IF NOT EXISTS ${CURSOR_TABLE} (
+  scope text NOT NULL,
+  transformation_id text NOT NULL,
+  seq integer NOT NULL,
+  status text NOT NULL CHECK (status IN ('inline', 'pending', 'running', 'done')),
+  last_key text,
+  end_key text,
+  rows_read bigint NOT NULL DEFAULT 0,
+  rows_written bigint NOT NULL DEFAULT 0,
+  batches integer NOT NULL DEFAULT 0,
+  total bigint,
+  updated_at timestamptz NOT NULL,
+  key_column text,
+  PRIMARY KEY (scope, transformation_id)
+)`;
+
 /**
  * Cursors of continued transformations through a dialect connection, in `mfmig_transform_cursors`
  * (on PostgreSQL, of the schema mfmig works in), the table SQLite's transformer plugin keeps them
@@ -77,46 +94,39 @@ export class ConnectionCursorStore {
    */
   async ensure(): Promise<void> {
     if (await this.exists()) return this.#ensureKeyColumn();
-    const inTransaction = this.#conn.inTransaction;
-    if (inTransaction) await this.#conn.execute(`SAVEPOINT ${SAVEPOINT}`);
     try {
-      await this.#conn.execute(`CREATE TABLE IF NOT EXISTS ${CURSOR_TABLE} (
-        scope text NOT NULL,
-        transformation_id text NOT NULL,
-        seq integer NOT NULL,
-        status text NOT NULL CHECK (status IN ('inline', 'pending', 'running', 'done')),
-        last_key text,
-        end_key text,
-        rows_read bigint NOT NULL DEFAULT 0,
-        rows_written bigint NOT NULL DEFAULT 0,
-        batches integer NOT NULL DEFAULT 0,
-        total bigint,
-        updated_at timestamptz NOT NULL,
-        key_column text,
-        PRIMARY KEY (scope, transformation_id)
-      )`);
-      if (inTransaction) await this.#conn.execute(`RELEASE SAVEPOINT ${SAVEPOINT}`);
+      await this.#inSavepoint(() => this.#conn.execute(CREATE_SQL));
     } catch (error) {
       if (!isConcurrentCreate(error)) throw error;
-      if (inTransaction) await this.#conn.execute(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
     }
   }
 
   /** Adds `key_column` to a table created before cursors named their key column. */
   async #ensureKeyColumn(): Promise<void> {
     if (this.#keyColumnSeen) return;
-    // a failed statement aborts PostgreSQL's transaction: probe in a savepoint
-    const inTransaction = this.#conn.inTransaction;
-    if (inTransaction) await this.#conn.execute(`SAVEPOINT ${SAVEPOINT}`);
     try {
-      await this.#conn.query(`SELECT key_column FROM ${CURSOR_TABLE} LIMIT 0`);
-      if (inTransaction) await this.#conn.execute(`RELEASE SAVEPOINT ${SAVEPOINT}`);
+      await this.#inSavepoint(() => this.#conn.query(`SELECT key_column FROM ${CURSOR_TABLE} LIMIT 0`));
       // remembered once seen, not once added: an add its transaction rolls back is added again next time
       this.#keyColumnSeen = true;
     } catch {
-      if (inTransaction) await this.#conn.execute(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
       await this.#conn.execute(`ALTER TABLE ${CURSOR_TABLE} ADD COLUMN ${this.#conn.dialect === 'postgres' ? 'IF NOT EXISTS ' : ''}key_column text`);
     }
+  }
+
+  /**
+   * Runs `fn` in a savepoint when in a transaction, rolled back to it when `fn` fails (a failed
+   * statement aborts PostgreSQL's transaction), and rethrows.
+   */
+  async #inSavepoint(fn: () => Promise<unknown>): Promise<void> {
+    const inTransaction = this.#conn.inTransaction;
+    if (inTransaction) await this.#conn.execute(`SAVEPOINT ${SAVEPOINT}`);
+    try {
+      await fn();
+    } catch (error) {
+      if (inTransaction) await this.#conn.execute(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
+      throw error;
+    }
+    if (inTransaction) await this.#conn.execute(`RELEASE SAVEPOINT ${SAVEPOINT}`);
   }
 
   /** The cursors of a scope, in run order; empty when the table does not exist. */

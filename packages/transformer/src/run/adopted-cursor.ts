@@ -5,8 +5,8 @@ import type { PreparedUnit } from './prepared-unit.js';
 import { tableColumns } from '../sql/table-info.js';
 
 /**
- * A running cursor as this runner resumes it, whichever runner saved it (`DialectMigrator`'s
- * transformer shares the table):
+ * A cursor as this runner goes on from it (a running one's batches, a done one's rows written
+ * since), whichever runner saved it (`DialectMigrator`'s transformer shares the table):
  * - a cursor over another column than this runner's key (`keyColumn`) cannot continue here: that
  *   runner batches over the declared key (`sourceKey`, else the single-column primary key), this
  *   one a table without an INTEGER PRIMARY KEY over `rowid`, and paging on from another column's
@@ -22,9 +22,10 @@ import { tableColumns } from '../sql/table-info.js';
  * cursor = adoptedCursor(adapter, prepared, cursor, true); // lastKey '300' -> 300
  */
 export function adoptedCursor(db: DatabaseAdapter, p: PreparedUnit, cursor: TransformCursor, batchable: boolean): TransformCursor {
-  if (cursor.status !== 'running') return cursor;
+  if (cursor.status === 'pending') return cursor;
   // run whole, a unit whose batches began would write their rows again
-  if (!batchable || p.key === null) throw cannotResume(p, 'it cannot run in key ranges here');
+  if (cursor.status === 'running' && (!batchable || p.key === null)) throw cannotResume(p, 'it cannot run in key ranges here');
+  if (p.key === null) return cursor;
   if (cursor.keyColumn && cursor.keyColumn !== p.key) {
     throw cannotResume(p, `its batches went over ${cursor.keyColumn}, and this runner pages ${p.t.sourceTable} by ${p.key}`);
   }
@@ -32,7 +33,8 @@ export function adoptedCursor(db: DatabaseAdapter, p: PreparedUnit, cursor: Tran
   const type = p.key === 'rowid' ? 'INTEGER' : (tableColumns(db, p.t.sourceTable).find((c) => c.name === p.key)?.type ?? '');
   if (!/int/i.test(type)) return cursor;
   // that runner starts a move with no key, meaning "from the first row"; this one from a key below it
-  const lastKey = cursor.lastKey === null ? new KeyBounds(db, p.t.sourceTable, p.key).before() : integerOf(cursor.lastKey);
+  const fromFirst = cursor.status === 'running' && cursor.lastKey === null;
+  const lastKey = fromFirst ? new KeyBounds(db, p.t.sourceTable, p.key).before() : integerOf(cursor.lastKey);
   return { ...cursor, lastKey, endKey: integerOf(cursor.endKey) };
 }
 

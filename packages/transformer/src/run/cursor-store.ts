@@ -52,7 +52,7 @@ const CREATE_SQL = `CREATE TABLE IF NOT EXISTS ${CURSOR_TABLE} (
 )`;
 
 /** Added to a cursor table created before cursors named their key column. */
-export const KEY_COLUMN_SQL = `ALTER TABLE ${CURSOR_TABLE} ADD COLUMN key_column TEXT`;
+const KEY_COLUMN_SQL = `ALTER TABLE ${CURSOR_TABLE} ADD COLUMN key_column TEXT`;
 
 /**
  * Cursors of batched transformations in `mfmig_transform_cursors`. Every write is meant to

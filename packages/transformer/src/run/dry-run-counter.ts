@@ -65,6 +65,8 @@ function countRowFunction(adapter: DatabaseAdapter, p: PreparedUnit): number {
   for (;;) {
     const rows = allExact<Row>(page, [after, end, p.batchSize]);
     if (rows.length === 0) return count;
+    // exact beyond 2^53 (allExact), and read before the row function may change the row
+    const last = rows[rows.length - 1]![p.key];
     for (const row of rows) {
       let out: ReturnType<NonNullable<PreparedUnit['rowFn']>>;
       try {
@@ -74,6 +76,6 @@ function countRowFunction(adapter: DatabaseAdapter, p: PreparedUnit): number {
       }
       if (out) count += Array.isArray(out) ? out.length : 1;
     }
-    after = bounds.lastOf(rows, p.key, after, end);
+    after = last;
   }
 }

@@ -34,17 +34,6 @@ export class KeyBounds {
   }
 
   /**
-   * The key of a page's last row (`rows` read after `start`, up to `end`, in key order), exact:
-   * a row's integer key is a JS number, exact only below 2^53, so a larger one is read again as a
-   * bigint. Paging on from a rounded key would read a row twice or skip one.
-   */
-  lastOf(rows: readonly Record<string, unknown>[], key: string, start: unknown, end: unknown): unknown {
-    const last = rows[rows.length - 1]![key];
-    if (typeof last !== 'number' || Math.abs(last) < 2 ** 53) return last;
-    return this.next(start, end, rows.length)!.end;
-  }
-
-  /**
    * The keys from just past `start` up to `end`, for numeric keys (`end - start`): the progress
    * total of a batched run, known from two index lookups where a row count would scan the whole
    * source (and, with a rollback journal, stop the application's commits while it does). Null

@@ -127,8 +127,8 @@ export async function runUnitBatched(
       if (page && writer) {
         const batch = allExact<Row>(page, [state.lastKey, state.endKey, size]);
         if (batch.length === 0) return null;
-        // read before the rows are written (see keysetPages)
-        end = bounds.lastOf(batch, p.key!, state.lastKey, state.endKey);
+        // exact beyond 2^53 (allExact), and read before the row function may change the row
+        end = batch[batch.length - 1]![p.key!];
         written = applyRowFunction(p, batch, writer);
         rows = batch.length;
       } else {
@@ -246,8 +246,8 @@ export function* keysetPages(adapter: DatabaseAdapter, p: PreparedUnit, from?: u
   for (;;) {
     const rows = allExact<Row>(page, [after, end, p.batchSize]);
     if (rows.length === 0) return;
-    // read before the rows are written: a row function that writes into its own source moves what an OFFSET would count
-    const last = bounds.lastOf(rows, p.key!, after, end);
+    // exact beyond 2^53 (allExact), and read before the row function may change the row
+    const last = rows[rows.length - 1]![p.key!];
     yield rows;
     after = last;
   }

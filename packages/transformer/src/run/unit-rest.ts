@@ -28,7 +28,7 @@ export function runUnitRest(adapter: DatabaseAdapter, p: PreparedUnit, cursor: T
   if (cursor.status !== 'done' || cursor.batches === 0 || cursor.lastKey === null || p.key === null) return none;
   if (!p.rowFn && p.batchStatements === null) return none;
   // keys another runner saved as text read as integers (and a cursor over another column is refused)
-  const after = adoptedCursor(adapter, p, { ...cursor, status: 'running' }, true).lastKey;
+  const after = adoptedCursor(adapter, p, cursor, true).lastKey;
   const bounds = new KeyBounds(adapter, p.t.sourceTable, p.key);
   const end = bounds.max();
   if (end === null) return none;
