@@ -1,5 +1,4 @@
 import {
-  assertPostgresAdopted,
   type DialectParticipant,
   DialectMigrator,
   type HistoryEntry,
@@ -138,7 +137,7 @@ export async function migratePostgres(
       lockWait: { lockTimeoutMs: options.ddlLockTimeout, retries: options.ddlRetries },
     });
     // before anything is written (the lock row, the history tables): a schema made before mfmig is refused whole
-    await assertPostgresAdopted(conn, cli.globals.db, m.migrations, postgresParticipants({ preserve: false }));
+    await m.assertAdopted();
     if (!options.dryRun) await confirmPostgresRisk(cli, conn, m.migrations, target);
     const checkpoint = options.checkpoint && !options.dryRun ? await checkpointBeforeRun(cli, conn, m, target) : null;
     const detach = new ProgressReporter(cli.out).attach(m.events);

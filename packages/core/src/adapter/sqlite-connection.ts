@@ -10,6 +10,7 @@ import type {
   IntegrityFinding,
   LockAcquireOptions,
   RunnableConnection,
+  ScratchConnection,
   ScriptStatement,
 } from '../dialect/dialect.js';
 import { type LockHolder, RunLock } from '../lock/run-lock.js';
@@ -19,6 +20,7 @@ import { SqliteDialectHistory } from './sqlite-dialect-history.js';
 import { SqliteDialectMetrics } from './sqlite-dialect-metrics.js';
 import { SqliteStepGuard } from './sqlite-step-guard.js';
 import { stripSqlComments } from './sql-splitter.js';
+import { openDatabase } from './open-database.js';
 
 /** How many `integrity_check` lines are read before the rest are summed up. */
 const INTEGRITY_LINES = 20;
@@ -218,6 +220,12 @@ export class SqliteConnection implements RunnableConnection {
   /** Closes the adapter (a connection the adapter was handed by its user stays open, as the adapter decides). */
   async close(): Promise<void> {
     this.adapter.close();
+  }
+
+  /** An empty in-memory database to rehearse migrations in; nothing of it reaches the file. */
+  async openScratch(): Promise<ScratchConnection> {
+    const scratch = openDatabase(':memory:');
+    return { connection: new SqliteConnection(scratch), dispose: async () => scratch.close() };
   }
 }
 

@@ -18,6 +18,7 @@ import { continueStep, needsContinuation } from './dialect-continuation.js';
 import { inRetriedTransaction } from './retried-transaction.js';
 import { runGuardedBody, withStepSettings } from './guarded-body.js';
 import { type RepeatableKit, pendingRepeatablesOn, runRepeatablesOn } from './dialect-repeatables.js';
+import { type UnadoptedTables, SCRATCH_TRANSFORMATIONS, adoptionRefusal, findUnadoptedTablesOn } from './dialect-adoption.js';
 
 /** Options of {@link DialectMigrator}. */
 export interface DialectMigratorOptions {
@@ -43,6 +44,12 @@ export interface DialectMigratorOptions {
    * @mfmig/schema-evolution, as `Migrator` takes it. Without it the call is refused.
    */
   rebuildTable?: TableRebuilder;
+  /**
+   * Migrate a database (a PostgreSQL schema) that has no migration history even when it holds
+   * tables the migrations create: version 1 then runs over them. Default false: such a run is
+   * refused with ADOPTION_REQUIRED before anything is written (see {@link DialectMigrator.findUnadoptedTables}).
+   */
+  allowUnadopted?: boolean;
 }
 
 /** What a run did: the steps, and what each participant reported. */
@@ -109,6 +116,8 @@ export class DialectMigrator {
   readonly #operationStarts = new Map<string, number>();
   /** The metrics of each run under way, by run id. */
   readonly #runMetrics = new Map<string, RunMetrics>();
+  /** {@link assertAdopted} passed since the last up run: that run need not rehearse again. */
+  #adoptionChecked = false;
 
   constructor(options: DialectMigratorOptions) {
     this.#options = options;
@@ -123,6 +132,45 @@ export class DialectMigrator {
   async status(): Promise<MigrationStatus> {
     const history = this.connection.history;
     return computeStatus(this.migrations, await history.list(), await history.failures(), await history.repeatables());
+  }
+
+  /**
+   * The live tables the migrations would create, when the database has no migration history:
+   * an up run would apply version 1 over them. The migrations are rehearsed on an empty scratch
+   * place of the dialect (`connection.openScratch`: in memory on SQLite, a scratch schema on
+   * PostgreSQL), declared transformations left out; when that fails, every live table is named.
+   * Reads only.
+   *
+   * @example
+   * const { tables } = await migrator.findUnadoptedTables(); // ['accounts'] on a database made before mfmig
+   */
+  findUnadoptedTables(): Promise<UnadoptedTables> {
+    return findUnadoptedTablesOn(this.connection, this.migrations, (scratch) => {
+      const rehearsal = new DialectMigrator({
+        connection: scratch,
+        migrations: this.migrations,
+        participants: [SCRATCH_TRANSFORMATIONS],
+        repeatables: false,
+        allowUnadopted: true,
+        ...this.#rebuilder,
+      });
+      return rehearsal.migrate({ latest: true }, { command: 'mfmig adoption check' });
+    });
+  }
+
+  /**
+   * Refuses (ADOPTION_REQUIRED) a database with no migration history that holds tables the
+   * migrations create (see {@link findUnadoptedTables}). Every up run checks it before anything is
+   * written, unless the migrator allows it (`allowUnadopted`); the next up run does not check again
+   * after this passed.
+   *
+   * @example
+   * await migrator.assertAdopted(); // throws on a database made before mfmig, writes nothing
+   */
+  async assertAdopted(): Promise<void> {
+    const refusal = adoptionRefusal(this.connection, await this.findUnadoptedTables());
+    if (refusal) throw refusal;
+    this.#adoptionChecked = true;
   }
 
   /** Applies pending migrations up to `target`. Never throws half-way: see `result.error`. */
@@ -151,7 +199,11 @@ export class DialectMigrator {
       result.fromVersion = first.currentVersion;
       // every step is parsed and checked before anything is written: a file that cannot run is refused whole
       const parsed = new Map<Migration, Prepared>();
-      await this.#prepare(this.#steps(first, target, options.acceptChecksums ?? []), parsed);
+      const pending = await this.#prepare(this.#steps(first, target, options.acceptChecksums ?? []), parsed);
+      // before anything is written (the history tables, the lock row): a database made before mfmig is refused whole
+      const checked = this.#adoptionChecked;
+      if (pending.length > 0 && first.applied.length === 0 && !checked && this.#options.allowUnadopted !== true) await this.assertAdopted();
+      this.#adoptionChecked = false;
       if (!dryRun && !options.lockHeld) {
         locked = true;
         await this.#lock(options.command ?? `migrate to ${result.targetVersion}`);

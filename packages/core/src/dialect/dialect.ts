@@ -290,4 +290,17 @@ export interface RunnableConnection extends DialectConnection {
   isTransientConflict(error: unknown): boolean;
   /** The dialect's checks around each migration's body, where it has any (SQLite); a runner runs every body through them. */
   readonly stepGuard?: StepGuard;
+  /**
+   * Opens an empty place of the same dialect to rehearse migrations in (an in-memory database on
+   * SQLite, a scratch schema on the same PostgreSQL server); `dispose` removes it. What needs a
+   * rehearsal (the adoption check) assumes the worst where a connection has none.
+   */
+  openScratch?(): Promise<ScratchConnection>;
+}
+
+/** An empty place of a connection's dialect (see {@link RunnableConnection.openScratch}). */
+export interface ScratchConnection {
+  readonly connection: RunnableConnection;
+  /** Closes the scratch connection and removes what it holds. */
+  dispose(): Promise<void>;
 }

@@ -20,7 +20,9 @@ export {
   rehearseVersions,
 } from './postgres/postgres-rehearsal.js';
 export { type SchemaChange, type SchemaChangeKind, compareSchemas } from './schema-compare.js';
-export { type UnadoptedTables, assertPostgresAdopted, findUnadoptedPostgresTables } from './postgres/postgres-adoption.js';
+export { type UnadoptedTables, type ScratchRehearser, SCRATCH_TRANSFORMATIONS, adoptionRefusal, findUnadoptedTablesOn } from './dialect-adoption.js';
+export { assertPostgresAdopted, findUnadoptedPostgresTables } from './postgres/postgres-adoption.js';
+export { type ScratchSchema, openScratchSchema } from './postgres/postgres-scratch.js';
 export { type PostgresBaselineOptions, type PostgresBaselineResult, baselinePostgres } from './postgres/postgres-baseline.js';
 export { type PgTableSize, catalogRowEstimates, tableSizes } from './postgres/postgres-table-sizes.js';
 export { type PostgresCostProbe, probePostgresCosts } from './postgres/postgres-cost-probe.js';

@@ -25,6 +25,9 @@ import { type BatchPacing, DEFAULT_PACING } from './batch-pacer.js';
 import { ONLINE_SWAPS, mayRebuildOnline, onlineRebuildOf, runOnlineCopy } from './online/index.js';
 import { finishWithRepeatables } from './repeatable-runner.js';
 import { RunValues } from './run-values.js';
+import { SqliteConnection } from '../adapter/sqlite-connection.js';
+import { DialectMigrator } from '../dialect/dialect-migrator.js';
+import { type UnadoptedTables, SCRATCH_TRANSFORMATIONS, adoptionRefusal, findUnadoptedTablesOn } from '../dialect/dialect-adoption.js';
 
 /** Options of {@link Migrator}. */
 export interface MigratorOptions {
@@ -49,6 +52,13 @@ export interface MigratorOptions {
    * in one transaction. Default: 10,000 rows, batches of about 100 ms with 25 ms pauses.
    */
   onlineRebuild?: { minRows: number; pacing: BatchPacing } | false;
+  /**
+   * Migrate a database that has no migration history even when it holds tables the migrations
+   * create: version 1 then runs over them. Default false: such an up run is refused with
+   * ADOPTION_REQUIRED before anything is written (see {@link Migrator.findUnadoptedTables}).
+   * Runs on scratch copies, and callers that check adoption their own way, turn it on.
+   */
+  allowUnadopted?: boolean;
 }
 
 /** Options of one run. */
@@ -147,6 +157,30 @@ export class Migrator {
     return this.#run('up', target, options);
   }
 
+  /**
+   * The live tables the migrations would create, when the database has no migration history: an
+   * up run would apply version 1 over them, and is refused unless `allowUnadopted`. The migrations
+   * are rehearsed on an empty in-memory database, declared transformations left out; when that
+   * fails, every live table is named. Reads only.
+   *
+   * @example
+   * const { tables } = await migrator.findUnadoptedTables(); // ['notes'] on a database made before mfmig
+   */
+  findUnadoptedTables(): Promise<UnadoptedTables> {
+    const { rebuildTable } = this.#options;
+    return findUnadoptedTablesOn(new SqliteConnection(this.adapter), this.migrations, (scratch) => {
+      const rehearsal = new DialectMigrator({
+        connection: scratch,
+        migrations: this.migrations,
+        participants: [SCRATCH_TRANSFORMATIONS],
+        repeatables: false,
+        allowUnadopted: true,
+        ...(rebuildTable ? { rebuildTable } : {}),
+      });
+      return rehearsal.migrate({ latest: true }, { command: 'mfmig adoption check' });
+    });
+  }
+
   /** Reverts applied migrations above `target`, newest first. */
   rollback(target: MigrationTarget, options: RunOptions = {}): Promise<RunResult> {
     return this.#run('down', target, options);
@@ -174,7 +208,11 @@ export class Migrator {
       // refusals come before anything is written (history tables, lock row), and again under the lock
       const first = this.status();
       result.fromVersion = first.currentVersion;
-      this.#assertRunnable(first, direction, target, options.acceptChecksums ?? []);
+      const pending = this.#assertRunnable(first, direction, target, options.acceptChecksums ?? []);
+      if (direction === 'up' && pending.length > 0 && first.applied.length === 0 && this.#options.allowUnadopted !== true) {
+        const refusal = adoptionRefusal(new SqliteConnection(this.adapter), await this.findUnadoptedTables());
+        if (refusal) throw refusal;
+      }
       if (!dryRun) {
         this.history.ensure();
         await lock.acquire({

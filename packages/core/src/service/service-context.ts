@@ -118,6 +118,8 @@ export function createServiceContext(input: MigrationFrameworkConfig | ServiceCo
             enableMetrics: config.enableMetrics,
             plugins,
             lockTimeout: config.lockTimeout,
+            // the services check adoption their own way first (`assertAdopted` of @mfmig/framework, which replays the schema)
+            allowUnadopted: true,
             get rebuildTable() {
               return rebuilder;
             },

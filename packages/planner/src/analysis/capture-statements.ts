@@ -45,7 +45,7 @@ export async function captureStatements(
   if (!steps.some((m) => m.kind === 'module')) return { byVersion, notes };
   const copy = copySchema(live);
   try {
-    const migrator = new Migrator({ adapter: copy, migrations: set, plugins: [DECLARATIONS_ONLY], rebuildTable });
+    const migrator = new Migrator({ adapter: copy, migrations: set, plugins: [DECLARATIONS_ONLY], rebuildTable, allowUnadopted: true });
     const result =
       direction === 'up'
         ? await migrator.migrate({ version: targetVersion }, { dryRun: true })

@@ -217,7 +217,13 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRun>
     const commitSeconds = measureCommit(sample, options.commitSamples ?? 7);
     if (!options.durable) sample.run('PRAGMA synchronous = OFF');
     const adapter = sample;
-    const migrator = new Migrator({ adapter, migrations: options.migrations, plugins: options.plugins, rebuildTable: options.rebuildTable });
+    const migrator = new Migrator({
+      adapter,
+      migrations: options.migrations,
+      plugins: options.plugins,
+      rebuildTable: options.rebuildTable,
+      allowUnadopted: true,
+    });
     const run: RehearsalRun = { fraction: options.sample.fraction, seconds: new Map(), cpuSeconds: new Map(), counts: new Map(), commitSeconds };
     let cpu = process.cpuUsage();
     migrator.events.on('migrationStarted', () => {

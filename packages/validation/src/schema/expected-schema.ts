@@ -37,7 +37,7 @@ export async function buildExpectedSchema(
         for (const { name } of ctx.adapter.introspector.catalogSync()) if (!createdBy.has(name)) createdBy.set(name, migrationLabel(ctx.migration));
       },
     };
-    const migrator = new Migrator({ adapter, migrations: subset, plugins: [recorder], rebuildTable: options.rebuildTable });
+    const migrator = new Migrator({ adapter, migrations: subset, plugins: [recorder], rebuildTable: options.rebuildTable, allowUnadopted: true });
     const result = await migrator.migrate({ latest: true });
     if (result.error) throw result.error;
     return { schema: readSchemaModel(adapter), createdBy };

@@ -4,7 +4,7 @@ import { MfmigError } from '../../errors/index.js';
 import { kyselyModule } from '../../lazy/load-on-use.js';
 import { abbreviateSql } from '../../adapter/abbreviate-sql.js';
 import { quoteIdentifier } from '../../adapter/quote.js';
-import type { DialectCapabilities, RunnableConnection, ScriptStatement } from '../dialect.js';
+import type { DialectCapabilities, RunnableConnection, ScratchConnection, ScriptStatement } from '../dialect.js';
 import { loadPg } from './load-driver.js';
 import { describePostgresUrl } from './postgres-url.js';
 import { PG_STATE, connectionError, isLockTimeout, isTransientConflict, sqlStateOf, wrapPgError } from './postgres-errors.js';
@@ -14,6 +14,7 @@ import { PostgresIntrospector } from './postgres-introspector.js';
 import { PostgresLock } from './postgres-lock.js';
 import { PostgresMetrics } from './postgres-metrics.js';
 import { analyzePostgresSql } from './postgres-statements.js';
+import { openScratchSchema } from './postgres-scratch.js';
 
 /** Options of {@link openPostgres}. */
 export interface PostgresOptions {
@@ -83,7 +84,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       queuedLockWaits: true,
       tableLocks: options.tableLocks ?? !cockroach,
     };
-    return new PostgresConnection(client, connect, { target: `${target} (schema ${schema})`, schema, capabilities });
+    return new PostgresConnection(client, connect, { target: `${target} (schema ${schema})`, schema, capabilities, url });
   } catch (error) {
     await client.end().catch(() => {});
     throw error;
@@ -163,8 +164,11 @@ export class PostgresConnection implements RunnableConnection {
   #inTransaction = false;
   #savepoints = 0;
 
-  constructor(client: PgSession, connect: () => Promise<PgSession>, info: { target: string; schema: string; capabilities: DialectCapabilities }) {
+  readonly #url: string;
+
+  constructor(client: PgSession, connect: () => Promise<PgSession>, info: { target: string; schema: string; capabilities: DialectCapabilities; url: string }) {
     this.#client = client;
+    this.#url = info.url;
     this.target = info.target;
     this.schema = info.schema;
     this.capabilities = Object.freeze({ ...info.capabilities });
@@ -298,5 +302,10 @@ export class PostgresConnection implements RunnableConnection {
   async close(): Promise<void> {
     await this.lock.release().catch(() => {});
     await this.#client.end().catch(() => {});
+  }
+
+  /** A new, empty scratch schema on the same server, on a session of its own (see `openScratchSchema`). */
+  async openScratch(): Promise<ScratchConnection> {
+    return openScratchSchema(this.#url, openPostgres);
   }
 }

@@ -1,15 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import type { MigrationSet } from '../../migration/index.js';
 import { type DialectRunResult, DialectMigrator } from '../dialect-migrator.js';
 import type { DialectParticipant } from '../dialect-participant.js';
-import { quoteIdent, quoteLiteral } from './postgres-catalog-queries.js';
 import { type PostgresConnection, openPostgres } from './postgres-connection.js';
+import { REHEARSAL_SCHEMA_PREFIX, openScratchSchema } from './postgres-scratch.js';
 import { type SampledTable, copySample } from './postgres-sample.js';
 
 export type { SampledTable };
 
-/** The prefix of every scratch schema a rehearsal makes: `mfmig_rehearsal_<12 hex digits>`. */
-export const REHEARSAL_SCHEMA_PREFIX = 'mfmig_rehearsal_';
+export { REHEARSAL_SCHEMA_PREFIX };
 
 /** Options of {@link rehearse}. */
 export interface RehearsalOptions<T> {
@@ -58,16 +56,18 @@ export interface Rehearsal<T> {
  * const { value: tables } = await rehearse(url, migrations, { toVersion: 3, work: (conn) => conn.introspector.tables() });
  */
 export async function rehearse<T = undefined>(url: string, migrations: MigrationSet, options: RehearsalOptions<T>): Promise<Rehearsal<T>> {
-  const schema = `${REHEARSAL_SCHEMA_PREFIX}${randomBytes(6).toString('hex')}`;
-  const conn = await openPostgres(url, { schema, createSchema: true });
+  const scratch = await openScratchSchema(url, openPostgres);
+  const { connection: conn, schema } = scratch;
   let failed = false;
   try {
-    await claimScratch(conn, schema);
-    await dropAbandonedRehearsals(conn);
-    // openPostgres puts `public` after the schema: a live `public` must stay out of reach
-    const reachable = [schema, ...(await extensionOnlySchemas(conn, schema))];
-    await conn.execute(`SET search_path TO ${reachable.map(quoteIdent).join(', ')}`);
-    const migrator = new DialectMigrator({ connection: conn, migrations, participants: options.participants, repeatables: options.repeatables ?? false });
+    const migrator = new DialectMigrator({
+      connection: conn,
+      migrations,
+      participants: options.participants,
+      repeatables: options.repeatables ?? false,
+      // a scratch schema: rows copied in as a sample are no data to protect
+      allowUnadopted: true,
+    });
     const run = await migrator.migrate({ version: options.toVersion }, { signal: options.signal, command: 'mfmig rehearsal' });
     if (run.error) throw run.error;
     const sampled = options.sample ? await copySample(conn, options.sample.fromSchema, schema, options.sample.rows) : [];
@@ -78,7 +78,7 @@ export async function rehearse<T = undefined>(url: string, migrations: Migration
     throw error;
   } finally {
     // a failure to drop is said unless it would hide why the rehearsal failed
-    await dropScratch(conn, url, schema).catch((error: unknown) => {
+    await scratch.dispose().catch((error: unknown) => {
       if (!failed) throw error;
     });
   }
@@ -130,67 +130,4 @@ export async function rehearseVersions<T>(
     },
   });
   return { values, failed };
-}
-
-/** The server node a session is on: backend pids are only comparable on one node. */
-const SERVER_NODE = "coalesce(host(inet_server_addr()), 'socket') || ':' || coalesce(inet_server_port()::text, current_setting('port'))";
-
-/** Marks the scratch schema with the session that owns it, so that a later rehearsal can tell it was abandoned. */
-async function claimScratch(conn: PostgresConnection, schema: string): Promise<void> {
-  const [owner] = await conn.query<{ tag: string }>(`SELECT 'mfmig rehearsal; backend ' || pg_backend_pid() || '; server ' || ${SERVER_NODE} AS tag`);
-  await conn.execute(`COMMENT ON SCHEMA ${quoteIdent(schema)} IS ${quoteLiteral(owner!.tag)}`);
-}
-
-/**
- * Drops the scratch schemas of rehearsals whose session has ended (a process killed outright
- * cannot drop its own). Only schemas marked by {@link claimScratch} on this server node count,
- * and only when `pg_stat_activity` lists this session (where the view is empty or per node, as on
- * CockroachDB and YugabyteDB, nothing is dropped). A schema that cannot be dropped is left.
- */
-async function dropAbandonedRehearsals(conn: PostgresConnection): Promise<void> {
-  const abandoned = await conn.query<{ name: string }>(
-    `SELECT n.nspname AS name FROM pg_namespace n
-      WHERE starts_with(n.nspname, $1)
-        AND EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = pg_backend_pid())
-        AND substring(obj_description(n.oid, 'pg_namespace') FROM '; server (.*)$') = ${SERVER_NODE}
-        AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a
-                         WHERE a.pid::text = substring(obj_description(n.oid, 'pg_namespace') FROM '^mfmig rehearsal; backend ([0-9]+);'))`,
-    [REHEARSAL_SCHEMA_PREFIX],
-  );
-  for (const { name } of abandoned) await conn.execute(`DROP SCHEMA IF EXISTS ${quoteIdent(name)} CASCADE`).catch(() => {});
-}
-
-/**
- * Schemas that hold extensions and no table, view or foreign table: their types and functions
- * stay reachable by bare name (as `citext` or `uuid_generate_v4()` in an `extensions` schema),
- * and a migration has nothing there to write to.
- */
-async function extensionOnlySchemas(conn: PostgresConnection, scratch: string): Promise<string[]> {
-  const rows = await conn.query<{ name: string }>(
-    `SELECT DISTINCT n.nspname AS name FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace
-     WHERE n.nspname NOT IN ('pg_catalog', $1)
-       AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f'))
-     ORDER BY 1`,
-    [scratch],
-  );
-  return rows.map((r) => r.name);
-}
-
-/** Drops the scratch schema on its own session, or on a new one when that session broke; then closes it. */
-async function dropScratch(conn: PostgresConnection, url: string, schema: string): Promise<void> {
-  const drop = `DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`;
-  try {
-    await conn.rollback().catch(() => {});
-    await conn.lock.release().catch(() => {});
-    await conn.execute(drop);
-  } catch {
-    const other = await openPostgres(url, { schema: 'pg_catalog' });
-    try {
-      await other.execute(drop);
-    } finally {
-      await other.close();
-    }
-  } finally {
-    await conn.close();
-  }
 }
