@@ -48,7 +48,10 @@ export class BatchPacer {
   readonly #pacing: BatchPacing;
   readonly #maxRows: number;
   #size: number;
-  #lastMs = 0;
+  /** Time per row of the last batch, to foresee how long the next one holds the lock. */
+  #lastPerRow = 0;
+  /** How long batches have held the write lock back to back since the last pause. */
+  #heldMs = 0;
 
   constructor(pacing: BatchPacing, maxRows: number) {
     this.#pacing = pacing;
@@ -64,23 +67,35 @@ export class BatchPacer {
 
   /** Learns from a batch: `rows` done in `elapsedMs`. */
   record(rows: number, elapsedMs: number): void {
-    this.#lastMs = elapsedMs;
+    this.#heldMs += elapsedMs;
     if (rows <= 0) return;
     const perRow = Math.max(elapsedMs, 0.01) / rows;
+    this.#lastPerRow = perRow;
     const wanted = Math.floor(this.#pacing.targetMs / perRow);
     this.#size = Math.max(1, Math.min(this.#maxRows, this.#size * 2, wanted));
   }
 
   /**
-   * The pause between two batches. A writer that began to wait during the batch now retries
-   * as far apart as the busy handler's back-off has reached: up to 25 ms in its first ~100 ms,
-   * 50 ms up to ~225 ms, then 100 ms. A batch that ran longer than planned is followed by a
-   * pause as long as that spacing, so that one of its retries lands in it.
+   * The pause between two batches. A writer that began to wait while the lock was held now
+   * retries as far apart as the busy handler's back-off has reached: up to 25 ms in its first
+   * ~100 ms, 50 ms up to ~225 ms, then 100 ms. Batches that held the lock longer than planned
+   * are followed by a pause as long as that spacing, so that one of its retries lands in it.
+   *
+   * Batches shorter than `targetMs` (a declared batch size reached first) run back to back, with
+   * no pause, as long as together they would still hold the lock no longer than `targetMs`: a
+   * writer then waits no longer than behind one full-length batch, and the run does not pause
+   * after each short batch (at 30 ms batches, a 25 ms pause each nearly doubled the run).
    */
   pause(): Promise<void> {
-    const last = this.#lastMs;
-    const spacing = last <= 100 ? 0 : last <= 225 ? 50 : 100;
-    const ms = this.#pacing.pauseMs > 0 ? Math.max(this.#pacing.pauseMs, spacing) : 0;
-    return new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
+    if (this.#pacing.pauseMs <= 0) return new Promise((resolve) => setImmediate(resolve));
+    const nextMs = this.#size * this.#lastPerRow;
+    if (Number.isFinite(this.#pacing.targetMs) && this.#heldMs + nextMs <= this.#pacing.targetMs) {
+      return new Promise((resolve) => setImmediate(resolve));
+    }
+    const held = this.#heldMs;
+    this.#heldMs = 0;
+    const spacing = held <= 100 ? 0 : held <= 225 ? 50 : 100;
+    const ms = Math.max(this.#pacing.pauseMs, spacing);
+    return new Promise((resolve) => setTimeout(resolve, ms));
   }
 }
