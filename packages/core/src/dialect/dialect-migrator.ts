@@ -18,7 +18,7 @@ import { continueStep, needsContinuation } from './dialect-continuation.js';
 import { inRetriedTransaction } from './retried-transaction.js';
 import { runGuardedBody, withStepSettings } from './guarded-body.js';
 import { type RepeatableKit, pendingRepeatablesOn, runRepeatablesOn } from './dialect-repeatables.js';
-import { type UnadoptedTables, SCRATCH_TRANSFORMATIONS, adoptionRefusal, findUnadoptedTablesOn } from './dialect-adoption.js';
+import { type ScratchRehearser, type UnadoptedTables, SCRATCH_TRANSFORMATIONS, adoptionRefusal, findUnadoptedTablesOn } from './dialect-adoption.js';
 
 /** Options of {@link DialectMigrator}. */
 export interface DialectMigratorOptions {
@@ -145,17 +145,7 @@ export class DialectMigrator {
    * const { tables } = await migrator.findUnadoptedTables(); // ['accounts'] on a database made before mfmig
    */
   findUnadoptedTables(): Promise<UnadoptedTables> {
-    return findUnadoptedTablesOn(this.connection, this.migrations, (scratch) => {
-      const rehearsal = new DialectMigrator({
-        connection: scratch,
-        migrations: this.migrations,
-        participants: [SCRATCH_TRANSFORMATIONS],
-        repeatables: false,
-        allowUnadopted: true,
-        ...this.#rebuilder,
-      });
-      return rehearsal.migrate({ latest: true }, { command: 'mfmig adoption check' });
-    });
+    return findUnadoptedTablesOn(this.connection, this.migrations, adoptionRehearser(this.migrations, this.#options.rebuildTable));
   }
 
   /**
@@ -724,4 +714,23 @@ export class DialectMigrator {
 /** Any error as an MfmigError: an unexpected one becomes INTERNAL, with the original as its cause. */
 function asMfmigError(error: unknown): MfmigError {
   return isMfmigError(error) ? error : new MfmigError('INTERNAL', `Unexpected failure: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+}
+
+/**
+ * The rehearsal of an adoption check (see {@link findUnadoptedTablesOn}): every migration, run on
+ * an empty scratch connection, declared transformations left out, no repeatables.
+ *
+ * @example
+ * await findUnadoptedTablesOn(conn, migrations, adoptionRehearser(migrations));
+ */
+export function adoptionRehearser(migrations: MigrationSet, rebuildTable?: TableRebuilder): ScratchRehearser {
+  return (scratch) =>
+    new DialectMigrator({
+      connection: scratch,
+      migrations,
+      participants: [SCRATCH_TRANSFORMATIONS],
+      repeatables: false,
+      allowUnadopted: true,
+      ...(rebuildTable ? { rebuildTable } : {}),
+    }).migrate({ latest: true }, { command: 'mfmig adoption check' });
 }

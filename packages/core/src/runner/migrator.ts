@@ -26,8 +26,8 @@ import { ONLINE_SWAPS, mayRebuildOnline, onlineRebuildOf, runOnlineCopy } from '
 import { finishWithRepeatables } from './repeatable-runner.js';
 import { RunValues } from './run-values.js';
 import { SqliteConnection } from '../adapter/sqlite-connection.js';
-import { DialectMigrator } from '../dialect/dialect-migrator.js';
-import { type UnadoptedTables, SCRATCH_TRANSFORMATIONS, adoptionRefusal, findUnadoptedTablesOn } from '../dialect/dialect-adoption.js';
+import { adoptionRehearser } from '../dialect/dialect-migrator.js';
+import { type UnadoptedTables, adoptionRefusal, findUnadoptedTablesOn } from '../dialect/dialect-adoption.js';
 
 /** Options of {@link Migrator}. */
 export interface MigratorOptions {
@@ -167,18 +167,7 @@ export class Migrator {
    * const { tables } = await migrator.findUnadoptedTables(); // ['notes'] on a database made before mfmig
    */
   findUnadoptedTables(): Promise<UnadoptedTables> {
-    const { rebuildTable } = this.#options;
-    return findUnadoptedTablesOn(new SqliteConnection(this.adapter), this.migrations, (scratch) => {
-      const rehearsal = new DialectMigrator({
-        connection: scratch,
-        migrations: this.migrations,
-        participants: [SCRATCH_TRANSFORMATIONS],
-        repeatables: false,
-        allowUnadopted: true,
-        ...(rebuildTable ? { rebuildTable } : {}),
-      });
-      return rehearsal.migrate({ latest: true }, { command: 'mfmig adoption check' });
-    });
+    return findUnadoptedTablesOn(new SqliteConnection(this.adapter), this.migrations, adoptionRehearser(this.migrations, this.#options.rebuildTable));
   }
 
   /** Reverts applied migrations above `target`, newest first. */
