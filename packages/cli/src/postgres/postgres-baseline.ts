@@ -1,4 +1,4 @@
-import { type PostgresBaselineResult, baselinePostgres } from '@mfmig/core';
+import { OTHER_TOOL_TABLES, type PostgresBaselineResult, baselinePostgres } from '@mfmig/core';
 import type { Output } from '../output.js';
 import type { CliRuntime } from '../runtime.js';
 import { open, postgresParticipants } from './postgres-commands.js';
@@ -29,6 +29,8 @@ function render(out: Output, result: PostgresBaselineResult): void {
   const matches = result.candidates.length === 0 ? 'no version' : `version${result.candidates.length > 1 ? 's' : ''} ${result.candidates.join(', ')}`;
   out.line(`The live schema (${result.liveHash}) matches ${matches}.`);
   for (const change of result.differences) out.line(`  ${change.description}`);
+  const leftOut = result.leftOut.map((t) => `${t} (${OTHER_TOOL_TABLES.get(t) ?? 'another tool'})`);
+  if (leftOut.length > 0) out.line(`Left out of the comparison, and left as they are: ${leftOut.join(', ')}.`);
   const how = result.matched === 'exact' ? 'its schema matches exactly' : `forced, ${result.differences.length} table difference(s) from the live schema`;
   if (result.dryRun) {
     out.line(`Dry run: the schema would be adopted at version ${result.version} (${how}); nothing was written.`);

@@ -24,5 +24,6 @@ export { type UnadoptedTables, type ScratchRehearser, SCRATCH_TRANSFORMATIONS, a
 export { assertPostgresAdopted, findUnadoptedPostgresTables } from './postgres/postgres-adoption.js';
 export { type ScratchSchema, openScratchSchema } from './postgres/postgres-scratch.js';
 export { type PostgresBaselineOptions, type PostgresBaselineResult, baselinePostgres } from './postgres/postgres-baseline.js';
+export { OTHER_TOOL_TABLES, otherToolTables } from './postgres/other-tool-tables.js';
 export { type PgTableSize, catalogRowEstimates, tableSizes } from './postgres/postgres-table-sizes.js';
 export { type PostgresCostProbe, probePostgresCosts } from './postgres/postgres-cost-probe.js';

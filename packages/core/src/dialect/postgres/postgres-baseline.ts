@@ -7,6 +7,7 @@ import type { DialectParticipant } from '../dialect-participant.js';
 import { type SchemaChange, compareSchemas } from '../schema-compare.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import { rehearseVersions } from './postgres-rehearsal.js';
+import { otherToolTables } from './other-tool-tables.js';
 
 /** Options of {@link baselinePostgres}. */
 export interface PostgresBaselineOptions {
@@ -35,8 +36,10 @@ export interface PostgresBaselineResult {
   recorded: number[];
   dryRun: boolean;
   runId: string | null;
-  /** The live schema's fingerprint (`PostgresIntrospector.schemaFingerprint`). */
+  /** The live schema's fingerprint (`PostgresIntrospector.schemaFingerprint`), `leftOut` left out. */
   liveHash: string;
+  /** Other migration tools' history tables (`_prisma_migrations`, `flyway_schema_history`, ...) left out of the comparison, and left as they are. */
+  leftOut: string[];
 }
 
 interface Replayed {
@@ -67,9 +70,15 @@ export async function baselinePostgres(
   if (options.to !== undefined && !migrations.byVersion.has(options.to)) {
     throw new MfmigError('TARGET_UNKNOWN', `No migration has version ${options.to}`, { context: { version: options.to } });
   }
-  const liveTables = await conn.introspector.tables();
-  const liveHash = await conn.introspector.schemaFingerprint();
   const { replayed, replayError } = await replay(url, migrations, options.participants ?? []);
+  // another tool's history table is no part of the application's schema, unless a migration creates it
+  const allLive = await conn.introspector.tables();
+  const leftOut = otherToolTables(
+    allLive.map((t) => t.name),
+    new Set(replayed.flatMap((r) => r.tables.map((t) => t.name))),
+  );
+  const liveTables = allLive.filter((t) => !leftOut.includes(t.name));
+  const liveHash = await conn.introspector.schemaFingerprint(leftOut);
   const candidates = replayed.filter((r) => r.hash === liveHash).map((r) => r.version);
   const chosen = choose(conn, replayed, candidates, liveTables, options, replayError);
   const differences = compareSchemas(chosen.tables, liveTables);
@@ -82,6 +91,7 @@ export async function baselinePostgres(
     dryRun: options.dryRun === true,
     runId: null,
     liveHash,
+    leftOut,
   };
   if (options.dryRun) return result;
   await conn.history.ensure();
@@ -174,17 +184,20 @@ function refused(reason: 'ambiguous' | 'no-match' | 'differences', message: stri
 async function record(conn: PostgresConnection, migrations: MigrationSet, replayed: Replayed[], result: PostgresBaselineResult): Promise<string> {
   const runId = `${ADOPTED_RUN_PREFIX}baseline:${randomUUID()}`;
   const hashes = new Map(replayed.map((r) => [r.version, r.hash]));
-  const detail =
+  const compared =
     result.matched === 'exact'
       ? `source=baseline; match=exact; schema=${result.liveHash}`
       : `source=baseline; match=forced; differences=${result.differences.length}; schema=${result.liveHash}; expected=${hashes.get(result.version)}`;
+  const detail = result.leftOut.length > 0 ? `${compared}; left out=${result.leftOut.join(',')}` : compared;
   await conn.transaction(async () => {
     await assertNoHistory(conn);
-    if ((await conn.introspector.schemaFingerprint()) !== result.liveHash) {
+    if ((await conn.introspector.schemaFingerprint(result.leftOut)) !== result.liveHash) {
       throw new MfmigError('ADOPTION_REFUSED', `The schema of ${conn.target} changed while the baseline was being prepared; nothing was recorded`, {
         context: { reason: 'changed' },
       });
     }
+    // `status` compares the whole live schema with the last row: as adopted, another tool's tables included
+    const asAdopted = result.matched === 'exact' ? await conn.introspector.schemaFingerprint() : null;
     for (const m of migrations.migrations.filter((x) => x.version <= result.version)) {
       await conn.history.record({
         version: m.version,
@@ -193,7 +206,7 @@ async function record(conn: PostgresConnection, migrations: MigrationSet, replay
         checksum: m.checksum,
         status: 'applied',
         durationMs: 0,
-        schemaHash: hashes.get(m.version) ?? null,
+        schemaHash: (m.version === result.version ? asAdopted : null) ?? hashes.get(m.version) ?? null,
         runId,
         rows: null,
       });

@@ -136,12 +136,16 @@ export class PostgresIntrospector implements DatabaseIntrospector {
   /**
    * The first 16 hex characters of a sha256 over the tables, views, functions, triggers, enum
    * types, CHECK constraints, identity and generated columns, partitioning and extensions of the
-   * schema, each sorted: OIDs and creation order do not count.
+   * schema, each sorted: OIDs and creation order do not count. Tables named in `leaveOut` (another
+   * migration tool's history table) count as absent, with their triggers, checks and columns.
    */
-  async schemaFingerprint(): Promise<string> {
-    const tables = await this.tables();
+  async schemaFingerprint(leaveOut: readonly string[] = []): Promise<string> {
+    const left = new Set(leaveOut);
+    const kept = <T extends { name?: unknown; table_name?: unknown }>(rows: T[], key: 'name' | 'table_name') => rows.filter((r) => !left.has(String(r[key])));
+    const tables = kept(await this.tables(), 'name');
     const sections = [VIEWS_SQL, FUNCTIONS_SQL, TRIGGERS_SQL, ENUMS_SQL, CHECKS_SQL, COLUMN_EXTRAS_SQL, TABLE_DETAILS_SQL, EXTENSIONS_SQL];
-    const [views, functions, triggers, enums, checks, columnExtras, tableDetails, extensions] = (await this.queryEach(sections, [this.schema])).map(sortedRows);
+    const [views, functions, all, enums, allChecks, allExtras, allDetails, extensions] = (await this.queryEach(sections, [this.schema])).map(sortedRows);
+    const [triggers, checks, columnExtras, tableDetails] = [all, allChecks, allExtras, allDetails].map((rows) => kept(rows!, 'table_name'));
     const canonical = canonicalJson({ tables, views, functions, triggers, enums, checks, columnExtras, tableDetails, extensions });
     return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
   }
