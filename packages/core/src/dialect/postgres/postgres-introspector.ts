@@ -144,8 +144,11 @@ export class PostgresIntrospector implements DatabaseIntrospector {
     const kept = <T extends { name?: unknown; table_name?: unknown }>(rows: T[], key: 'name' | 'table_name') => rows.filter((r) => !left.has(String(r[key])));
     const tables = kept(await this.tables(), 'name');
     const sections = [VIEWS_SQL, FUNCTIONS_SQL, TRIGGERS_SQL, ENUMS_SQL, CHECKS_SQL, COLUMN_EXTRAS_SQL, TABLE_DETAILS_SQL, EXTENSIONS_SQL];
-    const [views, functions, all, enums, allChecks, allExtras, allDetails, extensions] = (await this.queryEach(sections, [this.schema])).map(sortedRows);
-    const [triggers, checks, columnExtras, tableDetails] = [all, allChecks, allExtras, allDetails].map((rows) => kept(rows!, 'table_name'));
+    const [views, functions, everyTrigger, enums, everyCheck, everyExtra, everyDetail, extensions] = (await this.queryEach(sections, [this.schema])).map(
+      sortedRows,
+    );
+    // the sections that belong to a table go with it
+    const [triggers, checks, columnExtras, tableDetails] = [everyTrigger, everyCheck, everyExtra, everyDetail].map((rows) => kept(rows!, 'table_name'));
     const canonical = canonicalJson({ tables, views, functions, triggers, enums, checks, columnExtras, tableDetails, extensions });
     return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
   }
