@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type MigrationSet, type RepeatableMigration, loadMigrations, openDatabase } from '@mfmig/core';
+import { type MigrationSet, type RepeatableMigration, SqliteConnection, loadMigrations, openDatabase } from '@mfmig/core';
 import { TOOL_TABLE_DDL } from '@mfmig/test-support';
 import { flywayChecksum, matchToolHistory, readToolHistory } from '@mfmig/framework';
 import { crc32 } from 'node:zlib';
@@ -54,7 +54,7 @@ function flywayDatabase(dir: string, rows: string[]) {
     const [version, type, script, checksum, success] = row.split('|');
     insert.run(i + 1, version === '' ? null : version, script, type, script, checksum === '' ? null : Number(checksum), 'app', 3, Number(success ?? 1));
   });
-  return adapter;
+  return new SqliteConnection(adapter);
 }
 
 describe('Flyway history', () => {
@@ -69,14 +69,14 @@ describe('Flyway history', () => {
     const dir = tempDir();
     const set = await flywaySet(dir);
     const views = flywayChecksum(VIEWS, crc32);
-    const adapter = flywayDatabase(dir, [
+    const conn = flywayDatabase(dir, [
       '0|SCHEMA|<< Flyway Schema Creation >>||1',
       '1|SQL|V1__init.sql|11',
       '1.1|SQL|V1_1__add_b.sql|12',
       `|SQL|R__views.sql|${views}`,
       '|SQL|R__stale.sql|999',
     ]);
-    const history = readToolHistory(adapter)!;
+    const history = (await readToolHistory(conn))!;
     expect(history).toMatchObject({ tool: 'flyway', applied: [{ version: '1' }, { version: '1.1' }] });
     const matched = matchToolHistory(history, set);
     expect(matched.version).toBe(2);
@@ -87,21 +87,22 @@ describe('Flyway history', () => {
   it('a baseline row adopts every version up to it; an undo row takes its version back out', async () => {
     const dir = tempDir();
     const set = await flywaySet(dir);
-    expect(matchToolHistory(readToolHistory(flywayDatabase(dir, ['1.1|BASELINE|<< Flyway Baseline >>|']))!, set).migrations.map((m) => m.version)).toEqual([
-      1, 2,
-    ]);
     expect(
-      matchToolHistory(readToolHistory(flywayDatabase(dir, ['1|SQL|V1__init.sql|1', '1.1|SQL|V1_1__add_b.sql|2', '1.1|UNDO_SQL|U1_1__add_b.sql|3']))!, set)
-        .version,
+      matchToolHistory((await readToolHistory(flywayDatabase(dir, ['1.1|BASELINE|<< Flyway Baseline >>|'])))!, set).migrations.map((m) => m.version),
+    ).toEqual([1, 2]);
+    expect(
+      matchToolHistory(
+        (await readToolHistory(flywayDatabase(dir, ['1|SQL|V1__init.sql|1', '1.1|SQL|V1_1__add_b.sql|2', '1.1|UNDO_SQL|U1_1__add_b.sql|3'])))!,
+        set,
+      ).version,
     ).toBe(1);
   });
 
   it('refuses a failed row and a version the folder does not hold', async () => {
     const dir = tempDir();
     const set = await flywaySet(dir);
-    expect(() => readToolHistory(flywayDatabase(dir, ['1|SQL|V1__init.sql|1', '1.1|SQL|V1_1__add_b.sql|2|0']))).toThrow(/failed/);
-    expect(() => matchToolHistory(readToolHistory(flywayDatabase(dir, ['1|SQL|V1__init.sql|1', '1.2|SQL|V1_2__x.sql|2']))!, set)).toThrow(
-      /holds no migration 1.2/,
-    );
+    await expect(readToolHistory(flywayDatabase(dir, ['1|SQL|V1__init.sql|1', '1.1|SQL|V1_1__add_b.sql|2|0']))).rejects.toThrow(/failed/);
+    const unknown = (await readToolHistory(flywayDatabase(dir, ['1|SQL|V1__init.sql|1', '1.2|SQL|V1_2__x.sql|2'])))!;
+    expect(() => matchToolHistory(unknown, set)).toThrow(/holds no migration 1.2/);
   });
 });

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FixtureTool, writeToolHistory } from '@mfmig/test-support';
 import { type MigrationFramework, createMigrationFramework, isMfmigError, readToolHistory } from '@mfmig/framework';
+import { SqliteConnection } from '@mfmig/core';
 import { tempDir } from './helpers.js';
 
 const MIGRATIONS = [
@@ -82,7 +83,7 @@ describe('adopting the history another migration tool left', () => {
       const path = join(dir, 'app.db');
       toolDatabase(path, tool);
       const before = toolRows(path, TABLES[tool]);
-      expect(readToolHistory(open(dir, path).context.adapter)?.tool).toBe(tool);
+      expect((await readToolHistory(new SqliteConnection(open(dir, path).context.adapter)))?.tool).toBe(tool);
       const service = framework!.migrationService;
 
       expect(await service.analyzeToolAdoption()).toMatchObject({

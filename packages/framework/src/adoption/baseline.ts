@@ -1,4 +1,4 @@
-import { type AdoptedMigration, HistoryStore, MfmigError, RepeatableStore, RunLock, type ServiceContext } from '@mfmig/core';
+import { type AdoptedMigration, HistoryStore, MfmigError, RepeatableStore, RunLock, type ServiceContext, SqliteConnection } from '@mfmig/core';
 import { type SchemaChange, ensureSnapshotTables, writeSnapshot } from '@mfmig/schema-evolution';
 import { assertDatabaseIntact } from '../integrity-precheck.js';
 import { readLiveSchema } from './live-schema.js';
@@ -59,7 +59,7 @@ export async function baselineDatabase(ctx: ServiceContext, options: BaselineOpt
   const lock = new RunLock(ctx.adapter);
   await lock.acquire({ timeoutMs: ctx.config.lockTimeout, command: `baseline at version ${version}` });
   try {
-    result.runId = record(ctx, ground, result);
+    result.runId = record(ctx, ground, result, await detectedToolTables(new SqliteConnection(ctx.adapter)));
     result.recorded = ground.set.migrations.filter((m) => m.version <= version).map((m) => m.version);
   } finally {
     lock.release();
@@ -109,7 +109,7 @@ function refused(reason: 'ambiguous' | 'no-match' | 'differences', message: stri
 }
 
 /** History rows, the adopted version's snapshot and the audit row, in one transaction under the run lock. */
-function record(ctx: ServiceContext, ground: BaselineGround, result: BaselineResult): string {
+function record(ctx: ServiceContext, ground: BaselineGround, result: BaselineResult, toolTables: readonly string[]): string {
   const { adapter } = ctx;
   const hashes = new Map(ground.versions.map((v) => [v.version, v]));
   const migrations: AdoptedMigration[] = ground.set.migrations
@@ -121,7 +121,7 @@ function record(ctx: ServiceContext, ground: BaselineGround, result: BaselineRes
       ? `source=${BASELINE_SOURCE}; match=exact; schema=${ground.live.hash}`
       : `source=${BASELINE_SOURCE}; match=forced; differences=${result.differences.length}; schema=${ground.live.hash}; expected=${adopted.hash}`;
   return adapter.transaction(() => {
-    if (readLiveSchema(adapter, detectedToolTables(adapter)).compared.hash !== ground.live.hash) {
+    if (readLiveSchema(adapter, toolTables).compared.hash !== ground.live.hash) {
       throw new MfmigError('ADOPTION_REFUSED', `The schema of ${adapter.filePath} changed while the baseline was being prepared; nothing was recorded`, {
         context: { reason: 'changed' },
       });

@@ -7,15 +7,15 @@ import { columnsOf, versionText } from './tool-history.js';
  * the same name by its lack of a `dirty` column.
  *
  * @example
- * dbmateReader.read(adapter).applied; // [{ version: '20240101120000', label: '20240101120000' }]
+ * (await dbmateReader.read(conn)).applied; // [{ version: '20240101120000', label: '20240101120000' }]
  */
 export const dbmateReader: ToolHistoryReader = {
   tool: 'dbmate',
   table: 'schema_migrations',
   ownTables: ['schema_migrations'],
-  detect: (adapter) => adapter.tableExists('schema_migrations') && !columnsOf(adapter, 'schema_migrations').has('dirty'),
-  read(adapter) {
-    const rows = adapter.all<{ version: unknown }>('SELECT version FROM schema_migrations');
+  detect: async (conn) => (await conn.hasTable('schema_migrations')) && !(await columnsOf(conn, 'schema_migrations')).has('dirty'),
+  async read(conn) {
+    const rows = await conn.query<{ version: unknown }>('SELECT version FROM schema_migrations');
     const versions = rows.map((r) => versionText(r.version)).sort((a, b) => Number(a) - Number(b));
     return {
       tool: 'dbmate',

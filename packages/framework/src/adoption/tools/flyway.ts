@@ -1,5 +1,5 @@
 import type { ToolHistory, ToolHistoryReader, ToolRecord, ToolRepeatable } from './tool-history.js';
-import { toolRefusal, versionText } from './tool-history.js';
+import { isTrue, toolRefusal, versionText } from './tool-history.js';
 
 interface FlywayRow {
   installed_rank: number;
@@ -20,18 +20,18 @@ interface FlywayRow {
  * last one of each script counts, with Flyway's CRC32 checksum).
  *
  * @example
- * flywayReader.read(adapter).applied; // [{ version: '1', label: '1' }, { version: '1.1', label: '1.1' }]
+ * (await flywayReader.read(conn)).applied; // [{ version: '1', label: '1' }, { version: '1.1', label: '1.1' }]
  */
 export const flywayReader: ToolHistoryReader = {
   tool: 'flyway',
   table: 'flyway_schema_history',
   ownTables: ['flyway_schema_history'],
-  detect: (adapter) => adapter.tableExists('flyway_schema_history'),
-  read(adapter) {
-    const rows = adapter.all<FlywayRow>(
+  detect: (conn) => conn.hasTable('flyway_schema_history'),
+  async read(conn) {
+    const rows = await conn.query<FlywayRow>(
       'SELECT installed_rank, version, description, type, script, checksum, success FROM flyway_schema_history ORDER BY installed_rank',
     );
-    const failed = rows.find((r) => Number(r.success) === 0 && r.type !== 'DELETE');
+    const failed = rows.find((r) => !isTrue(r.success) && r.type !== 'DELETE');
     if (failed) {
       const what = failed.version == null ? failed.script : `version ${versionText(failed.version)} (${failed.script})`;
       throw toolRefusal('flyway', 'flyway_schema_history', 'failed', `Flyway recorded ${what} as failed: repair the schema and run \`flyway repair\` first`, {

@@ -1,5 +1,5 @@
 import type { ToolHistoryReader } from './tool-history.js';
-import { columnsOf, toolRefusal, versionText } from './tool-history.js';
+import { columnsOf, isTrue, toolRefusal, versionText } from './tool-history.js';
 
 /**
  * golang-migrate: `schema_migrations(version uint64, dirty bool)` with one row, the current
@@ -7,15 +7,15 @@ import { columnsOf, toolRefusal, versionText } from './tool-history.js';
  * refused: the schema must be repaired by hand and the row set clean (`migrate force N`) first.
  *
  * @example
- * golangMigrateReader.read(adapter).upTo; // { version: '3', label: '3' }
+ * (await golangMigrateReader.read(conn)).upTo; // { version: '3', label: '3' }
  */
 export const golangMigrateReader: ToolHistoryReader = {
   tool: 'golang-migrate',
   table: 'schema_migrations',
   ownTables: ['schema_migrations'],
-  detect: (adapter) => adapter.tableExists('schema_migrations') && columnsOf(adapter, 'schema_migrations').has('dirty'),
-  read(adapter) {
-    const rows = adapter.all<{ version: unknown; dirty: unknown }>('SELECT version, dirty FROM schema_migrations');
+  detect: async (conn) => (await conn.hasTable('schema_migrations')) && (await columnsOf(conn, 'schema_migrations')).has('dirty'),
+  async read(conn) {
+    const rows = await conn.query<{ version: unknown; dirty: unknown }>('SELECT version, dirty FROM schema_migrations');
     const history = { tool: 'golang-migrate' as const, table: 'schema_migrations', ownTables: ['schema_migrations'], applied: [], repeatables: [] };
     if (rows.length === 0) return history;
     if (rows.length > 1) {
@@ -27,7 +27,7 @@ export const golangMigrateReader: ToolHistoryReader = {
       );
     }
     const version = versionText(rows[0]!.version);
-    if (Number(rows[0]!.dirty) !== 0 && rows[0]!.dirty !== false) {
+    if (isTrue(rows[0]!.dirty)) {
       throw toolRefusal(
         'golang-migrate',
         'schema_migrations',

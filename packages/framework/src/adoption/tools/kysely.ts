@@ -1,5 +1,5 @@
 import type { ToolHistoryReader } from './tool-history.js';
-import { toolRefusal } from './tool-history.js';
+import { anyRow, toolRefusal } from './tool-history.js';
 
 /**
  * Kysely: `kysely_migration(name, timestamp)`, one row per applied migration named after its
@@ -7,16 +7,16 @@ import { toolRefusal } from './tool-history.js';
  * (`is_locked = 1`: a Kysely run is going on, or crashed) is refused.
  *
  * @example
- * kyselyReader.read(adapter).applied; // [{ stem: '20240101120000_init', label: '20240101120000_init' }]
+ * (await kyselyReader.read(conn)).applied; // [{ stem: '20240101120000_init', label: '20240101120000_init' }]
  */
 export const kyselyReader: ToolHistoryReader = {
   tool: 'kysely',
   table: 'kysely_migration',
   ownTables: ['kysely_migration', 'kysely_migration_lock'],
-  detect: (adapter) => adapter.tableExists('kysely_migration'),
-  read(adapter) {
-    const lock = adapter.tableExists('kysely_migration_lock');
-    if (lock && adapter.get('SELECT 1 FROM kysely_migration_lock WHERE is_locked <> 0') !== undefined) {
+  detect: (conn) => conn.hasTable('kysely_migration'),
+  async read(conn) {
+    const lock = await conn.hasTable('kysely_migration_lock');
+    if (lock && (await anyRow(conn, 'SELECT 1 FROM kysely_migration_lock WHERE is_locked <> 0'))) {
       throw toolRefusal(
         'kysely',
         'kysely_migration_lock',
@@ -24,7 +24,7 @@ export const kyselyReader: ToolHistoryReader = {
         'Kysely holds its migration lock (kysely_migration_lock): a Kysely run is going on or crashed; let it finish or release the lock first',
       );
     }
-    const rows = adapter.all<{ name: string }>('SELECT name FROM kysely_migration ORDER BY name');
+    const rows = await conn.query<{ name: string }>('SELECT name FROM kysely_migration ORDER BY name');
     const ownTables = lock ? ['kysely_migration', 'kysely_migration_lock'] : ['kysely_migration'];
     return { tool: 'kysely', table: 'kysely_migration', ownTables, applied: rows.map((r) => ({ stem: r.name, label: r.name })), repeatables: [] };
   },

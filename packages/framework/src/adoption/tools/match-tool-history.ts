@@ -21,7 +21,7 @@ export interface MatchedToolHistory {
  * mfmig would then run 2 over a schema that never had it, or not know what 3 did.
  *
  * @example
- * matchToolHistory(readToolHistory(adapter)!, set).version; // 3
+ * matchToolHistory((await readToolHistory(conn))!, set).version; // 3
  */
 export function matchToolHistory(history: ToolHistory, set: MigrationSet): MatchedToolHistory {
   const applied = new Set<number>();
@@ -32,7 +32,7 @@ export function matchToolHistory(history: ToolHistory, set: MigrationSet): Match
         history.tool,
         history.table,
         'not-in-folder',
-        `${history.tool} applied migration ${record.label} (${history.table}), but the migrations folder holds no migration ${record.label}; add its file to the folder`,
+        `${history.tool} applied migration ${record.label} (${history.table}), but the migrations folder holds no migration ${record.label}; add its file to the folder, or, when the folder's migrations were written anew, adopt the schema by its tables with \`mfmig baseline\``,
         { migration: record.label },
       );
     }

@@ -8,15 +8,15 @@ import { toolRefusal } from './tool-history.js';
  * (`prisma migrate resolve` settles it). `20240101120000_init` gives version 20240101120000.
  *
  * @example
- * prismaReader.read(adapter).applied; // [{ version: '20240101120000', label: '20240101120000_init' }]
+ * (await prismaReader.read(conn)).applied; // [{ version: '20240101120000', label: '20240101120000_init' }]
  */
 export const prismaReader: ToolHistoryReader = {
   tool: 'prisma',
   table: '_prisma_migrations',
   ownTables: ['_prisma_migrations'],
-  detect: (adapter) => adapter.tableExists('_prisma_migrations'),
-  read(adapter) {
-    const rows = adapter.all<{ migration_name: string; finished_at: unknown; rolled_back_at: unknown }>(
+  detect: (conn) => conn.hasTable('_prisma_migrations'),
+  async read(conn) {
+    const rows = await conn.query<{ migration_name: string; finished_at: unknown; rolled_back_at: unknown }>(
       'SELECT migration_name, finished_at, rolled_back_at FROM _prisma_migrations ORDER BY started_at, migration_name',
     );
     const unfinished = rows.find((r) => r.finished_at == null && r.rolled_back_at == null);

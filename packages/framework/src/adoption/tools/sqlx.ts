@@ -1,5 +1,5 @@
 import type { ToolHistoryReader } from './tool-history.js';
-import { toolRefusal, versionText } from './tool-history.js';
+import { isTrue, toolRefusal, versionText } from './tool-history.js';
 
 /**
  * sqlx: `_sqlx_migrations(version BIGINT PRIMARY KEY, description, installed_on, success,
@@ -7,18 +7,18 @@ import { toolRefusal, versionText } from './tool-history.js';
  * is refused; sqlx itself refuses to go on from it.
  *
  * @example
- * sqlxReader.read(adapter).applied.map((r) => r.label); // ['20240101120000']
+ * (await sqlxReader.read(conn)).applied.map((r) => r.label); // ['20240101120000']
  */
 export const sqlxReader: ToolHistoryReader = {
   tool: 'sqlx',
   table: '_sqlx_migrations',
   ownTables: ['_sqlx_migrations'],
-  detect: (adapter) => adapter.tableExists('_sqlx_migrations'),
-  read(adapter) {
-    const rows = adapter.all<{ version: unknown; description: string; success: unknown }>(
+  detect: (conn) => conn.hasTable('_sqlx_migrations'),
+  async read(conn) {
+    const rows = await conn.query<{ version: unknown; description: string; success: unknown }>(
       'SELECT version, description, success FROM _sqlx_migrations ORDER BY version',
     );
-    const failed = rows.find((r) => Number(r.success) === 0);
+    const failed = rows.find((r) => !isTrue(r.success));
     if (failed) {
       const version = versionText(failed.version);
       throw toolRefusal(

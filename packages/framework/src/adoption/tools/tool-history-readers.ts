@@ -1,4 +1,4 @@
-import type { DatabaseAdapter } from '@mfmig/core';
+import type { DialectConnection } from '@mfmig/core';
 import { dbmateReader } from './dbmate.js';
 import { flywayReader } from './flyway.js';
 import { golangMigrateReader } from './golang-migrate.js';
@@ -25,10 +25,10 @@ export const TOOL_HISTORY_READERS: readonly ToolHistoryReader[] = [
  * right cannot be told) and any state a reader refuses (dirty, failed, locked). Read-only.
  *
  * @example
- * readToolHistory(adapter)?.tool; // 'dbmate'
+ * (await readToolHistory(new SqliteConnection(adapter)))?.tool; // 'dbmate'
  */
-export function readToolHistory(adapter: DatabaseAdapter, readers: readonly ToolHistoryReader[] = TOOL_HISTORY_READERS): ToolHistory | null {
-  const found = readers.filter((r) => r.detect(adapter));
+export async function readToolHistory(conn: DialectConnection, readers: readonly ToolHistoryReader[] = TOOL_HISTORY_READERS): Promise<ToolHistory | null> {
+  const found = await detected(conn, readers);
   if (found.length === 0) return null;
   if (found.length > 1) {
     const names = found.map((r) => `${r.tool} (${r.table})`).join(', ');
@@ -36,10 +36,10 @@ export function readToolHistory(adapter: DatabaseAdapter, readers: readonly Tool
       found[0]!.tool,
       found[0]!.table,
       'several-tools',
-      `Database ${adapter.filePath} carries the history tables of several migration tools: ${names}; which one is right cannot be told`,
+      `Database ${conn.target} carries the history tables of several migration tools: ${names}; which one is right cannot be told`,
     );
   }
-  return found[0]!.read(adapter);
+  return found[0]!.read(conn);
 }
 
 /**
@@ -47,8 +47,14 @@ export function readToolHistory(adapter: DatabaseAdapter, readers: readonly Tool
  * out when a baseline compares the live schema with the migrations'.
  *
  * @example
- * detectedToolTables(adapter); // ['schema_migrations']
+ * await detectedToolTables(conn); // ['schema_migrations']
  */
-export function detectedToolTables(adapter: DatabaseAdapter, readers: readonly ToolHistoryReader[] = TOOL_HISTORY_READERS): string[] {
-  return [...new Set(readers.filter((r) => r.detect(adapter)).flatMap((r) => r.ownTables))];
+export async function detectedToolTables(conn: DialectConnection, readers: readonly ToolHistoryReader[] = TOOL_HISTORY_READERS): Promise<string[]> {
+  return [...new Set((await detected(conn, readers)).flatMap((r) => r.ownTables))];
+}
+
+async function detected(conn: DialectConnection, readers: readonly ToolHistoryReader[]): Promise<ToolHistoryReader[]> {
+  const found: ToolHistoryReader[] = [];
+  for (const reader of readers) if (await reader.detect(conn)) found.push(reader);
+  return found;
 }

@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, MfmigError } from '@mfmig/core';
+import { type DialectConnection, MfmigError } from '@mfmig/core';
 
 /** The migration tools whose history tables mfmig adopts. */
 export type MigrationTool = 'dbmate' | 'golang-migrate' | 'flyway' | 'sqlx' | 'prisma' | 'kysely' | 'knex';
@@ -33,22 +33,35 @@ export interface ToolHistory {
 }
 
 /**
- * Reads one tool's history table (SQLite form). `detect` is cheap and decides whether the
- * database carries that tool's table; `read` refuses (ADOPTION_REFUSED) a state that must be
- * repaired by that tool first: a dirty or failed migration, a held lock.
+ * Reads one tool's history table, on any dialect (a `SqliteConnection` or a `PostgresConnection`:
+ * the queries are plain SQL both parse, and the values are read whatever type the tool stored
+ * them with). `detect` is cheap and decides whether the database carries that tool's table;
+ * `read` refuses (ADOPTION_REFUSED) a state that must be repaired by that tool first: a dirty or
+ * failed migration, a held lock.
  */
 export interface ToolHistoryReader {
   tool: MigrationTool;
   table: string;
   /** Every table the tool keeps (history and lock), whether present or not. */
   ownTables: readonly string[];
-  detect(adapter: DatabaseAdapter): boolean;
-  read(adapter: DatabaseAdapter): ToolHistory;
+  detect(conn: DialectConnection): Promise<boolean>;
+  read(conn: DialectConnection): Promise<ToolHistory>;
 }
 
-/** The column names of a table, lower-cased. */
-export function columnsOf(adapter: DatabaseAdapter, table: string): Set<string> {
-  return new Set(adapter.columnNames(table).map((name) => name.toLowerCase()));
+/** The column names of a table, lower-cased; empty when there is no such table. */
+export async function columnsOf(conn: DialectConnection, table: string): Promise<Set<string>> {
+  const info = await conn.introspector.table(table);
+  return new Set((info?.columns ?? []).map((column) => column.name.toLowerCase()));
+}
+
+/** True when the query returns a row (a held lock, a failed migration). */
+export async function anyRow(conn: DialectConnection, sql: string): Promise<boolean> {
+  return (await conn.query(sql)).length > 0;
+}
+
+/** A flag as the tool stored it: SQLite's 0 and 1, PostgreSQL's booleans. */
+export function isTrue(value: unknown): boolean {
+  return value === true || (value !== false && value != null && Number(value) !== 0);
 }
 
 /** ADOPTION_REFUSED naming the tool's table; nothing was written. */
@@ -56,7 +69,7 @@ export function toolRefusal(tool: MigrationTool, table: string, reason: string, 
   return new MfmigError('ADOPTION_REFUSED', `${message}; nothing was written`, { context: { reason, tool, table, ...context } });
 }
 
-/** A version as text, whatever SQLite type the tool stored it with (`20240101120000`, `'1.1'`). */
+/** A version as text, whatever type the tool stored it with (`20240101120000`, a bigint, PostgreSQL's int8 as text, `'1.1'`). */
 export function versionText(value: unknown): string {
   return typeof value === 'bigint' ? value.toString() : String(value).trim();
 }
