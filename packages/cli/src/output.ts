@@ -50,7 +50,11 @@ export class Output {
     else human();
   }
 
-  /** One line on stderr, with the command-line hint for its code (and a JSON error document on stdout in JSON mode, with the migration's version and statement when known). */
+  /**
+   * One line on stderr, with the command-line hint for its code (and a JSON error document on
+   * stdout in JSON mode, with the migration's version and statement when known, and the refusal's
+   * `reason` where the error gives one: `dirty`, `locked`, `differences`, ...).
+   */
   error(thrown: unknown): void {
     const error = fileSystemError(thrown);
     const code = isMfmigError(error) ? error.code : 'INTERNAL';
@@ -58,7 +62,7 @@ export class Output {
     const hint = isMfmigError(error) ? hintFor(error) : undefined;
     this.stderr.write(`${printable(`${this.colors.red('mfmig:')} ${message}${hint ? `; ${hint}` : ''}`)}\n`);
     const where = isMfmigError(error)
-      ? Object.fromEntries(['version', 'migration', 'statement'].filter((k) => error.context[k] !== undefined).map((k) => [k, error.context[k]]))
+      ? Object.fromEntries(['version', 'migration', 'statement', 'reason'].filter((k) => error.context[k] !== undefined).map((k) => [k, error.context[k]]))
       : {};
     if (this.json) this.stdout.write(`${JSON.stringify({ error: { code, message, ...where, ...(hint ? { hint } : {}) } }, null, 2)}\n`);
   }
