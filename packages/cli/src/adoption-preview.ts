@@ -1,4 +1,4 @@
-import type { MigrationFramework, MigrationFrameworkConfig, ToolAdoption } from '@mfmig/framework';
+import { type MigrationFramework, type MigrationFrameworkConfig, type ToolAdoption, isMfmigError } from '@mfmig/framework';
 import type { Output } from './output.js';
 
 /**
@@ -29,4 +29,34 @@ export function renderAdoption(out: Output, adoption: ToolAdoption): void {
   out.line(
     `Adoption:  ${adoption.tool} migrated this database (${adoption.table}): ${span}${repeatables} ${verb} as applied, none run; ${adoption.table} is left as it is.`,
   );
+}
+
+/**
+ * What the next migrate would adopt from another tool's history (`analyze`: an analysis that
+ * writes nothing), or why it would refuse (an error problem), for `status`.
+ */
+export async function adoptionPreview(analyze: () => Promise<ToolAdoption | null>): Promise<{ adoption?: ToolAdoption; problem?: StatusLine } | null> {
+  try {
+    const adoption = await analyze();
+    return adoption ? { adoption } : null;
+  } catch (error) {
+    if (!isMfmigError(error)) throw error;
+    const version = typeof error.context.version === 'number' ? error.context.version : 0;
+    if (error.code === 'ADOPTION_REFUSED') return { problem: { code: 'ADOPTION_REFUSED', version, severity: 'error', message: error.message } };
+    return {
+      problem: {
+        code: 'ADOPTION_NOT_CHECKED',
+        version,
+        severity: 'warning',
+        message: `What another tool's history would adopt could not be checked: ${error.message}`,
+      },
+    };
+  }
+}
+
+export interface StatusLine {
+  code: 'ADOPTION_REFUSED' | 'ADOPTION_NOT_CHECKED';
+  version: number;
+  severity: 'error' | 'warning';
+  message: string;
 }

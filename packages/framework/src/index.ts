@@ -9,6 +9,7 @@ export { assertAdopted, findUnadoptedTables } from './adoption/unadopted-tables.
 export { analyzeBaseline, type BaselineAnalysis, type BaselineMatch, type BaselineOptions } from './adoption/analyze-baseline.js';
 export { BASELINE_SOURCE, baselineDatabase, type BaselineResult } from './adoption/baseline.js';
 export { adoptToolHistory, analyzeToolAdoption, type ToolAdoption } from './adoption/tool-adoption.js';
+export { adoptPostgresToolHistory, type PostgresToolAdoptionOptions } from './adoption/postgres-tool-adoption.js';
 export { TOOL_HISTORY_READERS, detectedToolTables, readToolHistory } from './adoption/tools/tool-history-readers.js';
 export { type MigrationTool, type ToolHistory, type ToolHistoryReader, type ToolRecord, type ToolRepeatable } from './adoption/tools/tool-history.js';
 export { matchToolHistory, type MatchedToolHistory } from './adoption/tools/match-tool-history.js';

@@ -1,11 +1,10 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isPostgresUrl } from '@mfmig/core';
-import { type MigrationFramework, type ToolAdoption, isMfmigError } from '@mfmig/framework';
-import { renderAdoption } from '../adoption-preview.js';
+import { adoptionPreview, renderAdoption } from '../adoption-preview.js';
 import type { CliRuntime } from '../runtime.js';
 import { describePosition, renderPending, renderPendingRepeatables } from '../render-status.js';
-import { statusPostgres } from '../postgres/postgres-commands.js';
+import { statusPostgres } from '../postgres/postgres-status.js';
 
 interface StatusOptions {
   exitCode: boolean;
@@ -23,7 +22,7 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
       const exists = !cli.isAbsent(framework);
       const database = exists ? framework.context.adapter.filePath : resolve(cli.globals.db);
       const status = await framework.migrationService.status();
-      const adoption = exists ? await adoptionPreview(framework) : null;
+      const adoption = exists ? await adoptionPreview(() => framework.migrationService.analyzeToolAdoption()) : null;
       if (adoption?.adoption) status.pending = status.pending.filter((p) => !adoption.adoption!.versions.includes(p.version));
       const drift = await framework.schemaEvolution.detectDrift();
       const problems = [
@@ -63,34 +62,4 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
       );
       if (options.exitCode && (status.pending.length > 0 || status.pendingRepeatables.length > 0 || problems.length > 0)) cli.exitCode = 1;
     });
-}
-
-/**
- * What the next migrate would adopt from another tool's history, or why it would refuse (an
- * error problem). Read-only.
- */
-async function adoptionPreview(framework: MigrationFramework): Promise<{ adoption?: ToolAdoption; problem?: StatusLine } | null> {
-  try {
-    const adoption = await framework.migrationService.analyzeToolAdoption();
-    return adoption ? { adoption } : null;
-  } catch (error) {
-    if (!isMfmigError(error)) throw error;
-    const version = typeof error.context.version === 'number' ? error.context.version : 0;
-    if (error.code === 'ADOPTION_REFUSED') return { problem: { code: 'ADOPTION_REFUSED', version, severity: 'error', message: error.message } };
-    return {
-      problem: {
-        code: 'ADOPTION_NOT_CHECKED',
-        version,
-        severity: 'warning',
-        message: `What another tool's history would adopt could not be checked: ${error.message}`,
-      },
-    };
-  }
-}
-
-interface StatusLine {
-  code: 'ADOPTION_REFUSED' | 'ADOPTION_NOT_CHECKED';
-  version: number;
-  severity: 'error' | 'warning';
-  message: string;
 }

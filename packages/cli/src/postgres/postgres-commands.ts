@@ -4,6 +4,7 @@ import {
   type HistoryEntry,
   type LockWaitPolicy,
   type MigrationStatus,
+  type MigrationSet,
   type MigrationTarget,
   MfmigError,
   type PostgresConnection,
@@ -19,12 +20,11 @@ import type { CliRuntime } from '../runtime.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
 import { ProgressReporter } from '../progress-reporter.js';
 import { renderRun } from '../render-run.js';
-import { describePosition, renderPending, renderPendingRepeatables } from '../render-status.js';
 import { confirmPostgresRisk } from './postgres-plan.js';
 import { checkpointBeforeRun, revertFailedRun } from './postgres-run-recovery.js';
 import { renderReports } from './render-reports.js';
 import { metricsEnabled } from '../settings/metrics-setting.js';
-import { lastApplied } from './postgres-validate.js';
+import { adoptBeforeMigrate } from './postgres-tool-adoption.js';
 
 /** The commands that run on PostgreSQL in this version; the others refuse a PostgreSQL URL. */
 export const POSTGRES_COMMANDS = [
@@ -90,9 +90,9 @@ export async function open(cli: CliRuntime, options: { createSchema: boolean }):
 export async function migrator(
   cli: CliRuntime,
   conn: PostgresConnection,
-  options: { loadModules: boolean; lockTimeout?: number; lockWait?: Partial<LockWaitPolicy>; preserve?: boolean },
+  options: { loadModules: boolean; lockTimeout?: number; lockWait?: Partial<LockWaitPolicy>; preserve?: boolean; migrations?: MigrationSet },
 ) {
-  const migrations = await loadPostgresMigrations(cli, options.loadModules ? 'import' : 'metadata');
+  const migrations = options.migrations ?? (await loadPostgresMigrations(cli, options.loadModules ? 'import' : 'metadata'));
   return new DialectMigrator({
     connection: conn,
     migrations,
@@ -131,8 +131,12 @@ export async function migratePostgres(
 ): Promise<void> {
   const conn = await open(cli, { createSchema: !options.dryRun });
   try {
-    const m = await migrator(cli, conn, {
+    const migrations = await loadPostgresMigrations(cli, 'import');
+    // another tool's history is adopted first (a dry run only reads it as adopted): the run goes on from there
+    const { adoption, connection } = await adoptBeforeMigrate(cli, conn, migrations, { ...options, participants: postgresParticipants({ preserve: false }) });
+    const m = await migrator(cli, connection, {
       loadModules: true,
+      migrations,
       lockTimeout: options.lockTimeout,
       lockWait: { lockTimeoutMs: options.ddlLockTimeout, retries: options.ddlRetries },
     });
@@ -150,50 +154,13 @@ export async function migratePostgres(
     }
     if (result.error) throw result.error;
     if (checkpoint) result.extras.checkpoint = { id: checkpoint.id, backupId: checkpoint.backupId };
+    if (adoption) result.extras.adoption = adoption;
     const status = await m.status();
     const shown = executionResult(result, status, m);
     cli.out.result({ dialect: 'postgres', database: conn.target, ...shown, reports: result.reports }, () => {
       renderRun(cli.out, shown);
       renderReports(cli.out, result.reports);
     });
-  } finally {
-    await conn.close();
-  }
-}
-
-/** `mfmig --db postgres://... status`: the same document as on SQLite, read from the catalogs. */
-export async function statusPostgres(cli: CliRuntime, options: { exitCode: boolean }): Promise<void> {
-  const conn = await open(cli, { createSchema: false });
-  try {
-    const m = await migrator(cli, conn, { loadModules: false });
-    const status = await m.status();
-    const exists = await conn.history.exists();
-    const history = exists ? await conn.history.list() : [];
-    const drift = await schemaDrift(conn, history);
-    const problems: { code: string; version: number; severity: 'error' | 'warning'; message: string }[] = [
-      ...status.problems,
-      ...(drift.hasDrift
-        ? [
-            {
-              code: 'SCHEMA_DRIFT',
-              version: drift.version!,
-              severity: 'warning' as const,
-              message: `the schema changed outside mfmig since version ${drift.version} (\`mfmig validate\` names what changed)`,
-            },
-          ]
-        : []),
-      ...(history.length === 0 ? await unadoptedSchema(conn, status) : []),
-    ];
-    const { out } = cli;
-    out.result({ dialect: 'postgres', database: conn.target, exists, ...status, problems, drift }, () => {
-      out.line(`Database:  ${conn.target}${exists ? '' : ' (no mfmig history yet: nothing applied)'}`);
-      out.line(`Version:   ${describePosition(status)}; latest ${status.latestVersion}${status.hasMilestones ? ` (MVP${status.latestMvp})` : ''}`);
-      out.line(`Applied:   ${status.applied.length}   Pending: ${status.pending.length}`);
-      renderPending(out, status);
-      renderPendingRepeatables(out, status);
-      for (const p of problems) out.line(`${p.severity === 'error' ? out.colors.red('error') : out.colors.yellow('warning')}: ${p.message}`);
-    });
-    if (options.exitCode && (status.pending.length > 0 || status.pendingRepeatables.length > 0 || problems.length > 0)) cli.exitCode = 1;
   } finally {
     await conn.close();
   }
@@ -257,31 +224,3 @@ export async function postgresHistory(cli: CliRuntime, options: { metrics: boole
  * refuses when the migrations create any of its tables. Read from the catalogs only: which tables
  * the migrations create is known from a rehearsal, which `status` does not run.
  */
-async function unadoptedSchema(conn: PostgresConnection, status: MigrationStatus) {
-  if (status.pending.length === 0) return [];
-  const tables = (await conn.introspector.tables()).map((t) => t.name);
-  if (tables.length === 0) return [];
-  const shown = tables.slice(0, 5).join(', ') + (tables.length > 5 ? ` and ${tables.length - 5} more` : '');
-  return [
-    {
-      code: 'UNADOPTED_SCHEMA',
-      version: 0,
-      severity: 'warning' as const,
-      message: `${conn.target} holds ${tables.length} table(s) (${shown}) and no migration history: \`migrate\` refuses to run version 1 over tables the migrations create; \`mfmig baseline --dry-run\` shows the version the schema matches`,
-    },
-  ];
-}
-
-/**
- * The live schema's fingerprint against the one the history recorded after the version applied
- * last, as SQLite's `status` reports drift: read from the catalogs, no rehearsal.
- */
-async function schemaDrift(
-  conn: PostgresConnection,
-  history: HistoryEntry[],
-): Promise<{ hasDrift: boolean; version: number | null; expectedHash: string | null; actualHash: string | null }> {
-  const last = history.length > 0 ? lastApplied(history) : undefined;
-  if (!last?.schemaHash) return { hasDrift: false, version: last?.version ?? null, expectedHash: null, actualHash: null };
-  const actual = await conn.introspector.schemaFingerprint();
-  return { hasDrift: actual !== last.schemaHash, version: last.version, expectedHash: last.schemaHash, actualHash: actual };
-}

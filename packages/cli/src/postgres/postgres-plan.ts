@@ -22,7 +22,8 @@ import { loadPostgresMigrations } from './postgres-migrations.js';
 import { type TargetOptions, targetFrom } from '../commands/target-options.js';
 import { confirmRisk } from '../commands/confirm-risk.js';
 import { milestoneSuffix, milestoneText } from '../milestone-text.js';
-import type { PostgresCliOptions } from './postgres-commands.js';
+import { type PostgresCliOptions } from './postgres-commands.js';
+import { previewToolAdoption } from './postgres-tool-adoption.js';
 import { DEFAULT_SAMPLE_ROWS, rehearsed, renderRehearsal } from './postgres-plan-rehearsal.js';
 import { type PostgresEstimateSource, estimatePostgresPlan, renderModel } from './postgres-plan-estimates.js';
 import { formatMs } from '../progress-reporter.js';
@@ -120,17 +121,24 @@ export async function planPostgres(cli: CliRuntime, options: PostgresPlanOptions
   if (options.downtimeThreshold !== undefined) throw new MfmigError('USAGE', '--downtime-threshold is not available on PostgreSQL yet');
   const target = targetFrom(options);
   const pg = cli.program.opts<PostgresCliOptions>();
-  const conn = await openPostgres(cli.globals.db, { schema: pg.schema, createSchema: false, advisoryLocks: pg.advisoryLock });
+  const live = await openPostgres(cli.globals.db, { schema: pg.schema, createSchema: false, advisoryLocks: pg.advisoryLock });
   try {
     // the session cannot write, whatever a query below does
-    await conn.execute('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY');
+    await live.execute('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY');
     const migrations = await loadPostgresMigrations(cli, 'metadata');
+    // a schema another tool migrated is planned from where that tool left it, as `migrate` would adopt it
+    const { adoption, connection: conn } = await previewToolAdoption(cli, live);
     const plan = await postgresPlan(conn, migrations, target);
     const rehearsal =
       options.rehearse === false || plan.steps.length === 0 ? undefined : await rehearsed(cli, conn, target, options.sampleRows ?? DEFAULT_SAMPLE_ROWS);
     const { plan: estimated, model } = await estimatePostgresPlan(cli, conn, migrations, plan, rehearsal);
     cli.out.result(
-      { ...estimated, ...(rehearsal ? { rehearsal } : {}), ...(model ? { model: 'failed' in model ? model : { probe: model.probe } } : {}) },
+      {
+        ...estimated,
+        ...(adoption ? { adoption } : {}),
+        ...(rehearsal ? { rehearsal } : {}),
+        ...(model ? { model: 'failed' in model ? model : { probe: model.probe } } : {}),
+      },
       () => {
         renderPostgresPlan(cli, estimated);
         if (rehearsal) renderRehearsal(cli, rehearsal);
@@ -140,7 +148,7 @@ export async function planPostgres(cli: CliRuntime, options: PostgresPlanOptions
     const refused = plan.steps.some((s) => s.rules.some((r) => r.rule === REFUSED_RULE)) || plan.problems.some((p) => BLOCKING_PROBLEMS.has(p.code));
     if (refused || (rehearsal && 'failed' in rehearsal && rehearsal.migrationFailed)) cli.exitCode = 1;
   } finally {
-    await conn.close();
+    await live.close();
   }
 }
 

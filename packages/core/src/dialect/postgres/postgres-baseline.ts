@@ -21,6 +21,14 @@ export interface PostgresBaselineOptions {
   participants?: readonly DialectParticipant[];
   /** How long to wait for another runner's lock. Default 10 s. */
   lockTimeoutMs?: number;
+  /**
+   * The migration tool whose history says which version the schema is at (with `to`): names the
+   * audit row and the run id instead of `baseline`, and a schema that differs from that version's
+   * is refused as that tool's (`force` does not apply).
+   */
+  source?: { tool: string; table: string };
+  /** Repeatable migrations whose current content that tool applied already: recorded as run, with the adoption. */
+  repeatables?: readonly { name: string; checksum: string }[];
 }
 
 /** What {@link baselinePostgres} found and did. */
@@ -66,11 +74,13 @@ export async function baselinePostgres(
   options: PostgresBaselineOptions = {},
 ): Promise<PostgresBaselineResult> {
   if (options.force && options.to === undefined) throw new MfmigError('USAGE', 'Forcing a baseline needs the version to adopt at (--to)');
+  if (options.source && (options.to === undefined || options.force))
+    throw new MfmigError('USAGE', "Adopting another tool's history needs the version it is at, and no force");
   await assertNoHistory(conn);
   if (options.to !== undefined && !migrations.byVersion.has(options.to)) {
     throw new MfmigError('TARGET_UNKNOWN', `No migration has version ${options.to}`, { context: { version: options.to } });
   }
-  const { replayed, replayError } = await replay(url, migrations, options.participants ?? []);
+  const { replayed, replayError } = await replay(url, migrations, options);
   // another tool's history table is no part of the application's schema, unless a migration creates it
   const allLive = await conn.introspector.tables();
   const leftOut = otherToolTables(
@@ -95,9 +105,10 @@ export async function baselinePostgres(
   };
   if (options.dryRun) return result;
   await conn.history.ensure();
+  if ((options.repeatables?.length ?? 0) > 0) await conn.history.ensureRepeatables();
   await conn.lock.acquire({ timeoutMs: options.lockTimeoutMs ?? 10_000, command: `baseline at version ${chosen.version}` });
   try {
-    result.runId = await record(conn, migrations, replayed, result);
+    result.runId = await record(conn, migrations, replayed, result, options);
     result.recorded = migrations.migrations.filter((m) => m.version <= chosen.version).map((m) => m.version);
   } finally {
     await conn.lock.release();
@@ -112,18 +123,22 @@ async function assertNoHistory(conn: PostgresConnection): Promise<void> {
   });
 }
 
-/** The schema after each version, rehearsed in order on an empty scratch schema; stops at the first failing migration. */
-async function replay(
-  url: string,
-  migrations: MigrationSet,
-  participants: readonly DialectParticipant[],
-): Promise<{ replayed: Replayed[]; replayError: string | null }> {
+/**
+ * The schema after each version, rehearsed in order on an empty scratch schema; stops at the first
+ * failing migration. Repeatables another tool applied made part of the live schema (views, say):
+ * they run once the climb reaches the stated version, which is then the last one read.
+ */
+async function replay(url: string, migrations: MigrationSet, options: PostgresBaselineOptions): Promise<{ replayed: Replayed[]; replayError: string | null }> {
+  const applied = new Set((options.repeatables ?? []).map((r) => r.name));
+  const withRepeatables = applied.size > 0 && options.to !== undefined;
+  const set = withRepeatables ? { ...migrations, repeatables: migrations.repeatables.filter((r) => applied.has(r.name)) } : migrations;
+  const versions = migrations.migrations.filter((m) => !withRepeatables || m.version <= options.to!).map((m) => m.version);
   const { values, failed } = await rehearseVersions(
     url,
-    migrations,
-    migrations.migrations.map((m) => m.version),
+    set,
+    versions,
     async (scratch) => ({ hash: await scratch.introspector.schemaFingerprint(), tables: await scratch.introspector.tables() }),
-    { participants },
+    { participants: options.participants ?? [], repeatables: withRepeatables },
   );
   const replayed = [...values].map(([version, read]) => ({ version, ...read }));
   const replayError = failed && `${migrations.byVersion.get(failed.version)?.file ?? failed.version}: ${messageOf(failed.error)}`;
@@ -146,6 +161,13 @@ function choose(
     if (!candidates.includes(stated.version) && !options.force) {
       const differences = compareSchemas(stated.tables, live);
       const first = differences[0]?.description ?? 'views, functions, triggers or types differ';
+      if (options.source) {
+        throw refused(
+          'differences',
+          `${options.source.tool} (${options.source.table}) has applied migrations up to version ${stated.version}, but the schema of ${where} differs from that version's in ${differences.length || 'some'} place(s) (${first}); repair the schema so that it matches, then migrate again. Nothing was written`,
+          { version: stated.version, candidates, differences: differences.length, tool: options.source.tool },
+        );
+      }
       throw refused(
         'differences',
         `Version ${stated.version}'s schema differs from the schema of ${where} in ${differences.length || 'some'} place(s) (${first}); adopting it there needs --force`,
@@ -181,13 +203,24 @@ function refused(reason: 'ambiguous' | 'no-match' | 'differences', message: stri
 }
 
 /** The history rows and the audit row, in one transaction; refused when the schema changed since it was compared. */
-async function record(conn: PostgresConnection, migrations: MigrationSet, replayed: Replayed[], result: PostgresBaselineResult): Promise<string> {
-  const runId = `${ADOPTED_RUN_PREFIX}baseline:${randomUUID()}`;
+async function record(
+  conn: PostgresConnection,
+  migrations: MigrationSet,
+  replayed: Replayed[],
+  result: PostgresBaselineResult,
+  options: PostgresBaselineOptions,
+): Promise<string> {
+  const source = options.source?.tool ?? 'baseline';
+  const runId = `${ADOPTED_RUN_PREFIX}${source}:${randomUUID()}`;
   const hashes = new Map(replayed.map((r) => [r.version, r.hash]));
+  const repeatables = options.repeatables ?? [];
+  const origin = options.source
+    ? `source=${source}; table=${options.source.table}; migrations=${migrations.migrations.filter((m) => m.version <= result.version).length}; repeatables=${repeatables.length}`
+    : `source=${source}`;
   const compared =
     result.matched === 'exact'
-      ? `source=baseline; match=exact; schema=${result.liveHash}`
-      : `source=baseline; match=forced; differences=${result.differences.length}; schema=${result.liveHash}; expected=${hashes.get(result.version)}`;
+      ? `${origin}; match=exact; schema=${result.liveHash}`
+      : `${origin}; match=forced; differences=${result.differences.length}; schema=${result.liveHash}; expected=${hashes.get(result.version)}`;
   const detail = result.leftOut.length > 0 ? `${compared}; left out=${result.leftOut.join(',')}` : compared;
   await conn.transaction(async () => {
     await assertNoHistory(conn);
@@ -211,7 +244,9 @@ async function record(conn: PostgresConnection, migrations: MigrationSet, replay
         rows: null,
       });
     }
-    await conn.history.audit('baseline', result.version, detail);
+    // the tool applied their current content: running them again would fail or do it twice
+    for (const r of repeatables) await conn.history.recordRepeatable(r.name, r.checksum, runId);
+    await conn.history.audit(source, result.version, detail);
   });
   return runId;
 }
