@@ -2,10 +2,11 @@ import { MfmigError, formatCount, openPostgres, quoteIdentifier } from '@mfmig/c
 import { discardArchives } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import { ProgressReporter, formatMs } from '../progress-reporter.js';
-import { type PostgresCliOptions, migrator } from './postgres-commands.js';
+import { type PostgresCliOptions, migrator, postgresParticipants } from './postgres-commands.js';
 import { postgresPlan, renderPostgresPlan } from './postgres-plan.js';
 import { seedOn } from './postgres-seed.js';
-import { postgresValidation, renderPostgresValidation } from './postgres-validate.js';
+import { validatePostgresDatabase } from '@mfmig/validation';
+import { renderPostgresValidation } from './postgres-validate.js';
 import { renderReports } from './render-reports.js';
 
 /** The schema the demo builds its knowledge base in when `--schema` names none. */
@@ -58,7 +59,11 @@ export async function demoPostgres(cli: CliRuntime, options: { rows: number }): 
 
       out.line();
       out.line(c.bold('4. Validation report'));
-      const report = await postgresValidation(conn, m.migrations, '', 300_000, cli.globals.db);
+      const report = await validatePostgresDatabase(conn, {
+        migrations: m.migrations,
+        rehearsalUrl: cli.globals.db,
+        participants: postgresParticipants({ preserve: false }),
+      });
       renderPostgresValidation(out, report);
 
       const back = Math.min(3, latest);

@@ -5,14 +5,14 @@ import { archiveHistory, listPgDumpBackups, pgDatabaseIdentity } from '@mfmig/ro
 import { assertReportPath, writeReportFile } from '../report-file.js';
 import type { CliRuntime } from '../runtime.js';
 import { pgBackupFolder } from './postgres-backup.js';
-import { open } from './postgres-commands.js';
+import { open, postgresParticipants } from './postgres-commands.js';
 import { rehearsedTables } from './postgres-diff.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
 import { postgresPlan } from './postgres-plan.js';
 import { DEFAULT_SAMPLE_ROWS, rehearsed } from './postgres-plan-rehearsal.js';
 import { estimatePostgresPlan } from './postgres-plan-estimates.js';
 import { planPostgresRollback } from './postgres-rollback-plan.js';
-import { postgresValidation } from './postgres-validate.js';
+import { validatePostgresDatabase } from '@mfmig/validation';
 
 /** How long the report's validation may take, as `validate`'s default. */
 const VALIDATION_TIMEOUT_MS = 300_000;
@@ -58,7 +58,12 @@ export async function postgresReportData(cli: CliRuntime, conn: PostgresConnecti
   const status = await new DialectMigrator({ connection: conn, migrations }).status();
   const history = await conn.history.list();
   const metrics = await conn.metrics.list();
-  const validation = await postgresValidation(conn, migrations, '', VALIDATION_TIMEOUT_MS, cli.globals.db);
+  const validation = await validatePostgresDatabase(conn, {
+    migrations,
+    timeoutMs: VALIDATION_TIMEOUT_MS,
+    rehearsalUrl: cli.globals.db,
+    participants: postgresParticipants({ preserve: false }),
+  });
   const archives = await archiveHistory(conn, conn.schema);
   const identity = await pgDatabaseIdentity(conn, cli.globals.db, conn.schema);
   return {

@@ -1,11 +1,11 @@
 import { type HistoryEntry, type MigrationStatus, type PostgresConnection } from '@mfmig/core';
 import { adoptPostgresToolHistory, detectedToolTables } from '@mfmig/framework';
+import { lastApplied } from '@mfmig/validation';
 import { adoptionPreview, renderAdoption } from '../adoption-preview.js';
 import type { CliRuntime } from '../runtime.js';
 import { describePosition, renderPending, renderPendingRepeatables } from '../render-status.js';
 import { migrator, open, postgresParticipants } from './postgres-commands.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
-import { lastApplied } from './postgres-validate.js';
 
 /** `mfmig --db postgres://... status`: the same document as on SQLite, read from the catalogs. */
 export async function statusPostgres(cli: CliRuntime, options: { exitCode: boolean }): Promise<void> {

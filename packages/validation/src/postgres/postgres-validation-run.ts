@@ -1,5 +1,7 @@
-import { type CheckKind, type CheckRecord, type SkipReason, type SkippedCheck, type ValidationFinding, finding } from '@mfmig/validation';
-import { formatMs } from '../progress-reporter.js';
+import type { CheckKind, CheckRecord, SkipReason, SkippedCheck, ValidationFinding } from '../report/types.js';
+import { finding } from '../report/finding-codes.js';
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 const EXPIRED: unique symbol = Symbol('expired');
 
@@ -66,7 +68,7 @@ export class PostgresRun {
       const value = await Promise.race([work, this.#expired]);
       if (value === EXPIRED) {
         this.#timedOut = true;
-        this.skip(id, kind, 'timeout', `stopped by the validation timeout after ${formatMs(performance.now() - start)}`);
+        this.skip(id, kind, 'timeout', `stopped by the validation timeout after ${seconds(performance.now() - start)}`);
         return undefined;
       }
       this.checksRun.push({ id, kind, durationMs: Math.round((performance.now() - start) * 10) / 10 });

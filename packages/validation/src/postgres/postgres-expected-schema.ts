@@ -1,15 +1,18 @@
 import {
+  type DialectParticipant,
   type HistoryEntry,
   type MigrationSet,
   type MigrationStatus,
   type TableInfo,
   type ViewInfo,
   migrationLabel,
+  SCRATCH_TRANSFORMATIONS,
   rehearseVersions,
   withSchemaReplayStandIns,
 } from '@mfmig/core';
-import { type ExpectedSchema, type SkipReason, schemaModelFrom } from '@mfmig/validation';
-import { postgresParticipants } from './postgres-commands.js';
+import type { SkipReason } from '../report/types.js';
+import type { ExpectedSchema } from '../schema/expected-schema.js';
+import { schemaModelFrom } from '../schema/schema-model-of.js';
 
 /** The schema the applied migrations build on PostgreSQL, as `schema.expected` compares it with the live one. */
 export interface RehearsedSchema {
@@ -34,6 +37,8 @@ export interface ExpectedSchemaInputs {
   noHistory: SkipReason;
   status: MigrationStatus | undefined;
   signal?: AbortSignal;
+  /** The participants the rebuild runs the migrations with (default: declared transformations stood in; they move no rows in an empty schema). */
+  participants?: readonly DialectParticipant[];
 }
 
 /**
@@ -67,7 +72,8 @@ export function expectedSchemaSource(inputs: ExpectedSchemaInputs): ExpectedSche
   if (url === undefined) return skip('not-applicable', 'no rebuild was asked for, so the expected schema is unknown');
   let rebuilt: Promise<RehearsedSchema> | undefined;
   const applied = history.map((h) => h.version);
-  return { rebuild: () => (rebuilt ??= rehearseExpectedSchema(url, replay.set, applied, inputs.signal)) };
+  const participants = inputs.participants ?? [SCRATCH_TRANSFORMATIONS];
+  return { rebuild: () => (rebuilt ??= rehearseExpectedSchema(url, replay.set, applied, { signal: inputs.signal, participants })) };
 }
 
 interface Snapshot {
@@ -84,14 +90,14 @@ interface Snapshot {
  * migration fails there, or when the role may not create a schema.
  *
  * @example
- * const { expected } = await rehearseExpectedSchema(url, await loadPostgresMigrations(cli, 'import'), [1, 2, 3]);
+ * const { expected } = await rehearseExpectedSchema(url, await loadMigrations('./migrations', { dialect: 'postgres' }), [1, 2, 3]);
  * compareSchema(await schemaModelOf(conn.introspector), expected);
  */
 export async function rehearseExpectedSchema(
   url: string,
   migrations: MigrationSet,
   applied: readonly number[],
-  signal?: AbortSignal,
+  options: { signal?: AbortSignal; participants?: readonly DialectParticipant[] } = {},
 ): Promise<RehearsedSchema> {
   const wanted = new Set(applied);
   const subset = migrations.migrations.filter((m) => wanted.has(m.version));
@@ -102,7 +108,7 @@ export async function rehearseExpectedSchema(
     set,
     versions,
     async (conn) => ({ tables: await conn.introspector.tables(), views: await conn.introspector.views() }),
-    { participants: postgresParticipants({ preserve: false }), signal, repeatables: true },
+    { participants: options.participants ?? [SCRATCH_TRANSFORMATIONS], signal: options.signal, repeatables: true },
   );
   if (failed) throw failed.error;
   const createdBy = new Map<string, string>();
