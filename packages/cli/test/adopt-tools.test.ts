@@ -1,19 +1,10 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { type FixtureTool, writeToolHistory } from '@mfmig/test-support';
+import { type FixtureTool, NOTES_MIGRATIONS, writeToolHistory } from '@mfmig/test-support';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mfmig, sha256File, sqlMigration, tempDir, writeMigrations } from './helpers.js';
 
-const MIGRATIONS = [
-  { version: '20240101120000', name: 'create_notes', mvp: 1, up: 'CREATE TABLE notes (id INTEGER PRIMARY KEY, title TEXT NOT NULL);' },
-  {
-    version: '20240102120000',
-    name: 'create_tags',
-    mvp: 1,
-    up: 'CREATE TABLE tags (id INTEGER PRIMARY KEY, note_id INTEGER NOT NULL REFERENCES notes(id), name TEXT NOT NULL);',
-  },
-  { version: '20240103120000', name: 'notes_pinned', mvp: 2, up: 'ALTER TABLE notes ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;' },
-];
+const MIGRATIONS = NOTES_MIGRATIONS;
 const [V1, V2, V3] = MIGRATIONS.map((m) => Number(m.version)) as [number, number, number];
 
 function query(db: string, sql: string): unknown[] {

@@ -4,22 +4,13 @@
 // schema that differs from the version the tool reached, is refused with nothing written.
 import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type FixtureTool, dropScratchDatabases, postgresToolHistorySql, scratchDatabase, withClient } from '@mfmig/test-support';
+import { dropScratchDatabases, type FixtureTool, NOTES_MIGRATIONS, postgresToolHistorySql, scratchDatabase, withClient } from '@mfmig/test-support';
 import { flywayChecksum } from '@mfmig/framework';
 import { mfmig, mfmigAsync, sqlMigration, tempDir, writeMigrations } from './helpers.js';
 
 afterAll(dropScratchDatabases);
 
-const MIGRATIONS = [
-  { version: '20240101120000', name: 'create_notes', mvp: 1, up: 'CREATE TABLE notes (id integer PRIMARY KEY, title text NOT NULL);' },
-  {
-    version: '20240102120000',
-    name: 'create_tags',
-    mvp: 1,
-    up: 'CREATE TABLE tags (id integer PRIMARY KEY, note_id integer NOT NULL REFERENCES notes (id), name text NOT NULL);',
-  },
-  { version: '20240103120000', name: 'notes_pinned', mvp: 2, up: 'ALTER TABLE notes ADD COLUMN pinned integer NOT NULL DEFAULT 0;' },
-];
+const MIGRATIONS = NOTES_MIGRATIONS;
 const [V1, V2, V3] = MIGRATIONS.map((m) => Number(m.version)) as [number, number, number];
 const TOOLS: FixtureTool[] = ['dbmate', 'golang-migrate', 'flyway', 'sqlx', 'prisma', 'kysely', 'knex'];
 const APP_ROWS = "INSERT INTO notes VALUES (1, 'groceries'), (2, 'ideas'); INSERT INTO tags VALUES (1, 1, 'home'), (2, 2, 'work');";

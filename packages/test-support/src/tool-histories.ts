@@ -51,6 +51,21 @@ insert into "kysely_migration_lock" ("id", "is_locked") values ('migration_lock'
     'insert into `knex_migrations_lock` (`is_locked`) values (0);',
 };
 
+/**
+ * Three timestamped migrations of a notes application, in SQL both SQLite and PostgreSQL run: the
+ * fixture databases have the first two applied by another tool, and the third is left to mfmig.
+ */
+export const NOTES_MIGRATIONS = [
+  { version: '20240101120000', name: 'create_notes', mvp: 1, up: 'CREATE TABLE notes (id INTEGER PRIMARY KEY, title TEXT NOT NULL);' },
+  {
+    version: '20240102120000',
+    name: 'create_tags',
+    mvp: 1,
+    up: 'CREATE TABLE tags (id INTEGER PRIMARY KEY, note_id INTEGER NOT NULL REFERENCES notes(id), name TEXT NOT NULL);',
+  },
+  { version: '20240103120000', name: 'notes_pinned', mvp: 2, up: 'ALTER TABLE notes ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;' },
+] as const;
+
 /** A migration the fixture records as applied: its version and name (`20240101120000`, `create_items`). */
 export interface FixtureMigration {
   version: string;
