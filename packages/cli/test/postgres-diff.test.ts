@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadMigrations, openPostgres } from '@mfmig/core';
+import { rehearsalEstimate } from '@mfmig/planner';
 import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
 import type { CliRuntime } from '../src/runtime.js';
 import { postgresDrift } from '../src/postgres/postgres-diff.js';
-import { rehearsalEstimate } from '../src/postgres/postgres-rehearse.js';
 import { mfmig, sqlMigration, tempDir, writeMigrations } from './helpers.js';
 
 afterAll(dropScratchDatabases);
@@ -119,7 +119,7 @@ describe('rehearsalEstimate on PostgreSQL', () => {
     const conn = await openPostgres(url);
     try {
       const migrations = await loadMigrations(`${dir}/migrations`, { dialect: 'postgres' });
-      const estimate = await rehearsalEstimate(fakeCli(url), conn, migrations, { latest: true }, { sampleRows: 500 });
+      const estimate = await rehearsalEstimate(url, conn, migrations, { latest: true }, { sampleRows: 500 });
       expect(estimate.fromVersion).toBe(1);
       expect(estimate.sampled).toEqual([
         { table: 'big', rows: 500, liveRows: 5000 },

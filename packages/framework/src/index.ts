@@ -39,6 +39,27 @@ export {
 export { assertRehearsalPassed, type EstimateSource, type MigrationPlan, type ResourceEstimate, type RiskLevel } from '@mfmig/planner';
 export { metricsSeconds, type MeasuredStep } from '@mfmig/planner';
 export { POSTGRES_RISK_RULES, planPostgresMigration, type PgMigrationPlan, type PgRuleFinding, type PgTableLock } from '@mfmig/planner';
+export {
+  type CodeFinding,
+  type FailedModel,
+  type FailedRehearsal,
+  type ModelEstimates,
+  type PostgresEstimateSource,
+  type PostgresPlan,
+  type PostgresPlanStep,
+  type RehearsalEstimate,
+  type RehearsalEstimateOptions,
+  type StepEstimate,
+  estimatePostgresPlan,
+  highestRisk,
+  liveRows,
+  modelEstimates,
+  planPostgresMigrations,
+  rehearsalEstimate,
+  withEstimates,
+  withModelEstimates,
+  workSeconds,
+} from '@mfmig/planner';
 export { RollbackManager } from '@mfmig/rollback';
 export { DataTransformer, type DataTransformation, createConnectionTransformer } from '@mfmig/transformer';
 export { SCHEMA_DUMP_MARKER, dumpSchema, renderDiff, type DumpedMigration, type SchemaDiff } from '@mfmig/schema-evolution';

@@ -26,3 +26,7 @@ export * from './render/render-plan.js';
 export * from './rules/foreign-key-rules.js';
 export * from './rules/postgres-risk-rules.js';
 export * from './rules/risk-rules.js';
+export * from './postgres/postgres-plan.js';
+export * from './postgres/postgres-estimates.js';
+export * from './postgres/postgres-rehearsal-estimate.js';
+export * from './postgres/postgres-cost-model.js';

@@ -3,7 +3,8 @@ import { discardArchives } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import { ProgressReporter, formatMs } from '../progress-reporter.js';
 import { type PostgresCliOptions, migrator, postgresParticipants } from './postgres-commands.js';
-import { postgresPlan, renderPostgresPlan } from './postgres-plan.js';
+import { planPostgresMigrations } from '@mfmig/framework';
+import { renderPostgresPlan } from './postgres-plan.js';
 import { seedOn } from './postgres-seed.js';
 import { validatePostgresDatabase } from '@mfmig/validation';
 import { renderPostgresValidation } from './postgres-validate.js';
@@ -45,7 +46,7 @@ export async function demoPostgres(cli: CliRuntime, options: { rows: number }): 
     const latest = (await m.status()).latestMvp;
     out.line();
     out.line(c.bold(`2. The plan to MVP${latest}`));
-    const plan = await postgresPlan(conn, m.migrations, { mvp: latest });
+    const plan = await planPostgresMigrations(conn, m.migrations, { mvp: latest });
     renderPostgresPlan(cli, plan);
 
     out.line();

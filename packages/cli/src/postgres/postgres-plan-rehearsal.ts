@@ -2,16 +2,11 @@ import { type MigrationTarget, type PostgresConnection, isMfmigError } from '@mf
 import type { CliRuntime } from '../runtime.js';
 import { formatMs } from '../progress-reporter.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
-import { type RehearsalEstimate, rehearsalEstimate } from './postgres-rehearse.js';
+import { type FailedRehearsal, type RehearsalEstimate, rehearsalEstimate } from '@mfmig/framework';
+import { postgresParticipants } from './postgres-commands.js';
 
 /** Rows per table a plan copies into its rehearsal by default. */
 export const DEFAULT_SAMPLE_ROWS = 10_000;
-
-/** A rehearsal that could not run: why, and whether a migration failed in it (the plan then exits 1). */
-export interface FailedRehearsal {
-  failed: string;
-  migrationFailed: boolean;
-}
 
 /**
  * The plan's timed rehearsal: the pending steps run on a sample of the live rows in a scratch
@@ -28,7 +23,9 @@ export async function rehearsed(
   sampleRows: number,
 ): Promise<RehearsalEstimate | FailedRehearsal> {
   try {
-    return await rehearsalEstimate(cli, conn, await loadPostgresMigrations(cli, 'import'), target, { sampleRows });
+    const migrations = await loadPostgresMigrations(cli, 'import');
+    const participants = postgresParticipants({ preserve: false });
+    return await rehearsalEstimate(cli.globals.db, conn, migrations, target, { sampleRows, participants, signal: cli.signal });
   } catch (error) {
     const message = (error as Error)?.message ?? String(error);
     return { failed: message, migrationFailed: isMfmigError(error) && (error.code === 'MIGRATION_FAILED' || error.code === 'VALIDATION_FAILED') };

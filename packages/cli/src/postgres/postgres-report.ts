@@ -1,6 +1,16 @@
 import { basename } from 'node:path';
 import { DialectMigrator, type MigrationSet, type MigrationTarget, type PostgresConnection, compareSchemas } from '@mfmig/core';
-import { type ReportData, diffLines, measuredDowns, renderReport, rollbackRuns, stepsOf, timelineOf } from '@mfmig/framework';
+import {
+  type ReportData,
+  diffLines,
+  estimatePostgresPlan,
+  planPostgresMigrations,
+  measuredDowns,
+  renderReport,
+  rollbackRuns,
+  stepsOf,
+  timelineOf,
+} from '@mfmig/framework';
 import { archiveHistory, listPgDumpBackups, pgDatabaseIdentity } from '@mfmig/rollback';
 import { assertReportPath, writeReportFile } from '../report-file.js';
 import type { CliRuntime } from '../runtime.js';
@@ -8,9 +18,7 @@ import { pgBackupFolder } from './postgres-backup.js';
 import { open, postgresParticipants } from './postgres-commands.js';
 import { rehearsedTables } from './postgres-diff.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
-import { postgresPlan } from './postgres-plan.js';
 import { DEFAULT_SAMPLE_ROWS, rehearsed } from './postgres-plan-rehearsal.js';
-import { estimatePostgresPlan } from './postgres-plan-estimates.js';
 import { planPostgresRollback } from './postgres-rollback-plan.js';
 import { validatePostgresDatabase } from '@mfmig/validation';
 
@@ -113,7 +121,7 @@ async function planData(
   if (pending > 0) {
     const target: MigrationTarget = migrations.milestones.length > 0 ? { mvp: latestMvp } : { latest: true };
     const rehearsal = await rehearsed(cli, conn, target, DEFAULT_SAMPLE_ROWS);
-    const { plan } = await estimatePostgresPlan(cli, conn, migrations, await postgresPlan(conn, migrations, target), rehearsal);
+    const { plan } = await estimatePostgresPlan(cli.globals.db, conn, migrations, await planPostgresMigrations(conn, migrations, target), rehearsal);
     return {
       title: 'mvp' in target ? `Plan up to the latest milestone, MVP${latestMvp}` : 'Plan up to the latest version',
       riskLevel: plan.riskLevel,

@@ -1,11 +1,9 @@
 import { type DownTarget, DialectMigrator, type MigrationSet, type PostgresConnection, type StepMetric, downTargetVersion, rehearse } from '@mfmig/core';
-import { metricsSeconds } from '@mfmig/framework';
+import { type PostgresEstimateSource, liveRows, metricsSeconds } from '@mfmig/framework';
 import { ARCHIVE_SCHEMA, discardArchives, dropArchiveSchemaIfUnused } from '@mfmig/rollback';
 import { formatMs } from '../progress-reporter.js';
 import type { CliRuntime } from '../runtime.js';
 import { postgresParticipants } from './postgres-commands.js';
-import type { PostgresEstimateSource } from './postgres-plan-estimates.js';
-import { liveRows } from './postgres-rehearse.js';
 
 /** What one down would take away, read from its rehearsal on the sample and scaled to the live table. */
 export interface PlannedLoss {

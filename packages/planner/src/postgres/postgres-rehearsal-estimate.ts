@@ -1,5 +1,6 @@
 import {
   DialectMigrator,
+  type DialectParticipant,
   type Migration,
   type MigrationSet,
   type MigrationTarget,
@@ -9,8 +10,6 @@ import {
   quoteIdentifier,
   rehearse,
 } from '@mfmig/core';
-import type { CliRuntime } from '../runtime.js';
-import { postgresParticipants } from './postgres-commands.js';
 
 /** One pending step, timed on the sample and scaled to the live data. */
 export interface StepEstimate {
@@ -28,6 +27,22 @@ export interface StepEstimate {
   rows: number;
 }
 
+/** A rehearsal that could not run: why, and whether a migration failed in it (a plan with one is refused). */
+export interface FailedRehearsal {
+  failed: string;
+  migrationFailed: boolean;
+}
+
+/** Options of {@link rehearsalEstimate}. */
+export interface RehearsalEstimateOptions {
+  /** Rows per live table copied into the scratch schema. */
+  sampleRows: number;
+  /** The run's participants: pass the transformer's (`createConnectionTransformer()`) so that declared data moves run, and are timed, as they will. */
+  participants?: readonly DialectParticipant[];
+  /** Stops the rehearsal between two migrations; the scratch schema is dropped all the same. */
+  signal?: AbortSignal;
+}
+
 /** What {@link rehearsalEstimate} found. */
 export interface RehearsalEstimate {
   /** The version the rehearsal started from (the live one). */
@@ -42,7 +57,13 @@ export interface RehearsalEstimate {
 /** Below this many rows (by the planner's estimate) a table's rows are counted exactly. */
 const COUNT_EXACTLY_BELOW = 1_000_000;
 
-/** Rows of a live table: counted when small, else the planner's estimate (`reltuples`, or the statistics' live rows). */
+/**
+ * Rows of a live table: counted when small, else the planner's estimate (`reltuples`, or the
+ * statistics' live rows).
+ *
+ * @example
+ * await liveRows(conn, 'kb_entries'); // 1000000
+ */
 export async function liveRows(conn: PostgresConnection, table: string): Promise<number> {
   const [estimate] = await conn.query<{ n: number }>(
     `SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples ELSE coalesce(s.n_live_tup, -1) END::float8 AS n
@@ -72,26 +93,26 @@ async function touchedTables(m: Migration, sampled: Set<string>): Promise<string
  * sample throws its error. `migrations` must be loaded with their modules (`'import'`).
  *
  * @example
- * const estimate = await rehearsalEstimate(cli, conn, migrations, { latest: true }, { sampleRows: 1_000 });
+ * const estimate = await rehearsalEstimate(url, conn, migrations, { latest: true }, { sampleRows: 1_000, participants: [createConnectionTransformer()] });
  * for (const s of estimate.steps) console.log(s.version, Math.round(s.estimatedMs), `x${s.scale.toFixed(1)}`);
  */
 export async function rehearsalEstimate(
-  cli: CliRuntime,
+  url: string,
   conn: PostgresConnection,
   migrations: MigrationSet,
   target: MigrationTarget,
-  options: { sampleRows: number },
+  options: RehearsalEstimateOptions,
 ): Promise<RehearsalEstimate> {
   const fromVersion = (await new DialectMigrator({ connection: conn, migrations }).status()).currentVersion;
   const timed = new Map<number, number>();
-  const rehearsal = await rehearse(cli.globals.db, migrations, {
+  const rehearsal = await rehearse(url, migrations, {
     toVersion: fromVersion,
-    participants: postgresParticipants({ preserve: false }),
+    participants: options.participants ?? [],
     sample: { fromSchema: conn.schema, rows: options.sampleRows },
-    signal: cli.signal,
+    signal: options.signal,
     work: async (_scratch, migrator) => {
       migrator.events.on('migrationCompleted', (e) => timed.set(e.version, e.durationMs));
-      const run = await migrator.migrate(target, { signal: cli.signal, command: 'mfmig rehearsal estimate' });
+      const run = await migrator.migrate(target, { signal: options.signal, command: 'mfmig rehearsal estimate' });
       if (run.error) throw run.error;
       return run;
     },
