@@ -4,7 +4,15 @@
 // schema that differs from the version the tool reached, is refused with nothing written.
 import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropScratchDatabases, type FixtureTool, NOTES_MIGRATIONS, postgresToolHistorySql, scratchDatabase, withClient } from '@mfmig/test-support';
+import {
+  dropScratchDatabases,
+  type FixtureTool,
+  NOTES_MIGRATIONS,
+  postgresContents,
+  postgresToolHistorySql,
+  scratchDatabase,
+  withClient,
+} from '@mfmig/test-support';
 import { flywayChecksum } from '@mfmig/framework';
 import { mfmig, mfmigAsync, sqlMigration, tempDir, writeMigrations } from './helpers.js';
 
@@ -32,25 +40,10 @@ async function toolSchema(url: string, tool: FixtureTool, schema = 'public'): Pr
   await script(url, [made, ...applied.map((m) => m.up), APP_ROWS, postgresToolHistorySql(tool, applied)].join('\n'));
 }
 
-/** Every schema, and every table outside the catalogs with its rows: what a refused run must leave as it was. */
-async function everything(url: string) {
-  return withClient(url, async (c) => {
-    const schemas = (await c.query("SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema' ORDER BY 1")).rows;
-    const tables = (
-      await c.query<{ s: string; t: string }>(
-        "SELECT table_schema AS s, table_name AS t FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2",
-      )
-    ).rows;
-    const content: unknown[] = [];
-    for (const { s, t } of tables) content.push([s, t, (await c.query(`SELECT * FROM "${s}"."${t}" ORDER BY 1`)).rows]);
-    return { schemas, content };
-  });
-}
-
 /** The tables of the tool, with their rows (everything but the application's and mfmig's). */
 async function toolTables(url: string) {
-  const { content } = await everything(url);
-  return content.filter((entry) => !/^(notes|tags|mfmig_.*)$/.test((entry as string[])[1]!));
+  const { tables } = await postgresContents(url);
+  return tables.filter((entry) => !/^(notes|tags|mfmig_.*)$/.test((entry as string[])[1]!));
 }
 
 describe('mfmig migrate adopts a PostgreSQL schema another tool migrated, and runs nothing that tool applied', () => {
@@ -116,7 +109,7 @@ describe('mfmig migrate adopts a PostgreSQL schema another tool migrated, and ru
       ].join('\n'),
     );
     const cli = (...args: string[]) => mfmig(dir, ['--db', url, '--json', ...args]);
-    const untouched = await everything(url);
+    const untouched = await postgresContents(url);
 
     const status = cli('status');
     expect(status.code, status.stderr).toBe(0);
@@ -136,7 +129,7 @@ describe('mfmig migrate adopts a PostgreSQL schema another tool migrated, and ru
     expect(versions(dry.json.migrations)).toEqual([3_000_000]);
     expect(dry.json.repeatables).toEqual([]);
     expect(dry.json.extras.adoption).toMatchObject({ tool: 'flyway', recorded: false, runId: null });
-    expect(await everything(url)).toEqual(untouched);
+    expect(await postgresContents(url)).toEqual(untouched);
 
     const up = cli('migrate');
     expect(up.code, up.stderr).toBe(0);
@@ -181,16 +174,16 @@ describe('mfmig migrate adopts a PostgreSQL schema another tool migrated, and ru
       await toolSchema(url, tool);
       await script(url, change);
       const dir = folder();
-      const before = await everything(url);
+      const before = await postgresContents(url);
       for (const args of [['migrate'], ['migrate', '--dry-run']]) {
         const refused = mfmig(dir, ['--db', url, '--json', ...args]);
         expect(refused.code, `${args.join(' ')}: ${refused.stderr}`).toBe(3);
         expect(refused.json.error).toMatchObject({ code: 'ADOPTION_REFUSED', reason });
-        expect(await everything(url)).toEqual(before);
+        expect(await postgresContents(url)).toEqual(before);
       }
       const status = mfmig(dir, ['--db', url, '--json', 'status']);
       expect(status.json.problems).toContainEqual(expect.objectContaining({ code: 'ADOPTION_REFUSED', severity: 'error' }));
-      expect(await everything(url)).toEqual(before);
+      expect(await postgresContents(url)).toEqual(before);
     });
   }
 

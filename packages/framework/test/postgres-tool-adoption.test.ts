@@ -5,21 +5,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DialectMigrator, type MigrationSet, type PostgresConnection, loadMigrations, migrationLabel, openPostgres } from '@mfmig/core';
 import { adoptPostgresToolHistory, createConnectionTransformer, seedKnowledgeBaseOn } from '@mfmig/framework';
-import { dropScratchDatabases, postgresToolHistorySql, scratchDatabase } from '@mfmig/test-support';
+import { dropScratchDatabases, postgresContents, postgresToolHistorySql, scratchDatabase } from '@mfmig/test-support';
 import { REAL_MIGRATIONS } from './helpers.js';
 
 afterAll(dropScratchDatabases);
 
 const participants = () => [createConnectionTransformer()];
-
-/** Everything in the database's schemas but mfmig's own tables, with rows: what a dry run must leave as it was. */
-async function contents(conn: PostgresConnection) {
-  const tables = await conn.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
-  const schemas = await conn.query("SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' ORDER BY 1");
-  const rows: unknown[] = [];
-  for (const { t } of tables) rows.push([t, await conn.query(`SELECT * FROM "${t}" ORDER BY 1`)]);
-  return { schemas, rows };
-}
 
 /** A knowledge base migrated to MVP2 with seeded rows, whose history is knex's: mfmig's own tables dropped, knex's written. */
 async function knexMigratedToMvp2(set: MigrationSet): Promise<{ url: string; conn: PostgresConnection; mvp2: number }> {
@@ -46,7 +37,7 @@ describe('adoptPostgresToolHistory', () => {
     try {
       const incidents = await conn.query('SELECT * FROM incidents ORDER BY 1');
       expect(incidents.length).toBeGreaterThan(0);
-      const before = await contents(conn);
+      const before = await postgresContents(url);
       // made before mfmig: the runner alone refuses it
       await expect(new DialectMigrator({ connection: conn, migrations: set, participants: participants() }).assertAdopted()).rejects.toMatchObject({
         code: 'ADOPTION_REQUIRED',
@@ -54,7 +45,7 @@ describe('adoptPostgresToolHistory', () => {
 
       const preview = await adoptPostgresToolHistory(conn, url, set, { dryRun: true, participants: participants() });
       expect(preview).toMatchObject({ tool: 'knex', table: 'knex_migrations', version: mvp2, recorded: false, runId: null });
-      expect(await contents(conn)).toEqual(before);
+      expect(await postgresContents(url)).toEqual(before);
 
       const adopted = await adoptPostgresToolHistory(conn, url, set, { participants: participants() });
       expect(adopted).toMatchObject({ tool: 'knex', version: mvp2, recorded: true });

@@ -3,24 +3,14 @@
 // locks and risk, timed by a rehearsal on a sample (or, without one, priced by the model for the SQL
 // steps), and the live schema is left exactly as it was, with no scratch schema behind.
 import { afterAll, describe, expect, it } from 'vitest';
-import { DialectMigrator, type PostgresConnection, loadMigrations, openPostgres } from '@mfmig/core';
+import { DialectMigrator, loadMigrations, openPostgres } from '@mfmig/core';
 import { createConnectionTransformer } from '@mfmig/transformer';
 import { estimatePostgresPlan, planPostgresMigrations, rehearsalEstimate } from '@mfmig/planner';
-import { dropScratchDatabases, scratchDatabase } from '@mfmig/test-support';
+import { dropScratchDatabases, postgresContents, scratchDatabase } from '@mfmig/test-support';
 
 afterAll(dropScratchDatabases);
 
 const MIGRATIONS = new URL('../../../migrations', import.meta.url).pathname;
-
-/** The schemas, and every table of the live one with its rows. */
-async function contents(conn: PostgresConnection) {
-  const schemas = await conn.query("SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' ORDER BY 1");
-  const rows: unknown[] = [];
-  for (const { t } of await conn.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")) {
-    rows.push([t, await conn.query(`SELECT * FROM "${t}" ORDER BY 1`)]);
-  }
-  return { schemas, rows };
-}
 
 describe('the PostgreSQL plan through the planner API', () => {
   it('lists, rates and times every pending step of the knowledge base, and leaves the schema as it was', async () => {
@@ -34,7 +24,7 @@ describe('the PostgreSQL plan through the planner API', () => {
         `INSERT INTO kb_entries (title, problem, solution, category, created_at, updated_at)
          SELECT 'S0C7 in step ' || n, 'abend', 'fix the data', 'JCL', '2024-01-01', '2024-01-01' FROM generate_series(1, 300) AS n`,
       );
-      const before = await contents(conn);
+      const before = await postgresContents(url);
       const pendingVersions = migrations.migrations.filter((m) => m.mvp > 1).map((m) => m.version);
 
       const pending = await planPostgresMigrations(conn, migrations, { latest: true });
@@ -60,7 +50,7 @@ describe('the PostgreSQL plan through the planner API', () => {
       expect(modelled.plan.estimatedSeconds).toBeUndefined();
       expect(modelled.model && 'probe' in modelled.model).toBe(true);
 
-      expect(await contents(conn)).toEqual(before);
+      expect(await postgresContents(url)).toEqual(before);
     } finally {
       await conn.close();
     }

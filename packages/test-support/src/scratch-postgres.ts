@@ -65,3 +65,30 @@ export async function withClient<T>(url: string, fn: (client: pg.Client) => Prom
 function onServer<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   return withClient(TEST_PG_SERVER, fn);
 }
+
+/**
+ * Everything a command that must write nothing could change in the database at `url`: its schemas
+ * (a scratch schema left behind shows), and every table outside the catalogs with all its rows.
+ * Compare a read before with one after.
+ *
+ * @example
+ * const before = await postgresContents(url);
+ * // ... a refused or read-only command ...
+ * expect(await postgresContents(url)).toEqual(before);
+ */
+export async function postgresContents(url: string): Promise<{ schemas: unknown[]; tables: unknown[] }> {
+  return withClient(url, async (c) => {
+    const schemas = (await c.query("SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema' ORDER BY 1")).rows;
+    const names = (
+      await c.query<{ s: string; t: string }>(
+        "SELECT table_schema AS s, table_name AS t FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2",
+      )
+    ).rows;
+    const tables: unknown[] = [];
+    for (const { s, t } of names) {
+      const quoted = `"${s.replace(/"/g, '""')}"."${t.replace(/"/g, '""')}"`;
+      tables.push([s, t, (await c.query(`SELECT * FROM ${quoted} ORDER BY 1`)).rows]);
+    }
+    return { schemas, tables };
+  });
+}

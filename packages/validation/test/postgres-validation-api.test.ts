@@ -3,23 +3,13 @@
 // found (drift named, a foreign key left NOT VALID over orphan rows, an unexpected table), and
 // the validation writes nothing.
 import { afterAll, describe, expect, it } from 'vitest';
-import { DialectMigrator, type PostgresConnection, loadMigrations, openPostgres } from '@mfmig/core';
+import { DialectMigrator, loadMigrations, openPostgres } from '@mfmig/core';
 import { createConnectionTransformer } from '@mfmig/transformer';
 import { validatePostgresDatabase } from '@mfmig/validation';
-import { dropScratchDatabases, scratchDatabase } from '@mfmig/test-support';
+import { dropScratchDatabases, postgresContents, scratchDatabase } from '@mfmig/test-support';
 import { MIGRATIONS } from './helpers.js';
 
 afterAll(dropScratchDatabases);
-
-/** Every table of the schema with its rows, and the schemas: what a validation must leave as it was. */
-async function contents(conn: PostgresConnection) {
-  const schemas = await conn.query("SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' ORDER BY 1");
-  const rows: unknown[] = [];
-  for (const { t } of await conn.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")) {
-    rows.push([t, await conn.query(`SELECT * FROM "${t}" ORDER BY 1`)]);
-  }
-  return { schemas, rows };
-}
 
 const codes = (report: { errors: { code: string }[]; warnings: { code: string }[] }) =>
   [...new Set([...report.errors, ...report.warnings].map((f) => f.code))].sort();
@@ -51,9 +41,9 @@ describe('validatePostgresDatabase', () => {
         INSERT INTO entry_notes VALUES (1, 1), (2, 999999);
         ALTER TABLE entry_notes ADD CONSTRAINT entry_notes_entry_fk FOREIGN KEY (entry_id) REFERENCES kb_entries (id) NOT VALID;`);
       await conn.execute('SET default_transaction_read_only = on');
-      const before = await contents(conn);
+      const before = await postgresContents(url);
       const found = await validatePostgresDatabase(conn, { migrations, rehearsalUrl: url });
-      expect(await contents(conn)).toEqual(before);
+      expect(await postgresContents(url)).toEqual(before);
       expect(found.isValid).toBe(false);
       expect(codes(found)).toEqual(expect.arrayContaining(['CONSTRAINT_NOT_VALIDATED', 'FOREIGN_KEY_ORPHANS', 'SCHEMA_DRIFT', 'SCHEMA_TABLE_UNEXPECTED']));
       expect(found.drift.hasDrift).toBe(true);
