@@ -52,7 +52,6 @@ export {
   type StepEstimate,
   estimatePostgresPlan,
   highestRisk,
-  liveRows,
   modelEstimates,
   planPostgresMigrations,
   rehearsalEstimate,

@@ -96,3 +96,10 @@ export { verifyPgDumpBackup } from './connection/pg-dump-verify.js';
 export { restoreNewestPgDumpBackup, type NewestPgDumpRestoreOptions, type NewestPgDumpRestoreResult } from './connection/pg-newest-restore.js';
 export { type PgCheckpoint, createPgCheckpoint, listPgCheckpoints, pgCheckpointFolder, readPgCheckpoint } from './connection/pg-checkpoint.js';
 export { type RunBackupExtra } from './run-extras.js';
+export {
+  type PlannedDown,
+  type PlannedLoss,
+  type PostgresRollbackPlan,
+  type PostgresRollbackPlanOptions,
+  planPostgresRollback,
+} from './connection/pg-rollback-plan.js';

@@ -11,7 +11,7 @@ import {
   stepsOf,
   timelineOf,
 } from '@mfmig/framework';
-import { archiveHistory, listPgDumpBackups, pgDatabaseIdentity } from '@mfmig/rollback';
+import { archiveHistory, listPgDumpBackups, pgDatabaseIdentity, planPostgresRollback } from '@mfmig/rollback';
 import { assertReportPath, writeReportFile } from '../report-file.js';
 import type { CliRuntime } from '../runtime.js';
 import { pgBackupFolder } from './postgres-backup.js';
@@ -19,7 +19,7 @@ import { open, postgresParticipants } from './postgres-commands.js';
 import { rehearsedTables } from './postgres-diff.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
 import { DEFAULT_SAMPLE_ROWS, rehearsed } from './postgres-plan-rehearsal.js';
-import { planPostgresRollback } from './postgres-rollback-plan.js';
+import { rollbackPlanOptions } from './postgres-rollback-plan.js';
 import { validatePostgresDatabase } from '@mfmig/validation';
 
 /** How long the report's validation may take, as `validate`'s default. */
@@ -136,7 +136,7 @@ async function planData(
     };
   }
   if (currentMvp === 0) return null;
-  const down = await planPostgresRollback(cli, conn, migrations, { mvp: currentMvp - 1 }, { sampleRows: DEFAULT_SAMPLE_ROWS, preserve: true });
+  const down = await planPostgresRollback(cli.globals.db, conn, migrations, { mvp: currentMvp - 1 }, rollbackPlanOptions(cli, true));
   return {
     title: `Already at the latest milestone: rollback plan down to the previous milestone, MVP${currentMvp - 1}`,
     riskLevel: down.riskLevel,

@@ -5,8 +5,8 @@ import { confirmRisk } from '../commands/confirm-risk.js';
 import { migrator, open } from './postgres-commands.js';
 import { renderReports } from './render-reports.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
-import { DEFAULT_SAMPLE_ROWS } from './postgres-plan-rehearsal.js';
-import { planPostgresRollback, renderPostgresRollbackPlan } from './postgres-rollback-plan.js';
+import { planPostgresRollback } from '@mfmig/rollback';
+import { renderPostgresRollbackPlan, rollbackPlanOptions } from './postgres-rollback-plan.js';
 
 /**
  * `mfmig --db postgres://... rollback`: reverts to the target newest first, each down in its own
@@ -66,7 +66,7 @@ export async function showRollbackPlan(cli: CliRuntime, target: DownTarget, pres
   const conn = await open(cli, { createSchema: false });
   try {
     const migrations = await loadPostgresMigrations(cli, 'import');
-    const plan = await planPostgresRollback(cli, conn, migrations, target, { sampleRows: DEFAULT_SAMPLE_ROWS, preserve });
+    const plan = await planPostgresRollback(cli.globals.db, conn, migrations, target, rollbackPlanOptions(cli, preserve));
     cli.out.result({ dialect: 'postgres', database: conn.target, ...plan }, () => renderPostgresRollbackPlan(cli, plan));
     if (plan.blocked) cli.exitCode = 1;
   } finally {

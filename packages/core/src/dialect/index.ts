@@ -25,5 +25,5 @@ export { assertPostgresAdopted, findUnadoptedPostgresTables } from './postgres/p
 export { type ScratchSchema, openScratchSchema } from './postgres/postgres-scratch.js';
 export { type PostgresBaselineOptions, type PostgresBaselineResult, baselinePostgres } from './postgres/postgres-baseline.js';
 export { OTHER_TOOL_TABLES, otherToolTables } from './postgres/other-tool-tables.js';
-export { type PgTableSize, catalogRowEstimates, tableSizes } from './postgres/postgres-table-sizes.js';
+export { type PgTableSize, catalogRowEstimates, liveRows, tableSizes } from './postgres/postgres-table-sizes.js';
 export { type PostgresCostProbe, probePostgresCosts } from './postgres/postgres-cost-probe.js';

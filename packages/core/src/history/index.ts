@@ -1,3 +1,4 @@
 export * from './history-store.js';
 export * from './metrics-store.js';
+export * from './metrics-estimate.js';
 export * from './repeatable-store.js';

@@ -7,7 +7,7 @@ import {
   type PostgresConnection,
   type SampledTable,
   analyzePostgresSql,
-  quoteIdentifier,
+  liveRows,
   rehearse,
 } from '@mfmig/core';
 
@@ -52,29 +52,6 @@ export interface RehearsalEstimate {
   estimatedMs: number;
   /** Rows copied per table, with the live row count. */
   sampled: (SampledTable & { liveRows: number })[];
-}
-
-/** Below this many rows (by the planner's estimate) a table's rows are counted exactly. */
-const COUNT_EXACTLY_BELOW = 1_000_000;
-
-/**
- * Rows of a live table: counted when small, else the planner's estimate (`reltuples`, or the
- * statistics' live rows).
- *
- * @example
- * await liveRows(conn, 'kb_entries'); // 1000000
- */
-export async function liveRows(conn: PostgresConnection, table: string): Promise<number> {
-  const [estimate] = await conn.query<{ n: number }>(
-    `SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples ELSE coalesce(s.n_live_tup, -1) END::float8 AS n
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
-      WHERE n.nspname = $1 AND c.relname = $2`,
-    [conn.schema, table],
-  );
-  const guess = Number(estimate?.n ?? -1);
-  if (guess >= COUNT_EXACTLY_BELOW) return Math.round(guess);
-  const [counted] = await conn.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM ${quoteIdentifier(conn.schema)}.${quoteIdentifier(table)}`);
-  return Number(counted?.n ?? 0);
 }
 
 /** The sampled tables a step touches: those its statements lock (by bare name), or all of them for a module. */

@@ -1,3 +1,4 @@
+import { quoteIdentifier } from '../../adapter/quote.js';
 /** The queries the sizes need: any PostgreSQL connection. */
 interface Queryable {
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
@@ -101,4 +102,27 @@ export async function tableSizes(db: Queryable, names: readonly string[]): Promi
       return [r.name, size];
     }),
   );
+}
+
+/** Below this many rows (by the planner's estimate) a table's rows are counted exactly. */
+const COUNT_EXACTLY_BELOW = 1_000_000;
+
+/**
+ * Rows of a live table: counted when small, else the planner's estimate (`reltuples`, or the
+ * statistics' live rows).
+ *
+ * @example
+ * await liveRows(conn, 'kb_entries'); // 1000000
+ */
+export async function liveRows(conn: Queryable & { readonly schema: string }, table: string): Promise<number> {
+  const [estimate] = await conn.query<{ n: number }>(
+    `SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples ELSE coalesce(s.n_live_tup, -1) END::float8 AS n
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
+      WHERE n.nspname = $1 AND c.relname = $2`,
+    [conn.schema, table],
+  );
+  const guess = Number(estimate?.n ?? -1);
+  if (guess >= COUNT_EXACTLY_BELOW) return Math.round(guess);
+  const [counted] = await conn.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM ${quoteIdentifier(conn.schema)}.${quoteIdentifier(table)}`);
+  return Number(counted?.n ?? 0);
 }
