@@ -62,4 +62,5 @@ export {
 export { RollbackManager } from '@mfmig/rollback';
 export { DataTransformer, type DataTransformation, createConnectionTransformer } from '@mfmig/transformer';
 export { SCHEMA_DUMP_MARKER, dumpSchema, renderDiff, type DumpedMigration, type SchemaDiff } from '@mfmig/schema-evolution';
+export { type PostgresRehearsalOptions, detectPostgresDrift, postgresSchemaDiff, postgresVersionTables } from '@mfmig/schema-evolution';
 export { type ValidationFinding, type ValidationReport } from '@mfmig/validation';

@@ -23,3 +23,4 @@ export { type SqlToken, type SqlTokenKind, tokenizeSql } from './sql/sql-tokeniz
 export { viewColumns } from './sql/view-columns.js';
 export { SCHEMA_DUMP_MARKER, dumpSchema, type DumpedMigration } from './dump/schema-dump.js';
 export { layoutSql } from './dump/layout-sql.js';
+export * from './postgres/postgres-diff.js';

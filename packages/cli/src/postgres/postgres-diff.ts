@@ -1,14 +1,5 @@
-import { createHash } from 'node:crypto';
-import {
-  type MigrationSet,
-  type PostgresConnection,
-  type SchemaChange,
-  type TableInfo,
-  compareSchemas,
-  describePostgresUrl,
-  rehearseVersions,
-} from '@mfmig/core';
-import type { SchemaDiff } from '@mfmig/framework';
+import { type MigrationSet, type PostgresConnection, type SchemaChange, type TableInfo, describePostgresUrl } from '@mfmig/core';
+import { detectPostgresDrift, postgresSchemaDiff, postgresVersionTables } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
 import { renderDiff } from '../commands/diff.js';
 import { open, postgresParticipants } from './postgres-commands.js';
@@ -20,48 +11,9 @@ export interface PostgresDiffOptions {
   to?: number | 'live';
 }
 
-/**
- * A hash of what {@link compareSchemas} compares, the same for equal schemas whatever schema they
- * live in: index definitions (which name their schema) are left out, columns are taken by name.
- */
-function tablesHash(tables: TableInfo[]): string {
-  const shape = tables.map((t) => ({
-    ...t,
-    columns: [...t.columns].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
-    indexes: t.indexes.map(({ definition: _definition, ...rest }) => rest),
-  }));
-  return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
-}
-
-/**
- * The tables of the schema at each of `versions`, from one rehearsal in a scratch schema that
- * climbs from the lowest version to the highest (0: the empty schema).
- */
-export async function rehearsedTables(cli: CliRuntime, migrations: MigrationSet, versions: number[]): Promise<Map<number, TableInfo[]>> {
-  const { values, failed } = await rehearseVersions(cli.globals.db, migrations, versions, (conn) => conn.introspector.tables(), {
-    participants: postgresParticipants({ preserve: false }),
-    signal: cli.signal,
-  });
-  if (failed) throw failed.error;
-  return values;
-}
-
-/** The document `renderDiff` prints (and `--json` shows), built from the changes between two lists of tables. */
-function schemaDiff(from: TableInfo[], to: TableInfo[]): SchemaDiff {
-  const changes = compareSchemas(from, to);
-  const names = (kind: string) => [...new Set(changes.filter((c) => c.kind === kind).map((c) => c.object))];
-  const changedTables = [...new Set(changes.filter((c) => c.objectType === 'table' && !c.kind.startsWith('table-')).map((c) => c.object))];
-  return {
-    fromHash: tablesHash(from),
-    toHash: tablesHash(to),
-    identical: changes.length === 0,
-    tables: { added: names('table-added'), removed: names('table-removed'), changed: changedTables, renamed: [] },
-    indexes: { added: names('index-added'), removed: names('index-removed'), changed: names('index-changed') },
-    views: { added: [], removed: [], changed: [] },
-    triggers: { added: [], removed: [], changed: [] },
-    changes,
-    breaking: changes.filter((c) => c.compatibility === 'breaking'),
-  };
+/** The tables at each of `versions`, rehearsed with the run's participants (see `postgresVersionTables`). */
+export function rehearsedTables(cli: CliRuntime, migrations: MigrationSet, versions: number[]): Promise<Map<number, TableInfo[]>> {
+  return postgresVersionTables(cli.globals.db, migrations, versions, { participants: postgresParticipants({ preserve: false }), signal: cli.signal });
 }
 
 /**
@@ -88,23 +40,19 @@ export async function diffPostgres(cli: CliRuntime, options: PostgresDiffOptions
       await conn.close();
     }
   }
-  const diff = schemaDiff(rehearsed.get(options.from)!, after);
+  const diff = postgresSchemaDiff(rehearsed.get(options.from)!, after);
   cli.out.result({ dialect: 'postgres', database, from: options.from, to, ...diff }, () =>
     renderDiff(cli.out, diff, `version ${options.from}`, to === 'live' ? 'the live schema' : `version ${to}`),
   );
 }
 
 /**
- * What differs between the live schema of `conn` and the schema its applied migrations build: a
- * rehearsal up to `appliedVersion` in a scratch schema, compared with the live tables. Empty when
- * nothing drifted. `migrations` must be loaded with their modules (`'import'`): module migrations
- * run in the rehearsal.
+ * What differs between the live schema of `conn` and the schema its applied migrations build (see
+ * `detectPostgresDrift`), rehearsed with the run's participants.
  *
  * @example
  * const drift = await postgresDrift(cli, conn, await loadPostgresMigrations(cli, 'import'), status.currentVersion);
- * for (const change of drift) console.log(change.description, change.compatibility);
  */
-export async function postgresDrift(cli: CliRuntime, conn: PostgresConnection, migrations: MigrationSet, appliedVersion: number): Promise<SchemaChange[]> {
-  const rehearsed = await rehearsedTables(cli, migrations, [appliedVersion]);
-  return compareSchemas(rehearsed.get(appliedVersion)!, await conn.introspector.tables());
+export function postgresDrift(cli: CliRuntime, conn: PostgresConnection, migrations: MigrationSet, appliedVersion: number): Promise<SchemaChange[]> {
+  return detectPostgresDrift(conn, cli.globals.db, migrations, appliedVersion, { participants: postgresParticipants({ preserve: false }), signal: cli.signal });
 }
