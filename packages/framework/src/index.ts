@@ -51,7 +51,7 @@ export {
   type RehearsalEstimateOptions,
   type StepEstimate,
   estimatePostgresPlan,
-  highestRisk,
+  maxRisk,
   modelEstimates,
   planPostgresMigrations,
   rehearsalEstimate,

@@ -1,5 +1,5 @@
 import { type MigrationSet, type MigrationTarget, MfmigError, type PostgresConnection, formatCount, migrationLabel, openPostgres } from '@mfmig/core';
-import { type PgTableLock, type PostgresPlan, type RiskLevel, estimatePostgresPlan, highestRisk, planPostgresMigrations } from '@mfmig/framework';
+import { type PgTableLock, type PostgresPlan, type RiskLevel, estimatePostgresPlan, maxRisk, planPostgresMigrations } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
 import { type TargetOptions, targetFrom } from '../commands/target-options.js';
@@ -163,7 +163,7 @@ export async function confirmPostgresRisk(cli: CliRuntime, conn: PostgresConnect
     return; // the run reports what is wrong with the target or a file, in its own words
   }
   const rules = plan.steps.flatMap((s) => s.rules.filter((r) => r.rule !== REFUSED_RULE));
-  const level = highestRisk(rules.map((r) => r.severity));
+  const level = maxRisk(...rules.map((r) => r.severity));
   if (level !== 'high' && level !== 'critical') return;
   if (!cli.out.json) {
     renderPostgresPlan(cli, plan);

@@ -14,7 +14,7 @@ import {
   runsInTransaction,
   upSteps,
 } from '@mfmig/core';
-import type { RiskLevel } from '../plan/plan-types.js';
+import { type RiskLevel, maxRisk } from '../plan/plan-types.js';
 import { type PgRuleFinding, type PgTableLock, planPostgresMigration } from '../rules/postgres-risk-rules.js';
 import type { PostgresEstimateSource } from './postgres-estimates.js';
 
@@ -77,10 +77,6 @@ export interface PostgresPlan {
   createdAt: string;
 }
 
-const ORDER: RiskLevel[] = ['low', 'medium', 'high', 'critical'];
-/** The highest of `levels`; `low` when there are none. */
-export const highestRisk = (levels: RiskLevel[]): RiskLevel => levels.reduce<RiskLevel>((a, b) => (ORDER.indexOf(b) > ORDER.indexOf(a) ? b : a), 'low');
-
 /**
  * The plan of the pending migrations to `target`, read from the database's history and catalogs
  * without writing anything.
@@ -133,7 +129,7 @@ export async function planPostgresMigrations(conn: PostgresConnection, migration
     targetVersion: steps.length > 0 ? targetVersion : status.currentVersion,
     targetMVP: 'mvp' in target ? target.mvp : mvpOf(targetVersion),
     direction: steps.length > 0 ? 'up' : 'none',
-    riskLevel: highestRisk(steps.map((s) => s.riskLevel)),
+    riskLevel: maxRisk(...steps.map((s) => s.riskLevel)),
     riskReasons: reasons,
     blocksWrites: [...new Set(steps.flatMap((s) => s.blocksWrites))],
     blocksReads: [...new Set(steps.flatMap((s) => s.blocksReads))],
