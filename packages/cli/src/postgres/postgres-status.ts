@@ -1,11 +1,10 @@
 import { type HistoryEntry, type MigrationStatus, type PostgresConnection } from '@mfmig/core';
-import { adoptPostgresToolHistory, detectedToolTables } from '@mfmig/framework';
 import { lastApplied } from '@mfmig/validation';
 import { adoptionPreview, renderAdoption } from '../adoption-preview.js';
 import type { CliRuntime } from '../runtime.js';
 import { describePosition, renderPending, renderPendingRepeatables } from '../render-status.js';
-import { migrator, open, postgresParticipants } from './postgres-commands.js';
-import { loadPostgresMigrations } from './postgres-migrations.js';
+import { migrator, open } from './postgres-commands.js';
+import { pendingToolAdoption } from './postgres-tool-adoption.js';
 
 /** `mfmig --db postgres://... status`: the same document as on SQLite, read from the catalogs. */
 export async function statusPostgres(cli: CliRuntime, options: { exitCode: boolean }): Promise<void> {
@@ -15,7 +14,8 @@ export async function statusPostgres(cli: CliRuntime, options: { exitCode: boole
     const status = await m.status();
     const exists = await conn.history.exists();
     const history = exists ? await conn.history.list() : [];
-    const adoption = history.length === 0 ? await toolAdoptionPreview(cli, conn) : null;
+    // what the next migrate would adopt from another tool's history, or why it would refuse
+    const adoption = history.length === 0 ? await adoptionPreview(async () => (await pendingToolAdoption(cli, conn, 'import'))?.adoption ?? null) : null;
     if (adoption?.adoption) status.pending = status.pending.filter((p) => !adoption.adoption!.versions.includes(p.version));
     const drift = await schemaDrift(conn, history);
     const problems: { code: string; version: number; severity: 'error' | 'warning'; message: string }[] = [
@@ -48,14 +48,6 @@ export async function statusPostgres(cli: CliRuntime, options: { exitCode: boole
   } finally {
     await conn.close();
   }
-}
-
-/** What `migrate` would adopt from another tool's history table, when the schema carries one (a rehearsal; nothing written). */
-async function toolAdoptionPreview(cli: CliRuntime, conn: PostgresConnection) {
-  if ((await detectedToolTables(conn)).length === 0) return null;
-  const migrations = await loadPostgresMigrations(cli, 'import');
-  const participants = postgresParticipants({ preserve: false });
-  return adoptionPreview(() => adoptPostgresToolHistory(conn, cli.globals.db, migrations, { dryRun: true, participants }));
 }
 
 async function unadoptedSchema(conn: PostgresConnection, status: MigrationStatus) {

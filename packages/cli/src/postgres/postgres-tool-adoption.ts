@@ -30,9 +30,27 @@ export async function adoptBeforeMigrate(
 }
 
 /**
- * For a read-only command (`plan`): what `migrate` would adopt from another tool's history, and a
- * connection whose history reads as if it were recorded (see {@link adoptBeforeMigrate}). Only a
- * schema that carries a tool's history table is analysed. Prints the adoption.
+ * What `migrate` would adopt from another tool's history table, writing nothing; null when the
+ * schema carries no tool's table (the folder is not even read then). `modules` is how the folder
+ * is read: `import` for a command that may run migration code, `metadata` for one that only reads.
+ *
+ * @example
+ * (await pendingToolAdoption(cli, conn, 'import'))?.adoption?.version;
+ */
+export async function pendingToolAdoption(
+  cli: CliRuntime,
+  conn: PostgresConnection,
+  modules: 'import' | 'metadata',
+): Promise<{ adoption: ToolAdoption | null; migrations: MigrationSet } | null> {
+  if ((await detectedToolTables(conn)).length === 0) return null;
+  const migrations = await loadPostgresMigrations(cli, modules);
+  const participants = [createConnectionTransformer()];
+  return { adoption: await adoptPostgresToolHistory(conn, cli.globals.db, migrations, { dryRun: true, participants }), migrations };
+}
+
+/**
+ * For `plan`: what `migrate` would adopt (see {@link pendingToolAdoption}), printed, and a
+ * connection whose history reads as if it were recorded (see {@link adoptBeforeMigrate}).
  *
  * @example
  * const { adoption, connection } = await previewToolAdoption(cli, conn);
@@ -41,9 +59,10 @@ export async function previewToolAdoption(
   cli: CliRuntime,
   conn: PostgresConnection,
 ): Promise<{ adoption: ToolAdoption | null; connection: PostgresConnection }> {
-  if ((await detectedToolTables(conn)).length === 0) return { adoption: null, connection: conn };
-  const migrations = await loadPostgresMigrations(cli, 'import');
-  return adoptBeforeMigrate(cli, conn, migrations, { dryRun: true, lockTimeout: 0, participants: [createConnectionTransformer()] });
+  const pending = await pendingToolAdoption(cli, conn, 'import');
+  if (!pending?.adoption) return { adoption: null, connection: conn };
+  if (!cli.out.json) renderAdoption(cli.out, pending.adoption);
+  return { adoption: pending.adoption, connection: withAdoptedHistory(conn, pending.migrations, pending.adoption) };
 }
 
 /** `conn`, its history reading as if `adoption` were recorded; every other call goes to `conn` itself. */
