@@ -2,6 +2,8 @@
 // first `mfmig migrate` records what that tool applied as applied (none of it run), runs only the
 // rest, and leaves the tool's tables as they were. A history that tool must settle first, or a
 // schema that differs from the version the tool reached, is refused with nothing written.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -138,6 +140,35 @@ describe('mfmig migrate adopts a PostgreSQL schema another tool migrated, and ru
     expect(await rows(url, 'SELECT name FROM mfmig_repeatable')).toEqual([{ name: 'person_views' }]);
     const after = cli('status');
     expect([after.json.pending, after.json.pendingRepeatables, after.json.problems, after.json.drift.hasDrift]).toEqual([[], [], [], false]);
+  });
+
+  it('status runs no module code: with a TypeScript migration among what the tool applied, it says the adoption is not checked; migrate checks it', async () => {
+    const dir = tempDir();
+    const marker = join(dir, 'imported');
+    // importing the module leaves a file behind: status must not
+    const touch = `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'x');\n`;
+    writeMigrations(dir, {
+      'mvp1/20240101120000_create_notes.sql': sqlMigration(MIGRATIONS[0].up),
+      'mvp1/20240102120000_title_case.ts': `${touch}export async function up(db) { await db.updateTable('notes').set({ title: 'X' }).execute(); }`,
+      'mvp2/20240103120000_notes_pinned.sql': sqlMigration(MIGRATIONS[2].up),
+    });
+    const url = await scratchDatabase();
+    const applied = [
+      { version: '20240101120000', name: 'create_notes' },
+      { version: '20240102120000', name: 'title_case' },
+    ];
+    await script(url, [MIGRATIONS[0].up, "INSERT INTO notes VALUES (1, 'groceries');", postgresToolHistorySql('dbmate', applied)].join('\n'));
+    const before = await postgresContents(url);
+
+    const status = mfmig(dir, ['--db', url, '--json', 'status']);
+    expect([status.code, existsSync(marker), status.json.adoption]).toEqual([0, false, undefined]);
+    expect(status.json.problems).toContainEqual(expect.objectContaining({ code: 'ADOPTION_NOT_CHECKED', severity: 'warning' }));
+    expect(await postgresContents(url)).toEqual(before);
+
+    const up = mfmig(dir, ['--db', url, '--json', 'migrate']);
+    expect(up.code, up.stderr).toBe(0);
+    expect([versions(up.json.migrations), up.json.extras.adoption.version]).toEqual([[V3], V2]);
+    expect(await rows(url, 'SELECT id, title, pinned FROM notes')).toEqual([{ id: 1, title: 'groceries', pinned: 0 }]);
   });
 
   const REFUSALS: { what: string; tool: FixtureTool; change: string; reason: string }[] = [

@@ -14,8 +14,8 @@ export async function statusPostgres(cli: CliRuntime, options: { exitCode: boole
     const status = await m.status();
     const exists = await conn.history.exists();
     const history = exists ? await conn.history.list() : [];
-    // what the next migrate would adopt from another tool's history, or why it would refuse
-    const adoption = history.length === 0 ? await adoptionPreview(async () => (await pendingToolAdoption(cli, conn, 'import'))?.adoption ?? null) : null;
+    // what the next migrate would adopt from another tool's history, or why it would refuse; status runs no module code
+    const adoption = history.length === 0 ? await adoptionPreview(async () => (await pendingToolAdoption(cli, conn, 'metadata'))?.adoption ?? null) : null;
     if (adoption?.adoption) status.pending = status.pending.filter((p) => !adoption.adoption!.versions.includes(p.version));
     const drift = await schemaDrift(conn, history);
     const problems: { code: string; version: number; severity: 'error' | 'warning'; message: string }[] = [

@@ -1,4 +1,4 @@
-import { type DialectParticipant, type MigrationSet, type PostgresConnection, baselinePostgres, isMfmigError } from '@mfmig/core';
+import { type DialectParticipant, MfmigError, type MigrationSet, type PostgresConnection, baselinePostgres, isMfmigError, migrationLabel } from '@mfmig/core';
 import type { ToolAdoption } from './tool-adoption.js';
 import { matchToolHistory } from './tools/match-tool-history.js';
 import { readToolHistory } from './tools/tool-history-readers.js';
@@ -25,7 +25,9 @@ export interface PostgresToolAdoptionOptions {
  * schema meanwhile), no tool's table is there, or that tool applied nothing. Refuses
  * (ADOPTION_REFUSED, nothing written) a dirty, failed or locked history, a migration the folder
  * does not hold, a gap, several tools' tables, and a schema that differs from the version the
- * tool reached.
+ * tool reached. A module migration read for its metadata only (`modules: 'metadata'`, as the
+ * reading commands load them) is never run: the schema it builds is unknown, so the check throws
+ * MIGRATION_FAILED without rehearsing (a reading command reports it as not checked).
  *
  * @example
  * const conn = await openPostgres(process.env.DATABASE_URL!);
@@ -44,6 +46,14 @@ export async function adoptPostgresToolHistory(
   if (!history) return null;
   const matched = matchToolHistory(history, migrations);
   if (matched.version === 0 && matched.migrations.length === 0) return null;
+  const unloaded = matched.migrations.find((m) => m.metadataOnly === true);
+  if (unloaded) {
+    throw new MfmigError(
+      'MIGRATION_FAILED',
+      `Cannot compute the schema of version ${matched.version}: module migration ${migrationLabel(unloaded)} was read for its metadata only, and its code is not run here`,
+      { context: { version: matched.version, migration: unloaded.name } },
+    );
+  }
   let runId: string | null;
   try {
     const result = await baselinePostgres(conn, url, migrations, {
