@@ -1,3 +1,5 @@
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
 import { mfmig, sqlMigration, tempDir, writeMigrations } from './helpers.js';
@@ -46,6 +48,33 @@ describe('mfmig health on PostgreSQL', () => {
     const orphaned = cli('health');
     expect([orphaned.code, orphaned.json.status]).toEqual([1, 'unhealthy']);
     expect(statuses(orphaned.json)).toMatchObject({ database: 'ok', integrity: 'error', lock: 'ok', pendingMigrations: 'ok', checksums: 'ok' });
+  });
+
+  it('never imports a migration module: a data-only one replays as a no-op, one that changed the schema leaves drift not checked', async () => {
+    const url = await scratchDatabase();
+    const dir = tempDir();
+    const marker = join(dir, 'imported');
+    // importing the module leaves a file behind: health must not
+    const touch = `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'x');\n`;
+    writeMigrations(dir, {
+      'mvp1/0001_teams.sql': sqlMigration("CREATE TABLE teams (id integer PRIMARY KEY, name text);\nINSERT INTO teams VALUES (1, 'a');"),
+      'mvp1/0002_shout.ts': `${touch}export async function up(db) { await db.updateTable('teams').set({ name: 'A' }).execute(); }`,
+    });
+    const cli = (...args: string[]) => mfmig(dir, ['--db', url, '--json', ...args]);
+    expect(cli('migrate').code).toBe(0);
+    rmSync(marker);
+    await rows(url, 'ALTER TABLE teams ADD COLUMN nickname text');
+    const dataOnly = cli('health');
+    expect([dataOnly.code, existsSync(marker), dataOnly.json.checks.drift.status, dataOnly.json.checks.drift.changes]).toEqual([0, false, 'warning', 1]);
+
+    writeMigrations(dir, {
+      'mvp2/0003_pin.ts': `${touch}export async function up(db) { await db.schema.alterTable('teams').addColumn('pinned', 'boolean').execute(); }`,
+    });
+    expect(cli('migrate').code).toBe(0);
+    rmSync(marker);
+    const schemaModule = cli('health');
+    expect([schemaModule.code, existsSync(marker), schemaModule.json.checks.drift.status]).toEqual([0, false, 'warning']);
+    expect([schemaModule.json.checks.drift.changes, schemaModule.json.checks.drift.detail]).toEqual([0, expect.stringContaining('0003_pin')]);
   });
 
   it('says a migration is pending, and reads an empty database without creating anything', async () => {

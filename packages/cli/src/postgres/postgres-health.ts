@@ -1,4 +1,4 @@
-import { type MigrationStatus, type PostgresConnection, messageOf } from '@mfmig/core';
+import { type MigrationStatus, type PostgresConnection, messageOf, migrationLabel, withSchemaReplayStandIns } from '@mfmig/core';
 import { BACKUP_FRESH_HOURS, type HealthCheckItem, type HealthReport, healthReport } from '@mfmig/framework';
 import { listPgDumpBackups, pgDatabaseIdentity } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
@@ -70,7 +70,13 @@ export async function postgresHealthReport(cli: CliRuntime, conn: PostgresConnec
   const drift = await guard(async () => {
     if (!status || status.currentVersion === 0) return ok('nothing applied yet');
     try {
-      const found = await postgresDrift(cli, conn, await loadPostgresMigrations(cli, 'import'), status.currentVersion);
+      // health only reads: module migrations are read for their metadata, never run (a data-only one replays as a no-op)
+      const replay = withSchemaReplayStandIns(await loadPostgresMigrations(cli, 'metadata'), await conn.history.list());
+      if (replay.unknown.length > 0) {
+        const names = replay.unknown.map((m) => migrationLabel(m)).join(', ');
+        return warning(`not checked: the schema that module migration(s) ${names} produce is known only by running their code, which health does not load`);
+      }
+      const found = await postgresDrift(cli, conn, replay.set, status.currentVersion);
       changes = found.length;
       return found.length === 0
         ? ok('the schema matches the applied migrations')
