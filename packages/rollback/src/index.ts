@@ -95,6 +95,10 @@ export { restorePgDumpBackup, type PgDumpRestoreOptions, type PgDumpRestoreResul
 export { verifyPgDumpBackup } from './connection/pg-dump-verify.js';
 export { restoreNewestPgDumpBackup, type NewestPgDumpRestoreOptions, type NewestPgDumpRestoreResult } from './connection/pg-newest-restore.js';
 export { type PgCheckpoint, createPgCheckpoint, listPgCheckpoints, pgCheckpointFolder, readPgCheckpoint } from './connection/pg-checkpoint.js';
+export { postgresSchemaDamage, type PostgresSchemaDamage } from './connection/pg-schema-damage.js';
+export { revertPostgresRun, type PostgresRunRevert, type PostgresRunRevertOptions } from './connection/pg-run-revert.js';
+export { revertLastPostgresRun, type LastPostgresRunOptions } from './connection/pg-last-run.js';
+export { executePostgresEmergencyRollback, soundPostgresSchema, type PostgresEmergencyOptions } from './connection/pg-emergency-rollback.js';
 export { type RunBackupExtra } from './run-extras.js';
 export {
   type PlannedDown,

@@ -1,5 +1,5 @@
-import { type DialectMigrator, type DialectRunResult, type MigrationTarget, type PostgresConnection, messageOf, resolveTargetVersion } from '@mfmig/core';
-import { type PgCheckpoint, createPgCheckpoint, restorePgDumpBackup } from '@mfmig/rollback';
+import { type DialectMigrator, type DialectRunResult, type MigrationTarget, type PostgresConnection, resolveTargetVersion } from '@mfmig/core';
+import { type PgCheckpoint, createPgCheckpoint, revertPostgresRun } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import { pgBackupFolder } from './postgres-backup.js';
 
@@ -25,48 +25,9 @@ export async function checkpointBeforeRun(cli: CliRuntime, conn: PostgresConnect
   });
 }
 
-/** How {@link revertRun} took a run back. */
-export type RunRevert =
-  | { outcome: 'reverted'; downs: DialectRunResult }
-  | { outcome: 'restored'; downs: DialectRunResult; checkpoint: PgCheckpoint; savedAside: string | null }
-  | { outcome: 'failed'; downs: DialectRunResult; checkpoint: PgCheckpoint | null; restoreError: string | null };
-
-/**
- * Takes a run back to `fromVersion`: by its downs (rows they drop archived), and when they fail,
- * by restoring the run's checkpoint when one was taken (audited as a restore, with `reason`).
- * Never throws for a down or a restore that fails: the outcome says what happened.
- *
- * @example
- * const revert = await revertRun(cli, conn, m, { fromVersion: 3, checkpoint: null, command: 'mfmig emergency-rollback performance', reason: 'for emergency-rollback performance' });
- */
-export async function revertRun(
-  cli: CliRuntime,
-  conn: PostgresConnection,
-  m: DialectMigrator,
-  run: { fromVersion: number; checkpoint: PgCheckpoint | null; command: string; reason: string },
-): Promise<RunRevert> {
-  const downs = await m.rollback({ version: run.fromVersion }, { signal: cli.signal, command: run.command });
-  if (!downs.error) return { outcome: 'reverted', downs };
-  const { checkpoint } = run;
-  if (!checkpoint) return { outcome: 'failed', downs, checkpoint, restoreError: null };
-  try {
-    const restored = await restorePgDumpBackup(conn, {
-      url: cli.globals.db,
-      schema: conn.schema,
-      folder: pgBackupFolder(cli),
-      id: checkpoint.backupId,
-      saveAside: 'failed-run',
-    });
-    await conn.history.audit('restore', run.fromVersion, `checkpoint ${checkpoint.id} ${run.reason} whose downs failed: ${downs.error.message}`);
-    return { outcome: 'restored', downs, checkpoint, savedAside: restored.savedAside?.id ?? null };
-  } catch (restoreError) {
-    return { outcome: 'failed', downs, checkpoint, restoreError: messageOf(restoreError) };
-  }
-}
-
 /**
  * `migrate --rollback-on-failure` on PostgreSQL: the failed migration rolled back with its own
- * transaction; this takes back the ones the run committed before it (see {@link revertRun}). The
+ * transaction; this takes back the ones the run committed before it (see `revertPostgresRun`). The
  * run's error says what happened; it is still thrown by the caller.
  */
 export async function revertFailedRun(
@@ -79,7 +40,14 @@ export async function revertFailedRun(
   const error = result.error!;
   if ((await m.status()).currentVersion === result.fromVersion) return;
   const { fromVersion } = result;
-  const revert = await revertRun(cli, conn, m, { fromVersion, checkpoint, command: 'mfmig migrate --rollback-on-failure', reason: 'after a failed run' });
+  const revert = await revertPostgresRun(cli.globals.db, conn, m, {
+    folder: pgBackupFolder(cli),
+    fromVersion,
+    checkpoint,
+    command: 'mfmig migrate --rollback-on-failure',
+    reason: 'after a failed run',
+    signal: cli.signal,
+  });
   const downsError = revert.downs.error?.message;
   if (revert.outcome === 'reverted') error.message += `; the run was rolled back to version ${fromVersion}`;
   else if (revert.outcome === 'restored') {

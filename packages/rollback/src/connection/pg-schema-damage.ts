@@ -1,7 +1,7 @@
 import { type PostgresConnection, messageOf } from '@mfmig/core';
 
 /** What the catalog checks say about a schema, split by what an emergency rollback acts on. */
-export interface SchemaDamage {
+export interface PostgresSchemaDamage {
   /** The findings that count as damage, as messages; empty when none. */
   damage: string[];
   /** Findings that do not (a constraint left NOT VALID, a foreign key without an index, bloat). */
@@ -18,9 +18,9 @@ export interface SchemaDamage {
  * an index or bloat: they are `notes`. Reads only.
  *
  * @example
- * const { damage } = await schemaDamage(conn); // ['Index notes_body_idx on notes is invalid ...']
+ * const { damage } = await postgresSchemaDamage(conn); // ['Index notes_body_idx on notes is invalid ...']
  */
-export async function schemaDamage(conn: PostgresConnection): Promise<SchemaDamage> {
+export async function postgresSchemaDamage(conn: PostgresConnection): Promise<PostgresSchemaDamage> {
   try {
     const findings = (await conn.integrity.run()).filter((f) => f.severity !== 'info');
     return {
