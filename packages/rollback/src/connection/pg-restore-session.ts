@@ -1,0 +1,168 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { MfmigError } from '@mfmig/core';
+import { firstErrorLine, toolConnection } from './pg-tools.js';
+
+/**
+ * Run first in the restore's transaction: names the schema for the statements that follow, and
+ * takes a SHARE lock on each of its tables (`mfmig_lock` aside, which mfmig's own lock writes to).
+ * SHARE lets readers and pg_dump in and holds every writer: from here until the restore commits,
+ * no row can be committed to a table that is about to be replaced. The marker line tells the
+ * caller the locks are held.
+ */
+const HOLD_WRITERS = `SET client_min_messages = warning;
+BEGIN;
+SELECT set_config('mfmig.restore_schema', :'mfmig_schema', true) AS mfmig_restore_schema;
+DO $mfmig_hold$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN SELECT c.oid::regclass AS rel FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = current_setting('mfmig.restore_schema') AND c.relkind IN ('r', 'p') AND c.relname <> 'mfmig_lock'
+            ORDER BY c.oid LOOP
+    EXECUTE format('LOCK TABLE %s IN SHARE MODE', r.rel);
+  END LOOP;
+END
+$mfmig_hold$;
+\\echo mfmig_restore_writers_held
+`;
+const HELD = 'mfmig_restore_writers_held';
+
+/**
+ * Then, in the same transaction: drops every object of the schema (it keeps the schema, its owner
+ * and grants, `mfmig_lock` and extensions), foreign keys first, then the rest without CASCADE until
+ * nothing is left; an object another schema depends on stops the restore.
+ */
+const CLEAR_SCHEMA = `DO $mfmig_restore$
+DECLARE
+  s text := current_setting('mfmig.restore_schema');
+  ns oid;
+  r record;
+  progress boolean;
+  blocker text;
+BEGIN
+  EXECUTE format('CREATE SCHEMA IF NOT EXISTS %I', s);
+  SELECT oid INTO ns FROM pg_namespace WHERE nspname = s;
+  FOR r IN SELECT conrelid::regclass AS rel, conname FROM pg_constraint WHERE contype = 'f' AND conparentid = 0 AND connamespace = ns LOOP
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', r.rel, r.conname);
+  END LOOP;
+  LOOP
+    progress := false;
+    blocker := NULL;
+    FOR r IN SELECT CASE WHEN o.type = 'statistics object' THEN 'STATISTICS' WHEN t.typtype = 'd' THEN 'DOMAIN' ELSE upper(o.type) END AS kind, o.identity
+               FROM pg_depend d
+               CROSS JOIN LATERAL pg_identify_object(d.classid, d.objid, 0) o
+               LEFT JOIN pg_type t ON d.classid = 'pg_type'::regclass AND t.oid = d.objid
+              WHERE d.refclassid = 'pg_namespace'::regclass AND d.refobjid = ns AND d.deptype = 'n'
+                AND d.classid <> 'pg_extension'::regclass
+                AND NOT (d.classid = 'pg_class'::regclass AND d.objid = to_regclass(format('%I.mfmig_lock', s)))
+                AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = d.classid AND e.objid = d.objid AND e.deptype = 'e') LOOP
+      BEGIN
+        EXECUTE format('DROP %s IF EXISTS %s RESTRICT', r.kind, r.identity);
+        progress := true;
+      EXCEPTION WHEN dependent_objects_still_exist THEN
+        blocker := coalesce(blocker, SQLERRM);
+      END;
+    END LOOP;
+    EXIT WHEN blocker IS NULL;
+    IF NOT progress THEN
+      RAISE EXCEPTION '%; nothing was restored', blocker USING ERRCODE = 'dependent_objects_still_exist';
+    END IF;
+  END LOOP;
+END
+$mfmig_restore$;
+`;
+
+/** One `psql` transaction that replaces a schema with a pg_dump backup; see {@link openRestoreSession}. */
+export interface RestoreSession {
+  /** Empties the schema, runs pg_restore's script of `file`, and commits only when all of it succeeded (`RESTORE_FAILED` otherwise, rolled back). */
+  restore(pgRestore: string, file: string): Promise<void>;
+  /** Ends the transaction without committing: the schema is as it was and the writers go on. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Opens the restore's `psql` transaction and returns once it holds the schema's writers
+ * ({@link HOLD_WRITERS}): a dump of the schema taken from then on (the copy a restore keeps aside)
+ * holds every row the application committed, and none can be committed after it and be lost with
+ * the replaced tables. A writer waits until the restore commits or aborts; its write then fails on
+ * the replaced table or goes through. The wait for the locks is the server's: a transaction that
+ * holds a table open keeps the restore waiting, as the restore's drops would.
+ *
+ * @example
+ * const session = await openRestoreSession(psql.path, 'public', url);
+ * await session.restore(tools.pgRestore.path, backup.path);
+ */
+export async function openRestoreSession(psql: string, schema: string, url: string): Promise<RestoreSession> {
+  const { dbname, env } = toolConnection(url);
+  const client = spawn(psql, ['--no-psqlrc', '--quiet', '--set=ON_ERROR_STOP=1', `--set=mfmig_schema=${schema}`, `--dbname=${dbname}`, '--file=-'], {
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const done = exited(client);
+  client.stdin.on('error', () => {}); // psql stopped at an error: its exit code and stderr say which
+  client.stdin.write(HOLD_WRITERS);
+  await held(client, done);
+  let ended = false;
+  return {
+    async restore(pgRestore, file) {
+      ended = true;
+      await runScript(client, done, pgRestore, file, schema, env);
+    },
+    async abort() {
+      if (ended) return;
+      ended = true;
+      // without COMMIT, psql ends at end of input and the server rolls the transaction back
+      client.stdin.end('');
+      await done;
+    },
+  };
+}
+
+/** Resolves when psql printed the marker; `RESTORE_FAILED` when it ended first. */
+function held(client: ChildProcessWithoutNullStreams, done: Promise<{ code: number; stderr: string }>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out = (out + d.toString('utf8')).slice(-4096);
+      if (!out.includes(HELD)) return;
+      client.stdout.off('data', onData);
+      client.stdout.resume();
+      resolve();
+    };
+    client.stdout.on('data', onData);
+    void done.then((ran) =>
+      reject(new MfmigError('RESTORE_FAILED', `The schema's writers could not be held for the restore, nothing was restored: ${firstErrorLine(ran.stderr)}`)),
+    );
+  });
+}
+
+async function runScript(
+  client: ChildProcessWithoutNullStreams,
+  clientDone: Promise<{ code: number; stderr: string }>,
+  pgRestore: string,
+  file: string,
+  schema: string,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  const script = spawn(pgRestore, ['--no-owner', `--schema=${schema}`, '--file=-', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const scriptDone = exited(script);
+  // psql stopped early: pg_restore must not block on a pipe nobody reads
+  void clientDone.then(() => script.exitCode === null && script.kill());
+  client.stdin.write(CLEAR_SCHEMA);
+  script.stdout.pipe(client.stdin, { end: false });
+  const made = await scriptDone;
+  // without COMMIT, psql ends at end of input and the server rolls the transaction back
+  client.stdin.end(made.code === 0 ? '\nCOMMIT;\n' : '');
+  const ran = await clientDone;
+  if (ran.code !== 0) throw new MfmigError('RESTORE_FAILED', `The restore was rolled back: ${firstErrorLine(ran.stderr)}`);
+  if (made.code !== 0) throw new MfmigError('RESTORE_FAILED', `pg_restore failed, the restore was rolled back: ${firstErrorLine(made.stderr)}`);
+}
+
+function exited(child: ReturnType<typeof spawn>): Promise<{ code: number; stderr: string }> {
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(-64 * 1024)));
+  return new Promise((resolve) => {
+    child.on('error', (error) => resolve({ code: -1, stderr: `${stderr}${error.message}` }));
+    child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
+  });
+}
