@@ -2,6 +2,7 @@ import { closeSync, existsSync, linkSync, openSync, readSync, rmSync, statSync }
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { MfmigError, wrapSqliteError } from '../errors/index.js';
+import { describePostgresUrl, isPostgresUrl } from '../dialect/postgres/postgres-url.js';
 import { SqliteAdapter } from './sqlite-adapter.js';
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
@@ -19,7 +20,7 @@ export interface OpenDatabaseOptions {
 /**
  * Opens a SQLite database (a path, `':memory:'` for a new in-memory one, or an open
  * better-sqlite3 handle) and checks that it is one,
- * before anything is written. A file that is not SQLite, is empty, truncated or unreadable is
+ * before anything is written. A PostgreSQL URL is refused with `USAGE`, saying what opens it. A file that is not SQLite, is empty, truncated or unreadable is
  * refused with a coded error and left as it was.
  *
  * @example
@@ -33,6 +34,13 @@ export function openDatabase(target: Database | string, options: OpenDatabaseOpt
       throw new MfmigError('DATABASE_READONLY', `Database ${target.name} is open read-only; open it read-write to migrate`);
     }
     return new SqliteAdapter(target, { ownsConnection: false });
+  }
+  if (isPostgresUrl(target)) {
+    // a URL read as a file name would be refused as a missing directory, which says nothing useful
+    throw new MfmigError(
+      'USAGE',
+      `${describePostgresUrl(target)} is a PostgreSQL database; this opens SQLite files. On PostgreSQL, open it with openPostgres(url) and run DialectMigrator and the packages' PostgreSQL functions (the README's API section names them)`,
+    );
   }
   const path = resolve(target);
   const exists = existsSync(path);
