@@ -1,5 +1,5 @@
 import { type DialectMigrator, MfmigError, type PostgresConnection, failureOf, messageOf } from '@mfmig/core';
-import { EMERGENCY_TYPES, type EmergencyRollbackResult, type EmergencyType } from '../emergency/emergency-rollback.js';
+import { type EmergencyRollbackResult, type EmergencyType, startEmergency } from '../emergency/emergency-rollback.js';
 import type { BackupSummary } from '../plan/rollback-plan.js';
 import { listPgCheckpoints } from './pg-checkpoint.js';
 import { type PgDumpBackup, findPgDumpBackup } from './pg-dump-registry.js';
@@ -47,20 +47,8 @@ export async function executePostgresEmergencyRollback(
   type: EmergencyType,
   options: PostgresEmergencyOptions,
 ): Promise<EmergencyRollbackResult> {
-  if (!EMERGENCY_TYPES.includes(type)) {
-    throw new MfmigError('USAGE', `Unknown emergency type "${String(type)}"; use one of ${EMERGENCY_TYPES.join(', ')}`);
-  }
   const started = performance.now();
-  const result: EmergencyRollbackResult = {
-    type,
-    success: false,
-    actionsPerformed: [],
-    restoredToVersion: null,
-    emergencyContacts: options.contacts ?? [],
-    backupUsed: null,
-    savedAside: null,
-    durationMs: 0,
-  };
+  const result = startEmergency(type, options.contacts ?? []);
   const actions = result.actionsPerformed;
   const onAction = (line: string) => actions.push(line);
   try {

@@ -64,20 +64,8 @@ export interface EmergencyEnvironment {
  * console.log(r.actionsPerformed, r.restoredToVersion, r.emergencyContacts);
  */
 export async function executeEmergencyRollback(env: EmergencyEnvironment, type: EmergencyType): Promise<EmergencyRollbackResult> {
-  if (!EMERGENCY_TYPES.includes(type)) {
-    throw new MfmigError('USAGE', `Unknown emergency type "${String(type)}"; use one of ${EMERGENCY_TYPES.join(', ')}`);
-  }
   const started = performance.now();
-  const result: EmergencyRollbackResult = {
-    type,
-    success: false,
-    actionsPerformed: [],
-    restoredToVersion: null,
-    emergencyContacts: env.contacts,
-    backupUsed: null,
-    savedAside: null,
-    durationMs: 0,
-  };
+  const result = startEmergency(type, env.contacts);
   try {
     if (type === 'corruption') await recoverFromCorruption(env, result);
     else if (type === 'data-loss') await restoreNewestVerified(env, result, 'data-loss');
@@ -177,4 +165,27 @@ async function revertLastRun(env: EmergencyEnvironment, result: EmergencyRollbac
 
 function ownBackups(env: EmergencyEnvironment, includeCheckpoints: boolean): BackupRecord[] {
   return listBackups(env.backupPath, { includeCheckpoints, database: env.database });
+}
+
+/**
+ * The result an emergency rollback of `type` starts from (nothing done yet); an unknown type is
+ * refused with `USAGE`. Shared by both dialects' emergency rollbacks.
+ *
+ * @example
+ * const result = startEmergency('data-loss', ['ops@example.com']);
+ */
+export function startEmergency(type: EmergencyType, contacts: string[]): EmergencyRollbackResult {
+  if (!EMERGENCY_TYPES.includes(type)) {
+    throw new MfmigError('USAGE', `Unknown emergency type "${String(type)}"; use one of ${EMERGENCY_TYPES.join(', ')}`);
+  }
+  return {
+    type,
+    success: false,
+    actionsPerformed: [],
+    restoredToVersion: null,
+    emergencyContacts: contacts,
+    backupUsed: null,
+    savedAside: null,
+    durationMs: 0,
+  };
 }
