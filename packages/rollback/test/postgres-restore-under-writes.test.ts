@@ -6,9 +6,9 @@
 // neither.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DialectMigrator, loadMigrations, openPostgres } from '@mfmig/core';
-import { createPgDumpBackup, restorePgDumpBackup } from '@mfmig/rollback';
-import { dropScratchDatabases, scratchDatabase, tempDir, tempTree, withClient } from '@mfmig/test-support';
+import { DialectMigrator, isMfmigError, loadMigrations, openPostgres } from '@mfmig/core';
+import { createPgDumpBackup, listPgDumpBackups, restorePgDumpBackup } from '@mfmig/rollback';
+import { dropScratchDatabases, postgresContents, scratchDatabase, tempDir, tempTree, withClient } from '@mfmig/test-support';
 
 afterAll(dropScratchDatabases);
 
@@ -75,4 +75,71 @@ describe('restorePgDumpBackup while the application writes', () => {
       await conn.close();
     }
   });
+
+  it('waits a bounded time for a transaction that holds the tables, then gives up having changed nothing', async () => {
+    const url = await scratchDatabase();
+    const folder = tempDir();
+    const conn = await openPostgres(url);
+    try {
+      const migrations = await loadMigrations(tempTree(FILES), { dialect: 'postgres' });
+      expect((await new DialectMigrator({ connection: conn, migrations }).migrate()).error).toBeUndefined();
+      await conn.execute("INSERT INTO notes SELECT g, 'row ' || g FROM generate_series(1, 10) g");
+      const backup = await createPgDumpBackup(conn, { url, folder });
+      await conn.execute('DELETE FROM notes WHERE id > 5');
+      const lockWait = { lockTimeoutMs: 200, retries: 1, retryDelayMs: 50, maxDelayMs: 50 };
+
+      // a writer's open transaction: the writers cannot be held
+      const writer = await holdOpen(url, "INSERT INTO notes VALUES (100, 'uncommitted')");
+      let before = await postgresContents(url);
+      const held = await refusal(restorePgDumpBackup(conn, { url, folder, id: backup.id, saveAside: 'test', lockWait }));
+      expect([held.code, held.context]).toEqual(['RESTORE_FAILED', { sqlState: '55P03', attempts: 2 }]);
+      expect(await postgresContents(url)).toEqual(before);
+      expect(listPgDumpBackups(folder).map((b) => b.id)).toEqual([backup.id]);
+      await writer.commit();
+
+      // a reader's open transaction: the copy is kept aside, then replacing the tables gives up and rolls back
+      const reader = await holdOpen(url, 'SELECT count(*) FROM notes');
+      before = await postgresContents(url);
+      const read = await refusal(restorePgDumpBackup(conn, { url, folder, id: backup.id, saveAside: 'test', lockWait }));
+      expect([read.code, read.context]).toEqual(['RESTORE_FAILED', { sqlState: '55P03' }]);
+      expect(await postgresContents(url)).toEqual(before);
+      await reader.commit();
+
+      // once they end, the restore goes through
+      await restorePgDumpBackup(conn, { url, folder, id: backup.id, lockWait });
+      expect(await ids(url)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    } finally {
+      await conn.close();
+    }
+  });
 });
+
+/** Another session with `sql` run in a transaction it leaves open until `commit()`. */
+async function holdOpen(url: string, sql: string): Promise<{ commit(): Promise<void> }> {
+  let release!: () => void;
+  let started!: () => void;
+  const ready = new Promise<void>((resolve) => (started = resolve));
+  const finished = withClient(url, async (client) => {
+    await client.query('BEGIN');
+    await client.query(sql);
+    started();
+    await new Promise<void>((resolve) => (release = resolve));
+    await client.query('COMMIT');
+  });
+  await ready;
+  return {
+    async commit() {
+      release();
+      await finished;
+    },
+  };
+}
+
+async function refusal(work: Promise<unknown>): Promise<{ code: string; context: unknown }> {
+  const error = await work.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!isMfmigError(error)) throw new Error(`expected an MfmigError, got ${String(error)}`);
+  return { code: error.code, context: error.context };
+}

@@ -1,4 +1,4 @@
-import { MfmigError, type DialectConnection } from '@mfmig/core';
+import { DEFAULT_LOCK_WAIT, type DialectConnection, type LockWaitPolicy, MfmigError } from '@mfmig/core';
 import { historyVersion } from './pg-dump-backup.js';
 import { type PgDumpBackup, describePgDatabase, findPgDumpBackup, pgDatabaseIdentity, sameDatabase } from './pg-dump-registry.js';
 import { findPgTools, requirePsql } from './pg-tools.js';
@@ -22,6 +22,11 @@ export interface PgDumpRestoreOptions {
    * not exist yet has nothing to keep. Without it, the replaced objects are gone.
    */
   saveAside?: string;
+  /**
+   * How long the restore waits for the schema's tables (`lock_timeout`), and how often it tries
+   * again when a transaction holds one: default core's `DEFAULT_LOCK_WAIT`. The drops wait as long.
+   */
+  lockWait?: Partial<LockWaitPolicy>;
   onProgress?: (message: string) => void;
 }
 
@@ -75,7 +80,7 @@ export async function restorePgDumpBackup(conn: DialectConnection, options: PgDu
   let session: Awaited<ReturnType<typeof openRestoreSession>> | undefined;
   try {
     options.onProgress?.(`holding the writers of schema ${here.schema}`);
-    session = await openRestoreSession(psql.path, here.schema, options.url);
+    session = await openRestoreSession(psql.path, here.schema, options.url, { ...DEFAULT_LOCK_WAIT, ...options.lockWait });
     if (options.saveAside !== undefined && existed) {
       options.onProgress?.(`keeping schema ${here.schema} aside with pg_dump`);
       savedAside = await keepPgSchemaAside(conn, {

@@ -1,5 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { MfmigError } from '@mfmig/core';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_LOCK_WAIT, type LockWaitPolicy, MfmigError, retryDelay } from '@mfmig/core';
 import { firstErrorLine, toolConnection } from './pg-tools.js';
 
 /**
@@ -7,11 +8,13 @@ import { firstErrorLine, toolConnection } from './pg-tools.js';
  * takes a SHARE lock on each of its tables (`mfmig_lock` aside, which mfmig's own lock writes to).
  * SHARE lets readers and pg_dump in and holds every writer: from here until the restore commits,
  * no row can be committed to a table that is about to be replaced. The marker line tells the
- * caller the locks are held.
+ * caller the locks are held. Every lock of the transaction, these and the drops', waits at most
+ * `lock_timeout`: a restore never queues for long in front of the application's queries.
  */
 const HOLD_WRITERS = `SET client_min_messages = warning;
 BEGIN;
 SELECT set_config('mfmig.restore_schema', :'mfmig_schema', true) AS mfmig_restore_schema;
+SELECT set_config('lock_timeout', :'mfmig_lock_timeout', true) AS mfmig_lock_timeout;
 DO $mfmig_hold$
 DECLARE
   r record;
@@ -26,6 +29,8 @@ $mfmig_hold$;
 \\echo mfmig_restore_writers_held
 `;
 const HELD = 'mfmig_restore_writers_held';
+/** psql's message for SQLSTATE 55P03 (`lock_timeout` ran out). */
+const LOCK_TIMEOUT = /canceling statement due to lock timeout/;
 
 /**
  * Then, in the same transaction: drops every object of the schema (it keeps the schema, its owner
@@ -92,25 +97,46 @@ export interface RestoreSession {
  * const session = await openRestoreSession(psql.path, 'public', url);
  * await session.restore(tools.pgRestore.path, backup.path);
  */
-export async function openRestoreSession(psql: string, schema: string, url: string): Promise<RestoreSession> {
+export async function openRestoreSession(psql: string, schema: string, url: string, lockWait: LockWaitPolicy = DEFAULT_LOCK_WAIT): Promise<RestoreSession> {
+  for (let attempt = 0; ; attempt++) {
+    const started = await startSession(psql, schema, url, lockWait);
+    if (!('lockTimeout' in started)) return started;
+    if (attempt >= lockWait.retries) {
+      throw new MfmigError(
+        'RESTORE_FAILED',
+        `The restore waited more than ${lockWait.lockTimeoutMs} ms for the tables of schema ${schema}, ${attempt + 1} time(s): a transaction holds one of them open. Nothing was restored, and the application's queries were not left waiting; find the transaction in pg_stat_activity`,
+        { context: { sqlState: '55P03', attempts: attempt + 1 } },
+      );
+    }
+    await sleep(retryDelay(lockWait, attempt));
+  }
+}
+
+/** One attempt of {@link openRestoreSession}: the session, or `lockTimeout` when a table lock was not granted in time (the session has ended). */
+async function startSession(psql: string, schema: string, url: string, lockWait: LockWaitPolicy): Promise<RestoreSession | { lockTimeout: true }> {
   const { dbname, env } = toolConnection(url);
-  const client = spawn(psql, ['--no-psqlrc', '--quiet', '--set=ON_ERROR_STOP=1', `--set=mfmig_schema=${schema}`, `--dbname=${dbname}`, '--file=-'], {
+  const vars = [`--set=mfmig_schema=${schema}`, `--set=mfmig_lock_timeout=${Math.max(0, Math.round(lockWait.lockTimeoutMs))}`];
+  const client = spawn(psql, ['--no-psqlrc', '--quiet', '--set=ON_ERROR_STOP=1', ...vars, `--dbname=${dbname}`, '--file=-'], {
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const done = exited(client);
   client.stdin.on('error', () => {}); // psql stopped at an error: its exit code and stderr say which
   client.stdin.write(HOLD_WRITERS);
-  await held(client, done);
-  let ended = false;
+  const ended = await held(client, done);
+  if (ended) {
+    if (LOCK_TIMEOUT.test(ended.stderr)) return { lockTimeout: true };
+    throw new MfmigError('RESTORE_FAILED', `The schema's writers could not be held for the restore, nothing was restored: ${firstErrorLine(ended.stderr)}`);
+  }
+  let finished = false;
   return {
     async restore(pgRestore, file) {
-      ended = true;
+      finished = true;
       await runScript(client, done, pgRestore, file, schema, env);
     },
     async abort() {
-      if (ended) return;
-      ended = true;
+      if (finished) return;
+      finished = true;
       // without COMMIT, psql ends at end of input and the server rolls the transaction back
       client.stdin.end('');
       await done;
@@ -118,21 +144,19 @@ export async function openRestoreSession(psql: string, schema: string, url: stri
   };
 }
 
-/** Resolves when psql printed the marker; `RESTORE_FAILED` when it ended first. */
-function held(client: ChildProcessWithoutNullStreams, done: Promise<{ code: number; stderr: string }>): Promise<void> {
-  return new Promise((resolve, reject) => {
+/** Resolves with null when psql printed the marker, or with how psql ended when it ended first. */
+function held(client: ChildProcessWithoutNullStreams, done: Promise<{ code: number; stderr: string }>): Promise<{ code: number; stderr: string } | null> {
+  return new Promise((resolve) => {
     let out = '';
     const onData = (d: Buffer) => {
       out = (out + d.toString('utf8')).slice(-4096);
       if (!out.includes(HELD)) return;
       client.stdout.off('data', onData);
       client.stdout.resume();
-      resolve();
+      resolve(null);
     };
     client.stdout.on('data', onData);
-    void done.then((ran) =>
-      reject(new MfmigError('RESTORE_FAILED', `The schema's writers could not be held for the restore, nothing was restored: ${firstErrorLine(ran.stderr)}`)),
-    );
+    void done.then(resolve);
   });
 }
 
@@ -154,6 +178,13 @@ async function runScript(
   // without COMMIT, psql ends at end of input and the server rolls the transaction back
   client.stdin.end(made.code === 0 ? '\nCOMMIT;\n' : '');
   const ran = await clientDone;
+  if (ran.code !== 0 && LOCK_TIMEOUT.test(ran.stderr)) {
+    throw new MfmigError(
+      'RESTORE_FAILED',
+      "The restore was rolled back: replacing the schema waited too long for a table a transaction was reading (lock_timeout), so the application's queries were not left waiting. Run it again when that transaction has ended (pg_stat_activity names it)",
+      { context: { sqlState: '55P03' } },
+    );
+  }
   if (ran.code !== 0) throw new MfmigError('RESTORE_FAILED', `The restore was rolled back: ${firstErrorLine(ran.stderr)}`);
   if (made.code !== 0) throw new MfmigError('RESTORE_FAILED', `pg_restore failed, the restore was rolled back: ${firstErrorLine(made.stderr)}`);
 }
