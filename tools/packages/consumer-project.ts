@@ -115,8 +115,8 @@ export function readmeBlock(packageName: string, heading: string): string {
   return match[1]!;
 }
 
-/** Runs a script file with node in `dir`; returns its output whatever the exit. */
-export function runNode(dir: string, args: string[]): CommandResult {
-  const result = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: userEnvironment(), timeout: 120_000 });
+/** Runs a script file with node in `dir`, with `env` added to the environment; returns its output whatever the exit. */
+export function runNode(dir: string, args: string[], env: Record<string, string> = {}): CommandResult {
+  const result = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: { ...userEnvironment(), ...env }, timeout: 120_000 });
   return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
 }

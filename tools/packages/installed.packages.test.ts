@@ -1,14 +1,17 @@
 // What a team that takes only @mfmig/validation or @mfmig/rollback gets: the packed tarballs
 // installed from files into a blank npm project and a blank pnpm project outside the workspace,
 // the READMEs' examples run as printed against plain SQLite databases mfmig never made, strict
-// TypeScript on a consumer file, and CommonJS require(). Run by `pnpm test:packages` (about a
+// TypeScript on a consumer file, and CommonJS require(); on the live PostgreSQL server, the
+// rollback README's PostgreSQL example with @mfmig/core, pg and libpg-query added. Run by `pnpm test:packages` (about a
 // minute: two installs), not by `pnpm test`.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, tempDir } from '@mfmig/test-support';
+import { DialectMigrator, loadMigrations, openPostgres } from '@mfmig/core';
+import { dropScratchDatabases, removeTempDirs, scratchDatabase, tempDir, withClient } from '@mfmig/test-support';
 import {
   type CommandResult,
   type PackageManager,
@@ -29,7 +32,10 @@ let tarballs: Record<string, string>;
 beforeAll(() => {
   tarballs = packPackages(PACKED, tempDir('mfmig-packed-'));
 });
-afterAll(removeTempDirs);
+afterAll(async () => {
+  removeTempDirs();
+  await dropScratchDatabases();
+});
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -64,6 +70,13 @@ const backups: BackupRecord[] = rollback.listBackups();
 const health: number = report.summary.overallHealth;
 console.log(health, backups.length);
 `;
+
+/** Migrations the PostgreSQL example reverts: notes (2) and tags (3) come in a second run. */
+const PG_MIGRATIONS = {
+  'mvp1/0001_teams.sql': '-- migrate:up\nCREATE TABLE teams (id integer PRIMARY KEY);\n-- migrate:down\nDROP TABLE teams;\n',
+  'mvp2/0002_notes.sql': '-- migrate:up\nCREATE TABLE notes (id integer PRIMARY KEY, body text);\n-- migrate:down\nDROP TABLE notes;\n',
+  'mvp2/0003_tags.sql': '-- migrate:up\nCREATE TABLE tags (id integer PRIMARY KEY);\n-- migrate:down\nDROP TABLE tags;\n',
+};
 
 const TSCONFIGS = {
   nodenext: { module: 'nodenext', moduleResolution: 'nodenext' },
@@ -114,6 +127,10 @@ describe.each(PROJECTS)('the packed packages in a blank $manager project', ({ ma
         '@mfmig/validation': tarballs['@mfmig/validation']!,
         '@mfmig/rollback': tarballs['@mfmig/rollback']!,
         'better-sqlite3': NATIVE.version,
+        // what the PostgreSQL example needs besides @mfmig/rollback (its README's Install says so)
+        '@mfmig/core': tarballs['@mfmig/core']!,
+        pg: '^8.11.0',
+        'libpg-query': '^18.1.5',
         ...(kysely ? { kysely } : {}),
       },
       overrides: { '@mfmig/core': tarballs['@mfmig/core']! },
@@ -147,6 +164,32 @@ describe.each(PROJECTS)('the packed packages in a blank $manager project', ({ ma
     expect(result.stdout).toMatch(/^backup \S+ verified: true$/m);
     expect(result.stdout).toMatch(/^backup ok: true$/m);
     expect(result.stdout).toMatch(/^orders 40$/m);
+  });
+
+  it("runs rollback's PostgreSQL README example as printed: the last run is reverted and the rows its downs drop are archived", async () => {
+    const url = await scratchDatabase();
+    const project = join(dir, 'postgres');
+    for (const [file, sql] of Object.entries(PG_MIGRATIONS)) {
+      mkdirSync(dirname(join(project, 'migrations', file)), { recursive: true });
+      writeFileSync(join(project, 'migrations', file), sql);
+    }
+    // the first run applies 1, the second 2 and 3, then the application writes
+    const conn = await openPostgres(url);
+    try {
+      const migrations = await loadMigrations(join(project, 'migrations'), { dialect: 'postgres' });
+      expect((await new DialectMigrator({ connection: conn, migrations }).migrate({ version: 1 })).error).toBeUndefined();
+      expect((await new DialectMigrator({ connection: conn, migrations }).migrate()).error).toBeUndefined();
+      await conn.execute("INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 12) g");
+    } finally {
+      await conn.close();
+    }
+    writeFileSync(join(project, 'emergency.mjs'), readmeBlock('rollback', '## Example: PostgreSQL, an emergency'));
+    const result = runNode(project, ['emergency.mjs'], { DATABASE_URL: url });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^back at version 1$/m);
+    const archived = await withClient(url, async (c) => (await c.query('SELECT source_table, rows::int AS rows FROM mfmig_archive.archives ORDER BY id')).rows);
+    expect(archived).toEqual([{ source_table: 'notes', rows: 12 }]);
   });
 
   it('type-checks a consumer file strictly, without skipLibCheck, under nodenext and under bundler resolution', async () => {
