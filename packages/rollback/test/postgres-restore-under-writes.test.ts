@@ -45,17 +45,22 @@ function startWriter(url: string, firstId: number) {
 
 const ids = (url: string) => withClient(url, async (c) => (await c.query<{ id: number }>('SELECT id FROM notes ORDER BY id')).rows.map((r) => r.id));
 
+/** A scratch database with `notes` holding rows 1 to `rows`, and a pg_dump backup of it in a folder of its own. */
+async function backedUpNotes(rows: number) {
+  const url = await scratchDatabase();
+  const folder = tempDir();
+  const conn = await openPostgres(url);
+  const migrations = await loadMigrations(tempTree(FILES), { dialect: 'postgres' });
+  expect((await new DialectMigrator({ connection: conn, migrations }).migrate()).error).toBeUndefined();
+  await conn.execute(`INSERT INTO notes SELECT g, 'before the backup ' || g FROM generate_series(1, ${rows}) g`);
+  const backup = await createPgDumpBackup(conn, { url, folder });
+  return { url, folder, conn, backup };
+}
+
 describe('restorePgDumpBackup while the application writes', () => {
   it('keeps every committed row: in the restored schema, or in the schema kept aside', async () => {
-    const url = await scratchDatabase();
-    const folder = tempDir();
-    const conn = await openPostgres(url);
+    const { url, folder, conn, backup } = await backedUpNotes(100);
     try {
-      const migrations = await loadMigrations(tempTree(FILES), { dialect: 'postgres' });
-      expect((await new DialectMigrator({ connection: conn, migrations }).migrate()).error).toBeUndefined();
-      await conn.execute("INSERT INTO notes SELECT g, 'before the backup ' || g FROM generate_series(1, 100) g");
-      const backup = await createPgDumpBackup(conn, { url, folder });
-
       const app = startWriter(url, 1_000);
       while (app.committed.length < 50) await sleep(5);
       const restored = await restorePgDumpBackup(conn, { url, folder, id: backup.id, saveAside: 'under writes' });
@@ -77,14 +82,8 @@ describe('restorePgDumpBackup while the application writes', () => {
   });
 
   it('waits a bounded time for a transaction that holds the tables, then gives up having changed nothing', async () => {
-    const url = await scratchDatabase();
-    const folder = tempDir();
-    const conn = await openPostgres(url);
+    const { url, folder, conn, backup } = await backedUpNotes(10);
     try {
-      const migrations = await loadMigrations(tempTree(FILES), { dialect: 'postgres' });
-      expect((await new DialectMigrator({ connection: conn, migrations }).migrate()).error).toBeUndefined();
-      await conn.execute("INSERT INTO notes SELECT g, 'row ' || g FROM generate_series(1, 10) g");
-      const backup = await createPgDumpBackup(conn, { url, folder });
       await conn.execute('DELETE FROM notes WHERE id > 5');
       const lockWait = { lockTimeoutMs: 200, retries: 1, retryDelayMs: 50, maxDelayMs: 50 };
 
