@@ -68,7 +68,7 @@ export class SqliteStepGuard implements StepGuard {
         ctx.observe(undefined);
         safety.disarm();
         try {
-          safety.verify();
+          safety.verify(options.accounted?.() ?? []);
         } catch (error) {
           throw options.transactional ? error : withStaysApplied(error, adapter);
         }

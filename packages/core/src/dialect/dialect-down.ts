@@ -189,12 +189,36 @@ export async function downStep(kit: DownKit, step: DownStep, ran: string[], resu
   await (step.transactional ? downInTransaction(kit, step, ran, result) : downWithoutTransaction(kit, step, ran, result.runId));
 }
 
+/** The losses the participants of one down attempt accounted for (see `DialectStep.accountLosses`). */
+class Accounted {
+  #tables: string[] | '*' = [];
+  add(tables: readonly string[] | '*'): void {
+    if (this.#tables === '*') return;
+    this.#tables = tables === '*' ? '*' : [...this.#tables, ...tables.map((t) => t.toLowerCase())];
+  }
+  get tables(): readonly string[] | '*' {
+    return this.#tables;
+  }
+}
+
+/** The participant's view of a down step, with its accounting. */
+function downStepOf(kit: DownKit, m: Migration, participant: string, accounted: Accounted): DialectStep {
+  return { ...kit.stepFor(m, 'down', participant), accountLosses: (tables) => accounted.add(tables) };
+}
+
 /** The down's body: the participants' `beforeDown` hooks, then the SQL or the module's down. */
-function downBody(kit: DownKit, step: DownStep, ran: string[], retryEach: boolean, runId: string): (options?: { probe?: boolean }) => Promise<void> {
+function downBody(
+  kit: DownKit,
+  step: DownStep,
+  ran: string[],
+  retryEach: boolean,
+  runId: string,
+  accounted = new Accounted(),
+): (options?: { probe?: boolean }) => Promise<void> {
   return async (options) => {
     ran.length = 0;
     for (const p of kit.participants) {
-      const view = kit.stepFor(step.migration, 'down', p.name);
+      const view = downStepOf(kit, step.migration, p.name, accounted);
       // a probe is rolled back: what it reports or counts did not happen
       await p.beforeDown?.(options?.probe ? { ...view, report: () => {}, countRows: () => {}, recordMetric: async () => {} } : view);
     }
@@ -210,6 +234,8 @@ function downBody(kit: DownKit, step: DownStep, ran: string[], retryEach: boolea
         onProgress: (p) => kit.stepFor(step.migration, 'down').progress(p),
         ...(kit.stepFor(step.migration, 'down').undoesFailedUp ? { undoesFailedUp: true } : {}),
         ...(kit.rebuildTable ? { rebuildTable: kit.rebuildTable } : {}),
+        accounted: () => accounted.tables,
+        ...(options?.probe ? { probe: true } : {}),
       });
     } else if (step.statements) await kit.runStatements(step, ran, retryEach);
     else {
@@ -249,11 +275,12 @@ async function downAttempts(kit: DownKit, step: DownStep, ran: string[], result:
         return;
       }
       // the first participant's wrap is the outermost
-      let work = downBody(kit, step, ran, false, result.runId);
+      const accounted = new Accounted();
+      let work = downBody(kit, step, ran, false, result.runId, accounted);
       for (const p of [...kit.participants].reverse()) {
         if (!p.aroundDown) continue;
         const inner = work;
-        work = (options) => (options?.probe ? inner(options) : p.aroundDown!(kit.stepFor(m, 'down', p.name), inner));
+        work = (options) => (options?.probe ? inner(options) : p.aroundDown!(downStepOf(kit, m, p.name, accounted), inner));
       }
       await work();
       await conn.history.remove(m.version);

@@ -23,6 +23,13 @@ export interface DialectStep {
   progress(p: Omit<OperationProgress, 'ratePerSecond' | 'etaMs'>): void;
   /** Adds one entry to the run's report under the participant's name (`result.reports`). */
   report(entry: ParticipantReportEntry): void;
+  /**
+   * In a down (`aroundDown`, `beforeDown`): the losses of these tables are accounted for, archived
+   * by the participant, or `'*'`: let go on purpose (preservation turned off). A dialect whose step
+   * guard refuses a down that deletes rows it never names (SQLite's, for rows a cascade or a
+   * rebuild takes) lets those through. Undefined outside downs.
+   */
+  accountLosses?(tables: readonly string[] | '*'): void;
   /** Adds to the rows this step processed (its `mfmig_metrics` row), as `ctx.countRows` does on SQLite. */
   countRows(rows: number): void;
   /**

@@ -242,6 +242,11 @@ export interface WatchOptions {
   undoesFailedUp?: boolean;
   /** What performs `ctx.rebuildTable` (`rebuildTableInMigration` of @mfmig/schema-evolution); without it the call is refused. */
   rebuildTable?: TableRebuilder;
+  /**
+   * Tables whose lost rows a participant accounted for in this step (archived them, or was told
+   * to let them go: `'*'`); asked when the body is verified. See `DialectStep.accountLosses`.
+   */
+  accounted?: () => readonly string[] | '*';
 }
 
 /** The body of one migration step, watched by its dialect's checks. */

@@ -20,11 +20,19 @@ export async function withStepSettings<T>(conn: RunnableConnection, settings: Co
 /**
  * Runs the `up` or `down` of `m` through the dialect's step guard, records the statements it ran in
  * `ran` (also when it fails), and lets the guard's checks refuse it before its transaction commits.
+ * A probe (a down a participant runs in a savepoint it rolls back, to see what it would drop) is
+ * not verified: nothing of it stays, and what it finds is what the participant accounts for.
  *
  * @example
  * await runGuardedBody(conn.stepGuard, m, 'up', ran, { transactional: true, runId, dryRun: false, logger, onRows, onProgress });
  */
-export async function runGuardedBody(guard: StepGuard, m: Migration, direction: 'up' | 'down', ran: string[], options: WatchOptions): Promise<void> {
+export async function runGuardedBody(
+  guard: StepGuard,
+  m: Migration,
+  direction: 'up' | 'down',
+  ran: string[],
+  options: WatchOptions & { probe?: boolean },
+): Promise<void> {
   const body = await guard.watch(m, direction, options);
   try {
     await (direction === 'up' ? m.up : m.down!)(body.db, body.ctx);
@@ -34,5 +42,5 @@ export async function runGuardedBody(guard: StepGuard, m: Migration, direction: 
     throw error;
   }
   ran.push(...body.statements);
-  await body.verify();
+  await (options.probe ? body.abandon() : body.verify());
 }

@@ -3,6 +3,7 @@ import { restoreArchives } from './archive-restore.js';
 import { type ConnectionArchive, pendingArchives } from './archive-schema.js';
 import { copyLosses, pruneUnchanged } from './archive-copy.js';
 import { currentSchema, lossesBetween, shrunkTables, tableDigest, tableStates } from './table-state.js';
+import { preserveSqliteDown, restoreSqliteArchives } from './sqlite-preservation.js';
 
 /** Options of {@link createConnectionPreservation}. */
 export interface ConnectionPreservationOptions {
@@ -13,7 +14,9 @@ export interface ConnectionPreservationOptions {
 const PROBE = 'mfmig_preservation_probe';
 
 /**
- * Rollback preservation on a server database, as a {@link DialectParticipant}. Around each down
+ * Rollback preservation as a {@link DialectParticipant}, on both dialects. On SQLite it keeps the
+ * archives `createPreservationPlugin` keeps (see `preserveSqliteDown`), so that a database moves
+ * between the two runners with its archives. On PostgreSQL, around each down
  * it locks the schema's tables against writes (see {@link holdStill}), runs the down once inside a savepoint and compares every user table before and after (row
  * count and a digest of the rows, columns, tables), rolls that back, copies what would be lost
  * into the `mfmig_archive` schema, runs the down for real, and keeps in each archive only the rows
@@ -39,6 +42,7 @@ export function createConnectionPreservation(options: ConnectionPreservationOpti
     return { schema: waiting.schema, archives: waiting.archives.filter((a) => a.version === step.migration.version) };
   };
   const restore = async (step: DialectStep) => {
+    if (step.connection.dialect === 'sqlite') return restoreSqliteArchives(step);
     if (step.dryRun) return;
     const { schema, archives: pending } = await archivesFor(step);
     if (pending.length === 0) return;
@@ -52,7 +56,12 @@ export function createConnectionPreservation(options: ConnectionPreservationOpti
     async aroundDown(step, work) {
       // a down taking a failed attempt back out drops that attempt's output: archived, it would be put back
       // over the output of the next (fixed) attempt
-      if (options.enabled === false || step.undoesFailedUp) return work();
+      if (options.enabled === false || step.undoesFailedUp) {
+        // what this down drops is the user's to lose, or the failed attempt's own output: a step guard lets it go
+        step.accountLosses?.('*');
+        return work();
+      }
+      if (step.connection.dialect === 'sqlite') return preserveSqliteDown(step, work);
       const schema = await currentSchema(step.connection);
       const losses = await probeLosses(step, schema, work);
       const copies = await copyLosses(step, schema, losses);

@@ -1,0 +1,61 @@
+import { type DatabaseAdapter, type DialectStep, MfmigError, SqliteConnection, ensureDatabaseIdentity, migrationLabel } from '@mfmig/core';
+import { probeDataLoss } from '../analysis/data-loss-probe.js';
+import { analyseDownSql, reverseSqlOf, transformationTables } from '../analysis/down-sql-analysis.js';
+import { tableInventory } from '../analysis/table-inventory.js';
+import { restoreArchives } from '../preservation/archive-restorer.js';
+import { archiveLosses } from '../preservation/archive-writer.js';
+
+/**
+ * The SQLite side of `createConnectionPreservation`, with the archives of `createPreservationPlugin`
+ * (`mfmig_archive_*` tables in the same file, `mfmig archives` lists them): the down runs once in
+ * a savepoint (`probeDataLoss`: dropped tables and columns, rows deleted or changed, cascades
+ * included), that is rolled back, what would be lost is archived, and the down runs for real, all
+ * in the step's IMMEDIATE transaction, so that the application's writes wait for it. Tables the
+ * down's SQL and its transformations' reverses write are compared row by row; a module down's
+ * queries are not known beforehand, so then every table is.
+ *
+ * @example
+ * await preserveSqliteDown(step, work);
+ */
+export async function preserveSqliteDown(step: DialectStep, work: (options?: { probe?: boolean }) => Promise<void>): Promise<void> {
+  const adapter = adapterOf(step);
+  ensureDatabaseIdentity(adapter);
+  const probe = await probeDataLoss(adapter, () => work({ probe: true }), writtenTables(adapter, step));
+  const { migration } = step;
+  const preserved = archiveLosses(adapter, probe.losses, { version: migration.version, migration: migrationLabel(migration), runId: step.runId }, (p) =>
+    step.progress(p),
+  );
+  // the step guard refuses a down that deletes rows it never names (a cascade, a rebuild) unless they are archived
+  step.accountLosses?.(preserved.map((p) => p.table));
+  await work();
+  for (const p of preserved) {
+    step.report({ kind: 'preserved', lossKind: p.kind, table: p.table, rows: p.rows, columns: p.columns, location: p.location, archiveId: p.archiveId });
+  }
+}
+
+/**
+ * After an up that re-creates what an earlier down dropped: puts the archived rows of versions up
+ * to this one back (archived rows win over the ones the up made), and reports them.
+ *
+ * @example
+ * await restoreSqliteArchives(step);
+ */
+export async function restoreSqliteArchives(step: DialectStep): Promise<void> {
+  if (step.dryRun) return;
+  for (const r of restoreArchives(adapterOf(step), step.migration.version).restored) {
+    step.report({ kind: 'restored', lossKind: r.kind, table: r.table, rows: r.rows, archiveId: r.archiveId });
+  }
+}
+
+function adapterOf(step: DialectStep): DatabaseAdapter {
+  if (step.connection instanceof SqliteConnection) return step.connection.adapter;
+  throw new MfmigError('INTERNAL', `SQLite preservation was given a ${step.connection.dialect} connection`);
+}
+
+/** Tables the down writes without dropping or shrinking them; every table for a module down. */
+function writtenTables(adapter: DatabaseAdapter, step: DialectStep): () => string[] {
+  const m = step.migration;
+  if (m.downSql === undefined) return () => [...tableInventory(adapter, { counts: false }).keys()];
+  const written = [m.downSql, ...reverseSqlOf(m.transformations)].flatMap((sql) => analyseDownSql(sql).writtenTables);
+  return () => [...new Set([...written, ...transformationTables(m.transformations)])];
+}
