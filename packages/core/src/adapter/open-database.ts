@@ -19,9 +19,9 @@ export interface OpenDatabaseOptions {
 
 /**
  * Opens a SQLite database (a path, `':memory:'` for a new in-memory one, or an open
- * better-sqlite3 handle) and checks that it is one,
- * before anything is written. A PostgreSQL URL is refused with `USAGE`, saying what opens it. A file that is not SQLite, is empty, truncated or unreadable is
- * refused with a coded error and left as it was.
+ * better-sqlite3 handle) and checks that it is one, before anything is written. A file that is
+ * not SQLite, is empty, truncated or unreadable is refused with a coded error and left as it was;
+ * a PostgreSQL URL is refused with `USAGE`, saying what opens it.
  *
  * @example
  * const adapter = openDatabase('./knowledge.db', { mode: 'readwrite', create: true });
