@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
 import { mfmig, sqlMigration, tempDir, writeMigrations } from './helpers.js';
@@ -141,6 +142,29 @@ describe('mfmig backup and restore on PostgreSQL (pg_dump)', () => {
     expect(await state(b)).toEqual(await state(a));
   });
 
+  it('gives up in one line, changing nothing, while a transaction holds a table past --ddl-lock-timeout; restores once it ends', async () => {
+    const dir = tempDir();
+    const url = await migrated(dir, ['alpha']);
+    const taken = backup(dir, url);
+    await rows(url, `INSERT INTO ${Q}.notes (body) VALUES ('after the backup')`);
+    const before = await state(url);
+    const files = readdirSync(join(dir, 'backups/postgres')).sort();
+    // the application's transaction: an insert it has not committed yet
+    const app = await withOpenTransaction(url, `INSERT INTO ${Q}.notes (body) VALUES ('uncommitted')`);
+    try {
+      const run = mfmig(dir, ['--db', url, '--schema', SCHEMA, '--json', 'restore', taken.id, '--ddl-lock-timeout', '200', '--ddl-retries', '1']);
+      expect([run.code, run.json?.error?.code, run.stderr.trim().split('\n').length], run.stderr).toEqual([1, 'RESTORE_FAILED', 1]);
+      expect(run.json.error.message).toMatch(/pg_stat_activity/);
+      expect(await state(url)).toEqual(before);
+    } finally {
+      await app.commit();
+    }
+    expect(readdirSync(join(dir, 'backups/postgres')).sort()).toEqual(files);
+    const restored = mfmig(dir, ['--db', url, '--schema', SCHEMA, '--json', 'restore', taken.id, '--ddl-lock-timeout', '200']);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect((await rows(url, `SELECT body FROM ${Q}.notes ORDER BY id`)).map((r) => r.body)).toEqual(['alpha']);
+  });
+
   it('refuses a damaged dump and leaves the database unchanged', async () => {
     const dir = tempDir();
     const url = await migrated(dir, ['one', 'two']);
@@ -166,3 +190,17 @@ describe('mfmig backup and restore on PostgreSQL (pg_dump)', () => {
     expect(existsSync(join(dir, 'backups')) ? readdirSync(join(dir, 'backups'), { recursive: true }) : []).toEqual([]);
   });
 });
+
+/** Another session with `sql` run in a transaction it keeps open until `commit()`. */
+async function withOpenTransaction(url: string, sql: string): Promise<{ commit(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query(sql);
+  return {
+    async commit() {
+      await client.query('COMMIT');
+      await client.end();
+    },
+  };
+}

@@ -6,6 +6,7 @@ import { settle } from './settle.js';
 import { emergencyRollbackPostgres } from '../postgres/postgres-emergency.js';
 import { confirmEmergency, reportEmergency } from './emergency-output.js';
 import { withRepairService } from './rollback-service.js';
+import { type LockWaitOptions, addLockWaitOptions, lockWaitFrom } from './lock-wait-options.js';
 
 /**
  * `mfmig emergency-rollback <corruption|failed-migration|data-loss|performance>`. On a database
@@ -15,20 +16,20 @@ import { withRepairService } from './rollback-service.js';
  * (the catalog checks stand for `quick_check`, pg_dump backups for backup files).
  */
 export function registerEmergencyRollback(program: Command, cli: CliRuntime): void {
-  program
+  const command = program
     .command('emergency-rollback')
     .description(
       'the fastest safe path back to the last verified good state (works when the database cannot be opened; a sound database needs --yes; on PostgreSQL, pg_dump backups and the catalog checks)',
     )
-    .addArgument(new Argument('<type>', 'what went wrong').choices(EMERGENCY_TYPES))
-    .action(async (type: EmergencyType) => {
-      if (isPostgresUrl(cli.globals.db)) return emergencyRollbackPostgres(cli, type);
-      await withRepairService(cli, { loadModules: true }, async (manager) => {
-        await confirmEmergency(cli, type, await soundState(manager));
-        const result = await settle(manager.executeEmergencyRollback(type));
-        reportEmergency(cli, result, 'The replaced file is kept as');
-      });
+    .addArgument(new Argument('<type>', 'what went wrong').choices(EMERGENCY_TYPES));
+  addLockWaitOptions(command, 'the restore or the downs').action(async (type: EmergencyType, options: LockWaitOptions) => {
+    if (isPostgresUrl(cli.globals.db)) return emergencyRollbackPostgres(cli, type, lockWaitFrom(options));
+    await withRepairService(cli, { loadModules: true }, async (manager) => {
+      await confirmEmergency(cli, type, await soundState(manager));
+      const result = await settle(manager.executeEmergencyRollback(type));
+      reportEmergency(cli, result, 'The replaced file is kept as');
     });
+  });
 }
 
 /**

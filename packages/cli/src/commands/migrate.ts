@@ -20,11 +20,12 @@ import { renderRun } from '../render-run.js';
 import { confirmRisk } from './confirm-risk.js';
 import { DOWNTIME_THRESHOLD_HELP, seconds, versionList, wholeNumber } from './parse-options.js';
 import { type TargetOptions, addTargetOptions, targetFrom } from './target-options.js';
+import { type LockWaitOptions, addLockWaitOptions } from './lock-wait-options.js';
 import { renderPlan } from './plan.js';
 import { adoptedCopy, renderAdoption } from '../adoption-preview.js';
 import { migratePostgres } from '../postgres/postgres-commands.js';
 
-interface MigrateOptions extends TargetOptions {
+interface MigrateOptions extends TargetOptions, LockWaitOptions {
   dryRun: boolean;
   acceptChecksum?: number[];
   lockTimeout: number;
@@ -32,76 +33,70 @@ interface MigrateOptions extends TargetOptions {
   checkpoint: boolean;
   downtimeThreshold?: number;
   wal: boolean;
-  ddlLockTimeout: number;
-  ddlRetries: number;
 }
 
 /** `mfmig migrate [--to N | --to-mvp N] [--dry-run]`. */
 export function registerMigrate(program: Command, cli: CliRuntime): void {
-  addTargetOptions(program.command('migrate').description('apply pending migrations up to the latest version, a version or a milestone'), 'migrate to')
+  const command = addTargetOptions(
+    program.command('migrate').description('apply pending migrations up to the latest version, a version or a milestone'),
+    'migrate to',
+  )
     .option('--dry-run', 'show the statements that would run and change nothing', false)
     .option('--accept-checksum <versions>', 'accept edited applied migrations (comma-separated versions; logged)', versionList)
     .option('--rollback-on-failure', 'when a migration fails, take the database back to where the run started', false)
     .option('--checkpoint', 'take a checkpoint before the run (resume it with `mfmig resume`)', false)
     .option('--lock-timeout <ms>', 'wait this long for another running mfmig before giving up', wholeNumber, 10_000)
     .option('--downtime-threshold <seconds>', DOWNTIME_THRESHOLD_HELP, seconds)
-    .option('--wal', 'switch the database to WAL journal mode first (it stays in WAL): the application keeps reading and writing while mfmig reads', false)
-    .option(
-      '--ddl-lock-timeout <ms>',
-      'PostgreSQL: how long one statement may wait for a table lock (lock_timeout) before the migration is retried',
-      wholeNumber,
-      2_000,
-    )
-    .option('--ddl-retries <n>', 'PostgreSQL: how often a migration that could not get its table locks is retried, with growing waits', wholeNumber, 5)
-    .action(async (options: MigrateOptions) => {
-      const target = targetFrom(options);
-      if (isPostgresUrl(cli.globals.db)) {
-        if (options.wal) throw new MfmigError('USAGE', '--wal is not available on PostgreSQL: it sets a SQLite journal mode');
-        return migratePostgres(cli, target, options);
-      }
-      if (!options.dryRun) assertSchemaFileWritable(cli);
-      const dbPath = resolve(cli.globals.db);
-      const open = (database: MigrationFrameworkConfig['database']): OpenFrameworkOptions => ({
-        create: true,
-        loadModules: true,
-        database,
-        config: { lockTimeout: options.lockTimeout },
-        planner: { downtimeThresholdSeconds: options.downtimeThreshold },
-      });
-      const run = async (framework: MigrationFramework, plan: MigrationPlan | false, adoption: ToolAdoption | null = null) => {
-        if (options.wal && !options.dryRun) switchToWal(framework);
-        const detach = new ProgressReporter(cli.out).attach(framework.context.events);
-        try {
-          const result = await framework.migrationService.migrateTo(target, {
-            dryRun: options.dryRun,
-            acceptChecksums: options.acceptChecksum,
-            signal: cli.signal,
-            enableRollback: options.rollbackOnFailure,
-            createCheckpoints: options.checkpoint,
-            plan,
-          });
-          detach();
-          if (adoption) result.extras.adoption = adoption;
-          cli.out.result(result, () => renderRun(cli.out, result));
-        } finally {
-          detach();
-        }
-      };
-      // a database that does not exist yet is checked and planned in memory: a refusal must not leave a new file behind
-      const fresh = !existsSync(dbPath);
-      await cli.withFramework(open(fresh ? ':memory:' : dbPath), async (checked) => {
-        // another tool's history is adopted before planning; a dry run adopts it on an in-memory copy
-        let adopted: { framework: MigrationFramework; adoption: ToolAdoption | null } = { framework: checked, adoption: null };
-        if (!fresh && options.dryRun) adopted = await adoptedCopy(checked, (db) => cli.openFramework(open(db)));
-        else if (!fresh) adopted.adoption = await checked.migrationService.adoptToolHistory();
-        if (adopted.adoption && !cli.out.json) renderAdoption(cli.out, adopted.adoption);
-        if (!fresh && options.wal && !options.dryRun) switchToWal(checked);
-        const plan = options.dryRun ? false : await confirmedPlan(cli, adopted.framework, target);
-        if (fresh && !options.dryRun) await cli.withFramework(open(dbPath), (framework) => run(framework, plan));
-        else await run(adopted.framework, plan, adopted.adoption);
-      });
-      if (!options.dryRun) await writeSchemaFile(cli);
+    .option('--wal', 'switch the database to WAL journal mode first (it stays in WAL): the application keeps reading and writing while mfmig reads', false);
+  addLockWaitOptions(command, 'a migration').action(async (options: MigrateOptions) => {
+    const target = targetFrom(options);
+    if (isPostgresUrl(cli.globals.db)) {
+      if (options.wal) throw new MfmigError('USAGE', '--wal is not available on PostgreSQL: it sets a SQLite journal mode');
+      return migratePostgres(cli, target, options);
+    }
+    if (!options.dryRun) assertSchemaFileWritable(cli);
+    const dbPath = resolve(cli.globals.db);
+    const open = (database: MigrationFrameworkConfig['database']): OpenFrameworkOptions => ({
+      create: true,
+      loadModules: true,
+      database,
+      config: { lockTimeout: options.lockTimeout },
+      planner: { downtimeThresholdSeconds: options.downtimeThreshold },
     });
+    const run = async (framework: MigrationFramework, plan: MigrationPlan | false, adoption: ToolAdoption | null = null) => {
+      if (options.wal && !options.dryRun) switchToWal(framework);
+      const detach = new ProgressReporter(cli.out).attach(framework.context.events);
+      try {
+        const result = await framework.migrationService.migrateTo(target, {
+          dryRun: options.dryRun,
+          acceptChecksums: options.acceptChecksum,
+          signal: cli.signal,
+          enableRollback: options.rollbackOnFailure,
+          createCheckpoints: options.checkpoint,
+          plan,
+        });
+        detach();
+        if (adoption) result.extras.adoption = adoption;
+        cli.out.result(result, () => renderRun(cli.out, result));
+      } finally {
+        detach();
+      }
+    };
+    // a database that does not exist yet is checked and planned in memory: a refusal must not leave a new file behind
+    const fresh = !existsSync(dbPath);
+    await cli.withFramework(open(fresh ? ':memory:' : dbPath), async (checked) => {
+      // another tool's history is adopted before planning; a dry run adopts it on an in-memory copy
+      let adopted: { framework: MigrationFramework; adoption: ToolAdoption | null } = { framework: checked, adoption: null };
+      if (!fresh && options.dryRun) adopted = await adoptedCopy(checked, (db) => cli.openFramework(open(db)));
+      else if (!fresh) adopted.adoption = await checked.migrationService.adoptToolHistory();
+      if (adopted.adoption && !cli.out.json) renderAdoption(cli.out, adopted.adoption);
+      if (!fresh && options.wal && !options.dryRun) switchToWal(checked);
+      const plan = options.dryRun ? false : await confirmedPlan(cli, adopted.framework, target);
+      if (fresh && !options.dryRun) await cli.withFramework(open(dbPath), (framework) => run(framework, plan));
+      else await run(adopted.framework, plan, adopted.adoption);
+    });
+    if (!options.dryRun) await writeSchemaFile(cli);
+  });
 }
 
 /**

@@ -3,6 +3,7 @@ import { MfmigError } from '@mfmig/core';
 import { createPgDumpBackup, describePgDatabase, listPgDumpBackups, pgDatabaseIdentity, removePgDumpBackup, restorePgDumpBackup } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import { open } from './postgres-commands.js';
+import { type LockWaitOptions, lockWaitFrom } from '../commands/lock-wait-options.js';
 
 /** The options of `mfmig backup` that PostgreSQL reads. */
 export interface PostgresBackupOptions {
@@ -100,9 +101,13 @@ export async function backupPostgres(cli: CliRuntime, options: PostgresBackupOpt
  * then replaces the schema with it in one transaction under mfmig's lock.
  *
  * @example
- * await restorePostgres(cli, '2025-01-01T10-00-00-000Z_v3_pg_dump_ab12', { saveAside: true, allowOtherDatabase: false });
+ * await restorePostgres(cli, '2025-01-01T10-00-00-000Z_v3_pg_dump_ab12', { saveAside: true, allowOtherDatabase: false, ddlLockTimeout: 2000, ddlRetries: 5 });
  */
-export async function restorePostgres(cli: CliRuntime, id: string, options: { saveAside: boolean; allowOtherDatabase: boolean }): Promise<void> {
+export async function restorePostgres(
+  cli: CliRuntime,
+  id: string,
+  options: LockWaitOptions & { saveAside: boolean; allowOtherDatabase: boolean },
+): Promise<void> {
   const { out } = cli;
   const conn = await open(cli, { createSchema: true });
   try {
@@ -114,6 +119,7 @@ export async function restorePostgres(cli: CliRuntime, id: string, options: { sa
       id,
       allowOtherDatabase: options.allowOtherDatabase,
       ...(options.saveAside ? { saveAside: 'pre-restore' } : {}),
+      lockWait: lockWaitFrom(options),
       onProgress,
     });
     if (await conn.history.exists()) await conn.history.audit('restore', result.restoredToVersion, `pg_dump backup ${result.backup.id}`);

@@ -13,6 +13,7 @@ import { renderRun } from '../render-run.js';
 import type { CliRuntime } from '../runtime.js';
 import { pgBackupFolder } from './postgres-backup.js';
 import { executionResult, migrator, open } from './postgres-commands.js';
+import { type LockWaitOptions, lockWaitFrom } from '../commands/lock-wait-options.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
 
 /**
@@ -64,7 +65,7 @@ export async function checkpointPostgres(cli: CliRuntime, options: { id: string;
  * the run's path (a version applied that the run did not apply, or one of the run's gone) with
  * `auto`, always with `always`, never with `never` (which then refuses a schema off the path).
  */
-export async function resumePostgres(cli: CliRuntime, ref: string, options: { restore: 'auto' | 'always' | 'never' }): Promise<void> {
+export async function resumePostgres(cli: CliRuntime, ref: string, options: LockWaitOptions & { restore: 'auto' | 'always' | 'never' }): Promise<void> {
   const folder = pgBackupFolder(cli);
   const checkpoint = readPgCheckpoint(folder, ref);
   const conn = await open(cli, { createSchema: false });
@@ -72,7 +73,7 @@ export async function resumePostgres(cli: CliRuntime, ref: string, options: { re
     if (!sameDatabase(checkpoint.database, await pgDatabaseIdentity(conn, cli.globals.db, conn.schema))) {
       throw new MfmigError('BACKUP_OTHER_DATABASE', `Checkpoint ${checkpoint.id} belongs to another database or schema; nothing was changed`);
     }
-    const m = await migrator(cli, conn, { loadModules: true });
+    const m = await migrator(cli, conn, { loadModules: true, lockWait: lockWaitFrom(options) });
     assertMigrationsUnchanged(checkpoint, m.migrations);
     const live = (await conn.history.list()).map((h) => h.version);
     const beyond = live.filter((v) => v > checkpoint.position.targetVersion);
@@ -94,7 +95,14 @@ export async function resumePostgres(cli: CliRuntime, ref: string, options: { re
     }
     const restore = options.restore === 'always' || offPath !== null;
     const restored = restore
-      ? await restorePgDumpBackup(conn, { url: cli.globals.db, schema: conn.schema, folder, id: checkpoint.backupId, saveAside: 'pre-resume' })
+      ? await restorePgDumpBackup(conn, {
+          url: cli.globals.db,
+          schema: conn.schema,
+          folder,
+          id: checkpoint.backupId,
+          saveAside: 'pre-resume',
+          lockWait: lockWaitFrom(options),
+        })
       : null;
     const savedAside = restored?.savedAside?.id ?? null;
     const fromVersion = (await m.status()).currentVersion;

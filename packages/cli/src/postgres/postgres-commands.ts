@@ -25,6 +25,7 @@ import { checkpointBeforeRun, revertFailedRun } from './postgres-run-recovery.js
 import { renderReports } from './render-reports.js';
 import { metricsEnabled } from '../settings/metrics-setting.js';
 import { adoptBeforeMigrate } from './postgres-tool-adoption.js';
+import { type LockWaitOptions, lockWaitFrom } from '../commands/lock-wait-options.js';
 
 /** The commands that run on PostgreSQL in this version; the others refuse a PostgreSQL URL. */
 export const POSTGRES_COMMANDS = [
@@ -119,12 +120,10 @@ export function postgresParticipants(options: { preserve: boolean }): DialectPar
 export async function migratePostgres(
   cli: CliRuntime,
   target: MigrationTarget,
-  options: {
+  options: LockWaitOptions & {
     dryRun: boolean;
     acceptChecksum?: number[];
     lockTimeout: number;
-    ddlLockTimeout: number;
-    ddlRetries: number;
     checkpoint?: boolean;
     rollbackOnFailure?: boolean;
   },
@@ -138,7 +137,7 @@ export async function migratePostgres(
       loadModules: true,
       migrations,
       lockTimeout: options.lockTimeout,
-      lockWait: { lockTimeoutMs: options.ddlLockTimeout, retries: options.ddlRetries },
+      lockWait: lockWaitFrom(options),
     });
     // before anything is written (the lock row, the history tables): a schema made before mfmig is refused whole
     await m.assertAdopted();
@@ -148,7 +147,7 @@ export async function migratePostgres(
     let result: DialectRunResult;
     try {
       result = await m.migrate(target, { dryRun: options.dryRun, acceptChecksums: options.acceptChecksum, signal: cli.signal, command: 'mfmig migrate' });
-      if (result.error && options.rollbackOnFailure && !options.dryRun) await revertFailedRun(cli, conn, m, result, checkpoint);
+      if (result.error && options.rollbackOnFailure && !options.dryRun) await revertFailedRun(cli, conn, m, result, checkpoint, lockWaitFrom(options));
     } finally {
       detach();
     }

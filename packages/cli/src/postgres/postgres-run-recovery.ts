@@ -1,4 +1,11 @@
-import { type DialectMigrator, type DialectRunResult, type MigrationTarget, type PostgresConnection, resolveTargetVersion } from '@mfmig/core';
+import {
+  type DialectMigrator,
+  type DialectRunResult,
+  type LockWaitPolicy,
+  type MigrationTarget,
+  type PostgresConnection,
+  resolveTargetVersion,
+} from '@mfmig/core';
 import { type PgCheckpoint, createPgCheckpoint, revertPostgresRun } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import { pgBackupFolder } from './postgres-backup.js';
@@ -36,6 +43,7 @@ export async function revertFailedRun(
   m: DialectMigrator,
   result: DialectRunResult,
   checkpoint: PgCheckpoint | null,
+  lockWait: Partial<LockWaitPolicy>,
 ): Promise<void> {
   const error = result.error!;
   if ((await m.status()).currentVersion === result.fromVersion) return;
@@ -46,6 +54,7 @@ export async function revertFailedRun(
     checkpoint,
     command: 'mfmig migrate --rollback-on-failure',
     reason: 'after a failed run',
+    lockWait,
     signal: cli.signal,
   });
   const downsError = revert.downs.error?.message;

@@ -1,4 +1,4 @@
-import { type DialectMigrator, MfmigError, type PostgresConnection, failureOf, messageOf } from '@mfmig/core';
+import { type DialectMigrator, type LockWaitPolicy, MfmigError, type PostgresConnection, failureOf, messageOf } from '@mfmig/core';
 import { type EmergencyRollbackResult, type EmergencyType, startEmergency } from '../emergency/emergency-rollback.js';
 import type { BackupSummary } from '../plan/rollback-plan.js';
 import { listPgCheckpoints } from './pg-checkpoint.js';
@@ -15,6 +15,8 @@ export interface PostgresEmergencyOptions {
   contacts?: string[];
   /** Default true: `corruption` refuses a schema the catalog checks find no damage in. */
   safetyChecks?: boolean;
+  /** How long a restore waits for the schema's tables, and how often it tries again (see `PgDumpRestoreOptions.lockWait`). */
+  lockWait?: Partial<LockWaitPolicy>;
   signal?: AbortSignal;
 }
 
@@ -55,7 +57,13 @@ export async function executePostgresEmergencyRollback(
     if (type === 'corruption') await restoreNewest(url, conn, m, options, result, await damageOrRefuse(conn, options.safetyChecks ?? true, actions));
     else if (type === 'data-loss') await restoreNewest(url, conn, m, options, result, 'the live schema');
     else {
-      const checkpoint = await revertLastPostgresRun(url, conn, m, { folder: options.folder, type, onAction, signal: options.signal });
+      const checkpoint = await revertLastPostgresRun(url, conn, m, {
+        folder: options.folder,
+        type,
+        onAction,
+        lockWait: options.lockWait,
+        signal: options.signal,
+      });
       if (checkpoint) result.backupUsed = summarise(options.folder, m, findPgDumpBackup(options.folder, checkpoint.backupId));
     }
     result.success = true;
@@ -125,6 +133,7 @@ async function restoreNewest(
     folder: options.folder,
     saveAside: `${what}, before emergency-rollback ${result.type}`,
     onAction: (line) => result.actionsPerformed.push(line),
+    ...(options.lockWait ? { lockWait: options.lockWait } : {}),
   });
   result.backupUsed = summarise(options.folder, m, restored.backup);
   result.savedAside = restored.savedAside?.id ?? null;

@@ -1,4 +1,4 @@
-import { type DialectMigrator, type HistoryEntry, MfmigError, type PostgresConnection } from '@mfmig/core';
+import { type DialectMigrator, type HistoryEntry, type LockWaitPolicy, MfmigError, type PostgresConnection } from '@mfmig/core';
 import type { EmergencyType } from '../emergency/emergency-rollback.js';
 import { type LastRun, findLastRun } from '../emergency/last-run.js';
 import { ARCHIVE_SCHEMA } from './archive-schema.js';
@@ -14,6 +14,8 @@ export interface LastPostgresRunOptions {
   type: EmergencyType;
   /** Each step, as one line (an emergency rollback's `actionsPerformed`). */
   onAction: (line: string) => void;
+  /** The checkpoint restore's lock waits (see `PgDumpRestoreOptions.lockWait`). */
+  lockWait?: Partial<LockWaitPolicy>;
   signal?: AbortSignal;
 }
 
@@ -49,6 +51,7 @@ export async function revertLastPostgresRun(
     checkpoint,
     command: `mfmig emergency-rollback ${type}`,
     reason: `restored by emergency-rollback ${type}, for the last run`,
+    ...(options.lockWait ? { lockWait: options.lockWait } : {}),
     signal: options.signal,
   });
   const { downs } = revert;

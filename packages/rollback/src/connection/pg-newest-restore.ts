@@ -1,4 +1,4 @@
-import { type DialectConnection, MfmigError, isMfmigError, quoteIdentifier } from '@mfmig/core';
+import { type DialectConnection, type LockWaitPolicy, MfmigError, isMfmigError, quoteIdentifier } from '@mfmig/core';
 import { type PgDumpBackup, describePgDatabase, listPgDumpBackups, pgDatabaseIdentity } from './pg-dump-registry.js';
 import { restorePgDumpBackup } from './pg-dump-restore.js';
 import { verifyPgDumpBackup } from './pg-dump-verify.js';
@@ -20,6 +20,8 @@ export interface NewestPgDumpRestoreOptions {
   saveAside?: string;
   /** Each step, as one line (an emergency rollback's `actionsPerformed`). */
   onAction: (line: string) => void;
+  /** The restore's lock waits (see `PgDumpRestoreOptions.lockWait`). */
+  lockWait?: Partial<LockWaitPolicy>;
 }
 
 /** What {@link restoreNewestPgDumpBackup} did. */
@@ -66,6 +68,7 @@ export async function restoreNewestPgDumpBackup(conn: DialectConnection, options
       folder: options.folder,
       id: backup.id,
       ...(options.saveAside !== undefined && exists ? { saveAside: options.saveAside } : {}),
+      ...(options.lockWait ? { lockWait: options.lockWait } : {}),
     });
     const aside = restored.savedAside;
     if (aside) options.onAction(`kept the schema as it was in backup ${aside.id} (${aside.path}); \`mfmig restore ${aside.id}\` brings it back`);

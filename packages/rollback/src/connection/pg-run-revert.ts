@@ -1,4 +1,4 @@
-import { type DialectMigrator, type DialectRunResult, type PostgresConnection, messageOf } from '@mfmig/core';
+import { type DialectMigrator, type DialectRunResult, type LockWaitPolicy, type PostgresConnection, messageOf } from '@mfmig/core';
 import type { PgCheckpoint } from './pg-checkpoint.js';
 import { restorePgDumpBackup } from './pg-dump-restore.js';
 
@@ -14,6 +14,8 @@ export interface PostgresRunRevertOptions {
   command: string;
   /** Why, for the audit row of a restore, e.g. `restored by emergency-rollback performance, for the last run`. */
   reason: string;
+  /** The checkpoint restore's lock waits (see `PgDumpRestoreOptions.lockWait`); the downs use the migrator's. */
+  lockWait?: Partial<LockWaitPolicy>;
   signal?: AbortSignal;
 }
 
@@ -45,7 +47,14 @@ export async function revertPostgresRun(
   const { checkpoint } = options;
   if (!checkpoint) return { outcome: 'failed', downs, checkpoint, restoreError: null };
   try {
-    const restored = await restorePgDumpBackup(conn, { url, schema: conn.schema, folder: options.folder, id: checkpoint.backupId, saveAside: 'failed-run' });
+    const restored = await restorePgDumpBackup(conn, {
+      url,
+      schema: conn.schema,
+      folder: options.folder,
+      id: checkpoint.backupId,
+      saveAside: 'failed-run',
+      ...(options.lockWait ? { lockWait: options.lockWait } : {}),
+    });
     await conn.history.audit('restore', options.fromVersion, `checkpoint ${checkpoint.id} ${options.reason} whose downs failed: ${downs.error.message}`);
     return { outcome: 'restored', downs, checkpoint, savedAside: restored.savedAside?.id ?? null };
   } catch (restoreError) {
