@@ -2,9 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
+import { dropScratchDatabases, openTransaction, scratchDatabase, withClient } from '@mfmig/test-support';
 import { mfmig, sqlMigration, tempDir, writeMigrations } from './helpers.js';
 
 afterAll(dropScratchDatabases);
@@ -150,7 +149,7 @@ describe('mfmig backup and restore on PostgreSQL (pg_dump)', () => {
     const before = await state(url);
     const files = readdirSync(join(dir, 'backups/postgres')).sort();
     // the application's transaction: an insert it has not committed yet
-    const app = await withOpenTransaction(url, `INSERT INTO ${Q}.notes (body) VALUES ('uncommitted')`);
+    const app = await openTransaction(url, `INSERT INTO ${Q}.notes (body) VALUES ('uncommitted')`);
     try {
       const run = mfmig(dir, ['--db', url, '--schema', SCHEMA, '--json', 'restore', taken.id, '--ddl-lock-timeout', '200', '--ddl-retries', '1']);
       expect([run.code, run.json?.error?.code, run.stderr.trim().split('\n').length], run.stderr).toEqual([1, 'RESTORE_FAILED', 1]);
@@ -190,17 +189,3 @@ describe('mfmig backup and restore on PostgreSQL (pg_dump)', () => {
     expect(existsSync(join(dir, 'backups')) ? readdirSync(join(dir, 'backups'), { recursive: true }) : []).toEqual([]);
   });
 });
-
-/** Another session with `sql` run in a transaction it keeps open until `commit()`. */
-async function withOpenTransaction(url: string, sql: string): Promise<{ commit(): Promise<void> }> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query('BEGIN');
-  await client.query(sql);
-  return {
-    async commit() {
-      await client.query('COMMIT');
-      await client.end();
-    },
-  };
-}

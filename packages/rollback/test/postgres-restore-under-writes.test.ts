@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DialectMigrator, isMfmigError, loadMigrations, openPostgres } from '@mfmig/core';
 import { createPgDumpBackup, listPgDumpBackups, restorePgDumpBackup } from '@mfmig/rollback';
-import { dropScratchDatabases, postgresContents, scratchDatabase, tempDir, tempTree, withClient } from '@mfmig/test-support';
+import { dropScratchDatabases, openTransaction, postgresContents, scratchDatabase, tempDir, tempTree, withClient } from '@mfmig/test-support';
 
 afterAll(dropScratchDatabases);
 
@@ -88,7 +88,7 @@ describe('restorePgDumpBackup while the application writes', () => {
       const lockWait = { lockTimeoutMs: 200, retries: 1, retryDelayMs: 50, maxDelayMs: 50 };
 
       // a writer's open transaction: the writers cannot be held
-      const writer = await holdOpen(url, "INSERT INTO notes VALUES (100, 'uncommitted')");
+      const writer = await openTransaction(url, "INSERT INTO notes VALUES (100, 'uncommitted')");
       let before = await postgresContents(url);
       const held = await refusal(restorePgDumpBackup(conn, { url, folder, id: backup.id, saveAside: 'test', lockWait }));
       expect([held.code, held.context]).toEqual(['RESTORE_FAILED', { sqlState: '55P03', attempts: 2 }]);
@@ -97,7 +97,7 @@ describe('restorePgDumpBackup while the application writes', () => {
       await writer.commit();
 
       // a reader's open transaction: the copy is kept aside, then replacing the tables gives up and rolls back
-      const reader = await holdOpen(url, 'SELECT count(*) FROM notes');
+      const reader = await openTransaction(url, 'SELECT count(*) FROM notes');
       before = await postgresContents(url);
       const read = await refusal(restorePgDumpBackup(conn, { url, folder, id: backup.id, saveAside: 'test', lockWait }));
       expect([read.code, read.context]).toEqual(['RESTORE_FAILED', { sqlState: '55P03' }]);
@@ -112,27 +112,6 @@ describe('restorePgDumpBackup while the application writes', () => {
     }
   });
 });
-
-/** Another session with `sql` run in a transaction it leaves open until `commit()`. */
-async function holdOpen(url: string, sql: string): Promise<{ commit(): Promise<void> }> {
-  let release!: () => void;
-  let started!: () => void;
-  const ready = new Promise<void>((resolve) => (started = resolve));
-  const finished = withClient(url, async (client) => {
-    await client.query('BEGIN');
-    await client.query(sql);
-    started();
-    await new Promise<void>((resolve) => (release = resolve));
-    await client.query('COMMIT');
-  });
-  await ready;
-  return {
-    async commit() {
-      release();
-      await finished;
-    },
-  };
-}
 
 async function refusal(work: Promise<unknown>): Promise<{ code: string; context: unknown }> {
   const error = await work.then(

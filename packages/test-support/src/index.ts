@@ -6,5 +6,5 @@ export { snapshotTree, withoutEntries } from './file-tree.js';
 export { type FixtureMigration, type FixtureTool, NOTES_MIGRATIONS, type ScriptRunner, TOOL_TABLE_DDL, writeToolHistory } from './tool-histories.js';
 export { POSTGRES_TOOL_TABLE_DDL, postgresToolHistorySql } from './postgres-tool-histories.js';
 export { orderedShape } from './ordered-shape.js';
-export { TEST_PG_SERVER, dropScratchDatabases, postgresContents, postgresUrl, scratchDatabase, withClient } from './scratch-postgres.js';
+export { TEST_PG_SERVER, dropScratchDatabases, openTransaction, postgresContents, postgresUrl, scratchDatabase, withClient } from './scratch-postgres.js';
 export { readSqlite } from './read-sqlite.js';

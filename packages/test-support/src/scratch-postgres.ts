@@ -62,6 +62,31 @@ export async function withClient<T>(url: string, fn: (client: pg.Client) => Prom
   }
 }
 
+/**
+ * Another session, as an application's: `sql` runs in a transaction it keeps open (its locks
+ * held) until `commit()`.
+ *
+ * @example
+ * const app = await openTransaction(url, "INSERT INTO notes VALUES (9, 'not committed yet')");
+ * // ... what must wait for it, or give up ...
+ * await app.commit();
+ */
+export async function openTransaction(url: string, sql: string): Promise<{ commit(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query(sql);
+  return {
+    async commit() {
+      try {
+        await client.query('COMMIT');
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
 function onServer<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   return withClient(TEST_PG_SERVER, fn);
 }
