@@ -24,13 +24,15 @@ BEGIN
             ORDER BY c.oid LOOP
     EXECUTE format('LOCK TABLE %s IN SHARE MODE', r.rel);
   END LOOP;
+EXCEPTION WHEN lock_not_available THEN
+  RAISE EXCEPTION 'mfmig_lock_timeout: %', SQLERRM USING ERRCODE = 'lock_not_available';
 END
 $mfmig_hold$;
 \\echo mfmig_restore_writers_held
 `;
 const HELD = 'mfmig_restore_writers_held';
-/** psql's message for SQLSTATE 55P03 (`lock_timeout` ran out). */
-const LOCK_TIMEOUT = /canceling statement due to lock timeout/;
+/** How the two blocks re-raise SQLSTATE 55P03 (`lock_timeout` ran out): the server's own text is in the server's language. */
+const LOCK_TIMEOUT = /mfmig_lock_timeout: /;
 
 /**
  * Then, in the same transaction: drops every object of the schema (it keeps the schema, its owner
@@ -73,6 +75,8 @@ BEGIN
       RAISE EXCEPTION '%; nothing was restored', blocker USING ERRCODE = 'dependent_objects_still_exist';
     END IF;
   END LOOP;
+EXCEPTION WHEN lock_not_available THEN
+  RAISE EXCEPTION 'mfmig_lock_timeout: %', SQLERRM USING ERRCODE = 'lock_not_available';
 END
 $mfmig_restore$;
 `;
@@ -90,8 +94,10 @@ export interface RestoreSession {
  * ({@link HOLD_WRITERS}): a dump of the schema taken from then on (the copy a restore keeps aside)
  * holds every row the application committed, and none can be committed after it and be lost with
  * the replaced tables. A writer waits until the restore commits or aborts; its write then fails on
- * the replaced table or goes through. The wait for the locks is the server's: a transaction that
- * holds a table open keeps the restore waiting, as the restore's drops would.
+ * the replaced table or goes through. Every lock waits at most `lockWait.lockTimeoutMs`; holding
+ * the writers is tried again `lockWait.retries` times, with growing waits, then `RESTORE_FAILED`
+ * (nothing changed): a transaction that holds a table open never queues the application's
+ * queries behind the restore for long.
  *
  * @example
  * const session = await openRestoreSession(psql.path, 'public', url);
