@@ -21,7 +21,8 @@ import { checkMilestoneComplianceOf, planMilestoneCompliance } from '../mileston
 import { type ExpectedSchemaSource, expectedSchemaSource } from './postgres-expected-schema.js';
 import { CheckSkipped, PostgresRun } from './postgres-validation-run.js';
 import { type PostgresDrift, checkDrift, notChecked } from './postgres-drift.js';
-import { historyFinding, integrityFinding } from './postgres-findings.js';
+import { integrityFinding } from './postgres-findings.js';
+import { checkHistory } from '../checks/history-check.js';
 
 /** The document `mfmig --db postgres://... validate --json` prints: the SQLite report's fields, and the PostgreSQL ones. */
 export type PostgresValidationDocument = { dialect: 'postgres'; database: string } & Omit<ValidationReport, 'level' | 'database'> & {
@@ -119,7 +120,7 @@ export async function validatePostgresDatabase(conn: PostgresConnection, options
     else if (history === undefined) run.skip('history.status', 'history', noHistory, 'the history could not be read');
     else {
       status = await run.attempt('history.status', 'history', () => new DialectMigrator({ connection: conn, migrations }).status());
-      if (status) run.findings.push(...status.problems.map(historyFinding));
+      if (status) run.findings.push(...checkHistory(status));
     }
     const applied = history ?? [];
     // one rebuild, made on first use, serves both the expected schema and the naming of drift
