@@ -68,6 +68,8 @@ export function downTargetVersion(set: MigrationSet, status: MigrationStatus, ta
  * of its history row (and its `down` metrics row when the run records metrics), and with
  * lock-timeout retries as an up step.
  *
+ * `ready` is called once every step is readied, before the first one runs (the run's `beforeRun` hooks).
+ *
  * @example
  * await runDown(kit, status, { mvp: 2 }, runId, result, signal);
  */
@@ -78,6 +80,7 @@ export async function runDown(
   runId: string,
   result: DialectRunResult,
   signal?: AbortSignal,
+  ready?: (steps: readonly Migration[]) => Promise<void>,
 ): Promise<void> {
   const targetVersion = downTargetVersion(kit.migrations, status, target);
   result.targetVersion = targetVersion;
@@ -88,6 +91,7 @@ export async function runDown(
       targetVersion,
     ),
   );
+  await ready?.(steps.map((s) => s.migration));
   kit.events.emit('runStarted', { runId, direction: 'down', fromVersion: status.currentVersion, targetVersion, totalSteps: steps.length, dryRun: false });
   for (const [index, step] of steps.entries()) {
     const m = step.migration;

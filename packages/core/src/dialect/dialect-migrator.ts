@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../config/index.js';
 import { MfmigError, isMfmigError } from '../errors/index.js';
 import { type MigrationEvents, MigrationEventEmitter } from '../events/index.js';
-import { type Migration, type MigrationSet, fileLineOf, migrationLabel, runsInTransaction } from '../migration/index.js';
+import { type Migration, type MigrationSet, type RepeatableMigration, fileLineOf, migrationLabel, runsInTransaction } from '../migration/index.js';
 import type { RunResult, TableRebuilder } from '../runner/migration-plugin.js';
 import { type MigrationStatus, assertNothingBlocks, computeStatus } from '../runner/migration-status.js';
 import { type MigrationTarget, resolveTargetVersion, upSteps } from '../runner/migration-target.js';
-import type { DialectParticipant, DialectStep, ParticipantReport } from './dialect-participant.js';
+import type { DialectParticipant, DialectRun, DialectStep, ParticipantReport } from './dialect-participant.js';
+import { afterRun, beforeRun } from './dialect-run-hooks.js';
 import { item, statementError, stepError } from './dialect-step-errors.js';
 import { type DownKit, type DownTarget, runDown } from './dialect-down.js';
 import { revertPartial } from './dialect-partial-revert.js';
@@ -183,6 +184,7 @@ export class DialectMigrator {
     const { connection: conn } = this;
     const metrics = this.#startMetrics(runId, dryRun);
     let locked = false;
+    let run: DialectRun | undefined;
     try {
       result.targetVersion = resolveTargetVersion(this.migrations, target);
       const first = await this.status();
@@ -210,6 +212,15 @@ export class DialectMigrator {
       }
       const partial = new Set(status.applied.filter((a) => a.status === 'partial').map((a) => a.version));
       for (const step of steps) step.resume = partial.has(step.migration.version);
+      // repeatable migrations (R__) follow the versioned ones of every up run, as on the SQLite runner
+      const repeatables = (options.repeatables ?? this.#options.repeatables ?? true) ? await pendingRepeatablesOn(conn, this.migrations) : [];
+      run = this.#run(
+        result,
+        status,
+        steps.map((s) => s.migration),
+        repeatables,
+      );
+      await beforeRun(this.#participants, run);
       this.events.emit('runStarted', {
         runId,
         direction: 'up',
@@ -220,8 +231,6 @@ export class DialectMigrator {
       });
       if (dryRun) await this.#dryRun(steps, runId, result);
       else await this.#execute(steps, runId, result, options.signal);
-      // repeatable migrations (R__) follow the versioned ones of every up run, as on the SQLite runner
-      const repeatables = (options.repeatables ?? this.#options.repeatables ?? true) ? await pendingRepeatablesOn(conn, this.migrations) : [];
       if (dryRun) result.repeatables = repeatables.map((r) => ({ name: r.name, status: 'Pending', durationMs: 0, statements: [r.sql] }));
       else {
         const ran = await runRepeatablesOn(this.#repeatableKit(), repeatables, runId, options.signal);
@@ -234,7 +243,7 @@ export class DialectMigrator {
     } catch (error) {
       result.error = asMfmigError(error);
     }
-    return this.#finish(result, locked, startedAt);
+    return this.#finish(result, locked, startedAt, run);
   }
 
   /**
@@ -260,6 +269,7 @@ export class DialectMigrator {
     };
     const metrics = this.#startMetrics(runId, false);
     let locked = false;
+    let run: DialectRun | undefined;
     try {
       result.fromVersion = (await this.status()).currentVersion;
       if (!options.lockHeld) {
@@ -270,7 +280,10 @@ export class DialectMigrator {
       assertNothingBlocks(status, [], '--accept-checksum');
       result.fromVersion = status.currentVersion;
       if (status.applied.length > 0) await metrics.prepare();
-      await runDown(this.#downKit(result), status, target, runId, result, options.signal);
+      await runDown(this.#downKit(result), status, target, runId, result, options.signal, async (steps) => {
+        run = this.#run(result, status, steps, []);
+        await beforeRun(this.#participants, run);
+      });
     } catch (error) {
       result.error = asMfmigError(error);
     }
@@ -282,17 +295,21 @@ export class DialectMigrator {
       );
       if (last > 0) await this.#fingerprintAt(last);
     }
-    return this.#finish(result, locked, startedAt);
+    return this.#finish(result, locked, startedAt, run);
   }
 
-  /** Ends a run the same way in either direction: the lock goes, the result says where the database stands, one event says how it went. */
-  async #finish(result: DialectRunResult, locked: boolean, startedAt: number): Promise<DialectRunResult> {
+  /**
+   * Ends a run the same way in either direction: the participants' `afterRun` hooks (still under
+   * the lock), then the lock goes, the result says where the database stands, one event says how it went.
+   */
+  async #finish(result: DialectRunResult, locked: boolean, startedAt: number, run: DialectRun | undefined): Promise<DialectRunResult> {
     this.#runMetrics.delete(result.runId);
-    if (locked) await this.connection.lock.release().catch(() => {});
     result.toVersion = await this.status().then(
       (s) => s.currentVersion,
       () => result.fromVersion,
     );
+    if (run) await afterRun(this.#participants, run, result);
+    if (locked) await this.connection.lock.release().catch(() => {});
     result.durationMs = performance.now() - startedAt;
     const { runId, direction } = result;
     if (result.error) this.events.emit('runFailed', { runId, error: result.error });
@@ -301,6 +318,13 @@ export class DialectMigrator {
       this.events.emit('runCompleted', { runId, direction, toVersion: result.toVersion, durationMs: result.durationMs, migrations });
     }
     return result;
+  }
+
+  /** The run its participants' `beforeRun` and `afterRun` hooks see. */
+  #run(result: DialectRunResult, status: MigrationStatus, steps: readonly Migration[], repeatables: readonly RepeatableMigration[]): DialectRun {
+    const { runId, direction, dryRun, targetVersion } = result;
+    const { connection, migrations } = this;
+    return { connection, migrations, runId, direction, dryRun, status, fromVersion: status.currentVersion, targetVersion, steps, repeatables };
   }
 
   /** What the downs of a run need from this runner (a rollback's, or the revert of a failed `partial` step). */

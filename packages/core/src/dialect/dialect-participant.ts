@@ -1,7 +1,30 @@
 import type { OperationProgress } from '../events/index.js';
-import type { Migration } from '../migration/index.js';
+import type { Migration, MigrationSet, RepeatableMigration } from '../migration/index.js';
+import type { MigrationStatus } from '../runner/migration-status.js';
 import type { RunnableConnection } from './dialect.js';
+import type { DialectRunResult } from './dialect-migrator.js';
 import type { MeasuredPart } from './dialect-run-metrics.js';
+
+/**
+ * A whole run as its participants see it before its first step and after its last
+ * ({@link DialectParticipant.beforeRun}, {@link DialectParticipant.afterRun}).
+ */
+export interface DialectRun {
+  readonly connection: RunnableConnection;
+  readonly migrations: MigrationSet;
+  readonly runId: string;
+  readonly direction: 'up' | 'down';
+  /** True in a dry run: nothing is kept, and the run holds no lock. */
+  readonly dryRun: boolean;
+  /** Where the database stood once the run held its lock. */
+  readonly status: MigrationStatus;
+  readonly fromVersion: number;
+  readonly targetVersion: number;
+  /** The migrations the run applies (up, oldest first) or reverts (down, newest first). */
+  readonly steps: readonly Migration[];
+  /** The repeatable migrations an up run runs after its steps (those pending when it starts); none in a down. */
+  readonly repeatables: readonly RepeatableMigration[];
+}
 
 /** One migration step as a participant sees it, inside the step's transaction. */
 export interface DialectStep {
@@ -76,6 +99,19 @@ export interface DialectParticipant {
    * before anything runs, instead of running without it.
    */
   readonly needsTransaction?: boolean;
+  /**
+   * Once per run, under the run's lock, after the steps were read again under it and before the
+   * first one, outside any transaction: no other runner changes the database between this hook and
+   * the run (a pre-run backup is taken here). Also called in a dry run, which holds no lock
+   * (`run.dryRun`). A throw stops the run before anything is written: it becomes `result.error`.
+   */
+  beforeRun?(run: DialectRun): Promise<void>;
+  /**
+   * Once per run whose `beforeRun` hooks were called, whatever the outcome, still under the lock:
+   * what the participant adds to the run's result goes in `result.extras`. A throw becomes
+   * `result.error` when the run has none.
+   */
+  afterRun?(run: DialectRun, result: DialectRunResult): Promise<void>;
   /** After the body of an up migration, before its history row. */
   afterUp?(step: DialectStep): Promise<void>;
   /** Before the body of a down migration (inside every `aroundDown` wrap). */
