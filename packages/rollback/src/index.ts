@@ -67,6 +67,7 @@ export { probeDataLoss, type DataLoss, type ProbeResult } from './analysis/data-
 export { analyseDownSql, type DownSqlAnalysis } from './analysis/down-sql-analysis.js';
 export { checksumQuery, checksumTable, type RowsChecksum } from './analysis/row-digest.js';
 export { type ConnectionPreservationOptions, createConnectionPreservation } from './connection/connection-preservation.js';
+export { type ConnectionBackupOptions, createConnectionBackup } from './connection/connection-backup.js';
 export {
   ARCHIVE_SCHEMA,
   type ArchiveRecord,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../config/index.js';
 import { MfmigError, isMfmigError } from '../errors/index.js';
-import { type MigrationEvents, MigrationEventEmitter } from '../events/index.js';
+import { type MigrationEvents, MigrationEventEmitter, type OperationProgress } from '../events/index.js';
 import { type Migration, type MigrationSet, type RepeatableMigration, fileLineOf, migrationLabel, runsInTransaction } from '../migration/index.js';
 import type { RunResult, TableRebuilder } from '../runner/migration-plugin.js';
 import { type MigrationStatus, assertNothingBlocks, computeStatus } from '../runner/migration-status.js';
@@ -324,7 +324,8 @@ export class DialectMigrator {
   #run(result: DialectRunResult, status: MigrationStatus, steps: readonly Migration[], repeatables: readonly RepeatableMigration[]): DialectRun {
     const { runId, direction, dryRun, targetVersion } = result;
     const { connection, migrations } = this;
-    return { connection, migrations, runId, direction, dryRun, status, fromVersion: status.currentVersion, targetVersion, steps, repeatables };
+    const progress = (p: OperationProgress) => this.events.emit('operationProgress', p);
+    return { connection, migrations, runId, direction, dryRun, status, fromVersion: status.currentVersion, targetVersion, steps, repeatables, progress };
   }
 
   /** What the downs of a run need from this runner (a rollback's, or the revert of a failed `partial` step). */

@@ -24,6 +24,8 @@ export interface DialectRun {
   readonly steps: readonly Migration[];
   /** The repeatable migrations an up run runs after its steps (those pending when it starts); none in a down. */
   readonly repeatables: readonly RepeatableMigration[];
+  /** Reports the progress of long work of the hook (a backup's pages), as the run's `operationProgress` event: a bar on a terminal. */
+  progress(p: OperationProgress): void;
 }
 
 /** One migration step as a participant sees it, inside the step's transaction. */

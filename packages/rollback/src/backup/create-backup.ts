@@ -8,6 +8,7 @@ import {
   type OperationProgress,
   computeStatus,
   isProcessAlive,
+  MfmigError,
   wrapSqliteError,
   openDatabaseFile,
 } from '@mfmig/core';
@@ -57,7 +58,7 @@ export interface CreateBackupOptions {
 export async function createBackup(adapter: DatabaseAdapter, options: CreateBackupOptions): Promise<BackupRecord> {
   const database = claimIdentity(adapter);
   const folder = options.layout === 'flat' ? resolve(options.backupPath) : databaseFolder(options.backupPath, database);
-  mkdirSync(folder, { recursive: true });
+  makeBackupFolder(folder);
   removeStaleBackupTemps(folder);
   const kind = options.kind ?? 'manual';
   const history = new HistoryStore(adapter).list();
@@ -130,6 +131,18 @@ function detachCopy(path: string): void {
     if (db.tableExists('mfmig_lock')) db.run('DELETE FROM mfmig_lock');
   } finally {
     db.close();
+  }
+}
+
+/** Creates the folder a copy goes to, or says in one line why it cannot (a file in the way, no permission). */
+function makeBackupFolder(folder: string): void {
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOTDIR' || code === 'EEXIST' ? 'a file is in the way' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(error));
+    throw new MfmigError('BACKUP_FAILED', `Cannot create the backup folder ${folder}: ${why}; nothing was backed up`, { cause: error });
   }
 }
 
