@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
-import { mfmig, sqlMigration, tempDir, writeMigrations } from './helpers.js';
+import { mfmig, mfmigAsync, sqlMigration, tempDir, writeMigrations } from './helpers.js';
 
 afterAll(dropScratchDatabases);
 
@@ -64,5 +64,27 @@ describe('migrate --rollback-on-failure and --checkpoint on PostgreSQL', () => {
     const resumed = mfmig(dir, ['--db', url, '--json', 'resume', checkpoints[0].id]);
     expect([resumed.code, resumed.json.restored, resumed.json.fromVersion, resumed.json.toVersion], resumed.stderr).toEqual([0, false, 2, 3]);
     expect(await rows(url, 'SELECT count(*)::int AS n FROM teams')).toEqual([{ n: 2 }]);
+  });
+
+  it('two runners with --checkpoint at once: each checkpoint says where the schema stood when its own run began', async () => {
+    const url = await scratchDatabase();
+    const dir = tempDir();
+    const files: Record<string, string> = { 'mvp1/0001_log.sql': sqlMigration('CREATE TABLE log (version integer NOT NULL);', 'DROP TABLE log;') };
+    for (let v = 2; v <= 4; v++)
+      files[`mvp1/000${v}_slow.sql`] = sqlMigration(`INSERT INTO log VALUES (${v});\nSELECT pg_sleep(0.3);`, `DELETE FROM log WHERE version = ${v};`);
+    writeMigrations(dir, files);
+    const runs = await Promise.all([0, 1].map(() => mfmigAsync(dir, ['--db', url, '--json', 'migrate', '--checkpoint', '--lock-timeout', '60000']).done));
+    expect(runs.map((r) => r.code)).toEqual([0, 0]);
+    // one runner applied all four while the other waited for the lock; the waiter's checkpoint is of version 4, not of the empty schema
+    expect(runs.map((r) => r.json.fromVersion).sort()).toEqual([0, 4]);
+    const checkpoints = mfmig(dir, ['--db', url, '--json', 'checkpoint', '--list']).json as {
+      id: string;
+      position: { currentVersion: number; pending: number[] };
+    }[];
+    for (const run of runs) {
+      const taken = checkpoints.find((c) => c.id === run.json.extras.checkpoint.id)!;
+      expect([taken.position.currentVersion, taken.position.pending.length]).toEqual([run.json.fromVersion, run.json.fromVersion === 0 ? 4 : 0]);
+    }
+    expect(await rows(url, 'SELECT version FROM log ORDER BY version')).toEqual([2, 3, 4].map((version) => ({ version })));
   });
 });

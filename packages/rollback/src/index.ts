@@ -95,7 +95,15 @@ export {
 export { restorePgDumpBackup, type PgDumpRestoreOptions, type PgDumpRestoreResult } from './connection/pg-dump-restore.js';
 export { verifyPgDumpBackup } from './connection/pg-dump-verify.js';
 export { restoreNewestPgDumpBackup, type NewestPgDumpRestoreOptions, type NewestPgDumpRestoreResult } from './connection/pg-newest-restore.js';
-export { type PgCheckpoint, createPgCheckpoint, listPgCheckpoints, pgCheckpointFolder, readPgCheckpoint } from './connection/pg-checkpoint.js';
+export {
+  type PgCheckpoint,
+  type PgCheckpointParticipantOptions,
+  createPgCheckpoint,
+  createPgCheckpointParticipant,
+  listPgCheckpoints,
+  pgCheckpointFolder,
+  readPgCheckpoint,
+} from './connection/pg-checkpoint.js';
 export { postgresSchemaDamage, type PostgresSchemaDamage } from './connection/pg-schema-damage.js';
 export { revertPostgresRun, type PostgresRunRevert, type PostgresRunRevertOptions } from './connection/pg-run-revert.js';
 export { revertLastPostgresRun, type LastPostgresRunOptions } from './connection/pg-last-run.js';

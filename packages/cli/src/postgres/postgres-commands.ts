@@ -15,13 +15,13 @@ import {
   openPostgres,
 } from '@mfmig/core';
 import { type MigrationExecutionResult, createConnectionTransformer } from '@mfmig/framework';
-import { createConnectionPreservation } from '@mfmig/rollback';
+import { type PgCheckpoint, createConnectionPreservation } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
 import { ProgressReporter } from '../progress-reporter.js';
 import { renderRun } from '../render-run.js';
 import { confirmPostgresRisk } from './postgres-plan.js';
-import { checkpointBeforeRun, revertFailedRun } from './postgres-run-recovery.js';
+import { checkpointParticipant, revertFailedRun } from './postgres-run-recovery.js';
 import { renderReports } from './render-reports.js';
 import { metricsEnabled } from '../settings/metrics-setting.js';
 import { adoptBeforeMigrate } from './postgres-tool-adoption.js';
@@ -91,7 +91,15 @@ export async function open(cli: CliRuntime, options: { createSchema: boolean }):
 export async function migrator(
   cli: CliRuntime,
   conn: PostgresConnection,
-  options: { loadModules: boolean; lockTimeout?: number; lockWait?: Partial<LockWaitPolicy>; preserve?: boolean; migrations?: MigrationSet },
+  options: {
+    loadModules: boolean;
+    lockTimeout?: number;
+    lockWait?: Partial<LockWaitPolicy>;
+    preserve?: boolean;
+    migrations?: MigrationSet;
+    /** Participants after the transformer and preservation (a checkpoint taken under the run's lock). */
+    with?: DialectParticipant[];
+  },
 ) {
   const migrations = options.migrations ?? (await loadPostgresMigrations(cli, options.loadModules ? 'import' : 'metadata'));
   return new DialectMigrator({
@@ -99,7 +107,7 @@ export async function migrator(
     migrations,
     lockTimeout: options.lockTimeout,
     lockWait: options.lockWait,
-    participants: postgresParticipants({ preserve: options.preserve ?? true }),
+    participants: [...postgresParticipants({ preserve: options.preserve ?? true }), ...(options.with ?? [])],
     enableMetrics: metricsEnabled(cli.settings),
   });
 }
@@ -133,20 +141,24 @@ export async function migratePostgres(
     const migrations = await loadPostgresMigrations(cli, 'import');
     // another tool's history is adopted first (a dry run only reads it as adopted): the run goes on from there
     const { adoption, connection } = await adoptBeforeMigrate(cli, conn, migrations, { ...options, participants: postgresParticipants({ preserve: false }) });
+    // the checkpoint is taken under the run's lock: its position is where the schema stood when this run began
+    const checkpoints = options.checkpoint ? checkpointParticipant(cli) : null;
     const m = await migrator(cli, connection, {
       loadModules: true,
       migrations,
       lockTimeout: options.lockTimeout,
       lockWait: lockWaitFrom(options),
+      with: checkpoints ? [checkpoints.participant] : [],
     });
     // before anything is written (the lock row, the history tables): a schema made before mfmig is refused whole
     await m.assertAdopted();
     if (!options.dryRun) await confirmPostgresRisk(cli, conn, m.migrations, target);
-    const checkpoint = options.checkpoint && !options.dryRun ? await checkpointBeforeRun(cli, conn, m, target) : null;
     const detach = new ProgressReporter(cli.out).attach(m.events);
     let result: DialectRunResult;
+    let checkpoint: PgCheckpoint | null = null;
     try {
       result = await m.migrate(target, { dryRun: options.dryRun, acceptChecksums: options.acceptChecksum, signal: cli.signal, command: 'mfmig migrate' });
+      checkpoint = checkpoints?.taken() ?? null;
       if (result.error && options.rollbackOnFailure && !options.dryRun) await revertFailedRun(cli, conn, m, result, checkpoint, lockWaitFrom(options));
     } finally {
       detach();

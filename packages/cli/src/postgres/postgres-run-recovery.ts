@@ -1,35 +1,22 @@
-import {
-  type DialectMigrator,
-  type DialectRunResult,
-  type LockWaitPolicy,
-  type MigrationTarget,
-  type PostgresConnection,
-  resolveTargetVersion,
-} from '@mfmig/core';
-import { type PgCheckpoint, createPgCheckpoint, revertPostgresRun } from '@mfmig/rollback';
+import type { DialectMigrator, DialectParticipant, DialectRunResult, LockWaitPolicy, PostgresConnection } from '@mfmig/core';
+import { type PgCheckpoint, createPgCheckpointParticipant, revertPostgresRun } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import { pgBackupFolder } from './postgres-backup.js';
 
 /**
- * `migrate --checkpoint` on PostgreSQL: a checkpoint of the schema before the run (a verified
- * `pg_dump` and the run position), which `resume` finishes and `--rollback-on-failure` falls
- * back to.
+ * `migrate --checkpoint` on PostgreSQL: the participant that takes a checkpoint of the schema (a
+ * verified `pg_dump` and the run position) under the run's lock, before its first step. `resume`
+ * finishes it and `--rollback-on-failure` falls back to it; `taken()` is the checkpoint of the
+ * last real run, or null.
  *
  * @example
- * const checkpoint = await checkpointBeforeRun(cli, conn, m, { latest: true });
+ * const checkpoint = checkpointParticipant(cli);
+ * const m = await migrator(cli, conn, { loadModules: true, with: [checkpoint.participant] });
  */
-export async function checkpointBeforeRun(cli: CliRuntime, conn: PostgresConnection, m: DialectMigrator, target: MigrationTarget): Promise<PgCheckpoint> {
-  const applied = (await conn.history.list()).map((h) => h.version);
-  const targetVersion = resolveTargetVersion(m.migrations, target);
-  return createPgCheckpoint(conn, {
-    url: cli.globals.db,
-    schema: conn.schema,
-    folder: pgBackupFolder(cli),
-    migrationId: `migrate-to-${targetVersion}`,
-    migrations: m.migrations,
-    applied,
-    targetVersion,
-  });
+export function checkpointParticipant(cli: CliRuntime): { participant: DialectParticipant; taken(): PgCheckpoint | null } {
+  let taken: PgCheckpoint | null = null;
+  const participant = createPgCheckpointParticipant({ url: cli.globals.db, folder: pgBackupFolder(cli), onTaken: (c) => (taken = c) });
+  return { participant, taken: () => taken };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type DialectConnection, MfmigError, type MigrationSet } from '@mfmig/core';
+import { type DialectConnection, type DialectParticipant, MfmigError, type MigrationSet, PostgresConnection } from '@mfmig/core';
 import { createPgDumpBackup } from './pg-dump-backup.js';
 import { type PgDatabaseIdentity, pgDatabaseIdentity, sameDatabase } from './pg-dump-registry.js';
 
@@ -107,4 +107,52 @@ function readManifest(path: string): PgCheckpoint | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Options of {@link createPgCheckpointParticipant}. */
+export interface PgCheckpointParticipantOptions {
+  /** The URL the connection was opened with (`pg_dump` connects with it). */
+  url: string;
+  /** The backup folder: the dump goes into it, the manifest into its `checkpoints/`. */
+  folder: string;
+  /** What the checkpoint is named after. Default `migrate-to-<target version>`. */
+  migrationId?: string;
+  /** Given each checkpoint taken, before the run's first step. */
+  onTaken?: (checkpoint: PgCheckpoint, runId: string) => void;
+}
+
+/**
+ * The participant that takes a PostgreSQL checkpoint before every real up run of a
+ * `DialectMigrator` (see {@link createPgCheckpoint}), under the run's lock: its position is where
+ * the schema stood when the run began, even when another runner migrated it while this one waited
+ * for the lock. Not in a dry run, nor before a rollback. A checkpoint that cannot be taken stops
+ * the run before any step (`BACKUP_FAILED`).
+ *
+ * @example
+ * let checkpoint;
+ * const m = new DialectMigrator({ connection: conn, migrations, participants: [createPgCheckpointParticipant({ url, folder, onTaken: (c) => (checkpoint = c) })] });
+ * await m.migrate();
+ */
+export function createPgCheckpointParticipant(options: PgCheckpointParticipantOptions): DialectParticipant {
+  return {
+    name: 'checkpoint',
+    async beforeRun(run) {
+      if (run.dryRun || run.direction !== 'up') return;
+      const checkpoint = await createPgCheckpoint(run.connection, {
+        url: options.url,
+        schema: schemaOf(run.connection),
+        folder: options.folder,
+        migrationId: options.migrationId ?? `migrate-to-${run.targetVersion}`,
+        migrations: run.migrations,
+        applied: run.status.applied.map((a) => a.version),
+        targetVersion: run.targetVersion,
+      });
+      options.onTaken?.(checkpoint, run.runId);
+    },
+  };
+}
+
+function schemaOf(conn: DialectConnection): string {
+  if (conn instanceof PostgresConnection) return conn.schema;
+  throw new MfmigError('USAGE', `A PostgreSQL checkpoint was asked of a ${conn.dialect} connection; on SQLite use RollbackManager.createCheckpoint`);
 }
