@@ -64,6 +64,8 @@ interface Seen {
   holder: string | null;
   applied: number[];
   after?: { toVersion: number; error?: string; results: string[] };
+  /** What `afterRepeatable` saw of each repeatable migration. */
+  repeatableRuns?: { name: string; version: number; rows: number; recorded: string[] }[];
 }
 
 function watcher(other: RunnableConnection, seen: Seen[], fail?: { before?: Error; after?: Error }): DialectParticipant {
@@ -83,6 +85,12 @@ function watcher(other: RunnableConnection, seen: Seen[], fail?: { before?: Erro
         applied,
       });
       if (fail?.before) throw fail.before;
+    },
+    async afterRepeatable(step, version) {
+      // in the repeatable's transaction: what it made is there, its row is not yet
+      const rows = await step.connection.query<{ n: number }>('SELECT count(*) AS n FROM note_count');
+      const recorded = (await step.connection.history.repeatables()).map((r) => r.name);
+      seen.at(-1)!.repeatableRuns = [...(seen.at(-1)!.repeatableRuns ?? []), { name: step.migration.name, version, rows: rows.length, recorded }];
     },
     async afterRun(_run: DialectRun, result: DialectRunResult) {
       seen.at(-1)!.after = { toVersion: result.toVersion, error: result.error?.message, results: result.results.map((r) => `${r.name}:${r.status}`) };
@@ -116,6 +124,7 @@ describe.each(DIALECTS)('run hooks of DialectMigrator participants on $name', ({
           holder: 'mfmig test up',
           applied: [],
           after: { toVersion: v2, error: undefined, results: ['notes:Success', 'tags:Success'] },
+          repeatableRuns: [{ name: 'notes_view', version: v2, rows: 1, recorded: [] }],
         },
         {
           direction: 'down',

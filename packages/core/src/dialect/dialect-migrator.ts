@@ -233,7 +233,8 @@ export class DialectMigrator {
       else await this.#execute(steps, runId, result, options.signal);
       if (dryRun) result.repeatables = repeatables.map((r) => ({ name: r.name, status: 'Pending', durationMs: 0, statements: [r.sql] }));
       else {
-        const ran = await runRepeatablesOn(this.#repeatableKit(), repeatables, runId, options.signal);
+        const at = repeatables.length > 0 ? (await this.status()).currentVersion : 0;
+        const ran = await runRepeatablesOn(this.#repeatableKit(result, at), repeatables, runId, options.signal);
         result.repeatables = ran.results;
         // what they made is part of the schema the last history row's fingerprint stands for (drift checks compare with it)
         const current = ran.results.some((r) => r.status === 'Success') ? (await this.status()).currentVersion : 0;
@@ -346,13 +347,16 @@ export class DialectMigrator {
   }
 
   /** What the repeatable migrations of a run need from this runner. */
-  #repeatableKit(): RepeatableKit {
+  #repeatableKit(result: DialectRunResult, version: number): RepeatableKit {
     return {
       connection: this.connection,
       lockWait: this.#lockWait,
       logger: this.#logger,
       runStatements: (m, statements, ran, retryEach) => this.#statements(m, statements, ran, retryEach),
       waitBeforeRetry: (m, attempt) => this.#waitBeforeRetry(m, attempt),
+      participants: this.#participants,
+      stepFor: (m, participant) => this.#stepFor(m, 'up', result.runId, false, result, participant),
+      version,
       ...this.#rebuilder,
     };
   }

@@ -114,6 +114,13 @@ export interface DialectParticipant {
    * `result.error` when the run has none.
    */
   afterRun?(run: DialectRun, result: DialectRunResult): Promise<void>;
+  /**
+   * In a repeatable migration's transaction (for a `transaction: none` one, the transaction of its
+   * row), after it ran and before its `mfmig_repeatable` row. `step.migration` is a stand-in
+   * labelled `R`; `version` is the version the database is at, which the schema it leaves belongs
+   * to (schema history records a newer snapshot of it).
+   */
+  afterRepeatable?(step: DialectStep, version: number): Promise<void>;
   /** After the body of an up migration, before its history row. */
   afterUp?(step: DialectStep): Promise<void>;
   /** Before the body of a down migration (inside every `aroundDown` wrap). */

@@ -7,6 +7,7 @@ import type { RunnableConnection, ScriptStatement } from './dialect.js';
 import { inRetriedTransaction } from './retried-transaction.js';
 import { runGuardedBody, withStepSettings } from './guarded-body.js';
 import type { LockWaitPolicy } from './lock-wait-policy.js';
+import type { DialectParticipant, DialectStep } from './dialect-participant.js';
 
 /** What the repeatable migrations of a run need from the runner that owns them. */
 export interface RepeatableKit {
@@ -17,6 +18,12 @@ export interface RepeatableKit {
   waitBeforeRetry(m: Migration, attempt: number): Promise<void>;
   /** What performs `ctx.rebuildTable` under the step guard (see `DialectMigratorOptions.rebuildTable`). */
   rebuildTable?: TableRebuilder;
+  /** The run's participants: their `afterRepeatable` hooks join each repeatable's transaction. */
+  participants?: readonly DialectParticipant[];
+  /** The view of a repeatable (its stand-in, labelled `R`) a participant gets. */
+  stepFor?(m: Migration, participant: string): DialectStep;
+  /** The version the database is at: the schema a repeatable leaves belongs to it. */
+  version?: number;
 }
 
 /**
@@ -102,13 +109,22 @@ async function runOne(kit: RepeatableKit, r: RepeatableMigration, runId: string,
     } finally {
       await conn.setLockTimeout(null, 'session');
     }
-    await conn.transaction(() => conn.history.recordRepeatable(r.name, r.checksum, runId));
+    await conn.transaction(async () => {
+      await afterRepeatable(kit, m);
+      await conn.history.recordRepeatable(r.name, r.checksum, runId);
+    });
     return;
   }
   await inRetriedTransaction(conn, { lockWait: kit.lockWait, waitBeforeRetry: (attempt) => kit.waitBeforeRetry(m, attempt) }, async () => {
     await body();
+    await afterRepeatable(kit, m);
     await conn.history.recordRepeatable(r.name, r.checksum, runId);
   });
+}
+
+/** The participants' `afterRepeatable` hooks, in the repeatable's transaction, before its row. */
+async function afterRepeatable(kit: RepeatableKit, m: Migration): Promise<void> {
+  for (const p of kit.participants ?? []) await p.afterRepeatable?.(kit.stepFor!(m, p.name), kit.version ?? 0);
 }
 
 /** A repeatable's failure, naming it (a coded error keeps its code). */
