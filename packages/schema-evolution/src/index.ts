@@ -5,6 +5,7 @@ export * from './diff/schema-diff.js';
 export * from './diff/table-diff.js';
 export * from './drift/detect-drift.js';
 export * from './history/schema-history-plugin.js';
+export { createConnectionSchemaHistory } from './history/connection-schema-history.js';
 export * from './history/snapshot-store.js';
 export * from './rebuild/rebuild-table.js';
 export { renameCreateStatement, runRebuildSteps, type RebuildExecutor } from './rebuild/rebuild-steps.js';

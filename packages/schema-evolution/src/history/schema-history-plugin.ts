@@ -1,6 +1,6 @@
-import type { DatabaseAdapter, MigrationContext, MigrationPlugin } from '@mfmig/core';
-import { CatalogTracker } from '../snapshot/catalog-tracker.js';
-import { KEYFRAME_INTERVAL, ensureSnapshotTables, snapshotTablesExist, writeSnapshot } from './snapshot-store.js';
+import type { MigrationContext, MigrationPlugin } from '@mfmig/core';
+import { SnapshotRecorder } from './snapshot-recorder.js';
+import { KEYFRAME_INTERVAL } from './snapshot-store.js';
 
 /**
  * The name the schema-history plugin registers under.
@@ -9,13 +9,6 @@ import { KEYFRAME_INTERVAL, ensureSnapshotTables, snapshotTablesExist, writeSnap
  * context.plugins.some((p) => p.name === SCHEMA_HISTORY_PLUGIN);
  */
 export const SCHEMA_HISTORY_PLUGIN = 'schema-history';
-
-interface ConnectionState {
-  tracker: CatalogTracker;
-  lastId: number | undefined;
-  depth: number;
-  tablesReady: boolean;
-}
 
 /** Options of {@link createSchemaHistoryPlugin}. */
 export interface SchemaHistoryOptions {
@@ -38,51 +31,15 @@ export interface SchemaHistoryOptions {
  * new SchemaEvolution({ database: adapter.raw }).history(); // one entry per applied version
  */
 export function createSchemaHistoryPlugin(options: SchemaHistoryOptions = {}): MigrationPlugin {
-  const keyframeInterval = options.keyframeInterval ?? KEYFRAME_INTERVAL;
-  // keyed by the runner's adapter: the same object for the whole run (ctx.raw is a new observed handle per migration)
-  const states = new WeakMap<DatabaseAdapter, ConnectionState>();
-  const stateOf = (db: DatabaseAdapter): ConnectionState => {
-    let state = states.get(db);
-    if (!state) {
-      state = { tracker: new CatalogTracker(), lastId: undefined, depth: 0, tablesReady: false };
-      states.set(db, state);
-    }
-    return state;
-  };
-  const record = (ctx: MigrationContext, version: number) => {
-    const db = ctx.adapter;
-    const state = stateOf(db);
-    if (!state.tablesReady) {
-      if (!snapshotTablesExist(db)) ensureSnapshotTables(db);
-      state.tablesReady = true;
-    }
-    state.tracker.update(db);
-    const changes = state.tracker.drainChanges();
-    const hash = state.tracker.hash();
-    const keyframe = state.lastId === undefined || state.depth >= keyframeInterval;
-    state.lastId = writeSnapshot(db, {
-      version,
-      hash,
-      runId: ctx.runId,
-      objects: state.tracker.objects(),
-      changes,
-      baseId: keyframe ? undefined : state.lastId,
-    });
-    state.depth = keyframe ? 0 : state.depth + 1;
-    ctx.state.set('schemaHash', hash);
-  };
+  const recorder = new SnapshotRecorder(options.keyframeInterval ?? KEYFRAME_INTERVAL);
+  const record = (ctx: MigrationContext, version: number) => ctx.state.set('schemaHash', recorder.record(ctx.adapter, version, ctx.runId));
   return {
     name: SCHEMA_HISTORY_PLUGIN,
     beforeRun(run) {
-      const state = stateOf(run.adapter);
-      state.lastId = undefined;
-      state.tablesReady = false;
+      recorder.startRun(run.adapter);
     },
     afterRun(run, result) {
-      if (!result.error) return;
-      const state = stateOf(run.adapter);
-      state.tracker.reset();
-      state.lastId = undefined;
+      if (result.error) recorder.forget(run.adapter);
     },
     afterMigration(ctx: MigrationContext) {
       if (ctx.dryRun || ctx.direction !== 'up') return;
