@@ -97,9 +97,10 @@ const noopLogger: Logger = { log() {} };
  * own transaction together with its history row where the dialect has transactional DDL, one
  * runner at a time, checksums checked first, DDL under a lock wait bound with bounded retries.
  * This is the runner of the PostgreSQL dialect. It runs SQLite too, every body through SQLite's
- * step guard (`connection.stepGuard`: the checks that keep a table rebuild from deleting child rows);
- * the SQLite services (backups, schema history, transformations, preservation) still take part
- * through {@link Migrator}'s plugins, so `createMigrationFramework` and the `mfmig` command run SQLite there.
+ * step guard (`connection.stepGuard`: the checks that keep a table rebuild from deleting child rows).
+ * Backups, schema history, transformations and preservation join it as participants on either
+ * dialect; the framework's run sequence is still a plugin of `Migrator`, so `createMigrationFramework`
+ * and the `mfmig` command run SQLite there.
  *
  * @example
  * const migrator = new DialectMigrator({ connection: await openPostgres(url), migrations: await loadMigrations('./migrations') });
