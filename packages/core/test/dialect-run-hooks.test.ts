@@ -10,10 +10,12 @@ import {
   DialectMigrator,
   type RunnableConnection,
   MfmigError,
+  RunValues,
   SqliteConnection,
   loadMigrations,
   openDatabase,
   openPostgres,
+  runKey,
 } from '@mfmig/core';
 import { dropScratchDatabases, removeTempDirs, scratchDatabase, tempDir, tempTree } from '@mfmig/test-support';
 
@@ -51,6 +53,8 @@ const DIALECTS: { name: string; open: () => Promise<{ conn: RunnableConnection; 
   },
 ];
 
+const TAG = runKey<string>('release-tag');
+
 /** What a participant saw in its run hooks. */
 interface Seen {
   direction: string;
@@ -63,6 +67,8 @@ interface Seen {
   /** The other runner's view of the lock, and of the history, while `beforeRun` ran. */
   holder: string | null;
   applied: number[];
+  /** What the caller handed the run under {@link TAG}. */
+  tag: string | null;
   after?: { toVersion: number; error?: string; results: string[] };
   /** What `afterRepeatable` saw of each repeatable migration. */
   repeatableRuns?: { name: string; version: number; rows: number; recorded: string[] }[];
@@ -83,6 +89,7 @@ function watcher(other: RunnableConnection, seen: Seen[], fail?: { before?: Erro
         targetVersion: run.targetVersion,
         holder: holder?.command ?? null,
         applied,
+        tag: run.values.get(TAG) ?? null,
       });
       if (fail?.before) throw fail.before;
     },
@@ -108,7 +115,7 @@ describe.each(DIALECTS)('run hooks of DialectMigrator participants on $name', ({
       const migrations = await loadMigrations(tempTree(FILES));
       const [v1, v2] = migrations.migrations.map((m) => m.version);
       const m = new DialectMigrator({ connection: conn, migrations, participants: [watcher(other, seen)] });
-      const up = await m.migrate({ version: v2! }, { command: 'mfmig test up' });
+      const up = await m.migrate({ version: v2! }, { command: 'mfmig test up', values: new RunValues().set(TAG, 'release 7') });
       expect(up.error).toBeUndefined();
       expect(up.extras.watched).toBe(true);
       const down = await m.rollback({ steps: 2 }, { command: 'mfmig test down' });
@@ -123,6 +130,7 @@ describe.each(DIALECTS)('run hooks of DialectMigrator participants on $name', ({
           targetVersion: v2,
           holder: 'mfmig test up',
           applied: [],
+          tag: 'release 7',
           after: { toVersion: v2, error: undefined, results: ['notes:Success', 'tags:Success'] },
           repeatableRuns: [{ name: 'notes_view', version: v2, rows: 1, recorded: [] }],
         },
@@ -135,6 +143,7 @@ describe.each(DIALECTS)('run hooks of DialectMigrator participants on $name', ({
           targetVersion: 0,
           holder: 'mfmig test down',
           applied: [v1, v2],
+          tag: null,
           after: { toVersion: 0, error: undefined, results: ['tags:Success', 'notes:Success'] },
         },
       ]);

@@ -4,6 +4,7 @@ import { MfmigError, isMfmigError } from '../errors/index.js';
 import { type MigrationEvents, MigrationEventEmitter, type OperationProgress } from '../events/index.js';
 import { type Migration, type MigrationSet, type RepeatableMigration, fileLineOf, migrationLabel, runsInTransaction } from '../migration/index.js';
 import type { RunResult, TableRebuilder } from '../runner/migration-plugin.js';
+import { RunValues } from '../runner/run-values.js';
 import { type MigrationStatus, assertNothingBlocks, computeStatus } from '../runner/migration-status.js';
 import { type MigrationTarget, resolveTargetVersion, upSteps } from '../runner/migration-target.js';
 import type { DialectParticipant, DialectRun, DialectStep, ParticipantReport } from './dialect-participant.js';
@@ -75,6 +76,8 @@ export interface DialectRunOptions {
   lockHeld?: boolean;
   /** For this run, whether the pending repeatable migrations run after the versioned ones (default: the migrator's `repeatables`). */
   repeatables?: boolean;
+  /** What the caller hands this run's participants, by typed key (`run.values` in `beforeRun`/`afterRun`). */
+  values?: RunValues;
 }
 
 interface Prepared {
@@ -220,6 +223,7 @@ export class DialectMigrator {
         status,
         steps.map((s) => s.migration),
         repeatables,
+        options.values,
       );
       await beforeRun(this.#participants, run);
       this.events.emit('runStarted', {
@@ -254,7 +258,7 @@ export class DialectMigrator {
    * participants join each step (rollback preservation archives what a down drops). Never throws
    * half-way: see `result.error`.
    */
-  async rollback(target: DownTarget, options: Pick<DialectRunOptions, 'signal' | 'command' | 'lockHeld'> = {}): Promise<DialectRunResult> {
+  async rollback(target: DownTarget, options: Pick<DialectRunOptions, 'signal' | 'command' | 'lockHeld' | 'values'> = {}): Promise<DialectRunResult> {
     const runId = randomUUID();
     const startedAt = performance.now();
     const result: DialectRunResult = {
@@ -283,7 +287,7 @@ export class DialectMigrator {
       result.fromVersion = status.currentVersion;
       if (status.applied.length > 0) await metrics.prepare();
       await runDown(this.#downKit(result), status, target, runId, result, options.signal, async (steps) => {
-        run = this.#run(result, status, steps, []);
+        run = this.#run(result, status, steps, [], options.values);
         await beforeRun(this.#participants, run);
       });
     } catch (error) {
@@ -323,11 +327,18 @@ export class DialectMigrator {
   }
 
   /** The run its participants' `beforeRun` and `afterRun` hooks see. */
-  #run(result: DialectRunResult, status: MigrationStatus, steps: readonly Migration[], repeatables: readonly RepeatableMigration[]): DialectRun {
+  #run(
+    result: DialectRunResult,
+    status: MigrationStatus,
+    steps: readonly Migration[],
+    repeatables: readonly RepeatableMigration[],
+    values = new RunValues(),
+  ): DialectRun {
     const { runId, direction, dryRun, targetVersion } = result;
     const { connection, migrations } = this;
     const progress = (p: OperationProgress) => this.events.emit('operationProgress', p);
-    return { connection, migrations, runId, direction, dryRun, status, fromVersion: status.currentVersion, targetVersion, steps, repeatables, progress };
+    const fromVersion = status.currentVersion;
+    return { connection, migrations, runId, direction, dryRun, status, fromVersion, targetVersion, steps, repeatables, values, progress };
   }
 
   /** What the downs of a run need from this runner (a rollback's, or the revert of a failed `partial` step). */

@@ -1,6 +1,7 @@
 import type { OperationProgress } from '../events/index.js';
 import type { Migration, MigrationSet, RepeatableMigration } from '../migration/index.js';
 import type { MigrationStatus } from '../runner/migration-status.js';
+import type { RunValues } from '../runner/run-values.js';
 import type { RunnableConnection } from './dialect.js';
 import type { DialectRunResult } from './dialect-migrator.js';
 import type { MeasuredPart } from './dialect-run-metrics.js';
@@ -24,6 +25,8 @@ export interface DialectRun {
   readonly steps: readonly Migration[];
   /** The repeatable migrations an up run runs after its steps (those pending when it starts); none in a down. */
   readonly repeatables: readonly RepeatableMigration[];
+  /** What the run's caller handed its participants (`DialectRunOptions.values`); empty when it handed nothing. */
+  readonly values: RunValues;
   /** Reports the progress of long work of the hook (a backup's pages), as the run's `operationProgress` event: a bar on a terminal. */
   progress(p: OperationProgress): void;
 }
