@@ -5,6 +5,14 @@ export { MigrationService, type ExecuteMigrationOptions, type MigrationExecution
 export { assertRedoStatus, planRedo, redoLastMigration, type RedoPlan, type RedoResult, type RedoServices } from './redo-last-migration.js';
 export { type MilestoneStep, type UpgradePathAnalysis } from './upgrade-path.js';
 export { assertDatabaseIntact } from './integrity-precheck.js';
+export {
+  RUN_REQUEST,
+  type RunRequest,
+  type RunSequenceFindings,
+  type RunSequenceServices,
+  createRunSequenceParticipant,
+  createRunSequencePlugin,
+} from './run-sequence-plugin.js';
 export { assertAdopted, findUnadoptedTables } from './adoption/unadopted-tables.js';
 export { analyzeBaseline, type BaselineAnalysis, type BaselineMatch, type BaselineOptions } from './adoption/analyze-baseline.js';
 export { BASELINE_SOURCE, baselineDatabase, type BaselineResult } from './adoption/baseline.js';

@@ -1,4 +1,4 @@
-import { type MigrationPlugin, type MigrationTarget, MfmigError, runKey } from '@mfmig/core';
+import { type DialectParticipant, type MigrationPlugin, type MigrationTarget, MfmigError, type RunResult, type RunValues, runKey } from '@mfmig/core';
 import type { CheckpointRecord } from '@mfmig/rollback';
 import type { MigrationPlan, MigrationPlanner } from '@mfmig/planner';
 import type { RollbackManager } from '@mfmig/rollback';
@@ -23,22 +23,55 @@ export interface RunSequenceFindings {
 /** The key under which `migrateTo` hands a run its {@link RunRequest} (`RunOptions.values`). */
 export const RUN_REQUEST = runKey<RunRequest>('framework-run-request');
 
+/** What the run sequence needs to know of a run: the same on `Migrator`'s `RunInfo` and `DialectMigrator`'s `DialectRun`. */
+interface SequencedRun {
+  readonly values: RunValues;
+  readonly dryRun: boolean;
+  readonly direction: 'up' | 'down';
+  readonly steps: readonly unknown[];
+}
+
+/** The services the run sequence calls. */
+export interface RunSequenceServices {
+  validation: ValidationService;
+  planner: MigrationPlanner;
+  rollbackManager: RollbackManager;
+}
+
 /**
  * The framework's steps around a run, as a plugin so that they happen after the run lock is
  * taken (a waiting runner validates the state it will migrate, not the one before the other
  * runner finished): pre-migration validation, plan, checkpoint before the first step, and
  * post-migration validation after the last.
  */
-export function createRunSequencePlugin(services: {
-  validation: ValidationService;
-  planner: MigrationPlanner;
-  rollbackManager: RollbackManager;
-}): MigrationPlugin {
+export function createRunSequencePlugin(services: RunSequenceServices): MigrationPlugin {
+  const sequence = runSequence(services);
+  return { name: RUN_SEQUENCE, beforeRun: (run) => sequence.before(run), afterRun: (run, result) => sequence.after(run, result) };
+}
+
+/**
+ * The same run sequence as a `DialectMigrator` participant, in its `beforeRun` and `afterRun`
+ * hooks (under the run's lock), for a run on a `SqliteConnection` over the services' database.
+ * The run reads its {@link RunRequest} from `values` (`RUN_REQUEST`), as the plugin does; without
+ * one it does nothing.
+ *
+ * @example
+ * const f = createMigrationFramework({ database: './kb.db', migrationsPath: './migrations' });
+ * const migrator = new DialectMigrator({ connection: new SqliteConnection(f.context.adapter), migrations, participants: [createRunSequenceParticipant({ validation: f.validation, planner: f.planner, rollbackManager: f.rollbackManager })] });
+ * await migrator.migrate({ mvp: 5 }, { values: new RunValues().set(RUN_REQUEST, { target: { mvp: 5 }, validate: true, plan: undefined, checkpoint: false, checkpointId: 'mvp5' }) });
+ */
+export function createRunSequenceParticipant(services: RunSequenceServices): DialectParticipant {
+  const sequence = runSequence(services);
+  return { name: RUN_SEQUENCE, beforeRun: (run) => sequence.before(run), afterRun: (run, result) => sequence.after(run, result) };
+}
+
+const RUN_SEQUENCE = 'framework-run-sequence';
+
+function runSequence(services: RunSequenceServices) {
   // what one run's steps found, kept from its beforeRun to its afterRun (a runner runs one run at a time)
   const findings = new WeakMap<RunRequest, RunSequenceFindings>();
   return {
-    name: 'framework-run-sequence',
-    async beforeRun(run) {
+    async before(run: SequencedRun): Promise<void> {
       const r = run.values.get(RUN_REQUEST);
       if (!r || run.dryRun || run.direction !== 'up' || run.steps.length === 0) return;
       const found: RunSequenceFindings = {};
@@ -52,7 +85,7 @@ export function createRunSequencePlugin(services: {
       if (r.plan !== false) found.plan = r.plan ?? (await services.planner.createPlan(r.target));
       if (r.checkpoint) found.checkpoint = await services.rollbackManager.createCheckpoint(r.checkpointId, { target: r.target });
     },
-    async afterRun(run, result) {
+    async after(run: SequencedRun, result: RunResult): Promise<void> {
       const r = run.values.get(RUN_REQUEST);
       const found = r && findings.get(r);
       if (!r || !found) return;

@@ -101,9 +101,9 @@ const noopLogger: Logger = { log() {} };
  * runner at a time, checksums checked first, DDL under a lock wait bound with bounded retries.
  * This is the runner of the PostgreSQL dialect. It runs SQLite too, every body through SQLite's
  * step guard (`connection.stepGuard`: the checks that keep a table rebuild from deleting child rows).
- * Backups, schema history, transformations and preservation join it as participants on either
- * dialect; the framework's run sequence is still a plugin of `Migrator`, so `createMigrationFramework`
- * and the `mfmig` command run SQLite there.
+ * Backups, schema history, transformations, preservation and the framework's run sequence join it
+ * as participants; `createMigrationFramework` and the `mfmig` command still run SQLite through
+ * {@link Migrator}'s plugins.
  *
  * @example
  * const migrator = new DialectMigrator({ connection: await openPostgres(url), migrations: await loadMigrations('./migrations') });
