@@ -64,7 +64,7 @@ describe('the run sequence as a DialectMigrator participant', () => {
     const seeded = await seededFramework(dir, { rows: 50 });
     const { adapter } = seeded.context;
     const { rootpage } = adapter.all<{ rootpage: number }>("SELECT rootpage FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'kb_entries' LIMIT 1")[0]!;
-    const pageSize = adapter.value<number>('PRAGMA page_size');
+    const pageSize = adapter.value<number>('PRAGMA page_size')!;
     seeded.close();
     // a damaged index page, as a failing disk or a copy made mid-write leaves one
     const fd = openSync(file, 'r+');
