@@ -26,6 +26,16 @@ function participants(framework: MigrationFramework, backups: string): DialectPa
   ];
 }
 
+/** A DialectMigrator over the framework's database with those participants, as `migrateTo` would run the knowledge base. */
+async function runner(framework: MigrationFramework, backups: string): Promise<DialectMigrator> {
+  return new DialectMigrator({
+    connection: new SqliteConnection(framework.context.adapter),
+    migrations: await loadMigrations(REAL_MIGRATIONS),
+    participants: participants(framework, backups),
+    rebuildTable: rebuildTableInMigration,
+  });
+}
+
 const request = (checkpoint: boolean): RunRequest => ({ target: { mvp: 5 }, validate: true, plan: undefined, checkpoint, checkpointId: 'to-mvp5' });
 
 describe('the run sequence as a DialectMigrator participant', () => {
@@ -35,12 +45,7 @@ describe('the run sequence as a DialectMigrator participant', () => {
   it('validates, plans, checkpoints and backs up a knowledge base it migrates from MVP1 to MVP5', async () => {
     const dir = tempDir();
     framework = await seededFramework(dir, { rows: 300 });
-    const m = new DialectMigrator({
-      connection: new SqliteConnection(framework.context.adapter),
-      migrations: await loadMigrations(REAL_MIGRATIONS),
-      participants: participants(framework, join(dir, 'backups')),
-      rebuildTable: rebuildTableInMigration,
-    });
+    const m = await runner(framework, join(dir, 'backups'));
     const result = await m.migrate({ mvp: 5 }, { values: new RunValues().set(RUN_REQUEST, request(true)) });
     expect(result.error).toBeUndefined();
     const { extras } = result;
@@ -72,12 +77,7 @@ describe('the run sequence as a DialectMigrator participant', () => {
     closeSync(fd);
     const damaged = readFileSync(file);
     framework = createMigrationFramework({ database: file, migrationsPath: REAL_MIGRATIONS, backupPath: join(dir, 'backups') });
-    const m = new DialectMigrator({
-      connection: new SqliteConnection(framework.context.adapter),
-      migrations: await loadMigrations(REAL_MIGRATIONS),
-      participants: participants(framework, join(dir, 'run-backups')),
-      rebuildTable: rebuildTableInMigration,
-    });
+    const m = await runner(framework, join(dir, 'run-backups'));
     const result = await m.migrate({ mvp: 5 }, { values: new RunValues().set(RUN_REQUEST, request(false)) });
     expect(isMfmigError(result.error) && [result.error.code, result.error.context.stage]).toEqual(['VALIDATION_FAILED', 'pre-migration']);
     expect(result.results).toEqual([]);

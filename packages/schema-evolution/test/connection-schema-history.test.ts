@@ -5,19 +5,10 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  DialectMigrator,
-  type MigrationSet,
-  Migrator,
-  type RepeatableMigration,
-  SqliteConnection,
-  loadMigrations,
-  openDatabase,
-  openPostgres,
-} from '@mfmig/core';
+import { DialectMigrator, type MigrationSet, Migrator, SqliteConnection, loadMigrations, openDatabase, openPostgres } from '@mfmig/core';
 import { createConnectionSchemaHistory, createSchemaHistoryPlugin, introspectSchema, listSnapshots, loadSnapshot } from '@mfmig/schema-evolution';
 import { dropScratchDatabases, scratchDatabase } from '@mfmig/test-support';
-import { migrationsFolder, sqlMigration, tempDir } from './helpers.js';
+import { entryTitlesRepeatable, migrationsFolder, sqlMigration, tempDir } from './helpers.js';
 
 afterAll(dropScratchDatabases);
 
@@ -41,16 +32,7 @@ ALTER TABLE __new_entry_notes RENAME TO entry_notes;`,
     },
     { copyMvp1: true },
   );
-  const repeatable: RepeatableMigration = {
-    name: 'entry_titles',
-    description: 'entry titles',
-    file: join(root, 'R__entry_titles.sql'),
-    checksum: 'c1',
-    transaction: 'immediate',
-    connection: { foreignKeys: 'on', legacyAlterTable: false },
-    sql: VIEW,
-    up: (_db, ctx) => ctx.exec(VIEW),
-  };
+  const repeatable = entryTitlesRepeatable(root, VIEW);
   return { ...(await loadMigrations(root)), repeatables: [repeatable] };
 }
 

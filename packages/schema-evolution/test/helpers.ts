@@ -2,6 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import type { RepeatableMigration } from '@mfmig/core';
 
 /** The real MVP1 migrations of the repository. */
 export const MVP1 = resolve(import.meta.dirname, '../../../migrations/mvp1');
@@ -31,4 +32,18 @@ export function memoryDb(sql?: string): Database.Database {
   const db = new Database(':memory:');
   if (sql) db.exec(sql);
   return db;
+}
+
+/** The repeatable migration `R__entry_titles.sql` of `root`, whose SQL (re)creates a view from `sql`. */
+export function entryTitlesRepeatable(root: string, sql: string): RepeatableMigration {
+  return {
+    name: 'entry_titles',
+    description: 'entry titles',
+    file: join(root, 'R__entry_titles.sql'),
+    checksum: 'c1',
+    transaction: 'immediate',
+    connection: { foreignKeys: 'on', legacyAlterTable: false },
+    sql,
+    up: (_db, ctx) => ctx.exec(sql),
+  };
 }

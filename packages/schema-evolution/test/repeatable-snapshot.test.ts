@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { Migrator, type RepeatableMigration, loadMigrations, openDatabase } from '@mfmig/core';
+import { Migrator, loadMigrations, openDatabase } from '@mfmig/core';
 import { createSchemaHistoryPlugin, introspectSchema, loadSnapshot } from '@mfmig/schema-evolution';
-import { migrationsFolder, tempDir } from './helpers.js';
+import { entryTitlesRepeatable, migrationsFolder, tempDir } from './helpers.js';
 
 const VIEW = 'DROP VIEW IF EXISTS entry_titles;\nCREATE VIEW entry_titles AS SELECT title FROM kb_entries;';
 
@@ -11,16 +11,7 @@ describe('schema history and repeatable migrations', () => {
   it('a repeatable that changes the schema stores a newer snapshot of the version the database is at, so it is no drift', async () => {
     const db = new Database(join(tempDir(), 'kb.db'));
     const root = migrationsFolder({}, { copyMvp1: true });
-    const repeatable: RepeatableMigration = {
-      name: 'entry_titles',
-      description: 'entry titles',
-      file: join(root, 'R__entry_titles.sql'),
-      checksum: 'c1',
-      transaction: 'immediate',
-      connection: { foreignKeys: 'on', legacyAlterTable: false },
-      sql: VIEW,
-      up: (_db, ctx) => ctx.exec(VIEW),
-    };
+    const repeatable = entryTitlesRepeatable(root, VIEW);
     const migrations = { ...(await loadMigrations(root)), repeatables: [repeatable] };
     const migrator = new Migrator({ adapter: openDatabase(db), migrations, plugins: [createSchemaHistoryPlugin()] });
     const result = await migrator.migrate();
