@@ -45,8 +45,7 @@ export interface RunSequenceServices {
  * post-migration validation after the last.
  */
 export function createRunSequencePlugin(services: RunSequenceServices): MigrationPlugin {
-  const sequence = runSequence(services);
-  return { name: RUN_SEQUENCE, beforeRun: (run) => sequence.before(run), afterRun: (run, result) => sequence.after(run, result) };
+  return runSequence(services);
 }
 
 /**
@@ -61,17 +60,16 @@ export function createRunSequencePlugin(services: RunSequenceServices): Migratio
  * await migrator.migrate({ mvp: 5 }, { values: new RunValues().set(RUN_REQUEST, { target: { mvp: 5 }, validate: true, plan: undefined, checkpoint: false, checkpointId: 'mvp5' }) });
  */
 export function createRunSequenceParticipant(services: RunSequenceServices): DialectParticipant {
-  const sequence = runSequence(services);
-  return { name: RUN_SEQUENCE, beforeRun: (run) => sequence.before(run), afterRun: (run, result) => sequence.after(run, result) };
+  return runSequence(services);
 }
 
-const RUN_SEQUENCE = 'framework-run-sequence';
-
+/** The run sequence's hooks, written against what both runners' runs have ({@link SequencedRun}), so one object is either form. */
 function runSequence(services: RunSequenceServices) {
   // what one run's steps found, kept from its beforeRun to its afterRun (a runner runs one run at a time)
   const findings = new WeakMap<RunRequest, RunSequenceFindings>();
   return {
-    async before(run: SequencedRun): Promise<void> {
+    name: 'framework-run-sequence',
+    async beforeRun(run: SequencedRun): Promise<void> {
       const r = run.values.get(RUN_REQUEST);
       if (!r || run.dryRun || run.direction !== 'up' || run.steps.length === 0) return;
       const found: RunSequenceFindings = {};
@@ -85,7 +83,7 @@ function runSequence(services: RunSequenceServices) {
       if (r.plan !== false) found.plan = r.plan ?? (await services.planner.createPlan(r.target));
       if (r.checkpoint) found.checkpoint = await services.rollbackManager.createCheckpoint(r.checkpointId, { target: r.target });
     },
-    async after(run: SequencedRun, result: RunResult): Promise<void> {
+    async afterRun(run: SequencedRun, result: RunResult): Promise<void> {
       const r = run.values.get(RUN_REQUEST);
       const found = r && findings.get(r);
       if (!r || !found) return;

@@ -1,4 +1,4 @@
-import type { RemovedBackup } from './backup/backup-registry.js';
+import type { RemovedBackup, TakenBackup } from './backup/backup-registry.js';
 import type { RestoredArchive } from './preservation/archive-restorer.js';
 import type { PreservedData } from './preservation/archive-writer.js';
 
@@ -10,6 +10,17 @@ export interface RunBackupExtra {
   sha256: string;
   verified: boolean;
   removedByRetention: RemovedBackup[];
+}
+
+/**
+ * How a backup taken before a run is reported on its result.
+ *
+ * @example
+ * result.extras.backup = runBackupExtra(await createPreRunBackup(adapter, options, 10));
+ */
+export function runBackupExtra(backup: TakenBackup): RunBackupExtra {
+  const { id, path, version, sha256, removedByRetention } = backup;
+  return { id, path, version, sha256, verified: backup.integrity.verified, removedByRetention };
 }
 
 declare module '@mfmig/core' {

@@ -1,6 +1,7 @@
 import type { MigrationPlugin, RunInfo } from '@mfmig/core';
 import type { BackupRecord } from './backup-manifest.js';
 import type { RemovedBackup } from './backup-registry.js';
+import { runBackupExtra } from '../run-extras.js';
 
 /**
  * Name of the plugin, to find it in `ctx.plugins`.
@@ -47,16 +48,7 @@ export function createBackupPlugin(manager: PreRunBackupTaker, options: BackupPl
     afterRun(run, result) {
       const backup = taken.get(run.runId);
       taken.delete(run.runId);
-      if (backup) {
-        result.extras.backup = {
-          id: backup.id,
-          path: backup.path,
-          version: backup.version,
-          sha256: backup.sha256,
-          verified: backup.integrity.verified,
-          removedByRetention: backup.removedByRetention ?? [],
-        };
-      }
+      if (backup) result.extras.backup = runBackupExtra({ ...backup, removedByRetention: backup.removedByRetention ?? [] });
     },
   };
 }

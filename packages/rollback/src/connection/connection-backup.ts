@@ -1,8 +1,6 @@
 import { type DialectParticipant, type DialectRun, MfmigError, PostgresConnection, SqliteConnection } from '@mfmig/core';
-import { ownerOf } from '../backup/backup-ownership.js';
-import { pruneBackups } from '../backup/backup-registry.js';
-import { createBackup } from '../backup/create-backup.js';
-import type { RunBackupExtra } from '../run-extras.js';
+import { createPreRunBackup } from '../backup/retained-backup.js';
+import { type RunBackupExtra, runBackupExtra } from '../run-extras.js';
 import { createPgDumpBackup } from './pg-dump-backup.js';
 
 /** Options of {@link createConnectionBackup}. */
@@ -70,26 +68,20 @@ export function createConnectionBackup(options: ConnectionBackupOptions): Dialec
 
 async function backUp(run: DialectRun, options: ConnectionBackupOptions): Promise<RunBackupExtra> {
   const { connection } = run;
-  const label = `before ${run.direction === 'up' ? 'migrating' : 'rolling back'} from version ${run.fromVersion} to ${run.targetVersion}`;
   if (connection instanceof SqliteConnection) {
-    const verify = options.verify ?? 'full';
-    const backup = await createBackup(connection.adapter, {
-      backupPath: options.folder,
-      kind: run.direction === 'up' ? 'pre-run' : 'pre-rollback',
-      verify,
-      migrations: run.migrations,
-      run: { runId: run.runId, direction: run.direction, fromVersion: run.fromVersion, targetVersion: run.targetVersion },
-      onProgress: (p) => run.progress(p),
-    });
-    if (verify && !backup.integrity.verified) {
-      throw new MfmigError(
-        'BACKUP_INVALID',
-        `The pre-run backup ${backup.id} fails its integrity check (${backup.integrity.result}); the run was not started — the database itself may be damaged`,
-      );
-    }
-    const removedByRetention = pruneBackups(options.folder, options.retention ?? 10, { database: ownerOf(backup), keepIds: [backup.id] });
-    const { id, path, version, sha256 } = backup;
-    return { id, path, version, sha256, verified: backup.integrity.verified, removedByRetention };
+    const backup = await createPreRunBackup(
+      connection.adapter,
+      {
+        backupPath: options.folder,
+        kind: run.direction === 'up' ? 'pre-run' : 'pre-rollback',
+        verify: options.verify ?? 'full',
+        migrations: run.migrations,
+        run: { runId: run.runId, direction: run.direction, fromVersion: run.fromVersion, targetVersion: run.targetVersion },
+        onProgress: (p) => run.progress(p),
+      },
+      options.retention ?? 10,
+    );
+    return runBackupExtra(backup);
   }
   if (connection instanceof PostgresConnection) {
     if (!options.url) throw new MfmigError('USAGE', 'createConnectionBackup needs the connection URL on PostgreSQL (options.url): pg_dump connects with it');
@@ -97,7 +89,7 @@ async function backUp(run: DialectRun, options: ConnectionBackupOptions): Promis
       url: options.url,
       schema: connection.schema,
       folder: options.folder,
-      label,
+      label: `before ${run.direction === 'up' ? 'migrating' : 'rolling back'} from version ${run.fromVersion} to ${run.targetVersion}`,
       verify: options.verify !== false,
       onProgress: options.onProgress,
     });

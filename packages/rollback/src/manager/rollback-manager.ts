@@ -2,7 +2,6 @@ import {
   type DatabaseIdentity,
   type MigrationFrameworkConfig,
   type MigrationPlugin,
-  MfmigError,
   type Migrator,
   type RunInfo,
   type ServiceContext,
@@ -14,10 +13,11 @@ import {
 import type { ProbeResult } from '../analysis/data-loss-probe.js';
 import type { BackupRecord } from '../backup/backup-manifest.js';
 import { type BackupPluginOptions, type PreRunBackupTaker, createBackupPlugin } from '../backup/backup-plugin.js';
-import { assertBackupBelongs, ownerOf } from '../backup/backup-ownership.js';
-import { type BackupScan, type RemovedBackup, type TakenBackup, findBackup, listBackups, pruneBackups, scanBackups } from '../backup/backup-registry.js';
+import { assertBackupBelongs } from '../backup/backup-ownership.js';
+import { type BackupScan, type RemovedBackup, type TakenBackup, findBackup, listBackups, scanBackups } from '../backup/backup-registry.js';
 import { removeBackup } from '../backup/remove-backup.js';
-import { createBackup } from '../backup/create-backup.js';
+import type { CreateBackupOptions } from '../backup/create-backup.js';
+import { createPreRunBackup, createRetainedBackup } from '../backup/retained-backup.js';
 import { type BackupVerification, assertBackupRestorable, verifyBackup } from '../backup/verify-backup.js';
 import { type CheckpointRecord, listCheckpoints } from '../checkpoint/checkpoint-manifest.js';
 import { type CreateCheckpointOptions, createCheckpoint } from '../checkpoint/create-checkpoint.js';
@@ -187,16 +187,10 @@ export class RollbackManager implements PreRunBackupTaker {
   /** Called by the backup plugin before a run. */
   async backupBeforeRun(run: RunInfo, options: { verify: IntegrityLevel | false }): Promise<TakenBackup | null> {
     if (this.#skipRunBackup) return null;
-    const backup = await this.#backup('pre-run', options.verify, {
+    const backupOptions = await this.#backupOptions('pre-run', options.verify, {
       run: { runId: run.runId, direction: run.direction, fromVersion: run.fromVersion, targetVersion: run.targetVersion },
     });
-    if (options.verify && !backup.integrity.verified) {
-      throw new MfmigError(
-        'BACKUP_INVALID',
-        `The pre-run backup ${backup.id} fails its integrity check (${backup.integrity.result}); the run was not started — the database itself may be damaged`,
-      );
-    }
-    return backup;
+    return createPreRunBackup(this.context.adapter, backupOptions, this.#live.config.backupRetention);
   }
 
   /** Captures the database and the run's position (see `createCheckpoint`). */
@@ -355,17 +349,24 @@ export class RollbackManager implements PreRunBackupTaker {
     verify: IntegrityLevel | false,
     extra: { label?: string; run?: BackupRecord['run'] },
   ): Promise<TakenBackup> {
+    return createRetainedBackup(this.context.adapter, await this.#backupOptions(kind, verify, extra), this.#live.config.backupRetention);
+  }
+
+  /** What a backup of the live database is taken with: this folder, the milestone it is at, progress on the context's events. */
+  async #backupOptions(
+    kind: 'manual' | 'pre-run' | 'pre-rollback',
+    verify: IntegrityLevel | false,
+    extra: { label?: string; run?: BackupRecord['run'] },
+  ): Promise<CreateBackupOptions> {
     const ctx = this.context;
-    const backup = await createBackup(ctx.adapter, {
+    return {
       backupPath: this.backupPath,
       kind,
       verify,
       migrations: await this.#live.migrationsIfAny(),
       onProgress: (p) => ctx.events.emit('operationProgress', p),
       ...extra,
-    });
-    const removedByRetention = pruneBackups(this.backupPath, this.#live.config.backupRetention, { database: ownerOf(backup), keepIds: [backup.id] });
-    return { ...backup, removedByRetention };
+    };
   }
 
   #restore(
