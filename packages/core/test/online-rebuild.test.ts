@@ -2,12 +2,39 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Migrator, ONLINE_TABLE, findRebuild, loadMigrations, openDatabase } from '@mfmig/core';
+import {
+  type DatabaseAdapter,
+  DialectMigrator,
+  type MigrationEventEmitter,
+  type MigrationEvents,
+  type MigrationSet,
+  type MigrationTarget,
+  Migrator,
+  ONLINE_TABLE,
+  type OnlineRebuildSettings,
+  type RunResult,
+  SqliteConnection,
+  findRebuild,
+  loadMigrations,
+  openDatabase,
+} from '@mfmig/core';
 import { removeTempDirs, startAppWriter, tempDir } from '@mfmig/test-support';
 
 afterAll(removeTempDirs);
 
 const ITEMS = 20_000;
+
+/** What the tests below need of a runner: both SQLite runners rebuild large tables online. */
+interface Runner {
+  events: MigrationEventEmitter<MigrationEvents>;
+  migrate(target?: MigrationTarget, options?: { signal?: AbortSignal }): Promise<RunResult>;
+}
+type MakeRunner = (adapter: DatabaseAdapter, migrations: MigrationSet, onlineRebuild: OnlineRebuildSettings | false) => Runner;
+
+const RUNNERS: [string, MakeRunner][] = [
+  ['Migrator', (adapter, migrations, onlineRebuild) => new Migrator({ adapter, migrations, onlineRebuild })],
+  ['DialectMigrator', (adapter, migrations, onlineRebuild) => new DialectMigrator({ connection: new SqliteConnection(adapter), migrations, onlineRebuild })],
+];
 
 /** A parent with a child, an index and a view; 0002 rebuilds the parent the way SQLite's documentation says, to widen a CHECK. */
 function writeMigrations(dir: string): string {
@@ -67,7 +94,7 @@ const schemaOf = (db: Database.Database) =>
     }[]
   ).map((o) => ({ ...o, sql: o.sql.replaceAll('"', '') }));
 
-describe('a table rebuild over a large table runs online', () => {
+describe.each(RUNNERS)('a table rebuild over a large table runs online (%s)', (_name, runner) => {
   it('keeps every row and every change the application makes meanwhile, and ends with the schema of a plain run', async () => {
     const dir = tempDir();
     const migrations = await loadMigrations(writeMigrations(dir));
@@ -93,7 +120,7 @@ describe('a table rebuild over a large table runs online', () => {
     await new Promise((r) => setTimeout(r, 50));
     const adapter = openDatabase(path);
     const progress: string[] = [];
-    const migrator = new Migrator({ adapter, migrations, onlineRebuild: { minRows: 1000, pacing: { targetMs: 20, pauseMs: 5 } } });
+    const migrator = runner(adapter, migrations, { minRows: 1000, pacing: { targetMs: 20, pauseMs: 5 } });
     migrator.events.on('operationProgress', (p) => progress.push(p.operation));
     const result = await migrator.migrate();
     adapter.close();
@@ -125,7 +152,7 @@ describe('a table rebuild over a large table runs online', () => {
 
     // The same migration run the plain way on the copy taken before: the same schema.
     const plain = openDatabase(plainPath);
-    const plainResult = await new Migrator({ adapter: plain, migrations, onlineRebuild: false }).migrate();
+    const plainResult = await runner(plain, migrations, false).migrate();
     expect(plainResult.error).toBeUndefined();
     plain.close();
     const reference = new Database(plainPath, { readonly: true });
@@ -141,7 +168,7 @@ describe('a table rebuild over a large table runs online', () => {
     const path = await seeded(dir, join(dir, 'migrations'));
     const adapter = openDatabase(path);
     const online = { minRows: 1000, pacing: { targetMs: 20, pauseMs: 5 } };
-    const stopped = new Migrator({ adapter, migrations, onlineRebuild: online });
+    const stopped = runner(adapter, migrations, online);
     const stop = new AbortController();
     stopped.events.on('operationProgress', () => stop.abort());
     const first = await stopped.migrate(undefined, { signal: stop.signal });
@@ -152,7 +179,7 @@ describe('a table rebuild over a large table runs online', () => {
     expect(adapter.rowCount('items')).toBe(ITEMS);
 
     const progress: string[] = [];
-    const rerun = new Migrator({ adapter, migrations, onlineRebuild: online });
+    const rerun = runner(adapter, migrations, online);
     rerun.events.on('operationProgress', (p) => progress.push(p.operation));
     const second = await rerun.migrate();
     expect(second.error).toBeUndefined();
@@ -170,7 +197,7 @@ describe('a table rebuild over a large table runs online', () => {
     const path = await seeded(dir, join(dir, 'migrations'));
     const adapter = openDatabase(path);
     const progress: string[] = [];
-    const migrator = new Migrator({ adapter, migrations, onlineRebuild: { minRows: ITEMS + 1, pacing: { targetMs: 20, pauseMs: 5 } } });
+    const migrator = runner(adapter, migrations, { minRows: ITEMS + 1, pacing: { targetMs: 20, pauseMs: 5 } });
     migrator.events.on('operationProgress', (p) => progress.push(p.operation));
     const result = await migrator.migrate();
     expect(result.error).toBeUndefined();

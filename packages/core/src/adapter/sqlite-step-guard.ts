@@ -1,9 +1,11 @@
-import type { GuardedBody, StepGuard, WatchOptions } from '../dialect/dialect.js';
+import type { AheadOptions, GuardedBody, StepGuard, WatchOptions } from '../dialect/dialect.js';
 import { HistoryStore } from '../history/history-store.js';
 import type { ConnectionSettings, Migration } from '../migration/index.js';
 import { applyConnectionSettings } from '../runner/apply-connection-settings.js';
 import { createMigrationContext } from '../runner/migration-context.js';
 import { MigrationSafety, assertUntampered, withStaysApplied } from '../runner/safety/index.js';
+import { ONLINE_SWAPS } from '../runner/online/online-rebuild.js';
+import { rebuildAhead } from '../runner/online/online-ahead.js';
 import type { DatabaseAdapter } from './database-adapter.js';
 
 /**
@@ -21,6 +23,9 @@ import type { DatabaseAdapter } from './database-adapter.js';
  * await m.up(body.db, body.ctx);
  * await body.verify(); // throws MIGRATION_FAILED before the commit
  * await restore();
+ *
+ * A table rebuild over a large table runs its copy ahead of the step ({@link SqliteStepGuard.runAhead}),
+ * as the SQLite runner's does: the step's transaction then only swaps the tables.
  */
 export class SqliteStepGuard implements StepGuard {
   readonly #adapter: DatabaseAdapter;
@@ -34,6 +39,11 @@ export class SqliteStepGuard implements StepGuard {
   async applySettings(settings: ConnectionSettings): Promise<() => Promise<void>> {
     const restore = applyConnectionSettings(this.#adapter, settings);
     return async () => restore();
+  }
+
+  /** The copy of an online table rebuild (see `runOnlineCopy`), and the swap that finishes it; `m` when it is no such rebuild. */
+  async runAhead(m: Migration, options: AheadOptions): Promise<Migration> {
+    return rebuildAhead(this.#adapter, m, options);
   }
 
   async watch(m: Migration, direction: 'up' | 'down', options: WatchOptions): Promise<GuardedBody> {
@@ -54,7 +64,12 @@ export class SqliteStepGuard implements StepGuard {
       countRows(rows);
       options.onRows(rows);
     };
-    const safety = MigrationSafety.begin(adapter, m, direction, { transactional: options.transactional, checkForeignKeyTargets: true });
+    const safety = MigrationSafety.begin(adapter, m, direction, {
+      transactional: options.transactional,
+      checkForeignKeyTargets: true,
+      // an online swap checks its key sets itself; a whole-database scan would hold the write lock for seconds
+      scanViolations: !ONLINE_SWAPS.has(m),
+    });
     const history = m.kind === 'module' ? this.#history.fingerprint() : null;
     ctx.observe(safety);
     safety.arm();

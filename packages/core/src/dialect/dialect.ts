@@ -6,6 +6,7 @@ import type { HistoryEntry, MigrationFailure } from '../history/history-store.js
 import type { RepeatableEntry } from '../history/repeatable-store.js';
 import type { NewStepMetric, StepMetric } from '../history/metrics-store.js';
 import type { TableRebuilder } from '../runner/migration-plugin.js';
+import type { BatchPacing } from '../runner/batch-pacer.js';
 
 /** The databases mfmig runs on. */
 export type DialectName = 'sqlite' | 'postgres';
@@ -276,6 +277,31 @@ export interface StepGuard {
   applySettings(settings: ConnectionSettings): Promise<() => Promise<void>>;
   /** Starts watching the body of `m`; call in its transaction (if it has one), right before the body. */
   watch(m: Migration, direction: 'up' | 'down', options: WatchOptions): Promise<GuardedBody>;
+  /**
+   * Runs the long part of an up migration ahead of its transaction, while the application keeps
+   * writing, where the dialect can (SQLite's online table rebuild: a shadow table copied in short
+   * batches). Returns the migration that finishes it (the swap), to run in the step's usual
+   * transaction, or `m` itself when there is nothing to run ahead. Called before the step's
+   * transaction, under the run's lock, never in a dry run.
+   */
+  runAhead?(m: Migration, options: AheadOptions): Promise<Migration>;
+}
+
+/** What {@link StepGuard.runAhead} needs. */
+export interface AheadOptions {
+  /** Which tables are large enough to rebuild online, and how the batches are paced. */
+  online: OnlineRebuildSettings;
+  signal?: AbortSignal;
+  /** Progress of the copy (`rebuild <table>`, in rows). */
+  onProgress(progress: OperationProgress): void;
+}
+
+/** How a runner rebuilds large tables online (see {@link StepGuard.runAhead}). */
+export interface OnlineRebuildSettings {
+  /** A table rebuild over at least this many rows runs online. */
+  minRows: number;
+  /** The copy's batches: about `targetMs` each, `pauseMs` apart. */
+  pacing: BatchPacing;
 }
 
 /** What a runner needs beyond {@link DialectConnection}: explicit transactions, the history and metrics, lock waits. */

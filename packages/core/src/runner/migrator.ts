@@ -21,8 +21,9 @@ import {
 import { type MigrationStatus, assertNothingBlocks, computeStatus } from './migration-status.js';
 import { type MigrationTarget, downVersions, resolveTargetVersion, upSteps } from './migration-target.js';
 import { ProgressTracker } from './progress-tracker.js';
-import { type BatchPacing, DEFAULT_PACING } from './batch-pacer.js';
-import { ONLINE_SWAPS, mayRebuildOnline, onlineRebuildOf, runOnlineCopy } from './online/index.js';
+import type { OnlineRebuildSettings } from '../dialect/dialect.js';
+import { DEFAULT_ONLINE_REBUILD, ONLINE_SWAPS } from './online/index.js';
+import { rebuildAhead } from './online/online-ahead.js';
 import { finishWithRepeatables } from './repeatable-runner.js';
 import { RunValues } from './run-values.js';
 import { SqliteConnection } from '../adapter/sqlite-connection.js';
@@ -51,7 +52,7 @@ export interface MigratorOptions {
    * short batches while the application writes, then a short swap. `false` runs every rebuild
    * in one transaction. Default: 10,000 rows, batches of about 100 ms with 25 ms pauses.
    */
-  onlineRebuild?: { minRows: number; pacing: BatchPacing } | false;
+  onlineRebuild?: OnlineRebuildSettings | false;
   /**
    * Migrate a database that has no migration history even when it holds tables the migrations
    * create: version 1 then runs over them. Default false: such an up run is refused with
@@ -397,17 +398,14 @@ export class Migrator {
 
   /** An up table rebuild over a large table: its copy runs online now; returns the swap that finishes it. Otherwise `m`. */
   async #online(m: Migration, direction: Direction, ctx: RunnerContext, options: RunOptions): Promise<Migration> {
-    const online = this.#options.onlineRebuild ?? { minRows: 10_000, pacing: DEFAULT_PACING };
-    if (online === false || direction !== 'up' || options.dryRun || !mayRebuildOnline(m) || this.history.has(m.version)) return m;
-    const restore = applyConnectionSettings(this.adapter, m.connection.up);
-    try {
-      const pattern = onlineRebuildOf(this.adapter, m, online.minRows);
-      if (!pattern) return m;
-      this.#log('info', 'migration.online_rebuild', { version: m.version, table: pattern.table, shadow: pattern.shadow });
-      return await runOnlineCopy(this.adapter, m, pattern, { pacing: online.pacing, signal: options.signal, onProgress: (p) => ctx.progress(p) });
-    } finally {
-      restore();
-    }
+    const online = this.#options.onlineRebuild ?? DEFAULT_ONLINE_REBUILD;
+    if (online === false || direction !== 'up' || options.dryRun) return m;
+    return rebuildAhead(this.adapter, m, {
+      online,
+      signal: options.signal,
+      onProgress: (p) => ctx.progress(p),
+      onStart: (pattern) => this.#log('info', 'migration.online_rebuild', { version: m.version, table: pattern.table, shadow: pattern.shadow }),
+    });
   }
 
   /** Runs one migration in its IMMEDIATE transaction. Returns whether work continues outside it. */

@@ -8,3 +8,4 @@ export {
   runOnlineCopy,
 } from './online-rebuild.js';
 export { ONLINE_TABLE, type OnlineState, onlineStates } from './online-state.js';
+export { DEFAULT_ONLINE_REBUILD } from './online-ahead.js';
