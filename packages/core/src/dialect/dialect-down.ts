@@ -1,6 +1,6 @@
 import type { TableRebuilder } from '../runner/migration-plugin.js';
 import { MfmigError } from '../errors/index.js';
-import type { MigrationEventEmitter, MigrationEvents } from '../events/index.js';
+import type { RunEvents } from './dialect-run-events.js';
 import { type Migration, type MigrationSet, fileLineOf, migrationLabel, runsInTransaction } from '../migration/index.js';
 import type { MigrationStatus } from '../runner/migration-status.js';
 import { type MigrationTarget, downVersions, noneVersion, resolveTargetVersion } from '../runner/migration-target.js';
@@ -21,7 +21,8 @@ export type DownTarget = Exclude<MigrationTarget, { latest: true }> | { steps: n
 export interface DownKit {
   connection: RunnableConnection;
   migrations: MigrationSet;
-  events: MigrationEventEmitter<MigrationEvents>;
+  /** The run's events and progress. */
+  events: RunEvents;
   lockWait: LockWaitPolicy;
   participants: readonly DialectParticipant[];
   /** The run's metrics: each down step's row is written in its transaction. */
@@ -92,13 +93,13 @@ export async function runDown(
     ),
   );
   await ready?.(steps.map((s) => s.migration));
-  kit.events.emit('runStarted', { runId, direction: 'down', fromVersion: status.currentVersion, targetVersion, totalSteps: steps.length, dryRun: false });
+  kit.events.runStarted({ runId, direction: 'down', fromVersion: status.currentVersion, targetVersion, totalSteps: steps.length, dryRun: false });
   for (const [index, step] of steps.entries()) {
     const m = step.migration;
     if (signal?.aborted) {
       throw new MfmigError('INTERRUPTED', `Interrupted before reverting ${migrationLabel(m)}; run the same command again to continue`);
     }
-    kit.events.emit('migrationStarted', { version: m.version, name: m.name, mvp: m.mvp, direction: 'down', step: index + 1, totalSteps: steps.length });
+    kit.events.migrationStarted(m, 'down', index, steps.length);
     const start = performance.now();
     kit.metrics.start();
     const ran: string[] = [];
@@ -107,12 +108,12 @@ export async function runDown(
       await downStep(kit, step, ran, result);
       const durationMs = performance.now() - start;
       result.results.push({ ...item(m, 'Success', durationMs, 'down'), rows: kit.metrics.rows, statements: ran });
-      kit.events.emit('migrationCompleted', { version: m.version, name: m.name, mvp: m.mvp, direction: 'down', durationMs });
+      kit.events.migrationCompleted(m, 'down', index, steps.length, durationMs, kit.metrics.rows);
     } catch (error) {
       if (step.transactional) result.reports.length = reported;
       const wrapped = stepError(error, m, step.transactional, 'down');
       if (wrapped.code !== 'INTERRUPTED') await kit.connection.history.recordFailure(m.version, 'down', wrapped.message).catch(() => {});
-      kit.events.emit('migrationFailed', { version: m.version, name: m.name, mvp: m.mvp, direction: 'down', error: wrapped });
+      kit.events.migrationFailed(m, 'down', wrapped);
       result.results.push({ ...item(m, 'Error', performance.now() - start, 'down'), statements: ran, error: wrapped });
       for (const rest of steps.slice(index + 1)) result.results.push(item(rest.migration, 'NotExecuted', 0, 'down'));
       throw wrapped;

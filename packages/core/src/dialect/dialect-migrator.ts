@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../config/index.js';
 import { MfmigError, isMfmigError } from '../errors/index.js';
-import { type MigrationEvents, MigrationEventEmitter, type OperationProgress } from '../events/index.js';
+import { type MigrationEvents, MigrationEventEmitter, type MigrationProgress, type OperationProgress } from '../events/index.js';
+import { RunEvents } from './dialect-run-events.js';
 import { type Migration, type MigrationSet, type RepeatableMigration, fileLineOf, migrationLabel, runsInTransaction } from '../migration/index.js';
 import type { RunResult, TableRebuilder } from '../runner/migration-plugin.js';
 import { RunValues } from '../runner/run-values.js';
@@ -129,6 +130,8 @@ export class DialectMigrator {
   readonly #operationStarts = new Map<string, number>();
   /** The metrics of each run under way, by run id. */
   readonly #runMetrics = new Map<string, RunMetrics>();
+  /** The runs' events, and the progress they add up to. */
+  readonly #runEvents: RunEvents;
   /** {@link assertAdopted} passed since the last up run: that run need not rehearse again. */
   #adoptionChecked = false;
 
@@ -137,8 +140,27 @@ export class DialectMigrator {
     this.connection = options.connection;
     this.migrations = options.migrations;
     this.events = options.events ?? new MigrationEventEmitter();
+    this.#runEvents = new RunEvents(this.events);
     this.#logger = options.logger ?? noopLogger;
     this.#lockWait = { ...DEFAULT_LOCK_WAIT, ...options.lockWait };
+  }
+
+  /**
+   * The progress of the current (or last) run, as `Migrator.getCurrentProgress` gives it: steps
+   * done of all, the step under way, rows, memory, elapsed time and the estimated completion, and
+   * the status (`running`, `completed`, `failed`, `interrupted`, `rolled_back`). Null before any run.
+   * Each change is also emitted as `progressUpdated`.
+   *
+   * @example
+   * migrator.events.on('progressUpdated', (p) => console.log(`${p.currentStep}/${p.totalSteps}`));
+   */
+  getCurrentProgress(): MigrationProgress | null {
+    return this.#runEvents.snapshot();
+  }
+
+  /** Marks the last run as rolled back (its failure was undone by a rollback): `progressUpdated` with status `rolled_back`. */
+  markRolledBack(): void {
+    this.#runEvents.markRolledBack();
   }
 
   /** Where the database stands against the migrations folder. Reads only: nothing is created. */
@@ -234,7 +256,7 @@ export class DialectMigrator {
         options.values,
       );
       await beforeRun(this.#participants, run);
-      this.events.emit('runStarted', {
+      this.#runEvents.runStarted({
         runId,
         direction: 'up',
         fromVersion: status.currentVersion,
@@ -325,12 +347,7 @@ export class DialectMigrator {
     if (run) await afterRun(this.#participants, run, result);
     if (locked) await this.connection.lock.release().catch(() => {});
     result.durationMs = performance.now() - startedAt;
-    const { runId, direction } = result;
-    if (result.error) this.events.emit('runFailed', { runId, error: result.error });
-    else {
-      const migrations = result.results.filter((r) => r.status === 'Success').length;
-      this.events.emit('runCompleted', { runId, direction, toVersion: result.toVersion, durationMs: result.durationMs, migrations });
-    }
+    this.#runEvents.finished(result);
     return result;
   }
 
@@ -355,7 +372,7 @@ export class DialectMigrator {
     return {
       connection: this.connection,
       migrations: this.migrations,
-      events: this.events,
+      events: this.#runEvents,
       lockWait: this.#lockWait,
       participants: this.#participants,
       metrics: this.#metricsOf(runId),
@@ -501,7 +518,7 @@ export class DialectMigrator {
           `Interrupted before ${migrationLabel(m)}; the database is at version ${(await this.status()).currentVersion}. Run the same command again to continue`,
         );
       }
-      this.events.emit('migrationStarted', { version: m.version, name: m.name, mvp: m.mvp, direction: 'up', step: index + 1, totalSteps: steps.length });
+      this.#runEvents.migrationStarted(m, 'up', index, steps.length);
       const start = performance.now();
       this.#metricsOf(runId).start();
       const ran: string[] = [];
@@ -534,8 +551,7 @@ export class DialectMigrator {
         const durationMs = performance.now() - start;
         const rows = outcome === 'skipped' ? 0 : this.#metricsOf(runId).rows;
         result.results.push({ ...item(m, outcome === 'skipped' ? 'Skipped' : 'Success', durationMs, 'up'), rows, statements: ran });
-        this.events.emit('migrationCompleted', { version: m.version, name: m.name, mvp: m.mvp, direction: 'up', durationMs });
-        this.events.emit('migrationStepCompleted', { step: index + 1, totalSteps: steps.length, version: m.version, name: m.name, duration: durationMs });
+        this.#runEvents.migrationCompleted(m, 'up', index, steps.length, durationMs, rows);
         if (outcome === 'done') lastApplied = m.version;
       } catch (error) {
         let wrapped = stepError(error, m, step.transactional && !continuing, 'up');
@@ -544,7 +560,7 @@ export class DialectMigrator {
         if (lastApplied !== undefined) await this.#fingerprintAt(lastApplied);
         // as on SQLite, an interrupted run is not a failure: the step stays `partial` (or was never begun) and the next run continues it
         if (wrapped.code !== 'INTERRUPTED') await this.connection.history.recordFailure(m.version, 'up', wrapped.message).catch(() => {});
-        this.events.emit('migrationFailed', { version: m.version, name: m.name, mvp: m.mvp, direction: 'up', error: wrapped });
+        this.#runEvents.migrationFailed(m, 'up', wrapped);
         result.results.push({ ...item(m, 'Error', performance.now() - start, 'up'), statements: ran, error: wrapped });
         for (const rest of steps.slice(index + 1)) result.results.push(item(rest.migration, 'NotExecuted', 0, 'up'));
         throw wrapped;

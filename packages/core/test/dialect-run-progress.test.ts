@@ -1,0 +1,147 @@
+// A DialectMigrator run's progress (getCurrentProgress, progressUpdated) on both dialects, and its
+// events in the order and shape the SQLite runner (Migrator) emits them, for a run that succeeds,
+// one that fails, one interrupted and a rollback.
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  DialectMigrator,
+  type MigrationEventEmitter,
+  type MigrationProgress,
+  Migrator,
+  type RunnableConnection,
+  SqliteConnection,
+  loadMigrations,
+  openDatabase,
+  openPostgres,
+} from '@mfmig/core';
+import { dropScratchDatabases, removeTempDirs, scratchDatabase, tempDir, tempTree } from '@mfmig/test-support';
+
+afterAll(async () => {
+  removeTempDirs();
+  await dropScratchDatabases();
+});
+
+/** A Flyway folder: versioned files that move rows, their undos. */
+const FILES = {
+  'V1__notes.sql': "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\nINSERT INTO notes (id, body) VALUES (1, 'a'), (2, 'b'), (3, 'c');",
+  'U1__notes.sql': 'DROP TABLE notes;',
+  'V2__tags.sql': 'CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT);\nINSERT INTO tags (id, name) SELECT id, body FROM notes;',
+  'U2__tags.sql': 'DROP TABLE tags;',
+  'V3__index.sql': 'CREATE INDEX tags_name ON tags (name);',
+  'U3__index.sql': 'DROP INDEX tags_name;',
+};
+/** The same, with a third version that fails in its second statement. */
+const FAILING = { ...FILES, 'V3__index.sql': 'CREATE INDEX tags_name ON tags (name);\nINSERT INTO missing_table VALUES (1);' };
+
+const DIALECTS: { name: string; open: () => Promise<RunnableConnection> }[] = [
+  { name: 'SQLite', open: async () => new SqliteConnection(openDatabase(join(tempDir(), 'db.sqlite'), { create: true })) },
+  { name: 'PostgreSQL', open: async () => openPostgres(await scratchDatabase(), { createSchema: true }) },
+];
+
+const RUN_EVENTS = [
+  'runStarted',
+  'migrationStarted',
+  'migrationCompleted',
+  'migrationStepCompleted',
+  'migrationFailed',
+  'progressUpdated',
+  'runCompleted',
+  'runFailed',
+];
+
+/** Each run event as a line: its name, and for progress what a progress bar shows of it. */
+function record(events: MigrationEventEmitter): string[] {
+  const seen: string[] = [];
+  events.on('*', (name, data) => {
+    if (!RUN_EVENTS.includes(name)) return;
+    if (name !== 'progressUpdated') return void seen.push(name);
+    const p = data as MigrationProgress;
+    seen.push(`progress ${p.direction} ${p.status} ${p.currentStep}/${p.totalSteps} at ${p.currentMigration?.name ?? '-'} rows ${p.performance.rowsProcessed}`);
+  });
+  return seen;
+}
+
+async function dialectRun(conn: RunnableConnection, files: Record<string, string>) {
+  const migrator = new DialectMigrator({ connection: conn, migrations: await loadMigrations(tempTree(files)) });
+  return { migrator, seen: record(migrator.events) };
+}
+
+describe.each(DIALECTS)('the progress of a DialectMigrator run on $name', ({ open }) => {
+  it('counts the steps of a run, ends completed, and a rollback counts its own', async () => {
+    const conn = await open();
+    try {
+      const { migrator, seen } = await dialectRun(conn, FILES);
+      expect(migrator.getCurrentProgress()).toBeNull();
+      const up = await migrator.migrate();
+      expect(up.error).toBeUndefined();
+      const done = migrator.getCurrentProgress()!;
+      expect(done).toMatchObject({ runId: up.runId, direction: 'up', status: 'completed', currentStep: 3, totalSteps: 3 });
+      expect(done.currentMigration?.name).toBe('index');
+      expect(done.performance.peakMemoryUsage).toBeGreaterThan(0);
+      expect(seen.filter((s) => s.startsWith('progress'))).toEqual([
+        'progress up running 0/3 at notes rows 0',
+        'progress up running 1/3 at notes rows 0',
+        'progress up running 1/3 at tags rows 0',
+        'progress up running 2/3 at tags rows 0',
+        'progress up running 2/3 at index rows 0',
+        'progress up running 3/3 at index rows 0',
+        'progress up completed 3/3 at index rows 0',
+      ]);
+
+      seen.length = 0;
+      const down = await migrator.rollback({ version: 1 });
+      expect(down.error).toBeUndefined();
+      expect(migrator.getCurrentProgress()).toMatchObject({ runId: down.runId, direction: 'down', status: 'completed', currentStep: 2, totalSteps: 2 });
+      expect(seen.at(-2)).toBe('progress down completed 2/2 at tags rows 0');
+      migrator.markRolledBack();
+      expect(migrator.getCurrentProgress()?.status).toBe('rolled_back');
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('says failed, with the error, where a migration failed, and interrupted when the run was stopped', async () => {
+    const conn = await open();
+    try {
+      const { migrator } = await dialectRun(conn, FAILING);
+      const failed = await migrator.migrate();
+      expect(failed.error).toMatchObject({ code: 'MIGRATION_FAILED' });
+      const progress = migrator.getCurrentProgress()!;
+      expect(progress).toMatchObject({ runId: failed.runId, status: 'failed', currentStep: 2, totalSteps: 3 });
+      expect(progress.error).toBe(failed.error?.message);
+
+      const stop = new AbortController();
+      stop.abort();
+      const stopped = await migrator.migrate({ latest: true }, { signal: stop.signal });
+      expect(stopped.error).toMatchObject({ code: 'INTERRUPTED' });
+      expect(migrator.getCurrentProgress()).toMatchObject({ runId: stopped.runId, status: 'interrupted', currentStep: 0, totalSteps: 1 });
+    } finally {
+      await conn.close();
+    }
+  });
+});
+
+describe('DialectMigrator and Migrator on SQLite', () => {
+  it('emit the same run events in the same order: a run, a failed run and a rollback', async () => {
+    const runs: string[][] = [];
+    for (const which of ['Migrator', 'DialectMigrator'] as const) {
+      const adapter = openDatabase(join(tempDir(), 'db.sqlite'), { create: true });
+      const failing = await loadMigrations(tempTree(FAILING));
+      const fixed = await loadMigrations(tempTree(FILES));
+      const make = (migrations: typeof fixed) =>
+        which === 'Migrator' ? new Migrator({ adapter, migrations }) : new DialectMigrator({ connection: new SqliteConnection(adapter), migrations });
+      const first = make(failing);
+      const seen = record(first.events);
+      expect((await first.migrate()).error).toMatchObject({ code: 'MIGRATION_FAILED' });
+      const second = make(fixed);
+      const fixedSeen = record(second.events);
+      expect((await second.migrate()).error).toBeUndefined();
+      expect((await second.rollback({ version: 1 })).error).toBeUndefined();
+      seen.push(...fixedSeen);
+      adapter.close();
+      runs.push(seen);
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]).toContain('progress down completed 2/2 at tags rows 0');
+  });
+});
