@@ -140,8 +140,8 @@ export class DialectMigrator {
     this.connection = options.connection;
     this.migrations = options.migrations;
     this.events = options.events ?? new MigrationEventEmitter();
-    this.#runEvents = new RunEvents(this.events);
     this.#logger = options.logger ?? noopLogger;
+    this.#runEvents = new RunEvents(this.events, this.#logger);
     this.#lockWait = { ...DEFAULT_LOCK_WAIT, ...options.lockWait };
   }
 

@@ -20,7 +20,7 @@ import {
 } from './migration-plugin.js';
 import { type MigrationStatus, assertNothingBlocks, computeStatus } from './migration-status.js';
 import { type MigrationTarget, downVersions, resolveTargetVersion, upSteps } from './migration-target.js';
-import { ProgressTracker } from './progress-tracker.js';
+import { RunEvents } from '../dialect/dialect-run-events.js';
 import type { OnlineRebuildSettings } from '../dialect/dialect.js';
 import { DEFAULT_ONLINE_REBUILD, ONLINE_SWAPS } from './online/index.js';
 import { rebuildAhead } from './online/online-ahead.js';
@@ -100,7 +100,7 @@ export class Migrator {
   readonly metrics: MetricsStore;
   readonly #options: MigratorOptions;
   readonly #logger: Logger;
-  readonly #progress = new ProgressTracker();
+  readonly #runEvents: RunEvents;
 
   constructor(options: MigratorOptions) {
     this.#options = options;
@@ -110,6 +110,7 @@ export class Migrator {
     this.history = new HistoryStore(options.adapter);
     this.metrics = new MetricsStore(options.adapter);
     this.#logger = options.logger ?? noopLogger;
+    this.#runEvents = new RunEvents(this.events, this.#logger);
   }
 
   /** Adds a plugin (a service taking part in runs). */
@@ -128,7 +129,7 @@ export class Migrator {
 
   /** The progress of the current (or last) run, or null before any run. */
   getCurrentProgress(): MigrationProgress | null {
-    return this.#progress.snapshot();
+    return this.#runEvents.snapshot();
   }
 
   /** The version a target stands for. */
@@ -229,9 +230,7 @@ export class Migrator {
         status,
         values: options.values ?? new RunValues(),
       };
-      this.#progress.start(runId, direction, steps.length);
-      this.events.emit('runStarted', { runId, direction, fromVersion: info.fromVersion, targetVersion: info.targetVersion, totalSteps: steps.length, dryRun });
-      this.#log('info', 'run.start', { runId, direction, from: info.fromVersion, target: info.targetVersion, steps: steps.length, dryRun });
+      this.#runEvents.runStarted({ runId, direction, fromVersion: info.fromVersion, targetVersion: info.targetVersion, totalSteps: steps.length, dryRun });
       for (const plugin of this.plugins) await plugin.beforeRun?.(info);
       if (dryRun) await this.#dryRun(steps, direction, runId, result, options);
       else await this.#execute(steps, direction, runId, result, options);
@@ -264,33 +263,13 @@ export class Migrator {
       }
       if (!options.heldLock) lock.release();
     }
-    this.#finish(result);
+    this.#runEvents.finished(result);
     return result;
-  }
-
-  #finish(result: RunResult): void {
-    if (!this.#progress.snapshot()) this.#progress.start(result.runId, result.direction, 0);
-    if (result.error) {
-      const interrupted = isMfmigError(result.error) && result.error.code === 'INTERRUPTED';
-      this.events.emit('progressUpdated', this.#progress.update({ status: interrupted ? 'interrupted' : 'failed', error: result.error.message }));
-      this.events.emit('runFailed', { runId: result.runId, error: result.error });
-      this.#log('error', 'run.failed', { runId: result.runId, error: result.error.message, at: result.toVersion });
-    } else {
-      this.events.emit('progressUpdated', this.#progress.update({ status: 'completed' }));
-      this.events.emit('runCompleted', {
-        runId: result.runId,
-        direction: result.direction,
-        toVersion: result.toVersion,
-        durationMs: result.durationMs,
-        migrations: result.results.filter((r) => r.status === 'Success').length,
-      });
-      this.#log('info', 'run.completed', { runId: result.runId, to: result.toVersion, durationMs: Math.round(result.durationMs) });
-    }
   }
 
   /** Marks the current run as rolled back (used when a failed run was undone by a rollback). */
   markRolledBack(): void {
-    if (this.#progress.snapshot()) this.events.emit('progressUpdated', this.#progress.update({ status: 'rolled_back' }));
+    this.#runEvents.markRolledBack();
   }
 
   /**
@@ -369,9 +348,7 @@ export class Migrator {
     options: RunOptions,
     resume: boolean,
   ): Promise<MigrationResultItem> {
-    this.events.emit('migrationStarted', { version: m.version, name: m.name, mvp: m.mvp, direction, step: index + 1, totalSteps: total });
-    this.events.emit('progressUpdated', this.#progress.update({ currentMigration: m }));
-    this.#log('info', 'migration.start', { version: m.version, name: m.name, direction });
+    this.#runEvents.migrationStarted(m, direction, index, total);
     const start = performance.now();
     const state = new Map<string, unknown>();
     const ctx = this.#context(m, direction, false, runId, options.signal, state);
@@ -384,15 +361,11 @@ export class Migrator {
     } catch (error) {
       const wrapped = wrapStepError(error, m, direction);
       if (wrapped.code !== 'INTERRUPTED') this.#recordFailure(m, direction, wrapped);
-      this.events.emit('migrationFailed', { version: m.version, name: m.name, mvp: m.mvp, direction, error: wrapped });
-      this.#log('error', 'migration.failed', { version: m.version, name: m.name, direction, error: wrapped.message });
+      this.#runEvents.migrationFailed(m, direction, wrapped);
       return { ...itemOf(m, direction, 'Error', performance.now() - start, ctx), error: wrapped };
     }
     const duration = performance.now() - start;
-    this.events.emit('migrationCompleted', { version: m.version, name: m.name, mvp: m.mvp, direction, durationMs: duration });
-    this.events.emit('migrationStepCompleted', { step: index + 1, totalSteps: total, version: m.version, name: m.name, duration });
-    this.events.emit('progressUpdated', this.#progress.update({ stepDone: true, rows: ctx.rows }));
-    this.#log('info', 'migration.completed', { version: m.version, name: m.name, direction, durationMs: Math.round(duration), rows: ctx.rows });
+    this.#runEvents.migrationCompleted(m, direction, index, total, duration, ctx.rows);
     return itemOf(m, direction, 'Success', duration, ctx);
   }
 
@@ -525,7 +498,7 @@ export class Migrator {
         direction,
         durationMs,
         rows: ctx.rows,
-        peakMemory: Math.max(this.#progress.peakMemory, process.memoryUsage.rss()),
+        peakMemory: Math.max(this.#runEvents.peakMemory, process.memoryUsage.rss()),
       });
     }
   }
@@ -572,7 +545,7 @@ export class Migrator {
           if (legacy) a.run('PRAGMA legacy_alter_table = OFF');
         }
         result.results.push(itemOf(m, direction, 'Success', performance.now() - start, ctx));
-        this.events.emit('progressUpdated', this.#progress.update({ currentMigration: m, stepDone: true }));
+        this.#runEvents.dryRunStep(m);
       }
     } finally {
       a.rollback();
