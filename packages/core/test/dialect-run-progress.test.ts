@@ -121,7 +121,7 @@ describe.each(DIALECTS)('the progress of a DialectMigrator run on $name', ({ ope
 });
 
 describe('DialectMigrator and Migrator on SQLite', () => {
-  it('emit the same run events and log lines in the same order: a failed run, a run and a rollback', async () => {
+  it('emit the same run events and log lines, and call the run hooks, in the same order: a failed run, a run and a rollback', async () => {
     const runs: string[][] = [];
     for (const which of ['Migrator', 'DialectMigrator'] as const) {
       const adapter = openDatabase(join(tempDir(), 'db.sqlite'), { create: true });
@@ -132,10 +132,16 @@ describe('DialectMigrator and Migrator on SQLite', () => {
       const logger = {
         log: (e: { level: string; event: string; version?: unknown }) => void seen.push(`log ${e.level} ${e.event} ${String(e.version ?? '')}`),
       };
+      // a plugin and a participant that only say when their run hooks are called
+      const hooks = {
+        name: 'hooks',
+        beforeRun: async () => void seen.push('beforeRun'),
+        afterRun: async () => void seen.push('afterRun'),
+      };
       const make = (migrations: typeof fixed) =>
         which === 'Migrator'
-          ? new Migrator({ adapter, migrations, logger })
-          : new DialectMigrator({ connection: new SqliteConnection(adapter), migrations, logger });
+          ? new Migrator({ adapter, migrations, logger, plugins: [hooks] })
+          : new DialectMigrator({ connection: new SqliteConnection(adapter), migrations, logger, participants: [hooks] });
       const first = make(failing);
       record(first.events, seen);
       expect((await first.migrate()).error).toMatchObject({ code: 'MIGRATION_FAILED' });
@@ -150,5 +156,7 @@ describe('DialectMigrator and Migrator on SQLite', () => {
     expect(runs[0]).toContain('progress down completed 2/2 at tags rows 0');
     // Flyway's V3 is stored as version 3000000
     expect(runs[0]).toContain('log error migration.failed 3000000');
+    // the run has started (runStarted) when the run hooks' beforeRun is called
+    expect(runs[0]!.slice(0, 3)).toEqual(['runStarted', 'log info run.start ', 'beforeRun']);
   });
 });

@@ -69,7 +69,7 @@ export function downTargetVersion(set: MigrationSet, status: MigrationStatus, ta
  * of its history row (and its `down` metrics row when the run records metrics), and with
  * lock-timeout retries as an up step.
  *
- * `ready` is called once every step is readied, before the first one runs (the run's `beforeRun` hooks).
+ * `ready` is called once every step is readied, after `runStarted` and before the first step runs (the run's `beforeRun` hooks).
  *
  * @example
  * await runDown(kit, status, { mvp: 2 }, runId, result, signal);
@@ -92,8 +92,8 @@ export async function runDown(
       targetVersion,
     ),
   );
-  await ready?.(steps.map((s) => s.migration));
   kit.events.runStarted({ runId, direction: 'down', fromVersion: status.currentVersion, targetVersion, totalSteps: steps.length, dryRun: false });
+  await ready?.(steps.map((s) => s.migration));
   for (const [index, step] of steps.entries()) {
     const m = step.migration;
     if (signal?.aborted) {

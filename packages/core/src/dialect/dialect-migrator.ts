@@ -255,7 +255,7 @@ export class DialectMigrator {
         repeatables,
         options.values,
       );
-      await beforeRun(this.#participants, run);
+      // as on the SQLite runner, the run has started when its participants' beforeRun hooks run (a pre-run backup's progress follows runStarted)
       this.#runEvents.runStarted({
         runId,
         direction: 'up',
@@ -264,6 +264,7 @@ export class DialectMigrator {
         totalSteps: steps.length,
         dryRun,
       });
+      await beforeRun(this.#participants, run);
       if (dryRun) await this.#dryRun(steps, runId, result);
       else await this.#execute(steps, runId, result, options.signal);
       if (dryRun) result.repeatables = repeatables.map((r) => ({ name: r.name, status: 'Pending', durationMs: 0, statements: [r.sql] }));
