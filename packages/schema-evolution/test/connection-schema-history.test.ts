@@ -36,6 +36,16 @@ ALTER TABLE __new_entry_notes RENAME TO entry_notes;`,
   return { ...(await loadMigrations(root)), repeatables: [repeatable] };
 }
 
+/** The schema hash of each history row of a file, by version. */
+function historyHashes(file: string): [number, string | null][] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare('SELECT version, schema_hash FROM mfmig_history ORDER BY version').raw().all() as [number, string | null][];
+  } finally {
+    db.close();
+  }
+}
+
 /** Every stored snapshot of a file, by version. */
 function snapshots(file: string) {
   const db = new Database(file, { readonly: true });
@@ -47,7 +57,7 @@ function snapshots(file: string) {
 }
 
 describe('createConnectionSchemaHistory', () => {
-  it('stores on SQLite, version by version, the snapshots the Migrator plugin stores for the same folder, the repeatable view included', async () => {
+  it('stores on SQLite, version by version, the snapshots and history hashes the Migrator plugin stores for the same folder, the repeatable view included', async () => {
     const migrations = await folder();
     const [byPlugin, byParticipant] = [join(tempDir(), 'plugin.db'), join(tempDir(), 'participant.db')];
     const adapter = openDatabase(byPlugin, { create: true });
@@ -63,6 +73,10 @@ describe('createConnectionSchemaHistory', () => {
     // one per applied version; the last one's is the newer snapshot taken after the repeatable made its view
     expect(stored.map((s) => s.version)).toEqual(applied);
     expect(stored).toEqual(snapshots(byPlugin));
+    // every history row carries its version's snapshot hash, as with the plugin, whichever runner wrote it
+    const hashes = historyHashes(byParticipant);
+    expect(hashes.every(([, hash]) => hash !== null)).toBe(true);
+    expect(hashes).toEqual(historyHashes(byPlugin));
     const live = new Database(byParticipant, { readonly: true });
     try {
       expect(stored.at(-1)!.schema).toEqual(introspectSchema(live));

@@ -16,8 +16,8 @@ export interface ContinuationRun {
   waitBeforeRetry(attempt: number): Promise<void>;
   /** The step as one participant sees it. */
   stepFor(participant: string): DialectStep;
-  /** True when the step's history row gets the schema's fingerprint (the run's last step, a module and the step before one). */
-  fingerprint: boolean;
+  /** The schema fingerprint the step's history row records, or null (see `DialectMigrator`'s `#record`). */
+  schemaHash(): Promise<string | null>;
 }
 
 /**
@@ -42,14 +42,14 @@ export async function needsContinuation(participants: readonly DialectParticipan
  * run continues from there.
  *
  * @example
- * await continueStep(migration, { connection, participants, metrics, lockWait, waitBeforeRetry, stepFor, fingerprint: true }, start);
+ * await continueStep(migration, { connection, participants, metrics, lockWait, waitBeforeRetry, stepFor, schemaHash: async () => null }, start);
  */
 export async function continueStep(m: Migration, run: ContinuationRun, start: number): Promise<void> {
   const conn = run.connection;
   for (const p of run.participants) await p.continueUp?.(run.stepFor(p.name));
   await inRetriedTransaction(conn, { lockWait: run.lockWait, waitBeforeRetry: run.waitBeforeRetry }, async () => {
     for (const p of run.participants) await p.finalizeUp?.(run.stepFor(p.name));
-    const schemaHash = run.fingerprint ? await conn.introspector.schemaFingerprint() : null;
+    const schemaHash = await run.schemaHash();
     await conn.history.markApplied(m.version, { durationMs: performance.now() - start, schemaHash, rows: run.metrics.rows });
     await run.metrics.recordStep(m, 'up');
   });

@@ -225,7 +225,9 @@ function downBody(
     for (const p of kit.participants) {
       const view = downStepOf(kit, step.migration, p.name, accounted);
       // a probe is rolled back: what it reports or counts did not happen
-      await p.beforeDown?.(options?.probe ? { ...view, report: () => {}, countRows: () => {}, recordMetric: async () => {} } : view);
+      await p.beforeDown?.(
+        options?.probe ? { ...view, report: () => {}, countRows: () => {}, recordMetric: async () => {}, recordSchemaHash: () => {} } : view,
+      );
     }
     const guard = kit.connection.stepGuard;
     if (guard) {

@@ -130,6 +130,8 @@ export class DialectMigrator {
   readonly #operationStarts = new Map<string, number>();
   /** The metrics of each run under way, by run id. */
   readonly #runMetrics = new Map<string, RunMetrics>();
+  /** The schema fingerprints participants gave up steps' history rows (see `DialectParticipant.fingerprintsSchema`), by run id and version. */
+  readonly #givenHashes = new Map<string, string>();
   /** The runs' events, and the progress they add up to. */
   readonly #runEvents: RunEvents;
   /** {@link assertAdopted} passed since the last up run: that run need not rehearse again. */
@@ -341,6 +343,7 @@ export class DialectMigrator {
    */
   async #finish(result: DialectRunResult, locked: boolean, startedAt: number, run: DialectRun | undefined): Promise<DialectRunResult> {
     this.#runMetrics.delete(result.runId);
+    for (const key of this.#givenHashes.keys()) if (key.startsWith(`${result.runId}:`)) this.#givenHashes.delete(key);
     result.toVersion = await this.status().then(
       (s) => s.currentVersion,
       () => result.fromVersion,
@@ -451,6 +454,9 @@ export class DialectMigrator {
       },
       report: (entry) => result.reports.push({ ...entry, participant, version: m.version, direction }),
       countRows: (rows) => metrics.countRows(rows),
+      recordSchemaHash: (hash) => {
+        if (direction === 'up' && !dryRun) this.#givenHashes.set(`${runId}:${m.version}`, hash);
+      },
       recordMetric: async (part) => {
         if (!dryRun) await metrics.recordPart(m, direction, part);
       },
@@ -540,7 +546,7 @@ export class DialectMigrator {
               connection: this.connection,
               participants: this.#participants,
               metrics: this.#metricsOf(runId),
-              fingerprint: step.fingerprint === true,
+              schemaHash: () => this.#schemaHashFor(runId, m.version, step.fingerprint === true),
               lockWait: this.#lockWait,
               waitBeforeRetry: (attempt) => this.#waitBeforeRetry(m, attempt),
               stepFor: (participant) => ({ ...this.#stepFor(m, 'up', runId, false, result, participant), ...(signal ? { signal } : {}) }),
@@ -710,7 +716,6 @@ export class DialectMigrator {
    * applied step afterwards.
    */
   async #record(m: Migration, runId: string, durationMs: number, fingerprint: boolean, status: 'applied' | 'partial' = 'applied'): Promise<void> {
-    const schemaHash = fingerprint ? await this.connection.introspector.schemaFingerprint() : null;
     await this.connection.history.record({
       version: m.version,
       name: m.name,
@@ -718,14 +723,30 @@ export class DialectMigrator {
       checksum: m.checksum,
       status,
       durationMs,
-      schemaHash,
+      schemaHash: await this.#schemaHashFor(runId, m.version, fingerprint),
       runId,
       rows: this.#metricsOf(runId).rows,
     });
   }
 
+  /**
+   * The fingerprint an up step's history row records: the one a participant gave it when a
+   * participant fingerprints the schema on this connection (null when it gave none), otherwise
+   * the connection's own where the row takes one.
+   */
+  async #schemaHashFor(runId: string, version: number, fingerprint: boolean): Promise<string | null> {
+    if (this.#participantFingerprints) return this.#givenHashes.get(`${runId}:${version}`) ?? null;
+    return fingerprint ? this.connection.introspector.schemaFingerprint() : null;
+  }
+
+  get #participantFingerprints(): boolean {
+    return this.#participants.some((p) => p.fingerprintsSchema?.(this.connection) === true);
+  }
+
   /** Best effort: the fingerprint of the schema as the last applied step of a run that stopped left it. */
   async #fingerprintAt(version: number): Promise<void> {
+    // the rows carry a participant's fingerprints: one of the connection's own would not compare with them
+    if (this.#participantFingerprints) return;
     try {
       await this.connection.history.setSchemaHash(version, await this.connection.introspector.schemaFingerprint());
     } catch {

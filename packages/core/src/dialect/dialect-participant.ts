@@ -65,6 +65,11 @@ export interface DialectStep {
    * transaction, when the run records metrics; otherwise, and in a dry run, does nothing.
    */
   recordMetric(part: MeasuredPart): Promise<void>;
+  /**
+   * In an up step, from a participant that fingerprints the schema itself (see
+   * {@link DialectParticipant.fingerprintsSchema}): the fingerprint the step's history row records.
+   */
+  recordSchemaHash(hash: string): void;
 }
 
 /** What a participant reports about one step: a kind, a table and a row count, plus details. */
@@ -104,6 +109,13 @@ export interface DialectParticipant {
    * before anything runs, instead of running without it.
    */
   readonly needsTransaction?: boolean;
+  /**
+   * True when, on this connection, the participant gives every up step's history row its schema
+   * fingerprint (`step.recordSchemaHash`), in a scheme of its own, as SQLite's schema history does
+   * for `Migrator`. The runner then writes no fingerprint of its own, not even after a rollback or
+   * a repeatable, so that the history's fingerprints stay comparable with each other.
+   */
+  fingerprintsSchema?(connection: RunnableConnection): boolean;
   /**
    * Once per run, under the run's lock, after the steps were read again under it and before the
    * first one, outside any transaction: no other runner changes the database between this hook and

@@ -8,8 +8,9 @@ import { SCHEMA_HISTORY_PLUGIN, type SchemaHistoryOptions } from './schema-histo
  * `mfmig_schema_snapshots` rows as {@link createSchemaHistoryPlugin} (one per applied version, in
  * the version's transaction, and a newer one of the current version after each repeatable
  * migration), so `SchemaEvolution.history()`, `diff` and `schema-at` read a database whichever
- * runner migrated it. On PostgreSQL it records nothing: there, diff and drift read the catalogs
- * and each history row's schema fingerprint.
+ * runner migrated it, and each `mfmig_history` row carries its snapshot's hash, as the plugin gives
+ * it (`fingerprintsSchema`). On PostgreSQL it records nothing: there, diff and drift read the
+ * catalogs and each history row's schema fingerprint, which the runner takes.
  *
  * @example
  * const migrator = new DialectMigrator({ connection: new SqliteConnection(adapter), migrations, participants: [createConnectionSchemaHistory()] });
@@ -28,9 +29,11 @@ export function createConnectionSchemaHistory(options: SchemaHistoryOptions = {}
       const db = sqliteAdapter(run.connection);
       if (db && result.error) recorder.forget(db);
     },
+    // as the plugin does for Migrator, each history row carries the hash of its version's snapshot
+    fingerprintsSchema: (connection) => sqliteAdapter(connection) !== undefined,
     async afterUp(step) {
       const db = sqliteAdapter(step.connection);
-      if (db && !step.dryRun) recorder.record(db, step.migration.version, step.runId);
+      if (db && !step.dryRun) step.recordSchemaHash(recorder.record(db, step.migration.version, step.runId));
     },
     async afterRepeatable(step, version) {
       // a repeatable changes the schema of the version the database is at: a newer snapshot of it
