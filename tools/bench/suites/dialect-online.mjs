@@ -4,16 +4,15 @@
 // rebuild in one transaction, as DialectMigrator ran it before) is the baseline, in the same run:
 // the longest writer wait and the run time, online vs in one transaction. At --rows/10 entries
 // (at least 10,500, so that kb_entries is over the 10,000-row threshold).
-import { fork } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DialectMigrator, Migrator, SqliteConnection, loadMigrations, openDatabase } from '../../../packages/core/dist/index.js';
 import { createMigrationFramework, seedKnowledgeBase } from '../../../packages/framework/dist/index.js';
 import { createConnectionTransformer } from '../../../packages/transformer/dist/index.js';
 import { summarize } from '../lib/timeline.mjs';
+import { startWriter } from '../lib/writer-process.mjs';
 
 const MIGRATIONS = new URL('../../../migrations', import.meta.url).pathname;
-const WRITER = new URL('../lib/app-writer.mjs', import.meta.url).pathname;
 const INTERVAL_MS = 20;
 const REBUILD_VERSION = 9;
 
@@ -86,15 +85,7 @@ async function rebuild({ base, migrations, dir, onlineRebuild, size }) {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'kb.db');
   copyFileSync(base, file);
-  const writer = fork(WRITER, [file, String(Math.min(size, 1000)), String(INTERVAL_MS)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const records = new Promise((resolve, reject) => {
-    writer.on('message', (m) => m.records && resolve(m.records));
-    writer.on('exit', (code) => code !== 0 && reject(new Error(`app writer exited ${code}`)));
-  });
-  await new Promise((resolve, reject) => {
-    writer.once('message', resolve);
-    writer.once('error', reject);
-  });
+  const writer = await startWriter(file, Math.min(size, 1000), INTERVAL_MS);
   const connection = new SqliteConnection(openDatabase(file));
   const migrator = new DialectMigrator({
     connection,
@@ -110,8 +101,8 @@ async function rebuild({ base, migrations, dir, onlineRebuild, size }) {
   const result = await migrator.migrate({ version: REBUILD_VERSION });
   const to = performance.timeOrigin + performance.now();
   await connection.close();
-  writer.send('stop');
-  const sum = summarize(await records, from, to, INTERVAL_MS);
+  writer.stop();
+  const sum = summarize(await writer.records, from, to, INTERVAL_MS);
   if (result.error) throw result.error;
   if (onlineRebuild !== false && progress === 0) throw new Error('the online run reported no rebuild progress: it did not rebuild online');
   return { ms: to - from, sum, progress };

@@ -4,7 +4,6 @@
 // one), at --rows and --rows/10 entries.
 // Reports failed writes, the longest and p99 wait, the run time loaded vs unloaded, and per step
 // the planner's "Blocks writes" next to the longest stall the writer saw in that step.
-import { fork } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -12,9 +11,9 @@ import { Migrator, loadMigrations, openDatabase } from '../../../packages/core/d
 import { seedKnowledgeBase } from '../../../packages/framework/dist/index.js';
 import { migrate, plan } from '../lib/mfmig-cli.mjs';
 import { attribute, phasesOf, stallsByPhase, summarize } from '../lib/timeline.mjs';
+import { startWriter } from '../lib/writer-process.mjs';
 
 const MIGRATIONS = new URL('../../../migrations', import.meta.url).pathname;
-const WRITER = new URL('../lib/app-writer.mjs', import.meta.url).pathname;
 const INTERVAL_MS = 20;
 const MODES = (process.env.BENCH_MODES ?? 'wal,delete').split(',');
 /** The loaded run's writer stops after this many times the unloaded run (at least MIN_CAP_MS). */
@@ -175,27 +174,19 @@ async function measure({ base, size, mode, dir, log }) {
 
 /** Starts the writer, then migrate; stops the writer when migrate exits or after capMs. */
 async function loadedRun(opts, maxId, capMs) {
-  const writer = fork(WRITER, [opts.db, String(maxId), String(INTERVAL_MS)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const done = new Promise((resolve, reject) => {
-    writer.on('message', (m) => m.records && resolve(m.records));
-    writer.on('exit', (code) => code !== 0 && reject(new Error(`app writer exited ${code}`)));
-  });
-  await new Promise((resolve, reject) => {
-    writer.once('message', resolve);
-    writer.once('error', reject);
-  });
+  const writer = await startWriter(opts.db, maxId, INTERVAL_MS);
   await new Promise((resolve) => setTimeout(resolve, 100));
   let writerStoppedAt = Infinity;
   const stop = () => {
     if (writerStoppedAt !== Infinity) return;
     writerStoppedAt = performance.timeOrigin + performance.now();
-    writer.send('stop');
+    writer.stop();
   };
   const timer = setTimeout(stop, capMs);
   const loaded = await migrate(opts, { env: ENV });
   clearTimeout(timer);
   stop();
-  return { loaded, records: await done, writerStoppedAt };
+  return { loaded, records: await writer.records, writerStoppedAt };
 }
 
 /** The real MVP1 schema, seeded with `rows` KB entries by the framework's seed. */
