@@ -1,0 +1,99 @@
+// The two transformation engines on SQLite (issue 17): migration 0005 moves every KB entry into
+// incidents (and links them back) through declared transformations. `Migrator` runs them with the
+// SQLite transformer plugin, which `mfmig migrate` uses today; `DialectMigrator` with
+// `createConnectionTransformer()`, the keyset engine the PostgreSQL path uses, which the framework's
+// run would use on SQLite once `migrateTo` moves onto `DialectMigrator`. Same file, same run,
+// interleaved: the time of each, as a ratio, and whether both leave the same rows. At --rows/10
+// entries (at least 20,000, so that the move is continued in batches by both engines).
+import { createHash } from 'node:crypto';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { DialectMigrator, Migrator, SqliteConnection, loadMigrations, openDatabase } from '../../../packages/core/dist/index.js';
+import { createMigrationFramework, seedKnowledgeBase } from '../../../packages/framework/dist/index.js';
+import { createConnectionTransformer, createTransformerPlugin } from '../../../packages/transformer/dist/index.js';
+
+const MIGRATIONS = new URL('../../../migrations', import.meta.url).pathname;
+const MOVE_VERSION = 5;
+
+export async function run({ rows, tmpDir, log }) {
+  const size = Math.max(20_000, Math.floor(rows / 10));
+  const base = join(tmpDir, 'base.db');
+  const seedStart = performance.now();
+  await seedBefore(base, size, tmpDir);
+  log(`seeded ${size.toLocaleString('en-US')} KB entries and migrated to version ${MOVE_VERSION - 1} in ${sec(performance.now() - seedStart)}`);
+  const migrations = await loadMigrations(MIGRATIONS);
+  const plugin = [];
+  const participant = [];
+  for (let round = 0; round < 3; round++) {
+    plugin.push(await move({ base, file: join(tmpDir, `plugin-${round}.db`), runner: 'plugin', migrations }));
+    participant.push(await move({ base, file: join(tmpDir, `participant-${round}.db`), runner: 'participant', migrations }));
+    log(`round ${round + 1}: Migrator + plugin ${sec(plugin.at(-1).ms)}; DialectMigrator + createConnectionTransformer ${sec(participant.at(-1).ms)}`);
+  }
+  const median = (runs) => runs.map((r) => r.ms).sort((a, b) => a - b)[1];
+  const same = participant.every((r) => r.digest === plugin[0].digest) && plugin.every((r) => r.digest === plugin[0].digest);
+  const tag = `0005 moves ${size.toLocaleString('en-US')} KB entries into incidents`;
+  const figures = [
+    {
+      label: `${tag}: DialectMigrator + createConnectionTransformer vs Migrator + the SQLite transformer plugin`,
+      value: median(participant),
+      unit: 'ms',
+      baseline: median(plugin),
+      ratio: median(participant) / median(plugin),
+    },
+    { label: `${tag}: both engines leave the same incidents and links`, value: same ? 'yes' : 'no', unit: '', target: 'same rows', met: same },
+  ];
+  const notes = [
+    'medians of 3 interleaved runs on copies of one file; rows compared by a digest of incidents (ticket, columns and kb_entry_id) ordered by ticket',
+  ];
+  return { suite: 'dialect-transform', figures, notes };
+}
+
+/** Seeds `size` KB entries at MVP1 and migrates to the version before the move, through the framework. */
+async function seedBefore(path, size, tmpDir) {
+  const adapter = openDatabase(path, { create: true });
+  const result = await new Migrator({ adapter, migrations: await loadMigrations(MIGRATIONS) }).migrate({ mvp: 1 });
+  if (result.error) throw result.error;
+  seedKnowledgeBase(adapter, { rows: size, seed: 1 });
+  adapter.close();
+  const framework = createMigrationFramework(
+    { database: path, migrationsPath: MIGRATIONS, backupPath: join(tmpDir, 'seed-backups') },
+    { backupBeforeRun: false },
+  );
+  try {
+    await framework.migrationService.migrateTo({ version: MOVE_VERSION - 1 }, { validateIntegrity: false, plan: false });
+  } finally {
+    framework.close();
+  }
+}
+
+/** One run to version 5 on a copy of `base`, by one of the two runners; its time and a digest of the rows it left. */
+async function move({ base, file, runner, migrations }) {
+  copyFileSync(base, file);
+  const adapter = openDatabase(file);
+  const migrator =
+    runner === 'plugin'
+      ? new Migrator({ adapter, migrations, plugins: [createTransformerPlugin()] })
+      : new DialectMigrator({ connection: new SqliteConnection(adapter), migrations, participants: [createConnectionTransformer()] });
+  const start = performance.now();
+  const result = await migrator.migrate({ version: MOVE_VERSION });
+  const ms = performance.now() - start;
+  adapter.close();
+  if (result.error) throw result.error;
+  return { ms, digest: digestOf(file) };
+}
+
+/** The moved rows, linked back to their entries, as a count and a digest (the ids each engine gave them left out). */
+function digestOf(file) {
+  const db = new Database(file, { readonly: true });
+  try {
+    const rows = db.prepare('SELECT ticket_id, timestamp, title, description, component, severity, kb_entry_id FROM incidents ORDER BY ticket_id').raw().all();
+    return `${rows.length} ${createHash('sha256').update(JSON.stringify(rows)).digest('hex').slice(0, 16)}`;
+  } finally {
+    db.close();
+  }
+}
+
+function sec(v) {
+  return `${(v / 1000).toFixed(1)} s`;
+}
