@@ -6,13 +6,12 @@
 // (at least 10,500, so that kb_entries is over the 10,000-row threshold).
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DialectMigrator, Migrator, SqliteConnection, loadMigrations, openDatabase } from '../../../packages/core/dist/index.js';
-import { createMigrationFramework, seedKnowledgeBase } from '../../../packages/framework/dist/index.js';
+import { DialectMigrator, SqliteConnection, loadMigrations, openDatabase } from '../../../packages/core/dist/index.js';
+import { MIGRATIONS, seedKnowledgeBaseFile } from '../lib/kb-seed.mjs';
 import { createConnectionTransformer } from '../../../packages/transformer/dist/index.js';
 import { summarize } from '../lib/timeline.mjs';
 import { startWriter } from '../lib/writer-process.mjs';
 
-const MIGRATIONS = new URL('../../../migrations', import.meta.url).pathname;
 const INTERVAL_MS = 20;
 const REBUILD_VERSION = 9;
 
@@ -20,7 +19,7 @@ export async function run({ rows, tmpDir, log }) {
   const size = Math.max(10_500, Math.floor(rows / 10));
   const base = join(tmpDir, 'base.db');
   const seedStart = performance.now();
-  await seedAtVersion8(base, size, tmpDir);
+  await seedKnowledgeBaseFile(base, size, { version: REBUILD_VERSION - 1, scratchDir: tmpDir });
   log(`seeded ${size.toLocaleString('en-US')} KB entries and migrated to version ${REBUILD_VERSION - 1} in ${sec(performance.now() - seedStart)}`);
   const migrations = await loadMigrations(MIGRATIONS);
   // interleaved, one transaction first: a machine that slows down during the suite hurts neither side alone
@@ -60,24 +59,6 @@ export async function run({ rows, tmpDir, log }) {
     `writer: one INSERT into kb_feedback every ${INTERVAL_MS} ms, busy_timeout 5000, in its own process; each figure is the lower median of 2 interleaved runs; online = DialectMigrator's default (rebuilds over 10,000 rows, batches of about 100 ms with 25 ms pauses)`,
   ];
   return { suite: 'dialect-online', figures, notes };
-}
-
-/** Seeds `size` KB entries at MVP1 and migrates to version 8 through the framework (its transformations need it). */
-async function seedAtVersion8(path, size, tmpDir) {
-  const adapter = openDatabase(path, { create: true });
-  const result = await new Migrator({ adapter, migrations: await loadMigrations(MIGRATIONS) }).migrate({ mvp: 1 });
-  if (result.error) throw result.error;
-  seedKnowledgeBase(adapter, { rows: size, seed: 1 });
-  adapter.close();
-  const framework = createMigrationFramework(
-    { database: path, migrationsPath: MIGRATIONS, backupPath: join(tmpDir, 'seed-backups') },
-    { backupBeforeRun: false },
-  );
-  try {
-    await framework.migrationService.migrateTo({ version: REBUILD_VERSION - 1 }, { validateIntegrity: false, plan: false });
-  } finally {
-    framework.close();
-  }
 }
 
 /** One DialectMigrator run to version 9 on a copy of `base`, with the writer beside it. */

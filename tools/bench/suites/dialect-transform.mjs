@@ -10,17 +10,16 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { DialectMigrator, Migrator, SqliteConnection, loadMigrations, openDatabase } from '../../../packages/core/dist/index.js';
-import { createMigrationFramework, seedKnowledgeBase } from '../../../packages/framework/dist/index.js';
+import { MIGRATIONS, seedKnowledgeBaseFile } from '../lib/kb-seed.mjs';
 import { createConnectionTransformer, createTransformerPlugin } from '../../../packages/transformer/dist/index.js';
 
-const MIGRATIONS = new URL('../../../migrations', import.meta.url).pathname;
 const MOVE_VERSION = 5;
 
 export async function run({ rows, tmpDir, log }) {
   const size = Math.max(20_000, Math.floor(rows / 10));
   const base = join(tmpDir, 'base.db');
   const seedStart = performance.now();
-  await seedBefore(base, size, tmpDir);
+  await seedKnowledgeBaseFile(base, size, { version: MOVE_VERSION - 1, scratchDir: tmpDir });
   log(`seeded ${size.toLocaleString('en-US')} KB entries and migrated to version ${MOVE_VERSION - 1} in ${sec(performance.now() - seedStart)}`);
   const migrations = await loadMigrations(MIGRATIONS);
   const plugin = [];
@@ -47,24 +46,6 @@ export async function run({ rows, tmpDir, log }) {
     'medians of 3 interleaved runs on copies of one file; rows compared by a digest of incidents (ticket, columns and kb_entry_id) ordered by ticket',
   ];
   return { suite: 'dialect-transform', figures, notes };
-}
-
-/** Seeds `size` KB entries at MVP1 and migrates to the version before the move, through the framework. */
-async function seedBefore(path, size, tmpDir) {
-  const adapter = openDatabase(path, { create: true });
-  const result = await new Migrator({ adapter, migrations: await loadMigrations(MIGRATIONS) }).migrate({ mvp: 1 });
-  if (result.error) throw result.error;
-  seedKnowledgeBase(adapter, { rows: size, seed: 1 });
-  adapter.close();
-  const framework = createMigrationFramework(
-    { database: path, migrationsPath: MIGRATIONS, backupPath: join(tmpDir, 'seed-backups') },
-    { backupBeforeRun: false },
-  );
-  try {
-    await framework.migrationService.migrateTo({ version: MOVE_VERSION - 1 }, { validateIntegrity: false, plan: false });
-  } finally {
-    framework.close();
-  }
 }
 
 /** One run to version 5 on a copy of `base`, by one of the two runners; its time and a digest of the rows it left. */

@@ -7,13 +7,11 @@
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Migrator, loadMigrations, openDatabase } from '../../../packages/core/dist/index.js';
-import { seedKnowledgeBase } from '../../../packages/framework/dist/index.js';
 import { migrate, plan } from '../lib/mfmig-cli.mjs';
 import { attribute, phasesOf, stallsByPhase, summarize } from '../lib/timeline.mjs';
 import { startWriter } from '../lib/writer-process.mjs';
+import { MIGRATIONS, seedKnowledgeBaseFile } from '../lib/kb-seed.mjs';
 
-const MIGRATIONS = new URL('../../../migrations', import.meta.url).pathname;
 const INTERVAL_MS = 20;
 const MODES = (process.env.BENCH_MODES ?? 'wal,delete').split(',');
 /** The loaded run's writer stops after this many times the unloaded run (at least MIN_CAP_MS). */
@@ -32,7 +30,7 @@ export async function run({ rows, tmpDir, log }) {
   for (const size of sizes) {
     const base = join(tmpDir, `base-${size}.db`);
     const seedStart = performance.now();
-    await seed(base, size);
+    await seedKnowledgeBaseFile(base, size);
     log(`seeded ${size.toLocaleString('en-US')} KB entries in ${sec(performance.now() - seedStart)}`);
     for (const mode of MODES) {
       const result = await measure({ base, size, mode, dir: join(tmpDir, `${mode}-${size}`), log });
@@ -187,15 +185,6 @@ async function loadedRun(opts, maxId, capMs) {
   clearTimeout(timer);
   stop();
   return { loaded, records: await writer.records, writerStoppedAt };
-}
-
-/** The real MVP1 schema, seeded with `rows` KB entries by the framework's seed. */
-async function seed(path, rows) {
-  const adapter = openDatabase(path, { create: true });
-  const result = await new Migrator({ adapter, migrations: await loadMigrations(MIGRATIONS) }).migrate({ mvp: 1 });
-  if (result.error) throw result.error;
-  seedKnowledgeBase(adapter, { rows, seed: 1 });
-  adapter.close();
 }
 
 /** Sets the file's journal mode and closes it; the closed file has no -wal or -shm left to copy. */

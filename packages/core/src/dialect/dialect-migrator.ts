@@ -130,8 +130,8 @@ export class DialectMigrator {
   readonly #operationStarts = new Map<string, number>();
   /** The metrics of each run under way, by run id. */
   readonly #runMetrics = new Map<string, RunMetrics>();
-  /** The schema fingerprints participants gave up steps' history rows (see `DialectParticipant.fingerprintsSchema`), by run id and version. */
-  readonly #givenHashes = new Map<string, string>();
+  /** The schema fingerprints participants gave up steps' history rows (see `DialectParticipant.fingerprintsSchema`): by run id, then version. */
+  readonly #givenHashes = new Map<string, Map<number, string>>();
   /** The runs' events, and the progress they add up to. */
   readonly #runEvents: RunEvents;
   /** {@link assertAdopted} passed since the last up run: that run need not rehearse again. */
@@ -343,7 +343,7 @@ export class DialectMigrator {
    */
   async #finish(result: DialectRunResult, locked: boolean, startedAt: number, run: DialectRun | undefined): Promise<DialectRunResult> {
     this.#runMetrics.delete(result.runId);
-    for (const key of this.#givenHashes.keys()) if (key.startsWith(`${result.runId}:`)) this.#givenHashes.delete(key);
+    this.#givenHashes.delete(result.runId);
     result.toVersion = await this.status().then(
       (s) => s.currentVersion,
       () => result.fromVersion,
@@ -455,7 +455,9 @@ export class DialectMigrator {
       report: (entry) => result.reports.push({ ...entry, participant, version: m.version, direction }),
       countRows: (rows) => metrics.countRows(rows),
       recordSchemaHash: (hash) => {
-        if (direction === 'up' && !dryRun) this.#givenHashes.set(`${runId}:${m.version}`, hash);
+        if (direction !== 'up' || dryRun) return;
+        const given = this.#givenHashes.get(runId) ?? this.#givenHashes.set(runId, new Map()).get(runId)!;
+        given.set(m.version, hash);
       },
       recordMetric: async (part) => {
         if (!dryRun) await metrics.recordPart(m, direction, part);
@@ -735,7 +737,7 @@ export class DialectMigrator {
    * the connection's own where the row takes one.
    */
   async #schemaHashFor(runId: string, version: number, fingerprint: boolean): Promise<string | null> {
-    if (this.#participantFingerprints) return this.#givenHashes.get(`${runId}:${version}`) ?? null;
+    if (this.#participantFingerprints) return this.#givenHashes.get(runId)?.get(version) ?? null;
     return fingerprint ? this.connection.introspector.schemaFingerprint() : null;
   }
 
