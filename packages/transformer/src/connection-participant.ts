@@ -6,6 +6,8 @@ import { runUnitsOn } from './connection/apply-transformations.js';
 import type { ConnectionTransformationResult } from './connection/connection-result.js';
 import { ConnectionCursorStore } from './connection/connection-cursor-store.js';
 import { continueResumable, finalizeResumable, firstDeferred, startResumable } from './connection/resumable-transformations.js';
+import { sqlitePluginHooks } from './plugin/plugin-participant.js';
+import type { TransformerPluginOptions } from './plugin/transformer-plugin.js';
 
 /** Options of {@link createConnectionTransformer}. */
 export interface ConnectionTransformerOptions {
@@ -18,6 +20,13 @@ export interface ConnectionTransformerOptions {
    * 100 ms batches with no pause where lock waiters queue (PostgreSQL).
    */
   pacing?: BatchPacing;
+  /**
+   * On a `SqliteConnection`: the SQLite engine's own options (`rowBatchSize`, `sqlBatchSize`,
+   * `stageQueries`, ...; `batchThreshold`, `pacing` and both batch sizes default to the ones above), or `'keyset'`
+   * for the keyset engine the server dialects use. Default: the SQLite engine, the one
+   * `createTransformerPlugin` runs under `Migrator`.
+   */
+  sqlite?: TransformerPluginOptions | 'keyset';
 }
 
 const DEFAULT_BATCH_SIZE = 100_000;
@@ -41,11 +50,26 @@ const DEFAULT_THRESHOLD = 10_000;
  * validation, a batch), the runner takes the migration back out with its down, whose reverses
  * remove what the batches moved; an interrupted run stays `partial`.
  *
+ * On SQLite it runs the engine `createTransformerPlugin` runs under `Migrator` (see
+ * `sqlitePluginHooks`): row functions in batches, and whole queries (aggregates) staged outside
+ * the write lock, so that an application keeps writing; its results are also
+ * `result.extras.transformations`. `sqlite: 'keyset'` runs the keyset engine there instead.
+ *
  * @example
  * new DialectMigrator({ connection, migrations, participants: [createConnectionTransformer({ batchThreshold: 50_000 })] });
  */
 export function createConnectionTransformer(options: ConnectionTransformerOptions = {}): DialectParticipant {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const name = 'transformations';
+  const sqlite =
+    options.sqlite === 'keyset'
+      ? undefined
+      : sqlitePluginHooks({
+          batchThreshold: options.batchThreshold,
+          ...(options.batchSize ? { rowBatchSize: options.batchSize, sqlBatchSize: options.batchSize } : {}),
+          ...(options.pacing ? { pacing: options.pacing } : {}),
+          ...options.sqlite,
+        });
   const continued = new Set<string>();
   const spent = new Map<string, Map<string, number>>();
   const keyOf = (step: DialectStep) => `${step.runId}:${step.migration.version}`;
@@ -59,9 +83,16 @@ export function createConnectionTransformer(options: ConnectionTransformerOption
     }
   };
   return {
-    name: 'transformations',
+    name,
     runsTransformations: true,
+    async beforeRun(run) {
+      await sqlite?.beforeRun(run);
+    },
+    async afterRun(run, result) {
+      await sqlite?.afterRun(run, result, name);
+    },
     async afterUp(step) {
+      if (sqlite?.handles(step)) return void (await sqlite.afterUp(step));
       continued.delete(keyOf(step));
       if (step.migration.transformations.length === 0) return;
       const progress = { batchSize, onProgress: (p: Parameters<DialectStep['progress']>[0]) => step.progress(p) };
@@ -79,9 +110,11 @@ export function createConnectionTransformer(options: ConnectionTransformerOption
       continued.add(keyOf(step));
     },
     async needsContinuation(step) {
+      if (sqlite?.handles(step)) return sqlite.needsContinuation(step);
       return continued.has(keyOf(step));
     },
     async continueUp(step) {
+      if (sqlite?.handles(step)) return void (await sqlite.continueUp(step));
       continued.delete(keyOf(step));
       if (step.migration.transformations.length === 0) return;
       const run = {
@@ -93,12 +126,14 @@ export function createConnectionTransformer(options: ConnectionTransformerOption
       spent.set(keyOf(step), await continueResumable(step.connection, scopeOf(step), unitsOf(step), run));
     },
     async finalizeUp(step) {
+      if (sqlite?.handles(step)) return sqlite.finalizeUp(step);
       if (step.migration.transformations.length === 0) return;
       const time = spent.get(keyOf(step)) ?? new Map<string, number>();
       spent.delete(keyOf(step));
       await record(step, await finalizeResumable(step.connection, scopeOf(step), unitsOf(step), time, batchSize));
     },
     async beforeDown(step) {
+      if (sqlite?.handles(step)) return void (await sqlite.beforeDown(step));
       if (step.migration.transformations.length === 0) return;
       for (const r of await reverseTransformationsOn(step.connection, step.migration.transformations)) {
         step.report({ kind: 'reversed', id: r.id, rows: r.rows });

@@ -1,6 +1,7 @@
 // A migration one runner left part-done (interrupted between batches), finished by the other:
-// Migrator with SQLite's transformer plugin, and DialectMigrator with the connection transformer,
-// which keep their cursors in the same table. Both runners must read what the other saved: the
+// Migrator with SQLite's transformer plugin, and DialectMigrator with the connection transformer's
+// keyset engine (`sqlite: 'keyset'`; its default on SQLite is the plugin's engine), which keep
+// their cursors in the same table. Both runners must read what the other saved: the
 // units that ran in the migration's transaction (one saves a `done` cursor for them, the other
 // none), keys saved as text or as values, a move started with no key, and a row function whose
 // batches the plugin left part-done. Targets have no unique key and the migration no validation
@@ -48,7 +49,11 @@ const pacing = { targetMs: 1000, pauseMs: 0 };
 async function runner(kind: Runner, adapter: DatabaseAdapter, dir: string): Promise<Migrator | DialectMigrator> {
   const migrations = await loadMigrations(dir);
   if (kind === 'Migrator') return new Migrator({ adapter, migrations, plugins: [createTransformerPlugin({ pacing })] });
-  return new DialectMigrator({ connection: new SqliteConnection(adapter), migrations, participants: [createConnectionTransformer({ pacing })] });
+  return new DialectMigrator({
+    connection: new SqliteConnection(adapter),
+    migrations,
+    participants: [createConnectionTransformer({ pacing, sqlite: 'keyset' })],
+  });
 }
 
 /** Runs `kind` until `transformation` has done 6 rows, and stops it there. */

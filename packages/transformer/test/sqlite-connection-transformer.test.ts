@@ -29,14 +29,20 @@ function timeless(adapter: DatabaseAdapter, table: string): unknown[] {
   return adapter.all(`SELECT ${kept.join(', ')} FROM "${table}" ORDER BY 1`);
 }
 
+/** Both engines the connection transformer can run on SQLite: its default (the plugin's) and the keyset one. */
+const ENGINES = [
+  ['the SQLite engine', undefined],
+  ['the keyset engine', 'keyset'],
+] as const;
+
 const scalar = (adapter: DatabaseAdapter, sql: string) => adapter.value<number | string>(sql);
 
-describe('the connection transformer on SQLite (DialectMigrator)', () => {
+describe.each(ENGINES)('the connection transformer on SQLite (DialectMigrator, %s)', (_engine, sqlite) => {
   it('migrates a seeded knowledge base to MVP5 and back to MVP4 with the same rows, history and schema as Migrator with the plugin', async () => {
     const [plugin, connection] = await twins(1500);
     try {
       const migrator = await migratorFor(plugin);
-      const runner = await dialectRunner(connection);
+      const runner = await dialectRunner(connection, createConnectionTransformer({ sqlite }));
       expect((await migrator.migrate({ latest: true })).error).toBeUndefined();
       const up = await runner.migrate({ latest: true });
       expect(up.error).toBeUndefined();
@@ -81,7 +87,7 @@ describe('the connection transformer on SQLite (DialectMigrator)', () => {
     const [plugin, connection] = await twins(800);
     try {
       const migrator = await migratorFor(plugin);
-      const runner = await dialectRunner(connection);
+      const runner = await dialectRunner(connection, createConnectionTransformer({ sqlite }));
       expect((await migrator.migrate({ mvp: 2 })).error).toBeUndefined();
       expect((await runner.migrate({ mvp: 2 })).error).toBeUndefined();
       expect(tableChecksum(connection, ['incidents'])).toBe(tableChecksum(plugin, ['incidents']));
@@ -111,7 +117,7 @@ describe('the connection transformer on SQLite (DialectMigrator)', () => {
     });
     let stopped = false;
     try {
-      const transformer = createConnectionTransformer({ batchThreshold: 500, batchSize: 200, pacing: { targetMs: 20, pauseMs: 5 } });
+      const transformer = createConnectionTransformer({ sqlite, batchThreshold: 500, batchSize: 200, pacing: { targetMs: 20, pauseMs: 5 } });
       const result = await (await dialectRunner(connection, transformer)).migrate({ mvp: 2 });
       const report = await app.stop();
       stopped = true;
@@ -148,7 +154,7 @@ describe('the connection transformer on SQLite (DialectMigrator)', () => {
   it('stops between batches when interrupted, leaving the step partial, and the next run resumes from its cursor', async () => {
     const [, connection] = await twins(2000);
     try {
-      const transformer = () => createConnectionTransformer({ batchThreshold: 500, batchSize: 100, pacing: { targetMs: 100, pauseMs: 0 } });
+      const transformer = () => createConnectionTransformer({ sqlite, batchThreshold: 500, batchSize: 100, pacing: { targetMs: 100, pauseMs: 0 } });
       const runner = await dialectRunner(connection, transformer());
       const stop = new AbortController();
       runner.events.on('operationProgress', (p) => p.operation === 'transform kb_to_incident_mapping' && p.done >= 300 && stop.abort());
@@ -176,7 +182,7 @@ describe('the connection transformer on SQLite (DialectMigrator)', () => {
   });
 });
 
-describe('a continued move that fails its validation on SQLite (DialectMigrator)', () => {
+describe.each(ENGINES)('a continued move that fails its validation on SQLite (DialectMigrator, %s)', (_engine, sqlite) => {
   it('is taken back out by its down after its batches committed: schema, rows, history and cursors as before', async () => {
     const move = (expectRows: string) => `export const transformations = [
   { id: 'copy_src', name: 'copy', sourceTable: 'src', targetTable: 'dst', transformationType: 'convert', batch: 'always',
@@ -193,7 +199,7 @@ export async function down(db) { await db.schema.dropTable('dst').execute(); }`;
         new DialectMigrator({
           connection: new SqliteConnection(adapter),
           migrations: await loadMigrations(tempTree({ 'mvp1/0001_src.sql': init, 'mvp1/0002_move.mjs': move(expectRows) })),
-          participants: [createConnectionTransformer({ batchSize: 100, pacing: { targetMs: 100, pauseMs: 0 } })],
+          participants: [createConnectionTransformer({ sqlite, batchSize: 100, pacing: { targetMs: 100, pauseMs: 0 } })],
         });
       expect((await (await runner('0')).migrate({ version: 1 })).error).toBeUndefined();
       const state = () => ({

@@ -3,10 +3,10 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
-import { Migrator, loadMigrations, openDatabase } from '@mfmig/core';
+import { DialectMigrator, Migrator, SqliteConnection, loadMigrations, openDatabase } from '@mfmig/core';
 import { startAppWriter } from '@mfmig/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DataTransformer, createTransformerPlugin } from '../src/index.js';
+import { DataTransformer, createConnectionTransformer, createTransformerPlugin } from '../src/index.js';
 import { BEST_PER_GROUP, createScores, expectedBest, registerSpin } from './fixtures/staged-query.js';
 import { tempDir } from './helpers.js';
 import type { PreparedUnit } from '../src/run/prepared-unit.js';
@@ -141,6 +141,55 @@ describe.each(['wal', 'delete'] as const)('a one-batch INSERT ... SELECT, journa
     expect(watchObjects(db)).toEqual([]);
     expect(best(db)).toEqual(expectedBest(db));
     expect(db.prepare('SELECT status FROM mfmig_history WHERE version = 1').pluck().get()).toBe('applied');
+  });
+
+  /** The query declared by a migration, run by DialectMigrator with the connection transformer while the application writes. */
+  async function migrateBeside(sqlite: 'keyset' | undefined) {
+    const { path, db } = database();
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    writeFileSync(
+      join(dir, '0001_best.ts'),
+      `export const transformations = [${JSON.stringify(BEST_PER_GROUP)}];\nexport function up() {}\nexport function down() {}\n`,
+    );
+    const adapter = openDatabase(path);
+    cleanups.unshift(() => adapter.close());
+    registerSpin(adapter.raw);
+    const migrator = new DialectMigrator({
+      connection: new SqliteConnection(adapter),
+      migrations: await loadMigrations(dir),
+      participants: [createConnectionTransformer({ sqlite })],
+    });
+    const app = await startAppWriter({
+      db: path,
+      sql: 'INSERT INTO app_log (tick) VALUES (@tick)',
+      params: { tick: '$tick' },
+      intervalMs: 10,
+      busyTimeoutMs: 500,
+    });
+    const result = await migrator.migrate();
+    const writes = await app.stop();
+    return { db, result, writes };
+  }
+
+  it('in a DialectMigrator run: the connection transformer stages the query too, and the application keeps writing', async () => {
+    const { db, result, writes } = await migrateBeside(undefined);
+    expect(result.error).toBeUndefined();
+    expect(writes.failed, JSON.stringify(writes.failed.slice(0, 3))).toEqual([]);
+    expect(writes.writes.length).toBeGreaterThan(50);
+    expect(best(db)).toEqual(expectedBest(db));
+    expect(watchObjects(db)).toEqual([]);
+    expect(result.extras.transformations?.map((t) => [t.id, t.rowsWritten])).toEqual([['best_per_group', 20]]);
+    expect(result.reports.map((r) => [r.kind, r.id, r.rows])).toEqual([['transformed', 'best_per_group', 20]]);
+    expect(db.prepare('SELECT status FROM mfmig_history WHERE version = 1').pluck().get()).toBe('applied');
+  });
+
+  it("in a DialectMigrator run: the keyset engine (sqlite: 'keyset') runs the query in the step's write transaction, and locks the application out", async () => {
+    const { db, result, writes } = await migrateBeside('keyset');
+    expect(result.error).toBeUndefined();
+    expect(writes.failed.length).toBeGreaterThan(0);
+    expect(writes.failed.every((w) => w.error === 'SQLITE_BUSY')).toBe(true);
+    expect(best(db)).toEqual(expectedBest(db));
   });
 });
 

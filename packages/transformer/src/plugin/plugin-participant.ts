@@ -1,0 +1,132 @@
+import {
+  type DatabaseAdapter,
+  type DialectRun,
+  type DialectStep,
+  type MigrationContext,
+  type RunInfo,
+  type RunResult,
+  SqliteConnection,
+  createMigrationContext,
+  migrationLabel,
+} from '@mfmig/core';
+import { TRANSFORMATION_RESULTS_KEY, type TransformationResult } from '../run/transformation-result.js';
+import { type TransformerPluginOptions, createTransformerPlugin } from './transformer-plugin.js';
+
+/** The report entry kinds this participant writes; each carries its whole `TransformationResult` as `result`. */
+const KINDS = new Set(['transformed', 'reversed']);
+
+/**
+ * The SQLite transformer plugin's engine as a `DialectMigrator` participant, for a run on a
+ * `SqliteConnection`: the same row-function batches, whole queries staged outside the write lock
+ * (an application keeps writing while an aggregate runs), continued batches with their cursors and
+ * final checks as under `Migrator`. Each transformation's result is one `result.reports` entry
+ * (`transformed` going up, `reversed` going down, the whole `TransformationResult` as `result`)
+ * and, when the run records metrics, one `mfmig_metrics` row; the run's results are
+ * `result.extras.transformations`, as the plugin gives them. A down's probe (rollback
+ * preservation) runs the reverses in a savepoint: its results are dropped with its reports.
+ * Each hook does nothing (and `handles` is false) on any other connection: the caller runs its
+ * own engine there.
+ */
+export function sqlitePluginHooks(options: TransformerPluginOptions = {}) {
+  const plugin = createTransformerPlugin({ ...options, recordMetrics: false });
+  // what one step's hooks share (the plugin's ctx.state), from its first hook to its last in this process
+  const states = new Map<string, Map<string, unknown>>();
+  const adapterOf = (connection: DialectStep['connection']): DatabaseAdapter | null => (connection instanceof SqliteConnection ? connection.adapter : null);
+  const stateOf = (step: DialectStep) => {
+    const key = `${step.runId}:${step.migration.version}:${step.direction}`;
+    return states.get(key) ?? states.set(key, new Map()).get(key)!;
+  };
+  const contextOf = (step: DialectStep, adapter: DatabaseAdapter): MigrationContext => {
+    const ctx = createMigrationContext({
+      adapter,
+      migration: step.migration,
+      direction: step.direction,
+      dryRun: step.dryRun,
+      logger: { log() {} },
+      onProgress: (p) => step.progress(p),
+      state: stateOf(step),
+      signal: step.signal,
+      runId: step.runId,
+      undoesFailedUp: step.undoesFailedUp,
+    });
+    const counted = ctx.countRows.bind(ctx);
+    return Object.assign(ctx, {
+      countRows: (rows: number) => {
+        counted(rows);
+        step.countRows(rows);
+      },
+    });
+  };
+  /** Runs one plugin hook on the step's context, then reports the results it added. */
+  const hook = async (step: DialectStep, run: (ctx: MigrationContext) => unknown): Promise<unknown> => {
+    const adapter = adapterOf(step.connection);
+    if (!adapter) return undefined;
+    const ctx = contextOf(step, adapter);
+    const before = resultsIn(ctx).length;
+    const value = await run(ctx);
+    for (const r of resultsIn(ctx).slice(before)) {
+      step.report({
+        kind: step.direction === 'down' ? 'reversed' : 'transformed',
+        id: r.id,
+        table: r.targetTable,
+        rows: r.rowsWritten ?? r.rowsRead,
+        batches: r.batches,
+        durationMs: r.durationMs,
+        result: r,
+      });
+      if (!step.dryRun)
+        await step.recordMetric({ step: `${migrationLabel(step.migration)}#${r.id}`, durationMs: r.durationMs, rows: r.rowsWritten ?? r.rowsRead });
+    }
+    return value;
+  };
+  const runInfo = (run: DialectRun, adapter: DatabaseAdapter): RunInfo => ({
+    runId: run.runId,
+    direction: run.direction,
+    fromVersion: run.fromVersion,
+    targetVersion: run.targetVersion,
+    steps: [...run.steps],
+    repeatables: [...run.repeatables],
+    dryRun: run.dryRun,
+    adapter,
+    status: run.status,
+    values: run.values,
+  });
+  const forgetRun = (runId: string) => {
+    for (const key of states.keys()) if (key.startsWith(`${runId}:`)) states.delete(key);
+  };
+
+  return {
+    async beforeRun(run: DialectRun): Promise<boolean> {
+      const adapter = adapterOf(run.connection);
+      if (!adapter) return false;
+      await plugin.beforeRun!(runInfo(run, adapter));
+      return true;
+    },
+    async afterRun(run: DialectRun, result: RunResult & { reports: DialectRunReports }, name: string): Promise<boolean> {
+      const adapter = adapterOf(run.connection);
+      if (!adapter) return false;
+      forgetRun(run.runId);
+      // the plugin's own list would keep a probe's results: the run's reports are what was kept
+      await plugin.afterRun!(runInfo(run, adapter), { ...result, extras: {} });
+      const results = result.reports.filter((r) => r.participant === name && KINDS.has(r.kind) && r.result).map((r) => r.result as TransformationResult);
+      if (results.length > 0) result.extras.transformations = results;
+      return true;
+    },
+    afterUp: (step: DialectStep) => hook(step, (ctx) => plugin.afterMigration!(ctx)),
+    beforeDown: (step: DialectStep) => hook(step, (ctx) => plugin.beforeMigration!(ctx)),
+    needsContinuation: async (step: DialectStep) => (await hook(step, (ctx) => plugin.needsContinuation!(step.migration, ctx))) === true,
+    continueUp: (step: DialectStep) => hook(step, (ctx) => plugin.continueMigration!(ctx)),
+    finalizeUp: async (step: DialectStep) => {
+      await hook(step, (ctx) => plugin.finalizeMigration!(ctx));
+      states.delete(`${step.runId}:${step.migration.version}:up`);
+    },
+    handles: (step: DialectStep) => adapterOf(step.connection) !== null,
+  };
+}
+
+/** What {@link sqlitePluginHooks} reads of a run's reports. */
+type DialectRunReports = readonly { participant: string; kind: string; [detail: string]: unknown }[];
+
+function resultsIn(ctx: MigrationContext): TransformationResult[] {
+  return (ctx.state.get(TRANSFORMATION_RESULTS_KEY) as TransformationResult[] | undefined) ?? [];
+}
