@@ -20,7 +20,14 @@ export {
 export { removeBackup } from './backup/remove-backup.js';
 export { createBackup, type CreateBackupOptions } from './backup/create-backup.js';
 export { assertBackupRestorable, verifyBackup, type BackupVerification } from './backup/verify-backup.js';
-export { BACKUP_PLUGIN_NAME, createBackupPlugin, type BackupPluginOptions, type PreRunBackupTaker } from './backup/backup-plugin.js';
+export {
+  BACKUP_PLUGIN_NAME,
+  type BackedUpRun,
+  type BackupPluginOptions,
+  type PreRunBackupTaker,
+  createBackupParticipant,
+  createBackupPlugin,
+} from './backup/backup-plugin.js';
 export { restoreBackupFile, type RestoreFileOptions, type RestoreFileResult } from './restore/restore-backup.js';
 export { replaceDatabaseFile, type ReplaceDatabaseOptions, type ReplaceDatabaseResult } from './restore/replace-database-file.js';
 export { checkDatabaseFile, type FileIntegrity, type IntegrityLevel } from './files/database-file-check.js';

@@ -1,7 +1,16 @@
-import type { DatabaseAdapter, MigrationEventEmitter, MigrationEvents, MigrationFrameworkConfig, MigrationPlugin, ServiceContext } from '@mfmig/core';
+import type {
+  DatabaseAdapter,
+  DialectParticipant,
+  MigrationEventEmitter,
+  MigrationEvents,
+  MigrationFrameworkConfig,
+  MigrationPlugin,
+  ServiceContext,
+} from '@mfmig/core';
 import { createServiceContext, isServiceContext } from '@mfmig/core';
 import type { BatchPolicy, DataTransformation } from './declaration/data-transformation.js';
 import type { TransformationUnit } from './declaration/transformation-unit.js';
+import { createConnectionTransformer } from './connection-participant.js';
 import { createTransformerPlugin } from './plugin/transformer-plugin.js';
 import { toResult } from './run/result-builder.js';
 import type { TransformationResult, ValidationResult } from './run/transformation-result.js';
@@ -156,6 +165,15 @@ export class DataTransformer {
   /** The migration plugin with this transformer's sizes and metrics setting. */
   plugin(): MigrationPlugin {
     return createTransformerPlugin({ ...this.#engine.options, recordMetrics: this.#options.recordMetrics });
+  }
+
+  /**
+   * The same engine, with this transformer's sizes, as a `DialectMigrator` participant
+   * (`createConnectionTransformer`) for a run on a `SqliteConnection` (metrics rows follow the
+   * run's `enableMetrics`).
+   */
+  participant(): DialectParticipant {
+    return createConnectionTransformer({ sqlite: { ...this.#engine.options } });
   }
 
   /** Closes the database when this transformer opened it. */

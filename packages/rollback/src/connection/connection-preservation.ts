@@ -4,6 +4,8 @@ import { type ConnectionArchive, pendingArchives } from './archive-schema.js';
 import { copyLosses, pruneUnchanged } from './archive-copy.js';
 import { currentSchema, lossesBetween, shrunkTables, tableDigest, tableStates } from './table-state.js';
 import { preserveSqliteDown, restoreSqliteArchives } from './sqlite-preservation.js';
+import type { RestoredArchive } from '../preservation/archive-restorer.js';
+import type { PreservedData } from '../preservation/archive-writer.js';
 
 /** Options of {@link createConnectionPreservation}. */
 export interface ConnectionPreservationOptions {
@@ -70,6 +72,15 @@ export function createConnectionPreservation(options: ConnectionPreservationOpti
         const rows = copy.kind === 'rows' ? await pruneUnchanged(step, schema, copy) : copy.rows;
         if (rows > 0) step.report({ kind: 'preserved', lossKind: copy.kind, table: copy.table, rows, columns: copy.columns, location: copy.location });
       }
+    },
+    // on SQLite the run's result also lists what was archived and put back as the plugin's does (`extras.preserved`, `extras.restored`)
+    async afterRun(run, result) {
+      if (run.connection.dialect !== 'sqlite') return;
+      const mine = (kind: string) => result.reports.filter((r) => r.participant === 'preservation' && r.kind === kind && r.data).map((r) => r.data);
+      const preserved = mine('preserved') as PreservedData[];
+      const restored = mine('restored') as RestoredArchive[];
+      if (preserved.length > 0) result.extras.preserved = preserved;
+      if (restored.length > 0) result.extras.restored = restored;
     },
     // archived rows win over regenerated ones: they go back once every row the up makes is there
     async settleUp(step, { continued }) {

@@ -29,7 +29,16 @@ export async function preserveSqliteDown(step: DialectStep, work: (options?: { p
   step.accountLosses?.(preserved.map((p) => p.table));
   await work();
   for (const p of preserved) {
-    step.report({ kind: 'preserved', lossKind: p.kind, table: p.table, rows: p.rows, columns: p.columns, location: p.location, archiveId: p.archiveId });
+    step.report({
+      kind: 'preserved',
+      lossKind: p.kind,
+      table: p.table,
+      rows: p.rows,
+      columns: p.columns,
+      location: p.location,
+      archiveId: p.archiveId,
+      data: p,
+    });
   }
 }
 
@@ -43,7 +52,7 @@ export async function preserveSqliteDown(step: DialectStep, work: (options?: { p
 export async function restoreSqliteArchives(step: DialectStep): Promise<void> {
   if (step.dryRun) return;
   for (const r of restoreArchives(adapterOf(step), step.migration.version).restored) {
-    step.report({ kind: 'restored', lossKind: r.kind, table: r.table, rows: r.rows, archiveId: r.archiveId });
+    step.report({ kind: 'restored', lossKind: r.kind, table: r.table, rows: r.rows, archiveId: r.archiveId, data: r });
   }
 }
 

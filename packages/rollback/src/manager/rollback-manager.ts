@@ -1,5 +1,7 @@
 import {
   type DatabaseIdentity,
+  type DialectParticipant,
+  ensureDatabaseIdentity,
   type MigrationFrameworkConfig,
   type MigrationPlugin,
   type Migrator,
@@ -11,8 +13,9 @@ import {
   connectionForUserCode,
 } from '@mfmig/core';
 import type { ProbeResult } from '../analysis/data-loss-probe.js';
+import { createConnectionPreservation } from '../connection/connection-preservation.js';
 import type { BackupRecord } from '../backup/backup-manifest.js';
-import { type BackupPluginOptions, type PreRunBackupTaker, createBackupPlugin } from '../backup/backup-plugin.js';
+import { type BackedUpRun, type BackupPluginOptions, type PreRunBackupTaker, createBackupPlugin } from '../backup/backup-plugin.js';
 import { assertBackupBelongs } from '../backup/backup-ownership.js';
 import { type BackupScan, type RemovedBackup, type TakenBackup, findBackup, listBackups, scanBackups } from '../backup/backup-registry.js';
 import { removeBackup } from '../backup/remove-backup.js';
@@ -71,7 +74,8 @@ export class RollbackManager implements PreRunBackupTaker {
   #preserve = true;
   #skipRunBackup = false;
   #collector: ((version: number, finding: ProbeResult | Error) => void) | undefined;
-  #activeRun: RunInfo | undefined;
+  #activeRun: Pick<RunInfo, 'runId' | 'targetVersion'> | undefined;
+  #preservationParticipant: DialectParticipant | undefined;
 
   constructor(input: MigrationFrameworkConfig | ServiceContext, options: RollbackManagerOptions = {}) {
     let ctxRef: ServiceContext | undefined;
@@ -133,6 +137,30 @@ export class RollbackManager implements PreRunBackupTaker {
   }
 
   /**
+   * The same preservation as a `DialectMigrator` participant (`createConnectionPreservation`), for
+   * a run on a `SqliteConnection` over this manager's database; like the plugin, it tells the
+   * manager which run is under way (a checkpoint taken during it records the run and its target),
+   * and gives the database its identity before a real run writes to it.
+   */
+  get preservationParticipant(): DialectParticipant {
+    if (this.#preservationParticipant) return this.#preservationParticipant;
+    const inner = createConnectionPreservation();
+    this.#preservationParticipant = {
+      ...inner,
+      beforeRun: async (run) => {
+        // as under the plugin: a real run writes to the database, which from now on has an identity of its own
+        if (!run.dryRun) ensureDatabaseIdentity(this.context.adapter);
+        this.#activeRun = { runId: run.runId, targetVersion: run.targetVersion };
+      },
+      afterRun: async (run, result) => {
+        this.#activeRun = undefined;
+        await inner.afterRun?.(run, result);
+      },
+    };
+    return this.#preservationParticipant;
+  }
+
+  /**
    * Takes a verified backup of the live database now (online backup API), then applies retention;
    * `removedByRetention` lists every backup that removed. A backup with a `label` is kept until
    * it is removed explicitly (`removeBackup`).
@@ -185,7 +213,7 @@ export class RollbackManager implements PreRunBackupTaker {
   }
 
   /** Called by the backup plugin before a run. */
-  async backupBeforeRun(run: RunInfo, options: { verify: IntegrityLevel | false }): Promise<TakenBackup | null> {
+  async backupBeforeRun(run: BackedUpRun, options: { verify: IntegrityLevel | false }): Promise<TakenBackup | null> {
     if (this.#skipRunBackup) return null;
     const backupOptions = await this.#backupOptions('pre-run', options.verify, {
       run: { runId: run.runId, direction: run.direction, fromVersion: run.fromVersion, targetVersion: run.targetVersion },
