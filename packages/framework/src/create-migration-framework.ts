@@ -1,11 +1,12 @@
 import { type MigrationFrameworkConfig, type ServiceContextOptions } from '@mfmig/core';
 import { MigrationPlanner, type MigrationPlannerOptions } from '@mfmig/planner';
-import { RollbackManager, createBackupPlugin } from '@mfmig/rollback';
-import { SchemaEvolution, rebuildTableInMigration } from '@mfmig/schema-evolution';
+import { RollbackManager, createBackupParticipant, createBackupPlugin } from '@mfmig/rollback';
+import { SchemaEvolution, createConnectionSchemaHistory, rebuildTableInMigration } from '@mfmig/schema-evolution';
 import { DataTransformer } from '@mfmig/transformer';
 import { ValidationService } from '@mfmig/validation';
 import { type LiveContext, createLiveContext } from './live-context.js';
 import { MigrationService } from './migration-service.js';
+import { createRunSequenceParticipant } from './run-sequence-plugin.js';
 
 /** Options of {@link createMigrationFramework} beyond the configuration. */
 export interface FrameworkOptions extends ServiceContextOptions {
@@ -36,9 +37,10 @@ export interface MigrationFramework {
 }
 
 /**
- * Composes the mfmig services around one database: one connection, one event bus, one
- * migrator whose runs go through every service's plugin (data preservation, transformations,
- * schema history, pre-run backup).
+ * Composes the mfmig services around one database: one connection, one event bus. `migrateTo`
+ * runs through `DialectMigrator` with every service's participant (transformations, data
+ * preservation, schema history, the run sequence, pre-run backup), in one ordered list; rollbacks
+ * and resumes run through the context's `Migrator` with the same services as plugins.
  *
  * @example
  * import Database from 'better-sqlite3';
@@ -52,20 +54,38 @@ export function createMigrationFramework(config: MigrationFrameworkConfig, optio
   const schemaEvolution = new SchemaEvolution(context, { register: false });
   const validation = new ValidationService(context);
   const planner = new MigrationPlanner(context, options.planner);
-  const migrationService = new MigrationService(context, { rollbackManager, validation, planner }, { register: false });
-  // Every run's participants, in one ordered list (each service registers itself only when used on its own):
-  context.plugins.push(
+  const runSequence = { validation, planner, rollbackManager };
+  const backup = options.backupBeforeRun === false ? [] : [createBackupPlugin(rollbackManager)];
+  // Every run's plugins (Migrator: rollbacks, redo, resume) and participants (DialectMigrator: migrateTo), each list
+  // in one order (each service registers itself only when used on its own):
+  const plugins = [
     // archives what a down drops before the transformer reverses or the step drops anything; puts it back on a later up
     rollbackManager.preservationPlugin,
     // runs declared transformations after an up step, reverses them before a down step
     transformer.plugin(),
     // stores each version's schema snapshot in the step's transaction
     schemaEvolution.plugin,
-    // pre-migration validation, plan and checkpoint once the lock is held; post-migration validation last
-    migrationService.runSequencePlugin,
+    // (the service's run sequence goes here, below: pre-migration validation, plan and checkpoint once the lock is
+    // held, post-migration validation last)
     // a verified backup before a real run's first step (its beforeRun runs after the checks above)
-    ...(options.backupBeforeRun === false ? [] : [createBackupPlugin(rollbackManager)]),
+    ...backup,
+  ];
+  const participants = [
+    // the same engine as the plugin: transformations after an up's body, reverses before a down's
+    transformer.participant(),
+    // archives what a down drops; puts archived rows back after the up's transformations
+    rollbackManager.preservationParticipant,
+    createConnectionSchemaHistory(),
+    createRunSequenceParticipant(runSequence),
+    ...(options.backupBeforeRun === false ? [] : [createBackupParticipant(rollbackManager)]),
+  ];
+  const migrationService = new MigrationService(
+    context,
+    { rollbackManager, validation, planner },
+    { register: false, participants: { list: participants, replaces: plugins } },
   );
+  plugins.splice(3, 0, migrationService.runSequencePlugin);
+  context.plugins.push(...plugins);
   context.setTableRebuilder(rebuildTableInMigration);
   return {
     migrationService,

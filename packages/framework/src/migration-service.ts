@@ -1,4 +1,6 @@
 import {
+  type DialectParticipant,
+  DialectMigrator,
   type RunLock,
   type MigrationEvents,
   type MigrationPlugin,
@@ -11,6 +13,7 @@ import {
   type RunResult,
   RunValues,
   type ServiceContext,
+  SqliteConnection,
   failureOf,
 } from '@mfmig/core';
 import { type MigrationPlan, type MigrationPlanner, assertRehearsalPassed } from '@mfmig/planner';
@@ -56,6 +59,19 @@ export interface MigrationServiceDeps {
   planner: MigrationPlanner;
 }
 
+/** Options of the {@link MigrationService} constructor. */
+export interface MigrationServiceOptions {
+  /** False leaves {@link MigrationService.runSequencePlugin} off the context's plugin list, for a caller that composes the list itself. Default true. */
+  register?: boolean;
+  /**
+   * Run `migrateTo` through `DialectMigrator` on the context's SQLite connection with these
+   * participants, in this order, instead of through the context's `Migrator` and its plugins.
+   * `replaces` names the plugins they stand for: a context whose plugin list holds any other (one
+   * a user added) keeps running `migrateTo` through `Migrator`, so that it takes part.
+   */
+  participants?: { list: readonly DialectParticipant[]; replaces: readonly MigrationPlugin[] };
+}
+
 /** What a migration run did. */
 export interface MigrationExecutionResult {
   success: boolean;
@@ -85,14 +101,18 @@ export class MigrationService {
   readonly #ctx: ServiceContext;
   readonly #services: MigrationServiceDeps;
   #migrator: Migrator | undefined;
+  /** The runner of the last `migrateTo` run, whose progress `getCurrentProgress` reports. */
+  #runner: Migrator | DialectMigrator | undefined;
+  readonly #participants: MigrationServiceOptions['participants'];
   #rolledBack = false;
   /** Pre-migration validation, plan and checkpoint before a `migrateTo` run's first step; post-migration validation after its last. */
   readonly runSequencePlugin: MigrationPlugin;
 
-  /** `register: false` leaves {@link MigrationService.runSequencePlugin} off the context's plugin list, for a caller that composes the list itself. */
-  constructor(ctx: ServiceContext, services: MigrationServiceDeps, options: { register?: boolean } = {}) {
+  /** See {@link MigrationServiceOptions}. */
+  constructor(ctx: ServiceContext, services: MigrationServiceDeps, options: MigrationServiceOptions = {}) {
     this.#ctx = ctx;
     this.#services = services;
+    this.#participants = options.participants;
     this.runSequencePlugin = createRunSequencePlugin(services);
     if (options.register !== false) ctx.plugins.push(this.runSequencePlugin);
   }
@@ -172,14 +192,19 @@ export class MigrationService {
       checkpoint: options.createCheckpoints === true,
       checkpointId: `migrate-${describeTarget(target).replace(/\s+/g, '-')}`,
     };
-    const result: RunResult = await migrator.migrate(target, {
+    const run = {
       dryRun: options.dryRun,
       signal: options.signal,
       acceptChecksums: options.acceptChecksums,
       command: `migrate to ${describeTarget(target)}`,
-      heldLock: options.heldLock,
       values: new RunValues().set(RUN_REQUEST, request),
-    });
+    };
+    const runner = await this.#runnerFor(migrator);
+    this.#runner = runner;
+    const result: RunResult =
+      runner instanceof DialectMigrator
+        ? await runner.migrate(target, { ...run, lockHeld: options.heldLock !== undefined })
+        : await runner.migrate(target, { ...run, heldLock: options.heldLock });
     const interrupted = isMfmigError(result.error) && result.error.code === 'INTERRUPTED';
     const validationFailed = isMfmigError(result.error) && result.error.code === 'VALIDATION_FAILED' && result.error.context.stage === 'post-migration';
     if (result.error && (options.enableRollback === true || validationFailed) && !interrupted && !options.dryRun && result.toVersion !== result.fromVersion) {
@@ -187,6 +212,28 @@ export class MigrationService {
     }
     if (adoption) result.extras.adoption = adoption;
     return this.#finish(before, result);
+  }
+
+  /**
+   * The runner of a `migrateTo` run: `DialectMigrator` over the context's SQLite connection with
+   * the participants, when the service has them and the context runs no plugin they do not stand
+   * for; otherwise the context's `Migrator`.
+   */
+  async #runnerFor(migrator: Migrator): Promise<Migrator | DialectMigrator> {
+    const participants = this.#participants;
+    if (!participants || this.#ctx.plugins.some((p) => !participants.replaces.includes(p))) return migrator;
+    return new DialectMigrator({
+      connection: new SqliteConnection(this.#ctx.adapter),
+      migrations: await this.#ctx.loadMigrations(),
+      events: this.#ctx.events,
+      logger: this.#ctx.logger,
+      enableMetrics: this.#ctx.config.enableMetrics,
+      lockTimeout: this.#ctx.config.lockTimeout,
+      participants: participants.list,
+      // the service checked adoption its own way first (`assertAdopted`, which replays the schema)
+      allowUnadopted: true,
+      ...(this.#ctx.tableRebuilder ? { rebuildTable: this.#ctx.tableRebuilder } : {}),
+    });
   }
 
   /**
@@ -251,7 +298,7 @@ export class MigrationService {
     try {
       const recovery = await this.#services.rollbackManager.recoverFailedRun(result, { heldLock });
       result.extras.recovery = recovery;
-      (await this.#getMigrator()).markRolledBack();
+      (this.#runner ?? (await this.#getMigrator())).markRolledBack();
       this.#rolledBack = true;
       if (always && isMfmigError(result.error)) {
         result.error.message +=
@@ -283,7 +330,7 @@ export class MigrationService {
 
   /** The progress of the current or last run (null before any run). */
   getCurrentProgress(): MigrationProgress | null {
-    const progress = this.#migrator?.getCurrentProgress() ?? null;
+    const progress = (this.#runner ?? this.#migrator)?.getCurrentProgress() ?? null;
     if (progress && this.#rolledBack) progress.status = 'rolled_back';
     return progress;
   }

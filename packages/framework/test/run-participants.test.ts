@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DialectMigrator, type MigrationContext, Migrator } from '@mfmig/core';
 import { type MigrationFramework, createMigrationFramework } from '@mfmig/framework';
 import { REAL_MIGRATIONS, scalar, seededFramework, tempDir } from './helpers.js';
 
@@ -35,5 +36,48 @@ describe("createMigrationFramework's run participants", () => {
       { backupBeforeRun: false },
     );
     expect(framework.context.plugins.map((p) => p.name)).toEqual(ORDER.slice(0, -1));
+  });
+
+  it('run migrateTo through DialectMigrator; a plugin a user adds to the context keeps it on Migrator, with its hooks', async () => {
+    const dialect = vi.spyOn(DialectMigrator.prototype, 'migrate');
+    const migrator = vi.spyOn(Migrator.prototype, 'migrate');
+    try {
+      const dir = tempDir();
+      framework = await seededFramework(dir);
+      // runs on the framework's own database (rehearsals and replays run Migrator on scratch copies)
+      const live = framework.context.adapter;
+      const runs = () => [
+        (dialect.mock.contexts as DialectMigrator[]).filter((r) => (r.connection as { adapter?: unknown }).adapter === live).length,
+        (migrator.mock.contexts as Migrator[]).filter((r) => r.adapter === live).length,
+      ];
+      expect(runs()).toEqual([1, 0]);
+      const seen: number[] = [];
+      framework.context.plugins.push({ name: 'audit', afterMigration: (ctx: MigrationContext) => void seen.push(ctx.migration.version) });
+      const up = await framework.migrationService.executeMVPMigration(2);
+      expect([up.success, up.toVersion]).toEqual([true, 5]);
+      expect(runs()).toEqual([1, 1]);
+      expect(seen).toEqual([3, 4, 5]);
+      // the user's plugin did not take the framework's out of the run
+      expect([up.extras.backup?.verified, up.extras.postValidation?.isValid]).toEqual([true, true]);
+      expect(up.extras.transformations?.map((t) => t.targetTable)).toContain('incidents');
+    } finally {
+      dialect.mockRestore();
+      migrator.mockRestore();
+    }
+  });
+
+  it('report what a migrateTo run put back from the archives in extras.restored, as the plugin does', async () => {
+    const dir = tempDir();
+    framework = await seededFramework(dir);
+    expect((await framework.migrationService.executeMVPMigration(5)).success).toBe(true);
+    const db = join(dir, 'knowledge.db');
+    const incidents = scalar(db, 'SELECT count(*) FROM incidents');
+    expect(incidents).toBe(200);
+    await framework.migrationService.rollbackMVPMigration(1);
+    const up = await framework.migrationService.executeMVPMigration(5);
+    expect(up.success).toBe(true);
+    expect(up.extras.restored?.length).toBeGreaterThan(0);
+    expect(up.extras.restored?.find((r) => r.table === 'incidents')).toMatchObject({ version: 5, kind: 'rows', rows: 200 });
+    expect(scalar(db, 'SELECT count(*) FROM incidents')).toBe(incidents);
   });
 });
