@@ -1,4 +1,4 @@
-import { type MigrationFrameworkConfig, type ServiceContextOptions } from '@mfmig/core';
+import { type MigrationFrameworkConfig, type MigrationPlugin, type ServiceContextOptions } from '@mfmig/core';
 import { MigrationPlanner, type MigrationPlannerOptions } from '@mfmig/planner';
 import { RollbackManager, createBackupParticipant, createBackupPlugin } from '@mfmig/rollback';
 import { SchemaEvolution, createConnectionSchemaHistory, rebuildTableInMigration } from '@mfmig/schema-evolution';
@@ -49,27 +49,21 @@ export interface MigrationFramework {
  */
 export function createMigrationFramework(config: MigrationFrameworkConfig, options: FrameworkOptions = {}): MigrationFramework {
   const context = createLiveContext(config, { create: true, ...options });
-  const rollbackManager = new RollbackManager(context, { reopen: (path) => context.reopen(path), register: false });
   const transformer = new DataTransformer(context, { register: false });
   const schemaEvolution = new SchemaEvolution(context, { register: false });
+  // The plugins of what still runs through Migrator (rollback plans' dry runs, checkpoint resumes, emergency
+  // rollbacks, and every run of a context a user added a plugin of their own to), in one order (each service
+  // registers itself only when used on its own); filled in below, once the services exist:
+  const plugins: MigrationPlugin[] = [];
+  const rollbackManager = new RollbackManager(context, {
+    reopen: (path) => context.reopen(path),
+    register: false,
+    // a rollback's downs: the transformer's reverses inside the manager's preservation, which archives what they drop
+    participants: { list: [transformer.participant(), createConnectionSchemaHistory()], replaces: plugins },
+  });
   const validation = new ValidationService(context);
   const planner = new MigrationPlanner(context, options.planner);
   const runSequence = { validation, planner, rollbackManager };
-  const backup = options.backupBeforeRun === false ? [] : [createBackupPlugin(rollbackManager)];
-  // Every run's plugins (Migrator: rollbacks, redo, resume) and participants (DialectMigrator: migrateTo), each list
-  // in one order (each service registers itself only when used on its own):
-  const plugins = [
-    // archives what a down drops before the transformer reverses or the step drops anything; puts it back on a later up
-    rollbackManager.preservationPlugin,
-    // runs declared transformations after an up step, reverses them before a down step
-    transformer.plugin(),
-    // stores each version's schema snapshot in the step's transaction
-    schemaEvolution.plugin,
-    // (the service's run sequence goes here, below: pre-migration validation, plan and checkpoint once the lock is
-    // held, post-migration validation last)
-    // a verified backup before a real run's first step (its beforeRun runs after the checks above)
-    ...backup,
-  ];
   const participants = [
     // the same engine as the plugin: transformations after an up's body, reverses before a down's
     transformer.participant(),
@@ -84,7 +78,18 @@ export function createMigrationFramework(config: MigrationFrameworkConfig, optio
     { rollbackManager, validation, planner },
     { register: false, participants: { list: participants, replaces: plugins } },
   );
-  plugins.splice(3, 0, migrationService.runSequencePlugin);
+  plugins.push(
+    // archives what a down drops before the transformer reverses or the step drops anything; puts it back on a later up
+    rollbackManager.preservationPlugin,
+    // runs declared transformations after an up step, reverses them before a down step
+    transformer.plugin(),
+    // stores each version's schema snapshot in the step's transaction
+    schemaEvolution.plugin,
+    // pre-migration validation, plan and checkpoint once the lock is held; post-migration validation last
+    migrationService.runSequencePlugin,
+    // a verified backup before a real run's first step (its beforeRun runs after the checks above)
+    ...(options.backupBeforeRun === false ? [] : [createBackupPlugin(rollbackManager)]),
+  );
   context.plugins.push(...plugins);
   context.setTableRebuilder(rebuildTableInMigration);
   return {

@@ -80,4 +80,36 @@ describe("createMigrationFramework's run participants", () => {
     expect(up.extras.restored?.find((r) => r.table === 'incidents')).toMatchObject({ version: 5, kind: 'rows', rows: 200 });
     expect(scalar(db, 'SELECT count(*) FROM incidents')).toBe(incidents);
   });
+
+  it("run a rollback's stages through DialectMigrator too, keeping every row; a user's plugin keeps them on Migrator", async () => {
+    const dialect = vi.spyOn(DialectMigrator.prototype, 'rollback');
+    const migrator = vi.spyOn(Migrator.prototype, 'rollback');
+    try {
+      const dir = tempDir();
+      framework = await seededFramework(dir);
+      const live = framework.context.adapter;
+      // real downs on the framework's own database (a rollback plan dry-runs its downs through Migrator)
+      const downs = () => [
+        (dialect.mock.contexts as DialectMigrator[]).filter((r) => (r.connection as { adapter?: unknown }).adapter === live).length,
+        migrator.mock.calls.filter((call, i) => (migrator.mock.contexts[i] as Migrator).adapter === live && call[1]?.dryRun !== true).length,
+      ];
+      expect((await framework.migrationService.executeMVPMigration(3)).success).toBe(true);
+      const db = join(dir, 'knowledge.db');
+      const links = scalar(db, 'SELECT count(*) FROM kb_code_links');
+      const down = await framework.migrationService.rollbackMVPMigration(2);
+      expect(down).toMatchObject({ success: true, toVersion: 5 });
+      expect(downs()).toEqual([1, 0]);
+      expect(down.preserved.find((p) => p.table === 'kb_code_links')?.rows).toBe(links);
+      const seen: number[] = [];
+      framework.context.plugins.push({ name: 'audit', beforeMigration: (ctx: MigrationContext) => void seen.push(ctx.migration.version) });
+      expect((await framework.migrationService.executeMVPMigration(3)).success).toBe(true);
+      expect(scalar(db, 'SELECT count(*) FROM kb_code_links')).toBe(links);
+      expect((await framework.migrationService.rollbackMVPMigration(2)).success).toBe(true);
+      expect(downs()).toEqual([1, 1]);
+      expect(seen.filter((v) => v > 5).length).toBeGreaterThan(0);
+    } finally {
+      dialect.mockRestore();
+      migrator.mockRestore();
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { MfmigError, type MigrationResultItem, failureOf, type Migrator, type RunLock, wrapSqliteError } from '@mfmig/core';
+import { MfmigError, type MigrationResultItem, failureOf, type Migrator, type RunLock, type RunResult, wrapSqliteError } from '@mfmig/core';
 import type { BackupRecord } from '../backup/backup-manifest.js';
 import type { RemovedBackup } from '../backup/backup-registry.js';
 import type { PreservedData } from '../preservation/archive-writer.js';
@@ -61,8 +61,26 @@ export interface ExecutionEnvironment {
   backup(): Promise<BackupRecord & { removedByRetention?: RemovedBackup[] }>;
   /** Restores one of the database's backups; returns where the replaced file was kept. */
   restore(backupId: string): Promise<{ savedAside: string | null }>;
-  /** Runs migrator work with preservation on or off and without the automatic pre-run backup. */
-  run<T>(preserve: boolean, fn: (migrator: Migrator) => Promise<T>): Promise<T>;
+  /** Runs the stages' runs with preservation on or off and without the automatic pre-run backup. */
+  run<T>(preserve: boolean, fn: (runner: StageRunner) => Promise<T>): Promise<T>;
+}
+
+/** Options of one run of a {@link StageRunner}. */
+export interface StageRunOptions {
+  signal?: AbortSignal;
+  command: string;
+  /** The run lock the caller holds across the rollback (a redo). */
+  heldLock?: RunLock;
+}
+
+/**
+ * What runs a rollback's stages (their downs, and the way back up after a failed one): the
+ * context's `Migrator`, or `DialectMigrator` over its SQLite connection with the participants the
+ * rollback manager was given (`RollbackManagerOptions.participants`).
+ */
+export interface StageRunner {
+  migrate(target: { version: number }, options: StageRunOptions): Promise<RunResult>;
+  rollback(target: { version: number }, options: StageRunOptions): Promise<RunResult>;
 }
 
 /**

@@ -1,6 +1,8 @@
 import {
   type DatabaseIdentity,
   type DialectParticipant,
+  DialectMigrator,
+  SqliteConnection,
   ensureDatabaseIdentity,
   type MigrationFrameworkConfig,
   type MigrationPlugin,
@@ -26,7 +28,13 @@ import { type CheckpointRecord, listCheckpoints } from '../checkpoint/checkpoint
 import { type CreateCheckpointOptions, createCheckpoint } from '../checkpoint/create-checkpoint.js';
 import { type ResumeOptions, type ResumeResult, resumeFromCheckpoint } from '../checkpoint/resume-checkpoint.js';
 import { type EmergencyRollbackResult, type EmergencyType, executeEmergencyRollback } from '../emergency/emergency-rollback.js';
-import { type ExecuteRollbackOptions, type RollbackExecutionResult, executeRollbackPlan } from '../execute/execute-rollback-plan.js';
+import {
+  type ExecuteRollbackOptions,
+  type RollbackExecutionResult,
+  type StageRunOptions,
+  type StageRunner,
+  executeRollbackPlan,
+} from '../execute/execute-rollback-plan.js';
 import type { IntegrityLevel } from '../files/database-file-check.js';
 import { type RollbackTarget, createRollbackPlan } from '../plan/create-rollback-plan.js';
 import { type RollbackCapability, validateRollbackCapability } from '../plan/rollback-capability.js';
@@ -50,6 +58,14 @@ export interface RollbackManagerOptions {
    * caller composes the list itself (`createMigrationFramework` does, from {@link RollbackManager.preservationPlugin}).
    */
   register?: boolean;
+  /**
+   * Run a rollback's stages (`executeRollbackPlan`, `rollbackTo`) through `DialectMigrator` on the
+   * context's SQLite connection with these participants (the transformer's, schema history) and
+   * the manager's own preservation, instead of through the context's `Migrator` and its plugins.
+   * `replaces` names the plugins they stand for: a context whose plugin list holds any other keeps
+   * the stages on `Migrator`, so that it takes part. `createMigrationFramework` gives both.
+   */
+  participants?: { list: readonly DialectParticipant[]; replaces: readonly MigrationPlugin[] };
 }
 
 /**
@@ -69,6 +85,7 @@ export interface RollbackManagerOptions {
  */
 export class RollbackManager implements PreRunBackupTaker {
   readonly #live: LiveDatabase;
+  readonly #options: RollbackManagerOptions;
   readonly #preservation: MigrationPlugin;
   readonly #standalonePlugins: MigrationPlugin[];
   #preserve = true;
@@ -78,6 +95,7 @@ export class RollbackManager implements PreRunBackupTaker {
   #preservationParticipant: DialectParticipant | undefined;
 
   constructor(input: MigrationFrameworkConfig | ServiceContext, options: RollbackManagerOptions = {}) {
+    this.#options = options;
     let ctxRef: ServiceContext | undefined;
     this.#preservation = createPreservationPlugin({
       isEnabled: () => this.#preserve,
@@ -143,9 +161,14 @@ export class RollbackManager implements PreRunBackupTaker {
    * and gives the database its identity before a real run writes to it.
    */
   get preservationParticipant(): DialectParticipant {
-    if (this.#preservationParticipant) return this.#preservationParticipant;
-    const inner = createConnectionPreservation();
-    this.#preservationParticipant = {
+    this.#preservationParticipant ??= this.#preservationWith(true);
+    return this.#preservationParticipant;
+  }
+
+  /** {@link RollbackManager.preservationParticipant}, keeping what downs drop or (`preserve` false) letting it go. */
+  #preservationWith(preserve: boolean): DialectParticipant {
+    const inner = createConnectionPreservation({ enabled: preserve });
+    return {
       ...inner,
       beforeRun: async (run) => {
         // as under the plugin: a real run writes to the database, which from now on has an identity of its own
@@ -157,7 +180,6 @@ export class RollbackManager implements PreRunBackupTaker {
         await inner.afterRun?.(run, result);
       },
     };
-    return this.#preservationParticipant;
   }
 
   /**
@@ -293,11 +315,39 @@ export class RollbackManager implements PreRunBackupTaker {
         integrityLevel: level,
         backup: () => this.#backup('pre-rollback', safety ? level : false, { label: `before rollback to ${plan.targetVersion}` }),
         restore: async (id) => ({ savedAside: (await this.restoreBackup(id, { verify: level })).savedAside?.path ?? null }),
-        run: (preserve, fn) => this.#run(preserve, fn),
+        run: (preserve, fn) => this.#run(preserve, async (migrator) => fn(await this.#stageRunner(migrator, preserve))),
       },
       plan,
       options,
     );
+  }
+
+  /**
+   * What runs a rollback's stages: `DialectMigrator` over the context's SQLite connection with the
+   * participants the manager was given and its own preservation (on or off), when the context runs
+   * no plugin they do not stand for; otherwise the context's `Migrator`.
+   */
+  async #stageRunner(migrator: Migrator, preserve: boolean): Promise<StageRunner> {
+    const given = this.#options.participants;
+    const ctx = this.context;
+    if (!given || ctx.plugins.some((p) => p !== this.#preservation && !given.replaces.includes(p))) return migrator;
+    const runner = new DialectMigrator({
+      connection: new SqliteConnection(ctx.adapter),
+      migrations: await ctx.loadMigrations(),
+      events: ctx.events,
+      logger: ctx.logger,
+      enableMetrics: ctx.config.enableMetrics,
+      lockTimeout: ctx.config.lockTimeout,
+      // the down's reverses run inside preservation's wrap, which archives what they and the down drop
+      participants: [...given.list, this.#preservationWith(preserve)],
+      allowUnadopted: true,
+      ...(ctx.tableRebuilder ? { rebuildTable: ctx.tableRebuilder } : {}),
+    });
+    const options = (o: StageRunOptions) => ({ ...(o.signal ? { signal: o.signal } : {}), command: o.command, lockHeld: o.heldLock !== undefined });
+    return {
+      migrate: (target, o) => runner.migrate(target, options(o)),
+      rollback: (target, o) => runner.rollback(target, options(o)),
+    };
   }
 
   /** Plans and executes a rollback to a version or `{ mvp }`; a failure's `error.result` carries the plan too. */
