@@ -112,4 +112,34 @@ describe("createMigrationFramework's run participants", () => {
       migrator.mockRestore();
     }
   });
+
+  it("resume a checkpoint and revert the last run in an emergency through DialectMigrator, on the framework's own database", async () => {
+    const up = vi.spyOn(DialectMigrator.prototype, 'migrate');
+    const down = vi.spyOn(DialectMigrator.prototype, 'rollback');
+    try {
+      const dir = tempDir();
+      framework = await seededFramework(dir);
+      const live = () => framework!.context.adapter;
+      const on = (spy: typeof up | typeof down) =>
+        (spy.mock.contexts as DialectMigrator[]).filter((r) => (r.connection as { adapter?: unknown }).adapter === live()).length;
+      const checkpoint = await framework.migrationService.createCheckpoint('to-latest');
+      const ups = on(up);
+      const resumed = await framework.migrationService.resumeFromCheckpoint(checkpoint.folder);
+      expect([resumed.error, resumed.toVersion]).toEqual([undefined, 17]);
+      expect(on(up)).toBe(ups + 1);
+      const db = join(dir, 'knowledge.db');
+      const incidents = scalar(db, 'SELECT count(*) FROM incidents');
+      expect(incidents).toBe(200);
+      const emergency = await framework.rollbackManager.executeEmergencyRollback('failed-migration');
+      expect([emergency.success, emergency.restoredToVersion]).toEqual([true, 2]);
+      expect(on(down)).toBe(1);
+      expect(scalar(db, 'SELECT max(version) FROM mfmig_history')).toBe(2);
+      // what the downs dropped was archived: a later migrate puts every incident back
+      expect((await framework.migrationService.executeMVPMigration(5)).success).toBe(true);
+      expect(scalar(db, 'SELECT count(*) FROM incidents')).toBe(incidents);
+    } finally {
+      up.mockRestore();
+      down.mockRestore();
+    }
+  });
 });

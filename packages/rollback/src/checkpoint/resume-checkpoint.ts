@@ -1,3 +1,4 @@
+import type { StageRunner } from '../execute/execute-rollback-plan.js';
 import { type DatabaseIdentity, MfmigError, type MigrationSet, type Migrator, type RunResult } from '@mfmig/core';
 import type { BackupRecord } from '../backup/backup-manifest.js';
 import { describeDatabase } from '../backup/backup-ownership.js';
@@ -13,7 +14,8 @@ export interface ResumeEnvironment {
   tryMigrator(): Promise<Migrator | Error>;
   /** Restores a backup over the live file (closing and reopening the connection); returns where the replaced file was kept. */
   restore(backup: BackupRecord): Promise<{ savedAside: string | null }>;
-  run<T>(preserve: boolean, fn: (migrator: Migrator) => Promise<T>): Promise<T>;
+  /** Runs with preservation on and without the automatic pre-run backup (see `StageRunner`). */
+  run<T>(preserve: boolean, fn: (runner: StageRunner) => Promise<T>): Promise<T>;
 }
 
 /** Options of `resumeFromCheckpoint`. */

@@ -1,3 +1,4 @@
+import type { StageRunner } from '../execute/execute-rollback-plan.js';
 import { type DatabaseIdentity, MfmigError, type Migrator, type RunResult, failureOf, isMfmigError, messageOf } from '@mfmig/core';
 import type { BackupRecord } from '../backup/backup-manifest.js';
 import { listBackups, scanBackups } from '../backup/backup-registry.js';
@@ -44,7 +45,8 @@ export interface EmergencyEnvironment {
   tryMigrator(): Promise<Migrator | Error>;
   /** Replaces the live file with a verified backup, keeping the old one aside (untouched when `damaged`); reopens. */
   restore(backup: BackupRecord, verification: BackupVerification, reason: string, damaged: boolean): Promise<{ savedAside: string | null }>;
-  run<T>(preserve: boolean, fn: (migrator: Migrator) => Promise<T>): Promise<T>;
+  /** Runs with preservation on and without the automatic pre-run backup (see `StageRunner`). */
+  run<T>(preserve: boolean, fn: (runner: StageRunner) => Promise<T>): Promise<T>;
 }
 
 /**

@@ -74,9 +74,10 @@ export interface StageRunOptions {
 }
 
 /**
- * What runs a rollback's stages (their downs, and the way back up after a failed one): the
- * context's `Migrator`, or `DialectMigrator` over its SQLite connection with the participants the
- * rollback manager was given (`RollbackManagerOptions.participants`).
+ * What runs the rollback manager's own runs (a rollback's stages and the way back up after a
+ * failed one, a checkpoint's resume, an emergency rollback's downs): the context's `Migrator`, or
+ * `DialectMigrator` over its SQLite connection with the participants the manager was given
+ * (`RollbackManagerOptions.participants`).
  */
 export interface StageRunner {
   migrate(target: { version: number }, options: StageRunOptions): Promise<RunResult>;

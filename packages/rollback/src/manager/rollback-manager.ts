@@ -272,7 +272,7 @@ export class RollbackManager implements PreRunBackupTaker {
           savedAside:
             (await this.#restore(backup, { saveAside: true, reason: 'pre-resume', verification: assertBackupRestorable(backup) })).savedAside?.path ?? null,
         }),
-        run: (preserve, fn) => this.#run(preserve, fn),
+        run: (preserve, fn) => this.#run(preserve, async (migrator) => fn(await this.#stageRunner(migrator, preserve))),
       },
       checkpointPath,
       options,
@@ -400,7 +400,7 @@ export class RollbackManager implements PreRunBackupTaker {
         restore: async (backup, verification, reason, damaged) => ({
           savedAside: (await this.#restore(backup, { saveAside: true, reason, verification, settle: !damaged })).savedAside?.path ?? null,
         }),
-        run: (preserve, fn) => this.#run(preserve, fn),
+        run: (preserve, fn) => this.#run(preserve, async (migrator) => fn(await this.#stageRunner(migrator, preserve))),
       },
       type,
     );
