@@ -1,5 +1,5 @@
 import {
-  type DialectParticipant,
+  type ContextParticipants,
   DialectMigrator,
   type RunLock,
   type MigrationEvents,
@@ -13,7 +13,7 @@ import {
   type RunResult,
   RunValues,
   type ServiceContext,
-  SqliteConnection,
+  contextRunner,
   failureOf,
 } from '@mfmig/core';
 import { type MigrationPlan, type MigrationPlanner, assertRehearsalPassed } from '@mfmig/planner';
@@ -69,7 +69,7 @@ export interface MigrationServiceOptions {
    * `replaces` names the plugins they stand for: a context whose plugin list holds any other (one
    * a user added) keeps running `migrateTo` through `Migrator`, so that it takes part.
    */
-  participants?: { list: readonly DialectParticipant[]; replaces: readonly MigrationPlugin[] };
+  participants?: ContextParticipants;
 }
 
 /** What a migration run did. */
@@ -220,20 +220,7 @@ export class MigrationService {
    * for; otherwise the context's `Migrator`.
    */
   async #runnerFor(migrator: Migrator): Promise<Migrator | DialectMigrator> {
-    const participants = this.#participants;
-    if (!participants || this.#ctx.plugins.some((p) => !participants.replaces.includes(p))) return migrator;
-    return new DialectMigrator({
-      connection: new SqliteConnection(this.#ctx.adapter),
-      migrations: await this.#ctx.loadMigrations(),
-      events: this.#ctx.events,
-      logger: this.#ctx.logger,
-      enableMetrics: this.#ctx.config.enableMetrics,
-      lockTimeout: this.#ctx.config.lockTimeout,
-      participants: participants.list,
-      // the service checked adoption its own way first (`assertAdopted`, which replays the schema)
-      allowUnadopted: true,
-      ...(this.#ctx.tableRebuilder ? { rebuildTable: this.#ctx.tableRebuilder } : {}),
-    });
+    return (await contextRunner(this.#ctx, this.#participants)) ?? migrator;
   }
 
   /**

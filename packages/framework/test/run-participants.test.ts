@@ -1,8 +1,17 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type MockInstance, afterEach, describe, expect, it, vi } from 'vitest';
 import { DialectMigrator, type MigrationContext, Migrator } from '@mfmig/core';
 import { type MigrationFramework, createMigrationFramework } from '@mfmig/framework';
 import { REAL_MIGRATIONS, scalar, seededFramework, tempDir } from './helpers.js';
+
+/** How many runs `spy` (on a DialectMigrator method) saw over `adapter`: the framework's own database, not a rehearsal's copy. */
+const dialectRunsOn = (spy: MockInstance, adapter: unknown) =>
+  (spy.mock.contexts as DialectMigrator[]).filter((r) => (r.connection as { adapter?: unknown }).adapter === adapter).length;
+
+/** How many real runs `spy` (on a Migrator method) saw over `adapter` (a rollback plan dry-runs its downs there). */
+const migratorRunsOn = (spy: MockInstance, adapter: unknown) =>
+  spy.mock.calls.filter((call, i) => (spy.mock.contexts[i] as Migrator).adapter === adapter && (call[1] as { dryRun?: boolean } | undefined)?.dryRun !== true)
+    .length;
 
 const ORDER = ['mfmig-rollback-preservation', 'transformer', 'schema-history', 'framework-run-sequence', 'mfmig-rollback-backup'];
 
@@ -46,10 +55,7 @@ describe("createMigrationFramework's run participants", () => {
       framework = await seededFramework(dir);
       // runs on the framework's own database (rehearsals and replays run Migrator on scratch copies)
       const live = framework.context.adapter;
-      const runs = () => [
-        (dialect.mock.contexts as DialectMigrator[]).filter((r) => (r.connection as { adapter?: unknown }).adapter === live).length,
-        (migrator.mock.contexts as Migrator[]).filter((r) => r.adapter === live).length,
-      ];
+      const runs = () => [dialectRunsOn(dialect, live), migratorRunsOn(migrator, live)];
       expect(runs()).toEqual([1, 0]);
       const seen: number[] = [];
       framework.context.plugins.push({ name: 'audit', afterMigration: (ctx: MigrationContext) => void seen.push(ctx.migration.version) });
@@ -89,10 +95,7 @@ describe("createMigrationFramework's run participants", () => {
       framework = await seededFramework(dir);
       const live = framework.context.adapter;
       // real downs on the framework's own database (a rollback plan dry-runs its downs through Migrator)
-      const downs = () => [
-        (dialect.mock.contexts as DialectMigrator[]).filter((r) => (r.connection as { adapter?: unknown }).adapter === live).length,
-        migrator.mock.calls.filter((call, i) => (migrator.mock.contexts[i] as Migrator).adapter === live && call[1]?.dryRun !== true).length,
-      ];
+      const downs = () => [dialectRunsOn(dialect, live), migratorRunsOn(migrator, live)];
       expect((await framework.migrationService.executeMVPMigration(3)).success).toBe(true);
       const db = join(dir, 'knowledge.db');
       const links = scalar(db, 'SELECT count(*) FROM kb_code_links');
@@ -120,8 +123,7 @@ describe("createMigrationFramework's run participants", () => {
       const dir = tempDir();
       framework = await seededFramework(dir);
       const live = () => framework!.context.adapter;
-      const on = (spy: typeof up | typeof down) =>
-        (spy.mock.contexts as DialectMigrator[]).filter((r) => (r.connection as { adapter?: unknown }).adapter === live()).length;
+      const on = (spy: MockInstance) => dialectRunsOn(spy, live());
       const checkpoint = await framework.migrationService.createCheckpoint('to-latest');
       const ups = on(up);
       const resumed = await framework.migrationService.resumeFromCheckpoint(checkpoint.folder);

@@ -24,6 +24,17 @@ describe.each(['wal', 'delete'] as const)('a one-batch INSERT ... SELECT, journa
   const cleanups: (() => void)[] = [];
   afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
+  /** A migrations folder whose one migration declares the query. */
+  function bestMigrationFolder(): string {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    writeFileSync(
+      join(dir, '0001_best.ts'),
+      `export const transformations = [${JSON.stringify(BEST_PER_GROUP)}];\nexport function up() {}\nexport function down() {}\n`,
+    );
+    return dir;
+  }
+
   function database(): { path: string; db: Database.Database } {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
@@ -120,12 +131,7 @@ describe.each(['wal', 'delete'] as const)('a one-batch INSERT ... SELECT, journa
 
   it('in a migration: a dry run leaves the leftover triggers, a rerun removes them and ends as an uninterrupted run', async () => {
     const { path, db } = database();
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
-    writeFileSync(
-      join(dir, '0001_best.ts'),
-      `export const transformations = [${JSON.stringify(BEST_PER_GROUP)}];\nexport function up() {}\nexport function down() {}\n`,
-    );
+    const dir = bestMigrationFolder();
     await killWhileStaging(path, db, dir);
 
     const adapter = openDatabase(path);
@@ -146,12 +152,7 @@ describe.each(['wal', 'delete'] as const)('a one-batch INSERT ... SELECT, journa
   /** The query declared by a migration, run by DialectMigrator with the connection transformer while the application writes. */
   async function migrateBeside(sqlite: 'keyset' | undefined) {
     const { path, db } = database();
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
-    writeFileSync(
-      join(dir, '0001_best.ts'),
-      `export const transformations = [${JSON.stringify(BEST_PER_GROUP)}];\nexport function up() {}\nexport function down() {}\n`,
-    );
+    const dir = bestMigrationFolder();
     const adapter = openDatabase(path);
     cleanups.unshift(() => adapter.close());
     registerSpin(adapter.raw);

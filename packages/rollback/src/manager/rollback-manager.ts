@@ -1,8 +1,8 @@
 import {
   type DatabaseIdentity,
   type DialectParticipant,
-  DialectMigrator,
-  SqliteConnection,
+  type ContextParticipants,
+  contextRunner,
   ensureDatabaseIdentity,
   type MigrationFrameworkConfig,
   type MigrationPlugin,
@@ -65,7 +65,7 @@ export interface RollbackManagerOptions {
    * `replaces` names the plugins they stand for: a context whose plugin list holds any other keeps
    * the stages on `Migrator`, so that it takes part. `createMigrationFramework` gives both.
    */
-  participants?: { list: readonly DialectParticipant[]; replaces: readonly MigrationPlugin[] };
+  participants?: ContextParticipants;
 }
 
 /**
@@ -329,20 +329,10 @@ export class RollbackManager implements PreRunBackupTaker {
    */
   async #stageRunner(migrator: Migrator, preserve: boolean): Promise<StageRunner> {
     const given = this.#options.participants;
-    const ctx = this.context;
-    if (!given || ctx.plugins.some((p) => p !== this.#preservation && !given.replaces.includes(p))) return migrator;
-    const runner = new DialectMigrator({
-      connection: new SqliteConnection(ctx.adapter),
-      migrations: await ctx.loadMigrations(),
-      events: ctx.events,
-      logger: ctx.logger,
-      enableMetrics: ctx.config.enableMetrics,
-      lockTimeout: ctx.config.lockTimeout,
-      // the down's reverses run inside preservation's wrap, which archives what they and the down drop
-      participants: [...given.list, this.#preservationWith(preserve)],
-      allowUnadopted: true,
-      ...(ctx.tableRebuilder ? { rebuildTable: ctx.tableRebuilder } : {}),
-    });
+    // the manager's preservation plugin on the context is its own preservation participant's stand-in
+    const participants = given && { list: given.list, replaces: [...given.replaces, this.#preservation] };
+    const runner = await contextRunner(this.context, participants, [this.#preservationWith(preserve)]);
+    if (!runner) return migrator;
     const options = (o: StageRunOptions) => ({ ...(o.signal ? { signal: o.signal } : {}), command: o.command, lockHeld: o.heldLock !== undefined });
     return {
       migrate: (target, o) => runner.migrate(target, options(o)),
