@@ -39,8 +39,9 @@ export interface MigrationFramework {
 /**
  * Composes the mfmig services around one database: one connection, one event bus. `migrateTo`
  * runs through `DialectMigrator` with every service's participant (transformations, data
- * preservation, schema history, the run sequence, pre-run backup), in one ordered list; rollbacks
- * and resumes run through the context's `Migrator` with the same services as plugins.
+ * preservation, schema history, the run sequence, pre-run backup), in one ordered list, and so do
+ * the rollback manager's runs (stages, resumes, emergency downs). What still runs through the
+ * context's `Migrator` (a rollback plan's dry run) has the same services as plugins.
  *
  * @example
  * import Database from 'better-sqlite3';
@@ -51,9 +52,9 @@ export function createMigrationFramework(config: MigrationFrameworkConfig, optio
   const context = createLiveContext(config, { create: true, ...options });
   const transformer = new DataTransformer(context, { register: false });
   const schemaEvolution = new SchemaEvolution(context, { register: false });
-  // The plugins of what still runs through Migrator (rollback plans' dry runs, checkpoint resumes, emergency
-  // rollbacks, and every run of a context a user added a plugin of their own to), in one order (each service
-  // registers itself only when used on its own); filled in below, once the services exist:
+  // The plugins of what still runs through Migrator (a rollback plan's dry run, and every run of a context a user
+  // added a plugin of their own to), in one order (each service registers itself only when used on its own);
+  // filled in below, once the services exist:
   const plugins: MigrationPlugin[] = [];
   const rollbackManager = new RollbackManager(context, {
     reopen: (path) => context.reopen(path),
