@@ -45,17 +45,15 @@ describe.each(['wal', 'delete'] as const)('a one-batch INSERT ... SELECT, journa
     return { path, db };
   }
 
+  /** An application inserting every 10 ms that gives up after 500 ms; the query alone takes about 1.6 s. */
+  function impatientApp(path: string) {
+    return startAppWriter({ db: path, sql: 'INSERT INTO app_log (tick) VALUES (@tick)', params: { tick: '$tick' }, intervalMs: 10, busyTimeoutMs: 500 });
+  }
+
   async function runBeside(stageQueries: boolean) {
     const { path, db } = database();
     registerSpin(db);
-    // an application that gives up after 500 ms; the query alone takes about 1.6 s
-    const app = await startAppWriter({
-      db: path,
-      sql: 'INSERT INTO app_log (tick) VALUES (@tick)',
-      params: { tick: '$tick' },
-      intervalMs: 10,
-      busyTimeoutMs: 500,
-    });
+    const app = await impatientApp(path);
     const report = await new DataTransformer({ database: db }, { stageQueries }).execute(BEST_PER_GROUP);
     const writes = await app.stop();
     return { db, report, writes };
@@ -161,13 +159,7 @@ describe.each(['wal', 'delete'] as const)('a one-batch INSERT ... SELECT, journa
       migrations: await loadMigrations(dir),
       participants: [createConnectionTransformer({ sqlite })],
     });
-    const app = await startAppWriter({
-      db: path,
-      sql: 'INSERT INTO app_log (tick) VALUES (@tick)',
-      params: { tick: '$tick' },
-      intervalMs: 10,
-      busyTimeoutMs: 500,
-    });
+    const app = await impatientApp(path);
     const result = await migrator.migrate();
     const writes = await app.stop();
     return { db, result, writes };
