@@ -159,4 +159,34 @@ describe('DialectMigrator and Migrator on SQLite', () => {
     // the run has started (runStarted) when the run hooks' beforeRun is called
     expect(runs[0]!.slice(0, 3)).toEqual(['runStarted', 'log info run.start ', 'beforeRun']);
   });
+
+  it('dry-run the same way: each step counted, a transaction: none file rehearsed in the dry run, nothing kept', async () => {
+    const runs: { seen: string[]; results: unknown[]; tables: unknown[] }[] = [];
+    // a file that says it runs without a transaction, as other projects write long backfills
+    const files = { ...FILES, 'V4__backfill.sql': "-- transaction: none\nUPDATE tags SET name = upper(name);\nINSERT INTO tags (id, name) VALUES (9, 'z');" };
+    for (const which of ['Migrator', 'DialectMigrator'] as const) {
+      const adapter = openDatabase(join(tempDir(), 'db.sqlite'), { create: true });
+      const migrations = await loadMigrations(tempTree(files));
+      const runner =
+        which === 'Migrator' ? new Migrator({ adapter, migrations }) : new DialectMigrator({ connection: new SqliteConnection(adapter), migrations });
+      const seen = record(runner.events);
+      const dry = await runner.migrate(undefined, { dryRun: true });
+      expect(dry.error).toBeUndefined();
+      runs.push({
+        seen,
+        results: dry.results.map((r) => [r.version, r.status]),
+        tables: adapter.all("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'mfmig%' ORDER BY name"),
+      });
+      adapter.close();
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]!.results).toEqual([
+      [1000000, 'Success'],
+      [2000000, 'Success'],
+      [3000000, 'Success'],
+      [4000000, 'Success'],
+    ]);
+    expect(runs[0]!.tables).toEqual([]);
+    expect(runs[0]!.seen).toContain('progress up running 4/4 at backfill rows 0');
+  });
 });

@@ -766,7 +766,10 @@ export class DialectMigrator {
   /** Runs every step in one transaction and rolls it back: what would run, and whether it would fail. */
   async #dryRun(steps: Prepared[], runId: string, result: DialectRunResult): Promise<void> {
     const conn = this.connection;
-    const nonTransactional = steps.find((s) => !s.transactional);
+    const { transactionalDdl, nonTransactionalStatements } = conn.capabilities;
+    // where every statement a migration may hold runs in a transaction (SQLite refuses VACUUM in every migration), a
+    // `transaction: none` step is rehearsed in the dry run's transaction too, as Migrator does; elsewhere it cannot be
+    const nonTransactional = transactionalDdl && !nonTransactionalStatements ? undefined : steps.find((s) => !s.transactional);
     if (nonTransactional) {
       throw new MfmigError(
         'USAGE',
@@ -808,6 +811,7 @@ export class DialectMigrator {
           throw wrapped;
         }
         result.results.push({ ...item(m, 'Success', performance.now() - start, 'up'), statements: ran });
+        this.#runEvents.dryRunStep(m);
       }
     } finally {
       await conn.rollback();
