@@ -199,7 +199,8 @@ export class MigrationService {
       command: `migrate to ${describeTarget(target)}`,
       values: new RunValues().set(RUN_REQUEST, request),
     };
-    const runner = await this.#runnerFor(migrator);
+    // DialectMigrator with the participants, unless the context runs a plugin they do not stand for (a user's own)
+    const runner = (await contextRunner(this.#ctx, this.#participants)) ?? migrator;
     this.#runner = runner;
     const result: RunResult =
       runner instanceof DialectMigrator
@@ -212,15 +213,6 @@ export class MigrationService {
     }
     if (adoption) result.extras.adoption = adoption;
     return this.#finish(before, result);
-  }
-
-  /**
-   * The runner of a `migrateTo` run: `DialectMigrator` over the context's SQLite connection with
-   * the participants, when the service has them and the context runs no plugin they do not stand
-   * for; otherwise the context's `Migrator`.
-   */
-  async #runnerFor(migrator: Migrator): Promise<Migrator | DialectMigrator> {
-    return (await contextRunner(this.#ctx, this.#participants)) ?? migrator;
   }
 
   /**

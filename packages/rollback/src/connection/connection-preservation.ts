@@ -14,6 +14,8 @@ export interface ConnectionPreservationOptions {
 }
 
 const PROBE = 'mfmig_preservation_probe';
+/** The participant's name, under which its report entries stand in a run's result. */
+const NAME = 'preservation';
 
 /**
  * Rollback preservation as a {@link DialectParticipant}, on both dialects. On SQLite it keeps the
@@ -53,7 +55,7 @@ export function createConnectionPreservation(options: ConnectionPreservationOpti
     }
   };
   return {
-    name: 'preservation',
+    name: NAME,
     needsTransaction: options.enabled !== false,
     async aroundDown(step, work) {
       // a down taking a failed attempt back out drops that attempt's output: archived, it would be put back
@@ -76,7 +78,7 @@ export function createConnectionPreservation(options: ConnectionPreservationOpti
     // on SQLite the run's result also lists what was archived and put back as the plugin's does (`extras.preserved`, `extras.restored`)
     async afterRun(run, result) {
       if (run.connection.dialect !== 'sqlite') return;
-      const mine = (kind: string) => result.reports.filter((r) => r.participant === 'preservation' && r.kind === kind && r.data).map((r) => r.data);
+      const mine = (kind: string) => result.reports.filter((r) => r.participant === NAME && r.kind === kind && r.data).map((r) => r.data);
       const preserved = mine('preserved') as PreservedData[];
       const restored = mine('restored') as RestoredArchive[];
       if (preserved.length > 0) result.extras.preserved = preserved;

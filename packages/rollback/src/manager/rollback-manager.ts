@@ -272,7 +272,7 @@ export class RollbackManager implements PreRunBackupTaker {
           savedAside:
             (await this.#restore(backup, { saveAside: true, reason: 'pre-resume', verification: assertBackupRestorable(backup) })).savedAside?.path ?? null,
         }),
-        run: (preserve, fn) => this.#run(preserve, async (migrator) => fn(await this.#stageRunner(migrator, preserve))),
+        run: (preserve, fn) => this.#run(preserve, fn),
       },
       checkpointPath,
       options,
@@ -315,7 +315,7 @@ export class RollbackManager implements PreRunBackupTaker {
         integrityLevel: level,
         backup: () => this.#backup('pre-rollback', safety ? level : false, { label: `before rollback to ${plan.targetVersion}` }),
         restore: async (id) => ({ savedAside: (await this.restoreBackup(id, { verify: level })).savedAside?.path ?? null }),
-        run: (preserve, fn) => this.#run(preserve, async (migrator) => fn(await this.#stageRunner(migrator, preserve))),
+        run: (preserve, fn) => this.#run(preserve, fn),
       },
       plan,
       options,
@@ -390,7 +390,7 @@ export class RollbackManager implements PreRunBackupTaker {
         restore: async (backup, verification, reason, damaged) => ({
           savedAside: (await this.#restore(backup, { saveAside: true, reason, verification, settle: !damaged })).savedAside?.path ?? null,
         }),
-        run: (preserve, fn) => this.#run(preserve, async (migrator) => fn(await this.#stageRunner(migrator, preserve))),
+        run: (preserve, fn) => this.#run(preserve, fn),
       },
       type,
     );
@@ -444,12 +444,13 @@ export class RollbackManager implements PreRunBackupTaker {
     return restoreLiveDatabase(this.#live, backup, options);
   }
 
-  async #run<T>(preserve: boolean, fn: (migrator: Migrator) => Promise<T>): Promise<T> {
+  /** Runs the manager's own runs (see {@link RollbackManager.#stageRunner}) with preservation on or off, and without the pre-run backup. */
+  async #run<T>(preserve: boolean, fn: (runner: StageRunner) => Promise<T>): Promise<T> {
     const [previousPreserve, previousSkip] = [this.#preserve, this.#skipRunBackup];
     this.#preserve = preserve;
     this.#skipRunBackup = true;
     try {
-      return await fn(await this.#live.migrator());
+      return await fn(await this.#stageRunner(await this.#live.migrator(), preserve));
     } finally {
       this.#preserve = previousPreserve;
       this.#skipRunBackup = previousSkip;

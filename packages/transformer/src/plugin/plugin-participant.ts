@@ -96,21 +96,18 @@ export function sqlitePluginHooks(options: TransformerPluginOptions = {}) {
   };
 
   return {
-    async beforeRun(run: DialectRun): Promise<boolean> {
+    async beforeRun(run: DialectRun): Promise<void> {
       const adapter = adapterOf(run.connection);
-      if (!adapter) return false;
-      await plugin.beforeRun!(runInfo(run, adapter));
-      return true;
+      if (adapter) await plugin.beforeRun!(runInfo(run, adapter));
     },
-    async afterRun(run: DialectRun, result: RunResult & { reports: DialectRunReports }, name: string): Promise<boolean> {
+    async afterRun(run: DialectRun, result: RunResult & { reports: DialectRunReports }, name: string): Promise<void> {
       const adapter = adapterOf(run.connection);
-      if (!adapter) return false;
+      if (!adapter) return;
       forgetRun(run.runId);
       // the plugin's own list would keep a probe's results: the run's reports are what was kept
       await plugin.afterRun!(runInfo(run, adapter), { ...result, extras: {} });
       const results = result.reports.filter((r) => r.participant === name && KINDS.has(r.kind) && r.result).map((r) => r.result as TransformationResult);
       if (results.length > 0) result.extras.transformations = results;
-      return true;
     },
     afterUp: (step: DialectStep) => hook(step, (ctx) => plugin.afterMigration!(ctx)),
     beforeDown: (step: DialectStep) => hook(step, (ctx) => plugin.beforeMigration!(ctx)),
