@@ -20,7 +20,8 @@ import { SqliteDialectHistory } from './sqlite-dialect-history.js';
 import { SqliteDialectMetrics } from './sqlite-dialect-metrics.js';
 import { SqliteStepGuard } from './sqlite-step-guard.js';
 import { stripSqlComments } from './sql-splitter.js';
-import { openDatabase } from './open-database.js';
+import { openDatabase, openDatabaseFile } from './open-database.js';
+import { ScratchDirectory } from '../files/scratch-directory.js';
 
 /** How many `integrity_check` lines are read before the rest are summed up. */
 const INTEGRITY_LINES = 20;
@@ -226,6 +227,32 @@ export class SqliteConnection implements RunnableConnection {
   async openScratch(): Promise<ScratchConnection> {
     const scratch = openDatabase(':memory:');
     return { connection: new SqliteConnection(scratch), dispose: async () => scratch.close() };
+  }
+
+  /**
+   * A copy of the whole database in a private temp folder, made with one `VACUUM INTO` (a
+   * consistent read: the application's writes go on), for a rehearsal that cannot run in one
+   * transaction of the live file; `dispose` removes it.
+   */
+  async openCopy(): Promise<ScratchConnection> {
+    const folder = ScratchDirectory.create();
+    try {
+      const path = folder.createFile('copy', '.db');
+      this.adapter.prepare('VACUUM INTO ?').run(path);
+      const copy = openDatabaseFile(path);
+      // a scratch file: what survives a power cut does not matter
+      copy.run('PRAGMA synchronous = OFF');
+      return {
+        connection: new SqliteConnection(copy),
+        dispose: async () => {
+          copy.close();
+          folder.dispose();
+        },
+      };
+    } catch (error) {
+      folder.dispose();
+      throw error;
+    }
   }
 }
 

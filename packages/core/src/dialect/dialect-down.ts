@@ -32,6 +32,10 @@ export interface DownKit {
   waitBeforeRetry(m: Migration, attempt: number): Promise<void>;
   /** What performs `ctx.rebuildTable` under the step guard (see `DialectMigratorOptions.rebuildTable`). */
   rebuildTable?: TableRebuilder;
+  /** A dry run: every down runs in one transaction that is rolled back, or on a copy (see {@link rehearseDowns}). */
+  dryRun: boolean;
+  /** The same kit on another connection (a copy the dry run rehearses on). */
+  rebind(connection: RunnableConnection): DownKit;
 }
 
 /** One migration to revert, as {@link prepareDown} readies it. */
@@ -92,8 +96,9 @@ export async function runDown(
       targetVersion,
     ),
   );
-  kit.events.runStarted({ runId, direction: 'down', fromVersion: status.currentVersion, targetVersion, totalSteps: steps.length, dryRun: false });
+  kit.events.runStarted({ runId, direction: 'down', fromVersion: status.currentVersion, targetVersion, totalSteps: steps.length, dryRun: kit.dryRun });
   await ready?.(steps.map((s) => s.migration));
+  if (kit.dryRun) return rehearseDowns(kit, steps, result);
   for (const [index, step] of steps.entries()) {
     const m = step.migration;
     if (signal?.aborted) {
@@ -234,7 +239,7 @@ function downBody(
       await runGuardedBody(guard, step.migration, 'down', ran, {
         transactional: !retryEach,
         runId,
-        dryRun: false,
+        dryRun: kit.dryRun,
         logger: { log() {} },
         // a probe is rolled back: what it counts did not happen
         onRows: (rows) => (options?.probe ? undefined : kit.metrics.countRows(rows)),
@@ -259,6 +264,18 @@ function downBody(
   };
 }
 
+/** The down's body inside the participants' `aroundDown` wraps, the first participant's the outermost. */
+function wrappedDown(kit: DownKit, step: DownStep, ran: string[], runId: string): () => Promise<void> {
+  const accounted = new Accounted();
+  let work = downBody(kit, step, ran, false, runId, accounted);
+  for (const p of [...kit.participants].reverse()) {
+    if (!p.aroundDown) continue;
+    const inner = work;
+    work = (options) => (options?.probe ? inner(options) : p.aroundDown!(downStepOf(kit, step.migration, p.name, accounted), inner));
+  }
+  return () => work();
+}
+
 async function downInTransaction(kit: DownKit, step: DownStep, ran: string[], result: DialectRunResult): Promise<void> {
   await withStepSettings(kit.connection, step.migration.connection.down, () => downAttempts(kit, step, ran, result));
 }
@@ -281,15 +298,7 @@ async function downAttempts(kit: DownKit, step: DownStep, ran: string[], result:
         await conn.rollback();
         return;
       }
-      // the first participant's wrap is the outermost
-      const accounted = new Accounted();
-      let work = downBody(kit, step, ran, false, result.runId, accounted);
-      for (const p of [...kit.participants].reverse()) {
-        if (!p.aroundDown) continue;
-        const inner = work;
-        work = (options) => (options?.probe ? inner(options) : p.aroundDown!(downStepOf(kit, m, p.name, accounted), inner));
-      }
-      await work();
+      await wrappedDown(kit, step, ran, result.runId)();
       await conn.history.remove(m.version);
       await conn.history.audit('rollback', m.version, `reverted ${migrationLabel(m)} (run ${result.runId})`);
       await kit.metrics.recordStep(m, 'down');
@@ -313,4 +322,101 @@ async function downWithoutTransaction(kit: DownKit, step: DownStep, ran: string[
   await conn.history.remove(step.migration.version);
   await conn.history.audit('rollback', step.migration.version, `reverted ${migrationLabel(step.migration)} without a transaction (run ${runId})`);
   await kit.metrics.recordStep(step.migration, 'down');
+}
+
+/**
+ * A dry run's downs: all of them, newest first, each with its participants' wraps (rollback
+ * preservation measures what it would drop) and the removal of its history row, so that each
+ * down sees what the ones before it left. Nothing is kept:
+ * - they run in one transaction that is rolled back, where every down runs with the same
+ *   foreign-key setting;
+ * - downs that switch foreign keys (on SQLite the switch is a no-op inside a transaction, and a
+ *   down that counts on `ON DELETE CASCADE` would leave orphans with them off) run each in its
+ *   own transaction, with its own setting, on a copy of the database (`openCopy`), removed after.
+ *
+ * A `transaction: none` down is rehearsed in a transaction where every statement a migration may
+ * hold runs in one (SQLite); elsewhere it cannot be rolled back, and the dry run is refused.
+ *
+ * @example
+ * await rehearseDowns(kit, steps, result);
+ */
+export async function rehearseDowns(kit: DownKit, steps: readonly DownStep[], result: DialectRunResult): Promise<void> {
+  const conn = kit.connection;
+  const { transactionalDdl, nonTransactionalStatements } = conn.capabilities;
+  const outside = transactionalDdl && !nonTransactionalStatements ? undefined : steps.find((s) => !s.transactional);
+  if (outside) {
+    throw new MfmigError(
+      'USAGE',
+      transactionalDdl
+        ? `The down of ${migrationLabel(outside.migration)} runs without a transaction (transaction: none), so a dry run cannot roll it back`
+        : `${conn.target} does not roll DDL back with a transaction, so a dry run cannot undo what it would run`,
+    );
+  }
+  const settings = new Set(steps.map((s) => s.migration.connection.down.foreignKeys));
+  if (settings.size > 1 && conn.openCopy) {
+    const copy = await conn.openCopy();
+    try {
+      const onCopy = kit.rebind(copy.connection);
+      await rehearseEach(onCopy, steps, result, (step, run) =>
+        withStepSettings(copy.connection, step.migration.connection.down, () => inTransaction(copy.connection, run)),
+      );
+    } finally {
+      await copy.dispose();
+    }
+    return;
+  }
+  // foreign keys switch only outside the transaction: off for the whole dry run when one down asks
+  const restore = await conn.stepGuard?.applySettings({ foreignKeys: settings.has('off') ? 'off' : 'on', legacyAlterTable: false });
+  try {
+    await conn.begin();
+    try {
+      await rehearseEach(kit, steps, result, (step, run) =>
+        withStepSettings(conn, { foreignKeys: 'on', legacyAlterTable: step.migration.connection.down.legacyAlterTable }, run),
+      );
+    } finally {
+      // nothing of the dry run stays
+      await conn.rollback();
+    }
+  } finally {
+    await restore?.();
+  }
+}
+
+/** Runs `work` in a transaction of `conn`: committed when it returns, rolled back when it throws. */
+async function inTransaction(conn: RunnableConnection, work: () => Promise<void>): Promise<void> {
+  await conn.begin();
+  try {
+    await work();
+  } catch (error) {
+    await conn.rollback();
+    throw error;
+  }
+  await conn.commit();
+}
+
+/** Each down of a dry run through `around`, with its history row; the first failure ends it, the rest `NotExecuted`. */
+async function rehearseEach(
+  kit: DownKit,
+  steps: readonly DownStep[],
+  result: DialectRunResult,
+  around: (step: DownStep, run: () => Promise<void>) => Promise<void>,
+): Promise<void> {
+  for (const [index, step] of steps.entries()) {
+    const m = step.migration;
+    const start = performance.now();
+    const ran: string[] = [];
+    try {
+      await around(step, async () => {
+        await wrappedDown(kit, step, ran, result.runId)();
+        await kit.connection.history.remove(m.version);
+      });
+    } catch (error) {
+      const wrapped = stepError(error, m, true, 'down');
+      result.results.push({ ...item(m, 'Error', performance.now() - start, 'down'), statements: ran, error: wrapped });
+      for (const rest of steps.slice(index + 1)) result.results.push(item(rest.migration, 'NotExecuted', 0, 'down'));
+      throw wrapped;
+    }
+    result.results.push({ ...item(m, 'Success', performance.now() - start, 'down'), statements: ran });
+    kit.events.dryRunStep(m);
+  }
 }

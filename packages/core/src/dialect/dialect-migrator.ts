@@ -288,16 +288,21 @@ export class DialectMigrator {
   /**
    * Reverts applied migrations down to `target` (a version, a milestone, or the last `steps`),
    * newest first, each in its own transaction with the removal of its history row; the run's
-   * participants join each step (rollback preservation archives what a down drops). Never throws
-   * half-way: see `result.error`.
+   * participants join each step (rollback preservation archives what a down drops). A dry run
+   * (`dryRun`) takes no lock and runs every down in one transaction that is rolled back (see
+   * `rehearseDowns`). Never throws half-way: see `result.error`.
    */
-  async rollback(target: DownTarget, options: Pick<DialectRunOptions, 'signal' | 'command' | 'lockHeld' | 'values'> = {}): Promise<DialectRunResult> {
+  async rollback(
+    target: DownTarget,
+    options: Pick<DialectRunOptions, 'signal' | 'command' | 'lockHeld' | 'values' | 'dryRun'> = {},
+  ): Promise<DialectRunResult> {
     const runId = randomUUID();
     const startedAt = performance.now();
+    const dryRun = options.dryRun ?? false;
     const result: DialectRunResult = {
       runId,
       direction: 'down',
-      dryRun: false,
+      dryRun,
       fromVersion: 0,
       toVersion: 0,
       targetVersion: 0,
@@ -306,19 +311,19 @@ export class DialectMigrator {
       extras: {},
       reports: [],
     };
-    const metrics = this.#startMetrics(runId, false);
+    const metrics = this.#startMetrics(runId, dryRun);
     let locked = false;
     let run: DialectRun | undefined;
     try {
       result.fromVersion = (await this.status()).currentVersion;
-      if (!options.lockHeld) {
+      if (!dryRun && !options.lockHeld) {
         locked = true;
         await this.#lock(options.command ?? 'rollback');
       }
       const status = await this.status();
       assertNothingBlocks(status, [], '--accept-checksum');
       result.fromVersion = status.currentVersion;
-      if (status.applied.length > 0) await metrics.prepare();
+      if (!dryRun && status.applied.length > 0) await metrics.prepare();
       await runDown(this.#downKit(result), status, target, runId, result, options.signal, async (steps) => {
         run = this.#run(result, status, steps, [], options.values);
         await beforeRun(this.#participants, run);
@@ -327,7 +332,7 @@ export class DialectMigrator {
       result.error = asMfmigError(error);
     }
     // the history row that is now the last carries the fingerprint that drift checks compare with
-    if (result.results.some((r) => r.status === 'Success')) {
+    if (!dryRun && result.results.some((r) => r.status === 'Success')) {
       const last = await this.status().then(
         (s) => s.currentVersion,
         () => 0,
@@ -371,18 +376,20 @@ export class DialectMigrator {
   }
 
   /** What the downs of a run need from this runner (a rollback's, or the revert of a failed `partial` step). */
-  #downKit(result: DialectRunResult): DownKit {
+  #downKit(result: DialectRunResult, connection: RunnableConnection = this.connection): DownKit {
     const { runId } = result;
     return {
-      connection: this.connection,
+      connection,
       migrations: this.migrations,
       events: this.#runEvents,
       lockWait: this.#lockWait,
       participants: this.#participants,
       metrics: this.#metricsOf(runId),
-      stepFor: (m, direction, participant) => this.#stepFor(m, direction, runId, false, result, participant),
-      runStatements: (step, ran, retryEach) => this.#statements(step.migration, step.statements ?? [], ran, retryEach),
+      stepFor: (m, direction, participant) => this.#stepFor(m, direction, runId, result.dryRun, result, participant, connection),
+      runStatements: (step, ran, retryEach) => this.#statements(step.migration, step.statements ?? [], ran, retryEach, connection),
       waitBeforeRetry: (m, attempt) => this.#waitBeforeRetry(m, attempt),
+      dryRun: result.dryRun,
+      rebind: (other) => this.#downKit(result, other),
       ...this.#rebuilder,
     };
   }
@@ -434,11 +441,19 @@ export class DialectMigrator {
   }
 
   /** The view of one step its participants get. */
-  #stepFor(m: Migration, direction: 'up' | 'down', runId: string, dryRun: boolean, result: DialectRunResult, participant = ''): DialectStep {
+  #stepFor(
+    m: Migration,
+    direction: 'up' | 'down',
+    runId: string,
+    dryRun: boolean,
+    result: DialectRunResult,
+    participant = '',
+    connection: RunnableConnection = this.connection,
+  ): DialectStep {
     const created = performance.now();
     const metrics = this.#metricsOf(runId);
     return {
-      connection: this.connection,
+      connection,
       migration: m,
       direction,
       runId,
@@ -690,14 +705,14 @@ export class DialectMigrator {
   }
 
   /** Runs a script's statements in order; with `retryEach`, each one is retried on its own when it could not get its lock. */
-  async #statements(m: Migration, statements: readonly ScriptStatement[], ran: string[], retryEach: boolean): Promise<void> {
+  async #statements(m: Migration, statements: readonly ScriptStatement[], ran: string[], retryEach: boolean, conn = this.connection): Promise<void> {
     for (const statement of statements) {
       for (let attempt = 0; ; attempt++) {
         try {
-          await this.connection.execute(statement.sql);
+          await conn.execute(statement.sql);
           break;
         } catch (error) {
-          if (retryEach && this.connection.isLockTimeout(error) && attempt < this.#lockWait.retries) {
+          if (retryEach && conn.isLockTimeout(error) && attempt < this.#lockWait.retries) {
             await this.#waitBeforeRetry(m, attempt);
             continue;
           }

@@ -327,6 +327,12 @@ export interface RunnableConnection extends DialectConnection {
    * rehearsal (the adoption check) assumes the worst where a connection has none.
    */
   openScratch?(): Promise<ScratchConnection>;
+  /**
+   * Opens a copy of the whole database, for a rehearsal that cannot run in one transaction that
+   * is rolled back (on SQLite, downs that switch foreign keys: the switch is a no-op inside a
+   * transaction); `dispose` removes it.
+   */
+  openCopy?(): Promise<ScratchConnection>;
 }
 
 /** An empty place of a connection's dialect (see {@link RunnableConnection.openScratch}). */

@@ -1,0 +1,193 @@
+// A DialectMigrator rollback with `dryRun`: every down runs and nothing is kept, on both dialects,
+// as Migrator's dry-run rollback does; downs that switch foreign keys are rehearsed on a copy.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  DialectMigrator,
+  type DialectParticipant,
+  Migrator,
+  type RunnableConnection,
+  SqliteConnection,
+  loadMigrations,
+  openDatabase,
+  openPostgres,
+} from '@mfmig/core';
+import { dropScratchDatabases, removeTempDirs, scratchDatabase, tempDir, tempTree } from '@mfmig/test-support';
+
+afterAll(async () => {
+  removeTempDirs();
+  await dropScratchDatabases();
+});
+
+/** A Flyway folder: versioned files and their undos. */
+const FILES = {
+  'V1__notes.sql': "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\nINSERT INTO notes (id, body) VALUES (1, 'a'), (2, 'b');",
+  'U1__notes.sql': 'DROP TABLE notes;',
+  'V2__tags.sql': 'CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT);\nINSERT INTO tags (id, name) SELECT id, body FROM notes;',
+  'U2__tags.sql': 'DROP TABLE tags;',
+  'V3__index.sql': 'CREATE INDEX tags_name ON tags (name);',
+  'U3__index.sql': 'DROP INDEX tags_name;',
+};
+
+/** Flyway's `V<n>__` is version n * 1,000,000. */
+const V = (n: number) => n * 1_000_000;
+
+const DIALECTS: { name: string; open: () => Promise<RunnableConnection> }[] = [
+  { name: 'SQLite', open: async () => new SqliteConnection(openDatabase(join(tempDir(), 'db.sqlite'), { create: true })) },
+  { name: 'PostgreSQL', open: async () => openPostgres(await scratchDatabase(), { createSchema: true }) },
+];
+
+async function tableNames(conn: RunnableConnection): Promise<string[]> {
+  return (await conn.introspector.tables())
+    .map((t) => t.name)
+    .filter((n) => !n.startsWith('mfmig'))
+    .sort();
+}
+
+describe.each(DIALECTS)('a dry-run rollback through DialectMigrator on $name', ({ name, open }) => {
+  it('runs every down, counts each, and keeps nothing; a down that fails ends it, nothing kept', async () => {
+    const conn = await open();
+    try {
+      const migrator = new DialectMigrator({ connection: conn, migrations: await loadMigrations(tempTree(FILES)) });
+      expect((await migrator.migrate()).error).toBeUndefined();
+      const before = [await tableNames(conn), (await migrator.status()).currentVersion];
+      const dry = await migrator.rollback({ version: 0 }, { dryRun: true });
+      expect(dry.error).toBeUndefined();
+      expect(dry.dryRun).toBe(true);
+      expect(dry.results.map((r) => [r.version, r.direction, r.status])).toEqual([
+        [V(3), 'down', 'Success'],
+        [V(2), 'down', 'Success'],
+        [V(1), 'down', 'Success'],
+      ]);
+      expect(dry.results[1]!.statements.map((sql) => sql.replace(/;$/, ''))).toEqual(['DROP TABLE tags']);
+      expect(migrator.getCurrentProgress()).toMatchObject({ direction: 'down', status: 'completed', currentStep: 3, totalSteps: 3 });
+      expect([await tableNames(conn), (await migrator.status()).currentVersion]).toEqual(before);
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('ends at a down that fails: its error, the rest not run, nothing kept', async () => {
+    const conn = await open();
+    try {
+      const files = { ...FILES, 'U2__tags.sql': 'DROP TABLE tags;\nDROP TABLE missing_table;' };
+      const migrator = new DialectMigrator({ connection: conn, migrations: await loadMigrations(tempTree(files)) });
+      expect((await migrator.migrate()).error).toBeUndefined();
+      const failed = await migrator.rollback({ version: 0 }, { dryRun: true });
+      expect(failed.error).toMatchObject({ code: 'MIGRATION_FAILED' });
+      expect(failed.results.map((r) => r.status)).toEqual(['Success', 'Error', 'NotExecuted']);
+      expect([await tableNames(conn), (await migrator.status()).currentVersion]).toEqual([['notes', 'tags'], V(3)]);
+      // the index the first down dropped is still there: a real down of it works
+      expect((await migrator.rollback({ version: V(2) })).error).toBeUndefined();
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it(name === 'SQLite' ? 'rehearses a transaction: none down in its transaction' : 'refuses a transaction: none down, which it cannot roll back', async () => {
+    const conn = await open();
+    try {
+      const files = { ...FILES, 'U3__index.sql': '-- transaction: none\nDROP INDEX tags_name;' };
+      const migrator = new DialectMigrator({ connection: conn, migrations: await loadMigrations(tempTree(files)) });
+      expect((await migrator.migrate()).error).toBeUndefined();
+      const dry = await migrator.rollback({ version: V(1) }, { dryRun: true });
+      if (name === 'SQLite') expect([dry.error, dry.results.map((r) => r.status)]).toEqual([undefined, ['Success', 'Success']]);
+      else expect([dry.error, dry.results]).toMatchObject([{ code: 'USAGE' }, []]);
+      expect(await tableNames(conn)).toEqual(['notes', 'tags']);
+      expect((await migrator.status()).currentVersion).toBe(V(3));
+    } finally {
+      await conn.close();
+    }
+  });
+});
+
+describe('a dry-run rollback on SQLite', () => {
+  it('gives the results and progress of Migrator', async () => {
+    const runs: unknown[] = [];
+    for (const which of ['Migrator', 'DialectMigrator'] as const) {
+      const adapter = openDatabase(join(tempDir(), 'db.sqlite'), { create: true });
+      const migrations = await loadMigrations(tempTree(FILES));
+      const runner =
+        which === 'Migrator' ? new Migrator({ adapter, migrations }) : new DialectMigrator({ connection: new SqliteConnection(adapter), migrations });
+      expect((await runner.migrate()).error).toBeUndefined();
+      const dry = await runner.rollback({ version: V(1) }, { dryRun: true });
+      runs.push([dry.error, dry.dryRun, dry.results.map((r) => [r.version, r.status, r.statements]), runner.getCurrentProgress()?.currentStep]);
+      adapter.close();
+    }
+    expect(runs[1]).toEqual(runs[0]);
+  });
+
+  /**
+   * A seed whose undo counts on `ON DELETE CASCADE`, and a later table rebuild whose undo runs with
+   * foreign keys off, as SQLite's documentation writes one. In one transaction both would run with
+   * foreign keys off (the switch is a no-op inside it), and the seed's undo would leave orphans.
+   */
+  const CASCADE = {
+    'V1__authors.sql':
+      'CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n' +
+      'CREATE TABLE books (id INTEGER PRIMARY KEY, author_id INTEGER NOT NULL REFERENCES authors(id) ON DELETE CASCADE);',
+    'U1__authors.sql': 'DROP TABLE books;\nDROP TABLE authors;',
+    'V2__seed.sql': "INSERT INTO authors (id, name) VALUES (1, 'house');\nINSERT INTO books (id, author_id) VALUES (1, 1), (2, 1);",
+    'U2__seed.sql': 'DELETE FROM authors WHERE id = 1;',
+    'V3__email.sql': 'ALTER TABLE authors ADD COLUMN email TEXT;',
+    'U3__email.sql':
+      'PRAGMA foreign_keys=OFF;\nCREATE TABLE new_authors (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n' +
+      'INSERT INTO new_authors (id, name) SELECT id, name FROM authors;\nDROP TABLE authors;\nALTER TABLE new_authors RENAME TO authors;',
+  };
+
+  it('runs downs that switch foreign keys each with its own setting, on a copy: the cascade happens, the application writes on, the copy goes', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'db.sqlite');
+    const scratch = tempDir();
+    const adapter = openDatabase(file, { create: true });
+    const app = new Database(file, { timeout: 0 });
+    const migrations = await loadMigrations(tempTree(CASCADE));
+    const tmp = process.env.TMPDIR;
+    process.env.TMPDIR = scratch;
+    try {
+      const writes: string[] = [];
+      const booksAfter: unknown[] = [];
+      const copies: number[] = [];
+      const writer: DialectParticipant = {
+        name: 'application',
+        // stands for the application: it writes to the live file while each down of the dry run runs, and never waits
+        beforeDown: async (step) => {
+          app.prepare("INSERT INTO authors (name) VALUES ('app')").run();
+          writes.push('written');
+          // what the downs drop is let go (no preservation here): the step guard allows it
+          step.accountLosses?.('*');
+        },
+        // the books the down left where it ran
+        aroundDown: async (step, work) => {
+          await work();
+          booksAfter.push((await step.connection.query<{ n: number }>('SELECT count(*) AS n FROM books'))[0]!.n);
+          copies.push(readdirSync(scratch).length);
+        },
+      };
+      const migrator = new DialectMigrator({ connection: new SqliteConnection(adapter), migrations, participants: [writer] });
+      expect((await migrator.migrate()).error).toBeUndefined();
+      const dry = await migrator.rollback({ version: V(1) }, { dryRun: true });
+      expect(dry.error).toBeUndefined();
+      expect(dry.results.map((r) => [r.version, r.status])).toEqual([
+        [V(3), 'Success'],
+        [V(2), 'Success'],
+      ]);
+      expect(writes).toEqual(['written', 'written']);
+      // the seed's undo ran with foreign keys on: its author's books went with it
+      expect(booksAfter).toEqual([2, 0]);
+      expect(app.prepare('SELECT count(*) FROM books').pluck().get()).toBe(2);
+      expect(app.prepare("SELECT count(*) FROM authors WHERE name = 'app'").pluck().get()).toBe(2);
+      expect((await migrator.status()).currentVersion).toBe(V(3));
+      // the copy was made in the temp folder, and is gone
+      expect(copies).toEqual([1, 1]);
+      expect(readdirSync(scratch)).toEqual([]);
+    } finally {
+      if (tmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmp;
+      app.close();
+      adapter.close();
+    }
+  });
+});
