@@ -4,14 +4,18 @@ import { DialectMigrator, type MigrationContext, Migrator } from '@mfmig/core';
 import { type MigrationFramework, createMigrationFramework } from '@mfmig/framework';
 import { REAL_MIGRATIONS, scalar, seededFramework, tempDir } from './helpers.js';
 
-/** How many runs `spy` (on a DialectMigrator method) saw over `adapter`: the framework's own database, not a rehearsal's copy. */
-const dialectRunsOn = (spy: MockInstance, adapter: unknown) =>
-  (spy.mock.contexts as DialectMigrator[]).filter((r) => (r.connection as { adapter?: unknown }).adapter === adapter).length;
+/** Whether the call is a real run (a rollback plan dry-runs its downs on the live database). */
+const real = (call: unknown[]) => (call[1] as { dryRun?: boolean } | undefined)?.dryRun !== true;
 
-/** How many real runs `spy` (on a Migrator method) saw over `adapter` (a rollback plan dry-runs its downs there). */
-const migratorRunsOn = (spy: MockInstance, adapter: unknown) =>
-  spy.mock.calls.filter((call, i) => (spy.mock.contexts[i] as Migrator).adapter === adapter && (call[1] as { dryRun?: boolean } | undefined)?.dryRun !== true)
-    .length;
+/** Whether a runner (a DialectMigrator or a Migrator) runs over `adapter`: the framework's own database, not a rehearsal's copy. */
+const runsOn = (runner: unknown, adapter: unknown) =>
+  runner instanceof Migrator ? runner.adapter === adapter : ((runner as DialectMigrator).connection as { adapter?: unknown }).adapter === adapter;
+
+/** How many real runs `spy` (on a DialectMigrator method) saw over `adapter`. */
+const dialectRunsOn = (spy: MockInstance, adapter: unknown) => spy.mock.calls.filter((call, i) => runsOn(spy.mock.contexts[i], adapter) && real(call)).length;
+
+/** How many real runs `spy` (on a Migrator method) saw over `adapter`. */
+const migratorRunsOn = dialectRunsOn;
 
 const ORDER = ['mfmig-rollback-preservation', 'transformer', 'schema-history', 'framework-run-sequence', 'mfmig-rollback-backup'];
 
@@ -94,7 +98,7 @@ describe("createMigrationFramework's run participants", () => {
       const dir = tempDir();
       framework = await seededFramework(dir);
       const live = framework.context.adapter;
-      // real downs on the framework's own database (a rollback plan dry-runs its downs through Migrator)
+      // real downs on the framework's own database
       const downs = () => [dialectRunsOn(dialect, live), migratorRunsOn(migrator, live)];
       expect((await framework.migrationService.executeMVPMigration(3)).success).toBe(true);
       const db = join(dir, 'knowledge.db');
@@ -110,6 +114,43 @@ describe("createMigrationFramework's run participants", () => {
       expect((await framework.migrationService.rollbackMVPMigration(2)).success).toBe(true);
       expect(downs()).toEqual([1, 1]);
       expect(seen.filter((v) => v > 5).length).toBeGreaterThan(0);
+    } finally {
+      dialect.mockRestore();
+      migrator.mockRestore();
+    }
+  });
+
+  it("dry-run a rollback plan's downs through DialectMigrator: every down measured, the rows the rollback then archives, nothing changed", async () => {
+    const dialect = vi.spyOn(DialectMigrator.prototype, 'rollback');
+    const migrator = vi.spyOn(Migrator.prototype, 'rollback');
+    try {
+      const dir = tempDir();
+      framework = await seededFramework(dir);
+      const live = framework.context.adapter;
+      expect((await framework.migrationService.executeMVPMigration(5)).success).toBe(true);
+      const db = join(dir, 'knowledge.db');
+      const state = () => [scalar(db, 'SELECT max(version) FROM mfmig_history'), scalar(db, 'SELECT count(*) FROM idz_project_members')];
+      const before = state();
+      const plan = await framework.rollbackManager.createRollbackPlan({ mvp: 2 });
+      const dryRuns = (spy: MockInstance) => spy.mock.calls.filter((call, i) => runsOn(spy.mock.contexts[i], live) && !real(call)).length;
+      expect([dryRuns(dialect), dryRuns(migrator)]).toEqual([1, 0]);
+      expect(state()).toEqual(before);
+      // every down is measured, 0013's too: its DELETE cascades, where a dry run in one transaction ran it with
+      // foreign keys off (0009's rebuild asks for them off, and the switch is a no-op inside a transaction)
+      expect(plan.steps.filter((s) => s.analysis !== 'probe')).toEqual([]);
+      expect(plan.warnings).toEqual([]);
+      // rows per table (an empty table dropped is in the plan, and nothing of it is archived)
+      const rows = (entries: { table: string; rows: number }[]) => {
+        const kept = entries.filter((e) => e.rows > 0);
+        return Object.fromEntries(
+          [...new Set(kept.map((e) => e.table))].sort().map((t) => [t, kept.filter((e) => e.table === t).reduce((n, e) => n + e.rows, 0)]),
+        );
+      };
+      const atRisk = rows(plan.dataAtRisk);
+      expect(atRisk.idz_project_members).toBe(before[1]);
+      const done = await framework.rollbackManager.executeRollbackPlan(plan);
+      expect(done.success).toBe(true);
+      expect(rows(done.preserved)).toEqual(atRisk);
     } finally {
       dialect.mockRestore();
       migrator.mockRestore();

@@ -3,7 +3,7 @@ import { restoreArchives } from './archive-restore.js';
 import { type ConnectionArchive, pendingArchives } from './archive-schema.js';
 import { copyLosses, pruneUnchanged } from './archive-copy.js';
 import { currentSchema, lossesBetween, shrunkTables, tableDigest, tableStates } from './table-state.js';
-import { preserveSqliteDown, restoreSqliteArchives } from './sqlite-preservation.js';
+import { type DownProbeCollector, preserveSqliteDown, probeSqliteDown, restoreSqliteArchives } from './sqlite-preservation.js';
 import type { RestoredArchive } from '../preservation/archive-restorer.js';
 import type { PreservedData } from '../preservation/archive-writer.js';
 
@@ -11,6 +11,11 @@ import type { PreservedData } from '../preservation/archive-writer.js';
 export interface ConnectionPreservationOptions {
   /** False keeps nothing: what a down drops is lost (`--no-preserve-data`). Default true. */
   enabled?: boolean;
+  /**
+   * In a dry run on SQLite (a rollback plan's): receives, per down, what it would drop, or the
+   * error of its probe; nothing is archived. Without it a dry run's downs are not probed.
+   */
+  collect?: DownProbeCollector;
 }
 
 const PROBE = 'mfmig_preservation_probe';
@@ -58,6 +63,7 @@ export function createConnectionPreservation(options: ConnectionPreservationOpti
     name: NAME,
     needsTransaction: options.enabled !== false,
     async aroundDown(step, work) {
+      if (step.dryRun) return step.connection.dialect === 'sqlite' && options.collect ? probeSqliteDown(step, work, options.collect) : work();
       // a down taking a failed attempt back out drops that attempt's output: archived, it would be put back
       // over the output of the next (fixed) attempt
       if (options.enabled === false || step.undoesFailedUp) {

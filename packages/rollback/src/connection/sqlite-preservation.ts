@@ -1,5 +1,5 @@
 import { type DatabaseAdapter, type DialectStep, MfmigError, SqliteConnection, ensureDatabaseIdentity, migrationLabel } from '@mfmig/core';
-import { probeDataLoss } from '../analysis/data-loss-probe.js';
+import { type ProbeResult, probeDataLoss } from '../analysis/data-loss-probe.js';
 import { analyseDownSql, reverseSqlOf, transformationTables } from '../analysis/down-sql-analysis.js';
 import { tableInventory } from '../analysis/table-inventory.js';
 import { restoreArchives } from '../preservation/archive-restorer.js';
@@ -40,6 +40,32 @@ export async function preserveSqliteDown(step: DialectStep, work: (options?: { p
       data: p,
     });
   }
+}
+
+/** What a rollback plan's dry run hands each probed down to: what it would drop, or why that could not be measured. */
+export type DownProbeCollector = (version: number, finding: ProbeResult | Error) => void;
+
+/**
+ * A dry run's down on SQLite: the down runs once in a savepoint to measure what it would drop,
+ * which goes to `collect` (or the probe's error does), and then in the dry run's transaction, so
+ * that the downs after it see what it leaves. Nothing is archived; the losses are accounted for,
+ * as a real run's archive accounts for them, so that the dry run goes on as the real run would.
+ *
+ * @example
+ * await probeSqliteDown(step, work, (version, finding) => findings.set(version, finding));
+ */
+export async function probeSqliteDown(step: DialectStep, work: (options?: { probe?: boolean }) => Promise<void>, collect: DownProbeCollector): Promise<void> {
+  const adapter = adapterOf(step);
+  let probe: ProbeResult;
+  try {
+    probe = await probeDataLoss(adapter, () => work({ probe: true }), writtenTables(adapter, step));
+  } catch (error) {
+    collect(step.migration.version, error as Error);
+    return work();
+  }
+  collect(step.migration.version, probe);
+  step.accountLosses?.(probe.losses.map((l) => l.table));
+  await work();
 }
 
 /**

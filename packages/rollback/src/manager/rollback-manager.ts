@@ -1,5 +1,6 @@
 import {
   type DatabaseIdentity,
+  type DialectMigrator,
   type DialectParticipant,
   type ContextParticipants,
   contextRunner,
@@ -16,6 +17,7 @@ import {
 } from '@mfmig/core';
 import type { ProbeResult } from '../analysis/data-loss-probe.js';
 import { createConnectionPreservation } from '../connection/connection-preservation.js';
+import type { DownProbeCollector } from '../connection/sqlite-preservation.js';
 import type { BackupRecord } from '../backup/backup-manifest.js';
 import { type BackedUpRun, type BackupPluginOptions, type PreRunBackupTaker, createBackupPlugin } from '../backup/backup-plugin.js';
 import { assertBackupBelongs } from '../backup/backup-ownership.js';
@@ -166,8 +168,8 @@ export class RollbackManager implements PreRunBackupTaker {
   }
 
   /** {@link RollbackManager.preservationParticipant}, keeping what downs drop or (`preserve` false) letting it go. */
-  #preservationWith(preserve: boolean): DialectParticipant {
-    const inner = createConnectionPreservation({ enabled: preserve });
+  #preservationWith(preserve: boolean, collect?: DownProbeCollector): DialectParticipant {
+    const inner = createConnectionPreservation({ enabled: preserve, ...(collect ? { collect } : {}) });
     return {
       ...inner,
       beforeRun: async (run) => {
@@ -286,10 +288,13 @@ export class RollbackManager implements PreRunBackupTaker {
         migrator: await this.#live.migrator(),
         backupPath: this.backupPath,
         database: this.identity,
-        collecting: async (collect, fn) => {
+        rehearseDowns: async (version, collect) => {
+          const runner = await this.#contextRunner(this.#preservationWith(true, collect));
+          if (runner) return runner.rollback({ version }, { dryRun: true, command: `plan rollback to ${version}` });
+          // a plugin of the user's on the context: the context's Migrator, whose preservation plugin collects
           this.#collector = collect;
           try {
-            return await fn();
+            return await (await this.#live.migrator()).rollback({ version }, { dryRun: true });
           } finally {
             this.#collector = undefined;
           }
@@ -328,16 +333,21 @@ export class RollbackManager implements PreRunBackupTaker {
    * no plugin they do not stand for; otherwise the context's `Migrator`.
    */
   async #stageRunner(migrator: Migrator, preserve: boolean): Promise<StageRunner> {
-    const given = this.#options.participants;
-    // the manager's preservation plugin on the context is its own preservation participant's stand-in
-    const participants = given && { list: given.list, replaces: [...given.replaces, this.#preservation] };
-    const runner = await contextRunner(this.context, participants, [this.#preservationWith(preserve)]);
+    const runner = await this.#contextRunner(this.#preservationWith(preserve));
     if (!runner) return migrator;
     const options = (o: StageRunOptions) => ({ ...(o.signal ? { signal: o.signal } : {}), command: o.command, lockHeld: o.heldLock !== undefined });
     return {
       migrate: (target, o) => runner.migrate(target, options(o)),
       rollback: (target, o) => runner.rollback(target, options(o)),
     };
+  }
+
+  /** `DialectMigrator` over the context's SQLite connection with the given participants and `preservation`, or null (see `contextRunner`). */
+  #contextRunner(preservation: DialectParticipant): Promise<DialectMigrator | null> {
+    const given = this.#options.participants;
+    // the manager's preservation plugin on the context is its own preservation participant's stand-in
+    const participants = given && { list: given.list, replaces: [...given.replaces, this.#preservation] };
+    return contextRunner(this.context, participants, [preservation]);
   }
 
   /** Plans and executes a rollback to a version or `{ mvp }`; a failure's `error.result` carries the plan too. */

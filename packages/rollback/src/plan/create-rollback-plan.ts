@@ -12,8 +12,8 @@ export interface PlanningEnvironment {
   backupPath: string;
   /** The live database: a full restore only ever uses one of its own backups. */
   database: DatabaseIdentity;
-  /** Runs `fn` while the preservation plugin reports dry-run downs to `collect`. */
-  collecting<T>(collect: (version: number, finding: ProbeResult | Error) => void, fn: () => Promise<T>): Promise<T>;
+  /** Dry-runs the downs to `version`, handing each down's probe (what it would drop, or its error) to `collect`. */
+  rehearseDowns(version: number, collect: (version: number, finding: ProbeResult | Error) => void): Promise<{ error?: Error | undefined }>;
 }
 
 export type { RollbackTarget } from './rollback-target.js';
@@ -44,10 +44,7 @@ export async function createRollbackPlan(env: PlanningEnvironment, target: Rollb
   const runnable = versions.every((v) => blockingReasons(set.byVersion.get(v)).length === 0);
   let dryRunError: Error | undefined;
   if (runnable && versions.length > 0) {
-    const result = await env.collecting(
-      (version, finding) => findings.set(version, finding),
-      () => migrator.rollback({ version: targetVersion }, { dryRun: true }),
-    );
+    const result = await env.rehearseDowns(targetVersion, (version, finding) => findings.set(version, finding));
     dryRunError = result.error;
   }
   const steps: RollbackStep[] = versions.map((version) => {
