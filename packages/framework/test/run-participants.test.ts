@@ -51,7 +51,7 @@ describe("createMigrationFramework's run participants", () => {
     expect(framework.context.plugins.map((p) => p.name)).toEqual(ORDER.slice(0, -1));
   });
 
-  it('run migrateTo through DialectMigrator; a plugin a user adds to the context keeps it on Migrator, with its hooks', async () => {
+  it('run migrateTo through DialectMigrator; a plugin a user adds to the context takes part in it, with its hooks', async () => {
     const dialect = vi.spyOn(DialectMigrator.prototype, 'migrate');
     const migrator = vi.spyOn(Migrator.prototype, 'migrate');
     try {
@@ -61,12 +61,18 @@ describe("createMigrationFramework's run participants", () => {
       const live = framework.context.adapter;
       const runs = () => [dialectRunsOn(dialect, live), migratorRunsOn(migrator, live)];
       expect(runs()).toEqual([1, 0]);
-      const seen: number[] = [];
-      framework.context.plugins.push({ name: 'audit', afterMigration: (ctx: MigrationContext) => void seen.push(ctx.migration.version) });
+      const seen: string[] = [];
+      framework.context.plugins.push({
+        name: 'audit',
+        beforeRun: (run) => void seen.push(`run ${run.direction} to ${run.targetVersion}`),
+        beforeMigration: (ctx: MigrationContext) => void seen.push(`before ${ctx.migration.version}`),
+        afterMigration: (ctx: MigrationContext) => void seen.push(`after ${ctx.migration.version}`),
+        afterRun: (_run, result) => void seen.push(`done ${result.toVersion}`),
+      });
       const up = await framework.migrationService.executeMVPMigration(2);
       expect([up.success, up.toVersion]).toEqual([true, 5]);
-      expect(runs()).toEqual([1, 1]);
-      expect(seen).toEqual([3, 4, 5]);
+      expect(runs()).toEqual([2, 0]);
+      expect(seen).toEqual(['run up to 5', 'before 3', 'after 3', 'before 4', 'after 4', 'before 5', 'after 5', 'done 5']);
       // the user's plugin did not take the framework's out of the run
       expect([up.extras.backup?.verified, up.extras.postValidation?.isValid]).toEqual([true, true]);
       expect(up.extras.transformations?.map((t) => t.targetTable)).toContain('incidents');
@@ -91,7 +97,7 @@ describe("createMigrationFramework's run participants", () => {
     expect(scalar(db, 'SELECT count(*) FROM incidents')).toBe(incidents);
   });
 
-  it("run a rollback's stages through DialectMigrator too, keeping every row; a user's plugin keeps them on Migrator", async () => {
+  it("run a rollback's stages through DialectMigrator too, keeping every row; a user's plugin takes part in them", async () => {
     const dialect = vi.spyOn(DialectMigrator.prototype, 'rollback');
     const migrator = vi.spyOn(Migrator.prototype, 'rollback');
     try {
@@ -111,9 +117,11 @@ describe("createMigrationFramework's run participants", () => {
       framework.context.plugins.push({ name: 'audit', beforeMigration: (ctx: MigrationContext) => void seen.push(ctx.migration.version) });
       expect((await framework.migrationService.executeMVPMigration(3)).success).toBe(true);
       expect(scalar(db, 'SELECT count(*) FROM kb_code_links')).toBe(links);
+      expect(seen).toEqual([6, 7, 8, 9]);
       expect((await framework.migrationService.rollbackMVPMigration(2)).success).toBe(true);
-      expect(downs()).toEqual([1, 1]);
-      expect(seen.filter((v) => v > 5).length).toBeGreaterThan(0);
+      expect(downs()).toEqual([2, 0]);
+      // each down's hook, in the down and in the preservation's probe of it, newest first
+      expect([...new Set(seen.slice(4))]).toEqual([9, 8, 7, 6]);
     } finally {
       dialect.mockRestore();
       migrator.mockRestore();

@@ -13,6 +13,7 @@ import { moduleContext } from './module-context.js';
 import type { RunMetrics } from './dialect-run-metrics.js';
 import { runGuardedBody, withStepSettings } from './guarded-body.js';
 import { inRetriedTransaction } from './retried-transaction.js';
+import { assertDryRunnable, dryRunSteps } from './dry-run.js';
 
 /** Where a rollback ends: a version, a milestone, or the last `steps` applied migrations. */
 export type DownTarget = Exclude<MigrationTarget, { latest: true }> | { steps: number };
@@ -216,7 +217,7 @@ function downStepOf(kit: DownKit, m: Migration, participant: string, accounted: 
   return { ...kit.stepFor(m, 'down', participant), accountLosses: (tables) => accounted.add(tables) };
 }
 
-/** The down's body: the participants' `beforeDown` hooks, then the SQL or the module's down. */
+/** The down's body: the participants' `beforeDown` hooks, the SQL or the module's down, their `afterDown` hooks. */
 function downBody(
   kit: DownKit,
   step: DownStep,
@@ -225,43 +226,39 @@ function downBody(
   runId: string,
   accounted = new Accounted(),
 ): (options?: { probe?: boolean }) => Promise<void> {
+  // a probe is rolled back: what it reports or counts did not happen
+  const viewOf = (p: DialectParticipant, probe: boolean | undefined): DialectStep => {
+    const view = downStepOf(kit, step.migration, p.name, accounted);
+    return probe ? { ...view, report: () => {}, countRows: () => {}, recordMetric: async () => {}, recordSchemaHash: () => {} } : view;
+  };
   return async (options) => {
     ran.length = 0;
-    for (const p of kit.participants) {
-      const view = downStepOf(kit, step.migration, p.name, accounted);
-      // a probe is rolled back: what it reports or counts did not happen
-      await p.beforeDown?.(
-        options?.probe ? { ...view, report: () => {}, countRows: () => {}, recordMetric: async () => {}, recordSchemaHash: () => {} } : view,
-      );
-    }
-    const guard = kit.connection.stepGuard;
-    if (guard) {
-      await runGuardedBody(guard, step.migration, 'down', ran, {
-        transactional: !retryEach,
-        runId,
-        dryRun: kit.dryRun,
-        logger: { log() {} },
-        // a probe is rolled back: what it counts did not happen
-        onRows: (rows) => (options?.probe ? undefined : kit.metrics.countRows(rows)),
-        onProgress: (p) => kit.stepFor(step.migration, 'down').progress(p),
-        ...(kit.stepFor(step.migration, 'down').undoesFailedUp ? { undoesFailedUp: true } : {}),
-        ...(kit.rebuildTable ? { rebuildTable: kit.rebuildTable } : {}),
-        accounted: () => accounted.tables,
-        ...(options?.probe ? { probe: true } : {}),
-      });
-    } else if (step.statements) await kit.runStatements(step, ran, retryEach);
-    else {
-      const ctx = moduleContext(
-        kit.connection,
-        step.migration,
-        runId,
-        { log() {} },
-        'down',
-        options?.probe ? undefined : (rows) => kit.metrics.countRows(rows),
-      );
-      await step.migration.down!(kit.connection.kysely, ctx);
-    }
+    for (const p of kit.participants) await p.beforeDown?.(viewOf(p, options?.probe));
+    await downStatements(kit, step, ran, retryEach, runId, accounted, options?.probe === true);
+    for (const p of kit.participants) await p.afterDown?.(viewOf(p, options?.probe));
   };
+}
+
+/** The SQL or the module's down itself, through the dialect's step guard where it has one; a probe counts nothing. */
+async function downStatements(kit: DownKit, step: DownStep, ran: string[], retryEach: boolean, runId: string, accounted: Accounted, probe = false) {
+  const guard = kit.connection.stepGuard;
+  const onRows = (rows: number) => (probe ? undefined : kit.metrics.countRows(rows));
+  if (guard) {
+    await runGuardedBody(guard, step.migration, 'down', ran, {
+      transactional: !retryEach,
+      runId,
+      dryRun: kit.dryRun,
+      logger: { log() {} },
+      onRows,
+      onProgress: (p) => kit.stepFor(step.migration, 'down').progress(p),
+      ...(kit.stepFor(step.migration, 'down').undoesFailedUp ? { undoesFailedUp: true } : {}),
+      ...(kit.rebuildTable ? { rebuildTable: kit.rebuildTable } : {}),
+      accounted: () => accounted.tables,
+      ...(probe ? { probe: true } : {}),
+    });
+  } else if (step.statements) await kit.runStatements(step, ran, retryEach);
+  else
+    await step.migration.down!(kit.connection.kysely, moduleContext(kit.connection, step.migration, runId, { log() {} }, 'down', probe ? undefined : onRows));
 }
 
 /** The down's body inside the participants' `aroundDown` wraps, the first participant's the outermost. */
@@ -342,22 +339,19 @@ async function downWithoutTransaction(kit: DownKit, step: DownStep, ran: string[
  */
 export async function rehearseDowns(kit: DownKit, steps: readonly DownStep[], result: DialectRunResult): Promise<void> {
   const conn = kit.connection;
-  const { transactionalDdl, nonTransactionalStatements } = conn.capabilities;
-  const outside = transactionalDdl && !nonTransactionalStatements ? undefined : steps.find((s) => !s.transactional);
-  if (outside) {
-    throw new MfmigError(
-      'USAGE',
-      transactionalDdl
-        ? `The down of ${migrationLabel(outside.migration)} runs without a transaction (transaction: none), so a dry run cannot roll it back`
-        : `${conn.target} does not roll DDL back with a transaction, so a dry run cannot undo what it would run`,
+  assertDryRunnable(conn, steps, 'down');
+  const rehearse = (on: DownKit, around: (step: DownStep, run: () => Promise<void>) => Promise<void>) =>
+    dryRunSteps(steps, 'down', result, on.events, (step, ran) =>
+      around(step, async () => {
+        await wrappedDown(on, step, ran, result.runId)();
+        await on.connection.history.remove(step.migration.version);
+      }),
     );
-  }
   const settings = new Set(steps.map((s) => s.migration.connection.down.foreignKeys));
   if (settings.size > 1 && conn.openCopy) {
     const copy = await conn.openCopy();
     try {
-      const onCopy = kit.rebind(copy.connection);
-      await rehearseEach(onCopy, steps, result, (step, run) =>
+      await rehearse(kit.rebind(copy.connection), (step, run) =>
         withStepSettings(copy.connection, step.migration.connection.down, () => inTransaction(copy.connection, run)),
       );
     } finally {
@@ -370,9 +364,7 @@ export async function rehearseDowns(kit: DownKit, steps: readonly DownStep[], re
   try {
     await conn.begin();
     try {
-      await rehearseEach(kit, steps, result, (step, run) =>
-        withStepSettings(conn, { foreignKeys: 'on', legacyAlterTable: step.migration.connection.down.legacyAlterTable }, run),
-      );
+      await rehearse(kit, (step, run) => withStepSettings(conn, { foreignKeys: 'on', legacyAlterTable: step.migration.connection.down.legacyAlterTable }, run));
     } finally {
       // nothing of the dry run stays
       await conn.rollback();
@@ -392,31 +384,4 @@ async function inTransaction(conn: RunnableConnection, work: () => Promise<void>
     throw error;
   }
   await conn.commit();
-}
-
-/** Each down of a dry run through `around`, with its history row; the first failure ends it, the rest `NotExecuted`. */
-async function rehearseEach(
-  kit: DownKit,
-  steps: readonly DownStep[],
-  result: DialectRunResult,
-  around: (step: DownStep, run: () => Promise<void>) => Promise<void>,
-): Promise<void> {
-  for (const [index, step] of steps.entries()) {
-    const m = step.migration;
-    const start = performance.now();
-    const ran: string[] = [];
-    try {
-      await around(step, async () => {
-        await wrappedDown(kit, step, ran, result.runId)();
-        await kit.connection.history.remove(m.version);
-      });
-    } catch (error) {
-      const wrapped = stepError(error, m, true, 'down');
-      result.results.push({ ...item(m, 'Error', performance.now() - start, 'down'), statements: ran, error: wrapped });
-      for (const rest of steps.slice(index + 1)) result.results.push(item(rest.migration, 'NotExecuted', 0, 'down'));
-      throw wrapped;
-    }
-    result.results.push({ ...item(m, 'Success', performance.now() - start, 'down'), statements: ran });
-    kit.events.dryRunStep(m);
-  }
 }

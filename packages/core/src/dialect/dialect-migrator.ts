@@ -21,6 +21,7 @@ import { RunMetrics } from './dialect-run-metrics.js';
 import { continueStep, needsContinuation } from './dialect-continuation.js';
 import { inRetriedTransaction } from './retried-transaction.js';
 import { runGuardedBody, withStepSettings } from './guarded-body.js';
+import { assertDryRunnable, dryRunSteps } from './dry-run.js';
 import { type RepeatableKit, pendingRepeatablesOn, runRepeatablesOn } from './dialect-repeatables.js';
 import { type ScratchRehearser, type UnadoptedTables, SCRATCH_TRANSFORMATIONS, adoptionRefusal, findUnadoptedTablesOn } from './dialect-adoption.js';
 
@@ -676,6 +677,7 @@ export class DialectMigrator {
 
   async #body(step: Prepared, runId: string, ran: string[], retryEach: boolean, result: DialectRunResult, dryRun: boolean): Promise<void> {
     const m = step.migration;
+    for (const p of this.#participants) await p.beforeUp?.(this.#stepFor(m, 'up', runId, dryRun, result, p.name));
     const guard = this.connection.stepGuard;
     if (guard) {
       const metrics = this.#metricsOf(runId);
@@ -781,55 +783,30 @@ export class DialectMigrator {
   /** Runs every step in one transaction and rolls it back: what would run, and whether it would fail. */
   async #dryRun(steps: Prepared[], runId: string, result: DialectRunResult): Promise<void> {
     const conn = this.connection;
-    const { transactionalDdl, nonTransactionalStatements } = conn.capabilities;
-    // where every statement a migration may hold runs in a transaction (SQLite refuses VACUUM in every migration), a
-    // `transaction: none` step is rehearsed in the dry run's transaction too, as Migrator does; elsewhere it cannot be
-    const nonTransactional = transactionalDdl && !nonTransactionalStatements ? undefined : steps.find((s) => !s.transactional);
-    if (nonTransactional) {
-      throw new MfmigError(
-        'USAGE',
-        this.connection.capabilities.transactionalDdl
-          ? `Migration ${migrationLabel(nonTransactional.migration)} runs without a transaction (transaction: none), so a dry run cannot roll it back; dry-run up to the version before it`
-          : `${this.connection.target} does not roll DDL back with a transaction, so a dry run cannot undo what it would run`,
-      );
-    }
+    assertDryRunnable(conn, steps, 'up');
     // foreign keys switch only outside the transaction: off for the whole dry run when one step asks (as the SQLite runner does)
     const foreignKeys = steps.some((s) => s.migration.connection.up.foreignKeys === 'off') ? 'off' : 'on';
     const restore = await conn.stepGuard?.applySettings({ foreignKeys, legacyAlterTable: false });
     try {
-      await this.#dryRunSteps(steps, runId, result);
-    } finally {
-      await restore?.();
-    }
-  }
-
-  async #dryRunSteps(steps: Prepared[], runId: string, result: DialectRunResult): Promise<void> {
-    const conn = this.connection;
-    await conn.begin();
-    try {
-      for (const [index, step] of steps.entries()) {
-        const m = step.migration;
-        if (step.resume) {
+      await conn.begin();
+      try {
+        await dryRunSteps(
+          steps,
+          'up',
+          result,
+          this.#runEvents,
+          (step, ran) =>
+            withStepSettings(conn, { foreignKeys: 'on', legacyAlterTable: step.migration.connection.up.legacyAlterTable }, () =>
+              this.#body(step, runId, ran, false, result, true),
+            ),
           // its schema change committed already; only its data move is left, which a dry run does not rehearse
-          result.results.push(item(m, 'Skipped', 0, 'up'));
-          continue;
-        }
-        const start = performance.now();
-        const ran: string[] = [];
-        try {
-          const { legacyAlterTable } = m.connection.up;
-          await withStepSettings(conn, { foreignKeys: 'on', legacyAlterTable }, () => this.#body(step, runId, ran, false, result, true));
-        } catch (error) {
-          const wrapped = stepError(error, m, true, 'up');
-          result.results.push({ ...item(m, 'Error', performance.now() - start, 'up'), statements: ran, error: wrapped });
-          for (const rest of steps.slice(index + 1)) result.results.push(item(rest.migration, 'NotExecuted', 0, 'up'));
-          throw wrapped;
-        }
-        result.results.push({ ...item(m, 'Success', performance.now() - start, 'up'), statements: ran });
-        this.#runEvents.dryRunStep(m);
+          (step) => step.resume === true,
+        );
+      } finally {
+        await conn.rollback();
       }
     } finally {
-      await conn.rollback();
+      await restore?.();
     }
   }
 }

@@ -136,10 +136,14 @@ export interface DialectParticipant {
    * to (schema history records a newer snapshot of it).
    */
   afterRepeatable?(step: DialectStep, version: number): Promise<void>;
+  /** In an up step's transaction, before the body of the migration. */
+  beforeUp?(step: DialectStep): Promise<void>;
   /** After the body of an up migration, before its history row. */
   afterUp?(step: DialectStep): Promise<void>;
   /** Before the body of a down migration (inside every `aroundDown` wrap). */
   beforeDown?(step: DialectStep): Promise<void>;
+  /** After the body of a down migration, before its history row goes (inside every `aroundDown` wrap; in a probe too). */
+  afterDown?(step: DialectStep): Promise<void>;
   /**
    * Around the whole down of one migration (the `beforeDown` hooks and the body). It must call
    * `work()` once for real; it may call `work({ probe: true })` before that inside a savepoint it

@@ -3,11 +3,12 @@ import { DialectMigrator } from '../dialect/dialect-migrator.js';
 import type { DialectParticipant } from '../dialect/dialect-participant.js';
 import type { MigrationPlugin } from '../runner/migration-plugin.js';
 import type { ServiceContext } from './service-context.js';
+import { pluginParticipant } from './plugin-participant.js';
 
 /**
  * The participants a service runs a context's runs with, and the plugins of the context they stand
- * for: a context whose plugin list holds any other plugin (one a user added, which has no
- * participant form) keeps its runs on its `Migrator`, so that the plugin takes part.
+ * for: any other plugin on the context (one a user added) takes part through
+ * {@link pluginParticipant}, after them.
  */
 export interface ContextParticipants {
   list: readonly DialectParticipant[];
@@ -16,20 +17,24 @@ export interface ContextParticipants {
 
 /**
  * A `DialectMigrator` over a service context's SQLite connection with `participants` (plus
- * `extra`), set up as the context's `Migrator` is (events, logger, metrics, lock timeout, table
- * rebuilder; adoption is the services' own check), or null when the context must keep its runs on
- * its `Migrator` (no participants given, or a plugin on the context they do not stand for).
+ * `extra`, then the context's plugins they do not stand for, each as a {@link pluginParticipant};
+ * with no participants given, every plugin of the context takes part that way), set up as the
+ * context's `Migrator` is (events, logger, metrics, lock timeout, table rebuilder; adoption is the
+ * services' own check).
  *
  * @example
- * const runner = (await contextRunner(ctx, participants)) ?? (await ctx.migrator());
+ * const runner = await contextRunner(ctx, participants);
  * await runner.migrate({ latest: true });
  */
 export async function contextRunner(
   ctx: ServiceContext,
-  participants: ContextParticipants | undefined,
+  participants: ContextParticipants = { list: [], replaces: [] },
   extra: readonly DialectParticipant[] = [],
-): Promise<DialectMigrator | null> {
-  if (!participants || ctx.plugins.some((p) => !participants.replaces.includes(p))) return null;
+): Promise<DialectMigrator> {
+  const rebuildTable = ctx.tableRebuilder;
+  const others = ctx.plugins
+    .filter((p) => !participants.replaces.includes(p))
+    .map((p) => pluginParticipant(p, { logger: ctx.logger, ...(rebuildTable ? { rebuildTable } : {}) }));
   return new DialectMigrator({
     connection: new SqliteConnection(ctx.adapter),
     migrations: await ctx.loadMigrations(),
@@ -37,7 +42,7 @@ export async function contextRunner(
     logger: ctx.logger,
     enableMetrics: ctx.config.enableMetrics,
     lockTimeout: ctx.config.lockTimeout,
-    participants: [...participants.list, ...extra],
+    participants: [...participants.list, ...extra, ...others],
     allowUnadopted: true,
     ...(ctx.tableRebuilder ? { rebuildTable: ctx.tableRebuilder } : {}),
   });

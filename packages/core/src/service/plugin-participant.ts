@@ -1,0 +1,124 @@
+import { SqliteConnection } from '../adapter/sqlite-connection.js';
+import type { DatabaseAdapter } from '../adapter/database-adapter.js';
+import type { DialectRunResult } from '../dialect/dialect-migrator.js';
+import type { DialectParticipant, DialectRun, DialectStep } from '../dialect/dialect-participant.js';
+import { MfmigError } from '../errors/index.js';
+import type { Logger } from '../config/config.js';
+import { createMigrationContext } from '../runner/migration-context.js';
+import type { MigrationContext } from '../migration/migration.js';
+import { ACCOUNTED_LOSSES_STATE, type MigrationPlugin, type RunInfo, type TableRebuilder } from '../runner/migration-plugin.js';
+
+/** What {@link pluginParticipant} gives the plugin's contexts besides the step. */
+export interface PluginParticipantOptions {
+  logger?: Logger;
+  /** `ctx.rebuildTable` (@mfmig/schema-evolution's `rebuildTableInMigration`). */
+  rebuildTable?: TableRebuilder;
+}
+
+/**
+ * A `Migrator` plugin as a `DialectMigrator` participant, for runs on a `SqliteConnection`: its
+ * hooks are called where `Migrator` calls them, each with a `MigrationContext` over the
+ * connection's adapter that the step's hooks share (`ctx.state`), so that a plugin written for
+ * `Migrator` (a user's audit, an extra check) takes part in a `DialectMigrator` run unchanged:
+ * - `beforeRun` / `afterRun` with the run as `RunInfo` (the plugin writes in `result.extras`);
+ * - `beforeMigration` before the body and `afterMigration` after it, in both directions;
+ * - `needsContinuation`, `continueMigration`, `finalizeMigration`, `afterRepeatable`;
+ * - the tables a plugin lists in `ACCOUNTED_LOSSES_STATE` before a down are accounted for.
+ *
+ * @example
+ * new DialectMigrator({ connection: new SqliteConnection(adapter), migrations, participants: [pluginParticipant(auditPlugin)] });
+ */
+export function pluginParticipant(plugin: MigrationPlugin, options: PluginParticipantOptions = {}): DialectParticipant {
+  const states = new Map<string, Map<string, unknown>>();
+  const stateOf = (step: DialectStep) => {
+    const key = `${step.runId}:${step.migration.version}:${step.direction}`;
+    return states.get(key) ?? states.set(key, new Map()).get(key)!;
+  };
+  const contextOf = (step: DialectStep): MigrationContext => {
+    const ctx = createMigrationContext({
+      adapter: adapterOf(step.connection, plugin.name),
+      migration: step.migration,
+      direction: step.direction,
+      dryRun: step.dryRun,
+      logger: options.logger ?? { log() {} },
+      onProgress: (p) => step.progress(p),
+      state: stateOf(step),
+      runId: step.runId,
+      ...(step.signal ? { signal: step.signal } : {}),
+      ...(step.undoesFailedUp ? { undoesFailedUp: true } : {}),
+      ...(options.rebuildTable ? { rebuildTable: options.rebuildTable } : {}),
+    });
+    const counted = ctx.countRows.bind(ctx);
+    return Object.assign(ctx, {
+      countRows: (rows: number) => {
+        counted(rows);
+        step.countRows(rows);
+      },
+    });
+  };
+  /** A down's hook, then the losses the plugin accounted for (as `Migrator` reads them from the state). */
+  const downHook = async (step: DialectStep, hook: ((ctx: MigrationContext) => Promise<void> | void) | undefined) => {
+    if (!hook) return;
+    const ctx = contextOf(step);
+    await hook.call(plugin, ctx);
+    const accounted = ctx.state.get(ACCOUNTED_LOSSES_STATE) as readonly string[] | '*' | undefined;
+    if (accounted !== undefined) step.accountLosses?.(accounted);
+  };
+  return {
+    name: plugin.name,
+    ...(plugin.handlesTransformations ? { runsTransformations: true } : {}),
+    async beforeRun(run) {
+      await plugin.beforeRun?.(runInfoOf(run, adapterOf(run.connection, plugin.name)));
+    },
+    async afterRun(run, result) {
+      for (const key of states.keys()) if (key.startsWith(`${run.runId}:`)) states.delete(key);
+      await plugin.afterRun?.(runInfoOf(run, adapterOf(run.connection, plugin.name)), result as DialectRunResult);
+    },
+    async beforeUp(step) {
+      await plugin.beforeMigration?.(contextOf(step));
+    },
+    async afterUp(step) {
+      await plugin.afterMigration?.(contextOf(step));
+    },
+    beforeDown: (step) => downHook(step, plugin.beforeMigration),
+    afterDown: (step) => downHook(step, plugin.afterMigration),
+    async needsContinuation(step) {
+      return plugin.needsContinuation?.(step.migration, contextOf(step)) === true;
+    },
+    async continueUp(step) {
+      await plugin.continueMigration?.(contextOf(step));
+    },
+    async finalizeUp(step) {
+      await plugin.finalizeMigration?.(contextOf(step));
+    },
+    async afterRepeatable(step, version) {
+      await plugin.afterRepeatable?.(contextOf(step), version);
+    },
+  };
+}
+
+/**
+ * A `DialectMigrator` run as the `RunInfo` a plugin's `beforeRun` and `afterRun` hooks read.
+ *
+ * @example
+ * await plugin.beforeRun?.(runInfoOf(run, adapter));
+ */
+export function runInfoOf(run: DialectRun, adapter: DatabaseAdapter): RunInfo {
+  return {
+    runId: run.runId,
+    direction: run.direction,
+    fromVersion: run.fromVersion,
+    targetVersion: run.targetVersion,
+    steps: [...run.steps],
+    repeatables: [...run.repeatables],
+    dryRun: run.dryRun,
+    adapter,
+    status: run.status,
+    values: run.values,
+  };
+}
+
+function adapterOf(connection: DialectStep['connection'], name: string): DatabaseAdapter {
+  if (connection instanceof SqliteConnection) return connection.adapter;
+  throw new MfmigError('USAGE', `Plugin ${name} is written for SQLite's Migrator; a run on ${connection.target} cannot call it`);
+}
