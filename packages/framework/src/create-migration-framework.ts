@@ -40,8 +40,9 @@ export interface MigrationFramework {
  * Composes the mfmig services around one database: one connection, one event bus. `migrateTo`
  * runs through `DialectMigrator` with every service's participant (transformations, data
  * preservation, schema history, the run sequence, pre-run backup), in one ordered list, and so do
- * the rollback manager's runs (stages, resumes, emergency downs). What still runs through the
- * context's `Migrator` (a rollback plan's dry run) has the same services as plugins.
+ * the rollback manager's runs (a plan's dry run, stages, resumes, emergency downs). A plugin a
+ * user adds to the context takes part in them as a `pluginParticipant`; the context's `Migrator`
+ * (`context.migrator()`, for a user's own runs) has the same services as plugins.
  *
  * @example
  * import Database from 'better-sqlite3';
@@ -52,9 +53,8 @@ export function createMigrationFramework(config: MigrationFrameworkConfig, optio
   const context = createLiveContext(config, { create: true, ...options });
   const transformer = new DataTransformer(context, { register: false });
   const schemaEvolution = new SchemaEvolution(context, { register: false });
-  // The plugins of what still runs through Migrator (a rollback plan's dry run, and every run of a context a user
-  // added a plugin of their own to), in one order (each service registers itself only when used on its own);
-  // filled in below, once the services exist:
+  // The context's plugins, for the context's own Migrator (a user's ctx.migrator()), in one order (each service
+  // registers itself only when used on its own); filled in below, once the services exist:
   const plugins: MigrationPlugin[] = [];
   const rollbackManager = new RollbackManager(context, {
     reopen: (path) => context.reopen(path),

@@ -1,6 +1,6 @@
 import {
   type ContextParticipants,
-  DialectMigrator,
+  type DialectMigrator,
   type RunLock,
   type MigrationEvents,
   type MigrationPlugin,
@@ -64,10 +64,10 @@ export interface MigrationServiceOptions {
   /** False leaves {@link MigrationService.runSequencePlugin} off the context's plugin list, for a caller that composes the list itself. Default true. */
   register?: boolean;
   /**
-   * Run `migrateTo` through `DialectMigrator` on the context's SQLite connection with these
-   * participants, in this order, instead of through the context's `Migrator` and its plugins.
-   * `replaces` names the plugins they stand for: a context whose plugin list holds any other (one
-   * a user added) keeps running `migrateTo` through `Migrator`, so that it takes part.
+   * The participants `migrateTo` runs through `DialectMigrator` with, in this order, on the
+   * context's SQLite connection, and `replaces`, the context's plugins they stand for; every other
+   * plugin on the context (one a user added) takes part as a `pluginParticipant`, after them.
+   * Default: none, so that all the context's plugins take part that way.
    */
   participants?: ContextParticipants;
 }
@@ -102,7 +102,7 @@ export class MigrationService {
   readonly #services: MigrationServiceDeps;
   #migrator: Migrator | undefined;
   /** The runner of the last `migrateTo` run, whose progress `getCurrentProgress` reports. */
-  #runner: Migrator | DialectMigrator | undefined;
+  #runner: DialectMigrator | undefined;
   readonly #participants: MigrationServiceOptions['participants'];
   #rolledBack = false;
   /** Pre-migration validation, plan and checkpoint before a `migrateTo` run's first step; post-migration validation after its last. */
@@ -199,13 +199,10 @@ export class MigrationService {
       command: `migrate to ${describeTarget(target)}`,
       values: new RunValues().set(RUN_REQUEST, request),
     };
-    // DialectMigrator with the participants, unless the context runs a plugin they do not stand for (a user's own)
-    const runner = (await contextRunner(this.#ctx, this.#participants)) ?? migrator;
+    // DialectMigrator with the participants; a plugin they do not stand for (a user's own) takes part as a participant
+    const runner = await contextRunner(this.#ctx, this.#participants);
     this.#runner = runner;
-    const result: RunResult =
-      runner instanceof DialectMigrator
-        ? await runner.migrate(target, { ...run, lockHeld: options.heldLock !== undefined })
-        : await runner.migrate(target, { ...run, heldLock: options.heldLock });
+    const result: RunResult = await runner.migrate(target, { ...run, lockHeld: options.heldLock !== undefined });
     const interrupted = isMfmigError(result.error) && result.error.code === 'INTERRUPTED';
     const validationFailed = isMfmigError(result.error) && result.error.code === 'VALIDATION_FAILED' && result.error.context.stage === 'post-migration';
     if (result.error && (options.enableRollback === true || validationFailed) && !interrupted && !options.dryRun && result.toVersion !== result.fromVersion) {

@@ -7,7 +7,6 @@ import {
   ensureDatabaseIdentity,
   type MigrationFrameworkConfig,
   type MigrationPlugin,
-  type Migrator,
   type RunInfo,
   type ServiceContext,
   isMfmigError,
@@ -15,7 +14,6 @@ import {
   type SqliteDatabase,
   connectionForUserCode,
 } from '@mfmig/core';
-import type { ProbeResult } from '../analysis/data-loss-probe.js';
 import { createConnectionPreservation } from '../connection/connection-preservation.js';
 import type { DownProbeCollector } from '../connection/sqlite-preservation.js';
 import type { BackupRecord } from '../backup/backup-manifest.js';
@@ -61,11 +59,12 @@ export interface RollbackManagerOptions {
    */
   register?: boolean;
   /**
-   * Run a rollback's stages (`executeRollbackPlan`, `rollbackTo`) through `DialectMigrator` on the
-   * context's SQLite connection with these participants (the transformer's, schema history) and
-   * the manager's own preservation, instead of through the context's `Migrator` and its plugins.
-   * `replaces` names the plugins they stand for: a context whose plugin list holds any other keeps
-   * the stages on `Migrator`, so that it takes part. `createMigrationFramework` gives both.
+   * The participants the manager's own runs (a plan's dry run, a rollback's stages, a checkpoint's
+   * resume, an emergency rollback's downs) go through `DialectMigrator` with, on the context's
+   * SQLite connection, before the manager's own preservation (the transformer's, schema history),
+   * and `replaces`, the context's plugins they stand for; every other plugin on the context takes
+   * part as a `pluginParticipant`. `createMigrationFramework` gives both. Default: none, so that
+   * the context's plugins (a transformer plugin, a user's own) all take part that way.
    */
   participants?: ContextParticipants;
 }
@@ -92,7 +91,6 @@ export class RollbackManager implements PreRunBackupTaker {
   readonly #standalonePlugins: MigrationPlugin[];
   #preserve = true;
   #skipRunBackup = false;
-  #collector: ((version: number, finding: ProbeResult | Error) => void) | undefined;
   #activeRun: Pick<RunInfo, 'runId' | 'targetVersion'> | undefined;
   #preservationParticipant: DialectParticipant | undefined;
 
@@ -102,7 +100,6 @@ export class RollbackManager implements PreRunBackupTaker {
     this.#preservation = createPreservationPlugin({
       isEnabled: () => this.#preserve,
       plugins: () => ctxRef?.plugins ?? [],
-      collector: () => this.#collector,
       onRun: (run) => (this.#activeRun = run),
     });
     const backup = options.backupBeforeRun ?? true;
@@ -288,17 +285,8 @@ export class RollbackManager implements PreRunBackupTaker {
         migrator: await this.#live.migrator(),
         backupPath: this.backupPath,
         database: this.identity,
-        rehearseDowns: async (version, collect) => {
-          const runner = await this.#contextRunner(this.#preservationWith(true, collect));
-          if (runner) return runner.rollback({ version }, { dryRun: true, command: `plan rollback to ${version}` });
-          // a plugin of the user's on the context: the context's Migrator, whose preservation plugin collects
-          this.#collector = collect;
-          try {
-            return await (await this.#live.migrator()).rollback({ version }, { dryRun: true });
-          } finally {
-            this.#collector = undefined;
-          }
-        },
+        rehearseDowns: async (version, collect) =>
+          (await this.#contextRunner(this.#preservationWith(true, collect))).rollback({ version }, { dryRun: true, command: `plan rollback to ${version}` }),
       },
       target,
     );
@@ -329,12 +317,10 @@ export class RollbackManager implements PreRunBackupTaker {
 
   /**
    * What runs a rollback's stages: `DialectMigrator` over the context's SQLite connection with the
-   * participants the manager was given and its own preservation (on or off), when the context runs
-   * no plugin they do not stand for; otherwise the context's `Migrator`.
+   * participants the manager was given, its own preservation (on or off) and the context's other plugins.
    */
-  async #stageRunner(migrator: Migrator, preserve: boolean): Promise<StageRunner> {
+  async #stageRunner(preserve: boolean): Promise<StageRunner> {
     const runner = await this.#contextRunner(this.#preservationWith(preserve));
-    if (!runner) return migrator;
     const options = (o: StageRunOptions) => ({ ...(o.signal ? { signal: o.signal } : {}), command: o.command, lockHeld: o.heldLock !== undefined });
     return {
       migrate: (target, o) => runner.migrate(target, options(o)),
@@ -342,12 +328,11 @@ export class RollbackManager implements PreRunBackupTaker {
     };
   }
 
-  /** `DialectMigrator` over the context's SQLite connection with the given participants and `preservation`, or null (see `contextRunner`). */
-  #contextRunner(preservation: DialectParticipant): Promise<DialectMigrator | null> {
-    const given = this.#options.participants;
+  /** `DialectMigrator` over the context's SQLite connection with the given participants, `preservation` and the context's other plugins (see `contextRunner`). */
+  #contextRunner(preservation: DialectParticipant): Promise<DialectMigrator> {
+    const given = this.#options.participants ?? { list: [], replaces: [] };
     // the manager's preservation plugin on the context is its own preservation participant's stand-in
-    const participants = given && { list: given.list, replaces: [...given.replaces, this.#preservation] };
-    return contextRunner(this.context, participants, [preservation]);
+    return contextRunner(this.context, { list: given.list, replaces: [...given.replaces, this.#preservation] }, [preservation]);
   }
 
   /** Plans and executes a rollback to a version or `{ mvp }`; a failure's `error.result` carries the plan too. */
@@ -460,7 +445,7 @@ export class RollbackManager implements PreRunBackupTaker {
     this.#preserve = preserve;
     this.#skipRunBackup = true;
     try {
-      return await fn(await this.#stageRunner(await this.#live.migrator(), preserve));
+      return await fn(await this.#stageRunner(preserve));
     } finally {
       this.#preserve = previousPreserve;
       this.#skipRunBackup = previousSkip;

@@ -3,11 +3,11 @@ import {
   type DialectRun,
   type DialectStep,
   type MigrationContext,
-  type RunInfo,
   type RunResult,
   SqliteConnection,
   createMigrationContext,
   migrationLabel,
+  runInfoOf,
 } from '@mfmig/core';
 import { TRANSFORMATION_RESULTS_KEY, type TransformationResult } from '../run/transformation-result.js';
 import { type TransformerPluginOptions, createTransformerPlugin } from './transformer-plugin.js';
@@ -79,18 +79,6 @@ export function sqlitePluginHooks(options: TransformerPluginOptions = {}) {
     }
     return value;
   };
-  const runInfo = (run: DialectRun, adapter: DatabaseAdapter): RunInfo => ({
-    runId: run.runId,
-    direction: run.direction,
-    fromVersion: run.fromVersion,
-    targetVersion: run.targetVersion,
-    steps: [...run.steps],
-    repeatables: [...run.repeatables],
-    dryRun: run.dryRun,
-    adapter,
-    status: run.status,
-    values: run.values,
-  });
   const forgetRun = (runId: string) => {
     for (const key of states.keys()) if (key.startsWith(`${runId}:`)) states.delete(key);
   };
@@ -98,14 +86,14 @@ export function sqlitePluginHooks(options: TransformerPluginOptions = {}) {
   return {
     async beforeRun(run: DialectRun): Promise<void> {
       const adapter = adapterOf(run.connection);
-      if (adapter) await plugin.beforeRun!(runInfo(run, adapter));
+      if (adapter) await plugin.beforeRun!(runInfoOf(run, adapter));
     },
     async afterRun(run: DialectRun, result: RunResult & { reports: DialectRunReports }, name: string): Promise<void> {
       const adapter = adapterOf(run.connection);
       if (!adapter) return;
       forgetRun(run.runId);
       // the plugin's own list would keep a probe's results: the run's reports are what was kept
-      await plugin.afterRun!(runInfo(run, adapter), { ...result, extras: {} });
+      await plugin.afterRun!(runInfoOf(run, adapter), { ...result, extras: {} });
       const results = result.reports.filter((r) => r.participant === name && KINDS.has(r.kind) && r.result).map((r) => r.result as TransformationResult);
       if (results.length > 0) result.extras.transformations = results;
     },
