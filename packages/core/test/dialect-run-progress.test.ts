@@ -12,31 +12,18 @@ import {
   SqliteConnection,
   loadMigrations,
   openDatabase,
-  openPostgres,
 } from '@mfmig/core';
-import { dropScratchDatabases, removeTempDirs, scratchDatabase, tempDir, tempTree } from '@mfmig/test-support';
+import { dropScratchDatabases, removeTempDirs, tempDir, tempTree } from '@mfmig/test-support';
+import { DIALECTS, NOTES_AND_TAGS } from './flyway-sets.js';
 
 afterAll(async () => {
   removeTempDirs();
   await dropScratchDatabases();
 });
 
-/** A Flyway folder: versioned files that move rows, their undos. */
-const FILES = {
-  'V1__notes.sql': "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\nINSERT INTO notes (id, body) VALUES (1, 'a'), (2, 'b'), (3, 'c');",
-  'U1__notes.sql': 'DROP TABLE notes;',
-  'V2__tags.sql': 'CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT);\nINSERT INTO tags (id, name) SELECT id, body FROM notes;',
-  'U2__tags.sql': 'DROP TABLE tags;',
-  'V3__index.sql': 'CREATE INDEX tags_name ON tags (name);',
-  'U3__index.sql': 'DROP INDEX tags_name;',
-};
+const FILES = NOTES_AND_TAGS;
 /** The same, with a third version that fails in its second statement. */
 const FAILING = { ...FILES, 'V3__index.sql': 'CREATE INDEX tags_name ON tags (name);\nINSERT INTO missing_table VALUES (1);' };
-
-const DIALECTS: { name: string; open: () => Promise<RunnableConnection> }[] = [
-  { name: 'SQLite', open: async () => new SqliteConnection(openDatabase(join(tempDir(), 'db.sqlite'), { create: true })) },
-  { name: 'PostgreSQL', open: async () => openPostgres(await scratchDatabase(), { createSchema: true }) },
-];
 
 const RUN_EVENTS = [
   'runStarted',

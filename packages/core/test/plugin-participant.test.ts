@@ -15,23 +15,15 @@ import {
   pluginParticipant,
 } from '@mfmig/core';
 import { dropScratchDatabases, removeTempDirs, scratchDatabase, tempDir, tempTree } from '@mfmig/test-support';
+import { AUTHORS_SEED } from './flyway-sets.js';
 
 afterAll(async () => {
   removeTempDirs();
   await dropScratchDatabases();
 });
 
-/** A Flyway folder: the undo of V2 deletes the parent rows V2 seeded; the child rows go by ON DELETE CASCADE. */
-const FILES = {
-  'V1__authors.sql':
-    'CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n' +
-    'CREATE TABLE books (id INTEGER PRIMARY KEY, author_id INTEGER NOT NULL REFERENCES authors(id) ON DELETE CASCADE);',
-  'U1__authors.sql': 'DROP TABLE books;\nDROP TABLE authors;',
-  'V2__seed.sql': "INSERT INTO authors (id, name) VALUES (1, 'house');\nINSERT INTO books (id, author_id) VALUES (1, 1), (2, 1);",
-  'U2__seed.sql': 'DELETE FROM authors WHERE id = 1;',
-  'V3__index.sql': 'CREATE INDEX books_author ON books (author_id);',
-  'U3__index.sql': 'DROP INDEX books_author;',
-};
+/** The undo of V2 deletes the parent rows V2 seeded; the child rows go by ON DELETE CASCADE. */
+const FILES = { ...AUTHORS_SEED, 'V3__index.sql': 'CREATE INDEX books_author ON books (author_id);', 'U3__index.sql': 'DROP INDEX books_author;' };
 const FAILING = { ...FILES, 'V3__index.sql': 'CREATE INDEX books_author ON books (author_id);\nINSERT INTO missing_table VALUES (1);' };
 
 /** A plugin that writes down each hook it sees, what it sees there, and shares state within a step. */
