@@ -13,7 +13,7 @@ import { moduleContext } from './module-context.js';
 import type { RunMetrics } from './dialect-run-metrics.js';
 import { runGuardedBody, withStepSettings } from './guarded-body.js';
 import { inRetriedTransaction } from './retried-transaction.js';
-import { assertDryRunnable, dryRunSteps } from './dry-run.js';
+import { assertDryRunnable, dryRunInOneTransaction, dryRunSteps } from './dry-run.js';
 
 /** Where a rollback ends: a version, a milestone, or the last `steps` applied migrations. */
 export type DownTarget = Exclude<MigrationTarget, { latest: true }> | { steps: number };
@@ -340,48 +340,26 @@ async function downWithoutTransaction(kit: DownKit, step: DownStep, ran: string[
 export async function rehearseDowns(kit: DownKit, steps: readonly DownStep[], result: DialectRunResult): Promise<void> {
   const conn = kit.connection;
   assertDryRunnable(conn, steps, 'down');
-  const rehearse = (on: DownKit, around: (step: DownStep, run: () => Promise<void>) => Promise<void>) =>
-    dryRunSteps(steps, 'down', result, on.events, (step, ran) =>
-      around(step, async () => {
-        await wrappedDown(on, step, ran, result.runId)();
-        await on.connection.history.remove(step.migration.version);
-      }),
-    );
   const settings = new Set(steps.map((s) => s.migration.connection.down.foreignKeys));
   if (settings.size > 1 && conn.openCopy) {
     const copy = await conn.openCopy();
     try {
-      await rehearse(kit.rebind(copy.connection), (step, run) =>
-        withStepSettings(copy.connection, step.migration.connection.down, () => inTransaction(copy.connection, run)),
+      const onCopy = kit.rebind(copy.connection);
+      await dryRunSteps(steps, 'down', result, onCopy.events, (step, ran) =>
+        withStepSettings(copy.connection, step.migration.connection.down, () =>
+          copy.connection.transaction(() => downAndHistory(onCopy, step, ran, result.runId)),
+        ),
       );
     } finally {
       await copy.dispose();
     }
     return;
   }
-  // foreign keys switch only outside the transaction: off for the whole dry run when one down asks
-  const restore = await conn.stepGuard?.applySettings({ foreignKeys: settings.has('off') ? 'off' : 'on', legacyAlterTable: false });
-  try {
-    await conn.begin();
-    try {
-      await rehearse(kit, (step, run) => withStepSettings(conn, { foreignKeys: 'on', legacyAlterTable: step.migration.connection.down.legacyAlterTable }, run));
-    } finally {
-      // nothing of the dry run stays
-      await conn.rollback();
-    }
-  } finally {
-    await restore?.();
-  }
+  await dryRunInOneTransaction(conn, steps, 'down', result, kit.events, (step, ran) => downAndHistory(kit, step, ran, result.runId));
 }
 
-/** Runs `work` in a transaction of `conn`: committed when it returns, rolled back when it throws. */
-async function inTransaction(conn: RunnableConnection, work: () => Promise<void>): Promise<void> {
-  await conn.begin();
-  try {
-    await work();
-  } catch (error) {
-    await conn.rollback();
-    throw error;
-  }
-  await conn.commit();
+/** A dry run's down with its participants' wraps, and the removal of its history row. */
+async function downAndHistory(kit: DownKit, step: DownStep, ran: string[], runId: string): Promise<void> {
+  await wrappedDown(kit, step, ran, runId)();
+  await kit.connection.history.remove(step.migration.version);
 }

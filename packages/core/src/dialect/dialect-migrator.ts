@@ -21,7 +21,7 @@ import { RunMetrics } from './dialect-run-metrics.js';
 import { continueStep, needsContinuation } from './dialect-continuation.js';
 import { inRetriedTransaction } from './retried-transaction.js';
 import { runGuardedBody, withStepSettings } from './guarded-body.js';
-import { assertDryRunnable, dryRunSteps } from './dry-run.js';
+import { assertDryRunnable, dryRunInOneTransaction } from './dry-run.js';
 import { type RepeatableKit, pendingRepeatablesOn, runRepeatablesOn } from './dialect-repeatables.js';
 import { type ScratchRehearser, type UnadoptedTables, SCRATCH_TRANSFORMATIONS, adoptionRefusal, findUnadoptedTablesOn } from './dialect-adoption.js';
 
@@ -782,32 +782,17 @@ export class DialectMigrator {
 
   /** Runs every step in one transaction and rolls it back: what would run, and whether it would fail. */
   async #dryRun(steps: Prepared[], runId: string, result: DialectRunResult): Promise<void> {
-    const conn = this.connection;
-    assertDryRunnable(conn, steps, 'up');
-    // foreign keys switch only outside the transaction: off for the whole dry run when one step asks (as the SQLite runner does)
-    const foreignKeys = steps.some((s) => s.migration.connection.up.foreignKeys === 'off') ? 'off' : 'on';
-    const restore = await conn.stepGuard?.applySettings({ foreignKeys, legacyAlterTable: false });
-    try {
-      await conn.begin();
-      try {
-        await dryRunSteps(
-          steps,
-          'up',
-          result,
-          this.#runEvents,
-          (step, ran) =>
-            withStepSettings(conn, { foreignKeys: 'on', legacyAlterTable: step.migration.connection.up.legacyAlterTable }, () =>
-              this.#body(step, runId, ran, false, result, true),
-            ),
-          // its schema change committed already; only its data move is left, which a dry run does not rehearse
-          (step) => step.resume === true,
-        );
-      } finally {
-        await conn.rollback();
-      }
-    } finally {
-      await restore?.();
-    }
+    assertDryRunnable(this.connection, steps, 'up');
+    await dryRunInOneTransaction(
+      this.connection,
+      steps,
+      'up',
+      result,
+      this.#runEvents,
+      (step, ran) => this.#body(step, runId, ran, false, result, true),
+      // its schema change committed already; only its data move is left, which a dry run does not rehearse
+      (step) => step.resume === true,
+    );
   }
 }
 

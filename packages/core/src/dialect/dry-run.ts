@@ -1,6 +1,7 @@
 import { MfmigError } from '../errors/index.js';
 import { type Direction, type Migration, migrationLabel } from '../migration/index.js';
 import type { RunnableConnection } from './dialect.js';
+import { withStepSettings } from './guarded-body.js';
 import type { DialectRunResult } from './dialect-migrator.js';
 import type { RunEvents } from './dialect-run-events.js';
 import { item, stepError } from './dialect-step-errors.js';
@@ -62,5 +63,44 @@ export async function dryRunSteps<S extends { migration: Migration }>(
     }
     result.results.push({ ...item(m, 'Success', performance.now() - start, direction), statements: ran });
     events.dryRunStep(m);
+  }
+}
+
+/**
+ * {@link dryRunSteps} in one transaction of `conn` that is rolled back: nothing of the dry run
+ * stays. Foreign keys switch only outside a transaction, so they are off for the whole dry run
+ * when one step asks; each step gets its own `legacy_alter_table`.
+ *
+ * @example
+ * await dryRunInOneTransaction(conn, steps, 'up', result, events, (step, ran) => runBody(step, ran));
+ */
+export async function dryRunInOneTransaction<S extends { migration: Migration }>(
+  conn: RunnableConnection,
+  steps: readonly S[],
+  direction: Direction,
+  result: DialectRunResult,
+  events: RunEvents,
+  work: (step: S, ran: string[]) => Promise<void>,
+  skip?: (step: S) => boolean,
+): Promise<void> {
+  const foreignKeys = steps.some((s) => s.migration.connection[direction].foreignKeys === 'off') ? 'off' : 'on';
+  const restore = await conn.stepGuard?.applySettings({ foreignKeys, legacyAlterTable: false });
+  try {
+    await conn.begin();
+    try {
+      await dryRunSteps(
+        steps,
+        direction,
+        result,
+        events,
+        (step, ran) =>
+          withStepSettings(conn, { foreignKeys: 'on', legacyAlterTable: step.migration.connection[direction].legacyAlterTable }, () => work(step, ran)),
+        skip,
+      );
+    } finally {
+      await conn.rollback();
+    }
+  } finally {
+    await restore?.();
   }
 }

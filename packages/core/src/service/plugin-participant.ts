@@ -29,33 +29,8 @@ export interface PluginParticipantOptions {
  * new DialectMigrator({ connection: new SqliteConnection(adapter), migrations, participants: [pluginParticipant(auditPlugin)] });
  */
 export function pluginParticipant(plugin: MigrationPlugin, options: PluginParticipantOptions = {}): DialectParticipant {
-  const states = new Map<string, Map<string, unknown>>();
-  const stateOf = (step: DialectStep) => {
-    const key = `${step.runId}:${step.migration.version}:${step.direction}`;
-    return states.get(key) ?? states.set(key, new Map()).get(key)!;
-  };
-  const contextOf = (step: DialectStep): MigrationContext => {
-    const ctx = createMigrationContext({
-      adapter: adapterOf(step.connection, plugin.name),
-      migration: step.migration,
-      direction: step.direction,
-      dryRun: step.dryRun,
-      logger: options.logger ?? { log() {} },
-      onProgress: (p) => step.progress(p),
-      state: stateOf(step),
-      runId: step.runId,
-      ...(step.signal ? { signal: step.signal } : {}),
-      ...(step.undoesFailedUp ? { undoesFailedUp: true } : {}),
-      ...(options.rebuildTable ? { rebuildTable: options.rebuildTable } : {}),
-    });
-    const counted = ctx.countRows.bind(ctx);
-    return Object.assign(ctx, {
-      countRows: (rows: number) => {
-        counted(rows);
-        step.countRows(rows);
-      },
-    });
-  };
+  const contexts = stepContexts(options);
+  const contextOf = (step: DialectStep) => contexts.of(step, adapterOf(step.connection, plugin.name));
   /** A down's hook, then the losses the plugin accounted for (as `Migrator` reads them from the state). */
   const downHook = async (step: DialectStep, hook: ((ctx: MigrationContext) => Promise<void> | void) | undefined) => {
     if (!hook) return;
@@ -71,7 +46,7 @@ export function pluginParticipant(plugin: MigrationPlugin, options: PluginPartic
       await plugin.beforeRun?.(runInfoOf(run, adapterOf(run.connection, plugin.name)));
     },
     async afterRun(run, result) {
-      for (const key of states.keys()) if (key.startsWith(`${run.runId}:`)) states.delete(key);
+      contexts.forgetRun(run.runId);
       await plugin.afterRun?.(runInfoOf(run, adapterOf(run.connection, plugin.name)), result as DialectRunResult);
     },
     async beforeUp(step) {
@@ -93,6 +68,59 @@ export function pluginParticipant(plugin: MigrationPlugin, options: PluginPartic
     },
     async afterRepeatable(step, version) {
       await plugin.afterRepeatable?.(contextOf(step), version);
+    },
+  };
+}
+
+/** What {@link stepContexts} gives. */
+export interface StepContexts {
+  /** The step's context over `adapter`; its `state` is the same from the step's first hook to its last. */
+  of(step: DialectStep, adapter: DatabaseAdapter): MigrationContext;
+  /** Forgets one step's state (it has ended). */
+  forgetStep(step: DialectStep): void;
+  /** Forgets the state of every step of a run (it has ended). */
+  forgetRun(runId: string): void;
+}
+
+/**
+ * The `MigrationContext`s a plugin's hooks get in a `DialectMigrator` run, as `Migrator` gives
+ * them: one `state` per step, shared by its hooks; the rows a hook counts go to the step too.
+ *
+ * @example
+ * const contexts = stepContexts();
+ * await plugin.afterMigration?.(contexts.of(step, adapter));
+ */
+export function stepContexts(options: PluginParticipantOptions = {}): StepContexts {
+  const states = new Map<string, Map<string, unknown>>();
+  const keyOf = (step: DialectStep) => `${step.runId}:${step.migration.version}:${step.direction}`;
+  return {
+    of(step, adapter) {
+      const key = keyOf(step);
+      const state = states.get(key) ?? states.set(key, new Map()).get(key)!;
+      const ctx = createMigrationContext({
+        adapter,
+        migration: step.migration,
+        direction: step.direction,
+        dryRun: step.dryRun,
+        logger: options.logger ?? { log() {} },
+        onProgress: (p) => step.progress(p),
+        state,
+        runId: step.runId,
+        ...(step.signal ? { signal: step.signal } : {}),
+        ...(step.undoesFailedUp ? { undoesFailedUp: true } : {}),
+        ...(options.rebuildTable ? { rebuildTable: options.rebuildTable } : {}),
+      });
+      const counted = ctx.countRows.bind(ctx);
+      return Object.assign(ctx, {
+        countRows: (rows: number) => {
+          counted(rows);
+          step.countRows(rows);
+        },
+      });
+    },
+    forgetStep: (step) => void states.delete(keyOf(step)),
+    forgetRun(runId) {
+      for (const key of states.keys()) if (key.startsWith(`${runId}:`)) states.delete(key);
     },
   };
 }

@@ -5,9 +5,9 @@ import {
   type MigrationContext,
   type RunResult,
   SqliteConnection,
-  createMigrationContext,
   migrationLabel,
   runInfoOf,
+  stepContexts,
 } from '@mfmig/core';
 import { TRANSFORMATION_RESULTS_KEY, type TransformationResult } from '../run/transformation-result.js';
 import { type TransformerPluginOptions, createTransformerPlugin } from './transformer-plugin.js';
@@ -30,38 +30,13 @@ const KINDS = new Set(['transformed', 'reversed']);
 export function sqlitePluginHooks(options: TransformerPluginOptions = {}) {
   const plugin = createTransformerPlugin({ ...options, recordMetrics: false });
   // what one step's hooks share (the plugin's ctx.state), from its first hook to its last in this process
-  const states = new Map<string, Map<string, unknown>>();
+  const contexts = stepContexts();
   const adapterOf = (connection: DialectStep['connection']): DatabaseAdapter | null => (connection instanceof SqliteConnection ? connection.adapter : null);
-  const stateOf = (step: DialectStep) => {
-    const key = `${step.runId}:${step.migration.version}:${step.direction}`;
-    return states.get(key) ?? states.set(key, new Map()).get(key)!;
-  };
-  const contextOf = (step: DialectStep, adapter: DatabaseAdapter): MigrationContext => {
-    const ctx = createMigrationContext({
-      adapter,
-      migration: step.migration,
-      direction: step.direction,
-      dryRun: step.dryRun,
-      logger: { log() {} },
-      onProgress: (p) => step.progress(p),
-      state: stateOf(step),
-      signal: step.signal,
-      runId: step.runId,
-      undoesFailedUp: step.undoesFailedUp,
-    });
-    const counted = ctx.countRows.bind(ctx);
-    return Object.assign(ctx, {
-      countRows: (rows: number) => {
-        counted(rows);
-        step.countRows(rows);
-      },
-    });
-  };
   /** Runs one plugin hook on the step's context, then reports the results it added. */
   const hook = async (step: DialectStep, run: (ctx: MigrationContext) => unknown): Promise<unknown> => {
     const adapter = adapterOf(step.connection);
     if (!adapter) return undefined;
-    const ctx = contextOf(step, adapter);
+    const ctx = contexts.of(step, adapter);
     const before = resultsIn(ctx).length;
     const value = await run(ctx);
     for (const r of resultsIn(ctx).slice(before)) {
@@ -79,10 +54,6 @@ export function sqlitePluginHooks(options: TransformerPluginOptions = {}) {
     }
     return value;
   };
-  const forgetRun = (runId: string) => {
-    for (const key of states.keys()) if (key.startsWith(`${runId}:`)) states.delete(key);
-  };
-
   return {
     async beforeRun(run: DialectRun): Promise<void> {
       const adapter = adapterOf(run.connection);
@@ -91,7 +62,7 @@ export function sqlitePluginHooks(options: TransformerPluginOptions = {}) {
     async afterRun(run: DialectRun, result: RunResult & { reports: DialectRunReports }, name: string): Promise<void> {
       const adapter = adapterOf(run.connection);
       if (!adapter) return;
-      forgetRun(run.runId);
+      contexts.forgetRun(run.runId);
       // the plugin's own list would keep a probe's results: the run's reports are what was kept
       await plugin.afterRun!(runInfoOf(run, adapter), { ...result, extras: {} });
       const results = result.reports.filter((r) => r.participant === name && KINDS.has(r.kind) && r.result).map((r) => r.result as TransformationResult);
@@ -103,7 +74,7 @@ export function sqlitePluginHooks(options: TransformerPluginOptions = {}) {
     continueUp: (step: DialectStep) => hook(step, (ctx) => plugin.continueMigration!(ctx)),
     finalizeUp: async (step: DialectStep) => {
       await hook(step, (ctx) => plugin.finalizeMigration!(ctx));
-      states.delete(`${step.runId}:${step.migration.version}:up`);
+      contexts.forgetStep(step);
     },
     handles: (step: DialectStep) => adapterOf(step.connection) !== null,
   };
