@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DialectMigrator, type DialectParticipant, Migrator, type RunnableConnection, SqliteConnection, loadMigrations, openDatabase } from '@mfmig/core';
 import { dropScratchDatabases, removeTempDirs, tempDir, tempTree } from '@mfmig/test-support';
-import { AUTHORS_SEED, DIALECTS, NOTES_AND_TAGS, V } from './flyway-sets.js';
+import { CASCADE_UNDER_REBUILD, DIALECTS, NOTES_AND_TAGS, V } from './flyway-sets.js';
 
 afterAll(async () => {
   removeTempDirs();
@@ -95,26 +95,13 @@ describe('a dry-run rollback on SQLite', () => {
     expect(runs[1]).toEqual(runs[0]);
   });
 
-  /**
-   * A seed whose undo counts on `ON DELETE CASCADE`, and a later table rebuild whose undo runs with
-   * foreign keys off, as SQLite's documentation writes one. In one transaction both would run with
-   * foreign keys off (the switch is a no-op inside it), and the seed's undo would leave orphans.
-   */
-  const CASCADE = {
-    ...AUTHORS_SEED,
-    'V3__email.sql': 'ALTER TABLE authors ADD COLUMN email TEXT;',
-    'U3__email.sql':
-      'PRAGMA foreign_keys=OFF;\nCREATE TABLE new_authors (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n' +
-      'INSERT INTO new_authors (id, name) SELECT id, name FROM authors;\nDROP TABLE authors;\nALTER TABLE new_authors RENAME TO authors;',
-  };
-
   it('runs downs that switch foreign keys each with its own setting, on a copy: the cascade happens, the application writes on, the copy goes', async () => {
     const dir = tempDir();
     const file = join(dir, 'db.sqlite');
     const scratch = tempDir();
     const adapter = openDatabase(file, { create: true });
     const app = new Database(file, { timeout: 0 });
-    const migrations = await loadMigrations(tempTree(CASCADE));
+    const migrations = await loadMigrations(tempTree(CASCADE_UNDER_REBUILD));
     const tmp = process.env.TMPDIR;
     process.env.TMPDIR = scratch;
     try {

@@ -27,6 +27,19 @@ export const AUTHORS_SEED = {
   'U2__seed.sql': 'DELETE FROM authors WHERE id = 1;',
 };
 
+/**
+ * A seed whose undo counts on `ON DELETE CASCADE`, and a later table rebuild whose undo runs with
+ * foreign keys off, as SQLite's documentation writes one. In one transaction both would run with
+ * foreign keys off (the switch is a no-op inside it), and the seed's undo would leave orphans.
+ */
+export const CASCADE_UNDER_REBUILD = {
+  ...AUTHORS_SEED,
+  'V3__email.sql': 'ALTER TABLE authors ADD COLUMN email TEXT;',
+  'U3__email.sql':
+    'PRAGMA foreign_keys=OFF;\nCREATE TABLE new_authors (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n' +
+    'INSERT INTO new_authors (id, name) SELECT id, name FROM authors;\nDROP TABLE authors;\nALTER TABLE new_authors RENAME TO authors;',
+};
+
 /** A connection of each dialect: a SQLite file in a temp folder, a scratch PostgreSQL database. */
 export const DIALECTS: { name: string; open: () => Promise<RunnableConnection> }[] = [
   { name: 'SQLite', open: async () => new SqliteConnection(openDatabase(join(tempDir(), 'db.sqlite'), { create: true })) },

@@ -4,7 +4,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type HistoryEntry, type MfmigError, Migrator, createServiceContext, loadMigrations, openDatabase, withSchemaReplayStandIns } from '@mfmig/core';
+import {
+  type HistoryEntry,
+  type MfmigError,
+  DialectMigrator,
+  Migrator,
+  SqliteConnection,
+  createServiceContext,
+  loadMigrations,
+  openDatabase,
+  withSchemaReplayStandIns,
+} from '@mfmig/core';
 
 const REAL_MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../migrations');
 
@@ -115,6 +125,27 @@ describe("loadMigrations(folder, { modules: 'metadata' })", () => {
     expect(adapter.tableExists('mfmig_history')).toBe(false);
     adapter.close();
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it('refuses to revert a metadata-only module before any down runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mfmig-meta-down-'));
+    const folder = join(dir, 'migrations');
+    mkdirSync(join(folder, 'mvp1'), { recursive: true });
+    writeFileSync(
+      join(folder, 'mvp1/0001_tags.ts'),
+      "export async function up(_db: unknown, ctx: { exec(sql: string): void }) { ctx.exec('CREATE TABLE tags (id INTEGER PRIMARY KEY)'); }\n" +
+        "export async function down(_db: unknown, ctx: { exec(sql: string): void }) { ctx.exec('DROP TABLE tags'); }\n",
+    );
+    writeFileSync(join(folder, 'mvp1/0002_notes.sql'), '-- migrate:up\nCREATE TABLE notes (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE notes;\n');
+    const adapter = openDatabase(join(dir, 'app.db'), { create: true });
+    expect((await new Migrator({ adapter, migrations: await loadMigrations(folder) }).migrate()).error).toBeUndefined();
+    // the SQL file's down would run first; the module's cannot run at all, so neither does
+    const metadataOnly = await loadMigrations(folder, { modules: 'metadata' });
+    const result = await new DialectMigrator({ connection: new SqliteConnection(adapter), migrations: metadataOnly }).rollback({ version: 0 });
+    expect((result.error as MfmigError | undefined)?.code).toBe('INTERNAL');
+    expect([adapter.tableExists('tags'), adapter.tableExists('notes')]).toEqual([true, true]);
+    expect(adapter.column('SELECT version FROM mfmig_history ORDER BY version')).toEqual([1, 2]);
+    adapter.close();
   });
 
   it('is what a service context opened with loadModules: false loads', async () => {

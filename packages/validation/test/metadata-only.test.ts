@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSchemaHistoryPlugin } from '@mfmig/schema-evolution';
 import { ValidationService } from '@mfmig/validation';
@@ -13,8 +14,12 @@ beforeAll(async () => {
   // the schema history plugin records the schema hash after every migration, as the framework does
   withHashes = join(tempDir(), 'mvp5-hashes.db');
   await createKnowledgeBase(withHashes, { rows: 0, mvp: 5, plugins: [SCHEMA_ONLY, createSchemaHistoryPlugin()] });
+  // history rows without a schema fingerprint, as an older release or another tool's adoption left them
   withoutHashes = join(tempDir(), 'mvp5-bare.db');
   await createKnowledgeBase(withoutHashes, { rows: 0, mvp: 5 });
+  const db = new Database(withoutHashes);
+  db.prepare('UPDATE mfmig_history SET schema_hash = NULL').run();
+  db.close();
 });
 
 const validate = async (database: string, loadModules: boolean) => {

@@ -303,7 +303,7 @@ class SqliteDialectLock implements DialectLock {
       command: options.command,
       onWait: options.onWait && ((holder) => options.onWait!(holderOf(holder))),
       onTakeover:
-        options.onTakeover && ((takeover) => options.onTakeover!({ holder: holderOf(takeover.holder), reason: `${takeover.reason}: ${takeover.detail}` })),
+        options.onTakeover && ((takeover) => options.onTakeover!({ holder: holderOf(takeover.holder), reason: takeover.reason, detail: takeover.detail })),
     });
   }
 

@@ -74,7 +74,10 @@ export class SqliteStepGuard implements StepGuard {
     ctx.observe(safety);
     safety.arm();
     return {
-      db: ctx.db,
+      // built on first use: a SQL file's body never needs Kysely
+      get db() {
+        return ctx.db;
+      },
       ctx,
       get statements() {
         return ctx.statements;

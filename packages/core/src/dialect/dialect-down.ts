@@ -1,4 +1,5 @@
 import type { TableRebuilder } from '../runner/migration-plugin.js';
+import { assertCodeLoaded } from '../migration/metadata-only-module.js';
 import { MfmigError } from '../errors/index.js';
 import type { RunEvents } from './dialect-run-events.js';
 import { type Migration, type MigrationSet, fileLineOf, migrationLabel, runsInTransaction } from '../migration/index.js';
@@ -138,6 +139,10 @@ export async function runDown(
  */
 export async function prepareDown(kit: DownKit, versions: number[]): Promise<DownStep[]> {
   const steps: DownStep[] = [];
+  assertCodeLoaded(
+    versions.flatMap((v) => kit.migrations.byVersion.get(v) ?? []),
+    'down',
+  );
   for (const version of versions) {
     const m = kit.migrations.byVersion.get(version);
     if (!m) throw new MfmigError('MIGRATION_MISSING', `Applied migration version ${version} is missing from the migrations folder; it cannot be reverted`);

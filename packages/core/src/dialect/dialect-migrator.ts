@@ -16,6 +16,7 @@ import { revertPartial } from './dialect-partial-revert.js';
 import type { OnlineRebuildSettings, RunnableConnection, ScriptStatement } from './dialect.js';
 import { DEFAULT_ONLINE_REBUILD } from '../runner/online/online-ahead.js';
 import { moduleContext } from './module-context.js';
+import { assertCodeLoaded } from '../migration/metadata-only-module.js';
 import { type LockWaitPolicy, DEFAULT_LOCK_WAIT, retryDelay } from './lock-wait-policy.js';
 import { RunMetrics } from './dialect-run-metrics.js';
 import { continueStep, needsContinuation } from './dialect-continuation.js';
@@ -437,7 +438,7 @@ export class DialectMigrator {
       timeoutMs: this.#options.lockTimeout ?? 10_000,
       command,
       onWait: (h) => this.events.emit('lockWaiting', { holder: `pid ${h.pid} on ${h.host}` }),
-      onTakeover: ({ holder, reason }) => this.events.emit('lockTakenOver', { holder: `pid ${holder.pid} on ${holder.host}`, reason: 'stale', detail: reason }),
+      onTakeover: ({ holder, reason, detail }) => this.events.emit('lockTakenOver', { holder: `pid ${holder.pid} on ${holder.host}`, reason, detail }),
     });
   }
 
@@ -489,7 +490,10 @@ export class DialectMigrator {
       throw new MfmigError('USAGE', `Target version ${targetVersion} is below the current version ${status.currentVersion}; use rollback to go down`);
     }
     const partial = status.applied.filter((a) => a.status === 'partial').map((a) => this.migrations.byVersion.get(a.version));
-    return [...(partial.filter(Boolean) as Migration[]), ...upSteps(this.migrations, new Set(status.applied.map((a) => a.version)), targetVersion)];
+    const steps = [...(partial.filter(Boolean) as Migration[]), ...upSteps(this.migrations, new Set(status.applied.map((a) => a.version)), targetVersion)];
+    // a module read for its metadata only is refused before the first step runs
+    assertCodeLoaded(steps, 'up');
+    return steps;
   }
 
   /** Parses each step and refuses, before anything runs, what this dialect cannot run as written. */

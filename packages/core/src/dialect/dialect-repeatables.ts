@@ -2,7 +2,7 @@ import type { TableRebuilder } from '../runner/migration-plugin.js';
 import type { Logger } from '../config/index.js';
 import { MfmigError, isMfmigError } from '../errors/index.js';
 import { type Migration, type MigrationSet, type RepeatableMigration, runsInTransaction } from '../migration/index.js';
-import { type RepeatableResultItem, repeatableStandIn } from '../runner/repeatable-runner.js';
+import { type RepeatableResultItem, repeatableStandIn } from '../runner/repeatable-result.js';
 import type { RunnableConnection, ScriptStatement } from './dialect.js';
 import { inRetriedTransaction } from './retried-transaction.js';
 import { runGuardedBody, withStepSettings } from './guarded-body.js';

@@ -138,7 +138,8 @@ export interface LockAcquireOptions {
   timeoutMs: number;
   command: string;
   onWait?: (holder: DialectLockHolder) => void;
-  onTakeover?: (event: { holder: DialectLockHolder; reason: string }) => void;
+  /** A holder replaced: `stale` (its process or session is gone), or `invalid` (a row no run can have written); `detail` says why. */
+  onTakeover?: (event: { holder: DialectLockHolder; reason: 'stale' | 'invalid'; detail: string }) => void;
 }
 
 /** The lock that lets one runner at a time change a database. */

@@ -1,4 +1,4 @@
-import type { ConnectionSettings, Migration } from '../migration/index.js';
+import { type ConnectionSettings, type Migration, bodyDb } from '../migration/index.js';
 import type { RunnableConnection, StepGuard, WatchOptions } from './dialect.js';
 
 /**
@@ -35,7 +35,8 @@ export async function runGuardedBody(
 ): Promise<void> {
   const body = await guard.watch(m, direction, options);
   try {
-    await (direction === 'up' ? m.up : m.down!)(body.db, body.ctx);
+    const fn = direction === 'up' ? m.up : m.down!;
+    await fn(bodyDb(fn, body), body.ctx);
   } catch (error) {
     ran.push(...body.statements);
     await body.abandon();

@@ -6,7 +6,7 @@ export * from './migrator.js';
 export * from './progress-tracker.js';
 export * from './safety/index.js';
 export * from './apply-connection-settings.js';
-export * from './repeatable-runner.js';
+export * from './repeatable-result.js';
 export * from './batch-pacer.js';
 export * from './online/index.js';
 export * from './run-values.js';

@@ -1,7 +1,7 @@
 import type { DatabaseAdapter } from '../adapter/index.js';
 import type { Direction, Migration, MigrationContext, RebuildTableResult, RebuildTableSpec, RepeatableMigration } from '../migration/index.js';
 import type { MigrationStatus } from './migration-status.js';
-import type { RepeatableResultItem } from './repeatable-runner.js';
+import type { RepeatableResultItem } from './repeatable-result.js';
 import type { RunValues } from './run-values.js';
 
 /** A run as plugins see it. */
@@ -76,6 +76,12 @@ export interface MigrationPlugin {
   readonly name: string;
   /** True when this plugin runs the `transformations` a module migration declares. */
   readonly handlesTransformations?: boolean;
+  /**
+   * True when this plugin gives each up step's history row its schema fingerprint, in a scheme of
+   * its own: it leaves it in `ctx.state` under `schemaHash` in `afterMigration` (as the schema
+   * history plugin does), and the runner then writes no fingerprint of its own.
+   */
+  readonly fingerprintsSchema?: boolean;
   /** After the lock is taken and before the first step (outside any transaction): backups. */
   beforeRun?(run: RunInfo): Promise<void> | void;
   /** In the transaction, before the migration's own `up`/`down`. */

@@ -23,7 +23,8 @@ export interface PluginParticipantOptions {
  * - `beforeRun` / `afterRun` with the run as `RunInfo` (the plugin writes in `result.extras`);
  * - `beforeMigration` before the body and `afterMigration` after it, in both directions;
  * - `needsContinuation`, `continueMigration`, `finalizeMigration`, `afterRepeatable`;
- * - the tables a plugin lists in `ACCOUNTED_LOSSES_STATE` before a down are accounted for.
+ * - the tables a plugin lists in `ACCOUNTED_LOSSES_STATE` before a down are accounted for;
+ * - a plugin that `fingerprintsSchema` gives each up step's history row the `schemaHash` it leaves in the state.
  *
  * @example
  * new DialectMigrator({ connection: new SqliteConnection(adapter), migrations, participants: [pluginParticipant(auditPlugin)] });
@@ -39,9 +40,15 @@ export function pluginParticipant(plugin: MigrationPlugin, options: PluginPartic
     const accounted = ctx.state.get(ACCOUNTED_LOSSES_STATE) as readonly string[] | '*' | undefined;
     if (accounted !== undefined) step.accountLosses?.(accounted);
   };
+  /** The fingerprint a plugin that fingerprints the schema left for the step's history row. */
+  const passHash = (step: DialectStep, ctx: MigrationContext) => {
+    const hash = ctx.state.get('schemaHash');
+    if (plugin.fingerprintsSchema && typeof hash === 'string') step.recordSchemaHash(hash);
+  };
   return {
     name: plugin.name,
     ...(plugin.handlesTransformations ? { runsTransformations: true } : {}),
+    ...(plugin.fingerprintsSchema ? { fingerprintsSchema: (connection: DialectStep['connection']) => connection instanceof SqliteConnection } : {}),
     async beforeRun(run) {
       await plugin.beforeRun?.(runInfoOf(run, adapterOf(run.connection, plugin.name)));
     },
@@ -53,7 +60,9 @@ export function pluginParticipant(plugin: MigrationPlugin, options: PluginPartic
       await plugin.beforeMigration?.(contextOf(step));
     },
     async afterUp(step) {
-      await plugin.afterMigration?.(contextOf(step));
+      const ctx = contextOf(step);
+      await plugin.afterMigration?.(ctx);
+      passHash(step, ctx);
     },
     beforeDown: (step) => downHook(step, plugin.beforeMigration),
     afterDown: (step) => downHook(step, plugin.afterMigration),
@@ -64,7 +73,9 @@ export function pluginParticipant(plugin: MigrationPlugin, options: PluginPartic
       await plugin.continueMigration?.(contextOf(step));
     },
     async finalizeUp(step) {
-      await plugin.finalizeMigration?.(contextOf(step));
+      const ctx = contextOf(step);
+      await plugin.finalizeMigration?.(ctx);
+      passHash(step, ctx);
     },
     async afterRepeatable(step, version) {
       await plugin.afterRepeatable?.(contextOf(step), version);

@@ -35,6 +35,7 @@ export function createSchemaHistoryPlugin(options: SchemaHistoryOptions = {}): M
   const record = (ctx: MigrationContext, version: number) => ctx.state.set('schemaHash', recorder.record(ctx.adapter, version, ctx.runId));
   return {
     name: SCHEMA_HISTORY_PLUGIN,
+    fingerprintsSchema: true,
     beforeRun(run) {
       recorder.startRun(run.adapter);
     },

@@ -89,7 +89,7 @@ export class PostgresLock implements DialectLock {
         if (current && this.#abandoned(current)) {
           const reason = current.backend_alive === false ? 'its server session has ended' : `its heartbeat stopped ${Math.round(current.heartbeat_age)} s ago`;
           const taken = await client.query(`DELETE FROM ${this.#table} WHERE id = 1 AND token = $1`, [current.token]);
-          if (taken.rowCount === 1) options.onTakeover?.({ holder: holderOf(current), reason });
+          if (taken.rowCount === 1) options.onTakeover?.({ holder: holderOf(current), reason: 'stale', detail: reason });
           continue;
         }
         await waitFor(current ? holderOf(current) : null, backoff(attempt));
