@@ -22,6 +22,8 @@ import { SqliteStepGuard } from './sqlite-step-guard.js';
 import { stripSqlComments } from './sql-splitter.js';
 import { openDatabase, openDatabaseFile } from './open-database.js';
 import { ScratchDirectory } from '../files/scratch-directory.js';
+import { stagedReadOf } from './insert-select.js';
+import { reconcileCopy, underReadLock } from './read-snapshot.js';
 
 /** How many `integrity_check` lines are read before the rest are summed up. */
 const INTEGRITY_LINES = 20;
@@ -230,15 +232,14 @@ export class SqliteConnection implements RunnableConnection {
   }
 
   /**
-   * A copy of the whole database in a private temp folder, made with one `VACUUM INTO` (a
-   * consistent read: the application's writes go on), for a rehearsal that cannot run in one
-   * transaction of the live file; `dispose` removes it.
+   * A consistent copy of the whole database in a private temp folder (see {@link copyDatabaseInto}:
+   * the application's writes wait at most while the copy is compared with the live file), for a
+   * rehearsal that cannot run in one transaction of the live file; `dispose` removes it.
    */
   async openCopy(): Promise<ScratchConnection> {
     const folder = ScratchDirectory.create();
     try {
-      const path = folder.createFile('copy', '.db');
-      this.adapter.prepare('VACUUM INTO ?').run(path);
+      const path = copyDatabaseInto(this.adapter, folder);
       const copy = openDatabaseFile(path);
       // a scratch file: what survives a power cut does not matter
       copy.run('PRAGMA synchronous = OFF');
@@ -254,6 +255,28 @@ export class SqliteConnection implements RunnableConnection {
       throw error;
     }
   }
+}
+
+/**
+ * A consistent copy of the adapter's database, as a new file in `folder`. With a rollback journal,
+ * where a reader stops every commit of the application while it reads, the file is copied with no
+ * lock and made one consistent snapshot under a short read lock ({@link reconcileCopy}): the
+ * application waits while the two files are compared, not while the database is rebuilt. In WAL
+ * (readers never block writers), in memory, or inside a transaction, `VACUUM INTO` makes the copy.
+ *
+ * @example
+ * const path = copyDatabaseInto(adapter, ScratchDirectory.create()); // a file to open and change
+ */
+export function copyDatabaseInto(adapter: DatabaseAdapter, folder: ScratchDirectory): string {
+  const file = adapter.filePath;
+  if (file && !adapter.isMemory && !adapter.inTransaction && stagedReadOf(adapter.journalMode()) === 'copies') {
+    const path = folder.copyFile(file, 'copy', '.db');
+    underReadLock(adapter, () => reconcileCopy(file, path));
+    return path;
+  }
+  const path = folder.createFile('copy', '.db');
+  adapter.prepare('VACUUM INTO ?').run(path);
+  return path;
 }
 
 /**
