@@ -105,6 +105,11 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
         }
         if (collect) {
           collect(ctx.migration.version, probe);
+          // the dry run goes on as the real run would: what an archive would keep is accounted for
+          ctx.state.set(
+            ACCOUNTED_LOSSES_STATE,
+            probe.losses.map((l) => l.table.toLowerCase()),
+          );
           return;
         }
         const preserved = archiveLosses(

@@ -1,0 +1,48 @@
+// The preservation plugin's plan form (`collector`) under a user's own Migrator: a dry-run rollback
+// measures every down, a seed's undo that cascades included, and the rollback archives what it said.
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Migrator, loadMigrations, openDatabase } from '@mfmig/core';
+import { type ProbeResult, createPreservationPlugin } from '@mfmig/rollback';
+import { CASCADE_UNDER_REBUILD, V, removeTempDirs, tempDir, tempTree } from '@mfmig/test-support';
+
+afterAll(() => removeTempDirs());
+
+describe('createPreservationPlugin({ collector }) in a dry-run rollback of Migrator', () => {
+  it('measures a cascading down under a rebuild that turns foreign keys off, and the rollback archives what it measured', async () => {
+    const adapter = openDatabase(join(tempDir(), 'db.sqlite'), { create: true });
+    try {
+      const findings = new Map<number, ProbeResult | Error>();
+      let collect: ((version: number, finding: ProbeResult | Error) => void) | undefined;
+      const migrator = new Migrator({
+        adapter,
+        migrations: await loadMigrations(tempTree(CASCADE_UNDER_REBUILD)),
+        plugins: [createPreservationPlugin({ collector: () => collect })],
+      });
+      expect((await migrator.migrate()).error).toBeUndefined();
+      // the application's own book of the seeded author
+      adapter.run('INSERT INTO books (id, author_id) VALUES (3, 1)');
+      collect = (version, finding) => findings.set(version, finding);
+      const dry = await migrator.rollback({ version: V(1) }, { dryRun: true });
+      collect = undefined;
+      expect(dry.error).toBeUndefined();
+      expect(dry.results.map((r) => [r.version, r.status])).toEqual([
+        [V(3), 'Success'],
+        [V(2), 'Success'],
+      ]);
+      const seed = findings.get(V(2)) as ProbeResult;
+      expect(seed).not.toBeInstanceOf(Error);
+      const measured = Object.fromEntries(seed.losses.map((l) => [l.table, l.rows]));
+      expect(measured).toEqual({ authors: 1, books: 3 });
+      // nothing of the dry run stayed
+      expect([adapter.value('SELECT count(*) FROM books'), migrator.status().currentVersion]).toEqual([3, V(3)]);
+
+      const real = await migrator.rollback({ version: V(1) });
+      expect(real.error).toBeUndefined();
+      const archived = (real.extras.preserved as { version: number; table: string; rows: number }[]).filter((p) => p.version === V(2));
+      expect(Object.fromEntries(archived.map((p) => [p.table, p.rows]))).toEqual(measured);
+    } finally {
+      adapter.close();
+    }
+  });
+});
