@@ -1,7 +1,6 @@
 import { type DatabaseAdapter, type DialectStep, MfmigError, SqliteConnection, ensureDatabaseIdentity, migrationLabel } from '@mfmig/core';
 import { type ProbeResult, probeDataLoss } from '../analysis/data-loss-probe.js';
-import { analyseDownSql, reverseSqlOf, transformationTables } from '../analysis/down-sql-analysis.js';
-import { tableInventory } from '../analysis/table-inventory.js';
+import { downWrittenTables } from '../analysis/down-written-tables.js';
 import { restoreArchives } from '../preservation/archive-restorer.js';
 import { archiveLosses } from '../preservation/archive-writer.js';
 
@@ -20,7 +19,7 @@ import { archiveLosses } from '../preservation/archive-writer.js';
 export async function preserveSqliteDown(step: DialectStep, work: (options?: { probe?: boolean }) => Promise<void>): Promise<void> {
   const adapter = adapterOf(step);
   ensureDatabaseIdentity(adapter);
-  const probe = await probeDataLoss(adapter, () => work({ probe: true }), writtenTables(adapter, step));
+  const probe = await probeDataLoss(adapter, () => work({ probe: true }), downWrittenTables(adapter, step.migration));
   const { migration } = step;
   const preserved = archiveLosses(adapter, probe.losses, { version: migration.version, migration: migrationLabel(migration), runId: step.runId }, (p) =>
     step.progress(p),
@@ -58,7 +57,7 @@ export async function probeSqliteDown(step: DialectStep, work: (options?: { prob
   const adapter = adapterOf(step);
   let probe: ProbeResult;
   try {
-    probe = await probeDataLoss(adapter, () => work({ probe: true }), writtenTables(adapter, step));
+    probe = await probeDataLoss(adapter, () => work({ probe: true }), downWrittenTables(adapter, step.migration));
   } catch (error) {
     collect(step.migration.version, error as Error);
     return work();
@@ -85,12 +84,4 @@ export async function restoreSqliteArchives(step: DialectStep): Promise<void> {
 function adapterOf(step: DialectStep): DatabaseAdapter {
   if (step.connection instanceof SqliteConnection) return step.connection.adapter;
   throw new MfmigError('INTERNAL', `SQLite preservation was given a ${step.connection.dialect} connection`);
-}
-
-/** Tables the down writes without dropping or shrinking them; every table for a module down. */
-function writtenTables(adapter: DatabaseAdapter, step: DialectStep): () => string[] {
-  const m = step.migration;
-  if (m.downSql === undefined) return () => [...tableInventory(adapter, { counts: false }).keys()];
-  const written = [m.downSql, ...reverseSqlOf(m.transformations)].flatMap((sql) => analyseDownSql(sql).writtenTables);
-  return () => [...new Set([...written, ...transformationTables(m.transformations)])];
 }

@@ -9,7 +9,7 @@ import {
   migrationLabel,
 } from '@mfmig/core';
 import { type ProbeResult, probeDataLoss } from '../analysis/data-loss-probe.js';
-import { analyseDownSql, reverseSqlOf, transformationTables } from '../analysis/down-sql-analysis.js';
+import { downWrittenTables } from '../analysis/down-written-tables.js';
 import { type RestoredArchive, restoreArchives } from './archive-restorer.js';
 import { type PreservedData, archiveLosses } from './archive-writer.js';
 
@@ -90,14 +90,7 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
       try {
         let probe: ProbeResult;
         try {
-          let executed: readonly string[] = [];
-          probe = await probeDataLoss(
-            ctx.adapter,
-            async () => {
-              executed = await runDownLikeTheRunner(ctx, others);
-            },
-            () => writtenTablesOf(ctx, executed),
-          );
+          probe = await probeDataLoss(ctx.adapter, () => runDownLikeTheRunner(ctx, others), downWrittenTables(ctx.adapter, ctx.migration));
         } catch (error) {
           if (!collect) throw error;
           collect(ctx.migration.version, error as Error);
@@ -152,8 +145,8 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
   return plugin;
 }
 
-/** Runs a down the way the runner does (other plugins' hooks around it), on a fresh context; returns the statements it recorded. */
-async function runDownLikeTheRunner(ctx: MigrationContext, others: MigrationPlugin[]): Promise<readonly string[]> {
+/** Runs a down the way the runner does (other plugins' hooks around it), on a fresh context. */
+async function runDownLikeTheRunner(ctx: MigrationContext, others: MigrationPlugin[]): Promise<void> {
   const probeCtx = createMigrationContext({
     adapter: ctx.adapter,
     migration: ctx.migration,
@@ -169,17 +162,4 @@ async function runDownLikeTheRunner(ctx: MigrationContext, others: MigrationPlug
   for (const p of others) await p.beforeMigration?.(probeCtx);
   await ctx.migration.down!(probeCtx.db, probeCtx);
   for (const p of others) await p.afterMigration?.(probeCtx);
-  return probeCtx.statements;
-}
-
-/**
- * Tables a down writes without dropping or shrinking them: those its SQL, its transformations'
- * reverses and the statements it ran (a module's Kysely queries and `ctx.exec`, recorded during
- * the probe) DELETE from, UPDATE or REPLACE into. Their rows are compared one by one.
- */
-function writtenTablesOf(ctx: MigrationContext, executed: readonly string[]): string[] {
-  const m = ctx.migration;
-  const sql = [m.downSql ?? '', ...reverseSqlOf(m.transformations), ...executed];
-  const written = sql.flatMap((s) => analyseDownSql(s).writtenTables);
-  return [...new Set([...written, ...transformationTables(m.transformations)])];
 }

@@ -1,5 +1,6 @@
-// The preservation plugin's plan form (`collector`) under a user's own Migrator: a dry-run rollback
-// measures every down, a seed's undo that cascades included, and the rollback archives what it said.
+// The preservation plugin under a user's own Migrator: its plan form (`collector`) measures every
+// down of a dry-run rollback, a seed's undo that cascades included, and the rollback archives what
+// it said; a module down's writes through ctx.raw are archived and come back going up.
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Migrator, loadMigrations, openDatabase } from '@mfmig/core';
@@ -41,6 +42,34 @@ describe('createPreservationPlugin({ collector }) in a dry-run rollback of Migra
       expect(real.error).toBeUndefined();
       const archived = (real.extras.preserved as { version: number; table: string; rows: number }[]).filter((p) => p.version === V(2));
       expect(Object.fromEntries(archived.map((p) => [p.table, p.rows]))).toEqual(measured);
+    } finally {
+      adapter.close();
+    }
+  });
+});
+
+describe('createPreservationPlugin in a rollback of Migrator', () => {
+  it('archives the rows a module down changes through ctx.raw, and puts them back going up', async () => {
+    const files = {
+      'mvp1/0001_notes.sql':
+        "-- migrate:up\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\nINSERT INTO notes (id, body) VALUES (1, 'a'), (2, 'b');\n-- migrate:down\nDROP TABLE notes;\n",
+      // a module's writes the runner cannot read beforehand: a prepared statement on the raw handle
+      'mvp1/0002_shout.ts':
+        "export async function up(_db: unknown, ctx: any) { ctx.raw.prepare('UPDATE notes SET body = upper(body)').run(); }\n" +
+        'export async function down(_db: unknown, ctx: any) { ctx.raw.prepare("UPDATE notes SET body = \'gone\'").run(); }\n',
+    };
+    const adapter = openDatabase(join(tempDir(), 'db.sqlite'), { create: true });
+    try {
+      const migrator = new Migrator({ adapter, migrations: await loadMigrations(tempTree(files)), plugins: [createPreservationPlugin()] });
+      expect((await migrator.migrate()).error).toBeUndefined();
+      // the application edits a note after the migration
+      adapter.run("UPDATE notes SET body = 'B, edited' WHERE id = 2");
+      const down = await migrator.rollback({ version: 1 });
+      expect(down.error).toBeUndefined();
+      expect(down.extras.preserved).toEqual([expect.objectContaining({ table: 'notes', rows: 2 })]);
+      expect(adapter.column('SELECT body FROM notes ORDER BY id')).toEqual(['gone', 'gone']);
+      expect((await migrator.migrate()).error).toBeUndefined();
+      expect(adapter.column('SELECT body FROM notes ORDER BY id')).toEqual(['A', 'B, edited']);
     } finally {
       adapter.close();
     }
