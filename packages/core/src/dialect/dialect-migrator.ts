@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../config/index.js';
-import { MfmigError, isMfmigError } from '../errors/index.js';
+import { MfmigError } from '../errors/index.js';
 import { type MigrationEvents, MigrationEventEmitter, type MigrationProgress, type OperationProgress } from '../events/index.js';
 import { RunEvents } from './dialect-run-events.js';
 import { type Migration, type MigrationSet, type RepeatableMigration, fileLineOf, migrationLabel, runsInTransaction } from '../migration/index.js';
@@ -16,6 +16,7 @@ import { revertPartial } from './dialect-partial-revert.js';
 import type { OnlineRebuildSettings, RunnableConnection, ScriptStatement } from './dialect.js';
 import { DEFAULT_ONLINE_REBUILD } from '../runner/online/online-ahead.js';
 import { moduleContext } from './module-context.js';
+import { asMfmigError, emptyRunResult } from './run-result.js';
 import { assertCodeLoaded } from '../migration/metadata-only-module.js';
 import { type LockWaitPolicy, DEFAULT_LOCK_WAIT, retryDelay } from './lock-wait-policy.js';
 import { RunMetrics } from './dialect-run-metrics.js';
@@ -207,18 +208,7 @@ export class DialectMigrator {
     const runId = randomUUID();
     const dryRun = options.dryRun ?? false;
     const startedAt = performance.now();
-    const result: DialectRunResult = {
-      runId,
-      direction: 'up',
-      dryRun,
-      fromVersion: 0,
-      toVersion: 0,
-      targetVersion: 0,
-      results: [],
-      durationMs: 0,
-      extras: {},
-      reports: [],
-    };
+    const result = emptyRunResult('up', dryRun, runId);
     const { connection: conn } = this;
     const metrics = this.#startMetrics(runId, dryRun);
     let locked = false;
@@ -301,18 +291,7 @@ export class DialectMigrator {
     const runId = randomUUID();
     const startedAt = performance.now();
     const dryRun = options.dryRun ?? false;
-    const result: DialectRunResult = {
-      runId,
-      direction: 'down',
-      dryRun,
-      fromVersion: 0,
-      toVersion: 0,
-      targetVersion: 0,
-      results: [],
-      durationMs: 0,
-      extras: {},
-      reports: [],
-    };
+    const result = emptyRunResult('down', dryRun, runId);
     const metrics = this.#startMetrics(runId, dryRun);
     let locked = false;
     let run: DialectRun | undefined;
@@ -798,11 +777,6 @@ export class DialectMigrator {
       (step) => step.resume === true,
     );
   }
-}
-
-/** Any error as an MfmigError: an unexpected one becomes INTERNAL, with the original as its cause. */
-function asMfmigError(error: unknown): MfmigError {
-  return isMfmigError(error) ? error : new MfmigError('INTERNAL', `Unexpected failure: ${(error as Error)?.message ?? String(error)}`, { cause: error });
 }
 
 /**

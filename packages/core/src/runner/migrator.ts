@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from '../config/index.js';
 import type { DatabaseAdapter } from '../adapter/index.js';
-import { MfmigError, isMfmigError } from '../errors/index.js';
+import { MfmigError } from '../errors/index.js';
 import { type MigrationEvents, MigrationEventEmitter, type MigrationProgress } from '../events/index.js';
 import { HistoryStore, MetricsStore, RepeatableStore } from '../history/index.js';
 import { type RunLock, describeHolder } from '../lock/index.js';
@@ -13,6 +12,7 @@ import type { OnlineRebuildSettings } from '../dialect/dialect.js';
 import type { RunValues } from './run-values.js';
 import { SqliteConnection } from '../adapter/sqlite-connection.js';
 import { DialectMigrator, type DialectRunOptions, adoptionRehearser } from '../dialect/dialect-migrator.js';
+import { asMfmigError, emptyRunResult } from '../dialect/run-result.js';
 import { type UnadoptedTables, findUnadoptedTablesOn } from '../dialect/dialect-adoption.js';
 import { pluginParticipant } from '../service/plugin-participant.js';
 
@@ -209,7 +209,7 @@ export class Migrator {
           onTakeover: ({ holder, reason, detail }) => this.events.emit('lockTakenOver', { holder: describeHolder(holder), reason, detail }),
         });
       } catch (error) {
-        return refused(error, direction, options);
+        return { ...emptyRunResult(direction, options.dryRun ?? false), error: asMfmigError(error) };
       }
     }
     return start(runner, { ...run, ...(heldLock ? { lockHeld: true } : {}) });
@@ -219,20 +219,4 @@ export class Migrator {
   markRolledBack(): void {
     this.#last?.markRolledBack();
   }
-}
-
-/** The result of a run refused before it started. */
-function refused(error: unknown, direction: Direction, options: RunOptions): RunResult {
-  return {
-    runId: randomUUID(),
-    direction,
-    dryRun: options.dryRun ?? false,
-    fromVersion: 0,
-    toVersion: 0,
-    targetVersion: 0,
-    results: [],
-    durationMs: 0,
-    extras: {},
-    error: isMfmigError(error) ? error : new MfmigError('INTERNAL', `Unexpected failure: ${(error as Error)?.message ?? String(error)}`, { cause: error }),
-  };
 }
