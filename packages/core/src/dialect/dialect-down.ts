@@ -139,13 +139,11 @@ export async function runDown(
  */
 export async function prepareDown(kit: DownKit, versions: number[]): Promise<DownStep[]> {
   const steps: DownStep[] = [];
-  assertCodeLoaded(
-    versions.flatMap((v) => kit.migrations.byVersion.get(v) ?? []),
-    'down',
-  );
   for (const version of versions) {
     const m = kit.migrations.byVersion.get(version);
     if (!m) throw new MfmigError('MIGRATION_MISSING', `Applied migration version ${version} is missing from the migrations folder; it cannot be reverted`);
+    // every down is prepared before the first runs: a module read for its metadata only is refused here
+    assertCodeLoaded([m], 'down');
     if (!m.down || m.irreversible) {
       throw new MfmigError('NO_DOWN_MIGRATION', `Migration ${migrationLabel(m)} has no down migration; it cannot be reverted (restore a backup instead)`, {
         context: { version: m.version, migration: m.name, file: m.file },

@@ -114,8 +114,7 @@ const noopLogger: Logger = { log() {} };
  * This is the runner of the PostgreSQL dialect. It runs SQLite too, every body through SQLite's
  * step guard (`connection.stepGuard`: the checks that keep a table rebuild from deleting child rows).
  * Backups, schema history, transformations, preservation and the framework's run sequence join it
- * as participants; `createMigrationFramework` and the `mfmig` command still run SQLite through
- * {@link Migrator}'s plugins.
+ * as participants; `Migrator`, `createMigrationFramework` and the `mfmig` command run SQLite through it.
  *
  * @example
  * const migrator = new DialectMigrator({ connection: await openPostgres(url), migrations: await loadMigrations('./migrations') });
@@ -281,8 +280,9 @@ export class DialectMigrator {
    * Reverts applied migrations down to `target` (a version, a milestone, or the last `steps`),
    * newest first, each in its own transaction with the removal of its history row; the run's
    * participants join each step (rollback preservation archives what a down drops). A dry run
-   * (`dryRun`) takes no lock and runs every down in one transaction that is rolled back (see
-   * `rehearseDowns`). Never throws half-way: see `result.error`.
+   * (`dryRun`) takes no lock and runs every down in one transaction that is rolled back, or, when
+   * the downs switch foreign keys, each with its own setting on a copy (see `rehearseDowns`).
+   * Never throws half-way: see `result.error`.
    */
   async rollback(
     target: DownTarget,

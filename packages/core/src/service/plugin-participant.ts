@@ -40,8 +40,10 @@ export function pluginParticipant(plugin: MigrationPlugin, options: PluginPartic
     const accounted = ctx.state.get(ACCOUNTED_LOSSES_STATE) as readonly string[] | '*' | undefined;
     if (accounted !== undefined) step.accountLosses?.(accounted);
   };
-  /** The fingerprint a plugin that fingerprints the schema left for the step's history row. */
-  const passHash = (step: DialectStep, ctx: MigrationContext) => {
+  /** An up's closing hook, then the fingerprint a plugin that fingerprints the schema left for the step's history row. */
+  const upHook = async (step: DialectStep, hook: ((ctx: MigrationContext) => Promise<void> | void) | undefined) => {
+    const ctx = contextOf(step);
+    await hook?.call(plugin, ctx);
     const hash = ctx.state.get('schemaHash');
     if (plugin.fingerprintsSchema && typeof hash === 'string') step.recordSchemaHash(hash);
   };
@@ -59,11 +61,7 @@ export function pluginParticipant(plugin: MigrationPlugin, options: PluginPartic
     async beforeUp(step) {
       await plugin.beforeMigration?.(contextOf(step));
     },
-    async afterUp(step) {
-      const ctx = contextOf(step);
-      await plugin.afterMigration?.(ctx);
-      passHash(step, ctx);
-    },
+    afterUp: (step) => upHook(step, plugin.afterMigration),
     beforeDown: (step) => downHook(step, plugin.beforeMigration),
     afterDown: (step) => downHook(step, plugin.afterMigration),
     async needsContinuation(step) {
@@ -72,11 +70,7 @@ export function pluginParticipant(plugin: MigrationPlugin, options: PluginPartic
     async continueUp(step) {
       await plugin.continueMigration?.(contextOf(step));
     },
-    async finalizeUp(step) {
-      const ctx = contextOf(step);
-      await plugin.finalizeMigration?.(ctx);
-      passHash(step, ctx);
-    },
+    finalizeUp: (step) => upHook(step, plugin.finalizeMigration),
     async afterRepeatable(step, version) {
       await plugin.afterRepeatable?.(contextOf(step), version);
     },
