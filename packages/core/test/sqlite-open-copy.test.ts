@@ -64,3 +64,34 @@ describe.each(['delete', 'wal'] as const)('openCopy of a %s-journal database whi
     adapter.close();
   }, 60_000);
 });
+
+describe('openCopy of two databases side by side', () => {
+  it('gives each its own copy at the same time, and removes both', async () => {
+    const scratch = tempDir();
+    const open = (name: string, rows: number) => {
+      const adapter = openDatabase(join(tempDir(), `${name}.db`), { create: true });
+      adapter.run('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+      adapter.run(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows}) INSERT INTO notes (body) SELECT '${name}' FROM n`);
+      return adapter;
+    };
+    const [a, b] = [open('a', 300), open('b', 700)];
+    const tmp = process.env.TMPDIR;
+    process.env.TMPDIR = scratch;
+    try {
+      const copies = await Promise.all([new SqliteConnection(a).openCopy!(), new SqliteConnection(b).openCopy!()]);
+      try {
+        expect(readdirSync(scratch)).toHaveLength(2);
+        const contents = await Promise.all(copies.map((c) => c.connection.query('SELECT body, count(*) AS n FROM notes GROUP BY body')));
+        expect(contents).toEqual([[{ body: 'a', n: 300 }], [{ body: 'b', n: 700 }]]);
+      } finally {
+        for (const copy of copies) await copy.dispose();
+      }
+      expect(readdirSync(scratch)).toEqual([]);
+    } finally {
+      if (tmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmp;
+      a.close();
+      b.close();
+    }
+  });
+});
