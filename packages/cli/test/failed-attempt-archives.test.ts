@@ -1,9 +1,8 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
-import { mfmig, sqlMigration, tempDir, writeMigrations } from './helpers.js';
+import { dropScratchDatabases } from '@mfmig/test-support';
+import { mfmig, postgresTarget, sqlMigration, sqliteTarget, tempDir, writeMigrations } from './helpers.js';
 
 afterAll(dropScratchDatabases);
 
@@ -22,32 +21,6 @@ export async function up(db) {
 export async function down(db) {
   await db.schema.dropTable('dst').execute();
 }`;
-
-interface Target {
-  args: string[];
-  query(sql: string): Promise<Record<string, unknown>[]>;
-}
-
-async function sqliteTarget(dir: string): Promise<Target> {
-  const file = join(dir, 'app.db');
-  return {
-    args: ['--db', file],
-    query: async (sql) => {
-      const db = new Database(file);
-      try {
-        const statement = db.prepare(sql);
-        return statement.reader ? (statement.all() as Record<string, unknown>[]) : (statement.run(), []);
-      } finally {
-        db.close();
-      }
-    },
-  };
-}
-
-async function postgresTarget(): Promise<Target> {
-  const url = await scratchDatabase();
-  return { args: ['--db', url], query: (sql) => withClient(url, async (c) => (await c.query(sql)).rows) };
-}
 
 /** Archives waiting to be put back, and those already put back, from the dialect's registry. */
 const ARCHIVES: Record<string, string> = {

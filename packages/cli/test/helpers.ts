@@ -4,7 +4,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withClient } from '@mfmig/test-support';
+import Database from 'better-sqlite3';
+import { scratchDatabase, withClient } from '@mfmig/test-support';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BIN = join(REPO, 'packages/cli/dist/bin.js');
@@ -102,6 +103,35 @@ export const sqlMigration = (up: string, down = '') => `-- migrate:up\n${up}\n--
 
 /** The rows of one query on the PostgreSQL database of `url`, on a client of its own. */
 export const pgRows = (url: string, text: string) => withClient(url, async (c) => (await c.query(text)).rows);
+
+/** A database the same test drives on either dialect: the CLI's `--db` arguments, and a query on a connection of its own. */
+export interface Target {
+  args: string[];
+  query(sql: string): Promise<Record<string, unknown>[]>;
+}
+
+/** `app.db` in `dir`, opened for each query. */
+export async function sqliteTarget(dir: string): Promise<Target> {
+  const file = join(dir, 'app.db');
+  return {
+    args: ['--db', file],
+    query: async (sql) => {
+      const db = new Database(file);
+      try {
+        const statement = db.prepare(sql);
+        return statement.reader ? (statement.all() as Record<string, unknown>[]) : (statement.run(), []);
+      } finally {
+        db.close();
+      }
+    },
+  };
+}
+
+/** A scratch database on the test server (drop them with `dropScratchDatabases`). */
+export async function postgresTarget(): Promise<Target> {
+  const url = await scratchDatabase();
+  return { args: ['--db', url], query: (sql) => pgRows(url, sql) };
+}
 
 /** A step of `plan --json` on PostgreSQL as the estimate tests read it. */
 export interface PlanStepEstimate {

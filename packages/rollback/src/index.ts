@@ -69,6 +69,7 @@ export { findLastRun, type LastRun } from './emergency/last-run.js';
 export { ARCHIVE_REGISTRY_TABLE, ARCHIVE_TABLE_PREFIX, archiveBelongsTo, listArchives, type ArchiveEntry } from './preservation/archive-registry.js';
 export { type PreservedData } from './preservation/archive-writer.js';
 export { restoreArchives, type RestoreArchivesResult, type RestoredArchive } from './preservation/archive-restorer.js';
+export { regeneratedSince, rekeyRegeneratedTwins, type RegeneratedSince } from './preservation/regenerated-twins.js';
 export { PRESERVATION_PLUGIN_NAME, createPreservationPlugin, type PreservationPluginOptions } from './preservation/preservation-plugin.js';
 export { probeDataLoss, type DataLoss, type ProbeResult } from './analysis/data-loss-probe.js';
 export { analyseDownSql, type DownSqlAnalysis } from './analysis/down-sql-analysis.js';
@@ -86,6 +87,7 @@ export {
 } from './connection/archive-schema.js';
 export type { ConnectionPreserved } from './connection/archive-copy.js';
 export { type ConnectionRestored, restoreArchives as restoreConnectionArchives } from './connection/archive-restore.js';
+export { connectionRegeneratedSince, rekeyConnectionTwins } from './connection/archive-twins.js';
 export { PG_TOOLS_DIR_ENV, findPgTools, requirePsql, type PgTool, type PgTools } from './connection/pg-tools.js';
 export { createPgDumpBackup, type PgDumpBackupOptions } from './connection/pg-dump-backup.js';
 export {

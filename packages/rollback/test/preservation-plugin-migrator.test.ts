@@ -75,3 +75,30 @@ describe('createPreservationPlugin in a rollback of Migrator', () => {
     }
   });
 });
+
+describe('createPreservationPlugin in a rollback and migrate of a seed without ids', () => {
+  it('puts the seeded rows of a table keyed by its rowid back in place of the ones the seed makes again', async () => {
+    const files = {
+      'mvp1/0001_labels.sql': '-- migrate:up\nCREATE TABLE labels (name TEXT NOT NULL, colour TEXT);\n-- migrate:down\nDROP TABLE labels;\n',
+      'mvp1/0002_seed.sql':
+        "-- migrate:up\nINSERT INTO labels (name, colour) VALUES ('bug', 'red'), ('idea', NULL), ('idea', NULL);\n" +
+        "-- migrate:down\nDELETE FROM labels WHERE name IN ('bug', 'idea');\n",
+    };
+    const adapter = openDatabase(join(tempDir(), 'db.sqlite'), { create: true });
+    const labels = () => adapter.all('SELECT rowid AS id, name, colour FROM labels ORDER BY rowid');
+    try {
+      const migrator = new Migrator({ adapter, migrations: await loadMigrations(tempTree(files)), plugins: [createPreservationPlugin()] });
+      expect((await migrator.migrate()).error).toBeUndefined();
+      adapter.run("INSERT INTO labels (name) VALUES ('question')");
+      const before = labels();
+      expect((await migrator.rollback({ version: 1 })).error).toBeUndefined();
+      expect(labels()).toEqual([{ id: 4, name: 'question', colour: null }]);
+      const up = await migrator.migrate();
+      expect(up.error).toBeUndefined();
+      expect(up.extras.restored).toEqual([expect.objectContaining({ table: 'labels', rows: 3 })]);
+      expect(labels()).toEqual(before);
+    } finally {
+      adapter.close();
+    }
+  });
+});

@@ -1,5 +1,7 @@
 import { type DialectConnection, type TableInfo, quoteIdentifier as q } from '@mfmig/core';
+import type { RegeneratedSince } from '../preservation/regenerated-twins.js';
 import { ARCHIVE_SCHEMA, type ConnectionArchive, markRestored } from './archive-schema.js';
+import { rekeyConnectionTwins } from './archive-twins.js';
 
 /** One archive put back by an up migration. */
 export interface ConnectionRestored {
@@ -12,14 +14,21 @@ export interface ConnectionRestored {
 /**
  * Puts archived rows back into the tables an up migration re-created, in its transaction, after
  * its transformations: parents before children, archived rows winning over regenerated ones (a
- * regenerated row that holds an archived row's key or unique value is replaced), then each
+ * regenerated row that holds an archived row's key or unique value is replaced, and, given where
+ * the tables stood before the up (`since`, see `connectionRegeneratedSince`), one it made again
+ * under a new key takes the archived key first: see `rekeyConnectionTwins`), then each
  * identity or serial sequence moved past the largest id. An archive whose table does not exist
  * (yet) stays for a later up.
  *
  * @example
  * const restored = await restoreArchives(conn, 'public', await pendingArchives(conn, 'public', 7));
  */
-export async function restoreArchives(conn: DialectConnection, schema: string, archives: readonly ConnectionArchive[]): Promise<ConnectionRestored[]> {
+export async function restoreArchives(
+  conn: DialectConnection,
+  schema: string,
+  archives: readonly ConnectionArchive[],
+  since: RegeneratedSince = new Map(),
+): Promise<ConnectionRestored[]> {
   const tables = new Map<string, TableInfo>();
   for (const a of archives) {
     const info = await conn.introspector.table(a.sourceTable);
@@ -32,7 +41,7 @@ export async function restoreArchives(conn: DialectConnection, schema: string, a
   )) {
     const table = tables.get(archive.sourceTable)!;
     // every archived row is in the table afterwards (inserted, or written over a regenerated one, or already there unchanged)
-    const written = await restoreOne(conn, schema, archive, table);
+    const written = await restoreOne(conn, schema, archive, table, since);
     const rows = archive.kind === 'columns' ? written : archive.rows;
     await resetSequences(conn, schema, table);
     await markRestored(conn, archive, rows);
@@ -41,7 +50,7 @@ export async function restoreArchives(conn: DialectConnection, schema: string, a
   return restored;
 }
 
-async function restoreOne(conn: DialectConnection, schema: string, archive: ConnectionArchive, table: TableInfo): Promise<number> {
+async function restoreOne(conn: DialectConnection, schema: string, archive: ConnectionArchive, table: TableInfo, since: RegeneratedSince): Promise<number> {
   const target = `${q(schema)}.${q(table.name)}`;
   const source = `${ARCHIVE_SCHEMA}.${q(archive.archiveTable)}`;
   const columns = archive.columns.filter((c) => table.columns.some((t) => t.name === c));
@@ -58,6 +67,7 @@ async function restoreOne(conn: DialectConnection, schema: string, archive: Conn
       `UPDATE ${target} AS t SET ${values.map((c) => `${q(c)} = ${cast(`a.${q(c)}`, c)}`).join(', ')} FROM ${source} AS a WHERE ${pk.map((k) => `t.${q(k)} = ${cast(`a.${q(k)}`, k)}`).join(' AND ')}`,
     );
   }
+  await rekeyConnectionTwins(conn, schema, archive, table, columns, since);
   // archived rows win: regenerated rows holding one of their unique values go first
   for (const index of table.indexes.filter((i) => i.unique && i.columns.length > 0 && i.columns.every((c) => columns.includes(c)))) {
     const samePk = pk.length > 0 && index.columns.length === pk.length && index.columns.every((c) => pk.includes(c));

@@ -2,6 +2,7 @@ import { type DatabaseAdapter, type DialectStep, MfmigError, SqliteConnection, e
 import { type ProbeResult, probeDataLoss } from '../analysis/data-loss-probe.js';
 import { downWrittenTables } from '../analysis/down-written-tables.js';
 import { restoreArchives } from '../preservation/archive-restorer.js';
+import type { RegeneratedSince } from '../preservation/regenerated-twins.js';
 import { archiveLosses } from '../preservation/archive-writer.js';
 
 /**
@@ -69,19 +70,21 @@ export async function probeSqliteDown(step: DialectStep, work: (options?: { prob
 
 /**
  * After an up that re-creates what an earlier down dropped: puts the archived rows of versions up
- * to this one back (archived rows win over the ones the up made), and reports them.
+ * to this one back (archived rows win over the ones the up made, `since` telling which rows it
+ * made again under new keys), and reports them.
  *
  * @example
- * await restoreSqliteArchives(step);
+ * await restoreSqliteArchives(step, since);
  */
-export async function restoreSqliteArchives(step: DialectStep): Promise<void> {
+export async function restoreSqliteArchives(step: DialectStep, since?: RegeneratedSince): Promise<void> {
   if (step.dryRun) return;
-  for (const r of restoreArchives(adapterOf(step), step.migration.version).restored) {
+  for (const r of restoreArchives(adapterOf(step), step.migration.version, since).restored) {
     step.report({ kind: 'restored', lossKind: r.kind, table: r.table, rows: r.rows, archiveId: r.archiveId, data: r });
   }
 }
 
-function adapterOf(step: DialectStep): DatabaseAdapter {
+/** @internal the SQLite adapter under a step's connection */
+export function adapterOf(step: DialectStep): DatabaseAdapter {
   if (step.connection instanceof SqliteConnection) return step.connection.adapter;
   throw new MfmigError('INTERNAL', `SQLite preservation was given a ${step.connection.dialect} connection`);
 }

@@ -1,6 +1,7 @@
 import { type DatabaseAdapter, messageOf, quoteIdentifier } from '@mfmig/core';
 import { type TableInfo, dataColumns, tableInventory } from '../analysis/table-inventory.js';
 import { type ArchiveEntry, archiveBelongsTo, archiveLineage, listArchives, markArchiveRestored } from './archive-registry.js';
+import { type RegeneratedSince, rekeyRegeneratedTwins } from './regenerated-twins.js';
 
 /** One archive put back into the table it came from. */
 export interface RestoredArchive {
@@ -33,9 +34,10 @@ const SAVEPOINT = 'mfmig_restore';
  * Archives of another database (see `archiveBelongsTo`) are never restored: they stay waiting.
  *
  * @example
- * const { restored, waiting } = restoreArchives(adapter, 7);
+ * const since = regeneratedSince(adapter, 7); // before the up of version 7
+ * const { restored, waiting } = restoreArchives(adapter, 7, since); // after it
  */
-export function restoreArchives(adapter: DatabaseAdapter, upToVersion: number): RestoreArchivesResult {
+export function restoreArchives(adapter: DatabaseAdapter, upToVersion: number, since: RegeneratedSince = new Map()): RestoreArchivesResult {
   const lineage = archiveLineage(adapter);
   const due = listArchives(adapter, 'archived').filter((a) => a.version <= upToVersion);
   const foreign = due.filter((a) => !archiveBelongsTo(a, lineage));
@@ -49,7 +51,7 @@ export function restoreArchives(adapter: DatabaseAdapter, upToVersion: number): 
     const waiting: ArchiveEntry[] = [];
     for (const archive of pending) {
       const table = tables.get(archive.sourceTable);
-      const outcome = table ? tryRestore(adapter, archive, table, checkForeignKeys) : `table ${archive.sourceTable} does not exist`;
+      const outcome = table ? tryRestore(adapter, archive, table, checkForeignKeys, since) : `table ${archive.sourceTable} does not exist`;
       if (typeof outcome === 'string') {
         reasons.set(archive.id, outcome);
         waiting.push(archive);
@@ -66,7 +68,13 @@ export function restoreArchives(adapter: DatabaseAdapter, upToVersion: number): 
   };
 }
 
-function tryRestore(adapter: DatabaseAdapter, archive: ArchiveEntry, table: TableInfo, checkForeignKeys: boolean): RestoredArchive | string {
+function tryRestore(
+  adapter: DatabaseAdapter,
+  archive: ArchiveEntry,
+  table: TableInfo,
+  checkForeignKeys: boolean,
+  since: RegeneratedSince,
+): RestoredArchive | string {
   const present = new Set(dataColumns(table));
   const columns = archive.columns.filter((c) => present.has(c));
   const columnsLost = archive.columns.filter((c) => !present.has(c));
@@ -78,6 +86,7 @@ function tryRestore(adapter: DatabaseAdapter, archive: ArchiveEntry, table: Tabl
   const violationsBefore = checkForeignKeys ? adapter.foreignKeyCheck(table.name).length : 0;
   adapter.run(`SAVEPOINT ${SAVEPOINT}`);
   try {
+    if (archive.kind !== 'columns') rekeyRegeneratedTwins(adapter, archive, table, columns, since);
     const rows = archive.kind === 'columns' ? updateColumns(adapter, archive, writable) : upsertRows(adapter, archive, columns);
     if (checkForeignKeys && adapter.foreignKeyCheck(table.name).length > violationsBefore) throw new Error('foreign key violations');
     const note = columnsLost.length > 0 ? `columns no longer present: ${columnsLost.join(', ')}` : null;
