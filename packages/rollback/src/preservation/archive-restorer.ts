@@ -1,5 +1,6 @@
 import { type DatabaseAdapter, messageOf, quoteIdentifier } from '@mfmig/core';
 import { type TableInfo, dataColumns, tableInventory } from '../analysis/table-inventory.js';
+import { tablesTriggersWrite } from '../analysis/trigger-writes.js';
 import { type ArchiveEntry, archiveBelongsTo, archiveLineage, listArchives, markArchiveRestored } from './archive-registry.js';
 import { type RegeneratedSince, rekeyRegeneratedTwins } from './regenerated-twins.js';
 
@@ -28,10 +29,14 @@ const SAVEPOINT = 'mfmig_restore';
 /**
  * Puts archived rows back where the schema allows, after an up migration re-created their
  * tables or columns: archives of versions up to `upToVersion`, whole tables first, then rows,
- * then columns, retried until no more succeed (a child table waits for its parent). Archived
- * rows win over rows the up migration made with the same key. Each archive is restored whole in
- * a savepoint or not at all; a restored archive is marked in `mfmig_archives` and its table dropped.
- * Archives of another database (see `archiveBelongsTo`) are never restored: they stay waiting.
+ * then columns, retried until no more succeed (a child table waits for its parent). A table that
+ * the triggers of another archived table write goes after that table, so that the values
+ * archived for it are the ones that stay. Archived rows win over rows the up migration made with
+ * the same key and, given where the tables stood before the up (`since`, see
+ * `regeneratedSince`), over the rows it made again under new keys (see `rekeyRegeneratedTwins`).
+ * Each archive is restored whole in a savepoint or not at all; a restored archive is marked in
+ * `mfmig_archives` and its table dropped. Archives of another database (see `archiveBelongsTo`)
+ * are never restored: they stay waiting.
  *
  * @example
  * const since = regeneratedSince(adapter, 7); // before the up of version 7
@@ -41,7 +46,9 @@ export function restoreArchives(adapter: DatabaseAdapter, upToVersion: number, s
   const lineage = archiveLineage(adapter);
   const due = listArchives(adapter, 'archived').filter((a) => a.version <= upToVersion);
   const foreign = due.filter((a) => !archiveBelongsTo(a, lineage));
-  let pending = due.filter((a) => archiveBelongsTo(a, lineage)).sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.version - b.version || a.id - b.id);
+  const own = due.filter((a) => archiveBelongsTo(a, lineage));
+  const depth = triggerDepths(adapter, own);
+  let pending = own.sort((a, b) => depth(a) - depth(b) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.version - b.version || a.id - b.id);
   const restored: RestoredArchive[] = [];
   const reasons = new Map<number, string>(foreign.map((a) => [a.id, `archived in another database (id ${a.databaseId})`]));
   const checkForeignKeys = !adapter.foreignKeysEnabled();
@@ -66,6 +73,30 @@ export function restoreArchives(adapter: DatabaseAdapter, upToVersion: number, s
     restored,
     waiting: [...foreign, ...pending].map((a) => ({ archiveId: a.id, version: a.version, table: a.sourceTable, reason: reasons.get(a.id) ?? 'not tried' })),
   };
+}
+
+/**
+ * How far down a chain of triggers each archive's table is written: 0 when no other archived
+ * table has a trigger that writes it. Restoring a table fires its triggers, so a table they write
+ * is restored after it, and its archived values are the ones that stay.
+ */
+function triggerDepths(adapter: DatabaseAdapter, archives: readonly ArchiveEntry[]): (archive: ArchiveEntry) => number {
+  const names = [...new Set(archives.map((a) => a.sourceTable.toLowerCase()))];
+  const depth = new Map(names.map((n) => [n, 0]));
+  if (names.length > 1) {
+    const writes = names.map((n) => [n, tablesTriggersWrite(adapter, [n]).map((t) => t.toLowerCase())] as const);
+    for (let round = 0, changed = true; changed && round < names.length; round++) {
+      changed = false;
+      for (const [firing, written] of writes) {
+        for (const table of written) {
+          if (table === firing || !depth.has(table) || depth.get(table)! > depth.get(firing)!) continue;
+          depth.set(table, depth.get(firing)! + 1);
+          changed = true;
+        }
+      }
+    }
+  }
+  return (archive) => depth.get(archive.sourceTable.toLowerCase()) ?? 0;
 }
 
 function tryRestore(
