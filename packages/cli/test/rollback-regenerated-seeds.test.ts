@@ -28,6 +28,20 @@ DELETE FROM tags WHERE label = 'x';
 `,
 });
 
+// a lookup table with a unique code, seeded without ids, and a seeded row that points at two of its rows
+const lookups = (id: string) => ({
+  'V1__schema.sql': `CREATE TABLE statuses (id ${id}, code text NOT NULL UNIQUE, label text NOT NULL);
+CREATE TABLE status_flow (id ${id}, from_id integer NOT NULL REFERENCES statuses (id), to_id integer NOT NULL REFERENCES statuses (id));
+`,
+  'U1__schema.sql': 'DROP TABLE status_flow;\nDROP TABLE statuses;\n',
+  'V2__seed.sql': `INSERT INTO statuses (code, label) VALUES ('open', 'Open'), ('done', 'Done');
+INSERT INTO status_flow (from_id, to_id) SELECT o.id, d.id FROM statuses o, statuses d WHERE o.code = 'open' AND d.code = 'done';
+`,
+  'U2__seed.sql': `DELETE FROM status_flow WHERE from_id IN (SELECT id FROM statuses WHERE code IN ('open', 'done'));
+DELETE FROM statuses WHERE code IN ('open', 'done');
+`,
+});
+
 const ARCHIVES: Record<string, string> = {
   sqlite: "SELECT count(*) FILTER (WHERE status = 'archived') AS waiting, count(*) FILTER (WHERE status = 'restored') AS restored FROM mfmig_archives",
   postgres:
@@ -68,5 +82,22 @@ describe.each(['sqlite', 'postgres'] as const)('rollback then migrate of a seed 
     // the ids the seed used on its second run are free again, and new rows get ids of their own
     await db.query("INSERT INTO roles (name) VALUES ('auditor')");
     expect(new Set((await rows(db, 'roles')).map((r) => r.id)).size).toBe(4);
+  });
+
+  it('puts a seeded row the application edited back in place of the fresh one with the same unique code', { timeout: 120_000 }, async () => {
+    const dir = tempDir();
+    const db = dialect === 'sqlite' ? await sqliteTarget(dir) : await postgresTarget();
+    const cli = (...args: string[]) => mfmig(dir, [...db.args, '--migrations', 'migrations', '--no-dump', '--json', '--yes', ...args]);
+    writeMigrations(dir, lookups(ID[dialect]));
+    expect(cli('migrate').code).toBe(0);
+    await db.query("UPDATE statuses SET label = 'Closed' WHERE code = 'done'");
+    await db.query("INSERT INTO statuses (code, label) VALUES ('wip', 'In progress')");
+    const before = { statuses: await rows(db, 'statuses'), flow: await rows(db, 'status_flow') };
+
+    expect(cli('rollback', '--to', '1').code).toBe(0);
+    const up = cli('migrate');
+    expect(up.code, up.stderr).toBe(0);
+    expect({ statuses: await rows(db, 'statuses'), flow: await rows(db, 'status_flow') }).toEqual(before);
+    expect(await db.query(ARCHIVES[dialect]!)).toEqual([{ waiting: 0, restored: 2 }]);
   });
 });

@@ -37,7 +37,9 @@ export async function connectionRegeneratedSince(conn: DialectConnection, schema
  * without ids, the identity giving new ones). The up's row takes the archived key, and the rows
  * that reference its new key through single-column foreign keys follow, in one statement (the
  * foreign keys are checked at its end); the insert that follows then writes the archived row over
- * it. Equal rows pair in key order; values are compared as text. A row whose reference to a
+ * it. Equal rows pair in key order; values are compared as text. A row the application edited
+ * before the rollback pairs with the up's row that has the same values in one of the table's
+ * unique keys. A row whose reference to a
  * moved row made it differ matches in the next round, once that reference has moved. When a move fails (a
  * `RESTRICT` key, say), it is taken back and the archive is restored as before. Returns the rows
  * moved.
@@ -70,9 +72,9 @@ export async function rekeyConnectionTwins(
   // archived keys all back in the table (a seed with ids): nothing to pair
   const [missing] = await conn.query<{ n: string | number }>(`SELECT count(*) AS n ${gone}`);
   if (Number(missing!.n) === 0) return 0;
-  const pairs = `a AS (SELECT ${oldKey} AS k, ${values('a')} ${gone}),
-    t AS (SELECT t.${q(key)} AS k, ${values('t')} FROM ${target} AS t
-      WHERE ${from === null ? 'true' : `t.${q(key)} > ${from}`} AND t.${q(key)} NOT IN (SELECT ${oldKey} FROM ${source} AS a WHERE a.${q(key)} IS NOT NULL)),
+  const newer = `${from === null ? 'true' : `t.${q(key)} > ${from}`} AND t.${q(key)} NOT IN (SELECT ${oldKey} FROM ${source} AS a WHERE a.${q(key)} IS NOT NULL)`;
+  const equalRows = `a AS (SELECT ${oldKey} AS k, ${values('a')} ${gone}),
+    t AS (SELECT t.${q(key)} AS k, ${values('t')} FROM ${target} AS t WHERE ${newer}),
     an AS (SELECT *, row_number() OVER (PARTITION BY ${partition} ORDER BY k) AS n FROM a),
     tn AS (SELECT *, row_number() OVER (PARTITION BY ${partition} ORDER BY k) AS n FROM t),
     pairs AS (SELECT an.k AS old, tn.k AS new FROM an JOIN tn ON an.n = tn.n AND ${compared.map((_, i) => `an.v${i} IS NOT DISTINCT FROM tn.v${i}`).join(' AND ')})`;
@@ -88,9 +90,19 @@ export async function rekeyConnectionTwins(
           `r${i} AS (UPDATE ${q(schema)}.${q(r.child)} AS x SET ${q(r.column)} = ${moved(r.column)} WHERE x.${q(r.column)} IN (SELECT new FROM pairs) RETURNING 1)`,
       ),
   ];
+  // a row the application edited before the rollback differs from its twin, but not in a unique key the seed gave it
+  const sameUniqueKey = uniqueKeys(table, key, compared).map(
+    (
+      cols,
+    ) => `pairs AS (SELECT ${oldKey} AS old, t.${q(key)} AS new FROM ${target} AS t JOIN ${source} AS a ON ${cols.map((c) => `CAST(a.${q(c)} AS ${typeOf.get(c)!}) = t.${q(c)}`).join(' AND ')}
+      WHERE ${newer} AND NOT EXISTS (SELECT 1 FROM ${target} AS s WHERE s.${q(key)} = ${oldKey}))`,
+  );
   // a row pointing at a moved one (a self-reference) matches its twin once that one has moved: rounds until none moves
   let total = 0;
-  for (let n = -1; n !== 0; total += n) n = await moveRound(conn, `WITH ${pairs}, ${updates.join(', ')} SELECT count(*) AS n FROM pairs`);
+  for (let round = -1; round !== 0; total += round) {
+    round = 0;
+    for (const pairs of [equalRows, ...sameUniqueKey]) round += await moveRound(conn, `WITH ${pairs}, ${updates.join(', ')} SELECT count(*) AS n FROM pairs`);
+  }
   return total;
 }
 
@@ -106,6 +118,14 @@ async function moveRound(conn: DialectConnection, sql: string): Promise<number> 
     await conn.execute(`RELEASE SAVEPOINT ${SAVEPOINT}`);
     return 0;
   }
+}
+
+/** The column lists of the table's unique indexes (not partial, not the key) whose columns are all `compared`. */
+function uniqueKeys(table: TableInfo, key: string, compared: readonly string[]): string[][] {
+  return table.indexes
+    .filter((i) => i.unique && !/\sWHERE\s/i.test(i.definition) && i.columns.length > 0 && i.columns.every((c) => compared.includes(c)))
+    .filter((i) => !(i.columns.length === 1 && i.columns[0] === key))
+    .map((i) => i.columns);
 }
 
 /** The primary key of `table` when it is one integer column the archive holds. */

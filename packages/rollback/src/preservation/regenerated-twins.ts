@@ -53,7 +53,8 @@ export function regeneratedSince(adapter: DatabaseAdapter, upToVersion: number):
  * up's row takes the archived key, so that the archived row is written over it instead of coming
  * back beside it, and rows that still point at the old key find it. Rows the up made that point
  * at the new key (single-column foreign keys) follow it, so that their own archived twins match
- * next. Equal rows pair in key order.
+ * next. Equal rows pair in key order. A row the application edited before the rollback pairs
+ * with the up's row that has the same values in one of the table's unique keys (`code`, say).
  * Tables keyed otherwise (text or composite keys) are left as they are: a regenerated row there
  * holds the archived key or a new value that nothing can match. Returns the rows re-keyed.
  *
@@ -73,19 +74,36 @@ export function rekeyRegeneratedTwins(adapter: DatabaseAdapter, archive: Archive
   const gone = `FROM ${stored} AS a WHERE NOT EXISTS (SELECT 1 FROM ${live} AS s WHERE s.${id} = a.${k})`;
   if (Number(adapter.value(`SELECT count(*) ${gone}`)) === 0) return 0;
   const values = compared.map((c) => q(c)).join(', ');
-  const pair = () =>
+  const newer = `${from === null ? 'true' : `${id} > ?`} AND ${id} NOT IN (SELECT ${k} FROM ${stored})`;
+  const params = from === null ? [] : [from];
+  const equalRows = () =>
     adapter.all<{ old: number; new: number }>(
       `WITH a AS (SELECT a.${k} AS mfmig_key, row_number() OVER (PARTITION BY ${values} ORDER BY a.${k}) AS mfmig_n, ${values} ${gone}),
-      t AS (SELECT ${id} AS mfmig_key, row_number() OVER (PARTITION BY ${values} ORDER BY ${id}) AS mfmig_n, ${values}
-        FROM ${live} WHERE ${from === null ? 'true' : `${id} > ?`} AND ${id} NOT IN (SELECT ${k} FROM ${stored}))
+      t AS (SELECT ${id} AS mfmig_key, row_number() OVER (PARTITION BY ${values} ORDER BY ${id}) AS mfmig_n, ${values} FROM ${live} WHERE ${newer})
     SELECT a.mfmig_key AS old, t.mfmig_key AS new FROM a JOIN t ON a.mfmig_n = t.mfmig_n AND ${compared.map((c) => `a.${q(c)} IS t.${q(c)}`).join(' AND ')}`,
-      from === null ? [] : [from],
+      params,
     );
+  // a row the application edited before the rollback differs from its twin, but not in a unique key the seed gave it
+  const sameUniqueKey = uniqueKeys(adapter, table.name, compared).map(
+    (cols) => () =>
+      adapter.all<{ old: number; new: number }>(
+        `SELECT a.${k} AS old, t.mfmig_key AS new FROM (SELECT ${id} AS mfmig_key, ${cols.map((c) => q(c)).join(', ')} FROM ${live} WHERE ${newer}) AS t
+          JOIN ${stored} AS a ON ${cols.map((c) => `a.${q(c)} = t.${q(c)}`).join(' AND ')}
+         WHERE NOT EXISTS (SELECT 1 FROM ${live} AS s WHERE s.${id} = a.${k})`,
+        params,
+      ),
+  );
   // a row pointing at a moved one (a self-reference) matches its twin once that one has moved: rounds until none moves
   let moved = 0;
-  for (let pairs = pair(); pairs.length > 0; pairs = pair()) {
-    rekey(adapter, table.name, key, pairs);
-    moved += pairs.length;
+  for (let round = -1; round !== 0;) {
+    round = 0;
+    for (const pair of [equalRows, ...sameUniqueKey]) {
+      const pairs = pair();
+      if (pairs.length === 0) continue;
+      rekey(adapter, table.name, key, pairs);
+      round += pairs.length;
+    }
+    moved += round;
   }
   return moved;
 }
@@ -127,6 +145,15 @@ function referencingColumns(adapter: DatabaseAdapter, table: string, key: TwinKe
       )
       .map((fk) => ({ child, column: fk.from[0]! })),
   );
+}
+
+/** The column lists of the table's unique indexes (not partial, no expressions) whose columns are all `compared`. */
+function uniqueKeys(adapter: DatabaseAdapter, table: string, compared: readonly string[]): string[][] {
+  const names = new Map(compared.map((c) => [c.toLowerCase(), c]));
+  return adapter.introspector
+    .indexListSync(table)
+    .filter((i) => i.unique && !i.partial && i.keys.length > 0 && i.keys.every((k) => k.cid >= 0 && k.name !== null && names.has(k.name.toLowerCase())))
+    .map((i) => i.keys.map((k) => names.get(k.name!.toLowerCase())!));
 }
 
 function twinKey(archive: ArchiveEntry, table: TableInfo): TwinKey | undefined {
