@@ -65,8 +65,8 @@ export async function rekeyConnectionTwins(
   const type = table.columns.find((c) => c.name === key)!.type;
   const typeOf = new Map(table.columns.map((c) => [c.name, c.type]));
   const text = (alias: string, c: string) => (alias === 'a' ? `CAST(CAST(a.${q(c)} AS ${typeOf.get(c)!}) AS text)` : `CAST(t.${q(c)} AS text)`);
-  const values = (alias: string) => compared.map((c, i) => `${text(alias, c)} AS v${i}`).join(', ');
-  const partition = compared.map((_, i) => `v${i}`).join(', ');
+  // the compared values as one hashable key (a jsonb array of their text: NULL stays apart from 'null'), so that pairing joins by hash
+  const values = (alias: string) => `jsonb_build_array(${compared.map((c) => text(alias, c)).join(', ')}) AS v`;
   const oldKey = `CAST(a.${q(key)} AS ${type})`;
   const gone = `FROM ${source} AS a WHERE NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE t.${q(key)} = ${oldKey})`;
   // archived keys all back in the table (a seed with ids): nothing to pair
@@ -75,20 +75,21 @@ export async function rekeyConnectionTwins(
   const newer = `${from === null ? 'true' : `t.${q(key)} > ${from}`} AND t.${q(key)} NOT IN (SELECT ${oldKey} FROM ${source} AS a WHERE a.${q(key)} IS NOT NULL)`;
   const equalRows = `a AS (SELECT ${oldKey} AS k, ${values('a')} ${gone}),
     t AS (SELECT t.${q(key)} AS k, ${values('t')} FROM ${target} AS t WHERE ${newer}),
-    an AS (SELECT *, row_number() OVER (PARTITION BY ${partition} ORDER BY k) AS n FROM a),
-    tn AS (SELECT *, row_number() OVER (PARTITION BY ${partition} ORDER BY k) AS n FROM t),
-    pairs AS (SELECT an.k AS old, tn.k AS new FROM an JOIN tn ON an.n = tn.n AND ${compared.map((_, i) => `an.v${i} IS NOT DISTINCT FROM tn.v${i}`).join(' AND ')})`;
+    an AS (SELECT *, row_number() OVER (PARTITION BY v ORDER BY k) AS n FROM a),
+    tn AS (SELECT *, row_number() OVER (PARTITION BY v ORDER BY k) AS n FROM t),
+    pairs AS (SELECT an.k AS old, tn.k AS new FROM an JOIN tn ON an.v = tn.v AND an.n = tn.n)`;
   const refs = await referencingColumns(conn, table.name, key);
-  const moved = (column: string) => `coalesce((SELECT p.old FROM pairs AS p WHERE p.new = x.${q(column)}), x.${q(column)})`;
+  // joins, not a lookup per row: a seed of 100,000 rows makes 100,000 pairs
   const own = [key, ...refs.filter((r) => r.child === table.name).map((r) => r.column)];
+  const found = own.map((c, i) => `LEFT JOIN pairs AS p${i} ON p${i}.new = y.${q(c)}`).join(' ');
   const updates = [
-    `moved AS (UPDATE ${target} AS x SET ${own.map((c) => `${q(c)} = ${moved(c)}`).join(', ')} WHERE ${own.map((c) => `x.${q(c)} IN (SELECT new FROM pairs)`).join(' OR ')} RETURNING 1)`,
+    `moved AS (UPDATE ${target} AS x SET ${own.map((c, i) => `${q(c)} = coalesce(m.o${i}, x.${q(c)})`).join(', ')}
+      FROM (SELECT y.${q(key)} AS row_key, ${own.map((_, i) => `p${i}.old AS o${i}`).join(', ')} FROM ${target} AS y ${found}
+        WHERE ${own.map((_, i) => `p${i}.new IS NOT NULL`).join(' OR ')}) AS m
+      WHERE x.${q(key)} = m.row_key RETURNING 1)`,
     ...refs
       .filter((r) => r.child !== table.name)
-      .map(
-        (r, i) =>
-          `r${i} AS (UPDATE ${q(schema)}.${q(r.child)} AS x SET ${q(r.column)} = ${moved(r.column)} WHERE x.${q(r.column)} IN (SELECT new FROM pairs) RETURNING 1)`,
-      ),
+      .map((r, i) => `r${i} AS (UPDATE ${q(schema)}.${q(r.child)} AS x SET ${q(r.column)} = p.old FROM pairs AS p WHERE x.${q(r.column)} = p.new RETURNING 1)`),
   ];
   // a row the application edited before the rollback differs from its twin, but not in a unique key the seed gave it
   const sameUniqueKey = uniqueKeys(table, key, compared).map(
