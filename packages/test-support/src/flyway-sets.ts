@@ -36,3 +36,21 @@ export const CASCADE_UNDER_REBUILD = {
     'PRAGMA foreign_keys=OFF;\nCREATE TABLE new_authors (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n' +
     'INSERT INTO new_authors (id, name) SELECT id, name FROM authors;\nDROP TABLE authors;\nALTER TABLE new_authors RENAME TO authors;',
 };
+
+/**
+ * A table rebuild written as SQLite's documentation writes one (`PRAGMA foreign_keys=OFF` first),
+ * then a migration that renumbers the authors and counts on `ON UPDATE CASCADE` to carry their
+ * books along. The real run passes: V3 runs with foreign keys on. A dry run that ran every step
+ * with them off (the switch is a no-op inside a transaction) would leave the books pointing at
+ * the old numbers, and fail V3.
+ */
+export const CASCADE_AFTER_REBUILD = {
+  'V1__authors.sql':
+    'CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n' +
+    'CREATE TABLE books (id INTEGER PRIMARY KEY, author_id INTEGER NOT NULL REFERENCES authors(id) ON UPDATE CASCADE);\n' +
+    "INSERT INTO authors (id, name) VALUES (1, 'house'), (2, 'guest');\nINSERT INTO books (id, author_id) VALUES (1, 1), (2, 1), (3, 2);",
+  'V2__rebuild.sql':
+    'PRAGMA foreign_keys=OFF;\nCREATE TABLE new_authors (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT);\n' +
+    'INSERT INTO new_authors (id, name) SELECT id, name FROM authors;\nDROP TABLE authors;\nALTER TABLE new_authors RENAME TO authors;\nPRAGMA foreign_keys=ON;',
+  'V3__renumber.sql': 'UPDATE authors SET id = id + 100;',
+};

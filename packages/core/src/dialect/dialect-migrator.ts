@@ -23,7 +23,7 @@ import { RunMetrics } from './dialect-run-metrics.js';
 import { continueStep, needsContinuation } from './dialect-continuation.js';
 import { inRetriedTransaction } from './retried-transaction.js';
 import { runGuardedBody, withStepSettings } from './guarded-body.js';
-import { assertDryRunnable, dryRunInOneTransaction } from './dry-run.js';
+import { assertDryRunnable, dryRunInOneTransaction, dryRunSteps } from './dry-run.js';
 import { type RepeatableKit, pendingRepeatablesOn, runRepeatablesOn } from './dialect-repeatables.js';
 import { type ScratchRehearser, type UnadoptedTables, SCRATCH_TRANSFORMATIONS, adoptionRefusal, findUnadoptedTablesOn } from './dialect-adoption.js';
 
@@ -658,10 +658,19 @@ export class DialectMigrator {
     return 'done';
   }
 
-  async #body(step: Prepared, runId: string, ran: string[], retryEach: boolean, result: DialectRunResult, dryRun: boolean): Promise<void> {
+  /** An up migration's body with its participants' hooks, on `conn` (a dry run's copy of the database, or the run's connection). */
+  async #body(
+    step: Prepared,
+    runId: string,
+    ran: string[],
+    retryEach: boolean,
+    result: DialectRunResult,
+    dryRun: boolean,
+    conn: RunnableConnection = this.connection,
+  ): Promise<void> {
     const m = step.migration;
-    for (const p of this.#participants) await p.beforeUp?.(this.#stepFor(m, 'up', runId, dryRun, result, p.name));
-    const guard = this.connection.stepGuard;
+    for (const p of this.#participants) await p.beforeUp?.(this.#stepFor(m, 'up', runId, dryRun, result, p.name, conn));
+    const guard = conn.stepGuard;
     if (guard) {
       const metrics = this.#metricsOf(runId);
       await runGuardedBody(guard, m, 'up', ran, {
@@ -670,18 +679,18 @@ export class DialectMigrator {
         dryRun,
         logger: this.#logger,
         onRows: (rows) => metrics.countRows(rows),
-        onProgress: (p) => this.#stepFor(m, 'up', runId, dryRun, result).progress(p),
+        onProgress: (p) => this.#stepFor(m, 'up', runId, dryRun, result, '', conn).progress(p),
         ...this.#rebuilder,
       });
-    } else if (step.statements) await this.#statements(m, step.statements, ran, retryEach);
+    } else if (step.statements) await this.#statements(m, step.statements, ran, retryEach, conn);
     else {
       const metrics = this.#metricsOf(runId);
       await m.up(
-        this.connection.kysely,
-        moduleContext(this.connection, m, runId, this.#logger, 'up', (rows) => metrics.countRows(rows)),
+        conn.kysely,
+        moduleContext(conn, m, runId, this.#logger, 'up', (rows) => metrics.countRows(rows)),
       );
     }
-    for (const p of this.#participants) await p.afterUp?.(this.#stepFor(m, 'up', runId, dryRun, result, p.name));
+    for (const p of this.#participants) await p.afterUp?.(this.#stepFor(m, 'up', runId, dryRun, result, p.name, conn));
   }
 
   /** Every participant's `settleUp`, in the transaction of the step's history row. */
@@ -763,9 +772,37 @@ export class DialectMigrator {
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
 
-  /** Runs every step in one transaction and rolls it back: what would run, and whether it would fail. */
+  /**
+   * What would run, and whether it would fail: every step in one transaction that is rolled back,
+   * or, when the steps ask for different foreign-key settings, each with its own on a copy of the
+   * database (as `rehearseDowns` does for downs).
+   */
   async #dryRun(steps: Prepared[], runId: string, result: DialectRunResult): Promise<void> {
     assertDryRunnable(this.connection, steps, 'up');
+    // its schema change committed already; only its data move is left, which a dry run does not rehearse
+    const resumed = (step: Prepared) => step.resume === true;
+    const settings = new Set(steps.filter((s) => !resumed(s)).map((s) => s.migration.connection.up.foreignKeys));
+    if (settings.size > 1 && this.connection.openCopy) {
+      // foreign keys switch only outside a transaction: steps that ask for different settings run each with
+      // its own, in a transaction of its own, on a copy of the database that is removed afterwards
+      const copy = await this.connection.openCopy();
+      try {
+        await dryRunSteps(
+          steps,
+          'up',
+          result,
+          this.#runEvents,
+          (step, ran) =>
+            withStepSettings(copy.connection, step.migration.connection.up, () =>
+              copy.connection.transaction(() => this.#body(step, runId, ran, false, result, true, copy.connection)),
+            ),
+          resumed,
+        );
+      } finally {
+        await copy.dispose();
+      }
+      return;
+    }
     await dryRunInOneTransaction(
       this.connection,
       steps,
@@ -773,8 +810,7 @@ export class DialectMigrator {
       result,
       this.#runEvents,
       (step, ran) => this.#body(step, runId, ran, false, result, true),
-      // its schema change committed already; only its data move is left, which a dry run does not rehearse
-      (step) => step.resume === true,
+      resumed,
     );
   }
 }
