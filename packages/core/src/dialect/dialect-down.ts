@@ -14,7 +14,7 @@ import { moduleContext } from './module-context.js';
 import type { RunMetrics } from './dialect-run-metrics.js';
 import { runGuardedBody, withStepSettings } from './guarded-body.js';
 import { inRetriedTransaction } from './retried-transaction.js';
-import { assertDryRunnable, dryRunInOneTransaction, dryRunSteps } from './dry-run.js';
+import { assertDryRunnable, dryRunInOneTransaction, dryRunStepsOnCopy, switchesForeignKeys } from './dry-run.js';
 
 /** Where a rollback ends: a version, a milestone, or the last `steps` applied migrations. */
 export type DownTarget = Exclude<MigrationTarget, { latest: true }> | { steps: number };
@@ -343,20 +343,11 @@ async function downWithoutTransaction(kit: DownKit, step: DownStep, ran: string[
 export async function rehearseDowns(kit: DownKit, steps: readonly DownStep[], result: DialectRunResult): Promise<void> {
   const conn = kit.connection;
   assertDryRunnable(conn, steps, 'down');
-  const settings = new Set(steps.map((s) => s.migration.connection.down.foreignKeys));
-  if (settings.size > 1 && conn.openCopy) {
-    const copy = await conn.openCopy();
-    try {
-      const onCopy = kit.rebind(copy.connection);
-      await dryRunSteps(steps, 'down', result, onCopy.events, (step, ran) =>
-        withStepSettings(copy.connection, step.migration.connection.down, () =>
-          copy.connection.transaction(() => downAndHistory(onCopy, step, ran, result.runId)),
-        ),
-      );
-    } finally {
-      await copy.dispose();
-    }
-    return;
+  if (switchesForeignKeys(conn, steps, 'down')) {
+    return dryRunStepsOnCopy(conn, steps, 'down', result, (copy) => {
+      const onCopy = kit.rebind(copy);
+      return { events: onCopy.events, work: (step, ran) => downAndHistory(onCopy, step, ran, result.runId) };
+    });
   }
   await dryRunInOneTransaction(conn, steps, 'down', result, kit.events, (step, ran) => downAndHistory(kit, step, ran, result.runId));
 }

@@ -23,7 +23,7 @@ import { RunMetrics } from './dialect-run-metrics.js';
 import { continueStep, needsContinuation } from './dialect-continuation.js';
 import { inRetriedTransaction } from './retried-transaction.js';
 import { runGuardedBody, withStepSettings } from './guarded-body.js';
-import { assertDryRunnable, dryRunInOneTransaction, dryRunSteps } from './dry-run.js';
+import { assertDryRunnable, dryRunInOneTransaction, dryRunStepsOnCopy, switchesForeignKeys } from './dry-run.js';
 import { type RepeatableKit, pendingRepeatablesOn, runRepeatablesOn } from './dialect-repeatables.js';
 import { type ScratchRehearser, type UnadoptedTables, SCRATCH_TRANSFORMATIONS, adoptionRefusal, findUnadoptedTablesOn } from './dialect-adoption.js';
 
@@ -781,27 +781,16 @@ export class DialectMigrator {
     assertDryRunnable(this.connection, steps, 'up');
     // its schema change committed already; only its data move is left, which a dry run does not rehearse
     const resumed = (step: Prepared) => step.resume === true;
-    const settings = new Set(steps.filter((s) => !resumed(s)).map((s) => s.migration.connection.up.foreignKeys));
-    if (settings.size > 1 && this.connection.openCopy) {
-      // foreign keys switch only outside a transaction: steps that ask for different settings run each with
-      // its own, in a transaction of its own, on a copy of the database that is removed afterwards
-      const copy = await this.connection.openCopy();
-      try {
-        await dryRunSteps(
-          steps,
-          'up',
-          result,
-          this.#runEvents,
-          (step, ran) =>
-            withStepSettings(copy.connection, step.migration.connection.up, () =>
-              copy.connection.transaction(() => this.#body(step, runId, ran, false, result, true, copy.connection)),
-            ),
-          resumed,
-        );
-      } finally {
-        await copy.dispose();
-      }
-      return;
+    const rehearsed = steps.filter((s) => !resumed(s));
+    if (switchesForeignKeys(this.connection, rehearsed, 'up')) {
+      return dryRunStepsOnCopy(
+        this.connection,
+        steps,
+        'up',
+        result,
+        (copy) => ({ events: this.#runEvents, work: (step, ran) => this.#body(step, runId, ran, false, result, true, copy) }),
+        resumed,
+      );
     }
     await dryRunInOneTransaction(
       this.connection,

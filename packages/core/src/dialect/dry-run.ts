@@ -104,3 +104,47 @@ export async function dryRunInOneTransaction<S extends { migration: Migration }>
     await restore?.();
   }
 }
+
+/**
+ * True when the steps ask for different foreign-key settings and the connection can copy its
+ * database: then {@link dryRunStepsOnCopy} rehearses them, since on SQLite the switch is a no-op
+ * inside the one transaction of {@link dryRunInOneTransaction}.
+ *
+ * @example
+ * if (switchesForeignKeys(conn, steps, 'down')) await dryRunStepsOnCopy(conn, steps, 'down', result, bind);
+ */
+export function switchesForeignKeys(conn: RunnableConnection, steps: readonly { migration: Migration }[], direction: Direction): boolean {
+  return conn.openCopy !== undefined && new Set(steps.map((s) => s.migration.connection[direction].foreignKeys)).size > 1;
+}
+
+/**
+ * {@link dryRunSteps} on a copy of the database (`openCopy`), removed afterwards: each step with
+ * its own settings (foreign keys included), in a transaction of its own. `bind` gives the run's
+ * events and work for the copy's connection.
+ *
+ * @example
+ * await dryRunStepsOnCopy(conn, steps, 'up', result, (copy) => ({ events, work: (step, ran) => runBody(copy, step, ran) }));
+ */
+export async function dryRunStepsOnCopy<S extends { migration: Migration }>(
+  conn: RunnableConnection,
+  steps: readonly S[],
+  direction: Direction,
+  result: DialectRunResult,
+  bind: (copy: RunnableConnection) => { events: RunEvents; work: (step: S, ran: string[]) => Promise<void> },
+  skip?: (step: S) => boolean,
+): Promise<void> {
+  const copy = await conn.openCopy!();
+  try {
+    const { events, work } = bind(copy.connection);
+    await dryRunSteps(
+      steps,
+      direction,
+      result,
+      events,
+      (step, ran) => withStepSettings(copy.connection, step.migration.connection[direction], () => copy.connection.transaction(() => work(step, ran))),
+      skip,
+    );
+  } finally {
+    await copy.dispose();
+  }
+}

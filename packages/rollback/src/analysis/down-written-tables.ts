@@ -1,7 +1,7 @@
 import type { DatabaseAdapter, Migration } from '@mfmig/core';
 import { analyseDownSql, reverseSqlOf, transformationTables } from './down-sql-analysis.js';
 import { tableInventory } from './table-inventory.js';
-import { scriptTouchedTables, tablesTriggersWrite } from './trigger-writes.js';
+import { scriptTouchedTables, triggerWrites } from './trigger-writes.js';
 
 /**
  * The tables whose rows a probe of `m`'s down compares one by one, besides those it drops or
@@ -20,6 +20,7 @@ export function downWrittenTables(adapter: DatabaseAdapter, m: Migration): () =>
   const written = scripts.flatMap((sql) => analyseDownSql(sql).writtenTables);
   const targets = transformationTables(m.transformations);
   const touched = [...scripts.flatMap(scriptTouchedTables), ...targets];
-  const fired = tablesTriggersWrite(adapter, touched);
-  return () => [...new Set([...written, ...targets, ...fired, ...tablesTriggersWrite(adapter, touched)])];
+  const fired = triggerWrites(adapter)(touched);
+  // read again after the down: it may have made or dropped a trigger
+  return () => [...new Set([...written, ...targets, ...fired, ...triggerWrites(adapter)(touched)])];
 }

@@ -5,7 +5,7 @@ import { type ConnectionArchive, pendingArchives } from './archive-schema.js';
 import { copyLosses, pruneUnchanged } from './archive-copy.js';
 import { currentSchema, lossesBetween, shrunkTables, tableDigest, tableStates } from './table-state.js';
 import { type DownProbeCollector, adapterOf, preserveSqliteDown, probeSqliteDown, restoreSqliteArchives } from './sqlite-preservation.js';
-import { type RegeneratedSince, regeneratedSince } from '../preservation/regenerated-twins.js';
+import { RegeneratedMarks, regeneratedSince } from '../preservation/regenerated-twins.js';
 import type { RestoredArchive } from '../preservation/archive-restorer.js';
 import type { PreservedData } from '../preservation/archive-writer.js';
 
@@ -53,19 +53,13 @@ export function createConnectionPreservation(options: ConnectionPreservationOpti
     return { schema: waiting.schema, archives: waiting.archives.filter((a) => a.version === step.migration.version) };
   };
   // where the tables with archives stood before each up step: the rows above are the ones the up made
-  const before = new Map<string, RegeneratedSince>();
-  const stepKey = (step: DialectStep) => `${step.runId}:${step.migration.version}`;
+  const marks = new RegeneratedMarks();
   const restore = async (step: DialectStep) => {
-    if (step.connection.dialect === 'sqlite') {
-      await restoreSqliteArchives(step, before.get(stepKey(step)));
-      before.delete(stepKey(step));
-      return;
-    }
+    if (step.connection.dialect === 'sqlite') return restoreSqliteArchives(step, marks.take(step.runId, step.migration.version));
     if (step.dryRun) return;
     const { schema, archives: pending } = await archivesFor(step);
     if (pending.length === 0) return;
-    const since = before.get(stepKey(step));
-    before.delete(stepKey(step));
+    const since = marks.take(step.runId, step.migration.version);
     for (const r of await restoreArchives(step.connection, schema, pending, since)) {
       step.report({ kind: 'restored', lossKind: r.kind, table: r.table, rows: r.rows, archiveId: r.archiveId });
     }
@@ -75,10 +69,10 @@ export function createConnectionPreservation(options: ConnectionPreservationOpti
     needsTransaction: options.enabled !== false,
     async beforeUp(step) {
       if (step.dryRun || options.enabled === false) return;
-      if (step.connection.dialect === 'sqlite') before.set(stepKey(step), regeneratedSince(adapterOf(step), step.migration.version));
+      if (step.connection.dialect === 'sqlite') marks.set(step.runId, step.migration.version, regeneratedSince(adapterOf(step), step.migration.version));
       else {
         const { schema, archives } = await archivesFor(step);
-        if (archives.length > 0) before.set(stepKey(step), await connectionRegeneratedSince(step.connection, schema, archives));
+        if (archives.length > 0) marks.set(step.runId, step.migration.version, await connectionRegeneratedSince(step.connection, schema, archives));
       }
     },
     async aroundDown(step, work) {
@@ -102,7 +96,7 @@ export function createConnectionPreservation(options: ConnectionPreservationOpti
     },
     // on SQLite the run's result also lists what was archived and put back as the plugin's does (`extras.preserved`, `extras.restored`)
     async afterRun(run, result) {
-      for (const key of before.keys()) if (key.startsWith(`${run.runId}:`)) before.delete(key);
+      marks.forget(run.runId);
       if (run.connection.dialect !== 'sqlite') return;
       const mine = (kind: string) => result.reports.filter((r) => r.participant === NAME && r.kind === kind && r.data).map((r) => r.data);
       const preserved = mine('preserved') as PreservedData[];

@@ -1,6 +1,6 @@
 import { type DatabaseAdapter, messageOf, quoteIdentifier } from '@mfmig/core';
 import { type TableInfo, dataColumns, tableInventory } from '../analysis/table-inventory.js';
-import { tablesTriggersWrite } from '../analysis/trigger-writes.js';
+import { triggerWrites } from '../analysis/trigger-writes.js';
 import { type ArchiveEntry, archiveBelongsTo, archiveLineage, listArchives, markArchiveRestored } from './archive-registry.js';
 import { type RegeneratedSince, rekeyRegeneratedTwins } from './regenerated-twins.js';
 
@@ -84,7 +84,8 @@ function triggerDepths(adapter: DatabaseAdapter, archives: readonly ArchiveEntry
   const names = [...new Set(archives.map((a) => a.sourceTable.toLowerCase()))];
   const depth = new Map(names.map((n) => [n, 0]));
   if (names.length > 1) {
-    const writes = names.map((n) => [n, tablesTriggersWrite(adapter, [n]).map((t) => t.toLowerCase())] as const);
+    const writesOf = triggerWrites(adapter);
+    const writes = names.map((n) => [n, writesOf([n]).map((t) => t.toLowerCase())] as const);
     for (let round = 0, changed = true; changed && round < names.length; round++) {
       changed = false;
       for (const [firing, written] of writes) {

@@ -12,7 +12,7 @@ import { type ProbeResult, probeDataLoss } from '../analysis/data-loss-probe.js'
 import { downWrittenTables } from '../analysis/down-written-tables.js';
 import { type RestoredArchive, restoreArchives } from './archive-restorer.js';
 import { type PreservedData, archiveLosses } from './archive-writer.js';
-import { type RegeneratedSince, regeneratedSince } from './regenerated-twins.js';
+import { RegeneratedMarks, regeneratedSince } from './regenerated-twins.js';
 
 /**
  * Name of the plugin, to find it in `ctx.plugins`.
@@ -62,11 +62,9 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
   };
   const continuing = (ctx: MigrationContext) => (options.plugins?.() ?? []).some((p) => p !== plugin && p.needsContinuation?.(ctx.migration, ctx) === true);
   // where the tables with archives stood before each up: the rows above are the ones the up made
-  const before = new Map<string, RegeneratedSince>();
-  const stepKey = (ctx: MigrationContext) => `${ctx.runId}:${ctx.migration.version}`;
+  const marks = new RegeneratedMarks();
   const restore = (ctx: MigrationContext) => {
-    const { restored } = restoreArchives(ctx.adapter, ctx.migration.version, before.get(stepKey(ctx)));
-    before.delete(stepKey(ctx));
+    const { restored } = restoreArchives(ctx.adapter, ctx.migration.version, marks.take(ctx.runId, ctx.migration.version));
     if (restored.length === 0) return;
     record(ctx.runId).restored.push(...restored);
     options.onRestored?.(restored, ctx);
@@ -79,7 +77,7 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
       options.onRun?.(run);
     },
     async beforeMigration(ctx) {
-      if (ctx.direction === 'up' && !ctx.dryRun) before.set(stepKey(ctx), regeneratedSince(ctx.adapter, ctx.migration.version));
+      if (ctx.direction === 'up' && !ctx.dryRun) marks.set(ctx.runId, ctx.migration.version, regeneratedSince(ctx.adapter, ctx.migration.version));
       if (ctx.direction !== 'down' || !ctx.migration.down) return;
       const collect = ctx.dryRun ? options.collector?.() : undefined;
       if (ctx.dryRun && !collect) return;
@@ -141,7 +139,7 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
     },
     afterRun(run: RunInfo, result: RunResult) {
       options.onRun?.(undefined);
-      for (const key of before.keys()) if (key.startsWith(`${run.runId}:`)) before.delete(key);
+      marks.forget(run.runId);
       const entry = byRun.get(run.runId);
       byRun.delete(run.runId);
       if (!entry) return;

@@ -9,6 +9,32 @@ import { type ArchiveEntry, archiveBelongsTo, archiveLineage, listArchives } fro
  */
 export type RegeneratedSince = ReadonlyMap<string, number | null>;
 
+/**
+ * The marks of a run's up steps, from before each up (`set`) to the restore after it (`take`,
+ * which forgets the mark); `forget` drops what a run that stopped early left.
+ *
+ * @example
+ * marks.set(runId, version, regeneratedSince(adapter, version)); // before the up
+ * restoreArchives(adapter, version, marks.take(runId, version)); // after it
+ */
+export class RegeneratedMarks {
+  readonly #marks = new Map<string, RegeneratedSince>();
+
+  set(runId: string, version: number, since: RegeneratedSince): void {
+    this.#marks.set(`${runId}:${version}`, since);
+  }
+
+  take(runId: string, version: number): RegeneratedSince | undefined {
+    const since = this.#marks.get(`${runId}:${version}`);
+    this.#marks.delete(`${runId}:${version}`);
+    return since;
+  }
+
+  forget(runId: string): void {
+    for (const key of this.#marks.keys()) if (key.startsWith(`${runId}:`)) this.#marks.delete(key);
+  }
+}
+
 /** The integer key a twin is found by: the rowid, or the INTEGER PRIMARY KEY that is its alias. */
 interface TwinKey {
   /** Its column in the archive table. */
