@@ -2,17 +2,21 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropScratchDatabases } from '@mfmig/test-support';
-import { mfmig, postgresTarget, sqlMigration, sqliteTarget, tempDir, writeMigrations } from './helpers.js';
+import { type DialectRunResult, DialectMigrator, SqliteConnection, loadMigrations, openDatabase, openPostgres } from '@mfmig/core';
+import { createConnectionTransformer } from '@mfmig/framework';
+import { createConnectionPreservation } from '@mfmig/rollback';
+import { type Target, mfmig, postgresTarget, sqlMigration, sqliteTarget, tempDir, writeMigrations } from './helpers.js';
 
 afterAll(dropScratchDatabases);
 
 /**
- * A module step that makes `dst` and copies `src` into it in batches (`titleSql` of each title),
- * checked by `expectation` after the batches: the same file runs on SQLite and PostgreSQL.
+ * A module step that makes `dst` and copies `src` into it in batches (`titleSql` of each title,
+ * `where` to page the copy by key), checked by `expectation` after the batches: the same file runs
+ * on SQLite and PostgreSQL.
  */
-const copyStep = (titleSql: string, expectation: string) => `export const transformations = [{
+const copyStep = (titleSql: string, expectation: string, where = '') => `export const transformations = [{
   id: 'copy_src', name: 'copy', sourceTable: 'src', targetTable: 'dst', transformationType: 'convert', batch: 'always', batchSize: 50,
-  sql: 'INSERT INTO dst (id, title) SELECT id, ${titleSql} FROM src', reversible: true, reverse: 'DELETE FROM dst', dependencies: [],
+  sql: 'INSERT INTO dst (id, title) SELECT id, ${titleSql} FROM src${where}', reversible: true, reverse: 'DELETE FROM dst', dependencies: [],
   validationQueries: [{ sql: 'SELECT count(*) FROM dst', expect: ${expectation}, message: 'the copy is complete' }],
 }];
 export async function up(db) {
@@ -22,14 +26,15 @@ export async function down(db) {
   await db.schema.dropTable('dst').execute();
 }`;
 
-/** Archives waiting to be put back, and those already put back, from the dialect's registry. */
+/** Archives waiting to be put back (held ones aside), and those already put back, from the dialect's registry. */
 const ARCHIVES: Record<string, string> = {
-  sqlite: "SELECT count(*) FILTER (WHERE status = 'archived') AS waiting, count(*) FILTER (WHERE status = 'restored') AS restored FROM mfmig_archives",
+  sqlite:
+    "SELECT count(*) FILTER (WHERE status = 'archived' AND held = 0) AS waiting, count(*) FILTER (WHERE status = 'restored') AS restored FROM mfmig_archives",
   postgres:
-    'SELECT count(*) FILTER (WHERE restored_at IS NULL)::int AS waiting, count(*) FILTER (WHERE restored_at IS NOT NULL)::int AS restored FROM mfmig_archive.archives',
+    'SELECT count(*) FILTER (WHERE restored_at IS NULL AND NOT held)::int AS waiting, count(*) FILTER (WHERE restored_at IS NOT NULL)::int AS restored FROM mfmig_archive.archives',
 };
 
-describe.each(['sqlite', 'postgres'] as const)('a failed attempt taken back out keeps none of its own output (%s)', (dialect) => {
+describe.each(['sqlite', 'postgres'] as const)('a failed attempt taken back out puts none of its own output back (%s)', (dialect) => {
   it('the fixed migration gives its own rows, and the rows an earlier rollback archived still come back', { timeout: 120_000 }, async () => {
     const dir = tempDir();
     const db = dialect === 'sqlite' ? await sqliteTarget(dir) : await postgresTarget();
@@ -57,7 +62,7 @@ describe.each(['sqlite', 'postgres'] as const)('a failed attempt taken back out 
     const failed = cli('migrate');
     expect(failed.code).not.toBe(0);
     expect(Number((await db.query('SELECT count(*) AS n FROM src'))[0]!.n)).toBe(300);
-    // nothing of the wrong copy was archived; the earlier archive still waits
+    // nothing of the wrong copy waits to be put back; the earlier archive still waits
     expect(await db.query(ARCHIVES[dialect]!)).toEqual([{ waiting: 1, restored: 0 }]);
 
     step('0002_copy_fixed.mjs', copyStep('title', "'sourceCount'"));
@@ -69,4 +74,75 @@ describe.each(['sqlite', 'postgres'] as const)('a failed attempt taken back out 
     expect(Number((await db.query('SELECT count(*) AS n FROM dst'))[0]!.n)).toBe(301);
     expect(await db.query(ARCHIVES[dialect]!)).toEqual([{ waiting: 0, restored: 1 }]);
   });
+});
+
+/** Pages the copy by key: on both dialects its batches then commit one by one, each with its cursor. */
+const BY_KEY = ' WHERE id > @batchStart AND id <= @batchEnd';
+const SOURCE_ROWS = 4000;
+
+/**
+ * Runs the migrations of `dir` through DialectMigrator, as an application's own code does, with
+ * the transformer and preservation; `stopAfter` aborts the run once that many rows were copied
+ * (the step is then left partial between two batches).
+ */
+async function runMigrator(dialect: 'sqlite' | 'postgres', db: Target, dir: string, stopAfter?: number): Promise<DialectRunResult> {
+  const conn = dialect === 'sqlite' ? new SqliteConnection(openDatabase(db.args[1]!)) : await openPostgres(db.args[1]!);
+  try {
+    const runner = new DialectMigrator({
+      connection: conn,
+      migrations: await loadMigrations(join(dir, 'migrations'), { dialect }),
+      participants: [createConnectionTransformer({ pacing: { targetMs: 1000, pauseMs: 0 } }), createConnectionPreservation()],
+    });
+    const stop = new AbortController();
+    if (stopAfter !== undefined) runner.events.on('operationProgress', (p) => p.operation === 'transform copy_src' && p.done >= stopAfter && stop.abort());
+    return await runner.migrate(undefined, { signal: stop.signal });
+  } finally {
+    await conn.close();
+  }
+}
+
+const count = async (db: Target, sql: string) => Number((await db.query(sql))[0]!.n);
+
+describe.each(['sqlite', 'postgres'] as const)('rows the application wrote into a failed attempt are kept (%s)', (dialect) => {
+  it(
+    'a step stopped mid-copy, written to by the application, then taken back out: its tables are archived, held, never put back',
+    { timeout: 180_000 },
+    async () => {
+      const dir = tempDir();
+      const db = dialect === 'sqlite' ? await sqliteTarget(dir) : await postgresTarget();
+      const cli = (...args: string[]) => mfmig(dir, [...db.args, '--json', ...args]);
+      writeMigrations(dir, { 'mvp1/0001_src.sql': sqlMigration('CREATE TABLE src (id integer PRIMARY KEY, title text NOT NULL);', 'DROP TABLE src;') });
+      expect(cli('migrate').code).toBe(0);
+      const values = Array.from({ length: SOURCE_ROWS }, (_, k) => `(${k + 1}, 'entry ${k + 1}')`).join(', ');
+      await db.query(`INSERT INTO src (id, title) VALUES ${values}`);
+
+      // a copy that commits batch by batch, checked against the source at the end: stopped part-way, it is left partial
+      writeMigrations(dir, { 'mvp1/0002_copy.mjs': copyStep('title', "'sourceCount'", BY_KEY) });
+      expect((await runMigrator(dialect, db, dir, 50)).error).toMatchObject({ code: 'INTERRUPTED' });
+      expect((await db.query('SELECT status FROM mfmig_history WHERE version = 2')).map((r) => r.status)).toEqual(['partial']);
+      // the application writes into the new table meanwhile
+      await db.query("INSERT INTO dst (id, title) VALUES (100000, 'written by the app')");
+      const inDst = await count(db, 'SELECT count(*) AS n FROM dst');
+      expect(inDst).toBeLessThan(SOURCE_ROWS);
+
+      // the next run finishes the copy; its check fails (one row more than the source), and its down takes the attempt back out
+      expect((await runMigrator(dialect, db, dir)).error).toBeDefined();
+      expect(await db.query('SELECT version FROM mfmig_history WHERE version = 2')).toEqual([]);
+      const listed = cli('archives');
+      expect(listed.code, listed.stderr).toBe(0);
+      const archives = (listed.json as { archives: { table: string; status: string; rows: number; location: string }[] }).archives;
+      expect(archives.map((a) => [a.table, a.status])).toEqual([['dst', 'held']]);
+      expect(archives[0]!.rows).toBe(SOURCE_ROWS + 1);
+      const kept = `SELECT title FROM ${archives[0]!.location} WHERE id = 100000`;
+      expect((await db.query(kept)).map((r) => r.title)).toEqual(['written by the app']);
+
+      // mfmig migrate runs the step again: the held archive is not put back over its rows, and still holds the application's row
+      const again = cli('--yes', 'migrate');
+      expect(again.code, again.stderr).toBe(0);
+      expect(await count(db, 'SELECT count(*) AS n FROM dst')).toBe(SOURCE_ROWS);
+      expect(await count(db, 'SELECT count(*) AS n FROM dst WHERE id = 100000')).toBe(0);
+      expect((cli('archives').json as { archives: { status: string }[] }).archives.map((a) => a.status)).toEqual(['held']);
+      expect((await db.query(kept)).map((r) => r.title)).toEqual(['written by the app']);
+    },
+  );
 });

@@ -13,7 +13,7 @@ const copyStep = (titleSql: string, expectation: string) => `export const transf
 export function up(db, ctx) { ctx.exec('CREATE TABLE kb_titles (id INTEGER PRIMARY KEY, title TEXT NOT NULL)'); }
 export function down(db, ctx) { ctx.exec('DROP TABLE kb_titles'); }`;
 
-describe('a failed attempt taken back out keeps none of its own output (SQLite, framework API)', () => {
+describe('a failed attempt taken back out puts none of its own output back (SQLite, framework API)', () => {
   let framework: MigrationFramework | undefined;
   afterEach(() => framework?.close());
 
@@ -33,7 +33,8 @@ describe('a failed attempt taken back out keeps none of its own output (SQLite, 
     };
     framework = await seededFramework(dir, { migrationsPath: migrations, rows: 300 });
     const archives = () =>
-      scalar(db, "SELECT count(*) FILTER (WHERE status = 'archived') || '/' || count(*) FILTER (WHERE status = 'restored') FROM mfmig_archives");
+      scalar(db, "SELECT count(*) FILTER (WHERE status = 'archived' AND held = 0) || '/' || count(*) FILTER (WHERE status = 'restored') FROM mfmig_archives");
+    const held = () => scalar(db, "SELECT count(*) || '/' || coalesce(sum(rows), 0) FROM mfmig_archives WHERE held = 1");
 
     step('0003_titles.mjs', copyStep('title', "'sourceCount'"));
     await reopen().executeMVPMigration(2);
@@ -44,8 +45,9 @@ describe('a failed attempt taken back out keeps none of its own output (SQLite, 
     step('0003_titles_wrong.mjs', copyStep('upper(title)', '{ max: 10 }'));
     await expect(reopen().executeMVPMigration(2)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(scalar(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'kb_titles'")).toBe(0);
-    // nothing of the wrong copy was archived; the earlier archive still waits
+    // the wrong copy is archived but held, never put back; the earlier archive still waits
     expect(archives()).toBe('1/0');
+    expect(held()).toBe('1/300');
 
     step('0003_titles_fixed.mjs', copyStep('title', "'sourceCount'"));
     await reopen().executeMVPMigration(2);
@@ -53,5 +55,6 @@ describe('a failed attempt taken back out keeps none of its own output (SQLite, 
     expect(scalar(db, 'SELECT title FROM kb_titles WHERE id = 100000')).toBe('written by the app');
     expect(scalar(db, 'SELECT count(*) FROM kb_titles')).toBe(301);
     expect(archives()).toBe('0/1');
+    expect(held()).toBe('1/300');
   });
 });

@@ -66,7 +66,15 @@ export {
 } from './execute/stage-validation.js';
 export { EMERGENCY_TYPES, type EmergencyRollbackResult, type EmergencyType } from './emergency/emergency-rollback.js';
 export { findLastRun, type LastRun } from './emergency/last-run.js';
-export { ARCHIVE_REGISTRY_TABLE, ARCHIVE_TABLE_PREFIX, archiveBelongsTo, listArchives, type ArchiveEntry } from './preservation/archive-registry.js';
+export {
+  ARCHIVE_REGISTRY_TABLE,
+  ARCHIVE_TABLE_PREFIX,
+  archiveBelongsTo,
+  archiveLineage,
+  listArchives,
+  restorableArchives,
+  type ArchiveEntry,
+} from './preservation/archive-registry.js';
 export { type PreservedData } from './preservation/archive-writer.js';
 export { restoreArchives, type RestoreArchivesResult, type RestoredArchive } from './preservation/archive-restorer.js';
 export { regeneratedSince, rekeyRegeneratedTwins, type RegeneratedSince } from './preservation/regenerated-twins.js';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliRuntime } from '../runtime.js';
+import { registerArchives } from './archives.js';
 import { registerBackup } from './backup.js';
 import { registerBaseline } from './baseline.js';
 import { registerCheckpoint } from './checkpoint.js';
@@ -35,6 +36,7 @@ export const COMMANDS: ((program: Command, cli: CliRuntime) => void)[] = [
   registerBaseline,
   registerRollback,
   registerRedo,
+  registerArchives,
   registerValidate,
   registerDiff,
   registerBackup,

@@ -47,6 +47,7 @@ export const POSTGRES_COMMANDS = [
   'checkpoint',
   'resume',
   'emergency-rollback',
+  'archives',
 ];
 
 /**

@@ -11,6 +11,8 @@ export interface ConnectionPreserved {
   rows: number;
   /** `mfmig_archive.<table>` */
   location: string;
+  /** Kept, not put back by a later up (see `ConnectionArchive.held`). */
+  held?: true;
 }
 
 /**
@@ -40,11 +42,20 @@ export async function copyLosses(step: DialectStep, schema: string, losses: read
       columns,
       primaryKey: loss.primaryKey,
       rows: loss.rows,
+      held: step.undoesFailedUp === true,
     });
     const custom = await customTypedColumns(step, schema, loss.table);
     const select = columns.map((c) => (custom.has(c) ? `${q(c)}::text COLLATE "default" AS ${q(c)}` : q(c))).join(', ');
     const rows = await conn.execute(`CREATE TABLE ${ARCHIVE_SCHEMA}.${q(table)} AS SELECT ${select} FROM ${q(schema)}.${q(loss.table)}`);
-    copies.push({ archiveId: id, kind: loss.kind, table: loss.table, columns, rows, location: `${ARCHIVE_SCHEMA}.${table}` });
+    copies.push({
+      archiveId: id,
+      kind: loss.kind,
+      table: loss.table,
+      columns,
+      rows,
+      location: `${ARCHIVE_SCHEMA}.${table}`,
+      ...(step.undoesFailedUp ? { held: true as const } : {}),
+    });
     done += loss.rows;
     step.progress({ operation: 'archive', done, total, unit: 'rows' });
   }

@@ -24,6 +24,11 @@ export interface ConnectionArchive {
   columns: string[];
   primaryKey: string[];
   rows: number;
+  /**
+   * Kept, never put back by an up: the rows the down that took a failed attempt back out dropped
+   * (that attempt's own output, and what the application wrote into its tables meanwhile).
+   */
+  held?: boolean;
 }
 
 /**
@@ -52,14 +57,15 @@ export async function ensureArchiveSchema(conn: DialectConnection): Promise<void
   )`);
   // which schema, not which name: a schema dropped and made again under the same name is another one
   await conn.execute(`ALTER TABLE ${ARCHIVE_SCHEMA}.archives ADD COLUMN IF NOT EXISTS source_schema_oid bigint`);
+  await conn.execute(`ALTER TABLE ${ARCHIVE_SCHEMA}.archives ADD COLUMN IF NOT EXISTS held boolean NOT NULL DEFAULT false`);
 }
 
 /** The identity of a schema: its oid, which a schema made again under the same name does not keep. */
 const SCHEMA_OID = `(SELECT oid::bigint FROM pg_namespace WHERE nspname::text = $1::text)`;
 
 /**
- * The archives of `schema` made by the down of `version` that are not restored yet, oldest first;
- * empty when there is no archive schema.
+ * The archives of `schema` made by the down of `version` that an up puts back: not restored yet,
+ * not held, oldest first; empty when there is no archive schema.
  *
  * @example
  * const pending = await pendingArchives(conn, 'public', 7);
@@ -85,15 +91,21 @@ export async function archiveHistory(conn: DialectConnection, schema: string): P
 async function readArchives(conn: DialectConnection, schema: string, options: { pendingOnly: boolean; version?: number }): Promise<ArchiveRecord[]> {
   const [exists] = await conn.query<{ ok: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS ok`, [`${ARCHIVE_SCHEMA}.archives`]);
   if (!exists?.ok) return [];
+  const columns = new Set(
+    (
+      await conn.query<{ name: string }>(`SELECT attname::text AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`, [
+        `${ARCHIVE_SCHEMA}.archives`,
+      ])
+    ).map((c) => c.name),
+  );
   // a registry written before archives recorded their schema's identity: none of it can be matched safely
-  const identified = await conn.query(`SELECT 1 FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'source_schema_oid'`, [
-    `${ARCHIVE_SCHEMA}.archives`,
-  ]);
-  if (identified.length === 0) return [];
+  if (!columns.has('source_schema_oid')) return [];
+  // a registry from before held archives holds none
+  const held = columns.has('held') ? 'held' : 'false';
   const rows = await conn.query<Record<string, unknown>>(
-    `SELECT id, source_schema, version, migration, run_id, kind, source_table, archive_table, columns, primary_key, rows, created_at, restored_at
+    `SELECT id, source_schema, version, migration, run_id, kind, source_table, archive_table, columns, primary_key, rows, created_at, restored_at, ${held} AS held
      FROM ${ARCHIVE_SCHEMA}.archives WHERE source_schema = $1 AND source_schema_oid = ${SCHEMA_OID}
-       AND (NOT $3::boolean OR restored_at IS NULL) AND ($2::bigint IS NULL OR version = $2) ORDER BY id`,
+       AND (NOT $3::boolean OR (restored_at IS NULL AND NOT ${held})) AND ($2::bigint IS NULL OR version = $2) ORDER BY id`,
     [schema, options.version ?? null, options.pendingOnly],
   );
   return rows.map((r) => ({
@@ -110,6 +122,7 @@ async function readArchives(conn: DialectConnection, schema: string, options: { 
     rows: Number(r.rows),
     createdAt: (r.created_at as Date).toISOString(),
     restored: r.restored_at !== null,
+    held: r.held === true,
   }));
 }
 
@@ -125,8 +138,8 @@ export async function registerArchive(
   archive: Omit<ConnectionArchive, 'id' | 'archiveTable'>,
 ): Promise<{ id: number; table: string }> {
   const [row] = await conn.query<{ id: string }>(
-    `INSERT INTO ${ARCHIVE_SCHEMA}.archives (source_schema, source_schema_oid, version, migration, run_id, kind, source_table, archive_table, columns, primary_key, rows)
-     VALUES ($1, ${SCHEMA_OID}, $2, $3, $4, $5, $6, 'pending-' || gen_random_uuid(), $7, $8, $9) RETURNING id`,
+    `INSERT INTO ${ARCHIVE_SCHEMA}.archives (source_schema, source_schema_oid, version, migration, run_id, kind, source_table, archive_table, columns, primary_key, rows, held)
+     VALUES ($1, ${SCHEMA_OID}, $2, $3, $4, $5, $6, 'pending-' || gen_random_uuid(), $7, $8, $9, $10) RETURNING id`,
     [
       archive.sourceSchema,
       archive.version,
@@ -137,6 +150,7 @@ export async function registerArchive(
       JSON.stringify(archive.columns),
       JSON.stringify(archive.primaryKey),
       archive.rows,
+      archive.held === true,
     ],
   );
   const id = Number(row!.id);

@@ -77,13 +77,14 @@ export function createConnectionPreservation(options: ConnectionPreservationOpti
     },
     async aroundDown(step, work) {
       if (step.dryRun) return step.connection.dialect === 'sqlite' && options.collect ? probeSqliteDown(step, work, options.collect) : work();
-      // a down taking a failed attempt back out drops that attempt's output: archived, it would be put back
-      // over the output of the next (fixed) attempt
-      if (options.enabled === false || step.undoesFailedUp) {
-        // what this down drops is the user's to lose, or the failed attempt's own output: a step guard lets it go
+      if (options.enabled === false) {
+        // what this down drops is the user's to lose: a step guard lets it go
         step.accountLosses?.('*');
         return work();
       }
+      // a down taking a failed attempt back out is archived as every down is, but held: what it drops is that
+      // attempt's output (put back, it would overwrite the next, fixed attempt's) and the rows the application
+      // wrote into its tables meanwhile, which are not the runner's to destroy
       if (step.connection.dialect === 'sqlite') return preserveSqliteDown(step, work);
       const schema = await currentSchema(step.connection);
       const losses = await probeLosses(step, schema, work);
@@ -91,7 +92,17 @@ export function createConnectionPreservation(options: ConnectionPreservationOpti
       await work();
       for (const copy of copies) {
         const rows = copy.kind === 'rows' ? await pruneUnchanged(step, schema, copy) : copy.rows;
-        if (rows > 0) step.report({ kind: 'preserved', lossKind: copy.kind, table: copy.table, rows, columns: copy.columns, location: copy.location });
+        if (rows > 0) {
+          step.report({
+            kind: 'preserved',
+            lossKind: copy.kind,
+            table: copy.table,
+            rows,
+            columns: copy.columns,
+            location: copy.location,
+            ...(copy.held ? { held: true } : {}),
+          });
+        }
       }
     },
     // on SQLite the run's result also lists what was archived and put back as the plugin's does (`extras.preserved`, `extras.restored`)

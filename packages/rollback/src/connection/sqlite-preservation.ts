@@ -22,9 +22,9 @@ export async function preserveSqliteDown(step: DialectStep, work: (options?: { p
   ensureDatabaseIdentity(adapter);
   const probe = await probeDataLoss(adapter, () => work({ probe: true }), downWrittenTables(adapter, step.migration));
   const { migration } = step;
-  const preserved = archiveLosses(adapter, probe.losses, { version: migration.version, migration: migrationLabel(migration), runId: step.runId }, (p) =>
-    step.progress(p),
-  );
+  // the down that takes a failed attempt back out: its archives are held, never put back by an up
+  const owner = { version: migration.version, migration: migrationLabel(migration), runId: step.runId, held: step.undoesFailedUp === true };
+  const preserved = archiveLosses(adapter, probe.losses, owner, (p) => step.progress(p));
   // the step guard refuses a down that deletes rows it never names (a cascade, a rebuild) unless they are archived
   step.accountLosses?.(preserved.map((p) => p.table));
   await work();
@@ -37,6 +37,7 @@ export async function preserveSqliteDown(step: DialectStep, work: (options?: { p
       columns: p.columns,
       location: p.location,
       archiveId: p.archiveId,
+      ...(p.held ? { held: true } : {}),
       data: p,
     });
   }

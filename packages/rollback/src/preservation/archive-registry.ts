@@ -34,7 +34,8 @@ const CREATE_SQL = `CREATE TABLE IF NOT EXISTS mfmig_archives (
   restored_at TEXT,
   restored_rows INTEGER,
   note TEXT,
-  database_id TEXT
+  database_id TEXT,
+  held INTEGER NOT NULL DEFAULT 0
 )`;
 
 /** One row of `mfmig_archives`. */
@@ -60,12 +61,19 @@ export interface ArchiveEntry {
   note: string | null;
   /** The id of the database the rows were archived in (null for archives made before identities existed). */
   databaseId: string | null;
+  /**
+   * Kept, never put back by an up: the rows the down that took a failed attempt back out dropped
+   * (that attempt's own output, and what the application wrote into its tables meanwhile).
+   */
+  held: boolean;
 }
 
-/** Creates the registry when missing, or adds `database_id` to an older one (inside the caller's transaction). */
+/** Creates the registry when missing, or adds `database_id` and `held` to an older one (inside the caller's transaction). */
 export function ensureArchiveRegistry(adapter: DatabaseAdapter): void {
   adapter.run(CREATE_SQL);
-  if (!adapter.columnNames(ARCHIVE_REGISTRY_TABLE).includes('database_id')) adapter.run(`ALTER TABLE ${ARCHIVE_REGISTRY_TABLE} ADD COLUMN database_id TEXT`);
+  const columns = adapter.columnNames(ARCHIVE_REGISTRY_TABLE);
+  if (!columns.includes('database_id')) adapter.run(`ALTER TABLE ${ARCHIVE_REGISTRY_TABLE} ADD COLUMN database_id TEXT`);
+  if (!columns.includes('held')) adapter.run(`ALTER TABLE ${ARCHIVE_REGISTRY_TABLE} ADD COLUMN held INTEGER NOT NULL DEFAULT 0`);
 }
 
 /**
@@ -87,7 +95,9 @@ export function archiveLineage(adapter: DatabaseAdapter): string[] {
 }
 
 /**
- * Archives recorded in a database, oldest first; `status` filters.
+ * Archives recorded in a database, oldest first; `status` filters. Held archives (see
+ * `ArchiveEntry.held`) are listed with status `archived`: an up skips them, see
+ * {@link restorableArchives}.
  *
  * @example
  * listArchives(adapter, 'archived').map((a) => a.archiveTable);
@@ -98,11 +108,21 @@ export function listArchives(adapter: DatabaseAdapter, status?: ArchiveEntry['st
   return adapter.all<Record<string, unknown>>(`SELECT * FROM mfmig_archives${where} ORDER BY id`, status ? [status] : []).map(toEntry);
 }
 
+/**
+ * The archives an up of `upToVersion` or below puts back: waiting, not held, oldest first.
+ *
+ * @example
+ * restorableArchives(adapter, 7).map((a) => a.sourceTable);
+ */
+export function restorableArchives(adapter: DatabaseAdapter, upToVersion: number): ArchiveEntry[] {
+  return listArchives(adapter, 'archived').filter((a) => !a.held && a.version <= upToVersion);
+}
+
 /** Records a new archive; returns its id. */
 export function recordArchive(adapter: DatabaseAdapter, entry: Omit<ArchiveEntry, 'id' | 'status' | 'restoredAt' | 'restoredRows' | 'note'>): number {
   const result = adapter.run(
-    `INSERT INTO mfmig_archives (version, migration, run_id, kind, source_table, archive_table, columns, key_kind, key_columns, rows, checksum, created_at, database_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO mfmig_archives (version, migration, run_id, kind, source_table, archive_table, columns, key_kind, key_columns, rows, checksum, created_at, database_id, held)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       entry.version,
       entry.migration,
@@ -117,6 +137,7 @@ export function recordArchive(adapter: DatabaseAdapter, entry: Omit<ArchiveEntry
       entry.checksum,
       entry.createdAt,
       entry.databaseId,
+      entry.held ? 1 : 0,
     ],
   );
   return Number(result.lastInsertRowid);
@@ -153,5 +174,6 @@ function toEntry(row: Record<string, unknown>): ArchiveEntry {
     restoredRows: row.restored_rows == null ? null : Number(row.restored_rows),
     note: row.note == null ? null : String(row.note),
     databaseId: row.database_id == null ? null : String(row.database_id),
+    held: Number(row.held ?? 0) === 1,
   };
 }

@@ -1,7 +1,7 @@
 import { type DatabaseAdapter, messageOf, quoteIdentifier } from '@mfmig/core';
 import { type TableInfo, dataColumns, tableInventory } from '../analysis/table-inventory.js';
 import { triggerWrites } from '../analysis/trigger-writes.js';
-import { type ArchiveEntry, archiveBelongsTo, archiveLineage, listArchives, markArchiveRestored } from './archive-registry.js';
+import { type ArchiveEntry, archiveBelongsTo, archiveLineage, markArchiveRestored, restorableArchives } from './archive-registry.js';
 import { type RegeneratedSince, rekeyRegeneratedTwins } from './regenerated-twins.js';
 
 /** One archive put back into the table it came from. */
@@ -44,7 +44,7 @@ const SAVEPOINT = 'mfmig_restore';
  */
 export function restoreArchives(adapter: DatabaseAdapter, upToVersion: number, since: RegeneratedSince = new Map()): RestoreArchivesResult {
   const lineage = archiveLineage(adapter);
-  const due = listArchives(adapter, 'archived').filter((a) => a.version <= upToVersion);
+  const due = restorableArchives(adapter, upToVersion);
   const foreign = due.filter((a) => !archiveBelongsTo(a, lineage));
   const own = due.filter((a) => archiveBelongsTo(a, lineage));
   const depth = triggerDepths(adapter, own);

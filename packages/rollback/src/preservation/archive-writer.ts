@@ -17,6 +17,8 @@ export interface PreservedData {
   /** Where the rows are now: the archive table in the same database. */
   location: string;
   checksum: string;
+  /** Kept, not put back by a later up (see `ArchiveEntry.held`). */
+  held?: true;
 }
 
 /** Who the archive belongs to. */
@@ -24,6 +26,8 @@ export interface ArchiveOwner {
   version: number;
   migration: string;
   runId: string | null;
+  /** The down takes a failed attempt back out: its archives are held (see `ArchiveEntry.held`). */
+  held?: boolean;
 }
 
 type RecordedOwner = ArchiveOwner & { databaseId: string };
@@ -96,6 +100,7 @@ function archiveOne(adapter: DatabaseAdapter, loss: DataLoss, owner: RecordedOwn
     checksum: sha256,
     createdAt: new Date().toISOString(),
     databaseId: owner.databaseId,
+    held: owner.held === true,
   });
   return {
     archiveId,
@@ -107,6 +112,7 @@ function archiveOne(adapter: DatabaseAdapter, loss: DataLoss, owner: RecordedOwn
     rows: copied,
     location: name,
     checksum: sha256,
+    ...(owner.held ? { held: true as const } : {}),
   };
 }
 

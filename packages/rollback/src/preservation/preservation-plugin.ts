@@ -82,9 +82,10 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
       const collect = ctx.dryRun ? options.collector?.() : undefined;
       if (ctx.dryRun && !collect) return;
       // nothing to keep when the user turned preservation off (what this down drops, cascades included, is
-      // theirs to lose), or when the down takes a failed attempt back out (what it drops is that attempt's
-      // output; archived, it would be put back over the output of the next, fixed attempt)
-      if (!ctx.dryRun && (ctx.undoesFailedUp || (options.isEnabled && !options.isEnabled()))) {
+      // theirs to lose). The down that takes a failed attempt back out is archived but held: what it drops is
+      // that attempt's output (put back, it would overwrite the next, fixed attempt's) and the rows the
+      // application wrote into its tables meanwhile, which are not the runner's to destroy.
+      if (!ctx.dryRun && options.isEnabled && !options.isEnabled()) {
         ctx.state.set(ACCOUNTED_LOSSES_STATE, '*');
         return;
       }
@@ -112,7 +113,7 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
         const preserved = archiveLosses(
           ctx.adapter,
           probe.losses,
-          { version: ctx.migration.version, migration: migrationLabel(ctx.migration), runId: ctx.runId },
+          { version: ctx.migration.version, migration: migrationLabel(ctx.migration), runId: ctx.runId, held: ctx.undoesFailedUp === true },
           (p) => ctx.progress(p),
         );
         if (ownTransaction) ctx.adapter.commit();

@@ -1,6 +1,6 @@
 import { type DatabaseAdapter, quoteIdentifier as q } from '@mfmig/core';
 import { type TableInfo, tableInventory } from '../analysis/table-inventory.js';
-import { type ArchiveEntry, archiveBelongsTo, archiveLineage, listArchives } from './archive-registry.js';
+import { type ArchiveEntry, archiveBelongsTo, archiveLineage, restorableArchives } from './archive-registry.js';
 
 /**
  * Per table (lower-case name): its largest integer key before an up migration ran, so that the
@@ -54,7 +54,7 @@ interface TwinKey {
  */
 export function regeneratedSince(adapter: DatabaseAdapter, upToVersion: number): RegeneratedSince {
   const since = new Map<string, number | null>();
-  const listed = listArchives(adapter, 'archived').filter((a) => a.version <= upToVersion && a.kind !== 'columns');
+  const listed = restorableArchives(adapter, upToVersion).filter((a) => a.kind !== 'columns');
   if (listed.length === 0) return since;
   const lineage = archiveLineage(adapter);
   const due = listed.filter((a) => archiveBelongsTo(a, lineage));

@@ -1,0 +1,32 @@
+import { ARCHIVE_SCHEMA, archiveHistory } from '@mfmig/rollback';
+import type { ArchiveListing } from '../commands/archives.js';
+import type { CliRuntime } from '../runtime.js';
+import { open } from './postgres-commands.js';
+
+/**
+ * `mfmig --db postgres://... archives`: the archives of the schema (by its identity: those of
+ * another schema, or of an earlier schema of the same name, are not its own), read in a
+ * read-only session.
+ *
+ * @example
+ * const waiting = (await postgresArchives(cli)).filter((a) => a.status === 'waiting');
+ */
+export async function postgresArchives(cli: CliRuntime): Promise<ArchiveListing[]> {
+  const conn = await open(cli, { createSchema: false });
+  try {
+    await conn.execute('SET default_transaction_read_only = on');
+    return (await archiveHistory(conn, conn.schema)).map((a) => ({
+      id: a.id,
+      version: a.version,
+      migration: a.migration,
+      table: a.sourceTable,
+      kind: a.kind,
+      rows: a.rows,
+      location: a.restored ? null : `${ARCHIVE_SCHEMA}.${a.archiveTable}`,
+      status: a.restored ? 'restored' : a.held ? 'held' : 'waiting',
+      createdAt: a.createdAt,
+    }));
+  } finally {
+    await conn.close();
+  }
+}

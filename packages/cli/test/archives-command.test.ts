@@ -1,0 +1,138 @@
+// `mfmig archives`: what rollbacks kept, on both dialects, for two databases side by side (two
+// SQLite files in one folder with one backups folder; two schemas of one PostgreSQL database),
+// each listing only its own; and bad input refused with the files left as they were.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
+import { mfmig, pgRows, sha256File, sqlMigration, tempDir, writeMigrations } from './helpers.js';
+
+afterAll(dropScratchDatabases);
+
+interface Listed {
+  id: number;
+  version: number;
+  table: string;
+  kind: string;
+  rows: number;
+  location: string | null;
+  status: string;
+}
+
+const MIGRATIONS = {
+  'mvp1/0001_notes.sql': sqlMigration('CREATE TABLE notes (id integer PRIMARY KEY, body text NOT NULL);', 'DROP TABLE notes;'),
+  'mvp1/0002_tags.sql': sqlMigration('CREATE TABLE tags (id integer PRIMARY KEY, note_id integer, name text NOT NULL);', 'DROP TABLE tags;'),
+};
+
+/** Two databases of one project: `--db` arguments and a query on each. */
+interface Pair {
+  args: [string[], string[]];
+  query(which: 0 | 1, sql: string): Promise<Record<string, unknown>[]>;
+}
+
+async function sqlitePair(dir: string): Promise<Pair> {
+  const files = [join(dir, 'one.db'), join(dir, 'two.db')] as const;
+  const Database = (await import('better-sqlite3')).default;
+  return {
+    args: [
+      ['--db', files[0]],
+      ['--db', files[1]],
+    ],
+    query: async (which, sql) => {
+      const db = new Database(files[which]);
+      try {
+        const s = db.prepare(sql);
+        return s.reader ? (s.all() as Record<string, unknown>[]) : (s.run(), []);
+      } finally {
+        db.close();
+      }
+    },
+  };
+}
+
+async function postgresPair(): Promise<Pair> {
+  const url = await scratchDatabase();
+  const schemas = ['one', 'two'] as const;
+  return {
+    args: [
+      ['--db', url, '--schema', schemas[0]],
+      ['--db', url, '--schema', schemas[1]],
+    ],
+    query: (which, sql) =>
+      withClient(url, async (c) => {
+        await c.query(`SET search_path TO ${schemas[which]}`);
+        return (await c.query(sql)).rows as Record<string, unknown>[];
+      }),
+  };
+}
+
+describe.each(['sqlite', 'postgres'] as const)('mfmig archives (%s)', (dialect) => {
+  it('lists what each database kept, waiting then restored, and never the other database’s', { timeout: 120_000 }, async () => {
+    const dir = tempDir();
+    writeMigrations(dir, MIGRATIONS);
+    const pair = dialect === 'sqlite' ? await sqlitePair(dir) : await postgresPair();
+    const cli = (which: 0 | 1, ...args: string[]) => mfmig(dir, [...pair.args[which], '--json', '--yes', ...args]);
+    const listed = (which: 0 | 1, ...args: string[]) => {
+      const r = cli(which, 'archives', ...args);
+      expect(r.code, r.stderr).toBe(0);
+      return (r.json as { archives: Listed[] }).archives;
+    };
+    for (const which of [0, 1] as const) {
+      expect(cli(which, 'migrate').code).toBe(0);
+      expect(listed(which)).toEqual([]);
+      await pair.query(which, `INSERT INTO notes (id, body) VALUES (1, 'n1'), (2, 'n2')`);
+      await pair.query(
+        which,
+        `INSERT INTO tags (id, note_id, name) VALUES ${Array.from({ length: which + 2 }, (_, k) => `(${k + 1}, 1, 't${k}')`).join(', ')}`,
+      );
+    }
+
+    // only the first database rolls back: its archive is listed there, the second lists nothing
+    expect(cli(0, 'rollback').code).toBe(0);
+    const waiting = listed(0);
+    expect(waiting.map((a) => [a.version, a.table, a.kind, a.rows, a.status])).toEqual([[2, 'tags', 'table', 2, 'waiting']]);
+    expect((await pair.query(0, `SELECT count(*) AS n FROM ${waiting[0]!.location}`)).map((r) => Number(r.n))).toEqual([2]);
+    expect(listed(1)).toEqual([]);
+
+    // the second rolls back too: each lists its own rows
+    expect(cli(1, 'rollback').code).toBe(0);
+    expect(listed(1).map((a) => [a.table, a.rows, a.status])).toEqual([['tags', 3, 'waiting']]);
+    expect(listed(0).map((a) => [a.table, a.rows, a.status])).toEqual([['tags', 2, 'waiting']]);
+
+    // migrate puts the first one's rows back: nothing waits there any more; --all shows the archive restored
+    expect(cli(0, 'migrate').code).toBe(0);
+    expect(Number((await pair.query(0, 'SELECT count(*) AS n FROM tags'))[0]!.n)).toBe(2);
+    expect(listed(0)).toEqual([]);
+    expect(listed(0, '--all').map((a) => [a.table, a.rows, a.status, a.location])).toEqual([['tags', 2, 'restored', null]]);
+    expect(listed(1).map((a) => [a.table, a.rows, a.status])).toEqual([['tags', 3, 'waiting']]);
+  });
+});
+
+describe('mfmig archives refuses bad input and changes nothing', () => {
+  it('a missing database file is not created', () => {
+    const dir = tempDir();
+    const r = mfmig(dir, ['--db', join(dir, 'absent.db'), 'archives']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(join(dir, 'absent.db'))).toBe(false);
+  });
+
+  it('a file that is not SQLite is left as it was', () => {
+    const dir = tempDir();
+    const file = join(dir, 'notes.txt');
+    writeFileSync(file, 'not a database\n');
+    const before = sha256File(file);
+    const r = mfmig(dir, ['--db', file, 'archives']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(sha256File(file)).toBe(before);
+  });
+
+  it('a PostgreSQL schema that does not exist is not created', async () => {
+    const url = await scratchDatabase();
+    const r = mfmig(tempDir(), ['--db', url, '--schema', 'nowhere', '--json', 'archives']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json).toEqual({ archives: [] });
+    expect(await pgRows(url, "SELECT nspname FROM pg_namespace WHERE nspname IN ('nowhere', 'mfmig_archive')")).toEqual([]);
+  });
+});
