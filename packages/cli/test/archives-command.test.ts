@@ -5,9 +5,11 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
-import { mfmig, pgRows, sha256File, sqlMigration, tempDir, writeMigrations } from './helpers.js';
+import { mfmig, pgRows, postgresTarget, sha256File, sqlMigration, sqliteTarget, tempDir, writeMigrations } from './helpers.js';
 
 afterAll(dropScratchDatabases);
+
+const CHILDREN = 'CREATE TABLE children (id integer PRIMARY KEY, parent_id integer REFERENCES parents (id))';
 
 interface Listed {
   id: number;
@@ -105,6 +107,47 @@ describe.each(['sqlite', 'postgres'] as const)('mfmig archives (%s)', (dialect) 
     expect(listed(0)).toEqual([]);
     expect(listed(0, '--all').map((a) => [a.table, a.rows, a.status, a.location])).toEqual([['tags', 2, 'restored', null]]);
     expect(listed(1).map((a) => [a.table, a.rows, a.status])).toEqual([['tags', 3, 'waiting']]);
+  });
+});
+
+const PARENT_CHILD = {
+  'mvp1/0001_parents.sql': sqlMigration('CREATE TABLE parents (id integer PRIMARY KEY);', 'DROP TABLE parents;'),
+  'mvp1/0002_children.sql': sqlMigration(CHILDREN, 'DROP TABLE children;'),
+};
+
+describe.each(['sqlite', 'postgres'] as const)('mfmig archives --restore (%s)', (dialect) => {
+  it('puts back rows whose key is free; a row whose parent is gone fails it whole and changes nothing', { timeout: 120_000 }, async () => {
+    const dir = tempDir();
+    writeMigrations(dir, PARENT_CHILD);
+    const db = dialect === 'sqlite' ? await sqliteTarget(dir) : await postgresTarget();
+    const cli = (...args: string[]) => mfmig(dir, [...db.args, '--json', '--yes', ...args]);
+    expect(cli('migrate').code).toBe(0);
+    await db.query('INSERT INTO parents (id) VALUES (1), (2)');
+    await db.query('INSERT INTO children (id, parent_id) VALUES (10, 1), (11, 2)');
+    expect(cli('rollback').code).toBe(0);
+    const [archive] = (cli('archives').json as { archives: Listed[] }).archives;
+    expect(archive).toMatchObject({ table: 'children', rows: 2, status: 'waiting' });
+    // the application makes the table again itself, and removes a parent
+    await db.query(CHILDREN);
+    await db.query('DELETE FROM parents WHERE id = 2');
+
+    const file = dialect === 'sqlite' ? db.args[1]! : undefined;
+    const before = file && sha256File(file);
+    const refused = cli('archives', '--restore', String(archive!.id));
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    if (file) expect(sha256File(file)).toBe(before);
+    expect(await db.query('SELECT id FROM children')).toEqual([]);
+
+    await db.query('INSERT INTO parents (id) VALUES (2)');
+    const put = cli('archives', '--restore', String(archive!.id));
+    expect(put.code, put.stderr).toBe(0);
+    expect(put.json).toMatchObject({ restored: { inserted: 2, kept: 0, status: 'restored' } });
+    expect((await db.query('SELECT id, parent_id FROM children ORDER BY id')).map((r) => [Number(r.id), Number(r.parent_id)])).toEqual([
+      [10, 1],
+      [11, 2],
+    ]);
+    expect((cli('archives').json as { archives: Listed[] }).archives).toEqual([]);
   });
 });
 

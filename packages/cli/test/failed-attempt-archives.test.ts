@@ -5,7 +5,7 @@ import { dropScratchDatabases } from '@mfmig/test-support';
 import { type DialectRunResult, DialectMigrator, SqliteConnection, loadMigrations, openDatabase, openPostgres } from '@mfmig/core';
 import { createConnectionTransformer } from '@mfmig/framework';
 import { createConnectionPreservation } from '@mfmig/rollback';
-import { type Target, mfmig, postgresTarget, sqlMigration, sqliteTarget, tempDir, writeMigrations } from './helpers.js';
+import { type Target, mfmig, postgresTarget, sha256File, sqlMigration, sqliteTarget, tempDir, writeMigrations } from './helpers.js';
 
 afterAll(dropScratchDatabases);
 
@@ -103,9 +103,9 @@ async function runMigrator(dialect: 'sqlite' | 'postgres', db: Target, dir: stri
 
 const count = async (db: Target, sql: string) => Number((await db.query(sql))[0]!.n);
 
-describe.each(['sqlite', 'postgres'] as const)('rows the application wrote into a failed attempt are kept (%s)', (dialect) => {
+describe.each(['sqlite', 'postgres'] as const)('rows the application wrote into a failed attempt are kept, and can be put back (%s)', (dialect) => {
   it(
-    'a step stopped mid-copy, written to by the application, then taken back out: its tables are archived, held, never put back',
+    'a step stopped mid-copy, written to by the application, then taken back out: its tables are archived and held; migrate never puts them back, archives --restore puts back the free keys',
     { timeout: 180_000 },
     async () => {
       const dir = tempDir();
@@ -130,7 +130,7 @@ describe.each(['sqlite', 'postgres'] as const)('rows the application wrote into 
       expect(await db.query('SELECT version FROM mfmig_history WHERE version = 2')).toEqual([]);
       const listed = cli('archives');
       expect(listed.code, listed.stderr).toBe(0);
-      const archives = (listed.json as { archives: { table: string; status: string; rows: number; location: string }[] }).archives;
+      const archives = (listed.json as { archives: { id: number; table: string; status: string; rows: number; location: string }[] }).archives;
       expect(archives.map((a) => [a.table, a.status])).toEqual([['dst', 'held']]);
       expect(archives[0]!.rows).toBe(SOURCE_ROWS + 1);
       const kept = `SELECT title FROM ${archives[0]!.location} WHERE id = 100000`;
@@ -143,6 +143,31 @@ describe.each(['sqlite', 'postgres'] as const)('rows the application wrote into 
       expect(await count(db, 'SELECT count(*) AS n FROM dst WHERE id = 100000')).toBe(0);
       expect((cli('archives').json as { archives: { status: string }[] }).archives.map((a) => a.status)).toEqual(['held']);
       expect((await db.query(kept)).map((r) => r.title)).toEqual(['written by the app']);
+
+      // put back by hand: only the rows whose key is free go in; a row the table holds with other values stays in the archive
+      await db.query("UPDATE dst SET title = 'edited live' WHERE id = 1");
+      const id = String(archives[0]!.id);
+      const file = dialect === 'sqlite' ? db.args[1]! : undefined;
+      const before = file && sha256File(file);
+      const unknown = cli('archives', '--restore', '999');
+      expect(unknown.code).not.toBe(0);
+      expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+      if (file) expect(sha256File(file)).toBe(before);
+      expect(await count(db, 'SELECT count(*) AS n FROM dst')).toBe(SOURCE_ROWS);
+      const put = cli('archives', '--restore', id);
+      expect(put.code, put.stderr).toBe(0);
+      expect(put.json).toMatchObject({ restored: { inserted: 1, kept: 1, status: 'kept', table: 'dst' } });
+      const titles = await db.query('SELECT title FROM dst WHERE id IN (1, 100000) ORDER BY id');
+      expect(titles.map((r) => r.title)).toEqual(['edited live', 'written by the app']);
+      const left = (cli('archives').json as { archives: { status: string; rows: number }[] }).archives;
+      expect(left.map((a) => [a.status, a.rows])).toEqual([['held', 1]]);
+      expect((await db.query(`SELECT id, title FROM ${archives[0]!.location}`)).map((r) => [Number(r.id), r.title])).toEqual([[1, 'entry 1']]);
+      // the live row is set back: the archive holds nothing the table lacks, and is marked restored
+      await db.query("UPDATE dst SET title = 'entry 1' WHERE id = 1");
+      expect(cli('archives', '--restore', id).json).toMatchObject({ restored: { inserted: 0, kept: 0, status: 'restored' } });
+      expect((cli('archives').json as { archives: unknown[] }).archives).toEqual([]);
+      expect((cli('archives', '--all').json as { archives: { status: string }[] }).archives.map((a) => a.status)).toEqual(['restored']);
+      expect(await count(db, 'SELECT count(*) AS n FROM dst')).toBe(SOURCE_ROWS + 1);
     },
   );
 });

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import { formatCount, isPostgresUrl } from '@mfmig/core';
-import { archiveBelongsTo, archiveLineage } from '@mfmig/rollback';
+import { SqliteConnection, formatCount, isPostgresUrl } from '@mfmig/core';
+import { type PutBackResult, archiveBelongsTo, archiveLineage, putBackArchive } from '@mfmig/rollback';
+import { open } from '../postgres/postgres-commands.js';
 import { postgresArchives } from '../postgres/postgres-archives.js';
 import type { CliRuntime } from '../runtime.js';
+import { wholeNumber } from './parse-options.js';
 
 /**
  * One archive as `mfmig archives` lists it on either database. `status`: `waiting` (the next up of
@@ -25,6 +27,8 @@ export interface ArchiveListing {
 
 interface ArchivesOptions {
   all: boolean;
+  restore?: number;
+  lockTimeout: number;
 }
 
 /** `mfmig archives`: the rows rollbacks kept, where they are and whether an up will put them back. Read-only. */
@@ -33,7 +37,10 @@ export function registerArchives(program: Command, cli: CliRuntime): void {
     .command('archives')
     .description('list the rows rollbacks archived: which table, how many, where they are, and whether the next migrate puts them back (read-only)')
     .option('--all', 'also list the archives already put back', false)
+    .option('--restore <id>', 'put back the rows of this archive whose key the table does not hold (never over a row that is there)', wholeNumber)
+    .option('--lock-timeout <ms>', 'wait this long for another running mfmig before giving up (--restore)', wholeNumber, 10_000)
     .action(async (options: ArchivesOptions) => {
+      if (options.restore !== undefined) return restore(cli, options.restore, options.lockTimeout);
       const listed = isPostgresUrl(cli.globals.db) ? await postgresArchives(cli) : sqliteArchives(cli);
       const archives = options.all ? listed : listed.filter((a) => a.status !== 'restored');
       cli.out.result({ archives }, () => {
@@ -80,4 +87,25 @@ function sqliteArchives(cli: CliRuntime): ArchiveListing[] {
     status: a.status === 'restored' ? 'restored' : !archiveBelongsTo(a, lineage) ? 'foreign' : a.held ? 'held' : 'waiting',
     createdAt: a.createdAt,
   }));
+}
+
+/** `mfmig archives --restore <id>`: the rows of one archive whose key is free go back into its table. */
+async function restore(cli: CliRuntime, id: number, lockTimeoutMs: number): Promise<void> {
+  let result: PutBackResult;
+  if (isPostgresUrl(cli.globals.db)) {
+    const conn = await open(cli, { createSchema: false });
+    try {
+      result = await putBackArchive(conn, id, { lockTimeoutMs });
+    } finally {
+      await conn.close();
+    }
+  } else {
+    const framework = cli.openFramework({ loadModules: false });
+    result = await putBackArchive(new SqliteConnection(framework.context.adapter), id, { lockTimeoutMs });
+  }
+  cli.out.result({ restored: result }, () => {
+    cli.out.line(`Archive ${result.archiveId}: put back ${formatCount(result.inserted)} row(s) of ${result.table} whose key was free.`);
+    if (result.kept > 0) cli.out.line(`${formatCount(result.kept)} row(s) stay in the archive: the table holds other values under their keys.`);
+    else cli.out.line('Nothing is left in the archive; it is marked restored.');
+  });
 }

@@ -85,8 +85,8 @@ async function restoreOne(conn: DialectConnection, schema: string, archive: Conn
   return conn.execute(`INSERT INTO ${target} (${list(columns)}) OVERRIDING SYSTEM VALUE SELECT ${typed(columns)} FROM ${source}${conflict}`);
 }
 
-/** Moves every identity or serial sequence of the table past its largest value. */
-async function resetSequences(conn: DialectConnection, schema: string, table: TableInfo): Promise<void> {
+/** @internal Moves every identity or serial sequence of the table past its largest value. */
+export async function resetSequences(conn: DialectConnection, schema: string, table: TableInfo): Promise<void> {
   const qualified = `${q(schema)}.${q(table.name)}`;
   for (const column of table.columns) {
     const [row] = await conn.query<{ seq: string | null }>('SELECT pg_get_serial_sequence($1, $2) AS seq', [qualified, column.name]);

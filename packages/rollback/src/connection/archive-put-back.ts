@@ -1,0 +1,171 @@
+import { type DialectConnection, MfmigError, SqliteConnection, type TableInfo, quoteIdentifier as q } from '@mfmig/core';
+import { checksumTable } from '../analysis/row-digest.js';
+import { type ArchiveEntry, archiveBelongsTo, archiveLineage, listArchives, markArchiveRestored } from '../preservation/archive-registry.js';
+import { ARCHIVE_SCHEMA, type ArchiveRecord, archiveHistory, markRestored } from './archive-schema.js';
+import { resetSequences } from './archive-restore.js';
+import { currentSchema } from './table-state.js';
+
+/** What {@link putBackArchive} did. */
+export interface PutBackResult {
+  archiveId: number;
+  table: string;
+  /** Archived rows inserted: those whose key the table did not hold. */
+  inserted: number;
+  /** Rows left in the archive: their key is taken by a row with other values. */
+  kept: number;
+  /** `restored` when nothing is left in the archive (its table is dropped), else `kept`. */
+  status: 'restored' | 'kept';
+}
+
+/** Options of {@link putBackArchive}. */
+export interface PutBackOptions {
+  /** How long to wait for a running migration's lock, in ms. Default 10,000. */
+  lockTimeoutMs?: number;
+}
+
+/** One archive, whichever registry it is in: what the put-back needs. */
+interface Archive {
+  id: number;
+  kind: ArchiveEntry['kind'];
+  sourceTable: string;
+  /** The archive table, qualified. */
+  location: string;
+  columns: string[];
+  /** Archive-side key columns, and the table-side columns they match (`rowid` for a SQLite table without a key). */
+  key: { archive: string[]; table: string[] };
+  /** Marks it restored and drops its table. */
+  finish(conn: DialectConnection, inserted: number): Promise<void>;
+  /** Records how many rows it still holds. */
+  shrink(conn: DialectConnection, kept: number): Promise<void>;
+}
+
+/**
+ * Puts back by hand, on either dialect, the rows of one archive whose key its table does not hold
+ * (a held archive, what a failed attempt's tables held; or a waiting one): never over a row that is
+ * there. Afterwards the archive keeps only the rows the table does not hold with the same values;
+ * emptied, it is marked restored and dropped. Runs under the run lock, in one transaction: a row
+ * that breaks a constraint (a foreign key, NOT NULL) fails it, and nothing is changed. Refused
+ * for an archive of dropped columns (the up that re-creates them puts them back), of another
+ * database, of a table that does not exist, or with columns the table no longer has.
+ *
+ * @example
+ * const { inserted, kept } = await putBackArchive(conn, 12);
+ */
+export async function putBackArchive(conn: DialectConnection, id: number, options: PutBackOptions = {}): Promise<PutBackResult> {
+  const archive = await findArchive(conn, id);
+  if (archive.kind === 'columns') {
+    throw new MfmigError('USAGE', `Archive ${id} holds dropped columns of ${archive.sourceTable}: the migration that adds them again puts them back`);
+  }
+  const table = await conn.introspector.table(archive.sourceTable);
+  if (!table) throw new MfmigError('USAGE', `Table ${archive.sourceTable} of archive ${id} does not exist; migrate to the version that creates it first`);
+  const missing = archive.columns.filter((c) => !table.columns.some((t) => t.name === c));
+  if (missing.length > 0) {
+    throw new MfmigError(
+      'USAGE',
+      `Table ${archive.sourceTable} has no column ${missing.join(', ')} of archive ${id}; its values would be lost, so nothing was put back`,
+    );
+  }
+  if (archive.key.table.length === 0)
+    throw new MfmigError('USAGE', `Table ${archive.sourceTable} has no primary key: the rows of archive ${id} cannot be matched to its rows`);
+  // a row that breaks a constraint fails here, in a transaction rolled back before the lock row is written: nothing changes
+  await rehearsed(conn, archive, table);
+  await conn.lock.acquire({ timeoutMs: options.lockTimeoutMs ?? 10_000, command: `mfmig archives --restore ${id}` });
+  try {
+    return await conn.transaction(async () => {
+      const inserted = await insertMissing(conn, archive, table);
+      if (conn.dialect === 'postgres') await resetSequences(conn, await currentSchema(conn), table);
+      await conn.execute(`DELETE FROM ${archive.location} AS a WHERE EXISTS (SELECT 1 FROM ${q(table.name)} AS t WHERE ${sameRow(conn, archive)})`);
+      const [left] = await conn.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${archive.location}`);
+      const kept = Number(left?.n ?? 0);
+      if (kept === 0) await archive.finish(conn, inserted);
+      else await archive.shrink(conn, kept);
+      return { archiveId: id, table: archive.sourceTable, inserted, kept, status: kept === 0 ? 'restored' : 'kept' };
+    });
+  } finally {
+    await conn.lock.release();
+  }
+}
+
+/** Tries the insert in a transaction that is rolled back; a constraint it breaks is the error, named with the archive. */
+async function rehearsed(conn: DialectConnection, archive: Archive, table: TableInfo): Promise<void> {
+  const undo = new Error('rehearsed');
+  try {
+    await conn.transaction(async () => {
+      await insertMissing(conn, archive, table);
+      throw undo;
+    });
+  } catch (error) {
+    if (error === undo) return;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new MfmigError('ROLLBACK_FAILED', `The rows of archive ${archive.id} do not fit table ${archive.sourceTable} (${reason}); nothing was put back`);
+  }
+}
+
+async function insertMissing(conn: DialectConnection, archive: Archive, table: TableInfo): Promise<number> {
+  const typeOf = new Map(table.columns.map((c) => [c.name, c.type]));
+  // on PostgreSQL values archived as text (types the schema defines) go back through the column's own type
+  const value = (column: string) => (conn.dialect === 'postgres' ? `CAST(a.${q(column)} AS ${typeOf.get(column)!})` : `a.${q(column)}`);
+  const rowid = archive.key.table[0] === 'rowid';
+  const into = [...(rowid ? ['rowid'] : []), ...archive.columns.map(q)].join(', ');
+  const from = [...(rowid ? [`a.${q(archive.key.archive[0]!)}`] : []), ...archive.columns.map(value)].join(', ');
+  const taken = archive.key.table.map((k, i) => `t.${k === 'rowid' ? 'rowid' : q(k)} = ${rowid ? `a.${q(archive.key.archive[i]!)}` : value(k)}`).join(' AND ');
+  const overriding = conn.dialect === 'postgres' ? ' OVERRIDING SYSTEM VALUE' : '';
+  return conn.execute(
+    `INSERT INTO ${q(table.name)} (${into})${overriding} SELECT ${from} FROM ${archive.location} AS a WHERE NOT EXISTS (SELECT 1 FROM ${q(table.name)} AS t WHERE ${taken})`,
+  );
+}
+
+/** The table's row has the archived row's key and values (NULLs equal; on PostgreSQL compared as text, as archived). */
+function sameRow(conn: DialectConnection, archive: Archive): string {
+  const pairs = archive.key.table[0] === 'rowid' ? [['rowid', archive.key.archive[0]!] as const] : [];
+  const all = [...pairs.map(([t, a]) => [t, q(a)] as const), ...archive.columns.map((c) => [q(c), q(c)] as const)];
+  return all.map(([t, a]) => (conn.dialect === 'postgres' ? `t.${t}::text IS NOT DISTINCT FROM a.${a}::text` : `t.${t} IS a.${a}`)).join(' AND ');
+}
+
+async function findArchive(conn: DialectConnection, id: number): Promise<Archive> {
+  const unknown = () => new MfmigError('USAGE', `No archive ${id} waiting or held in this database; \`mfmig archives\` lists them`);
+  if (conn instanceof SqliteConnection) {
+    const adapter = conn.adapter;
+    const entry = listArchives(adapter).find((a) => a.id === id);
+    if (!entry || entry.status !== 'archived') throw unknown();
+    if (!archiveBelongsTo(entry, archiveLineage(adapter)))
+      throw new MfmigError('USAGE', `Archive ${id} came in with a copy of another database; its rows are not this database's`);
+    const rowid = entry.keyKind === 'rowid';
+    return {
+      id,
+      kind: entry.kind,
+      sourceTable: entry.sourceTable,
+      location: q(entry.archiveTable),
+      columns: entry.columns,
+      key: rowid ? { archive: ['mfmig_rowid'], table: ['rowid'] } : { archive: entry.keyColumns, table: entry.keyColumns },
+      async finish(_conn, inserted) {
+        markArchiveRestored(adapter, id, inserted, 'put back by hand (mfmig archives --restore)');
+        adapter.run(`DROP TABLE ${q(entry.archiveTable)}`);
+      },
+      async shrink(_conn, kept) {
+        const { sha256 } = checksumTable(
+          adapter,
+          entry.archiveTable,
+          rowid ? ['mfmig_rowid', ...entry.columns] : entry.columns,
+          rowid ? ['mfmig_rowid'] : entry.keyColumns,
+        );
+        adapter.run('UPDATE mfmig_archives SET rows = ?, checksum = ? WHERE id = ?', [kept, sha256, id]);
+      },
+    };
+  }
+  const schema = await currentSchema(conn);
+  const record: ArchiveRecord | undefined = (await archiveHistory(conn, schema)).find((a) => a.id === id);
+  if (!record || record.restored) throw unknown();
+  return {
+    id,
+    kind: record.kind,
+    sourceTable: record.sourceTable,
+    location: `${ARCHIVE_SCHEMA}.${q(record.archiveTable)}`,
+    columns: record.columns,
+    key: { archive: record.primaryKey, table: record.primaryKey },
+    finish: (c, inserted) => markRestored(c, record, inserted),
+    async shrink(c, kept) {
+      await c.execute(`UPDATE ${ARCHIVE_SCHEMA}.archives SET rows = $2 WHERE id = $1`, [id, kept]);
+    },
+  };
+}
