@@ -3,27 +3,9 @@ import { SqliteConnection, formatCount, isPostgresUrl } from '@mfmig/core';
 import { type PutBackResult, archiveBelongsTo, archiveLineage, putBackArchive } from '@mfmig/rollback';
 import { open } from '../postgres/postgres-commands.js';
 import { postgresArchives } from '../postgres/postgres-archives.js';
+import { type ArchiveListing, archiveListing } from '../archive-listing.js';
 import type { CliRuntime } from '../runtime.js';
 import { wholeNumber } from './parse-options.js';
-
-/**
- * One archive as `mfmig archives` lists it on either database. `status`: `waiting` (the next up of
- * its version puts it back), `held` (the rows the down that took a failed attempt back out dropped:
- * never put back by itself), `restored`, or `foreign` (it came in with a copy of another database,
- * and is never put back here).
- */
-export interface ArchiveListing {
-  id: number;
-  version: number;
-  migration: string;
-  table: string;
-  kind: 'table' | 'columns' | 'rows';
-  rows: number;
-  /** Where the rows are: the archive table (SQLite: in the same file; PostgreSQL: `mfmig_archive.<table>`). */
-  location: string | null;
-  status: 'waiting' | 'held' | 'restored' | 'foreign';
-  createdAt: string;
-}
 
 interface ArchivesOptions {
   all: boolean;
@@ -76,17 +58,11 @@ export function registerArchives(program: Command, cli: CliRuntime): void {
 function sqliteArchives(cli: CliRuntime): ArchiveListing[] {
   const framework = cli.openFramework({ mode: 'readonly', loadModules: false });
   const lineage = archiveLineage(framework.context.adapter);
-  return framework.rollbackManager.listArchives().map((a) => ({
-    id: a.id,
-    version: a.version,
-    migration: a.migration,
-    table: a.sourceTable,
-    kind: a.kind,
-    rows: a.rows,
-    location: a.status === 'restored' ? null : a.archiveTable,
-    status: a.status === 'restored' ? 'restored' : !archiveBelongsTo(a, lineage) ? 'foreign' : a.held ? 'held' : 'waiting',
-    createdAt: a.createdAt,
-  }));
+  return framework.rollbackManager
+    .listArchives()
+    .map((a) =>
+      archiveListing(a, a.archiveTable, a.status === 'restored' ? 'restored' : !archiveBelongsTo(a, lineage) ? 'foreign' : a.held ? 'held' : 'waiting'),
+    );
 }
 
 /** `mfmig archives --restore <id>`: the rows of one archive whose key is free go back into its table. */

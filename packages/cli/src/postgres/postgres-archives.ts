@@ -1,5 +1,5 @@
 import { ARCHIVE_SCHEMA, archiveHistory } from '@mfmig/rollback';
-import type { ArchiveListing } from '../commands/archives.js';
+import { type ArchiveListing, archiveListing } from '../archive-listing.js';
 import type { CliRuntime } from '../runtime.js';
 import { open } from './postgres-commands.js';
 
@@ -15,17 +15,9 @@ export async function postgresArchives(cli: CliRuntime): Promise<ArchiveListing[
   const conn = await open(cli, { createSchema: false });
   try {
     await conn.execute('SET default_transaction_read_only = on');
-    return (await archiveHistory(conn, conn.schema)).map((a) => ({
-      id: a.id,
-      version: a.version,
-      migration: a.migration,
-      table: a.sourceTable,
-      kind: a.kind,
-      rows: a.rows,
-      location: a.restored ? null : `${ARCHIVE_SCHEMA}.${a.archiveTable}`,
-      status: a.restored ? 'restored' : a.held ? 'held' : 'waiting',
-      createdAt: a.createdAt,
-    }));
+    return (await archiveHistory(conn, conn.schema)).map((a) =>
+      archiveListing(a, `${ARCHIVE_SCHEMA}.${a.archiveTable}`, a.restored ? 'restored' : a.held ? 'held' : 'waiting'),
+    );
   } finally {
     await conn.close();
   }
