@@ -47,7 +47,7 @@ export function registerArchives(program: Command, cli: CliRuntime): void {
         if (held.length > 0) {
           cli.out.line();
           cli.out.line(
-            `${held.length} held archive(s): rows a failed attempt's tables held when it was taken back out (its own output, and what the application wrote meanwhile). No migrate puts them back; read them from the archive table.`,
+            `${held.length} held archive(s): rows a failed attempt's tables held when it was taken back out (its own output, and what the application wrote meanwhile). No migrate puts them back: mfmig archives --restore <id> puts back their rows whose key is free, or read them from the archive table.`,
           );
         }
       });

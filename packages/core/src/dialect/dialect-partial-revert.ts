@@ -26,7 +26,7 @@ export async function revertPartial(kit: DownKit, m: Migration, result: DialectR
     return failure;
   }
   try {
-    // what this down drops is the failed attempt's own output: participants see that (preservation keeps none of it)
+    // what this down drops is the failed attempt's own output: participants see that (preservation holds it, never puts it back)
     const undoing: DownKit = { ...kit, stepFor: (...args) => ({ ...kit.stepFor(...args), undoesFailedUp: true }) };
     await downStep(undoing, step!, [], result);
   } catch (error) {
@@ -34,5 +34,10 @@ export async function revertPartial(kit: DownKit, m: Migration, result: DialectR
     return failure;
   }
   failure.message += '; its down took it back out, so it is pending again';
+  const held = result.reports.filter((r) => r.kind === 'preserved' && r.held === true && r.direction === 'down' && r.version === m.version);
+  if (held.length > 0) {
+    const rows = held.reduce((n, r) => n + r.rows, 0);
+    failure.message += `; the ${rows} row(s) its tables held (its own output, and any the application wrote meanwhile) are kept in ${held.length} held archive(s), which no migrate puts back (mfmig archives lists them)`;
+  }
   return failure;
 }
