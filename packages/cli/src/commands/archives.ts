@@ -13,11 +13,16 @@ interface ArchivesOptions {
   lockTimeout: number;
 }
 
-/** `mfmig archives`: the rows rollbacks kept, where they are and whether an up will put them back. Read-only. */
+/**
+ * `mfmig archives`: the rows rollbacks kept, where they are and whether an up will put them back
+ * (read-only); `--restore <id>` puts back the rows of one archive whose key is free.
+ */
 export function registerArchives(program: Command, cli: CliRuntime): void {
   program
     .command('archives')
-    .description('list the rows rollbacks archived: which table, how many, where they are, and whether the next migrate puts them back (read-only)')
+    .description(
+      'list the rows rollbacks archived: which table, how many, where they are, and whether the next migrate puts them back (read-only); --restore puts one back',
+    )
     .option('--all', 'also list the archives already put back', false)
     .option('--restore <id>', 'put back the rows of this archive whose key the table does not hold (never over a row that is there)', wholeNumber)
     .option('--lock-timeout <ms>', 'wait this long for another running mfmig before giving up (--restore)', wholeNumber, 10_000)
