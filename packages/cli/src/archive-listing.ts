@@ -1,3 +1,7 @@
+import type { MigrationFramework } from '@mfmig/framework';
+import { archiveBelongsTo, archiveLineage } from '@mfmig/rollback';
+import type { Output } from './output.js';
+
 /**
  * One archive as `mfmig archives` lists it on either database. `status`: `waiting` (the next up of
  * its version puts it back), `held` (the rows the down that took a failed attempt back out dropped:
@@ -30,4 +34,45 @@ export function archiveListing(
 ): ArchiveListing {
   const { id, version, migration, kind, rows, createdAt } = a;
   return { id, version, migration, table: a.sourceTable, kind, rows, location: status === 'restored' ? null : location, status, createdAt };
+}
+
+/**
+ * The archives of the framework's SQLite database, read without writing anything.
+ *
+ * @example
+ * const listed = frameworkArchives(cli.openFramework({ mode: 'readonly', loadModules: false }));
+ */
+export function frameworkArchives(framework: MigrationFramework): ArchiveListing[] {
+  const lineage = archiveLineage(framework.context.adapter);
+  return framework.rollbackManager
+    .listArchives()
+    .map((a) =>
+      archiveListing(a, a.archiveTable, a.status === 'restored' ? 'restored' : !archiveBelongsTo(a, lineage) ? 'foreign' : a.held ? 'held' : 'waiting'),
+    );
+}
+
+/** How many archives wait for the next migrate, and how many are held: what `status` shows. */
+export interface ArchiveCounts {
+  waiting: number;
+  held: number;
+}
+
+/**
+ * Counts the archives that are this database's and not restored.
+ *
+ * @example
+ * archiveCounts(frameworkArchives(framework)); // { waiting: 12, held: 0 }
+ */
+export function archiveCounts(listed: readonly ArchiveListing[]): ArchiveCounts {
+  return { waiting: listed.filter((a) => a.status === 'waiting').length, held: listed.filter((a) => a.status === 'held').length };
+}
+
+/** The `Archives:` line of `status`, when any archive waits or is held. */
+export function renderArchiveCounts(out: Output, counts: ArchiveCounts): void {
+  if (counts.waiting + counts.held === 0) return;
+  const parts = [
+    ...(counts.waiting > 0 ? [`${counts.waiting} waiting (the next migrate of their versions puts them back)`] : []),
+    ...(counts.held > 0 ? [`${counts.held} held (rows a failed attempt's tables held; no migrate puts them back)`] : []),
+  ];
+  out.line(`Archives:  ${parts.join(', ')}; \`mfmig archives\` lists them`);
 }

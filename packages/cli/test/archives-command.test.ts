@@ -95,6 +95,10 @@ describe.each(['sqlite', 'postgres'] as const)('mfmig archives (%s)', (dialect) 
     expect(waiting.map((a) => [a.version, a.table, a.kind, a.rows, a.status])).toEqual([[2, 'tags', 'table', 2, 'waiting']]);
     expect((await pair.query(0, `SELECT count(*) AS n FROM ${waiting[0]!.location}`)).map((r) => Number(r.n))).toEqual([2]);
     expect(listed(1)).toEqual([]);
+    // status counts them too
+    const archivesIn = (which: 0 | 1) => (cli(which, 'status').json as { archives: unknown }).archives;
+    expect(archivesIn(0)).toEqual({ waiting: 1, held: 0 });
+    expect(archivesIn(1)).toEqual({ waiting: 0, held: 0 });
 
     // the second rolls back too: each lists its own rows
     expect(cli(1, 'rollback').code).toBe(0);
@@ -105,6 +109,7 @@ describe.each(['sqlite', 'postgres'] as const)('mfmig archives (%s)', (dialect) 
     expect(cli(0, 'migrate').code).toBe(0);
     expect(Number((await pair.query(0, 'SELECT count(*) AS n FROM tags'))[0]!.n)).toBe(2);
     expect(listed(0)).toEqual([]);
+    expect(archivesIn(0)).toEqual({ waiting: 0, held: 0 });
     expect(listed(0, '--all').map((a) => [a.table, a.rows, a.status, a.location])).toEqual([['tags', 2, 'restored', null]]);
     expect(listed(1).map((a) => [a.table, a.rows, a.status])).toEqual([['tags', 3, 'waiting']]);
   });

@@ -132,6 +132,7 @@ describe.each(['sqlite', 'postgres'] as const)('rows the application wrote into 
       expect(listed.code, listed.stderr).toBe(0);
       const archives = (listed.json as { archives: { id: number; table: string; status: string; rows: number; location: string }[] }).archives;
       expect(archives.map((a) => [a.table, a.status])).toEqual([['dst', 'held']]);
+      expect((cli('status').json as { archives: unknown }).archives).toEqual({ waiting: 0, held: 1 });
       expect(archives[0]!.rows).toBe(SOURCE_ROWS + 1);
       const kept = `SELECT title FROM ${archives[0]!.location} WHERE id = 100000`;
       expect((await db.query(kept)).map((r) => r.title)).toEqual(['written by the app']);

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { SqliteConnection, formatCount, isPostgresUrl } from '@mfmig/core';
-import { type PutBackResult, archiveBelongsTo, archiveLineage, putBackArchive } from '@mfmig/rollback';
+import { type PutBackResult, putBackArchive } from '@mfmig/rollback';
 import { open } from '../postgres/postgres-commands.js';
 import { postgresArchives } from '../postgres/postgres-archives.js';
-import { type ArchiveListing, archiveListing } from '../archive-listing.js';
+import { frameworkArchives } from '../archive-listing.js';
 import type { CliRuntime } from '../runtime.js';
 import { wholeNumber } from './parse-options.js';
 
@@ -28,7 +28,9 @@ export function registerArchives(program: Command, cli: CliRuntime): void {
     .option('--lock-timeout <ms>', 'wait this long for another running mfmig before giving up (--restore)', wholeNumber, 10_000)
     .action(async (options: ArchivesOptions) => {
       if (options.restore !== undefined) return restore(cli, options.restore, options.lockTimeout);
-      const listed = isPostgresUrl(cli.globals.db) ? await postgresArchives(cli) : sqliteArchives(cli);
+      const listed = isPostgresUrl(cli.globals.db)
+        ? await postgresArchives(cli)
+        : frameworkArchives(cli.openFramework({ mode: 'readonly', loadModules: false }));
       const archives = options.all ? listed : listed.filter((a) => a.status !== 'restored');
       cli.out.result({ archives }, () => {
         if (archives.length === 0) {
@@ -57,17 +59,6 @@ export function registerArchives(program: Command, cli: CliRuntime): void {
         }
       });
     });
-}
-
-/** The archives of a SQLite database, read without writing anything. */
-function sqliteArchives(cli: CliRuntime): ArchiveListing[] {
-  const framework = cli.openFramework({ mode: 'readonly', loadModules: false });
-  const lineage = archiveLineage(framework.context.adapter);
-  return framework.rollbackManager
-    .listArchives()
-    .map((a) =>
-      archiveListing(a, a.archiveTable, a.status === 'restored' ? 'restored' : !archiveBelongsTo(a, lineage) ? 'foreign' : a.held ? 'held' : 'waiting'),
-    );
 }
 
 /** `mfmig archives --restore <id>`: the rows of one archive whose key is free go back into its table. */

@@ -5,6 +5,7 @@ import { adoptionPreview, renderAdoption } from '../adoption-preview.js';
 import type { CliRuntime } from '../runtime.js';
 import { describePosition, renderPending, renderPendingRepeatables } from '../render-status.js';
 import { statusPostgres } from '../postgres/postgres-status.js';
+import { archiveCounts, frameworkArchives, renderArchiveCounts } from '../archive-listing.js';
 
 interface StatusOptions {
   exitCode: boolean;
@@ -25,6 +26,7 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
       const adoption = exists ? await adoptionPreview(() => framework.migrationService.analyzeToolAdoption()) : null;
       if (adoption?.adoption) status.pending = status.pending.filter((p) => !adoption.adoption!.versions.includes(p.version));
       const drift = await framework.schemaEvolution.detectDrift();
+      const archives = archiveCounts(frameworkArchives(framework));
       const problems = [
         ...status.problems,
         ...drift.summary.map((message) => ({ code: 'SCHEMA_DRIFT' as const, version: drift.version, severity: 'warning' as const, message })),
@@ -39,6 +41,7 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
           ...status,
           ...(adoption?.adoption ? { adoption: adoption.adoption } : {}),
           problems,
+          archives,
           drift: {
             hasDrift: drift.hasDrift,
             expectedHash: drift.expected.hash,
@@ -57,6 +60,7 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
           if (adoption?.adoption) renderAdoption(out, adoption.adoption);
           renderPending(out, status);
           renderPendingRepeatables(out, status);
+          renderArchiveCounts(out, archives);
           for (const p of problems) out.line(`${p.severity === 'error' ? c.red('error') : c.yellow('warning')}: ${p.message}`);
         },
       );

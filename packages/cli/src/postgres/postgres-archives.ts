@@ -1,3 +1,4 @@
+import type { PostgresConnection } from '@mfmig/core';
 import { ARCHIVE_SCHEMA, archiveHistory } from '@mfmig/rollback';
 import { type ArchiveListing, archiveListing } from '../archive-listing.js';
 import type { CliRuntime } from '../runtime.js';
@@ -15,10 +16,15 @@ export async function postgresArchives(cli: CliRuntime): Promise<ArchiveListing[
   const conn = await open(cli, { createSchema: false });
   try {
     await conn.execute('SET default_transaction_read_only = on');
-    return (await archiveHistory(conn, conn.schema)).map((a) =>
-      archiveListing(a, `${ARCHIVE_SCHEMA}.${a.archiveTable}`, a.restored ? 'restored' : a.held ? 'held' : 'waiting'),
-    );
+    return await connectionArchives(conn);
   } finally {
     await conn.close();
   }
+}
+
+/** The archives of the connection's schema (see {@link postgresArchives}), on a connection already open. */
+export async function connectionArchives(conn: PostgresConnection): Promise<ArchiveListing[]> {
+  return (await archiveHistory(conn, conn.schema)).map((a) =>
+    archiveListing(a, `${ARCHIVE_SCHEMA}.${a.archiveTable}`, a.restored ? 'restored' : a.held ? 'held' : 'waiting'),
+  );
 }

@@ -5,6 +5,8 @@ import type { CliRuntime } from '../runtime.js';
 import { describePosition, renderPending, renderPendingRepeatables } from '../render-status.js';
 import { migrator, open } from './postgres-commands.js';
 import { pendingToolAdoption } from './postgres-tool-adoption.js';
+import { connectionArchives } from './postgres-archives.js';
+import { archiveCounts, renderArchiveCounts } from '../archive-listing.js';
 
 /** `mfmig --db postgres://... status`: the same document as on SQLite, read from the catalogs. */
 export async function statusPostgres(cli: CliRuntime, options: { exitCode: boolean }): Promise<void> {
@@ -18,6 +20,7 @@ export async function statusPostgres(cli: CliRuntime, options: { exitCode: boole
     const adoption = history.length === 0 ? await adoptionPreview(async () => (await pendingToolAdoption(cli, conn, 'metadata'))?.adoption ?? null) : null;
     if (adoption?.adoption) status.pending = status.pending.filter((p) => !adoption.adoption!.versions.includes(p.version));
     const drift = await schemaDrift(conn, history);
+    const archives = archiveCounts(await connectionArchives(conn));
     const problems: { code: string; version: number; severity: 'error' | 'warning'; message: string }[] = [
       ...status.problems,
       ...(drift.hasDrift
@@ -35,13 +38,14 @@ export async function statusPostgres(cli: CliRuntime, options: { exitCode: boole
     ];
     const { out } = cli;
     const shown = { dialect: 'postgres', database: conn.target, exists, ...status, ...(adoption?.adoption ? { adoption: adoption.adoption } : {}) };
-    out.result({ ...shown, problems, drift }, () => {
+    out.result({ ...shown, problems, archives, drift }, () => {
       out.line(`Database:  ${conn.target}${exists ? '' : ' (no mfmig history yet: nothing applied)'}`);
       out.line(`Version:   ${describePosition(status)}; latest ${status.latestVersion}${status.hasMilestones ? ` (MVP${status.latestMvp})` : ''}`);
       out.line(`Applied:   ${status.applied.length}   Pending: ${status.pending.length}`);
       if (adoption?.adoption) renderAdoption(out, adoption.adoption);
       renderPending(out, status);
       renderPendingRepeatables(out, status);
+      renderArchiveCounts(out, archives);
       for (const p of problems) out.line(`${p.severity === 'error' ? out.colors.red('error') : out.colors.yellow('warning')}: ${p.message}`);
     });
     if (options.exitCode && (status.pending.length > 0 || status.pendingRepeatables.length > 0 || problems.length > 0)) cli.exitCode = 1;
