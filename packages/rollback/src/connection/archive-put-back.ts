@@ -34,9 +34,9 @@ interface Archive {
   /** Archive-side key columns, and the table-side columns they match (`rowid` for a SQLite table without a key). */
   key: { archive: string[]; table: string[] };
   /** Marks it restored and drops its table. */
-  finish(conn: DialectConnection, inserted: number): Promise<void>;
+  finish(inserted: number): Promise<void>;
   /** Records how many rows it still holds. */
-  shrink(conn: DialectConnection, kept: number): Promise<void>;
+  shrink(kept: number): Promise<void>;
 }
 
 /**
@@ -77,8 +77,8 @@ export async function putBackArchive(conn: DialectConnection, id: number, option
       await conn.execute(`DELETE FROM ${archive.location} AS a WHERE EXISTS (SELECT 1 FROM ${q(table.name)} AS t WHERE ${sameRow(conn, archive)})`);
       const [left] = await conn.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${archive.location}`);
       const kept = Number(left?.n ?? 0);
-      if (kept === 0) await archive.finish(conn, inserted);
-      else await archive.shrink(conn, kept);
+      if (kept === 0) await archive.finish(inserted);
+      else await archive.shrink(kept);
       return { archiveId: id, table: archive.sourceTable, inserted, kept, status: kept === 0 ? 'restored' : 'kept' };
     });
   } finally {
@@ -117,9 +117,10 @@ async function insertMissing(conn: DialectConnection, archive: Archive, table: T
 
 /** The table's row has the archived row's key and values (NULLs equal; on PostgreSQL compared as text, as archived). */
 function sameRow(conn: DialectConnection, archive: Archive): string {
-  const pairs = archive.key.table[0] === 'rowid' ? [['rowid', archive.key.archive[0]!] as const] : [];
-  const all = [...pairs.map(([t, a]) => [t, q(a)] as const), ...archive.columns.map((c) => [q(c), q(c)] as const)];
-  return all.map(([t, a]) => (conn.dialect === 'postgres' ? `t.${t}::text IS NOT DISTINCT FROM a.${a}::text` : `t.${t} IS a.${a}`)).join(' AND ');
+  const same = (t: string, a: string) => (conn.dialect === 'postgres' ? `t.${t}::text IS NOT DISTINCT FROM a.${a}::text` : `t.${t} IS a.${a}`);
+  const values = archive.columns.map((c) => same(q(c), q(c)));
+  // a SQLite table without a key: the archived rowid is the row's
+  return (archive.key.table[0] === 'rowid' ? [same('rowid', q(archive.key.archive[0]!)), ...values] : values).join(' AND ');
 }
 
 async function findArchive(conn: DialectConnection, id: number): Promise<Archive> {
@@ -138,11 +139,11 @@ async function findArchive(conn: DialectConnection, id: number): Promise<Archive
       location: q(entry.archiveTable),
       columns: entry.columns,
       key: rowid ? { archive: ['mfmig_rowid'], table: ['rowid'] } : { archive: entry.keyColumns, table: entry.keyColumns },
-      async finish(_conn, inserted) {
+      async finish(inserted) {
         markArchiveRestored(adapter, id, inserted, 'put back by hand (mfmig archives --restore)');
         adapter.run(`DROP TABLE ${q(entry.archiveTable)}`);
       },
-      async shrink(_conn, kept) {
+      async shrink(kept) {
         const { sha256 } = checksumTable(
           adapter,
           entry.archiveTable,
@@ -163,9 +164,9 @@ async function findArchive(conn: DialectConnection, id: number): Promise<Archive
     location: `${ARCHIVE_SCHEMA}.${q(record.archiveTable)}`,
     columns: record.columns,
     key: { archive: record.primaryKey, table: record.primaryKey },
-    finish: (c, inserted) => markRestored(c, record, inserted),
-    async shrink(c, kept) {
-      await c.execute(`UPDATE ${ARCHIVE_SCHEMA}.archives SET rows = $2 WHERE id = $1`, [id, kept]);
+    finish: (inserted) => markRestored(conn, record, inserted),
+    async shrink(kept) {
+      await conn.execute(`UPDATE ${ARCHIVE_SCHEMA}.archives SET rows = $2 WHERE id = $1`, [id, kept]);
     },
   };
 }
