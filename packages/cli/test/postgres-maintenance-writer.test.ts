@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
+import { dropScratchDatabases, scratchDatabase, withClient, type PgAppReport, pgAppRows, startPgKbWriter } from '@mfmig/test-support';
 import { REAL_MIGRATIONS, mfmig, mfmigAsync, tempDir } from './helpers.js';
-import { type PgAppReport, pgAppRows, startPgKbWriter } from './pg-app-writer.js';
 
 afterAll(dropScratchDatabases);
 

@@ -1,9 +1,8 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
+import { dropScratchDatabases, scratchDatabase, withClient, pgAppRows, startPgKbWriter } from '@mfmig/test-support';
 import { REAL_MIGRATIONS, mfmig, mfmigAsync, tempDir } from './helpers.js';
-import { pgAppRows, startPgKbWriter } from './pg-app-writer.js';
 import { pgFingerprint } from './pg-fingerprint.js';
 
 afterAll(dropScratchDatabases);

@@ -1,8 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
+import { dropScratchDatabases, scratchDatabase, withClient, type PgAppReport, pgAppRows, startPgKbWriter } from '@mfmig/test-support';
 import { REAL_MIGRATIONS, mfmig, mfmigAsync, sqlMigration, tempDir, writeMigrations } from './helpers.js';
-import { type PgAppReport, pgAppRows, startPgKbWriter } from './pg-app-writer.js';
 
 afterAll(dropScratchDatabases);
 

@@ -9,3 +9,4 @@ export { orderedShape } from './ordered-shape.js';
 export { TEST_PG_SERVER, dropScratchDatabases, openTransaction, postgresContents, postgresUrl, scratchDatabase, withClient } from './scratch-postgres.js';
 export { readSqlite } from './read-sqlite.js';
 export { AUTHORS_SEED, CASCADE_UNDER_REBUILD, NOTES_AND_TAGS, CASCADE_AFTER_REBUILD, V } from './flyway-sets.js';
+export { type PgAppReport, pgAppRows, startPgKbWriter } from './pg-app-writer.js';
