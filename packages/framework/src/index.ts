@@ -72,3 +72,19 @@ export { DataTransformer, type DataTransformation, createConnectionTransformer }
 export { SCHEMA_DUMP_MARKER, dumpSchema, renderDiff, type DumpedMigration, type SchemaDiff } from '@mfmig/schema-evolution';
 export { type PostgresRehearsalOptions, detectPostgresDrift, postgresSchemaDiff, postgresVersionTables } from '@mfmig/schema-evolution';
 export { type ValidationFinding, type ValidationReport } from '@mfmig/validation';
+export { type PostgresMigrationFramework, createPostgresFramework } from './postgres/postgres-framework.js';
+export { type PostgresFrameworkConfig, PostgresFrameworkContext } from './postgres/postgres-framework-context.js';
+export { type PostgresExecuteOptions, type PostgresExecutionResult, PostgresMigrationService } from './postgres/postgres-migration-service.js';
+export { type PostgresRunValidations, postgresRunValidation } from './postgres/postgres-run-validation.js';
+export { PostgresValidationService, withPostgresBaseline } from './postgres/postgres-validation-service.js';
+export { type PostgresRollbackOptions, type PostgresRollbackResult, PostgresRollbackManager } from './postgres/postgres-rollback-manager.js';
+export {
+  DEFAULT_POSTGRES_SAMPLE_ROWS,
+  type PostgresComprehensivePlan,
+  type PostgresPlanOptions,
+  PostgresPlanner,
+  rehearsalOrFailure,
+} from './postgres/postgres-planner-service.js';
+export { postgresParticipants } from './postgres/postgres-participants.js';
+export { postgresExecutionResult } from './postgres/postgres-execution-result.js';
+export { type FailedRunRevertOptions, revertFailedPostgresRun } from './postgres/postgres-failed-run-revert.js';

@@ -1,7 +1,8 @@
 import { OTHER_TOOL_TABLES, type PostgresBaselineResult, baselinePostgres } from '@mfmig/core';
 import type { Output } from '../output.js';
 import type { CliRuntime } from '../runtime.js';
-import { open, postgresParticipants } from './postgres-commands.js';
+import { postgresParticipants } from '@mfmig/framework';
+import { open } from './postgres-commands.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
 
 /**

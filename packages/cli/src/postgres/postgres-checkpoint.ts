@@ -12,7 +12,8 @@ import { ProgressReporter } from '../progress-reporter.js';
 import { renderRun } from '../render-run.js';
 import type { CliRuntime } from '../runtime.js';
 import { pgBackupFolder } from './postgres-backup.js';
-import { executionResult, migrator, open } from './postgres-commands.js';
+import { postgresExecutionResult } from '@mfmig/framework';
+import { migrator, open } from './postgres-commands.js';
 import { type LockWaitOptions, lockWaitFrom } from '../commands/lock-wait-options.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
 
@@ -114,7 +115,7 @@ export async function resumePostgres(cli: CliRuntime, ref: string, options: Lock
       detach();
     }
     if (run.error) throw run.error;
-    const shown = executionResult(run, await m.status(), m);
+    const shown = postgresExecutionResult(run, await m.status(), m);
     const reason = restore ? (offPath ?? 'asked with --restore always') : null;
     cli.out.result(
       {

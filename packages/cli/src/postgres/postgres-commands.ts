@@ -3,7 +3,6 @@ import {
   DialectMigrator,
   type HistoryEntry,
   type LockWaitPolicy,
-  type MigrationStatus,
   type MigrationSet,
   type MigrationTarget,
   MfmigError,
@@ -14,8 +13,8 @@ import {
   isPostgresUrl,
   openPostgres,
 } from '@mfmig/core';
-import { type MigrationExecutionResult, createConnectionTransformer } from '@mfmig/framework';
-import { type PgCheckpoint, createConnectionPreservation } from '@mfmig/rollback';
+import { postgresExecutionResult, postgresParticipants } from '@mfmig/framework';
+import type { PgCheckpoint } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
 import { ProgressReporter } from '../progress-reporter.js';
@@ -113,18 +112,6 @@ export async function migrator(
   });
 }
 
-/**
- * The participants of a PostgreSQL run, in order: the data transformations declared by the
- * migrations, then rollback preservation (its restore must come after the transformations, so
- * archived rows win over regenerated ones).
- *
- * @example
- * new DialectMigrator({ connection, migrations, participants: postgresParticipants({ preserve: true }) });
- */
-export function postgresParticipants(options: { preserve: boolean }): DialectParticipant[] {
-  return [createConnectionTransformer(), createConnectionPreservation({ enabled: options.preserve })];
-}
-
 /** `mfmig --db postgres://... migrate`: each migration in its own transaction with its history row. */
 export async function migratePostgres(
   cli: CliRuntime,
@@ -168,7 +155,7 @@ export async function migratePostgres(
     if (checkpoint) result.extras.checkpoint = { id: checkpoint.id, backupId: checkpoint.backupId };
     if (adoption) result.extras.adoption = adoption;
     const status = await m.status();
-    const shown = executionResult(result, status, m);
+    const shown = postgresExecutionResult(result, status, m);
     cli.out.result({ dialect: 'postgres', database: conn.target, ...shown, reports: result.reports }, () => {
       renderRun(cli.out, shown);
       renderReports(cli.out, result.reports);
@@ -176,23 +163,6 @@ export async function migratePostgres(
   } finally {
     await conn.close();
   }
-}
-
-/** A run as the SQLite command reports it, so that scripts read both the same way (`migrate`, `redo`). */
-export function executionResult(result: DialectRunResult, status: MigrationStatus, m: DialectMigrator): MigrationExecutionResult {
-  const mvpOf = (version: number) => m.migrations.byVersion.get(version)?.mvp ?? 0;
-  return {
-    success: true,
-    dryRun: result.dryRun,
-    fromMVP: mvpOf(result.fromVersion),
-    toMVP: result.dryRun ? mvpOf(result.fromVersion) : status.currentMvp,
-    fromVersion: result.fromVersion,
-    toVersion: result.toVersion,
-    durationMs: result.durationMs,
-    migrations: result.results,
-    repeatables: result.repeatables ?? [],
-    extras: result.extras,
-  };
 }
 
 /** One line of the audit log, as `mfmig history` shows it on either database. */

@@ -2,7 +2,8 @@ import { MfmigError, formatCount, openPostgres, quoteIdentifier } from '@mfmig/c
 import { discardArchives } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import { ProgressReporter, formatMs } from '../progress-reporter.js';
-import { type PostgresCliOptions, migrator, postgresParticipants } from './postgres-commands.js';
+import { postgresParticipants } from '@mfmig/framework';
+import { type PostgresCliOptions, migrator } from './postgres-commands.js';
 import { planPostgresMigrations } from '@mfmig/framework';
 import { renderPostgresPlan } from './postgres-plan.js';
 import { seedOn } from './postgres-seed.js';

@@ -2,7 +2,8 @@ import { type MigrationSet, type PostgresConnection, type SchemaChange, type Tab
 import { detectPostgresDrift, postgresSchemaDiff, postgresVersionTables } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
 import { renderDiff } from '../commands/diff.js';
-import { open, postgresParticipants } from './postgres-commands.js';
+import { postgresParticipants } from '@mfmig/framework';
+import { open } from './postgres-commands.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
 
 /** The options of `mfmig diff`, as commander hands them over. */

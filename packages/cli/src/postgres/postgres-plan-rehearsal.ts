@@ -1,12 +1,11 @@
-import { type MigrationTarget, type PostgresConnection, isMfmigError } from '@mfmig/core';
+import type { MigrationTarget, PostgresConnection } from '@mfmig/core';
 import type { CliRuntime } from '../runtime.js';
 import { formatMs } from '../progress-reporter.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
-import { type FailedRehearsal, type RehearsalEstimate, rehearsalEstimate } from '@mfmig/framework';
-import { postgresParticipants } from './postgres-commands.js';
+import { type FailedRehearsal, type RehearsalEstimate, rehearsalOrFailure } from '@mfmig/framework';
 
 /** Rows per table a plan copies into its rehearsal by default. */
-export const DEFAULT_SAMPLE_ROWS = 10_000;
+export { DEFAULT_POSTGRES_SAMPLE_ROWS as DEFAULT_SAMPLE_ROWS } from '@mfmig/framework';
 
 /**
  * The plan's timed rehearsal: the pending steps run on a sample of the live rows in a scratch
@@ -22,14 +21,7 @@ export async function rehearsed(
   target: MigrationTarget,
   sampleRows: number,
 ): Promise<RehearsalEstimate | FailedRehearsal> {
-  try {
-    const migrations = await loadPostgresMigrations(cli, 'import');
-    const participants = postgresParticipants({ preserve: false });
-    return await rehearsalEstimate(cli.globals.db, conn, migrations, target, { sampleRows, participants, signal: cli.signal });
-  } catch (error) {
-    const message = (error as Error)?.message ?? String(error);
-    return { failed: message, migrationFailed: isMfmigError(error) && (error.code === 'MIGRATION_FAILED' || error.code === 'VALIDATION_FAILED') };
-  }
+  return rehearsalOrFailure(cli.globals.db, conn, await loadPostgresMigrations(cli, 'import'), target, sampleRows, cli.signal);
 }
 
 /**

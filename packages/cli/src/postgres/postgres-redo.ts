@@ -3,7 +3,8 @@ import { assertRedoStatus } from '@mfmig/framework';
 import { ProgressReporter } from '../progress-reporter.js';
 import { renderRun } from '../render-run.js';
 import type { CliRuntime } from '../runtime.js';
-import { executionResult, migrator, open } from './postgres-commands.js';
+import { postgresExecutionResult } from '@mfmig/framework';
+import { migrator, open } from './postgres-commands.js';
 import { renderReports } from './render-reports.js';
 import { showRollbackPlan } from './postgres-rollback.js';
 
@@ -37,7 +38,7 @@ export async function redoPostgres(cli: CliRuntime, options: { planOnly: boolean
       await conn.lock.release();
     }
     const status = await m.status();
-    const reapplied = up && !up.error ? executionResult(up, status, m) : null;
+    const reapplied = up && !up.error ? postgresExecutionResult(up, status, m) : null;
     const doc = {
       dialect: 'postgres',
       database: conn.target,

@@ -15,7 +15,8 @@ import { archiveHistory, listPgDumpBackups, pgDatabaseIdentity, planPostgresRoll
 import { assertReportPath, writeReportFile } from '../report-file.js';
 import type { CliRuntime } from '../runtime.js';
 import { pgBackupFolder } from './postgres-backup.js';
-import { open, postgresParticipants } from './postgres-commands.js';
+import { postgresParticipants } from '@mfmig/framework';
+import { open } from './postgres-commands.js';
 import { rehearsedTables } from './postgres-diff.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
 import { DEFAULT_SAMPLE_ROWS, rehearsed } from './postgres-plan-rehearsal.js';

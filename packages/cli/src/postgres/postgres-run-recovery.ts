@@ -1,5 +1,6 @@
 import type { DialectMigrator, DialectParticipant, DialectRunResult, LockWaitPolicy, PostgresConnection } from '@mfmig/core';
-import { type PgCheckpoint, createPgCheckpointParticipant, revertPostgresRun } from '@mfmig/rollback';
+import { revertFailedPostgresRun } from '@mfmig/framework';
+import { type PgCheckpoint, createPgCheckpointParticipant } from '@mfmig/rollback';
 import type { CliRuntime } from '../runtime.js';
 import { pgBackupFolder } from './postgres-backup.js';
 
@@ -21,8 +22,8 @@ export function checkpointParticipant(cli: CliRuntime): { participant: DialectPa
 
 /**
  * `migrate --rollback-on-failure` on PostgreSQL: the failed migration rolled back with its own
- * transaction; this takes back the ones the run committed before it (see `revertPostgresRun`). The
- * run's error says what happened; it is still thrown by the caller.
+ * transaction; this takes back the ones the run committed before it (see `revertFailedPostgresRun`).
+ * The run's error says what happened; it is still thrown by the caller.
  */
 export async function revertFailedRun(
   cli: CliRuntime,
@@ -32,26 +33,12 @@ export async function revertFailedRun(
   checkpoint: PgCheckpoint | null,
   lockWait: Partial<LockWaitPolicy>,
 ): Promise<void> {
-  const error = result.error!;
-  if ((await m.status()).currentVersion === result.fromVersion) return;
-  const { fromVersion } = result;
-  const revert = await revertPostgresRun(cli.globals.db, conn, m, {
+  await revertFailedPostgresRun(conn, m, result, {
+    url: cli.globals.db,
     folder: pgBackupFolder(cli),
-    fromVersion,
     checkpoint,
     command: 'mfmig migrate --rollback-on-failure',
-    reason: 'after a failed run',
     lockWait,
     signal: cli.signal,
   });
-  const downsError = revert.downs.error?.message;
-  if (revert.outcome === 'reverted') error.message += `; the run was rolled back to version ${fromVersion}`;
-  else if (revert.outcome === 'restored') {
-    const aside = revert.savedAside ? `; the replaced schema is kept as pg_dump backup ${revert.savedAside}` : '';
-    error.message += `; its downs failed (${downsError}), so the checkpoint ${revert.checkpoint.id} was restored (version ${fromVersion})${aside}`;
-  } else if (!revert.checkpoint) {
-    error.message += `; rolling the run back to version ${fromVersion} failed too: ${downsError} (the database is at version ${revert.downs.toVersion})`;
-  } else {
-    error.message += `; its downs failed (${downsError}) and restoring checkpoint ${revert.checkpoint.id} failed too: ${revert.restoreError}`;
-  }
 }

@@ -6,7 +6,8 @@ import type { CliRuntime } from '../runtime.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
 import { renderFindings } from '../render-validation.js';
 import { formatMs } from '../progress-reporter.js';
-import { type PostgresCliOptions, postgresParticipants } from './postgres-commands.js';
+import { postgresParticipants } from '@mfmig/framework';
+import type { PostgresCliOptions } from './postgres-commands.js';
 
 /** The options of `mfmig validate`, as commander hands them over. */
 export interface PostgresValidateOptions {

@@ -39,7 +39,7 @@ export function openDatabase(target: Database | string, options: OpenDatabaseOpt
     // a URL read as a file name would be refused as a missing directory, which says nothing useful
     throw new MfmigError(
       'USAGE',
-      `${describePostgresUrl(target)} is a PostgreSQL database; this opens SQLite files. On PostgreSQL, open it with openPostgres(url) and run DialectMigrator and the packages' PostgreSQL functions (the README's API section names them)`,
+      `${describePostgresUrl(target)} is a PostgreSQL database; this opens SQLite files. On PostgreSQL, use createPostgresFramework({ database: url }) of @mfmig/framework, or openPostgres(url) with DialectMigrator and the packages' PostgreSQL functions`,
     );
   }
   const path = resolve(target);
