@@ -13,7 +13,16 @@ import {
   postgresParticipants,
   seedKnowledgeBaseOn,
 } from '@mfmig/framework';
-import { dropScratchDatabases, pgAppRows, scratchDatabase, snapshotTree, startPgKbWriter, withClient } from '@mfmig/test-support';
+import {
+  NOTES_MIGRATIONS,
+  dropScratchDatabases,
+  pgAppRows,
+  postgresToolHistorySql,
+  scratchDatabase,
+  snapshotTree,
+  startPgKbWriter,
+  withClient,
+} from '@mfmig/test-support';
 import { REAL_MIGRATIONS, tempDir } from './helpers.js';
 
 afterAll(dropScratchDatabases);
@@ -184,6 +193,46 @@ describe('createPostgresFramework', () => {
       expect((await fw.migrationService.status()).currentVersion).toBe(0);
       expect(fw.migrationService.getCurrentProgress()?.status).toBe('rolled_back');
       expect(await rows(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'app' AND table_name NOT LIKE 'mfmig%'")).toEqual([]);
+    } finally {
+      await fw.close();
+    }
+  }, 120_000);
+
+  it('adopts a schema Flyway migrated: the plan and the run start where Flyway left it, and the application rows stay', async () => {
+    const url = await scratchDatabase();
+    const dir = tempDir();
+    const folder = join(dir, 'migrations');
+    for (const m of NOTES_MIGRATIONS) {
+      mkdirSync(join(folder, `mvp${m.mvp}`), { recursive: true });
+      writeFileSync(join(folder, `mvp${m.mvp}`, `${m.version}_${m.name}.sql`), `-- migrate:up\n${m.up}\n`);
+    }
+    const applied = NOTES_MIGRATIONS.slice(0, 2);
+    await withClient(url, async (c) => {
+      await c.query(
+        ['CREATE SCHEMA notes_app; SET search_path TO notes_app;', ...applied.map((m) => m.up), postgresToolHistorySql('flyway', applied)].join('\n'),
+      );
+      await c.query("INSERT INTO notes_app.notes VALUES (1, 'groceries'), (2, 'ideas'); INSERT INTO notes_app.tags VALUES (1, 1, 'home')");
+    });
+    const fw = framework(url, 'notes_app', folder, dir);
+    try {
+      const preview = await fw.migrationService.analyzeToolAdoption();
+      expect(preview?.tool).toBe('flyway');
+      expect(preview?.recorded).toBe(false);
+      expect(await rows(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'notes_app' AND table_name LIKE 'mfmig%'")).toEqual([]);
+
+      const plan = await fw.planner.createPlan({ latest: true }, { rehearse: false });
+      expect(plan.adoption?.tool).toBe('flyway');
+      expect(plan.steps.map((s) => s.version)).toEqual([Number(NOTES_MIGRATIONS[2].version)]);
+
+      const result = await fw.migrationService.migrateTo({ latest: true });
+      expect(result.migrations.map((m) => m.version)).toEqual([Number(NOTES_MIGRATIONS[2].version)]);
+      expect(result.extras.adoption?.tool).toBe('flyway');
+      expect((await fw.migrationService.status()).applied.length).toBe(3);
+      expect(await rows(url, 'SELECT id, title, pinned FROM notes_app.notes ORDER BY id')).toEqual([
+        { id: 1, title: 'groceries', pinned: 0 },
+        { id: 2, title: 'ideas', pinned: 0 },
+      ]);
+      expect((await rows(url, 'SELECT count(*)::int AS n FROM notes_app.flyway_schema_history'))[0]!.n).toBe(2);
     } finally {
       await fw.close();
     }

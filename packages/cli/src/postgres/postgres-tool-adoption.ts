@@ -1,5 +1,5 @@
-import type { DialectHistory, DialectParticipant, HistoryEntry, MigrationSet, PostgresConnection, RepeatableEntry } from '@mfmig/core';
-import { type ToolAdoption, adoptPostgresToolHistory, createConnectionTransformer, detectedToolTables } from '@mfmig/framework';
+import type { DialectParticipant, MigrationSet, PostgresConnection } from '@mfmig/core';
+import { type ToolAdoption, adoptBeforePostgresRun, createConnectionTransformer, previewPostgresToolAdoption } from '@mfmig/framework';
 import { loadPostgresMigrations } from './postgres-migrations.js';
 import type { CliRuntime } from '../runtime.js';
 import { renderAdoption } from '../adoption-preview.js';
@@ -19,14 +19,13 @@ export async function adoptBeforeMigrate(
   migrations: MigrationSet,
   options: { dryRun: boolean; lockTimeout: number; participants: readonly DialectParticipant[] },
 ): Promise<{ adoption: ToolAdoption | null; connection: PostgresConnection }> {
-  const adoption = await adoptPostgresToolHistory(conn, cli.globals.db, migrations, {
+  const adopted = await adoptBeforePostgresRun(cli.globals.db, conn, migrations, {
     dryRun: options.dryRun,
     participants: options.participants,
     lockTimeoutMs: options.lockTimeout,
   });
-  if (adoption && !cli.out.json) renderAdoption(cli.out, adoption);
-  if (!adoption || adoption.recorded) return { adoption, connection: conn };
-  return { adoption, connection: withAdoptedHistory(conn, migrations, adoption) };
+  if (adopted.adoption && !cli.out.json) renderAdoption(cli.out, adopted.adoption);
+  return adopted;
 }
 
 /**
@@ -42,10 +41,8 @@ export async function pendingToolAdoption(
   conn: PostgresConnection,
   modules: 'import' | 'metadata',
 ): Promise<{ adoption: ToolAdoption | null; migrations: MigrationSet } | null> {
-  if ((await detectedToolTables(conn)).length === 0) return null;
-  const migrations = await loadPostgresMigrations(cli, modules);
-  const participants = [createConnectionTransformer()];
-  return { adoption: await adoptPostgresToolHistory(conn, cli.globals.db, migrations, { dryRun: true, participants }), migrations };
+  const preview = await previewPostgresToolAdoption(cli.globals.db, conn, () => loadPostgresMigrations(cli, modules), [createConnectionTransformer()]);
+  return preview.migrations ? { adoption: preview.adoption, migrations: preview.migrations } : null;
 }
 
 /**
@@ -59,36 +56,7 @@ export async function previewToolAdoption(
   cli: CliRuntime,
   conn: PostgresConnection,
 ): Promise<{ adoption: ToolAdoption | null; connection: PostgresConnection }> {
-  const pending = await pendingToolAdoption(cli, conn, 'import');
-  if (!pending?.adoption) return { adoption: null, connection: conn };
-  if (!cli.out.json) renderAdoption(cli.out, pending.adoption);
-  return { adoption: pending.adoption, connection: withAdoptedHistory(conn, pending.migrations, pending.adoption) };
-}
-
-/** `conn`, its history reading as if `adoption` were recorded; every other call goes to `conn` itself. */
-function withAdoptedHistory(conn: PostgresConnection, migrations: MigrationSet, adoption: ToolAdoption): PostgresConnection {
-  const at = new Date().toISOString();
-  const appliedBy = `${adoption.tool} (not recorded: dry run)`;
-  const entries: HistoryEntry[] = adoption.versions.map((version) => {
-    const { name, mvp, checksum } = migrations.byVersion.get(version)!;
-    return { version, name, mvp, checksum, status: 'applied', appliedAt: at, durationMs: 0, appliedBy, schemaHash: null, runId: null };
-  });
-  const repeatables: RepeatableEntry[] = migrations.repeatables
-    .filter((r) => adoption.repeatables.includes(r.name))
-    .map((r) => ({ name: r.name, checksum: r.checksum, appliedAt: at, runId: null }));
-  const history = new Proxy(conn.history, {
-    get(target, key) {
-      if (key === 'list') return async () => entries;
-      if (key === 'repeatables') return async () => [...(await target.repeatables()), ...repeatables];
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  }) satisfies DialectHistory;
-  return new Proxy(conn, {
-    get(target, key) {
-      if (key === 'history') return history;
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  const preview = await previewPostgresToolAdoption(cli.globals.db, conn, () => loadPostgresMigrations(cli, 'import'), [createConnectionTransformer()]);
+  if (preview.adoption && !cli.out.json) renderAdoption(cli.out, preview.adoption);
+  return { adoption: preview.adoption, connection: preview.connection };
 }

@@ -14,7 +14,10 @@ import {
 import { type PgCheckpoint, createPgCheckpointParticipant } from '@mfmig/rollback';
 import type { ExecuteMigrationOptions, MigrationExecutionResult } from '../migration-service.js';
 import { type UpgradePathAnalysis, assertMilestone, groupByMilestone } from '../upgrade-path.js';
+import type { ToolAdoption } from '../adoption/tool-adoption.js';
+import { adoptBeforePostgresRun } from './postgres-adoption-before-run.js';
 import { revertFailedPostgresRun } from './postgres-failed-run-revert.js';
+import { postgresParticipants } from './postgres-participants.js';
 import { postgresExecutionResult } from './postgres-execution-result.js';
 import type { PostgresFrameworkContext } from './postgres-framework-context.js';
 import type { PostgresRollbackManager, PostgresRollbackResult } from './postgres-rollback-manager.js';
@@ -110,7 +113,13 @@ export class PostgresMigrationService {
         options.createCheckpoints === true && !dryRun
           ? [createPgCheckpointParticipant({ url: this.#ctx.url, folder: this.#ctx.backupFolder, onTaken: (c) => (checkpoint = c) })]
           : [];
-      const m = this.#ctx.runner(conn, migrations, { preserve: true, extra: [...checkpoints, ...(checks ? [checks.participant] : [])] });
+      // another tool's history is adopted first (a dry run reads it as adopted): the run goes on from there
+      const { adoption, connection } = await adoptBeforePostgresRun(this.#ctx.url, conn, migrations, {
+        dryRun,
+        participants: postgresParticipants({ preserve: false }),
+        ...(this.#ctx.config.lockTimeout === undefined ? {} : { lockTimeoutMs: this.#ctx.config.lockTimeout }),
+      });
+      const m = this.#ctx.runner(connection, migrations, { preserve: true, extra: [...checkpoints, ...(checks ? [checks.participant] : [])] });
       this.#runner = m;
       this.#rolledBack = false;
       // a schema made before mfmig is refused whole, before the lock row or the history tables are written
@@ -138,9 +147,32 @@ export class PostgresMigrationService {
           m.markRolledBack();
         }
       }
+      if (adoption) result.extras.adoption = adoption;
       const done: PostgresExecutionResult = { ...postgresExecutionResult(result, await m.status(), m), ...checks?.found, checkpoint };
       if (result.error) throw failureOf({ ...done, error: result.error }, 'MIGRATION_FAILED', 'The migration run did not finish');
       return done;
+    });
+  }
+
+  /**
+   * Adopts the history another migration tool (dbmate, golang-migrate, Flyway, sqlx, Prisma,
+   * Kysely, knex) left in the schema, once, while mfmig's is empty (see `adoptPostgresToolHistory`);
+   * `migrateTo` does it first by itself. Null when there is nothing to adopt.
+   */
+  async adoptToolHistory(): Promise<ToolAdoption | null> {
+    return this.#adoption(false);
+  }
+
+  /** What {@link adoptToolHistory} would record, writing nothing. */
+  async analyzeToolAdoption(): Promise<ToolAdoption | null> {
+    return this.#adoption(true);
+  }
+
+  async #adoption(dryRun: boolean): Promise<ToolAdoption | null> {
+    const migrations = await this.#ctx.migrations('import');
+    return this.#ctx.session(dryRun ? 'read' : 'run', async (conn) => {
+      const options = { dryRun, participants: postgresParticipants({ preserve: false }) };
+      return (await adoptBeforePostgresRun(this.#ctx.url, conn, migrations, options)).adoption;
     });
   }
 

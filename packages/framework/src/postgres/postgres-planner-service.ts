@@ -7,7 +7,10 @@ import {
   planPostgresMigrations,
   rehearsalEstimate,
 } from '@mfmig/planner';
+import { createConnectionTransformer } from '@mfmig/transformer';
+import type { ToolAdoption } from '../adoption/tool-adoption.js';
 import { assertMilestone } from '../upgrade-path.js';
+import { previewPostgresToolAdoption } from './postgres-adoption-before-run.js';
 import type { PostgresFrameworkContext } from './postgres-framework-context.js';
 import { postgresParticipants } from './postgres-participants.js';
 
@@ -32,6 +35,8 @@ export type PostgresComprehensivePlan = PostgresPlan & {
   /** Why, one line per step that holds writes too long. */
   downtimeReasons: string[];
   rehearsal?: RehearsalEstimate | FailedRehearsal;
+  /** What a run would adopt first from another tool's history (the plan starts where that tool left the schema). */
+  adoption?: ToolAdoption;
 };
 
 /**
@@ -58,14 +63,16 @@ export class PostgresPlanner {
   /** The plan to any target. */
   async createPlan(target: MigrationTarget, options: PostgresPlanOptions = {}): Promise<PostgresComprehensivePlan> {
     const migrations = await this.#ctx.migrations('import');
-    return this.#ctx.session('read', async (conn) => {
+    return this.#ctx.session('read', async (live) => {
+      // a schema another tool migrated is planned from where that tool left it, as a run would adopt it
+      const { adoption, connection: conn } = await previewPostgresToolAdoption(this.#ctx.url, live, async () => migrations, [createConnectionTransformer()]);
       const pending = await planPostgresMigrations(conn, migrations, target);
       const rehearsal =
         options.rehearse === false || pending.steps.length === 0
           ? undefined
           : await rehearsalOrFailure(this.#ctx.url, conn, migrations, target, options.sampleRows ?? DEFAULT_POSTGRES_SAMPLE_ROWS, options.signal);
       const { plan } = await estimatePostgresPlan(this.#ctx.url, conn, migrations, pending, rehearsal);
-      return { ...summarise(plan, options.downtimeThresholdSeconds ?? 5), ...(rehearsal ? { rehearsal } : {}) };
+      return { ...summarise(plan, options.downtimeThresholdSeconds ?? 5), ...(rehearsal ? { rehearsal } : {}), ...(adoption ? { adoption } : {}) };
     });
   }
 }
@@ -97,7 +104,7 @@ export async function rehearsalOrFailure(
   }
 }
 
-function summarise(plan: PostgresPlan, thresholdSeconds: number): Omit<PostgresComprehensivePlan, 'rehearsal'> {
+function summarise(plan: PostgresPlan, thresholdSeconds: number): Omit<PostgresComprehensivePlan, 'rehearsal' | 'adoption'> {
   const holding = plan.steps.filter((s) => s.blocksWrites.length > 0 && (s.estimatedSeconds === undefined || s.estimatedSeconds > thresholdSeconds));
   const downtimeReasons = holding.map(
     (s) =>
