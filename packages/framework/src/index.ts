@@ -89,3 +89,4 @@ export { postgresParticipants } from './postgres/postgres-participants.js';
 export { postgresExecutionResult } from './postgres/postgres-execution-result.js';
 export { type FailedRunRevertOptions, revertFailedPostgresRun } from './postgres/postgres-failed-run-revert.js';
 export { adoptBeforePostgresRun, previewPostgresToolAdoption, withAdoptedHistory } from './postgres/postgres-adoption-before-run.js';
+export { type PostgresHealthOptions, postgresHealthReport } from './postgres/postgres-health.js';

@@ -1,5 +1,6 @@
 import { HistoryStore, RunLock, computeStatus, describeHolder, loadMigrations, formatCount } from '@mfmig/core';
 import type { MigrationFramework } from './create-migration-framework.js';
+import type { PostgresMigrationFramework } from './postgres/postgres-framework.js';
 
 /** One check of a health verdict. */
 export interface HealthCheckItem {
@@ -48,9 +49,12 @@ export const MigrationUtils = {
    * database's newest verified backup is (other databases' backups in the same folder do not
    * count; a backup dated in the future is a warning, never a negative age; entries of the backup
    * folder that are not usable backups are counted and named). Never writes. With a framework
-   * created with `loadModules: false`, imports no migration module.
+   * created with `loadModules: false`, imports no migration module. On a `createPostgresFramework`
+   * framework, the same verdict from the catalogs and `pg_dump` backups (`postgresHealthReport`).
    */
-  async healthCheck(framework: Pick<MigrationFramework, 'context' | 'schemaEvolution' | 'rollbackManager'>): Promise<HealthReport> {
+  async healthCheck(given: Pick<MigrationFramework, 'context' | 'schemaEvolution' | 'rollbackManager'> | PostgresMigrationFramework): Promise<HealthReport> {
+    if ('dialect' in given && given.dialect === 'postgres') return given.health();
+    const framework = given as Pick<MigrationFramework, 'context' | 'schemaEvolution' | 'rollbackManager'>;
     const { context } = framework;
     const adapter = context.adapter;
     const database = guard(() => {

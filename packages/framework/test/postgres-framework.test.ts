@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DialectMigrator, isMfmigError, loadMigrations, openPostgres } from '@mfmig/core';
 import {
+  MigrationUtils,
   type PostgresExecutionResult,
   type PostgresMigrationFramework,
   createPostgresFramework,
@@ -85,6 +86,10 @@ describe('createPostgresFramework', () => {
       expect(results.checkpoint?.backupId).toBeTruthy();
       expect((await rows(url, 'SELECT count(*)::int AS n FROM kb.incidents'))[0]!.n).toBe(300);
       expect((await fw.migrationService.status()).currentMvp).toBe(5);
+
+      const health = await MigrationUtils.healthCheck(fw);
+      expect([health.currentMvp, health.checks.database.status, health.checks.checksums.status, health.checks.drift.status]).toEqual([5, 'ok', 'ok', 'ok']);
+      expect(health.checks.pendingMigrations.count).toBe(0);
 
       const report = await fw.validation.performComprehensiveValidation();
       expect(report.isValid).toBe(true);
@@ -233,6 +238,32 @@ describe('createPostgresFramework', () => {
         { id: 2, title: 'ideas', pinned: 0 },
       ]);
       expect((await rows(url, 'SELECT count(*)::int AS n FROM notes_app.flyway_schema_history'))[0]!.n).toBe(2);
+    } finally {
+      await fw.close();
+    }
+  }, 120_000);
+
+  it('restores the newest verified backup in an emergency for data loss, and refuses a corruption rollback of a sound schema', async () => {
+    const url = await scratchDatabase();
+    const fw = framework(url, 'kb');
+    try {
+      await fw.migrationService.executeMVPMigration(2, { validateIntegrity: false });
+      await seed(url, 'kb', 120);
+      const entries = await rows(url, 'SELECT * FROM kb.kb_entries ORDER BY id');
+      const backup = await fw.rollbackManager.createBackup({ label: 'before the cleanup' });
+      expect(backup.verified).toBeTruthy();
+      expect((await fw.rollbackManager.listBackups()).map((b) => b.id)).toContain(backup.id);
+
+      const history = await rows(url, 'SELECT version FROM kb.mfmig_history ORDER BY version');
+      expect(await codeOf(() => fw.rollbackManager.executeEmergencyRollback('corruption'))).toBe('RISK_NOT_ACCEPTED');
+      expect(await rows(url, 'SELECT * FROM kb.kb_entries ORDER BY id')).toEqual(entries);
+
+      await withClient(url, (c) => c.query('DELETE FROM kb.kb_feedback; DELETE FROM kb.incidents; DELETE FROM kb.kb_entries WHERE id > 20'));
+      const result = await fw.rollbackManager.executeEmergencyRollback('data-loss');
+      expect(result.success).toBe(true);
+      expect(result.restoredToVersion).toBe(Math.max(...history.map((h) => Number(h.version))));
+      expect(await rows(url, 'SELECT * FROM kb.kb_entries ORDER BY id')).toEqual(entries);
+      expect(await rows(url, 'SELECT version FROM kb.mfmig_history ORDER BY version')).toEqual(history);
     } finally {
       await fw.close();
     }

@@ -40,6 +40,10 @@ export interface PostgresFrameworkConfig {
   advisoryLocks?: boolean;
   /** Upper bound of one validation, in ms. Env `VALIDATION_TIMEOUT`; default 300 s. */
   validationTimeout?: number;
+  /** Who to tell in an emergency, copied to its result. Env `EMERGENCY_CONTACTS`. */
+  emergencyContacts?: string[];
+  /** Default true: an emergency rollback for `corruption` refuses a schema the catalog checks find sound. Env `ROLLBACK_SAFETY_CHECKS`. */
+  rollbackSafetyChecks?: boolean;
 }
 
 /**

@@ -1,4 +1,6 @@
+import type { HealthReport } from '../migration-utils.js';
 import { type PostgresFrameworkConfig, PostgresFrameworkContext } from './postgres-framework-context.js';
+import { postgresHealthReport } from './postgres-health.js';
 import { PostgresMigrationService } from './postgres-migration-service.js';
 import { PostgresPlanner } from './postgres-planner-service.js';
 import { PostgresRollbackManager } from './postgres-rollback-manager.js';
@@ -11,6 +13,8 @@ export interface PostgresMigrationFramework {
   planner: PostgresPlanner;
   rollbackManager: PostgresRollbackManager;
   validation: PostgresValidationService;
+  /** `MigrationUtils.healthCheck(framework)`'s verdict on this schema (see `postgresHealthReport`); reads only. */
+  health(): Promise<HealthReport>;
   /** The settings, the sessions and the event emitter the services share. */
   context: PostgresFrameworkContext;
   /** Refuses further calls. Each call opens and closes its own sessions, so there is nothing left open to close. */
@@ -46,6 +50,10 @@ export function createPostgresFramework(config: PostgresFrameworkConfig): Postgr
     rollbackManager,
     validation,
     context,
+    health: async () => {
+      const migrations = () => context.migrations('metadata');
+      return context.session('read', (conn) => postgresHealthReport(conn, { url: context.url, backupFolder: context.backupFolder, migrations }));
+    },
     close: async () => context.close(),
   };
 }

@@ -1,6 +1,9 @@
 import { type DialectRunResult, type DownTarget, MfmigError, type ParticipantReport, failureOf } from '@mfmig/core';
 import {
   type ArchiveRecord,
+  type EmergencyRollbackResult,
+  type EmergencyType,
+  type PgDumpBackup,
   type PostgresRollbackPlan,
   type PutBackOptions,
   type PutBackResult,
@@ -10,6 +13,7 @@ import {
 } from '@mfmig/rollback';
 import { createConnectionTransformer } from '@mfmig/transformer';
 import type { PostgresValidationDocument } from '@mfmig/validation';
+import { createPostgresBackup, executePostgresEmergency, listPostgresBackups } from './postgres-backups.js';
 import type { PostgresFrameworkContext } from './postgres-framework-context.js';
 import type { PostgresValidationService } from './postgres-validation-service.js';
 
@@ -120,6 +124,21 @@ export class PostgresRollbackManager {
       ...(options.signal ? { signal: options.signal } : {}),
     });
     return this.executeRollbackPlan(plan, options);
+  }
+
+  /** A verified `pg_dump` of the schema in `<backupPath>/postgres` (see `createPostgresBackup`). */
+  async createBackup(options: { label?: string; verify?: boolean } = {}): Promise<PgDumpBackup & { warnings: string[] }> {
+    return createPostgresBackup(this.#ctx, options);
+  }
+
+  /** This schema's `pg_dump` backups in the backup folder, oldest first. */
+  async listBackups(): Promise<PgDumpBackup[]> {
+    return listPostgresBackups(this.#ctx);
+  }
+
+  /** The fastest safe way back to the last good state (see `executePostgresEmergency`). */
+  async executeEmergencyRollback(type: EmergencyType, options: { signal?: AbortSignal } = {}): Promise<EmergencyRollbackResult> {
+    return executePostgresEmergency(this.#ctx, type, options);
   }
 
   /** The archives of this schema, restored ones included, oldest first (what `mfmig archives --all` lists). Reads only. */
