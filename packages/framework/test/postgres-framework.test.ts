@@ -269,6 +269,30 @@ describe('createPostgresFramework', () => {
     }
   }, 120_000);
 
+  it('takes a checkpoint to MVP3 and resumes its run from where a partial run stopped; an unknown checkpoint changes nothing', async () => {
+    const url = await scratchDatabase();
+    const fw = framework(url, 'kb');
+    try {
+      await fw.migrationService.executeMVPMigration(1, { validateIntegrity: false });
+      await seed(url, 'kb', 60);
+      const checkpoint = await fw.migrationService.createCheckpoint('release-3', { mvp: 3 });
+      expect((await fw.rollbackManager.listCheckpoints()).map((c) => c.id)).toEqual([checkpoint.id]);
+      await fw.migrationService.executeMVPMigration(2, { validateIntegrity: false });
+
+      const history = await rows(url, 'SELECT version FROM kb.mfmig_history ORDER BY version');
+      expect(await codeOf(() => fw.migrationService.resumeFromCheckpoint('no-such-checkpoint'))).toBe('CHECKPOINT_INVALID');
+      expect(await rows(url, 'SELECT version FROM kb.mfmig_history ORDER BY version')).toEqual(history);
+
+      const resumed = await fw.migrationService.resumeFromCheckpoint(checkpoint.id);
+      expect(resumed.restored).toBe(false);
+      expect(resumed.run.toVersion).toBe(checkpoint.position.targetVersion);
+      expect((await fw.migrationService.status()).currentMvp).toBe(3);
+      expect((await rows(url, 'SELECT count(*)::int AS n FROM kb.incidents'))[0]!.n).toBe(60);
+    } finally {
+      await fw.close();
+    }
+  }, 120_000);
+
   it('refuses a stale rollback plan and changes nothing', async () => {
     const url = await scratchDatabase();
     const fw = framework(url, 'kb');

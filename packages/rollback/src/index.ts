@@ -125,6 +125,7 @@ export {
 export { postgresSchemaDamage, type PostgresSchemaDamage } from './connection/pg-schema-damage.js';
 export { revertPostgresRun, type PostgresRunRevert, type PostgresRunRevertOptions } from './connection/pg-run-revert.js';
 export { revertLastPostgresRun, type LastPostgresRunOptions } from './connection/pg-last-run.js';
+export { type PgResume, type PgResumeOptions, resumePgCheckpoint } from './connection/pg-checkpoint-resume.js';
 export { executePostgresEmergencyRollback, soundPostgresSchema, type PostgresEmergencyOptions } from './connection/pg-emergency-rollback.js';
 export { type RunBackupExtra } from './run-extras.js';
 export {

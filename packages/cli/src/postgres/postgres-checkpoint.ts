@@ -1,13 +1,5 @@
-import { type MigrationTarget, MfmigError, resolveTargetVersion } from '@mfmig/core';
-import {
-  type PgCheckpoint,
-  createPgCheckpoint,
-  listPgCheckpoints,
-  pgDatabaseIdentity,
-  readPgCheckpoint,
-  restorePgDumpBackup,
-  sameDatabase,
-} from '@mfmig/rollback';
+import { type MigrationTarget, resolveTargetVersion } from '@mfmig/core';
+import { createPgCheckpoint, listPgCheckpoints, pgDatabaseIdentity, readPgCheckpoint, resumePgCheckpoint } from '@mfmig/rollback';
 import { ProgressReporter } from '../progress-reporter.js';
 import { renderRun } from '../render-run.js';
 import type { CliRuntime } from '../runtime.js';
@@ -68,60 +60,32 @@ export async function checkpointPostgres(cli: CliRuntime, options: { id: string;
  */
 export async function resumePostgres(cli: CliRuntime, ref: string, options: LockWaitOptions & { restore: 'auto' | 'always' | 'never' }): Promise<void> {
   const folder = pgBackupFolder(cli);
-  const checkpoint = readPgCheckpoint(folder, ref);
+  // a reference to no checkpoint is refused before anything connects
+  const { id } = readPgCheckpoint(folder, ref);
   const conn = await open(cli, { createSchema: false });
   try {
-    if (!sameDatabase(checkpoint.database, await pgDatabaseIdentity(conn, cli.globals.db, conn.schema))) {
-      throw new MfmigError('BACKUP_OTHER_DATABASE', `Checkpoint ${checkpoint.id} belongs to another database or schema; nothing was changed`);
-    }
     const m = await migrator(cli, conn, { loadModules: true, lockWait: lockWaitFrom(options) });
-    assertMigrationsUnchanged(checkpoint, m.migrations);
-    const live = (await conn.history.list()).map((h) => h.version);
-    const beyond = live.filter((v) => v > checkpoint.position.targetVersion);
-    if (beyond.length > 0 && options.restore !== 'always') {
-      throw new MfmigError(
-        'CHECKPOINT_INVALID',
-        `The schema is past the target of checkpoint ${checkpoint.id} (version(s) ${beyond.join(', ')} applied); nothing was changed (--restore always would go back to the checkpoint's dump)`,
-      );
-    }
-    const offPath = offThePath(
-      checkpoint,
-      live.filter((v) => v <= checkpoint.position.targetVersion),
-    );
-    if (offPath && options.restore === 'never') {
-      throw new MfmigError(
-        'CHECKPOINT_INVALID',
-        `The schema left the run of checkpoint ${checkpoint.id} (${offPath}); resume with --restore auto to restore its dump first`,
-      );
-    }
-    const restore = options.restore === 'always' || offPath !== null;
-    const restored = restore
-      ? await restorePgDumpBackup(conn, {
-          url: cli.globals.db,
-          schema: conn.schema,
-          folder,
-          id: checkpoint.backupId,
-          saveAside: 'pre-resume',
-          lockWait: lockWaitFrom(options),
-        })
-      : null;
-    const savedAside = restored?.savedAside?.id ?? null;
-    const fromVersion = (await m.status()).currentVersion;
     const detach = new ProgressReporter(cli.out).attach(m.events);
-    let run;
+    let resumed;
     try {
-      run = await m.migrate({ version: checkpoint.position.targetVersion }, { signal: cli.signal, command: `mfmig resume ${checkpoint.id}` });
+      resumed = await resumePgCheckpoint(cli.globals.db, conn, m, ref, {
+        folder,
+        restore: options.restore,
+        command: `mfmig resume ${id}`,
+        lockWait: lockWaitFrom(options),
+        signal: cli.signal,
+      });
     } finally {
       detach();
     }
+    const { checkpoint, run, restored, reason, savedAside, fromVersion } = resumed;
     if (run.error) throw run.error;
     const shown = postgresExecutionResult(run, await m.status(), m);
-    const reason = restore ? (offPath ?? 'asked with --restore always') : null;
     cli.out.result(
       {
         dialect: 'postgres',
         checkpointId: checkpoint.id,
-        restored: restore,
+        restored,
         reason,
         savedAside,
         fromVersion,
@@ -130,7 +94,7 @@ export async function resumePostgres(cli: CliRuntime, ref: string, options: Lock
         migrations: run.results,
       },
       () => {
-        if (restore) cli.out.line(`Restored the checkpoint's dump ${checkpoint.backupId} first: ${reason}.`);
+        if (restored) cli.out.line(`Restored the checkpoint's dump ${checkpoint.backupId} first: ${reason}.`);
         if (savedAside) cli.out.line(`The replaced schema is kept as pg_dump backup ${savedAside}.`);
         renderRun(cli.out, shown);
         cli.out.line(`Resumed checkpoint ${checkpoint.id}: version ${fromVersion} -> ${run.toVersion} (target ${checkpoint.position.targetVersion}).`);
@@ -139,27 +103,4 @@ export async function resumePostgres(cli: CliRuntime, ref: string, options: Lock
   } finally {
     await conn.close();
   }
-}
-
-function assertMigrationsUnchanged(checkpoint: PgCheckpoint, migrations: { byVersion: Map<number, { checksum: string }> }): void {
-  for (const [version, checksum] of Object.entries(checkpoint.position.checksums)) {
-    const now = migrations.byVersion.get(Number(version))?.checksum;
-    if (now !== checksum) {
-      throw new MfmigError(
-        'CHECKPOINT_INVALID',
-        `Migration ${version} ${now === undefined ? 'is gone from' : 'was edited in'} the folder since checkpoint ${checkpoint.id} was taken; nothing was changed`,
-        { context: { version: Number(version) } },
-      );
-    }
-  }
-}
-
-/** Why the live history is off the checkpoint's run (null when it is on it: the checkpoint's versions, plus some of the run's). */
-function offThePath(checkpoint: PgCheckpoint, live: number[]): string | null {
-  const { applied, pending } = checkpoint.position;
-  const missing = applied.filter((v) => !live.includes(v));
-  if (missing.length > 0) return `version(s) ${missing.join(', ')} applied at the checkpoint are no longer applied`;
-  const foreign = live.filter((v) => !applied.includes(v) && !pending.includes(v));
-  if (foreign.length > 0) return `version(s) ${foreign.join(', ')} were applied outside the run`;
-  return null;
 }

@@ -11,11 +11,12 @@ import {
   resolveTargetVersion,
   upSteps,
 } from '@mfmig/core';
-import { type PgCheckpoint, createPgCheckpointParticipant } from '@mfmig/rollback';
+import { type PgCheckpoint, type PgResume, createPgCheckpointParticipant } from '@mfmig/rollback';
 import type { ExecuteMigrationOptions, MigrationExecutionResult } from '../migration-service.js';
 import { type UpgradePathAnalysis, assertMilestone, groupByMilestone } from '../upgrade-path.js';
 import type { ToolAdoption } from '../adoption/tool-adoption.js';
 import { adoptBeforePostgresRun } from './postgres-adoption-before-run.js';
+import { createPostgresCheckpoint, resumePostgresCheckpoint } from './postgres-checkpoints.js';
 import { revertFailedPostgresRun } from './postgres-failed-run-revert.js';
 import { postgresParticipants } from './postgres-participants.js';
 import { postgresExecutionResult } from './postgres-execution-result.js';
@@ -179,6 +180,21 @@ export class PostgresMigrationService {
   /** Takes the schema down to milestone `targetMVP`, archiving the rows the downs drop (unless `preserveUserData: false`). */
   async rollbackMVPMigration(targetMVP: number, options: { preserveUserData?: boolean; validateRollback?: boolean } = {}): Promise<PostgresRollbackResult> {
     return this.#rollback.rollbackTo({ mvp: assertMilestone(targetMVP) }, options);
+  }
+
+  /** A checkpoint of the schema: a verified `pg_dump` and the run position up to `target` (default: the latest migration). */
+  async createCheckpoint(migrationId: string, target: MigrationTarget = { latest: true }): Promise<PgCheckpoint> {
+    return createPostgresCheckpoint(this.#ctx, migrationId, target);
+  }
+
+  /**
+   * Finishes the run a checkpoint (its id or manifest path) recorded, restoring its dump first when
+   * the schema left the run's path (`restore: 'auto'`, the default); a failed run throws its error.
+   */
+  async resumeFromCheckpoint(ref: string, options: { restore?: 'auto' | 'always' | 'never'; signal?: AbortSignal } = {}): Promise<PgResume> {
+    const resumed = await resumePostgresCheckpoint(this.#ctx, ref, options);
+    if (resumed.run.error) throw resumed.run.error;
+    return resumed;
   }
 
   /** The progress of the current or last run (null before any run); `rolled_back` after a run taken back. */

@@ -3,6 +3,7 @@ import {
   type ArchiveRecord,
   type EmergencyRollbackResult,
   type EmergencyType,
+  type PgCheckpoint,
   type PgDumpBackup,
   type PostgresRollbackPlan,
   type PutBackOptions,
@@ -14,6 +15,7 @@ import {
 import { createConnectionTransformer } from '@mfmig/transformer';
 import type { PostgresValidationDocument } from '@mfmig/validation';
 import { createPostgresBackup, executePostgresEmergency, listPostgresBackups } from './postgres-backups.js';
+import { listPostgresCheckpoints } from './postgres-checkpoints.js';
 import type { PostgresFrameworkContext } from './postgres-framework-context.js';
 import type { PostgresValidationService } from './postgres-validation-service.js';
 
@@ -134,6 +136,11 @@ export class PostgresRollbackManager {
   /** This schema's `pg_dump` backups in the backup folder, oldest first. */
   async listBackups(): Promise<PgDumpBackup[]> {
     return listPostgresBackups(this.#ctx);
+  }
+
+  /** This schema's checkpoints, oldest first (`migrationService.createCheckpoint` takes one). */
+  async listCheckpoints(): Promise<PgCheckpoint[]> {
+    return listPostgresCheckpoints(this.#ctx);
   }
 
   /** The fastest safe way back to the last good state (see `executePostgresEmergency`). */
