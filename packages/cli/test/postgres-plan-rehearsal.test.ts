@@ -21,6 +21,11 @@ describe('plan on PostgreSQL rehearses the pending steps', () => {
     const [step] = plan.json.rehearsal.steps;
     expect([step.version, step.tables, Math.round(step.scale)]).toEqual([2, ['events'], 10]);
     expect(step.estimatedMs).toBeCloseTo(step.sampleMs * step.scale, 5);
+    // the index grows with the rows: its growth on the sample, scaled like its time, is what the plan's disk estimate counts
+    expect(step.sampleBytes).toBeGreaterThan(0);
+    expect(step.estimatedBytes).toBeCloseTo(step.sampleBytes * step.scale, 0);
+    expect(plan.json.resources.storage).toMatchObject({ growthSource: 'rehearsal', additionalSpaceRequired: Math.round(step.estimatedBytes) });
+    expect(plan.json.resources.errors).toEqual([]);
     expect(await rows(url, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'mfmig_rehearsal%'`)).toEqual([]);
     expect(await rows(url, `SELECT indexname FROM pg_indexes WHERE tablename = 'events' AND indexname = 'events_kind'`)).toEqual([]);
     const skipped = mfmig(dir, ['--db', url, '--json', 'plan', '--no-rehearse']);

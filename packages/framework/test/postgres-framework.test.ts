@@ -6,54 +6,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DialectMigrator, isMfmigError, loadMigrations, openPostgres } from '@mfmig/core';
-import {
-  MigrationUtils,
-  type PostgresExecutionResult,
-  type PostgresMigrationFramework,
-  createPostgresFramework,
-  postgresParticipants,
-  seedKnowledgeBaseOn,
-} from '@mfmig/framework';
-import {
-  NOTES_MIGRATIONS,
-  dropScratchDatabases,
-  pgAppRows,
-  postgresToolHistorySql,
-  scratchDatabase,
-  snapshotTree,
-  startPgKbWriter,
-  withClient,
-} from '@mfmig/test-support';
+import { MigrationUtils, type PostgresExecutionResult, createPostgresFramework, postgresParticipants, seedKnowledgeBaseOn } from '@mfmig/framework';
+import { dropScratchDatabases, pgAppRows, scratchDatabase, snapshotTree, startPgKbWriter } from '@mfmig/test-support';
 import { REAL_MIGRATIONS, tempDir } from './helpers.js';
+import { codeOf, framework, rows, seed } from './postgres-framework-helpers.js';
 
 afterAll(dropScratchDatabases);
-
-function framework(url: string, schema: string, migrationsPath = REAL_MIGRATIONS, dir = tempDir()): PostgresMigrationFramework {
-  return createPostgresFramework({ database: url, schema, migrationsPath, backupPath: join(dir, 'backups') });
-}
-
-async function rows(url: string, sql: string): Promise<Record<string, unknown>[]> {
-  return withClient(url, async (c) => (await c.query(sql)).rows);
-}
-
-async function seed(url: string, schema: string, count: number): Promise<void> {
-  const conn = await openPostgres(url, { schema });
-  try {
-    await seedKnowledgeBaseOn(conn, { rows: count });
-  } finally {
-    await conn.close();
-  }
-}
-
-async function codeOf(fn: () => unknown): Promise<string> {
-  try {
-    await fn();
-  } catch (error) {
-    if (isMfmigError(error)) return error.code;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('createPostgresFramework', () => {
   it("runs the seed README's calls on PostgreSQL: plan, MVP1 to MVP5 with validation, rollback keeping rows, forward again", async () => {
@@ -198,96 +156,6 @@ describe('createPostgresFramework', () => {
       expect((await fw.migrationService.status()).currentVersion).toBe(0);
       expect(fw.migrationService.getCurrentProgress()?.status).toBe('rolled_back');
       expect(await rows(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'app' AND table_name NOT LIKE 'mfmig%'")).toEqual([]);
-    } finally {
-      await fw.close();
-    }
-  }, 120_000);
-
-  it('adopts a schema Flyway migrated: the plan and the run start where Flyway left it, and the application rows stay', async () => {
-    const url = await scratchDatabase();
-    const dir = tempDir();
-    const folder = join(dir, 'migrations');
-    for (const m of NOTES_MIGRATIONS) {
-      mkdirSync(join(folder, `mvp${m.mvp}`), { recursive: true });
-      writeFileSync(join(folder, `mvp${m.mvp}`, `${m.version}_${m.name}.sql`), `-- migrate:up\n${m.up}\n`);
-    }
-    const applied = NOTES_MIGRATIONS.slice(0, 2);
-    await withClient(url, async (c) => {
-      await c.query(
-        ['CREATE SCHEMA notes_app; SET search_path TO notes_app;', ...applied.map((m) => m.up), postgresToolHistorySql('flyway', applied)].join('\n'),
-      );
-      await c.query("INSERT INTO notes_app.notes VALUES (1, 'groceries'), (2, 'ideas'); INSERT INTO notes_app.tags VALUES (1, 1, 'home')");
-    });
-    const fw = framework(url, 'notes_app', folder, dir);
-    try {
-      const preview = await fw.migrationService.analyzeToolAdoption();
-      expect(preview?.tool).toBe('flyway');
-      expect(preview?.recorded).toBe(false);
-      expect(await rows(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'notes_app' AND table_name LIKE 'mfmig%'")).toEqual([]);
-
-      const plan = await fw.planner.createPlan({ latest: true }, { rehearse: false });
-      expect(plan.adoption?.tool).toBe('flyway');
-      expect(plan.steps.map((s) => s.version)).toEqual([Number(NOTES_MIGRATIONS[2].version)]);
-
-      const result = await fw.migrationService.migrateTo({ latest: true });
-      expect(result.migrations.map((m) => m.version)).toEqual([Number(NOTES_MIGRATIONS[2].version)]);
-      expect(result.extras.adoption?.tool).toBe('flyway');
-      expect((await fw.migrationService.status()).applied.length).toBe(3);
-      expect(await rows(url, 'SELECT id, title, pinned FROM notes_app.notes ORDER BY id')).toEqual([
-        { id: 1, title: 'groceries', pinned: 0 },
-        { id: 2, title: 'ideas', pinned: 0 },
-      ]);
-      expect((await rows(url, 'SELECT count(*)::int AS n FROM notes_app.flyway_schema_history'))[0]!.n).toBe(2);
-    } finally {
-      await fw.close();
-    }
-  }, 120_000);
-
-  it('restores the newest verified backup in an emergency for data loss, and refuses a corruption rollback of a sound schema', async () => {
-    const url = await scratchDatabase();
-    const fw = framework(url, 'kb');
-    try {
-      await fw.migrationService.executeMVPMigration(2, { validateIntegrity: false });
-      await seed(url, 'kb', 120);
-      const entries = await rows(url, 'SELECT * FROM kb.kb_entries ORDER BY id');
-      const backup = await fw.rollbackManager.createBackup({ label: 'before the cleanup' });
-      expect(backup.verified).toBeTruthy();
-      expect((await fw.rollbackManager.listBackups()).map((b) => b.id)).toContain(backup.id);
-
-      const history = await rows(url, 'SELECT version FROM kb.mfmig_history ORDER BY version');
-      expect(await codeOf(() => fw.rollbackManager.executeEmergencyRollback('corruption'))).toBe('RISK_NOT_ACCEPTED');
-      expect(await rows(url, 'SELECT * FROM kb.kb_entries ORDER BY id')).toEqual(entries);
-
-      await withClient(url, (c) => c.query('DELETE FROM kb.kb_feedback; DELETE FROM kb.incidents; DELETE FROM kb.kb_entries WHERE id > 20'));
-      const result = await fw.rollbackManager.executeEmergencyRollback('data-loss');
-      expect(result.success).toBe(true);
-      expect(result.restoredToVersion).toBe(Math.max(...history.map((h) => Number(h.version))));
-      expect(await rows(url, 'SELECT * FROM kb.kb_entries ORDER BY id')).toEqual(entries);
-      expect(await rows(url, 'SELECT version FROM kb.mfmig_history ORDER BY version')).toEqual(history);
-    } finally {
-      await fw.close();
-    }
-  }, 120_000);
-
-  it('takes a checkpoint to MVP3 and resumes its run from where a partial run stopped; an unknown checkpoint changes nothing', async () => {
-    const url = await scratchDatabase();
-    const fw = framework(url, 'kb');
-    try {
-      await fw.migrationService.executeMVPMigration(1, { validateIntegrity: false });
-      await seed(url, 'kb', 60);
-      const checkpoint = await fw.migrationService.createCheckpoint('release-3', { mvp: 3 });
-      expect((await fw.rollbackManager.listCheckpoints()).map((c) => c.id)).toEqual([checkpoint.id]);
-      await fw.migrationService.executeMVPMigration(2, { validateIntegrity: false });
-
-      const history = await rows(url, 'SELECT version FROM kb.mfmig_history ORDER BY version');
-      expect(await codeOf(() => fw.migrationService.resumeFromCheckpoint('no-such-checkpoint'))).toBe('CHECKPOINT_INVALID');
-      expect(await rows(url, 'SELECT version FROM kb.mfmig_history ORDER BY version')).toEqual(history);
-
-      const resumed = await fw.migrationService.resumeFromCheckpoint(checkpoint.id);
-      expect(resumed.restored).toBe(false);
-      expect(resumed.run.toVersion).toBe(checkpoint.position.targetVersion);
-      expect((await fw.migrationService.status()).currentMvp).toBe(3);
-      expect((await rows(url, 'SELECT count(*)::int AS n FROM kb.incidents'))[0]!.n).toBe(60);
     } finally {
       await fw.close();
     }

@@ -29,4 +29,5 @@ export * from './rules/risk-rules.js';
 export * from './postgres/postgres-plan.js';
 export * from './postgres/postgres-estimates.js';
 export * from './postgres/postgres-rehearsal-estimate.js';
+export { type PostgresResourceEstimate, estimatePostgresResources } from './postgres/postgres-resources.js';
 export * from './postgres/postgres-cost-model.js';

@@ -111,11 +111,21 @@ export function renderPlan(out: Output, plan: MigrationPlan, resources?: Resourc
     for (const reason of plan.downtimeReasons) out.line(`  - ${reason}`);
   }
   for (const note of plan.estimation.notes) out.line(c.dim(`note: ${note}`));
-  if (!resources) return;
+  if (resources) renderResources(out, resources);
+}
+
+/**
+ * The disk, memory and CPU lines of a plan (either dialect's estimate), its errors and notes.
+ *
+ * @example
+ * renderResources(cli.out, await framework.planner.estimateResourceRequirements(plan));
+ */
+export function renderResources(out: Output, resources: ResourceEstimate & { notes?: string[] }): void {
   out.line();
   out.line(
     `Disk: ${mb(resources.storage.additionalSpaceRequired)} more for the database, ${mb(resources.storage.backupSpaceRequired)} for the backup, ${mb(resources.storage.freeSpace)} free`,
   );
   out.line(`Memory: ${mb(resources.memory.peakMemoryUsage)} at peak   CPU: ${resources.cpu.recommendedCores} core(s) (${resources.cpu.reason})`);
-  for (const error of resources.errors) out.line(c.red(`error: ${error.message}`));
+  for (const error of resources.errors) out.line(out.colors.red(`error: ${error.message}`));
+  for (const note of resources.notes ?? []) out.line(out.colors.dim(`note: ${note}`));
 }

@@ -1,5 +1,16 @@
 import { type MigrationSet, type MigrationTarget, MfmigError, type PostgresConnection, formatCount, migrationLabel, openPostgres } from '@mfmig/core';
-import { type PgTableLock, type PostgresPlan, type RiskLevel, estimatePostgresPlan, maxRisk, planPostgresMigrations } from '@mfmig/framework';
+import {
+  type PgTableLock,
+  type PostgresPlan,
+  type RiskLevel,
+  estimatePostgresPlan,
+  estimatePostgresResources,
+  maxRisk,
+  planPostgresMigrations,
+} from '@mfmig/framework';
+
+import { renderResources } from '../commands/plan.js';
+import { pgBackupFolder } from './postgres-backup.js';
 import type { CliRuntime } from '../runtime.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
 import { type TargetOptions, targetFrom } from '../commands/target-options.js';
@@ -54,9 +65,12 @@ export async function planPostgres(cli: CliRuntime, options: PostgresPlanOptions
     const rehearsal =
       options.rehearse === false || plan.steps.length === 0 ? undefined : await rehearsed(cli, conn, target, options.sampleRows ?? DEFAULT_SAMPLE_ROWS);
     const { plan: estimated, model } = await estimatePostgresPlan(cli.globals.db, conn, migrations, plan, rehearsal);
+    const measured = rehearsal && !('failed' in rehearsal) ? rehearsal : undefined;
+    const resources = await estimatePostgresResources(conn, migrations, estimated, measured, { backupFolder: pgBackupFolder(cli) });
     cli.out.result(
       {
         ...estimated,
+        resources,
         ...(adoption ? { adoption } : {}),
         ...(rehearsal ? { rehearsal } : {}),
         ...(model ? { model: 'failed' in model ? model : { probe: model.probe } } : {}),
@@ -65,10 +79,11 @@ export async function planPostgres(cli: CliRuntime, options: PostgresPlanOptions
         renderPostgresPlan(cli, estimated);
         if (rehearsal) renderRehearsal(cli, rehearsal);
         if (model) renderModel(cli, model);
+        renderResources(cli.out, resources);
       },
     );
     const refused = plan.steps.some((s) => s.rules.some((r) => r.rule === REFUSED_RULE)) || plan.problems.some((p) => BLOCKING_PROBLEMS.has(p.code));
-    if (refused || (rehearsal && 'failed' in rehearsal && rehearsal.migrationFailed)) cli.exitCode = 1;
+    if (refused || (rehearsal && 'failed' in rehearsal && rehearsal.migrationFailed) || resources.errors.length > 0) cli.exitCode = 1;
   } finally {
     await live.close();
   }

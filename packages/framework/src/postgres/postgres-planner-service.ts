@@ -2,8 +2,10 @@ import { type MigrationSet, type MigrationTarget, type PostgresConnection, isMfm
 import {
   type FailedRehearsal,
   type PostgresPlan,
+  type PostgresResourceEstimate,
   type RehearsalEstimate,
   estimatePostgresPlan,
+  estimatePostgresResources,
   planPostgresMigrations,
   rehearsalEstimate,
 } from '@mfmig/planner';
@@ -58,6 +60,17 @@ export class PostgresPlanner {
   /** The plan to milestone `targetMVP`. */
   async createComprehensiveMigrationPlan(targetMVP: number, options: PostgresPlanOptions = {}): Promise<PostgresComprehensivePlan> {
     return this.createPlan({ mvp: assertMilestone(targetMVP) }, options);
+  }
+
+  /**
+   * The disk, memory and CPU `plan` needs (see `estimatePostgresResources`): the schema's growth as
+   * the plan's rehearsal measured it (else from the statements), the `pg_dump` backup's size against
+   * the backup folder's free space (`errors` holds `DISK_FULL` when it does not fit). Reads only.
+   */
+  async estimateResourceRequirements(plan: PostgresComprehensivePlan): Promise<PostgresResourceEstimate> {
+    const migrations = await this.#ctx.migrations('metadata');
+    const rehearsal = plan.rehearsal && !('failed' in plan.rehearsal) ? plan.rehearsal : undefined;
+    return this.#ctx.session('read', (conn) => estimatePostgresResources(conn, migrations, plan, rehearsal, { backupFolder: this.#ctx.backupFolder }));
   }
 
   /** The plan to any target. */

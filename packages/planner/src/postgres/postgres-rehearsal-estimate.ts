@@ -1,6 +1,7 @@
 import {
   DialectMigrator,
   type DialectParticipant,
+  type DialectStep,
   type Migration,
   type MigrationSet,
   type MigrationTarget,
@@ -8,6 +9,7 @@ import {
   type SampledTable,
   analyzePostgresSql,
   liveRows,
+  quoteIdentifier,
   rehearse,
 } from '@mfmig/core';
 
@@ -25,6 +27,10 @@ export interface StepEstimate {
   tables: string[];
   /** Rows its data work processed on the sample, as the runner counts them (a module's `ctx.countRows`, the rows its transformations wrote). */
   rows: number;
+  /** What the scratch schema grew by while it ran (tables, indexes, TOAST; negative when it shrank), in bytes. */
+  sampleBytes: number;
+  /** Its growth on the live data: the growth of the tables that hold rows scaled (by the live rows of what it reads), that of empty ones (new tables and indexes) as measured. */
+  estimatedBytes: number;
 }
 
 /** A rehearsal that could not run: why, and whether a migration failed in it (a plan with one is refused). */
@@ -82,12 +88,14 @@ export async function rehearsalEstimate(
 ): Promise<RehearsalEstimate> {
   const fromVersion = (await new DialectMigrator({ connection: conn, migrations }).status()).currentVersion;
   const timed = new Map<number, number>();
+  const sized = schemaGrowth();
   const rehearsal = await rehearse(url, migrations, {
     toVersion: fromVersion,
-    participants: options.participants ?? [],
+    participants: [...(options.participants ?? []), sized.participant],
     sample: { fromSchema: conn.schema, rows: options.sampleRows },
     signal: options.signal,
-    work: async (_scratch, migrator) => {
+    work: async (scratch, migrator) => {
+      await sized.start(scratch);
       migrator.events.on('migrationCompleted', (e) => timed.set(e.version, e.durationMs));
       const run = await migrator.migrate(target, { signal: options.signal, command: 'mfmig rehearsal estimate' });
       if (run.error) throw run.error;
@@ -106,8 +114,101 @@ export async function rehearsalEstimate(
     const rows = tables.reduce((sum, t) => sum + withRows.get(t)!.rows, 0);
     const live = tables.reduce((sum, t) => sum + withRows.get(t)!.liveRows, 0);
     const scale = rows > 0 ? Math.max(1, live / rows) : 1;
-    steps.push({ version: m.version, name: m.name, sampleMs, estimatedMs: sampleMs * scale, scale, tables, rows: result.rows });
+    const grown = sized.growth(m.version);
+    const sampleBytes = grown.data + grown.fixed;
+    const estimatedBytes = grown.data * (await growthScale(m, scale, withRows)) + grown.fixed;
+    steps.push({ version: m.version, name: m.name, sampleMs, estimatedMs: sampleMs * scale, scale, tables, rows: result.rows, sampleBytes, estimatedBytes });
   }
   const total = (pick: (s: StepEstimate) => number) => steps.reduce((sum, s) => sum + pick(s), 0);
   return { fromVersion, steps, sampleMs: total((s) => s.sampleMs), estimatedMs: total((s) => s.estimatedMs), sampled };
+}
+
+/** Per table of the session's current schema: its bytes (with its indexes and TOAST) and its rows. */
+type SchemaSizes = Map<string, { bytes: number; rows: number }>;
+
+/**
+ * The tables of the session's current schema with their sizes; rows are counted only for the tables
+ * whose size changed since `last` (the sample is small, and most tables do not change in a step).
+ */
+async function schemaSizes(conn: Pick<PostgresConnection, 'query'>, last: SchemaSizes | undefined): Promise<SchemaSizes> {
+  const tables = await conn.query<{ t: string; b: string }>(
+    "SELECT c.relname AS t, pg_total_relation_size(c.oid)::text AS b FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'm')",
+  );
+  const sizes: SchemaSizes = new Map();
+  for (const { t, b } of tables) {
+    const bytes = Number(b);
+    const before = last?.get(t);
+    const rows =
+      before && before.bytes === bytes
+        ? before.rows
+        : Number((await conn.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${quoteIdentifier(t)}`))[0]?.n ?? 0);
+    sizes.set(t, { bytes, rows });
+  }
+  return sizes;
+}
+
+/** What a step added to the scratch schema: bytes of the tables that hold rows, with their indexes (`data`, which grows with the rows), and of the empty ones (`fixed`: new tables and their indexes). */
+interface StepGrowth {
+  data: number;
+  fixed: number;
+}
+
+/**
+ * Measures what each step of a rehearsal adds to the scratch schema: its tables' sizes once the
+ * step's work is done (after the other participants' work in its transaction, and again after a
+ * continued part), against those after the step before.
+ */
+function schemaGrowth(): { participant: DialectParticipant; start(conn: PostgresConnection): Promise<void>; growth(version: number): StepGrowth } {
+  let initial: SchemaSizes = new Map();
+  let latest: SchemaSizes | undefined;
+  const after = new Map<number, SchemaSizes>();
+  const order: number[] = [];
+  const record = async (step: DialectStep) => {
+    if (!after.has(step.migration.version)) order.push(step.migration.version);
+    latest = await schemaSizes(step.connection, latest);
+    after.set(step.migration.version, latest);
+  };
+  return {
+    participant: { name: 'rehearsal-schema-growth', settleUp: (step) => record(step), finalizeUp: (step) => record(step) },
+    async start(conn) {
+      initial = await schemaSizes(conn, undefined);
+      latest = initial;
+    },
+    growth(version) {
+      const i = order.indexOf(version);
+      const now = after.get(version);
+      if (i < 0 || !now) return { data: 0, fixed: 0 };
+      const before = i === 0 ? initial : (after.get(order[i - 1]!) ?? initial);
+      const grown: StepGrowth = { data: 0, fixed: 0 };
+      for (const [table, size] of now) {
+        const was = before.get(table) ?? { bytes: 0, rows: 0 };
+        if (size.rows > 0) grown.data += size.bytes - was.bytes;
+        else grown.fixed += size.bytes - was.bytes;
+      }
+      for (const [table, was] of before) if (!now.has(table)) grown.fixed -= was.bytes;
+      return grown;
+    },
+  };
+}
+
+/**
+ * How a step's data growth scales to the live rows: by the live over the sampled rows of what its
+ * data work reads. A SQL step's row work names them (the sources of its INSERT ... SELECTs, the
+ * tables it updates, rewrites or indexes: a VALUES list or a new table grows by what the sample
+ * measured, whatever the live rows); a module's declared transformations name their sources; a
+ * module without them takes the step's own scale.
+ */
+async function growthScale(m: Migration, stepScale: number, withRows: Map<string, SampledTable & { liveRows: number }>): Promise<number> {
+  const bare = (name: string) => name.split('.').at(-1)!;
+  const read =
+    m.kind === 'sql'
+      ? (await analyzePostgresSql(m.upSql ?? '')).flatMap((st) =>
+          st.rowWork.flatMap((w) => (w.kind === 'insert' ? (w.from ?? []) : w.kind === 'delete' ? [] : [w.table])),
+        )
+      : m.transformations.map((t) => (t as { sourceTable?: unknown }).sourceTable).filter((t): t is string => typeof t === 'string');
+  const sources = [...new Set(read.map(bare))].filter((t) => withRows.has(t));
+  if (sources.length === 0) return m.kind === 'sql' ? 1 : stepScale;
+  const sampled = sources.reduce((sum, t) => sum + withRows.get(t)!.rows, 0);
+  const live = sources.reduce((sum, t) => sum + withRows.get(t)!.liveRows, 0);
+  return sampled > 0 ? Math.max(1, live / sampled) : stepScale;
 }
