@@ -25,18 +25,21 @@ interface ServerSettings {
   maintenanceWorkMem: number;
   workMem: number;
   parallelMaintenanceWorkers: number;
+  /** Below this many bytes of heap, an index build gets no parallel worker. */
+  minParallelTableScanSize: number;
 }
 
 async function serverSettings(conn: PostgresConnection): Promise<ServerSettings> {
   const rows = await conn.query<{ name: string; bytes: string }>(
     `SELECT name, (CASE WHEN unit = 'kB' THEN setting::bigint * 1024 WHEN unit = '8kB' THEN setting::bigint * 8192 ELSE setting::bigint END)::text AS bytes
-       FROM pg_settings WHERE name IN ('maintenance_work_mem', 'work_mem', 'max_parallel_maintenance_workers')`,
+       FROM pg_settings WHERE name IN ('maintenance_work_mem', 'work_mem', 'max_parallel_maintenance_workers', 'min_parallel_table_scan_size')`,
   );
   const value = (name: string) => Number(rows.find((r) => r.name === name)?.bytes ?? 0);
   return {
     maintenanceWorkMem: value('maintenance_work_mem'),
     workMem: value('work_mem'),
     parallelMaintenanceWorkers: value('max_parallel_maintenance_workers'),
+    minParallelTableScanSize: value('min_parallel_table_scan_size'),
   };
 }
 
@@ -70,7 +73,7 @@ async function modelGrowth(
   conn: PostgresConnection,
   migrations: MigrationSet,
   plan: PostgresPlan,
-): Promise<{ growth: number; transient: number; unweighed: string[] }> {
+): Promise<{ growth: number; transient: number; unweighed: string[]; largestIndexed: number }> {
   const scripts = await Promise.all(
     plan.steps.map(async (s) => {
       const m = migrations.byVersion.get(s.version);
@@ -93,15 +96,17 @@ async function modelGrowth(
   };
   let growth = 0;
   let transient = 0;
+  let largestIndexed = 0;
   const unweighed: string[] = [];
   for (const { step, work } of scripts) {
     if (!work) {
       unweighed.push(migrationLabel(step));
       continue;
     }
+    for (const w of work) if (w.kind === 'index') largestIndexed = Math.max(largestIndexed, table(w.table).rows * table(w.table).bytesPerRow);
     growth += stepGrowth(work, table, (bytes) => (transient = Math.max(transient, bytes)));
   }
-  return { growth, transient, unweighed };
+  return { growth, transient, unweighed, largestIndexed };
 }
 
 function stepGrowth(
@@ -143,7 +148,8 @@ function stepGrowth(
  *   not fit there;
  * - memory: the server's `maintenance_work_mem` when a step builds an index or rewrites a table
  *   (or a module step may), else `work_mem`;
- * - CPU: one backend, plus `max_parallel_maintenance_workers` when a step builds an index.
+ * - CPU: one backend, plus `max_parallel_maintenance_workers` when a step builds an index over a
+ *   table of `min_parallel_table_scan_size` or more (by the catalog's sizes).
  * Reads the catalog and settings only.
  *
  * @example
@@ -186,7 +192,9 @@ export async function estimatePostgresResources(
     )
   ).flat();
   const builds = work.includes('index') || work.includes('rewrite') || work.includes('module');
-  const parallel = work.includes('index') && settings.parallelMaintenanceWorkers > 0;
+  // PostgreSQL gives an index build parallel workers only over a heap of min_parallel_table_scan_size or more
+  const parallel =
+    settings.parallelMaintenanceWorkers > 0 && settings.minParallelTableScanSize > 0 && model.largestIndexed >= settings.minParallelTableScanSize;
   return {
     storage: {
       additionalSpaceRequired: Math.round(growth + model.transient),
