@@ -51,6 +51,40 @@ describe('createPostgresFramework: adoption, backups, checkpoints and resources'
     }
   }, 120_000);
 
+  it('refuses to run over a schema made before mfmig, then adopts it by baseline and runs only what it lacks', async () => {
+    const url = await scratchDatabase();
+    const dir = tempDir();
+    const folder = join(dir, 'migrations');
+    for (const m of NOTES_MIGRATIONS) {
+      mkdirSync(join(folder, `mvp${m.mvp}`), { recursive: true });
+      writeFileSync(join(folder, `mvp${m.mvp}`, `${m.version}_${m.name}.sql`), `-- migrate:up\n${m.up}\n`);
+    }
+    await withClient(url, (c) =>
+      c.query(
+        ['CREATE SCHEMA legacy; SET search_path TO legacy;', ...NOTES_MIGRATIONS.slice(0, 2).map((m) => m.up), "INSERT INTO notes VALUES (1, 'kept')"].join(
+          '\n',
+        ),
+      ),
+    );
+    const fw = framework(url, 'legacy', folder, dir);
+    try {
+      expect(await codeOf(() => fw.migrationService.migrateTo({ latest: true }))).toBe('ADOPTION_REQUIRED');
+      const mfmigTables = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'legacy' AND table_name LIKE 'mfmig%'";
+      expect(await rows(url, mfmigTables)).toEqual([]);
+
+      const preview = await fw.migrationService.analyzeBaseline();
+      expect([preview.version, preview.matched, preview.dryRun]).toEqual([Number(NOTES_MIGRATIONS[1].version), 'exact', true]);
+      expect(await rows(url, mfmigTables)).toEqual([]);
+
+      await fw.migrationService.baseline();
+      const result = await fw.migrationService.migrateTo({ latest: true });
+      expect(result.migrations.map((m) => m.version)).toEqual([Number(NOTES_MIGRATIONS[2].version)]);
+      expect(await rows(url, 'SELECT id, title, pinned FROM legacy.notes')).toEqual([{ id: 1, title: 'kept', pinned: 0 }]);
+    } finally {
+      await fw.close();
+    }
+  }, 120_000);
+
   it('restores the newest verified backup in an emergency for data loss, and refuses a corruption rollback of a sound schema', async () => {
     const url = await scratchDatabase();
     const fw = framework(url, 'kb');

@@ -5,6 +5,8 @@ import {
   type MigrationProgress,
   type MigrationStatus,
   type MigrationTarget,
+  type PostgresBaselineResult,
+  baselinePostgres,
   downVersions,
   failureOf,
   isMfmigError,
@@ -175,6 +177,29 @@ export class PostgresMigrationService {
       const options = { dryRun, participants: postgresParticipants({ preserve: false }) };
       return (await adoptBeforePostgresRun(this.#ctx.url, conn, migrations, options)).adoption;
     });
+  }
+
+  /**
+   * Adopts a schema made before mfmig (no tool's history in it) at the version whose rehearsed
+   * schema equals the live one, or at `to` (`force` when its schema differs): every migration up to
+   * it is recorded as applied, none run (see `baselinePostgres`). `dryRun` writes nothing.
+   */
+  async baseline(options: { to?: number; force?: boolean; dryRun?: boolean } = {}): Promise<PostgresBaselineResult> {
+    const migrations = await this.#ctx.migrations('import');
+    return this.#ctx.session('plain', (conn) =>
+      baselinePostgres(conn, this.#ctx.url, migrations, {
+        ...(options.to === undefined ? {} : { to: options.to }),
+        force: options.force === true,
+        dryRun: options.dryRun === true,
+        participants: postgresParticipants({ preserve: false }),
+        ...(this.#ctx.config.lockTimeout === undefined ? {} : { lockTimeoutMs: this.#ctx.config.lockTimeout }),
+      }),
+    );
+  }
+
+  /** What {@link baseline} would record, writing nothing. */
+  async analyzeBaseline(options: { to?: number } = {}): Promise<PostgresBaselineResult> {
+    return this.baseline({ ...options, dryRun: true });
   }
 
   /** Takes the schema down to milestone `targetMVP`, archiving the rows the downs drop (unless `preserveUserData: false`). */
