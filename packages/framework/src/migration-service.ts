@@ -25,7 +25,7 @@ import { type ToolAdoption, adoptToolHistory, analyzeToolAdoption } from './adop
 import { assertAdopted } from './adoption/unadopted-tables.js';
 import { assertDatabaseIntact } from './integrity-precheck.js';
 import { RUN_REQUEST, type RunRequest, createRunSequencePlugin } from './run-sequence-plugin.js';
-import { type UpgradePathAnalysis, assertMilestone, groupByMilestone } from './upgrade-path.js';
+import { type UpgradePathAnalysis, assertMilestone, upgradePath } from './upgrade-path.js';
 
 /** Options of {@link MigrationService.executeMVPMigration}. */
 export interface ExecuteMigrationOptions {
@@ -143,16 +143,7 @@ export class MigrationService {
     const targetVersion = migrator.resolveTarget({ mvp: target });
     const down = targetVersion < status.currentVersion && target < status.currentMvp;
     const steps = down ? migrator.revertSteps({ mvp: target }) : migrator.pendingSteps({ mvp: target });
-    return {
-      currentMVP: status.currentMvp,
-      targetMVP: target,
-      currentVersion: status.currentVersion,
-      targetVersion,
-      direction: steps.length === 0 ? 'none' : down ? 'down' : 'up',
-      milestones: groupByMilestone(steps, down ? 'down' : 'up'),
-      totalMigrations: steps.length,
-      problems: status.problems,
-    };
+    return upgradePath(status, target, targetVersion, steps, down);
   }
 
   /**

@@ -47,3 +47,23 @@ export function assertMilestone(targetMVP: unknown): number {
   }
   return targetMVP;
 }
+
+/**
+ * The upgrade path from where `status` stands to milestone `targetMVP` (version `targetVersion`):
+ * `steps` are the migrations to run, oldest first up or newest first down.
+ *
+ * @example
+ * upgradePath(status, 3, 9, migrator.pendingSteps({ mvp: 3 }), false).milestones.map((m) => m.mvp); // [2, 3]
+ */
+export function upgradePath(status: MigrationStatus, targetMVP: number, targetVersion: number, steps: Migration[], down: boolean): UpgradePathAnalysis {
+  return {
+    currentMVP: status.currentMvp,
+    targetMVP,
+    currentVersion: status.currentVersion,
+    targetVersion,
+    direction: steps.length === 0 ? 'none' : down ? 'down' : 'up',
+    milestones: groupByMilestone(steps, down ? 'down' : 'up'),
+    totalMigrations: steps.length,
+    problems: status.problems,
+  };
+}

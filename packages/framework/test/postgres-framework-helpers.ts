@@ -1,7 +1,8 @@
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { isMfmigError, openPostgres } from '@mfmig/core';
 import { type PostgresMigrationFramework, createPostgresFramework, seedKnowledgeBaseOn } from '@mfmig/framework';
-import { withClient } from '@mfmig/test-support';
+import { NOTES_MIGRATIONS, withClient } from '@mfmig/test-support';
 import { REAL_MIGRATIONS, tempDir } from './helpers.js';
 
 /** A PostgreSQL framework on `schema` of `url`, with the real knowledge base (or `migrationsPath`) and a backup folder in `dir`. */
@@ -33,4 +34,19 @@ export async function codeOf(fn: () => unknown): Promise<string> {
     throw error;
   }
   throw new Error('expected a refusal');
+}
+
+/** A migrations folder in `dir`: each file's up (and down) SQL under its path. */
+export function sqlFolder(dir: string, files: Record<string, { up: string; down?: string }>): string {
+  const folder = join(dir, 'migrations');
+  for (const [path, { up, down }] of Object.entries(files)) {
+    mkdirSync(dirname(join(folder, path)), { recursive: true });
+    writeFileSync(join(folder, path), `-- migrate:up\n${up}\n${down === undefined ? '' : `-- migrate:down\n${down}\n`}`);
+  }
+  return folder;
+}
+
+/** The notes migrations another project wrote (timestamps for versions, two milestones), as a folder in `dir`. */
+export function notesFolder(dir: string): string {
+  return sqlFolder(dir, Object.fromEntries(NOTES_MIGRATIONS.map((m) => [`mvp${m.mvp}/${m.version}_${m.name}.sql`, { up: m.up }])));
 }

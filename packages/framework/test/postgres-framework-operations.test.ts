@@ -1,12 +1,10 @@
 // The PostgreSQL framework's operations around runs: a schema another tool migrated, backups
 // and emergency rollback, checkpoints and their resume, and what a plan needs in disk, memory and
 // CPU. Every test runs against the live server, in a scratch database of its own.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NOTES_MIGRATIONS, dropScratchDatabases, postgresToolHistorySql, scratchDatabase, withClient } from '@mfmig/test-support';
 import { tempDir } from './helpers.js';
-import { codeOf, framework, rows, seed } from './postgres-framework-helpers.js';
+import { codeOf, framework, notesFolder, rows, seed } from './postgres-framework-helpers.js';
 
 afterAll(dropScratchDatabases);
 
@@ -14,11 +12,7 @@ describe('createPostgresFramework: adoption, backups, checkpoints and resources'
   it('adopts a schema Flyway migrated: the plan and the run start where Flyway left it, and the application rows stay', async () => {
     const url = await scratchDatabase();
     const dir = tempDir();
-    const folder = join(dir, 'migrations');
-    for (const m of NOTES_MIGRATIONS) {
-      mkdirSync(join(folder, `mvp${m.mvp}`), { recursive: true });
-      writeFileSync(join(folder, `mvp${m.mvp}`, `${m.version}_${m.name}.sql`), `-- migrate:up\n${m.up}\n`);
-    }
+    const folder = notesFolder(dir);
     const applied = NOTES_MIGRATIONS.slice(0, 2);
     await withClient(url, async (c) => {
       await c.query(
@@ -54,11 +48,7 @@ describe('createPostgresFramework: adoption, backups, checkpoints and resources'
   it('refuses to run over a schema made before mfmig, then adopts it by baseline and runs only what it lacks', async () => {
     const url = await scratchDatabase();
     const dir = tempDir();
-    const folder = join(dir, 'migrations');
-    for (const m of NOTES_MIGRATIONS) {
-      mkdirSync(join(folder, `mvp${m.mvp}`), { recursive: true });
-      writeFileSync(join(folder, `mvp${m.mvp}`, `${m.version}_${m.name}.sql`), `-- migrate:up\n${m.up}\n`);
-    }
+    const folder = notesFolder(dir);
     await withClient(url, (c) =>
       c.query(
         ['CREATE SCHEMA legacy; SET search_path TO legacy;', ...NOTES_MIGRATIONS.slice(0, 2).map((m) => m.up), "INSERT INTO notes VALUES (1, 'kept')"].join(

@@ -2,14 +2,13 @@
 // keeps its calls (executeMVPMigration, createComprehensiveMigrationPlan, createRollbackPlan,
 // executeRollbackPlan, performComprehensiveValidation) and their result fields. Every test runs
 // against the live server, in a scratch database of its own, with the real knowledge base.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DialectMigrator, isMfmigError, loadMigrations, openPostgres } from '@mfmig/core';
 import { MigrationUtils, type PostgresExecutionResult, createPostgresFramework, postgresParticipants, seedKnowledgeBaseOn } from '@mfmig/framework';
 import { dropScratchDatabases, pgAppRows, scratchDatabase, snapshotTree, startPgKbWriter } from '@mfmig/test-support';
 import { REAL_MIGRATIONS, tempDir } from './helpers.js';
-import { codeOf, framework, rows, seed } from './postgres-framework-helpers.js';
+import { codeOf, framework, rows, seed, sqlFolder } from './postgres-framework-helpers.js';
 
 afterAll(dropScratchDatabases);
 
@@ -104,14 +103,14 @@ describe('createPostgresFramework', () => {
   it('takes a failed run back with enableRollback: the committed migrations are reverted and progress says rolled_back', async () => {
     const url = await scratchDatabase();
     const dir = tempDir();
-    const folder = join(dir, 'migrations');
-    mkdirSync(folder);
-    writeFileSync(join(folder, '0001_accounts.sql'), '-- migrate:up\nCREATE TABLE accounts (id integer PRIMARY KEY);\n-- migrate:down\nDROP TABLE accounts;\n');
-    writeFileSync(join(folder, '0002_orders.sql'), '-- migrate:up\nCREATE TABLE orders (id integer PRIMARY KEY);\n-- migrate:down\nDROP TABLE orders;\n');
-    writeFileSync(
-      join(folder, '0003_broken.sql'),
-      '-- migrate:up\nCREATE TABLE invoices (id integer PRIMARY KEY);\nALTER TABLE invoices ADD COLUMN total integer;\nINSERT INTO missing_table VALUES (1);\n-- migrate:down\nDROP TABLE invoices;\n',
-    );
+    const folder = sqlFolder(dir, {
+      '0001_accounts.sql': { up: 'CREATE TABLE accounts (id integer PRIMARY KEY);', down: 'DROP TABLE accounts;' },
+      '0002_orders.sql': { up: 'CREATE TABLE orders (id integer PRIMARY KEY);', down: 'DROP TABLE orders;' },
+      '0003_broken.sql': {
+        up: 'CREATE TABLE invoices (id integer PRIMARY KEY);\nALTER TABLE invoices ADD COLUMN total integer;\nINSERT INTO missing_table VALUES (1);',
+        down: 'DROP TABLE invoices;',
+      },
+    });
     const fw = framework(url, 'app', folder, dir);
     try {
       let thrown: unknown;
@@ -134,14 +133,15 @@ describe('createPostgresFramework', () => {
   it('takes a run back when the validation after it finds a problem the run made (orphans behind a NOT VALID foreign key)', async () => {
     const url = await scratchDatabase();
     const dir = tempDir();
-    const folder = join(dir, 'migrations');
-    mkdirSync(folder);
-    writeFileSync(join(folder, '0001_accounts.sql'), '-- migrate:up\nCREATE TABLE accounts (id integer PRIMARY KEY);\n-- migrate:down\nDROP TABLE accounts;\n');
-    writeFileSync(
-      join(folder, '0002_orders.sql'),
-      '-- migrate:up\nCREATE TABLE orders (id integer PRIMARY KEY, account_id integer);\nCREATE INDEX orders_account ON orders (account_id);\nINSERT INTO orders VALUES (1, 99);\n' +
-        'ALTER TABLE orders ADD CONSTRAINT orders_account_fk FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID;\n-- migrate:down\nDROP TABLE orders;\n',
-    );
+    const folder = sqlFolder(dir, {
+      '0001_accounts.sql': { up: 'CREATE TABLE accounts (id integer PRIMARY KEY);', down: 'DROP TABLE accounts;' },
+      '0002_orders.sql': {
+        up:
+          'CREATE TABLE orders (id integer PRIMARY KEY, account_id integer);\nCREATE INDEX orders_account ON orders (account_id);\nINSERT INTO orders VALUES (1, 99);\n' +
+          'ALTER TABLE orders ADD CONSTRAINT orders_account_fk FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID;',
+        down: 'DROP TABLE orders;',
+      },
+    });
     const fw = framework(url, 'app', folder, dir);
     try {
       let thrown: unknown;

@@ -11,7 +11,7 @@ export {
 export { createValidationPlugin, type ValidationPluginOptions } from './validation-plugin.js';
 export { LEVEL_CHECKS, type LevelDescription } from './levels.js';
 export { FINDING_CODES, finding, type FindingCode } from './report/finding-codes.js';
-export { BLOCKING_KINDS, withBaseline } from './report/pre-existing.js';
+export { BLOCKING_KINDS, baselineFinds, withBaseline } from './report/pre-existing.js';
 export { buildReport, overallHealth, migrationSafety, HEALTH_PENALTY, CRITICAL_HEALTH_CAP, type ReportParts } from './report/build-report.js';
 export type {
   Severity,

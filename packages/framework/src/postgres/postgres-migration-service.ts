@@ -15,7 +15,7 @@ import {
 } from '@mfmig/core';
 import { type PgCheckpoint, type PgResume, createPgCheckpointParticipant } from '@mfmig/rollback';
 import type { ExecuteMigrationOptions, MigrationExecutionResult } from '../migration-service.js';
-import { type UpgradePathAnalysis, assertMilestone, groupByMilestone } from '../upgrade-path.js';
+import { type UpgradePathAnalysis, assertMilestone, upgradePath } from '../upgrade-path.js';
 import type { ToolAdoption } from '../adoption/tool-adoption.js';
 import { adoptBeforePostgresRun } from './postgres-adoption-before-run.js';
 import { createPostgresCheckpoint, resumePostgresCheckpoint } from './postgres-checkpoints.js';
@@ -84,16 +84,7 @@ export class PostgresMigrationService {
     const down = targetVersion < status.currentVersion && target < status.currentMvp;
     const applied = new Set(status.applied.map((a) => a.version));
     const steps = down ? downVersions(applied, targetVersion).flatMap((v) => migrations.byVersion.get(v) ?? []) : upSteps(migrations, applied, targetVersion);
-    return {
-      currentMVP: status.currentMvp,
-      targetMVP: target,
-      currentVersion: status.currentVersion,
-      targetVersion,
-      direction: steps.length === 0 ? 'none' : down ? 'down' : 'up',
-      milestones: groupByMilestone(steps, down ? 'down' : 'up'),
-      totalMigrations: steps.length,
-      problems: status.problems,
-    };
+    return upgradePath(status, target, targetVersion, steps, down);
   }
 
   /** Brings the schema up to milestone `targetMVP` (see {@link migrateTo}). */

@@ -1,5 +1,5 @@
 import { type MigrationSet, isMfmigError, messageOf } from '@mfmig/core';
-import { type PostgresValidationDocument, type ValidationFinding, validatePostgresDatabase } from '@mfmig/validation';
+import { type PostgresValidationDocument, baselineFinds, validatePostgresDatabase } from '@mfmig/validation';
 import type { PostgresFrameworkContext } from './postgres-framework-context.js';
 import { postgresParticipants } from './postgres-participants.js';
 
@@ -62,14 +62,6 @@ export class PostgresValidationService {
   }
 }
 
-const samePlace = (a: ValidationFinding, b: ValidationFinding): boolean =>
-  a.code === b.code &&
-  a.location.table === b.location.table &&
-  a.location.column === b.location.column &&
-  a.location.index === b.location.index &&
-  a.location.object === b.location.object &&
-  a.location.milestone === b.location.milestone;
-
 /**
  * `report` with what `baseline` already found (the same code at the same place, no more rows)
  * moved to `preExisting`: a run is not blamed for what was there before it. The summary still
@@ -80,8 +72,7 @@ const samePlace = (a: ValidationFinding, b: ValidationFinding): boolean =>
  * post.isValid; // false only for problems the run made
  */
 export function withPostgresBaseline(report: PostgresValidationDocument, baseline: PostgresValidationDocument): PostgresValidationDocument {
-  const before = [...baseline.errors, ...baseline.warnings, ...baseline.preExisting];
-  const old = (f: ValidationFinding) => before.some((b) => samePlace(f, b) && (f.count ?? 1) <= (b.count ?? 1));
+  const old = baselineFinds(baseline);
   const errors = report.errors.filter((f) => !old(f));
   const warnings = report.warnings.filter((f) => !old(f));
   const preExisting = [...report.errors, ...report.warnings].filter(old).map((f) => ({ ...f, preExisting: true as const }));

@@ -13,6 +13,19 @@ const sameProblem = (a: ValidationFinding, b: ValidationFinding): boolean =>
   a.location.milestone === b.location.milestone;
 
 /**
+ * Whether a finding was already in `baseline` (a report of either dialect, taken before a
+ * migration): the same code at the same place, with no more rows affected.
+ *
+ * @example
+ * const old = baselineFinds(before);
+ * after.errors.filter((f) => !old(f)); // what the migration made
+ */
+export function baselineFinds(baseline: Pick<ValidationReport, 'errors' | 'warnings' | 'preExisting'>): (f: ValidationFinding) => boolean {
+  const before = [...baseline.errors, ...baseline.warnings, ...(baseline.preExisting ?? [])];
+  return (f) => before.some((b) => sameProblem(f, b) && (f.count ?? 1) <= (b.count ?? 1));
+}
+
+/**
  * Splits off the findings a `baseline` report (taken before a migration) already had: the same
  * code at the same place, with no more rows affected. They are kept in `preExisting` and no
  * longer make the report invalid: a migration is not blamed for what it found.
@@ -22,8 +35,7 @@ const sameProblem = (a: ValidationFinding, b: ValidationFinding): boolean =>
  * post.preExisting.map((f) => f.code); // ['FK_VIOLATION'] — old orphans, not new ones
  */
 export function withBaseline(report: ValidationReport, baseline: ValidationReport): ValidationReport {
-  const before = [...baseline.errors, ...baseline.warnings, ...(baseline.preExisting ?? [])];
-  const old = (f: ValidationFinding) => before.some((b) => sameProblem(f, b) && (f.count ?? 1) <= (b.count ?? 1));
+  const old = baselineFinds(baseline);
   const all = [...report.errors, ...report.warnings];
   const preExisting = all.filter(old).map((f) => ({ ...f, preExisting: true as const }));
   const rebuilt = buildReport({
