@@ -142,7 +142,12 @@ export class PostgresMigrationService {
         }
       }
       if (adoption) result.extras.adoption = adoption;
-      const done: PostgresExecutionResult = { ...postgresExecutionResult(result, await m.status(), m), ...checks?.found, checkpoint };
+      // after a failed run, the run's error is the one to throw, not a status that cannot be read (a lost connection)
+      const after = await m.status().catch((error: unknown) => {
+        if (result.error) return null;
+        throw error;
+      });
+      const done: PostgresExecutionResult = { ...postgresExecutionResult(result, after, m), ...checks?.found, checkpoint };
       if (result.error) throw failureOf({ ...done, error: result.error }, 'MIGRATION_FAILED', 'The migration run did not finish');
       return done;
     });

@@ -1,4 +1,4 @@
-import { type DialectRunResult, type DownTarget, MfmigError, type ParticipantReport, failureOf } from '@mfmig/core';
+import { type DialectParticipant, type DialectRunResult, type DownTarget, MfmigError, type ParticipantReport, failureOf } from '@mfmig/core';
 import {
   type ArchiveRecord,
   type EmergencyRollbackResult,
@@ -93,11 +93,19 @@ export class PostgresRollbackManager {
     if (plan.blocked) throw new MfmigError('ROLLBACK_FAILED', `The rollback to version ${plan.targetVersion} is blocked: ${plan.blocked}`);
     const migrations = await this.#ctx.migrations('import');
     const result = await this.#ctx.session('run', async (conn) => {
-      const m = this.#ctx.runner(conn, migrations, { preserve: options.preserveUserData !== false });
-      const now = (await m.status()).currentVersion;
-      if (now !== plan.fromVersion) {
-        throw new MfmigError('ROLLBACK_FAILED', `The plan was made at version ${plan.fromVersion}, and the schema is at version ${now} now; make a new plan`);
-      }
+      // checked under the run's lock, before the first down: another runner may move the schema until then
+      const samePosition: DialectParticipant = {
+        name: 'framework-rollback-plan-position',
+        async beforeRun(run) {
+          if (run.fromVersion !== plan.fromVersion) {
+            throw new MfmigError(
+              'ROLLBACK_FAILED',
+              `The plan was made at version ${plan.fromVersion}, and the schema is at version ${run.fromVersion} now; make a new plan`,
+            );
+          }
+        },
+      };
+      const m = this.#ctx.runner(conn, migrations, { preserve: options.preserveUserData !== false, extra: [samePosition] });
       return m.rollback(
         { version: plan.targetVersion },
         { ...(options.signal ? { signal: options.signal } : {}), command: `rollback to version ${plan.targetVersion}` },
