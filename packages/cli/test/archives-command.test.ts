@@ -147,7 +147,48 @@ describe.each(['sqlite', 'postgres'] as const)('mfmig archives --restore (%s)', 
     await db.query('INSERT INTO parents (id) VALUES (2)');
     const put = cli('archives', '--restore', String(archive!.id));
     expect(put.code, put.stderr).toBe(0);
-    expect(put.json).toMatchObject({ restored: { inserted: 2, kept: 0, status: 'restored' } });
+    expect(put.json).toMatchObject({ restored: [{ inserted: 2, kept: 0, status: 'restored' }] });
+    expect((await db.query('SELECT id, parent_id FROM children ORDER BY id')).map((r) => [Number(r.id), Number(r.parent_id)])).toEqual([
+      [10, 1],
+      [11, 2],
+    ]);
+    expect((cli('archives').json as { archives: Listed[] }).archives).toEqual([]);
+  });
+});
+
+describe.each(['sqlite', 'postgres'] as const)('mfmig archives --restore of several archives (%s)', (dialect) => {
+  it("puts a parent table's archive back before its child's, whatever the order given, in one transaction", { timeout: 120_000 }, async () => {
+    const dir = tempDir();
+    writeMigrations(dir, PARENT_CHILD);
+    const db = dialect === 'sqlite' ? await sqliteTarget(dir) : await postgresTarget();
+    const cli = (...args: string[]) => mfmig(dir, [...db.args, '--json', '--yes', ...args]);
+    expect(cli('migrate').code).toBe(0);
+    await db.query('INSERT INTO parents (id) VALUES (1), (2)');
+    await db.query('INSERT INTO children (id, parent_id) VALUES (10, 1), (11, 2)');
+    expect(cli('rollback', '--to', '0').code).toBe(0);
+    const archives = (cli('archives').json as { archives: Listed[] }).archives;
+    const idOf = (table: string) => String(archives.find((a) => a.table === table)!.id);
+    // the application makes both tables again itself
+    await db.query('CREATE TABLE parents (id integer PRIMARY KEY)');
+    await db.query(CHILDREN);
+
+    const file = dialect === 'sqlite' ? db.args[1]! : undefined;
+    const before = file && sha256File(file);
+    // the child alone cannot go back: its parents are not there; nor can a list holding an unknown archive
+    for (const ids of [[idOf('children')], [idOf('parents'), '999999']]) {
+      const refused = cli('archives', '--restore', ...ids);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+      if (file) expect(sha256File(file)).toBe(before);
+      expect(await db.query('SELECT id FROM parents')).toEqual([]);
+    }
+
+    const put = cli('archives', '--restore', idOf('children'), idOf('parents'));
+    expect(put.code, put.stderr).toBe(0);
+    expect((put.json as { restored: { table: string; inserted: number }[] }).restored.map((r) => [r.table, r.inserted])).toEqual([
+      ['parents', 2],
+      ['children', 2],
+    ]);
     expect((await db.query('SELECT id, parent_id FROM children ORDER BY id')).map((r) => [Number(r.id), Number(r.parent_id)])).toEqual([
       [10, 1],
       [11, 2],

@@ -157,7 +157,7 @@ describe.each(['sqlite', 'postgres'] as const)('rows the application wrote into 
       expect(await count(db, 'SELECT count(*) AS n FROM dst')).toBe(SOURCE_ROWS);
       const put = cli('archives', '--restore', id);
       expect(put.code, put.stderr).toBe(0);
-      expect(put.json).toMatchObject({ restored: { inserted: 1, kept: 1, status: 'kept', table: 'dst' } });
+      expect(put.json).toMatchObject({ restored: [{ inserted: 1, kept: 1, status: 'kept', table: 'dst' }] });
       const titles = await db.query('SELECT title FROM dst WHERE id IN (1, 100000) ORDER BY id');
       expect(titles.map((r) => r.title)).toEqual(['edited live', 'written by the app']);
       const left = (cli('archives').json as { archives: { status: string; rows: number }[] }).archives;
@@ -165,7 +165,7 @@ describe.each(['sqlite', 'postgres'] as const)('rows the application wrote into 
       expect((await db.query(`SELECT id, title FROM ${archives[0]!.location}`)).map((r) => [Number(r.id), r.title])).toEqual([[1, 'entry 1']]);
       // the live row is set back: the archive holds nothing the table lacks, and is marked restored
       await db.query("UPDATE dst SET title = 'entry 1' WHERE id = 1");
-      expect(cli('archives', '--restore', id).json).toMatchObject({ restored: { inserted: 0, kept: 0, status: 'restored' } });
+      expect(cli('archives', '--restore', id).json).toMatchObject({ restored: [{ inserted: 0, kept: 0, status: 'restored' }] });
       expect((cli('archives').json as { archives: unknown[] }).archives).toEqual([]);
       expect((cli('archives', '--all').json as { archives: { status: string }[] }).archives.map((a) => a.status)).toEqual(['restored']);
       expect(await count(db, 'SELECT count(*) AS n FROM dst')).toBe(SOURCE_ROWS + 1);

@@ -84,7 +84,7 @@ export { analyseDownSql, type DownSqlAnalysis } from './analysis/down-sql-analys
 export { checksumQuery, checksumTable, type RowsChecksum } from './analysis/row-digest.js';
 export { type ConnectionPreservationOptions, createConnectionPreservation } from './connection/connection-preservation.js';
 export { type ConnectionBackupOptions, createConnectionBackup } from './connection/connection-backup.js';
-export { type PutBackOptions, type PutBackResult, putBackArchive } from './connection/archive-put-back.js';
+export { type PutBackOptions, type PutBackResult, putBackArchive, putBackArchives } from './connection/archive-put-back.js';
 export {
   ARCHIVE_SCHEMA,
   type ArchiveRecord,

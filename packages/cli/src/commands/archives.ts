@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { SqliteConnection, formatCount, isPostgresUrl } from '@mfmig/core';
-import { type PutBackResult, putBackArchive } from '@mfmig/rollback';
+import { type PutBackResult, putBackArchives } from '@mfmig/rollback';
 import { open } from '../postgres/postgres-commands.js';
 import { postgresArchives } from '../postgres/postgres-archives.js';
 import { frameworkArchives } from '../archive-listing.js';
@@ -9,22 +9,26 @@ import { wholeNumber } from './parse-options.js';
 
 interface ArchivesOptions {
   all: boolean;
-  restore?: number;
+  restore?: number[];
   lockTimeout: number;
 }
 
 /**
  * `mfmig archives`: the rows rollbacks kept, where they are and whether an up will put them back
- * (read-only); `--restore <id>` puts back the rows of one archive whose key is free.
+ * (read-only); `--restore <id...>` puts back the rows of archives whose key is free, parents first.
  */
 export function registerArchives(program: Command, cli: CliRuntime): void {
   program
     .command('archives')
     .description(
-      'list the rows rollbacks archived: which table, how many, where they are, and whether the next migrate puts them back (read-only); --restore puts one back',
+      'list the rows rollbacks archived: which table, how many, where they are, and whether the next migrate puts them back (read-only); --restore puts archives back',
     )
     .option('--all', 'also list the archives already put back', false)
-    .option('--restore <id>', 'put back the rows of this archive whose key the table does not hold (never over a row that is there)', wholeNumber)
+    .option(
+      '--restore <id...>',
+      'put back the rows of these archives whose key the table does not hold (never over a row that is there), parents first, in one transaction',
+      (value: string, previous: number[] = []) => [...previous, wholeNumber(value)],
+    )
     .option('--lock-timeout <ms>', 'wait this long for another running mfmig before giving up (--restore)', wholeNumber, 10_000)
     .action(async (options: ArchivesOptions) => {
       if (options.restore !== undefined) return restore(cli, options.restore, options.lockTimeout);
@@ -61,23 +65,27 @@ export function registerArchives(program: Command, cli: CliRuntime): void {
     });
 }
 
-/** `mfmig archives --restore <id>`: the rows of one archive whose key is free go back into its table. */
-async function restore(cli: CliRuntime, id: number, lockTimeoutMs: number): Promise<void> {
-  let result: PutBackResult;
+/** `mfmig archives --restore <id...>`: the rows of archives whose key is free go back into their tables, parents first, in one transaction. */
+async function restore(cli: CliRuntime, ids: number[], lockTimeoutMs: number): Promise<void> {
+  let results: PutBackResult[];
   if (isPostgresUrl(cli.globals.db)) {
     const conn = await open(cli, { createSchema: false });
     try {
-      result = await putBackArchive(conn, id, { lockTimeoutMs });
+      results = await putBackArchives(conn, ids, { lockTimeoutMs });
     } finally {
       await conn.close();
     }
   } else {
     const framework = cli.openFramework({ loadModules: false });
-    result = await putBackArchive(new SqliteConnection(framework.context.adapter), id, { lockTimeoutMs });
+    results = await putBackArchives(new SqliteConnection(framework.context.adapter), ids, { lockTimeoutMs });
   }
-  cli.out.result({ restored: result }, () => {
-    cli.out.line(`Archive ${result.archiveId}: put back ${formatCount(result.inserted)} row(s) of ${result.table} whose key was free.`);
-    if (result.kept > 0) cli.out.line(`${formatCount(result.kept)} row(s) stay in the archive: the table holds other values under their keys.`);
-    else cli.out.line('Nothing is left in the archive; it is marked restored.');
+  cli.out.result({ restored: results }, () => {
+    for (const result of results) {
+      const rest =
+        result.kept > 0
+          ? `${formatCount(result.kept)} row(s) stay in it: the table holds other values under their keys`
+          : 'nothing is left in it; it is marked restored';
+      cli.out.line(`Archive ${result.archiveId}: put back ${formatCount(result.inserted)} row(s) of ${result.table} whose key was free; ${rest}.`);
+    }
   });
 }

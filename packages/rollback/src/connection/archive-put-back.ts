@@ -3,6 +3,7 @@ import { checksumTable } from '../analysis/row-digest.js';
 import { type ArchiveEntry, archiveBelongsTo, archiveLineage, listArchives, markArchiveRestored } from '../preservation/archive-registry.js';
 import { ARCHIVE_SCHEMA, type ArchiveRecord, archiveHistory, markRestored } from './archive-schema.js';
 import { resetSequences } from './archive-restore.js';
+import { parentsFirst } from './archive-order.js';
 import { currentSchema } from './table-state.js';
 
 /** What {@link putBackArchive} did. */
@@ -52,6 +53,53 @@ interface Archive {
  * const { inserted, kept } = await putBackArchive(conn, 12);
  */
 export async function putBackArchive(conn: DialectConnection, id: number, options: PutBackOptions = {}): Promise<PutBackResult> {
+  return (await putBackArchives(conn, [id], options))[0]!;
+}
+
+/**
+ * {@link putBackArchive} for several archives at once, in one transaction under the run lock:
+ * parents first (an archive whose table references another's table goes after it), so that the
+ * rows of a child table and of the parent rows they reference come back together. One archive
+ * that cannot be put back refuses them all, and nothing is changed. Results in the order run.
+ *
+ * @example
+ * const results = await putBackArchives(conn, [14, 13]); // 13 (kb_entries) goes before 14 (kb_tags)
+ */
+export async function putBackArchives(conn: DialectConnection, ids: readonly number[], options: PutBackOptions = {}): Promise<PutBackResult[]> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) throw new MfmigError('USAGE', 'Name at least one archive to put back; `mfmig archives` lists them');
+  const found: { archive: Archive; table: TableInfo }[] = [];
+  for (const id of unique) found.push(await checkedArchive(conn, id));
+  const ordered = parentsFirst(found);
+  // a row that breaks a constraint fails here, in a transaction rolled back before the lock row is written: nothing changes
+  await rehearsed(conn, ordered);
+  const label = ordered.map((o) => o.archive.id).join(' ');
+  await conn.lock.acquire({ timeoutMs: options.lockTimeoutMs ?? 10_000, command: `mfmig archives --restore ${label}` });
+  try {
+    return await conn.transaction(async () => {
+      const results: PutBackResult[] = [];
+      for (const { archive, table } of ordered) results.push(await putBack(conn, archive, table));
+      return results;
+    });
+  } finally {
+    await conn.lock.release();
+  }
+}
+
+/** One archive's rows inserted where their key is free, the archive pruned, and marked restored once empty. */
+async function putBack(conn: DialectConnection, archive: Archive, table: TableInfo): Promise<PutBackResult> {
+  const inserted = await insertMissing(conn, archive, table);
+  if (conn.dialect === 'postgres') await resetSequences(conn, await currentSchema(conn), table);
+  await conn.execute(`DELETE FROM ${archive.location} AS a WHERE EXISTS (SELECT 1 FROM ${q(table.name)} AS t WHERE ${sameRow(conn, archive)})`);
+  const [left] = await conn.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${archive.location}`);
+  const kept = Number(left?.n ?? 0);
+  if (kept === 0) await archive.finish(inserted);
+  else await archive.shrink(kept);
+  return { archiveId: archive.id, table: archive.sourceTable, inserted, kept, status: kept === 0 ? 'restored' : 'kept' };
+}
+
+/** The archive and its live table, or why its rows cannot go back. */
+async function checkedArchive(conn: DialectConnection, id: number): Promise<{ archive: Archive; table: TableInfo }> {
   const archive = await findArchive(conn, id);
   if (archive.kind === 'columns') {
     throw new MfmigError('USAGE', `Archive ${id} holds dropped columns of ${archive.sourceTable}: the migration that adds them again puts them back`);
@@ -67,37 +115,25 @@ export async function putBackArchive(conn: DialectConnection, id: number, option
   }
   if (archive.key.table.length === 0)
     throw new MfmigError('USAGE', `Table ${archive.sourceTable} has no primary key: the rows of archive ${id} cannot be matched to its rows`);
-  // a row that breaks a constraint fails here, in a transaction rolled back before the lock row is written: nothing changes
-  await rehearsed(conn, archive, table);
-  await conn.lock.acquire({ timeoutMs: options.lockTimeoutMs ?? 10_000, command: `mfmig archives --restore ${id}` });
-  try {
-    return await conn.transaction(async () => {
-      const inserted = await insertMissing(conn, archive, table);
-      if (conn.dialect === 'postgres') await resetSequences(conn, await currentSchema(conn), table);
-      await conn.execute(`DELETE FROM ${archive.location} AS a WHERE EXISTS (SELECT 1 FROM ${q(table.name)} AS t WHERE ${sameRow(conn, archive)})`);
-      const [left] = await conn.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${archive.location}`);
-      const kept = Number(left?.n ?? 0);
-      if (kept === 0) await archive.finish(inserted);
-      else await archive.shrink(kept);
-      return { archiveId: id, table: archive.sourceTable, inserted, kept, status: kept === 0 ? 'restored' : 'kept' };
-    });
-  } finally {
-    await conn.lock.release();
-  }
+  return { archive, table };
 }
 
-/** Tries the insert in a transaction that is rolled back; a constraint it breaks is the error, named with the archive. */
-async function rehearsed(conn: DialectConnection, archive: Archive, table: TableInfo): Promise<void> {
+/** Tries the inserts, in order, in a transaction that is rolled back; a constraint one breaks is the error, named with its archive. */
+async function rehearsed(conn: DialectConnection, ordered: readonly { archive: Archive; table: TableInfo }[]): Promise<void> {
   const undo = new Error('rehearsed');
+  let current: Archive | undefined;
   try {
     await conn.transaction(async () => {
-      await insertMissing(conn, archive, table);
+      for (const { archive, table } of ordered) {
+        current = archive;
+        await insertMissing(conn, archive, table);
+      }
       throw undo;
     });
   } catch (error) {
     if (error === undo) return;
     const reason = error instanceof Error ? error.message : String(error);
-    throw new MfmigError('ROLLBACK_FAILED', `The rows of archive ${archive.id} do not fit table ${archive.sourceTable} (${reason}); nothing was put back`);
+    throw new MfmigError('ROLLBACK_FAILED', `The rows of archive ${current?.id} do not fit table ${current?.sourceTable} (${reason}); nothing was put back`);
   }
 }
 
