@@ -5,6 +5,7 @@ import {
   type Migration,
   type MigrationSet,
   type MigrationTarget,
+  type PgStatement,
   type PostgresConnection,
   type SampledTable,
   analyzePostgresSql,
@@ -61,10 +62,17 @@ export interface RehearsalEstimate {
 }
 
 /** The sampled tables a step touches: those its statements lock (by bare name), or all of them for a module. */
-async function touchedTables(m: Migration, sampled: Set<string>): Promise<string[]> {
-  if (m.kind !== 'sql') return [...sampled];
-  const locked = (await analyzePostgresSql(m.upSql ?? '')).flatMap((s) => s.locks.map((l) => l.table.split('.').at(-1)!));
+function touchedTables(statements: readonly PgStatement[] | null, sampled: Set<string>): string[] {
+  if (statements === null) return [...sampled];
+  const locked = statements.flatMap((s) => s.locks.map((l) => l.table.split('.').at(-1)!));
   return [...new Set(locked)].filter((t) => sampled.has(t));
+}
+
+/** Live rows over sampled rows of `tables` (at least 1); null when none of them holds sampled rows. */
+function scaleOver(tables: readonly string[], withRows: Map<string, SampledTable & { liveRows: number }>): number | null {
+  const rows = tables.reduce((sum, t) => sum + withRows.get(t)!.rows, 0);
+  const live = tables.reduce((sum, t) => sum + withRows.get(t)!.liveRows, 0);
+  return rows > 0 ? Math.max(1, live / rows) : null;
 }
 
 /**
@@ -110,13 +118,13 @@ export async function rehearsalEstimate(
     const m = migrations.byVersion.get(result.version);
     const sampleMs = timed.get(result.version);
     if (!m || sampleMs === undefined) continue;
-    const tables = await touchedTables(m, new Set(withRows.keys()));
-    const rows = tables.reduce((sum, t) => sum + withRows.get(t)!.rows, 0);
-    const live = tables.reduce((sum, t) => sum + withRows.get(t)!.liveRows, 0);
-    const scale = rows > 0 ? Math.max(1, live / rows) : 1;
+    // a SQL step's statements, parsed once: the tables it locks scale its time, those it reads its growth
+    const statements = m.kind === 'sql' ? await analyzePostgresSql(m.upSql ?? '') : null;
+    const tables = touchedTables(statements, new Set(withRows.keys()));
+    const scale = scaleOver(tables, withRows) ?? 1;
     const grown = sized.growth(m.version);
     const sampleBytes = grown.data + grown.fixed;
-    const estimatedBytes = grown.data * (await growthScale(m, scale, withRows)) + grown.fixed;
+    const estimatedBytes = grown.data * growthScale(m, statements, scale, withRows) + grown.fixed;
     steps.push({ version: m.version, name: m.name, sampleMs, estimatedMs: sampleMs * scale, scale, tables, rows: result.rows, sampleBytes, estimatedBytes });
   }
   const total = (pick: (s: StepEstimate) => number) => steps.reduce((sum, s) => sum + pick(s), 0);
@@ -198,17 +206,18 @@ function schemaGrowth(): { participant: DialectParticipant; start(conn: Postgres
  * measured, whatever the live rows); a module's declared transformations name their sources; a
  * module without them takes the step's own scale.
  */
-async function growthScale(m: Migration, stepScale: number, withRows: Map<string, SampledTable & { liveRows: number }>): Promise<number> {
+function growthScale(
+  m: Migration,
+  statements: readonly PgStatement[] | null,
+  stepScale: number,
+  withRows: Map<string, SampledTable & { liveRows: number }>,
+): number {
   const bare = (name: string) => name.split('.').at(-1)!;
   const read =
-    m.kind === 'sql'
-      ? (await analyzePostgresSql(m.upSql ?? '')).flatMap((st) =>
-          st.rowWork.flatMap((w) => (w.kind === 'insert' ? (w.from ?? []) : w.kind === 'delete' ? [] : [w.table])),
-        )
+    statements !== null
+      ? statements.flatMap((st) => st.rowWork.flatMap((w) => (w.kind === 'insert' ? (w.from ?? []) : w.kind === 'delete' ? [] : [w.table])))
       : m.transformations.map((t) => (t as { sourceTable?: unknown }).sourceTable).filter((t): t is string => typeof t === 'string');
   const sources = [...new Set(read.map(bare))].filter((t) => withRows.has(t));
-  if (sources.length === 0) return m.kind === 'sql' ? 1 : stepScale;
-  const sampled = sources.reduce((sum, t) => sum + withRows.get(t)!.rows, 0);
-  const live = sources.reduce((sum, t) => sum + withRows.get(t)!.liveRows, 0);
-  return sampled > 0 ? Math.max(1, live / sampled) : stepScale;
+  if (sources.length === 0) return statements !== null ? 1 : stepScale;
+  return scaleOver(sources, withRows) ?? stepScale;
 }

@@ -68,12 +68,16 @@ function freeBytesAt(folder: string): number {
   }
 }
 
-/** Permanent growth and the largest transient copy of the pending SQL steps, from their statements' row work on the catalog's sizes. */
+/**
+ * Permanent growth and the largest transient copy of the pending SQL steps, from their statements'
+ * row work on the catalog's sizes; the largest table an index is built over, and whether a step
+ * builds an index or rewrites a table (a module step may).
+ */
 async function modelGrowth(
   conn: PostgresConnection,
   migrations: MigrationSet,
   plan: PostgresPlan,
-): Promise<{ growth: number; transient: number; unweighed: string[]; largestIndexed: number }> {
+): Promise<{ growth: number; transient: number; unweighed: string[]; largestIndexed: number; builds: boolean }> {
   const scripts = await Promise.all(
     plan.steps.map(async (s) => {
       const m = migrations.byVersion.get(s.version);
@@ -97,16 +101,19 @@ async function modelGrowth(
   let growth = 0;
   let transient = 0;
   let largestIndexed = 0;
+  let builds = false;
   const unweighed: string[] = [];
   for (const { step, work } of scripts) {
     if (!work) {
       unweighed.push(migrationLabel(step));
+      builds = true;
       continue;
     }
+    builds ||= work.some((w) => w.kind === 'index' || w.kind === 'rewrite');
     for (const w of work) if (w.kind === 'index') largestIndexed = Math.max(largestIndexed, table(w.table).rows * table(w.table).bytesPerRow);
     growth += stepGrowth(work, table, (bytes) => (transient = Math.max(transient, bytes)));
   }
-  return { growth, transient, unweighed, largestIndexed };
+  return { growth, transient, unweighed, largestIndexed, builds };
 }
 
 function stepGrowth(
@@ -183,15 +190,6 @@ export async function estimatePostgresResources(
     });
   }
   const settings = await serverSettings(conn);
-  const work = (
-    await Promise.all(
-      plan.steps.map(async (s) => {
-        const m = migrations.byVersion.get(s.version);
-        return m?.kind === 'sql' ? (await analyzePostgresSql(m.upSql ?? '')).flatMap((st) => st.rowWork.map((w) => w.kind)) : ['module'];
-      }),
-    )
-  ).flat();
-  const builds = work.includes('index') || work.includes('rewrite') || work.includes('module');
   // PostgreSQL gives an index build parallel workers only over a heap of min_parallel_table_scan_size or more
   const parallel =
     settings.parallelMaintenanceWorkers > 0 && settings.minParallelTableScanSize > 0 && model.largestIndexed >= settings.minParallelTableScanSize;
@@ -203,7 +201,7 @@ export async function estimatePostgresResources(
       growthSource: measured === null ? 'model' : 'rehearsal',
       transientPeak: Math.round(model.transient),
     },
-    memory: { peakMemoryUsage: builds ? settings.maintenanceWorkMem : settings.workMem },
+    memory: { peakMemoryUsage: model.builds ? settings.maintenanceWorkMem : settings.workMem },
     cpu: {
       recommendedCores: parallel ? 1 + settings.parallelMaintenanceWorkers : 1,
       reason: parallel
