@@ -72,7 +72,14 @@ export {
 export { RollbackManager } from '@mfmig/rollback';
 export { DataTransformer, type DataTransformation, createConnectionTransformer } from '@mfmig/transformer';
 export { SCHEMA_DUMP_MARKER, dumpSchema, renderDiff, type DumpedMigration, type SchemaDiff } from '@mfmig/schema-evolution';
-export { type PostgresRehearsalOptions, detectPostgresDrift, postgresSchemaDiff, postgresVersionTables } from '@mfmig/schema-evolution';
+export {
+  type PostgresRehearsalOptions,
+  type PostgresSchemaSnapshot,
+  detectPostgresDrift,
+  postgresSchemaDiff,
+  postgresSnapshotOf,
+  postgresVersionTables,
+} from '@mfmig/schema-evolution';
 export { type ValidationFinding, type ValidationReport } from '@mfmig/validation';
 export { type PostgresMigrationFramework, createPostgresFramework } from './postgres/postgres-framework.js';
 export { type PostgresFrameworkConfig, PostgresFrameworkContext } from './postgres/postgres-framework-context.js';
@@ -87,6 +94,8 @@ export {
   PostgresPlanner,
   rehearsalOrFailure,
 } from './postgres/postgres-planner-service.js';
+export { type PostgresSchemaRef, PostgresSchemaEvolution } from './postgres/postgres-schema-evolution.js';
+export { PostgresTransformer } from './postgres/postgres-transformer-service.js';
 export { postgresParticipants } from './postgres/postgres-participants.js';
 export { postgresExecutionResult } from './postgres/postgres-execution-result.js';
 export { type FailedRunRevertOptions, revertFailedPostgresRun } from './postgres/postgres-failed-run-revert.js';

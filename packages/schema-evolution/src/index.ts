@@ -25,3 +25,4 @@ export { viewColumns } from './sql/view-columns.js';
 export { SCHEMA_DUMP_MARKER, dumpSchema, type DumpedMigration } from './dump/schema-dump.js';
 export { layoutSql } from './dump/layout-sql.js';
 export * from './postgres/postgres-diff.js';
+export * from './postgres/postgres-snapshot.js';

@@ -30,6 +30,15 @@ export {
   type ConnectionProgress,
   type ConnectionReverseResult,
   type ConnectionTransformationResult,
+  type RanUnit,
+  type ValidationTarget,
   applyTransformationsOn,
+  connectionResults,
+  holdSourcesStill,
   reverseTransformationsOn,
+  runUnitsOn,
+  validateOnConnection,
+  validationTargets,
 } from './connection/index.js';
+export { type ResultCounts, toResult } from './run/result-builder.js';
+export { validationError } from './run/validation-runner.js';

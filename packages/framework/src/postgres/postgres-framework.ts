@@ -4,6 +4,8 @@ import { postgresHealthReport } from './postgres-health.js';
 import { PostgresMigrationService } from './postgres-migration-service.js';
 import { PostgresPlanner } from './postgres-planner-service.js';
 import { PostgresRollbackManager } from './postgres-rollback-manager.js';
+import { PostgresSchemaEvolution } from './postgres-schema-evolution.js';
+import { PostgresTransformer } from './postgres-transformer-service.js';
 import { PostgresValidationService } from './postgres-validation-service.js';
 
 /** The framework on a PostgreSQL schema: the services of `createMigrationFramework` that run on a server. */
@@ -12,6 +14,10 @@ export interface PostgresMigrationFramework {
   migrationService: PostgresMigrationService;
   planner: PostgresPlanner;
   rollbackManager: PostgresRollbackManager;
+  /** Snapshots, history, diffs, compatibility and drift from the catalogs and rehearsals. */
+  schemaEvolution: PostgresSchemaEvolution;
+  /** Declared data transformations run on their own, each in one transaction under the run lock. */
+  transformer: PostgresTransformer;
   validation: PostgresValidationService;
   /** `MigrationUtils.healthCheck(framework)`'s verdict on this schema (see `postgresHealthReport`); reads only. */
   health(): Promise<HealthReport>;
@@ -23,7 +29,8 @@ export interface PostgresMigrationFramework {
 
 /**
  * The framework on PostgreSQL, for teams that move from a SQLite file to a server without
- * changing their code's calls: `migrationService`, `planner`, `rollbackManager` and `validation`
+ * changing their code's calls: `migrationService`, `planner`, `schemaEvolution`, `transformer`,
+ * `rollbackManager` and `validation`
  * with the SQLite framework's method names, options and result fields (plus what PostgreSQL adds:
  * lock levels in plans, `pg_dump` checkpoints, archives in `mfmig_archive`). Nothing connects until
  * the first call; each call runs on sessions of its own. A URL that is not PostgreSQL's, or a
@@ -48,6 +55,8 @@ export function createPostgresFramework(config: PostgresFrameworkConfig): Postgr
     migrationService: new PostgresMigrationService(context, { validation, rollbackManager }),
     planner: new PostgresPlanner(context),
     rollbackManager,
+    schemaEvolution: new PostgresSchemaEvolution(context),
+    transformer: new PostgresTransformer(context),
     validation,
     context,
     health: async () => {

@@ -39,13 +39,28 @@ function sentence(change: SchemaChange): string {
  */
 export function compareWithExpected(expected: SchemaSnapshot, source: ExpectedSchemaSource, live: SchemaSnapshot, version: number): DriftReport {
   const diff = diffSnapshots(expected, live);
+  const report = driftReportOf(diff.changes, { version, source, expectedHash: expected.hash, actualHash: live.hash });
+  return { ...report, hasDrift: !diff.identical };
+}
+
+/**
+ * The report of `changes` from the expected schema to the live one, however they were found (the
+ * SQLite snapshot diff, or the PostgreSQL catalogs' comparison): a sentence each.
+ *
+ * @example
+ * driftReportOf(compareSchemas(expectedTables, liveTables), { version: 5, source: 'replay', expectedHash, actualHash }).summary;
+ */
+export function driftReportOf(
+  changes: SchemaChange[],
+  at: { version: number; source: ExpectedSchemaSource; expectedHash: string; actualHash: string },
+): DriftReport {
   return {
-    hasDrift: !diff.identical,
-    version,
-    expected: { source, hash: expected.hash },
-    actualHash: live.hash,
-    changes: diff.changes,
-    summary: diff.changes.map(sentence),
+    hasDrift: changes.length > 0,
+    version: at.version,
+    expected: { source: at.source, hash: at.expectedHash },
+    actualHash: at.actualHash,
+    changes,
+    summary: changes.map(sentence),
   };
 }
 

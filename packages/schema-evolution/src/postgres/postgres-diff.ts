@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   type DialectParticipant,
   type MigrationSet,
@@ -9,6 +8,7 @@ import {
   rehearseVersions,
 } from '@mfmig/core';
 import type { SchemaDiff } from '../diff/schema-diff.js';
+import { postgresTablesHash } from './postgres-snapshot.js';
 
 /** Options of the PostgreSQL rehearsals of {@link postgresVersionTables} and {@link detectPostgresDrift}. */
 export interface PostgresRehearsalOptions {
@@ -16,19 +16,6 @@ export interface PostgresRehearsalOptions {
   participants?: readonly DialectParticipant[];
   /** Stops the rehearsal between two migrations; the scratch schema is dropped all the same. */
   signal?: AbortSignal;
-}
-
-/**
- * A hash of what `compareSchemas` compares, the same for equal schemas whatever schema they live
- * in: index definitions (which name their schema) are left out, columns are taken by name.
- */
-function tablesHash(tables: TableInfo[]): string {
-  const shape = tables.map((t) => ({
-    ...t,
-    columns: [...t.columns].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
-    indexes: t.indexes.map(({ definition: _definition, ...rest }) => rest),
-  }));
-  return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
 }
 
 /**
@@ -68,8 +55,8 @@ export function postgresSchemaDiff(from: TableInfo[], to: TableInfo[]): SchemaDi
   const names = (kind: string) => [...new Set(changes.filter((c) => c.kind === kind).map((c) => c.object))];
   const changedTables = [...new Set(changes.filter((c) => c.objectType === 'table' && !c.kind.startsWith('table-')).map((c) => c.object))];
   return {
-    fromHash: tablesHash(from),
-    toHash: tablesHash(to),
+    fromHash: postgresTablesHash(from),
+    toHash: postgresTablesHash(to),
     identical: changes.length === 0,
     tables: { added: names('table-added'), removed: names('table-removed'), changed: changedTables, renamed: [] },
     indexes: { added: names('index-added'), removed: names('index-removed'), changed: names('index-changed') },

@@ -1,3 +1,4 @@
-export { applyTransformationsOn } from './apply-transformations.js';
+export { applyTransformationsOn, connectionResults, holdSourcesStill, type RanUnit, runUnitsOn, validationTargets } from './apply-transformations.js';
+export { type ValidationTarget, validateOnConnection } from './connection-validations.js';
 export { reverseTransformationsOn } from './reverse-transformations.js';
 export type { ApplyOnConnectionOptions, ConnectionProgress, ConnectionReverseResult, ConnectionTransformationResult } from './connection-result.js';

@@ -1,0 +1,165 @@
+import { DEFAULT_LOCK_WAIT, type LockWaitPolicy, type PostgresConnection } from '@mfmig/core';
+import {
+  type ExecuteOptions,
+  type TransformationReport,
+  type TransformationResult,
+  type TransformationUnit,
+  type ValidationResult,
+  holdSourcesStill,
+  reverseTransformationsOn,
+  runUnitsOn,
+  validateOnConnection,
+  validationError,
+  validationTargets,
+} from '@mfmig/transformer';
+import type { PostgresFrameworkContext } from './postgres-framework-context.js';
+import {
+  type CountedUnit,
+  type Transformations,
+  inOneTransaction,
+  plannedUnits,
+  progressEmitter,
+  ranResults,
+  requireSources,
+  reverseResults,
+  sourceRows,
+} from './postgres-transformer-results.js';
+
+/**
+ * `framework.transformer` on PostgreSQL: `DataTransformer`'s methods, options and results, run
+ * through the transformer's connection functions on sessions of the framework's own. `execute`,
+ * `dryRun` and `reverse` take the run lock migrations take (`LOCK_HELD` after `lockTimeout`), then
+ * run in ONE transaction: SHARE locks on the sources (the application's writes there wait, bounded
+ * by `lockWait`, and the whole transaction is retried like a migration's), the units, then the
+ * validations; a failure, a failed validation (`VALIDATION_FAILED`) or an abort (`INTERRUPTED`)
+ * rolls everything back. On PostgreSQL a standalone execute is always that one transaction: `batch`
+ * only sets how SQL with `@batchStart`/`@batchEnd` is cut into key ranges inside it (`never`: one
+ * statement), no cursor is saved, and `scope` has nothing to resume or forget.
+ *
+ * @example
+ * framework.context.events.on('operationProgress', (p) => console.log(p.done, '/', p.total));
+ * const report = await framework.transformer.execute(kbToIncidents);
+ * console.log(report.results[0].rowsWritten);
+ */
+export class PostgresTransformer {
+  readonly #ctx: PostgresFrameworkContext;
+  readonly #batchSize: number | undefined;
+  readonly #lockWait: LockWaitPolicy;
+  readonly #history: TransformationResult[] = [];
+
+  constructor(context: PostgresFrameworkContext, options: { batchSize?: number } = {}) {
+    this.#ctx = context;
+    this.#batchSize = options.batchSize;
+    this.#lockWait = { ...DEFAULT_LOCK_WAIT, ...context.config.lockWait };
+  }
+
+  /** Runs transformations in dependency order in one transaction with their validations, then commits. */
+  async execute(transformations: Transformations, options: ExecuteOptions = {}): Promise<TransformationReport> {
+    if (options.dryRun) return this.dryRun(transformations);
+    const start = performance.now();
+    const units = plannedUnits(transformations, options.batch);
+    const { counted, validations } = await this.#locked('transform', (conn) =>
+      inOneTransaction(conn, this.#lockWait, { signal: options.signal, commit: true }, () => this.#run(conn, units, options, true)),
+    );
+    const results = ranResults(counted, validations, 'inline');
+    this.#history.push(...results);
+    return { dryRun: false, results, validations, durationMs: performance.now() - start };
+  }
+
+  /**
+   * Runs transformations as `execute` does, then rolls back: the rows each would read and write
+   * are the real figures, and the validations they would meet are reported (not thrown). Nothing
+   * stays written; meanwhile it holds the run lock and the same table locks as an execute.
+   */
+  async dryRun(transformations: Transformations): Promise<TransformationReport> {
+    const start = performance.now();
+    const units = plannedUnits(transformations);
+    const { counted, validations } = await this.#locked('transform --dry-run', (conn) =>
+      inOneTransaction(conn, this.#lockWait, { commit: false }, () => this.#run(conn, units, {}, false)),
+    );
+    return { dryRun: true, results: ranResults(counted, validations, 'dry-run'), validations, durationMs: performance.now() - start };
+  }
+
+  /** Runs the declared SQL reverses (last first) in one transaction under the run lock; `scope` is accepted (no cursors to forget). */
+  async reverse(transformations: Transformations, options: { scope?: string; signal?: AbortSignal } = {}): Promise<TransformationReport> {
+    const start = performance.now();
+    const units = plannedUnits(transformations);
+    const list = Array.isArray(transformations) ? transformations : [transformations];
+    const signal = options.signal ? { signal: options.signal } : {};
+    const reversed = await this.#locked('transform --reverse', (conn) =>
+      inOneTransaction(conn, this.#lockWait, { signal: options.signal, commit: true }, () => reverseTransformationsOn(conn, list, signal)),
+    );
+    const results = reverseResults(units, reversed);
+    this.#history.push(...results);
+    return { dryRun: false, results, validations: [], durationMs: performance.now() - start };
+  }
+
+  /** Runs the validation queries now, on a read-only session in one snapshot; throws `VALIDATION_FAILED` when `throwOnFailure`. */
+  async validate(transformations: Transformations, options: { throwOnFailure?: boolean } = {}): Promise<ValidationResult[]> {
+    const targets = validationTargets(plannedUnits(transformations));
+    const timeout = this.#ctx.validationTimeout;
+    const results = await this.#ctx.session('read', (conn) =>
+      conn.transaction(async () => {
+        await conn.execute('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+        if (timeout !== undefined) await conn.execute(`SET LOCAL statement_timeout = ${Math.round(timeout)}`);
+        return validateOnConnection(conn, targets);
+      }),
+    );
+    const error = options.throwOnFailure ? validationError(results) : null;
+    if (error) throw error;
+    return results;
+  }
+
+  /** The units transformations run as, in order (dependencies resolved, `migrate` steps expanded). */
+  plan(transformations: Transformations): TransformationUnit[] {
+    return plannedUnits(transformations);
+  }
+
+  /** Results of everything this instance ran, for metrics. */
+  getMetrics(): TransformationResult[] {
+    return [...this.#history];
+  }
+
+  /** Nothing to close: each call opens and closes its own session. */
+  close(): void {}
+
+  /** The units, each after counting its source, then the validations; throws `VALIDATION_FAILED` when `strict`. */
+  async #run(conn: PostgresConnection, units: TransformationUnit[], options: ExecuteOptions, strict: boolean): Promise<Ran> {
+    await requireSources(conn, units);
+    await holdSourcesStill(conn, units);
+    const counted: CountedUnit[] = [];
+    for (const unit of units) {
+      const rowsRead = unit.transformation.transform ? undefined : await sourceRows(conn, unit);
+      const run = { onProgress: progressEmitter(this.#ctx.events), ...(options.signal ? { signal: options.signal } : {}) };
+      const [ran] = await runUnitsOn(conn, [unit], this.#batchSize === undefined ? run : { ...run, batchSize: this.#batchSize });
+      counted.push({ ran: ran!, rowsRead: rowsRead ?? ran!.counts.rowsRead });
+    }
+    const validations = await validateOnConnection(conn, validationTargets(units));
+    const failed = strict ? validationError(validations) : null;
+    if (failed) throw failed;
+    return { counted, validations };
+  }
+
+  /** `fn` on a runner's session holding the run lock, as a migration run takes it. */
+  async #locked<T>(command: string, fn: (conn: PostgresConnection) => Promise<T>): Promise<T> {
+    return this.#ctx.session('run', async (conn) => {
+      const events = this.#ctx.events;
+      await conn.lock.acquire({
+        timeoutMs: this.#ctx.config.lockTimeout ?? 10_000,
+        command,
+        onWait: (h) => events.emit('lockWaiting', { holder: `pid ${h.pid} on ${h.host}` }),
+        onTakeover: ({ holder, reason, detail }) => events.emit('lockTakenOver', { holder: `pid ${holder.pid} on ${holder.host}`, reason, detail }),
+      });
+      try {
+        return await fn(conn);
+      } finally {
+        await conn.lock.release();
+      }
+    });
+  }
+}
+
+interface Ran {
+  counted: CountedUnit[];
+  validations: ValidationResult[];
+}
