@@ -5,6 +5,7 @@ import {
   type PostgresSchemaSnapshot,
   type SchemaDiff,
   type SchemaHistoryEntry,
+  compatibilityReportOf,
   driftReportOf,
   postgresSchemaDiff,
   postgresSnapshotOf,
@@ -94,14 +95,8 @@ export class PostgresSchemaEvolution {
     const against = options.against ?? 'live';
     const [baseline, target] = await this.#resolve([version, against], migrations);
     const diff = postgresSchemaDiff(baseline!.tables, target!.tables);
-    return {
-      compatible: diff.breaking.length === 0,
-      baseline: { version, mvp: options.mvp ?? migrations.byVersion.get(version)?.mvp ?? null, hash: diff.fromHash },
-      target: { version: typeof against === 'number' ? against : 'live', hash: diff.toHash },
-      breaking: diff.breaking,
-      compatibleChanges: diff.changes.filter((c) => c.compatibility === 'compatible'),
-      diff,
-    };
+    const mvp = options.mvp ?? migrations.byVersion.get(version)?.mvp ?? null;
+    return compatibilityReportOf(diff, { version, mvp }, typeof against === 'number' ? against : 'live');
   }
 
   /**

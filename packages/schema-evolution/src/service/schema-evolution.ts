@@ -47,6 +47,24 @@ export interface CompatibilityReport {
   diff: SchemaDiff;
 }
 
+/**
+ * The compatibility report of `diff`, from the schema of `baseline` (the version the application
+ * was written for) to `against`: compatible when nothing in it breaks that application.
+ *
+ * @example
+ * compatibilityReportOf(diffSnapshots(atVersion3, live), { version: 3, mvp: 2 }, 'live').compatible;
+ */
+export function compatibilityReportOf(diff: SchemaDiff, baseline: { version: number; mvp: number | null }, against: number | 'live'): CompatibilityReport {
+  return {
+    compatible: diff.breaking.length === 0,
+    baseline: { ...baseline, hash: diff.fromHash },
+    target: { version: against, hash: diff.toHash },
+    breaking: diff.breaking,
+    compatibleChanges: diff.changes.filter((c) => c.compatibility === 'compatible'),
+    diff,
+  };
+}
+
 /** Options of {@link SchemaEvolution}. */
 export interface SchemaEvolutionOptions {
   /** Register the schema-history plugin and the table rebuilder on the context. Default true. */
@@ -140,14 +158,8 @@ export class SchemaEvolution {
     const version = resolveTargetVersion(set, options.mvp !== undefined ? { mvp: options.mvp } : { version: options.version! });
     const against = options.against ?? 'live';
     const diff = diffSnapshots(await this.snapshotAt(version), await this.#resolve(against));
-    return {
-      compatible: diff.breaking.length === 0,
-      baseline: { version, mvp: options.mvp ?? set.byVersion.get(version)?.mvp ?? null, hash: diff.fromHash },
-      target: { version: typeof against === 'number' ? against : 'live', hash: diff.toHash },
-      breaking: diff.breaking,
-      compatibleChanges: diff.changes.filter((c) => c.compatibility === 'compatible'),
-      diff,
-    };
+    const mvp = options.mvp ?? set.byVersion.get(version)?.mvp ?? null;
+    return compatibilityReportOf(diff, { version, mvp }, typeof against === 'number' ? against : 'live');
   }
 
   /**
