@@ -203,6 +203,12 @@ describe('PostgresTransformer', () => {
       expect(error).toMatchObject({ code: 'TRANSFORMATION_INVALID', message: expect.stringContaining('orders_2019') });
       expect(await codeOf(() => transformer.dryRun(missing))).toBe('TRANSFORMATION_INVALID');
       expect(await count(url, 'archive')).toBe(0);
+
+      // a schema name that does not exist: refused before anything is made, no schema nor lock table
+      const typo = framework(url, 'ap', sqlFolder(tempDir(), { 'mvp1/0001_noop.sql': { up: 'SELECT 1;' } }));
+      expect(await codeOf(() => typo.transformer.execute(COPY))).toBe('DATABASE_NOT_FOUND');
+      expect(await codeOf(() => typo.transformer.reverse(COPY))).toBe('DATABASE_NOT_FOUND');
+      expect(await rows(url, "SELECT nspname FROM pg_namespace WHERE nspname = 'ap'")).toEqual([]);
     } finally {
       await fw.close();
     }

@@ -11,6 +11,7 @@ import {
   type MilestoneRange,
   MfmigError,
   type PostgresConnection,
+  describePostgresUrl,
   isPostgresUrl,
   loadMigrations,
   openPostgres,
@@ -87,18 +88,22 @@ export class PostgresFrameworkContext {
 
   /**
    * Runs `fn` on a session of its own, closed afterwards. `run`: a runner's session (the schema is
-   * created when missing, advisory locks as configured); `plain`: one that creates nothing (plans
-   * that rehearse elsewhere); `read`: a read-only one, so nothing `fn` runs can write.
+   * created when missing, advisory locks as configured); `work`: a writer's session in a schema
+   * that must exist already (advisory locks as configured; a missing schema is refused with
+   * `DATABASE_NOT_FOUND` before anything is written), for work on data that is there; `plain`:
+   * one that creates nothing (plans that rehearse elsewhere); `read`: a read-only one, so nothing
+   * `fn` runs can write.
    */
-  async session<T>(mode: 'run' | 'plain' | 'read', fn: (conn: PostgresConnection) => Promise<T>): Promise<T> {
+  async session<T>(mode: 'run' | 'work' | 'plain' | 'read', fn: (conn: PostgresConnection) => Promise<T>): Promise<T> {
     if (this.#closed) throw new MfmigError('USAGE', 'This PostgreSQL framework is closed');
     const conn = await openPostgres(this.url, {
       ...(this.config.schema === undefined ? {} : { schema: this.config.schema }),
       createSchema: mode === 'run',
-      advisoryLocks: mode === 'run' && this.config.advisoryLocks !== false,
+      advisoryLocks: (mode === 'run' || mode === 'work') && this.config.advisoryLocks !== false,
     });
     try {
       if (mode === 'read') await conn.execute('SET default_transaction_read_only = on');
+      if (mode === 'work') await assertSchemaExists(conn, this.url);
       return await fn(conn);
     } finally {
       await conn.close();
@@ -130,6 +135,19 @@ export class PostgresFrameworkContext {
 
   close(): void {
     this.#closed = true;
+  }
+}
+
+async function assertSchemaExists(conn: PostgresConnection, url: string): Promise<void> {
+  const [row] = await conn.query<{ ok: boolean }>('SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS ok', [conn.schema]);
+  if (row?.ok !== true) {
+    throw new MfmigError(
+      'DATABASE_NOT_FOUND',
+      `Schema ${conn.schema} does not exist in ${describePostgresUrl(url)}: there is nothing to work on; name an existing schema`,
+      {
+        context: { schema: conn.schema },
+      },
+    );
   }
 }
 

@@ -142,7 +142,7 @@ export class PostgresTransformer {
 
   /** `fn` on a runner's session holding the run lock, as a migration run takes it. */
   async #locked<T>(command: string, fn: (conn: PostgresConnection) => Promise<T>): Promise<T> {
-    return this.#ctx.session('run', async (conn) => {
+    return this.#ctx.session('work', async (conn) => {
       const events = this.#ctx.events;
       await conn.lock.acquire({
         timeoutMs: this.#ctx.config.lockTimeout ?? 10_000,
