@@ -8,7 +8,9 @@
 //    INSERT ... SELECT) through DialectMigrator vs the same two statements in one transaction on a raw client;
 //    and the same move declared as a data transformation, as the knowledge base's 0005 declares it, run by the
 //    transformer participant: over its 10,000-row threshold the move is continued, in keyset batches over
-//    kb_entries.id paced by time, each committed with its cursor, then a final transaction.
+//    kb_entries.id paced by time, each committed with its cursor, then a final transaction; and once more run
+//    on its own by createPostgresFramework().transformer.execute (incidents made first, untimed): one
+//    transaction under the run lock, the source counted, the validations.
 // mfmig runs with the participants the command line gives it (transformer and rollback preservation).
 // Every run gets a fresh scratch database (mfmig_bench_<pid>_<n>), dropped WITH (FORCE) after it, and at the
 // end of the suite whatever happened. The suite fails in one line when the server cannot be reached.
@@ -27,6 +29,7 @@ import pg from 'pg';
 import { DialectMigrator, loadMigrations, openPostgres } from '../../../packages/core/dist/index.js';
 import { createConnectionPreservation } from '../../../packages/rollback/dist/index.js';
 import { createConnectionTransformer } from '../../../packages/transformer/dist/index.js';
+import { createPostgresFramework } from '../../../packages/framework/dist/index.js';
 
 /** The participants the command line gives every PostgreSQL run: data transformations, then rollback preservation. */
 const participants = () => [createConnectionTransformer(), createConnectionPreservation()];
@@ -282,17 +285,17 @@ export async function up(_db, ctx) { await ctx.exec(${JSON.stringify(INCIDENTS_D
 export async function down(_db, ctx) { await ctx.exec('DROP TABLE incidents'); }
 `,
   );
-  const sets = { raw: null, mfmig: await loadMigrations(folder), transformation: await loadMigrations(declared) };
-  const times = { raw: [], mfmig: [], transformation: [] };
+  const sets = { raw: null, mfmig: await loadMigrations(folder), transformation: await loadMigrations(declared), standalone: declared };
+  const times = { raw: [], mfmig: [], transformation: [], standalone: [] };
   const fills = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const order = ['raw', 'mfmig', 'transformation'];
+    const order = ['raw', 'mfmig', 'transformation', 'standalone'];
     for (const kind of round % 2 === 0 ? order : order.reverse()) {
       const db = await scratch.create();
       try {
         fills.push(await fill(db.url, rows));
         await checkpoint(scratch.admin);
-        times[kind].push(await movers[kind === 'raw' ? 'raw' : 'mfmig'](db.url, sets[kind]));
+        times[kind].push(await movers[kind === 'raw' || kind === 'standalone' ? kind : 'mfmig'](db.url, sets[kind]));
         await withClient(db.url, async (client) => {
           const moved = Number((await client.query('SELECT count(*) AS n FROM incidents')).rows[0].n);
           if (moved !== rows) throw new Error(`${kind}: ${moved} incidents, not ${rows}`);
@@ -302,12 +305,13 @@ export async function down(_db, ctx) { await ctx.exec('DROP TABLE incidents'); }
       }
     }
     log(
-      `round ${round + 1}: kb_entries -> incidents raw ${ms(times.raw[round])}, mfmig ${ms(times.mfmig[round])}, as a transformation ${ms(times.transformation[round])}`,
+      `round ${round + 1}: kb_entries -> incidents raw ${ms(times.raw[round])}, mfmig ${ms(times.mfmig[round])}, as a transformation ${ms(times.transformation[round])}, framework.transformer.execute ${ms(times.standalone[round])}`,
     );
   }
   const raw = median(times.raw);
   const ours = median(times.mfmig);
   const transformed = median(times.transformation);
+  const standalone = median(times.standalone);
   const rate = (t) => (rows * 1000) / t;
   const n = rows.toLocaleString('en-US');
   return {
@@ -330,6 +334,13 @@ export async function down(_db, ctx) { await ctx.exec('DROP TABLE incidents'); }
         ratio: raw / transformed,
         target: '>= 0.9x raw CREATE TABLE + INSERT ... SELECT',
         met: raw / transformed >= 0.9,
+      },
+      {
+        label: `kb_entries -> incidents through createPostgresFramework().transformer.execute (one transaction under the run lock, source counted, validations), ${n} rows`,
+        value: rate(standalone),
+        unit: 'rows/s',
+        baseline: rate(raw),
+        ratio: raw / standalone,
       },
       { label: `raw CREATE TABLE + INSERT ... SELECT in one transaction, ${n} rows`, value: raw, unit: 'ms' },
     ],
@@ -354,6 +365,21 @@ const movers = {
       return elapsed;
     } finally {
       await connection.close();
+    }
+  },
+  /** The same declared transformation run on its own by the framework's transformer; the incidents table is made first, untimed. */
+  async standalone(url, folder) {
+    await withClient(url, (client) => client.query(INCIDENTS_DDL));
+    const framework = createPostgresFramework({ database: url, migrationsPath: folder });
+    try {
+      const { transformations } = await import(join(folder, 'mvp1', '0001_kb_entries_to_incidents.mjs'));
+      const start = performance.now();
+      const report = await framework.transformer.execute(transformations);
+      const elapsed = performance.now() - start;
+      if (report.results.length !== 1) throw new Error('the transformer did not run the data move');
+      return elapsed;
+    } finally {
+      await framework.close();
     }
   },
   async raw(url) {
