@@ -55,7 +55,7 @@ export {
   type RollbackStrategy,
 } from './plan/rollback-plan.js';
 export { type RollbackTarget, resolveRollbackTarget } from './plan/rollback-target.js';
-export { type RollbackCapability } from './plan/rollback-capability.js';
+export { type RollbackCapability, type RollbackCapabilityInput, rollbackCapabilityOf } from './plan/rollback-capability.js';
 export { type ExecuteRollbackOptions, type RollbackExecutionResult } from './execute/execute-rollback-plan.js';
 export {
   type RollbackValidationInput,

@@ -5,8 +5,10 @@ import {
   type PgDumpBackup,
   createPgDumpBackup,
   executePostgresEmergencyRollback,
+  type PgDumpRestoreResult,
   listPgDumpBackups,
   pgDatabaseIdentity,
+  restorePgDumpBackup,
 } from '@mfmig/rollback';
 import type { PostgresFrameworkContext } from './postgres-framework-context.js';
 
@@ -65,4 +67,34 @@ export async function executePostgresEmergency(
       ...(options.signal ? { signal: options.signal } : {}),
     }),
   );
+}
+
+/**
+ * Restores one `pg_dump` backup of this schema (its id, or its manifest) over the schema, as
+ * `mfmig restore <id>` does (see `restorePgDumpBackup`): the dump is checked first, a backup of
+ * another database or schema is refused (`BACKUP_OTHER_DATABASE`, unless `allowOtherDatabase`),
+ * and the schema as it is is dumped aside first unless `saveAside: false`. The history's audit
+ * records the restore.
+ *
+ * @example
+ * const { restoredToVersion, savedAside } = await restorePostgresBackup(framework.context, backup.id);
+ */
+export function restorePostgresBackup(
+  ctx: PostgresFrameworkContext,
+  ref: string | PgDumpBackup,
+  options: { saveAside?: boolean; allowOtherDatabase?: boolean } = {},
+): Promise<PgDumpRestoreResult> {
+  return ctx.session('run', async (conn) => {
+    const result = await restorePgDumpBackup(conn, {
+      url: ctx.url,
+      schema: conn.schema,
+      folder: ctx.backupFolder,
+      id: typeof ref === 'string' ? ref : ref.id,
+      allowOtherDatabase: options.allowOtherDatabase ?? false,
+      ...(options.saveAside === false ? {} : { saveAside: 'pre-restore' }),
+      ...(ctx.config.lockWait ? { lockWait: ctx.config.lockWait } : {}),
+    });
+    if (await conn.history.exists()) await conn.history.audit('restore', result.restoredToVersion, `pg_dump backup ${result.backup.id}`);
+    return result;
+  });
 }

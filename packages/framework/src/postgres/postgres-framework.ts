@@ -50,10 +50,11 @@ export function createPostgresFramework(config: PostgresFrameworkConfig): Postgr
   const context = new PostgresFrameworkContext(config);
   const validation = new PostgresValidationService(context);
   const rollbackManager = new PostgresRollbackManager(context, validation);
+  const migrationService = new PostgresMigrationService(context, { validation, rollbackManager });
   return {
     dialect: 'postgres',
-    migrationService: new PostgresMigrationService(context, { validation, rollbackManager }),
-    planner: new PostgresPlanner(context),
+    migrationService,
+    planner: new PostgresPlanner(context, { upgradePath: (mvp) => migrationService.analyzeMVPUpgradePath(mvp) }),
     rollbackManager,
     schemaEvolution: new PostgresSchemaEvolution(context),
     transformer: new PostgresTransformer(context),

@@ -18,7 +18,6 @@ import type { ExecuteMigrationOptions, MigrationExecutionResult } from '../migra
 import { type UpgradePathAnalysis, assertMilestone, upgradePath } from '../upgrade-path.js';
 import type { ToolAdoption } from '../adoption/tool-adoption.js';
 import { adoptBeforePostgresRun } from './postgres-adoption-before-run.js';
-import { createPostgresCheckpoint, resumePostgresCheckpoint } from './postgres-checkpoints.js';
 import { revertFailedPostgresRun } from './postgres-failed-run-revert.js';
 import { postgresParticipants } from './postgres-participants.js';
 import { postgresExecutionResult } from './postgres-execution-result.js';
@@ -205,7 +204,7 @@ export class PostgresMigrationService {
 
   /** A checkpoint of the schema: a verified `pg_dump` and the run position up to `target` (default: the latest migration). */
   async createCheckpoint(migrationId: string, target: MigrationTarget = { latest: true }): Promise<PgCheckpoint> {
-    return createPostgresCheckpoint(this.#ctx, migrationId, target);
+    return this.#rollback.createCheckpoint(migrationId, target);
   }
 
   /**
@@ -213,9 +212,7 @@ export class PostgresMigrationService {
    * the schema left the run's path (`restore: 'auto'`, the default); a failed run throws its error.
    */
   async resumeFromCheckpoint(ref: string, options: { restore?: 'auto' | 'always' | 'never'; signal?: AbortSignal } = {}): Promise<PgResume> {
-    const resumed = await resumePostgresCheckpoint(this.#ctx, ref, options);
-    if (resumed.run.error) throw resumed.run.error;
-    return resumed;
+    return this.#rollback.resumeFromCheckpoint(ref, options);
   }
 
   /** The progress of the current or last run (null before any run); `rolled_back` after a run taken back. */

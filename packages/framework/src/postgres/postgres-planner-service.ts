@@ -1,4 +1,4 @@
-import { type MigrationSet, type MigrationTarget, type PostgresConnection, isMfmigError, messageOf } from '@mfmig/core';
+import { type MigrationSet, type MigrationTarget, MfmigError, type PostgresConnection, isMfmigError, messageOf } from '@mfmig/core';
 import {
   type FailedRehearsal,
   type PostgresPlan,
@@ -11,7 +11,7 @@ import {
 } from '@mfmig/planner';
 import { createConnectionTransformer } from '@mfmig/transformer';
 import type { ToolAdoption } from '../adoption/tool-adoption.js';
-import { assertMilestone } from '../upgrade-path.js';
+import { type UpgradePathAnalysis, assertMilestone } from '../upgrade-path.js';
 import { previewPostgresToolAdoption } from './postgres-adoption-before-run.js';
 import type { PostgresFrameworkContext } from './postgres-framework-context.js';
 import { postgresParticipants } from './postgres-participants.js';
@@ -52,9 +52,18 @@ export type PostgresComprehensivePlan = PostgresPlan & {
  */
 export class PostgresPlanner {
   readonly #ctx: PostgresFrameworkContext;
+  readonly #upgradePath: ((targetMVP: number) => Promise<UpgradePathAnalysis>) | undefined;
 
-  constructor(ctx: PostgresFrameworkContext) {
+  /** `upgradePath`: the migration service's `analyzeMVPUpgradePath`, which the planner answers too, as on SQLite. */
+  constructor(ctx: PostgresFrameworkContext, deps: { upgradePath?: (targetMVP: number) => Promise<UpgradePathAnalysis> } = {}) {
     this.#ctx = ctx;
+    this.#upgradePath = deps.upgradePath;
+  }
+
+  /** The migrations to run per milestone to reach `targetMVP` (the migration service's answer). Reads only. */
+  async analyzeMVPUpgradePath(targetMVP: number): Promise<UpgradePathAnalysis> {
+    if (!this.#upgradePath) throw new MfmigError('USAGE', 'This planner was made without the migration service; call migrationService.analyzeMVPUpgradePath');
+    return this.#upgradePath(targetMVP);
   }
 
   /** The plan to milestone `targetMVP`. */

@@ -1,11 +1,22 @@
-import { type DialectParticipant, type DialectRunResult, type DownTarget, MfmigError, type ParticipantReport, failureOf } from '@mfmig/core';
+import {
+  type DialectParticipant,
+  type DialectRunResult,
+  type DownTarget,
+  MfmigError,
+  type MigrationTarget,
+  type ParticipantReport,
+  failureOf,
+} from '@mfmig/core';
 import {
   type ArchiveRecord,
   type EmergencyRollbackResult,
   type EmergencyType,
   type PgCheckpoint,
   type PgDumpBackup,
+  type PgDumpRestoreResult,
+  type PgResume,
   type PostgresRollbackPlan,
+  type RollbackCapability,
   type PutBackOptions,
   type PutBackResult,
   archiveHistory,
@@ -14,8 +25,9 @@ import {
 } from '@mfmig/rollback';
 import { createConnectionTransformer } from '@mfmig/transformer';
 import type { PostgresValidationDocument } from '@mfmig/validation';
-import { createPostgresBackup, executePostgresEmergency, listPostgresBackups } from './postgres-backups.js';
-import { listPostgresCheckpoints } from './postgres-checkpoints.js';
+import { createPostgresBackup, executePostgresEmergency, listPostgresBackups, restorePostgresBackup } from './postgres-backups.js';
+import { createPostgresCheckpoint, listPostgresCheckpoints, resumePostgresCheckpoint } from './postgres-checkpoints.js';
+import { postgresRollbackCapability } from './postgres-rollback-capability.js';
 import type { PostgresFrameworkContext } from './postgres-framework-context.js';
 import type { PostgresValidationService } from './postgres-validation-service.js';
 
@@ -146,7 +158,35 @@ export class PostgresRollbackManager {
     return listPostgresBackups(this.#ctx);
   }
 
-  /** This schema's checkpoints, oldest first (`migrationService.createCheckpoint` takes one). */
+  /**
+   * Restores one of this schema's `pg_dump` backups (id or record) over it, the schema as it was
+   * dumped aside first unless `saveAside: false` (see `restorePostgresBackup`).
+   */
+  async restoreBackup(ref: string | PgDumpBackup, options: { saveAside?: boolean; allowOtherDatabase?: boolean } = {}): Promise<PgDumpRestoreResult> {
+    return restorePostgresBackup(this.#ctx, ref, options);
+  }
+
+  /** Missing downs, irreversible migrations and transformations, the dumps to fall back on. Runs nothing (see `postgresRollbackCapability`). */
+  async validateRollbackCapability(target: number | DownTarget): Promise<RollbackCapability<PgDumpBackup>> {
+    return postgresRollbackCapability(this.#ctx, target);
+  }
+
+  /** A checkpoint: a verified `pg_dump` and the run position up to `target`, default the latest (see `createPostgresCheckpoint`). */
+  async createCheckpoint(migrationId: string, target: MigrationTarget = { latest: true }): Promise<PgCheckpoint> {
+    return createPostgresCheckpoint(this.#ctx, migrationId, target);
+  }
+
+  /**
+   * Finishes the run a checkpoint (its id or manifest path) recorded, restoring its dump first when
+   * the schema left the run's path (`restore: 'auto'`, the default); a failed run throws its error.
+   */
+  async resumeFromCheckpoint(ref: string, options: { restore?: 'auto' | 'always' | 'never'; signal?: AbortSignal } = {}): Promise<PgResume> {
+    const resumed = await resumePostgresCheckpoint(this.#ctx, ref, options);
+    if (resumed.run.error) throw resumed.run.error;
+    return resumed;
+  }
+
+  /** This schema's checkpoints, oldest first. */
   async listCheckpoints(): Promise<PgCheckpoint[]> {
     return listPostgresCheckpoints(this.#ctx);
   }

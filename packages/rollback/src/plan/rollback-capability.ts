@@ -1,11 +1,11 @@
-import { type DatabaseIdentity, type Migrator, migrationLabel } from '@mfmig/core';
+import { type DatabaseIdentity, type MigrationSet, type MigrationStatus, type Migrator, migrationLabel } from '@mfmig/core';
 import { listBackups } from '../backup/backup-registry.js';
 import { type RollbackTarget, resolveRollbackTarget } from './rollback-target.js';
 import { type BackupSummary, summariseBackup } from './rollback-plan.js';
 import { blockingReasons, irreversibleTransformations } from './step-analysis.js';
 
-/** What `validateRollbackCapability` answers before anything runs. */
-export interface RollbackCapability {
+/** What `validateRollbackCapability` answers before anything runs. `B` is how a backup is described: SQLite's summary, or a PostgreSQL dump's manifest. */
+export interface RollbackCapability<B = BackupSummary> {
   canRollback: boolean;
   currentVersion: number;
   targetVersion: number;
@@ -16,11 +16,24 @@ export interface RollbackCapability {
   irreversibleMigrations: { version: number; name: string; mvp: number }[];
   irreversibleTransformations: { version: number; migration: string; transformation: string }[];
   /** The database's verified and unverified backups in the backup folder, newest first. */
-  backupsAvailable: BackupSummary[];
+  backupsAvailable: B[];
   /** The newest verified backup taken exactly at the target version, for a full restore. */
-  fullRestoreBackup: BackupSummary | null;
+  fullRestoreBackup: B | null;
   blockers: string[];
   warnings: string[];
+}
+
+/** What {@link rollbackCapabilityOf} judges: where the database is, its migrations, and its backups. */
+export interface RollbackCapabilityInput<B> {
+  status: MigrationStatus;
+  migrations: MigrationSet;
+  targetVersion: number;
+  /** The database's backups, newest first. */
+  backups: B[];
+  /** The newest verified backup taken exactly at the target version, or null. */
+  atTarget: B | null;
+  /** How a backup is named in a warning. */
+  idOf: (backup: B) => string;
 }
 
 /**
@@ -35,9 +48,37 @@ export interface RollbackCapability {
 export function validateRollbackCapability(migrator: Migrator, backupPath: string, target: RollbackTarget, database: DatabaseIdentity): RollbackCapability {
   const targetVersion = resolveRollbackTarget(migrator, target);
   const status = migrator.status();
-  const set = migrator.migrations;
-  const applied = status.applied.map((a) => a.version);
-  const reverted = applied.filter((v) => v > targetVersion).sort((a, b) => b - a);
+  const keep = status.applied
+    .map((a) => a.version)
+    .filter((v) => v <= targetVersion)
+    .sort((a, b) => a - b)
+    .join(',');
+  const backups = listBackups(backupPath, { includeCheckpoints: true, database }).reverse();
+  const atTarget = backups.find((b) => b.integrity.verified && b.version === targetVersion && [...b.appliedVersions].sort((x, y) => x - y).join(',') === keep);
+  return rollbackCapabilityOf({
+    status,
+    migrations: migrator.migrations,
+    targetVersion,
+    backups: backups.map(summariseBackup),
+    atTarget: atTarget ? summariseBackup(atTarget) : null,
+    idOf: (b) => b.id,
+  });
+}
+
+/**
+ * The verdict of {@link validateRollbackCapability} from its facts, whichever dialect read them:
+ * each applied version above the target must have a down and nothing that blocks it; else a
+ * verified backup at the target is the way back.
+ *
+ * @example
+ * rollbackCapabilityOf({ status, migrations, targetVersion: 4, backups, atTarget: null, idOf: (b) => b.id }).blockers;
+ */
+export function rollbackCapabilityOf<B>(input: RollbackCapabilityInput<B>): RollbackCapability<B> {
+  const { status, migrations: set, targetVersion, backups, atTarget } = input;
+  const reverted = status.applied
+    .map((a) => a.version)
+    .filter((v) => v > targetVersion)
+    .sort((a, b) => b - a);
   const missing: RollbackCapability['missingDownMigrations'] = [];
   const irreversible: RollbackCapability['irreversibleMigrations'] = [];
   const transformations: RollbackCapability['irreversibleTransformations'] = [];
@@ -52,17 +93,11 @@ export function validateRollbackCapability(migrator: Migrator, backupPath: strin
     for (const reason of blockingReasons(m)) blockers.push(`${migrationLabel(entry)}: ${reason}`);
   }
   for (const m of irreversible) warnings.push(`${migrationLabel(m)} is irreversible: keep data preservation on, or the data its down drops is lost`);
-  const keep = applied
-    .filter((v) => v <= targetVersion)
-    .sort((a, b) => a - b)
-    .join(',');
-  const backups = listBackups(backupPath, { includeCheckpoints: true, database }).reverse();
-  const atTarget = backups.find((b) => b.integrity.verified && b.version === targetVersion && [...b.appliedVersions].sort((x, y) => x - y).join(',') === keep);
   if (targetVersion > status.currentVersion) blockers.push(`target version ${targetVersion} is above the current version ${status.currentVersion}`);
   const downsPossible = blockers.length === 0;
   if (!downsPossible && atTarget)
     warnings.push(
-      `Down migrations cannot take the database to ${targetVersion}; backup ${atTarget.id} can be restored instead (changes made since it was taken are lost)`,
+      `Down migrations cannot take the database to ${targetVersion}; backup ${input.idOf(atTarget)} can be restored instead (changes made since it was taken are lost)`,
     );
   if (backups.length === 0) warnings.push('No backup of this database exists: if the down migrations fail, there is nothing to restore');
   return {
@@ -73,8 +108,8 @@ export function validateRollbackCapability(migrator: Migrator, backupPath: strin
     missingDownMigrations: missing,
     irreversibleMigrations: irreversible,
     irreversibleTransformations: transformations,
-    backupsAvailable: backups.map(summariseBackup),
-    fullRestoreBackup: atTarget ? summariseBackup(atTarget) : null,
+    backupsAvailable: backups,
+    fullRestoreBackup: atTarget,
     blockers,
     warnings,
   };
