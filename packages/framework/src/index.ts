@@ -101,3 +101,4 @@ export { postgresExecutionResult } from './postgres/postgres-execution-result.js
 export { type FailedRunRevertOptions, revertFailedPostgresRun } from './postgres/postgres-failed-run-revert.js';
 export { adoptBeforePostgresRun, previewPostgresToolAdoption, withAdoptedHistory } from './postgres/postgres-adoption-before-run.js';
 export { type PostgresHealthOptions, postgresHealthReport } from './postgres/postgres-health.js';
+export { validatePostgresMigrationPlan, withPostgresRollbackCheck } from './postgres/postgres-operation-validation.js';

@@ -31,6 +31,9 @@ export { milestoneSpecSchema, parseMilestoneSpec, type MilestoneSpec, type Table
 export { loadMilestoneSpecs, MILESTONE_SPEC_FILE, type LoadedMilestoneSpecs } from './milestone/load-milestone-specs.js';
 export { mergeRequirements, type MilestoneRequirements } from './milestone/merge-requirements.js';
 export { migrationPlanSchema, parseMigrationPlan, type MigrationPlanInput, type ParsedPlan, type PlanStep } from './operations/migration-plan.js';
+export { checkPlanRisk, checkPlanSteps, planInvalid } from './operations/plan-checks.js';
+export { checkRolledBack } from './operations/state-checks.js';
+export { checkHistory } from './checks/history-check.js';
 export { readSchemaModel, type SchemaModel, type TableInfo, type ColumnInfo, type IndexInfo, type ForeignKeyInfo } from './schema/schema-model.js';
 export { schemaModelOf, schemaModelFrom } from './schema/schema-model-of.js';
 export { planMilestoneCompliance, checkMilestoneComplianceOf, type MilestoneCompliancePlan } from './milestone/connection-compliance.js';
@@ -43,4 +46,5 @@ export {
   type PostgresValidationOptions,
 } from './postgres/validate-postgres.js';
 export { type PostgresDrift, lastApplied } from './postgres/postgres-drift.js';
+export { PostgresRun } from './postgres/postgres-validation-run.js';
 export { type RehearsedSchema, rehearseExpectedSchema } from './postgres/postgres-expected-schema.js';

@@ -1,6 +1,6 @@
-import { type MigrationSet, isMfmigError, messageOf } from '@mfmig/core';
-import { type PostgresValidationDocument, baselineFinds, validatePostgresDatabase } from '@mfmig/validation';
+import { type MigrationPlanInput, type PostgresValidationDocument, baselineFinds, validatePostgresDatabase } from '@mfmig/validation';
 import type { PostgresFrameworkContext } from './postgres-framework-context.js';
+import { validatePostgresMigrationPlan, validationFolder, withPostgresRollbackCheck } from './postgres-operation-validation.js';
 import { postgresParticipants } from './postgres-participants.js';
 
 /**
@@ -38,8 +38,22 @@ export class PostgresValidationService {
     return baseline ? withPostgresBaseline(report, baseline) : report;
   }
 
+  /**
+   * The plan against the migrations folder and the history, with SQLite's checks and codes (no
+   * schema checks; the plan's disk space is not checked: the server's disk is not visible from a
+   * client). See {@link validatePostgresMigrationPlan}.
+   */
+  async validateMigrationPlan(plan: MigrationPlanInput): Promise<PostgresValidationDocument> {
+    return validatePostgresMigrationPlan(this.#ctx, plan);
+  }
+
+  /** The checks of {@link performComprehensiveValidation} plus: nothing above `targetVersion` is still applied (`ROLLBACK_INCOMPLETE`). */
+  async validateRollbackResult(targetVersion: number): Promise<PostgresValidationDocument> {
+    return withPostgresRollbackCheck(this.#ctx, await this.#validate(), targetVersion);
+  }
+
   async #validate(): Promise<PostgresValidationDocument> {
-    const { migrations, unavailable } = await this.#migrations();
+    const { migrations, unavailable } = await validationFolder(this.#ctx);
     return this.#ctx.session('read', (conn) =>
       validatePostgresDatabase(conn, {
         migrations,
@@ -49,16 +63,6 @@ export class PostgresValidationService {
         participants: postgresParticipants({ preserve: false }),
       }),
     );
-  }
-
-  /** The folder as validation reads it: module files are not imported; one that cannot be read skips the history checks. */
-  async #migrations(): Promise<{ migrations: MigrationSet | null; unavailable: string }> {
-    try {
-      return { migrations: await this.#ctx.migrations('metadata'), unavailable: '' };
-    } catch (error) {
-      if (isMfmigError(error) && error.code === 'MIGRATIONS_NOT_FOUND') throw error;
-      return { migrations: null, unavailable: `the migrations folder could not be loaded: ${messageOf(error)}` };
-    }
   }
 }
 

@@ -43,12 +43,14 @@ export function planInvalid(message: string): ValidationFinding {
  * A plan against the migrations folder and the database: the target milestone exists, the
  * plan starts where the database is, every step exists, goes the plan's way, in order, is not
  * already done (or, going down, is applied), none is missing, and each down step has a down
- * migration.
+ * migration. `state` is what the database says: its history, and the milestone it is at (null
+ * without a history); any dialect can give them.
  *
  * @example
  * checkPlanSteps(plan, state.migrations, state).map((f) => f.code); // ['PLAN_STALE']
+ * checkPlanSteps(plan, set, { currentMvp: 1, history: await conn.history.list() });
  */
-export function checkPlanSteps(plan: ParsedPlan, set: MigrationSet, state: RunState): ValidationFinding[] {
+export function checkPlanSteps(plan: ParsedPlan, set: MigrationSet, state: Pick<RunState, 'currentMvp' | 'history'>): ValidationFinding[] {
   const out: ValidationFinding[] = [];
   if (plan.targetMVP !== 0 && !set.milestones.includes(plan.targetMVP)) {
     return [
@@ -193,14 +195,24 @@ export function checkPlanResources(plan: ParsedPlan, state: RunState): Validatio
       );
     }
   }
-  if (plan.riskLevel === 'high' || plan.riskLevel === 'critical') {
-    out.push(
-      finding(
-        'PLAN_HIGH_RISK',
-        `The plan is ${plan.riskLevel} risk${plan.requiresDowntime ? ' and needs downtime' : ''}`,
-        'Run it in a maintenance window with a verified backup; the CLI asks for --yes',
-      ),
-    );
-  }
+  out.push(...checkPlanRisk(plan));
   return out;
+}
+
+/**
+ * The risk a plan declares: a high or critical one is flagged (`PLAN_HIGH_RISK`). Reads nothing
+ * but the plan.
+ *
+ * @example
+ * checkPlanRisk({ ...plan, riskLevel: 'high' }).map((f) => f.code); // ['PLAN_HIGH_RISK']
+ */
+export function checkPlanRisk(plan: Pick<ParsedPlan, 'riskLevel' | 'requiresDowntime'>): ValidationFinding[] {
+  if (plan.riskLevel !== 'high' && plan.riskLevel !== 'critical') return [];
+  return [
+    finding(
+      'PLAN_HIGH_RISK',
+      `The plan is ${plan.riskLevel} risk${plan.requiresDowntime ? ' and needs downtime' : ''}`,
+      'Run it in a maintenance window with a verified backup; the CLI asks for --yes',
+    ),
+  ];
 }

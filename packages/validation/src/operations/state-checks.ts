@@ -100,12 +100,14 @@ export function checkRecorded(state: RunState, version: number): ValidationFindi
 
 /**
  * After a rollback to `targetVersion`: no migration above it is still applied, and the target
- * is a version the migrations folder knows (or 0).
+ * is a version the migrations folder knows (or 0). `state` is the history and the folder (null:
+ * the target is not checked); any dialect can give them.
  *
  * @example
  * checkRolledBack(state, 2); // [] when nothing above 2 is applied
+ * checkRolledBack({ migrations, history: await conn.history.list() }, 2);
  */
-export function checkRolledBack(state: RunState, targetVersion: number): ValidationFinding[] {
+export function checkRolledBack(state: Pick<RunState, 'migrations' | 'history'>, targetVersion: number): ValidationFinding[] {
   const out: ValidationFinding[] = [];
   if (targetVersion !== 0 && state.migrations && !state.migrations.byVersion.has(targetVersion)) {
     out.push(
