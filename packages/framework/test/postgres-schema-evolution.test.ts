@@ -3,6 +3,7 @@
 // Every test runs against the live server, in a scratch database of its own.
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MigrationUtils } from '@mfmig/framework';
 import { NOTES_MIGRATIONS, dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
 import { REAL_MIGRATIONS, tempDir } from './helpers.js';
 import { codeOf, framework, notesFolder, rows, seed, sqlFolder } from './postgres-framework-helpers.js';
@@ -97,6 +98,30 @@ describe('createPostgresFramework: schemaEvolution', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('a migration merged out of order below the current version is pending, not drift', async () => {
+    const url = await scratchDatabase();
+    const dir = tempDir();
+    const files = {
+      'mvp1/0001_notes.sql': { up: 'CREATE TABLE notes (id integer PRIMARY KEY, title text NOT NULL);' },
+      'mvp1/0003_notes_pinned.sql': { up: 'ALTER TABLE notes ADD COLUMN pinned boolean NOT NULL DEFAULT false;' },
+    };
+    const fw = framework(url, 'app', sqlFolder(dir, files), dir);
+    try {
+      await fw.migrationService.migrateTo({ latest: true });
+      // a teammate's branch brings version 2, older than what is applied
+      sqlFolder(dir, { ...files, 'mvp1/0002_tags.sql': { up: 'CREATE TABLE tags (id integer PRIMARY KEY, name text);' } });
+      expect((await fw.migrationService.status()).pending.map((m) => m.version)).toEqual([2]);
+      expect(await fw.schemaEvolution.detectDrift()).toMatchObject({ hasDrift: false, version: 3, changes: [] });
+      const health = await MigrationUtils.healthCheck(fw);
+      expect(health.checks.drift.status).toBe('ok');
+      // a real hand edit is still found
+      await withClient(url, (c) => c.query('ALTER TABLE app.notes DROP COLUMN pinned'));
+      expect((await fw.schemaEvolution.detectDrift()).changes.map((c) => [c.kind, c.object])).toEqual([['column-removed', 'notes']]);
+    } finally {
+      await fw.close();
     }
   });
 

@@ -41,3 +41,18 @@ export function withSchemaReplayStandIns(set: MigrationSet, history: readonly Hi
   });
   return { set: { ...set, migrations, byVersion: new Map(migrations.map((m) => [m.version, m])) }, unknown };
 }
+
+/**
+ * The set with only the migrations whose version is in `versions` (the applied ones), so that a
+ * replay or rehearsal builds what the history says was applied: a migration still pending below
+ * the current version (merged out of order) is left out, not taken for drift.
+ *
+ * @example
+ * const applied = appliedSubset(set, history.map((h) => h.version));
+ * applied.migrations.length; // the applied migrations the folder has
+ */
+export function appliedSubset(set: MigrationSet, versions: Iterable<number>): MigrationSet {
+  const wanted = new Set(versions);
+  const migrations = set.migrations.filter((m) => wanted.has(m.version));
+  return { ...set, migrations, byVersion: new Map(migrations.map((m) => [m.version, m])) };
+}

@@ -1,4 +1,4 @@
-import { type MigrationSet, MfmigError, compareSchemas, resolveTargetVersion } from '@mfmig/core';
+import { type MigrationSet, MfmigError, appliedSubset, compareSchemas, resolveTargetVersion } from '@mfmig/core';
 import {
   type CompatibilityReport,
   type DriftReport,
@@ -101,7 +101,7 @@ export class PostgresSchemaEvolution {
 
   /**
    * Where the live schema differs from what the applied migrations build (objects made, dropped or
-   * altered by hand): the rehearsal up to the current version against the catalogs. An applied
+   * altered by hand): a rehearsal of exactly the applied versions against the catalogs. An applied
    * version missing from the folder is refused (`MIGRATION_MISSING`), as on SQLite.
    */
   async detectDrift(): Promise<DriftReport> {
@@ -118,7 +118,14 @@ export class PostgresSchemaEvolution {
         `Cannot compute the expected schema: applied migration(s) ${missing.join(', ')} are missing from the migrations folder`,
       );
     }
-    const [expected] = await this.#resolve([version], migrations);
+    // exactly what the history holds: a migration pending below the current version is not drift
+    const [expected] = await this.#resolve(
+      [version],
+      appliedSubset(
+        migrations,
+        applied.map((h) => h.version),
+      ),
+    );
     const changes = compareSchemas(expected!.tables, live.tables);
     return driftReportOf(changes, { version, source: 'replay', expectedHash: expected!.hash, actualHash: live.hash });
   }

@@ -4,6 +4,7 @@ import {
   type PostgresConnection,
   type SchemaChange,
   type TableInfo,
+  appliedSubset,
   compareSchemas,
   rehearseVersions,
 } from '@mfmig/core';
@@ -69,7 +70,9 @@ export function postgresSchemaDiff(from: TableInfo[], to: TableInfo[]): SchemaDi
 
 /**
  * What differs between the live schema of `conn` and the schema its applied migrations build: a
- * rehearsal up to `appliedVersion` in a scratch schema, compared with the live tables. Empty when
+ * rehearsal of exactly the versions its history holds, up to `appliedVersion`, in a scratch
+ * schema, compared with the live tables (a migration still pending below the current version,
+ * merged out of order, is left out of the rehearsal rather than reported as drift). Empty when
  * nothing drifted. `migrations` must be loaded with their modules: module migrations run in the
  * rehearsal.
  *
@@ -84,6 +87,7 @@ export async function detectPostgresDrift(
   appliedVersion: number,
   options: PostgresRehearsalOptions = {},
 ): Promise<SchemaChange[]> {
-  const rehearsed = await postgresVersionTables(url, migrations, [appliedVersion], options);
+  const applied = (await conn.history.exists()) ? (await conn.history.list()).map((h) => h.version) : [];
+  const rehearsed = await postgresVersionTables(url, appliedSubset(migrations, applied), [appliedVersion], options);
   return compareSchemas(rehearsed.get(appliedVersion)!, await conn.introspector.tables());
 }

@@ -5,6 +5,7 @@ import {
   type MigrationStatus,
   type TableInfo,
   type ViewInfo,
+  appliedSubset,
   migrationLabel,
   SCRATCH_TRANSFORMATIONS,
   rehearseVersions,
@@ -99,9 +100,8 @@ export async function rehearseExpectedSchema(
   applied: readonly number[],
   options: { signal?: AbortSignal; participants?: readonly DialectParticipant[] } = {},
 ): Promise<RehearsedSchema> {
-  const wanted = new Set(applied);
-  const subset = migrations.migrations.filter((m) => wanted.has(m.version));
-  const set: MigrationSet = { ...migrations, migrations: subset, byVersion: new Map(subset.map((m) => [m.version, m])) };
+  const set = appliedSubset(migrations, applied);
+  const subset = set.migrations;
   const versions = subset.map((m) => m.version);
   const { values, failed } = await rehearseVersions<Snapshot>(
     url,
