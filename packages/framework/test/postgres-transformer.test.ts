@@ -170,6 +170,35 @@ describe('PostgresTransformer', () => {
     }
   });
 
+  it('gives up with TRANSFORMATION_FAILED after its lock-wait retries, leaving the target as it was, and retries its way past a shorter hold', async () => {
+    const { url } = await setup(50);
+    const lockWait = { lockTimeoutMs: 100, retries: 2, retryDelayMs: 50, maxDelayMs: 100 };
+    const fw = createPostgresFramework({
+      database: url,
+      schema: 'app',
+      migrationsPath: sqlFolder(tempDir(), { 'mvp1/0001_noop.sql': { up: 'SELECT 1;' } }),
+      lockWait,
+    });
+    const app = await openPostgres(url, { schema: 'app' });
+    try {
+      await app.begin();
+      await app.execute('INSERT INTO orders (amount) VALUES (7)');
+      const error = await fw.transformer.execute(COPY).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'TRANSFORMATION_FAILED', context: { attempts: 3 } });
+      expect(await count(url, 'archive')).toBe(0);
+
+      // held for less than the retries last: the transformation gets through
+      const done = fw.transformer.execute(COPY);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await app.commit();
+      expect((await done).results[0]).toMatchObject({ rowsWritten: 51 });
+      expect(await count(url, 'archive')).toBe(51);
+    } finally {
+      await app.close();
+      await fw.close();
+    }
+  });
+
   it('waits for an application transaction open on the source, then moves its row too', async () => {
     const { url, fw, transformer } = await setup(50);
     const app = await openPostgres(url, { schema: 'app' });

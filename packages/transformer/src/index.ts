@@ -34,6 +34,7 @@ export {
   type ValidationTarget,
   applyTransformationsOn,
   connectionResults,
+  countRows,
   holdSourcesStill,
   reverseTransformationsOn,
   runUnitsOn,

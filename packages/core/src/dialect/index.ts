@@ -4,6 +4,8 @@ export * from './dialect-participant.js';
 export type { MeasuredPart } from './dialect-run-metrics.js';
 export { type DownTarget, downTargetVersion } from './dialect-down.js';
 export * from './lock-wait-policy.js';
+export { type RetriedTransactionOptions, inRetriedTransaction } from './retried-transaction.js';
+export { retryable } from './dialect-step-errors.js';
 export { isPostgresUrl, describePostgresUrl } from './postgres/postgres-url.js';
 export { type PostgresOptions, PostgresConnection, openPostgres } from './postgres/postgres-connection.js';
 export { PostgresMetrics } from './postgres/postgres-metrics.js';

@@ -7,8 +7,12 @@ export interface RetriedTransactionOptions {
   lockWait: LockWaitPolicy;
   /** The wait before attempt `attempt + 1` (the runner's, which logs it). */
   waitBeforeRetry(attempt: number): Promise<void>;
-  /** Resets what an attempt left behind in memory (statements run, rows counted), before each attempt. */
+  /** Resets what an attempt left behind in memory (statements run, rows counted), before each attempt; a throw here ends the retries. */
   beforeAttempt?(): void;
+  /** Whether a failed attempt is worth running again whole. Default: a lock timeout or a transient conflict (`retryable`). */
+  retryable?(error: unknown): boolean;
+  /** The error thrown once the retries are spent, from the last attempt's. Default: the runner's lock-timeout error (`lockExhausted`). */
+  exhausted?(error: unknown, attempt: number): unknown;
 }
 
 /**
@@ -32,7 +36,9 @@ export async function inRetriedTransaction<T>(conn: RunnableConnection, options:
       return value;
     } catch (error) {
       await conn.rollback().catch(() => {});
-      if (!retryable(conn, error) || attempt >= options.lockWait.retries) throw lockExhausted(error, conn, options.lockWait, attempt);
+      if (!(options.retryable ? options.retryable(error) : retryable(conn, error))) throw error;
+      if (attempt >= options.lockWait.retries)
+        throw options.exhausted ? options.exhausted(error, attempt) : lockExhausted(error, conn, options.lockWait, attempt);
       await options.waitBeforeRetry(attempt);
     }
   }

@@ -4,8 +4,10 @@ import {
   type MigrationEvents,
   MfmigError,
   type PostgresConnection,
+  inRetriedTransaction,
   quoteIdentifier,
   retryDelay,
+  retryable,
 } from '@mfmig/core';
 import {
   type BatchPolicy,
@@ -70,18 +72,6 @@ async function relationExists(conn: PostgresConnection, name: string): Promise<b
 }
 
 /**
- * The rows a unit's source holds now: what SQLite reports as a SQL transformation's `rowsRead`
- * (the connection functions count written rows, or the key span, instead).
- *
- * @example
- * await sourceRows(conn, unit); // 3000
- */
-export async function sourceRows(conn: PostgresConnection, unit: TransformationUnit): Promise<number> {
-  const rows = await conn.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdentifier(unit.transformation.sourceTable)}`);
-  return Number(rows[0]?.n ?? 0);
-}
-
-/**
  * Emits a connection function's progress as `operationProgress`, with the rate and ETA SQLite's
  * meter gives, measured from now.
  *
@@ -134,41 +124,41 @@ export function reverseResults(units: readonly TransformationUnit[], reversed: r
 
 /**
  * `work` in one transaction under `lockWait`'s `lock_timeout`, then committed (`commit`) or rolled
- * back; retried whole, as a migration is, when a table lock was not had in time or the server
- * aborted it over a conflict. An aborted `signal` (checked before commit) is `INTERRUPTED`.
+ * back; retried whole, as a migration is (core's `inRetriedTransaction`), when a table lock was not
+ * had in time or the server aborted it over a conflict. An aborted `signal` (checked before each
+ * attempt and before commit) is `INTERRUPTED`.
  *
  * @example
  * await inOneTransaction(conn, { ...DEFAULT_LOCK_WAIT }, { commit: true, signal }, () => runUnitsOn(conn, units, {}));
  */
-export async function inOneTransaction<T>(
+export function inOneTransaction<T>(
   conn: PostgresConnection,
   lockWait: LockWaitPolicy,
   how: { commit: boolean; signal?: AbortSignal | undefined },
   work: () => Promise<T>,
 ): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    interrupted(how.signal);
-    await conn.begin();
-    try {
-      await conn.setLockTimeout(lockWait.lockTimeoutMs, 'transaction');
-      const value = await work();
-      interrupted(how.signal);
-      await (how.commit ? conn.commit() : conn.rollback());
-      return value;
-    } catch (error) {
-      await conn.rollback().catch(() => {});
+  return inRetriedTransaction(
+    conn,
+    {
+      lockWait,
+      waitBeforeRetry: (attempt) => new Promise((resolve) => setTimeout(resolve, retryDelay(lockWait, attempt))),
+      beforeAttempt: () => interrupted(how.signal),
       // a statement's server error comes wrapped in TRANSFORMATION_FAILED, the server's as its cause
-      if (![error, (error as { cause?: unknown } | null)?.cause].some((e) => conn.isLockTimeout(e) || conn.isTransientConflict(e))) throw error;
-      if (attempt >= lockWait.retries) {
-        throw new MfmigError(
+      retryable: (error) => [error, (error as { cause?: unknown } | null)?.cause].some((e) => retryable(conn, e)),
+      exhausted: (error, attempt) =>
+        new MfmigError(
           'TRANSFORMATION_FAILED',
           `The transformation waited more than ${lockWait.lockTimeoutMs} ms for a table lock held by another transaction, ${attempt + 1} time(s); nothing changed. Find the long transaction in pg_stat_activity, or raise lockWait`,
           { cause: error, context: { attempts: attempt + 1 } },
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, retryDelay(lockWait, attempt)));
-    }
-  }
+        ),
+    },
+    async () => {
+      const value = await work();
+      interrupted(how.signal);
+      if (!how.commit) await conn.rollback();
+      return value;
+    },
+  );
 }
 
 function interrupted(signal: AbortSignal | undefined): void {

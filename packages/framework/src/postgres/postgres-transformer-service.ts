@@ -5,6 +5,7 @@ import {
   type TransformationResult,
   type TransformationUnit,
   type ValidationResult,
+  countRows,
   holdSourcesStill,
   reverseTransformationsOn,
   runUnitsOn,
@@ -22,7 +23,6 @@ import {
   ranResults,
   requireSources,
   reverseResults,
-  sourceRows,
 } from './postgres-transformer-results.js';
 
 /**
@@ -129,7 +129,8 @@ export class PostgresTransformer {
     await holdSourcesStill(conn, units);
     const counted: CountedUnit[] = [];
     for (const unit of units) {
-      const rowsRead = unit.transformation.transform ? undefined : await sourceRows(conn, unit);
+      // what SQLite reports as a SQL transformation's rowsRead (the connection functions count written rows, or the key span)
+      const rowsRead = unit.transformation.transform ? undefined : await countRows(conn, unit.transformation.sourceTable);
       const run = { onProgress: progressEmitter(this.#ctx.events), ...(options.signal ? { signal: options.signal } : {}) };
       const [ran] = await runUnitsOn(conn, [unit], this.#batchSize === undefined ? run : { ...run, batchSize: this.#batchSize });
       counted.push({ ran: ran!, rowsRead: rowsRead ?? ran!.counts.rowsRead });

@@ -2,3 +2,4 @@ export { applyTransformationsOn, connectionResults, holdSourcesStill, type RanUn
 export { type ValidationTarget, validateOnConnection } from './connection-validations.js';
 export { reverseTransformationsOn } from './reverse-transformations.js';
 export type { ApplyOnConnectionOptions, ConnectionProgress, ConnectionReverseResult, ConnectionTransformationResult } from './connection-result.js';
+export { countRows } from './connection-queries.js';
