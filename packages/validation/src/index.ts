@@ -39,12 +39,8 @@ export { schemaModelOf, schemaModelFrom } from './schema/schema-model-of.js';
 export { planMilestoneCompliance, checkMilestoneComplianceOf, type MilestoneCompliancePlan } from './milestone/connection-compliance.js';
 export { buildExpectedSchema, type ExpectedSchema } from './schema/expected-schema.js';
 export { compareSchema } from './schema/compare-schema.js';
-export {
-  DEFAULT_POSTGRES_VALIDATION_TIMEOUT_MS,
-  validatePostgresDatabase,
-  type PostgresValidationDocument,
-  type PostgresValidationOptions,
-} from './postgres/validate-postgres.js';
+export { DEFAULT_POSTGRES_VALIDATION_TIMEOUT_MS, validatePostgresDatabase, type PostgresValidationOptions } from './postgres/validate-postgres.js';
+export { type PostgresHistoryRead, type PostgresValidationDocument, postgresDocument, readPostgresHistory } from './postgres/postgres-document.js';
 export { type PostgresDrift, lastApplied } from './postgres/postgres-drift.js';
 export { PostgresRun } from './postgres/postgres-validation-run.js';
 export { type RehearsedSchema, rehearseExpectedSchema } from './postgres/postgres-expected-schema.js';

@@ -1,4 +1,4 @@
-import { type HistoryEntry, type MigrationSet, type PostgresConnection, computeStatus, isMfmigError, messageOf } from '@mfmig/core';
+import { type MigrationSet, computeStatus, isMfmigError, messageOf } from '@mfmig/core';
 import {
   DEFAULT_POSTGRES_VALIDATION_TIMEOUT_MS,
   type MigrationPlanInput,
@@ -12,6 +12,8 @@ import {
   checkRolledBack,
   parseMigrationPlan,
   planInvalid,
+  postgresDocument,
+  readPostgresHistory,
 } from '@mfmig/validation';
 import type { PostgresFrameworkContext } from './postgres-framework-context.js';
 
@@ -35,10 +37,7 @@ export async function validatePostgresMigrationPlan(ctx: PostgresFrameworkContex
   const { migrations, unavailable } = await validationFolder(ctx);
   const run = new PostgresRun(ctx.validationTimeout ?? DEFAULT_POSTGRES_VALIDATION_TIMEOUT_MS);
   try {
-    const { database, read } = await ctx.session('read', async (conn) => ({
-      database: conn.target,
-      read: await run.attempt('history.read', 'history', () => historyOf(conn)),
-    }));
+    const { database, read } = await ctx.session('read', async (conn) => ({ database: conn.target, read: await readPostgresHistory(run, conn) }));
     const history = read?.entries;
     const status = migrations && history ? computeStatus(migrations, history) : null;
     const currentMvp = status && history && history.length > 0 ? status.currentMvp : null;
@@ -60,7 +59,7 @@ export async function validatePostgresMigrationPlan(ctx: PostgresFrameworkContex
       }
     }
     run.finish();
-    const { level: _level, ...report } = buildReport({
+    const report = buildReport({
       operation: 'plan',
       level: 'standard',
       database,
@@ -70,15 +69,8 @@ export async function validatePostgresMigrationPlan(ctx: PostgresFrameworkContex
       checksSkipped: run.checksSkipped,
       milestone: { current: currentMvp, compliance: [] },
     });
-    return {
-      dialect: 'postgres',
-      ...report,
-      valid: report.isValid,
-      historyExists: read?.exists ?? false,
-      currentVersion: history ? (status?.currentVersion ?? history.reduce((max, h) => Math.max(max, h.version), 0)) : null,
-      latestVersion: migrations ? (migrations.migrations.at(-1)?.version ?? 0) : null,
-      drift: { hasDrift: false, version: null, expectedHash: null, actualHash: null, notChecked: 'a plan is checked against the history, not the schema' },
-    };
+    const drift = { hasDrift: false, version: null, expectedHash: null, actualHash: null, notChecked: 'a plan is checked against the history, not the schema' };
+    return postgresDocument(report, { read, status, migrations, drift });
   } finally {
     run.dispose();
   }
@@ -106,7 +98,9 @@ export async function withPostgresRollbackCheck(
   const run = new PostgresRun(ctx.validationTimeout ?? DEFAULT_POSTGRES_VALIDATION_TIMEOUT_MS);
   try {
     const found = await run.attempt('rollback.history', 'history', () =>
-      ctx.session('read', async (conn) => checkRolledBack({ migrations, history: (await historyOf(conn)).entries }, targetVersion)),
+      ctx.session('read', async (conn) =>
+        checkRolledBack({ migrations, history: (await conn.history.exists()) ? await conn.history.list() : [] }, targetVersion),
+      ),
     );
     if (found) run.findings.push(...found);
     run.finish();
@@ -129,12 +123,6 @@ export async function withPostgresRollbackCheck(
   } finally {
     run.dispose();
   }
-}
-
-/** The history, or none when the schema has no `mfmig_history`. */
-async function historyOf(conn: PostgresConnection): Promise<{ exists: boolean; entries: HistoryEntry[] }> {
-  const exists = await conn.history.exists();
-  return { exists, entries: exists ? await conn.history.list() : [] };
 }
 
 /** One check that returns its findings, recorded under `id`. */

@@ -12,7 +12,7 @@ import {
   messageOf,
 } from '@mfmig/core';
 import { buildReport } from '../report/build-report.js';
-import type { MilestoneCompliance, ValidationReport } from '../report/types.js';
+import type { MilestoneCompliance } from '../report/types.js';
 import { compareSchema } from '../schema/compare-schema.js';
 import { schemaModelOf } from '../schema/schema-model-of.js';
 import { loadMilestoneSpecs } from '../milestone/load-milestone-specs.js';
@@ -20,22 +20,10 @@ import { mergeRequirements } from '../milestone/merge-requirements.js';
 import { checkMilestoneComplianceOf, planMilestoneCompliance } from '../milestone/connection-compliance.js';
 import { type ExpectedSchemaSource, expectedSchemaSource } from './postgres-expected-schema.js';
 import { CheckSkipped, PostgresRun } from './postgres-validation-run.js';
-import { type PostgresDrift, checkDrift, notChecked } from './postgres-drift.js';
+import { checkDrift, notChecked } from './postgres-drift.js';
 import { integrityFinding } from './postgres-findings.js';
+import { type PostgresValidationDocument, postgresDocument, readPostgresHistory } from './postgres-document.js';
 import { checkHistory } from '../checks/history-check.js';
-
-/** The document `mfmig --db postgres://... validate --json` prints: the SQLite report's fields, and the PostgreSQL ones. */
-export type PostgresValidationDocument = { dialect: 'postgres'; database: string } & Omit<ValidationReport, 'level' | 'database'> & {
-    /** The same as `isValid`. */
-    valid: boolean;
-    /** True when `mfmig_history` exists in the schema. */
-    historyExists: boolean;
-    /** Highest applied version (0 when none); null when the history could not be read. */
-    currentVersion: number | null;
-    /** Highest version of the migrations folder; null without a readable folder. */
-    latestVersion: number | null;
-    drift: PostgresDrift;
-  };
 
 /** The default of `timeoutMs`: `VALIDATION_TIMEOUT`'s default, as on SQLite. */
 export const DEFAULT_POSTGRES_VALIDATION_TIMEOUT_MS = 300_000;
@@ -108,10 +96,7 @@ export async function validatePostgresDatabase(conn: PostgresConnection, options
   const startedAt = performance.now();
   const run = new PostgresRun(options.timeoutMs ?? DEFAULT_POSTGRES_VALIDATION_TIMEOUT_MS);
   try {
-    const read = await run.attempt('history.read', 'history', async () => {
-      const exists = await conn.history.exists();
-      return { exists, entries: exists ? await conn.history.list() : [] };
-    });
+    const read = await readPostgresHistory(run, conn);
     const history = read?.entries;
     // why the checks that need the history did not run, when it could not be read
     const noHistory = run.timedOut ? 'timeout' : 'error';
@@ -153,17 +138,7 @@ export async function validatePostgresDatabase(conn: PostgresConnection, options
       checksSkipped: run.checksSkipped,
       milestone: { current: status && applied.length > 0 ? status.currentMvp : null, compliance },
     });
-    const { level: _level, database, ...rest } = report;
-    return {
-      dialect: 'postgres',
-      database,
-      valid: report.isValid,
-      ...rest,
-      historyExists: read?.exists ?? false,
-      currentVersion: history === undefined ? null : (status?.currentVersion ?? applied.reduce((max, h) => Math.max(max, h.version), 0)),
-      latestVersion: migrations ? (migrations.migrations.at(-1)?.version ?? 0) : null,
-      drift,
-    };
+    return postgresDocument(report, { read, status, migrations, drift });
   } finally {
     run.dispose();
   }
