@@ -29,12 +29,12 @@ export {
   createBackupPlugin,
 } from './backup/backup-plugin.js';
 export { restoreBackupFile, type RestoreFileOptions, type RestoreFileResult } from './restore/restore-backup.js';
-export { replaceDatabaseFile, type ReplaceDatabaseOptions, type ReplaceDatabaseResult } from './restore/replace-database-file.js';
-export { checkDatabaseFile, type FileIntegrity, type IntegrityLevel } from './files/database-file-check.js';
+export { replaceDatabaseFile, type ReplaceDatabaseOptions, type ReplaceDatabaseResult } from '@mfmig/core';
+export { checkDatabaseFile, type FileIntegrity, type IntegrityLevel } from '@mfmig/core';
 export { describeDatabaseFile, type DatabaseFileState } from './files/describe-database-file.js';
-export { sha256File } from './files/file-hash.js';
-export { openRegularFile, regularFileProblem, type OpenedFile, type RegularFileOptions } from './files/regular-file.js';
-export { realFilePath } from './files/real-file-path.js';
+export { sha256File } from '@mfmig/core';
+export { openRegularFile, regularFileProblem, type OpenedFile, type RegularFileOptions } from '@mfmig/core';
+export { realFilePath } from '@mfmig/core';
 export {
   CHECKPOINT_FORMAT,
   checkpointBelongsTo,
@@ -97,7 +97,7 @@ export {
 export type { ConnectionPreserved } from './connection/archive-copy.js';
 export { type ConnectionRestored, restoreArchives as restoreConnectionArchives } from './connection/archive-restore.js';
 export { connectionRegeneratedSince, rekeyConnectionTwins } from './connection/archive-twins.js';
-export { PG_TOOLS_DIR_ENV, findPgTools, requirePsql, type PgTool, type PgTools } from './connection/pg-tools.js';
+export { PG_TOOLS_DIR_ENV, findPgTools, requirePsql, type PgTool, type PgTools } from '@mfmig/core';
 export { createPgDumpBackup, type PgDumpBackupOptions } from './connection/pg-dump-backup.js';
 export {
   describePgDatabase,

@@ -22,3 +22,7 @@ export * from './sqlite-catalog.js';
 export * from './sqlite-connection.js';
 export * from './user-connection.js';
 export * from './sqlite-step-guard.js';
+export * from './sqlite-consistent-copy.js';
+export * from './sqlite-file-check.js';
+export * from './sqlite-file-replace.js';
+export * from './sqlite-backup-hooks.js';

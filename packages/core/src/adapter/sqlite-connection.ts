@@ -24,6 +24,7 @@ import { openDatabase, openDatabaseFile } from './open-database.js';
 import { ScratchDirectory } from '../files/scratch-directory.js';
 import { stagedReadOf } from './insert-select.js';
 import { reconcileCopy, underReadLock } from './read-snapshot.js';
+import { SqliteBackupHooks } from './sqlite-backup-hooks.js';
 
 /** How many `integrity_check` lines are read before the rest are summed up. */
 const INTEGRITY_LINES = 20;
@@ -58,6 +59,7 @@ export class SqliteConnection implements RunnableConnection {
   readonly history: SqliteDialectHistory;
   readonly metrics: SqliteDialectMetrics;
   readonly stepGuard: SqliteStepGuard;
+  readonly backup: SqliteBackupHooks;
   #savepoints = 0;
   /** The `busy_timeout` (ms) the connection had before the first change, the session's bound, and whether a transaction has its own. */
   #initialBusyTimeout: number | undefined;
@@ -72,6 +74,7 @@ export class SqliteConnection implements RunnableConnection {
     this.history = new SqliteDialectHistory(adapter);
     this.metrics = new SqliteDialectMetrics(adapter);
     this.stepGuard = new SqliteStepGuard(adapter);
+    this.backup = new SqliteBackupHooks(adapter);
   }
 
   get target(): string {

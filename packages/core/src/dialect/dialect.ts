@@ -7,6 +7,7 @@ import type { RepeatableEntry } from '../history/repeatable-store.js';
 import type { NewStepMetric, StepMetric } from '../history/metrics-store.js';
 import type { TableRebuilder } from '../runner/migration-plugin.js';
 import type { BatchPacing } from '../runner/batch-pacer.js';
+import type { DialectBackupHooks } from './backup-hooks.js';
 
 /** The databases mfmig runs on. */
 export type DialectName = 'sqlite' | 'postgres';
@@ -165,6 +166,8 @@ export interface DialectConnection {
   readonly introspector: DatabaseIntrospector;
   readonly integrity: IntegrityChecks;
   readonly lock: DialectLock;
+  /** Copies, checks and restores what mfmig works on (see {@link DialectBackupHooks}). */
+  readonly backup: DialectBackupHooks;
   /** Rows of one statement. Parameters are written `$1`, `$2`, ... on every dialect (SQLite also takes `?`). */
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Runs one statement; returns the rows it changed. */

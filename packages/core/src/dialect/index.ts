@@ -1,4 +1,5 @@
 export * from './dialect.js';
+export * from './backup-hooks.js';
 export * from './dialect-migrator.js';
 export * from './dialect-participant.js';
 export type { MeasuredPart } from './dialect-run-metrics.js';
@@ -29,3 +30,17 @@ export { type PostgresBaselineOptions, type PostgresBaselineResult, baselinePost
 export { OTHER_TOOL_TABLES, otherToolTables } from './postgres/other-tool-tables.js';
 export { type PgTableSize, catalogRowEstimates, liveRows, tableSizes } from './postgres/postgres-table-sizes.js';
 export { type PostgresCostProbe, probePostgresCosts } from './postgres/postgres-cost-probe.js';
+export { PostgresBackupHooks, checkPgArchive, pgHistoryVersion } from './postgres/postgres-backup-hooks.js';
+export {
+  PG_TOOLS_DIR_ENV,
+  type PgTool,
+  type PgTools,
+  type ToolRun,
+  findPgTools,
+  firstErrorLine,
+  requirePsql,
+  runPgTool,
+  schemaPattern,
+  toolConnection,
+} from './postgres/pg-tools.js';
+export { type RestoreSession, openRestoreSession } from './postgres/pg-restore-session.js';

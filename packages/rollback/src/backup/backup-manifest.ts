@@ -1,7 +1,5 @@
 import { basename, dirname, join } from 'node:path';
-import { MfmigError, PLAIN_FAIL, messageOf, plain, zodModule } from '@mfmig/core';
-import { writeFileAtomic } from '../files/durable-fs.js';
-import { readRegularFile } from '../files/regular-file.js';
+import { MfmigError, PLAIN_FAIL, messageOf, plain, zodModule, writeFileAtomic, readRegularFile } from '@mfmig/core';
 
 /** The largest manifest read; a real one is about 2 KB. */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;

@@ -1,8 +1,6 @@
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { type DatabaseIdentity, MfmigError, isMfmigError, messageOf } from '@mfmig/core';
-import { unlinkQuietly } from '../files/durable-fs.js';
-import { regularFileProblem } from '../files/regular-file.js';
+import { type DatabaseIdentity, MfmigError, isMfmigError, messageOf, unlinkQuietly, regularFileProblem } from '@mfmig/core';
 import { type BackupKind, type BackupRecord, manifestPathFor, readBackupManifest } from './backup-manifest.js';
 import { backupBelongsTo, databaseFolder } from './backup-ownership.js';
 

@@ -6,18 +6,18 @@ import {
   HistoryStore,
   type MigrationSet,
   type OperationProgress,
+  SqliteBackupHooks,
+  checkDatabaseFile,
   computeStatus,
+  fsyncDirectory,
   isProcessAlive,
   MfmigError,
+  sha256File,
+  unlinkQuietly,
   wrapSqliteError,
-  openDatabaseFile,
 } from '@mfmig/core';
-import { checkDatabaseFile } from '../files/database-file-check.js';
-import { fsyncDirectory, fsyncFile, unlinkQuietly } from '../files/durable-fs.js';
-import { sha256File } from '../files/file-hash.js';
 import { BACKUP_FORMAT, type BackupKind, type BackupManifest, type BackupRecord, writeBackupManifest } from './backup-manifest.js';
 import { claimIdentity, databaseFolder } from './backup-ownership.js';
-import { consistentCopy } from './consistent-copy.js';
 
 /** Options of {@link createBackup}. */
 export interface CreateBackupOptions {
@@ -77,9 +77,7 @@ export async function createBackup(adapter: DatabaseAdapter, options: CreateBack
   };
   try {
     const copyStart = performance.now();
-    await consistentCopy(adapter, temp, options);
-    detachCopy(temp);
-    fsyncFile(temp);
+    await new SqliteBackupHooks(adapter).copy(temp, options);
     const copyMs = performance.now() - copyStart;
     const hashStart = performance.now();
     const sha256 = sha256File(temp);
@@ -116,21 +114,6 @@ export async function createBackup(adapter: DatabaseAdapter, options: CreateBack
   } catch (error) {
     unlinkQuietly(temp);
     throw wrapSqliteError(error, 'BACKUP_FAILED', `Backup of ${adapter.filePath} into ${folder} failed`, { file: finalPath });
-  }
-}
-
-/**
- * Makes the copy self-contained: rollback-journal mode (a WAL-mode copy would need -wal/-shm
- * files beside it to be opened) and no run-lock row (the copy of a locked database would
- * otherwise come back locked by this process after a restore).
- */
-function detachCopy(path: string): void {
-  const db = openDatabaseFile(path);
-  try {
-    db.setJournalMode('delete');
-    if (db.tableExists('mfmig_lock')) db.run('DELETE FROM mfmig_lock');
-  } finally {
-    db.close();
   }
 }
 

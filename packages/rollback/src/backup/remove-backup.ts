@@ -1,6 +1,5 @@
 import { basename, dirname, resolve } from 'node:path';
-import { type DatabaseIdentity, MfmigError } from '@mfmig/core';
-import { regularFileProblem } from '../files/regular-file.js';
+import { type DatabaseIdentity, MfmigError, regularFileProblem } from '@mfmig/core';
 import type { BackupRecord } from './backup-manifest.js';
 import { backupBelongsTo, describeDatabase, ownerOf } from './backup-ownership.js';
 import { ASIDE_FOLDER, type RemovedBackup, findBackup, registryFolders, removeBackupFiles, scanBackups } from './backup-registry.js';

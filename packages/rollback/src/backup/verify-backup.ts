@@ -1,9 +1,6 @@
 import { closeSync } from 'node:fs';
-import { MfmigError } from '@mfmig/core';
-import { type FileIntegrity, type IntegrityLevel, checkDatabaseFile } from '../files/database-file-check.js';
+import { MfmigError, type FileIntegrity, type IntegrityLevel, checkDatabaseFile, sha256OfDescriptor, openRegularFile } from '@mfmig/core';
 import { type DatabaseFileState, describeDatabaseFile } from '../files/describe-database-file.js';
-import { sha256OfDescriptor } from '../files/file-hash.js';
-import { openRegularFile } from '../files/regular-file.js';
 import type { BackupRecord } from './backup-manifest.js';
 
 /** What verifying a backup found. */

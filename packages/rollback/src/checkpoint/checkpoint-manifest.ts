@@ -1,10 +1,8 @@
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { type DatabaseIdentity, MfmigError, belongsToDatabase, messageOf, zodModule } from '@mfmig/core';
+import { type DatabaseIdentity, MfmigError, belongsToDatabase, messageOf, zodModule, writeFileAtomic, readRegularFile } from '@mfmig/core';
 import { type BackupRecord, MAX_MANIFEST_BYTES, readBackupManifest } from '../backup/backup-manifest.js';
 import { CHECKPOINTS_FOLDER, registryFolders } from '../backup/backup-registry.js';
-import { writeFileAtomic } from '../files/durable-fs.js';
-import { readRegularFile } from '../files/regular-file.js';
 
 /**
  * Format tag of a checkpoint manifest.

@@ -1,12 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { type DialectConnection, MfmigError } from '@mfmig/core';
-import { fsyncDirectory, fsyncFile, unlinkQuietly, writeFileAtomic } from '../files/durable-fs.js';
-import { sha256File } from '../files/file-hash.js';
+import { mkdirSync, renameSync, rmdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import {
+  type DialectConnection,
+  MfmigError,
+  type PgTools,
+  checkPgArchive,
+  fsyncDirectory,
+  pgHistoryVersion,
+  sha256File,
+  unlinkQuietly,
+  writeFileAtomic,
+} from '@mfmig/core';
 import { ARCHIVE_SCHEMA } from './archive-schema.js';
 import { type PgDumpBackup, type PgDumpManifest, pgDatabaseIdentity } from './pg-dump-registry.js';
-import { type PgTools, findPgTools, firstErrorLine, runPgTool, schemaPattern, toolConnection } from './pg-tools.js';
 
 /** Options of {@link createPgDumpBackup}. */
 export interface PgDumpBackupOptions {
@@ -24,79 +31,74 @@ export interface PgDumpBackupOptions {
 }
 
 /**
- * Backs a schema up with `pg_dump -Fc` (plus `mfmig_archive` when it exists) from one snapshot,
- * into a temp name renamed to `<folder>/<id>.dump` once `pg_restore --list` read it, with a
- * manifest (identity, version, sha256) in `<id>.json`. `mfmig_lock` is left out.
+ * Backs a schema up through the connection's backup hooks (`pg_dump -Fc`, plus `mfmig_archive`
+ * when it exists, from one snapshot), into a temp name renamed to `<folder>/<id>.dump` once
+ * `pg_restore --list` read it, with a manifest (identity, version, sha256) in `<id>.json`.
+ * `mfmig_lock` is left out.
  *
  * @example
  * const backup = await createPgDumpBackup(conn, { url, folder: './backups/postgres', label: 'before release' });
  */
 export async function createPgDumpBackup(conn: DialectConnection, options: PgDumpBackupOptions): Promise<PgDumpBackup & { warnings: string[] }> {
-  const tools = await findPgTools({ conn, code: 'BACKUP_FAILED' });
-  if (tools.serverMajor !== null && tools.pgDump.major < tools.serverMajor) throw new MfmigError('BACKUP_FAILED', tools.warnings[0]!);
+  if (conn.backup.format !== 'pg_dump-custom') throw new MfmigError('USAGE', `createPgDumpBackup backs up a PostgreSQL schema, not a ${conn.dialect} database`);
   const database = await pgDatabaseIdentity(conn, options.url, options.schema);
   const folder = resolve(options.folder);
-  mkdirSync(folder, { recursive: true });
+  // a backup that fails leaves no folder it made behind (pg_dump missing, the schema gone, ...)
+  const made = mkdirSync(folder, { recursive: true });
   const stamp = new Date();
-  let temp: string | undefined;
+  const temp = join(folder, `.pg_dump.tmp-${randomBytes(6).toString('hex')}`);
   try {
-    // one snapshot for the dump, the version and the schemas it holds
-    const taken = await conn.transaction(async () => {
-      await conn.execute('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-      const [snap] = await conn.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
-      const found = await conn.query<{ n: string }>('SELECT nspname AS n FROM pg_namespace WHERE nspname = ANY($1)', [[database.schema, ARCHIVE_SCHEMA]]);
-      const schemas = [database.schema, ARCHIVE_SCHEMA].filter((s) => found.some((f) => f.n === s));
-      if (!schemas.includes(database.schema))
-        throw new MfmigError('BACKUP_FAILED', `Schema ${database.schema} does not exist in ${database.name}; nothing to back up`);
-      const version = await historyVersion(conn, database.schema);
-      const id = `${stamp.toISOString().replace(/[:.]/g, '-')}_v${version}_pg_dump_${randomBytes(2).toString('hex')}`;
-      temp = join(folder, `.${id}.dump.tmp-${randomBytes(4).toString('hex')}`);
-      options.onProgress?.(`pg_dump of ${schemas.join(', ')}`);
-      const { dbname, env } = toolConnection(options.url);
-      const args = ['--format=custom', '--no-owner', `--snapshot=${snap!.id}`, `--file=${temp}`, `--dbname=${dbname}`];
-      for (const s of schemas) args.push(`--schema=${schemaPattern(s)}`);
-      args.push(`--exclude-table=${schemaPattern(database.schema)}.mfmig_lock`);
-      const run = await runPgTool(tools.pgDump.path, args, { env, stdout: 'ignore' });
-      if (run.code !== 0) throw new MfmigError('BACKUP_FAILED', `pg_dump failed: ${firstErrorLine(run.stderr)}`);
-      return { id, version, schemas };
-    });
-    const file = temp!;
-    fsyncFile(file);
+    const copy = await conn.backup.copy(temp, { alsoSchemas: [ARCHIVE_SCHEMA], ...(options.onProgress ? { onStep: options.onProgress } : {}) });
     let verified: PgDumpManifest['verified'] = null;
     if (options.verify !== false) {
       options.onProgress?.('pg_restore --list');
-      const entries = await listArchive(tools, file, 'BACKUP_FAILED');
-      if (taken.version > 0 && !entries.some((e) => e.includes(` TABLE DATA ${database.schema} mfmig_history `))) {
+      const check = await conn.backup.check(temp);
+      if (!check.ok) throw new MfmigError('BACKUP_FAILED', check.result, { context: { file: temp } });
+      if (copy.version > 0 && !check.entries.some((e) => e.includes(` TABLE DATA ${database.schema} mfmig_history `))) {
         throw new MfmigError('BACKUP_FAILED', 'The dump does not hold the mfmig_history table; the backup was not kept');
       }
-      verified = { tool: 'pg_restore --list', entries: entries.length };
+      verified = { tool: 'pg_restore --list', entries: check.entries.length };
     }
-    const sha256 = sha256File(file, { followSymlinks: false });
-    const path = join(folder, `${taken.id}.dump`);
-    renameSync(file, path);
-    temp = undefined;
+    const id = `${stamp.toISOString().replace(/[:.]/g, '-')}_v${copy.version}_pg_dump_${randomBytes(2).toString('hex')}`;
+    const sha256 = sha256File(temp, { followSymlinks: false });
+    const path = join(folder, `${id}.dump`);
+    renameSync(temp, path);
     fsyncDirectory(folder);
     const manifest: PgDumpManifest = {
-      id: taken.id,
+      id,
       kind: 'pg_dump',
       format: 'custom',
-      file: `${taken.id}.dump`,
+      file: `${id}.dump`,
       database,
-      schemas: taken.schemas,
-      version: taken.version,
+      schemas: copy.holds,
+      version: copy.version,
       createdAt: stamp.toISOString(),
       sizeBytes: statSync(path).size,
       sha256,
       label: options.label ?? null,
       verified,
-      pgDumpVersion: tools.pgDump.version,
+      pgDumpVersion: copy.tool?.version ?? 'unknown',
       ...(options.savedAside === undefined ? {} : { savedAside: options.savedAside }),
     };
-    const manifestPath = join(folder, `${taken.id}.json`);
+    const manifestPath = join(folder, `${id}.json`);
     writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-    return { ...manifest, path, manifestPath, warnings: tools.warnings };
-  } finally {
-    if (temp) unlinkQuietly(temp);
+    return { ...manifest, path, manifestPath, warnings: copy.warnings };
+  } catch (error) {
+    unlinkQuietly(temp);
+    if (made !== undefined) removeEmptyFolders(folder, made);
+    throw error;
+  }
+}
+
+/** Removes `folder` and its parents up to `top` while they are empty. */
+function removeEmptyFolders(folder: string, top: string): void {
+  for (let dir = folder; ; dir = dirname(dir)) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      return;
+    }
+    if (dir === top || dirname(dir) === dir) return;
   }
 }
 
@@ -108,9 +110,9 @@ export async function createPgDumpBackup(conn: DialectConnection, options: PgDum
  * (await listArchive(tools, './backups/postgres/x.dump', 'BACKUP_INVALID')).length;
  */
 export async function listArchive(tools: PgTools, file: string, code: 'BACKUP_FAILED' | 'BACKUP_INVALID'): Promise<string[]> {
-  const run = await runPgTool(tools.pgRestore.path, ['--list', file]);
-  if (run.code !== 0) throw new MfmigError(code, `pg_restore --list cannot read ${file}: ${firstErrorLine(run.stderr)}`, { context: { file } });
-  return run.stdout.split(/\r?\n/).filter((l) => /^\d+;/.test(l));
+  const check = await checkPgArchive(tools, file);
+  if (!check.ok) throw new MfmigError(code, check.result, { context: { file } });
+  return check.entries;
 }
 
 /**
@@ -119,10 +121,4 @@ export async function listArchive(tools: PgTools, file: string, code: 'BACKUP_FA
  * @example
  * await historyVersion(conn, 'public'); // 12
  */
-export async function historyVersion(conn: DialectConnection, schema: string): Promise<number> {
-  const table = `"${schema.replace(/"/g, '""')}".mfmig_history`;
-  const [exists] = await conn.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [table]);
-  if (!exists?.ok) return 0;
-  const [row] = await conn.query<{ v: string | null }>(`SELECT max(version)::text AS v FROM ${table} WHERE status = 'applied'`);
-  return Number(row?.v ?? 0);
-}
+export const historyVersion = pgHistoryVersion;

@@ -1,8 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type DialectConnection, MfmigError } from '@mfmig/core';
-import { unlinkQuietly } from '../files/durable-fs.js';
-import { readRegularFile } from '../files/regular-file.js';
+import { type DialectConnection, MfmigError, unlinkQuietly, readRegularFile } from '@mfmig/core';
 
 /** The database a pg_dump backup belongs to. Never holds a user or a password. */
 export interface PgDatabaseIdentity {

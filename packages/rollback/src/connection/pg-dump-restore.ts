@@ -1,8 +1,6 @@
-import { DEFAULT_LOCK_WAIT, type DialectConnection, type LockWaitPolicy, MfmigError } from '@mfmig/core';
+import { type DialectConnection, type LockWaitPolicy, MfmigError, findPgTools } from '@mfmig/core';
 import { historyVersion } from './pg-dump-backup.js';
 import { type PgDumpBackup, describePgDatabase, findPgDumpBackup, pgDatabaseIdentity, sameDatabase } from './pg-dump-registry.js';
-import { findPgTools, requirePsql } from './pg-tools.js';
-import { openRestoreSession } from './pg-restore-session.js';
 import { verifyPgDumpBackup } from './pg-dump-verify.js';
 import { keepPgSchemaAside } from './pg-keep-aside.js';
 
@@ -54,8 +52,9 @@ export interface PgDumpRestoreResult {
  * const { restoredToVersion } = await restorePgDumpBackup(conn, { url, folder: './backups/postgres', id });
  */
 export async function restorePgDumpBackup(conn: DialectConnection, options: PgDumpRestoreOptions): Promise<PgDumpRestoreResult> {
+  if (conn.backup.format !== 'pg_dump-custom')
+    throw new MfmigError('USAGE', `restorePgDumpBackup restores a PostgreSQL schema, not a ${conn.dialect} database`);
   const tools = await findPgTools({ code: 'RESTORE_FAILED' });
-  const psql = requirePsql(tools, 'RESTORE_FAILED');
   const backup = findPgDumpBackup(options.folder, options.id);
   await verifyPgDumpBackup(tools, backup, options.onProgress);
   const here = await pgDatabaseIdentity(conn, options.url, options.schema);
@@ -77,24 +76,25 @@ export async function restorePgDumpBackup(conn: DialectConnection, options: PgDu
   const existed = (await conn.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [here.schema])).length > 0;
   await conn.lock.acquire({ timeoutMs: 10_000, command: 'mfmig restore' });
   let savedAside: PgDumpBackup | null = null;
-  let session: Awaited<ReturnType<typeof openRestoreSession>> | undefined;
   try {
     options.onProgress?.(`holding the writers of schema ${here.schema}`);
-    session = await openRestoreSession(psql.path, here.schema, options.url, { ...DEFAULT_LOCK_WAIT, ...options.lockWait });
-    if (options.saveAside !== undefined && existed) {
-      options.onProgress?.(`keeping schema ${here.schema} aside with pg_dump`);
-      savedAside = await keepPgSchemaAside(conn, {
-        url: options.url,
-        schema: here.schema,
-        folder: options.folder,
-        reason: options.saveAside,
-        replacedBy: backup.id,
-      });
-    }
-    options.onProgress?.(`restoring ${backup.id} into schema ${here.schema}`);
-    await session.restore(tools.pgRestore.path, backup.path);
+    await conn.backup.restore(backup.path, {
+      ...(options.lockWait === undefined ? {} : { lockWait: options.lockWait }),
+      whileHeld: async () => {
+        if (options.saveAside !== undefined && existed) {
+          options.onProgress?.(`keeping schema ${here.schema} aside with pg_dump`);
+          savedAside = await keepPgSchemaAside(conn, {
+            url: options.url,
+            schema: here.schema,
+            folder: options.folder,
+            reason: options.saveAside,
+            replacedBy: backup.id,
+          });
+        }
+        options.onProgress?.(`restoring ${backup.id} into schema ${here.schema}`);
+      },
+    });
   } finally {
-    await session?.abort();
     await conn.lock.release();
   }
   return { backup, restoredToVersion: await historyVersion(conn, here.schema), savedAside };

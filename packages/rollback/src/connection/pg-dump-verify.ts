@@ -1,9 +1,6 @@
-import { MfmigError } from '@mfmig/core';
-import { sha256File } from '../files/file-hash.js';
-import { regularFileProblem } from '../files/regular-file.js';
+import { MfmigError, type PgTools, sha256File, regularFileProblem } from '@mfmig/core';
 import { listArchive } from './pg-dump-backup.js';
 import type { PgDumpBackup } from './pg-dump-registry.js';
-import type { PgTools } from './pg-tools.js';
 
 /**
  * Checks a pg_dump backup without touching any database: its dump is a regular file of the

@@ -1,8 +1,7 @@
-import { type DialectConnection, type LockWaitPolicy, MfmigError, isMfmigError, quoteIdentifier } from '@mfmig/core';
+import { type DialectConnection, type LockWaitPolicy, MfmigError, findPgTools, isMfmigError, quoteIdentifier, requirePsql } from '@mfmig/core';
 import { type PgDumpBackup, describePgDatabase, listPgDumpBackups, pgDatabaseIdentity } from './pg-dump-registry.js';
 import { restorePgDumpBackup } from './pg-dump-restore.js';
 import { verifyPgDumpBackup } from './pg-dump-verify.js';
-import { findPgTools, requirePsql } from './pg-tools.js';
 
 /** Options of {@link restoreNewestPgDumpBackup}. */
 export interface NewestPgDumpRestoreOptions {

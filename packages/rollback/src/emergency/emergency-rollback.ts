@@ -1,9 +1,8 @@
 import type { StageRunner } from '../execute/execute-rollback-plan.js';
-import { type DatabaseIdentity, MfmigError, type Migrator, type RunResult, failureOf, isMfmigError, messageOf } from '@mfmig/core';
+import { type DatabaseIdentity, MfmigError, type Migrator, type RunResult, failureOf, isMfmigError, messageOf, checkDatabaseFile } from '@mfmig/core';
 import type { BackupRecord } from '../backup/backup-manifest.js';
 import { listBackups, scanBackups } from '../backup/backup-registry.js';
 import { type BackupVerification, verifyBackup } from '../backup/verify-backup.js';
-import { checkDatabaseFile } from '../files/database-file-check.js';
 import { type BackupSummary, summariseBackup } from '../plan/rollback-plan.js';
 import { findLastRun } from './last-run.js';
 

@@ -1,6 +1,5 @@
-import { IDENTITY_TABLE, type MigrationSet, computeStatus, type DatabaseAdapter, openDatabaseFile } from '@mfmig/core';
+import { IDENTITY_TABLE, type MigrationSet, computeStatus, type DatabaseAdapter, openDatabaseFile, regularFileProblem } from '@mfmig/core';
 import type { HistoryEntry } from '@mfmig/core';
-import { regularFileProblem } from './regular-file.js';
 
 /** What can be read from a database file without migrating it. */
 export interface DatabaseFileState {

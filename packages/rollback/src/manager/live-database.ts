@@ -19,8 +19,8 @@ import {
   resolveConfig,
   type SqliteDatabase,
   connectionForUserCode,
+  realFilePath,
 } from '@mfmig/core';
-import { realFilePath } from '../files/real-file-path.js';
 
 /** Builds the context used after a restore replaced the database file. */
 export type ReopenContext = (path: string, previous: ServiceContext | undefined) => ServiceContext;

@@ -1,10 +1,9 @@
 import { join } from 'node:path';
-import { type DatabaseIdentityState, MfmigError, RunLock, type StoredIdentity, isCurrentProcess } from '@mfmig/core';
+import { type DatabaseIdentityState, MfmigError, RunLock, type StoredIdentity, isCurrentProcess, type IntegrityLevel } from '@mfmig/core';
 import type { BackupOwner, BackupRecord } from '../backup/backup-manifest.js';
 import { assertBackupBelongs, backupBelongsTo, databaseFolder } from '../backup/backup-ownership.js';
 import { ASIDE_FOLDER } from '../backup/backup-registry.js';
 import type { BackupVerification } from '../backup/verify-backup.js';
-import type { IntegrityLevel } from '../files/database-file-check.js';
 import { type BackupSummary, summariseBackup } from '../plan/rollback-plan.js';
 import { restoreBackupFile } from '../restore/restore-backup.js';
 import type { LiveDatabase } from './live-database.js';

@@ -13,6 +13,7 @@ import {
   isServiceContext,
   type SqliteDatabase,
   connectionForUserCode,
+  type IntegrityLevel,
 } from '@mfmig/core';
 import { createConnectionPreservation } from '../connection/connection-preservation.js';
 import type { DownProbeCollector } from '../connection/sqlite-preservation.js';
@@ -35,7 +36,6 @@ import {
   type StageRunner,
   executeRollbackPlan,
 } from '../execute/execute-rollback-plan.js';
-import type { IntegrityLevel } from '../files/database-file-check.js';
 import { type RollbackTarget, createRollbackPlan } from '../plan/create-rollback-plan.js';
 import { type RollbackCapability, validateRollbackCapability } from '../plan/rollback-capability.js';
 import type { RollbackPlan } from '../plan/rollback-plan.js';

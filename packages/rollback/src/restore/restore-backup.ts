@@ -1,14 +1,21 @@
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type OperationProgress, type StoredIdentity, openDatabase, readIdentityRow, writeIdentityRow, openDatabaseFile } from '@mfmig/core';
+import {
+  type OperationProgress,
+  type StoredIdentity,
+  openDatabase,
+  readIdentityRow,
+  writeIdentityRow,
+  openDatabaseFile,
+  type IntegrityLevel,
+  sha256File,
+  realFilePath,
+  replaceDatabaseFile,
+} from '@mfmig/core';
 import { BACKUP_FORMAT, type BackupOwner, type BackupRecord, writeBackupManifest } from '../backup/backup-manifest.js';
 import type { BackupVerification } from '../backup/verify-backup.js';
 import { assertBackupRestorable } from '../backup/verify-backup.js';
-import type { IntegrityLevel } from '../files/database-file-check.js';
 import { describeDatabaseFile } from '../files/describe-database-file.js';
-import { sha256File } from '../files/file-hash.js';
-import { realFilePath } from '../files/real-file-path.js';
-import { replaceDatabaseFile } from './replace-database-file.js';
 
 /** Options of {@link restoreBackupFile}. */
 export interface RestoreFileOptions {

@@ -15,6 +15,7 @@ import { PostgresLock } from './postgres-lock.js';
 import { PostgresMetrics } from './postgres-metrics.js';
 import { analyzePostgresSql } from './postgres-statements.js';
 import { openScratchSchema } from './postgres-scratch.js';
+import { PostgresBackupHooks } from './postgres-backup-hooks.js';
 
 /** Options of {@link openPostgres}. */
 export interface PostgresOptions {
@@ -159,6 +160,7 @@ export class PostgresConnection implements RunnableConnection {
   readonly lock: PostgresLock;
   readonly history: PostgresHistory;
   readonly metrics: PostgresMetrics;
+  readonly backup: PostgresBackupHooks;
   readonly #client: PgSession;
   #kysely: Kysely<any> | undefined;
   #inTransaction = false;
@@ -177,6 +179,7 @@ export class PostgresConnection implements RunnableConnection {
     this.lock = new PostgresLock(connect, info.schema, this.capabilities.advisoryLocks);
     this.history = new PostgresHistory(this, info.schema);
     this.metrics = new PostgresMetrics(this, info.schema);
+    this.backup = new PostgresBackupHooks(this, info.schema, info.url);
   }
 
   get inTransaction(): boolean {

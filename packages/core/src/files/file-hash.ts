@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, readSync } from 'node:fs';
-import { MfmigError } from '@mfmig/core';
+import { MfmigError } from '../errors/mfmig-error.js';
 import { type RegularFileOptions, openRegularFile } from './regular-file.js';
 
 const CHUNK = 4 * 1024 * 1024;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { MfmigError } from '@mfmig/core';
+import { MfmigError } from '../errors/mfmig-error.js';
 import { type RegularFileOptions, openRegularFile } from './regular-file.js';
 
 /** Flags that create a new file and fail when anything (a file, a symbolic link) is already at the path. */

@@ -1,7 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { type DialectConnection, MfmigError } from '@mfmig/core';
+import { MfmigError } from '../../errors/mfmig-error.js';
+import type { DialectConnection } from '../dialect.js';
 
 /** One PostgreSQL client program: where it is and its version. */
 export interface PgTool {

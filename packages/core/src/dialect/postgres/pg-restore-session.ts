@@ -1,6 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_LOCK_WAIT, type LockWaitPolicy, MfmigError, retryDelay } from '@mfmig/core';
+import { MfmigError } from '../../errors/mfmig-error.js';
+import { DEFAULT_LOCK_WAIT, type LockWaitPolicy, retryDelay } from '../lock-wait-policy.js';
 import { firstErrorLine, toolConnection } from './pg-tools.js';
 
 /**

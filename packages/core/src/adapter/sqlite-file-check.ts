@@ -1,5 +1,8 @@
-import { classifySqliteError, messageOf, type DatabaseAdapter, openDatabaseFile } from '@mfmig/core';
-import { regularFileProblem } from './regular-file.js';
+import { messageOf } from '../errors/mfmig-error.js';
+import { classifySqliteError } from '../errors/sqlite-errors.js';
+import { regularFileProblem } from '../files/regular-file.js';
+import type { DatabaseAdapter } from './database-adapter.js';
+import { openDatabaseFile } from './open-database.js';
 
 /** How thorough a file check is: `quick_check` is O(N), `integrity_check` also checks indexes and UNIQUE. */
 export type IntegrityLevel = 'quick' | 'full';

@@ -1,11 +1,15 @@
 import { existsSync, linkSync, lstatSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { MfmigError, type OperationProgress, wrapSqliteError, type DatabaseAdapter, openDatabaseFile } from '@mfmig/core';
+import { MfmigError } from '../errors/mfmig-error.js';
+import { wrapSqliteError } from '../errors/sqlite-errors.js';
+import type { OperationProgress } from '../events/events.js';
 import { copyFileDurably, fsyncDirectory, unlinkQuietly } from '../files/durable-fs.js';
 import { sha256File } from '../files/file-hash.js';
 import { realFilePath } from '../files/real-file-path.js';
 import { describeKind } from '../files/regular-file.js';
-import { existingSiblings, moveSiblings, removeStaleTemps, tempPathBeside } from '../files/sqlite-siblings.js';
+import type { DatabaseAdapter } from './database-adapter.js';
+import { openDatabaseFile } from './open-database.js';
+import { existingSiblings, moveSiblings, removeStaleTemps, tempPathBeside } from './sqlite-siblings.js';
 
 /** Options of {@link replaceDatabaseFile}. */
 export interface ReplaceDatabaseOptions {

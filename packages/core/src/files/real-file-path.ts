@@ -1,6 +1,6 @@
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { MfmigError } from '@mfmig/core';
+import { MfmigError } from '../errors/mfmig-error.js';
 
 /** As many links as the kernel follows before it gives up (Linux `MAXSYMLINKS`). */
 const MAX_LINKS = 40;

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, renameSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { isProcessAlive } from '@mfmig/core';
-import { copyFileDurably, unlinkQuietly } from './durable-fs.js';
+import { copyFileDurably, unlinkQuietly } from '../files/durable-fs.js';
+import { isProcessAlive } from '../lock/process-identity.js';
 
 /** Files SQLite keeps beside a database: the write-ahead log, its index, the rollback journal. */
 export const SQLITE_SIBLING_SUFFIXES = ['-wal', '-shm', '-journal'] as const;

@@ -1,8 +1,8 @@
 import { existsSync, lstatSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { copyFileDurably, writeFileAtomic } from '../src/files/durable-fs.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '@mfmig/test-support';
+import { copyFileDurably, writeFileAtomic } from '@mfmig/core';
 
 describe('files written in the backups folder', () => {
   it('writes a manifest through a new temporary file, never through a link planted under a temporary name', () => {

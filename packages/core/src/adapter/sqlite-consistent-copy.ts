@@ -1,5 +1,7 @@
 import { open } from 'node:fs/promises';
-import { type DatabaseAdapter, type OperationProgress, reconcileCopy, underReadLock } from '@mfmig/core';
+import type { OperationProgress } from '../events/events.js';
+import type { DatabaseAdapter } from './database-adapter.js';
+import { reconcileCopy, underReadLock } from './read-snapshot.js';
 
 /** How {@link consistentCopy} took the copy. */
 export type CopyMethod = 'file-under-read-lock' | 'backup-api';
