@@ -62,7 +62,7 @@ BEGIN
                LEFT JOIN pg_type t ON d.classid = 'pg_type'::regclass AND t.oid = d.objid
               WHERE d.refclassid = 'pg_namespace'::regclass AND d.refobjid = ns AND d.deptype = 'n'
                 AND d.classid <> 'pg_extension'::regclass
-                AND NOT (d.classid = 'pg_class'::regclass AND d.objid = to_regclass(format('%I.mfmig_lock', s)))
+                AND NOT (d.classid = 'pg_class'::regclass AND d.objid IS NOT DISTINCT FROM to_regclass(format('%I.mfmig_lock', s)))
                 AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = d.classid AND e.objid = d.objid AND e.deptype = 'e') LOOP
       BEGIN
         EXECUTE format('DROP %s IF EXISTS %s RESTRICT', r.kind, r.identity);
