@@ -51,9 +51,9 @@ export async function findPgTools(options: { conn?: DialectConnection; code?: 'B
   if (!home) throw missing(folders.some((f) => has(f, 'pg_dump')) ? 'pg_restore' : 'pg_dump');
   const psqlFolder = [home, ...folders].find((f) => has(f, 'psql'));
   const [pgDump, pgRestore, psql] = await Promise.all([
-    describeTool(join(home, 'pg_dump'), code),
-    describeTool(join(home, 'pg_restore'), code),
-    psqlFolder ? describeTool(join(psqlFolder, 'psql'), code) : Promise.resolve(null),
+    describedTool(join(home, 'pg_dump'), code),
+    describedTool(join(home, 'pg_restore'), code),
+    psqlFolder ? describedTool(join(psqlFolder, 'psql'), code) : Promise.resolve(null),
   ]);
   let serverMajor: number | null = null;
   const warnings: string[] = [];
@@ -101,6 +101,17 @@ function isExecutable(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Each program's `--version`, asked once per process: a backup, its check and a restore each look the tools up. */
+const described = new Map<string, PgTool>();
+
+async function describedTool(path: string, code: 'BACKUP_FAILED' | 'RESTORE_FAILED'): Promise<PgTool> {
+  const known = described.get(path);
+  if (known) return known;
+  const tool = await describeTool(path, code);
+  described.set(path, tool);
+  return tool;
 }
 
 async function describeTool(path: string, code: 'BACKUP_FAILED' | 'RESTORE_FAILED'): Promise<PgTool> {
