@@ -156,16 +156,26 @@ describe('createConnectionBackup on PostgreSQL', () => {
     }
   });
 
-  it('without the URL pg_dump needs, the run is refused with USAGE before any step', async () => {
+  it("without a URL, dumps and restores through the connection's own, recording the same database as with it", async () => {
     const url = await scratchDatabase();
-    const conn = await openPostgres(url, { createSchema: true });
+    const folder = join(tempDir(), 'backups');
+    const conn = await openPostgres(url, { schema: 'kb', createSchema: true });
     try {
       const migrations = await loadMigrations(tempTree(FILES));
-      const run = await new DialectMigrator({ connection: conn, migrations, participants: [createConnectionBackup({ folder: tempDir() })] }).migrate();
-      expect(isMfmigError(run.error) && run.error.code).toBe('USAGE');
-      expect(run.results).toEqual([]);
-      expect(await conn.history.list()).toEqual([]);
-      expect((await conn.introspector.tables()).map((t) => t.name).filter((n) => !n.startsWith('mfmig_'))).toEqual([]);
+      const first = await new DialectMigrator({ connection: conn, migrations, participants: [createConnectionBackup({ folder })] }).migrate({ version: 1 });
+      expect(first.error).toBeUndefined();
+      await conn.execute("INSERT INTO notes (id, body) VALUES (1, 'kept')");
+      const second = await new DialectMigrator({ connection: conn, migrations, participants: [createConnectionBackup({ folder, url })] }).migrate();
+      expect(second.error).toBeUndefined();
+      const [without, withUrl] = listPgDumpBackups(folder);
+      expect([without!.id, withUrl!.id]).toEqual([first.extras.backup!.id, second.extras.backup!.id]);
+      expect(without!.database).toEqual(withUrl!.database);
+      expect(without!.database).toMatchObject({ host: new URL(url).hostname, port: Number(new URL(url).port || 5432), schema: 'kb' });
+
+      await conn.execute("UPDATE notes SET body = 'changed after the run'");
+      const restored = await restorePgDumpBackup(conn, { folder, id: second.extras.backup!.id });
+      expect(restored.restoredToVersion).toBe(1);
+      expect(await conn.query('SELECT id, body FROM notes ORDER BY id')).toEqual([{ id: 1, body: 'kept' }]);
     } finally {
       await conn.close();
     }

@@ -19,7 +19,7 @@ export interface ConnectionBackupOptions {
    * stops the run before anything is written.
    */
   verify?: 'full' | 'quick' | false;
-  /** PostgreSQL: the URL the connection was opened with (`pg_dump` connects with it). Required there. */
+  /** PostgreSQL: the URL the connection was opened with, for the manifest's host and port. Default: the connection's own; `pg_dump` connects with the connection's URL. */
   url?: string;
   /**
    * SQLite: after the backup, keep this many of the database's backups of the kinds retention
@@ -84,9 +84,8 @@ async function backUp(run: DialectRun, options: ConnectionBackupOptions): Promis
     return runBackupExtra(backup);
   }
   if (connection instanceof PostgresConnection) {
-    if (!options.url) throw new MfmigError('USAGE', 'createConnectionBackup needs the connection URL on PostgreSQL (options.url): pg_dump connects with it');
     const backup = await createPgDumpBackup(connection, {
-      url: options.url,
+      ...(options.url === undefined ? {} : { url: options.url }),
       schema: connection.schema,
       folder: options.folder,
       label: `before ${run.direction === 'up' ? 'migrating' : 'rolling back'} from version ${run.fromVersion} to ${run.targetVersion}`,

@@ -17,8 +17,8 @@ import { type PgDumpBackup, type PgDumpManifest, pgDatabaseIdentity } from './pg
 
 /** Options of {@link createPgDumpBackup}. */
 export interface PgDumpBackupOptions {
-  /** The URL `conn` was opened with (the tools connect with it). */
-  url: string;
+  /** The URL `conn` was opened with, for the manifest's host and port; default: the connection's own (the dump connects with it). */
+  url?: string;
   /** Default: the connection's current schema. */
   schema?: string;
   folder: string;

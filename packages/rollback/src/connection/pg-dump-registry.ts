@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type DialectConnection, MfmigError, unlinkQuietly, readRegularFile } from '@mfmig/core';
+import { type DialectConnection, MfmigError, PostgresConnection, postgresEndpoint, readRegularFile, unlinkQuietly } from '@mfmig/core';
 
 /** The database a pg_dump backup belongs to. Never holds a user or a password. */
 export interface PgDatabaseIdentity {
@@ -46,23 +46,16 @@ export interface PgDumpBackup extends PgDumpManifest {
 }
 
 /**
- * The identity of the database and schema `conn` works on, as manifests record it.
+ * The identity of the database and schema `conn` works on, as manifests record it: the host and
+ * port of `url`, or, without one, of the URL a `PostgresConnection` was opened with.
  *
  * @example
  * const identity = await pgDatabaseIdentity(conn, url);
  */
-export async function pgDatabaseIdentity(conn: DialectConnection, url: string, schema?: string): Promise<PgDatabaseIdentity> {
+export async function pgDatabaseIdentity(conn: DialectConnection, url?: string, schema?: string): Promise<PgDatabaseIdentity> {
   const [row] = await conn.query<{ name: string; schema: string | null }>('SELECT current_database() AS name, current_schema() AS schema');
   const system = await conn.query<{ id: string }>('SELECT system_identifier::text AS id FROM pg_control_system()').catch(() => []);
-  let host = 'localhost';
-  let port = 5432;
-  try {
-    const parsed = new URL(url.trim());
-    host = parsed.hostname || parsed.searchParams.get('host') || host;
-    port = Number(parsed.port || parsed.searchParams.get('port') || port);
-  } catch {
-    // the connection opened, so the URL parsed there; keep the defaults
-  }
+  const { host, port } = url === undefined && conn instanceof PostgresConnection ? conn.endpoint : postgresEndpoint(url ?? '');
   return { host, port, name: row!.name, schema: schema ?? row!.schema ?? 'public', systemIdentifier: system[0]?.id ?? null };
 }
 

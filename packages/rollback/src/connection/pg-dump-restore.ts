@@ -6,8 +6,8 @@ import { keepPgSchemaAside } from './pg-keep-aside.js';
 
 /** Options of {@link restorePgDumpBackup}. */
 export interface PgDumpRestoreOptions {
-  /** The URL `conn` was opened with. */
-  url: string;
+  /** The URL `conn` was opened with, for the host and port its identity is checked by; default: the connection's own. */
+  url?: string;
   /** Default: the connection's current schema. */
   schema?: string;
   folder: string;
@@ -84,7 +84,7 @@ export async function restorePgDumpBackup(conn: DialectConnection, options: PgDu
         if (options.saveAside !== undefined && existed) {
           options.onProgress?.(`keeping schema ${here.schema} aside with pg_dump`);
           savedAside = await keepPgSchemaAside(conn, {
-            url: options.url,
+            ...(options.url === undefined ? {} : { url: options.url }),
             schema: here.schema,
             folder: options.folder,
             reason: options.saveAside,

@@ -4,8 +4,8 @@ import type { PgDumpBackup } from './pg-dump-registry.js';
 
 /** Options of {@link keepPgSchemaAside}. */
 export interface PgKeepAsideOptions {
-  /** The URL `conn` was opened with. */
-  url: string;
+  /** The URL `conn` was opened with, for the manifest's host and port; default: the connection's own. */
+  url?: string;
   schema: string;
   folder: string;
   /** Why the schema is replaced (`pre-restore`, `data-loss`, ...): the manifest's `savedAside`. */
@@ -26,7 +26,7 @@ export interface PgKeepAsideOptions {
 export async function keepPgSchemaAside(conn: DialectConnection, options: PgKeepAsideOptions): Promise<PgDumpBackup> {
   try {
     return await createPgDumpBackup(conn, {
-      url: options.url,
+      ...(options.url === undefined ? {} : { url: options.url }),
       schema: options.schema,
       folder: options.folder,
       label: `saved aside: ${options.reason}`,

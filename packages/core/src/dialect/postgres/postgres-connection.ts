@@ -6,7 +6,7 @@ import { abbreviateSql } from '../../adapter/abbreviate-sql.js';
 import { quoteIdentifier } from '../../adapter/quote.js';
 import type { DialectCapabilities, RunnableConnection, ScratchConnection, ScriptStatement } from '../dialect.js';
 import { loadPg } from './load-driver.js';
-import { describePostgresUrl } from './postgres-url.js';
+import { describePostgresUrl, postgresEndpoint } from './postgres-url.js';
 import { PG_STATE, connectionError, isLockTimeout, isTransientConflict, sqlStateOf, wrapPgError } from './postgres-errors.js';
 import { PostgresHistory } from './postgres-history.js';
 import { PostgresIntegrity } from './postgres-integrity.js';
@@ -161,6 +161,8 @@ export class PostgresConnection implements RunnableConnection {
   readonly history: PostgresHistory;
   readonly metrics: PostgresMetrics;
   readonly backup: PostgresBackupHooks;
+  /** The host and port of the URL it was opened with (never the user or password), as backup manifests record them. */
+  readonly endpoint: { host: string; port: number };
   readonly #client: PgSession;
   #kysely: Kysely<any> | undefined;
   #inTransaction = false;
@@ -180,6 +182,7 @@ export class PostgresConnection implements RunnableConnection {
     this.history = new PostgresHistory(this, info.schema);
     this.metrics = new PostgresMetrics(this, info.schema);
     this.backup = new PostgresBackupHooks(this, info.schema, info.url);
+    this.endpoint = postgresEndpoint(info.url);
   }
 
   get inTransaction(): boolean {

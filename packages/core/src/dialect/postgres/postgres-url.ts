@@ -30,3 +30,24 @@ export function describePostgresUrl(value: string): string {
   const host = url.hostname === '' ? (url.searchParams.get('host') ?? 'local socket') : url.hostname;
   return `${host}${url.port ? `:${url.port}` : ''}/${database}`;
 }
+
+/**
+ * The host and port a PostgreSQL URL connects to, as backup manifests record them (a host given as
+ * `?host=` for a socket included); `localhost` and 5432 where the URL leaves them out or cannot be
+ * parsed.
+ *
+ * @example
+ * postgresEndpoint('postgres://app:secret@db.internal:6432/kb'); // { host: 'db.internal', port: 6432 }
+ */
+export function postgresEndpoint(value: string): { host: string; port: number } {
+  let host = 'localhost';
+  let port = 5432;
+  try {
+    const parsed = new URL(value.trim());
+    host = parsed.hostname || parsed.searchParams.get('host') || host;
+    port = Number(parsed.port || parsed.searchParams.get('port') || port);
+  } catch {
+    // a connection opened with it, so the URL parsed there; keep the defaults
+  }
+  return { host, port };
+}
