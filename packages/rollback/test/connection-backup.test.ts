@@ -2,11 +2,11 @@
 // It is taken under the run's lock, of the database the run is about to change and no other, while
 // an application may be writing, and `RollbackManager` (SQLite) or `restorePgDumpBackup`
 // (PostgreSQL) brings the database back to where the run found it.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DialectMigrator, type MigrationSet, SqliteConnection, isMfmigError, loadMigrations, openDatabase, openPostgres } from '@mfmig/core';
-import { RollbackManager, createConnectionBackup, listPgDumpBackups, restorePgDumpBackup } from '@mfmig/rollback';
+import { RollbackManager, createConnectionBackup, createPgDumpBackup, listPgDumpBackups, restorePgDumpBackup } from '@mfmig/rollback';
 import { dropScratchDatabases, readSqlite, removeTempDirs, scratchDatabase, startAppWriter, tempDir, tempTree } from '@mfmig/test-support';
 
 afterAll(async () => {
@@ -151,6 +151,28 @@ describe('createConnectionBackup on PostgreSQL', () => {
         { id: 2, body: 'also kept' },
       ]);
       expect((await conn.history.list()).map((h) => h.version)).toEqual([1]);
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('refuses, with USAGE and no file, to back up or restore a schema other than the one the connection works in', async () => {
+    const url = await scratchDatabase();
+    const folder = join(tempDir(), 'backups');
+    const conn = await openPostgres(url, { schema: 'kb', createSchema: true });
+    try {
+      const migrations = await loadMigrations(tempTree(FILES));
+      expect((await new DialectMigrator({ connection: conn, migrations }).migrate()).error).toBeUndefined();
+      await conn.execute("INSERT INTO notes (id, body) VALUES (1, 'kept')");
+      const before = await conn.query('SELECT id, body FROM notes ORDER BY id');
+      const backup = await createPgDumpBackup(conn, { schema: 'public', folder }).catch((e: unknown) => e);
+      expect(isMfmigError(backup) && backup.code).toBe('USAGE');
+      expect(existsSync(folder) ? readdirSync(folder) : []).toEqual([]);
+      const taken = await createPgDumpBackup(conn, { folder });
+      const restore = await restorePgDumpBackup(conn, { schema: 'public', folder, id: taken.id, allowOtherDatabase: true }).catch((e: unknown) => e);
+      expect(isMfmigError(restore) && restore.code).toBe('USAGE');
+      expect(await conn.query('SELECT id, body FROM notes ORDER BY id')).toEqual(before);
+      expect((await conn.history.list()).map((h) => h.version)).toEqual([1, 2, 3]);
     } finally {
       await conn.close();
     }

@@ -13,7 +13,7 @@ import {
   writeFileAtomic,
 } from '@mfmig/core';
 import { ARCHIVE_SCHEMA } from './archive-schema.js';
-import { type PgDumpBackup, type PgDumpManifest, pgDatabaseIdentity } from './pg-dump-registry.js';
+import { type PgDumpBackup, type PgDumpManifest, assertConnectionSchema, pgDatabaseIdentity } from './pg-dump-registry.js';
 
 /** Options of {@link createPgDumpBackup}. */
 export interface PgDumpBackupOptions {
@@ -42,6 +42,7 @@ export interface PgDumpBackupOptions {
 export async function createPgDumpBackup(conn: DialectConnection, options: PgDumpBackupOptions): Promise<PgDumpBackup & { warnings: string[] }> {
   if (conn.backup.format !== 'pg_dump-custom') throw new MfmigError('USAGE', `createPgDumpBackup backs up a PostgreSQL schema, not a ${conn.dialect} database`);
   const database = await pgDatabaseIdentity(conn, options.url, options.schema);
+  assertConnectionSchema(conn, database.schema);
   const folder = resolve(options.folder);
   // a backup that fails leaves no folder it made behind (pg_dump missing, the schema gone, ...)
   const made = mkdirSync(folder, { recursive: true });

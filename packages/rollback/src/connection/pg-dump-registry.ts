@@ -56,7 +56,24 @@ export async function pgDatabaseIdentity(conn: DialectConnection, url?: string, 
   const [row] = await conn.query<{ name: string; schema: string | null }>('SELECT current_database() AS name, current_schema() AS schema');
   const system = await conn.query<{ id: string }>('SELECT system_identifier::text AS id FROM pg_control_system()').catch(() => []);
   const { host, port } = url === undefined && conn instanceof PostgresConnection ? conn.endpoint : postgresEndpoint(url ?? '');
-  return { host, port, name: row!.name, schema: schema ?? row!.schema ?? 'public', systemIdentifier: system[0]?.id ?? null };
+  const own = conn instanceof PostgresConnection ? conn.schema : (row!.schema ?? 'public');
+  return { host, port, name: row!.name, schema: schema ?? own, systemIdentifier: system[0]?.id ?? null };
+}
+
+/**
+ * Throws `USAGE` unless `schema` is the one `conn` works in: its backup hooks dump and restore that
+ * schema, so a manifest naming another would describe a copy of something else.
+ *
+ * @example
+ * assertConnectionSchema(conn, identity.schema);
+ */
+export function assertConnectionSchema(conn: DialectConnection, schema: string): void {
+  if (conn instanceof PostgresConnection && conn.schema !== schema) {
+    throw new MfmigError(
+      'USAGE',
+      `The connection works in schema ${conn.schema}, not ${schema}; open it on the schema to back up or restore (openPostgres(url, { schema }), --schema)`,
+    );
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { type DialectConnection, type LockWaitPolicy, MfmigError, findPgTools } from '@mfmig/core';
 import { historyVersion } from './pg-dump-backup.js';
-import { type PgDumpBackup, describePgDatabase, findPgDumpBackup, pgDatabaseIdentity, sameDatabase } from './pg-dump-registry.js';
+import { type PgDumpBackup, assertConnectionSchema, describePgDatabase, findPgDumpBackup, pgDatabaseIdentity, sameDatabase } from './pg-dump-registry.js';
 import { verifyPgDumpBackup } from './pg-dump-verify.js';
 import { keepPgSchemaAside } from './pg-keep-aside.js';
 
@@ -58,6 +58,7 @@ export async function restorePgDumpBackup(conn: DialectConnection, options: PgDu
   const backup = findPgDumpBackup(options.folder, options.id);
   await verifyPgDumpBackup(tools, backup, options.onProgress);
   const here = await pgDatabaseIdentity(conn, options.url, options.schema);
+  assertConnectionSchema(conn, here.schema);
   if (!sameDatabase(backup.database, here)) {
     if (!options.allowOtherDatabase) {
       throw new MfmigError(
