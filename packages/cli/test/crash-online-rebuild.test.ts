@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { envNumber, pool, prng } from './harness/crash-runner.js';
-import { type OnlineReference, crashOnlineRebuild, prepareOnlineReference } from './harness/online-crash.js';
+import { envNumber } from './harness/crash-runner.js';
+import { type OnlineReference, crashOnlineRebuildAtRandom, prepareOnlineReference } from './harness/online-crash.js';
 
 /**
  * Crash an online table rebuild: `mfmig migrate --to 9` rebuilds kb_entries (0009, over 10,000
@@ -37,18 +37,9 @@ describe(`mfmig migrate killed during the online rebuild of kb_entries (${ROWS} 
   });
 
   it(`at ${KILLS} random points (seed ${SEED}): intact, every KB row, old or new table, and a rerun ends as an uninterrupted run`, async () => {
-    const random = prng(SEED);
-    // from the first progress line to the swap's commit in the uninterrupted run, and a little past it
-    const delays = Array.from({ length: KILLS }, () => Math.round(random() * ref.rebuildMs * 1.25));
-    const outcomes = await pool(delays, 2, (delayMs, i) =>
-      crashOnlineRebuild(ref, delayMs, `seed ${SEED} kill ${i} (${delayMs} ms after the first progress line)`),
-    );
+    const { outcomes, summary } = await crashOnlineRebuildAtRandom(ref, KILLS, SEED);
     expect(outcomes.flatMap((o) => o.problems)).toEqual([]);
     expect(outcomes.every((o) => o.left !== 'neither')).toBe(true);
-    const killed = outcomes.filter((o) => o.killed.signal === 'SIGKILL').length;
-    const old = outcomes.filter((o) => o.left === 'old');
-    process.stderr.write(
-      `[crash-online] seed ${SEED}: ${KILLS} runs, ${killed} killed, rebuild ${Math.round(ref.rebuildMs)} ms; left at version 8: ${old.length} (${old.filter((o) => o.leftover).length} with a shadow), with 0009 applied: ${KILLS - old.length}\n`,
-    );
+    process.stderr.write(`[crash-online] ${summary}\n`);
   }, 300_000);
 });

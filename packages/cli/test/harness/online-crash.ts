@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { createMigrationFramework } from '@mfmig/framework';
 import { REAL_MIGRATIONS, mfmig, tempDir } from '../helpers.js';
-import { type ChildEnd, runMfmig } from './crash-runner.js';
+import { type ChildEnd, pool, prng, runMfmig } from './crash-runner.js';
 import { inspectAfterCrash, tableChecksum, userTableChecksums, withDb } from './db-state.js';
 import { diffRecords } from './migrate-crash.js';
 
@@ -147,4 +147,28 @@ export async function crashOnlineRebuild(ref: OnlineReference, delayMs: number, 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Kills the rebuild at `kills` seeded random points, two at a time, from its first progress line
+ * to a little past the swap's commit in the uninterrupted run; the outcomes, and a one-line
+ * summary for the test's log.
+ *
+ * @example
+ * const { outcomes } = await crashOnlineRebuildAtRandom(ref, 8, 20_261_203);
+ */
+export async function crashOnlineRebuildAtRandom(
+  ref: OnlineReference,
+  kills: number,
+  seed: number,
+): Promise<{ outcomes: OnlineCrashOutcome[]; summary: string }> {
+  const random = prng(seed);
+  const delays = Array.from({ length: kills }, () => Math.round(random() * ref.rebuildMs * 1.25));
+  const outcomes = await pool(delays, 2, (delayMs, i) =>
+    crashOnlineRebuild(ref, delayMs, `seed ${seed} kill ${i} (${delayMs} ms after the first progress line)`),
+  );
+  const killed = outcomes.filter((o) => o.killed.signal === 'SIGKILL').length;
+  const old = outcomes.filter((o) => o.left === 'old');
+  const summary = `seed ${seed}: ${kills} runs, ${killed} killed, rebuild ${Math.round(ref.rebuildMs)} ms; left at version 8: ${old.length} (${old.filter((o) => o.leftover).length} with a shadow), with 0009 applied: ${kills - old.length}`;
+  return { outcomes, summary };
 }
