@@ -1,17 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import {
-  type DialectConnection,
-  MfmigError,
-  type PgTools,
-  checkPgArchive,
-  fsyncDirectory,
-  pgHistoryVersion,
-  sha256File,
-  unlinkQuietly,
-  writeFileAtomic,
-} from '@mfmig/core';
+import { type DialectConnection, MfmigError, fsyncDirectory, sha256File, unlinkQuietly, writeFileAtomic } from '@mfmig/core';
 import { ARCHIVE_SCHEMA } from './archive-schema.js';
 import { type PgDumpBackup, type PgDumpManifest, assertConnectionSchema, pgDatabaseIdentity } from './pg-dump-registry.js';
 
@@ -102,24 +92,3 @@ function removeEmptyFolders(folder: string, top: string): void {
     if (dir === top || dirname(dir) === dir) return;
   }
 }
-
-/**
- * The TOC entries of a custom-format archive (`pg_restore --list`); an archive it cannot read is a
- * one-line error with `code`.
- *
- * @example
- * (await listArchive(tools, './backups/postgres/x.dump', 'BACKUP_INVALID')).length;
- */
-export async function listArchive(tools: PgTools, file: string, code: 'BACKUP_FAILED' | 'BACKUP_INVALID'): Promise<string[]> {
-  const check = await checkPgArchive(tools, file);
-  if (!check.ok) throw new MfmigError(code, check.result, { context: { file } });
-  return check.entries;
-}
-
-/**
- * The highest applied version in a schema's `mfmig_history` (0 without one).
- *
- * @example
- * await historyVersion(conn, 'public'); // 12
- */
-export const historyVersion = pgHistoryVersion;

@@ -1,5 +1,4 @@
-import { type DialectConnection, type LockWaitPolicy, MfmigError, findPgTools } from '@mfmig/core';
-import { historyVersion } from './pg-dump-backup.js';
+import { type DialectConnection, type LockWaitPolicy, MfmigError, findPgTools, pgHistoryVersion } from '@mfmig/core';
 import { type PgDumpBackup, assertConnectionSchema, describePgDatabase, findPgDumpBackup, pgDatabaseIdentity, sameDatabase } from './pg-dump-registry.js';
 import { verifyPgDumpBackup } from './pg-dump-verify.js';
 import { keepPgSchemaAside } from './pg-keep-aside.js';
@@ -98,5 +97,5 @@ export async function restorePgDumpBackup(conn: DialectConnection, options: PgDu
   } finally {
     await conn.lock.release();
   }
-  return { backup, restoredToVersion: await historyVersion(conn, here.schema), savedAside };
+  return { backup, restoredToVersion: await pgHistoryVersion(conn, here.schema), savedAside };
 }

@@ -1,5 +1,4 @@
-import { MfmigError, type PgTools, sha256File, regularFileProblem } from '@mfmig/core';
-import { listArchive } from './pg-dump-backup.js';
+import { MfmigError, type PgTools, checkPgArchive, regularFileProblem, sha256File } from '@mfmig/core';
 import type { PgDumpBackup } from './pg-dump-registry.js';
 
 /**
@@ -20,5 +19,6 @@ export async function verifyPgDumpBackup(tools: PgTools, backup: PgDumpBackup, o
       context: { file: backup.path },
     });
   }
-  await listArchive(tools, backup.path, 'BACKUP_INVALID');
+  const listed = await checkPgArchive(tools, backup.path);
+  if (!listed.ok) throw new MfmigError('BACKUP_INVALID', listed.result, { context: { file: backup.path } });
 }
