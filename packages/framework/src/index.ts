@@ -78,6 +78,7 @@ export {
   detectPostgresDrift,
   postgresSchemaDiff,
   postgresSnapshotOf,
+  postgresVersionObjects,
   postgresVersionTables,
 } from '@mfmig/schema-evolution';
 export { type ValidationFinding, type ValidationReport } from '@mfmig/validation';

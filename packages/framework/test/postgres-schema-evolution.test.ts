@@ -101,6 +101,45 @@ describe('createPostgresFramework: schemaEvolution', () => {
     }
   });
 
+  it('compares the functions, triggers and CHECKs beside the tables: a function redefined by hand breaks the application of the milestone', async () => {
+    const url = await scratchDatabase();
+    const dir = tempDir();
+    const files = {
+      'mvp1/0001_notes.sql': { up: 'CREATE TABLE notes (id integer PRIMARY KEY, title text NOT NULL CHECK (length(title) > 0), edited_at timestamptz);' },
+      'mvp1/0002_note_helpers.sql': {
+        up: `CREATE FUNCTION note_count() RETURNS integer LANGUAGE sql AS $$ SELECT count(*)::integer FROM notes $$;
+CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.edited_at := now(); RETURN NEW; END $$;
+CREATE TRIGGER notes_stamp BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION stamp();`,
+      },
+    };
+    const fw = framework(url, 'app', sqlFolder(dir, files), dir);
+    try {
+      await fw.migrationService.migrateTo({ latest: true });
+      expect((await fw.schemaEvolution.detectDrift()).hasDrift).toBe(false);
+      const grew = await fw.schemaEvolution.diff(1, 2);
+      expect([grew.functions.added, grew.triggers.added, grew.breaking]).toEqual([['note_count()', 'stamp()'], ['notes_stamp on notes'], []]);
+      const before = await contents(url, 'app');
+
+      await withClient(url, (c) =>
+        c.query(`SET search_path TO app;
+          DROP FUNCTION note_count();
+          CREATE FUNCTION note_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM notes $$;
+          ALTER TABLE notes ADD CONSTRAINT notes_title_short CHECK (length(title) < 200);`),
+      );
+      const drifted = await fw.schemaEvolution.detectDrift();
+      expect(drifted.changes.map((c) => [c.kind, c.object, c.compatibility])).toEqual([
+        ['check-added', 'notes', 'breaking'],
+        ['function-changed', 'note_count()', 'breaking'],
+      ]);
+      expect(drifted.changes[1]!.reason).toBe('returns bigint instead of integer');
+      const compatibility = await fw.schemaEvolution.checkCompatibility({ mvp: 1 });
+      expect([compatibility.compatible, compatibility.breaking.map((c) => c.kind)]).toEqual([false, ['check-added', 'function-changed']]);
+      expect(await contents(url, 'app')).toEqual(before);
+    } finally {
+      await fw.close();
+    }
+  });
+
   it('a migration merged out of order below the current version is pending, not drift', async () => {
     const url = await scratchDatabase();
     const dir = tempDir();

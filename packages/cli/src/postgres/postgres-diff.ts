@@ -1,5 +1,5 @@
-import { type MigrationSet, type PostgresConnection, type SchemaChange, type TableInfo, describePostgresUrl } from '@mfmig/core';
-import { detectPostgresDrift, postgresSchemaDiff, postgresVersionTables } from '@mfmig/framework';
+import { type MigrationSet, type PostgresConnection, type SchemaChange, type SchemaObjects, describePostgresUrl } from '@mfmig/core';
+import { detectPostgresDrift, postgresSchemaDiff, postgresVersionObjects } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
 import { renderDiff } from '../commands/diff.js';
 import { postgresParticipants } from '@mfmig/framework';
@@ -12,9 +12,9 @@ export interface PostgresDiffOptions {
   to?: number | 'live';
 }
 
-/** The tables at each of `versions`, rehearsed with the run's participants (see `postgresVersionTables`). */
-export function rehearsedTables(cli: CliRuntime, migrations: MigrationSet, versions: number[]): Promise<Map<number, TableInfo[]>> {
-  return postgresVersionTables(cli.globals.db, migrations, versions, { participants: postgresParticipants({ preserve: false }), signal: cli.signal });
+/** The schema at each of `versions`, tables and the objects beside them, rehearsed with the run's participants (see `postgresVersionObjects`). */
+export function rehearsedObjects(cli: CliRuntime, migrations: MigrationSet, versions: number[]): Promise<Map<number, SchemaObjects>> {
+  return postgresVersionObjects(cli.globals.db, migrations, versions, { participants: postgresParticipants({ preserve: false }), signal: cli.signal });
 }
 
 /**
@@ -29,19 +29,19 @@ export function rehearsedTables(cli: CliRuntime, migrations: MigrationSet, versi
 export async function diffPostgres(cli: CliRuntime, options: PostgresDiffOptions): Promise<void> {
   const to = options.to ?? 'live';
   const migrations = await loadPostgresMigrations(cli, 'import');
-  const rehearsed = await rehearsedTables(cli, migrations, to === 'live' ? [options.from] : [options.from, to]);
+  const rehearsed = await rehearsedObjects(cli, migrations, to === 'live' ? [options.from] : [options.from, to]);
   let database = describePostgresUrl(cli.globals.db);
-  let after = to === 'live' ? [] : rehearsed.get(to)!;
+  let after = to === 'live' ? undefined : rehearsed.get(to)!;
   if (to === 'live') {
     const conn = await open(cli, { createSchema: false });
     try {
       database = conn.target;
-      after = await conn.introspector.tables();
+      after = await conn.introspector.objects();
     } finally {
       await conn.close();
     }
   }
-  const diff = postgresSchemaDiff(rehearsed.get(options.from)!, after);
+  const diff = postgresSchemaDiff(rehearsed.get(options.from)!, after!);
   cli.out.result({ dialect: 'postgres', database, from: options.from, to, ...diff }, () =>
     renderDiff(cli.out, diff, `version ${options.from}`, to === 'live' ? 'the live schema' : `version ${to}`),
   );

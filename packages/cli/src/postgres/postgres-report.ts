@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { DialectMigrator, type MigrationSet, type MigrationTarget, type PostgresConnection, compareSchemas } from '@mfmig/core';
+import { DialectMigrator, type MigrationSet, type MigrationTarget, type PostgresConnection, compareSchemaObjects } from '@mfmig/core';
 import {
   type ReportData,
   diffLines,
@@ -17,7 +17,7 @@ import type { CliRuntime } from '../runtime.js';
 import { pgBackupFolder } from './postgres-backup.js';
 import { postgresParticipants } from '@mfmig/framework';
 import { open } from './postgres-commands.js';
-import { rehearsedTables } from './postgres-diff.js';
+import { rehearsedObjects } from './postgres-diff.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
 import { DEFAULT_SAMPLE_ROWS, rehearsed } from './postgres-plan-rehearsal.js';
 import { rollbackPlanOptions } from './postgres-rollback-plan.js';
@@ -167,8 +167,8 @@ async function diffData(
   if (currentVersion === 0) return null;
   const from = migrations.migrations.filter((m) => m.mvp < currentMvp).reduce((max, m) => Math.max(max, m.version), 0);
   try {
-    const tables = await rehearsedTables(cli, migrations, [from, currentVersion]);
-    return { from, to: currentVersion, lines: diffLines(compareSchemas(tables.get(from)!, tables.get(currentVersion)!)) };
+    const objects = await rehearsedObjects(cli, migrations, [from, currentVersion]);
+    return { from, to: currentVersion, lines: diffLines(compareSchemaObjects(objects.get(from)!, objects.get(currentVersion)!)) };
   } catch {
     // migrations that cannot be rehearsed: the report goes without the diff
     return null;

@@ -23,6 +23,7 @@ export {
   rehearseVersions,
 } from './postgres/postgres-rehearsal.js';
 export { type SchemaChange, type SchemaChangeKind, compareSchemas } from './schema-compare.js';
+export { compareSchemaObjects } from './schema-objects-compare.js';
 export { type UnadoptedTables, type ScratchRehearser, SCRATCH_TRANSFORMATIONS, adoptionRefusal, findUnadoptedTablesOn } from './dialect-adoption.js';
 export { assertPostgresAdopted, findUnadoptedPostgresTables } from './postgres/postgres-adoption.js';
 export { type ScratchSchema, openScratchSchema } from './postgres/postgres-scratch.js';

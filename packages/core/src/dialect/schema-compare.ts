@@ -17,13 +17,30 @@ export type SchemaChangeKind =
   | 'foreign-key-action-changed'
   | 'index-added'
   | 'index-removed'
-  | 'index-changed';
+  | 'index-changed'
+  | 'check-added'
+  | 'check-removed'
+  | 'check-changed'
+  | 'column-generated-changed'
+  | 'column-identity-changed'
+  | 'view-added'
+  | 'view-removed'
+  | 'view-changed'
+  | 'trigger-added'
+  | 'trigger-removed'
+  | 'trigger-changed'
+  | 'function-added'
+  | 'function-removed'
+  | 'function-changed'
+  | 'type-added'
+  | 'type-removed'
+  | 'type-changed';
 
 /** One change between two schemas, classified; the shape of schema-evolution's `SchemaChange`, so its diff renderer prints it. */
 export interface SchemaChange {
   kind: SchemaChangeKind;
-  objectType: 'table' | 'index';
-  /** The table (for column, key and table changes) or the index. */
+  objectType: 'table' | 'index' | 'view' | 'trigger' | 'function' | 'type';
+  /** The table (for column, key, constraint and table changes), or the index, view, trigger, function (`name(arguments)`) or type. */
   object: string;
   /** The column, for column changes. */
   column?: string;
@@ -36,9 +53,10 @@ export interface SchemaChange {
   reason: string;
 }
 
-type Verdict = Pick<SchemaChange, 'compatibility' | 'reason'>;
-const breaking = (reason: string): Verdict => ({ compatibility: 'breaking', reason });
-const compatible = (reason: string): Verdict => ({ compatibility: 'compatible', reason });
+/** A change's classification. */
+export type Verdict = Pick<SchemaChange, 'compatibility' | 'reason'>;
+export const breaking = (reason: string): Verdict => ({ compatibility: 'breaking', reason });
+export const compatible = (reason: string): Verdict => ({ compatibility: 'compatible', reason });
 
 /** `pg_get_indexdef` qualifies the table with its schema; without it a scratch schema's index reads as the live one's. */
 const unqualified = (definition: string) => definition.replace(/ ON (ONLY )?(?:"(?:[^"]|"")+"|[^\s."]+)\./, ' ON $1');
@@ -69,7 +87,7 @@ function columnVerdict(kind: SchemaChangeKind, a: ColumnInfo | undefined, b: Col
 }
 
 /** Adds one classified change to `changes`. */
-const adder =
+export const adder =
   (changes: SchemaChange[], objectType: SchemaChange['objectType']) =>
   (kind: SchemaChangeKind, object: string, description: string, verdict: Verdict, from?: unknown, to?: unknown, column?: string) =>
     changes.push({ kind, objectType, object, ...(column === undefined ? {} : { column }), description, from, to, ...verdict });

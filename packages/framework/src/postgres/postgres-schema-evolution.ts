@@ -1,4 +1,4 @@
-import { type MigrationSet, MfmigError, appliedSubset, compareSchemas, resolveTargetVersion } from '@mfmig/core';
+import { type MigrationSet, MfmigError, appliedSubset, compareSchemaObjects, resolveTargetVersion } from '@mfmig/core';
 import {
   type CompatibilityReport,
   type DriftReport,
@@ -9,7 +9,7 @@ import {
   driftReportOf,
   postgresSchemaDiff,
   postgresSnapshotOf,
-  postgresVersionTables,
+  postgresVersionObjects,
 } from '@mfmig/schema-evolution';
 import type { PostgresFrameworkContext } from './postgres-framework-context.js';
 import { postgresParticipants } from './postgres-participants.js';
@@ -22,8 +22,8 @@ export type PostgresSchemaRef = number | 'live' | PostgresSchemaSnapshot;
  * live schema is read from the catalogs on a read-only session. A version's schema is rehearsed:
  * its migrations run, with the run's transformer, in a scratch schema on the same server that is
  * dropped afterwards (PostgreSQL keeps no snapshot per version). Tables, columns, indexes, foreign
- * keys and primary keys are compared; views, functions and triggers are not (the history's
- * `schemaHash`, the catalog fingerprint each run records, covers them). Nothing here writes the
+ * keys and primary keys are compared, and the views, CHECK constraints, triggers, functions and
+ * procedures, enum types and identity and generated columns beside them. Nothing here writes the
  * schema.
  *
  * @example
@@ -38,9 +38,9 @@ export class PostgresSchemaEvolution {
     this.#ctx = ctx;
   }
 
-  /** The live schema's tables. */
+  /** The live schema: its tables and the objects beside them. */
   async snapshot(): Promise<PostgresSchemaSnapshot> {
-    return this.#ctx.session('read', async (conn) => postgresSnapshotOf(await conn.introspector.tables()));
+    return this.#ctx.session('read', async (conn) => postgresSnapshotOf(await conn.introspector.objects()));
   }
 
   /** The schema the migrations up to `version` build (a rehearsal); version 0 is the empty schema. */
@@ -79,7 +79,7 @@ export class PostgresSchemaEvolution {
    */
   async diff(from: PostgresSchemaRef, to: PostgresSchemaRef = 'live'): Promise<SchemaDiff> {
     const [before, after] = await this.#resolve([from, to]);
-    return postgresSchemaDiff(before!.tables, after!.tables);
+    return postgresSchemaDiff(before!, after!);
   }
 
   /**
@@ -94,7 +94,7 @@ export class PostgresSchemaEvolution {
     const version = resolveTargetVersion(migrations, options.mvp !== undefined ? { mvp: options.mvp } : { version: options.version! });
     const against = options.against ?? 'live';
     const [baseline, target] = await this.#resolve([version, against], migrations);
-    const diff = postgresSchemaDiff(baseline!.tables, target!.tables);
+    const diff = postgresSchemaDiff(baseline!, target!);
     const mvp = options.mvp ?? migrations.byVersion.get(version)?.mvp ?? null;
     return compatibilityReportOf(diff, { version, mvp }, typeof against === 'number' ? against : 'live');
   }
@@ -107,7 +107,7 @@ export class PostgresSchemaEvolution {
   async detectDrift(): Promise<DriftReport> {
     const { applied, live } = await this.#ctx.session('read', async (conn) => ({
       applied: (await conn.history.exists()) ? await conn.history.list() : [],
-      live: postgresSnapshotOf(await conn.introspector.tables()),
+      live: postgresSnapshotOf(await conn.introspector.objects()),
     }));
     const version = applied.reduce((max, h) => Math.max(max, h.version), 0);
     const migrations = await this.#ctx.migrations('import');
@@ -126,7 +126,7 @@ export class PostgresSchemaEvolution {
         applied.map((h) => h.version),
       ),
     );
-    const changes = compareSchemas(expected!.tables, live.tables);
+    const changes = compareSchemaObjects(expected!, live);
     return driftReportOf(changes, { version, source: 'replay', expectedHash: expected!.hash, actualHash: live.hash });
   }
 
@@ -137,13 +137,13 @@ export class PostgresSchemaEvolution {
     if (numbers.length === 0) return refs.map((r) => (r === 'live' ? live! : (r as PostgresSchemaSnapshot)));
     const migrations = given ?? (await this.#ctx.migrations('import'));
     const versions = new Map(numbers.map((n) => [n, n === 0 ? 0 : resolveTargetVersion(migrations, { version: n })]));
-    const tables = await postgresVersionTables(this.#ctx.url, migrations, [...new Set(versions.values())], {
+    const objects = await postgresVersionObjects(this.#ctx.url, migrations, [...new Set(versions.values())], {
       participants: postgresParticipants({ preserve: false }),
     });
     return refs.map((r) => {
       if (r === 'live') return live!;
       if (typeof r !== 'number') return r;
-      return postgresSnapshotOf(tables.get(versions.get(r)!)!);
+      return postgresSnapshotOf(objects.get(versions.get(r)!)!);
     });
   }
 }

@@ -29,7 +29,14 @@ export type SchemaChangeKind =
   | 'view-changed'
   | 'trigger-added'
   | 'trigger-removed'
-  | 'trigger-changed';
+  | 'trigger-changed'
+  | 'column-identity-changed'
+  | 'function-added'
+  | 'function-removed'
+  | 'function-changed'
+  | 'type-added'
+  | 'type-removed'
+  | 'type-changed';
 
 /** Whether an application written for the old schema keeps working on the new one. */
 export type Compatibility = 'compatible' | 'breaking';
@@ -37,8 +44,8 @@ export type Compatibility = 'compatible' | 'breaking';
 /** One change between two schemas, classified. */
 export interface SchemaChange {
   kind: SchemaChangeKind;
-  /** `table`, `index`, `view` or `trigger`. */
-  objectType: 'table' | 'index' | 'view' | 'trigger';
+  /** `table`, `index`, `view` or `trigger`; on PostgreSQL also `function` (a function or procedure, named `name(arguments)`) and `type` (an enum type). */
+  objectType: 'table' | 'index' | 'view' | 'trigger' | 'function' | 'type';
   /** The object the change is on (the table, for column and constraint changes). */
   object: string;
   /** The column, for column changes. */

@@ -20,7 +20,12 @@ export interface SchemaDiff {
   tables: ObjectDiff & { renamed: { from: string; to: string }[] };
   indexes: ObjectDiff;
   views: ObjectDiff;
+  /** By name; on PostgreSQL `name on table`. */
   triggers: ObjectDiff;
+  /** Functions and procedures by signature (`name(arguments)`); PostgreSQL only, empty on SQLite. */
+  functions: ObjectDiff;
+  /** Enum types; PostgreSQL only, empty on SQLite. */
+  types: ObjectDiff;
   /** Every change, classified, tables first. */
   changes: SchemaChange[];
   /** The breaking ones. */
@@ -47,6 +52,8 @@ export function diffSnapshots(from: SchemaSnapshot, to: SchemaSnapshot): SchemaD
     indexes: { added: [], removed: [], changed: [] },
     views: { added: [], removed: [], changed: [] },
     triggers: { added: [], removed: [], changed: [] },
+    functions: { added: [], removed: [], changed: [] },
+    types: { added: [], removed: [], changed: [] },
     changes: [],
     breaking: [],
   };

@@ -1,19 +1,29 @@
 import { createHash } from 'node:crypto';
-import type { TableInfo } from '@mfmig/core';
+import type { SchemaObjects, TableInfo } from '@mfmig/core';
 
 /**
- * A PostgreSQL schema as `SchemaEvolution`'s calls see it on a server: its tables (columns,
- * indexes, foreign keys, primary key) from the catalogs, and a hash that is the same for equal
- * tables whatever schema they live in. Views, functions and triggers are not in it: the history
- * row's fingerprint (`schemaHash`) covers them.
+ * A PostgreSQL schema as `SchemaEvolution`'s calls see it on a server, read from the catalogs: its
+ * tables (columns, indexes, foreign keys, primary key) and the objects beside them (views, CHECK
+ * constraints, triggers, functions and procedures, enum types, identity and generated columns),
+ * with a hash that is the same for equal schemas whatever schema they live in.
  */
-export interface PostgresSchemaSnapshot {
+export interface PostgresSchemaSnapshot extends SchemaObjects {
   dialect: 'postgres';
-  /** Same tables, same hash (column order and the schema's name do not count). */
+  /** Same objects, same hash (column order and the schema's name do not count). */
   hash: string;
-  tables: TableInfo[];
-  /** The number of tables and indexes. */
+  /** The number of tables, indexes, views, triggers, functions and types. */
   objectCount: number;
+}
+
+const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** What `compareSchemas` compares of tables: index definitions (which name their schema) left out, columns taken by name. */
+function tableShape(tables: TableInfo[]): unknown[] {
+  return tables.map((t) => ({
+    ...t,
+    columns: [...t.columns].sort(byName),
+    indexes: t.indexes.map(({ definition: _definition, ...rest }) => rest),
+  }));
 }
 
 /**
@@ -24,26 +34,57 @@ export interface PostgresSchemaSnapshot {
  * postgresTablesHash(await conn.introspector.tables()); // '3f2a9c0d1e4b5a67'
  */
 export function postgresTablesHash(tables: TableInfo[]): string {
-  const shape = tables.map((t) => ({
-    ...t,
-    columns: [...t.columns].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
-    indexes: t.indexes.map(({ definition: _definition, ...rest }) => rest),
-  }));
+  return createHash('sha256')
+    .update(JSON.stringify(tableShape(tables)))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/**
+ * A hash of what `compareSchemaObjects` compares: the tables as {@link postgresTablesHash} takes
+ * them, and every object beside them (whose definitions never name their schema).
+ *
+ * @example
+ * postgresObjectsHash(await conn.introspector.objects()); // '9b1e0c4d2a7f3e58'
+ */
+export function postgresObjectsHash(objects: SchemaObjects): string {
+  const { tables, views, checks, triggers, routines, enumTypes, columnKinds } = objects;
+  const shape = { tables: tableShape(tables), views, checks, triggers, routines, enumTypes, columnKinds };
   return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
 }
 
 /**
- * The snapshot of `tables` (the live schema's, or a rehearsal's at some version).
+ * A schema's objects with no object beside its tables: what a list of tables alone stands for.
  *
  * @example
- * const live = postgresSnapshotOf(await conn.introspector.tables());
- * live.tables.map((t) => t.name); live.hash;
+ * tablesOnly(await conn.introspector.tables()).views; // []
  */
-export function postgresSnapshotOf(tables: TableInfo[]): PostgresSchemaSnapshot {
+export function tablesOnly(tables: TableInfo[]): SchemaObjects {
+  return { tables, views: [], checks: [], triggers: [], routines: [], enumTypes: [], columnKinds: [] };
+}
+
+/**
+ * The snapshot of a schema's `objects` (the live schema's, or a rehearsal's at some version). A
+ * list of tables alone gives a snapshot with no other objects, as before objects were read.
+ *
+ * @example
+ * const live = postgresSnapshotOf(await conn.introspector.objects());
+ * live.triggers.map((t) => t.name); live.hash;
+ */
+export function postgresSnapshotOf(objects: SchemaObjects | TableInfo[]): PostgresSchemaSnapshot {
+  const all = Array.isArray(objects) ? tablesOnly(objects) : objects;
+  const { tables, views, checks, triggers, routines, enumTypes, columnKinds } = all;
+  const others = views.length + triggers.length + routines.length + enumTypes.length;
   return {
     dialect: 'postgres',
-    hash: postgresTablesHash(tables),
+    hash: postgresObjectsHash(all),
     tables,
-    objectCount: tables.reduce((n, t) => n + 1 + t.indexes.length, 0),
+    views,
+    checks,
+    triggers,
+    routines,
+    enumTypes,
+    columnKinds,
+    objectCount: tables.reduce((n, t) => n + 1 + t.indexes.length, 0) + others,
   };
 }

@@ -3,8 +3,8 @@ import {
   type HistoryEntry,
   type MigrationSet,
   type MigrationStatus,
+  type SchemaObjects,
   type TableInfo,
-  type ViewInfo,
   appliedSubset,
   migrationLabel,
   SCRATCH_TRANSFORMATIONS,
@@ -19,8 +19,10 @@ import { schemaModelFrom } from '../schema/schema-model-of.js';
 export interface RehearsedSchema {
   /** For validation's `compareSchema`: the schema model, and which migration created each table, index and view. */
   expected: ExpectedSchema;
-  /** The same tables in the boundary's shape, for `compareSchemas` (drift named change by change). */
+  /** The same tables in the boundary's shape. */
   tables: TableInfo[];
+  /** The tables and every object beside them, for `compareSchemaObjects` (drift named change by change). */
+  objects: SchemaObjects;
 }
 
 /** Where `validate` gets the expected schema from: a rebuild made on first use and shared, or why there is none. */
@@ -77,11 +79,6 @@ export function expectedSchemaSource(inputs: ExpectedSchemaInputs): ExpectedSche
   return { rebuild: () => (rebuilt ??= rehearseExpectedSchema(url, replay.set, applied, { signal: inputs.signal, participants })) };
 }
 
-interface Snapshot {
-  tables: TableInfo[];
-  views: ViewInfo[];
-}
-
 /**
  * The schema that exactly the `applied` versions build (an unapplied version between them is left
  * out, as SQLite's in-memory replay leaves it out): a rehearsal of those migrations, oldest first,
@@ -103,13 +100,11 @@ export async function rehearseExpectedSchema(
   const set = appliedSubset(migrations, applied);
   const subset = set.migrations;
   const versions = subset.map((m) => m.version);
-  const { values, failed } = await rehearseVersions<Snapshot>(
-    url,
-    set,
-    versions,
-    async (conn) => ({ tables: await conn.introspector.tables(), views: await conn.introspector.views() }),
-    { participants: options.participants ?? [SCRATCH_TRANSFORMATIONS], signal: options.signal, repeatables: true },
-  );
+  const { values, failed } = await rehearseVersions<SchemaObjects>(url, set, versions, (conn) => conn.introspector.objects(), {
+    participants: options.participants ?? [SCRATCH_TRANSFORMATIONS],
+    signal: options.signal,
+    repeatables: true,
+  });
   if (failed) throw failed.error;
   const createdBy = new Map<string, string>();
   for (const m of subset) {
@@ -117,6 +112,7 @@ export async function rehearseExpectedSchema(
     const names = [...tables.flatMap((t) => [t.name, ...t.indexes.map((i) => i.name)]), ...views.map((v) => v.name)];
     for (const name of names) if (!createdBy.has(name)) createdBy.set(name, migrationLabel(m));
   }
-  const last: Snapshot = versions.length > 0 ? values.get(versions.at(-1)!)! : { tables: [], views: [] };
-  return { expected: { schema: schemaModelFrom(last.tables, last.views), createdBy }, tables: last.tables };
+  const none: SchemaObjects = { tables: [], views: [], checks: [], triggers: [], routines: [], enumTypes: [], columnKinds: [] };
+  const last = versions.length > 0 ? values.get(versions.at(-1)!)! : none;
+  return { expected: { schema: schemaModelFrom(last.tables, last.views), createdBy }, tables: last.tables, objects: last };
 }

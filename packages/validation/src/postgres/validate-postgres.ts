@@ -7,7 +7,7 @@ import {
   type PostgresConnection,
   type TableInfo,
   type ViewInfo,
-  compareSchemas,
+  compareSchemaObjects,
   isPermissionDenied,
   messageOf,
 } from '@mfmig/core';
@@ -121,7 +121,8 @@ export async function validatePostgresDatabase(conn: PostgresConnection, options
     });
     // the live tables are read once for the run: drift naming, the expected schema and milestone compliance compare the same
     const live = readOnce(conn.introspector);
-    const nameDrift = 'rebuild' in expected ? async () => compareSchemas((await expected.rebuild()).tables, await live.tables()) : undefined;
+    const nameDrift =
+      'rebuild' in expected ? async () => compareSchemaObjects((await expected.rebuild()).objects, await conn.introspector.objects()) : undefined;
     const drift = history === undefined ? notChecked(run, 'the history could not be read', noHistory) : await checkDrift(conn, run, history, nameDrift);
     const integrity = await run.attempt('integrity.catalog', 'integrity', () => conn.integrity.run());
     if (integrity) run.findings.push(...integrity.map(integrityFinding));

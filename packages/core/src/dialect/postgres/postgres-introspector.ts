@@ -1,5 +1,19 @@
 import { createHash } from 'node:crypto';
-import type { ColumnInfo, DatabaseIntrospector, ForeignKeyInfo, IndexInfo, TableInfo, ViewInfo } from '../dialect.js';
+import type {
+  CheckInfo,
+  ColumnInfo,
+  ColumnKindInfo,
+  DatabaseIntrospector,
+  EnumTypeInfo,
+  ForeignKeyInfo,
+  IndexInfo,
+  RoutineInfo,
+  SchemaObjects,
+  TableInfo,
+  TriggerInfo,
+  ViewInfo,
+} from '../dialect.js';
+import { OBJECT_ROUTINES_SQL, OBJECT_TRIGGERS_SQL, OBJECT_VIEWS_SQL } from './postgres-object-queries.js';
 import {
   CHECKS_SQL,
   COLUMNS_SQL,
@@ -97,6 +111,25 @@ function toForeignKey(row: Row, schema: string): ForeignKeyInfo {
   };
 }
 
+const ROUTINE_KINDS: Record<string, RoutineInfo['kind']> = { f: 'function', p: 'procedure', a: 'aggregate', w: 'window' };
+const IDENTITY: Record<string, ColumnKindInfo['identity']> = { a: 'always', d: 'by default' };
+const orNull = (value: unknown) => (value == null ? null : String(value));
+const byTableThenName = byKey((item: { table: string; name: string }) => `${item.table}\u0000${item.name}`);
+
+/** A routine's definition without the schema `pg_get_functiondef` always puts before its name. */
+function toRoutine(row: Row): RoutineInfo {
+  const prefix = String(row.schema_prefix);
+  const definition = orNull(row.definition);
+  const header = definition === null ? -1 : definition.indexOf(` ${prefix}`);
+  return {
+    name: String(row.name),
+    arguments: String(row.arguments),
+    kind: ROUTINE_KINDS[String(row.kind)] ?? 'function',
+    result: orNull(row.result),
+    definition: definition === null || header < 0 ? definition : definition.slice(0, header + 1) + definition.slice(header + 1 + prefix.length),
+  };
+}
+
 /**
  * Reads one schema of a PostgreSQL database from the system catalogs: its tables with their
  * columns, indexes, foreign keys and primary keys, and a fingerprint of everything the schema
@@ -131,6 +164,47 @@ export class PostgresIntrospector implements DatabaseIntrospector {
   async views(): Promise<ViewInfo[]> {
     const rows = await this.db.query(VIEWS_SQL, [this.schema]);
     return rows.map((r) => ({ name: String(r.name), definition: String(r.definition ?? '') })).sort(byName);
+  }
+
+  /**
+   * Everything diff and drift compare: the tables, and the views (with their columns), CHECK
+   * constraints, triggers, functions and procedures, enum types, and identity and generated
+   * columns beside them, each list sorted. Definitions are printed the way that reads the same in
+   * any schema on the session's search_path, so a rehearsal's scratch schema compares equal to the
+   * live one it was built like.
+   *
+   * @example
+   * const objects = await conn.introspector.objects();
+   * objects.triggers.map((t) => `${t.table}.${t.name}`);
+   */
+  async objects(): Promise<SchemaObjects> {
+    const tables = await this.tables();
+    const queries = [OBJECT_VIEWS_SQL, CHECKS_SQL, OBJECT_TRIGGERS_SQL, OBJECT_ROUTINES_SQL, ENUMS_SQL, COLUMN_EXTRAS_SQL];
+    const [views = [], checks = [], triggers = [], routines = [], enums = [], extras = []] = await this.queryEach(queries, [this.schema]);
+    const named = (r: Row) => ({ table: String(r.table_name), name: String(r.name), definition: String(r.definition) });
+    return {
+      tables,
+      views: views
+        .map((r): ViewInfo => ({
+          name: String(r.name),
+          definition: String(r.definition ?? ''),
+          columns: asJson<string[]>(r.columns),
+          materialized: asBoolean(r.materialized),
+        }))
+        .sort(byName),
+      checks: checks.map((r): CheckInfo => named(r)).sort(byTableThenName),
+      triggers: triggers.map((r): TriggerInfo => named(r)).sort(byTableThenName),
+      routines: routines.map(toRoutine).sort(byKey((r) => `${r.name}(${r.arguments})`)),
+      enumTypes: enums.map((r): EnumTypeInfo => ({ name: String(r.name), labels: asJson<string[]>(r.labels) })).sort(byName),
+      columnKinds: extras
+        .map((r): ColumnKindInfo => ({
+          table: String(r.table_name),
+          column: String(r.name),
+          identity: IDENTITY[String(r.identity)] ?? null,
+          generated: orNull(r.generated),
+        }))
+        .sort(byKey((k) => `${k.table}\u0000${k.column}`)),
+    };
   }
 
   /**
