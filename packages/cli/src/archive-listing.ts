@@ -5,8 +5,9 @@ import type { Output } from './output.js';
 /**
  * One archive as `mfmig archives` lists it on either database. `status`: `waiting` (the next up of
  * its version puts it back), `held` (the rows the down that took a failed attempt back out dropped:
- * never put back by itself), `restored`, or `foreign` (it came in with a copy of another database,
- * and is never put back here).
+ * never put back by itself), `restored`, `discarded` (its rows were deleted for good with
+ * `--discard`), or `foreign` (it came in with a copy of another database, and is never put back
+ * here).
  */
 export interface ArchiveListing {
   id: number;
@@ -17,12 +18,12 @@ export interface ArchiveListing {
   rows: number;
   /** Where the rows are: the archive table (SQLite: in the same file; PostgreSQL: `mfmig_archive.<table>`). */
   location: string | null;
-  status: 'waiting' | 'held' | 'restored' | 'foreign';
+  status: 'waiting' | 'held' | 'restored' | 'discarded' | 'foreign';
   createdAt: string;
 }
 
 /**
- * One registry row (either dialect's) as the command lists it; `location` is dropped once restored.
+ * One registry row (either dialect's) as the command lists it; `location` is dropped once restored or discarded.
  *
  * @example
  * archiveListing(entry, entry.archiveTable, 'waiting');
@@ -33,7 +34,17 @@ export function archiveListing(
   status: ArchiveListing['status'],
 ): ArchiveListing {
   const { id, version, migration, kind, rows, createdAt } = a;
-  return { id, version, migration, table: a.sourceTable, kind, rows, location: status === 'restored' ? null : location, status, createdAt };
+  return {
+    id,
+    version,
+    migration,
+    table: a.sourceTable,
+    kind,
+    rows,
+    location: status === 'restored' || status === 'discarded' ? null : location,
+    status,
+    createdAt,
+  };
 }
 
 /**
@@ -47,7 +58,11 @@ export function frameworkArchives(framework: MigrationFramework): ArchiveListing
   return framework.rollbackManager
     .listArchives()
     .map((a) =>
-      archiveListing(a, a.archiveTable, a.status === 'restored' ? 'restored' : !archiveBelongsTo(a, lineage) ? 'foreign' : a.held ? 'held' : 'waiting'),
+      archiveListing(
+        a,
+        a.archiveTable,
+        a.discardedAt !== null ? 'discarded' : a.status === 'restored' ? 'restored' : !archiveBelongsTo(a, lineage) ? 'foreign' : a.held ? 'held' : 'waiting',
+      ),
     );
 }
 

@@ -4,69 +4,18 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
+import { dropScratchDatabases, scratchDatabase } from '@mfmig/test-support';
 import { mfmig, pgRows, postgresTarget, sha256File, sqlMigration, sqliteTarget, tempDir, writeMigrations } from './helpers.js';
+import { type Listed, postgresPair, sqlitePair } from './harness/archive-pair.js';
 
 afterAll(dropScratchDatabases);
 
 const CHILDREN = 'CREATE TABLE children (id integer PRIMARY KEY, parent_id integer REFERENCES parents (id))';
 
-interface Listed {
-  id: number;
-  version: number;
-  table: string;
-  kind: string;
-  rows: number;
-  location: string | null;
-  status: string;
-}
-
 const MIGRATIONS = {
   'mvp1/0001_notes.sql': sqlMigration('CREATE TABLE notes (id integer PRIMARY KEY, body text NOT NULL);', 'DROP TABLE notes;'),
   'mvp1/0002_tags.sql': sqlMigration('CREATE TABLE tags (id integer PRIMARY KEY, note_id integer, name text NOT NULL);', 'DROP TABLE tags;'),
 };
-
-/** Two databases of one project: `--db` arguments and a query on each. */
-interface Pair {
-  args: [string[], string[]];
-  query(which: 0 | 1, sql: string): Promise<Record<string, unknown>[]>;
-}
-
-async function sqlitePair(dir: string): Promise<Pair> {
-  const files = [join(dir, 'one.db'), join(dir, 'two.db')] as const;
-  const Database = (await import('better-sqlite3')).default;
-  return {
-    args: [
-      ['--db', files[0]],
-      ['--db', files[1]],
-    ],
-    query: async (which, sql) => {
-      const db = new Database(files[which]);
-      try {
-        const s = db.prepare(sql);
-        return s.reader ? (s.all() as Record<string, unknown>[]) : (s.run(), []);
-      } finally {
-        db.close();
-      }
-    },
-  };
-}
-
-async function postgresPair(): Promise<Pair> {
-  const url = await scratchDatabase();
-  const schemas = ['one', 'two'] as const;
-  return {
-    args: [
-      ['--db', url, '--schema', schemas[0]],
-      ['--db', url, '--schema', schemas[1]],
-    ],
-    query: (which, sql) =>
-      withClient(url, async (c) => {
-        await c.query(`SET search_path TO ${schemas[which]}`);
-        return (await c.query(sql)).rows as Record<string, unknown>[];
-      }),
-  };
-}
 
 describe.each(['sqlite', 'postgres'] as const)('mfmig archives (%s)', (dialect) => {
   it('lists what each database kept, waiting then restored, and never the other database’s', { timeout: 120_000 }, async () => {

@@ -85,6 +85,7 @@ export { checksumQuery, checksumTable, type RowsChecksum } from './analysis/row-
 export { type ConnectionPreservationOptions, createConnectionPreservation } from './connection/connection-preservation.js';
 export { type ConnectionBackupOptions, createConnectionBackup } from './connection/connection-backup.js';
 export { type PutBackOptions, type PutBackResult, putBackArchive, putBackArchives } from './connection/archive-put-back.js';
+export { type DiscardOptions, type DiscardTarget, archivesToDiscard, discardArchiveRows } from './connection/archive-discard.js';
 export {
   ARCHIVE_SCHEMA,
   type ArchiveRecord,

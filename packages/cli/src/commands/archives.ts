@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { SqliteConnection, formatCount, isPostgresUrl } from '@mfmig/core';
+import { MfmigError, SqliteConnection, formatCount, isPostgresUrl } from '@mfmig/core';
 import { type PutBackResult, putBackArchives } from '@mfmig/rollback';
+import { discard } from './archives-discard.js';
 import { open } from '../postgres/postgres-commands.js';
 import { postgresArchives } from '../postgres/postgres-archives.js';
 import { frameworkArchives } from '../archive-listing.js';
@@ -10,12 +11,14 @@ import { wholeNumber } from './parse-options.js';
 interface ArchivesOptions {
   all: boolean;
   restore?: number[];
+  discard?: number[];
   lockTimeout: number;
 }
 
 /**
  * `mfmig archives`: the rows rollbacks kept, where they are and whether an up will put them back
- * (read-only); `--restore <id...>` puts back the rows of archives whose key is free, parents first.
+ * (read-only); `--restore <id...>` puts back the rows of archives whose key is free, parents first;
+ * `--discard <id...>` deletes the rows of archives for good, after a question.
  */
 export function registerArchives(program: Command, cli: CliRuntime): void {
   program
@@ -29,13 +32,22 @@ export function registerArchives(program: Command, cli: CliRuntime): void {
       'put back the rows of these archives whose key the table does not hold (never over a row that is there), parents first, in one transaction',
       (value: string, previous: number[] = []) => [...previous, wholeNumber(value)],
     )
-    .option('--lock-timeout <ms>', 'wait this long for another running mfmig before giving up (--restore)', wholeNumber, 10_000)
+    .option(
+      '--discard <id...>',
+      "delete for good the rows these archives hold (waiting, held, or another database's), after a question (--yes without a terminal); the next migrate no longer puts them back",
+      (value: string, previous: number[] = []) => [...previous, wholeNumber(value)],
+    )
+    .option('--lock-timeout <ms>', 'wait this long for another running mfmig before giving up (--restore, --discard)', wholeNumber, 10_000)
     .action(async (options: ArchivesOptions) => {
+      if (options.restore !== undefined && options.discard !== undefined) {
+        throw new MfmigError('USAGE', 'Give --restore or --discard, not both: put some archives back, then discard others');
+      }
       if (options.restore !== undefined) return restore(cli, options.restore, options.lockTimeout);
+      if (options.discard !== undefined) return discard(cli, options.discard, options.lockTimeout);
       const listed = isPostgresUrl(cli.globals.db)
         ? await postgresArchives(cli)
         : frameworkArchives(cli.openFramework({ mode: 'readonly', loadModules: false }));
-      const archives = options.all ? listed : listed.filter((a) => a.status !== 'restored');
+      const archives = options.all ? listed : listed.filter((a) => a.status !== 'restored' && a.status !== 'discarded');
       cli.out.result({ archives }, () => {
         if (archives.length === 0) {
           cli.out.line(options.all ? 'No archives.' : 'No archives waiting or held.');
@@ -58,7 +70,7 @@ export function registerArchives(program: Command, cli: CliRuntime): void {
         if (held.length > 0) {
           cli.out.line();
           cli.out.line(
-            `${held.length} held archive(s): rows a failed attempt's tables held when it was taken back out (its own output, and what the application wrote meanwhile). No migrate puts them back: mfmig archives --restore <id> puts back their rows whose key is free, or read them from the archive table.`,
+            `${held.length} held archive(s): rows a failed attempt's tables held when it was taken back out (its own output, and what the application wrote meanwhile). No migrate puts them back: mfmig archives --restore <id> puts back their rows whose key is free, --discard <id> deletes them for good, or read them from the archive table.`,
           );
         }
       });

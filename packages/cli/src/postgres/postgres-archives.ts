@@ -25,6 +25,6 @@ export async function postgresArchives(cli: CliRuntime): Promise<ArchiveListing[
 /** The archives of the connection's schema (see {@link postgresArchives}), on a connection already open. */
 export async function connectionArchives(conn: PostgresConnection): Promise<ArchiveListing[]> {
   return (await archiveHistory(conn, conn.schema)).map((a) =>
-    archiveListing(a, `${ARCHIVE_SCHEMA}.${a.archiveTable}`, a.restored ? 'restored' : a.held ? 'held' : 'waiting'),
+    archiveListing(a, `${ARCHIVE_SCHEMA}.${a.archiveTable}`, a.discarded ? 'discarded' : a.restored ? 'restored' : a.held ? 'held' : 'waiting'),
   );
 }

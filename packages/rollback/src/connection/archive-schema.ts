@@ -58,6 +58,7 @@ export async function ensureArchiveSchema(conn: DialectConnection): Promise<void
   // which schema, not which name: a schema dropped and made again under the same name is another one
   await conn.execute(`ALTER TABLE ${ARCHIVE_SCHEMA}.archives ADD COLUMN IF NOT EXISTS source_schema_oid bigint`);
   await conn.execute(`ALTER TABLE ${ARCHIVE_SCHEMA}.archives ADD COLUMN IF NOT EXISTS held boolean NOT NULL DEFAULT false`);
+  await conn.execute(`ALTER TABLE ${ARCHIVE_SCHEMA}.archives ADD COLUMN IF NOT EXISTS discarded_at timestamptz`);
 }
 
 /** The identity of a schema: its oid, which a schema made again under the same name does not keep. */
@@ -74,8 +75,12 @@ export async function pendingArchives(conn: DialectConnection, schema: string, v
   return readArchives(conn, schema, { pendingOnly: true, version });
 }
 
-/** An archive of the registry with when it was made and whether a later up put it back. */
-export type ArchiveRecord = ConnectionArchive & { createdAt: string; restored: boolean };
+/**
+ * An archive of the registry with when it was made, whether a later up (or a put-back by hand) put
+ * it back, and whether its rows were deleted for good by hand instead (`discarded`, which also
+ * reads as `restored`: nothing is left to put back).
+ */
+export type ArchiveRecord = ConnectionArchive & { createdAt: string; restored: boolean; discarded: boolean };
 
 /**
  * Every archive of `schema` (this schema, by its identity), restored ones included, oldest
@@ -102,8 +107,9 @@ async function readArchives(conn: DialectConnection, schema: string, options: { 
   if (!columns.has('source_schema_oid')) return [];
   // a registry from before held archives holds none
   const held = columns.has('held') ? 'held' : 'false';
+  const discarded = columns.has('discarded_at') ? 'discarded_at IS NOT NULL' : 'false';
   const rows = await conn.query<Record<string, unknown>>(
-    `SELECT id, source_schema, version, migration, run_id, kind, source_table, archive_table, columns, primary_key, rows, created_at, restored_at, ${held} AS held
+    `SELECT id, source_schema, version, migration, run_id, kind, source_table, archive_table, columns, primary_key, rows, created_at, restored_at, ${held} AS held, ${discarded} AS discarded
      FROM ${ARCHIVE_SCHEMA}.archives WHERE source_schema = $1 AND source_schema_oid = ${SCHEMA_OID}
        AND (NOT $3::boolean OR (restored_at IS NULL AND NOT ${held})) AND ($2::bigint IS NULL OR version = $2) ORDER BY id`,
     [schema, options.version ?? null, options.pendingOnly],
@@ -123,6 +129,7 @@ async function readArchives(conn: DialectConnection, schema: string, options: { 
     createdAt: (r.created_at as Date).toISOString(),
     restored: r.restored_at !== null,
     held: r.held === true,
+    discarded: r.discarded === true,
   }));
 }
 
@@ -174,6 +181,18 @@ function cutToBytes(name: string, max: number): string {
   let out = name;
   while (Buffer.byteLength(out) > max) out = out.slice(0, -1);
   return out;
+}
+
+/**
+ * Marks an archive discarded: its rows were deleted for good by hand (its table is dropped by the
+ * caller). It reads as restored with 0 rows, so that no up looks for it again.
+ *
+ * @example
+ * await markDiscarded(conn, 12);
+ */
+export async function markDiscarded(conn: DialectConnection, id: number): Promise<void> {
+  await conn.execute(`ALTER TABLE ${ARCHIVE_SCHEMA}.archives ADD COLUMN IF NOT EXISTS discarded_at timestamptz`);
+  await conn.execute(`UPDATE ${ARCHIVE_SCHEMA}.archives SET restored_at = now(), restored_rows = 0, discarded_at = now() WHERE id = $1`, [id]);
 }
 
 /**

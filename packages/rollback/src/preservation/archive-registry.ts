@@ -66,14 +66,17 @@ export interface ArchiveEntry {
    * (that attempt's own output, and what the application wrote into its tables meanwhile).
    */
   held: boolean;
+  /** When its rows were deleted for good by hand (`mfmig archives --discard`); its status is then `restored`, with 0 rows restored. */
+  discardedAt: string | null;
 }
 
-/** Creates the registry when missing, or adds `database_id` and `held` to an older one (inside the caller's transaction). */
+/** Creates the registry when missing, or adds `database_id`, `held` and `discarded_at` to an older one (inside the caller's transaction). */
 export function ensureArchiveRegistry(adapter: DatabaseAdapter): void {
   adapter.run(CREATE_SQL);
   const columns = adapter.columnNames(ARCHIVE_REGISTRY_TABLE);
   if (!columns.includes('database_id')) adapter.run(`ALTER TABLE ${ARCHIVE_REGISTRY_TABLE} ADD COLUMN database_id TEXT`);
   if (!columns.includes('held')) adapter.run(`ALTER TABLE ${ARCHIVE_REGISTRY_TABLE} ADD COLUMN held INTEGER NOT NULL DEFAULT 0`);
+  if (!columns.includes('discarded_at')) adapter.run(`ALTER TABLE ${ARCHIVE_REGISTRY_TABLE} ADD COLUMN discarded_at TEXT`);
 }
 
 /**
@@ -119,7 +122,10 @@ export function restorableArchives(adapter: DatabaseAdapter, upToVersion: number
 }
 
 /** Records a new archive; returns its id. */
-export function recordArchive(adapter: DatabaseAdapter, entry: Omit<ArchiveEntry, 'id' | 'status' | 'restoredAt' | 'restoredRows' | 'note'>): number {
+export function recordArchive(
+  adapter: DatabaseAdapter,
+  entry: Omit<ArchiveEntry, 'id' | 'status' | 'restoredAt' | 'restoredRows' | 'note' | 'discardedAt'>,
+): number {
   const result = adapter.run(
     `INSERT INTO mfmig_archives (version, migration, run_id, kind, source_table, archive_table, columns, key_kind, key_columns, rows, checksum, created_at, database_id, held)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -154,6 +160,23 @@ export function markArchiveRestored(adapter: DatabaseAdapter, id: number, restor
   ]);
 }
 
+/**
+ * Marks an archive discarded: its rows were deleted for good by hand (its table is dropped by the
+ * caller). It reads as restored with 0 rows, so that no up ever looks for it again, and keeps
+ * when and why in `discarded_at` and `note`. Adds `discarded_at` to an older registry first.
+ */
+export function markArchiveDiscarded(adapter: DatabaseAdapter, id: number, note: string): void {
+  ensureArchiveRegistry(adapter);
+  const now = new Date().toISOString();
+  adapter.run('UPDATE mfmig_archives SET status = ?, restored_at = ?, restored_rows = 0, note = ?, discarded_at = ? WHERE id = ?', [
+    'restored',
+    now,
+    note,
+    now,
+    id,
+  ]);
+}
+
 function toEntry(row: Record<string, unknown>): ArchiveEntry {
   return {
     id: Number(row.id),
@@ -175,5 +198,6 @@ function toEntry(row: Record<string, unknown>): ArchiveEntry {
     note: row.note == null ? null : String(row.note),
     databaseId: row.database_id == null ? null : String(row.database_id),
     held: Number(row.held ?? 0) === 1,
+    discardedAt: row.discarded_at == null ? null : String(row.discarded_at),
   };
 }
