@@ -23,6 +23,8 @@ export interface ResumableRunOptions {
   onProgress?: (p: ConnectionProgress) => void;
   /** Checked before each batch: an abort throws `INTERRUPTED`, and the next run resumes from the saved cursor. */
   signal?: AbortSignal;
+  /** What the `INTERRUPTED` error tells the user to do. Default: `run migrate again to resume from the saved cursor`. */
+  resumeHint?: string;
 }
 
 /**
@@ -117,7 +119,7 @@ export async function continueResumable(
       if (options.signal?.aborted) {
         throw new MfmigError(
           'INTERRUPTED',
-          `Transformation ${unit.id} interrupted after ${c.rowsRead} rows; run migrate again to resume from the saved cursor`,
+          `Transformation ${unit.id} interrupted after ${c.rowsRead} rows; ${options.resumeHint ?? 'run migrate again to resume from the saved cursor'}`,
           {
             context: { transformation: unit.id },
           },

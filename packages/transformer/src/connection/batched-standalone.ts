@@ -1,0 +1,90 @@
+import { type BatchPacing, MfmigError, type RunnableConnection, pacingFor } from '@mfmig/core';
+import { parseTransformations } from '../declaration/parse-transformation.js';
+import { planUnits } from '../declaration/transformation-unit.js';
+import { ConnectionCursorStore } from './connection-cursor-store.js';
+import type { ConnectionProgress, ConnectionTransformationResult } from './connection-result.js';
+import { continueResumable, finalizeResumable, startResumable } from './resumable-transformations.js';
+
+/** Options of {@link transformInBatchesOn}. */
+export interface BatchedTransformOptions {
+  /**
+   * Names the job, so that the same call after a crash or an interruption resumes it from its
+   * cursors (`mfmig_transform_cursors`, scope `standalone:<scope>`) rather than starting over.
+   */
+  scope: string;
+  /** Largest batch, in source rows, unless a transformation declares its own `batchSize`. Default 10,000. */
+  batchSize?: number;
+  /** Batch duration and the pause after each commit. Default: `pacingFor` the connection (100 ms batches; no pause on PostgreSQL). */
+  pacing?: BatchPacing;
+  onProgress?: (p: ConnectionProgress) => void;
+  /** Checked before each batch: an abort throws `INTERRUPTED`, and the next call with the same scope resumes. */
+  signal?: AbortSignal;
+  /** How long to wait for mfmig's run lock (a migration running, or the same job in another process), in ms. Default 10,000. */
+  lockTimeoutMs?: number;
+  /** Forget the scope's cursors first and start over: after `reverseTransformationsOn` took a failed job's rows back out. */
+  restart?: boolean;
+}
+
+/** What {@link transformInBatchesOn} did. */
+export interface BatchedTransformResult {
+  /** True when the call went on from cursors an earlier, interrupted call left. */
+  resumed: boolean;
+  results: ConnectionTransformationResult[];
+}
+
+const DEFAULT_BATCH_SIZE = 10_000;
+
+/**
+ * Runs declared transformations outside any migration, in keyset batches that each commit with
+ * their cursor, on PostgreSQL or SQLite: the job for a backfill too long for one transaction.
+ * SQL that runs in key ranges of the source's integer key (an `INSERT ... SELECT`, `UPDATE` or
+ * `DELETE` over the source, or SQL with `@batchStart`/`@batchEnd`) is batched; from the first
+ * transformation that is not (a row function, an aggregate, `batch: 'never'`), the rest run whole
+ * in the final transaction. No lock is held between batches, so the application reads and writes meanwhile; a final short
+ * transaction SHARE-locks the sources (writers wait, readers do not), moves the rows written above
+ * each cursor meanwhile, runs whole the transformations whose SQL cannot run in key ranges, checks
+ * every validation query and removes the cursors. A killed or interrupted call is resumed by the
+ * next call with the same `scope`, at the batch after the last committed one, so every source row
+ * is moved once. The whole job holds mfmig's run lock: a migration, or the same job started
+ * twice, waits for it or is refused (`LOCK_TIMEOUT`).
+ *
+ * A failed validation throws `VALIDATION_FAILED` and keeps what the batches committed, with their
+ * cursors, so that a retry never moves a row twice: `reverseTransformationsOn` takes it back out,
+ * and `restart: true` then starts over.
+ *
+ * @example
+ * const { results } = await transformInBatchesOn(conn, [backfillTickets], { scope: 'backfill-tickets', onProgress: console.log });
+ * results[0].rows; // rows written, over every call that worked on the job
+ */
+export async function transformInBatchesOn(
+  conn: RunnableConnection,
+  declared: readonly unknown[],
+  options: BatchedTransformOptions,
+): Promise<BatchedTransformResult> {
+  if (options.scope.trim() === '') throw new MfmigError('USAGE', 'Give the job a scope: the same scope resumes it after a crash');
+  const units = planUnits(parseTransformations(declared));
+  if (units.length === 0) return { resumed: false, results: [] };
+  const scope = `standalone:${options.scope}`;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const store = new ConnectionCursorStore(conn);
+  await conn.lock.acquire({ timeoutMs: options.lockTimeoutMs ?? 10_000, command: `transform ${options.scope}` });
+  try {
+    if (options.restart) await conn.transaction(() => store.clear(scope));
+    const saved = await store.list(scope);
+    const stranger = saved.find((c) => !units.some((u) => u.id === c.transformationId));
+    if (stranger) {
+      throw new MfmigError(
+        'USAGE',
+        `Scope ${options.scope} holds the cursor of transformation ${stranger.transformationId}, which is not among these; give this job a scope of its own`,
+      );
+    }
+    if (saved.length === 0) await conn.transaction(() => startResumable(conn, scope, units, []));
+    const pacing = options.pacing ?? pacingFor(conn.capabilities);
+    const resumeHint = `run the job again with scope ${options.scope} to resume from the saved cursor`;
+    const spent = await continueResumable(conn, scope, units, { batchSize, pacing, onProgress: options.onProgress, signal: options.signal, resumeHint });
+    const results = await conn.transaction(() => finalizeResumable(conn, scope, units, spent, batchSize));
+    return { resumed: saved.length > 0, results };
+  } finally {
+    await conn.lock.release();
+  }
+}
