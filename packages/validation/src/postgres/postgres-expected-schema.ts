@@ -100,11 +100,17 @@ export async function rehearseExpectedSchema(
   const set = appliedSubset(migrations, applied);
   const subset = set.migrations;
   const versions = subset.map((m) => m.version);
-  const { values, failed } = await rehearseVersions<SchemaObjects>(url, set, versions, (conn) => conn.introspector.objects(), {
-    participants: options.participants ?? [SCRATCH_TRANSFORMATIONS],
-    signal: options.signal,
-    repeatables: true,
-  });
+  const none: SchemaObjects = { tables: [], views: [], checks: [], triggers: [], routines: [], enumTypes: [], columnKinds: [] };
+  // tables and views at each version say which migration made what; everything else only at the last
+  let read = 0;
+  const { values, failed } = await rehearseVersions<SchemaObjects>(
+    url,
+    set,
+    versions,
+    async (conn) =>
+      ++read === versions.length ? conn.introspector.objects() : { ...none, tables: await conn.introspector.tables(), views: await conn.introspector.views() },
+    { participants: options.participants ?? [SCRATCH_TRANSFORMATIONS], signal: options.signal, repeatables: true },
+  );
   if (failed) throw failed.error;
   const createdBy = new Map<string, string>();
   for (const m of subset) {
@@ -112,7 +118,6 @@ export async function rehearseExpectedSchema(
     const names = [...tables.flatMap((t) => [t.name, ...t.indexes.map((i) => i.name)]), ...views.map((v) => v.name)];
     for (const name of names) if (!createdBy.has(name)) createdBy.set(name, migrationLabel(m));
   }
-  const none: SchemaObjects = { tables: [], views: [], checks: [], triggers: [], routines: [], enumTypes: [], columnKinds: [] };
   const last = versions.length > 0 ? values.get(versions.at(-1)!)! : none;
   return { expected: { schema: schemaModelFrom(last.tables, last.views), createdBy }, tables: last.tables, objects: last };
 }
