@@ -120,10 +120,13 @@ export function renderPlan(out: Output, plan: MigrationPlan, resources?: Resourc
  * @example
  * renderResources(cli.out, await framework.planner.estimateResourceRequirements(plan));
  */
-export function renderResources(out: Output, resources: ResourceEstimate & { notes?: string[] }): void {
+export function renderResources(out: Output, resources: ResourceEstimate & { notes?: string[]; storage: { walBytes?: number } }): void {
   out.line();
+  const { storage } = resources;
+  // PostgreSQL's estimate says how much WAL the run writes
+  const wal = storage.walBytes === undefined ? '' : `, ${mb(storage.walBytes)} of WAL`;
   out.line(
-    `Disk: ${mb(resources.storage.additionalSpaceRequired)} more for the database, ${mb(resources.storage.backupSpaceRequired)} for the backup, ${mb(resources.storage.freeSpace)} free`,
+    `Disk: ${mb(storage.additionalSpaceRequired)} more for the database${wal}, ${mb(storage.backupSpaceRequired)} for the backup, ${mb(storage.freeSpace)} free`,
   );
   out.line(`Memory: ${mb(resources.memory.peakMemoryUsage)} at peak   CPU: ${resources.cpu.recommendedCores} core(s) (${resources.cpu.reason})`);
   for (const error of resources.errors) out.line(out.colors.red(`error: ${error.message}`));

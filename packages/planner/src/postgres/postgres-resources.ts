@@ -15,6 +15,17 @@ export type PostgresResourceEstimate = ResourceEstimate & {
     growthSource: 'rehearsal' | 'model';
     /** The largest copy one statement makes and frees at its commit (a table rewrite): part of `additionalSpaceRequired`. */
     transientPeak: number;
+    /**
+     * The WAL the run writes, about, in bytes: the bytes its steps write, which the WAL carries once
+     * (each step's growth, from the rehearsal when there is one, else from the model; never less
+     * than nothing for a step that shrinks), plus every table copy a rewrite makes (freed at its
+     * commit, so not in the growth, but written to the WAL in full). Full-page images after a
+     * checkpoint come on top. It stays on the server's disk until checkpoints recycle it, longer
+     * where a replica or an archive lags.
+     */
+    walBytes: number;
+    /** The server's `max_wal_size`, in bytes: past it, checkpoints run during the migration; 0 where the server does not say. */
+    maxWalSize: number;
   };
   /** What the estimate could not weigh, and where `freeSpace` was read. */
   notes: string[];
@@ -27,12 +38,14 @@ interface ServerSettings {
   parallelMaintenanceWorkers: number;
   /** Below this many bytes of heap, an index build gets no parallel worker. */
   minParallelTableScanSize: number;
+  maxWalSize: number;
 }
 
 async function serverSettings(conn: PostgresConnection): Promise<ServerSettings> {
   const rows = await conn.query<{ name: string; bytes: string }>(
-    `SELECT name, (CASE WHEN unit = 'kB' THEN setting::bigint * 1024 WHEN unit = '8kB' THEN setting::bigint * 8192 ELSE setting::bigint END)::text AS bytes
-       FROM pg_settings WHERE name IN ('maintenance_work_mem', 'work_mem', 'max_parallel_maintenance_workers', 'min_parallel_table_scan_size')`,
+    `SELECT name, (CASE unit WHEN 'kB' THEN setting::bigint * 1024 WHEN '8kB' THEN setting::bigint * 8192 WHEN 'MB' THEN setting::bigint * 1048576
+                              ELSE setting::bigint END)::text AS bytes
+       FROM pg_settings WHERE name IN ('maintenance_work_mem', 'work_mem', 'max_parallel_maintenance_workers', 'min_parallel_table_scan_size', 'max_wal_size')`,
   );
   const value = (name: string) => Number(rows.find((r) => r.name === name)?.bytes ?? 0);
   return {
@@ -40,6 +53,7 @@ async function serverSettings(conn: PostgresConnection): Promise<ServerSettings>
     workMem: value('work_mem'),
     parallelMaintenanceWorkers: value('max_parallel_maintenance_workers'),
     minParallelTableScanSize: value('min_parallel_table_scan_size'),
+    maxWalSize: value('max_wal_size'),
   };
 }
 
@@ -77,7 +91,7 @@ async function modelGrowth(
   conn: PostgresConnection,
   migrations: MigrationSet,
   plan: PostgresPlan,
-): Promise<{ growth: number; transient: number; unweighed: string[]; largestIndexed: number; builds: boolean }> {
+): Promise<{ growth: number; transient: number; rewritten: number; unweighed: string[]; largestIndexed: number; builds: boolean }> {
   const scripts = await Promise.all(
     plan.steps.map(async (s) => {
       const m = migrations.byVersion.get(s.version);
@@ -100,6 +114,7 @@ async function modelGrowth(
   };
   let growth = 0;
   let transient = 0;
+  let rewritten = 0;
   let largestIndexed = 0;
   let builds = false;
   const unweighed: string[] = [];
@@ -111,9 +126,12 @@ async function modelGrowth(
     }
     builds ||= work.some((w) => w.kind === 'index' || w.kind === 'rewrite');
     for (const w of work) if (w.kind === 'index') largestIndexed = Math.max(largestIndexed, table(w.table).rows * table(w.table).bytesPerRow);
-    growth += stepGrowth(work, table, (bytes) => (transient = Math.max(transient, bytes)));
+    growth += stepGrowth(work, table, (bytes) => {
+      transient = Math.max(transient, bytes);
+      rewritten += bytes;
+    });
   }
-  return { growth, transient, unweighed, largestIndexed, builds };
+  return { growth, transient, rewritten, unweighed, largestIndexed, builds };
 }
 
 function stepGrowth(
@@ -148,6 +166,9 @@ function stepGrowth(
  *   catalog's sizes (rows inserted or updated, index entries; module steps unweighed, named in
  *   `notes`), plus the largest table one statement rewrites (its copy is freed at commit). Dead
  *   rows an UPDATE leaves stay until VACUUM, so they count; the WAL the run writes does not;
+ * - `walBytes`: the WAL the run writes, as the rehearsal measured it on the sample (the server's
+ *   insert position before and after each step, scaled like its growth), else the model's bytes;
+ *   a note when it passes `max_wal_size` (checkpoints during the run);
  * - `backupSpaceRequired`: the tables of the schema and of `mfmig_archive` (TOAST included, indexes
  *   not, which `pg_dump` does not copy): an upper bound of the compressed `-Fc` file;
  * - `freeSpace`: the file system of the local backup folder, where `pg_dump` writes (the server's
@@ -173,6 +194,8 @@ export async function estimatePostgresResources(
   const model = await modelGrowth(conn, migrations, plan);
   const measured = rehearsal ? rehearsal.steps.reduce((sum, s) => sum + Math.max(0, s.estimatedBytes), 0) : null;
   const growth = measured ?? model.growth;
+  // what the steps write (a step that shrinks writes little) and every copy a rewrite makes
+  const walBytes = Math.round(growth + model.rewritten);
   const notes: string[] = [];
   if (measured === null && model.unweighed.length > 0) {
     notes.push(`${model.unweighed.join(', ')}: not weighed: a module migration's writes are known only when it runs; a rehearsal measures them`);
@@ -180,7 +203,7 @@ export async function estimatePostgresResources(
   const backup = await dumpedBytes(conn);
   const freeSpace = freeBytesAt(options.backupFolder);
   notes.push(
-    `freeSpace is the backup folder's file system (${resolve(options.backupFolder)}); the server's disk needs additionalSpaceRequired free, and room for the WAL the run writes`,
+    `freeSpace is the backup folder's file system (${resolve(options.backupFolder)}); the server's disk needs additionalSpaceRequired free, and room for about ${mb(walBytes)} of WAL until checkpoints recycle it`,
   );
   const errors: ResourceEstimate['errors'] = [];
   if (backup > freeSpace) {
@@ -190,6 +213,11 @@ export async function estimatePostgresResources(
     });
   }
   const settings = await serverSettings(conn);
+  if (settings.maxWalSize > 0 && walBytes > settings.maxWalSize) {
+    notes.push(
+      `the run writes about ${mb(walBytes)} of WAL, more than max_wal_size (${mb(settings.maxWalSize)}): checkpoints will run during it, and a replica or WAL archive must keep up`,
+    );
+  }
   // PostgreSQL gives an index build parallel workers only over a heap of min_parallel_table_scan_size or more
   const parallel =
     settings.parallelMaintenanceWorkers > 0 && settings.minParallelTableScanSize > 0 && model.largestIndexed >= settings.minParallelTableScanSize;
@@ -200,6 +228,8 @@ export async function estimatePostgresResources(
       freeSpace,
       growthSource: measured === null ? 'model' : 'rehearsal',
       transientPeak: Math.round(model.transient),
+      walBytes,
+      maxWalSize: settings.maxWalSize,
     },
     memory: { peakMemoryUsage: model.builds ? settings.maintenanceWorkMem : settings.workMem },
     cpu: {
