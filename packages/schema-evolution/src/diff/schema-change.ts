@@ -1,42 +1,10 @@
-/** What kind of change a diff entry describes. */
-export type SchemaChangeKind =
-  | 'table-added'
-  | 'table-removed'
-  | 'table-renamed'
-  | 'table-options-changed'
-  | 'column-added'
-  | 'column-removed'
-  | 'column-renamed'
-  | 'column-type-changed'
-  | 'column-nullability-changed'
-  | 'column-default-changed'
-  | 'column-generated-changed'
-  | 'column-collation-changed'
-  | 'primary-key-changed'
-  | 'unique-added'
-  | 'unique-removed'
-  | 'check-added'
-  | 'check-removed'
-  | 'check-changed'
-  | 'foreign-key-added'
-  | 'foreign-key-removed'
-  | 'foreign-key-action-changed'
-  | 'index-added'
-  | 'index-removed'
-  | 'index-changed'
-  | 'view-added'
-  | 'view-removed'
-  | 'view-changed'
-  | 'trigger-added'
-  | 'trigger-removed'
-  | 'trigger-changed'
-  | 'column-identity-changed'
-  | 'function-added'
-  | 'function-removed'
-  | 'function-changed'
-  | 'type-added'
-  | 'type-removed'
-  | 'type-changed';
+import type { SchemaChange as CatalogChange, SchemaChangeKind as CatalogChangeKind } from '@mfmig/core';
+
+/**
+ * What kind of change a diff entry describes: every kind core's catalog comparison finds (on
+ * PostgreSQL), and those only SQLite's snapshot diff tells apart.
+ */
+export type SchemaChangeKind = CatalogChangeKind | 'table-renamed' | 'table-options-changed' | 'column-collation-changed' | 'unique-added' | 'unique-removed';
 
 /** Whether an application written for the old schema keeps working on the new one. */
 export type Compatibility = 'compatible' | 'breaking';
@@ -45,7 +13,7 @@ export type Compatibility = 'compatible' | 'breaking';
 export interface SchemaChange {
   kind: SchemaChangeKind;
   /** `table`, `index`, `view` or `trigger`; on PostgreSQL also `function` (a function or procedure, named `name(arguments)`) and `type` (an enum type). */
-  objectType: 'table' | 'index' | 'view' | 'trigger' | 'function' | 'type';
+  objectType: CatalogChange['objectType'];
   /** The object the change is on (the table, for column and constraint changes). */
   object: string;
   /** The column, for column changes. */
