@@ -68,6 +68,46 @@ describe('PostgresTransformer', () => {
     }
   });
 
+  it("runs batch: 'always' in committed batches: an abort keeps them, the same scope resumes, and reverse forgets the cursors", async () => {
+    const { url, fw } = await setup(3_000);
+    const transformer = new PostgresTransformer(fw.context, { batchSize: 200 });
+    const stop = new AbortController();
+    let batches = 0;
+    fw.context.events.on('operationProgress', () => ++batches === 4 && stop.abort());
+    try {
+      expect(await codeOf(() => transformer.execute(COPY, { batch: 'always', scope: 'nightly', signal: stop.signal }))).toBe('INTERRUPTED');
+      // what the committed batches moved stays, each row once; the lock is free again
+      const kept = await count(url, 'archive');
+      expect(kept).toBeGreaterThan(0);
+      expect(kept).toBeLessThan(3_000);
+      await withClient(url, (c) => c.query('INSERT INTO app.orders (amount) SELECT g FROM generate_series(1, 25) g'));
+
+      const resumed = await transformer.execute(COPY, { scope: 'nightly' });
+      expect(resumed.results[0]).toMatchObject({ id: 'archive_orders', mode: 'batched', rowsWritten: 3_025, resumed: true });
+      expect(await checksum(url, 'archive')).toEqual(
+        (
+          await rows(
+            url,
+            "SELECT count(*)::int AS n, md5(string_agg(t::text, ',' ORDER BY t::text)) AS sum FROM (SELECT id, amount * 100 AS amount FROM app.orders) t",
+          )
+        )[0],
+      );
+      expect(await rows(url, "SELECT scope FROM app.mfmig_transform_cursors WHERE scope = 'standalone:nightly'")).toEqual([]);
+
+      // a failed validation keeps the batches with their cursors; reverse takes them out and forgets them
+      const strict = { ...COPY, validationQueries: [{ sql: 'SELECT count(*) FROM archive', expect: 0 }] };
+      await transformer.reverse(COPY, { scope: 'nightly' });
+      expect(await codeOf(() => transformer.execute(strict, { batch: 'always', scope: 'nightly' }))).toBe('VALIDATION_FAILED');
+      expect(await count(url, 'archive')).toBe(3_025);
+      await transformer.reverse(COPY, { scope: 'nightly' });
+      expect([await count(url, 'archive'), await rows(url, 'SELECT scope FROM app.mfmig_transform_cursors')]).toEqual([0, []]);
+      const fresh = await transformer.execute(COPY, { batch: 'always', scope: 'nightly' });
+      expect(fresh.results[0]).toMatchObject({ mode: 'batched', rowsWritten: 3_025, resumed: false });
+    } finally {
+      await fw.close();
+    }
+  });
+
   it('dry-runs with the figures of the later execute and changes nothing', async () => {
     const { url, fw, transformer } = await setup(1_200);
     try {

@@ -9,8 +9,9 @@
 //    and the same move declared as a data transformation, as the knowledge base's 0005 declares it, run by the
 //    transformer participant: over its 10,000-row threshold the move is continued, in keyset batches over
 //    kb_entries.id paced by time, each committed with its cursor, then a final transaction; and once more run
-//    on its own by createPostgresFramework().transformer.execute (incidents made first, untimed): one
-//    transaction under the run lock, the source counted, the validations.
+//    on its own by createPostgresFramework().transformer.execute (incidents made first, untimed): over its
+//    100,000-row threshold, keyset batches each committed with its cursor, then a final transaction with the
+//    validations (below it, one transaction under the run lock).
 // mfmig runs with the participants the command line gives it (transformer and rollback preservation).
 // Every run gets a fresh scratch database (mfmig_bench_<pid>_<n>), dropped WITH (FORCE) after it, and at the
 // end of the suite whatever happened. The suite fails in one line when the server cannot be reached.
@@ -336,7 +337,7 @@ export async function down(_db, ctx) { await ctx.exec('DROP TABLE incidents'); }
         met: raw / transformed >= 0.9,
       },
       {
-        label: `kb_entries -> incidents through createPostgresFramework().transformer.execute (one transaction under the run lock, source counted, validations), ${n} rows`,
+        label: `kb_entries -> incidents through createPostgresFramework().transformer.execute (over 100,000 rows: committed keyset batches with cursors, then a final transaction with the validations), ${n} rows`,
         value: rate(standalone),
         unit: 'rows/s',
         baseline: rate(raw),

@@ -5,8 +5,13 @@ import {
   type TransformationResult,
   type TransformationUnit,
   type ValidationResult,
+  batchedJobPending,
   countRows,
+  forgetBatchedJob,
+  hasMoreRowsThan,
   holdSourcesStill,
+  toResult,
+  transformInBatchesOn,
   reverseTransformationsOn,
   runUnitsOn,
   validateOnConnection,
@@ -25,16 +30,26 @@ import {
   reverseResults,
 } from './postgres-transformer-results.js';
 
+/** Sources above this many rows are moved in committed batches (`batch: 'auto'`), as `DataTransformer`'s default on SQLite. */
+const BATCH_THRESHOLD = 100_000;
+
 /**
  * `framework.transformer` on PostgreSQL: `DataTransformer`'s methods, options and results, run
  * through the transformer's connection functions on sessions of the framework's own. `execute`,
- * `dryRun` and `reverse` take the run lock migrations take (`LOCK_HELD` after `lockTimeout`), then
- * run in ONE transaction: SHARE locks on the sources (the application's writes there wait, bounded
- * by `lockWait`, and the whole transaction is retried like a migration's), the units, then the
+ * `dryRun` and `reverse` take the run lock migrations take (`LOCK_HELD` after `lockTimeout`).
+ *
+ * `execute` runs, as on SQLite, in committed batches when a transformation says
+ * `batch: 'always'` (or `options.batch` does), when one reads more than 100,000 rows
+ * (`batch: 'auto'`), or when `scope` (default `standalone`) holds the cursors of an execute that
+ * was interrupted: keyset batches each committed with its cursor, no lock held between them, then
+ * one short transaction that moves what the application wrote meanwhile and checks the
+ * validations (`transformInBatchesOn`). Executing again with the same scope after a crash or an
+ * abort resumes at the next batch; a failed validation keeps the batches, which `reverse` with
+ * that scope takes back out, forgetting the cursors. Otherwise, and for `dryRun` and `reverse`, it
+ * is ONE transaction: SHARE locks on the sources (the application's writes there wait, bounded by
+ * `lockWait`, and the whole transaction is retried like a migration's), the units, then the
  * validations; a failure, a failed validation (`VALIDATION_FAILED`) or an abort (`INTERRUPTED`)
- * rolls everything back. On PostgreSQL a standalone execute is always that one transaction: `batch`
- * only sets how SQL with `@batchStart`/`@batchEnd` is cut into key ranges inside it (`never`: one
- * statement), no cursor is saved, and `scope` has nothing to resume or forget.
+ * rolls everything back.
  *
  * @example
  * framework.context.events.on('operationProgress', (p) => console.log(p.done, '/', p.total));
@@ -53,17 +68,55 @@ export class PostgresTransformer {
     this.#lockWait = { ...DEFAULT_LOCK_WAIT, ...context.config.lockWait };
   }
 
-  /** Runs transformations in dependency order in one transaction with their validations, then commits. */
+  /** Runs transformations in dependency order with their validations: in committed, resumable batches when large, else in one transaction. */
   async execute(transformations: Transformations, options: ExecuteOptions = {}): Promise<TransformationReport> {
     if (options.dryRun) return this.dryRun(transformations);
     const start = performance.now();
     const units = plannedUnits(transformations, options.batch);
-    const { counted, validations } = await this.#locked('transform', (conn) =>
-      inOneTransaction(conn, this.#lockWait, { signal: options.signal, commit: true }, () => this.#run(conn, units, options, true)),
-    );
-    const results = ranResults(counted, validations, 'inline');
+    const scope = options.scope ?? 'standalone';
+    const { results, validations } = await this.#locked('transform', async (conn) => {
+      if (await this.#batched(conn, units, scope)) {
+        const batched = await this.#runBatched(conn, transformations, units, scope, options);
+        return { results: batched, validations: [...new Set(batched.flatMap((r) => r.validations))] };
+      }
+      const ran = await inOneTransaction(conn, this.#lockWait, { signal: options.signal, commit: true }, () => this.#run(conn, units, options, true));
+      return { results: ranResults(ran.counted, ran.validations, 'inline'), validations: ran.validations };
+    });
     this.#history.push(...results);
     return { dryRun: false, results, validations, durationMs: performance.now() - start };
+  }
+
+  /** Whether an execute runs in committed batches: asked for, a source over the threshold, or cursors of this scope left by an interrupted one. */
+  async #batched(conn: PostgresConnection, units: readonly TransformationUnit[], scope: string): Promise<boolean> {
+    if (await batchedJobPending(conn, scope)) return true;
+    for (const { transformation: t } of units) {
+      if (t.batch === 'always' || (t.batch === 'auto' && (await hasMoreRowsThan(conn, t.sourceTable, BATCH_THRESHOLD)))) return true;
+    }
+    return false;
+  }
+
+  /** The batched, resumable execute (see `transformInBatchesOn`), under the run lock this call holds. */
+  async #runBatched(
+    conn: PostgresConnection,
+    transformations: Transformations,
+    units: readonly TransformationUnit[],
+    scope: string,
+    options: ExecuteOptions,
+  ): Promise<TransformationResult[]> {
+    const list = (Array.isArray(transformations) ? transformations : [transformations]).map((t) =>
+      options.batch === undefined ? t : { ...t, batch: options.batch },
+    );
+    const { resumed, results } = await transformInBatchesOn(conn, list, {
+      scope,
+      lockHeld: true,
+      onProgress: progressEmitter(this.#ctx.events),
+      ...(this.#batchSize === undefined ? {} : { batchSize: this.#batchSize }),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return results.map((r) => {
+      const unit = units.find((u) => u.id === r.id)!;
+      return toResult(unit, 'batched', { rowsRead: r.rowsRead, rowsWritten: r.rows, batches: r.batches, durationMs: r.durationMs, resumed }, r.validations);
+    });
   }
 
   /**
@@ -80,14 +133,18 @@ export class PostgresTransformer {
     return { dryRun: true, results: ranResults(counted, validations, 'dry-run'), validations, durationMs: performance.now() - start };
   }
 
-  /** Runs the declared SQL reverses (last first) in one transaction under the run lock; `scope` is accepted (no cursors to forget). */
+  /** Runs the declared SQL reverses (last first) in one transaction under the run lock, and forgets the cursors a batched execute of `scope` left. */
   async reverse(transformations: Transformations, options: { scope?: string; signal?: AbortSignal } = {}): Promise<TransformationReport> {
     const start = performance.now();
     const units = plannedUnits(transformations);
     const list = Array.isArray(transformations) ? transformations : [transformations];
     const signal = options.signal ? { signal: options.signal } : {};
     const reversed = await this.#locked('transform --reverse', (conn) =>
-      inOneTransaction(conn, this.#lockWait, { signal: options.signal, commit: true }, () => reverseTransformationsOn(conn, list, signal)),
+      inOneTransaction(conn, this.#lockWait, { signal: options.signal, commit: true }, async () => {
+        const done = await reverseTransformationsOn(conn, list, signal);
+        await forgetBatchedJob(conn, options.scope ?? 'standalone');
+        return done;
+      }),
     );
     const results = reverseResults(units, reversed);
     this.#history.push(...results);

@@ -21,6 +21,8 @@ export interface BatchedTransformOptions {
   signal?: AbortSignal;
   /** How long to wait for mfmig's run lock (a migration running, or the same job in another process), in ms. Default 10,000. */
   lockTimeoutMs?: number;
+  /** The caller holds mfmig's run lock on this connection already (and releases it): the job does not take it again. */
+  lockHeld?: boolean;
   /** Forget the scope's cursors first and start over: after `reverseTransformationsOn` took a failed job's rows back out. */
   restart?: boolean;
 }
@@ -67,9 +69,9 @@ export async function transformInBatchesOn(
   const scope = `standalone:${options.scope}`;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const store = new ConnectionCursorStore(conn);
-  await conn.lock.acquire({ timeoutMs: options.lockTimeoutMs ?? 10_000, command: `transform ${options.scope}` });
+  if (!options.lockHeld) await conn.lock.acquire({ timeoutMs: options.lockTimeoutMs ?? 10_000, command: `transform ${options.scope}` });
   try {
-    if (options.restart) await conn.transaction(() => store.clear(scope));
+    if (options.restart) await conn.transaction(() => forgetBatchedJob(conn, options.scope));
     const saved = await store.list(scope);
     const stranger = saved.find((c) => !units.some((u) => u.id === c.transformationId));
     if (stranger) {
@@ -85,6 +87,29 @@ export async function transformInBatchesOn(
     const results = await conn.transaction(() => finalizeResumable(conn, scope, units, spent, batchSize));
     return { resumed: saved.length > 0, results };
   } finally {
-    await conn.lock.release();
+    if (!options.lockHeld) await conn.lock.release();
   }
+}
+
+/**
+ * True when job `scope` has cursors an interrupted {@link transformInBatchesOn} left: the next call
+ * with that scope resumes it rather than starting over.
+ *
+ * @example
+ * if (await batchedJobPending(conn, 'backfill-tickets')) console.log('resuming');
+ */
+export async function batchedJobPending(conn: RunnableConnection, scope: string): Promise<boolean> {
+  return (await new ConnectionCursorStore(conn).list(`standalone:${scope}`)).length > 0;
+}
+
+/**
+ * Forgets job `scope`'s cursors, in the caller's transaction if any: after its rows were taken
+ * back out (`reverseTransformationsOn`), so that the next call starts over.
+ *
+ * @example
+ * await conn.transaction(async () => { await reverseTransformationsOn(conn, list); await forgetBatchedJob(conn, 'backfill-tickets'); });
+ */
+export async function forgetBatchedJob(conn: RunnableConnection, scope: string): Promise<void> {
+  const store = new ConnectionCursorStore(conn);
+  if (await store.exists()) await store.clear(`standalone:${scope}`);
 }
