@@ -5,7 +5,7 @@
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type RunnableConnection, SqliteConnection, openDatabase, openDatabaseFile, openPostgres } from '@mfmig/core';
-import { dropScratchDatabases, removeTempDirs, scratchDatabase, tempTree } from '@mfmig/test-support';
+import { dropScratchDatabases, openTransaction, removeTempDirs, scratchDatabase, tempTree } from '@mfmig/test-support';
 import { reverseTransformationsOn, transformInBatchesOn } from '../src/index.js';
 import { runChildKilledAfter } from './helpers.js';
 
@@ -155,4 +155,42 @@ describe.each(['postgres', 'sqlite'] as const)('transformInBatchesOn (%s)', (dia
       await conn.close();
     }
   });
+});
+
+describe('transformInBatchesOn (postgres, an application transaction open at the end)', () => {
+  it(
+    'bounds the final wait for its SHARE locks behind an open application transaction, keeps the batches, and finishes on the next call',
+    { timeout: 120_000 },
+    async () => {
+      const db = await database('postgres');
+      const conn = await db.open();
+      try {
+        // once the batches run, the application opens a write on the source and keeps it open: the final transaction cannot lock it
+        let app: Promise<{ commit(): Promise<void> }> | undefined;
+        const onProgress = () => void (app ??= openTransaction(db.target, `INSERT INTO src (id, v) VALUES (${ROWS + 1}, ${ROWS + 1})`));
+        const lockWait = { lockTimeoutMs: 200, retries: 1, retryDelayMs: 50, maxDelayMs: 50 };
+        const pacing = { targetMs: 5, pauseMs: 20 };
+        const started = performance.now();
+        const refused = await transformInBatchesOn(conn, [DOUBLE], { scope: 'held', batchSize: 500, pacing, lockWait, onProgress }).then(
+          () => 'resolved',
+          (e: { code?: string }) => e.code,
+        );
+        expect(refused).toBe('TRANSFORMATION_FAILED');
+        // two bounded waits, not one behind the open transaction
+        expect(performance.now() - started).toBeLessThan(30_000);
+        const kept = await state(conn, 'held');
+        expect([kept.rows, kept.ids, kept.cursors]).toEqual([ROWS, ROWS, [['done', ROWS]]]);
+        // the run lock was released
+        await conn.lock.acquire({ timeoutMs: 1_000, command: 'test' });
+        await conn.lock.release();
+
+        await (await app)!.commit();
+        const done = await transformInBatchesOn(conn, [DOUBLE], { scope: 'held', lockWait });
+        expect([done.resumed, done.results[0]!.rows]).toEqual([true, ROWS + 1]);
+        expect(await state(conn, 'held')).toEqual({ rows: ROWS + 1, ids: ROWS + 1, wrong: 0, cursors: [] });
+      } finally {
+        await conn.close();
+      }
+    },
+  );
 });

@@ -109,6 +109,7 @@ export class PostgresTransformer {
     const { resumed, results } = await transformInBatchesOn(conn, list, {
       scope,
       lockHeld: true,
+      lockWait: this.#lockWait,
       onProgress: progressEmitter(this.#ctx.events),
       ...(this.#batchSize === undefined ? {} : { batchSize: this.#batchSize }),
       ...(options.signal ? { signal: options.signal } : {}),

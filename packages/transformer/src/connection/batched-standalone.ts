@@ -1,4 +1,13 @@
-import { type BatchPacing, MfmigError, type RunnableConnection, pacingFor } from '@mfmig/core';
+import {
+  type BatchPacing,
+  DEFAULT_LOCK_WAIT,
+  type LockWaitPolicy,
+  MfmigError,
+  type RunnableConnection,
+  inRetriedTransaction,
+  pacingFor,
+  retryDelay,
+} from '@mfmig/core';
 import { parseTransformations } from '../declaration/parse-transformation.js';
 import { planUnits } from '../declaration/transformation-unit.js';
 import { ConnectionCursorStore } from './connection-cursor-store.js';
@@ -23,6 +32,13 @@ export interface BatchedTransformOptions {
   lockTimeoutMs?: number;
   /** The caller holds mfmig's run lock on this connection already (and releases it): the job does not take it again. */
   lockHeld?: boolean;
+  /**
+   * How long the final transaction waits for its SHARE locks (behind an application transaction
+   * open on a source, while every later writer queues behind it), and how often it is retried whole
+   * after backing off. Default `DEFAULT_LOCK_WAIT`: 2 s, 5 retries. When they are spent the call
+   * throws `TRANSFORMATION_FAILED` and keeps its batches: the next call with the same scope finishes the job.
+   */
+  lockWait?: LockWaitPolicy;
   /** Forget the scope's cursors first and start over: after `reverseTransformationsOn` took a failed job's rows back out. */
   restart?: boolean;
 }
@@ -43,7 +59,8 @@ const DEFAULT_BATCH_SIZE = 10_000;
  * `DELETE` over the source, or SQL with `@batchStart`/`@batchEnd`) is batched; from the first
  * transformation that is not (a row function, an aggregate, `batch: 'never'`), the rest run whole
  * in the final transaction. No lock is held between batches, so the application reads and writes meanwhile; a final short
- * transaction SHARE-locks the sources (writers wait, readers do not), moves the rows written above
+ * transaction SHARE-locks the sources (writers wait, readers do not; the wait for the locks is
+ * bounded by `lockWait` and retried, so that writers never queue behind a long transaction), moves the rows written above
  * each cursor meanwhile, runs whole the transformations whose SQL cannot run in key ranges, checks
  * every validation query and removes the cursors. A killed or interrupted call is resumed by the
  * next call with the same `scope`, at the batch after the last committed one, so every source row
@@ -82,9 +99,20 @@ export async function transformInBatchesOn(
     }
     if (saved.length === 0) await conn.transaction(() => startResumable(conn, scope, units, []));
     const pacing = options.pacing ?? pacingFor(conn.capabilities);
-    const resumeHint = `run the job again with scope ${options.scope} to resume from the saved cursor`;
-    const spent = await continueResumable(conn, scope, units, { batchSize, pacing, onProgress: options.onProgress, signal: options.signal, resumeHint });
-    const results = await conn.transaction(() => finalizeResumable(conn, scope, units, spent, batchSize));
+    const rerun = `run the job again with scope ${options.scope}`;
+    const spent = await continueResumable(conn, scope, units, { batchSize, pacing, onProgress: options.onProgress, signal: options.signal, rerun });
+    const lockWait = options.lockWait ?? DEFAULT_LOCK_WAIT;
+    const waitBeforeRetry = (attempt: number) => new Promise<void>((done) => setTimeout(done, retryDelay(lockWait, attempt)));
+    // a lock wait that never ends keeps the batches: the next call with the scope finishes the job
+    const exhausted = (error: unknown, attempt: number) =>
+      conn.isLockTimeout(error)
+        ? new MfmigError(
+            'TRANSFORMATION_FAILED',
+            `The final transaction of job ${options.scope} waited more than ${lockWait.lockTimeoutMs} ms for its table locks, ${attempt + 1} time(s), behind another transaction; its batches are kept: run it again with the same scope to finish`,
+            { cause: error },
+          )
+        : error;
+    const results = await inRetriedTransaction(conn, { lockWait, waitBeforeRetry, exhausted }, () => finalizeResumable(conn, scope, units, spent, batchSize));
     return { resumed: saved.length > 0, results };
   } finally {
     if (!options.lockHeld) await conn.lock.release();

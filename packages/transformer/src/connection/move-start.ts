@@ -28,6 +28,7 @@ export async function startMove(
   batches: SqlKeyBatches,
   source: string,
   c: ConnectionCursor,
+  rerun = 'run migrate again',
 ): Promise<ConnectionCursor> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -50,7 +51,7 @@ export async function startMove(
       if (attempt >= START_ATTEMPTS) {
         throw new MfmigError(
           'MIGRATION_FAILED',
-          `Transformation ${c.transformationId} could not start: a transaction writing to ${source} stayed open past ${START_LOCK_MS} ms, ${attempt} times; run migrate again once it has committed`,
+          `Transformation ${c.transformationId} could not start: a transaction writing to ${source} stayed open past ${START_LOCK_MS} ms, ${attempt} times; ${rerun} once it has committed`,
           { cause: error, context: { transformation: c.transformationId } },
         );
       }

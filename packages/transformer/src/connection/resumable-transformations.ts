@@ -23,8 +23,8 @@ export interface ResumableRunOptions {
   onProgress?: (p: ConnectionProgress) => void;
   /** Checked before each batch: an abort throws `INTERRUPTED`, and the next run resumes from the saved cursor. */
   signal?: AbortSignal;
-  /** What the `INTERRUPTED` error tells the user to do. Default: `run migrate again to resume from the saved cursor`. */
-  resumeHint?: string;
+  /** What the `INTERRUPTED` error, and the one of a move that could not start, tell the user to run again. Default: `run migrate again`. */
+  rerun?: string;
 }
 
 /**
@@ -113,13 +113,13 @@ export async function continueResumable(
     if (!batches) break;
     await assertSameKey(conn, unit, c);
     const start = performance.now();
-    if (c.status === 'pending') c = await startMove(conn, store, batches, unit.transformation.sourceTable, c);
+    if (c.status === 'pending') c = await startMove(conn, store, batches, unit.transformation.sourceTable, c, options.rerun);
     const pacer = new BatchPacer(options.pacing, unit.transformation.batchSize ?? options.batchSize);
     while (c.endKey !== null) {
       if (options.signal?.aborted) {
         throw new MfmigError(
           'INTERRUPTED',
-          `Transformation ${unit.id} interrupted after ${c.rowsRead} rows; ${options.resumeHint ?? 'run migrate again to resume from the saved cursor'}`,
+          `Transformation ${unit.id} interrupted after ${c.rowsRead} rows; ${options.rerun ?? 'run migrate again'} to resume from the saved cursor`,
           {
             context: { transformation: unit.id },
           },
