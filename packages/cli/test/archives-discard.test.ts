@@ -95,3 +95,42 @@ describe.each(['sqlite', 'postgres'] as const)('mfmig archives --discard (%s)', 
     },
   );
 });
+
+describe('mfmig archives --discard of held and foreign archives (sqlite)', () => {
+  it('deletes the rows no migrate would ever put back: a held archive and one that came in with a copy of another database', { timeout: 120_000 }, async () => {
+    const dir = tempDir();
+    writeMigrations(dir, MIGRATIONS);
+    const pair = await sqlitePair(dir);
+    const cli = (...args: string[]) => mfmig(dir, [...pair.args[0], '--json', ...args]);
+    expect(cli('migrate').code).toBe(0);
+    await pair.query(0, `INSERT INTO notes (id, body) VALUES (1, 'n1'), (2, 'n2')`);
+    await pair.query(0, `INSERT INTO tags (id, note_id, name) VALUES (1, 1, 't1')`);
+    expect(cli('--yes', 'rollback', '--to', '0').code).toBe(0);
+    // as the registry records them: one kept from a failed attempt, one whose database id is not this file's
+    const ids = (await pair.query(0, 'SELECT id, source_table FROM mfmig_archives ORDER BY id')).map((r) => [Number(r.id), String(r.source_table)]);
+    const idOf = (table: string) => ids.find(([, t]) => t === table)![0] as number;
+    await pair.query(0, `UPDATE mfmig_archives SET held = 1 WHERE id = ${idOf('tags')}`);
+    await pair.query(0, `UPDATE mfmig_archives SET database_id = 'another-database' WHERE id = ${idOf('notes')}`);
+    const listed = (...args: string[]) => (cli('archives', ...args).json as { archives: Listed[] }).archives.map((a) => [a.table, a.status]);
+    expect(listed().sort()).toEqual([
+      ['notes', 'foreign'],
+      ['tags', 'held'],
+    ]);
+
+    const gone = cli('--yes', 'archives', '--discard', String(idOf('tags')), String(idOf('notes')));
+    expect(gone.code, gone.stderr).toBe(0);
+    expect((gone.json as { discarded: { table: string; rows: number; status: string }[] }).discarded.map((d) => [d.table, d.rows, d.status])).toEqual([
+      ['tags', 1, 'held'],
+      ['notes', 2, 'foreign'],
+    ]);
+    expect(listed()).toEqual([]);
+    expect(listed('--all').sort()).toEqual([
+      ['notes', 'discarded'],
+      ['tags', 'discarded'],
+    ]);
+    expect(await pair.query(0, "SELECT name FROM sqlite_schema WHERE name LIKE 'mfmig_archive_%' AND name <> 'mfmig_archives'")).toEqual([]);
+    expect(await pair.query(0, 'PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+    expect(cli('migrate').code).toBe(0);
+    expect(await pair.query(0, 'SELECT count(*) AS n FROM notes')).toEqual([{ n: 0 }]);
+  });
+});
