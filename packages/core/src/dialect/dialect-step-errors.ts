@@ -76,3 +76,14 @@ export function lockExhausted(error: unknown, conn: RunnableConnection, policy: 
 export function retryable(conn: RunnableConnection, error: unknown): boolean {
   return conn.isLockTimeout(error) || conn.isTransientConflict(error);
 }
+
+/**
+ * {@link retryable}, for an error that may wrap the server's as its `cause` (a transformation's
+ * statement fails as `TRANSFORMATION_FAILED`, the server's error inside).
+ *
+ * @example
+ * inRetriedTransaction(conn, { lockWait, retryable: (e) => retryableWithin(conn, e) }, work);
+ */
+export function retryableWithin(conn: RunnableConnection, error: unknown): boolean {
+  return [error, (error as { cause?: unknown } | null)?.cause].some((e) => retryable(conn, e));
+}

@@ -6,7 +6,7 @@ export type { MeasuredPart } from './dialect-run-metrics.js';
 export { type DownTarget, downTargetVersion } from './dialect-down.js';
 export * from './lock-wait-policy.js';
 export { type RetriedTransactionOptions, inRetriedTransaction } from './retried-transaction.js';
-export { retryable } from './dialect-step-errors.js';
+export { retryable, retryableWithin } from './dialect-step-errors.js';
 export { isPostgresUrl, describePostgresUrl, postgresEndpoint } from './postgres/postgres-url.js';
 export { type PostgresOptions, PostgresConnection, openPostgres } from './postgres/postgres-connection.js';
 export { PostgresMetrics } from './postgres/postgres-metrics.js';

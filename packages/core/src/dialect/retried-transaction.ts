@@ -1,12 +1,13 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunnableConnection } from './dialect.js';
 import { lockExhausted, retryable } from './dialect-step-errors.js';
-import type { LockWaitPolicy } from './lock-wait-policy.js';
+import { type LockWaitPolicy, retryDelay } from './lock-wait-policy.js';
 
 /** What {@link inRetriedTransaction} needs besides the work. */
 export interface RetriedTransactionOptions {
   lockWait: LockWaitPolicy;
-  /** The wait before attempt `attempt + 1` (the runner's, which logs it). */
-  waitBeforeRetry(attempt: number): Promise<void>;
+  /** The wait before attempt `attempt + 1`. Default: `retryDelay` of the policy (the runner passes its own, which logs it). */
+  waitBeforeRetry?(attempt: number): Promise<void>;
   /** Resets what an attempt left behind in memory (statements run, rows counted), before each attempt; a throw here ends the retries. */
   beforeAttempt?(): void;
   /** Whether a failed attempt is worth running again whole. Default: a lock timeout or a transient conflict (`retryable`). */
@@ -23,7 +24,7 @@ export interface RetriedTransactionOptions {
  * aborted the transaction over a conflict; after the last retry, the lock timeout's error.
  *
  * @example
- * await inRetriedTransaction(conn, { lockWait, waitBeforeRetry: (a) => wait(m, a) }, () => conn.history.remove(7));
+ * await inRetriedTransaction(conn, { lockWait }, () => conn.history.remove(7));
  */
 export async function inRetriedTransaction<T>(conn: RunnableConnection, options: RetriedTransactionOptions, work: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
@@ -39,7 +40,7 @@ export async function inRetriedTransaction<T>(conn: RunnableConnection, options:
       if (!(options.retryable ? options.retryable(error) : retryable(conn, error))) throw error;
       if (attempt >= options.lockWait.retries)
         throw options.exhausted ? options.exhausted(error, attempt) : lockExhausted(error, conn, options.lockWait, attempt);
-      await options.waitBeforeRetry(attempt);
+      await (options.waitBeforeRetry ? options.waitBeforeRetry(attempt) : sleep(retryDelay(options.lockWait, attempt)));
     }
   }
 }

@@ -6,8 +6,7 @@ import {
   type PostgresConnection,
   inRetriedTransaction,
   quoteIdentifier,
-  retryDelay,
-  retryable,
+  retryableWithin,
 } from '@mfmig/core';
 import {
   type BatchPolicy,
@@ -141,10 +140,9 @@ export function inOneTransaction<T>(
     conn,
     {
       lockWait,
-      waitBeforeRetry: (attempt) => new Promise((resolve) => setTimeout(resolve, retryDelay(lockWait, attempt))),
       beforeAttempt: () => interrupted(how.signal),
       // a statement's server error comes wrapped in TRANSFORMATION_FAILED, the server's as its cause
-      retryable: (error) => [error, (error as { cause?: unknown } | null)?.cause].some((e) => retryable(conn, e)),
+      retryable: (error) => retryableWithin(conn, error),
       exhausted: (error, attempt) =>
         new MfmigError(
           'TRANSFORMATION_FAILED',

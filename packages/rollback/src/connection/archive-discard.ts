@@ -1,7 +1,7 @@
 import { type DialectConnection, MfmigError, SqliteConnection, quoteIdentifier as q } from '@mfmig/core';
-import { archiveBelongsTo, archiveLineage, listArchives, markArchiveDiscarded } from '../preservation/archive-registry.js';
-import { ARCHIVE_SCHEMA, archiveHistory, markDiscarded } from './archive-schema.js';
-import { currentSchema } from './table-state.js';
+import { ensureArchiveRegistry, markArchiveDiscarded } from '../preservation/archive-registry.js';
+import { openArchive } from './archive-lookup.js';
+import { ARCHIVE_SCHEMA, ensureDiscardColumn, markDiscarded } from './archive-schema.js';
 
 /**
  * An archive whose rows a discard deletes for good. `status` is what `mfmig archives` lists:
@@ -33,15 +33,13 @@ interface Discardable {
 
 const NOTE = 'discarded by hand (mfmig archives --discard): its rows were deleted';
 
-/** The archive `id` of this database (SQLite) or of the connection's schema (PostgreSQL) that is not restored yet, or a USAGE error. */
+/** Archive `id` (see `openArchive`), with how its table is dropped and its registry row marked. */
 async function discardable(conn: DialectConnection, id: number): Promise<Discardable> {
-  const unknown = () => new MfmigError('USAGE', `No archive ${id} waiting or held in this database; \`mfmig archives\` lists them`);
-  if (conn instanceof SqliteConnection) {
-    const adapter = conn.adapter;
-    const entry = listArchives(adapter).find((a) => a.id === id);
-    if (!entry || entry.status !== 'archived') throw unknown();
-    const status = !archiveBelongsTo(entry, archiveLineage(adapter)) ? 'foreign' : entry.held ? 'held' : 'waiting';
+  const found = await openArchive(conn, id);
+  if (found.dialect === 'sqlite') {
+    const { adapter, entry } = found;
     const { version, sourceTable: table, kind, rows, archiveTable } = entry;
+    const status = found.foreign ? 'foreign' : entry.held ? 'held' : 'waiting';
     return {
       target: { archiveId: id, version, table, kind, rows, status, location: archiveTable },
       async drop() {
@@ -50,14 +48,12 @@ async function discardable(conn: DialectConnection, id: number): Promise<Discard
       },
     };
   }
-  const record = (await archiveHistory(conn, await currentSchema(conn))).find((a) => a.id === id);
-  if (!record || record.restored) throw unknown();
-  const location = `${ARCHIVE_SCHEMA}.${q(record.archiveTable)}`;
+  const { record } = found;
   const { version, sourceTable: table, kind, rows } = record;
   return {
     target: { archiveId: id, version, table, kind, rows, status: record.held ? 'held' : 'waiting', location: `${ARCHIVE_SCHEMA}.${record.archiveTable}` },
     async drop() {
-      await conn.execute(`DROP TABLE IF EXISTS ${location}`);
+      await conn.execute(`DROP TABLE IF EXISTS ${ARCHIVE_SCHEMA}.${q(record.archiveTable)}`);
       await markDiscarded(conn, id);
     },
   };
@@ -101,6 +97,9 @@ export async function discardArchiveRows(conn: DialectConnection, ids: readonly 
       // read again under the lock: a migrate that ran meanwhile may have put one back
       const found: Discardable[] = [];
       for (const id of unique) found.push(await discardable(conn, id));
+      // an older registry gains `discarded_at` once, before the first mark
+      if (conn instanceof SqliteConnection) ensureArchiveRegistry(conn.adapter);
+      else await ensureDiscardColumn(conn);
       for (const archive of found) await archive.drop();
       return found.map((a) => a.target);
     });

@@ -1,7 +1,8 @@
-import { type DialectConnection, MfmigError, SqliteConnection, type TableInfo, quoteIdentifier as q } from '@mfmig/core';
+import { type DialectConnection, MfmigError, type TableInfo, quoteIdentifier as q } from '@mfmig/core';
 import { checksumTable } from '../analysis/row-digest.js';
-import { type ArchiveEntry, archiveBelongsTo, archiveLineage, listArchives, markArchiveRestored } from '../preservation/archive-registry.js';
-import { ARCHIVE_SCHEMA, type ArchiveRecord, archiveHistory, markRestored } from './archive-schema.js';
+import { type ArchiveEntry, markArchiveRestored } from '../preservation/archive-registry.js';
+import { ARCHIVE_SCHEMA, markRestored } from './archive-schema.js';
+import { openArchive } from './archive-lookup.js';
 import { resetSequences } from './archive-restore.js';
 import { parentsFirst } from './archive-order.js';
 import { currentSchema } from './table-state.js';
@@ -160,13 +161,10 @@ function sameRow(conn: DialectConnection, archive: Archive): string {
 }
 
 async function findArchive(conn: DialectConnection, id: number): Promise<Archive> {
-  const unknown = () => new MfmigError('USAGE', `No archive ${id} waiting or held in this database; \`mfmig archives\` lists them`);
-  if (conn instanceof SqliteConnection) {
-    const adapter = conn.adapter;
-    const entry = listArchives(adapter).find((a) => a.id === id);
-    if (!entry || entry.status !== 'archived') throw unknown();
-    if (!archiveBelongsTo(entry, archiveLineage(adapter)))
-      throw new MfmigError('USAGE', `Archive ${id} came in with a copy of another database; its rows are not this database's`);
+  const found = await openArchive(conn, id);
+  if (found.dialect === 'sqlite') {
+    const { adapter, entry } = found;
+    if (found.foreign) throw new MfmigError('USAGE', `Archive ${id} came in with a copy of another database; its rows are not this database's`);
     const rowid = entry.keyKind === 'rowid';
     return {
       id,
@@ -190,9 +188,7 @@ async function findArchive(conn: DialectConnection, id: number): Promise<Archive
       },
     };
   }
-  const schema = await currentSchema(conn);
-  const record: ArchiveRecord | undefined = (await archiveHistory(conn, schema)).find((a) => a.id === id);
-  if (!record || record.restored) throw unknown();
+  const { record } = found;
   return {
     id,
     kind: record.kind,

@@ -58,6 +58,11 @@ export async function ensureArchiveSchema(conn: DialectConnection): Promise<void
   // which schema, not which name: a schema dropped and made again under the same name is another one
   await conn.execute(`ALTER TABLE ${ARCHIVE_SCHEMA}.archives ADD COLUMN IF NOT EXISTS source_schema_oid bigint`);
   await conn.execute(`ALTER TABLE ${ARCHIVE_SCHEMA}.archives ADD COLUMN IF NOT EXISTS held boolean NOT NULL DEFAULT false`);
+  await ensureDiscardColumn(conn);
+}
+
+/** Adds `discarded_at` to a registry made before archives could be discarded (see {@link markDiscarded}). */
+export async function ensureDiscardColumn(conn: DialectConnection): Promise<void> {
   await conn.execute(`ALTER TABLE ${ARCHIVE_SCHEMA}.archives ADD COLUMN IF NOT EXISTS discarded_at timestamptz`);
 }
 
@@ -185,13 +190,13 @@ function cutToBytes(name: string, max: number): string {
 
 /**
  * Marks an archive discarded: its rows were deleted for good by hand (its table is dropped by the
- * caller). It reads as restored with 0 rows, so that no up looks for it again.
+ * caller). It reads as restored with 0 rows, so that no up looks for it again. The registry must
+ * have `discarded_at` ({@link ensureDiscardColumn}).
  *
  * @example
  * await markDiscarded(conn, 12);
  */
 export async function markDiscarded(conn: DialectConnection, id: number): Promise<void> {
-  await conn.execute(`ALTER TABLE ${ARCHIVE_SCHEMA}.archives ADD COLUMN IF NOT EXISTS discarded_at timestamptz`);
   await conn.execute(`UPDATE ${ARCHIVE_SCHEMA}.archives SET restored_at = now(), restored_rows = 0, discarded_at = now() WHERE id = $1`, [id]);
 }
 

@@ -163,10 +163,10 @@ export function markArchiveRestored(adapter: DatabaseAdapter, id: number, restor
 /**
  * Marks an archive discarded: its rows were deleted for good by hand (its table is dropped by the
  * caller). It reads as restored with 0 rows, so that no up ever looks for it again, and keeps
- * when and why in `discarded_at` and `note`. Adds `discarded_at` to an older registry first.
+ * when and why in `discarded_at` and `note`. The registry must have `discarded_at`
+ * ({@link ensureArchiveRegistry}).
  */
 export function markArchiveDiscarded(adapter: DatabaseAdapter, id: number, note: string): void {
-  ensureArchiveRegistry(adapter);
   const now = new Date().toISOString();
   adapter.run('UPDATE mfmig_archives SET status = ?, restored_at = ?, restored_rows = 0, note = ?, discarded_at = ? WHERE id = ?', [
     'restored',

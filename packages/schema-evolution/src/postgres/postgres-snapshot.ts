@@ -74,17 +74,6 @@ export function tablesOnly(tables: TableInfo[]): SchemaObjects {
 export function postgresSnapshotOf(objects: SchemaObjects | TableInfo[]): PostgresSchemaSnapshot {
   const all = Array.isArray(objects) ? tablesOnly(objects) : objects;
   const { tables, views, checks, triggers, routines, enumTypes, columnKinds } = all;
-  const others = views.length + triggers.length + routines.length + enumTypes.length;
-  return {
-    dialect: 'postgres',
-    hash: postgresObjectsHash(all),
-    tables,
-    views,
-    checks,
-    triggers,
-    routines,
-    enumTypes,
-    columnKinds,
-    objectCount: tables.reduce((n, t) => n + 1 + t.indexes.length, 0) + others,
-  };
+  const objectCount = tables.reduce((n, t) => n + 1 + t.indexes.length, 0) + views.length + triggers.length + routines.length + enumTypes.length;
+  return { dialect: 'postgres', hash: postgresObjectsHash(all), tables, views, checks, triggers, routines, enumTypes, columnKinds, objectCount };
 }

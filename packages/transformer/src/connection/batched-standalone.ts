@@ -6,7 +6,7 @@ import {
   type RunnableConnection,
   inRetriedTransaction,
   pacingFor,
-  retryDelay,
+  retryableWithin,
 } from '@mfmig/core';
 import { parseTransformations } from '../declaration/parse-transformation.js';
 import { planUnits } from '../declaration/transformation-unit.js';
@@ -52,20 +52,23 @@ export interface BatchedTransformResult {
 
 const DEFAULT_BATCH_SIZE = 10_000;
 
+/** The cursor scope of job `scope`, apart from migrations' (`migration:<version>`). */
+const jobScope = (scope: string) => `standalone:${scope}`;
+
 /**
  * Runs declared transformations outside any migration, in keyset batches that each commit with
  * their cursor, on PostgreSQL or SQLite: the job for a backfill too long for one transaction.
  * SQL that runs in key ranges of the source's integer key (an `INSERT ... SELECT`, `UPDATE` or
  * `DELETE` over the source, or SQL with `@batchStart`/`@batchEnd`) is batched; from the first
  * transformation that is not (a row function, an aggregate, `batch: 'never'`), the rest run whole
- * in the final transaction. No lock is held between batches, so the application reads and writes meanwhile; a final short
- * transaction SHARE-locks the sources (writers wait, readers do not; the wait for the locks is
- * bounded by `lockWait` and retried, so that writers never queue behind a long transaction), moves the rows written above
- * each cursor meanwhile, runs whole the transformations whose SQL cannot run in key ranges, checks
- * every validation query and removes the cursors. A killed or interrupted call is resumed by the
- * next call with the same `scope`, at the batch after the last committed one, so every source row
- * is moved once. The whole job holds mfmig's run lock: a migration, or the same job started
- * twice, waits for it or is refused (`LOCK_TIMEOUT`).
+ * in the final transaction. No lock is held between batches, so the application reads and writes
+ * meanwhile. A final short transaction SHARE-locks the sources (writers wait, readers do not; the
+ * wait is bounded by `lockWait` and retried, so that writers never queue behind a long
+ * transaction), moves the rows written above each cursor meanwhile, runs whole what cannot run in
+ * key ranges, checks every validation query and removes the cursors. A killed or interrupted call
+ * is resumed by the next call with the same `scope`, at the batch after the last committed one,
+ * so every source row is moved once. The whole job holds mfmig's run lock: a migration, or the
+ * same job started twice, waits for it or is refused (`LOCK_HELD`).
  *
  * A failed validation throws `VALIDATION_FAILED` and keeps what the batches committed, with their
  * cursors, so that a retry never moves a row twice: `reverseTransformationsOn` takes it back out,
@@ -83,7 +86,7 @@ export async function transformInBatchesOn(
   if (options.scope.trim() === '') throw new MfmigError('USAGE', 'Give the job a scope: the same scope resumes it after a crash');
   const units = planUnits(parseTransformations(declared));
   if (units.length === 0) return { resumed: false, results: [] };
-  const scope = `standalone:${options.scope}`;
+  const scope = jobScope(options.scope);
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const store = new ConnectionCursorStore(conn);
   if (!options.lockHeld) await conn.lock.acquire({ timeoutMs: options.lockTimeoutMs ?? 10_000, command: `transform ${options.scope}` });
@@ -102,17 +105,15 @@ export async function transformInBatchesOn(
     const rerun = `run the job again with scope ${options.scope}`;
     const spent = await continueResumable(conn, scope, units, { batchSize, pacing, onProgress: options.onProgress, signal: options.signal, rerun });
     const lockWait = options.lockWait ?? DEFAULT_LOCK_WAIT;
-    const waitBeforeRetry = (attempt: number) => new Promise<void>((done) => setTimeout(done, retryDelay(lockWait, attempt)));
-    // a lock wait that never ends keeps the batches: the next call with the scope finishes the job
+    // a statement's server error comes wrapped in TRANSFORMATION_FAILED; spent waits keep the batches for the next call
     const exhausted = (error: unknown, attempt: number) =>
-      conn.isLockTimeout(error)
-        ? new MfmigError(
-            'TRANSFORMATION_FAILED',
-            `The final transaction of job ${options.scope} waited more than ${lockWait.lockTimeoutMs} ms for its table locks, ${attempt + 1} time(s), behind another transaction; its batches are kept: run it again with the same scope to finish`,
-            { cause: error },
-          )
-        : error;
-    const results = await inRetriedTransaction(conn, { lockWait, waitBeforeRetry, exhausted }, () => finalizeResumable(conn, scope, units, spent, batchSize));
+      new MfmigError(
+        'TRANSFORMATION_FAILED',
+        `The final transaction of job ${options.scope} could not finish behind another transaction (it waited more than ${lockWait.lockTimeoutMs} ms for its locks, or the server aborted it over a conflict), ${attempt + 1} time(s); its batches are kept: run it again with the same scope to finish`,
+        { cause: error },
+      );
+    const retried = { lockWait, retryable: (error: unknown) => retryableWithin(conn, error), exhausted };
+    const results = await inRetriedTransaction(conn, retried, () => finalizeResumable(conn, scope, units, spent, batchSize));
     return { resumed: saved.length > 0, results };
   } finally {
     if (!options.lockHeld) await conn.lock.release();
@@ -127,7 +128,7 @@ export async function transformInBatchesOn(
  * if (await batchedJobPending(conn, 'backfill-tickets')) console.log('resuming');
  */
 export async function batchedJobPending(conn: RunnableConnection, scope: string): Promise<boolean> {
-  return (await new ConnectionCursorStore(conn).list(`standalone:${scope}`)).length > 0;
+  return (await new ConnectionCursorStore(conn).list(jobScope(scope))).length > 0;
 }
 
 /**
@@ -139,5 +140,5 @@ export async function batchedJobPending(conn: RunnableConnection, scope: string)
  */
 export async function forgetBatchedJob(conn: RunnableConnection, scope: string): Promise<void> {
   const store = new ConnectionCursorStore(conn);
-  if (await store.exists()) await store.clear(`standalone:${scope}`);
+  if (await store.exists()) await store.clear(jobScope(scope));
 }
