@@ -1,6 +1,7 @@
 // The objects beside a PostgreSQL schema's tables (views, CHECKs, triggers, functions, enum types,
-// identity and generated columns), read from the catalogs on the live server: the same DDL in two
-// schemas reads the same, and each change made by hand in one is named and classified.
+// identity and generated columns, domains, composite types, sequences, materialized views'
+// indexes), read from the catalogs on the live server: the same DDL in two schemas reads the same,
+// and each change made by hand in one is named and classified.
 import { afterAll, describe, expect, it } from 'vitest';
 import { type PostgresConnection, compareSchemaObjects, openPostgres } from '@mfmig/core';
 import { dropScratchDatabases, scratchDatabase } from '@mfmig/test-support';
@@ -28,9 +29,22 @@ CREATE VIEW open_accounts AS SELECT id, email FROM accounts WHERE status = 'open
 CREATE MATERIALIZED VIEW note_counts AS SELECT account_id, count(*) AS n FROM notes GROUP BY account_id;
 `;
 
-async function schemaWith(url: string, schema: string): Promise<PostgresConnection> {
+// domains, a composite type, a sequence of its own and a materialized view with a unique index
+// (what REFRESH ... CONCURRENTLY needs), as a billing schema writes them
+const TYPES_DDL = `
+CREATE DOMAIN qty AS integer NOT NULL CHECK (VALUE > 0);
+CREATE DOMAIN code AS text CHECK (VALUE IN ('a', 'b'));
+CREATE TYPE money_pair AS (amount numeric(12,2), currency char(3));
+CREATE SEQUENCE invoice_no START 1000;
+CREATE TABLE lines (id serial PRIMARY KEY, n qty, c code, price money_pair, invoice bigint DEFAULT nextval('invoice_no'));
+CREATE MATERIALIZED VIEW line_totals AS SELECT c, sum(n) AS total FROM lines GROUP BY c;
+CREATE UNIQUE INDEX line_totals_c ON line_totals (c);
+CREATE INDEX line_totals_total ON line_totals (total);
+`;
+
+async function schemaWith(url: string, schema: string, ddl = DDL): Promise<PostgresConnection> {
   const conn = await openPostgres(url, { schema, createSchema: true });
-  await conn.execute(DDL);
+  await conn.execute(ddl);
   return conn;
 }
 
@@ -86,6 +100,85 @@ describe('PostgreSQL schema objects', () => {
       // the other way round, what was allowed is taken away
       const back = compareSchemaObjects(await live.introspector.objects(), before);
       expect(back.filter((c) => c.compatibility === 'breaking').map((c) => c.kind)).toEqual(['check-changed', 'column-identity-changed', 'type-changed']);
+    } finally {
+      await built.close();
+      await live.close();
+    }
+  });
+
+  it("names domains, composite types, sequences and materialized views' indexes changed by hand, and the fingerprint sees them", async () => {
+    const url = await scratchDatabase();
+    const built = await schemaWith(url, 'billing', TYPES_DDL);
+    const live = await schemaWith(url, 'Billing "live"', TYPES_DDL);
+    try {
+      const before = await built.introspector.objects();
+      expect(before.domains.map((d) => [d.name, d.baseType, d.notNull, d.checks])).toEqual([
+        ['code', 'text', false, ["CHECK (VALUE = ANY (ARRAY['a'::text, 'b'::text]))"]],
+        ['qty', 'integer', true, ['CHECK (VALUE > 0)']],
+      ]);
+      expect(before.compositeTypes).toEqual([
+        {
+          name: 'money_pair',
+          attributes: [
+            { name: 'amount', type: 'numeric(12,2)' },
+            { name: 'currency', type: 'character(3)' },
+          ],
+        },
+      ]);
+      expect(before.sequences.map((q) => [q.name, q.dataType, q.start, q.ownedBy])).toEqual([
+        ['invoice_no', 'bigint', '1000', null],
+        ['lines_id_seq', 'integer', '1', { table: 'lines', column: 'id' }],
+      ]);
+      expect(before.views[0]!.indexes!.map((i) => [i.name, i.unique])).toEqual([
+        ['line_totals_c', true],
+        ['line_totals_total', false],
+      ]);
+      expect(compareSchemaObjects(before, await live.introspector.objects())).toEqual([]);
+
+      // the application's writes move the sequences' values, which are not the schema
+      const [formatOne, formatTwo] = [await live.introspector.schemaFingerprint([], 1), await live.introspector.schemaFingerprint()];
+      await live.execute(
+        `INSERT INTO lines (n, c) VALUES (3, 'a'), (4, 'b'); SELECT setval('invoice_no', 4000); REFRESH MATERIALIZED VIEW CONCURRENTLY line_totals;`,
+      );
+      expect(compareSchemaObjects(before, await live.introspector.objects())).toEqual([]);
+      expect(await live.introspector.schemaFingerprint()).toBe(formatTwo);
+
+      await live.execute(`
+        ALTER DOMAIN qty ADD CONSTRAINT qty_small CHECK (VALUE < 1000);
+        ALTER DOMAIN code DROP CONSTRAINT code_check;
+        ALTER DOMAIN code ADD CONSTRAINT code_check CHECK (VALUE IN ('a', 'b', 'c'));
+        ALTER TYPE money_pair ADD ATTRIBUTE note text;
+        ALTER SEQUENCE invoice_no MAXVALUE 5000;
+        ALTER SEQUENCE lines_id_seq CACHE 10;
+        CREATE SEQUENCE extra_seq;
+        DROP INDEX line_totals_c;
+        CREATE INDEX line_totals_c2 ON line_totals (c, total);
+      `);
+      const changes = compareSchemaObjects(before, await live.introspector.objects());
+      expect(changes.map((c) => [c.kind, c.object, c.compatibility])).toEqual([
+        ['index-added', 'line_totals_c2', 'compatible'],
+        ['index-removed', 'line_totals_c', 'breaking'],
+        ['type-changed', 'code', 'compatible'],
+        ['type-changed', 'qty', 'breaking'],
+        ['type-changed', 'money_pair', 'compatible'],
+        ['sequence-added', 'extra_seq', 'compatible'],
+        ['sequence-changed', 'invoice_no', 'breaking'],
+        ['sequence-changed', 'lines_id_seq', 'compatible'],
+      ]);
+      expect(changes.find((c) => c.object === 'invoice_no')!.description).toBe('sequence invoice_no changed (max 9223372036854775807 -> 5000)');
+      // the other way round: the attribute and the wider IN list are taken away, the cache is not a break
+      const back = compareSchemaObjects(await live.introspector.objects(), before);
+      expect(back.filter((c) => c.compatibility === 'breaking').map((c) => `${c.kind} ${c.object}`)).toEqual([
+        'type-changed code',
+        'type-changed money_pair',
+        'sequence-removed extra_seq',
+      ]);
+
+      // format 1, what history rows written before these objects counted hold, cannot see any of it
+      expect(await live.introspector.schemaFingerprint([], 1)).toBe(formatOne);
+      expect(await live.introspector.schemaFingerprintLike(formatOne)).toBe(formatOne);
+      expect(await live.introspector.schemaFingerprint()).not.toBe(formatTwo);
+      expect(await live.introspector.schemaFingerprintLike(formatTwo)).not.toBe(formatTwo);
     } finally {
       await built.close();
       await live.close();

@@ -79,6 +79,6 @@ async function schemaDrift(
 ): Promise<{ hasDrift: boolean; version: number | null; expectedHash: string | null; actualHash: string | null }> {
   const last = history.length > 0 ? lastApplied(history) : undefined;
   if (!last?.schemaHash) return { hasDrift: false, version: last?.version ?? null, expectedHash: null, actualHash: null };
-  const actual = await conn.introspector.schemaFingerprint();
+  const actual = await conn.introspector.schemaFingerprintLike(last.schemaHash);
   return { hasDrift: actual !== last.schemaHash, version: last.version, expectedHash: last.schemaHash, actualHash: actual };
 }

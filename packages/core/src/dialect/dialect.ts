@@ -86,6 +86,8 @@ export interface ViewInfo {
   columns?: string[];
   /** A materialized view (PostgreSQL), where the introspector reads it. */
   materialized?: boolean;
+  /** A materialized view's indexes (`objects()` on PostgreSQL), sorted by name; `REFRESH ... CONCURRENTLY` needs a unique one. */
+  indexes?: IndexInfo[];
 }
 
 /** A table with its columns, indexes and foreign keys. */
@@ -130,6 +132,42 @@ export interface EnumTypeInfo {
   labels: string[];
 }
 
+/** A domain: a base type with constraints of its own, which every column of the domain's type obeys. */
+export interface DomainInfo {
+  name: string;
+  /** The base type (`integer`, `character varying(80)`). */
+  baseType: string;
+  notNull: boolean;
+  /** The default expression, or null. */
+  defaultSql: string | null;
+  /** Its CHECK constraints, each printed as the catalogs print it (`CHECK (VALUE > 0)`), sorted. */
+  checks: string[];
+}
+
+/** A composite type made by `CREATE TYPE ... AS (...)`: its attributes in order. */
+export interface CompositeTypeInfo {
+  name: string;
+  attributes: { name: string; type: string }[];
+}
+
+/**
+ * A sequence and its settings; not its current value, which every insert moves. A sequence a
+ * column owns (`serial`, an identity) names that column.
+ */
+export interface SequenceInfo {
+  name: string;
+  /** `smallint`, `integer` or `bigint`. */
+  dataType: string;
+  start: string;
+  increment: string;
+  min: string;
+  max: string;
+  cache: string;
+  cycle: boolean;
+  /** The column that owns it, or null for a sequence of its own. */
+  ownedBy: { table: string; column: string } | null;
+}
+
 /** A column that is an identity or a generated column, which {@link ColumnInfo} does not tell apart. */
 export interface ColumnKindInfo {
   table: string;
@@ -152,6 +190,9 @@ export interface SchemaObjects {
   triggers: TriggerInfo[];
   routines: RoutineInfo[];
   enumTypes: EnumTypeInfo[];
+  domains: DomainInfo[];
+  compositeTypes: CompositeTypeInfo[];
+  sequences: SequenceInfo[];
   columnKinds: ColumnKindInfo[];
 }
 

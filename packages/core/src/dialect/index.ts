@@ -10,6 +10,7 @@ export { retryable, retryableWithin } from './dialect-step-errors.js';
 export { isPostgresUrl, describePostgresUrl, postgresEndpoint } from './postgres/postgres-url.js';
 export { type PostgresOptions, PostgresConnection, openPostgres } from './postgres/postgres-connection.js';
 export { PostgresMetrics } from './postgres/postgres-metrics.js';
+export { type FingerprintFormat, fingerprintFormatOf } from './postgres/postgres-introspector.js';
 export { isConcurrentCreate, isPermissionDenied } from './postgres/postgres-errors.js';
 export { analyzePostgresSql, type PgStatement, type PgRiskFact, type PgLockMode, type PgRowWork } from './postgres/postgres-statements.js';
 export { PG_LOCK_MODES } from './postgres/postgres-lock-levels.js';
@@ -24,6 +25,7 @@ export {
 } from './postgres/postgres-rehearsal.js';
 export { type SchemaChange, type SchemaChangeKind, compareSchemas } from './schema-compare.js';
 export { compareSchemaObjects } from './schema-objects-compare.js';
+export { schemaOfTables } from './schema-objects.js';
 export { type UnadoptedTables, type ScratchRehearser, SCRATCH_TRANSFORMATIONS, adoptionRefusal, findUnadoptedTablesOn } from './dialect-adoption.js';
 export { assertPostgresAdopted, findUnadoptedPostgresTables } from './postgres/postgres-adoption.js';
 export { type ScratchSchema, openScratchSchema } from './postgres/postgres-scratch.js';

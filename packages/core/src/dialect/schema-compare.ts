@@ -34,13 +34,16 @@ export type SchemaChangeKind =
   | 'function-changed'
   | 'type-added'
   | 'type-removed'
-  | 'type-changed';
+  | 'type-changed'
+  | 'sequence-added'
+  | 'sequence-removed'
+  | 'sequence-changed';
 
 /** One change between two schemas, classified; the shape of schema-evolution's `SchemaChange`, so its diff renderer prints it. */
 export interface SchemaChange {
   kind: SchemaChangeKind;
-  objectType: 'table' | 'index' | 'view' | 'trigger' | 'function' | 'type';
-  /** The table (for column, key, constraint and table changes), or the index, view, trigger, function (`name(arguments)`) or type. */
+  objectType: 'table' | 'index' | 'view' | 'trigger' | 'function' | 'type' | 'sequence';
+  /** The table (for column, key, constraint and table changes), or the index, view, trigger, function (`name(arguments)`), type or sequence. */
   object: string;
   /** The column, for column changes. */
   column?: string;
@@ -63,7 +66,7 @@ const unqualified = (definition: string) => definition.replace(/ ON (ONLY )?(?:"
 
 const describeColumn = (c: ColumnInfo) =>
   [c.name, c.type, c.nullable ? '' : 'NOT NULL', c.defaultSql === null ? '' : `DEFAULT ${c.defaultSql}`].filter(Boolean).join(' ');
-const describeIndex = (i: IndexInfo) => `${i.name} on ${i.table} (${i.columns.join(', ')})${i.unique ? ' UNIQUE' : ''}`;
+export const describeIndex = (i: IndexInfo) => `${i.name} on ${i.table} (${i.columns.join(', ')})${i.unique ? ' UNIQUE' : ''}`;
 const fkKey = (fk: ForeignKeyInfo) => `${fk.columns.join(',')}->${fk.referencedTable}(${fk.referencedColumns.join(',')})`;
 const describeFk = (fk: ForeignKeyInfo) => `(${fk.columns.join(', ')}) -> ${fk.referencedTable}(${fk.referencedColumns.join(', ')}) ON DELETE ${fk.onDelete}`;
 const sameColumnExceptName = (a: ColumnInfo, b: ColumnInfo) => a.type === b.type && a.nullable === b.nullable && a.defaultSql === b.defaultSql;

@@ -1,20 +1,8 @@
-import type { CheckInfo, ColumnKindInfo, EnumTypeInfo, RoutineInfo, SchemaObjects, TriggerInfo, ViewInfo } from './dialect.js';
-import { type SchemaChange, type Verdict, adder, breaking, compareSchemas, compatible } from './schema-compare.js';
-
-/** The values of a `CHECK ((col = ANY (ARRAY['a'::text, 'b'::text])))`, PostgreSQL's print of `col IN ('a', 'b')`; undefined for any other check. */
-function anyListValues(definition: string): { column: string; values: string[] } | undefined {
-  const match = /^CHECK \(\(?\(?("(?:[^"]|"")+"|[^\s()]+) = ANY \(ARRAY\[(.*)\]\)\)?\)?\)$/.exec(definition);
-  return match ? { column: match[1]!, values: match[2]!.split(', ') } : undefined;
-}
-
-/** A changed check that allows every value it allowed before: the same column's `IN` list, grown. */
-function checkVerdict(from: string, to: string): Verdict {
-  const a = anyListValues(from);
-  const b = anyListValues(to);
-  return a && b && a.column === b.column && a.values.every((v) => b.values.includes(v))
-    ? compatible('CHECK widened: every value allowed before is still allowed')
-    : breaking('CHECK constraint changed: writes the old schema accepted can fail');
-}
+import type { CheckInfo, ColumnKindInfo, IndexInfo, RoutineInfo, SchemaObjects, TriggerInfo, ViewInfo } from './dialect.js';
+import { type SchemaChange, type Verdict, adder, breaking, compareSchemas, compatible, describeIndex } from './schema-compare.js';
+import { checkVerdict } from './check-verdict.js';
+import { compareByKey } from './compare-by-key.js';
+import { compareSequences, compareTypes } from './schema-types-compare.js';
 
 /**
  * The CHECK constraints of the tables on both sides, by definition (a constraint renamed alone is
@@ -80,36 +68,6 @@ function compareColumnKinds(from: SchemaObjects, to: SchemaObjects, common: Set<
   }
 }
 
-/** Objects of one kind on both sides, by key: added, changed (when `same` says so) and removed, each with its verdict. */
-function compareByKey<T>(
-  changes: SchemaChange[],
-  objectType: 'view' | 'trigger' | 'function' | 'type',
-  from: T[],
-  to: T[],
-  rules: {
-    key: (o: T) => string;
-    label: (o: T) => string;
-    same: (a: T, b: T) => boolean;
-    added: Verdict;
-    removed: Verdict;
-    changed: (a: T, b: T) => Verdict;
-    /** What changed, in words, after the label: ` (labels a, b -> a, b, c)`. */
-    detail?: (a: T, b: T) => string;
-  },
-): void {
-  const add = adder(changes, objectType);
-  const before = new Map(from.map((o) => [rules.key(o), o]));
-  const after = new Map(to.map((o) => [rules.key(o), o]));
-  for (const [key, y] of after) {
-    const x = before.get(key);
-    if (!x) add(`${objectType}-added`, key, `${objectType} ${rules.label(y)} added`, rules.added, undefined, y);
-    else if (!rules.same(x, y)) {
-      add(`${objectType}-changed`, key, `${objectType} ${rules.label(y)} changed${rules.detail?.(x, y) ?? ''}`, rules.changed(x, y), x, y);
-    }
-  }
-  for (const [key, x] of before) if (!after.has(key)) add(`${objectType}-removed`, key, `${objectType} ${rules.label(x)} dropped`, rules.removed, x);
-}
-
 function viewVerdict(a: ViewInfo, b: ViewInfo): Verdict {
   const missing = (a.columns ?? []).filter((c) => !(b.columns ?? []).includes(c));
   if (missing.length > 0) return breaking(`view no longer has column(s) ${missing.join(', ')}`);
@@ -123,10 +81,32 @@ function routineVerdict(a: RoutineInfo, b: RoutineInfo): Verdict {
   return compatible('body changed, same arguments and result');
 }
 
-function enumVerdict(a: EnumTypeInfo, b: EnumTypeInfo): Verdict {
-  const missing = a.labels.filter((l) => !b.labels.includes(l));
-  if (missing.length > 0) return breaking(`label(s) ${missing.join(', ')} removed: rows and writes that use them fail`);
-  return compatible('labels added');
+/**
+ * The indexes of views materialized on both sides, as a table's are compared, except that a
+ * materialized view takes no writes: a unique index matters because `REFRESH MATERIALIZED VIEW
+ * CONCURRENTLY` needs one, so losing one breaks.
+ */
+function compareViewIndexes(from: ViewInfo[], to: ViewInfo[], changes: SchemaChange[]): void {
+  const add = adder(changes, 'index');
+  const lostUnique = breaking('unique index dropped: REFRESH MATERIALIZED VIEW CONCURRENTLY needs one');
+  const indexesOf = (views: ViewInfo[]) => new Map(views.filter((v) => v.materialized).map((v) => [v.name, v.indexes ?? []]));
+  const [before, after] = [indexesOf(from), indexesOf(to)];
+  for (const [view, indexes] of after) {
+    const old = before.get(view);
+    if (!old) continue;
+    const was = new Map(old.map((i): [string, IndexInfo] => [i.name, i]));
+    for (const y of indexes) {
+      const x = was.get(y.name);
+      if (!x) add('index-added', y.name, `index ${describeIndex(y)} added`, compatible('new index'), undefined, y);
+      else if (x.definition !== y.definition || x.unique !== y.unique) {
+        add('index-changed', y.name, `index ${describeIndex(y)} changed`, x.unique && !y.unique ? lostUnique : compatible('index changed'), x, y);
+      }
+      was.delete(y.name);
+    }
+    for (const x of was.values()) {
+      add('index-removed', x.name, `index ${describeIndex(x)} dropped`, x.unique ? lostUnique : compatible('index removed (queries may be slower)'), x);
+    }
+  }
 }
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -139,7 +119,9 @@ const onTable = (t: TriggerInfo) => `${t.name} on ${t.table}`;
  * {@link compareSchemas} finds, then CHECK constraints, identity and generated columns (of tables
  * and columns on both sides), views (a lost column or a switch to materialized breaks), triggers
  * (a behaviour change, compatible as on SQLite), functions and procedures by signature (a dropped
- * one, or a new result type, breaks) and enum types (a dropped label breaks).
+ * one, or a new result type, breaks), the indexes of materialized views (dropping the unique one
+ * `REFRESH ... CONCURRENTLY` needs breaks), types (see `compareTypes`: enums, domains, composite
+ * types) and sequences (see `compareSequences`).
  *
  * @example
  * const changes = compareSchemaObjects(await scratch.introspector.objects(), await live.introspector.objects());
@@ -178,14 +160,8 @@ export function compareSchemaObjects(from: SchemaObjects, to: SchemaObjects): Sc
     changed: routineVerdict,
     detail: (a, b) => (a.result === b.result ? '' : ` (returns ${a.result} -> ${b.result})`),
   });
-  compareByKey(changes, 'type', from.enumTypes, to.enumTypes, {
-    key: (e) => e.name,
-    label: (e) => e.name,
-    same: sameJson,
-    added: compatible('new type'),
-    removed: breaking('dropped type: columns and casts that use it fail'),
-    changed: enumVerdict,
-    detail: (a, b) => ` (labels ${a.labels.join(', ')} -> ${b.labels.join(', ')})`,
-  });
+  compareViewIndexes(from.views, to.views, changes);
+  compareTypes(from, to, changes);
+  compareSequences(from, to, changes);
   return changes;
 }

@@ -24,8 +24,10 @@ export interface SchemaDiff {
   triggers: ObjectDiff;
   /** Functions and procedures by signature (`name(arguments)`); PostgreSQL only, empty on SQLite. */
   functions: ObjectDiff;
-  /** Enum types; PostgreSQL only, empty on SQLite. */
+  /** Enum and composite types and domains; PostgreSQL only, empty on SQLite. */
   types: ObjectDiff;
+  /** Sequences, their settings; PostgreSQL only, empty on SQLite. */
+  sequences: ObjectDiff;
   /** Every change, classified, tables first. */
   changes: SchemaChange[];
   /** The breaking ones. */
@@ -54,6 +56,7 @@ export function diffSnapshots(from: SchemaSnapshot, to: SchemaSnapshot): SchemaD
     triggers: { added: [], removed: [], changed: [] },
     functions: { added: [], removed: [], changed: [] },
     types: { added: [], removed: [], changed: [] },
+    sequences: { added: [], removed: [], changed: [] },
     changes: [],
     breaking: [],
   };

@@ -45,7 +45,8 @@ export async function postgresVersionTables(
 
 /**
  * Everything a PostgreSQL schema holds at each of `versions` (its tables, and the views, CHECK
- * constraints, triggers, functions, enum types and identity and generated columns beside them),
+ * constraints, triggers, functions, types, domains, sequences and identity and generated columns
+ * beside them),
  * from one rehearsal as {@link postgresVersionTables} makes it.
  *
  * @example
@@ -76,7 +77,7 @@ function objectDiff(changes: SchemaChange[], objectType: SchemaChange['objectTyp
 
 /**
  * What changed from one PostgreSQL schema to another, as the SQLite diff reports it: tables,
- * indexes, views, triggers, functions and enum types added, removed and changed, each change with
+ * indexes, views, triggers, functions, types and sequences added, removed and changed, each change with
  * its compatibility, the breaking ones apart. Give each side's `objects()` (or a snapshot) to
  * compare everything; given a list of tables on either side, only tables and their indexes are
  * compared.
@@ -102,6 +103,7 @@ export function postgresSchemaDiff(from: SchemaObjects | TableInfo[], to: Schema
     triggers: objectDiff(changes, 'trigger'),
     functions: objectDiff(changes, 'function'),
     types: objectDiff(changes, 'type'),
+    sequences: objectDiff(changes, 'sequence'),
     changes,
     breaking: changes.filter((c) => c.compatibility === 'breaking'),
   };

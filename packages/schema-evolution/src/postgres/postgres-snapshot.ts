@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
-import type { SchemaObjects, TableInfo } from '@mfmig/core';
+import { type SchemaObjects, type TableInfo, schemaOfTables } from '@mfmig/core';
 
 /**
  * A PostgreSQL schema as `SchemaEvolution`'s calls see it on a server, read from the catalogs: its
- * tables (columns, indexes, foreign keys, primary key) and the objects beside them (views, CHECK
- * constraints, triggers, functions and procedures, enum types, identity and generated columns),
+ * tables (columns, indexes, foreign keys, primary key) and the objects beside them (views and
+ * materialized views' indexes, CHECK constraints, triggers, functions and procedures, enum and
+ * composite types, domains, sequences, identity and generated columns),
  * with a hash that is the same for equal schemas whatever schema they live in.
  */
 export interface PostgresSchemaSnapshot extends SchemaObjects {
   dialect: 'postgres';
   /** Same objects, same hash (column order and the schema's name do not count). */
   hash: string;
-  /** The number of tables, indexes, views, triggers, functions and types. */
+  /** The number of tables, indexes, views, triggers, functions, types, domains and sequences. */
   objectCount: number;
 }
 
@@ -48,8 +49,8 @@ export function postgresTablesHash(tables: TableInfo[]): string {
  * postgresObjectsHash(await conn.introspector.objects()); // '9b1e0c4d2a7f3e58'
  */
 export function postgresObjectsHash(objects: SchemaObjects): string {
-  const { tables, views, checks, triggers, routines, enumTypes, columnKinds } = objects;
-  const shape = { tables: tableShape(tables), views, checks, triggers, routines, enumTypes, columnKinds };
+  const { tables, views, checks, triggers, routines, enumTypes, domains, compositeTypes, sequences, columnKinds } = objects;
+  const shape = { tables: tableShape(tables), views, checks, triggers, routines, enumTypes, domains, compositeTypes, sequences, columnKinds };
   return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
 }
 
@@ -60,7 +61,7 @@ export function postgresObjectsHash(objects: SchemaObjects): string {
  * tablesOnly(await conn.introspector.tables()).views; // []
  */
 export function tablesOnly(tables: TableInfo[]): SchemaObjects {
-  return { tables, views: [], checks: [], triggers: [], routines: [], enumTypes: [], columnKinds: [] };
+  return schemaOfTables(tables);
 }
 
 /**
@@ -73,7 +74,15 @@ export function tablesOnly(tables: TableInfo[]): SchemaObjects {
  */
 export function postgresSnapshotOf(objects: SchemaObjects | TableInfo[]): PostgresSchemaSnapshot {
   const all = Array.isArray(objects) ? tablesOnly(objects) : objects;
-  const { tables, views, checks, triggers, routines, enumTypes, columnKinds } = all;
-  const objectCount = tables.reduce((n, t) => n + 1 + t.indexes.length, 0) + views.length + triggers.length + routines.length + enumTypes.length;
-  return { dialect: 'postgres', hash: postgresObjectsHash(all), tables, views, checks, triggers, routines, enumTypes, columnKinds, objectCount };
+  const { tables, views, triggers, routines, enumTypes, domains, compositeTypes, sequences } = all;
+  const objectCount =
+    tables.reduce((n, t) => n + 1 + t.indexes.length, 0) +
+    views.reduce((n, v) => n + 1 + (v.indexes?.length ?? 0), 0) +
+    triggers.length +
+    routines.length +
+    enumTypes.length +
+    domains.length +
+    compositeTypes.length +
+    sequences.length;
+  return { ...all, dialect: 'postgres', hash: postgresObjectsHash(all), objectCount };
 }

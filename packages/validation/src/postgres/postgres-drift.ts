@@ -37,10 +37,11 @@ export async function checkDrift(
 ): Promise<PostgresDrift> {
   if (history.length === 0) return notChecked(run, 'the database has no mfmig history, so there is no recorded schema to compare with', 'no-history');
   const last = lastApplied(history);
-  if (last.schemaHash === null) {
+  const recorded = last.schemaHash;
+  if (recorded === null) {
     return { ...notChecked(run, `the history recorded no schema fingerprint after version ${last.version}`, 'not-applicable'), version: last.version };
   }
-  const actual = await run.attempt('schema.drift', 'schema', () => conn.introspector.schemaFingerprint());
+  const actual = await run.attempt('schema.drift', 'schema', () => conn.introspector.schemaFingerprintLike(recorded));
   if (actual === undefined)
     return {
       hasDrift: false,

@@ -9,6 +9,7 @@ import {
   migrationLabel,
   SCRATCH_TRANSFORMATIONS,
   rehearseVersions,
+  schemaOfTables,
   withSchemaReplayStandIns,
 } from '@mfmig/core';
 import type { SkipReason } from '../report/types.js';
@@ -100,7 +101,7 @@ export async function rehearseExpectedSchema(
   const set = appliedSubset(migrations, applied);
   const subset = set.migrations;
   const versions = subset.map((m) => m.version);
-  const none: SchemaObjects = { tables: [], views: [], checks: [], triggers: [], routines: [], enumTypes: [], columnKinds: [] };
+  const none = schemaOfTables();
   // tables and views at each version say which migration made what; everything else only at the last
   let read = 0;
   const { values, failed } = await rehearseVersions<SchemaObjects>(

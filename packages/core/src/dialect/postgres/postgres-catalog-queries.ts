@@ -49,11 +49,12 @@ LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE ${SELECTED_TABLES} ORDER BY c.relname, a.attnum`;
 
 /**
- * Key columns only (not `INCLUDE`); an expression column is printed as its expression. The
+ * The indexes of the relations `where` selects (`c` is the relation), with their key columns only
+ * (not `INCLUDE`); an expression column is printed as its expression. The
  * definition names its table without the schema (`pg_get_indexdef` always qualifies it), so that
  * the same index in two schemas reads the same.
  */
-export const INDEXES_SQL = `SELECT c.relname AS table_name, i.relname AS name, x.indisunique AS is_unique, x.indisvalid AS is_valid,
+export const indexesSql = (where: string) => `SELECT c.relname AS table_name, i.relname AS name, x.indisunique AS is_unique, x.indisvalid AS is_valid,
   replace(replace(pg_get_indexdef(x.indexrelid), ' ON ONLY ' || quote_ident(n.nspname) || '.', ' ON ONLY '), ' ON ' || quote_ident(n.nspname) || '.', ' ON ') AS definition,
   to_json(ARRAY(SELECT CASE WHEN k.attnum = 0 THEN pg_get_indexdef(x.indexrelid, k.ord::int, true) ELSE a.attname::text END
     FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
@@ -61,7 +62,9 @@ export const INDEXES_SQL = `SELECT c.relname AS table_name, i.relname AS name, x
     WHERE k.ord <= x.indnkeyatts ORDER BY k.ord)) AS columns
 ${FROM_TABLES}
 JOIN pg_index x ON x.indrelid = c.oid JOIN pg_class i ON i.oid = x.indexrelid
-WHERE ${SELECTED_TABLES}`;
+WHERE ${where}`;
+
+export const INDEXES_SQL = indexesSql(SELECTED_TABLES);
 
 /** The columns of constraint `k` listed in `key` (`conkey` or `confkey`) of relation `rel`, in order. */
 const constraintColumns = (key: string, rel: string) => `to_json(ARRAY(SELECT a.attname::text

@@ -3,17 +3,28 @@ import type {
   CheckInfo,
   ColumnInfo,
   ColumnKindInfo,
+  CompositeTypeInfo,
   DatabaseIntrospector,
+  DomainInfo,
   EnumTypeInfo,
   ForeignKeyInfo,
   IndexInfo,
   RoutineInfo,
   SchemaObjects,
+  SequenceInfo,
   TableInfo,
   TriggerInfo,
   ViewInfo,
 } from '../dialect.js';
-import { OBJECT_ROUTINES_SQL, OBJECT_TRIGGERS_SQL, OBJECT_VIEWS_SQL } from './postgres-object-queries.js';
+import {
+  OBJECT_COMPOSITES_SQL,
+  OBJECT_DOMAINS_SQL,
+  OBJECT_ROUTINES_SQL,
+  OBJECT_SEQUENCES_SQL,
+  OBJECT_TRIGGERS_SQL,
+  OBJECT_VIEWS_SQL,
+  OBJECT_VIEW_INDEXES_SQL,
+} from './postgres-object-queries.js';
 import {
   CHECKS_SQL,
   COLUMNS_SQL,
@@ -130,6 +141,42 @@ function toRoutine(row: Row): RoutineInfo {
   };
 }
 
+function toDomain(row: Row): DomainInfo {
+  return {
+    name: String(row.name),
+    baseType: String(row.base_type),
+    notNull: asBoolean(row.not_null),
+    defaultSql: orNull(row.default_sql),
+    checks: asJson<string[]>(row.checks),
+  };
+}
+
+function toSequence(row: Row): SequenceInfo {
+  const [table, column] = [orNull(row.owner_table), orNull(row.owner_column)];
+  return {
+    name: String(row.name),
+    dataType: String(row.data_type),
+    start: String(row.start),
+    increment: String(row.increment),
+    min: String(row.min),
+    max: String(row.max),
+    cache: String(row.cache),
+    cycle: asBoolean(row.cycle),
+    ownedBy: table === null || column === null ? null : { table, column },
+  };
+}
+
+/** The formats of {@link PostgresIntrospector.schemaFingerprint}: 1 for hashes recorded before domains, composite types, sequences and materialized views' indexes counted, 2 since. */
+export type FingerprintFormat = 1 | 2;
+
+/** The format a recorded fingerprint was taken in. */
+export const fingerprintFormatOf = (hash: string): FingerprintFormat => (hash.startsWith('2:') ? 2 : 1);
+
+const sha16 = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+
+/** What `objects()` reads beyond the fingerprint's first format, and what its second adds: materialized views' indexes, domains, composite types, sequences. */
+const EXTRA_OBJECT_QUERIES = [OBJECT_VIEW_INDEXES_SQL, OBJECT_DOMAINS_SQL, OBJECT_COMPOSITES_SQL, OBJECT_SEQUENCES_SQL];
+
 /**
  * Reads one schema of a PostgreSQL database from the system catalogs: its tables with their
  * columns, indexes, foreign keys and primary keys, and a fingerprint of everything the schema
@@ -179,23 +226,30 @@ export class PostgresIntrospector implements DatabaseIntrospector {
    */
   async objects(): Promise<SchemaObjects> {
     const tables = await this.tables();
-    const queries = [OBJECT_VIEWS_SQL, CHECKS_SQL, OBJECT_TRIGGERS_SQL, OBJECT_ROUTINES_SQL, ENUMS_SQL, COLUMN_EXTRAS_SQL];
-    const [views = [], checks = [], triggers = [], routines = [], enums = [], extras = []] = await this.queryEach(queries, [this.schema]);
+    const queries = [OBJECT_VIEWS_SQL, CHECKS_SQL, OBJECT_TRIGGERS_SQL, OBJECT_ROUTINES_SQL, ENUMS_SQL, COLUMN_EXTRAS_SQL, ...EXTRA_OBJECT_QUERIES];
+    const [views = [], checks = [], triggers = [], routines = [], enums = [], extras = [], ...more] = await this.queryEach(queries, [this.schema]);
+    const [viewIndexes = [], domains = [], composites = [], sequences = []] = more;
     const named = (r: Row) => ({ table: String(r.table_name), name: String(r.name), definition: String(r.definition) });
+    const indexesOf = groupByTable(viewIndexes);
     return {
       tables,
       views: views
-        .map((r): ViewInfo => ({
-          name: String(r.name),
-          definition: String(r.definition ?? ''),
-          columns: asJson<string[]>(r.columns),
-          materialized: asBoolean(r.materialized),
-        }))
+        .map((r): ViewInfo => {
+          const materialized = asBoolean(r.materialized);
+          const view: ViewInfo = { name: String(r.name), definition: String(r.definition ?? ''), columns: asJson<string[]>(r.columns), materialized };
+          if (materialized) view.indexes = (indexesOf.get(view.name) ?? []).map(toIndex).sort(byName);
+          return view;
+        })
         .sort(byName),
       checks: checks.map((r): CheckInfo => named(r)).sort(byTableThenName),
       triggers: triggers.map((r): TriggerInfo => named(r)).sort(byTableThenName),
       routines: routines.map(toRoutine).sort(byKey((r) => `${r.name}(${r.arguments})`)),
       enumTypes: enums.map((r): EnumTypeInfo => ({ name: String(r.name), labels: asJson<string[]>(r.labels) })).sort(byName),
+      domains: domains.map(toDomain).sort(byName),
+      compositeTypes: composites
+        .map((r): CompositeTypeInfo => ({ name: String(r.name), attributes: asJson<CompositeTypeInfo['attributes']>(r.attributes) }))
+        .sort(byName),
+      sequences: sequences.map(toSequence).sort(byName),
       columnKinds: extras
         .map((r): ColumnKindInfo => ({
           table: String(r.table_name),
@@ -208,12 +262,16 @@ export class PostgresIntrospector implements DatabaseIntrospector {
   }
 
   /**
-   * The first 16 hex characters of a sha256 over the tables, views, functions, triggers, enum
-   * types, CHECK constraints, identity and generated columns, partitioning and extensions of the
-   * schema, each sorted: OIDs and creation order do not count. Tables named in `leaveOut` (another
-   * migration tool's history table) count as absent, with their triggers, checks and columns.
+   * A hash of the schema: equal schemas give equal hashes, whatever their OIDs and creation order.
+   * It covers the tables, views, functions, triggers, enum types, CHECK constraints, identity and
+   * generated columns, partitioning and extensions of the schema, each sorted; format 2 (the
+   * default, `2:` and 16 hex characters) adds domains, composite types, sequences' settings and
+   * materialized views' indexes. Format 1 (16 hex characters) is what history rows written before
+   * format 2 hold: {@link schemaFingerprintLike} compares with either. Tables named in `leaveOut`
+   * (another migration tool's history table) count as absent, with their triggers, checks,
+   * columns and sequences.
    */
-  async schemaFingerprint(leaveOut: readonly string[] = []): Promise<string> {
+  async schemaFingerprint(leaveOut: readonly string[] = [], format: FingerprintFormat = 2): Promise<string> {
     const left = new Set(leaveOut);
     const kept = <T extends { name?: unknown; table_name?: unknown }>(rows: T[], key: 'name' | 'table_name') => rows.filter((r) => !left.has(String(r[key])));
     const tables = kept(await this.tables(), 'name');
@@ -223,8 +281,22 @@ export class PostgresIntrospector implements DatabaseIntrospector {
     );
     // the sections that belong to a table go with it
     const [triggers, checks, columnExtras, tableDetails] = [everyTrigger, everyCheck, everyExtra, everyDetail].map((rows) => kept(rows!, 'table_name'));
-    const canonical = canonicalJson({ tables, views, functions, triggers, enums, checks, columnExtras, tableDetails, extensions });
-    return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+    const first = { tables, views, functions, triggers, enums, checks, columnExtras, tableDetails, extensions };
+    if (format === 1) return sha16(canonicalJson(first));
+    const [viewIndexes, domains, composites, everySequence] = (await this.queryEach(EXTRA_OBJECT_QUERIES, [this.schema])).map(sortedRows);
+    const sequences = everySequence!.filter((r) => r.owner_table == null || !left.has(String(r.owner_table)));
+    return `2:${sha16(canonicalJson({ ...first, viewIndexes, domains, composites, sequences }))}`;
+  }
+
+  /**
+   * The fingerprint in the format `recorded` was taken in, to compare with it: a history row
+   * written before format 2 holds a format-1 hash, which a format-2 one would never equal.
+   *
+   * @example
+   * const drifted = (await introspector.schemaFingerprintLike(last.schemaHash)) !== last.schemaHash;
+   */
+  schemaFingerprintLike(recorded: string, leaveOut: readonly string[] = []): Promise<string> {
+    return this.schemaFingerprint(leaveOut, fingerprintFormatOf(recorded));
   }
 
   /** Every table, or only table `name`: one query per kind of thing, for the whole schema at once. */
