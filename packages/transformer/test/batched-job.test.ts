@@ -1,7 +1,9 @@
-// A backfill run outside any migration with transformInBatchesOn, on PostgreSQL and on SQLite: a
-// real child process killed with SIGKILL mid-job leaves only committed batches with their cursor,
-// the next call with the same scope resumes and moves every source row exactly once, rows the
-// application adds meanwhile are moved too, and bad input is refused with nothing changed.
+// A backfill run outside any migration with transformInBatchesOn, on PostgreSQL and on SQLite, its
+// body SQL or a row function: a real child process killed with SIGKILL mid-job leaves only
+// committed batches with their cursor, the next call with the same scope resumes and moves every
+// source row exactly once, rows the application adds meanwhile (on PostgreSQL from its own
+// session while the batches run, which no lock of the job holds up) are moved too, and bad input
+// is refused with nothing changed.
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type RunnableConnection, SqliteConnection, openDatabase, openDatabaseFile, openPostgres } from '@mfmig/core';
@@ -67,14 +69,23 @@ async function state(conn: RunnableConnection, scope: string) {
   };
 }
 
+/** The job with its SQL replaced by the row function that writes the same rows. */
+const { sql: _sql, ...declared } = DOUBLE;
+const DOUBLE_BY_FUNCTION = { ...declared, transform: (row: Record<string, unknown>) => ({ src_id: row.id, v2: Number(row.v) * 2 }) };
+
 describe.each(['postgres', 'sqlite'] as const)('transformInBatchesOn (%s)', (dialect) => {
-  it(
-    'resumes a job killed with SIGKILL at the next batch and moves every row once, the rows the application added included',
+  it.each(['sql', 'row-function'] as const)(
+    'resumes a job (its body: %s) killed with SIGKILL at the next batch and moves every row once, the rows the application added included',
     { timeout: 120_000 },
-    async () => {
+    async (body) => {
       const db = await database(dialect);
+      const job = body === 'sql' ? DOUBLE : DOUBLE_BY_FUNCTION;
       const kill = (after: number) =>
-        runChildKilledAfter([CHILD, CORE_DIST, TRANSFORMER_DIST, db.target, 'backfill', JSON.stringify([DOUBLE])], (l) => l.startsWith('progress'), after);
+        runChildKilledAfter(
+          [CHILD, CORE_DIST, TRANSFORMER_DIST, db.target, 'backfill', JSON.stringify([DOUBLE]), body],
+          (l) => l.startsWith('progress'),
+          after,
+        );
       let moved = 0;
       for (const after of [3, 7]) {
         const run = await kill(after);
@@ -105,8 +116,8 @@ describe.each(['postgres', 'sqlite'] as const)('transformInBatchesOn (%s)', (dia
           progress.push(p.done);
           written ??= app?.execute(`INSERT INTO src SELECT g, g FROM generate_series(${ROWS + 1_000}, ${ROWS + 1_019}) AS g`);
         };
-        const job = { scope: 'backfill', batchSize: 100, pacing: { targetMs: 5, pauseMs: 5 }, onProgress };
-        const done = await transformInBatchesOn(conn, [DOUBLE], job).finally(() => app?.close());
+        const options = { scope: 'backfill', batchSize: 100, pacing: { targetMs: 5, pauseMs: 5 }, onProgress };
+        const done = await transformInBatchesOn(conn, [job], options).finally(() => app?.close());
         expect(done.resumed).toBe(true);
         expect(progress[0]).toBeGreaterThan(moved - 1);
         const total = ROWS + 4 + ((await written) ?? 0);

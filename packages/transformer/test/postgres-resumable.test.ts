@@ -63,13 +63,15 @@ async function run(files: Record<string, string>, rows: number, threshold: numbe
 const scalar = async (conn: PostgresConnection, sql: string) => Object.values((await conn.query(sql))[0]!)[0];
 
 describe('continued transformations on PostgreSQL (DialectMigrator)', () => {
-  it('continues an auto transformation over the threshold in batches, and runs the row function after it in the final transaction', async () => {
+  it('continues an auto transformation over the threshold in batches, and the row function after it in batches too', async () => {
     const { conn, result } = await run({ 'mvp1/0002_move.ts': moveMigration('auto', "{ query: 'SELECT count(*) FROM src' }") }, 1000, 500);
     try {
       expect(result.error).toBeUndefined();
       const copy = result.reports.find((r) => r.id === 'copy_src')!;
       expect([copy.rows, (copy.batches as number) >= 10]).toEqual([1000, true]);
-      expect(result.reports.find((r) => r.id === 'tag_dst')!.rows).toBe(1000);
+      const tag = result.reports.find((r) => r.id === 'tag_dst')!;
+      // committed pages of 100 rows or more, each with its cursor, not one pass in the final transaction
+      expect([tag.rows, (tag.batches as number) >= 2]).toEqual([1000, true]);
       expect(await scalar(conn, `SELECT count(*)::int FROM tags t JOIN src s ON s.id = t.id WHERE t.tag = 'v' || (s.v * 2)`)).toBe(1000);
       expect(await scalar(conn, `SELECT status FROM mfmig_history WHERE version = 2`)).toBe('applied');
       expect(await scalar(conn, `SELECT rows::int FROM mfmig_history WHERE version = 2`)).toBe(2000);

@@ -8,8 +8,9 @@ import { sourceKeyOf } from './source-key.js';
 
 /**
  * True for a cursor SQLite's plugin under `Migrator` saved with a key: it saves a key as its own
- * value, this runner as text. (A row function's cursor past `pending` always comes from there: this
- * runner runs row functions in one transaction.)
+ * value, this runner as text. A row function's such cursor finishes from the plugin's resume
+ * point (see {@link rowFunctionResumePoint}); this runner's own row-function cursors go on in
+ * key batches.
  */
 export function savedByPlugin(c: ConnectionCursor): boolean {
   return c.keyClass === 'integer' || c.keyClass === 'real';

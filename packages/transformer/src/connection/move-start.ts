@@ -1,7 +1,7 @@
 import type { RunnableConnection } from '@mfmig/core';
 import { MfmigError, quoteIdentifier } from '@mfmig/core';
 import type { ConnectionCursor, ConnectionCursorStore } from './connection-cursor-store.js';
-import type { SqlKeyBatches } from './sql-key-batches.js';
+import type { KeyBatches } from './source-key-range.js';
 
 /** How long the start of a move waits for the application's open writes, per attempt, and how often it tries. */
 const START_LOCK_MS = 2_000;
@@ -25,7 +25,7 @@ const START_ATTEMPTS = 5;
 export async function startMove(
   conn: RunnableConnection,
   store: ConnectionCursorStore,
-  batches: SqlKeyBatches,
+  batches: KeyBatches,
   source: string,
   c: ConnectionCursor,
   rerun = 'run migrate again',

@@ -11,7 +11,7 @@ import type { ConnectionProgress, ConnectionTransformationResult, UnitCounts } f
 import { validateOnConnection } from './connection-validations.js';
 import { type ConnectionCursor, ConnectionCursorStore } from './connection-cursor-store.js';
 import { runRowFunctionUnit } from './row-function-unit.js';
-import { SqlKeyBatches } from './sql-key-batches.js';
+import { keyBatchesOf } from './key-batches.js';
 import { runSqlUnit } from './sql-unit.js';
 
 /** How the batches of continued transformations run. */
@@ -30,7 +30,8 @@ export interface ResumableRunOptions {
 /**
  * The index of the first unit that runs after the migration's transaction (the rest follow it
  * there), or -1: as on SQLite, a unit that says `batch: 'always'`, or `auto` over a source of
- * more than `threshold` rows, when its SQL can run in key ranges (see {@link SqlKeyBatches}).
+ * more than `threshold` rows, when it can run in key ranges (see `keyBatchesOf`: SQL, or a row
+ * function over an integer key).
  *
  * @example
  * const from = await firstDeferred(conn, units, 10_000); // 0: kb_entries holds 50,000 rows
@@ -39,7 +40,7 @@ export async function firstDeferred(conn: DialectConnection, units: readonly Tra
   for (const [index, unit] of units.entries()) {
     const t = unit.transformation;
     if (t.batch === 'never' || (t.batch === 'auto' && !(await hasMoreRowsThan(conn, t.sourceTable, threshold)))) continue;
-    if (await SqlKeyBatches.of(conn, unit)) return index;
+    if (await keyBatchesOf(conn, unit)) return index;
   }
   return -1;
 }
@@ -109,7 +110,7 @@ export async function continueResumable(
   for (const unit of continuedUnits(units, cursors)) {
     let c = cursors.get(unit.id);
     if (!c || c.status === 'done') continue;
-    const batches = await SqlKeyBatches.of(conn, unit);
+    const batches = await keyBatchesOf(conn, unit, c);
     if (!batches) break;
     await assertSameKey(conn, unit, c);
     const start = performance.now();
@@ -208,22 +209,27 @@ export async function finalizeResumable(
 async function finishUnit(conn: DialectConnection, unit: TransformationUnit, c: ConnectionCursor, batchSize: number): Promise<UnitCounts> {
   const run = { batchSize: unit.transformation.batchSize ?? batchSize };
   if (c.status === 'pending') return unit.transformation.transform ? runRowFunctionUnit(conn, unit, run) : runSqlUnit(conn, unit, run);
-  if (unit.transformation.transform) {
+  const batches = await keyBatchesOf(conn, unit, c);
+  if (!batches && unit.transformation.transform) {
     // SQLite's plugin left its batches part-done: the rest, from its last key
     const rest = await runRowFunctionUnit(conn, unit, run, await rowFunctionResumePoint(conn, unit, c));
     return { rowsRead: c.rowsRead + rest.rowsRead, rows: c.rowsWritten + rest.rows, batches: c.batches + rest.batches };
   }
-  const batches = await SqlKeyBatches.of(conn, unit);
   if (!batches) {
     throw new MfmigError('TRANSFORMATION_FAILED', `Transformation ${unit.id} can no longer run in key ranges; its partial migration cannot be finished`, {
       context: { transformation: unit.id },
     });
   }
   await assertSameKey(conn, unit, c);
-  const rest = await batches.next(c.lastKey, null, Number.MAX_SAFE_INTEGER);
-  return {
-    rowsRead: c.rowsRead + (rest?.rowsRead ?? 0),
-    rows: c.rowsWritten + (rest?.rowsWritten ?? 0),
-    batches: c.batches + (rest ? 1 : 0),
-  };
+  // SQL runs over the rest in one statement; a row function holds a page in memory at a time
+  const size = unit.transformation.transform ? run.batchSize : Number.MAX_SAFE_INTEGER;
+  const counts = { rowsRead: c.rowsRead, rows: c.rowsWritten, batches: c.batches };
+  for (let after = c.lastKey; ;) {
+    const rest = await batches.next(after, null, size);
+    if (!rest) return counts;
+    counts.rowsRead += rest.rowsRead;
+    counts.rows += rest.rowsWritten;
+    counts.batches++;
+    after = rest.lastKey;
+  }
 }

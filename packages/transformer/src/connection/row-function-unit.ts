@@ -31,12 +31,8 @@ export async function runRowFunctionUnit(
   from?: { column: string; after: unknown },
 ): Promise<UnitCounts> {
   const t = unit.transformation;
-  const fn = t.transform!;
   const key = from ? { column: from.column } : await rowKeyOf(conn, unit);
-  const target = await requireTable(conn, t.targetTable, unit.id, 'target');
-  const mode = t.writeMode ?? defaultWriteMode(t.transformationType);
-  const writeKey = mode === 'insert' ? (t.key ?? []) : (t.key ?? target.primaryKey);
-  const writer = new BatchRowWriter(conn, t.targetTable, mode, writeKey, new Map(target.columns.map((c) => [c.name, c.type])), unit.id);
+  const writer = await rowWriterOf(conn, unit);
   const k = quoteIdentifier(key.column);
   const source = quoteIdentifier(t.sourceTable);
   const endKey = pageKey(conn, `max(${k})`);
@@ -44,8 +40,7 @@ export async function runRowFunctionUnit(
   const end = endRow ? endKey.take(endRow) : null;
   if (end === null || end === undefined) return { rowsRead: 0, rows: 0, batches: 0 };
   const total = from ? Number(await scalarOf(conn, `SELECT count(*) FROM ${source} WHERE ${k} > $1`, [from.after])) : await countRows(conn, t.sourceTable);
-  // SQLite's rowid is no column of the row (as under the plugin)
-  const columns = t.columns ? [...new Set(key.column === 'rowid' ? t.columns : [key.column, ...t.columns])].map(quoteIdentifier).join(', ') : '*';
+  const columns = rowColumns(unit, key.column);
   const rowKey = pageKey(conn, k);
   const select = `SELECT ${columns}, ${rowKey.columns} FROM ${source}`;
   const first = `${select} WHERE ${k} <= $1 ORDER BY ${k} LIMIT ${run.batchSize}`;
@@ -60,25 +55,49 @@ export async function runRowFunctionUnit(
     if (page.length === 0) break;
     const keys = page.map((row) => rowKey.take(row));
     after = keys[keys.length - 1];
-    const out: Row[] = [];
-    for (const row of page) {
-      let result: ReturnType<typeof fn>;
-      try {
-        result = fn(row);
-      } catch (error) {
-        throw transformationError(error, unit.id);
-      }
-      if (result === null || result === undefined) continue;
-      if (Array.isArray(result)) for (const r of result) out.push(r);
-      else out.push(result);
-    }
-    written += await writer.write(out);
+    written += await transformPage(unit, page, writer);
     read += page.length;
     batches++;
     run.onProgress?.({ operation: `transform ${unit.id}`, done: read, total: Math.max(total, read), unit: 'rows' });
     if (page.length < run.batchSize) break;
   }
   return { rowsRead: read, rows: written, batches };
+}
+
+/**
+ * The writer of a unit's row function: into its target, in its write mode (declared, else by
+ * type: merge upsert, enrich update, else insert), keyed by `key` or the target's primary key.
+ */
+export async function rowWriterOf(conn: DialectConnection, unit: TransformationUnit): Promise<BatchRowWriter> {
+  const t = unit.transformation;
+  const target = await requireTable(conn, t.targetTable, unit.id, 'target');
+  const mode = t.writeMode ?? defaultWriteMode(t.transformationType);
+  const writeKey = mode === 'insert' ? (t.key ?? []) : (t.key ?? target.primaryKey);
+  return new BatchRowWriter(conn, t.targetTable, mode, writeKey, new Map(target.columns.map((c) => [c.name, c.type])), unit.id);
+}
+
+/** What a row function's page selects: its `columns` with the key, or every column. SQLite's rowid is no column of the row (as under the plugin). */
+export function rowColumns(unit: TransformationUnit, keyColumn: string): string {
+  const wanted = unit.transformation.columns;
+  return wanted ? [...new Set(keyColumn === 'rowid' ? wanted : [keyColumn, ...wanted])].map(quoteIdentifier).join(', ') : '*';
+}
+
+/** Calls a unit's row function on each row of a page and writes what it returns (nothing, a row, or rows); the rows written. */
+export async function transformPage(unit: TransformationUnit, page: Row[], writer: BatchRowWriter): Promise<number> {
+  const fn = unit.transformation.transform!;
+  const out: Row[] = [];
+  for (const row of page) {
+    let result: ReturnType<typeof fn>;
+    try {
+      result = fn(row);
+    } catch (error) {
+      throw transformationError(error, unit.id);
+    }
+    if (result === null || result === undefined) continue;
+    if (Array.isArray(result)) for (const r of result) out.push(r);
+    else out.push(result);
+  }
+  return writer.write(out);
 }
 
 /**
