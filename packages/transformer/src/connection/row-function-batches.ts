@@ -1,12 +1,10 @@
 import type { DialectConnection } from '@mfmig/core';
-import { isMfmigError } from '@mfmig/core';
 import type { Row } from '../declaration/data-transformation.js';
 import type { TransformationUnit } from '../declaration/transformation-unit.js';
 import type { BatchRowWriter } from './batch-row-writer.js';
 import { pageKey } from './page-key.js';
 import { rowColumns, rowWriterOf, transformPage } from './row-function-unit.js';
-import { type KeyBatch, SourceKeyRange } from './source-key-range.js';
-import { sourceKeyOf } from './source-key.js';
+import { type KeyBatch, SourceKeyRange, integerKeyOf } from './source-key-range.js';
 
 /**
  * A row-function unit cut into keyset batches over its source's integer key: each batch reads the
@@ -33,14 +31,8 @@ export class RowFunctionBatches extends SourceKeyRange {
   static async of(conn: DialectConnection, unit: TransformationUnit): Promise<RowFunctionBatches | null> {
     const t = unit.transformation;
     if (!t.transform || t.batch === 'never') return null;
-    let key: string;
-    try {
-      key = (await sourceKeyOf(conn, t, unit.id, { integer: true })).column;
-    } catch (error) {
-      if (isMfmigError(error) && error.code === 'TRANSFORMATION_INVALID') return null;
-      throw error;
-    }
-    return new RowFunctionBatches(conn, unit, key, await rowWriterOf(conn, unit));
+    const key = await integerKeyOf(conn, unit);
+    return key === null ? null : new RowFunctionBatches(conn, unit, key, await rowWriterOf(conn, unit));
   }
 
   async next(after: string | null, end: string | null, size: number): Promise<KeyBatch | null> {

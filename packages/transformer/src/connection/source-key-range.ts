@@ -1,5 +1,7 @@
 import type { DialectConnection } from '@mfmig/core';
-import { quoteIdentifier } from '@mfmig/core';
+import { isMfmigError, quoteIdentifier } from '@mfmig/core';
+import type { TransformationUnit } from '../declaration/transformation-unit.js';
+import { sourceKeyOf } from './source-key.js';
 
 /** What one keyset batch did. */
 export interface KeyBatch {
@@ -22,6 +24,16 @@ export interface KeyBatches {
   keySpan(end: string): Promise<number>;
   /** Runs the next batch: at most `size` source rows after `after` (null: from the first), up to `end` (null: no bound); null when none is left. */
   next(after: string | null, end: string | null, size: number): Promise<KeyBatch | null>;
+}
+
+/** The integer key a unit's source is batched on (see `sourceKeyOf`), or null when it has none. */
+export async function integerKeyOf(conn: DialectConnection, unit: TransformationUnit): Promise<string | null> {
+  try {
+    return (await sourceKeyOf(conn, unit.transformation, unit.id, { integer: true })).column;
+  } catch (error) {
+    if (isMfmigError(error) && error.code === 'TRANSFORMATION_INVALID') return null;
+    throw error;
+  }
 }
 
 /**

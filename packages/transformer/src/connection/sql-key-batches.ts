@@ -1,11 +1,9 @@
 import type { DialectConnection } from '@mfmig/core';
-import { isMfmigError } from '@mfmig/core';
 import type { TransformationUnit } from '../declaration/transformation-unit.js';
 import { type BatchBoundStatement, bindBatchPlaceholders } from './batch-placeholders.js';
 import { copyStatementOn } from './copy-statement.js';
-import { sourceKeyOf } from './source-key.js';
 import { boundToRange, executeBound } from './sql-unit.js';
-import { type KeyBatch, SourceKeyRange } from './source-key-range.js';
+import { type KeyBatch, SourceKeyRange, integerKeyOf } from './source-key-range.js';
 
 /**
  * A SQL unit cut into keyset batches over its source's integer key, every statement bound to
@@ -35,13 +33,8 @@ export class SqlKeyBatches extends SourceKeyRange {
   static async of(conn: DialectConnection, unit: TransformationUnit): Promise<SqlKeyBatches | null> {
     const t = unit.transformation;
     if (t.transform || t.batch === 'never') return null;
-    let key: string;
-    try {
-      key = (await sourceKeyOf(conn, t, unit.id, { integer: true })).column;
-    } catch (error) {
-      if (isMfmigError(error) && error.code === 'TRANSFORMATION_INVALID') return null;
-      throw error;
-    }
+    const key = await integerKeyOf(conn, unit);
+    if (key === null) return null;
     const statements = (await conn.splitStatements(t.sql ?? (await copyStatementOn(conn, t, unit.id)))).map(bindBatchPlaceholders);
     const bound = boundToRange(statements, t.sourceTable, key);
     return statements.length === 0 || bound === null ? null : new SqlKeyBatches(conn, unit, key, bound);
