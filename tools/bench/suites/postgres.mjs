@@ -31,11 +31,11 @@ import { DialectMigrator, loadMigrations, openPostgres } from '../../../packages
 import { createConnectionPreservation } from '../../../packages/rollback/dist/index.js';
 import { createConnectionTransformer } from '../../../packages/transformer/dist/index.js';
 import { createPostgresFramework } from '../../../packages/framework/dist/index.js';
+import { SERVER, checkpoint, fill, median, ms, oneLine, reach, redact, scratchDatabases, withClient } from '../lib/pg-scratch.mjs';
 
 /** The participants the command line gives every PostgreSQL run: data transformations, then rollback preservation. */
 const participants = () => [createConnectionTransformer(), createConnectionPreservation()];
 
-const SERVER = process.env.MFMIG_BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const COUNT = migrationCount(process.env.BENCH_PG_MIGRATIONS);
 const ROUNDS = 3;
 const WIDTH = Math.max(4, String(COUNT).length);
@@ -54,23 +54,6 @@ const INCIDENTS_DDL = `CREATE TABLE incidents (
 )`;
 const MOVE_SQL = `INSERT INTO incidents (kb_id, title, description, category, created_at)
 SELECT id, title, problem, category, created_at FROM kb_entries`;
-const KB_DDL = `CREATE TABLE kb_entries (
-  id bigserial PRIMARY KEY,
-  title text,
-  problem text,
-  solution text,
-  category text,
-  created_at timestamptz DEFAULT now()
-)`;
-/** Deterministic rows, so that every database of a round holds the same data. */
-const fillSql = (rows) => `INSERT INTO kb_entries (title, problem, solution, category, created_at)
-SELECT 'KB ' || i || ': ' || left(md5(i::text), 20),
-       'Problem ' || i || ': ' || repeat(md5(i::text), 3),
-       'Solution ' || i || ': ' || repeat(md5((i + 1)::text), 4),
-       (ARRAY['network', 'database', 'storage', 'auth', 'ui', 'billing'])[1 + i % 6],
-       timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second'
-FROM generate_series(1, ${rows}) AS g(i)`;
-
 export async function run({ rows, tmpDir, log }) {
   const admin = await reach(SERVER);
   const scratch = scratchDatabases(admin);
@@ -91,6 +74,23 @@ export async function run({ rows, tmpDir, log }) {
   } finally {
     await scratch.dropAll();
     await admin.end().catch(() => {});
+  }
+}
+
+/** Loads the SQL parser once before anything is timed, and says how long that took. */
+async function firstParse(scratch) {
+  const db = await scratch.create();
+  try {
+    const connection = await openPostgres(db.url);
+    try {
+      const start = performance.now();
+      await connection.analyzeScript('SELECT 1');
+      return performance.now() - start;
+    } finally {
+      await connection.close();
+    }
+  } finally {
+    await scratch.drop(db);
   }
 }
 
@@ -395,133 +395,9 @@ const movers = {
   },
 };
 
-/** Fills kb_entries with `rows` rows and vacuums it; returns the time it took. */
-async function fill(url, rows) {
-  return withClient(url, async (client) => {
-    const start = performance.now();
-    await client.query(KB_DDL);
-    await client.query(fillSql(rows));
-    await client.query('VACUUM (ANALYZE) kb_entries');
-    return performance.now() - start;
-  });
-}
-
-// ---------------------------------------------------------------------------------------------------
-// server, scratch databases
-
-/** A connected client on the server's own database, or a one-line error that says why not. */
-async function reach(url) {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    const role = (await client.query('SELECT rolsuper OR rolcreatedb AS ok FROM pg_roles WHERE rolname = current_user')).rows[0];
-    if (role?.ok !== true) throw new Error('the role may not create databases');
-    return client;
-  } catch (error) {
-    await client.end().catch(() => {});
-    throw oneLine(`postgres suite skipped: cannot use PostgreSQL at ${redact(url)} (set MFMIG_BENCH_PG_URL): ${messageOf(error)}`);
-  }
-}
-
-function scratchDatabases(admin) {
-  const live = new Set();
-  let next = 0;
-  return {
-    admin,
-    async create() {
-      const name = `mfmig_bench_${process.pid}_${++next}`;
-      await admin.query(`CREATE DATABASE ${name}`);
-      live.add(name);
-      return { name, url: databaseUrl(SERVER, name) };
-    },
-    async drop(db) {
-      await admin.query(`DROP DATABASE IF EXISTS ${db.name} WITH (FORCE)`);
-      live.delete(db.name);
-    },
-    async dropAll() {
-      for (const name of [...live]) {
-        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(
-          () => live.delete(name),
-          () => {},
-        );
-      }
-    },
-  };
-}
-
-/** Loads the SQL parser once before anything is timed, and says how long that took. */
-async function firstParse(scratch) {
-  const db = await scratch.create();
-  try {
-    const connection = await openPostgres(db.url);
-    try {
-      const start = performance.now();
-      await connection.analyzeScript('SELECT 1');
-      return performance.now() - start;
-    } finally {
-      await connection.close();
-    }
-  } finally {
-    await scratch.drop(db);
-  }
-}
-
-/** Flushes what the previous run left dirty, so that no run pays for another's checkpoint (superusers only). */
-async function checkpoint(admin) {
-  await admin.query('CHECKPOINT').catch(() => {});
-}
-
-async function withClient(url, fn) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-function databaseUrl(url, name) {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-function redact(url) {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
-
 function migrationCount(value) {
   if (value === undefined || value === '') return 1000;
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n <= 0) throw oneLine(`postgres suite: BENCH_PG_MIGRATIONS must be a positive whole number, not ${value}`);
   return n;
-}
-
-/** An error the harness prints as one line (it prints the stack). */
-function oneLine(message) {
-  const error = new Error(message);
-  error.stack = message;
-  return error;
-}
-
-function messageOf(error) {
-  if (error?.message) return error.message;
-  const inner = error?.errors?.map((e) => e?.message).filter(Boolean);
-  return inner?.length ? inner.join('; ') : String(error?.code ?? error);
-}
-
-function median(a) {
-  return [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-}
-
-function ms(t) {
-  return `${Math.round(t)} ms`;
 }
