@@ -168,6 +168,35 @@ describe.each(['postgres', 'sqlite'] as const)('transformInBatchesOn (%s)', (dia
   });
 });
 
+describe('transformInBatchesOn (postgres, an application transaction open at the start)', () => {
+  it("bounds the start's wait for its SHARE lock by the job's lockWait, fails with TRANSFORMATION_FAILED having moved nothing, and goes on once the writer commits", async () => {
+    const db = await database('postgres');
+    const app = await openTransaction(db.target, `INSERT INTO src (id, v) VALUES (${ROWS + 1}, ${ROWS + 1})`);
+    const conn = await db.open();
+    try {
+      const lockWait = { lockTimeoutMs: 200, retries: 1, retryDelayMs: 50, maxDelayMs: 50 };
+      const started = performance.now();
+      const refused = await transformInBatchesOn(conn, [DOUBLE_BY_FUNCTION], { scope: 'late', lockWait }).then(
+        () => 'resolved',
+        (e: { code?: string }) => e.code,
+      );
+      expect(refused).toBe('TRANSFORMATION_FAILED');
+      // two waits of 200 ms, not 5 of the migrations' 2 s
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect(await state(conn, 'late')).toEqual({ rows: 0, ids: 0, wrong: 0, cursors: [['pending', 0]] });
+      await conn.lock.acquire({ timeoutMs: 1_000, command: 'test' });
+      await conn.lock.release();
+
+      await app.commit();
+      const done = await transformInBatchesOn(conn, [DOUBLE_BY_FUNCTION], { scope: 'late', lockWait });
+      expect([done.resumed, done.results[0]!.rows]).toEqual([true, ROWS + 1]);
+      expect(await state(conn, 'late')).toEqual({ rows: ROWS + 1, ids: ROWS + 1, wrong: 0, cursors: [] });
+    } finally {
+      await conn.close();
+    }
+  });
+});
+
 describe('transformInBatchesOn (postgres, an application transaction open at the end)', () => {
   it(
     'bounds the final wait for its SHARE locks behind an open application transaction, keeps the batches, and finishes on the next call',

@@ -33,10 +33,11 @@ export interface BatchedTransformOptions {
   /** The caller holds mfmig's run lock on this connection already (and releases it): the job does not take it again. */
   lockHeld?: boolean;
   /**
-   * How long the final transaction waits for its SHARE locks (behind an application transaction
-   * open on a source, while every later writer queues behind it), and how often it is retried whole
-   * after backing off. Default `DEFAULT_LOCK_WAIT`: 2 s, 5 retries. When they are spent the call
-   * throws `TRANSFORMATION_FAILED` and keeps its batches: the next call with the same scope finishes the job.
+   * How long the start of each move and the final transaction wait for their SHARE locks (behind
+   * an application transaction open on a source, while every later writer queues behind them), and
+   * how often each is retried after backing off. Default `DEFAULT_LOCK_WAIT`: 2 s, 5 retries. When
+   * they are spent the call throws `TRANSFORMATION_FAILED` and keeps its cursors and batches: the
+   * next call with the same scope goes on with the job.
    */
   lockWait?: LockWaitPolicy;
   /** Forget the scope's cursors first and start over: after `reverseTransformationsOn` took a failed job's rows back out. */
@@ -59,9 +60,10 @@ const jobScope = (scope: string) => `standalone:${scope}`;
  * Runs declared transformations outside any migration, in keyset batches that each commit with
  * their cursor, on PostgreSQL or SQLite: the job for a backfill too long for one transaction.
  * SQL that runs in key ranges of the source's integer key (an `INSERT ... SELECT`, `UPDATE` or
- * `DELETE` over the source, or SQL with `@batchStart`/`@batchEnd`) is batched; from the first
- * transformation that is not (a row function, an aggregate, `batch: 'never'`), the rest run whole
- * in the final transaction. No lock is held between batches, so the application reads and writes
+ * `DELETE` over the source, or SQL with `@batchStart`/`@batchEnd`) is batched, as is a row
+ * function over such a key, page by page; from the first transformation that is not (an
+ * aggregate, `batch: 'never'`, a source without an integer key), the rest run whole in the final
+ * transaction. No lock is held between batches, so the application reads and writes
  * meanwhile. A final short transaction SHARE-locks the sources (writers wait, readers do not; the
  * wait is bounded by `lockWait` and retried, so that writers never queue behind a long
  * transaction), moves the rows written above each cursor meanwhile, runs whole what cannot run in
@@ -103,8 +105,9 @@ export async function transformInBatchesOn(
     if (saved.length === 0) await conn.transaction(() => startResumable(conn, scope, units, []));
     const pacing = options.pacing ?? pacingFor(conn.capabilities);
     const rerun = `run the job again with scope ${options.scope}`;
-    const spent = await continueResumable(conn, scope, units, { batchSize, pacing, onProgress: options.onProgress, signal: options.signal, rerun });
     const lockWait = options.lockWait ?? DEFAULT_LOCK_WAIT;
+    const run = { batchSize, pacing, onProgress: options.onProgress, signal: options.signal, rerun, lockWait };
+    const spent = await continueResumable(conn, scope, units, run);
     // a statement's server error comes wrapped in TRANSFORMATION_FAILED; spent waits keep the batches for the next call
     const exhausted = (error: unknown, attempt: number) =>
       new MfmigError(

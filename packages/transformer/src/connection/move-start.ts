@@ -1,11 +1,23 @@
-import type { RunnableConnection } from '@mfmig/core';
-import { MfmigError, quoteIdentifier } from '@mfmig/core';
+import type { LockWaitPolicy, RunnableConnection } from '@mfmig/core';
+import { MfmigError, quoteIdentifier, retryDelay } from '@mfmig/core';
 import type { ConnectionCursor, ConnectionCursorStore } from './connection-cursor-store.js';
 import type { KeyBatches } from './source-key-range.js';
 
-/** How long the start of a move waits for the application's open writes, per attempt, and how often it tries. */
+/** How long the start of a move in a migration waits for the application's open writes, per attempt, and how often it tries. */
 const START_LOCK_MS = 2_000;
 const START_ATTEMPTS = 5;
+
+/** How the start of a move bounds its wait, and what its failure says. */
+export interface MoveStartOptions {
+  /** What the error tells the user to run again. Default: `run migrate again`. */
+  rerun?: string;
+  /**
+   * A standalone job's policy: its start waits `lockTimeoutMs` a try, `retries` times more, and
+   * failing is `TRANSFORMATION_FAILED`. Without it (a migration's move): 2 s a try, 5 tries,
+   * `MIGRATION_FAILED`, and the runner takes the migration back out.
+   */
+  lockWait?: LockWaitPolicy;
+}
 
 /**
  * Starts a pending unit's batches: fixes its end key (the source's largest key now) and saves
@@ -17,7 +29,8 @@ const START_ATTEMPTS = 5;
  * two index lookups: counting the rows would hold the lock for a scan of the whole source. Each
  * attempt waits at most 2 s, so that the writers queued behind it are not held long; after 5
  * attempts the run fails, and the runner takes the migration back out with its down (it stays
- * `partial` when it has none).
+ * `partial` when it has none). A standalone job gives its own `lockWait`, and fails with
+ * `TRANSFORMATION_FAILED`, its cursors kept for the next call.
  *
  * @example
  * cursor = await startMove(conn, store, batches, 'kb_entries', cursor);
@@ -28,12 +41,15 @@ export async function startMove(
   batches: KeyBatches,
   source: string,
   c: ConnectionCursor,
-  rerun = 'run migrate again',
+  options: MoveStartOptions = {},
 ): Promise<ConnectionCursor> {
+  const { rerun = 'run migrate again', lockWait } = options;
+  const waitMs = lockWait?.lockTimeoutMs ?? START_LOCK_MS;
+  const attempts = lockWait ? lockWait.retries + 1 : START_ATTEMPTS;
   for (let attempt = 1; ; attempt++) {
     try {
       return await conn.transaction(async () => {
-        await conn.setLockTimeout(START_LOCK_MS, 'transaction');
+        await conn.setLockTimeout(waitMs, 'transaction');
         if (conn.capabilities.tableLocks) await conn.execute(`LOCK TABLE ${quoteIdentifier(source)} IN SHARE MODE`);
         const endKey = await batches.maxKey();
         const started: ConnectionCursor = {
@@ -48,14 +64,14 @@ export async function startMove(
       });
     } catch (error) {
       if (!conn.isLockTimeout(error)) throw error;
-      if (attempt >= START_ATTEMPTS) {
+      if (attempt >= attempts) {
         throw new MfmigError(
-          'MIGRATION_FAILED',
-          `Transformation ${c.transformationId} could not start: a transaction writing to ${source} stayed open past ${START_LOCK_MS} ms, ${attempt} times; ${rerun} once it has committed`,
+          lockWait ? 'TRANSFORMATION_FAILED' : 'MIGRATION_FAILED',
+          `Transformation ${c.transformationId} could not start: a transaction writing to ${source} stayed open past ${waitMs} ms, ${attempt} times; ${rerun} once it has committed`,
           { cause: error, context: { transformation: c.transformationId } },
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+      await new Promise((resolve) => setTimeout(resolve, lockWait ? retryDelay(lockWait, attempt - 1) : 250 * attempt));
     }
   }
 }

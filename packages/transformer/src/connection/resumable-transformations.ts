@@ -1,4 +1,4 @@
-import type { DialectConnection, RunnableConnection } from '@mfmig/core';
+import type { DialectConnection, LockWaitPolicy, RunnableConnection } from '@mfmig/core';
 import { BatchPacer, type BatchPacing, MfmigError } from '@mfmig/core';
 import type { TransformationUnit } from '../declaration/transformation-unit.js';
 import { ranWithoutCursor } from '../declaration/cursorless-units.js';
@@ -25,6 +25,8 @@ export interface ResumableRunOptions {
   signal?: AbortSignal;
   /** What the `INTERRUPTED` error, and the one of a move that could not start, tell the user to run again. Default: `run migrate again`. */
   rerun?: string;
+  /** A standalone job's lock-wait policy, which bounds the start of each move too (see `startMove`). */
+  lockWait?: LockWaitPolicy;
 }
 
 /**
@@ -114,7 +116,8 @@ export async function continueResumable(
     if (!batches) break;
     await assertSameKey(conn, unit, c);
     const start = performance.now();
-    if (c.status === 'pending') c = await startMove(conn, store, batches, unit.transformation.sourceTable, c, options.rerun);
+    if (c.status === 'pending')
+      c = await startMove(conn, store, batches, unit.transformation.sourceTable, c, { rerun: options.rerun, lockWait: options.lockWait });
     const pacer = new BatchPacer(options.pacing, unit.transformation.batchSize ?? options.batchSize);
     while (c.endKey !== null) {
       if (options.signal?.aborted) {
