@@ -1,9 +1,9 @@
 // Objects beside the tables on PostgreSQL (triggers, CHECKs, views, functions, enum types, domains,
-// sequences, materialized views' indexes), created by migrations written the way an application's
-// own dbmate folder writes them, in a schema whose name needs quoting: `diff` names them between
-// versions, and a hotfix made by hand on the live schema is named by `diff --to live`, `validate`
-// and `health` alike, and seen by `status`, none of which changes anything. A history written
-// before sequences and domains counted keeps comparing with what it recorded.
+// sequences, partitions, materialized views' indexes), created by migrations written the way an
+// application's own dbmate folder writes them, in a schema whose name needs quoting: `diff` names
+// them between versions, and a hotfix made by hand on the live schema is named by `diff --to live`,
+// `validate` and `health` alike, and seen by `status`, none of which changes anything. A history
+// written before sequences and domains counted keeps comparing with what it recorded.
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '@mfmig/core';
 import { dropScratchDatabases, scratchDatabase, withClient } from '@mfmig/test-support';
@@ -48,8 +48,10 @@ const BILLING = {
     `CREATE DOMAIN qty AS integer NOT NULL CHECK (VALUE > 0);
 CREATE TYPE money_pair AS (amount numeric(12,2), currency char(3));
 CREATE SEQUENCE invoice_no START 1000;
-CREATE TABLE lines (id serial PRIMARY KEY, n qty, c text, price money_pair, invoice bigint NOT NULL DEFAULT nextval('invoice_no'));`,
-    'DROP TABLE lines;\nDROP SEQUENCE invoice_no;\nDROP TYPE money_pair;\nDROP DOMAIN qty;',
+CREATE TABLE lines (id serial PRIMARY KEY, n qty, c text, price money_pair, invoice bigint NOT NULL DEFAULT nextval('invoice_no'));
+CREATE TABLE ledger (id bigint NOT NULL, booked date NOT NULL) PARTITION BY RANGE (booked);
+CREATE TABLE ledger_2024 PARTITION OF ledger FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');`,
+    'DROP TABLE ledger;\nDROP TABLE lines;\nDROP SEQUENCE invoice_no;\nDROP TYPE money_pair;\nDROP DOMAIN qty;',
   ),
   'mvp1/20240302000000_line_totals.sql': sqlMigration(
     `CREATE MATERIALIZED VIEW line_totals AS SELECT c, sum(n) AS total FROM lines GROUP BY c;
@@ -71,6 +73,9 @@ const everythingBilling = (url: string) =>
         `SELECT pg_get_constraintdef(k.oid) AS d FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace WHERE n.nspname = $1 ORDER BY 1`,
       ),
       sequences: await q(`SELECT sequencename, max_value, last_value FROM pg_sequences WHERE schemaname = $1 ORDER BY 1`),
+      partitions: await q(
+        `SELECT c.relname, c.relispartition, pg_get_expr(c.relpartbound, c.oid) AS bound FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY 1`,
+      ),
       schemas: (await c.query(`SELECT nspname FROM pg_namespace ORDER BY 1`)).rows,
       lines: (await c.query(`SELECT * FROM "Help Desk".lines ORDER BY id`)).rows,
     };
@@ -165,7 +170,7 @@ describe('objects beside the tables on PostgreSQL', () => {
     expect(summary(cli('diff', '--from', V2, '--to', 'live').json.changes)).toEqual([['type-changed', 'ticket_state', 'compatible']]);
   });
 
-  it("names a domain, a sequence and a materialized view's index changed by hand, in status, diff, validate and health alike", async () => {
+  it("names a domain, a sequence, a partition and a materialized view's index changed by hand, in status, diff, validate and health alike", async () => {
     const url = await scratchDatabase();
     const dir = tempDir();
     writeMigrations(dir, BILLING);
@@ -181,10 +186,12 @@ describe('objects beside the tables on PostgreSQL', () => {
       c.query(`SET search_path TO "Help Desk";
         ALTER DOMAIN qty ADD CONSTRAINT qty_small CHECK (VALUE < 100);
         ALTER SEQUENCE invoice_no MAXVALUE 5000;
-        DROP INDEX line_totals_c;`),
+        DROP INDEX line_totals_c;
+        ALTER TABLE ledger DETACH PARTITION ledger_2024;`),
     );
     const before = await everythingBilling(url);
     const expected = [
+      ['partitioning-changed', 'ledger_2024', 'breaking'],
       ['index-removed', 'line_totals_c', 'breaking'],
       ['type-changed', 'qty', 'breaking'],
       ['sequence-changed', 'invoice_no', 'breaking'],
@@ -196,7 +203,7 @@ describe('objects beside the tables on PostgreSQL', () => {
     const validated = cli('validate');
     expect([validated.code, validated.json.drift.hasDrift, summary(validated.json.drift.changes)]).toEqual([0, true, expected]);
     const health = cli('health');
-    expect([health.code, health.json.checks.drift.status, health.json.checks.drift.changes]).toEqual([0, 'warning', 3]);
+    expect([health.code, health.json.checks.drift.status, health.json.checks.drift.changes]).toEqual([0, 'warning', 4]);
     expect(await everythingBilling(url)).toEqual(before);
   });
 

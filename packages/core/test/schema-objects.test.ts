@@ -1,6 +1,6 @@
 // The objects beside a PostgreSQL schema's tables (views, CHECKs, triggers, functions, enum types,
-// identity and generated columns, domains, composite types, sequences, materialized views'
-// indexes), read from the catalogs on the live server: the same DDL in two schemas reads the same,
+// identity and generated columns, domains, composite types, sequences, partitions, materialized
+// views' indexes), read from the catalogs on the live server: the same DDL in two schemas reads the same,
 // and each change made by hand in one is named and classified.
 import { afterAll, describe, expect, it } from 'vitest';
 import { type PostgresConnection, compareSchemaObjects, openPostgres } from '@mfmig/core';
@@ -29,8 +29,8 @@ CREATE VIEW open_accounts AS SELECT id, email FROM accounts WHERE status = 'open
 CREATE MATERIALIZED VIEW note_counts AS SELECT account_id, count(*) AS n FROM notes GROUP BY account_id;
 `;
 
-// domains, a composite type, a sequence of its own and a materialized view with a unique index
-// (what REFRESH ... CONCURRENTLY needs), as a billing schema writes them
+// domains, a composite type, a sequence of its own, a materialized view with a unique index (what
+// REFRESH ... CONCURRENTLY needs) and a table partitioned by range, as a billing schema writes them
 const TYPES_DDL = `
 CREATE DOMAIN qty AS integer NOT NULL CHECK (VALUE > 0);
 CREATE DOMAIN code AS text CHECK (VALUE IN ('a', 'b'));
@@ -40,6 +40,9 @@ CREATE TABLE lines (id serial PRIMARY KEY, n qty, c code, price money_pair, invo
 CREATE MATERIALIZED VIEW line_totals AS SELECT c, sum(n) AS total FROM lines GROUP BY c;
 CREATE UNIQUE INDEX line_totals_c ON line_totals (c);
 CREATE INDEX line_totals_total ON line_totals (total);
+CREATE TABLE events (id bigint NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE events_2026 (id bigint NOT NULL, at date NOT NULL);
 `;
 
 async function schemaWith(url: string, schema: string, ddl = DDL): Promise<PostgresConnection> {
@@ -106,7 +109,7 @@ describe('PostgreSQL schema objects', () => {
     }
   });
 
-  it("names domains, composite types, sequences and materialized views' indexes changed by hand, and the fingerprint sees them", async () => {
+  it("names domains, composite types, sequences, partitions and materialized views' indexes changed by hand, and the fingerprint sees them", async () => {
     const url = await scratchDatabase();
     const built = await schemaWith(url, 'billing', TYPES_DDL);
     const live = await schemaWith(url, 'Billing "live"', TYPES_DDL);
@@ -128,6 +131,10 @@ describe('PostgreSQL schema objects', () => {
       expect(before.sequences.map((q) => [q.name, q.dataType, q.start, q.ownedBy])).toEqual([
         ['invoice_no', 'bigint', '1000', null],
         ['lines_id_seq', 'integer', '1', { table: 'lines', column: 'id' }],
+      ]);
+      expect(before.partitions).toEqual([
+        { table: 'events', partitionKey: 'RANGE (at)', partitionOf: null, bound: null },
+        { table: 'events_2024', partitionKey: null, partitionOf: 'events', bound: "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')" },
       ]);
       expect(before.views[0]!.indexes!.map((i) => [i.name, i.unique])).toEqual([
         ['line_totals_c', true],
@@ -154,8 +161,22 @@ describe('PostgreSQL schema objects', () => {
         DROP INDEX line_totals_c;
         CREATE INDEX line_totals_c2 ON line_totals (c, total);
       `);
+      // format 1, what history rows written before these objects counted hold, cannot see any of it
+      expect(await live.introspector.schemaFingerprint([], 1)).toBe(formatOne);
+      expect(await live.introspector.schemaFingerprintLike(formatOne)).toBe(formatOne);
+      expect(await live.introspector.schemaFingerprint()).not.toBe(formatTwo);
+      expect(await live.introspector.schemaFingerprintLike(formatTwo)).not.toBe(formatTwo);
+
+      // partitions, which both forms count
+      await live.execute(`
+        ALTER TABLE events DETACH PARTITION events_2024;
+        ALTER TABLE events ATTACH PARTITION events_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+      `);
+      expect(await live.introspector.schemaFingerprint([], 1)).not.toBe(formatOne);
       const changes = compareSchemaObjects(before, await live.introspector.objects());
       expect(changes.map((c) => [c.kind, c.object, c.compatibility])).toEqual([
+        ['partitioning-changed', 'events_2024', 'breaking'],
+        ['partitioning-changed', 'events_2026', 'compatible'],
         ['index-added', 'line_totals_c2', 'compatible'],
         ['index-removed', 'line_totals_c', 'breaking'],
         ['type-changed', 'code', 'compatible'],
@@ -166,19 +187,17 @@ describe('PostgreSQL schema objects', () => {
         ['sequence-changed', 'lines_id_seq', 'compatible'],
       ]);
       expect(changes.find((c) => c.object === 'invoice_no')!.description).toBe('sequence invoice_no changed (max 9223372036854775807 -> 5000)');
-      // the other way round: the attribute and the wider IN list are taken away, the cache is not a break
+      expect(changes.find((c) => c.object === 'events_2024')!.description).toBe(
+        "table events_2024: detached from events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+      );
+      // the other way round: the attribute, the wider IN list and a partition are taken away, the cache is not a break
       const back = compareSchemaObjects(await live.introspector.objects(), before);
       expect(back.filter((c) => c.compatibility === 'breaking').map((c) => `${c.kind} ${c.object}`)).toEqual([
+        'partitioning-changed events_2026',
         'type-changed code',
         'type-changed money_pair',
         'sequence-removed extra_seq',
       ]);
-
-      // format 1, what history rows written before these objects counted hold, cannot see any of it
-      expect(await live.introspector.schemaFingerprint([], 1)).toBe(formatOne);
-      expect(await live.introspector.schemaFingerprintLike(formatOne)).toBe(formatOne);
-      expect(await live.introspector.schemaFingerprint()).not.toBe(formatTwo);
-      expect(await live.introspector.schemaFingerprintLike(formatTwo)).not.toBe(formatTwo);
     } finally {
       await built.close();
       await live.close();

@@ -168,6 +168,20 @@ export interface SequenceInfo {
   ownedBy: { table: string; column: string } | null;
 }
 
+/**
+ * How a table takes part in partitioning (PostgreSQL): its partition key when it is partitioned,
+ * and the table it is a partition of with its bound when it is a partition.
+ */
+export interface PartitionInfo {
+  table: string;
+  /** `RANGE (at)`, `LIST (region)`, `HASH (id)`; null for a table that is not partitioned. */
+  partitionKey: string | null;
+  /** The partitioned table it is attached to, or null. */
+  partitionOf: string | null;
+  /** `FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')`, `DEFAULT`; null when it is no partition. */
+  bound: string | null;
+}
+
 /** A column that is an identity or a generated column, which {@link ColumnInfo} does not tell apart. */
 export interface ColumnKindInfo {
   table: string;
@@ -193,6 +207,8 @@ export interface SchemaObjects {
   domains: DomainInfo[];
   compositeTypes: CompositeTypeInfo[];
   sequences: SequenceInfo[];
+  /** The tables that are partitioned or partitions, by name. */
+  partitions: PartitionInfo[];
   columnKinds: ColumnKindInfo[];
 }
 

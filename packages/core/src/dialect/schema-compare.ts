@@ -23,6 +23,7 @@ export type SchemaChangeKind =
   | 'check-changed'
   | 'column-generated-changed'
   | 'column-identity-changed'
+  | 'partitioning-changed'
   | 'view-added'
   | 'view-removed'
   | 'view-changed'

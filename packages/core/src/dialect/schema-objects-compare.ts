@@ -2,6 +2,7 @@ import type { CheckInfo, ColumnKindInfo, IndexInfo, RoutineInfo, SchemaObjects, 
 import { type SchemaChange, type Verdict, adder, breaking, compareSchemas, compatible, describeIndex } from './schema-compare.js';
 import { checkVerdict } from './check-verdict.js';
 import { compareByKey } from './compare-by-key.js';
+import { comparePartitions } from './partitions-compare.js';
 import { compareSequences, compareTypes } from './schema-types-compare.js';
 
 /**
@@ -117,7 +118,7 @@ const onTable = (t: TriggerInfo) => `${t.name} on ${t.table}`;
  * The changes from one schema to another, tables and the objects beside them, each classified
  * compatible or breaking for an application written against `from`: everything
  * {@link compareSchemas} finds, then CHECK constraints, identity and generated columns (of tables
- * and columns on both sides), views (a lost column or a switch to materialized breaks), triggers
+ * and columns on both sides), partitioning (see `comparePartitions`), views (a lost column or a switch to materialized breaks), triggers
  * (a behaviour change, compatible as on SQLite), functions and procedures by signature (a dropped
  * one, or a new result type, breaks), the indexes of materialized views (dropping the unique one
  * `REFRESH ... CONCURRENTLY` needs breaks), types (see `compareTypes`: enums, domains, composite
@@ -132,6 +133,7 @@ export function compareSchemaObjects(from: SchemaObjects, to: SchemaObjects): Sc
   const common = new Set(to.tables.filter((t) => from.tables.some((f) => f.name === t.name)).map((t) => t.name));
   compareChecks(from.checks, to.checks, common, changes);
   compareColumnKinds(from, to, common, changes);
+  comparePartitions(from, to, changes);
   compareByKey(changes, 'view', from.views, to.views, {
     key: (v) => v.name,
     label: (v) => v.name,

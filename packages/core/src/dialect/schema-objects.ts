@@ -8,5 +8,17 @@ import type { SchemaObjects, TableInfo } from './dialect.js';
  * schemaOfTables(await conn.introspector.tables()).views; // []
  */
 export function schemaOfTables(tables: TableInfo[] = []): SchemaObjects {
-  return { tables, views: [], checks: [], triggers: [], routines: [], enumTypes: [], domains: [], compositeTypes: [], sequences: [], columnKinds: [] };
+  return {
+    tables,
+    views: [],
+    checks: [],
+    triggers: [],
+    routines: [],
+    enumTypes: [],
+    domains: [],
+    compositeTypes: [],
+    sequences: [],
+    partitions: [],
+    columnKinds: [],
+  };
 }

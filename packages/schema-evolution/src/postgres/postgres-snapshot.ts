@@ -5,7 +5,7 @@ import { type SchemaObjects, type TableInfo, schemaOfTables } from '@mfmig/core'
  * A PostgreSQL schema as `SchemaEvolution`'s calls see it on a server, read from the catalogs: its
  * tables (columns, indexes, foreign keys, primary key) and the objects beside them (views and
  * materialized views' indexes, CHECK constraints, triggers, functions and procedures, enum and
- * composite types, domains, sequences, identity and generated columns),
+ * composite types, domains, sequences, partitioning, identity and generated columns),
  * with a hash that is the same for equal schemas whatever schema they live in.
  */
 export interface PostgresSchemaSnapshot extends SchemaObjects {
@@ -49,8 +49,8 @@ export function postgresTablesHash(tables: TableInfo[]): string {
  * postgresObjectsHash(await conn.introspector.objects()); // '9b1e0c4d2a7f3e58'
  */
 export function postgresObjectsHash(objects: SchemaObjects): string {
-  const { tables, views, checks, triggers, routines, enumTypes, domains, compositeTypes, sequences, columnKinds } = objects;
-  const shape = { tables: tableShape(tables), views, checks, triggers, routines, enumTypes, domains, compositeTypes, sequences, columnKinds };
+  const { tables, views, checks, triggers, routines, enumTypes, domains, compositeTypes, sequences, partitions, columnKinds } = objects;
+  const shape = { tables: tableShape(tables), views, checks, triggers, routines, enumTypes, domains, compositeTypes, sequences, partitions, columnKinds };
   return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
 }
 

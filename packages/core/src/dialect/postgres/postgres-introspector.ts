@@ -9,6 +9,7 @@ import type {
   EnumTypeInfo,
   ForeignKeyInfo,
   IndexInfo,
+  PartitionInfo,
   RoutineInfo,
   SchemaObjects,
   SequenceInfo,
@@ -151,6 +152,10 @@ function toDomain(row: Row): DomainInfo {
   };
 }
 
+function toPartition(row: Row): PartitionInfo {
+  return { table: String(row.table_name), partitionKey: orNull(row.partition_key), partitionOf: orNull(row.partition_of), bound: orNull(row.partition_bound) };
+}
+
 function toSequence(row: Row): SequenceInfo {
   const [table, column] = [orNull(row.owner_table), orNull(row.owner_column)];
   return {
@@ -214,8 +219,9 @@ export class PostgresIntrospector implements DatabaseIntrospector {
   }
 
   /**
-   * Everything diff and drift compare: the tables, and the views (with their columns), CHECK
-   * constraints, triggers, functions and procedures, enum types, and identity and generated
+   * Everything diff and drift compare: the tables, and the views (with their columns, and a
+   * materialized one's indexes), CHECK constraints, triggers, functions and procedures, enum and
+   * composite types, domains, sequences' settings, partitioning, and identity and generated
    * columns beside them, each list sorted. Definitions are printed the way that reads the same in
    * any schema on the session's search_path, so a rehearsal's scratch schema compares equal to the
    * live one it was built like.
@@ -226,8 +232,19 @@ export class PostgresIntrospector implements DatabaseIntrospector {
    */
   async objects(): Promise<SchemaObjects> {
     const tables = await this.tables();
-    const queries = [OBJECT_VIEWS_SQL, CHECKS_SQL, OBJECT_TRIGGERS_SQL, OBJECT_ROUTINES_SQL, ENUMS_SQL, COLUMN_EXTRAS_SQL, ...EXTRA_OBJECT_QUERIES];
-    const [views = [], checks = [], triggers = [], routines = [], enums = [], extras = [], ...more] = await this.queryEach(queries, [this.schema]);
+    const queries = [
+      OBJECT_VIEWS_SQL,
+      CHECKS_SQL,
+      OBJECT_TRIGGERS_SQL,
+      OBJECT_ROUTINES_SQL,
+      ENUMS_SQL,
+      COLUMN_EXTRAS_SQL,
+      TABLE_DETAILS_SQL,
+      ...EXTRA_OBJECT_QUERIES,
+    ];
+    const [views = [], checks = [], triggers = [], routines = [], enums = [], extras = [], details = [], ...more] = await this.queryEach(queries, [
+      this.schema,
+    ]);
     const [viewIndexes = [], domains = [], composites = [], sequences = []] = more;
     const named = (r: Row) => ({ table: String(r.table_name), name: String(r.name), definition: String(r.definition) });
     const indexesOf = groupByTable(viewIndexes);
@@ -250,6 +267,10 @@ export class PostgresIntrospector implements DatabaseIntrospector {
         .map((r): CompositeTypeInfo => ({ name: String(r.name), attributes: asJson<CompositeTypeInfo['attributes']>(r.attributes) }))
         .sort(byName),
       sequences: sequences.map(toSequence).sort(byName),
+      partitions: details
+        .map(toPartition)
+        .filter((p) => p.partitionKey !== null || p.partitionOf !== null)
+        .sort(byKey((p) => p.table)),
       columnKinds: extras
         .map((r): ColumnKindInfo => ({
           table: String(r.table_name),
