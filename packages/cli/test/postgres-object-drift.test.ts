@@ -236,4 +236,19 @@ describe('objects beside the tables on PostgreSQL', () => {
     expect(rows.at(-1)!.schema_hash).toMatch(/^2:[0-9a-f]{16}$/);
     expect(driftProblems(cli('status'))).toEqual([]);
   });
+
+  it('says what the comparison leaves out when drift names nothing: an extension installed into the schema by hand', async () => {
+    const url = await scratchDatabase();
+    const dir = tempDir();
+    writeMigrations(dir, FILES);
+    const cli = (...args: string[]) => mfmig(dir, ['--db', url, '--schema', SCHEMA, '--json', ...args]);
+    expect(cli('migrate').code).toBe(0);
+    await withClient(url, (c) => c.query(`CREATE EXTENSION hstore SCHEMA "Help Desk"`));
+    const before = await everything(url);
+    expect(driftProblems(cli('status'))).toEqual(['SCHEMA_DRIFT']);
+    const validated = cli('validate');
+    expect(validated.code, validated.stderr).toBe(0);
+    expect(validated.json.drift).toMatchObject({ hasDrift: true, changes: [], extensions: [{ name: 'hstore' }] });
+    expect(await everything(url)).toEqual(before);
+  });
 });

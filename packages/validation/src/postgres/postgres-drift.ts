@@ -15,6 +15,11 @@ export interface PostgresDrift {
   notChecked?: string;
   /** What changed, from the schema the applied migrations build (rehearsed in a scratch schema) to the live one; when drift was found and could be named. */
   changes?: SchemaChange[];
+  /**
+   * The schema's extensions, when drift was found and the comparison named nothing: the
+   * fingerprint counts them, the comparison does not (nor constraint names).
+   */
+  extensions?: { name: string; version: string }[];
 }
 
 /**
@@ -62,16 +67,32 @@ export async function checkDrift(
             .map((c) => c.description)
             .join('; ')}${changes.length > 5 ? `; and ${changes.length - 5} more` : ''}`
         : '';
+    if (changes?.length === 0) {
+      const installed = await conn.introspector.extensions().catch(() => undefined);
+      if (installed) drift.extensions = installed;
+    }
     run.findings.push({
       severity: 'medium',
       code: 'SCHEMA_DRIFT',
       kind: 'schema',
-      message: `The schema changed outside mfmig since version ${last.version}${named} (its fingerprint is ${actual}, the history recorded ${last.schemaHash})`,
+      message: `The schema changed outside mfmig since version ${last.version}${named || unnamed(drift.extensions)} (its fingerprint is ${actual}, the history recorded ${last.schemaHash})`,
       suggestion: 'Find the change (compare the schema with the migrations), then write a migration for it, or undo it',
       location: { version: last.version },
     });
   }
   return drift;
+}
+
+/**
+ * What to say when the fingerprint differs but the comparison with what the migrations build
+ * names nothing: the fingerprint also counts what the comparison leaves out, the names of CHECK
+ * and foreign-key constraints and the schema's extensions (a rehearsal's scratch schema never
+ * holds an extension the database has already).
+ */
+function unnamed(installed: { name: string; version: string }[] | undefined): string {
+  if (!installed) return '';
+  const list = installed.length > 0 ? installed.map((x) => `${x.name} ${x.version}`).join(', ') : 'none';
+  return `: nothing the comparison with the applied migrations looks at differs, so a constraint was renamed, or an extension of the schema installed, updated or removed, by hand (installed now: ${list})`;
 }
 
 export function notChecked(run: PostgresRun, why: string, reason: SkipReason = 'error'): PostgresDrift {

@@ -310,6 +310,19 @@ export class PostgresIntrospector implements DatabaseIntrospector {
   }
 
   /**
+   * The extensions installed into the schema, with their versions, sorted by name: the fingerprint
+   * counts them, and no object comparison names them (a rehearsal's scratch schema never holds an
+   * extension the database has already).
+   *
+   * @example
+   * (await introspector.extensions()).map((x) => `${x.name} ${x.version}`); // ['hstore 1.8']
+   */
+  async extensions(): Promise<{ name: string; version: string }[]> {
+    const rows = await this.db.query(EXTENSIONS_SQL, [this.schema]);
+    return rows.map((r) => ({ name: String(r.name), version: String(r.version) })).sort(byName);
+  }
+
+  /**
    * The fingerprint in the format `recorded` was taken in, to compare with it: a history row
    * written before format 2 holds a format-1 hash, which a format-2 one would never equal.
    *
