@@ -21,7 +21,7 @@ export interface BatchedTransformOptions {
    * cursors (`mfmig_transform_cursors`, scope `standalone:<scope>`) rather than starting over.
    */
   scope: string;
-  /** Largest batch, in source rows, unless a transformation declares its own `batchSize`. Default 10,000. */
+  /** Largest batch, in source rows, unless a transformation declares its own `batchSize`; within it, `pacing` sizes each batch by time. Default 100,000, as in a migration. */
   batchSize?: number;
   /** Batch duration and the pause after each commit. Default: `pacingFor` the connection (100 ms batches; no pause on PostgreSQL). */
   pacing?: BatchPacing;
@@ -51,7 +51,7 @@ export interface BatchedTransformResult {
   results: ConnectionTransformationResult[];
 }
 
-const DEFAULT_BATCH_SIZE = 10_000;
+const DEFAULT_BATCH_SIZE = 100_000;
 
 /** The cursor scope of job `scope`, apart from migrations' (`migration:<version>`). */
 const jobScope = (scope: string) => `standalone:${scope}`;
