@@ -32,7 +32,7 @@ CREATE MATERIALIZED VIEW note_counts AS SELECT account_id, count(*) AS n FROM no
 // domains, a composite type, a sequence of its own, a materialized view with a unique index (what
 // REFRESH ... CONCURRENTLY needs) and a table partitioned by range, as a billing schema writes them
 const TYPES_DDL = `
-CREATE DOMAIN qty AS integer NOT NULL CHECK (VALUE > 0);
+CREATE DOMAIN qty AS integer NOT NULL DEFAULT 1 CHECK (VALUE > 0);
 CREATE DOMAIN code AS text CHECK (VALUE IN ('a', 'b'));
 CREATE TYPE money_pair AS (amount numeric(12,2), currency char(3));
 CREATE SEQUENCE invoice_no START 1000;
@@ -119,6 +119,7 @@ describe('PostgreSQL schema objects', () => {
         ['code', 'text', false, ["CHECK (VALUE = ANY (ARRAY['a'::text, 'b'::text]))"]],
         ['qty', 'integer', true, ['CHECK (VALUE > 0)']],
       ]);
+      expect(before.domains.map((d) => d.defaultSql)).toEqual([null, '1']);
       expect(before.compositeTypes).toEqual([
         {
           name: 'money_pair',

@@ -8,9 +8,10 @@ import {
   appliedSubset,
   compareSchemaObjects,
   rehearseVersions,
+  schemaOfTables,
 } from '@mfmig/core';
 import type { ObjectDiff, SchemaDiff } from '../diff/schema-diff.js';
-import { postgresObjectsHash, tablesOnly } from './postgres-snapshot.js';
+import { postgresObjectsHash } from './postgres-snapshot.js';
 
 /** Options of the PostgreSQL rehearsals of {@link postgresVersionTables} and {@link detectPostgresDrift}. */
 export interface PostgresRehearsalOptions {
@@ -88,7 +89,7 @@ function objectDiff(changes: SchemaChange[], objectType: SchemaChange['objectTyp
  */
 export function postgresSchemaDiff(from: SchemaObjects | TableInfo[], to: SchemaObjects | TableInfo[]): SchemaDiff {
   const tablesAlone = Array.isArray(from) || Array.isArray(to);
-  const side = (s: SchemaObjects | TableInfo[]) => (Array.isArray(s) ? tablesOnly(s) : tablesAlone ? tablesOnly(s.tables) : s);
+  const side = (s: SchemaObjects | TableInfo[]) => (Array.isArray(s) ? schemaOfTables(s) : tablesAlone ? schemaOfTables(s.tables) : s);
   const [a, b] = [side(from), side(to)];
   const changes = compareSchemaObjects(a, b);
   const tables = objectDiff(changes, 'table');

@@ -55,16 +55,6 @@ export function postgresObjectsHash(objects: SchemaObjects): string {
 }
 
 /**
- * A schema's objects with no object beside its tables: what a list of tables alone stands for.
- *
- * @example
- * tablesOnly(await conn.introspector.tables()).views; // []
- */
-export function tablesOnly(tables: TableInfo[]): SchemaObjects {
-  return schemaOfTables(tables);
-}
-
-/**
  * The snapshot of a schema's `objects` (the live schema's, or a rehearsal's at some version). A
  * list of tables alone gives a snapshot with no other objects, as before objects were read.
  *
@@ -73,7 +63,7 @@ export function tablesOnly(tables: TableInfo[]): SchemaObjects {
  * live.triggers.map((t) => t.name); live.hash;
  */
 export function postgresSnapshotOf(objects: SchemaObjects | TableInfo[]): PostgresSchemaSnapshot {
-  const all = Array.isArray(objects) ? tablesOnly(objects) : objects;
+  const all = Array.isArray(objects) ? schemaOfTables(objects) : objects;
   const { tables, views, triggers, routines, enumTypes, domains, compositeTypes, sequences } = all;
   const objectCount =
     tables.reduce((n, t) => n + 1 + t.indexes.length, 0) +

@@ -233,6 +233,8 @@ async function finishUnit(conn: DialectConnection, unit: TransformationUnit, c: 
     counts.rowsRead += rest.rowsRead;
     counts.rows += rest.rowsWritten;
     counts.batches++;
+    // a short batch read the last rows: asking again would only find none
+    if (rest.rowsRead < size) return counts;
     after = rest.lastKey;
   }
 }
