@@ -27,6 +27,14 @@ export interface ConnectionTransformerOptions {
    * `createTransformerPlugin` runs under `Migrator`.
    */
   sqlite?: TransformerPluginOptions | 'keyset';
+  /**
+   * How many rows a source table holds, for the `batchThreshold` decision, when the caller knows
+   * better than a count on the run's connection; `undefined` for a table it does not know, which is
+   * counted as usual. A rehearsal passes the live database's sizes, so that a sample takes the path
+   * (in the migration's transaction, or continued in batches) the live run will take. The keyset
+   * engine only.
+   */
+  rowsOf?: (table: string) => Promise<number | undefined>;
 }
 
 const DEFAULT_BATCH_SIZE = 100_000;
@@ -98,7 +106,9 @@ export function createConnectionTransformer(options: ConnectionTransformerOption
       const progress = { batchSize, onProgress: (p: Parameters<DialectStep['progress']>[0]) => step.progress(p) };
       const units = unitsOf(step);
       const from =
-        step.dryRun || !step.connection.inTransaction ? -1 : await firstDeferred(step.connection, units, options.batchThreshold ?? DEFAULT_THRESHOLD);
+        step.dryRun || !step.connection.inTransaction
+          ? -1
+          : await firstDeferred(step.connection, units, options.batchThreshold ?? DEFAULT_THRESHOLD, options.rowsOf);
       if (from < 0) {
         await record(step, await applyTransformationsOn(step.connection, step.migration.transformations, progress));
         return;

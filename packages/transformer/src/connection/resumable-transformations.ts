@@ -36,12 +36,25 @@ export interface ResumableRunOptions {
  * function over an integer key).
  *
  * @example
+ * `rowsOf` answers a source's size instead of counting it on `conn`, when it knows it (see
+ * `ConnectionTransformerOptions.rowsOf`).
+ *
+ * @example
  * const from = await firstDeferred(conn, units, 10_000); // 0: kb_entries holds 50,000 rows
  */
-export async function firstDeferred(conn: DialectConnection, units: readonly TransformationUnit[], threshold: number): Promise<number> {
+export async function firstDeferred(
+  conn: DialectConnection,
+  units: readonly TransformationUnit[],
+  threshold: number,
+  rowsOf?: (table: string) => Promise<number | undefined>,
+): Promise<number> {
+  const large = async (table: string) => {
+    const rows = await rowsOf?.(table);
+    return rows === undefined ? hasMoreRowsThan(conn, table, threshold) : rows > threshold;
+  };
   for (const [index, unit] of units.entries()) {
     const t = unit.transformation;
-    if (t.batch === 'never' || (t.batch === 'auto' && !(await hasMoreRowsThan(conn, t.sourceTable, threshold)))) continue;
+    if (t.batch === 'never' || (t.batch === 'auto' && !(await large(t.sourceTable)))) continue;
     if (await keyBatchesOf(conn, unit)) return index;
   }
   return -1;

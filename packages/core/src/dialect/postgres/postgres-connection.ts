@@ -164,6 +164,7 @@ export class PostgresConnection implements RunnableConnection {
   /** The host and port of the URL it was opened with (never the user or password), as backup manifests record them. */
   readonly endpoint: { host: string; port: number };
   readonly #client: PgSession;
+  readonly #watchers = new Set<(sql: string) => void>();
   #kysely: Kysely<any> | undefined;
   #inTransaction = false;
   #savepoints = 0;
@@ -171,7 +172,15 @@ export class PostgresConnection implements RunnableConnection {
   readonly #url: string;
 
   constructor(client: PgSession, connect: () => Promise<PgSession>, info: { target: string; schema: string; capabilities: DialectCapabilities; url: string }) {
-    this.#client = client;
+    // every statement of the session, the runner's, the services' and Kysely's, passes here first
+    const watchers = this.#watchers;
+    this.#client = {
+      query<Row>(sql: string, params?: unknown[]) {
+        for (const watch of watchers) watch(sql);
+        return client.query<Row>(sql, params);
+      },
+      end: () => client.end(),
+    };
     this.#url = info.url;
     this.target = info.target;
     this.schema = info.schema;
@@ -303,6 +312,22 @@ export class PostgresConnection implements RunnableConnection {
   async setLockTimeout(ms: number | null, scope: 'transaction' | 'session'): Promise<void> {
     const local = scope === 'transaction' ? 'LOCAL ' : '';
     await this.#client.query(ms === null ? `SET ${local}lock_timeout TO DEFAULT` : `SET ${local}lock_timeout = ${Math.max(0, Math.round(ms))}`);
+  }
+
+  /**
+   * Calls `watch` with the text of every statement this session sends from now on (the runner's,
+   * the participants', a module migration's through Kysely), before it is sent; the returned
+   * function stops it. The planner's rehearsal reads what a module migration ran this way.
+   *
+   * @example
+   * const seen: string[] = [];
+   * const stop = conn.watchStatements((sql) => seen.push(sql));
+   * try { await migrator.migrate({ latest: true }); } finally { stop(); }
+   */
+  watchStatements(watch: (sql: string) => void): () => void {
+    const own = (sql: string) => watch(sql);
+    this.#watchers.add(own);
+    return () => this.#watchers.delete(own);
   }
 
   async close(): Promise<void> {
