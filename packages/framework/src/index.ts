@@ -54,10 +54,12 @@ export {
   type ModelEstimates,
   type PostgresEstimateSource,
   type PostgresPlan,
+  type PostgresContinuedWork,
   type PostgresPlanStep,
   type PostgresResourceEstimate,
   type RehearsalEstimate,
   type RehearsalEstimateOptions,
+  type RehearsedStatements,
   type StepEstimate,
   estimatePostgresPlan,
   estimatePostgresResources,
@@ -67,6 +69,7 @@ export {
   rehearsalEstimate,
   withEstimates,
   withModelEstimates,
+  withRehearsedModules,
   workSeconds,
 } from '@mfmig/planner';
 export { RollbackManager } from '@mfmig/rollback';

@@ -29,5 +29,7 @@ export * from './rules/risk-rules.js';
 export * from './postgres/postgres-plan.js';
 export * from './postgres/postgres-estimates.js';
 export * from './postgres/postgres-rehearsal-estimate.js';
+export { withRehearsedModules } from './postgres/rehearsed-modules.js';
+export type { RehearsedStatements } from './postgres/statement-capture.js';
 export { type PostgresResourceEstimate, estimatePostgresResources } from './postgres/postgres-resources.js';
 export * from './postgres/postgres-cost-model.js';

@@ -4,7 +4,8 @@ import type { CliRuntime } from '../runtime.js';
 import { ProgressReporter, formatMs } from '../progress-reporter.js';
 import { postgresParticipants } from '@mfmig/framework';
 import { type PostgresCliOptions, migrator } from './postgres-commands.js';
-import { planPostgresMigrations } from '@mfmig/framework';
+import { estimatePostgresPlan, planPostgresMigrations, withRehearsedModules } from '@mfmig/framework';
+import { DEFAULT_SAMPLE_ROWS, rehearsed, renderRehearsal } from './postgres-plan-rehearsal.js';
 import { renderPostgresPlan } from './postgres-plan.js';
 import { seedOn } from './postgres-seed.js';
 import { validatePostgresDatabase } from '@mfmig/validation';
@@ -47,8 +48,13 @@ export async function demoPostgres(cli: CliRuntime, options: { rows: number }): 
     const latest = (await m.status()).latestMvp;
     out.line();
     out.line(c.bold(`2. The plan to MVP${latest}`));
-    const plan = await planPostgresMigrations(conn, m.migrations, { mvp: latest });
+    // rehearsed on a sample, as `plan` does: the estimates, and what the module migrations run
+    const target = { mvp: latest };
+    const rehearsal = await rehearsed(cli, conn, target, DEFAULT_SAMPLE_ROWS);
+    const analysed = await withRehearsedModules(conn, await planPostgresMigrations(conn, m.migrations, target), rehearsal);
+    const { plan } = await estimatePostgresPlan(cli.globals.db, conn, m.migrations, analysed, rehearsal);
     renderPostgresPlan(cli, plan);
+    renderRehearsal(cli, rehearsal);
 
     out.line();
     out.line(c.bold(`3. Migrating to MVP${latest}`));

@@ -7,6 +7,7 @@ import {
   estimatePostgresResources,
   maxRisk,
   planPostgresMigrations,
+  withRehearsedModules,
 } from '@mfmig/framework';
 
 import { renderResources } from '../commands/plan.js';
@@ -64,7 +65,9 @@ export async function planPostgres(cli: CliRuntime, options: PostgresPlanOptions
     const plan = await planPostgresMigrations(conn, migrations, target);
     const rehearsal =
       options.rehearse === false || plan.steps.length === 0 ? undefined : await rehearsed(cli, conn, target, options.sampleRows ?? DEFAULT_SAMPLE_ROWS);
-    const { plan: estimated, model } = await estimatePostgresPlan(cli.globals.db, conn, migrations, plan, rehearsal);
+    // module migrations are analysed from what they ran in the rehearsal
+    const analysed = await withRehearsedModules(conn, plan, rehearsal);
+    const { plan: estimated, model } = await estimatePostgresPlan(cli.globals.db, conn, migrations, analysed, rehearsal);
     const measured = rehearsal && !('failed' in rehearsal) ? rehearsal : undefined;
     const resources = await estimatePostgresResources(conn, migrations, estimated, measured, { backupFolder: pgBackupFolder(cli) });
     cli.out.result(
@@ -149,8 +152,20 @@ export function renderPostgresPlan(cli: CliRuntime, plan: PostgresPlan): void {
   for (const s of plan.steps) {
     out.line();
     const mode = s.transactional ? 'in one transaction' : 'outside a transaction (transaction: none)';
-    out.line(`${c.bold(migrationLabel(s))}  ${paint(s.riskLevel)}, ${s.analyzed ? `${s.statements} statement(s) ${mode}` : `not analyzed (code), ${mode}`}`);
-    for (const l of s.locks) out.line(`  lock   ${l.table} -> ${l.mode} (${blocked(l)}${l.rows === undefined ? '' : `, about ${formatCount(l.rows)} rows`})`);
+    const what = !s.analyzed
+      ? 'not analyzed (code)'
+      : s.analyzedFrom === 'rehearsal'
+        ? `rehearsed, ${s.statements} statement(s)`
+        : `${s.statements} statement(s)`;
+    out.line(`${c.bold(migrationLabel(s))}  ${paint(s.riskLevel)}, ${what}, ${mode}`);
+    const lockLine = (label: string, l: PgTableLock, blocks = blocked(l)) =>
+      out.line(`  ${label.padEnd(6)} ${l.table} -> ${l.mode} (${blocks}${l.rows === undefined ? '' : `, about ${formatCount(l.rows)} rows`})`);
+    for (const l of s.locks) lockLine('lock', l);
+    if (s.continued) {
+      out.line(`  then, after the commit: ${s.continued.statements} statement(s) in batches, each committed with its cursor`);
+      for (const l of s.continued.batchLocks) lockLine('batch', l, `${blocked(l)}, for one short transaction: a batch, or the move's start`);
+      for (const l of s.continued.finalLocks) lockLine('final', l, `${blocked(l)}, while the final transaction catches up`);
+    }
     for (const r of s.rules) {
       out.line(`  ${r.severity.padEnd(8)} ${r.rule}: ${r.explanation}`);
       if ('statement' in r) out.line(c.dim(`           statement: ${oneLine(r.statement)}`));

@@ -6,6 +6,7 @@ import {
   estimatePostgresPlan,
   planPostgresMigrations,
   measuredDowns,
+  withRehearsedModules,
   renderReport,
   rollbackRuns,
   stepsOf,
@@ -122,7 +123,8 @@ async function planData(
   if (pending > 0) {
     const target: MigrationTarget = migrations.milestones.length > 0 ? { mvp: latestMvp } : { latest: true };
     const rehearsal = await rehearsed(cli, conn, target, DEFAULT_SAMPLE_ROWS);
-    const { plan } = await estimatePostgresPlan(cli.globals.db, conn, migrations, await planPostgresMigrations(conn, migrations, target), rehearsal);
+    const analysed = await withRehearsedModules(conn, await planPostgresMigrations(conn, migrations, target), rehearsal);
+    const { plan } = await estimatePostgresPlan(cli.globals.db, conn, migrations, analysed, rehearsal);
     return {
       title: 'mvp' in target ? `Plan up to the latest milestone, MVP${latestMvp}` : 'Plan up to the latest version',
       riskLevel: plan.riskLevel,

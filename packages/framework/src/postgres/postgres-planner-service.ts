@@ -1,4 +1,4 @@
-import { type MigrationSet, type MigrationTarget, MfmigError, type PostgresConnection, isMfmigError, messageOf } from '@mfmig/core';
+import { type MigrationSet, type MigrationTarget, MfmigError, type PostgresConnection, isMfmigError, liveRows, messageOf } from '@mfmig/core';
 import {
   type FailedRehearsal,
   type PostgresPlan,
@@ -8,6 +8,7 @@ import {
   estimatePostgresResources,
   planPostgresMigrations,
   rehearsalEstimate,
+  withRehearsedModules,
 } from '@mfmig/planner';
 import { createConnectionTransformer } from '@mfmig/transformer';
 import type { ToolAdoption } from '../adoption/tool-adoption.js';
@@ -93,7 +94,9 @@ export class PostgresPlanner {
         options.rehearse === false || pending.steps.length === 0
           ? undefined
           : await rehearsalOrFailure(this.#ctx.url, conn, migrations, target, options.sampleRows ?? DEFAULT_POSTGRES_SAMPLE_ROWS, options.signal);
-      const { plan } = await estimatePostgresPlan(this.#ctx.url, conn, migrations, pending, rehearsal);
+      // module migrations are analysed from what they ran in the rehearsal
+      const analysed = await withRehearsedModules(conn, pending, rehearsal);
+      const { plan } = await estimatePostgresPlan(this.#ctx.url, conn, migrations, analysed, rehearsal);
       return { ...summarise(plan, options.downtimeThresholdSeconds ?? 5), ...(rehearsal ? { rehearsal } : {}), ...(adoption ? { adoption } : {}) };
     });
   }
@@ -118,7 +121,8 @@ export async function rehearsalOrFailure(
   try {
     return await rehearsalEstimate(url, conn, migrations, target, {
       sampleRows,
-      participants: postgresParticipants({ preserve: false }),
+      // the sample's transformations take the path the live sizes decide (in the transaction, or continued)
+      participants: postgresParticipants({ preserve: false, rowsOf: async (table) => ((await conn.hasTable(table)) ? liveRows(conn, table) : undefined) }),
       ...(signal ? { signal } : {}),
     });
   } catch (error) {

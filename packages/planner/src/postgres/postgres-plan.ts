@@ -18,11 +18,30 @@ import { type RiskLevel, maxRisk } from '../plan/plan-types.js';
 import { type PgRuleFinding, type PgTableLock, planPostgresMigration } from '../rules/postgres-risk-rules.js';
 import type { PostgresEstimateSource } from './postgres-estimates.js';
 
-/** A finding of a step that was not analysed: a migration written as code. */
+/**
+ * A finding about a migration written as code: not analysed (`pg-code-not-analyzed`), or analysed
+ * from the statements it ran in the plan's rehearsal (`pg-code-rehearsed`, see `withRehearsedModules`).
+ */
 export interface CodeFinding {
-  rule: 'pg-code-not-analyzed';
+  rule: 'pg-code-not-analyzed' | 'pg-code-rehearsed';
   severity: RiskLevel;
   explanation: string;
+}
+
+/**
+ * The part of a module step that ran after its transaction committed in the rehearsal: declared
+ * transformations over sources too large for one transaction, moved in batches each committed on
+ * its own, then a final transaction that catches up with the application's writes.
+ */
+export interface PostgresContinuedWork {
+  /** Distinct statements the batches ran. */
+  statements: number;
+  /** The strongest lock per table a batch (or the move's start) takes: held for that one short transaction, then released. */
+  batchLocks: PgTableLock[];
+  /** The strongest lock per table of the final transaction: held while it moves what was written meanwhile and checks the validations. */
+  finalLocks: PgTableLock[];
+  /** Existing tables whose writes wait during the final transaction (not during the batches). */
+  finalBlocksWrites: string[];
 }
 
 /** One pending migration of a PostgreSQL plan. */
@@ -35,9 +54,14 @@ export interface PostgresPlanStep {
   kind: 'sql' | 'module';
   /** False for a `-- transaction: none` file: each statement commits on its own. */
   transactional: boolean;
-  /** False for a module (.ts/.js) migration: its statements are known only when it runs. */
+  /** False for a module (.ts/.js) migration that was not rehearsed: its statements are known only when it runs. */
   analyzed: boolean;
-  /** Statements of a SQL migration; null for a module. */
+  /**
+   * `rehearsal` for a module migration analysed from the statements it ran in the plan's rehearsal
+   * (see `withRehearsedModules`): its findings' `line` is then the statement's place in that run.
+   */
+  analyzedFrom?: 'rehearsal';
+  /** Statements of a SQL migration; a rehearsed module's distinct statements in its transaction; null for a module not rehearsed. */
   statements: number | null;
   riskLevel: RiskLevel;
   /** The strongest lock per table. */
@@ -50,6 +74,8 @@ export interface PostgresPlanStep {
   estimatedSeconds?: number;
   /** Where `estimatedSeconds` comes from: `metrics` of an earlier run of the step, else the `rehearsal`, else the `model` (SQL steps only). */
   estimateSource?: PostgresEstimateSource;
+  /** A rehearsed module's work after its transaction (its continued transformations); absent when all of it ran in the transaction. */
+  continued?: PostgresContinuedWork;
 }
 
 /** The document of `mfmig --db postgres://... plan --json`. */
@@ -117,9 +143,6 @@ export async function planPostgresMigrations(conn: PostgresConnection, migration
       rules: step.findings,
     };
   });
-  const reasons = ['critical', 'high', 'medium'].flatMap((level) =>
-    steps.flatMap((s) => s.rules.filter((r) => r.severity === level).map((r) => `${migrationLabel(s)}: ${r.explanation} [${r.rule}, ${r.severity}]`)),
-  );
   const mvpOf = (version: number) => migrations.byVersion.get(version)?.mvp ?? 0;
   return {
     dialect: 'postgres',
@@ -129,15 +152,31 @@ export async function planPostgresMigrations(conn: PostgresConnection, migration
     targetVersion: steps.length > 0 ? targetVersion : status.currentVersion,
     targetMVP: 'mvp' in target ? target.mvp : mvpOf(targetVersion),
     direction: steps.length > 0 ? 'up' : 'none',
+    ...stepsSummary(steps),
+    problems: status.problems,
+    repeatables: status.pendingRepeatables,
+    notes: [...(codeNote(steps) ?? []), ...rowsNote(steps, tables, tableRows)],
+    createdAt: new Date().toISOString(),
+  };
+}
+
+/**
+ * What a plan says of its steps as a whole: the highest risk, every finding of medium risk or above
+ * (worst first), and the existing tables whose writes and reads wait.
+ *
+ * @example
+ * const plan = { ...pending, ...stepsSummary(steps) };
+ */
+export function stepsSummary(steps: PostgresPlanStep[]): Pick<PostgresPlan, 'riskLevel' | 'riskReasons' | 'blocksWrites' | 'blocksReads' | 'steps'> {
+  const reasons = ['critical', 'high', 'medium'].flatMap((level) =>
+    steps.flatMap((s) => s.rules.filter((r) => r.severity === level).map((r) => `${migrationLabel(s)}: ${r.explanation} [${r.rule}, ${r.severity}]`)),
+  );
+  return {
     riskLevel: maxRisk(...steps.map((s) => s.riskLevel)),
     riskReasons: reasons,
     blocksWrites: [...new Set(steps.flatMap((s) => s.blocksWrites))],
     blocksReads: [...new Set(steps.flatMap((s) => s.blocksReads))],
     steps,
-    problems: status.problems,
-    repeatables: status.pendingRepeatables,
-    notes: notes(steps, tables, tableRows),
-    createdAt: new Date().toISOString(),
   };
 }
 
@@ -169,12 +208,20 @@ function codeStep(m: Migration, transactional: boolean): PostgresPlanStep {
   };
 }
 
-function notes(steps: PostgresPlanStep[], tables: Set<string>, rows: Map<string, number>): string[] {
-  const out: string[] = [];
+/**
+ * The note naming the module steps left unanalysed, or undefined when there are none.
+ *
+ * @example
+ * codeNote(plan.steps); // ['0008_init_code_references: not analyzed (code): ...']
+ */
+export function codeNote(steps: readonly PostgresPlanStep[]): [string] | undefined {
   const code = steps.filter((s) => !s.analyzed);
-  if (code.length > 0) {
-    out.push(`${code.map((s) => migrationLabel(s)).join(', ')}: not analyzed (code): module migrations are listed at medium risk; review what they run`);
-  }
+  if (code.length === 0) return undefined;
+  return [`${code.map((s) => migrationLabel(s)).join(', ')}: not analyzed (code): module migrations are listed at medium risk; review what they run`];
+}
+
+function rowsNote(steps: PostgresPlanStep[], tables: Set<string>, rows: Map<string, number>): string[] {
+  const out: string[] = [];
   const unknown = [...tables].filter((t) => !rows.has(t) && steps.some((s) => s.locks.some((l) => l.table === t && !l.created)));
   if (unknown.length > 0) {
     out.push(

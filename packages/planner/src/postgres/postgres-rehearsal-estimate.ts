@@ -13,6 +13,7 @@ import {
   quoteIdentifier,
   rehearse,
 } from '@mfmig/core';
+import { type RehearsedStatements, statementCapture } from './statement-capture.js';
 
 /** One pending step, timed on the sample and scaled to the live data. */
 export interface StepEstimate {
@@ -32,6 +33,8 @@ export interface StepEstimate {
   sampleBytes: number;
   /** Its growth on the live data: the growth of the tables that hold rows scaled (by the live rows of what it reads), that of empty ones (new tables and indexes) as measured. */
   estimatedBytes: number;
+  /** A module migration's statements as it ran them on the sample, by phase: what the plan analyses it from (see `withRehearsedModules`). */
+  ran?: RehearsedStatements;
 }
 
 /** A rehearsal that could not run: why, and whether a migration failed in it (a plan with one is refused). */
@@ -96,18 +99,28 @@ export async function rehearsalEstimate(
 ): Promise<RehearsalEstimate> {
   const fromVersion = (await new DialectMigrator({ connection: conn, migrations }).status()).currentVersion;
   const timed = new Map<number, number>();
-  const sized = schemaGrowth();
+  const capture = statementCapture();
+  const sized = schemaGrowth(capture.quiet);
   const rehearsal = await rehearse(url, migrations, {
     toVersion: fromVersion,
-    participants: [...(options.participants ?? []), sized.participant],
+    // the capture first: its hooks mark where each phase of a step starts, before the others' work
+    participants: [capture.participant, ...(options.participants ?? []), sized.participant],
     sample: { fromSchema: conn.schema, rows: options.sampleRows },
     signal: options.signal,
     work: async (scratch, migrator) => {
       await sized.start(scratch);
-      migrator.events.on('migrationCompleted', (e) => timed.set(e.version, e.durationMs));
-      const run = await migrator.migrate(target, { signal: options.signal, command: 'mfmig rehearsal estimate' });
-      if (run.error) throw run.error;
-      return run;
+      migrator.events.on('migrationCompleted', (e) => {
+        timed.set(e.version, e.durationMs);
+        capture.end();
+      });
+      const stop = capture.watch(scratch);
+      try {
+        const run = await migrator.migrate(target, { signal: options.signal, command: 'mfmig rehearsal estimate' });
+        if (run.error) throw run.error;
+        return run;
+      } finally {
+        stop();
+      }
     },
   });
   const sampled: RehearsalEstimate['sampled'] = [];
@@ -125,7 +138,19 @@ export async function rehearsalEstimate(
     const grown = sized.growth(m.version);
     const sampleBytes = grown.data + grown.fixed;
     const estimatedBytes = grown.data * growthScale(m, statements, scale, withRows) + grown.fixed;
-    steps.push({ version: m.version, name: m.name, sampleMs, estimatedMs: sampleMs * scale, scale, tables, rows: result.rows, sampleBytes, estimatedBytes });
+    const ran = capture.ran(m.version);
+    steps.push({
+      version: m.version,
+      name: m.name,
+      sampleMs,
+      estimatedMs: sampleMs * scale,
+      scale,
+      tables,
+      rows: result.rows,
+      sampleBytes,
+      estimatedBytes,
+      ...(ran ? { ran } : {}),
+    });
   }
   const total = (pick: (s: StepEstimate) => number) => steps.reduce((sum, s) => sum + pick(s), 0);
   return { fromVersion, steps, sampleMs: total((s) => s.sampleMs), estimatedMs: total((s) => s.estimatedMs), sampled };
@@ -166,14 +191,19 @@ interface StepGrowth {
  * step's work is done (after the other participants' work in its transaction, and again after a
  * continued part), against those after the step before.
  */
-function schemaGrowth(): { participant: DialectParticipant; start(conn: PostgresConnection): Promise<void>; growth(version: number): StepGrowth } {
+function schemaGrowth(quiet: <T>(work: () => Promise<T>) => Promise<T>): {
+  participant: DialectParticipant;
+  start(conn: PostgresConnection): Promise<void>;
+  growth(version: number): StepGrowth;
+} {
   let initial: SchemaSizes = new Map();
   let latest: SchemaSizes | undefined;
   const after = new Map<number, SchemaSizes>();
   const order: number[] = [];
   const record = async (step: DialectStep) => {
     if (!after.has(step.migration.version)) order.push(step.migration.version);
-    latest = await schemaSizes(step.connection, latest);
+    // the rehearsal's own reads are no statement of the step's
+    latest = await quiet(() => schemaSizes(step.connection, latest));
     after.set(step.migration.version, latest);
   };
   return {
