@@ -108,6 +108,25 @@ describe('plan on PostgreSQL analyses module migrations from their rehearsal', (
     expect(await catalog(url)).toEqual(before);
   });
 
+  it('makes migrate refuse a high-risk module without --yes, as it refuses the same SQL file, and changes nothing', async () => {
+    const url = await scratchDatabase();
+    const dir = tempDir();
+    writeMigrations(dir, { 'mvp1/0001_orders.sql': BASE, 'mvp2/0002_widen_amount.mjs': MODULES['mvp2/0002_widen_amount.mjs'] });
+    expect(mfmig(dir, ['--db', url, 'migrate', '--to', '1']).code).toBe(0);
+    await rows(url, 'ANALYZE orders');
+    const before = await catalog(url);
+    const refused = mfmig(dir, ['--db', url, 'migrate']);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(await catalog(url)).toEqual(before);
+    const accepted = mfmig(dir, ['--db', url, '--yes', '--json', 'migrate']);
+    expect([accepted.code, accepted.json.toVersion], accepted.stderr).toEqual([0, 2]);
+    expect(await rows(url, "SELECT data_type FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'amount'")).toEqual([
+      { data_type: 'bigint' },
+    ]);
+    expect((await rows(url, 'SELECT count(*)::int AS n FROM orders'))[0]!.n).toBe(ORDERS);
+  });
+
   it('keeps a data move in the transaction when the live source is small, and leaves a module unanalysed without a rehearsal', async () => {
     const url = await scratchDatabase();
     const dir = tempDir();

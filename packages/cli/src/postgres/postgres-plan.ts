@@ -178,7 +178,8 @@ export function renderPostgresPlan(cli: CliRuntime, plan: PostgresPlan): void {
 
 /**
  * Before a real PostgreSQL run: a high or critical plan is shown and asks for confirmation on a
- * terminal, and needs `--yes` otherwise (RISK_NOT_ACCEPTED, exit 3, nothing run). What the runner
+ * terminal, and needs `--yes` otherwise (RISK_NOT_ACCEPTED, exit 3, nothing run). Pending module
+ * migrations are rated from a rehearsal on a sample first (without `--yes`, which accepts any risk). What the runner
  * refuses itself (a statement that cannot run in a transaction, an edited applied file) is left to
  * it, with its own error.
  *
@@ -191,6 +192,11 @@ export async function confirmPostgresRisk(cli: CliRuntime, conn: PostgresConnect
     plan = await planPostgresMigrations(conn, migrations, target);
   } catch {
     return; // the run reports what is wrong with the target or a file, in its own words
+  }
+  // a module builds its statements when it runs: rated from a rehearsal on a sample, as `plan` rates
+  // it (a rehearsal that cannot run leaves it unrated; the run reports a migration that fails)
+  if (!cli.globals.yes && plan.steps.some((s) => !s.analyzed)) {
+    plan = await withRehearsedModules(conn, plan, await rehearsed(cli, conn, target, DEFAULT_SAMPLE_ROWS));
   }
   const rules = plan.steps.flatMap((s) => s.rules.filter((r) => r.rule !== REFUSED_RULE));
   const level = maxRisk(...rules.map((r) => r.severity));
