@@ -127,6 +127,35 @@ describe('plan on PostgreSQL analyses module migrations from their rehearsal', (
     expect((await rows(url, 'SELECT count(*)::int AS n FROM orders'))[0]!.n).toBe(ORDERS);
   });
 
+  it("reads a transaction: none module as it runs: its concurrent index build alone, none of the runner's own statements", async () => {
+    const url = await scratchDatabase();
+    const dir = tempDir();
+    writeMigrations(dir, {
+      'mvp1/0001_orders.sql': BASE,
+      'mvp2/0002_note_index.mjs': `export const meta = { transaction: 'none' };
+export async function up(db, ctx) {
+  await ctx.exec('CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_note ON orders (note)');
+}
+export async function down(db, ctx) {
+  await ctx.exec('DROP INDEX CONCURRENTLY IF EXISTS orders_note');
+}
+`,
+    });
+    expect(mfmig(dir, ['--db', url, 'migrate', '--to', '1']).code).toBe(0);
+    const before = await catalog(url);
+    const plan = mfmig(dir, ['--db', url, '--json', 'plan']);
+    expect(plan.code, plan.stderr).toBe(0);
+    const [index] = plan.json.steps;
+    expect([index.transactional, index.analyzedFrom, index.statements]).toEqual([false, 'rehearsal', 1]);
+    expect(lockModes(index.locks)).toEqual([['orders', 'SHARE UPDATE EXCLUSIVE']]);
+    expect(index.rules.map((r: { rule: string; severity: string }) => [r.rule, r.severity])).toEqual([
+      ['pg-non-transactional', 'low'],
+      ['pg-code-rehearsed', 'low'],
+    ]);
+    expect([index.riskLevel, index.blocksWrites]).toEqual(['low', []]);
+    expect(await catalog(url)).toEqual(before);
+  });
+
   it('keeps a data move in the transaction when the live source is small, and leaves a module unanalysed without a rehearsal', async () => {
     const url = await scratchDatabase();
     const dir = tempDir();

@@ -103,8 +103,8 @@ export async function rehearsalEstimate(
   const sized = schemaGrowth(capture.quiet);
   const rehearsal = await rehearse(url, migrations, {
     toVersion: fromVersion,
-    // the capture first: its hooks mark where each phase of a step starts, before the others' work
-    participants: [capture.participant, ...(options.participants ?? []), sized.participant],
+    // the capture first and last: its hooks mark where each phase of a step starts and where its transaction's work ends
+    participants: [capture.participant, ...(options.participants ?? []), sized.participant, capture.closer],
     sample: { fromSchema: conn.schema, rows: options.sampleRows },
     signal: options.signal,
     work: async (scratch, migrator) => {

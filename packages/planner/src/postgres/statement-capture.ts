@@ -39,20 +39,24 @@ export function keptText(sql: string): string {
 
 /**
  * Records, per module step of a rehearsal, what the scratch session sent while the step ran (see
- * {@link RehearsedStatements}). Its participant must come first, so that its hooks mark where each
- * phase starts before the other participants' work of that phase; `quiet` hides the rehearsal's
- * own reads (its size measurements); the runner's history, lock and metrics statements are sent
- * outside the phases or are told apart later by the tables they touch (`mfmig_`).
+ * {@link RehearsedStatements}). Its `participant` must come first, so that its hooks mark where
+ * each phase starts before the other participants' work of that phase, and its `closer` last, so
+ * that the transaction's phase ends after every participant's `afterUp` (before the runner's
+ * history row, and, for a `transaction: none` module, before the runner's lock timeout reset and
+ * the BEGIN of its history row's transaction); `quiet` hides the rehearsal's own reads (its size
+ * measurements); the runner's statements of the final transaction are told apart later by the
+ * tables they touch (`mfmig_`) and their kind.
  *
  * @example
  * const capture = statementCapture();
  * const stop = capture.watch(scratch);
- * await new DialectMigrator({ connection: scratch, migrations, participants: [capture.participant, transformer] }).migrate(target);
+ * await new DialectMigrator({ connection: scratch, migrations, participants: [capture.participant, transformer, capture.closer] }).migrate(target);
  * stop();
  * capture.ran(8)?.transaction; // ['CREATE TABLE kb_code_references (...)', 'LOCK TABLE kb_entries IN SHARE MODE', ...]
  */
 export function statementCapture(): {
   participant: DialectParticipant;
+  closer: DialectParticipant;
   watch(conn: PostgresConnection): () => void;
   quiet<T>(work: () => Promise<T>): Promise<T>;
   /** The step ended (its `migrationCompleted` event): what the session sends next is not its own. */
@@ -91,9 +95,6 @@ export function statementCapture(): {
       seen.set(step.migration.version, { transaction: new Set(), batches: new Set(), final: new Set() });
       enter(step, 'transaction');
     },
-    async settleUp(step) {
-      enter(step, null);
-    },
     async continueUp(step) {
       enter(step, 'batches');
     },
@@ -103,6 +104,7 @@ export function statementCapture(): {
   };
   return {
     participant,
+    closer: { name: 'rehearsal-statements-end', afterUp: async (step) => enter(step, null) },
     watch(conn) {
       const stop = conn.watchStatements(record);
       return () => {
