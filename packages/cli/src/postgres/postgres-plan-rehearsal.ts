@@ -44,7 +44,7 @@ export function renderRehearsal(cli: CliRuntime, rehearsal: RehearsalEstimate | 
   );
   for (const s of rehearsal.steps) {
     out.line(
-      `  ${String(s.version).padStart(5)}  ${s.name.padEnd(32)} ${formatMs(s.sampleMs).padStart(8)} on the sample  x${s.scale.toFixed(1)}  ~${formatMs(s.estimatedMs)}`,
+      `  ${String(s.version).padStart(5)}  ${s.name.padEnd(32)} ${formatMs(s.sampleMs).padStart(8)} on the sample${s.fixedMs > 0 ? ` (${formatMs(s.fixedMs)} on empty tables)` : ''}  x${s.scale.toFixed(1)}  ~${formatMs(s.estimatedMs)}`,
     );
   }
 }

@@ -14,6 +14,8 @@ import {
   rehearse,
 } from '@mfmig/core';
 import { type RehearsedStatements, statementCapture } from './statement-capture.js';
+import { parseRehearsed } from './rehearsed-statements.js';
+import { fixedTimes } from './fixed-times.js';
 
 /** One pending step, timed on the sample and scaled to the live data. */
 export interface StepEstimate {
@@ -21,11 +23,17 @@ export interface StepEstimate {
   name: string;
   /** How long it took on the sample, in ms. */
   sampleMs: number;
-  /** `sampleMs × scale`. */
+  /**
+   * The part of `sampleMs` that does not grow with the rows: its time on empty tables (see
+   * `fixedTimes`), at most `sampleMs`; 0 when that run could not be made or the step touches no
+   * sampled rows.
+   */
+  fixedMs: number;
+  /** `fixedMs + (sampleMs - fixedMs) × scale`. */
   estimatedMs: number;
   /** Live rows over sampled rows of the tables it touches (1 when it touches none that holds rows). */
   scale: number;
-  /** The sampled tables it touches: those its statements lock, or every sampled table for a migration written as code. */
+  /** The sampled tables it touches: those its statements (a module's: those it ran in the rehearsal) lock, or every sampled table for a module that ran none. */
   tables: string[];
   /** Rows its data work processed on the sample, as the runner counts them (a module's `ctx.countRows`, the rows its transformations wrote). */
   rows: number;
@@ -64,7 +72,14 @@ export interface RehearsalEstimate {
   sampled: (SampledTable & { liveRows: number })[];
 }
 
-/** The sampled tables a step touches: those its statements lock (by bare name), or all of them for a module. */
+/** A module's rehearsed statements of every phase, or null when none of them locks a table (then every sampled table counts). */
+async function lockingStatements(ran: RehearsedStatements): Promise<PgStatement[] | null> {
+  const phases = await parseRehearsed(ran);
+  const all = [...phases.transaction, ...phases.batches, ...phases.final];
+  return all.some((s) => s.locks.length > 0) ? all : null;
+}
+
+/** The sampled tables a step touches: those its statements lock (by bare name), or all of them when it has none (a module not rehearsed). */
 function touchedTables(statements: readonly PgStatement[] | null, sampled: Set<string>): string[] {
   if (statements === null) return [...sampled];
   const locked = statements.flatMap((s) => s.locks.map((l) => l.table.split('.').at(-1)!));
@@ -82,7 +97,9 @@ function scaleOver(tables: readonly string[], withRows: Map<string, SampledTable
  * Estimates how long the pending migrations up to `target` take on the live data of `conn`: a
  * rehearsal migrates a scratch schema to the live version, copies up to `sampleRows` rows of each
  * live table into it (parents first, see `rehearse`), runs the pending steps there and times each
- * one; each time is scaled by the live rows over the sampled rows of the tables the step touches.
+ * one; each time is scaled by the live rows over the sampled rows of the tables the step touches,
+ * all but its part that does not grow with the rows (`fixedMs`: the same steps timed on empty
+ * tables in a second scratch schema, when a step scales at all).
  * The live schema is only read; the scratch schema is dropped afterwards. A step that fails on the
  * sample throws its error. `migrations` must be loaded with their modules (`'import'`).
  *
@@ -133,16 +150,18 @@ export async function rehearsalEstimate(
     if (!m || sampleMs === undefined) continue;
     // a SQL step's statements, parsed once: the tables it locks scale its time, those it reads its growth
     const statements = m.kind === 'sql' ? await analyzePostgresSql(m.upSql ?? '') : null;
-    const tables = touchedTables(statements, new Set(withRows.keys()));
+    const ran = capture.ran(m.version);
+    // a module's: the tables the statements it ran lock (every sampled table when it ran none that the capture kept)
+    const tables = touchedTables(statements ?? (ran ? await lockingStatements(ran) : null), new Set(withRows.keys()));
     const scale = scaleOver(tables, withRows) ?? 1;
     const grown = sized.growth(m.version);
     const sampleBytes = grown.data + grown.fixed;
     const estimatedBytes = grown.data * growthScale(m, statements, scale, withRows) + grown.fixed;
-    const ran = capture.ran(m.version);
     steps.push({
       version: m.version,
       name: m.name,
       sampleMs,
+      fixedMs: 0,
       estimatedMs: sampleMs * scale,
       scale,
       tables,
@@ -151,6 +170,13 @@ export async function rehearsalEstimate(
       estimatedBytes,
       ...(ran ? { ran } : {}),
     });
+  }
+  // only a step that scales has a part that does not: it is measured on empty tables, in a second rehearsal
+  const fixed = steps.some((s) => s.scale > 1) ? await fixedTimes(url, migrations, fromVersion, target, options.participants ?? [], options.signal) : null;
+  for (const s of steps) {
+    if (s.scale <= 1) continue;
+    s.fixedMs = Math.min(fixed?.get(s.version) ?? 0, s.sampleMs);
+    s.estimatedMs = s.fixedMs + (s.sampleMs - s.fixedMs) * s.scale;
   }
   const total = (pick: (s: StepEstimate) => number) => steps.reduce((sum, s) => sum + pick(s), 0);
   return { fromVersion, steps, sampleMs: total((s) => s.sampleMs), estimatedMs: total((s) => s.estimatedMs), sampled };

@@ -1,49 +1,10 @@
-import { type PgStatement, type PostgresConnection, analyzePostgresSql, catalogRowEstimates } from '@mfmig/core';
+import { type PostgresConnection, catalogRowEstimates } from '@mfmig/core';
 import { maxRisk } from '../plan/plan-types.js';
 import { NON_TRANSACTIONAL_FACT, type PgMigrationPlan, type PgRuleFinding, planPostgresMigration } from '../rules/postgres-risk-rules.js';
 import { type CodeFinding, type PostgresPlan, type PostgresPlanStep, codeNote, stepsSummary } from './postgres-plan.js';
 import type { FailedRehearsal, RehearsalEstimate } from './postgres-rehearsal-estimate.js';
 import type { RehearsedStatements } from './statement-capture.js';
-
-type Phase = 'transaction' | 'batches' | 'final';
-
-/** mfmig's own tables, the catalogs, and the rehearsal's scratch schema's name before a table. */
-const OWN_TABLE = /^(?:mfmig_|pg_|information_schema\.)/;
-const SCRATCH_QUALIFIER = /^"?mfmig_rehearsal_[0-9a-z_]+"?\./;
-
-const bare = (table: string) => table.replace(SCRATCH_QUALIFIER, '');
-
-/**
- * True for what the runner, the transformer's bookkeeping or the rehearsal sent rather than the
- * migration: statements that touch only mfmig's tables or the catalogs, catalog lookups, the
- * runner's lock timeouts and savepoints, and, after the migration's transaction, the batches' and
- * the final transaction's BEGIN and COMMIT. A module's own `COMMIT` in its body is kept: the plan
- * must see it.
- */
-function notTheMigrations(s: PgStatement, phase: Phase): boolean {
-  if (s.kind === 'TransactionStmt') return phase !== 'transaction' || /\bmfmig_/i.test(s.sql);
-  if (s.kind === 'VariableSetStmt') return phase !== 'transaction' || /\b(?:lock_timeout|statement_timeout)\b/i.test(s.sql);
-  if (s.locks.length === 0) return s.kind === 'SelectStmt' && s.facts.length === 0;
-  return s.facts.length === 0 && s.locks.every((l) => OWN_TABLE.test(bare(l.table)));
-}
-
-/** One phase's statements, parsed one by one (a statement the parser cannot read is left out), numbered in the order they ran. */
-async function phaseStatements(texts: readonly string[], phase: Phase): Promise<PgStatement[]> {
-  const out: PgStatement[] = [];
-  for (const text of texts) {
-    let parsed: PgStatement[];
-    try {
-      parsed = await analyzePostgresSql(text);
-    } catch {
-      continue;
-    }
-    for (const s of parsed) {
-      if (notTheMigrations(s, phase)) continue;
-      out.push({ ...s, line: out.length + 1, locks: s.locks.map((l) => ({ ...l, table: bare(l.table) })) });
-    }
-  }
-  return out;
-}
+import { parseRehearsed } from './rehearsed-statements.js';
 
 /** A finding's explanation says where the statement ran, since the module has no lines to point at. */
 function rehearsedFinding(f: PgRuleFinding, where: string): PgRuleFinding {
@@ -91,11 +52,7 @@ async function rehearsedStep(
   ran: RehearsedStatements,
   createdEarlier: ReadonlySet<string>,
 ): Promise<PostgresPlanStep> {
-  const phases = {
-    transaction: await phaseStatements(ran.transaction, 'transaction'),
-    batches: await phaseStatements(ran.batches, 'batches'),
-    final: await phaseStatements(ran.final, 'final'),
-  };
+  const phases = await parseRehearsed(ran);
   const tables = new Set(Object.values(phases).flatMap((list) => list.flatMap((s) => s.locks.map((l) => l.table))));
   const tableRows = await catalogRowEstimates(conn, [...tables]);
   const body = planPostgresMigration(phases.transaction, { transactional: step.transactional, tableRows, createdEarlier });
