@@ -58,13 +58,20 @@ export async function down(db) {
 type Lock = { table: string; mode: string; blocksWrites: boolean; created?: true };
 const lockModes = (locks: Lock[]) => locks.map((l) => [l.table, l.mode]);
 
+/** A scratch database migrated to version 1 (orders, analysed, keeping `keep` rows), its folder holding `pending` too. */
+async function ordersAt1(pending: Record<string, string>, keep = ORDERS): Promise<{ url: string; dir: string }> {
+  const url = await scratchDatabase();
+  const dir = tempDir();
+  writeMigrations(dir, { 'mvp1/0001_orders.sql': BASE, ...pending });
+  expect(mfmig(dir, ['--db', url, 'migrate', '--to', '1']).code).toBe(0);
+  if (keep < ORDERS) await rows(url, `DELETE FROM orders WHERE id > ${keep}`);
+  await rows(url, 'ANALYZE orders');
+  return { url, dir };
+}
+
 describe('plan on PostgreSQL analyses module migrations from their rehearsal', () => {
   it('gives Kysely modules their locks and rules, tells a continued data move from its transaction, and writes nothing', async () => {
-    const url = await scratchDatabase();
-    const dir = tempDir();
-    writeMigrations(dir, { 'mvp1/0001_orders.sql': BASE, ...MODULES });
-    expect(mfmig(dir, ['--db', url, 'migrate', '--to', '1']).code).toBe(0);
-    await rows(url, 'ANALYZE orders');
+    const { url, dir } = await ordersAt1(MODULES);
     const before = await catalog(url);
 
     // a sample of 1,000 rows: below the transformer's 10,000-row threshold, where the live table is above it
@@ -109,11 +116,7 @@ describe('plan on PostgreSQL analyses module migrations from their rehearsal', (
   });
 
   it('makes migrate refuse a high-risk module without --yes, as it refuses the same SQL file, and changes nothing', async () => {
-    const url = await scratchDatabase();
-    const dir = tempDir();
-    writeMigrations(dir, { 'mvp1/0001_orders.sql': BASE, 'mvp2/0002_widen_amount.mjs': MODULES['mvp2/0002_widen_amount.mjs'] });
-    expect(mfmig(dir, ['--db', url, 'migrate', '--to', '1']).code).toBe(0);
-    await rows(url, 'ANALYZE orders');
+    const { url, dir } = await ordersAt1({ 'mvp2/0002_widen_amount.mjs': MODULES['mvp2/0002_widen_amount.mjs'] });
     const before = await catalog(url);
     const refused = mfmig(dir, ['--db', url, 'migrate']);
     expect(refused.code).toBe(3);
@@ -128,10 +131,7 @@ describe('plan on PostgreSQL analyses module migrations from their rehearsal', (
   });
 
   it("reads a transaction: none module as it runs: its concurrent index build alone, none of the runner's own statements", async () => {
-    const url = await scratchDatabase();
-    const dir = tempDir();
-    writeMigrations(dir, {
-      'mvp1/0001_orders.sql': BASE,
+    const { url, dir } = await ordersAt1({
       'mvp2/0002_note_index.mjs': `export const meta = { transaction: 'none' };
 export async function up(db, ctx) {
   await ctx.exec('CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_note ON orders (note)');
@@ -141,7 +141,6 @@ export async function down(db, ctx) {
 }
 `,
     });
-    expect(mfmig(dir, ['--db', url, 'migrate', '--to', '1']).code).toBe(0);
     const before = await catalog(url);
     const plan = mfmig(dir, ['--db', url, '--json', 'plan']);
     expect(plan.code, plan.stderr).toBe(0);
@@ -157,12 +156,7 @@ export async function down(db, ctx) {
   });
 
   it('keeps a data move in the transaction when the live source is small, and leaves a module unanalysed without a rehearsal', async () => {
-    const url = await scratchDatabase();
-    const dir = tempDir();
-    writeMigrations(dir, { 'mvp1/0001_orders.sql': BASE, 'mvp2/0002_order_archive.mjs': MODULES['mvp2/0004_order_archive.mjs'] });
-    expect(mfmig(dir, ['--db', url, 'migrate', '--to', '1']).code).toBe(0);
-    await rows(url, 'DELETE FROM orders WHERE id > 5000');
-    await rows(url, 'ANALYZE orders');
+    const { url, dir } = await ordersAt1({ 'mvp2/0002_order_archive.mjs': MODULES['mvp2/0004_order_archive.mjs'] }, 5000);
     const before = await catalog(url);
 
     const plan = mfmig(dir, ['--db', url, '--json', 'plan']);

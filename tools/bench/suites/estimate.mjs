@@ -9,9 +9,9 @@ import { seedKnowledgeBase } from '../../../packages/framework/dist/index.js';
 import { MigrationPlanner } from '../../../packages/planner/dist/index.js';
 import { SchemaEvolution } from '../../../packages/schema-evolution/dist/index.js';
 import { createTransformerPlugin } from '../../../packages/transformer/dist/index.js';
+import { estimateFigure } from '../lib/estimate-figure.mjs';
 
 const MIGRATIONS = new URL('../../../migrations', import.meta.url).pathname;
-const TOLERANCE = 0.35;
 /** Runs shorter than this are repeated (on fresh copies of the seeded file) and their median is the actual duration. */
 const REPEAT_BELOW_SECONDS = 30;
 const REPEATS = 5;
@@ -45,15 +45,13 @@ export async function run({ rows, tmpDir, log }) {
     const ratio = estimated / actual;
     log(`  ${'total'.padEnd(36)} ${fixed(estimated)} ${fixed(actual)}   ratio ${ratio.toFixed(2)}`);
     if (runs.length > 1) log(`  rounds (estimated/actual): ${runs.map((r) => `${r.plan.estimatedSeconds.toFixed(2)}/${r.seconds.toFixed(2)} s`).join(', ')}`);
-    figures.push({
-      label: `MVP1 -> MVP5, ${size.toLocaleString('en-US')} KB entries: estimated total vs actual run${runs.length > 1 ? ` (medians of ${runs.length} rounds)` : ''}`,
-      value: estimated,
-      unit: 's',
-      baseline: actual,
-      ratio,
-      target: `within +-${TOLERANCE * 100}% of actual`,
-      met: Math.abs(ratio - 1) <= TOLERANCE,
-    });
+    figures.push(
+      estimateFigure(
+        `MVP1 -> MVP5, ${size.toLocaleString('en-US')} KB entries: estimated total vs actual run${runs.length > 1 ? ` (medians of ${runs.length} rounds)` : ''}`,
+        estimated,
+        actual,
+      ),
+    );
     figures.push({
       label: `planning time, ${size.toLocaleString('en-US')} KB entries (rehearsals included)`,
       value: planMs / 1000,

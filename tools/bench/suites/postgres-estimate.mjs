@@ -10,10 +10,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVER, checkpoint, median, ms, reach, redact, scratchDatabases, withClient } from '../lib/pg-scratch.mjs';
+import { estimateFigure } from '../lib/estimate-figure.mjs';
 
 const BIN = new URL('../../../packages/cli/dist/bin.js', import.meta.url).pathname;
 const MIGRATIONS = new URL('../../../migrations', import.meta.url).pathname;
-const TOLERANCE = 0.35;
 const REPEAT_BELOW_SECONDS = 30;
 const REPEATS = 3;
 
@@ -41,15 +41,13 @@ export async function run({ rows, log }) {
       }
       const ratio = estimated / actual;
       log(`  ${'total'.padEnd(34)} ${estimated.toFixed(3).padStart(9)}s ${actual.toFixed(3).padStart(9)}s   ratio ${ratio.toFixed(2)}`);
-      figures.push({
-        label: `PostgreSQL MVP1 -> MVP5, ${size.toLocaleString('en-US')} KB entries: estimated total vs the steps' measured run${rounds.length > 1 ? ` (medians of ${rounds.length} rounds)` : ''}`,
-        value: estimated,
-        unit: 's',
-        baseline: actual,
-        ratio,
-        target: `within +-${TOLERANCE * 100}% of actual`,
-        met: Math.abs(ratio - 1) <= TOLERANCE,
-      });
+      figures.push(
+        estimateFigure(
+          `PostgreSQL MVP1 -> MVP5, ${size.toLocaleString('en-US')} KB entries: estimated total vs the steps' measured run${rounds.length > 1 ? ` (medians of ${rounds.length} rounds)` : ''}`,
+          estimated,
+          actual,
+        ),
+      );
     }
   } finally {
     await scratch.dropAll();
