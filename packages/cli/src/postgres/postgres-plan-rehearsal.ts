@@ -20,8 +20,9 @@ export async function rehearsed(
   conn: PostgresConnection,
   target: MigrationTarget,
   sampleRows: number,
+  options: { fixedTimes?: boolean } = {},
 ): Promise<RehearsalEstimate | FailedRehearsal> {
-  return rehearsalOrFailure(cli.globals.db, conn, await loadPostgresMigrations(cli, 'import'), target, sampleRows, cli.signal);
+  return rehearsalOrFailure(cli.globals.db, conn, await loadPostgresMigrations(cli, 'import'), target, sampleRows, cli.signal, options);
 }
 
 /**

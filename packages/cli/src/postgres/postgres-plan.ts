@@ -33,6 +33,8 @@ export interface PostgresPlanOptions extends TargetOptions {
 }
 
 const REFUSED_RULE = 'pg-refused-in-transaction';
+/** Rows per table of the rehearsal that rates pending modules before `migrate`: what they run, not how long. */
+const RATING_SAMPLE_ROWS = 1_000;
 const BLOCKING_PROBLEMS = new Set(['CHECKSUM_MISMATCH', 'MIGRATION_MISSING']);
 
 /**
@@ -193,10 +195,11 @@ export async function confirmPostgresRisk(cli: CliRuntime, conn: PostgresConnect
   } catch {
     return; // the run reports what is wrong with the target or a file, in its own words
   }
-  // a module builds its statements when it runs: rated from a rehearsal on a sample, as `plan` rates
-  // it (a rehearsal that cannot run leaves it unrated; the run reports a migration that fails)
+  // a module builds its statements when it runs: rated from a rehearsal on a small sample (the live
+  // sizes still decide its transformations' path; nothing is timed), as `plan` rates it. A rehearsal
+  // that cannot run leaves it unrated; the run reports a migration that fails.
   if (!cli.globals.yes && plan.steps.some((s) => !s.analyzed)) {
-    plan = await withRehearsedModules(conn, plan, await rehearsed(cli, conn, target, DEFAULT_SAMPLE_ROWS));
+    plan = await withRehearsedModules(conn, plan, await rehearsed(cli, conn, target, RATING_SAMPLE_ROWS, { fixedTimes: false }));
   }
   const rules = plan.steps.flatMap((s) => s.rules.filter((r) => r.rule !== REFUSED_RULE));
   const level = maxRisk(...rules.map((r) => r.severity));

@@ -4,6 +4,7 @@ import {
   type PostgresPlan,
   type PostgresResourceEstimate,
   type RehearsalEstimate,
+  type RehearsalEstimateOptions,
   estimatePostgresPlan,
   estimatePostgresResources,
   planPostgresMigrations,
@@ -117,9 +118,11 @@ export async function rehearsalOrFailure(
   target: MigrationTarget,
   sampleRows: number,
   signal?: AbortSignal,
+  options: Pick<RehearsalEstimateOptions, 'fixedTimes'> = {},
 ): Promise<RehearsalEstimate | FailedRehearsal> {
   try {
     return await rehearsalEstimate(url, conn, migrations, target, {
+      ...options,
       sampleRows,
       // the sample's transformations take the path the live sizes decide (in the transaction, or continued)
       participants: postgresParticipants({ preserve: false, rowsOf: async (table) => ((await conn.hasTable(table)) ? liveRows(conn, table) : undefined) }),

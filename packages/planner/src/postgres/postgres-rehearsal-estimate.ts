@@ -59,6 +59,11 @@ export interface RehearsalEstimateOptions {
   participants?: readonly DialectParticipant[];
   /** Stops the rehearsal between two migrations; the scratch schema is dropped all the same. */
   signal?: AbortSignal;
+  /**
+   * False: no second rehearsal on empty tables (each step's `fixedMs` stays 0 and its whole time is
+   * scaled), for a caller that wants what the steps run rather than how long they take. Default true.
+   */
+  fixedTimes?: boolean;
 }
 
 /** What {@link rehearsalEstimate} found. */
@@ -172,7 +177,10 @@ export async function rehearsalEstimate(
     });
   }
   // only a step that scales has a part that does not: it is measured on empty tables, in a second rehearsal
-  const fixed = steps.some((s) => s.scale > 1) ? await fixedTimes(url, migrations, fromVersion, target, options.participants ?? [], options.signal) : null;
+  const fixed =
+    options.fixedTimes !== false && steps.some((s) => s.scale > 1)
+      ? await fixedTimes(url, migrations, fromVersion, target, options.participants ?? [], options.signal)
+      : null;
   for (const s of steps) {
     if (s.scale <= 1) continue;
     s.fixedMs = Math.min(fixed?.get(s.version) ?? 0, s.sampleMs);
