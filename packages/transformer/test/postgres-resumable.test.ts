@@ -162,6 +162,35 @@ export async function up() {}`;
     }
   });
 
+  it("leaves the move partial when its start waits too long behind the application's transaction, and the next migrate finishes it", async () => {
+    // the application's transaction holds src from before the move's start until the run has given up
+    const beside = (url: string) =>
+      withClient(url, async (app) => {
+        await app.query('BEGIN');
+        await app.query('INSERT INTO src VALUES (1001, 1001)');
+        await withClient(url, async (watch) => {
+          const failed = async () => (await watch.query(`SELECT count(*)::int AS n FROM mfmig_audit WHERE action = 'migration-failed'`)).rows[0].n > 0;
+          while (!(await failed())) await new Promise((resolve) => setTimeout(resolve, 50));
+        });
+        await app.query('COMMIT');
+      });
+    const { conn, m, result } = await run({ 'mvp1/0002_move.ts': moveMigration('always', "{ query: 'SELECT count(*) FROM src' }") }, 1000, 10_000, { beside });
+    try {
+      expect(result.error).toMatchObject({ code: 'MIGRATION_FAILED' });
+      // nothing is taken back out for a lock wait: the step stays partial, its cursors pending
+      expect(await scalar(conn, `SELECT status FROM mfmig_history WHERE version = 2`)).toBe('partial');
+      expect(await scalar(conn, `SELECT status FROM mfmig_transform_cursors WHERE transformation_id = 'copy_src'`)).toBe('pending');
+      expect(await scalar(conn, 'SELECT count(*)::int FROM dst')).toBe(0);
+
+      const again = await m.migrate();
+      expect(again.error).toBeUndefined();
+      expect(await scalar(conn, 'SELECT count(*)::int FROM dst d JOIN src s ON s.id = d.id AND d.v2 = s.v * 2')).toBe(1001);
+      expect(await scalar(conn, `SELECT status FROM mfmig_history WHERE version = 2`)).toBe('applied');
+    } finally {
+      await conn.close();
+    }
+  });
+
   it('waits for a write under way below the end key before the batches pass it, so its row is moved too', async () => {
     // keys 1-400 and 601-1000; the application's open transaction holds key 500 when the run starts
     const seed = 'INSERT INTO src SELECT g, g FROM generate_series(1, 1000) AS g WHERE g <= 400 OR g > 600';

@@ -2,21 +2,28 @@ import { type MfmigError, messageOf } from '../errors/index.js';
 import type { Migration } from '../migration/index.js';
 import { type DownKit, downStep, prepareDown } from './dialect-down.js';
 import type { DialectRunResult } from './dialect-migrator.js';
+import type { RunnableConnection } from './dialect.js';
 
 /**
  * Takes a `partial` step back out after its continued work failed, as SQLite's runner does: its
  * down runs as a rollback would run it (the participants reverse its transformations and clear
  * its cursors, the down undoes its schema change, its history row goes), so the database is as
  * before the migration and the migration is pending again. An interrupted step is left `partial`
- * for the next run to continue, and so is one that cannot be reverted (no down, or its down
- * fails): the next `migrate` continues it, and fails again while the cause stays. Returns
- * `failure` with its message saying which of these happened.
+ * for the next run to continue, and so is one that only waited too long for a lock (the start of a
+ * move, or its final transaction, behind an application's long transaction: nothing is wrong with
+ * the work, and undoing it would throw away every batch committed so far), and one that cannot be
+ * reverted (no down, or its down fails): the next `migrate` continues it, and fails again while
+ * the cause stays. Returns `failure` with its message saying which of these happened.
  *
  * @example
  * throw await revertPartial(kit, migration, result, stepError(error, migration, false, 'up'));
  */
 export async function revertPartial(kit: DownKit, m: Migration, result: DialectRunResult, failure: MfmigError): Promise<MfmigError> {
   if (failure.code === 'INTERRUPTED') return failure;
+  if (waitedForLock(kit.connection, failure)) {
+    failure.message += '; a lock wait takes nothing back out: it stays partial with what its batches committed (mfmig rollback takes it out instead)';
+    return failure;
+  }
   const stays = 'so it stays partial with what its batches committed; fix the cause and run migrate again to finish it, or roll it back';
   let step;
   try {
@@ -40,4 +47,12 @@ export async function revertPartial(kit: DownKit, m: Migration, result: DialectR
     failure.message += `; the ${rows} row(s) its tables held (its own output, and any the application wrote meanwhile) are kept in ${held.length} held archive(s), which no migrate puts back (mfmig archives lists them)`;
   }
   return failure;
+}
+
+/** True when `error`, or an error it wraps, says a statement gave up waiting for a lock (the server's lock timeout, SQLite's busy one). */
+function waitedForLock(conn: RunnableConnection, error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e !== null && e !== undefined && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (conn.isLockTimeout(e)) return true;
+  }
+  return false;
 }

@@ -14,7 +14,8 @@ export interface MoveStartOptions {
   /**
    * A standalone job's policy: its start waits `lockTimeoutMs` a try, `retries` times more, and
    * failing is `TRANSFORMATION_FAILED`. Without it (a migration's move): 2 s a try, 5 tries,
-   * `MIGRATION_FAILED`, and the runner takes the migration back out.
+   * `MIGRATION_FAILED`, and the migration stays `partial` for the next run (a lock wait takes
+   * nothing back out).
    */
   lockWait?: LockWaitPolicy;
 }
@@ -28,8 +29,8 @@ export interface MoveStartOptions {
  * transaction); it is released at once. The progress total is the key span up to the end key,
  * two index lookups: counting the rows would hold the lock for a scan of the whole source. Each
  * attempt waits at most 2 s, so that the writers queued behind it are not held long; after 5
- * attempts the run fails, and the runner takes the migration back out with its down (it stays
- * `partial` when it has none). A standalone job gives its own `lockWait`, and fails with
+ * attempts the run fails and the migration stays `partial`, its cursors pending, for the next
+ * `migrate` to start again (a lock wait takes nothing back out). A standalone job gives its own `lockWait`, and fails with
  * `TRANSFORMATION_FAILED`, its cursors kept for the next call.
  *
  * @example
