@@ -132,6 +132,8 @@ export function createConnectionTransformer(options: ConnectionTransformerOption
         pacing: options.pacing ?? pacingFor(step.connection.capabilities),
         onProgress: (p: Parameters<DialectStep['progress']>[0]) => step.progress(p),
         ...(step.signal ? { signal: step.signal } : {}),
+        // the move's start waits for its lock as the run's DDL does
+        ...(step.lockWait ? { lockWait: step.lockWait } : {}),
       };
       spent.set(keyOf(step), await continueResumable(step.connection, scopeOf(step), unitsOf(step), run));
     },

@@ -34,6 +34,8 @@ interface RunExtras {
   beside?: (url: string) => Promise<void>;
   /** Every progress event of the run. */
   progress?: (p: { operation: string; done: number; total: number }) => void;
+  /** The run's lock-wait policy (its DDL's, and its moves' starts). */
+  lockWait?: { lockTimeoutMs: number; retries: number };
 }
 
 async function run(files: Record<string, string>, rows: number, threshold: number, extras: RunExtras = {}) {
@@ -47,6 +49,7 @@ async function run(files: Record<string, string>, rows: number, threshold: numbe
           connection: conn,
           migrations,
           participants: [createConnectionTransformer({ batchThreshold: threshold, batchSize: 100, pacing: { targetMs: 100, pauseMs: 0 } })],
+          ...(extras.lockWait ? { lockWait: extras.lockWait } : {}),
         }),
     );
   const first = await (await migrator({ 'mvp1/0001_schema.ts': SCHEMA })).migrate();
@@ -174,9 +177,14 @@ export async function up() {}`;
         });
         await app.query('COMMIT');
       });
-    const { conn, m, result } = await run({ 'mvp1/0002_move.ts': moveMigration('always', "{ query: 'SELECT count(*) FROM src' }") }, 1000, 10_000, { beside });
+    // the run's lock wait (300 ms, one retry) bounds the move's start, as it bounds the run's DDL
+    const lockWait = { lockTimeoutMs: 300, retries: 1 };
+    const { conn, m, result } = await run({ 'mvp1/0002_move.ts': moveMigration('always', "{ query: 'SELECT count(*) FROM src' }") }, 1000, 10_000, {
+      beside,
+      lockWait,
+    });
     try {
-      expect(result.error).toMatchObject({ code: 'MIGRATION_FAILED' });
+      expect(result.error).toMatchObject({ code: 'MIGRATION_FAILED', message: expect.stringContaining('past 300 ms, 2 times') });
       // nothing is taken back out for a lock wait: the step stays partial, its cursors pending
       expect(await scalar(conn, `SELECT status FROM mfmig_history WHERE version = 2`)).toBe('partial');
       expect(await scalar(conn, `SELECT status FROM mfmig_transform_cursors WHERE transformation_id = 'copy_src'`)).toBe('pending');

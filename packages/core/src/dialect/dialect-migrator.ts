@@ -439,6 +439,7 @@ export class DialectMigrator {
       direction,
       runId,
       dryRun,
+      lockWait: this.#lockWait,
       progress: (p) => {
         metrics.sampleMemory();
         const now = performance.now();

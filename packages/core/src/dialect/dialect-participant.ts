@@ -5,6 +5,7 @@ import type { RunValues } from '../runner/run-values.js';
 import type { RunnableConnection } from './dialect.js';
 import type { DialectRunResult } from './dialect-migrator.js';
 import type { MeasuredPart } from './dialect-run-metrics.js';
+import type { LockWaitPolicy } from './lock-wait-policy.js';
 
 /**
  * A whole run as its participants see it before its first step and after its last
@@ -41,6 +42,12 @@ export interface DialectStep {
   readonly dryRun: boolean;
   /** The run's stop request, given to `continueUp`: work between transactions checks it before each batch. */
   readonly signal?: AbortSignal;
+  /**
+   * The run's lock-wait policy (`DialectMigratorOptions.lockWait`; `--ddl-lock-timeout` and
+   * `--ddl-retries` on the command line): work between transactions (a continued move's start)
+   * bounds its own lock waits by it, as the runner bounds each migration's.
+   */
+  readonly lockWait?: LockWaitPolicy;
   /**
    * True for the down that takes a failed up back out (its continued work failed after its first
    * transaction committed): what this down drops is that attempt's own output, not data to keep.

@@ -106,7 +106,7 @@ export async function transformInBatchesOn(
     const pacing = options.pacing ?? pacingFor(conn.capabilities);
     const rerun = `run the job again with scope ${options.scope}`;
     const lockWait = options.lockWait ?? DEFAULT_LOCK_WAIT;
-    const run = { batchSize, pacing, onProgress: options.onProgress, signal: options.signal, rerun, lockWait };
+    const run = { batchSize, pacing, onProgress: options.onProgress, signal: options.signal, rerun, lockWait, failure: 'TRANSFORMATION_FAILED' as const };
     const spent = await continueResumable(conn, scope, units, run);
     // a statement's server error comes wrapped in TRANSFORMATION_FAILED; spent waits keep the batches for the next call
     const exhausted = (error: unknown, attempt: number) =>

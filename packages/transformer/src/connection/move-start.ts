@@ -1,23 +1,24 @@
 import type { LockWaitPolicy, RunnableConnection } from '@mfmig/core';
-import { MfmigError, quoteIdentifier, retryDelay } from '@mfmig/core';
+import { DEFAULT_LOCK_WAIT, MfmigError, quoteIdentifier, retryDelay } from '@mfmig/core';
 import type { ConnectionCursor, ConnectionCursorStore } from './connection-cursor-store.js';
 import type { KeyBatches } from './source-key-range.js';
-
-/** How long the start of a move in a migration waits for the application's open writes, per attempt, and how often it tries. */
-const START_LOCK_MS = 2_000;
-const START_ATTEMPTS = 5;
 
 /** How the start of a move bounds its wait, and what its failure says. */
 export interface MoveStartOptions {
   /** What the error tells the user to run again. Default: `run migrate again`. */
   rerun?: string;
   /**
-   * A standalone job's policy: its start waits `lockTimeoutMs` a try, `retries` times more, and
-   * failing is `TRANSFORMATION_FAILED`. Without it (a migration's move): 2 s a try, 5 tries,
-   * `MIGRATION_FAILED`, and the migration stays `partial` for the next run (a lock wait takes
-   * nothing back out).
+   * The wait: `lockTimeoutMs` a try, `retries` times more, with the policy's waits between
+   * (`retryDelay`): a standalone job's, or the migration run's (`DialectStep.lockWait`). Default
+   * `DEFAULT_LOCK_WAIT`.
    */
   lockWait?: LockWaitPolicy;
+  /**
+   * The code when every try gave up: `MIGRATION_FAILED` (default; the migration stays `partial`
+   * for the next run, since a lock wait takes nothing back out), or `TRANSFORMATION_FAILED` for a
+   * standalone job, whose cursors stay for its next call.
+   */
+  failure?: 'MIGRATION_FAILED' | 'TRANSFORMATION_FAILED';
 }
 
 /**
@@ -28,9 +29,10 @@ export interface MoveStartOptions {
  * key is still uncommitted when the batches pass it (rows above it move in the final
  * transaction); it is released at once. The progress total is the key span up to the end key,
  * two index lookups: counting the rows would hold the lock for a scan of the whole source. Each
- * attempt waits at most 2 s, so that the writers queued behind it are not held long; after 5
- * attempts the run fails and the migration stays `partial`, its cursors pending, for the next
- * `migrate` to start again (a lock wait takes nothing back out). A standalone job gives its own `lockWait`, and fails with
+ * attempt waits at most the policy's `lockTimeoutMs` (2 s by default, the same bound a migration's
+ * DDL has), so that the writers queued behind it are not held long; when every try gave up, a
+ * migration's run fails and the migration stays `partial`, its cursors pending, for the next
+ * `migrate` to start again (a lock wait takes nothing back out); a standalone job fails with
  * `TRANSFORMATION_FAILED`, its cursors kept for the next call.
  *
  * @example
@@ -44,9 +46,9 @@ export async function startMove(
   c: ConnectionCursor,
   options: MoveStartOptions = {},
 ): Promise<ConnectionCursor> {
-  const { rerun = 'run migrate again', lockWait } = options;
-  const waitMs = lockWait?.lockTimeoutMs ?? START_LOCK_MS;
-  const attempts = lockWait ? lockWait.retries + 1 : START_ATTEMPTS;
+  const { rerun = 'run migrate again', lockWait = DEFAULT_LOCK_WAIT, failure = 'MIGRATION_FAILED' } = options;
+  const waitMs = lockWait.lockTimeoutMs;
+  const attempts = lockWait.retries + 1;
   for (let attempt = 1; ; attempt++) {
     try {
       return await conn.transaction(async () => {
@@ -67,12 +69,12 @@ export async function startMove(
       if (!conn.isLockTimeout(error)) throw error;
       if (attempt >= attempts) {
         throw new MfmigError(
-          lockWait ? 'TRANSFORMATION_FAILED' : 'MIGRATION_FAILED',
+          failure,
           `Transformation ${c.transformationId} could not start: a transaction writing to ${source} stayed open past ${waitMs} ms, ${attempt} times; ${rerun} once it has committed`,
           { cause: error, context: { transformation: c.transformationId } },
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, lockWait ? retryDelay(lockWait, attempt - 1) : 250 * attempt));
+      await new Promise((resolve) => setTimeout(resolve, retryDelay(lockWait, attempt - 1)));
     }
   }
 }

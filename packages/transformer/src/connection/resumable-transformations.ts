@@ -6,7 +6,7 @@ import { validationError } from '../run/validation-runner.js';
 import { assertSameKey, ranWhole, rowFunctionResumePoint } from './adopted-cursor.js';
 import { type RanUnit, connectionResults, holdSourcesStill, validationTargets } from './apply-transformations.js';
 import { hasMoreRowsThan } from './connection-queries.js';
-import { startMove } from './move-start.js';
+import { type MoveStartOptions, startMove } from './move-start.js';
 import type { ConnectionProgress, ConnectionTransformationResult, UnitCounts } from './connection-result.js';
 import { validateOnConnection } from './connection-validations.js';
 import { type ConnectionCursor, ConnectionCursorStore } from './connection-cursor-store.js';
@@ -25,8 +25,10 @@ export interface ResumableRunOptions {
   signal?: AbortSignal;
   /** What the `INTERRUPTED` error, and the one of a move that could not start, tell the user to run again. Default: `run migrate again`. */
   rerun?: string;
-  /** A standalone job's lock-wait policy, which bounds the start of each move too (see `startMove`). */
+  /** The lock-wait policy that bounds the start of each move (see `startMove`): a standalone job's, or the migration run's. */
   lockWait?: LockWaitPolicy;
+  /** The code of a move that could not start: `TRANSFORMATION_FAILED` for a standalone job. Default `MIGRATION_FAILED`. */
+  failure?: MoveStartOptions['failure'];
 }
 
 /**
@@ -130,7 +132,11 @@ export async function continueResumable(
     await assertSameKey(conn, unit, c);
     const start = performance.now();
     if (c.status === 'pending')
-      c = await startMove(conn, store, batches, unit.transformation.sourceTable, c, { rerun: options.rerun, lockWait: options.lockWait });
+      c = await startMove(conn, store, batches, unit.transformation.sourceTable, c, {
+        rerun: options.rerun,
+        lockWait: options.lockWait,
+        failure: options.failure,
+      });
     const pacer = new BatchPacer(options.pacing, unit.transformation.batchSize ?? options.batchSize);
     while (c.endKey !== null) {
       if (options.signal?.aborted) {
