@@ -199,6 +199,42 @@ export async function up() {}`;
     }
   });
 
+  it("keeps every committed batch when the final transaction waits too long behind the application's transaction, and finishes the move next time", async () => {
+    // once the batches are under way, the application's transaction writes to src and stays open until the run has given up
+    const beside = (url: string) =>
+      withClient(url, async (app) => {
+        const scalarOf = async (sql: string) => (await app.query(sql)).rows[0].n as number;
+        while ((await scalarOf(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'dst'`)) === 0) await new Promise((r) => setTimeout(r, 20));
+        while ((await scalarOf('SELECT count(*)::int AS n FROM dst')) < 500) await new Promise((r) => setTimeout(r, 20));
+        await app.query('BEGIN');
+        await app.query('INSERT INTO src VALUES (20001, 20001)');
+        await withClient(url, async (watch) => {
+          const failed = async () => (await watch.query(`SELECT count(*)::int AS n FROM mfmig_audit WHERE action = 'migration-failed'`)).rows[0].n > 0;
+          while (!(await failed())) await new Promise((resolve) => setTimeout(resolve, 50));
+        });
+        await app.query('COMMIT');
+      });
+    const lockWait = { lockTimeoutMs: 300, retries: 1 };
+    const { conn, m, result } = await run({ 'mvp1/0002_move.ts': moveMigration('always', "{ query: 'SELECT count(*) FROM src' }") }, 20_000, 10_000, {
+      beside,
+      lockWait,
+    });
+    try {
+      expect(result.error).toMatchObject({ code: 'MIGRATION_FAILED' });
+      // every batch stays: the step is partial, its cursor past the last key, its rows in dst
+      expect(await scalar(conn, `SELECT status FROM mfmig_history WHERE version = 2`)).toBe('partial');
+      expect(await scalar(conn, 'SELECT count(*)::int FROM dst')).toBe(20_000);
+
+      const again = await m.migrate();
+      expect(again.error).toBeUndefined();
+      expect(await scalar(conn, 'SELECT count(*)::int FROM dst d JOIN src s ON s.id = d.id AND d.v2 = s.v * 2')).toBe(20_001);
+      expect(await scalar(conn, 'SELECT count(*)::int FROM tags')).toBe(20_001);
+      expect(await scalar(conn, `SELECT status FROM mfmig_history WHERE version = 2`)).toBe('applied');
+    } finally {
+      await conn.close();
+    }
+  });
+
   it('waits for a write under way below the end key before the batches pass it, so its row is moved too', async () => {
     // keys 1-400 and 601-1000; the application's open transaction holds key 500 when the run starts
     const seed = 'INSERT INTO src SELECT g, g FROM generate_series(1, 1000) AS g WHERE g <= 400 OR g > 600';
