@@ -65,6 +65,27 @@ async function run(files: Record<string, string>, rows: number, threshold: numbe
 
 const scalar = async (conn: PostgresConnection, sql: string) => Object.values((await conn.query(sql))[0]!)[0];
 
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The application's transaction on `url`: once `ready` says so, it inserts `row` into src and
+ * stays open until the run has recorded its failure (a `migration-failed` audit row), then commits.
+ */
+type AppClient = { query(sql: string): Promise<{ rows: Record<string, unknown>[] }> };
+const holdSrcUntilFailed =
+  (row: number, ready: (app: AppClient) => Promise<boolean> = async () => true) =>
+  (url: string) =>
+    withClient(url, async (app) => {
+      while (!(await ready(app))) await pause(20);
+      await app.query('BEGIN');
+      await app.query(`INSERT INTO src VALUES (${row}, ${row})`);
+      await withClient(url, async (watch) => {
+        const failed = async () => (await watch.query(`SELECT count(*)::int AS n FROM mfmig_audit WHERE action = 'migration-failed'`)).rows[0]!.n > 0;
+        while (!(await failed())) await pause(50);
+      });
+      await app.query('COMMIT');
+    });
+
 describe('continued transformations on PostgreSQL (DialectMigrator)', () => {
   it('continues an auto transformation over the threshold in batches, and the row function after it in batches too', async () => {
     const { conn, result } = await run({ 'mvp1/0002_move.ts': moveMigration('auto', "{ query: 'SELECT count(*) FROM src' }") }, 1000, 500);
@@ -167,16 +188,7 @@ export async function up() {}`;
 
   it("leaves the move partial when its start waits too long behind the application's transaction, and the next migrate finishes it", async () => {
     // the application's transaction holds src from before the move's start until the run has given up
-    const beside = (url: string) =>
-      withClient(url, async (app) => {
-        await app.query('BEGIN');
-        await app.query('INSERT INTO src VALUES (1001, 1001)');
-        await withClient(url, async (watch) => {
-          const failed = async () => (await watch.query(`SELECT count(*)::int AS n FROM mfmig_audit WHERE action = 'migration-failed'`)).rows[0].n > 0;
-          while (!(await failed())) await new Promise((resolve) => setTimeout(resolve, 50));
-        });
-        await app.query('COMMIT');
-      });
+    const beside = holdSrcUntilFailed(1001);
     // the run's lock wait (300 ms, one retry) bounds the move's start, as it bounds the run's DDL
     const lockWait = { lockTimeoutMs: 300, retries: 1 };
     const { conn, m, result } = await run({ 'mvp1/0002_move.ts': moveMigration('always', "{ query: 'SELECT count(*) FROM src' }") }, 1000, 10_000, {
@@ -201,19 +213,10 @@ export async function up() {}`;
 
   it("keeps every committed batch when the final transaction waits too long behind the application's transaction, and finishes the move next time", async () => {
     // once the batches are under way, the application's transaction writes to src and stays open until the run has given up
-    const beside = (url: string) =>
-      withClient(url, async (app) => {
-        const scalarOf = async (sql: string) => (await app.query(sql)).rows[0].n as number;
-        while ((await scalarOf(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'dst'`)) === 0) await new Promise((r) => setTimeout(r, 20));
-        while ((await scalarOf('SELECT count(*)::int AS n FROM dst')) < 500) await new Promise((r) => setTimeout(r, 20));
-        await app.query('BEGIN');
-        await app.query('INSERT INTO src VALUES (20001, 20001)');
-        await withClient(url, async (watch) => {
-          const failed = async () => (await watch.query(`SELECT count(*)::int AS n FROM mfmig_audit WHERE action = 'migration-failed'`)).rows[0].n > 0;
-          while (!(await failed())) await new Promise((resolve) => setTimeout(resolve, 50));
-        });
-        await app.query('COMMIT');
-      });
+    const beside = holdSrcUntilFailed(20_001, async (app) => {
+      if ((await app.query(`SELECT to_regclass('dst') IS NULL AS none`)).rows[0]!.none) return false;
+      return ((await app.query('SELECT count(*)::int AS n FROM dst')).rows[0]!.n as number) >= 500;
+    });
     const lockWait = { lockTimeoutMs: 300, retries: 1 };
     const { conn, m, result } = await run({ 'mvp1/0002_move.ts': moveMigration('always', "{ query: 'SELECT count(*) FROM src' }") }, 20_000, 10_000, {
       beside,
