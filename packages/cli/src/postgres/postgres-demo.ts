@@ -50,7 +50,7 @@ export async function demoPostgres(cli: CliRuntime, options: { rows: number }): 
     out.line(c.bold(`2. The plan to MVP${latest}`));
     // rehearsed on a sample, as `plan` does: the estimates, and what the module migrations run
     const target = { mvp: latest };
-    const rehearsal = await rehearsed(cli, conn, target, DEFAULT_SAMPLE_ROWS);
+    const rehearsal = await rehearsed(cli, conn, target, DEFAULT_SAMPLE_ROWS, { migrations: m.migrations });
     const analysed = await withRehearsedModules(conn, await planPostgresMigrations(conn, m.migrations, target), rehearsal);
     const { plan } = await estimatePostgresPlan(cli.globals.db, conn, m.migrations, analysed, rehearsal);
     renderPostgresPlan(cli, plan);

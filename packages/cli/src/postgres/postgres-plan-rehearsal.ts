@@ -1,4 +1,4 @@
-import type { MigrationTarget, PostgresConnection } from '@mfmig/core';
+import type { MigrationSet, MigrationTarget, PostgresConnection } from '@mfmig/core';
 import type { CliRuntime } from '../runtime.js';
 import { formatMs } from '../progress-reporter.js';
 import { loadPostgresMigrations } from './postgres-migrations.js';
@@ -20,9 +20,11 @@ export async function rehearsed(
   conn: PostgresConnection,
   target: MigrationTarget,
   sampleRows: number,
-  options: { fixedTimes?: boolean } = {},
+  options: { fixedTimes?: boolean; migrations?: MigrationSet } = {},
 ): Promise<RehearsalEstimate | FailedRehearsal> {
-  return rehearsalOrFailure(cli.globals.db, conn, await loadPostgresMigrations(cli, 'import'), target, sampleRows, cli.signal, options);
+  // a caller that loaded the modules already hands them in: the folder is read once
+  const migrations = options.migrations ?? (await loadPostgresMigrations(cli, 'import'));
+  return rehearsalOrFailure(cli.globals.db, conn, migrations, target, sampleRows, cli.signal, { fixedTimes: options.fixedTimes });
 }
 
 /**

@@ -199,7 +199,7 @@ export async function confirmPostgresRisk(cli: CliRuntime, conn: PostgresConnect
   // sizes still decide its transformations' path; nothing is timed), as `plan` rates it. A rehearsal
   // that cannot run leaves it unrated; the run reports a migration that fails.
   if (!cli.globals.yes && plan.steps.some((s) => !s.analyzed)) {
-    plan = await withRehearsedModules(conn, plan, await rehearsed(cli, conn, target, RATING_SAMPLE_ROWS, { fixedTimes: false }));
+    plan = await withRehearsedModules(conn, plan, await rehearsed(cli, conn, target, RATING_SAMPLE_ROWS, { fixedTimes: false, migrations }));
   }
   const rules = plan.steps.flatMap((s) => s.rules.filter((r) => r.rule !== REFUSED_RULE));
   const level = maxRisk(...rules.map((r) => r.severity));

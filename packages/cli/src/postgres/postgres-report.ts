@@ -122,7 +122,7 @@ async function planData(
 ): Promise<ReportData['plan']> {
   if (pending > 0) {
     const target: MigrationTarget = migrations.milestones.length > 0 ? { mvp: latestMvp } : { latest: true };
-    const rehearsal = await rehearsed(cli, conn, target, DEFAULT_SAMPLE_ROWS);
+    const rehearsal = await rehearsed(cli, conn, target, DEFAULT_SAMPLE_ROWS, { migrations });
     const analysed = await withRehearsedModules(conn, await planPostgresMigrations(conn, migrations, target), rehearsal);
     const { plan } = await estimatePostgresPlan(cli.globals.db, conn, migrations, analysed, rehearsal);
     return {

@@ -2,7 +2,7 @@ import { type MfmigError, messageOf } from '../errors/index.js';
 import type { Migration } from '../migration/index.js';
 import { type DownKit, downStep, prepareDown } from './dialect-down.js';
 import type { DialectRunResult } from './dialect-migrator.js';
-import type { RunnableConnection } from './dialect.js';
+import { lockTimeoutWithin } from './dialect-step-errors.js';
 
 /**
  * Takes a `partial` step back out after its continued work failed, as SQLite's runner does: its
@@ -20,7 +20,7 @@ import type { RunnableConnection } from './dialect.js';
  */
 export async function revertPartial(kit: DownKit, m: Migration, result: DialectRunResult, failure: MfmigError): Promise<MfmigError> {
   if (failure.code === 'INTERRUPTED') return failure;
-  if (waitedForLock(kit.connection, failure)) {
+  if (lockTimeoutWithin(kit.connection, failure)) {
     failure.message += '; a lock wait takes nothing back out: it stays partial with what its batches committed (mfmig rollback takes it out instead)';
     return failure;
   }
@@ -47,12 +47,4 @@ export async function revertPartial(kit: DownKit, m: Migration, result: DialectR
     failure.message += `; the ${rows} row(s) its tables held (its own output, and any the application wrote meanwhile) are kept in ${held.length} held archive(s), which no migrate puts back (mfmig archives lists them)`;
   }
   return failure;
-}
-
-/** True when `error`, or an error it wraps, says a statement gave up waiting for a lock (the server's lock timeout, SQLite's busy one). */
-function waitedForLock(conn: RunnableConnection, error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e !== null && e !== undefined && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (conn.isLockTimeout(e)) return true;
-  }
-  return false;
 }

@@ -87,3 +87,18 @@ export function retryable(conn: RunnableConnection, error: unknown): boolean {
 export function retryableWithin(conn: RunnableConnection, error: unknown): boolean {
   return [error, (error as { cause?: unknown } | null)?.cause].some((e) => retryable(conn, e));
 }
+
+/**
+ * True when `error`, or an error it wraps at any depth (a step's error wraps a transformation's,
+ * which wraps the server's), says a statement gave up waiting for a lock: the server's lock
+ * timeout, SQLite's busy one.
+ *
+ * @example
+ * if (lockTimeoutWithin(conn, failure)) return failure; // a lock wait takes nothing back out
+ */
+export function lockTimeoutWithin(conn: RunnableConnection, error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e !== null && e !== undefined && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (conn.isLockTimeout(e)) return true;
+  }
+  return false;
+}

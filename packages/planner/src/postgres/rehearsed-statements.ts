@@ -41,18 +41,26 @@ async function phaseStatements(texts: readonly string[], phase: Phase): Promise<
   return out;
 }
 
+const parsed = new WeakMap<RehearsedStatements, Promise<Record<Phase, PgStatement[]>>>();
+
 /**
  * A module step's rehearsed statements, parsed by phase, without what the runner, the
  * transformer's bookkeeping or the rehearsal sent; table names lose the scratch schema's name.
+ * Parsed once per record: the estimate's scaling and the plan's analysis read the same one.
  *
  * @example
  * const { transaction, batches, final } = await parseRehearsed(step.ran!);
  * transaction.flatMap((s) => s.locks); // [{ table: 'orders', mode: 'ACCESS EXCLUSIVE' }]
  */
-export async function parseRehearsed(ran: RehearsedStatements): Promise<Record<Phase, PgStatement[]>> {
-  return {
-    transaction: await phaseStatements(ran.transaction, 'transaction'),
-    batches: await phaseStatements(ran.batches, 'batches'),
-    final: await phaseStatements(ran.final, 'final'),
-  };
+export function parseRehearsed(ran: RehearsedStatements): Promise<Record<Phase, PgStatement[]>> {
+  let phases = parsed.get(ran);
+  if (!phases) {
+    phases = (async () => ({
+      transaction: await phaseStatements(ran.transaction, 'transaction'),
+      batches: await phaseStatements(ran.batches, 'batches'),
+      final: await phaseStatements(ran.final, 'final'),
+    }))();
+    parsed.set(ran, phases);
+  }
+  return phases;
 }

@@ -50,8 +50,7 @@ export function sortedRows(rows: Row[]): Row[] {
 }
 
 export function toColumn(row: Row): ColumnInfo {
-  const defaultSql = row.default_sql == null ? null : String(row.default_sql);
-  return { name: String(row.name), type: String(row.type), nullable: asBoolean(row.nullable), defaultSql };
+  return { name: String(row.name), type: String(row.type), nullable: asBoolean(row.nullable), defaultSql: orNull(row.default_sql) };
 }
 
 export function toIndex(row: Row): IndexInfo {
