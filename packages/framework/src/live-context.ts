@@ -24,6 +24,9 @@ export function createLiveContext(config: MigrationFrameworkConfig, options: Ser
     get adapter() {
       return current.adapter;
     },
+    get connection() {
+      return current.connection;
+    },
     get logger() {
       return current.logger;
     },

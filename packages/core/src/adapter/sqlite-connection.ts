@@ -14,16 +14,17 @@ import type {
   ScriptStatement,
 } from '../dialect/dialect.js';
 import { type LockHolder, RunLock } from '../lock/run-lock.js';
+import { isCurrentProcess } from '../lock/process-identity.js';
 import type { DatabaseAdapter } from './database-adapter.js';
 import { type SqliteIntrospector } from './sqlite-introspector.js';
 import { SqliteDialectHistory } from './sqlite-dialect-history.js';
 import { SqliteDialectMetrics } from './sqlite-dialect-metrics.js';
 import { SqliteStepGuard } from './sqlite-step-guard.js';
 import { stripSqlComments } from './sql-splitter.js';
-import { openDatabase, openDatabaseFile } from './open-database.js';
+import { type OpenDatabaseOptions, openDatabase, openDatabaseFile } from './open-database.js';
 import { ScratchDirectory } from '../files/scratch-directory.js';
 import { stagedReadOf } from './insert-select.js';
-import { reconcileCopy, underReadLock } from './read-snapshot.js';
+import { type ReadSnapshotOptions, reconcileCopy, takeReadSnapshot, underReadLock } from './read-snapshot.js';
 import { SqliteBackupHooks } from './sqlite-backup-hooks.js';
 
 /** How many `integrity_check` lines are read before the rest are summed up. */
@@ -34,6 +35,27 @@ function sqliteCodeOf(error: unknown): string {
   const e = error as { code?: unknown; cause?: { code?: unknown } } | null;
   const code = typeof e?.code === 'string' && e.code.startsWith('SQLITE_') ? e.code : e?.cause?.code;
   return typeof code === 'string' ? code : '';
+}
+
+/**
+ * Opens a SQLite database on the async dialect boundary, as `openPostgres` opens a server's: a
+ * path (`:memory:` for an empty in-memory database) with {@link openDatabase}'s options.
+ *
+ * @example
+ * const conn = await openSqlite('./kb.db', { mode: 'readonly' });
+ * (await conn.history.list()).length;
+ */
+export async function openSqlite(target: string, options: OpenDatabaseOptions = {}): Promise<SqliteConnection> {
+  return new SqliteConnection(openDatabase(target, options));
+}
+
+/** A private read-only copy of a database at one instant, on its own connection (see {@link SqliteConnection.readSnapshot}). */
+export interface SqliteReadSnapshot {
+  connection: SqliteConnection;
+  /** The copy's file, for child processes to open. */
+  path: string;
+  /** Closes and deletes the copy. */
+  release(): void;
 }
 
 /**
@@ -87,6 +109,43 @@ export class SqliteConnection implements RunnableConnection {
 
   get inTransaction(): boolean {
     return this.adapter.inTransaction;
+  }
+
+  /** True for an in-memory database (no file: nothing to copy, snapshot or open in another process). */
+  get isMemory(): boolean {
+    return this.adapter.isMemory;
+  }
+
+  /**
+   * Calls `onRow` for each row of one statement as SQLite reads it, so that a statement with many
+   * rows (a foreign key check of a large table) is counted without being held in memory; returns
+   * the number of rows. Parameters as {@link query}, or one object of named parameters.
+   *
+   * @example
+   * const orphans = await conn.forEachRow('PRAGMA foreign_key_check(kb_tags)', [], (row) => sample.length < 20 && sample.push(row));
+   */
+  async forEachRow(sql: string, params: readonly unknown[], onRow: (row: Record<string, unknown>) => void): Promise<number> {
+    let rows = 0;
+    for (const row of this.adapter.prepare(sql).iterate(...bindNumbered(sql, params.map(sqliteBindable))) as Iterable<Record<string, unknown>>) {
+      rows++;
+      onRow(row);
+    }
+    return rows;
+  }
+
+  /**
+   * A consistent private copy of the file to read instead of the live one, on its own connection
+   * (see {@link takeReadSnapshot}: whole-file reads of a large rollback-journal database would
+   * stop the application's commits), or null when the live file should be read directly.
+   * `release()` closes and deletes the copy.
+   *
+   * @example
+   * const snapshot = await conn.readSnapshot({ minBytes: 64 * 1024 * 1024 });
+   * const source = snapshot?.connection ?? conn;
+   */
+  async readSnapshot(options: ReadSnapshotOptions = {}): Promise<SqliteReadSnapshot | null> {
+    const snapshot = takeReadSnapshot(this.adapter, options);
+    return snapshot && { connection: new SqliteConnection(snapshot.adapter), path: snapshot.path, release: () => snapshot.release() };
   }
 
   // async, so that a statement's error rejects the promise rather than throwing at the call, as on PostgreSQL.
@@ -327,9 +386,10 @@ class SqliteDialectLock implements DialectLock {
     await this.#lock.acquire({
       timeoutMs: options.timeoutMs,
       command: options.command,
-      onWait: options.onWait && ((holder) => options.onWait!(holderOf(holder))),
+      onWait: options.onWait && ((holder) => options.onWait!(holderOf(holder, this.#lock.isStale(holder)))),
       onTakeover:
-        options.onTakeover && ((takeover) => options.onTakeover!({ holder: holderOf(takeover.holder), reason: takeover.reason, detail: takeover.detail })),
+        options.onTakeover &&
+        ((takeover) => options.onTakeover!({ holder: holderOf(takeover.holder, true), reason: takeover.reason, detail: takeover.detail })),
     });
   }
 
@@ -339,10 +399,10 @@ class SqliteDialectLock implements DialectLock {
 
   async holder(): Promise<DialectLockHolder | null> {
     const holder = this.#lock.holder();
-    return holder ? holderOf(holder) : null;
+    return holder ? holderOf(holder, this.#lock.isStale(holder)) : null;
   }
 }
 
-function holderOf(holder: LockHolder): DialectLockHolder {
-  return { pid: holder.pid, host: holder.host, command: holder.command, since: holder.acquiredAt };
+function holderOf(holder: LockHolder, stale: boolean): DialectLockHolder {
+  return { pid: holder.pid, host: holder.host, command: holder.command, since: holder.acquiredAt, stale, heldHere: isCurrentProcess(holder) };
 }

@@ -121,6 +121,38 @@ export class SqliteIntrospector implements DatabaseIntrospector {
     return this.db.schemaFingerprint();
   }
 
+  // the SQLite facts below on the async boundary, for services that read through a `SqliteConnection`
+
+  /** {@link catalogSync}, on the async boundary. */
+  async catalog(options: SqliteCatalogQuery = {}): Promise<SqliteSchemaRow[]> {
+    return this.catalogSync(options);
+  }
+
+  /** {@link tableListSync}, on the async boundary. */
+  async tableList(name?: string): Promise<SqliteTableListEntry[]> {
+    return this.tableListSync(name);
+  }
+
+  /** {@link columnsSync}, on the async boundary. */
+  async columns(table: string, options: { schema?: string } = {}): Promise<SqliteColumnEntry[]> {
+    return this.columnsSync(table, options);
+  }
+
+  /** {@link foreignKeyListSync}, on the async boundary. */
+  async foreignKeyList(table: string): Promise<SqliteForeignKey[]> {
+    return this.foreignKeyListSync(table);
+  }
+
+  /** {@link indexListSync}, on the async boundary. */
+  async indexList(table: string): Promise<SqliteIndex[]> {
+    return this.indexListSync(table);
+  }
+
+  /** {@link storageSync}, on the async boundary. */
+  async storage(): Promise<SqliteStorage> {
+    return this.storageSync();
+  }
+
   /**
    * Every row of `sqlite_schema` (SQLite's and mfmig's objects included) in rowid order, or only
    * those with a rowid above `afterRowid`, of one `type`, named `name` or belonging to `table`

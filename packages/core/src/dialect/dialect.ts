@@ -249,6 +249,10 @@ export interface DialectLockHolder {
   host: string;
   command: string;
   since: string;
+  /** True when the run that holds it is gone (its process or server session ended, or its heartbeat stopped): the next run takes the lock over. */
+  stale: boolean;
+  /** True when this very process holds it (a framework holds the lock across a run's steps). */
+  heldHere: boolean;
 }
 
 /** Options of {@link DialectLock.acquire}. */

@@ -1,5 +1,5 @@
 import type { DatabaseAdapter } from '../adapter/index.js';
-import { openDatabase } from '../adapter/index.js';
+import { SqliteConnection, openDatabase } from '../adapter/index.js';
 import { type Logger, type MigrationFrameworkConfig, type ResolvedConfig, resolveConfig } from '../config/index.js';
 import { MigrationEventEmitter, type MigrationEvents } from '../events/index.js';
 import { type MigrationSet, loadMigrations } from '../migration/index.js';
@@ -15,6 +15,12 @@ import { Migrator } from '../runner/index.js';
 export interface ServiceContext {
   readonly config: ResolvedConfig;
   readonly adapter: DatabaseAdapter;
+  /**
+   * The same database on the async dialect boundary: one {@link SqliteConnection} over
+   * {@link adapter} (no second connection), made on first use. Services that read through it
+   * (validation) run on the boundary every dialect implements.
+   */
+  readonly connection: SqliteConnection;
   readonly events: MigrationEventEmitter<MigrationEvents>;
   /** The structured logger when logging is on; a silent one otherwise. */
   readonly logger: Logger;
@@ -81,11 +87,15 @@ export function createServiceContext(input: MigrationFrameworkConfig | ServiceCo
   let rebuilder: TableRebuilder | undefined = options.tableRebuilder;
   let migrations: Promise<MigrationSet> | undefined;
   let migrator: Promise<Migrator> | undefined;
+  let connection: SqliteConnection | undefined;
   const loadModules = options.loadModules ?? true;
   const context: ServiceContext & { [CONTEXT_BRAND]: true } = {
     [CONTEXT_BRAND]: true,
     config,
     adapter,
+    get connection() {
+      return (connection ??= new SqliteConnection(adapter));
+    },
     events,
     logger,
     plugins,

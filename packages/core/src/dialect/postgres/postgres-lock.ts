@@ -86,7 +86,7 @@ export class PostgresLock implements DialectLock {
           break;
         }
         const current = await this.#row(client);
-        if (current && this.#abandoned(current)) {
+        if (current && abandoned(current)) {
           const reason = current.backend_alive === false ? 'its server session has ended' : `its heartbeat stopped ${Math.round(current.heartbeat_age)} s ago`;
           const taken = await client.query(`DELETE FROM ${this.#table} WHERE id = 1 AND token = $1`, [current.token]);
           if (taken.rowCount === 1) options.onTakeover?.({ holder: holderOf(current), reason: 'stale', detail: reason });
@@ -142,10 +142,6 @@ export class PostgresLock implements DialectLock {
     return rows.rows[0];
   }
 
-  #abandoned(row: LockRow): boolean {
-    return row.backend_alive === false || row.heartbeat_age > STALE_AFTER_SECONDS;
-  }
-
   async #ensureTable(client: PgSession): Promise<void> {
     try {
       await client.query(
@@ -173,7 +169,19 @@ export class PostgresLock implements DialectLock {
 }
 
 function holderOf(row: LockRow): DialectLockHolder {
-  return { pid: row.pid, host: row.host, command: row.command, since: row.acquired_at.toISOString() };
+  return {
+    pid: row.pid,
+    host: row.host,
+    command: row.command,
+    since: row.acquired_at.toISOString(),
+    stale: abandoned(row),
+    heldHere: row.pid === process.pid && row.host === hostname(),
+  };
+}
+
+/** The holder's server session ended, or its heartbeat stopped. */
+function abandoned(row: LockRow): boolean {
+  return row.backend_alive === false || row.heartbeat_age > STALE_AFTER_SECONDS;
 }
 
 function held(holder: DialectLockHolder | null, timeoutMs: number): MfmigError {
