@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, type IntegrityCheckLevel, quoteIdentifier } from '@mfmig/core';
+import { type IntegrityCheckLevel, type SqliteConnection, quoteIdentifier } from '@mfmig/core';
 import type { MilestoneRequirements } from '../milestone/merge-requirements.js';
 import type { Probe, ProbeResult } from '../probe/probe.js';
 import type { CheckKind, ValidationFinding } from '../report/types.js';
@@ -6,8 +6,8 @@ import type { SchemaModel, TableInfo } from '../schema/schema-model.js';
 
 /** What the checks of one run share. Everything here is read-only. */
 export interface CheckEnv {
-  /** The database the checks read (the live file, or a snapshot of it). */
-  db: DatabaseAdapter;
+  /** The database the checks read (the live file, or a snapshot of it), on the async dialect boundary. */
+  db: SqliteConnection;
   level: IntegrityCheckLevel;
   /** The actual user schema (catalog only). */
   schema: SchemaModel;
@@ -16,7 +16,7 @@ export interface CheckEnv {
   /** Tables with at least this many rows are "large" (scans and unindexed foreign keys matter). */
   largeTableRows: number;
   /** Row count of a table, counted once per run. */
-  rowCount(table: string): number;
+  rowCount(table: string): Promise<number>;
 }
 
 /** Identifies a check in `checksRun` / `checksSkipped`. */
@@ -43,12 +43,12 @@ export function levelAtLeast(level: IntegrityCheckLevel, minimum: IntegrityCheck
 }
 
 /** A memoised `count(*)` per table. */
-export function rowCounter(db: DatabaseAdapter): (table: string) => number {
-  const counts = new Map<string, number>();
+export function rowCounter(db: SqliteConnection): (table: string) => Promise<number> {
+  const counts = new Map<string, Promise<number>>();
   return (table) => {
     let n = counts.get(table);
     if (n === undefined) {
-      n = Number(db.value(`SELECT count(*) FROM ${quoteIdentifier(table)}`));
+      n = db.query<{ n: number | bigint }>(`SELECT count(*) AS n FROM ${quoteIdentifier(table)}`).then((rows) => Number(rows[0]?.n ?? 0));
       counts.set(table, n);
     }
     return n;

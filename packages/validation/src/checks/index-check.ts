@@ -39,14 +39,14 @@ export function hasLeadingIndex(table: TableInfo, columns: string[], options: { 
  * are reported: below that the scan is cheap and the index would be noise.
  *
  * @example
- * checkForeignKeyIndexes(env).map((f) => f.location.table);
+ * (await checkForeignKeyIndexes(env)).map((f) => f.location.table);
  */
-export function checkForeignKeyIndexes(env: CheckEnv): ValidationFinding[] {
+export async function checkForeignKeyIndexes(env: CheckEnv): Promise<ValidationFinding[]> {
   const out: ValidationFinding[] = [];
   for (const table of env.schema.tables.values()) {
     for (const fk of table.foreignKeys) {
       if (hasLeadingIndex(table, fk.from)) continue;
-      const rows = env.rowCount(table.name);
+      const rows = await env.rowCount(table.name);
       if (rows < env.largeTableRows) continue;
       const cols = fk.from.join(', ');
       out.push(

@@ -55,13 +55,13 @@ export function aliasMap(sql: string, viewSql: string[] = []): Map<string, strin
  * the schema is `PERF_QUERY_INVALID`.
  *
  * @example
- * checkCriticalQuery(env, { name: 'entries by tag', sql: 'SELECT ...', params: ['S0C7'], milestone: 1 });
+ * await checkCriticalQuery(env, { name: 'entries by tag', sql: 'SELECT ...', params: ['S0C7'], milestone: 1 });
  */
-export function checkCriticalQuery(env: CheckEnv, query: CriticalQuery): ValidationFinding[] {
+export async function checkCriticalQuery(env: CheckEnv, query: CriticalQuery): Promise<ValidationFinding[]> {
   let plan: { detail: string }[];
   try {
-    const statement = env.db.prepare(`EXPLAIN QUERY PLAN ${query.sql}`);
-    plan = (Array.isArray(query.params) ? statement.all(...query.params) : statement.all(query.params)) as { detail: string }[];
+    // named parameters bind from one object
+    plan = await env.db.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${query.sql}`, Array.isArray(query.params) ? query.params : [query.params]);
   } catch (error) {
     return [
       finding(
@@ -83,7 +83,7 @@ export function checkCriticalQuery(env: CheckEnv, query: CriticalQuery): Validat
     const table = findTable(env.schema, aliases.get(name.toLowerCase()) ?? name);
     if (!table || seen.has(table.name)) continue;
     seen.add(table.name);
-    const rows = env.rowCount(table.name);
+    const rows = await env.rowCount(table.name);
     out.push(
       finding(
         'PERF_QUERY_SCAN',
@@ -102,13 +102,13 @@ export function checkCriticalQuery(env: CheckEnv, query: CriticalQuery): Validat
  * reports a large free list (`PERF_FREELIST`: at least 25 % of the file and 1 MiB).
  *
  * @example
- * const { statistics, findings } = readStatistics(env);
+ * const { statistics, findings } = await readStatistics(env);
  */
-export function readStatistics(env: CheckEnv): {
+export async function readStatistics(env: CheckEnv): Promise<{
   statistics: { pageSize: number; pageCount: number; freelistCount: number; sizeBytes: number };
   findings: ValidationFinding[];
-} {
-  const { pageSize, pageCount, freelistCount } = env.db.introspector.storageSync();
+}> {
+  const { pageSize, pageCount, freelistCount } = await env.db.introspector.storage();
   const statistics = { pageSize, pageCount, freelistCount, sizeBytes: pageSize * pageCount };
   const findings: ValidationFinding[] = [];
   const freeBytes = freelistCount * pageSize;

@@ -10,25 +10,20 @@ import { type CheckEnv, type ProbeTask, ridOf } from './check-env.js';
  * SQLite then refuses every write to the child with "foreign key mismatch").
  *
  * @example
- * checkForeignKeyDefinitions(env).map((f) => f.code);
+ * (await checkForeignKeyDefinitions(env)).map((f) => f.code);
  */
-export function checkForeignKeyDefinitions(env: CheckEnv): ValidationFinding[] {
+export async function checkForeignKeyDefinitions(env: CheckEnv): Promise<ValidationFinding[]> {
   const out: ValidationFinding[] = [];
   let catalogTables: Set<string> | undefined;
   // a virtual or internal table is no entry of the schema model, yet a parent all the same
-  const inCatalog = (name: string) =>
-    (catalogTables ??= new Set(
-      env.db.introspector
-        .catalogSync()
-        .filter((r) => r.type === 'table')
-        .map((r) => foldCase(r.name)),
-    )).has(foldCase(name));
+  const inCatalog = async (name: string) =>
+    (catalogTables ??= new Set((await env.db.introspector.catalog({ type: 'table' })).map((r) => foldCase(r.name)))).has(foldCase(name));
   for (const table of env.schema.tables.values()) {
     for (const fk of table.foreignKeys) {
       const parent = findTable(env.schema, fk.parent);
       const what = `${table.name}(${fk.from.join(', ')}) -> ${fk.parent}`;
       if (!parent) {
-        if (inCatalog(fk.parent)) continue;
+        if (await inCatalog(fk.parent)) continue;
         out.push(
           finding(
             'FK_PARENT_MISSING',

@@ -4,7 +4,7 @@ import { finding } from '../report/finding-codes.js';
 import type { ValidationFinding } from '../report/types.js';
 import type { RunState } from '../run/run-state.js';
 import { type ParsedPlan, parseMigrationPlan } from './migration-plan.js';
-import { freeBytes } from './state-checks.js';
+import { databaseFile, freeBytes } from './state-checks.js';
 
 /** A plan as the run parsed it: once per run, however many checks read it. */
 const parsedPlans = new WeakMap<object, ReturnType<typeof parseMigrationPlan>>();
@@ -182,7 +182,7 @@ export function checkPlanSteps(plan: ParsedPlan, set: MigrationSet, state: Pick<
  */
 export function checkPlanResources(plan: ParsedPlan, state: RunState): ValidationFinding[] {
   const out: ValidationFinding[] = [];
-  const file = state.ctx.adapter.isMemory ? '' : state.ctx.adapter.filePath;
+  const file = databaseFile(state);
   if (plan.storageRequired !== null && file) {
     const free = freeBytes(dirname(resolve(file)));
     if (plan.storageRequired > free) {

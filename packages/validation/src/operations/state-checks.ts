@@ -1,6 +1,6 @@
 import { statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { RunLock, describeHolder, isCurrentProcess, migrationLabel } from '@mfmig/core';
+import { type DialectLockHolder, migrationLabel } from '@mfmig/core';
 import { finding } from '../report/finding-codes.js';
 import type { ValidationFinding } from '../report/types.js';
 import type { RunState } from '../run/run-state.js';
@@ -11,14 +11,12 @@ import type { RunState } from '../run/run-state.js';
  * hold the lock itself, as the framework does around a run.
  *
  * @example
- * checkRunLock(state); // [] when the lock is free
+ * await checkRunLock(state); // [] when the lock is free
  */
-export function checkRunLock(state: RunState): ValidationFinding[] {
-  const lock = new RunLock(state.ctx.adapter);
-  const holder = lock.holder();
-  if (!holder) return [];
-  if (isCurrentProcess(holder)) return [];
-  if (lock.isStale(holder)) {
+export async function checkRunLock(state: RunState): Promise<ValidationFinding[]> {
+  const holder = await state.ctx.connection.lock.holder();
+  if (!holder || holder.heldHere) return [];
+  if (holder.stale) {
     return [
       finding(
         'HISTORY_LOCK_STALE',
@@ -45,7 +43,7 @@ export function checkRunLock(state: RunState): ValidationFinding[] {
  * databaseFile(state); // '/data/kb.db'
  */
 export function databaseFile(state: RunState): string {
-  return state.ctx.adapter.isMemory ? '' : state.ctx.adapter.filePath;
+  return state.ctx.connection.isMemory ? '' : state.ctx.connection.target;
 }
 
 /**
@@ -53,11 +51,12 @@ export function databaseFile(state: RunState): string {
  * (`DISK_SPACE_LOW`).
  *
  * @example
- * checkDiskSpace(state, databaseFile(state));
+ * await checkDiskSpace(state, databaseFile(state));
  */
-export function checkDiskSpace(state: RunState, file: string): ValidationFinding[] {
+export async function checkDiskSpace(state: RunState, file: string): Promise<ValidationFinding[]> {
   const free = freeBytes(dirname(resolve(file)));
-  const need = state.ctx.adapter.sizeBytes();
+  const { pageSize, pageCount } = await state.ctx.connection.introspector.storage();
+  const need = pageSize * pageCount;
   if (free >= need) return [];
   return [
     finding(
@@ -132,6 +131,11 @@ export function checkRolledBack(state: Pick<RunState, 'migrations' | 'history'>,
     );
   }
   return out;
+}
+
+/** Who holds the run lock, in words. */
+function describeHolder(holder: DialectLockHolder): string {
+  return `pid ${holder.pid} on host ${holder.host}, running "${holder.command}" since ${holder.since}`;
 }
 
 /** Free bytes for an unprivileged user on the file system holding `dir`. */

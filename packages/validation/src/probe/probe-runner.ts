@@ -1,4 +1,4 @@
-import type { DatabaseAdapter } from '@mfmig/core';
+import type { SqliteConnection } from '@mfmig/core';
 import { type Probe, type ProbeResult, runProbe } from './probe.js';
 import { ChildProbePool } from './probe-pool.js';
 
@@ -34,17 +34,17 @@ export interface ProbeRunnerOptions {
  * that has started runs to its end, so in-process runs are kept for small files.
  *
  * @example
- * const runner = new ProbeRunner(db, { childFile: '/data/kb.db', parallelism: 2, deadline: performance.now() + 60_000 });
+ * const runner = new ProbeRunner(conn, { childFile: '/data/kb.db', parallelism: 2, deadline: performance.now() + 60_000 });
  * runner.submit([{ id: 'qc', sql: 'PRAGMA quick_check' }]);
  * const { results, unrun } = await runner.wait();
  */
 export class ProbeRunner {
-  readonly #db: DatabaseAdapter;
+  readonly #db: SqliteConnection;
   readonly #deadline: number;
   readonly #pool: ChildProbePool | null;
   readonly #local: Probe[] = [];
 
-  constructor(db: DatabaseAdapter, options: ProbeRunnerOptions) {
+  constructor(db: SqliteConnection, options: ProbeRunnerOptions) {
     this.#db = db;
     this.#deadline = options.deadline;
     this.#pool =
@@ -57,9 +57,9 @@ export class ProbeRunner {
   }
 
   async wait(): Promise<ProbeExecution> {
-    if (!this.#pool) return { ...this.#runLocally(this.#local), mode: 'in-process' };
+    if (!this.#pool) return { ...(await this.#runLocally(this.#local)), mode: 'in-process' };
     const outcome = await this.#pool.finish();
-    const fallback = this.#runLocally(outcome.fallback);
+    const fallback = await this.#runLocally(outcome.fallback);
     const unrun: UnrunProbe[] = [
       ...outcome.unfinished.map((probe) => ({ probe, reason: 'timeout' as const, message: 'not finished when the validation timeout was reached' })),
       ...outcome.crashed.map(({ probe, reason }) => ({ probe, reason: 'error' as const, message: reason })),
@@ -69,12 +69,12 @@ export class ProbeRunner {
     return { results, unrun, mode: outcome.fallback.length > 0 && outcome.results.size === 0 ? 'in-process' : 'child-processes' };
   }
 
-  #runLocally(probes: Probe[]): { results: Map<string, ProbeResult>; unrun: UnrunProbe[] } {
+  async #runLocally(probes: Probe[]): Promise<{ results: Map<string, ProbeResult>; unrun: UnrunProbe[] }> {
     const results = new Map<string, ProbeResult>();
     const unrun: UnrunProbe[] = [];
     for (const probe of probes) {
       if (performance.now() >= this.#deadline) unrun.push({ probe, reason: 'timeout', message: 'not started before the validation timeout' });
-      else results.set(probe.id, runProbe(this.#db, probe));
+      else results.set(probe.id, await runProbe(this.#db, probe));
     }
     return { results, unrun };
   }

@@ -1,4 +1,4 @@
-import type { DatabaseAdapter } from '@mfmig/core';
+import type { SqliteConnection } from '@mfmig/core';
 
 /**
  * One read-only query whose cost grows with the data (an integrity pragma, a foreign key
@@ -32,20 +32,18 @@ export const DEFAULT_KEEP = 20;
  * and turns a failure into a result with `error`, never an exception.
  *
  * @example
- * const result = runProbe(db, { id: 'quick_check', sql: 'PRAGMA quick_check' });
+ * const result = await runProbe(conn, { id: 'quick_check', sql: 'PRAGMA quick_check' });
  * result.rows[0]; // { quick_check: 'ok' }
  */
-export function runProbe(db: DatabaseAdapter, probe: Probe): ProbeResult {
+export async function runProbe(db: SqliteConnection, probe: Probe): Promise<ProbeResult> {
   const start = performance.now();
   const keep = probe.keep ?? DEFAULT_KEEP;
   const rows: Record<string, unknown>[] = [];
   let total = 0;
   try {
-    const statement = db.prepare(probe.sql);
-    for (const row of statement.iterate(...(probe.params ?? [])) as Iterable<Record<string, unknown>>) {
-      total++;
+    total = await db.forEachRow(probe.sql, probe.params ?? [], (row) => {
       if (rows.length < keep) rows.push(row);
-    }
+    });
     return { id: probe.id, rows, total, durationMs: performance.now() - start };
   } catch (error) {
     return { id: probe.id, rows, total, durationMs: performance.now() - start, error: errorInfo(error) };

@@ -1,4 +1,4 @@
-import { HistoryStore, type HistoryEntry, type MigrationSet, type MigrationStatus, type ServiceContext, computeStatus, messageOf } from '@mfmig/core';
+import { type HistoryEntry, type MigrationSet, type MigrationStatus, type ServiceContext, computeStatus, messageOf } from '@mfmig/core';
 import { HISTORY_READ } from '../checks/entries/history-entries.js';
 import { checkIdOf } from '../checks/validation-check.js';
 import { type LoadedMilestoneSpecs, loadMilestoneSpecs } from '../milestone/load-milestone-specs.js';
@@ -31,7 +31,7 @@ export interface RunState {
  */
 export async function loadRunState(ctx: ServiceContext, migrationsGiven: boolean, rec: RunRecorder): Promise<RunState> {
   const state: RunState = { ctx, migrations: null, migrationsUnavailable: null, history: [], status: null, currentMvp: null, specs: null, requirements: null };
-  state.history = (await rec.attempt(checkIdOf(HISTORY_READ), () => new HistoryStore(ctx.adapter).list())) ?? [];
+  state.history = (await rec.attempt(checkIdOf(HISTORY_READ), () => ctx.connection.history.list())) ?? [];
   if (!migrationsGiven) {
     state.migrationsUnavailable = 'no migrations folder was given (migrationsPath / MIGRATION_PATH)';
     return state;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type IntegrityCheckLevel, type ReadSnapshot, type ServiceContext, takeReadSnapshot } from '@mfmig/core';
+import type { IntegrityCheckLevel, ServiceContext, SqliteReadSnapshot } from '@mfmig/core';
 import { type CheckEnv, type ProbeTask, rowCounter } from '../checks/check-env.js';
 import { SCHEMA_CATALOG } from '../checks/entries/schema-entries.js';
 import { type ProbeContext, type RunOutputs, checkIdOf } from '../checks/validation-check.js';
@@ -33,14 +33,14 @@ export interface RunSettings {
  * nothing is written to the database.
  *
  * A rollback-journal file as large as the one child processes check (`inProcessMaxBytes`) is
- * validated on a snapshot (`takeReadSnapshot`): there the scans would otherwise stop the
+ * validated on a snapshot (`SqliteConnection.readSnapshot`): there the scans would otherwise stop the
  * application's commits for as long as each runs (3 s at 1,000,000 KB entries).
  *
  * @example
  * const report = await runValidation(ctx, settings, { operation: 'comprehensive', databaseChecks: true });
  */
 export async function runValidation(ctx: ServiceContext, settings: RunSettings, op: RunOperation): Promise<ValidationReport> {
-  const snapshot = op.databaseChecks ? takeReadSnapshot(ctx.adapter, { minBytes: settings.inProcessMaxBytes }) : null;
+  const snapshot = op.databaseChecks ? await ctx.connection.readSnapshot({ minBytes: settings.inProcessMaxBytes }) : null;
   try {
     return await validate(ctx, snapshot, settings, op);
   } finally {
@@ -48,10 +48,10 @@ export async function runValidation(ctx: ServiceContext, settings: RunSettings, 
   }
 }
 
-async function validate(ctx: ServiceContext, snapshot: ReadSnapshot | null, settings: RunSettings, op: RunOperation): Promise<ValidationReport> {
+async function validate(ctx: ServiceContext, snapshot: SqliteReadSnapshot | null, settings: RunSettings, op: RunOperation): Promise<ValidationReport> {
   const startedAt = performance.now();
   const rec = new RunRecorder(startedAt + settings.timeoutMs);
-  const db = snapshot?.adapter ?? ctx.adapter;
+  const db = snapshot?.connection ?? ctx.connection;
   let current: number | null = null;
   const out: RunOutputs = { compliance: [], statistics: null };
   const finish = () => {
@@ -59,7 +59,7 @@ async function validate(ctx: ServiceContext, snapshot: ReadSnapshot | null, sett
     return buildReport({
       operation: op.operation,
       level: settings.level,
-      database: ctx.adapter.filePath || ':memory:',
+      database: ctx.connection.target || ':memory:',
       startedAt,
       findings: rec.findings,
       checksRun: rec.checksRun,
@@ -73,7 +73,7 @@ async function validate(ctx: ServiceContext, snapshot: ReadSnapshot | null, sett
   const env: CheckEnv = { db, level: settings.level, schema, requirements: null, largeTableRows: settings.largeTableRows, rowCount: rowCounter(db) };
   const probes: ProbeContext = { env, rec, out };
   const tasks: ProbeTask[] = [];
-  const runner = op.databaseChecks ? newRunner(ctx, snapshot, settings, rec) : null;
+  const runner = op.databaseChecks ? await newRunner(ctx, snapshot, settings, rec) : null;
   const submit = (more: ProbeTask[]) => {
     tasks.push(...more);
     runner?.submit(more.map((t) => t.probe));
@@ -85,7 +85,7 @@ async function validate(ctx: ServiceContext, snapshot: ReadSnapshot | null, sett
   if (runner) submitProbeStage('milestone', probes, submit);
   await runCatalogChecks({ env, state, rec, op, out });
   if (runner && (await collectProbes(runner, tasks, rec))) {
-    const locating = newRunner(ctx, snapshot, settings, rec);
+    const locating = await newRunner(ctx, snapshot, settings, rec);
     const followUp: ProbeTask[] = [];
     submitProbeStage('unreadable', probes, (more) => {
       followUp.push(...more);
@@ -97,9 +97,9 @@ async function validate(ctx: ServiceContext, snapshot: ReadSnapshot | null, sett
 }
 
 /** A probe runner for the run: child processes start at once when the file is large enough. */
-function newRunner(ctx: ServiceContext, snapshot: ReadSnapshot | null, settings: RunSettings, rec: RunRecorder): ProbeRunner {
-  return new ProbeRunner(snapshot?.adapter ?? ctx.adapter, {
-    childFile: snapshot?.path ?? childFileFor(ctx, settings),
+async function newRunner(ctx: ServiceContext, snapshot: SqliteReadSnapshot | null, settings: RunSettings, rec: RunRecorder): Promise<ProbeRunner> {
+  return new ProbeRunner(snapshot?.connection ?? ctx.connection, {
+    childFile: snapshot?.path ?? (await childFileFor(ctx, settings)),
     parallelism: settings.parallelism,
     deadline: rec.deadline,
   });
@@ -134,13 +134,14 @@ async function collectProbes(runner: ProbeRunner, tasks: ProbeTask[], rec: RunRe
 }
 
 /** The file probes can open in child processes, or null to run them in-process. */
-function childFileFor(ctx: ServiceContext, settings: RunSettings): string | null {
-  const { adapter } = ctx;
-  if (adapter.isMemory || !adapter.filePath || adapter.filePath.startsWith('file:') || adapter.inTransaction) return null;
-  const file = resolve(adapter.filePath);
+async function childFileFor(ctx: ServiceContext, settings: RunSettings): Promise<string | null> {
+  const conn = ctx.connection;
+  if (conn.isMemory || !conn.target || conn.target.startsWith('file:') || conn.inTransaction) return null;
+  const file = resolve(conn.target);
   if (!existsSync(file)) return null;
   try {
-    return ctx.adapter.sizeBytes() >= settings.inProcessMaxBytes ? file : null;
+    const { pageSize, pageCount } = await conn.introspector.storage();
+    return pageSize * pageCount >= settings.inProcessMaxBytes ? file : null;
   } catch {
     return file;
   }

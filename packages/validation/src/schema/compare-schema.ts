@@ -8,7 +8,7 @@ import { type IndexInfo, type SchemaModel, type TableInfo, normaliseSql } from '
  * tables, columns, indexes, views and triggers, and objects whose definition differs.
  *
  * @example
- * const findings = compareSchema(readSchemaModel(adapter), await buildExpectedSchema(set, applied));
+ * const findings = compareSchema(await readSchemaModel(conn), await buildExpectedSchema(set, applied));
  */
 export function compareSchema(actual: SchemaModel, expected: ExpectedSchema): ValidationFinding[] {
   const out: ValidationFinding[] = [];

@@ -1,4 +1,4 @@
-import { type MigrationPlugin, type MigrationSet, Migrator, type TableRebuilder, migrationLabel, openDatabase } from '@mfmig/core';
+import { type DialectParticipant, DialectMigrator, type MigrationSet, type TableRebuilder, migrationLabel, openSqlite } from '@mfmig/core';
 import { type SchemaModel, readSchemaModel } from './schema-model.js';
 
 /** The schema the applied migrations produce, and which migration created each object. */
@@ -10,7 +10,7 @@ export interface ExpectedSchema {
 
 /**
  * Builds the schema the applied migrations should have produced: their `up` SQL or modules
- * run by the core {@link Migrator} on a fresh in-memory database. Declared data
+ * run by the core {@link DialectMigrator} on a fresh in-memory database. Declared data
  * transformations are skipped (there is no data to move), so only the schema is compared.
  * Migrations calling `ctx.rebuildTable` need `rebuildTable` (the framework's, from
  * @mfmig/schema-evolution); without it, or when a migration cannot run there, this throws.
@@ -27,21 +27,28 @@ export async function buildExpectedSchema(
   const wanted = new Set(appliedVersions);
   const migrations = set.migrations.filter((m) => wanted.has(m.version));
   const subset: MigrationSet = { ...set, migrations, byVersion: new Map(migrations.map((m) => [m.version, m])) };
-  const adapter = openDatabase(':memory:');
+  const conn = await openSqlite(':memory:');
   try {
     const createdBy = new Map<string, string>();
-    const recorder: MigrationPlugin = {
+    const recorder: DialectParticipant = {
       name: 'validation-expected-schema',
-      handlesTransformations: true,
-      afterMigration(ctx) {
-        for (const { name } of ctx.adapter.introspector.catalogSync()) if (!createdBy.has(name)) createdBy.set(name, migrationLabel(ctx.migration));
+      // declared data transformations have no data to move here: they are left out
+      runsTransformations: true,
+      async afterUp(step) {
+        for (const { name } of await conn.introspector.catalog()) if (!createdBy.has(name)) createdBy.set(name, migrationLabel(step.migration));
       },
     };
-    const migrator = new Migrator({ adapter, migrations: subset, plugins: [recorder], rebuildTable: options.rebuildTable, allowUnadopted: true });
+    const migrator = new DialectMigrator({
+      connection: conn,
+      migrations: subset,
+      participants: [recorder],
+      allowUnadopted: true,
+      ...(options.rebuildTable ? { rebuildTable: options.rebuildTable } : {}),
+    });
     const result = await migrator.migrate({ latest: true });
     if (result.error) throw result.error;
-    return { schema: readSchemaModel(adapter), createdBy };
+    return { schema: await readSchemaModel(conn), createdBy };
   } finally {
-    adapter.close();
+    await conn.close();
   }
 }

@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, type SqliteIntrospector } from '@mfmig/core';
+import type { SqliteConnection, SqliteIntrospector } from '@mfmig/core';
 
 /** A column as `PRAGMA table_xinfo` describes it. */
 export interface ColumnInfo {
@@ -78,20 +78,15 @@ export function normaliseSql(sql: string | null): string {
  * the table pragmas). Reads only the catalog, so it costs milliseconds whatever the data size.
  *
  * @example
- * const schema = readSchemaModel(adapter);
+ * const schema = await readSchemaModel(conn);
  * schema.tables.get('kb_entries')?.columns.map((c) => c.name);
  */
-export function readSchemaModel(db: DatabaseAdapter): SchemaModel {
+export async function readSchemaModel(db: SqliteConnection): Promise<SchemaModel> {
   const catalog = db.introspector;
-  const objects = catalog.catalogSync();
+  const objects = await catalog.catalog();
   const rootPages = new Map<number, string>([[1, 'sqlite_schema']]);
   for (const o of objects) if (o.rootpage) rootPages.set(Number(o.rootpage), o.name);
-  const withoutRowid = new Set(
-    catalog
-      .tableListSync()
-      .filter((t) => t.withoutRowid)
-      .map((t) => t.name),
-  );
+  const withoutRowid = new Set((await catalog.tableList()).filter((t) => t.withoutRowid).map((t) => t.name));
   const tables = new Map<string, TableInfo>();
   const views = new Map<string, { name: string; sql: string }>();
   const triggers = new Map<string, { name: string; table: string; sql: string }>();
@@ -102,9 +97,9 @@ export function readSchemaModel(db: DatabaseAdapter): SchemaModel {
         name: o.name,
         withoutRowid: withoutRowid.has(o.name),
         sql: o.sql ?? '',
-        columns: readColumns(catalog, o.name),
-        foreignKeys: readForeignKeys(catalog, o.name),
-        indexes: readIndexes(catalog, o.name),
+        columns: await readColumns(catalog, o.name),
+        foreignKeys: await readForeignKeys(catalog, o.name),
+        indexes: await readIndexes(catalog, o.name),
       });
     } else if (o.type === 'view') views.set(o.name, { name: o.name, sql: o.sql ?? '' });
     else if (o.type === 'trigger') triggers.set(o.name, { name: o.name, table: o.tbl_name, sql: o.sql ?? '' });
@@ -112,18 +107,30 @@ export function readSchemaModel(db: DatabaseAdapter): SchemaModel {
   return { tables, views, triggers, rootPages };
 }
 
-function readColumns(catalog: SqliteIntrospector, table: string): ColumnInfo[] {
-  return catalog.columnsSync(table).map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, defaultValue: c.defaultSql, pk: c.pk, hidden: c.hidden }));
+async function readColumns(catalog: SqliteIntrospector, table: string): Promise<ColumnInfo[]> {
+  return (await catalog.columns(table)).map((c) => ({
+    name: c.name,
+    type: c.type,
+    notNull: c.notNull,
+    defaultValue: c.defaultSql,
+    pk: c.pk,
+    hidden: c.hidden,
+  }));
 }
 
-function readForeignKeys(catalog: SqliteIntrospector, table: string): ForeignKeyInfo[] {
-  return catalog
-    .foreignKeyListSync(table)
-    .map((fk) => ({ id: fk.id, parent: fk.parent, from: fk.from, to: fk.to, onDelete: fk.onDelete, onUpdate: fk.onUpdate }));
+async function readForeignKeys(catalog: SqliteIntrospector, table: string): Promise<ForeignKeyInfo[]> {
+  return (await catalog.foreignKeyList(table)).map((fk) => ({
+    id: fk.id,
+    parent: fk.parent,
+    from: fk.from,
+    to: fk.to,
+    onDelete: fk.onDelete,
+    onUpdate: fk.onUpdate,
+  }));
 }
 
-function readIndexes(catalog: SqliteIntrospector, table: string): IndexInfo[] {
-  return catalog.indexListSync(table).map((i) => {
+async function readIndexes(catalog: SqliteIntrospector, table: string): Promise<IndexInfo[]> {
+  return (await catalog.indexList(table)).map((i) => {
     const columns = i.keys.map((k) => (k.cid === -2 ? '<expr>' : k.cid === -1 ? '<rowid>' : k.name!));
     const where = i.partial && i.sql ? normaliseSql(/\bwhere\b([\s\S]*)$/i.exec(i.sql)?.[1] ?? '') : null;
     return {
