@@ -1,4 +1,4 @@
-import { type DialectConnection, MfmigError, SqliteConnection, formatCount, isPostgresUrl } from '@mfmig/core';
+import { type DialectConnection, MfmigError, formatCount, isPostgresUrl } from '@mfmig/core';
 import { type DiscardTarget, archivesToDiscard, discardArchiveRows } from '@mfmig/rollback';
 import { open } from '../postgres/postgres-commands.js';
 import type { CliRuntime } from '../runtime.js';
@@ -38,7 +38,7 @@ export async function discard(cli: CliRuntime, ids: number[], lockTimeoutMs: num
     }
   } else {
     const framework = cli.openFramework({ loadModules: false });
-    discarded = await run(new SqliteConnection(framework.context.adapter));
+    discarded = await run(framework.context.connection);
   }
   cli.out.result({ discarded }, () => {
     for (const d of discarded)

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { MfmigError, SqliteConnection, formatCount, isPostgresUrl } from '@mfmig/core';
+import { MfmigError, formatCount, isPostgresUrl } from '@mfmig/core';
 import { type PutBackResult, putBackArchives } from '@mfmig/rollback';
 import { discard } from './archives-discard.js';
 import { open } from '../postgres/postgres-commands.js';
@@ -89,7 +89,7 @@ async function restore(cli: CliRuntime, ids: number[], lockTimeoutMs: number): P
     }
   } else {
     const framework = cli.openFramework({ loadModules: false });
-    results = await putBackArchives(new SqliteConnection(framework.context.adapter), ids, { lockTimeoutMs });
+    results = await putBackArchives(framework.context.connection, ids, { lockTimeoutMs });
   }
   cli.out.result({ restored: results }, () => {
     for (const result of results) {

@@ -21,7 +21,7 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
       if (isPostgresUrl(cli.globals.db)) return statusPostgres(cli, options);
       const framework = cli.openFramework({ mode: 'readonly', loadModules: false, absentAsEmpty: true });
       const exists = !cli.isAbsent(framework);
-      const database = exists ? framework.context.adapter.filePath : resolve(cli.globals.db);
+      const database = exists ? framework.context.connection.target : resolve(cli.globals.db);
       const status = await framework.migrationService.status();
       const adoption = exists ? await adoptionPreview(() => framework.migrationService.analyzeToolAdoption()) : null;
       if (adoption?.adoption) status.pending = status.pending.filter((p) => !adoption.adoption!.versions.includes(p.version));
