@@ -121,6 +121,11 @@ describe.each(DIALECTS)('the dialect boundary on $name', ({ open }) => {
       expect((await other.history.failures()).map((f) => [f.version, f.direction])).toEqual([[2, 'up']]);
       await conn.transaction(() => conn.history.remove(1));
       expect(await other.history.list()).toEqual([]);
+      // the audit log, oldest first, reads the same on both dialects
+      expect((await other.history.auditLog()).map((a) => [a.action, a.version, typeof a.at, typeof a.actor])).toEqual([
+        ['accept-checksum', 1, 'string', 'string'],
+        ['migration-failed', 2, 'string', 'string'],
+      ]);
     });
   });
 

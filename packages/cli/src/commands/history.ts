@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { HistoryStore, MetricsStore, formatCount, isPostgresUrl } from '@mfmig/core';
-import { type HistoryDocument, postgresHistory } from '../postgres/postgres-commands.js';
+import { formatCount, isPostgresUrl } from '@mfmig/core';
+import { type HistoryDocument, historyDocument } from '../history-document.js';
+import { postgresHistory } from '../postgres/postgres-commands.js';
 import type { CliRuntime } from '../runtime.js';
 import { formatMs } from '../progress-reporter.js';
 import { milestoneText } from '../milestone-text.js';
@@ -19,7 +20,7 @@ export function registerHistory(program: Command, cli: CliRuntime): void {
     )
     .option('--metrics', 'also show per-step metrics recorded with ENABLE_METRICS (duration, rows, rows/s, peak memory)', false)
     .action(async (options: HistoryOptions) => {
-      const { history, audit, metrics } = isPostgresUrl(cli.globals.db) ? await postgresHistory(cli, options) : sqliteHistory(cli, options);
+      const { history, audit, metrics } = isPostgresUrl(cli.globals.db) ? await postgresHistory(cli, options) : await sqliteHistory(cli, options);
       cli.out.result({ history, audit, ...(metrics ? { metrics } : {}) }, () => {
         if (history.length === 0) cli.out.line('No migrations applied yet.');
         else
@@ -61,10 +62,7 @@ export function registerHistory(program: Command, cli: CliRuntime): void {
 }
 
 /** The history document of a SQLite database, read without writing anything. */
-function sqliteHistory(cli: CliRuntime, options: HistoryOptions): HistoryDocument {
+function sqliteHistory(cli: CliRuntime, options: HistoryOptions): Promise<HistoryDocument> {
   const framework = cli.openFramework({ mode: 'readonly', loadModules: false });
-  const store = new HistoryStore(framework.context.adapter);
-  const document: HistoryDocument = { history: store.list(), audit: store.auditLog() };
-  if (options.metrics) document.metrics = new MetricsStore(framework.context.adapter).list();
-  return document;
+  return historyDocument(framework.context.connection, options);
 }

@@ -1,14 +1,12 @@
 import {
   type DialectParticipant,
   DialectMigrator,
-  type HistoryEntry,
   type LockWaitPolicy,
   type MigrationSet,
   type MigrationTarget,
   MfmigError,
   type PostgresConnection,
   type DialectRunResult,
-  type StepMetric,
   describePostgresUrl,
   isPostgresUrl,
   openPostgres,
@@ -24,6 +22,7 @@ import { checkpointParticipant, revertFailedRun } from './postgres-run-recovery.
 import { renderReports } from './render-reports.js';
 import { metricsEnabled } from '../settings/metrics-setting.js';
 import { adoptBeforeMigrate } from './postgres-tool-adoption.js';
+import { type HistoryDocument, historyDocument } from '../history-document.js';
 import { type LockWaitOptions, lockWaitFrom } from '../commands/lock-wait-options.js';
 
 /** The commands that run on PostgreSQL in this version; the others refuse a PostgreSQL URL. */
@@ -165,22 +164,6 @@ export async function migratePostgres(
   }
 }
 
-/** One line of the audit log, as `mfmig history` shows it on either database. */
-export interface AuditEntry {
-  at: string;
-  action: string;
-  version: number | null;
-  actor: string;
-  detail: string | null;
-}
-
-/** What `mfmig history` shows on either database: `metrics` only when asked for. */
-export interface HistoryDocument {
-  history: HistoryEntry[];
-  audit: AuditEntry[];
-  metrics?: StepMetric[];
-}
-
 /**
  * `mfmig --db postgres://... history [--metrics]`: the history rows, the audit log and, when
  * asked, the `mfmig_metrics` rows, read in a read-only session.
@@ -192,9 +175,7 @@ export async function postgresHistory(cli: CliRuntime, options: { metrics: boole
   const conn = await open(cli, { createSchema: false });
   try {
     await conn.execute('SET default_transaction_read_only = on');
-    const document: HistoryDocument = { history: await conn.history.list(), audit: await conn.history.auditLog() };
-    if (options.metrics) document.metrics = await conn.metrics.list();
-    return document;
+    return await historyDocument(conn, options);
   } finally {
     await conn.close();
   }

@@ -1,4 +1,4 @@
-import type { DialectHistory } from '../dialect/dialect.js';
+import type { AuditEntry, DialectHistory } from '../dialect/dialect.js';
 import { HISTORY_TABLE, type HistoryEntry, HistoryStore, type MigrationFailure } from '../history/history-store.js';
 import type { DatabaseAdapter } from './database-adapter.js';
 import { type RepeatableEntry, RepeatableStore } from '../history/repeatable-store.js';
@@ -64,6 +64,10 @@ export class SqliteDialectHistory implements DialectHistory {
 
   async audit(action: string, version: number | null, detail: string): Promise<void> {
     this.#store.audit(action, version, detail);
+  }
+
+  async auditLog(): Promise<AuditEntry[]> {
+    return this.#store.auditLog();
   }
 
   async acceptChecksum(version: number, checksum: string, reason: string): Promise<void> {

@@ -317,6 +317,15 @@ export interface ScriptStatement {
   keepsData?: boolean;
 }
 
+/** One line of the audit log (`mfmig_audit`): a deliberate change to the history, and who made it. */
+export interface AuditEntry {
+  at: string;
+  action: string;
+  version: number | null;
+  actor: string;
+  detail: string | null;
+}
+
 /** The history a runner keeps in the database: the same rows on every dialect. */
 export interface DialectHistory {
   ensure(): Promise<void>;
@@ -333,6 +342,8 @@ export interface DialectHistory {
   /** Sets the schema fingerprint of an applied version's row. */
   setSchemaHash(version: number, hash: string): Promise<void>;
   audit(action: string, version: number | null, detail: string): Promise<void>;
+  /** The audit log, oldest first; empty when the table does not exist. */
+  auditLog(): Promise<AuditEntry[]>;
   acceptChecksum(version: number, checksum: string, reason: string): Promise<void>;
   recordFailure(version: number, direction: 'up' | 'down', message: string): Promise<void>;
   failures(): Promise<MigrationFailure[]>;

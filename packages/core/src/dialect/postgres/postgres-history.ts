@@ -1,6 +1,6 @@
 import { quoteIdentifier } from '../../adapter/quote.js';
 import { FAILURE_ACTIONS, type HistoryEntry, type MigrationFailure, currentActor, failureFromAudit } from '../../history/history-store.js';
-import type { DialectHistory } from '../dialect.js';
+import type { AuditEntry, DialectHistory } from '../dialect.js';
 import { isConcurrentCreate } from './postgres-errors.js';
 import { PostgresRepeatables } from './postgres-repeatables.js';
 import type { RepeatableEntry } from '../../history/repeatable-store.js';
@@ -168,7 +168,7 @@ export class PostgresHistory implements DialectHistory {
   }
 
   /** The audit log, oldest first; empty when the table does not exist. */
-  async auditLog(): Promise<{ at: string; action: string; version: number | null; actor: string; detail: string | null }[]> {
+  async auditLog(): Promise<AuditEntry[]> {
     if (!(await this.exists())) return [];
     const rows = await this.#db.query<{ at: Date; action: string; version: string | null; actor: string; detail: string | null }>(
       `SELECT at, action, version, actor, detail FROM ${this.#audit} ORDER BY id`,
