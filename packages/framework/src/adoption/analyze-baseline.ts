@@ -1,12 +1,4 @@
-import {
-  HistoryStore,
-  MfmigError,
-  type MigrationSet,
-  type RepeatableMigration,
-  type ServiceContext,
-  SqliteConnection,
-  resolveTargetVersion,
-} from '@mfmig/core';
+import { HistoryStore, MfmigError, type MigrationSet, type RepeatableMigration, type ServiceContext, resolveTargetVersion } from '@mfmig/core';
 import {
   type ReplayedVersion,
   type SchemaChange,
@@ -99,7 +91,7 @@ export async function groundBaseline(
     });
   }
   // another tool's history tables are no part of the application's schema
-  const left = [...leaveOut, ...(await detectedToolTables(new SqliteConnection(ctx.adapter)))];
+  const left = [...leaveOut, ...(await detectedToolTables(ctx.connection))];
   const live = left.length === 0 ? introspectSchema(ctx.adapter) : readLiveSchema(ctx.adapter, left).compared;
   if (live.tables.length === 0) {
     throw new MfmigError('USAGE', `Database ${file} has no tables; there is nothing to adopt, migrate it instead`, { context: { file } });

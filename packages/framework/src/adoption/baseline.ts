@@ -1,4 +1,4 @@
-import { type AdoptedMigration, HistoryStore, MfmigError, RepeatableStore, RunLock, type ServiceContext, SqliteConnection } from '@mfmig/core';
+import { type AdoptedMigration, HistoryStore, MfmigError, RepeatableStore, RunLock, type ServiceContext } from '@mfmig/core';
 import { type SchemaChange, ensureSnapshotTables, writeSnapshot } from '@mfmig/schema-evolution';
 import { assertDatabaseIntact } from '../integrity-precheck.js';
 import { readLiveSchema } from './live-schema.js';
@@ -59,7 +59,7 @@ export async function baselineDatabase(ctx: ServiceContext, options: BaselineOpt
   const lock = new RunLock(ctx.adapter);
   await lock.acquire({ timeoutMs: ctx.config.lockTimeout, command: `baseline at version ${version}` });
   try {
-    result.runId = record(ctx, ground, result, await detectedToolTables(new SqliteConnection(ctx.adapter)));
+    result.runId = record(ctx, ground, result, await detectedToolTables(ctx.connection));
     result.recorded = ground.set.migrations.filter((m) => m.version <= version).map((m) => m.version);
   } finally {
     lock.release();

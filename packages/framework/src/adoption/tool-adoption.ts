@@ -1,4 +1,4 @@
-import { type AdoptedMigration, HistoryStore, MfmigError, RepeatableStore, RunLock, type ServiceContext, SqliteConnection } from '@mfmig/core';
+import { type AdoptedMigration, HistoryStore, MfmigError, RepeatableStore, RunLock, type ServiceContext } from '@mfmig/core';
 import { ensureSnapshotTables, writeSnapshot } from '@mfmig/schema-evolution';
 import { groundBaseline } from './analyze-baseline.js';
 import { readLiveSchema } from './live-schema.js';
@@ -74,7 +74,7 @@ export async function adoptToolHistory(ctx: ServiceContext): Promise<ToolAdoptio
 async function groundToolAdoption(ctx: ServiceContext): Promise<Ground | null> {
   const { adapter } = ctx;
   if (new HistoryStore(adapter).hasEntries()) return null;
-  const history = await readToolHistory(new SqliteConnection(adapter));
+  const history = await readToolHistory(ctx.connection);
   if (!history) return null;
   const set = await ctx.loadMigrations();
   const matched = matchToolHistory(history, set);

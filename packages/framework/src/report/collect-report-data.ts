@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { HistoryStore, type HistoryEntry, type MigrationSet, MetricsStore, type StepMetric, migrationLabel } from '@mfmig/core';
+import { type HistoryEntry, type MigrationSet, type StepMetric, migrationLabel } from '@mfmig/core';
 import type { MigrationPlan } from '@mfmig/planner';
 import type { MigrationFramework } from '../create-migration-framework.js';
 import type { ReportData } from './report-data.js';
@@ -25,18 +25,18 @@ type ReportFramework = Pick<MigrationFramework, 'context' | 'planner' | 'schemaE
  */
 export async function collectReportData(framework: ReportFramework, options: CollectReportOptions = {}): Promise<ReportData> {
   const { context } = framework;
-  const adapter = context.adapter;
+  const conn = context.connection;
   const migrator = await context.migrator();
   const status = migrator.status();
   const set = migrator.migrations;
-  const history = new HistoryStore(adapter).list();
-  const metrics = new MetricsStore(adapter).list();
+  const history = await conn.history.list();
+  const metrics = await conn.metrics.list();
   const plan = status.hasMilestones
     ? await latestPlan(framework, status.currentMvp, status.latestMvp)
     : await planToLatestVersion(framework, status.pending.length);
   const report = options.validate === false ? null : await framework.validation.performComprehensiveValidation();
   return {
-    database: adapter.filePath,
+    database: conn.target,
     generatedAt: new Date().toISOString(),
     currentVersion: status.currentVersion,
     currentMvp: status.currentMvp,
