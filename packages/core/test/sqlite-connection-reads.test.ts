@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createServiceContext, openSqlite } from '@mfmig/core';
+import { type ServiceContext, createServiceContext, openSqlite } from '@mfmig/core';
 import { removeTempDirs, tempDir } from '@mfmig/test-support';
 
 afterAll(removeTempDirs);
@@ -31,6 +31,44 @@ describe('a service context on the async boundary', () => {
       expect(ctx.adapter.all('SELECT body FROM notes')).toEqual([{ body: 'kept' }]);
     } finally {
       ctx.close();
+    }
+  });
+});
+
+describe('a context made by an older copy of the package, without a connection', () => {
+  it('is given one over the adapter it holds, made again when that adapter is swapped', async () => {
+    const dir = tempDir();
+    const first = createServiceContext({ database: join(dir, 'a.db') }, { create: true });
+    const second = createServiceContext({ database: join(dir, 'b.db') }, { create: true });
+    let current = first;
+    // what an older copy hands over: the brand and the fields it knew, a live adapter getter, no connection
+    const older = {
+      [Symbol.for('mfmig.service-context')]: true,
+      config: first.config,
+      get adapter() {
+        return current.adapter;
+      },
+      events: first.events,
+      logger: first.logger,
+      plugins: first.plugins,
+      setTableRebuilder: first.setTableRebuilder,
+      loadMigrations: first.loadMigrations,
+      migrator: first.migrator,
+      close: () => current.close(),
+    } as unknown as ServiceContext;
+    try {
+      const ctx = createServiceContext(older);
+      expect(ctx.connection.target).toBe(first.adapter.filePath);
+      expect(ctx.connection).toBe(ctx.connection);
+      await ctx.connection.execute('CREATE TABLE notes (id INTEGER PRIMARY KEY)');
+      expect(first.adapter.tableExists('notes')).toBe(true);
+      current = second;
+      expect(ctx.adapter).toBe(second.adapter);
+      expect(ctx.connection.target).toBe(second.adapter.filePath);
+      expect(await ctx.connection.hasTable('notes')).toBe(false);
+    } finally {
+      first.close();
+      second.close();
     }
   });
 });

@@ -63,6 +63,23 @@ export interface ServiceContextOptions {
 const silentLogger: Logger = { log() {} };
 const CONTEXT_BRAND = Symbol.for('mfmig.service-context');
 
+/**
+ * A context made by an older copy of the package, which has no `connection`: the same context
+ * (its getters stay live, through the prototype) with a connection over whatever adapter it holds
+ * now, made again when a restore swapped the adapter.
+ */
+function withConnection(ctx: ServiceContext): ServiceContext {
+  let connection: SqliteConnection | undefined;
+  return Object.create(ctx, {
+    connection: {
+      get(this: ServiceContext) {
+        if (connection?.adapter !== this.adapter) connection = new SqliteConnection(this.adapter);
+        return connection;
+      },
+    },
+  }) as ServiceContext;
+}
+
 /** True for a {@link ServiceContext} (also one made by another copy of the package). */
 export function isServiceContext(value: unknown): value is ServiceContext {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[CONTEXT_BRAND] === true;
@@ -78,7 +95,7 @@ export function isServiceContext(value: unknown): value is ServiceContext {
  * const readOnly = createServiceContext({ database: './knowledge.db' }, { mode: 'readonly', loadModules: false }); // imports no migration module
  */
 export function createServiceContext(input: MigrationFrameworkConfig | ServiceContext, options: ServiceContextOptions = {}): ServiceContext {
-  if (isServiceContext(input)) return input;
+  if (isServiceContext(input)) return 'connection' in input ? input : withConnection(input);
   const config = resolveConfig(input);
   const adapter = openDatabase(config.database, { mode: options.mode ?? 'readwrite', create: options.create ?? false });
   const events = options.events ?? new MigrationEventEmitter<MigrationEvents>();
