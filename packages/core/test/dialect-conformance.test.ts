@@ -272,7 +272,13 @@ describe.each(DIALECTS)('the dialect boundary on $name', ({ open }) => {
       await conn.history.ensure();
       await conn.lock.acquire({ timeoutMs: 1_000, command: 'first' });
       try {
-        expect(await other.lock.holder()).toMatchObject({ pid: process.pid, command: 'first', stale: false, heldHere: true });
+        expect(await other.lock.holder()).toMatchObject({
+          pid: process.pid,
+          command: 'first',
+          stale: false,
+          heldHere: true,
+          description: expect.stringContaining(`pid ${process.pid} on host`),
+        });
         const waited: number[] = [];
         const refused = await other.lock.acquire({ timeoutMs: 300, command: 'second', onWait: (h) => waited.push(h.pid) }).then(
           () => undefined,

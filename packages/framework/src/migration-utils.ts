@@ -1,4 +1,4 @@
-import { HistoryStore, RunLock, computeStatus, describeHolder, loadMigrations, formatCount } from '@mfmig/core';
+import { computeStatus, loadMigrations, formatCount } from '@mfmig/core';
 import type { MigrationFramework } from './create-migration-framework.js';
 import type { PostgresMigrationFramework } from './postgres/postgres-framework.js';
 
@@ -65,13 +65,10 @@ export const MigrationUtils = {
       const problems = adapter.checkIntegrity('quick', 3);
       return problems.length === 0 ? ok('quick_check ok') : error(`quick_check: ${problems.join('; ')}`);
     });
-    const lock = guard(() => {
-      const l = new RunLock(adapter);
-      const holder = l.holder();
+    const lock = await guardAsync(async () => {
+      const holder = await context.connection.lock.holder();
       if (!holder) return ok('free');
-      return l.isStale(holder)
-        ? warning(`stale lock left by ${describeHolder(holder)}; the next run takes it over`)
-        : warning(`held: ${describeHolder(holder)}`);
+      return holder.stale ? warning(`stale lock left by ${holder.description}; the next run takes it over`) : warning(`held: ${holder.description}`);
     });
     let status = { currentVersion: 0, currentMvp: 0, pending: [] as unknown[], problems: [] as { severity: string; message: string }[] };
     const statusCheck = await guardAsync(async () => {
@@ -81,7 +78,7 @@ export const MigrationUtils = {
         format: context.config.format,
         milestones: context.config.milestones,
       });
-      status = computeStatus(set, new HistoryStore(adapter).list());
+      status = computeStatus(set, await context.connection.history.list());
       return ok('read');
     });
     const errors = status.problems.filter((p) => p.severity === 'error');

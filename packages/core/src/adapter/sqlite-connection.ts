@@ -13,7 +13,7 @@ import type {
   ScratchConnection,
   ScriptStatement,
 } from '../dialect/dialect.js';
-import { type LockHolder, RunLock } from '../lock/run-lock.js';
+import { type LockHolder, RunLock, describeHolder } from '../lock/run-lock.js';
 import { isCurrentProcess } from '../lock/process-identity.js';
 import type { DatabaseAdapter } from './database-adapter.js';
 import { type SqliteIntrospector } from './sqlite-introspector.js';
@@ -404,5 +404,13 @@ class SqliteDialectLock implements DialectLock {
 }
 
 function holderOf(holder: LockHolder, stale: boolean): DialectLockHolder {
-  return { pid: holder.pid, host: holder.host, command: holder.command, since: holder.acquiredAt, stale, heldHere: isCurrentProcess(holder) };
+  return {
+    pid: holder.pid,
+    host: holder.host,
+    command: holder.command,
+    since: holder.acquiredAt,
+    stale,
+    heldHere: isCurrentProcess(holder),
+    description: describeHolder(holder),
+  };
 }

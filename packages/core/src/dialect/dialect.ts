@@ -253,6 +253,8 @@ export interface DialectLockHolder {
   stale: boolean;
   /** True when this very process holds it (a framework holds the lock across a run's steps). */
   heldHere: boolean;
+  /** Who holds it, in words for a message: `pid 4242 on host build-7, running "migrate" since ...`, with what the dialect knows besides (another container). */
+  description: string;
 }
 
 /** Options of {@link DialectLock.acquire}. */

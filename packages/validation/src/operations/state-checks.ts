@@ -1,6 +1,6 @@
 import { statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { type DialectLockHolder, migrationLabel } from '@mfmig/core';
+import { migrationLabel } from '@mfmig/core';
 import { finding } from '../report/finding-codes.js';
 import type { ValidationFinding } from '../report/types.js';
 import type { RunState } from '../run/run-state.js';
@@ -20,7 +20,7 @@ export async function checkRunLock(state: RunState): Promise<ValidationFinding[]
     return [
       finding(
         'HISTORY_LOCK_STALE',
-        `The run lock is held by a run that is gone (${describeHolder(holder)})`,
+        `The run lock is held by a run that is gone (${holder.description})`,
         'Nothing to do: the next mfmig run takes the stale lock over',
         {},
       ),
@@ -29,7 +29,7 @@ export async function checkRunLock(state: RunState): Promise<ValidationFinding[]
   return [
     finding(
       'HISTORY_LOCK_HELD',
-      `A migration is running now: ${describeHolder(holder)}`,
+      `A migration is running now: ${holder.description}`,
       'Wait for it to finish, then validate again; the database may be between two migrations',
       {},
     ),
@@ -131,11 +131,6 @@ export function checkRolledBack(state: Pick<RunState, 'migrations' | 'history'>,
     );
   }
   return out;
-}
-
-/** Who holds the run lock, in words. */
-function describeHolder(holder: DialectLockHolder): string {
-  return `pid ${holder.pid} on host ${holder.host}, running "${holder.command}" since ${holder.since}`;
 }
 
 /** Free bytes for an unprivileged user on the file system holding `dir`. */

@@ -169,13 +169,15 @@ export class PostgresLock implements DialectLock {
 }
 
 function holderOf(row: LockRow): DialectLockHolder {
+  const since = row.acquired_at.toISOString();
   return {
     pid: row.pid,
     host: row.host,
     command: row.command,
-    since: row.acquired_at.toISOString(),
+    since,
     stale: abandoned(row),
     heldHere: row.pid === process.pid && row.host === hostname(),
+    description: `pid ${row.pid} on host ${row.host}, running "${row.command}" since ${since}`,
   };
 }
 
