@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { appendFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { currentBootId, currentHost, currentPidNamespace, processStartTime } from '@mfmig/core';
 import { type MigrationFramework, MigrationUtils } from '@mfmig/framework';
+import { startIdleProcess, writeLockRow } from '@mfmig/test-support';
 import { copyMigrations, seededFramework, tempDir } from './helpers.js';
 
 describe('MigrationUtils.healthCheck', () => {
@@ -26,33 +25,16 @@ describe('MigrationUtils.healthCheck', () => {
   it('names a run lock held by a live run in another process, and one a dead run left behind', async () => {
     framework = await seededFramework(tempDir());
     expect((await MigrationUtils.healthCheck(framework)).checks.lock.status).toBe('ok');
-    const writeLockRow = (pid: number) =>
-      framework!.context.adapter.run(
-        'INSERT OR REPLACE INTO mfmig_lock (id, owner, pid, host, process_start, boot_id, pid_namespace, acquired_at, heartbeat_at, command) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [
-          `owner-${pid}`,
-          pid,
-          currentHost(),
-          processStartTime(pid),
-          currentBootId(),
-          currentPidNamespace(),
-          new Date().toISOString(),
-          new Date().toISOString(),
-          'migrate to 5',
-        ],
-      );
-    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    const other = await startIdleProcess();
     try {
-      await new Promise((resolve) => other.once('spawn', resolve));
-      writeLockRow(other.pid!);
+      writeLockRow(framework.context.adapter, other.pid, { command: 'migrate to 5' });
       const held = await MigrationUtils.healthCheck(framework);
       expect(held.checks.lock.status).toBe('warning');
       expect(held.checks.lock.detail).toContain(`pid ${other.pid}`);
       expect(held.checks.lock.detail).toMatch(/^held/);
     } finally {
-      other.kill('SIGKILL');
+      await other.kill();
     }
-    await new Promise((resolve) => (other.exitCode !== null || other.signalCode !== null ? resolve(null) : other.once('exit', resolve)));
     const stale = await MigrationUtils.healthCheck(framework);
     expect(stale.checks.lock.status).toBe('warning');
     expect(stale.checks.lock.detail).toMatch(/^stale lock left by pid \d+/);

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { type MigrationPlugin, Migrator, currentBootId, currentHost, currentPidNamespace, loadMigrations, openDatabase, processStartTime } from '@mfmig/core';
+import { type MigrationPlugin, Migrator, loadMigrations, openDatabase } from '@mfmig/core';
+import { startIdleProcess, writeLockRow } from '@mfmig/test-support';
 import { ValidationService, createValidationPlugin } from '@mfmig/validation';
 import { allFindings, findingsOf, sqlMigration, tempDir, writeMigrations, removeTempDirs } from './helpers.js';
 
@@ -139,30 +139,23 @@ describe('post-migration, rollback and pre-migration validation', () => {
   it('validatePreMigrationState reports a migration running in another process, and a stale lock', async () => {
     const file = await migratedTo(migrations, { mvp: 1 });
     const holder = openDatabase(file);
-    const lockRow = (pid: number, start: string | null, pidNamespace = currentPidNamespace()) =>
-      holder.run(
-        'INSERT OR REPLACE INTO mfmig_lock (id, owner, pid, host, process_start, boot_id, pid_namespace, acquired_at, heartbeat_at, command) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [`owner-${pid}`, pid, currentHost(), start, currentBootId(), pidNamespace, new Date().toISOString(), new Date().toISOString(), 'migrate to 3'],
-      );
-    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    const other = await startIdleProcess();
     try {
-      await new Promise((resolve) => other.once('spawn', resolve));
-      lockRow(other.pid!, processStartTime(other.pid!));
+      writeLockRow(holder, other.pid, { command: 'migrate to 3' });
       const report = await new ValidationService({ database: file, migrationsPath: migrations }).validatePreMigrationState();
       expect(findingsOf(report, 'HISTORY_LOCK_HELD')[0]).toMatchObject({ severity: 'high' });
       expect(report.isValid).toBe(false);
     } finally {
-      other.kill('SIGKILL');
+      await other.kill();
     }
-    await new Promise((resolve) => (other.exitCode !== null || other.signalCode !== null ? resolve(null) : other.once('exit', resolve)));
     const stale = await new ValidationService({ database: file, migrationsPath: migrations }).validatePreMigrationState();
     expect(findingsOf(stale, 'HISTORY_LOCK_STALE')[0]).toMatchObject({ severity: 'low' });
     expect(stale.isValid).toBe(true);
     // our own pid, but in another container: somebody else's live run, not the calling process's lock
-    lockRow(process.pid, processStartTime(process.pid), 'pid:[4026530001]');
+    writeLockRow(holder, process.pid, { command: 'migrate to 3', pidNamespace: 'pid:[4026530001]' });
     const elsewhere = await new ValidationService({ database: file, migrationsPath: migrations }).validatePreMigrationState();
     expect(findingsOf(elsewhere, 'HISTORY_LOCK_HELD')[0]).toMatchObject({ severity: 'high' });
-    lockRow(process.pid, processStartTime(process.pid));
+    writeLockRow(holder, process.pid, { command: 'migrate to 3' });
     const own = await new ValidationService({ database: file, migrationsPath: migrations }).validatePreMigrationState();
     expect(findingsOf(own, 'HISTORY_LOCK_HELD')).toEqual([]);
     holder.close();
