@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type DialectConnection, SqliteConnection, openDatabase, openPostgres } from '@mfmig/core';
+import { type DialectConnection, SqliteConnection, openDatabase, openPostgres, openSqlite } from '@mfmig/core';
 import { createMigrationFramework, seedKnowledgeBase, seedKnowledgeBaseOn } from '@mfmig/framework';
 import { dropScratchDatabases, scratchDatabase } from '@mfmig/test-support';
 import { REAL_MIGRATIONS, tempDir } from './helpers.js';
@@ -115,5 +115,27 @@ describe('SqliteConnection: SQLite behind the async dialect boundary', () => {
       await first.close();
       await second.close();
     }
+  });
+});
+
+describe('a framework on a SqliteConnection its caller opened', () => {
+  it('migrates a seeded knowledge base to MVP2 through it, moves every entry, and leaves it open when it closes', async () => {
+    const dir = tempDir();
+    const conn = await openSqlite(join(dir, 'kb.db'), { create: true });
+    const framework = createMigrationFramework({ database: conn, migrationsPath: REAL_MIGRATIONS, backupPath: join(dir, 'backups') });
+    try {
+      expect(framework.context.connection).toBe(conn);
+      await framework.migrationService.executeMVPMigration(1);
+      await seedKnowledgeBaseOn(conn, { rows: 120, seed: 5 });
+      const result = await framework.migrationService.executeMVPMigration(2);
+      expect(result.toMVP).toBe(2);
+    } finally {
+      framework.close();
+    }
+    // the framework's work is in the caller's connection, which is still open
+    const [incidents] = await conn.query<{ n: number }>('SELECT count(*) AS n FROM incidents');
+    expect(incidents?.n).toBe(120);
+    expect((await conn.history.list()).at(-1)?.status).toBe('applied');
+    await conn.close();
   });
 });

@@ -15,7 +15,8 @@ import type {
 } from '../dialect/dialect.js';
 import { type LockHolder, RunLock, describeHolder } from '../lock/run-lock.js';
 import { isCurrentProcess } from '../lock/process-identity.js';
-import type { DatabaseAdapter } from './database-adapter.js';
+import type { DatabaseAdapter, JournalMode } from './database-adapter.js';
+import { SqliteAdapter } from './sqlite-adapter.js';
 import { type SqliteIntrospector } from './sqlite-introspector.js';
 import { SqliteDialectHistory } from './sqlite-dialect-history.js';
 import { SqliteDialectMetrics } from './sqlite-dialect-metrics.js';
@@ -146,6 +147,48 @@ export class SqliteConnection implements RunnableConnection {
   async readSnapshot(options: ReadSnapshotOptions = {}): Promise<SqliteReadSnapshot | null> {
     const snapshot = takeReadSnapshot(this.adapter, options);
     return snapshot && { connection: new SqliteConnection(snapshot.adapter), path: snapshot.path, release: () => snapshot.release() };
+  }
+
+  /**
+   * SQLite's own check of the file, at most `limit` messages; empty for a sound file. `quick`
+   * (`PRAGMA quick_check`: pages, records, NOT NULL) reads the whole file once; `full`
+   * (`integrity_check`) also compares every index with its table.
+   *
+   * @example
+   * (await conn.checkIntegrity('quick', 5)).length; // 0
+   */
+  async checkIntegrity(level: 'quick' | 'full', limit: number): Promise<string[]> {
+    return this.adapter.checkIntegrity(level, limit);
+  }
+
+  /**
+   * A stamp that changes when this connection writes (`total_changes()`) or any connection
+   * changes the schema (`schema_version`), and not when another connection only writes rows: a
+   * check that passed under one stamp need not be repeated under it.
+   */
+  async changeStamp(): Promise<string> {
+    return this.adapter.changeStamp();
+  }
+
+  async journalMode(): Promise<JournalMode> {
+    return this.adapter.journalMode();
+  }
+
+  /** Switches the journal mode (persistent for WAL); returns the mode the database is in afterwards, which SQLite may have refused to change. */
+  async setJournalMode(mode: JournalMode): Promise<JournalMode> {
+    return this.adapter.setJournalMode(mode);
+  }
+
+  /**
+   * A copy of the whole database in memory, on its own connection, to change without touching
+   * the file (a dry run that first adopts another tool's history). `close()` frees it.
+   *
+   * @example
+   * const copy = await conn.memoryCopy();
+   * await copy.execute('DELETE FROM kb_tags'); // the file still has its tags
+   */
+  async memoryCopy(): Promise<SqliteConnection> {
+    return new SqliteConnection(new SqliteAdapter(this.adapter.memoryCopy(), { ownsConnection: true }));
   }
 
   // async, so that a statement's error rejects the promise rather than throwing at the call, as on PostgreSQL.

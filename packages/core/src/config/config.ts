@@ -1,4 +1,5 @@
 import type { SqliteDatabase as Database } from '../adapter/user-connection.js';
+import type { SqliteConnection } from '../adapter/sqlite-connection.js';
 import type * as ZodModule from 'zod';
 import type { z as Z } from 'zod';
 import { MfmigError } from '../errors/index.js';
@@ -16,8 +17,12 @@ export interface Logger {
 
 /** Configuration accepted by mfmig, as a user writes it. Every field but `database` is optional. */
 export interface MigrationFrameworkConfig {
-  /** An open better-sqlite3 database, or the path of a SQLite file. */
-  database: Database | string;
+  /**
+   * The path of a SQLite file, a connection on the dialect boundary (`openSqlite`), or an open
+   * better-sqlite3 database. A connection or database handed in stays open when the framework
+   * closes: it is the caller's to close.
+   */
+  database: Database | string | SqliteConnection;
   /** Folder of migrations: milestone folders (`mvp1/`, `mvp2/`, ...), or a flat folder of any format mfmig reads. Env `MIGRATION_PATH`. */
   migrationsPath?: string;
   /** Read the migrations folder as this format instead of detecting it. Env `MIGRATION_FORMAT`. */
@@ -103,7 +108,13 @@ function buildSchemas(zodExports: typeof ZodModule) {
     ),
   };
   const config = z.object({
-    database: z.union([z.string().min(1), z.custom<Database>((v) => isDatabaseHandle(v), 'must be a better-sqlite3 Database or a file path')]),
+    database: z.union([
+      z.string().min(1),
+      z.custom<Database | SqliteConnection>(
+        (v) => isDatabaseHandle(v) || isSqliteConnection(v),
+        'must be a file path, a SQLite connection (openSqlite) or a better-sqlite3 Database',
+      ),
+    ]),
     migrationsPath: z.string().min(1).default('./migrations'),
     format: z.enum(FORMATS).optional(),
     milestones: z
@@ -139,6 +150,22 @@ function configSchemas(): ReturnType<typeof buildSchemas> {
 export const CONFIG_ENVIRONMENT_VARIABLES = Object.keys(ENV_FIELDS) as readonly EnvVariable[];
 
 /** True for an object that looks like an open better-sqlite3 Database. */
+/**
+ * True for a SQLite connection on the dialect boundary (`openSqlite`, a context's `connection`),
+ * also one made by another copy of the package.
+ */
+export function isSqliteConnection(value: unknown): value is SqliteConnection {
+  const conn = value as Partial<SqliteConnection> | null;
+  return (
+    typeof value === 'object' &&
+    conn !== null &&
+    conn.dialect === 'sqlite' &&
+    typeof conn.query === 'function' &&
+    typeof conn.adapter === 'object' &&
+    typeof conn.adapter?.prepare === 'function'
+  );
+}
+
 export function isDatabaseHandle(value: unknown): value is Database {
   return (
     typeof value === 'object' &&
@@ -256,7 +283,7 @@ function plainEnvValue(name: EnvVariable, value: string): { value: unknown } | u
 /** The resolved configuration when every option plainly passes, or undefined to let zod decide. */
 function plainConfig(merged: Record<string, unknown>): (Omit<ResolvedConfig, 'logger'> & { logger?: Logger }) | undefined {
   const { database, format, milestones, logger, emergencyContacts } = merged;
-  if (!isText(database) && !isDatabaseHandle(database)) return undefined;
+  if (!isText(database) && !isDatabaseHandle(database) && !isSqliteConnection(database)) return undefined;
   if (milestones !== undefined) return undefined;
   if (format !== undefined && !(FORMATS as readonly unknown[]).includes(format)) return undefined;
   if (logger !== undefined && typeof (logger as Logger | undefined)?.log !== 'function') return undefined;
@@ -277,7 +304,7 @@ function plainConfig(merged: Record<string, unknown>): (Omit<ResolvedConfig, 'lo
   };
   const isBoolean = (v: unknown) => typeof v === 'boolean';
   const resolved = {
-    database: database as Database | string,
+    database: database as Database | string | SqliteConnection,
     migrationsPath: pick('migrationsPath', './migrations', isText),
     ...(format === undefined ? {} : { format: format as MigrationFormat }),
     backupPath: pick('backupPath', './backups', isText),

@@ -1,6 +1,7 @@
 import type { DatabaseAdapter } from '../adapter/index.js';
 import { SqliteConnection, openDatabase } from '../adapter/index.js';
-import { type Logger, type MigrationFrameworkConfig, type ResolvedConfig, resolveConfig } from '../config/index.js';
+import { type Logger, type MigrationFrameworkConfig, type ResolvedConfig, isSqliteConnection, resolveConfig } from '../config/index.js';
+import { MfmigError } from '../errors/index.js';
 import { MigrationEventEmitter, type MigrationEvents } from '../events/index.js';
 import { type MigrationSet, loadMigrations } from '../migration/index.js';
 import type { MigrationPlugin, TableRebuilder } from '../runner/index.js';
@@ -97,14 +98,22 @@ export function isServiceContext(value: unknown): value is ServiceContext {
 export function createServiceContext(input: MigrationFrameworkConfig | ServiceContext, options: ServiceContextOptions = {}): ServiceContext {
   if (isServiceContext(input)) return 'connection' in input ? input : withConnection(input);
   const config = resolveConfig(input);
-  const adapter = openDatabase(config.database, { mode: options.mode ?? 'readwrite', create: options.create ?? false });
+  const mode = options.mode ?? 'readwrite';
+  // a connection handed in is used as it is (its adapter, its statements) and stays the caller's to close
+  const handed = isSqliteConnection(config.database) ? config.database : undefined;
+  if (handed && mode === 'readwrite' && handed.adapter.isReadonly) {
+    throw new MfmigError('DATABASE_READONLY', `Database ${handed.target} is open read-only; open it read-write to migrate`);
+  }
+  const adapter = handed
+    ? handed.adapter
+    : openDatabase(config.database as Exclude<typeof config.database, SqliteConnection>, { mode, create: options.create ?? false });
   const events = options.events ?? new MigrationEventEmitter<MigrationEvents>();
   const logger = config.enableLogging ? config.logger : silentLogger;
   const plugins: MigrationPlugin[] = options.plugins ?? [];
   let rebuilder: TableRebuilder | undefined = options.tableRebuilder;
   let migrations: Promise<MigrationSet> | undefined;
   let migrator: Promise<Migrator> | undefined;
-  let connection: SqliteConnection | undefined;
+  let connection: SqliteConnection | undefined = handed;
   const loadModules = options.loadModules ?? true;
   const context: ServiceContext & { [CONTEXT_BRAND]: true } = {
     [CONTEXT_BRAND]: true,
@@ -158,7 +167,7 @@ export function createServiceContext(input: MigrationFrameworkConfig | ServiceCo
       return migrator;
     },
     close() {
-      adapter.close();
+      if (!handed) adapter.close();
     },
   };
   return context;

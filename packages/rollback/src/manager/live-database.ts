@@ -11,13 +11,13 @@ import {
   createServiceContext,
   isMfmigError,
   isServiceContext,
+  isSqliteConnection,
   loadMigrations,
   readDatabaseIdentity,
   readDatabaseIdentityAt,
   readEnvironment,
   realDatabasePath,
   resolveConfig,
-  type SqliteDatabase,
   connectionForUserCode,
   realFilePath,
 } from '@mfmig/core';
@@ -70,7 +70,15 @@ export class LiveDatabase {
   get path(): string {
     const adapter = this.#ctx?.adapter;
     const configured = this.config.database;
-    const name = adapter ? (adapter.isMemory ? '' : adapter.filePath) : typeof configured === 'string' ? configured : (configured as SqliteDatabase).name;
+    const name = adapter
+      ? adapter.isMemory
+        ? ''
+        : adapter.filePath
+      : typeof configured === 'string'
+        ? configured
+        : isSqliteConnection(configured)
+          ? configured.target
+          : configured.name;
     if (!name || name === ':memory:') {
       throw new MfmigError('USAGE', 'An in-memory database has no file to back up, restore or checkpoint; open a database file');
     }
