@@ -1,5 +1,5 @@
 import type { MigrationFramework } from '@mfmig/framework';
-import { archiveBelongsTo, archiveLineage } from '@mfmig/rollback';
+import { archiveBelongsTo } from '@mfmig/rollback';
 import type { Output } from './output.js';
 
 /**
@@ -54,7 +54,7 @@ export function archiveListing(
  * const listed = frameworkArchives(cli.openFramework({ mode: 'readonly', loadModules: false }));
  */
 export function frameworkArchives(framework: MigrationFramework): ArchiveListing[] {
-  const lineage = archiveLineage(framework.context.adapter);
+  const lineage = framework.rollbackManager.archiveLineage();
   return framework.rollbackManager
     .listArchives()
     .map((a) =>

@@ -41,7 +41,7 @@ export async function writeSchemaFile(cli: CliRuntime): Promise<string | null> {
     const applied = migrator
       .status()
       .applied.map((a) => ({ version: a.version, name: a.name, label: migrationLabel(migrator.migrations.byVersion.get(a.version) ?? a) }));
-    return dumpSchema(framework.context.adapter, applied);
+    return dumpSchema(framework.context.connection, applied);
   });
   const path = writeOutputFile(cli.globals.schemaFile, sql, outputOptions(cli));
   if (!cli.out.json) cli.out.line(`Schema written to ${cli.globals.schemaFile}`);

@@ -1,7 +1,7 @@
-import { type DatabaseAdapter, MfmigError, takeReadSnapshot, wrapSqliteError } from '@mfmig/core';
+import { MfmigError, type SqliteConnection, wrapSqliteError } from '@mfmig/core';
 
 /** The connection's change stamp when `quick_check` last passed on it. */
-const passed = new WeakMap<DatabaseAdapter, string>();
+const passed = new WeakMap<SqliteConnection, string>();
 
 /**
  * `PRAGMA quick_check` before a run: migrating a damaged file would spread the damage, so a
@@ -13,32 +13,35 @@ const passed = new WeakMap<DatabaseAdapter, string>();
  * file, and with a rollback journal each check stops them for as long as it reads (three 5 s
  * lockouts of a 1,000,000-row knowledge base in one `migrate`).
  *
- * A large rollback-journal file is checked on a snapshot (`takeReadSnapshot`): a kernel copy
+ * A large rollback-journal file is checked on a snapshot (`conn.readSnapshot`): a kernel copy
  * stops the application's commits for a fraction of the time the check itself would.
  * `snapshotMinBytes` sets the size from which it does (default 64 MiB).
+ *
+ * @example
+ * await assertDatabaseIntact(framework.context.connection); // throws DATABASE_CORRUPT for a damaged file
  */
-export function assertDatabaseIntact(adapter: DatabaseAdapter, options: { snapshotMinBytes?: number } = {}): void {
+export async function assertDatabaseIntact(conn: SqliteConnection, options: { snapshotMinBytes?: number } = {}): Promise<void> {
   let rows: string[];
   let before: string;
   try {
-    before = adapter.changeStamp();
-    if (passed.get(adapter) === before) return;
-    const snapshot = takeReadSnapshot(adapter, { minBytes: options.snapshotMinBytes });
+    before = await conn.changeStamp();
+    if (passed.get(conn) === before) return;
+    const snapshot = await conn.readSnapshot({ minBytes: options.snapshotMinBytes });
     try {
-      rows = (snapshot?.adapter ?? adapter).checkIntegrity('quick', 5);
+      rows = await (snapshot?.connection ?? conn).checkIntegrity('quick', 5);
     } finally {
       snapshot?.release();
     }
   } catch (error) {
-    throw wrapSqliteError(error, 'DATABASE_CORRUPT', `Database ${adapter.filePath} cannot be checked`, { file: adapter.filePath });
+    throw wrapSqliteError(error, 'DATABASE_CORRUPT', `Database ${conn.target} cannot be checked`, { file: conn.target });
   }
   if (rows.length > 0) {
-    passed.delete(adapter);
+    passed.delete(conn);
     throw new MfmigError(
       'DATABASE_CORRUPT',
-      `Database ${adapter.filePath} is corrupt (quick_check: ${rows.slice(0, 2).join('; ')}); restore it from a backup or run \`mfmig emergency-rollback corruption\``,
-      { context: { file: adapter.filePath, findings: rows } },
+      `Database ${conn.target} is corrupt (quick_check: ${rows.slice(0, 2).join('; ')}); restore it from a backup or run \`mfmig emergency-rollback corruption\``,
+      { context: { file: conn.target, findings: rows } },
     );
   }
-  passed.set(adapter, before);
+  passed.set(conn, before);
 }

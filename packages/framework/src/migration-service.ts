@@ -171,7 +171,7 @@ export class MigrationService {
   async migrateTo(target: MigrationTarget, options: ExecuteMigrationOptions = {}): Promise<MigrationExecutionResult> {
     const migrator = await this.#getMigrator();
     this.#rolledBack = false;
-    assertDatabaseIntact(this.#ctx.adapter);
+    await assertDatabaseIntact(this.#ctx.connection);
     const adoption = await this.#adoptFirst(options.dryRun === true);
     await assertAdopted(this.#ctx);
     if (options.plan && !options.dryRun) assertRehearsalPassed(options.plan);
@@ -229,7 +229,7 @@ export class MigrationService {
    * const adoption = await framework.migrationService.adoptToolHistory(); // { tool: 'dbmate', version: 3, ... }
    */
   async adoptToolHistory(): Promise<ToolAdoption | null> {
-    assertDatabaseIntact(this.#ctx.adapter);
+    await assertDatabaseIntact(this.#ctx.connection);
     return adoptToolHistory(this.#ctx);
   }
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { Migrator, loadMigrations, openDatabase } from '@mfmig/core';
+import { Migrator, loadMigrations, openDatabase, openSqlite } from '@mfmig/core';
 import { SCHEMA_DUMP_MARKER, dumpSchema, layoutSql, schemaHash } from '@mfmig/schema-evolution';
 import { migrationsFolder, sqlMigration, tempDir } from './helpers.js';
 
@@ -30,7 +30,7 @@ async function migrated(migrations: string, steps: ({ version: number } | { late
   try {
     const migrator = new Migrator({ adapter, migrations: await loadMigrations(migrations) });
     for (const target of steps) expect((await migrator.migrate(target)).error).toBeUndefined();
-    return { path, dump: dumpSchema(adapter, migrator.status().applied) };
+    return { path, dump: await dumpSchema(adapter, migrator.status().applied) };
   } finally {
     adapter.close();
   }
@@ -59,7 +59,11 @@ describe('dumpSchema', () => {
     const [live, loaded] = [new Database(path, { readonly: true }), new Database(copy, { readonly: true })];
     try {
       expect(schemaHash(loaded)).toBe(schemaHash(live));
-      expect(dumpSchema(loaded, [])).toBe(dumpSchema(live, []));
+      expect(await dumpSchema(loaded, [])).toBe(await dumpSchema(live, []));
+      // the same bytes through the async connection
+      const conn = await openSqlite(path, { mode: 'readonly' });
+      expect(await dumpSchema(conn, [])).toBe(await dumpSchema(live, []));
+      await conn.close();
     } finally {
       live.close();
       loaded.close();

@@ -64,7 +64,7 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
       planner: { downtimeThresholdSeconds: options.downtimeThreshold },
     });
     const run = async (framework: MigrationFramework, plan: MigrationPlan | false, adoption: ToolAdoption | null = null) => {
-      if (options.wal && !options.dryRun) switchToWal(framework);
+      if (options.wal && !options.dryRun) await switchToWal(framework);
       const detach = new ProgressReporter(cli.out).attach(framework.context.events);
       try {
         const result = await framework.migrationService.migrateTo(target, {
@@ -90,7 +90,7 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
       if (!fresh && options.dryRun) adopted = await adoptedCopy(checked, (db) => cli.openFramework(open(db)));
       else if (!fresh) adopted.adoption = await checked.migrationService.adoptToolHistory();
       if (adopted.adoption && !cli.out.json) renderAdoption(cli.out, adopted.adoption);
-      if (!fresh && options.wal && !options.dryRun) switchToWal(checked);
+      if (!fresh && options.wal && !options.dryRun) await switchToWal(checked);
       const plan = options.dryRun ? false : await confirmedPlan(cli, adopted.framework, target);
       if (fresh && !options.dryRun) await cli.withFramework(open(dbPath), (framework) => run(framework, plan));
       else await run(adopted.framework, plan, adopted.adoption);
@@ -104,12 +104,12 @@ export function registerMigrate(program: Command, cli: CliRuntime): void {
  * validation) never stop the application's commits. Journal modes are persistent, so the
  * database stays in WAL; mfmig never switches it without being asked.
  */
-function switchToWal(framework: MigrationFramework): void {
-  const adapter = framework.context.adapter;
-  const mode = adapter.setJournalMode('wal');
+async function switchToWal(framework: MigrationFramework): Promise<void> {
+  const conn = framework.context.connection;
+  const mode = await conn.setJournalMode('wal');
   if (mode !== 'wal') {
-    throw new MfmigError('WAL_UNAVAILABLE', `Database ${adapter.filePath} cannot switch to WAL journal mode (it stays in ${mode} mode); run without --wal`, {
-      context: { file: adapter.filePath, journalMode: mode },
+    throw new MfmigError('WAL_UNAVAILABLE', `Database ${conn.target} cannot switch to WAL journal mode (it stays in ${mode} mode); run without --wal`, {
+      context: { file: conn.target, journalMode: mode },
     });
   }
 }
@@ -123,7 +123,7 @@ function switchToWal(framework: MigrationFramework): void {
  */
 export async function confirmedPlan(cli: CliRuntime, framework: MigrationFramework, target: MigrationTarget): Promise<MigrationPlan | false> {
   const migrator = await framework.context.migrator();
-  assertDatabaseIntact(framework.context.adapter);
+  await assertDatabaseIntact(framework.context.connection);
   await assertAdopted(framework.context);
   if (migrator.pendingSteps(target).length === 0) return false;
   const plan = await framework.planner.createPlan(target);

@@ -41,7 +41,7 @@ export async function baselineDatabase(ctx: ServiceContext, options: BaselineOpt
   if (options.force && options.to === undefined) {
     throw new MfmigError('USAGE', 'Forcing a baseline needs the version to adopt at (to)');
   }
-  assertDatabaseIntact(ctx.adapter);
+  await assertDatabaseIntact(ctx.connection);
   const ground = await groundBaseline(ctx, { to: options.to });
   const { analysis } = ground;
   const version = acceptedVersion(ctx, analysis, options.force === true);

@@ -39,7 +39,7 @@ import {
 import { type RollbackTarget, createRollbackPlan } from '../plan/create-rollback-plan.js';
 import { type RollbackCapability, validateRollbackCapability } from '../plan/rollback-capability.js';
 import type { RollbackPlan } from '../plan/rollback-plan.js';
-import { type ArchiveEntry, listArchives } from '../preservation/archive-registry.js';
+import { type ArchiveEntry, archiveLineage, listArchives } from '../preservation/archive-registry.js';
 import { createPreservationPlugin } from '../preservation/preservation-plugin.js';
 import { LiveDatabase, type ReopenContext } from './live-database.js';
 import { type FailedRun, type FailedRunRecovery, recoverFailedRun } from './recover-failed-run.js';
@@ -394,6 +394,19 @@ export class RollbackManager implements PreRunBackupTaker {
   /** Archives of dropped rows in the live database (`mfmig_archives`). */
   listArchives(status?: ArchiveEntry['status']): ArchiveEntry[] {
     return listArchives(this.context.adapter, status);
+  }
+
+  /**
+   * The database ids whose archives are this database's (its own, and those of the databases it
+   * was copied from): an archive under another id came in with a copy restored on purpose, and
+   * `archiveBelongsTo` says it is not. Reads only.
+   *
+   * @example
+   * const lineage = manager.archiveLineage();
+   * manager.listArchives('archived').filter((a) => archiveBelongsTo(a, lineage));
+   */
+  archiveLineage(): string[] {
+    return archiveLineage(this.context.adapter);
   }
 
   /** Closes the database when the manager opened it. */

@@ -1,4 +1,4 @@
-import { type DatabaseLike, type SqliteSchemaRow, adapterOf } from '@mfmig/core';
+import { type DatabaseLike, type SqliteConnection, type SqliteSchemaRow, adapterOf, isSqliteConnection } from '@mfmig/core';
 import { layoutSql } from './layout-sql.js';
 
 /** The first line of every schema file mfmig writes: how a file is recognised as one of ours. */
@@ -22,22 +22,17 @@ const KIND_ORDER = ['table', 'index', 'view', 'trigger'] as const;
  * (`mfmig_*` tables and everything on them) are left out. It ends with the applied migrations as
  * comments (`mfmig baseline --to <the last one>` adopts a database made from the file). No
  * date, no path: two databases with the same schema and history give the same bytes.
- * `sqlite3 new.db < schema.sql` makes that schema.
+ * `sqlite3 new.db < schema.sql` makes that schema. It reads the catalog through the connection
+ * (`openSqlite`, a context's `connection`), or through a better-sqlite3 database or an adapter.
  *
  * @example
- * dumpSchema(db, [{ version: 1, name: 'create_items' }]);
+ * await dumpSchema(conn, [{ version: 1, name: 'create_items' }]);
  * // '-- Schema written by mfmig ...\n\nCREATE TABLE items (\n  id INTEGER PRIMARY KEY\n);\n\n-- Applied migrations ...\n-- 0001_create_items\n'
  */
-export function dumpSchema(db: DatabaseLike, applied: readonly DumpedMigration[]): string {
-  const catalog = adapterOf(db).introspector;
-  const shadows = new Set(
-    catalog
-      .tableListSync()
-      .filter((t) => t.type === 'shadow')
-      .map((t) => t.name),
-  );
-  const rows = catalog
-    .catalogSync()
+export async function dumpSchema(db: SqliteConnection | DatabaseLike, applied: readonly DumpedMigration[]): Promise<string> {
+  const catalog = isSqliteConnection(db) ? db.introspector : adapterOf(db).introspector;
+  const shadows = new Set((await catalog.tableList()).filter((t) => t.type === 'shadow').map((t) => t.name));
+  const rows = (await catalog.catalog())
     .filter((r): r is SqliteSchemaRow & { sql: string } => r.sql !== null)
     .filter((r) => !/^sqlite_/i.test(r.name) && !/^mfmig_/i.test(r.tbl_name) && !/^mfmig_/i.test(r.name) && !shadows.has(r.name));
   const statements = KIND_ORDER.flatMap((kind) =>
