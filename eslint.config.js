@@ -27,7 +27,7 @@ const driverImports = (names) => ({
  * `SqliteConnection`, `ctx.connection`): they use neither the synchronous adapter nor the classes
  * built on it. A package joins this list once it has moved over; ARCHITECTURE.md says which have.
  */
-const ON_THE_BOUNDARY = ['packages/validation/src/**/*.ts'];
+const ON_THE_BOUNDARY = ['packages/validation/src/**/*.ts', 'packages/cli/src/**/*.ts'];
 const SYNC_ADAPTER_API = [
   'DatabaseAdapter',
   'SqliteAdapter',

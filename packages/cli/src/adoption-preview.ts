@@ -16,7 +16,7 @@ export async function adoptedCopy(
 ): Promise<{ framework: MigrationFramework; adoption: ToolAdoption | null }> {
   const pending = await framework.migrationService.analyzeToolAdoption();
   if (!pending) return { framework, adoption: null };
-  const copy = open(framework.context.adapter.memoryCopy());
+  const copy = open(await framework.context.connection.memoryCopy());
   const adoption = await copy.migrationService.adoptToolHistory();
   return { framework: copy, adoption: adoption && { ...adoption, recorded: false, runId: null } };
 }

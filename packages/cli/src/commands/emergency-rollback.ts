@@ -38,7 +38,7 @@ export function registerEmergencyRollback(program: Command, cli: CliRuntime): vo
  */
 async function soundState(manager: RollbackManager): Promise<string | null> {
   try {
-    if (manager.context.adapter.checkIntegrity('quick', 1).length > 0) return null;
+    if ((await manager.context.connection.checkIntegrity('quick', 1)).length > 0) return null;
     const status = (await manager.context.migrator()).status();
     if (status.problems.some((p) => p.code === 'PARTIAL' || p.code === 'MIGRATION_FAILED')) return null;
     return `quick_check ok, version ${status.currentVersion}, no failed or partly applied migration`;
