@@ -56,13 +56,14 @@ export const MigrationUtils = {
     if ('dialect' in given && given.dialect === 'postgres') return given.health();
     const framework = given as Pick<MigrationFramework, 'context' | 'schemaEvolution' | 'rollbackManager'>;
     const { context } = framework;
-    const adapter = context.adapter;
-    const database = guard(() => {
-      adapter.userTables();
-      return ok(`reachable (${adapter.filePath}, ${formatCount(adapter.sizeBytes())} bytes)`);
+    const conn = context.connection;
+    const database = await guardAsync(async () => {
+      await conn.introspector.catalog({ type: 'table' });
+      const { pageCount, pageSize } = await conn.introspector.storage();
+      return ok(`reachable (${conn.target}, ${formatCount(pageCount * pageSize)} bytes)`);
     });
-    const integrity = guard(() => {
-      const problems = adapter.checkIntegrity('quick', 3);
+    const integrity = await guardAsync(async () => {
+      const problems = await conn.checkIntegrity('quick', 3);
       return problems.length === 0 ? ok('quick_check ok') : error(`quick_check: ${problems.join('; ')}`);
     });
     const lock = await guardAsync(async () => {
@@ -133,7 +134,7 @@ export const MigrationUtils = {
       drift: { ...drift, changes: driftChanges },
       backups: { ...backups, count, newest, ageHours, skipped },
     };
-    return healthReport(adapter.filePath, status, checks);
+    return healthReport(conn.target, status, checks);
   },
 };
 
