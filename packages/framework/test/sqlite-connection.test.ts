@@ -139,3 +139,25 @@ describe('a framework on a SqliteConnection its caller opened', () => {
     await conn.close();
   });
 });
+
+describe('a restore under a framework on a caller’s SqliteConnection', () => {
+  it('closes that connection, as it does a handed database, and the context reads the restored file through a new one', async () => {
+    const dir = tempDir();
+    const conn = await openSqlite(join(dir, 'kb.db'), { create: true });
+    const framework = createMigrationFramework({ database: conn, migrationsPath: REAL_MIGRATIONS, backupPath: join(dir, 'backups') });
+    try {
+      await framework.migrationService.executeMVPMigration(1);
+      await seedKnowledgeBaseOn(conn, { rows: 40, seed: 2 });
+      const [tags] = await conn.query<{ n: number }>('SELECT count(*) AS n FROM kb_tags');
+      const backup = await framework.rollbackManager.createBackup();
+      await conn.execute('DELETE FROM kb_tags');
+      await framework.rollbackManager.restoreBackup(backup.id);
+      // the old connection's file was replaced: using it fails loudly rather than reading the wrong one
+      await expect(conn.query('SELECT count(*) AS n FROM kb_tags')).rejects.toThrow(/not open/);
+      expect(framework.context.connection).not.toBe(conn);
+      expect(await framework.context.connection.query('SELECT count(*) AS n FROM kb_tags')).toEqual([tags]);
+    } finally {
+      framework.close();
+    }
+  });
+});

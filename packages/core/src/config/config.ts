@@ -20,7 +20,8 @@ export interface MigrationFrameworkConfig {
   /**
    * The path of a SQLite file, a connection on the dialect boundary (`openSqlite`), or an open
    * better-sqlite3 database. A connection or database handed in stays open when the framework
-   * closes: it is the caller's to close.
+   * closes: it is the caller's to close. A restore, which replaces the file, closes it and opens
+   * a new one: read the context's `connection` after a restore.
    */
   database: Database | string | SqliteConnection;
   /** Folder of migrations: milestone folders (`mvp1/`, `mvp2/`, ...), or a flat folder of any format mfmig reads. Env `MIGRATION_PATH`. */
@@ -149,7 +150,6 @@ function configSchemas(): ReturnType<typeof buildSchemas> {
  */
 export const CONFIG_ENVIRONMENT_VARIABLES = Object.keys(ENV_FIELDS) as readonly EnvVariable[];
 
-/** True for an object that looks like an open better-sqlite3 Database. */
 /**
  * True for a SQLite connection on the dialect boundary (`openSqlite`, a context's `connection`),
  * also one made by another copy of the package.
@@ -166,6 +166,7 @@ export function isSqliteConnection(value: unknown): value is SqliteConnection {
   );
 }
 
+/** True for an object that looks like an open better-sqlite3 Database. */
 export function isDatabaseHandle(value: unknown): value is Database {
   return (
     typeof value === 'object' &&
