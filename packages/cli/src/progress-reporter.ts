@@ -130,7 +130,7 @@ export function formatMs(ms: number): string {
  * (a `performance.now()` reading): what the seeds report.
  *
  * @example
- * seedKnowledgeBase(adapter, { rows, onProgress: rowProgress(reporter, 'seed kb_entries', performance.now()) });
+ * await seedKnowledgeBaseOn(conn, { rows, onProgress: rowProgress(reporter, 'seed kb_entries', performance.now()) });
  */
 export function rowProgress(reporter: ProgressReporter, operation: string, start: number): (done: number, total: number) => void {
   return (done, total) => {

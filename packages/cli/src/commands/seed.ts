@@ -1,10 +1,10 @@
 import { formatCount, isPostgresUrl } from '@mfmig/core';
 import { seedPostgres } from '../postgres/postgres-seed.js';
 import type { Command } from 'commander';
-import { type MigrationFramework, seedKnowledgeBaseOn } from '@mfmig/framework';
+import type { MigrationFramework } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
 import { KB_EXAMPLE_HELP_GROUP } from './help-groups.js';
-import { ProgressReporter, rowProgress } from '../progress-reporter.js';
+import { seedWithProgress } from '../seed-with-progress.js';
 import { wholeNumber } from './parse-options.js';
 
 interface SeedCommandOptions {
@@ -42,16 +42,5 @@ export async function seedFramework(
   const start = performance.now();
   const status = await framework.migrationService.status();
   if (status.currentMvp < 1) await framework.migrationService.executeMVPMigration(1, { signal: cli.signal });
-  const reporter = new ProgressReporter(cli.out);
-  try {
-    // the same writer as on PostgreSQL: multi-row INSERTs through the connection, one transaction per 50,000 entries
-    const result = await seedKnowledgeBaseOn(framework.context.connection, {
-      rows,
-      seed,
-      onProgress: rowProgress(reporter, 'seed kb_entries', start),
-    });
-    return { ...result, durationMs: performance.now() - start };
-  } finally {
-    reporter.stop();
-  }
+  return seedWithProgress(cli, framework.context.connection, rows, seed, start);
 }

@@ -1,7 +1,6 @@
 import { type DialectMigrator, type PostgresConnection, formatCount } from '@mfmig/core';
-import { seedKnowledgeBaseOn } from '@mfmig/framework';
 import type { CliRuntime } from '../runtime.js';
-import { ProgressReporter, rowProgress } from '../progress-reporter.js';
+import { seedWithProgress } from '../seed-with-progress.js';
 import { migrator, open } from './postgres-commands.js';
 
 /** What a seed wrote. */
@@ -42,15 +41,5 @@ export async function seedOn(cli: CliRuntime, conn: PostgresConnection, m: Diale
     const run = await m.migrate({ mvp: 1 }, { signal: cli.signal, command: 'mfmig seed' });
     if (run.error) throw run.error;
   }
-  const reporter = new ProgressReporter(cli.out);
-  try {
-    const seeded = await seedKnowledgeBaseOn(conn, {
-      rows,
-      seed,
-      onProgress: rowProgress(reporter, 'seed kb_entries', start),
-    });
-    return { ...seeded, durationMs: performance.now() - start };
-  } finally {
-    reporter.stop();
-  }
+  return seedWithProgress(cli, conn, rows, seed, start);
 }
