@@ -267,7 +267,12 @@ export interface LockAcquireOptions {
   onTakeover?: (event: { holder: DialectLockHolder; reason: 'stale' | 'invalid'; detail: string }) => void;
 }
 
-/** The lock that lets one runner at a time change a database. */
+/**
+ * The lock that lets one runner at a time change a database. It is held by the connection, not
+ * by a task: while a connection holds it, a second `acquire` on the same connection returns at
+ * once instead of waiting. Two tasks of one process that must exclude each other take it on two
+ * connections, as `Migrator` does by giving each run a connection of its own.
+ */
 export interface DialectLock {
   acquire(options: LockAcquireOptions): Promise<void>;
   release(): Promise<void>;
