@@ -61,14 +61,18 @@ function killedAfter(args: string[], pattern: RegExp, killAfter: number, env: No
   });
 }
 
-/** The database was left partial at version 2, with every order noted once and part of them archived. */
+/**
+ * The database was left partial at version 2, with every order noted once and part of them
+ * archived. Read as mfmig opens it read-only: a kill in the middle of a batch leaves a hot
+ * journal, rolled back before the read, as the next runner rolls it back.
+ */
 function expectPartDone(path: string): void {
-  const db = new Database(path, { readonly: true });
+  const db = openDatabase(path, { mode: 'readonly' });
   try {
-    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-    expect(db.prepare('SELECT status FROM mfmig_history WHERE version = 2').pluck().get()).toBe('partial');
-    expect(db.prepare('SELECT count(*) FROM order_notes').pluck().get()).toBe(ORDERS);
-    expect(db.prepare('SELECT count(*) FROM order_archive').pluck().get()).toBeLessThan(ORDERS);
+    expect(db.checkIntegrity('full', 5)).toEqual([]);
+    expect(db.value('SELECT status FROM mfmig_history WHERE version = 2')).toBe('partial');
+    expect(db.value('SELECT count(*) FROM order_notes')).toBe(ORDERS);
+    expect(db.value('SELECT count(*) FROM order_archive')).toBeLessThan(ORDERS);
   } finally {
     db.close();
   }

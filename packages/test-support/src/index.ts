@@ -11,3 +11,4 @@ export { readSqlite } from './read-sqlite.js';
 export { AUTHORS_SEED, CASCADE_UNDER_REBUILD, NOTES_AND_TAGS, CASCADE_AFTER_REBUILD, V } from './flyway-sets.js';
 export { type PgAppReport, pgAppRows, startPgKbWriter } from './pg-app-writer.js';
 export { type IdleProcess, startIdleProcess, writeLockRow } from './lock-holders.js';
+export { leaveHotJournal } from './hot-journal.js';

@@ -4,12 +4,17 @@ import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { MfmigError, wrapSqliteError } from '../errors/index.js';
 import { describePostgresUrl, isPostgresUrl } from '../dialect/postgres/postgres-url.js';
 import { SqliteAdapter } from './sqlite-adapter.js';
+import { isHotJournalRefusal, rollBackHotJournal } from './hot-journal.js';
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
 /** How a database is opened. */
 export interface OpenDatabaseOptions {
-  /** `readonly` never writes a byte; `readwrite` is needed to migrate. Default `readwrite`. */
+  /**
+   * `readonly` writes nothing, with one exception SQLite itself makes before any read: a
+   * transaction a stopped process left half-written (a hot journal) is rolled back, which restores
+   * the last committed state. `readwrite` is needed to migrate. Default `readwrite`.
+   */
   mode?: 'readonly' | 'readwrite';
   /** Create the file when it does not exist (only with `readwrite`). Default false. */
   create?: boolean;
@@ -59,16 +64,33 @@ export function openDatabase(target: Database | string, options: OpenDatabaseOpt
   } else {
     checkDatabaseFile(path, target, mode);
   }
+  const busyTimeout = options.busyTimeout ?? 5000;
+  try {
+    return new SqliteAdapter(openChecked(path, target, mode, busyTimeout), { ownsConnection: true });
+  } catch (error) {
+    if (mode !== 'readonly' || !isHotJournalRefusal(error)) throw wrapSqliteError(error, 'DATABASE_INVALID', `Cannot open database ${target}`, { file: path });
+  }
+  // a process stopped mid-write: SQLite rolls its journal back before any read, which read-only cannot
+  rollBackHotJournal(path, target, busyTimeout);
+  try {
+    return new SqliteAdapter(openChecked(path, target, mode, busyTimeout), { ownsConnection: true });
+  } catch (error) {
+    throw wrapSqliteError(error, 'DATABASE_INVALID', `Cannot open database ${target}`, { file: path });
+  }
+}
+
+/** Opens the file and checks it is whole; closes it again on failure, with SQLite's own error. */
+function openChecked(path: string, shown: string, mode: 'readonly' | 'readwrite', busyTimeout: number): Database {
   let raw: Database | undefined;
   try {
     raw = new BetterSqlite3(path, { readonly: mode === 'readonly', fileMustExist: true });
-    raw.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`);
-    assertNotTruncated(raw, path, target);
+    raw.pragma(`busy_timeout = ${busyTimeout}`);
+    assertNotTruncated(raw, path, shown);
+    return raw;
   } catch (error) {
     if (raw?.open) raw.close();
-    throw wrapSqliteError(error, 'DATABASE_INVALID', `Cannot open database ${target}`, { file: path });
+    throw error;
   }
-  return new SqliteAdapter(raw, { ownsConnection: true });
 }
 
 /**
