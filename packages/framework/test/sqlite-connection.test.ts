@@ -118,15 +118,21 @@ describe('SqliteConnection: SQLite behind the async dialect boundary', () => {
   });
 });
 
+/** A framework on a connection the test opened to a new file, at MVP1 with `rows` seeded entries. */
+async function frameworkOnOwnConnection(rows: number, seed: number) {
+  const dir = tempDir();
+  const conn = await openSqlite(join(dir, 'kb.db'), { create: true });
+  const framework = createMigrationFramework({ database: conn, migrationsPath: REAL_MIGRATIONS, backupPath: join(dir, 'backups') });
+  await framework.migrationService.executeMVPMigration(1);
+  await seedKnowledgeBaseOn(conn, { rows, seed });
+  return { conn, framework };
+}
+
 describe('a framework on a SqliteConnection its caller opened', () => {
   it('migrates a seeded knowledge base to MVP2 through it, moves every entry, and leaves it open when it closes', async () => {
-    const dir = tempDir();
-    const conn = await openSqlite(join(dir, 'kb.db'), { create: true });
-    const framework = createMigrationFramework({ database: conn, migrationsPath: REAL_MIGRATIONS, backupPath: join(dir, 'backups') });
+    const { conn, framework } = await frameworkOnOwnConnection(120, 5);
     try {
       expect(framework.context.connection).toBe(conn);
-      await framework.migrationService.executeMVPMigration(1);
-      await seedKnowledgeBaseOn(conn, { rows: 120, seed: 5 });
       const result = await framework.migrationService.executeMVPMigration(2);
       expect(result.toMVP).toBe(2);
     } finally {
@@ -142,12 +148,8 @@ describe('a framework on a SqliteConnection its caller opened', () => {
 
 describe('a restore under a framework on a caller’s SqliteConnection', () => {
   it('closes that connection, as it does a handed database, and the context reads the restored file through a new one', async () => {
-    const dir = tempDir();
-    const conn = await openSqlite(join(dir, 'kb.db'), { create: true });
-    const framework = createMigrationFramework({ database: conn, migrationsPath: REAL_MIGRATIONS, backupPath: join(dir, 'backups') });
+    const { conn, framework } = await frameworkOnOwnConnection(40, 2);
     try {
-      await framework.migrationService.executeMVPMigration(1);
-      await seedKnowledgeBaseOn(conn, { rows: 40, seed: 2 });
       const [tags] = await conn.query<{ n: number }>('SELECT count(*) AS n FROM kb_tags');
       const backup = await framework.rollbackManager.createBackup();
       await conn.execute('DELETE FROM kb_tags');
