@@ -58,7 +58,7 @@ export const MigrationUtils = {
     const { context } = framework;
     const conn = context.connection;
     const database = await guardAsync(async () => {
-      await conn.introspector.catalog({ type: 'table' });
+      await conn.introspector.tableNames();
       const { pageCount, pageSize } = await conn.introspector.storage();
       return ok(`reachable (${conn.target}, ${formatCount(pageCount * pageSize)} bytes)`);
     });

@@ -65,15 +65,16 @@ export function openDatabase(target: Database | string, options: OpenDatabaseOpt
     checkDatabaseFile(path, target, mode);
   }
   const busyTimeout = options.busyTimeout ?? 5000;
+  const open = () => new SqliteAdapter(openChecked(path, target, mode, busyTimeout), { ownsConnection: true });
   try {
-    return new SqliteAdapter(openChecked(path, target, mode, busyTimeout), { ownsConnection: true });
-  } catch (error) {
-    if (mode !== 'readonly' || !isHotJournalRefusal(error)) throw wrapSqliteError(error, 'DATABASE_INVALID', `Cannot open database ${target}`, { file: path });
-  }
-  // a process stopped mid-write: SQLite rolls its journal back before any read, which read-only cannot
-  rollBackHotJournal(path, target, busyTimeout);
-  try {
-    return new SqliteAdapter(openChecked(path, target, mode, busyTimeout), { ownsConnection: true });
+    try {
+      return open();
+    } catch (error) {
+      if (mode !== 'readonly' || !isHotJournalRefusal(error)) throw error;
+    }
+    // a process stopped mid-write: SQLite rolls its journal back before any read, which read-only cannot
+    rollBackHotJournal(path, target, busyTimeout);
+    return open();
   } catch (error) {
     throw wrapSqliteError(error, 'DATABASE_INVALID', `Cannot open database ${target}`, { file: path });
   }

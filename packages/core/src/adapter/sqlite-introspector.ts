@@ -103,6 +103,11 @@ export class SqliteIntrospector implements DatabaseIntrospector {
     };
   }
 
+  /** The names of the user tables (neither `sqlite_` nor `mfmig_`), sorted by name, without reading their columns. */
+  async tableNames(): Promise<string[]> {
+    return this.db.userTables();
+  }
+
   // async, so that a failed read rejects the promise rather than throwing at the call, as on PostgreSQL
   async tables(): Promise<TableInfo[]> {
     return this.tablesSync();

@@ -210,7 +210,12 @@ export function describeHolder(holder: LockHolder): string {
   if (holder.pid === 0 && holder.owner === '?') return 'another connection is in a write transaction';
   const recorded = holder.bootId !== null || holder.pidNamespace !== null;
   const elsewhere = recorded && holder.host === currentProcessIdentity().host && !sharesPidSpace(holder) ? ' (another container or boot)' : '';
-  return `pid ${holder.pid} on host ${holder.host}${elsewhere}, running "${holder.command}" since ${holder.acquiredAt}`;
+  return holderWords({ pid: holder.pid, host: `${holder.host}${elsewhere}`, command: holder.command, since: holder.acquiredAt });
+}
+
+/** A lock holder in the words every dialect's messages use: `pid 42 on host a, running "migrate" since ...`. */
+export function holderWords(holder: { pid: number; host: string; command: string; since: string }): string {
+  return `pid ${holder.pid} on host ${holder.host}, running "${holder.command}" since ${holder.since}`;
 }
 
 function toHolder(row: Record<string, unknown>): LockHolder {

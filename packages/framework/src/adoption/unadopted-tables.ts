@@ -1,4 +1,4 @@
-import { MfmigError, type ServiceContext, type SqliteSchemaRow } from '@mfmig/core';
+import { MfmigError, type ServiceContext } from '@mfmig/core';
 import { replaySchemaVersions, replayedTableNames } from '@mfmig/schema-evolution';
 
 /**
@@ -13,7 +13,7 @@ import { replaySchemaVersions, replayedTableNames } from '@mfmig/schema-evolutio
 export async function findUnadoptedTables(ctx: ServiceContext): Promise<string[]> {
   const conn = ctx.connection;
   if ((await conn.history.list()).length > 0) return [];
-  const live = userTables(await conn.introspector.catalog({ type: 'table' }));
+  const live = await conn.introspector.tableNames();
   if (live.length === 0) return [];
   const { versions } = await replaySchemaVersions(await ctx.loadMigrations());
   const created = replayedTableNames(versions);
@@ -37,12 +37,4 @@ export async function assertAdopted(ctx: ServiceContext): Promise<void> {
     `Database ${ctx.connection.target} has no migration history but already holds tables the migrations create (${shown}); migrating would run the migrations from version 1 over its data, so it was left unchanged. Adopt it at the version its schema matches first`,
     { context: { file: ctx.connection.target, tables } },
   );
-}
-
-/** The application's tables of a catalog, by name in SQLite's order: neither SQLite's own (`sqlite_`) nor mfmig's (`mfmig_`). */
-function userTables(tables: readonly SqliteSchemaRow[]): string[] {
-  return tables
-    .map((t) => t.name)
-    .filter((name) => !/^sqlite_/i.test(name) && !name.startsWith('mfmig_'))
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

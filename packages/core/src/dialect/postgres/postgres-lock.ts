@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { PgSession } from './pg-session.js';
 import { quoteIdentifier } from '../../adapter/quote.js';
 import { MfmigError } from '../../errors/index.js';
+import { holderWords } from '../../lock/run-lock.js';
 import type { DialectLock, LockAcquireOptions, DialectLockHolder } from '../dialect.js';
 import { isConcurrentCreate } from './postgres-errors.js';
 
@@ -177,7 +178,7 @@ function holderOf(row: LockRow): DialectLockHolder {
     since,
     stale: abandoned(row),
     heldHere: row.pid === process.pid && row.host === hostname(),
-    description: `pid ${row.pid} on host ${row.host}, running "${row.command}" since ${since}`,
+    description: holderWords({ pid: row.pid, host: row.host, command: row.command, since }),
   };
 }
 
