@@ -3,7 +3,8 @@ import { type Dirent, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { mfmig, sha256File, sqlMigration, tempDir, writeMigrations } from './helpers.js';
+import { startAppWriter } from '@mfmig/test-support';
+import { mfmig, mfmigAsync, sha256File, sqlMigration, tempDir, writeMigrations } from './helpers.js';
 
 /**
  * A notes app's history, written the way such projects write them: migration 1 starts with
@@ -219,6 +220,44 @@ describe('mfmig baseline: existing databases are adopted, never overwritten', ()
     expect(run(['--yes', 'migrate']).code).toBe(0);
     expect(query(db, NOTES)).toEqual(notes);
     expect(query(db, 'SELECT count(*) AS n FROM app_cache')).toEqual([{ n: 0 }]);
+  });
+
+  it('adopts a database while the application beside it keeps adding notes: no write fails or is lost, and the next migrate keeps them all', async () => {
+    const db = existingDatabase(dir, NOTES_APP, 3);
+    const app = await startAppWriter({
+      db,
+      sql: "INSERT INTO notes (title, body) VALUES ('app ' || :tick, 'written while mfmig adopted the file')",
+      params: { tick: '$tick' },
+      intervalMs: 5,
+      busyTimeoutMs: 5000,
+    });
+    let report;
+    try {
+      const adopted = await mfmigAsync(dir, ['--db', 'notes.db', '--json', 'baseline']).done;
+      expect(adopted.code).toBe(0);
+      expect(adopted.json).toMatchObject({ version: 3, matched: 'exact', recorded: [1, 2, 3] });
+    } finally {
+      report = await app.stop();
+    }
+    expect(report.failed).toEqual([]);
+    expect(report.writes.length).toBeGreaterThan(0);
+    const written = query(db, "SELECT title FROM notes WHERE title LIKE 'app %' ORDER BY id").map((r) => (r as { title: string }).title);
+    expect(written).toEqual(report.writes.map((w) => `app ${w.tick}`));
+    expect(run(['--json', '--yes', 'migrate']).code).toBe(0);
+    expect(query(db, 'SELECT count(*) AS n FROM notes')).toEqual([{ n: 3 + written.length }]);
+    expect(query(db, 'SELECT version FROM mfmig_history ORDER BY version').map((r) => (r as { version: number }).version)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('two baselines started at once adopt the database once: one records it, the other is refused and writes nothing', async () => {
+    const db = existingDatabase(dir, NOTES_APP, 3);
+    const runs = await Promise.all([0, 1].map(() => mfmigAsync(dir, ['--db', 'notes.db', '--json', 'baseline']).done));
+    expect(runs.map((r) => r.code).sort()).toEqual([0, 3]);
+    const refused = runs.find((r) => r.code === 3)!.json as { error: { code: string } };
+    expect(refused.error.code).toBe('ADOPTION_REFUSED');
+    expect(query(db, 'SELECT version, run_id FROM mfmig_history ORDER BY version').map((r) => (r as { version: number }).version)).toEqual([1, 2, 3]);
+    expect(new Set(query(db, 'SELECT run_id FROM mfmig_history').map((r) => (r as { run_id: string }).run_id)).size).toBe(1);
+    expect(query(db, "SELECT action, version FROM mfmig_audit WHERE action = 'baseline'")).toEqual([{ action: 'baseline', version: 3 }]);
+    expect(query(db, 'SELECT count(*) AS n FROM mfmig_schema_snapshots')).toEqual([{ n: 1 }]);
   });
 
   it('refuses to baseline a database that already has history, and leaves it unchanged', () => {

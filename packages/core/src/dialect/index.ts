@@ -26,6 +26,7 @@ export {
 export { type SchemaChange, type SchemaChangeKind, compareSchemas } from './schema-compare.js';
 export { compareSchemaObjects } from './schema-objects-compare.js';
 export { schemaOfTables } from './schema-objects.js';
+export { type RecordedAdoption, recordAdoption } from './record-adoption.js';
 export { type UnadoptedTables, type ScratchRehearser, SCRATCH_TRANSFORMATIONS, adoptionRefusal, findUnadoptedTablesOn } from './dialect-adoption.js';
 export { assertPostgresAdopted, findUnadoptedPostgresTables } from './postgres/postgres-adoption.js';
 export { type ScratchSchema, openScratchSchema } from './postgres/postgres-scratch.js';

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import type { DatabaseAdapter } from '../adapter/index.js';
-import { MfmigError } from '../errors/index.js';
 
 /** One applied migration, as recorded in `mfmig_history`. */
 export interface HistoryEntry {
@@ -247,32 +245,6 @@ export class HistoryStore {
       this.remove(version);
       this.audit('forget-missing', version, reason);
     });
-  }
-
-  /**
-   * Records an adopted database's migrations as applied (they were not run: the database already
-   * had their schema) with one audit row (action = the adoption's source), all in one
-   * transaction. Returns the run id the rows carry. Refuses a database that already has history.
-   *
-   * @example
-   * history.adopt({ source: 'baseline', version: 3, migrations, detail: 'source=baseline; match=exact' });
-   */
-  adopt(adoption: Adoption): string {
-    const runId = `${ADOPTED_RUN_PREFIX}${adoption.source}:${randomUUID()}`;
-    const appliedAt = new Date().toISOString();
-    this.#adapter.transaction(() => {
-      this.#adapter.runScript(CREATE_SQL);
-      if (this.hasEntries()) {
-        throw new MfmigError('ADOPTION_REFUSED', `Database ${this.#adapter.filePath} already has a migration history; it cannot be adopted again`, {
-          context: { reason: 'has-history' },
-        });
-      }
-      for (const m of adoption.migrations) {
-        this.record({ ...m, status: 'applied', appliedAt, durationMs: 0, runId });
-      }
-      this.audit(adoption.source, adoption.version, adoption.detail);
-    });
-    return runId;
   }
 
   audit(action: string, version: number | null, detail: string): void {

@@ -1,4 +1,4 @@
-import { HistoryStore, MfmigError, type MigrationSet, type RepeatableMigration, type ServiceContext, resolveTargetVersion } from '@mfmig/core';
+import { MfmigError, type MigrationSet, type RepeatableMigration, type ServiceContext, resolveTargetVersion } from '@mfmig/core';
 import {
   type ReplayedVersion,
   type SchemaChange,
@@ -84,15 +84,15 @@ export async function groundBaseline(
   leaveOut: readonly string[] = [],
   repeatables?: readonly RepeatableMigration[],
 ): Promise<BaselineGround> {
-  const file = ctx.adapter.filePath;
-  if (new HistoryStore(ctx.adapter).hasEntries()) {
+  const file = ctx.connection.target;
+  if ((await ctx.connection.history.list()).length > 0) {
     throw new MfmigError('ADOPTION_REFUSED', `Database ${file} already has a migration history; there is nothing to adopt`, {
       context: { file, reason: 'has-history' },
     });
   }
   // another tool's history tables are no part of the application's schema
   const left = [...leaveOut, ...(await detectedToolTables(ctx.connection))];
-  const live = left.length === 0 ? introspectSchema(ctx.adapter) : readLiveSchema(ctx.adapter, left).compared;
+  const live = left.length === 0 ? introspectSchema(ctx.connection) : readLiveSchema(ctx.connection, left).compared;
   if (live.tables.length === 0) {
     throw new MfmigError('USAGE', `Database ${file} has no tables; there is nothing to adopt, migrate it instead`, { context: { file } });
   }

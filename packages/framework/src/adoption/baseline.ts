@@ -1,5 +1,5 @@
-import { type AdoptedMigration, HistoryStore, MfmigError, RepeatableStore, RunLock, type ServiceContext } from '@mfmig/core';
-import { type SchemaChange, ensureSnapshotTables, writeSnapshot } from '@mfmig/schema-evolution';
+import { type AdoptedMigration, MfmigError, type ServiceContext, recordAdoption } from '@mfmig/core';
+import { type SchemaChange, storeSnapshot } from '@mfmig/schema-evolution';
 import { assertDatabaseIntact } from '../integrity-precheck.js';
 import { readLiveSchema } from './live-schema.js';
 import { detectedToolTables } from './tools/tool-history-readers.js';
@@ -56,19 +56,19 @@ export async function baselineDatabase(ctx: ServiceContext, options: BaselineOpt
     runId: null,
   };
   if (options.dryRun) return result;
-  const lock = new RunLock(ctx.adapter);
+  const { lock } = ctx.connection;
   await lock.acquire({ timeoutMs: ctx.config.lockTimeout, command: `baseline at version ${version}` });
   try {
-    result.runId = record(ctx, ground, result, await detectedToolTables(ctx.connection));
+    result.runId = await record(ctx, ground, result, await detectedToolTables(ctx.connection));
     result.recorded = ground.set.migrations.filter((m) => m.version <= version).map((m) => m.version);
   } finally {
-    lock.release();
+    await lock.release();
   }
   return result;
 }
 
 function acceptedVersion(ctx: ServiceContext, analysis: BaselineAnalysis, force: boolean): number {
-  const file = ctx.adapter.filePath;
+  const file = ctx.connection.target;
   if (analysis.match === 'ambiguous') {
     throw refused(
       'ambiguous',
@@ -109,8 +109,8 @@ function refused(reason: 'ambiguous' | 'no-match' | 'differences', message: stri
 }
 
 /** History rows, the adopted version's snapshot and the audit row, in one transaction under the run lock. */
-function record(ctx: ServiceContext, ground: BaselineGround, result: BaselineResult, toolTables: readonly string[]): string {
-  const { adapter } = ctx;
+async function record(ctx: ServiceContext, ground: BaselineGround, result: BaselineResult, toolTables: readonly string[]): Promise<string> {
+  const conn = ctx.connection;
   const hashes = new Map(ground.versions.map((v) => [v.version, v]));
   const migrations: AdoptedMigration[] = ground.set.migrations
     .filter((m) => m.version <= result.version)
@@ -120,21 +120,16 @@ function record(ctx: ServiceContext, ground: BaselineGround, result: BaselineRes
     result.matched === 'exact'
       ? `source=${BASELINE_SOURCE}; match=exact; schema=${ground.live.hash}`
       : `source=${BASELINE_SOURCE}; match=forced; differences=${result.differences.length}; schema=${ground.live.hash}; expected=${adopted.hash}`;
-  return adapter.transaction(() => {
-    if (readLiveSchema(adapter, toolTables).compared.hash !== ground.live.hash) {
-      throw new MfmigError('ADOPTION_REFUSED', `The schema of ${adapter.filePath} changed while the baseline was being prepared; nothing was recorded`, {
+  // the live schema has what they make: running them again would fail or do it twice
+  const repeatables = result.matched === 'exact' ? ground.repeatables : [];
+  return conn.transaction(async () => {
+    if (readLiveSchema(conn, toolTables).compared.hash !== ground.live.hash) {
+      throw new MfmigError('ADOPTION_REFUSED', `The schema of ${conn.target} changed while the baseline was being prepared; nothing was recorded`, {
         context: { reason: 'changed' },
       });
     }
-    const runId = new HistoryStore(adapter).adopt({ source: BASELINE_SOURCE, version: result.version, migrations, detail });
-    if (result.matched === 'exact' && ground.repeatables.length > 0) {
-      // the live schema has what they make: running them again would fail or do it twice
-      const store = new RepeatableStore(adapter);
-      store.ensure();
-      for (const r of ground.repeatables) store.record(r.name, r.checksum, runId);
-    }
-    ensureSnapshotTables(adapter);
-    writeSnapshot(adapter, { version: result.version, hash: adopted.hash, runId, objects: adopted.objects, changes: new Map() });
+    const runId = await recordAdoption(conn, { source: BASELINE_SOURCE, version: result.version, migrations, repeatables, detail });
+    await storeSnapshot(conn, { version: result.version, hash: adopted.hash, runId, objects: adopted.objects, changes: new Map() });
     return runId;
   });
 }

@@ -1,4 +1,4 @@
-import type { DatabaseAdapter } from '@mfmig/core';
+import type { SqliteConnection } from '@mfmig/core';
 import { CatalogTracker, type DefinedObject, type SchemaSnapshot, buildSnapshot, schemaHashOf } from '@mfmig/schema-evolution';
 
 /** The live schema, whole and without some tables (another tool's history tables). */
@@ -15,11 +15,11 @@ export interface LiveSchema {
  * triggers on them out of the compared snapshot.
  *
  * @example
- * readLiveSchema(adapter, ['schema_migrations']).compared.tables.map((t) => t.name); // ['items']
+ * readLiveSchema(framework.context.connection, ['schema_migrations']).compared.tables.map((t) => t.name); // ['items']
  */
-export function readLiveSchema(adapter: DatabaseAdapter, leaveOut: readonly string[]): LiveSchema {
+export function readLiveSchema(conn: SqliteConnection, leaveOut: readonly string[]): LiveSchema {
   const tracker = new CatalogTracker();
-  tracker.update(adapter);
+  tracker.update(conn);
   const objects = tracker.objects();
   const left = new Set(leaveOut.map((t) => t.toLowerCase()));
   const kept = [...objects].filter(([, d]) => !left.has(tableOf(d).toLowerCase()));

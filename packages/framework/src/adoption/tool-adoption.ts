@@ -1,5 +1,5 @@
-import { type AdoptedMigration, HistoryStore, MfmigError, RepeatableStore, RunLock, type ServiceContext } from '@mfmig/core';
-import { ensureSnapshotTables, writeSnapshot } from '@mfmig/schema-evolution';
+import { type AdoptedMigration, MfmigError, type ServiceContext, recordAdoption } from '@mfmig/core';
+import { storeSnapshot } from '@mfmig/schema-evolution';
 import { groundBaseline } from './analyze-baseline.js';
 import { readLiveSchema } from './live-schema.js';
 import { matchToolHistory } from './tools/match-tool-history.js';
@@ -26,7 +26,7 @@ export interface ToolAdoption {
 /** What an adoption would record, and the write that records it (after checking the schema did not change). */
 interface Ground {
   adoption: ToolAdoption;
-  write: () => string;
+  write: () => Promise<string>;
 }
 
 /**
@@ -58,22 +58,22 @@ export async function analyzeToolAdoption(ctx: ServiceContext): Promise<ToolAdop
 export async function adoptToolHistory(ctx: ServiceContext): Promise<ToolAdoption | null> {
   const first = await groundToolAdoption(ctx);
   if (!first) return null;
-  const lock = new RunLock(ctx.adapter);
+  const { lock } = ctx.connection;
   await lock.acquire({ timeoutMs: ctx.config.lockTimeout, command: `adopt ${first.adoption.tool} history at version ${first.adoption.version}` });
   try {
     const ground = await groundToolAdoption(ctx);
     if (!ground) return null;
-    ground.adoption.runId = ground.write();
+    ground.adoption.runId = await ground.write();
     ground.adoption.recorded = true;
     return ground.adoption;
   } finally {
-    lock.release();
+    await lock.release();
   }
 }
 
 async function groundToolAdoption(ctx: ServiceContext): Promise<Ground | null> {
-  const { adapter } = ctx;
-  if (new HistoryStore(adapter).hasEntries()) return null;
+  const conn = ctx.connection;
+  if ((await conn.history.list()).length > 0) return null;
   const history = await readToolHistory(ctx.connection);
   if (!history) return null;
   const set = await ctx.loadMigrations();
@@ -84,11 +84,11 @@ async function groundToolAdoption(ctx: ServiceContext): Promise<Ground | null> {
     const first = analysis.differences[0]?.description ?? '';
     throw new MfmigError(
       'ADOPTION_REFUSED',
-      `${history.tool} (${history.table}) has applied migrations up to version ${matched.version}, but the schema of ${adapter.filePath} differs from that version's in ${analysis.differences.length} place(s) (${first}); repair the schema so that it matches, then migrate again. Nothing was written`,
+      `${history.tool} (${history.table}) has applied migrations up to version ${matched.version}, but the schema of ${conn.target} differs from that version's in ${analysis.differences.length} place(s) (${first}); repair the schema so that it matches, then migrate again. Nothing was written`,
       { context: { reason: 'differences', tool: history.tool, table: history.table, version: matched.version, differences: analysis.differences.length } },
     );
   }
-  const live = readLiveSchema(adapter, []);
+  const live = readLiveSchema(conn, []);
   const hashes = new Map(versions.map((v) => [v.version, v.hash]));
   const migrations: AdoptedMigration[] = matched.migrations.map((m) => ({
     version: m.version,
@@ -108,20 +108,14 @@ async function groundToolAdoption(ctx: ServiceContext): Promise<Ground | null> {
   };
   const detail = `source=${history.tool}; table=${history.table}; match=exact; migrations=${migrations.length}; repeatables=${adoption.repeatables.length}; schema=${live.hash}`;
   const write = () =>
-    adapter.transaction(() => {
-      if (readLiveSchema(adapter, []).hash !== live.hash) {
-        throw new MfmigError('ADOPTION_REFUSED', `The schema of ${adapter.filePath} changed while the adoption was being prepared; nothing was recorded`, {
+    conn.transaction(async () => {
+      if (readLiveSchema(conn, []).hash !== live.hash) {
+        throw new MfmigError('ADOPTION_REFUSED', `The schema of ${conn.target} changed while the adoption was being prepared; nothing was recorded`, {
           context: { reason: 'changed' },
         });
       }
-      const runId = new HistoryStore(adapter).adopt({ source: history.tool, version: matched.version, migrations, detail });
-      if (matched.repeatables.length > 0) {
-        const store = new RepeatableStore(adapter);
-        store.ensure();
-        for (const r of matched.repeatables) store.record(r.name, r.checksum, runId);
-      }
-      ensureSnapshotTables(adapter);
-      writeSnapshot(adapter, { version: matched.version, hash: live.hash, runId, objects: live.objects, changes: new Map() });
+      const runId = await recordAdoption(conn, { source: history.tool, version: matched.version, migrations, repeatables: matched.repeatables, detail });
+      await storeSnapshot(conn, { version: matched.version, hash: live.hash, runId, objects: live.objects, changes: new Map() });
       return runId;
     });
   return { adoption, write };

@@ -1,4 +1,5 @@
-import { type DatabaseLike, type SqliteConnection, type SqliteSchemaRow, adapterOf, isSqliteConnection } from '@mfmig/core';
+import type { SqliteSchemaRow } from '@mfmig/core';
+import { type SchemaSource, catalogOf } from '../snapshot/catalog-of.js';
 import { layoutSql } from './layout-sql.js';
 
 /** The first line of every schema file mfmig writes: how a file is recognised as one of ours. */
@@ -29,8 +30,8 @@ const KIND_ORDER = ['table', 'index', 'view', 'trigger'] as const;
  * await dumpSchema(conn, [{ version: 1, name: 'create_items' }]);
  * // '-- Schema written by mfmig ...\n\nCREATE TABLE items (\n  id INTEGER PRIMARY KEY\n);\n\n-- Applied migrations ...\n-- 0001_create_items\n'
  */
-export async function dumpSchema(db: SqliteConnection | DatabaseLike, applied: readonly DumpedMigration[]): Promise<string> {
-  const catalog = isSqliteConnection(db) ? db.introspector : adapterOf(db).introspector;
+export async function dumpSchema(db: SchemaSource, applied: readonly DumpedMigration[]): Promise<string> {
+  const catalog = catalogOf(db);
   const shadows = new Set((await catalog.tableList()).filter((t) => t.type === 'shadow').map((t) => t.name));
   const rows = (await catalog.catalog())
     .filter((r): r is SqliteSchemaRow & { sql: string } => r.sql !== null)

@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, type DatabaseLike, MfmigError, type PreparedStatement, adapterOf } from '@mfmig/core';
+import { type DatabaseAdapter, type DatabaseLike, MfmigError, type PreparedStatement, type SqliteConnection, adapterOf } from '@mfmig/core';
 import { buildSnapshot } from '../snapshot/catalog-tracker.js';
 import type { DefinedObject } from '../snapshot/object-definition.js';
 import type { SchemaObject, SchemaSnapshot } from '../snapshot/schema-snapshot.js';
@@ -54,6 +54,8 @@ export interface SnapshotWrite {
   baseId?: number;
 }
 
+const INSERT_SQL = `INSERT INTO ${SNAPSHOTS_TABLE} (version, schema_hash, base_id, objects, object_count, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`;
+
 const inserts = new WeakMap<DatabaseAdapter, PreparedStatement>();
 
 /**
@@ -86,15 +88,30 @@ export function writeSnapshot(database: DatabaseLike, write: SnapshotWrite): num
   const db = adapterOf(database);
   let insert = inserts.get(db);
   if (!insert) {
-    insert = db.prepare(
-      `INSERT INTO ${SNAPSHOTS_TABLE} (version, schema_hash, base_id, objects, object_count, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    );
+    insert = db.prepare(INSERT_SQL);
     inserts.set(db, insert);
   }
+  return Number(insert.run(...rowOf(write)).lastInsertRowid);
+}
+
+/**
+ * {@link writeSnapshot} through a connection on the dialect boundary, creating the snapshot
+ * tables when missing; in the caller's transaction, when there is one. Returns the row's id.
+ *
+ * @example
+ * await conn.transaction(() => storeSnapshot(conn, { version: 3, hash: tracker.hash(), runId, objects: tracker.objects(), changes: new Map() }));
+ */
+export async function storeSnapshot(conn: SqliteConnection, write: SnapshotWrite): Promise<number> {
+  await conn.executeScript(CREATE_SQL);
+  const [row] = await conn.query<{ id: number }>(`${INSERT_SQL} RETURNING id`, rowOf(write));
+  return row!.id;
+}
+
+/** The values of {@link INSERT_SQL} for one write: every object, or only the changes since its base. */
+function rowOf(write: SnapshotWrite): [number, string, number | null, string, number, string | null, string] {
   const entries: Record<string, SchemaObject | null> = {};
   for (const [key, defined] of write.baseId === undefined ? write.objects : write.changes) entries[key] = defined ? defined.object : null;
-  const info = insert.run(write.version, write.hash, write.baseId ?? null, JSON.stringify(entries), write.objects.size, write.runId, new Date().toISOString());
-  return Number(info.lastInsertRowid);
+  return [write.version, write.hash, write.baseId ?? null, JSON.stringify(entries), write.objects.size, write.runId, new Date().toISOString()];
 }
 
 /**

@@ -1,4 +1,5 @@
-import { type DatabaseLike, type SqliteIntrospector, adapterOf } from '@mfmig/core';
+import type { SqliteIntrospector } from '@mfmig/core';
+import { type SchemaSource, catalogOf } from './catalog-of.js';
 import { type CatalogRow, type DefinedObject, defineObject } from './object-definition.js';
 import { SchemaHashAccumulator } from './schema-hash.js';
 import { type SchemaObject, type SchemaSnapshot, objectKey } from './schema-snapshot.js';
@@ -47,11 +48,11 @@ export class CatalogTracker {
     this.#state = undefined;
   }
 
-  /** Brings the state up to date with `database` (a connection or an adapter). */
-  update(database: DatabaseLike): void {
+  /** Brings the state up to date with `database` (a connection on the boundary, a better-sqlite3 database or an adapter). */
+  update(database: SchemaSource): void {
     // the connection's own introspector, whose statements stay prepared: after DDL each is re-prepared, and those
     // reading sqlite_schema cost most then (about 0.1 ms each with a thousand tables), hence the cookie first
-    const catalog = adapterOf(database).introspector;
+    const catalog = catalogOf(database);
     const state = this.#state;
     const schemaVersion = catalog.schemaVersionSync();
     if (state && ++state.updates % COUNT_CHECK_INTERVAL === 0 && state.schemaVersion === schemaVersion && catalog.catalogCountSync() !== state.count) {

@@ -1,4 +1,4 @@
-import type { DatabaseLike } from '@mfmig/core';
+import type { SchemaSource } from './catalog-of.js';
 import { CatalogTracker } from './catalog-tracker.js';
 import type { SchemaSnapshot } from './schema-snapshot.js';
 
@@ -9,10 +9,10 @@ import type { SchemaSnapshot } from './schema-snapshot.js';
  * views and triggers. `sqlite_` and `mfmig_` objects and virtual-table shadow tables are left out.
  *
  * @example
- * const snapshot = introspectSchema(new Database('./knowledge.db'));
+ * const snapshot = introspectSchema(await openSqlite('./knowledge.db'));
  * snapshot.tables.map((t) => t.name); // ['kb_entries', 'kb_feedback', 'kb_tags']
  */
-export function introspectSchema(db: DatabaseLike): SchemaSnapshot {
+export function introspectSchema(db: SchemaSource): SchemaSnapshot {
   const tracker = new CatalogTracker();
   tracker.update(db);
   return tracker.snapshot();
@@ -24,7 +24,7 @@ export function introspectSchema(db: DatabaseLike): SchemaSnapshot {
  * @example
  * schemaHash(db) === schemaHash(copyOfDb); // true when both have the same schema
  */
-export function schemaHash(db: DatabaseLike): string {
+export function schemaHash(db: SchemaSource): string {
   const tracker = new CatalogTracker();
   tracker.update(db);
   return tracker.hash();

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { MfmigError, messageOf } from '../../errors/index.js';
-import { ADOPTED_RUN_PREFIX } from '../../history/history-store.js';
 import type { MigrationSet } from '../../migration/index.js';
 import type { TableInfo } from '../dialect.js';
 import type { DialectParticipant } from '../dialect-participant.js';
+import { recordAdoption } from '../record-adoption.js';
 import { type SchemaChange, compareSchemas } from '../schema-compare.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import { rehearseVersions } from './postgres-rehearsal.js';
@@ -211,18 +210,18 @@ async function record(
   options: PostgresBaselineOptions,
 ): Promise<string> {
   const source = options.source?.tool ?? 'baseline';
-  const runId = `${ADOPTED_RUN_PREFIX}${source}:${randomUUID()}`;
   const hashes = new Map(replayed.map((r) => [r.version, r.hash]));
   const repeatables = options.repeatables ?? [];
+  const adopted = migrations.migrations.filter((m) => m.version <= result.version);
   const origin = options.source
-    ? `source=${source}; table=${options.source.table}; migrations=${migrations.migrations.filter((m) => m.version <= result.version).length}; repeatables=${repeatables.length}`
+    ? `source=${source}; table=${options.source.table}; migrations=${adopted.length}; repeatables=${repeatables.length}`
     : `source=${source}`;
   const compared =
     result.matched === 'exact'
       ? `${origin}; match=exact; schema=${result.liveHash}`
       : `${origin}; match=forced; differences=${result.differences.length}; schema=${result.liveHash}; expected=${hashes.get(result.version)}`;
   const detail = result.leftOut.length > 0 ? `${compared}; left out=${result.leftOut.join(',')}` : compared;
-  await conn.transaction(async () => {
+  return conn.transaction(async () => {
     await assertNoHistory(conn);
     if ((await conn.introspector.schemaFingerprint(result.leftOut)) !== result.liveHash) {
       throw new MfmigError('ADOPTION_REFUSED', `The schema of ${conn.target} changed while the baseline was being prepared; nothing was recorded`, {
@@ -231,22 +230,19 @@ async function record(
     }
     // `status` compares the whole live schema with the last row: as adopted, another tool's tables included
     const asAdopted = result.matched === 'exact' ? await conn.introspector.schemaFingerprint() : null;
-    for (const m of migrations.migrations.filter((x) => x.version <= result.version)) {
-      await conn.history.record({
+    return recordAdoption(conn, {
+      source,
+      version: result.version,
+      migrations: adopted.map((m) => ({
         version: m.version,
         name: m.name,
         mvp: m.mvp,
         checksum: m.checksum,
-        status: 'applied',
-        durationMs: 0,
         schemaHash: (m.version === result.version ? asAdopted : null) ?? hashes.get(m.version) ?? null,
-        runId,
-        rows: null,
-      });
-    }
-    // the tool applied their current content: running them again would fail or do it twice
-    for (const r of repeatables) await conn.history.recordRepeatable(r.name, r.checksum, runId);
-    await conn.history.audit(source, result.version, detail);
+      })),
+      // the tool applied their current content: running them again would fail or do it twice
+      repeatables,
+      detail,
+    });
   });
-  return runId;
 }

@@ -25,7 +25,7 @@ export const TOOL_HISTORY_READERS: readonly ToolHistoryReader[] = [
  * right cannot be told) and any state a reader refuses (dirty, failed, locked). Read-only.
  *
  * @example
- * (await readToolHistory(new SqliteConnection(adapter)))?.tool; // 'dbmate'
+ * (await readToolHistory(framework.context.connection))?.tool; // 'dbmate'
  */
 export async function readToolHistory(conn: DialectConnection, readers: readonly ToolHistoryReader[] = TOOL_HISTORY_READERS): Promise<ToolHistory | null> {
   const found = await detected(conn, readers);

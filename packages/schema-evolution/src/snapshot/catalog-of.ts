@@ -1,0 +1,14 @@
+import { type DatabaseLike, type SqliteConnection, type SqliteIntrospector, adapterOf, isSqliteConnection } from '@mfmig/core';
+
+/** What a schema is read from: a connection on the dialect boundary, a better-sqlite3 database or an adapter. */
+export type SchemaSource = SqliteConnection | DatabaseLike;
+
+/**
+ * The SQLite introspector of a schema source: the connection's own, whose statements stay prepared.
+ *
+ * @example
+ * const shadows = (await catalogOf(conn).tableList()).filter((t) => t.type === 'shadow');
+ */
+export function catalogOf(db: SchemaSource): SqliteIntrospector {
+  return isSqliteConnection(db) ? db.introspector : adapterOf(db).introspector;
+}
