@@ -47,10 +47,13 @@ function historyHashes(file: string): [number, string | null][] {
 }
 
 /** Every stored snapshot of a file, by version. */
-function snapshots(file: string) {
+async function snapshots(file: string) {
   const db = new Database(file, { readonly: true });
   try {
-    return listSnapshots(db).map((s) => ({ version: s.version, schema: loadSnapshot(db, s.version) }));
+    const stored = await listSnapshots(db);
+    const read = [];
+    for (const s of stored) read.push({ version: s.version, schema: await loadSnapshot(db, s.version) });
+    return read;
   } finally {
     db.close();
   }
@@ -69,10 +72,10 @@ describe('createConnectionSchemaHistory', () => {
     const applied = (await conn.history.list()).map((h) => h.version);
     await conn.close();
 
-    const stored = snapshots(byParticipant);
+    const stored = await snapshots(byParticipant);
     // one per applied version; the last one's is the newer snapshot taken after the repeatable made its view
     expect(stored.map((s) => s.version)).toEqual(applied);
-    expect(stored).toEqual(snapshots(byPlugin));
+    expect(stored).toEqual(await snapshots(byPlugin));
     // every history row carries its version's snapshot hash, as with the plugin, whichever runner wrote it
     const hashes = historyHashes(byParticipant);
     expect(hashes.every(([, hash]) => hash !== null)).toBe(true);
@@ -95,11 +98,11 @@ describe('createConnectionSchemaHistory', () => {
       const failed = await new DialectMigrator({ connection: conn, migrations: broken, participants }).migrate();
       expect(failed.error).toBeDefined();
       const applied = (await conn.history.list()).map((h) => h.version);
-      expect(snapshots(file).map((s) => s.version)).toEqual(applied);
+      expect((await snapshots(file)).map((s) => s.version)).toEqual(applied);
 
       const fixed = await new DialectMigrator({ connection: conn, migrations: await folder(), participants }).migrate();
       expect(fixed.error).toBeUndefined();
-      const stored = snapshots(file);
+      const stored = await snapshots(file);
       expect(stored.map((s) => s.version).slice(applied.length)).toEqual([fixed.toVersion]);
       const live = new Database(file, { readonly: true });
       try {

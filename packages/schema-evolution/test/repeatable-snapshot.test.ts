@@ -17,7 +17,7 @@ describe('schema history and repeatable migrations', () => {
     const result = await migrator.migrate();
     expect(result.error).toBeUndefined();
     const version = migrator.status().currentVersion;
-    expect(loadSnapshot(db, version)!.views.map((v) => v.name)).toContain('entry_titles');
-    expect(loadSnapshot(db, version)).toEqual(introspectSchema(db));
+    expect((await loadSnapshot(db, version))!.views.map((v) => v.name)).toContain('entry_titles');
+    expect(await loadSnapshot(db, version)).toEqual(introspectSchema(db));
   });
 });

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { HistoryStore, type MfmigError, Migrator, loadMigrations, openDatabase } from '@mfmig/core';
+import { HistoryStore, type MfmigError, Migrator, loadMigrations, openDatabase, openSqlite } from '@mfmig/core';
 import { SchemaEvolution, createSchemaHistoryPlugin, introspectSchema, listSnapshots, loadSnapshot, replaySchema, schemaHash } from '@mfmig/schema-evolution';
 import { migrationsFolder, sqlMigration, tempDir } from './helpers.js';
 
@@ -20,10 +20,10 @@ describe('schema history plugin', () => {
     const history = new HistoryStore(openDatabase(db)).list();
     expect(history.map((h) => h.version)).toEqual([1, 2]);
     expect(history[1]!.schemaHash).toBe(schemaHash(db));
-    const stored = listSnapshots(db);
+    const stored = await listSnapshots(db);
     expect(stored.map((s) => [s.version, s.hash])).toEqual(history.map((h) => [h.version, h.schemaHash]));
-    expect(loadSnapshot(db, 2)).toEqual(introspectSchema(db));
-    expect(loadSnapshot(db, 1)!.tables.map((t) => t.name)).toEqual(['kb_entries', 'kb_tags']);
+    expect(await loadSnapshot(db, 2)).toEqual(introspectSchema(db));
+    expect((await loadSnapshot(db, 1))!.tables.map((t) => t.name)).toEqual(['kb_entries', 'kb_tags']);
   });
 
   it('rebuilds every stored version exactly, across delta rows, full lists and several runs', async () => {
@@ -58,7 +58,7 @@ describe('schema history plugin', () => {
         set,
         set.migrations.filter((m) => m.version <= v),
       );
-      const stored = loadSnapshot(db, v)!;
+      const stored = (await loadSnapshot(db, v))!;
       expect(stored.hash).toBe(expected.hash);
       expect(stored).toEqual(expected);
     }
@@ -80,14 +80,14 @@ describe('schema history plugin', () => {
     const adapter = openDatabase(db);
     const failing = await new Migrator({ adapter, migrations: await loadMigrations(root), plugins: [plugin] }).migrate();
     expect((failing.error as MfmigError).context.check).toBe('foreign-key-violation');
-    expect(listSnapshots(db).map((s) => s.version)).toEqual([1]);
+    expect((await listSnapshots(db)).map((s) => s.version)).toEqual([1]);
     writeFileSync(
       join(root, 'mvp1', '0002_child.sql'),
       sqlMigration('CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id));', 'DROP TABLE child;'),
     );
     const fixed = await new Migrator({ adapter, migrations: await loadMigrations(root), plugins: [plugin] }).migrate();
     expect(fixed.error).toBeUndefined();
-    expect(loadSnapshot(db, 2)).toEqual(introspectSchema(db));
+    expect(await loadSnapshot(db, 2)).toEqual(introspectSchema(db));
     expect(new HistoryStore(adapter).get(2)?.schemaHash).toBe(schemaHash(db));
   });
 
@@ -97,13 +97,39 @@ describe('schema history plugin', () => {
     const evolution = new SchemaEvolution({ database: db, migrationsPath: root });
     const migrator = await evolution.context.migrator();
     expect((await migrator.migrate()).error).toBeUndefined();
-    expect(evolution.history().map((h) => [h.version, h.hasSnapshot, h.schemaHash !== null])).toEqual([
+    expect((await evolution.history()).map((h) => [h.version, h.hasSnapshot, h.schemaHash !== null])).toEqual([
       [1, true, true],
       [2, true, true],
     ]);
     expect((await migrator.rollback({ version: 1 })).error).toBeUndefined();
-    expect(evolution.history().map((h) => h.version)).toEqual([1]);
+    expect((await evolution.history()).map((h) => h.version)).toEqual([1]);
     expect((await evolution.snapshotAt(2)).views.map((v) => v.name)).toEqual(['kb_entry_stats']);
-    expect((await evolution.snapshotAt(1)).hash).toBe(evolution.snapshot().hash);
+    expect((await evolution.snapshotAt(1)).hash).toBe((await evolution.snapshot()).hash);
+  });
+
+  it('reads each database through its own connection: two files side by side, one handed as a connection, keep their own history and drift', async () => {
+    const root = migrationsFolder({}, { copyMvp1: true });
+    const first = join(tempDir(), 'first.db');
+    openDatabase(first, { create: true }).close();
+    const second = await openSqlite(join(tempDir(), 'second.db'), { create: true });
+    const a = new SchemaEvolution({ database: first, migrationsPath: root });
+    const b = new SchemaEvolution({ database: second, migrationsPath: root });
+    expect((await (await a.context.migrator()).migrate({ version: 1 })).error).toBeUndefined();
+    expect((await (await b.context.migrator()).migrate()).error).toBeUndefined();
+    expect((await a.history()).map((h) => h.version)).toEqual([1]);
+    expect((await b.history()).map((h) => [h.version, h.hasSnapshot])).toEqual([
+      [1, true],
+      [2, true],
+    ]);
+    // a table made by hand in the first file is drift there, and only there
+    await a.context.connection.execute('CREATE TABLE scratch_notes (id INTEGER PRIMARY KEY)');
+    expect((await a.detectDrift()).hasDrift).toBe(true);
+    expect((await b.detectDrift()).hasDrift).toBe(false);
+    expect((await a.snapshot()).tables.map((t) => t.name)).toContain('scratch_notes');
+    expect((await b.snapshot()).tables.map((t) => t.name)).not.toContain('scratch_notes');
+    a.context.close();
+    b.context.close();
+    expect(second.adapter.isOpen).toBe(true);
+    await second.close();
   });
 });

@@ -3,16 +3,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase, openSqlite } from '@mfmig/core';
-import {
-  CatalogTracker,
-  ensureSnapshotTables,
-  introspectSchema,
-  listSnapshots,
-  loadSnapshot,
-  snapshotTablesExist,
-  storeSnapshot,
-  writeSnapshot,
-} from '@mfmig/schema-evolution';
+import { CatalogTracker, ensureSnapshotTables, introspectSchema, listSnapshots, loadSnapshot, storeSnapshot, writeSnapshot } from '@mfmig/schema-evolution';
 import { tempDir } from './helpers.js';
 
 const SCHEMA = `CREATE TABLE "Order" (id INTEGER PRIMARY KEY, note TEXT NOT NULL DEFAULT '');
@@ -37,8 +28,8 @@ describe('storeSnapshot', () => {
     const id = await conn.transaction(() =>
       storeSnapshot(conn, { version: 4, hash: tracker.hash(), runId: 'adopted:baseline:x', objects: tracker.objects(), changes: new Map() }),
     );
-    expect(listSnapshots(conn.adapter).map((s) => [s.id, s.version, s.hash, s.runId])).toEqual([[id, 4, tracker.hash(), 'adopted:baseline:x']]);
-    const stored = loadSnapshot(conn.adapter, 4)!;
+    expect((await listSnapshots(conn)).map((s) => [s.id, s.version, s.hash, s.runId])).toEqual([[id, 4, tracker.hash(), 'adopted:baseline:x']]);
+    const stored = (await loadSnapshot(conn, 4))!;
     expect(stored).toEqual(introspectSchema(conn));
     await conn.close();
 
@@ -49,7 +40,7 @@ describe('storeSnapshot', () => {
       ensureSnapshotTables(viaAdapter);
       writeSnapshot(viaAdapter, { version: 4, hash: other.hash(), runId: null, objects: other.objects(), changes: new Map() });
     });
-    expect(loadSnapshot(viaAdapter, 4)).toEqual(stored);
+    expect(await loadSnapshot(viaAdapter, 4)).toEqual(stored);
     viaAdapter.close();
   });
 
@@ -62,7 +53,8 @@ describe('storeSnapshot', () => {
       throw new Error('the history write failed');
     });
     await expect(failed).rejects.toThrow('the history write failed');
-    expect(snapshotTablesExist(conn.adapter)).toBe(false);
+    expect(await listSnapshots(conn)).toEqual([]);
+    expect(await conn.hasTable('mfmig_schema_snapshots')).toBe(false);
     await conn.close();
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { loadSnapshot, schemaHash } from '@mfmig/schema-evolution';
+import { SNAPSHOTS_TABLE, schemaHash } from '@mfmig/schema-evolution';
 
 /** The MVP1 knowledge base, with the columns and the key every later milestone keeps. */
 const KB_TABLES: [string, string, string][] = [
@@ -85,6 +85,14 @@ export interface CrashState {
   archives: Record<string, string>;
 }
 
+/** The schema hash of the latest snapshot stored for `version` (what `loadSnapshot` rebuilds), or null. */
+function storedSnapshotHash(db: Database.Database, version: number): string | null {
+  if (!db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(SNAPSHOTS_TABLE)) return null;
+  const row = db.prepare(`SELECT schema_hash FROM ${SNAPSHOTS_TABLE} WHERE id = (SELECT max(id) FROM ${SNAPSHOTS_TABLE} WHERE version = ?)`).get(version) as
+    { schema_hash: string } | undefined;
+  return row?.schema_hash ?? null;
+}
+
 /**
  * Reopens `file` read-write as a user would, with its -journal/-wal where they are (a hot journal
  * is rolled back by SQLite on this first read), and reads everything the crash checks compare.
@@ -105,7 +113,7 @@ export function inspectAfterCrash(file: string, runsSince: number): CrashState {
       history,
       topVersion,
       liveHash: schemaHash(db),
-      storedSnapshotHash: topVersion > 0 ? (loadSnapshot(db, topVersion)?.hash ?? null) : null,
+      storedSnapshotHash: topVersion > 0 ? storedSnapshotHash(db, topVersion) : null,
       kb: kbChecksums(db),
       users: userTableChecksums(db, runsSince),
       archives: archiveChecksums(db, runsSince),

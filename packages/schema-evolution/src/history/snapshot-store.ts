@@ -1,5 +1,6 @@
 import { type DatabaseAdapter, type DatabaseLike, MfmigError, type PreparedStatement, type SqliteConnection, adapterOf } from '@mfmig/core';
 import { buildSnapshot } from '../snapshot/catalog-tracker.js';
+import { type SchemaSource, connectionOf } from '../snapshot/catalog-of.js';
 import type { DefinedObject } from '../snapshot/object-definition.js';
 import type { SchemaObject, SchemaSnapshot } from '../snapshot/schema-snapshot.js';
 
@@ -129,14 +130,16 @@ export function snapshotRowExists(db: DatabaseLike, id: number): boolean {
 }
 
 /**
- * The latest stored snapshot of each version, ascending.
+ * The latest stored snapshot of each version, ascending. Reads through the connection (or one over
+ * the better-sqlite3 database or adapter).
  *
  * @example
- * listSnapshots(db).map((s) => [s.version, s.hash]);
+ * (await listSnapshots(conn)).map((s) => [s.version, s.hash]);
  */
-export function listSnapshots(db: DatabaseLike): StoredSnapshotInfo[] {
-  if (!snapshotTablesExist(db)) return [];
-  const rows = adapterOf(db).all<{ id: number; version: number; schema_hash: string; object_count: number; run_id: string | null; created_at: string }>(
+export async function listSnapshots(db: SchemaSource): Promise<StoredSnapshotInfo[]> {
+  const conn = connectionOf(db);
+  if (!(await conn.hasTable(SNAPSHOTS_TABLE))) return [];
+  const rows = await conn.query<{ id: number; version: number; schema_hash: string; object_count: number; run_id: string | null; created_at: string }>(
     `SELECT s.id, s.version, s.schema_hash, s.object_count, s.run_id, s.created_at FROM ${SNAPSHOTS_TABLE} s
        WHERE s.id = (SELECT max(id) FROM ${SNAPSHOTS_TABLE} WHERE version = s.version) ORDER BY s.version`,
   );
@@ -147,26 +150,29 @@ export function listSnapshots(db: DatabaseLike): StoredSnapshotInfo[] {
  * The latest stored snapshot of `version`, or undefined when none was stored.
  *
  * @example
- * loadSnapshot(db, 2)?.tables.map((t) => t.name);
+ * (await loadSnapshot(conn, 2))?.tables.map((t) => t.name);
  */
-export function loadSnapshot(db: DatabaseLike, version: number): SchemaSnapshot | undefined {
-  if (!snapshotTablesExist(db)) return undefined;
-  const row = adapterOf(db).get<{ id: number | null }>(`SELECT max(id) AS id FROM ${SNAPSHOTS_TABLE} WHERE version = ?`, [version])!;
-  return row.id === null ? undefined : loadSnapshotRow(db, row.id);
+export async function loadSnapshot(db: SchemaSource, version: number): Promise<SchemaSnapshot | undefined> {
+  const conn = connectionOf(db);
+  if (!(await conn.hasTable(SNAPSHOTS_TABLE))) return undefined;
+  const [row] = await conn.query<{ id: number | null }>(`SELECT max(id) AS id FROM ${SNAPSHOTS_TABLE} WHERE version = ?`, [version]);
+  return row?.id == null ? undefined : loadSnapshotRow(conn, row.id);
 }
 
 /**
  * Rebuilds the snapshot stored in row `id` (walks back to its full list, then forward through the deltas).
  *
  * @example
- * loadSnapshotRow(db, listSnapshots(db).at(-1)!.id).hash;
+ * (await loadSnapshotRow(conn, (await listSnapshots(conn)).at(-1)!.id)).hash;
  */
-export function loadSnapshotRow(db: DatabaseLike, id: number): SchemaSnapshot {
-  const select = adapterOf(db).prepare(`SELECT id, base_id, objects, schema_hash FROM ${SNAPSHOTS_TABLE} WHERE id = ?`);
-  const chain: { base_id: number | null; objects: string; schema_hash: string }[] = [];
+export async function loadSnapshotRow(db: SchemaSource, id: number): Promise<SchemaSnapshot> {
+  const conn = connectionOf(db);
+  type ChainRow = { base_id: number | null; objects: string; schema_hash: string };
+  const chain: ChainRow[] = [];
   let next: number | null = id;
   while (next !== null) {
-    const row = select.get(next) as { base_id: number | null; objects: string; schema_hash: string } | undefined;
+    const found: ChainRow[] = await conn.query<ChainRow>(`SELECT base_id, objects, schema_hash FROM ${SNAPSHOTS_TABLE} WHERE id = ?`, [next]);
+    const row = found[0];
     if (!row) throw new MfmigError('INTERNAL', `Schema snapshot ${id} is incomplete: row ${next} of its chain is missing`);
     chain.push(row);
     next = row.base_id;

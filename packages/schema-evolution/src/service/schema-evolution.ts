@@ -1,5 +1,4 @@
 import {
-  HistoryStore,
   MfmigError,
   type MigrationFrameworkConfig,
   type MigrationPlugin,
@@ -94,9 +93,9 @@ export class SchemaEvolution {
     }
   }
 
-  /** The live schema. */
-  snapshot(): SchemaSnapshot {
-    return introspectSchema(this.context.adapter);
+  /** The live schema, read through the context's connection (as `PostgresSchemaEvolution.snapshot()` reads the catalogs). */
+  async snapshot(): Promise<SchemaSnapshot> {
+    return introspectSchema(this.context.connection);
   }
 
   /**
@@ -105,7 +104,7 @@ export class SchemaEvolution {
    */
   async snapshotAt(version: number): Promise<SchemaSnapshot> {
     if (version === 0) return buildSnapshot([], schemaHashOf([]));
-    const stored = loadSnapshot(this.context.adapter, version);
+    const stored = await loadSnapshot(this.context.connection, version);
     if (stored) return stored;
     const set = await this.context.loadMigrations();
     resolveTargetVersion(set, { version });
@@ -116,9 +115,10 @@ export class SchemaEvolution {
   }
 
   /** Every applied version with its schema hash and whether its snapshot is stored. */
-  history(): SchemaHistoryEntry[] {
-    const snapshots = new Map(listSnapshots(this.context.adapter).map((s) => [s.version, s]));
-    return new HistoryStore(this.context.adapter).list().map((h) => {
+  async history(): Promise<SchemaHistoryEntry[]> {
+    const conn = this.context.connection;
+    const snapshots = new Map((await listSnapshots(conn)).map((s) => [s.version, s]));
+    return (await conn.history.list()).map((h) => {
       const s = snapshots.get(h.version);
       return {
         version: h.version,
@@ -171,10 +171,11 @@ export class SchemaEvolution {
    * (`notChecked` says why).
    */
   async detectDrift(): Promise<DriftReport> {
-    const applied = new HistoryStore(this.context.adapter).list();
+    const conn = this.context.connection;
+    const applied = await conn.history.list();
     const version = applied.reduce((max, h) => Math.max(max, h.version), 0);
-    const live = this.snapshot();
-    const stored = version === 0 ? buildSnapshot([], schemaHashOf([])) : loadSnapshot(this.context.adapter, version);
+    const live = await this.snapshot();
+    const stored = version === 0 ? buildSnapshot([], schemaHashOf([])) : await loadSnapshot(conn, version);
     if (stored) return compareWithExpected(stored, 'snapshot', live, version);
     const set = await this.context.loadMigrations();
     const versions = new Set(applied.map((h) => h.version));
