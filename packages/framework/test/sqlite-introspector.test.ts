@@ -54,9 +54,9 @@ describe('SqliteIntrospector', () => {
 
   it('gives the knowledge base at MVP5 the same tables, keys and references as the PostgreSQL introspector', async () => {
     const sqliteSet = await loadMigrations(REAL_MIGRATIONS);
-    const onSqlite = await withReplayedDatabase(sqliteSet, sqliteSet.migrations, [], (adapter, result) => {
+    const onSqlite = await withReplayedDatabase(sqliteSet, sqliteSet.migrations, [], (conn, result) => {
       expect(result.error).toBeUndefined();
-      const introspector = new SqliteIntrospector(adapter);
+      const introspector = conn.introspector;
       const tables = introspector.tablesSync();
       // the one-query reader the runner's checks use gives the same keys as the per-table one
       const byKey = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);

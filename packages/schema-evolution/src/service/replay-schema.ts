@@ -1,20 +1,18 @@
 import {
-  type DatabaseAdapter,
+  type DialectParticipant,
+  DialectMigrator,
+  type DialectRunResult,
   MfmigError,
   type Migration,
-  type MigrationPlugin,
   type MigrationSet,
-  Migrator,
   type RepeatableMigration,
-  type RunResult,
-  openDatabase,
+  SCRATCH_TRANSFORMATIONS,
+  type SqliteConnection,
+  openSqlite,
 } from '@mfmig/core';
 import { rebuildTableInMigration } from '../rebuild/rebuild-table.js';
 import { introspectSchema } from '../snapshot/introspect.js';
 import type { SchemaSnapshot } from '../snapshot/schema-snapshot.js';
-
-/** Declared data transformations move rows, not schema: on an empty replay database there is nothing to move. */
-const SCHEMA_ONLY: MigrationPlugin = { name: 'schema-only-replay', handlesTransformations: true };
 
 /**
  * The schema a set of migrations produces, found by applying them to an empty in-memory
@@ -24,27 +22,28 @@ const SCHEMA_ONLY: MigrationPlugin = { name: 'schema-only-replay', handlesTransf
  * const mvp3 = await replaySchema(set, set.migrations.filter((m) => m.mvp <= 3));
  */
 export async function replaySchema(set: MigrationSet, migrations: Migration[]): Promise<SchemaSnapshot> {
-  return withReplayedDatabase(set, migrations, [], (adapter, result) => {
+  return withReplayedDatabase(set, migrations, [], (conn, result) => {
     if (result.error) {
       throw new MfmigError('MIGRATION_FAILED', `Cannot replay the migrations to compute the expected schema: ${result.error.message}`, { cause: result.error });
     }
-    return introspectSchema(adapter);
+    return introspectSchema(conn);
   });
 }
 
 /**
- * Applies `migrations` (a subset of `set`) to a new in-memory database, schema only, through
- * `plugins` as well, then `repeatables` (none by default), and hands the database and the run's
- * result to `inspect` before closing it.
+ * Applies `migrations` (a subset of `set`) to a new in-memory database with the core
+ * `DialectMigrator`, schema only (declared data transformations have no rows to move there),
+ * with `participants` as well, then `repeatables` (none by default), and hands the connection and
+ * the run's result to `inspect` before closing it.
  *
  * @example
- * const tables = await withReplayedDatabase(set, set.migrations, [], (adapter) => adapter.userTables());
+ * const tables = await withReplayedDatabase(set, set.migrations, [], async (conn) => conn.introspector.tables());
  */
 export async function withReplayedDatabase<T>(
   set: MigrationSet,
   migrations: Migration[],
-  plugins: MigrationPlugin[],
-  inspect: (adapter: DatabaseAdapter, result: RunResult) => T,
+  participants: DialectParticipant[],
+  inspect: (conn: SqliteConnection, result: DialectRunResult) => T | Promise<T>,
   repeatables: readonly RepeatableMigration[] = [],
 ): Promise<T> {
   const sorted = [...migrations].sort((a, b) => a.version - b.version);
@@ -55,16 +54,18 @@ export async function withReplayedDatabase<T>(
     milestones: [...new Set(sorted.map((m) => m.mvp))].sort((a, b) => a - b),
     byVersion: new Map(sorted.map((m) => [m.version, m])),
   };
-  const adapter = openDatabase(':memory:');
+  const conn = await openSqlite(':memory:');
   try {
-    const migrator = new Migrator({
-      adapter,
+    const migrator = new DialectMigrator({
+      connection: conn,
       migrations: subset,
-      plugins: [SCHEMA_ONLY, ...plugins],
+      participants: [SCRATCH_TRANSFORMATIONS, ...participants],
+      // an empty database holds nothing the migrations could run over
+      allowUnadopted: true,
       rebuildTable: rebuildTableInMigration,
     });
-    return inspect(adapter, await migrator.migrate());
+    return await inspect(conn, await migrator.migrate({ latest: true }, { command: 'mfmig schema replay' }));
   } finally {
-    adapter.close();
+    await conn.close();
   }
 }

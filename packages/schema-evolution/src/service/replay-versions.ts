@@ -1,4 +1,4 @@
-import { HistoryStore, type Migration, type MigrationContext, type MigrationSet, type RepeatableMigration } from '@mfmig/core';
+import type { DialectParticipant, Migration, MigrationSet, RepeatableMigration, SqliteConnection } from '@mfmig/core';
 import { buildSnapshot, CatalogTracker } from '../snapshot/catalog-tracker.js';
 import type { DefinedObject } from '../snapshot/object-definition.js';
 import type { SchemaSnapshot } from '../snapshot/schema-snapshot.js';
@@ -34,16 +34,18 @@ export interface VersionReplay {
 export async function replaySchemaVersions(set: MigrationSet, migrations: Migration[] = set.migrations): Promise<VersionReplay> {
   const tracker = new CatalogTracker();
   const seen: ReplayedVersion[] = [];
-  const recorder = {
+  const recorder: DialectParticipant = {
     name: 'schema-version-replay',
-    afterMigration(ctx: MigrationContext) {
-      tracker.update(ctx.adapter);
-      const { version, name, mvp } = ctx.migration;
+    async afterUp(step) {
+      // withReplayedDatabase runs on a SQLite connection of its own
+      tracker.update(step.connection as SqliteConnection);
+      const { version, name, mvp } = step.migration;
       seen.push({ version, name, mvp, hash: tracker.hash(), objects: new Map(tracker.objects()) });
     },
   };
-  return withReplayedDatabase(set, migrations, [recorder], (adapter, result) => {
-    const applied = new Set(new HistoryStore(adapter).list().map((h) => h.version));
+  return withReplayedDatabase(set, migrations, [recorder], async (conn, result) => {
+    // a version whose step failed after this participant saw it is not applied
+    const applied = new Set((await conn.history.list()).map((h) => h.version));
     const versions = seen.filter((v) => applied.has(v.version));
     return result.error ? { versions, error: result.error } : { versions };
   });
@@ -69,10 +71,10 @@ export async function replayVersionWithRepeatables(
     set,
     migrations,
     [],
-    (adapter, result) => {
+    (conn, result) => {
       if (result.error) return null;
       const tracker = new CatalogTracker();
-      tracker.update(adapter);
+      tracker.update(conn);
       return { version, name: migration.name, mvp: migration.mvp, hash: tracker.hash(), objects: new Map(tracker.objects()) };
     },
     repeatables,
