@@ -33,6 +33,7 @@ const ON_THE_BOUNDARY = [
   'packages/framework/src/adoption/**/*.ts',
   'packages/schema-evolution/src/service/**/*.ts',
   'packages/schema-evolution/src/dump/**/*.ts',
+  'packages/rollback/src/backup/**/*.ts',
 ];
 const SYNC_ADAPTER_API = [
   'DatabaseAdapter',

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createBackup } from '@mfmig/rollback';
-import { openDatabase } from '@mfmig/core';
+import { openSqlite } from '@mfmig/core';
 import { startAppWriter } from '@mfmig/test-support';
 import { seededDatabase, tempDir } from './helpers.js';
 
@@ -24,7 +24,7 @@ describe.each(['wal', 'delete'])('a backup while the application writes (%s jour
 
     const app = await startAppWriter({ db: dbPath, sql: PAIR, intervalMs: 5, busyTimeoutMs: 5000 });
     await new Promise((r) => setTimeout(r, 100));
-    const adapter = openDatabase(dbPath);
+    const conn = await openSqlite(dbPath);
     // 4 pages per step and a slow progress listener (1 ms a step, a slow terminal): a paged
     // backup of this file takes far longer than the 5 ms between writes, and would restart forever.
     const slowListener = () => {
@@ -32,9 +32,9 @@ describe.each(['wal', 'delete'])('a backup while the application writes (%s jour
       while (performance.now() < until);
     };
     const started = Date.now();
-    const backup = await createBackup(adapter, { backupPath: `${dir}/backups`, pagesPerStep: 4, verify: 'quick', onProgress: slowListener });
+    const backup = await createBackup(conn, { backupPath: `${dir}/backups`, pagesPerStep: 4, verify: 'quick', onProgress: slowListener });
     const ended = Date.now();
-    adapter.close();
+    await conn.close();
     await new Promise((r) => setTimeout(r, 100));
     const report = await app.stop();
 

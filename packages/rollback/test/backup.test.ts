@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RollbackManager, createBackup, createBackupPlugin, listBackups, ownerOf, pruneBackups, sha256File, verifyBackup } from '@mfmig/rollback';
-import { createServiceContext, openDatabase } from '@mfmig/core';
+import { SqliteConnection, createServiceContext, openDatabase, openSqlite } from '@mfmig/core';
 import { FIXTURES, seededDatabase, tableDigest, tempDir } from './helpers.js';
 
 describe('backups', () => {
@@ -38,10 +38,10 @@ describe('backups', () => {
   });
 
   it('keeps the registry readable without the database, and honours retention', async () => {
-    const adapter = openDatabase(dbPath);
-    const verified = await createBackup(adapter, { backupPath: backups });
-    for (let i = 0; i < 5; i++) await createBackup(adapter, { backupPath: backups, verify: false });
-    adapter.close();
+    const conn = await openSqlite(dbPath);
+    const verified = await createBackup(conn, { backupPath: backups });
+    for (let i = 0; i < 5; i++) await createBackup(conn, { backupPath: backups, verify: false });
+    await conn.close();
     expect(listBackups(backups)).toHaveLength(6);
     const removed = pruneBackups(backups, 2, { database: ownerOf(verified) });
     const left = listBackups(backups);
@@ -58,10 +58,36 @@ describe('backups', () => {
     expect(listBackups(backups)).toHaveLength(2);
   });
 
+  it('backs up through a read-only connection without writing to the file, and keeps two databases side by side apart', async () => {
+    // an application's database mfmig never wrote to: it has no identity of its own yet
+    const plain = join(dir, 'orders.db');
+    const app = new Database(plain);
+    app.exec('CREATE TABLE orders (id INTEGER PRIMARY KEY, total REAL NOT NULL); INSERT INTO orders (total) VALUES (9.5), (12);');
+    app.close();
+    const before = sha256File(plain);
+    const readOnly = await openSqlite(plain, { mode: 'readonly' });
+    const ofPlain = await createBackup(readOnly, { backupPath: backups });
+    await readOnly.close();
+    expect(sha256File(plain)).toBe(before);
+    expect(ofPlain.database?.id).toBeNull();
+    expect(ofPlain.integrity.verified).toBe(true);
+
+    const conn = await openSqlite(dbPath);
+    const ofKb = await createBackup(conn, { backupPath: backups });
+    await conn.close();
+    expect(ofKb.database?.id).toEqual(expect.any(String));
+    expect(dirname(ofKb.path)).not.toBe(dirname(ofPlain.path));
+    expect(listBackups(backups, { database: ownerOf(ofPlain) }).map((b) => b.id)).toEqual([ofPlain.id]);
+    expect(listBackups(backups, { database: ownerOf(ofKb) }).map((b) => b.id)).toEqual([ofKb.id]);
+    const copy = new Database(ofPlain.path, { readonly: true });
+    expect(copy.prepare('SELECT total FROM orders ORDER BY id').pluck().all()).toEqual([9.5, 12]);
+    copy.close();
+  });
+
   it('detects a backup whose bytes changed', async () => {
-    const adapter = openDatabase(dbPath);
-    const backup = await createBackup(adapter, { backupPath: backups });
-    adapter.close();
+    const conn = await openSqlite(dbPath);
+    const backup = await createBackup(conn, { backupPath: backups });
+    await conn.close();
     expect(verifyBackup(backup).ok).toBe(true);
     const bytes = readFileSync(backup.path);
     bytes.writeUInt8(bytes.readUInt8(bytes.length - 10) ^ 0xff, bytes.length - 10);
@@ -77,7 +103,8 @@ describe('backups', () => {
     db.exec(
       "INSERT INTO mfmig_lock (id, owner, pid, host, process_start, acquired_at, heartbeat_at, command) VALUES (1, 'me', 1, 'host', NULL, 'now', 'now', 'migrate'); INSERT INTO kb_tags VALUES (1, 'wal-only');",
     );
-    const backup = await createBackup(openDatabase(db), { backupPath: backups });
+    // the application's own handle, its WAL not checkpointed: the copy must still hold the last write
+    const backup = await createBackup(new SqliteConnection(openDatabase(db)), { backupPath: backups });
     db.close();
     expect(backup.source.journalMode).toBe('wal');
     expect(backup.integrity.verified).toBe(true);

@@ -5,7 +5,7 @@
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Migrator, loadMigrations, openDatabase } from '../../../packages/core/dist/index.js';
+import { Migrator, loadMigrations, openDatabase, openSqlite } from '../../../packages/core/dist/index.js';
 import { seedKnowledgeBase } from '../../../packages/framework/dist/index.js';
 import { createBackup } from '../../../packages/rollback/dist/index.js';
 
@@ -73,9 +73,9 @@ const runners = {
     rmSync(`${target}.db`, { force: true });
   },
   async mfmig(source, target, times) {
-    const adapter = openDatabase(source, { mode: 'readonly' });
+    const conn = await openSqlite(source, { mode: 'readonly' });
     const start = performance.now();
-    const backup = await createBackup(adapter, { backupPath: target, kind: 'manual', verify: false });
+    const backup = await createBackup(conn, { backupPath: target, kind: 'manual', verify: false });
     times.total.push(performance.now() - start);
     times.copy.push(backup.timings.copyMs);
     times.sha.push(backup.timings.hashMs);
@@ -84,7 +84,7 @@ const runners = {
     const result = db.pragma('integrity_check', { simple: true });
     times.integrity.push(performance.now() - checkStart);
     db.close();
-    adapter.close();
+    await conn.close();
     if (result !== 'ok') throw new Error(`backup copy fails integrity_check: ${result}`);
     rmSync(target, { recursive: true, force: true });
   },

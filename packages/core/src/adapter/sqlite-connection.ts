@@ -112,6 +112,11 @@ export class SqliteConnection implements RunnableConnection {
     return this.adapter.inTransaction;
   }
 
+  /** True when the connection was opened read-only (`openSqlite(path, { readonly: true })`). */
+  get isReadonly(): boolean {
+    return this.adapter.isReadonly;
+  }
+
   /** True for an in-memory database (no file: nothing to copy, snapshot or open in another process). */
   get isMemory(): boolean {
     return this.adapter.isMemory;

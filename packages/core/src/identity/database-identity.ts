@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { type DatabaseAdapter, openDatabase } from '../adapter/index.js';
+import type { SqliteConnection } from '../adapter/sqlite-connection.js';
+import { isSqliteConnection } from '../config/config.js';
 import { isSameFile, realDatabasePath } from './database-path.js';
 import { type StoredIdentity, readIdentityRow, writeIdentityRow } from './identity-table.js';
 
@@ -33,9 +35,10 @@ export interface DatabaseIdentityState extends DatabaseIdentity {
  * known by its path only. A renamed file (the recorded path is gone) keeps its id.
  *
  * @example
- * const { id, path } = readDatabaseIdentity(adapter);
+ * const { id, path } = readDatabaseIdentity(conn);
  */
-export function readDatabaseIdentity(adapter: DatabaseAdapter): DatabaseIdentityState {
+export function readDatabaseIdentity(database: DatabaseAdapter | SqliteConnection): DatabaseIdentityState {
+  const adapter = adapterOfSource(database);
   const path = realDatabasePath(adapter.filePath);
   const stored = readIdentityRow(adapter);
   if (!stored) return { id: null, path, stored: null, copyOf: null };
@@ -66,9 +69,10 @@ export function readDatabaseIdentityAt(file: string): DatabaseIdentityState {
  * the caller's).
  *
  * @example
- * const { id } = ensureDatabaseIdentity(adapter); // never null
+ * const { id } = ensureDatabaseIdentity(conn); // never null
  */
-export function ensureDatabaseIdentity(adapter: DatabaseAdapter): DatabaseIdentity & { id: string } {
+export function ensureDatabaseIdentity(database: DatabaseAdapter | SqliteConnection): DatabaseIdentity & { id: string } {
+  const adapter = adapterOfSource(database);
   const current = readDatabaseIdentity(adapter);
   const now = new Date().toISOString();
   const { stored, path } = current;
@@ -121,4 +125,9 @@ function storedIdentityAt(path: string): StoredIdentity | null {
       // closing a read-only connection cannot lose anything
     }
   }
+}
+
+/** The adapter a connection on the dialect boundary wraps (the identity row is SQLite's, read and written in the caller's transaction). */
+function adapterOfSource(database: DatabaseAdapter | SqliteConnection): DatabaseAdapter {
+  return isSqliteConnection(database) ? database.adapter : database;
 }

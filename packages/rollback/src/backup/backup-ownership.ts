@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { basename, extname, join, resolve } from 'node:path';
 import {
-  type DatabaseAdapter,
   type DatabaseIdentity,
   MfmigError,
+  type SqliteConnection,
   belongsToDatabase,
   ensureDatabaseIdentity,
   readDatabaseIdentity,
@@ -78,16 +78,16 @@ export function databaseFolder(backupPath: string, database: { id: string | null
  * connection, where it is recorded as it is (by path when it has no id).
  *
  * @example
- * const owner = claimIdentity(adapter); // { id, path }
+ * const owner = claimIdentity(framework.context.connection); // { id, path }
  */
-export function claimIdentity(adapter: DatabaseAdapter): BackupOwner {
-  if (adapter.isReadonly) {
-    const { id, path } = readDatabaseIdentity(adapter);
+export function claimIdentity(conn: SqliteConnection): BackupOwner {
+  if (conn.isReadonly) {
+    const { id, path } = readDatabaseIdentity(conn);
     return { id, path };
   }
   try {
-    return ensureDatabaseIdentity(adapter);
+    return ensureDatabaseIdentity(conn);
   } catch (error) {
-    throw wrapSqliteError(error, 'BACKUP_FAILED', `Cannot record the identity of ${adapter.filePath} before copying it`, { file: adapter.filePath });
+    throw wrapSqliteError(error, 'BACKUP_FAILED', `Cannot record the identity of ${conn.target} before copying it`, { file: conn.target });
   }
 }

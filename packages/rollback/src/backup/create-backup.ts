@@ -2,11 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
-  type DatabaseAdapter,
-  HistoryStore,
   type MigrationSet,
   type OperationProgress,
-  SqliteBackupHooks,
+  type SqliteConnection,
   checkDatabaseFile,
   computeStatus,
   fsyncDirectory,
@@ -52,32 +50,32 @@ export interface CreateBackupOptions {
  * on a read-only connection the copy is recorded under the identity it has (by path when none).
  *
  * @example
- * const backup = await createBackup(adapter, { backupPath: './backups', kind: 'manual' });
+ * const backup = await createBackup(await openSqlite('./kb.db'), { backupPath: './backups', kind: 'manual' });
  * backup.integrity.verified; // true
  */
-export async function createBackup(adapter: DatabaseAdapter, options: CreateBackupOptions): Promise<BackupRecord> {
-  const database = claimIdentity(adapter);
+export async function createBackup(conn: SqliteConnection, options: CreateBackupOptions): Promise<BackupRecord> {
+  const database = claimIdentity(conn);
   const folder = options.layout === 'flat' ? resolve(options.backupPath) : databaseFolder(options.backupPath, database);
   makeBackupFolder(folder);
   removeStaleBackupTemps(folder);
   const kind = options.kind ?? 'manual';
-  const history = new HistoryStore(adapter).list();
+  const history = await conn.history.list();
   const version = history.reduce((max, h) => Math.max(max, h.version), 0);
   const milestone = options.migrations ? computeStatus(options.migrations, history).currentMvp : 0;
   const createdAt = new Date().toISOString();
   const id = options.name ?? `${createdAt.replace(/[:.]/g, '-')}_v${version}_${kind}_${randomBytes(2).toString('hex')}`;
   const finalPath = join(folder, `${id}.db`);
   const temp = join(folder, `.backup-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-  const storage = adapter.introspector.storageSync();
+  const storage = await conn.introspector.storage();
   const source = {
-    path: adapter.filePath,
-    journalMode: adapter.journalMode(),
+    path: conn.target,
+    journalMode: await conn.journalMode(),
     pageSize: storage.pageSize,
     pageCount: storage.pageCount,
   };
   try {
     const copyStart = performance.now();
-    await new SqliteBackupHooks(adapter).copy(temp, options);
+    await conn.backup.copy(temp, options);
     const copyMs = performance.now() - copyStart;
     const hashStart = performance.now();
     const sha256 = sha256File(temp);
@@ -113,7 +111,7 @@ export async function createBackup(adapter: DatabaseAdapter, options: CreateBack
     return writeBackupManifest(join(folder, `${id}.json`), manifest);
   } catch (error) {
     unlinkQuietly(temp);
-    throw wrapSqliteError(error, 'BACKUP_FAILED', `Backup of ${adapter.filePath} into ${folder} failed`, { file: finalPath });
+    throw wrapSqliteError(error, 'BACKUP_FAILED', `Backup of ${conn.target} into ${folder} failed`, { file: finalPath });
   }
 }
 

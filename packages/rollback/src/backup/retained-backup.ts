@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, MfmigError } from '@mfmig/core';
+import { MfmigError, type SqliteConnection } from '@mfmig/core';
 import { ownerOf } from './backup-ownership.js';
 import { type TakenBackup, pruneBackups } from './backup-registry.js';
 import { type CreateBackupOptions, createBackup } from './create-backup.js';
@@ -8,10 +8,10 @@ import { type CreateBackupOptions, createBackup } from './create-backup.js';
  * folder, never removing the new one; `removedByRetention` lists what went.
  *
  * @example
- * const backup = await createRetainedBackup(adapter, { backupPath: './backups', kind: 'manual' }, 10);
+ * const backup = await createRetainedBackup(framework.context.connection, { backupPath: './backups', kind: 'manual' }, 10);
  */
-export async function createRetainedBackup(adapter: DatabaseAdapter, options: CreateBackupOptions, retention: number): Promise<TakenBackup> {
-  const backup = await createBackup(adapter, options);
+export async function createRetainedBackup(conn: SqliteConnection, options: CreateBackupOptions, retention: number): Promise<TakenBackup> {
+  const backup = await createBackup(conn, options);
   const removedByRetention = pruneBackups(options.backupPath, retention, { database: ownerOf(backup), keepIds: [backup.id] });
   return { ...backup, removedByRetention };
 }
@@ -21,10 +21,10 @@ export async function createRetainedBackup(adapter: DatabaseAdapter, options: Cr
  * was checked and failed, stops the run before it starts (`BACKUP_INVALID`).
  *
  * @example
- * const backup = await createPreRunBackup(adapter, { backupPath: './backups', kind: 'pre-run', verify: 'full' }, 10);
+ * const backup = await createPreRunBackup(framework.context.connection, { backupPath: './backups', kind: 'pre-run', verify: 'full' }, 10);
  */
-export async function createPreRunBackup(adapter: DatabaseAdapter, options: CreateBackupOptions, retention: number): Promise<TakenBackup> {
-  const backup = await createRetainedBackup(adapter, options, retention);
+export async function createPreRunBackup(conn: SqliteConnection, options: CreateBackupOptions, retention: number): Promise<TakenBackup> {
+  const backup = await createRetainedBackup(conn, options, retention);
   if ((options.verify ?? 'full') && !backup.integrity.verified) {
     throw new MfmigError(
       'BACKUP_INVALID',

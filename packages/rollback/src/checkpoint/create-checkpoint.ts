@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type MigrationTarget, type Migrator, type OperationProgress, upSteps } from '@mfmig/core';
+import { type MigrationTarget, type Migrator, type OperationProgress, upSteps, SqliteConnection } from '@mfmig/core';
 import { CHECKPOINTS_FOLDER } from '../backup/backup-registry.js';
 import { claimIdentity, databaseFolder } from '../backup/backup-ownership.js';
 import { createBackup } from '../backup/create-backup.js';
@@ -38,10 +38,12 @@ export async function createCheckpoint(
   const createdAt = new Date().toISOString();
   const slug = migrationId.replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 60) || 'checkpoint';
   const id = `${createdAt.replace(/[:.]/g, '-')}_${slug}_${randomBytes(2).toString('hex')}`;
-  const database = claimIdentity(migrator.adapter);
+  // a connection of the checkpoint's own over the migrator's database: it takes no lock
+  const conn = new SqliteConnection(migrator.adapter);
+  const database = claimIdentity(conn);
   const folder = join(databaseFolder(backupPath, database), CHECKPOINTS_FOLDER, id);
   mkdirSync(folder, { recursive: true });
-  const backup = await createBackup(migrator.adapter, {
+  const backup = await createBackup(conn, {
     backupPath: folder,
     layout: 'flat',
     kind: 'checkpoint',

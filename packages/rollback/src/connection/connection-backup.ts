@@ -70,7 +70,7 @@ async function backUp(run: DialectRun, options: ConnectionBackupOptions): Promis
   const { connection } = run;
   if (connection instanceof SqliteConnection) {
     const backup = await createPreRunBackup(
-      connection.adapter,
+      connection,
       {
         backupPath: options.folder,
         kind: run.direction === 'up' ? 'pre-run' : 'pre-rollback',

@@ -239,7 +239,7 @@ export class RollbackManager implements PreRunBackupTaker {
     const backupOptions = await this.#backupOptions('pre-run', options.verify, {
       run: { runId: run.runId, direction: run.direction, fromVersion: run.fromVersion, targetVersion: run.targetVersion },
     });
-    return createPreRunBackup(this.context.adapter, backupOptions, this.#live.config.backupRetention);
+    return createPreRunBackup(this.context.connection, backupOptions, this.#live.config.backupRetention);
   }
 
   /** Captures the database and the run's position (see `createCheckpoint`). */
@@ -425,7 +425,7 @@ export class RollbackManager implements PreRunBackupTaker {
     verify: IntegrityLevel | false,
     extra: { label?: string; run?: BackupRecord['run'] },
   ): Promise<TakenBackup> {
-    return createRetainedBackup(this.context.adapter, await this.#backupOptions(kind, verify, extra), this.#live.config.backupRetention);
+    return createRetainedBackup(this.context.connection, await this.#backupOptions(kind, verify, extra), this.#live.config.backupRetention);
   }
 
   /** What a backup of the live database is taken with: this folder, the milestone it is at, progress on the context's events. */

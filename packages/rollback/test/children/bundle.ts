@@ -29,7 +29,11 @@ export function buildChildBundle(): { path: string; remove: () => void } {
       '--loader=ts',
       "--banner:js=import { createRequire as __mfmigRequire } from 'node:module'; const require = __mfmigRequire(import.meta.url);",
     ],
-    { cwd: ROOT, input: "export * from './packages/rollback/src/index.ts';\nexport { openDatabase } from './packages/core/src/index.ts';\n", encoding: 'utf8' },
+    {
+      cwd: ROOT,
+      input: "export * from './packages/rollback/src/index.ts';\nexport { openDatabase, openSqlite } from './packages/core/src/index.ts';\n",
+      encoding: 'utf8',
+    },
   );
   if (result.status !== 0) throw new Error(`esbuild failed: ${result.stderr || result.error?.message}`);
   return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };

@@ -5,7 +5,7 @@
 // there; it prints `done` when the operation finished.
 import { pathToFileURL } from 'node:url';
 
-const { RollbackManager, createBackup, openDatabase } = await import(pathToFileURL(process.argv[2]).href);
+const { RollbackManager, createBackup, openSqlite } = await import(pathToFileURL(process.argv[2]).href);
 const job = JSON.parse(process.argv[3]);
 
 /** Blocks the process for `ms` (the parent kills it meanwhile). */
@@ -26,9 +26,9 @@ const stopAt = (name) => {
 };
 
 if (job.op === 'backup') {
-  const adapter = openDatabase(job.db);
+  const conn = await openSqlite(job.db);
   mark('ready');
-  await createBackup(adapter, {
+  await createBackup(conn, {
     backupPath: job.backups,
     pagesPerStep: 8,
     onProgress: (p) => p.done > 0 && p.done < p.total && stopAt('copying'),
