@@ -2,7 +2,7 @@
 // downs that switch foreign keys, and a lock it is handed stays held across its runs.
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ACCOUNTED_LOSSES_STATE, type MigrationPlugin, Migrator, RunLock, loadMigrations, openDatabase } from '@mfmig/core';
+import { ACCOUNTED_LOSSES_STATE, type MigrationPlugin, Migrator, SqliteConnection, loadMigrations, openDatabase } from '@mfmig/core';
 import { removeTempDirs, tempDir, tempTree } from '@mfmig/test-support';
 import { CASCADE_UNDER_REBUILD, NOTES_AND_TAGS, V, dryRollbackToV1 } from './flyway-sets.js';
 
@@ -40,7 +40,7 @@ describe('a run lock handed to Migrator (heldLock)', () => {
     const other = openDatabase(file);
     try {
       const migrator = new Migrator({ adapter, migrations: await loadMigrations(tempTree(NOTES_AND_TAGS)) });
-      const lock = new RunLock(adapter);
+      const { lock } = new SqliteConnection(adapter);
       expect((await migrator.migrate({ version: V(2) }, { heldLock: lock })).error).toBeUndefined();
       expect(lock.held).toBe(true);
       // another runner finds the lock held between the two runs
@@ -48,7 +48,7 @@ describe('a run lock handed to Migrator (heldLock)', () => {
       expect(blocked.error).toMatchObject({ code: 'LOCK_HELD' });
       expect((await migrator.rollback({ version: V(1) }, { heldLock: lock })).error).toBeUndefined();
       expect(lock.held).toBe(true);
-      lock.release();
+      await lock.release();
       expect(adapter.value('SELECT count(*) FROM mfmig_lock')).toBe(0);
       expect(migrator.status().currentVersion).toBe(V(1));
     } finally {

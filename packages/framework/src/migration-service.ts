@@ -1,7 +1,7 @@
 import {
   type ContextParticipants,
   type DialectMigrator,
-  type RunLock,
+  type DialectLock,
   type MigrationEvents,
   type MigrationPlugin,
   type MigrationProgress,
@@ -48,8 +48,8 @@ export interface ExecuteMigrationOptions {
    * itself reports the failure (and `enableRollback` can act on it).
    */
   plan?: MigrationPlan | false;
-  /** A run lock the caller holds across this run and others (a redo); the run leaves it held. */
-  heldLock?: RunLock;
+  /** A run lock the caller holds across this run and others (a redo: `ctx.connection.lock`); the run leaves it held. */
+  heldLock?: DialectLock;
 }
 
 /** The services a MigrationService orchestrates. */
@@ -261,7 +261,7 @@ export class MigrationService {
    * committed migrations failed post-migration validation is always taken back: a check that
    * fails after a migration's statements ran must not leave them applied.
    */
-  async #rollBackFailedRun(result: RunResult, always: boolean, heldLock: RunLock | undefined): Promise<void> {
+  async #rollBackFailedRun(result: RunResult, always: boolean, heldLock: DialectLock | undefined): Promise<void> {
     try {
       const recovery = await this.#services.rollbackManager.recoverFailedRun(result, { heldLock });
       result.extras.recovery = recovery;

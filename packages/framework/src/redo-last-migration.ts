@@ -1,4 +1,4 @@
-import { MfmigError, type MigrationStatus, RunLock, failureOf, isMfmigError, migrationLabel } from '@mfmig/core';
+import { MfmigError, type MigrationStatus, failureOf, isMfmigError, migrationLabel } from '@mfmig/core';
 import type { RollbackExecutionResult, RollbackManager, RollbackPlan } from '@mfmig/rollback';
 import type { MigrationExecutionResult, MigrationService } from './migration-service.js';
 
@@ -98,7 +98,7 @@ export async function planRedo(services: RedoServices): Promise<RedoPlan> {
  */
 export async function redoLastMigration(services: RedoServices, plan: RedoPlan, options: { signal?: AbortSignal } = {}): Promise<RedoResult> {
   const ctx = services.rollbackManager.context;
-  const lock = new RunLock(ctx.adapter);
+  const { lock } = ctx.connection;
   const label = migrationLabel(plan.migration);
   await lock.acquire({
     timeoutMs: services.lockTimeout ?? 10_000,
@@ -122,6 +122,6 @@ export async function redoLastMigration(services: RedoServices, plan: RedoPlan, 
       throw failureOf(failed, 'MIGRATION_FAILED', `${label} was rolled back and not applied again`);
     }
   } finally {
-    lock.release();
+    await lock.release();
   }
 }

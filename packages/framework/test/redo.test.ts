@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isMfmigError } from '@mfmig/core';
 import { type MigrationFramework, createMigrationFramework, planRedo, redoLastMigration } from '@mfmig/framework';
+import { startIdleProcess, writeLockRow } from '@mfmig/test-support';
 import { tempDir } from './helpers.js';
 
 const up = (sql: string, down?: string) => `-- migrate:up\n${sql}\n${down === undefined ? '' : `-- migrate:down\n${down}\n`}`;
@@ -93,5 +94,28 @@ describe('redo', () => {
     const beforeGap = readFileSync(gap.db);
     expect(await codeOf(planRedo(framework))).toBe('REDO_REFUSED');
     expect(readFileSync(gap.db).equals(beforeGap)).toBe(true);
+  });
+
+  it('waits for the lock another live process holds, refuses when it is not freed, and redoes once its holder is gone', async () => {
+    const { db } = setup();
+    await framework.migrationService.migrateTo({ latest: true });
+    framework.context.adapter.raw.exec("INSERT INTO items (name, note) VALUES ('valve', 'spare')");
+    const other = await startIdleProcess();
+    try {
+      writeLockRow(framework.context.adapter, other.pid);
+      const plan = await planRedo(framework);
+      const before = readFileSync(db);
+      expect(await codeOf(redoLastMigration({ ...framework, lockTimeout: 300 }, plan))).toBe('LOCK_HELD');
+      expect(readFileSync(db).equals(before)).toBe(true);
+    } finally {
+      await other.kill();
+    }
+    // the holder died: its row is a dead run's, taken over
+    const result = await redoLastMigration({ ...framework, lockTimeout: 300 }, await planRedo(framework));
+    expect(result.success).toBe(true);
+    const raw = framework.context.adapter.raw;
+    expect(raw.prepare('SELECT name, note FROM items').raw().all()).toEqual([['valve', 'spare']]);
+    expect(raw.prepare('SELECT count(*) FROM mfmig_lock').pluck().get()).toBe(0);
+    expect(raw.prepare('SELECT version FROM mfmig_history ORDER BY version').pluck().all()).toEqual([1, 2, 3]);
   });
 });

@@ -445,6 +445,10 @@ class SqliteDialectLock implements DialectLock {
     this.#lock.release();
   }
 
+  get held(): boolean {
+    return this.#lock.held;
+  }
+
   async holder(): Promise<DialectLockHolder | null> {
     const holder = this.#lock.holder();
     return holder ? holderOf(holder, this.#lock.isStale(holder)) : null;

@@ -276,6 +276,8 @@ export interface LockAcquireOptions {
 export interface DialectLock {
   acquire(options: LockAcquireOptions): Promise<void>;
   release(): Promise<void>;
+  /** True from an `acquire` of this connection's lock until its `release`. */
+  readonly held: boolean;
   /** Who holds it now, or null. */
   holder(): Promise<DialectLockHolder | null>;
 }

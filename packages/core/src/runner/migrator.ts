@@ -3,12 +3,11 @@ import type { DatabaseAdapter } from '../adapter/index.js';
 import { MfmigError } from '../errors/index.js';
 import { type MigrationEvents, MigrationEventEmitter, type MigrationProgress } from '../events/index.js';
 import { HistoryStore, MetricsStore, RepeatableStore } from '../history/index.js';
-import { type RunLock, describeHolder } from '../lock/index.js';
 import { type Direction, type Migration, type MigrationSet, migrationLabel } from '../migration/index.js';
 import type { MigrationPlugin, RunResult, TableRebuilder } from './migration-plugin.js';
 import { type MigrationStatus, computeStatus } from './migration-status.js';
 import { type MigrationTarget, downVersions, resolveTargetVersion, upSteps } from './migration-target.js';
-import type { OnlineRebuildSettings } from '../dialect/dialect.js';
+import type { DialectLock, OnlineRebuildSettings } from '../dialect/dialect.js';
 import type { RunValues } from './run-values.js';
 import { SqliteConnection } from '../adapter/sqlite-connection.js';
 import { DialectMigrator, type DialectRunOptions, adoptionRehearser } from '../dialect/dialect-migrator.js';
@@ -55,9 +54,10 @@ export interface RunOptions {
   command?: string;
   /**
    * A run lock the caller holds across several runs (a redo's rollback and its migrate): the run
-   * takes it if it is not held yet, and leaves it held; the caller releases it.
+   * takes it if it is not held yet, and leaves it held; the caller releases it. A connection's
+   * lock (`ctx.connection.lock`, `openSqlite(path).lock`) over the same database file.
    */
-  heldLock?: RunLock;
+  heldLock?: DialectLock;
   /** Values for this run's plugins, by typed key (`run.values` in `beforeRun`/`afterRun`). */
   values?: RunValues;
 }
@@ -206,7 +206,7 @@ export class Migrator {
           timeoutMs: o.lockTimeout ?? 10_000,
           command: options.command ?? (direction === 'up' ? 'migrate' : 'rollback'),
           onWait: (holder) => this.events.emit('lockWaiting', { holder: `pid ${holder.pid} on ${holder.host}` }),
-          onTakeover: ({ holder, reason, detail }) => this.events.emit('lockTakenOver', { holder: describeHolder(holder), reason, detail }),
+          onTakeover: ({ holder, reason, detail }) => this.events.emit('lockTakenOver', { holder: holder.description, reason, detail }),
         });
       } catch (error) {
         return { ...emptyRunResult(direction, options.dryRun ?? false), error: asMfmigError(error) };

@@ -1,4 +1,4 @@
-import { MfmigError, type MigrationResultItem, failureOf, type Migrator, type RunLock, type RunResult, wrapSqliteError } from '@mfmig/core';
+import { type DialectLock, MfmigError, type MigrationResultItem, failureOf, type Migrator, type RunResult, wrapSqliteError } from '@mfmig/core';
 import type { BackupRecord } from '../backup/backup-manifest.js';
 import type { RemovedBackup } from '../backup/backup-registry.js';
 import type { PreservedData } from '../preservation/archive-writer.js';
@@ -17,7 +17,7 @@ export interface ExecuteRollbackOptions {
   backup?: boolean;
   signal?: AbortSignal;
   /** A run lock the caller holds across this rollback and what follows it (see the migrator's `RunOptions.heldLock`). */
-  heldLock?: RunLock;
+  heldLock?: DialectLock;
 }
 
 /**
@@ -70,7 +70,7 @@ export interface StageRunOptions {
   signal?: AbortSignal;
   command: string;
   /** The run lock the caller holds across the rollback (a redo). */
-  heldLock?: RunLock;
+  heldLock?: DialectLock;
 }
 
 /**
@@ -197,7 +197,7 @@ async function returnToLastGood(
   stage: RollbackStage,
   result: RollbackExecutionResult,
   reason: string,
-  heldLock: RunLock | undefined,
+  heldLock: DialectLock | undefined,
 ): Promise<void> {
   const atVersion = (await env.migrator()).status().currentVersion;
   const back = await env.run(true, (m) =>

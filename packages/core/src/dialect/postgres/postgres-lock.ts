@@ -55,6 +55,10 @@ export class PostgresLock implements DialectLock {
     this.#advisory = advisory;
   }
 
+  get held(): boolean {
+    return this.#token !== undefined;
+  }
+
   async acquire(options: LockAcquireOptions): Promise<void> {
     if (this.#token) return;
     const deadline = Date.now() + options.timeoutMs;
