@@ -214,7 +214,7 @@ export class MigrationService {
     if (!pending) return null;
     throw new MfmigError(
       'ADOPTION_REQUIRED',
-      `Database ${this.#ctx.adapter.filePath} was migrated by ${pending.tool} (${pending.table}) up to version ${pending.version}; a real run first records those ${pending.versions.length} migration(s) as applied (none is run). A dry run on the database itself cannot show what follows: dry-run a copy adopted with \`adoptToolHistory\``,
+      `Database ${this.#ctx.connection.target} was migrated by ${pending.tool} (${pending.table}) up to version ${pending.version}; a real run first records those ${pending.versions.length} migration(s) as applied (none is run). A dry run on the database itself cannot show what follows: dry-run a copy adopted with \`adoptToolHistory\``,
       { context: { tool: pending.tool, table: pending.table, version: pending.version } },
     );
   }
