@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RollbackManager, databaseFolder, readBackupManifest, sha256File } from '@mfmig/rollback';
 import { isMfmigError } from '@mfmig/core';
+import { startIdleProcess, writeLockRow } from '@mfmig/test-support';
 import { FIXTURES, databaseState, seededDatabase, tempDir } from './helpers.js';
 
 describe('restore', () => {
@@ -35,6 +36,31 @@ describe('restore', () => {
     expect(sha256File(dbPath)).toBe(liveBefore);
     expect(manager.database).toBe(connection);
     expect(connection.prepare("SELECT count(*) FROM kb_tags WHERE tag = 'after-backup'").pluck().get()).toBe(1);
+  });
+
+  it('is refused while another live process holds the run lock, and goes ahead once that process is gone', async () => {
+    const backup = await manager.createBackup();
+    manager.database.exec("INSERT INTO kb_tags VALUES (2, 'after-backup')");
+    const runner = await startIdleProcess();
+    let refused: unknown;
+    try {
+      writeLockRow(manager.context.adapter, runner.pid);
+      const liveBefore = sha256File(dbPath);
+      const asideBefore = existsSync(join(dirname(backup.path), 'aside')) ? readdirSync(join(dirname(backup.path), 'aside')) : [];
+      refused = await manager.restoreBackup(backup.id).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(sha256File(dbPath)).toBe(liveBefore);
+      expect(existsSync(join(dirname(backup.path), 'aside')) ? readdirSync(join(dirname(backup.path), 'aside')) : []).toEqual(asideBefore);
+    } finally {
+      await runner.kill();
+    }
+    expect(isMfmigError(refused) && refused.code).toBe('LOCK_HELD');
+    // the holder is dead: its row no longer stops the restore
+    const restored = await manager.restoreBackup(backup.id);
+    expect(restored.restoredToVersion).toBe(4);
+    expect(manager.database.prepare("SELECT count(*) FROM kb_tags WHERE tag = 'after-backup'").pluck().get()).toBe(0);
   });
 
   it('replaces the live file atomically, keeps the old one aside and reopens the connection', async () => {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type DatabaseIdentityState, MfmigError, RunLock, type StoredIdentity, isCurrentProcess, type IntegrityLevel } from '@mfmig/core';
+import { type DatabaseIdentityState, MfmigError, type StoredIdentity, type IntegrityLevel } from '@mfmig/core';
 import type { BackupOwner, BackupRecord } from '../backup/backup-manifest.js';
 import { assertBackupBelongs, backupBelongsTo, databaseFolder } from '../backup/backup-ownership.js';
 import { ASIDE_FOLDER } from '../backup/backup-registry.js';
@@ -60,7 +60,7 @@ export interface LiveRestoreOptions {
 export async function restoreLiveDatabase(live: LiveDatabase, backup: BackupRecord, options: LiveRestoreOptions): Promise<RestoreResult> {
   const identity = live.identity();
   if (!options.allowOtherDatabase) assertBackupBelongs(backup, identity);
-  assertNoOtherRunner(live);
+  await assertNoOtherRunner(live);
   const owner = asideOwner(identity, backup);
   // one resolution of the path for the whole restore: the file a symbolic link points at is the one replaced
   const livePath = live.path;
@@ -110,13 +110,12 @@ function keptIdentity(identity: DatabaseIdentityState): StoredIdentity | undefin
   return identity.id && identity.stored ? { ...identity.stored, path: identity.path } : undefined;
 }
 
-/** Refuses to replace the file under another process's migration run. */
-function assertNoOtherRunner(live: LiveDatabase): void {
+/** Refuses to replace the file under another process's migration run (a live holder of the connection's lock). */
+async function assertNoOtherRunner(live: LiveDatabase): Promise<void> {
   if (!live.openAdapter) return;
   try {
-    const lock = new RunLock(live.context().adapter);
-    const holder = lock.holder();
-    if (holder && !isCurrentProcess(holder) && !lock.isStale(holder)) {
+    const holder = await live.context().connection.lock.holder();
+    if (holder && !holder.heldHere && !holder.stale) {
       throw new MfmigError(
         'LOCK_HELD',
         `A migration run (pid ${holder.pid} on ${holder.host}, "${holder.command}") holds the database; a restore now would replace the file under it. Wait for it to finish`,

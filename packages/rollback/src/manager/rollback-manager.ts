@@ -171,7 +171,7 @@ export class RollbackManager implements PreRunBackupTaker {
       ...inner,
       beforeRun: async (run) => {
         // as under the plugin: a real run writes to the database, which from now on has an identity of its own
-        if (!run.dryRun) ensureDatabaseIdentity(this.context.adapter);
+        if (!run.dryRun) ensureDatabaseIdentity(this.context.connection);
         this.#activeRun = { runId: run.runId, targetVersion: run.targetVersion };
       },
       afterRun: async (run, result) => {
