@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, quoteIdentifier } from '@mfmig/core';
+import { type SqliteConnection, quoteIdentifier } from '@mfmig/core';
 
 /** What the planner reads from the live database (read-only). */
 export interface LiveFacts {
@@ -16,51 +16,49 @@ export interface LiveFacts {
 }
 
 /**
- * Reads row counts, indexes, row sizes, foreign keys and the page cache size of the live database.
+ * Reads row counts, indexes, row sizes, foreign keys and the page cache size of the live
+ * database, through its connection.
  *
  * @example
- * const facts = readLiveFacts(adapter);
+ * const facts = await readLiveFacts(framework.context.connection);
  * facts.rows.kb_entries; // 100000
  */
-export function readLiveFacts(adapter: DatabaseAdapter): LiveFacts {
-  const db: DatabaseAdapter = adapter;
-  const catalog = adapter.introspector;
+export async function readLiveFacts(conn: SqliteConnection): Promise<LiveFacts> {
+  const catalog = conn.introspector;
   const rows: Record<string, number> = {};
   const rowBytes: Record<string, number> = {};
   const children = new Map<string, { table: string; onDelete: string }[]>();
-  for (const table of adapter.userTables()) {
-    rows[table] = adapter.rowCount(table);
-    const columns = catalog
-      .columnsSync(table)
-      .filter((c) => c.hidden === 0)
-      .map((c) => `coalesce(length(${quoteIdentifier(c.name)}), 0)`);
+  for (const table of await catalog.tableNames()) {
+    rows[table] = await scalar(conn, `SELECT count(*) FROM ${quoteIdentifier(table)}`);
+    const columns = (await catalog.columns(table)).filter((c) => c.hidden === 0).map((c) => `coalesce(length(${quoteIdentifier(c.name)}), 0)`);
     if (rows[table]! > 0 && columns.length > 0) {
-      const avg = db
-        .prepare(`SELECT avg(${columns.join(' + ')}) FROM (SELECT * FROM ${quoteIdentifier(table)} LIMIT 500)`)
-        .pluck()
-        .get() as number | null;
-      rowBytes[table.toLowerCase()] = (avg ?? 0) + 4 * columns.length + 8;
+      const avg = await scalar(conn, `SELECT avg(${columns.join(' + ')}) FROM (SELECT * FROM ${quoteIdentifier(table)} LIMIT 500)`);
+      rowBytes[table.toLowerCase()] = avg + 4 * columns.length + 8;
     }
-    for (const fk of catalog.foreignKeyListSync(table)) {
+    for (const fk of await catalog.foreignKeyList(table)) {
       const key = fk.parent.toLowerCase();
       children.set(key, [...(children.get(key) ?? []), { table, onDelete: fk.onDelete }]);
     }
   }
   const indexes = Object.fromEntries(
-    catalog
-      .catalogSync()
-      .filter((r) => r.type === 'index' && r.sql !== null && !r.tbl_name.startsWith('mfmig_'))
-      .map((r) => [r.name, r.tbl_name]),
+    (await catalog.catalog()).filter((r) => r.type === 'index' && r.sql !== null && !r.tbl_name.startsWith('mfmig_')).map((r) => [r.name, r.tbl_name]),
   );
-  const cache = Number(db.value('PRAGMA cache_size'));
-  const { pageSize } = catalog.storageSync();
+  const cache = await scalar(conn, 'PRAGMA cache_size');
+  const { pageSize, pageCount } = await catalog.storage();
   return {
-    path: adapter.filePath,
-    sizeBytes: adapter.sizeBytes(),
+    path: conn.target,
+    sizeBytes: pageSize * pageCount,
     cacheBytes: cache < 0 ? -cache * 1024 : cache * pageSize,
     rows,
     indexes,
     rowBytes,
     children,
   };
+}
+
+/** The first column of the first row of one statement, as a number (0 for none or NULL). */
+async function scalar(conn: SqliteConnection, sql: string): Promise<number> {
+  const [row] = await conn.query<Record<string, unknown>>(sql);
+  const value = row ? Object.values(row)[0] : null;
+  return value == null ? 0 : Number(value);
 }

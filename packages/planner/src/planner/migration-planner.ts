@@ -135,7 +135,7 @@ export class MigrationPlanner {
     // what can really run: a down plan that has to stop is rehearsed down to where it stops
     const reachable = stop ? stop.version : targetVersion;
     const raw = this.context.adapter;
-    const facts = readLiveFacts(this.context.adapter);
+    const facts = await readLiveFacts(this.context.connection);
     const calibration = this.#calibrate(scratch);
     const notes: string[] = [];
     const captured = await captureStatements(raw, migrator.migrations, steps, direction, reachable, this.context.tableRebuilder);
@@ -214,7 +214,7 @@ export class MigrationPlanner {
    * storage needs exceed the free space of the database's file system carries an error.
    */
   async estimateResourceRequirements(plan: MigrationPlan): Promise<ResourceEstimate> {
-    return estimateResources(plan, readLiveFacts(this.context.adapter), this.calibration(), this.#options.diskSpace);
+    return estimateResources(plan, await readLiveFacts(this.context.connection), this.calibration(), this.#options.diskSpace);
   }
 
   /** The per-milestone breakdown of the way to `targetMVP`. */
