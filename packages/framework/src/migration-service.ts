@@ -6,8 +6,12 @@ import {
   type MigrationPlugin,
   type MigrationProgress,
   type MigrationStatus,
+  type MigrationSet,
   type MigrationTarget,
-  type Migrator,
+  computeStatus,
+  pendingSteps,
+  resolveTargetVersion,
+  revertSteps,
   isMfmigError,
   MfmigError,
   type RunResult,
@@ -100,7 +104,6 @@ export interface MigrationExecutionResult {
 export class MigrationService {
   readonly #ctx: ServiceContext;
   readonly #services: MigrationServiceDeps;
-  #migrator: Migrator | undefined;
   /** The runner of the last `migrateTo` run, whose progress `getCurrentProgress` reports. */
   #runner: DialectMigrator | undefined;
   readonly #participants: MigrationServiceOptions['participants'];
@@ -132,17 +135,18 @@ export class MigrationService {
 
   /** Where the database stands: current version and milestone, applied, pending, problems. */
   async status(): Promise<MigrationStatus> {
-    return (await this.#getMigrator()).status();
+    return this.#statusOf(await this.#ctx.loadMigrations());
   }
 
   /** The migrations to run per milestone to reach `targetMVP` (up or down). */
   async analyzeMVPUpgradePath(targetMVP: number): Promise<UpgradePathAnalysis> {
-    const migrator = await this.#getMigrator();
+    const set = await this.#ctx.loadMigrations();
     const target = assertMilestone(targetMVP);
-    const status = migrator.status();
-    const targetVersion = migrator.resolveTarget({ mvp: target });
+    const status = await this.#statusOf(set);
+    const targetVersion = resolveTargetVersion(set, { mvp: target });
     const down = targetVersion < status.currentVersion && target < status.currentMvp;
-    const steps = down ? migrator.revertSteps({ mvp: target }) : migrator.pendingSteps({ mvp: target });
+    const history = await this.#ctx.connection.history.list();
+    const steps = down ? revertSteps(set, history, { mvp: target }) : pendingSteps(set, history, { mvp: target });
     return upgradePath(status, target, targetVersion, steps, down);
   }
 
@@ -169,13 +173,13 @@ export class MigrationService {
    * }
    */
   async migrateTo(target: MigrationTarget, options: ExecuteMigrationOptions = {}): Promise<MigrationExecutionResult> {
-    const migrator = await this.#getMigrator();
+    const set = await this.#ctx.loadMigrations();
     this.#rolledBack = false;
     await assertDatabaseIntact(this.#ctx.connection);
     const adoption = await this.#adoptFirst(options.dryRun === true);
     await assertAdopted(this.#ctx);
     if (options.plan && !options.dryRun) assertRehearsalPassed(options.plan);
-    const before = migrator.status();
+    const before = await this.#statusOf(set);
     const request: RunRequest = {
       target,
       validate: options.validateIntegrity ?? true,
@@ -265,7 +269,7 @@ export class MigrationService {
     try {
       const recovery = await this.#services.rollbackManager.recoverFailedRun(result, { heldLock });
       result.extras.recovery = recovery;
-      (this.#runner ?? (await this.#getMigrator())).markRolledBack();
+      this.#runner?.markRolledBack();
       this.#rolledBack = true;
       if (always && isMfmigError(result.error)) {
         result.error.message +=
@@ -297,21 +301,21 @@ export class MigrationService {
 
   /** The progress of the current or last run (null before any run). */
   getCurrentProgress(): MigrationProgress | null {
-    const progress = (this.#runner ?? this.#migrator)?.getCurrentProgress() ?? null;
+    const progress = this.#runner?.getCurrentProgress() ?? null;
     if (progress && this.#rolledBack) progress.status = 'rolled_back';
     return progress;
   }
 
-  async #getMigrator(): Promise<Migrator> {
-    this.#migrator = await this.#ctx.migrator();
-    return this.#migrator;
+  /** Where the database stands against `set`, read through the context's connection. */
+  async #statusOf(set: MigrationSet): Promise<MigrationStatus> {
+    const { history } = this.#ctx.connection;
+    return computeStatus(set, await history.list(), await history.failures(), await history.repeatables());
   }
 
   async #finish(before: MigrationStatus, result: RunResult): Promise<MigrationExecutionResult> {
-    const migrator = await this.#getMigrator();
     let after: MigrationStatus | null = before;
     try {
-      if (!result.dryRun) after = migrator.status();
+      if (!result.dryRun) after = await this.#statusOf(await this.#ctx.loadMigrations());
     } catch (error) {
       // after a failed run, the run's error is the one to throw, not a status that cannot be read
       if (!result.error) throw error;

@@ -1,12 +1,12 @@
 import type { Logger } from '../config/index.js';
 import type { DatabaseAdapter } from '../adapter/index.js';
-import { MfmigError } from '../errors/index.js';
 import { type MigrationEvents, MigrationEventEmitter, type MigrationProgress } from '../events/index.js';
 import { HistoryStore, MetricsStore, RepeatableStore } from '../history/index.js';
-import { type Direction, type Migration, type MigrationSet, migrationLabel } from '../migration/index.js';
+import type { Direction, Migration, MigrationSet } from '../migration/index.js';
 import type { MigrationPlugin, RunResult, TableRebuilder } from './migration-plugin.js';
 import { type MigrationStatus, computeStatus } from './migration-status.js';
-import { type MigrationTarget, downVersions, resolveTargetVersion, upSteps } from './migration-target.js';
+import { type MigrationTarget, resolveTargetVersion } from './migration-target.js';
+import { pendingSteps, revertSteps } from './run-steps.js';
 import type { DialectLock, OnlineRebuildSettings } from '../dialect/dialect.js';
 import type { RunValues } from './run-values.js';
 import { SqliteConnection } from '../adapter/sqlite-connection.js';
@@ -123,30 +123,12 @@ export class Migrator {
 
   /** The migrations an up run to `target` would apply, in order (partial ones first). */
   pendingSteps(target: MigrationTarget = { latest: true }): Migration[] {
-    const history = this.history.list();
-    const targetVersion = this.resolveTarget(target);
-    const partial = history.filter((h) => h.status === 'partial').map((h) => this.migrations.byVersion.get(h.version));
-    return [...(partial.filter(Boolean) as Migration[]), ...upSteps(this.migrations, new Set(history.map((h) => h.version)), targetVersion)];
+    return pendingSteps(this.migrations, this.history.list(), target);
   }
 
   /** The migrations a down run to `target` would revert, newest first. */
   revertSteps(target: MigrationTarget): Migration[] {
-    const targetVersion = this.resolveTarget(target);
-    return downVersions(
-      this.history.list().map((h) => h.version),
-      targetVersion,
-    ).map((v) => this.#migrationFor(v));
-  }
-
-  #migrationFor(version: number): Migration {
-    const m = this.migrations.byVersion.get(version);
-    if (!m) throw new MfmigError('MIGRATION_MISSING', `Applied migration version ${version} is missing from the migrations folder; it cannot be reverted`);
-    if (!m.down) {
-      throw new MfmigError('NO_DOWN_MIGRATION', `Migration ${migrationLabel(m)} has no down migration; it cannot be reverted (restore a backup instead)`, {
-        context: { version: m.version, migration: m.name, file: m.file },
-      });
-    }
-    return m;
+    return revertSteps(this.migrations, this.history.list(), target);
   }
 
   /** Applies pending migrations up to `target` (default: latest). Never throws half-way: see `result.error`. */
