@@ -51,7 +51,6 @@ const NOT_YET_ON_THE_BOUNDARY = [
   'packages/rollback/src/analysis/row-digest.ts',
   'packages/rollback/src/analysis/table-inventory.ts',
   'packages/rollback/src/analysis/trigger-writes.ts',
-  'packages/rollback/src/checkpoint/create-checkpoint.ts',
   'packages/rollback/src/checkpoint/resume-checkpoint.ts',
   'packages/rollback/src/connection/archive-discard.ts',
   'packages/rollback/src/connection/archive-lookup.ts',

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type MigrationTarget, type Migrator, type OperationProgress, upSteps, SqliteConnection } from '@mfmig/core';
+import {
+  type MigrationSet,
+  type MigrationTarget,
+  type OperationProgress,
+  type SqliteConnection,
+  computeStatus,
+  resolveTargetVersion,
+  upSteps,
+} from '@mfmig/core';
 import { CHECKPOINTS_FOLDER } from '../backup/backup-registry.js';
 import { claimIdentity, databaseFolder } from '../backup/backup-ownership.js';
 import { createBackup } from '../backup/create-backup.js';
@@ -24,22 +32,22 @@ export interface CreateCheckpointOptions {
  * resuming.
  *
  * @example
- * const checkpoint = await createCheckpoint(migrator, './backups', 'run-42', { target: { mvp: 3 } });
+ * const checkpoint = await createCheckpoint(ctx.connection, await ctx.loadMigrations(), './backups', 'run-42', { target: { mvp: 3 } });
  * checkpoint.folder; // pass it to resumeFromCheckpoint
  */
 export async function createCheckpoint(
-  migrator: Migrator,
+  conn: SqliteConnection,
+  migrations: MigrationSet,
   backupPath: string,
   migrationId: string,
   options: CreateCheckpointOptions = {},
 ): Promise<CheckpointRecord> {
-  const status = migrator.status();
-  const targetVersion = migrator.resolveTarget(options.target ?? { latest: true });
+  const history = await conn.history.list();
+  const status = computeStatus(migrations, history, await conn.history.failures(), await conn.history.repeatables());
+  const targetVersion = resolveTargetVersion(migrations, options.target ?? { latest: true });
   const createdAt = new Date().toISOString();
   const slug = migrationId.replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 60) || 'checkpoint';
   const id = `${createdAt.replace(/[:.]/g, '-')}_${slug}_${randomBytes(2).toString('hex')}`;
-  // a connection of the checkpoint's own over the migrator's database: it takes no lock
-  const conn = new SqliteConnection(migrator.adapter);
   const database = claimIdentity(conn);
   const folder = join(databaseFolder(backupPath, database), CHECKPOINTS_FOLDER, id);
   mkdirSync(folder, { recursive: true });
@@ -49,12 +57,11 @@ export async function createCheckpoint(
     kind: 'checkpoint',
     name: 'database',
     label: migrationId,
-    migrations: migrator.migrations,
+    migrations,
     onProgress: options.onProgress,
   });
-  const history = migrator.history.list();
   const checksums: Record<string, string> = {};
-  for (const m of migrator.migrations.migrations) checksums[String(m.version)] = m.checksum;
+  for (const m of migrations.migrations) checksums[String(m.version)] = m.checksum;
   const applied = new Set(history.map((h) => h.version));
   return writeCheckpoint(folder, {
     format: CHECKPOINT_FORMAT,
@@ -68,9 +75,9 @@ export async function createCheckpoint(
       currentMvp: status.currentMvp,
       targetVersion,
       applied: history.map((h) => ({ version: h.version, checksum: h.checksum, status: h.status })),
-      pending: upSteps(migrator.migrations, applied, targetVersion).map((m) => m.version),
+      pending: upSteps(migrations, applied, targetVersion).map((m) => m.version),
       runId: options.runId ?? null,
     },
-    migrations: { root: migrator.migrations.root, fingerprint: migrationsFingerprint(migrator.migrations), checksums },
+    migrations: { root: migrations.root, fingerprint: migrationsFingerprint(migrations), checksums },
   });
 }

@@ -246,7 +246,7 @@ export class RollbackManager implements PreRunBackupTaker {
   async createCheckpoint(migrationId: string, options: CreateCheckpointOptions = {}): Promise<CheckpointRecord> {
     const target = options.target ?? (this.#activeRun ? { version: this.#activeRun.targetVersion } : undefined);
     const ctx = this.context;
-    return createCheckpoint(await ctx.migrator(), this.backupPath, migrationId, {
+    return createCheckpoint(ctx.connection, await ctx.loadMigrations(), this.backupPath, migrationId, {
       runId: this.#activeRun?.runId,
       onProgress: (p) => ctx.events.emit('operationProgress', p),
       ...options,
