@@ -6,10 +6,9 @@ import {
   type MigrationPlugin,
   type MigrationProgress,
   type MigrationStatus,
-  type MigrationSet,
   type MigrationTarget,
-  computeStatus,
   pendingSteps,
+  readStatus,
   resolveTargetVersion,
   revertSteps,
   isMfmigError,
@@ -135,14 +134,14 @@ export class MigrationService {
 
   /** Where the database stands: current version and milestone, applied, pending, problems. */
   async status(): Promise<MigrationStatus> {
-    return this.#statusOf(await this.#ctx.loadMigrations());
+    return readStatus(this.#ctx.connection, await this.#ctx.loadMigrations());
   }
 
   /** The migrations to run per milestone to reach `targetMVP` (up or down). */
   async analyzeMVPUpgradePath(targetMVP: number): Promise<UpgradePathAnalysis> {
     const set = await this.#ctx.loadMigrations();
     const target = assertMilestone(targetMVP);
-    const status = await this.#statusOf(set);
+    const status = await readStatus(this.#ctx.connection, set);
     const targetVersion = resolveTargetVersion(set, { mvp: target });
     const down = targetVersion < status.currentVersion && target < status.currentMvp;
     const history = await this.#ctx.connection.history.list();
@@ -179,7 +178,7 @@ export class MigrationService {
     const adoption = await this.#adoptFirst(options.dryRun === true);
     await assertAdopted(this.#ctx);
     if (options.plan && !options.dryRun) assertRehearsalPassed(options.plan);
-    const before = await this.#statusOf(set);
+    const before = await readStatus(this.#ctx.connection, set);
     const request: RunRequest = {
       target,
       validate: options.validateIntegrity ?? true,
@@ -306,16 +305,10 @@ export class MigrationService {
     return progress;
   }
 
-  /** Where the database stands against `set`, read through the context's connection. */
-  async #statusOf(set: MigrationSet): Promise<MigrationStatus> {
-    const { history } = this.#ctx.connection;
-    return computeStatus(set, await history.list(), await history.failures(), await history.repeatables());
-  }
-
   async #finish(before: MigrationStatus, result: RunResult): Promise<MigrationExecutionResult> {
     let after: MigrationStatus | null = before;
     try {
-      if (!result.dryRun) after = await this.#statusOf(await this.#ctx.loadMigrations());
+      if (!result.dryRun) after = await readStatus(this.#ctx.connection, await this.#ctx.loadMigrations());
     } catch (error) {
       // after a failed run, the run's error is the one to throw, not a status that cannot be read
       if (!result.error) throw error;

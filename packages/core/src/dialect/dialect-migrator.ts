@@ -6,7 +6,7 @@ import { RunEvents } from './dialect-run-events.js';
 import { type Migration, type MigrationSet, type RepeatableMigration, fileLineOf, migrationLabel, runsInTransaction } from '../migration/index.js';
 import type { RunResult, TableRebuilder } from '../runner/migration-plugin.js';
 import { RunValues } from '../runner/run-values.js';
-import { type MigrationStatus, assertNothingBlocks, computeStatus } from '../runner/migration-status.js';
+import { type MigrationStatus, assertNothingBlocks, readStatus } from '../runner/migration-status.js';
 import { type MigrationTarget, resolveTargetVersion, upSteps } from '../runner/migration-target.js';
 import type { DialectParticipant, DialectRun, DialectStep, ParticipantReport } from './dialect-participant.js';
 import { afterRun, beforeRun } from './dialect-run-hooks.js';
@@ -169,8 +169,7 @@ export class DialectMigrator {
 
   /** Where the database stands against the migrations folder. Reads only: nothing is created. */
   async status(): Promise<MigrationStatus> {
-    const history = this.connection.history;
-    return computeStatus(this.migrations, await history.list(), await history.failures(), await history.repeatables());
+    return readStatus(this.connection, this.migrations);
   }
 
   /**

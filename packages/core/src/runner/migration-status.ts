@@ -1,6 +1,7 @@
 import { MfmigError } from '../errors/index.js';
 import type { HistoryEntry, MigrationFailure, RepeatableEntry } from '../history/index.js';
 import { type Migration, type MigrationSet, migrationLabel } from '../migration/index.js';
+import type { RunnableConnection } from '../dialect/dialect.js';
 
 /** Something wrong between the migrations folder and the history. */
 export interface StatusProblem {
@@ -171,4 +172,16 @@ export function assertNothingBlocks(status: MigrationStatus, accept: number[], a
     `${first.message}; ${how}${blocking.length > 1 ? ` (and ${blocking.length - 1} more problem(s))` : ''}`,
     { context: { version: first.version, problems: blocking } },
   );
+}
+
+/**
+ * Where the database behind `conn` stands against `set` ({@link computeStatus} over its history,
+ * failures and repeatables), on either dialect. Reads only.
+ *
+ * @example
+ * const { currentVersion, pending } = await readStatus(ctx.connection, await ctx.loadMigrations());
+ */
+export async function readStatus(conn: RunnableConnection, set: MigrationSet): Promise<MigrationStatus> {
+  const { history } = conn;
+  return computeStatus(set, await history.list(), await history.failures(), await history.repeatables());
 }

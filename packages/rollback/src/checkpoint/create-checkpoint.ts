@@ -1,15 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  type MigrationSet,
-  type MigrationTarget,
-  type OperationProgress,
-  type SqliteConnection,
-  computeStatus,
-  resolveTargetVersion,
-  upSteps,
-} from '@mfmig/core';
+import { type MigrationSet, type MigrationTarget, type OperationProgress, type SqliteConnection, readStatus, resolveTargetVersion, upSteps } from '@mfmig/core';
 import { CHECKPOINTS_FOLDER } from '../backup/backup-registry.js';
 import { claimIdentity, databaseFolder } from '../backup/backup-ownership.js';
 import { createBackup } from '../backup/create-backup.js';
@@ -43,7 +35,7 @@ export async function createCheckpoint(
   options: CreateCheckpointOptions = {},
 ): Promise<CheckpointRecord> {
   const history = await conn.history.list();
-  const status = computeStatus(migrations, history, await conn.history.failures(), await conn.history.repeatables());
+  const status = await readStatus(conn, migrations);
   const targetVersion = resolveTargetVersion(migrations, options.target ?? { latest: true });
   const createdAt = new Date().toISOString();
   const slug = migrationId.replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 60) || 'checkpoint';
