@@ -144,8 +144,7 @@ export class MigrationService {
     const status = await readStatus(this.#ctx.connection, set);
     const targetVersion = resolveTargetVersion(set, { mvp: target });
     const down = targetVersion < status.currentVersion && target < status.currentMvp;
-    const history = await this.#ctx.connection.history.list();
-    const steps = down ? revertSteps(set, history, { mvp: target }) : pendingSteps(set, history, { mvp: target });
+    const steps = down ? revertSteps(set, status.applied, { mvp: target }) : pendingSteps(set, status.applied, { mvp: target });
     return upgradePath(status, target, targetVersion, steps, down);
   }
 

@@ -57,4 +57,27 @@ describe('storeSnapshot', () => {
     expect(await conn.hasTable('mfmig_schema_snapshots')).toBe(false);
     await conn.close();
   });
+
+  it('rebuilds a delta row from its chain, and names the row missing when its base was deleted', async () => {
+    const conn = await openSqlite(database());
+    const tracker = new CatalogTracker();
+    tracker.update(conn);
+    const full = await storeSnapshot(conn, { version: 1, hash: tracker.hash(), runId: null, objects: tracker.objects(), changes: new Map() });
+    tracker.drainChanges();
+    await conn.execute('CREATE TABLE notes (id INTEGER PRIMARY KEY)');
+    tracker.update(conn);
+    const delta = await storeSnapshot(conn, {
+      version: 2,
+      hash: tracker.hash(),
+      runId: null,
+      objects: tracker.objects(),
+      changes: tracker.drainChanges(),
+      baseId: full,
+    });
+    expect(await loadSnapshot(conn, 2)).toEqual(introspectSchema(conn));
+    await conn.execute('DELETE FROM mfmig_schema_snapshots WHERE id = ?', [full]);
+    await expect(loadSnapshot(conn, 2)).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining(`row ${full} of its chain is missing`) });
+    expect(delta).toBeGreaterThan(full);
+    await conn.close();
+  });
 });

@@ -34,7 +34,6 @@ export async function createCheckpoint(
   migrationId: string,
   options: CreateCheckpointOptions = {},
 ): Promise<CheckpointRecord> {
-  const history = await conn.history.list();
   const status = await readStatus(conn, migrations);
   const targetVersion = resolveTargetVersion(migrations, options.target ?? { latest: true });
   const createdAt = new Date().toISOString();
@@ -54,7 +53,7 @@ export async function createCheckpoint(
   });
   const checksums: Record<string, string> = {};
   for (const m of migrations.migrations) checksums[String(m.version)] = m.checksum;
-  const applied = new Set(history.map((h) => h.version));
+  const applied = new Set(status.applied.map((h) => h.version));
   return writeCheckpoint(folder, {
     format: CHECKPOINT_FORMAT,
     id,
@@ -66,7 +65,7 @@ export async function createCheckpoint(
       currentVersion: status.currentVersion,
       currentMvp: status.currentMvp,
       targetVersion,
-      applied: history.map((h) => ({ version: h.version, checksum: h.checksum, status: h.status })),
+      applied: status.applied.map((h) => ({ version: h.version, checksum: h.checksum, status: h.status })),
       pending: upSteps(migrations, applied, targetVersion).map((m) => m.version),
       runId: options.runId ?? null,
     },

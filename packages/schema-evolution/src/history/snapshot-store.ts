@@ -160,23 +160,26 @@ export async function loadSnapshot(db: SchemaSource, version: number): Promise<S
 }
 
 /**
- * Rebuilds the snapshot stored in row `id` (walks back to its full list, then forward through the deltas).
+ * Rebuilds the snapshot stored in row `id` (walks back to its full list, then forward through the
+ * deltas). The chain is read in one statement: a delta's base is always an earlier row.
  *
  * @example
  * (await loadSnapshotRow(conn, (await listSnapshots(conn)).at(-1)!.id)).hash;
  */
 export async function loadSnapshotRow(db: SchemaSource, id: number): Promise<SchemaSnapshot> {
   const conn = connectionOf(db);
-  type ChainRow = { base_id: number | null; objects: string; schema_hash: string };
-  const chain: ChainRow[] = [];
-  let next: number | null = id;
-  while (next !== null) {
-    const found: ChainRow[] = await conn.query<ChainRow>(`SELECT base_id, objects, schema_hash FROM ${SNAPSHOTS_TABLE} WHERE id = ?`, [next]);
-    const row = found[0];
-    if (!row) throw new MfmigError('INTERNAL', `Schema snapshot ${id} is incomplete: row ${next} of its chain is missing`);
-    chain.push(row);
-    next = row.base_id;
-  }
+  // newest first: the row asked for, its base, that row's base, ... down to a full list
+  const chain = await conn.query<{ id: number; base_id: number | null; objects: string; schema_hash: string }>(
+    `WITH RECURSIVE chain(id, base_id, objects, schema_hash) AS (
+       SELECT id, base_id, objects, schema_hash FROM ${SNAPSHOTS_TABLE} WHERE id = ?
+       UNION ALL
+       SELECT s.id, s.base_id, s.objects, s.schema_hash FROM ${SNAPSHOTS_TABLE} s JOIN chain c ON s.id = c.base_id AND s.id < c.id
+     )
+     SELECT id, base_id, objects, schema_hash FROM chain ORDER BY id DESC`,
+    [id],
+  );
+  const missing = chain.length === 0 ? id : chain.at(-1)!.base_id;
+  if (missing !== null) throw new MfmigError('INTERNAL', `Schema snapshot ${id} is incomplete: row ${missing} of its chain is missing`);
   const objects = new Map<string, SchemaObject>();
   for (const row of chain.reverse()) {
     for (const [key, object] of Object.entries(JSON.parse(row.objects) as Record<string, SchemaObject | null>)) {
