@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type RepeatableMigration, type RunInfo, RunValues, openDatabase } from '@mfmig/core';
+import { type RepeatableMigration, type RunInfo, RunValues, openDatabase, sqliteConnectionOf } from '@mfmig/core';
 import { join } from 'node:path';
 import { createBackupPlugin } from '@mfmig/rollback';
 import { tempDir } from './helpers.js';
@@ -34,6 +34,7 @@ describe('the pre-run backup and repeatable migrations', () => {
       repeatables,
       dryRun: false,
       adapter,
+      connection: sqliteConnectionOf(adapter),
       values: new RunValues(),
       status: {
         currentVersion: 2,

@@ -2,6 +2,7 @@ import type { SqliteDatabase as Database } from '../adapter/user-connection.js';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../config/index.js';
 import type { DatabaseAdapter } from '../adapter/index.js';
+import type { SqliteConnection } from '../adapter/sqlite-connection.js';
 import type { OperationProgress } from '../events/index.js';
 import type { ConnectionSettings } from './connection-settings.js';
 import type { DialectCapabilities } from '../dialect/dialect.js';
@@ -50,6 +51,11 @@ export interface MigrationContext {
   /** The raw better-sqlite3 connection, inside the migration's transaction. */
   readonly raw: Database;
   readonly adapter: DatabaseAdapter;
+  /**
+   * The run's database on the async dialect boundary (the runner's connection, inside the
+   * migration's transaction): what plugins and services read and write through.
+   */
+  readonly connection: SqliteConnection;
   readonly migration: Migration;
   readonly direction: Direction;
   readonly dryRun: boolean;

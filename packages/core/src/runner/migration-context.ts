@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '../config/index.js';
 import type { DatabaseAdapter } from '../adapter/index.js';
 import { observedConnection } from '../adapter/observed-connection.js';
+import { sqliteConnectionOf } from '../adapter/connection-of.js';
+import type { SqliteConnection } from '../adapter/sqlite-connection.js';
 import { MfmigError } from '../errors/index.js';
 import { kyselyModule } from '../lazy/load-on-use.js';
 import type { OperationProgress } from '../events/index.js';
@@ -12,6 +14,8 @@ import type { StatementObserver } from './safety/migration-safety.js';
 /** What the runner needs to build a context. */
 export interface ContextInit {
   adapter: DatabaseAdapter;
+  /** The runner's connection over `adapter` (default: the adapter's own, `sqliteConnectionOf`). */
+  connection?: SqliteConnection;
   migration: Migration;
   direction: Direction;
   dryRun: boolean;
@@ -55,6 +59,9 @@ export function createMigrationContext(init: ContextInit): RunnerContext {
   const ctx: RunnerContext = {
     raw,
     adapter: init.adapter,
+    get connection() {
+      return init.connection ?? sqliteConnectionOf(init.adapter);
+    },
     migration: init.migration,
     direction: init.direction,
     dryRun: init.dryRun,

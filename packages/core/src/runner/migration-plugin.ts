@@ -1,4 +1,5 @@
 import type { DatabaseAdapter } from '../adapter/index.js';
+import type { SqliteConnection } from '../adapter/sqlite-connection.js';
 import type { Direction, Migration, MigrationContext, RebuildTableResult, RebuildTableSpec, RepeatableMigration } from '../migration/index.js';
 import type { MigrationStatus } from './migration-status.js';
 import type { RepeatableResultItem } from './repeatable-result.js';
@@ -15,6 +16,8 @@ export interface RunInfo {
   repeatables?: RepeatableMigration[];
   dryRun: boolean;
   adapter: DatabaseAdapter;
+  /** The run's connection on the async dialect boundary (over `adapter`). */
+  connection: SqliteConnection;
   status: MigrationStatus;
   /** What the run's caller handed its plugins (`RunOptions.values`); empty when it handed nothing. */
   values: RunValues;

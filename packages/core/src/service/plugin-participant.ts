@@ -1,4 +1,5 @@
 import { SqliteConnection } from '../adapter/sqlite-connection.js';
+import { sqliteConnectionOf } from '../adapter/connection-of.js';
 import type { DatabaseAdapter } from '../adapter/database-adapter.js';
 import type { DialectRunResult } from '../dialect/dialect-migrator.js';
 import type { DialectParticipant, DialectRun, DialectStep } from '../dialect/dialect-participant.js';
@@ -104,6 +105,7 @@ export function stepContexts(options: PluginParticipantOptions = {}): StepContex
       const state = states.get(key) ?? states.set(key, new Map()).get(key)!;
       const ctx = createMigrationContext({
         adapter,
+        ...(step.connection instanceof SqliteConnection ? { connection: step.connection } : {}),
         migration: step.migration,
         direction: step.direction,
         dryRun: step.dryRun,
@@ -146,6 +148,7 @@ export function runInfoOf(run: DialectRun, adapter: DatabaseAdapter): RunInfo {
     repeatables: [...run.repeatables],
     dryRun: run.dryRun,
     adapter,
+    connection: run.connection instanceof SqliteConnection ? run.connection : sqliteConnectionOf(adapter),
     status: run.status,
     values: run.values,
   };

@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, type DialectParticipant, type RunnableConnection, SqliteConnection } from '@mfmig/core';
+import { type DialectParticipant, type RunnableConnection, type SqliteConnection, isSqliteConnection } from '@mfmig/core';
 import { SnapshotRecorder } from './snapshot-recorder.js';
 import { KEYFRAME_INTERVAL } from './snapshot-store.js';
 import { SCHEMA_HISTORY_PLUGIN, type SchemaHistoryOptions } from './schema-history-plugin.js';
@@ -13,36 +13,36 @@ import { SCHEMA_HISTORY_PLUGIN, type SchemaHistoryOptions } from './schema-histo
  * catalogs and each history row's schema fingerprint, which the runner takes.
  *
  * @example
- * const migrator = new DialectMigrator({ connection: new SqliteConnection(adapter), migrations, participants: [createConnectionSchemaHistory()] });
- * await migrator.migrate();
- * new SchemaEvolution({ database: adapter.raw }).history(); // one entry per applied version
+ * const conn = openSqlite('./kb.db');
+ * await new DialectMigrator({ connection: conn, migrations, participants: [createConnectionSchemaHistory()] }).migrate();
+ * await new SchemaEvolution({ database: conn }).history(); // one entry per applied version
  */
 export function createConnectionSchemaHistory(options: SchemaHistoryOptions = {}): DialectParticipant {
   const recorder = new SnapshotRecorder(options.keyframeInterval ?? KEYFRAME_INTERVAL);
   return {
     name: SCHEMA_HISTORY_PLUGIN,
     async beforeRun(run) {
-      const db = sqliteAdapter(run.connection);
-      if (db) recorder.startRun(db);
+      const conn = sqliteOnly(run.connection);
+      if (conn) recorder.startRun(conn);
     },
     async afterRun(run, result) {
-      const db = sqliteAdapter(run.connection);
-      if (db && result.error) recorder.forget(db);
+      const conn = sqliteOnly(run.connection);
+      if (conn && result.error) recorder.forget(conn);
     },
     // as the plugin does for Migrator, each history row carries the hash of its version's snapshot
-    fingerprintsSchema: (connection) => sqliteAdapter(connection) !== undefined,
+    fingerprintsSchema: (connection) => sqliteOnly(connection) !== undefined,
     async afterUp(step) {
-      const db = sqliteAdapter(step.connection);
-      if (db && !step.dryRun) step.recordSchemaHash(recorder.record(db, step.migration.version, step.runId));
+      const conn = sqliteOnly(step.connection);
+      if (conn && !step.dryRun) step.recordSchemaHash(await recorder.record(conn, step.migration.version, step.runId));
     },
     async afterRepeatable(step, version) {
       // a repeatable changes the schema of the version the database is at: a newer snapshot of it
-      const db = sqliteAdapter(step.connection);
-      if (db && !step.dryRun && version > 0) recorder.record(db, version, step.runId);
+      const conn = sqliteOnly(step.connection);
+      if (conn && !step.dryRun && version > 0) await recorder.record(conn, version, step.runId);
     },
   };
 }
 
-function sqliteAdapter(conn: RunnableConnection): DatabaseAdapter | undefined {
-  return conn instanceof SqliteConnection ? conn.adapter : undefined;
+function sqliteOnly(conn: RunnableConnection): SqliteConnection | undefined {
+  return isSqliteConnection(conn) ? conn : undefined;
 }

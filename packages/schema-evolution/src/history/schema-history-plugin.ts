@@ -18,8 +18,8 @@ export interface SchemaHistoryOptions {
 
 /**
  * A core {@link MigrationPlugin} that stores a schema snapshot for every applied version in
- * `mfmig_schema_snapshots` (inside the migration's transaction, so it commits or rolls back
- * with it) and hands the schema hash to the core for `mfmig_history.schema_hash`.
+ * `mfmig_schema_snapshots` through the run's connection (`ctx.connection`, inside the migration's
+ * transaction, so it commits or rolls back with it) and hands the schema hash to the core for `mfmig_history.schema_hash`.
  *
  * Cost per migration follows what the migration changed, not the size of the schema: the
  * schema is tracked incrementally (see `CatalogTracker`) and stored as deltas with a full list
@@ -28,27 +28,27 @@ export interface SchemaHistoryOptions {
  * @example
  * const migrator = new Migrator({ adapter, migrations, plugins: [createSchemaHistoryPlugin()] });
  * await migrator.migrate();
- * new SchemaEvolution({ database: adapter.raw }).history(); // one entry per applied version
+ * await new SchemaEvolution({ database: './kb.db' }).history(); // one entry per applied version
  */
 export function createSchemaHistoryPlugin(options: SchemaHistoryOptions = {}): MigrationPlugin {
   const recorder = new SnapshotRecorder(options.keyframeInterval ?? KEYFRAME_INTERVAL);
-  const record = (ctx: MigrationContext, version: number) => ctx.state.set('schemaHash', recorder.record(ctx.adapter, version, ctx.runId));
+  const record = async (ctx: MigrationContext, version: number) => void ctx.state.set('schemaHash', await recorder.record(ctx.connection, version, ctx.runId));
   return {
     name: SCHEMA_HISTORY_PLUGIN,
     fingerprintsSchema: true,
     beforeRun(run) {
-      recorder.startRun(run.adapter);
+      recorder.startRun(run.connection);
     },
     afterRun(run, result) {
-      if (result.error) recorder.forget(run.adapter);
+      if (result.error) recorder.forget(run.connection);
     },
-    afterMigration(ctx: MigrationContext) {
+    async afterMigration(ctx: MigrationContext) {
       if (ctx.dryRun || ctx.direction !== 'up') return;
-      record(ctx, ctx.migration.version);
+      await record(ctx, ctx.migration.version);
     },
-    afterRepeatable(ctx: MigrationContext, version: number) {
+    async afterRepeatable(ctx: MigrationContext, version: number) {
       // a repeatable changes the schema of the version the database is at: a newer snapshot of it
-      if (!ctx.dryRun && version > 0) record(ctx, version);
+      if (!ctx.dryRun && version > 0) await record(ctx, version);
     },
   };
 }

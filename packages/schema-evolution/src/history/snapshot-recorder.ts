@@ -1,4 +1,4 @@
-import type { DatabaseAdapter } from '@mfmig/core';
+import type { SqliteConnection } from '@mfmig/core';
 import { CatalogTracker } from '../snapshot/catalog-tracker.js';
 import { KEYFRAME_INTERVAL, ensureSnapshotTables, snapshotTablesExist, writeSnapshot } from './snapshot-store.js';
 
@@ -10,56 +10,63 @@ interface ConnectionState {
 }
 
 /**
- * What the schema-history plugin and participant share: per database, a catalog tracker read
- * incrementally, and the snapshot rows it writes (a full object list at the start of each run and
- * every `keyframeInterval` rows, deltas in between).
+ * What the schema-history plugin and participant share: per run connection, a catalog tracker
+ * read incrementally, and the snapshot rows it writes through that connection (a full object list
+ * at the start of each run and every `keyframeInterval` rows, deltas in between).
  *
  * @example
  * const recorder = new SnapshotRecorder();
- * recorder.startRun(adapter);
- * recorder.record(adapter, 3, runId); // the schema hash of version 3
+ * recorder.startRun(conn);
+ * await recorder.record(conn, 3, runId); // the schema hash of version 3
  */
 export class SnapshotRecorder {
-  // keyed by the runner's adapter: the same object for the whole run
-  readonly #states = new WeakMap<DatabaseAdapter, ConnectionState>();
+  // keyed by the run's connection: the same object for the whole run
+  readonly #states = new WeakMap<SqliteConnection, ConnectionState>();
 
   constructor(readonly keyframeInterval = KEYFRAME_INTERVAL) {}
 
   /** A run begins: its first snapshot is a full list, and the snapshot table is looked for again. */
-  startRun(db: DatabaseAdapter): void {
-    const state = this.#stateOf(db);
+  startRun(conn: SqliteConnection): void {
+    const state = this.#stateOf(conn);
     state.lastId = undefined;
     state.tablesReady = false;
   }
 
   /** A run failed: what the tracker read may have been rolled back, so the next run reads the catalog afresh. */
-  forget(db: DatabaseAdapter): void {
-    const state = this.#stateOf(db);
+  forget(conn: SqliteConnection): void {
+    const state = this.#stateOf(conn);
     state.tracker.reset();
     state.lastId = undefined;
   }
 
   /** Writes the snapshot of `version` (in the caller's transaction); returns the schema hash. */
-  record(db: DatabaseAdapter, version: number, runId: string): string {
-    const state = this.#stateOf(db);
+  async record(conn: SqliteConnection, version: number, runId: string): Promise<string> {
+    const state = this.#stateOf(conn);
     if (!state.tablesReady) {
-      if (!snapshotTablesExist(db)) ensureSnapshotTables(db);
+      if (!(await snapshotTablesExist(conn))) await ensureSnapshotTables(conn);
       state.tablesReady = true;
     }
-    state.tracker.update(db);
+    state.tracker.update(conn);
     const changes = state.tracker.drainChanges();
     const hash = state.tracker.hash();
     const keyframe = state.lastId === undefined || state.depth >= this.keyframeInterval;
-    state.lastId = writeSnapshot(db, { version, hash, runId, objects: state.tracker.objects(), changes, baseId: keyframe ? undefined : state.lastId });
+    state.lastId = await writeSnapshot(conn, {
+      version,
+      hash,
+      runId,
+      objects: state.tracker.objects(),
+      changes,
+      ...(keyframe ? {} : { baseId: state.lastId! }),
+    });
     state.depth = keyframe ? 0 : state.depth + 1;
     return hash;
   }
 
-  #stateOf(db: DatabaseAdapter): ConnectionState {
-    let state = this.#states.get(db);
+  #stateOf(conn: SqliteConnection): ConnectionState {
+    let state = this.#states.get(conn);
     if (!state) {
       state = { tracker: new CatalogTracker(), lastId: undefined, depth: 0, tablesReady: false };
-      this.#states.set(db, state);
+      this.#states.set(conn, state);
     }
     return state;
   }

@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, type DatabaseLike, MfmigError, type PreparedStatement, type SqliteConnection, adapterOf } from '@mfmig/core';
+import { MfmigError, type SqliteConnection } from '@mfmig/core';
 import { buildSnapshot } from '../snapshot/catalog-tracker.js';
 import { type SchemaSource, connectionOf } from '../snapshot/catalog-of.js';
 import type { DefinedObject } from '../snapshot/object-definition.js';
@@ -57,55 +57,48 @@ export interface SnapshotWrite {
 
 const INSERT_SQL = `INSERT INTO ${SNAPSHOTS_TABLE} (version, schema_hash, base_id, objects, object_count, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`;
 
-const inserts = new WeakMap<DatabaseAdapter, PreparedStatement>();
-
 /**
- * Creates the snapshot tables when missing (inside the caller's transaction).
+ * Creates the snapshot tables when missing (inside the caller's transaction, when there is one).
  *
  * @example
- * db.transaction(() => ensureSnapshotTables(db))();
+ * await conn.transaction(() => ensureSnapshotTables(conn));
  */
-export function ensureSnapshotTables(db: DatabaseLike): void {
-  adapterOf(db).exec(CREATE_SQL);
+export async function ensureSnapshotTables(db: SchemaSource): Promise<void> {
+  await connectionOf(db).executeScript(CREATE_SQL);
 }
 
 /**
  * True when the database has a schema history (the snapshot table exists).
  *
  * @example
- * if (!snapshotTablesExist(db)) console.log('no schema history yet');
+ * if (!(await snapshotTablesExist(conn))) console.log('no schema history yet');
  */
-export function snapshotTablesExist(db: DatabaseLike): boolean {
-  return adapterOf(db).tableExists(SNAPSHOTS_TABLE);
+export async function snapshotTablesExist(db: SchemaSource): Promise<boolean> {
+  return connectionOf(db).hasTable(SNAPSHOTS_TABLE);
 }
 
 /**
- * Writes one snapshot row (every object, or the objects changed since `baseId`); returns its id.
+ * Writes one snapshot row (every object, or the objects changed since `baseId`) into the existing
+ * snapshot tables, in the caller's transaction; returns its id.
  *
  * @example
- * const id = writeSnapshot(db, { version: 3, hash: tracker.hash(), runId: null, objects: tracker.objects(), changes: tracker.drainChanges() });
+ * const id = await writeSnapshot(conn, { version: 3, hash: tracker.hash(), runId: null, objects: tracker.objects(), changes: tracker.drainChanges() });
  */
-export function writeSnapshot(database: DatabaseLike, write: SnapshotWrite): number {
-  const db = adapterOf(database);
-  let insert = inserts.get(db);
-  if (!insert) {
-    insert = db.prepare(INSERT_SQL);
-    inserts.set(db, insert);
-  }
-  return Number(insert.run(...rowOf(write)).lastInsertRowid);
+export async function writeSnapshot(db: SchemaSource, write: SnapshotWrite): Promise<number> {
+  const [row] = await connectionOf(db).query<{ id: number }>(`${INSERT_SQL} RETURNING id`, rowOf(write));
+  return Number(row!.id);
 }
 
 /**
- * {@link writeSnapshot} through a connection on the dialect boundary, creating the snapshot
- * tables when missing; in the caller's transaction, when there is one. Returns the row's id.
+ * {@link writeSnapshot}, creating the snapshot tables first when missing; in the caller's
+ * transaction, when there is one. Returns the row's id.
  *
  * @example
  * await conn.transaction(() => storeSnapshot(conn, { version: 3, hash: tracker.hash(), runId, objects: tracker.objects(), changes: new Map() }));
  */
 export async function storeSnapshot(conn: SqliteConnection, write: SnapshotWrite): Promise<number> {
-  await conn.executeScript(CREATE_SQL);
-  const [row] = await conn.query<{ id: number }>(`${INSERT_SQL} RETURNING id`, rowOf(write));
-  return row!.id;
+  await ensureSnapshotTables(conn);
+  return writeSnapshot(conn, write);
 }
 
 /** The values of {@link INSERT_SQL} for one write: every object, or only the changes since its base. */
@@ -113,20 +106,6 @@ function rowOf(write: SnapshotWrite): [number, string, number | null, string, nu
   const entries: Record<string, SchemaObject | null> = {};
   for (const [key, defined] of write.baseId === undefined ? write.objects : write.changes) entries[key] = defined ? defined.object : null;
   return [write.version, write.hash, write.baseId ?? null, JSON.stringify(entries), write.objects.size, write.runId, new Date().toISOString()];
-}
-
-/**
- * True when the snapshot row still exists (it disappears when its transaction rolled back).
- *
- * @example
- * snapshotRowExists(db, 42); // false after its transaction rolled back
- */
-export function snapshotRowExists(db: DatabaseLike, id: number): boolean {
-  try {
-    return adapterOf(db).get(`SELECT 1 FROM ${SNAPSHOTS_TABLE} WHERE id = ?`, [id]) !== undefined;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type DatabaseLike, SqliteConnection, type SqliteIntrospector, adapterOf, isSqliteConnection } from '@mfmig/core';
+import { type DatabaseLike, type SqliteConnection, type SqliteIntrospector, sqliteConnectionOf } from '@mfmig/core';
 
 /** What a schema is read from: a connection on the dialect boundary, a better-sqlite3 database or an adapter. */
 export type SchemaSource = SqliteConnection | DatabaseLike;
@@ -10,16 +10,16 @@ export type SchemaSource = SqliteConnection | DatabaseLike;
  * const shadows = (await catalogOf(conn).tableList()).filter((t) => t.type === 'shadow');
  */
 export function catalogOf(db: SchemaSource): SqliteIntrospector {
-  return isSqliteConnection(db) ? db.introspector : adapterOf(db).introspector;
+  return connectionOf(db).introspector;
 }
 
 /**
- * A schema source as a connection on the dialect boundary: itself, or a connection over the
- * better-sqlite3 database or adapter (which it does not close).
+ * A schema source as a connection on the dialect boundary: itself, or the connection core keeps
+ * over the better-sqlite3 database or adapter (which it does not close).
  *
  * @example
  * const rows = await connectionOf(db).query('SELECT version FROM mfmig_schema_snapshots');
  */
 export function connectionOf(db: SchemaSource): SqliteConnection {
-  return isSqliteConnection(db) ? db : new SqliteConnection(adapterOf(db));
+  return sqliteConnectionOf(db);
 }
