@@ -50,10 +50,10 @@ describe('statement classification', () => {
     );
   });
 
-  it('folds a rename-first rebuild into one operation that remembers the name the old table got', () => {
+  it('folds a rename-first rebuild into one operation that remembers the name the old table got', async () => {
     const state = new TableState({ rows: { author: 30, book: 70 }, indexes: {} }, undefined);
     const migration = { version: 2, name: 'x', mvp: 2, foreignKeys: 'on', transformations: [] } as unknown as Migration;
-    const ops = extractOperations(
+    const ops = await extractOperations(
       migration,
       [
         'PRAGMA foreign_keys = off',
@@ -74,10 +74,10 @@ describe('statement classification', () => {
     expect(state.rows('author')).toBe(30);
   });
 
-  it('folds a hand-written 12-step rebuild into one operation and carries row counts through', () => {
+  it('folds a hand-written 12-step rebuild into one operation and carries row counts through', async () => {
     const state = new TableState({ rows: { kb_entries: 500, kb_tags: 900 }, indexes: {} }, undefined);
     const migration = { version: 9, name: 'x', mvp: 3, transformations: [] } as unknown as Migration;
-    const ops = extractOperations(
+    const ops = await extractOperations(
       migration,
       [
         'CREATE TABLE kb_entries_new (id INTEGER PRIMARY KEY, title TEXT NOT NULL)',
@@ -100,7 +100,7 @@ describe('statement classification', () => {
     expect(state.rows('copies')).toBe(900);
   });
 
-  it('plans a declared aggregate over a large source as one batch, as the transformer runs it, and a row-by-row one in batches', () => {
+  it('plans a declared aggregate over a large source as one batch, as the transformer runs it, and a row-by-row one in batches', async () => {
     const state = new TableState({ rows: { kb_entries: 50_000, totals: 0, copies: 0 }, indexes: {} }, undefined);
     const base = { sourceTable: 'kb_entries', transformationType: 'convert', reversible: false };
     const migration = {
@@ -112,17 +112,17 @@ describe('statement classification', () => {
         { ...base, id: 'copies', name: 'copies', targetTable: 'copies', sql: 'INSERT INTO copies SELECT id, title FROM kb_entries' },
       ],
     } as unknown as Migration;
-    const ops = extractOperations(migration, [], state, { direction: 'up', batchThreshold: 10_000 });
+    const ops = await extractOperations(migration, [], state, { direction: 'up', batchThreshold: 10_000 });
     expect(ops.map((o) => [o.statement, o.flags.wholeBatch, o.flags.stageable, o.flags.batched, o.blocksWrites])).toEqual([
       ['totals', true, true, false, false],
       ['copies', false, false, true, false],
     ]);
   });
 
-  it('shows each statement without its comments, string literals kept', () => {
+  it('shows each statement without its comments, string literals kept', async () => {
     const state = new TableState({ rows: { kb_entries: 5 }, indexes: {} }, undefined);
     const migration = { version: 9, name: 'x', mvp: 3, transformations: [] } as unknown as Migration;
-    const ops = extractOperations(
+    const ops = await extractOperations(
       migration,
       ["-- Tag every entry\nINSERT INTO kb_tags (tag) /* all */ SELECT '--' || title FROM kb_entries", '-- Drop the original table\nDROP TABLE kb_old'],
       state,

@@ -27,6 +27,8 @@ import { ScratchDirectory } from '../files/scratch-directory.js';
 import { stagedReadOf } from './insert-select.js';
 import { type ReadSnapshotOptions, reconcileCopy, takeReadSnapshot, underReadLock } from './read-snapshot.js';
 import { SqliteBackupHooks } from './sqlite-backup-hooks.js';
+import { sqliteSchemaCopy } from './sqlite-schema-copy.js';
+import { HISTORY_TABLE } from '../history/history-store.js';
 
 /** How many `integrity_check` lines are read before the rest are summed up. */
 const INTEGRITY_LINES = 20;
@@ -179,9 +181,27 @@ export class SqliteConnection implements RunnableConnection {
     return this.adapter.journalMode();
   }
 
+  /** Whether this connection enforces foreign keys (`PRAGMA foreign_keys`) now. */
+  async foreignKeysEnabled(): Promise<boolean> {
+    return this.adapter.foreignKeysEnabled();
+  }
+
   /** Switches the journal mode (persistent for WAL); returns the mode the database is in afterwards, which SQLite may have refused to change. */
   async setJournalMode(mode: JournalMode): Promise<JournalMode> {
     return this.adapter.setJournalMode(mode);
+  }
+
+  /**
+   * A copy of this database's schema with none of its data, on a connection of its own (in memory,
+   * or the new file `path`): the user tables, indexes, views and triggers, and the rows of the
+   * `runState` tables (default: the history), with an online rebuild a killed run left dropped.
+   * What a plan runs its dry runs and samples on. `close()` frees it.
+   *
+   * @example
+   * const copy = await conn.schemaCopy({ runState: ['mfmig_history', 'mfmig_transform_cursors'] });
+   */
+  async schemaCopy(options: { path?: string; runState?: readonly string[] } = {}): Promise<SqliteConnection> {
+    return new SqliteConnection(sqliteSchemaCopy(this.adapter, options.path ?? ':memory:', options.runState ?? [HISTORY_TABLE]));
   }
 
   /**

@@ -1,17 +1,17 @@
 import {
+  DialectMigrator,
+  type DialectParticipant,
   type Migration,
-  type MigrationPlugin,
   type MigrationSet,
+  type SqliteConnection,
   type TableRebuilder,
-  Migrator,
   messageOf,
   splitSqlStatements,
-  type DatabaseAdapter,
 } from '@mfmig/core';
 import { copySchema } from './schema-copy.js';
 
 /** Lets a dry run pass migrations that declare transformations; their rows are analysed from the declarations. */
-const DECLARATIONS_ONLY: MigrationPlugin = { name: 'planner-declarations', handlesTransformations: true };
+const DECLARATIONS_ONLY: DialectParticipant = { name: 'planner-declarations', runsTransformations: true };
 
 /** The statements of each step, and what could not be captured. */
 export interface CapturedStatements {
@@ -26,10 +26,10 @@ export interface CapturedStatements {
  * `ctx.exec` recorded are kept.
  *
  * @example
- * const { byVersion } = await captureStatements(liveDb, set, steps, 'up', { mvp: 5 });
+ * const { byVersion } = await captureStatements(conn, set, steps, 'up', 17, rebuildTableInMigration);
  */
 export async function captureStatements(
-  live: DatabaseAdapter,
+  live: SqliteConnection,
   set: MigrationSet,
   steps: Migration[],
   direction: 'up' | 'down',
@@ -43,18 +43,24 @@ export async function captureStatements(
     if (m.kind === 'sql' && sql !== undefined) byVersion.set(m.version, splitSqlStatements(sql));
   }
   if (!steps.some((m) => m.kind === 'module')) return { byVersion, notes };
-  const copy = copySchema(live);
+  const copy = await copySchema(live);
   try {
-    const migrator = new Migrator({ adapter: copy, migrations: set, plugins: [DECLARATIONS_ONLY], rebuildTable, allowUnadopted: true });
+    const runner = new DialectMigrator({
+      connection: copy,
+      migrations: set,
+      participants: [DECLARATIONS_ONLY],
+      ...(rebuildTable ? { rebuildTable } : {}),
+      allowUnadopted: true,
+    });
     const result =
       direction === 'up'
-        ? await migrator.migrate({ version: targetVersion }, { dryRun: true })
-        : await migrator.rollback({ version: targetVersion }, { dryRun: true });
+        ? await runner.migrate({ version: targetVersion }, { dryRun: true })
+        : await runner.rollback({ version: targetVersion }, { dryRun: true });
     for (const item of result.results) if (item.status === 'Success' && !byVersion.has(item.version)) byVersion.set(item.version, item.statements);
     if (result.error)
       notes.push(`Dry run on a schema copy stopped: ${messageOf(result.error)}; later module migrations are analysed from their declarations only`);
   } finally {
-    copy.close();
+    await copy.close();
   }
   return { byVersion, notes };
 }

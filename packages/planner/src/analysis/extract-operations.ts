@@ -82,9 +82,9 @@ function foldRebuilds(infos: StatementInfo[]): Folded[] {
  * transformations add their source rows, drops remove tables).
  *
  * @example
- * const ops = extractOperations(migration, statements, state, { direction: 'up', batchThreshold: 10_000 });
+ * const ops = await extractOperations(migration, statements, state, { direction: 'up', batchThreshold: 10_000 });
  */
-export function extractOperations(migration: Migration, statements: string[], state: TableState, options: ExtractOptions): PlannedOperation[] {
+export async function extractOperations(migration: Migration, statements: string[], state: TableState, options: ExtractOptions): Promise<PlannedOperation[]> {
   const ops: PlannedOperation[] = [];
   const declared = declaredTransformations(migration.transformations);
   if (options.direction === 'down') {
@@ -104,7 +104,7 @@ export function extractOperations(migration: Migration, statements: string[], st
       });
     }
   }
-  for (const info of foldRebuilds(statements.map(classifyStatement))) ops.push(...toOperations(info, state, migration));
+  for (const info of foldRebuilds(statements.map(classifyStatement))) ops.push(...(await toOperations(info, state, migration)));
   if (options.direction === 'up') {
     let batched = false;
     // the transformer runs a one-batch unit over a large source after the migration's transaction too
@@ -162,7 +162,7 @@ function splittable(t: { transform?: unknown; sql?: string; sourceTable: string 
   return splitSqlStatements(t.sql).every((s) => usesBatchParams(s) || restrictToBatch(s, t.sourceTable, 'rowid') !== null);
 }
 
-function toOperations(info: Folded, state: TableState, migration: Migration): PlannedOperation[] {
+async function toOperations(info: Folded, state: TableState, migration: Migration): Promise<PlannedOperation[]> {
   const table = info.table ?? '';
   switch (info.kind) {
     case 'create-table': {
@@ -182,7 +182,7 @@ function toOperations(info: Folded, state: TableState, migration: Migration): Pl
     }
     case 'table-rebuild': {
       const rows = state.rows(table);
-      const tightened = tightenedColumns(state.live, table, info.createSql ?? '');
+      const tightened = await tightenedColumns(state.live, table, info.createSql ?? '');
       const order = info.flags.renamedTo ? `, rename-first via ${info.flags.renamedTo}` : '';
       return [
         operation(

@@ -1,4 +1,4 @@
-import { type SqlToken, isSqlKeyword, quoteIdentifier, tokenName, tokenizeSql, type DatabaseAdapter } from '@mfmig/core';
+import { type SqlToken, type SqliteConnection, isSqlKeyword, quoteIdentifier, tokenName, tokenizeSql } from '@mfmig/core';
 
 /** A column a rebuild makes NOT NULL that is nullable now, with the NULLs it holds today. */
 export interface TightenedColumn {
@@ -47,22 +47,18 @@ export function notNullColumns(createSql: string): Map<string, boolean> {
  * the rebuild's copy will fail.
  *
  * @example
- * tightenedColumns(db, 'kb_entries', 'CREATE TABLE kb_entries (id INTEGER PRIMARY KEY, last_used TEXT NOT NULL)');
+ * await tightenedColumns(conn, 'kb_entries', 'CREATE TABLE kb_entries (id INTEGER PRIMARY KEY, last_used TEXT NOT NULL)');
  * // [{ column: 'last_used', nulls: 1200 }]
  */
-export function tightenedColumns(live: DatabaseAdapter | undefined, table: string, createSql: string): TightenedColumn[] {
-  const now = live && live.introspector.tableSync(table);
-  if (!now) return [];
+export async function tightenedColumns(live: SqliteConnection | undefined, table: string, createSql: string): Promise<TightenedColumn[]> {
+  const now = live && (await live.introspector.table(table));
+  if (!live || !now) return [];
   const next = notNullColumns(createSql);
-  return now.columns
-    .filter((c) => !c.generated && c.nullable && !now.primaryKey.includes(c.name) && next.get(c.name.toLowerCase()) === true)
-    .map((c) => ({
-      column: c.name,
-      nulls: Number(
-        live
-          .prepare(`SELECT count(*) FROM ${quoteIdentifier(table)} WHERE ${quoteIdentifier(c.name)} IS NULL`)
-          .pluck()
-          .get(),
-      ),
-    }));
+  const tightened: TightenedColumn[] = [];
+  for (const c of now.columns) {
+    if (c.generated || !c.nullable || now.primaryKey.includes(c.name) || next.get(c.name.toLowerCase()) !== true) continue;
+    const [row] = await live.query<{ nulls: number }>(`SELECT count(*) AS nulls FROM ${quoteIdentifier(table)} WHERE ${quoteIdentifier(c.name)} IS NULL`);
+    tightened.push({ column: c.name, nulls: Number(row?.nulls ?? 0) });
+  }
+  return tightened;
 }

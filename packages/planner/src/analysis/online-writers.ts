@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, type Migration, onlineRebuildOf } from '@mfmig/core';
+import { type Migration, type SqliteConnection, onlineRebuildOn } from '@mfmig/core';
 import type { WritersNote } from '../plan/plan-types.js';
 
 /**
@@ -11,10 +11,10 @@ const COMPARE_BYTES_PER_SECOND = 4e9;
  * The table a migration rebuilds the way the runner runs online (whatever its size now), or null.
  *
  * @example
- * rebuiltTable(adapter, migration); // 'kb_entries' for 0009
+ * await rebuiltTable(conn, migration); // 'kb_entries' for 0009
  */
-export function rebuiltTable(adapter: DatabaseAdapter, m: Migration): string | null {
-  return onlineRebuildOf(adapter, m, 0)?.table ?? null;
+export async function rebuiltTable(conn: SqliteConnection, m: Migration): Promise<string | null> {
+  return (await onlineRebuildOn(conn, m, 0))?.table ?? null;
 }
 
 /**
@@ -26,12 +26,12 @@ export function rebuiltTable(adapter: DatabaseAdapter, m: Migration): string | n
  * one short read lock: the application waits for each comparison.
  *
  * @example
- * writersNote(adapter, 535e6, 5).backupBlocksSeconds; // about 0.13 with a rollback journal, 0 in WAL
+ * (await writersNote(conn, 535e6, 5))?.backupBlocksSeconds; // about 0.13 with a rollback journal, 0 in WAL
  */
-export function writersNote(adapter: DatabaseAdapter, sizeBytes: number, thresholdSeconds: number): WritersNote | undefined {
-  const journalMode = adapter.journalMode();
+export async function writersNote(conn: SqliteConnection, sizeBytes: number, thresholdSeconds: number): Promise<WritersNote | undefined> {
+  const journalMode = await conn.journalMode();
   // an in-memory database (a new file is planned in memory) has no application beside it
-  if (journalMode === 'memory' || adapter.filePath === '' || adapter.filePath === ':memory:') return undefined;
+  if (journalMode === 'memory' || conn.isMemory || conn.target === '' || conn.target === ':memory:') return undefined;
   if (journalMode === 'wal') {
     return {
       journalMode,

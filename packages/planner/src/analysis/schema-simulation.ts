@@ -8,6 +8,7 @@ import {
   splitSqlStatements,
   transactionModeOf,
   type DatabaseAdapter,
+  sqliteConnectionOf,
   watchStatements,
 } from '@mfmig/core';
 import { classifyStatement } from './classify-statement.js';
@@ -84,7 +85,7 @@ function removalOf(statement: string): { kind: ParentRowRemoval['kind']; allRows
 export async function simulateSchema(live: DatabaseAdapter, steps: Migration[], options: SimulationOptions): Promise<SchemaSimulation> {
   const simulation: SchemaSimulation = { steps: new Map(), notes: [] };
   if (steps.length === 0) return simulation;
-  const copy = copySchema(live);
+  const copy = (await copySchema(sqliteConnectionOf(live))).adapter;
   const catalog = copy.introspector;
   const initial = options.foreignKeys ? 'ON' : 'OFF';
   let current: { step: SimulatedStep; seen: Set<string> } | undefined;

@@ -1,4 +1,4 @@
-import { type DatabaseAdapter } from '@mfmig/core';
+import type { SqliteConnection } from '@mfmig/core';
 
 /**
  * Row counts of every table as a plan goes step by step: live counts first, then what each
@@ -6,11 +6,12 @@ import { type DatabaseAdapter } from '@mfmig/core';
  * each step (`settle`) and give the fan-out of transformations.
  *
  * @example
- * const state = new TableState(liveCounts, db);
+ * const state = new TableState(liveCounts, conn);
  * state.add('incidents', 1000);
  */
 export class TableState {
-  readonly live: DatabaseAdapter | undefined;
+  /** The live database, read for what a step's operations need (NULLs a rebuild would refuse). */
+  readonly live: SqliteConnection | undefined;
   readonly #rows = new Map<string, number>();
   readonly #indexes = new Map<string, string>();
   readonly #after: Map<number, Map<string, number>>;
@@ -18,7 +19,7 @@ export class TableState {
 
   constructor(
     live: { rows: Record<string, number>; indexes: Record<string, string> },
-    db: DatabaseAdapter | undefined,
+    db: SqliteConnection | undefined,
     options: { countsAfterStep?: Map<number, Map<string, number>>; fanouts?: Map<string, number> } = {},
   ) {
     this.live = db;

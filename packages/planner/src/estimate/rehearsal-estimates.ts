@@ -130,20 +130,20 @@ export async function rehearsalEstimates(
   let sample: RehearsalRun;
   let fixed: RehearsalRun;
   const built: SampleFile[] = [];
-  const sampleOf = (f: number) => {
-    const file = buildSampleFile(options.live, options.scratch, f);
+  const sampleOf = async (f: number) => {
+    const file = await buildSampleFile(options.live, options.scratch, f);
     built.push(file);
     return file;
   };
   const on = (file: SampleFile, durable = false) =>
     rehearse({ ...options, sample: file, durable, cacheKiB: Math.max(64, options.liveCacheKiB * Math.max(file.fraction, fraction)) });
   try {
-    if (fraction < 1) await on(sampleOf(fraction / 4));
-    const file = sampleOf(fraction);
+    if (fraction < 1) await on(await sampleOf(fraction / 4));
+    const file = await sampleOf(fraction);
     const runs: RehearsalRun[] = [];
     for (let i = 0; i < SAMPLE_RUNS; i++) runs.push(await on(file));
     sample = medianRun(runs);
-    const schemaOnly = sampleOf(0);
+    const schemaOnly = await sampleOf(0);
     empty = await on(schemaOnly);
     fixed = await on(schemaOnly, true);
   } catch (error) {

@@ -91,12 +91,12 @@ export interface SampleFile {
  * it with {@link removeSampleFile}.
  *
  * @example
- * const sample = buildSampleFile(liveDb, ScratchDirectory.create(), 0.01);
+ * const sample = await buildSampleFile(liveDb, ScratchDirectory.create(), 0.01);
  */
-export function buildSampleFile(live: DatabaseAdapter, scratch: ScratchDirectory, fraction: number): SampleFile {
+export async function buildSampleFile(live: DatabaseAdapter, scratch: ScratchDirectory, fraction: number): Promise<SampleFile> {
   const path = scratch.createFile('sample', '.db');
   try {
-    buildSampleDatabase(live, path, fraction, 64).close();
+    (await buildSampleDatabase(live, path, fraction, 64)).close();
   } catch (error) {
     removeDatabaseFiles(path);
     throw error;

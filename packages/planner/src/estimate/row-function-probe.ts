@@ -1,4 +1,4 @@
-import { quoteIdentifier, type DatabaseAdapter } from '@mfmig/core';
+import { type SqliteConnection, quoteIdentifier } from '@mfmig/core';
 import type { DeclaredTransformation } from '../analysis/declared-transformations.js';
 
 /** What calling a declared row function on live rows showed. */
@@ -16,13 +16,13 @@ export interface RowFunctionProbe {
  * per source row. Undefined when the source is not there yet or the function throws.
  *
  * @example
- * probeRowFunction(db, declared[0]!)?.fanout; // 2.3 code references per KB entry
+ * (await probeRowFunction(conn, declared[0]!))?.fanout; // 2.3 code references per KB entry
  */
-export function probeRowFunction(live: DatabaseAdapter, t: DeclaredTransformation, limit = 400): RowFunctionProbe | undefined {
+export async function probeRowFunction(live: SqliteConnection, t: DeclaredTransformation, limit = 400): Promise<RowFunctionProbe | undefined> {
   if (!t.transform) return undefined;
-  const exists = live.introspector.catalogSync({ type: 'table', name: t.sourceTable }).length > 0;
+  const exists = (await live.introspector.catalog({ type: 'table', name: t.sourceTable })).length > 0;
   if (!exists) return undefined;
-  const rows = live.prepare(`SELECT * FROM ${quoteIdentifier(t.sourceTable)} LIMIT ?`).all(limit) as Record<string, unknown>[];
+  const rows = await live.query<Record<string, unknown>>(`SELECT * FROM ${quoteIdentifier(t.sourceTable)} LIMIT ?`, [limit]);
   if (rows.length === 0) return undefined;
   try {
     for (const row of rows.slice(0, 20)) t.transform(row);

@@ -1,4 +1,4 @@
-import { type SqliteIntrospector, quoteIdentifier, type DatabaseAdapter } from '@mfmig/core';
+import { type SqliteIntrospector, quoteIdentifier, type DatabaseAdapter, sqliteConnectionOf } from '@mfmig/core';
 import { copySchema } from '../analysis/schema-copy.js';
 
 /**
@@ -58,10 +58,10 @@ export function tablesParentsFirst(db: DatabaseAdapter): { name: string; fks: Fo
  * of `cacheKiB` (the planner scales the live cache by the same fraction).
  *
  * @example
- * const sample = buildSampleDatabase(liveDb, '/tmp/sample.db', 0.01, 160);
+ * const sample = await buildSampleDatabase(liveDb, '/tmp/sample.db', 0.01, 160);
  */
-export function buildSampleDatabase(live: DatabaseAdapter, path: string, fraction: number, cacheKiB: number): DatabaseAdapter {
-  const sample = copySchema(live, path);
+export async function buildSampleDatabase(live: DatabaseAdapter, path: string, fraction: number, cacheKiB: number): Promise<DatabaseAdapter> {
+  const sample = (await copySchema(sqliteConnectionOf(live), path)).adapter;
   try {
     const journal = live.journalMode();
     if (journal === 'wal' || journal === 'delete' || journal === 'truncate' || journal === 'persist') sample.run(`PRAGMA journal_mode = ${journal}`);

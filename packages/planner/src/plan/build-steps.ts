@@ -24,7 +24,7 @@ export interface StepInputs {
   /** A migration that failed in the rehearsal. */
   rehearsalFailure?: RehearsalFailure;
   /** The table a migration rebuilds in the form the runner runs online (`findRebuild`), if it does. */
-  onlineRebuild?: (m: Migration) => string | null;
+  onlineRebuild?: (m: Migration) => Promise<string | null>;
   /** Rows from which the runner rebuilds online (its `onlineRebuild.minRows`). */
   onlineMinRows?: number;
   /**
@@ -124,12 +124,13 @@ function workRows(ops: PlannedOperation[]): number {
  * writers wait, and the risk rules that fired.
  *
  * @example
- * const steps = buildSteps(migrations, inputs);
+ * const steps = await buildSteps(migrations, inputs);
  */
-export function buildSteps(migrations: Migration[], inputs: StepInputs): PlanStep[] {
-  return migrations.map((m) => {
+export async function buildSteps(migrations: Migration[], inputs: StepInputs): Promise<PlanStep[]> {
+  const steps: PlanStep[] = [];
+  for (const m of migrations) {
     const rowsBefore = inputs.state.snapshot();
-    const ops = extractOperations(m, inputs.statements.get(m.version) ?? [], inputs.state, {
+    const ops = await extractOperations(m, inputs.statements.get(m.version) ?? [], inputs.state, {
       direction: inputs.direction,
       batchThreshold: inputs.batchThreshold,
     });
@@ -140,7 +141,7 @@ export function buildSteps(migrations: Migration[], inputs: StepInputs): PlanSte
     const source: EstimateSource = measured !== undefined ? 'metrics' : rehearsed !== undefined ? 'rehearsal' : 'model';
     const seconds = measured ?? rehearsed ?? modelTotal;
     const scale = modelTotal > 0 ? seconds / modelTotal : 1;
-    const onlineTable = inputs.direction === 'up' ? inputs.onlineRebuild?.(m)?.toLowerCase() : undefined;
+    const onlineTable = inputs.direction === 'up' ? (await inputs.onlineRebuild?.(m))?.toLowerCase() : undefined;
     const online =
       onlineTable !== undefined &&
       ops.some((op) => op.kind === 'table-rebuild' && (op.table ?? '').toLowerCase() === onlineTable && op.rows >= (inputs.onlineMinRows ?? 10_000));
@@ -177,7 +178,7 @@ export function buildSteps(migrations: Migration[], inputs: StepInputs): PlanSte
       dangling: simulated?.dangling ?? [],
       rehearsalFailure: inputs.rehearsalFailure,
     });
-    return {
+    steps.push({
       version: m.version,
       name: m.name,
       mvp: m.mvp,
@@ -188,6 +189,7 @@ export function buildSteps(migrations: Migration[], inputs: StepInputs): PlanSte
       estimatedSeconds: seconds,
       blocksWritesSeconds: Math.max(blocked, longestBatch),
       estimateSource: source,
-    };
-  });
+    });
+  }
+  return steps;
 }

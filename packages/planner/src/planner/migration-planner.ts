@@ -1,11 +1,14 @@
 import {
   type Migration,
   type MigrationFrameworkConfig,
+  type MigrationSet,
+  type MigrationStatus,
   type MigrationTarget,
-  type Migrator,
-  MetricsStore,
   downVersions,
   migrationLabel,
+  pendingSteps,
+  readStatus,
+  resolveTargetVersion,
   ScratchDirectory,
   type ServiceContext,
   createServiceContext,
@@ -126,23 +129,26 @@ export class MigrationPlanner {
   }
 
   async #createPlan(target: MigrationTarget, scratch: ScratchDirectory): Promise<MigrationPlan> {
-    const migrator = await this.context.migrator();
-    const status = migrator.status();
-    const targetVersion = migrator.resolveTarget(target);
+    const conn = this.context.connection;
+    const set = await this.context.loadMigrations();
+    const status = await readStatus(conn, set);
+    const targetVersion = resolveTargetVersion(set, target);
     const direction = targetVersion >= status.currentVersion ? 'up' : 'down';
     const { steps, stop } =
-      direction === 'up' ? { steps: migrator.pendingSteps({ version: targetVersion }), stop: undefined } : revertibleSteps(migrator, targetVersion);
+      direction === 'up'
+        ? { steps: pendingSteps(set, status.applied, { version: targetVersion }), stop: undefined }
+        : revertibleSteps(set, status, targetVersion);
     // what can really run: a down plan that has to stop is rehearsed down to where it stops
     const reachable = stop ? stop.version : targetVersion;
     const raw = this.context.adapter;
-    const facts = await readLiveFacts(this.context.connection);
+    const facts = await readLiveFacts(conn);
     const calibration = this.#calibrate(scratch);
     const notes: string[] = [];
-    const captured = await captureStatements(raw, migrator.migrations, steps, direction, reachable, this.context.tableRebuilder);
+    const captured = await captureStatements(conn, set, steps, direction, reachable, this.context.tableRebuilder);
     notes.push(...captured.notes);
     const simulation = await simulateSchema(raw, steps, {
       direction,
-      foreignKeys: this.context.adapter.foreignKeysEnabled(),
+      foreignKeys: await conn.foreignKeysEnabled(),
       rebuildTable: this.context.tableRebuilder,
     });
     notes.push(...simulation.notes);
@@ -150,7 +156,7 @@ export class MigrationPlanner {
     const fanouts = new Map<string, number>();
     for (const m of steps) {
       for (const t of declaredTransformations(m.transformations)) {
-        const probe = probeRowFunction(raw, t);
+        const probe = await probeRowFunction(conn, t);
         if (!probe) continue;
         probes.set(t.id, probe.secondsPerRow);
         fanouts.set(`${m.version}:${t.id}`, probe.fanout);
@@ -158,7 +164,7 @@ export class MigrationPlanner {
     }
     const rehearsal = await this.#rehearse(scratch, steps, direction, reachable, facts.rows, facts.cacheBytes);
     notes.push(...rehearsal.notes);
-    const state = new TableState({ rows: facts.rows, indexes: facts.indexes }, raw, { countsAfterStep: rehearsal.countsAfter, fanouts });
+    const state = new TableState({ rows: facts.rows, indexes: facts.indexes }, conn, { countsAfterStep: rehearsal.countsAfter, fanouts });
     const model: ModelContext = {
       calibration,
       rowBytes: (table) => (table ? facts.rowBytes[table.toLowerCase()] : undefined) ?? calibration.rowBytes,
@@ -167,27 +173,23 @@ export class MigrationPlanner {
       rowFunctionSeconds: (id) => probes.get(id) ?? 0,
       batchRows: this.#options.batchRows ?? { rowFunction: 10_000, sql: 100_000 },
     };
-    const planSteps = buildSteps(steps, {
+    const planSteps = await buildSteps(steps, {
       direction,
       statements: captured.byVersion,
       state,
       model,
       rehearsal,
-      metrics: new MetricsStore(this.context.adapter).list(),
+      metrics: await conn.metrics.list(),
       batchThreshold: this.#options.batchThreshold ?? 10_000,
       thresholds: { ...DEFAULT_RISK_THRESHOLDS, ...this.#options.riskThresholds },
       schema: simulation.steps,
       rehearsalFailure: rehearsal.failure,
-      onlineRebuild: (m) => rebuiltTable(this.context.adapter, m),
+      onlineRebuild: (m) => rebuiltTable(conn, m),
       onlineMinRows: this.#options.onlineRebuildRows ?? 10_000,
-      stagedQueries: stagedReadOf(this.context.adapter.journalMode()),
+      stagedQueries: stagedReadOf(await conn.journalMode()),
     });
     const targetMvp =
-      steps.length === 0
-        ? status.currentMvp
-        : direction === 'up'
-          ? (steps.at(-1)?.mvp ?? status.currentMvp)
-          : targetMilestone(migrator.migrations.migrations, targetVersion);
+      steps.length === 0 ? status.currentMvp : direction === 'up' ? (steps.at(-1)?.mvp ?? status.currentMvp) : targetMilestone(set.migrations, targetVersion);
     return summarisePlan({
       currentMVP: status.currentMvp,
       targetMVP: 'mvp' in target ? target.mvp : targetMvp,
@@ -197,7 +199,7 @@ export class MigrationPlanner {
       steps: planSteps,
       downtimeThresholdSeconds: this.#options.downtimeThresholdSeconds ?? 5,
       database: { path: facts.path, sizeBytes: facts.sizeBytes, rows: facts.rows },
-      ...optional('writers', writersNote(this.context.adapter, facts.sizeBytes, this.#options.downtimeThresholdSeconds ?? 5)),
+      ...optional('writers', await writersNote(conn, facts.sizeBytes, this.#options.downtimeThresholdSeconds ?? 5)),
       estimation: {
         method: rehearsal.seconds.size > 0 ? 'rehearsal' : 'model',
         sampleRows: rehearsal.fractions.map((f) => Math.round(f * totalRows(facts.rows))),
@@ -247,7 +249,7 @@ export class MigrationPlanner {
     const sampleRows = typeof setting === 'object' ? (setting.sampleRows ?? 40_000) : 40_000;
     return rehearsalEstimates({
       live: this.context.adapter,
-      migrations: (await this.context.migrator()).migrations,
+      migrations: await this.context.loadMigrations(),
       direction,
       targetVersion,
       plugins: this.context.plugins.filter((p) => p.handlesTransformations === true || p.name === 'schema-history'),
@@ -285,13 +287,13 @@ function trySave(path: string, calibration: Calibration): boolean {
  * first applied migration with no down (or no file any more). Below it, only a backup restore
  * goes further; the plan says so instead of failing.
  */
-function revertibleSteps(migrator: Migrator, targetVersion: number): { steps: Migration[]; stop: PlanStop | undefined } {
+function revertibleSteps(set: MigrationSet, status: MigrationStatus, targetVersion: number): { steps: Migration[]; stop: PlanStop | undefined } {
   const steps: Migration[] = [];
   for (const version of downVersions(
-    migrator.history.list().map((h) => h.version),
+    status.applied.map((h) => h.version),
     targetVersion,
   )) {
-    const m = migrator.migrations.byVersion.get(version);
+    const m = set.byVersion.get(version);
     if (!m || !m.down) {
       const name = m ? migrationLabel(m) : `version ${version}`;
       return {

@@ -5,6 +5,7 @@ export {
   abandon as abandonOnlineRebuild,
   mayRebuildOnline,
   onlineRebuildOf,
+  onlineRebuildOn,
   runOnlineCopy,
 } from './online-rebuild.js';
 export { ONLINE_TABLE, type OnlineState, onlineStates } from './online-state.js';

@@ -1,4 +1,5 @@
 import type { DatabaseAdapter } from '../../adapter/index.js';
+import type { SqliteConnection } from '../../adapter/sqlite-connection.js';
 import { quoteIdentifier } from '../../adapter/quote.js';
 import { BATCH_END_PARAM, BATCH_START_PARAM, restrictToBatch } from '../../adapter/batch-range.js';
 import { tokenizeSql } from '../../adapter/sql-tokens.js';
@@ -41,6 +42,17 @@ export function onlineRebuildOf(adapter: DatabaseAdapter, m: Migration, minRows:
   if (children.length > 0 && m.connection.up.foreignKeys !== 'off') return null;
   // a leftover is finished online whatever the table holds now: run as written, the migration would meet its shadow
   return leftover !== null || adapter.hasMoreRowsThan(pattern.table, minRows - 1) ? pattern : null;
+}
+
+/**
+ * {@link onlineRebuildOf} through a connection on the async boundary: what a plan reads to say
+ * which step the runner will rebuild online.
+ *
+ * @example
+ * (await onlineRebuildOn(ctx.connection, migration, 0))?.table; // 'kb_entries' for 0009
+ */
+export async function onlineRebuildOn(conn: SqliteConnection, m: Migration, minRows: number): Promise<RebuildPattern | null> {
+  return onlineRebuildOf(conn.adapter, m, minRows);
 }
 
 /** The up statements of a migration that may be a table rebuild run online (read from its text alone), or null. */
