@@ -52,7 +52,6 @@ const NOT_YET_ON_THE_BOUNDARY = [
   'packages/rollback/src/emergency/emergency-rollback.ts',
   'packages/rollback/src/execute/execute-rollback-plan.ts',
   'packages/rollback/src/execute/stage-validation.ts',
-  'packages/rollback/src/files/describe-database-file.ts',
   'packages/rollback/src/manager/live-database.ts',
   'packages/rollback/src/manager/recover-failed-run.ts',
   'packages/rollback/src/manager/rollback-manager.ts',

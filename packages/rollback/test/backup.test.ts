@@ -88,11 +88,11 @@ describe('backups', () => {
     const conn = await openSqlite(dbPath);
     const backup = await createBackup(conn, { backupPath: backups });
     await conn.close();
-    expect(verifyBackup(backup).ok).toBe(true);
+    expect((await verifyBackup(backup)).ok).toBe(true);
     const bytes = readFileSync(backup.path);
     bytes.writeUInt8(bytes.readUInt8(bytes.length - 10) ^ 0xff, bytes.length - 10);
     writeFileSync(backup.path, bytes);
-    const check = verifyBackup(backup);
+    const check = await verifyBackup(backup);
     expect(check.ok).toBe(false);
     expect(check.sha256Matches).toBe(false);
   });

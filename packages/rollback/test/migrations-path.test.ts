@@ -20,7 +20,7 @@ describe('the migrations folder of a RollbackManager', () => {
     try {
       const backup = await manager.createBackup();
       expect(backup).toMatchObject({ version: 0, milestone: 0, integrity: { verified: true } });
-      expect(manager.verifyBackup(backup.id).ok).toBe(true);
+      expect((await manager.verifyBackup(backup.id)).ok).toBe(true);
       manager.database.exec('DELETE FROM notes');
       await manager.restoreBackup(backup.id);
       expect(manager.database.prepare('SELECT body FROM notes').pluck().all()).toEqual(['kept']);

@@ -52,6 +52,19 @@ export async function openSqlite(target: string, options: OpenDatabaseOptions = 
   return new SqliteConnection(openDatabase(target, options));
 }
 
+/**
+ * Opens an existing SQLite file as it is on the async boundary, with none of {@link openSqlite}'s
+ * checks ({@link openDatabaseFile}): for a file mfmig inspects rather than migrates (a backup to
+ * describe or verify). Read-only, it writes nothing; SQLite's own errors come through unchanged.
+ *
+ * @example
+ * const copy = await openSqliteFile('./backups/kb.db', { readonly: true });
+ * (await copy.history.list()).length;
+ */
+export async function openSqliteFile(path: string, options: { readonly?: boolean; create?: boolean } = {}): Promise<SqliteConnection> {
+  return new SqliteConnection(openDatabaseFile(path, options));
+}
+
 /** A private read-only copy of a database at one instant, on its own connection (see {@link SqliteConnection.readSnapshot}). */
 export interface SqliteReadSnapshot {
   connection: SqliteConnection;

@@ -28,10 +28,10 @@ export interface BackupVerification {
  * file, the identity the manifest names. Reads only; never throws for a bad backup.
  *
  * @example
- * const check = verifyBackup(findBackup('./backups', id));
+ * const check = await verifyBackup(findBackup('./backups', id));
  * if (!check.ok) console.error(check.problem);
  */
-export function verifyBackup(backup: BackupRecord, level: IntegrityLevel = 'full'): BackupVerification {
+export async function verifyBackup(backup: BackupRecord, level: IntegrityLevel = 'full'): Promise<BackupVerification> {
   const start = performance.now();
   const base = { backupId: backup.id, exists: false, sha256Matches: false, actualSha256: null, integrity: null, historyMatches: false };
   const done = (fields: Partial<BackupVerification> & { problem: string | null }): BackupVerification => ({
@@ -57,7 +57,7 @@ export function verifyBackup(backup: BackupRecord, level: IntegrityLevel = 'full
   }
   const integrity = checkDatabaseFile(backup.path, level);
   if (!integrity.ok) return done({ exists: true, sha256Matches: true, actualSha256, integrity, problem: `its integrity check failed: ${integrity.result}` });
-  const history = historyProblem(backup, describeDatabaseFile(backup.path));
+  const history = historyProblem(backup, await describeDatabaseFile(backup.path));
   return done({ exists: true, sha256Matches: true, actualSha256, integrity, historyMatches: history === null, problem: history });
 }
 
@@ -65,10 +65,10 @@ export function verifyBackup(backup: BackupRecord, level: IntegrityLevel = 'full
  * Throws `BACKUP_INVALID` unless the backup verifies (see {@link verifyBackup}).
  *
  * @example
- * assertBackupRestorable(backup); // throws before anything is touched
+ * await assertBackupRestorable(backup); // throws before anything is touched
  */
-export function assertBackupRestorable(backup: BackupRecord, level: IntegrityLevel = 'full'): BackupVerification {
-  const check = verifyBackup(backup, level);
+export async function assertBackupRestorable(backup: BackupRecord, level: IntegrityLevel = 'full'): Promise<BackupVerification> {
+  const check = await verifyBackup(backup, level);
   if (!check.ok) {
     throw new MfmigError('BACKUP_INVALID', `Backup ${backup.id} cannot be restored: ${check.problem}; the live database was not touched`, {
       context: { file: backup.path, expectedSha256: backup.sha256, actualSha256: check.actualSha256 },

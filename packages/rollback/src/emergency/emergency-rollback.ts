@@ -108,7 +108,7 @@ async function restoreNewestVerified(env: EmergencyEnvironment, result: Emergenc
   }
   candidates.reverse();
   for (const backup of candidates) {
-    const check = verifyBackup(backup, env.safetyChecks ? 'full' : 'quick');
+    const check = await verifyBackup(backup, env.safetyChecks ? 'full' : 'quick');
     if (!check.ok) {
       result.actionsPerformed.push(`skipped backup ${backup.id}: ${check.problem}`);
       continue;

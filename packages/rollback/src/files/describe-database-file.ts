@@ -1,4 +1,4 @@
-import { IDENTITY_TABLE, type MigrationSet, computeStatus, type DatabaseAdapter, openDatabaseFile, regularFileProblem } from '@mfmig/core';
+import { IDENTITY_TABLE, type MigrationSet, type SqliteConnection, computeStatus, openSqliteFile, regularFileProblem } from '@mfmig/core';
 import type { HistoryEntry } from '@mfmig/core';
 
 /** What can be read from a database file without migrating it. */
@@ -19,13 +19,13 @@ export interface DatabaseFileState {
 
 /**
  * Reads the applied versions (and the stored identity) of a database file through a read-only
- * connection. A file that cannot be read gives `readable: false` and the reason, never an
+ * connection on the async boundary (`openSqliteFile`). A file that cannot be read gives `readable: false` and the reason, never an
  * exception; one that is not a regular file (a FIFO, a device) is not opened at all.
  *
  * @example
- * describeDatabaseFile('./backups/x.db').version; // 7
+ * (await describeDatabaseFile('./backups/x.db')).version; // 7
  */
-export function describeDatabaseFile(path: string, migrations?: MigrationSet): DatabaseFileState {
+export async function describeDatabaseFile(path: string, migrations?: MigrationSet): Promise<DatabaseFileState> {
   const empty: DatabaseFileState = {
     readable: false,
     version: 0,
@@ -40,14 +40,15 @@ export function describeDatabaseFile(path: string, migrations?: MigrationSet): D
   };
   const notRegular = regularFileProblem(path, { followSymlinks: true });
   if (notRegular !== null) return { ...empty, error: `${path} ${notRegular}` };
-  let db: DatabaseAdapter | undefined;
+  let db: SqliteConnection | undefined;
   try {
-    db = openDatabaseFile(path, { readonly: true });
-    const hasHistory = db.tableExists('mfmig_history');
-    const rows = hasHistory
-      ? db.all('SELECT version, checksum, status, run_id, applied_at, name, mvp, duration_ms, applied_by, schema_hash FROM mfmig_history ORDER BY version')
+    db = await openSqliteFile(path, { readonly: true });
+    const rows = (await db.hasTable('mfmig_history'))
+      ? await db.query(
+          'SELECT version, checksum, status, run_id, applied_at, name, mvp, duration_ms, applied_by, schema_hash FROM mfmig_history ORDER BY version',
+        )
       : [];
-    const identity = db.tableExists(IDENTITY_TABLE) ? db.value<string>(`SELECT id FROM ${IDENTITY_TABLE} LIMIT 1`) : undefined;
+    const [identity] = (await db.hasTable(IDENTITY_TABLE)) ? await db.query<{ id: string }>(`SELECT id FROM ${IDENTITY_TABLE} LIMIT 1`) : [];
     const history: HistoryEntry[] = rows.map((r) => ({
       version: Number(r.version),
       name: String(r.name),
@@ -60,24 +61,24 @@ export function describeDatabaseFile(path: string, migrations?: MigrationSet): D
       schemaHash: r.schema_hash == null ? null : String(r.schema_hash),
       runId: r.run_id == null ? null : String(r.run_id),
     }));
-    const storage = db.introspector.storageSync();
+    const storage = await db.introspector.storage();
     return {
       readable: true,
       version: history.reduce((max, h) => Math.max(max, h.version), 0),
       milestone: migrations ? computeStatus(migrations, history).currentMvp : 0,
       appliedVersions: history.map((h) => h.version),
       history: history.map(({ version, checksum, status, runId, appliedAt }) => ({ version, checksum, status, runId, appliedAt })),
-      journalMode: db.journalMode(),
+      journalMode: await db.journalMode(),
       pageSize: storage.pageSize,
       pageCount: storage.pageCount,
-      identityId: identity ?? null,
+      identityId: identity?.id == null ? null : String(identity.id),
       error: null,
     };
   } catch (error) {
     return { ...empty, error: (error as Error).message };
   } finally {
     try {
-      db?.close();
+      await db?.close();
     } catch {
       // nothing to release on a file that never opened
     }

@@ -65,9 +65,9 @@ export async function restoreLiveDatabase(live: LiveDatabase, backup: BackupReco
   // one resolution of the path for the whole restore: the file a symbolic link points at is the one replaced
   const livePath = live.path;
   const previous = live.detach();
-  let restored: ReturnType<typeof restoreBackupFile>;
+  let restored: Awaited<ReturnType<typeof restoreBackupFile>>;
   try {
-    restored = restoreBackupFile(backup, livePath, {
+    restored = await restoreBackupFile(backup, livePath, {
       verified: options.verification,
       saveAsideDir: options.saveAside ? join(databaseFolder(live.backupPath, owner), ASIDE_FOLDER) : undefined,
       database: owner,

@@ -214,7 +214,7 @@ export class RollbackManager implements PreRunBackupTaker {
   }
 
   /** Checks a backup (id or path) against its manifest: sha256 and integrity. */
-  verifyBackup(ref: string, level: IntegrityLevel = 'full'): BackupVerification {
+  async verifyBackup(ref: string, level: IntegrityLevel = 'full'): Promise<BackupVerification> {
     return verifyBackup(findBackup(this.backupPath, ref), level);
   }
 
@@ -229,7 +229,7 @@ export class RollbackManager implements PreRunBackupTaker {
     const backup = typeof ref === 'string' ? findBackup(this.backupPath, ref) : ref;
     const allowOtherDatabase = options.allowOtherDatabase ?? false;
     if (!allowOtherDatabase) assertBackupBelongs(backup, this.identity);
-    const verification = assertBackupRestorable(backup, options.verify ?? 'full');
+    const verification = await assertBackupRestorable(backup, options.verify ?? 'full');
     return this.#restore(backup, { saveAside: options.saveAside ?? true, reason: 'pre-restore', verification, allowOtherDatabase });
   }
 
@@ -269,7 +269,8 @@ export class RollbackManager implements PreRunBackupTaker {
         tryMigrator: () => this.#live.tryMigrator(),
         restore: async (backup) => ({
           savedAside:
-            (await this.#restore(backup, { saveAside: true, reason: 'pre-resume', verification: assertBackupRestorable(backup) })).savedAside?.path ?? null,
+            (await this.#restore(backup, { saveAside: true, reason: 'pre-resume', verification: await assertBackupRestorable(backup) })).savedAside?.path ??
+            null,
         }),
         run: (preserve, fn) => this.#run(preserve, fn),
       },

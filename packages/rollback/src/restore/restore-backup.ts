@@ -65,17 +65,17 @@ export interface RestoreFileResult {
  * does that for the connection it holds and reopens it afterwards.
  *
  * @example
- * restoreBackupFile(findBackup('./backups', id), './knowledge.db');
+ * await restoreBackupFile(findBackup('./backups', id), './knowledge.db');
  */
-export function restoreBackupFile(backup: BackupRecord, livePath: string, options: RestoreFileOptions = {}): RestoreFileResult {
+export async function restoreBackupFile(backup: BackupRecord, livePath: string, options: RestoreFileOptions = {}): Promise<RestoreFileResult> {
   const start = performance.now();
   const target = realFilePath(livePath);
-  const verification = options.verified?.ok ? options.verified : assertBackupRestorable(backup, options.verify ?? 'full');
+  const verification = options.verified?.ok ? options.verified : await assertBackupRestorable(backup, options.verify ?? 'full');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const asideId = `${stamp}_${options.saveAsideReason ?? 'pre-restore'}`;
   const saveAsideTo = options.saveAsideDir ? join(resolve(options.saveAsideDir), `${asideId}.db`) : undefined;
   const settle = options.settleLiveFile !== false;
-  let asideState = saveAsideTo && settle ? describeDatabaseFile(target) : null;
+  let asideState = saveAsideTo && settle ? await describeDatabaseFile(target) : null;
   const replaced = replaceDatabaseFile(backup.path, target, {
     expectedSha256: backup.sha256,
     expectedSize: backup.sizeBytes,
@@ -97,7 +97,7 @@ export function restoreBackupFile(backup: BackupRecord, livePath: string, option
   if (replaced.savedAside) {
     const file = replaced.savedAside;
     // an unsettled file was not read before; alone (no journal moved with it) it can be read now, so that its manifest says what it holds
-    if (!settle && replaced.siblingsMoved.length === 0) asideState = describeDatabaseFile(file);
+    if (!settle && replaced.siblingsMoved.length === 0) asideState = await describeDatabaseFile(file);
     savedAside = writeBackupManifest(join(resolve(options.saveAsideDir!), `${asideId}.json`), {
       format: BACKUP_FORMAT,
       id: asideId,
@@ -128,7 +128,7 @@ export function restoreBackupFile(backup: BackupRecord, livePath: string, option
     livePath: target,
     verification,
     savedAside,
-    restoredToVersion: describeDatabaseFile(target).version,
+    restoredToVersion: (await describeDatabaseFile(target)).version,
     durationMs: performance.now() - start,
   };
 }
