@@ -1,4 +1,4 @@
-import type { DatabaseAdapter } from '@mfmig/core';
+import type { SqliteConnection } from '@mfmig/core';
 import { lostRowKeys, rowDigests } from './row-digest.js';
 import { type RowKey, type TableInfo, dataColumns, rowKeyOf, tableInventory } from './table-inventory.js';
 
@@ -36,18 +36,18 @@ const SAVEPOINT = 'mfmig_probe';
  * An error of the down is rethrown after the rollback.
  *
  * @example
- * const { losses } = await probeDataLoss(adapter, () => migration.down!(db, ctx), []);
+ * const { losses } = await probeDataLoss(ctx.connection, () => migration.down!(db, ctx), []);
  */
-export async function probeDataLoss(adapter: DatabaseAdapter, runDown: () => Promise<void>, writtenTables: string[] | (() => string[])): Promise<ProbeResult> {
-  const before = tableInventory(adapter);
-  adapter.run(`SAVEPOINT ${SAVEPOINT}`);
+export async function probeDataLoss(conn: SqliteConnection, runDown: () => Promise<void>, writtenTables: string[] | (() => string[])): Promise<ProbeResult> {
+  const before = await tableInventory(conn);
+  await conn.execute(`SAVEPOINT ${SAVEPOINT}`);
   const digests = new Map<string, { key: RowKey; columns: string[]; after: Map<string, string> }>();
   const losses: DataLoss[] = [];
   const droppedVirtualTables: string[] = [];
   try {
     await runDown();
     const written = new Set((typeof writtenTables === 'function' ? writtenTables() : writtenTables).map((t) => t.toLowerCase()));
-    const after = tableInventory(adapter);
+    const after = await tableInventory(conn);
     for (const table of before.values()) {
       const now = after.get(table.name);
       if (table.kind === 'virtual') {
@@ -66,15 +66,15 @@ export async function probeDataLoss(adapter: DatabaseAdapter, runDown: () => Pro
       const touched = now.rowCount < table.rowCount || now.rootpage !== table.rootpage || written.has(table.name.toLowerCase());
       if (touched && keyKept && table.rowCount > 0) {
         const common = dataColumns(table).filter((c) => kept.has(c));
-        digests.set(table.name, { key, columns: common, after: rowDigests(adapter, table.name, common, key) });
+        digests.set(table.name, { key, columns: common, after: await rowDigests(conn, table.name, common, key) });
       }
     }
   } finally {
-    adapter.run(`ROLLBACK TO ${SAVEPOINT}`);
-    adapter.run(`RELEASE ${SAVEPOINT}`);
+    await conn.execute(`ROLLBACK TO ${SAVEPOINT}`);
+    await conn.execute(`RELEASE ${SAVEPOINT}`);
   }
   for (const [name, d] of digests) {
-    const { deleted, changed } = lostRowKeys(adapter, name, d.columns, d.key, d.after);
+    const { deleted, changed } = await lostRowKeys(conn, name, d.columns, d.key, d.after);
     if (deleted.length + changed.length === 0) continue;
     const table = before.get(name)!;
     losses.push({

@@ -1,6 +1,6 @@
-import type { DatabaseAdapter, Migration } from '@mfmig/core';
+import type { Migration, SqliteConnection } from '@mfmig/core';
 import { analyseDownSql, reverseSqlOf, transformationTables } from './down-sql-analysis.js';
-import { tableInventory } from './table-inventory.js';
+import { tableShapes } from './table-inventory.js';
 import { scriptTouchedTables, triggerWrites } from './trigger-writes.js';
 
 /**
@@ -9,18 +9,18 @@ import { scriptTouchedTables, triggerWrites } from './trigger-writes.js';
  * the transformations' targets, and the tables the triggers those writes fire write in turn (read
  * before the down runs, and again after it, in its savepoint: a down may drop or make a trigger).
  * A module down's writes (through Kysely, `ctx.exec` or `ctx.raw`) are not known beforehand, so
- * for one every table is compared.
+ * for one every table is compared. Only the connection's catalog is read.
  *
  * @example
- * await probeDataLoss(adapter, () => runDown(), downWrittenTables(adapter, m));
+ * await probeDataLoss(conn, () => runDown(), downWrittenTables(conn, m));
  */
-export function downWrittenTables(adapter: DatabaseAdapter, m: Migration): () => string[] {
-  if (m.downSql === undefined) return () => [...tableInventory(adapter, { counts: false }).keys()];
+export function downWrittenTables(conn: SqliteConnection, m: Migration): () => string[] {
+  if (m.downSql === undefined) return () => [...tableShapes(conn.introspector).keys()];
   const scripts = [m.downSql, ...reverseSqlOf(m.transformations)];
   const written = scripts.flatMap((sql) => analyseDownSql(sql).writtenTables);
   const targets = transformationTables(m.transformations);
   const touched = [...scripts.flatMap(scriptTouchedTables), ...targets];
-  const fired = triggerWrites(adapter)(touched);
+  const fired = triggerWrites(conn.introspector)(touched);
   // read again after the down: it may have made or dropped a trigger
-  return () => [...new Set([...written, ...targets, ...fired, ...triggerWrites(adapter)(touched)])];
+  return () => [...new Set([...written, ...targets, ...fired, ...triggerWrites(conn.introspector)(touched)])];
 }

@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, quoteIdentifier } from '@mfmig/core';
+import { type SqliteConnection, type SqliteIntrospector, quoteIdentifier } from '@mfmig/core';
 
 /** One column as `PRAGMA table_xinfo` reports it. */
 export interface ColumnInfo {
@@ -30,15 +30,31 @@ export interface RowKey {
 
 /**
  * The user tables (not `sqlite_*`, not `mfmig_*`, not the shadow tables of virtual tables) with
- * their columns, root page and row count.
+ * their columns, root page and row count (one `count(*)` a table; none with `counts: false`).
  *
  * @example
- * const tables = tableInventory(adapter);
+ * const tables = await tableInventory(conn);
  * tables.get('kb_entries')?.rowCount;
  */
-export function tableInventory(adapter: DatabaseAdapter, options: { counts?: boolean } = {}): Map<string, TableInfo> {
-  const catalog = adapter.introspector;
-  const list = catalog.tableListSync();
+export async function tableInventory(conn: SqliteConnection, options: { counts?: boolean } = {}): Promise<Map<string, TableInfo>> {
+  const tables = tableShapes(conn.introspector);
+  if (options.counts === false) return tables;
+  for (const table of tables.values()) {
+    if (table.kind !== 'table') continue;
+    const [row] = await conn.query<{ n: unknown }>(`SELECT count(*) AS n FROM ${quoteIdentifier(table.name)}`);
+    table.rowCount = Number(row?.n ?? 0);
+  }
+  return tables;
+}
+
+/**
+ * The user tables as {@link tableInventory} lists them, from the catalog alone: every row count
+ * is 0. For code that reads the shape of the schema and not its rows.
+ *
+ * @example
+ * tableShapes(conn.introspector).get('kb_entries')?.columns.map((c) => c.name);
+ */
+export function tableShapes(catalog: SqliteIntrospector): Map<string, TableInfo> {
   const roots = new Map(
     catalog
       .catalogSync()
@@ -46,7 +62,7 @@ export function tableInventory(adapter: DatabaseAdapter, options: { counts?: boo
       .map((r) => [r.name, r.rootpage]),
   );
   const tables = new Map<string, TableInfo>();
-  for (const entry of list) {
+  for (const entry of catalog.tableListSync()) {
     if (entry.type !== 'table' && entry.type !== 'virtual') continue;
     if (entry.name.startsWith('sqlite_') || entry.name.startsWith('mfmig_')) continue;
     const columns = catalog
@@ -66,7 +82,7 @@ export function tableInventory(adapter: DatabaseAdapter, options: { counts?: boo
       withoutRowid: entry.withoutRowid,
       rootpage: roots.get(entry.name) ?? 0,
       columns,
-      rowCount: options.counts === false || entry.type === 'virtual' ? 0 : adapter.rowCount(entry.name),
+      rowCount: 0,
     });
   }
   return tables;

@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, splitSqlStatements, statementTarget, stripSqlComments } from '@mfmig/core';
+import { type SqliteIntrospector, splitSqlStatements, statementTarget, stripSqlComments } from '@mfmig/core';
 
 const WRITES = new Set(['DELETE', 'UPDATE', 'INSERT', 'REPLACE']);
 
@@ -23,14 +23,14 @@ export function scriptTouchedTables(sql: string): string[] {
  * touched table writes in its body, followed through the triggers those writes fire in turn, and
  * through foreign keys (a cascade's delete or update fires the child's triggers). A trigger's
  * change to another table's rows does not change its row count, so a down's probe compares these
- * tables row by row too. Empty when the schema has no trigger. The catalog is read once, when
- * the function is made: ask the one function for as many starting sets as the same schema needs.
+ * tables row by row too. Empty when the schema has no trigger. The catalog (a connection's
+ * introspector) is read once, when the function is made: ask the one function for as many
+ * starting sets as the same schema needs.
  *
  * @example
- * triggerWrites(adapter)(['tags']); // ['notes'] for a trigger on tags that updates notes
+ * triggerWrites(conn.introspector)(['tags']); // ['notes'] for a trigger on tags that updates notes
  */
-export function triggerWrites(adapter: DatabaseAdapter): (touched: readonly string[]) => string[] {
-  const catalog = adapter.introspector;
+export function triggerWrites(catalog: SqliteIntrospector): (touched: readonly string[]) => string[] {
   const triggers = catalog.catalogSync().filter((o) => o.type === 'trigger' && o.sql);
   if (triggers.length === 0) return () => [];
   const children = new Map<string, string[]>();

@@ -1,5 +1,5 @@
-import { type DialectConnection, MfmigError, SqliteConnection, quoteIdentifier as q } from '@mfmig/core';
-import { ensureArchiveRegistry, markArchiveDiscarded } from '../preservation/archive-registry.js';
+import { type DialectConnection, MfmigError, isSqliteConnection, quoteIdentifier as q } from '@mfmig/core';
+import { ensureArchiveRegistry, markArchiveDiscarded } from '../preservation/archive-records.js';
 import { openArchive } from './archive-lookup.js';
 import { ARCHIVE_SCHEMA, ensureDiscardColumn, markDiscarded } from './archive-schema.js';
 
@@ -37,14 +37,14 @@ const NOTE = 'discarded by hand (mfmig archives --discard): its rows were delete
 async function discardable(conn: DialectConnection, id: number): Promise<Discardable> {
   const found = await openArchive(conn, id);
   if (found.dialect === 'sqlite') {
-    const { adapter, entry } = found;
+    const { connection, entry } = found;
     const { version, sourceTable: table, kind, rows, archiveTable } = entry;
     const status = found.foreign ? 'foreign' : entry.held ? 'held' : 'waiting';
     return {
       target: { archiveId: id, version, table, kind, rows, status, location: archiveTable },
       async drop() {
-        adapter.run(`DROP TABLE IF EXISTS ${q(archiveTable)}`);
-        markArchiveDiscarded(adapter, id, `${NOTE} (${rows} row(s))`);
+        await connection.execute(`DROP TABLE IF EXISTS ${q(archiveTable)}`);
+        await markArchiveDiscarded(connection, id, `${NOTE} (${rows} row(s))`);
       },
     };
   }
@@ -98,7 +98,7 @@ export async function discardArchiveRows(conn: DialectConnection, ids: readonly 
       const found: Discardable[] = [];
       for (const id of unique) found.push(await discardable(conn, id));
       // an older registry gains `discarded_at` once, before the first mark
-      if (conn instanceof SqliteConnection) ensureArchiveRegistry(conn.adapter);
+      if (isSqliteConnection(conn)) await ensureArchiveRegistry(conn);
       else await ensureDiscardColumn(conn);
       for (const archive of found) await archive.drop();
       return found.map((a) => a.target);

@@ -5,11 +5,12 @@ import { currentSchema } from './table-state.js';
 
 /**
  * An archive not restored yet, as its dialect's registry holds it: on SQLite the entry, and
- * whether it came in with a copy of another database (`foreign`); on PostgreSQL the record of the
+ * whether it came in with a copy of another database (`foreign`), with the connection it was read on; on PostgreSQL the record of the
  * connection's schema.
  */
 export type OpenArchive =
-  { dialect: 'sqlite'; adapter: DatabaseAdapter; entry: ArchiveEntry; foreign: boolean } | { dialect: 'postgres'; record: ArchiveRecord };
+  | { dialect: 'sqlite'; connection: SqliteConnection; adapter: DatabaseAdapter; entry: ArchiveEntry; foreign: boolean }
+  | { dialect: 'postgres'; record: ArchiveRecord };
 
 /**
  * Archive `id` of this database (SQLite) or of the connection's schema (PostgreSQL) while it is
@@ -25,7 +26,7 @@ export async function openArchive(conn: DialectConnection, id: number): Promise<
     const adapter = conn.adapter;
     const entry = listArchives(adapter).find((a) => a.id === id);
     if (!entry || entry.status !== 'archived') throw unknown();
-    return { dialect: 'sqlite', adapter, entry, foreign: !archiveBelongsTo(entry, archiveLineage(adapter)) };
+    return { dialect: 'sqlite', connection: conn, adapter, entry, foreign: !archiveBelongsTo(entry, archiveLineage(adapter)) };
   }
   const record = (await archiveHistory(conn, await currentSchema(conn))).find((a) => a.id === id);
   if (!record || record.restored) throw unknown();

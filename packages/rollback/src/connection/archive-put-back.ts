@@ -163,7 +163,7 @@ function sameRow(conn: DialectConnection, archive: Archive): string {
 async function findArchive(conn: DialectConnection, id: number): Promise<Archive> {
   const found = await openArchive(conn, id);
   if (found.dialect === 'sqlite') {
-    const { adapter, entry } = found;
+    const { connection, adapter, entry } = found;
     if (found.foreign) throw new MfmigError('USAGE', `Archive ${id} came in with a copy of another database; its rows are not this database's`);
     const rowid = entry.keyKind === 'rowid';
     return {
@@ -175,16 +175,16 @@ async function findArchive(conn: DialectConnection, id: number): Promise<Archive
       key: rowid ? { archive: ['mfmig_rowid'], table: ['rowid'] } : { archive: entry.keyColumns, table: entry.keyColumns },
       async finish(inserted) {
         markArchiveRestored(adapter, id, inserted, 'put back by hand (mfmig archives --restore)');
-        adapter.run(`DROP TABLE ${q(entry.archiveTable)}`);
+        await connection.execute(`DROP TABLE ${q(entry.archiveTable)}`);
       },
       async shrink(kept) {
-        const { sha256 } = checksumTable(
-          adapter,
+        const { sha256 } = await checksumTable(
+          connection,
           entry.archiveTable,
           rowid ? ['mfmig_rowid', ...entry.columns] : entry.columns,
           rowid ? ['mfmig_rowid'] : entry.keyColumns,
         );
-        adapter.run('UPDATE mfmig_archives SET rows = ?, checksum = ? WHERE id = ?', [kept, sha256, id]);
+        await connection.execute('UPDATE mfmig_archives SET rows = ?, checksum = ? WHERE id = ?', [kept, sha256, id]);
       },
     };
   }

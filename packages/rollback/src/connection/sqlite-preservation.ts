@@ -1,4 +1,12 @@
-import { type DatabaseAdapter, type DialectStep, MfmigError, SqliteConnection, ensureDatabaseIdentity, migrationLabel } from '@mfmig/core';
+import {
+  type DatabaseAdapter,
+  type DialectStep,
+  MfmigError,
+  type SqliteConnection,
+  ensureDatabaseIdentity,
+  isSqliteConnection,
+  migrationLabel,
+} from '@mfmig/core';
 import { type ProbeResult, probeDataLoss } from '../analysis/data-loss-probe.js';
 import { downWrittenTables } from '../analysis/down-written-tables.js';
 import { restoreArchives } from '../preservation/archive-restorer.js';
@@ -18,13 +26,13 @@ import { archiveLosses } from '../preservation/archive-writer.js';
  * await preserveSqliteDown(step, work);
  */
 export async function preserveSqliteDown(step: DialectStep, work: (options?: { probe?: boolean }) => Promise<void>): Promise<void> {
-  const adapter = adapterOf(step);
-  ensureDatabaseIdentity(adapter);
-  const probe = await probeDataLoss(adapter, () => work({ probe: true }), downWrittenTables(adapter, step.migration));
+  const conn = connectionOf(step);
+  ensureDatabaseIdentity(conn);
+  const probe = await probeDataLoss(conn, () => work({ probe: true }), downWrittenTables(conn, step.migration));
   const { migration } = step;
   // the down that takes a failed attempt back out: its archives are held, never put back by an up
   const owner = { version: migration.version, migration: migrationLabel(migration), runId: step.runId, held: step.undoesFailedUp === true };
-  const preserved = archiveLosses(adapter, probe.losses, owner, (p) => step.progress(p));
+  const preserved = await archiveLosses(conn, probe.losses, owner, (p) => step.progress(p));
   // the step guard refuses a down that deletes rows it never names (a cascade, a rebuild) unless they are archived
   step.accountLosses?.(preserved.map((p) => p.table));
   await work();
@@ -56,10 +64,10 @@ export type DownProbeCollector = (version: number, finding: ProbeResult | Error)
  * await probeSqliteDown(step, work, (version, finding) => findings.set(version, finding));
  */
 export async function probeSqliteDown(step: DialectStep, work: (options?: { probe?: boolean }) => Promise<void>, collect: DownProbeCollector): Promise<void> {
-  const adapter = adapterOf(step);
+  const conn = connectionOf(step);
   let probe: ProbeResult;
   try {
-    probe = await probeDataLoss(adapter, () => work({ probe: true }), downWrittenTables(adapter, step.migration));
+    probe = await probeDataLoss(conn, () => work({ probe: true }), downWrittenTables(conn, step.migration));
   } catch (error) {
     collect(step.migration.version, error as Error);
     return work();
@@ -84,8 +92,13 @@ export async function restoreSqliteArchives(step: DialectStep, since?: Regenerat
   }
 }
 
-/** @internal the SQLite adapter under a step's connection */
+/** @internal the SQLite adapter under a step's connection (the restore of archives still runs on it) */
 export function adapterOf(step: DialectStep): DatabaseAdapter {
-  if (step.connection instanceof SqliteConnection) return step.connection.adapter;
+  return connectionOf(step).adapter;
+}
+
+/** A step's connection, which SQLite preservation is only given on SQLite. */
+function connectionOf(step: DialectStep): SqliteConnection {
+  if (isSqliteConnection(step.connection)) return step.connection;
   throw new MfmigError('INTERNAL', `SQLite preservation was given a ${step.connection.dialect} connection`);
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type DatabaseIdentity, MfmigError, type Migrator, migrationLabel } from '@mfmig/core';
+import { type DatabaseIdentity, MfmigError, type Migrator, migrationLabel, sqliteConnectionOf } from '@mfmig/core';
 import type { ProbeResult } from '../analysis/data-loss-probe.js';
 import { listBackups } from '../backup/backup-registry.js';
 import { type DataAtRisk, type RollbackPlan, type RollbackStep, riskLevelOf, stagesOf, summariseBackup } from './rollback-plan.js';
@@ -47,7 +47,8 @@ export async function createRollbackPlan(env: PlanningEnvironment, target: Rollb
     const result = await env.rehearseDowns(targetVersion, (version, finding) => findings.set(version, finding));
     dryRunError = result.error;
   }
-  const steps: RollbackStep[] = versions.map((version) => {
+  const steps: RollbackStep[] = [];
+  for (const version of versions) {
     const m = set.byVersion.get(version);
     const finding = findings.get(version);
     const base = {
@@ -59,14 +60,16 @@ export async function createRollbackPlan(env: PlanningEnvironment, target: Rollb
       reversible: irreversibleReasons(m).length === 0,
       irreversibleReasons: irreversibleReasons(m),
     };
-    if (m && finding && !(finding instanceof Error))
-      return { ...base, dataAtRisk: fromLosses(m, finding.losses), analysis: 'probe' as const, analysisError: null };
     const error = finding instanceof Error ? finding.message : (dryRunError?.message ?? null);
-    if (m && (m.downSql !== undefined || m.transformations.length > 0)) {
-      return { ...base, dataAtRisk: staticDataAtRisk(migrator.adapter, m), analysis: 'static' as const, analysisError: error };
+    if (m && finding && !(finding instanceof Error)) {
+      steps.push({ ...base, dataAtRisk: fromLosses(m, finding.losses), analysis: 'probe' as const, analysisError: null });
+    } else if (m && (m.downSql !== undefined || m.transformations.length > 0)) {
+      const dataAtRisk = await staticDataAtRisk(sqliteConnectionOf(migrator.adapter), m);
+      steps.push({ ...base, dataAtRisk, analysis: 'static' as const, analysisError: error });
+    } else {
+      steps.push({ ...base, dataAtRisk: [], analysis: 'none' as const, analysisError: error ?? (m ? null : 'migration file missing') });
     }
-    return { ...base, dataAtRisk: [], analysis: 'none' as const, analysisError: error ?? (m ? null : 'migration file missing') };
-  });
+  }
   return assemblePlan(env, { steps, applied, targetVersion, status, runnable, fingerprint: migrator.history.fingerprint() });
 }
 

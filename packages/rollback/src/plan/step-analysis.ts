@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type DatabaseAdapter, type Migration, type MigrationSet, migrationLabel } from '@mfmig/core';
+import { type Migration, type MigrationSet, type SqliteConnection, migrationLabel } from '@mfmig/core';
 import type { DataLoss } from '../analysis/data-loss-probe.js';
 import { analyseDownSql, reverseSqlOf } from '../analysis/down-sql-analysis.js';
 import { dataColumns, tableInventory } from '../analysis/table-inventory.js';
@@ -48,9 +48,12 @@ export function fromLosses(m: Migration, losses: DataLoss[]): DataAtRisk[] {
 /**
  * Data at risk read from a down's SQL (and its transformations' reverses), counted on the
  * database as it is now: an estimate, used when the down cannot be probed.
+ *
+ * @example
+ * const risk = await staticDataAtRisk(conn, m); // [{ table: 'kb_code_links', kind: 'table', rows: 340, estimated: true, ... }]
  */
-export function staticDataAtRisk(adapter: DatabaseAdapter, m: Migration): DataAtRisk[] {
-  const tables = tableInventory(adapter);
+export async function staticDataAtRisk(conn: SqliteConnection, m: Migration): Promise<DataAtRisk[]> {
+  const tables = await tableInventory(conn);
   const out: DataAtRisk[] = [];
   const base = { version: m.version, migration: migrationLabel(m), estimated: true };
   for (const sql of [m.downSql ?? '', ...reverseSqlOf(m.transformations)]) {

@@ -16,28 +16,6 @@ export const ARCHIVE_REGISTRY_TABLE = 'mfmig_archives';
  */
 export const ARCHIVE_TABLE_PREFIX = 'mfmig_archive_';
 
-const CREATE_SQL = `CREATE TABLE IF NOT EXISTS mfmig_archives (
-  id INTEGER PRIMARY KEY,
-  version INTEGER NOT NULL,
-  migration TEXT NOT NULL,
-  run_id TEXT,
-  kind TEXT NOT NULL CHECK (kind IN ('table', 'columns', 'rows')),
-  source_table TEXT NOT NULL,
-  archive_table TEXT NOT NULL UNIQUE,
-  columns TEXT NOT NULL,
-  key_kind TEXT NOT NULL CHECK (key_kind IN ('pk', 'rowid')),
-  key_columns TEXT NOT NULL,
-  rows INTEGER NOT NULL,
-  checksum TEXT NOT NULL,
-  status TEXT NOT NULL DEFAULT 'archived' CHECK (status IN ('archived', 'restored')),
-  created_at TEXT NOT NULL,
-  restored_at TEXT,
-  restored_rows INTEGER,
-  note TEXT,
-  database_id TEXT,
-  held INTEGER NOT NULL DEFAULT 0
-)`;
-
 /** One row of `mfmig_archives`. */
 export interface ArchiveEntry {
   id: number;
@@ -68,15 +46,6 @@ export interface ArchiveEntry {
   held: boolean;
   /** When its rows were deleted for good by hand (`mfmig archives --discard`); its status is then `restored`, with 0 rows restored. */
   discardedAt: string | null;
-}
-
-/** Creates the registry when missing, or adds `database_id`, `held` and `discarded_at` to an older one (inside the caller's transaction). */
-export function ensureArchiveRegistry(adapter: DatabaseAdapter): void {
-  adapter.run(CREATE_SQL);
-  const columns = adapter.columnNames(ARCHIVE_REGISTRY_TABLE);
-  if (!columns.includes('database_id')) adapter.run(`ALTER TABLE ${ARCHIVE_REGISTRY_TABLE} ADD COLUMN database_id TEXT`);
-  if (!columns.includes('held')) adapter.run(`ALTER TABLE ${ARCHIVE_REGISTRY_TABLE} ADD COLUMN held INTEGER NOT NULL DEFAULT 0`);
-  if (!columns.includes('discarded_at')) adapter.run(`ALTER TABLE ${ARCHIVE_REGISTRY_TABLE} ADD COLUMN discarded_at TEXT`);
 }
 
 /**
@@ -121,34 +90,6 @@ export function restorableArchives(adapter: DatabaseAdapter, upToVersion: number
   return listArchives(adapter, 'archived').filter((a) => !a.held && a.version <= upToVersion);
 }
 
-/** Records a new archive; returns its id. */
-export function recordArchive(
-  adapter: DatabaseAdapter,
-  entry: Omit<ArchiveEntry, 'id' | 'status' | 'restoredAt' | 'restoredRows' | 'note' | 'discardedAt'>,
-): number {
-  const result = adapter.run(
-    `INSERT INTO mfmig_archives (version, migration, run_id, kind, source_table, archive_table, columns, key_kind, key_columns, rows, checksum, created_at, database_id, held)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      entry.version,
-      entry.migration,
-      entry.runId,
-      entry.kind,
-      entry.sourceTable,
-      entry.archiveTable,
-      JSON.stringify(entry.columns),
-      entry.keyKind,
-      JSON.stringify(entry.keyColumns),
-      entry.rows,
-      entry.checksum,
-      entry.createdAt,
-      entry.databaseId,
-      entry.held ? 1 : 0,
-    ],
-  );
-  return Number(result.lastInsertRowid);
-}
-
 /** Marks an archive restored (its table is dropped by the caller). */
 export function markArchiveRestored(adapter: DatabaseAdapter, id: number, restoredRows: number, note: string | null): void {
   adapter.run('UPDATE mfmig_archives SET status = ?, restored_at = ?, restored_rows = ?, note = ? WHERE id = ?', [
@@ -156,23 +97,6 @@ export function markArchiveRestored(adapter: DatabaseAdapter, id: number, restor
     new Date().toISOString(),
     restoredRows,
     note,
-    id,
-  ]);
-}
-
-/**
- * Marks an archive discarded: its rows were deleted for good by hand (its table is dropped by the
- * caller). It reads as restored with 0 rows, so that no up ever looks for it again, and keeps
- * when and why in `discarded_at` and `note`. The registry must have `discarded_at`
- * ({@link ensureArchiveRegistry}).
- */
-export function markArchiveDiscarded(adapter: DatabaseAdapter, id: number, note: string): void {
-  const now = new Date().toISOString();
-  adapter.run('UPDATE mfmig_archives SET status = ?, restored_at = ?, restored_rows = 0, note = ?, discarded_at = ? WHERE id = ?', [
-    'restored',
-    now,
-    note,
-    now,
     id,
   ]);
 }

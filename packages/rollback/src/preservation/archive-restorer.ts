@@ -1,5 +1,5 @@
 import { type DatabaseAdapter, messageOf, quoteIdentifier } from '@mfmig/core';
-import { type TableInfo, dataColumns, tableInventory } from '../analysis/table-inventory.js';
+import { type TableInfo, dataColumns, tableShapes } from '../analysis/table-inventory.js';
 import { triggerWrites } from '../analysis/trigger-writes.js';
 import { type ArchiveEntry, archiveBelongsTo, archiveLineage, markArchiveRestored, restorableArchives } from './archive-registry.js';
 import { type RegeneratedSince, rekeyRegeneratedTwins } from './regenerated-twins.js';
@@ -54,7 +54,7 @@ export function restoreArchives(adapter: DatabaseAdapter, upToVersion: number, s
   const checkForeignKeys = !adapter.foreignKeysEnabled();
   for (let progress = true; progress && pending.length > 0;) {
     progress = false;
-    const tables = tableInventory(adapter, { counts: false });
+    const tables = tableShapes(adapter.introspector);
     const waiting: ArchiveEntry[] = [];
     for (const archive of pending) {
       const table = tables.get(archive.sourceTable);
@@ -84,7 +84,7 @@ function triggerDepths(adapter: DatabaseAdapter, archives: readonly ArchiveEntry
   const names = [...new Set(archives.map((a) => a.sourceTable.toLowerCase()))];
   const depth = new Map(names.map((n) => [n, 0]));
   if (names.length > 1) {
-    const writesOf = triggerWrites(adapter);
+    const writesOf = triggerWrites(adapter.introspector);
     const writes = names.map((n) => [n, writesOf([n]).map((t) => t.toLowerCase())] as const);
     for (let round = 0, changed = true; changed && round < names.length; round++) {
       changed = false;

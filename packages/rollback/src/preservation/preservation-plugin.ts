@@ -95,7 +95,7 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
       try {
         let probe: ProbeResult;
         try {
-          probe = await probeDataLoss(ctx.adapter, () => runDownLikeTheRunner(ctx, others), downWrittenTables(ctx.adapter, ctx.migration));
+          probe = await probeDataLoss(ctx.connection, () => runDownLikeTheRunner(ctx, others), downWrittenTables(ctx.connection, ctx.migration));
         } catch (error) {
           if (!collect) throw error;
           collect(ctx.migration.version, error as Error);
@@ -110,8 +110,8 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
           );
           return;
         }
-        const preserved = archiveLosses(
-          ctx.adapter,
+        const preserved = await archiveLosses(
+          ctx.connection,
           probe.losses,
           { version: ctx.migration.version, migration: migrationLabel(ctx.migration), runId: ctx.runId, held: ctx.undoesFailedUp === true },
           (p) => ctx.progress(p),

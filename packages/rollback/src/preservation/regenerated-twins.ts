@@ -1,5 +1,5 @@
 import { type DatabaseAdapter, quoteIdentifier as q } from '@mfmig/core';
-import { type TableInfo, tableInventory } from '../analysis/table-inventory.js';
+import { type TableInfo, tableShapes } from '../analysis/table-inventory.js';
 import { type ArchiveEntry, archiveBelongsTo, archiveLineage, restorableArchives } from './archive-registry.js';
 
 /**
@@ -58,7 +58,7 @@ export function regeneratedSince(adapter: DatabaseAdapter, upToVersion: number):
   if (listed.length === 0) return since;
   const lineage = archiveLineage(adapter);
   const due = listed.filter((a) => archiveBelongsTo(a, lineage));
-  const tables = new Map([...tableInventory(adapter, { counts: false }).values()].map((t) => [t.name.toLowerCase(), t]));
+  const tables = new Map([...tableShapes(adapter.introspector).values()].map((t) => [t.name.toLowerCase(), t]));
   for (const archive of due) {
     const name = archive.sourceTable.toLowerCase();
     if (since.has(name)) continue;
