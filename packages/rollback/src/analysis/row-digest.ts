@@ -36,10 +36,12 @@ export async function checksumQuery(conn: SqliteConnection, sql: string, params:
  * await checksumTable(conn, 'incidents', ['id', 'title'], ['id']);
  */
 export async function checksumTable(conn: SqliteConnection, table: string, columns: string[], orderBy: string[]): Promise<RowsChecksum> {
-  const hash = createHash('sha256');
   const order = orderBy.length > 0 ? ` ORDER BY ${orderBy.map((c) => (c === 'rowid' ? 'rowid' : quoteIdentifier(c))).join(', ')}` : '';
-  const read = exactColumns(columns.map(quoteIdentifier));
-  const rows = await conn.forEachRow(`SELECT ${read.select} FROM ${quoteIdentifier(table)}${order}`, [], (row) => hashRow(hash, read.values(row)));
+  let hash = createHash('sha256');
+  const rows = await scanExact(conn, columns.map(quoteIdentifier), `FROM ${quoteIdentifier(table)}${order}`, () => {
+    hash = createHash('sha256');
+    return (values) => hashRow(hash, values);
+  });
   return { rows, sha256: hash.digest('hex') };
 }
 
@@ -48,11 +50,17 @@ export async function checksumTable(conn: SqliteConnection, table: string, colum
  * after a down migration tells which rows it deleted or changed.
  */
 export async function rowDigests(conn: SqliteConnection, table: string, columns: string[], key: RowKey): Promise<Map<string, string>> {
-  const digests = new Map<string, string>();
-  const read = exactColumns(columns.length > 0 ? columns.map(quoteIdentifier) : ['NULL']);
-  await conn.forEachRow(`SELECT ${keyExpression(key)} AS mfmig_key, ${read.select} FROM ${quoteIdentifier(table)}`, [], (row) => {
-    digests.set(String(row.mfmig_key), digestOf(read.values(row)));
-  });
+  let digests = new Map<string, string>();
+  await scanExact(
+    conn,
+    dataExpressions(columns),
+    `FROM ${quoteIdentifier(table)}`,
+    () => {
+      digests = new Map();
+      return (values, k) => void digests.set(String(k), digestOf(values));
+    },
+    keyExpression(key),
+  );
   return digests;
 }
 
@@ -64,43 +72,81 @@ export async function lostRowKeys(
   key: RowKey,
   after: Map<string, string>,
 ): Promise<{ deleted: string[]; changed: string[] }> {
-  const deleted: string[] = [];
-  const changed: string[] = [];
-  const read = exactColumns(columns.length > 0 ? columns.map(quoteIdentifier) : ['NULL']);
-  await conn.forEachRow(`SELECT ${keyExpression(key)} AS mfmig_key, ${read.select} FROM ${quoteIdentifier(table)}`, [], (row) => {
-    const k = String(row.mfmig_key);
-    const digest = after.get(k);
-    if (digest === undefined) deleted.push(k);
-    else if (digest !== digestOf(read.values(row))) changed.push(k);
-  });
+  let deleted: string[] = [];
+  let changed: string[] = [];
+  await scanExact(
+    conn,
+    dataExpressions(columns),
+    `FROM ${quoteIdentifier(table)}`,
+    () => {
+      deleted = [];
+      changed = [];
+      return (values, key) => {
+        const k = String(key);
+        const digest = after.get(k);
+        if (digest === undefined) deleted.push(k);
+        else if (digest !== digestOf(values)) changed.push(k);
+      };
+    },
+    keyExpression(key),
+  );
   return { deleted, changed };
 }
 
+function dataExpressions(columns: string[]): string[] {
+  return columns.length > 0 ? columns.map(quoteIdentifier) : ['NULL'];
+}
+
+/** Thrown out of a scan's first pass when a value may be an integer that was rounded. */
+const ROUNDED = new Error('an integer beyond 2^53 was read as a number');
+
 /**
- * Reads SQL expressions with integers exact, one row at a time: a JS number rounds an integer
- * beyond 2^53, so two values a down migration told apart (or made equal by rounding them itself)
- * would digest alike. Each expression is read as `mfmig_c<n>`, and again as text in
- * `mfmig_x<n>` when it is an integer beyond 2^53, which `values` gives as a bigint; the others
- * stay as read, so digests and checksums of such rows are what they always were. The aliases also
- * keep the values in the order of the expressions, whatever the columns are called.
+ * Streams `SELECT <key>, <expressions> <from>` with integers exact, handing each row's values (in
+ * the order of the expressions, whatever the columns are called) and key to the visitor
+ * `begin()` makes; returns the number of rows. A JS number rounds an integer beyond 2^53, so two
+ * values a down migration told apart (or made equal by rounding them itself) would digest alike:
+ * when a row holds a number that may be such an integer, the scan stops and starts again (a new
+ * `begin()`), reading each expression also as text when it is an integer beyond 2^53, which is
+ * handed on as a bigint. Other values are as read either way, so digests and checksums of rows
+ * without such integers are what they always were, and most tables are read once, as fast as
+ * they stream.
  */
-function exactColumns(expressions: readonly string[]): { select: string; values(row: Record<string, unknown>): unknown[] } {
-  const select = expressions
-    .map((e, i) => `${e} AS mfmig_c${i}, CASE WHEN typeof(${e}) = 'integer' AND (${e} > ${SAFE} OR ${e} < -${SAFE}) THEN CAST(${e} AS TEXT) END AS mfmig_x${i}`)
-    .join(', ');
+async function scanExact(
+  conn: SqliteConnection,
+  expressions: readonly string[],
+  from: string,
+  begin: () => (values: unknown[], key: unknown) => void,
+  key?: string,
+): Promise<number> {
   const plain = expressions.map((_, i) => `mfmig_c${i}`);
-  const wide = expressions.map((_, i) => `mfmig_x${i}`);
-  return {
-    select,
-    values(row) {
-      const out = new Array<unknown>(plain.length);
+  const head = key === undefined ? '' : `${key} AS mfmig_key, `;
+  const fast = begin();
+  try {
+    return await conn.forEachRow(`SELECT ${head}${expressions.map((e, i) => `${e} AS ${plain[i]}`).join(', ')} ${from}`, [], (row) => {
+      const values = new Array<unknown>(plain.length);
       for (let i = 0; i < plain.length; i++) {
-        const big = row[wide[i]!];
-        out[i] = big === null || big === undefined ? row[plain[i]!] : BigInt(big as string);
+        const value = row[plain[i]!];
+        if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) throw ROUNDED;
+        values[i] = value;
       }
-      return out;
-    },
-  };
+      fast(values, row.mfmig_key);
+    });
+  } catch (error) {
+    if (error !== ROUNDED) throw error;
+  }
+  const wide = expressions.map((_, i) => `mfmig_x${i}`);
+  const exact = expressions.map(
+    (e, i) => `${e} AS ${plain[i]}, CASE WHEN typeof(${e}) = 'integer' AND (${e} > ${SAFE} OR ${e} < -${SAFE}) THEN CAST(${e} AS TEXT) END AS ${wide[i]}`,
+  );
+  const slow = begin();
+  return conn.forEachRow(`SELECT ${head}${exact.join(', ')} ${from}`, [], (row) => {
+    const values = new Array<unknown>(plain.length);
+    for (let i = 0; i < plain.length; i++) {
+      const big = row[wide[i]!];
+      values[i] = big === null || big === undefined ? row[plain[i]!] : BigInt(big as string);
+    }
+    slow(values, row.mfmig_key);
+  });
 }
 
 function hashRow(hash: ReturnType<typeof createHash>, row: unknown[]): void {
