@@ -14,7 +14,7 @@ export * from './service/replay-versions.js';
 export * from './service/schema-evolution.js';
 export { CatalogTracker, buildSnapshot } from './snapshot/catalog-tracker.js';
 export * from './snapshot/introspect.js';
-export type { SchemaSource } from './snapshot/catalog-of.js';
+export type { SchemaSource } from './snapshot/schema-source.js';
 export { type CatalogRow, type DefinedObject, defineObject, definitionJson } from './snapshot/object-definition.js';
 export * from './snapshot/schema-hash.js';
 export * from './snapshot/schema-snapshot.js';

@@ -31,7 +31,7 @@ export async function rebuiltTable(conn: SqliteConnection, m: Migration): Promis
 export async function writersNote(conn: SqliteConnection, sizeBytes: number, thresholdSeconds: number): Promise<WritersNote | undefined> {
   const journalMode = await conn.journalMode();
   // an in-memory database (a new file is planned in memory) has no application beside it
-  if (journalMode === 'memory' || conn.isMemory || conn.target === '' || conn.target === ':memory:') return undefined;
+  if (journalMode === 'memory' || conn.isMemory) return undefined;
   if (journalMode === 'wal') {
     return {
       journalMode,

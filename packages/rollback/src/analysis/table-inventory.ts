@@ -30,15 +30,14 @@ export interface RowKey {
 
 /**
  * The user tables (not `sqlite_*`, not `mfmig_*`, not the shadow tables of virtual tables) with
- * their columns, root page and row count (one `count(*)` a table; none with `counts: false`).
+ * their columns, root page and row count (one `count(*)` a table; {@link tableShapes} has no counts).
  *
  * @example
  * const tables = await tableInventory(conn);
  * tables.get('kb_entries')?.rowCount;
  */
-export async function tableInventory(conn: SqliteConnection, options: { counts?: boolean } = {}): Promise<Map<string, TableInfo>> {
+export async function tableInventory(conn: SqliteConnection): Promise<Map<string, TableInfo>> {
   const tables = tableShapes(conn.introspector);
-  if (options.counts === false) return tables;
   for (const table of tables.values()) {
     if (table.kind !== 'table') continue;
     const [row] = await conn.query<{ n: unknown }>(`SELECT count(*) AS n FROM ${quoteIdentifier(table.name)}`);

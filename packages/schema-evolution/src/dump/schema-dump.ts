@@ -1,5 +1,5 @@
-import type { SqliteSchemaRow } from '@mfmig/core';
-import { type SchemaSource, catalogOf } from '../snapshot/catalog-of.js';
+import { type SqliteSchemaRow, sqliteConnectionOf } from '@mfmig/core';
+import type { SchemaSource } from '../snapshot/schema-source.js';
 import { layoutSql } from './layout-sql.js';
 
 /** The first line of every schema file mfmig writes: how a file is recognised as one of ours. */
@@ -31,7 +31,7 @@ const KIND_ORDER = ['table', 'index', 'view', 'trigger'] as const;
  * // '-- Schema written by mfmig ...\n\nCREATE TABLE items (\n  id INTEGER PRIMARY KEY\n);\n\n-- Applied migrations ...\n-- 0001_create_items\n'
  */
 export async function dumpSchema(db: SchemaSource, applied: readonly DumpedMigration[]): Promise<string> {
-  const catalog = catalogOf(db);
+  const catalog = sqliteConnectionOf(db).introspector;
   const shadows = new Set((await catalog.tableList()).filter((t) => t.type === 'shadow').map((t) => t.name));
   const rows = (await catalog.catalog())
     .filter((r): r is SqliteSchemaRow & { sql: string } => r.sql !== null)

@@ -1,6 +1,6 @@
-import { MfmigError, type SqliteConnection } from '@mfmig/core';
+import { MfmigError, type SqliteConnection, sqliteConnectionOf } from '@mfmig/core';
 import { buildSnapshot } from '../snapshot/catalog-tracker.js';
-import { type SchemaSource, connectionOf } from '../snapshot/catalog-of.js';
+import type { SchemaSource } from '../snapshot/schema-source.js';
 import type { DefinedObject } from '../snapshot/object-definition.js';
 import type { SchemaObject, SchemaSnapshot } from '../snapshot/schema-snapshot.js';
 
@@ -64,7 +64,7 @@ const INSERT_SQL = `INSERT INTO ${SNAPSHOTS_TABLE} (version, schema_hash, base_i
  * await conn.transaction(() => ensureSnapshotTables(conn));
  */
 export async function ensureSnapshotTables(db: SchemaSource): Promise<void> {
-  await connectionOf(db).executeScript(CREATE_SQL);
+  await sqliteConnectionOf(db).executeScript(CREATE_SQL);
 }
 
 /**
@@ -74,7 +74,7 @@ export async function ensureSnapshotTables(db: SchemaSource): Promise<void> {
  * if (!(await snapshotTablesExist(conn))) console.log('no schema history yet');
  */
 export async function snapshotTablesExist(db: SchemaSource): Promise<boolean> {
-  return connectionOf(db).hasTable(SNAPSHOTS_TABLE);
+  return sqliteConnectionOf(db).hasTable(SNAPSHOTS_TABLE);
 }
 
 /**
@@ -85,7 +85,7 @@ export async function snapshotTablesExist(db: SchemaSource): Promise<boolean> {
  * const id = await writeSnapshot(conn, { version: 3, hash: tracker.hash(), runId: null, objects: tracker.objects(), changes: tracker.drainChanges() });
  */
 export async function writeSnapshot(db: SchemaSource, write: SnapshotWrite): Promise<number> {
-  const [row] = await connectionOf(db).query<{ id: number }>(`${INSERT_SQL} RETURNING id`, rowOf(write));
+  const [row] = await sqliteConnectionOf(db).query<{ id: number }>(`${INSERT_SQL} RETURNING id`, rowOf(write));
   return Number(row!.id);
 }
 
@@ -116,7 +116,7 @@ function rowOf(write: SnapshotWrite): [number, string, number | null, string, nu
  * (await listSnapshots(conn)).map((s) => [s.version, s.hash]);
  */
 export async function listSnapshots(db: SchemaSource): Promise<StoredSnapshotInfo[]> {
-  const conn = connectionOf(db);
+  const conn = sqliteConnectionOf(db);
   if (!(await conn.hasTable(SNAPSHOTS_TABLE))) return [];
   const rows = await conn.query<{ id: number; version: number; schema_hash: string; object_count: number; run_id: string | null; created_at: string }>(
     `SELECT s.id, s.version, s.schema_hash, s.object_count, s.run_id, s.created_at FROM ${SNAPSHOTS_TABLE} s
@@ -132,7 +132,7 @@ export async function listSnapshots(db: SchemaSource): Promise<StoredSnapshotInf
  * (await loadSnapshot(conn, 2))?.tables.map((t) => t.name);
  */
 export async function loadSnapshot(db: SchemaSource, version: number): Promise<SchemaSnapshot | undefined> {
-  const conn = connectionOf(db);
+  const conn = sqliteConnectionOf(db);
   if (!(await conn.hasTable(SNAPSHOTS_TABLE))) return undefined;
   const [row] = await conn.query<{ id: number | null }>(`SELECT max(id) AS id FROM ${SNAPSHOTS_TABLE} WHERE version = ?`, [version]);
   return row?.id == null ? undefined : loadSnapshotRow(conn, row.id);
@@ -146,7 +146,7 @@ export async function loadSnapshot(db: SchemaSource, version: number): Promise<S
  * (await loadSnapshotRow(conn, (await listSnapshots(conn)).at(-1)!.id)).hash;
  */
 export async function loadSnapshotRow(db: SchemaSource, id: number): Promise<SchemaSnapshot> {
-  const conn = connectionOf(db);
+  const conn = sqliteConnectionOf(db);
   // newest first: the row asked for, its base, that row's base, ... down to a full list
   const chain = await conn.query<{ id: number; base_id: number | null; objects: string; schema_hash: string }>(
     `WITH RECURSIVE chain(id, base_id, objects, schema_hash) AS (

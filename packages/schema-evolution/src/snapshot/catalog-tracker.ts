@@ -1,5 +1,5 @@
-import type { SqliteIntrospector } from '@mfmig/core';
-import { type SchemaSource, catalogOf } from './catalog-of.js';
+import { type SqliteIntrospector, sqliteConnectionOf } from '@mfmig/core';
+import type { SchemaSource } from './schema-source.js';
 import { type CatalogRow, type DefinedObject, defineObject } from './object-definition.js';
 import { SchemaHashAccumulator } from './schema-hash.js';
 import { type SchemaObject, type SchemaSnapshot, objectKey } from './schema-snapshot.js';
@@ -52,7 +52,7 @@ export class CatalogTracker {
   update(database: SchemaSource): void {
     // the connection's own introspector, whose statements stay prepared: after DDL each is re-prepared, and those
     // reading sqlite_schema cost most then (about 0.1 ms each with a thousand tables), hence the cookie first
-    const catalog = catalogOf(database);
+    const catalog = sqliteConnectionOf(database).introspector;
     const state = this.#state;
     const schemaVersion = catalog.schemaVersionSync();
     if (state && ++state.updates % COUNT_CHECK_INTERVAL === 0 && state.schemaVersion === schemaVersion && catalog.catalogCountSync() !== state.count) {

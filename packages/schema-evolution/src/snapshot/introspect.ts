@@ -1,4 +1,4 @@
-import type { SchemaSource } from './catalog-of.js';
+import type { SchemaSource } from './schema-source.js';
 import { CatalogTracker } from './catalog-tracker.js';
 import type { SchemaSnapshot } from './schema-snapshot.js';
 
