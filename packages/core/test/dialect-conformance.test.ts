@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type RunnableConnection, SqliteConnection, isMfmigError, openDatabase, openPostgres } from '@mfmig/core';
+import { type RunnableConnection, SqliteConnection, historyFingerprint, isMfmigError, openDatabase, openPostgres } from '@mfmig/core';
 import { dropScratchDatabases, removeTempDirs, scratchDatabase, tempDir } from '@mfmig/test-support';
 
 afterAll(async () => {
@@ -126,6 +126,31 @@ describe.each(DIALECTS)('the dialect boundary on $name', ({ open }) => {
         ['accept-checksum', 1, 'string', 'string'],
         ['migration-failed', 2, 'string', 'string'],
       ]);
+    });
+  });
+
+  it('records a run that could not be taken back, and fingerprints the history alike on both connections', async () => {
+    await withDialect(open, async ({ conn, other }) => {
+      expect(await historyFingerprint(conn.history)).toBe('');
+      await conn.history.ensure();
+      await conn.transaction(async () => {
+        await conn.history.record(entry(2));
+        await conn.history.record(entry(1, 'partial'));
+      });
+      const first = await historyFingerprint(conn.history);
+      expect(first).toBe('2:1/sum1/partial,2/sum2/applied');
+      expect(await historyFingerprint(other.history)).toBe(first);
+      await other.history.acceptChecksum(2, 'edited', 'reviewed');
+      expect(await historyFingerprint(conn.history)).not.toBe(first);
+
+      await conn.history.recordNotReverted(2, 'the downs failed and no backup exists');
+      const failures = await other.history.failures();
+      expect(failures.map((f) => [f.version, f.direction, f.notReverted === true])).toEqual([[2, 'up', true]]);
+      // inside a transaction it is not written: the rollback would take it back with the rest
+      await conn.begin();
+      await conn.history.recordNotReverted(1, 'not recorded');
+      await conn.rollback();
+      expect((await other.history.failures()).map((f) => f.version)).toEqual([2]);
     });
   });
 

@@ -70,11 +70,30 @@ describe('rollback plans', () => {
       expect(isMfmigError(error) && error.code).toBe('RISK_NOT_ACCEPTED');
     });
 
+    it('refuses a plan whose history changed at the same version, and rolls nothing back', async () => {
+      const plan = await manager.createRollbackPlan({ mvp: 4 });
+      // another process accepts an edited checksum: same version, another history
+      const other = new Database(dbPath);
+      other.prepare("UPDATE mfmig_history SET checksum = 'edited' WHERE version = 3").run();
+      other.close();
+      const error = await manager.executeRollbackPlan(plan).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isMfmigError(error) && error.code).toBe('RISK_NOT_ACCEPTED');
+      manager.close();
+      expect(databaseState(dbPath).versions).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    });
+
     it('executes a staged MVP5 -> MVP1 rollback, validating between milestones', async () => {
       const seen: number[] = [];
+      const applied: number[] = [];
       const result = await manager.rollbackToMvp(1, {
-        validateRollback: ({ version }) => {
+        validateRollback: async ({ version, connection }) => {
           seen.push(version);
+          // the validator reads the live database through the connection it is given
+          const [row] = await connection.query<{ n: number }>('SELECT count(*) AS n FROM mfmig_history');
+          applied.push(Number(row?.n));
           return { isValid: true };
         },
       });
@@ -83,6 +102,7 @@ describe('rollback plans', () => {
       expect(result.strategy).toBe('staged');
       expect(result.stagesCompleted).toBe(4);
       expect(seen).toEqual([9, 7, 4, 2]);
+      expect(applied).toEqual([9, 7, 4, 2]);
       expect(result.validations.map((v) => [v.afterVersion, v.ok])).toEqual([
         [9, true],
         [7, true],

@@ -15,7 +15,7 @@ import type {
 } from '../dialect/dialect.js';
 import { type LockHolder, RunLock, describeHolder } from '../lock/run-lock.js';
 import { isCurrentProcess } from '../lock/process-identity.js';
-import type { DatabaseAdapter, JournalMode } from './database-adapter.js';
+import type { DatabaseAdapter, ForeignKeyViolation, JournalMode } from './database-adapter.js';
 import { SqliteAdapter } from './sqlite-adapter.js';
 import { type SqliteIntrospector } from './sqlite-introspector.js';
 import { SqliteDialectHistory } from './sqlite-dialect-history.js';
@@ -130,6 +130,11 @@ export class SqliteConnection implements RunnableConnection {
   /** True when the connection was opened read-only (`openSqlite(path, { readonly: true })`). */
   get isReadonly(): boolean {
     return this.adapter.isReadonly;
+  }
+
+  /** False once the connection was closed (by its owner, or before a restore replaced the file). */
+  get isOpen(): boolean {
+    return this.adapter.isOpen;
   }
 
   /** True for an in-memory database (no file: nothing to copy, snapshot or open in another process). */
@@ -363,9 +368,22 @@ export class SqliteConnection implements RunnableConnection {
     }
   }
 
-  /** Closes the adapter (a connection the adapter was handed by its user stays open, as the adapter decides). */
-  async close(): Promise<void> {
-    this.adapter.close();
+  /**
+   * Closes the adapter (a connection the adapter was handed by its user stays open, as the adapter
+   * decides, unless `evenIfShared`: a restore is about to replace the file under it).
+   */
+  async close(options: { evenIfShared?: boolean } = {}): Promise<void> {
+    this.adapter.close(options);
+  }
+
+  /**
+   * The rows `PRAGMA foreign_key_check` reports: one per child row whose parent is missing.
+   *
+   * @example
+   * (await conn.foreignKeyCheck()).length; // 0
+   */
+  async foreignKeyCheck(): Promise<ForeignKeyViolation[]> {
+    return this.adapter.foreignKeyCheck();
   }
 
   /** An empty in-memory database to rehearse migrations in; nothing of it reaches the file. */

@@ -78,6 +78,10 @@ export class SqliteDialectHistory implements DialectHistory {
     this.#store.recordFailure(version, direction, message);
   }
 
+  async recordNotReverted(version: number, message: string): Promise<void> {
+    this.#store.recordNotReverted(version, message);
+  }
+
   async failures(): Promise<MigrationFailure[]> {
     return this.#store.failures();
   }

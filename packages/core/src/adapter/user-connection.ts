@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { DatabaseAdapter } from './database-adapter.js';
+import type { SqliteConnection } from './sqlite-connection.js';
 
 /**
  * The driver's own connection, as mfmig hands it to users' code: the `database` option of the
@@ -10,12 +11,12 @@ import type { DatabaseAdapter } from './database-adapter.js';
 export type SqliteDatabase = Database;
 
 /**
- * The connection under `adapter`, for users' own code (see {@link SqliteDatabase}): the one place
+ * The connection under `adapter` (or under a `SqliteConnection`), for users' own code (see {@link SqliteDatabase}): the one place
  * outside the SQLite dialect's folder gets the driver's handle from.
  *
  * @example
  * transformation.reverse({ raw: connectionForUserCode(adapter), adapter, transformation });
  */
-export function connectionForUserCode(adapter: DatabaseAdapter): SqliteDatabase {
-  return adapter.raw;
+export function connectionForUserCode(source: DatabaseAdapter | SqliteConnection): SqliteDatabase {
+  return 'stepGuard' in source ? source.adapter.raw : source.raw;
 }

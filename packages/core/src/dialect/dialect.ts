@@ -355,6 +355,11 @@ export interface DialectHistory {
   auditLog(): Promise<AuditEntry[]>;
   acceptChecksum(version: number, checksum: string, reason: string): Promise<void>;
   recordFailure(version: number, direction: 'up' | 'down', message: string): Promise<void>;
+  /**
+   * Records, outside any transaction, that a failed run could not be taken back (neither by its
+   * downs nor by its pre-run backup): `status` reports it as `RUN_NOT_REVERTED`.
+   */
+  recordNotReverted(version: number, message: string): Promise<void>;
   failures(): Promise<MigrationFailure[]>;
   /** The content each repeatable migration last ran with (`mfmig_repeatable`), by name; empty when none ever ran. */
   repeatables(): Promise<RepeatableEntry[]>;

@@ -1,5 +1,6 @@
 import { hostname, userInfo } from 'node:os';
 import type { DatabaseAdapter } from '../adapter/index.js';
+import { historyFingerprintOf } from './history-fingerprint.js';
 
 /** One applied migration, as recorded in `mfmig_history`. */
 export interface HistoryEntry {
@@ -223,11 +224,7 @@ export class HistoryStore {
 
   /** A hash of the whole history, to detect a migration that tampered with it. */
   fingerprint(): string {
-    if (!this.exists()) return '';
-    const row = this.#adapter.get<{ f: string | null }>(
-      `SELECT count(*) || ':' || group_concat(version || '/' || checksum || '/' || status, ',') AS f FROM (SELECT * FROM ${HISTORY_TABLE} ORDER BY version)`,
-    );
-    return row?.f ?? '';
+    return historyFingerprintOf(this.list());
   }
 
   /** Accepts the current checksum of an applied migration whose file was edited, and logs it. */

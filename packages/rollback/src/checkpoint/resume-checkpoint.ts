@@ -1,5 +1,6 @@
 import type { StageRunner } from '../execute/execute-rollback-plan.js';
-import { type DatabaseIdentity, MfmigError, type MigrationSet, type Migrator, type RunResult } from '@mfmig/core';
+import { type DatabaseIdentity, MfmigError, type MigrationSet, type RunResult } from '@mfmig/core';
+import { type LiveState, liveStatus } from '../live-state.js';
 import type { BackupRecord } from '../backup/backup-manifest.js';
 import { describeDatabase } from '../backup/backup-ownership.js';
 import { type CheckpointRecord, checkpointBackup, checkpointBelongsTo, readCheckpoint } from './checkpoint-manifest.js';
@@ -10,8 +11,8 @@ export interface ResumeEnvironment {
   /** The live database's identity, read without writing. */
   identity(): DatabaseIdentity;
   loadMigrations(): Promise<MigrationSet>;
-  /** The live migrator, or why the live database cannot be used. */
-  tryMigrator(): Promise<Migrator | Error>;
+  /** The live database, or why it cannot be used. */
+  tryState(): Promise<LiveState | Error>;
   /** Restores a backup over the live file (closing and reopening the connection); returns where the replaced file was kept. */
   restore(backup: BackupRecord): Promise<{ savedAside: string | null }>;
   /** Runs with preservation on and without the automatic pre-run backup (see `StageRunner`). */
@@ -80,8 +81,8 @@ export async function resumeFromCheckpoint(env: ResumeEnvironment, checkpointPat
   }
   const backup = checkpointBackup(checkpoint);
   const mode = options.restore ?? 'auto';
-  const state = await env.tryMigrator();
-  const divergence = state instanceof Error ? `the live database cannot be used (${state.message})` : divergenceFrom(checkpoint, state);
+  const state = await env.tryState();
+  const divergence = state instanceof Error ? `the live database cannot be used (${state.message})` : await divergenceFrom(checkpoint, state);
   let restored = false;
   let savedAside: string | null = null;
   let reason = divergence ?? "the live database is on the checkpoint's path";
@@ -119,15 +120,15 @@ function changedMigrations(checkpoint: CheckpointRecord, set: MigrationSet): num
 }
 
 /** Why the live database is not on the checkpoint's path (null when it is: at it, or further along). */
-function divergenceFrom(checkpoint: CheckpointRecord, migrator: Migrator): string | null {
+async function divergenceFrom(checkpoint: CheckpointRecord, live: LiveState): Promise<string | null> {
   let problems: string[];
   try {
-    problems = migrator.adapter.checkIntegrity('quick', 3);
+    problems = await live.connection.checkIntegrity('quick', 3);
   } catch (error) {
     return `the live database fails its check (${(error as Error).message})`;
   }
   if (problems.length > 0) return `the live database fails its check (${problems.join('; ')})`;
-  const applied = new Set(migrator.status().applied.map((a) => a.version));
+  const applied = new Set((await liveStatus(live)).applied.map((a) => a.version));
   const expected = checkpoint.position.applied.map((a) => a.version);
   const missing = expected.filter((v) => !applied.has(v));
   if (missing.length > 0) return `versions ${missing.join(', ')} applied at the checkpoint are no longer applied`;

@@ -1,5 +1,6 @@
+import { type LiveState, liveStatus } from '../live-state.js';
 import type { StageRunner } from '../execute/execute-rollback-plan.js';
-import { type DatabaseIdentity, MfmigError, type Migrator, type RunResult, failureOf, isMfmigError, messageOf, checkDatabaseFile } from '@mfmig/core';
+import { type DatabaseIdentity, MfmigError, type RunResult, failureOf, isMfmigError, messageOf, checkDatabaseFile } from '@mfmig/core';
 import type { BackupRecord } from '../backup/backup-manifest.js';
 import { listBackups, scanBackups } from '../backup/backup-registry.js';
 import { type BackupVerification, verifyBackup } from '../backup/verify-backup.js';
@@ -41,7 +42,8 @@ export interface EmergencyEnvironment {
   database: DatabaseIdentity;
   contacts: string[];
   safetyChecks: boolean;
-  tryMigrator(): Promise<Migrator | Error>;
+  /** The live database, or why it cannot be used. */
+  tryState(): Promise<LiveState | Error>;
   /** Replaces the live file with a verified backup, keeping the old one aside (untouched when `damaged`); reopens. */
   restore(backup: BackupRecord, verification: BackupVerification, reason: string, damaged: boolean): Promise<{ savedAside: string | null }>;
   /** Runs with preservation on and without the automatic pre-run backup (see `StageRunner`). */
@@ -78,8 +80,8 @@ export async function executeEmergencyRollback(env: EmergencyEnvironment, type: 
   }
   const after = checkDatabaseFile(env.livePath, 'quick');
   result.actionsPerformed.push(`checked the live database: quick_check ${after.ok ? 'ok' : after.result}`);
-  const migrator = await env.tryMigrator();
-  result.restoredToVersion = migrator instanceof Error ? null : migrator.status().currentVersion;
+  const state = await env.tryState();
+  result.restoredToVersion = state instanceof Error ? null : (await liveStatus(state)).currentVersion;
   result.durationMs = performance.now() - started;
   if (!result.success) throw failureOf(result, 'ROLLBACK_FAILED', 'The emergency rollback did not finish');
   return result;
@@ -129,14 +131,14 @@ async function restoreNewestVerified(env: EmergencyEnvironment, result: Emergenc
 }
 
 async function revertLastRun(env: EmergencyEnvironment, result: EmergencyRollbackResult, type: EmergencyType): Promise<void> {
-  const migrator = await env.tryMigrator();
+  const state = await env.tryState();
   const backups = ownBackups(env, false);
-  if (migrator instanceof Error) {
-    result.actionsPerformed.push(`the live database cannot be opened (${migrator.message}); falling back to the newest verified backup`);
+  if (state instanceof Error) {
+    result.actionsPerformed.push(`the live database cannot be opened (${state.message}); falling back to the newest verified backup`);
     return restoreNewestVerified(env, result, type);
   }
-  const run = findLastRun(migrator.history.list(), backups);
-  if (!run || (run.versions.length === 0 && migrator.status().currentVersion <= run.fromVersion)) {
+  const run = findLastRun(await state.connection.history.list(), backups);
+  if (!run || (run.versions.length === 0 && (await liveStatus(state)).currentVersion <= run.fromVersion)) {
     result.actionsPerformed.push('found no migration run to revert: the database is where the last run started');
     return;
   }

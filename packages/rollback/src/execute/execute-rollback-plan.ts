@@ -1,4 +1,5 @@
-import { type DialectLock, MfmigError, type MigrationResultItem, failureOf, type Migrator, type RunResult, wrapSqliteError } from '@mfmig/core';
+import { type DialectLock, MfmigError, type MigrationResultItem, failureOf, type RunResult, wrapSqliteError } from '@mfmig/core';
+import { type LiveState, liveHistoryFingerprint, liveStatus } from '../live-state.js';
 import type { BackupRecord } from '../backup/backup-manifest.js';
 import type { RemovedBackup } from '../backup/backup-registry.js';
 import type { PreservedData } from '../preservation/archive-writer.js';
@@ -54,7 +55,8 @@ export interface RollbackExecutionResult {
 
 /** What execution needs from the rollback manager. */
 export interface ExecutionEnvironment {
-  migrator(): Promise<Migrator>;
+  /** The live database (a new connection after a restore). */
+  live(): Promise<LiveState>;
   safetyChecks: boolean;
   integrityLevel: 'quick' | 'full';
   /** Takes the pre-rollback backup (and reports what retention removed after it). */
@@ -102,8 +104,8 @@ export async function executeRollbackPlan(
   options: ExecuteRollbackOptions = {},
 ): Promise<RollbackExecutionResult> {
   const started = performance.now();
-  let migrator = await env.migrator();
-  assertPlanCurrent(migrator, plan);
+  let live = await env.live();
+  await assertPlanCurrent(live, plan);
   const result = blankExecutionResult({
     planId: plan.id,
     strategy: plan.strategy,
@@ -119,12 +121,12 @@ export async function executeRollbackPlan(
       );
     }
     const { savedAside } = await env.restore(plan.backup.id);
-    migrator = await env.migrator();
-    return finish(result, migrator, started, { restoredFrom: plan.backup, savedAside, stagesCompleted: plan.stages.length, success: true });
+    live = await env.live();
+    return finish(result, live, started, { restoredFrom: plan.backup, savedAside, stagesCompleted: plan.stages.length, success: true });
   }
-  if (plan.steps.length === 0) return finish(result, migrator, started, { success: true });
-  if (env.safetyChecks) assertLiveSound(migrator, env.integrityLevel);
-  const baselineViolations = migrator.adapter.foreignKeyCheck().length;
+  if (plan.steps.length === 0) return finish(result, live, started, { success: true });
+  if (env.safetyChecks) await assertLiveSound(live, env.integrityLevel);
+  const baselineViolations = (await live.connection.foreignKeyCheck()).length;
   if (options.backup !== false) {
     const backup = await env.backup();
     result.backup = summariseBackup(backup);
@@ -147,7 +149,7 @@ export async function executeRollbackPlan(
     result.preserved.push(...(run.extras.preserved ?? []));
     let failure = run.error?.message;
     if (!failure && validate) {
-      const validation = await validateStage(migrator, stage, { baselineViolations, level: env.integrityLevel, validator });
+      const validation = await validateStage(live, stage, { baselineViolations, level: env.integrityLevel, validator });
       result.validations.push(validation);
       if (!validation.ok)
         failure = `validation after MVP${stage.mvp} failed: ${validation.checks
@@ -158,11 +160,11 @@ export async function executeRollbackPlan(
     if (failure) {
       result.error = run.error ?? new MfmigError('VALIDATION_FAILED', `Rollback stopped: ${failure}`);
       await returnToLastGood(env, stage, result, failure, options.heldLock);
-      throw failureOf(finish(result, migrator, started, {}), 'ROLLBACK_FAILED', 'The rollback did not finish');
+      throw failureOf(await finish(result, live, started, {}), 'ROLLBACK_FAILED', 'The rollback did not finish');
     }
     result.stagesCompleted++;
   }
-  return finish(result, migrator, started, { success: true });
+  return finish(result, live, started, { success: true });
 }
 
 /**
@@ -199,7 +201,7 @@ async function returnToLastGood(
   reason: string,
   heldLock: DialectLock | undefined,
 ): Promise<void> {
-  const atVersion = (await env.migrator()).status().currentVersion;
+  const atVersion = (await liveStatus(await env.live())).currentVersion;
   const back = await env.run(true, (m) =>
     m.migrate({ version: stage.fromVersion }, { command: `return to version ${stage.fromVersion} after a failed rollback stage`, heldLock }),
   );
@@ -216,10 +218,15 @@ async function returnToLastGood(
   }
 }
 
-function finish(result: RollbackExecutionResult, migrator: Migrator, started: number, change: Partial<RollbackExecutionResult>): RollbackExecutionResult {
+async function finish(
+  result: RollbackExecutionResult,
+  live: LiveState,
+  started: number,
+  change: Partial<RollbackExecutionResult>,
+): Promise<RollbackExecutionResult> {
   Object.assign(result, change);
   try {
-    result.toVersion = migrator.status().currentVersion;
+    result.toVersion = (await liveStatus(live)).currentVersion;
   } catch {
     // the connection was replaced by a restore; toVersion stays as reported
   }
@@ -227,12 +234,12 @@ function finish(result: RollbackExecutionResult, migrator: Migrator, started: nu
   return result;
 }
 
-function assertPlanCurrent(migrator: Migrator, plan: RollbackPlan): void {
-  const status = migrator.status();
+async function assertPlanCurrent(live: LiveState, plan: RollbackPlan): Promise<void> {
+  const status = await liveStatus(live);
   const stale =
     status.currentVersion !== plan.fromVersion ||
-    migrator.history.fingerprint() !== plan.historyFingerprint ||
-    migrationsFingerprint(migrator.migrations) !== plan.migrationsFingerprint;
+    (await liveHistoryFingerprint(live)) !== plan.historyFingerprint ||
+    migrationsFingerprint(live.migrations) !== plan.migrationsFingerprint;
   if (stale) {
     throw new MfmigError(
       'RISK_NOT_ACCEPTED',
@@ -244,10 +251,10 @@ function assertPlanCurrent(migrator: Migrator, plan: RollbackPlan): void {
   }
 }
 
-function assertLiveSound(migrator: Migrator, level: 'quick' | 'full'): void {
+async function assertLiveSound(live: LiveState, level: 'quick' | 'full'): Promise<void> {
   let problems: string[];
   try {
-    problems = migrator.adapter.checkIntegrity(level, 5);
+    problems = await live.connection.checkIntegrity(level, 5);
   } catch (error) {
     throw wrapSqliteError(error, 'DATABASE_CORRUPT', 'The live database cannot be checked before the rollback');
   }

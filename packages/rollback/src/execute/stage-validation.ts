@@ -1,4 +1,5 @@
-import { type DatabaseAdapter, type Migrator, messageOf } from '@mfmig/core';
+import { type SqliteConnection, messageOf } from '@mfmig/core';
+import { type LiveState, liveStatus } from '../live-state.js';
 import type { RollbackStage } from '../plan/rollback-plan.js';
 
 /** One check run between the stages of a rollback. */
@@ -18,7 +19,8 @@ export interface StageValidation {
 
 /** What a custom validator receives after each stage. */
 export interface RollbackValidationInput {
-  adapter: DatabaseAdapter;
+  /** The live database's connection (`connection.query`, `connection.introspector`, ...). */
+  connection: SqliteConnection;
   version: number;
   milestone: number;
   stage: RollbackStage;
@@ -39,20 +41,20 @@ export type RollbackValidator = (input: RollbackValidationInput) => Promise<bool
  * version with no edited, missing or partial migration, and the custom validator if given.
  *
  * @example
- * const v = await validateStage(migrator, stage, { baselineViolations: 0 });
+ * const v = await validateStage({ connection, migrations }, stage, { baselineViolations: 0 });
  * if (!v.ok) console.log(v.checks.filter((c) => !c.ok));
  */
 export async function validateStage(
-  migrator: Migrator,
+  live: LiveState,
   stage: RollbackStage,
   options: { baselineViolations: number; level?: 'quick' | 'full'; validator?: RollbackValidator },
 ): Promise<StageValidation> {
-  const adapter = migrator.adapter;
+  const { connection } = live;
   const checks: ValidationCheck[] = [];
-  const problems = adapter.checkIntegrity(options.level ?? 'full', 10);
+  const problems = await connection.checkIntegrity(options.level ?? 'full', 10);
   const sound = problems.length === 0;
   checks.push({ name: 'integrity', ok: sound, detail: sound ? null : problems.join('; ') });
-  const violations = adapter.foreignKeyCheck();
+  const violations = await connection.foreignKeyCheck();
   const fkOk = violations.length <= options.baselineViolations;
   checks.push({
     name: 'foreign-keys',
@@ -61,14 +63,15 @@ export async function validateStage(
       ? null
       : `${violations.length - options.baselineViolations} new foreign key violation(s), e.g. ${violations[0]?.table} -> ${violations[0]?.parent}`,
   });
-  const status = migrator.status();
+  const status = await liveStatus(live);
   const historyProblems: string[] = [];
   // nothing applied is version 0, or -1 in a folder with a migration numbered 0
   const current = status.applied.length === 0 ? Math.min(0, stage.toVersion) : status.currentVersion;
   if (current !== stage.toVersion) historyProblems.push(`history is at version ${status.currentVersion}, expected ${stage.toVersion}`);
   for (const p of status.problems) if (p.severity === 'error' || p.code === 'PARTIAL') historyProblems.push(p.message);
   checks.push({ name: 'history', ok: historyProblems.length === 0, detail: historyProblems.join('; ') || null });
-  if (options.validator) checks.push(await runValidator(options.validator, { adapter, version: status.currentVersion, milestone: status.currentMvp, stage }));
+  if (options.validator)
+    checks.push(await runValidator(options.validator, { connection, version: status.currentVersion, milestone: status.currentMvp, stage }));
   return { afterVersion: status.currentVersion, milestone: status.currentMvp, ok: checks.every((c) => c.ok), checks };
 }
 

@@ -1,10 +1,8 @@
 import { resolve } from 'node:path';
 import {
-  type DatabaseAdapter,
   type DatabaseIdentityState,
   type MigrationFrameworkConfig,
   type MigrationSet,
-  type Migrator,
   MfmigError,
   type ResolvedConfig,
   type ServiceContext,
@@ -20,7 +18,9 @@ import {
   resolveConfig,
   connectionForUserCode,
   realFilePath,
+  type SqliteConnection,
 } from '@mfmig/core';
+import { type LiveState, liveStatus } from '../live-state.js';
 
 /** Builds the context used after a restore replaced the database file. */
 export type ReopenContext = (path: string, previous: ServiceContext | undefined) => ServiceContext;
@@ -68,12 +68,12 @@ export class LiveDatabase {
    * and leaves the link as it is.
    */
   get path(): string {
-    const adapter = this.#ctx?.adapter;
+    const connection = this.#ctx?.connection;
     const configured = this.config.database;
-    const name = adapter
-      ? adapter.isMemory
+    const name = connection
+      ? connection.isMemory
         ? ''
-        : adapter.filePath
+        : connection.target
       : typeof configured === 'string'
         ? configured
         : isSqliteConnection(configured)
@@ -90,13 +90,13 @@ export class LiveDatabase {
    * file opened read-only. A file that cannot be read has no id (it is known by its path).
    */
   identity(): DatabaseIdentityState {
-    const adapter = this.openAdapter;
-    if (!adapter) return readDatabaseIdentityAt(this.path);
+    const connection = this.openConnection;
+    if (!connection) return readDatabaseIdentityAt(this.path);
     try {
-      return readDatabaseIdentity(adapter);
+      return readDatabaseIdentity(connection);
     } catch {
       // a damaged database cannot say which it is; its path still does
-      return { id: null, path: realDatabasePath(adapter.filePath), stored: null, copyOf: null };
+      return { id: null, path: realDatabasePath(connection.target), stored: null, copyOf: null };
     }
   }
 
@@ -115,16 +115,18 @@ export class LiveDatabase {
     return this.#ctx;
   }
 
-  migrator(): Promise<Migrator> {
-    return this.context().migrator();
+  /** The context's connection and migrations (opening the context on first use). */
+  async state(): Promise<LiveState> {
+    const ctx = this.context();
+    return { connection: ctx.connection, migrations: await ctx.loadMigrations() };
   }
 
-  /** The migrator, or the error that says why the live database cannot be used. */
-  async tryMigrator(): Promise<Migrator | Error> {
+  /** {@link state}, once its history reads, or the error that says why the live database cannot be used. */
+  async tryState(): Promise<LiveState | Error> {
     try {
-      const migrator = await this.migrator();
-      migrator.status();
-      return migrator;
+      const state = await this.state();
+      await liveStatus(state);
+      return state;
     } catch (error) {
       return error as Error;
     }
@@ -150,19 +152,19 @@ export class LiveDatabase {
     }
   }
 
-  /** The adapter of the connection when one is open. */
-  get openAdapter(): DatabaseAdapter | undefined {
-    const adapter = this.#ctx?.adapter;
-    return adapter?.isOpen ? adapter : undefined;
+  /** The context's connection when one is open. */
+  get openConnection(): SqliteConnection | undefined {
+    const connection = this.#ctx?.connection;
+    return connection?.isOpen ? connection : undefined;
   }
 
   /**
    * Closes the live connection (also one the caller handed in: a restore replaces the file under
    * it) and returns the context it belonged to.
    */
-  detach(): ServiceContext | undefined {
+  async detach(): Promise<ServiceContext | undefined> {
     const previous = this.#ctx;
-    previous?.adapter.close({ evenIfShared: true });
+    await previous?.connection.close({ evenIfShared: true });
     this.#ctx = undefined;
     return previous;
   }
@@ -174,7 +176,7 @@ export class LiveDatabase {
     this.#install(ctx, previous);
     this.#ctx = ctx;
     this.#owned = true;
-    previous?.events.emit('databaseReopened', { path, database: connectionForUserCode(ctx.adapter), context: ctx });
+    previous?.events.emit('databaseReopened', { path, database: connectionForUserCode(ctx.connection), context: ctx });
     return ctx;
   }
 

@@ -1,4 +1,5 @@
-import { MfmigError, type Migrator, type RunResult, isMfmigError, messageOf } from '@mfmig/core';
+import { MfmigError, type RunResult, isMfmigError, messageOf } from '@mfmig/core';
+import { type LiveState, liveStatus } from '../live-state.js';
 import type { BackupRecord } from '../backup/backup-manifest.js';
 import { type ExecuteRollbackOptions, type RollbackExecutionResult, blankExecutionResult } from '../execute/execute-rollback-plan.js';
 import type { RollbackPlan } from '../plan/rollback-plan.js';
@@ -25,7 +26,8 @@ export interface RecoveryEnvironment {
   preRunBackup(run: FailedRun): BackupRecord | null;
   /** Verifies and restores a backup over the live file, keeping the replaced file aside. */
   restore(backup: BackupRecord): Promise<RestoreResult>;
-  migrator(): Promise<Migrator>;
+  /** The live database (a new connection after a restore). */
+  live(): Promise<LiveState>;
 }
 
 /**
@@ -63,7 +65,7 @@ export async function recoverFailedRun(env: RecoveryEnvironment, run: FailedRun,
   }
   const aside = restored.savedAside ? `; the replaced file is kept as ${restored.savedAside.path}` : '';
   await record(env, run, reason, `its downs failed (${downsFailure}); its pre-run backup ${backup.id} was restored${aside}`, true);
-  const toVersion = (await env.migrator()).status().currentVersion;
+  const toVersion = (await liveStatus(await env.live())).currentVersion;
   return {
     ...blankExecutionResult({
       planId: plan?.id ?? '',
@@ -94,17 +96,17 @@ function failedVersion(run: FailedRun): number {
  * failure has none.
  */
 async function record(env: RecoveryEnvironment, run: FailedRun, reason: string, how: string, fileReplaced: boolean): Promise<void> {
-  const history = (await env.migrator()).history;
+  const { history } = (await env.live()).connection;
   const version = failedVersion(run);
   const migratorRecorded = !fileReplaced && isMfmigError(run.error) && run.error.code === 'MIGRATION_FAILED';
-  if (!migratorRecorded) history.recordFailure(version, 'up', `${reason}; ${how}`);
-  if (history.exists()) history.audit('run-recovered', run.fromVersion, `run ${run.runId ?? '?'} taken back to version ${run.fromVersion}: ${how}`);
+  if (!migratorRecorded) await history.recordFailure(version, 'up', `${reason}; ${how}`);
+  if (await history.exists()) await history.audit('run-recovered', run.fromVersion, `run ${run.runId ?? '?'} taken back to version ${run.fromVersion}: ${how}`);
 }
 
 async function notReverted(env: RecoveryEnvironment, run: FailedRun, reason: string, why: string): Promise<never> {
   try {
-    const migrator = await env.migrator();
-    migrator.history.recordNotReverted(migrator.status().currentVersion, `${reason}; ${why}`);
+    const live = await env.live();
+    await live.connection.history.recordNotReverted((await liveStatus(live)).currentVersion, `${reason}; ${why}`);
   } catch {
     // the database cannot be read: the error below still says what happened
   }

@@ -64,7 +64,7 @@ export async function restoreLiveDatabase(live: LiveDatabase, backup: BackupReco
   const owner = asideOwner(identity, backup);
   // one resolution of the path for the whole restore: the file a symbolic link points at is the one replaced
   const livePath = live.path;
-  const previous = live.detach();
+  const previous = await live.detach();
   let restored: Awaited<ReturnType<typeof restoreBackupFile>>;
   try {
     restored = await restoreBackupFile(backup, livePath, {
@@ -112,7 +112,7 @@ function keptIdentity(identity: DatabaseIdentityState): StoredIdentity | undefin
 
 /** Refuses to replace the file under another process's migration run (a live holder of the connection's lock). */
 async function assertNoOtherRunner(live: LiveDatabase): Promise<void> {
-  if (!live.openAdapter) return;
+  if (!live.openConnection) return;
   try {
     const holder = await live.context().connection.lock.holder();
     if (holder && !holder.heldHere && !holder.stale) {

@@ -123,7 +123,7 @@ export class RollbackManager implements PreRunBackupTaker {
 
   /** The live better-sqlite3 connection; a new one after a restore. */
   get database(): SqliteDatabase {
-    return connectionForUserCode(this.context.adapter);
+    return connectionForUserCode(this.context.connection);
   }
 
   get livePath(): string {
@@ -266,7 +266,7 @@ export class RollbackManager implements PreRunBackupTaker {
         livePath: this.livePath,
         identity: () => this.identity,
         loadMigrations: () => this.#live.loadMigrations(),
-        tryMigrator: () => this.#live.tryMigrator(),
+        tryState: () => this.#live.tryState(),
         restore: async (backup) => ({
           savedAside:
             (await this.#restore(backup, { saveAside: true, reason: 'pre-resume', verification: await assertBackupRestorable(backup) })).savedAside?.path ??
@@ -283,7 +283,7 @@ export class RollbackManager implements PreRunBackupTaker {
   async createRollbackPlan(target: RollbackTarget): Promise<RollbackPlan> {
     return createRollbackPlan(
       {
-        migrator: await this.#live.migrator(),
+        live: await this.#live.state(),
         backupPath: this.backupPath,
         database: this.identity,
         rehearseDowns: async (version, collect) =>
@@ -295,7 +295,7 @@ export class RollbackManager implements PreRunBackupTaker {
 
   /** Missing downs, irreversible migrations and transformations, backups available. Runs nothing. */
   async validateRollbackCapability(target: RollbackTarget): Promise<RollbackCapability> {
-    return validateRollbackCapability(await this.#live.migrator(), this.backupPath, target, this.identity);
+    return validateRollbackCapability(await this.#live.state(), this.backupPath, target, this.identity);
   }
 
   /** Carries out a plan (see `executeRollbackPlan`): a stage that fails throws, with the result as `error.result`. */
@@ -304,7 +304,7 @@ export class RollbackManager implements PreRunBackupTaker {
     const safety = this.#live.config.rollbackSafetyChecks;
     return executeRollbackPlan(
       {
-        migrator: () => this.#live.migrator(),
+        live: () => this.#live.state(),
         safetyChecks: safety,
         integrityLevel: level,
         backup: () => this.#backup('pre-rollback', safety ? level : false, { label: `before rollback to ${plan.targetVersion}` }),
@@ -363,7 +363,7 @@ export class RollbackManager implements PreRunBackupTaker {
         rollbackTo: (version, opts) => this.rollbackTo(version, opts),
         preRunBackup: (failed) => this.#preRunBackupOf(failed),
         restore: (backup) => this.restoreBackup(backup, { verify: level }),
-        migrator: () => this.#live.migrator(),
+        live: () => this.#live.state(),
       },
       run,
       options,
@@ -382,7 +382,7 @@ export class RollbackManager implements PreRunBackupTaker {
         database: this.identity,
         contacts: this.#live.config.emergencyContacts,
         safetyChecks: this.#live.config.rollbackSafetyChecks,
-        tryMigrator: () => this.#live.tryMigrator(),
+        tryState: () => this.#live.tryState(),
         restore: async (backup, verification, reason, damaged) => ({
           savedAside: (await this.#restore(backup, { saveAside: true, reason, verification, settle: !damaged })).savedAside?.path ?? null,
         }),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type DatabaseIdentity, MfmigError, type Migrator, migrationLabel, sqliteConnectionOf } from '@mfmig/core';
+import { type DatabaseIdentity, MfmigError, type MigrationStatus, migrationLabel } from '@mfmig/core';
+import { type LiveState, liveHistoryFingerprint, liveStatus } from '../live-state.js';
 import type { ProbeResult } from '../analysis/data-loss-probe.js';
 import { listBackups } from '../backup/backup-registry.js';
 import { type DataAtRisk, type RollbackPlan, type RollbackStep, riskLevelOf, stagesOf, summariseBackup } from './rollback-plan.js';
@@ -8,7 +9,8 @@ import { blockingReasons, fromLosses, irreversibleReasons, migrationsFingerprint
 
 /** What planning needs from the rollback manager. */
 export interface PlanningEnvironment {
-  migrator: Migrator;
+  /** The live database's connection and migrations. */
+  live: LiveState;
   backupPath: string;
   /** The live database: a full restore only ever uses one of its own backups. */
   database: DatabaseIdentity;
@@ -28,9 +30,9 @@ export type { RollbackTarget } from './rollback-target.js';
  * plan.dataAtRisk.map((d) => `${d.table}: ${d.rows} rows`);
  */
 export async function createRollbackPlan(env: PlanningEnvironment, target: RollbackTarget): Promise<RollbackPlan> {
-  const { migrator } = env;
-  const targetVersion = resolveRollbackTarget(migrator, target);
-  const status = migrator.status();
+  const { live } = env;
+  const status = await liveStatus(live);
+  const targetVersion = resolveRollbackTarget(live.migrations, status, target);
   if (targetVersion > status.currentVersion) {
     throw new MfmigError(
       'USAGE',
@@ -39,7 +41,7 @@ export async function createRollbackPlan(env: PlanningEnvironment, target: Rollb
   }
   const applied = status.applied.map((a) => a.version);
   const versions = applied.filter((v) => v > targetVersion).sort((a, b) => b - a);
-  const set = migrator.migrations;
+  const set = live.migrations;
   const findings = new Map<number, ProbeResult | Error>();
   const runnable = versions.every((v) => blockingReasons(set.byVersion.get(v)).length === 0);
   let dryRunError: Error | undefined;
@@ -64,21 +66,21 @@ export async function createRollbackPlan(env: PlanningEnvironment, target: Rollb
     if (m && finding && !(finding instanceof Error)) {
       steps.push({ ...base, dataAtRisk: fromLosses(m, finding.losses), analysis: 'probe' as const, analysisError: null });
     } else if (m && (m.downSql !== undefined || m.transformations.length > 0)) {
-      const dataAtRisk = await staticDataAtRisk(sqliteConnectionOf(migrator.adapter), m);
+      const dataAtRisk = await staticDataAtRisk(live.connection, m);
       steps.push({ ...base, dataAtRisk, analysis: 'static' as const, analysisError: error });
     } else {
       steps.push({ ...base, dataAtRisk: [], analysis: 'none' as const, analysisError: error ?? (m ? null : 'migration file missing') });
     }
   }
-  return assemblePlan(env, { steps, applied, targetVersion, status, runnable, fingerprint: migrator.history.fingerprint() });
+  return assemblePlan(env, { steps, applied, targetVersion, status, runnable, fingerprint: await liveHistoryFingerprint(live) });
 }
 
 function assemblePlan(
   env: PlanningEnvironment,
-  input: { steps: RollbackStep[]; applied: number[]; targetVersion: number; status: ReturnType<Migrator['status']>; runnable: boolean; fingerprint: string },
+  input: { steps: RollbackStep[]; applied: number[]; targetVersion: number; status: MigrationStatus; runnable: boolean; fingerprint: string },
 ): RollbackPlan {
   const { steps, applied, targetVersion, status } = input;
-  const migrator = env.migrator;
+  const { migrations } = env.live;
   const stages = stagesOf(steps, applied, targetVersion);
   const strategy = !input.runnable ? 'full-restore' : stages.length > 1 ? 'staged' : 'single-milestone';
   const keep = applied
@@ -107,13 +109,11 @@ function assemblePlan(
     stages,
   } as const;
   const targetMvp =
-    migrator.migrations.milestones
-      .filter((mvp) => migrator.migrations.migrations.filter((m) => m.mvp === mvp).every((m) => m.version <= targetVersion))
-      .at(-1) ?? 0;
+    migrations.milestones.filter((mvp) => migrations.migrations.filter((m) => m.mvp === mvp).every((m) => m.version <= targetVersion)).at(-1) ?? 0;
   return {
     id: randomUUID(),
     createdAt: new Date().toISOString(),
-    database: migrator.adapter.filePath,
+    database: env.live.connection.target,
     fromVersion: status.currentVersion,
     fromMvp: status.currentMvp,
     targetVersion,
@@ -123,7 +123,7 @@ function assemblePlan(
     reversible: steps.every((s) => s.reversible),
     dataAtRisk,
     warnings,
-    migrationsFingerprint: migrationsFingerprint(migrator.migrations),
+    migrationsFingerprint: migrationsFingerprint(migrations),
     historyFingerprint: input.fingerprint,
   };
 }

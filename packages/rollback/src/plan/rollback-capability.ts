@@ -1,4 +1,5 @@
-import { type DatabaseIdentity, type MigrationSet, type MigrationStatus, type Migrator, migrationLabel } from '@mfmig/core';
+import { type DatabaseIdentity, type MigrationSet, type MigrationStatus, migrationLabel } from '@mfmig/core';
+import { type LiveState, liveStatus } from '../live-state.js';
 import { listBackups } from '../backup/backup-registry.js';
 import { type RollbackTarget, resolveRollbackTarget } from './rollback-target.js';
 import { type BackupSummary, summariseBackup } from './rollback-plan.js';
@@ -42,12 +43,17 @@ export interface RollbackCapabilityInput<B> {
  * of the database (`database`, see `backupBelongsTo`) there are to fall back on.
  *
  * @example
- * const capability = validateRollbackCapability(migrator, './backups', { mvp: 2 }, readDatabaseIdentity(migrator.adapter));
+ * const capability = await validateRollbackCapability({ connection, migrations }, './backups', { mvp: 2 }, readDatabaseIdentity(connection));
  * if (!capability.canRollback) console.log(capability.blockers);
  */
-export function validateRollbackCapability(migrator: Migrator, backupPath: string, target: RollbackTarget, database: DatabaseIdentity): RollbackCapability {
-  const targetVersion = resolveRollbackTarget(migrator, target);
-  const status = migrator.status();
+export async function validateRollbackCapability(
+  live: LiveState,
+  backupPath: string,
+  target: RollbackTarget,
+  database: DatabaseIdentity,
+): Promise<RollbackCapability> {
+  const status = await liveStatus(live);
+  const targetVersion = resolveRollbackTarget(live.migrations, status, target);
   const keep = status.applied
     .map((a) => a.version)
     .filter((v) => v <= targetVersion)
@@ -57,7 +63,7 @@ export function validateRollbackCapability(migrator: Migrator, backupPath: strin
   const atTarget = backups.find((b) => b.integrity.verified && b.version === targetVersion && [...b.appliedVersions].sort((x, y) => x - y).join(',') === keep);
   return rollbackCapabilityOf({
     status,
-    migrations: migrator.migrations,
+    migrations: live.migrations,
     targetVersion,
     backups: backups.map(summariseBackup),
     atTarget: atTarget ? summariseBackup(atTarget) : null,

@@ -1,4 +1,4 @@
-import { MfmigError, type MigrationTarget, type Migrator } from '@mfmig/core';
+import { MfmigError, type MigrationSet, type MigrationStatus, type MigrationTarget, resolveTargetVersion } from '@mfmig/core';
 
 /**
  * A rollback target: a version number, `{ version }`, `{ mvp }`, or `{ steps: n }` (undo the n
@@ -7,17 +7,18 @@ import { MfmigError, type MigrationTarget, type Migrator } from '@mfmig/core';
 export type RollbackTarget = number | { version: number } | { mvp: number } | { steps: number };
 
 /**
- * The version a rollback target stands for. `{ steps: n }` counts applied versions (the history
- * is a set, not a high-water mark): it ends just below the n-th newest, or before every migration
- * when n equals the number applied. `n` must be a positive whole number no larger than that
- * number (`USAGE` otherwise); nothing is changed either way.
+ * The version a rollback target stands for, given the migrations and where the database stands.
+ * `{ steps: n }` counts applied versions (the history is a set, not a high-water mark): it ends
+ * just below the n-th newest, or before every migration when n equals the number applied. `n`
+ * must be a positive whole number no larger than that number (`USAGE` otherwise); nothing is
+ * changed either way.
  *
  * @example
- * resolveRollbackTarget(migrator, { steps: 1 }); // applied 1, 2, 5 -> 2
+ * resolveRollbackTarget(migrations, status, { steps: 1 }); // applied 1, 2, 5 -> 2
  */
-export function resolveRollbackTarget(migrator: Migrator, target: RollbackTarget): number {
-  if (typeof target === 'object' && 'steps' in target) return versionBeforeSteps(migrator, target.steps);
-  return migrator.resolveTarget(toMigrationTarget(target));
+export function resolveRollbackTarget(migrations: MigrationSet, status: MigrationStatus, target: RollbackTarget): number {
+  if (typeof target === 'object' && 'steps' in target) return versionBeforeSteps(migrations, status, target.steps);
+  return resolveTargetVersion(migrations, toMigrationTarget(target));
 }
 
 /** The core target a version, `{ version }` or `{ mvp }` rollback target stands for. */
@@ -25,19 +26,16 @@ export function toMigrationTarget(target: Exclude<RollbackTarget, { steps: numbe
   return typeof target === 'number' ? { version: target } : target;
 }
 
-function versionBeforeSteps(migrator: Migrator, steps: number): number {
+function versionBeforeSteps(migrations: MigrationSet, status: MigrationStatus, steps: number): number {
   if (!Number.isSafeInteger(steps) || steps < 1) {
     throw new MfmigError('USAGE', `The number of migrations to roll back must be a positive whole number, not ${String(steps)}`);
   }
-  const applied = migrator
-    .status()
-    .applied.map((a) => a.version)
-    .sort((a, b) => b - a);
+  const applied = status.applied.map((a) => a.version).sort((a, b) => b - a);
   if (steps > applied.length) {
     throw new MfmigError(
       'USAGE',
       `Cannot roll back ${steps} migration(s): only ${applied.length} ${applied.length === 1 ? 'is' : 'are'} applied; nothing was rolled back`,
     );
   }
-  return steps === applied.length ? migrator.resolveTarget({ version: 0 }) : applied[steps]!;
+  return steps === applied.length ? resolveTargetVersion(migrations, { version: 0 }) : applied[steps]!;
 }

@@ -167,6 +167,12 @@ export class PostgresHistory implements DialectHistory {
     await this.audit('migration-failed', version, `${direction}: ${message}`);
   }
 
+  /** Records, outside any transaction, that a failed run could not be taken back. */
+  async recordNotReverted(version: number, message: string): Promise<void> {
+    if (this.#db.inTransaction || !(await this.exists())) return;
+    await this.audit('run-not-reverted', version, `up: ${message}`);
+  }
+
   /** The audit log, oldest first; empty when the table does not exist. */
   async auditLog(): Promise<AuditEntry[]> {
     if (!(await this.exists())) return [];
