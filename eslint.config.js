@@ -48,7 +48,6 @@ const NOT_YET_ON_THE_BOUNDARY = [
   'packages/rollback/src/preservation/archive-restorer.ts',
   'packages/rollback/src/preservation/preservation-plugin.ts',
   'packages/rollback/src/preservation/regenerated-twins.ts',
-  'packages/rollback/src/restore/restore-backup.ts',
   'packages/schema-evolution/src/rebuild/rebuild-steps.ts',
   'packages/schema-evolution/src/rebuild/rebuild-table.ts',
   'packages/transformer/src/data-transformer.ts',

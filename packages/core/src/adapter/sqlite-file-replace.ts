@@ -8,7 +8,8 @@ import { sha256File } from '../files/file-hash.js';
 import { realFilePath } from '../files/real-file-path.js';
 import { describeKind } from '../files/regular-file.js';
 import type { DatabaseAdapter } from './database-adapter.js';
-import { openDatabaseFile } from './open-database.js';
+import { openDatabase, openDatabaseFile } from './open-database.js';
+import { type StoredIdentity, readIdentityRow, writeIdentityRow } from '../identity/identity-table.js';
 import { existingSiblings, moveSiblings, removeStaleTemps, tempPathBeside } from './sqlite-siblings.js';
 
 /** Options of {@link replaceDatabaseFile}. */
@@ -27,8 +28,12 @@ export interface ReplaceDatabaseOptions {
    * (default true). False leaves a damaged file and its -wal/-journal byte for byte as they were.
    */
   settle?: boolean;
-  /** Called with the verified copy (in the live file's folder) just before it is renamed over the live file. */
-  beforeSwap?: (copy: string) => void;
+  /**
+   * The identity the new file must carry (the live database's own): written into the verified
+   * copy, before it is renamed over the live file, when the copy carries another one (a copy of
+   * another database restored on purpose, or an older backup without one).
+   */
+  identity?: StoredIdentity;
 }
 
 /** What {@link replaceDatabaseFile} did. */
@@ -86,7 +91,7 @@ export function replaceDatabaseFile(source: string, givenPath: string, options: 
         context: { file: source },
       });
     }
-    options.beforeSwap?.(temp);
+    if (options.identity) stampIdentity(temp, options.identity);
     let savedAside: string | null = null;
     if (exists && options.saveAsideTo) {
       mkdirSync(dirname(options.saveAsideTo), { recursive: true });
@@ -153,4 +158,15 @@ function progressOf(done: number, total: number, started: number): OperationProg
     ratePerSecond: rate,
     etaMs: rate > 0 ? (left / rate) * 1000 : null,
   };
+}
+
+/** Writes `identity` into the database file at `path` unless it already carries it. */
+function stampIdentity(path: string, identity: StoredIdentity): void {
+  const adapter = openDatabase(path, { mode: 'readwrite' });
+  try {
+    const row = readIdentityRow(adapter);
+    if (row?.id !== identity.id || row.path !== identity.path) writeIdentityRow(adapter, { ...identity, updatedAt: new Date().toISOString() });
+  } finally {
+    adapter.close();
+  }
 }

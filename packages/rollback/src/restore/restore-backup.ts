@@ -1,17 +1,6 @@
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  type OperationProgress,
-  type StoredIdentity,
-  openDatabase,
-  readIdentityRow,
-  writeIdentityRow,
-  openDatabaseFile,
-  type IntegrityLevel,
-  sha256File,
-  realFilePath,
-  replaceDatabaseFile,
-} from '@mfmig/core';
+import { type OperationProgress, type StoredIdentity, openSqliteFile, type IntegrityLevel, sha256File, realFilePath, replaceDatabaseFile } from '@mfmig/core';
 import { BACKUP_FORMAT, type BackupOwner, type BackupRecord, writeBackupManifest } from '../backup/backup-manifest.js';
 import type { BackupVerification } from '../backup/verify-backup.js';
 import { assertBackupRestorable } from '../backup/verify-backup.js';
@@ -83,14 +72,14 @@ export async function restoreBackupFile(backup: BackupRecord, livePath: string, 
     onProgress: options.onProgress,
     force: options.force,
     settle: options.settleLiveFile,
-    beforeSwap: options.identity ? (copy) => keepIdentity(copy, options.identity!) : undefined,
+    identity: options.identity,
   });
   if (backup.source.journalMode === 'wal' && options.restoreJournalMode !== false) {
-    const db = openDatabaseFile(target);
+    const db = await openSqliteFile(target);
     try {
-      db.setJournalMode('wal');
+      await db.setJournalMode('wal');
     } finally {
-      db.close();
+      await db.close();
     }
   }
   let savedAside: BackupRecord | null = null;
@@ -131,15 +120,4 @@ export async function restoreBackupFile(backup: BackupRecord, livePath: string, 
     restoredToVersion: (await describeDatabaseFile(target)).version,
     durationMs: performance.now() - start,
   };
-}
-
-/** Writes the live database's identity into the restored copy (before it replaces the live file) when it carries another one. */
-function keepIdentity(path: string, identity: StoredIdentity): void {
-  const adapter = openDatabase(path, { mode: 'readwrite' });
-  try {
-    const row = readIdentityRow(adapter);
-    if (row?.id !== identity.id || row.path !== identity.path) writeIdentityRow(adapter, { ...identity, updatedAt: new Date().toISOString() });
-  } finally {
-    adapter.close();
-  }
 }
