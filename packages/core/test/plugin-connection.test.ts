@@ -3,7 +3,16 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type MigrationPlugin, Migrator, type SqliteConnection, loadMigrations, openDatabase, openSqlite, sqliteConnectionOf } from '@mfmig/core';
+import {
+  type MigrationPlugin,
+  Migrator,
+  type SqliteConnection,
+  createMigrationContext,
+  loadMigrations,
+  openDatabase,
+  openSqlite,
+  sqliteConnectionOf,
+} from '@mfmig/core';
 import { removeTempDirs, tempDir, tempTree } from '@mfmig/test-support';
 import { AUTHORS_SEED } from './flyway-sets.js';
 
@@ -44,6 +53,34 @@ describe('a plugin on the run connection', () => {
     expect(check.prepare('SELECT version FROM app_journal ORDER BY version').pluck().all()).toEqual(applied);
     expect(check.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'books_author'").pluck().get()).toBe(0);
     check.close();
+  });
+
+  it('builds a context of its own on ctx.connection alone: same database, statements and rows of its own', async () => {
+    const adapter = openDatabase(join(tempDir(), 'app.db'), { create: true });
+    const migrations = await loadMigrations(tempTree(AUTHORS_SEED));
+    const counted: string[] = [];
+    const plugin: MigrationPlugin = {
+      name: 'second-context',
+      async afterMigration(ctx) {
+        const own = createMigrationContext({
+          connection: ctx.connection,
+          migration: ctx.migration,
+          direction: 'up',
+          dryRun: false,
+          logger: ctx.logger,
+          onProgress: () => {},
+          runId: ctx.runId,
+        });
+        expect([own.connection, own.adapter]).toEqual([ctx.connection, ctx.adapter]);
+        own.exec('CREATE TEMP TABLE IF NOT EXISTS seen_steps (version INTEGER)');
+        own.exec(`INSERT INTO seen_steps VALUES (${ctx.migration.version})`);
+        counted.push(`${own.statements.length} ${(ctx as { statements?: string[] }).statements?.some((s) => s.includes('seen_steps')) ?? false}`);
+      },
+    };
+    expect((await new Migrator({ adapter, migrations, plugins: [plugin] }).migrate()).error).toBeUndefined();
+    expect(adapter.all('SELECT version FROM temp.seen_steps ORDER BY version')).toEqual(migrations.migrations.map((m) => ({ version: m.version })));
+    expect(counted).toEqual(['2 false', '2 false']);
+    adapter.close();
   });
 
   it('gives a database or an adapter one connection, and a connection itself', async () => {

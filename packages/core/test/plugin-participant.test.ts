@@ -86,6 +86,40 @@ describe('pluginParticipant', () => {
     }
   });
 
+  it("awaits an answer of needsContinuation given as a promise, in the step's transaction", async () => {
+    for (const which of ['Migrator', 'DialectMigrator'] as const) {
+      for (const answer of [true, false]) {
+        const seen: string[] = [];
+        const adapter = openDatabase(join(tempDir(), 'db.sqlite'), { create: true });
+        const plugin: MigrationPlugin = {
+          name: 'reads-first',
+          // reads the step's own rows through the connection before it answers
+          async needsContinuation(migration, ctx) {
+            const [row] = await ctx.connection.query<{ n: number }>('SELECT count(*) AS n FROM books');
+            seen.push(`asked ${migration.version} books ${row?.n} in transaction ${ctx.connection.inTransaction}`);
+            return answer;
+          },
+          continueMigration: async (ctx) => void seen.push(`continued ${ctx.migration.version}`),
+          finalizeMigration: (ctx) => void seen.push(`finalized ${ctx.migration.version}`),
+        };
+        const migrations = await loadMigrations(tempTree(AUTHORS_SEED));
+        const runner =
+          which === 'Migrator'
+            ? new Migrator({ adapter, migrations, plugins: [plugin] })
+            : new DialectMigrator({ connection: new SqliteConnection(adapter), migrations, participants: [pluginParticipant(plugin)] });
+        expect((await runner.migrate()).error).toBeUndefined();
+        expect(seen).toEqual(
+          migrations.migrations.flatMap(({ version }, i) => [
+            `asked ${version} books ${i * 2} in transaction true`,
+            ...(answer ? [`continued ${version}`, `finalized ${version}`] : []),
+          ]),
+        );
+        expect(adapter.all('SELECT status FROM mfmig_history ORDER BY version').map((r: any) => r.status)).toEqual(['applied', 'applied']);
+        adapter.close();
+      }
+    }
+  });
+
   it('refuses a run on PostgreSQL in one line, before any step', async () => {
     const conn = await openPostgres(await scratchDatabase(), { createSchema: true });
     try {

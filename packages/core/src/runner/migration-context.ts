@@ -11,11 +11,16 @@ import { type Direction, type Migration, type MigrationContext, type RebuildTabl
 import type { TableRebuilder } from './migration-plugin.js';
 import type { StatementObserver } from './safety/migration-safety.js';
 
-/** What the runner needs to build a context. */
-export interface ContextInit {
-  adapter: DatabaseAdapter;
-  /** The runner's connection over `adapter` (default: the adapter's own, `sqliteConnectionOf`). */
-  connection?: SqliteConnection;
+/**
+ * What the runner needs to build a context: the adapter, with the runner's connection over it
+ * (default: the adapter's own, `sqliteConnectionOf`), or only a connection, whose adapter the
+ * context then runs on (a plugin that builds a context of its own from `ctx.connection`).
+ */
+export type ContextInit = ContextOptions &
+  ({ adapter: DatabaseAdapter; connection?: SqliteConnection } | { adapter?: undefined; connection: SqliteConnection });
+
+/** What {@link ContextInit} holds besides the database. */
+interface ContextOptions {
   migration: Migration;
   direction: Direction;
   dryRun: boolean;
@@ -40,6 +45,7 @@ export interface RunnerContext extends MigrationContext {
 
 /** Builds the `ctx` given to a migration. Statements run through it are recorded. */
 export function createMigrationContext(init: ContextInit): RunnerContext {
+  const adapter = init.adapter ?? init.connection.adapter;
   const statements: string[] = [];
   let rows = 0;
   let db: Kysely<any> | undefined;
@@ -55,12 +61,12 @@ export function createMigrationContext(init: ContextInit): RunnerContext {
           if (observer && ownWork === 0) assertSafeMigrationSql(sql, label);
         }
       : () => {};
-  const raw = observedConnection(init.adapter, () => observer, check);
+  const raw = observedConnection(adapter, () => observer, check);
   const ctx: RunnerContext = {
     raw,
-    adapter: init.adapter,
+    adapter,
     get connection() {
-      return init.connection ?? sqliteConnectionOf(init.adapter);
+      return init.connection ?? sqliteConnectionOf(adapter);
     },
     migration: init.migration,
     direction: init.direction,
@@ -86,14 +92,14 @@ export function createMigrationContext(init: ContextInit): RunnerContext {
                 statements.push(event.query.sql);
               },
             })
-          : init.adapter.kysely;
+          : adapter.kysely;
       return db;
     },
     exec(sql: string) {
-      for (const statement of init.adapter.splitStatements(sql)) {
+      for (const statement of adapter.splitStatements(sql)) {
         check(statement);
         statements.push(statement);
-        init.adapter.exec(statement);
+        adapter.exec(statement);
         observer?.after(statement);
       }
     },
@@ -104,7 +110,7 @@ export function createMigrationContext(init: ContextInit): RunnerContext {
           'ctx.rebuildTable needs @mfmig/schema-evolution: run migrations through @mfmig/framework, or give the runner rebuildTable: rebuildTableInMigration',
         );
       }
-      if (init.adapter.foreignKeysEnabled()) {
+      if (adapter.foreignKeysEnabled()) {
         throw new MfmigError(
           'MIGRATION_INVALID',
           `Migration ${init.migration.file} rebuilds table ${spec.table} with foreign keys on; declare meta.foreignKeys = 'off' (SQL: -- foreign-keys: off) so that the rebuild cannot cascade into child rows`,

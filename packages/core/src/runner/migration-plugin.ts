@@ -100,9 +100,10 @@ export interface MigrationPlugin {
   /**
    * True when part of this migration's work must run after its transaction commits, in batches
    * of their own (large data transformations). The history then records it as `partial` until
-   * {@link continueMigration} finishes.
+   * {@link continueMigration} finishes. The runner awaits the answer: a plugin that must read the
+   * database first (through `ctx.connection`) answers with a promise.
    */
-  needsContinuation?(migration: Migration, ctx: MigrationContext): boolean;
+  needsContinuation?(migration: Migration, ctx: MigrationContext): boolean | Promise<boolean>;
   /** Resumable work outside the migration transaction; also called to resume a `partial` migration. */
   continueMigration?(ctx: MigrationContext): Promise<void>;
   /** In the transaction that marks a continued migration applied: final checks. */

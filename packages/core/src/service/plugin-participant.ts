@@ -66,7 +66,7 @@ export function pluginParticipant(plugin: MigrationPlugin, options: PluginPartic
     beforeDown: (step) => downHook(step, plugin.beforeMigration),
     afterDown: (step) => downHook(step, plugin.afterMigration),
     async needsContinuation(step) {
-      return plugin.needsContinuation?.(step.migration, contextOf(step)) === true;
+      return (await plugin.needsContinuation?.(step.migration, contextOf(step))) === true;
     },
     async continueUp(step) {
       await plugin.continueMigration?.(contextOf(step));

@@ -60,7 +60,11 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
     if (!entry) byRun.set(runId, (entry = { preserved: [], restored: [] }));
     return entry;
   };
-  const continuing = (ctx: MigrationContext) => (options.plugins?.() ?? []).some((p) => p !== plugin && p.needsContinuation?.(ctx.migration, ctx) === true);
+  // whether another plugin continues the migration after its commit (an answer may be a promise: never `true` unawaited)
+  const continuing = async (ctx: MigrationContext) => {
+    for (const p of options.plugins?.() ?? []) if (p !== plugin && (await p.needsContinuation?.(ctx.migration, ctx)) === true) return true;
+    return false;
+  };
   // where the tables with archives stood before each up: the rows above are the ones the up made
   const marks = new RegeneratedMarks();
   const restore = (ctx: MigrationContext) => {
@@ -128,11 +132,11 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
         if (ownTransaction) ctx.adapter.rollback();
       }
     },
-    needsContinuation(_migration, ctx) {
+    async needsContinuation(_migration, ctx) {
       // Called by the runner inside the up's transaction after every plugin's afterMigration:
       // the one point where the rows the up (and its transformations) made exist, whatever the
       // order of the plugins. Restoring here lets archived rows win over regenerated ones.
-      if (ctx.direction === 'up' && !ctx.dryRun && !continuing(ctx)) restore(ctx);
+      if (ctx.direction === 'up' && !ctx.dryRun && !(await continuing(ctx))) restore(ctx);
       return false;
     },
     finalizeMigration(ctx) {
