@@ -48,22 +48,20 @@ export function archiveListing(
 }
 
 /**
- * The archives of the framework's SQLite database, read without writing anything.
+ * The archives of the framework's SQLite database, read through its connection without writing anything.
  *
  * @example
- * const listed = frameworkArchives(cli.openFramework({ mode: 'readonly', loadModules: false }));
+ * const listed = await frameworkArchives(cli.openFramework({ mode: 'readonly', loadModules: false }));
  */
-export function frameworkArchives(framework: MigrationFramework): ArchiveListing[] {
+export async function frameworkArchives(framework: MigrationFramework): Promise<ArchiveListing[]> {
   const lineage = framework.rollbackManager.archiveLineage();
-  return framework.rollbackManager
-    .listArchives()
-    .map((a) =>
-      archiveListing(
-        a,
-        a.archiveTable,
-        a.discardedAt !== null ? 'discarded' : a.status === 'restored' ? 'restored' : !archiveBelongsTo(a, lineage) ? 'foreign' : a.held ? 'held' : 'waiting',
-      ),
-    );
+  return (await framework.rollbackManager.listArchives()).map((a) =>
+    archiveListing(
+      a,
+      a.archiveTable,
+      a.discardedAt !== null ? 'discarded' : a.status === 'restored' ? 'restored' : !archiveBelongsTo(a, lineage) ? 'foreign' : a.held ? 'held' : 'waiting',
+    ),
+  );
 }
 
 /** How many archives wait for the next migrate, and how many are held: what `status` shows. */
@@ -76,7 +74,7 @@ export interface ArchiveCounts {
  * Counts the archives that are this database's and not restored.
  *
  * @example
- * archiveCounts(frameworkArchives(framework)); // { waiting: 12, held: 0 }
+ * archiveCounts(await frameworkArchives(framework)); // { waiting: 12, held: 0 }
  */
 export function archiveCounts(listed: readonly ArchiveListing[]): ArchiveCounts {
   return { waiting: listed.filter((a) => a.status === 'waiting').length, held: listed.filter((a) => a.status === 'held').length };

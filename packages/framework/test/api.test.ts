@@ -104,7 +104,7 @@ describe('the documented framework API on the real migrations', () => {
     expect(done).toMatchObject({ success: true, fromVersion: 9, toVersion: 5 });
     const archived = done.preserved.reduce((n, p) => n + p.rows, 0);
     expect(archived).toBeGreaterThan(0);
-    expect(manager.listArchives().reduce((n, a) => n + a.rows, 0)).toBe(archived);
+    expect((await manager.listArchives()).reduce((n, a) => n + a.rows, 0)).toBe(archived);
 
     await framework.migrationService.executeMVPMigration(3);
     const emergency = await manager.executeEmergencyRollback('performance');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RollbackManager, databaseFolder, listArchives, listBackups, sha256File } from '@mfmig/rollback';
-import { ensureDatabaseIdentity, openDatabase } from '@mfmig/core';
+import { ensureDatabaseIdentity, openDatabase, sqliteConnectionOf } from '@mfmig/core';
 import { buildChildBundle } from './children/bundle.js';
 import { FIXTURES, type DatabaseState, databaseState, seededDatabase, tempDir } from './helpers.js';
 
@@ -57,13 +57,13 @@ function expectOneOf(state: DatabaseState, allowed: DatabaseState[]): number {
 }
 
 /** Every archive table is in the registry and every registered, unrestored archive exists. */
-function expectArchivesConsistent(path: string): void {
+async function expectArchivesConsistent(path: string): Promise<void> {
   const adapter = openDatabase(path);
   try {
     const tables = adapter
       .all<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE 'mfmig\\_archive\\_%' ESCAPE '\\'")
       .map((r) => r.name);
-    const registered = listArchives(adapter, 'archived').map((a) => a.archiveTable);
+    const registered = (await listArchives(sqliteConnectionOf(adapter), 'archived')).map((a) => a.archiveTable);
     expect(tables.sort()).toEqual(registered.sort());
   } finally {
     adapter.close();
@@ -139,7 +139,7 @@ describe('SIGKILL during', () => {
       copyFileSync(pristine, db);
       await runChild({ op: 'rollback', db, migrations: FIXTURES, backups, target: 6 }, kill);
       seen.add(expectOneOf(databaseState(db), [before, after]));
-      expectArchivesConsistent(db);
+      await expectArchivesConsistent(db);
     }
     expect(seen.has(0)).toBe(true);
   });
@@ -151,12 +151,12 @@ describe('SIGKILL during', () => {
     const state = databaseState(db);
     expect(state.integrity).toBe('ok');
     expect(state.versions).toEqual([1, 2, 3, 4, 5, 6]);
-    expectArchivesConsistent(db);
+    await expectArchivesConsistent(db);
     const manager = new RollbackManager({ database: db, migrationsPath: FIXTURES, backupPath: backups });
     const result = await manager.rollbackToMvp(2);
     manager.close();
     expect(result.success).toBe(true);
     expect(databaseState(db).versions).toEqual([1, 2, 3, 4]);
-    expectArchivesConsistent(db);
+    await expectArchivesConsistent(db);
   });
 });

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Migrator, loadMigrations, openDatabase } from '@mfmig/core';
+import { Migrator, loadMigrations, openDatabase, sqliteConnectionOf } from '@mfmig/core';
 import { RollbackManager, listArchives } from '@mfmig/rollback';
 import { tableDigest, tempDir } from './helpers.js';
 
@@ -49,7 +49,7 @@ describe('preservation of rows a module down changes', () => {
     const changed = result.preserved.find((p) => p.kind === 'rows' && p.table === 'tickets');
     expect(changed?.rows).toBe(3);
     expect(manager.database.prepare("SELECT count(*) FROM tickets WHERE status = 'parked'").pluck().get()).toBe(0);
-    expect(listArchives(openDatabase(manager.database), 'archived')).toHaveLength(1);
+    expect(await listArchives(sqliteConnectionOf(manager.database), 'archived')).toHaveLength(1);
 
     const again = await (await manager.context.migrator()).migrate({ version: 2 });
     expect(again.error).toBeUndefined();

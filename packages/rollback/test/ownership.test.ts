@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RollbackManager, databaseFolder, listArchives, sha256File } from '@mfmig/rollback';
-import { isMfmigError, openDatabase } from '@mfmig/core';
+import { isMfmigError, openDatabase, sqliteConnectionOf } from '@mfmig/core';
 import { FIXTURES, seededDatabase, tempDir } from './helpers.js';
 
 const entries = (path: string) => {
@@ -151,14 +151,14 @@ describe('archives belong to one database', () => {
       expect(rolled.success).toBe(true);
       const id = manager.identity.id;
       const adapter = openDatabase(manager.database);
-      const archives = listArchives(adapter);
+      const archives = await listArchives(sqliteConnectionOf(adapter));
       expect(archives.length).toBeGreaterThan(1);
       expect(archives.every((x) => x.databaseId === id)).toBe(true);
       const foreign = archives.find((x) => x.sourceTable === 'code_copybooks')!;
       manager.database.prepare('UPDATE mfmig_archives SET database_id = ? WHERE id = ?').run('another-database', foreign.id);
       const up = await (await manager.context.migrator()).migrate({ mvp: 3 });
       expect(up.error).toBeUndefined();
-      const after = listArchives(openDatabase(manager.database));
+      const after = await listArchives(sqliteConnectionOf(manager.database));
       expect(after.find((x) => x.id === foreign.id)?.status).toBe('archived');
       expect(after.filter((x) => x.id !== foreign.id).every((x) => x.status === 'restored')).toBe(true);
       expect(manager.database.prepare('SELECT count(*) FROM code_copybooks').pluck().get()).toBe(0);

@@ -102,3 +102,41 @@ describe('createPreservationPlugin in a rollback and migrate of a seed without i
     }
   });
 });
+
+describe('createPreservationPlugin puts a large seed without ids back under its archived keys', () => {
+  const SEEDED = 1200;
+  const filesWith = (trigger: boolean) => ({
+    'mvp1/0001_items.sql':
+      '-- migrate:up\nCREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, colour TEXT);\n' +
+      'CREATE TABLE notes (id INTEGER PRIMARY KEY, item_id INTEGER REFERENCES items(id) ON DELETE CASCADE, body TEXT);\n' +
+      'CREATE TABLE item_moves (n INTEGER PRIMARY KEY, old_id INTEGER, new_id INTEGER);\n' +
+      (trigger ? 'CREATE TRIGGER items_moved AFTER UPDATE OF id ON items BEGIN INSERT INTO item_moves (old_id, new_id) VALUES (old.id, new.id); END;\n' : '') +
+      '-- migrate:down\nDROP TABLE notes;\nDROP TABLE items;\nDROP TABLE item_moves;\n',
+    'mvp1/0002_seed.sql':
+      `-- migrate:up\nWITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${SEEDED}) INSERT INTO items (name, colour) SELECT 'item ' || i, 'c' || (i % 7) FROM n;\n` +
+      "-- migrate:down\nDELETE FROM items WHERE name LIKE 'item %';\n",
+  });
+
+  for (const trigger of [false, true]) {
+    it(`moves ${SEEDED} rows the seed made again, and the notes pointing at them, back to the archived keys${trigger ? ' (an update trigger sees each move)' : ''}`, async () => {
+      const adapter = openDatabase(join(tempDir(), 'db.sqlite'), { create: true });
+      const state = () => [adapter.all('SELECT * FROM items ORDER BY id'), adapter.all('SELECT * FROM notes ORDER BY id')];
+      try {
+        const migrator = new Migrator({ adapter, migrations: await loadMigrations(tempTree(filesWith(trigger))), plugins: [createPreservationPlugin()] });
+        expect((await migrator.migrate()).error).toBeUndefined();
+        // the application's notes on seeded items, and an item of its own with a high key: the seed's next rows get new keys
+        adapter.run("INSERT INTO notes (item_id, body) SELECT id, 'note on ' || name FROM items WHERE id % 5 = 0");
+        adapter.run("INSERT INTO items (id, name) VALUES (100000, 'own')");
+        const before = state();
+        expect((await migrator.rollback({ version: 1 })).error).toBeUndefined();
+        expect(adapter.value('SELECT count(*) FROM items')).toBe(1);
+        const up = await migrator.migrate();
+        expect(up.error).toBeUndefined();
+        expect(state()).toEqual(before);
+        expect(adapter.value('SELECT count(*) FROM item_moves')).toBe(trigger ? SEEDED : 0);
+      } finally {
+        adapter.close();
+      }
+    });
+  }
+});

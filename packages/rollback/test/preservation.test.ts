@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RollbackManager, listArchives } from '@mfmig/rollback';
-import { openDatabase } from '@mfmig/core';
+import { openDatabase, sqliteConnectionOf } from '@mfmig/core';
 import { FIXTURES, columnsOf, databaseState, orderColumns, seededDatabase, tableDigest, tempDir } from './helpers.js';
 
 const MVP3_TABLES = ['code_programs', 'code_copybooks', 'code_scan_log', 'kb_code_links'];
@@ -54,7 +54,7 @@ describe('MVP3 -> MVP2 with data preservation', () => {
       expect(archived).toEqual(before[table]!.digest);
       expect(entry!.rows).toBe(before[table]!.digest.rows);
       expect(entry!.columns).toEqual(before[table]!.columns);
-      const registered = listArchives(adapter).find((a) => a.archiveTable === entry!.location)!;
+      const registered = (await listArchives(sqliteConnectionOf(adapter))).find((a) => a.archiveTable === entry!.location)!;
       expect(registered.rows).toBe(before[table]!.digest.rows);
       expect(registered.status).toBe('archived');
     }
@@ -69,7 +69,7 @@ describe('MVP3 -> MVP2 with data preservation', () => {
     for (const table of MVP3_TABLES) expect(tableDigest(after, table, before[table]!.order), table).toEqual(before[table]!.digest);
     expect(tableDigest(after, 'kb_entries', ['id'])).toEqual(kbBefore);
     after.close();
-    expect(listArchives(openDatabase(manager.database), 'archived')).toEqual([]);
+    expect(await listArchives(sqliteConnectionOf(manager.database), 'archived')).toEqual([]);
     const stateAfter = databaseState(dbPath);
     expect(stateAfter.tables).toEqual(stateBefore.tables);
     expect(stateAfter.integrity).toBe('ok');
@@ -79,6 +79,6 @@ describe('MVP3 -> MVP2 with data preservation', () => {
     const result = await manager.rollbackToMvp(2, { preserveUserData: false });
     expect(result.success).toBe(true);
     expect(result.preserved).toEqual([]);
-    expect(listArchives(openDatabase(manager.database))).toEqual([]);
+    expect(await listArchives(sqliteConnectionOf(manager.database))).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RollbackManager, listArchives } from '@mfmig/rollback';
 import { createTransformerPlugin } from '@mfmig/transformer';
-import { openDatabase } from '@mfmig/core';
+import { sqliteConnectionOf } from '@mfmig/core';
 import { columnsOf, databaseState, orderColumns, seededDatabase, tableDigest, tempDir, unionDigest } from './helpers.js';
 
 /** The Mainframe knowledge-base migrations of the repository (MVP1 to MVP5). */
@@ -77,7 +77,7 @@ describe('on the real MVP1-MVP5 migrations', () => {
     for (const table of dropped) expect(tableDigest(after, table, before[table]!.order), table).toEqual(before[table]!.digest);
     after.close();
     expect(databaseState(path).tables).toEqual(stateBefore.tables);
-    expect(listArchives(openDatabase(manager.database), 'archived')).toEqual([]);
+    expect(await listArchives(sqliteConnectionOf(manager.database), 'archived')).toEqual([]);
   });
 
   it('rolls back MVP5 -> MVP1 in validated stages', async () => {

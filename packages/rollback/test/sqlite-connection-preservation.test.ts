@@ -5,7 +5,7 @@
 // a module that deletes rows through Kysely, and a DROP TABLE whose rows other tables point at.
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type DatabaseAdapter, DialectMigrator, Migrator, SqliteConnection, loadMigrations, openDatabase } from '@mfmig/core';
+import { type DatabaseAdapter, DialectMigrator, Migrator, SqliteConnection, loadMigrations, openDatabase, sqliteConnectionOf } from '@mfmig/core';
 import { createConnectionPreservation, createPreservationPlugin, listArchives } from '@mfmig/rollback';
 import { removeTempDirs, tempDir, tempTree } from '@mfmig/test-support';
 import { createConnectionTransformer, createTransformerPlugin } from '@mfmig/transformer';
@@ -73,7 +73,7 @@ describe('createConnectionPreservation on a SqliteConnection', () => {
       [3, 'notes', 'rows', 2],
       [2, 'teams', 'columns', 2],
     ]);
-    expect(listArchives(adapter, 'archived').map((a) => [a.version, a.sourceTable, a.rows])).toEqual([
+    expect((await listArchives(sqliteConnectionOf(adapter), 'archived')).map((a) => [a.version, a.sourceTable, a.rows])).toEqual([
       [3, 'pins', 2],
       [3, 'notes', 2],
       [2, 'teams', 2],
@@ -105,7 +105,7 @@ describe('createConnectionPreservation on a SqliteConnection', () => {
       { id: 2, color: 'blue' },
     ]);
     expect(all(adapter, 'SELECT count(*) AS n FROM notes')).toEqual([{ n: 3 }]);
-    expect(listArchives(adapter, 'archived')).toEqual([]);
+    expect(await listArchives(sqliteConnectionOf(adapter), 'archived')).toEqual([]);
     adapter.close();
   });
 
@@ -116,7 +116,7 @@ describe('createConnectionPreservation on a SqliteConnection', () => {
     const off = await new DialectMigrator({ connection: conn, migrations, participants }).rollback({ version: 1 });
     expect(off.error).toBeUndefined();
     expect(off.reports).toEqual([]);
-    expect(listArchives(adapter, 'archived')).toEqual([]);
+    expect(await listArchives(sqliteConnectionOf(adapter), 'archived')).toEqual([]);
     expect(all(adapter, 'SELECT count(*) AS n FROM notes')).toEqual([{ n: 1 }]);
     adapter.close();
   });
@@ -136,11 +136,11 @@ describe('on the real MVP1-MVP5 migrations, DialectMigrator on SQLite with the t
       expect(down.error?.message).toBeUndefined();
       const preserved = down.reports.filter((r) => r.kind === 'preserved');
       expect(preserved.length).toBeGreaterThan(0);
-      expect(listArchives(adapter, 'archived').reduce((n, a) => n + a.rows, 0)).toBe(preserved.reduce((n, r) => n + r.rows, 0));
+      expect((await listArchives(sqliteConnectionOf(adapter), 'archived')).reduce((n, a) => n + a.rows, 0)).toBe(preserved.reduce((n, r) => n + r.rows, 0));
 
       const up = await runner().migrate();
       expect(up.error).toBeUndefined();
-      expect(listArchives(adapter, 'archived')).toEqual([]);
+      expect(await listArchives(sqliteConnectionOf(adapter), 'archived')).toEqual([]);
     } finally {
       adapter.close();
     }

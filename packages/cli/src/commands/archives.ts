@@ -46,7 +46,7 @@ export function registerArchives(program: Command, cli: CliRuntime): void {
       if (options.discard !== undefined) return discard(cli, options.discard, options.lockTimeout);
       const listed = isPostgresUrl(cli.globals.db)
         ? await postgresArchives(cli)
-        : frameworkArchives(cli.openFramework({ mode: 'readonly', loadModules: false }));
+        : await frameworkArchives(cli.openFramework({ mode: 'readonly', loadModules: false }));
       const archives = options.all ? listed : listed.filter((a) => a.status !== 'restored' && a.status !== 'discarded');
       cli.out.result({ archives }, () => {
         if (archives.length === 0) {

@@ -133,7 +133,7 @@ function writeDemoReport(cli: CliRuntime, path: string, database: string, html: 
 }
 
 async function archivesRestored(framework: MigrationFramework): Promise<string> {
-  const archives = framework.rollbackManager.listArchives();
+  const archives = await framework.rollbackManager.listArchives();
   const restored = archives.filter((a) => a.status === 'restored').length;
   return `${restored} of ${archives.length}`;
 }

@@ -26,7 +26,7 @@ export function registerStatus(program: Command, cli: CliRuntime): void {
       const adoption = exists ? await adoptionPreview(() => framework.migrationService.analyzeToolAdoption()) : null;
       if (adoption?.adoption) status.pending = status.pending.filter((p) => !adoption.adoption!.versions.includes(p.version));
       const drift = await framework.schemaEvolution.detectDrift();
-      const archives = archiveCounts(frameworkArchives(framework));
+      const archives = archiveCounts(await frameworkArchives(framework));
       const problems = [
         ...status.problems,
         ...drift.summary.map((message) => ({ code: 'SCHEMA_DRIFT' as const, version: drift.version, severity: 'warning' as const, message })),

@@ -60,7 +60,7 @@ export async function collectReportData(framework: ReportFramework, options: Col
       sizeBytes: b.sizeBytes,
       verified: b.integrity.verified,
     })),
-    rollbacks: rollbacksOf(framework, metrics),
+    rollbacks: await rollbacksOf(framework, metrics),
   };
 }
 
@@ -176,9 +176,9 @@ interface SchemaChangeLine {
 }
 
 /** Rollback runs: archives of dropped rows and `down` metrics, grouped by run id. */
-function rollbacksOf(framework: ReportFramework, metrics: StepMetric[]): ReportData['rollbacks'] {
+async function rollbacksOf(framework: ReportFramework, metrics: StepMetric[]): Promise<ReportData['rollbacks']> {
   const downs = measuredDowns(metrics);
-  const archives = framework.rollbackManager.listArchives().map((a) => ({
+  const archives = (await framework.rollbackManager.listArchives()).map((a) => ({
     runId: a.runId ?? `archive-${a.id}`,
     at: a.createdAt,
     version: a.version,

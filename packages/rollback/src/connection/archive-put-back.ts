@@ -1,6 +1,7 @@
 import { type DialectConnection, MfmigError, type TableInfo, quoteIdentifier as q } from '@mfmig/core';
 import { checksumTable } from '../analysis/row-digest.js';
-import { type ArchiveEntry, markArchiveRestored } from '../preservation/archive-registry.js';
+import type { ArchiveEntry } from '../preservation/archive-registry.js';
+import { markArchiveRestored } from '../preservation/archive-records.js';
 import { ARCHIVE_SCHEMA, markRestored } from './archive-schema.js';
 import { openArchive } from './archive-lookup.js';
 import { resetSequences } from './archive-restore.js';
@@ -163,7 +164,7 @@ function sameRow(conn: DialectConnection, archive: Archive): string {
 async function findArchive(conn: DialectConnection, id: number): Promise<Archive> {
   const found = await openArchive(conn, id);
   if (found.dialect === 'sqlite') {
-    const { connection, adapter, entry } = found;
+    const { connection, entry } = found;
     if (found.foreign) throw new MfmigError('USAGE', `Archive ${id} came in with a copy of another database; its rows are not this database's`);
     const rowid = entry.keyKind === 'rowid';
     return {
@@ -174,7 +175,7 @@ async function findArchive(conn: DialectConnection, id: number): Promise<Archive
       columns: entry.columns,
       key: rowid ? { archive: ['mfmig_rowid'], table: ['rowid'] } : { archive: entry.keyColumns, table: entry.keyColumns },
       async finish(inserted) {
-        markArchiveRestored(adapter, id, inserted, 'put back by hand (mfmig archives --restore)');
+        await markArchiveRestored(connection, id, inserted, 'put back by hand (mfmig archives --restore)');
         await connection.execute(`DROP TABLE ${q(entry.archiveTable)}`);
       },
       async shrink(kept) {

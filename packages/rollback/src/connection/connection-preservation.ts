@@ -4,7 +4,7 @@ import { connectionRegeneratedSince } from './archive-twins.js';
 import { type ConnectionArchive, pendingArchives } from './archive-schema.js';
 import { copyLosses, pruneUnchanged } from './archive-copy.js';
 import { currentSchema, lossesBetween, shrunkTables, tableDigest, tableStates } from './table-state.js';
-import { type DownProbeCollector, adapterOf, preserveSqliteDown, probeSqliteDown, restoreSqliteArchives } from './sqlite-preservation.js';
+import { type DownProbeCollector, preserveSqliteDown, probeSqliteDown, restoreSqliteArchives, sqliteConnectionOfStep } from './sqlite-preservation.js';
 import { RegeneratedMarks, regeneratedSince } from '../preservation/regenerated-twins.js';
 import type { RestoredArchive } from '../preservation/archive-restorer.js';
 import type { PreservedData } from '../preservation/archive-writer.js';
@@ -69,7 +69,8 @@ export function createConnectionPreservation(options: ConnectionPreservationOpti
     needsTransaction: options.enabled !== false,
     async beforeUp(step) {
       if (step.dryRun || options.enabled === false) return;
-      if (step.connection.dialect === 'sqlite') marks.set(step.runId, step.migration.version, regeneratedSince(adapterOf(step), step.migration.version));
+      if (step.connection.dialect === 'sqlite')
+        marks.set(step.runId, step.migration.version, await regeneratedSince(sqliteConnectionOfStep(step), step.migration.version));
       else {
         const { schema, archives } = await archivesFor(step);
         if (archives.length > 0) marks.set(step.runId, step.migration.version, await connectionRegeneratedSince(step.connection, schema, archives));

@@ -1,12 +1,4 @@
-import {
-  type DatabaseAdapter,
-  type DialectStep,
-  MfmigError,
-  type SqliteConnection,
-  ensureDatabaseIdentity,
-  isSqliteConnection,
-  migrationLabel,
-} from '@mfmig/core';
+import { type DialectStep, MfmigError, type SqliteConnection, ensureDatabaseIdentity, isSqliteConnection, migrationLabel } from '@mfmig/core';
 import { type ProbeResult, probeDataLoss } from '../analysis/data-loss-probe.js';
 import { downWrittenTables } from '../analysis/down-written-tables.js';
 import { restoreArchives } from '../preservation/archive-restorer.js';
@@ -26,7 +18,7 @@ import { archiveLosses } from '../preservation/archive-writer.js';
  * await preserveSqliteDown(step, work);
  */
 export async function preserveSqliteDown(step: DialectStep, work: (options?: { probe?: boolean }) => Promise<void>): Promise<void> {
-  const conn = connectionOf(step);
+  const conn = sqliteConnectionOfStep(step);
   ensureDatabaseIdentity(conn);
   const probe = await probeDataLoss(conn, () => work({ probe: true }), downWrittenTables(conn, step.migration));
   const { migration } = step;
@@ -64,7 +56,7 @@ export type DownProbeCollector = (version: number, finding: ProbeResult | Error)
  * await probeSqliteDown(step, work, (version, finding) => findings.set(version, finding));
  */
 export async function probeSqliteDown(step: DialectStep, work: (options?: { probe?: boolean }) => Promise<void>, collect: DownProbeCollector): Promise<void> {
-  const conn = connectionOf(step);
+  const conn = sqliteConnectionOfStep(step);
   let probe: ProbeResult;
   try {
     probe = await probeDataLoss(conn, () => work({ probe: true }), downWrittenTables(conn, step.migration));
@@ -87,18 +79,13 @@ export async function probeSqliteDown(step: DialectStep, work: (options?: { prob
  */
 export async function restoreSqliteArchives(step: DialectStep, since?: RegeneratedSince): Promise<void> {
   if (step.dryRun) return;
-  for (const r of restoreArchives(adapterOf(step), step.migration.version, since).restored) {
+  for (const r of (await restoreArchives(sqliteConnectionOfStep(step), step.migration.version, since)).restored) {
     step.report({ kind: 'restored', lossKind: r.kind, table: r.table, rows: r.rows, archiveId: r.archiveId, data: r });
   }
 }
 
-/** @internal the SQLite adapter under a step's connection (the restore of archives still runs on it) */
-export function adapterOf(step: DialectStep): DatabaseAdapter {
-  return connectionOf(step).adapter;
-}
-
-/** A step's connection, which SQLite preservation is only given on SQLite. */
-function connectionOf(step: DialectStep): SqliteConnection {
+/** @internal a step's connection, which SQLite preservation is only given on SQLite */
+export function sqliteConnectionOfStep(step: DialectStep): SqliteConnection {
   if (isSqliteConnection(step.connection)) return step.connection;
   throw new MfmigError('INTERNAL', `SQLite preservation was given a ${step.connection.dialect} connection`);
 }

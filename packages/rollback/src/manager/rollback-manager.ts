@@ -392,9 +392,9 @@ export class RollbackManager implements PreRunBackupTaker {
     );
   }
 
-  /** Archives of dropped rows in the live database (`mfmig_archives`). */
-  listArchives(status?: ArchiveEntry['status']): ArchiveEntry[] {
-    return listArchives(this.context.adapter, status);
+  /** Archives of dropped rows in the live database (`mfmig_archives`), read through the context's connection. */
+  async listArchives(status?: ArchiveEntry['status']): Promise<ArchiveEntry[]> {
+    return listArchives(this.context.connection, status);
   }
 
   /**
@@ -404,10 +404,10 @@ export class RollbackManager implements PreRunBackupTaker {
    *
    * @example
    * const lineage = manager.archiveLineage();
-   * manager.listArchives('archived').filter((a) => archiveBelongsTo(a, lineage));
+   * (await manager.listArchives('archived')).filter((a) => archiveBelongsTo(a, lineage));
    */
   archiveLineage(): string[] {
-    return archiveLineage(this.context.adapter);
+    return archiveLineage(this.context.connection);
   }
 
   /** Closes the database when the manager opened it. */

@@ -90,3 +90,19 @@ export async function markArchiveDiscarded(conn: SqliteConnection, id: number, n
     id,
   ]);
 }
+
+/**
+ * Marks an archive restored: its rows are back (its table is dropped by the caller).
+ *
+ * @example
+ * await markArchiveRestored(conn, 12, 40, null);
+ */
+export async function markArchiveRestored(conn: SqliteConnection, id: number, restoredRows: number, note: string | null): Promise<void> {
+  await conn.execute('UPDATE mfmig_archives SET status = ?, restored_at = ?, restored_rows = ?, note = ? WHERE id = ?', [
+    'restored',
+    new Date().toISOString(),
+    restoredRows,
+    note,
+    id,
+  ]);
+}

@@ -1,10 +1,10 @@
-import { type DatabaseAdapter, identityLineage, readDatabaseIdentity } from '@mfmig/core';
+import { type SqliteConnection, identityLineage, readDatabaseIdentity } from '@mfmig/core';
 
 /**
  * The table that lists every archive of rows a down migration dropped.
  *
  * @example
- * adapter.all(`SELECT archive_table, rows FROM ${ARCHIVE_REGISTRY_TABLE} WHERE status = 'archived'`);
+ * await conn.query(`SELECT archive_table, rows FROM ${ARCHIVE_REGISTRY_TABLE} WHERE status = 'archived'`);
  */
 export const ARCHIVE_REGISTRY_TABLE = 'mfmig_archives';
 
@@ -54,16 +54,22 @@ export interface ArchiveEntry {
  * An archive that came in with a copy of another database restored on purpose is not.
  *
  * @example
- * const lineage = identityLineage(readDatabaseIdentity(adapter));
- * listArchives(adapter, 'archived').filter((a) => archiveBelongsTo(a, lineage));
+ * const lineage = archiveLineage(conn);
+ * (await listArchives(conn, 'archived')).filter((a) => archiveBelongsTo(a, lineage));
  */
 export function archiveBelongsTo(archive: ArchiveEntry, lineage: string[]): boolean {
   return archive.databaseId === null || lineage.includes(archive.databaseId);
 }
 
-/** The ids whose archives belong to the database (see {@link archiveBelongsTo}). Never writes. */
-export function archiveLineage(adapter: DatabaseAdapter): string[] {
-  return identityLineage(readDatabaseIdentity(adapter));
+/**
+ * The ids whose archives belong to the database on `conn` (see {@link archiveBelongsTo}), from
+ * its identity row. Never writes.
+ *
+ * @example
+ * archiveLineage(ctx.connection); // ['c0ffee…', 'beef…']: its own id, then those it was copied from
+ */
+export function archiveLineage(conn: SqliteConnection): string[] {
+  return identityLineage(readDatabaseIdentity(conn));
 }
 
 /**
@@ -72,33 +78,22 @@ export function archiveLineage(adapter: DatabaseAdapter): string[] {
  * {@link restorableArchives}.
  *
  * @example
- * listArchives(adapter, 'archived').map((a) => a.archiveTable);
+ * (await listArchives(conn, 'archived')).map((a) => a.archiveTable);
  */
-export function listArchives(adapter: DatabaseAdapter, status?: ArchiveEntry['status']): ArchiveEntry[] {
-  if (!adapter.tableExists(ARCHIVE_REGISTRY_TABLE)) return [];
+export async function listArchives(conn: SqliteConnection, status?: ArchiveEntry['status']): Promise<ArchiveEntry[]> {
+  if (!(await conn.hasTable(ARCHIVE_REGISTRY_TABLE))) return [];
   const where = status ? ' WHERE status = ?' : '';
-  return adapter.all<Record<string, unknown>>(`SELECT * FROM mfmig_archives${where} ORDER BY id`, status ? [status] : []).map(toEntry);
+  return (await conn.query<Record<string, unknown>>(`SELECT * FROM mfmig_archives${where} ORDER BY id`, status ? [status] : [])).map(toEntry);
 }
 
 /**
  * The archives an up of `upToVersion` or below puts back: waiting, not held, oldest first.
  *
  * @example
- * restorableArchives(adapter, 7).map((a) => a.sourceTable);
+ * (await restorableArchives(conn, 7)).map((a) => a.sourceTable);
  */
-export function restorableArchives(adapter: DatabaseAdapter, upToVersion: number): ArchiveEntry[] {
-  return listArchives(adapter, 'archived').filter((a) => !a.held && a.version <= upToVersion);
-}
-
-/** Marks an archive restored (its table is dropped by the caller). */
-export function markArchiveRestored(adapter: DatabaseAdapter, id: number, restoredRows: number, note: string | null): void {
-  adapter.run('UPDATE mfmig_archives SET status = ?, restored_at = ?, restored_rows = ?, note = ? WHERE id = ?', [
-    'restored',
-    new Date().toISOString(),
-    restoredRows,
-    note,
-    id,
-  ]);
+export async function restorableArchives(conn: SqliteConnection, upToVersion: number): Promise<ArchiveEntry[]> {
+  return (await listArchives(conn, 'archived')).filter((a) => !a.held && a.version <= upToVersion);
 }
 
 function toEntry(row: Record<string, unknown>): ArchiveEntry {

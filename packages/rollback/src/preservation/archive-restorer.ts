@@ -1,7 +1,9 @@
-import { type DatabaseAdapter, messageOf, quoteIdentifier } from '@mfmig/core';
+import { type SqliteConnection, type SqliteIntrospector, messageOf, quoteIdentifier } from '@mfmig/core';
 import { type TableInfo, dataColumns, tableShapes } from '../analysis/table-inventory.js';
 import { triggerWrites } from '../analysis/trigger-writes.js';
-import { type ArchiveEntry, archiveBelongsTo, archiveLineage, markArchiveRestored, restorableArchives } from './archive-registry.js';
+import { type ArchiveEntry, archiveBelongsTo, archiveLineage, restorableArchives } from './archive-registry.js';
+import { markArchiveRestored } from './archive-records.js';
+import { foreignKeyViolations } from './foreign-key-violations.js';
 import { type RegeneratedSince, rekeyRegeneratedTwins } from './regenerated-twins.js';
 
 /** One archive put back into the table it came from. */
@@ -36,29 +38,30 @@ const SAVEPOINT = 'mfmig_restore';
  * `regeneratedSince`), over the rows it made again under new keys (see `rekeyRegeneratedTwins`).
  * Each archive is restored whole in a savepoint or not at all; a restored archive is marked in
  * `mfmig_archives` and its table dropped. Archives of another database (see `archiveBelongsTo`)
- * are never restored: they stay waiting.
+ * are never restored: they stay waiting. Runs on a `SqliteConnection`: `ctx.connection` in a
+ * migration or plugin hook, inside the up's transaction.
  *
  * @example
- * const since = regeneratedSince(adapter, 7); // before the up of version 7
- * const { restored, waiting } = restoreArchives(adapter, 7, since); // after it
+ * const since = await regeneratedSince(conn, 7); // before the up of version 7
+ * const { restored, waiting } = await restoreArchives(conn, 7, since); // after it
  */
-export function restoreArchives(adapter: DatabaseAdapter, upToVersion: number, since: RegeneratedSince = new Map()): RestoreArchivesResult {
-  const lineage = archiveLineage(adapter);
-  const due = restorableArchives(adapter, upToVersion);
+export async function restoreArchives(conn: SqliteConnection, upToVersion: number, since: RegeneratedSince = new Map()): Promise<RestoreArchivesResult> {
+  const lineage = archiveLineage(conn);
+  const due = await restorableArchives(conn, upToVersion);
   const foreign = due.filter((a) => !archiveBelongsTo(a, lineage));
   const own = due.filter((a) => archiveBelongsTo(a, lineage));
-  const depth = triggerDepths(adapter, own);
+  const depth = triggerDepths(conn.introspector, own);
   let pending = own.sort((a, b) => depth(a) - depth(b) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.version - b.version || a.id - b.id);
   const restored: RestoredArchive[] = [];
   const reasons = new Map<number, string>(foreign.map((a) => [a.id, `archived in another database (id ${a.databaseId})`]));
-  const checkForeignKeys = !adapter.foreignKeysEnabled();
+  const checkForeignKeys = !(await conn.foreignKeysEnabled());
   for (let progress = true; progress && pending.length > 0;) {
     progress = false;
-    const tables = tableShapes(adapter.introspector);
+    const tables = tableShapes(conn.introspector);
     const waiting: ArchiveEntry[] = [];
     for (const archive of pending) {
       const table = tables.get(archive.sourceTable);
-      const outcome = table ? tryRestore(adapter, archive, table, checkForeignKeys, since) : `table ${archive.sourceTable} does not exist`;
+      const outcome = table ? await tryRestore(conn, archive, table, checkForeignKeys, since) : `table ${archive.sourceTable} does not exist`;
       if (typeof outcome === 'string') {
         reasons.set(archive.id, outcome);
         waiting.push(archive);
@@ -80,11 +83,11 @@ export function restoreArchives(adapter: DatabaseAdapter, upToVersion: number, s
  * table has a trigger that writes it. Restoring a table fires its triggers, so a table they write
  * is restored after it, and its archived values are the ones that stay.
  */
-function triggerDepths(adapter: DatabaseAdapter, archives: readonly ArchiveEntry[]): (archive: ArchiveEntry) => number {
+function triggerDepths(catalog: SqliteIntrospector, archives: readonly ArchiveEntry[]): (archive: ArchiveEntry) => number {
   const names = [...new Set(archives.map((a) => a.sourceTable.toLowerCase()))];
   const depth = new Map(names.map((n) => [n, 0]));
   if (names.length > 1) {
-    const writesOf = triggerWrites(adapter.introspector);
+    const writesOf = triggerWrites(catalog);
     const writes = names.map((n) => [n, writesOf([n]).map((t) => t.toLowerCase())] as const);
     for (let round = 0, changed = true; changed && round < names.length; round++) {
       changed = false;
@@ -100,13 +103,13 @@ function triggerDepths(adapter: DatabaseAdapter, archives: readonly ArchiveEntry
   return (archive) => depth.get(archive.sourceTable.toLowerCase()) ?? 0;
 }
 
-function tryRestore(
-  adapter: DatabaseAdapter,
+async function tryRestore(
+  conn: SqliteConnection,
   archive: ArchiveEntry,
   table: TableInfo,
   checkForeignKeys: boolean,
   since: RegeneratedSince,
-): RestoredArchive | string {
+): Promise<RestoredArchive | string> {
   const present = new Set(dataColumns(table));
   const columns = archive.columns.filter((c) => present.has(c));
   const columnsLost = archive.columns.filter((c) => !present.has(c));
@@ -115,26 +118,26 @@ function tryRestore(
     return `table ${table.name} has no longer the key the rows were archived by`;
   const writable = archive.kind === 'columns' ? columns.filter((c) => !archive.keyColumns.includes(c)) : columns;
   if (writable.length === 0) return `table ${table.name} has none of the archived columns`;
-  const violationsBefore = checkForeignKeys ? adapter.foreignKeyCheck(table.name).length : 0;
-  adapter.run(`SAVEPOINT ${SAVEPOINT}`);
+  const violationsBefore = checkForeignKeys ? await foreignKeyViolations(conn, table.name) : 0;
+  await conn.execute(`SAVEPOINT ${SAVEPOINT}`);
   try {
-    if (archive.kind !== 'columns') rekeyRegeneratedTwins(adapter, archive, table, columns, since);
-    const rows = archive.kind === 'columns' ? updateColumns(adapter, archive, writable) : upsertRows(adapter, archive, columns);
-    if (checkForeignKeys && adapter.foreignKeyCheck(table.name).length > violationsBefore) throw new Error('foreign key violations');
+    if (archive.kind !== 'columns') await rekeyRegeneratedTwins(conn, archive, table, columns, since);
+    const rows = archive.kind === 'columns' ? await updateColumns(conn, archive, writable) : await upsertRows(conn, archive, columns);
+    if (checkForeignKeys && (await foreignKeyViolations(conn, table.name)) > violationsBefore) throw new Error('foreign key violations');
     const note = columnsLost.length > 0 ? `columns no longer present: ${columnsLost.join(', ')}` : null;
-    markArchiveRestored(adapter, archive.id, rows, note);
-    adapter.run(`DROP TABLE ${quoteIdentifier(archive.archiveTable)}`);
-    adapter.run(`RELEASE ${SAVEPOINT}`);
+    await markArchiveRestored(conn, archive.id, rows, note);
+    await conn.execute(`DROP TABLE ${quoteIdentifier(archive.archiveTable)}`);
+    await conn.execute(`RELEASE ${SAVEPOINT}`);
     return { archiveId: archive.id, version: archive.version, table: table.name, kind: archive.kind, columns: writable, rows, columnsLost };
   } catch (error) {
-    adapter.run(`ROLLBACK TO ${SAVEPOINT}`);
-    adapter.run(`RELEASE ${SAVEPOINT}`);
+    await conn.execute(`ROLLBACK TO ${SAVEPOINT}`);
+    await conn.execute(`RELEASE ${SAVEPOINT}`);
     return messageOf(error);
   }
 }
 
 /** Inserts archived rows; a row whose key exists takes the archived values. */
-function upsertRows(adapter: DatabaseAdapter, archive: ArchiveEntry, columns: string[]): number {
+async function upsertRows(conn: SqliteConnection, archive: ArchiveEntry, columns: string[]): Promise<number> {
   const q = quoteIdentifier;
   const rowid = archive.keyKind === 'rowid';
   const target = rowid ? ['rowid', ...columns] : columns;
@@ -144,11 +147,11 @@ function upsertRows(adapter: DatabaseAdapter, archive: ArchiveEntry, columns: st
   const conflict = updates.length > 0 ? `ON CONFLICT DO UPDATE SET ${updates.join(', ')}` : 'ON CONFLICT DO NOTHING';
   const sql = `INSERT INTO ${q(archive.sourceTable)} (${target.map((c) => (c === 'rowid' ? 'rowid' : q(c))).join(', ')})
     SELECT ${source.map(q).join(', ')} FROM ${q(archive.archiveTable)} WHERE true ${conflict}`;
-  return adapter.run(sql).changes;
+  return conn.execute(sql);
 }
 
 /** Writes archived column values back into the rows with the same key. */
-function updateColumns(adapter: DatabaseAdapter, archive: ArchiveEntry, columns: string[]): number {
+async function updateColumns(conn: SqliteConnection, archive: ArchiveEntry, columns: string[]): Promise<number> {
   const q = quoteIdentifier;
   const match =
     archive.keyKind === 'rowid'
@@ -156,5 +159,5 @@ function updateColumns(adapter: DatabaseAdapter, archive: ArchiveEntry, columns:
       : archive.keyColumns.map((c) => `${q(archive.sourceTable)}.${q(c)} = a.${q(c)}`).join(' AND ');
   const sql = `UPDATE ${q(archive.sourceTable)} SET ${columns.map((c) => `${q(c)} = a.${q(c)}`).join(', ')}
     FROM ${q(archive.archiveTable)} AS a WHERE ${match}`;
-  return adapter.run(sql).changes;
+  return conn.execute(sql);
 }

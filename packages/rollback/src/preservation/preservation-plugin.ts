@@ -67,8 +67,8 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
   };
   // where the tables with archives stood before each up: the rows above are the ones the up made
   const marks = new RegeneratedMarks();
-  const restore = (ctx: MigrationContext) => {
-    const { restored } = restoreArchives(ctx.adapter, ctx.migration.version, marks.take(ctx.runId, ctx.migration.version));
+  const restore = async (ctx: MigrationContext) => {
+    const { restored } = await restoreArchives(ctx.connection, ctx.migration.version, marks.take(ctx.runId, ctx.migration.version));
     if (restored.length === 0) return;
     record(ctx.runId).restored.push(...restored);
     options.onRestored?.(restored, ctx);
@@ -77,11 +77,11 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
     name: PRESERVATION_PLUGIN_NAME,
     beforeRun(run) {
       // a real run writes to the database: from now on it has an identity of its own
-      if (!run.dryRun) ensureDatabaseIdentity(run.adapter);
+      if (!run.dryRun) ensureDatabaseIdentity(run.connection);
       options.onRun?.(run);
     },
     async beforeMigration(ctx) {
-      if (ctx.direction === 'up' && !ctx.dryRun) marks.set(ctx.runId, ctx.migration.version, regeneratedSince(ctx.adapter, ctx.migration.version));
+      if (ctx.direction === 'up' && !ctx.dryRun) marks.set(ctx.runId, ctx.migration.version, await regeneratedSince(ctx.connection, ctx.migration.version));
       if (ctx.direction !== 'down' || !ctx.migration.down) return;
       const collect = ctx.dryRun ? options.collector?.() : undefined;
       if (ctx.dryRun && !collect) return;
@@ -94,12 +94,13 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
         return;
       }
       const others = (options.plugins?.() ?? []).filter((p) => p !== plugin);
-      const ownTransaction = !ctx.adapter.inTransaction;
-      if (ownTransaction) ctx.adapter.beginImmediate();
+      const conn = ctx.connection;
+      const ownTransaction = !conn.inTransaction;
+      if (ownTransaction) await conn.begin();
       try {
         let probe: ProbeResult;
         try {
-          probe = await probeDataLoss(ctx.connection, () => runDownLikeTheRunner(ctx, others), downWrittenTables(ctx.connection, ctx.migration));
+          probe = await probeDataLoss(conn, () => runDownLikeTheRunner(ctx, others), downWrittenTables(conn, ctx.migration));
         } catch (error) {
           if (!collect) throw error;
           collect(ctx.migration.version, error as Error);
@@ -115,12 +116,12 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
           return;
         }
         const preserved = await archiveLosses(
-          ctx.connection,
+          conn,
           probe.losses,
           { version: ctx.migration.version, migration: migrationLabel(ctx.migration), runId: ctx.runId, held: ctx.undoesFailedUp === true },
           (p) => ctx.progress(p),
         );
-        if (ownTransaction) ctx.adapter.commit();
+        if (ownTransaction) await conn.commit();
         ctx.state.set(STATE_KEY, preserved);
         ctx.state.set(
           ACCOUNTED_LOSSES_STATE,
@@ -129,18 +130,18 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
         record(ctx.runId).preserved.push(...preserved);
         if (preserved.length > 0) options.onPreserved?.(preserved, ctx);
       } finally {
-        if (ownTransaction) ctx.adapter.rollback();
+        if (ownTransaction) await conn.rollback();
       }
     },
     async needsContinuation(_migration, ctx) {
       // Called by the runner inside the up's transaction after every plugin's afterMigration:
       // the one point where the rows the up (and its transformations) made exist, whatever the
       // order of the plugins. Restoring here lets archived rows win over regenerated ones.
-      if (ctx.direction === 'up' && !ctx.dryRun && !(await continuing(ctx))) restore(ctx);
+      if (ctx.direction === 'up' && !ctx.dryRun && !(await continuing(ctx))) await restore(ctx);
       return false;
     },
-    finalizeMigration(ctx) {
-      if (ctx.direction === 'up' && !ctx.dryRun) restore(ctx);
+    async finalizeMigration(ctx) {
+      if (ctx.direction === 'up' && !ctx.dryRun) await restore(ctx);
     },
     afterRun(run: RunInfo, result: RunResult) {
       options.onRun?.(undefined);
@@ -155,10 +156,10 @@ export function createPreservationPlugin(options: PreservationPluginOptions = {}
   return plugin;
 }
 
-/** Runs a down the way the runner does (other plugins' hooks around it), on a fresh context. */
+/** Runs a down the way the runner does (other plugins' hooks around it), on a fresh context over the step's connection. */
 async function runDownLikeTheRunner(ctx: MigrationContext, others: MigrationPlugin[]): Promise<void> {
   const probeCtx = createMigrationContext({
-    adapter: ctx.adapter,
+    connection: ctx.connection,
     migration: ctx.migration,
     direction: 'down',
     dryRun: false,
