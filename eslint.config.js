@@ -33,8 +33,6 @@ const NOT_YET_ON_THE_BOUNDARY = [
   'packages/framework/src/index.ts',
   'packages/framework/src/live-context.ts',
   'packages/framework/src/seed/seed-knowledge-base.ts',
-  'packages/planner/src/analysis/foreign-key-graph.ts',
-  'packages/planner/src/analysis/schema-simulation.ts',
   'packages/planner/src/estimate/calibration.ts',
   'packages/planner/src/estimate/rehearsal-estimates.ts',
   'packages/planner/src/estimate/rehearsal.ts',

@@ -16,6 +16,7 @@ export * from './insert-select.js';
 export * from './read-snapshot.js';
 export * from './adapter-of.js';
 export * from './watch-statements.js';
+export * from './sqlite-watched-connection.js';
 export * from './query-child-source.js';
 export * from './sqlite-introspector.js';
 export * from './sqlite-catalog.js';

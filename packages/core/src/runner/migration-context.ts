@@ -11,16 +11,18 @@ import { type Direction, type Migration, type MigrationContext, type RebuildTabl
 import type { TableRebuilder } from './migration-plugin.js';
 import type { StatementObserver } from './safety/migration-safety.js';
 
-/**
- * What the runner needs to build a context: the adapter, with the runner's connection over it
- * (default: the adapter's own, `sqliteConnectionOf`), or only a connection, whose adapter the
- * context then runs on (a plugin that builds a context of its own from `ctx.connection`).
- */
-export type ContextInit = ContextOptions &
-  ({ adapter: DatabaseAdapter; connection?: SqliteConnection } | { adapter?: undefined; connection: SqliteConnection });
+/** What the runner needs to build a context: the adapter, the connection, or both. */
+export type ContextInit = ContextInitFields &
+  (
+    | {
+        adapter: DatabaseAdapter;
+        /** The runner's connection over `adapter` (default: the adapter's own, `sqliteConnectionOf`). */ connection?: SqliteConnection;
+      }
+    | { /** The connection the context runs on (the adapter is its own). */ connection: SqliteConnection; adapter?: undefined }
+  );
 
-/** What {@link ContextInit} holds besides the database. */
-interface ContextOptions {
+/** The fields of a {@link ContextInit} besides its database. */
+export interface ContextInitFields {
   migration: Migration;
   direction: Direction;
   dryRun: boolean;

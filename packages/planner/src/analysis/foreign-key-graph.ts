@@ -1,4 +1,9 @@
-import { type DatabaseAdapter } from '@mfmig/core';
+import { type SqliteIntrospector } from '@mfmig/core';
+
+/** What the foreign-key reads need: a `SqliteConnection` (its introspector's synchronous reads, so that a statement watcher can call them). */
+export interface SqliteCatalogReader {
+  readonly introspector: SqliteIntrospector;
+}
 
 /** One foreign key of a table: its columns, the parent table it names, and its ON DELETE action. */
 export interface ForeignKeyEdge {
@@ -13,12 +18,13 @@ export interface ForeignKeyEdge {
 
 /**
  * Every foreign key of the user tables of `db` (not `sqlite_` or `mfmig_` ones), as the schema is
- * now, read by the dialect's introspector.
+ * now, read by the dialect's introspector (synchronously: a statement watcher reads it between
+ * two statements of a migration).
  *
  * @example
- * foreignKeyEdges(db); // [{ table: 'book', columns: ['author_id'], parent: 'author', onDelete: 'CASCADE' }]
+ * foreignKeyEdges(conn); // [{ table: 'book', columns: ['author_id'], parent: 'author', onDelete: 'CASCADE' }]
  */
-export function foreignKeyEdges(db: DatabaseAdapter): ForeignKeyEdge[] {
+export function foreignKeyEdges(db: SqliteCatalogReader): ForeignKeyEdge[] {
   return db.introspector.foreignKeysSync().map((fk) => ({ table: fk.table, columns: fk.columns, parent: fk.referencedTable, onDelete: fk.onDelete }));
 }
 
@@ -26,7 +32,7 @@ export function foreignKeyEdges(db: DatabaseAdapter): ForeignKeyEdge[] {
  * Child tables by parent (lower-case parent name), with their ON DELETE action. Self-references are left out.
  *
  * @example
- * childTables(foreignKeyEdges(db)).get('author'); // [{ table: 'book', columns: ['author_id'], parent: 'author', onDelete: 'CASCADE' }]
+ * childTables(foreignKeyEdges(conn)).get('author'); // [{ table: 'book', columns: ['author_id'], parent: 'author', onDelete: 'CASCADE' }]
  */
 export function childTables(edges: ForeignKeyEdge[]): Map<string, ForeignKeyEdge[]> {
   const children = new Map<string, ForeignKeyEdge[]>();
@@ -43,9 +49,9 @@ export function childTables(edges: ForeignKeyEdge[]): Map<string, ForeignKeyEdge
  * child (and every update of its key columns) fails with `no such table`.
  *
  * @example
- * danglingForeignKeys(db); // [{ table: 'book', columns: ['author_id'], parent: '_author_old', onDelete: 'CASCADE' }]
+ * danglingForeignKeys(conn); // [{ table: 'book', columns: ['author_id'], parent: '_author_old', onDelete: 'CASCADE' }]
  */
-export function danglingForeignKeys(db: DatabaseAdapter, edges = foreignKeyEdges(db)): ForeignKeyEdge[] {
+export function danglingForeignKeys(db: SqliteCatalogReader, edges = foreignKeyEdges(db)): ForeignKeyEdge[] {
   const tables = new Set(
     db.introspector
       .tableListSync()

@@ -1,5 +1,6 @@
 import {
   type Migration,
+  type SqliteConnection,
   type TableRebuilder,
   bodyDb,
   createMigrationContext,
@@ -7,9 +8,7 @@ import {
   migrationLabel,
   splitSqlStatements,
   transactionModeOf,
-  type DatabaseAdapter,
-  sqliteConnectionOf,
-  watchStatements,
+  watchSqliteStatements,
 } from '@mfmig/core';
 import { classifyStatement } from './classify-statement.js';
 import { type ForeignKeyEdge, childTables, danglingForeignKeys, foreignKeyEdges } from './foreign-key-graph.js';
@@ -79,18 +78,19 @@ function removalOf(statement: string): { kind: ParentRowRemoval['kind']; allRows
  * moment; after each step, the foreign keys left pointing at a table that no longer exists.
  *
  * @example
- * const simulation = await simulateSchema(liveDb, steps, { direction: 'up', foreignKeys: true, rebuildTable });
+ * const simulation = await simulateSchema(conn, steps, { direction: 'up', foreignKeys: true, rebuildTable });
  * simulation.steps.get(2)?.removals; // [{ statement: 'DROP TABLE author', parent: 'author', child: { table: 'book', ... } }]
  */
-export async function simulateSchema(live: DatabaseAdapter, steps: Migration[], options: SimulationOptions): Promise<SchemaSimulation> {
+export async function simulateSchema(live: SqliteConnection, steps: Migration[], options: SimulationOptions): Promise<SchemaSimulation> {
   const simulation: SchemaSimulation = { steps: new Map(), notes: [] };
   if (steps.length === 0) return simulation;
-  const copy = (await copySchema(sqliteConnectionOf(live))).adapter;
+  const copy = await copySchema(live);
   const catalog = copy.introspector;
   const initial = options.foreignKeys ? 'ON' : 'OFF';
   let current: { step: SimulatedStep; seen: Set<string> } | undefined;
-  const inspect = (sql: string) => {
-    if (!current || !copy.foreignKeysEnabled()) return;
+  // a migration body runs its statements synchronously: the copy's catalog is read synchronously, between two of them
+  const watched = watchSqliteStatements(copy, (sql, moment) => {
+    if (!current || !moment.foreignKeysEnabled()) return;
     for (const statement of splitSqlStatements(sql)) {
       const removal = removalOf(statement);
       if (!removal || catalog.tableListSync(removal.table).length === 0) continue;
@@ -101,26 +101,25 @@ export async function simulateSchema(live: DatabaseAdapter, steps: Migration[], 
         current.step.removals.push({ statement: abbreviate(statement), kind: removal.kind, allRows: removal.allRows, parent: removal.table, child });
       }
     }
-  };
-  const adapter = watchStatements(copy, inspect);
+  });
   try {
-    copy.run(`PRAGMA foreign_keys = ${initial}`);
+    await copy.execute(`PRAGMA foreign_keys = ${initial}`);
     for (const m of steps) {
       const run = options.direction === 'up' ? m.up : m.down;
       if (!run) break;
       const edges = foreignKeyEdges(copy);
       const before = new Set(danglingForeignKeys(copy, edges).map(edgeKey));
-      if (m.foreignKeys === 'off') copy.setForeignKeys(false);
-      if ((m as { legacyAlterTable?: boolean }).legacyAlterTable === true) copy.run('PRAGMA legacy_alter_table = ON');
+      if (m.foreignKeys === 'off') await copy.execute('PRAGMA foreign_keys = OFF');
+      if ((m as { legacyAlterTable?: boolean }).legacyAlterTable === true) await copy.execute('PRAGMA legacy_alter_table = ON');
       const step: SimulatedStep = {
-        foreignKeys: copy.foreignKeysEnabled() ? 'on' : 'off',
+        foreignKeys: (await copy.foreignKeysEnabled()) ? 'on' : 'off',
         children: childTables(edges),
         removals: [],
         dangling: [],
       };
       simulation.steps.set(m.version, step);
       const ctx = createMigrationContext({
-        adapter,
+        connection: watched,
         migration: m,
         direction: options.direction,
         dryRun: false,
@@ -131,24 +130,24 @@ export async function simulateSchema(live: DatabaseAdapter, steps: Migration[], 
       });
       current = { step, seen: new Set() };
       try {
-        if (transactionModeOf(m, options.direction) === 'immediate') adapter.beginImmediate();
+        if (transactionModeOf(m, options.direction) === 'immediate') await watched.begin();
         await run(bodyDb(run, ctx), ctx);
         step.dangling = danglingForeignKeys(copy).filter((edge) => !before.has(edgeKey(edge)));
-        if (copy.inTransaction) adapter.commit();
+        if (copy.inTransaction) await watched.commit();
       } catch (error) {
-        adapter.rollback();
+        await watched.rollback();
         simulation.notes.push(
           `The schema simulation stopped at ${migrationLabel(m)} (${messageOf(error).split('\n')[0]}); later steps are not checked for cascades or dangling foreign keys`,
         );
         break;
       } finally {
         current = undefined;
-        copy.run(`PRAGMA foreign_keys = ${initial}`);
-        copy.run('PRAGMA legacy_alter_table = OFF');
+        await copy.execute(`PRAGMA foreign_keys = ${initial}`);
+        await copy.execute('PRAGMA legacy_alter_table = OFF');
       }
     }
   } finally {
-    copy.close();
+    await copy.close();
   }
   return simulation;
 }

@@ -140,13 +140,12 @@ export class MigrationPlanner {
         : revertibleSteps(set, status, targetVersion);
     // what can really run: a down plan that has to stop is rehearsed down to where it stops
     const reachable = stop ? stop.version : targetVersion;
-    const raw = this.context.adapter;
     const facts = await readLiveFacts(conn);
     const calibration = this.#calibrate(scratch);
     const notes: string[] = [];
     const captured = await captureStatements(conn, set, steps, direction, reachable, this.context.tableRebuilder);
     notes.push(...captured.notes);
-    const simulation = await simulateSchema(raw, steps, {
+    const simulation = await simulateSchema(conn, steps, {
       direction,
       foreignKeys: await conn.foreignKeysEnabled(),
       rebuildTable: this.context.tableRebuilder,
