@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bodyDb, createMigrationContext, openSqlite, watchSqliteStatements, type Migration } from '@mfmig/core';
+import { bodyDb, copySqliteRows, createMigrationContext, openSqlite, watchSqliteStatements, type Migration } from '@mfmig/core';
 
 const quiet = { log() {} };
 
@@ -39,6 +39,28 @@ describe('watchSqliteStatements', () => {
       expect(await conn.hasTable('author')).toBe(false);
     } finally {
       await conn.close();
+    }
+  });
+});
+
+describe('copySqliteRows', () => {
+  it('writes the rows a query reads into another database, values as read, and counts them', async () => {
+    const from = await openSqlite(':memory:');
+    const into = await openSqlite(':memory:');
+    try {
+      await from.executeScript(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, b BLOB); INSERT INTO t VALUES (1, 'a', x'00ff'), (2, NULL, NULL), (3, 'c', NULL)",
+      );
+      await into.executeScript('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, b BLOB)');
+      expect(await copySqliteRows(from, 'SELECT id, v, b FROM t WHERE id <> ?', [3], into, 'INSERT INTO t (id, v, b) VALUES (?, ?, ?)')).toBe(2);
+      expect(await into.query('SELECT id, v, hex(b) AS b FROM t ORDER BY id')).toEqual([
+        { id: 1, v: 'a', b: '00FF' },
+        { id: 2, v: null, b: '' },
+      ]);
+      expect(into.inTransaction).toBe(false);
+    } finally {
+      await from.close();
+      await into.close();
     }
   });
 });

@@ -17,6 +17,7 @@ export * from './read-snapshot.js';
 export * from './adapter-of.js';
 export * from './watch-statements.js';
 export * from './sqlite-watched-connection.js';
+export * from './sqlite-row-copy.js';
 export * from './query-child-source.js';
 export * from './sqlite-introspector.js';
 export * from './sqlite-catalog.js';

@@ -1,4 +1,4 @@
-import { type MfmigError, isMfmigError, messageOf, type DatabaseAdapter } from '@mfmig/core';
+import { type MfmigError, type SqliteConnection, isMfmigError, messageOf } from '@mfmig/core';
 import type { RehearsalFailure } from '../plan/plan-types.js';
 import { median } from './median.js';
 import { type RehearsalOptions, type RehearsalRun, type SampleFile, buildFullCopy, buildSampleFile, rehearse, removeSampleFile } from './rehearsal.js';
@@ -112,7 +112,7 @@ function extrapolate(v0: number, f: number, v: number): number {
  * const { seconds } = await rehearsalEstimates({ ...options, sampleRows: 40_000, totalRows: 4_100_000 });
  */
 export async function rehearsalEstimates(
-  options: Omit<RehearsalOptions, 'sample' | 'cacheKiB'> & { live: DatabaseAdapter; sampleRows: number; totalRows: number; liveCacheKiB: number },
+  options: Omit<RehearsalOptions, 'sample' | 'cacheKiB'> & { live: SqliteConnection; sampleRows: number; totalRows: number; liveCacheKiB: number },
 ): Promise<RehearsalEstimates> {
   const estimates: RehearsalEstimates = {
     seconds: new Map(),
@@ -179,13 +179,13 @@ export async function rehearsalEstimates(
  * row by row. A failure there is a failure on the real data.
  */
 async function wholeDatabaseEstimates(
-  options: Omit<RehearsalOptions, 'sample' | 'cacheKiB'> & { live: DatabaseAdapter; liveCacheKiB: number },
+  options: Omit<RehearsalOptions, 'sample' | 'cacheKiB'> & { live: SqliteConnection; liveCacheKiB: number },
   estimates: RehearsalEstimates,
 ): Promise<RehearsalEstimates> {
   let copy: SampleFile | undefined;
   let run: RehearsalRun;
   try {
-    copy = buildFullCopy(options.live, options.scratch);
+    copy = await buildFullCopy(options.live, options.scratch);
     run = await rehearse({ ...options, sample: copy, commitSamples: 3, cacheKiB: Math.max(64, options.liveCacheKiB) });
   } catch (error) {
     return withoutRehearsal(estimates, error);

@@ -1,17 +1,18 @@
 import {
+  DialectMigrator,
   MfmigError,
   type MigrationPlugin,
   type MigrationSet,
   type RunResult,
   type ScratchDirectory,
+  type SqliteConnection,
   type TableRebuilder,
-  Migrator,
   isMfmigError,
   messageOf,
   migrationLabel,
+  openSqliteFile,
+  pluginParticipant,
   quoteIdentifier,
-  type DatabaseAdapter,
-  openDatabaseFile,
 } from '@mfmig/core';
 import { RUN_STATE_TABLES } from '../analysis/schema-copy.js';
 import { removeDatabaseFiles } from './database-files.js';
@@ -57,22 +58,22 @@ export interface RehearsalOptions {
  * the live database. Only the measured writes pay for them: the probe table comes and goes
  * without fsync.
  */
-function measureCommit(db: DatabaseAdapter, samples: number): number {
-  const synchronous = Number(db.value('PRAGMA synchronous'));
-  const unsynced = (sql: string) => {
-    db.run('PRAGMA synchronous = OFF');
-    db.exec(sql);
-    db.run(`PRAGMA synchronous = ${synchronous}`);
+async function measureCommit(db: SqliteConnection, samples: number): Promise<number> {
+  const [setting] = await db.query<{ synchronous: number }>('PRAGMA synchronous');
+  const synchronous = Number(setting?.synchronous);
+  const unsynced = async (sql: string) => {
+    await db.execute('PRAGMA synchronous = OFF');
+    await db.executeScript(sql);
+    await db.execute(`PRAGMA synchronous = ${synchronous}`);
   };
-  unsynced('CREATE TABLE IF NOT EXISTS mfmig_commit_probe (id INTEGER PRIMARY KEY, v INTEGER)');
-  const write = db.prepare('INSERT INTO mfmig_commit_probe (v) VALUES (?)');
+  await unsynced('CREATE TABLE IF NOT EXISTS mfmig_commit_probe (id INTEGER PRIMARY KEY, v INTEGER)');
   const times: number[] = [];
   for (let i = 0; i < samples; i++) {
     const start = performance.now();
-    db.transaction(() => write.run(i));
+    await db.transaction(() => db.execute('INSERT INTO mfmig_commit_probe (v) VALUES (?)', [i]));
     times.push((performance.now() - start) / 1000);
   }
-  unsynced('DROP TABLE mfmig_commit_probe');
+  await unsynced('DROP TABLE mfmig_commit_probe');
   return median(times);
 }
 
@@ -91,17 +92,17 @@ export interface SampleFile {
  * it with {@link removeSampleFile}.
  *
  * @example
- * const sample = await buildSampleFile(liveDb, ScratchDirectory.create(), 0.01);
+ * const sample = await buildSampleFile(conn, ScratchDirectory.create(), 0.01);
  */
-export async function buildSampleFile(live: DatabaseAdapter, scratch: ScratchDirectory, fraction: number): Promise<SampleFile> {
+export async function buildSampleFile(live: SqliteConnection, scratch: ScratchDirectory, fraction: number): Promise<SampleFile> {
   const path = scratch.createFile('sample', '.db');
   try {
-    (await buildSampleDatabase(live, path, fraction, 64)).close();
+    await (await buildSampleDatabase(live, path, fraction, 64)).close();
   } catch (error) {
     removeDatabaseFiles(path);
     throw error;
   }
-  return { path, fraction, journalMode: live.journalMode() };
+  return { path, fraction, journalMode: await live.journalMode() };
 }
 
 /**
@@ -112,28 +113,28 @@ export async function buildSampleFile(live: DatabaseAdapter, scratch: ScratchDir
  * recorded metrics of the live database must not steer the rehearsal.
  *
  * @example
- * const copy = buildFullCopy(liveDb, ScratchDirectory.create());
+ * const copy = await buildFullCopy(conn, ScratchDirectory.create());
  */
-export function buildFullCopy(live: DatabaseAdapter, scratch: ScratchDirectory): SampleFile {
+export async function buildFullCopy(live: SqliteConnection, scratch: ScratchDirectory): Promise<SampleFile> {
   const path = scratch.createFile('sample', '.db');
-  const journalMode = live.journalMode();
+  const journalMode = await live.journalMode();
   try {
-    live.prepare('VACUUM INTO ?').run(path);
-    const copy = openDatabaseFile(path, { create: true });
+    await live.execute('VACUUM INTO ?', [path]);
+    const copy = await openSqliteFile(path, { create: true });
     try {
       // a scratch file: what survives a power cut does not matter, one fsync per DROP would
-      copy.run('PRAGMA synchronous = OFF');
-      copy.setForeignKeys(false);
+      await copy.execute('PRAGMA synchronous = OFF');
+      await copy.execute('PRAGMA foreign_keys = OFF');
       const own = copy.introspector
         .catalogSync({ type: 'table' })
         .map((r) => r.name)
         .filter((name) => name.startsWith('mfmig_'));
-      copy.transaction(() => {
-        for (const table of own.filter((t) => !RUN_STATE_TABLES.includes(t))) copy.run(`DROP TABLE ${quoteIdentifier(table)}`);
+      await copy.transaction(async () => {
+        for (const table of own.filter((t) => !RUN_STATE_TABLES.includes(t))) await copy.execute(`DROP TABLE ${quoteIdentifier(table)}`);
       });
-      if (journalMode === 'wal') copy.run('PRAGMA journal_mode = wal');
+      if (journalMode === 'wal') await copy.execute('PRAGMA journal_mode = wal');
     } finally {
-      copy.close();
+      await copy.close();
     }
   } catch (error) {
     removeDatabaseFiles(path);
@@ -147,18 +148,19 @@ export function removeSampleFile(sample: SampleFile): void {
   removeDatabaseFiles(sample.path);
 }
 
-function counts(db: DatabaseAdapter): Map<string, number> {
-  return new Map(
-    tablesParentsFirst(db).map((t) => [
-      t.name.toLowerCase(),
-      Number(
-        db
-          .prepare(`SELECT count(*) FROM ${quoteIdentifier(t.name)}`)
-          .pluck()
-          .get(),
-      ),
-    ]),
-  );
+/**
+ * The rows of every user table now. SQLite's connection runs a query when it is called (its
+ * promise only carries the result), so the counts called for in a run's synchronous
+ * `migrationCompleted` listener are those of the moment the step completed, before the next one starts.
+ */
+async function counts(db: SqliteConnection): Promise<Map<string, number>> {
+  const tables = tablesParentsFirst(db).map((t) => ({
+    table: t.name.toLowerCase(),
+    rows: db.query<{ n: number }>(`SELECT count(*) AS n FROM ${quoteIdentifier(t.name)}`),
+  }));
+  const counted = new Map<string, number>();
+  for (const { table, rows } of tables) counted.set(table, Number((await rows)[0]?.n ?? 0));
+  return counted;
 }
 
 /**
@@ -199,50 +201,53 @@ function rehearsalError(result: RunResult, fraction: number): Error {
  *
  * @example
  * const scratch = ScratchDirectory.create();
- * const run = await rehearse({ sample: buildSampleFile(db, scratch, 0.01), migrations, direction: 'up', targetVersion: 17, plugins, rebuildTable, scratch, cacheKiB: 16_000 });
+ * const run = await rehearse({ sample: await buildSampleFile(conn, scratch, 0.01), migrations, direction: 'up', targetVersion: 17, plugins, rebuildTable, scratch, cacheKiB: 16_000 });
  */
 export async function rehearse(options: RehearsalOptions): Promise<RehearsalRun> {
   const path = options.scratch.copyFile(options.sample.path, 'rehearsal', '.db');
-  let sample: DatabaseAdapter;
+  let sample: SqliteConnection;
   try {
-    sample = openDatabaseFile(path, { create: true });
+    sample = await openSqliteFile(path, { create: true });
   } catch (error) {
     removeDatabaseFiles(path);
     throw error;
   }
   try {
-    if (['delete', 'truncate', 'persist'].includes(options.sample.journalMode)) sample.run(`PRAGMA journal_mode = ${options.sample.journalMode}`);
-    sample.setForeignKeys(true);
-    sample.run(`PRAGMA cache_size = -${Math.max(64, Math.round(options.cacheKiB))}`);
-    const commitSeconds = measureCommit(sample, options.commitSamples ?? 7);
-    if (!options.durable) sample.run('PRAGMA synchronous = OFF');
-    const adapter = sample;
-    const migrator = new Migrator({
-      adapter,
+    if (['delete', 'truncate', 'persist'].includes(options.sample.journalMode)) await sample.execute(`PRAGMA journal_mode = ${options.sample.journalMode}`);
+    await sample.execute('PRAGMA foreign_keys = ON');
+    await sample.execute(`PRAGMA cache_size = -${Math.max(64, Math.round(options.cacheKiB))}`);
+    const commitSeconds = await measureCommit(sample, options.commitSamples ?? 7);
+    if (!options.durable) await sample.execute('PRAGMA synchronous = OFF');
+    const rebuildTable = options.rebuildTable ? { rebuildTable: options.rebuildTable } : {};
+    // the participants a real run's plugins take part as (Migrator's)
+    const runner = new DialectMigrator({
+      connection: sample,
       migrations: options.migrations,
-      plugins: options.plugins,
-      rebuildTable: options.rebuildTable,
+      participants: options.plugins.map((plugin) => pluginParticipant(plugin, rebuildTable)),
+      ...rebuildTable,
       allowUnadopted: true,
     });
     const run: RehearsalRun = { fraction: options.sample.fraction, seconds: new Map(), cpuSeconds: new Map(), counts: new Map(), commitSeconds };
+    const counted: Promise<void>[] = [];
     let cpu = process.cpuUsage();
-    migrator.events.on('migrationStarted', () => {
+    runner.events.on('migrationStarted', () => {
       cpu = process.cpuUsage();
     });
-    migrator.events.on('migrationCompleted', (e) => {
+    runner.events.on('migrationCompleted', (e) => {
       const used = process.cpuUsage(cpu);
       run.cpuSeconds.set(e.version, (used.user + used.system) / 1e6);
       run.seconds.set(e.version, e.durationMs / 1000);
-      run.counts.set(e.version, counts(sample));
+      counted.push(counts(sample).then((c) => void run.counts.set(e.version, c)));
     });
     const result =
       options.direction === 'up'
-        ? await migrator.migrate({ version: options.targetVersion }, { command: 'plan rehearsal' })
-        : await migrator.rollback({ version: options.targetVersion }, { command: 'plan rehearsal' });
+        ? await runner.migrate({ version: options.targetVersion }, { command: 'plan rehearsal' })
+        : await runner.rollback({ version: options.targetVersion }, { command: 'plan rehearsal' });
+    await Promise.all(counted);
     if (result.error) throw rehearsalError(result, options.sample.fraction);
     return run;
   } finally {
-    sample.close();
+    await sample.close();
     removeDatabaseFiles(path);
   }
 }

@@ -1,4 +1,5 @@
-import { type SqliteIntrospector, quoteIdentifier, type DatabaseAdapter, sqliteConnectionOf } from '@mfmig/core';
+import { type SqliteConnection, type SqliteIntrospector, copySqliteRows, quoteIdentifier } from '@mfmig/core';
+import type { SqliteCatalogReader } from '../analysis/foreign-key-graph.js';
 import { copySchema } from '../analysis/schema-copy.js';
 
 /**
@@ -15,12 +16,13 @@ interface ForeignKey {
 }
 
 /**
- * Names of the user tables of a database (no `sqlite_`, `mfmig_`, shadow or virtual tables), parents before children.
+ * Names of the user tables of a database (no `sqlite_`, `mfmig_`, shadow or virtual tables), parents before children,
+ * read synchronously by its introspector (a `SqliteConnection`'s).
  *
  * @example
- * tablesParentsFirst(db).map((t) => t.name); // ['kb_entries', 'kb_feedback', 'kb_tags']
+ * tablesParentsFirst(conn).map((t) => t.name); // ['kb_entries', 'kb_feedback', 'kb_tags']
  */
-export function tablesParentsFirst(db: DatabaseAdapter): { name: string; fks: ForeignKey[] }[] {
+export function tablesParentsFirst(db: SqliteCatalogReader): { name: string; fks: ForeignKey[] }[] {
   const catalog = db.introspector;
   // SQLite's LIKE 'sqlite\_%' ignores the case of ASCII letters; substr(name, 1, 6) <> 'mfmig_' does not
   const rows = catalog
@@ -58,60 +60,51 @@ export function tablesParentsFirst(db: DatabaseAdapter): { name: string; fks: Fo
  * of `cacheKiB` (the planner scales the live cache by the same fraction).
  *
  * @example
- * const sample = await buildSampleDatabase(liveDb, '/tmp/sample.db', 0.01, 160);
+ * const sample = await buildSampleDatabase(conn, '/tmp/sample.db', 0.01, 160);
  */
-export async function buildSampleDatabase(live: DatabaseAdapter, path: string, fraction: number, cacheKiB: number): Promise<DatabaseAdapter> {
-  const sample = (await copySchema(sqliteConnectionOf(live), path)).adapter;
+export async function buildSampleDatabase(live: SqliteConnection, path: string, fraction: number, cacheKiB: number): Promise<SqliteConnection> {
+  const sample = await copySchema(live, path);
   try {
-    const journal = live.journalMode();
-    if (journal === 'wal' || journal === 'delete' || journal === 'truncate' || journal === 'persist') sample.run(`PRAGMA journal_mode = ${journal}`);
-    sample.setForeignKeys(false);
+    const journal = await live.journalMode();
+    if (journal === 'wal' || journal === 'delete' || journal === 'truncate' || journal === 'persist') await sample.execute(`PRAGMA journal_mode = ${journal}`);
+    await sample.execute('PRAGMA foreign_keys = OFF');
     const sampled = new Set<string>();
     const liveCatalog = live.introspector;
     // the sample's tables, not the live ones: the copy has no shadow table of a killed online rebuild
     for (const table of fraction > 0 ? tablesParentsFirst(sample) : []) {
       const restrictedBy = table.fks.filter((fk) => sampled.has(fk.table.toLowerCase()));
       // generated columns (hidden 2 and 3) are computed, never inserted
-      const columns = liveCatalog
-        .columnsSync(table.name)
-        .filter((c) => c.hidden !== 2 && c.hidden !== 3)
-        .map((c) => quoteIdentifier(c.name));
+      const columns = (await liveCatalog.columns(table.name)).filter((c) => c.hidden !== 2 && c.hidden !== 3).map((c) => quoteIdentifier(c.name));
       const name = quoteIdentifier(table.name);
       let select: string;
       const params: unknown[] = [];
       if (restrictedBy.length > 0) {
-        const conditions = restrictedBy.map((fk) => {
-          const parentKey = fk.to ?? primaryKey(live, fk.table);
-          params.push(
-            JSON.stringify(
-              sample
-                .prepare(`SELECT DISTINCT ${quoteIdentifier(parentKey)} FROM ${quoteIdentifier(fk.table)}`)
-                .pluck()
-                .all(),
-            ),
-          );
-          return `(${quoteIdentifier(fk.from)} IS NULL OR ${quoteIdentifier(fk.from)} IN (SELECT value FROM json_each(?)))`;
-        });
+        const conditions: string[] = [];
+        for (const fk of restrictedBy) {
+          const parentKey = fk.to ?? (await primaryKey(live, fk.table));
+          // the keys as the driver reads them (not exact beyond 2^53), as the children's keys are compared in json_each
+          const keys: unknown[] = [];
+          await sample.forEachRow(`SELECT DISTINCT ${quoteIdentifier(parentKey)} AS k FROM ${quoteIdentifier(fk.table)}`, [], (row) => keys.push(row.k));
+          params.push(JSON.stringify(keys));
+          conditions.push(`(${quoteIdentifier(fk.from)} IS NULL OR ${quoteIdentifier(fk.from)} IN (SELECT value FROM json_each(?)))`);
+        }
         select = `SELECT ${columns.join(', ')} FROM ${name} WHERE ${conditions.join(' AND ')}`;
       } else {
-        const total = Number(live.prepare(`SELECT count(*) FROM ${name}`).pluck().get());
+        const [counted] = await live.query<{ n: number }>(`SELECT count(*) AS n FROM ${name}`);
+        const total = Number(counted?.n ?? 0);
         const limit = total <= WHOLE_TABLE_ROWS ? total : Math.ceil(total * fraction);
         select = `SELECT ${columns.join(', ')} FROM ${name} LIMIT ${limit}`;
         // a table copied whole does not restrict its children
         if (limit < total) sampled.add(table.name.toLowerCase());
       }
       if (restrictedBy.length > 0 && fraction < 1) sampled.add(table.name.toLowerCase());
-      const insert = sample.prepare(`INSERT INTO ${name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
-      const read = live.prepare(select).raw();
-      sample.transaction(() => {
-        for (const row of read.iterate(...params) as Iterable<unknown[]>) insert.run(...row);
-      });
+      await copySqliteRows(live, select, params, sample, `INSERT INTO ${name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
     }
-    sample.setForeignKeys(true);
-    sample.run(`PRAGMA cache_size = -${Math.max(64, Math.round(cacheKiB))}`);
+    await sample.execute('PRAGMA foreign_keys = ON');
+    await sample.execute(`PRAGMA cache_size = -${Math.max(64, Math.round(cacheKiB))}`);
     return sample;
   } catch (error) {
-    sample.close();
+    await sample.close();
     throw error;
   }
 }
@@ -121,6 +114,6 @@ function foreignKeyColumns(catalog: SqliteIntrospector, table: string): ForeignK
   return catalog.foreignKeyListSync(table).flatMap((fk) => fk.from.map((from, i) => ({ table: fk.parent, from, to: fk.to[i] ?? null })));
 }
 
-function primaryKey(db: DatabaseAdapter, table: string): string {
-  return db.columnsOf(table).find((c) => c.pk === 1)?.name ?? 'rowid';
+async function primaryKey(db: SqliteConnection, table: string): Promise<string> {
+  return (await db.introspector.columns(table)).find((c) => c.pk === 1)?.name ?? 'rowid';
 }

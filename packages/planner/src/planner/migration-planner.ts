@@ -247,7 +247,7 @@ export class MigrationPlanner {
     }
     const sampleRows = typeof setting === 'object' ? (setting.sampleRows ?? 40_000) : 40_000;
     return rehearsalEstimates({
-      live: this.context.adapter,
+      live: this.context.connection,
       migrations: await this.context.loadMigrations(),
       direction,
       targetVersion,
