@@ -29,3 +29,4 @@ export * from './sqlite-consistent-copy.js';
 export * from './sqlite-file-check.js';
 export * from './sqlite-file-replace.js';
 export * from './sqlite-backup-hooks.js';
+export * from './sqlite-throughput.js';
