@@ -172,3 +172,62 @@ export function createServiceContext(input: MigrationFrameworkConfig | ServiceCo
   };
   return context;
 }
+
+/** A service context whose database can be swapped after a restore replaced the file (see {@link createReopenableServiceContext}). */
+export interface ReopenableServiceContext extends ServiceContext {
+  /** Opens a new connection on `path` (same events, plugins and table rebuilder) and makes it current. */
+  reopen(path: string): ReopenableServiceContext;
+}
+
+/**
+ * A service context that stays the same object when its database is opened again: every service
+ * holds this one object, and after a restore replaced the file, `reopen(path)` closes the current
+ * database and opens the new one, and all services (and event listeners, and plugins) carry on
+ * with the new connection. Its adapter, connection, configuration and migrations are always those
+ * of the current database.
+ *
+ * @example
+ * const ctx = createReopenableServiceContext({ database: './kb.db', migrationsPath: './migrations' }, { create: true });
+ * ctx.reopen('./kb.db'); // after the file was restored from a backup
+ */
+export function createReopenableServiceContext(config: MigrationFrameworkConfig, options: ServiceContextOptions): ReopenableServiceContext {
+  let current = createServiceContext(config, options);
+  const shared = { events: current.events, plugins: current.plugins };
+  const live: ReopenableServiceContext & { [CONTEXT_BRAND]: true } = {
+    [CONTEXT_BRAND]: true,
+    get config() {
+      return current.config;
+    },
+    get adapter() {
+      return current.adapter;
+    },
+    get connection() {
+      return current.connection;
+    },
+    get logger() {
+      return current.logger;
+    },
+    events: shared.events,
+    plugins: shared.plugins,
+    setTableRebuilder: (fn) => current.setTableRebuilder(fn),
+    get tableRebuilder() {
+      return current.tableRebuilder;
+    },
+    get loadModules() {
+      return current.loadModules;
+    },
+    loadMigrations: () => current.loadMigrations(),
+    migrator: () => current.migrator(),
+    close: () => current.close(),
+    reopen(path: string) {
+      const rebuilder = current.tableRebuilder;
+      if (current.adapter.isOpen) current.close();
+      current = createServiceContext(
+        { ...current.config, database: path },
+        { ...options, create: false, events: shared.events, plugins: shared.plugins, tableRebuilder: rebuilder },
+      );
+      return live;
+    },
+  };
+  return live;
+}
