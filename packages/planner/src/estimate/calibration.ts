@@ -2,46 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ScratchDirectory, measureSqliteThroughput, sqliteLibraryVersion, userCacheDirectory, userCacheRoot } from '@mfmig/core';
+import { ScratchDirectory, type SqliteThroughput, measureSqliteThroughput, sqliteLibraryVersion, userCacheDirectory, userCacheRoot } from '@mfmig/core';
 import { removeDatabaseFiles } from './database-files.js';
 
-/** Throughput of representative operations measured on this machine (seconds per row, seconds per statement). */
-export interface Calibration {
+/** Throughput of representative operations measured on this machine (seconds per row, seconds per statement; see core's `SqliteThroughput`), with where and when. */
+export interface Calibration extends SqliteThroughput {
   format: 1;
   /** Host, CPU, Node.js and SQLite versions: a calibration is reused only on the machine that made it. */
   machine: string;
   measuredAt: string;
-  /** Rows of the calibration table and their average size in bytes. */
-  rows: number;
-  rowBytes: number;
-  secondsPerRow: {
-    /** `INSERT INTO ... SELECT` of every column (reading included). */
-    copy: number;
-    /** The same copy on narrow rows (about 40 bytes), to scale by row size. */
-    copyNarrow: number;
-    narrowRowBytes: number;
-    /** `CREATE INDEX` on two text columns. */
-    indexBuild: number;
-    /** Keyset pages read, a trivial JavaScript function, rows inserted: the frame every row function runs in. */
-    rowFunction: number;
-    update: number;
-    delete: number;
-    /** Copy into a new table, drop the old one, rename: the table part of a rebuild. */
-    rebuild: number;
-    /** A full scan with a predicate. */
-    scan: number;
-    dropTable: number;
-  };
-  fixedSeconds: {
-    /** One migration: IMMEDIATE transaction, one DDL statement, a history row, commit (with its fsync). */
-    migration: number;
-    /** One more DDL statement. */
-    ddl: number;
-    /** One more commit (a batch of a batched transformation). */
-    commit: number;
-  };
-  /** How much slower indexed inserts get per row when the tables are much larger than SQLite's page cache. */
-  cacheSpillFactor: number;
 }
 
 /**
