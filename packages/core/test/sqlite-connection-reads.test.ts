@@ -93,6 +93,19 @@ describe('SqliteConnection reads', () => {
     }
   });
 
+  it('counts foreign key violations of one table or of the whole database as foreignKeyCheck lists them', async () => {
+    const conn = await openSqlite(orphansDatabase(tempDir(), 300));
+    try {
+      await conn.execute('CREATE TABLE clean (id INTEGER PRIMARY KEY, entry_id INTEGER REFERENCES entries (id))');
+      expect(await conn.foreignKeyViolationCount('tags')).toBe(300);
+      expect(await conn.foreignKeyViolationCount('clean')).toBe(0);
+      expect(await conn.foreignKeyViolationCount()).toBe((await conn.foreignKeyCheck()).length);
+      expect((await conn.foreignKeyCheck('tags'))[0]).toMatchObject({ table: 'tags', parent: 'entries' });
+    } finally {
+      await conn.close();
+    }
+  });
+
   it('reads a snapshot of a rollback-journal file that the application writes past, and deletes it on release', async () => {
     const dir = tempDir();
     const path = orphansDatabase(dir, 2_000);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { foreignKeyCheckSql } from './foreign-key-check.js';
 import type { Database } from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { MfmigError, wrapSqliteError } from '../errors/index.js';
@@ -204,8 +205,7 @@ export class SqliteAdapter implements DatabaseAdapter {
   }
 
   foreignKeyCheck(table?: string): ForeignKeyViolation[] {
-    const sql = table ? `PRAGMA foreign_key_check(${quoteIdentifier(table)})` : 'PRAGMA foreign_key_check';
-    return this.raw.prepare(sql).all() as ForeignKeyViolation[];
+    return this.raw.prepare(foreignKeyCheckSql(table)).all() as ForeignKeyViolation[];
   }
 
   userTables(): string[] {

@@ -1,4 +1,5 @@
 import { bindNumbered } from './numbered-params.js';
+import { foreignKeyCheckSql } from './foreign-key-check.js';
 import { allExact } from './exact-rows.js';
 import { sqliteBindable } from './bindable-value.js';
 import type { Kysely } from 'kysely';
@@ -377,13 +378,25 @@ export class SqliteConnection implements RunnableConnection {
   }
 
   /**
-   * The rows `PRAGMA foreign_key_check` reports: one per child row whose parent is missing.
+   * The rows `PRAGMA foreign_key_check` reports, of one table or of the whole database: one per
+   * child row whose parent is missing.
    *
    * @example
-   * (await conn.foreignKeyCheck()).length; // 0
+   * (await conn.foreignKeyCheck())[0]; // { table: 'kb_tags', rowid: 7, parent: 'kb_entries', fkid: 0 }
    */
-  async foreignKeyCheck(): Promise<ForeignKeyViolation[]> {
-    return this.adapter.foreignKeyCheck();
+  async foreignKeyCheck(table?: string): Promise<ForeignKeyViolation[]> {
+    return this.adapter.foreignKeyCheck(table);
+  }
+
+  /**
+   * How many rows {@link foreignKeyCheck} would report, counted as SQLite reads them (none held):
+   * a write that must not add orphans compares the count before and after.
+   *
+   * @example
+   * const before = await conn.foreignKeyViolationCount('kb_tags');
+   */
+  async foreignKeyViolationCount(table?: string): Promise<number> {
+    return this.forEachRow(foreignKeyCheckSql(table), [], () => {});
   }
 
   /** An empty in-memory database to rehearse migrations in; nothing of it reaches the file. */

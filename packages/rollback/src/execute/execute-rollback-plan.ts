@@ -126,7 +126,7 @@ export async function executeRollbackPlan(
   }
   if (plan.steps.length === 0) return finish(result, live, started, { success: true });
   if (env.safetyChecks) await assertLiveSound(live, env.integrityLevel);
-  const baselineViolations = (await live.connection.foreignKeyCheck()).length;
+  const baselineViolations = await live.connection.foreignKeyViolationCount();
   if (options.backup !== false) {
     const backup = await env.backup();
     result.backup = summariseBackup(backup);

@@ -3,7 +3,6 @@ import { type TableInfo, dataColumns, tableShapes } from '../analysis/table-inve
 import { triggerWrites } from '../analysis/trigger-writes.js';
 import { type ArchiveEntry, archiveBelongsTo, archiveLineage, restorableArchives } from './archive-registry.js';
 import { markArchiveRestored } from './archive-records.js';
-import { foreignKeyViolations } from './foreign-key-violations.js';
 import { type RegeneratedSince, rekeyRegeneratedTwins } from './regenerated-twins.js';
 
 /** One archive put back into the table it came from. */
@@ -118,12 +117,12 @@ async function tryRestore(
     return `table ${table.name} has no longer the key the rows were archived by`;
   const writable = archive.kind === 'columns' ? columns.filter((c) => !archive.keyColumns.includes(c)) : columns;
   if (writable.length === 0) return `table ${table.name} has none of the archived columns`;
-  const violationsBefore = checkForeignKeys ? await foreignKeyViolations(conn, table.name) : 0;
+  const violationsBefore = checkForeignKeys ? await conn.foreignKeyViolationCount(table.name) : 0;
   await conn.execute(`SAVEPOINT ${SAVEPOINT}`);
   try {
     if (archive.kind !== 'columns') await rekeyRegeneratedTwins(conn, archive, table, columns, since);
     const rows = archive.kind === 'columns' ? await updateColumns(conn, archive, writable) : await upsertRows(conn, archive, columns);
-    if (checkForeignKeys && (await foreignKeyViolations(conn, table.name)) > violationsBefore) throw new Error('foreign key violations');
+    if (checkForeignKeys && (await conn.foreignKeyViolationCount(table.name)) > violationsBefore) throw new Error('foreign key violations');
     const note = columnsLost.length > 0 ? `columns no longer present: ${columnsLost.join(', ')}` : null;
     await markArchiveRestored(conn, archive.id, rows, note);
     await conn.execute(`DROP TABLE ${quoteIdentifier(archive.archiveTable)}`);

@@ -1,7 +1,6 @@
 import { type SqliteConnection, quoteIdentifier as q } from '@mfmig/core';
 import { type TableInfo, tableShapes } from '../analysis/table-inventory.js';
 import { type ArchiveEntry, archiveBelongsTo, archiveLineage, restorableArchives } from './archive-registry.js';
-import { foreignKeyViolations } from './foreign-key-violations.js';
 
 /**
  * Per table (lower-case name): its largest integer key before an up migration ran, so that the
@@ -152,7 +151,7 @@ async function rekey(conn: SqliteConnection, tableName: string, key: TwinKey, pa
   const checked = [...new Set([tableName, ...refs.map((r) => r.child)])];
   const violations = async () => {
     let n = 0;
-    for (const t of checked) n += await foreignKeyViolations(conn, t);
+    for (const t of checked) n += await conn.foreignKeyViolationCount(t);
     return n;
   };
   const violationsBefore = deferred ? await violations() : 0;
