@@ -3,7 +3,7 @@ import type { BatchPolicy, ResolvedTransformation } from './declaration/data-tra
 import { parseTransformations } from './declaration/parse-transformation.js';
 import { type TransformationUnit, planUnits } from './declaration/transformation-unit.js';
 import { CursorStore, type TransformCursor } from './run/cursor-store.js';
-import { type BatchPacing, DEFAULT_PACING } from '@mfmig/core';
+import { type BatchPacing, DEFAULT_PACING, sqliteConnectionOf } from '@mfmig/core';
 import { countUnit } from './run/dry-run-counter.js';
 import { type BatchSizes, type PreparedUnit, prepareUnit } from './run/prepared-unit.js';
 import type { ResultCounts } from './run/result-builder.js';
@@ -170,7 +170,7 @@ export class TransformationEngine {
     const targets = this.validationTargets(units);
     if (targets.length === 0 || !this.#large()) return this.validate(units);
     const queries = [...new Set(targets.flatMap(({ t }) => validationSql(t)))];
-    const known = await readOverCopies(this.adapter, queries, (sql) => scalar(this.adapter, sql), {
+    const known = await readOverCopies(sqliteConnectionOf(this.adapter), queries, async (sql) => scalar(this.adapter, sql), {
       pacing: this.options.pacing,
       maxRows: this.options.sqlBatchSize,
       signal,

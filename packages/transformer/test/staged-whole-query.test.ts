@@ -196,11 +196,11 @@ describe('what a rollback-journal database stages through TEMP copies', () => {
     const db = new Database(join(dir, 'plan.db'));
     cleanups.unshift(() => db.close());
     db.exec(schema);
-    return stagedPlanOf(openDatabase(db), { statements: [sql], batchSize: 1000 } as unknown as PreparedUnit);
+    return stagedPlanOf(new SqliteConnection(openDatabase(db)), { statements: [sql], batchSize: 1000 } as unknown as PreparedUnit);
   }
 
-  it('copies the key and the columns the query reads, in the table order, through its indexes too', () => {
-    const plan = planFor(
+  it('copies the key and the columns the query reads, in the table order, through its indexes too', async () => {
+    const plan = await planFor(
       'CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT, b INT, big BLOB, c REAL); CREATE INDEX kb ON k (b); CREATE TABLE t (x)',
       'INSERT INTO t (x) SELECT a FROM k WHERE b > 3 AND c < 1',
     );
@@ -210,8 +210,8 @@ describe('what a rollback-journal database stages through TEMP copies', () => {
     ]);
   });
 
-  it('copies every column behind an expression index', () => {
-    const plan = planFor(
+  it('copies every column behind an expression index', async () => {
+    const plan = await planFor(
       'CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT, b TEXT); CREATE INDEX kl ON k (lower(a)); CREATE TABLE t (x)',
       "INSERT INTO t (x) SELECT id FROM k WHERE lower(a) = 'x'",
     );
@@ -222,7 +222,7 @@ describe('what a rollback-journal database stages through TEMP copies', () => {
     const schema =
       'CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT NOT NULL COLLATE NOCASE CHECK (length(a) > 0), b TEXT); CREATE TABLE t (n INTEGER, bs INTEGER)';
     const sql = "INSERT INTO t (n, bs) SELECT count(DISTINCT a), sum(a = 'B') FROM k";
-    expect(planFor(schema, sql)?.copies).toEqual([
+    expect((await planFor(schema, sql))?.copies).toEqual([
       { table: 'k', columns: ['"id"', '"a"'], ddl: 'CREATE TEMP TABLE "k" ("id" INTEGER, "a" TEXT COLLATE "NOCASE")' },
     ]);
 
@@ -250,7 +250,7 @@ describe('what a rollback-journal database stages through TEMP copies', () => {
     expect(db.prepare("SELECT count(*) FROM sqlite_temp_master WHERE name = 'k'").pluck().get()).toBe(0);
   });
 
-  it('does not stage what a copy would read differently, or what it cannot redirect to the copies', () => {
+  it('does not stage what a copy would read differently, or what it cannot redirect to the copies', async () => {
     for (const [schema, sql] of [
       ["CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT CHECK (a COLLATE NOCASE <> 'x')); CREATE TABLE t (x)", 'INSERT INTO t SELECT a FROM k ORDER BY a'],
       ['CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT, UNIQUE (a COLLATE NOCASE)); CREATE TABLE t (x)', 'INSERT INTO t SELECT a FROM k ORDER BY a'],
@@ -259,7 +259,7 @@ describe('what a rollback-journal database stages through TEMP copies', () => {
       ['CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT); CREATE TABLE t (x)', 'INSERT INTO t SELECT a FROM main.k'],
       ['CREATE TABLE k (id INTEGER PRIMARY KEY, a TEXT); CREATE TABLE t (x)', 'INSERT INTO t SELECT name FROM sqlite_schema'],
     ]) {
-      expect(planFor(schema!, sql!), sql).toBeNull();
+      expect(await planFor(schema!, sql!), sql).toBeNull();
     }
   });
 });

@@ -30,6 +30,7 @@ import { type ReadSnapshotOptions, reconcileCopy, takeReadSnapshot, underReadLoc
 import { SqliteBackupHooks } from './sqlite-backup-hooks.js';
 import { sqliteSchemaCopy } from './sqlite-schema-copy.js';
 import { HISTORY_TABLE } from '../history/history-store.js';
+import { type WriteTurnOptions, inWriteTurn } from './write-turn.js';
 
 /** How many `integrity_check` lines are read before the rest are summed up. */
 const INTEGRITY_LINES = 20;
@@ -367,6 +368,19 @@ export class SqliteConnection implements RunnableConnection {
     } finally {
       this.#savepoints--;
     }
+  }
+
+  /**
+   * Runs `fn` in one IMMEDIATE transaction, taking the write lock within about a millisecond of
+   * the application's commit (see {@link inWriteTurn}: polling, where SQLite's busy handler backs
+   * off to 100 ms sleeps), so that a batch moved between the application's short transactions
+   * does not crawl. Outside a transaction only; `timeoutMs` defaults to the `busy_timeout`.
+   *
+   * @example
+   * await conn.writeTurn(async () => conn.execute('INSERT INTO moved SELECT * FROM temp.mfmig_stage'));
+   */
+  async writeTurn<T>(fn: () => Promise<T>, options: WriteTurnOptions = {}): Promise<T> {
+    return inWriteTurn(this.adapter, fn, options);
   }
 
   /**

@@ -153,6 +153,11 @@ export class SqliteIntrospector implements DatabaseIntrospector {
     return this.indexListSync(table);
   }
 
+  /** {@link indexColumnsSync}, on the async boundary. */
+  async indexColumns(index: string): Promise<SqliteIndexColumn[]> {
+    return this.indexColumnsSync(index);
+  }
+
   /** {@link storageSync}, on the async boundary. */
   async storage(): Promise<SqliteStorage> {
     return this.storageSync();

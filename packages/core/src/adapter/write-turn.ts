@@ -6,11 +6,13 @@ export interface WriteTurnOptions {
   timeoutMs?: number;
 }
 
+const isThenable = <T>(value: T | Promise<T>): value is Promise<T> => typeof (value as { then?: unknown } | null)?.then === 'function';
 const isBusy = (error: unknown) => (error as { code?: string } | null)?.code?.startsWith('SQLITE_BUSY') === true;
 
 /**
  * Runs `fn` in one IMMEDIATE transaction like `adapter.transaction`, but waits for the write lock
- * by retrying every millisecond instead of through SQLite's busy handler.
+ * by retrying every millisecond instead of through SQLite's busy handler. `fn` may be async (the
+ * connection's `SqliteConnection.writeTurn`): the transaction commits when it settles.
  *
  * The busy handler backs off to 100 ms sleeps: against an application that commits every
  * 20 ms, a batch waiting on it keeps missing the moments the lock is free, and a migration of
@@ -20,7 +22,7 @@ const isBusy = (error: unknown) => (error as { code?: string } | null)?.code?.st
  * @example
  * const saved = await inWriteTurn(adapter, () => writeBatch());
  */
-export async function inWriteTurn<T>(adapter: DatabaseAdapter, fn: () => T, options: WriteTurnOptions = {}): Promise<T> {
+export async function inWriteTurn<T>(adapter: DatabaseAdapter, fn: () => T | Promise<T>, options: WriteTurnOptions = {}): Promise<T> {
   const db = adapter.raw;
   const busyTimeout = Number(db.pragma('busy_timeout', { simple: true }));
   const deadline = performance.now() + (options.timeoutMs ?? busyTimeout);
@@ -39,7 +41,9 @@ export async function inWriteTurn<T>(adapter: DatabaseAdapter, fn: () => T, opti
     db.pragma(`busy_timeout = ${busyTimeout}`);
   }
   try {
-    const result = fn();
+    const returned = fn();
+    // a synchronous body commits at once, with no await between it and the COMMIT
+    const result = isThenable(returned) ? await returned : returned;
     db.exec('COMMIT');
     return result;
   } catch (error) {

@@ -73,11 +73,11 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
     name: 'transformer',
     handlesTransformations: true,
 
-    beforeRun(run: RunInfo) {
+    async beforeRun(run: RunInfo) {
       // A malformed declaration or a dependency cycle stops the run before its first step.
       const engine = engineFor(run.adapter);
       // a run killed while it staged a query left its watch triggers on the application's tables
-      if (!run.dryRun && hasWatch(run.adapter)) run.adapter.transaction(() => dropWatch(run.adapter));
+      if (!run.dryRun && (await hasWatch(run.connection))) await run.connection.transaction(() => dropWatch(run.connection));
       for (const m of run.steps) {
         if (m.transformations.length === 0) continue;
         try {

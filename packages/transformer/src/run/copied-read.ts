@@ -1,4 +1,4 @@
-import { type BatchPacing, type DatabaseAdapter, DEFAULT_PACING, inWriteTurn, stagedReadOf } from '@mfmig/core';
+import { type BatchPacing, DEFAULT_PACING, type SqliteConnection, stagedReadOf } from '@mfmig/core';
 import { createWatch, dropWatch, hasWatch, readsOf, watchedChanges } from './staged-unit.js';
 import { type TableRead, overCopies, readsOnlyCopies, tableCopies } from './table-copies.js';
 
@@ -28,47 +28,51 @@ export interface CopiedReadOptions {
  * `tableCopies`) or that fails on them.
  *
  * @example
- * const known = await readOverCopies(adapter, [sql], (q) => db.prepare(q).pluck().get(), { maxRows: 100_000 });
- * const value = known.has(sql) ? known.get(sql) : db.prepare(sql).pluck().get();
+ * const first = async (q: string) => Object.values((await conn.query(q))[0] ?? {})[0];
+ * const known = await readOverCopies(conn, [sql], first, { maxRows: 100_000 });
+ * const value = known.has(sql) ? known.get(sql) : await first(sql);
  */
 export async function readOverCopies(
-  adapter: DatabaseAdapter,
+  conn: SqliteConnection,
   selects: string[],
-  read: (select: string) => unknown,
+  read: (select: string) => Promise<unknown>,
   options: CopiedReadOptions,
 ): Promise<Map<string, unknown>> {
-  const db = adapter;
   const values = new Map<string, unknown>();
-  if (db.inTransaction || stagedReadOf(db.journalMode()) !== 'copies') return values;
+  if (conn.inTransaction || stagedReadOf(await conn.journalMode()) !== 'copies') return values;
   const answerable = new Map<string, TableRead[]>();
   for (const select of selects) {
-    const reads = readsOf(db, select);
-    const copies = reads && reads.length > 0 ? tableCopies(db, reads, select) : null;
-    if (copies && readsOnlyCopies(db, select, copies)) answerable.set(select, reads!);
+    const reads = await readsOf(conn, select);
+    const copies = reads && reads.length > 0 ? await tableCopies(conn, reads, select) : null;
+    if (copies && (await readsOnlyCopies(conn, select, copies))) answerable.set(select, reads!);
   }
   if (answerable.size === 0) return values;
   const reads = mergeReads([...answerable.values()].flat());
   // each table passed alone, so together they copy too; the union of their columns answers every query
-  const copies = tableCopies(db, reads, [...answerable.keys()].join('\n'))!;
-  await inWriteTurn(adapter, () => {
-    dropWatch(db);
-    createWatch(
-      db,
+  const copies = (await tableCopies(conn, reads, [...answerable.keys()].join('\n')))!;
+  await conn.writeTurn(async () => {
+    await dropWatch(conn);
+    await createWatch(
+      conn,
       reads.map((r) => r.table),
     );
   });
   try {
     const fill = { pacing: options.pacing ?? DEFAULT_PACING, maxRows: options.maxRows, signal: options.signal };
     for (let attempt = 0; attempt < COPY_ATTEMPTS; attempt++) {
-      const changes = watchedChanges(db);
-      const results = await overCopies(db, copies, fill, () => [...answerable.keys()].map((select) => [select, tryRead(() => read(select))] as const));
-      if (watchedChanges(db) !== changes) continue;
+      const changes = await watchedChanges(conn);
+      const results = await overCopies(conn, copies, fill, async () => {
+        const got: (readonly [string, Awaited<ReturnType<typeof tryRead>>])[] = [];
+        for (const select of answerable.keys()) got.push([select, await tryRead(() => read(select))]);
+        return got;
+      });
+      if ((await watchedChanges(conn)) !== changes) continue;
       for (const [select, got] of results) if (got.ok) values.set(select, got.value);
       return values;
     }
     return values;
   } finally {
-    if (hasWatch(db)) await inWriteTurn(adapter, () => dropWatch(db));
+    if (await hasWatch(conn)) await conn.writeTurn(() => dropWatch(conn));
   }
 }
 
@@ -87,9 +91,9 @@ function mergeReads(reads: TableRead[]): TableRead[] {
   return [...byTable.values()];
 }
 
-function tryRead(read: () => unknown): { ok: true; value: unknown } | { ok: false } {
+async function tryRead(read: () => Promise<unknown>): Promise<{ ok: true; value: unknown } | { ok: false }> {
   try {
-    return { ok: true, value: read() };
+    return { ok: true, value: await read() };
   } catch {
     return { ok: false };
   }

@@ -1,14 +1,14 @@
 import {
   type BatchPacing,
-  type DatabaseAdapter,
   DEFAULT_PACING,
   type InsertSelectParts,
-  inWriteTurn,
+  type SqliteConnection,
   quoteIdentifier,
   splitInsertSelect,
   stagedReadOf,
   usesBatchParams,
 } from '@mfmig/core';
+import { countRows } from '../connection/connection-queries.js';
 import type { PreparedUnit } from './prepared-unit.js';
 import { type TableCopy, type TableRead, overCopies, readsOnlyCopies, tableCopies } from './table-copies.js';
 import { transformationError } from './statement-runner.js';
@@ -41,21 +41,21 @@ export interface StagedPlan {
  * outside the caller's own transaction, in WAL mode or, over copies, with a rollback journal.
  *
  * @example
- * const plan = stagedPlanOf(db, prepared); // null: run it holding the write lock
+ * const plan = await stagedPlanOf(conn, prepared); // null: run it holding the write lock
  */
-export function stagedPlanOf(db: DatabaseAdapter, p: PreparedUnit): StagedPlan | null {
+export async function stagedPlanOf(conn: SqliteConnection, p: PreparedUnit): Promise<StagedPlan | null> {
   // inside the caller's transaction there is no lock to leave
-  if (db.inTransaction || p.rowFn || p.statements.length !== 1 || usesBatchParams(p.statements[0]!)) return null;
-  const strategy = stagedReadOf(db.journalMode());
+  if (conn.inTransaction || p.rowFn || p.statements.length !== 1 || usesBatchParams(p.statements[0]!)) return null;
+  const strategy = stagedReadOf(await conn.journalMode());
   if (strategy === null) return null;
   const parts = splitInsertSelect(p.statements[0]!);
   if (!parts) return null;
-  const read = readsOf(db, parts.select);
+  const read = await readsOf(conn, parts.select);
   if (!read || read.length === 0) return null;
   const tables = read.map((r) => r.table);
   if (strategy === 'snapshot') return { parts, tables, strategy, copies: [] };
-  const copies = tableCopies(db, read, parts.select);
-  return copies && readsOnlyCopies(db, parts.select, copies) ? { parts, tables, strategy, copies } : null;
+  const copies = await tableCopies(conn, read, parts.select);
+  return copies && (await readsOnlyCopies(conn, parts.select, copies)) ? { parts, tables, strategy, copies } : null;
 }
 
 /**
@@ -64,16 +64,16 @@ export function stagedPlanOf(db: DatabaseAdapter, p: PreparedUnit): StagedPlan |
  * column of an open cursor. Null when the query reads something that cannot be watched (a
  * virtual table, the schema, another attached database) or does not compile.
  */
-export function readsOf(db: DatabaseAdapter, select: string): TableRead[] | null {
+export async function readsOf(conn: SqliteConnection, select: string): Promise<TableRead[] | null> {
   let program: { opcode: string; p1: number; p2: number; p3: number }[];
   try {
-    program = db.prepare(`EXPLAIN ${select}`).all() as typeof program;
+    program = await conn.query<(typeof program)[number]>(`EXPLAIN ${select}`);
   } catch {
     return null;
   }
-  const catalog = db.introspector;
+  const catalog = conn.introspector;
   const objects = new Map<number, { name: string; table: string; type: string }>();
-  for (const row of catalog.catalogSync().filter((r) => r.rootpage > 0)) {
+  for (const row of (await catalog.catalog()).filter((r) => r.rootpage > 0)) {
     objects.set(row.rootpage, { name: row.name, table: row.type === 'index' ? row.tbl_name : row.name, type: row.type });
   }
   const reads = new Map<string, TableRead>();
@@ -86,7 +86,7 @@ export function readsOf(db: DatabaseAdapter, select: string): TableRead[] | null
       if (object === undefined) return null;
       let read = reads.get(object.table);
       if (!read) reads.set(object.table, (read = { table: object.table, columns: new Set(), all: false }));
-      const indexColumns = object.type === 'index' ? catalog.indexColumnsSync(object.name).map((c) => c.cid) : undefined;
+      const indexColumns = object.type === 'index' ? (await catalog.indexColumns(object.name)).map((c) => c.cid) : undefined;
       if (indexColumns?.includes(-2)) read.all = true; // an expression index: its columns cannot be told
       // a seek on an index reads its key columns without a Column instruction
       for (const cid of indexColumns ?? []) if (cid >= 0) read.columns.add(cid);
@@ -123,40 +123,39 @@ export interface StagedOutcome {
  * {@link dropWatch} (run before every staging, and by the plugin before every run) removes them.
  *
  * @example
- * const done = await runStaged(adapter, prepared, plan, (s) => cursors.save(done(s)));
+ * const done = await runStaged(conn, prepared, plan, async (s) => cursors.save(done(s)));
  */
 export async function runStaged(
-  adapter: DatabaseAdapter,
+  conn: SqliteConnection,
   p: PreparedUnit,
   plan: StagedPlan,
-  commit: (outcome: StagedOutcome) => void,
+  commit: (outcome: StagedOutcome) => Promise<void>,
   options: StageOptions = {},
 ): Promise<StagedOutcome | null> {
-  const db = adapter;
-  await inWriteTurn(adapter, () => {
-    dropWatch(db);
-    createWatch(db, plan.tables);
+  await conn.writeTurn(async () => {
+    await dropWatch(conn);
+    await createWatch(conn, plan.tables);
   });
   try {
     for (let attempt = 0; attempt < STAGE_ATTEMPTS; attempt++) {
-      const staged = plan.strategy === 'snapshot' ? stage(adapter, p, plan) : await stageFromCopies(db, p, plan, options);
+      const staged = plan.strategy === 'snapshot' ? await stage(conn, p, plan) : await stageFromCopies(conn, p, plan, options);
       try {
-        const outcome = await inWriteTurn(adapter, () => {
-          if (watchedChanges(db) !== staged.changes) return null;
-          const written = runApply(db, p, plan);
-          dropWatch(db);
+        const outcome = await conn.writeTurn(async () => {
+          if ((await watchedChanges(conn)) !== staged.changes) return null;
+          const written = await runApply(conn, p, plan);
+          await dropWatch(conn);
           const result = { rowsRead: staged.rowsRead, rowsWritten: written };
-          commit(result);
+          await commit(result);
           return result;
         });
         if (outcome) return outcome;
       } finally {
-        db.run(`DROP TABLE IF EXISTS temp.${STAGE_TABLE}`);
+        await conn.execute(`DROP TABLE IF EXISTS temp.${STAGE_TABLE}`);
       }
     }
     return null;
   } finally {
-    if (hasWatch(db)) await inWriteTurn(adapter, () => dropWatch(db));
+    if (await hasWatch(conn)) await conn.writeTurn(() => dropWatch(conn));
   }
 }
 
@@ -172,13 +171,18 @@ export interface StageOptions {
  * runs on the connection: unqualified names resolve to them meanwhile). Returns the write count
  * read before the first copy: any change of a copied table after it moves the count.
  */
-async function stageFromCopies(db: DatabaseAdapter, p: PreparedUnit, plan: StagedPlan, options: StageOptions): Promise<{ changes: number; rowsRead: number }> {
-  db.run(`DROP TABLE IF EXISTS temp.${STAGE_TABLE}`);
-  const changes = watchedChanges(db);
+async function stageFromCopies(
+  conn: SqliteConnection,
+  p: PreparedUnit,
+  plan: StagedPlan,
+  options: StageOptions,
+): Promise<{ changes: number; rowsRead: number }> {
+  await conn.execute(`DROP TABLE IF EXISTS temp.${STAGE_TABLE}`);
+  const changes = await watchedChanges(conn);
   const fill = { pacing: options.pacing ?? DEFAULT_PACING, maxRows: p.batchSize, signal: options.signal };
-  return overCopies(db, plan.copies, fill, (copied) => {
+  return overCopies(conn, plan.copies, fill, async (copied) => {
     try {
-      db.run(`CREATE TEMP TABLE ${STAGE_TABLE} AS ${plan.parts.select}`);
+      await conn.execute(`CREATE TEMP TABLE ${STAGE_TABLE} AS ${plan.parts.select}`);
     } catch (error) {
       throw transformationError(error, p.unit.id, p.statements[0]);
     }
@@ -187,68 +191,70 @@ async function stageFromCopies(db: DatabaseAdapter, p: PreparedUnit, plan: Stage
 }
 
 /** Runs the query into the TEMP stage table in one read transaction; returns the write count it saw. */
-function stage(adapter: DatabaseAdapter, p: PreparedUnit, plan: StagedPlan): { changes: number; rowsRead: number } {
-  const db = adapter;
-  db.run(`DROP TABLE IF EXISTS temp.${STAGE_TABLE}`);
-  db.run('BEGIN DEFERRED');
+async function stage(conn: SqliteConnection, p: PreparedUnit, plan: StagedPlan): Promise<{ changes: number; rowsRead: number }> {
+  await conn.execute(`DROP TABLE IF EXISTS temp.${STAGE_TABLE}`);
+  // a read transaction (SQLite's DEFERRED): the count and the query see one snapshot, and a WAL
+  // reader never stops the application's commits
+  await conn.execute('BEGIN DEFERRED');
   try {
-    const changes = watchedChanges(db);
-    const rowsRead = adapter.rowCount(p.t.sourceTable);
+    const changes = await watchedChanges(conn);
+    const rowsRead = await countRows(conn, p.t.sourceTable);
     try {
-      db.run(`CREATE TEMP TABLE ${STAGE_TABLE} AS ${plan.parts.select}`);
+      await conn.execute(`CREATE TEMP TABLE ${STAGE_TABLE} AS ${plan.parts.select}`);
     } catch (error) {
       throw transformationError(error, p.unit.id, p.statements[0]);
     }
-    db.run('COMMIT');
+    await conn.execute('COMMIT');
     return { changes, rowsRead };
   } catch (error) {
-    if (db.inTransaction) db.run('ROLLBACK');
+    if (conn.inTransaction) await conn.execute('ROLLBACK');
     throw error;
   }
 }
 
-function runApply(db: DatabaseAdapter, p: PreparedUnit, plan: StagedPlan): number {
+async function runApply(conn: SqliteConnection, p: PreparedUnit, plan: StagedPlan): Promise<number> {
   // `WHERE true`: an upsert after a bare `SELECT ... FROM t` would read as a join's ON
   const sql = `${plan.parts.insert}SELECT * FROM temp.${STAGE_TABLE} WHERE true ${plan.parts.upsert}`;
   try {
-    return db.prepare(sql).run().changes;
+    return await conn.execute(sql);
   } catch (error) {
     throw transformationError(error, p.unit.id, p.statements[0]);
   }
 }
 
 /** Creates the watch table and, on each table, the triggers that count writes to it (in the caller's write transaction). */
-export function createWatch(db: DatabaseAdapter, tables: string[]): void {
-  db.run(`CREATE TABLE ${WATCH_TABLE} (changes INTEGER NOT NULL)`);
-  db.run(`INSERT INTO ${WATCH_TABLE} VALUES (0)`);
-  tables.forEach((table, i) => {
+export async function createWatch(conn: SqliteConnection, tables: string[]): Promise<void> {
+  await conn.execute(`CREATE TABLE ${WATCH_TABLE} (changes INTEGER NOT NULL)`);
+  await conn.execute(`INSERT INTO ${WATCH_TABLE} VALUES (0)`);
+  for (const [i, table] of tables.entries()) {
     for (const event of ['INSERT', 'UPDATE', 'DELETE']) {
       const name = quoteIdentifier(`${WATCH_TRIGGER_PREFIX}${i}_${event.toLowerCase()}`);
-      db.run(`CREATE TRIGGER ${name} AFTER ${event} ON ${quoteIdentifier(table)} BEGIN UPDATE ${WATCH_TABLE} SET changes = changes + 1; END`);
+      await conn.execute(`CREATE TRIGGER ${name} AFTER ${event} ON ${quoteIdentifier(table)} BEGIN UPDATE ${WATCH_TABLE} SET changes = changes + 1; END`);
     }
-  });
+  }
 }
 
 /** The count of writes to the watched tables so far. */
-export function watchedChanges(db: DatabaseAdapter): number {
-  return Number(db.prepare(`SELECT changes FROM ${WATCH_TABLE}`).pluck().get());
+export async function watchedChanges(conn: SqliteConnection): Promise<number> {
+  const [row] = await conn.query<{ changes: number | bigint }>(`SELECT changes FROM ${WATCH_TABLE}`);
+  return Number(row?.changes);
 }
 
 /** The watch triggers and their table, in catalog order (names compared as spelt: mfmig made them). */
-function watchObjects(db: DatabaseAdapter): { type: string; name: string }[] {
-  return db.introspector
-    .catalogSync()
-    .filter((o) => (o.type === 'trigger' && o.name.startsWith(WATCH_TRIGGER_PREFIX)) || (o.type === 'table' && o.name === WATCH_TABLE));
+async function watchObjects(conn: SqliteConnection): Promise<{ type: string; name: string }[]> {
+  return (await conn.introspector.catalog()).filter(
+    (o) => (o.type === 'trigger' && o.name.startsWith(WATCH_TRIGGER_PREFIX)) || (o.type === 'table' && o.name === WATCH_TABLE),
+  );
 }
 
 /** True when watch triggers or their table exist (a staging is under way, or a kill left them). */
-export function hasWatch(db: DatabaseAdapter): boolean {
-  return watchObjects(db).length > 0;
+export async function hasWatch(conn: SqliteConnection): Promise<boolean> {
+  return (await watchObjects(conn)).length > 0;
 }
 
 /** Drops the watch triggers and their table, in the caller's write transaction. */
-export function dropWatch(db: DatabaseAdapter): void {
-  const objects = watchObjects(db);
-  for (const o of objects.filter((x) => x.type === 'trigger')) db.run(`DROP TRIGGER IF EXISTS ${quoteIdentifier(o.name)}`);
-  db.run(`DROP TABLE IF EXISTS ${WATCH_TABLE}`);
+export async function dropWatch(conn: SqliteConnection): Promise<void> {
+  const objects = await watchObjects(conn);
+  for (const o of objects.filter((x) => x.type === 'trigger')) await conn.execute(`DROP TRIGGER IF EXISTS ${quoteIdentifier(o.name)}`);
+  await conn.execute(`DROP TABLE IF EXISTS ${WATCH_TABLE}`);
 }

@@ -7,7 +7,7 @@ import {
   splitSqlList,
   tokenName,
   tokenizeSql,
-  type DatabaseAdapter,
+  type SqliteConnection,
 } from '@mfmig/core';
 
 /** A main-database table the query reads, and the column numbers (cid) it reads from it. */
@@ -35,24 +35,24 @@ export interface TableCopy {
  * Null when a table cannot be copied so faithfully: WITHOUT ROWID (no rowid to batch on),
  * generated or hidden columns, or a collation named anywhere but on a column of its own.
  */
-export function tableCopies(db: DatabaseAdapter, reads: TableRead[], select: string): TableCopy[] | null {
+export async function tableCopies(conn: SqliteConnection, reads: TableRead[], select: string): Promise<TableCopy[] | null> {
   const named = new Set(
     tokenizeSql(select)
       .filter((t) => t.kind === 'word' || t.kind === 'identifier')
       .map((t) => tokenName(t).toLowerCase()),
   );
-  const catalog = db.introspector;
+  const catalog = conn.introspector;
   const copies: TableCopy[] = [];
   for (const read of reads) {
     // this spelling of the name only, as `name = ?` matched it
-    const sql = catalog.catalogSync({ type: 'table', name: read.table }).find((r) => r.name === read.table)?.sql;
+    const sql = (await catalog.catalog({ type: 'table', name: read.table })).find((r) => r.name === read.table)?.sql;
     if (!sql) return null;
     const tokens = tokenizeSql(sql);
     if (tokens.some((t, i) => isSqlKeyword(t, 'WITHOUT') && isSqlKeyword(tokens[i + 1], 'ROWID'))) return null;
     const collations = columnCollations(tokens);
     if (!collations) return null;
     // no schema: the main.-prefixed pragma this replaces looked where an unqualified name resolves (TEMP first)
-    const info = catalog.columnsSync(read.table);
+    const info = await catalog.columns(read.table);
     if (info.some((c) => c.hidden !== 0)) return null;
     const kept = info.filter((c) => read.all || c.pk > 0 || read.columns.has(c.cid) || named.has(c.name.toLowerCase()));
     if (kept.length === 0) return null;
@@ -90,28 +90,28 @@ function columnCollations(tokens: SqlToken[]): Map<string, string> | null {
 }
 
 /** Creates the (empty) TEMP copies. While they exist, unqualified names on this connection resolve to them. */
-export function createCopies(db: DatabaseAdapter, copies: TableCopy[]): void {
-  for (const c of copies) db.run(c.ddl);
+export async function createCopies(conn: SqliteConnection, copies: TableCopy[]): Promise<void> {
+  for (const c of copies) await conn.execute(c.ddl);
 }
 
 /** Drops the TEMP copies (always qualified: `main` tables of the same names are never touched). */
-export function dropCopies(db: DatabaseAdapter, copies: TableCopy[]): void {
-  for (const c of copies) db.run(`DROP TABLE IF EXISTS temp.${quoteIdentifier(c.table)}`);
+export async function dropCopies(conn: SqliteConnection, copies: TableCopy[]): Promise<void> {
+  for (const c of copies) await conn.execute(`DROP TABLE IF EXISTS temp.${quoteIdentifier(c.table)}`);
 }
 
 /**
  * True when the query, compiled against the copies, reads nothing of the main database: it
  * names its tables unqualified, and every column it reads was copied (it compiles).
  */
-export function readsOnlyCopies(db: DatabaseAdapter, select: string, copies: TableCopy[]): boolean {
-  createCopies(db, copies);
+export async function readsOnlyCopies(conn: SqliteConnection, select: string, copies: TableCopy[]): Promise<boolean> {
+  await createCopies(conn, copies);
   try {
-    const program = db.prepare(`EXPLAIN ${select}`).all() as { opcode: string; p3: number }[];
+    const program = await conn.query<{ opcode: string; p3: number }>(`EXPLAIN ${select}`);
     return !program.some((op) => (op.opcode === 'OpenRead' || op.opcode === 'ReopenIdx') && op.p3 !== 1);
   } catch {
     return false;
   } finally {
-    dropCopies(db, copies);
+    await dropCopies(conn, copies);
   }
 }
 
@@ -120,20 +120,20 @@ export function readsOnlyCopies(db: DatabaseAdapter, select: string, copies: Tab
  * main tables of the same names, and drops them whatever happens.
  *
  * @example
- * const rows = await overCopies(db, copies, { pacing, maxRows: 100_000 }, () => db.prepare(select).all());
+ * const rows = await overCopies(conn, copies, { pacing, maxRows: 100_000 }, () => conn.query(select));
  */
 export async function overCopies<T>(
-  db: DatabaseAdapter,
+  conn: SqliteConnection,
   copies: TableCopy[],
   fill: { pacing: BatchPacing; maxRows: number; signal?: AbortSignal },
-  read: (copied: Map<string, number>) => T,
+  read: (copied: Map<string, number>) => Promise<T>,
 ): Promise<T> {
-  dropCopies(db, copies);
-  createCopies(db, copies);
+  await dropCopies(conn, copies);
+  await createCopies(conn, copies);
   try {
-    return read(await fillCopies(db, copies, fill.pacing, fill.maxRows, fill.signal));
+    return await read(await fillCopies(conn, copies, fill.pacing, fill.maxRows, fill.signal));
   } finally {
-    dropCopies(db, copies);
+    await dropCopies(conn, copies);
   }
 }
 
@@ -143,7 +143,7 @@ export async function overCopies<T>(
  * rollback journal stops commits while anyone reads). Returns the rows copied per table.
  */
 export async function fillCopies(
-  db: DatabaseAdapter,
+  conn: SqliteConnection,
   copies: TableCopy[],
   pacing: BatchPacing,
   maxRows: number,
@@ -154,17 +154,22 @@ export async function fillCopies(
     const main = `main.${quoteIdentifier(c.table)}`;
     const list = c.columns.join(', ');
     // rowids as bigints: a JS number rounds those beyond 2^53, and a rounded batch end repeats or skips rows
-    const [first, last] = db.prepare(`SELECT min(rowid), max(rowid) FROM ${main}`).raw().safeIntegers().get() as [bigint | null, bigint | null];
-    const nextEnd = db.prepare(`SELECT rowid FROM ${main} WHERE rowid > ? ORDER BY rowid LIMIT 1 OFFSET ?`).pluck().safeIntegers();
-    const copy = db.prepare(`INSERT INTO temp.${quoteIdentifier(c.table)} (rowid, ${list}) SELECT rowid, ${list} FROM ${main} WHERE rowid > ? AND rowid <= ?`);
+    const [bounds] = await conn.query<{ first: number | bigint | null; last: number | bigint | null }>(
+      `SELECT min(rowid) AS first, max(rowid) AS last FROM ${main}`,
+    );
+    const first = bigintOrNull(bounds?.first);
+    const last = bigintOrNull(bounds?.last);
+    const nextEnd = `SELECT rowid AS r FROM ${main} WHERE rowid > ? ORDER BY rowid LIMIT 1 OFFSET ?`;
+    const copy = `INSERT INTO temp.${quoteIdentifier(c.table)} (rowid, ${list}) SELECT rowid, ${list} FROM ${main} WHERE rowid > ? AND rowid <= ?`;
     const pacer = new BatchPacer(pacing, maxRows);
     let after = first === null ? 0n : first - 1n;
     let rows = 0;
     while (last !== null && after < last) {
       signal?.throwIfAborted();
       const started = performance.now();
-      const end = (nextEnd.get(after, pacer.size - 1) as bigint | undefined) ?? last;
-      const n = copy.run(after, end).changes;
+      const [next] = await conn.query<{ r: number | bigint }>(nextEnd, [after, pacer.size - 1]);
+      const end = next === undefined ? last : BigInt(next.r);
+      const n = await conn.execute(copy, [after, end]);
       rows += n;
       pacer.record(n, performance.now() - started);
       after = end;
@@ -173,4 +178,9 @@ export async function fillCopies(
     copied.set(c.table, rows);
   }
   return copied;
+}
+
+/** A rowid as SQLite gave it (exact: a number below 2^53, a bigint beyond), as a bigint. */
+function bigintOrNull(value: number | bigint | null | undefined): bigint | null {
+  return value === null || value === undefined ? null : BigInt(value);
 }

@@ -1,5 +1,15 @@
 import type { DatabaseAdapter, OperationProgress } from '@mfmig/core';
-import { BatchPacer, type BatchPacing, DEFAULT_PACING, MfmigError, allExact, inWriteTurn, quoteIdentifier, usesBatchParams } from '@mfmig/core';
+import {
+  BatchPacer,
+  type BatchPacing,
+  DEFAULT_PACING,
+  MfmigError,
+  allExact,
+  inWriteTurn,
+  quoteIdentifier,
+  sqliteConnectionOf,
+  usesBatchParams,
+} from '@mfmig/core';
 import type { Row } from '../declaration/data-transformation.js';
 import { adoptedCursor } from './adopted-cursor.js';
 import type { CursorStore, TransformCursor } from './cursor-store.js';
@@ -182,11 +192,12 @@ async function runAsOneBatch(
   options: UnitRunOptions,
   start: number,
 ): Promise<UnitStats> {
-  const plan = options.staged === false ? null : stagedPlanOf(adapter, p);
+  const conn = sqliteConnectionOf(adapter);
+  const plan = options.staged === false ? null : await stagedPlanOf(conn, p);
   if (plan) {
-    const save = (o: StagedOutcome) =>
+    const save = async (o: StagedOutcome) =>
       store.save({ ...cursor, status: 'done', rowsRead: o.rowsRead, rowsWritten: o.rowsWritten, batches: 1, total: o.rowsRead });
-    const staged = await runStaged(adapter, p, plan, save, { pacing: options.pacing, signal: options.signal });
+    const staged = await runStaged(conn, p, plan, save, { pacing: options.pacing, signal: options.signal });
     if (staged) {
       options.onProgress?.(new ProgressMeter(`transform ${p.unit.id}`, staged.rowsRead, 0).report(staged.rowsRead));
       return { rowsRead: staged.rowsRead, rowsWritten: staged.rowsWritten, batches: 1, durationMs: performance.now() - start, resumed: false };
