@@ -23,9 +23,9 @@ export { type MigrationTool, type ToolHistory, type ToolHistoryReader, type Tool
 export { matchToolHistory, type MatchedToolHistory } from './adoption/tools/match-tool-history.js';
 export { flywayChecksum } from './adoption/tools/flyway.js';
 export { BACKUP_FRESH_HOURS, MigrationUtils, type HealthCheckItem, type HealthReport, healthReport } from './migration-utils.js';
-export { seedKnowledgeBase, type SeedOptions } from './seed/seed-knowledge-base.js';
+export { type SeedOptions } from './seed/seed-options.js';
 export { seedKnowledgeBaseOn } from './seed/seed-on-connection.js';
-export { generateKbRows, type KbRow, type KbRowOptions } from './seed/kb-rows.js';
+export { KB_ENTRY_COLUMNS, KB_FEEDBACK_COLUMNS, KB_TAG_COLUMNS, generateKbRows, type KbRow, type KbRowOptions } from './seed/kb-rows.js';
 export { seededRandom } from './seed/seeded-random.js';
 export { KB_CATEGORIES, KB_SEVERITIES } from './seed/kb-templates.js';
 export { renderReport } from './report/render-report.js';
@@ -36,8 +36,9 @@ export {
   MfmigError,
   isMfmigError,
   loadMigrations,
-  openDatabase,
+  openSqlite,
   resolveConfig,
+  type SqliteConnection,
   type MigrationFrameworkConfig,
   type MigrationProgress,
   type MigrationStatus,

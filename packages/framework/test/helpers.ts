@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { type FrameworkOptions, type MigrationFramework, createMigrationFramework, seedKnowledgeBase } from '@mfmig/framework';
+import { type FrameworkOptions, type MigrationFramework, createMigrationFramework, seedKnowledgeBaseOn } from '@mfmig/framework';
 import type { MigrationFrameworkConfig } from '@mfmig/core';
 
 /** The real Mainframe knowledge-base migrations (mvp1..mvp5). */
@@ -29,7 +29,7 @@ export async function seededFramework(
     options.framework,
   );
   await framework.migrationService.executeMVPMigration(1);
-  seedKnowledgeBase(framework.context.adapter, { rows: options.rows ?? 200 });
+  await seedKnowledgeBaseOn(framework.context.connection, { rows: options.rows ?? 200 });
   return framework;
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMigrationFramework, MigrationUtils } from '@mfmig/framework';
-import { seedKnowledgeBase } from '@mfmig/framework'; // test setup only
+import { seedKnowledgeBaseOn } from '@mfmig/framework'; // test setup only
 import { REAL_MIGRATIONS, scalar, tempDir } from './helpers.js';
 
 /**
@@ -52,7 +52,7 @@ describe('the seed README, as printed', () => {
 
     // (test setup, not in the README: an MVP1 knowledge base with data)
     await framework.migrationService.executeMVPMigration(1);
-    seedKnowledgeBase(framework.context.adapter, { rows: 120 });
+    await seedKnowledgeBaseOn(framework.context.connection, { rows: 120 });
 
     // ### MVP Migration
     // Analyze upgrade path
@@ -207,7 +207,7 @@ describe('the seed README, as printed', () => {
     const setup = new Database('./knowledge.db');
     const migrated = createMigrationFramework({ database: setup, migrationsPath: './src/database/migrations/mvp-upgrades' });
     await migrated.migrationService.executeMVPMigration(1);
-    seedKnowledgeBase(migrated.context.adapter, { rows: 400 });
+    await seedKnowledgeBaseOn(migrated.context.connection, { rows: 400 });
     await migrated.migrationService.executeMVPMigration(2);
     const incidents = scalar('./knowledge.db', 'SELECT count(*) FROM incidents');
     migrated.close();

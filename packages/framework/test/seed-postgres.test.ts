@@ -1,10 +1,7 @@
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type PostgresConnection, openPostgres } from '@mfmig/core';
-import { type SeedOptions, createMigrationFramework, seedKnowledgeBase, seedKnowledgeBaseOn } from '@mfmig/framework';
-import { dropScratchDatabases, scratchDatabase } from '@mfmig/test-support';
-import { REAL_MIGRATIONS, tempDir } from './helpers.js';
+import { seedKnowledgeBaseOn } from '@mfmig/framework';
+import { dropScratchDatabases, expectedKb, scratchDatabase } from '@mfmig/test-support';
 
 afterAll(dropScratchDatabases);
 
@@ -45,22 +42,6 @@ async function mvp1Postgres(options: { feedback?: boolean } = {}): Promise<Postg
   return conn;
 }
 
-/** The SQLite seed of the same options on a fresh MVP1 file: its counts, progress calls and rows. */
-async function sqliteSeed(options: SeedOptions) {
-  const dir = tempDir();
-  const framework = createMigrationFramework({ database: join(dir, 'kb.db'), migrationsPath: REAL_MIGRATIONS, backupPath: join(dir, 'backups') });
-  await framework.migrationService.executeMVPMigration(1);
-  const counts = seedKnowledgeBase(framework.context.adapter, options);
-  framework.context.adapter.close();
-  const db = new Database(join(dir, 'kb.db'), { readonly: true });
-  try {
-    const rows = Object.fromEntries(Object.entries(ORDERED).map(([table, sql]) => [table, db.prepare(sql).all()]));
-    return { counts, rows };
-  } finally {
-    db.close();
-  }
-}
-
 async function postgresRows(conn: PostgresConnection, tables = Object.keys(ORDERED) as (keyof typeof ORDERED)[]) {
   const rows: Record<string, unknown[]> = {};
   for (const table of tables) rows[table] = await conn.query(ORDERED[table]);
@@ -78,12 +59,12 @@ async function maxId(conn: PostgresConnection, table: string): Promise<number> {
 }
 
 describe('seedKnowledgeBaseOn (PostgreSQL)', () => {
-  it('writes the rows the SQLite seed writes, in batches, and moves the identity sequences past max(id)', async () => {
+  it("writes the row generator's rows, in batches, and moves the identity sequences past max(id)", async () => {
     const conn = await mvp1Postgres();
     try {
       const progress: [number, number][] = [];
       const counts = await seedKnowledgeBaseOn(conn, { rows: 300, seed: 5, batchSize: 128, onProgress: (done, total) => progress.push([done, total]) });
-      const expected = await sqliteSeed({ rows: 300, seed: 5 });
+      const expected = expectedKb({ rows: 300, seed: 5 });
       expect(counts).toEqual(expected.counts);
       expect(counts.entries).toBe(300);
       expect(progress).toEqual([
@@ -93,9 +74,9 @@ describe('seedKnowledgeBaseOn (PostgreSQL)', () => {
       ]);
       const actual = await postgresRows(conn);
       expect(actual.kb_entries).toHaveLength(300);
-      expect(actual.kb_entries).toEqual(expected.rows.kb_entries);
-      expect(actual.kb_tags).toEqual(expected.rows.kb_tags);
-      expect(actual.kb_feedback).toEqual(expected.rows.kb_feedback);
+      expect(actual.kb_entries).toEqual(expected.kb_entries);
+      expect(actual.kb_tags).toEqual(expected.kb_tags);
+      expect(actual.kb_feedback).toEqual(expected.kb_feedback);
       expect(await nextval(conn, 'kb_entries')).toBe((await maxId(conn, 'kb_entries')) + 1);
       expect(await nextval(conn, 'kb_feedback')).toBe((await maxId(conn, 'kb_feedback')) + 1);
       expect(conn.inTransaction).toBe(false);
@@ -108,9 +89,9 @@ describe('seedKnowledgeBaseOn (PostgreSQL)', () => {
     const conn = await mvp1Postgres();
     try {
       const counts = await seedKnowledgeBaseOn(conn, { rows: 2_500 });
-      const expected = await sqliteSeed({ rows: 2_500 });
-      expect(counts).toEqual(expected.counts);
-      expect(await postgresRows(conn)).toEqual(expected.rows);
+      const { counts: expectedCounts, ...expectedRows } = expectedKb({ rows: 2_500 });
+      expect(counts).toEqual(expectedCounts);
+      expect(await postgresRows(conn)).toEqual(expectedRows);
       expect(await nextval(conn, 'kb_entries')).toBe(2_501);
     } finally {
       await conn.close();
@@ -134,7 +115,7 @@ describe('seedKnowledgeBaseOn (PostgreSQL)', () => {
     }
   });
 
-  it('refuses a database without kb_entries and a bad row count, like the SQLite seed', async () => {
+  it('refuses a database without kb_entries and a bad row count, as on SQLite', async () => {
     const conn = await openPostgres(await scratchDatabase());
     try {
       await expect(seedKnowledgeBaseOn(conn, { rows: 10 })).rejects.toMatchObject({
@@ -156,9 +137,11 @@ describe('seedKnowledgeBaseOn (PostgreSQL)', () => {
     const conn = await mvp1Postgres({ feedback: false });
     try {
       const counts = await seedKnowledgeBaseOn(conn, { rows: 60 });
+      const expected = expectedKb({ rows: 60, withFeedback: false });
+      expect(counts).toEqual(expected.counts);
       expect(counts).toMatchObject({ entries: 60, feedback: 0 });
       const rows = await postgresRows(conn, ['kb_entries', 'kb_tags']);
-      expect([rows.kb_entries!.length, rows.kb_tags!.length]).toEqual([60, counts.tags]);
+      expect(rows).toEqual({ kb_entries: expected.kb_entries, kb_tags: expected.kb_tags });
       expect(await nextval(conn, 'kb_entries')).toBe(61);
     } finally {
       await conn.close();

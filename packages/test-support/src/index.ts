@@ -1,4 +1,5 @@
-export { type MigrateAndSeedOptions, migrateAndSeed, seedKnowledgeBase } from './knowledge-base.js';
+export { type MigrateAndSeedOptions, migrateAndSeed } from './knowledge-base.js';
+export { type ExpectedKb, expectedKb } from './expected-kb.js';
 export { seededRandom } from '@mfmig/framework';
 export { type AppWrite, type AppWriterOptions, type AppWriterReport, startAppWriter } from './app-writer.js';
 export { removeTempDirs, scopedTempDir, tempDir, tempTree } from './temp-dirs.js';

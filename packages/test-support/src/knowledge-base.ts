@@ -1,5 +1,5 @@
-import type { MigrationTarget, Migrator } from '@mfmig/core';
-import { seedKnowledgeBase } from '@mfmig/framework';
+import { type MigrationTarget, type Migrator, SqliteConnection } from '@mfmig/core';
+import { seedKnowledgeBaseOn } from '@mfmig/framework';
 
 /** Options of {@link migrateAndSeed}. */
 export interface MigrateAndSeedOptions {
@@ -22,11 +22,9 @@ export interface MigrateAndSeedOptions {
 export async function migrateAndSeed(migrator: Migrator, options: MigrateAndSeedOptions): Promise<void> {
   const first = await migrator.migrate({ mvp: 1 });
   if (first.error) throw first.error;
-  if (options.rows > 0) seedKnowledgeBase(migrator.adapter, { rows: options.rows, seed: options.seed ?? 7 });
+  if (options.rows > 0) await seedKnowledgeBaseOn(new SqliteConnection(migrator.adapter), { rows: options.rows, seed: options.seed ?? 7 });
   if (options.target) {
     const rest = await migrator.migrate(options.target);
     if (rest.error) throw rest.error;
   }
 }
-
-export { seedKnowledgeBase };

@@ -1,7 +1,7 @@
 // The knowledge base the SQLite bench suites start from: the real migrations, seeded by the framework.
 import { join } from 'node:path';
-import { Migrator, loadMigrations, openDatabase } from '../../../packages/core/dist/index.js';
-import { createMigrationFramework, seedKnowledgeBase } from '../../../packages/framework/dist/index.js';
+import { Migrator, SqliteConnection, loadMigrations, openDatabase } from '../../../packages/core/dist/index.js';
+import { createMigrationFramework, seedKnowledgeBaseOn } from '../../../packages/framework/dist/index.js';
 
 export const MIGRATIONS = new URL('../../../migrations', import.meta.url).pathname;
 
@@ -13,7 +13,7 @@ export async function seedKnowledgeBaseFile(path, rows, { version, scratchDir } 
   const adapter = openDatabase(path, { create: true });
   const result = await new Migrator({ adapter, migrations: await loadMigrations(MIGRATIONS) }).migrate({ mvp: 1 });
   if (result.error) throw result.error;
-  seedKnowledgeBase(adapter, { rows, seed: 1 });
+  await seedKnowledgeBaseOn(new SqliteConnection(adapter), { rows, seed: 1 });
   adapter.close();
   if (version === undefined) return;
   const framework = createMigrationFramework(

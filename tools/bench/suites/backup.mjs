@@ -5,8 +5,8 @@
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Migrator, loadMigrations, openDatabase, openSqlite } from '../../../packages/core/dist/index.js';
-import { seedKnowledgeBase } from '../../../packages/framework/dist/index.js';
+import { Migrator, SqliteConnection, loadMigrations, openDatabase, openSqlite } from '../../../packages/core/dist/index.js';
+import { seedKnowledgeBaseOn } from '../../../packages/framework/dist/index.js';
 import { createBackup } from '../../../packages/rollback/dist/index.js';
 
 const ROUNDS = 3;
@@ -96,7 +96,7 @@ async function seed(path, rows) {
   const set = await loadMigrations(MIGRATIONS);
   const result = await new Migrator({ adapter, migrations: set }).migrate({ mvp: 1 });
   if (result.error) throw result.error;
-  seedKnowledgeBase(adapter, { rows, seed: 1 });
+  await seedKnowledgeBaseOn(new SqliteConnection(adapter), { rows, seed: 1 });
   adapter.close();
 }
 

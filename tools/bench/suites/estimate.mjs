@@ -4,8 +4,8 @@
 // and in total. Target: the total within +-35% of the actual at every size.
 import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Migrator, createServiceContext, loadMigrations, openDatabase } from '../../../packages/core/dist/index.js';
-import { seedKnowledgeBase } from '../../../packages/framework/dist/index.js';
+import { Migrator, SqliteConnection, createServiceContext, loadMigrations, openDatabase } from '../../../packages/core/dist/index.js';
+import { seedKnowledgeBaseOn } from '../../../packages/framework/dist/index.js';
 import { MigrationPlanner } from '../../../packages/planner/dist/index.js';
 import { SchemaEvolution } from '../../../packages/schema-evolution/dist/index.js';
 import { createTransformerPlugin } from '../../../packages/transformer/dist/index.js';
@@ -114,7 +114,7 @@ async function seed(file, rows) {
     const migrator = new Migrator({ adapter, migrations: await loadMigrations(MIGRATIONS) });
     const result = await migrator.migrate({ mvp: 1 });
     if (result.error) throw result.error;
-    seedKnowledgeBase(adapter, { rows });
+    await seedKnowledgeBaseOn(new SqliteConnection(adapter), { rows });
   } finally {
     adapter.close();
   }

@@ -1,13 +1,15 @@
 // What the command line's seed costs since it writes through the async connection: N/10 KB entries
-// (at least 20,000) written by `seedKnowledgeBaseOn(ctx.connection)` (multi-row INSERTs, the same
-// writer as on PostgreSQL) against the prepared-statement loop of `seedKnowledgeBase(adapter)`
-// (one statement per row, the baseline), each on a fresh MVP1 file, three times each, interleaved;
-// medians. Both must leave the same rows.
+// (at least 20,000) written by `seedKnowledgeBaseOn(connection)` (multi-row INSERTs, the same
+// writer as on PostgreSQL) against a prepared-statement loop on plain better-sqlite3 (one INSERT
+// per row of the same generator, the baseline), each on a fresh MVP1 file, three times each,
+// interleaved; medians. Both must leave the same rows.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { Migrator, SqliteConnection, loadMigrations, openDatabase } from '../../../packages/core/dist/index.js';
-import { seedKnowledgeBase, seedKnowledgeBaseOn } from '../../../packages/framework/dist/index.js';
+import Database from 'better-sqlite3';
+import { Migrator, loadMigrations, openDatabase, openSqlite } from '../../../packages/core/dist/index.js';
+import { seedKnowledgeBaseOn } from '../../../packages/framework/dist/index.js';
 import { MIGRATIONS } from '../lib/kb-seed.mjs';
+import { seedWithStatements } from '../lib/statement-seed.mjs';
 
 const ROUNDS = 3;
 const TABLES = ['kb_entries', 'kb_tags', 'kb_feedback'];
@@ -19,18 +21,10 @@ export async function run({ rows: total, tmpDir, log }) {
   const digests = new Set();
   for (let round = 0; round < ROUNDS; round++) {
     for (const how of round % 2 === 0 ? ['connection', 'statements'] : ['statements', 'connection']) {
-      const adapter = openDatabase(join(tmpDir, `${how}-${round}.db`), { create: true });
-      try {
-        const migrated = await new Migrator({ adapter, migrations }).migrate({ mvp: 1 });
-        if (migrated.error) throw migrated.error;
-        const start = performance.now();
-        if (how === 'connection') await seedKnowledgeBaseOn(new SqliteConnection(adapter), { rows, seed: 1 });
-        else seedKnowledgeBase(adapter, { rows, seed: 1 });
-        times[how].push(performance.now() - start);
-        digests.add(digestRows(adapter));
-      } finally {
-        adapter.close();
-      }
+      const path = join(tmpDir, `${how}-${round}.db`);
+      await migrateToMvp1(path, migrations);
+      times[how].push(how === 'connection' ? await seedThroughConnection(path, rows) : seedThroughStatements(path, rows));
+      digests.add(digestRows(path));
       log(`round ${round + 1} ${how}: ${Math.round(times[how].at(-1))} ms`);
     }
   }
@@ -52,13 +46,52 @@ export async function run({ rows: total, tmpDir, log }) {
   };
 }
 
-/** One digest of every seeded row, in key order. */
-function digestRows(adapter) {
-  const hash = createHash('sha256');
-  for (const table of TABLES) {
-    for (const row of adapter.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).raw().iterate()) hash.update(JSON.stringify(row));
+async function migrateToMvp1(path, migrations) {
+  const adapter = openDatabase(path, { create: true });
+  try {
+    const migrated = await new Migrator({ adapter, migrations }).migrate({ mvp: 1 });
+    if (migrated.error) throw migrated.error;
+  } finally {
+    adapter.close();
   }
-  return hash.digest('hex');
+}
+
+/** Milliseconds of `seedKnowledgeBaseOn` on a connection to `path`. */
+async function seedThroughConnection(path, rows) {
+  const conn = await openSqlite(path);
+  try {
+    const start = performance.now();
+    await seedKnowledgeBaseOn(conn, { rows, seed: 1 });
+    return performance.now() - start;
+  } finally {
+    await conn.close();
+  }
+}
+
+/** Milliseconds of the prepared-statement loop on a plain better-sqlite3 connection to `path`. */
+function seedThroughStatements(path, rows) {
+  const db = new Database(path);
+  try {
+    const start = performance.now();
+    seedWithStatements(db, { rows, seed: 1 });
+    return performance.now() - start;
+  } finally {
+    db.close();
+  }
+}
+
+/** One digest of every seeded row, in key order. */
+function digestRows(path) {
+  const db = new Database(path, { readonly: true });
+  try {
+    const hash = createHash('sha256');
+    for (const table of TABLES) {
+      for (const row of db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).raw().iterate()) hash.update(JSON.stringify(row));
+    }
+    return hash.digest('hex');
+  } finally {
+    db.close();
+  }
 }
 
 function median(values) {

@@ -9,8 +9,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { transformSync } from 'esbuild';
 import Database from 'better-sqlite3';
-import { Migrator, loadMigrations, openDatabase } from '../../../packages/core/dist/index.js';
-import { seedKnowledgeBase } from '../../../packages/framework/dist/index.js';
+import { Migrator, SqliteConnection, loadMigrations, openDatabase } from '../../../packages/core/dist/index.js';
+import { seedKnowledgeBaseOn } from '../../../packages/framework/dist/index.js';
 
 const ROWS = 1000;
 /** `node -e 0` on the machine where the issue set its 150 ms and 400 ms targets. */
@@ -210,7 +210,7 @@ async function seed(path) {
   const adapter = openDatabase(path, { create: true });
   const result = await new Migrator({ adapter, migrations: await loadMigrations(MIGRATIONS) }).migrate({ mvp: 1 });
   if (result.error) throw result.error;
-  seedKnowledgeBase(adapter, { rows: ROWS, seed: 1 });
+  await seedKnowledgeBaseOn(new SqliteConnection(adapter), { rows: ROWS, seed: 1 });
   adapter.close();
 }
 

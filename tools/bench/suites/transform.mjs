@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { DialectMigrator, Migrator, SqliteConnection, loadMigrations, openDatabase } from '../../../packages/core/dist/index.js';
-import { seedKnowledgeBase } from '../../../packages/framework/dist/index.js';
+import { seedKnowledgeBaseOn } from '../../../packages/framework/dist/index.js';
 import { DataTransformer, createConnectionTransformer, createTransformerPlugin } from '../../../packages/transformer/dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -158,7 +158,7 @@ async function seedDatabase(file, migrations, rows) {
   const migrator = new Migrator({ adapter, migrations: await loadMigrations(migrations) });
   let result = await migrator.migrate({ mvp: 1 });
   if (result.error) throw result.error;
-  seedKnowledgeBase(adapter, { rows, seed: 1 });
+  await seedKnowledgeBaseOn(new SqliteConnection(adapter), { rows, seed: 1 });
   result = await migrator.migrate({ version: 4 });
   if (result.error) throw result.error;
   adapter.raw.exec(SUMMARY_TABLE);

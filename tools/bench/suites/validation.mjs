@@ -13,8 +13,8 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { Migrator, loadMigrations, openDatabase } from '../../../packages/core/dist/index.js';
-import { seedKnowledgeBase } from '../../../packages/framework/dist/index.js';
+import { Migrator, SqliteConnection, loadMigrations, openDatabase } from '../../../packages/core/dist/index.js';
+import { seedKnowledgeBaseOn } from '../../../packages/framework/dist/index.js';
 import { ValidationService } from '../../../packages/validation/dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -104,7 +104,7 @@ async function seed(file, folder, rows, notes) {
     const migrations = await loadMigrations(folder);
     const first = await new Migrator({ adapter, migrations }).migrate({ mvp: 1 });
     if (first.error) throw first.error;
-    seedKnowledgeBase(adapter, { rows, seed: 1 });
+    await seedKnowledgeBaseOn(new SqliteConnection(adapter), { rows, seed: 1 });
     if (!existsSync(TRANSFORMER)) {
       notes.push('packages/transformer/dist is not built: benchmarked on MVP1 (MVP2..5 need the transformer plugin)');
       return 1;

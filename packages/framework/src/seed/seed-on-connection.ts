@@ -1,6 +1,6 @@
 import { type DialectConnection, MfmigError } from '@mfmig/core';
 import { KB_ENTRY_COLUMNS, KB_FEEDBACK_COLUMNS, KB_TAG_COLUMNS, type KbRow, generateKbRows } from './kb-rows.js';
-import type { SeedOptions } from './seed-knowledge-base.js';
+import type { SeedOptions } from './seed-options.js';
 import { assertSeedRows, kbEntriesNotEmptyError, noKbEntriesError } from './seed-refusals.js';
 
 /** Rows of one multi-row INSERT: 1,000 entries of 13 values stay far under PostgreSQL's 65,535 parameters. */
@@ -54,15 +54,16 @@ function placeholder(conn: DialectConnection): (n: number) => string {
 }
 
 /**
- * {@link seedKnowledgeBase} through any dialect connection (PostgreSQL, or SQLite's
- * `SqliteConnection`): fills `kb_entries`,
- * `kb_tags` and `kb_feedback` (when that table exists) with the same deterministic rows, one
- * transaction per `batchSize` entries, and then moves the identity sequences of kb_entries and
- * kb_feedback past max(id) on PostgreSQL, so that the application's next insert does not collide.
- * Refuses (USAGE) a database without kb_entries or with rows in it.
+ * Fills `kb_entries`, `kb_tags` and `kb_feedback` (when that table exists) of an MVP1 database
+ * with `rows` deterministic, realistic-looking entries ({@link generateKbRows}: the same rows and
+ * seed give the same data on every dialect) through a dialect connection (PostgreSQL, or SQLite's
+ * `SqliteConnection`, `ctx.connection`), one transaction per `batchSize` entries, and then moves
+ * the identity sequences of kb_entries and kb_feedback past max(id) on PostgreSQL, so that the
+ * application's next insert does not collide. Refuses (USAGE) a database without kb_entries or
+ * with rows in it.
  *
  * @example
- * const conn = await openPostgres(url);
+ * const conn = await openPostgres(url); // or await openSqlite('./kb.db'), or framework.context.connection
  * await seedKnowledgeBaseOn(conn, { rows: 10_000 });
  */
 export async function seedKnowledgeBaseOn(conn: DialectConnection, options: SeedOptions): Promise<{ entries: number; tags: number; feedback: number }> {
