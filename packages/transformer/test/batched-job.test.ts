@@ -210,14 +210,13 @@ describe('transformInBatchesOn (postgres, an application transaction open at the
         const onProgress = () => void (app ??= openTransaction(db.target, `INSERT INTO src (id, v) VALUES (${ROWS + 1}, ${ROWS + 1})`));
         const lockWait = { lockTimeoutMs: 200, retries: 1, retryDelayMs: 50, maxDelayMs: 50 };
         const pacing = { targetMs: 5, pauseMs: 20 };
-        const started = performance.now();
+        // the application's transaction stays open until after this returns: a wait behind it that
+        // the lockWait did not bound would never end (the test's timeout), so returning proves it
         const refused = await transformInBatchesOn(conn, [DOUBLE], { scope: 'held', batchSize: 500, pacing, lockWait, onProgress }).then(
           () => 'resolved',
           (e: { code?: string }) => e.code,
         );
         expect(refused).toBe('TRANSFORMATION_FAILED');
-        // two bounded waits, not one behind the open transaction
-        expect(performance.now() - started).toBeLessThan(30_000);
         const kept = await state(conn, 'held');
         expect([kept.rows, kept.ids, kept.cursors]).toEqual([ROWS, ROWS, [['done', ROWS]]]);
         // the run lock was released
