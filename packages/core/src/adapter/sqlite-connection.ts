@@ -16,7 +16,8 @@ import type {
 } from '../dialect/dialect.js';
 import { type LockHolder, RunLock, describeHolder } from '../lock/run-lock.js';
 import { isCurrentProcess } from '../lock/process-identity.js';
-import type { DatabaseAdapter, ForeignKeyViolation, JournalMode } from './database-adapter.js';
+import type { DatabaseAdapter, ForeignKeyViolation, JournalMode, PreparedStatement } from './database-adapter.js';
+import { DEFAULT_STATEMENT_CACHE_SIZE, StatementCache } from './statement-cache.js';
 import { SqliteAdapter } from './sqlite-adapter.js';
 import { type SqliteIntrospector } from './sqlite-introspector.js';
 import { SqliteDialectHistory } from './sqlite-dialect-history.js';
@@ -76,6 +77,20 @@ export interface SqliteReadSnapshot {
   release(): void;
 }
 
+/** Options of a {@link SqliteConnection}. */
+export interface SqliteConnectionOptions {
+  /**
+   * How many compiled statements `query` and `execute` keep, by SQL text, so that a statement run
+   * again is not compiled again (default 100, the least recently used dropped first). 0 compiles
+   * every statement afresh: for an adapter that must see each run prepared, as a watched one
+   * ({@link watchSqliteStatements}) does.
+   *
+   * @example
+   * const conn = new SqliteConnection(adapter, { statementCache: 0 });
+   */
+  statementCache?: number;
+}
+
 /**
  * SQLite's side of the async dialect boundary: a {@link RunnableConnection} over the synchronous
  * {@link DatabaseAdapter}, so that code written against the boundary (the knowledge-base seed,
@@ -83,7 +98,8 @@ export interface SqliteReadSnapshot {
  * waits) runs on both dialects. It adds no second connection: the adapter's statements,
  * transactions and Kysely instance are the ones used. Parameters are positional `?` (where
  * PostgreSQL writes `$1`); the driver does not bind SQLite's numbered `?NNN`. A lock wait is
- * SQLite's `busy_timeout`; giving up is `SQLITE_BUSY`.
+ * SQLite's `busy_timeout`; giving up is `SQLITE_BUSY`. `query` and `execute` keep the statements
+ * they compile (see {@link SqliteConnectionOptions.statementCache}); `forEachRow` does not.
  *
  * @example
  * const conn = new SqliteConnection(openDatabase('./kb.db'));
@@ -105,8 +121,14 @@ export class SqliteConnection implements RunnableConnection {
   #initialBusyTimeout: number | undefined;
   #sessionBusyTimeout: number | undefined;
   #transactionBusyTimeout = false;
+  readonly #statements: StatementCache;
+  readonly #compile = (sql: string): PreparedStatement => this.adapter.prepare(sql);
 
-  constructor(readonly adapter: DatabaseAdapter) {
+  constructor(
+    readonly adapter: DatabaseAdapter,
+    options: SqliteConnectionOptions = {},
+  ) {
+    this.#statements = new StatementCache(options.statementCache ?? DEFAULT_STATEMENT_CACHE_SIZE);
     this.capabilities = adapter.capabilities;
     this.introspector = adapter.introspector;
     this.integrity = { run: async () => sqliteIntegrityFindings(adapter) };
@@ -240,11 +262,18 @@ export class SqliteConnection implements RunnableConnection {
   // Parameters are `?` or, as on PostgreSQL, `$1`, `$2`, ...; booleans bind as 1 and 0.
   async query<Row = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
     // integers beyond 2^53 come back exact, as bigints (PostgreSQL's driver gives them as text)
-    return allExact<Row>(this.adapter.prepare(sql), bindNumbered(sql, params.map(sqliteBindable)));
+    return allExact<Row>(this.#statement(sql), bindNumbered(sql, params.map(sqliteBindable)));
   }
 
   async execute(sql: string, params: readonly unknown[] = []): Promise<number> {
-    return this.adapter.run(sql, bindNumbered(sql, params.map(sqliteBindable))).changes;
+    return this.#statement(sql).run(...bindNumbered(sql, params.map(sqliteBindable))).changes;
+  }
+
+  /** The compiled statement of `sql`, kept while the database is open; once it is closed, none is handed out (compiling fails as it always did). */
+  #statement(sql: string): PreparedStatement {
+    if (this.adapter.isOpen) return this.#statements.statement(sql, this.#compile);
+    this.#statements.clear();
+    return this.adapter.prepare(sql);
   }
 
   async hasTable(name: string): Promise<boolean> {
@@ -388,6 +417,7 @@ export class SqliteConnection implements RunnableConnection {
    * decides, unless `evenIfShared`: a restore is about to replace the file under it).
    */
   async close(options: { evenIfShared?: boolean } = {}): Promise<void> {
+    this.#statements.clear();
     this.adapter.close(options);
   }
 

@@ -14,8 +14,9 @@ export interface WatchedStatementMoment {
  * `ctx.raw` included, calls `before(sql, moment)` before SQLite prepares or runs it. A migration
  * body on SQLite runs its statements synchronously, so `before` is synchronous too: it reads the
  * schema at that moment through the unwatched connection's introspector (its `*Sync` methods)
- * and the foreign-key setting through `moment`. Closing the watched connection leaves the
- * database open: `conn`'s owner closes it.
+ * and the foreign-key setting through `moment`. It keeps no compiled statement: a statement run
+ * twice is seen twice. Closing the watched connection leaves the database open: `conn`'s owner
+ * closes it.
  *
  * @example
  * const watched = watchSqliteStatements(copy, (sql, moment) => {
@@ -26,5 +27,9 @@ export interface WatchedStatementMoment {
 export function watchSqliteStatements(conn: SqliteConnection, before: (sql: string, moment: WatchedStatementMoment) => void): SqliteConnection {
   const adapter: DatabaseAdapter = conn.adapter;
   const moment: WatchedStatementMoment = { foreignKeysEnabled: () => adapter.foreignKeysEnabled() };
-  return new SqliteConnection(watchStatements(adapter, (sql) => before(sql, moment)));
+  // no statement cache: a statement run again is prepared again, so that `before` sees each run
+  return new SqliteConnection(
+    watchStatements(adapter, (sql) => before(sql, moment)),
+    { statementCache: 0 },
+  );
 }
