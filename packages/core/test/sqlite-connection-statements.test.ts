@@ -1,21 +1,24 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SqliteConnection, openDatabase, openSqlite, watchSqliteStatements, watchStatements } from '@mfmig/core';
+import { SqliteConnection, openDatabase, openSqlite, sqliteConnectionOf, watchSqliteStatements, watchStatements } from '@mfmig/core';
 import { removeTempDirs, tempDir } from '@mfmig/test-support';
 
 afterAll(removeTempDirs);
 
 const BIG = 2n ** 53n + 1n;
 
-/** A connection over a new file with a table `t`, and the statements its adapter compiles. */
+/**
+ * A connection over a new file with a table `t`, and the statements its adapter compiles. A watched
+ * adapter counts them; over one, a connection keeps none unless told, so the cache is asked for.
+ */
 function counted(options: { statementCache?: number } = {}) {
   const adapter = openDatabase(join(tempDir(), 'kb.db'), { create: true });
   adapter.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'a'), (2, 'b')");
   const compiled: string[] = [];
   const conn = new SqliteConnection(
     watchStatements(adapter, (sql) => compiled.push(sql)),
-    options,
+    { statementCache: 100, ...options },
   );
   return { adapter, conn, compiled };
 }
@@ -169,6 +172,21 @@ describe('a watched SqliteConnection', () => {
       expect(await watched.query('SELECT sum(v) AS s FROM t')).toEqual([{ s: 2 }]);
       expect(await watched.query('SELECT sum(v) AS s FROM t')).toEqual([{ s: 2 }]);
       expect(seen).toEqual(['INSERT INTO t (v) VALUES (?)', 'INSERT INTO t (v) VALUES (?)', 'SELECT sum(v) AS s FROM t', 'SELECT sum(v) AS s FROM t']);
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('keeps no statement in any connection over a watched adapter, as sqliteConnectionOf gives one', async () => {
+    const conn = await openSqlite(join(tempDir(), 'watched-adapter.db'), { create: true });
+    try {
+      await conn.executeScript('CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)');
+      const seen: string[] = [];
+      const other = sqliteConnectionOf(watchStatements(conn.adapter, (sql) => seen.push(sql)));
+      await other.execute('INSERT INTO t (v) VALUES (?)', [1]);
+      await other.execute('INSERT INTO t (v) VALUES (?)', [1]);
+      expect(await conn.query('SELECT sum(v) AS s FROM t')).toEqual([{ s: 2 }]);
+      expect(seen).toEqual(['INSERT INTO t (v) VALUES (?)', 'INSERT INTO t (v) VALUES (?)']);
     } finally {
       await conn.close();
     }

@@ -108,6 +108,11 @@ export interface DatabaseAdapter {
   /** True for a connection opened read-only. */
   readonly isReadonly: boolean;
   /**
+   * True when a watcher sees each statement as it is prepared (`watchStatements`): every run
+   * must be prepared again to be seen, so a connection over this adapter keeps no compiled statement.
+   */
+  readonly watchesStatements: boolean;
+  /**
    * `PRAGMA quick_check(limit)` (`'quick'`, O(N)) or `integrity_check(limit)` (`'full'`, indexes
    * and UNIQUE too): the problems it names, or an empty list when the file is sound.
    */

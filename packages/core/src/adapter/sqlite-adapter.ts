@@ -46,16 +46,19 @@ export class SqliteAdapter implements DatabaseAdapter {
   readonly capabilities: AdapterCapabilities;
   readonly raw: Database;
   readonly #ownsConnection: boolean;
+  readonly watchesStatements: boolean;
   #kysely: Kysely<any> | undefined;
   #introspector: SqliteIntrospector | undefined;
 
   /**
    * `capabilities` switches capabilities off, never on: for an engine behind this driver that
    * lacks one (DDL that does not roll back), and for tests of the runners' fallback paths.
+   * `watchesStatements`: `raw` reports each statement it prepares to a watcher (see `watchStatements`).
    */
-  constructor(raw: Database, options: { ownsConnection?: boolean; capabilities?: Partial<AdapterCapabilities> } = {}) {
+  constructor(raw: Database, options: { ownsConnection?: boolean; capabilities?: Partial<AdapterCapabilities>; watchesStatements?: boolean } = {}) {
     this.raw = raw;
     this.#ownsConnection = options.ownsConnection ?? false;
+    this.watchesStatements = options.watchesStatements ?? false;
     this.capabilities = withoutCapabilities(options.capabilities);
   }
 

@@ -81,9 +81,9 @@ export interface SqliteReadSnapshot {
 export interface SqliteConnectionOptions {
   /**
    * How many compiled statements `query` and `execute` keep, by SQL text, so that a statement run
-   * again is not compiled again (default 100, the least recently used dropped first). 0 compiles
-   * every statement afresh: for an adapter that must see each run prepared, as a watched one
-   * ({@link watchSqliteStatements}) does.
+   * again is not compiled again (default 100, the least recently used dropped first; 0 over an
+   * adapter that `watchesStatements`, whose watcher must see each run prepared). 0 compiles every
+   * statement afresh.
    *
    * @example
    * const conn = new SqliteConnection(adapter, { statementCache: 0 });
@@ -128,7 +128,7 @@ export class SqliteConnection implements RunnableConnection {
     readonly adapter: DatabaseAdapter,
     options: SqliteConnectionOptions = {},
   ) {
-    this.#statements = new StatementCache(options.statementCache ?? DEFAULT_STATEMENT_CACHE_SIZE);
+    this.#statements = new StatementCache(options.statementCache ?? (adapter.watchesStatements ? 0 : DEFAULT_STATEMENT_CACHE_SIZE));
     this.capabilities = adapter.capabilities;
     this.introspector = adapter.introspector;
     this.integrity = { run: async () => sqliteIntegrityFindings(adapter) };

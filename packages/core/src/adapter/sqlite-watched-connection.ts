@@ -27,9 +27,6 @@ export interface WatchedStatementMoment {
 export function watchSqliteStatements(conn: SqliteConnection, before: (sql: string, moment: WatchedStatementMoment) => void): SqliteConnection {
   const adapter: DatabaseAdapter = conn.adapter;
   const moment: WatchedStatementMoment = { foreignKeysEnabled: () => adapter.foreignKeysEnabled() };
-  // no statement cache: a statement run again is prepared again, so that `before` sees each run
-  return new SqliteConnection(
-    watchStatements(adapter, (sql) => before(sql, moment)),
-    { statementCache: 0 },
-  );
+  // the watched adapter keeps no statement compiled in any connection over it, so that `before` sees each run
+  return new SqliteConnection(watchStatements(adapter, (sql) => before(sql, moment)));
 }

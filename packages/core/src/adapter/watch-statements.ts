@@ -30,5 +30,5 @@ export function watchStatements(adapter: DatabaseAdapter, before: (sql: string) 
       return ownMember(target, property);
     },
   }) as Database;
-  return new SqliteAdapter(proxy, { ownsConnection: false });
+  return new SqliteAdapter(proxy, { ownsConnection: false, watchesStatements: true });
 }
