@@ -80,8 +80,11 @@ export function pluginParticipant(plugin: MigrationPlugin, options: PluginPartic
 
 /** What {@link stepContexts} gives. */
 export interface StepContexts {
-  /** The step's context over `adapter`; its `state` is the same from the step's first hook to its last. */
-  of(step: DialectStep, adapter: DatabaseAdapter): MigrationContext;
+  /**
+   * The step's context over `adapter` (default: the one under the step's `SqliteConnection`); its
+   * `state` is the same from the step's first hook to its last.
+   */
+  of(step: DialectStep, adapter?: DatabaseAdapter): MigrationContext;
   /** Forgets one step's state (it has ended). */
   forgetStep(step: DialectStep): void;
   /** Forgets the state of every step of a run (it has ended). */
@@ -94,13 +97,13 @@ export interface StepContexts {
  *
  * @example
  * const contexts = stepContexts();
- * await plugin.afterMigration?.(contexts.of(step, adapter));
+ * await plugin.afterMigration?.(contexts.of(step));
  */
 export function stepContexts(options: PluginParticipantOptions = {}): StepContexts {
   const states = new Map<string, Map<string, unknown>>();
   const keyOf = (step: DialectStep) => `${step.runId}:${step.migration.version}:${step.direction}`;
   return {
-    of(step, adapter) {
+    of(step, adapter = adapterOf(step.connection, 'stepContexts')) {
       const key = keyOf(step);
       const state = states.get(key) ?? states.set(key, new Map()).get(key)!;
       const ctx = createMigrationContext({
@@ -133,12 +136,13 @@ export function stepContexts(options: PluginParticipantOptions = {}): StepContex
 }
 
 /**
- * A `DialectMigrator` run as the `RunInfo` a plugin's `beforeRun` and `afterRun` hooks read.
+ * A `DialectMigrator` run as the `RunInfo` a plugin's `beforeRun` and `afterRun` hooks read, over
+ * `adapter` (default: the one under the run's `SqliteConnection`).
  *
  * @example
- * await plugin.beforeRun?.(runInfoOf(run, adapter));
+ * await plugin.beforeRun?.(runInfoOf(run));
  */
-export function runInfoOf(run: DialectRun, adapter: DatabaseAdapter): RunInfo {
+export function runInfoOf(run: DialectRun, adapter: DatabaseAdapter = adapterOf(run.connection, 'runInfoOf')): RunInfo {
   return {
     runId: run.runId,
     direction: run.direction,
