@@ -1,11 +1,11 @@
 import type {
-  DatabaseAdapter,
   DialectParticipant,
   MigrationEventEmitter,
   MigrationEvents,
   MigrationFrameworkConfig,
   MigrationPlugin,
   ServiceContext,
+  SqliteConnection,
 } from '@mfmig/core';
 import { createServiceContext, isServiceContext } from '@mfmig/core';
 import type { BatchPolicy, DataTransformation } from './declaration/data-transformation.js';
@@ -88,7 +88,7 @@ export class DataTransformer {
     this.context = createServiceContext(config);
     this.events = this.context.events;
     this.#options = { recordMetrics: this.context.config.enableMetrics, ...options };
-    this.#engine = new TransformationEngine(this.context.adapter, {
+    this.#engine = new TransformationEngine(this.context.connection, {
       rowBatchSize: options.rowBatchSize ?? this.context.config.batchSize ?? DEFAULT_ENGINE_OPTIONS.rowBatchSize,
       sqlBatchSize: options.sqlBatchSize ?? DEFAULT_ENGINE_OPTIONS.sqlBatchSize,
       batchThreshold: options.batchThreshold ?? DEFAULT_ENGINE_OPTIONS.batchThreshold,
@@ -99,8 +99,9 @@ export class DataTransformer {
     if (shared && options.register !== false && !this.context.plugins.some((p) => p.handlesTransformations)) this.context.plugins.push(this.plugin());
   }
 
-  get adapter(): DatabaseAdapter {
-    return this.context.adapter;
+  /** The connection the transformations run on. */
+  get connection(): SqliteConnection {
+    return this.context.connection;
   }
 
   /**
@@ -126,7 +127,8 @@ export class DataTransformer {
   async dryRun(transformations: OneOrMany): Promise<TransformationReport> {
     const start = performance.now();
     const units = this.#engine.plan(list(transformations));
-    const results = units.map((unit) => toResult(unit, 'dry-run', this.#engine.count(unit), []));
+    const results: TransformationResult[] = [];
+    for (const unit of units) results.push(toResult(unit, 'dry-run', await this.#engine.count(unit), []));
     return { dryRun: true, results, validations: [], durationMs: performance.now() - start };
   }
 
@@ -134,9 +136,9 @@ export class DataTransformer {
   async reverse(transformations: OneOrMany, options: { scope?: string } = {}): Promise<TransformationReport> {
     const start = performance.now();
     const units = this.#engine.plan(list(transformations));
-    const reversed = this.adapter.transaction(() => {
-      const r = this.#engine.reverse(units, false);
-      this.#engine.cursors.clear(options.scope ?? 'standalone');
+    const reversed = await this.connection.transaction(async () => {
+      const r = await this.#engine.reverse(units, false);
+      await this.#engine.cursors.clear(options.scope ?? 'standalone');
       return r;
     });
     const results = reversed.map(({ unit, counts }) => toResult(unit, 'reverse', counts, []));
@@ -145,8 +147,8 @@ export class DataTransformer {
   }
 
   /** Runs the validation queries of transformations now; throws `VALIDATION_FAILED` when `throwOnFailure`. */
-  validate(transformations: OneOrMany, options: { throwOnFailure?: boolean } = {}): ValidationResult[] {
-    const results = this.#engine.validate(this.#engine.plan(list(transformations)));
+  async validate(transformations: OneOrMany, options: { throwOnFailure?: boolean } = {}): Promise<ValidationResult[]> {
+    const results = await this.#engine.validate(this.#engine.plan(list(transformations)));
     const error = options.throwOnFailure ? validationError(results) : null;
     if (error) throw error;
     return results;

@@ -23,7 +23,7 @@ export { CURSOR_TABLE, CursorStore, type TransformCursor } from './run/cursor-st
 export { DEFAULT_ENGINE_OPTIONS, type EngineOptions, TransformationEngine } from './transformation-engine.js';
 export { BATCH_END_PARAM, BATCH_START_PARAM, restrictToBatch, usesBatchParams } from '@mfmig/core';
 export { countQueryFor } from './sql/count-query.js';
-export { prepareLenient } from './sql/legacy-strings.js';
+export { runLenient } from './sql/legacy-strings.js';
 export { type ConnectionTransformerOptions, createConnectionTransformer } from './connection-participant.js';
 export {
   type ApplyOnConnectionOptions,

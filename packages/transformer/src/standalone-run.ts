@@ -37,16 +37,21 @@ export class StandaloneRun {
 
   async execute(): Promise<{ dryRun: false; results: TransformationResult[]; validations: ValidationResult[]; durationMs: number }> {
     const start = performance.now();
-    const { adapter, cursors } = this.#engine;
-    const saved = new Map(cursors.list(this.#options.scope).map((c) => [c.transformationId, c]));
-    const batched = this.#units.map((u) => saved.has(u.id) || this.#engine.shouldBatch(u, this.#options.policy));
-    // one-batch units over a large source also run between transactions, so their query can be staged
-    const deferred = this.#units.map((u, i) => batched[i] || this.#engine.defers(u, this.#options.policy));
+    const { connection, cursors } = this.#engine;
+    const saved = new Map((await cursors.list(this.#options.scope)).map((c) => [c.transformationId, c]));
+    const batched: boolean[] = [];
+    const deferred: boolean[] = [];
+    for (const u of this.#units) {
+      batched.push(saved.has(u.id) || (await this.#engine.shouldBatch(u, this.#options.policy)));
+      // one-batch units over a large source also run between transactions, so their query can be staged
+      deferred.push(batched[batched.length - 1]! || (await this.#engine.defers(u, this.#options.policy)));
+    }
     const run = { onProgress: this.#options.onProgress, signal: this.#options.signal };
     if (!deferred.some(Boolean)) {
-      return adapter.transaction(() => {
-        const entries = this.#units.map((unit) => ({ unit, counts: this.#engine.runInline(unit, run) }));
-        const validations = this.#engine.validate(this.#units);
+      return connection.transaction(async () => {
+        const entries: { unit: TransformationUnit; counts: ResultCounts }[] = [];
+        for (const unit of this.#units) entries.push({ unit, counts: await this.#engine.runInline(unit, run) });
+        const validations = await this.#engine.validate(this.#units);
         const error = validationError(validations);
         if (error) throw error;
         return { dryRun: false as const, results: this.#results(entries, validations, 'inline'), validations, durationMs: performance.now() - start };
@@ -55,7 +60,7 @@ export class StandaloneRun {
     const entries: { unit: TransformationUnit; counts: ResultCounts }[] = [];
     for (const [seq, unit] of this.#units.entries()) {
       const cursor = saved.get(unit.id) ?? this.#engine.pendingCursor(this.#options.scope, unit, seq);
-      if (!saved.has(unit.id)) adapter.transaction(() => cursors.save(cursor));
+      if (!saved.has(unit.id)) await connection.transaction(() => cursors.save(cursor));
       entries.push({ unit, counts: await this.#engine.runBatched(unit, cursor, { ...run, whole: !batched[seq] }) });
     }
     const validations = await this.#engine.validateBetweenTransactions(this.#units, this.#options.signal);
@@ -63,9 +68,9 @@ export class StandaloneRun {
     if (error) {
       const reversible = this.#units.every((u) => u.transformation.reversible && u.transformation.reverse !== undefined);
       if (reversible) {
-        adapter.transaction(() => {
-          this.#engine.reverse(this.#units, false);
-          cursors.clear(this.#options.scope);
+        await connection.transaction(async () => {
+          await this.#engine.reverse(this.#units, false);
+          await cursors.clear(this.#options.scope);
         });
       }
       throw new MfmigError(
@@ -76,7 +81,7 @@ export class StandaloneRun {
         },
       );
     }
-    adapter.transaction(() => cursors.clear(this.#options.scope));
+    await connection.transaction(() => cursors.clear(this.#options.scope));
     return { dryRun: false, results: this.#results(entries, validations, 'batched'), validations, durationMs: performance.now() - start };
   }
 

@@ -1,9 +1,12 @@
-import type { DatabaseAdapter } from '@mfmig/core';
-import type { BatchPolicy, ResolvedTransformation } from './declaration/data-transformation.js';
+import { type BatchPacing, DEFAULT_PACING, type SqliteConnection } from '@mfmig/core';
+import { validationTargets } from './connection/apply-transformations.js';
+import { hasMoreRowsThan, scalarOf } from './connection/connection-queries.js';
+import { type ValidationTarget, validateOnConnection } from './connection/connection-validations.js';
+import type { BatchPolicy } from './declaration/data-transformation.js';
 import { parseTransformations } from './declaration/parse-transformation.js';
 import { type TransformationUnit, planUnits } from './declaration/transformation-unit.js';
+import { readOverCopies } from './run/copied-read.js';
 import { CursorStore, type TransformCursor } from './run/cursor-store.js';
-import { type BatchPacing, DEFAULT_PACING, sqliteConnectionOf } from '@mfmig/core';
 import { countUnit } from './run/dry-run-counter.js';
 import { type BatchSizes, type PreparedUnit, prepareUnit } from './run/prepared-unit.js';
 import type { ResultCounts } from './run/result-builder.js';
@@ -11,8 +14,7 @@ import { reverseOrder, runReverse } from './run/reverse-runner.js';
 import type { ValidationResult } from './run/transformation-result.js';
 import { type UnitRunOptions, runUnitBatched, runUnitInline } from './run/unit-executor.js';
 import { type UnitRest, runUnitRest } from './run/unit-rest.js';
-import { readOverCopies } from './run/copied-read.js';
-import { runValidations, scalar, validationSql } from './run/validation-runner.js';
+import { validationSql } from './run/validation-runner.js';
 
 /** Default of `copyReadsMinBytes`: below it a validation scan is short enough to read the file. */
 export const COPY_READS_MIN_BYTES = 64 * 1024 * 1024;
@@ -24,7 +26,7 @@ const PLANNED = new WeakMap<readonly unknown[], TransformationUnit[]>();
  * Sizes and thresholds of an engine.
  *
  * @example
- * new TransformationEngine(adapter, { rowBatchSize: 5_000, sqlBatchSize: 50_000, batchThreshold: 10_000 });
+ * new TransformationEngine(conn, { rowBatchSize: 5_000, sqlBatchSize: 50_000, batchThreshold: 10_000 });
  */
 export interface EngineOptions extends BatchSizes {
   /** Source rows above which an `auto` transformation runs in batches. */
@@ -46,29 +48,29 @@ export interface EngineOptions extends BatchSizes {
 /** Defaults: at most 10 000 rows per row-function batch and 100 000 per SQL batch, each batch about 100 ms with 25 ms pauses, batching above 10 000 source rows.
  *
  * @example
- * new TransformationEngine(adapter, { ...DEFAULT_ENGINE_OPTIONS, batchThreshold: 0 });
+ * new TransformationEngine(conn, { ...DEFAULT_ENGINE_OPTIONS, batchThreshold: 0 });
  */
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { rowBatchSize: 10_000, sqlBatchSize: 100_000, batchThreshold: 10_000, pacing: DEFAULT_PACING };
 
 /**
  * The machinery shared by {@link DataTransformer} and the migration plugin: plans units,
  * decides batching, runs units inline or in cursor-committed batches, counts dry runs,
- * validates and reverses.
+ * validates and reverses, through a SQLite connection.
  *
  * @example
- * const engine = new TransformationEngine(adapter, DEFAULT_ENGINE_OPTIONS);
- * for (const unit of engine.plan(migration.transformations)) engine.runInline(unit, {});
+ * const engine = new TransformationEngine(conn, DEFAULT_ENGINE_OPTIONS);
+ * for (const unit of engine.plan(migration.transformations)) await engine.runInline(unit, {});
  */
 export class TransformationEngine {
-  readonly adapter: DatabaseAdapter;
+  readonly connection: SqliteConnection;
   readonly cursors: CursorStore;
   readonly options: EngineOptions;
-  readonly #prepared = new WeakMap<TransformationUnit, PreparedUnit>();
+  readonly #prepared = new WeakMap<TransformationUnit, Promise<PreparedUnit>>();
 
-  constructor(adapter: DatabaseAdapter, options: EngineOptions) {
-    this.adapter = adapter;
+  constructor(connection: SqliteConnection, options: EngineOptions) {
+    this.connection = connection;
     this.options = options;
-    this.cursors = new CursorStore(adapter);
+    this.cursors = new CursorStore(connection);
   }
 
   /**
@@ -81,17 +83,22 @@ export class TransformationEngine {
     return units;
   }
 
-  prepare(unit: TransformationUnit): PreparedUnit {
+  /** The unit resolved against the database, once per unit (a failed resolution is tried again). */
+  prepare(unit: TransformationUnit): Promise<PreparedUnit> {
     let p = this.#prepared.get(unit);
-    if (!p) this.#prepared.set(unit, (p = prepareUnit(this.adapter, unit, this.options)));
+    if (!p) {
+      p = prepareUnit(this.connection, unit, this.options);
+      this.#prepared.set(unit, p);
+      p.catch(() => this.#prepared.delete(unit));
+    }
     return p;
   }
 
   /** Whether a unit runs in batches under `policy` (default: its own), given its source size now. */
-  shouldBatch(unit: TransformationUnit, policy?: BatchPolicy): boolean {
+  async shouldBatch(unit: TransformationUnit, policy?: BatchPolicy): Promise<boolean> {
     const chosen = policy ?? unit.transformation.batch;
     if (chosen !== 'auto') return chosen === 'always';
-    return this.adapter.hasMoreRowsThan(unit.transformation.sourceTable, this.options.batchThreshold);
+    return hasMoreRowsThan(this.connection, unit.transformation.sourceTable, this.options.batchThreshold);
   }
 
   /**
@@ -100,17 +107,18 @@ export class TransformationEngine {
    * threshold, so that its query can be staged (see `runStaged`) instead of holding the
    * migration's write lock.
    */
-  defers(unit: TransformationUnit, policy?: BatchPolicy): boolean {
-    if ((policy ?? unit.transformation.batch) === 'never') return this.adapter.hasMoreRowsThan(unit.transformation.sourceTable, this.options.batchThreshold);
+  async defers(unit: TransformationUnit, policy?: BatchPolicy): Promise<boolean> {
+    if ((policy ?? unit.transformation.batch) === 'never')
+      return hasMoreRowsThan(this.connection, unit.transformation.sourceTable, this.options.batchThreshold);
     return this.shouldBatch(unit, policy);
   }
 
-  runInline(unit: TransformationUnit, options: UnitRunOptions): ResultCounts {
-    return runUnitInline(this.adapter, this.prepare(unit), options);
+  async runInline(unit: TransformationUnit, options: UnitRunOptions): Promise<ResultCounts> {
+    return runUnitInline(this.connection, await this.prepare(unit), options);
   }
 
-  runBatched(unit: TransformationUnit, cursor: TransformCursor, options: UnitRunOptions): Promise<ResultCounts> {
-    return runUnitBatched(this.adapter, this.prepare(unit), this.cursors, cursor, {
+  async runBatched(unit: TransformationUnit, cursor: TransformCursor, options: UnitRunOptions): Promise<ResultCounts> {
+    return runUnitBatched(this.connection, await this.prepare(unit), this.cursors, cursor, {
       pacing: this.options.pacing,
       staged: this.options.stageQueries ?? true,
       ...options,
@@ -118,12 +126,12 @@ export class TransformationEngine {
   }
 
   /** In the caller's transaction: the rows written above a batched unit's cursor since its last batch (see `runUnitRest`). */
-  runRest(unit: TransformationUnit, cursor: TransformCursor): UnitRest {
-    return runUnitRest(this.adapter, this.prepare(unit), cursor);
+  async runRest(unit: TransformationUnit, cursor: TransformCursor): Promise<UnitRest> {
+    return runUnitRest(this.connection, await this.prepare(unit), cursor);
   }
 
-  count(unit: TransformationUnit): ResultCounts {
-    return countUnit(this.adapter, this.prepare(unit));
+  async count(unit: TransformationUnit): Promise<ResultCounts> {
+    return countUnit(this.connection, await this.prepare(unit));
   }
 
   /** A fresh cursor for a unit not started yet. */
@@ -144,18 +152,13 @@ export class TransformationEngine {
   }
 
   /** What each validated thing is: every unit, and each `migrate` parent after its last step. */
-  validationTargets(units: TransformationUnit[]): { id: string; t: ResolvedTransformation }[] {
-    const targets: { id: string; t: ResolvedTransformation }[] = [];
-    units.forEach((u, i) => {
-      targets.push({ id: u.id, t: u.transformation });
-      if (u.parent && units[i + 1]?.parent !== u.parent) targets.push({ id: u.parent.id, t: u.parent });
-    });
-    return targets;
+  validationTargets(units: TransformationUnit[]): ValidationTarget[] {
+    return validationTargets(units);
   }
 
   /** Runs the validation queries of the units (and of their `migrate` parents), in the caller's transaction if any. */
-  validate(units: TransformationUnit[]): ValidationResult[] {
-    return this.validationTargets(units).flatMap(({ id, t }) => runValidations(this.adapter, id, t));
+  validate(units: TransformationUnit[]): Promise<ValidationResult[]> {
+    return validateOnConnection(this.connection, validationTargets(units));
   }
 
   /**
@@ -167,30 +170,35 @@ export class TransformationEngine {
    * queries of the units.
    */
   async validateBetweenTransactions(units: TransformationUnit[], signal?: AbortSignal): Promise<ValidationResult[]> {
-    const targets = this.validationTargets(units);
-    if (targets.length === 0 || !this.#large()) return this.validate(units);
+    const targets = validationTargets(units);
+    if (targets.length === 0 || !(await this.#large())) return this.validate(units);
     const queries = [...new Set(targets.flatMap(({ t }) => validationSql(t)))];
-    const known = await readOverCopies(sqliteConnectionOf(this.adapter), queries, async (sql) => scalar(this.adapter, sql), {
+    const known = await readOverCopies(this.connection, queries, (sql) => scalarOf(this.connection, sql), {
       pacing: this.options.pacing,
       maxRows: this.options.sqlBatchSize,
       signal,
     });
-    return targets.flatMap(({ id, t }) => {
-      const results = runValidations(this.adapter, id, t, known);
-      return known.size > 0 && results.some((r) => !r.passed) ? runValidations(this.adapter, id, t) : results;
-    });
+    const results: ValidationResult[] = [];
+    for (const target of targets) {
+      const checked = await validateOnConnection(this.connection, [target], known);
+      results.push(...(known.size > 0 && checked.some((r) => !r.passed) ? await validateOnConnection(this.connection, [target]) : checked));
+    }
+    return results;
   }
 
-  #large(): boolean {
+  async #large(): Promise<boolean> {
     try {
-      return this.adapter.sizeBytes() >= (this.options.copyReadsMinBytes ?? COPY_READS_MIN_BYTES);
+      const { pageCount, pageSize } = await this.connection.introspector.storage();
+      return pageCount * pageSize >= (this.options.copyReadsMinBytes ?? COPY_READS_MIN_BYTES);
     } catch {
       return false;
     }
   }
 
   /** Runs (or counts, in a dry run) the declared reverses, last unit first, in the caller's transaction. */
-  reverse(units: TransformationUnit[], dryRun: boolean): { unit: TransformationUnit; counts: ResultCounts }[] {
-    return reverseOrder(units).map((unit) => ({ unit, counts: runReverse(this.adapter, unit, dryRun) }));
+  async reverse(units: TransformationUnit[], dryRun: boolean): Promise<{ unit: TransformationUnit; counts: ResultCounts }[]> {
+    const out: { unit: TransformationUnit; counts: ResultCounts }[] = [];
+    for (const unit of reverseOrder(units)) out.push({ unit, counts: await runReverse(this.connection, unit, dryRun) });
+    return out;
   }
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type OperationProgress, Migrator, createServiceContext, isMfmigError, loadMigrations } from '@mfmig/core';
+import { type OperationProgress, Migrator, SqliteConnection, createServiceContext, isMfmigError, loadMigrations } from '@mfmig/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CursorStore,
@@ -54,7 +54,7 @@ describe('batched transformations', () => {
       ['0005_map_kb_entries_to_incidents#link_incidents_to_kb', ROWS],
     ]);
     expect(migrator.history.list().find((h) => h.version === 5)?.status).toBe('applied');
-    expect(new CursorStore(adapter).list('migration:5')).toEqual([]);
+    expect(await new CursorStore(new SqliteConnection(adapter)).list('migration:5')).toEqual([]);
     adapter.close();
   });
 
@@ -109,12 +109,12 @@ describe('batched transformations', () => {
     await transformer.execute(copy, { batch: 'always', signal: controller.signal }).catch((e) => (code = isMfmigError(e) ? e.code : 'other'));
     expect(code).toBe('INTERRUPTED');
     expect(adapter.rowCount('kb_copy')).toBe(600);
-    expect(new CursorStore(adapter).get('standalone', 'copy')).toMatchObject({ status: 'running', rowsRead: 600, batches: 4 });
+    expect(await new CursorStore(new SqliteConnection(adapter)).get('standalone', 'copy')).toMatchObject({ status: 'running', rowsRead: 600, batches: 4 });
 
     const report = await transformer.execute(copy, { batch: 'always' });
     expect(report.results[0]).toMatchObject({ resumed: true, rowsRead: ROWS, batches: 14 });
     expect(adapter.rowCount('kb_copy')).toBe(ROWS);
-    expect(new CursorStore(adapter).list('standalone')).toEqual([]);
+    expect(await new CursorStore(new SqliteConnection(adapter)).list('standalone')).toEqual([]);
     adapter.close();
   });
 
@@ -195,12 +195,12 @@ describe('batched transformations', () => {
   it('given a ServiceContext, registers its plugin so the shared migrator runs migrations with transformations', async () => {
     const adapter = await seeded();
     const context = createServiceContext({ database: adapter.raw, migrationsPath: MIGRATIONS, enableMetrics: true });
-    const transformer = new DataTransformer(context);
+    new DataTransformer(context);
     new DataTransformer(context);
     expect(context.plugins.filter((p) => p.handlesTransformations)).toHaveLength(1);
     const result = await (await context.migrator()).migrate({ mvp: 2 });
     expect(result.error).toBeUndefined();
-    expect(transformer.adapter.rowCount('incidents')).toBe(ROWS);
+    expect(context.adapter.rowCount('incidents')).toBe(ROWS);
     expect((await context.migrator()).metrics.list(result.runId).map((m) => m.step)).toContain('0005_map_kb_entries_to_incidents#kb_to_incident_mapping');
     adapter.close();
   });

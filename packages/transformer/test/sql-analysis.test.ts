@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { splitInsertSelect } from '@mfmig/core';
-import { countQueryFor, prepareLenient, restrictToBatch, usesBatchParams } from '../src/index.js';
+import { countQueryFor, runLenient, restrictToBatch, usesBatchParams } from '../src/index.js';
 
 describe('restrictToBatch', () => {
   it('restricts a top-level FROM of the source, with or without an alias', () => {
@@ -133,13 +133,14 @@ describe('countQueryFor', () => {
   });
 });
 
-describe('prepareLenient', () => {
-  it('reads a double-quoted word that names no column as a string, as SQLite legacy mode does', () => {
+describe('runLenient', () => {
+  it('reads a double-quoted word that names no column as a string, as SQLite legacy mode does', async () => {
     const db = new Database(':memory:');
     db.exec("CREATE TABLE incidents (ticket_id TEXT); INSERT INTO incidents VALUES ('KB-1'), ('KB-2'), ('INC-3');");
     expect(() => db.prepare('SELECT COUNT(*) FROM incidents WHERE ticket_id LIKE "KB-%"')).toThrow(/no such column/);
-    expect(prepareLenient(db, 'SELECT COUNT(*) FROM incidents WHERE ticket_id LIKE "KB-%"').pluck().get()).toBe(2);
-    expect(prepareLenient(db, 'SELECT COUNT("ticket_id") FROM incidents').pluck().get()).toBe(3);
+    const count = (sql: string) => runLenient(sql, async (text) => db.prepare(text).pluck().get());
+    expect(await count('SELECT COUNT(*) FROM incidents WHERE ticket_id LIKE "KB-%"')).toBe(2);
+    expect(await count('SELECT COUNT("ticket_id") FROM incidents')).toBe(3);
   });
 });
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { isMfmigError } from '@mfmig/core';
+import { SqliteConnection, isMfmigError } from '@mfmig/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CursorStore, createTransformerPlugin } from '../src/index.js';
 import { databaseState, migratorFor, migrationsWith, seededMvp1, tempDir } from './helpers.js';
@@ -38,7 +38,7 @@ describe('validation queries', () => {
     expect(result.error).toBeUndefined();
     expect(adapter.rowCount('kb_copy')).toBe(1200);
     expect(migrator.history.list().map((h) => [h.version, h.status])).toContainEqual([3, 'applied']);
-    expect(new CursorStore(adapter).list('migration:3')).toEqual([]);
+    expect(await new CursorStore(new SqliteConnection(adapter)).list('migration:3')).toEqual([]);
     adapter.close();
   });
 

@@ -17,16 +17,23 @@ const SAVEPOINT = 'mfmig_validation';
  * exactly as SQLite's validation runner does (a query without one must return a non-zero value
  * unless the source is empty). Inside a transaction each check runs in a savepoint that is
  * rolled back afterwards: a query that fails is reported as a failed validation instead of
- * aborting the transaction, and a validation can never change data.
+ * aborting the transaction, and a validation can never change data. `known` holds values already
+ * read for some of the queries (by their SQL; TEMP copies answered them, see `readOverCopies`),
+ * which are taken as they are instead of being read again.
  *
  * @example
  * const results = await validateOnConnection(conn, [{ id: t.id, t }]);
  * const error = validationError(results); if (error) throw error;
  */
-export async function validateOnConnection(conn: DialectConnection, targets: readonly ValidationTarget[]): Promise<ValidationResult[]> {
+export async function validateOnConnection(
+  conn: DialectConnection,
+  targets: readonly ValidationTarget[],
+  known?: ReadonlyMap<string, unknown>,
+): Promise<ValidationResult[]> {
+  const read = async (sql: string) => (known?.has(sql) ? known.get(sql) : scalarOf(conn, sql));
   const results: ValidationResult[] = [];
   for (const { id, t } of targets) {
-    for (const q of t.validationQueries) results.push(await isolated(conn, () => check(conn, id, t, q)));
+    for (const q of t.validationQueries) results.push(await isolated(conn, () => check(conn, id, t, q, read)));
   }
   return results;
 }
@@ -43,16 +50,18 @@ async function isolated(conn: DialectConnection, fn: () => Promise<ValidationRes
   }
 }
 
-async function check(conn: DialectConnection, id: string, t: ResolvedTransformation, q: ValidationQuery): Promise<ValidationResult> {
+type Read = (sql: string) => Promise<unknown>;
+
+async function check(conn: DialectConnection, id: string, t: ResolvedTransformation, q: ValidationQuery, read: Read): Promise<ValidationResult> {
   const base = { transformationId: id, sql: q.sql, ...(q.message === undefined ? {} : { message: q.message }) };
   let value: unknown;
   try {
-    value = await scalarOf(conn, q.sql);
+    value = await read(q.sql);
   } catch (error) {
     return { ...base, value: `error: ${messageOf(error)}`, expected: 'a query that runs', passed: false };
   }
   try {
-    return { ...base, value, ...(await evaluate(conn, t, q.expect, value)) };
+    return { ...base, value, ...(await evaluate(conn, t, q.expect, value, read)) };
   } catch (error) {
     return { ...base, value, expected: `an expectation that can be read (${messageOf(error)})`, passed: false };
   }
@@ -63,6 +72,7 @@ async function evaluate(
   t: ResolvedTransformation,
   expect: ValidationExpectation | undefined,
   value: unknown,
+  read: Read,
 ): Promise<{ passed: boolean; expected: string }> {
   const n = value === null || value === undefined ? null : Number(value);
   if (expect === undefined) {
@@ -80,7 +90,7 @@ async function evaluate(
     return { passed: n === count, expected: `${count} (rows in ${table})` };
   }
   if ('query' in expect) {
-    const other = await scalarOf(conn, expect.query);
+    const other = await read(expect.query);
     const equal = typeof other === 'number' ? n === other : other === value;
     return { passed: equal, expected: `${String(other)} (from \`${abbreviateSql(expect.query, 100)}\`)` };
   }

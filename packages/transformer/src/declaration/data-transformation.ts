@@ -1,4 +1,4 @@
-import type { DatabaseAdapter, SqliteDatabase } from '@mfmig/core';
+import type { SqliteConnection, SqliteDatabase } from '@mfmig/core';
 import type { TransformationType, WriteMode } from './transformation-types.js';
 
 /**
@@ -18,24 +18,25 @@ export type Row = Record<string, unknown>;
  */
 export type RowFunction = (row: Row) => Row | Row[] | null | undefined;
 
-/** What a reverse function is given.
+/** What a reverse function is given: the run's connection, and the better-sqlite3 handle under it for code written against the driver.
  *
  * @example
  * const reverse = ({ raw, transformation }: ReverseContext) => raw.prepare(`DELETE FROM kb_copy`).run();
  */
 export interface ReverseContext {
   readonly raw: SqliteDatabase;
-  readonly adapter: DatabaseAdapter;
+  readonly connection: SqliteConnection;
   readonly transformation: ResolvedTransformation;
 }
 
 /**
- * Undoes a transformation in code; runs inside a transaction.
+ * Undoes a transformation in code; runs inside a transaction, which waits for the promise it may return.
  *
  * @example
  * const reverse: ReverseFunction = ({ raw }) => { raw.prepare("DELETE FROM incidents WHERE ticket_id LIKE 'KB-%'").run(); };
+ * const viaConnection: ReverseFunction = async ({ connection }) => { await connection.execute("DELETE FROM incidents WHERE ticket_id LIKE 'KB-%'"); };
  */
-export type ReverseFunction = (ctx: ReverseContext) => void;
+export type ReverseFunction = (ctx: ReverseContext) => void | Promise<void>;
 
 /**
  * What a validation query must return (its first column of the first row):

@@ -1,5 +1,5 @@
 import type { MigrationContext } from '@mfmig/core';
-import { MetricsStore, migrationLabel } from '@mfmig/core';
+import { migrationLabel } from '@mfmig/core';
 import type { TransformationUnit } from '../declaration/transformation-unit.js';
 import { toResult, type ResultCounts } from '../run/result-builder.js';
 import { TRANSFORMATION_RESULTS_KEY, type TransformationMode, type TransformationResult, type ValidationResult } from '../run/transformation-result.js';
@@ -25,10 +25,9 @@ export function publishResults(ctx: MigrationContext, results: TransformationRes
 }
 
 /** Records one metrics row per transformation (in the current transaction). */
-export function recordMetrics(ctx: MigrationContext, results: TransformationResult[]): void {
-  const store = new MetricsStore(ctx.adapter);
+export async function recordMetrics(ctx: MigrationContext, results: TransformationResult[]): Promise<void> {
   for (const r of results) {
-    store.record({
+    await ctx.connection.metrics.record({
       runId: ctx.runId,
       version: ctx.migration.version,
       step: `${migrationLabel(ctx.migration)}#${r.id}`,
@@ -41,8 +40,8 @@ export function recordMetrics(ctx: MigrationContext, results: TransformationResu
 }
 
 /** Validates the units; a failed expectation throws `VALIDATION_FAILED` (the caller's transaction then rolls back). */
-export function validateOrThrow(engine: TransformationEngine, units: TransformationUnit[]): ValidationResult[] {
-  const validations = engine.validate(units);
+export async function validateOrThrow(engine: TransformationEngine, units: TransformationUnit[]): Promise<ValidationResult[]> {
+  const validations = await engine.validate(units);
   const error = validationError(validations);
   if (error) throw error;
   return validations;

@@ -1,5 +1,4 @@
 import {
-  type DatabaseAdapter,
   type DialectRun,
   type DialectStep,
   type MigrationContext,
@@ -31,12 +30,11 @@ export function sqlitePluginHooks(options: TransformerPluginOptions = {}) {
   const plugin = createTransformerPlugin({ ...options, recordMetrics: false });
   // what one step's hooks share (the plugin's ctx.state), from its first hook to its last in this process
   const contexts = stepContexts();
-  const adapterOf = (connection: DialectStep['connection']): DatabaseAdapter | null => (connection instanceof SqliteConnection ? connection.adapter : null);
+  const onSqlite = (connection: DialectStep['connection']): boolean => connection instanceof SqliteConnection;
   /** Runs one plugin hook on the step's context, then reports the results it added. */
   const hook = async (step: DialectStep, run: (ctx: MigrationContext) => unknown): Promise<unknown> => {
-    const adapter = adapterOf(step.connection);
-    if (!adapter) return undefined;
-    const ctx = contexts.of(step, adapter);
+    if (!onSqlite(step.connection)) return undefined;
+    const ctx = contexts.of(step);
     const before = resultsIn(ctx).length;
     const value = await run(ctx);
     for (const r of resultsIn(ctx).slice(before)) {
@@ -56,15 +54,13 @@ export function sqlitePluginHooks(options: TransformerPluginOptions = {}) {
   };
   return {
     async beforeRun(run: DialectRun): Promise<void> {
-      const adapter = adapterOf(run.connection);
-      if (adapter) await plugin.beforeRun!(runInfoOf(run, adapter));
+      if (onSqlite(run.connection)) await plugin.beforeRun!(runInfoOf(run));
     },
     async afterRun(run: DialectRun, result: RunResult & { reports: DialectRunReports }, name: string): Promise<void> {
-      const adapter = adapterOf(run.connection);
-      if (!adapter) return;
+      if (!onSqlite(run.connection)) return;
       contexts.forgetRun(run.runId);
       // the plugin's own list would keep a probe's results: the run's reports are what was kept
-      await plugin.afterRun!(runInfoOf(run, adapter), { ...result, extras: {} });
+      await plugin.afterRun!(runInfoOf(run), { ...result, extras: {} });
       const results = result.reports.filter((r) => r.participant === name && KINDS.has(r.kind) && r.result).map((r) => r.result as TransformationResult);
       if (results.length > 0) result.extras.transformations = results;
     },
@@ -76,7 +72,7 @@ export function sqlitePluginHooks(options: TransformerPluginOptions = {}) {
       await hook(step, (ctx) => plugin.finalizeMigration!(ctx));
       contexts.forgetStep(step);
     },
-    handles: (step: DialectStep) => adapterOf(step.connection) !== null,
+    handles: (step: DialectStep) => onSqlite(step.connection),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { DatabaseAdapter, MigrationContext, MigrationPlugin, RunInfo, RunResult } from '@mfmig/core';
+import type { MigrationContext, MigrationPlugin, RunInfo, RunResult, SqliteConnection } from '@mfmig/core';
 import { MfmigError, isMfmigError, migrationLabel } from '@mfmig/core';
 import { ranWithoutCursor } from '../declaration/cursorless-units.js';
 import type { TransformationUnit } from '../declaration/transformation-unit.js';
@@ -8,6 +8,7 @@ import { TRANSFORMATION_RESULTS_KEY, type TransformationResult, type ValidationR
 /** `ctx.state` key: the validation results of a batched migration, read before its final transaction. */
 const VALIDATED_KEY = 'transformer:validated';
 import { dropWatch, hasWatch } from '../run/staged-unit.js';
+import type { UnitRest } from '../run/unit-rest.js';
 import { validationError } from '../run/validation-runner.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions, TransformationEngine } from '../transformation-engine.js';
 import { CONTINUATION_KEY, COUNTS_KEY, migrationScope, publishResults, recordMetrics, resultsOf, validateOrThrow } from './migration-transformations.js';
@@ -53,15 +54,15 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
     stageQueries: options.stageQueries ?? true,
     copyReadsMinBytes: options.copyReadsMinBytes,
   };
-  const engines = new WeakMap<DatabaseAdapter, TransformationEngine>();
+  const engines = new WeakMap<SqliteConnection, TransformationEngine>();
   const byRun = new Map<string, TransformationResult[]>();
-  const engineFor = (adapter: DatabaseAdapter): TransformationEngine => {
-    let engine = engines.get(adapter);
-    if (!engine) engines.set(adapter, (engine = new TransformationEngine(adapter, engineOptions)));
+  const engineFor = (connection: SqliteConnection): TransformationEngine => {
+    let engine = engines.get(connection);
+    if (!engine) engines.set(connection, (engine = new TransformationEngine(connection, engineOptions)));
     return engine;
   };
-  const finish = (ctx: MigrationContext, results: TransformationResult[]): void => {
-    if (options.recordMetrics && !ctx.dryRun) recordMetrics(ctx, results);
+  const finish = async (ctx: MigrationContext, results: TransformationResult[]): Promise<void> => {
+    if (options.recordMetrics && !ctx.dryRun) await recordMetrics(ctx, results);
     publishResults(ctx, results);
     const run = byRun.get(ctx.runId) ?? [];
     run.push(...results);
@@ -75,7 +76,7 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
 
     async beforeRun(run: RunInfo) {
       // A malformed declaration or a dependency cycle stops the run before its first step.
-      const engine = engineFor(run.adapter);
+      const engine = engineFor(run.connection);
       // a run killed while it staged a query left its watch triggers on the application's tables
       if (!run.dryRun && (await hasWatch(run.connection))) await run.connection.transaction(() => dropWatch(run.connection));
       for (const m of run.steps) {
@@ -92,52 +93,53 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
       }
     },
 
-    beforeMigration(ctx) {
+    async beforeMigration(ctx) {
       if (ctx.direction !== 'down' || ctx.migration.transformations.length === 0) return;
-      const engine = engineFor(ctx.adapter);
-      const reversed = engine.reverse(engine.plan(ctx.migration.transformations), ctx.dryRun);
-      if (!ctx.dryRun) engine.cursors.clear(migrationScope(ctx));
+      const engine = engineFor(ctx.connection);
+      const reversed = await engine.reverse(engine.plan(ctx.migration.transformations), ctx.dryRun);
+      if (!ctx.dryRun) await engine.cursors.clear(migrationScope(ctx));
       for (const r of reversed) if (r.counts.rowsWritten) ctx.countRows(r.counts.rowsWritten);
-      finish(ctx, resultsOf(ctx, reversed, ctx.dryRun ? 'dry-run' : 'reverse'));
+      await finish(ctx, resultsOf(ctx, reversed, ctx.dryRun ? 'dry-run' : 'reverse'));
     },
 
-    afterMigration(ctx) {
+    async afterMigration(ctx) {
       if (ctx.direction !== 'up' || ctx.migration.transformations.length === 0) return;
-      const engine = engineFor(ctx.adapter);
+      const engine = engineFor(ctx.connection);
       const units = engine.plan(ctx.migration.transformations);
       if (ctx.dryRun) {
-        finish(
-          ctx,
-          resultsOf(
-            ctx,
-            units.map((unit) => ({ unit, counts: engine.count(unit) })),
-            'dry-run',
-          ),
-        );
+        const counted: { unit: TransformationUnit; counts: ResultCounts }[] = [];
+        for (const unit of units) counted.push({ unit, counts: await engine.count(unit) });
+        await finish(ctx, resultsOf(ctx, counted, 'dry-run'));
         return;
       }
       const done: { unit: TransformationUnit; counts: ResultCounts }[] = [];
-      const deferred = units.findIndex((u) => engine.defers(u));
+      let deferred = -1;
+      for (const [i, unit] of units.entries()) {
+        if (await engine.defers(unit)) {
+          deferred = i;
+          break;
+        }
+      }
       const inline = deferred < 0 ? units : units.slice(0, deferred);
       for (const unit of inline) {
-        const counts = engine.runInline(unit, progress(ctx));
+        const counts = await engine.runInline(unit, progress(ctx));
         ctx.countRows(counts.rowsWritten ?? 0);
         done.push({ unit, counts });
       }
       ctx.state.set(COUNTS_KEY, new Map(done.map((d) => [d.unit.id, d.counts])));
       if (deferred < 0) {
-        finish(ctx, resultsOf(ctx, done, 'inline', validateOrThrow(engine, units)));
+        await finish(ctx, resultsOf(ctx, done, 'inline', await validateOrThrow(engine, units)));
         return;
       }
       const scope = migrationScope(ctx);
-      engine.cursors.clear(scope);
-      units.forEach((unit, seq) => {
+      await engine.cursors.clear(scope);
+      for (const [seq, unit] of units.entries()) {
         const cursor = engine.pendingCursor(scope, unit, seq);
         const counts = done[seq]?.counts;
-        engine.cursors.save(
+        await engine.cursors.save(
           counts ? { ...cursor, status: 'done', rowsRead: counts.rowsRead, rowsWritten: counts.rowsWritten ?? 0, batches: 0, total: counts.rowsRead } : cursor,
         );
-      });
+      }
       ctx.state.set(CONTINUATION_KEY, true);
     },
 
@@ -147,9 +149,9 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
 
     async continueMigration(ctx) {
       if (ctx.migration.transformations.length === 0) return;
-      const engine = engineFor(ctx.adapter);
+      const engine = engineFor(ctx.connection);
       const scope = migrationScope(ctx);
-      const cursors = new Map(engine.cursors.list(scope).map((c) => [c.transformationId, c]));
+      const cursors = new Map((await engine.cursors.list(scope)).map((c) => [c.transformationId, c]));
       const measured = (ctx.state.get(COUNTS_KEY) as Map<string, ResultCounts> | undefined) ?? new Map<string, ResultCounts>();
       ctx.state.set(COUNTS_KEY, measured);
       const units = engine.plan(ctx.migration.transformations);
@@ -172,12 +174,12 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
       else ctx.state.set(VALIDATED_KEY, validations);
     },
 
-    finalizeMigration(ctx) {
+    async finalizeMigration(ctx) {
       if (ctx.migration.transformations.length === 0) return;
-      const engine = engineFor(ctx.adapter);
+      const engine = engineFor(ctx.connection);
       const scope = migrationScope(ctx);
       const units = engine.plan(ctx.migration.transformations);
-      const cursors = new Map(engine.cursors.list(scope).map((c) => [c.transformationId, c]));
+      const cursors = new Map((await engine.cursors.list(scope)).map((c) => [c.transformationId, c]));
       // units DialectMigrator's transformer ran in the migration's transaction have no cursor, and no result here
       const ranInline = ranWithoutCursor(units, (id) => cursors.has(id));
       const unfinished = units.find((u) => !ranInline.has(u.id) && cursors.get(u.id)?.status !== 'done');
@@ -188,11 +190,12 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
       }
       // what the application wrote above each batched unit's cursor since its last batch moves now,
       // under the write lock this transaction holds; the validations then read the final rows
-      const rest = new Map(units.filter((u) => cursors.has(u.id)).map((u) => [u.id, engine.runRest(u, cursors.get(u.id)!)]));
+      const rest = new Map<string, UnitRest>();
+      for (const u of units) if (cursors.has(u.id)) rest.set(u.id, await engine.runRest(u, cursors.get(u.id)!));
       const caughtUp = [...rest.values()].some((r) => r.rowsRead > 0 || r.rowsWritten > 0);
       for (const r of rest.values()) ctx.countRows(r.rowsWritten);
       const validatedBefore = caughtUp ? undefined : (ctx.state.get(VALIDATED_KEY) as ValidationResult[] | undefined);
-      const validations = validatedBefore ?? validateOrThrow(engine, units);
+      const validations = validatedBefore ?? (await validateOrThrow(engine, units));
       const measured = (ctx.state.get(COUNTS_KEY) as Map<string, ResultCounts> | undefined) ?? new Map<string, ResultCounts>();
       const entries = units
         .filter((unit) => !ranInline.has(unit.id))
@@ -210,8 +213,8 @@ export function createTransformerPlugin(options: TransformerPluginOptions = {}):
             },
           };
         });
-      engine.cursors.clear(scope);
-      finish(
+      await engine.cursors.clear(scope);
+      await finish(
         ctx,
         resultsOf(ctx, entries, (u) => (cursors.get(u.id)!.batches > 0 ? 'batched' : 'inline'), validations),
       );

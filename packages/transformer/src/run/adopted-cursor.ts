@@ -1,4 +1,4 @@
-import { type DatabaseAdapter, MfmigError, exactInteger } from '@mfmig/core';
+import { MfmigError, type SqliteConnection, exactInteger } from '@mfmig/core';
 import type { TransformCursor } from './cursor-store.js';
 import { KeyBounds } from './key-bounds.js';
 import type { PreparedUnit } from './prepared-unit.js';
@@ -19,9 +19,9 @@ import { tableColumns } from '../sql/table-info.js';
  * - a move that runner started with no key yet ("from the first row") goes on from below the first.
  *
  * @example
- * cursor = adoptedCursor(adapter, prepared, cursor, true); // lastKey '300' -> 300
+ * cursor = await adoptedCursor(conn, prepared, cursor, true); // lastKey '300' -> 300
  */
-export function adoptedCursor(db: DatabaseAdapter, p: PreparedUnit, cursor: TransformCursor, batchable: boolean): TransformCursor {
+export async function adoptedCursor(conn: SqliteConnection, p: PreparedUnit, cursor: TransformCursor, batchable: boolean): Promise<TransformCursor> {
   if (cursor.status === 'pending') return cursor;
   // run whole, a unit whose batches began would write their rows again
   if (cursor.status === 'running' && (!batchable || p.key === null)) throw cannotResume(p, 'it cannot run in key ranges here');
@@ -30,11 +30,11 @@ export function adoptedCursor(db: DatabaseAdapter, p: PreparedUnit, cursor: Tran
     throw cannotResume(p, `its batches went over ${cursor.keyColumn}, and this runner pages ${p.t.sourceTable} by ${p.key}`);
   }
   if (typeof cursor.lastKey !== 'string' && typeof cursor.endKey !== 'string') return cursor;
-  const type = p.key === 'rowid' ? 'INTEGER' : (tableColumns(db, p.t.sourceTable).find((c) => c.name === p.key)?.type ?? '');
+  const type = p.key === 'rowid' ? 'INTEGER' : ((await tableColumns(conn, p.t.sourceTable)).find((c) => c.name === p.key)?.type ?? '');
   if (!/int/i.test(type)) return cursor;
   // that runner starts a move with no key, meaning "from the first row"; this one from a key below it
   const fromFirst = cursor.status === 'running' && cursor.lastKey === null;
-  const lastKey = fromFirst ? new KeyBounds(db, p.t.sourceTable, p.key).before() : integerOf(cursor.lastKey);
+  const lastKey = fromFirst ? await new KeyBounds(conn, p.t.sourceTable, p.key).before() : integerOf(cursor.lastKey);
   return { ...cursor, lastKey, endKey: integerOf(cursor.endKey) };
 }
 

@@ -1,10 +1,10 @@
-import { type DatabaseAdapter, exactInteger } from '@mfmig/core';
+import { type SqliteConnection, exactInteger } from '@mfmig/core';
 
 /**
  * Where a batched transformation stands, as committed with its last batch.
  *
  * @example
- * const cursor: TransformCursor | undefined = store.get('migration:5', 'kb_to_incident_mapping');
+ * const cursor: TransformCursor | undefined = await store.get('migration:5', 'kb_to_incident_mapping');
  */
 export interface TransformCursor {
   scope: string;
@@ -31,7 +31,7 @@ export interface TransformCursor {
 
 /**
  * @example
- * adapter.tableExists(CURSOR_TABLE);
+ * await conn.hasTable(CURSOR_TABLE);
  */
 export const CURSOR_TABLE = 'mfmig_transform_cursors';
 
@@ -60,57 +60,53 @@ const KEY_COLUMN_SQL = `ALTER TABLE ${CURSOR_TABLE} ADD COLUMN key_column TEXT`;
  * commit (or vanish) together.
  *
  * @example
- * const store = new CursorStore(adapter);
- * store.get('migration:5', 'kb_to_incident_mapping')?.lastKey;
+ * const store = new CursorStore(conn);
+ * (await store.get('migration:5', 'kb_to_incident_mapping'))?.lastKey;
  */
 export class CursorStore {
-  readonly #adapter: DatabaseAdapter;
+  readonly #conn: SqliteConnection;
   #keyColumnSeen = false;
 
-  constructor(adapter: DatabaseAdapter) {
-    this.#adapter = adapter;
+  constructor(conn: SqliteConnection) {
+    this.#conn = conn;
   }
 
-  exists(): boolean {
-    return this.#adapter.tableExists(CURSOR_TABLE);
+  async exists(): Promise<boolean> {
+    return this.#conn.hasTable(CURSOR_TABLE);
   }
 
   /** Creates the table when missing, or adds `key_column` to an older one (inside the caller's transaction, if any). */
-  ensure(): void {
-    if (!this.exists()) this.#adapter.exec(CREATE_SQL);
+  async ensure(): Promise<void> {
+    if (!(await this.exists())) await this.#conn.executeScript(CREATE_SQL);
     else if (!this.#keyColumnSeen) {
       // remembered once seen, not once added: an add its transaction rolls back is added again next time
-      if (this.#adapter.columnsOf(CURSOR_TABLE).some((c) => c.name === 'key_column')) this.#keyColumnSeen = true;
-      else this.#adapter.exec(KEY_COLUMN_SQL);
+      if ((await this.#conn.introspector.columns(CURSOR_TABLE)).some((c) => c.name === 'key_column')) this.#keyColumnSeen = true;
+      else await this.#conn.executeScript(KEY_COLUMN_SQL);
     }
   }
 
-  get(scope: string, transformationId: string): TransformCursor | undefined {
-    if (!this.exists()) return undefined;
+  async get(scope: string, transformationId: string): Promise<TransformCursor | undefined> {
+    if (!(await this.exists())) return undefined;
     // keys beyond 2^53 come back exact (see exactInteger)
-    const row = this.#adapter.prepare(`SELECT * FROM ${CURSOR_TABLE} WHERE scope = ? AND transformation_id = ?`).safeIntegers().get(scope, transformationId) as
-      Record<string, unknown> | undefined;
-    return row ? fromRow(row) : undefined;
+    const rows = await this.#conn.query(`SELECT * FROM ${CURSOR_TABLE} WHERE scope = ? AND transformation_id = ?`, [scope, transformationId]);
+    return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
-  list(scope: string): TransformCursor[] {
-    if (!this.exists()) return [];
-    const rows = this.#adapter.prepare(`SELECT * FROM ${CURSOR_TABLE} WHERE scope = ? ORDER BY seq`).safeIntegers().all(scope) as Record<string, unknown>[];
-    return rows.map(fromRow);
+  async list(scope: string): Promise<TransformCursor[]> {
+    if (!(await this.exists())) return [];
+    return (await this.#conn.query(`SELECT * FROM ${CURSOR_TABLE} WHERE scope = ? ORDER BY seq`, [scope])).map(fromRow);
   }
 
   /** Writes the whole cursor (insert or replace). */
-  save(cursor: Omit<TransformCursor, 'updatedAt'>): void {
-    this.ensure();
-    this.#adapter
-      .prepare(
-        `INSERT INTO ${CURSOR_TABLE} (scope, transformation_id, seq, status, last_key, end_key, rows_read, rows_written, total, batches, updated_at, key_column)
+  async save(cursor: Omit<TransformCursor, 'updatedAt'>): Promise<void> {
+    await this.ensure();
+    await this.#conn.execute(
+      `INSERT INTO ${CURSOR_TABLE} (scope, transformation_id, seq, status, last_key, end_key, rows_read, rows_written, total, batches, updated_at, key_column)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (scope, transformation_id) DO UPDATE SET seq = excluded.seq, status = excluded.status, last_key = excluded.last_key,
            end_key = excluded.end_key, rows_read = excluded.rows_read, rows_written = excluded.rows_written, total = excluded.total,
            batches = excluded.batches, updated_at = excluded.updated_at, key_column = excluded.key_column`,
-      )
-      .run(
+      [
         cursor.scope,
         cursor.transformationId,
         cursor.seq,
@@ -123,13 +119,14 @@ export class CursorStore {
         cursor.batches,
         new Date().toISOString(),
         cursor.keyColumn ?? null,
-      );
+      ],
+    );
   }
 
   /** Removes every cursor of a scope (a finished or reverted migration). */
-  clear(scope: string): number {
-    if (!this.exists()) return 0;
-    return this.#adapter.prepare(`DELETE FROM ${CURSOR_TABLE} WHERE scope = ?`).run(scope).changes;
+  async clear(scope: string): Promise<number> {
+    if (!(await this.exists())) return 0;
+    return this.#conn.execute(`DELETE FROM ${CURSOR_TABLE} WHERE scope = ?`, [scope]);
   }
 }
 

@@ -1,8 +1,7 @@
-import type { DatabaseAdapter } from '@mfmig/core';
+import { BATCH_END_PARAM, BATCH_START_PARAM, type SqliteConnection, usesBatchParams } from '@mfmig/core';
 import type { Row } from '../declaration/data-transformation.js';
+import { countRows, scalarOf } from '../connection/connection-queries.js';
 import { countQueryFor } from '../sql/count-query.js';
-import { prepareLenient } from '../sql/legacy-strings.js';
-import { BATCH_END_PARAM, BATCH_START_PARAM, allExact, usesBatchParams } from '@mfmig/core';
 import { KeyBounds } from './key-bounds.js';
 import { type PreparedUnit, pageSql } from './prepared-unit.js';
 import type { ResultCounts } from './result-builder.js';
@@ -15,12 +14,12 @@ import { transformationError } from './statement-runner.js';
  * SQL cannot be counted that way.
  *
  * @example
- * countUnit(adapter, prepared).rowsWritten; // 3000
+ * (await countUnit(conn, prepared)).rowsWritten; // 3000
  */
-export function countUnit(adapter: DatabaseAdapter, p: PreparedUnit): ResultCounts {
+export async function countUnit(conn: SqliteConnection, p: PreparedUnit): Promise<ResultCounts> {
   const start = performance.now();
-  const rowsRead = adapter.tableExists(p.t.sourceTable) ? adapter.rowCount(p.t.sourceTable) : 0;
-  const rowsWritten = p.rowFn ? countRowFunction(adapter, p) : countStatements(adapter, p.statements, p.key ? fullRange(adapter, p) : null, p.unit.id);
+  const rowsRead = (await conn.hasTable(p.t.sourceTable)) ? await countRows(conn, p.t.sourceTable) : 0;
+  const rowsWritten = p.rowFn ? await countRowFunction(conn, p) : await countStatements(conn, p.statements, p.key ? await fullRange(conn, p) : null, p.unit.id);
   return { rowsRead, rowsWritten, batches: 0, durationMs: performance.now() - start };
 }
 
@@ -28,20 +27,21 @@ export function countUnit(adapter: DatabaseAdapter, p: PreparedUnit): ResultCoun
  * Counts the rows a list of data statements would touch, or null when one cannot be counted.
  *
  * @example
- * countStatements(adapter, ["DELETE FROM incidents WHERE ticket_id LIKE 'KB-%'"], null, 'reverse'); // 3000
+ * await countStatements(conn, ["DELETE FROM incidents WHERE ticket_id LIKE 'KB-%'"], null, 'reverse'); // 3000
  */
-export function countStatements(adapter: DatabaseAdapter, statements: string[], range: { start: unknown; end: unknown } | null, id: string): number | null {
+export async function countStatements(
+  conn: SqliteConnection,
+  statements: string[],
+  range: { start: unknown; end: unknown } | null,
+  id: string,
+): Promise<number | null> {
   let total = 0;
   for (const statement of statements) {
     const query = countQueryFor(statement);
     if (query === null) return null;
     try {
       const params = range && usesBatchParams(query) ? [{ [BATCH_START_PARAM]: range.start, [BATCH_END_PARAM]: range.end }] : [];
-      total += Number(
-        prepareLenient(adapter, query)
-          .pluck()
-          .get(...params) ?? 0,
-      );
+      total += Number((await scalarOf(conn, query, params)) ?? 0);
     } catch (error) {
       throw transformationError(error, id, statement);
     }
@@ -49,23 +49,23 @@ export function countStatements(adapter: DatabaseAdapter, statements: string[], 
   return total;
 }
 
-function fullRange(adapter: DatabaseAdapter, p: PreparedUnit): { start: unknown; end: unknown } {
-  const bounds = new KeyBounds(adapter, p.t.sourceTable, p.key!);
-  return { start: bounds.before(), end: bounds.max() };
+async function fullRange(conn: SqliteConnection, p: PreparedUnit): Promise<{ start: unknown; end: unknown }> {
+  const bounds = new KeyBounds(conn, p.t.sourceTable, p.key!);
+  return { start: await bounds.before(), end: await bounds.max() };
 }
 
-function countRowFunction(adapter: DatabaseAdapter, p: PreparedUnit): number {
-  if (!p.key) return adapter.rowCount(p.t.sourceTable);
-  const bounds = new KeyBounds(adapter, p.t.sourceTable, p.key);
-  const end = bounds.max();
+async function countRowFunction(conn: SqliteConnection, p: PreparedUnit): Promise<number> {
+  if (!p.key) return countRows(conn, p.t.sourceTable);
+  const bounds = new KeyBounds(conn, p.t.sourceTable, p.key);
+  const end = await bounds.max();
   if (end === null) return 0;
-  const page = adapter.prepare(pageSql(p));
-  let after = bounds.before();
+  const sql = pageSql(p);
+  let after = await bounds.before();
   let count = 0;
   for (;;) {
-    const rows = allExact<Row>(page, [after, end, p.batchSize]);
+    const rows = await conn.query<Row>(sql, [after, end, p.batchSize]);
     if (rows.length === 0) return count;
-    // exact beyond 2^53 (allExact), and read before the row function may change the row
+    // exact beyond 2^53, and read before the row function may change the row
     const last = rows[rows.length - 1]![p.key];
     for (const row of rows) {
       let out: ReturnType<NonNullable<PreparedUnit['rowFn']>>;

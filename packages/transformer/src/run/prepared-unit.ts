@@ -1,4 +1,4 @@
-import { MfmigError, quoteIdentifier, restrictToBatch, splitSqlStatements, usesBatchParams, type DatabaseAdapter } from '@mfmig/core';
+import { MfmigError, type SqliteConnection, quoteIdentifier, restrictToBatch, splitSqlStatements, usesBatchParams } from '@mfmig/core';
 import type { ResolvedTransformation, RowFunction } from '../declaration/data-transformation.js';
 import { defaultWriteMode, type WriteMode } from '../declaration/transformation-types.js';
 import type { TransformationUnit } from '../declaration/transformation-unit.js';
@@ -33,12 +33,12 @@ export interface PreparedUnit {
  * statements, writer mode and key.
  *
  * @example
- * const prepared = prepareUnit(db, unit, { rowBatchSize: 10_000, sqlBatchSize: 100_000 });
+ * const prepared = await prepareUnit(conn, unit, { rowBatchSize: 10_000, sqlBatchSize: 100_000 });
  */
-export function prepareUnit(db: DatabaseAdapter, unit: TransformationUnit, sizes: BatchSizes): PreparedUnit {
+export async function prepareUnit(conn: SqliteConnection, unit: TransformationUnit, sizes: BatchSizes): Promise<PreparedUnit> {
   const t = unit.transformation;
-  const key = batchKeyOf(db, t.sourceTable, t.sourceKey);
-  const statements = t.transform ? [] : splitSqlStatements(t.sql ?? copySql(db, t));
+  const key = await batchKeyOf(conn, t.sourceTable, t.sourceKey);
+  const statements = t.transform ? [] : splitSqlStatements(t.sql ?? (await copySql(conn, t)));
   if (!t.transform && statements.length === 0) {
     throw new MfmigError('TRANSFORMATION_INVALID', `Transformation ${unit.id} has no SQL statement`, { context: { transformation: unit.id } });
   }
@@ -48,7 +48,7 @@ export function prepareUnit(db: DatabaseAdapter, unit: TransformationUnit, sizes
     batchStatements = restricted.every((s) => s !== null) ? (restricted as string[]) : null;
   }
   const writeMode = t.writeMode ?? defaultWriteMode(t.transformationType);
-  const writeKey = t.transform && writeMode !== 'insert' ? (t.key ?? primaryKeyColumns(db, t.targetTable)) : (t.key ?? []);
+  const writeKey = t.transform && writeMode !== 'insert' ? (t.key ?? (await primaryKeyColumns(conn, t.targetTable))) : (t.key ?? []);
   const readColumns = t.columns && t.transform ? [...new Set(key && key !== 'rowid' ? [key, ...t.columns] : t.columns)] : null;
   return {
     unit,
@@ -65,13 +65,9 @@ export function prepareUnit(db: DatabaseAdapter, unit: TransformationUnit, sizes
 }
 
 /** `INSERT INTO target (cols) SELECT cols FROM source` over the declared or the shared columns. */
-function copySql(db: DatabaseAdapter, t: ResolvedTransformation): string {
-  const targetColumns = new Set(tableColumns(db, t.targetTable).map((c) => c.name));
-  const columns =
-    t.columns ??
-    tableColumns(db, t.sourceTable)
-      .map((c) => c.name)
-      .filter((c) => targetColumns.has(c));
+async function copySql(conn: SqliteConnection, t: ResolvedTransformation): Promise<string> {
+  const targetColumns = new Set((await tableColumns(conn, t.targetTable)).map((c) => c.name));
+  const columns = t.columns ?? (await tableColumns(conn, t.sourceTable)).map((c) => c.name).filter((c) => targetColumns.has(c));
   if (columns.length === 0) {
     throw new MfmigError('TRANSFORMATION_INVALID', `Copy ${t.id}: ${t.sourceTable} and ${t.targetTable} share no column; declare columns or sql`, {
       context: { transformation: t.id },

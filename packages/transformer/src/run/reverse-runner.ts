@@ -1,5 +1,4 @@
-import type { DatabaseAdapter } from '@mfmig/core';
-import { connectionForUserCode, splitSqlStatements } from '@mfmig/core';
+import { type SqliteConnection, connectionForUserCode, splitSqlStatements } from '@mfmig/core';
 import type { ResolvedTransformation } from '../declaration/data-transformation.js';
 import type { TransformationUnit } from '../declaration/transformation-unit.js';
 import { countStatements } from './dry-run-counter.js';
@@ -34,27 +33,31 @@ export function reverseOrder(units: TransformationUnit[]): TransformationUnit[] 
  * its migration's `down` is what undoes it.
  *
  * @example
- * adapter.transaction(() => runReverse(adapter, unit, false));
+ * await conn.transaction(() => runReverse(conn, unit, false));
  */
-export function runReverse(adapter: DatabaseAdapter, unit: TransformationUnit, dryRun: boolean): ResultCounts {
+export async function runReverse(conn: SqliteConnection, unit: TransformationUnit, dryRun: boolean): Promise<ResultCounts> {
   const start = performance.now();
   const t: ResolvedTransformation = unit.transformation;
   if (!t.reversible || t.reverse === undefined) return { rowsRead: 0, rowsWritten: 0, batches: 0, durationMs: 0 };
   if (typeof t.reverse === 'function') {
     if (dryRun) return { rowsRead: 0, rowsWritten: null, batches: 0, durationMs: 0 };
-    const before = adapter.prepare('SELECT total_changes()').pluck();
-    const changesBefore = Number(before.get());
+    const changesBefore = await totalChanges(conn);
     try {
-      // a reverse function is the user's own code: it gets the connection itself, as a migration's ctx.raw does
-      t.reverse({ raw: connectionForUserCode(adapter), adapter, transformation: t });
+      // a reverse function is the user's own code: it also gets the driver's handle, as a migration's ctx.raw does
+      await t.reverse({ raw: connectionForUserCode(conn), connection: conn, transformation: t });
     } catch (error) {
       throw transformationError(error, unit.id);
     }
-    return { rowsRead: 0, rowsWritten: Number(before.get()) - changesBefore, batches: 1, durationMs: performance.now() - start };
+    return { rowsRead: 0, rowsWritten: (await totalChanges(conn)) - changesBefore, batches: 1, durationMs: performance.now() - start };
   }
   const statements = splitSqlStatements(t.reverse);
-  if (dryRun) return { rowsRead: 0, rowsWritten: countStatements(adapter, statements, null, unit.id), batches: 0, durationMs: performance.now() - start };
+  if (dryRun) return { rowsRead: 0, rowsWritten: await countStatements(conn, statements, null, unit.id), batches: 0, durationMs: performance.now() - start };
   let written = 0;
-  for (const statement of statements) written += runStatement(adapter, statement, null, unit.id);
+  for (const statement of statements) written += await runStatement(conn, statement, null, unit.id);
   return { rowsRead: 0, rowsWritten: written, batches: 1, durationMs: performance.now() - start };
+}
+
+/** Rows the connection has changed since it opened (`total_changes()`). */
+async function totalChanges(conn: SqliteConnection): Promise<number> {
+  return Number((await conn.query<{ n: unknown }>('SELECT total_changes() AS n'))[0]!.n);
 }

@@ -1,6 +1,5 @@
-import { MfmigError, isMfmigError, messageOf, type DatabaseAdapter } from '@mfmig/core';
-import { prepareLenient } from '../sql/legacy-strings.js';
-import { BATCH_END_PARAM, BATCH_START_PARAM, usesBatchParams } from '@mfmig/core';
+import { BATCH_END_PARAM, BATCH_START_PARAM, MfmigError, type SqliteConnection, isMfmigError, messageOf, usesBatchParams } from '@mfmig/core';
+import { runLenient } from '../sql/legacy-strings.js';
 
 /** The key range of one batch: `key > start AND key <= end`. */
 export interface KeyRange {
@@ -10,20 +9,15 @@ export interface KeyRange {
 
 /**
  * Runs one data statement, binding `@batchStart` / `@batchEnd` when it uses them. Returns the
- * rows it changed.
+ * rows it changed (none for a query, whose rows are dropped).
  *
  * @example
- * runStatement(db, 'UPDATE t SET x = 1 WHERE id > @batchStart AND id <= @batchEnd', { start: 0, end: 100 }, 'fix_x');
+ * await runStatement(conn, 'UPDATE t SET x = 1 WHERE id > @batchStart AND id <= @batchEnd', { start: 0, end: 100 }, 'fix_x');
  */
-export function runStatement(db: DatabaseAdapter, sql: string, range: KeyRange | null, transformationId: string): number {
+export async function runStatement(conn: SqliteConnection, sql: string, range: KeyRange | null, transformationId: string): Promise<number> {
   try {
-    const statement = prepareLenient(db, sql);
     const params = range && usesBatchParams(sql) ? [{ [BATCH_START_PARAM]: range.start, [BATCH_END_PARAM]: range.end }] : [];
-    if (statement.reader) {
-      statement.all(...params);
-      return 0;
-    }
-    return statement.run(...params).changes;
+    return await runLenient(sql, (text) => conn.execute(text, params));
   } catch (error) {
     throw transformationError(error, transformationId, sql);
   }

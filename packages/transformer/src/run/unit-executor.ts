@@ -1,22 +1,13 @@
-import type { DatabaseAdapter, OperationProgress } from '@mfmig/core';
-import {
-  BatchPacer,
-  type BatchPacing,
-  DEFAULT_PACING,
-  MfmigError,
-  allExact,
-  inWriteTurn,
-  quoteIdentifier,
-  sqliteConnectionOf,
-  usesBatchParams,
-} from '@mfmig/core';
+import type { OperationProgress, SqliteConnection } from '@mfmig/core';
+import { BatchPacer, type BatchPacing, DEFAULT_PACING, MfmigError, quoteIdentifier, usesBatchParams } from '@mfmig/core';
 import type { Row } from '../declaration/data-transformation.js';
+import { BatchRowWriter } from '../connection/batch-row-writer.js';
+import { countRows } from '../connection/connection-queries.js';
 import { adoptedCursor } from './adopted-cursor.js';
 import type { CursorStore, TransformCursor } from './cursor-store.js';
 import { KeyBounds } from './key-bounds.js';
 import { type PreparedUnit, pageSql } from './prepared-unit.js';
 import { ProgressMeter } from './progress-meter.js';
-import { RowWriter } from './row-writer.js';
 import { runStatement, transformationError } from './statement-runner.js';
 import { type StagedOutcome, runStaged, stagedPlanOf } from './staged-unit.js';
 import { primaryKeyColumns } from '../sql/table-info.js';
@@ -54,30 +45,29 @@ export interface UnitRunOptions {
  * own transaction). Row functions still read the source in keyset pages, so memory stays flat.
  *
  * @example
- * adapter.transaction(() => runUnitInline(adapter, prepared, {}));
+ * await conn.transaction(() => runUnitInline(conn, prepared, {}));
  */
-export function runUnitInline(adapter: DatabaseAdapter, p: PreparedUnit, options: UnitRunOptions): UnitStats {
+export async function runUnitInline(conn: SqliteConnection, p: PreparedUnit, options: UnitRunOptions): Promise<UnitStats> {
   const start = performance.now();
-  const db = adapter;
-  const total = adapter.rowCount(p.t.sourceTable);
+  const total = await countRows(conn, p.t.sourceTable);
   const meter = new ProgressMeter(`transform ${p.unit.id}`, total, 0);
   let written = 0;
   let read = 0;
   let batches = 0;
   if (!p.rowFn) {
     const needsRange = p.statements.some((s) => usesBatchParams(s));
-    const bounds = needsRange && p.key ? new KeyBounds(db, p.t.sourceTable, p.key) : null;
-    const range = bounds ? { start: bounds.before(), end: bounds.max() } : null;
+    const bounds = needsRange && p.key ? new KeyBounds(conn, p.t.sourceTable, p.key) : null;
+    const range = bounds ? { start: await bounds.before(), end: await bounds.max() } : null;
     if (!needsRange || !bounds || range!.end !== null) {
-      for (const statement of p.statements) written += runStatement(db, statement, range, p.unit.id);
+      for (const statement of p.statements) written += await runStatement(conn, statement, range, p.unit.id);
     }
     read = total;
     batches = 1;
   } else {
-    const writer = new RowWriter(db, p.t.targetTable, p.writeMode, p.writeKey);
-    const pages = p.key ? keysetPages(adapter, p) : offsetPages(adapter, p);
-    for (const rows of pages) {
-      written += applyRowFunction(p, rows, writer);
+    const writer = rowWriter(conn, p);
+    const pages = p.key ? keysetPages(conn, p) : offsetPages(conn, p);
+    for await (const rows of pages) {
+      written += await applyRowFunction(p, rows, writer);
       read += rows.length;
       batches++;
       options.onProgress?.(meter.report(read));
@@ -94,10 +84,10 @@ export function runUnitInline(adapter: DatabaseAdapter, p: PreparedUnit, options
  * application's writers get the lock between them. The cursor must exist (status `pending`, or where a previous run stopped).
  *
  * @example
- * const stats = await runUnitBatched(adapter, prepared, store, cursor, { onProgress: console.log });
+ * const stats = await runUnitBatched(conn, prepared, store, cursor, { onProgress: console.log });
  */
 export async function runUnitBatched(
-  adapter: DatabaseAdapter,
+  conn: SqliteConnection,
   p: PreparedUnit,
   store: CursorStore,
   cursor: TransformCursor,
@@ -107,19 +97,26 @@ export async function runUnitBatched(
   const resumed = cursor.status !== 'pending';
   if (cursor.status === 'done') return { rowsRead: cursor.rowsRead, rowsWritten: cursor.rowsWritten, batches: cursor.batches, durationMs: 0, resumed };
   const batchable = !options.whole && p.key !== null && (p.rowFn !== undefined || p.batchStatements !== null);
-  let state: TransformCursor = adoptedCursor(adapter, p, cursor, batchable);
-  if (!batchable) return runAsOneBatch(adapter, p, store, cursor, options, start);
-  const db = adapter;
-  const bounds = new KeyBounds(db, p.t.sourceTable, p.key!);
+  let state: TransformCursor = await adoptedCursor(conn, p, cursor, batchable);
+  if (!batchable) return runAsOneBatch(conn, p, store, cursor, options, start);
+  const bounds = new KeyBounds(conn, p.t.sourceTable, p.key!);
   if (state.status === 'pending') {
-    const lastKey = bounds.before();
-    const endKey = bounds.max();
-    state = { ...state, status: 'running', lastKey, endKey, total: KeyBounds.span(lastKey, endKey) ?? adapter.rowCount(p.t.sourceTable), keyColumn: p.key };
-    adapter.transaction(() => store.save(state));
+    const lastKey = await bounds.before();
+    const endKey = await bounds.max();
+    state = {
+      ...state,
+      status: 'running',
+      lastKey,
+      endKey,
+      total: KeyBounds.span(lastKey, endKey) ?? (await countRows(conn, p.t.sourceTable)),
+      keyColumn: p.key,
+    };
+    const started = state;
+    await conn.transaction(() => store.save(started));
   }
   const meter = new ProgressMeter(`transform ${p.unit.id}`, state.total ?? 0, progressOf(state));
-  const writer = p.rowFn ? new RowWriter(db, p.t.targetTable, p.writeMode, p.writeKey) : null;
-  const page = p.rowFn ? db.prepare(pageSql(p)) : null;
+  const writer = p.rowFn ? rowWriter(conn, p) : null;
+  const page = p.rowFn ? pageSql(p) : null;
   const pacer = new BatchPacer(options.pacing ?? DEFAULT_PACING, p.batchSize);
   let extensions = 0;
   while (state.endKey !== null) {
@@ -130,21 +127,21 @@ export async function runUnitBatched(
     }
     const size = pacer.size;
     const batchStart = performance.now();
-    const next = await inWriteTurn(adapter, () => {
+    const next = await conn.writeTurn(async () => {
       let rows: number;
       let written = 0;
       let end: unknown;
       if (page && writer) {
-        const batch = allExact<Row>(page, [state.lastKey, state.endKey, size]);
+        const batch = await conn.query<Row>(page, [state.lastKey, state.endKey, size]);
         if (batch.length === 0) return null;
-        // exact beyond 2^53 (allExact), and read before the row function may change the row
+        // exact beyond 2^53, and read before the row function may change the row
         end = batch[batch.length - 1]![p.key!];
-        written = applyRowFunction(p, batch, writer);
+        written = await applyRowFunction(p, batch, writer);
         rows = batch.length;
       } else {
-        const bound = bounds.next(state.lastKey, state.endKey, size);
+        const bound = await bounds.next(state.lastKey, state.endKey, size);
         if (bound === null) return null;
-        for (const statement of p.batchStatements!) written += runStatement(db, statement, { start: state.lastKey, end: bound.end }, p.unit.id);
+        for (const statement of p.batchStatements!) written += await runStatement(conn, statement, { start: state.lastKey, end: bound.end }, p.unit.id);
         rows = bound.rows;
         end = bound.end;
       }
@@ -155,12 +152,12 @@ export async function runUnitBatched(
         rowsWritten: state.rowsWritten + written,
         batches: state.batches + 1,
       };
-      store.save(saved);
+      await store.save(saved);
       return saved;
     });
     if (next === null) {
       // the application wrote above the end key meanwhile: go on to the largest key now, a few times at most
-      const end = extensions++ < MAX_EXTENSIONS ? bounds.beyond(state.endKey) : null;
+      const end = extensions++ < MAX_EXTENSIONS ? await bounds.beyond(state.endKey) : null;
       if (end === null) break;
       state = { ...state, endKey: end.key, total: state.total === null ? null : state.total + end.span };
       meter.grow(end.span);
@@ -173,7 +170,7 @@ export async function runUnitBatched(
   }
   state = { ...state, status: 'done' };
   const done = state;
-  adapter.transaction(() => store.save(done));
+  await conn.transaction(() => store.save(done));
   options.onProgress?.(meter.report(Math.max(state.total ?? 0, state.rowsRead)));
   return { rowsRead: state.rowsRead, rowsWritten: state.rowsWritten, batches: state.batches, durationMs: performance.now() - start, resumed };
 }
@@ -185,14 +182,13 @@ export async function runUnitBatched(
  * held only to insert the rows it gave.
  */
 async function runAsOneBatch(
-  adapter: DatabaseAdapter,
+  conn: SqliteConnection,
   p: PreparedUnit,
   store: CursorStore,
   cursor: TransformCursor,
   options: UnitRunOptions,
   start: number,
 ): Promise<UnitStats> {
-  const conn = sqliteConnectionOf(adapter);
   const plan = options.staged === false ? null : await stagedPlanOf(conn, p);
   if (plan) {
     const save = async (o: StagedOutcome) =>
@@ -203,9 +199,9 @@ async function runAsOneBatch(
       return { rowsRead: staged.rowsRead, rowsWritten: staged.rowsWritten, batches: 1, durationMs: performance.now() - start, resumed: false };
     }
   }
-  const stats = adapter.transaction(() => {
-    const s = runUnitInline(adapter, p, options);
-    store.save({ ...cursor, status: 'done', rowsRead: s.rowsRead, rowsWritten: s.rowsWritten, batches: 1, total: s.rowsRead });
+  const stats = await conn.transaction(async () => {
+    const s = await runUnitInline(conn, p, options);
+    await store.save({ ...cursor, status: 'done', rowsRead: s.rowsRead, rowsWritten: s.rowsWritten, batches: 1, total: s.rowsRead });
     return s;
   });
   return { ...stats, durationMs: performance.now() - start };
@@ -220,25 +216,29 @@ function progressOf(c: TransformCursor): number {
   return left === null ? c.rowsRead : Math.max(0, c.total! - left);
 }
 
+/**
+ * The writer of a row function's rows into its target: multi-row statements (see {@link BatchRowWriter}),
+ * as on the server dialects.
+ */
+export function rowWriter(conn: SqliteConnection, p: PreparedUnit): BatchRowWriter {
+  return new BatchRowWriter(conn, p.t.targetTable, p.writeMode, p.writeKey, new Map(), p.unit.id);
+}
+
 /** Applies the row function to a page and writes what it returns; returns rows changed. */
-export function applyRowFunction(p: PreparedUnit, rows: Row[], writer: RowWriter): number {
-  let written = 0;
+export async function applyRowFunction(p: PreparedUnit, rows: Row[], writer: BatchRowWriter): Promise<number> {
+  const out: Row[] = [];
   for (const row of rows) {
-    let out: ReturnType<NonNullable<PreparedUnit['rowFn']>>;
+    let r: ReturnType<NonNullable<PreparedUnit['rowFn']>>;
     try {
-      out = p.rowFn!(row);
+      r = p.rowFn!(row);
     } catch (error) {
       throw transformationError(error, p.unit.id);
     }
-    if (out === null || out === undefined) continue;
-    try {
-      if (Array.isArray(out)) for (const r of out) written += writer.write(r);
-      else written += writer.write(out);
-    } catch (error) {
-      throw transformationError(error, p.unit.id);
-    }
+    if (r === null || r === undefined) continue;
+    if (Array.isArray(r)) for (const one of r) out.push(one);
+    else out.push(r);
   }
-  return written;
+  return writer.write(out);
 }
 
 /**
@@ -246,18 +246,18 @@ export function applyRowFunction(p: PreparedUnit, rows: Row[], writer: RowWriter
  * after the key `from`.
  *
  * @example
- * for (const rows of keysetPages(adapter, prepared)) writeAll(rows);
+ * for await (const rows of keysetPages(conn, prepared)) await writeAll(rows);
  */
-export function* keysetPages(adapter: DatabaseAdapter, p: PreparedUnit, from?: unknown): Generator<Row[]> {
-  const bounds = new KeyBounds(adapter, p.t.sourceTable, p.key!);
-  const end = bounds.max();
+export async function* keysetPages(conn: SqliteConnection, p: PreparedUnit, from?: unknown): AsyncGenerator<Row[]> {
+  const bounds = new KeyBounds(conn, p.t.sourceTable, p.key!);
+  const end = await bounds.max();
   if (end === null) return;
-  const page = adapter.prepare(pageSql(p));
-  let after = from === undefined ? bounds.before() : from;
+  const page = pageSql(p);
+  let after = from === undefined ? await bounds.before() : from;
   for (;;) {
-    const rows = allExact<Row>(page, [after, end, p.batchSize]);
+    const rows = await conn.query<Row>(page, [after, end, p.batchSize]);
     if (rows.length === 0) return;
-    // exact beyond 2^53 (allExact), and read before the row function may change the row
+    // exact beyond 2^53, and read before the row function may change the row
     const last = rows[rows.length - 1]![p.key!];
     yield rows;
     after = last;
@@ -265,10 +265,10 @@ export function* keysetPages(adapter: DatabaseAdapter, p: PreparedUnit, from?: u
 }
 
 /** Pages of a source without a usable key (composite WITHOUT ROWID key): LIMIT/OFFSET in a stable order. */
-function* offsetPages(adapter: DatabaseAdapter, p: PreparedUnit): Generator<Row[]> {
+async function* offsetPages(conn: SqliteConnection, p: PreparedUnit): AsyncGenerator<Row[]> {
   const columns = p.readColumns ? p.readColumns.map(quoteIdentifier).join(', ') : '*';
-  const total = adapter.rowCount(p.t.sourceTable);
-  const order = primaryKeyColumns(adapter, p.t.sourceTable).map(quoteIdentifier).join(', ') || '1';
-  const page = adapter.prepare(`SELECT ${columns} FROM ${quoteIdentifier(p.t.sourceTable)} ORDER BY ${order} LIMIT ? OFFSET ?`);
-  for (let offset = 0; offset < total; offset += p.batchSize) yield allExact<Row>(page, [p.batchSize, offset]);
+  const total = await countRows(conn, p.t.sourceTable);
+  const order = (await primaryKeyColumns(conn, p.t.sourceTable)).map(quoteIdentifier).join(', ') || '1';
+  const page = `SELECT ${columns} FROM ${quoteIdentifier(p.t.sourceTable)} ORDER BY ${order} LIMIT ? OFFSET ?`;
+  for (let offset = 0; offset < total; offset += p.batchSize) yield await conn.query<Row>(page, [p.batchSize, offset]);
 }

@@ -1,11 +1,10 @@
-import type { DatabaseAdapter } from '@mfmig/core';
+import type { SqliteConnection } from '@mfmig/core';
 import { adoptedCursor } from './adopted-cursor.js';
 import type { TransformCursor } from './cursor-store.js';
 import { KeyBounds } from './key-bounds.js';
 import type { PreparedUnit } from './prepared-unit.js';
-import { RowWriter } from './row-writer.js';
 import { runStatement } from './statement-runner.js';
-import { applyRowFunction, keysetPages } from './unit-executor.js';
+import { applyRowFunction, keysetPages, rowWriter } from './unit-executor.js';
 
 /** What {@link runUnitRest} moved. */
 export interface UnitRest {
@@ -21,29 +20,29 @@ export interface UnitRest {
  * the migration's transaction, or as one batch) has no cursor key and nothing to do here.
  *
  * @example
- * adapter.transaction(() => runUnitRest(adapter, prepared, cursor)); // { rowsRead: 12, rowsWritten: 12 }
+ * await conn.transaction(() => runUnitRest(conn, prepared, cursor)); // { rowsRead: 12, rowsWritten: 12 }
  */
-export function runUnitRest(adapter: DatabaseAdapter, p: PreparedUnit, cursor: TransformCursor): UnitRest {
+export async function runUnitRest(conn: SqliteConnection, p: PreparedUnit, cursor: TransformCursor): Promise<UnitRest> {
   const none: UnitRest = { rowsRead: 0, rowsWritten: 0 };
   if (cursor.status !== 'done' || cursor.batches === 0 || cursor.lastKey === null || p.key === null) return none;
   if (!p.rowFn && p.batchStatements === null) return none;
   // keys another runner saved as text read as integers (and a cursor over another column is refused)
-  const after = adoptedCursor(adapter, p, cursor, true).lastKey;
-  const bounds = new KeyBounds(adapter, p.t.sourceTable, p.key);
-  const end = bounds.max();
+  const after = (await adoptedCursor(conn, p, cursor, true)).lastKey;
+  const bounds = new KeyBounds(conn, p.t.sourceTable, p.key);
+  const end = await bounds.max();
   if (end === null) return none;
-  const rows = bounds.count(after, end);
+  const rows = await bounds.count(after, end);
   if (rows === 0) return none;
   if (!p.rowFn) {
     let written = 0;
-    for (const statement of p.batchStatements!) written += runStatement(adapter, statement, { start: after, end }, p.unit.id);
+    for (const statement of p.batchStatements!) written += await runStatement(conn, statement, { start: after, end }, p.unit.id);
     return { rowsRead: rows, rowsWritten: written };
   }
-  const writer = new RowWriter(adapter, p.t.targetTable, p.writeMode, p.writeKey);
+  const writer = rowWriter(conn, p);
   let read = 0;
   let written = 0;
-  for (const page of keysetPages(adapter, p, after)) {
-    written += applyRowFunction(p, page, writer);
+  for await (const page of keysetPages(conn, p, after)) {
+    written += await applyRowFunction(p, page, writer);
     read += page.length;
   }
   return { rowsRead: read, rowsWritten: written };

@@ -1,33 +1,14 @@
-import { type DatabaseLike, type PreparedStatement, adapterOf, tokenizeSql } from '@mfmig/core';
+import { tokenizeSql } from '@mfmig/core';
 
 const DQS_ERROR = /no such column: "((?:[^"]|"")*)" - should this be a string literal/;
 
 /**
- * Prepares a statement the way SQLite's legacy mode reads double quotes: better-sqlite3 is
- * built with `SQLITE_DQS=0`, so `ticket_id LIKE "KB-%"` fails with "no such column". SQLite's
- * documented legacy rule is that a double-quoted word that names no column is a string; this
- * applies that rule (only to the words SQLite reports) so declarations written for it run.
- *
- * @example
- * prepareLenient(db, 'SELECT COUNT(*) FROM incidents WHERE ticket_id LIKE "KB-%"').pluck().get();
- */
-export function prepareLenient(database: DatabaseLike, sql: string): PreparedStatement {
-  const db = adapterOf(database);
-  let text = sql;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return db.prepare(text);
-    } catch (error) {
-      text = retryText(text, error, attempt);
-    }
-  }
-}
-
-/**
- * Runs a statement through a dialect connection with the legacy reading of
- * {@link prepareLenient}: when SQLite reports a double-quoted word that names no column, the
- * statement runs again with that word as a string. Another dialect's errors are thrown as
- * they are (PostgreSQL has no such legacy rule).
+ * Runs a statement through a dialect connection the way SQLite's legacy mode reads double quotes:
+ * better-sqlite3 is built with `SQLITE_DQS=0`, so `ticket_id LIKE "KB-%"` fails with "no such
+ * column". SQLite's documented legacy rule is that a double-quoted word that names no column is a
+ * string; when SQLite reports such a word, the statement runs again with that word as a string
+ * (only the words SQLite reports), so that declarations written for it run. Another dialect's
+ * errors are thrown as they are (PostgreSQL has no such legacy rule).
  *
  * @example
  * await runLenient('SELECT COUNT(*) FROM incidents WHERE ticket_id LIKE "KB-%"', (text) => conn.query(text));

@@ -1,13 +1,14 @@
-import { MfmigError, quoteIdentifier, type DatabaseAdapter, type TableColumn } from '@mfmig/core';
+import { MfmigError, quoteIdentifier, type SqliteColumnEntry, type SqliteConnection } from '@mfmig/core';
 
 /**
- * Columns of a table, in order. Throws `TRANSFORMATION_FAILED` when the table does not exist.
+ * Columns of a table, in order (generated and hidden columns left out: nothing writes them).
+ * Throws `TRANSFORMATION_FAILED` when the table does not exist.
  *
  * @example
- * tableColumns(db, 'kb_entries').map((c) => c.name);
+ * (await tableColumns(conn, 'kb_entries')).map((c) => c.name);
  */
-export function tableColumns(db: DatabaseAdapter, table: string): TableColumn[] {
-  const columns = db.columnsOf(table);
+export async function tableColumns(conn: SqliteConnection, table: string): Promise<SqliteColumnEntry[]> {
+  const columns = (await conn.introspector.columns(table)).filter((c) => c.hidden === 0);
   if (columns.length === 0) {
     throw new MfmigError('TRANSFORMATION_FAILED', `Table ${table} does not exist`, { context: { table } });
   }
@@ -18,10 +19,10 @@ export function tableColumns(db: DatabaseAdapter, table: string): TableColumn[] 
  * Primary-key columns of a table, in key order (empty for a table keyed by rowid only).
  *
  * @example
- * primaryKeyColumns(db, 'kb_tags'); // ['entry_id', 'tag']
+ * await primaryKeyColumns(conn, 'kb_tags'); // ['entry_id', 'tag']
  */
-export function primaryKeyColumns(db: DatabaseAdapter, table: string): string[] {
-  return tableColumns(db, table)
+export async function primaryKeyColumns(conn: SqliteConnection, table: string): Promise<string[]> {
+  return (await tableColumns(conn, table))
     .filter((c) => c.pk > 0)
     .sort((a, b) => a.pk - b.pk)
     .map((c) => c.name);
@@ -33,21 +34,21 @@ export function primaryKeyColumns(db: DatabaseAdapter, table: string): string[] 
  * has none of these (it is then processed in one piece).
  *
  * @example
- * batchKeyOf(db, 'kb_entries'); // 'id'
+ * await batchKeyOf(conn, 'kb_entries'); // 'id'
  */
-export function batchKeyOf(db: DatabaseAdapter, table: string, declared?: string): string | null {
-  const columns = tableColumns(db, table);
+export async function batchKeyOf(conn: SqliteConnection, table: string, declared?: string): Promise<string | null> {
+  const columns = await tableColumns(conn, table);
   if (declared) return declared;
   const pk = columns.filter((c) => c.pk > 0);
-  const withoutRowid = !hasRowid(db, table);
+  const withoutRowid = !(await hasRowid(conn, table));
   if (pk.length === 1 && pk[0]!.type.toUpperCase() === 'INTEGER' && !withoutRowid) return pk[0]!.name;
   if (!withoutRowid) return 'rowid';
   return pk.length === 1 ? pk[0]!.name : null;
 }
 
-function hasRowid(db: DatabaseAdapter, table: string): boolean {
+async function hasRowid(conn: SqliteConnection, table: string): Promise<boolean> {
   try {
-    db.prepare(`SELECT rowid FROM ${quoteIdentifier(table)} LIMIT 0`);
+    await conn.query(`SELECT rowid FROM ${quoteIdentifier(table)} LIMIT 0`);
     return true;
   } catch {
     return false;
