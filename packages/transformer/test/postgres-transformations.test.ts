@@ -302,7 +302,7 @@ describe('reverseTransformationsOn (PostgreSQL)', () => {
       const error = await failure(conn.transaction(() => reverseTransformationsOn(conn, [sqliteOnly, parents])));
       expect([error.code, error.message]).toEqual([
         'TRANSFORMATION_INVALID',
-        'Transformation children: its reverse is a function, which only the SQLite plugin under Migrator runs; write it as SQL to run it through a dialect connection',
+        'Transformation children: its reverse is a function, which only runs on SQLite; write it as SQL to run it on postgres',
       ]);
       expect(await count(conn, 'parents')).toBe(30);
     });
