@@ -51,14 +51,35 @@ describe('values a row function returns, on SQLite', () => {
       }
     });
 
-    it(`refuses a Date with an error naming the column, and rolls the migration back, through ${name}`, async () => {
-      const { adapter, migrations } = await setup('{ ticket_id: row.id, open: 1, at: new Date(0) }');
+    for (const [kind, value] of [
+      ['a Date', 'new Date(0)'],
+      ['an array', "['2026-01-01']"],
+      ['an empty array', '[]'],
+      ['an object', "{ day: '2026-01-01' }"],
+    ]) {
+      it(`refuses ${kind} with an error naming the column, and rolls the migration back, through ${name}`, async () => {
+        const { adapter, migrations } = await setup(`{ ticket_id: row.id, open: 1, at: ${value} }`);
+        try {
+          const result = await migrate(adapter, migrations);
+          expect(result.error).toMatchObject({ code: 'TRANSFORMATION_FAILED', context: { transformation: 'flag_tickets' } });
+          expect(result.error!.message).toContain(`column at of flags got ${kind === 'an empty array' ? 'an array' : kind}`);
+          expect(adapter.value('SELECT count(*) FROM flags')).toBe(0);
+          expect(adapter.value('SELECT count(*) FROM mfmig_history WHERE version = 2')).toBe(0);
+        } finally {
+          adapter.close();
+        }
+      });
+    }
+
+    it(`writes each row a row function returns, also when it returns one object it reuses, through ${name}`, async () => {
+      const { adapter, migrations } = await setup("Object.assign(globalThis.mfmigReused ??= {}, { ticket_id: row.id, open: row.status === 'open', at: 'x' })");
       try {
-        const result = await migrate(adapter, migrations);
-        expect(result.error).toMatchObject({ code: 'TRANSFORMATION_FAILED', context: { transformation: 'flag_tickets' } });
-        expect(result.error!.message).toContain('column at of flags got a Date');
-        expect(adapter.value('SELECT count(*) FROM flags')).toBe(0);
-        expect(adapter.value('SELECT count(*) FROM mfmig_history WHERE version = 2')).toBe(0);
+        expect((await migrate(adapter, migrations)).error).toBeUndefined();
+        expect(adapter.all('SELECT ticket_id, open FROM flags ORDER BY ticket_id')).toEqual([
+          { ticket_id: 1, open: 1 },
+          { ticket_id: 2, open: 0 },
+          { ticket_id: 3, open: 1 },
+        ]);
       } finally {
         adapter.close();
       }

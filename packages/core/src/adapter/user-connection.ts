@@ -15,7 +15,7 @@ export type SqliteDatabase = Database;
  * outside the SQLite dialect's folder gets the driver's handle from.
  *
  * @example
- * transformation.reverse({ raw: connectionForUserCode(adapter), adapter, transformation });
+ * transformation.reverse({ raw: connectionForUserCode(conn), connection: conn, transformation });
  */
 export function connectionForUserCode(source: DatabaseAdapter | SqliteConnection): SqliteDatabase {
   return 'stepGuard' in source ? source.adapter.raw : source.raw;

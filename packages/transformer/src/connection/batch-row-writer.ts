@@ -87,7 +87,14 @@ export class BatchRowWriter {
       const chunk = this.#lastPerKey(rows.slice(i, i + take), columns);
       i += take;
       const params: unknown[] = [];
-      for (const row of chunk) for (const c of columns) params.push(bindable(row[c], sqlite));
+      for (const row of chunk) {
+        for (const c of columns) {
+          const value = row[c];
+          // better-sqlite3 would spread an array into several parameters and read an object as named ones
+          if (sqlite && !storable(value)) throw transformationError(unbindableValue(row, this.#table)!, this.#unitId);
+          params.push(bindable(value, sqlite));
+        }
+      }
       const sql = this.#text(columns, chunk.length);
       try {
         changed += await this.#conn.execute(sql, params);
@@ -99,15 +106,22 @@ export class BatchRowWriter {
     return changed;
   }
 
-  /** For upsert and update, one row per key (the last), in the order keys were last given. */
+  /**
+   * For an update (and a PostgreSQL upsert, which refuses to change a row twice in one statement),
+   * one row per key, the last, in the order keys were last given. A SQLite upsert applies its rows
+   * in order, as row-by-row writes would; a row whose key has a null part matches no other row
+   * (a null never equals one), so it is always kept.
+   */
   #lastPerKey(rows: Row[], columns: string[]): Row[] {
     if (this.#mode === 'insert' || !this.#key.every((k) => columns.includes(k))) return rows;
+    if (this.#mode === 'upsert' && this.#conn.dialect === 'sqlite') return rows;
     const byKey = new Map<string, Row>();
-    for (const row of rows) {
-      const id = JSON.stringify(this.#key.map((k) => String(bindable(row[k]))));
+    rows.forEach((row, i) => {
+      const parts = this.#key.map((k) => bindable(row[k]));
+      const id = parts.some((v) => v === null) ? `\u0000${i}` : JSON.stringify(parts.map(String));
       byKey.delete(id);
       byKey.set(id, row);
-    }
+    });
     return byKey.size === rows.length ? rows : [...byKey.values()];
   }
 
@@ -163,6 +177,13 @@ export class BatchRowWriter {
     }
     return type;
   }
+}
+
+/** A value SQLite stores as it is: null, a number, text, a bigint, a boolean (as 1 or 0) or a Buffer. */
+function storable(value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  const type = typeof value;
+  return type === 'number' || type === 'string' || type === 'bigint' || type === 'boolean' || Buffer.isBuffer(value);
 }
 
 /**

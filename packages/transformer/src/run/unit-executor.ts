@@ -235,8 +235,9 @@ export async function applyRowFunction(p: PreparedUnit, rows: Row[], writer: Bat
       throw transformationError(error, p.unit.id);
     }
     if (r === null || r === undefined) continue;
-    if (Array.isArray(r)) for (const one of r) out.push(one);
-    else out.push(r);
+    // copied: the rows are written after the whole page, and a row function may return one object it reuses
+    if (Array.isArray(r)) for (const one of r) out.push({ ...one });
+    else out.push({ ...r });
   }
   return writer.write(out);
 }
