@@ -12,10 +12,22 @@ function database(): DatabaseAdapter {
   return adapter;
 }
 
-describe('StatementCache', () => {
-  it('keeps one statement per SQL text and drops the least recently used beyond its size', () => {
+/** A test body on a fresh database, closed afterwards. */
+function withDatabase(body: (adapter: DatabaseAdapter) => void): () => void {
+  return () => {
     const adapter = database();
     try {
+      body(adapter);
+    } finally {
+      adapter.close();
+    }
+  };
+}
+
+describe('StatementCache', () => {
+  it(
+    'keeps one statement per SQL text and drops the least recently used beyond its size',
+    withDatabase((adapter) => {
       const compiled: string[] = [];
       const prepare = (sql: string) => {
         compiled.push(sql);
@@ -33,14 +45,12 @@ describe('StatementCache', () => {
       expect(cache.length).toBe(2);
       expect(cache.statement(a, prepare)).not.toBe(first);
       expect(cache.statement(a, prepare).all()).toEqual([{ n: 1 }]);
-    } finally {
-      adapter.close();
-    }
-  });
+    }),
+  );
 
-  it('never hands out a statement while it iterates: a fresh one serves meanwhile, the kept one afterwards', () => {
-    const adapter = database();
-    try {
+  it(
+    'never hands out a statement while it iterates: a fresh one serves meanwhile, the kept one afterwards',
+    withDatabase((adapter) => {
       const cache = new StatementCache(10);
       const prepare = (sql: string) => adapter.prepare(sql);
       const sql = 'SELECT id FROM t ORDER BY id';
@@ -53,14 +63,12 @@ describe('StatementCache', () => {
       expect([...rows]).toEqual([{ id: 2 }, { id: 3 }]);
       expect(cache.statement(sql, prepare)).toBe(kept);
       expect(cache.length).toBe(1);
-    } finally {
-      adapter.close();
-    }
-  });
+    }),
+  );
 
-  it('keeps nothing that failed to compile, and nothing at all at size 0', () => {
-    const adapter = database();
-    try {
+  it(
+    'keeps nothing that failed to compile, and nothing at all at size 0',
+    withDatabase((adapter) => {
       const cache = new StatementCache(10);
       expect(() => cache.statement('SELECT * FROM missing', (sql) => adapter.prepare(sql))).toThrow(/no such table: missing/);
       expect(cache.length).toBe(0);
@@ -68,19 +76,15 @@ describe('StatementCache', () => {
       const sql = 'SELECT count(*) AS n FROM t';
       expect(none.statement(sql, (s) => adapter.prepare(s))).not.toBe(none.statement(sql, (s) => adapter.prepare(s)));
       expect(none.length).toBe(0);
-    } finally {
-      adapter.close();
-    }
-  });
+    }),
+  );
 
-  it('refuses a size that is not a whole number >= 0', () => {
-    const adapter = database();
-    try {
+  it(
+    'refuses a size that is not a whole number >= 0',
+    withDatabase((adapter) => {
       for (const size of [-1, 1.5, Number.NaN]) {
         expect(() => new SqliteConnection(adapter, { statementCache: size })).toThrow(/statementCache must be a whole number >= 0/);
       }
-    } finally {
-      adapter.close();
-    }
-  });
+    }),
+  );
 });

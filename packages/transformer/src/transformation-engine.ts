@@ -1,6 +1,6 @@
-import { type BatchPacing, DEFAULT_PACING, type SqliteConnection, quoteIdentifier } from '@mfmig/core';
+import { type BatchPacing, DEFAULT_PACING, type SqliteConnection } from '@mfmig/core';
 import { validationTargets } from './connection/apply-transformations.js';
-import { scalarOf } from './connection/connection-queries.js';
+import { readsMoreRowsThan, scalarOf } from './connection/connection-queries.js';
 import { type ValidationTarget, validateOnConnection } from './connection/connection-validations.js';
 import type { BatchPolicy } from './declaration/data-transformation.js';
 import { parseTransformations } from './declaration/parse-transformation.js';
@@ -98,7 +98,8 @@ export class TransformationEngine {
   async shouldBatch(unit: TransformationUnit, policy?: BatchPolicy): Promise<boolean> {
     const chosen = policy ?? unit.transformation.batch;
     if (chosen !== 'auto') return chosen === 'always';
-    return this.#sourceAbove(unit);
+    // a view or a TEMP table is a source too, which the introspector behind hasMoreRowsThan does not list
+    return readsMoreRowsThan(this.connection, unit.transformation.sourceTable, this.options.batchThreshold);
   }
 
   /**
@@ -108,20 +109,9 @@ export class TransformationEngine {
    * migration's write lock.
    */
   async defers(unit: TransformationUnit, policy?: BatchPolicy): Promise<boolean> {
-    if ((policy ?? unit.transformation.batch) === 'never') return this.#sourceAbove(unit);
+    if ((policy ?? unit.transformation.batch) === 'never')
+      return readsMoreRowsThan(this.connection, unit.transformation.sourceTable, this.options.batchThreshold);
     return this.shouldBatch(unit, policy);
-  }
-
-  /**
-   * Whether a unit's source holds more than `batchThreshold` rows, reading at most one more than
-   * that; a view or a TEMP table counts as a table does.
-   */
-  async #sourceAbove(unit: TransformationUnit): Promise<boolean> {
-    const limit = this.options.batchThreshold;
-    if (limit < 0) return true;
-    const n = Math.floor(limit);
-    const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM ${quoteIdentifier(unit.transformation.sourceTable)} LIMIT ${n + 1})`;
-    return Number((await this.connection.query<{ n: unknown }>(sql))[0]!.n) > n;
   }
 
   async runInline(unit: TransformationUnit, options: UnitRunOptions): Promise<ResultCounts> {

@@ -51,9 +51,20 @@ export async function countRows(conn: DialectConnection, table: string): Promise
  */
 export async function hasMoreRowsThan(conn: DialectConnection, table: string, limit: number): Promise<boolean> {
   if (!(await conn.introspector.table(table))) return false;
+  return readsMoreRowsThan(conn, table, limit);
+}
+
+/**
+ * Whether `source` (any name a query can read from: a table, a view, a TEMP table) yields more
+ * than `limit` rows, reading at most `limit + 1`. A missing source fails the query.
+ *
+ * @example
+ * await readsMoreRowsThan(conn, 'recent_entries', 10_000); // a view counts as a table does
+ */
+export async function readsMoreRowsThan(conn: DialectConnection, source: string, limit: number): Promise<boolean> {
   if (limit < 0) return true;
   const n = Math.floor(limit);
-  return Number(await scalarOf(conn, `SELECT count(*) FROM (SELECT 1 FROM ${quoteIdentifier(table)} LIMIT ${n + 1}) AS head`)) > n;
+  return Number(await scalarOf(conn, `SELECT count(*) FROM (SELECT 1 FROM ${quoteIdentifier(source)} LIMIT ${n + 1}) AS head`)) > n;
 }
 
 /**
