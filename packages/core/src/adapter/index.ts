@@ -23,6 +23,7 @@ export * from './sqlite-introspector.js';
 export * from './sqlite-catalog.js';
 export * from './sqlite-connection.js';
 export * from './connection-of.js';
+export * from './sqlite-program.js';
 export * from './user-connection.js';
 export * from './sqlite-step-guard.js';
 export * from './sqlite-consistent-copy.js';

@@ -26,6 +26,7 @@ import { SqliteStepGuard } from './sqlite-step-guard.js';
 import { stripSqlComments } from './sql-splitter.js';
 import { type OpenDatabaseOptions, openDatabase, openDatabaseFile } from './open-database.js';
 import { ScratchDirectory } from '../files/scratch-directory.js';
+import { MfmigError } from '../errors/index.js';
 import { stagedReadOf } from './insert-select.js';
 import { type ReadSnapshotOptions, reconcileCopy, takeReadSnapshot, underReadLock } from './read-snapshot.js';
 import { SqliteBackupHooks } from './sqlite-backup-hooks.js';
@@ -226,6 +227,21 @@ export class SqliteConnection implements RunnableConnection {
   /** Whether this connection enforces foreign keys (`PRAGMA foreign_keys`) now. */
   async foreignKeysEnabled(): Promise<boolean> {
     return this.adapter.foreignKeysEnabled();
+  }
+
+  /**
+   * Switches foreign key enforcement (`PRAGMA foreign_keys`) for this connection. SQLite ignores
+   * the switch inside a transaction, so it is refused there: a table rebuild switches it off
+   * before its transaction and back on after.
+   *
+   * @example
+   * await conn.setForeignKeys(false);
+   */
+  async setForeignKeys(on: boolean): Promise<void> {
+    if (this.adapter.inTransaction) {
+      throw new MfmigError('USAGE', `Foreign keys cannot be switched ${on ? 'on' : 'off'} inside a transaction: SQLite ignores the switch there`);
+    }
+    this.adapter.setForeignKeys(on);
   }
 
   /** Switches the journal mode (persistent for WAL); returns the mode the database is in afterwards, which SQLite may have refused to change. */

@@ -158,6 +158,11 @@ export class SqliteIntrospector implements DatabaseIntrospector {
     return this.indexColumnsSync(index);
   }
 
+  /** {@link referencingTablesSync}, on the async boundary. */
+  async referencingTables(parent: string): Promise<string[]> {
+    return this.referencingTablesSync(parent);
+  }
+
   /** {@link storageSync}, on the async boundary. */
   async storage(): Promise<SqliteStorage> {
     return this.storageSync();
