@@ -8,7 +8,7 @@ export * from './history/schema-history-plugin.js';
 export { createConnectionSchemaHistory } from './history/connection-schema-history.js';
 export * from './history/snapshot-store.js';
 export * from './rebuild/rebuild-table.js';
-export { renameCreateStatement, runRebuildSteps, type RebuildExecutor } from './rebuild/rebuild-steps.js';
+export { renameCreateStatement, rebuildSteps, type RebuildStepOptions } from './rebuild/rebuild-steps.js';
 export * from './service/replay-schema.js';
 export * from './service/replay-versions.js';
 export * from './service/schema-evolution.js';

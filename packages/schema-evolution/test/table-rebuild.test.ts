@@ -70,10 +70,10 @@ describe('safe table rebuild', () => {
     expect(count(db, 'grandchild')).toBe(0);
   });
 
-  it('rebuildTable keeps child rows, indexes, triggers and views, and restores foreign keys', () => {
+  it('rebuildTable keeps child rows, indexes, triggers and views, and restores foreign keys', async () => {
     const db = seeded();
     const auditBefore = count(db, 'audit');
-    const result = rebuildTable(db, { table: 'parent', createSql: NEW_PARENT });
+    const result = await rebuildTable(db, { table: 'parent', createSql: NEW_PARENT });
     expect(result).toMatchObject({ table: 'parent', rowsCopied: 20, indexesRecreated: 2, triggersRecreated: 1, viewsRecreated: 2 });
     expect([count(db, 'parent'), count(db, 'child'), count(db, 'grandchild'), count(db, 'audit')]).toEqual([20, 60, 60, auditBefore]);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
@@ -90,12 +90,12 @@ describe('safe table rebuild', () => {
     expect(count(db, 'child')).toBe(57);
   });
 
-  it('maps columns, keeps rowids of tables without an INTEGER PRIMARY KEY, and skips indexes on dropped columns', () => {
+  it('maps columns, keeps rowids of tables without an INTEGER PRIMARY KEY, and skips indexes on dropped columns', async () => {
     const db = new Database(':memory:');
     db.exec('CREATE TABLE log (at TEXT, msg TEXT, level TEXT); CREATE INDEX idx_level ON log (level); CREATE INDEX idx_at ON log (at);');
     db.exec("INSERT INTO log VALUES ('a', 'one', 'INFO'), ('b', 'two', 'WARN'), ('c', 'three', 'INFO'); DELETE FROM log WHERE msg = 'one';");
     const rowids = db.prepare('SELECT rowid FROM log ORDER BY rowid').pluck().all();
-    const result = rebuildTable(db, {
+    const result = await rebuildTable(db, {
       table: 'log',
       createSql: 'CREATE TABLE log (at TEXT NOT NULL, message TEXT)',
       columnMap: { message: "upper(msg) || '!'" },
@@ -107,12 +107,12 @@ describe('safe table rebuild', () => {
     ]);
   });
 
-  it('rolls everything back when the new table would break a foreign key', () => {
+  it('rolls everything back when the new table would break a foreign key', async () => {
     const db = seeded();
     const before = introspectSchema(db).hash;
     let error: unknown;
     try {
-      rebuildTable(db, { table: 'parent', createSql: NEW_PARENT, columnMap: { id: 'id + 1000' } });
+      await rebuildTable(db, { table: 'parent', createSql: NEW_PARENT, columnMap: { id: 'id + 1000' } });
     } catch (e) {
       error = e;
     }
@@ -123,13 +123,13 @@ describe('safe table rebuild', () => {
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
   });
 
-  it('survives a hostile table name', () => {
+  it('survives a hostile table name', async () => {
     const db = new Database(':memory:');
     const name = 'x"; DROP TABLE kb_entries; --';
     db.exec(
       `CREATE TABLE kb_entries (id INTEGER PRIMARY KEY); CREATE TABLE "x""; DROP TABLE kb_entries; --" (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO "x""; DROP TABLE kb_entries; --" VALUES (1, 'a')`,
     );
-    rebuildTable(db, { table: name, createSql: `CREATE TABLE "x""; DROP TABLE kb_entries; --" (id INTEGER PRIMARY KEY, v TEXT NOT NULL, w INTEGER)` });
+    await rebuildTable(db, { table: name, createSql: `CREATE TABLE "x""; DROP TABLE kb_entries; --" (id INTEGER PRIMARY KEY, v TEXT NOT NULL, w INTEGER)` });
     expect(
       introspectSchema(db)
         .tables.map((t) => t.name)

@@ -1,6 +1,6 @@
-import { MfmigError, type SqliteIntrospector, type SqliteSchemaRow, messageOf } from '@mfmig/core';
+import { MfmigError, type SqliteProgram, type SqliteSchemaRow, messageOf, sqliteStep } from '@mfmig/core';
 import { tokenizeSql } from '../sql/sql-tokenizer.js';
-import type { RebuildExecutor } from './rebuild-steps.js';
+import type { RebuildStepOptions } from './rebuild-steps.js';
 
 interface SavedObject {
   name: string;
@@ -24,10 +24,10 @@ function mentions(sql: string, name: string): boolean {
 }
 
 /** Step 3: remembers the SQL of everything the rebuild drops, directly or through DROP TABLE. */
-export function saveDependents(catalog: SqliteIntrospector, table: string): SavedDependents {
-  const rows = catalog
-    .catalogSync()
-    .filter((r): r is SqliteSchemaRow & { sql: string } => r.sql !== null && (r.type === 'index' || r.type === 'trigger' || r.type === 'view'));
+export function* saveDependents(table: string): SqliteProgram<SavedDependents> {
+  const rows = (yield* sqliteStep.catalog()).filter(
+    (r): r is SqliteSchemaRow & { sql: string } => r.sql !== null && (r.type === 'index' || r.type === 'trigger' || r.type === 'view'),
+  );
   const lower = table.toLowerCase();
   const views = rows.filter((r) => r.type === 'view');
   const viewNames = new Set(views.map((v) => v.name.toLowerCase()));
@@ -42,34 +42,34 @@ export function saveDependents(catalog: SqliteIntrospector, table: string): Save
 }
 
 /** Step 9: recreates indexes (skipping those whose columns are gone), triggers and views. */
-export function recreateDependents(
-  executor: RebuildExecutor,
+export function* recreateDependents(
   table: string,
   saved: SavedDependents,
   indexes: string[] | undefined,
-): { indexesRecreated: number; triggersRecreated: number; viewsRecreated: number } {
+  options: RebuildStepOptions,
+): SqliteProgram<{ indexesRecreated: number; triggersRecreated: number; viewsRecreated: number }> {
   let indexesRecreated = 0;
   if (indexes) {
-    for (const sql of indexes) executor.exec(sql);
+    for (const sql of indexes) yield* sqliteStep.exec(sql);
     indexesRecreated = indexes.length;
   } else {
     for (const index of saved.indexes) {
-      executor.exec('SAVEPOINT mfmig_rebuild_index');
+      yield* sqliteStep.exec('SAVEPOINT mfmig_rebuild_index');
       try {
-        executor.exec(index.sql);
+        yield* sqliteStep.exec(index.sql);
         indexesRecreated++;
       } catch (error) {
-        executor.exec('ROLLBACK TO mfmig_rebuild_index');
+        yield* sqliteStep.exec('ROLLBACK TO mfmig_rebuild_index');
         if (!/no such column/i.test(fullMessage(error))) throw error;
-        executor.warn?.(`Index ${index.name} of ${table} not recreated: a column it uses is gone`);
+        options.warn?.(`Index ${index.name} of ${table} not recreated: a column it uses is gone`);
       }
-      executor.exec('RELEASE mfmig_rebuild_index');
+      yield* sqliteStep.exec('RELEASE mfmig_rebuild_index');
     }
   }
-  const recreate = (kind: string, objects: SavedObject[]) => {
+  function* recreate(kind: string, objects: SavedObject[]): SqliteProgram<number> {
     for (const object of objects) {
       try {
-        executor.exec(object.sql);
+        yield* sqliteStep.exec(object.sql);
       } catch (error) {
         throw new MfmigError(
           'MIGRATION_FAILED',
@@ -82,10 +82,10 @@ export function recreateDependents(
       }
     }
     return objects.length;
-  };
-  const triggersRecreated = recreate('trigger', saved.triggers);
-  const viewsRecreated = recreate('view', saved.views);
-  recreate('trigger', saved.otherTriggers);
+  }
+  const triggersRecreated = yield* recreate('trigger', saved.triggers);
+  const viewsRecreated = yield* recreate('view', saved.views);
+  yield* recreate('trigger', saved.otherTriggers);
   return { indexesRecreated, triggersRecreated, viewsRecreated };
 }
 

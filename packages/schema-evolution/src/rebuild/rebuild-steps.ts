@@ -1,20 +1,18 @@
 import {
-  type DatabaseAdapter,
   MfmigError,
   type RebuildTableResult,
   type RebuildTableSpec,
   type SqliteColumnEntry,
-  type SqliteIntrospector,
+  type SqliteProgram,
   quoteIdentifier,
+  sqliteStep,
 } from '@mfmig/core';
 import { isKeyword, tokenizeSql } from '../sql/sql-tokenizer.js';
 import { saveDependents, recreateDependents } from './rebuild-dependents.js';
 
-/** Runs statements for a rebuild: `ctx.exec` inside a migration (recorded), the adapter alone. */
-export interface RebuildExecutor {
-  /** The connection the rebuild reads the catalog from (the same one `exec` writes to). */
-  db: DatabaseAdapter;
-  exec(sql: string): void;
+/** What a rebuild reports besides its statements. */
+export interface RebuildStepOptions {
+  /** Told of an index that was not recreated because a column it uses is gone. */
   warn?(message: string): void;
 }
 
@@ -25,38 +23,39 @@ export interface RebuildExecutor {
  * the new one, recreate what was saved, and check the foreign keys of the table and of its
  * children. The old table is never renamed first (that would rewrite references to it).
  *
+ * A {@link SqliteProgram}: run it on a connection with `runSqliteProgram`, or inside a migration
+ * body with `runSqliteProgramInMigration` (what `ctx.rebuildTable` does).
+ *
  * @example
- * runRebuildSteps({ db: adapter, exec: (sql) => adapter.exec(sql) }, { table: 'kb_entries', createSql: 'CREATE TABLE kb_entries (...)' });
+ * await conn.transaction(() => runSqliteProgram(conn, rebuildSteps({ table: 'kb_entries', createSql: 'CREATE TABLE kb_entries (...)' })));
  */
-export function runRebuildSteps(executor: RebuildExecutor, spec: RebuildTableSpec): RebuildTableResult {
+export function* rebuildSteps(spec: RebuildTableSpec, options: RebuildStepOptions = {}): SqliteProgram<RebuildTableResult> {
   const started = performance.now();
-  const { db } = executor;
-  if (db.foreignKeysEnabled()) {
+  if (yield* sqliteStep.foreignKeysEnabled()) {
     throw new MfmigError(
       'INTERNAL',
       `Table rebuild of ${spec.table} needs foreign keys off (outside the transaction); a rebuild with them on deletes child rows through ON DELETE CASCADE`,
     );
   }
-  const catalog = db.introspector;
-  const table = existingTable(catalog, spec.table);
+  const table = yield* existingTable(spec.table);
   const temporary = `mfmig_rebuild_${table}`;
-  if (catalog.catalogSync({ name: temporary }).length > 0) {
+  if ((yield* sqliteStep.catalog({ name: temporary })).length > 0) {
     throw new MfmigError('MIGRATION_FAILED', `Cannot rebuild ${table}: a table named ${temporary} already exists (left by an earlier failure?)`);
   }
-  const saved = saveDependents(catalog, table);
-  executor.exec(renameCreateStatement(spec.createSql, table, temporary));
-  const rowsCopied = copyRows(executor, catalog, table, temporary, spec.columnMap);
-  for (const trigger of saved.otherTriggers) if (!trigger.onView) executor.exec(`DROP TRIGGER ${quoteIdentifier(trigger.name)}`);
-  for (const view of saved.views) executor.exec(`DROP VIEW ${quoteIdentifier(view.name)}`);
-  executor.exec(`DROP TABLE ${quoteIdentifier(table)}`);
-  executor.exec(`ALTER TABLE ${quoteIdentifier(temporary)} RENAME TO ${quoteIdentifier(table)}`);
-  const counts = recreateDependents(executor, table, saved, spec.indexes);
-  assertForeignKeys(db, catalog, table);
+  const saved = yield* saveDependents(table);
+  yield* sqliteStep.exec(renameCreateStatement(spec.createSql, table, temporary));
+  const rowsCopied = yield* copyRows(table, temporary, spec.columnMap);
+  for (const trigger of saved.otherTriggers) if (!trigger.onView) yield* sqliteStep.exec(`DROP TRIGGER ${quoteIdentifier(trigger.name)}`);
+  for (const view of saved.views) yield* sqliteStep.exec(`DROP VIEW ${quoteIdentifier(view.name)}`);
+  yield* sqliteStep.exec(`DROP TABLE ${quoteIdentifier(table)}`);
+  yield* sqliteStep.exec(`ALTER TABLE ${quoteIdentifier(temporary)} RENAME TO ${quoteIdentifier(table)}`);
+  const counts = yield* recreateDependents(table, saved, spec.indexes, options);
+  yield* assertForeignKeys(table);
   return { table, rowsCopied, ...counts, durationMs: performance.now() - started };
 }
 
-function existingTable(catalog: SqliteIntrospector, name: string): string {
-  const row = catalog.catalogSync({ type: 'table', name })[0];
+function* existingTable(name: string): SqliteProgram<string> {
+  const row = (yield* sqliteStep.catalog({ type: 'table', name }))[0];
   if (!row) throw new MfmigError('MIGRATION_FAILED', `Cannot rebuild table ${name}: it does not exist`);
   if (/^\s*CREATE\s+VIRTUAL\s/i.test(row.sql ?? '') || row.name.startsWith('mfmig_') || row.name.toLowerCase().startsWith('sqlite_')) {
     throw new MfmigError('MIGRATION_INVALID', `Table ${row.name} cannot be rebuilt (virtual, internal or mfmig table)`);
@@ -90,21 +89,9 @@ export function renameCreateStatement(createSql: string, table: string, name: st
   return `${createSql.slice(0, nameStart.start)}${quoteIdentifier(name)}${createSql.slice(nameToken.start! + nameToken.text.length)}`;
 }
 
-function copyRows(
-  executor: RebuildExecutor,
-  catalog: SqliteIntrospector,
-  table: string,
-  temporary: string,
-  columnMap: Record<string, string> | undefined,
-): number {
-  const { db } = executor;
-  const oldColumns = new Map(
-    catalog
-      .columnsSync(table)
-      .filter((c) => c.hidden === 0)
-      .map((c) => [c.name.toLowerCase(), c.name]),
-  );
-  const newColumns = catalog.columnsSync(temporary).filter((c) => c.hidden === 0);
+function* copyRows(table: string, temporary: string, columnMap: Record<string, string> | undefined): SqliteProgram<number> {
+  const oldColumns = new Map((yield* sqliteStep.columns(table)).filter((c) => c.hidden === 0).map((c) => [c.name.toLowerCase(), c.name]));
+  const newColumns = (yield* sqliteStep.columns(temporary)).filter((c) => c.hidden === 0);
   const targets: string[] = [];
   const sources: string[] = [];
   for (const column of newColumns) {
@@ -114,29 +101,28 @@ function copyRows(
     targets.push(quoteIdentifier(column.name));
     sources.push(source);
   }
-  if (keepsRowid(catalog, table, temporary, newColumns)) {
+  if (yield* keepsRowid(table, temporary, newColumns)) {
     targets.unshift('rowid');
     sources.unshift('rowid');
   }
   if (targets.length === 0) return 0;
-  executor.exec(`INSERT INTO ${quoteIdentifier(temporary)} (${targets.join(', ')}) SELECT ${sources.join(', ')} FROM ${quoteIdentifier(table)}`);
-  return Number(db.value('SELECT changes()'));
+  return yield* sqliteStep.run(`INSERT INTO ${quoteIdentifier(temporary)} (${targets.join(', ')}) SELECT ${sources.join(', ')} FROM ${quoteIdentifier(table)}`);
 }
 
 /** Both tables are rowid tables and the new one has no INTEGER PRIMARY KEY alias: copy rowids too. */
-function keepsRowid(catalog: SqliteIntrospector, table: string, temporary: string, newColumns: SqliteColumnEntry[]): boolean {
+function* keepsRowid(table: string, temporary: string, newColumns: SqliteColumnEntry[]): SqliteProgram<boolean> {
   // these two spellings of the names only, as `name IN (?, ?)` matched them
-  const list = catalog.tableListSync().filter((t) => t.name === table || t.name === temporary);
+  const list = (yield* sqliteStep.tableList()).filter((t) => t.name === table || t.name === temporary);
   if (list.length !== 2 || list.some((t) => t.withoutRowid)) return false;
   const pk = newColumns.filter((c) => c.pk > 0);
   return !(pk.length === 1 && pk[0]!.type.toUpperCase() === 'INTEGER');
 }
 
-function assertForeignKeys(db: DatabaseAdapter, catalog: SqliteIntrospector, table: string): void {
-  const children = catalog.referencingTablesSync(table);
+function* assertForeignKeys(table: string): SqliteProgram<void> {
+  const children = yield* sqliteStep.referencingTables(table);
   const violations: { table: string; parent: string }[] = [];
   for (const name of new Set([table, ...children])) {
-    violations.push(...db.foreignKeyCheck(name));
+    violations.push(...(yield* sqliteStep.foreignKeyCheck(name)));
   }
   if (violations.length > 0) {
     const pairs = [...new Set(violations.map((v) => `${v.table} -> ${v.parent}`))].slice(0, 3).join(', ');
