@@ -3,6 +3,7 @@ import type { AlterTableCmd, ColumnDef, Constraint, Node, RawStmt } from 'libpg-
 import { MfmigError, messageOf } from '../../errors/index.js';
 import { keepsData } from './postgres-data-safety.js';
 import { type PgRowWork, rowWork } from './postgres-row-work.js';
+import { type PgNotNullProof, notNullProofsOf } from './postgres-not-null-proofs.js';
 import { type PgLock, type PgLockMode, dottedName, nodeAs, refusedInTransaction, relationName, statementLocks, walkNodes } from './postgres-lock-levels.js';
 
 export type { PgLockMode, PgRowWork };
@@ -14,6 +15,8 @@ export interface PgRiskFact {
   message: string;
   /** The table concerned, as written. */
   table?: string;
+  /** The column concerned, for `SET_NOT_NULL_SCAN`. */
+  column?: string;
 }
 
 /** One statement of a PostgreSQL script, as the real PostgreSQL parser reads it. */
@@ -33,6 +36,8 @@ export interface PgStatement {
   facts: PgRiskFact[];
   /** What it does to stored rows beyond the catalog (rewrites, index builds, validating scans, copies, updates, deletes): what the plan's model costs. */
   rowWork: PgRowWork[];
+  /** The CHECK (col IS NOT NULL) constraints it adds or validates: what lets a later `SET NOT NULL` skip its scan. */
+  notNullProofs: PgNotNullProof[];
 }
 
 type PgQuery = typeof PgQueryModule;
@@ -215,7 +220,7 @@ function volatileDefault(column: ColumnDef): string | undefined {
   return found;
 }
 
-type AddFact = (code: string, message: string, table?: string) => void;
+type AddFact = (code: string, message: string, table?: string, column?: string) => void;
 
 function constraintFacts(table: string, constraint: Constraint | undefined, add: AddFact): void {
   if (constraint === undefined || constraint.skip_validation === true) return;
@@ -235,7 +240,7 @@ function alterTableFacts(table: string, cmd: AlterTableCmd, add: AddFact): void 
     add('COLUMN_TYPE_REWRITE', message, table);
   } else if (cmd.subtype === 'AT_SetNotNull') {
     const message = `SET NOT NULL on ${cmd.name} scans the whole of ${table} under an ACCESS EXCLUSIVE lock, unless a validated CHECK (${cmd.name} IS NOT NULL) exists`;
-    add('SET_NOT_NULL_SCAN', message, table);
+    add('SET_NOT_NULL_SCAN', message, table, cmd.name);
   } else if (cmd.subtype === 'AT_AddConstraint') constraintFacts(table, nodeAs(cmd.def, 'Constraint'), add);
   else if (cmd.subtype === 'AT_AddColumn' && column) {
     const volatile = volatileDefault(column);
@@ -248,7 +253,8 @@ function alterTableFacts(table: string, cmd: AlterTableCmd, add: AddFact): void 
 /** The risks of one statement, given what the script created before it. */
 function riskFacts(stmt: Node, sql: string, locks: PgLock[], state: ScriptState): PgRiskFact[] {
   const facts: PgRiskFact[] = [];
-  const add: AddFact = (code, message, table) => facts.push(table === undefined ? { code, message } : { code, message, table });
+  const add: AddFact = (code, message, table, column) =>
+    facts.push({ code, message, ...(table === undefined ? {} : { table }), ...(column === undefined ? {} : { column }) });
   const index = nodeAs(stmt, 'IndexStmt');
   const alter = nodeAs(stmt, 'AlterTableStmt');
   const enumValue = nodeAs(stmt, 'AlterEnumStmt');
@@ -316,6 +322,7 @@ export async function analyzePostgresSql(sql: string): Promise<PgStatement[]> {
       locks,
       facts,
       rowWork: rowWork(stmt, facts),
+      notNullProofs: notNullProofsOf(stmt),
     };
     if (refused !== undefined) statement.nonTransactional = `${refused} cannot run inside a transaction block`;
     remember(stmt, state);
