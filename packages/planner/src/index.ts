@@ -27,6 +27,7 @@ export * from './rules/foreign-key-rules.js';
 export * from './rules/postgres-risk-rules.js';
 export * from './rules/risk-rules.js';
 export * from './postgres/postgres-plan.js';
+export * from './postgres/live-not-null.js';
 export * from './postgres/postgres-estimates.js';
 export * from './postgres/postgres-rehearsal-estimate.js';
 export { withRehearsedModules } from './postgres/rehearsed-modules.js';

@@ -1,3 +1,4 @@
+import { liveNotNullState } from './live-not-null.js';
 import {
   DialectMigrator,
   type Migration,
@@ -125,13 +126,15 @@ export async function planPostgresMigrations(conn: PostgresConnection, migration
   );
   const tables = new Set(analysed.flatMap((statements) => statements?.flatMap((s) => s.locks.map((l) => l.table)) ?? []));
   const tableRows = await catalogRowEstimates(conn, [...tables]);
+  let notNull = pending.length > 0 ? await liveNotNullState(conn) : undefined;
   const created = new Set<string>();
   const steps = pending.map((m, i) => {
     const transactional = runsInTransaction(m, 'up', conn.capabilities);
     const statements = analysed[i];
     if (statements === undefined) return codeStep(m, transactional);
-    const step = planPostgresMigration(statements, { transactional, tableRows, createdEarlier: created });
+    const step = planPostgresMigration(statements, { transactional, tableRows, createdEarlier: created, ...(notNull ? { notNull } : {}) });
     for (const table of step.created) created.add(table);
+    notNull = step.notNull;
     return {
       ...stepHead(m, transactional),
       analyzed: true,

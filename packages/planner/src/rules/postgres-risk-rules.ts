@@ -273,6 +273,46 @@ export interface PgMigrationPlan {
   blocksReads: string[];
   /** The tables (and materialized views) the script creates, `public.` left out: pass them on as the next step's `createdEarlier`. */
   created: string[];
+  /** The not-null proofs after the script: pass them on as the next step's `notNull`. */
+  notNull: PgNotNullState;
+}
+
+/**
+ * Which columns PostgreSQL already knows hold no NULL, so that `SET NOT NULL` on them skips its full
+ * scan (PostgreSQL 12+): a validated CHECK (col IS NOT NULL), or NOT NULL already. Keys are
+ * {@link notNullKey}s.
+ *
+ * @example
+ * const state: PgNotNullState = { proven: new Set([notNullKey('users', 'email')]), pending: new Map() };
+ */
+export interface PgNotNullState {
+  proven: ReadonlySet<string>;
+  /** NOT VALID checks that prove a column once validated: the {@link notNullKey} of table and constraint, to that of table and column. */
+  pending: ReadonlyMap<string, string>;
+}
+
+/**
+ * The key of a table's column (or constraint) in a {@link PgNotNullState}, `public.` left out.
+ *
+ * @example
+ * notNullKey('public.users', 'email') === notNullKey('users', 'email'); // true
+ */
+export function notNullKey(table: string, name: string): string {
+  return `${unqualified(table)}\u0000${name}`;
+}
+
+/** The proofs after one statement: its checks added or validated, and the columns it set NOT NULL. */
+function provedBy(statement: PgStatement, proven: Set<string>, pending: Map<string, string>): void {
+  for (const p of statement.notNullProofs) {
+    const named = p.constraint === undefined ? undefined : notNullKey(p.table, p.constraint);
+    if (p.column !== undefined && p.validated) proven.add(notNullKey(p.table, p.column));
+    else if (p.column !== undefined && named !== undefined) pending.set(named, notNullKey(p.table, p.column));
+    else if (named !== undefined && pending.has(named)) {
+      proven.add(pending.get(named)!);
+      pending.delete(named);
+    }
+  }
+  for (const f of statement.facts) if (f.code === 'SET_NOT_NULL_SCAN' && f.table && f.column) proven.add(notNullKey(f.table, f.column));
 }
 
 /** What {@link planPostgresMigration} needs beyond the statements. */
@@ -285,6 +325,8 @@ export interface PgPlanInfo {
   createdEarlier?: ReadonlySet<string>;
   /** Where rules that grow with rows rise a level: `criticalRows`. Default {@link DEFAULT_RISK_THRESHOLDS}. */
   thresholds?: Pick<RiskThresholds, 'criticalRows'>;
+  /** The columns proven not null before the script (from the live catalog, then each step's `notNull`); default none. */
+  notNull?: PgNotNullState;
 }
 
 /** Facts that already say the statement holds ACCESS EXCLUSIVE on their table: the generic finding would repeat them. */
@@ -337,6 +379,10 @@ const bump = (level: RiskLevel): RiskLevel => (level === 'low' ? 'medium' : leve
 export function planPostgresMigration(statements: readonly PgStatement[], info: PgPlanInfo): PgMigrationPlan {
   const created = new Set<string>([...(info.createdEarlier ?? [])].map(unqualified));
   const createdHere: string[] = [];
+  const proven = new Set(info.notNull?.proven ?? []);
+  const pending = new Map(info.notNull?.pending ?? []);
+  // a SET NOT NULL on a column a validated CHECK already proves skips its scan: only its short ACCESS EXCLUSIVE lock is left
+  const scans = (f: PgRiskFact) => !(f.code === 'SET_NOT_NULL_SCAN' && f.table && f.column && proven.has(notNullKey(f.table, f.column)));
   const criticalRows = info.thresholds?.criticalRows ?? DEFAULT_RISK_THRESHOLDS.criticalRows;
   const rowsOf = (table: string): number | undefined => {
     const rows = info.tableRows?.get(table) ?? info.tableRows?.get(unqualified(table)) ?? info.tableRows?.get(`public.${table}`);
@@ -362,7 +408,7 @@ export function planPostgresMigration(statements: readonly PgStatement[], info: 
         ...(rows === undefined ? {} : { rows }),
       });
     }
-    const facts = [...statement.facts];
+    const facts = statement.facts.filter(scans);
     if (info.transactional && statement.nonTransactional !== undefined) facts.push({ code: REFUSED_IN_TRANSACTION_FACT, message: statement.nonTransactional });
     if (!info.transactional && (statement.nonTransactional !== undefined || (nonTransactional.length === 0 && statement === statements[0]))) {
       const why = statement.nonTransactional ?? 'the file says transaction: none though no statement in it needs it';
@@ -384,6 +430,7 @@ export function planPostgresMigration(statements: readonly PgStatement[], info: 
       created.add(made);
       createdHere.push(made);
     }
+    provedBy(statement, proven, pending);
   }
   const all = [...locks.values()];
   return {
@@ -393,6 +440,7 @@ export function planPostgresMigration(statements: readonly PgStatement[], info: 
     blocksWrites: all.filter((l) => l.blocksWrites).map((l) => l.table),
     blocksReads: all.filter((l) => l.blocksReads).map((l) => l.table),
     created: createdHere,
+    notNull: { proven, pending },
   };
 }
 
