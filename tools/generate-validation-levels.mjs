@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Rewrites the level section of packages/validation/README.md (between
 // <!-- validation-levels:start --> and <!-- validation-levels:end -->) from the check registry
-// (packages/validation/src/checks/registry.ts): `node tools/generate-validation-levels.mjs`.
+// (packages/validation/src/checks/registry.ts), and its PostgreSQL check table (between
+// <!-- postgres-checks:start --> and <!-- postgres-checks:end -->) from
+// packages/validation/src/postgres/postgres-checks.ts: `node tools/generate-validation-levels.mjs`.
 // `--check` only compares, and exits 1 when the README is out of date.
 // packages/validation/test/levels-doc.test.ts fails while they differ.
 //
@@ -44,9 +46,9 @@ try {
     logLevel: 'error',
     plugins: [sources],
   });
-  const { renderLevelsDoc, replaceLevelsDoc } = await import(pathToFileURL(outfile).href);
+  const { renderLevelsDoc, renderPostgresChecksDoc, replaceLevelsDoc, POSTGRES_DOC_MARKERS } = await import(pathToFileURL(outfile).href);
   const readme = readFileSync(readmePath, 'utf8');
-  const updated = replaceLevelsDoc(readme, renderLevelsDoc());
+  const updated = replaceLevelsDoc(replaceLevelsDoc(readme, renderLevelsDoc()), renderPostgresChecksDoc(), POSTGRES_DOC_MARKERS);
   if (updated === readme) console.log('packages/validation/README.md: the level section is up to date');
   else if (check) {
     console.error('packages/validation/README.md: the level section differs from the check registry; run node tools/generate-validation-levels.mjs');

@@ -63,7 +63,9 @@ describe('PostgresValidationService: validateMigrationPlan and validateRollbackR
       const before = await schemaState(url);
       const done = await fw.validation.validateRollbackResult(2);
       expect(done).toMatchObject({ operation: 'rollback', isValid: true, valid: true, errors: [], currentVersion: 2 });
-      expect(done.checksRun.map((c) => c.id)).toEqual(expect.arrayContaining(['history.status', 'integrity.catalog', 'schema.expected', 'rollback.history']));
+      expect(done.checksRun.map((c) => c.id)).toEqual(
+        expect.arrayContaining(['history.status', 'integrity.foreign-key-orphans', 'schema.expected', 'rollback.history']),
+      );
 
       const lower = await fw.validation.validateRollbackResult(1);
       expect(lower).toMatchObject({ operation: 'rollback', isValid: false, valid: false });

@@ -43,4 +43,5 @@ export { DEFAULT_POSTGRES_VALIDATION_TIMEOUT_MS, validatePostgresDatabase, type 
 export { type PostgresHistoryRead, type PostgresValidationDocument, postgresDocument, readPostgresHistory } from './postgres/postgres-document.js';
 export { type PostgresDrift, lastApplied } from './postgres/postgres-drift.js';
 export { PostgresRun } from './postgres/postgres-validation-run.js';
+export { POSTGRES_CHECKS, type PostgresCheck, type PostgresCode, postgresFinding } from './postgres/postgres-checks.js';
 export { type RehearsedSchema, rehearseExpectedSchema } from './postgres/postgres-expected-schema.js';

@@ -1,11 +1,17 @@
 import type { IntegrityCheckLevel } from '@mfmig/core';
 import { RECORDER_CODES, VALIDATION_CHECKS } from './checks/registry.js';
 import { type CatalogCheck, EVERY_LEVEL, type ValidationCheck, isCatalogCheck, isRunnerStep } from './checks/validation-check.js';
+import { POSTGRES_CHECKS, type PostgresCheck } from './postgres/postgres-checks.js';
 import type { Operation } from './run/run-operation.js';
 
 /** The marker lines around the generated level section of the README. */
 export const LEVELS_DOC_START = '<!-- validation-levels:start -->';
 export const LEVELS_DOC_END = '<!-- validation-levels:end -->';
+
+/** The marker lines around the generated PostgreSQL check table of the README. */
+export const POSTGRES_DOC_MARKERS = { start: '<!-- postgres-checks:start -->', end: '<!-- postgres-checks:end -->' };
+
+const LEVEL_MARKERS = { start: LEVELS_DOC_START, end: LEVELS_DOC_END };
 
 const METHOD: Record<Operation, string> = {
   comprehensive: 'performComprehensiveValidation',
@@ -54,30 +60,46 @@ export function renderLevelsDoc(checks: readonly ValidationCheck[] = VALIDATION_
 }
 
 /**
- * `readme` with the text between its level markers replaced by `section`.
+ * The README's PostgreSQL check table, between its markers, generated from {@link POSTGRES_CHECKS}.
+ *
+ * @example
+ * renderPostgresChecksDoc().split('\n')[2]; // '| check | kind | what it checks | findings |'
+ */
+export function renderPostgresChecksDoc(checks: readonly PostgresCheck[] = POSTGRES_CHECKS): string {
+  return [
+    '<!-- Generated from src/postgres/postgres-checks.ts by tools/generate-validation-levels.mjs: edit the list, then run the script. -->',
+    '',
+    row(['check', 'kind', 'what it checks', 'findings']),
+    '| --- | --- | --- | --- |',
+    ...checks.map((c) => row([code(c.id), c.kind, c.description, c.codes.map((k) => code(k.code)).join(', ')])),
+  ].join('\n');
+}
+
+/**
+ * `readme` with the text between its level markers (or `markers`) replaced by `section`.
  *
  * @example
  * writeFileSync(file, replaceLevelsDoc(readFileSync(file, 'utf8'), renderLevelsDoc()));
  */
-export function replaceLevelsDoc(readme: string, section: string): string {
-  const start = readme.indexOf(LEVELS_DOC_START);
-  const end = readme.indexOf(LEVELS_DOC_END);
-  if (start < 0 || end < start) throw new Error(`the README has no ${LEVELS_DOC_START} ... ${LEVELS_DOC_END} section`);
-  return `${readme.slice(0, start + LEVELS_DOC_START.length)}\n${section}\n${readme.slice(end)}`;
+export function replaceLevelsDoc(readme: string, section: string, markers: { start: string; end: string } = LEVEL_MARKERS): string {
+  const start = readme.indexOf(markers.start);
+  const end = readme.indexOf(markers.end);
+  if (start < 0 || end < start) throw new Error(`the README has no ${markers.start} ... ${markers.end} section`);
+  return `${readme.slice(0, start + markers.start.length)}\n${section}\n${readme.slice(end)}`;
 }
 
 /**
- * The text between the level markers of `readme`, or null when it has none.
+ * The text between the level markers (or `markers`) of `readme`, or null when it has none.
  *
  * @example
  * levelsDocOf(readFileSync('README.md', 'utf8')) === renderLevelsDoc(); // true when in sync
  */
-export function levelsDocOf(readme: string): string | null {
-  const start = readme.indexOf(LEVELS_DOC_START);
-  const end = readme.indexOf(LEVELS_DOC_END);
+export function levelsDocOf(readme: string, markers: { start: string; end: string } = LEVEL_MARKERS): string | null {
+  const start = readme.indexOf(markers.start);
+  const end = readme.indexOf(markers.end);
   if (start < 0 || end < start) return null;
   return readme
-    .slice(start + LEVELS_DOC_START.length, end)
+    .slice(start + markers.start.length, end)
     .replace(/^\n/, '')
     .replace(/\n$/, '');
 }

@@ -3,7 +3,16 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LEVEL_CHECKS } from '@mfmig/validation';
 import { VALIDATION_CHECKS } from '../src/checks/registry.js';
-import { LEVELS_DOC_END, LEVELS_DOC_START, levelsDocOf, renderLevelsDoc, replaceLevelsDoc } from '../src/levels-doc.js';
+import {
+  LEVELS_DOC_END,
+  LEVELS_DOC_START,
+  POSTGRES_DOC_MARKERS,
+  levelsDocOf,
+  renderLevelsDoc,
+  renderPostgresChecksDoc,
+  replaceLevelsDoc,
+} from '../src/levels-doc.js';
+import { POSTGRES_CHECKS } from '../src/postgres/postgres-checks.js';
 
 const README = resolve(import.meta.dirname, '../README.md');
 
@@ -13,6 +22,12 @@ describe('the level documentation is generated from the check registry', () => {
     expect(readme.split(LEVELS_DOC_START)).toHaveLength(2);
     expect(readme.split(LEVELS_DOC_END)).toHaveLength(2);
     expect(levelsDocOf(readme)).toBe(renderLevelsDoc());
+  });
+
+  it('the README PostgreSQL table is what POSTGRES_CHECKS generates, each check listed once', () => {
+    const readme = readFileSync(README, 'utf8');
+    expect(levelsDocOf(readme, POSTGRES_DOC_MARKERS)).toBe(renderPostgresChecksDoc());
+    for (const check of POSTGRES_CHECKS) expect(renderPostgresChecksDoc().split(`| \`${check.id}\` |`)).toHaveLength(2);
   });
 
   it('lists every check of the registry once', () => {

@@ -32,7 +32,9 @@ describe('validatePostgresDatabase', () => {
       const clean = await validatePostgresDatabase(conn, { migrations, rehearsalUrl: url });
       expect([clean.isValid, clean.currentVersion, clean.latestVersion, clean.drift.hasDrift]).toEqual([true, latest, latest, false]);
       expect(clean.errors).toEqual([]);
-      expect(clean.checksRun.map((c) => c.id)).toEqual(expect.arrayContaining(['history.status', 'integrity.catalog', 'schema.drift', 'schema.expected']));
+      expect(clean.checksRun.map((c) => c.id)).toEqual(
+        expect.arrayContaining(['history.status', 'integrity.invalid-indexes', 'integrity.bloat', 'schema.drift', 'schema.expected']),
+      );
       expect(clean.checksSkipped.filter((c) => c.id === 'schema.expected')).toEqual([]);
 
       // outside mfmig: a table whose foreign key was added NOT VALID over rows that point nowhere

@@ -21,7 +21,7 @@ import { checkMilestoneComplianceOf, planMilestoneCompliance } from '../mileston
 import { type ExpectedSchemaSource, expectedSchemaSource } from './postgres-expected-schema.js';
 import { CheckSkipped, PostgresRun } from './postgres-validation-run.js';
 import { checkDrift, notChecked } from './postgres-drift.js';
-import { integrityFinding } from './postgres-findings.js';
+import { POSTGRES_CHECKS, postgresFinding } from './postgres-checks.js';
 import { type PostgresValidationDocument, postgresDocument, readPostgresHistory } from './postgres-document.js';
 import { checkHistory } from '../checks/history-check.js';
 
@@ -124,8 +124,10 @@ export async function validatePostgresDatabase(conn: PostgresConnection, options
     const nameDrift =
       'rebuild' in expected ? async () => compareSchemaObjects((await expected.rebuild()).objects, await conn.introspector.objects()) : undefined;
     const drift = history === undefined ? notChecked(run, 'the history could not be read', noHistory) : await checkDrift(conn, run, history, nameDrift);
-    const integrity = await run.attempt('integrity.catalog', 'integrity', () => conn.integrity.run());
-    if (integrity) run.findings.push(...integrity.map(integrityFinding));
+    for (const check of POSTGRES_CHECKS) {
+      const found = await run.attempt(check.id, check.kind, () => check.run(conn));
+      if (found) run.findings.push(...found.map((f) => postgresFinding(check, f)));
+    }
     await checkExpectedSchema(live, run, expected);
     const compliance = await checkCompliance(live, run, migrations, unavailable, status && applied.length > 0 ? status.currentMvp : null);
     run.finish();

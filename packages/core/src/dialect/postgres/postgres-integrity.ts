@@ -127,7 +127,8 @@ export class PostgresIntegrity implements IntegrityChecks {
     return (await this.db.query<Row>(sql, [this.schema])).sort(byTableAndName);
   }
 
-  private async invalidIndexes(): Promise<IntegrityFinding[]> {
+  /** `INVALID_INDEX`: indexes left invalid (`indisvalid = false`) by a failed concurrent build, or partitioned indexes missing a partition's. */
+  async invalidIndexes(): Promise<IntegrityFinding[]> {
     return (await this.rows(INVALID_INDEXES_SQL)).map((row) => {
       const [table, index] = [String(row.table_name), String(row.name)];
       const message =
@@ -138,7 +139,8 @@ export class PostgresIntegrity implements IntegrityChecks {
     });
   }
 
-  private async unvalidatedConstraints(): Promise<IntegrityFinding[]> {
+  /** `CONSTRAINT_NOT_VALIDATED`: foreign keys and CHECKs added NOT VALID and never validated. */
+  async unvalidatedConstraints(): Promise<IntegrityFinding[]> {
     return (await this.rows(UNVALIDATED_CONSTRAINTS_SQL)).map((row) => {
       const [table, name] = [String(row.table_name), String(row.name)];
       const kind = row.type === 'f' ? 'Foreign key' : 'CHECK constraint';
@@ -147,7 +149,8 @@ export class PostgresIntegrity implements IntegrityChecks {
     });
   }
 
-  private async foreignKeyOrphans(): Promise<IntegrityFinding[]> {
+  /** `FOREIGN_KEY_ORPHANS`: child rows whose key matches no parent row; `ORPHAN_SCAN_SKIPPED` for a table over `orphanScanMaxRows`. */
+  async foreignKeyOrphans(): Promise<IntegrityFinding[]> {
     const findings: IntegrityFinding[] = [];
     for (const key of (await this.rows(ORPHAN_SCAN_KEYS_SQL)).map(toOrphanScanKey)) {
       const finding = key.rowEstimate > this.orphanScanMaxRows ? this.skippedScan(key) : await this.scanOrphans(key);
@@ -177,7 +180,8 @@ export class PostgresIntegrity implements IntegrityChecks {
     return { code: 'FOREIGN_KEY_ORPHANS', severity: 'error', object: key.table, message };
   }
 
-  private async sequencesBehind(): Promise<IntegrityFinding[]> {
+  /** `SEQUENCE_BEHIND`: owned sequences whose next value is not past their column's largest. */
+  async sequencesBehind(): Promise<IntegrityFinding[]> {
     const findings: IntegrityFinding[] = [];
     for (const row of await this.rows(OWNED_SEQUENCES_SQL)) {
       const finding = await this.sequenceBehind(String(row.table_name), String(row.column_name), String(row.sequence_name), BigInt(String(row.increment)));
@@ -199,7 +203,8 @@ export class PostgresIntegrity implements IntegrityChecks {
     return { code: 'SEQUENCE_BEHIND', severity: 'error', object: table, message };
   }
 
-  private async unindexedForeignKeys(): Promise<IntegrityFinding[]> {
+  /** `FOREIGN_KEY_WITHOUT_INDEX`: foreign keys no index starts with. */
+  async unindexedForeignKeys(): Promise<IntegrityFinding[]> {
     return (await this.rows(UNINDEXED_FOREIGN_KEYS_SQL)).map((row) => {
       const [table, name, columns] = [String(row.table_name), String(row.name), asJson<string[]>(row.columns)];
       const message = `Foreign key ${name} on ${table} (${columns.join(', ')}) has no index that starts with its columns, so every delete or key update on the referenced table scans ${table}; run CREATE INDEX CONCURRENTLY ON ${qualifiedName(this.schema, table)} (${columnList(columns)})`;
@@ -207,7 +212,8 @@ export class PostgresIntegrity implements IntegrityChecks {
     });
   }
 
-  private async bloatedTables(): Promise<IntegrityFinding[]> {
+  /** `TABLE_BLOAT`: tables whose dead rows the statistics estimate above a fifth of the live ones (and over 10,000). */
+  async bloatedTables(): Promise<IntegrityFinding[]> {
     const findings: IntegrityFinding[] = [];
     for (const row of await this.rows(TABLE_STATISTICS_SQL)) {
       const [table, live, dead] = [String(row.table_name), Number(row.live), Number(row.dead)];
