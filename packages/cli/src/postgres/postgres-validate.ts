@@ -44,7 +44,7 @@ export async function validatePostgres(cli: CliRuntime, options: PostgresValidat
   try {
     // a check that tried to write would fail: validation changes nothing
     await conn.execute('SET default_transaction_read_only = on');
-    if ((await conn.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [conn.schema])).length === 0) {
+    if (!(await conn.hasSchema())) {
       throw new MfmigError(
         'DATABASE_NOT_FOUND',
         `Schema ${conn.schema} does not exist in ${describePostgresUrl(cli.globals.db)}: nothing to validate; name an existing one with --schema`,

@@ -139,8 +139,7 @@ export class PostgresFrameworkContext {
 }
 
 async function assertSchemaExists(conn: PostgresConnection, url: string): Promise<void> {
-  const [row] = await conn.query<{ ok: boolean }>('SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS ok', [conn.schema]);
-  if (row?.ok !== true) {
+  if (!(await conn.hasSchema())) {
     throw new MfmigError(
       'DATABASE_NOT_FOUND',
       `Schema ${conn.schema} does not exist in ${describePostgresUrl(url)}: there is nothing to work on; name an existing schema`,

@@ -93,7 +93,7 @@ export async function executePostgresEmergencyRollback(
  */
 export async function soundPostgresSchema(conn: PostgresConnection, m: DialectMigrator): Promise<string | null> {
   try {
-    if ((await conn.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [conn.schema])).length === 0) return null;
+    if (!(await conn.hasSchema())) return null;
     if ((await postgresSchemaDamage(conn)).damage.length > 0) return null;
     const status = await m.status();
     if (status.problems.some((p) => p.code === 'PARTIAL' || p.code === 'MIGRATION_FAILED' || p.code === 'RUN_NOT_REVERTED')) return null;

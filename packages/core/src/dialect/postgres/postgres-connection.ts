@@ -222,6 +222,17 @@ export class PostgresConnection implements RunnableConnection {
     return (await this.query<{ ok: boolean }>(sql, [name]))[0]?.ok === true;
   }
 
+  /**
+   * True when the schema exists (by default the one this connection works in, which
+   * `createSchema: false` does not create): a command that reads a schema checks it first.
+   *
+   * @example
+   * if (!(await conn.hasSchema())) throw new MfmigError('DATABASE_NOT_FOUND', `Schema ${conn.schema} does not exist`);
+   */
+  async hasSchema(name: string = this.schema): Promise<boolean> {
+    return (await this.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [name])).length > 0;
+  }
+
   async splitStatements(sql: string): Promise<string[]> {
     return (await analyzePostgresSql(sql)).map((s) => s.sql);
   }
