@@ -60,6 +60,34 @@ describe('table rebuild on the async connection', () => {
     }
   });
 
+  it('runs two rebuilds asked of one connection at once one after the other, each whole, with foreign keys back on', async () => {
+    const path = foreignDatabase(20);
+    const conn = await openSqlite(path);
+    try {
+      const [first, second] = await Promise.all([
+        rebuildTable(conn, { table: 'parent', createSql: NEW_PARENT }),
+        rebuildTable(conn, {
+          table: 'child',
+          createSql:
+            'CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent (id) ON DELETE CASCADE, note TEXT, seen INTEGER)',
+        }),
+      ]);
+      expect([first.rowsCopied, second.rowsCopied]).toEqual([20, 60]);
+      expect([await conn.foreignKeysEnabled(), conn.inTransaction]).toEqual([true, false]);
+      // a failed one does not stop the next
+      const outcomes = await Promise.allSettled([
+        rebuildTable(conn, { table: 'nope', createSql: 'CREATE TABLE nope (id INTEGER)' }),
+        rebuildTable(conn, { table: 'parent', createSql: NEW_PARENT.replace(', rank INTEGER NOT NULL DEFAULT 0', '') }),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'fulfilled']);
+    } finally {
+      await conn.close();
+    }
+    expect(column(path, 'SELECT count(*) FROM child')).toEqual([60]);
+    expect(column(path, "SELECT name FROM pragma_table_info('child') ORDER BY cid")).toEqual(['id', 'parent_id', 'note', 'seen']);
+    expect(readSqlite(path, 'PRAGMA foreign_key_check')).toEqual([]);
+  });
+
   it('lets an application beside it keep writing child rows: none fails, none is lost', async () => {
     const path = foreignDatabase(5000);
     const app = await startAppWriter({

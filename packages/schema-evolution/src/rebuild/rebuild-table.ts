@@ -41,6 +41,19 @@ export const rebuildTableInMigration: TableRebuilder = (ctx: MigrationContext, s
  */
 export async function rebuildTable(database: SqliteConnection | DatabaseLike, spec: RebuildTableSpec): Promise<RebuildTableResult> {
   const conn = sqliteConnectionOf(database);
+  // one rebuild at a time on a connection: a second one would run inside the first one's transaction
+  const mine = (running.get(conn) ?? Promise.resolve()).then(() => rebuildAlone(conn, spec));
+  running.set(
+    conn,
+    mine.catch(() => {}),
+  );
+  return mine;
+}
+
+/** The standalone rebuild under way on each connection, that the next one waits for. */
+const running = new WeakMap<SqliteConnection, Promise<unknown>>();
+
+async function rebuildAlone(conn: SqliteConnection, spec: RebuildTableSpec): Promise<RebuildTableResult> {
   if (conn.inTransaction) {
     throw new MfmigError(
       'USAGE',
@@ -48,12 +61,25 @@ export async function rebuildTable(database: SqliteConnection | DatabaseLike, sp
     );
   }
   const foreignKeysWereOn = await conn.foreignKeysEnabled();
+  // refused if a transaction began meanwhile: then nothing was switched
   if (foreignKeysWereOn) await conn.setForeignKeys(false);
+  let failed = false;
   try {
-    return await conn.transaction(() => runSqliteProgram(conn, rebuildSteps(spec)));
+    // begin, not transaction(): a transaction another caller opened meanwhile makes it fail rather than nest
+    await conn.begin();
+    try {
+      const result = await runSqliteProgram(conn, rebuildSteps(spec));
+      await conn.commit();
+      return result;
+    } catch (error) {
+      await conn.rollback();
+      throw error;
+    }
   } catch (error) {
+    failed = true;
     throw isMfmigError(error) ? error : wrapSqliteError(error, 'MIGRATION_FAILED', `Rebuild of table ${spec.table} failed`, { table: spec.table });
   } finally {
-    if (foreignKeysWereOn) await conn.setForeignKeys(true);
+    // never hides the rebuild's own error
+    if (foreignKeysWereOn) await conn.setForeignKeys(true).catch((error: unknown) => (failed ? undefined : Promise.reject(error)));
   }
 }
