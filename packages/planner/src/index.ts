@@ -25,6 +25,7 @@ export * from './planner/upgrade-path.js';
 export * from './render/render-plan.js';
 export * from './rules/foreign-key-rules.js';
 export * from './rules/postgres-risk-rules.js';
+export * from './rules/postgres-not-null-state.js';
 export * from './rules/risk-rules.js';
 export * from './postgres/postgres-plan.js';
 export * from './postgres/live-not-null.js';

@@ -13,7 +13,7 @@ export { PostgresMetrics } from './postgres/postgres-metrics.js';
 export { type FingerprintFormat, fingerprintFormatOf } from './postgres/postgres-introspector.js';
 export { isConcurrentCreate, isPermissionDenied } from './postgres/postgres-errors.js';
 export { analyzePostgresSql, type PgStatement, type PgRiskFact, type PgLockMode, type PgRowWork } from './postgres/postgres-statements.js';
-export type { PgNotNullProof } from './postgres/postgres-not-null-proofs.js';
+export type { PgNotNullChange } from './postgres/postgres-not-null-changes.js';
 export { PG_LOCK_MODES } from './postgres/postgres-lock-levels.js';
 export {
   type RehearsalOptions,

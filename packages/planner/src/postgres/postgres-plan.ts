@@ -1,4 +1,5 @@
 import { liveNotNullState } from './live-not-null.js';
+import { NotNullTracker } from '../rules/postgres-not-null-state.js';
 import {
   DialectMigrator,
   type Migration,
@@ -126,13 +127,17 @@ export async function planPostgresMigrations(conn: PostgresConnection, migration
   );
   const tables = new Set(analysed.flatMap((statements) => statements?.flatMap((s) => s.locks.map((l) => l.table)) ?? []));
   const tableRows = await catalogRowEstimates(conn, [...tables]);
-  let notNull = pending.length > 0 ? await liveNotNullState(conn) : undefined;
+  let notNull = pending.length > 0 ? await liveNotNullState(conn) : null;
   const created = new Set<string>();
   const steps = pending.map((m, i) => {
     const transactional = runsInTransaction(m, 'up', conn.capabilities);
     const statements = analysed[i];
-    if (statements === undefined) return codeStep(m, transactional);
-    const step = planPostgresMigration(statements, { transactional, tableRows, createdEarlier: created, ...(notNull ? { notNull } : {}) });
+    if (statements === undefined) {
+      // code the plan cannot read may drop any proof: none is trusted after it
+      if (notNull) notNull = new NotNullTracker(conn.schema).state;
+      return codeStep(m, transactional);
+    }
+    const step = planPostgresMigration(statements, { transactional, tableRows, createdEarlier: created, notNull, schema: conn.schema });
     for (const table of step.created) created.add(table);
     notNull = step.notNull;
     return {

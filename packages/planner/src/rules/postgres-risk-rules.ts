@@ -1,6 +1,7 @@
 import { PG_LOCK_MODES, type PgLockMode, type PgRiskFact, type PgStatement } from '@mfmig/core';
 import { type RiskLevel, type RuleFinding, maxRisk } from '../plan/plan-types.js';
 import { DEFAULT_RISK_THRESHOLDS, type RiskThresholds } from './risk-rules.js';
+import { NotNullTracker, type PgNotNullState } from './postgres-not-null-state.js';
 
 // The planner reads what @mfmig/core's PostgreSQL analyser (analyzePostgresSql) found in a script:
 // it never parses SQL nor touches the server itself, so it imports neither pg nor libpg-query.
@@ -273,46 +274,8 @@ export interface PgMigrationPlan {
   blocksReads: string[];
   /** The tables (and materialized views) the script creates, `public.` left out: pass them on as the next step's `createdEarlier`. */
   created: string[];
-  /** The not-null proofs after the script: pass them on as the next step's `notNull`. */
-  notNull: PgNotNullState;
-}
-
-/**
- * Which columns PostgreSQL already knows hold no NULL, so that `SET NOT NULL` on them skips its full
- * scan (PostgreSQL 12+): a validated CHECK (col IS NOT NULL), or NOT NULL already. Keys are
- * {@link notNullKey}s.
- *
- * @example
- * const state: PgNotNullState = { proven: new Set([notNullKey('users', 'email')]), pending: new Map() };
- */
-export interface PgNotNullState {
-  proven: ReadonlySet<string>;
-  /** NOT VALID checks that prove a column once validated: the {@link notNullKey} of table and constraint, to that of table and column. */
-  pending: ReadonlyMap<string, string>;
-}
-
-/**
- * The key of a table's column (or constraint) in a {@link PgNotNullState}, `public.` left out.
- *
- * @example
- * notNullKey('public.users', 'email') === notNullKey('users', 'email'); // true
- */
-export function notNullKey(table: string, name: string): string {
-  return `${unqualified(table)}\u0000${name}`;
-}
-
-/** The proofs after one statement: its checks added or validated, and the columns it set NOT NULL. */
-function provedBy(statement: PgStatement, proven: Set<string>, pending: Map<string, string>): void {
-  for (const p of statement.notNullProofs) {
-    const named = p.constraint === undefined ? undefined : notNullKey(p.table, p.constraint);
-    if (p.column !== undefined && p.validated) proven.add(notNullKey(p.table, p.column));
-    else if (p.column !== undefined && named !== undefined) pending.set(named, notNullKey(p.table, p.column));
-    else if (named !== undefined && pending.has(named)) {
-      proven.add(pending.get(named)!);
-      pending.delete(named);
-    }
-  }
-  for (const f of statement.facts) if (f.code === 'SET_NOT_NULL_SCAN' && f.table && f.column) proven.add(notNullKey(f.table, f.column));
+  /** The not-null proofs after the script: pass them on as the next step's `notNull` (null when given null). */
+  notNull: PgNotNullState | null;
 }
 
 /** What {@link planPostgresMigration} needs beyond the statements. */
@@ -325,8 +288,13 @@ export interface PgPlanInfo {
   createdEarlier?: ReadonlySet<string>;
   /** Where rules that grow with rows rise a level: `criticalRows`. Default {@link DEFAULT_RISK_THRESHOLDS}. */
   thresholds?: Pick<RiskThresholds, 'criticalRows'>;
-  /** The columns proven not null before the script (from the live catalog, then each step's `notNull`); default none. */
-  notNull?: PgNotNullState;
+  /**
+   * The columns proven not null before the script (`liveNotNullState`, then each step's `notNull`);
+   * default none. Null: the server never skips the scan of `SET NOT NULL` (before PostgreSQL 12).
+   */
+  notNull?: PgNotNullState | null;
+  /** The schema the statements' unqualified names are in (for `notNull`); default `public`. */
+  schema?: string;
 }
 
 /** Facts that already say the statement holds ACCESS EXCLUSIVE on their table: the generic finding would repeat them. */
@@ -379,10 +347,9 @@ const bump = (level: RiskLevel): RiskLevel => (level === 'low' ? 'medium' : leve
 export function planPostgresMigration(statements: readonly PgStatement[], info: PgPlanInfo): PgMigrationPlan {
   const created = new Set<string>([...(info.createdEarlier ?? [])].map(unqualified));
   const createdHere: string[] = [];
-  const proven = new Set(info.notNull?.proven ?? []);
-  const pending = new Map(info.notNull?.pending ?? []);
+  const notNull = new NotNullTracker(info.schema, info.notNull ?? undefined);
   // a SET NOT NULL on a column a validated CHECK already proves skips its scan: only its short ACCESS EXCLUSIVE lock is left
-  const scans = (f: PgRiskFact) => !(f.code === 'SET_NOT_NULL_SCAN' && f.table && f.column && proven.has(notNullKey(f.table, f.column)));
+  const scans = (f: PgRiskFact) => info.notNull === null || !(f.code === 'SET_NOT_NULL_SCAN' && f.table && f.column && notNull.proves(f.table, f.column));
   const criticalRows = info.thresholds?.criticalRows ?? DEFAULT_RISK_THRESHOLDS.criticalRows;
   const rowsOf = (table: string): number | undefined => {
     const rows = info.tableRows?.get(table) ?? info.tableRows?.get(unqualified(table)) ?? info.tableRows?.get(`public.${table}`);
@@ -430,7 +397,7 @@ export function planPostgresMigration(statements: readonly PgStatement[], info: 
       created.add(made);
       createdHere.push(made);
     }
-    provedBy(statement, proven, pending);
+    notNull.apply(statement);
   }
   const all = [...locks.values()];
   return {
@@ -440,7 +407,7 @@ export function planPostgresMigration(statements: readonly PgStatement[], info: 
     blocksWrites: all.filter((l) => l.blocksWrites).map((l) => l.table),
     blocksReads: all.filter((l) => l.blocksReads).map((l) => l.table),
     created: createdHere,
-    notNull: { proven, pending },
+    notNull: info.notNull === null ? null : notNull.state,
   };
 }
 

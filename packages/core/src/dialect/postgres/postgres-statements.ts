@@ -3,7 +3,7 @@ import type { AlterTableCmd, ColumnDef, Constraint, Node, RawStmt } from 'libpg-
 import { MfmigError, messageOf } from '../../errors/index.js';
 import { keepsData } from './postgres-data-safety.js';
 import { type PgRowWork, rowWork } from './postgres-row-work.js';
-import { type PgNotNullProof, notNullProofsOf } from './postgres-not-null-proofs.js';
+import { type PgNotNullChange, notNullChangesOf } from './postgres-not-null-changes.js';
 import { type PgLock, type PgLockMode, dottedName, nodeAs, refusedInTransaction, relationName, statementLocks, walkNodes } from './postgres-lock-levels.js';
 
 export type { PgLockMode, PgRowWork };
@@ -36,8 +36,8 @@ export interface PgStatement {
   facts: PgRiskFact[];
   /** What it does to stored rows beyond the catalog (rewrites, index builds, validating scans, copies, updates, deletes): what the plan's model costs. */
   rowWork: PgRowWork[];
-  /** The CHECK (col IS NOT NULL) constraints it adds or validates: what lets a later `SET NOT NULL` skip its scan. */
-  notNullProofs: PgNotNullProof[];
+  /** What it does to the proofs that a column holds no NULL (CHECKs added, validated, dropped; columns and tables gone): what lets a later `SET NOT NULL` skip its scan. */
+  notNullChanges: PgNotNullChange[];
 }
 
 type PgQuery = typeof PgQueryModule;
@@ -322,7 +322,7 @@ export async function analyzePostgresSql(sql: string): Promise<PgStatement[]> {
       locks,
       facts,
       rowWork: rowWork(stmt, facts),
-      notNullProofs: notNullProofsOf(stmt),
+      notNullChanges: notNullChangesOf(stmt),
     };
     if (refused !== undefined) statement.nonTransactional = `${refused} cannot run inside a transaction block`;
     remember(stmt, state);
