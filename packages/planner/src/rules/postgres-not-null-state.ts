@@ -45,8 +45,19 @@ export class NotNullTracker {
 
   /** Records one proof of a column. */
   prove(table: string, column: string, source: string): void {
-    const key = this.key(table, column);
-    this.#proven.set(key, (this.#proven.get(key) ?? new Set()).add(source));
+    this.#addProof(this.key(table, column), source);
+  }
+
+  #addProof(column: string, source: string): void {
+    this.#proven.set(column, (this.#proven.get(column) ?? new Set()).add(source));
+  }
+
+  /** The column a NOT VALID check of the table was to prove, no longer pending. */
+  #takePending(table: string, constraint: string): string | undefined {
+    const key = this.key(table, constraint);
+    const column = this.#pending.get(key);
+    this.#pending.delete(key);
+    return column;
   }
 
   /** Records a NOT VALID check that proves `column` once validated. */
@@ -69,17 +80,16 @@ export class NotNullTracker {
       if (c.validated) this.prove(c.table, c.column, `check:${c.constraint}`);
       else this.expect(c.table, c.constraint, c.column);
     } else if (c.kind === 'validate') {
-      const column = this.#pending.get(this.key(c.table, c.constraint));
-      this.#pending.delete(this.key(c.table, c.constraint));
-      if (column !== undefined) this.#proven.set(column, (this.#proven.get(column) ?? new Set()).add(`check:${c.constraint}`));
+      const column = this.#takePending(c.table, c.constraint);
+      if (column !== undefined) this.#addProof(column, `check:${c.constraint}`);
     } else if (c.kind === 'drop-constraint' || c.kind === 'rename-constraint') {
-      const pending = this.#pending.get(this.key(c.table, c.constraint));
-      this.#pending.delete(this.key(c.table, c.constraint));
+      const column = this.#takePending(c.table, c.constraint);
       const to = c.kind === 'rename-constraint' ? c.to : undefined;
-      if (pending !== undefined && to !== undefined) this.#pending.set(this.key(c.table, to), pending);
-      this.#forEachColumn(c.table, (sources) => {
-        if (sources.delete(`check:${c.constraint}`) && to !== undefined) sources.add(`check:${to}`);
-      });
+      if (column !== undefined && to !== undefined) this.#pending.set(this.key(c.table, to), column);
+      const prefix = this.key(c.table, '');
+      for (const [key, sources] of this.#proven) {
+        if (key.startsWith(prefix) && sources.delete(`check:${c.constraint}`) && to !== undefined) sources.add(`check:${to}`);
+      }
     } else if (c.kind === 'drop-not-null') {
       this.#proven.get(this.key(c.table, c.column))?.delete('not-null');
     } else if (c.kind === 'forget-column') {
@@ -90,11 +100,6 @@ export class NotNullTracker {
       const prefix = this.key(c.table, '');
       for (const map of [this.#proven, this.#pending]) for (const key of [...map.keys()]) if (key.startsWith(prefix)) map.delete(key);
     }
-  }
-
-  #forEachColumn(table: string, fn: (sources: Set<string>) => void): void {
-    const prefix = this.key(table, '');
-    for (const [key, sources] of this.#proven) if (key.startsWith(prefix)) fn(sources);
   }
 
   /** The proofs as they stand, to hand to the next step. */
